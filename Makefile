@@ -1,0 +1,123 @@
+# steward: build, test, demo and install. `make help` lists the targets.
+
+PREFIX   ?= /usr/local
+BINDIR   ?= $(PREFIX)/bin
+MANDIR   ?= $(PREFIX)/share/man
+DATADIR  ?= $(PREFIX)/share/steward
+DESTDIR  ?=
+SAN      ?=
+VERSION  := 0.1.0
+
+# Sanitizer builds get their own tree so objects never mix.
+ifeq ($(SAN),1)
+BUILD    := build/san
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+OPT      := -O1
+else
+BUILD    := build
+SANFLAGS :=
+OPT      := -O2
+endif
+
+PKGS      := ncursesw sqlite3 libcurl jansson libsodium inih
+TEST_PKGS := cmocka
+
+# make calls scripts/install-deps only when pkg-config cannot find something.
+NEED_PKGS := $(PKGS) $(if $(filter test check,$(MAKECMDGOALS)),$(TEST_PKGS))
+ifeq ($(filter clean format help,$(MAKECMDGOALS)),)
+ifneq ($(shell pkg-config --exists $(NEED_PKGS) 2>/dev/null && echo ok),ok)
+$(info steward: missing build dependencies; running scripts/install-deps)
+ifneq ($(shell scripts/install-deps >&2; echo $$?),0)
+$(error scripts/install-deps could not install the dependencies; see above)
+endif
+endif
+PKG_CFLAGS := $(filter-out -D_XOPEN_SOURCE% -D_DEFAULT_SOURCE,$(shell pkg-config --cflags $(PKGS)))
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
+TEST_CFLAGS := $(shell pkg-config --cflags $(TEST_PKGS) 2>/dev/null)
+TEST_LIBS   := $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
+endif
+
+CC      ?= cc
+WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2
+CFLAGS  ?= $(OPT) -g
+ALL_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -D_XOPEN_SOURCE=700 \
+	$(WARN) $(CFLAGS) $(SANFLAGS) -I. -Icore -DSTEWARD_VERSION='"$(VERSION)"' \
+	-DSTEWARD_DATADIR='"$(DATADIR)"' $(PKG_CFLAGS)
+ALL_LDFLAGS := $(LDFLAGS) $(SANFLAGS)
+LIBS    := $(PKG_LIBS) -lpthread -ldl -lm
+
+CORE_SRC := $(wildcard core/*.c)
+CLI_SRC  := $(filter-out cli/main.c,$(wildcard cli/*.c))
+TUI_SRC  := $(wildcard tui/*.c)
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+
+CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
+TUI_OBJ  := $(TUI_SRC:%.c=$(BUILD)/obj/%.o)
+MAIN_OBJ := $(BUILD)/obj/cli/main.o
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+LIBCORE := $(BUILD)/libsteward.a
+LIBFACE := $(BUILD)/libfaces.a
+STEWARD := $(BUILD)/steward
+
+.PHONY: all test check demo install uninstall clean format help
+.DEFAULT_GOAL := all
+
+all: $(STEWARD)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(LIBCORE): $(CORE_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && $(AR) rcs $@ $^
+
+$(LIBFACE): $(CLI_OBJ) $(TUI_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && $(AR) rcs $@ $^
+
+$(STEWARD): $(MAIN_OBJ) $(LIBFACE) $(LIBCORE)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(MAIN_OBJ) $(LIBFACE) $(LIBCORE) $(LIBS)
+
+$(BUILD)/obj/tests/unit/%.o: tests/unit/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -Itui -Icli -MMD -MP -c -o $@ $<
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIBFACE) $(LIBCORE)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBFACE) $(LIBCORE) $(TEST_LIBS) $(LIBS)
+
+# The README's test command: unit, CLI and console tests; one summary line.
+test check: $(STEWARD) $(UNIT_BIN)
+	tests/run $(BUILD)
+
+demo: $(STEWARD)
+	$(STEWARD) demo
+
+install: $(STEWARD)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(DATADIR)/policies
+	install -m 0755 $(STEWARD) $(DESTDIR)$(BINDIR)/steward
+	install -m 0644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
+	for f in man/*.5 man/*.7; do [ -e "$$f" ] || continue; \
+		case $$f in *.5) d=man5;; *) d=man7;; esac; \
+		install -m 0644 $$f $(DESTDIR)$(MANDIR)/$$d/; done
+	for f in policies/*; do [ -f "$$f" ] && install -m 0644 $$f $(DESTDIR)$(DATADIR)/policies/; done; true
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/steward $(DESTDIR)$(MANDIR)/man1/steward.1
+	rm -rf $(DESTDIR)$(DATADIR)
+
+clean:
+	rm -rf build
+
+format:
+	clang-format -i $(wildcard core/*.[ch] cli/*.[ch] tui/*.[ch] plugins/*.[ch] plugins/*/*.[ch] tests/unit/*.[ch])
+
+help:
+	@echo "targets: all (default) test demo install uninstall clean format"
+	@echo "options: SAN=1 (ASan+UBSan build under build/san) PREFIX=... DESTDIR=..."
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

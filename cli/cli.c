@@ -1,0 +1,783 @@
+/* cli: the one command table, the option parser it drives, generated help, and the dispatcher. */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Options every noun command takes; listed after its own in help. */
+static const struct cli_opt cli_common_opts[] = {
+	{ .name = "db", .arg = "PATH",
+	  .help = "store file (default: $STEWARD_DB, else $XDG_DATA_HOME/steward/steward.db)" },
+	{ .name = "json", .help = "machine-readable output (JSON)" },
+	{ .name = "help", .help = "show this help and exit" },
+	{ 0 },
+};
+
+static const struct cli_opt cli_console_opts[] = {
+	{ .name = "db", .arg = "PATH",
+	  .help = "store file (default: $STEWARD_DB, else $XDG_DATA_HOME/steward/steward.db)" },
+	{ .name = "readonly", .help = "hide every action that writes" },
+	{ .name = "script", .arg = "KEYS", .help = "read keys from the file KEYS instead of the terminal (needs --dump)" },
+	{ .name = "dump", .arg = "SCREEN", .help = "write the final screen to the file SCREEN (needs --script)" },
+	{ .name = "size", .arg = "COLSxROWS", .help = "screen size in script mode (default 80x24)" },
+	{ .name = "version", .help = "print the version and exit" },
+	{ .name = "help", .help = "show this help and exit" },
+	{ 0 },
+};
+
+static const struct cli_opt cli_none_opts[] = { { 0 } };
+
+static const struct cli_opt cli_model_add_opts[] = {
+	{ .name = "tier", .arg = "TIER", .required = 1,
+	  .help = "risk tier: low, medium, high or critical" },
+	{ .name = "owner", .arg = "OWNER", .required = 1, .help = "team or person accountable for the model" },
+	{ .name = "description", .arg = "TEXT", .help = "what the model is for" },
+	{ 0 },
+};
+
+static const struct cli_opt cli_version_add_opts[] = {
+	{ .name = "artifact", .arg = "URI", .required = 1,
+	  .help = "where the artifact lives (s3://..., file:/..., models:/...)" },
+	{ .name = "digest", .arg = "sha256:HEX", .required = 1,
+	  .help = "artifact digest: sha256: and 64 lowercase hex digits" },
+	{ .name = "author", .arg = "NAME", .help = "who produced the version" },
+	{ .name = "run", .arg = "ID", .help = "training run that produced it" },
+	{ 0 },
+};
+
+static const struct cli_opt cli_card_set_opts[] = {
+	{ .name = "file", .arg = "CARD.md", .required = 1,
+	  .help = "Markdown file; each '## Heading' starts a section" },
+	{ 0 },
+};
+
+static const struct cli_opt cli_metric_set_opts[] = {
+	{ .name = "dataset", .arg = "D", .help = "evaluation dataset the value was measured on" },
+	{ .name = "slice", .arg = "S", .help = "slice of the dataset (\"region=EU\"); default: all of it" },
+	{ 0 },
+};
+
+static const struct cli_opt cli_demo_opts[] = {
+	{ .name = "no-tui", .help = "build the estate but do not open the console" },
+	{ 0 },
+};
+
+const struct cli_cmd cli_cmds[] = {
+	{
+		.noun = NULL, .verb = NULL, .args = "",
+		.summary = "open the console on the store",
+		.help = "Opens the terminal console on the store. With --script and --dump it runs\n"
+			"headless: keys come from a file and the final screen is written to a file.",
+		.opts = cli_console_opts, .min_pos = 0, .max_pos = 0, .flags = CLI_NO_JSON,
+		.run = cmd_console_run,
+	},
+	{
+		.noun = "init", .args = "",
+		.summary = "create the store (or check an existing one)",
+		.help = "Creates the store file and its schema. Running it again on an existing\n"
+			"store only applies pending migrations.",
+		.opts = cli_none_opts, .min_pos = 0, .max_pos = 0,
+		.run = cmd_init_run,
+	},
+	{
+		.noun = "model", .verb = "add", .args = "NAME",
+		.summary = "register a model",
+		.help = "Registers a model under NAME ([A-Za-z0-9][A-Za-z0-9._-]*, at most 100\n"
+			"bytes) with its risk tier and owner.",
+		.opts = cli_model_add_opts, .min_pos = 1, .max_pos = 1, .flags = CLI_STORE_RW,
+		.run = cmd_model_add,
+	},
+	{
+		.noun = "model", .verb = "list", .args = "",
+		.summary = "list models with their production and staging versions",
+		.help = "Lists every model: tier, the versions the production and staging aliases\n"
+			"point at, owner, number of versions and the last change.",
+		.opts = cli_none_opts, .min_pos = 0, .max_pos = 0, .flags = CLI_STORE_RO,
+		.run = cmd_model_list,
+	},
+	{
+		.noun = "model", .verb = "show", .args = "NAME",
+		.summary = "show one model",
+		.help = "Shows a model's fields, its aliases and its version count.",
+		.opts = cli_none_opts, .min_pos = 1, .max_pos = 1, .flags = CLI_STORE_RO,
+		.run = cmd_model_show,
+	},
+	{
+		.noun = "version", .verb = "add", .args = "MODEL",
+		.summary = "register a new version of a model; prints its number",
+		.help = "Adds the next version of MODEL (1, 2, 3, ...) and prints its number.\n"
+			"The artifact digest is required so every later approval can name the exact bytes.",
+		.opts = cli_version_add_opts, .min_pos = 1, .max_pos = 1, .flags = CLI_STORE_RW,
+		.run = cmd_version_add,
+	},
+	{
+		.noun = "version", .verb = "list", .args = "MODEL",
+		.summary = "list a model's versions",
+		.help = "Lists the versions of MODEL with their creation time, author, short digest\n"
+			"and the aliases pointing at them.",
+		.opts = cli_none_opts, .min_pos = 1, .max_pos = 1, .flags = CLI_STORE_RO,
+		.run = cmd_version_list,
+	},
+	{
+		.noun = "version", .verb = "show", .args = "MODEL VERSION",
+		.summary = "show one version",
+		.help = "Shows one version of MODEL: artifact, full digest, author, run and aliases.",
+		.opts = cli_none_opts, .min_pos = 2, .max_pos = 2, .flags = CLI_STORE_RO,
+		.run = cmd_version_show,
+	},
+	{
+		.noun = "alias", .verb = "set", .args = "MODEL ALIAS VERSION",
+		.summary = "point an alias (production, staging, ...) at a version",
+		.help = "Points ALIAS ([a-z][a-z0-9_-]*) of MODEL at VERSION, moving it if it pointed\n"
+			"elsewhere. Not yet guarded by policy.",
+		.opts = cli_none_opts, .min_pos = 3, .max_pos = 3, .flags = CLI_STORE_RW,
+		.run = cmd_alias_set,
+	},
+	{
+		.noun = "alias", .verb = "list", .args = "MODEL",
+		.summary = "list a model's aliases",
+		.help = "Lists the aliases of MODEL and the versions they point at.",
+		.opts = cli_none_opts, .min_pos = 1, .max_pos = 1, .flags = CLI_STORE_RO,
+		.run = cmd_alias_list,
+	},
+	{
+		.noun = "card", .verb = "set", .args = "MODEL VERSION",
+		.summary = "set a version's model card from a Markdown file",
+		.help = "Replaces the model card of MODEL VERSION with the sections of a Markdown\n"
+			"file: each '## Heading' starts a section. The file must be UTF-8, without\n"
+			"duplicate headings, at most 1 MiB.",
+		.opts = cli_card_set_opts, .min_pos = 2, .max_pos = 2, .flags = CLI_STORE_RW,
+		.run = cmd_card_set,
+	},
+	{
+		.noun = "card", .verb = "show", .args = "MODEL VERSION",
+		.summary = "show a version's model card and its missing sections",
+		.help = "Prints the model card of MODEL VERSION as '## Heading' blocks, then the\n"
+			"required sections it lacks.",
+		.opts = cli_none_opts, .min_pos = 2, .max_pos = 2, .flags = CLI_STORE_RO,
+		.run = cmd_card_show,
+	},
+	{
+		.noun = "metric", .verb = "set", .args = "MODEL VERSION NAME VALUE",
+		.summary = "record an evaluation metric of a version",
+		.help = "Records metric NAME = VALUE for MODEL VERSION, replacing the value for the\n"
+			"same dataset and slice. VALUE is a finite decimal number (\"0.91\", \"-3e-2\").",
+		.opts = cli_metric_set_opts, .min_pos = 4, .max_pos = 4, .flags = CLI_STORE_RW,
+		.run = cmd_metric_set,
+	},
+	{
+		.noun = "metric", .verb = "list", .args = "MODEL VERSION",
+		.summary = "list a version's evaluation metrics",
+		.help = "Lists the evaluation metrics of MODEL VERSION by name, dataset and slice.",
+		.opts = cli_none_opts, .min_pos = 2, .max_pos = 2, .flags = CLI_STORE_RO,
+		.run = cmd_metric_list,
+	},
+	{
+		.noun = "demo", .args = "",
+		.summary = "build the demo estate and open the console on it",
+		.help = "Builds a deterministic demo estate (models of every tier, versions, cards,\n"
+			"metrics, aliases) in $XDG_DATA_HOME/steward/demo.db, never in your own store,\n"
+			"and opens the console on it. An earlier demo store is rebuilt; any other\n"
+			"existing file is left alone and the command refuses.",
+		.opts = cli_demo_opts, .min_pos = 0, .max_pos = 0,
+		.run = cmd_demo_run,
+	},
+};
+
+const size_t cli_ncmds = sizeof cli_cmds / sizeof cli_cmds[0];
+
+/* ---- help ---- */
+
+static void cli_print_name(FILE *f, const struct cli_cmd *cmd)
+{
+	fputs("steward", f);
+	if (cmd->noun != NULL)
+		fprintf(f, " %s", cmd->noun);
+	if (cmd->verb != NULL)
+		fprintf(f, " %s", cmd->verb);
+}
+
+static int cli_is_common(const struct cli_cmd *cmd, const char *name)
+{
+	if (cmd->noun == NULL)
+		return 0;
+	if (strcmp(name, "json") == 0)
+		return (cmd->flags & CLI_NO_JSON) == 0;
+	return strcmp(name, "db") == 0 || strcmp(name, "help") == 0;
+}
+
+static void cli_print_opt_usage(FILE *f, const struct cli_opt *o)
+{
+	if (strcmp(o->name, "help") == 0)
+		return;
+	fputc(' ', f);
+	if (!o->required)
+		fputc('[', f);
+	fprintf(f, "--%s", o->name);
+	if (o->arg != NULL)
+		fprintf(f, " %s", o->arg);
+	if (!o->required)
+		fputc(']', f);
+}
+
+static void cli_print_usage(FILE *f, const struct cli_cmd *cmd)
+{
+	const struct cli_opt *o;
+
+	cli_print_name(f, cmd);
+	if (cmd->args[0] != '\0')
+		fprintf(f, " %s", cmd->args);
+	for (o = cmd->opts; o->name != NULL; o++)
+		cli_print_opt_usage(f, o);
+	if (cmd->noun != NULL)
+		for (o = cli_common_opts; o->name != NULL; o++)
+			if (cli_is_common(cmd, o->name))
+				cli_print_opt_usage(f, o);
+}
+
+static void cli_print_opt_help(FILE *f, const struct cli_opt *o)
+{
+	char left[64];
+
+	if (strcmp(o->name, "help") == 0)
+		snprintf(left, sizeof left, "-h, --help");
+	else if (o->arg != NULL)
+		snprintf(left, sizeof left, "--%s %s", o->name, o->arg);
+	else
+		snprintf(left, sizeof left, "--%s", o->name);
+	fprintf(f, "  %-22s %s%s\n", left, o->help, o->required ? " (required)" : "");
+}
+
+static void cli_print_cmd_help(FILE *f, const struct cli_cmd *cmd)
+{
+	const struct cli_opt *o;
+
+	fputs("usage: ", f);
+	cli_print_usage(f, cmd);
+	fprintf(f, "\n\n%s\n\noptions:\n", cmd->help);
+	for (o = cmd->opts; o->name != NULL; o++)
+		cli_print_opt_help(f, o);
+	if (cmd->noun != NULL)
+		for (o = cli_common_opts; o->name != NULL; o++)
+			if (cli_is_common(cmd, o->name))
+				cli_print_opt_help(f, o);
+}
+
+static void cli_print_cmd_line(FILE *f, const struct cli_cmd *cmd)
+{
+	char left[80];
+
+	snprintf(left, sizeof left, "%s%s%s%s%s", cmd->noun, cmd->verb ? " " : "",
+		 cmd->verb ? cmd->verb : "", cmd->args[0] ? " " : "", cmd->args);
+	fprintf(f, "  %-36s %s\n", left, cmd->summary);
+}
+
+static void cli_print_main_help(FILE *f)
+{
+	const struct cli_opt *o;
+	size_t i;
+
+	fputs("usage: ", f);
+	cli_print_usage(f, &cli_cmds[0]);
+	fputs("\n       steward COMMAND [ARGS] [--db PATH] [--json]\n"
+	      "       steward help [COMMAND]\n\n"
+	      "steward is a terminal console for governing machine-learning models in\n"
+	      "production. Plain `steward` opens the console; the commands below are for\n"
+	      "scripts and CI/CD.\n\ncommands:\n", f);
+	for (i = 0; i < cli_ncmds; i++)
+		if (cli_cmds[i].noun != NULL)
+			cli_print_cmd_line(f, &cli_cmds[i]);
+	fputs("\nconsole options:\n", f);
+	for (o = cli_cmds[0].opts; o->name != NULL; o++)
+		cli_print_opt_help(f, o);
+	fputs("\nExit status: 0 success, 1 refused or failed, 2 usage error.\n"
+	      "Run 'steward COMMAND --help' for a command's options.\n", f);
+}
+
+static void cli_print_noun_help(FILE *f, const char *noun)
+{
+	size_t i;
+
+	fprintf(f, "usage: steward %s COMMAND [ARGS] [--db PATH] [--json]\n\ncommands:\n", noun);
+	for (i = 0; i < cli_ncmds; i++)
+		if (cli_cmds[i].noun != NULL && strcmp(cli_cmds[i].noun, noun) == 0)
+			cli_print_cmd_line(f, &cli_cmds[i]);
+	fprintf(f, "\nRun 'steward %s COMMAND --help' for a command's options.\n", noun);
+}
+
+/* Roff .TP entries for man/steward.1, so the man page follows the table. */
+static void cli_print_roff_text(FILE *f, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if (*s == '\\')
+			fputs("\\e", f);
+		else if (*s == '-')
+			fputs("\\-", f);
+		else if (*s == '\n')
+			fputc(' ', f);
+		else
+			fputc(*s, f);
+	}
+}
+
+static void cli_print_roff_opt(FILE *f, const struct cli_opt *o)
+{
+	fputs("\\fB\\-\\-", f);
+	cli_print_roff_text(f, o->name);
+	fputs("\\fR", f);
+	if (o->arg != NULL) {
+		fputs(" \\fI", f);
+		cli_print_roff_text(f, o->arg);
+		fputs("\\fR", f);
+	}
+}
+
+static void cli_print_roff(FILE *f)
+{
+	size_t i;
+	const struct cli_opt *o;
+
+	for (i = 0; i < cli_ncmds; i++) {
+		const struct cli_cmd *cmd = &cli_cmds[i];
+
+		if (cmd->noun == NULL)
+			continue;
+		fprintf(f, ".TP\n\\fBsteward %s%s%s\\fR", cmd->noun, cmd->verb ? " " : "",
+			cmd->verb ? cmd->verb : "");
+		if (cmd->args[0] != '\0')
+			fprintf(f, " \\fI%s\\fR", cmd->args);
+		for (o = cmd->opts; o->name != NULL; o++) {
+			fputs(o->required ? " " : " [", f);
+			cli_print_roff_opt(f, o);
+			if (!o->required)
+				fputc(']', f);
+		}
+		fputc('\n', f);
+		cli_print_roff_text(f, cmd->help);
+		fputc('\n', f);
+		if (cmd->opts[0].name == NULL)
+			continue;
+		fputs(".RS\n", f);
+		for (o = cmd->opts; o->name != NULL; o++) {
+			fputs(".TP\n", f);
+			cli_print_roff_opt(f, o);
+			fputc('\n', f);
+			cli_print_roff_text(f, o->help);
+			fputs(o->required ? " (required)\n" : "\n", f);
+		}
+		fputs(".RE\n", f);
+	}
+}
+
+/* ---- parsing ---- */
+
+const char *cli_opt(const struct cli_ctx *c, const char *name)
+{
+	int i;
+
+	for (i = 0; i < CLI_OPTS_MAX && c->cmd->opts[i].name != NULL; i++)
+		if (strcmp(c->cmd->opts[i].name, name) == 0)
+			return c->optv[i];
+	return NULL;
+}
+
+/* arg is quoted into the message, which has exactly one %s for it. */
+#define cli_usage(c, fmt, arg) \
+	(err_set(&(c)->e, ERR_INVALID, fmt, cli_quote((arg), cli_qbuf, sizeof cli_qbuf)), CLI_USAGE)
+static char cli_qbuf[128];
+
+/* "-0.5" is a negative number, not an option, so metric values can be negative. */
+static int cli_looks_like_option(const char *a)
+{
+	if (a[0] != '-' || a[1] == '\0')
+		return 0;
+	if ((a[1] >= '0' && a[1] <= '9') || a[1] == '.')
+		return 0;
+	return 1;
+}
+
+/* Finds the option spec for name (length n) among the command's own
+ * options and then the common ones. *slot is the index into c->optv, or
+ * -1 for a common option. */
+static const struct cli_opt *cli_find_opt(const struct cli_cmd *cmd, const char *name, size_t n,
+					  int *slot)
+{
+	const struct cli_opt *o;
+	int i;
+
+	for (i = 0, o = cmd->opts; o->name != NULL; o++, i++)
+		if (strlen(o->name) == n && strncmp(o->name, name, n) == 0) {
+			*slot = i;
+			return o;
+		}
+	if (cmd->noun == NULL)
+		return NULL;
+	for (o = cli_common_opts; o->name != NULL; o++)
+		if (strlen(o->name) == n && strncmp(o->name, name, n) == 0 &&
+		    cli_is_common(cmd, o->name)) {
+			*slot = -1;
+			return o;
+		}
+	return NULL;
+}
+
+/* Returns 0, CLI_USAGE, or 1 when --help was asked for. */
+static int cli_parse(struct cli_ctx *c, int argc, char **argv)
+{
+	const struct cli_cmd *cmd = c->cmd;
+	int i, only_pos = 0, help = 0, json_seen = 0;
+	const char *missing;
+
+	for (i = 0; i < argc; i++) {
+		const char *a = argv[i], *name, *eq, *val;
+		const struct cli_opt *o;
+		int slot;
+		size_t n;
+
+		if (!only_pos && strcmp(a, "--") == 0) {
+			only_pos = 1;
+			continue;
+		}
+		if (!only_pos && strcmp(a, "-h") == 0) {
+			help = 1;
+			continue;
+		}
+		if (only_pos || !cli_looks_like_option(a)) {
+			if (c->npos >= cmd->max_pos || c->npos >= CLI_POS_MAX)
+				return cli_usage(c, "unexpected argument '%s'", a);
+			c->pos[c->npos++] = a;
+			continue;
+		}
+		if (a[1] != '-')
+			return cli_usage(c, "unknown option '%s' (options are long: --name)", a);
+		name = a + 2;
+		eq = strchr(name, '=');
+		n = eq != NULL ? (size_t)(eq - name) : strlen(name);
+		o = cli_find_opt(cmd, name, n, &slot);
+		if (o == NULL)
+			return cli_usage(c, "unknown option '%s'", a);
+		if (strcmp(o->name, "help") == 0) {
+			if (eq != NULL)
+				return cli_usage(c, "option '%s' takes no value", a);
+			help = 1;
+			continue;
+		}
+		if (o->arg == NULL) {
+			if (eq != NULL)
+				return cli_usage(c, "option '%s' takes no value", a);
+			val = "";
+		} else if (eq != NULL) {
+			val = eq + 1;
+		} else {
+			/* "--tier --owner x" is a forgotten value, not a tier named "--owner". */
+			if (i + 1 >= argc || strncmp(argv[i + 1], "--", 2) == 0)
+				return cli_usage(c, "option '%s' needs a value", a);
+			val = argv[++i];
+		}
+		if (slot < 0) {
+			if (strcmp(o->name, "db") == 0) {
+				if (c->db != NULL)
+					return cli_usage(c, "option '%s' given twice", "--db");
+				if (val[0] == '\0')
+					return cli_usage(c, "option '%s' needs a non-empty value", "--db");
+				c->db = val;
+			} else {
+				if (json_seen)
+					return cli_usage(c, "option '%s' given twice", "--json");
+				json_seen = c->json = 1;
+			}
+			continue;
+		}
+		if (slot >= CLI_OPTS_MAX)
+			return cli_usage(c, "option '%s' is not supported", a);
+		if (c->optv[slot] != NULL) {
+			char nm[80];
+
+			snprintf(nm, sizeof nm, "--%s", o->name);
+			return cli_usage(c, "option '%s' given twice", nm);
+		}
+		c->optv[slot] = val;
+		if (strcmp(o->name, "db") == 0) {
+			if (val[0] == '\0')
+				return cli_usage(c, "option '%s' needs a non-empty value", "--db");
+			c->db = val;
+		}
+	}
+	if (help)
+		return 1;
+	if (c->npos < cmd->min_pos) {
+		/* Name the first placeholder that got no argument. */
+		char want[64];
+		const char *p = cmd->args;
+		int k;
+		size_t len;
+
+		for (k = 0; k < c->npos && p != NULL; k++) {
+			p = strchr(p, ' ');
+			if (p != NULL)
+				p++;
+		}
+		missing = p != NULL ? p : "argument";
+		len = strcspn(missing, " ");
+		snprintf(want, sizeof want, "%.*s", (int)len, missing);
+		return cli_usage(c, "missing %s", want);
+	}
+	for (i = 0; i < CLI_OPTS_MAX && cmd->opts[i].name != NULL; i++)
+		if (cmd->opts[i].required && c->optv[i] == NULL) {
+			char nm[80];
+
+			snprintf(nm, sizeof nm, "--%s", cmd->opts[i].name);
+			return cli_usage(c, "missing required option %s", nm);
+		}
+	return 0;
+}
+
+/* ---- dispatch ---- */
+
+static const struct cli_cmd *cli_lookup(const char *noun, const char *verb)
+{
+	size_t i;
+
+	for (i = 0; i < cli_ncmds; i++) {
+		const struct cli_cmd *cmd = &cli_cmds[i];
+
+		if (cmd->noun == NULL || strcmp(cmd->noun, noun) != 0)
+			continue;
+		if (cmd->verb == NULL || (verb != NULL && strcmp(cmd->verb, verb) == 0))
+			return cmd;
+	}
+	return NULL;
+}
+
+static int cli_noun_known(const char *noun)
+{
+	size_t i;
+
+	for (i = 0; i < cli_ncmds; i++)
+		if (cli_cmds[i].noun != NULL && strcmp(cli_cmds[i].noun, noun) == 0)
+			return 1;
+	return 0;
+}
+
+static void cli_verbs(const char *noun, char *buf, size_t n)
+{
+	size_t i, used = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < cli_ncmds; i++) {
+		const struct cli_cmd *cmd = &cli_cmds[i];
+		int w;
+
+		if (cmd->noun == NULL || cmd->verb == NULL || strcmp(cmd->noun, noun) != 0)
+			continue;
+		w = snprintf(buf + used, n - used, "%s%s", used ? ", " : "", cmd->verb);
+		if (w < 0 || (size_t)w >= n - used)
+			return;
+		used += (size_t)w;
+	}
+}
+
+static void cli_hint(const struct cli_cmd *cmd)
+{
+	fputs("steward: try '", stderr);
+	cli_print_name(stderr, cmd);
+	fputs(" --help'\n", stderr);
+}
+
+static int cli_report(struct cli_ctx *c, int rc)
+{
+	if (rc == 0)
+		return CLI_EXIT_OK;
+	fprintf(stderr, "steward: %s\n", c->e.msg[0] ? c->e.msg : "failed");
+	if (rc == CLI_USAGE) {
+		cli_hint(c->cmd);
+		return CLI_EXIT_USAGE;
+	}
+	return CLI_EXIT_FAIL;
+}
+
+/* Options of the console that take a value: needed to find the first
+ * word in "steward --db x.db model list". */
+static int cli_console_takes_value(const char *a)
+{
+	const struct cli_opt *o;
+
+	if (strncmp(a, "--", 2) != 0 || strchr(a, '=') != NULL)
+		return 0;
+	for (o = cli_console_opts; o->name != NULL; o++)
+		if (o->arg != NULL && strcmp(a + 2, o->name) == 0)
+			return 1;
+	return 0;
+}
+
+static int cli_help_cmd(int argc, char **argv)
+{
+	const struct cli_cmd *cmd;
+	char q[128];
+
+	if (argc == 0) {
+		cli_print_main_help(stdout);
+		return CLI_EXIT_OK;
+	}
+	if (argc == 1 && strcmp(argv[0], "--roff") == 0) {
+		cli_print_roff(stdout);
+		return CLI_EXIT_OK;
+	}
+	if (argc > 2 || !cli_noun_known(argv[0])) {
+		fprintf(stderr, "steward: no help for '%s'\nsteward: try 'steward --help'\n",
+			cli_quote(argv[argc > 2 ? 2 : 0], q, sizeof q));
+		return CLI_EXIT_USAGE;
+	}
+	cmd = cli_lookup(argv[0], argc > 1 ? argv[1] : NULL);
+	if (cmd == NULL || (cmd->verb != NULL && argc == 1)) {
+		if (argc == 1) {
+			cli_print_noun_help(stdout, argv[0]);
+			return CLI_EXIT_OK;
+		}
+		fprintf(stderr, "steward: no help for '%s %s'\nsteward: try 'steward %s --help'\n",
+			argv[0], cli_quote(argv[1], q, sizeof q), argv[0]);
+		return CLI_EXIT_USAGE;
+	}
+	if (cmd->verb == NULL && argc > 1) {
+		fprintf(stderr, "steward: no help for '%s %s'\nsteward: try 'steward %s --help'\n",
+			argv[0], cli_quote(argv[1], q, sizeof q), argv[0]);
+		return CLI_EXIT_USAGE;
+	}
+	cli_print_cmd_help(stdout, cmd);
+	return CLI_EXIT_OK;
+}
+
+static int cli_run(const struct cli_cmd *cmd, int argc, char **argv)
+{
+	struct cli_ctx *c;
+	int rc;
+
+	/* The context holds a path buffer; keep it off the stack of callers. */
+	c = calloc(1, sizeof *c);
+	if (c == NULL) {
+		fputs("steward: out of memory\n", stderr);
+		return CLI_EXIT_FAIL;
+	}
+	c->cmd = cmd;
+	rc = cli_parse(c, argc, argv);
+	if (rc == 1) {
+		if (cmd->noun == NULL)
+			cli_print_main_help(stdout);
+		else
+			cli_print_cmd_help(stdout, cmd);
+		free(c);
+		return CLI_EXIT_OK;
+	}
+	if (rc == 0 && (cmd->flags & (CLI_STORE_RO | CLI_STORE_RW))) {
+		c->st = cli_store_open(c, (cmd->flags & CLI_STORE_RO) ? STORE_READONLY : 0);
+		if (c->st == NULL)
+			rc = CLI_FAIL;
+	}
+	if (rc == 0)
+		rc = cmd->run(c);
+	if (c->st != NULL)
+		store_close(c->st);
+	/* Output already printed must reach its destination, or the command failed. */
+	if (rc == 0 && (fflush(stdout) != 0 || ferror(stdout)))
+		rc = err_set(&c->e, ERR_IO, "writing output: %s", strerror(errno));
+	rc = cli_report(c, rc);
+	free(c);
+	return rc;
+}
+
+int cli_main(int argc, char **argv)
+{
+	const struct cli_cmd *cmd;
+	char **rest;
+	int i, w = -1, n = 0, rc;
+	char q[128];
+
+	/* The first word (skipping console options and their values) picks the command. */
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (!cli_looks_like_option(argv[i])) {
+			w = i;
+			break;
+		}
+		if (cli_console_takes_value(argv[i]))
+			i++;
+	}
+	if (w < 0)
+		return cli_run(&cli_cmds[0], argc - 1, argv + 1);
+	if (strcmp(argv[w], "help") == 0)
+		return cli_help_cmd(argc - w - 1, argv + w + 1);
+	if (!cli_noun_known(argv[w])) {
+		fprintf(stderr, "steward: unknown command '%s'\nsteward: try 'steward --help'\n",
+			cli_quote(argv[w], q, sizeof q));
+		return CLI_EXIT_USAGE;
+	}
+	cmd = cli_lookup(argv[w], NULL);
+	if (cmd == NULL) {
+		char verbs[256];
+		const char *v = w + 1 < argc ? argv[w + 1] : NULL;
+
+		if (v != NULL && (strcmp(v, "--help") == 0 || strcmp(v, "-h") == 0)) {
+			cli_print_noun_help(stdout, argv[w]);
+			return CLI_EXIT_OK;
+		}
+		cmd = v != NULL ? cli_lookup(argv[w], v) : NULL;
+		if (cmd == NULL) {
+			cli_verbs(argv[w], verbs, sizeof verbs);
+			if (v == NULL)
+				fprintf(stderr, "steward: '%s' needs a command: %s\n", argv[w], verbs);
+			else
+				fprintf(stderr, "steward: unknown command '%s %s' (commands: %s)\n",
+					argv[w], cli_quote(v, q, sizeof q), verbs);
+			fprintf(stderr, "steward: try 'steward %s --help'\n", argv[w]);
+			return CLI_EXIT_USAGE;
+		}
+	}
+	/* Everything but the command words goes to the command's own parser. */
+	rest = calloc((size_t)argc, sizeof *rest);
+	if (rest == NULL) {
+		fputs("steward: out of memory\n", stderr);
+		return CLI_EXIT_FAIL;
+	}
+	for (i = 1; i < argc; i++)
+		if (i != w && !(cmd->verb != NULL && i == w + 1))
+			rest[n++] = argv[i];
+	rc = cli_run(cmd, n, rest);
+	free(rest);
+	return rc;
+}
+
+/* ---- store ---- */
+
+int cli_store_path(struct cli_ctx *c)
+{
+	int w;
+
+	if (c->db != NULL) {
+		w = snprintf(c->db_path, sizeof c->db_path, "%s", c->db);
+		if (w < 0 || (size_t)w >= sizeof c->db_path)
+			return err_set(&c->e, ERR_INVALID, "store path is too long");
+		return 0;
+	}
+	return store_default_path(c->db_path, sizeof c->db_path, &c->e);
+}
+
+struct store *cli_store_open(struct cli_ctx *c, int flags)
+{
+	struct store *st;
+
+	if (cli_store_path(c) < 0)
+		return NULL;
+	st = store_open(c->db_path, flags, &c->e);
+	if (st == NULL)
+		cli_store_context(c, c->db_path);
+	return st;
+}
+
+void cli_store_context(struct cli_ctx *c, const char *path)
+{
+	if (strstr(c->e.msg, path) == NULL)
+		err_prefix(&c->e, "%s", path);
+}

@@ -1,0 +1,138 @@
+/* cli: the command table, option parser, dispatcher and output helpers behind `steward NOUN VERB`. */
+#ifndef STEWARD_CLI_H
+#define STEWARD_CLI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "err.h"
+#include "store.h"
+
+#define CLI_POS_MAX 8
+#define CLI_OPTS_MAX 16
+
+/* Exit statuses, the contract scripts rely on. */
+enum cli_exit {
+	CLI_EXIT_OK = 0,
+	CLI_EXIT_FAIL = 1,  /* understood, but refused or failed */
+	CLI_EXIT_USAGE = 2, /* the command line itself is wrong */
+};
+
+/* A run function returns 0, CLI_FAIL (e filled) or CLI_USAGE (e filled;
+ * the dispatcher adds the "try --help" hint). */
+#define CLI_FAIL (-1)
+#define CLI_USAGE (-2)
+
+/* One long option. arg NULL means a flag that takes no value. */
+struct cli_opt {
+	const char *name; /* without the leading "--" */
+	const char *arg;  /* value placeholder in help ("TIER"), NULL for a flag */
+	const char *help;
+	int required;
+};
+
+enum cli_cmd_flags {
+	CLI_STORE_RO = 1 << 0, /* dispatcher opens the store read-only before run */
+	CLI_STORE_RW = 1 << 1, /* dispatcher opens the store for writing before run */
+	CLI_NO_JSON = 1 << 2,  /* --json makes no sense here (the console) */
+};
+
+struct cli_ctx;
+
+struct cli_cmd {
+	const char *noun; /* NULL for the console (plain `steward`) */
+	const char *verb; /* NULL for single-word commands (init, demo) */
+	const char *args; /* positional placeholders, space separated ("MODEL VERSION") */
+	const char *summary;
+	const char *help;
+	const struct cli_opt *opts; /* terminated by an entry with name NULL */
+	int min_pos, max_pos;
+	int flags;
+	int (*run)(struct cli_ctx *c);
+};
+
+/* Everything a run function gets: the parsed command line and, when the
+ * command's flags ask for it, the open store. */
+struct cli_ctx {
+	const struct cli_cmd *cmd;
+	const char *pos[CLI_POS_MAX];
+	int npos;
+	const char *optv[CLI_OPTS_MAX]; /* by index into cmd->opts; "" for a given flag */
+	const char *db;                 /* --db, or NULL */
+	int json;
+	char db_path[4096];             /* resolved store path once cli_store_path ran */
+	struct store *st;
+	struct err e;
+};
+
+extern const struct cli_cmd cli_cmds[];
+extern const size_t cli_ncmds;
+
+/* The whole program: parses argv, runs one command, returns the exit status. */
+int cli_main(int argc, char **argv);
+
+/* Value of the named option of the running command, NULL when not given. */
+const char *cli_opt(const struct cli_ctx *c, const char *name);
+
+/* Fills c->db_path from --db or store_default_path(). */
+int cli_store_path(struct cli_ctx *c);
+/* Resolves the path and opens it without creating it (core says to run
+ * `steward init` when the file is missing). */
+struct store *cli_store_open(struct cli_ctx *c, int flags);
+
+/* Adds the path to a store_open message that does not name it. */
+void cli_store_context(struct cli_ctx *c, const char *path);
+
+/* Writes a value for an error message: printable ASCII kept, other bytes
+ * as \xNN, long values cut with "..." so a 10,000-byte name stays readable. */
+const char *cli_quote(const char *s, char *buf, size_t n);
+
+/* RFC 3339 UTC ("2026-01-01T00:00:00Z"); "-" for 0. */
+const char *cli_time(int64_t t, char *buf, size_t n);
+/* Shortest text that reads back as the same double. */
+const char *cli_double(double v, char *buf, size_t n);
+/* Writes "sha256:" and the first 12 hex digits. */
+const char *cli_short_digest(const char *digest, char *buf, size_t n);
+
+/* Aligned columns with a header row; cells are copied. */
+struct cli_table;
+struct cli_table *cli_table_new(size_t ncols, const char *const *header);
+int cli_table_add(struct cli_table *t, const char *const *cells);
+void cli_table_print(const struct cli_table *t);
+void cli_table_free(struct cli_table *t);
+
+/* jansson helpers: each returns 0, or -1 when jansson refused (memory, or
+ * text that is not UTF-8). */
+int cli_json_str(json_t *o, const char *key, const char *v);
+int cli_json_int(json_t *o, const char *key, int64_t v);
+int cli_json_int_or_null(json_t *o, const char *key, int64_t v); /* null when v is 0 */
+int cli_json_real(json_t *o, const char *key, double v);
+int cli_json_time(json_t *o, const char *key, int64_t t);
+int cli_json_bool(json_t *o, const char *key, int v);
+/* Splits a comma-separated list into a JSON array of strings under key. */
+int cli_json_list(json_t *o, const char *key, const char *csv);
+/* Prints v (and a newline) to stdout and releases it; fails with e filled. */
+int cli_json_print(json_t *v, struct err *e);
+/* For a NULL from json_*_new or a failed helper. */
+int cli_json_fail(struct err *e);
+
+/* Run functions, one per command in the table. */
+int cmd_console_run(struct cli_ctx *c);
+int cmd_init_run(struct cli_ctx *c);
+int cmd_model_add(struct cli_ctx *c);
+int cmd_model_list(struct cli_ctx *c);
+int cmd_model_show(struct cli_ctx *c);
+int cmd_version_add(struct cli_ctx *c);
+int cmd_version_list(struct cli_ctx *c);
+int cmd_version_show(struct cli_ctx *c);
+int cmd_alias_set(struct cli_ctx *c);
+int cmd_alias_list(struct cli_ctx *c);
+int cmd_card_set(struct cli_ctx *c);
+int cmd_card_show(struct cli_ctx *c);
+int cmd_metric_set(struct cli_ctx *c);
+int cmd_metric_list(struct cli_ctx *c);
+int cmd_demo_run(struct cli_ctx *c);
+
+#endif

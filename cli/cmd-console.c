@@ -1,0 +1,72 @@
+/* cmd-console: plain `steward`: checks the options and the store, then hands over to the console. */
+#include "cli.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tui/tui.h"
+
+/* "120x40": both numbers plain decimals within what a terminal can be. */
+static int cmd_console_size(struct cli_ctx *c, const char *s, int *cols, int *rows)
+{
+	char q[128];
+	char *end;
+	long w, h;
+
+	errno = 0;
+	w = strtol(s, &end, 10);
+	if (end == s || (*end != 'x' && *end != 'X') || s[0] < '0' || s[0] > '9')
+		goto bad;
+	s = end + 1;
+	if (s[0] < '0' || s[0] > '9')
+		goto bad;
+	h = strtol(s, &end, 10);
+	if (*end != '\0' || errno == ERANGE || w < 1 || h < 1 || w > 1000 || h > 1000)
+		goto bad;
+	*cols = (int)w;
+	*rows = (int)h;
+	return 0;
+bad:
+	err_set(&c->e, ERR_INVALID, "bad --size '%s': want COLSxROWS, each 1 to 1000 (80x24)",
+		cli_quote(cli_opt(c, "size"), q, sizeof q));
+	return CLI_USAGE;
+}
+
+int cmd_console_run(struct cli_ctx *c)
+{
+	struct tui_opts o = { 0 };
+	const char *size = cli_opt(c, "size");
+	struct store *st;
+
+	if (cli_opt(c, "version") != NULL) {
+		printf("steward %s\n", STEWARD_VERSION);
+		return 0;
+	}
+	o.script = cli_opt(c, "script");
+	o.dump = cli_opt(c, "dump");
+	o.readonly = cli_opt(c, "readonly") != NULL;
+	if ((o.script == NULL) != (o.dump == NULL)) {
+		err_set(&c->e, ERR_INVALID, "%s needs %s", o.script ? "--script" : "--dump",
+			o.script ? "--dump SCREEN" : "--script KEYS");
+		return CLI_USAGE;
+	}
+	if (size != NULL) {
+		if (o.script == NULL) {
+			err_set(&c->e, ERR_INVALID, "--size only applies with --script");
+			return CLI_USAGE;
+		}
+		if (cmd_console_size(c, size, &o.cols, &o.rows) < 0)
+			return CLI_USAGE;
+	}
+	/* Open once here so a missing or unusable store gets the same message
+	 * as every other command, before the terminal is taken over. */
+	st = cli_store_open(c, STORE_READONLY);
+	if (st == NULL)
+		return CLI_FAIL;
+	store_close(st);
+	o.db_path = c->db_path;
+	return tui_run(&o, &c->e) < 0 ? CLI_FAIL : 0;
+}

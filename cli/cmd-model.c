@@ -1,0 +1,164 @@
+/* cmd-model: `steward model add|list|show`. */
+#include "cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "registry.h"
+
+static json_t *cmd_model_json(const struct reg_model *m)
+{
+	json_t *o = json_object();
+
+	if (o == NULL || cli_json_str(o, "name", m->name) ||
+	    cli_json_str(o, "tier", registry_tier_name(m->tier)) ||
+	    cli_json_str(o, "owner", m->owner) || cli_json_str(o, "description", m->description) ||
+	    cli_json_str(o, "source", m->source) || cli_json_int(o, "versions", m->n_versions) ||
+	    cli_json_int_or_null(o, "production", m->production) ||
+	    cli_json_int_or_null(o, "staging", m->staging) ||
+	    cli_json_time(o, "created", m->created) ||
+	    cli_json_time(o, "last_change", m->last_change)) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+static const char *cmd_model_num(int64_t v, char *buf, size_t n)
+{
+	if (v == 0)
+		snprintf(buf, n, "-");
+	else
+		snprintf(buf, n, "%lld", (long long)v);
+	return buf;
+}
+
+int cmd_model_add(struct cli_ctx *c)
+{
+	const char *name = c->pos[0];
+	const char *desc = cli_opt(c, "description");
+	struct reg_model m = { 0 };
+	enum tier tier;
+	int rc;
+
+	if (registry_tier_parse(cli_opt(c, "tier"), &tier, &c->e) < 0)
+		return CLI_FAIL;
+	if (registry_model_add(c->st, name, tier, cli_opt(c, "owner"), desc != NULL ? desc : "",
+			       &c->e) < 0)
+		return CLI_FAIL;
+	if (!c->json) {
+		printf("added model %s (tier %s, owner %s)\n", name, registry_tier_name(tier),
+		       cli_opt(c, "owner"));
+		return 0;
+	}
+	if (registry_model_get(c->st, name, &m, &c->e) < 0)
+		return CLI_FAIL;
+	rc = cli_json_print(cmd_model_json(&m), &c->e);
+	registry_model_clear(&m);
+	return rc < 0 ? CLI_FAIL : 0;
+}
+
+int cmd_model_list(struct cli_ctx *c)
+{
+	static const char *const head[] = { "NAME",     "TIER",  "PRODUCTION", "STAGING",
+					    "VERSIONS", "OWNER", "LAST CHANGE" };
+	struct reg_models l = { 0 };
+	struct cli_table *t = NULL;
+	json_t *a = NULL;
+	size_t i;
+	int rc = CLI_FAIL;
+
+	if (registry_model_list(c->st, &l, &c->e) < 0)
+		return CLI_FAIL;
+	if (c->json) {
+		a = json_array();
+		if (a == NULL)
+			goto nomem;
+		for (i = 0; i < l.n; i++)
+			if (json_array_append_new(a, cmd_model_json(&l.v[i])) < 0)
+				goto nomem;
+		rc = cli_json_print(a, &c->e) < 0 ? CLI_FAIL : 0;
+		a = NULL;
+		goto out;
+	}
+	t = cli_table_new(7, head);
+	if (t == NULL)
+		goto nomem;
+	for (i = 0; i < l.n; i++) {
+		const struct reg_model *m = &l.v[i];
+		char prod[24], stag[24], nv[24], when[32];
+		const char *row[7] = { m->name,
+				       registry_tier_name(m->tier),
+				       cmd_model_num(m->production, prod, sizeof prod),
+				       cmd_model_num(m->staging, stag, sizeof stag),
+				       nv,
+				       m->owner,
+				       cli_time(m->last_change, when, sizeof when) };
+
+		snprintf(nv, sizeof nv, "%lld", (long long)m->n_versions);
+		if (cli_table_add(t, row) < 0)
+			goto nomem;
+	}
+	cli_table_print(t);
+	rc = 0;
+	goto out;
+nomem:
+	rc = err_set(&c->e, ERR_IO, "out of memory");
+out:
+	json_decref(a);
+	cli_table_free(t);
+	registry_models_free(&l);
+	return rc;
+}
+
+int cmd_model_show(struct cli_ctx *c)
+{
+	struct reg_model m = { 0 };
+	struct reg_aliases al = { 0 };
+	char buf[32], buf2[32];
+	json_t *o = NULL, *ao;
+	size_t i;
+	int rc = CLI_FAIL;
+
+	if (registry_model_get(c->st, c->pos[0], &m, &c->e) < 0)
+		return CLI_FAIL;
+	if (registry_alias_list(c->st, m.name, &al, &c->e) < 0)
+		goto out;
+	if (c->json) {
+		o = cmd_model_json(&m);
+		ao = json_object();
+		if (o == NULL || ao == NULL || json_object_set_new(o, "aliases", ao) < 0) {
+			json_decref(ao);
+			rc = cli_json_fail(&c->e);
+			goto out;
+		}
+		for (i = 0; i < al.n; i++)
+			if (cli_json_int(ao, al.v[i].alias, al.v[i].version)) {
+				rc = cli_json_fail(&c->e);
+				goto out;
+			}
+		rc = cli_json_print(o, &c->e) < 0 ? CLI_FAIL : 0;
+		o = NULL;
+		goto out;
+	}
+	printf("name:         %s\n", m.name);
+	printf("tier:         %s\n", registry_tier_name(m.tier));
+	printf("owner:        %s\n", m.owner);
+	printf("description:  %s\n", m.description[0] ? m.description : "-");
+	printf("source:       %s\n", m.source);
+	printf("versions:     %lld\n", (long long)m.n_versions);
+	printf("production:   %s\n", cmd_model_num(m.production, buf, sizeof buf));
+	printf("staging:      %s\n", cmd_model_num(m.staging, buf, sizeof buf));
+	printf("created:      %s\n", cli_time(m.created, buf, sizeof buf));
+	printf("last change:  %s\n", cli_time(m.last_change, buf2, sizeof buf2));
+	printf("aliases:      %s", al.n ? "" : "-");
+	for (i = 0; i < al.n; i++)
+		printf("%s%s=%lld", i ? ", " : "", al.v[i].alias, (long long)al.v[i].version);
+	printf("\n");
+	rc = 0;
+out:
+	json_decref(o);
+	registry_aliases_free(&al);
+	registry_model_clear(&m);
+	return rc;
+}

@@ -1,0 +1,241 @@
+/* check: input validation whose messages name the field and show a safe excerpt of the value. */
+#include "check.h"
+
+#include <stdio.h>
+#include <string.h>
+
+int check_utf8(const char *str, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0;
+
+	while (i < n) {
+		unsigned char c = s[i];
+		size_t len;
+		unsigned int cp;
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		} else if (c >= 0xc2 && c <= 0xdf) {
+			len = 2;
+			cp = c & 0x1f;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			len = 3;
+			cp = c & 0x0f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			len = 4;
+			cp = c & 0x07;
+		} else {
+			return 0;
+		}
+		if (n - i < len)
+			return 0;
+		for (size_t k = 1; k < len; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return 0;
+			cp = (cp << 6) | (s[i + k] & 0x3f);
+		}
+		if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			return 0;
+		i += len;
+	}
+	return 1;
+}
+
+/* A printable excerpt for messages: at most 40 bytes, bytes outside
+ * printable ASCII as \xNN, so hostile input cannot garble a terminal. */
+void check_excerpt(const char *s, char *buf, size_t n)
+{
+	size_t o = 0, i;
+
+	if (n == 0)
+		return;
+	for (i = 0; s[i] != '\0' && o + 5 < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (i >= 40) {
+			snprintf(buf + o, n - o, "...");
+			return;
+		}
+		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\')
+			buf[o++] = (char)c;
+		else
+			o += (size_t)snprintf(buf + o, n - o, "\\x%02x", c);
+	}
+	buf[o] = '\0';
+}
+
+static int check_common(const char *what, const char *s, size_t max, struct err *e)
+{
+	char ex[200];
+	size_t len;
+
+	if (s == NULL || s[0] == '\0')
+		return err_set(e, ERR_INVALID, "%s is empty", what);
+	len = strlen(s);
+	if (len > max) {
+		check_excerpt(s, ex, sizeof ex);
+		return err_set(e, ERR_INVALID, "%s \"%s\" is too long (%zu bytes; at most %zu)", what,
+			       ex, len, max);
+	}
+	return 0;
+}
+
+static int check_chars(const char *what, const char *s, const char *extra, const char *rule,
+		       struct err *e)
+{
+	char ex[200];
+	size_t i;
+
+	for (i = 0; s[i] != '\0'; i++) {
+		unsigned char c = (unsigned char)s[i];
+		int okc = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+
+		if (i > 0 && !okc && c != '\0' && strchr(extra, c) != NULL)
+			okc = 1;
+		if (!okc) {
+			check_excerpt(s, ex, sizeof ex);
+			if (c >= 0x20 && c < 0x7f)
+				return err_set(e, ERR_INVALID,
+					       "%s \"%s\" has '%c' at position %zu; %s", what, ex,
+					       c, i + 1, rule);
+			return err_set(e, ERR_INVALID, "%s \"%s\" has byte 0x%02x at position %zu; %s",
+				       what, ex, c, i + 1, rule);
+		}
+	}
+	return 0;
+}
+
+int check_name(const char *what, const char *s, size_t max, struct err *e)
+{
+	if (check_common(what, s, max, e) != 0)
+		return -1;
+	return check_chars(what, s, "._-",
+			   "names start with a letter or digit and use letters, digits, '.', '_' and '-'",
+			   e);
+}
+
+int check_slice(const char *what, const char *s, struct err *e)
+{
+	if (check_common(what, s, CHECK_NAME_MAX, e) != 0)
+		return -1;
+	return check_chars(what, s, "._-=,:/+",
+			   "slices use letters, digits and . _ - = , : / +", e);
+}
+
+int check_alias(const char *s, struct err *e)
+{
+	char ex[200];
+
+	if (check_common("alias", s, CHECK_ALIAS_MAX, e) != 0)
+		return -1;
+	if (!(s[0] >= 'a' && s[0] <= 'z')) {
+		check_excerpt(s, ex, sizeof ex);
+		return err_set(e, ERR_INVALID,
+			       "alias \"%s\" must start with a lowercase letter (aliases match [a-z][a-z0-9_-]*)",
+			       ex);
+	}
+	for (size_t i = 1; s[i] != '\0'; i++) {
+		char c = s[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-')) {
+			check_excerpt(s, ex, sizeof ex);
+			return err_set(e, ERR_INVALID,
+				       "alias \"%s\" has a character not allowed at position %zu (aliases match [a-z][a-z0-9_-]*)",
+				       ex, i + 1);
+		}
+	}
+	return 0;
+}
+
+int check_text(const char *what, const char *s, size_t max, int multiline, int allow_empty,
+	       struct err *e)
+{
+	char ex[200];
+	size_t len;
+
+	if (s == NULL || s[0] == '\0') {
+		if (allow_empty)
+			return 0;
+		return err_set(e, ERR_INVALID, "%s is empty", what);
+	}
+	len = strlen(s);
+	if (len > max) {
+		check_excerpt(s, ex, sizeof ex);
+		return err_set(e, ERR_INVALID, "%s \"%s\" is too long (%zu bytes; at most %zu)", what,
+			       ex, len, max);
+	}
+	if (!check_utf8(s, len)) {
+		check_excerpt(s, ex, sizeof ex);
+		return err_set(e, ERR_INVALID, "%s \"%s\" is not valid UTF-8", what, ex);
+	}
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if ((c < 0x20 && !(multiline && (c == '\n' || c == '\t'))) || c == 0x7f) {
+			check_excerpt(s, ex, sizeof ex);
+			return err_set(e, ERR_INVALID,
+				       "%s \"%s\" has control character 0x%02x at position %zu", what,
+				       ex, c, i + 1);
+		}
+	}
+	return 0;
+}
+
+int check_digest(const char *s, struct err *e)
+{
+	char ex[200];
+	size_t i;
+
+	if (s == NULL || s[0] == '\0')
+		return err_set(e, ERR_INVALID, "digest is empty (expected sha256:<64 hex digits>)");
+	check_excerpt(s, ex, sizeof ex);
+	if (strncmp(s, "sha256:", 7) != 0)
+		return err_set(e, ERR_INVALID,
+			       "digest \"%s\" must start with \"sha256:\" (expected sha256:<64 hex digits>)",
+			       ex);
+	for (i = 7; s[i] != '\0'; i++) {
+		char c = s[i];
+
+		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+			return err_set(e, ERR_INVALID,
+				       "digest \"%s\" has '%c' at position %zu; expected lowercase hex digits",
+				       ex, (c >= 0x20 && c < 0x7f) ? c : '?', i + 1);
+	}
+	if (i != 7 + 64)
+		return err_set(e, ERR_INVALID, "digest \"%s\" has %zu hex digits; sha256 needs 64",
+			       ex, i - 7);
+	return 0;
+}
+
+int check_uri(const char *s, struct err *e)
+{
+	char ex[200];
+	size_t i;
+
+	if (check_common("artifact URI", s, CHECK_URI_MAX, e) != 0)
+		return -1;
+	check_excerpt(s, ex, sizeof ex);
+	for (i = 0; s[i] != '\0' && s[i] != ':'; i++) {
+		char c = s[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (i > 0 && ((c >= '0' && c <= '9') || c == '+' || c == '.' || c == '-'))))
+			break;
+	}
+	if (i == 0 || s[i] != ':')
+		return err_set(e, ERR_INVALID,
+			       "artifact URI \"%s\" has no scheme (expected e.g. s3://bucket/path or models:/name/1)",
+			       ex);
+	for (; s[i] != '\0'; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c <= 0x20 || c >= 0x7f)
+			return err_set(e, ERR_INVALID,
+				       "artifact URI \"%s\" has a space or non-ASCII byte at position %zu (percent-encode it)",
+				       ex, i + 1);
+	}
+	return 0;
+}

@@ -1,0 +1,39 @@
+/* check: validation of names, free text, digests and other user input, with messages naming the field. */
+#ifndef STEWARD_CHECK_H
+#define STEWARD_CHECK_H
+
+#include <stddef.h>
+
+#include "err.h"
+
+#define CHECK_NAME_MAX 100   /* model, dataset, metric and slice names */
+#define CHECK_ALIAS_MAX 64
+#define CHECK_TEXT_MAX 4096  /* owner, author, description, comment */
+#define CHECK_URI_MAX 2048
+
+/* 1 when s[0..n) is well-formed UTF-8 (no overlongs, no surrogates). */
+int check_utf8(const char *s, size_t n);
+
+/* Writes a printable excerpt of s (at most 40 bytes, others as \xNN) for
+ * messages, so hostile input cannot garble the terminal. */
+void check_excerpt(const char *s, char *buf, size_t n);
+
+/* A name: [A-Za-z0-9][A-Za-z0-9._-]*, at most max bytes. `what` names
+ * the field in the message ("model name"). */
+int check_name(const char *what, const char *s, size_t max, struct err *e);
+/* A metric slice: like a name but '=' ',' ':' '/' and '+' are allowed
+ * too ("region=EU", "age:18-25"). */
+int check_slice(const char *what, const char *s, struct err *e);
+/* An alias: [a-z][a-z0-9_-]*, at most CHECK_ALIAS_MAX bytes. */
+int check_alias(const char *s, struct err *e);
+/* Free text: valid UTF-8, at most max bytes, no control characters
+ * (newline and tab allowed when multiline). Empty allowed only if
+ * allow_empty. */
+int check_text(const char *what, const char *s, size_t max, int multiline,
+	       int allow_empty, struct err *e);
+/* An artifact digest: "sha256:" followed by 64 lowercase hex digits. */
+int check_digest(const char *s, struct err *e);
+/* An artifact URI: scheme ":" then printable ASCII, at most CHECK_URI_MAX. */
+int check_uri(const char *s, struct err *e);
+
+#endif

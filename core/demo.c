@@ -1,0 +1,258 @@
+/* demo: the deterministic demo estate: a bank's model portfolio across the four risk tiers. */
+#include "demo.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "card.h"
+#include "registry.h"
+
+/* 2026-03-02T09:00:00Z: the estate's history starts here. */
+#define DEMO_EPOCH 1772442000LL
+#define DAY 86400LL
+
+struct demo_model {
+	const char *name;
+	enum tier tier;
+	const char *owner;
+	const char *description;
+	int versions;
+	int production; /* version number, 0 for none */
+	int staging;
+	double auc_base;
+	const char *dataset;
+	const char *slices[3];
+	const char *use;  /* intended use text */
+	const char *data; /* training data text */
+};
+
+static const struct demo_model demo_models[] = {
+	{ "credit-limit", TIER_CRITICAL, "credit-risk",
+	  "Assigns initial credit limits for new card accounts.", 6, 4, 6, 0.81,
+	  "holdout-2026q1", { "segment=thin-file", "segment=prime", "region=EU" },
+	  "Sets the initial credit limit of approved card applications. Decisions above EUR 15,000 go to an underwriter.",
+	  "24 months of card applications with 12-month performance, bureau attributes, income verification." },
+	{ "loan-default-pd", TIER_CRITICAL, "credit-risk",
+	  "Probability of default for IFRS 9 staging and expected credit loss.", 5, 3, 5, 0.78,
+	  "holdout-2026q1", { "product=mortgage", "product=personal", "region=EU" },
+	  "12-month probability of default feeding IFRS 9 stage allocation and ECL provisions.",
+	  "Seven years of loan performance including one downturn; macro overlays from the economics team." },
+	{ "aml-transaction-monitoring", TIER_CRITICAL, "financial-crime",
+	  "Scores transactions for money-laundering typologies and routes alerts to investigators.", 4, 3, 4,
+	  0.88, "sar-labelled-2025", { "channel=wire", "channel=card", "channel=crypto" },
+	  "Prioritises transaction-monitoring alerts for human investigators; never blocks a payment alone.",
+	  "Investigator dispositions and filed SARs 2022-2025, joined to transaction graphs." },
+	{ "fraud-scoring", TIER_HIGH, "fraud-ops",
+	  "Real-time card-not-present fraud score used by the authorisation gateway.", 8, 7, 8, 0.93,
+	  "holdout-2026q1", { "channel=ecom", "channel=pos", "region=US" },
+	  "Scores card-not-present authorisations in real time; scores above 0.92 trigger step-up authentication.",
+	  "Authorisations with chargeback labels, 90-day label maturity, merchant and device features." },
+	{ "kyc-document-check", TIER_HIGH, "onboarding",
+	  "Flags identity documents for manual review during onboarding.", 4, 3, 0, 0.9,
+	  "kyc-review-2025", { "doc=passport", "doc=id-card", "doc=licence" },
+	  "Flags identity documents that need a human reviewer; approvals are always confirmed by a person.",
+	  "Reviewed onboarding cases 2024-2025 with reviewer outcomes; images never leave the vault." },
+	{ "collections-priority", TIER_HIGH, "collections",
+	  "Ranks delinquent accounts for outreach by expected recovery.", 5, 4, 5, 0.76,
+	  "holdout-2025q4", { "bucket=30dpd", "bucket=60dpd", "bucket=90dpd" },
+	  "Orders the outreach queue for delinquent accounts; hardship flags always override the ranking.",
+	  "Collections outcomes 2023-2025 with contact history and payment plans." },
+	{ "churn-propensity", TIER_MEDIUM, "retail-analytics",
+	  "Monthly churn propensity for retention campaigns.", 6, 5, 6, 0.83, "holdout-2026q1",
+	  { "segment=young", "segment=senior", "region=EU" },
+	  "Selects customers for retention offers; no effect on pricing or eligibility.",
+	  "Customer activity snapshots, product holdings and complaints, monthly since 2022." },
+	{ "customer-lifetime-value", TIER_MEDIUM, "retail-analytics",
+	  "Three-year customer lifetime value for marketing budget allocation.", 3, 2, 3, 0.74,
+	  "holdout-2025q4", { "segment=new", "segment=tenured", NULL },
+	  "Allocates acquisition and retention budget across segments.",
+	  "Revenue and cost per customer 2019-2025." },
+	{ "marketing-uplift", TIER_MEDIUM, "growth",
+	  "Uplift model choosing who receives a savings-product offer.", 4, 3, 4, 0.68,
+	  "experiment-2025-11", { "channel=email", "channel=app", NULL },
+	  "Chooses which customers receive a savings offer by predicted uplift.",
+	  "Randomised offer experiments 2024-2025." },
+	{ "search-ranking", TIER_LOW, "digital",
+	  "Ranks help-centre articles in the app's search.", 7, 6, 7, 0.87, "clicks-2026-02",
+	  { "locale=en", "locale=de", "locale=fr" },
+	  "Orders help-centre search results in the mobile app.",
+	  "Anonymised search sessions with click and dwell labels." },
+	{ "support-ticket-routing", TIER_LOW, "customer-service",
+	  "Routes support tickets to the right queue.", 3, 2, 3, 0.91, "tickets-2025q4",
+	  { "lang=en", "lang=de", NULL },
+	  "Routes inbound support tickets to a queue; agents can always re-route.",
+	  "Ticket texts with final queue labels, PII redacted." },
+	{ "merchant-categorization", TIER_LOW, "payments-data",
+	  "Assigns merchant category labels for the spending insights screen.", 5, 5, 0, 0.95,
+	  "merchants-2026-01", { "region=EU", "region=US", NULL },
+	  "Labels card transactions with a spending category shown to customers.",
+	  "Merchant descriptors with curated category labels." },
+};
+
+static const char *const demo_authors[] = {
+	"a.okafor", "m.lindqvist", "j.chen", "p.ramirez", "s.ivanova", "k.mensah", "r.tanaka", "d.novak",
+};
+
+/* A small fixed PRNG: the estate must come out identical on every run. */
+static uint32_t demo_rand(uint32_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 17;
+	*s ^= *s << 5;
+	return *s;
+}
+
+static double demo_jitter(uint32_t *s, double spread)
+{
+	return ((double)(demo_rand(s) % 2001) / 1000.0 - 1.0) * spread;
+}
+
+static void demo_digest(const char *model, int version, char *out, size_t n)
+{
+	unsigned char h[crypto_hash_sha256_BYTES];
+	char seed[200], hex[2 * crypto_hash_sha256_BYTES + 1];
+
+	snprintf(seed, sizeof seed, "steward demo artifact %s v%d", model, version);
+	crypto_hash_sha256(h, (const unsigned char *)seed, strlen(seed));
+	sodium_bin2hex(hex, sizeof hex, h, sizeof h);
+	snprintf(out, n, "sha256:%s", hex);
+}
+
+/* Builds one version's card; `drop` leaves out required sections so the
+ * demo shows what a gap looks like. */
+static int demo_card(struct store *st, const struct demo_model *m, int v, int drop, struct err *e)
+{
+	struct card c = { 0 };
+	char eval[600], lim[400];
+	int r = -1;
+
+	snprintf(eval, sizeof eval,
+		 "Evaluated on %s with per-slice breakdowns (%s%s%s). Calibration checked with "
+		 "expected calibration error; see the metrics table.",
+		 m->dataset, m->slices[0], m->slices[1] ? ", " : "", m->slices[1] ? m->slices[1] : "");
+	snprintf(lim, sizeof lim,
+		 "Performance degrades on %s, where data is sparse. Not validated for use outside "
+		 "the population described under Training data.",
+		 m->slices[0]);
+	if (card_add(&c, "Intended use", m->use, e) != 0 ||
+	    card_add(&c, "Training data", m->data, e) != 0 ||
+	    card_add(&c, "Evaluation", eval, e) != 0)
+		goto out;
+	if (!(drop & 1) && card_add(&c, "Limitations", lim, e) != 0)
+		goto out;
+	if (!(drop & 2) &&
+	    card_add(&c, "Ethical considerations",
+		     m->tier >= TIER_HIGH
+			     ? "Reviewed for disparate impact across protected groups; adverse-action reasons are generated for every decline."
+			     : "No protected attributes are used as features; outcomes are monitored for drift by segment.",
+		     e) != 0)
+		goto out;
+	if (v > 1) {
+		char changes[200];
+
+		snprintf(changes, sizeof changes,
+			 "Version %d: retrained on fresher data; feature set reviewed by %s.", v,
+			 demo_authors[(v * 3) % 8]);
+		if (card_add(&c, "Changes", changes, e) != 0)
+			goto out;
+	}
+	r = registry_card_set(st, m->name, v, &c, e);
+out:
+	card_free(&c);
+	return r;
+}
+
+static int demo_metrics(struct store *st, const struct demo_model *m, int v, uint32_t *rng,
+			struct err *e)
+{
+	double auc = m->auc_base + 0.006 * v + demo_jitter(rng, 0.004);
+	double prec = auc - 0.12 + demo_jitter(rng, 0.02);
+	double rec = auc - 0.18 + demo_jitter(rng, 0.03);
+	double ece = 0.045 - 0.003 * v + demo_jitter(rng, 0.004);
+
+	if (ece < 0.006)
+		ece = 0.006;
+	if (registry_metric_set(st, m->name, v, "auc", auc, m->dataset, "", e) != 0 ||
+	    registry_metric_set(st, m->name, v, "precision", prec, m->dataset, "", e) != 0 ||
+	    registry_metric_set(st, m->name, v, "recall", rec, m->dataset, "", e) != 0 ||
+	    registry_metric_set(st, m->name, v, "calibration_error", ece, m->dataset, "", e) != 0)
+		return -1;
+	for (int i = 0; i < 3 && m->slices[i] != NULL; i++) {
+		/* The first slice is the weak one, as it usually is in practice. */
+		double sa = auc - (i == 0 ? 0.045 : 0.01) + demo_jitter(rng, 0.01);
+
+		if (registry_metric_set(st, m->name, v, "auc", sa, m->dataset, m->slices[i], e) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int demo_fill(struct store *st, struct err *e)
+{
+	int64_t t = DEMO_EPOCH;
+	size_t i;
+
+	for (i = 0; i < sizeof demo_models / sizeof demo_models[0]; i++) {
+		const struct demo_model *m = &demo_models[i];
+		uint32_t rng = 2463534242u + (uint32_t)i * 7919u;
+
+		store_clock_set(t + (int64_t)i * 3600);
+		if (registry_model_add(st, m->name, m->tier, m->owner, m->description, e) != 0 ||
+		    registry_tag_set(st, m->name, 0, "team", m->owner, e) != 0)
+			return -1;
+		for (int v = 1; v <= m->versions; v++) {
+			char digest[80], uri[200], run[40];
+			int64_t created = t + (int64_t)v * 17 * DAY + (int64_t)i * 5400;
+			/* Newest versions of every third model lack sections: cards lag code. */
+			int drop = (v == m->versions && i % 3 == 0) ? 3 : (v == m->versions && i % 3 == 1) ? 2 : 0;
+
+			demo_digest(m->name, v, digest, sizeof digest);
+			snprintf(uri, sizeof uri, "s3://models-prod/%s/%d/model.onnx", m->name, v);
+			snprintf(run, sizeof run, "%08x%08x", demo_rand(&rng), demo_rand(&rng));
+			store_clock_set(created);
+			if (registry_version_add(st, m->name, uri, digest,
+						 demo_authors[(i + (size_t)v) % 8], run, created, NULL,
+						 e) != 0 ||
+			    demo_metrics(st, m, v, &rng, e) != 0 || demo_card(st, m, v, drop, e) != 0)
+				return -1;
+			store_clock_set(created + 2 * DAY);
+			if (v == m->staging && registry_alias_set(st, m->name, "staging", v, e) != 0)
+				return -1;
+			store_clock_set(created + 9 * DAY);
+			if (v == m->production && registry_alias_set(st, m->name, "production", v, e) != 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+int demo_build(struct store *st, struct err *e)
+{
+	int r;
+
+	if (sodium_init() < 0)
+		return err_set(e, ERR_STORE, "libsodium failed to initialise");
+	if (registry_model_count(st) != 0)
+		return err_set(e, ERR_EXISTS, "store %s already has models; the demo needs an empty store",
+			       store_path(st));
+	if (store_begin(st, e) != 0)
+		return -1;
+	r = demo_fill(st, e);
+	store_clock_set(0);
+	if (r != 0 || store_meta_set(st, "estate", "demo", e) != 0) {
+		store_rollback(st);
+		return err_prefix(e, "building the demo estate");
+	}
+	return store_commit(st, e);
+}
+
+int demo_is_demo(struct store *st)
+{
+	char v[32];
+	struct err e;
+
+	return store_meta_get(st, "estate", v, sizeof v, &e) == 1 && strcmp(v, "demo") == 0;
+}

@@ -1,0 +1,31 @@
+/* err: the error value every core call fills in, so callers can show why something failed. */
+#ifndef STEWARD_ERR_H
+#define STEWARD_ERR_H
+
+#include <stddef.h>
+
+/* Kinds let the CLI map failures to exit codes without parsing messages. */
+enum err_kind {
+	ERR_OK = 0,
+	ERR_INVALID,   /* input refused: bad name, digest, tier, ... */
+	ERR_NOTFOUND,  /* a named thing does not exist */
+	ERR_EXISTS,    /* a named thing already exists */
+	ERR_STORE,     /* the store failed or is unusable */
+	ERR_IO,        /* a file could not be read or written */
+	ERR_DENIED,    /* refused by policy, role or signature */
+};
+
+struct err {
+	enum err_kind kind;
+	char msg[512];
+};
+
+/* Sets kind and message; always returns -1 so callers can `return err_set(...)`. */
+int err_set(struct err *e, enum err_kind kind, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Prefixes the existing message with context ("loading card.md: ..."). */
+int err_prefix(struct err *e, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void err_clear(struct err *e);
+
+#endif

@@ -1,0 +1,864 @@
+/* registry: models, versions, aliases, tags, cards and metrics, read and written with prepared statements. */
+#include "registry.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+
+static const char *const registry_tiers[TIER_COUNT] = { "low", "medium", "high", "critical" };
+
+const char *registry_tier_name(enum tier t)
+{
+	if ((int)t < 0 || t >= TIER_COUNT)
+		return "unknown";
+	return registry_tiers[t];
+}
+
+int registry_tier_parse(const char *s, enum tier *out, struct err *e)
+{
+	char ex[200];
+
+	for (int i = 0; i < TIER_COUNT; i++) {
+		if (s != NULL && strcmp(s, registry_tiers[i]) == 0) {
+			*out = (enum tier)i;
+			return 0;
+		}
+	}
+	check_excerpt(s ? s : "", ex, sizeof ex);
+	return err_set(e, ERR_INVALID, "unknown risk tier \"%s\" (expected low, medium, high or critical)",
+		       ex);
+}
+
+int registry_version_parse(const char *s, int64_t *out, struct err *e)
+{
+	char ex[200], *end;
+	long long v;
+
+	check_excerpt(s ? s : "", ex, sizeof ex);
+	if (s == NULL || s[0] < '0' || s[0] > '9')
+		return err_set(e, ERR_INVALID, "version \"%s\" is not a version number (1, 2, ...)",
+			       ex);
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v <= 0)
+		return err_set(e, ERR_INVALID, "version \"%s\" is not a version number (1, 2, ...)",
+			       ex);
+	*out = (int64_t)v;
+	return 0;
+}
+
+/* Column text as a heap copy; "" for NULL so callers never see NULL. */
+static char *col_dup(sqlite3_stmt *s, int i)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+
+	return strdup(t ? (const char *)t : "");
+}
+
+static void bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+	sqlite3_bind_text(s, i, v ? v : "", -1, SQLITE_STATIC);
+}
+
+static int registry_model_id(struct store *st, const char *model, int64_t *id, struct err *e)
+{
+	sqlite3_stmt *s;
+	char ex[200];
+	int rc;
+
+	if (check_name("model name", model, CHECK_NAME_MAX, e) != 0)
+		return -1;
+	if (store_prepare(st, &s, "SELECT id FROM models WHERE name = ?1", e) != 0)
+		return -1;
+	bind_text(s, 1, model);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*id = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc != SQLITE_DONE)
+		return store_fail(st, e, "looking up a model");
+	check_excerpt(model, ex, sizeof ex);
+	return err_set(e, ERR_NOTFOUND, "no model named \"%s\"", ex);
+}
+
+static int registry_version_id(struct store *st, const char *model, int64_t version,
+			       int64_t *model_id, int64_t *id, struct err *e)
+{
+	sqlite3_stmt *s;
+	int64_t mid;
+	int rc;
+
+	if (registry_model_id(st, model, &mid, e) != 0)
+		return -1;
+	if (model_id != NULL)
+		*model_id = mid;
+	if (store_prepare(st, &s, "SELECT id FROM versions WHERE model_id = ?1 AND version = ?2",
+			  e) != 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, mid);
+	sqlite3_bind_int64(s, 2, version);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*id = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc != SQLITE_DONE)
+		return store_fail(st, e, "looking up a version");
+	return err_set(e, ERR_NOTFOUND, "model \"%s\" has no version %" PRId64, model, version);
+}
+
+/* Marks the model changed so lists can sort and show "last change". */
+static int registry_touch(struct store *st, int64_t model_id, struct err *e)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (store_prepare(st, &s, "UPDATE models SET updated = max(updated, ?2) WHERE id = ?1", e) != 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, model_id);
+	sqlite3_bind_int64(s, 2, store_now());
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return store_fail(st, e, "updating a model");
+	return 0;
+}
+
+/* ---- models ---- */
+
+int registry_model_add(struct store *st, const char *name, enum tier tier, const char *owner,
+		       const char *description, struct err *e)
+{
+	sqlite3_stmt *s;
+	int64_t now = store_now();
+	int rc;
+
+	if (check_name("model name", name, CHECK_NAME_MAX, e) != 0 ||
+	    check_text("owner", owner, CHECK_NAME_MAX * 2, 0, 0, e) != 0 ||
+	    check_text("description", description, CHECK_TEXT_MAX, 1, 1, e) != 0)
+		return -1;
+	if ((int)tier < 0 || tier >= TIER_COUNT)
+		return err_set(e, ERR_INVALID, "unknown risk tier %d", (int)tier);
+	if (store_prepare(st, &s,
+			  "INSERT INTO models(name, owner, tier, description, created, updated)"
+			  " VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+			  e) != 0)
+		return -1;
+	bind_text(s, 1, name);
+	bind_text(s, 2, owner);
+	bind_text(s, 3, registry_tier_name(tier));
+	bind_text(s, 4, description);
+	sqlite3_bind_int64(s, 5, now);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if ((rc & 0xff) == SQLITE_CONSTRAINT)
+		return err_set(e, ERR_EXISTS, "model \"%s\" already exists", name);
+	if (rc != SQLITE_DONE)
+		return store_fail(st, e, "adding a model");
+	return 0;
+}
+
+#define MODEL_COLUMNS                                                                            \
+	"SELECT m.id, m.name, m.owner, m.description, m.source, m.tier, m.created, m.updated,"  \
+	" (SELECT count(*) FROM versions v WHERE v.model_id = m.id),"                           \
+	" (SELECT v.version FROM aliases a JOIN versions v ON v.id = a.version_id"              \
+	"   WHERE a.model_id = m.id AND a.alias = 'production'),"                               \
+	" (SELECT v.version FROM aliases a JOIN versions v ON v.id = a.version_id"              \
+	"   WHERE a.model_id = m.id AND a.alias = 'staging'),"                                  \
+	" max(m.updated,"                                                                       \
+	"   coalesce((SELECT max(v.created) FROM versions v WHERE v.model_id = m.id), 0),"      \
+	"   coalesce((SELECT max(a.updated) FROM aliases a WHERE a.model_id = m.id), 0))"       \
+	" FROM models m"
+
+static int registry_model_row(sqlite3_stmt *s, struct reg_model *m)
+{
+	const unsigned char *tier = sqlite3_column_text(s, 5);
+	struct err ignore;
+
+	memset(m, 0, sizeof *m);
+	m->id = sqlite3_column_int64(s, 0);
+	m->name = col_dup(s, 1);
+	m->owner = col_dup(s, 2);
+	m->description = col_dup(s, 3);
+	m->source = col_dup(s, 4);
+	if (registry_tier_parse(tier ? (const char *)tier : "", &m->tier, &ignore) != 0)
+		m->tier = TIER_CRITICAL; /* unknown tier in the file: treat as the strictest */
+	m->created = sqlite3_column_int64(s, 6);
+	m->updated = sqlite3_column_int64(s, 7);
+	m->n_versions = sqlite3_column_int64(s, 8);
+	m->production = sqlite3_column_int64(s, 9);
+	m->staging = sqlite3_column_int64(s, 10);
+	m->last_change = sqlite3_column_int64(s, 11);
+	if (!m->name || !m->owner || !m->description || !m->source) {
+		registry_model_clear(m);
+		return -1;
+	}
+	return 0;
+}
+
+void registry_model_clear(struct reg_model *m)
+{
+	if (m == NULL)
+		return;
+	free(m->name);
+	free(m->owner);
+	free(m->description);
+	free(m->source);
+	memset(m, 0, sizeof *m);
+}
+
+void registry_models_free(struct reg_models *l)
+{
+	if (l == NULL)
+		return;
+	for (size_t i = 0; i < l->n; i++)
+		registry_model_clear(&l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+/* Grows a list's array by one slot; used by every *_list below. */
+static void *registry_grow(void *v, size_t n, size_t *cap, size_t size)
+{
+	void *nv;
+
+	if (n < *cap)
+		return v;
+	*cap = *cap ? *cap * 2 : 16;
+	nv = realloc(v, *cap * size);
+	return nv;
+}
+
+int registry_model_list(struct store *st, struct reg_models *out, struct err *e)
+{
+	sqlite3_stmt *s;
+	size_t cap = 0;
+	int rc;
+
+	out->v = NULL;
+	out->n = 0;
+	if (store_prepare(st, &s, MODEL_COLUMNS " ORDER BY m.name", e) != 0)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct reg_model *nv = registry_grow(out->v, out->n, &cap, sizeof *nv);
+
+		if (nv == NULL)
+			goto oom;
+		out->v = nv;
+		if (registry_model_row(s, &out->v[out->n]) != 0)
+			goto oom;
+		out->n++;
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		registry_models_free(out);
+		return store_fail(st, e, "listing models");
+	}
+	return 0;
+oom:
+	sqlite3_finalize(s);
+	registry_models_free(out);
+	return err_set(e, ERR_STORE, "out of memory listing models");
+}
+
+int registry_model_get(struct store *st, const char *name, struct reg_model *out, struct err *e)
+{
+	sqlite3_stmt *s;
+	char ex[200];
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	if (check_name("model name", name, CHECK_NAME_MAX, e) != 0)
+		return -1;
+	if (store_prepare(st, &s, MODEL_COLUMNS " WHERE m.name = ?1", e) != 0)
+		return -1;
+	bind_text(s, 1, name);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		rc = registry_model_row(s, out);
+		sqlite3_finalize(s);
+		return rc == 0 ? 0 : err_set(e, ERR_STORE, "out of memory");
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return store_fail(st, e, "reading a model");
+	check_excerpt(name, ex, sizeof ex);
+	return err_set(e, ERR_NOTFOUND, "no model named \"%s\"", ex);
+}
+
+int64_t registry_model_count(struct store *st)
+{
+	sqlite3_stmt *s;
+	int64_t n = -1;
+
+	if (sqlite3_prepare_v2(store_db(st), "SELECT count(*) FROM models", -1, &s, NULL) !=
+	    SQLITE_OK)
+		return -1;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return n;
+}
+
+/* ---- versions ---- */
+
+int registry_version_add(struct store *st, const char *model, const char *artifact_uri,
+			 const char *digest, const char *author, const char *run_id,
+			 int64_t created, int64_t *out_version, struct err *e)
+{
+	sqlite3_stmt *s = NULL;
+	int64_t mid, next = 0;
+	int rc;
+
+	if (check_name("model name", model, CHECK_NAME_MAX, e) != 0 ||
+	    check_uri(artifact_uri, e) != 0 || check_digest(digest, e) != 0 ||
+	    check_text("author", author, CHECK_NAME_MAX * 2, 0, 1, e) != 0 ||
+	    check_text("run id", run_id, CHECK_NAME_MAX * 2, 0, 1, e) != 0)
+		return -1;
+	if (store_begin(st, e) != 0)
+		return -1;
+	if (registry_model_id(st, model, &mid, e) != 0)
+		goto fail;
+	if (store_prepare(st, &s,
+			  "SELECT coalesce(max(version), 0) + 1 FROM versions WHERE model_id = ?1",
+			  e) != 0)
+		goto fail;
+	sqlite3_bind_int64(s, 1, mid);
+	if (sqlite3_step(s) != SQLITE_ROW) {
+		store_fail(st, e, "numbering a version");
+		goto fail;
+	}
+	next = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	if (store_prepare(st, &s,
+			  "INSERT INTO versions(model_id, version, artifact_uri, digest, author,"
+			  " run_id, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+			  e) != 0)
+		goto fail;
+	sqlite3_bind_int64(s, 1, mid);
+	sqlite3_bind_int64(s, 2, next);
+	bind_text(s, 3, artifact_uri);
+	bind_text(s, 4, digest);
+	bind_text(s, 5, author);
+	bind_text(s, 6, run_id);
+	sqlite3_bind_int64(s, 7, created > 0 ? created : store_now());
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	s = NULL;
+	if (rc != SQLITE_DONE) {
+		store_fail(st, e, "adding a version");
+		goto fail;
+	}
+	if (store_commit(st, e) != 0)
+		return -1;
+	if (out_version != NULL)
+		*out_version = next;
+	return 0;
+fail:
+	sqlite3_finalize(s);
+	store_rollback(st);
+	return -1;
+}
+
+#define VERSION_COLUMNS                                                                    \
+	"SELECT v.id, m.name, v.version, v.artifact_uri, v.digest, v.author, v.run_id,"   \
+	" v.source, v.created,"                                                           \
+	" (SELECT group_concat(alias, ',') FROM"                                          \
+	"   (SELECT a.alias FROM aliases a WHERE a.version_id = v.id ORDER BY a.alias))" \
+	" FROM versions v JOIN models m ON m.id = v.model_id"
+
+static int registry_version_row(sqlite3_stmt *s, struct reg_version *v)
+{
+	memset(v, 0, sizeof *v);
+	v->id = sqlite3_column_int64(s, 0);
+	v->model = col_dup(s, 1);
+	v->version = sqlite3_column_int64(s, 2);
+	v->artifact_uri = col_dup(s, 3);
+	v->digest = col_dup(s, 4);
+	v->author = col_dup(s, 5);
+	v->run_id = col_dup(s, 6);
+	v->source = col_dup(s, 7);
+	v->created = sqlite3_column_int64(s, 8);
+	v->aliases = col_dup(s, 9);
+	if (!v->model || !v->artifact_uri || !v->digest || !v->author || !v->run_id ||
+	    !v->source || !v->aliases) {
+		registry_version_clear(v);
+		return -1;
+	}
+	return 0;
+}
+
+void registry_version_clear(struct reg_version *v)
+{
+	if (v == NULL)
+		return;
+	free(v->model);
+	free(v->artifact_uri);
+	free(v->digest);
+	free(v->author);
+	free(v->run_id);
+	free(v->source);
+	free(v->aliases);
+	memset(v, 0, sizeof *v);
+}
+
+void registry_versions_free(struct reg_versions *l)
+{
+	if (l == NULL)
+		return;
+	for (size_t i = 0; i < l->n; i++)
+		registry_version_clear(&l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+int registry_version_list(struct store *st, const char *model, struct reg_versions *out,
+			  struct err *e)
+{
+	sqlite3_stmt *s;
+	int64_t mid;
+	size_t cap = 0;
+	int rc;
+
+	out->v = NULL;
+	out->n = 0;
+	if (registry_model_id(st, model, &mid, e) != 0)
+		return -1;
+	if (store_prepare(st, &s, VERSION_COLUMNS " WHERE v.model_id = ?1 ORDER BY v.version DESC",
+			  e) != 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, mid);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct reg_version *nv = registry_grow(out->v, out->n, &cap, sizeof *nv);
+
+		if (nv == NULL)
+			goto oom;
+		out->v = nv;
+		if (registry_version_row(s, &out->v[out->n]) != 0)
+			goto oom;
+		out->n++;
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		registry_versions_free(out);
+		return store_fail(st, e, "listing versions");
+	}
+	return 0;
+oom:
+	sqlite3_finalize(s);
+	registry_versions_free(out);
+	return err_set(e, ERR_STORE, "out of memory listing versions");
+}
+
+int registry_version_get(struct store *st, const char *model, int64_t version,
+			 struct reg_version *out, struct err *e)
+{
+	sqlite3_stmt *s;
+	int64_t vid;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	if (registry_version_id(st, model, version, NULL, &vid, e) != 0)
+		return -1;
+	if (store_prepare(st, &s, VERSION_COLUMNS " WHERE v.id = ?1", e) != 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, vid);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		rc = registry_version_row(s, out);
+		sqlite3_finalize(s);
+		return rc == 0 ? 0 : err_set(e, ERR_STORE, "out of memory");
+	}
+	sqlite3_finalize(s);
+	return store_fail(st, e, "reading a version");
+}
+
+/* ---- aliases ---- */
+
+int registry_alias_set(struct store *st, const char *model, const char *alias, int64_t version,
+		       struct err *e)
+{
+	sqlite3_stmt *s;
+	int64_t mid, vid;
+	int rc;
+
+	if (check_alias(alias, e) != 0)
+		return -1;
+	if (store_begin(st, e) != 0)
+		return -1;
+	if (registry_version_id(st, model, version, &mid, &vid, e) != 0)
+		goto fail;
+	if (store_prepare(st, &s,
+			  "INSERT INTO aliases(model_id, alias, version_id, updated) VALUES (?1, ?2, ?3, ?4)"
+			  " ON CONFLICT(model_id, alias) DO UPDATE SET version_id = excluded.version_id,"
+			  " updated = excluded.updated",
+			  e) != 0)
+		goto fail;
+	sqlite3_bind_int64(s, 1, mid);
+	bind_text(s, 2, alias);
+	sqlite3_bind_int64(s, 3, vid);
+	sqlite3_bind_int64(s, 4, store_now());
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		store_fail(st, e, "setting an alias");
+		goto fail;
+	}
+	if (registry_touch(st, mid, e) != 0)
+		goto fail;
+	return store_commit(st, e);
+fail:
+	store_rollback(st);
+	return -1;
+}
+
+int registry_alias_list(struct store *st, const char *model, struct reg_aliases *out,
+			struct err *e)
+{
+	sqlite3_stmt *s;
+	int64_t mid;
+	size_t cap = 0;
+	int rc;
+
+	out->v = NULL;
+	out->n = 0;
+	if (registry_model_id(st, model, &mid, e) != 0)
+		return -1;
+	if (store_prepare(st, &s,
+			  "SELECT a.alias, v.version, a.updated FROM aliases a"
+			  " JOIN versions v ON v.id = a.version_id WHERE a.model_id = ?1 ORDER BY a.alias",
+			  e) != 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, mid);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct reg_alias *nv = registry_grow(out->v, out->n, &cap, sizeof *nv);
+
+		if (nv == NULL)
+			goto oom;
+		out->v = nv;
+		nv[out->n].alias = col_dup(s, 0);
+		nv[out->n].version = sqlite3_column_int64(s, 1);
+		nv[out->n].updated = sqlite3_column_int64(s, 2);
+		if (nv[out->n].alias == NULL)
+			goto oom;
+		out->n++;
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		registry_aliases_free(out);
+		return store_fail(st, e, "listing aliases");
+	}
+	return 0;
+oom:
+	sqlite3_finalize(s);
+	registry_aliases_free(out);
+	return err_set(e, ERR_STORE, "out of memory listing aliases");
+}
+
+void registry_aliases_free(struct reg_aliases *l)
+{
+	if (l == NULL)
+		return;
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i].alias);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+/* ---- tags ---- */
+
+static int registry_tag_check(const char *key, const char *value, struct err *e)
+{
+	if (check_text("tag key", key, 250, 0, 0, e) != 0 ||
+	    check_text("tag value", value, CHECK_TEXT_MAX, 1, 1, e) != 0)
+		return -1;
+	return 0;
+}
+
+int registry_tag_set(struct store *st, const char *model, int64_t version, const char *key,
+		     const char *value, struct err *e)
+{
+	sqlite3_stmt *s;
+	int64_t mid, vid = 0;
+	int rc;
+
+	if (registry_tag_check(key, value, e) != 0)
+		return -1;
+	if (version == 0) {
+		if (registry_model_id(st, model, &mid, e) != 0)
+			return -1;
+	} else if (registry_version_id(st, model, version, &mid, &vid, e) != 0) {
+		return -1;
+	}
+	if (store_prepare(st, &s,
+			  version == 0
+				  ? "INSERT INTO model_tags(model_id, key, value) VALUES (?1, ?2, ?3)"
+				    " ON CONFLICT DO UPDATE SET value = excluded.value"
+				  : "INSERT INTO version_tags(version_id, key, value) VALUES (?1, ?2, ?3)"
+				    " ON CONFLICT DO UPDATE SET value = excluded.value",
+			  e) != 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, version == 0 ? mid : vid);
+	bind_text(s, 2, key);
+	bind_text(s, 3, value);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return store_fail(st, e, "setting a tag");
+	return 0;
+}
+
+int registry_tag_list(struct store *st, const char *model, int64_t version, struct reg_tags *out,
+		      struct err *e)
+{
+	sqlite3_stmt *s;
+	int64_t mid, vid = 0;
+	size_t cap = 0;
+	int rc;
+
+	out->v = NULL;
+	out->n = 0;
+	if (version == 0) {
+		if (registry_model_id(st, model, &mid, e) != 0)
+			return -1;
+	} else if (registry_version_id(st, model, version, &mid, &vid, e) != 0) {
+		return -1;
+	}
+	if (store_prepare(st, &s,
+			  version == 0 ? "SELECT key, value FROM model_tags WHERE model_id = ?1 ORDER BY key"
+				       : "SELECT key, value FROM version_tags WHERE version_id = ?1 ORDER BY key",
+			  e) != 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, version == 0 ? mid : vid);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct reg_tag *nv = registry_grow(out->v, out->n, &cap, sizeof *nv);
+
+		if (nv == NULL)
+			goto oom;
+		out->v = nv;
+		nv[out->n].key = col_dup(s, 0);
+		nv[out->n].value = col_dup(s, 1);
+		out->n++;
+		if (nv[out->n - 1].key == NULL || nv[out->n - 1].value == NULL)
+			goto oom;
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		registry_tags_free(out);
+		return store_fail(st, e, "listing tags");
+	}
+	return 0;
+oom:
+	sqlite3_finalize(s);
+	registry_tags_free(out);
+	return err_set(e, ERR_STORE, "out of memory listing tags");
+}
+
+void registry_tags_free(struct reg_tags *l)
+{
+	if (l == NULL)
+		return;
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->v[i].key);
+		free(l->v[i].value);
+	}
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+/* ---- cards ---- */
+
+int registry_card_set(struct store *st, const char *model, int64_t version,
+		      const struct card *card, struct err *e)
+{
+	sqlite3_stmt *s = NULL;
+	int64_t mid, vid;
+
+	if (card->n == 0)
+		return err_set(e, ERR_INVALID, "card has no sections");
+	for (size_t i = 0; i < card->n; i++) {
+		if (check_text("card section title", card->s[i].title, CARD_TITLE_MAX, 0, 0, e) != 0 ||
+		    check_text("card section", card->s[i].body, CARD_MAX_BYTES, 1, 1, e) != 0)
+			return -1;
+	}
+	if (store_begin(st, e) != 0)
+		return -1;
+	if (registry_version_id(st, model, version, &mid, &vid, e) != 0)
+		goto fail;
+	if (store_prepare(st, &s, "DELETE FROM cards WHERE version_id = ?1", e) != 0)
+		goto fail;
+	sqlite3_bind_int64(s, 1, vid);
+	if (sqlite3_step(s) != SQLITE_DONE) {
+		store_fail(st, e, "replacing a card");
+		goto fail;
+	}
+	sqlite3_finalize(s);
+	if (store_prepare(st, &s,
+			  "INSERT INTO cards(version_id, position, section, body) VALUES (?1, ?2, ?3, ?4)",
+			  e) != 0)
+		goto fail;
+	for (size_t i = 0; i < card->n; i++) {
+		sqlite3_reset(s);
+		sqlite3_bind_int64(s, 1, vid);
+		sqlite3_bind_int64(s, 2, (int64_t)i);
+		bind_text(s, 3, card->s[i].title);
+		bind_text(s, 4, card->s[i].body);
+		if (sqlite3_step(s) != SQLITE_DONE) {
+			store_fail(st, e, "writing a card section");
+			goto fail;
+		}
+	}
+	sqlite3_finalize(s);
+	s = NULL;
+	if (registry_touch(st, mid, e) != 0)
+		goto fail;
+	return store_commit(st, e);
+fail:
+	sqlite3_finalize(s);
+	store_rollback(st);
+	return -1;
+}
+
+int registry_card_get(struct store *st, const char *model, int64_t version, struct card *out,
+		      struct err *e)
+{
+	sqlite3_stmt *s;
+	int64_t vid;
+	int rc;
+
+	out->s = NULL;
+	out->n = 0;
+	if (registry_version_id(st, model, version, NULL, &vid, e) != 0)
+		return -1;
+	if (store_prepare(st, &s,
+			  "SELECT section, body FROM cards WHERE version_id = ?1 ORDER BY position", e) != 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, vid);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const unsigned char *t = sqlite3_column_text(s, 0), *b = sqlite3_column_text(s, 1);
+
+		if (card_add(out, t ? (const char *)t : "", b ? (const char *)b : "", e) != 0) {
+			sqlite3_finalize(s);
+			card_free(out);
+			return -1;
+		}
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		card_free(out);
+		return store_fail(st, e, "reading a card");
+	}
+	return 0;
+}
+
+/* ---- metrics ---- */
+
+int registry_metric_set(struct store *st, const char *model, int64_t version, const char *name,
+			double value, const char *dataset, const char *slice, struct err *e)
+{
+	sqlite3_stmt *s;
+	int64_t mid, vid;
+	int rc;
+
+	if (check_name("metric name", name, CHECK_NAME_MAX, e) != 0 ||
+	    (dataset && dataset[0] && check_name("dataset", dataset, CHECK_NAME_MAX, e) != 0) ||
+	    (slice && slice[0] && check_slice("slice", slice, e) != 0))
+		return -1;
+	if (!isfinite(value))
+		return err_set(e, ERR_INVALID, "metric %s: value must be a finite number", name);
+	if (store_begin(st, e) != 0)
+		return -1;
+	if (registry_version_id(st, model, version, &mid, &vid, e) != 0)
+		goto fail;
+	if (store_prepare(st, &s,
+			  "INSERT INTO eval_metrics(version_id, name, dataset, slice, value)"
+			  " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO UPDATE SET value = excluded.value",
+			  e) != 0)
+		goto fail;
+	sqlite3_bind_int64(s, 1, vid);
+	bind_text(s, 2, name);
+	bind_text(s, 3, dataset);
+	bind_text(s, 4, slice);
+	sqlite3_bind_double(s, 5, value);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		store_fail(st, e, "setting a metric");
+		goto fail;
+	}
+	if (registry_touch(st, mid, e) != 0)
+		goto fail;
+	return store_commit(st, e);
+fail:
+	store_rollback(st);
+	return -1;
+}
+
+int registry_metric_list(struct store *st, const char *model, int64_t version,
+			 struct reg_metrics *out, struct err *e)
+{
+	sqlite3_stmt *s;
+	int64_t vid;
+	size_t cap = 0;
+	int rc;
+
+	out->v = NULL;
+	out->n = 0;
+	if (registry_version_id(st, model, version, NULL, &vid, e) != 0)
+		return -1;
+	if (store_prepare(st, &s,
+			  "SELECT name, value, dataset, slice FROM eval_metrics WHERE version_id = ?1"
+			  " ORDER BY name, dataset, slice",
+			  e) != 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, vid);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct reg_metric *nv = registry_grow(out->v, out->n, &cap, sizeof *nv);
+
+		if (nv == NULL)
+			goto oom;
+		out->v = nv;
+		nv[out->n].name = col_dup(s, 0);
+		nv[out->n].value = sqlite3_column_double(s, 1);
+		nv[out->n].dataset = col_dup(s, 2);
+		nv[out->n].slice = col_dup(s, 3);
+		out->n++;
+		if (!nv[out->n - 1].name || !nv[out->n - 1].dataset || !nv[out->n - 1].slice)
+			goto oom;
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		registry_metrics_free(out);
+		return store_fail(st, e, "listing metrics");
+	}
+	return 0;
+oom:
+	sqlite3_finalize(s);
+	registry_metrics_free(out);
+	return err_set(e, ERR_STORE, "out of memory listing metrics");
+}
+
+void registry_metrics_free(struct reg_metrics *l)
+{
+	if (l == NULL)
+		return;
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->v[i].name);
+		free(l->v[i].dataset);
+		free(l->v[i].slice);
+	}
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}

@@ -1,0 +1,499 @@
+/* store: the SQLite file: open with clear errors, forward-only migrations, nested transactions. */
+#include "store.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+struct store {
+	sqlite3 *db;
+	char *path;
+	int depth; /* transaction nesting: 0 none, 1 BEGIN, >1 savepoints */
+	int readonly;
+};
+
+/* Forward-only: a migration is never edited once released; new ones are
+ * appended. user_version counts how many have been applied. */
+static const char *const store_migrations[] = {
+	/* 1: registry */
+	"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE models("
+	" id INTEGER PRIMARY KEY,"
+	" name TEXT NOT NULL UNIQUE,"
+	" owner TEXT NOT NULL,"
+	" tier TEXT NOT NULL CHECK (tier IN ('low','medium','high','critical')),"
+	" description TEXT NOT NULL DEFAULT '',"
+	" source TEXT NOT NULL DEFAULT 'local',"
+	" created INTEGER NOT NULL,"
+	" updated INTEGER NOT NULL);"
+	"CREATE TABLE versions("
+	" id INTEGER PRIMARY KEY,"
+	" model_id INTEGER NOT NULL REFERENCES models(id),"
+	" version INTEGER NOT NULL CHECK (version > 0),"
+	" artifact_uri TEXT NOT NULL,"
+	" digest TEXT NOT NULL CHECK (digest GLOB 'sha256:*' AND length(digest) = 71),"
+	" author TEXT NOT NULL DEFAULT '',"
+	" run_id TEXT NOT NULL DEFAULT '',"
+	" source TEXT NOT NULL DEFAULT 'local',"
+	" created INTEGER NOT NULL,"
+	" UNIQUE (model_id, version));"
+	"CREATE TABLE aliases("
+	" model_id INTEGER NOT NULL REFERENCES models(id),"
+	" alias TEXT NOT NULL,"
+	" version_id INTEGER NOT NULL REFERENCES versions(id),"
+	" updated INTEGER NOT NULL,"
+	" PRIMARY KEY (model_id, alias)) WITHOUT ROWID;"
+	"CREATE INDEX aliases_version ON aliases(version_id);"
+	"CREATE TABLE model_tags("
+	" model_id INTEGER NOT NULL REFERENCES models(id),"
+	" key TEXT NOT NULL, value TEXT NOT NULL,"
+	" PRIMARY KEY (model_id, key)) WITHOUT ROWID;"
+	"CREATE TABLE version_tags("
+	" version_id INTEGER NOT NULL REFERENCES versions(id),"
+	" key TEXT NOT NULL, value TEXT NOT NULL,"
+	" PRIMARY KEY (version_id, key)) WITHOUT ROWID;"
+	"CREATE TABLE cards("
+	" version_id INTEGER NOT NULL REFERENCES versions(id),"
+	" position INTEGER NOT NULL,"
+	" section TEXT NOT NULL,"
+	" body TEXT NOT NULL,"
+	" PRIMARY KEY (version_id, position),"
+	" UNIQUE (version_id, section)) WITHOUT ROWID;"
+	"CREATE TABLE eval_metrics("
+	" version_id INTEGER NOT NULL REFERENCES versions(id),"
+	" name TEXT NOT NULL,"
+	" dataset TEXT NOT NULL DEFAULT '',"
+	" slice TEXT NOT NULL DEFAULT '',"
+	" value REAL NOT NULL,"
+	" PRIMARY KEY (version_id, name, dataset, slice)) WITHOUT ROWID;",
+};
+
+#define STORE_NMIGRATIONS ((int)(sizeof store_migrations / sizeof store_migrations[0]))
+
+static int64_t store_clock_fixed;
+
+int store_schema_latest(void)
+{
+	return STORE_NMIGRATIONS;
+}
+
+int store_default_path(char *buf, size_t n, struct err *e)
+{
+	const char *env = getenv("STEWARD_DB");
+	const char *xdg = getenv("XDG_DATA_HOME");
+	const char *home = getenv("HOME");
+	int r;
+
+	if (env != NULL && env[0] != '\0')
+		r = snprintf(buf, n, "%s", env);
+	else if (xdg != NULL && xdg[0] == '/')
+		r = snprintf(buf, n, "%s/steward/steward.db", xdg);
+	else if (home != NULL && home[0] == '/')
+		r = snprintf(buf, n, "%s/.local/share/steward/steward.db", home);
+	else
+		return err_set(e, ERR_INVALID,
+			       "no store path: give --db PATH, or set STEWARD_DB, XDG_DATA_HOME or HOME");
+	if (r < 0 || (size_t)r >= n)
+		return err_set(e, ERR_INVALID, "store path is too long");
+	return 0;
+}
+
+/* mkdir -p for the store's parent, so the default XDG path just works. */
+static int store_mkdirs(const char *path, struct err *e)
+{
+	char dir[4096];
+	char *slash;
+	size_t i;
+
+	if (snprintf(dir, sizeof dir, "%s", path) >= (int)sizeof dir)
+		return err_set(e, ERR_INVALID, "store path is too long");
+	slash = strrchr(dir, '/');
+	if (slash == NULL || slash == dir)
+		return 0;
+	*slash = '\0';
+	for (i = 1; dir[i] != '\0'; i++) {
+		if (dir[i] != '/')
+			continue;
+		dir[i] = '\0';
+		if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+			return err_set(e, ERR_IO, "cannot create directory %s for the store: %s", dir,
+				       strerror(errno));
+		dir[i] = '/';
+	}
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		return err_set(e, ERR_IO, "cannot create directory %s for the store: %s", dir,
+			       strerror(errno));
+	return 0;
+}
+
+/* Looks at the first bytes ourselves: SQLite would only say "file is not
+ * a database" at the first query, without naming the file. */
+static int store_check_header(const char *path, struct err *e)
+{
+	static const char magic[16] = "SQLite format 3";
+	char head[16];
+	FILE *f = fopen(path, "rb");
+	size_t got;
+
+	if (f == NULL)
+		return err_set(e, ERR_IO, "cannot read store %s: %s", path, strerror(errno));
+	got = fread(head, 1, sizeof head, f);
+	fclose(f);
+	if (got == 0)
+		return 1; /* empty file: a new store */
+	if (got < sizeof head || memcmp(head, magic, sizeof head) != 0)
+		return err_set(e, ERR_STORE, "%s is not a steward store (not a SQLite database)", path);
+	return 0;
+}
+
+int store_fail(struct store *st, struct err *e, const char *what)
+{
+	int code = sqlite3_extended_errcode(st->db);
+	const char *msg = sqlite3_errmsg(st->db);
+
+	if ((code & 0xff) == SQLITE_READONLY)
+		return err_set(e, ERR_STORE, "%s: store %s is read-only (%s)", what, st->path, msg);
+	if ((code & 0xff) == SQLITE_NOTADB)
+		return err_set(e, ERR_STORE, "%s is not a steward store (not a SQLite database)",
+			       st->path);
+	if ((code & 0xff) == SQLITE_CANTOPEN || (code & 0xff) == SQLITE_IOERR)
+		return err_set(e, ERR_STORE, "%s: cannot write store %s or its directory (%s)", what,
+			       st->path, msg);
+	if ((code & 0xff) == SQLITE_BUSY)
+		return err_set(e, ERR_STORE, "%s: store %s is busy (another steward is writing)",
+			       what, st->path);
+	return err_set(e, ERR_STORE, "%s: %s", what, msg);
+}
+
+int store_prepare(struct store *st, sqlite3_stmt **stmt, const char *sql, struct err *e)
+{
+	if (sqlite3_prepare_v2(st->db, sql, -1, stmt, NULL) != SQLITE_OK) {
+		*stmt = NULL;
+		return store_fail(st, e, "preparing a query");
+	}
+	return 0;
+}
+
+static int store_exec(struct store *st, const char *sql, const char *what, struct err *e)
+{
+	if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return store_fail(st, e, what);
+	return 0;
+}
+
+static int store_user_version(struct store *st, int *out, struct err *e)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (store_prepare(st, &s, "PRAGMA user_version", e) != 0)
+		return -1;
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW) {
+		sqlite3_finalize(s);
+		return store_fail(st, e, "reading the schema version");
+	}
+	*out = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return 0;
+}
+
+static int store_migrate(struct store *st, int from, struct err *e)
+{
+	char sql[64];
+	int v;
+
+	for (v = from; v < STORE_NMIGRATIONS; v++) {
+		if (store_begin(st, e) != 0)
+			return -1;
+		snprintf(sql, sizeof sql, "PRAGMA user_version = %d", v + 1);
+		if (store_exec(st, store_migrations[v], "migrating the store", e) != 0 ||
+		    store_exec(st, sql, "migrating the store", e) != 0) {
+			store_rollback(st);
+			return err_prefix(e, "schema %d", v + 1);
+		}
+		if (store_commit(st, e) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* A file at schema 0 with tables belongs to another program: steward
+ * must not add its own tables to it. Returns 0 when empty, else -1. */
+static int store_has_tables(struct store *st, struct err *e)
+{
+	sqlite3_stmt *s;
+	int n = -1;
+
+	err_clear(e);
+	if (store_prepare(st, &s, "SELECT count(*) FROM sqlite_master", e) != 0)
+		return -1;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	if (n < 0)
+		return store_fail(st, e, "reading the schema");
+	return n == 0 ? 0 : -1;
+}
+
+struct store *store_open(const char *path, int flags, struct err *e)
+{
+	struct store *st;
+	struct stat sb;
+	int exists, oflags, version = 0, hdr;
+
+	if (path == NULL || path[0] == '\0') {
+		err_set(e, ERR_INVALID, "empty store path");
+		return NULL;
+	}
+	exists = stat(path, &sb) == 0;
+	if (!exists && errno != ENOENT) {
+		err_set(e, ERR_IO, "cannot use store %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (exists && S_ISDIR(sb.st_mode)) {
+		err_set(e, ERR_INVALID, "%s is a directory, not a store file", path);
+		return NULL;
+	}
+	if (!exists && !(flags & STORE_CREATE)) {
+		err_set(e, ERR_NOTFOUND, "no store at %s (run 'steward init' to create one)", path);
+		return NULL;
+	}
+	if (exists) {
+		hdr = store_check_header(path, e);
+		if (hdr < 0)
+			return NULL;
+		if (hdr == 1 && !(flags & STORE_CREATE)) {
+			err_set(e, ERR_STORE, "%s is empty, not a steward store (run 'steward init')",
+				path);
+			return NULL;
+		}
+	} else if (store_mkdirs(path, e) != 0) {
+		return NULL;
+	}
+
+	st = calloc(1, sizeof *st);
+	if (st == NULL || (st->path = strdup(path)) == NULL) {
+		free(st);
+		err_set(e, ERR_STORE, "out of memory");
+		return NULL;
+	}
+	st->readonly = (flags & STORE_READONLY) != 0;
+	oflags = st->readonly ? SQLITE_OPEN_READONLY
+			      : SQLITE_OPEN_READWRITE | (exists ? 0 : SQLITE_OPEN_CREATE);
+	if (sqlite3_open_v2(path, &st->db, oflags, NULL) != SQLITE_OK) {
+		if (st->db == NULL)
+			err_set(e, ERR_STORE, "cannot open store %s: out of memory", path);
+		else if (!exists)
+			err_set(e, ERR_STORE,
+				"cannot create store %s: its directory is missing or not writable (%s)",
+				path, sqlite3_errmsg(st->db));
+		else
+			err_set(e, ERR_STORE, "cannot open store %s: %s", path,
+				sqlite3_errmsg(st->db));
+		store_close(st);
+		return NULL;
+	}
+	sqlite3_extended_result_codes(st->db, 1);
+	sqlite3_busy_timeout(st->db, 5000);
+	if (!st->readonly && sqlite3_db_readonly(st->db, "main") == 1) {
+		err_set(e, ERR_STORE, "store %s is not writable by this user", path);
+		goto fail;
+	}
+	if (store_exec(st, "PRAGMA foreign_keys = ON", "opening the store", e) != 0 ||
+	    store_user_version(st, &version, e) != 0)
+		goto fail;
+	if (version == 0 && store_has_tables(st, e) != 0) {
+		if (e->kind == ERR_OK || e->msg[0] == '\0')
+			err_set(e, ERR_STORE,
+				"%s is a SQLite database of another program, not a steward store", path);
+		goto fail;
+	}
+	if (version > STORE_NMIGRATIONS) {
+		err_set(e, ERR_STORE,
+			"store %s was made by a newer steward (schema %d; this steward knows up to %d)",
+			path, version, STORE_NMIGRATIONS);
+		goto fail;
+	}
+	if (st->readonly) {
+		if (version < STORE_NMIGRATIONS) {
+			err_set(e, ERR_STORE,
+				"store %s has schema %d and needs upgrading to %d: run 'steward init --db %s' once",
+				path, version, STORE_NMIGRATIONS, path);
+			goto fail;
+		}
+		return st;
+	}
+	/* WAL lets the console read while a plugin worker writes. */
+	if (store_exec(st, "PRAGMA journal_mode = WAL", "opening the store", e) != 0 ||
+	    store_exec(st, "PRAGMA synchronous = NORMAL", "opening the store", e) != 0 ||
+	    store_migrate(st, version, e) != 0)
+		goto fail;
+	return st;
+fail:
+	store_close(st);
+	return NULL;
+}
+
+void store_close(struct store *st)
+{
+	if (st == NULL)
+		return;
+	if (st->db != NULL)
+		sqlite3_close_v2(st->db);
+	free(st->path);
+	free(st);
+}
+
+const char *store_path(const struct store *st)
+{
+	return st->path;
+}
+
+int store_schema_version(struct store *st)
+{
+	struct err e;
+	int v = -1;
+
+	if (store_user_version(st, &v, &e) != 0)
+		return -1;
+	return v;
+}
+
+sqlite3 *store_db(struct store *st)
+{
+	return st->db;
+}
+
+/* Nested calls become savepoints so a registry call can run inside a
+ * caller's transaction (a governed change plus its ledger entry). */
+int store_begin(struct store *st, struct err *e)
+{
+	char sql[48];
+
+	if (st->depth == 0) {
+		if (store_exec(st, "BEGIN IMMEDIATE", "starting a transaction", e) != 0)
+			return -1;
+	} else {
+		snprintf(sql, sizeof sql, "SAVEPOINT sp%d", st->depth);
+		if (store_exec(st, sql, "starting a savepoint", e) != 0)
+			return -1;
+	}
+	st->depth++;
+	return 0;
+}
+
+int store_commit(struct store *st, struct err *e)
+{
+	char sql[48];
+
+	if (st->depth <= 0)
+		return err_set(e, ERR_STORE, "commit without a transaction");
+	if (st->depth == 1) {
+		if (store_exec(st, "COMMIT", "committing", e) != 0) {
+			store_rollback(st);
+			return -1;
+		}
+	} else {
+		snprintf(sql, sizeof sql, "RELEASE sp%d", st->depth - 1);
+		if (store_exec(st, sql, "releasing a savepoint", e) != 0)
+			return -1;
+	}
+	st->depth--;
+	return 0;
+}
+
+void store_rollback(struct store *st)
+{
+	char sql[80];
+
+	if (st->depth <= 0)
+		return;
+	if (st->depth == 1) {
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	} else {
+		snprintf(sql, sizeof sql, "ROLLBACK TO sp%d; RELEASE sp%d", st->depth - 1,
+			 st->depth - 1);
+		sqlite3_exec(st->db, sql, NULL, NULL, NULL);
+	}
+	st->depth--;
+}
+
+int64_t store_data_version(struct store *st)
+{
+	sqlite3_stmt *s;
+	int64_t v = -1;
+
+	if (sqlite3_prepare_v2(st->db, "PRAGMA data_version", -1, &s, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+int store_meta_set(struct store *st, const char *key, const char *value, struct err *e)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (store_prepare(st, &s,
+			  "INSERT INTO meta(key, value) VALUES (?1, ?2)"
+			  " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+			  e) != 0)
+		return -1;
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, value, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return store_fail(st, e, "writing store metadata");
+	return 0;
+}
+
+int store_meta_get(struct store *st, const char *key, char *buf, size_t n, struct err *e)
+{
+	sqlite3_stmt *s;
+	int rc, found = 0;
+
+	if (store_prepare(st, &s, "SELECT value FROM meta WHERE key = ?1", e) != 0)
+		return -1;
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		snprintf(buf, n, "%s", (const char *)sqlite3_column_text(s, 0));
+		found = 1;
+	} else if (rc != SQLITE_DONE) {
+		sqlite3_finalize(s);
+		return store_fail(st, e, "reading store metadata");
+	}
+	sqlite3_finalize(s);
+	return found;
+}
+
+void store_clock_set(int64_t t)
+{
+	store_clock_fixed = t;
+}
+
+int64_t store_now(void)
+{
+	const char *env;
+	char *end;
+	long long v;
+
+	if (store_clock_fixed != 0)
+		return store_clock_fixed;
+	env = getenv("STEWARD_NOW");
+	if (env != NULL && env[0] != '\0') {
+		errno = 0;
+		v = strtoll(env, &end, 10);
+		if (errno == 0 && *end == '\0' && v > 0)
+			return (int64_t)v;
+	}
+	return (int64_t)time(NULL);
+}

@@ -1,0 +1,64 @@
+/* store: owns the SQLite file: opening, schema migrations, transactions and the clock. */
+#ifndef STEWARD_STORE_H
+#define STEWARD_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sqlite3.h>
+
+#include "err.h"
+
+struct store;
+
+enum store_flags {
+	STORE_CREATE = 1 << 0,   /* create the file (and migrate) when missing */
+	STORE_READONLY = 1 << 1, /* open read-only: no migrations, no writes */
+};
+
+/* Where the store lives when no --db is given: STEWARD_DB, else
+ * $XDG_DATA_HOME/steward/steward.db (XDG_DATA_HOME defaults to
+ * ~/.local/share). Writes the path into buf. */
+int store_default_path(char *buf, size_t n, struct err *e);
+
+/* Opens (and with STORE_CREATE creates) the store at path, applies
+ * pending migrations, and refuses files that are not SQLite databases or
+ * were made by a newer steward. */
+struct store *store_open(const char *path, int flags, struct err *e);
+void store_close(struct store *st);
+
+const char *store_path(const struct store *st);
+/* The schema version this build writes (PRAGMA user_version). */
+int store_schema_latest(void);
+int store_schema_version(struct store *st);
+
+/* Raw handle, for core modules only: nothing outside core/ touches SQLite. */
+sqlite3 *store_db(struct store *st);
+
+/* Prepares a statement; on failure fills e naming the SQLite error. */
+int store_prepare(struct store *st, sqlite3_stmt **stmt, const char *sql, struct err *e);
+/* Turns the connection's last SQLite error into e, prefixed with what. */
+int store_fail(struct store *st, struct err *e, const char *what);
+
+/* BEGIN IMMEDIATE / COMMIT / ROLLBACK. Governed changes and their ledger
+ * entries go in one of these. */
+int store_begin(struct store *st, struct err *e);
+int store_commit(struct store *st, struct err *e);
+void store_rollback(struct store *st);
+
+/* Changes whenever another connection committed: cheap "did anything
+ * change" check for the console's refresh. */
+int64_t store_data_version(struct store *st);
+
+/* Small key/value table for facts about the estate itself. */
+int store_meta_set(struct store *st, const char *key, const char *value, struct err *e);
+/* Copies the value into buf; returns 1 when found, 0 when not, -1 on error. */
+int store_meta_get(struct store *st, const char *key, char *buf, size_t n, struct err *e);
+
+/* Seconds since the epoch. STEWARD_NOW (seconds) overrides it so tests
+ * and the demo estate are deterministic. */
+int64_t store_now(void);
+/* Pins store_now() to t (0 releases it). For building the demo estate on
+ * one thread; not for use while workers run. */
+void store_clock_set(int64_t t);
+
+#endif

@@ -1,0 +1,28 @@
+# docs.sh: the man page and README match the command table, so documentation cannot drift from behaviour.
+. "${STEWARD_TOP:?}/tests/lib.sh"
+
+man="$STEWARD_TOP/man/steward.1"
+expect 0 "help --roff" "$STEWARD" help --roff
+printf '%s\n' "$OUT" > "$TMPD/roff"
+# Every line the command table produces must be in the man page, in order.
+if awk 'NR==FNR { page = page $0 "\n"; next } { want = want $0 "\n" } END { exit index(page, want) ? 0 : 1 }' "$man" "$TMPD/roff"; then
+	ok
+else
+	fail "man/steward.1 COMMANDS section differs from 'steward help --roff'; paste its output into the page"
+fi
+# Each command of `steward --help` has a man entry.
+expect 0 "--help" "$STEWARD" --help
+for cmd in $(printf '%s\n' "$OUT" | sed -n 's/^  \([a-z]*\( [a-z]*\)\?\) *[A-Z].*/\1/p; s/^  \([a-z]*\) *[a-z].*/\1/p' | sort -u | tr ' ' '_'); do
+	c=$(printf '%s' "$cmd" | tr '_' ' ')
+	has "man entry for $c" "$(cat "$man")" "fBsteward $c"
+done
+readme=$(cat "$STEWARD_TOP/README.md")
+has "README shows make demo" "$readme" "make demo"
+has "README shows make test" "$readme" "make test"
+for f in "$STEWARD_TOP"/man/*.[157]; do
+	if command -v groff >/dev/null 2>&1; then
+		w=$(groff -man -Tutf8 -ww -z "$f" 2>&1)
+		same "groff warnings in ${f##*/}" "$w" ""
+	fi
+done
+finish

@@ -1,0 +1,175 @@
+# tmux.sh: the console on a real terminal under tmux: start, navigate, filter, help, live refresh, resize, colour, quit.
+. "$STEWARD_TOP/tests/lib.sh"
+
+if ! command -v tmux >/dev/null 2>&1; then
+	fail "tmux is not installed (scripts/install-deps installs it)"
+	finish
+	exit 1
+fi
+
+SOCK="steward-test-$$"
+DB="$TMPD/d.db"
+# kill-server leaves the socket file behind; remove it too.
+SOCKDIR="${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)"
+trap 'tmux -L "$SOCK" kill-server >/dev/null 2>&1; rm -f "$SOCKDIR/$SOCK"; rm -rf "$TMPD"' EXIT INT TERM
+# Sanitizer builds are slower to start and draw.
+WAIT=${STEWARD_TMUX_WAIT:-15}
+
+tm() {
+	tmux -L "$SOCK" -f /dev/null "$@"
+}
+
+# start NAME [ENV...]: runs the console in a new 80x24 session; its exit
+# status lands in $TMPD/NAME.exit when it ends.
+start() {
+	name=$1
+	shift
+	rm -f "$TMPD/$name.exit"
+	tm new-session -d -s "$name" -x 80 -y 24 \
+		"env LC_ALL=C.UTF-8 $* '$STEWARD' --db '$DB' 2>'$TMPD/$name.err'; echo \$? >'$TMPD/$name.exit'; sleep 60"
+}
+
+capture() {
+	tm capture-pane -p -t "$1" 2>/dev/null
+}
+
+# wait_for DESC NAME TEXT: polls the pane until TEXT shows up.
+wait_for() {
+	i=0
+	while [ "$i" -lt $((WAIT * 10)) ]; do
+		PANE=$(capture "$2")
+		case $PANE in *"$3"*) ok; return 0 ;; esac
+		sleep 0.1
+		i=$((i + 1))
+	done
+	fail "$1: '$3' did not appear within ${WAIT}s; screen: $(printf '%s' "$PANE" | head -c 600)"
+	return 1
+}
+
+# wait_gone DESC NAME TEXT: polls until TEXT is no longer on the pane.
+wait_gone() {
+	i=0
+	while [ "$i" -lt $((WAIT * 10)) ]; do
+		PANE=$(capture "$2")
+		case $PANE in *"$3"*) ;; *) ok; return 0 ;; esac
+		sleep 0.1
+		i=$((i + 1))
+	done
+	fail "$1: '$3' still there after ${WAIT}s"
+	return 1
+}
+
+wait_exit() {
+	i=0
+	while [ "$i" -lt $((WAIT * 10)) ]; do
+		if [ -s "$TMPD/$2.exit" ]; then
+			same "$1: exit status" "$(cat "$TMPD/$2.exit")" 0
+			return 0
+		fi
+		sleep 0.1
+		i=$((i + 1))
+	done
+	fail "$1: the console did not exit within ${WAIT}s"
+}
+
+keys() {
+	name=$1
+	shift
+	tm send-keys -t "$name" "$@"
+}
+
+expect 0 "demo store" "$STEWARD" demo --db "$DB" --no-tui
+
+start main
+wait_for "starts" main "12 models"
+wait_for "status line" main "[models] 1/12"
+keys main j j j j j
+wait_for "j moves" main "[models] 6/12"
+keys main Enter
+wait_for "Enter opens the model" main "[model fraud-scoring] 1/8"
+keys main Enter
+wait_for "Enter opens the version" main "[version fraud-scoring v8]"
+wait_for "card sections" main "## Intended use"
+wait_for "missing section" main "(missing)"
+keys main Escape
+wait_for "Esc goes back" main "[model fraud-scoring]"
+keys main Escape
+wait_for "Esc goes back to the list" main "[models] 6/12"
+keys main Down Up Up
+wait_for "arrows move" main "[models] 5/12"
+
+# filter
+keys main /
+keys main -l CrEdIt
+wait_for "filter as you type" main "filter: CrEdIt"
+wait_gone "filter hides other rows" main "fraud-scoring"
+keys main Enter
+wait_for "Enter keeps the filter" main "Esc back"
+keys main Escape
+wait_for "Esc clears the filter" main "fraud-scoring"
+
+# help
+keys main "?"
+wait_for "help opens" main "[help]"
+wait_for "help lists keys" main "j, Down"
+wait_for "help lists commands" main ":q, :quit"
+keys main Escape
+wait_for "help closes" main "[models]"
+
+# another writer: the console notices without a key press
+expect 0 "add a model while the console runs" "$STEWARD" model add --db "$DB" zz-new-model \
+	--tier low --owner tests
+wait_for "refresh on store change (header)" main "13 models"
+wait_for "refresh on store change (list)" main "zz-new-model"
+
+# resize
+tm resize-window -t main -x 40 -y 12
+wait_for "resize to 40x12" main "[models]"
+sleep 0.3
+PANE=$(capture main)
+same "40x12 fits" "$(($(printf '%s\n' "$PANE" | LC_ALL=C.UTF-8 wc -L) <= 40))" 1
+tm resize-window -t main -x 20 -y 5
+wait_for "resize to 20x5" main "terminal too small"
+tm resize-window -t main -x 80 -y 24
+wait_for "resize back" main "13 models"
+
+# : commands
+keys main :
+keys main -l foo
+keys main Enter
+wait_for "unknown command" main "unknown command :foo"
+keys main Enter
+wait_for "opens again" main "[model "
+keys main :
+keys main -l models
+keys main Enter
+wait_for ":models" main "[models]"
+
+# quit: q at the top view ends the process cleanly
+keys main q
+wait_exit "q quits" main
+same "no stderr" "$(cat "$TMPD/main.err")" ""
+
+# :q quits too
+start cq
+wait_for "starts again" cq "13 models"
+keys cq :
+keys cq q Enter
+wait_exit ":q quits" cq
+
+# colour by default, none at all with NO_COLOR
+start colour TERM=xterm-256color
+wait_for "colour session" colour "13 models"
+ESC=$(printf '\033')
+has "colour used by default" "$(tm capture-pane -p -e -t colour)" "${ESC}[44m"
+keys colour q
+wait_exit "colour session quits" colour
+start nocolour NO_COLOR=1 TERM=xterm-256color
+wait_for "NO_COLOR session" nocolour "13 models"
+PANE=$(tm capture-pane -p -e -t nocolour)
+same "NO_COLOR: no colours" "$(printf '%s\n' "$PANE" | grep -c "${ESC}\[[34][0-7]m\|${ESC}\[[34]8;")" 0
+has "NO_COLOR: reverse video bars" "$PANE" "${ESC}[7m"
+keys nocolour q
+wait_exit "NO_COLOR session quits" nocolour
+
+finish

@@ -1,0 +1,325 @@
+/* test_keys: the console's action table (no duplicate keys or commands, all documented in steward.1), scripts and the list filter. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "action.h"
+#include "draw.h"
+#include "tkey.h"
+#include "list.h"
+#include "script.h"
+
+static void test_no_duplicates(void **state)
+{
+	size_t i, j, k, m;
+
+	(void)state;
+	assert_true(action_count > 0);
+	for (i = 0; i < action_count; i++) {
+		const struct action *a = &action_table[i];
+
+		assert_non_null(a->help);
+		assert_non_null(a->run);
+		/* Something must reach every action. */
+		assert_true(a->keys[0] != 0 || a->cmds[0] != NULL);
+		if (a->mode == ACTION_LINE)
+			assert_null(a->cmds[0]);
+		for (k = 0; k < ACTION_MAX_KEYS && a->keys[k] != 0; k++)
+			for (j = i; j < action_count; j++) {
+				const struct action *b = &action_table[j];
+
+				if (b->mode != a->mode)
+					continue;
+				for (m = (j == i ? k + 1 : 0); m < ACTION_MAX_KEYS && b->keys[m] != 0; m++)
+					if (a->keys[k] == b->keys[m]) {
+						char name[16];
+
+						fail_msg("key %s is bound twice",
+							 tkey_name(a->keys[k], name, sizeof name));
+					}
+			}
+		for (k = 0; k < ACTION_MAX_CMDS && a->cmds[k] != NULL; k++)
+			for (j = i; j < action_count; j++) {
+				const struct action *b = &action_table[j];
+
+				for (m = (j == i ? k + 1 : 0); m < ACTION_MAX_CMDS && b->cmds[m] != NULL; m++)
+					if (strcmp(a->cmds[k], b->cmds[m]) == 0)
+						fail_msg("command :%s is defined twice", a->cmds[k]);
+			}
+	}
+}
+
+static void test_lookup(void **state)
+{
+	(void)state;
+	assert_int_equal(action_for_key(ACTION_BROWSE, 'j')->id, ACT_DOWN);
+	assert_int_equal(action_for_key(ACTION_BROWSE, TKEY_DOWN)->id, ACT_DOWN);
+	assert_int_equal(action_for_key(ACTION_BROWSE, TKEY_ENTER)->id, ACT_OPEN);
+	assert_int_equal(action_for_key(ACTION_LINE, TKEY_ENTER)->id, ACT_LINE_ENTER);
+	assert_null(action_for_key(ACTION_LINE, 'j'));
+	assert_int_equal(action_for_command("q")->id, ACT_QUIT);
+	assert_int_equal(action_for_command("quit")->id, ACT_QUIT);
+	assert_int_equal(action_for_command("models")->id, ACT_MODELS);
+	assert_int_equal(action_for_command("help")->id, ACT_HELP);
+	assert_null(action_for_command("foo"));
+	assert_null(action_for_command(""));
+}
+
+/* The CONSOLE KEYS section of the man page, with roff font escapes and
+ * punctuation removed, as a list of words between spaces. */
+static char *man_console_keys(void)
+{
+	const char *top = getenv("STEWARD_TOP");
+	char path[4096], line[1024];
+	size_t cap = 1 << 16, n = 0;
+	int in = 0;
+	char *out;
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/man/steward.1", top && top[0] ? top : ".");
+	f = fopen(path, "r");
+	if (f == NULL) {
+		print_error("cannot read %s (set STEWARD_TOP to the source tree)\n", path);
+		return NULL;
+	}
+	out = calloc(1, cap);
+	assert_non_null(out);
+	out[n++] = ' ';
+	while (fgets(line, sizeof line, f) != NULL) {
+		char *p = line;
+
+		if (strncmp(line, ".SH", 3) == 0) {
+			in = strstr(line, "CONSOLE KEYS") != NULL;
+			continue;
+		}
+		if (!in)
+			continue;
+		/* The macro name itself (".TP", ".BR") is not a key. */
+		if (*p == '.')
+			while (*p != '\0' && *p != ' ' && *p != '\n')
+				p++;
+		while (*p != '\0' && n + 2 < cap) {
+			if (p[0] == '\\' && p[1] == 'f' && p[2] == '(' && p[3] && p[4]) {
+				p += 5;
+			} else if (p[0] == '\\' && p[1] == 'f' && p[2] != '\0') {
+				p += 3;
+			} else if (p[0] == '\\' && p[1] == '-') {
+				out[n++] = '-';
+				p += 2;
+			} else if (p[0] == '\\' && p[1] == '&') {
+				p += 2;
+			} else if (*p == '"' || *p == ',' || *p == '\n' || *p == '\t') {
+				out[n++] = ' ';
+				p++;
+			} else {
+				out[n++] = *p++;
+			}
+		}
+		out[n++] = ' ';
+	}
+	fclose(f);
+	out[n] = '\0';
+	return out;
+}
+
+static int man_has_word(const char *text, const char *word)
+{
+	char needle[128];
+
+	snprintf(needle, sizeof needle, " %s ", word);
+	return strstr(text, needle) != NULL;
+}
+
+/* The man page entry for an action, as the lead can paste it. */
+static void print_roff(const struct action *a)
+{
+	size_t k, n = 0;
+
+	for (k = 0; k < ACTION_MAX_KEYS && a->keys[k] != 0; k++)
+		n++;
+	for (k = 0; k < ACTION_MAX_CMDS && a->cmds[k] != NULL; k++)
+		n++;
+	print_error(".TP\n%s", n > 1 ? ".BR" : ".B");
+	for (k = 0; k < ACTION_MAX_KEYS && a->keys[k] != 0; k++) {
+		char name[16];
+
+		print_error("%s %s", k ? " \", \"" : "", tkey_name(a->keys[k], name, sizeof name));
+	}
+	for (k = 0; k < ACTION_MAX_CMDS && a->cmds[k] != NULL; k++)
+		print_error("%s :%s", k || a->keys[0] ? " \", \"" : "", a->cmds[k]);
+	print_error("\n%s\n", a->help);
+}
+
+static void test_documented(void **state)
+{
+	char *man = man_console_keys();
+	size_t i, k;
+	int missing = 0;
+
+	(void)state;
+	/* Carry on without it, so the failure lists every entry to write. */
+	if (man == NULL) {
+		man = strdup(" ");
+		assert_non_null(man);
+	}
+	for (i = 0; i < action_count; i++) {
+		const struct action *a = &action_table[i];
+		int ok = 1;
+
+		for (k = 0; k < ACTION_MAX_KEYS && a->keys[k] != 0; k++) {
+			char name[16];
+
+			if (!man_has_word(man, tkey_name(a->keys[k], name, sizeof name)))
+				ok = 0;
+		}
+		for (k = 0; k < ACTION_MAX_CMDS && a->cmds[k] != NULL; k++) {
+			char cmd[64];
+
+			snprintf(cmd, sizeof cmd, ":%s", a->cmds[k]);
+			if (!man_has_word(man, cmd))
+				ok = 0;
+		}
+		if (!ok) {
+			if (!missing)
+				print_error("man/steward.1 CONSOLE KEYS lacks these entries:\n");
+			print_roff(a);
+			missing++;
+		}
+	}
+	free(man);
+	if (missing)
+		fail_msg("%d console actions are not documented in man/steward.1", missing);
+}
+
+static struct script parse_ok(const char *text)
+{
+	struct script s;
+	struct err e = {0};
+
+	if (script_parse(text, strlen(text), "keys", &s, &e) != 0)
+		fail_msg("script_parse failed: %s", e.msg);
+	return s;
+}
+
+static void test_script(void **state)
+{
+	struct script s;
+	struct err e = {0};
+
+	(void)state;
+	s = parse_ok("# a comment <Bad>\nj<Enter>\n<lt>x<resize 40x12><pgdn><Esc>\xc3\xa9");
+	assert_int_equal(s.n, 8);
+	assert_int_equal(s.ev[0].key, 'j');
+	assert_int_equal(s.ev[0].line, 2);
+	assert_int_equal(s.ev[1].key, TKEY_ENTER);
+	assert_int_equal(s.ev[2].key, '<');
+	assert_int_equal(s.ev[3].key, 'x');
+	assert_int_equal(s.ev[4].key, TKEY_RESIZE);
+	assert_int_equal(s.ev[4].cols, 40);
+	assert_int_equal(s.ev[4].rows, 12);
+	assert_int_equal(s.ev[5].key, TKEY_PGDN);
+	assert_int_equal(s.ev[6].key, TKEY_ESC);
+	assert_int_equal(s.ev[7].key, 0xe9);
+	assert_int_equal(s.ev[7].line, 3);
+	script_free(&s);
+
+	s = parse_ok("");
+	assert_int_equal(s.n, 0);
+	script_free(&s);
+
+	assert_int_equal(script_parse("j\n\n<Foo>", 8, "k.txt", &s, &e), -1);
+	assert_non_null(strstr(e.msg, "k.txt:3"));
+	assert_non_null(strstr(e.msg, "<Foo>"));
+	assert_int_equal(script_parse("<Enter", 6, "k.txt", &s, &e), -1);
+	assert_non_null(strstr(e.msg, "k.txt:1"));
+	assert_int_equal(script_parse("<resize 0x12>", 13, "k", &s, &e), -1);
+	assert_int_equal(script_parse("<resize 40x>", 12, "k", &s, &e), -1);
+	assert_int_equal(script_parse("<resize 40x12x>", 15, "k", &s, &e), -1);
+	assert_int_equal(script_parse("\xff", 1, "k", &s, &e), -1);
+	assert_non_null(strstr(e.msg, "UTF-8"));
+	assert_int_equal(script_parse("a\x01", 2, "k", &s, &e), -1);
+	assert_int_equal(script_parse("<Resize>", 8, "k", &s, &e), -1);
+}
+
+static void test_list_filter(void **state)
+{
+	static const struct list_col cols[] = {{.title = "A", .min = 4, .weight = 1},
+					       {.title = "B", .width = 4}};
+	struct list l;
+	struct err e = {0};
+	const char *names[] = {"fraud-scoring", "credit-limit", "FRAUD-rules", "churn"};
+	size_t i;
+
+	(void)state;
+	assert_true(list_match("Fraud-Scoring", "fRAUD"));
+	assert_false(list_match("credit", "fraud"));
+	assert_true(list_match("anything", ""));
+	list_init(&l, cols, 2, 1, "");
+	for (i = 0; i < 4; i++) {
+		struct list_row *r = list_add(&l, names[i], 0, &e);
+
+		assert_non_null(r);
+		assert_int_equal(list_set(r, 0, 0, &e, "%s", names[i]), 0);
+		assert_int_equal(list_set(r, 1, 0, &e, "%zu", i), 0);
+	}
+	assert_int_equal(list_finish(&l, NULL, &e), 0);
+	assert_int_equal(l.nvis, 4);
+	list_last(&l);
+	assert_string_equal(list_selected(&l)->key, "churn");
+	list_move(&l, 10);
+	assert_int_equal(l.sel, 3);
+	list_move(&l, -10);
+	assert_int_equal(l.sel, 0);
+	list_move(&l, 2);
+	assert_int_equal(list_set_filter(&l, "Fraud", &e), 0);
+	assert_int_equal(l.nvis, 2);
+	/* The selected row stays selected when it still matches. */
+	assert_string_equal(list_selected(&l)->key, "FRAUD-rules");
+	assert_int_equal(list_set_filter(&l, "nothing", &e), 0);
+	assert_int_equal(l.nvis, 0);
+	assert_null(list_selected(&l));
+	list_move(&l, 1);
+	list_page(&l, 1);
+	assert_int_equal(list_set_filter(&l, "", &e), 0);
+	assert_int_equal(l.nvis, 4);
+	list_free(&l);
+}
+
+static int wrap_collect(void *ctx, const char *s, size_t n)
+{
+	char *buf = ctx;
+	size_t len = strlen(buf);
+
+	snprintf(buf + len, 256 - len, "[%.*s]", (int)n, s);
+	return 0;
+}
+
+static void test_wrap(void **state)
+{
+	char buf[256] = "";
+
+	(void)state;
+	assert_int_equal(draw_wrap("one two three four", 9, wrap_collect, buf), 0);
+	assert_string_equal(buf, "[one two][three][four]");
+	buf[0] = '\0';
+	assert_int_equal(draw_wrap("abcdefghij\n\nx", 4, wrap_collect, buf), 0);
+	assert_string_equal(buf, "[abcd][efgh][ij][][x]");
+	assert_int_equal(draw_width("abc\tx"), 5);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_no_duplicates), cmocka_unit_test(test_lookup),
+		cmocka_unit_test(test_documented),    cmocka_unit_test(test_script),
+		cmocka_unit_test(test_list_filter),   cmocka_unit_test(test_wrap),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

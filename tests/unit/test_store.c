@@ -1,0 +1,284 @@
+/* test_store: the store opens, migrates, nests transactions and refuses unusable files. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "store.h"
+
+static char dir[256];
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(dir, sizeof dir, "/tmp/steward-unit-XXXXXX");
+	return mkdtemp(dir) == NULL ? -1 : 0;
+}
+
+static int teardown(void **state)
+{
+	char p[400];
+	const char *names[] = { "s.db", "s.db-wal", "s.db-shm", "g.db", "e.db", "n.db", "n.db-wal",
+				"n.db-shm", "a/b/c.db", "a/b/c.db-wal", "a/b/c.db-shm", "f" };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		snprintf(p, sizeof p, "%s/%s", dir, names[i]);
+		unlink(p);
+	}
+	snprintf(p, sizeof p, "%s/a/b", dir);
+	rmdir(p);
+	snprintf(p, sizeof p, "%s/a", dir);
+	rmdir(p);
+	rmdir(dir);
+	return 0;
+}
+
+static void path(char *buf, size_t n, const char *name)
+{
+	snprintf(buf, n, "%s/%s", dir, name);
+}
+
+static void test_create_and_reopen(void **state)
+{
+	struct err e = { 0 };
+	char p[400];
+	struct store *st;
+
+	(void)state;
+	path(p, sizeof p, "s.db");
+	assert_null(store_open(p, 0, &e));
+	assert_int_equal(e.kind, ERR_NOTFOUND);
+	assert_non_null(strstr(e.msg, "steward init"));
+
+	st = store_open(p, STORE_CREATE, &e);
+	assert_non_null(st);
+	assert_int_equal(store_schema_version(st), store_schema_latest());
+	assert_int_equal(store_meta_set(st, "k", "v1", &e), 0);
+	store_close(st);
+
+	st = store_open(p, STORE_READONLY, &e);
+	assert_non_null(st);
+	{
+		char v[16];
+		assert_int_equal(store_meta_get(st, "k", v, sizeof v, &e), 1);
+		assert_string_equal(v, "v1");
+		assert_int_equal(store_meta_get(st, "missing", v, sizeof v, &e), 0);
+		/* read-only connection refuses writes */
+		assert_int_equal(store_meta_set(st, "k", "v2", &e), -1);
+		assert_non_null(strstr(e.msg, "read-only"));
+	}
+	store_close(st);
+}
+
+static void test_creates_parent_dirs(void **state)
+{
+	struct err e = { 0 };
+	char p[400];
+	struct store *st;
+
+	(void)state;
+	path(p, sizeof p, "a/b/c.db");
+	st = store_open(p, STORE_CREATE, &e);
+	assert_non_null(st);
+	store_close(st);
+}
+
+static void test_garbage_file(void **state)
+{
+	struct err e = { 0 };
+	char p[400];
+	FILE *f;
+
+	(void)state;
+	path(p, sizeof p, "g.db");
+	f = fopen(p, "wb");
+	assert_non_null(f);
+	for (int i = 0; i < 4096; i++)
+		fputc((i * 131) & 0xff, f);
+	fclose(f);
+	assert_null(store_open(p, STORE_CREATE, &e));
+	assert_non_null(strstr(e.msg, "not a SQLite database"));
+	assert_non_null(strstr(e.msg, "g.db"));
+}
+
+static void test_empty_file_without_create(void **state)
+{
+	struct err e = { 0 };
+	char p[400];
+	FILE *f;
+
+	(void)state;
+	path(p, sizeof p, "e.db");
+	f = fopen(p, "wb");
+	assert_non_null(f);
+	fclose(f);
+	assert_null(store_open(p, 0, &e));
+	assert_non_null(strstr(e.msg, "empty"));
+}
+
+static void test_newer_schema(void **state)
+{
+	struct err e = { 0 };
+	char p[400];
+	struct store *st;
+
+	(void)state;
+	path(p, sizeof p, "n.db");
+	st = store_open(p, STORE_CREATE, &e);
+	assert_non_null(st);
+	assert_int_equal(sqlite3_exec(store_db(st), "PRAGMA user_version = 999", NULL, NULL, NULL),
+			 SQLITE_OK);
+	store_close(st);
+	assert_null(store_open(p, 0, &e));
+	assert_non_null(strstr(e.msg, "newer steward"));
+	assert_non_null(strstr(e.msg, "999"));
+}
+
+static void test_foreign_sqlite(void **state)
+{
+	struct err e = { 0 };
+	char p[400];
+	sqlite3 *db;
+
+	(void)state;
+	path(p, sizeof p, "g.db");
+	unlink(p);
+	assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "CREATE TABLE songs(title TEXT)", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_null(store_open(p, STORE_CREATE, &e));
+	assert_non_null(strstr(e.msg, "another program"));
+	assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
+	{
+		sqlite3_stmt *s;
+		assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master", -1, &s, NULL), SQLITE_OK);
+		assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+		assert_int_equal(sqlite3_column_int(s, 0), 1); /* nothing of ours was added */
+		sqlite3_finalize(s);
+	}
+	sqlite3_close(db);
+	unlink(p);
+}
+
+static void test_unwritable_dir(void **state)
+{
+	struct err e = { 0 };
+	char p[512], f[400];
+	FILE *fp;
+
+	(void)state;
+	/* A regular file as the parent: refused even for root. */
+	path(f, sizeof f, "f");
+	fp = fopen(f, "w");
+	assert_non_null(fp);
+	fclose(fp);
+	snprintf(p, sizeof p, "%s/x.db", f);
+	assert_null(store_open(p, STORE_CREATE, &e));
+	assert_non_null(strstr(e.msg, f));
+}
+
+static void test_directory_as_store(void **state)
+{
+	struct err e = { 0 };
+
+	(void)state;
+	assert_null(store_open(dir, STORE_CREATE, &e));
+	assert_non_null(strstr(e.msg, "directory"));
+}
+
+static void test_nested_transactions(void **state)
+{
+	struct err e = { 0 };
+	char p[400], v[16];
+	struct store *st;
+
+	(void)state;
+	path(p, sizeof p, "s.db");
+	st = store_open(p, STORE_CREATE, &e);
+	assert_non_null(st);
+	assert_int_equal(store_begin(st, &e), 0);
+	assert_int_equal(store_meta_set(st, "outer", "1", &e), 0);
+	assert_int_equal(store_begin(st, &e), 0);
+	assert_int_equal(store_meta_set(st, "inner", "1", &e), 0);
+	store_rollback(st); /* only the inner write goes */
+	assert_int_equal(store_commit(st, &e), 0);
+	assert_int_equal(store_meta_get(st, "outer", v, sizeof v, &e), 1);
+	assert_int_equal(store_meta_get(st, "inner", v, sizeof v, &e), 0);
+	assert_int_equal(store_commit(st, &e), -1); /* nothing open */
+	store_close(st);
+}
+
+static void test_data_version_sees_other_connection(void **state)
+{
+	struct err e = { 0 };
+	char p[400];
+	struct store *a, *b;
+	int64_t before;
+
+	(void)state;
+	path(p, sizeof p, "s.db");
+	a = store_open(p, STORE_CREATE, &e);
+	b = store_open(p, 0, &e);
+	assert_non_null(a);
+	assert_non_null(b);
+	before = store_data_version(a);
+	assert_int_equal(store_meta_set(b, "x", "y", &e), 0);
+	assert_true(store_data_version(a) != before);
+	store_close(a);
+	store_close(b);
+}
+
+static void test_default_path_and_clock(void **state)
+{
+	struct err e = { 0 };
+	char p[400];
+
+	(void)state;
+	setenv("STEWARD_DB", "/tmp/explicit.db", 1);
+	assert_int_equal(store_default_path(p, sizeof p, &e), 0);
+	assert_string_equal(p, "/tmp/explicit.db");
+	unsetenv("STEWARD_DB");
+	setenv("XDG_DATA_HOME", "/srv/data", 1);
+	assert_int_equal(store_default_path(p, sizeof p, &e), 0);
+	assert_string_equal(p, "/srv/data/steward/steward.db");
+	unsetenv("XDG_DATA_HOME");
+	setenv("HOME", "/home/ops", 1);
+	assert_int_equal(store_default_path(p, sizeof p, &e), 0);
+	assert_string_equal(p, "/home/ops/.local/share/steward/steward.db");
+
+	setenv("STEWARD_NOW", "1767225600", 1);
+	assert_int_equal(store_now(), 1767225600);
+	store_clock_set(42);
+	assert_int_equal(store_now(), 42);
+	store_clock_set(0);
+	setenv("STEWARD_NOW", "junk", 1);
+	assert_true(store_now() > 1700000000);
+	unsetenv("STEWARD_NOW");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_create_and_reopen),
+		cmocka_unit_test(test_creates_parent_dirs),
+		cmocka_unit_test(test_garbage_file),
+		cmocka_unit_test(test_empty_file_without_create),
+		cmocka_unit_test(test_newer_schema),
+		cmocka_unit_test(test_foreign_sqlite),
+		cmocka_unit_test(test_unwritable_dir),
+		cmocka_unit_test(test_directory_as_store),
+		cmocka_unit_test(test_nested_transactions),
+		cmocka_unit_test(test_data_version_sees_other_connection),
+		cmocka_unit_test(test_default_path_and_clock),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,423 @@
+/* action: the table binding keys and `:` commands to handlers, and the dispatcher that runs them. */
+#include "action.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "app.h"
+#include "tkey.h"
+
+static struct view *action_view(struct app *a)
+{
+	return app_top(a);
+}
+
+static int action_down(struct app *a, const char *arg)
+{
+	(void)arg;
+	list_move(&action_view(a)->list, 1);
+	return 0;
+}
+
+static int action_up(struct app *a, const char *arg)
+{
+	(void)arg;
+	list_move(&action_view(a)->list, -1);
+	return 0;
+}
+
+static int action_first(struct app *a, const char *arg)
+{
+	(void)arg;
+	list_first(&action_view(a)->list);
+	return 0;
+}
+
+static int action_last(struct app *a, const char *arg)
+{
+	(void)arg;
+	list_last(&action_view(a)->list);
+	return 0;
+}
+
+static int action_pgdn(struct app *a, const char *arg)
+{
+	(void)arg;
+	list_page(&action_view(a)->list, 1);
+	return 0;
+}
+
+static int action_pgup(struct app *a, const char *arg)
+{
+	(void)arg;
+	list_page(&action_view(a)->list, 0);
+	return 0;
+}
+
+static int action_open(struct app *a, const char *arg)
+{
+	struct view *v = action_view(a);
+	struct err e;
+
+	(void)arg;
+	err_clear(&e);
+	if (v->ops->enter == NULL)
+		return 0;
+	if (v->ops->enter(a, v, &e) != 0) {
+		app_error(a, "%s", e.msg);
+		return -1;
+	}
+	return 0;
+}
+
+static int action_back(struct app *a, const char *arg)
+{
+	struct view *v = action_view(a);
+	struct err e;
+
+	(void)arg;
+	err_clear(&e);
+	if (a->depth > 1) {
+		app_pop(a);
+	} else if (v->list.filter[0] != '\0') {
+		/* At the top there is nowhere to go back to; Esc undoes the filter instead. */
+		if (list_set_filter(&v->list, "", &e) != 0)
+			app_error(a, "%s", e.msg);
+	}
+	return 0;
+}
+
+static int action_filter(struct app *a, const char *arg)
+{
+	struct view *v = action_view(a);
+	struct err e;
+
+	(void)arg;
+	err_clear(&e);
+	a->mode = APP_FILTER;
+	a->line[0] = '\0';
+	if (list_set_filter(&v->list, "", &e) != 0)
+		app_error(a, "%s", e.msg);
+	return 0;
+}
+
+static int action_command_line(struct app *a, const char *arg)
+{
+	(void)arg;
+	a->mode = APP_COMMAND;
+	a->line[0] = '\0';
+	return 0;
+}
+
+static int action_help(struct app *a, const char *arg)
+{
+	(void)arg;
+	if (action_view(a)->ops == &view_help_ops)
+		return 0;
+	return app_push(a, &view_help_ops, NULL);
+}
+
+static int action_quit_or_back(struct app *a, const char *arg)
+{
+	(void)arg;
+	if (a->depth > 1)
+		app_pop(a);
+	else
+		a->quit = 1;
+	return 0;
+}
+
+static int action_models(struct app *a, const char *arg)
+{
+	(void)arg;
+	app_pop_to_root(a);
+	return 0;
+}
+
+static int action_quit(struct app *a, const char *arg)
+{
+	(void)arg;
+	a->quit = 1;
+	return 0;
+}
+
+static int action_line_enter(struct app *a, const char *arg)
+{
+	char line[APP_LINE_MAX];
+
+	(void)arg;
+	if (a->mode == APP_FILTER) {
+		a->mode = APP_NORMAL;
+		return 0;
+	}
+	snprintf(line, sizeof line, "%s", a->line);
+	a->mode = APP_NORMAL;
+	a->line[0] = '\0';
+	return action_command(a, line);
+}
+
+static int action_line_esc(struct app *a, const char *arg)
+{
+	struct err e;
+
+	(void)arg;
+	err_clear(&e);
+	if (a->mode == APP_FILTER && list_set_filter(&action_view(a)->list, "", &e) != 0)
+		app_error(a, "%s", e.msg);
+	a->mode = APP_NORMAL;
+	a->line[0] = '\0';
+	return 0;
+}
+
+static int action_line_bs(struct app *a, const char *arg)
+{
+	size_t n = strlen(a->line);
+	struct err e;
+
+	(void)arg;
+	err_clear(&e);
+	if (n == 0) {
+		a->mode = APP_NORMAL;
+		return 0;
+	}
+	/* Drop a whole UTF-8 character, not just its last byte. */
+	while (n > 0 && ((unsigned char)a->line[n - 1] & 0xc0) == 0x80)
+		n--;
+	if (n > 0)
+		n--;
+	a->line[n] = '\0';
+	if (a->mode == APP_FILTER && list_set_filter(&action_view(a)->list, a->line, &e) != 0)
+		app_error(a, "%s", e.msg);
+	return 0;
+}
+
+#define RO ACTION_RO_SAFE
+
+/* Every key and command of the console. Help, the man page's CONSOLE
+ * KEYS list and tests/unit/test_keys.c all read this table. */
+const struct action action_table[] = {
+	{.id = ACT_DOWN, .keys = {'j', TKEY_DOWN}, .help = "move down one row", .flags = RO,
+	 .run = action_down},
+	{.id = ACT_UP, .keys = {'k', TKEY_UP}, .help = "move up one row", .flags = RO,
+	 .run = action_up},
+	{.id = ACT_FIRST, .keys = {'g', TKEY_HOME}, .help = "go to the first row", .flags = RO,
+	 .run = action_first},
+	{.id = ACT_LAST, .keys = {'G', TKEY_END}, .help = "go to the last row", .flags = RO,
+	 .run = action_last},
+	{.id = ACT_PGDN, .keys = {TKEY_PGDN}, .help = "page down", .flags = RO,
+	 .run = action_pgdn},
+	{.id = ACT_PGUP, .keys = {TKEY_PGUP}, .help = "page up", .flags = RO,
+	 .run = action_pgup},
+	{.id = ACT_OPEN, .hint = "open", .keys = {TKEY_ENTER},
+	 .help = "open the selected row (a model, then a version)", .flags = RO,
+	 .run = action_open},
+	{.id = ACT_BACK, .hint = "back", .keys = {TKEY_ESC},
+	 .help = "back to the previous view (at the top: clear the filter)", .flags = RO,
+	 .run = action_back},
+	{.id = ACT_FILTER, .hint = "filter", .keys = {'/'},
+	 .help = "filter the rows as you type, ignoring case", .flags = RO,
+	 .run = action_filter},
+	{.id = ACT_COMMAND, .hint = "command", .keys = {':'}, .help = "type a command", .flags = RO,
+	 .run = action_command_line},
+	{.id = ACT_HELP, .hint = "help", .keys = {'?'}, .cmds = {"help"},
+	 .help = "show this help, made from the key table", .flags = RO, .run = action_help},
+	{.id = ACT_QUIT_OR_BACK, .hint = "quit", .keys = {'q'},
+	 .help = "back to the previous view; quit at the top view", .flags = RO,
+	 .run = action_quit_or_back},
+	{.id = ACT_MODELS, .cmds = {"models"}, .help = "go to the models list", .flags = RO,
+	 .run = action_models},
+	{.id = ACT_QUIT, .cmds = {"q", "quit"}, .help = "quit steward", .flags = RO,
+	 .run = action_quit},
+	{.id = ACT_LINE_ENTER, .mode = ACTION_LINE, .keys = {TKEY_ENTER},
+	 .help = "run the command, or keep the filter", .flags = RO, .run = action_line_enter},
+	{.id = ACT_LINE_ESC, .mode = ACTION_LINE, .keys = {TKEY_ESC},
+	 .help = "cancel the command, or clear the filter", .flags = RO,
+	 .run = action_line_esc},
+	{.id = ACT_LINE_BS, .mode = ACTION_LINE, .keys = {TKEY_BS},
+	 .help = "delete the last character; on an empty line, leave it", .flags = RO,
+	 .run = action_line_bs},
+};
+
+const size_t action_count = sizeof action_table / sizeof action_table[0];
+
+const struct action *action_for_key(enum action_mode mode, int key)
+{
+	size_t i, k;
+
+	for (i = 0; i < action_count; i++) {
+		if (action_table[i].mode != mode)
+			continue;
+		for (k = 0; k < ACTION_MAX_KEYS && action_table[i].keys[k] != 0; k++)
+			if (action_table[i].keys[k] == key)
+				return &action_table[i];
+	}
+	return NULL;
+}
+
+const struct action *action_for_command(const char *name)
+{
+	size_t i, k;
+
+	for (i = 0; i < action_count; i++)
+		for (k = 0; k < ACTION_MAX_CMDS && action_table[i].cmds[k] != NULL; k++)
+			if (strcmp(action_table[i].cmds[k], name) == 0)
+				return &action_table[i];
+	return NULL;
+}
+
+void action_keys_text(const struct action *act, char *buf, size_t n)
+{
+	size_t k, used = 0;
+
+	buf[0] = '\0';
+	for (k = 0; k < ACTION_MAX_KEYS && act->keys[k] != 0; k++) {
+		char name[16];
+		int w = snprintf(buf + used, n - used, "%s%s", k ? ", " : "",
+				 tkey_name(act->keys[k], name, sizeof name));
+
+		if (w < 0 || (size_t)w >= n - used)
+			break;
+		used += (size_t)w;
+	}
+}
+
+void action_cmds_text(const struct action *act, char *buf, size_t n)
+{
+	size_t k, used = 0;
+
+	buf[0] = '\0';
+	for (k = 0; k < ACTION_MAX_CMDS && act->cmds[k] != NULL; k++) {
+		int w = snprintf(buf + used, n - used, "%s:%s", k ? ", " : "", act->cmds[k]);
+
+		if (w < 0 || (size_t)w >= n - used)
+			break;
+		used += (size_t)w;
+	}
+}
+
+void action_hints(const struct app *a, char *buf, size_t n)
+{
+	size_t i, used = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < action_count; i++) {
+		const struct action *act = &action_table[i];
+		char name[16];
+		int w;
+
+		if (act->hint == NULL || act->keys[0] == 0 || !action_allowed(a, act))
+			continue;
+		/* Only offer Enter where there is something to open. */
+		if (act->id == ACT_OPEN && (app_top_const(a) == NULL ||
+					    app_top_const(a)->ops->enter == NULL))
+			continue;
+		w = snprintf(buf + used, n - used, "%s%s %s", used ? "  " : "",
+			     tkey_name(act->keys[0], name, sizeof name), act->hint);
+		if (w < 0 || (size_t)w >= n - used)
+			break;
+		used += (size_t)w;
+	}
+}
+
+int action_allowed(const struct app *a, const struct action *act)
+{
+	/* The one place --readonly is enforced: views and help ask here too. */
+	return !(a->opts != NULL && a->opts->readonly && !(act->flags & ACTION_RO_SAFE));
+}
+
+static int action_run(struct app *a, const struct action *act, const char *arg)
+{
+	struct view *v = action_view(a);
+
+	if (!action_allowed(a, act)) {
+		app_error(a, "read-only: %s is not available with --readonly", act->help);
+		return -1;
+	}
+	if (v == NULL)
+		return -1;
+	if (v->ops->key != NULL && v->ops->key(a, v, act))
+		return 0;
+	return act->run(a, arg);
+}
+
+/* Appends a code point to the line being typed, as UTF-8. */
+static void action_line_add(struct app *a, int cp)
+{
+	char b[4];
+	size_t n = 0, len = strlen(a->line);
+	struct err e;
+
+	if (cp < 0x80) {
+		b[n++] = (char)cp;
+	} else if (cp < 0x800) {
+		b[n++] = (char)(0xc0 | (cp >> 6));
+		b[n++] = (char)(0x80 | (cp & 0x3f));
+	} else if (cp < 0x10000) {
+		b[n++] = (char)(0xe0 | (cp >> 12));
+		b[n++] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		b[n++] = (char)(0x80 | (cp & 0x3f));
+	} else {
+		b[n++] = (char)(0xf0 | (cp >> 18));
+		b[n++] = (char)(0x80 | ((cp >> 12) & 0x3f));
+		b[n++] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		b[n++] = (char)(0x80 | (cp & 0x3f));
+	}
+	if (len + n >= sizeof a->line || (a->mode == APP_FILTER && len + n >= LIST_FILTER_MAX)) {
+		app_error(a, "the line is full");
+		return;
+	}
+	memcpy(a->line + len, b, n);
+	a->line[len + n] = '\0';
+	err_clear(&e);
+	if (a->mode == APP_FILTER && list_set_filter(&action_view(a)->list, a->line, &e) != 0)
+		app_error(a, "%s", e.msg);
+}
+
+void action_key(struct app *a, int key)
+{
+	const struct action *act;
+	char name[16];
+
+	if (key == TKEY_RESIZE || key == TKEY_NONE)
+		return;
+	if (a->mode != APP_NORMAL) {
+		act = action_for_key(ACTION_LINE, key);
+		if (act != NULL)
+			action_run(a, act, NULL);
+		else if (tkey_is_text(key))
+			action_line_add(a, key);
+		return;
+	}
+	app_clear_message(a);
+	act = action_for_key(ACTION_BROWSE, key);
+	if (act == NULL) {
+		app_error(a, "no action for key %s; press ? for help", tkey_name(key, name, sizeof name));
+		return;
+	}
+	action_run(a, act, NULL);
+}
+
+int action_command(struct app *a, const char *line)
+{
+	char name[APP_LINE_MAX];
+	const char *p = line, *arg;
+	const struct action *act;
+	size_t n = 0;
+
+	while (*p == ' ')
+		p++;
+	while (p[n] != '\0' && p[n] != ' ')
+		n++;
+	if (n == 0)
+		return 0;
+	snprintf(name, sizeof name, "%.*s", (int)n, p);
+	arg = p + n;
+	while (*arg == ' ')
+		arg++;
+	act = action_for_command(name);
+	if (act == NULL) {
+		app_error(a, "unknown command :%s (try :help)", name);
+		return -1;
+	}
+	return action_run(a, act, arg);
+}

@@ -1,0 +1,73 @@
+/* action: the one table of console actions; the key dispatcher, `:` commands and the help screen all come from it. */
+#ifndef STEWARD_TUI_ACTION_H
+#define STEWARD_TUI_ACTION_H
+
+#include <stddef.h>
+
+struct app;
+
+enum action_flags {
+	ACTION_RO_SAFE = 1 << 0,   /* allowed under --readonly (changes nothing) */
+	ACTION_DANGEROUS = 1 << 1, /* will ask for confirmation (later issues) */
+	ACTION_SIGNED = 1 << 2,    /* will need a signature (later issues) */
+};
+
+/* Where a binding applies: browsing, or while typing a `/` or `:` line. */
+enum action_mode {
+	ACTION_BROWSE,
+	ACTION_LINE,
+};
+
+enum action_id {
+	ACT_DOWN,
+	ACT_UP,
+	ACT_FIRST,
+	ACT_LAST,
+	ACT_PGDN,
+	ACT_PGUP,
+	ACT_OPEN,
+	ACT_BACK,
+	ACT_FILTER,
+	ACT_COMMAND,
+	ACT_HELP,
+	ACT_QUIT_OR_BACK,
+	ACT_MODELS,
+	ACT_QUIT,
+	ACT_LINE_ENTER,
+	ACT_LINE_ESC,
+	ACT_LINE_BS,
+};
+
+#define ACTION_MAX_KEYS 4
+#define ACTION_MAX_CMDS 3
+
+struct action {
+	enum action_id id;
+	enum action_mode mode;
+	int keys[ACTION_MAX_KEYS];         /* keys.h codes, 0-terminated */
+	const char *cmds[ACTION_MAX_CMDS]; /* `:` names, NULL-terminated */
+	const char *help;
+	const char *hint; /* short label for the bottom line's key hints, or NULL */
+	int flags;
+	int (*run)(struct app *a, const char *arg);
+};
+
+extern const struct action action_table[];
+extern const size_t action_count;
+
+const struct action *action_for_key(enum action_mode mode, int key);
+const struct action *action_for_command(const char *name);
+/* "j, Down" and ":q, :quit" for help and the man page. */
+void action_keys_text(const struct action *act, char *buf, size_t n);
+void action_cmds_text(const struct action *act, char *buf, size_t n);
+/* The bottom line's hints ("? help  / filter  q quit"), from the table. */
+void action_hints(const struct app *a, char *buf, size_t n);
+/* 1 when the action may run now (--readonly hides what writes). */
+int action_allowed(const struct app *a, const struct action *act);
+
+/* The dispatcher: every key, real or scripted, comes through here. */
+void action_key(struct app *a, int key);
+/* Parses and runs a `:` command line (without the colon). */
+int action_command(struct app *a, const char *line);
+
+#endif

@@ -1,0 +1,315 @@
+/* draw: styles, colours, glyphs and width-aware text drawing for the console. */
+#include "draw.h"
+
+#include <curses.h>
+#include <langinfo.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <wchar.h>
+
+static int draw_has_colour;
+static int draw_is_utf8;
+static unsigned draw_attrs[DRAW_NSTYLES];
+
+static const struct draw_glyphs draw_utf8_glyphs = {"\xe2\x80\xa6", "\xe2\x94\x82", "\xe2\x94\x80"};
+static const struct draw_glyphs draw_ascii_glyphs = {"...", "|", "-"};
+
+enum { DRAW_PAIR_BAR = 1, DRAW_PAIR_TITLE, DRAW_PAIR_HEADING, DRAW_PAIR_WARN, DRAW_PAIR_ERROR,
+       DRAW_PAIR_ALIAS, DRAW_PAIR_LOW, DRAW_PAIR_MEDIUM, DRAW_PAIR_HIGH, DRAW_PAIR_CRITICAL };
+
+void draw_init(void)
+{
+	const char *nc = getenv("NO_COLOR");
+	const char *cs = nl_langinfo(CODESET);
+	int i;
+
+	draw_is_utf8 = cs != NULL && (strcasecmp(cs, "UTF-8") == 0 || strcasecmp(cs, "utf8") == 0);
+	/* no-color.org: set and non-empty means no colour at all, so we never
+	 * even start colour and no pair is ever defined. */
+	draw_has_colour = !(nc != NULL && nc[0] != '\0') && has_colors();
+	if (draw_has_colour && start_color() != OK)
+		draw_has_colour = 0;
+	for (i = 0; i < DRAW_NSTYLES; i++)
+		draw_attrs[i] = A_NORMAL;
+	if (draw_has_colour) {
+		short bg = COLOR_BLACK;
+
+		if (use_default_colors() == OK)
+			bg = -1;
+		init_pair(DRAW_PAIR_BAR, COLOR_WHITE, COLOR_BLUE);
+		init_pair(DRAW_PAIR_TITLE, COLOR_CYAN, bg);
+		init_pair(DRAW_PAIR_HEADING, COLOR_CYAN, bg);
+		init_pair(DRAW_PAIR_WARN, COLOR_YELLOW, bg);
+		init_pair(DRAW_PAIR_ERROR, COLOR_RED, bg);
+		init_pair(DRAW_PAIR_ALIAS, COLOR_GREEN, bg);
+		init_pair(DRAW_PAIR_LOW, COLOR_GREEN, bg);
+		init_pair(DRAW_PAIR_MEDIUM, COLOR_CYAN, bg);
+		init_pair(DRAW_PAIR_HIGH, COLOR_YELLOW, bg);
+		init_pair(DRAW_PAIR_CRITICAL, COLOR_RED, bg);
+		draw_attrs[DRAW_BAR] = COLOR_PAIR(DRAW_PAIR_BAR) | A_BOLD;
+		draw_attrs[DRAW_TITLE] = COLOR_PAIR(DRAW_PAIR_TITLE) | A_BOLD;
+		draw_attrs[DRAW_HEADING] = COLOR_PAIR(DRAW_PAIR_HEADING) | A_BOLD;
+		draw_attrs[DRAW_WARN] = COLOR_PAIR(DRAW_PAIR_WARN) | A_BOLD;
+		draw_attrs[DRAW_ERROR] = COLOR_PAIR(DRAW_PAIR_ERROR) | A_BOLD;
+		draw_attrs[DRAW_ALIAS] = COLOR_PAIR(DRAW_PAIR_ALIAS) | A_BOLD;
+		draw_attrs[DRAW_TIER_LOW] = COLOR_PAIR(DRAW_PAIR_LOW);
+		draw_attrs[DRAW_TIER_MEDIUM] = COLOR_PAIR(DRAW_PAIR_MEDIUM);
+		draw_attrs[DRAW_TIER_HIGH] = COLOR_PAIR(DRAW_PAIR_HIGH) | A_BOLD;
+		draw_attrs[DRAW_TIER_CRITICAL] = COLOR_PAIR(DRAW_PAIR_CRITICAL) | A_BOLD;
+	} else {
+		draw_attrs[DRAW_BAR] = A_REVERSE;
+		draw_attrs[DRAW_TITLE] = A_BOLD | A_UNDERLINE;
+		draw_attrs[DRAW_HEADING] = A_BOLD;
+		draw_attrs[DRAW_WARN] = A_BOLD;
+		draw_attrs[DRAW_ERROR] = A_BOLD;
+		draw_attrs[DRAW_ALIAS] = A_BOLD;
+		draw_attrs[DRAW_TIER_HIGH] = A_BOLD;
+		draw_attrs[DRAW_TIER_CRITICAL] = A_BOLD | A_UNDERLINE;
+	}
+	draw_attrs[DRAW_SELECTED] = A_REVERSE;
+	draw_attrs[DRAW_DIM] = A_DIM;
+}
+
+int draw_utf8(void)
+{
+	return draw_is_utf8;
+}
+
+int draw_colour(void)
+{
+	return draw_has_colour;
+}
+
+const struct draw_glyphs *draw_glyphs(void)
+{
+	return draw_is_utf8 ? &draw_utf8_glyphs : &draw_ascii_glyphs;
+}
+
+unsigned draw_attr(enum draw_style s, int selected)
+{
+	unsigned a = (s >= 0 && s < DRAW_NSTYLES) ? draw_attrs[s] : (unsigned)A_NORMAL;
+
+	return selected ? (a | (unsigned)A_REVERSE) : a;
+}
+
+enum draw_style draw_tier_style(enum tier t)
+{
+	switch (t) {
+	case TIER_LOW: return DRAW_TIER_LOW;
+	case TIER_MEDIUM: return DRAW_TIER_MEDIUM;
+	case TIER_HIGH: return DRAW_TIER_HIGH;
+	case TIER_CRITICAL: return DRAW_TIER_CRITICAL;
+	}
+	return DRAW_NORMAL;
+}
+
+/* Decodes the next character as the screen will show it: what the locale
+ * cannot decode or print becomes '?', tabs become spaces. Returns the
+ * bytes consumed and sets *wc and its width. */
+static size_t draw_next(const char *p, size_t n, wchar_t *wc, int *width)
+{
+	mbstate_t ms;
+	size_t k;
+	int w;
+
+	memset(&ms, 0, sizeof ms);
+	if (*p == '\t') {
+		*wc = L' ';
+		*width = 1;
+		return 1;
+	}
+	k = mbrtowc(wc, p, n, &ms);
+	if (k == (size_t)-1 || k == (size_t)-2 || k == 0) {
+		*wc = L'?';
+		*width = 1;
+		return 1;
+	}
+	w = wcwidth(*wc);
+	if (w < 0 || (!draw_is_utf8 && *wc >= 0x80)) {
+		*wc = L'?';
+		w = 1;
+	}
+	*width = w;
+	return k;
+}
+
+int draw_width(const char *s)
+{
+	size_t n = strlen(s), i = 0;
+	int total = 0;
+
+	while (i < n) {
+		wchar_t wc;
+		int w;
+
+		i += draw_next(s + i, n - i, &wc, &w);
+		total += w;
+	}
+	return total;
+}
+
+static int draw_clip(int y, int x, int *w)
+{
+	if (y < 0 || y >= LINES || x < 0 || x >= COLS || *w <= 0)
+		return -1;
+	if (x + *w > COLS)
+		*w = COLS - x;
+	return 0;
+}
+
+/* Converts s into at most w columns of wide characters (with an
+ * ellipsis when cut); returns the count, or -1 without memory. */
+static int draw_prepare(const char *s, int w, wchar_t **out, int *used)
+{
+	size_t n = strlen(s), i = 0, k = 0;
+	const char *ell = draw_glyphs()->ellipsis;
+	int ellw = draw_is_utf8 ? 1 : 3, total, limit, col = 0;
+	wchar_t *buf;
+
+	total = draw_width(s);
+	buf = malloc((n + 4) * sizeof *buf);
+	if (buf == NULL)
+		return -1;
+	limit = total <= w ? w : (w > ellw ? w - ellw : w);
+	while (i < n) {
+		wchar_t wc;
+		int cw;
+		size_t b = draw_next(s + i, n - i, &wc, &cw);
+
+		if (col + cw > limit)
+			break;
+		buf[k++] = wc;
+		col += cw;
+		i += b;
+	}
+	if (total > w && w > ellw) {
+		if (draw_is_utf8) {
+			buf[k++] = 0x2026;
+			col += 1;
+		} else {
+			size_t j;
+
+			for (j = 0; ell[j] != '\0'; j++)
+				buf[k++] = (wchar_t)ell[j];
+			col += 3;
+		}
+	}
+	buf[k] = L'\0';
+	*out = buf;
+	*used = col;
+	return (int)k;
+}
+
+int draw_text(int y, int x, int w, unsigned attr, const char *s)
+{
+	wchar_t *buf;
+	int k, used;
+
+	if (s == NULL || draw_clip(y, x, &w) != 0)
+		return 0;
+	k = draw_prepare(s, w, &buf, &used);
+	if (k < 0)
+		return 0;
+	attrset((int)attr);
+	if (k > 0)
+		mvaddnwstr(y, x, buf, k);
+	attrset(A_NORMAL);
+	free(buf);
+	return used;
+}
+
+int draw_text_right(int y, int x, int w, unsigned attr, const char *s)
+{
+	int tw;
+
+	if (s == NULL || draw_clip(y, x, &w) != 0)
+		return 0;
+	tw = draw_width(s);
+	if (tw < w)
+		return draw_text(y, x + (w - tw), tw, attr, s);
+	return draw_text(y, x, w, attr, s);
+}
+
+void draw_fill(int y, int x, int w, unsigned attr)
+{
+	int i;
+
+	if (draw_clip(y, x, &w) != 0)
+		return;
+	attrset((int)attr);
+	move(y, x);
+	for (i = 0; i < w; i++)
+		addch(' ');
+	attrset(A_NORMAL);
+}
+
+void draw_hline(int y, int x, int w, unsigned attr)
+{
+	int i;
+
+	if (draw_clip(y, x, &w) != 0)
+		return;
+	attrset((int)attr);
+	for (i = 0; i < w; i++) {
+		if (draw_is_utf8) {
+			wchar_t line[2] = {0x2500, L'\0'};
+
+			mvaddnwstr(y, x + i, line, 1);
+		} else {
+			mvaddch(y, x + i, '-');
+		}
+	}
+	attrset(A_NORMAL);
+}
+
+int draw_wrap(const char *text, int width, int (*fn)(void *ctx, const char *s, size_t n),
+	      void *ctx)
+{
+	size_t n = strlen(text), i = 0, start = 0, brk = 0;
+	int col = 0, brkcol = 0, have_brk = 0;
+
+	if (width < 1)
+		width = 1;
+	while (i < n) {
+		wchar_t wc;
+		int cw;
+		size_t b;
+
+		if (text[i] == '\n') {
+			if (fn(ctx, text + start, i - start) != 0)
+				return -1;
+			i++;
+			start = i;
+			col = 0;
+			have_brk = 0;
+			continue;
+		}
+		b = draw_next(text + i, n - i, &wc, &cw);
+		if (col + cw > width && i > start) {
+			if (have_brk) {
+				if (fn(ctx, text + start, brk - start) != 0)
+					return -1;
+				start = brk + 1;
+				col -= brkcol + 1;
+			} else {
+				if (fn(ctx, text + start, i - start) != 0)
+					return -1;
+				start = i;
+				col = 0;
+			}
+			have_brk = 0;
+			continue;
+		}
+		if (text[i] == ' ') {
+			brk = i;
+			brkcol = col;
+			have_brk = 1;
+		}
+		col += cw;
+		i += b;
+	}
+	if (i > start)
+		return fn(ctx, text + start, i - start);
+	return 0;
+}

@@ -1,0 +1,82 @@
+/* list: the reusable row/column widget with selection, scrolling and a case-insensitive filter. */
+#ifndef STEWARD_TUI_LIST_H
+#define STEWARD_TUI_LIST_H
+
+#include <stddef.h>
+
+#include "err.h"
+
+#define LIST_MAX_COLS 8
+#define LIST_FILTER_MAX 128
+
+struct list_col {
+	const char *title;
+	int width;  /* fixed width; 0 makes the column flexible */
+	int min;    /* flexible: narrowest it gets before the line is clipped */
+	int weight; /* flexible: its share of the spare columns */
+	int right;  /* right-aligned, for numbers */
+};
+
+enum list_row_flags {
+	LIST_SPAN = 1 << 0, /* the first cell spans the whole line (text, headings) */
+};
+
+struct list_cell {
+	char *text;
+	int style; /* enum draw_style */
+};
+
+struct list_row {
+	struct list_cell cells[LIST_MAX_COLS];
+	char *key; /* identifies the row across refreshes, so the selection stays put */
+	int flags;
+};
+
+struct list {
+	const struct list_col *cols;
+	size_t ncols;
+	int show_header;
+	const char *empty; /* shown when there are no rows */
+	struct list_row *rows;
+	size_t n, cap;
+	size_t *vis; /* indices of the rows that pass the filter */
+	size_t nvis;
+	size_t sel; /* index into vis */
+	size_t top; /* first shown, index into vis */
+	int height; /* data rows shown by the last draw; paging uses it */
+	char filter[LIST_FILTER_MAX];
+};
+
+void list_init(struct list *l, const struct list_col *cols, size_t ncols, int show_header,
+	       const char *empty);
+/* Drops the rows, keeping columns, filter and selection index. */
+void list_clear(struct list *l);
+void list_free(struct list *l);
+
+/* Appends a row; key may be NULL. Fill its cells with list_set. */
+struct list_row *list_add(struct list *l, const char *key, int flags, struct err *e);
+int list_set(struct list_row *r, size_t col, int style, struct err *e, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+/* Recomputes the visible rows after adding; selects the row whose key
+ * is keep (when given and still there), else keeps the index in range. */
+int list_finish(struct list *l, const char *keep, struct err *e);
+
+/* The selected row, NULL when nothing is visible. */
+const struct list_row *list_selected(const struct list *l);
+/* Copies the selected row's key (for list_finish after a reload). */
+void list_selected_key(const struct list *l, char *buf, size_t n);
+
+void list_move(struct list *l, long delta);
+void list_first(struct list *l);
+void list_last(struct list *l);
+void list_page(struct list *l, int down);
+
+/* 1 when text contains the filter, ignoring ASCII case. */
+int list_match(const char *text, const char *filter);
+/* Applies a filter ("" shows everything). */
+int list_set_filter(struct list *l, const char *filter, struct err *e);
+
+/* Draws into the box at (y, x), h lines by w columns, never outside it. */
+void list_draw(struct list *l, int y, int x, int h, int w);
+
+#endif

@@ -1,0 +1,225 @@
+/* script: parsing of the headless mode's key scripts (syntax in script.h). */
+#include "script.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "tkey.h"
+
+static int script_push(struct script *s, int key, int cols, int rows, int line, struct err *e)
+{
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 64;
+		struct script_ev *ev = realloc(s->ev, cap * sizeof *ev);
+
+		if (ev == NULL)
+			return err_set(e, ERR_IO, "out of memory reading the script");
+		s->ev = ev;
+		s->cap = cap;
+	}
+	s->ev[s->n].key = key;
+	s->ev[s->n].cols = cols;
+	s->ev[s->n].rows = rows;
+	s->ev[s->n].line = line;
+	s->n++;
+	return 0;
+}
+
+/* Decodes one UTF-8 character strictly; returns its length, 0 when invalid. */
+static size_t script_utf8(const unsigned char *p, size_t n, int *cp)
+{
+	size_t len, i;
+	unsigned v;
+
+	if (p[0] < 0x80) {
+		*cp = p[0];
+		return 1;
+	} else if (p[0] >= 0xc2 && p[0] <= 0xdf) {
+		len = 2;
+		v = p[0] & 0x1f;
+	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+		len = 3;
+		v = p[0] & 0x0f;
+	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+		len = 4;
+		v = p[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (n < len)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		v = (v << 6) | (p[i] & 0x3f);
+	}
+	if ((len == 3 && v < 0x800) || (len == 4 && (v < 0x10000 || v > 0x10ffff)) ||
+	    (v >= 0xd800 && v <= 0xdfff))
+		return 0;
+	*cp = (int)v;
+	return len;
+}
+
+/* Parses "COLSxROWS"; 0 when well-formed and in range. */
+static int script_size(const char *s, size_t len, int *cols, int *rows)
+{
+	char buf[32], *end;
+	long c, r;
+
+	if (len == 0 || len >= sizeof buf)
+		return -1;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	if (buf[0] < '0' || buf[0] > '9')
+		return -1;
+	errno = 0;
+	c = strtol(buf, &end, 10);
+	if (errno || (*end != 'x' && *end != 'X') || end[1] < '0' || end[1] > '9')
+		return -1;
+	r = strtol(end + 1, &end, 10);
+	if (errno || *end != '\0' || c < 1 || c > 1000 || r < 1 || r > 1000)
+		return -1;
+	*cols = (int)c;
+	*rows = (int)r;
+	return 0;
+}
+
+static int script_token(const char *tok, size_t len, const char *fname, int line,
+			struct script *out, struct err *e)
+{
+	int key, cols, rows;
+
+	if (len == 2 && strncasecmp(tok, "lt", 2) == 0)
+		return script_push(out, '<', 0, 0, line, e);
+	if (len > 7 && strncasecmp(tok, "resize ", 7) == 0) {
+		if (script_size(tok + 7, len - 7, &cols, &rows) != 0)
+			return err_set(e, ERR_INVALID,
+				       "%s:%d: bad size in <%.*s>: want <resize COLSxROWS>, "
+				       "each 1..1000",
+				       fname, line, (int)(len > 60 ? 60 : len), tok);
+		return script_push(out, TKEY_RESIZE, cols, rows, line, e);
+	}
+	key = tkey_by_name(tok, len);
+	if (key == TKEY_NONE)
+		return err_set(e, ERR_INVALID,
+			       "%s:%d: unknown key <%.*s> (known: <Enter> <Esc> <Up> <Down> "
+			       "<Left> <Right> <PgUp> <PgDn> <Home> <End> <Tab> <BS> <Del> "
+			       "<lt> <resize COLSxROWS>)",
+			       fname, line, (int)(len > 60 ? 60 : len), tok);
+	return script_push(out, key, 0, 0, line, e);
+}
+
+int script_parse(const char *text, size_t len, const char *fname, struct script *out,
+		 struct err *e)
+{
+	const unsigned char *p = (const unsigned char *)text;
+	size_t i = 0;
+	int line = 1, bol = 1;
+
+	out->ev = NULL;
+	out->n = out->cap = 0;
+	while (i < len) {
+		if (bol && p[i] == '#') {
+			while (i < len && p[i] != '\n')
+				i++;
+			continue;
+		}
+		bol = 0;
+		if (p[i] == '\n') {
+			line++;
+			bol = 1;
+			i++;
+		} else if (p[i] == '\r') {
+			i++;
+		} else if (p[i] == '<') {
+			size_t j = i + 1;
+
+			while (j < len && p[j] != '>' && p[j] != '\n')
+				j++;
+			if (j >= len || p[j] != '>') {
+				script_free(out);
+				return err_set(e, ERR_INVALID,
+					       "%s:%d: '<' without a closing '>' (type <lt> for a "
+					       "literal '<')",
+					       fname, line);
+			}
+			if (script_token(text + i + 1, j - i - 1, fname, line, out, e) != 0) {
+				script_free(out);
+				return -1;
+			}
+			i = j + 1;
+		} else {
+			int cp;
+			size_t n = script_utf8(p + i, len - i, &cp);
+
+			if (n == 0) {
+				script_free(out);
+				return err_set(e, ERR_INVALID, "%s:%d: not valid UTF-8", fname,
+					       line);
+			}
+			if (cp == '\t')
+				cp = TKEY_TAB;
+			else if (cp < 0x20 || cp == 0x7f) {
+				script_free(out);
+				return err_set(e, ERR_INVALID,
+					       "%s:%d: control character 0x%02x; write named keys "
+					       "as <Name>",
+					       fname, line, cp);
+			}
+			if (script_push(out, cp, 0, 0, line, e) != 0) {
+				script_free(out);
+				return -1;
+			}
+			i += n;
+		}
+	}
+	return 0;
+}
+
+int script_load(const char *path, struct script *out, struct err *e)
+{
+	FILE *f;
+	char *buf;
+	size_t n;
+	int rc, err_no;
+
+	out->ev = NULL;
+	out->n = out->cap = 0;
+	f = fopen(path, "rb");
+	if (f == NULL)
+		return err_set(e, ERR_IO, "cannot read script %s: %s", path, strerror(errno));
+	buf = malloc(SCRIPT_MAX_BYTES + 1);
+	if (buf == NULL) {
+		fclose(f);
+		return err_set(e, ERR_IO, "out of memory reading script %s", path);
+	}
+	n = fread(buf, 1, SCRIPT_MAX_BYTES + 1, f);
+	err_no = errno;
+	if (ferror(f)) {
+		fclose(f);
+		free(buf);
+		return err_set(e, ERR_IO, "cannot read script %s: %s", path, strerror(err_no));
+	}
+	fclose(f);
+	if (n > SCRIPT_MAX_BYTES) {
+		free(buf);
+		return err_set(e, ERR_INVALID, "script %s is larger than %d bytes", path,
+			       SCRIPT_MAX_BYTES);
+	}
+	buf[n] = '\0';
+	rc = script_parse(buf, n, path, out, e);
+	free(buf);
+	return rc;
+}
+
+void script_free(struct script *s)
+{
+	if (s == NULL)
+		return;
+	free(s->ev);
+	s->ev = NULL;
+	s->n = s->cap = 0;
+}

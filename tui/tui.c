@@ -1,0 +1,364 @@
+/* tui: the console's entry point: terminal set-up, layout, the non-blocking input loop and the headless script mode. */
+#include "tui.h"
+
+#include <curses.h>
+#include <errno.h>
+#include <limits.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <wchar.h>
+
+#include "action.h"
+#include "app.h"
+#include "draw.h"
+#include "tkey.h"
+#include "registry.h"
+#include "script.h"
+
+#define TUI_TIMEOUT_MS 250
+#define TUI_ESCDELAY_MS 25
+
+static volatile sig_atomic_t tui_signalled;
+
+struct tui_term {
+	SCREEN *scr;
+	FILE *out, *in;
+	struct sigaction old_int, old_term, old_hup;
+	int signals;
+};
+
+static void tui_on_signal(int sig)
+{
+	tui_signalled = sig;
+}
+
+static int tui_term_script(struct tui_term *t, const struct tui_opts *o, struct err *e)
+{
+	const char *term = getenv("TERM");
+	int cols = o->cols > 0 ? o->cols : 80, rows = o->rows > 0 ? o->rows : 24;
+
+	/* Script mode never touches the real terminal: output goes to /dev/null
+	 * and the screen is read back from curses' own copy of it. */
+	t->out = fopen("/dev/null", "w");
+	t->in = fopen("/dev/null", "r");
+	if (t->out == NULL || t->in == NULL)
+		return err_set(e, ERR_IO, "cannot open /dev/null: %s", strerror(errno));
+	if (term != NULL && term[0] != '\0')
+		t->scr = newterm(term, t->out, t->in);
+	if (t->scr == NULL)
+		t->scr = newterm("xterm", t->out, t->in);
+	if (t->scr == NULL)
+		return err_set(e, ERR_IO, "cannot set up a screen for --script: no terminfo entry "
+					  "for TERM or for xterm");
+	set_term(t->scr);
+	if (resizeterm(rows, cols) != OK)
+		return err_set(e, ERR_IO, "cannot size the script screen to %dx%d", cols, rows);
+	return 0;
+}
+
+static int tui_term_real(struct tui_term *t, struct err *e)
+{
+	const char *term = getenv("TERM");
+	struct sigaction sa;
+
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
+		return err_set(e, ERR_IO, "the console needs a terminal on stdin and stdout "
+					  "(for a headless run use --script KEYS --dump SCREEN)");
+	if (term == NULL || term[0] == '\0')
+		return err_set(e, ERR_IO, "TERM is not set; cannot start the console");
+	t->scr = newterm(NULL, stdout, stdin);
+	if (t->scr == NULL)
+		return err_set(e, ERR_IO, "cannot start the console on terminal type '%s'", term);
+	set_term(t->scr);
+	/* No SA_RESTART: a signal must wake get_wch so the loop can restore the terminal. */
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = tui_on_signal;
+	sigemptyset(&sa.sa_mask);
+	tui_signalled = 0;
+	if (sigaction(SIGINT, &sa, &t->old_int) == 0 && sigaction(SIGTERM, &sa, &t->old_term) == 0 &&
+	    sigaction(SIGHUP, &sa, &t->old_hup) == 0)
+		t->signals = 1;
+	return 0;
+}
+
+static void tui_term_close(struct tui_term *t)
+{
+	if (t->scr != NULL) {
+		endwin();
+		delscreen(t->scr);
+		t->scr = NULL;
+	}
+	if (t->signals) {
+		sigaction(SIGINT, &t->old_int, NULL);
+		sigaction(SIGTERM, &t->old_term, NULL);
+		sigaction(SIGHUP, &t->old_hup, NULL);
+		t->signals = 0;
+	}
+	if (t->out != NULL)
+		fclose(t->out);
+	if (t->in != NULL)
+		fclose(t->in);
+	t->out = t->in = NULL;
+}
+
+static int tui_term_open(struct tui_term *t, const struct tui_opts *o, struct err *e)
+{
+	int rc = o->script != NULL ? tui_term_script(t, o, e) : tui_term_real(t, e);
+
+	if (rc != 0) {
+		tui_term_close(t);
+		return -1;
+	}
+	cbreak();
+	noecho();
+	nonl();
+	keypad(stdscr, TRUE);
+	set_escdelay(TUI_ESCDELAY_MS);
+	wtimeout(stdscr, TUI_TIMEOUT_MS);
+	curs_set(0);
+	return 0;
+}
+
+static void tui_draw_header(struct app *a)
+{
+	unsigned bar = draw_attr(DRAW_BAR, 0);
+	char left[1024], right[64];
+	int rw;
+
+	draw_fill(0, 0, COLS, bar);
+	if (a->model_count >= 0)
+		snprintf(right, sizeof right, "%lld model%s ", (long long)a->model_count,
+			 a->model_count == 1 ? "" : "s");
+	else
+		snprintf(right, sizeof right, "? models ");
+	rw = draw_width(right);
+	snprintf(left, sizeof left, " steward %s store: %s", draw_glyphs()->vline,
+		 store_path(a->st));
+	draw_text(0, 0, COLS - rw - 1, bar, left);
+	draw_text_right(0, COLS - rw, rw, bar, right);
+	snprintf(left, sizeof left, " identity: none (read-only until keys exist)%s",
+		 a->opts->readonly ? "  [--readonly]" : "");
+	draw_text(1, 0, COLS, draw_attr(DRAW_DIM, 0), left);
+}
+
+static void tui_draw_status(struct app *a, struct view *v, int y)
+{
+	unsigned bar = draw_attr(DRAW_BAR, 0);
+	char title[256], buf[512];
+	const struct list *l = &v->list;
+	int used;
+
+	draw_fill(y, 0, COLS, bar);
+	if (v->ops->title != NULL)
+		v->ops->title(v, title, sizeof title);
+	else
+		snprintf(title, sizeof title, "%s", v->ops->name);
+	if (l->filter[0] != '\0')
+		snprintf(buf, sizeof buf, " [%s] %zu/%zu of %zu %s filter: %s ", title,
+			 l->nvis ? l->sel + 1 : 0, l->nvis, l->n, draw_glyphs()->vline, l->filter);
+	else
+		snprintf(buf, sizeof buf, " [%s] %zu/%zu ", title, l->nvis ? l->sel + 1 : 0, l->nvis);
+	/* The message matters more than a long title: give it at least half the line. */
+	used = draw_text(y, 0, a->msg[0] ? COLS / 2 : COLS, bar, buf);
+	if (a->msg[0] != '\0') {
+		snprintf(buf, sizeof buf, " %s ", a->msg);
+		draw_text(y, used + 1, COLS - used - 1,
+			  a->msg_error ? draw_attr(DRAW_ERROR, 1) : bar, buf);
+	}
+}
+
+static void tui_draw_line(struct app *a, int y)
+{
+	char hints[256];
+	const char *p = a->line;
+
+	if (a->mode == APP_NORMAL) {
+		action_hints(a, hints, sizeof hints);
+		draw_text(y, 1, COLS - 1, draw_attr(DRAW_DIM, 0), hints);
+		curs_set(0);
+		return;
+	}
+	/* Show the end of a long line, where the typing happens. */
+	while (*p != '\0' && draw_width(p) > COLS - 2) {
+		p++;
+		while ((*p & 0xc0) == 0x80)
+			p++;
+	}
+	draw_text(y, 0, 1, draw_attr(DRAW_NORMAL, 0), a->mode == APP_FILTER ? "/" : ":");
+	draw_text(y, 1, COLS - 1, draw_attr(DRAW_NORMAL, 0), p);
+	move(y, 1 + draw_width(p));
+	curs_set(1);
+}
+
+static void tui_draw(struct app *a)
+{
+	struct view *v = app_top(a);
+
+	erase();
+	if (COLS < APP_MIN_COLS || LINES < APP_MIN_ROWS) {
+		char need[64];
+
+		snprintf(need, sizeof need, "need %dx%d", APP_MIN_COLS, APP_MIN_ROWS);
+		draw_text(0, 0, COLS, draw_attr(DRAW_WARN, 0), "terminal too small");
+		draw_text(1, 0, COLS, draw_attr(DRAW_NORMAL, 0), need);
+		curs_set(0);
+		refresh();
+		return;
+	}
+	tui_draw_header(a);
+	if (v != NULL) {
+		v->ops->draw(a, v, 2, 0, LINES - 4, COLS);
+		tui_draw_status(a, v, LINES - 2);
+	}
+	tui_draw_line(a, LINES - 1);
+	refresh();
+}
+
+/* Writes curses' copy of the screen as UTF-8 text, trailing spaces trimmed. */
+static int tui_dump(const char *path, struct err *e)
+{
+	size_t cap = (size_t)COLS * (MB_LEN_MAX * (CCHARW_MAX + 1)) + 2;
+	char *line = malloc(cap);
+	FILE *f;
+	int y, x, bad = 0;
+
+	if (line == NULL)
+		return err_set(e, ERR_IO, "out of memory writing %s", path);
+	f = fopen(path, "w");
+	if (f == NULL) {
+		free(line);
+		return err_set(e, ERR_IO, "cannot write %s: %s", path, strerror(errno));
+	}
+	for (y = 0; y < LINES; y++) {
+		size_t n = 0;
+
+		for (x = 0; x < COLS; x++) {
+			wchar_t wch[CCHARW_MAX + 1];
+			cchar_t cc;
+			attr_t at;
+			short pair;
+			int i, w;
+
+			if (mvwin_wch(stdscr, y, x, &cc) == ERR ||
+			    getcchar(&cc, wch, &at, &pair, NULL) == ERR || wch[0] == L'\0') {
+				line[n++] = ' ';
+				continue;
+			}
+			for (i = 0; i <= CCHARW_MAX && wch[i] != L'\0'; i++) {
+				mbstate_t ms;
+				size_t k;
+
+				memset(&ms, 0, sizeof ms);
+				k = wcrtomb(line + n, wch[i], &ms);
+				if (k == (size_t)-1)
+					line[n++] = '?';
+				else
+					n += k;
+			}
+			/* A wide character's second cell repeats it; skip it. */
+			w = wcwidth(wch[0]);
+			if (w == 2)
+				x++;
+		}
+		while (n > 0 && line[n - 1] == ' ')
+			n--;
+		line[n++] = '\n';
+		if (fwrite(line, 1, n, f) != n)
+			bad = errno ? errno : EIO;
+	}
+	free(line);
+	if (fclose(f) != 0 && bad == 0)
+		bad = errno ? errno : EIO;
+	if (bad != 0)
+		return err_set(e, ERR_IO, "cannot write %s: %s", path, strerror(bad));
+	return 0;
+}
+
+static int tui_loop_script(struct app *a, const struct script *sc)
+{
+	size_t i;
+
+	tui_draw(a);
+	for (i = 0; i < sc->n && !a->quit; i++) {
+		const struct script_ev *ev = &sc->ev[i];
+
+		if (ev->key == TKEY_RESIZE)
+			resizeterm(ev->rows, ev->cols);
+		action_key(a, ev->key);
+		/* The dump shows the screen as it was just before quitting. */
+		if (a->quit)
+			break;
+		app_check_store(a);
+		tui_draw(a);
+	}
+	return 0;
+}
+
+static int tui_loop_terminal(struct app *a)
+{
+	while (!a->quit && !tui_signalled) {
+		wint_t ch;
+		int rc;
+
+		tui_draw(a);
+		rc = get_wch(&ch);
+		if (rc == ERR) {
+			/* Timeout (or a signal): the moment to notice other writers. */
+			app_check_store(a);
+			continue;
+		}
+		action_key(a, tkey_from_curses(rc, ch));
+	}
+	return 0;
+}
+
+int tui_run(const struct tui_opts *o, struct err *e)
+{
+	struct script sc = {0};
+	struct tui_term t;
+	struct app a;
+	int rc = -1;
+
+	memset(&t, 0, sizeof t);
+	memset(&a, 0, sizeof a);
+	if (o == NULL || o->db_path == NULL)
+		return err_set(e, ERR_INVALID, "no store given to the console");
+	if (o->script != NULL && script_load(o->script, &sc, e) != 0)
+		return -1;
+	a.opts = o;
+	a.st = store_open(o->db_path, 0, e);
+	if (a.st == NULL) {
+		script_free(&sc);
+		return -1;
+	}
+	setlocale(LC_ALL, "");
+	/* Text and glyphs follow the user's locale; numbers stay "0.9339" as
+	 * in the CLI's output, whatever the locale's decimal comma. */
+	setlocale(LC_NUMERIC, "C");
+	if (tui_term_open(&t, o, e) != 0)
+		goto out;
+	draw_init();
+	a.data_version = store_data_version(a.st);
+	a.model_count = registry_model_count(a.st);
+	if (app_push(&a, &view_models_ops, NULL) != 0) {
+		err_set(e, ERR_STORE, "%s", a.msg);
+		goto out_term;
+	}
+	if (o->script != NULL)
+		rc = tui_loop_script(&a, &sc);
+	else
+		rc = tui_loop_terminal(&a);
+	if (rc == 0 && o->dump != NULL)
+		rc = tui_dump(o->dump, e);
+out_term:
+	app_close_all(&a);
+	tui_term_close(&t);
+out:
+	store_close(a.st);
+	script_free(&sc);
+	return rc;
+}

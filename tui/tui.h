@@ -1,0 +1,19 @@
+/* tui: the ncurses console: opens on the store, runs the input loop, and the headless script mode. */
+#ifndef STEWARD_TUI_H
+#define STEWARD_TUI_H
+
+#include "err.h"
+
+struct tui_opts {
+	const char *db_path;  /* store to open (its own read connection) */
+	int readonly;         /* --readonly: hide every action that writes */
+	const char *script;   /* --script FILE: keys from FILE instead of the terminal */
+	const char *dump;     /* --dump FILE: write the final screen to FILE */
+	int cols, rows;       /* --size COLSxROWS for script mode; 0 = 80x24 */
+};
+
+/* Runs the console until the user quits (or the script ends). Returns 0,
+ * or -1 with e filled when the store or terminal cannot be used. */
+int tui_run(const struct tui_opts *o, struct err *e);
+
+#endif

@@ -1,0 +1,113 @@
+/* view-models: the root view, every model with its tier, production and staging versions and owner. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "app.h"
+#include "draw.h"
+#include "registry.h"
+
+enum { MODELS_NAME, MODELS_TIER, MODELS_PROD, MODELS_STAGING, MODELS_OWNER, MODELS_VERSIONS,
+       MODELS_CHANGED, MODELS_NCOLS };
+
+static const struct list_col view_models_cols[MODELS_NCOLS] = {
+	[MODELS_NAME] = {.title = "MODEL", .min = 12, .weight = 5},
+	[MODELS_TIER] = {.title = "TIER", .width = 8},
+	[MODELS_PROD] = {.title = "PROD", .width = 5, .right = 1},
+	[MODELS_STAGING] = {.title = "STAGING", .width = 7, .right = 1},
+	[MODELS_OWNER] = {.title = "OWNER", .min = 8, .weight = 2},
+	[MODELS_VERSIONS] = {.title = "VERS", .width = 4, .right = 1},
+	[MODELS_CHANGED] = {.title = "CHANGED", .width = 10},
+};
+
+static void view_models_vnum(int64_t v, char *buf, size_t n)
+{
+	if (v > 0)
+		snprintf(buf, n, "v%lld", (long long)v);
+	else
+		snprintf(buf, n, "-");
+}
+
+static int view_models_load(struct app *a, struct view *v, struct err *e)
+{
+	struct reg_models ms = {0};
+	char keep[256];
+	size_t i;
+	int rc = 0;
+
+	if (registry_model_list(a->st, &ms, e) != 0)
+		return -1;
+	list_selected_key(&v->list, keep, sizeof keep);
+	list_clear(&v->list);
+	for (i = 0; i < ms.n && rc == 0; i++) {
+		const struct reg_model *m = &ms.v[i];
+		struct list_row *r = list_add(&v->list, m->name, 0, e);
+		char prod[24], stag[24], date[32];
+
+		if (r == NULL) {
+			rc = -1;
+			break;
+		}
+		view_models_vnum(m->production, prod, sizeof prod);
+		view_models_vnum(m->staging, stag, sizeof stag);
+		view_date(m->last_change, date, sizeof date);
+		if (list_set(r, MODELS_NAME, DRAW_NORMAL, e, "%s", m->name) != 0 ||
+		    list_set(r, MODELS_TIER, draw_tier_style(m->tier), e, "%s",
+			     registry_tier_name(m->tier)) != 0 ||
+		    list_set(r, MODELS_PROD, m->production ? DRAW_ALIAS : DRAW_DIM, e, "%s",
+			     prod) != 0 ||
+		    list_set(r, MODELS_STAGING, DRAW_NORMAL, e, "%s", stag) != 0 ||
+		    list_set(r, MODELS_OWNER, DRAW_NORMAL, e, "%s", m->owner ? m->owner : "") != 0 ||
+		    list_set(r, MODELS_VERSIONS, DRAW_NORMAL, e, "%lld",
+			     (long long)m->n_versions) != 0 ||
+		    list_set(r, MODELS_CHANGED, DRAW_DIM, e, "%s", date) != 0)
+			rc = -1;
+	}
+	registry_models_free(&ms);
+	if (rc == 0)
+		rc = list_finish(&v->list, keep, e);
+	return rc;
+}
+
+static int view_models_open(struct app *a, struct view *v, const struct view_arg *arg,
+			    struct err *e)
+{
+	(void)arg;
+	list_init(&v->list, view_models_cols, MODELS_NCOLS, 1,
+		  "no models yet: add one with `steward model add`");
+	return view_models_load(a, v, e);
+}
+
+static int view_models_enter(struct app *a, struct view *v, struct err *e)
+{
+	const struct list_row *r = list_selected(&v->list);
+	struct view_arg arg = {0};
+
+	(void)e;
+	if (r == NULL || r->key == NULL)
+		return 0;
+	arg.model = r->key;
+	/* app_push has already said why when it fails. */
+	app_push(a, &view_model_ops, &arg);
+	return 0;
+}
+
+static void view_models_draw(struct app *a, struct view *v, int y, int x, int h, int w)
+{
+	(void)a;
+	list_draw(&v->list, y, x, h, w);
+}
+
+static void view_models_title(struct view *v, char *buf, size_t n)
+{
+	(void)v;
+	snprintf(buf, n, "models");
+}
+
+const struct view_ops view_models_ops = {
+	.name = "models",
+	.open = view_models_open,
+	.refresh = view_models_load,
+	.draw = view_models_draw,
+	.enter = view_models_enter,
+	.title = view_models_title,
+};

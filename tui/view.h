@@ -1,0 +1,58 @@
+/* view: the ops table every console view fills in (tig's view_ops, htop's Panel) and the view instance. */
+#ifndef STEWARD_TUI_VIEW_H
+#define STEWARD_TUI_VIEW_H
+
+#include <stdint.h>
+
+#include "err.h"
+#include "list.h"
+
+struct app;
+struct view;
+struct action;
+
+/* What a view is opened on; fields a view does not need stay NULL/0. */
+struct view_arg {
+	const char *model;
+	int64_t version;
+};
+
+struct view_ops {
+	const char *name; /* shown in the status line ("models") */
+	/* Loads the view; on failure the view is not pushed and e says why. */
+	int (*open)(struct app *a, struct view *v, const struct view_arg *arg, struct err *e);
+	/* Frees what open allocated (v->priv); the list is freed by the caller. */
+	void (*close)(struct view *v);
+	/* Reloads from the store, keeping the selection where it can. */
+	int (*refresh)(struct app *a, struct view *v, struct err *e);
+	/* Draws the view into the box (y, x, h, w); must stay inside it. */
+	void (*draw)(struct app *a, struct view *v, int y, int x, int h, int w);
+	/* Offered every action before its default handling (optional);
+	 * returns 1 when the view handled it. Keys are bound only in the
+	 * action table, so a view can change what an action means but can
+	 * never add a key the help screen does not list. */
+	int (*key)(struct app *a, struct view *v, const struct action *act);
+	/* Enter on the selected row (optional): usually pushes a view. */
+	int (*enter)(struct app *a, struct view *v, struct err *e);
+	/* The view's title for the status line ("fraud-scoring v3"). */
+	void (*title)(struct view *v, char *buf, size_t n);
+};
+
+struct view {
+	const struct view_ops *ops;
+	struct list list;
+	void *priv;
+	int64_t seen_version; /* store data version when last loaded */
+};
+
+extern const struct view_ops view_models_ops;
+extern const struct view_ops view_model_ops;
+extern const struct view_ops view_version_ops;
+extern const struct view_ops view_help_ops;
+
+/* Shared formatting for views: "2026-01-01" in UTC, "-" for 0. */
+void view_date(int64_t t, char *buf, size_t n);
+/* "sha256:1a2b3c4d" from a full digest. */
+void view_short_digest(const char *digest, char *buf, size_t n);
+
+#endif
