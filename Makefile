@@ -62,6 +62,8 @@ LIBFACE := $(BUILD)/libfaces.a
 STEWARD := $(BUILD)/steward
 
 .PHONY: all test check demo install uninstall clean format help
+# Keep test objects: they are not intermediates to throw away.
+.SECONDARY:
 .DEFAULT_GOAL := all
 
 all: $(STEWARD)

@@ -1,0 +1,386 @@
+/* keys: key files on disk: sealed seeds under a passphrase, public keys, signing and verifying. */
+#include "keys.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "check.h"
+
+#define KEYS_MAGIC_SK "steward secret key v1\n"
+#define KEYS_MAGIC_PK "steward public key v1\n"
+#define KEYS_SALT crypto_pwhash_SALTBYTES
+#define KEYS_SEED crypto_sign_SEEDBYTES
+#define KEYS_FILE_MAX 4096
+/* Bounds on the limits a file may ask for, so a hostile key file cannot
+ * make us spend minutes or gigabytes before the passphrase is checked. */
+#define KEYS_OPS_MAX 16ULL
+#define KEYS_MEM_MAX (1024ULL * 1024 * 1024)
+
+void keys_id(const uint8_t pk[KEYS_PK_BYTES], char out[KEYS_ID_HEX + 1])
+{
+	uint8_t h[crypto_hash_sha256_BYTES];
+
+	crypto_hash_sha256(h, pk, KEYS_PK_BYTES);
+	sodium_bin2hex(out, KEYS_ID_HEX + 1, h, KEYS_ID_HEX / 2);
+}
+
+/* The KDF line; written in the header and again inside the sealed part,
+ * so a header edited to weaker limits is caught after opening. */
+static int keys_kdf_line(char *buf, size_t n, unsigned long long ops, size_t mem,
+			 const uint8_t salt[KEYS_SALT], const char *name)
+{
+	char salthex[2 * KEYS_SALT + 1];
+	int r;
+
+	sodium_bin2hex(salthex, sizeof salthex, salt, KEYS_SALT);
+	r = snprintf(buf, n, "kdf: argon2id13 ops=%llu mem=%zu salt=%s name=%s\n", ops, mem,
+		     salthex, name);
+	return (r < 0 || (size_t)r >= n) ? -1 : r;
+}
+
+static int keys_write_file(const char *path, const char *data, size_t len, mode_t mode,
+			   struct err *e)
+{
+	char tmp[4200];
+	int fd;
+	size_t off = 0;
+
+	if (snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid()) >= (int)sizeof tmp)
+		return err_set(e, ERR_INVALID, "key path %s is too long", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	if (fd < 0)
+		return err_set(e, ERR_IO, "cannot create %s: %s", tmp, strerror(errno));
+	while (off < len) {
+		ssize_t w = write(fd, data + off, len - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			err_set(e, ERR_IO, "cannot write %s: %s", tmp, strerror(errno));
+			close(fd);
+			unlink(tmp);
+			return -1;
+		}
+		off += (size_t)w;
+	}
+	if (fsync(fd) != 0 || close(fd) != 0) {
+		err_set(e, ERR_IO, "cannot write %s: %s", tmp, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	/* link() refuses an existing target: a key is never silently replaced. */
+	if (link(tmp, path) != 0) {
+		err_set(e, ERR_EXISTS, "cannot create %s: %s", path,
+			errno == EEXIST ? "it already exists (keys are never overwritten)"
+					: strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	unlink(tmp);
+	return 0;
+}
+
+int keys_format_public(const struct key_public *k, char *buf, size_t n)
+{
+	char b64[sodium_base64_ENCODED_LEN(KEYS_PK_BYTES, sodium_base64_VARIANT_ORIGINAL)];
+	int r;
+
+	sodium_bin2base64(b64, sizeof b64, k->pk, KEYS_PK_BYTES, sodium_base64_VARIANT_ORIGINAL);
+	r = snprintf(buf, n, KEYS_MAGIC_PK "name: %s\ned25519: %s\n", k->name, b64);
+	return (r < 0 || (size_t)r >= n) ? -1 : 0;
+}
+
+int keys_generate(const char *name, const char *path, const char *pass, size_t passlen,
+		  struct err *e)
+{
+	unsigned long long ops = crypto_pwhash_OPSLIMIT_INTERACTIVE;
+	size_t mem = crypto_pwhash_MEMLIMIT_INTERACTIVE;
+	uint8_t salt[KEYS_SALT], nonce[crypto_secretbox_NONCEBYTES];
+	uint8_t *key = NULL, *plain = NULL, *seed = NULL, *sk = NULL;
+	char line[300], pubpath[4200], file[KEYS_FILE_MAX], pubtext[300];
+	char noncehex[2 * sizeof nonce + 1];
+	char *b64 = NULL;
+	uint8_t sealed[512];
+	struct key_public pub;
+	size_t llen, plen, b64len;
+	int r = -1;
+
+	if (sodium_init() < 0)
+		return err_set(e, ERR_IO, "libsodium failed to initialise");
+	if (check_name("key name", name, KEYS_NAME_MAX, e) != 0)
+		return -1;
+	if (passlen < 4)
+		return err_set(e, ERR_INVALID, "passphrase is too short (at least 4 characters)");
+	if (snprintf(pubpath, sizeof pubpath, "%s.pub", path) >= (int)sizeof pubpath)
+		return err_set(e, ERR_INVALID, "key path %s is too long", path);
+	if (access(path, F_OK) == 0 || access(pubpath, F_OK) == 0)
+		return err_set(e, ERR_EXISTS, "%s or %s already exists (keys are never overwritten)",
+			       path, pubpath);
+	randombytes_buf(salt, sizeof salt);
+	randombytes_buf(nonce, sizeof nonce);
+	if (keys_kdf_line(line, sizeof line, ops, mem, salt, name) < 0)
+		return err_set(e, ERR_INVALID, "key name is too long");
+	llen = strlen(line);
+	plen = llen + KEYS_SEED;
+	key = sodium_malloc(crypto_secretbox_KEYBYTES);
+	plain = sodium_malloc(plen);
+	seed = sodium_malloc(KEYS_SEED);
+	sk = sodium_malloc(crypto_sign_SECRETKEYBYTES);
+	if (!key || !plain || !seed || !sk) {
+		err_set(e, ERR_IO, "out of secure memory");
+		goto out;
+	}
+	if (crypto_pwhash(key, crypto_secretbox_KEYBYTES, pass, passlen, salt, ops, mem,
+			  crypto_pwhash_ALG_ARGON2ID13) != 0) {
+		err_set(e, ERR_IO, "out of memory deriving the key from the passphrase");
+		goto out;
+	}
+	randombytes_buf(seed, KEYS_SEED);
+	crypto_sign_seed_keypair(pub.pk, sk, seed);
+	memcpy(plain, line, llen);
+	memcpy(plain + llen, seed, KEYS_SEED);
+	if (plen + crypto_secretbox_MACBYTES > sizeof sealed) {
+		err_set(e, ERR_INVALID, "key name is too long");
+		goto out;
+	}
+	crypto_secretbox_easy(sealed, plain, plen, nonce, key);
+	b64len = sodium_base64_ENCODED_LEN(plen + crypto_secretbox_MACBYTES,
+					   sodium_base64_VARIANT_ORIGINAL);
+	b64 = malloc(b64len);
+	if (b64 == NULL) {
+		err_set(e, ERR_IO, "out of memory");
+		goto out;
+	}
+	sodium_bin2base64(b64, b64len, sealed, plen + crypto_secretbox_MACBYTES,
+			  sodium_base64_VARIANT_ORIGINAL);
+	sodium_bin2hex(noncehex, sizeof noncehex, nonce, sizeof nonce);
+	if (snprintf(file, sizeof file, KEYS_MAGIC_SK "%snonce: %s\nsealed: %s\n", line, noncehex,
+		     b64) >= (int)sizeof file) {
+		err_set(e, ERR_INVALID, "key file would be too large");
+		goto out;
+	}
+	snprintf(pub.name, sizeof pub.name, "%s", name);
+	if (keys_format_public(&pub, pubtext, sizeof pubtext) != 0) {
+		err_set(e, ERR_INVALID, "key name is too long");
+		goto out;
+	}
+	if (keys_write_file(path, file, strlen(file), 0600, e) != 0)
+		goto out;
+	if (keys_write_file(pubpath, pubtext, strlen(pubtext), 0644, e) != 0) {
+		unlink(path); /* never leave half a key pair behind */
+		goto out;
+	}
+	r = 0;
+out:
+	sodium_free(key);
+	sodium_free(plain);
+	sodium_free(seed);
+	sodium_free(sk);
+	free(b64);
+	sodium_memzero(sealed, sizeof sealed);
+	return r;
+}
+
+/* Reads a whole small file; refuses anything over KEYS_FILE_MAX. */
+static int keys_read(const char *path, char *buf, size_t n, size_t *len, struct stat *sb,
+		     struct err *e)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t r;
+	size_t off = 0;
+
+	if (fd < 0)
+		return err_set(e, errno == ENOENT ? ERR_NOTFOUND : ERR_IO, "cannot open key file %s: %s",
+			       path, strerror(errno));
+	if (fstat(fd, sb) != 0 || !S_ISREG(sb->st_mode)) {
+		close(fd);
+		return err_set(e, ERR_INVALID, "key file %s is not a regular file", path);
+	}
+	while ((r = read(fd, buf + off, n - 1 - off)) > 0)
+		off += (size_t)r;
+	close(fd);
+	if (r < 0)
+		return err_set(e, ERR_IO, "cannot read key file %s: %s", path, strerror(errno));
+	if (off >= n - 1)
+		return err_set(e, ERR_INVALID, "key file %s is too large to be a steward key", path);
+	buf[off] = '\0';
+	*len = off;
+	return 0;
+}
+
+/* Finds "field: value\n" at *p and moves *p past it. */
+static int keys_field(char **p, const char *field, char **value)
+{
+	size_t fl = strlen(field);
+	char *nl;
+
+	if (strncmp(*p, field, fl) != 0 || (*p)[fl] != ':' || (*p)[fl + 1] != ' ')
+		return -1;
+	nl = strchr(*p, '\n');
+	if (nl == NULL)
+		return -1;
+	*nl = '\0';
+	*value = *p + fl + 2;
+	*p = nl + 1;
+	return 0;
+}
+
+int keys_load_secret(const char *path, const char *pass, size_t passlen,
+		     struct key_secret **out, struct err *e)
+{
+	char buf[KEYS_FILE_MAX], line[300], name[KEYS_NAME_MAX + 1], salthex[2 * KEYS_SALT + 1];
+	char *p = buf, *kdf, *noncev, *sealedv;
+	uint8_t salt[KEYS_SALT], nonce[crypto_secretbox_NONCEBYTES], sealed[512];
+	uint8_t *key = NULL, *plain = NULL;
+	unsigned long long ops;
+	size_t len, mem, sealedlen, bin;
+	struct key_secret *k = NULL;
+	struct stat sb;
+	int r = -1, n;
+
+	*out = NULL;
+	if (sodium_init() < 0)
+		return err_set(e, ERR_IO, "libsodium failed to initialise");
+	if (keys_read(path, buf, sizeof buf, &len, &sb, e) != 0)
+		return -1;
+	if (sb.st_mode & 077)
+		return err_set(e, ERR_DENIED,
+			       "key file %s has mode %04o: other users can read it; run chmod 600 %s",
+			       path, (unsigned)(sb.st_mode & 07777), path);
+	if (strncmp(buf, KEYS_MAGIC_PK, strlen(KEYS_MAGIC_PK)) == 0)
+		return err_set(e, ERR_INVALID, "%s is a public key; a secret key file is needed", path);
+	if (strncmp(buf, KEYS_MAGIC_SK, strlen(KEYS_MAGIC_SK)) != 0)
+		return err_set(e, ERR_INVALID, "%s is not a steward secret key file", path);
+	p += strlen(KEYS_MAGIC_SK);
+	if (keys_field(&p, "kdf", &kdf) != 0 || keys_field(&p, "nonce", &noncev) != 0 ||
+	    keys_field(&p, "sealed", &sealedv) != 0)
+		return err_set(e, ERR_INVALID,
+			       "key file %s is truncated or damaged (expected kdf, nonce and sealed lines)",
+			       path);
+	n = -1;
+	if (sscanf(kdf, "argon2id13 ops=%llu mem=%zu salt=%32[0-9a-f] name=%100[A-Za-z0-9._-]%n", &ops,
+		   &mem, salthex, name, &n) != 4 ||
+	    n < 0 || kdf[n] != '\0')
+		return err_set(e, ERR_INVALID, "key file %s: kdf line is not argon2id13 with ops, mem, salt and name",
+			       path);
+	if (ops < crypto_pwhash_OPSLIMIT_MIN || ops > KEYS_OPS_MAX || mem < crypto_pwhash_MEMLIMIT_MIN ||
+	    mem > KEYS_MEM_MAX)
+		return err_set(e, ERR_INVALID, "key file %s: kdf limits ops=%llu mem=%zu are out of range",
+			       path, ops, mem);
+	if (sodium_hex2bin(salt, sizeof salt, salthex, strlen(salthex), NULL, &bin, NULL) != 0 ||
+	    bin != sizeof salt ||
+	    sodium_hex2bin(nonce, sizeof nonce, noncev, strlen(noncev), NULL, &bin, NULL) != 0 ||
+	    bin != sizeof nonce)
+		return err_set(e, ERR_INVALID, "key file %s: salt or nonce is damaged", path);
+	if (sodium_base642bin(sealed, sizeof sealed, sealedv, strlen(sealedv), NULL, &sealedlen, NULL,
+			      sodium_base64_VARIANT_ORIGINAL) != 0 ||
+	    sealedlen < crypto_secretbox_MACBYTES + KEYS_SEED)
+		return err_set(e, ERR_INVALID, "key file %s: sealed part is truncated or damaged", path);
+	if (keys_kdf_line(line, sizeof line, ops, mem, salt, name) < 0)
+		return err_set(e, ERR_INVALID, "key file %s: kdf line too long", path);
+
+	key = sodium_malloc(crypto_secretbox_KEYBYTES);
+	plain = sodium_malloc(sealedlen);
+	k = calloc(1, sizeof *k);
+	if (!key || !plain || !k || !(k->sk = sodium_malloc(crypto_sign_SECRETKEYBYTES))) {
+		err_set(e, ERR_IO, "out of secure memory");
+		goto out;
+	}
+	if (crypto_pwhash(key, crypto_secretbox_KEYBYTES, pass, passlen, salt, ops, mem,
+			  crypto_pwhash_ALG_ARGON2ID13) != 0) {
+		err_set(e, ERR_IO, "out of memory deriving the key from the passphrase");
+		goto out;
+	}
+	if (crypto_secretbox_open_easy(plain, sealed, sealedlen, nonce, key) != 0) {
+		err_set(e, ERR_DENIED, "wrong passphrase for key file %s (or the file was altered)",
+			path);
+		goto out;
+	}
+	sealedlen -= crypto_secretbox_MACBYTES;
+	if (sealedlen != strlen(line) + KEYS_SEED || memcmp(plain, line, strlen(line)) != 0) {
+		err_set(e, ERR_INVALID,
+			"key file %s: the header does not match its sealed copy (edited kdf line?)", path);
+		goto out;
+	}
+	crypto_sign_seed_keypair(k->pk, k->sk, plain + strlen(line));
+	snprintf(k->name, sizeof k->name, "%s", name);
+	keys_id(k->pk, k->id);
+	*out = k;
+	k = NULL;
+	r = 0;
+out:
+	sodium_free(key);
+	if (plain != NULL)
+		sodium_free(plain);
+	keys_secret_free(k);
+	sodium_memzero(sealed, sizeof sealed);
+	return r;
+}
+
+void keys_secret_free(struct key_secret *k)
+{
+	if (k == NULL)
+		return;
+	if (k->sk != NULL)
+		sodium_free(k->sk); /* sodium_free wipes before releasing */
+	free(k);
+}
+
+int keys_parse_public(const char *text, size_t len, const char *what, struct key_public *out,
+		      struct err *e)
+{
+	char buf[KEYS_FILE_MAX], *p = buf, *name, *b64;
+	size_t bin;
+
+	if (len >= sizeof buf)
+		return err_set(e, ERR_INVALID, "%s is too large to be a steward public key", what);
+	memcpy(buf, text, len);
+	buf[len] = '\0';
+	if (strncmp(buf, KEYS_MAGIC_SK, strlen(KEYS_MAGIC_SK)) == 0)
+		return err_set(e, ERR_INVALID, "%s is a SECRET key; give the .pub file", what);
+	if (strncmp(buf, KEYS_MAGIC_PK, strlen(KEYS_MAGIC_PK)) != 0)
+		return err_set(e, ERR_INVALID, "%s is not a steward public key file", what);
+	p += strlen(KEYS_MAGIC_PK);
+	if (keys_field(&p, "name", &name) != 0 || keys_field(&p, "ed25519", &b64) != 0)
+		return err_set(e, ERR_INVALID, "%s is truncated or damaged (expected name and ed25519 lines)",
+			       what);
+	if (check_name("key name", name, KEYS_NAME_MAX, e) != 0)
+		return err_prefix(e, "%s", what);
+	if (sodium_base642bin(out->pk, sizeof out->pk, b64, strlen(b64), NULL, &bin, NULL,
+			      sodium_base64_VARIANT_ORIGINAL) != 0 ||
+	    bin != KEYS_PK_BYTES)
+		return err_set(e, ERR_INVALID, "%s: ed25519 key is not 32 bytes of base64", what);
+	snprintf(out->name, sizeof out->name, "%s", name);
+	keys_id(out->pk, out->id);
+	return 0;
+}
+
+int keys_load_public(const char *path, struct key_public *out, struct err *e)
+{
+	char buf[KEYS_FILE_MAX];
+	struct stat sb;
+	size_t len;
+
+	if (keys_read(path, buf, sizeof buf, &len, &sb, e) != 0)
+		return -1;
+	return keys_parse_public(buf, len, path, out, e);
+}
+
+void keys_sign(const struct key_secret *k, const void *msg, size_t len,
+	       uint8_t sig[KEYS_SIG_BYTES])
+{
+	crypto_sign_detached(sig, NULL, msg, len, k->sk);
+}
+
+int keys_verify(const uint8_t pk[KEYS_PK_BYTES], const void *msg, size_t len,
+		const uint8_t sig[KEYS_SIG_BYTES])
+{
+	return crypto_sign_verify_detached(sig, msg, len, pk) == 0;
+}

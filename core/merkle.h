@@ -1,0 +1,36 @@
+/* merkle: RFC 9162 Merkle tree hashing, inclusion and consistency proofs over SHA-256. */
+#ifndef STEWARD_MERKLE_H
+#define STEWARD_MERKLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define MERKLE_HASH 32
+#define MERKLE_MAX_PATH 64 /* enough for 2^64 leaves */
+
+typedef uint8_t merkle_hash[MERKLE_HASH];
+
+/* leaf = SHA-256(0x00 || data) */
+void merkle_leaf(const void *data, size_t len, merkle_hash out);
+/* node = SHA-256(0x01 || left || right) */
+void merkle_node(const merkle_hash left, const merkle_hash right, merkle_hash out);
+/* MTH of n leaf hashes; the empty tree's root is SHA-256 of nothing. */
+void merkle_root(const merkle_hash *leaves, size_t n, merkle_hash out);
+
+/* Audit path for leaf `index` in a tree of n leaves. *plen gets its length.
+ * Returns -1 when index >= n. */
+int merkle_inclusion_proof(const merkle_hash *leaves, size_t n, size_t index,
+			   merkle_hash path[MERKLE_MAX_PATH], size_t *plen);
+/* 1 when path proves leaf is at index in the tree of `size` with `root`. */
+int merkle_inclusion_verify(uint64_t index, uint64_t size, const merkle_hash leaf,
+			    const merkle_hash *path, size_t plen, const merkle_hash root);
+
+/* Consistency proof that the first m leaves are a prefix of the n leaves
+ * (0 < m <= n). Returns -1 when m is out of range. */
+int merkle_consistency_proof(const merkle_hash *leaves, size_t n, size_t m,
+			     merkle_hash path[MERKLE_MAX_PATH], size_t *plen);
+/* 1 when path proves the tree (m, old_root) is a prefix of (n, new_root). */
+int merkle_consistency_verify(uint64_t m, uint64_t n, const merkle_hash old_root,
+			      const merkle_hash new_root, const merkle_hash *path, size_t plen);
+
+#endif
