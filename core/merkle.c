@@ -191,3 +191,38 @@ int merkle_consistency_verify(uint64_t m, uint64_t n, const merkle_hash old_root
 	return sn == 0 && sodium_memcmp(fr, old_root, MERKLE_HASH) == 0 &&
 	       sodium_memcmp(sr, new_root, MERKLE_HASH) == 0;
 }
+
+void merkle_acc_init(struct merkle_acc *a)
+{
+	memset(a, 0, sizeof *a);
+}
+
+/* The stack holds one perfect subtree per set bit of size, largest first,
+ * which is exactly how RFC 9162 splits a tree at its largest power of two. */
+void merkle_acc_add(struct merkle_acc *a, const merkle_hash leaf)
+{
+	merkle_hash h;
+	uint64_t s = a->size;
+
+	memcpy(h, leaf, MERKLE_HASH);
+	while (s & 1) {
+		merkle_node(a->stack[--a->top], h, h);
+		s >>= 1;
+	}
+	memcpy(a->stack[a->top++], h, MERKLE_HASH);
+	a->size++;
+}
+
+void merkle_acc_root(const struct merkle_acc *a, merkle_hash out)
+{
+	merkle_hash r;
+
+	if (a->top == 0) {
+		crypto_hash_sha256(out, NULL, 0);
+		return;
+	}
+	memcpy(r, a->stack[a->top - 1], MERKLE_HASH);
+	for (int i = a->top - 2; i >= 0; i--)
+		merkle_node(a->stack[i], r, r);
+	memcpy(out, r, MERKLE_HASH);
+}

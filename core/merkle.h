@@ -33,4 +33,16 @@ int merkle_consistency_proof(const merkle_hash *leaves, size_t n, size_t m,
 int merkle_consistency_verify(uint64_t m, uint64_t n, const merkle_hash old_root,
 			      const merkle_hash new_root, const merkle_hash *path, size_t plen);
 
+/* Streaming root: add leaves in order, read the root at any size in
+ * O(log n). Lets a verifier check every checkpoint in one pass. */
+struct merkle_acc {
+	merkle_hash stack[MERKLE_MAX_PATH];
+	int top;
+	uint64_t size;
+};
+
+void merkle_acc_init(struct merkle_acc *a);
+void merkle_acc_add(struct merkle_acc *a, const merkle_hash leaf);
+void merkle_acc_root(const struct merkle_acc *a, merkle_hash out);
+
 #endif

@@ -70,6 +70,32 @@ static const char *const store_migrations[] = {
 	" slice TEXT NOT NULL DEFAULT '',"
 	" value REAL NOT NULL,"
 	" PRIMARY KEY (version_id, name, dataset, slice)) WITHOUT ROWID;",
+	/* 2: the append-only ledger and its signed checkpoints. The triggers are
+	 * a guard rail; the hashes and signatures are the control. */
+	"CREATE TABLE ledger("
+	" seq INTEGER PRIMARY KEY CHECK (seq > 0),"
+	" time INTEGER NOT NULL,"
+	" actor TEXT NOT NULL,"
+	" action TEXT NOT NULL,"
+	" subject TEXT NOT NULL,"
+	" body BLOB NOT NULL,"
+	" leaf BLOB NOT NULL CHECK (length(leaf) = 32),"
+	" chain BLOB NOT NULL CHECK (length(chain) = 32));"
+	"CREATE INDEX ledger_subject ON ledger(subject);"
+	"CREATE INDEX ledger_actor ON ledger(actor);"
+	"CREATE TABLE checkpoints("
+	" size INTEGER PRIMARY KEY CHECK (size > 0),"
+	" time INTEGER NOT NULL,"
+	" root BLOB NOT NULL CHECK (length(root) = 32),"
+	" note TEXT NOT NULL);"
+	"CREATE TRIGGER ledger_no_update BEFORE UPDATE ON ledger"
+	" BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;"
+	"CREATE TRIGGER ledger_no_delete BEFORE DELETE ON ledger"
+	" BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;"
+	"CREATE TRIGGER checkpoints_no_update BEFORE UPDATE ON checkpoints"
+	" BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only'); END;"
+	"CREATE TRIGGER checkpoints_no_delete BEFORE DELETE ON checkpoints"
+	" BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only'); END;",
 };
 
 #define STORE_NMIGRATIONS ((int)(sizeof store_migrations / sizeof store_migrations[0]))
@@ -421,6 +447,11 @@ void store_rollback(struct store *st)
 		sqlite3_exec(st->db, sql, NULL, NULL, NULL);
 	}
 	st->depth--;
+}
+
+int store_in_transaction(const struct store *st)
+{
+	return st->depth > 0;
 }
 
 int64_t store_data_version(struct store *st)

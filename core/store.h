@@ -44,6 +44,8 @@ int store_fail(struct store *st, struct err *e, const char *what);
 int store_begin(struct store *st, struct err *e);
 int store_commit(struct store *st, struct err *e);
 void store_rollback(struct store *st);
+/* 1 inside store_begin/commit: the ledger insists on it. */
+int store_in_transaction(const struct store *st);
 
 /* Changes whenever another connection committed: cheap "did anything
  * change" check for the console's refresh. */

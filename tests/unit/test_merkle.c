@@ -153,6 +153,24 @@ static void test_consistency(void **state)
 	assert_false(merkle_consistency_verify(9, 8, r1, r2, path, 0));
 }
 
+static void test_accumulator(void **state)
+{
+	struct merkle_acc acc;
+	merkle_hash r, want;
+
+	(void)state;
+	merkle_acc_init(&acc);
+	merkle_acc_root(&acc, r);
+	merkle_root(leaves, 0, want);
+	assert_memory_equal(r, want, MERKLE_HASH);
+	for (size_t n = 1; n <= 8; n++) {
+		merkle_acc_add(&acc, leaves[n - 1]);
+		merkle_acc_root(&acc, r);
+		merkle_root(leaves, n, want);
+		assert_memory_equal(r, want, MERKLE_HASH);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -160,6 +178,7 @@ int main(void)
 		cmocka_unit_test(test_inclusion_vectors),
 		cmocka_unit_test(test_inclusion_all),
 		cmocka_unit_test(test_consistency),
+		cmocka_unit_test(test_accumulator),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);

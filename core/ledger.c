@@ -1,0 +1,480 @@
+/* ledger: entries stored as exact bytes, leaf = SHA-256(0x00||body), a running chain hash, and C2SP-signed checkpoints. */
+#include "ledger.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "check.h"
+#include "note.h"
+
+#define LOGKEY_MAGIC "steward log key v1\n"
+
+static int ledger_logkey_path(struct store *st, char *buf, size_t n, struct err *e)
+{
+	if (snprintf(buf, n, "%s.logkey", store_path(st)) >= (int)n)
+		return err_set(e, ERR_INVALID, "store path is too long");
+	return 0;
+}
+
+int ledger_logkey_create(struct store *st, struct err *e)
+{
+	uint8_t seed[crypto_sign_SEEDBYTES], pk[KEYS_PK_BYTES], *sk;
+	uint8_t idb[8];
+	char path[4200], id[17], name[64], seedhex[2 * sizeof seed + 1], file[300];
+	char pkb64[sodium_base64_ENCODED_LEN(KEYS_PK_BYTES, sodium_base64_VARIANT_ORIGINAL)];
+	int fd, r = -1;
+	size_t len;
+
+	if (sodium_init() < 0)
+		return err_set(e, ERR_IO, "libsodium failed to initialise");
+	if (ledger_logkey_path(st, path, sizeof path, e) != 0)
+		return -1;
+	sk = sodium_malloc(crypto_sign_SECRETKEYBYTES);
+	if (sk == NULL)
+		return err_set(e, ERR_IO, "out of secure memory");
+	randombytes_buf(seed, sizeof seed);
+	randombytes_buf(idb, sizeof idb);
+	sodium_bin2hex(id, sizeof id, idb, sizeof idb);
+	snprintf(name, sizeof name, "steward.local/%s", id);
+	crypto_sign_seed_keypair(pk, sk, seed);
+	sodium_bin2hex(seedhex, sizeof seedhex, seed, sizeof seed);
+	len = (size_t)snprintf(file, sizeof file, LOGKEY_MAGIC "name: %s\nseed: %s\n", name, seedhex);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		err_set(e, ERR_EXISTS, "cannot create log key %s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (write(fd, file, len) != (ssize_t)len || fsync(fd) != 0) {
+		err_set(e, ERR_IO, "cannot write log key %s: %s", path, strerror(errno));
+		close(fd);
+		unlink(path);
+		goto out;
+	}
+	close(fd);
+	sodium_bin2base64(pkb64, sizeof pkb64, pk, sizeof pk, sodium_base64_VARIANT_ORIGINAL);
+	if (store_meta_set(st, "log_key_name", name, e) != 0 ||
+	    store_meta_set(st, "log_key_public", pkb64, e) != 0) {
+		unlink(path);
+		goto out;
+	}
+	r = 0;
+out:
+	sodium_memzero(seed, sizeof seed);
+	sodium_memzero(seedhex, sizeof seedhex);
+	sodium_memzero(file, sizeof file);
+	sodium_free(sk);
+	return r;
+}
+
+int ledger_logkey_public(struct store *st, char *name, size_t n, uint8_t pk[KEYS_PK_BYTES],
+			 struct err *e)
+{
+	char b64[128];
+	size_t bin;
+	int r;
+
+	r = store_meta_get(st, "log_key_name", name, n, e);
+	if (r == 0)
+		return err_set(e, ERR_NOTFOUND, "store %s has no log key (run 'steward init --admin NAME')",
+			       store_path(st));
+	if (r < 0 || store_meta_get(st, "log_key_public", b64, sizeof b64, e) != 1)
+		return -1;
+	if (sodium_base642bin(pk, KEYS_PK_BYTES, b64, strlen(b64), NULL, &bin, NULL,
+			      sodium_base64_VARIANT_ORIGINAL) != 0 ||
+	    bin != KEYS_PK_BYTES)
+		return err_set(e, ERR_STORE, "store %s: recorded log public key is damaged", store_path(st));
+	return 0;
+}
+
+int ledger_logkey_load(struct store *st, struct ledger_logkey **out, struct err *e)
+{
+	char path[4200], buf[400], name[KEYS_NAME_MAX + 1], seedhex[80];
+	uint8_t seed[crypto_sign_SEEDBYTES];
+	struct ledger_logkey *k;
+	struct stat sb;
+	size_t bin;
+	ssize_t got;
+	int fd, ok;
+
+	*out = NULL;
+	if (sodium_init() < 0)
+		return err_set(e, ERR_IO, "libsodium failed to initialise");
+	if (ledger_logkey_path(st, path, sizeof path, e) != 0)
+		return -1;
+	k = calloc(1, sizeof *k);
+	if (k == NULL || (k->sk = sodium_malloc(crypto_sign_SECRETKEYBYTES)) == NULL) {
+		free(k);
+		return err_set(e, ERR_IO, "out of secure memory");
+	}
+	if (ledger_logkey_public(st, k->name, sizeof k->name, k->pk, e) != 0)
+		goto fail;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		err_set(e, ERR_IO, "cannot open log key %s: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (fstat(fd, &sb) != 0 || (sb.st_mode & 077)) {
+		close(fd);
+		err_set(e, ERR_DENIED, "log key %s is readable by others; run chmod 600 %s", path, path);
+		goto fail;
+	}
+	got = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	buf[got > 0 ? got : 0] = '\0';
+	ok = got > 0 && strncmp(buf, LOGKEY_MAGIC, strlen(LOGKEY_MAGIC)) == 0 &&
+	     sscanf(buf + strlen(LOGKEY_MAGIC), "name: %100s\nseed: %64s\n", name, seedhex) == 2 &&
+	     sodium_hex2bin(seed, sizeof seed, seedhex, strlen(seedhex), NULL, &bin, NULL) == 0 &&
+	     bin == sizeof seed;
+	sodium_memzero(buf, sizeof buf);
+	sodium_memzero(seedhex, sizeof seedhex);
+	if (!ok) {
+		err_set(e, ERR_INVALID, "log key %s is damaged", path);
+		goto fail;
+	}
+	{
+		uint8_t pk[KEYS_PK_BYTES];
+
+		crypto_sign_seed_keypair(pk, k->sk, seed);
+		sodium_memzero(seed, sizeof seed);
+		if (strcmp(name, k->name) != 0 || memcmp(pk, k->pk, sizeof pk) != 0) {
+			err_set(e, ERR_DENIED, "log key %s does not belong to store %s", path,
+				store_path(st));
+			goto fail;
+		}
+	}
+	*out = k;
+	return 0;
+fail:
+	ledger_logkey_free(k);
+	return -1;
+}
+
+void ledger_logkey_free(struct ledger_logkey *k)
+{
+	if (k == NULL)
+		return;
+	if (k->sk != NULL)
+		sodium_free(k->sk);
+	free(k);
+}
+
+static void ledger_rfc3339(int64_t t, char *buf, size_t n)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (gmtime_r(&tt, &tm) == NULL || strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(buf, n, "%" PRId64, t);
+}
+
+/* The last entry's sequence number and chain hash (zeros before the first). */
+static int ledger_tail(struct store *st, int64_t *seq, uint8_t chain[32], struct err *e)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	*seq = 0;
+	memset(chain, 0, 32);
+	if (store_prepare(st, &s, "SELECT seq, chain FROM ledger ORDER BY seq DESC LIMIT 1", e) != 0)
+		return -1;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*seq = sqlite3_column_int64(s, 0);
+		if (sqlite3_column_bytes(s, 1) == 32)
+			memcpy(chain, sqlite3_column_blob(s, 1), 32);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail(st, e, "reading the ledger");
+	return 0;
+}
+
+static void ledger_chain(const uint8_t prev[32], const uint8_t leaf[32], uint8_t out[32])
+{
+	uint8_t buf[64];
+
+	memcpy(buf, prev, 32);
+	memcpy(buf + 32, leaf, 32);
+	crypto_hash_sha256(out, buf, sizeof buf);
+}
+
+int ledger_append(struct store *st, const char *actor, const char *action, const char *subject,
+		  json_t *data, int64_t *seq, struct err *e)
+{
+	uint8_t prev[32], leaf[32], chain[32];
+	char when[32], prevhex[65];
+	int64_t last, now = store_now();
+	json_t *body;
+	char *bytes;
+	sqlite3_stmt *s;
+	int rc;
+
+	if (!store_in_transaction(st))
+		return err_set(e, ERR_STORE, "ledger_append outside a transaction");
+	if (check_text("actor", actor, 200, 0, 0, e) != 0 ||
+	    check_text("action", action, 100, 0, 0, e) != 0 ||
+	    check_text("subject", subject, 400, 0, 0, e) != 0)
+		return -1;
+	if (ledger_tail(st, &last, prev, e) != 0)
+		return -1;
+	ledger_rfc3339(now, when, sizeof when);
+	sodium_bin2hex(prevhex, sizeof prevhex, prev, sizeof prev);
+	/* seq and prev inside the body: a swapped or dropped entry changes
+	 * what every later leaf commits to. */
+	body = json_pack("{s:I, s:s, s:s, s:s, s:s, s:O, s:s}", "seq", (json_int_t)(last + 1), "time",
+			 when, "actor", actor, "action", action, "subject", subject, "data",
+			 data ? data : json_null(), "prev", prevhex);
+	if (body == NULL)
+		return err_set(e, ERR_IO, "out of memory building a ledger entry");
+	bytes = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
+	json_decref(body);
+	if (bytes == NULL)
+		return err_set(e, ERR_IO, "out of memory building a ledger entry");
+	merkle_leaf(bytes, strlen(bytes), leaf);
+	ledger_chain(prev, leaf, chain);
+	if (store_prepare(st, &s,
+			  "INSERT INTO ledger(seq, time, actor, action, subject, body, leaf, chain)"
+			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+			  e) != 0) {
+		free(bytes);
+		return -1;
+	}
+	sqlite3_bind_int64(s, 1, last + 1);
+	sqlite3_bind_int64(s, 2, now);
+	sqlite3_bind_text(s, 3, actor, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, action, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, subject, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 6, bytes, (int)strlen(bytes), SQLITE_STATIC);
+	sqlite3_bind_blob(s, 7, leaf, 32, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 8, chain, 32, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	free(bytes);
+	if (rc != SQLITE_DONE)
+		return store_fail(st, e, "appending to the ledger");
+	if (seq != NULL)
+		*seq = last + 1;
+	return 0;
+}
+
+int64_t ledger_size(struct store *st)
+{
+	struct err e;
+	uint8_t chain[32];
+	int64_t seq;
+
+	return ledger_tail(st, &seq, chain, &e) == 0 ? seq : -1;
+}
+
+/* Streams leaves 1..size into an accumulator. */
+static int ledger_root(struct store *st, int64_t size, merkle_hash root, struct err *e)
+{
+	struct merkle_acc acc;
+	sqlite3_stmt *s;
+	int rc;
+
+	merkle_acc_init(&acc);
+	if (store_prepare(st, &s, "SELECT leaf FROM ledger WHERE seq <= ?1 ORDER BY seq", e) != 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, size);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (sqlite3_column_bytes(s, 0) != 32) {
+			sqlite3_finalize(s);
+			return err_set(e, ERR_STORE, "ledger leaf of the wrong size");
+		}
+		merkle_acc_add(&acc, sqlite3_column_blob(s, 0));
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return store_fail(st, e, "reading the ledger");
+	if ((int64_t)acc.size != size)
+		return err_set(e, ERR_STORE, "ledger has %" PRIu64 " entries, expected %" PRId64,
+			       acc.size, size);
+	merkle_acc_root(&acc, root);
+	return 0;
+}
+
+int ledger_checkpoint(struct store *st, const struct ledger_logkey *k, struct err *e)
+{
+	char text[400], rootb64[64], *note;
+	merkle_hash root;
+	int64_t size = ledger_size(st), last = 0;
+	sqlite3_stmt *s;
+	int rc;
+
+	if (size < 0)
+		return err_set(e, ERR_STORE, "cannot read the ledger size");
+	if (store_prepare(st, &s, "SELECT coalesce(max(size), 0) FROM checkpoints", e) != 0)
+		return -1;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		last = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	if (size == 0 || size == last)
+		return 0;
+	if (ledger_root(st, size, root, e) != 0)
+		return -1;
+	sodium_bin2base64(rootb64, sizeof rootb64, root, sizeof root, sodium_base64_VARIANT_ORIGINAL);
+	snprintf(text, sizeof text, "%s\n%" PRId64 "\n%s\n", k->name, size, rootb64);
+	note = note_sign(text, k->name, k->sk, k->pk, e);
+	if (note == NULL)
+		return -1;
+	if (store_prepare(st, &s, "INSERT INTO checkpoints(size, time, root, note) VALUES (?1, ?2, ?3, ?4)",
+			  e) != 0) {
+		free(note);
+		return -1;
+	}
+	sqlite3_bind_int64(s, 1, size);
+	sqlite3_bind_int64(s, 2, store_now());
+	sqlite3_bind_blob(s, 3, root, sizeof root, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, note, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	free(note);
+	if (rc != SQLITE_DONE)
+		return store_fail(st, e, "writing a checkpoint");
+	return 0;
+}
+
+static int ledger_bad(struct ledger_report *r, struct err *e, int64_t seq, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int ledger_bad(struct ledger_report *r, struct err *e, int64_t seq, const char *fmt, ...)
+{
+	va_list ap;
+
+	r->bad_seq = seq;
+	va_start(ap, fmt);
+	vsnprintf(r->reason, sizeof r->reason, fmt, ap);
+	va_end(ap);
+	return err_set(e, ERR_DENIED, "ledger entry %" PRId64 ": %s", seq, r->reason);
+}
+
+/* Checks one checkpoint note against the recomputed root of its size. */
+static int ledger_check_note(const char *note, int64_t size, const merkle_hash root,
+			     const char *name, const uint8_t pk[KEYS_PK_BYTES], char *why, size_t n)
+{
+	char want[400], rootb64[64];
+	struct err e;
+	size_t tl;
+
+	if (note_verify(note, name, pk, &tl, &e) != 0) {
+		snprintf(why, n, "checkpoint at size %" PRId64 ": %s", size, e.msg);
+		return -1;
+	}
+	sodium_bin2base64(rootb64, sizeof rootb64, root, MERKLE_HASH, sodium_base64_VARIANT_ORIGINAL);
+	snprintf(want, sizeof want, "%s\n%" PRId64 "\n%s\n", name, size, rootb64);
+	if (tl != strlen(want) || memcmp(note, want, tl) != 0) {
+		snprintf(why, n,
+			 "checkpoint at size %" PRId64 " signed a different root than the entries now give",
+			 size);
+		return -1;
+	}
+	return 0;
+}
+
+int ledger_verify(struct store *st, struct ledger_report *r, struct err *e)
+{
+	char name[KEYS_NAME_MAX + 1], prevhex[65], why[600];
+	uint8_t pk[KEYS_PK_BYTES], prev[32] = { 0 }, leaf[32], chain[32];
+	struct merkle_acc acc;
+	sqlite3_stmt *ls = NULL, *cs = NULL;
+	int64_t expect = 1, cp_size = 0;
+	int rc, crc;
+
+	memset(r, 0, sizeof *r);
+	if (ledger_logkey_public(st, name, sizeof name, pk, e) != 0)
+		return -1;
+	if (store_prepare(st, &ls, "SELECT seq, body, leaf, chain FROM ledger ORDER BY seq", e) != 0 ||
+	    store_prepare(st, &cs, "SELECT size, note FROM checkpoints ORDER BY size", e) != 0) {
+		sqlite3_finalize(ls);
+		return -1;
+	}
+	merkle_acc_init(&acc);
+	crc = sqlite3_step(cs);
+	cp_size = crc == SQLITE_ROW ? sqlite3_column_int64(cs, 0) : 0;
+	while ((rc = sqlite3_step(ls)) == SQLITE_ROW) {
+		int64_t seq = sqlite3_column_int64(ls, 0);
+		const char *body = sqlite3_column_blob(ls, 1);
+		int blen = sqlite3_column_bytes(ls, 1);
+		json_t *j;
+		json_int_t jseq = -1;
+		const char *jprev = "";
+
+		if (seq != expect) {
+			ledger_bad(r, e, expect, "missing (the next stored entry is %" PRId64 ")", seq);
+			goto fail;
+		}
+		merkle_leaf(body, (size_t)blen, leaf);
+		if (sqlite3_column_bytes(ls, 2) != 32 || memcmp(leaf, sqlite3_column_blob(ls, 2), 32) != 0) {
+			ledger_bad(r, e, seq, "body does not hash to its stored leaf (edited)");
+			goto fail;
+		}
+		j = json_loadb(body, (size_t)blen, 0, NULL);
+		if (j == NULL || json_unpack(j, "{s:I, s:s}", "seq", &jseq, "prev", &jprev) != 0) {
+			json_decref(j);
+			ledger_bad(r, e, seq, "body is not a ledger entry");
+			goto fail;
+		}
+		sodium_bin2hex(prevhex, sizeof prevhex, prev, sizeof prev);
+		if (jseq != seq || strcmp(jprev, prevhex) != 0) {
+			json_decref(j);
+			ledger_bad(r, e, seq, jseq != seq ? "body says it is entry %lld (moved or swapped)"
+							  : "body does not follow entry %lld (reordered)",
+				   (long long)(jseq != seq ? jseq : seq - 1));
+			goto fail;
+		}
+		json_decref(j);
+		ledger_chain(prev, leaf, chain);
+		if (sqlite3_column_bytes(ls, 3) != 32 || memcmp(chain, sqlite3_column_blob(ls, 3), 32) != 0) {
+			ledger_bad(r, e, seq, "chain hash does not match");
+			goto fail;
+		}
+		memcpy(prev, chain, 32);
+		merkle_acc_add(&acc, leaf);
+		r->entries = seq;
+		while (crc == SQLITE_ROW && cp_size == seq) {
+			merkle_hash root;
+
+			merkle_acc_root(&acc, root);
+			if (ledger_check_note((const char *)sqlite3_column_text(cs, 1), cp_size, root, name,
+					      pk, why, sizeof why) != 0) {
+				ledger_bad(r, e, seq, "%s", why);
+				goto fail;
+			}
+			r->checkpoints++;
+			r->verified = seq;
+			crc = sqlite3_step(cs);
+			cp_size = crc == SQLITE_ROW ? sqlite3_column_int64(cs, 0) : 0;
+		}
+		expect++;
+	}
+	if (rc != SQLITE_DONE) {
+		store_fail(st, e, "reading the ledger");
+		goto fail;
+	}
+	if (crc == SQLITE_ROW) {
+		/* A checkpoint beyond the end: entries were cut off after signing. */
+		ledger_bad(r, e, expect,
+			   "missing: a checkpoint signed %" PRId64 " entries but the ledger ends at %" PRId64
+			   " (truncated)",
+			   cp_size, expect - 1);
+		goto fail;
+	}
+	sqlite3_finalize(ls);
+	sqlite3_finalize(cs);
+	return 0;
+fail:
+	sqlite3_finalize(ls);
+	sqlite3_finalize(cs);
+	return -1;
+}

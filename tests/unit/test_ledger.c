@@ -1,0 +1,242 @@
+/* test_ledger: appending, checkpoints, and detection of every kind of tampering with the stored ledger. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "ledger.h"
+
+static char dir[64], db[128];
+
+/* A fresh store with n entries and checkpoints after entries 3 and n. */
+static struct store *fresh(int n)
+{
+	struct err e = { 0 };
+	struct ledger_logkey *k;
+	struct store *st;
+	char p[200];
+
+	snprintf(p, sizeof p, "%s.logkey", db);
+	unlink(p);
+	unlink(db);
+	snprintf(p, sizeof p, "%s-wal", db);
+	unlink(p);
+	snprintf(p, sizeof p, "%s-shm", db);
+	unlink(p);
+	st = store_open(db, STORE_CREATE, &e);
+	assert_non_null(st);
+	assert_int_equal(ledger_logkey_create(st, &e), 0);
+	assert_int_equal(ledger_logkey_load(st, &k, &e), 0);
+	for (int i = 1; i <= n; i++) {
+		json_t *d = json_pack("{s:i}", "i", i);
+		int64_t seq;
+		char subject[32];
+
+		snprintf(subject, sizeof subject, "model/m%d", i % 3);
+		assert_int_equal(store_begin(st, &e), 0);
+		assert_int_equal(ledger_append(st, i % 2 ? "alice" : "bob", "alias.set", subject, d, &seq, &e), 0);
+		assert_int_equal(store_commit(st, &e), 0);
+		assert_int_equal(seq, i);
+		json_decref(d);
+		if (i == 3 || i == n)
+			assert_int_equal(ledger_checkpoint(st, k, &e), 0);
+	}
+	ledger_logkey_free(k);
+	return st;
+}
+
+static void raw(struct store *st, const char *sql)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(store_db(st), sql, NULL, NULL, &msg) != SQLITE_OK)
+		fail_msg("%s: %s", sql, msg);
+}
+
+static void untrigger(struct store *st)
+{
+	raw(st, "DROP TRIGGER ledger_no_update; DROP TRIGGER ledger_no_delete;"
+		"DROP TRIGGER checkpoints_no_update; DROP TRIGGER checkpoints_no_delete;");
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(dir, sizeof dir, "/tmp/steward-ledger-XXXXXX");
+	if (mkdtemp(dir) == NULL || sodium_init() < 0)
+		return -1;
+	snprintf(db, sizeof db, "%s/l.db", dir);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char p[200];
+	const char *sfx[] = { "", "-wal", "-shm", ".logkey" };
+
+	(void)state;
+	for (int i = 0; i < 4; i++) {
+		snprintf(p, sizeof p, "%s%s", db, sfx[i]);
+		unlink(p);
+	}
+	rmdir(dir);
+	return 0;
+}
+
+static void test_clean_ledger_verifies(void **state)
+{
+	struct store *st = fresh(10);
+	struct ledger_report r;
+	struct err e = { 0 };
+
+	(void)state;
+	assert_int_equal(ledger_verify(st, &r, &e), 0);
+	assert_int_equal(r.entries, 10);
+	assert_int_equal(r.checkpoints, 2);
+	assert_int_equal(r.verified, 10);
+	assert_int_equal(ledger_size(st), 10);
+	/* append outside a transaction is refused */
+	assert_int_equal(ledger_append(st, "a", "x", "s", NULL, NULL, &e), -1);
+	/* the triggers refuse edits */
+	assert_int_not_equal(sqlite3_exec(store_db(st), "UPDATE ledger SET actor='eve' WHERE seq=2",
+					  NULL, NULL, NULL), SQLITE_OK);
+	assert_non_null(strstr(sqlite3_errmsg(store_db(st)), "append-only"));
+	assert_int_not_equal(sqlite3_exec(store_db(st), "DELETE FROM ledger WHERE seq=10", NULL,
+					  NULL, NULL), SQLITE_OK);
+	assert_int_not_equal(sqlite3_exec(store_db(st), "DELETE FROM checkpoints", NULL, NULL, NULL),
+			     SQLITE_OK);
+	store_close(st);
+}
+
+static void expect_bad(struct store *st, int64_t seq, const char *why)
+{
+	struct ledger_report r;
+	struct err e = { 0 };
+
+	assert_int_equal(ledger_verify(st, &r, &e), -1);
+	if (r.bad_seq != seq || strstr(r.reason, why) == NULL)
+		fail_msg("wanted entry %lld '%s', got entry %lld '%s'", (long long)seq, why,
+			 (long long)r.bad_seq, r.reason);
+	store_close(st);
+}
+
+static void test_one_byte_changed(void **state)
+{
+	struct store *st = fresh(10);
+
+	(void)state;
+	untrigger(st);
+	/* "alice" -> "alicf" in entry 5's body */
+	raw(st, "UPDATE ledger SET body = CAST(replace(CAST(body AS TEXT), 'alice', 'alicf') AS BLOB) WHERE seq = 5");
+	expect_bad(st, 5, "edited");
+}
+
+static void test_edit_with_rehash(void **state)
+{
+	struct store *st = fresh(10);
+
+	(void)state;
+	untrigger(st);
+	/* The attacker also recomputes entry 5's leaf: the chain of 5 gives it away. */
+	raw(st, "UPDATE ledger SET body = CAST(replace(CAST(body AS TEXT), 'alice', 'alicf') AS BLOB) WHERE seq = 5");
+	{
+		sqlite3_stmt *s;
+		uint8_t leaf[32];
+		const void *b;
+		int n;
+
+		assert_int_equal(sqlite3_prepare_v2(store_db(st), "SELECT body FROM ledger WHERE seq=5", -1, &s, NULL), SQLITE_OK);
+		assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+		b = sqlite3_column_blob(s, 0);
+		n = sqlite3_column_bytes(s, 0);
+		merkle_leaf(b, (size_t)n, leaf);
+		sqlite3_finalize(s);
+		assert_int_equal(sqlite3_prepare_v2(store_db(st), "UPDATE ledger SET leaf=?1 WHERE seq=5", -1, &s, NULL), SQLITE_OK);
+		sqlite3_bind_blob(s, 1, leaf, 32, SQLITE_STATIC);
+		assert_int_equal(sqlite3_step(s), SQLITE_DONE);
+		sqlite3_finalize(s);
+	}
+	expect_bad(st, 5, "chain");
+}
+
+static void test_deleted(void **state)
+{
+	struct store *st = fresh(10);
+
+	(void)state;
+	untrigger(st);
+	raw(st, "DELETE FROM ledger WHERE seq = 4");
+	expect_bad(st, 4, "missing");
+}
+
+static void test_swapped(void **state)
+{
+	struct store *st = fresh(10);
+
+	(void)state;
+	untrigger(st);
+	raw(st, "UPDATE ledger SET seq = 1000 WHERE seq = 6; UPDATE ledger SET seq = 6 WHERE seq = 7;"
+		"UPDATE ledger SET seq = 7 WHERE seq = 1000");
+	expect_bad(st, 6, "swapped");
+}
+
+static void test_truncated_below_checkpoint(void **state)
+{
+	struct store *st = fresh(10);
+
+	(void)state;
+	untrigger(st);
+	raw(st, "DELETE FROM ledger WHERE seq > 8");
+	expect_bad(st, 9, "truncated");
+}
+
+static void test_forged_checkpoint(void **state)
+{
+	struct store *st = fresh(10);
+
+	(void)state;
+	untrigger(st);
+	raw(st, "UPDATE checkpoints SET note = replace(note, '\n10\n', '\n11\n') WHERE size = 10");
+	expect_bad(st, 10, "signature");
+}
+
+static void test_logkey_refusals(void **state)
+{
+	struct store *st = fresh(1);
+	struct ledger_logkey *k;
+	struct err e = { 0 };
+	char p[200];
+
+	(void)state;
+	assert_int_equal(ledger_logkey_create(st, &e), -1); /* never replaced */
+	snprintf(p, sizeof p, "%s.logkey", db);
+	chmod(p, 0644);
+	assert_int_equal(ledger_logkey_load(st, &k, &e), -1);
+	assert_non_null(strstr(e.msg, "chmod 600"));
+	store_close(st);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_clean_ledger_verifies),
+		cmocka_unit_test(test_one_byte_changed),
+		cmocka_unit_test(test_edit_with_rehash),
+		cmocka_unit_test(test_deleted),
+		cmocka_unit_test(test_swapped),
+		cmocka_unit_test(test_truncated_below_checkpoint),
+		cmocka_unit_test(test_forged_checkpoint),
+		cmocka_unit_test(test_logkey_refusals),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
