@@ -59,6 +59,14 @@ static const struct cli_opt cli_metric_set_opts[] = {
 	{ 0 },
 };
 
+static const struct cli_opt cli_key_gen_opts[] = {
+	{ .name = "out", .arg = "FILE",
+	  .help = "secret key file (default: $XDG_CONFIG_HOME/steward/keys/NAME.key)" },
+	{ .name = "passphrase-file", .arg = "FILE",
+	  .help = "read the passphrase from the first line of FILE (mode 0600)" },
+	{ 0 },
+};
+
 static const struct cli_opt cli_demo_opts[] = {
 	{ .name = "no-tui", .help = "build the estate but do not open the console" },
 	{ 0 },
@@ -173,6 +181,28 @@ const struct cli_cmd cli_cmds[] = {
 		.help = "Lists the evaluation metrics of MODEL VERSION by name, dataset and slice.",
 		.opts = cli_none_opts, .min_pos = 2, .max_pos = 2, .flags = CLI_STORE_RO,
 		.run = cmd_metric_list,
+	},
+	{
+		.noun = "key", .verb = "gen", .args = "NAME",
+		.summary = "create a passphrase-sealed Ed25519 key pair",
+		.help = "Creates an Ed25519 key pair named NAME ([A-Za-z0-9][A-Za-z0-9._-]*). The\n"
+			"secret key file holds the seed sealed under the passphrase (Argon2id and\n"
+			"XSalsa20-Poly1305) with mode 0600; the public key goes to FILE.pub. Existing\n"
+			"files are never overwritten. The passphrase comes from --passphrase-file, else\n"
+			"$STEWARD_PASSPHRASE, else a prompt on the terminal that does not echo and asks\n"
+			"twice; never from the command line. Prints both paths and the key id.",
+		.opts = cli_key_gen_opts, .min_pos = 1, .max_pos = 1,
+		.run = cmd_key_gen,
+	},
+	{
+		.noun = "key", .verb = "show", .args = "FILE",
+		.summary = "show a key's name, key id and public key",
+		.help = "Prints the name, key id (first 8 bytes of the SHA-256 of the public key, in\n"
+			"hex) and base64 Ed25519 public key of a key file. FILE may be a .pub file or a\n"
+			"secret key file; for a secret key the public half is read from FILE.pub beside\n"
+			"it, so no passphrase is needed.",
+		.opts = cli_none_opts, .min_pos = 1, .max_pos = 1,
+		.run = cmd_key_show,
 	},
 	{
 		.noun = "demo", .args = "",

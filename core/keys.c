@@ -232,28 +232,29 @@ static int keys_field(char **p, const char *field, char **value)
 	return 0;
 }
 
-int keys_load_secret(const char *path, const char *pass, size_t passlen,
-		     struct key_secret **out, struct err *e)
-{
-	char buf[KEYS_FILE_MAX], line[300], name[KEYS_NAME_MAX + 1], salthex[2 * KEYS_SALT + 1];
-	char *p = buf, *kdf, *noncev, *sealedv;
-	uint8_t salt[KEYS_SALT], nonce[crypto_secretbox_NONCEBYTES], sealed[512];
-	uint8_t *key = NULL, *plain = NULL;
+/* The parsed header of a secret key file: everything but the sealed seed's plaintext. */
+struct keys_sk_header {
 	unsigned long long ops;
-	size_t len, mem, sealedlen, bin;
-	struct key_secret *k = NULL;
-	struct stat sb;
-	int r = -1, n;
+	size_t mem;
+	uint8_t salt[KEYS_SALT];
+	uint8_t nonce[crypto_secretbox_NONCEBYTES];
+	uint8_t sealed[512];
+	size_t sealedlen;
+	char name[KEYS_NAME_MAX + 1];
+	char line[300]; /* the kdf line, as keys_kdf_line writes it */
+};
 
-	*out = NULL;
-	if (sodium_init() < 0)
-		return err_set(e, ERR_IO, "libsodium failed to initialise");
-	if (keys_read(path, buf, sizeof buf, &len, &sb, e) != 0)
-		return -1;
-	if (sb.st_mode & 077)
-		return err_set(e, ERR_DENIED,
-			       "key file %s has mode %04o: other users can read it; run chmod 600 %s",
-			       path, (unsigned)(sb.st_mode & 07777), path);
+/* Parses the text of a secret key file (buf, NUL-terminated, modified in
+ * place); checks magic, kdf line, limits, salt, nonce and the sealed
+ * part's encoding. Needs no passphrase. */
+static int keys_parse_secret(const char *path, char *buf, struct keys_sk_header *h,
+			     struct err *e)
+{
+	char salthex[2 * KEYS_SALT + 1];
+	char *p = buf, *kdf, *noncev, *sealedv;
+	size_t bin;
+	int n;
+
 	if (strncmp(buf, KEYS_MAGIC_PK, strlen(KEYS_MAGIC_PK)) == 0)
 		return err_set(e, ERR_INVALID, "%s is a public key; a secret key file is needed", path);
 	if (strncmp(buf, KEYS_MAGIC_SK, strlen(KEYS_MAGIC_SK)) != 0)
@@ -265,52 +266,117 @@ int keys_load_secret(const char *path, const char *pass, size_t passlen,
 			       "key file %s is truncated or damaged (expected kdf, nonce and sealed lines)",
 			       path);
 	n = -1;
-	if (sscanf(kdf, "argon2id13 ops=%llu mem=%zu salt=%32[0-9a-f] name=%100[A-Za-z0-9._-]%n", &ops,
-		   &mem, salthex, name, &n) != 4 ||
+	if (sscanf(kdf, "argon2id13 ops=%llu mem=%zu salt=%32[0-9a-f] name=%100[A-Za-z0-9._-]%n",
+		   &h->ops, &h->mem, salthex, h->name, &n) != 4 ||
 	    n < 0 || kdf[n] != '\0')
 		return err_set(e, ERR_INVALID, "key file %s: kdf line is not argon2id13 with ops, mem, salt and name",
 			       path);
-	if (ops < crypto_pwhash_OPSLIMIT_MIN || ops > KEYS_OPS_MAX || mem < crypto_pwhash_MEMLIMIT_MIN ||
-	    mem > KEYS_MEM_MAX)
+	if (h->ops < crypto_pwhash_OPSLIMIT_MIN || h->ops > KEYS_OPS_MAX ||
+	    h->mem < crypto_pwhash_MEMLIMIT_MIN || h->mem > KEYS_MEM_MAX)
 		return err_set(e, ERR_INVALID, "key file %s: kdf limits ops=%llu mem=%zu are out of range",
-			       path, ops, mem);
-	if (sodium_hex2bin(salt, sizeof salt, salthex, strlen(salthex), NULL, &bin, NULL) != 0 ||
-	    bin != sizeof salt ||
-	    sodium_hex2bin(nonce, sizeof nonce, noncev, strlen(noncev), NULL, &bin, NULL) != 0 ||
-	    bin != sizeof nonce)
+			       path, h->ops, h->mem);
+	if (sodium_hex2bin(h->salt, sizeof h->salt, salthex, strlen(salthex), NULL, &bin, NULL) != 0 ||
+	    bin != sizeof h->salt ||
+	    sodium_hex2bin(h->nonce, sizeof h->nonce, noncev, strlen(noncev), NULL, &bin, NULL) != 0 ||
+	    bin != sizeof h->nonce)
 		return err_set(e, ERR_INVALID, "key file %s: salt or nonce is damaged", path);
-	if (sodium_base642bin(sealed, sizeof sealed, sealedv, strlen(sealedv), NULL, &sealedlen, NULL,
-			      sodium_base64_VARIANT_ORIGINAL) != 0 ||
-	    sealedlen < crypto_secretbox_MACBYTES + KEYS_SEED)
-		return err_set(e, ERR_INVALID, "key file %s: sealed part is truncated or damaged", path);
-	if (keys_kdf_line(line, sizeof line, ops, mem, salt, name) < 0)
+	if (keys_kdf_line(h->line, sizeof h->line, h->ops, h->mem, h->salt, h->name) < 0)
 		return err_set(e, ERR_INVALID, "key file %s: kdf line too long", path);
+	if (sodium_base642bin(h->sealed, sizeof h->sealed, sealedv, strlen(sealedv), NULL,
+			      &h->sealedlen, NULL, sodium_base64_VARIANT_ORIGINAL) != 0 ||
+	    h->sealedlen < crypto_secretbox_MACBYTES + KEYS_SEED)
+		return err_set(e, ERR_INVALID, "key file %s: sealed part is truncated or damaged", path);
+	return 0;
+}
+
+int keys_file_kind(const char *path, struct err *e)
+{
+	char buf[KEYS_FILE_MAX];
+	struct stat sb;
+	size_t len;
+
+	if (keys_read(path, buf, sizeof buf, &len, &sb, e) != 0)
+		return -1;
+	if (strncmp(buf, KEYS_MAGIC_SK, strlen(KEYS_MAGIC_SK)) == 0)
+		return KEYS_KIND_SECRET;
+	if (strncmp(buf, KEYS_MAGIC_PK, strlen(KEYS_MAGIC_PK)) == 0)
+		return KEYS_KIND_PUBLIC;
+	if (len == 0)
+		return err_set(e, ERR_INVALID, "%s is empty, not a steward key file", path);
+	return err_set(e, ERR_INVALID, "%s is not a steward key file", path);
+}
+
+int keys_inspect_secret(const char *path, char name[KEYS_NAME_MAX + 1], unsigned *mode,
+			struct err *e)
+{
+	struct keys_sk_header h;
+	char buf[KEYS_FILE_MAX];
+	struct stat sb;
+	size_t len;
+
+	if (sodium_init() < 0)
+		return err_set(e, ERR_IO, "libsodium failed to initialise");
+	if (keys_read(path, buf, sizeof buf, &len, &sb, e) != 0)
+		return -1;
+	if (keys_parse_secret(path, buf, &h, e) != 0)
+		return -1;
+	if (h.sealedlen != crypto_secretbox_MACBYTES + strlen(h.line) + KEYS_SEED)
+		return err_set(e, ERR_INVALID,
+			       "key file %s: sealed part does not match its kdf line (truncated or edited)",
+			       path);
+	snprintf(name, KEYS_NAME_MAX + 1, "%s", h.name);
+	*mode = (unsigned)(sb.st_mode & 07777);
+	return 0;
+}
+
+int keys_load_secret(const char *path, const char *pass, size_t passlen,
+		     struct key_secret **out, struct err *e)
+{
+	struct keys_sk_header h;
+	char buf[KEYS_FILE_MAX];
+	uint8_t *key = NULL, *plain = NULL;
+	size_t len, plainlen;
+	struct key_secret *k = NULL;
+	struct stat sb;
+	int r = -1;
+
+	*out = NULL;
+	if (sodium_init() < 0)
+		return err_set(e, ERR_IO, "libsodium failed to initialise");
+	if (keys_read(path, buf, sizeof buf, &len, &sb, e) != 0)
+		return -1;
+	if (sb.st_mode & 077)
+		return err_set(e, ERR_DENIED,
+			       "key file %s has mode %04o: other users can read it; run chmod 600 %s",
+			       path, (unsigned)(sb.st_mode & 07777), path);
+	if (keys_parse_secret(path, buf, &h, e) != 0)
+		goto out;
 
 	key = sodium_malloc(crypto_secretbox_KEYBYTES);
-	plain = sodium_malloc(sealedlen);
+	plain = sodium_malloc(h.sealedlen);
 	k = calloc(1, sizeof *k);
 	if (!key || !plain || !k || !(k->sk = sodium_malloc(crypto_sign_SECRETKEYBYTES))) {
 		err_set(e, ERR_IO, "out of secure memory");
 		goto out;
 	}
-	if (crypto_pwhash(key, crypto_secretbox_KEYBYTES, pass, passlen, salt, ops, mem,
+	if (crypto_pwhash(key, crypto_secretbox_KEYBYTES, pass, passlen, h.salt, h.ops, h.mem,
 			  crypto_pwhash_ALG_ARGON2ID13) != 0) {
 		err_set(e, ERR_IO, "out of memory deriving the key from the passphrase");
 		goto out;
 	}
-	if (crypto_secretbox_open_easy(plain, sealed, sealedlen, nonce, key) != 0) {
+	if (crypto_secretbox_open_easy(plain, h.sealed, h.sealedlen, h.nonce, key) != 0) {
 		err_set(e, ERR_DENIED, "wrong passphrase for key file %s (or the file was altered)",
 			path);
 		goto out;
 	}
-	sealedlen -= crypto_secretbox_MACBYTES;
-	if (sealedlen != strlen(line) + KEYS_SEED || memcmp(plain, line, strlen(line)) != 0) {
+	plainlen = h.sealedlen - crypto_secretbox_MACBYTES;
+	if (plainlen != strlen(h.line) + KEYS_SEED || memcmp(plain, h.line, strlen(h.line)) != 0) {
 		err_set(e, ERR_INVALID,
 			"key file %s: the header does not match its sealed copy (edited kdf line?)", path);
 		goto out;
 	}
-	crypto_sign_seed_keypair(k->pk, k->sk, plain + strlen(line));
-	snprintf(k->name, sizeof k->name, "%s", name);
+	crypto_sign_seed_keypair(k->pk, k->sk, plain + strlen(h.line));
+	snprintf(k->name, sizeof k->name, "%s", h.name);
 	keys_id(k->pk, k->id);
 	*out = k;
 	k = NULL;
@@ -320,7 +386,7 @@ out:
 	if (plain != NULL)
 		sodium_free(plain);
 	keys_secret_free(k);
-	sodium_memzero(sealed, sizeof sealed);
+	sodium_memzero(&h, sizeof h);
 	return r;
 }
 

@@ -36,6 +36,17 @@ int keys_generate(const char *name, const char *path, const char *pass, size_t p
 int keys_load_secret(const char *path, const char *pass, size_t passlen,
 		     struct key_secret **out, struct err *e);
 void keys_secret_free(struct key_secret *k);
+
+enum keys_kind { KEYS_KIND_SECRET = 1, KEYS_KIND_PUBLIC = 2 };
+/* Which kind of steward key file path is (KEYS_KIND_*), from its first
+ * line; -1 with e filled when it is unreadable or neither. */
+int keys_file_kind(const char *path, struct err *e);
+/* Checks a secret key file's structure without the passphrase (magic,
+ * kdf line and limits, salt, nonce, sealed part of the right length) and
+ * gives the key's name and the file's permission bits. It cannot tell a
+ * wrong passphrase or an altered sealed part: only keys_load_secret can. */
+int keys_inspect_secret(const char *path, char name[KEYS_NAME_MAX + 1], unsigned *mode,
+			struct err *e);
 int keys_load_public(const char *path, struct key_public *out, struct err *e);
 /* Parses the text of a .pub file (as stored in the keyring). */
 int keys_parse_public(const char *text, size_t len, const char *what, struct key_public *out,
