@@ -1,21 +1,10 @@
 # keys-tty.sh: `steward key gen` on a real terminal under tmux: no-echo prompt asked twice, mismatch refused, Ctrl-C restores echo.
 . "$STEWARD_TOP/tests/lib.sh"
 
-if ! command -v tmux >/dev/null 2>&1; then
-	fail "tmux is not installed (scripts/install-deps installs it)"
-	finish
-	exit 1
-fi
-
 SOCK="steward-keys-$$"
-SOCKDIR="${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)"
-trap 'tmux -L "$SOCK" kill-server >/dev/null 2>&1; rm -f "$SOCKDIR/$SOCK"; rm -rf "$TMPD"' EXIT INT TERM
 # Sanitizer builds are slower; Argon2id takes a moment too.
 WAIT=${STEWARD_TMUX_WAIT:-30}
-
-tm() {
-	tmux -L "$SOCK" -f /dev/null "$@"
-}
+. "$STEWARD_TOP/tests/lib-tmux.sh"
 
 # start NAME KEYFILE: runs `key gen` in a new session with no passphrase in
 # the environment; afterwards the exit status goes to NAME.exit and the
@@ -25,23 +14,6 @@ start() {
 	rm -f "$TMPD/$1.exit" "$TMPD/$1.stty"
 	tm new-session -d -s "$1" -x 100 -y 24 \
 		"trap : INT; env -u STEWARD_PASSPHRASE XDG_CONFIG_HOME='$TMPD/cfg' '$STEWARD' key gen '$1' --out '$2' 2>'$TMPD/$1.err'; echo \$? >'$TMPD/$1.exit.tmp'; stty -a >'$TMPD/$1.stty' 2>&1; mv '$TMPD/$1.exit.tmp' '$TMPD/$1.exit'; sleep 60"
-}
-
-capture() {
-	tm capture-pane -p -t "$1" 2>/dev/null
-}
-
-# wait_for DESC NAME TEXT: polls the pane until TEXT shows up.
-wait_for() {
-	i=0
-	while [ "$i" -lt $((WAIT * 10)) ]; do
-		PANE=$(capture "$2")
-		case $PANE in *"$3"*) ok; return 0 ;; esac
-		sleep 0.1
-		i=$((i + 1))
-	done
-	fail "$1: '$3' did not appear within ${WAIT}s; screen: $(printf '%s' "$PANE" | head -c 600)"
-	return 1
 }
 
 # wait_exit DESC NAME: waits for the command to end; its status in $XRC.

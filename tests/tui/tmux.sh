@@ -1,23 +1,11 @@
 # tmux.sh: the console on a real terminal under tmux: start, navigate, filter, help, live refresh, resize, colour, quit.
 . "$STEWARD_TOP/tests/lib.sh"
 
-if ! command -v tmux >/dev/null 2>&1; then
-	fail "tmux is not installed (scripts/install-deps installs it)"
-	finish
-	exit 1
-fi
-
 SOCK="steward-test-$$"
 DB="$TMPD/d.db"
-# kill-server leaves the socket file behind; remove it too.
-SOCKDIR="${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)"
-trap 'tmux -L "$SOCK" kill-server >/dev/null 2>&1; rm -f "$SOCKDIR/$SOCK"; rm -rf "$TMPD"' EXIT INT TERM
 # Sanitizer builds are slower to start and draw.
 WAIT=${STEWARD_TMUX_WAIT:-15}
-
-tm() {
-	tmux -L "$SOCK" -f /dev/null "$@"
-}
+. "$STEWARD_TOP/tests/lib-tmux.sh"
 
 # start NAME [ENV...]: runs the console in a new 80x24 session; its exit
 # status lands in $TMPD/NAME.exit when it ends.
@@ -27,23 +15,6 @@ start() {
 	rm -f "$TMPD/$name.exit"
 	tm new-session -d -s "$name" -x 80 -y 24 \
 		"env LC_ALL=C.UTF-8 $* '$STEWARD' --db '$DB' 2>'$TMPD/$name.err'; echo \$? >'$TMPD/$name.exit'; sleep 60"
-}
-
-capture() {
-	tm capture-pane -p -t "$1" 2>/dev/null
-}
-
-# wait_for DESC NAME TEXT: polls the pane until TEXT shows up.
-wait_for() {
-	i=0
-	while [ "$i" -lt $((WAIT * 10)) ]; do
-		PANE=$(capture "$2")
-		case $PANE in *"$3"*) ok; return 0 ;; esac
-		sleep 0.1
-		i=$((i + 1))
-	done
-	fail "$1: '$3' did not appear within ${WAIT}s; screen: $(printf '%s' "$PANE" | head -c 600)"
-	return 1
 }
 
 # wait_gone DESC NAME TEXT: polls until TEXT is no longer on the pane.
