@@ -109,7 +109,8 @@ install: $(STEWARD)
 	for f in policies/*; do [ -f "$$f" ] && install -m 0644 $$f $(DESTDIR)$(DATADIR)/policies/; done; true
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/steward $(DESTDIR)$(MANDIR)/man1/steward.1
+	rm -f $(DESTDIR)$(BINDIR)/steward $(DESTDIR)$(MANDIR)/man1/steward.1 \
+		$(DESTDIR)$(MANDIR)/man5/steward-*.5 $(DESTDIR)$(MANDIR)/man7/steward-*.7
 	rm -rf $(DESTDIR)$(DATADIR)
 
 clean:

@@ -6,11 +6,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ledger.h"
+#include "passphrase.h"
+
 /* Options every noun command takes; listed after its own in help. */
 static const struct cli_opt cli_common_opts[] = {
 	{ .name = "db", .arg = "PATH",
 	  .help = "store file (default: $STEWARD_DB, else $XDG_DATA_HOME/steward/steward.db)" },
 	{ .name = "json", .help = "machine-readable output (JSON)" },
+	{ .name = "key", .arg = "FILE", .help = "your secret key file (default: $STEWARD_KEY)" },
+	{ .name = "passphrase-file", .arg = "FILE",
+	  .help = "read the key's passphrase from the first line of FILE (mode 0600)" },
 	{ .name = "help", .help = "show this help and exit" },
 	{ 0 },
 };
@@ -19,6 +25,8 @@ static const struct cli_opt cli_console_opts[] = {
 	{ .name = "db", .arg = "PATH",
 	  .help = "store file (default: $STEWARD_DB, else $XDG_DATA_HOME/steward/steward.db)" },
 	{ .name = "readonly", .help = "hide every action that writes" },
+	{ .name = "key", .arg = "FILE",
+	  .help = "your secret key file, for the header's identity and for signing (default: $STEWARD_KEY)" },
 	{ .name = "script", .arg = "KEYS", .help = "read keys from the file KEYS instead of the terminal (needs --dump)" },
 	{ .name = "dump", .arg = "SCREEN", .help = "write the final screen to the file SCREEN (needs --script)" },
 	{ .name = "size", .arg = "COLSxROWS", .help = "screen size in script mode (default 80x24)" },
@@ -67,6 +75,79 @@ static const struct cli_opt cli_key_gen_opts[] = {
 	{ 0 },
 };
 
+static const struct cli_opt cli_init_opts[] = {
+	{ .name = "admin", .arg = "NAME", .help = "create the keyring with NAME as its first admin" },
+	{ .name = "admin-key", .arg = "FILE",
+	  .help = "the admin's existing secret key file (default: create $XDG_CONFIG_HOME/steward/keys/NAME.key)" },
+	{ .name = "passphrase-file", .arg = "FILE",
+	  .help = "read the admin key's passphrase from the first line of FILE (mode 0600)" },
+	{ 0 },
+};
+
+static const struct cli_opt cli_principal_add_opts[] = {
+	{ .name = "role", .arg = "ROLE[,ROLE...]", .required = 1,
+	  .help = "admin, risk-officer, ml-lead, sre or auditor; several separated by commas" },
+	{ .name = "pubkey", .arg = "FILE.pub", .help = "the principal's public key (required for a new principal)" },
+	{ 0 },
+};
+
+static const struct cli_opt cli_principal_revoke_opts[] = {
+	{ .name = "key-id", .arg = "ID", .help = "revoke only this key" },
+	{ .name = "role", .arg = "ROLE[,ROLE...]", .help = "revoke only these roles" },
+	{ 0 },
+};
+
+static const struct cli_opt cli_promote_request_opts[] = {
+	{ .name = "to", .arg = "STAGE", .required = 1, .help = "target stage: the alias to move (staging, production, ...)" },
+	{ .name = "comment", .arg = "TEXT", .help = "why; shown to approvers" },
+	{ 0 },
+};
+
+static const struct cli_opt cli_approve_opts[] = {
+	{ .name = "comment", .arg = "TEXT", .help = "note signed into the decision" },
+	{ .name = "role", .arg = "ROLE", .help = "role to sign as (default: your first of risk-officer, ml-lead, sre, admin)" },
+	{ .name = "ttl", .arg = "DURATION", .help = "how long the approval stays valid: 90m, 72h, 7d (default 7d, at most 90d)" },
+	{ 0 },
+};
+
+static const struct cli_opt cli_reject_opts[] = {
+	{ .name = "comment", .arg = "TEXT", .required = 1, .help = "the reason, signed into the decision" },
+	{ .name = "role", .arg = "ROLE", .help = "role to sign as (default: your first of risk-officer, ml-lead, sre, admin)" },
+	{ 0 },
+};
+
+static const struct cli_opt cli_approval_list_opts[] = {
+	{ .name = "request", .arg = "ID", .help = "only this request's decisions" },
+	{ 0 },
+};
+
+static const struct cli_opt cli_approval_show_opts[] = {
+	{ .name = "dsse", .help = "print the DSSE envelope exactly as stored" },
+	{ 0 },
+};
+
+static const struct cli_opt cli_request_list_opts[] = {
+	{ .name = "all", .help = "include rejected and applied requests" },
+	{ 0 },
+};
+
+static const struct cli_opt cli_audit_log_opts[] = {
+	{ .name = "subject", .arg = "S", .help = "only entries about S (exact, or a prefix ending before '/': models:/fraud-scoring)" },
+	{ .name = "actor", .arg = "NAME", .help = "only entries by NAME" },
+	{ 0 },
+};
+
+static const struct cli_opt cli_audit_verify_opts[] = {
+	{ .name = "bundle", .arg = "DIR", .help = "check an exported bundle instead of the store" },
+	{ .name = "vkey", .arg = "VKEY", .help = "with --bundle: the log verifier key to trust (else the bundle's own)" },
+	{ 0 },
+};
+
+static const struct cli_opt cli_audit_verify_proof_opts[] = {
+	{ .name = "vkey", .arg = "VKEY", .help = "log verifier key (default: the store's log key)" },
+	{ 0 },
+};
+
 static const struct cli_opt cli_demo_opts[] = {
 	{ .name = "no-tui", .help = "build the estate but do not open the console" },
 	{ 0 },
@@ -83,10 +164,14 @@ const struct cli_cmd cli_cmds[] = {
 	},
 	{
 		.noun = "init", .args = "",
-		.summary = "create the store (or check an existing one)",
-		.help = "Creates the store file and its schema. Running it again on an existing\n"
-			"store only applies pending migrations.",
-		.opts = cli_none_opts, .min_pos = 0, .max_pos = 0,
+		.summary = "create the store, its first admin and its log key",
+		.help = "Creates the store file and its schema. With --admin NAME it also creates the\n"
+			"keyring, whose first entry makes NAME an admin holding the key from --admin-key\n"
+			"(or a new key, created at $XDG_CONFIG_HOME/steward/keys/NAME.key), and the log\n"
+			"key that signs checkpoints (PATH.logkey beside the store, mode 0600). Running\n"
+			"it again on an existing store only applies pending migrations; --admin then\n"
+			"works only while the store has no keyring yet.",
+		.opts = cli_init_opts, .min_pos = 0, .max_pos = 0,
 		.run = cmd_init_run,
 	},
 	{
@@ -139,8 +224,10 @@ const struct cli_cmd cli_cmds[] = {
 		.noun = "alias", .verb = "set", .args = "MODEL ALIAS VERSION",
 		.summary = "point an alias (production, staging, ...) at a version",
 		.help = "Points ALIAS ([a-z][a-z0-9_-]*) of MODEL at VERSION, moving it if it pointed\n"
-			"elsewhere. Not yet guarded by policy.",
+			"elsewhere: an admin's direct change, recorded in the ledger (alias.set). Governed\n"
+			"promotions go through 'steward promote request' and approvals.",
 		.opts = cli_none_opts, .min_pos = 3, .max_pos = 3, .flags = CLI_STORE_RW,
+		.roles = ROLE_ADMIN,
 		.run = cmd_alias_set,
 	},
 	{
@@ -205,6 +292,155 @@ const struct cli_cmd cli_cmds[] = {
 		.run = cmd_key_show,
 	},
 	{
+		.noun = "principal", .verb = "add", .args = "NAME",
+		.summary = "add a principal, or a key or roles to one (admin)",
+		.help = "Adds principal NAME with the given roles and public key, or gives an existing\n"
+			"principal another key and/or more roles. The change is a statement signed by\n"
+			"your admin key and appended to the ledger; the keyring version goes up by one.",
+		.opts = cli_principal_add_opts, .min_pos = 1, .max_pos = 1, .flags = CLI_STORE_RW,
+		.roles = ROLE_ADMIN, .run = cmd_principal_add,
+	},
+	{
+		.noun = "principal", .verb = "revoke", .args = "NAME",
+		.summary = "revoke a principal, one of its keys, or some of its roles (admin)",
+		.help = "Revokes principal NAME entirely (all keys and roles), or with --key-id one key,\n"
+			"or with --role some roles. Decisions signed before the revocation keep counting;\n"
+			"nothing signed by a revoked key is accepted afterwards. The last admin key cannot\n"
+			"be revoked.",
+		.opts = cli_principal_revoke_opts, .min_pos = 1, .max_pos = 1, .flags = CLI_STORE_RW,
+		.roles = ROLE_ADMIN, .run = cmd_principal_revoke,
+	},
+	{
+		.noun = "principal", .verb = "list", .args = "",
+		.summary = "list principals, their roles and keys",
+		.help = "Lists every principal with the roles held now and each key: id, the keyring\n"
+			"version that added it and, when revoked, the version that revoked it.",
+		.opts = cli_none_opts, .min_pos = 0, .max_pos = 0, .flags = CLI_STORE_RO,
+		.run = cmd_principal_list,
+	},
+	{
+		.noun = "promote", .verb = "request", .args = "MODEL VERSION",
+		.summary = "open a promotion request; prints its id",
+		.help = "Opens a request to move MODEL VERSION to STAGE (an alias). Approvers sign\n"
+			"decisions on it with 'steward approve'. The request is a ledger entry.",
+		.opts = cli_promote_request_opts, .min_pos = 2, .max_pos = 2, .flags = CLI_STORE_RW,
+		.roles = ROLE_ADMIN | ROLE_MLLEAD | ROLE_SRE | ROLE_RISK, .run = cmd_promote_request,
+	},
+	{
+		.noun = "approve", .args = "REQUEST",
+		.summary = "sign an approval of a promotion request",
+		.help = "Signs an approval of REQUEST: a DSSE envelope around an in-toto Statement v1\n"
+			"whose subject is the model version and its artifact sha256, and whose predicate\n"
+			"binds the decision, your role and principal, the request, stages, tier, keyring\n"
+			"version, a fresh nonce, issue and expiry times. Refused, with the reason, when it\n"
+			"would not count: you wrote the version or opened the request, you already signed\n"
+			"a decision on it (with any key), your key is revoked, and so on.",
+		.opts = cli_approve_opts, .min_pos = 1, .max_pos = 1, .flags = CLI_STORE_RW,
+		.roles = ROLE_SIGNERS, .run = cmd_approve_run,
+	},
+	{
+		.noun = "reject", .args = "REQUEST",
+		.summary = "sign a rejection of a promotion request",
+		.help = "Signs a rejection of REQUEST with a reason, like 'steward approve'. A recorded\n"
+			"rejection closes the request.",
+		.opts = cli_reject_opts, .min_pos = 1, .max_pos = 1, .flags = CLI_STORE_RW,
+		.roles = ROLE_SIGNERS, .run = cmd_reject_run,
+	},
+	{
+		.noun = "approval", .verb = "list", .args = "",
+		.summary = "list signed decisions and whether each counts",
+		.help = "Lists decisions (all, or one request's): id, request, signer, role, decision,\n"
+			"expiry, and whether it counts now or why not.",
+		.opts = cli_approval_list_opts, .min_pos = 0, .max_pos = 0, .flags = CLI_STORE_RO,
+		.run = cmd_approval_list,
+	},
+	{
+		.noun = "approval", .verb = "show", .args = "ID",
+		.summary = "show one decision, or its DSSE envelope",
+		.help = "Shows decision ID and whether it counts. With --dsse, prints the envelope\n"
+			"exactly as stored, for other in-toto/DSSE tools to check.",
+		.opts = cli_approval_show_opts, .min_pos = 1, .max_pos = 1, .flags = CLI_STORE_RO,
+		.run = cmd_approval_show,
+	},
+	{
+		.noun = "approval", .verb = "submit", .args = "REQUEST FILE",
+		.summary = "record a decision signed elsewhere",
+		.help = "Records the DSSE envelope in FILE (\"-\" for standard input) as a decision on\n"
+			"REQUEST. It passes the same rules as 'steward approve': the signature must\n"
+			"verify under an active key of the keyring before the statement is read.",
+		.opts = cli_none_opts, .min_pos = 2, .max_pos = 2, .flags = CLI_STORE_RW,
+		.run = cmd_approval_submit,
+	},
+	{
+		.noun = "request", .verb = "list", .args = "",
+		.summary = "list promotion requests",
+		.help = "Lists open requests (with --all, every request): model, version, tier, stages,\n"
+			"requester and approvals counted against those required.",
+		.opts = cli_request_list_opts, .min_pos = 0, .max_pos = 0, .flags = CLI_STORE_RO,
+		.run = cmd_request_list,
+	},
+	{
+		.noun = "request", .verb = "show", .args = "ID",
+		.summary = "show a request and whether each decision counts",
+		.help = "Shows request ID: the version and its digest, stages, requester, what it needs,\n"
+			"and each decision with whether it counts or why not.",
+		.opts = cli_none_opts, .min_pos = 1, .max_pos = 1, .flags = CLI_STORE_RO,
+		.run = cmd_request_show,
+	},
+	{
+		.noun = "audit", .verb = "log", .args = "",
+		.summary = "show the ledger's entries",
+		.help = "Lists ledger entries in order: sequence number, time, actor, action, subject.\n"
+			"With --json each entry carries its exact body.",
+		.opts = cli_audit_log_opts, .min_pos = 0, .max_pos = 0, .flags = CLI_STORE_RO,
+		.run = cmd_audit_log,
+	},
+	{
+		.noun = "audit", .verb = "verify", .args = "",
+		.summary = "verify the ledger, its checkpoints, the keyring and every approval",
+		.help = "Recomputes every leaf and chain hash and every checkpoint root, checks every\n"
+			"checkpoint signature, replays the keyring (each change signed by an admin of the\n"
+			"keyring before it) and checks every approval against the keyring in force when\n"
+			"it was recorded. Exit 0 when all holds; otherwise exit 1 naming the first bad\n"
+			"entry and what is wrong. With --bundle, checks an exported bundle, no store.",
+		.opts = cli_audit_verify_opts, .min_pos = 0, .max_pos = 0,
+		.run = cmd_audit_verify,
+	},
+	{
+		.noun = "audit", .verb = "prove", .args = "SEQ",
+		.summary = "print an inclusion proof of an entry",
+		.help = "Prints a proof that entry SEQ is in the tree signed by the newest checkpoint:\n"
+			"the entry's exact body, the audit path and the checkpoint (steward-ledger(5)).",
+		.opts = cli_none_opts, .min_pos = 1, .max_pos = 1, .flags = CLI_STORE_RO | CLI_NO_JSON,
+		.run = cmd_audit_prove,
+	},
+	{
+		.noun = "audit", .verb = "consistency", .args = "OLD_SIZE",
+		.summary = "print a consistency proof from an older tree size",
+		.help = "Prints a proof that the ledger of OLD_SIZE entries is a prefix of the tree\n"
+			"signed by the newest checkpoint (steward-ledger(5)).",
+		.opts = cli_none_opts, .min_pos = 1, .max_pos = 1, .flags = CLI_STORE_RO | CLI_NO_JSON,
+		.run = cmd_audit_consistency,
+	},
+	{
+		.noun = "audit", .verb = "verify-proof", .args = "FILE",
+		.summary = "check an inclusion or consistency proof",
+		.help = "Checks a proof written by 'audit prove' or 'audit consistency' (FILE, or \"-\"\n"
+			"for standard input): the checkpoint signatures under the log key, then the path.\n"
+			"The log key comes from --vkey, else from the store.",
+		.opts = cli_audit_verify_proof_opts, .min_pos = 1, .max_pos = 1,
+		.run = cmd_audit_verify_proof,
+	},
+	{
+		.noun = "audit", .verb = "export", .args = "DIR",
+		.summary = "export entries, checkpoints and keyring history for auditors",
+		.help = "Writes a bundle to DIR (which must not exist): every entry's exact body, every\n"
+			"checkpoint, the log's verifier key and the keyring history. 'steward audit\n"
+			"verify --bundle DIR' checks it without the store.",
+		.opts = cli_none_opts, .min_pos = 1, .max_pos = 1, .flags = CLI_STORE_RO,
+		.run = cmd_audit_export,
+	},
+	{
 		.noun = "demo", .args = "",
 		.summary = "build the demo estate and open the console on it",
 		.help = "Builds a deterministic demo estate (models of every tier, versions, cards,\n"
@@ -235,6 +471,8 @@ static int cli_is_common(const struct cli_cmd *cmd, const char *name)
 		return 0;
 	if (strcmp(name, "json") == 0)
 		return (cmd->flags & CLI_NO_JSON) == 0;
+	if (strcmp(name, "key") == 0 || strcmp(name, "passphrase-file") == 0)
+		return cmd->roles != 0;
 	return strcmp(name, "db") == 0 || strcmp(name, "help") == 0;
 }
 
@@ -286,7 +524,14 @@ static void cli_print_cmd_help(FILE *f, const struct cli_cmd *cmd)
 
 	fputs("usage: ", f);
 	cli_print_usage(f, cmd);
-	fprintf(f, "\n\n%s\n\noptions:\n", cmd->help);
+	fprintf(f, "\n\n%s\n", cmd->help);
+	if (cmd->roles != 0) {
+		char roles[80];
+
+		fprintf(f, "\nActs as the principal of --key, who must hold one of: %s.\n",
+			keyring_roles_text(cmd->roles, roles, sizeof roles));
+	}
+	fputs("\noptions:\n", f);
 	for (o = cmd->opts; o->name != NULL; o++)
 		cli_print_opt_help(f, o);
 	if (cmd->noun != NULL)
@@ -384,8 +629,18 @@ static void cli_print_roff(FILE *f)
 			if (!o->required)
 				fputc(']', f);
 		}
+		if (cmd->roles != 0)
+			fputs(" \\fB\\-\\-key\\fR \\fIFILE\\fR", f);
 		fputc('\n', f);
 		cli_print_roff_text(f, cmd->help);
+		if (cmd->roles != 0) {
+			char roles[80];
+
+			fputs(" Acts as the principal of ", f);
+			fputs("\\fB\\-\\-key\\fR, who must hold one of: ", f);
+			cli_print_roff_text(f, keyring_roles_text(cmd->roles, roles, sizeof roles));
+			fputc('.', f);
+		}
 		fputc('\n', f);
 		if (cmd->opts[0].name == NULL)
 			continue;
@@ -513,6 +768,14 @@ static int cli_parse(struct cli_ctx *c, int argc, char **argv)
 				if (val[0] == '\0')
 					return cli_usage(c, "option '%s' needs a non-empty value", "--db");
 				c->db = val;
+			} else if (strcmp(o->name, "key") == 0 || strcmp(o->name, "passphrase-file") == 0) {
+				const char **dst = o->name[0] == 'k' ? &c->key_path : &c->pass_file;
+
+				if (*dst != NULL)
+					return cli_usage(c, "option '%s' given twice", a);
+				if (val[0] == '\0')
+					return cli_usage(c, "option '%s' needs a non-empty value", a);
+				*dst = val;
 			} else {
 				if (json_seen)
 					return cli_usage(c, "option '%s' given twice", "--json");
@@ -679,6 +942,84 @@ static int cli_help_cmd(int argc, char **argv)
 	return CLI_EXIT_OK;
 }
 
+/* The one place roles are checked: unlocks --key (or $STEWARD_KEY), finds
+ * its principal in the keyring as it stands, and refuses when none of
+ * the command's roles is held. */
+static int cli_identify(struct cli_ctx *c)
+{
+	char have[80], need[80];
+	const char *path = c->key_path;
+
+	if (path == NULL) {
+		path = getenv("STEWARD_KEY");
+		if (path == NULL || path[0] == '\0') {
+			err_set(&c->e, ERR_INVALID, "this command acts as someone: give --key FILE (or set STEWARD_KEY)");
+			return CLI_USAGE;
+		}
+	}
+	if (keyring_version(c->st) == 0)
+		return err_set(&c->e, ERR_DENIED, "%s has no keyring yet: run 'steward init --admin NAME' first",
+			       c->db_path);
+	if (cli_unlock_key(c, path, &c->key) != 0)
+		return CLI_FAIL;
+	if (keyring_whoami(c->st, c->key->id, &c->who, &c->e) != 0) {
+		err_prefix(&c->e, "%s", path);
+		return CLI_FAIL;
+	}
+	if ((c->who.roles & c->cmd->roles) == 0) {
+		char name[80];
+
+		snprintf(name, sizeof name, "%s%s%s", c->cmd->noun, c->cmd->verb ? " " : "",
+			 c->cmd->verb ? c->cmd->verb : "");
+		return err_set(&c->e, ERR_DENIED, "%s (roles: %s) may not run 'steward %s': it needs one of %s",
+			       c->who.name, keyring_roles_text(c->who.roles, have, sizeof have), name,
+			       keyring_roles_text(c->cmd->roles, need, sizeof need));
+	}
+	return 0;
+}
+
+int cli_unlock_key(struct cli_ctx *c, const char *path, struct key_secret **out)
+{
+	struct passphrase pass = { 0 };
+	char name[KEYS_NAME_MAX + 1], prompt[KEYS_NAME_MAX + 64];
+	unsigned mode;
+	int r;
+
+	*out = NULL;
+	/* Structure first, so nobody types a passphrase for a file that cannot work. */
+	if (keys_inspect_secret(path, name, &mode, &c->e) != 0)
+		return -1;
+	snprintf(prompt, sizeof prompt, "Passphrase for key %s: ", name);
+	if (passphrase_get(c->pass_file, PASSPHRASE_UNLOCK, prompt, &pass, &c->e) != 0)
+		return -1;
+	r = keys_load_secret(path, pass.buf, pass.len, out, &c->e);
+	passphrase_free(&pass);
+	return r;
+}
+
+int cli_checkpoint(struct cli_ctx *c)
+{
+	struct ledger_logkey *k;
+	char name[8];
+	int r;
+
+	r = store_meta_get(c->st, "log_key_name", name, sizeof name, &c->e);
+	if (r <= 0)
+		return r < 0 ? CLI_FAIL : 0; /* no log key: no keyring, no governed changes */
+	if (ledger_logkey_load(c->st, &k, &c->e) != 0)
+		return CLI_FAIL;
+	/* IMMEDIATE: two writers finishing at once must not both sign the same size. */
+	r = store_begin(c->st, &c->e);
+	if (r == 0)
+		r = ledger_checkpoint(c->st, k, &c->e);
+	ledger_logkey_free(k);
+	if (r == 0 && store_commit(c->st, &c->e) == 0)
+		return 0;
+	store_rollback(c->st);
+	err_prefix(&c->e, "the change is recorded, but signing its checkpoint failed");
+	return CLI_FAIL;
+}
+
 static int cli_run(const struct cli_cmd *cmd, int argc, char **argv)
 {
 	struct cli_ctx *c;
@@ -705,8 +1046,14 @@ static int cli_run(const struct cli_cmd *cmd, int argc, char **argv)
 		if (c->st == NULL)
 			rc = CLI_FAIL;
 	}
+	if (rc == 0 && cmd->roles != 0)
+		rc = cli_identify(c);
 	if (rc == 0)
 		rc = cmd->run(c);
+	if (rc == 0 && c->st != NULL && (cmd->flags & CLI_STORE_RW))
+		rc = cli_checkpoint(c);
+	keys_secret_free(c->key);
+	c->key = NULL;
 	if (c->st != NULL)
 		store_close(c->st);
 	/* Output already printed must reach its destination, or the command failed. */
@@ -804,6 +1151,40 @@ struct store *cli_store_open(struct cli_ctx *c, int flags)
 	if (st == NULL)
 		cli_store_context(c, c->db_path);
 	return st;
+}
+
+int cli_read_input(struct cli_ctx *c, const char *path, size_t max, char **out, size_t *len)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	char q[160], *buf;
+	size_t n;
+
+	*out = NULL;
+	if (f == NULL)
+		return err_set(&c->e, ERR_IO, "cannot open %s: %s", cli_quote(path, q, sizeof q), strerror(errno));
+	buf = malloc(max + 1);
+	if (buf == NULL) {
+		if (f != stdin)
+			fclose(f);
+		return err_set(&c->e, ERR_IO, "out of memory");
+	}
+	n = fread(buf, 1, max + 1, f);
+	if (ferror(f)) {
+		err_set(&c->e, ERR_IO, "reading %s: %s", cli_quote(path, q, sizeof q), strerror(errno));
+		n = max + 2;
+	} else if (n > max) {
+		err_set(&c->e, ERR_INVALID, "%s is larger than %zu bytes", cli_quote(path, q, sizeof q), max);
+	}
+	if (f != stdin)
+		fclose(f);
+	if (n > max) {
+		free(buf);
+		return -1;
+	}
+	buf[n] = '\0';
+	*out = buf;
+	*len = n;
+	return 0;
 }
 
 void cli_store_context(struct cli_ctx *c, const char *path)

@@ -8,6 +8,8 @@
 #include <jansson.h>
 
 #include "err.h"
+#include "keyring.h"
+#include "keys.h"
 #include "store.h"
 
 #define CLI_POS_MAX 8
@@ -50,6 +52,11 @@ struct cli_cmd {
 	const struct cli_opt *opts; /* terminated by an entry with name NULL */
 	int min_pos, max_pos;
 	int flags;
+	/* Roles (ROLE_* bits) that may run it; non-zero means the command acts
+	 * as someone: it takes --key, and the dispatcher unlocks the key,
+	 * finds its principal in the keyring and checks the role before run
+	 * is called, so no handler checks roles itself. */
+	unsigned roles;
 	int (*run)(struct cli_ctx *c);
 };
 
@@ -64,6 +71,10 @@ struct cli_ctx {
 	int json;
 	char db_path[4096];             /* resolved store path once cli_store_path ran */
 	struct store *st;
+	const char *key_path;  /* --key, else $STEWARD_KEY (commands with roles) */
+	const char *pass_file; /* --passphrase-file */
+	struct key_secret *key; /* unlocked by the dispatcher for commands with roles */
+	struct principal who;   /* the key's principal, roles as held now */
 	struct err e;
 };
 
@@ -81,6 +92,23 @@ int cli_store_path(struct cli_ctx *c);
 /* Resolves the path and opens it without creating it (core says to run
  * `steward init` when the file is missing). */
 struct store *cli_store_open(struct cli_ctx *c, int flags);
+
+/* Unlocks a secret key file with a passphrase from --passphrase-file,
+ * STEWARD_PASSPHRASE or the terminal. */
+int cli_unlock_key(struct cli_ctx *c, const char *path, struct key_secret **out);
+
+/* Creates a key pair NAME at out (NULL: $XDG_CONFIG_HOME/steward/keys/NAME.key)
+ * sealed under a new passphrase; path gets the secret key's path and, when
+ * loaded is not NULL, the new key comes back unlocked. */
+int cli_key_create(struct cli_ctx *c, const char *name, const char *out, char *path, size_t n,
+		   struct key_secret **loaded);
+
+/* Reads all of path ("-" for standard input), at most max bytes, into a
+ * malloc'd NUL-terminated buffer. */
+int cli_read_input(struct cli_ctx *c, const char *path, size_t max, char **out, size_t *len);
+
+/* Signs a checkpoint when the ledger grew (after a command that wrote). */
+int cli_checkpoint(struct cli_ctx *c);
 
 /* Adds the path to a store_open message that does not name it. */
 void cli_store_context(struct cli_ctx *c, const char *path);
@@ -136,5 +164,22 @@ int cmd_metric_list(struct cli_ctx *c);
 int cmd_demo_run(struct cli_ctx *c);
 int cmd_key_gen(struct cli_ctx *c);
 int cmd_key_show(struct cli_ctx *c);
+int cmd_principal_add(struct cli_ctx *c);
+int cmd_principal_revoke(struct cli_ctx *c);
+int cmd_principal_list(struct cli_ctx *c);
+int cmd_promote_request(struct cli_ctx *c);
+int cmd_approve_run(struct cli_ctx *c);
+int cmd_reject_run(struct cli_ctx *c);
+int cmd_approval_list(struct cli_ctx *c);
+int cmd_approval_show(struct cli_ctx *c);
+int cmd_approval_submit(struct cli_ctx *c);
+int cmd_request_show(struct cli_ctx *c);
+int cmd_request_list(struct cli_ctx *c);
+int cmd_audit_log(struct cli_ctx *c);
+int cmd_audit_verify(struct cli_ctx *c);
+int cmd_audit_prove(struct cli_ctx *c);
+int cmd_audit_consistency(struct cli_ctx *c);
+int cmd_audit_verify_proof(struct cli_ctx *c);
+int cmd_audit_export(struct cli_ctx *c);
 
 #endif

@@ -48,6 +48,13 @@ int cmd_console_run(struct cli_ctx *c)
 	o.script = cli_opt(c, "script");
 	o.dump = cli_opt(c, "dump");
 	o.readonly = cli_opt(c, "readonly") != NULL;
+	o.key_path = cli_opt(c, "key");
+	if (o.key_path == NULL) {
+		const char *env = getenv("STEWARD_KEY");
+
+		/* An empty STEWARD_KEY is unset, as with STEWARD_DB. */
+		o.key_path = env != NULL && env[0] != '\0' ? env : NULL;
+	}
 	if ((o.script == NULL) != (o.dump == NULL)) {
 		err_set(&c->e, ERR_INVALID, "%s needs %s", o.script ? "--script" : "--dump",
 			o.script ? "--dump SCREEN" : "--script KEYS");

@@ -76,42 +76,84 @@ static int cmd_demo_clear(struct cli_ctx *c)
 			       "%s exists and is not a demo store; refusing to replace it (pick another --db)",
 			       c->db_path);
 	if (cmd_demo_unlink(c, "") < 0 || cmd_demo_unlink(c, "-wal") < 0 ||
-	    cmd_demo_unlink(c, "-shm") < 0)
+	    cmd_demo_unlink(c, "-shm") < 0 || cmd_demo_unlink(c, ".logkey") < 0)
 		return -1;
+	/* The personas' keys belong to the old estate's keyring: new ones are made. */
+	for (size_t i = 0; i < DEMO_PERSONAS; i++) {
+		char suffix[64];
+
+		snprintf(suffix, sizeof suffix, "-keys/%s.key", demo_personas[i].name);
+		if (cmd_demo_unlink(c, suffix) < 0)
+			return -1;
+		snprintf(suffix, sizeof suffix, "-keys/%s.key.pub", demo_personas[i].name);
+		if (cmd_demo_unlink(c, suffix) < 0)
+			return -1;
+	}
 	return 0;
 }
 
 int cmd_demo_run(struct cli_ctx *c)
 {
 	struct tui_opts o = { 0 };
+	char keydir[sizeof c->db_path + 8], rosa[sizeof keydir + 16], roles[80];
 	struct store *st;
 	int64_t n;
+	size_t i;
+	int r;
 
 	if (cmd_demo_path(c) < 0 || cmd_demo_clear(c) < 0)
 		return CLI_FAIL;
+	snprintf(keydir, sizeof keydir, "%s-keys", c->db_path);
+	snprintf(rosa, sizeof rosa, "%s/rosa.key", keydir);
 	st = store_open(c->db_path, STORE_CREATE, &c->e);
 	if (st == NULL) {
 		cli_store_context(c, c->db_path);
 		return CLI_FAIL;
 	}
-	if (demo_build(st, &c->e) < 0) {
+	if (demo_build(st, keydir, &c->e) < 0) {
 		store_close(st);
 		err_prefix(&c->e, "building the demo estate in %s", c->db_path);
 		return CLI_FAIL;
 	}
+	c->st = st;
+	r = cli_checkpoint(c);
+	c->st = NULL;
 	n = registry_model_count(st);
 	store_close(st);
+	if (r != 0)
+		return CLI_FAIL;
 	if (c->json) {
-		json_t *j = json_object();
+		json_t *j = json_object(), *arr = json_array();
 
-		if (j == NULL || cli_json_str(j, "path", c->db_path) || cli_json_int(j, "models", n)) {
+		if (j == NULL || arr == NULL || cli_json_str(j, "path", c->db_path) || cli_json_int(j, "models", n) ||
+		    cli_json_str(j, "keys", keydir) || cli_json_str(j, "passphrase", DEMO_PASSPHRASE) ||
+		    json_object_set_new(j, "personas", arr) != 0) {
 			json_decref(j);
 			return cli_json_fail(&c->e);
+		}
+		for (i = 0; i < DEMO_PERSONAS; i++) {
+			json_t *p = json_object();
+			char key[sizeof keydir + 64];
+
+			snprintf(key, sizeof key, "%s/%s.key", keydir, demo_personas[i].name);
+			if (p == NULL || json_array_append_new(arr, p) != 0 ||
+			    cli_json_str(p, "name", demo_personas[i].name) ||
+			    cli_json_str(p, "roles", keyring_roles_text(demo_personas[i].roles, roles, sizeof roles)) ||
+			    cli_json_str(p, "key", key)) {
+				json_decref(j);
+				return cli_json_fail(&c->e);
+			}
 		}
 		if (cli_json_print(j, &c->e) < 0)
 			return CLI_FAIL;
 	} else {
 		printf("built the demo estate (%lld models) in %s\n", (long long)n, c->db_path);
+		printf("personas (key files in %s, passphrase \"%s\"):\n", keydir, DEMO_PASSPHRASE);
+		for (i = 0; i < DEMO_PERSONAS; i++)
+			printf("  %-5s %-13s %s.key  %s\n", demo_personas[i].name,
+			       keyring_roles_text(demo_personas[i].roles, roles, sizeof roles),
+			       demo_personas[i].name, demo_personas[i].what);
+		printf("the console opens as rosa; try :approvals\n");
 	}
 	if (cli_opt(c, "no-tui") != NULL)
 		return 0;
@@ -119,5 +161,6 @@ int cmd_demo_run(struct cli_ctx *c)
 	if (fflush(stdout) != 0)
 		return err_set(&c->e, ERR_IO, "writing output: %s", strerror(errno));
 	o.db_path = c->db_path;
+	o.key_path = rosa;
 	return tui_run(&o, &c->e) < 0 ? CLI_FAIL : 0;
 }

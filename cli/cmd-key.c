@@ -126,23 +126,24 @@ static void cmd_key_b64(const struct key_public *k, char *out, size_t n)
 	sodium_bin2base64(out, n, k->pk, KEYS_PK_BYTES, sodium_base64_VARIANT_ORIGINAL);
 }
 
-int cmd_key_gen(struct cli_ctx *c)
+int cli_key_create(struct cli_ctx *c, const char *name, const char *out, char *path, size_t n,
+		   struct key_secret **loaded)
 {
-	const char *name = c->pos[0], *out = cli_opt(c, "out");
-	char path[CMD_KEY_PATH_MAX], pubpath[CMD_KEY_PATH_MAX + 8], prompt[160];
+	char pubpath[CMD_KEY_PATH_MAX + 8], prompt[160];
 	struct passphrase pass = { 0 };
-	struct key_public pub;
 	int w, rc;
 
+	if (loaded != NULL)
+		*loaded = NULL;
 	if (check_name("key name", name, KEYS_NAME_MAX, &c->e) != 0)
 		return CLI_FAIL;
 	if (out != NULL) {
 		if (cmd_key_check_dir(out, &c->e) != 0)
 			return CLI_FAIL;
-		w = snprintf(path, sizeof path, "%s", out);
-		if (w < 0 || (size_t)w >= sizeof path)
+		w = snprintf(path, n, "%s", out);
+		if (w < 0 || (size_t)w >= n || (size_t)w >= CMD_KEY_PATH_MAX)
 			return err_set(&c->e, ERR_INVALID, "key path is too long");
-	} else if (cmd_key_default_path(name, path, sizeof path, &c->e) != 0) {
+	} else if (cmd_key_default_path(name, path, n, &c->e) != 0) {
 		return CLI_FAIL;
 	}
 	w = snprintf(pubpath, sizeof pubpath, "%s.pub", path);
@@ -154,13 +155,25 @@ int cmd_key_gen(struct cli_ctx *c)
 	w = snprintf(prompt, sizeof prompt, "Passphrase for the new key %s: ", name);
 	if (w < 0 || (size_t)w >= sizeof prompt)
 		return err_set(&c->e, ERR_INVALID, "key name is too long");
-	if (passphrase_get(cli_opt(c, "passphrase-file"), PASSPHRASE_CREATE, prompt, &pass,
-			   &c->e) != 0)
+	if (passphrase_get(c->pass_file != NULL ? c->pass_file : cli_opt(c, "passphrase-file"),
+			   PASSPHRASE_CREATE, prompt, &pass, &c->e) != 0)
 		return CLI_FAIL;
 	rc = keys_generate(name, path, pass.buf, pass.len, &c->e);
+	if (rc == 0 && loaded != NULL)
+		rc = keys_load_secret(path, pass.buf, pass.len, loaded, &c->e);
 	passphrase_free(&pass);
-	if (rc != 0)
+	return rc == 0 ? 0 : CLI_FAIL;
+}
+
+int cmd_key_gen(struct cli_ctx *c)
+{
+	const char *name = c->pos[0];
+	char path[CMD_KEY_PATH_MAX], pubpath[CMD_KEY_PATH_MAX + 8];
+	struct key_public pub;
+
+	if (cli_key_create(c, name, cli_opt(c, "out"), path, sizeof path, NULL) != 0)
 		return CLI_FAIL;
+	snprintf(pubpath, sizeof pubpath, "%s.pub", path);
 	if (keys_load_public(pubpath, &pub, &c->e) != 0)
 		return CLI_FAIL;
 

@@ -1,13 +1,20 @@
 /* demo: the deterministic demo estate: a bank's model portfolio across the four risk tiers. */
 #include "demo.h"
 
+#include <errno.h>
 #include <inttypes.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <sodium.h>
 
+#include "approval.h"
 #include "card.h"
+#include "keyring.h"
+#include "ledger.h"
 #include "registry.h"
 
 /* 2026-03-02T09:00:00Z: the estate's history starts here. */
@@ -190,8 +197,52 @@ static int demo_metrics(struct store *st, const struct demo_model *m, int v, uin
 	return 0;
 }
 
-static int demo_fill(struct store *st, struct err *e)
+const struct demo_persona demo_personas[DEMO_PERSONAS] = {
+	{ "ada", ROLE_ADMIN, "platform admin: keyring and direct alias changes" },
+	{ "rosa", ROLE_RISK, "risk officer" },
+	{ "ravi", ROLE_RISK, "risk officer" },
+	{ "lena", ROLE_MLLEAD, "ML lead" },
+	{ "mei", ROLE_MLLEAD, "ML lead" },
+	{ "sami", ROLE_SRE, "SRE: incidents and rollbacks" },
+	{ "otto", ROLE_AUDITOR, "auditor: reads everything, signs nothing" },
+};
+
+enum { P_ADA, P_ROSA, P_RAVI, P_LENA, P_MEI, P_SAMI, P_OTTO };
+
+struct demo_ctx {
+	struct store *st;
+	struct key_secret *k[DEMO_PERSONAS];
+	struct principal p[DEMO_PERSONAS];
+};
+
+/* A governed promotion from the estate's history: requested, signed by
+ * what the tier needs, moved by the admin, closed as applied. */
+static int demo_promotion(struct demo_ctx *d, const char *model, int64_t v, int requester,
+			  const int *approvers, struct err *e)
 {
+	int64_t req, id;
+	int i;
+
+	if (approval_request_open(d->st, &d->p[requester], model, v, "production",
+				  "quarterly refresh after the validation report", &req, e) != 0)
+		return -1;
+	for (i = 0; approvers[i] >= 0; i++) {
+		store_clock_set(store_now() + 3600);
+		if (approval_sign(d->st, &d->p[approvers[i]], d->k[approvers[i]], req, 1, 0,
+				  "validation evidence reviewed", 0, &id, e) != 0)
+			return -1;
+	}
+	store_clock_set(store_now() + 3600);
+	if (registry_alias_set(d->st, d->p[P_ADA].name, model, "production", v, e) != 0)
+		return -1;
+	return approval_request_close(d->st, req, "applied", e);
+}
+
+static int demo_fill(struct demo_ctx *d, struct err *e)
+{
+	static const int crit[] = { P_MEI, P_ROSA, P_RAVI, -1 }, high[] = { P_MEI, P_ROSA, -1 },
+			 low[] = { P_MEI, -1 };
+	struct store *st = d->st;
 	int64_t t = DEMO_EPOCH;
 	size_t i;
 
@@ -208,6 +259,7 @@ static int demo_fill(struct store *st, struct err *e)
 			int64_t created = t + (int64_t)v * 17 * DAY + (int64_t)i * 5400;
 			/* Newest versions of every third model lack sections: cards lag code. */
 			int drop = (v == m->versions && i % 3 == 0) ? 3 : (v == m->versions && i % 3 == 1) ? 2 : 0;
+			const int *signers = NULL;
 
 			demo_digest(m->name, v, digest, sizeof digest);
 			snprintf(uri, sizeof uri, "s3://models-prod/%s/%d/model.onnx", m->name, v);
@@ -219,34 +271,127 @@ static int demo_fill(struct store *st, struct err *e)
 			    demo_metrics(st, m, v, &rng, e) != 0 || demo_card(st, m, v, drop, e) != 0)
 				return -1;
 			store_clock_set(created + 2 * DAY);
-			if (v == m->staging && registry_alias_set(st, m->name, "staging", v, e) != 0)
+			if (v == m->staging &&
+			    registry_alias_set(st, d->p[P_ADA].name, m->name, "staging", v, e) != 0)
 				return -1;
 			store_clock_set(created + 9 * DAY);
-			if (v == m->production && registry_alias_set(st, m->name, "production", v, e) != 0)
+			if (v != m->production)
+				continue;
+			/* The current production versions of three models went
+			 * through signed approvals; the rest predate steward. */
+			if (strcmp(m->name, "credit-limit") == 0)
+				signers = crit;
+			else if (strcmp(m->name, "fraud-scoring") == 0)
+				signers = high;
+			else if (strcmp(m->name, "search-ranking") == 0)
+				signers = low;
+			if (signers != NULL ? demo_promotion(d, m->name, v, P_LENA, signers, e) != 0
+					    : registry_alias_set(st, d->p[P_ADA].name, m->name, "production", v, e) != 0)
 				return -1;
 		}
 	}
 	return 0;
 }
 
-int demo_build(struct store *st, struct err *e)
+/* Two requests waiting now (at the real clock, so their approvals are
+ * fresh whenever the demo is built): one short of a risk officer, one
+ * short of two. */
+static int demo_pending(struct demo_ctx *d, struct err *e)
 {
-	int r;
+	int64_t req, id;
 
+	if (approval_request_open(d->st, &d->p[P_LENA], "fraud-scoring", 8, "production",
+				  "recall +2 points on the Q1 holdout; canary clean for 7 days", &req, e) != 0 ||
+	    approval_sign(d->st, &d->p[P_MEI], d->k[P_MEI], req, 1, 0, "metrics and card reviewed", 0,
+			  &id, e) != 0)
+		return -1;
+	if (approval_request_open(d->st, &d->p[P_MEI], "credit-limit", 6, "production",
+				  "new bureau attributes; thin-file segment re-validated", &req, e) != 0 ||
+	    approval_sign(d->st, &d->p[P_ROSA], d->k[P_ROSA], req, 1, 0,
+			  "fair-lending review attached to the validation report", 0, &id, e) != 0)
+		return -1;
+	return 0;
+}
+
+static int demo_keys(struct demo_ctx *d, const char *keydir, struct err *e)
+{
+	char path[4200];
+	size_t i;
+
+	if (mkdir(keydir, 0700) != 0 && errno != EEXIST)
+		return err_set(e, ERR_IO, "cannot create %s: %s", keydir, strerror(errno));
+	for (i = 0; i < DEMO_PERSONAS; i++) {
+		if (snprintf(path, sizeof path, "%s/%s.key", keydir, demo_personas[i].name) >= (int)sizeof path)
+			return err_set(e, ERR_INVALID, "demo key directory path is too long");
+		if (keys_generate(demo_personas[i].name, path, DEMO_PASSPHRASE, strlen(DEMO_PASSPHRASE), e) != 0 ||
+		    keys_load_secret(path, DEMO_PASSPHRASE, strlen(DEMO_PASSPHRASE), &d->k[i], e) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int demo_keyring(struct demo_ctx *d, struct err *e)
+{
+	size_t i;
+
+	if (ledger_logkey_create(d->st, e) != 0 || keyring_init(d->st, demo_personas[P_ADA].name, d->k[P_ADA], e) != 0 ||
+	    keyring_whoami(d->st, d->k[P_ADA]->id, &d->p[P_ADA], e) != 0)
+		return -1;
+	for (i = 1; i < DEMO_PERSONAS; i++) {
+		struct key_public pub;
+
+		memset(&pub, 0, sizeof pub);
+		snprintf(pub.name, sizeof pub.name, "%s", d->k[i]->name);
+		memcpy(pub.pk, d->k[i]->pk, sizeof pub.pk);
+		snprintf(pub.id, sizeof pub.id, "%s", d->k[i]->id);
+		if (keyring_add(d->st, &d->p[P_ADA], d->k[P_ADA], demo_personas[i].name, demo_personas[i].roles,
+				&pub, e) != 0 ||
+		    keyring_whoami(d->st, d->k[i]->id, &d->p[i], e) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+int demo_build(struct store *st, const char *keydir, struct err *e)
+{
+	struct demo_ctx d;
+	char logkey[4200];
+	size_t i;
+	int r = -1;
+
+	memset(&d, 0, sizeof d);
+	d.st = st;
 	if (sodium_init() < 0)
 		return err_set(e, ERR_STORE, "libsodium failed to initialise");
-	if (registry_model_count(st) != 0)
-		return err_set(e, ERR_EXISTS, "store %s already has models; the demo needs an empty store",
+	if (registry_model_count(st) != 0 || keyring_version(st) != 0)
+		return err_set(e, ERR_EXISTS, "store %s is not empty; the demo needs an empty store",
 			       store_path(st));
+	snprintf(logkey, sizeof logkey, "%s.logkey", store_path(st));
+	if (demo_keys(&d, keydir, e) != 0)
+		goto out;
 	if (store_begin(st, e) != 0)
-		return -1;
-	r = demo_fill(st, e);
+		goto out;
+	store_clock_set(DEMO_EPOCH - DAY);
+	r = demo_keyring(&d, e);
+	if (r == 0)
+		r = demo_fill(&d, e);
 	store_clock_set(0);
+	if (r == 0)
+		r = demo_pending(&d, e);
 	if (r != 0 || store_meta_set(st, "estate", "demo", e) != 0) {
 		store_rollback(st);
-		return err_prefix(e, "building the demo estate");
+		unlink(logkey);
+		r = err_prefix(e, "building the demo estate");
+		goto out;
 	}
-	return store_commit(st, e);
+	r = store_commit(st, e);
+	if (r != 0)
+		unlink(logkey);
+out:
+	store_clock_set(0);
+	for (i = 0; i < DEMO_PERSONAS; i++)
+		keys_secret_free(d.k[i]);
+	return r;
 }
 
 int demo_is_demo(struct store *st)

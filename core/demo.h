@@ -5,9 +5,25 @@
 #include "err.h"
 #include "store.h"
 
-/* Fills an empty store with the demo estate, in one transaction. The same
- * estate every time: fixed clock, fixed names, digests from fixed bytes. */
-int demo_build(struct store *st, struct err *e);
+#define DEMO_PASSPHRASE "demo"
+#define DEMO_PERSONAS 7
+
+/* The people of the demo estate, one per role (two risk officers and two
+ * ML leads, so thresholds of two can be met). */
+struct demo_persona {
+	const char *name;
+	unsigned roles;
+	const char *what;
+};
+extern const struct demo_persona demo_personas[DEMO_PERSONAS];
+
+/* Fills an empty store with the demo estate, in one transaction: a key
+ * per persona in keydir (NAME.key, passphrase DEMO_PASSPHRASE), the log
+ * key, the keyring, models, versions, cards, metrics, past signed
+ * promotions and two pending requests. The history is the same every
+ * time (fixed clock, names and digests); the pending approvals are made
+ * at the current clock so they are fresh. Keys are random. */
+int demo_build(struct store *st, const char *keydir, struct err *e);
 /* 1 when the store was built by demo_build (so it may be rebuilt). */
 int demo_is_demo(struct store *st);
 

@@ -382,99 +382,410 @@ static int ledger_check_note(const char *note, int64_t size, const merkle_hash r
 	return 0;
 }
 
-int ledger_verify(struct store *st, struct ledger_report *r, struct err *e)
+int ledger_verify_source(const struct ledger_source *src, const char *name,
+			 const uint8_t pk[KEYS_PK_BYTES], struct ledger_report *r,
+			 ledger_entry_fn fn, void *fnarg, struct err *e)
 {
-	char name[KEYS_NAME_MAX + 1], prevhex[65], why[600];
-	uint8_t pk[KEYS_PK_BYTES], prev[32] = { 0 }, leaf[32], chain[32];
+	char prevhex[65], why[600];
+	uint8_t prev[32] = { 0 }, leaf[32], chain[32];
 	struct merkle_acc acc;
-	sqlite3_stmt *ls = NULL, *cs = NULL;
-	int64_t expect = 1, cp_size = 0;
+	int64_t expect = 1, cp_size = 0, seq;
+	const uint8_t *sleaf, *schain;
+	const char *body, *note = NULL;
+	size_t blen;
 	int rc, crc;
 
 	memset(r, 0, sizeof *r);
-	if (ledger_logkey_public(st, name, sizeof name, pk, e) != 0)
-		return -1;
-	if (store_prepare(st, &ls, "SELECT seq, body, leaf, chain FROM ledger ORDER BY seq", e) != 0 ||
-	    store_prepare(st, &cs, "SELECT size, note FROM checkpoints ORDER BY size", e) != 0) {
-		sqlite3_finalize(ls);
-		return -1;
-	}
 	merkle_acc_init(&acc);
-	crc = sqlite3_step(cs);
-	cp_size = crc == SQLITE_ROW ? sqlite3_column_int64(cs, 0) : 0;
-	while ((rc = sqlite3_step(ls)) == SQLITE_ROW) {
-		int64_t seq = sqlite3_column_int64(ls, 0);
-		const char *body = sqlite3_column_blob(ls, 1);
-		int blen = sqlite3_column_bytes(ls, 1);
+	crc = src->next_checkpoint(src->arg, &cp_size, &note);
+	if (crc < 0)
+		return err_set(e, ERR_STORE, "reading checkpoints failed");
+	while ((rc = src->next(src->arg, &seq, &body, &blen, &sleaf, &schain)) == 1) {
 		json_t *j;
 		json_int_t jseq = -1;
 		const char *jprev = "";
 
-		if (seq != expect) {
-			ledger_bad(r, e, expect, "missing (the next stored entry is %" PRId64 ")", seq);
-			goto fail;
-		}
-		merkle_leaf(body, (size_t)blen, leaf);
-		if (sqlite3_column_bytes(ls, 2) != 32 || memcmp(leaf, sqlite3_column_blob(ls, 2), 32) != 0) {
-			ledger_bad(r, e, seq, "body does not hash to its stored leaf (edited)");
-			goto fail;
-		}
-		j = json_loadb(body, (size_t)blen, 0, NULL);
+		if (seq != expect)
+			return ledger_bad(r, e, expect, "missing (the next stored entry is %" PRId64 ")", seq);
+		merkle_leaf(body, blen, leaf);
+		if (sleaf != NULL && memcmp(leaf, sleaf, 32) != 0)
+			return ledger_bad(r, e, seq, "body does not hash to its stored leaf (edited)");
+		j = json_loadb(body, blen, 0, NULL);
 		if (j == NULL || json_unpack(j, "{s:I, s:s}", "seq", &jseq, "prev", &jprev) != 0) {
 			json_decref(j);
-			ledger_bad(r, e, seq, "body is not a ledger entry");
-			goto fail;
+			return ledger_bad(r, e, seq, "body is not a ledger entry");
 		}
 		sodium_bin2hex(prevhex, sizeof prevhex, prev, sizeof prev);
 		if (jseq != seq || strcmp(jprev, prevhex) != 0) {
 			json_decref(j);
-			ledger_bad(r, e, seq, jseq != seq ? "body says it is entry %lld (moved or swapped)"
-							  : "body does not follow entry %lld (reordered)",
-				   (long long)(jseq != seq ? jseq : seq - 1));
-			goto fail;
+			return ledger_bad(r, e, seq,
+					  jseq != seq ? "body says it is entry %lld (moved or swapped)"
+						      : "body does not follow entry %lld (reordered or edited)",
+					  (long long)(jseq != seq ? jseq : seq - 1));
 		}
 		json_decref(j);
 		ledger_chain(prev, leaf, chain);
-		if (sqlite3_column_bytes(ls, 3) != 32 || memcmp(chain, sqlite3_column_blob(ls, 3), 32) != 0) {
-			ledger_bad(r, e, seq, "chain hash does not match");
-			goto fail;
-		}
+		if (schain != NULL && memcmp(chain, schain, 32) != 0)
+			return ledger_bad(r, e, seq, "chain hash does not match");
 		memcpy(prev, chain, 32);
 		merkle_acc_add(&acc, leaf);
 		r->entries = seq;
-		while (crc == SQLITE_ROW && cp_size == seq) {
+		while (crc == 1 && cp_size <= seq) {
 			merkle_hash root;
 
+			if (cp_size < seq)
+				return ledger_bad(r, e, cp_size, "checkpoint at size %" PRId64 " is out of order",
+						  cp_size);
 			merkle_acc_root(&acc, root);
-			if (ledger_check_note((const char *)sqlite3_column_text(cs, 1), cp_size, root, name,
-					      pk, why, sizeof why) != 0) {
-				ledger_bad(r, e, seq, "%s", why);
-				goto fail;
-			}
+			if (ledger_check_note(note, cp_size, root, name, pk, why, sizeof why) != 0)
+				return ledger_bad(r, e, seq, "%s", why);
 			r->checkpoints++;
 			r->verified = seq;
-			crc = sqlite3_step(cs);
-			cp_size = crc == SQLITE_ROW ? sqlite3_column_int64(cs, 0) : 0;
+			crc = src->next_checkpoint(src->arg, &cp_size, &note);
+			if (crc < 0)
+				return err_set(e, ERR_STORE, "reading checkpoints failed");
 		}
+		if (fn != NULL && fn(fnarg, seq, body, blen, why, sizeof why) != 0)
+			return ledger_bad(r, e, seq, "%s", why);
 		expect++;
 	}
-	if (rc != SQLITE_DONE) {
-		store_fail(st, e, "reading the ledger");
-		goto fail;
-	}
-	if (crc == SQLITE_ROW) {
+	if (rc < 0)
+		return err_set(e, ERR_STORE, "reading the ledger failed");
+	if (crc == 1)
 		/* A checkpoint beyond the end: entries were cut off after signing. */
-		ledger_bad(r, e, expect,
-			   "missing: a checkpoint signed %" PRId64 " entries but the ledger ends at %" PRId64
-			   " (truncated)",
-			   cp_size, expect - 1);
-		goto fail;
-	}
-	sqlite3_finalize(ls);
-	sqlite3_finalize(cs);
+		return ledger_bad(r, e, expect,
+				  "missing: a checkpoint signed %" PRId64 " entries but the ledger ends at %" PRId64
+				  " (truncated)",
+				  cp_size, expect - 1);
 	return 0;
-fail:
-	sqlite3_finalize(ls);
-	sqlite3_finalize(cs);
-	return -1;
+}
+
+struct ledger_store_src {
+	struct store *st;
+	sqlite3_stmt *ls, *cs;
+};
+
+static const uint8_t ledger_zero[32];
+
+static int ledger_store_next(void *arg, int64_t *seq, const char **body, size_t *len,
+			     const uint8_t **leaf, const uint8_t **chain)
+{
+	struct ledger_store_src *s = arg;
+	int rc = sqlite3_step(s->ls);
+
+	if (rc == SQLITE_DONE)
+		return 0;
+	if (rc != SQLITE_ROW)
+		return -1;
+	*seq = sqlite3_column_int64(s->ls, 0);
+	*body = sqlite3_column_blob(s->ls, 1);
+	*len = (size_t)sqlite3_column_bytes(s->ls, 1);
+	if (*body == NULL)
+		*body = "";
+	/* A stored hash of the wrong size can match nothing: give a zero one. */
+	*leaf = sqlite3_column_bytes(s->ls, 2) == 32 ? sqlite3_column_blob(s->ls, 2)
+						      : ledger_zero;
+	*chain = sqlite3_column_bytes(s->ls, 3) == 32 ? sqlite3_column_blob(s->ls, 3)
+						       : ledger_zero;
+	return 1;
+}
+
+static int ledger_store_next_cp(void *arg, int64_t *size, const char **note)
+{
+	struct ledger_store_src *s = arg;
+	int rc = sqlite3_step(s->cs);
+
+	if (rc == SQLITE_DONE)
+		return 0;
+	if (rc != SQLITE_ROW)
+		return -1;
+	*size = sqlite3_column_int64(s->cs, 0);
+	*note = (const char *)sqlite3_column_text(s->cs, 1);
+	if (*note == NULL)
+		*note = "";
+	return 1;
+}
+
+int ledger_verify_each(struct store *st, struct ledger_report *r, ledger_entry_fn fn, void *arg,
+		       struct err *e)
+{
+	char name[KEYS_NAME_MAX + 1];
+	uint8_t pk[KEYS_PK_BYTES];
+	struct ledger_store_src s = { .st = st };
+	struct ledger_source src = {
+		.next = ledger_store_next,
+		.next_checkpoint = ledger_store_next_cp,
+		.arg = &s,
+	};
+	int rc;
+
+	memset(r, 0, sizeof *r);
+	if (ledger_logkey_public(st, name, sizeof name, pk, e) != 0)
+		return -1;
+	if (store_prepare(st, &s.ls, "SELECT seq, body, leaf, chain FROM ledger ORDER BY seq", e) != 0)
+		return -1;
+	if (store_prepare(st, &s.cs, "SELECT size, note FROM checkpoints ORDER BY size", e) != 0) {
+		sqlite3_finalize(s.ls);
+		return -1;
+	}
+	rc = ledger_verify_source(&src, name, pk, r, fn, arg, e);
+	sqlite3_finalize(s.ls);
+	sqlite3_finalize(s.cs);
+	return rc;
+}
+
+int ledger_verify(struct store *st, struct ledger_report *r, struct err *e)
+{
+	return ledger_verify_each(st, r, NULL, NULL, e);
+}
+
+/* ---- reading entries ---- */
+
+void ledger_entry_clear(struct ledger_entry *x)
+{
+	free(x->body);
+	x->body = NULL;
+	x->len = 0;
+}
+
+void ledger_entries_free(struct ledger_entries *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		ledger_entry_clear(&l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+static int ledger_entry_row(sqlite3_stmt *s, struct ledger_entry *x)
+{
+	const char *t;
+
+	memset(x, 0, sizeof *x);
+	x->seq = sqlite3_column_int64(s, 0);
+	x->time = sqlite3_column_int64(s, 1);
+	t = (const char *)sqlite3_column_text(s, 2);
+	snprintf(x->actor, sizeof x->actor, "%s", t ? t : "");
+	t = (const char *)sqlite3_column_text(s, 3);
+	snprintf(x->action, sizeof x->action, "%s", t ? t : "");
+	t = (const char *)sqlite3_column_text(s, 4);
+	snprintf(x->subject, sizeof x->subject, "%s", t ? t : "");
+	x->len = (size_t)sqlite3_column_bytes(s, 5);
+	x->body = malloc(x->len + 1);
+	if (x->body == NULL)
+		return -1;
+	if (x->len > 0)
+		memcpy(x->body, sqlite3_column_blob(s, 5), x->len);
+	x->body[x->len] = '\0';
+	return 0;
+}
+
+int ledger_entries(struct store *st, const char *subject, const char *actor,
+		   struct ledger_entries *out, struct err *e)
+{
+	char prefix[420];
+	sqlite3_stmt *s;
+	size_t cap = 0;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	snprintf(prefix, sizeof prefix, "%s/", subject ? subject : "");
+	/* substr keeps '%' and '_' in subjects literal, which LIKE would not. */
+	if (store_prepare(st, &s,
+			  "SELECT seq, time, actor, action, subject, body FROM ledger"
+			  " WHERE (?1 IS NULL OR subject = ?1 OR substr(subject, 1, length(?2)) = ?2)"
+			  " AND (?3 IS NULL OR actor = ?3) ORDER BY seq",
+			  e) != 0)
+		return -1;
+	if (subject != NULL) {
+		sqlite3_bind_text(s, 1, subject, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, prefix, -1, SQLITE_STATIC);
+	}
+	if (actor != NULL)
+		sqlite3_bind_text(s, 3, actor, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (out->n == cap) {
+			size_t ncap = cap ? 2 * cap : 64;
+			struct ledger_entry *nv = realloc(out->v, ncap * sizeof *nv);
+
+			if (nv == NULL)
+				break;
+			out->v = nv;
+			cap = ncap;
+		}
+		if (ledger_entry_row(s, &out->v[out->n]) != 0)
+			break;
+		out->n++;
+	}
+	sqlite3_finalize(s);
+	if (rc == SQLITE_ROW) {
+		ledger_entries_free(out);
+		return err_set(e, ERR_IO, "out of memory reading the ledger");
+	}
+	if (rc != SQLITE_DONE) {
+		ledger_entries_free(out);
+		return store_fail(st, e, "reading the ledger");
+	}
+	return 0;
+}
+
+int ledger_entry_get(struct store *st, int64_t seq, struct ledger_entry *out, struct err *e)
+{
+	sqlite3_stmt *s;
+	int rc, r = 0;
+
+	memset(out, 0, sizeof *out);
+	if (store_prepare(st, &s,
+			  "SELECT seq, time, actor, action, subject, body FROM ledger WHERE seq = ?1", e) != 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, seq);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW && ledger_entry_row(s, out) != 0)
+		r = err_set(e, ERR_IO, "out of memory");
+	else if (rc == SQLITE_DONE)
+		r = err_set(e, ERR_NOTFOUND, "no ledger entry %" PRId64 " (the ledger has %" PRId64 ")", seq,
+			    ledger_size(st));
+	else if (rc != SQLITE_ROW)
+		r = store_fail(st, e, "reading the ledger");
+	sqlite3_finalize(s);
+	return r;
+}
+
+int ledger_latest_checkpoint(struct store *st, int64_t *size, char **note, struct err *e)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	*size = 0;
+	*note = NULL;
+	if (store_prepare(st, &s, "SELECT size, note FROM checkpoints ORDER BY size DESC LIMIT 1", e) != 0)
+		return -1;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*size = sqlite3_column_int64(s, 0);
+		*note = strdup((const char *)sqlite3_column_text(s, 1));
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail(st, e, "reading checkpoints");
+	if (rc == SQLITE_ROW && *note == NULL)
+		return err_set(e, ERR_IO, "out of memory");
+	return 0;
+}
+
+/* Leaves 1..size, for building proofs. */
+static int ledger_leaves(struct store *st, int64_t size, merkle_hash **out, struct err *e)
+{
+	sqlite3_stmt *s;
+	merkle_hash *v;
+	int64_t n = 0;
+	int rc;
+
+	*out = NULL;
+	v = malloc((size_t)(size > 0 ? size : 1) * sizeof *v);
+	if (v == NULL)
+		return err_set(e, ERR_IO, "out of memory");
+	if (store_prepare(st, &s, "SELECT leaf FROM ledger WHERE seq <= ?1 ORDER BY seq", e) != 0) {
+		free(v);
+		return -1;
+	}
+	sqlite3_bind_int64(s, 1, size);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW && n < size) {
+		if (sqlite3_column_bytes(s, 0) != 32)
+			break;
+		memcpy(v[n++], sqlite3_column_blob(s, 0), 32);
+	}
+	sqlite3_finalize(s);
+	if (n != size) {
+		free(v);
+		return err_set(e, ERR_STORE, "the ledger does not hold the %" PRId64 " entries its checkpoint signed (run 'steward audit verify')",
+			       size);
+	}
+	*out = v;
+	return 0;
+}
+
+void ledger_inclusion_clear(struct ledger_inclusion *p)
+{
+	free(p->body);
+	free(p->checkpoint);
+	memset(p, 0, sizeof *p);
+}
+
+int ledger_prove(struct store *st, int64_t seq, struct ledger_inclusion *p, struct err *e)
+{
+	struct ledger_entry x;
+	merkle_hash *leaves = NULL;
+
+	memset(p, 0, sizeof *p);
+	if (ledger_latest_checkpoint(st, &p->size, &p->checkpoint, e) != 0)
+		return -1;
+	if (p->size == 0)
+		return err_set(e, ERR_NOTFOUND, "no checkpoint has been signed yet");
+	if (seq < 1 || seq > p->size) {
+		int64_t size = p->size;
+
+		ledger_inclusion_clear(p);
+		return err_set(e, ERR_NOTFOUND,
+			       "entry %" PRId64 " is not covered by the newest checkpoint (size %" PRId64 ")", seq,
+			       size);
+	}
+	p->seq = seq;
+	if (ledger_entry_get(st, seq, &x, e) != 0 || ledger_leaves(st, p->size, &leaves, e) != 0) {
+		ledger_inclusion_clear(p);
+		return -1;
+	}
+	p->body = x.body;
+	p->len = x.len;
+	merkle_inclusion_proof((const merkle_hash *)leaves, (size_t)p->size, (size_t)(seq - 1), p->path,
+			       &p->plen);
+	free(leaves);
+	return 0;
+}
+
+void ledger_consistency_clear(struct ledger_consistency *p)
+{
+	free(p->old_checkpoint);
+	free(p->checkpoint);
+	memset(p, 0, sizeof *p);
+}
+
+int ledger_consistency(struct store *st, int64_t old_size, struct ledger_consistency *p,
+		       struct err *e)
+{
+	merkle_hash *leaves = NULL;
+	sqlite3_stmt *s;
+
+	memset(p, 0, sizeof *p);
+	if (ledger_latest_checkpoint(st, &p->size, &p->checkpoint, e) != 0)
+		return -1;
+	if (p->size == 0)
+		return err_set(e, ERR_NOTFOUND, "no checkpoint has been signed yet");
+	if (old_size < 1 || old_size > p->size) {
+		int64_t size = p->size;
+
+		ledger_consistency_clear(p);
+		return err_set(e, ERR_INVALID, "old size must be between 1 and the newest checkpoint's size %" PRId64,
+			       size);
+	}
+	p->old_size = old_size;
+	if (ledger_leaves(st, p->size, &leaves, e) != 0) {
+		ledger_consistency_clear(p);
+		return -1;
+	}
+	merkle_root((const merkle_hash *)leaves, (size_t)old_size, p->old_root);
+	merkle_consistency_proof((const merkle_hash *)leaves, (size_t)p->size, (size_t)old_size, p->path,
+				 &p->plen);
+	free(leaves);
+	if (store_prepare(st, &s, "SELECT note FROM checkpoints WHERE size = ?1", e) != 0) {
+		ledger_consistency_clear(p);
+		return -1;
+	}
+	sqlite3_bind_int64(s, 1, old_size);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		p->old_checkpoint = strdup((const char *)sqlite3_column_text(s, 0));
+	sqlite3_finalize(s);
+	return 0;
 }

@@ -50,4 +50,75 @@ struct ledger_report {
  * naming the first problem. */
 int ledger_verify(struct store *st, struct ledger_report *r, struct err *e);
 
+/* Called for each entry once its hashes hold; non-zero with why filled
+ * makes that entry the first bad one. */
+typedef int (*ledger_entry_fn)(void *arg, int64_t seq, const char *body, size_t len, char *why,
+			       size_t n);
+/* Where entries and checkpoints come from: the store, or an exported
+ * bundle. next gives 1 with an entry, 0 at the end, -1 on error; leaf and
+ * chain are NULL when the source does not store them. */
+struct ledger_source {
+	int (*next)(void *arg, int64_t *seq, const char **body, size_t *len, const uint8_t **leaf,
+		    const uint8_t **chain);
+	int (*next_checkpoint)(void *arg, int64_t *size, const char **note);
+	void *arg;
+};
+int ledger_verify_source(const struct ledger_source *src, const char *name,
+			 const uint8_t pk[KEYS_PK_BYTES], struct ledger_report *r,
+			 ledger_entry_fn fn, void *fnarg, struct err *e);
+/* ledger_verify, calling fn for each entry in order. */
+int ledger_verify_each(struct store *st, struct ledger_report *r, ledger_entry_fn fn, void *arg,
+		       struct err *e);
+
+
+/* One entry as stored: the exact body bytes and the columns kept for lookup. */
+struct ledger_entry {
+	int64_t seq, time;
+	char actor[201];
+	char action[101];
+	char subject[401];
+	char *body; /* exact bytes, NUL-terminated for convenience */
+	size_t len;
+};
+struct ledger_entries {
+	struct ledger_entry *v;
+	size_t n;
+};
+/* Entries in order. subject matches exactly or as a prefix ending at '/'
+ * ("models:/fraud" matches "models:/fraud/3"); NULL filters match all. */
+int ledger_entries(struct store *st, const char *subject, const char *actor,
+		   struct ledger_entries *out, struct err *e);
+int ledger_entry_get(struct store *st, int64_t seq, struct ledger_entry *out, struct err *e);
+void ledger_entry_clear(struct ledger_entry *x);
+void ledger_entries_free(struct ledger_entries *l);
+
+/* The newest checkpoint: size and note text (malloc'd); size 0 when none. */
+int ledger_latest_checkpoint(struct store *st, int64_t *size, char **note, struct err *e);
+
+/* An inclusion proof of entry seq against the newest checkpoint. */
+struct ledger_inclusion {
+	int64_t seq, size;
+	char *body; /* the entry's exact bytes */
+	size_t len;
+	merkle_hash path[MERKLE_MAX_PATH];
+	size_t plen;
+	char *checkpoint; /* signed note for `size` */
+};
+int ledger_prove(struct store *st, int64_t seq, struct ledger_inclusion *p, struct err *e);
+void ledger_inclusion_clear(struct ledger_inclusion *p);
+
+/* A consistency proof from the tree of old_size entries to the newest
+ * checkpoint. The old checkpoint's note is included when one was signed
+ * at exactly old_size (NULL otherwise; the old root is given either way). */
+struct ledger_consistency {
+	int64_t old_size, size;
+	merkle_hash old_root;
+	merkle_hash path[MERKLE_MAX_PATH];
+	size_t plen;
+	char *old_checkpoint;
+	char *checkpoint;
+};
+int ledger_consistency(struct store *st, int64_t old_size, struct ledger_consistency *p,
+		       struct err *e);
+void ledger_consistency_clear(struct ledger_consistency *p);
 #endif

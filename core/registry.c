@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "ledger.h"
 
 static const char *const registry_tiers[TIER_COUNT] = { "low", "medium", "high", "critical" };
 
@@ -484,11 +485,13 @@ int registry_version_get(struct store *st, const char *model, int64_t version,
 
 /* ---- aliases ---- */
 
-int registry_alias_set(struct store *st, const char *model, const char *alias, int64_t version,
-		       struct err *e)
+int registry_alias_set(struct store *st, const char *actor, const char *model, const char *alias,
+		       int64_t version, struct err *e)
 {
 	sqlite3_stmt *s;
-	int64_t mid, vid;
+	int64_t mid, vid, prev = 0;
+	char subject[200];
+	json_t *data;
 	int rc;
 
 	if (check_alias(alias, e) != 0)
@@ -496,6 +499,33 @@ int registry_alias_set(struct store *st, const char *model, const char *alias, i
 	if (store_begin(st, e) != 0)
 		return -1;
 	if (registry_version_id(st, model, version, &mid, &vid, e) != 0)
+		goto fail;
+	if (store_prepare(st, &s,
+			  "SELECT v.version FROM aliases a JOIN versions v ON v.id = a.version_id"
+			  " WHERE a.model_id = ?1 AND a.alias = ?2",
+			  e) != 0)
+		goto fail;
+	sqlite3_bind_int64(s, 1, mid);
+	bind_text(s, 2, alias);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		prev = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	if (prev == version) {
+		/* Already there: nothing changes, so nothing is recorded. */
+		store_rollback(st);
+		return 0;
+	}
+	/* The move and its ledger entry commit together or not at all. */
+	data = json_pack("{s:s, s:s, s:I, s:o}", "model", model, "alias", alias, "version",
+			 (json_int_t)version, "previous", prev ? json_integer(prev) : json_null());
+	if (data == NULL) {
+		err_set(e, ERR_IO, "out of memory");
+		goto fail;
+	}
+	snprintf(subject, sizeof subject, "models:/%s/%" PRId64, model, version);
+	rc = ledger_append(st, actor, "alias.set", subject, data, NULL, e);
+	json_decref(data);
+	if (rc != 0)
 		goto fail;
 	if (store_prepare(st, &s,
 			  "INSERT INTO aliases(model_id, alias, version_id, updated) VALUES (?1, ?2, ?3, ?4)"

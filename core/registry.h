@@ -114,7 +114,7 @@ void registry_versions_free(struct reg_versions *l);
 int registry_version_parse(const char *s, int64_t *out, struct err *e);
 
 /* Aliases */
-int registry_alias_set(struct store *st, const char *model, const char *alias,
+int registry_alias_set(struct store *st, const char *actor, const char *model, const char *alias,
 		       int64_t version, struct err *e);
 int registry_alias_list(struct store *st, const char *model, struct reg_aliases *out,
 			struct err *e);

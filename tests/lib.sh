@@ -60,3 +60,19 @@ finish() {
 	printf 'RESULT %s passed=%d failed=%d\n' "$T_NAME" "$T_PASS" "$T_FAIL"
 	[ "$T_FAIL" -eq 0 ]
 }
+
+# JSON checks through sqlite3 (no jq needed).
+# j PATH: the value at PATH in the last command's stdout (sqlite3's JSON functions).
+j() {
+	printf '%s' "$OUT" >"$TMPD/json"
+	sqlite3 :memory: "SELECT json_extract(CAST(readfile('$TMPD/json') AS TEXT), '$1')"
+}
+# jtype PATH: integer, real, text, null, array, object, true, false.
+jtype() {
+	printf '%s' "$OUT" >"$TMPD/json"
+	sqlite3 :memory: "SELECT json_type(CAST(readfile('$TMPD/json') AS TEXT), '$1')"
+}
+valid() {
+	printf '%s' "$OUT" >"$TMPD/json"
+	same "$1: valid JSON" "$(sqlite3 :memory: "SELECT json_valid(CAST(readfile('$TMPD/json') AS TEXT))")" 1
+}

@@ -4,7 +4,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "app.h"
+#include "keyring.h"
 #include "tkey.h"
 
 static struct view *action_view(struct app *a)
@@ -134,6 +137,50 @@ static int action_models(struct app *a, const char *arg)
 	return 0;
 }
 
+static int action_approvals(struct app *a, const char *arg)
+{
+	(void)arg;
+	app_pop_to_root(a);
+	return app_push(a, &view_approvals_ops, NULL);
+}
+
+static int action_audit(struct app *a, const char *arg)
+{
+	(void)arg;
+	app_pop_to_root(a);
+	return app_push(a, &view_audit_ops, NULL);
+}
+
+static int action_keys(struct app *a, const char *arg)
+{
+	(void)arg;
+	app_pop_to_root(a);
+	return app_push(a, &view_keys_ops, NULL);
+}
+
+/* Views with requests take a and r over; anywhere else there is nothing to decide. */
+static int action_decide(struct app *a, const char *arg)
+{
+	(void)arg;
+	app_error(a, "no request here: open :approvals and select one");
+	return -1;
+}
+
+static int action_yes(struct app *a, const char *arg)
+{
+	(void)arg;
+	app_ask_answer(a);
+	return 0;
+}
+
+static int action_no(struct app *a, const char *arg)
+{
+	(void)arg;
+	app_ask_cancel(a);
+	app_message(a, "cancelled");
+	return 0;
+}
+
 static int action_quit(struct app *a, const char *arg)
 {
 	(void)arg;
@@ -150,6 +197,10 @@ static int action_line_enter(struct app *a, const char *arg)
 		a->mode = APP_NORMAL;
 		return 0;
 	}
+	if (a->mode == APP_PROMPT || a->mode == APP_SECRET) {
+		app_ask_answer(a);
+		return 0;
+	}
 	snprintf(line, sizeof line, "%s", a->line);
 	a->mode = APP_NORMAL;
 	a->line[0] = '\0';
@@ -162,6 +213,8 @@ static int action_line_esc(struct app *a, const char *arg)
 
 	(void)arg;
 	err_clear(&e);
+	if (a->mode == APP_PROMPT || a->mode == APP_SECRET)
+		return action_no(a, NULL);
 	if (a->mode == APP_FILTER && list_set_filter(&action_view(a)->list, "", &e) != 0)
 		app_error(a, "%s", e.msg);
 	a->mode = APP_NORMAL;
@@ -176,8 +229,14 @@ static int action_line_bs(struct app *a, const char *arg)
 
 	(void)arg;
 	err_clear(&e);
+	if (a->mode == APP_SECRET) {
+		app_secret_bs(a);
+		return 0;
+	}
 	if (n == 0) {
-		a->mode = APP_NORMAL;
+		/* Leaving an empty answer would drop the question half-way. */
+		if (a->mode != APP_PROMPT)
+			a->mode = APP_NORMAL;
 		return 0;
 	}
 	/* Drop a whole UTF-8 character, not just its last byte. */
@@ -209,7 +268,7 @@ const struct action action_table[] = {
 	{.id = ACT_PGUP, .keys = {TKEY_PGUP}, .help = "page up", .flags = RO,
 	 .run = action_pgup},
 	{.id = ACT_OPEN, .hint = "open", .keys = {TKEY_ENTER},
-	 .help = "open the selected row (a model, then a version)", .flags = RO,
+	 .help = "open the selected row (a model, a version, a request, an entry)", .flags = RO,
 	 .run = action_open},
 	{.id = ACT_BACK, .hint = "back", .keys = {TKEY_ESC},
 	 .help = "back to the previous view (at the top: clear the filter)", .flags = RO,
@@ -226,16 +285,36 @@ const struct action action_table[] = {
 	 .run = action_quit_or_back},
 	{.id = ACT_MODELS, .cmds = {"models"}, .help = "go to the models list", .flags = RO,
 	 .run = action_models},
+	{.id = ACT_APPROVALS, .cmds = {"approvals"},
+	 .help = "pending promotion requests and their approvals", .flags = RO,
+	 .run = action_approvals},
+	{.id = ACT_AUDIT, .cmds = {"audit"}, .help = "the audit trail: every ledger entry",
+	 .flags = RO, .run = action_audit},
+	{.id = ACT_KEYS, .cmds = {"keys"}, .help = "the keyring: principals, roles and keys",
+	 .flags = RO, .run = action_keys},
+	{.id = ACT_APPROVE, .hint = "approve", .keys = {'a'},
+	 .help = "approve the selected request: confirm, then the key's passphrase",
+	 .flags = ACTION_SIGNED | ACTION_DANGEROUS | ACTION_IN_VIEW, .roles = ROLE_SIGNERS,
+	 .run = action_decide},
+	{.id = ACT_REJECT, .hint = "reject", .keys = {'r'},
+	 .help = "reject the selected request: confirm, a reason, then the key's passphrase",
+	 .flags = ACTION_SIGNED | ACTION_DANGEROUS | ACTION_IN_VIEW, .roles = ROLE_SIGNERS,
+	 .run = action_decide},
 	{.id = ACT_QUIT, .cmds = {"q", "quit"}, .help = "quit steward", .flags = RO,
 	 .run = action_quit},
 	{.id = ACT_LINE_ENTER, .mode = ACTION_LINE, .keys = {TKEY_ENTER},
-	 .help = "run the command, or keep the filter", .flags = RO, .run = action_line_enter},
+	 .help = "run the command, keep the filter, or give the reason or passphrase", .flags = RO,
+	 .run = action_line_enter},
 	{.id = ACT_LINE_ESC, .mode = ACTION_LINE, .keys = {TKEY_ESC},
-	 .help = "cancel the command, or clear the filter", .flags = RO,
+	 .help = "cancel the command or the question, or clear the filter", .flags = RO,
 	 .run = action_line_esc},
 	{.id = ACT_LINE_BS, .mode = ACTION_LINE, .keys = {TKEY_BS},
-	 .help = "delete the last character; on an empty line, leave it", .flags = RO,
+	 .help = "delete the last character; on an empty / or : line, leave it", .flags = RO,
 	 .run = action_line_bs},
+	{.id = ACT_YES, .mode = ACTION_CONFIRM, .keys = {'y'}, .help = "yes: go ahead",
+	 .flags = RO, .run = action_yes},
+	{.id = ACT_NO, .mode = ACTION_CONFIRM, .keys = {'n', TKEY_ESC}, .help = "no: cancel",
+	 .flags = RO, .run = action_no},
 };
 
 const size_t action_count = sizeof action_table / sizeof action_table[0];
@@ -295,6 +374,13 @@ void action_cmds_text(const struct action *act, char *buf, size_t n)
 	}
 }
 
+static int action_view_offers(const struct app *a, const struct action *act)
+{
+	const struct view *v = app_top_const(a);
+
+	return v != NULL && v->ops->offers != NULL && v->ops->offers(a, v, act);
+}
+
 void action_hints(const struct app *a, char *buf, size_t n)
 {
 	size_t i, used = 0;
@@ -311,6 +397,8 @@ void action_hints(const struct app *a, char *buf, size_t n)
 		if (act->id == ACT_OPEN && (app_top_const(a) == NULL ||
 					    app_top_const(a)->ops->enter == NULL))
 			continue;
+		if ((act->flags & ACTION_IN_VIEW) && !action_view_offers(a, act))
+			continue;
 		w = snprintf(buf + used, n - used, "%s%s %s", used ? "  " : "",
 			     tkey_name(act->keys[0], name, sizeof name), act->hint);
 		if (w < 0 || (size_t)w >= n - used)
@@ -319,18 +407,50 @@ void action_hints(const struct app *a, char *buf, size_t n)
 	}
 }
 
+int action_refusal(const struct app *a, const struct action *act, char *buf, size_t n)
+{
+	char held[128], need[128];
+
+	buf[0] = '\0';
+	if (a->opts != NULL && a->opts->readonly && !(act->flags & ACTION_RO_SAFE)) {
+		snprintf(buf, n, "read-only: %s is not available with --readonly", act->help);
+		return 1;
+	}
+	if (!(act->flags & ACTION_SIGNED) && act->roles == 0)
+		return 0;
+	if (!a->id.loaded) {
+		snprintf(buf, n, "start with --key FILE to sign");
+		return 1;
+	}
+	if (!a->id.known) {
+		snprintf(buf, n, "cannot act as %s: %s", a->id.pub.name, a->id.why);
+		return 1;
+	}
+	if (act->roles != 0 && !(a->id.who.roles & act->roles)) {
+		snprintf(buf, n, "%s holds %s; this needs one of %s", a->id.who.name,
+			 keyring_roles_text(a->id.who.roles, held, sizeof held),
+			 keyring_roles_text(act->roles, need, sizeof need));
+		return 1;
+	}
+	return 0;
+}
+
 int action_allowed(const struct app *a, const struct action *act)
 {
-	/* The one place --readonly is enforced: views and help ask here too. */
-	return !(a->opts != NULL && a->opts->readonly && !(act->flags & ACTION_RO_SAFE));
+	char why[8];
+
+	/* The one place --readonly, --key and roles are enforced: views,
+	 * hints and help ask here too. */
+	return !action_refusal(a, act, why, sizeof why);
 }
 
 static int action_run(struct app *a, const struct action *act, const char *arg)
 {
 	struct view *v = action_view(a);
+	char why[APP_LINE_MAX * 2];
 
-	if (!action_allowed(a, act)) {
-		app_error(a, "read-only: %s is not available with --readonly", act->help);
+	if (action_refusal(a, act, why, sizeof why)) {
+		app_error(a, "%s", why);
 		return -1;
 	}
 	if (v == NULL)
@@ -362,6 +482,12 @@ static void action_line_add(struct app *a, int cp)
 		b[n++] = (char)(0x80 | ((cp >> 6) & 0x3f));
 		b[n++] = (char)(0x80 | (cp & 0x3f));
 	}
+	if (a->mode == APP_SECRET) {
+		if (app_secret_add(a, b, n) != 0)
+			app_error(a, "the passphrase is too long");
+		sodium_memzero(b, sizeof b);
+		return;
+	}
 	if (len + n >= sizeof a->line || (a->mode == APP_FILTER && len + n >= LIST_FILTER_MAX)) {
 		app_error(a, "the line is full");
 		return;
@@ -380,6 +506,14 @@ void action_key(struct app *a, int key)
 
 	if (key == TKEY_RESIZE || key == TKEY_NONE)
 		return;
+	if (a->mode == APP_CONFIRM) {
+		act = action_for_key(ACTION_CONFIRM, key);
+		if (act != NULL)
+			action_run(a, act, NULL);
+		else
+			app_error(a, "press y to go ahead or n to cancel");
+		return;
+	}
 	if (a->mode != APP_NORMAL) {
 		act = action_for_key(ACTION_LINE, key);
 		if (act != NULL)

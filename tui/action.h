@@ -8,14 +8,17 @@ struct app;
 
 enum action_flags {
 	ACTION_RO_SAFE = 1 << 0,   /* allowed under --readonly (changes nothing) */
-	ACTION_DANGEROUS = 1 << 1, /* will ask for confirmation (later issues) */
-	ACTION_SIGNED = 1 << 2,    /* will need a signature (later issues) */
+	ACTION_DANGEROUS = 1 << 1, /* asks for confirmation first */
+	ACTION_SIGNED = 1 << 2,    /* signs with the --key key: needs it and its passphrase */
+	ACTION_IN_VIEW = 1 << 3,   /* only some views do it: hinted where the view offers it */
 };
 
-/* Where a binding applies: browsing, or while typing a `/` or `:` line. */
+/* Where a binding applies: browsing, while typing a `/` or `:` line (or
+ * a prompt or passphrase), or while a y/n question is asked. */
 enum action_mode {
 	ACTION_BROWSE,
 	ACTION_LINE,
+	ACTION_CONFIRM,
 };
 
 enum action_id {
@@ -32,10 +35,17 @@ enum action_id {
 	ACT_HELP,
 	ACT_QUIT_OR_BACK,
 	ACT_MODELS,
+	ACT_APPROVALS,
+	ACT_AUDIT,
+	ACT_KEYS,
+	ACT_APPROVE,
+	ACT_REJECT,
 	ACT_QUIT,
 	ACT_LINE_ENTER,
 	ACT_LINE_ESC,
 	ACT_LINE_BS,
+	ACT_YES,
+	ACT_NO,
 };
 
 #define ACTION_MAX_KEYS 4
@@ -49,6 +59,9 @@ struct action {
 	const char *help;
 	const char *hint; /* short label for the bottom line's key hints, or NULL */
 	int flags;
+	/* ROLE_* bits (core/keyring.h): 0 lets anyone run it; otherwise the
+	 * console's principal (--key) must hold one of them. */
+	unsigned roles;
 	int (*run)(struct app *a, const char *arg);
 };
 
@@ -62,8 +75,11 @@ void action_keys_text(const struct action *act, char *buf, size_t n);
 void action_cmds_text(const struct action *act, char *buf, size_t n);
 /* The bottom line's hints ("? help  / filter  q quit"), from the table. */
 void action_hints(const struct app *a, char *buf, size_t n);
-/* 1 when the action may run now (--readonly hides what writes). */
+/* 1 when the action may run now: the one place --readonly, --key and
+ * roles are enforced; help, hints and the dispatcher all ask here. */
 int action_allowed(const struct app *a, const struct action *act);
+/* 1 with buf saying why when the action may not run now; 0 (buf empty) when it may. */
+int action_refusal(const struct app *a, const struct action *act, char *buf, size_t n);
 
 /* The dispatcher: every key, real or scripted, comes through here. */
 void action_key(struct app *a, int key);

@@ -1,4 +1,4 @@
-/* app: the view stack, store-change detection and status messages shared by the console. */
+/* app: the view stack, store-change detection, questions and passphrases, identity, ledger state and messages shared by the console. */
 #include "app.h"
 
 #include <stdarg.h>
@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
+#include "audit.h"
 #include "registry.h"
 
 struct view *app_top(struct app *a)
@@ -85,6 +88,9 @@ void app_pop_to_root(struct app *a)
 
 void app_close_all(struct app *a)
 {
+	/* Quitting in the middle of a passphrase must not leave it behind. */
+	if (a->mode != APP_NORMAL)
+		app_ask_cancel(a);
 	while (a->depth > 0) {
 		app_view_free(a->stack[--a->depth]);
 		a->stack[a->depth] = NULL;
@@ -100,6 +106,8 @@ void app_check_store(struct app *a)
 		return;
 	a->data_version = dv;
 	a->model_count = registry_model_count(a->st);
+	app_identity_check(a);
+	app_ledger_check(a);
 	v = app_top(a);
 	if (v != NULL)
 		app_reload(a, v);
@@ -133,4 +141,172 @@ void app_clear_message(struct app *a)
 {
 	a->msg[0] = '\0';
 	a->msg_error = 0;
+}
+
+int app_identity_open(struct app *a, const char *key_path, struct err *e)
+{
+	struct app_identity *id = &a->id;
+	char name[KEYS_NAME_MAX + 1], pubpath[sizeof id->path + 8];
+	unsigned mode;
+	int kind;
+
+	memset(id, 0, sizeof *id);
+	if (snprintf(id->path, sizeof id->path, "%s", key_path) >= (int)sizeof id->path)
+		return err_set(e, ERR_INVALID, "--key path is too long");
+	kind = keys_file_kind(key_path, e);
+	if (kind < 0)
+		return -1;
+	if (kind == KEYS_KIND_PUBLIC)
+		return err_set(e, ERR_INVALID,
+			       "--key %s is a public key; give the secret key file (with its .pub beside it)",
+			       key_path);
+	if (keys_inspect_secret(key_path, name, &mode, e) != 0)
+		return -1;
+	/* Refused now, not after the passphrase has been typed for nothing. */
+	if (mode & 077)
+		return err_set(e, ERR_DENIED,
+			       "key file %s has mode %04o: other users can read it; run chmod 600 %s",
+			       key_path, mode & 07777, key_path);
+	snprintf(pubpath, sizeof pubpath, "%s.pub", key_path);
+	/* The public half is sealed with the seed; without the passphrase the
+	 * identity comes from the .pub written beside it (as `key show` does). */
+	if (keys_load_public(pubpath, &id->pub, e) != 0)
+		return err_prefix(e, "--key %s: its public half", key_path);
+	if (strcmp(id->pub.name, name) != 0)
+		return err_set(e, ERR_INVALID,
+			       "%s is for key '%s' but %s is the secret key of '%s': they are not a pair",
+			       pubpath, id->pub.name, key_path, name);
+	id->loaded = 1;
+	return 0;
+}
+
+void app_identity_check(struct app *a)
+{
+	struct app_identity *id = &a->id;
+	struct err e;
+
+	if (!id->loaded)
+		return;
+	err_clear(&e);
+	id->known = keyring_whoami(a->st, id->pub.id, &id->who, &e) == 0;
+	snprintf(id->why, sizeof id->why, "%s", id->known ? "" : e.msg);
+}
+
+void app_ledger_check(struct app *a)
+{
+	struct app_ledger *l = &a->ledger;
+	struct audit_report ar;
+	struct err e;
+	int rc;
+
+	memset(&ar, 0, sizeof ar);
+	err_clear(&e);
+	/* The whole audit: hashes, checkpoints, the keyring replay and every approval. */
+	rc = audit_verify(a->st, &ar, &e);
+	l->r = ar.ledger;
+	l->msg[0] = '\0';
+	if (rc == 0) {
+		l->state = APP_LEDGER_OK;
+	} else if (l->r.bad_seq != 0) {
+		l->state = APP_LEDGER_FAILED;
+	} else {
+		/* No log key means a store made before `init --admin`: nothing to verify yet. */
+		l->state = e.kind == ERR_NOTFOUND ? APP_LEDGER_NONE : APP_LEDGER_ERROR;
+		snprintf(l->msg, sizeof l->msg, "%s", e.msg);
+	}
+}
+
+static void app_secret_wipe(struct app *a)
+{
+	if (a->secret == NULL)
+		return;
+	sodium_memzero(a->secret, APP_SECRET_MAX + 1);
+	sodium_free(a->secret);
+	a->secret = NULL;
+	a->secret_len = 0;
+}
+
+int app_ask(struct app *a, enum app_mode mode, const char *question, app_answer_fn answer)
+{
+	app_secret_wipe(a);
+	if (mode == APP_SECRET) {
+		a->secret = sodium_malloc(APP_SECRET_MAX + 1);
+		if (a->secret == NULL) {
+			a->mode = APP_NORMAL;
+			app_error(a, "out of secure memory for the passphrase");
+			return -1;
+		}
+		a->secret[0] = '\0';
+	}
+	snprintf(a->ask, sizeof a->ask, "%s", question);
+	a->answer = answer;
+	a->mode = mode;
+	a->line[0] = '\0';
+	return 0;
+}
+
+void app_ask_answer(struct app *a)
+{
+	app_answer_fn answer = a->answer;
+	char line[APP_LINE_MAX], yes[] = "y";
+	char *secret = a->secret;
+	size_t len = a->secret_len;
+	enum app_mode mode = a->mode;
+
+	/* Back to normal first: the answer may well ask the next question. */
+	snprintf(line, sizeof line, "%s", a->line);
+	a->line[0] = '\0';
+	a->mode = APP_NORMAL;
+	a->answer = NULL;
+	a->secret = NULL;
+	a->secret_len = 0;
+	if (mode == APP_SECRET) {
+		if (answer != NULL && secret != NULL)
+			answer(a, secret, len);
+		if (secret != NULL) {
+			sodium_memzero(secret, APP_SECRET_MAX + 1);
+			sodium_free(secret);
+		}
+		return;
+	}
+	if (answer != NULL) {
+		if (mode == APP_CONFIRM)
+			answer(a, yes, 1);
+		else
+			answer(a, line, strlen(line));
+	}
+}
+
+void app_ask_cancel(struct app *a)
+{
+	app_secret_wipe(a);
+	a->mode = APP_NORMAL;
+	a->answer = NULL;
+	a->line[0] = '\0';
+	a->ask[0] = '\0';
+}
+
+int app_secret_add(struct app *a, const char *b, size_t n)
+{
+	if (a->secret == NULL || a->secret_len + n > APP_SECRET_MAX)
+		return -1;
+	memcpy(a->secret + a->secret_len, b, n);
+	a->secret_len += n;
+	a->secret[a->secret_len] = '\0';
+	return 0;
+}
+
+void app_secret_bs(struct app *a)
+{
+	size_t n = a->secret_len;
+
+	if (a->secret == NULL || n == 0)
+		return;
+	/* A whole UTF-8 character, as the other lines do. */
+	while (n > 0 && ((unsigned char)a->secret[n - 1] & 0xc0) == 0x80)
+		n--;
+	if (n > 0)
+		n--;
+	sodium_memzero(a->secret + n, a->secret_len - n);
+	a->secret_len = n;
 }

@@ -1,10 +1,13 @@
-/* app: the console's state shared by the loop, the dispatcher and the views: store, view stack, modes, messages. */
+/* app: the console's state shared by the loop, the dispatcher and the views: store, view stack, modes, questions, identity, ledger state, messages. */
 #ifndef STEWARD_TUI_APP_H
 #define STEWARD_TUI_APP_H
 
 #include <stdint.h>
 
 #include "err.h"
+#include "keyring.h"
+#include "keys.h"
+#include "ledger.h"
 #include "store.h"
 #include "tui.h"
 #include "view.h"
@@ -13,12 +16,54 @@
 #define APP_LINE_MAX 256
 #define APP_MIN_COLS 40
 #define APP_MIN_ROWS 12
+#define APP_SECRET_MAX 1024 /* longest passphrase, in bytes, as the CLI accepts */
 
 enum app_mode {
 	APP_NORMAL,
 	APP_FILTER,  /* typing a `/` filter, applied as it is typed */
 	APP_COMMAND, /* typing a `:` command */
+	APP_CONFIRM, /* answering a y/n question */
+	APP_PROMPT,  /* typing the answer to a question (a reason), shown as typed */
+	APP_SECRET,  /* typing a passphrase: nothing of it is ever drawn */
 };
+
+/* Who the console acts as: the key given with --key, looked up in the
+ * keyring again whenever the store changes, so a revocation shows. */
+struct app_identity {
+	int loaded;           /* --key given and its public half read */
+	char path[4096];      /* the secret key file */
+	struct key_public pub;
+	int known;            /* the key is in the keyring and not revoked */
+	struct principal who; /* when known: the principal and the roles held now */
+	char why[512];        /* when not known */
+};
+
+enum app_ledger_state {
+	APP_LEDGER_NONE,   /* the store has no ledger yet (no log key) */
+	APP_LEDGER_OK,     /* verified */
+	APP_LEDGER_FAILED, /* an entry or checkpoint does not verify */
+	APP_LEDGER_ERROR,  /* verification could not run */
+};
+
+/* The header's ledger line, from the last verification. */
+struct app_ledger {
+	enum app_ledger_state state;
+	struct ledger_report r;
+	char msg[512]; /* for APP_LEDGER_NONE and APP_LEDGER_ERROR */
+};
+
+/* A decision on a promotion request, between `a`/`r` and the passphrase. */
+struct app_decision {
+	int64_t request;
+	int approve;
+	char comment[APP_LINE_MAX];
+};
+
+struct app;
+/* Gets the answer to a question: "y" for a confirmation, the line typed,
+ * or the passphrase, which the answer should wipe as soon as it has used
+ * it; app wipes and frees it again when the answer returns. */
+typedef void (*app_answer_fn)(struct app *a, char *text, size_t len);
 
 struct app {
 	const struct tui_opts *opts;
@@ -32,6 +77,14 @@ struct app {
 	int msg_error;
 	int64_t data_version;
 	int64_t model_count;
+	/* The question asked in APP_CONFIRM, APP_PROMPT and APP_SECRET. */
+	char ask[APP_LINE_MAX * 2];
+	app_answer_fn answer;
+	char *secret; /* sodium_malloc'd, APP_SECRET_MAX + 1 bytes, only while in APP_SECRET */
+	size_t secret_len;
+	struct app_identity id;
+	struct app_ledger ledger;
+	struct app_decision decision;
 };
 
 struct view *app_top(struct app *a);
@@ -45,6 +98,26 @@ void app_pop_to_root(struct app *a);
 void app_close_all(struct app *a);
 /* Reloads the top view and the header when the store changed. */
 void app_check_store(struct app *a);
+
+/* Reads the public half of the --key secret key file (FILE.pub beside
+ * it), refusing what could never sign; the keyring lookup is separate. */
+int app_identity_open(struct app *a, const char *key_path, struct err *e);
+/* Looks the key up in the keyring as it stands now. */
+void app_identity_check(struct app *a);
+/* Verifies the ledger for the header. */
+void app_ledger_check(struct app *a);
+
+/* Asks a question on the bottom line: mode APP_CONFIRM (y/n), APP_PROMPT
+ * or APP_SECRET. answer runs on y or Enter; n and Esc cancel. Returns -1
+ * (message set) when the passphrase memory cannot be had. */
+int app_ask(struct app *a, enum app_mode mode, const char *question, app_answer_fn answer);
+/* y, or Enter on a prompt or passphrase: hands the answer over. */
+void app_ask_answer(struct app *a);
+/* n or Esc: drops the question, wiping a passphrase typed so far. */
+void app_ask_cancel(struct app *a);
+/* Adds bytes to the passphrase (-1 when it is full) or drops its last character. */
+int app_secret_add(struct app *a, const char *b, size_t n);
+void app_secret_bs(struct app *a);
 
 void app_message(struct app *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void app_error(struct app *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -12,8 +12,9 @@ static int draw_has_colour;
 static int draw_is_utf8;
 static unsigned draw_attrs[DRAW_NSTYLES];
 
-static const struct draw_glyphs draw_utf8_glyphs = {"\xe2\x80\xa6", "\xe2\x94\x82", "\xe2\x94\x80"};
-static const struct draw_glyphs draw_ascii_glyphs = {"...", "|", "-"};
+static const struct draw_glyphs draw_utf8_glyphs = {"\xe2\x80\xa6", "\xe2\x94\x82", "\xe2\x94\x80",
+						     "\xe2\x86\x92"};
+static const struct draw_glyphs draw_ascii_glyphs = {"...", "|", "-", "->"};
 
 enum { DRAW_PAIR_BAR = 1, DRAW_PAIR_TITLE, DRAW_PAIR_HEADING, DRAW_PAIR_WARN, DRAW_PAIR_ERROR,
        DRAW_PAIR_ALIAS, DRAW_PAIR_LOW, DRAW_PAIR_MEDIUM, DRAW_PAIR_HIGH, DRAW_PAIR_CRITICAL };
@@ -57,6 +58,7 @@ void draw_init(void)
 		draw_attrs[DRAW_TIER_MEDIUM] = COLOR_PAIR(DRAW_PAIR_MEDIUM);
 		draw_attrs[DRAW_TIER_HIGH] = COLOR_PAIR(DRAW_PAIR_HIGH) | A_BOLD;
 		draw_attrs[DRAW_TIER_CRITICAL] = COLOR_PAIR(DRAW_PAIR_CRITICAL) | A_BOLD;
+		draw_attrs[DRAW_OK] = COLOR_PAIR(DRAW_PAIR_ALIAS);
 	} else {
 		draw_attrs[DRAW_BAR] = A_REVERSE;
 		draw_attrs[DRAW_TITLE] = A_BOLD | A_UNDERLINE;

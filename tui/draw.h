@@ -22,6 +22,7 @@ enum draw_style {
 	DRAW_TIER_MEDIUM,
 	DRAW_TIER_HIGH,
 	DRAW_TIER_CRITICAL,
+	DRAW_OK, /* what verified or counts */
 	DRAW_NSTYLES,
 };
 
@@ -30,6 +31,7 @@ struct draw_glyphs {
 	const char *ellipsis;
 	const char *vline;
 	const char *hline;
+	const char *arrow; /* from -> to */
 };
 
 /* Decides colour (never when NO_COLOR is set and non-empty) and glyphs

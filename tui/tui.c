@@ -12,9 +12,12 @@
 #include <unistd.h>
 #include <wchar.h>
 
+#include <sodium.h>
+
 #include "action.h"
 #include "app.h"
 #include "draw.h"
+#include "keyring.h"
 #include "tkey.h"
 #include "registry.h"
 #include "script.h"
@@ -123,29 +126,85 @@ static int tui_term_open(struct tui_term *t, const struct tui_opts *o, struct er
 	return 0;
 }
 
+/* The identity half of the header's second line, and its style. */
+static int tui_identity_text(const struct app *a, char *buf, size_t n)
+{
+	const struct app_identity *id = &a->id;
+	char roles[128];
+
+	if (!id->loaded) {
+		snprintf(buf, n, " identity: none (start with --key FILE to sign)");
+		return DRAW_DIM;
+	}
+	if (!id->known) {
+		snprintf(buf, n, " %s: %s", id->pub.name, id->why);
+		return DRAW_WARN;
+	}
+	snprintf(buf, n, " %s (%s) key %s", id->who.name,
+		 keyring_roles_text(id->who.roles, roles, sizeof roles), id->pub.id);
+	return DRAW_NORMAL;
+}
+
+/* The ledger half: verified, or in red where it failed. */
+static int tui_ledger_text(const struct app *a, char *buf, size_t n)
+{
+	const struct app_ledger *l = &a->ledger;
+
+	switch (l->state) {
+	case APP_LEDGER_OK:
+		if (l->r.entries == 0)
+			snprintf(buf, n, "ledger empty ");
+		else if (l->r.verified == l->r.entries)
+			snprintf(buf, n, "ledger verified to #%lld ", (long long)l->r.entries);
+		else
+			/* Entries past the newest checkpoint only have the chain hash behind them. */
+			snprintf(buf, n, "ledger verified to #%lld (signed to #%lld) ",
+				 (long long)l->r.entries, (long long)l->r.verified);
+		return DRAW_OK;
+	case APP_LEDGER_FAILED:
+		snprintf(buf, n, "ledger FAILED at #%lld: %s ", (long long)l->r.bad_seq, l->r.reason);
+		return DRAW_ERROR;
+	case APP_LEDGER_ERROR:
+		snprintf(buf, n, "ledger cannot be verified: %s ", l->msg);
+		return DRAW_ERROR;
+	case APP_LEDGER_NONE:
+		break;
+	}
+	snprintf(buf, n, "no ledger yet ");
+	return DRAW_DIM;
+}
+
 static void tui_draw_header(struct app *a)
 {
 	unsigned bar = draw_attr(DRAW_BAR, 0);
-	char left[1024], right[64];
-	int rw;
+	char left[1024], right[1024];
+	int rw, ls, rs;
 
 	draw_fill(0, 0, COLS, bar);
+	/* On the top line, where a long identity or ledger failure cannot push it off. */
 	if (a->model_count >= 0)
-		snprintf(right, sizeof right, "%lld model%s ", (long long)a->model_count,
+		snprintf(right, sizeof right, "%s%lld model%s ",
+			 a->opts->readonly ? "[--readonly]  " : "", (long long)a->model_count,
 			 a->model_count == 1 ? "" : "s");
 	else
-		snprintf(right, sizeof right, "? models ");
+		snprintf(right, sizeof right, "%s? models ", a->opts->readonly ? "[--readonly]  " : "");
 	rw = draw_width(right);
 	snprintf(left, sizeof left, " steward %s store: %s", draw_glyphs()->vline,
 		 store_path(a->st));
 	draw_text(0, 0, COLS - rw - 1, bar, left);
 	draw_text_right(0, COLS - rw, rw, bar, right);
-	snprintf(left, sizeof left, " identity: none (read-only until keys exist)%s",
-		 a->opts->readonly ? "  [--readonly]" : "");
-	draw_text(1, 0, COLS, draw_attr(DRAW_DIM, 0), left);
+	/* The ledger's state gets the room it needs first: a failure must never be cut for a name. */
+	ls = tui_identity_text(a, left, sizeof left);
+	rs = tui_ledger_text(a, right, sizeof right);
+	rw = draw_width(right);
+	if (rw > COLS - 1)
+		rw = COLS - 1;
+	draw_text(1, 0, COLS - rw - 1, draw_attr(ls, 0), left);
+	draw_text_right(1, COLS - rw, rw, draw_attr(rs, 0), right);
 }
 
-static void tui_draw_status(struct app *a, struct view *v, int y)
+/* Returns 1 when the message did not fit and must be shown in full below. */
+static int tui_draw_status(struct app *a, struct view *v, int y)
 {
 	unsigned bar = draw_attr(DRAW_BAR, 0);
 	char title[256], buf[512];
@@ -164,30 +223,102 @@ static void tui_draw_status(struct app *a, struct view *v, int y)
 		snprintf(buf, sizeof buf, " [%s] %zu/%zu ", title, l->nvis ? l->sel + 1 : 0, l->nvis);
 	/* The message matters more than a long title: give it at least half the line. */
 	used = draw_text(y, 0, a->msg[0] ? COLS / 2 : COLS, bar, buf);
-	if (a->msg[0] != '\0') {
-		snprintf(buf, sizeof buf, " %s ", a->msg);
-		draw_text(y, used + 1, COLS - used - 1,
-			  a->msg_error ? draw_attr(DRAW_ERROR, 1) : bar, buf);
-	}
+	if (a->msg[0] == '\0')
+		return 0;
+	snprintf(buf, sizeof buf, " %s ", a->msg);
+	draw_text(y, used + 1, COLS - used - 1, a->msg_error ? draw_attr(DRAW_ERROR, 1) : bar, buf);
+	return a->msg_error && draw_width(buf) > COLS - used - 1;
 }
 
-static void tui_draw_line(struct app *a, int y)
-{
-	char hints[256];
-	const char *p = a->line;
+#define TUI_BLOCK_LINES 4
 
-	if (a->mode == APP_NORMAL) {
-		action_hints(a, hints, sizeof hints);
-		draw_text(y, 1, COLS - 1, draw_attr(DRAW_DIM, 0), hints);
-		curs_set(0);
+struct tui_wrapped {
+	const char *s[TUI_BLOCK_LINES];
+	int len[TUI_BLOCK_LINES];
+	int n;
+};
+
+static int tui_wrap_collect(void *ctx, const char *s, size_t n)
+{
+	struct tui_wrapped *w = ctx;
+
+	if (w->n == TUI_BLOCK_LINES)
+		return 0;
+	w->s[w->n] = s;
+	w->len[w->n++] = (int)n;
+	return 0;
+}
+
+/* A y/n question may name a 71-character digest, and an error a long
+ * path: such text is wrapped upwards from the bottom line, over the
+ * status line, rather than cut. */
+static void tui_draw_block(const char *text, unsigned attr, int y)
+{
+	struct tui_wrapped w;
+	char buf[1024];
+	int i;
+
+	memset(&w, 0, sizeof w);
+	if (draw_wrap(text, COLS - 1, tui_wrap_collect, &w) != 0 || w.n == 0)
 		return;
+	for (i = 0; i < w.n; i++) {
+		int row = y - (w.n - 1) + i;
+
+		snprintf(buf, sizeof buf, "%.*s", w.len[i], w.s[i]);
+		draw_fill(row, 0, COLS, draw_attr(DRAW_NORMAL, 0));
+		draw_text(row, 0, COLS, attr, buf);
 	}
-	/* Show the end of a long line, where the typing happens. */
-	while (*p != '\0' && draw_width(p) > COLS - 2) {
+	curs_set(0);
+}
+
+/* Shows the end of a long line, where the typing happens. */
+static const char *tui_line_tail(const char *p, int w)
+{
+	while (*p != '\0' && draw_width(p) > w) {
 		p++;
 		while ((*p & 0xc0) == 0x80)
 			p++;
 	}
+	return p;
+}
+
+static void tui_draw_line(struct app *a, int y, int long_msg)
+{
+	char hints[256];
+	const char *p = a->line;
+	int used;
+
+	switch (a->mode) {
+	case APP_NORMAL:
+		if (long_msg) {
+			tui_draw_block(a->msg, draw_attr(DRAW_ERROR, 0), y);
+			return;
+		}
+		action_hints(a, hints, sizeof hints);
+		draw_text(y, 1, COLS - 1, draw_attr(DRAW_DIM, 0), hints);
+		curs_set(0);
+		return;
+	case APP_CONFIRM:
+		tui_draw_block(a->ask, draw_attr(DRAW_WARN, 0), y);
+		return;
+	case APP_SECRET:
+		/* Only the question: not the passphrase, not stars, not its length. */
+		used = draw_text(y, 0, COLS - 1, draw_attr(DRAW_WARN, 0), a->ask);
+		move(y, used);
+		curs_set(1);
+		return;
+	case APP_PROMPT:
+		used = draw_text(y, 0, COLS / 2, draw_attr(DRAW_WARN, 0), a->ask);
+		p = tui_line_tail(p, COLS - used - 1);
+		draw_text(y, used, COLS - used, draw_attr(DRAW_NORMAL, 0), p);
+		move(y, used + draw_width(p));
+		curs_set(1);
+		return;
+	case APP_FILTER:
+	case APP_COMMAND:
+		break;
+	}
+	p = tui_line_tail(p, COLS - 2);
 	draw_text(y, 0, 1, draw_attr(DRAW_NORMAL, 0), a->mode == APP_FILTER ? "/" : ":");
 	draw_text(y, 1, COLS - 1, draw_attr(DRAW_NORMAL, 0), p);
 	move(y, 1 + draw_width(p));
@@ -197,6 +328,7 @@ static void tui_draw_line(struct app *a, int y)
 static void tui_draw(struct app *a)
 {
 	struct view *v = app_top(a);
+	int long_msg = 0;
 
 	erase();
 	if (COLS < APP_MIN_COLS || LINES < APP_MIN_ROWS) {
@@ -212,9 +344,9 @@ static void tui_draw(struct app *a)
 	tui_draw_header(a);
 	if (v != NULL) {
 		v->ops->draw(a, v, 2, 0, LINES - 4, COLS);
-		tui_draw_status(a, v, LINES - 2);
+		long_msg = tui_draw_status(a, v, LINES - 2);
 	}
-	tui_draw_line(a, LINES - 1);
+	tui_draw_line(a, LINES - 1, long_msg);
 	refresh();
 }
 
@@ -327,9 +459,16 @@ int tui_run(const struct tui_opts *o, struct err *e)
 	memset(&a, 0, sizeof a);
 	if (o == NULL || o->db_path == NULL)
 		return err_set(e, ERR_INVALID, "no store given to the console");
+	if (sodium_init() < 0)
+		return err_set(e, ERR_IO, "libsodium failed to initialise");
 	if (o->script != NULL && script_load(o->script, &sc, e) != 0)
 		return -1;
 	a.opts = o;
+	/* A key that could never sign is refused before the terminal is taken over. */
+	if (o->key_path != NULL && app_identity_open(&a, o->key_path, e) != 0) {
+		script_free(&sc);
+		return -1;
+	}
 	a.st = store_open(o->db_path, 0, e);
 	if (a.st == NULL) {
 		script_free(&sc);
@@ -344,6 +483,8 @@ int tui_run(const struct tui_opts *o, struct err *e)
 	draw_init();
 	a.data_version = store_data_version(a.st);
 	a.model_count = registry_model_count(a.st);
+	app_identity_check(&a);
+	app_ledger_check(&a);
 	if (app_push(&a, &view_models_ops, NULL) != 0) {
 		err_set(e, ERR_STORE, "%s", a.msg);
 		goto out_term;

@@ -52,8 +52,10 @@ static int view_help_open(struct app *a, struct view *v, const struct view_arg *
 	(void)arg;
 	list_init(&v->list, view_help_cols, HELP_NCOLS, 1, "");
 	if (view_help_mode(a, &v->list, ACTION_BROWSE, e) != 0 ||
-	    view_help_heading(&v->list, "While typing after / or :", e) != 0 ||
-	    view_help_mode(a, &v->list, ACTION_LINE, e) != 0)
+	    view_help_heading(&v->list, "While typing after / or :, a reason or a passphrase", e) != 0 ||
+	    view_help_mode(a, &v->list, ACTION_LINE, e) != 0 ||
+	    view_help_heading(&v->list, "When asked to confirm", e) != 0 ||
+	    view_help_mode(a, &v->list, ACTION_CONFIRM, e) != 0)
 		return -1;
 	return list_finish(&v->list, NULL, e);
 }

@@ -15,6 +15,8 @@ struct action;
 struct view_arg {
 	const char *model;
 	int64_t version;
+	int64_t request; /* a promotion request's id */
+	int64_t seq;     /* a ledger entry's sequence number */
 };
 
 struct view_ops {
@@ -36,6 +38,9 @@ struct view_ops {
 	int (*enter)(struct app *a, struct view *v, struct err *e);
 	/* The view's title for the status line ("fraud-scoring v3"). */
 	void (*title)(struct view *v, char *buf, size_t n);
+	/* 1 when key would handle act here (optional): the bottom line only
+	 * hints at view-specific actions (ACTION_IN_VIEW) where this says so. */
+	int (*offers)(const struct app *a, const struct view *v, const struct action *act);
 };
 
 struct view {
@@ -49,10 +54,25 @@ extern const struct view_ops view_models_ops;
 extern const struct view_ops view_model_ops;
 extern const struct view_ops view_version_ops;
 extern const struct view_ops view_help_ops;
+extern const struct view_ops view_approvals_ops;
+extern const struct view_ops view_request_ops;
+extern const struct view_ops view_audit_ops;
+extern const struct view_ops view_entry_ops;
+extern const struct view_ops view_keys_ops;
 
 /* Shared formatting for views: "2026-01-01" in UTC, "-" for 0. */
 void view_date(int64_t t, char *buf, size_t n);
 /* "sha256:1a2b3c4d" from a full digest. */
 void view_short_digest(const char *digest, char *buf, size_t n);
+/* The draw style of a tier given by name ("high"); plain when unknown. */
+int view_tier_style(const char *tier);
+/* RFC 3339 in UTC ("2026-01-01T00:00:00Z"), "-" for 0: the ledger's own form. */
+void view_time(int64_t t, char *buf, size_t n);
+/* Appends one LIST_SPAN row of text in style (headings, blank lines, notes). */
+int view_line(struct list *l, int style, const char *text, struct err *e);
+/* Appends text as LIST_SPAN rows wrapped to width, each line after
+ * indent (spaces) in style. */
+int view_wrapped(struct list *l, int style, const char *text, int indent, int width,
+		 struct err *e);
 
 #endif

@@ -25,7 +25,9 @@ unchanged() {
 	if [ "$now" = "$BEFORE" ]; then ok; else fail "$1: the store changed"; fi
 }
 
-"$STEWARD" init --db "$DB" >/dev/null || fail "init"
+export STEWARD_PASSPHRASE=correct-horse XDG_CONFIG_HOME="$TMPD/cfg"
+export STEWARD_KEY="$TMPD/cfg/steward/keys/root.key"
+"$STEWARD" init --db "$DB" --admin root >/dev/null || fail "init"
 "$STEWARD" model add fraud --tier high --owner risk --db "$DB" >/dev/null || fail "model add"
 "$STEWARD" version add fraud --artifact s3://m/1 --digest "$D0" --db "$DB" >/dev/null || fail "version add"
 "$STEWARD" alias set fraud production 1 --db "$DB" >/dev/null || fail "alias set"

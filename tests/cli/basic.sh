@@ -2,6 +2,9 @@
 . "$STEWARD_TOP/tests/lib.sh"
 
 DB="$TMPD/s.db"
+# Alias moves act as an admin: one key for the whole suite.
+export STEWARD_PASSPHRASE=correct-horse XDG_CONFIG_HOME="$TMPD/cfg"
+export STEWARD_KEY="$TMPD/cfg/steward/keys/root.key"
 D0=sha256:0000000000000000000000000000000000000000000000000000000000000000
 D1=sha256:1111111111111111111111111111111111111111111111111111111111111111
 D2=sha256:2222222222222222222222222222222222222222222222222222222222222222
@@ -33,14 +36,14 @@ while IFS='|' read -r cmd usage; do
 	# shellcheck disable=SC2086
 	expect 0 "$cmd -h" "$STEWARD" $cmd -h
 done <<'CMDS'
-init|[--db
+init|[--admin NAME] [--admin-key FILE]
 model add|NAME --tier TIER --owner OWNER [--description TEXT]
 model list|[--db
 model show|NAME [--db
 version add|MODEL --artifact URI --digest sha256:HEX [--author NAME] [--run ID]
 version list|MODEL [--db
 version show|MODEL VERSION [--db
-alias set|MODEL ALIAS VERSION [--db
+alias set|MODEL ALIAS VERSION [--db PATH] [--json] [--key FILE]
 alias list|MODEL [--db
 card set|MODEL VERSION --file CARD.md [--db
 card show|MODEL VERSION [--db
@@ -56,6 +59,8 @@ expect 0 "init" "$STEWARD" init --db "$DB"
 has "init says created" "$OUT" "created store at $DB"
 expect 0 "init again" "$STEWARD" init --db "$DB"
 has "init again says exists" "$OUT" "already exists at $DB"
+expect 0 "init --admin on the existing store" "$STEWARD" init --db "$DB" --admin root
+has "init --admin says keyring" "$OUT" "keyring version 1: root is admin"
 expect 0 "init with STEWARD_DB" env STEWARD_DB="$TMPD/env.db" "$STEWARD" init
 has "init uses STEWARD_DB" "$OUT" "$TMPD/env.db"
 expect 0 "init with XDG_DATA_HOME" env XDG_DATA_HOME="$TMPD/xdg" "$STEWARD" init

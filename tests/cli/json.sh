@@ -2,28 +2,20 @@
 . "$STEWARD_TOP/tests/lib.sh"
 
 DB="$TMPD/s.db"
+export STEWARD_PASSPHRASE=correct-horse XDG_CONFIG_HOME="$TMPD/cfg"
+export STEWARD_KEY="$TMPD/cfg/steward/keys/root.key"
 D0=sha256:0000000000000000000000000000000000000000000000000000000000000000
 D1=sha256:1111111111111111111111111111111111111111111111111111111111111111
 
-# j PATH: the value at PATH in the last command's stdout (sqlite3's JSON functions).
-j() {
-	printf '%s' "$OUT" >"$TMPD/json"
-	sqlite3 :memory: "SELECT json_extract(CAST(readfile('$TMPD/json') AS TEXT), '$1')"
-}
-# jtype PATH: integer, real, text, null, array, object, true, false.
-jtype() {
-	printf '%s' "$OUT" >"$TMPD/json"
-	sqlite3 :memory: "SELECT json_type(CAST(readfile('$TMPD/json') AS TEXT), '$1')"
-}
-valid() {
-	printf '%s' "$OUT" >"$TMPD/json"
-	same "$1: valid JSON" "$(sqlite3 :memory: "SELECT json_valid(CAST(readfile('$TMPD/json') AS TEXT))")" 1
-}
 
 expect 0 "init --json" "$STEWARD" init --json --db "$DB"
 valid "init"
 same "init path" "$(j '$.path')" "$DB"
 same "init created" "$(jtype '$.created')" true
+expect 0 "init --admin --json" "$STEWARD" init --json --db "$DB" --admin root
+valid "init --admin"
+same "init admin" "$(j '$.admin')" root
+same "init admin key" "$(j '$.admin_key')" "$STEWARD_KEY"
 expect 0 "init --json again" "$STEWARD" init --json --db "$DB"
 same "init again not created" "$(jtype '$.created')" false
 

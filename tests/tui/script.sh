@@ -25,7 +25,8 @@ line() {
 screen ''
 has "header names the store" "$(line 1)" "store: $DB"
 has "header counts models" "$(line 1)" "12 models"
-has "identity placeholder" "$(line 2)" "identity: none (read-only until keys exist)"
+has "no identity without --key" "$(line 2)" "identity: none (start with --key FILE to sign)"
+has "demo ledger verified" "$(line 2)" "ledger verified to #"
 has "column headings" "$(line 3)" "MODEL"
 has "tier heading" "$(line 3)" "TIER"
 has "lists fraud-scoring" "$SCREEN" "fraud-scoring"
@@ -102,7 +103,7 @@ has "Enter on a filtered row opens it" "$(line 3)" "credit-limit"
 # ? shows help from the key table, with every key and command
 screen '?' --size 100x40
 for k in "j, Down" "k, Up" "g, Home" "G, End" PgDn PgUp Enter Esc "/ " ": " "? " "q " \
-	":help" ":models" ":q, :quit" BS; do
+	":help" ":models" ":approvals" ":audit" ":keys" ":q, :quit" BS "n, Esc"; do
 	has "help lists $k" "$SCREEN" "$k"
 done
 has "help status" "$(line 39)" "[help]"
@@ -230,6 +231,6 @@ has "wide text shown" "$(cat "$TMPD/screen")" "模型卡片内容"
 # --readonly is shown in the header
 printf '' >"$TMPD/keys"
 expect 0 "readonly session" "$STEWARD" --db "$DB" --readonly --script "$TMPD/keys" --dump "$TMPD/screen"
-has "readonly marker" "$(sed -n 2p "$TMPD/screen")" "--readonly"
+has "readonly marker" "$(sed -n 1p "$TMPD/screen")" "[--readonly]"
 
 finish

@@ -10,7 +10,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "approval.h"
+#include "audit.h"
 #include "demo.h"
+#include "keyring.h"
 #include "registry.h"
 
 #define D1 "sha256:0000000000000000000000000000000000000000000000000000000000000001"
@@ -151,9 +154,9 @@ static void test_versions_and_aliases(void **state)
 	assert_string_equal(vl.v[1].author, "alice");
 	registry_versions_free(&vl);
 
-	assert_int_equal(registry_alias_set(st, "m", "production", 1, &e), 0);
-	assert_int_equal(registry_alias_set(st, "m", "staging", 2, &e), 0);
-	assert_int_equal(registry_alias_set(st, "m", "champion", 1, &e), 0);
+	assert_int_equal(registry_alias_set(st, "tester", "m", "production", 1, &e), 0);
+	assert_int_equal(registry_alias_set(st, "tester", "m", "staging", 2, &e), 0);
+	assert_int_equal(registry_alias_set(st, "tester", "m", "champion", 1, &e), 0);
 	assert_int_equal(registry_version_get(st, "m", 1, &v, &e), 0);
 	assert_string_equal(v.aliases, "champion,production");
 	assert_string_equal(v.digest, D1);
@@ -165,7 +168,7 @@ static void test_versions_and_aliases(void **state)
 	assert_int_equal(m.last_change, 1767300000);
 	registry_model_clear(&m);
 	/* moving an alias */
-	assert_int_equal(registry_alias_set(st, "m", "production", 2, &e), 0);
+	assert_int_equal(registry_alias_set(st, "tester", "m", "production", 2, &e), 0);
 	assert_int_equal(registry_alias_list(st, "m", &al, &e), 0);
 	assert_int_equal(al.n, 3);
 	assert_string_equal(al.v[1].alias, "production");
@@ -173,13 +176,13 @@ static void test_versions_and_aliases(void **state)
 	registry_aliases_free(&al);
 
 	/* refusals */
-	assert_int_equal(registry_alias_set(st, "m", "Production", 1, &e), -1);
+	assert_int_equal(registry_alias_set(st, "tester", "m", "Production", 1, &e), -1);
 	assert_non_null(strstr(e.msg, "lowercase"));
-	assert_int_equal(registry_alias_set(st, "m", "prod uction", 1, &e), -1);
-	assert_int_equal(registry_alias_set(st, "m", "staging", 9, &e), -1);
+	assert_int_equal(registry_alias_set(st, "tester", "m", "prod uction", 1, &e), -1);
+	assert_int_equal(registry_alias_set(st, "tester", "m", "staging", 9, &e), -1);
 	assert_int_equal(e.kind, ERR_NOTFOUND);
 	assert_non_null(strstr(e.msg, "no version 9"));
-	assert_int_equal(registry_alias_set(st, "ghost", "staging", 1, &e), -1);
+	assert_int_equal(registry_alias_set(st, "tester", "ghost", "staging", 1, &e), -1);
 	assert_non_null(strstr(e.msg, "ghost"));
 	assert_int_equal(registry_version_add(st, "m", "s3://b", "sha256:abc", "", "", 0, NULL, &e), -1);
 	assert_non_null(strstr(e.msg, "64"));
@@ -264,9 +267,24 @@ static void test_demo_estate(void **state)
 	struct err e = { 0 };
 	struct reg_models l;
 	int tiers[TIER_COUNT] = { 0 }, missing = 0;
+	struct approval_requests open;
+	struct audit_report rep;
+	char keydir[300], p[400];
 
-	assert_int_equal(demo_build(st, &e), 0);
+	snprintf(keydir, sizeof keydir, "%s-keys", dbpath);
+	assert_int_equal(demo_build(st, keydir, &e), 0);
 	assert_true(demo_is_demo(st));
+	/* a keyring of every persona, two pending requests, and a history that verifies */
+	assert_int_equal(keyring_version(st), DEMO_PERSONAS);
+	assert_int_equal(approval_request_list(st, 1, &open, &e), 0);
+	assert_int_equal(open.n, 2);
+	for (size_t i = 0; i < open.n; i++) {
+		assert_int_equal(open.v[i].counted, 1);
+		assert_true(open.v[i].satisfied < open.v[i].required);
+	}
+	approval_requests_free(&open);
+	assert_int_equal(audit_verify(st, &rep, &e), 0);
+	assert_true(rep.approvals >= 8);
 	assert_int_equal(registry_model_list(st, &l, &e), 0);
 	assert_true(l.n >= 10);
 	for (size_t i = 0; i < l.n; i++) {
@@ -292,8 +310,17 @@ static void test_demo_estate(void **state)
 	assert_true(missing > 0); /* some cards have gaps */
 	registry_models_free(&l);
 	/* a second build into a populated store is refused, not doubled */
-	assert_int_equal(demo_build(st, &e), -1);
-	assert_non_null(strstr(e.msg, "already has models"));
+	assert_int_equal(demo_build(st, keydir, &e), -1);
+	assert_non_null(strstr(e.msg, "not empty"));
+	for (int i = 0; i < DEMO_PERSONAS; i++) {
+		snprintf(p, sizeof p, "%s/%s.key", keydir, demo_personas[i].name);
+		unlink(p);
+		snprintf(p, sizeof p, "%s/%s.key.pub", keydir, demo_personas[i].name);
+		unlink(p);
+	}
+	rmdir(keydir);
+	snprintf(p, sizeof p, "%s.logkey", dbpath);
+	unlink(p);
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)

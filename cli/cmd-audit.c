@@ -1,0 +1,227 @@
+/* cmd-audit: `steward audit log|verify|prove|consistency|verify-proof|export`: what auditors run. */
+#include "cli.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "approval.h"
+#include "audit.h"
+#include "ledger.h"
+
+int cmd_audit_log(struct cli_ctx *c)
+{
+	static const char *const hdr[] = { "SEQ", "TIME", "ACTOR", "ACTION", "SUBJECT" };
+	struct ledger_entries l;
+	struct cli_table *t;
+	char seq[24], when[32];
+	size_t i;
+
+	if (ledger_entries(c->st, cli_opt(c, "subject"), cli_opt(c, "actor"), &l, &c->e) != 0)
+		return CLI_FAIL;
+	if (c->json) {
+		json_t *arr = json_array();
+
+		for (i = 0; arr != NULL && i < l.n; i++) {
+			json_t *o = json_object();
+
+			/* body is the exact stored text, as a string, so hashes can be recomputed. */
+			if (o == NULL || json_array_append_new(arr, o) != 0 || cli_json_int(o, "seq", l.v[i].seq) ||
+			    cli_json_time(o, "time", l.v[i].time) || cli_json_str(o, "actor", l.v[i].actor) ||
+			    cli_json_str(o, "action", l.v[i].action) || cli_json_str(o, "subject", l.v[i].subject) ||
+			    cli_json_str(o, "body", l.v[i].body)) {
+				json_decref(arr);
+				arr = NULL;
+			}
+		}
+		ledger_entries_free(&l);
+		if (arr == NULL)
+			return cli_json_fail(&c->e);
+		return cli_json_print(arr, &c->e) < 0 ? CLI_FAIL : 0;
+	}
+	t = cli_table_new(5, hdr);
+	for (i = 0; t != NULL && i < l.n; i++) {
+		const char *cells[5] = { seq, when, l.v[i].actor, l.v[i].action, l.v[i].subject };
+
+		snprintf(seq, sizeof seq, "%" PRId64, l.v[i].seq);
+		cli_time(l.v[i].time, when, sizeof when);
+		if (cli_table_add(t, cells) != 0) {
+			cli_table_free(t);
+			t = NULL;
+		}
+	}
+	ledger_entries_free(&l);
+	if (t == NULL)
+		return err_set(&c->e, ERR_IO, "out of memory");
+	cli_table_print(t);
+	cli_table_free(t);
+	return 0;
+}
+
+static int cmd_audit_report(struct cli_ctx *c, const struct audit_report *r, int ok, const char *where)
+{
+	if (c->json) {
+		json_t *o = json_object();
+
+		if (o == NULL || cli_json_bool(o, "ok", ok) || cli_json_str(o, "log", r->log_name) ||
+		    cli_json_int(o, "entries", r->ledger.entries) ||
+		    cli_json_int(o, "checkpoints", r->ledger.checkpoints) ||
+		    cli_json_int(o, "verified_to", r->ledger.verified) ||
+		    cli_json_int(o, "keyring_version", r->keyring_version) ||
+		    cli_json_str(o, "root_key", r->root_key) || cli_json_int(o, "requests", r->requests) ||
+		    cli_json_int(o, "approvals", r->approvals) ||
+		    (ok ? json_object_set_new(o, "bad_seq", json_null()) != 0
+			: cli_json_int_or_null(o, "bad_seq", r->ledger.bad_seq)) ||
+		    (ok ? json_object_set_new(o, "reason", json_null()) != 0
+			: cli_json_str(o, "reason", c->e.msg))) {
+			json_decref(o);
+			return cli_json_fail(&c->e);
+		}
+		if (cli_json_print(o, &c->e) < 0)
+			return CLI_FAIL;
+		return ok ? 0 : CLI_FAIL;
+	}
+	if (!ok)
+		return CLI_FAIL; /* the dispatcher prints the reason, naming the entry */
+	printf("%s verified: %" PRId64 " entries, %" PRId64 " checkpoints (newest covers %" PRId64 ")\n", where,
+	       r->ledger.entries, r->ledger.checkpoints, r->ledger.verified);
+	printf("  log:      %s\n", r->log_name);
+	printf("  keyring:  version %" PRId64 ", rooted in admin key %s\n", r->keyring_version,
+	       r->root_key[0] ? r->root_key : "-");
+	printf("  requests: %" PRId64 ", decisions: %" PRId64 " (each valid under the keyring of its time)\n",
+	       r->requests, r->approvals);
+	if (r->ledger.verified < r->ledger.entries)
+		printf("  note:     entries after %" PRId64 " are not yet covered by a checkpoint\n",
+		       r->ledger.verified);
+	return 0;
+}
+
+int cmd_audit_verify(struct cli_ctx *c)
+{
+	const char *bundle = cli_opt(c, "bundle"), *vkey = cli_opt(c, "vkey");
+	struct audit_report r;
+	char where[4200];
+	int ok;
+
+	if (vkey != NULL && bundle == NULL) {
+		err_set(&c->e, ERR_INVALID, "--vkey applies with --bundle DIR");
+		return CLI_USAGE;
+	}
+	if (bundle != NULL) {
+		ok = audit_verify_bundle(bundle, vkey, &r, &c->e) == 0;
+		if (ok && vkey == NULL)
+			fprintf(stderr, "steward: trusting the bundle's own log key; pin it with --vkey\n");
+		snprintf(where, sizeof where, "bundle %s", bundle);
+	} else {
+		c->st = cli_store_open(c, STORE_READONLY);
+		if (c->st == NULL)
+			return CLI_FAIL;
+		ok = audit_verify(c->st, &r, &c->e) == 0;
+		snprintf(where, sizeof where, "ledger of %s", c->db_path);
+	}
+	return cmd_audit_report(c, &r, ok, where);
+}
+
+int cmd_audit_prove(struct cli_ctx *c)
+{
+	struct ledger_inclusion p;
+	int64_t seq;
+	char *text;
+	int r;
+
+	if (approval_id_parse("SEQ", c->pos[0], &seq, &c->e) != 0)
+		return CLI_USAGE;
+	if (ledger_prove(c->st, seq, &p, &c->e) != 0)
+		return CLI_FAIL;
+	text = audit_format_inclusion(&p);
+	ledger_inclusion_clear(&p);
+	if (text == NULL)
+		return err_set(&c->e, ERR_IO, "out of memory");
+	r = fputs(text, stdout) == EOF ? err_set(&c->e, ERR_IO, "writing the proof failed") : 0;
+	free(text);
+	return r;
+}
+
+int cmd_audit_consistency(struct cli_ctx *c)
+{
+	struct ledger_consistency p;
+	int64_t old;
+	char *text;
+	int r;
+
+	if (approval_id_parse("OLD_SIZE", c->pos[0], &old, &c->e) != 0)
+		return CLI_USAGE;
+	if (ledger_consistency(c->st, old, &p, &c->e) != 0)
+		return CLI_FAIL;
+	text = audit_format_consistency(&p);
+	ledger_consistency_clear(&p);
+	if (text == NULL)
+		return err_set(&c->e, ERR_IO, "out of memory");
+	r = fputs(text, stdout) == EOF ? err_set(&c->e, ERR_IO, "writing the proof failed") : 0;
+	free(text);
+	return r;
+}
+
+int cmd_audit_verify_proof(struct cli_ctx *c)
+{
+	const char *vkey = cli_opt(c, "vkey");
+	char name[KEYS_NAME_MAX + 1], summary[600];
+	uint8_t pk[KEYS_PK_BYTES];
+	char *text;
+	size_t len;
+	int r;
+
+	if (vkey != NULL) {
+		if (audit_vkey_parse(vkey, name, pk, &c->e) != 0)
+			return CLI_USAGE;
+	} else {
+		c->st = cli_store_open(c, STORE_READONLY);
+		if (c->st == NULL || ledger_logkey_public(c->st, name, sizeof name, pk, &c->e) != 0)
+			return CLI_FAIL;
+	}
+	if (cli_read_input(c, c->pos[0], 1u << 20, &text, &len) != 0)
+		return CLI_FAIL;
+	r = audit_verify_proof(text, len, name, pk, summary, sizeof summary, &c->e);
+	free(text);
+	if (r != 0) {
+		err_prefix(&c->e, "%s", c->pos[0]);
+		return CLI_FAIL;
+	}
+	if (c->json) {
+		json_t *o = json_object();
+
+		if (o == NULL || cli_json_bool(o, "ok", 1) || cli_json_str(o, "proved", summary)) {
+			json_decref(o);
+			return cli_json_fail(&c->e);
+		}
+		return cli_json_print(o, &c->e) < 0 ? CLI_FAIL : 0;
+	}
+	printf("proof verified: %s\n", summary);
+	return 0;
+}
+
+int cmd_audit_export(struct cli_ctx *c)
+{
+	char vkey[300], name[KEYS_NAME_MAX + 1];
+	uint8_t pk[KEYS_PK_BYTES];
+
+	if (audit_export(c->st, c->pos[0], &c->e) != 0)
+		return CLI_FAIL;
+	if (ledger_logkey_public(c->st, name, sizeof name, pk, &c->e) != 0 ||
+	    audit_vkey(name, pk, vkey, sizeof vkey) != 0)
+		return CLI_FAIL;
+	if (c->json) {
+		json_t *o = json_object();
+
+		if (o == NULL || cli_json_str(o, "bundle", c->pos[0]) || cli_json_str(o, "vkey", vkey) ||
+		    cli_json_int(o, "entries", ledger_size(c->st))) {
+			json_decref(o);
+			return cli_json_fail(&c->e);
+		}
+		return cli_json_print(o, &c->e) < 0 ? CLI_FAIL : 0;
+	}
+	printf("exported %" PRId64 " entries to %s\n", ledger_size(c->st), c->pos[0]);
+	printf("log verifier key (pin it): %s\n", vkey);
+	return 0;
+}

@@ -1,0 +1,910 @@
+/* approval: requests, signed decisions, and the counting rules applied when a decision is recorded and every time it is shown. */
+#include "approval.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+#include <sodium.h>
+
+#include "check.h"
+#include "dsse.h"
+#include "ledger.h"
+#include "registry.h"
+
+/* ---- time ---- */
+
+static void approval_rfc3339(int64_t t, char *buf, size_t n)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (gmtime_r(&tt, &tm) == NULL || strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(buf, n, "%" PRId64, t);
+}
+
+/* Strict "YYYY-MM-DDTHH:MM:SSZ"; -1 otherwise. */
+static int64_t approval_parse_time(const char *s)
+{
+	struct tm tm;
+	const char *end;
+
+	memset(&tm, 0, sizeof tm);
+	if (s == NULL || strlen(s) != 20)
+		return -1;
+	end = strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (end == NULL || *end != '\0')
+		return -1;
+	return (int64_t)timegm(&tm);
+}
+
+static int approval_why(char *why, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int approval_why(char *why, size_t n, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, n, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* ---- the rules ---- */
+
+int approval_check(const struct approval_ctx *c, const char *env, size_t len,
+		   struct approval_stmt *out, char *why, size_t n)
+{
+	struct dsse d;
+	struct err e;
+	char principal[KEYS_NAME_MAX + 1], subj[200], want_subj[200], tbuf[32];
+	uint8_t pk[KEYS_PK_BYTES];
+	json_t *root = NULL, *subject, *digest, *pred;
+	const char *type, *ptype, *sname, *shex, *decision, *role, *pprincipal, *from, *to, *tier,
+		*nonce, *issued, *expires, *comment = "", *log, *model;
+	json_int_t request, version, kv;
+	json_error_t je;
+	int active, k, r = -1;
+	size_t i;
+
+	memset(out, 0, sizeof *out);
+	if (dsse_parse(env, len, &d, &e) != 0)
+		return approval_why(why, n, "%s", e.msg);
+	if (strcmp(d.payload_type, DSSE_INTOTO_TYPE) != 0) {
+		approval_why(why, n, "envelope payloadType is not %s", DSSE_INTOTO_TYPE);
+		goto out;
+	}
+	/* The first signature whose key the keyring knows decides; verify it
+	 * before anything in the payload is read. */
+	for (i = 0, k = 0; i < d.nsigs; i++) {
+		k = c->key_at(c->arg, d.sigs[i].keyid, c->keyring_ver, principal, pk, &active);
+		if (k != 0)
+			break;
+	}
+	if (k < 0) {
+		approval_why(why, n, "cannot read the keyring");
+		goto out;
+	}
+	if (k == 0) {
+		approval_why(why, n, "signed by key %s, which is not in the keyring",
+			     d.nsigs ? d.sigs[0].keyid : "?");
+		goto out;
+	}
+	if (!dsse_verify(&d, pk, d.sigs[i].keyid)) {
+		approval_why(why, n, "signature by key %s does not verify (forged or altered)",
+			     d.sigs[i].keyid);
+		goto out;
+	}
+	snprintf(out->key_id, sizeof out->key_id, "%s", d.sigs[i].keyid);
+	if (!active) {
+		approval_why(why, n, "key %s of %s was not active (revoked or not yet added) at keyring version %" PRId64,
+			     out->key_id, principal, c->keyring_ver);
+		goto out;
+	}
+	root = json_loadb((const char *)d.payload, d.payload_len, JSON_REJECT_DUPLICATES, &je);
+	if (root == NULL) {
+		approval_why(why, n, "payload is not JSON (%s)", je.text);
+		goto out;
+	}
+	if (json_unpack_ex(root, &je, 0, "{s:s, s:o, s:s, s:o}", "_type", &type, "subject", &subject,
+			   "predicateType", &ptype, "predicate", &pred) != 0 ||
+	    strcmp(type, INTOTO_STATEMENT_TYPE) != 0 || strcmp(ptype, APPROVAL_PREDICATE_TYPE) != 0) {
+		approval_why(why, n, "payload is not an in-toto Statement v1 with predicateType %s",
+			     APPROVAL_PREDICATE_TYPE);
+		goto out;
+	}
+	if (!json_is_array(subject) || json_array_size(subject) != 1 ||
+	    json_unpack(json_array_get(subject, 0), "{s:s, s:o}", "name", &sname, "digest", &digest) != 0 ||
+	    json_unpack(digest, "{s:s}", "sha256", &shex) != 0) {
+		approval_why(why, n, "statement needs exactly one subject with a name and a sha256 digest");
+		goto out;
+	}
+	if (json_unpack_ex(pred, &je, 0,
+			   "{s:s, s:s, s:s, s:I, s:s, s:I, s:s, s:s, s:s, s:I, s:s, s:s, s:s, s?s, s:s}",
+			   "decision", &decision, "role", &role, "principal", &pprincipal, "request",
+			   &request, "model", &model, "version", &version, "from", &from, "to", &to,
+			   "tier", &tier, "keyringVersion", &kv, "nonce", &nonce, "issuedAt", &issued,
+			   "expiresAt", &expires, "comment", &comment, "log", &log) != 0) {
+		approval_why(why, n, "predicate: %s", je.text);
+		goto out;
+	}
+	snprintf(out->principal, sizeof out->principal, "%s", pprincipal);
+	snprintf(out->nonce, sizeof out->nonce, "%s", nonce);
+	snprintf(out->comment, sizeof out->comment, "%s", comment);
+	out->keyring_claim = kv;
+	out->issued = approval_parse_time(issued);
+	out->expires = approval_parse_time(expires);
+	if (strcmp(decision, "approve") != 0 && strcmp(decision, "reject") != 0) {
+		approval_why(why, n, "decision must be approve or reject");
+		goto out;
+	}
+	out->approve = strcmp(decision, "approve") == 0;
+	out->role = keyring_role_parse(role, &e);
+	if (strcmp(pprincipal, principal) != 0) {
+		approval_why(why, n, "statement names principal %s but key %s belongs to %s", pprincipal,
+			     out->key_id, principal);
+		goto out;
+	}
+	if (out->role == 0 || !(out->role & ROLE_SIGNERS)) {
+		approval_why(why, n, "role %s cannot sign decisions", role);
+		goto out;
+	}
+	k = c->role_at(c->arg, principal, out->role, c->keyring_ver);
+	if (k != 1) {
+		approval_why(why, n, k < 0 ? "cannot read roles"
+					   : "%s did not hold role %s at keyring version %" PRId64,
+			     principal, role, c->keyring_ver);
+		goto out;
+	}
+	if (request != c->request) {
+		approval_why(why, n, "statement is for request %" PRId64 ", not request %" PRId64,
+			     (int64_t)request, c->request);
+		goto out;
+	}
+	if (strcmp(log, c->log) != 0) {
+		approval_why(why, n, "statement is for the log %s, not this store's %s", log, c->log);
+		goto out;
+	}
+	snprintf(subj, sizeof subj, "%s", sname);
+	snprintf(want_subj, sizeof want_subj, "models:/%s/%" PRId64, c->model, c->version);
+	if (strcmp(subj, want_subj) != 0 || strcmp(model, c->model) != 0 || version != c->version) {
+		approval_why(why, n, "statement is for %s, request %" PRId64 " is for %s", subj,
+			     c->request, want_subj);
+		goto out;
+	}
+	if (strncmp(c->digest, "sha256:", 7) != 0 || strcmp(shex, c->digest + 7) != 0) {
+		approval_why(why, n, "statement binds artifact sha256:%.12s..., the version's artifact is %.19s...",
+			     shex, c->digest);
+		goto out;
+	}
+	if (strcmp(from, c->from) != 0 || strcmp(to, c->to) != 0) {
+		approval_why(why, n, "statement is for %s -> %s, request %" PRId64 " is %s -> %s", from, to,
+			     c->request, c->from, c->to);
+		goto out;
+	}
+	if (strcmp(tier, c->tier) != 0) {
+		approval_why(why, n, "statement says tier %s, the model is %s", tier, c->tier);
+		goto out;
+	}
+	if (kv > c->keyring_ver || kv < 1) {
+		approval_why(why, n, "statement claims keyring version %" PRId64 ", recorded under %" PRId64,
+			     (int64_t)kv, c->keyring_ver);
+		goto out;
+	}
+	if (strlen(nonce) < 32 || strlen(nonce) > 64) {
+		approval_why(why, n, "nonce must be 32 to 64 characters");
+		goto out;
+	}
+	if (out->issued < 0 || out->expires < 0 || out->expires <= out->issued ||
+	    out->expires - out->issued > APPROVAL_TTL_MAX) {
+		approval_why(why, n, "issuedAt/expiresAt must be RFC 3339 UTC times at most 90 days apart");
+		goto out;
+	}
+	if (out->issued > c->now + APPROVAL_SKEW) {
+		approval_rfc3339(out->issued, tbuf, sizeof tbuf);
+		approval_why(why, n, "issued in the future (%s)", tbuf);
+		goto out;
+	}
+	if (c->now >= out->expires) {
+		approval_rfc3339(out->expires, tbuf, sizeof tbuf);
+		approval_why(why, n, "expired at %s", tbuf);
+		goto out;
+	}
+	if (c->author != NULL && strcmp(principal, c->author) == 0) {
+		approval_why(why, n, "%s is the author of %s (separation of duties)", principal, want_subj);
+		goto out;
+	}
+	if (strcmp(principal, c->requester) == 0) {
+		approval_why(why, n, "%s requested this promotion (separation of duties)", principal);
+		goto out;
+	}
+	r = 0;
+out:
+	json_decref(root);
+	dsse_free(&d);
+	return r;
+}
+
+/* ---- the store's keyring as callbacks ---- */
+
+int approval_store_key_at(void *arg, const char *key_id, int64_t ver,
+			  char principal[KEYS_NAME_MAX + 1], uint8_t pk[KEYS_PK_BYTES], int *active)
+{
+	struct err e;
+
+	return keyring_key_at(arg, key_id, ver, principal, pk, active, &e);
+}
+
+int approval_store_role_at(void *arg, const char *principal, unsigned role, int64_t ver)
+{
+	struct err e;
+
+	return keyring_role_at(arg, principal, role, ver, &e);
+}
+
+/* ---- needs ---- */
+
+/* Built-in minimums until policies are enrolled: more risk, more people. */
+size_t approval_default_needs(const char *tier, struct approval_need *out, size_t max)
+{
+	size_t n = 0;
+
+	if (max < 2)
+		return 0;
+	memset(out, 0, max * sizeof *out);
+	out[n].role = ROLE_MLLEAD;
+	out[n++].count = 1;
+	if (strcmp(tier, "high") == 0 || strcmp(tier, "critical") == 0) {
+		out[n].role = ROLE_RISK;
+		out[n++].count = strcmp(tier, "critical") == 0 ? 2 : 1;
+	}
+	return n;
+}
+
+/* ---- requests ---- */
+
+int approval_id_parse(const char *what, const char *s, int64_t *out, struct err *e)
+{
+	char ex[64], *end;
+	long long v;
+
+	check_excerpt(s ? s : "", ex, sizeof ex);
+	if (s == NULL || s[0] < '0' || s[0] > '9')
+		return err_set(e, ERR_INVALID, "%s \"%s\" is not a number (1, 2, ...)", what, ex);
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v <= 0)
+		return err_set(e, ERR_INVALID, "%s \"%s\" is not a number (1, 2, ...)", what, ex);
+	*out = (int64_t)v;
+	return 0;
+}
+
+/* The stage a version is at now: production beats staging beats other aliases. */
+static void approval_stage_of(const char *aliases, char *out, size_t n)
+{
+	char buf[512], *tok, *save = NULL;
+
+	snprintf(out, n, "none");
+	if (aliases == NULL || aliases[0] == '\0')
+		return;
+	snprintf(buf, sizeof buf, ",%s,", aliases);
+	if (strstr(buf, ",production,") != NULL) {
+		snprintf(out, n, "production");
+		return;
+	}
+	if (strstr(buf, ",staging,") != NULL) {
+		snprintf(out, n, "staging");
+		return;
+	}
+	tok = strtok_r(buf, ",", &save);
+	if (tok != NULL)
+		snprintf(out, n, "%s", tok);
+}
+
+static int approval_store_log(struct store *st, char *name, size_t n, struct err *e)
+{
+	uint8_t pk[KEYS_PK_BYTES];
+
+	return ledger_logkey_public(st, name, n, pk, e);
+}
+
+int approval_request_open(struct store *st, const struct principal *who, const char *model,
+			  int64_t version, const char *to, const char *comment, int64_t *id,
+			  struct err *e)
+{
+	struct reg_version v;
+	struct reg_model m;
+	char from[65], subject[200];
+	int64_t kv = keyring_version(st), seq, existing = 0;
+	sqlite3_stmt *s;
+	json_t *data;
+	int rc, r = -1;
+
+	if (!store_in_transaction(st))
+		return err_set(e, ERR_STORE, "requests must be opened inside a transaction");
+	if (check_alias(to, e) != 0)
+		return err_set(e, ERR_INVALID, "stage: %s", e->msg);
+	if (comment != NULL && check_text("comment", comment, 1000, 1, 1, e) != 0)
+		return -1;
+	memset(&m, 0, sizeof m);
+	memset(&v, 0, sizeof v);
+	if (registry_model_get(st, model, &m, e) != 0)
+		return -1;
+	if (registry_version_get(st, model, version, &v, e) != 0)
+		goto out;
+	approval_stage_of(v.aliases, from, sizeof from);
+	{
+		char buf[512];
+
+		snprintf(buf, sizeof buf, ",%s,", v.aliases);
+		snprintf(subject, sizeof subject, ",%s,", to);
+		if (strstr(buf, subject) != NULL) {
+			err_set(e, ERR_EXISTS, "%s version %" PRId64 " is already %s", model, version, to);
+			goto out;
+		}
+	}
+	if (store_prepare(st, &s,
+			  "SELECT id FROM requests WHERE version_id = ?1 AND to_stage = ?2 AND state = 'open'",
+			  e) != 0)
+		goto out;
+	sqlite3_bind_int64(s, 1, v.id);
+	sqlite3_bind_text(s, 2, to, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		existing = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	if (existing != 0) {
+		err_set(e, ERR_EXISTS, "request %" PRId64 " for %s version %" PRId64 " to %s is already open",
+			existing, model, version, to);
+		goto out;
+	}
+	if (store_prepare(st, &s,
+			  "INSERT INTO requests(version_id, from_stage, to_stage, tier, requester, comment,"
+			  " created, keyring_ver, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0)",
+			  e) != 0)
+		goto out;
+	sqlite3_bind_int64(s, 1, v.id);
+	sqlite3_bind_text(s, 2, from, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, to, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, registry_tier_name(m.tier), -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, who->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 6, comment ? comment : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 7, store_now());
+	sqlite3_bind_int64(s, 8, kv);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		store_fail(st, e, "opening the request");
+		goto out;
+	}
+	*id = sqlite3_last_insert_rowid(store_db(st));
+	data = json_pack("{s:I, s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I}", "request",
+			 (json_int_t)*id, "model", model, "version", (json_int_t)version, "digest",
+			 v.digest, "author", v.author, "from", from, "to", to, "tier",
+			 registry_tier_name(m.tier), "requester", who->name, "comment",
+			 comment ? comment : "", "keyring", (json_int_t)kv);
+	if (data == NULL) {
+		err_set(e, ERR_IO, "out of memory");
+		goto out;
+	}
+	snprintf(subject, sizeof subject, "models:/%s/%" PRId64, model, version);
+	rc = ledger_append(st, who->name, "request.open", subject, data, &seq, e);
+	json_decref(data);
+	if (rc != 0)
+		goto out;
+	if (store_prepare(st, &s, "UPDATE requests SET seq = ?1 WHERE id = ?2", e) != 0)
+		goto out;
+	sqlite3_bind_int64(s, 1, seq);
+	sqlite3_bind_int64(s, 2, *id);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		store_fail(st, e, "opening the request");
+		goto out;
+	}
+	r = 0;
+out:
+	registry_model_clear(&m);
+	registry_version_clear(&v);
+	return r;
+}
+
+static void approval_copy(char *dst, size_t n, sqlite3_stmt *s, int col)
+{
+	const unsigned char *t = sqlite3_column_text(s, col);
+
+	snprintf(dst, n, "%s", t ? (const char *)t : "");
+}
+
+#define REQUEST_COLUMNS                                                                         \
+	"SELECT r.id, m.name, v.version, v.digest, v.author, r.from_stage, r.to_stage, r.tier,"  \
+	" r.requester, r.comment, r.state, r.created, r.keyring_ver, r.seq FROM requests r"     \
+	" JOIN versions v ON v.id = r.version_id JOIN models m ON m.id = v.model_id"
+
+static void approval_request_row(sqlite3_stmt *s, struct approval_request *r)
+{
+	memset(r, 0, sizeof *r);
+	r->id = sqlite3_column_int64(s, 0);
+	approval_copy(r->model, sizeof r->model, s, 1);
+	r->version = sqlite3_column_int64(s, 2);
+	approval_copy(r->digest, sizeof r->digest, s, 3);
+	approval_copy(r->author, sizeof r->author, s, 4);
+	approval_copy(r->from, sizeof r->from, s, 5);
+	approval_copy(r->to, sizeof r->to, s, 6);
+	approval_copy(r->tier, sizeof r->tier, s, 7);
+	approval_copy(r->requester, sizeof r->requester, s, 8);
+	approval_copy(r->comment, sizeof r->comment, s, 9);
+	approval_copy(r->state, sizeof r->state, s, 10);
+	r->created = sqlite3_column_int64(s, 11);
+	r->keyring_ver = sqlite3_column_int64(s, 12);
+	r->seq = sqlite3_column_int64(s, 13);
+}
+
+static void approval_ctx_for(struct store *st, const struct approval_request *r, const char *log,
+			     struct approval_ctx *c)
+{
+	memset(c, 0, sizeof *c);
+	c->request = r->id;
+	c->model = r->model;
+	c->version = r->version;
+	c->digest = r->digest;
+	c->from = r->from;
+	c->to = r->to;
+	c->tier = r->tier;
+	c->author = r->author[0] ? r->author : NULL;
+	c->requester = r->requester;
+	c->log = log;
+	c->now = store_now();
+	c->key_at = approval_store_key_at;
+	c->role_at = approval_store_role_at;
+	c->arg = st;
+}
+
+#define APPROVAL_COLUMNS                                                                        \
+	"SELECT id, request_id, principal, key_id, role, decision, issued, expires, recorded,"   \
+	" keyring_ver, seq, envelope, nonce FROM approvals"
+
+/* Evaluates every decision of r, in the order they were recorded. */
+static int approval_evaluate(struct store *st, struct approval_request *r, struct err *e)
+{
+	char log[KEYS_NAME_MAX + 1];
+	struct approval_ctx c;
+	sqlite3_stmt *s, *ns = NULL;
+	size_t i, j;
+	int rc;
+
+	if (approval_store_log(st, log, sizeof log, e) != 0)
+		return -1;
+	approval_ctx_for(st, r, log, &c);
+	r->nneeds = approval_default_needs(r->tier, r->needs, APPROVAL_MAX_NEEDS);
+	for (i = 0; i < r->nneeds; i++)
+		r->required += r->needs[i].count;
+	if (store_prepare(st, &s, APPROVAL_COLUMNS " WHERE request_id = ?1 ORDER BY id", e) != 0 ||
+	    store_prepare(st, &ns, "SELECT min(id) FROM approvals WHERE nonce = ?1", e) != 0) {
+		sqlite3_finalize(s);
+		return -1;
+	}
+	sqlite3_bind_int64(s, 1, r->id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct approval_eval *a, *nv = realloc(r->v, (r->n + 1) * sizeof *r->v);
+		struct approval_stmt stmt;
+		int64_t first;
+
+		if (nv == NULL) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+		r->v = nv;
+		a = &r->v[r->n++];
+		memset(a, 0, sizeof *a);
+		a->id = sqlite3_column_int64(s, 0);
+		a->request = sqlite3_column_int64(s, 1);
+		approval_copy(a->principal, sizeof a->principal, s, 2);
+		approval_copy(a->key_id, sizeof a->key_id, s, 3);
+		approval_copy(a->role, sizeof a->role, s, 4);
+		a->approve = strcmp((const char *)sqlite3_column_text(s, 5), "approve") == 0;
+		a->issued = sqlite3_column_int64(s, 6);
+		a->expires = sqlite3_column_int64(s, 7);
+		a->recorded = sqlite3_column_int64(s, 8);
+		a->keyring_ver = sqlite3_column_int64(s, 9);
+		a->seq = sqlite3_column_int64(s, 10);
+		c.keyring_ver = a->keyring_ver;
+		/* A closed request is judged as it stood when each decision came in. */
+		if (strcmp(r->state, "open") != 0)
+			c.now = a->recorded;
+		if (approval_check(&c, sqlite3_column_blob(s, 11), (size_t)sqlite3_column_bytes(s, 11),
+				   &stmt, a->why, sizeof a->why) != 0)
+			continue;
+		snprintf(a->comment, sizeof a->comment, "%s", stmt.comment);
+		/* The row must say what the signed statement says. */
+		if (strcmp(stmt.principal, a->principal) != 0 || strcmp(stmt.key_id, a->key_id) != 0 ||
+		    strcmp(keyring_role_name(stmt.role), a->role) != 0 || stmt.approve != a->approve ||
+		    strcmp(stmt.nonce, (const char *)sqlite3_column_text(s, 12)) != 0) {
+			snprintf(a->why, sizeof a->why, "stored fields differ from the signed statement");
+			continue;
+		}
+		sqlite3_reset(ns);
+		sqlite3_bind_text(ns, 1, stmt.nonce, -1, SQLITE_TRANSIENT);
+		first = sqlite3_step(ns) == SQLITE_ROW ? sqlite3_column_int64(ns, 0) : a->id;
+		if (first != a->id) {
+			snprintf(a->why, sizeof a->why, "nonce already used by approval %" PRId64 " (replay)", first);
+			continue;
+		}
+		if (!a->approve) {
+			snprintf(a->why, sizeof a->why, "rejects the request");
+			continue;
+		}
+		for (j = 0; j + 1 < r->n; j++)
+			if (r->v[j].counts && strcmp(r->v[j].principal, a->principal) == 0)
+				break;
+		if (j + 1 < r->n) {
+			snprintf(a->why, sizeof a->why,
+				 "%s already counted (approval %" PRId64 "); thresholds count people, not keys",
+				 a->principal, r->v[j].id);
+			continue;
+		}
+		a->counts = 1;
+		r->counted++;
+		for (j = 0; j < r->nneeds; j++)
+			if (r->needs[j].role == stmt.role) {
+				r->needs[j].have++;
+				break;
+			}
+	}
+	sqlite3_finalize(s);
+	sqlite3_finalize(ns);
+	if (rc == SQLITE_NOMEM)
+		return err_set(e, ERR_IO, "out of memory");
+	if (rc != SQLITE_DONE)
+		return store_fail(st, e, "reading approvals");
+	for (i = 0; i < r->nneeds; i++)
+		r->satisfied += r->needs[i].have < r->needs[i].count ? r->needs[i].have : r->needs[i].count;
+	return 0;
+}
+
+int approval_request_close(struct store *st, int64_t id, const char *state, struct err *e)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (strcmp(state, "applied") != 0 && strcmp(state, "withdrawn") != 0)
+		return err_set(e, ERR_INVALID, "a request closes as applied or withdrawn");
+	if (store_prepare(st, &s, "UPDATE requests SET state = ?2 WHERE id = ?1 AND state = 'open'", e) != 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_text(s, 2, state, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return store_fail(st, e, "closing the request");
+	if (sqlite3_changes(store_db(st)) != 1)
+		return err_set(e, ERR_NOTFOUND, "no open request %" PRId64, id);
+	return 0;
+}
+
+void approval_request_clear(struct approval_request *r)
+{
+	free(r->v);
+	r->v = NULL;
+	r->n = 0;
+}
+
+int approval_request_get(struct store *st, int64_t id, struct approval_request *out, struct err *e)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	if (store_prepare(st, &s, REQUEST_COLUMNS " WHERE r.id = ?1", e) != 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		approval_request_row(s, out);
+	sqlite3_finalize(s);
+	if (rc == SQLITE_DONE)
+		return err_set(e, ERR_NOTFOUND, "no request %" PRId64 " (see 'steward approval list')", id);
+	if (rc != SQLITE_ROW)
+		return store_fail(st, e, "reading a request");
+	if (approval_evaluate(st, out, e) != 0) {
+		approval_request_clear(out);
+		return -1;
+	}
+	return 0;
+}
+
+void approval_requests_free(struct approval_requests *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		approval_request_clear(&l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+int approval_request_list(struct store *st, int open_only, struct approval_requests *out,
+			  struct err *e)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	if (store_prepare(st, &s,
+			  open_only ? REQUEST_COLUMNS " WHERE r.state = 'open' ORDER BY r.id DESC"
+				    : REQUEST_COLUMNS " ORDER BY r.id DESC",
+			  e) != 0)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct approval_request *nv = realloc(out->v, (out->n + 1) * sizeof *out->v);
+
+		if (nv == NULL) {
+			sqlite3_finalize(s);
+			approval_requests_free(out);
+			return err_set(e, ERR_IO, "out of memory");
+		}
+		out->v = nv;
+		approval_request_row(s, &out->v[out->n++]);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		approval_requests_free(out);
+		return store_fail(st, e, "reading requests");
+	}
+	for (size_t i = 0; i < out->n; i++)
+		if (approval_evaluate(st, &out->v[i], e) != 0) {
+			approval_requests_free(out);
+			return -1;
+		}
+	return 0;
+}
+
+void approval_evals_free(struct approval_evals *l)
+{
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+int approval_list(struct store *st, int64_t request, struct approval_evals *out, struct err *e)
+{
+	struct approval_requests reqs;
+	size_t i, j;
+
+	memset(out, 0, sizeof *out);
+	if (request != 0) {
+		struct approval_request r;
+
+		if (approval_request_get(st, request, &r, e) != 0)
+			return -1;
+		out->v = r.v;
+		out->n = r.n;
+		return 0;
+	}
+	if (approval_request_list(st, 0, &reqs, e) != 0)
+		return -1;
+	/* Oldest request first, decisions in recording order. */
+	for (i = reqs.n; i-- > 0;) {
+		for (j = 0; j < reqs.v[i].n; j++) {
+			struct approval_eval *nv = realloc(out->v, (out->n + 1) * sizeof *out->v);
+
+			if (nv == NULL) {
+				approval_requests_free(&reqs);
+				approval_evals_free(out);
+				return err_set(e, ERR_IO, "out of memory");
+			}
+			out->v = nv;
+			out->v[out->n++] = reqs.v[i].v[j];
+		}
+	}
+	approval_requests_free(&reqs);
+	return 0;
+}
+
+int approval_envelope(struct store *st, int64_t id, char **env, size_t *len, struct err *e)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	*env = NULL;
+	if (store_prepare(st, &s, "SELECT envelope FROM approvals WHERE id = ?1", e) != 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*len = (size_t)sqlite3_column_bytes(s, 0);
+		*env = malloc(*len + 1);
+		if (*env != NULL) {
+			memcpy(*env, sqlite3_column_blob(s, 0), *len);
+			(*env)[*len] = '\0';
+		}
+	}
+	sqlite3_finalize(s);
+	if (rc == SQLITE_DONE)
+		return err_set(e, ERR_NOTFOUND, "no approval %" PRId64 " (see 'steward approval list')", id);
+	if (rc != SQLITE_ROW)
+		return store_fail(st, e, "reading an approval");
+	return *env != NULL ? 0 : err_set(e, ERR_IO, "out of memory");
+}
+
+/* ---- recording decisions ---- */
+
+/* Checks env against request r as the keyring stands now, refuses
+ * replays and second decisions by the same person, and records it with
+ * its ledger entry. Inside the caller's transaction. */
+static int approval_record(struct store *st, const struct approval_request *r, const char *env,
+			   size_t len, int64_t *id, struct err *e)
+{
+	char log[KEYS_NAME_MAX + 1], why[400], subject[200], action[32];
+	struct approval_stmt stmt;
+	struct approval_ctx c;
+	int64_t kv = keyring_version(st), seq, prior = 0;
+	sqlite3_stmt *s;
+	json_t *data;
+	size_t i;
+	int rc;
+
+	if (strcmp(r->state, "open") != 0)
+		return err_set(e, ERR_DENIED, "request %" PRId64 " is %s, not open", r->id, r->state);
+	if (approval_store_log(st, log, sizeof log, e) != 0)
+		return -1;
+	approval_ctx_for(st, r, log, &c);
+	c.keyring_ver = kv;
+	if (approval_check(&c, env, len, &stmt, why, sizeof why) != 0)
+		return err_set(e, ERR_DENIED, "decision refused: %s", why);
+	if (store_prepare(st, &s, "SELECT id FROM approvals WHERE nonce = ?1", e) != 0)
+		return -1;
+	sqlite3_bind_text(s, 1, stmt.nonce, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		prior = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	if (prior != 0)
+		return err_set(e, ERR_DENIED, "decision refused: nonce already used by approval %" PRId64 " (replay)",
+			       prior);
+	for (i = 0; i < r->n; i++)
+		if (strcmp(r->v[i].principal, stmt.principal) == 0)
+			return err_set(e, ERR_DENIED,
+				       "decision refused: %s already signed a decision on request %" PRId64
+				       " (approval %" PRId64 " with key %s); thresholds count people, not keys",
+				       stmt.principal, r->id, r->v[i].id, r->v[i].key_id);
+	/* The entry first, so the row can carry its sequence number. */
+	data = json_pack("{s:I, s:I, s:s}", "request", (json_int_t)r->id, "keyring", (json_int_t)kv,
+			 "envelope", env);
+	if (data == NULL)
+		return err_set(e, ERR_IO, "out of memory");
+	snprintf(subject, sizeof subject, "models:/%s/%" PRId64, r->model, r->version);
+	snprintf(action, sizeof action, "approval.%s", stmt.approve ? "approve" : "reject");
+	rc = ledger_append(st, stmt.principal, action, subject, data, &seq, e);
+	json_decref(data);
+	if (rc != 0)
+		return -1;
+	if (store_prepare(st, &s,
+			  "INSERT INTO approvals(request_id, principal, key_id, role, decision, nonce, issued,"
+			  " expires, recorded, keyring_ver, seq, envelope)"
+			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+			  e) != 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, r->id);
+	sqlite3_bind_text(s, 2, stmt.principal, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, stmt.key_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, keyring_role_name(stmt.role), -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, stmt.approve ? "approve" : "reject", -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 6, stmt.nonce, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 7, stmt.issued);
+	sqlite3_bind_int64(s, 8, stmt.expires);
+	sqlite3_bind_int64(s, 9, store_now());
+	sqlite3_bind_int64(s, 10, kv);
+	sqlite3_bind_int64(s, 11, seq);
+	sqlite3_bind_blob(s, 12, env, (int)len, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return store_fail(st, e, "recording the decision");
+	*id = sqlite3_last_insert_rowid(store_db(st));
+	if (!stmt.approve) {
+		if (store_prepare(st, &s, "UPDATE requests SET state = 'rejected' WHERE id = ?1", e) != 0)
+			return -1;
+		sqlite3_bind_int64(s, 1, r->id);
+		rc = sqlite3_step(s);
+		sqlite3_finalize(s);
+		if (rc != SQLITE_DONE)
+			return store_fail(st, e, "rejecting the request");
+	}
+	return 0;
+}
+
+static unsigned approval_default_role(unsigned held)
+{
+	static const unsigned order[] = { ROLE_RISK, ROLE_MLLEAD, ROLE_SRE, ROLE_ADMIN };
+	size_t i;
+
+	for (i = 0; i < sizeof order / sizeof order[0]; i++)
+		if (held & order[i])
+			return order[i];
+	return 0;
+}
+
+int approval_sign(struct store *st, const struct principal *who, const struct key_secret *k,
+		  int64_t request, int approve, unsigned role, const char *comment, int64_t ttl,
+		  int64_t *id, struct err *e)
+{
+	struct approval_request r;
+	char log[KEYS_NAME_MAX + 1], issued[32], expires[32], nonce[65], subj[200], hex[65];
+	uint8_t nb[32];
+	int64_t now = store_now();
+	json_t *stmt = NULL;
+	char *payload = NULL, *env = NULL;
+	int rc = -1;
+
+	if (!store_in_transaction(st))
+		return err_set(e, ERR_STORE, "decisions must be recorded inside a transaction");
+	if (comment != NULL && check_text("comment", comment, 1000, 1, 1, e) != 0)
+		return -1;
+	if (!approve && (comment == NULL || comment[0] == '\0'))
+		return err_set(e, ERR_INVALID, "a rejection needs a reason (--comment TEXT)");
+	if (ttl == 0)
+		ttl = APPROVAL_TTL_DEFAULT;
+	if (ttl < 60 || ttl > APPROVAL_TTL_MAX)
+		return err_set(e, ERR_INVALID, "validity must be between 1 minute and 90 days");
+	if (role == 0)
+		role = approval_default_role(who->roles);
+	if (role == 0 || !(role & ROLE_SIGNERS))
+		return err_set(e, ERR_DENIED, "%s holds no role that signs decisions", who->name);
+	if (!(who->roles & role))
+		return err_set(e, ERR_DENIED, "%s does not hold role %s", who->name, keyring_role_name(role));
+	if (approval_request_get(st, request, &r, e) != 0)
+		return -1;
+	if (approval_store_log(st, log, sizeof log, e) != 0)
+		goto out;
+	approval_rfc3339(now, issued, sizeof issued);
+	approval_rfc3339(now + ttl, expires, sizeof expires);
+	randombytes_buf(nb, sizeof nb);
+	sodium_bin2hex(nonce, sizeof nonce, nb, sizeof nb);
+	snprintf(subj, sizeof subj, "models:/%s/%" PRId64, r.model, r.version);
+	snprintf(hex, sizeof hex, "%.64s", r.digest + 7);
+	stmt = json_pack("{s:s, s:[{s:s, s:{s:s}}], s:s, s:{s:s, s:s, s:s, s:I, s:s, s:I, s:s, s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:s}}",
+			 "_type", INTOTO_STATEMENT_TYPE, "subject", "name", subj, "digest", "sha256", hex,
+			 "predicateType", APPROVAL_PREDICATE_TYPE, "predicate", "decision",
+			 approve ? "approve" : "reject", "role", keyring_role_name(role), "principal",
+			 who->name, "request", (json_int_t)r.id, "model", r.model, "version",
+			 (json_int_t)r.version, "from", r.from, "to", r.to, "tier", r.tier,
+			 "keyringVersion", (json_int_t)keyring_version(st), "nonce", nonce, "issuedAt",
+			 issued, "expiresAt", expires, "comment", comment ? comment : "", "log", log);
+	if (stmt == NULL ||
+	    (payload = json_dumps(stmt, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII)) == NULL) {
+		err_set(e, ERR_IO, "out of memory building the statement");
+		goto out;
+	}
+	env = dsse_sign(DSSE_INTOTO_TYPE, payload, strlen(payload), k, e);
+	if (env == NULL)
+		goto out;
+	rc = approval_record(st, &r, env, strlen(env), id, e);
+out:
+	json_decref(stmt);
+	free(payload);
+	free(env);
+	approval_request_clear(&r);
+	return rc;
+}
+
+int approval_submit(struct store *st, int64_t request, const char *env, size_t len, int64_t *id,
+		    struct err *e)
+{
+	struct approval_request r;
+	int rc;
+
+	if (!store_in_transaction(st))
+		return err_set(e, ERR_STORE, "decisions must be recorded inside a transaction");
+	if (len == 0 || len > 65536 || memchr(env, '\0', len) != NULL)
+		return err_set(e, ERR_INVALID, "envelope must be 1 byte to 64 KiB of JSON text");
+	if (approval_request_get(st, request, &r, e) != 0)
+		return -1;
+	rc = approval_record(st, &r, env, len, id, e);
+	approval_request_clear(&r);
+	return rc;
+}

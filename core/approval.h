@@ -1,0 +1,153 @@
+/* approval: promotion requests and signed decisions (DSSE around in-toto Statement v1), and the rules that decide which count. */
+#ifndef STEWARD_APPROVAL_H
+#define STEWARD_APPROVAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "keyring.h"
+#include "keys.h"
+#include "store.h"
+
+#define INTOTO_STATEMENT_TYPE "https://in-toto.io/Statement/v1"
+#define APPROVAL_PREDICATE_TYPE "https://steward.dev/approval/v1"
+#define APPROVAL_TTL_DEFAULT (7 * 86400)
+#define APPROVAL_TTL_MAX (90 * 86400)
+#define APPROVAL_SKEW 300 /* seconds a signer's clock may run ahead */
+
+/* What a decision is checked against: the request as recorded, the
+ * clock, and the keyring as it stood when the decision was recorded.
+ * The keyring is reached through callbacks so the same rules run on the
+ * store and on a ledger replayed from an exported bundle. */
+struct approval_ctx {
+	int64_t request;
+	const char *model;
+	int64_t version;
+	const char *digest; /* sha256:<hex> */
+	const char *from, *to, *tier;
+	const char *author, *requester;
+	const char *log; /* the store's log origin: a decision for another estate never counts */
+	int64_t now;
+	int64_t keyring_ver;
+	/* 1 known (principal, pk, *active filled), 0 unknown, -1 error */
+	int (*key_at)(void *arg, const char *key_id, int64_t ver, char principal[KEYS_NAME_MAX + 1],
+		      uint8_t pk[KEYS_PK_BYTES], int *active);
+	/* 1 held, 0 not, -1 error */
+	int (*role_at)(void *arg, const char *principal, unsigned role, int64_t ver);
+	void *arg;
+};
+
+/* The fields of a decision's statement that the rules and screens use. */
+struct approval_stmt {
+	char principal[KEYS_NAME_MAX + 1];
+	char key_id[KEYS_ID_HEX + 1];
+	unsigned role;
+	int approve; /* 1 approve, 0 reject */
+	char nonce[65];
+	int64_t issued, expires, keyring_claim;
+	char comment[1024];
+};
+
+/* Verifies the envelope's signature before reading it, then every binding
+ * rule except the ones that need the other decisions (nonce reuse,
+ * distinct principals). 0 when it holds; -1 with why filled. */
+int approval_check(const struct approval_ctx *c, const char *env, size_t len,
+		   struct approval_stmt *out, char *why, size_t n);
+
+/* Opens a promotion request for MODEL VERSION to stage `to` (an alias).
+ * Appends its ledger entry in the same transaction. */
+int approval_request_open(struct store *st, const struct principal *who, const char *model,
+			  int64_t version, const char *to, const char *comment, int64_t *id,
+			  struct err *e);
+
+/* Signs and records a decision on a request with k. role 0 picks the
+ * signer's first of risk-officer, ml-lead, sre, admin. ttl 0 means the
+ * default. Refuses anything that would not count, saying why. */
+int approval_sign(struct store *st, const struct principal *who, const struct key_secret *k,
+		  int64_t request, int approve, unsigned role, const char *comment, int64_t ttl,
+		  int64_t *id, struct err *e);
+/* Records a decision signed elsewhere (any DSSE tool), with the same rules. */
+int approval_submit(struct store *st, int64_t request, const char *env, size_t len, int64_t *id,
+		    struct err *e);
+
+/* One decision on a request, evaluated now. */
+struct approval_eval {
+	int64_t id, request, seq, keyring_ver;
+	char principal[KEYS_NAME_MAX + 1];
+	char key_id[KEYS_ID_HEX + 1];
+	char role[16];
+	int approve;
+	int64_t issued, expires, recorded;
+	char comment[1024];
+	int counts;
+	char why[400]; /* why it does not count; "" when it does */
+};
+
+/* What a request still needs before it may be applied. Until policies are
+ * enrolled these are the built-in minimums per tier (see steward-ledger(5)). */
+struct approval_need {
+	unsigned role;
+	int count;
+	int have;
+};
+#define APPROVAL_MAX_NEEDS 4
+
+struct approval_request {
+	int64_t id, version, created, keyring_ver, seq;
+	char model[101];
+	char digest[72];
+	char author[256];
+	char from[65], to[65], tier[16];
+	char requester[KEYS_NAME_MAX + 1];
+	char comment[1024];
+	char state[16];
+	struct approval_eval *v;
+	size_t n;
+	int counted;  /* distinct principals whose approvals count */
+	int required; /* sum of the needs */
+	int satisfied;
+	struct approval_need needs[APPROVAL_MAX_NEEDS];
+	size_t nneeds;
+};
+
+/* Closes a request as "applied" or "withdrawn". */
+int approval_request_close(struct store *st, int64_t id, const char *state, struct err *e);
+
+/* Loads a request with every decision evaluated against the rules: an
+ * open request's decisions at the current time, a closed one's at the
+ * time each was recorded. */
+int approval_request_get(struct store *st, int64_t id, struct approval_request *out, struct err *e);
+void approval_request_clear(struct approval_request *r);
+
+struct approval_requests {
+	struct approval_request *v;
+	size_t n;
+};
+/* Requests (open ones only when open_only), newest first, evaluated. */
+int approval_request_list(struct store *st, int open_only, struct approval_requests *out,
+			  struct err *e);
+void approval_requests_free(struct approval_requests *l);
+
+/* Decisions, all or one request's (request 0 means all), evaluated. */
+struct approval_evals {
+	struct approval_eval *v;
+	size_t n;
+};
+int approval_list(struct store *st, int64_t request, struct approval_evals *out, struct err *e);
+void approval_evals_free(struct approval_evals *l);
+/* The envelope exactly as stored (malloc'd, *len bytes, NUL-terminated). */
+int approval_envelope(struct store *st, int64_t id, char **env, size_t *len, struct err *e);
+
+/* Parses a request or approval id ("7"). */
+int approval_id_parse(const char *what, const char *s, int64_t *out, struct err *e);
+
+/* The built-in needs for a tier ("high": one ml-lead and one risk-officer). */
+size_t approval_default_needs(const char *tier, struct approval_need *out, size_t max);
+
+/* The store's keyring as approval_ctx callbacks (arg is the store). */
+int approval_store_key_at(void *arg, const char *key_id, int64_t ver,
+			  char principal[KEYS_NAME_MAX + 1], uint8_t pk[KEYS_PK_BYTES], int *active);
+int approval_store_role_at(void *arg, const char *principal, unsigned role, int64_t ver);
+
+#endif

@@ -1,0 +1,1391 @@
+/* audit: replays the ledger (keyring, requests, approvals) on top of the hash checks, for the store and for exported bundles. */
+#include "audit.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <sodium.h>
+
+#include "approval.h"
+#include "dsse.h"
+#include "keyring.h"
+#include "note.h"
+
+/* ---- the replayed state ---- */
+
+struct rp_role {
+	size_t principal;
+	unsigned role;
+	int64_t granted, revoked; /* revoked 0 while held */
+};
+
+struct rp_key {
+	char id[KEYS_ID_HEX + 1];
+	size_t principal;
+	uint8_t pk[KEYS_PK_BYTES];
+	int64_t added, revoked;
+};
+
+struct rp_principal {
+	char name[KEYS_NAME_MAX + 1];
+	int64_t added, revoked;
+};
+
+struct rp_request {
+	int64_t id, version, seq;
+	char model[101], digest[72], author[256], requester[KEYS_NAME_MAX + 1];
+	char from[65], to[65], tier[16];
+	int open;
+};
+
+struct rp_approval {
+	int64_t seq, request;
+	char principal[KEYS_NAME_MAX + 1];
+	char nonce[65];
+	char *envelope;
+	size_t len;
+};
+
+struct replay {
+	char log[KEYS_NAME_MAX + 1];
+	int64_t version;
+	char root_key[KEYS_ID_HEX + 1];
+	struct rp_principal *p;
+	size_t np;
+	struct rp_key *k;
+	size_t nk;
+	struct rp_role *r;
+	size_t nr;
+	struct rp_request *q;
+	size_t nq;
+	struct rp_approval *a;
+	size_t na;
+	json_t *keyring_history; /* array of {version, seq, statement} */
+};
+
+static void replay_free(struct replay *rp)
+{
+	size_t i;
+
+	for (i = 0; i < rp->na; i++)
+		free(rp->a[i].envelope);
+	free(rp->p);
+	free(rp->k);
+	free(rp->r);
+	free(rp->q);
+	free(rp->a);
+	json_decref(rp->keyring_history);
+	memset(rp, 0, sizeof *rp);
+}
+
+/* Grows an array by one zeroed element; NULL when out of memory. */
+static void *replay_push(void *arrp, size_t *n, size_t size)
+{
+	void **arr = arrp;
+	char *nv = realloc(*arr, (*n + 1) * size);
+
+	if (nv == NULL)
+		return NULL;
+	*arr = nv;
+	memset(nv + *n * size, 0, size);
+	return nv + (*n)++ * size;
+}
+
+static struct rp_principal *replay_principal(struct replay *rp, const char *name, size_t *idx)
+{
+	size_t i;
+
+	for (i = 0; i < rp->np; i++)
+		if (strcmp(rp->p[i].name, name) == 0) {
+			if (idx != NULL)
+				*idx = i;
+			return &rp->p[i];
+		}
+	return NULL;
+}
+
+static struct rp_key *replay_key(struct replay *rp, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < rp->nk; i++)
+		if (strcmp(rp->k[i].id, id) == 0)
+			return &rp->k[i];
+	return NULL;
+}
+
+static int replay_role_at(const struct replay *rp, size_t principal, unsigned role, int64_t ver)
+{
+	size_t i;
+
+	for (i = 0; i < rp->nr; i++)
+		if (rp->r[i].principal == principal && rp->r[i].role == role && rp->r[i].granted <= ver &&
+		    (rp->r[i].revoked == 0 || ver < rp->r[i].revoked))
+			return 1;
+	return 0;
+}
+
+static unsigned replay_roles_now(const struct replay *rp, size_t principal)
+{
+	unsigned m = 0;
+	size_t i;
+
+	for (i = 0; i < rp->nr; i++)
+		if (rp->r[i].principal == principal && rp->r[i].revoked == 0)
+			m |= rp->r[i].role;
+	return m;
+}
+
+static int replay_key_active(const struct rp_key *k, int64_t ver)
+{
+	return k->added <= ver && (k->revoked == 0 || ver < k->revoked);
+}
+
+/* approval_ctx callbacks over the replayed keyring. */
+static int replay_cb_key_at(void *arg, const char *key_id, int64_t ver,
+			    char principal[KEYS_NAME_MAX + 1], uint8_t pk[KEYS_PK_BYTES], int *active)
+{
+	struct replay *rp = arg;
+	struct rp_key *k = replay_key(rp, key_id);
+
+	if (k == NULL)
+		return 0;
+	snprintf(principal, KEYS_NAME_MAX + 1, "%s", rp->p[k->principal].name);
+	memcpy(pk, k->pk, KEYS_PK_BYTES);
+	*active = replay_key_active(k, ver);
+	return 1;
+}
+
+static int replay_cb_role_at(void *arg, const char *name, unsigned role, int64_t ver)
+{
+	struct replay *rp = arg;
+	size_t idx;
+
+	if (replay_principal(rp, name, &idx) == NULL)
+		return 0;
+	return replay_role_at(rp, idx, role, ver);
+}
+
+static int replay_why(char *why, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int replay_why(char *why, size_t n, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, n, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* ---- keyring entries ---- */
+
+static unsigned replay_roles_json(json_t *a, int *bad)
+{
+	unsigned m = 0, r;
+	struct err e;
+	size_t i;
+	json_t *v;
+
+	*bad = !json_is_array(a);
+	json_array_foreach(a, i, v) {
+		r = json_is_string(v) ? keyring_role_parse(json_string_value(v), &e) : 0;
+		if (r == 0)
+			*bad = 1;
+		m |= r;
+	}
+	return m;
+}
+
+static int replay_keyring(struct replay *rp, int64_t seq, const char *action, const char *actor,
+			  json_t *data, char *why, size_t n)
+{
+	const char *env, *type, *change, *scope, *principal, *log, *kid = NULL, *kpub = NULL;
+	json_int_t from, to, dver;
+	json_t *stmt, *roles, *key;
+	struct dsse d;
+	struct err e;
+	struct rp_key *signer;
+	size_t pidx = 0, bin;
+	unsigned mask;
+	int bad, r = -1;
+	uint8_t pk[KEYS_PK_BYTES];
+
+	if (json_unpack(data, "{s:I, s:s}", "keyring", &dver, "envelope", &env) != 0)
+		return replay_why(why, n, "keyring entry without keyring version and envelope");
+	if (dsse_parse(env, strlen(env), &d, &e) != 0)
+		return replay_why(why, n, "keyring change: %s", e.msg);
+	if (strcmp(d.payload_type, KEYRING_PAYLOAD_TYPE) != 0) {
+		replay_why(why, n, "keyring change: payloadType is not %s", KEYRING_PAYLOAD_TYPE);
+		dsse_free(&d);
+		return -1;
+	}
+	stmt = json_loadb((const char *)d.payload, d.payload_len, JSON_REJECT_DUPLICATES, NULL);
+	if (stmt == NULL ||
+	    json_unpack(stmt, "{s:s, s:s, s:s, s:I, s:I, s:s, s:o, s:o, s:s}", "type", &type, "change",
+			&change, "scope", &scope, "from", &from, "to", &to, "principal", &principal, "roles",
+			&roles, "key", &key, "log", &log) != 0 ||
+	    strcmp(type, "keyring-change") != 0) {
+		replay_why(why, n, "keyring change: statement is malformed");
+		goto out;
+	}
+	if (json_is_object(key) && json_unpack(key, "{s:s, s?s}", "id", &kid, "public", &kpub) != 0) {
+		replay_why(why, n, "keyring change: key must have an id");
+		goto out;
+	}
+	mask = replay_roles_json(roles, &bad);
+	if (bad) {
+		replay_why(why, n, "keyring change: unknown role");
+		goto out;
+	}
+	if (from != rp->version || to != rp->version + 1 || dver != to) {
+		replay_why(why, n, "keyring change from version %lld to %lld does not follow version %" PRId64,
+			   (long long)from, (long long)to, rp->version);
+		goto out;
+	}
+	if (strcmp(log, rp->log) != 0) {
+		replay_why(why, n, "keyring change is for the log %s, not %s", log, rp->log);
+		goto out;
+	}
+	if (strcmp(action + strlen("keyring."), change) != 0) {
+		replay_why(why, n, "entry says %s but the signed change is %s", action, change);
+		goto out;
+	}
+	/* Who signed: for init the key it introduces (the root of trust), else
+	 * an active admin key of the keyring as it stood. */
+	if (strcmp(change, "init") == 0) {
+		if (rp->version != 0 || kid == NULL || kpub == NULL ||
+		    sodium_base642bin(pk, sizeof pk, kpub, strlen(kpub), NULL, &bin, NULL,
+				      sodium_base64_VARIANT_ORIGINAL) != 0 ||
+		    bin != sizeof pk) {
+			replay_why(why, n, "keyring init must come first and carry its admin's key");
+			goto out;
+		}
+		if (d.nsigs < 1 || strcmp(d.sigs[0].keyid, kid) != 0 || !dsse_verify(&d, pk, kid)) {
+			replay_why(why, n, "keyring init is not signed by the key it introduces");
+			goto out;
+		}
+		{
+			char id[KEYS_ID_HEX + 1];
+
+			keys_id(pk, id);
+			if (strcmp(id, kid) != 0) {
+				replay_why(why, n, "keyring init: key id %s does not match its public key", kid);
+				goto out;
+			}
+		}
+		if (strcmp(actor, principal) != 0 || mask != ROLE_ADMIN) {
+			replay_why(why, n, "keyring init must make its actor an admin");
+			goto out;
+		}
+		snprintf(rp->root_key, sizeof rp->root_key, "%s", kid);
+	} else {
+		size_t i, sp = 0;
+
+		for (i = 0, signer = NULL; i < d.nsigs && signer == NULL; i++)
+			signer = replay_key(rp, d.sigs[i].keyid);
+		if (signer == NULL) {
+			replay_why(why, n, "keyring change signed by a key that is not in the keyring");
+			goto out;
+		}
+		sp = signer->principal;
+		if (!dsse_verify(&d, signer->pk, signer->id)) {
+			replay_why(why, n, "keyring change: signature by %s does not verify", signer->id);
+			goto out;
+		}
+		if (!replay_key_active(signer, rp->version) || rp->p[sp].revoked != 0 ||
+		    !replay_role_at(rp, sp, ROLE_ADMIN, rp->version)) {
+			replay_why(why, n, "keyring change signed by %s, who was not an active admin at version %" PRId64,
+				   rp->p[sp].name, rp->version);
+			goto out;
+		}
+		if (strcmp(actor, rp->p[sp].name) != 0) {
+			replay_why(why, n, "entry names actor %s but %s signed the change", actor, rp->p[sp].name);
+			goto out;
+		}
+	}
+	/* Apply it. */
+	rp->version = to;
+	if (strcmp(change, "init") == 0 || strcmp(change, "add") == 0) {
+		struct rp_principal *p = replay_principal(rp, principal, &pidx);
+		int i;
+
+		if (p != NULL && p->revoked != 0) {
+			replay_why(why, n, "adds to principal %s, revoked earlier", principal);
+			goto out;
+		}
+		if (p == NULL) {
+			if (kid == NULL || kpub == NULL) {
+				replay_why(why, n, "a new principal needs a key");
+				goto out;
+			}
+			p = replay_push(&rp->p, &rp->np, sizeof *rp->p);
+			if (p == NULL)
+				goto oom;
+			snprintf(p->name, sizeof p->name, "%s", principal);
+			p->added = to;
+			pidx = rp->np - 1;
+		}
+		if (kid != NULL) {
+			struct rp_key *k;
+			char id[KEYS_ID_HEX + 1];
+
+			if (kpub == NULL || replay_key(rp, kid) != NULL ||
+			    sodium_base642bin(pk, sizeof pk, kpub, strlen(kpub), NULL, &bin, NULL,
+					      sodium_base64_VARIANT_ORIGINAL) != 0 ||
+			    bin != sizeof pk) {
+				replay_why(why, n, "adds key %s twice or without its public key", kid);
+				goto out;
+			}
+			keys_id(pk, id);
+			if (strcmp(id, kid) != 0) {
+				replay_why(why, n, "key id %s does not match its public key", kid);
+				goto out;
+			}
+			k = replay_push(&rp->k, &rp->nk, sizeof *rp->k);
+			if (k == NULL)
+				goto oom;
+			snprintf(k->id, sizeof k->id, "%s", kid);
+			memcpy(k->pk, pk, sizeof pk);
+			k->principal = pidx;
+			k->added = to;
+		}
+		for (i = 0; i < ROLE_COUNT; i++) {
+			struct rp_role *rr;
+
+			if (!(mask & (1u << i)) || (replay_roles_now(rp, pidx) & (1u << i)))
+				continue;
+			rr = replay_push(&rp->r, &rp->nr, sizeof *rp->r);
+			if (rr == NULL)
+				goto oom;
+			rr->principal = pidx;
+			rr->role = 1u << i;
+			rr->granted = to;
+		}
+	} else if (strcmp(change, "revoke") == 0) {
+		struct rp_principal *p = replay_principal(rp, principal, &pidx);
+		size_t i;
+
+		if (p == NULL || p->revoked != 0) {
+			replay_why(why, n, "revokes %s, who is not an active principal", principal);
+			goto out;
+		}
+		if (strcmp(scope, "key") == 0) {
+			struct rp_key *k = kid != NULL ? replay_key(rp, kid) : NULL;
+
+			if (k == NULL || k->principal != pidx || k->revoked != 0) {
+				replay_why(why, n, "revokes key %s, which %s does not hold", kid, principal);
+				goto out;
+			}
+			k->revoked = to;
+		} else {
+			int whole = strcmp(scope, "principal") == 0;
+
+			if (!whole && strcmp(scope, "roles") != 0) {
+				replay_why(why, n, "revocation scope %s is not principal, key or roles", scope);
+				goto out;
+			}
+			if ((mask & ~replay_roles_now(rp, pidx)) != 0) {
+				replay_why(why, n, "revokes roles %s does not hold", principal);
+				goto out;
+			}
+			for (i = 0; i < rp->nr; i++)
+				if (rp->r[i].principal == pidx && rp->r[i].revoked == 0 && (rp->r[i].role & mask))
+					rp->r[i].revoked = to;
+			if (whole) {
+				for (i = 0; i < rp->nk; i++)
+					if (rp->k[i].principal == pidx && rp->k[i].revoked == 0)
+						rp->k[i].revoked = to;
+				p->revoked = to;
+			}
+		}
+	} else {
+		replay_why(why, n, "unknown keyring change %s", change);
+		goto out;
+	}
+	{
+		json_t *h = json_pack("{s:I, s:I, s:O}", "version", (json_int_t)to, "seq", (json_int_t)seq,
+				      "statement", stmt);
+
+		if (h == NULL || json_array_append_new(rp->keyring_history, h) != 0)
+			goto oom;
+	}
+	r = 0;
+	goto out;
+oom:
+	replay_why(why, n, "out of memory");
+out:
+	json_decref(stmt);
+	dsse_free(&d);
+	return r;
+}
+
+/* ---- requests and approvals ---- */
+
+static struct rp_request *replay_request(struct replay *rp, int64_t id)
+{
+	size_t i;
+
+	for (i = 0; i < rp->nq; i++)
+		if (rp->q[i].id == id)
+			return &rp->q[i];
+	return NULL;
+}
+
+static int replay_request_open(struct replay *rp, int64_t seq, const char *actor, json_t *data,
+			       char *why, size_t n)
+{
+	const char *model, *digest, *author, *from, *to, *tier, *requester;
+	json_int_t id, version, kv;
+	struct rp_request *q;
+	size_t pidx;
+
+	if (json_unpack(data, "{s:I, s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:I}", "request", &id, "model",
+			&model, "version", &version, "digest", &digest, "author", &author, "from", &from,
+			"to", &to, "tier", &tier, "requester", &requester, "keyring", &kv) != 0)
+		return replay_why(why, n, "request entry is malformed");
+	if (replay_request(rp, id) != NULL)
+		return replay_why(why, n, "request %lld opened twice", (long long)id);
+	if (strcmp(actor, requester) != 0 || kv != rp->version)
+		return replay_why(why, n, "request entry disagrees with its actor or the keyring version");
+	if (replay_principal(rp, actor, &pidx) == NULL || rp->p[pidx].revoked != 0 ||
+	    !(replay_roles_now(rp, pidx) & (ROLE_ADMIN | ROLE_MLLEAD | ROLE_SRE | ROLE_RISK)))
+		return replay_why(why, n, "request opened by %s, who held no role that may request", actor);
+	q = replay_push(&rp->q, &rp->nq, sizeof *rp->q);
+	if (q == NULL)
+		return replay_why(why, n, "out of memory");
+	q->id = id;
+	q->version = version;
+	q->seq = seq;
+	q->open = 1;
+	snprintf(q->model, sizeof q->model, "%s", model);
+	snprintf(q->digest, sizeof q->digest, "%s", digest);
+	snprintf(q->author, sizeof q->author, "%s", author);
+	snprintf(q->requester, sizeof q->requester, "%s", requester);
+	snprintf(q->from, sizeof q->from, "%s", from);
+	snprintf(q->to, sizeof q->to, "%s", to);
+	snprintf(q->tier, sizeof q->tier, "%s", tier);
+	return 0;
+}
+
+static int replay_approval(struct replay *rp, int64_t seq, int64_t when, const char *action,
+			   const char *actor, json_t *data, char *why, size_t n)
+{
+	struct approval_stmt stmt;
+	struct approval_ctx c;
+	struct rp_request *q;
+	struct rp_approval *a;
+	const char *env;
+	json_int_t request, kv;
+	char reason[400];
+	size_t i;
+
+	if (json_unpack(data, "{s:I, s:I, s:s}", "request", &request, "keyring", &kv, "envelope", &env) != 0)
+		return replay_why(why, n, "approval entry is malformed");
+	q = replay_request(rp, request);
+	if (q == NULL)
+		return replay_why(why, n, "approval of request %lld, which was never opened", (long long)request);
+	if (!q->open)
+		return replay_why(why, n, "approval of request %lld after it was closed", (long long)request);
+	if (kv != rp->version)
+		return replay_why(why, n, "approval recorded under keyring version %lld, but version %" PRId64 " was in force",
+				  (long long)kv, rp->version);
+	memset(&c, 0, sizeof c);
+	c.request = q->id;
+	c.model = q->model;
+	c.version = q->version;
+	c.digest = q->digest;
+	c.from = q->from;
+	c.to = q->to;
+	c.tier = q->tier;
+	c.author = q->author[0] ? q->author : NULL;
+	c.requester = q->requester;
+	c.log = rp->log;
+	c.now = when;
+	c.keyring_ver = rp->version;
+	c.key_at = replay_cb_key_at;
+	c.role_at = replay_cb_role_at;
+	c.arg = rp;
+	if (approval_check(&c, env, strlen(env), &stmt, reason, sizeof reason) != 0)
+		return replay_why(why, n, "approval does not hold: %s", reason);
+	if (strcmp(actor, stmt.principal) != 0 ||
+	    strcmp(action, stmt.approve ? "approval.approve" : "approval.reject") != 0)
+		return replay_why(why, n, "entry's actor or action differs from the signed decision");
+	for (i = 0; i < rp->na; i++) {
+		if (strcmp(rp->a[i].nonce, stmt.nonce) == 0)
+			return replay_why(why, n, "approval replays the nonce of entry %" PRId64, rp->a[i].seq);
+		if (rp->a[i].request == request && strcmp(rp->a[i].principal, stmt.principal) == 0)
+			return replay_why(why, n, "%s signed a second decision on request %lld", stmt.principal,
+					  (long long)request);
+	}
+	a = replay_push(&rp->a, &rp->na, sizeof *rp->a);
+	if (a == NULL || (a->envelope = strdup(env)) == NULL)
+		return replay_why(why, n, "out of memory");
+	a->len = strlen(env);
+	a->seq = seq;
+	a->request = request;
+	snprintf(a->principal, sizeof a->principal, "%s", stmt.principal);
+	snprintf(a->nonce, sizeof a->nonce, "%s", stmt.nonce);
+	if (!stmt.approve)
+		q->open = 0;
+	return 0;
+}
+
+static int replay_alias(struct replay *rp, const char *actor, char *why, size_t n)
+{
+	size_t idx;
+
+	if (replay_principal(rp, actor, &idx) == NULL || rp->p[idx].revoked != 0 ||
+	    !(replay_roles_now(rp, idx) & ROLE_ADMIN))
+		return replay_why(why, n, "alias moved by %s, who was not an active admin", actor);
+	return 0;
+}
+
+static int64_t replay_time(const char *s)
+{
+	struct tm tm;
+	const char *end;
+
+	memset(&tm, 0, sizeof tm);
+	end = strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return end != NULL && *end == '\0' ? (int64_t)timegm(&tm) : -1;
+}
+
+/* The ledger_entry_fn: one entry's meaning, in order. */
+static int replay_entry(void *arg, int64_t seq, const char *body, size_t len, char *why, size_t n)
+{
+	struct replay *rp = arg;
+	const char *actor, *action, *subject, *when;
+	json_t *j, *data;
+	int64_t t;
+	int r;
+
+	(void)subject;
+	j = json_loadb(body, len, JSON_REJECT_DUPLICATES, NULL);
+	if (j == NULL || json_unpack(j, "{s:s, s:s, s:s, s:s, s:o}", "actor", &actor, "action", &action,
+				     "subject", &subject, "time", &when, "data", &data) != 0) {
+		json_decref(j);
+		return replay_why(why, n, "body lacks actor, action, subject, time or data");
+	}
+	t = replay_time(when);
+	if (t < 0)
+		r = replay_why(why, n, "time %s is not RFC 3339 UTC", when);
+	else if (strncmp(action, "keyring.", 8) == 0)
+		r = replay_keyring(rp, seq, action, actor, data, why, n);
+	else if (rp->version == 0)
+		r = replay_why(why, n, "%s before the keyring's first entry", action);
+	else if (strcmp(action, "request.open") == 0)
+		r = replay_request_open(rp, seq, actor, data, why, n);
+	else if (strncmp(action, "approval.", 9) == 0)
+		r = replay_approval(rp, seq, t, action, actor, data, why, n);
+	else if (strcmp(action, "alias.set") == 0)
+		r = replay_alias(rp, actor, why, n);
+	else
+		r = replay_why(why, n, "unknown action %s", action);
+	json_decref(j);
+	return r;
+}
+
+/* ---- the store's tables against the replay ---- */
+
+static int audit_fail(struct audit_report *r, struct err *e, int64_t seq, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int audit_fail(struct audit_report *r, struct err *e, int64_t seq, const char *fmt, ...)
+{
+	va_list ap;
+
+	r->ledger.bad_seq = seq;
+	va_start(ap, fmt);
+	vsnprintf(r->ledger.reason, sizeof r->ledger.reason, fmt, ap);
+	va_end(ap);
+	if (seq > 0)
+		return err_set(e, ERR_DENIED, "ledger entry %" PRId64 ": %s", seq, r->ledger.reason);
+	return err_set(e, ERR_DENIED, "%s", r->ledger.reason);
+}
+
+static int audit_tables(struct store *st, struct replay *rp, struct audit_report *r, struct err *e)
+{
+	sqlite3_stmt *s;
+	int64_t count = 0;
+	int rc, bad = 0;
+
+	if (keyring_version(st) != rp->version)
+		return audit_fail(r, e, 0, "keyring table is at version %" PRId64 " but the ledger's keyring is at %" PRId64,
+				  keyring_version(st), rp->version);
+	/* Every key row as the ledger made it. */
+	if (store_prepare(st, &s,
+			  "SELECT k.key_id, p.name, k.added_ver, coalesce(k.revoked_ver, 0) FROM principal_keys k"
+			  " JOIN principals p ON p.id = k.principal_id",
+			  e) != 0)
+		return -1;
+	while (!bad && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *id = (const char *)sqlite3_column_text(s, 0), *name = (const char *)sqlite3_column_text(s, 1);
+		struct rp_key *k = replay_key(rp, id ? id : "");
+
+		count++;
+		if (k == NULL || strcmp(rp->p[k->principal].name, name ? name : "") != 0 ||
+		    k->added != sqlite3_column_int64(s, 2) || k->revoked != sqlite3_column_int64(s, 3)) {
+			audit_fail(r, e, 0, "keyring table: key %s of %s does not match the ledger (changed outside steward)",
+				   id ? id : "?", name ? name : "?");
+			bad = 1;
+		}
+	}
+	sqlite3_finalize(s);
+	if (bad)
+		return -1;
+	if (count != (int64_t)rp->nk)
+		return audit_fail(r, e, 0, "keyring table holds %" PRId64 " keys but the ledger added %zu", count,
+				  rp->nk);
+	/* Roles held now. */
+	if (store_prepare(st, &s,
+			  "SELECT p.name, r.role FROM principal_roles r JOIN principals p ON p.id = r.principal_id"
+			  " WHERE r.revoked_ver IS NULL",
+			  e) != 0)
+		return -1;
+	count = 0;
+	while (!bad && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(s, 0);
+		struct err ig;
+		unsigned role = keyring_role_parse((const char *)sqlite3_column_text(s, 1), &ig);
+		size_t idx;
+
+		count++;
+		if (replay_principal(rp, name ? name : "", &idx) == NULL || !(replay_roles_now(rp, idx) & role)) {
+			audit_fail(r, e, 0, "keyring table: %s holds role %s, which the ledger never granted",
+				   name ? name : "?", keyring_role_name(role));
+			bad = 1;
+		}
+	}
+	sqlite3_finalize(s);
+	if (bad)
+		return -1;
+	{
+		int64_t held = 0;
+		size_t i;
+
+		for (i = 0; i < rp->nr; i++)
+			held += rp->r[i].revoked == 0;
+		if (held != count)
+			return audit_fail(r, e, 0, "keyring table holds %" PRId64 " roles but the ledger grants %" PRId64,
+					  count, held);
+	}
+	/* Every approval row is the envelope its entry recorded. */
+	if (store_prepare(st, &s, "SELECT id, seq, request_id, envelope FROM approvals ORDER BY id", e) != 0)
+		return -1;
+	count = 0;
+	while (!bad && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int64_t seq = sqlite3_column_int64(s, 1), req = sqlite3_column_int64(s, 2);
+		size_t i, len = (size_t)sqlite3_column_bytes(s, 3);
+		const void *env = sqlite3_column_blob(s, 3);
+
+		count++;
+		for (i = 0; i < rp->na && rp->a[i].seq != seq; i++)
+			;
+		if (i == rp->na || rp->a[i].request != req || rp->a[i].len != len ||
+		    (len > 0 && memcmp(rp->a[i].envelope, env, len) != 0)) {
+			audit_fail(r, e, seq, "approval %" PRId64 " in the table differs from the decision this entry recorded",
+				   (int64_t)sqlite3_column_int64(s, 0));
+			bad = 1;
+		}
+	}
+	sqlite3_finalize(s);
+	if (bad)
+		return -1;
+	if (count != (int64_t)rp->na)
+		return audit_fail(r, e, 0, "approvals table holds %" PRId64 " decisions but the ledger recorded %zu",
+				  count, rp->na);
+	r->approvals = (int64_t)rp->na;
+	r->requests = (int64_t)rp->nq;
+	return 0;
+}
+
+static int replay_init(struct replay *rp, const char *log, struct err *e)
+{
+	memset(rp, 0, sizeof *rp);
+	snprintf(rp->log, sizeof rp->log, "%s", log);
+	rp->keyring_history = json_array();
+	return rp->keyring_history != NULL ? 0 : err_set(e, ERR_IO, "out of memory");
+}
+
+int audit_verify(struct store *st, struct audit_report *r, struct err *e)
+{
+	uint8_t pk[KEYS_PK_BYTES];
+	struct replay rp;
+	int rc;
+
+	memset(r, 0, sizeof *r);
+	if (ledger_logkey_public(st, r->log_name, sizeof r->log_name, pk, e) != 0)
+		return -1;
+	if (replay_init(&rp, r->log_name, e) != 0)
+		return -1;
+	rc = ledger_verify_each(st, &r->ledger, replay_entry, &rp, e);
+	if (rc == 0)
+		rc = audit_tables(st, &rp, r, e);
+	r->keyring_version = rp.version;
+	snprintf(r->root_key, sizeof r->root_key, "%s", rp.root_key);
+	replay_free(&rp);
+	return rc;
+}
+
+/* ---- verifier keys ---- */
+
+int audit_vkey(const char *name, const uint8_t pk[KEYS_PK_BYTES], char *buf, size_t n)
+{
+	uint8_t hash[4], blob[1 + KEYS_PK_BYTES];
+	char b64[sodium_base64_ENCODED_LEN(1 + KEYS_PK_BYTES, sodium_base64_VARIANT_ORIGINAL)], hex[9];
+	int w;
+
+	note_key_hash(name, pk, hash);
+	sodium_bin2hex(hex, sizeof hex, hash, sizeof hash);
+	blob[0] = 0x01;
+	memcpy(blob + 1, pk, KEYS_PK_BYTES);
+	sodium_bin2base64(b64, sizeof b64, blob, sizeof blob, sodium_base64_VARIANT_ORIGINAL);
+	w = snprintf(buf, n, "%s+%s+%s", name, hex, b64);
+	return w < 0 || (size_t)w >= n ? -1 : 0;
+}
+
+int audit_vkey_parse(const char *vkey, char name[KEYS_NAME_MAX + 1], uint8_t pk[KEYS_PK_BYTES],
+		     struct err *e)
+{
+	const char *p1 = strchr(vkey, '+'), *p2 = p1 ? strchr(p1 + 1, '+') : NULL;
+	uint8_t blob[1 + KEYS_PK_BYTES + 1], hash[4], want[4];
+	size_t bin, hl;
+
+	if (p1 == NULL || p2 == NULL || p1 == vkey || (size_t)(p1 - vkey) > KEYS_NAME_MAX)
+		return err_set(e, ERR_INVALID, "verifier key must be NAME+HASH+KEY");
+	snprintf(name, KEYS_NAME_MAX + 1, "%.*s", (int)(p1 - vkey), vkey);
+	if (sodium_hex2bin(hash, sizeof hash, p1 + 1, (size_t)(p2 - p1 - 1), NULL, &hl, NULL) != 0 ||
+	    hl != 4 ||
+	    sodium_base642bin(blob, sizeof blob, p2 + 1, strlen(p2 + 1), NULL, &bin, NULL,
+			      sodium_base64_VARIANT_ORIGINAL) != 0 ||
+	    bin != 1 + KEYS_PK_BYTES || blob[0] != 0x01)
+		return err_set(e, ERR_INVALID, "verifier key: bad hash or Ed25519 key");
+	memcpy(pk, blob + 1, KEYS_PK_BYTES);
+	note_key_hash(name, pk, want);
+	if (memcmp(hash, want, 4) != 0)
+		return err_set(e, ERR_INVALID, "verifier key: hash does not match the name and key");
+	return 0;
+}
+
+/* ---- export ---- */
+
+static int audit_write_file(const char *dir, const char *name, const void *buf, size_t len, struct err *e)
+{
+	char path[4200];
+	int fd;
+
+	if (snprintf(path, sizeof path, "%s/%s", dir, name) >= (int)sizeof path)
+		return err_set(e, ERR_INVALID, "bundle path is too long");
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return err_set(e, ERR_IO, "cannot create %s: %s", path, strerror(errno));
+	if ((len > 0 && write(fd, buf, len) != (ssize_t)len) || fsync(fd) != 0) {
+		int saved = errno;
+
+		close(fd);
+		return err_set(e, ERR_IO, "cannot write %s: %s", path, strerror(saved));
+	}
+	return close(fd) == 0 ? 0 : err_set(e, ERR_IO, "cannot write %s: %s", path, strerror(errno));
+}
+
+/* Collects bodies into entries.jsonl while replaying them. */
+struct audit_export_arg {
+	struct replay *rp;
+	FILE *f;
+};
+
+static int audit_export_entry(void *arg, int64_t seq, const char *body, size_t len, char *why, size_t n)
+{
+	struct audit_export_arg *x = arg;
+
+	if (memchr(body, '\n', len) != NULL)
+		return replay_why(why, n, "body holds a newline; cannot export it as one line");
+	if (fwrite(body, 1, len, x->f) != len || fputc('\n', x->f) == EOF)
+		return replay_why(why, n, "writing entries.jsonl failed");
+	return replay_entry(x->rp, seq, body, len, why, n);
+}
+
+int audit_export(struct store *st, const char *dir, struct err *e)
+{
+	char path[4200], vkey[300], cpname[64];
+	uint8_t pk[KEYS_PK_BYTES];
+	struct audit_report r;
+	struct audit_export_arg x;
+	struct replay rp;
+	sqlite3_stmt *s;
+	char *hist = NULL;
+	int rc = -1, fd;
+
+	memset(&r, 0, sizeof r);
+	if (ledger_logkey_public(st, r.log_name, sizeof r.log_name, pk, e) != 0)
+		return -1;
+	/* A fresh directory only: an export never mixes with other files. */
+	if (mkdir(dir, 0755) != 0)
+		return err_set(e, ERR_IO, "cannot create %s: %s (the bundle needs a new directory)", dir,
+			       strerror(errno));
+	if (snprintf(path, sizeof path, "%s/checkpoints", dir) >= (int)sizeof path || mkdir(path, 0755) != 0)
+		return err_set(e, ERR_IO, "cannot create %s/checkpoints", dir);
+	if (audit_vkey(r.log_name, pk, vkey, sizeof vkey) != 0)
+		return err_set(e, ERR_INVALID, "log key name is too long");
+	snprintf(path, sizeof path, "%s\n", vkey);
+	if (audit_write_file(dir, "log.vkey", path, strlen(path), e) != 0)
+		return -1;
+	snprintf(path, sizeof path, "%s/entries.jsonl", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	x.f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (x.f == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return err_set(e, ERR_IO, "cannot create %s: %s", path, strerror(errno));
+	}
+	if (replay_init(&rp, r.log_name, e) != 0) {
+		fclose(x.f);
+		return -1;
+	}
+	x.rp = &rp;
+	/* The export verifies as it copies: a bundle of a broken ledger is refused. */
+	if (ledger_verify_each(st, &r.ledger, audit_export_entry, &x, e) != 0) {
+		fclose(x.f);
+		err_prefix(e, "not exporting");
+		goto out;
+	}
+	if (fflush(x.f) != 0 || fsync(fileno(x.f)) != 0 || fclose(x.f) != 0) {
+		err_set(e, ERR_IO, "cannot write %s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (store_prepare(st, &s, "SELECT size, note FROM checkpoints ORDER BY size", e) != 0)
+		goto out;
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		snprintf(cpname, sizeof cpname, "checkpoints/%020" PRId64 ".note", (int64_t)sqlite3_column_int64(s, 0));
+		if (audit_write_file(dir, cpname, sqlite3_column_text(s, 1),
+				     (size_t)sqlite3_column_bytes(s, 1), e) != 0) {
+			sqlite3_finalize(s);
+			goto out;
+		}
+	}
+	sqlite3_finalize(s);
+	hist = json_dumps(rp.keyring_history, JSON_INDENT(2) | JSON_SORT_KEYS);
+	if (hist == NULL) {
+		err_set(e, ERR_IO, "out of memory");
+		goto out;
+	}
+	rc = audit_write_file(dir, "keyring.json", hist, strlen(hist), e);
+out:
+	free(hist);
+	replay_free(&rp);
+	return rc;
+}
+
+/* ---- verifying a bundle ---- */
+
+struct audit_bundle_src {
+	FILE *f;
+	char *line;
+	size_t cap;
+	int64_t seq;
+	char **notes;
+	int64_t *sizes;
+	size_t nnotes, next;
+};
+
+static int audit_bundle_next(void *arg, int64_t *seq, const char **body, size_t *len,
+			     const uint8_t **leaf, const uint8_t **chain)
+{
+	struct audit_bundle_src *b = arg;
+	ssize_t got = getline(&b->line, &b->cap, b->f);
+
+	if (got < 0)
+		return ferror(b->f) ? -1 : 0;
+	if (got == 0 || b->line[got - 1] != '\n')
+		return -1; /* every entry ends its line: a cut file is not a shorter ledger */
+	b->line[--got] = '\0';
+	*seq = ++b->seq;
+	*body = b->line;
+	*len = (size_t)got;
+	*leaf = NULL;
+	*chain = NULL;
+	return 1;
+}
+
+static int audit_bundle_next_cp(void *arg, int64_t *size, const char **note)
+{
+	struct audit_bundle_src *b = arg;
+
+	if (b->next >= b->nnotes)
+		return 0;
+	*size = b->sizes[b->next];
+	*note = b->notes[b->next++];
+	return 1;
+}
+
+static int audit_cmp_size(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static char *audit_slurp(const char *path, size_t max, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	size_t n;
+
+	if (f == NULL)
+		return NULL;
+	buf = malloc(max + 1);
+	n = buf != NULL ? fread(buf, 1, max + 1, f) : 0;
+	fclose(f);
+	if (buf == NULL || n > max) {
+		free(buf);
+		return NULL;
+	}
+	buf[n] = '\0';
+	if (len != NULL)
+		*len = n;
+	return buf;
+}
+
+/* Loads checkpoints/NNN.note sorted by size. */
+static int audit_bundle_notes(const char *dir, struct audit_bundle_src *b, struct err *e)
+{
+	char path[4200];
+	struct dirent *de;
+	DIR *d;
+	int64_t *sizes = NULL;
+	size_t i;
+
+	snprintf(path, sizeof path, "%s/checkpoints", dir);
+	d = opendir(path);
+	if (d == NULL)
+		return err_set(e, ERR_IO, "bundle %s: no checkpoints directory", dir);
+	while ((de = readdir(d)) != NULL) {
+		char *end;
+		long long v;
+		int64_t *nv;
+
+		if (de->d_name[0] == '.')
+			continue;
+		v = strtoll(de->d_name, &end, 10);
+		if (v <= 0 || strcmp(end, ".note") != 0) {
+			closedir(d);
+			free(sizes);
+			return err_set(e, ERR_INVALID, "bundle %s: unexpected file checkpoints/%s", dir, de->d_name);
+		}
+		nv = realloc(sizes, (b->nnotes + 1) * sizeof *sizes);
+		if (nv == NULL) {
+			closedir(d);
+			free(sizes);
+			return err_set(e, ERR_IO, "out of memory");
+		}
+		sizes = nv;
+		sizes[b->nnotes++] = v;
+	}
+	closedir(d);
+	if (b->nnotes > 0)
+		qsort(sizes, b->nnotes, sizeof *sizes, audit_cmp_size);
+	b->sizes = sizes;
+	b->notes = calloc(b->nnotes ? b->nnotes : 1, sizeof *b->notes);
+	if (b->notes == NULL)
+		return err_set(e, ERR_IO, "out of memory");
+	for (i = 0; i < b->nnotes; i++) {
+		snprintf(path, sizeof path, "%s/checkpoints/%020" PRId64 ".note", dir, sizes[i]);
+		b->notes[i] = audit_slurp(path, 4096, NULL);
+		if (b->notes[i] == NULL)
+			return err_set(e, ERR_IO, "bundle %s: cannot read checkpoint of size %" PRId64
+				       " (named with 20 digits?)", dir, sizes[i]);
+	}
+	return 0;
+}
+
+int audit_verify_bundle(const char *dir, const char *vkey, struct audit_report *r, struct err *e)
+{
+	char path[4200], name[KEYS_NAME_MAX + 1], *own = NULL, *hist = NULL, *want = NULL;
+	uint8_t pk[KEYS_PK_BYTES];
+	struct audit_bundle_src b;
+	struct ledger_source src = {
+		.next = audit_bundle_next,
+		.next_checkpoint = audit_bundle_next_cp,
+		.arg = &b,
+	};
+	struct replay rp;
+	size_t i;
+	int rc = -1;
+
+	memset(r, 0, sizeof *r);
+	memset(&b, 0, sizeof b);
+	memset(&rp, 0, sizeof rp);
+	snprintf(path, sizeof path, "%s/log.vkey", dir);
+	own = audit_slurp(path, 1024, NULL);
+	if (own == NULL)
+		return err_set(e, ERR_IO, "bundle %s: cannot read log.vkey", dir);
+	own[strcspn(own, "\r\n")] = '\0';
+	if (vkey != NULL && strcmp(vkey, own) != 0) {
+		err_set(e, ERR_DENIED, "bundle %s is signed by log key %s, not the pinned %s", dir, own, vkey);
+		goto out;
+	}
+	if (audit_vkey_parse(own, name, pk, e) != 0) {
+		err_prefix(e, "bundle %s: log.vkey", dir);
+		goto out;
+	}
+	snprintf(r->log_name, sizeof r->log_name, "%s", name);
+	if (audit_bundle_notes(dir, &b, e) != 0)
+		goto out;
+	snprintf(path, sizeof path, "%s/entries.jsonl", dir);
+	b.f = fopen(path, "rb");
+	if (b.f == NULL) {
+		err_set(e, ERR_IO, "bundle %s: cannot read entries.jsonl", dir);
+		goto out;
+	}
+	if (replay_init(&rp, name, e) != 0)
+		goto out;
+	if (ledger_verify_source(&src, name, pk, &r->ledger, replay_entry, &rp, e) != 0)
+		goto out;
+	/* keyring.json is a convenience copy: it must say what the entries say. */
+	snprintf(path, sizeof path, "%s/keyring.json", dir);
+	hist = audit_slurp(path, 64u << 20, NULL);
+	want = json_dumps(rp.keyring_history, JSON_INDENT(2) | JSON_SORT_KEYS);
+	if (hist == NULL || want == NULL || strcmp(hist, want) != 0) {
+		audit_fail(r, e, 0, "keyring.json does not match the keyring the entries build");
+		goto out;
+	}
+	r->keyring_version = rp.version;
+	r->requests = (int64_t)rp.nq;
+	r->approvals = (int64_t)rp.na;
+	snprintf(r->root_key, sizeof r->root_key, "%s", rp.root_key);
+	rc = 0;
+out:
+	if (b.f != NULL)
+		fclose(b.f);
+	free(b.line);
+	for (i = 0; i < b.nnotes; i++)
+		free(b.notes != NULL ? b.notes[i] : NULL);
+	free(b.notes);
+	free(b.sizes);
+	free(own);
+	free(hist);
+	free(want);
+	replay_free(&rp);
+	return rc;
+}
+
+/* ---- proofs as text ---- */
+
+#define AUDIT_INCLUSION_MAGIC "steward inclusion proof v1\n"
+#define AUDIT_CONSISTENCY_MAGIC "steward consistency proof v1\n"
+
+/* A growing text buffer; on allocation failure it stays NULL. */
+struct audit_buf {
+	char *s;
+	size_t len, cap;
+};
+
+static void audit_put(struct audit_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void audit_put(struct audit_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int need;
+
+	if (b->s == NULL && b->cap != 0)
+		return;
+	va_start(ap, fmt);
+	need = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (need < 0)
+		goto fail;
+	if (b->len + (size_t)need + 1 > b->cap) {
+		size_t ncap = (b->len + (size_t)need + 1) * 2;
+		char *ns = realloc(b->s, ncap);
+
+		if (ns == NULL)
+			goto fail;
+		b->s = ns;
+		b->cap = ncap;
+	}
+	va_start(ap, fmt);
+	vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)need;
+	return;
+fail:
+	free(b->s);
+	b->s = NULL;
+	b->cap = 1;
+}
+
+static void audit_put_hash(struct audit_buf *b, const char *label, const merkle_hash h)
+{
+	char b64[sodium_base64_ENCODED_LEN(MERKLE_HASH, sodium_base64_VARIANT_ORIGINAL)];
+
+	sodium_bin2base64(b64, sizeof b64, h, MERKLE_HASH, sodium_base64_VARIANT_ORIGINAL);
+	audit_put(b, "%s %s\n", label, b64);
+}
+
+char *audit_format_inclusion(const struct ledger_inclusion *p)
+{
+	struct audit_buf b = { 0 };
+	size_t n = sodium_base64_ENCODED_LEN(p->len, sodium_base64_VARIANT_ORIGINAL), i;
+	char *b64 = malloc(n);
+
+	if (b64 == NULL)
+		return NULL;
+	sodium_bin2base64(b64, n, (const unsigned char *)p->body, p->len, sodium_base64_VARIANT_ORIGINAL);
+	audit_put(&b, AUDIT_INCLUSION_MAGIC "seq %" PRId64 "\nsize %" PRId64 "\nbody %s\n", p->seq, p->size, b64);
+	free(b64);
+	for (i = 0; i < p->plen; i++)
+		audit_put_hash(&b, "path", p->path[i]);
+	audit_put(&b, "checkpoint %zu\n%s", strlen(p->checkpoint), p->checkpoint);
+	return b.s;
+}
+
+char *audit_format_consistency(const struct ledger_consistency *p)
+{
+	struct audit_buf b = { 0 };
+	size_t i;
+
+	audit_put(&b, AUDIT_CONSISTENCY_MAGIC "old %" PRId64 "\nsize %" PRId64 "\n", p->old_size, p->size);
+	audit_put_hash(&b, "oldroot", p->old_root);
+	for (i = 0; i < p->plen; i++)
+		audit_put_hash(&b, "path", p->path[i]);
+	if (p->old_checkpoint != NULL)
+		audit_put(&b, "old-checkpoint %zu\n%s", strlen(p->old_checkpoint), p->old_checkpoint);
+	audit_put(&b, "checkpoint %zu\n%s", strlen(p->checkpoint), p->checkpoint);
+	return b.s;
+}
+
+/* A line-oriented reader over the proof text. */
+struct audit_rd {
+	const char *p, *end;
+	char line[8192];
+};
+
+/* Next line into rd->line (without "\n"); 0 at end or on an over-long line. */
+static int audit_rd_line(struct audit_rd *rd)
+{
+	const char *nl = memchr(rd->p, '\n', (size_t)(rd->end - rd->p));
+	size_t n;
+
+	if (nl == NULL)
+		return 0;
+	n = (size_t)(nl - rd->p);
+	if (n >= sizeof rd->line)
+		return 0;
+	memcpy(rd->line, rd->p, n);
+	rd->line[n] = '\0';
+	rd->p = nl + 1;
+	return 1;
+}
+
+static int audit_rd_int(struct audit_rd *rd, const char *key, int64_t *v)
+{
+	char *end;
+	size_t kl = strlen(key);
+	long long x;
+
+	if (!audit_rd_line(rd) || strncmp(rd->line, key, kl) != 0 || rd->line[kl] != ' ')
+		return -1;
+	errno = 0;
+	x = strtoll(rd->line + kl + 1, &end, 10);
+	if (errno != 0 || *end != '\0' || x < 0)
+		return -1;
+	*v = x;
+	return 0;
+}
+
+static int audit_b64_hash(const char *s, merkle_hash out)
+{
+	size_t bin;
+
+	return sodium_base642bin(out, MERKLE_HASH, s, strlen(s), NULL, &bin, NULL,
+				 sodium_base64_VARIANT_ORIGINAL) == 0 && bin == MERKLE_HASH ? 0 : -1;
+}
+
+/* "checkpoint N" (or "old-checkpoint N") then N bytes of note. */
+static char *audit_rd_note(struct audit_rd *rd, const char *key)
+{
+	int64_t n;
+	char *note;
+
+	if (audit_rd_int(rd, key, &n) != 0 || n <= 0 || n > 4096 || (int64_t)(rd->end - rd->p) < n)
+		return NULL;
+	note = malloc((size_t)n + 1);
+	if (note == NULL)
+		return NULL;
+	memcpy(note, rd->p, (size_t)n);
+	note[n] = '\0';
+	rd->p += n;
+	return note;
+}
+
+/* Verifies a checkpoint note and reads its size and root. */
+static int audit_note_root(const char *note, const char *name, const uint8_t pk[KEYS_PK_BYTES],
+			   int64_t *size, merkle_hash root, struct err *e)
+{
+	char origin[KEYS_NAME_MAX + 2], rootb64[64];
+	long long sz;
+	size_t tl;
+
+	if (note_verify(note, name, pk, &tl, e) != 0)
+		return err_prefix(e, "checkpoint");
+	if (sscanf(note, "%101[^\n]\n%lld\n%63[^\n]\n", origin, &sz, rootb64) != 3 ||
+	    strcmp(origin, name) != 0 || sz <= 0 || audit_b64_hash(rootb64, root) != 0)
+		return err_set(e, ERR_INVALID, "checkpoint text is not origin, size and root");
+	*size = sz;
+	return 0;
+}
+
+int audit_verify_proof(const char *text, size_t len, const char *log_name,
+		       const uint8_t pk[KEYS_PK_BYTES], char *summary, size_t n, struct err *e)
+{
+	struct audit_rd *rd = calloc(1, sizeof *rd);
+	merkle_hash path[MERKLE_MAX_PATH], root, oldroot, leaf;
+	int64_t seq = 0, size = 0, old = 0, cpsize;
+	char *note = NULL, *oldnote = NULL;
+	uint8_t *body = NULL;
+	size_t plen = 0, blen = 0;
+	int incl, r = -1;
+
+	if (rd == NULL)
+		return err_set(e, ERR_IO, "out of memory");
+	rd->p = text;
+	rd->end = text + len;
+	incl = len >= strlen(AUDIT_INCLUSION_MAGIC) &&
+	       memcmp(text, AUDIT_INCLUSION_MAGIC, strlen(AUDIT_INCLUSION_MAGIC)) == 0;
+	if (!incl && (len < strlen(AUDIT_CONSISTENCY_MAGIC) ||
+		      memcmp(text, AUDIT_CONSISTENCY_MAGIC, strlen(AUDIT_CONSISTENCY_MAGIC)) != 0)) {
+		err_set(e, ERR_INVALID, "not a steward proof (first line must be '%.*s' or '%.*s')",
+			(int)strlen(AUDIT_INCLUSION_MAGIC) - 1, AUDIT_INCLUSION_MAGIC,
+			(int)strlen(AUDIT_CONSISTENCY_MAGIC) - 1, AUDIT_CONSISTENCY_MAGIC);
+		goto out;
+	}
+	audit_rd_line(rd);
+	if (incl) {
+		if (audit_rd_int(rd, "seq", &seq) != 0 || audit_rd_int(rd, "size", &size) != 0 ||
+		    !audit_rd_line(rd) || strncmp(rd->line, "body ", 5) != 0) {
+			err_set(e, ERR_INVALID, "proof: expected seq, size and body lines");
+			goto out;
+		}
+		body = malloc(strlen(rd->line));
+		if (body == NULL ||
+		    sodium_base642bin(body, strlen(rd->line), rd->line + 5, strlen(rd->line + 5), NULL, &blen,
+				      NULL, sodium_base64_VARIANT_ORIGINAL) != 0) {
+			err_set(e, ERR_INVALID, "proof: body is not base64");
+			goto out;
+		}
+	} else if (audit_rd_int(rd, "old", &old) != 0 || audit_rd_int(rd, "size", &size) != 0 ||
+		   !audit_rd_line(rd) || strncmp(rd->line, "oldroot ", 8) != 0 ||
+		   audit_b64_hash(rd->line + 8, oldroot) != 0) {
+		err_set(e, ERR_INVALID, "proof: expected old, size and oldroot lines");
+		goto out;
+	}
+	/* path lines until the checkpoint(s) */
+	for (;;) {
+		const char *save = rd->p;
+
+		if (!audit_rd_line(rd)) {
+			err_set(e, ERR_INVALID, "proof: ends before its checkpoint");
+			goto out;
+		}
+		if (strncmp(rd->line, "path ", 5) != 0) {
+			rd->p = save;
+			break;
+		}
+		if (plen == MERKLE_MAX_PATH || audit_b64_hash(rd->line + 5, path[plen]) != 0) {
+			err_set(e, ERR_INVALID, "proof: bad path hash %zu", plen + 1);
+			goto out;
+		}
+		plen++;
+	}
+	if (!incl && strncmp(rd->p, "old-checkpoint ", 15) == 0) {
+		oldnote = audit_rd_note(rd, "old-checkpoint");
+		if (oldnote == NULL) {
+			err_set(e, ERR_INVALID, "proof: bad old-checkpoint block");
+			goto out;
+		}
+	}
+	note = audit_rd_note(rd, "checkpoint");
+	if (note == NULL || rd->p != rd->end) {
+		err_set(e, ERR_INVALID, "proof: bad checkpoint block (or text after it)");
+		goto out;
+	}
+	if (audit_note_root(note, log_name, pk, &cpsize, root, e) != 0)
+		goto out;
+	if (cpsize != size) {
+		err_set(e, ERR_INVALID, "proof says size %" PRId64 " but its checkpoint signed %" PRId64, size, cpsize);
+		goto out;
+	}
+	if (incl) {
+		json_t *j = json_loadb((const char *)body, blen, 0, NULL);
+		json_int_t jseq = -1;
+		const char *action = "?", *actor = "?";
+
+		if (seq < 1 || seq > size) {
+			json_decref(j);
+			err_set(e, ERR_INVALID, "proof: seq %" PRId64 " is outside the tree of %" PRId64, seq, size);
+			goto out;
+		}
+		merkle_leaf(body, blen, leaf);
+		if (!merkle_inclusion_verify((uint64_t)(seq - 1), (uint64_t)size, leaf,
+					     (const merkle_hash *)path, plen, root)) {
+			json_decref(j);
+			err_set(e, ERR_DENIED, "inclusion proof does not verify: entry %" PRId64 " is not in the signed tree",
+				seq);
+			goto out;
+		}
+		if (j == NULL || json_unpack(j, "{s:I, s?s, s?s}", "seq", &jseq, "action", &action, "actor",
+					     &actor) != 0 ||
+		    jseq != seq) {
+			json_decref(j);
+			err_set(e, ERR_DENIED, "the proved body does not say it is entry %" PRId64, seq);
+			goto out;
+		}
+		snprintf(summary, n, "entry %" PRId64 " (%s by %s) is in %s's tree of %" PRId64 " entries", seq,
+			 action, actor, log_name, size);
+		json_decref(j);
+	} else {
+		if (old < 1 || old > size) {
+			err_set(e, ERR_INVALID, "proof: old size %" PRId64 " is outside 1..%" PRId64, old, size);
+			goto out;
+		}
+		if (oldnote != NULL) {
+			merkle_hash oroot;
+			int64_t osz;
+
+			if (audit_note_root(oldnote, log_name, pk, &osz, oroot, e) != 0) {
+				err_prefix(e, "old");
+				goto out;
+			}
+			if (osz != old || memcmp(oroot, oldroot, MERKLE_HASH) != 0) {
+				err_set(e, ERR_DENIED, "the old checkpoint does not sign the old root of size %" PRId64, old);
+				goto out;
+			}
+		}
+		if (!merkle_consistency_verify((uint64_t)old, (uint64_t)size, oldroot, root,
+					       (const merkle_hash *)path, plen)) {
+			err_set(e, ERR_DENIED, "consistency proof does not verify: the tree of %" PRId64
+				" entries is not a prefix of the signed tree of %" PRId64, old, size);
+			goto out;
+		}
+		snprintf(summary, n, "%s's tree of %" PRId64 " entries%s is a prefix of its signed tree of %" PRId64,
+			 log_name, old, oldnote != NULL ? " (signed checkpoint)" : "", size);
+	}
+	r = 0;
+out:
+	free(rd);
+	free(body);
+	free(note);
+	free(oldnote);
+	return r;
+}

@@ -1,0 +1,51 @@
+/* audit: whole-ledger verification (hashes, checkpoints, keyring replay, every approval), proofs as text, export bundles. */
+#ifndef STEWARD_AUDIT_H
+#define STEWARD_AUDIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "keys.h"
+#include "ledger.h"
+#include "store.h"
+
+struct audit_report {
+	struct ledger_report ledger; /* entries, checkpoints, verified, bad_seq, reason */
+	int64_t keyring_version;     /* keyring version the replay ended at */
+	int64_t requests;
+	int64_t approvals;
+	char log_name[KEYS_NAME_MAX + 1];
+	char root_key[KEYS_ID_HEX + 1]; /* the key that signed keyring version 1 */
+};
+
+/* Everything an auditor asks of the store: every leaf, the chain, every
+ * checkpoint root and signature (ledger_verify), then a replay of the
+ * entries: each keyring change signed by an admin of the keyring before
+ * it, each approval valid under the keyring in force when it was
+ * recorded, and the store's keyring and approval tables agreeing with
+ * what the ledger says. 0 when all holds; -1 with r->ledger.bad_seq and
+ * reason naming the first problem. */
+int audit_verify(struct store *st, struct audit_report *r, struct err *e);
+
+/* Writes DIR (created, must not exist or be empty): entries, checkpoints,
+ * the log's verifier key and the keyring history. See steward-ledger(5). */
+int audit_export(struct store *st, const char *dir, struct err *e);
+/* Checks a bundle without any store. vkey (a C2SP verifier key) pins the
+ * log key; NULL trusts the bundle's own log.vkey and says so in r. */
+int audit_verify_bundle(const char *dir, const char *vkey, struct audit_report *r, struct err *e);
+
+/* The log's verifier key, "name+hash+base64(0x01||pk)" (C2SP signed note). */
+int audit_vkey(const char *name, const uint8_t pk[KEYS_PK_BYTES], char *buf, size_t n);
+int audit_vkey_parse(const char *vkey, char name[KEYS_NAME_MAX + 1], uint8_t pk[KEYS_PK_BYTES],
+		     struct err *e);
+
+/* Proofs as text files (steward-ledger(5)); malloc'd, NULL on no memory. */
+char *audit_format_inclusion(const struct ledger_inclusion *p);
+char *audit_format_consistency(const struct ledger_consistency *p);
+/* Checks a proof file of either kind against the log key. summary gets a
+ * one-line description of what was proved. */
+int audit_verify_proof(const char *text, size_t len, const char *log_name,
+		       const uint8_t pk[KEYS_PK_BYTES], char *summary, size_t n, struct err *e);
+
+#endif

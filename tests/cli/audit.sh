@@ -1,0 +1,138 @@
+# audit.sh: audit log/verify/prove/consistency/verify-proof/export on the demo estate, and each tampering caught with its entry named.
+. "$STEWARD_TOP/tests/lib.sh"
+
+DB="$TMPD/demo.db"
+expect 0 "demo --no-tui" "$STEWARD" demo --no-tui --db "$DB"
+has "demo prints the personas" "$OUT" "passphrase \"demo\""
+has "demo names rosa" "$OUT" "rosa  risk-officer"
+N0=$(sqlite3 "$DB" "SELECT max(seq) FROM ledger")
+# one more signed decision, so there are two checkpoints
+K="${DB}-keys"
+expect 0 "ravi approves the pending fraud-scoring request" env STEWARD_PASSPHRASE=demo "$STEWARD" approve 4 --db "$DB" --key "$K/ravi.key"
+expect 0 "two checkpoints" "$STEWARD" audit verify --db "$DB"
+has "checkpoint count" "$OUT" "2 checkpoints"
+
+expect 0 "audit verify on the demo" "$STEWARD" audit verify --db "$DB"
+has "verified" "$OUT" "verified:"
+has "keyring version 7" "$OUT" "version 7"
+N=$(sqlite3 "$DB" "SELECT max(seq) FROM ledger")
+has "covers every entry" "$OUT" "(newest covers $N)"
+expect 0 "audit verify --json" "$STEWARD" audit verify --db "$DB" --json
+valid "audit verify"
+same "ok" "$(j '$.ok')" 1
+same "entries" "$(j '$.entries')" "$N"
+
+expect 0 "audit log" "$STEWARD" audit log --db "$DB"
+has "keyring first" "$(printf '%s\n' "$OUT" | sed -n 2p)" "keyring.init"
+expect 0 "audit log --subject models:/fraud-scoring" "$STEWARD" audit log --db "$DB" --subject models:/fraud-scoring
+has "fraud-scoring entries" "$OUT" "models:/fraud-scoring/8"
+lacks "no other model" "$OUT" "credit-limit"
+expect 0 "audit log --subject with a prefix that is not a path" "$STEWARD" audit log --db "$DB" --subject models:/fraud
+lacks "prefix stops at /" "$OUT" "fraud-scoring"
+expect 0 "audit log --json" "$STEWARD" audit log --db "$DB" --json
+valid "audit log"
+same "bodies are exact: seq inside" "$(j '$[0].body')" "$(sqlite3 "$DB" "SELECT CAST(body AS TEXT) FROM ledger WHERE seq = 1")"
+
+# --- inclusion and consistency proofs ---
+expect 0 "audit prove 5" "$STEWARD" audit prove 5 --db "$DB"
+printf '%s\n' "$OUT" >"$TMPD/p5"
+has "proof format" "$OUT" "steward inclusion proof v1"
+expect 0 "verify-proof with the store" "$STEWARD" audit verify-proof "$TMPD/p5" --db "$DB"
+has "what was proved" "$OUT" "entry 5 (keyring.add by ada)"
+VKEY=$("$STEWARD" audit export "$TMPD/bundle" --db "$DB" | sed -n 's/^log verifier key (pin it): //p')
+has "export prints the vkey" "$VKEY" "steward.local/"
+expect 0 "verify-proof without the store (--vkey)" "$STEWARD" audit verify-proof "$TMPD/p5" --vkey "$VKEY" --db "$TMPD/none.db"
+expect 0 "verify-proof from stdin" sh -c "\"$STEWARD\" audit verify-proof - --vkey '$VKEY' <'$TMPD/p5'"
+sed 's/^seq 5$/seq 6/' "$TMPD/p5" >"$TMPD/p5x"
+expect 1 "a proof moved to another entry" "$STEWARD" audit verify-proof "$TMPD/p5x" --db "$DB"
+has "does not verify" "$ERR" "does not verify"
+sed '/^path /{s/^path A/path B/;t;s/^path ./path A/}' "$TMPD/p5" >"$TMPD/p5y"
+expect 1 "a proof with an altered hash" "$STEWARD" audit verify-proof "$TMPD/p5y" --db "$DB"
+sed 's/^\(— steward.local[^ ]* \)A/\1B/; t; s/^\(— steward.local[^ ]* \)./\1A/' "$TMPD/p5" >"$TMPD/p5z"
+expect 1 "a proof with a forged checkpoint" "$STEWARD" audit verify-proof "$TMPD/p5z" --db "$DB"
+has "checkpoint named" "$ERR" "checkpoint"
+printf 'hello\n' >"$TMPD/junk"
+expect 1 "not a proof" "$STEWARD" audit verify-proof "$TMPD/junk" --db "$DB"
+has "names the file" "$ERR" "$TMPD/junk"
+expect 2 "bad vkey" "$STEWARD" audit verify-proof "$TMPD/p5" --vkey nonsense
+expect 1 "prove beyond the end" "$STEWARD" audit prove 100000 --db "$DB"
+has "not covered" "$ERR" "not covered by the newest checkpoint"
+expect 2 "prove junk" "$STEWARD" audit prove abc --db "$DB"
+
+expect 0 "audit consistency 10" "$STEWARD" audit consistency 10 --db "$DB"
+printf '%s\n' "$OUT" >"$TMPD/c10"
+expect 0 "verify consistency proof" "$STEWARD" audit verify-proof "$TMPD/c10" --vkey "$VKEY"
+has "prefix proved" "$OUT" "tree of 10 entries is a prefix of its signed tree of $N"
+expect 0 "audit consistency from the first checkpoint" "$STEWARD" audit consistency "$N0" --db "$DB"
+printf '%s\n' "$OUT" >"$TMPD/cN0"
+expect 0 "verify it" "$STEWARD" audit verify-proof "$TMPD/cN0" --vkey "$VKEY"
+has "old checkpoint checked too" "$OUT" "tree of $N0 entries (signed checkpoint) is a prefix of its signed tree of $N"
+sed 's/^old 10$/old 11/' "$TMPD/c10" >"$TMPD/c11"
+expect 1 "consistency proof for another size" "$STEWARD" audit verify-proof "$TMPD/c11" --vkey "$VKEY"
+expect 1 "consistency from beyond the end" "$STEWARD" audit consistency 100000 --db "$DB"
+
+# --- bundles ---
+expect 0 "verify the bundle, pinned" "$STEWARD" audit verify --bundle "$TMPD/bundle" --vkey "$VKEY"
+has "bundle verified" "$OUT" "bundle $TMPD/bundle verified"
+expect 0 "verify the bundle, unpinned" "$STEWARD" audit verify --bundle "$TMPD/bundle"
+has "warns when unpinned" "$ERR" "pin it with --vkey"
+expect 1 "export into an existing directory" "$STEWARD" audit export "$TMPD/bundle" --db "$DB"
+"$STEWARD" demo --no-tui --db "$TMPD/other.db" >/dev/null || fail "second demo"
+OTHER=$("$STEWARD" audit export "$TMPD/ob" --db "$TMPD/other.db" | sed -n 's/^log verifier key (pin it): //p')
+expect 1 "a bundle from another log under a pinned key" "$STEWARD" audit verify --bundle "$TMPD/ob" --vkey "$VKEY"
+has "names both keys" "$ERR" "not the pinned"
+cp -r "$TMPD/bundle" "$TMPD/b1"
+sed -i '7s/"actor":"ada"/"actor":"eve"/' "$TMPD/b1/entries.jsonl"
+expect 1 "bundle with an edited entry" "$STEWARD" audit verify --bundle "$TMPD/b1" --vkey "$VKEY"
+has "names entry 7" "$ERR" "ledger entry 7"
+cp -r "$TMPD/bundle" "$TMPD/b2"
+sed -i '3d' "$TMPD/b2/entries.jsonl"
+expect 1 "bundle with a deleted entry" "$STEWARD" audit verify --bundle "$TMPD/b2" --vkey "$VKEY"
+has "names entry 3" "$ERR" "ledger entry 3"
+cp -r "$TMPD/bundle" "$TMPD/b3"
+head -n 20 "$TMPD/bundle/entries.jsonl" >"$TMPD/b3/entries.jsonl"
+expect 1 "bundle truncated below a checkpoint" "$STEWARD" audit verify --bundle "$TMPD/b3" --vkey "$VKEY"
+has "truncation named" "$ERR" "truncated"
+cp -r "$TMPD/bundle" "$TMPD/b4"
+sed -i 's/"risk-officer"/"admin"/' "$TMPD/b4/keyring.json"
+expect 1 "bundle with an edited keyring history" "$STEWARD" audit verify --bundle "$TMPD/b4" --vkey "$VKEY"
+has "keyring.json named" "$ERR" "keyring.json"
+expect 1 "no bundle there" "$STEWARD" audit verify --bundle "$TMPD/nothing"
+expect 2 "--vkey without --bundle" "$STEWARD" audit verify --vkey "$VKEY" --db "$DB"
+
+# --- tampering with the store: each caught, the entry named ---
+# tamper NAME SQL: a copy of the store with the guard-rail triggers dropped and SQL applied.
+tamper() {
+	cp "$DB" "$TMPD/$1.db"
+	cp "$DB.logkey" "$TMPD/$1.db.logkey"
+	sqlite3 "$TMPD/$1.db" "DROP TRIGGER ledger_no_update; DROP TRIGGER ledger_no_delete;
+		DROP TRIGGER checkpoints_no_delete; DROP TRIGGER approvals_no_update; $2" || fail "tamper $1"
+}
+run sqlite3 "$DB" "UPDATE ledger SET actor = 'eve' WHERE seq = 3"
+if [ "$RC" -ne 0 ]; then ok; else fail "triggers let an UPDATE through"; fi
+has "append-only" "$ERR" "the ledger is append-only"
+tamper edit "UPDATE ledger SET body = CAST(replace(CAST(body AS TEXT), '\"actor\":\"ada\"', '\"actor\":\"eve\"') AS BLOB) WHERE seq = 4"
+expect 1 "one edited entry" "$STEWARD" audit verify --db "$TMPD/edit.db"
+has "names entry 4" "$ERR" "ledger entry 4: body does not hash to its stored leaf (edited)"
+tamper del "DELETE FROM ledger WHERE seq = 9"
+expect 1 "a deleted entry" "$STEWARD" audit verify --db "$TMPD/del.db"
+has "names entry 9" "$ERR" "ledger entry 9: missing"
+tamper swap "UPDATE ledger SET seq = 100000 WHERE seq = 12; UPDATE ledger SET seq = 12 WHERE seq = 13; UPDATE ledger SET seq = 13 WHERE seq = 100000"
+expect 1 "two swapped entries" "$STEWARD" audit verify --db "$TMPD/swap.db"
+has "names entry 12" "$ERR" "ledger entry 12"
+tamper trunc "DELETE FROM ledger WHERE seq > 30"
+expect 1 "truncated below a checkpoint" "$STEWARD" audit verify --db "$TMPD/trunc.db"
+has "names the cut" "$ERR" "ledger entry 31: missing: a checkpoint signed"
+# Cut with its checkpoints too: the hashes alone cannot tell (an auditor's kept
+# checkpoint or bundle can), but the tables still hold what the cut entries made.
+tamper trunc2 "DELETE FROM ledger WHERE seq > 30; DELETE FROM checkpoints WHERE size > 30"
+expect 1 "truncated with its checkpoints dropped too" "$STEWARD" audit verify --db "$TMPD/trunc2.db"
+has "tables disagree" "$ERR" "differs from the decision this entry recorded"
+tamper role "INSERT INTO principal_roles(principal_id, role, granted_ver) SELECT id, 'admin', 7 FROM principals WHERE name = 'otto'"
+expect 1 "a role granted outside the ledger" "$STEWARD" audit verify --db "$TMPD/role.db"
+has "names the role" "$ERR" "otto holds role admin, which the ledger never granted"
+tamper appr "UPDATE approvals SET envelope = CAST(replace(CAST(envelope AS TEXT), 'sig\":\"', 'sig\":\"A') AS BLOB) WHERE id = 1"
+expect 1 "an approval row changed" "$STEWARD" audit verify --db "$TMPD/appr.db"
+has "names the approval" "$ERR" "approval 1 in the table differs"
+
+finish

@@ -1,0 +1,321 @@
+/* test_approval: the keyring's versions and roles, and each binding rule of approval_check, one altered field at a time. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "approval.h"
+#include "audit.h"
+#include "keyring.h"
+#include "ledger.h"
+#include "registry.h"
+
+#define DIGEST "sha256:1111111111111111111111111111111111111111111111111111111111111111"
+
+struct fx {
+	char dir[64];
+	char db[128];
+	struct store *st;
+	struct key_secret *k[3]; /* admin, risk officer, ml lead */
+	struct principal p[3];
+};
+
+static void fx_key(struct fx *f, int i, const char *name)
+{
+	char path[200];
+	struct err e;
+
+	snprintf(path, sizeof path, "%s/%s.key", f->dir, name);
+	assert_int_equal(keys_generate(name, path, "pass", 4, &e), 0);
+	assert_int_equal(keys_load_secret(path, "pass", 4, &f->k[i], &e), 0);
+}
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof *f);
+	struct key_public pub;
+	struct err e;
+	int i;
+
+	setenv("STEWARD_NOW", "1767225600", 1);
+	snprintf(f->dir, sizeof f->dir, "/tmp/steward-appr-XXXXXX");
+	if (mkdtemp(f->dir) == NULL)
+		return -1;
+	snprintf(f->db, sizeof f->db, "%s/s.db", f->dir);
+	f->st = store_open(f->db, STORE_CREATE, &e);
+	if (f->st == NULL)
+		return -1;
+	fx_key(f, 0, "ada");
+	fx_key(f, 1, "rosa");
+	fx_key(f, 2, "lena");
+	assert_int_equal(store_begin(f->st, &e), 0);
+	assert_int_equal(ledger_logkey_create(f->st, &e), 0);
+	assert_int_equal(keyring_init(f->st, "ada", f->k[0], &e), 0);
+	assert_int_equal(keyring_whoami(f->st, f->k[0]->id, &f->p[0], &e), 0);
+	for (i = 1; i < 3; i++) {
+		memset(&pub, 0, sizeof pub);
+		memcpy(pub.pk, f->k[i]->pk, sizeof pub.pk);
+		snprintf(pub.id, sizeof pub.id, "%s", f->k[i]->id);
+		assert_int_equal(keyring_add(f->st, &f->p[0], f->k[0], i == 1 ? "rosa" : "lena",
+					     i == 1 ? ROLE_RISK : ROLE_MLLEAD, &pub, &e),
+				 0);
+		assert_int_equal(keyring_whoami(f->st, f->k[i]->id, &f->p[i], &e), 0);
+	}
+	assert_int_equal(registry_model_add(f->st, "fraud", TIER_HIGH, "risk", "", &e), 0);
+	assert_int_equal(registry_version_add(f->st, "fraud", "s3://m/1", DIGEST, "someone", "", 0, NULL, &e), 0);
+	assert_int_equal(store_commit(f->st, &e), 0);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	struct dirent *de;
+	char path[400];
+	DIR *d;
+	int i;
+
+	store_close(f->st);
+	for (i = 0; i < 3; i++)
+		keys_secret_free(f->k[i]);
+	/* the directory is flat: keys, the store and its log key */
+	d = opendir(f->dir);
+	while (d != NULL && (de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof path, "%s/%s", f->dir, de->d_name);
+		unlink(path);
+	}
+	if (d != NULL)
+		closedir(d);
+	rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+static void test_keyring_versions(void **state)
+{
+	struct fx *f = *state;
+	char who[KEYS_NAME_MAX + 1];
+	uint8_t pk[KEYS_PK_BYTES];
+	struct principal p;
+	struct err e;
+	int active;
+
+	assert_int_equal(keyring_version(f->st), 3);
+	assert_int_equal(keyring_role_at(f->st, "rosa", ROLE_RISK, 2, &e), 1);
+	assert_int_equal(keyring_role_at(f->st, "rosa", ROLE_RISK, 1, &e), 0); /* not yet added */
+	assert_int_equal(keyring_role_at(f->st, "rosa", ROLE_ADMIN, 3, &e), 0);
+	assert_int_equal(store_begin(f->st, &e), 0);
+	/* only an admin's key changes the keyring */
+	assert_int_equal(keyring_revoke(f->st, &f->p[1], f->k[1], "lena", NULL, 0, &e), -1);
+	assert_non_null(strstr(e.msg, "does not hold the admin role"));
+	assert_int_equal(keyring_revoke(f->st, &f->p[0], f->k[0], "rosa", f->k[1]->id, 0, &e), 0);
+	assert_int_equal(store_commit(f->st, &e), 0);
+	assert_int_equal(keyring_version(f->st), 4);
+	/* the key was active at version 3 and is not at 4: history is kept */
+	assert_int_equal(keyring_key_at(f->st, f->k[1]->id, 3, who, pk, &active, &e), 1);
+	assert_true(active);
+	assert_string_equal(who, "rosa");
+	assert_int_equal(keyring_key_at(f->st, f->k[1]->id, 4, who, pk, &active, &e), 1);
+	assert_false(active);
+	assert_int_equal(keyring_whoami(f->st, f->k[1]->id, &p, &e), -1);
+	assert_non_null(strstr(e.msg, "was revoked at keyring version 4"));
+	assert_int_equal(keyring_key_at(f->st, "0000000000000000", 4, who, pk, &active, &e), 0);
+}
+
+/* Signs a decision on request 1 as rosa and returns its envelope. */
+static char *sign_one(struct fx *f, int64_t *req)
+{
+	struct approval_request r;
+	struct err e;
+	int64_t id;
+	char *env;
+	size_t len;
+
+	assert_int_equal(store_begin(f->st, &e), 0);
+	assert_int_equal(approval_request_open(f->st, &f->p[2], "fraud", 1, "production", "", req, &e), 0);
+	assert_int_equal(approval_sign(f->st, &f->p[1], f->k[1], *req, 1, 0, "ok", 3600, &id, &e), 0);
+	assert_int_equal(store_commit(f->st, &e), 0);
+	assert_int_equal(approval_request_get(f->st, *req, &r, &e), 0);
+	assert_int_equal(r.n, 1);
+	assert_true(r.v[0].counts);
+	assert_int_equal(r.counted, 1);
+	assert_int_equal(r.required, 2); /* high: an ml-lead and a risk officer */
+	assert_int_equal(r.satisfied, 1);
+	approval_request_clear(&r);
+	assert_int_equal(approval_envelope(f->st, id, &env, &len, &e), 0);
+	return env;
+}
+
+static void ctx_for(struct fx *f, struct approval_ctx *c, int64_t req, char *log, size_t n)
+{
+	uint8_t pk[KEYS_PK_BYTES];
+	struct err e;
+
+	assert_int_equal(ledger_logkey_public(f->st, log, n, pk, &e), 0);
+	memset(c, 0, sizeof *c);
+	c->request = req;
+	c->model = "fraud";
+	c->version = 1;
+	c->digest = DIGEST;
+	c->from = "none";
+	c->to = "production";
+	c->tier = "high";
+	c->author = "someone";
+	c->requester = "lena";
+	c->log = log;
+	c->now = store_now();
+	c->keyring_ver = keyring_version(f->st);
+	c->key_at = approval_store_key_at;
+	c->role_at = approval_store_role_at;
+	c->arg = f->st;
+}
+
+/* The statement is checked against each field of the request: change one
+ * field of the request and the same valid signature stops counting. */
+static void test_bindings(void **state)
+{
+	struct fx *f = *state;
+	struct approval_stmt s;
+	struct approval_ctx c;
+	char log[KEYS_NAME_MAX + 1], why[400];
+	int64_t req;
+	char *env = sign_one(f, &req);
+
+	ctx_for(f, &c, req, log, sizeof log);
+	assert_int_equal(approval_check(&c, env, strlen(env), &s, why, sizeof why), 0);
+	assert_string_equal(s.principal, "rosa");
+	assert_int_equal(s.role, ROLE_RISK);
+	assert_true(s.approve);
+
+	c.request = req + 1;
+	assert_int_equal(approval_check(&c, env, strlen(env), &s, why, sizeof why), -1);
+	assert_non_null(strstr(why, "not request"));
+	ctx_for(f, &c, req, log, sizeof log);
+	c.digest = "sha256:2222222222222222222222222222222222222222222222222222222222222222";
+	assert_int_equal(approval_check(&c, env, strlen(env), &s, why, sizeof why), -1);
+	assert_non_null(strstr(why, "binds artifact"));
+	ctx_for(f, &c, req, log, sizeof log);
+	c.version = 2;
+	assert_int_equal(approval_check(&c, env, strlen(env), &s, why, sizeof why), -1);
+	assert_non_null(strstr(why, "models:/fraud/2"));
+	ctx_for(f, &c, req, log, sizeof log);
+	c.to = "staging";
+	assert_int_equal(approval_check(&c, env, strlen(env), &s, why, sizeof why), -1);
+	assert_non_null(strstr(why, "none -> production"));
+	ctx_for(f, &c, req, log, sizeof log);
+	c.tier = "critical";
+	assert_int_equal(approval_check(&c, env, strlen(env), &s, why, sizeof why), -1);
+	assert_non_null(strstr(why, "tier"));
+	ctx_for(f, &c, req, log, sizeof log);
+	c.log = "steward.local/another";
+	assert_int_equal(approval_check(&c, env, strlen(env), &s, why, sizeof why), -1);
+	assert_non_null(strstr(why, "not this store's"));
+	ctx_for(f, &c, req, log, sizeof log);
+	c.now += 3600;
+	assert_int_equal(approval_check(&c, env, strlen(env), &s, why, sizeof why), -1);
+	assert_non_null(strstr(why, "expired at"));
+	ctx_for(f, &c, req, log, sizeof log);
+	c.now -= 3600; /* the signer's clock ran ahead by more than the skew */
+	assert_int_equal(approval_check(&c, env, strlen(env), &s, why, sizeof why), -1);
+	assert_non_null(strstr(why, "issued in the future"));
+	ctx_for(f, &c, req, log, sizeof log);
+	c.author = "rosa";
+	assert_int_equal(approval_check(&c, env, strlen(env), &s, why, sizeof why), -1);
+	assert_non_null(strstr(why, "separation of duties"));
+	ctx_for(f, &c, req, log, sizeof log);
+	c.keyring_ver = 1; /* before rosa's key was added */
+	assert_int_equal(approval_check(&c, env, strlen(env), &s, why, sizeof why), -1);
+	assert_non_null(strstr(why, "was not active"));
+	ctx_for(f, &c, req, log, sizeof log);
+	assert_int_equal(approval_check(&c, "{}", 2, &s, why, sizeof why), -1);
+	free(env);
+}
+
+/* A decision row changed behind steward's back stops counting, and audit
+ * verify names it. */
+static void test_table_edit(void **state)
+{
+	struct fx *f = *state;
+	struct approval_request r;
+	struct audit_report rep;
+	struct err e;
+	int64_t req;
+	char *env = sign_one(f, &req);
+
+	free(env);
+	assert_int_equal(audit_verify(f->st, &rep, &e), 0);
+	assert_int_equal(rep.approvals, 1);
+	assert_int_equal(sqlite3_exec(store_db(f->st),
+				      "DROP TRIGGER approvals_no_update;"
+				      "UPDATE approvals SET role = 'admin'",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	assert_int_equal(approval_request_get(f->st, req, &r, &e), 0);
+	assert_false(r.v[0].counts);
+	assert_non_null(strstr(r.v[0].why, "differ from the signed statement"));
+	approval_request_clear(&r);
+}
+
+static void test_proof_roundtrip(void **state)
+{
+	struct fx *f = *state;
+	struct ledger_inclusion p;
+	struct ledger_logkey *lk;
+	char name[KEYS_NAME_MAX + 1], sum[600], *text;
+	uint8_t pk[KEYS_PK_BYTES];
+	struct err e;
+
+	assert_int_equal(ledger_logkey_load(f->st, &lk, &e), 0);
+	assert_int_equal(ledger_checkpoint(f->st, lk, &e), 0);
+	ledger_logkey_free(lk);
+	assert_int_equal(ledger_logkey_public(f->st, name, sizeof name, pk, &e), 0);
+	for (int64_t seq = 1; seq <= ledger_size(f->st); seq++) {
+		assert_int_equal(ledger_prove(f->st, seq, &p, &e), 0);
+		text = audit_format_inclusion(&p);
+		assert_non_null(text);
+		assert_int_equal(audit_verify_proof(text, strlen(text), name, pk, sum, sizeof sum, &e), 0);
+		/* flip one character of the body line: the proof must fail */
+		{
+			char *b = strstr(text, "body ") + 5;
+
+			*b = *b == 'e' ? 'f' : 'e';
+			assert_int_equal(audit_verify_proof(text, strlen(text), name, pk, sum, sizeof sum, &e), -1);
+		}
+		free(text);
+		ledger_inclusion_clear(&p);
+	}
+	/* a verifier key round trip */
+	{
+		char vkey[300], n2[KEYS_NAME_MAX + 1];
+		uint8_t pk2[KEYS_PK_BYTES];
+
+		assert_int_equal(audit_vkey(name, pk, vkey, sizeof vkey), 0);
+		assert_int_equal(audit_vkey_parse(vkey, n2, pk2, &e), 0);
+		assert_string_equal(n2, name);
+		assert_memory_equal(pk, pk2, sizeof pk);
+		vkey[strlen(vkey) - 3] ^= 1;
+		assert_int_equal(audit_vkey_parse(vkey, n2, pk2, &e), -1);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_keyring_versions, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bindings, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_table_edit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_proof_roundtrip, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
