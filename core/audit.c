@@ -51,10 +51,70 @@ struct rp_request {
 struct rp_approval {
 	int64_t seq, request;
 	char principal[KEYS_NAME_MAX + 1];
-	char nonce[65];
 	char *envelope;
 	size_t len;
 };
+
+/* A set of strings (open addressing, FNV-1a): nonces and request/principal
+ * pairs, so a million-entry replay stays linear. */
+struct strset {
+	char **slot;
+	size_t cap, n;
+};
+
+static uint64_t strset_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+static void strset_free(struct strset *set)
+{
+	size_t i;
+
+	for (i = 0; i < set->cap; i++)
+		free(set->slot[i]);
+	free(set->slot);
+	memset(set, 0, sizeof *set);
+}
+
+/* 1 when s was added, 0 when it was there already, -1 out of memory. */
+static int strset_add(struct strset *set, const char *s)
+{
+	size_t i;
+
+	if (2 * (set->n + 1) > set->cap) {
+		struct strset bigger = { .cap = set->cap ? 2 * set->cap : 1024 };
+
+		bigger.slot = calloc(bigger.cap, sizeof *bigger.slot);
+		if (bigger.slot == NULL)
+			return -1;
+		for (i = 0; i < set->cap; i++) {
+			size_t j;
+
+			if (set->slot[i] == NULL)
+				continue;
+			for (j = strset_hash(set->slot[i]) & (bigger.cap - 1); bigger.slot[j] != NULL;
+			     j = (j + 1) & (bigger.cap - 1))
+				;
+			bigger.slot[j] = set->slot[i];
+		}
+		bigger.n = set->n;
+		free(set->slot);
+		*set = bigger;
+	}
+	for (i = strset_hash(s) & (set->cap - 1); set->slot[i] != NULL; i = (i + 1) & (set->cap - 1))
+		if (strcmp(set->slot[i], s) == 0)
+			return 0;
+	set->slot[i] = strdup(s);
+	if (set->slot[i] == NULL)
+		return -1;
+	set->n++;
+	return 1;
+}
 
 struct replay {
 	char log[KEYS_NAME_MAX + 1];
@@ -70,6 +130,8 @@ struct replay {
 	size_t nq;
 	struct rp_approval *a;
 	size_t na;
+	struct strset nonces;
+	struct strset signed_on; /* "request/principal" */
 	json_t *keyring_history; /* array of {version, seq, statement} */
 };
 
@@ -84,6 +146,8 @@ static void replay_free(struct replay *rp)
 	free(rp->r);
 	free(rp->q);
 	free(rp->a);
+	strset_free(&rp->nonces);
+	strset_free(&rp->signed_on);
 	json_decref(rp->keyring_history);
 	memset(rp, 0, sizeof *rp);
 }
@@ -432,13 +496,21 @@ out:
 
 /* ---- requests and approvals ---- */
 
+/* Requests are replayed in increasing id order (enforced on open). */
 static struct rp_request *replay_request(struct replay *rp, int64_t id)
 {
-	size_t i;
+	size_t lo = 0, hi = rp->nq;
 
-	for (i = 0; i < rp->nq; i++)
-		if (rp->q[i].id == id)
-			return &rp->q[i];
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (rp->q[mid].id == id)
+			return &rp->q[mid];
+		if (rp->q[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	return NULL;
 }
 
@@ -454,8 +526,9 @@ static int replay_request_open(struct replay *rp, int64_t seq, const char *actor
 			&model, "version", &version, "digest", &digest, "author", &author, "from", &from,
 			"to", &to, "tier", &tier, "requester", &requester, "keyring", &kv) != 0)
 		return replay_why(why, n, "request entry is malformed");
-	if (replay_request(rp, id) != NULL)
-		return replay_why(why, n, "request %lld opened twice", (long long)id);
+	if (rp->nq > 0 && id <= rp->q[rp->nq - 1].id)
+		return replay_why(why, n, "request %lld opened after request %" PRId64 " (ids go up)", (long long)id,
+				  rp->q[rp->nq - 1].id);
 	if (strcmp(actor, requester) != 0 || kv != rp->version)
 		return replay_why(why, n, "request entry disagrees with its actor or the keyring version");
 	if (replay_principal(rp, actor, &pidx) == NULL || rp->p[pidx].revoked != 0 ||
@@ -487,8 +560,8 @@ static int replay_approval(struct replay *rp, int64_t seq, int64_t when, const c
 	struct rp_approval *a;
 	const char *env;
 	json_int_t request, kv;
-	char reason[400];
-	size_t i;
+	char reason[400], pair[KEYS_NAME_MAX + 32];
+	int rc;
 
 	if (json_unpack(data, "{s:I, s:I, s:s}", "request", &request, "keyring", &kv, "envelope", &env) != 0)
 		return replay_why(why, n, "approval entry is malformed");
@@ -521,13 +594,17 @@ static int replay_approval(struct replay *rp, int64_t seq, int64_t when, const c
 	if (strcmp(actor, stmt.principal) != 0 ||
 	    strcmp(action, stmt.approve ? "approval.approve" : "approval.reject") != 0)
 		return replay_why(why, n, "entry's actor or action differs from the signed decision");
-	for (i = 0; i < rp->na; i++) {
-		if (strcmp(rp->a[i].nonce, stmt.nonce) == 0)
-			return replay_why(why, n, "approval replays the nonce of entry %" PRId64, rp->a[i].seq);
-		if (rp->a[i].request == request && strcmp(rp->a[i].principal, stmt.principal) == 0)
-			return replay_why(why, n, "%s signed a second decision on request %lld", stmt.principal,
-					  (long long)request);
-	}
+	rc = strset_add(&rp->nonces, stmt.nonce);
+	if (rc == 0)
+		return replay_why(why, n, "approval replays a nonce used by an earlier decision");
+	snprintf(pair, sizeof pair, "%lld/%s", (long long)request, stmt.principal);
+	if (rc > 0)
+		rc = strset_add(&rp->signed_on, pair);
+	if (rc == 0)
+		return replay_why(why, n, "%s signed a second decision on request %lld", stmt.principal,
+				  (long long)request);
+	if (rc < 0)
+		return replay_why(why, n, "out of memory");
 	a = replay_push(&rp->a, &rp->na, sizeof *rp->a);
 	if (a == NULL || (a->envelope = strdup(env)) == NULL)
 		return replay_why(why, n, "out of memory");
@@ -535,7 +612,6 @@ static int replay_approval(struct replay *rp, int64_t seq, int64_t when, const c
 	a->seq = seq;
 	a->request = request;
 	snprintf(a->principal, sizeof a->principal, "%s", stmt.principal);
-	snprintf(a->nonce, sizeof a->nonce, "%s", stmt.nonce);
 	if (!stmt.approve)
 		q->open = 0;
 	return 0;
@@ -689,10 +765,20 @@ static int audit_tables(struct store *st, struct replay *rp, struct audit_report
 		size_t i, len = (size_t)sqlite3_column_bytes(s, 3);
 		const void *env = sqlite3_column_blob(s, 3);
 
+		size_t lo = 0, hi = rp->na;
+
 		count++;
-		for (i = 0; i < rp->na && rp->a[i].seq != seq; i++)
-			;
-		if (i == rp->na || rp->a[i].request != req || rp->a[i].len != len ||
+		/* rp->a is in ledger order: search by seq. */
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (rp->a[mid].seq < seq)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		i = lo;
+		if (i == rp->na || rp->a[i].seq != seq || rp->a[i].request != req || rp->a[i].len != len ||
 		    (len > 0 && memcmp(rp->a[i].envelope, env, len) != 0)) {
 			audit_fail(r, e, seq, "approval %" PRId64 " in the table differs from the decision this entry recorded",
 				   (int64_t)sqlite3_column_int64(s, 0));
