@@ -55,13 +55,13 @@ CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 TUI_OBJ  := $(TUI_SRC:%.c=$(BUILD)/obj/%.o)
 MAIN_OBJ := $(BUILD)/obj/cli/main.o
-UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%) $(BUILD)/tests/test_fuzz_policy
 
 LIBCORE := $(BUILD)/libsteward.a
 LIBFACE := $(BUILD)/libfaces.a
 STEWARD := $(BUILD)/steward
 
-.PHONY: all test check demo install uninstall clean format help
+.PHONY: all test check fuzz demo install uninstall clean format help
 # Keep test objects: they are not intermediates to throw away.
 .SECONDARY:
 .DEFAULT_GOAL := all
@@ -90,6 +90,22 @@ $(BUILD)/obj/tests/unit/%.o: tests/unit/%.c
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIBFACE) $(LIBCORE)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBFACE) $(LIBCORE) $(TEST_LIBS) $(LIBS)
+
+# The policy parser's fuzz target, driven over its seed corpus and
+# deterministic mutations (tests/fuzz/driver.c) so every `make test` runs it.
+$(BUILD)/obj/tests/fuzz/%.o: tests/fuzz/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/tests/test_fuzz_policy: $(BUILD)/obj/tests/fuzz/fuzz_policy.o $(BUILD)/obj/tests/fuzz/driver.o $(LIBCORE)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+# With clang: a real libFuzzer build (`make fuzz`, then run build/fuzz/fuzz_policy tests/fuzz/corpus/policy).
+fuzz:
+	@mkdir -p $(BUILD)/fuzz
+	clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined $(filter -D% -I%,$(ALL_CFLAGS)) \
+		-o $(BUILD)/fuzz/fuzz_policy tests/fuzz/fuzz_policy.c $(CORE_SRC) $(LIBS)
 
 # The README's test command: unit, CLI and console tests; one summary line.
 test check: $(STEWARD) $(UNIT_BIN)

@@ -148,6 +148,18 @@ static const struct cli_opt cli_audit_verify_proof_opts[] = {
 	{ 0 },
 };
 
+static const struct cli_opt cli_gate_opts[] = {
+	{ .name = "to", .arg = "STAGE", .required = 1, .help = "target stage: the alias it would move (staging, production, ...)" },
+	{ 0 },
+};
+
+static const struct cli_opt cli_rollback_opts[] = {
+	{ .name = "alias", .arg = "ALIAS", .help = "the alias to move back (default: production)" },
+	{ .name = "to", .arg = "VERSION", .help = "an earlier version promoted under policy (default: the one before the current)" },
+	{ .name = "reason", .arg = "TEXT", .required = 1, .help = "why: recorded in the ledger and shown to the reviewer" },
+	{ 0 },
+};
+
 static const struct cli_opt cli_demo_opts[] = {
 	{ .name = "no-tui", .help = "build the estate but do not open the console" },
 	{ 0 },
@@ -325,6 +337,78 @@ const struct cli_cmd cli_cmds[] = {
 			"decisions on it with 'steward approve'. The request is a ledger entry.",
 		.opts = cli_promote_request_opts, .min_pos = 2, .max_pos = 2, .flags = CLI_STORE_RW,
 		.roles = ROLE_ADMIN | ROLE_MLLEAD | ROLE_SRE | ROLE_RISK, .run = cmd_promote_request,
+	},
+	{
+		.noun = "promote", .verb = "apply", .args = "REQUEST",
+		.summary = "apply a promotion request whose gate passes",
+		.help = "Evaluates the gate for REQUEST under the policy in force. When every rule passes\n"
+			"it moves the alias and appends promotion.apply to the ledger (policy name, version\n"
+			"and digest, the evidence and its digest, every rule's result) in one transaction.\n"
+			"Otherwise nothing moves and the rules that stand in the way are printed.",
+		.opts = cli_none_opts, .min_pos = 1, .max_pos = 1, .flags = CLI_STORE_RW,
+		.roles = ROLE_SIGNERS, .run = cmd_promote_apply,
+	},
+	{
+		.noun = "gate", .args = "MODEL VERSION",
+		.summary = "evaluate the promotion gate without changing anything",
+		.help = "Prints the checklist of the policy in force for MODEL's tier and the transition\n"
+			"of VERSION to STAGE: one line per rule, PASS, FAIL or UNKNOWN, with the evidence\n"
+			"value and the reason. Exit 0 when the gate would pass, 1 when not, so a CI/CD\n"
+			"pipeline can call it. Rules without data are UNKNOWN, which denies.",
+		.opts = cli_gate_opts, .min_pos = 2, .max_pos = 2, .flags = CLI_STORE_RO,
+		.run = cmd_gate_run,
+	},
+	{
+		.noun = "rollback", .args = "MODEL",
+		.summary = "move an alias back to a version promoted under policy",
+		.help = "Moves ALIAS of MODEL back to an earlier version that was itself promoted to it\n"
+			"under policy (the previous one by default). The policy's rollback section says\n"
+			"who may and which post-incident review is owed; the review is opened as a request\n"
+			"and shows as overdue when nobody signed it in time.",
+		.opts = cli_rollback_opts, .min_pos = 1, .max_pos = 1, .flags = CLI_STORE_RW,
+		.roles = ROLE_SIGNERS, .run = cmd_rollback_run,
+	},
+	{
+		.noun = "policy", .verb = "check", .args = "FILE...",
+		.summary = "lint policy files",
+		.help = "Parses each FILE and reports its name, version, tier and sha256, or the first\n"
+			"error as FILE:LINE:COL with what was found and what was expected.",
+		.opts = cli_none_opts, .min_pos = 1, .max_pos = CLI_POS_MAX,
+		.run = cmd_policy_check,
+	},
+	{
+		.noun = "policy", .verb = "test", .args = "FILE...",
+		.summary = "run a policy's test cases",
+		.help = "Runs the cases in FILE.test (or, given X.test, against X): fixture evidence and\n"
+			"the expected result of each rule and of the decision, like 'opa test'. Exit 1 when\n"
+			"a case fails.",
+		.opts = cli_none_opts, .min_pos = 1, .max_pos = CLI_POS_MAX,
+		.run = cmd_policy_test,
+	},
+	{
+		.noun = "policy", .verb = "enroll", .args = "FILE",
+		.summary = "put a policy in force for its tier",
+		.help = "Records FILE's name, version, tier, sha256 and text in the ledger with a statement\n"
+			"signed by your admin key. It is then the policy in force for its tier. A lower\n"
+			"version than the enrolled one, or other bytes under an enrolled version, is\n"
+			"refused. Promotions are refused while the file's bytes differ from the enrolled ones.",
+		.opts = cli_none_opts, .min_pos = 1, .max_pos = 1, .flags = CLI_STORE_RW,
+		.roles = ROLE_ADMIN, .run = cmd_policy_enroll,
+	},
+	{
+		.noun = "policy", .verb = "list", .args = "",
+		.summary = "list enrolled policies",
+		.help = "Lists enrolled policies by tier: name, version, digest, enrolment time, signer,\n"
+			"and which one is in force.",
+		.opts = cli_none_opts, .min_pos = 0, .max_pos = 0, .flags = CLI_STORE_RO,
+		.run = cmd_policy_list,
+	},
+	{
+		.noun = "policy", .verb = "show", .args = "NAME",
+		.summary = "print an enrolled policy's text",
+		.help = "Prints the newest enrolled version of policy NAME as it was enrolled.",
+		.opts = cli_none_opts, .min_pos = 1, .max_pos = 1, .flags = CLI_STORE_RO,
+		.run = cmd_policy_show,
 	},
 	{
 		.noun = "approve", .args = "REQUEST",

@@ -12,7 +12,7 @@
 #include "keys.h"
 #include "store.h"
 
-#define CLI_POS_MAX 8
+#define CLI_POS_MAX 64
 #define CLI_OPTS_MAX 16
 
 /* Exit statuses, the contract scripts rely on. */
@@ -181,5 +181,13 @@ int cmd_audit_prove(struct cli_ctx *c);
 int cmd_audit_consistency(struct cli_ctx *c);
 int cmd_audit_verify_proof(struct cli_ctx *c);
 int cmd_audit_export(struct cli_ctx *c);
+int cmd_policy_check(struct cli_ctx *c);
+int cmd_policy_test(struct cli_ctx *c);
+int cmd_policy_enroll(struct cli_ctx *c);
+int cmd_policy_list(struct cli_ctx *c);
+int cmd_policy_show(struct cli_ctx *c);
+int cmd_gate_run(struct cli_ctx *c);
+int cmd_promote_apply(struct cli_ctx *c);
+int cmd_rollback_run(struct cli_ctx *c);
 
 #endif

@@ -202,6 +202,14 @@ static const char *cmd_request_needs(const struct approval_request *r, char *buf
 	return buf;
 }
 
+/* open, applied, rejected; a review past its due time without its decision is overdue. */
+static const char *cmd_request_state(const struct approval_request *r)
+{
+	if (strcmp(r->kind, "review") == 0 && strcmp(r->state, "open") == 0)
+		return r->satisfied >= r->required ? "reviewed" : store_now() > r->due ? "overdue" : "review due";
+	return r->state;
+}
+
 static json_t *cmd_request_json(const struct approval_request *r, int with_decisions)
 {
 	json_t *o = json_object(), *needs = json_array();
@@ -211,7 +219,9 @@ static json_t *cmd_request_json(const struct approval_request *r, int with_decis
 		  cli_json_str(o, "digest", r->digest) || cli_json_str(o, "tier", r->tier) ||
 		  cli_json_str(o, "from", r->from) || cli_json_str(o, "to", r->to) ||
 		  cli_json_str(o, "requester", r->requester) || cli_json_str(o, "author", r->author) ||
-		  cli_json_str(o, "comment", r->comment) || cli_json_str(o, "state", r->state) ||
+		  cli_json_str(o, "comment", r->comment) || cli_json_str(o, "state", cmd_request_state(r)) ||
+		  cli_json_str(o, "kind", r->kind) || cli_json_time(o, "due", r->due) ||
+		  cli_json_str(o, "policy", r->policy_name) || cli_json_str(o, "policy_sha256", r->policy) ||
 		  cli_json_time(o, "created", r->created) || cli_json_int(o, "seq", r->seq) ||
 		  cli_json_int(o, "counted", r->counted) || cli_json_int(o, "required", r->required) ||
 		  cli_json_int(o, "satisfied", r->satisfied) || json_object_set_new(o, "needs", needs) != 0;
@@ -265,7 +275,7 @@ int cmd_request_list(struct cli_ctx *c)
 	for (i = 0; t != NULL && i < l.n; i++) {
 		const struct approval_request *r = &l.v[i];
 		char id[24], ver[24], stage[140], appr[32];
-		const char *cells[8] = { id, r->model, ver, r->tier, stage, r->requester, r->state, appr };
+		const char *cells[8] = { id, r->model, ver, r->tier, stage, r->requester, cmd_request_state(r), appr };
 
 		snprintf(id, sizeof id, "%" PRId64, r->id);
 		snprintf(ver, sizeof ver, "%" PRId64, r->version);
@@ -301,7 +311,10 @@ int cmd_request_show(struct cli_ctx *c)
 		approval_request_clear(&r);
 		return o == NULL ? cli_json_fail(&c->e) : (cli_json_print(o, &c->e) < 0 ? CLI_FAIL : 0);
 	}
-	printf("request %" PRId64 " (%s)\n", r.id, r.state);
+	printf("request %" PRId64 " (%s%s)\n", r.id, strcmp(r.kind, "review") == 0 ? "post-incident review, " : "",
+	       cmd_request_state(&r));
+	if (r.due != 0)
+		printf("  due:       %s\n", cli_time(r.due, t1, sizeof t1));
 	printf("  model:     %s version %" PRId64 " (tier %s)\n", r.model, r.version, r.tier);
 	printf("  digest:    %s\n", r.digest);
 	printf("  stage:     %s -> %s\n", r.from, r.to);
@@ -311,7 +324,12 @@ int cmd_request_show(struct cli_ctx *c)
 		printf("  author:    %s\n", r.author);
 	if (r.comment[0])
 		printf("  comment:   %s\n", r.comment);
-	printf("  needs:     %s (built-in minimum for tier %s)\n", cmd_request_needs(&r, needs, sizeof needs), r.tier);
+	if (r.policy[0] != '\0')
+		printf("  policy:    %s v%" PRId64 " (%s), in force when it opened\n", r.policy_name, r.policy_version, r.policy);
+	if (r.policy[0] != '\0' || strcmp(r.kind, "review") == 0)
+		printf("  needs:     %s\n", cmd_request_needs(&r, needs, sizeof needs));
+	else
+		printf("  needs:     %s (built-in minimum for tier %s)\n", cmd_request_needs(&r, needs, sizeof needs), r.tier);
 	printf("  approvals: %d of %d required\n", r.satisfied, r.required);
 	if (r.n == 0) {
 		printf("\nno decisions yet\n");

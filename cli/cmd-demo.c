@@ -47,6 +47,77 @@ static int cmd_demo_unlink(struct cli_ctx *c, const char *suffix)
 	return 0;
 }
 
+static const char *const cmd_demo_tiers[] = { "low", "medium", "high", "critical" };
+
+/* Where the shipped policies are: $STEWARD_POLICY_DIR, the source tree the
+ * binary was built in (build/steward, build/san/steward), or the install. */
+static int cmd_demo_policy_source(struct cli_ctx *c, char *out, size_t n)
+{
+	const char *env = getenv("STEWARD_POLICY_DIR");
+	char exe[3800], probe[4200], *slash;
+	struct stat sb;
+	ssize_t len;
+
+	if (env != NULL && env[0] != '\0') {
+		snprintf(out, n, "%s", env);
+		return 0;
+	}
+	len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (len > 0) {
+		exe[len] = '\0';
+		slash = strrchr(exe, '/');
+		if (slash != NULL)
+			*slash = '\0';
+		for (int up = 1; up <= 2; up++) {
+			snprintf(probe, sizeof probe, "%s/%s../policies/low.policy", exe, up == 2 ? "../" : "");
+			if (stat(probe, &sb) == 0) {
+				snprintf(out, n, "%.3800s/%s../policies", exe, up == 2 ? "../" : "");
+				return 0;
+			}
+		}
+	}
+	snprintf(out, n, "%s/policies", STEWARD_DATADIR);
+	snprintf(probe, sizeof probe, "%s/low.policy", out);
+	if (stat(probe, &sb) == 0)
+		return 0;
+	return err_set(&c->e, ERR_NOTFOUND, "cannot find the shipped policies (looked beside the binary and in %s); set STEWARD_POLICY_DIR",
+		       out);
+}
+
+/* The demo enrols copies beside its store, so editing them shows the
+ * edited-policy refusal without touching the originals. */
+static int cmd_demo_copy_policies(struct cli_ctx *c, const char *from, const char *to)
+{
+	char src[4300], dst[4300], buf[8192];
+	size_t i, got;
+
+	if (mkdir(to, 0755) != 0 && errno != EEXIST)
+		return err_set(&c->e, ERR_IO, "cannot create %s: %s", to, strerror(errno));
+	for (i = 0; i < sizeof cmd_demo_tiers / sizeof cmd_demo_tiers[0]; i++) {
+		FILE *in, *out;
+		int bad = 0;
+
+		snprintf(src, sizeof src, "%s/%s.policy", from, cmd_demo_tiers[i]);
+		snprintf(dst, sizeof dst, "%s/%s.policy", to, cmd_demo_tiers[i]);
+		in = fopen(src, "rb");
+		if (in == NULL)
+			return err_set(&c->e, ERR_IO, "cannot read %s: %s", src, strerror(errno));
+		out = fopen(dst, "wbx");
+		if (out == NULL) {
+			fclose(in);
+			return err_set(&c->e, ERR_IO, "cannot create %s: %s", dst, strerror(errno));
+		}
+		while ((got = fread(buf, 1, sizeof buf, in)) > 0)
+			if (fwrite(buf, 1, got, out) != got)
+				bad = 1;
+		bad |= ferror(in);
+		fclose(in);
+		if (fclose(out) != 0 || bad)
+			return err_set(&c->e, ERR_IO, "cannot copy %s to %s", src, dst);
+	}
+	return 0;
+}
+
 /* An existing file is only replaced when it is a demo store we built. */
 static int cmd_demo_clear(struct cli_ctx *c)
 {
@@ -78,6 +149,13 @@ static int cmd_demo_clear(struct cli_ctx *c)
 	if (cmd_demo_unlink(c, "") < 0 || cmd_demo_unlink(c, "-wal") < 0 ||
 	    cmd_demo_unlink(c, "-shm") < 0 || cmd_demo_unlink(c, ".logkey") < 0)
 		return -1;
+	for (size_t i = 0; i < sizeof cmd_demo_tiers / sizeof cmd_demo_tiers[0]; i++) {
+		char suffix[64];
+
+		snprintf(suffix, sizeof suffix, "-policies/%s.policy", cmd_demo_tiers[i]);
+		if (cmd_demo_unlink(c, suffix) < 0)
+			return -1;
+	}
 	/* The personas' keys belong to the old estate's keyring: new ones are made. */
 	for (size_t i = 0; i < DEMO_PERSONAS; i++) {
 		char suffix[64];
@@ -95,7 +173,8 @@ static int cmd_demo_clear(struct cli_ctx *c)
 int cmd_demo_run(struct cli_ctx *c)
 {
 	struct tui_opts o = { 0 };
-	char keydir[sizeof c->db_path + 8], rosa[sizeof keydir + 16], roles[80];
+	char keydir[sizeof c->db_path + 8], rosa[sizeof keydir + 16], roles[80], polsrc[4096],
+		poldir[sizeof c->db_path + 16];
 	struct store *st;
 	int64_t n;
 	size_t i;
@@ -104,13 +183,16 @@ int cmd_demo_run(struct cli_ctx *c)
 	if (cmd_demo_path(c) < 0 || cmd_demo_clear(c) < 0)
 		return CLI_FAIL;
 	snprintf(keydir, sizeof keydir, "%s-keys", c->db_path);
+	snprintf(poldir, sizeof poldir, "%s-policies", c->db_path);
+	if (cmd_demo_policy_source(c, polsrc, sizeof polsrc) != 0 || cmd_demo_copy_policies(c, polsrc, poldir) != 0)
+		return CLI_FAIL;
 	snprintf(rosa, sizeof rosa, "%s/rosa.key", keydir);
 	st = store_open(c->db_path, STORE_CREATE, &c->e);
 	if (st == NULL) {
 		cli_store_context(c, c->db_path);
 		return CLI_FAIL;
 	}
-	if (demo_build(st, keydir, &c->e) < 0) {
+	if (demo_build(st, keydir, poldir, &c->e) < 0) {
 		store_close(st);
 		err_prefix(&c->e, "building the demo estate in %s", c->db_path);
 		return CLI_FAIL;

@@ -15,6 +15,7 @@
 #include "check.h"
 #include "dsse.h"
 #include "ledger.h"
+#include "policy.h"
 #include "registry.h"
 
 /* ---- time ---- */
@@ -64,7 +65,7 @@ int approval_check(const struct approval_ctx *c, const char *env, size_t len,
 	struct err e;
 	char principal[KEYS_NAME_MAX + 1], subj[200], want_subj[200], tbuf[32];
 	uint8_t pk[KEYS_PK_BYTES];
-	json_t *root = NULL, *subject, *digest, *pred;
+	json_t *root = NULL, *subject, *digest, *pred, *pol;
 	const char *type, *ptype, *sname, *shex, *decision, *role, *pprincipal, *from, *to, *tier,
 		*nonce, *issued, *expires, *comment = "", *log, *model;
 	json_int_t request, version, kv;
@@ -191,6 +192,21 @@ int approval_check(const struct approval_ctx *c, const char *env, size_t len,
 		approval_why(why, n, "statement says tier %s, the model is %s", tier, c->tier);
 		goto out;
 	}
+	pol = json_object_get(pred, "policy");
+	{
+		const char *psha = "", *want = c->policy != NULL ? c->policy : "";
+
+		if (pol != NULL && !json_is_null(pol) &&
+		    (json_unpack(pol, "{s:s}", "sha256", &psha) != 0 || psha[0] == '\0')) {
+			approval_why(why, n, "predicate policy must be null or carry a sha256");
+			goto out;
+		}
+		if (strcmp(psha, want) != 0) {
+			approval_why(why, n, "statement is bound to policy %s, request %" PRId64 " was opened under %s",
+				     psha[0] ? psha : "none", c->request, want[0] ? want : "none");
+			goto out;
+		}
+	}
 	if (kv > c->keyring_ver || kv < 1) {
 		approval_why(why, n, "statement claims keyring version %" PRId64 ", recorded under %" PRId64,
 			     (int64_t)kv, c->keyring_ver);
@@ -285,7 +301,7 @@ int approval_id_parse(const char *what, const char *s, int64_t *out, struct err 
 }
 
 /* The stage a version is at now: production beats staging beats other aliases. */
-static void approval_stage_of(const char *aliases, char *out, size_t n)
+void approval_stage_of(const char *aliases, char *out, size_t n)
 {
 	char buf[512], *tok, *save = NULL;
 
@@ -313,14 +329,101 @@ static int approval_store_log(struct store *st, char *name, size_t n, struct err
 	return ledger_logkey_public(st, name, n, pk, e);
 }
 
+int approval_policy_for_tier(struct store *st, const char *tier, char name[65], int64_t *version,
+			     char digest[72], char **text, struct err *e)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	name[0] = digest[0] = '\0';
+	*version = 0;
+	if (text != NULL)
+		*text = NULL;
+	if (store_prepare(st, &s, "SELECT name, version, digest, text FROM policies WHERE tier = ?1 ORDER BY id DESC LIMIT 1",
+			  e) != 0)
+		return -1;
+	sqlite3_bind_text(s, 1, tier, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		snprintf(name, 65, "%s", (const char *)sqlite3_column_text(s, 0));
+		*version = sqlite3_column_int64(s, 1);
+		snprintf(digest, 72, "%s", (const char *)sqlite3_column_text(s, 2));
+		if (text != NULL && (*text = strdup((const char *)sqlite3_column_text(s, 3))) == NULL) {
+			sqlite3_finalize(s);
+			return err_set(e, ERR_IO, "out of memory");
+		}
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail(st, e, "reading policies");
+	return rc == SQLITE_ROW;
+}
+
+static json_t *approval_policy_json(const char *name, int64_t version, const char *digest)
+{
+	if (digest == NULL || digest[0] == '\0')
+		return json_null();
+	return json_pack("{s:s, s:I, s:s}", "name", name, "version", (json_int_t)version, "sha256", digest);
+}
+
+int approval_review_open(struct store *st, const char *actor, const char *model, int64_t version,
+			 const char *alias, unsigned role, int64_t due, int64_t seq, int64_t *id,
+			 struct err *e)
+{
+	struct reg_version v;
+	struct reg_model m;
+	char pname[65], pdigest[72];
+	int64_t pver;
+	sqlite3_stmt *s;
+	int rc, r = -1;
+
+	memset(&m, 0, sizeof m);
+	memset(&v, 0, sizeof v);
+	if (registry_model_get(st, model, &m, e) != 0)
+		return -1;
+	if (registry_version_get(st, model, version, &v, e) != 0 ||
+	    approval_policy_for_tier(st, registry_tier_name(m.tier), pname, &pver, pdigest, NULL, e) < 0 ||
+	    store_prepare(st, &s,
+			  "INSERT INTO requests(version_id, from_stage, to_stage, tier, requester, comment, created,"
+			  " keyring_ver, seq, kind, policy_name, policy_version, policy_digest, due, review_role)"
+			  " VALUES (?1, ?2, 'review', ?3, ?4, 'post-incident review of a rollback', ?5, ?6, ?7,"
+			  " 'review', ?8, ?9, ?10, ?11, ?12)",
+			  e) != 0)
+		goto out;
+	sqlite3_bind_int64(s, 1, v.id);
+	sqlite3_bind_text(s, 2, alias, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, registry_tier_name(m.tier), -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, actor, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 5, store_now());
+	sqlite3_bind_int64(s, 6, keyring_version(st));
+	sqlite3_bind_int64(s, 7, seq);
+	sqlite3_bind_text(s, 8, pname, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 9, pver);
+	sqlite3_bind_text(s, 10, pdigest, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 11, due);
+	sqlite3_bind_text(s, 12, keyring_role_name(role), -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		store_fail(st, e, "opening the review");
+		goto out;
+	}
+	*id = sqlite3_last_insert_rowid(store_db(st));
+	r = 0;
+out:
+	registry_model_clear(&m);
+	registry_version_clear(&v);
+	return r;
+}
+
 int approval_request_open(struct store *st, const struct principal *who, const char *model,
 			  int64_t version, const char *to, const char *comment, int64_t *id,
 			  struct err *e)
 {
 	struct reg_version v;
 	struct reg_model m;
-	char from[65], subject[200];
-	int64_t kv = keyring_version(st), seq, existing = 0;
+	char from[65], subject[200], pname[65], pdigest[72];
+	int64_t kv = keyring_version(st), seq, existing = 0, pver;
 	sqlite3_stmt *s;
 	json_t *data;
 	int rc, r = -1;
@@ -362,11 +465,19 @@ int approval_request_open(struct store *st, const struct principal *who, const c
 			existing, model, version, to);
 		goto out;
 	}
+	/* The request is bound to the policy in force now: approvals made for
+	 * it never count toward a policy enrolled later. */
+	if (approval_policy_for_tier(st, registry_tier_name(m.tier), pname, &pver, pdigest, NULL, e) < 0)
+		goto out;
 	if (store_prepare(st, &s,
 			  "INSERT INTO requests(version_id, from_stage, to_stage, tier, requester, comment,"
-			  " created, keyring_ver, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0)",
+			  " created, keyring_ver, seq, policy_name, policy_version, policy_digest)"
+			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, ?9, ?10, ?11)",
 			  e) != 0)
 		goto out;
+	sqlite3_bind_text(s, 9, pname, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 10, pver);
+	sqlite3_bind_text(s, 11, pdigest, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 1, v.id);
 	sqlite3_bind_text(s, 2, from, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 3, to, -1, SQLITE_STATIC);
@@ -382,11 +493,12 @@ int approval_request_open(struct store *st, const struct principal *who, const c
 		goto out;
 	}
 	*id = sqlite3_last_insert_rowid(store_db(st));
-	data = json_pack("{s:I, s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I}", "request",
+	data = json_pack("{s:I, s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:o}", "request",
 			 (json_int_t)*id, "model", model, "version", (json_int_t)version, "digest",
 			 v.digest, "author", v.author, "from", from, "to", to, "tier",
 			 registry_tier_name(m.tier), "requester", who->name, "comment",
-			 comment ? comment : "", "keyring", (json_int_t)kv);
+			 comment ? comment : "", "keyring", (json_int_t)kv, "policy",
+			 approval_policy_json(pname, pver, pdigest));
 	if (data == NULL) {
 		err_set(e, ERR_IO, "out of memory");
 		goto out;
@@ -422,7 +534,8 @@ static void approval_copy(char *dst, size_t n, sqlite3_stmt *s, int col)
 
 #define REQUEST_COLUMNS                                                                         \
 	"SELECT r.id, m.name, v.version, v.digest, v.author, r.from_stage, r.to_stage, r.tier,"  \
-	" r.requester, r.comment, r.state, r.created, r.keyring_ver, r.seq FROM requests r"     \
+	" r.requester, r.comment, r.state, r.created, r.keyring_ver, r.seq, r.kind,"             \
+	" r.policy_name, r.policy_version, r.policy_digest, r.due, r.review_role FROM requests r" \
 	" JOIN versions v ON v.id = r.version_id JOIN models m ON m.id = v.model_id"
 
 static void approval_request_row(sqlite3_stmt *s, struct approval_request *r)
@@ -442,6 +555,12 @@ static void approval_request_row(sqlite3_stmt *s, struct approval_request *r)
 	r->created = sqlite3_column_int64(s, 11);
 	r->keyring_ver = sqlite3_column_int64(s, 12);
 	r->seq = sqlite3_column_int64(s, 13);
+	approval_copy(r->kind, sizeof r->kind, s, 14);
+	approval_copy(r->policy_name, sizeof r->policy_name, s, 15);
+	r->policy_version = sqlite3_column_int64(s, 16);
+	approval_copy(r->policy, sizeof r->policy, s, 17);
+	r->due = sqlite3_column_int64(s, 18);
+	approval_copy(r->review_role, sizeof r->review_role, s, 19);
 }
 
 static void approval_ctx_for(struct store *st, const struct approval_request *r, const char *log,
@@ -458,6 +577,7 @@ static void approval_ctx_for(struct store *st, const struct approval_request *r,
 	c->author = r->author[0] ? r->author : NULL;
 	c->requester = r->requester;
 	c->log = log;
+	c->policy = r->policy;
 	c->now = store_now();
 	c->key_at = approval_store_key_at;
 	c->role_at = approval_store_role_at;
@@ -467,6 +587,56 @@ static void approval_ctx_for(struct store *st, const struct approval_request *r,
 #define APPROVAL_COLUMNS                                                                        \
 	"SELECT id, request_id, principal, key_id, role, decision, issued, expires, recorded,"   \
 	" keyring_ver, seq, envelope, nonce FROM approvals"
+
+/* What the request needs: a review one decision by its role; a promotion
+ * the approvals rules of the policy it was opened under, or the built-in
+ * minimums when there was none. */
+static int approval_needs(struct store *st, struct approval_request *r, struct err *e)
+{
+	const struct policy_section *sec;
+	struct policy pol;
+	sqlite3_stmt *s;
+	char *text = NULL;
+	size_t i;
+	int rc;
+
+	r->nneeds = 0;
+	if (strcmp(r->kind, "review") == 0) {
+		r->needs[0].role = keyring_role_parse(r->review_role, e);
+		r->needs[0].count = 1;
+		r->nneeds = 1;
+		return 0;
+	}
+	if (r->policy[0] == '\0') {
+		r->nneeds = approval_default_needs(r->tier, r->needs, APPROVAL_MAX_NEEDS);
+		return 0;
+	}
+	if (store_prepare(st, &s, "SELECT text FROM policies WHERE digest = ?1", e) != 0)
+		return -1;
+	sqlite3_bind_text(s, 1, r->policy, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		text = strdup((const char *)sqlite3_column_text(s, 0));
+	sqlite3_finalize(s);
+	if (text == NULL)
+		return rc == SQLITE_ROW ? err_set(e, ERR_IO, "out of memory") : 0;
+	rc = policy_parse(text, strlen(text), r->policy_name, &pol, e);
+	free(text);
+	if (rc != 0)
+		return 0; /* an enrolled policy always parsed; if not, show no needs rather than fail */
+	sec = policy_transition(&pol, r->from, r->to);
+	for (i = 0; sec != NULL && i < sec->nrules && r->nneeds < APPROVAL_MAX_NEEDS; i++) {
+		const struct policy_rule *ru = &sec->rules[i];
+
+		if (ru->kind != PK_APPROVALS && ru->kind != PK_APPROVERS)
+			continue;
+		r->needs[r->nneeds].role = ru->kind == PK_APPROVALS ? keyring_role_parse(ru->a, e) : 0;
+		r->needs[r->nneeds].count = (int)ru->value;
+		r->needs[r->nneeds++].have = 0;
+	}
+	policy_free(&pol);
+	return 0;
+}
 
 /* Evaluates every decision of r, in the order they were recorded. */
 static int approval_evaluate(struct store *st, struct approval_request *r, struct err *e)
@@ -480,7 +650,8 @@ static int approval_evaluate(struct store *st, struct approval_request *r, struc
 	if (approval_store_log(st, log, sizeof log, e) != 0)
 		return -1;
 	approval_ctx_for(st, r, log, &c);
-	r->nneeds = approval_default_needs(r->tier, r->needs, APPROVAL_MAX_NEEDS);
+	if (approval_needs(st, r, e) != 0)
+		return -1;
 	for (i = 0; i < r->nneeds; i++)
 		r->required += r->needs[i].count;
 	if (store_prepare(st, &s, APPROVAL_COLUMNS " WHERE request_id = ?1 ORDER BY id", e) != 0 ||
@@ -549,11 +720,20 @@ static int approval_evaluate(struct store *st, struct approval_request *r, struc
 		}
 		a->counts = 1;
 		r->counted++;
+		/* A role's own need first; "any role" needs take the rest. */
 		for (j = 0; j < r->nneeds; j++)
-			if (r->needs[j].role == stmt.role) {
-				r->needs[j].have++;
+			if (r->needs[j].role == stmt.role && r->needs[j].have < r->needs[j].count)
 				break;
-			}
+		if (j == r->nneeds)
+			for (j = 0; j < r->nneeds; j++)
+				if (r->needs[j].role == 0 && r->needs[j].have < r->needs[j].count)
+					break;
+		if (j == r->nneeds)
+			for (j = 0; j < r->nneeds; j++)
+				if (r->needs[j].role == stmt.role)
+					break;
+		if (j < r->nneeds)
+			r->needs[j].have++;
 	}
 	sqlite3_finalize(s);
 	sqlite3_finalize(ns);
@@ -867,14 +1047,15 @@ int approval_sign(struct store *st, const struct principal *who, const struct ke
 	sodium_bin2hex(nonce, sizeof nonce, nb, sizeof nb);
 	snprintf(subj, sizeof subj, "models:/%s/%" PRId64, r.model, r.version);
 	snprintf(hex, sizeof hex, "%.64s", r.digest + 7);
-	stmt = json_pack("{s:s, s:[{s:s, s:{s:s}}], s:s, s:{s:s, s:s, s:s, s:I, s:s, s:I, s:s, s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:s}}",
+	stmt = json_pack("{s:s, s:[{s:s, s:{s:s}}], s:s, s:{s:s, s:s, s:s, s:I, s:s, s:I, s:s, s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:o}}",
 			 "_type", INTOTO_STATEMENT_TYPE, "subject", "name", subj, "digest", "sha256", hex,
 			 "predicateType", APPROVAL_PREDICATE_TYPE, "predicate", "decision",
 			 approve ? "approve" : "reject", "role", keyring_role_name(role), "principal",
 			 who->name, "request", (json_int_t)r.id, "model", r.model, "version",
 			 (json_int_t)r.version, "from", r.from, "to", r.to, "tier", r.tier,
 			 "keyringVersion", (json_int_t)keyring_version(st), "nonce", nonce, "issuedAt",
-			 issued, "expiresAt", expires, "comment", comment ? comment : "", "log", log);
+			 issued, "expiresAt", expires, "comment", comment ? comment : "", "log", log, "policy",
+			 approval_policy_json(r.policy_name, r.policy_version, r.policy));
 	if (stmt == NULL ||
 	    (payload = json_dumps(stmt, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII)) == NULL) {
 		err_set(e, ERR_IO, "out of memory building the statement");

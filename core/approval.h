@@ -28,6 +28,7 @@ struct approval_ctx {
 	const char *from, *to, *tier;
 	const char *author, *requester;
 	const char *log; /* the store's log origin: a decision for another estate never counts */
+	const char *policy; /* sha256 of the policy the request was opened under, "" for none */
 	int64_t now;
 	int64_t keyring_ver;
 	/* 1 known (principal, pk, *active filled), 0 unknown, -1 error */
@@ -87,7 +88,7 @@ struct approval_eval {
 /* What a request still needs before it may be applied. Until policies are
  * enrolled these are the built-in minimums per tier (see steward-ledger(5)). */
 struct approval_need {
-	unsigned role;
+	unsigned role; /* 0: any role */
 	int count;
 	int have;
 };
@@ -95,6 +96,12 @@ struct approval_need {
 
 struct approval_request {
 	int64_t id, version, created, keyring_ver, seq;
+	char kind[16];          /* promotion, or review (after a rollback) */
+	char policy_name[65];
+	int64_t policy_version;
+	char policy[72];        /* sha256 of the policy in force when it opened, "" for none */
+	int64_t due;            /* reviews: when it becomes overdue */
+	char review_role[16];
 	char model[101];
 	char digest[72];
 	char author[256];
@@ -110,6 +117,22 @@ struct approval_request {
 	struct approval_need needs[APPROVAL_MAX_NEEDS];
 	size_t nneeds;
 };
+
+/* The stage a version is at, from its comma-separated aliases: production
+ * beats staging beats any other alias; "none" without one. */
+void approval_stage_of(const char *aliases, char *out, size_t n);
+
+/* The policy in force for a tier (the newest enrolled): 1 found, 0 none,
+ * -1 error. text (malloc'd) may be NULL when not wanted. */
+int approval_policy_for_tier(struct store *st, const char *tier, char name[65], int64_t *version,
+			     char digest[72], char **text, struct err *e);
+
+/* Opens the post-incident review a rollback owes: needs one decision by
+ * role before due. Inside the caller's transaction; seq is the rollback's
+ * ledger entry, which records it. */
+int approval_review_open(struct store *st, const char *actor, const char *model, int64_t version,
+			 const char *alias, unsigned role, int64_t due, int64_t seq, int64_t *id,
+			 struct err *e);
 
 /* Closes a request as "applied" or "withdrawn". */
 int approval_request_close(struct store *st, int64_t id, const char *state, struct err *e);

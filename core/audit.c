@@ -18,8 +18,10 @@
 
 #include "approval.h"
 #include "dsse.h"
+#include "gate.h"
 #include "keyring.h"
 #include "note.h"
+#include "policy.h"
 
 /* ---- the replayed state ---- */
 
@@ -45,14 +47,31 @@ struct rp_request {
 	int64_t id, version, seq;
 	char model[101], digest[72], author[256], requester[KEYS_NAME_MAX + 1];
 	char from[65], to[65], tier[16];
+	char policy[72]; /* sha256 of the policy in force when it opened, "" for none */
 	int open;
+	int review;
 };
 
 struct rp_approval {
 	int64_t seq, request;
 	char principal[KEYS_NAME_MAX + 1];
+	char role[16];
+	int approve;
 	char *envelope;
 	size_t len;
+};
+
+/* An enrolled policy: the newest per tier is in force. */
+struct rp_policy {
+	char name[65], tier[16], digest[72];
+	int64_t version;
+	char *text;
+};
+
+/* A version moved to an alias under policy: a rollback may return to it. */
+struct rp_promotion {
+	char model[101], alias[65];
+	int64_t version;
 };
 
 /* A set of strings (open addressing, FNV-1a): nonces and request/principal
@@ -130,6 +149,10 @@ struct replay {
 	size_t nq;
 	struct rp_approval *a;
 	size_t na;
+	struct rp_policy *pol;
+	size_t npol;
+	struct rp_promotion *prom;
+	size_t nprom;
 	struct strset nonces;
 	struct strset signed_on; /* "request/principal" */
 	json_t *keyring_history; /* array of {version, seq, statement} */
@@ -146,6 +169,10 @@ static void replay_free(struct replay *rp)
 	free(rp->r);
 	free(rp->q);
 	free(rp->a);
+	for (i = 0; i < rp->npol; i++)
+		free(rp->pol[i].text);
+	free(rp->pol);
+	free(rp->prom);
 	strset_free(&rp->nonces);
 	strset_free(&rp->signed_on);
 	json_decref(rp->keyring_history);
@@ -514,12 +541,24 @@ static struct rp_request *replay_request(struct replay *rp, int64_t id)
 	return NULL;
 }
 
+static const struct rp_policy *replay_policy_for(const struct replay *rp, const char *tier)
+{
+	size_t i;
+
+	for (i = rp->npol; i-- > 0;)
+		if (strcmp(rp->pol[i].tier, tier) == 0)
+			return &rp->pol[i];
+	return NULL;
+}
+
 static int replay_request_open(struct replay *rp, int64_t seq, const char *actor, json_t *data,
 			       char *why, size_t n)
 {
-	const char *model, *digest, *author, *from, *to, *tier, *requester;
+	const char *model, *digest, *author, *from, *to, *tier, *requester, *psha = "";
 	json_int_t id, version, kv;
 	struct rp_request *q;
+	const struct rp_policy *inforce;
+	json_t *pol;
 	size_t pidx;
 
 	if (json_unpack(data, "{s:I, s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:I}", "request", &id, "model",
@@ -531,6 +570,13 @@ static int replay_request_open(struct replay *rp, int64_t seq, const char *actor
 				  rp->q[rp->nq - 1].id);
 	if (strcmp(actor, requester) != 0 || kv != rp->version)
 		return replay_why(why, n, "request entry disagrees with its actor or the keyring version");
+	pol = json_object_get(data, "policy");
+	if (pol != NULL && !json_is_null(pol) && json_unpack(pol, "{s:s}", "sha256", &psha) != 0)
+		return replay_why(why, n, "request entry's policy is malformed");
+	inforce = replay_policy_for(rp, tier);
+	if (strcmp(psha, inforce != NULL ? inforce->digest : "") != 0)
+		return replay_why(why, n, "request bound to policy %s, but %s was in force for tier %s", psha[0] ? psha : "none",
+				  inforce != NULL ? inforce->digest : "none", tier);
 	if (replay_principal(rp, actor, &pidx) == NULL || rp->p[pidx].revoked != 0 ||
 	    !(replay_roles_now(rp, pidx) & (ROLE_ADMIN | ROLE_MLLEAD | ROLE_SRE | ROLE_RISK)))
 		return replay_why(why, n, "request opened by %s, who held no role that may request", actor);
@@ -548,6 +594,7 @@ static int replay_request_open(struct replay *rp, int64_t seq, const char *actor
 	snprintf(q->from, sizeof q->from, "%s", from);
 	snprintf(q->to, sizeof q->to, "%s", to);
 	snprintf(q->tier, sizeof q->tier, "%s", tier);
+	snprintf(q->policy, sizeof q->policy, "%s", psha);
 	return 0;
 }
 
@@ -584,6 +631,7 @@ static int replay_approval(struct replay *rp, int64_t seq, int64_t when, const c
 	c.author = q->author[0] ? q->author : NULL;
 	c.requester = q->requester;
 	c.log = rp->log;
+	c.policy = q->policy;
 	c.now = when;
 	c.keyring_ver = rp->version;
 	c.key_at = replay_cb_key_at;
@@ -611,6 +659,8 @@ static int replay_approval(struct replay *rp, int64_t seq, int64_t when, const c
 	a->len = strlen(env);
 	a->seq = seq;
 	a->request = request;
+	a->approve = stmt.approve;
+	snprintf(a->role, sizeof a->role, "%s", keyring_role_name(stmt.role));
 	snprintf(a->principal, sizeof a->principal, "%s", stmt.principal);
 	if (!stmt.approve)
 		q->open = 0;
@@ -625,6 +675,290 @@ static int replay_alias(struct replay *rp, const char *actor, char *why, size_t 
 	    !(replay_roles_now(rp, idx) & ROLE_ADMIN))
 		return replay_why(why, n, "alias moved by %s, who was not an active admin", actor);
 	return 0;
+}
+
+/* An active principal's index holding one of roles now; -1 when not. */
+static long replay_actor(struct replay *rp, const char *actor, unsigned roles)
+{
+	size_t idx;
+
+	if (replay_principal(rp, actor, &idx) == NULL || rp->p[idx].revoked != 0 ||
+	    !(replay_roles_now(rp, idx) & roles))
+		return -1;
+	return (long)idx;
+}
+
+static int replay_enroll(struct replay *rp, const char *actor, json_t *data, char *why, size_t n)
+{
+	const char *env, *text, *path, *type, *name, *tier, *sha, *log;
+	char digest[72];
+	json_int_t version;
+	struct rp_key *signer = NULL;
+	struct rp_policy *rpp;
+	struct policy pol;
+	struct dsse d;
+	struct err e;
+	json_t *stmt = NULL;
+	size_t i;
+	int r = -1;
+
+	if (json_unpack(data, "{s:s, s:s, s:s}", "envelope", &env, "text", &text, "path", &path) != 0)
+		return replay_why(why, n, "policy enrolment without envelope, text and path");
+	if (dsse_parse(env, strlen(env), &d, &e) != 0)
+		return replay_why(why, n, "policy enrolment: %s", e.msg);
+	for (i = 0; i < d.nsigs && signer == NULL; i++)
+		signer = replay_key(rp, d.sigs[i].keyid);
+	if (strcmp(d.payload_type, POLICY_PAYLOAD_TYPE) != 0 || signer == NULL ||
+	    !dsse_verify(&d, signer->pk, signer->id)) {
+		replay_why(why, n, "policy enrolment is not signed by a key of the keyring");
+		goto out;
+	}
+	if (!replay_key_active(signer, rp->version) || replay_actor(rp, actor, ROLE_ADMIN) < 0 ||
+	    strcmp(rp->p[signer->principal].name, actor) != 0) {
+		replay_why(why, n, "policy enrolled by %s, who was not an active admin signing with an active key", actor);
+		goto out;
+	}
+	stmt = json_loadb((const char *)d.payload, d.payload_len, JSON_REJECT_DUPLICATES, NULL);
+	if (stmt == NULL || json_unpack(stmt, "{s:s, s:s, s:I, s:s, s:s, s:s}", "type", &type, "name", &name, "version",
+					&version, "tier", &tier, "sha256", &sha, "log", &log) != 0 ||
+	    strcmp(type, "policy-enrolment") != 0 || strcmp(log, rp->log) != 0) {
+		replay_why(why, n, "policy enrolment statement is malformed or for another log");
+		goto out;
+	}
+	gate_digest(text, strlen(text), digest);
+	if (strcmp(digest, sha) != 0) {
+		replay_why(why, n, "enrolled text hashes to %s, the signed statement says %s", digest, sha);
+		goto out;
+	}
+	if (policy_parse(text, strlen(text), path, &pol, &e) != 0) {
+		replay_why(why, n, "enrolled policy does not parse: %s", e.msg);
+		goto out;
+	}
+	if (strcmp(pol.name, name) != 0 || pol.version != version || strcmp(pol.tier, tier) != 0) {
+		policy_free(&pol);
+		replay_why(why, n, "statement names %s v%lld (%s), the text is %s v%" PRId64 " (%s)", name, (long long)version,
+			   tier, pol.name, pol.version, pol.tier);
+		goto out;
+	}
+	policy_free(&pol);
+	for (i = 0; i < rp->npol; i++)
+		if (strcmp(rp->pol[i].name, name) == 0 && rp->pol[i].version >= version) {
+			replay_why(why, n, "policy %s v%lld enrolled after v%" PRId64 " (a downgrade or a rewrite)", name,
+				   (long long)version, rp->pol[i].version);
+			goto out;
+		}
+	rpp = replay_push(&rp->pol, &rp->npol, sizeof *rp->pol);
+	if (rpp == NULL || (rpp->text = strdup(text)) == NULL) {
+		replay_why(why, n, "out of memory");
+		goto out;
+	}
+	snprintf(rpp->name, sizeof rpp->name, "%s", name);
+	snprintf(rpp->tier, sizeof rpp->tier, "%s", tier);
+	snprintf(rpp->digest, sizeof rpp->digest, "%s", sha);
+	rpp->version = version;
+	r = 0;
+out:
+	json_decref(stmt);
+	dsse_free(&d);
+	return r;
+}
+
+/* Re-runs a recorded gate: the evidence's digest, the policy in force,
+ * and every rule's result must come out as recorded. */
+static int replay_gate(struct replay *rp, json_t *data, const char *tier, int rollback, const char *alias,
+		       struct evidence *ev, const struct rp_policy **used, char *why, size_t n)
+{
+	const struct policy_section *sec;
+	const struct rp_policy *inforce = replay_policy_for(rp, tier);
+	struct rule_result res[POLICY_MAX_RULES];
+	const char *sha, *esha;
+	char digest[72], *canon;
+	json_t *evj, *results, *x;
+	struct policy pol;
+	struct err e;
+	size_t i;
+	int allow;
+
+	if (json_unpack(data, "{s:{s:s}, s:o, s:s, s:o}", "policy", "sha256", &sha, "evidence", &evj, "evidence_sha256",
+			&esha, "results", &results) != 0 || !json_is_array(results))
+		return replay_why(why, n, "decision entry lacks policy, evidence or results");
+	if (inforce == NULL || strcmp(inforce->digest, sha) != 0)
+		return replay_why(why, n, "decided under policy %s, but %s was in force for tier %s", sha,
+				  inforce != NULL ? inforce->digest : "none", tier);
+	canon = json_dumps(evj, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
+	if (canon == NULL)
+		return replay_why(why, n, "out of memory");
+	gate_digest(canon, strlen(canon), digest);
+	free(canon);
+	if (strcmp(digest, esha) != 0)
+		return replay_why(why, n, "evidence hashes to %s, the entry says %s", digest, esha);
+	if (evidence_from_json(evj, ev, &e) != 0)
+		return replay_why(why, n, "%s", e.msg);
+	if (policy_parse(inforce->text, strlen(inforce->text), inforce->name, &pol, &e) != 0)
+		return replay_why(why, n, "policy in force does not parse: %s", e.msg);
+	sec = rollback ? policy_rollback(&pol, alias) : policy_transition(&pol, ev->from, ev->to);
+	if (sec == NULL) {
+		policy_free(&pol);
+		return replay_why(why, n, "policy %s has no section for this move: it could not have allowed it", inforce->name);
+	}
+	allow = policy_evaluate(sec, ev, sha, res);
+	if (!allow || json_array_size(results) != sec->nrules) {
+		policy_free(&pol);
+		return replay_why(why, n, "re-evaluating policy %s over the recorded evidence does not allow this move",
+				  inforce->name);
+	}
+	json_array_foreach(results, i, x) {
+		const char *rule = json_string_value(json_object_get(x, "rule")),
+			   *status = json_string_value(json_object_get(x, "status"));
+
+		if (rule == NULL || status == NULL || strcmp(rule, sec->rules[i].name) != 0 ||
+		    strcmp(status, policy_status_name(res[i].status)) != 0) {
+			policy_free(&pol);
+			return replay_why(why, n, "recorded result of rule %zu differs from re-evaluating it", i + 1);
+		}
+	}
+	policy_free(&pol);
+	*used = inforce;
+	return 0;
+}
+
+static int replay_promoted(struct replay *rp, const char *model, const char *alias, int64_t version)
+{
+	struct rp_promotion *p = replay_push(&rp->prom, &rp->nprom, sizeof *rp->prom);
+
+	if (p == NULL)
+		return -1;
+	snprintf(p->model, sizeof p->model, "%s", model);
+	snprintf(p->alias, sizeof p->alias, "%s", alias);
+	p->version = version;
+	return 0;
+}
+
+static int replay_apply(struct replay *rp, const char *actor, json_t *data, char *why, size_t n)
+{
+	const struct rp_policy *used;
+	struct rp_request *q;
+	struct evidence ev;
+	json_int_t request;
+	const char *alias;
+	size_t i, j;
+	int r = -1;
+
+	memset(&ev, 0, sizeof ev);
+	if (json_unpack(data, "{s:I, s:s}", "request", &request, "alias", &alias) != 0)
+		return replay_why(why, n, "promotion entry lacks request and alias");
+	if (replay_actor(rp, actor, ROLE_SIGNERS) < 0)
+		return replay_why(why, n, "promotion applied by %s, who held no role that may", actor);
+	q = replay_request(rp, request);
+	if (q == NULL || !q->open || q->review || strcmp(q->to, alias) != 0)
+		return replay_why(why, n, "promotion of request %lld, which is not an open promotion to %s", (long long)request,
+				  alias);
+	if (replay_gate(rp, data, q->tier, 0, alias, &ev, &used, why, n) != 0)
+		goto out;
+	if (strcmp(ev.model, q->model) != 0 || ev.version != q->version || strcmp(ev.digest, q->digest) != 0 ||
+	    strcmp(ev.from, q->from) != 0 || strcmp(ev.to, q->to) != 0) {
+		replay_why(why, n, "evidence is about another version or move than request %lld", (long long)request);
+		goto out;
+	}
+	/* Every approval the evidence counted must be a decision this ledger recorded. */
+	for (i = 0; i < ev.nappr; i++) {
+		if (!ev.appr[i].counts)
+			continue;
+		for (j = 0; j < rp->na; j++)
+			if (rp->a[j].request == request && rp->a[j].approve &&
+			    strcmp(rp->a[j].principal, ev.appr[i].principal) == 0 && strcmp(rp->a[j].role, ev.appr[i].role) == 0)
+				break;
+		if (j == rp->na) {
+			replay_why(why, n, "evidence counts an approval by %s that the ledger never recorded", ev.appr[i].principal);
+			goto out;
+		}
+	}
+	q->open = 0;
+	if (replay_promoted(rp, q->model, alias, q->version) != 0) {
+		replay_why(why, n, "out of memory");
+		goto out;
+	}
+	r = 0;
+out:
+	evidence_free(&ev);
+	return r;
+}
+
+static int replay_rollback(struct replay *rp, int64_t seq, const char *actor, json_t *data, char *why, size_t n)
+{
+	const struct rp_policy *used;
+	const char *alias, *reason;
+	json_int_t from, to;
+	json_t *review;
+	struct evidence ev;
+	struct err e;
+	long idx;
+	size_t i;
+	int r = -1;
+
+	memset(&ev, 0, sizeof ev);
+	if (json_unpack(data, "{s:s, s:I, s:I, s:s, s:o}", "alias", &alias, "from_version", &from, "to_version", &to,
+			"reason", &reason, "review", &review) != 0)
+		return replay_why(why, n, "rollback entry lacks alias, versions, reason or review");
+	idx = replay_actor(rp, actor, ROLE_ALL);
+	if (idx < 0)
+		return replay_why(why, n, "rollback by %s, who is not an active principal", actor);
+	if (evidence_from_json(json_object_get(data, "evidence"), &ev, &e) == 0 &&
+	    (strcmp(ev.actor, actor) != 0 || ev.actor_roles != replay_roles_now(rp, (size_t)idx))) {
+		replay_why(why, n, "rollback evidence names %s with other roles than %s held", ev.actor, actor);
+		goto out;
+	}
+	evidence_free(&ev);
+	if (replay_gate(rp, data, json_string_value(json_object_get(json_object_get(data, "evidence"), "tier")) ?
+				      json_string_value(json_object_get(json_object_get(data, "evidence"), "tier")) : "",
+			1, alias, &ev, &used, why, n) != 0)
+		goto out;
+	for (i = 0; i < rp->nprom; i++)
+		if (strcmp(rp->prom[i].model, ev.model) == 0 && strcmp(rp->prom[i].alias, alias) == 0 &&
+		    rp->prom[i].version == to)
+			break;
+	if (i == rp->nprom || ev.version != to) {
+		replay_why(why, n, "rolled back to version %lld, which was never promoted to %s under policy", (long long)to,
+			   alias);
+		goto out;
+	}
+	if (!json_is_null(review)) {
+		struct rp_request *q;
+		json_int_t rid, due;
+		const char *role;
+
+		if (json_unpack(review, "{s:I, s:s, s:I}", "request", &rid, "role", &role, "due", &due) != 0 ||
+		    (rp->nq > 0 && rid <= rp->q[rp->nq - 1].id)) {
+			replay_why(why, n, "rollback's review is malformed or out of order");
+			goto out;
+		}
+		q = replay_push(&rp->q, &rp->nq, sizeof *rp->q);
+		if (q == NULL) {
+			replay_why(why, n, "out of memory");
+			goto out;
+		}
+		q->id = rid;
+		q->version = to;
+		q->seq = seq;
+		q->open = 1;
+		q->review = 1;
+		snprintf(q->model, sizeof q->model, "%s", ev.model);
+		snprintf(q->digest, sizeof q->digest, "%s", ev.digest);
+		snprintf(q->author, sizeof q->author, "%s", ev.author);
+		snprintf(q->requester, sizeof q->requester, "%s", actor);
+		snprintf(q->from, sizeof q->from, "%s", alias);
+		snprintf(q->to, sizeof q->to, "review");
+		snprintf(q->tier, sizeof q->tier, "%s", ev.tier);
+		snprintf(q->policy, sizeof q->policy, "%s", used->digest);
+	}
+	if (replay_promoted(rp, ev.model, alias, to) != 0) {
+		replay_why(why, n, "out of memory");
+		goto out;
+	}
+	r = 0;
+out:
+	evidence_free(&ev);
+	return r;
 }
 
 static int64_t replay_time(const char *s)
@@ -666,6 +1000,12 @@ static int replay_entry(void *arg, int64_t seq, const char *body, size_t len, ch
 		r = replay_approval(rp, seq, t, action, actor, data, why, n);
 	else if (strcmp(action, "alias.set") == 0)
 		r = replay_alias(rp, actor, why, n);
+	else if (strcmp(action, "policy.enroll") == 0)
+		r = replay_enroll(rp, actor, data, why, n);
+	else if (strcmp(action, "promotion.apply") == 0)
+		r = replay_apply(rp, actor, data, why, n);
+	else if (strcmp(action, "rollback") == 0)
+		r = replay_rollback(rp, seq, actor, data, why, n);
 	else
 		r = replay_why(why, n, "unknown action %s", action);
 	json_decref(j);

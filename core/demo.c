@@ -13,6 +13,7 @@
 
 #include "approval.h"
 #include "card.h"
+#include "gate.h"
 #include "keyring.h"
 #include "ledger.h"
 #include "registry.h"
@@ -20,6 +21,8 @@
 /* 2026-03-02T09:00:00Z: the estate's history starts here. */
 #define DEMO_EPOCH 1772442000LL
 #define DAY 86400LL
+/* The history ends before this; the present is never earlier. */
+#define DEMO_PRESENT (DEMO_EPOCH + 180 * DAY)
 
 struct demo_model {
 	const char *name;
@@ -238,6 +241,29 @@ static int demo_promotion(struct demo_ctx *d, const char *model, int64_t v, int 
 	return approval_request_close(d->st, req, "applied", e);
 }
 
+/* A promotion through the gate: request, the approvals asked for, apply.
+ * The demo's own data must pass; a refusal is a bug in the demo. */
+static int demo_governed(struct demo_ctx *d, const char *model, int64_t v, const char *to, const int *approvers,
+			 struct err *e)
+{
+	struct gate g;
+	int64_t req, id, seq;
+	int i, rc;
+
+	if (approval_request_open(d->st, &d->p[P_LENA], model, v, to, "release train", &req, e) != 0)
+		return -1;
+	for (i = 0; approvers != NULL && approvers[i] >= 0; i++)
+		if (approval_sign(d->st, &d->p[approvers[i]], d->k[approvers[i]], req, 1, 0, "reviewed", 0, &id, e) != 0)
+			return -1;
+	store_clock_set(store_now() + 600);
+	rc = gate_apply(d->st, &d->p[P_LENA], req, &g, &seq, e);
+	if (rc == 1)
+		err_set(e, ERR_STORE, "demo: the gate refused %s v%" PRId64 " -> %s: %s", model, v, to,
+			g.refusal[0] ? g.refusal : "a rule did not pass");
+	gate_free(&g);
+	return rc == 0 ? 0 : -1;
+}
+
 static int demo_fill(struct demo_ctx *d, struct err *e)
 {
 	static const int crit[] = { P_MEI, P_ROSA, P_RAVI, -1 }, high[] = { P_MEI, P_ROSA, -1 },
@@ -271,6 +297,18 @@ static int demo_fill(struct demo_ctx *d, struct err *e)
 			    demo_metrics(st, m, v, &rng, e) != 0 || demo_card(st, m, v, drop, e) != 0)
 				return -1;
 			store_clock_set(created + 2 * DAY);
+			/* search-ranking walks every step through the gate: its
+			 * versions are the known-safe baselines a rollback needs. */
+			if (strcmp(m->name, "search-ranking") == 0) {
+				static const int mei[] = { P_MEI, -1 };
+
+				if (v >= 6 && demo_governed(d, m->name, v, "staging", NULL, e) != 0)
+					return -1;
+				store_clock_set(created + 9 * DAY);
+				if (v == 6 && demo_governed(d, m->name, v, "production", mei, e) != 0)
+					return -1;
+				continue;
+			}
 			if (v == m->staging &&
 			    registry_alias_set(st, d->p[P_ADA].name, m->name, "staging", v, e) != 0)
 				return -1;
@@ -283,7 +321,7 @@ static int demo_fill(struct demo_ctx *d, struct err *e)
 				signers = crit;
 			else if (strcmp(m->name, "fraud-scoring") == 0)
 				signers = high;
-			else if (strcmp(m->name, "search-ranking") == 0)
+			else if (strcmp(m->name, "support-ticket-routing") == 0)
 				signers = low;
 			if (signers != NULL ? demo_promotion(d, m->name, v, P_LENA, signers, e) != 0
 					    : registry_alias_set(st, d->p[P_ADA].name, m->name, "production", v, e) != 0)
@@ -293,24 +331,123 @@ static int demo_fill(struct demo_ctx *d, struct err *e)
 	return 0;
 }
 
-/* Two requests waiting now (at the real clock, so their approvals are
- * fresh whenever the demo is built): one short of a risk officer, one
- * short of two. */
-static int demo_pending(struct demo_ctx *d, struct err *e)
+/* Sets one metric of a version (the scenarios pin the values they are about). */
+static int demo_metric(struct demo_ctx *d, const char *model, int64_t v, const char *slice, double auc, struct err *e)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof demo_models / sizeof demo_models[0]; i++)
+		if (strcmp(demo_models[i].name, model) == 0)
+			return registry_metric_set(d->st, model, v, "auc", auc, demo_models[i].dataset, slice, e);
+	return err_set(e, ERR_NOTFOUND, "demo: no model %s", model);
+}
+
+static int demo_full_card(struct demo_ctx *d, const char *model, int64_t v, struct err *e)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof demo_models / sizeof demo_models[0]; i++)
+		if (strcmp(demo_models[i].name, model) == 0)
+			return demo_card(d->st, &demo_models[i], (int)v, 0, e);
+	return err_set(e, ERR_NOTFOUND, "demo: no model %s", model);
+}
+
+/* Marks a model's alerts as watched, with one warning firing when name is given. */
+static int demo_alerts(struct demo_ctx *d, const char *model, const char *name, struct err *e)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (store_prepare(d->st, &s, "INSERT INTO alert_sync(model_id, synced) SELECT id, ?2 FROM models WHERE name = ?1",
+			  e) != 0)
+		return -1;
+	sqlite3_bind_text(s, 1, model, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, store_now());
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return store_fail(d->st, e, "demo alerts");
+	if (name == NULL)
+		return 0;
+	if (store_prepare(d->st, &s,
+			  "INSERT INTO alerts(model_id, name, severity, since) SELECT id, ?2, 'warning', ?3 FROM models WHERE name = ?1",
+			  e) != 0)
+		return -1;
+	sqlite3_bind_text(s, 1, model, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, store_now() - 3600);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : store_fail(d->st, e, "demo alerts");
+}
+
+/* A request with its approvals, left open for the user. */
+static int demo_open(struct demo_ctx *d, const char *model, int64_t v, int requester, const int *approvers,
+		     const char *why, struct err *e)
 {
 	int64_t req, id;
+	int i;
 
-	if (approval_request_open(d->st, &d->p[P_LENA], "fraud-scoring", 8, "production",
-				  "recall +2 points on the Q1 holdout; canary clean for 7 days", &req, e) != 0 ||
-	    approval_sign(d->st, &d->p[P_MEI], d->k[P_MEI], req, 1, 0, "metrics and card reviewed", 0,
-			  &id, e) != 0)
+	if (approval_request_open(d->st, &d->p[requester], model, v, "production", why, &req, e) != 0)
 		return -1;
-	if (approval_request_open(d->st, &d->p[P_MEI], "credit-limit", 6, "production",
-				  "new bureau attributes; thin-file segment re-validated", &req, e) != 0 ||
-	    approval_sign(d->st, &d->p[P_ROSA], d->k[P_ROSA], req, 1, 0,
-			  "fair-lending review attached to the validation report", 0, &id, e) != 0)
-		return -1;
+	for (i = 0; approvers[i] >= 0; i++)
+		if (approval_sign(d->st, &d->p[approvers[i]], d->k[approvers[i]], req, 1, 0, "reviewed the evidence", 0,
+				  &id, e) != 0)
+			return -1;
 	return 0;
+}
+
+/* The present: what the console shows waiting. One promotion that passes
+ * (support-ticket-routing), one blocked by a weak slice (churn-propensity),
+ * one by missing card sections (fraud-scoring), one waiting for its second
+ * risk officer (collections-priority), a critical one short of much
+ * (credit-limit), and a rollback (search-ranking) with its review due. */
+static int demo_pending(struct demo_ctx *d, struct err *e)
+{
+	static const int mei[] = { P_MEI, -1 }, mei_rosa_ravi[] = { P_MEI, P_ROSA, P_RAVI, -1 },
+			 lena_rosa[] = { P_LENA, P_ROSA, -1 }, rosa[] = { P_ROSA, -1 };
+	struct gate g;
+	int64_t review;
+	int rc;
+
+	/* Two high-tier models' alerts are watched; a warning fires, nothing critical. */
+	if (demo_alerts(d, "fraud-scoring", "AuthLatencyHigh", e) != 0 || demo_alerts(d, "collections-priority", NULL, e) != 0)
+		return -1;
+	/* passes: support-ticket-routing v3, signed by an ML lead */
+	if (demo_open(d, "support-ticket-routing", 3, P_LENA, mei, "new queue taxonomy", e) != 0)
+		return -1;
+	/* blocked by one slice: churn-propensity v6, everything else in order */
+	if (demo_full_card(d, "churn-propensity", 6, e) != 0 ||
+	    demo_metric(d, "churn-propensity", 6, "segment=young", 0.64, e) != 0 ||
+	    demo_open(d, "churn-propensity", 6, P_LENA, mei, "monthly refresh", e) != 0)
+		return -1;
+	/* blocked by the card: fraud-scoring v8 is signed by all it needs, but its
+	 * card lacks Limitations and Ethical considerations */
+	if (demo_open(d, "fraud-scoring", 8, P_LENA, mei_rosa_ravi,
+		      "recall +2 points on the Q1 holdout; canary clean for 7 days", e) != 0)
+		return -1;
+	/* waits for its second risk officer: collections-priority v5 */
+	if (demo_metric(d, "collections-priority", 5, "", 0.84, e) != 0 ||
+	    demo_metric(d, "collections-priority", 5, "bucket=30dpd", 0.81, e) != 0 ||
+	    demo_metric(d, "collections-priority", 5, "bucket=60dpd", 0.83, e) != 0 ||
+	    demo_metric(d, "collections-priority", 5, "bucket=90dpd", 0.82, e) != 0 ||
+	    demo_open(d, "collections-priority", 5, P_MEI, lena_rosa, "hardship flags re-weighted after the complaints review",
+		      e) != 0)
+		return -1;
+	/* critical: two risk officers asked, lineage not recorded yet */
+	if (demo_open(d, "credit-limit", 6, P_MEI, rosa, "new bureau attributes; thin-file segment re-validated", e) != 0)
+		return -1;
+	/* a release that went wrong: search-ranking v7 promoted, then rolled back */
+	if (demo_full_card(d, "search-ranking", 7, e) != 0 ||
+	    demo_governed(d, "search-ranking", 7, "production", mei, e) != 0)
+		return -1;
+	store_clock_set(store_now() + 5 * 3600);
+	rc = gate_rollback(d->st, &d->p[P_SAMI], "search-ranking", "production", 0,
+			   "click-through fell 4% in the first hours; back to the last good version", &g, &review, e);
+	if (rc == 1)
+		err_set(e, ERR_STORE, "demo: rollback refused: %s", g.refusal[0] ? g.refusal : "a rule did not pass");
+	gate_free(&g);
+	return rc == 0 ? 0 : -1;
 }
 
 static int demo_keys(struct demo_ctx *d, const char *keydir, struct err *e)
@@ -352,7 +489,24 @@ static int demo_keyring(struct demo_ctx *d, struct err *e)
 	return 0;
 }
 
-int demo_build(struct store *st, const char *keydir, struct err *e)
+/* Enrols the shipped policies from policydir, as ada. */
+static int demo_policies(struct demo_ctx *d, const char *policydir, struct err *e)
+{
+	static const char *const tiers[] = { "low", "medium", "high", "critical" };
+	char path[4200], digest[72];
+	struct policy p;
+	size_t i;
+
+	for (i = 0; i < sizeof tiers / sizeof tiers[0]; i++) {
+		snprintf(path, sizeof path, "%s/%s.policy", policydir, tiers[i]);
+		if (gate_enroll(d->st, &d->p[P_ADA], d->k[P_ADA], path, &p, digest, e) != 0)
+			return err_prefix(e, "demo policies");
+		policy_free(&p);
+	}
+	return 0;
+}
+
+int demo_build(struct store *st, const char *keydir, const char *policydir, struct err *e)
 {
 	struct demo_ctx d;
 	char logkey[4200];
@@ -373,9 +527,14 @@ int demo_build(struct store *st, const char *keydir, struct err *e)
 		goto out;
 	store_clock_set(DEMO_EPOCH - DAY);
 	r = demo_keyring(&d, e);
+	store_clock_set(DEMO_EPOCH - DAY / 2);
+	if (r == 0)
+		r = demo_policies(&d, policydir, e);
 	if (r == 0)
 		r = demo_fill(&d, e);
+	/* The present: now, or just after the history when the clock says earlier. */
 	store_clock_set(0);
+	store_clock_set(store_now() > DEMO_PRESENT ? store_now() : DEMO_PRESENT);
 	if (r == 0)
 		r = demo_pending(&d, e);
 	if (r != 0 || store_meta_set(st, "estate", "demo", e) != 0) {

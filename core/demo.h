@@ -19,11 +19,12 @@ extern const struct demo_persona demo_personas[DEMO_PERSONAS];
 
 /* Fills an empty store with the demo estate, in one transaction: a key
  * per persona in keydir (NAME.key, passphrase DEMO_PASSPHRASE), the log
- * key, the keyring, models, versions, cards, metrics, past signed
- * promotions and two pending requests. The history is the same every
+ * key, the keyring, the policies of policydir enrolled, models, versions,
+ * cards, metrics, past signed promotions, a rollback, and requests waiting
+ * in every state a gate can be in. The history is the same every
  * time (fixed clock, names and digests); the pending approvals are made
  * at the current clock so they are fresh. Keys are random. */
-int demo_build(struct store *st, const char *keydir, struct err *e);
+int demo_build(struct store *st, const char *keydir, const char *policydir, struct err *e);
 /* 1 when the store was built by demo_build (so it may be rebuilt). */
 int demo_is_demo(struct store *st);
 

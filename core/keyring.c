@@ -22,6 +22,8 @@ const char *keyring_role_name(unsigned role)
 {
 	int i;
 
+	if (role == 0)
+		return "any";
 	for (i = 0; i < ROLE_COUNT; i++)
 		if (role == (1u << i))
 			return keyring_roles[i];

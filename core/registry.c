@@ -485,12 +485,52 @@ int registry_version_get(struct store *st, const char *model, int64_t version,
 
 /* ---- aliases ---- */
 
-int registry_alias_set(struct store *st, const char *actor, const char *model, const char *alias,
-		       int64_t version, struct err *e)
+int registry_alias_move(struct store *st, const char *model, const char *alias, int64_t version,
+			int64_t *previous, struct err *e)
 {
 	sqlite3_stmt *s;
 	int64_t mid, vid, prev = 0;
+	int rc;
+
+	if (!store_in_transaction(st))
+		return err_set(e, ERR_STORE, "alias moves must run inside a transaction");
+	if (check_alias(alias, e) != 0 || registry_version_id(st, model, version, &mid, &vid, e) != 0)
+		return -1;
+	if (store_prepare(st, &s,
+			  "SELECT v.version FROM aliases a JOIN versions v ON v.id = a.version_id"
+			  " WHERE a.model_id = ?1 AND a.alias = ?2",
+			  e) != 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, mid);
+	bind_text(s, 2, alias);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		prev = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	*previous = prev;
+	if (prev == version)
+		return 0;
+	if (store_prepare(st, &s,
+			  "INSERT INTO aliases(model_id, alias, version_id, updated) VALUES (?1, ?2, ?3, ?4)"
+			  " ON CONFLICT(model_id, alias) DO UPDATE SET version_id = excluded.version_id,"
+			  " updated = excluded.updated",
+			  e) != 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, mid);
+	bind_text(s, 2, alias);
+	sqlite3_bind_int64(s, 3, vid);
+	sqlite3_bind_int64(s, 4, store_now());
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return store_fail(st, e, "setting an alias");
+	return registry_touch(st, mid, e);
+}
+
+int registry_alias_set(struct store *st, const char *actor, const char *model, const char *alias,
+		       int64_t version, struct err *e)
+{
 	char subject[200];
+	int64_t prev;
 	json_t *data;
 	int rc;
 
@@ -498,18 +538,8 @@ int registry_alias_set(struct store *st, const char *actor, const char *model, c
 		return -1;
 	if (store_begin(st, e) != 0)
 		return -1;
-	if (registry_version_id(st, model, version, &mid, &vid, e) != 0)
+	if (registry_alias_move(st, model, alias, version, &prev, e) != 0)
 		goto fail;
-	if (store_prepare(st, &s,
-			  "SELECT v.version FROM aliases a JOIN versions v ON v.id = a.version_id"
-			  " WHERE a.model_id = ?1 AND a.alias = ?2",
-			  e) != 0)
-		goto fail;
-	sqlite3_bind_int64(s, 1, mid);
-	bind_text(s, 2, alias);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		prev = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
 	if (prev == version) {
 		/* Already there: nothing changes, so nothing is recorded. */
 		store_rollback(st);
@@ -526,24 +556,6 @@ int registry_alias_set(struct store *st, const char *actor, const char *model, c
 	rc = ledger_append(st, actor, "alias.set", subject, data, NULL, e);
 	json_decref(data);
 	if (rc != 0)
-		goto fail;
-	if (store_prepare(st, &s,
-			  "INSERT INTO aliases(model_id, alias, version_id, updated) VALUES (?1, ?2, ?3, ?4)"
-			  " ON CONFLICT(model_id, alias) DO UPDATE SET version_id = excluded.version_id,"
-			  " updated = excluded.updated",
-			  e) != 0)
-		goto fail;
-	sqlite3_bind_int64(s, 1, mid);
-	bind_text(s, 2, alias);
-	sqlite3_bind_int64(s, 3, vid);
-	sqlite3_bind_int64(s, 4, store_now());
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE) {
-		store_fail(st, e, "setting an alias");
-		goto fail;
-	}
-	if (registry_touch(st, mid, e) != 0)
 		goto fail;
 	return store_commit(st, e);
 fail:

@@ -114,6 +114,12 @@ void registry_versions_free(struct reg_versions *l);
 int registry_version_parse(const char *s, int64_t *out, struct err *e);
 
 /* Aliases */
+/* Moves an alias inside the caller's transaction without a ledger entry:
+ * for governed moves (promotion, rollback) that record their own.
+ * *previous gets the version it pointed at (0 for none). */
+int registry_alias_move(struct store *st, const char *model, const char *alias, int64_t version,
+			int64_t *previous, struct err *e);
+/* An admin's direct move: the alias and an alias.set ledger entry in one transaction. */
 int registry_alias_set(struct store *st, const char *actor, const char *model, const char *alias,
 		       int64_t version, struct err *e);
 int registry_alias_list(struct store *st, const char *model, struct reg_aliases *out,

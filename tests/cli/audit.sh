@@ -2,13 +2,17 @@
 . "$STEWARD_TOP/tests/lib.sh"
 
 DB="$TMPD/demo.db"
+export STEWARD_NOW=1790000000 # after the demo's history
 expect 0 "demo --no-tui" "$STEWARD" demo --no-tui --db "$DB"
 has "demo prints the personas" "$OUT" "passphrase \"demo\""
 has "demo names rosa" "$OUT" "rosa  risk-officer"
 N0=$(sqlite3 "$DB" "SELECT max(seq) FROM ledger")
 # one more signed decision, so there are two checkpoints
 K="${DB}-keys"
-expect 0 "ravi approves the pending fraud-scoring request" env STEWARD_PASSPHRASE=demo "$STEWARD" approve 4 --db "$DB" --key "$K/ravi.key"
+RQ=$(sqlite3 "$DB" "SELECT r.id FROM requests r JOIN versions v ON v.id = r.version_id JOIN models m ON m.id = v.model_id
+	WHERE m.name = 'collections-priority' AND r.state = 'open'")
+expect 0 "ravi approves the pending collections-priority request" env STEWARD_PASSPHRASE=demo "$STEWARD" approve "$RQ" --db "$DB" --key "$K/ravi.key"
+expect 0 "which now passes its gate" "$STEWARD" gate collections-priority 5 --to production --db "$DB"
 expect 0 "two checkpoints" "$STEWARD" audit verify --db "$DB"
 has "checkpoint count" "$OUT" "2 checkpoints"
 

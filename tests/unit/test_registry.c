@@ -13,6 +13,7 @@
 #include "approval.h"
 #include "audit.h"
 #include "demo.h"
+#include "gate.h"
 #include "keyring.h"
 #include "registry.h"
 
@@ -272,17 +273,41 @@ static void test_demo_estate(void **state)
 	char keydir[300], p[400];
 
 	snprintf(keydir, sizeof keydir, "%s-keys", dbpath);
-	assert_int_equal(demo_build(st, keydir, &e), 0);
+	/* after the estate's history, so its approvals are in the past */
+	setenv("STEWARD_NOW", "1790000000", 1);
+	/* unit tests run from the top of the tree */
+	assert_int_equal(demo_build(st, keydir, "policies", &e), 0);
 	assert_true(demo_is_demo(st));
 	/* a keyring of every persona, two pending requests, and a history that verifies */
 	assert_int_equal(keyring_version(st), DEMO_PERSONAS);
 	assert_int_equal(approval_request_list(st, 1, &open, &e), 0);
-	assert_int_equal(open.n, 2);
-	for (size_t i = 0; i < open.n; i++) {
-		assert_int_equal(open.v[i].counted, 1);
-		assert_true(open.v[i].satisfied < open.v[i].required);
-	}
+	assert_int_equal(open.n, 6); /* five promotions and the rollback's review */
+	for (size_t i = 0; i < open.n; i++)
+		assert_true(open.v[i].counted >= (strcmp(open.v[i].kind, "review") == 0 ? 0 : 1));
 	approval_requests_free(&open);
+	/* the scenarios: one passes, the others are held by what they lack */
+	{
+		struct gate g;
+
+		assert_int_equal(gate_evaluate(st, "support-ticket-routing", 3, "production", 0, &g, &e), 0);
+		assert_true(g.allow);
+		gate_free(&g);
+		assert_int_equal(gate_evaluate(st, "churn-propensity", 6, "production", 0, &g, &e), 0);
+		assert_false(g.allow);
+		gate_free(&g);
+		assert_int_equal(gate_evaluate(st, "fraud-scoring", 8, "production", 0, &g, &e), 0);
+		assert_false(g.allow);
+		assert_int_equal(g.res[4].status, RULE_FAIL); /* the card */
+		assert_int_equal(g.res[1].status, RULE_PASS);
+		gate_free(&g);
+		assert_int_equal(gate_evaluate(st, "collections-priority", 5, "production", 0, &g, &e), 0);
+		assert_false(g.allow);
+		assert_int_equal(g.res[1].status, RULE_FAIL); /* the second risk officer */
+		for (size_t i = 0; i < g.nres; i++)
+			if (i != 1)
+				assert_int_equal(g.res[i].status, RULE_PASS);
+		gate_free(&g);
+	}
 	assert_int_equal(audit_verify(st, &rep, &e), 0);
 	assert_true(rep.approvals >= 8);
 	assert_int_equal(registry_model_list(st, &l, &e), 0);
@@ -310,7 +335,7 @@ static void test_demo_estate(void **state)
 	assert_true(missing > 0); /* some cards have gaps */
 	registry_models_free(&l);
 	/* a second build into a populated store is refused, not doubled */
-	assert_int_equal(demo_build(st, keydir, &e), -1);
+	assert_int_equal(demo_build(st, keydir, "policies", &e), -1);
 	assert_non_null(strstr(e.msg, "not empty"));
 	for (int i = 0; i < DEMO_PERSONAS; i++) {
 		snprintf(p, sizeof p, "%s/%s.key", keydir, demo_personas[i].name);
@@ -319,6 +344,8 @@ static void test_demo_estate(void **state)
 		unlink(p);
 	}
 	rmdir(keydir);
+	snprintf(p, sizeof p, "%s-policies", dbpath);
+	rmdir(p);
 	snprintf(p, sizeof p, "%s.logkey", dbpath);
 	unlink(p);
 }

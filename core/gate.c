@@ -1,0 +1,819 @@
+/* gate: gathers evidence from the store, evaluates the policy in force, and records promotions, rollbacks and enrolments. */
+#include "gate.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+#include <sodium.h>
+
+#include "approval.h"
+#include "card.h"
+#include "check.h"
+#include "dsse.h"
+#include "ledger.h"
+#include "registry.h"
+
+void gate_digest(const void *buf, size_t len, char out[72])
+{
+	uint8_t h[crypto_hash_sha256_BYTES];
+	char hex[2 * sizeof h + 1];
+
+	crypto_hash_sha256(h, buf, len);
+	sodium_bin2hex(hex, sizeof hex, h, sizeof h);
+	snprintf(out, 72, "sha256:%s", hex);
+}
+
+static char *gate_read_file(const char *path, size_t max, size_t *len, struct err *e)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	size_t n;
+
+	if (f == NULL) {
+		err_set(e, ERR_IO, "cannot read %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	buf = malloc(max + 1);
+	n = buf != NULL ? fread(buf, 1, max + 1, f) : 0;
+	if (buf == NULL || ferror(f) || n > max) {
+		err_set(e, buf == NULL ? ERR_IO : ERR_INVALID, "%s: %s", path,
+			buf == NULL ? "out of memory" : n > max ? "too large" : strerror(errno));
+		fclose(f);
+		free(buf);
+		return NULL;
+	}
+	fclose(f);
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+void gate_free(struct gate *g)
+{
+	policy_free(&g->pol);
+	evidence_free(&g->ev);
+	memset(g, 0, sizeof *g);
+}
+
+/* ---- evidence ---- */
+
+static int gate_version_id(struct store *st, const char *model, int64_t version, int64_t *mid, int64_t *vid,
+			   struct err *e)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (store_prepare(st, &s,
+			  "SELECT m.id, v.id FROM versions v JOIN models m ON m.id = v.model_id"
+			  " WHERE m.name = ?1 AND v.version = ?2",
+			  e) != 0)
+		return -1;
+	sqlite3_bind_text(s, 1, model, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, version);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*mid = sqlite3_column_int64(s, 0);
+		*vid = sqlite3_column_int64(s, 1);
+	}
+	sqlite3_finalize(s);
+	if (rc == SQLITE_ROW)
+		return 0;
+	return rc == SQLITE_DONE ? err_set(e, ERR_NOTFOUND, "model \"%s\" has no version %" PRId64, model, version)
+				 : store_fail(st, e, "reading a version");
+}
+
+static int gate_monitor(struct store *st, int64_t mid, int64_t vid, struct evidence *ev, struct err *e)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (store_prepare(st, &s, "SELECT kind, name, value FROM monitor_values WHERE version_id = ?1 ORDER BY kind, name",
+			  e) != 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, vid);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int drift = strcmp((const char *)sqlite3_column_text(s, 0), "drift") == 0;
+		struct ev_value **arr = drift ? &ev->drift : &ev->live, *nv;
+		size_t *n = drift ? &ev->ndrift : &ev->nlive;
+
+		nv = realloc(*arr, (*n + 1) * sizeof **arr);
+		if (nv == NULL) {
+			sqlite3_finalize(s);
+			return err_set(e, ERR_IO, "out of memory");
+		}
+		*arr = nv;
+		snprintf(nv[*n].name, sizeof nv[*n].name, "%s", (const char *)sqlite3_column_text(s, 1));
+		nv[(*n)++].value = sqlite3_column_double(s, 2);
+		ev->has_monitor = 1;
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return store_fail(st, e, "reading monitoring data");
+	/* Alerts: "no data" unless an alert source has synced this model. */
+	if (store_prepare(st, &s, "SELECT 1 FROM alert_sync WHERE model_id = ?1", e) != 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, mid);
+	ev->has_alerts = sqlite3_step(s) == SQLITE_ROW;
+	sqlite3_finalize(s);
+	if (store_prepare(st, &s, "SELECT name, severity FROM alerts WHERE model_id = ?1 ORDER BY name", e) != 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, mid);
+	while (ev->has_alerts && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct ev_value *nv = realloc(ev->alerts, (ev->nalerts + 1) * sizeof *ev->alerts);
+
+		if (nv == NULL) {
+			sqlite3_finalize(s);
+			return err_set(e, ERR_IO, "out of memory");
+		}
+		ev->alerts = nv;
+		snprintf(nv[ev->nalerts].name, sizeof nv[0].name, "%s", (const char *)sqlite3_column_text(s, 0));
+		nv[ev->nalerts++].value = policy_severity((const char *)sqlite3_column_text(s, 1));
+	}
+	sqlite3_finalize(s);
+	if (store_prepare(st, &s, "SELECT weight, since FROM canary WHERE version_id = ?1", e) != 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, vid);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		ev->has_canary = 1;
+		ev->canary_weight = sqlite3_column_double(s, 0);
+		ev->canary_since = sqlite3_column_int64(s, 1);
+	}
+	sqlite3_finalize(s);
+	return 0;
+}
+
+static int gate_card(struct store *st, const char *model, int64_t version, struct evidence *ev, struct err *e)
+{
+	struct card c;
+	size_t i;
+
+	if (registry_card_get(st, model, version, &c, e) != 0)
+		return -1;
+	ev->has_card = c.n > 0;
+	ev->card = calloc(c.n + 1, sizeof *ev->card);
+	if (ev->card == NULL) {
+		card_free(&c);
+		return err_set(e, ERR_IO, "out of memory");
+	}
+	for (i = 0; i < c.n; i++) {
+		const char *b = c.s[i].body;
+
+		/* A heading with nothing under it is not a section written. */
+		while (*b == ' ' || *b == '\n' || *b == '\t' || *b == '\r')
+			b++;
+		if (*b != '\0')
+			snprintf(ev->card[ev->ncard++], sizeof ev->card[0], "%s", c.s[i].title);
+	}
+	card_free(&c);
+	return 0;
+}
+
+/* Everything the rules look at for MODEL VERSION going to `to`. */
+static int gate_evidence(struct store *st, struct gate *g, int64_t request, struct err *e)
+{
+	struct evidence *ev = &g->ev;
+	struct reg_model m;
+	struct reg_version v;
+	struct reg_metrics ml;
+	struct reg_aliases al;
+	int64_t mid, vid;
+	size_t i;
+	int r = -1;
+
+	memset(&m, 0, sizeof m);
+	memset(&v, 0, sizeof v);
+	if (registry_model_get(st, g->model, &m, e) != 0)
+		return -1;
+	if (registry_version_get(st, g->model, g->version, &v, e) != 0 ||
+	    gate_version_id(st, g->model, g->version, &mid, &vid, e) != 0)
+		goto out;
+	snprintf(ev->model, sizeof ev->model, "%s", g->model);
+	ev->version = g->version;
+	snprintf(ev->tier, sizeof ev->tier, "%s", registry_tier_name(m.tier));
+	approval_stage_of(v.aliases, g->from, sizeof g->from);
+	snprintf(ev->from, sizeof ev->from, "%s", g->from);
+	snprintf(ev->to, sizeof ev->to, "%s", g->to);
+	snprintf(ev->digest, sizeof ev->digest, "%s", v.digest);
+	snprintf(ev->author, sizeof ev->author, "%s", v.author);
+	ev->now = store_now();
+	if (request == 0) {
+		sqlite3_stmt *s;
+
+		if (store_prepare(st, &s,
+				  "SELECT id FROM requests WHERE version_id = ?1 AND to_stage = ?2 AND state = 'open'"
+				  " AND kind = 'promotion' ORDER BY id DESC LIMIT 1",
+				  e) != 0)
+			goto out;
+		sqlite3_bind_int64(s, 1, vid);
+		sqlite3_bind_text(s, 2, g->to, -1, SQLITE_STATIC);
+		if (sqlite3_step(s) == SQLITE_ROW)
+			request = sqlite3_column_int64(s, 0);
+		sqlite3_finalize(s);
+	}
+	if (request != 0) {
+		struct approval_request rq;
+
+		if (approval_request_get(st, request, &rq, e) != 0)
+			goto out;
+		g->request = request;
+		ev->has_request = 1;
+		snprintf(ev->requester, sizeof ev->requester, "%s", rq.requester);
+		snprintf(g->request_policy, sizeof g->request_policy, "%s", rq.policy);
+		ev->appr = calloc(rq.n + 1, sizeof *ev->appr);
+		for (i = 0; ev->appr != NULL && i < rq.n; i++) {
+			struct ev_approval *a = &ev->appr[ev->nappr++];
+
+			snprintf(a->principal, sizeof a->principal, "%s", rq.v[i].principal);
+			snprintf(a->role, sizeof a->role, "%s", rq.v[i].role);
+			a->counts = rq.v[i].counts && rq.v[i].approve;
+			a->issued = rq.v[i].issued;
+			snprintf(a->policy, sizeof a->policy, "%s", rq.policy);
+		}
+		approval_request_clear(&rq);
+		if (ev->appr == NULL) {
+			err_set(e, ERR_IO, "out of memory");
+			goto out;
+		}
+	}
+	if (registry_metric_list(st, g->model, g->version, &ml, e) != 0)
+		goto out;
+	ev->met = calloc(ml.n + 1, sizeof *ev->met);
+	for (i = 0; ev->met != NULL && i < ml.n; i++) {
+		struct ev_metric *x = &ev->met[ev->nmet++];
+
+		snprintf(x->name, sizeof x->name, "%s", ml.v[i].name);
+		snprintf(x->dataset, sizeof x->dataset, "%s", ml.v[i].dataset);
+		snprintf(x->slice, sizeof x->slice, "%s", ml.v[i].slice);
+		x->value = ml.v[i].value;
+	}
+	registry_metrics_free(&ml);
+	if (ev->met == NULL) {
+		err_set(e, ERR_IO, "out of memory");
+		goto out;
+	}
+	if (gate_card(st, g->model, g->version, ev, e) != 0 || gate_monitor(st, mid, vid, ev, e) != 0)
+		goto out;
+	if (registry_alias_list(st, g->model, &al, e) != 0)
+		goto out;
+	for (i = 0; i < al.n && ev->nstages < sizeof ev->stages / sizeof ev->stages[0]; i++)
+		if (al.v[i].version == g->version) {
+			snprintf(ev->stages[ev->nstages].stage, sizeof ev->stages[0].stage, "%s", al.v[i].alias);
+			ev->stages[ev->nstages++].since = al.v[i].updated;
+		}
+	registry_aliases_free(&al);
+	r = 0;
+out:
+	registry_model_clear(&m);
+	registry_version_clear(&v);
+	return r;
+}
+
+/* The policy in force for the tier, checked against its file: returns 0
+ * with g->pol parsed, 1 with g->refusal set, -1 on error. */
+static int gate_policy(struct store *st, struct gate *g, struct err *e)
+{
+	char *text = NULL, *file, fdigest[72];
+	sqlite3_stmt *s;
+	size_t len;
+	int rc;
+
+	rc = approval_policy_for_tier(st, g->ev.tier, g->policy_name, &g->policy_version, g->policy_digest, &text, e);
+	if (rc < 0)
+		return -1;
+	if (rc == 0) {
+		snprintf(g->refusal, sizeof g->refusal,
+			 "no policy is enrolled for tier %s: nothing may be promoted (default deny); run 'steward policy enroll FILE'",
+			 g->ev.tier);
+		return 1;
+	}
+	if (store_prepare(st, &s, "SELECT path FROM policies WHERE digest = ?1 ORDER BY id DESC LIMIT 1", e) != 0) {
+		free(text);
+		return -1;
+	}
+	sqlite3_bind_text(s, 1, g->policy_digest, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		snprintf(g->policy_path, sizeof g->policy_path, "%s", (const char *)sqlite3_column_text(s, 0));
+	sqlite3_finalize(s);
+	/* The file on disk is what people read and edit: it must still be the
+	 * bytes that were enrolled. */
+	file = gate_read_file(g->policy_path, POLICY_MAX_BYTES, &len, e);
+	if (file == NULL) {
+		snprintf(g->refusal, sizeof g->refusal, "policy %s v%" PRId64 " (enrolled %s): %s", g->policy_name,
+			 g->policy_version, g->policy_digest, e->msg);
+		free(text);
+		return 1;
+	}
+	gate_digest(file, len, fdigest);
+	free(file);
+	if (strcmp(fdigest, g->policy_digest) != 0) {
+		snprintf(g->refusal, sizeof g->refusal,
+			 "policy %s v%" PRId64 ": %.300s now has %s but %s was enrolled; enrol the new version or restore the file",
+			 g->policy_name, g->policy_version, g->policy_path, fdigest, g->policy_digest);
+		free(text);
+		return 1;
+	}
+	rc = policy_parse(text, strlen(text), g->policy_path, &g->pol, e);
+	free(text);
+	if (rc != 0) {
+		snprintf(g->refusal, sizeof g->refusal, "enrolled policy does not parse: %s", e->msg);
+		return 1;
+	}
+	return 0;
+}
+
+int gate_evaluate(struct store *st, const char *model, int64_t version, const char *to, int64_t request,
+		  struct gate *g, struct err *e)
+{
+	int rc;
+
+	memset(g, 0, sizeof *g);
+	snprintf(g->model, sizeof g->model, "%s", model);
+	g->version = version;
+	if (check_alias(to, e) != 0)
+		return err_prefix(e, "stage");
+	snprintf(g->to, sizeof g->to, "%s", to);
+	if (gate_evidence(st, g, request, e) != 0)
+		return -1;
+	rc = gate_policy(st, g, e);
+	if (rc != 0)
+		return rc < 0 ? -1 : 0;
+	g->sec = policy_transition(&g->pol, g->from, g->to);
+	if (g->sec == NULL) {
+		snprintf(g->refusal, sizeof g->refusal, "policy %s v%" PRId64 " has no transition %s -> %s (default deny)",
+			 g->policy_name, g->policy_version, g->from, g->to);
+		return 0;
+	}
+	g->nres = g->sec->nrules;
+	g->allow = policy_evaluate(g->sec, &g->ev, g->policy_digest, g->res);
+	return 0;
+}
+
+/* ---- results as JSON, for the ledger ---- */
+
+static json_t *gate_results_json(const struct gate *g)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; a != NULL && i < g->nres; i++)
+		if (json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s, s:s}", "rule", g->res[i].rule->name, "kind",
+						       policy_kind_name(g->res[i].rule->kind), "status",
+						       policy_status_name(g->res[i].status), "evidence",
+						       g->res[i].evidence, "reason", g->res[i].reason)) != 0) {
+			json_decref(a);
+			return NULL;
+		}
+	return a;
+}
+
+/* The evidence, its digest (over its canonical JSON) and the results. */
+static json_t *gate_record(const struct gate *g)
+{
+	json_t *ev = evidence_to_json(&g->ev), *res = gate_results_json(g), *o;
+	char digest[72], *canon;
+
+	if (ev == NULL || res == NULL)
+		goto fail;
+	canon = json_dumps(ev, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
+	if (canon == NULL)
+		goto fail;
+	gate_digest(canon, strlen(canon), digest);
+	free(canon);
+	o = json_pack("{s:{s:s, s:I, s:s}, s:o, s:s, s:o}", "policy", "name", g->policy_name, "version",
+		      (json_int_t)g->policy_version, "sha256", g->policy_digest, "evidence", ev, "evidence_sha256",
+		      digest, "results", res);
+	return o;
+fail:
+	json_decref(ev);
+	json_decref(res);
+	return NULL;
+}
+
+/* ---- apply ---- */
+
+static int gate_promotion_row(struct store *st, const char *model, int64_t version, const char *alias,
+			      const char *kind, int64_t request, const char *digest, const char *actor, int64_t seq,
+			      struct err *e)
+{
+	int64_t mid, vid;
+	sqlite3_stmt *s;
+	int rc;
+
+	if (gate_version_id(st, model, version, &mid, &vid, e) != 0 ||
+	    store_prepare(st, &s,
+			  "INSERT INTO promotions(version_id, alias, kind, request_id, policy_digest, time, actor, seq)"
+			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+			  e) != 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, vid);
+	sqlite3_bind_text(s, 2, alias, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, kind, -1, SQLITE_STATIC);
+	if (request != 0)
+		sqlite3_bind_int64(s, 4, request);
+	sqlite3_bind_text(s, 5, digest, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 6, store_now());
+	sqlite3_bind_text(s, 7, actor, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 8, seq);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : store_fail(st, e, "recording the promotion");
+}
+
+int gate_apply(struct store *st, const struct principal *who, int64_t request, struct gate *g, int64_t *seq,
+	       struct err *e)
+{
+	struct approval_request rq;
+	char subject[200];
+	int64_t prev;
+	json_t *data;
+	int rc;
+
+	memset(g, 0, sizeof *g);
+	if (!store_in_transaction(st))
+		return err_set(e, ERR_STORE, "promotions must be applied inside a transaction");
+	if (approval_request_get(st, request, &rq, e) != 0)
+		return -1;
+	approval_request_clear(&rq);
+	if (strcmp(rq.kind, "promotion") != 0)
+		return err_set(e, ERR_INVALID, "request %" PRId64 " is a %s, not a promotion", request, rq.kind);
+	if (strcmp(rq.state, "open") != 0)
+		return err_set(e, ERR_DENIED, "request %" PRId64 " is %s, not open", request, rq.state);
+	if (gate_evaluate(st, rq.model, rq.version, rq.to, request, g, e) != 0)
+		return -1;
+	if (g->refusal[0] != '\0' || !g->allow)
+		return 1;
+	/* The request said where from; a version that moved since must be re-requested. */
+	if (strcmp(g->from, rq.from) != 0)
+		return err_set(e, ERR_DENIED, "request %" PRId64 " was for %s -> %s, but the version is now %s",
+			       request, rq.from, rq.to, g->from);
+	if (registry_alias_move(st, rq.model, rq.to, rq.version, &prev, e) != 0)
+		return -1;
+	data = gate_record(g);
+	if (data == NULL || json_object_set_new(data, "request", json_integer(request)) != 0 ||
+	    json_object_set_new(data, "alias", json_string(rq.to)) != 0 ||
+	    json_object_set_new(data, "previous", prev ? json_integer(prev) : json_null()) != 0) {
+		json_decref(data);
+		return err_set(e, ERR_IO, "out of memory");
+	}
+	snprintf(subject, sizeof subject, "models:/%s/%" PRId64, rq.model, rq.version);
+	rc = ledger_append(st, who->name, "promotion.apply", subject, data, seq, e);
+	json_decref(data);
+	if (rc != 0 ||
+	    gate_promotion_row(st, rq.model, rq.version, rq.to, "promotion", request, g->policy_digest, who->name, *seq,
+			       e) != 0)
+		return -1;
+	return approval_request_close(st, request, "applied", e);
+}
+
+/* ---- rollback ---- */
+
+/* The version alias points at now (0 for none). */
+static int64_t gate_alias_now(struct store *st, const char *model, const char *alias, struct err *e)
+{
+	struct reg_aliases al;
+	int64_t v = 0;
+	size_t i;
+
+	if (registry_alias_list(st, model, &al, e) != 0)
+		return -1;
+	for (i = 0; i < al.n; i++)
+		if (strcmp(al.v[i].alias, alias) == 0)
+			v = al.v[i].version;
+	registry_aliases_free(&al);
+	return v;
+}
+
+/* 1 when version was moved to alias under policy at some time. */
+static int gate_was_promoted(struct store *st, const char *model, const char *alias, int64_t version, struct err *e)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (store_prepare(st, &s,
+			  "SELECT 1 FROM promotions p JOIN versions v ON v.id = p.version_id JOIN models m ON m.id = v.model_id"
+			  " WHERE m.name = ?1 AND p.alias = ?2 AND v.version = ?3",
+			  e) != 0)
+		return -1;
+	sqlite3_bind_text(s, 1, model, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, alias, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, version);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : store_fail(st, e, "reading promotions");
+}
+
+static int64_t gate_previous_promotion(struct store *st, const char *model, const char *alias, int64_t current,
+				       struct err *e)
+{
+	sqlite3_stmt *s;
+	int64_t v = 0;
+
+	if (store_prepare(st, &s,
+			  "SELECT v.version FROM promotions p JOIN versions v ON v.id = p.version_id"
+			  " JOIN models m ON m.id = v.model_id"
+			  " WHERE m.name = ?1 AND p.alias = ?2 AND v.version <> ?3 ORDER BY p.id DESC LIMIT 1",
+			  e) != 0)
+		return -1;
+	sqlite3_bind_text(s, 1, model, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, alias, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, current);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+/* The rollback section's verdict for moving alias to version, by who. */
+static int gate_rollback_eval(struct store *st, struct gate *g, const struct principal *who, const char *model,
+			      const char *alias, int64_t version, struct err *e)
+{
+	int rc;
+
+	memset(g, 0, sizeof *g);
+	snprintf(g->model, sizeof g->model, "%s", model);
+	g->version = version;
+	snprintf(g->to, sizeof g->to, "%s", alias);
+	if (gate_evidence(st, g, 0, e) != 0)
+		return -1;
+	/* A rollback is judged on who does it; approvals are for promotions. */
+	g->ev.has_request = 0;
+	snprintf(g->ev.actor, sizeof g->ev.actor, "%s", who->name);
+	g->ev.actor_roles = who->roles;
+	rc = gate_policy(st, g, e);
+	if (rc != 0)
+		return rc < 0 ? -1 : 1;
+	g->sec = policy_rollback(&g->pol, alias);
+	if (g->sec == NULL) {
+		snprintf(g->refusal, sizeof g->refusal, "policy %s v%" PRId64 " has no rollback section for %s (default deny)",
+			 g->policy_name, g->policy_version, alias);
+		return 1;
+	}
+	g->nres = g->sec->nrules;
+	g->allow = policy_evaluate(g->sec, &g->ev, g->policy_digest, g->res);
+	return g->allow ? 0 : 1;
+}
+
+int gate_rollback(struct store *st, const struct principal *who, const char *model, const char *alias, int64_t to,
+		  const char *reason, struct gate *g, int64_t *review, struct err *e)
+{
+	const struct policy_rule *rev = NULL;
+	char subject[200];
+	int64_t current, prev, seq, due = 0;
+	json_t *data;
+	size_t i;
+	int rc;
+
+	memset(g, 0, sizeof *g);
+	*review = 0;
+	if (!store_in_transaction(st))
+		return err_set(e, ERR_STORE, "rollbacks must run inside a transaction");
+	if (check_alias(alias, e) != 0 || check_text("reason", reason, 1000, 1, 0, e) != 0)
+		return -1;
+	current = gate_alias_now(st, model, alias, e);
+	if (current < 0)
+		return -1;
+	if (current == 0)
+		return err_set(e, ERR_NOTFOUND, "%s has no %s alias to roll back", model, alias);
+	/* Who may roll back is asked first: someone without the right learns
+	 * nothing about which versions would be candidates. */
+	rc = gate_rollback_eval(st, g, who, model, alias, current, e);
+	if (rc != 0)
+		return rc;
+	if (to == 0) {
+		to = gate_previous_promotion(st, model, alias, current, e);
+		if (to < 0)
+			return -1;
+		if (to == 0)
+			return err_set(e, ERR_NOTFOUND,
+				       "no earlier version of %s was promoted to %s under policy: there is no known-safe baseline to roll back to",
+				       model, alias);
+	} else if (to == current) {
+		return err_set(e, ERR_EXISTS, "%s of %s already points at version %" PRId64, alias, model, to);
+	} else {
+		rc = gate_was_promoted(st, model, alias, to, e);
+		if (rc < 0)
+			return -1;
+		if (rc == 0)
+			return err_set(e, ERR_DENIED,
+				       "version %" PRId64 " of %s was never promoted to %s under policy, so it is not a known-safe baseline",
+				       to, model, alias);
+	}
+	gate_free(g);
+	rc = gate_rollback_eval(st, g, who, model, alias, to, e);
+	if (rc != 0)
+		return rc;
+	for (i = 0; i < g->sec->nrules; i++)
+		if (g->sec->rules[i].kind == PK_REVIEW)
+			rev = &g->sec->rules[i];
+	if (registry_alias_move(st, model, alias, to, &prev, e) != 0)
+		return -1;
+	if (rev != NULL) {
+		due = store_now() + rev->duration;
+		if (approval_review_open(st, who->name, model, to, alias, rev->roles, due, 0, review, e) != 0)
+			return -1;
+	}
+	data = gate_record(g);
+	if (data == NULL || json_object_set_new(data, "alias", json_string(alias)) != 0 ||
+	    json_object_set_new(data, "from_version", json_integer(current)) != 0 ||
+	    json_object_set_new(data, "to_version", json_integer(to)) != 0 ||
+	    json_object_set_new(data, "reason", json_string(reason)) != 0 ||
+	    json_object_set_new(data, "review",
+				rev == NULL ? json_null()
+					    : json_pack("{s:I, s:s, s:I}", "request", (json_int_t)*review, "role", rev->a,
+							"due", (json_int_t)due)) != 0) {
+		json_decref(data);
+		return err_set(e, ERR_IO, "out of memory");
+	}
+	snprintf(subject, sizeof subject, "models:/%s/%" PRId64, model, to);
+	rc = ledger_append(st, who->name, "rollback", subject, data, &seq, e);
+	json_decref(data);
+	if (rc != 0 ||
+	    gate_promotion_row(st, model, to, alias, "rollback", 0, g->policy_digest, who->name, seq, e) != 0)
+		return -1;
+	if (*review != 0) {
+		sqlite3_stmt *s;
+
+		if (store_prepare(st, &s, "UPDATE requests SET seq = ?1 WHERE id = ?2", e) != 0)
+			return -1;
+		sqlite3_bind_int64(s, 1, seq);
+		sqlite3_bind_int64(s, 2, *review);
+		rc = sqlite3_step(s);
+		sqlite3_finalize(s);
+		if (rc != SQLITE_DONE)
+			return store_fail(st, e, "recording the review");
+	}
+	return 0;
+}
+
+/* ---- enrolment ---- */
+
+int gate_enroll(struct store *st, const struct principal *admin, const struct key_secret *k, const char *path,
+		struct policy *out, char digest[72], struct err *e)
+{
+	char real[PATH_MAX], logname[KEYS_NAME_MAX + 1], when[32], subject[100], have[72] = "";
+	uint8_t logpk[KEYS_PK_BYTES];
+	int64_t have_ver = 0, seq;
+	json_t *stmt = NULL, *data = NULL;
+	char *text, *payload = NULL, *env = NULL;
+	sqlite3_stmt *s;
+	size_t len;
+	time_t now;
+	struct tm tm;
+	int rc, r = -1;
+
+	memset(out, 0, sizeof *out);
+	if (!store_in_transaction(st))
+		return err_set(e, ERR_STORE, "policies must be enrolled inside a transaction");
+	if (!(admin->roles & ROLE_ADMIN) || strcmp(admin->key_id, k->id) != 0)
+		return err_set(e, ERR_DENIED, "only an admin's key enrols policies");
+	if (realpath(path, real) == NULL)
+		return err_set(e, ERR_IO, "cannot read %s: %s", path, strerror(errno));
+	text = gate_read_file(real, POLICY_MAX_BYTES, &len, e);
+	if (text == NULL)
+		return -1;
+	if (policy_parse(text, len, path, out, e) != 0)
+		goto out;
+	gate_digest(text, len, digest);
+	if (store_prepare(st, &s, "SELECT version, digest FROM policies WHERE name = ?1 ORDER BY version DESC LIMIT 1",
+			  e) != 0)
+		goto out;
+	sqlite3_bind_text(s, 1, out->name, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		have_ver = sqlite3_column_int64(s, 0);
+		snprintf(have, sizeof have, "%s", (const char *)sqlite3_column_text(s, 1));
+	}
+	sqlite3_finalize(s);
+	if (have_ver > out->version) {
+		err_set(e, ERR_DENIED, "%s: policy %s version %" PRId64 " is lower than the enrolled version %" PRId64
+			" (a downgrade); raise the version", path, out->name, out->version, have_ver);
+		goto out;
+	}
+	if (have_ver == out->version && strcmp(have, digest) == 0) {
+		err_set(e, ERR_EXISTS, "%s: policy %s version %" PRId64 " is already enrolled (%s)", path, out->name,
+			out->version, digest);
+		goto out;
+	}
+	if (have_ver == out->version) {
+		err_set(e, ERR_DENIED, "%s: policy %s version %" PRId64 " was enrolled as %s, this file is %s; raise the version",
+			path, out->name, out->version, have, digest);
+		goto out;
+	}
+	if (ledger_logkey_public(st, logname, sizeof logname, logpk, e) != 0)
+		goto out;
+	now = (time_t)store_now();
+	if (gmtime_r(&now, &tm) == NULL || strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(when, sizeof when, "?");
+	stmt = json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:s}", "type", "policy-enrolment", "name", out->name, "version",
+			 (json_int_t)out->version, "tier", out->tier, "sha256", digest, "log", logname, "time", when);
+	if (stmt == NULL || (payload = json_dumps(stmt, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII)) == NULL) {
+		err_set(e, ERR_IO, "out of memory");
+		goto out;
+	}
+	env = dsse_sign(POLICY_PAYLOAD_TYPE, payload, strlen(payload), k, e);
+	if (env == NULL)
+		goto out;
+	/* The text goes into the ledger too, so an auditor can re-run every
+	 * decision made under it. */
+	data = json_pack("{s:s, s:s, s:s}", "envelope", env, "path", real, "text", text);
+	if (data == NULL) {
+		err_set(e, ERR_IO, "out of memory (or the policy is not UTF-8)");
+		goto out;
+	}
+	snprintf(subject, sizeof subject, "policy/%s", out->name);
+	if (ledger_append(st, admin->name, "policy.enroll", subject, data, &seq, e) != 0)
+		goto out;
+	if (store_prepare(st, &s,
+			  "INSERT INTO policies(name, version, tier, digest, path, text, enrolled, signer, seq)"
+			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+			  e) != 0)
+		goto out;
+	sqlite3_bind_text(s, 1, out->name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, out->version);
+	sqlite3_bind_text(s, 3, out->tier, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, digest, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, real, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 6, text, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 7, store_now());
+	sqlite3_bind_text(s, 8, admin->name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 9, seq);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		store_fail(st, e, "recording the policy");
+		goto out;
+	}
+	r = 0;
+out:
+	if (r != 0)
+		policy_free(out);
+	json_decref(stmt);
+	json_decref(data);
+	free(payload);
+	free(env);
+	free(text);
+	return r;
+}
+
+void gate_policies_free(struct gate_policies *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		free(l->v[i].path);
+		free(l->v[i].text);
+	}
+	free(l->v);
+	memset(l, 0, sizeof *l);
+}
+
+int gate_policy_list(struct store *st, struct gate_policies *out, struct err *e)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	if (store_prepare(st, &s,
+			  "SELECT p.id, p.name, p.version, p.tier, p.digest, p.path, p.text, p.enrolled, p.signer, p.seq,"
+			  " p.id = (SELECT max(id) FROM policies q WHERE q.tier = p.tier)"
+			  " FROM policies p ORDER BY p.tier, p.id",
+			  e) != 0)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct gate_policy *p, *nv = realloc(out->v, (out->n + 1) * sizeof *out->v);
+
+		if (nv == NULL)
+			break;
+		out->v = nv;
+		p = &out->v[out->n++];
+		memset(p, 0, sizeof *p);
+		p->id = sqlite3_column_int64(s, 0);
+		snprintf(p->name, sizeof p->name, "%s", (const char *)sqlite3_column_text(s, 1));
+		p->version = sqlite3_column_int64(s, 2);
+		snprintf(p->tier, sizeof p->tier, "%s", (const char *)sqlite3_column_text(s, 3));
+		snprintf(p->digest, sizeof p->digest, "%s", (const char *)sqlite3_column_text(s, 4));
+		p->path = strdup((const char *)sqlite3_column_text(s, 5));
+		p->text = strdup((const char *)sqlite3_column_text(s, 6));
+		p->enrolled = sqlite3_column_int64(s, 7);
+		snprintf(p->signer, sizeof p->signer, "%s", (const char *)sqlite3_column_text(s, 8));
+		p->seq = sqlite3_column_int64(s, 9);
+		p->in_force = sqlite3_column_int(s, 10);
+		if (p->path == NULL || p->text == NULL)
+			break;
+	}
+	sqlite3_finalize(s);
+	if (rc == SQLITE_ROW) {
+		gate_policies_free(out);
+		return err_set(e, ERR_IO, "out of memory");
+	}
+	if (rc != SQLITE_DONE) {
+		gate_policies_free(out);
+		return store_fail(st, e, "reading policies");
+	}
+	return 0;
+}

@@ -1,0 +1,83 @@
+/* gate: policy enrolment, evidence from the store, the promotion gate, promote apply and rollback, each recorded in the ledger. */
+#ifndef STEWARD_GATE_H
+#define STEWARD_GATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "keyring.h"
+#include "keys.h"
+#include "policy.h"
+#include "store.h"
+
+#define POLICY_PAYLOAD_TYPE "application/vnd.steward.policy.v1+json"
+
+/* The outcome of a gate: either refused before any rule ran (refusal
+ * says why: no policy, edited policy file, no transition), or one result
+ * per rule. */
+struct gate {
+	char model[101];
+	int64_t version;
+	char from[65], to[65];
+	char policy_name[65];
+	int64_t policy_version;
+	char policy_digest[72];
+	char policy_path[4096];
+	int64_t request;   /* the request evaluated, 0 when none */
+	char request_policy[72];
+	char refusal[700]; /* non-empty: nothing was evaluated */
+	struct policy pol;
+	const struct policy_section *sec;
+	struct rule_result res[POLICY_MAX_RULES];
+	size_t nres;
+	int allow;
+	struct evidence ev;
+};
+
+/* Evaluates the gate for MODEL VERSION to stage `to` without changing
+ * anything. request 0 picks the open promotion request for that version
+ * and stage, if any. Returns 0 with g filled (g->allow, or g->refusal),
+ * -1 on a store error. */
+int gate_evaluate(struct store *st, const char *model, int64_t version, const char *to, int64_t request,
+		  struct gate *g, struct err *e);
+void gate_free(struct gate *g);
+
+/* Enrols a policy file: parses it, refuses a lower version or changed
+ * bytes under an enrolled version, records name, version, tier, sha256
+ * and text with an admin-signed statement in the ledger. Inside the
+ * caller's transaction. */
+int gate_enroll(struct store *st, const struct principal *admin, const struct key_secret *k,
+		const char *path, struct policy *out, char digest[72], struct err *e);
+
+struct gate_policy {
+	int64_t id, version, enrolled, seq;
+	char name[65], tier[16], digest[72], signer[101];
+	char *path, *text;
+	int in_force; /* the newest enrolled for its tier */
+};
+struct gate_policies {
+	struct gate_policy *v;
+	size_t n;
+};
+int gate_policy_list(struct store *st, struct gate_policies *out, struct err *e);
+void gate_policies_free(struct gate_policies *l);
+
+/* Applies an open promotion request whose gate passes: moves the alias
+ * and appends promotion.apply (policy, evidence and its digest, every
+ * rule's result) in one transaction. When the gate fails nothing moves;
+ * g says why. Returns 0 applied, 1 refused by the gate, -1 error. */
+int gate_apply(struct store *st, const struct principal *who, int64_t request, struct gate *g,
+	       int64_t *seq, struct err *e);
+
+/* Rolls alias of model back to `to` (0: the version promoted under policy
+ * to that alias before the current one), if the policy's rollback rules
+ * allow who; opens the post-incident review the policy asks for.
+ * Returns 0 done, 1 refused by policy (g says why), -1 error. */
+int gate_rollback(struct store *st, const struct principal *who, const char *model, const char *alias,
+		  int64_t to, const char *reason, struct gate *g, int64_t *review, struct err *e);
+
+/* sha256:<hex> of a buffer. */
+void gate_digest(const void *buf, size_t len, char out[72]);
+
+#endif
