@@ -157,7 +157,7 @@ int policy_test_run(const struct policy *p, const char *digest, const char *text
 			c.line = line;
 			if (sscanf(rest, "case %65s %1s", w2, w3) != 1 || strlen(w2) > POLICY_NAME_MAX)
 				return pt_fail(e, tname, line, "expected 'case NAME'");
-			snprintf(c.name, sizeof c.name, "%s", w2);
+			snprintf(c.name, sizeof c.name, "%.64s", w2);
 			continue;
 		}
 		if (!have)
@@ -168,15 +168,15 @@ int policy_test_run(const struct policy *p, const char *digest, const char *text
 				json_decref(c.evidence);
 				return pt_fail(e, tname, line, "expected 'transition FROM -> TO'");
 			}
-			snprintf(c.from, sizeof c.from, "%s", w2);
-			snprintf(c.to, sizeof c.to, "%s", w3);
+			snprintf(c.from, sizeof c.from, "%.64s", w2);
+			snprintf(c.to, sizeof c.to, "%.64s", w3);
 		} else if (strcmp(w1, "rollback") == 0) {
 			if (sscanf(rest, "rollback %65s %1s", w2, w3) != 1 || strlen(w2) > POLICY_NAME_MAX) {
 				json_decref(c.evidence);
 				return pt_fail(e, tname, line, "expected 'rollback ALIAS'");
 			}
 			c.rollback = 1;
-			snprintf(c.to, sizeof c.to, "%s", w2);
+			snprintf(c.to, sizeof c.to, "%.64s", w2);
 		} else if (strcmp(w1, "evidence") == 0) {
 			json_error_t je;
 			json_t *j = json_loads(rest + strlen("evidence"), JSON_REJECT_DUPLICATES, &je);
@@ -212,7 +212,7 @@ int policy_test_run(const struct policy *p, const char *digest, const char *text
 				}
 				x->allow = strcmp(w3, "allow") == 0;
 			} else {
-				snprintf(x->rule, sizeof x->rule, "%s", w2);
+				snprintf(x->rule, sizeof x->rule, "%.64s", w2);
 				x->status = pt_status(w3);
 				if (x->status == 0) {
 					json_decref(c.evidence);
