@@ -4,6 +4,7 @@ PREFIX   ?= /usr/local
 BINDIR   ?= $(PREFIX)/bin
 MANDIR   ?= $(PREFIX)/share/man
 DATADIR  ?= $(PREFIX)/share/steward
+PLUGINDIR ?= $(PREFIX)/lib/steward/plugins
 DESTDIR  ?=
 SAN      ?=
 VERSION  := 0.1.0
@@ -42,7 +43,7 @@ WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2
 CFLAGS  ?= $(OPT) -g
 ALL_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -D_XOPEN_SOURCE=700 \
 	$(WARN) $(CFLAGS) $(SANFLAGS) -I. -Icore -DSTEWARD_VERSION='"$(VERSION)"' \
-	-DSTEWARD_DATADIR='"$(DATADIR)"' $(PKG_CFLAGS)
+	-DSTEWARD_DATADIR='"$(DATADIR)"' -DSTEWARD_PLUGINDIR='"$(PLUGINDIR)"' $(PKG_CFLAGS)
 ALL_LDFLAGS := $(LDFLAGS) $(SANFLAGS)
 LIBS    := $(PKG_LIBS) -lpthread -ldl -lm
 
@@ -64,9 +65,24 @@ STEWARD := $(BUILD)/steward
 .PHONY: all test check fuzz demo install uninstall clean format help
 # Keep test objects: they are not intermediates to throw away.
 .SECONDARY:
+.SECONDEXPANSION:
 .DEFAULT_GOAL := all
 
-all: $(STEWARD)
+PLUGIN_SO := $(patsubst plugins/%/,$(BUILD)/plugins/steward-%.so,$(sort $(dir $(wildcard plugins/*/*.c))))
+TEST_PLUGIN_SO := $(patsubst tests/plugins/%.c,$(BUILD)/tests/plugins/steward-%.so,$(wildcard tests/plugins/*.c))
+
+all: $(STEWARD) $(PLUGIN_SO)
+
+# Plugins: one shared object per plugins/NAME/ directory, on libcurl and
+# jansson, never on libsteward (the ABI header is all they share).
+$(BUILD)/plugins/steward-%.so: $$(wildcard plugins/%/*.c) plugins/steward-plugin.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -fPIC -shared -o $@ $(filter %.c,$^) $(ALL_LDFLAGS) $(PKG_LIBS)
+
+# Plugins that misbehave on purpose, for the tests.
+$(BUILD)/tests/plugins/steward-%.so: tests/plugins/%.c plugins/steward-plugin.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -fPIC -shared -o $@ $< $(ALL_LDFLAGS) $(PKG_LIBS)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -108,16 +124,18 @@ fuzz:
 		-o $(BUILD)/fuzz/fuzz_policy tests/fuzz/fuzz_policy.c $(CORE_SRC) $(LIBS)
 
 # The README's test command: unit, CLI and console tests; one summary line.
-test check: $(STEWARD) $(UNIT_BIN)
+test check: $(STEWARD) $(PLUGIN_SO) $(TEST_PLUGIN_SO) $(UNIT_BIN)
 	tests/run $(BUILD)
 
 demo: $(STEWARD)
 	$(STEWARD) demo
 
-install: $(STEWARD)
+install: $(STEWARD) $(PLUGIN_SO)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
 		$(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(DATADIR)/policies
 	install -m 0755 $(STEWARD) $(DESTDIR)$(BINDIR)/steward
+	install -d $(DESTDIR)$(PLUGINDIR)
+	for f in $(PLUGIN_SO); do install -m 0755 $$f $(DESTDIR)$(PLUGINDIR)/; done
 	install -m 0644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
 	for f in man/*.5 man/*.7; do [ -e "$$f" ] || continue; \
 		case $$f in *.5) d=man5;; *) d=man7;; esac; \
@@ -127,7 +145,7 @@ install: $(STEWARD)
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/steward $(DESTDIR)$(MANDIR)/man1/steward.1 \
 		$(DESTDIR)$(MANDIR)/man5/steward-*.5 $(DESTDIR)$(MANDIR)/man7/steward-*.7
-	rm -rf $(DESTDIR)$(DATADIR)
+	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(PLUGINDIR)
 
 clean:
 	rm -rf build

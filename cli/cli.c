@@ -148,6 +148,11 @@ static const struct cli_opt cli_audit_verify_proof_opts[] = {
 	{ 0 },
 };
 
+static const struct cli_opt cli_config_opts[] = {
+	{ .name = "config", .arg = "FILE", .help = "configuration file (default: $STEWARD_CONFIG, else $XDG_CONFIG_HOME/steward/config)" },
+	{ 0 },
+};
+
 static const struct cli_opt cli_gate_opts[] = {
 	{ .name = "to", .arg = "STAGE", .required = 1, .help = "target stage: the alias it would move (staging, production, ...)" },
 	{ 0 },
@@ -157,8 +162,10 @@ static const struct cli_opt cli_rollback_opts[] = {
 	{ .name = "alias", .arg = "ALIAS", .help = "the alias to move back (default: production)" },
 	{ .name = "to", .arg = "VERSION", .help = "an earlier version promoted under policy (default: the one before the current)" },
 	{ .name = "reason", .arg = "TEXT", .required = 1, .help = "why: recorded in the ledger and shown to the reviewer" },
+	{ .name = "config", .arg = "FILE", .help = "configuration file naming the registry plugin (default: $STEWARD_CONFIG, else $XDG_CONFIG_HOME/steward/config)" },
 	{ 0 },
 };
+
 
 static const struct cli_opt cli_demo_opts[] = {
 	{ .name = "no-tui", .help = "build the estate but do not open the console" },
@@ -344,8 +351,10 @@ const struct cli_cmd cli_cmds[] = {
 		.help = "Evaluates the gate for REQUEST under the policy in force. When every rule passes\n"
 			"it moves the alias and appends promotion.apply to the ledger (policy name, version\n"
 			"and digest, the evidence and its digest, every rule's result) in one transaction.\n"
-			"Otherwise nothing moves and the rules that stand in the way are printed.",
-		.opts = cli_none_opts, .min_pos = 1, .max_pos = 1, .flags = CLI_STORE_RW,
+			"Otherwise nothing moves and the rules that stand in the way are printed. For a\n"
+			"model synced from a registry plugin the alias is set there first, with the\n"
+			"decision as version tags; if the registry refuses, nothing is recorded.",
+		.opts = cli_config_opts, .min_pos = 1, .max_pos = 1, .flags = CLI_STORE_RW,
 		.roles = ROLE_SIGNERS, .run = cmd_promote_apply,
 	},
 	{
@@ -523,6 +532,26 @@ const struct cli_cmd cli_cmds[] = {
 			"verify --bundle DIR' checks it without the store.",
 		.opts = cli_none_opts, .min_pos = 1, .max_pos = 1, .flags = CLI_STORE_RO,
 		.run = cmd_audit_export,
+	},
+	{
+		.noun = "plugin", .verb = "list", .args = "",
+		.summary = "list configured plugins, their capabilities and health",
+		.help = "Lists each [plugin NAME] of the configuration: its type, whether it loads (from\n"
+			"the configured plugin directories only; world-writable files and other ABI\n"
+			"versions are refused by name), its capabilities, and the health its last sync\n"
+			"recorded: ok, or degraded with the message, and the last success.",
+		.opts = cli_config_opts, .min_pos = 0, .max_pos = 0, .flags = CLI_STORE_RO,
+		.run = cmd_plugin_list,
+	},
+	{
+		.noun = "sync", .args = "[NAME]",
+		.summary = "sync the store from the configured plugins",
+		.help = "Runs each plugin's sync (or NAME's) on a worker thread with its own store\n"
+			"connection. All of one sync's writes land in one transaction or none do; a\n"
+			"second sync of an unchanged backend writes nothing. Alias moves in a backend that\n"
+			"no steward decision made are recorded in the ledger as unapproved changes.",
+		.opts = cli_config_opts, .min_pos = 0, .max_pos = 1, .flags = CLI_STORE_RW,
+		.run = cmd_sync_run,
 	},
 	{
 		.noun = "demo", .args = "",

@@ -107,6 +107,10 @@ int cli_key_create(struct cli_ctx *c, const char *name, const char *out, char *p
  * malloc'd NUL-terminated buffer. */
 int cli_read_input(struct cli_ctx *c, const char *path, size_t max, char **out, size_t *len);
 
+struct plugin_config;
+/* Loads --config (required to exist when given), else the default path. */
+int cli_plugin_config(struct cli_ctx *c, struct plugin_config *pc, int required);
+
 /* Signs a checkpoint when the ledger grew (after a command that wrote). */
 int cli_checkpoint(struct cli_ctx *c);
 
@@ -189,5 +193,7 @@ int cmd_policy_show(struct cli_ctx *c);
 int cmd_gate_run(struct cli_ctx *c);
 int cmd_promote_apply(struct cli_ctx *c);
 int cmd_rollback_run(struct cli_ctx *c);
+int cmd_plugin_list(struct cli_ctx *c);
+int cmd_sync_run(struct cli_ctx *c);
 
 #endif

@@ -256,7 +256,7 @@ static int demo_governed(struct demo_ctx *d, const char *model, int64_t v, const
 		if (approval_sign(d->st, &d->p[approvers[i]], d->k[approvers[i]], req, 1, 0, "reviewed", 0, &id, e) != 0)
 			return -1;
 	store_clock_set(store_now() + 600);
-	rc = gate_apply(d->st, &d->p[P_LENA], req, &g, &seq, e);
+	rc = gate_apply(d->st, &d->p[P_LENA], req, NULL, &g, &seq, e);
 	if (rc == 1)
 		err_set(e, ERR_STORE, "demo: the gate refused %s v%" PRId64 " -> %s: %s", model, v, to,
 			g.refusal[0] ? g.refusal : "a rule did not pass");
@@ -443,7 +443,7 @@ static int demo_pending(struct demo_ctx *d, struct err *e)
 		return -1;
 	store_clock_set(store_now() + 5 * 3600);
 	rc = gate_rollback(d->st, &d->p[P_SAMI], "search-ranking", "production", 0,
-			   "click-through fell 4% in the first hours; back to the last good version", &g, &review, e);
+			   "click-through fell 4% in the first hours; back to the last good version", NULL, &g, &review, e);
 	if (rc == 1)
 		err_set(e, ERR_STORE, "demo: rollback refused: %s", g.refusal[0] ? g.refusal : "a rule did not pass");
 	gate_free(&g);

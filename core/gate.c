@@ -395,6 +395,77 @@ fail:
 	return NULL;
 }
 
+/* ---- the backend ---- */
+
+#define GATE_TAG_MAX 5000 /* MLflow's limit on a tag value */
+
+/* The decision as tags on the version: who approved, under which policy,
+ * where in the ledger, and the signed envelopes where they fit. */
+static int gate_backend_move(struct store *st, const struct gate_backend *be, const struct gate *g, const char *kind,
+			     int64_t request, const char *alias, struct err *e)
+{
+	char approvers[600] = "", policy[200], seq[32], req[32], keys[8][32];
+	char *envs[8] = { 0 };
+	struct steward_kv tags[16];
+	size_t n = 0, used = 0, i, nenv = 0;
+	char err[600] = "";
+	int rc;
+
+	if (be == NULL || be->set_alias == NULL)
+		return 0;
+	for (i = 0; i < g->ev.nappr; i++)
+		if (g->ev.appr[i].counts) {
+			int w = snprintf(approvers + used, sizeof approvers - used, "%s%s (%s)", used ? ", " : "",
+					 g->ev.appr[i].principal, g->ev.appr[i].role);
+
+			if (w > 0 && (size_t)w < sizeof approvers - used)
+				used += (size_t)w;
+		}
+	snprintf(policy, sizeof policy, "%s v%" PRId64 " %s", g->policy_name, g->policy_version, g->policy_digest);
+	/* The entry this decision will be: we hold the write lock, so nothing
+	 * can append before it. */
+	snprintf(seq, sizeof seq, "%" PRId64, ledger_size(st) + 1);
+	snprintf(req, sizeof req, "%" PRId64, request);
+	tags[n].key = "steward.decision";
+	tags[n++].value = kind;
+	tags[n].key = "steward.policy";
+	tags[n++].value = policy;
+	tags[n].key = "steward.ledger_seq";
+	tags[n++].value = seq;
+	if (request != 0) {
+		tags[n].key = "steward.request";
+		tags[n++].value = req;
+		tags[n].key = "steward.approvers";
+		tags[n++].value = approvers;
+		/* The envelopes themselves, where MLflow's tag size allows. */
+		{
+			sqlite3_stmt *s;
+
+			if (store_prepare(st, &s, "SELECT envelope FROM approvals WHERE request_id = ?1 AND decision = 'approve' ORDER BY id",
+					  e) != 0)
+				return -1;
+			sqlite3_bind_int64(s, 1, request);
+			while (sqlite3_step(s) == SQLITE_ROW && nenv < 8 && n < sizeof tags / sizeof tags[0]) {
+				if (sqlite3_column_bytes(s, 0) >= GATE_TAG_MAX)
+					continue;
+				envs[nenv] = strndup((const char *)sqlite3_column_blob(s, 0), (size_t)sqlite3_column_bytes(s, 0));
+				if (envs[nenv] == NULL)
+					break;
+				snprintf(keys[nenv], sizeof keys[0], "steward.dsse.%zu", nenv + 1);
+				tags[n].key = keys[nenv];
+				tags[n++].value = envs[nenv++];
+			}
+			sqlite3_finalize(s);
+		}
+	}
+	rc = be->set_alias(be->arg, g->model, alias, g->version, tags, n, err, sizeof err);
+	for (i = 0; i < nenv; i++)
+		free(envs[i]);
+	if (rc != 0)
+		return err_set(e, ERR_IO, "the registry refused the change, nothing was recorded: %s", err[0] ? err : "no reason given");
+	return 0;
+}
+
 /* ---- apply ---- */
 
 static int gate_promotion_row(struct store *st, const char *model, int64_t version, const char *alias,
@@ -425,8 +496,8 @@ static int gate_promotion_row(struct store *st, const char *model, int64_t versi
 	return rc == SQLITE_DONE ? 0 : store_fail(st, e, "recording the promotion");
 }
 
-int gate_apply(struct store *st, const struct principal *who, int64_t request, struct gate *g, int64_t *seq,
-	       struct err *e)
+int gate_apply(struct store *st, const struct principal *who, int64_t request, const struct gate_backend *be,
+	       struct gate *g, int64_t *seq, struct err *e)
 {
 	struct approval_request rq;
 	char subject[200];
@@ -452,7 +523,8 @@ int gate_apply(struct store *st, const struct principal *who, int64_t request, s
 	if (strcmp(g->from, rq.from) != 0)
 		return err_set(e, ERR_DENIED, "request %" PRId64 " was for %s -> %s, but the version is now %s",
 			       request, rq.from, rq.to, g->from);
-	if (registry_alias_move(st, rq.model, rq.to, rq.version, &prev, e) != 0)
+	if (gate_backend_move(st, be, g, "promotion", request, rq.to, e) != 0 ||
+	    registry_alias_move(st, rq.model, rq.to, rq.version, &prev, e) != 0)
 		return -1;
 	data = gate_record(g);
 	if (data == NULL || json_object_set_new(data, "request", json_integer(request)) != 0 ||
@@ -560,7 +632,7 @@ static int gate_rollback_eval(struct store *st, struct gate *g, const struct pri
 }
 
 int gate_rollback(struct store *st, const struct principal *who, const char *model, const char *alias, int64_t to,
-		  const char *reason, struct gate *g, int64_t *review, struct err *e)
+		  const char *reason, const struct gate_backend *be, struct gate *g, int64_t *review, struct err *e)
 {
 	const struct policy_rule *rev = NULL;
 	char subject[200];
@@ -611,7 +683,8 @@ int gate_rollback(struct store *st, const struct principal *who, const char *mod
 	for (i = 0; i < g->sec->nrules; i++)
 		if (g->sec->rules[i].kind == PK_REVIEW)
 			rev = &g->sec->rules[i];
-	if (registry_alias_move(st, model, alias, to, &prev, e) != 0)
+	if (gate_backend_move(st, be, g, "rollback", 0, alias, e) != 0 ||
+	    registry_alias_move(st, model, alias, to, &prev, e) != 0)
 		return -1;
 	if (rev != NULL) {
 		due = store_now() + rev->duration;

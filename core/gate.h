@@ -8,6 +8,7 @@
 #include "err.h"
 #include "keyring.h"
 #include "keys.h"
+#include "plugins/steward-plugin.h"
 #include "policy.h"
 #include "store.h"
 
@@ -63,19 +64,30 @@ struct gate_policies {
 int gate_policy_list(struct store *st, struct gate_policies *out, struct err *e);
 void gate_policies_free(struct gate_policies *l);
 
+/* Where an alias really lives: for a model synced from a registry plugin
+ * the move is made there first, with the decision's evidence as tags; the
+ * ledger entry is written only after the backend confirmed. NULL (or a
+ * callback returning 0 for local models) moves it locally only. */
+struct gate_backend {
+	int (*set_alias)(void *arg, const char *model, const char *alias, int64_t version,
+			 const struct steward_kv *tags, size_t ntags, char *err, size_t errn);
+	void *arg;
+};
+
 /* Applies an open promotion request whose gate passes: moves the alias
  * and appends promotion.apply (policy, evidence and its digest, every
  * rule's result) in one transaction. When the gate fails nothing moves;
  * g says why. Returns 0 applied, 1 refused by the gate, -1 error. */
-int gate_apply(struct store *st, const struct principal *who, int64_t request, struct gate *g,
-	       int64_t *seq, struct err *e);
+int gate_apply(struct store *st, const struct principal *who, int64_t request, const struct gate_backend *be,
+	       struct gate *g, int64_t *seq, struct err *e);
 
 /* Rolls alias of model back to `to` (0: the version promoted under policy
  * to that alias before the current one), if the policy's rollback rules
  * allow who; opens the post-incident review the policy asks for.
  * Returns 0 done, 1 refused by policy (g says why), -1 error. */
 int gate_rollback(struct store *st, const struct principal *who, const char *model, const char *alias,
-		  int64_t to, const char *reason, struct gate *g, int64_t *review, struct err *e);
+		  int64_t to, const char *reason, const struct gate_backend *be, struct gate *g, int64_t *review,
+		  struct err *e);
 
 /* sha256:<hex> of a buffer. */
 void gate_digest(const void *buf, size_t len, char out[72]);

@@ -206,6 +206,28 @@ static const char *const store_migrations[] = {
 	" version_id INTEGER PRIMARY KEY REFERENCES versions(id),"
 	" weight REAL NOT NULL,"
 	" since INTEGER NOT NULL);",
+	/* 5: plugins: their health, what each synced version came from, and
+	 * alias moves seen in a backend that no steward decision made. */
+	"CREATE TABLE plugin_health("
+	" name TEXT PRIMARY KEY,"
+	" state TEXT NOT NULL CHECK (state IN ('ok','degraded')),"
+	" message TEXT NOT NULL DEFAULT '',"
+	" last_success INTEGER NOT NULL DEFAULT 0,"
+	" last_attempt INTEGER NOT NULL DEFAULT 0,"
+	" records INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
+	"CREATE TABLE version_sync("
+	" version_id INTEGER PRIMARY KEY REFERENCES versions(id),"
+	" plugin TEXT NOT NULL,"
+	" source TEXT NOT NULL,"
+	" digest_verified INTEGER NOT NULL,"
+	" card_sha TEXT NOT NULL DEFAULT '');"
+	"CREATE TABLE unapproved("
+	" model_id INTEGER NOT NULL REFERENCES models(id),"
+	" alias TEXT NOT NULL,"
+	" version INTEGER NOT NULL,"
+	" observed INTEGER NOT NULL,"
+	" seq INTEGER NOT NULL,"
+	" PRIMARY KEY (model_id, alias)) WITHOUT ROWID;",
 };
 
 #define STORE_NMIGRATIONS ((int)(sizeof store_migrations / sizeof store_migrations[0]))

@@ -12,7 +12,7 @@ else
 fi
 # Each command of `steward --help` has a man entry.
 expect 0 "--help" "$STEWARD" --help
-for cmd in $(printf '%s\n' "$OUT" | sed -n 's/^  \([a-z]*\( [a-z-]\+\)\?\) *[A-Z].*/\1/p; s/^  \([a-z]*\) *[a-z].*/\1/p' | sort -u | tr ' ' '_'); do
+for cmd in $(printf '%s\n' "$OUT" | sed -n 's/^  \([a-z]*\( [a-z-]\+\)\?\) *[A-Z].*/\1/p; s/^  \([a-z][a-z]*\)  *[a-z[].*/\1/p' | sort -u | tr ' ' '_'); do
 	c=$(printf '%s' "$cmd" | tr '_' ' ')
 	has "man entry for $c" "$(cat "$man")" "fBsteward $c"
 done

@@ -1,0 +1,1023 @@
+/* plugin: reads the config (inih), loads plugins with dlopen from trusted directories only, and turns a sync's records into store rows in one transaction. */
+#include "plugin.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <ini.h>
+#include <jansson.h>
+#include <sodium.h>
+
+#include "card.h"
+#include "check.h"
+#include "gate.h"
+#include "ledger.h"
+#include "registry.h"
+
+#ifndef STEWARD_PLUGINDIR
+#define STEWARD_PLUGINDIR "/usr/local/lib/steward/plugins"
+#endif
+
+/* ---- configuration ---- */
+
+int plugin_config_path(char *buf, size_t n, struct err *e)
+{
+	const char *env = getenv("STEWARD_CONFIG"), *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+	int w;
+
+	if (env != NULL && env[0] != '\0')
+		w = snprintf(buf, n, "%s", env);
+	else if (xdg != NULL && xdg[0] == '/')
+		w = snprintf(buf, n, "%s/steward/config", xdg);
+	else if (home != NULL && home[0] == '/')
+		w = snprintf(buf, n, "%s/.config/steward/config", home);
+	else
+		return err_set(e, ERR_INVALID, "no config location: set XDG_CONFIG_HOME or HOME, or give --config");
+	return w < 0 || (size_t)w >= n ? err_set(e, ERR_INVALID, "config path is too long") : 0;
+}
+
+static const char *plugin_strdup(struct plugin_instance *in, const char *s)
+{
+	size_t len = strlen(s) + 1;
+	char *ns;
+
+	/* Offsets, not pointers, while the buffer grows: fixed up at the end. */
+	if (in->slen + len > in->scap) {
+		size_t cap = (in->slen + len) * 2;
+
+		ns = realloc(in->strings, cap);
+		if (ns == NULL)
+			return NULL;
+		in->strings = ns;
+		in->scap = cap;
+	}
+	memcpy(in->strings + in->slen, s, len);
+	in->slen += len;
+	return (const char *)(uintptr_t)(in->slen - len + 1); /* offset + 1, never NULL */
+}
+
+struct plugin_parse {
+	struct plugin_config *c;
+	struct err *e;
+	const char *file;
+	int failed;
+	FILE *f;
+	int line; /* counted by our reader: this inih build does not pass line numbers */
+};
+
+static char *plugin_ini_reader(char *str, int num, void *stream)
+{
+	struct plugin_parse *pp = stream;
+	char *r = fgets(str, num, pp->f);
+
+	if (r != NULL)
+		pp->line++;
+	return r;
+}
+
+static int plugin_ini_fail(struct plugin_parse *pp, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int plugin_ini_fail(struct plugin_parse *pp, int line, const char *fmt, ...)
+{
+	char msg[400];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	err_set(pp->e, ERR_INVALID, "%s:%d: %s", pp->file, line, msg);
+	pp->failed = 1;
+	return 0;
+}
+
+static int plugin_is_secret(const char *key)
+{
+	static const char *const secrets[] = { "token", "password", "secret", "api_key", "apikey", "bearer", "auth" };
+	size_t i;
+
+	for (i = 0; i < sizeof secrets / sizeof secrets[0]; i++)
+		if (strcmp(key, secrets[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static int plugin_ini(void *user, const char *section, const char *name, const char *value)
+{
+	struct plugin_parse *pp = user;
+	int line = pp->line;
+	struct plugin_config *c = pp->c;
+	struct plugin_instance *in;
+	char q1[64], q2[64];
+
+	if (pp->failed)
+		return 0;
+	if (name == NULL) /* a new section */
+		return 1;
+	check_excerpt(section, q1, sizeof q1);
+	check_excerpt(name, q2, sizeof q2);
+	if (strcmp(section, "steward") == 0) {
+		char buf[PLUGIN_MAX_DIRS * 512], *tok, *save = NULL;
+
+		if (strcmp(name, "plugin_dirs") != 0)
+			return plugin_ini_fail(pp, line, "unknown key '%s' in [steward] (known: plugin_dirs)", q2);
+		snprintf(buf, sizeof buf, "%s", value);
+		c->ndirs = 0;
+		for (tok = strtok_r(buf, ":", &save); tok != NULL; tok = strtok_r(NULL, ":", &save)) {
+			if (tok[0] != '/')
+				return plugin_ini_fail(pp, line, "plugin_dirs: '%s' is not an absolute path", tok);
+			if (c->ndirs == PLUGIN_MAX_DIRS)
+				return plugin_ini_fail(pp, line, "plugin_dirs: more than %d directories", PLUGIN_MAX_DIRS);
+			snprintf(c->dirs[c->ndirs++], sizeof c->dirs[0], "%s", tok);
+		}
+		return 1;
+	}
+	if (strncmp(section, "plugin ", 7) != 0)
+		return plugin_ini_fail(pp, line, "unknown section [%s] (sections: [steward], [plugin NAME])", q1);
+	in = plugin_find(c, section + 7);
+	if (in == NULL) {
+		struct err ig;
+
+		if (check_name("plugin name", section + 7, 64, &ig) != 0)
+			return plugin_ini_fail(pp, line, "[%s]: the plugin name must be [A-Za-z0-9][A-Za-z0-9._-]*", q1);
+		if (c->ninst == PLUGIN_MAX_INSTANCES)
+			return plugin_ini_fail(pp, line, "[%s]: more than %d plugin sections", q1, PLUGIN_MAX_INSTANCES);
+		in = &c->inst[c->ninst++];
+		memset(in, 0, sizeof *in);
+		snprintf(in->name, sizeof in->name, "%s", section + 7);
+		in->interval = 300;
+		in->line = line;
+	}
+	if (strcmp(name, "type") == 0) {
+		struct err ig;
+
+		if (check_name("plugin type", value, 64, &ig) != 0)
+			return plugin_ini_fail(pp, line, "[%s] type: '%s' is not a plugin type name", q1, value);
+		snprintf(in->type, sizeof in->type, "%s", value);
+		return 1;
+	}
+	if (strcmp(name, "interval") == 0) {
+		char *end;
+		long v = strtol(value, &end, 10);
+
+		if (*end != '\0' || v < 10 || v > 86400)
+			return plugin_ini_fail(pp, line, "[%s] interval: '%s' is not 10 to 86400 seconds", q1, value);
+		in->interval = (int)v;
+		return 1;
+	}
+	if (plugin_is_secret(name))
+		return plugin_ini_fail(pp, line,
+				       "[%s] %s: secrets never go in the config file; name an environment variable instead (%s_env = VARIABLE)",
+				       q1, q2, q2);
+	if (in->nkv == PLUGIN_MAX_KV)
+		return plugin_ini_fail(pp, line, "[%s]: more than %d keys", q1, PLUGIN_MAX_KV);
+	in->kv[in->nkv].key = plugin_strdup(in, name);
+	in->kv[in->nkv].value = plugin_strdup(in, value);
+	if (in->kv[in->nkv].key == NULL || in->kv[in->nkv].value == NULL)
+		return plugin_ini_fail(pp, line, "out of memory");
+	in->nkv++;
+	return 1;
+}
+
+/* Turns the stored offsets into pointers once the strings stop moving. */
+static void plugin_fix_strings(struct plugin_instance *in)
+{
+	size_t i;
+
+	for (i = 0; i < in->nkv; i++) {
+		in->kv[i].key = in->strings + ((uintptr_t)in->kv[i].key - 1);
+		in->kv[i].value = in->strings + ((uintptr_t)in->kv[i].value - 1);
+	}
+}
+
+/* build/plugins beside a binary in build/ (or build/san/) of a source tree. */
+static void plugin_default_dirs(struct plugin_config *c)
+{
+	char exe[3800], probe[4096], *slash;
+	struct stat sb;
+	ssize_t len;
+
+	c->ndirs = 0;
+	snprintf(c->dirs[c->ndirs++], sizeof c->dirs[0], "%s", STEWARD_PLUGINDIR);
+	len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (len <= 0)
+		return;
+	exe[len] = '\0';
+	slash = strrchr(exe, '/');
+	if (slash == NULL)
+		return;
+	*slash = '\0';
+	snprintf(probe, sizeof probe, "%s/plugins", exe);
+	if (stat(probe, &sb) == 0 && S_ISDIR(sb.st_mode))
+		snprintf(c->dirs[c->ndirs++], sizeof c->dirs[0], "%s", probe);
+}
+
+int plugin_config_load(const char *path, int required, struct plugin_config *c, struct err *e)
+{
+	struct plugin_parse pp = { .c = c, .e = e, .file = path };
+	struct stat sb;
+	size_t i;
+	int rc;
+
+	memset(c, 0, sizeof *c);
+	plugin_default_dirs(c);
+	if (stat(path, &sb) != 0) {
+		if (errno == ENOENT && !required)
+			return 0;
+		return err_set(e, ERR_IO, "cannot read config %s: %s", path, strerror(errno));
+	}
+	if (sb.st_mode & S_IWOTH)
+		return err_set(e, ERR_DENIED, "config %s is writable by anyone; run chmod o-w %s", path, path);
+	snprintf(c->path, sizeof c->path, "%s", path);
+	pp.f = fopen(path, "r");
+	if (pp.f == NULL)
+		return err_set(e, ERR_IO, "cannot read config %s: %s", path, strerror(errno));
+	rc = ini_parse_stream(plugin_ini_reader, &pp, plugin_ini, &pp);
+	fclose(pp.f);
+	for (i = 0; i < c->ninst; i++)
+		plugin_fix_strings(&c->inst[i]);
+	if (pp.failed) {
+		plugin_config_free(c);
+		return -1;
+	}
+	if (rc < 0) {
+		plugin_config_free(c);
+		return err_set(e, ERR_IO, "cannot read config %s", path);
+	}
+	if (rc > 0) {
+		plugin_config_free(c);
+		return err_set(e, ERR_INVALID, "%s:%d: not an INI line (expected [section] or key = value)", path, rc);
+	}
+	for (i = 0; i < c->ninst; i++)
+		if (c->inst[i].type[0] == '\0') {
+			err_set(e, ERR_INVALID, "%s:%d: [plugin %s] has no 'type = ...'", path, c->inst[i].line, c->inst[i].name);
+			plugin_config_free(c);
+			return -1;
+		}
+	return 0;
+}
+
+void plugin_config_free(struct plugin_config *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->ninst; i++) {
+		plugin_close(&c->inst[i]);
+		free(c->inst[i].strings);
+		c->inst[i].strings = NULL;
+	}
+	c->ninst = 0;
+}
+
+struct plugin_instance *plugin_find(struct plugin_config *c, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < c->ninst; i++)
+		if (strcmp(c->inst[i].name, name) == 0)
+			return &c->inst[i];
+	return NULL;
+}
+
+struct plugin_instance *plugin_for_source(struct plugin_config *c, const char *source)
+{
+	if (source == NULL || strcmp(source, "local") == 0)
+		return NULL;
+	return plugin_find(c, source);
+}
+
+/* ---- loading ---- */
+
+static int plugin_safe(const char *path, struct err *e)
+{
+	char dir[4096], *slash;
+	struct stat sb;
+
+	if (stat(path, &sb) != 0)
+		return err_set(e, ERR_IO, "cannot load plugin %s: %s", path, strerror(errno));
+	if (!S_ISREG(sb.st_mode))
+		return err_set(e, ERR_DENIED, "plugin %s is not a regular file", path);
+	if (sb.st_mode & S_IWOTH)
+		return err_set(e, ERR_DENIED, "refusing plugin %s: it is writable by anyone", path);
+	snprintf(dir, sizeof dir, "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash != NULL)
+		*slash = '\0';
+	if (stat(dir, &sb) != 0 || (sb.st_mode & S_IWOTH))
+		return err_set(e, ERR_DENIED, "refusing plugin %s: its directory %s is writable by anyone", path, dir);
+	return 0;
+}
+
+/* The kv list the plugin sees: NAME_env = VAR becomes NAME = $VAR. */
+static int plugin_resolve(const struct plugin_instance *in, struct steward_kv *out, size_t *n, struct err *e)
+{
+	size_t i;
+
+	*n = 0;
+	for (i = 0; i < in->nkv; i++) {
+		size_t kl = strlen(in->kv[i].key);
+
+		if (kl > 4 && strcmp(in->kv[i].key + kl - 4, "_env") == 0) {
+			const char *v = getenv(in->kv[i].value);
+
+			if (v == NULL)
+				return err_set(e, ERR_INVALID, "[plugin %s] %s names %s, which is not set in the environment",
+					       in->name, in->kv[i].key, in->kv[i].value);
+			out[*n].key = in->kv[i].key; /* the plugin strips the suffix: it knows its keys */
+			out[(*n)++].value = v;
+			continue;
+		}
+		out[(*n)++] = in->kv[i];
+	}
+	return 0;
+}
+
+int plugin_open(struct plugin_instance *in, const struct plugin_config *c, struct err *e)
+{
+	struct steward_kv kv[PLUGIN_MAX_KV];
+	const struct steward_plugin *(*entry)(void);
+	char err[512] = "";
+	size_t i, nkv;
+	struct stat sb;
+
+	if (in->state != NULL)
+		return 0;
+	if (in->dl == NULL) {
+		for (i = 0; i < c->ndirs; i++) {
+			snprintf(in->path, sizeof in->path, "%s/steward-%s.so", c->dirs[i], in->type);
+			if (stat(in->path, &sb) == 0)
+				break;
+		}
+		if (i == c->ndirs)
+			return err_set(e, ERR_NOTFOUND, "[plugin %s]: no steward-%s.so in the plugin directories (%s%s%s)",
+				       in->name, in->type, c->dirs[0], c->ndirs > 1 ? ", " : "", c->ndirs > 1 ? c->dirs[1] : "");
+		if (plugin_safe(in->path, e) != 0)
+			return -1;
+		in->dl = dlopen(in->path, RTLD_NOW | RTLD_LOCAL);
+		if (in->dl == NULL)
+			return err_set(e, ERR_INVALID, "cannot load plugin %s: %s", in->path, dlerror());
+		*(void **)&entry = dlsym(in->dl, "steward_plugin_entry");
+		if (entry == NULL) {
+			dlclose(in->dl);
+			in->dl = NULL;
+			return err_set(e, ERR_INVALID, "plugin %s has no steward_plugin_entry", in->path);
+		}
+		in->p = entry();
+		if (in->p == NULL || in->p->abi != STEWARD_PLUGIN_ABI) {
+			unsigned abi = in->p ? in->p->abi : 0;
+
+			dlclose(in->dl);
+			in->dl = NULL;
+			in->p = NULL;
+			return err_set(e, ERR_INVALID, "plugin %s was built for plugin ABI %u; this steward speaks ABI %d",
+				       in->path, abi, STEWARD_PLUGIN_ABI);
+		}
+		if (in->p->open == NULL || in->p->close == NULL || in->p->sync == NULL || in->p->health == NULL) {
+			dlclose(in->dl);
+			in->dl = NULL;
+			in->p = NULL;
+			return err_set(e, ERR_INVALID, "plugin %s leaves open, close, sync or health empty", in->path);
+		}
+	}
+	if (plugin_resolve(in, kv, &nkv, e) != 0)
+		return -1;
+	if (in->p->open(kv, nkv, &in->state, err, sizeof err) != 0) {
+		in->state = NULL;
+		return err_set(e, ERR_INVALID, "[plugin %s]: %s", in->name, err[0] ? err : "open failed");
+	}
+	return 0;
+}
+
+void plugin_close(struct plugin_instance *in)
+{
+	if (in->state != NULL && in->p != NULL)
+		in->p->close(in->state);
+	in->state = NULL;
+	/* The library stays mapped: a plugin's worker might still unwind. */
+}
+
+/* ---- the sink: records into rows ---- */
+
+struct plugin_sync_ctx {
+	struct store *st;
+	struct plugin_instance *in;
+	struct plugin_sync_result *r;
+	plugin_progress_fn progress;
+	void *arg;
+	struct err e;
+	char msg[600];
+	int cancel; /* atomic: set by the console, read by the worker */
+};
+
+static int plugin_refuse(struct plugin_sync_ctx *x, const char *what)
+{
+	snprintf(x->msg, sizeof x->msg, "%s: %s", what, x->e.msg);
+	return -1;
+}
+
+static int plugin_exec(struct plugin_sync_ctx *x, const char *sql, const char *t1, const char *t2, int64_t i1,
+		       int64_t i2)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (store_prepare(x->st, &s, sql, &x->e) != 0)
+		return -1;
+	if (t1)
+		sqlite3_bind_text(s, 1, t1, -1, SQLITE_STATIC);
+	if (t2)
+		sqlite3_bind_text(s, 2, t2, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, i1);
+	sqlite3_bind_int64(s, 4, i2);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : store_fail(x->st, &x->e, "writing synced data");
+}
+
+static int sink_model(void *ctx, const struct steward_model_rec *m)
+{
+	struct plugin_sync_ctx *x = ctx;
+	struct reg_model have;
+	enum tier tier;
+	int rc;
+
+	x->r->models++;
+	if (m->tier == NULL)
+		return err_set(&x->e, ERR_INVALID, "model %s has no risk tier (tag steward.tier)", m->name),
+		       plugin_refuse(x, "model");
+	if (registry_tier_parse(m->tier, &tier, &x->e) != 0)
+		return plugin_refuse(x, m->name);
+	memset(&have, 0, sizeof have);
+	rc = registry_model_get(x->st, m->name, &have, &x->e);
+	if (rc != 0 && x->e.kind != ERR_NOTFOUND)
+		return plugin_refuse(x, m->name);
+	if (rc != 0) {
+		if (registry_model_add(x->st, m->name, tier, m->owner && m->owner[0] ? m->owner : "unknown",
+				       m->description ? m->description : "", &x->e) != 0 ||
+		    plugin_exec(x, "UPDATE models SET source = ?2 WHERE name = ?1", m->name, x->in->name, 0, 0) != 0)
+			return plugin_refuse(x, m->name);
+		return 0;
+	}
+	/* Only what changed is written: an unchanged backend writes nothing. */
+	if (have.tier != tier || strcmp(have.owner, m->owner && m->owner[0] ? m->owner : "unknown") != 0 ||
+	    strcmp(have.description, m->description ? m->description : "") != 0 || strcmp(have.source, x->in->name) != 0) {
+		sqlite3_stmt *s;
+
+		if (store_prepare(x->st, &s,
+				  "UPDATE models SET tier = ?2, owner = ?3, description = ?4, source = ?5, updated = ?6 WHERE name = ?1",
+				  &x->e) != 0) {
+			registry_model_clear(&have);
+			return plugin_refuse(x, m->name);
+		}
+		sqlite3_bind_text(s, 1, m->name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, m->tier, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 3, m->owner && m->owner[0] ? m->owner : "unknown", -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 4, m->description ? m->description : "", -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 5, x->in->name, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 6, store_now());
+		rc = sqlite3_step(s);
+		sqlite3_finalize(s);
+		if (rc != SQLITE_DONE) {
+			registry_model_clear(&have);
+			store_fail(x->st, &x->e, "updating a model");
+			return plugin_refuse(x, m->name);
+		}
+	}
+	registry_model_clear(&have);
+	return 0;
+}
+
+static int64_t plugin_version_id(struct plugin_sync_ctx *x, const char *model, int64_t version)
+{
+	sqlite3_stmt *s;
+	int64_t id = 0;
+
+	if (store_prepare(x->st, &s,
+			  "SELECT v.id FROM versions v JOIN models m ON m.id = v.model_id WHERE m.name = ?1 AND v.version = ?2",
+			  &x->e) != 0)
+		return -1;
+	sqlite3_bind_text(s, 1, model, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, version);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		id = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return id;
+}
+
+static int sink_version(void *ctx, const struct steward_version_rec *v)
+{
+	struct plugin_sync_ctx *x = ctx;
+	char digest[72], card_sha[72] = "", cur_digest[72] = "", cur_card[72] = "";
+	int verified = v->digest != NULL;
+	int64_t vid, have_verified = -1;
+	sqlite3_stmt *s;
+	size_t i;
+	int rc;
+
+	x->r->versions++;
+	if (v->digest != NULL) {
+		if (check_digest(v->digest, &x->e) != 0)
+			return plugin_refuse(x, "version digest");
+		snprintf(digest, sizeof digest, "%s", v->digest);
+	} else {
+		/* Unverified: the digest of nothing, and the flag says so. */
+		gate_digest("", 0, digest);
+	}
+	if (v->card != NULL)
+		gate_digest(v->card, strlen(v->card), card_sha);
+	vid = plugin_version_id(x, v->model, v->version);
+	if (vid < 0)
+		return plugin_refuse(x, v->model);
+	if (vid == 0) {
+		if (store_prepare(x->st, &s,
+				  "INSERT INTO versions(model_id, version, artifact_uri, digest, author, run_id, source, created)"
+				  " SELECT id, ?2, ?3, ?4, ?5, ?6, ?7, ?8 FROM models WHERE name = ?1",
+				  &x->e) != 0)
+			return plugin_refuse(x, v->model);
+		sqlite3_bind_text(s, 1, v->model, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 2, v->version);
+		sqlite3_bind_text(s, 3, v->source ? v->source : "", -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 4, digest, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 5, v->author ? v->author : "", -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 6, v->run_id ? v->run_id : "", -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 7, x->in->name, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 8, v->created > 0 ? v->created : store_now());
+		rc = sqlite3_step(s);
+		sqlite3_finalize(s);
+		if (rc != SQLITE_DONE || sqlite3_changes(store_db(x->st)) != 1) {
+			store_fail(x->st, &x->e, "adding a version");
+			return plugin_refuse(x, v->model);
+		}
+		vid = sqlite3_last_insert_rowid(store_db(x->st));
+	} else {
+		if (store_prepare(x->st, &s,
+				  "SELECT v.digest, coalesce(s.digest_verified, -1), coalesce(s.card_sha, '') FROM versions v"
+				  " LEFT JOIN version_sync s ON s.version_id = v.id WHERE v.id = ?1",
+				  &x->e) != 0)
+			return plugin_refuse(x, v->model);
+		sqlite3_bind_int64(s, 1, vid);
+		if (sqlite3_step(s) == SQLITE_ROW) {
+			snprintf(cur_digest, sizeof cur_digest, "%s", (const char *)sqlite3_column_text(s, 0));
+			have_verified = sqlite3_column_int64(s, 1);
+			snprintf(cur_card, sizeof cur_card, "%s", (const char *)sqlite3_column_text(s, 2));
+		}
+		sqlite3_finalize(s);
+		/* An unverified digest never replaces a verified one. */
+		if (!verified && have_verified == 1)
+			snprintf(digest, sizeof digest, "%s", cur_digest), verified = 1;
+		if (strcmp(cur_digest, digest) != 0 &&
+		    plugin_exec(x, "UPDATE versions SET digest = ?1 WHERE id = ?3", digest, NULL, vid, 0) != 0)
+			return plugin_refuse(x, v->model);
+	}
+	if (have_verified != verified || strcmp(cur_card, card_sha) != 0) {
+		if (store_prepare(x->st, &s,
+				  "INSERT INTO version_sync(version_id, plugin, source, digest_verified, card_sha) VALUES (?1, ?2, ?3, ?4, ?5)"
+				  " ON CONFLICT(version_id) DO UPDATE SET plugin = excluded.plugin, source = excluded.source,"
+				  " digest_verified = excluded.digest_verified, card_sha = excluded.card_sha",
+				  &x->e) != 0)
+			return plugin_refuse(x, v->model);
+		sqlite3_bind_int64(s, 1, vid);
+		sqlite3_bind_text(s, 2, x->in->name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 3, v->source ? v->source : "", -1, SQLITE_STATIC);
+		sqlite3_bind_int(s, 4, verified);
+		sqlite3_bind_text(s, 5, card_sha, -1, SQLITE_STATIC);
+		rc = sqlite3_step(s);
+		sqlite3_finalize(s);
+		if (rc != SQLITE_DONE) {
+			store_fail(x->st, &x->e, "recording a synced version");
+			return plugin_refuse(x, v->model);
+		}
+	}
+	if (v->card != NULL && strcmp(cur_card, card_sha) != 0) {
+		struct card c;
+
+		/* A description that is not a card (no "## " headings) is kept
+		 * as its first section, so nothing the backend says is lost. */
+		if (card_parse(v->card, strlen(v->card), "description", &c, &x->e) == 0) {
+			if (c.n == 0)
+				rc = card_add(&c, "Description", v->card, &x->e);
+			else
+				rc = 0;
+			if (rc == 0)
+				rc = registry_card_set(x->st, v->model, v->version, &c, &x->e);
+			card_free(&c);
+			if (rc != 0)
+				return plugin_refuse(x, "card");
+		}
+	}
+	for (i = 0; i < v->ntags; i++) {
+		const char *have = NULL;
+
+		if (store_prepare(x->st, &s, "SELECT value FROM version_tags WHERE version_id = ?1 AND key = ?2", &x->e) != 0)
+			return plugin_refuse(x, "tag");
+		sqlite3_bind_int64(s, 1, vid);
+		sqlite3_bind_text(s, 2, v->tags[i].key, -1, SQLITE_STATIC);
+		rc = sqlite3_step(s);
+		if (rc == SQLITE_ROW)
+			have = (const char *)sqlite3_column_text(s, 0);
+		rc = have != NULL && strcmp(have, v->tags[i].value) == 0;
+		sqlite3_finalize(s);
+		if (!rc && registry_tag_set(x->st, v->model, v->version, v->tags[i].key, v->tags[i].value, &x->e) != 0)
+			return plugin_refuse(x, "tag");
+	}
+	return 0;
+}
+
+static int sink_metric(void *ctx, const struct steward_metric_rec *m)
+{
+	struct plugin_sync_ctx *x = ctx;
+	sqlite3_stmt *s;
+	int same = 0;
+
+	x->r->metrics++;
+	if (store_prepare(x->st, &s,
+			  "SELECT e.value FROM eval_metrics e JOIN versions v ON v.id = e.version_id JOIN models mo ON mo.id = v.model_id"
+			  " WHERE mo.name = ?1 AND v.version = ?2 AND e.name = ?3 AND e.dataset = ?4 AND e.slice = ?5",
+			  &x->e) != 0)
+		return plugin_refuse(x, "metric");
+	sqlite3_bind_text(s, 1, m->model, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, m->version);
+	sqlite3_bind_text(s, 3, m->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, m->dataset ? m->dataset : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, m->slice ? m->slice : "", -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		same = sqlite3_column_double(s, 0) == m->value;
+	sqlite3_finalize(s);
+	if (same)
+		return 0;
+	if (registry_metric_set(x->st, m->model, m->version, m->name, m->value, m->dataset ? m->dataset : "",
+				m->slice ? m->slice : "", &x->e) != 0)
+		return plugin_refuse(x, "metric");
+	return 0;
+}
+
+/* The newest version a steward decision (apply, rollback, admin move)
+ * put on this alias; 0 when steward never moved it. */
+static int64_t plugin_governed(struct plugin_sync_ctx *x, const char *model, const char *alias)
+{
+	char subject[200];
+	struct ledger_entries l;
+	int64_t v = 0;
+	size_t i;
+
+	snprintf(subject, sizeof subject, "models:/%s", model);
+	if (ledger_entries(x->st, subject, NULL, &l, &x->e) != 0)
+		return -1;
+	for (i = 0; i < l.n; i++) {
+		json_t *j = json_loadb(l.v[i].body, l.v[i].len, 0, NULL), *d = json_object_get(j, "data");
+		const char *a = json_string_value(json_object_get(d, "alias"));
+
+		if (a != NULL && strcmp(a, alias) == 0) {
+			if (strcmp(l.v[i].action, "alias.set") == 0 || strcmp(l.v[i].action, "alias.imported") == 0)
+				v = json_integer_value(json_object_get(d, "version"));
+			else if (strcmp(l.v[i].action, "promotion.apply") == 0)
+				v = json_integer_value(json_object_get(json_object_get(d, "evidence"), "version"));
+			else if (strcmp(l.v[i].action, "rollback") == 0)
+				v = json_integer_value(json_object_get(d, "to_version"));
+		}
+		json_decref(j);
+	}
+	ledger_entries_free(&l);
+	return v;
+}
+
+static int sink_alias(void *ctx, const struct steward_alias_rec *a)
+{
+	struct plugin_sync_ctx *x = ctx;
+	struct reg_aliases al;
+	char subject[200], actor[80];
+	int64_t have = 0, governed, prev, seq;
+	json_t *data;
+	size_t i;
+	int rc;
+
+	x->r->aliases++;
+	if (registry_alias_list(x->st, a->model, &al, &x->e) != 0)
+		return plugin_refuse(x, "alias");
+	for (i = 0; i < al.n; i++)
+		if (strcmp(al.v[i].alias, a->alias) == 0)
+			have = al.v[i].version;
+	registry_aliases_free(&al);
+	if (have == a->version)
+		return 0;
+	governed = plugin_governed(x, a->model, a->alias);
+	if (governed < 0)
+		return plugin_refuse(x, "alias");
+	snprintf(actor, sizeof actor, "plugin:%s", x->in->name);
+	snprintf(subject, sizeof subject, "models:/%s/%" PRId64, a->model, a->version);
+	if (registry_alias_move(x->st, a->model, a->alias, a->version, &prev, &x->e) != 0)
+		return plugin_refuse(x, "alias");
+	data = json_pack("{s:s, s:s, s:I, s:o}", "model", a->model, "alias", a->alias, "version", (json_int_t)a->version,
+			 "previous", have ? json_integer(have) : json_null());
+	if (data == NULL)
+		return err_set(&x->e, ERR_IO, "out of memory"), plugin_refuse(x, "alias");
+	/* First sight of an alias steward never governed is the baseline; a
+	 * move away from what steward decided is an unapproved change. */
+	if (governed == 0 && have == 0) {
+		rc = ledger_append(x->st, actor, "alias.imported", subject, data, &seq, &x->e);
+	} else if (governed == a->version) {
+		rc = 0;
+	} else {
+		rc = ledger_append(x->st, actor, "alias.observed", subject, data, &seq, &x->e);
+		if (rc == 0) {
+			sqlite3_stmt *s;
+
+			rc = store_prepare(x->st, &s,
+					   "INSERT INTO unapproved(model_id, alias, version, observed, seq)"
+					   " SELECT id, ?2, ?3, ?4, ?5 FROM models WHERE name = ?1"
+					   " ON CONFLICT(model_id, alias) DO UPDATE SET version = excluded.version,"
+					   " observed = excluded.observed, seq = excluded.seq",
+					   &x->e);
+			if (rc == 0) {
+				sqlite3_bind_text(s, 1, a->model, -1, SQLITE_STATIC);
+				sqlite3_bind_text(s, 2, a->alias, -1, SQLITE_STATIC);
+				sqlite3_bind_int64(s, 3, a->version);
+				sqlite3_bind_int64(s, 4, store_now());
+				sqlite3_bind_int64(s, 5, seq);
+				rc = sqlite3_step(s) == SQLITE_DONE ? 0 : store_fail(x->st, &x->e, "recording the change");
+				sqlite3_finalize(s);
+			}
+			x->r->observed++;
+		}
+	}
+	json_decref(data);
+	return rc == 0 ? 0 : plugin_refuse(x, "alias");
+}
+
+static void sink_progress(void *ctx, const char *what, long done, long total)
+{
+	struct plugin_sync_ctx *x = ctx;
+
+	if (x->progress != NULL)
+		x->progress(x->arg, what, done, total);
+}
+
+static int sink_cancelled(void *ctx)
+{
+	return __atomic_load_n(&((struct plugin_sync_ctx *)ctx)->cancel, __ATOMIC_ACQUIRE);
+}
+
+static const char *sink_message(void *ctx)
+{
+	return ((struct plugin_sync_ctx *)ctx)->msg;
+}
+
+static int sink_have_digest(void *ctx, const char *model, int64_t version, const char *source)
+{
+	struct plugin_sync_ctx *x = ctx;
+	sqlite3_stmt *s;
+	int have = 0;
+
+	if (store_prepare(x->st, &s,
+			  "SELECT 1 FROM version_sync s JOIN versions v ON v.id = s.version_id JOIN models m ON m.id = v.model_id"
+			  " WHERE m.name = ?1 AND v.version = ?2 AND s.source = ?3 AND s.digest_verified = 1",
+			  &x->e) != 0)
+		return 0;
+	sqlite3_bind_text(s, 1, model, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, version);
+	sqlite3_bind_text(s, 3, source ? source : "", -1, SQLITE_STATIC);
+	have = sqlite3_step(s) == SQLITE_ROW;
+	sqlite3_finalize(s);
+	return have;
+}
+
+/* ---- the worker ---- */
+
+struct plugin_job {
+	const char *db_path;
+	struct plugin_instance *in;
+	struct plugin_sync_ctx x;
+	int rc;
+	char err[600];
+};
+
+static void plugin_health_put(struct store *st, const char *name, int ok, const char *msg, int64_t records)
+{
+	sqlite3_stmt *s;
+	struct err e;
+
+	if (store_prepare(st, &s,
+			  "INSERT INTO plugin_health(name, state, message, last_success, last_attempt, records)"
+			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(name) DO UPDATE SET state = excluded.state,"
+			  " message = excluded.message, last_attempt = excluded.last_attempt,"
+			  " last_success = CASE WHEN excluded.state = 'ok' THEN excluded.last_success ELSE last_success END,"
+			  " records = CASE WHEN excluded.state = 'ok' THEN excluded.records ELSE records END",
+			  &e) != 0)
+		return;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, ok ? "ok" : "degraded", -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, msg, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, ok ? store_now() : 0);
+	sqlite3_bind_int64(s, 5, store_now());
+	sqlite3_bind_int64(s, 6, records);
+	(void)sqlite3_step(s);
+	sqlite3_finalize(s);
+}
+
+static void *plugin_worker(void *arg)
+{
+	struct plugin_job *j = arg;
+	struct plugin_sync_ctx *x = &j->x;
+	struct steward_sink sink = {
+		.ctx = x,
+		.model = sink_model,
+		.version = sink_version,
+		.metric = sink_metric,
+		.alias = sink_alias,
+		.progress = sink_progress,
+		.cancelled = sink_cancelled,
+		.message = sink_message,
+		.have_digest = sink_have_digest,
+	};
+	struct timespec t0, t1;
+	char perr[512] = "";
+	int before;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	/* Its own connection: SQLite handles are not shared between threads. */
+	x->st = store_open(j->db_path, 0, &x->e);
+	if (x->st == NULL) {
+		snprintf(j->err, sizeof j->err, "%s", x->e.msg);
+		j->rc = -1;
+		return NULL;
+	}
+	if (store_begin(x->st, &x->e) != 0) {
+		snprintf(j->err, sizeof j->err, "%s", x->e.msg);
+		store_close(x->st);
+		j->rc = -1;
+		return NULL;
+	}
+	before = sqlite3_total_changes(store_db(x->st));
+	j->rc = j->in->p->sync(j->in->state, &sink, perr, sizeof perr);
+	if (j->rc == 0) {
+		x->r->written = sqlite3_total_changes(store_db(x->st)) - before;
+		if (store_commit(x->st, &x->e) != 0) {
+			snprintf(j->err, sizeof j->err, "%s", x->e.msg);
+			j->rc = -1;
+		}
+	} else {
+		/* All of one sync's writes land together or not at all. */
+		store_rollback(x->st);
+		/* The core's reason, unless the plugin already passed it on. */
+		int dup = x->msg[0] == '\0' || strstr(perr, x->msg) != NULL;
+
+		snprintf(j->err, sizeof j->err, "%.300s%s%.280s", perr[0] ? perr : "sync failed", dup ? "" : ": ",
+			 dup ? "" : x->msg);
+		x->r->written = 0;
+		x->r->observed = 0;
+	}
+	plugin_health_put(x->st, j->in->name, j->rc == 0, j->rc == 0 ? "" : j->err,
+			  x->r->models + x->r->versions + x->r->metrics + x->r->aliases);
+	store_close(x->st);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	x->r->seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	return NULL;
+}
+
+
+struct plugin_bg {
+	pthread_t t;
+	struct plugin_job job;
+	struct plugin_sync_result r;
+	volatile int done;
+};
+
+static void *plugin_bg_main(void *arg)
+{
+	struct plugin_bg *b = arg;
+
+	plugin_worker(&b->job);
+	__atomic_store_n(&b->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+struct plugin_bg *plugin_sync_start(const char *db_path, struct plugin_instance *in, plugin_progress_fn progress,
+				    void *arg, struct err *e)
+{
+	struct plugin_bg *b;
+
+	if (in->state == NULL) {
+		err_set(e, ERR_STORE, "plugin %s is not open", in->name);
+		return NULL;
+	}
+	b = calloc(1, sizeof *b);
+	if (b == NULL) {
+		err_set(e, ERR_IO, "out of memory");
+		return NULL;
+	}
+	b->job.db_path = db_path;
+	b->job.in = in;
+	b->job.x.in = in;
+	b->job.x.r = &b->r;
+	b->job.x.progress = progress;
+	b->job.x.arg = arg;
+	if (pthread_create(&b->t, NULL, plugin_bg_main, b) != 0) {
+		free(b);
+		err_set(e, ERR_IO, "cannot start a sync worker");
+		return NULL;
+	}
+	return b;
+}
+
+int plugin_sync_done(const struct plugin_bg *b)
+{
+	return __atomic_load_n(&b->done, __ATOMIC_ACQUIRE);
+}
+
+void plugin_sync_cancel(struct plugin_bg *b)
+{
+	__atomic_store_n(&b->job.x.cancel, 1, __ATOMIC_RELEASE);
+}
+
+int plugin_sync_finish(struct plugin_bg *b, struct plugin_sync_result *r, struct err *e)
+{
+	int rc;
+
+	pthread_join(b->t, NULL);
+	rc = b->job.rc;
+	if (r != NULL)
+		*r = b->r;
+	if (rc != 0)
+		err_set(e, ERR_IO, "[plugin %s] sync failed, nothing was recorded: %s", b->job.in->name, b->job.err);
+	free(b);
+	return rc;
+}
+
+int plugin_sync(const char *db_path, struct plugin_instance *in, plugin_progress_fn progress, void *arg,
+		struct plugin_sync_result *r, struct err *e)
+{
+	struct plugin_bg *b;
+
+	memset(r, 0, sizeof *r);
+	b = plugin_sync_start(db_path, in, progress, arg, e);
+	if (b == NULL)
+		return -1;
+	return plugin_sync_finish(b, r, e);
+}
+
+int plugin_health_get(struct store *st, const char *name, struct plugin_health *h, struct err *e)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	memset(h, 0, sizeof *h);
+	snprintf(h->name, sizeof h->name, "%s", name);
+	snprintf(h->state, sizeof h->state, "never");
+	if (store_prepare(st, &s, "SELECT state, message, last_success, last_attempt, records FROM plugin_health WHERE name = ?1",
+			  e) != 0)
+		return -1;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		snprintf(h->state, sizeof h->state, "%s", (const char *)sqlite3_column_text(s, 0));
+		snprintf(h->message, sizeof h->message, "%s", (const char *)sqlite3_column_text(s, 1));
+		h->last_success = sqlite3_column_int64(s, 2);
+		h->last_attempt = sqlite3_column_int64(s, 3);
+		h->records = sqlite3_column_int64(s, 4);
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_fail(st, e, "reading plugin health");
+}
+
+int plugin_unapproved_list(struct store *st, const char *model, struct plugin_unapproved **out, size_t *n,
+			   struct err *e)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (store_prepare(st, &s,
+			  "SELECT m.name, u.alias, u.version, u.seq, u.observed FROM unapproved u JOIN models m ON m.id = u.model_id"
+			  " WHERE ?1 IS NULL OR m.name = ?1 ORDER BY m.name, u.alias",
+			  e) != 0)
+		return -1;
+	if (model != NULL)
+		sqlite3_bind_text(s, 1, model, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct plugin_unapproved *nv = realloc(*out, (*n + 1) * sizeof **out);
+
+		if (nv == NULL) {
+			sqlite3_finalize(s);
+			return err_set(e, ERR_IO, "out of memory");
+		}
+		*out = nv;
+		snprintf(nv[*n].model, sizeof nv[0].model, "%s", (const char *)sqlite3_column_text(s, 0));
+		snprintf(nv[*n].alias, sizeof nv[0].alias, "%s", (const char *)sqlite3_column_text(s, 1));
+		nv[*n].version = sqlite3_column_int64(s, 2);
+		nv[*n].seq = sqlite3_column_int64(s, 3);
+		nv[(*n)++].observed = sqlite3_column_int64(s, 4);
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : store_fail(st, e, "reading unapproved changes");
+}

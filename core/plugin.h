@@ -1,0 +1,102 @@
+/* plugin: the configuration file, loading plugins from trusted directories, and running their syncs and acts against the store. */
+#ifndef STEWARD_PLUGIN_HOST_H
+#define STEWARD_PLUGIN_HOST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "plugins/steward-plugin.h"
+#include "store.h"
+
+#define PLUGIN_MAX_INSTANCES 16
+#define PLUGIN_MAX_KV 32
+#define PLUGIN_MAX_DIRS 8
+
+/* One [plugin NAME] section. */
+struct plugin_instance {
+	char name[65];
+	char type[65];        /* which steward-TYPE.so */
+	int interval;         /* seconds between background syncs in the console */
+	struct steward_kv kv[PLUGIN_MAX_KV];
+	size_t nkv;
+	char *strings;        /* owns the kv strings */
+	size_t slen, scap;
+	int line;
+	/* loaded */
+	void *dl;
+	const struct steward_plugin *p;
+	char path[4096];
+	void *state;
+};
+
+struct plugin_config {
+	char path[4096];      /* the file read, "" when none exists */
+	char dirs[PLUGIN_MAX_DIRS][4096];
+	size_t ndirs;
+	struct plugin_instance inst[PLUGIN_MAX_INSTANCES];
+	size_t ninst;
+};
+
+/* The default config path: $XDG_CONFIG_HOME/steward/config (~/.config). */
+int plugin_config_path(char *buf, size_t n, struct err *e);
+/* Reads path (a missing file is an empty configuration unless required).
+ * Errors name file:line. Secrets may only come from environment
+ * variables a key ending in "_env" names; a key such as "token" or
+ * "password" written in the file is refused. The plugin directories are
+ * the [steward] plugin_dirs setting, else the install's plugin directory
+ * and, in a source tree, build/plugins beside the binary: never the
+ * current directory. */
+int plugin_config_load(const char *path, int required, struct plugin_config *c, struct err *e);
+void plugin_config_free(struct plugin_config *c);
+struct plugin_instance *plugin_find(struct plugin_config *c, const char *name);
+
+/* Loads (dlopen) and opens an instance: refuses world-writable files or
+ * directories and other ABI versions, naming the file. */
+int plugin_open(struct plugin_instance *in, const struct plugin_config *c, struct err *e);
+void plugin_close(struct plugin_instance *in);
+
+struct plugin_sync_result {
+	int64_t models, versions, metrics, aliases; /* records received */
+	int64_t written;                            /* rows the sync changed */
+	int64_t observed;                           /* alias moves no steward decision explains */
+	double seconds;
+};
+typedef void (*plugin_progress_fn)(void *arg, const char *what, long done, long total);
+
+/* Runs one instance's sync on a worker thread with its own store
+ * connection: every write lands in one transaction or none does. The
+ * health row is updated either way. Blocks until done. */
+int plugin_sync(const char *db_path, struct plugin_instance *in, plugin_progress_fn progress, void *arg,
+		struct plugin_sync_result *r, struct err *e);
+
+/* The same, in the background (the console): start, poll, cancel (the
+ * plugin sees it through the sink's cancelled()), finish joins and frees. */
+struct plugin_bg;
+struct plugin_bg *plugin_sync_start(const char *db_path, struct plugin_instance *in, plugin_progress_fn progress,
+				    void *arg, struct err *e);
+int plugin_sync_done(const struct plugin_bg *b);
+void plugin_sync_cancel(struct plugin_bg *b);
+int plugin_sync_finish(struct plugin_bg *b, struct plugin_sync_result *r, struct err *e);
+
+struct plugin_health {
+	char name[65];
+	char state[16];   /* ok, degraded, never */
+	char message[512];
+	int64_t last_success, last_attempt, records;
+};
+int plugin_health_get(struct store *st, const char *name, struct plugin_health *h, struct err *e);
+
+/* The instance that owns a model synced from a backend ("local" models
+ * have none): NULL when the model is local. */
+struct plugin_instance *plugin_for_source(struct plugin_config *c, const char *source);
+
+/* Models whose alias points somewhere no steward decision put it. */
+struct plugin_unapproved {
+	char model[101], alias[65];
+	int64_t version, seq, observed;
+};
+int plugin_unapproved_list(struct store *st, const char *model, struct plugin_unapproved **out, size_t *n,
+			   struct err *e);
+
+#endif

@@ -1,0 +1,129 @@
+/* steward-plugin.h: the whole plugin ABI: one entry point returning a table of function pointers, and the sinks sync hands records to. */
+#ifndef STEWARD_PLUGIN_H
+#define STEWARD_PLUGIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Rules of this header, as in sqlite3ext.h: members are only ever appended
+ * to the structs below, never reordered or removed; STEWARD_PLUGIN_ABI
+ * changes only when that rule has to be broken. A plugin built for another
+ * ABI is refused by name.
+ *
+ * Threads: open, sync, act, health and close of one instance are called
+ * from one thread at a time, but not always the same thread. Strings
+ * passed to a plugin live for the duration of the call; strings a plugin
+ * passes to a sink are copied by the core before the sink returns.
+ */
+
+#define STEWARD_PLUGIN_ABI 1
+
+/* Capability bits: what an instance can be asked for. */
+enum steward_cap {
+	STEWARD_CAP_REGISTRY = 1 << 0, /* models, versions, aliases; acts on aliases */
+	STEWARD_CAP_LINEAGE = 1 << 1,
+	STEWARD_CAP_METRICS = 1 << 2,
+	STEWARD_CAP_ALERTS = 1 << 3,
+	STEWARD_CAP_DEPLOY = 1 << 4,
+};
+
+struct steward_kv {
+	const char *key;
+	const char *value;
+};
+
+/* ---- records a sync hands to the core ---- */
+
+struct steward_model_rec {
+	const char *name;
+	const char *tier;        /* low, medium, high, critical; NULL: unknown (the core refuses it) */
+	const char *owner;
+	const char *description;
+};
+
+struct steward_version_rec {
+	const char *model;
+	int64_t version;
+	const char *source;      /* where the backend says the artifacts are */
+	const char *run_id;
+	const char *author;
+	const char *card;        /* Markdown with "## Section" headings, or NULL */
+	const char *digest;      /* "sha256:<64 hex>" over the artifacts as fetched, or NULL when unverified */
+	int64_t created;         /* seconds since the epoch */
+	const struct steward_kv *tags;
+	size_t ntags;
+};
+
+struct steward_metric_rec {
+	const char *model;
+	int64_t version;
+	const char *name;
+	const char *dataset;     /* "" when the backend has none */
+	const char *slice;       /* "" for the whole dataset */
+	double value;
+};
+
+struct steward_alias_rec {
+	const char *model;
+	const char *alias;
+	int64_t version;
+};
+
+/* The core's side of a sync. Every function returns 0, or -1 when the
+ * record was refused (the core's reason is available through message);
+ * a plugin should stop and return -1 from sync then. */
+struct steward_sink {
+	void *ctx;
+	int (*model)(void *ctx, const struct steward_model_rec *m);
+	int (*version)(void *ctx, const struct steward_version_rec *v);
+	int (*metric)(void *ctx, const struct steward_metric_rec *m);
+	int (*alias)(void *ctx, const struct steward_alias_rec *a);
+	/* progress: done of total (total 0 when unknown) */
+	void (*progress)(void *ctx, const char *what, long done, long total);
+	/* 1 when the core wants the sync to stop soon (shutdown) */
+	int (*cancelled)(void *ctx);
+	/* the core's reason for the last refused record */
+	const char *(*message)(void *ctx);
+	/* 1 when the core already holds this version with this digest, so
+	 * the plugin may skip fetching its artifacts again */
+	int (*have_digest)(void *ctx, const char *model, int64_t version, const char *source);
+};
+
+/* ---- acts: governed changes made in the backend ---- */
+
+enum steward_act_kind {
+	STEWARD_ACT_SET_ALIAS = 1, /* point alias of model at version, and tag the version */
+};
+
+struct steward_act {
+	enum steward_act_kind kind;
+	const char *model;
+	const char *alias;
+	int64_t version;
+	const struct steward_kv *tags; /* the decision's evidence, as tags on the version */
+	size_t ntags;
+};
+
+/* ---- the plugin ---- */
+
+struct steward_plugin {
+	unsigned abi;     /* STEWARD_PLUGIN_ABI */
+	const char *name; /* its type, as configured: "mlflow" */
+	unsigned caps;    /* STEWARD_CAP_* */
+	/* Creates an instance from its configuration section (secrets come
+	 * resolved from the environment variables the section names). */
+	int (*open)(const struct steward_kv *config, size_t n, void **state, char *err, size_t errn);
+	void (*close)(void *state);
+	/* Reads the backend and hands every record to the sink. */
+	int (*sync)(void *state, const struct steward_sink *sink, char *err, size_t errn);
+	/* Makes a governed change; err gets the backend's own message on failure. */
+	int (*act)(void *state, const struct steward_act *act, char *err, size_t errn);
+	/* A cheap check: 0 ok, -1 with msg saying what is wrong. */
+	int (*health)(void *state, char *msg, size_t n);
+};
+
+/* The one symbol a plugin exports. */
+const struct steward_plugin *steward_plugin_entry(void);
+
+#endif

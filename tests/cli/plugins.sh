@@ -1,0 +1,87 @@
+# plugins.sh: the plugin host: config errors, secrets, trusted directories, ABI refusal, all-or-nothing syncs and health.
+. "$STEWARD_TOP/tests/lib.sh"
+
+DB="$TMPD/s.db"
+PD="$TMPD/plugins"
+mkdir -p "$PD"
+# the test plugins, copied so their directory's permissions are ours to set
+build=${STEWARD%/steward}
+cp "$build/tests/plugins/steward-misbehave.so" "$build/tests/plugins/steward-oldabi.so" "$PD/"
+chmod 755 "$PD"
+"$STEWARD" init --db "$DB" >/dev/null || fail "init"
+cfg() { printf '[steward]\nplugin_dirs = %s\n\n%b' "$PD" "$1" >"$TMPD/config"; }
+
+# --- the configuration ---
+expect 0 "no config file: nothing configured" env XDG_CONFIG_HOME="$TMPD/xdg" STEWARD_CONFIG= "$STEWARD" plugin list --db "$DB"
+has "says where plugins go" "$OUT" "no config file"
+expect 1 "--config must exist" "$STEWARD" sync --db "$DB" --config "$TMPD/none"
+has "names the file" "$ERR" "$TMPD/none"
+printf '[plugin m]\ntype = misbehave\ntoken = hunter2\n' >"$TMPD/config"
+expect 1 "a secret written in the config" "$STEWARD" plugin list --db "$DB" --config "$TMPD/config"
+has "refused with file:line" "$ERR" "config:3: [plugin m] token: secrets never go in the config file"
+lacks "the secret is not echoed" "$ERR" "hunter2"
+printf '[plugin m]\nmode = ok\n' >"$TMPD/config"
+expect 1 "no type" "$STEWARD" plugin list --db "$DB" --config "$TMPD/config"
+has "names the section" "$ERR" "config:2: [plugin m] has no 'type = ...'"
+printf '[plugins]\ntype = x\n' >"$TMPD/config"
+expect 1 "unknown section" "$STEWARD" plugin list --db "$DB" --config "$TMPD/config"
+has "section named" "$ERR" "config:2: unknown section [plugins]"
+printf 'this is not ini\n' >"$TMPD/config"
+expect 1 "not INI" "$STEWARD" plugin list --db "$DB" --config "$TMPD/config"
+has "line named" "$ERR" "config:1: not an INI line"
+printf '[steward]\nplugin_dirs = relative/dir\n' >"$TMPD/config"
+expect 1 "relative plugin directory" "$STEWARD" plugin list --db "$DB" --config "$TMPD/config"
+has "absolute" "$ERR" "is not an absolute path"
+cfg '[plugin m]\ntype = misbehave\ntoken_env = STEWARD_TEST_UNSET\n'
+expect 1 "a secret variable that is not set" env -u STEWARD_TEST_UNSET "$STEWARD" sync m --db "$DB" --config "$TMPD/config"
+has "names the variable" "$ERR" "names STEWARD_TEST_UNSET, which is not set"
+cfg '[plugin m]\ntype = misbehave\n'
+chmod o+w "$TMPD/config"
+expect 1 "a world-writable config" "$STEWARD" plugin list --db "$DB" --config "$TMPD/config"
+has "refused" "$ERR" "is writable by anyone"
+chmod o-w "$TMPD/config"
+
+# --- loading: trusted directories only, permissions, ABI ---
+cfg '[plugin old]\ntype = oldabi\n'
+expect 0 "plugin list shows a broken plugin" "$STEWARD" plugin list --db "$DB" --config "$TMPD/config"
+has "ABI named with the file" "$OUT" "steward-oldabi.so was built for plugin ABI 2; this steward speaks ABI 1"
+expect 1 "sync refuses it" "$STEWARD" sync --db "$DB" --config "$TMPD/config"
+cfg '[plugin m]\ntype = misbehave\n'
+chmod o+w "$PD/steward-misbehave.so"
+expect 1 "a world-writable plugin" "$STEWARD" sync --db "$DB" --config "$TMPD/config"
+has "refused by name" "$ERR" "refusing plugin $PD/steward-misbehave.so: it is writable by anyone"
+chmod o-w "$PD/steward-misbehave.so"
+chmod o+w "$PD"
+expect 1 "a world-writable plugin directory" "$STEWARD" sync --db "$DB" --config "$TMPD/config"
+has "directory named" "$ERR" "its directory $PD is writable by anyone"
+chmod o-w "$PD"
+cfg '[plugin m]\ntype = nosuch\n'
+expect 1 "no such plugin" "$STEWARD" sync --db "$DB" --config "$TMPD/config"
+has "names what was looked for" "$ERR" "no steward-nosuch.so in the plugin directories"
+# the current directory is never searched
+cp "$PD/steward-misbehave.so" "$TMPD/steward-cwdonly.so"
+cfg '[plugin m]\ntype = cwdonly\n'
+expect 1 "a plugin in the current directory is not loaded" sh -c "cd '$TMPD' && '$STEWARD' sync --db '$DB' --config '$TMPD/config'"
+
+# --- syncs: all or nothing, health ---
+cfg '[plugin good]\ntype = misbehave\nmode = ok\n\n[plugin junk]\ntype = misbehave\nmode = garbage\n\n[plugin down]\ntype = misbehave\nmode = fail\n'
+BEFORE=$(sqlite3 "$DB" "SELECT count(*) FROM models")
+expect 1 "a sync that gets garbage records nothing" "$STEWARD" sync junk --db "$DB" --config "$TMPD/config"
+has "names the refused record" "$ERR" "digest \"sha256:not-a-digest\""
+same "its good record did not survive" "$(sqlite3 "$DB" "SELECT count(*) FROM models")" "$BEFORE"
+expect 1 "a failing backend" "$STEWARD" sync down --db "$DB" --config "$TMPD/config"
+expect 0 "a good one" "$STEWARD" sync good --db "$DB" --config "$TMPD/config"
+has "summary" "$OUT" "good: 1 models"
+expect 0 "a second sync of an unchanged backend" "$STEWARD" sync good --db "$DB" --config "$TMPD/config" --json
+valid "sync --json"
+same "writes nothing" "$(j '$[0].written')" 0
+expect 0 "plugin list" "$STEWARD" plugin list --db "$DB" --config "$TMPD/config" --json
+valid "plugin list"
+same "good is ok" "$(j '$[0].health')" ok
+same "junk is degraded" "$(j '$[1].health')" degraded
+same "down says why" "$(j '$[2].message')" "backend unreachable (on purpose)"
+same "capabilities" "$(j '$[0].capabilities[0]')" registry
+expect 1 "sync of an unknown name" "$STEWARD" sync nobody --db "$DB" --config "$TMPD/config"
+has "named" "$ERR" "no [plugin nobody]"
+
+finish

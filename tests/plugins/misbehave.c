@@ -1,0 +1,97 @@
+/* misbehave: a test plugin that hangs, returns garbage or fails on purpose (mode = hang|garbage|fail|ok), to show the host and the console stay in charge. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "plugins/steward-plugin.h"
+
+struct mb {
+	char mode[16];
+	int seconds;
+};
+
+static int mb_open(const struct steward_kv *kv, size_t n, void **state, char *err, size_t errn)
+{
+	struct mb *m = calloc(1, sizeof *m);
+	size_t i;
+
+	if (m == NULL) {
+		snprintf(err, errn, "out of memory");
+		return -1;
+	}
+	snprintf(m->mode, sizeof m->mode, "ok");
+	m->seconds = 3600;
+	for (i = 0; i < n; i++) {
+		if (strcmp(kv[i].key, "mode") == 0)
+			snprintf(m->mode, sizeof m->mode, "%s", kv[i].value);
+		else if (strcmp(kv[i].key, "seconds") == 0)
+			m->seconds = atoi(kv[i].value);
+	}
+	*state = m;
+	return 0;
+}
+
+static void mb_close(void *state)
+{
+	free(state);
+}
+
+static int mb_sync(void *state, const struct steward_sink *sink, char *err, size_t errn)
+{
+	struct mb *m = state;
+	struct steward_model_rec good = { .name = "fixture-model", .tier = "low", .owner = "tests", .description = "" };
+
+	if (strcmp(m->mode, "hang") == 0) {
+		/* A backend that never answers: only cancellation ends it. */
+		struct timespec ts = { 0, 50 * 1000 * 1000 };
+
+		for (int i = 0; i < m->seconds * 20 && !sink->cancelled(sink->ctx); i++)
+			nanosleep(&ts, NULL);
+		snprintf(err, errn, "gave up waiting");
+		return -1;
+	}
+	if (strcmp(m->mode, "garbage") == 0) {
+		struct steward_model_rec bad = { .name = "fixture-model", .tier = "enormous", .owner = "x" };
+		struct steward_version_rec v = { .model = "fixture-model", .version = 1, .source = "s3://x",
+						 .digest = "sha256:not-a-digest" };
+
+		/* A good record first: it must not survive the failed sync. */
+		if (sink->model(sink->ctx, &good) != 0)
+			return -1;
+		if (sink->version(sink->ctx, &v) != 0 || sink->model(sink->ctx, &bad) != 0) {
+			snprintf(err, errn, "the core refused a record: %s", sink->message(sink->ctx));
+			return -1;
+		}
+		return 0;
+	}
+	if (strcmp(m->mode, "fail") == 0) {
+		snprintf(err, errn, "backend unreachable (on purpose)");
+		return -1;
+	}
+	return sink->model(sink->ctx, &good);
+}
+
+static int mb_health(void *state, char *msg, size_t n)
+{
+	struct mb *m = state;
+
+	snprintf(msg, n, "mode %s", m->mode);
+	return strcmp(m->mode, "ok") == 0 ? 0 : -1;
+}
+
+static const struct steward_plugin mb_plugin = {
+	.abi = STEWARD_PLUGIN_ABI,
+	.name = "misbehave",
+	.caps = STEWARD_CAP_REGISTRY,
+	.open = mb_open,
+	.close = mb_close,
+	.sync = mb_sync,
+	.act = NULL,
+	.health = mb_health,
+};
+
+const struct steward_plugin *steward_plugin_entry(void)
+{
+	return &mb_plugin;
+}
