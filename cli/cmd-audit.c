@@ -9,6 +9,7 @@
 #include "approval.h"
 #include "audit.h"
 #include "ledger.h"
+#include "plugin.h"
 
 int cmd_audit_log(struct cli_ctx *c)
 {
@@ -94,6 +95,17 @@ static int cmd_audit_report(struct cli_ctx *c, const struct audit_report *r, int
 	if (r->ledger.verified < r->ledger.entries)
 		printf("  note:     entries after %" PRId64 " are not yet covered by a checkpoint\n",
 		       r->ledger.verified);
+	if (c->st != NULL) {
+		struct plugin_unapproved *u;
+		size_t n, i;
+
+		if (plugin_unapproved_list(c->st, NULL, &u, &n, &c->e) != 0)
+			return CLI_FAIL;
+		for (i = 0; i < n; i++)
+			printf("  UNAPPROVED CHANGE: %s of %s points at version %" PRId64 ", which no steward decision made (entry %" PRId64 ")\n",
+			       u[i].alias, u[i].model, u[i].version, u[i].seq);
+		free(u);
+	}
 	return 0;
 }
 

@@ -135,6 +135,30 @@ static void cmd_gate_print(FILE *out, const struct gate *g)
 		fprintf(out, "DENY: %zu of %zu rules do not pass (FAIL and UNKNOWN both deny)\n", failing, g->nres);
 }
 
+/* Alias moves a backend showed that no steward decision made. */
+static int cmd_gate_unapproved(struct cli_ctx *c, const char *model, json_t *o)
+{
+	struct plugin_unapproved *u;
+	char when[32];
+	size_t n, i;
+	json_t *arr = o ? json_array() : NULL;
+
+	if (plugin_unapproved_list(c->st, model, &u, &n, &c->e) != 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (arr != NULL)
+			json_array_append_new(arr, json_pack("{s:s, s:I, s:I}", "alias", u[i].alias, "version",
+							     (json_int_t)u[i].version, "seq", (json_int_t)u[i].seq));
+		else
+			printf("UNAPPROVED CHANGE: %s of %s points at version %" PRId64 " since %s, which no steward decision made (ledger entry %" PRId64 ")\n",
+			       u[i].alias, u[i].model, u[i].version, cli_time(u[i].observed, when, sizeof when), u[i].seq);
+	}
+	free(u);
+	if (o != NULL && json_object_set_new(o, "unapproved_changes", arr ? arr : json_array()) != 0)
+		return -1;
+	return 0;
+}
+
 static int cmd_gate_report(struct cli_ctx *c, const struct gate *g)
 {
 	int allow = g->allow && g->refusal[0] == '\0';
@@ -142,12 +166,16 @@ static int cmd_gate_report(struct cli_ctx *c, const struct gate *g)
 	if (c->json) {
 		json_t *o = cmd_gate_json(g);
 
-		if (o == NULL)
+		if (o == NULL || cmd_gate_unapproved(c, g->model, o) != 0) {
+			json_decref(o);
 			return cli_json_fail(&c->e);
+		}
 		if (cli_json_print(o, &c->e) < 0)
 			return CLI_FAIL;
 	} else {
 		cmd_gate_print(stdout, g);
+		if (cmd_gate_unapproved(c, g->model, NULL) != 0)
+			return CLI_FAIL;
 	}
 	if (!allow)
 		return err_set(&c->e, ERR_DENIED, "the gate denies %s v%" PRId64 " -> %s", g->model, g->version, g->to);

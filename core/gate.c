@@ -259,6 +259,18 @@ static int gate_evidence(struct store *st, struct gate *g, int64_t request, stru
 	}
 	if (gate_card(st, g->model, g->version, ev, e) != 0 || gate_monitor(st, mid, vid, ev, e) != 0)
 		goto out;
+	{
+		/* Synced versions say whether steward read the bytes; a version
+		 * registered here carries the digest it was registered with. */
+		sqlite3_stmt *s;
+
+		if (store_prepare(st, &s, "SELECT digest_verified FROM version_sync WHERE version_id = ?1", e) != 0)
+			goto out;
+		sqlite3_bind_int64(s, 1, vid);
+		ev->has_digest_state = 1;
+		ev->digest_verified = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : 1;
+		sqlite3_finalize(s);
+	}
 	if (registry_alias_list(st, g->model, &al, e) != 0)
 		goto out;
 	for (i = 0; i < al.n && ev->nstages < sizeof ev->stages / sizeof ev->stages[0]; i++)
@@ -466,6 +478,22 @@ static int gate_backend_move(struct store *st, const struct gate_backend *be, co
 	return 0;
 }
 
+/* A governed move settles any unapproved change seen on that alias. */
+static int gate_settle(struct store *st, const char *model, const char *alias, struct err *e)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (store_prepare(st, &s, "DELETE FROM unapproved WHERE alias = ?2 AND model_id = (SELECT id FROM models WHERE name = ?1)",
+			  e) != 0)
+		return -1;
+	sqlite3_bind_text(s, 1, model, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, alias, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : store_fail(st, e, "settling an unapproved change");
+}
+
 /* ---- apply ---- */
 
 static int gate_promotion_row(struct store *st, const char *model, int64_t version, const char *alias,
@@ -524,7 +552,7 @@ int gate_apply(struct store *st, const struct principal *who, int64_t request, c
 		return err_set(e, ERR_DENIED, "request %" PRId64 " was for %s -> %s, but the version is now %s",
 			       request, rq.from, rq.to, g->from);
 	if (gate_backend_move(st, be, g, "promotion", request, rq.to, e) != 0 ||
-	    registry_alias_move(st, rq.model, rq.to, rq.version, &prev, e) != 0)
+	    registry_alias_move(st, rq.model, rq.to, rq.version, &prev, e) != 0 || gate_settle(st, rq.model, rq.to, e) != 0)
 		return -1;
 	data = gate_record(g);
 	if (data == NULL || json_object_set_new(data, "request", json_integer(request)) != 0 ||
@@ -684,7 +712,7 @@ int gate_rollback(struct store *st, const struct principal *who, const char *mod
 		if (g->sec->rules[i].kind == PK_REVIEW)
 			rev = &g->sec->rules[i];
 	if (gate_backend_move(st, be, g, "rollback", 0, alias, e) != 0 ||
-	    registry_alias_move(st, model, alias, to, &prev, e) != 0)
+	    registry_alias_move(st, model, alias, to, &prev, e) != 0 || gate_settle(st, model, alias, e) != 0)
 		return -1;
 	if (rev != NULL) {
 		due = store_now() + rev->duration;

@@ -200,26 +200,29 @@ static void plugin_fix_strings(struct plugin_instance *in)
 	}
 }
 
-/* build/plugins beside a binary in build/ (or build/san/) of a source tree. */
+/* build/plugins beside a binary in build/ (or build/san/) of a source
+ * tree, then the install's plugin directory. */
 static void plugin_default_dirs(struct plugin_config *c)
 {
 	char exe[3800], probe[4096], *slash;
 	struct stat sb;
 	ssize_t len;
 
+	/* A binary in a build tree uses the plugins built with it, before any
+	 * installed ones. */
 	c->ndirs = 0;
-	snprintf(c->dirs[c->ndirs++], sizeof c->dirs[0], "%s", STEWARD_PLUGINDIR);
 	len = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	if (len <= 0)
-		return;
-	exe[len] = '\0';
-	slash = strrchr(exe, '/');
-	if (slash == NULL)
-		return;
-	*slash = '\0';
-	snprintf(probe, sizeof probe, "%s/plugins", exe);
-	if (stat(probe, &sb) == 0 && S_ISDIR(sb.st_mode))
-		snprintf(c->dirs[c->ndirs++], sizeof c->dirs[0], "%s", probe);
+	if (len > 0) {
+		exe[len] = '\0';
+		slash = strrchr(exe, '/');
+		if (slash != NULL) {
+			*slash = '\0';
+			snprintf(probe, sizeof probe, "%s/plugins", exe);
+			if (stat(probe, &sb) == 0 && S_ISDIR(sb.st_mode))
+				snprintf(c->dirs[c->ndirs++], sizeof c->dirs[0], "%s", probe);
+		}
+	}
+	snprintf(c->dirs[c->ndirs++], sizeof c->dirs[0], "%s", STEWARD_PLUGINDIR);
 }
 
 int plugin_config_load(const char *path, int required, struct plugin_config *c, struct err *e)

@@ -297,6 +297,7 @@ static const struct {
 	{ "approval-age", PK_APPROVAL_AGE, 0 },
 	{ "time-in-stage", PK_STAGE_TIME, 0 },
 	{ "canary-soak", PK_CANARY, 0 },
+	{ "digest-verified", PK_DIGEST, 0 },
 	{ "role", PK_ROLE, 1 },
 	{ "review", PK_REVIEW, 1 },
 };
@@ -343,6 +344,7 @@ static int policy_rule_args(struct lexer *lx, struct policy_rule *r)
 		break;
 	case PK_SOD:
 	case PK_LINEAGE:
+	case PK_DIGEST:
 		break;
 	case PK_METRIC:
 		if (lex_word(lx, "a metric name", r->a, sizeof r->a) != 0 ||
@@ -490,7 +492,7 @@ static int policy_rule_line(struct lexer *lx, struct policy_section *sec)
 			break;
 	if (i == sizeof policy_kinds / sizeof policy_kinds[0])
 		return lex_fail(lx, &t, sec->rollback ? "a rollback rule kind (role, review)"
-						      : "a rule kind (approvals, distinct-approvers, separation-of-duties, metric, card-sections, lineage-complete, drift, live-metric, no-alerts, approval-age, time-in-stage, canary-soak)");
+						      : "a rule kind (approvals, distinct-approvers, separation-of-duties, metric, card-sections, lineage-complete, drift, live-metric, no-alerts, approval-age, time-in-stage, canary-soak, digest-verified)");
 	if (policy_kinds[i].rollback != sec->rollback)
 		return lex_fail(lx, &t, sec->rollback ? "a rollback rule kind (role, review)"
 						      : "a transition rule kind (role and review belong in a rollback section)");
@@ -1010,6 +1012,17 @@ static void policy_eval_rule(const struct policy_rule *rule, const struct eviden
 			   (ev->actor_roles & rule->roles) ? "allowed" : "not allowed", need);
 		return;
 	}
+	case PK_DIGEST:
+		if (!ev->has_digest_state) {
+			snprintf(r->evidence, sizeof r->evidence, "no data");
+			policy_set(r, RULE_UNKNOWN, "nothing says how the artifact digest was obtained");
+			return;
+		}
+		snprintf(r->evidence, sizeof r->evidence, "%s", ev->digest_verified ? "verified" : "unverified");
+		policy_set(r, ev->digest_verified ? RULE_PASS : RULE_FAIL,
+			   ev->digest_verified ? "the digest is over artifact bytes steward read (or was given at registration)"
+					       : "steward could not read the artifacts: the digest is unverified");
+		return;
 	case PK_REVIEW:
 		policy_span(rule->duration, lim, sizeof lim);
 		snprintf(r->evidence, sizeof r->evidence, "review by %s", rule->a);
@@ -1139,6 +1152,8 @@ json_t *evidence_to_json(const struct evidence *ev)
 		evidence_time(ev->canary_since, t2, sizeof t2);
 		bad = json_object_set_new(o, "canary", json_pack("{s:f, s:s}", "weight", ev->canary_weight, "since", t2)) != 0;
 	}
+	if (!bad && ev->has_digest_state)
+		bad = json_object_set_new(o, "digest_verified", json_boolean(ev->digest_verified)) != 0;
 	if (!bad && ev->actor[0] != '\0') {
 		char roles[80];
 
@@ -1299,6 +1314,13 @@ int evidence_from_json(json_t *j, struct evidence *ev, struct err *e)
 				return err_set(e, ERR_INVALID, "evidence: stages must map a stage to an RFC 3339 time");
 			snprintf(ev->stages[ev->nstages++].stage, sizeof ev->stages[0].stage, "%s", key);
 		}
+	}
+	v = json_object_get(j, "digest_verified");
+	if (v != NULL) {
+		if (!json_is_boolean(v))
+			return err_set(e, ERR_INVALID, "evidence: digest_verified must be true or false");
+		ev->has_digest_state = 1;
+		ev->digest_verified = json_is_true(v);
 	}
 	a = json_object_get(j, "canary");
 	if (a != NULL) {

@@ -30,6 +30,7 @@ enum policy_kind {
 	PK_CANARY,          /* canary-soak weight >= N for >= DURATION */
 	PK_ROLE,            /* role ROLE[,ROLE...]            (rollback) */
 	PK_REVIEW,          /* review by ROLE within DURATION (rollback) */
+	PK_DIGEST,          /* digest-verified */
 };
 
 enum policy_op { OP_GE = 1, OP_GT, OP_LE, OP_LT, OP_EQ };
@@ -128,6 +129,7 @@ struct evidence {
 	int has_canary;
 	double canary_weight;
 	int64_t canary_since;
+	int has_digest_state, digest_verified; /* steward computed the artifact digest itself */
 	char actor[101];      /* rollbacks: who is rolling back */
 	unsigned actor_roles; /* ROLE_* bits held by the actor */
 };

@@ -557,6 +557,22 @@ int registry_alias_set(struct store *st, const char *actor, const char *model, c
 	json_decref(data);
 	if (rc != 0)
 		goto fail;
+	{
+		/* An admin's decision settles an unapproved change on this alias. */
+		sqlite3_stmt *s;
+
+		if (store_prepare(st, &s, "DELETE FROM unapproved WHERE alias = ?2 AND model_id = (SELECT id FROM models WHERE name = ?1)",
+				  e) != 0)
+			goto fail;
+		bind_text(s, 1, model);
+		bind_text(s, 2, alias);
+		rc = sqlite3_step(s);
+		sqlite3_finalize(s);
+		if (rc != SQLITE_DONE) {
+			store_fail(st, e, "settling an unapproved change");
+			goto fail;
+		}
+	}
 	return store_commit(st, e);
 fail:
 	store_rollback(st);

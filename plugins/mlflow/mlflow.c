@@ -502,7 +502,7 @@ static int mlf_run_metrics(struct mlf *m, const struct steward_sink *sink, const
 		const char *key = json_string_value(json_object_get(metric, "key"));
 		json_t *val = json_object_get(metric, "value");
 		struct steward_metric_rec r = { .model = model, .version = version, .dataset = dataset ? dataset : "" };
-		char name[256];
+		char name[256], slice[256];
 		const char *slash;
 
 		if (key == NULL || !json_is_number(val))
@@ -510,7 +510,11 @@ static int mlf_run_metrics(struct mlf *m, const struct steward_sink *sink, const
 		slash = strchr(key, '/');
 		snprintf(name, sizeof name, "%.*s", slash ? (int)(slash - key) : (int)strlen(key), key);
 		r.name = name;
-		r.slice = slash ? slash + 1 : "";
+		/* MLflow keys cannot hold '=': "auc/region:EU" is slice region=EU. */
+		snprintf(slice, sizeof slice, "%s", slash ? slash + 1 : "");
+		if (strchr(slice, ':') != NULL)
+			*strchr(slice, ':') = '=';
+		r.slice = slice;
 		r.value = json_number_value(val);
 		if (sink->metric(sink->ctx, &r) != 0) {
 			json_decref(j);
