@@ -79,6 +79,12 @@ $(BUILD)/plugins/steward-%.so: $$(wildcard plugins/%/*.c) plugins/steward-plugin
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -fPIC -shared -o $@ $(filter %.c,$^) $(ALL_LDFLAGS) $(PKG_LIBS)
 
+# A fake tracking server for faults a real MLflow cannot show (named fake on purpose).
+FAKE_BIN := $(BUILD)/tests/fake/fake-mlflow
+$(FAKE_BIN): tests/fake/fake-mlflow.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(ALL_LDFLAGS)
+
 # Plugins that misbehave on purpose, for the tests.
 $(BUILD)/tests/plugins/steward-%.so: tests/plugins/%.c plugins/steward-plugin.h
 	@mkdir -p $(dir $@)
@@ -124,7 +130,7 @@ fuzz:
 		-o $(BUILD)/fuzz/fuzz_policy tests/fuzz/fuzz_policy.c $(CORE_SRC) $(LIBS)
 
 # The README's test command: unit, CLI and console tests; one summary line.
-test check: $(STEWARD) $(PLUGIN_SO) $(TEST_PLUGIN_SO) $(UNIT_BIN)
+test check: $(STEWARD) $(PLUGIN_SO) $(TEST_PLUGIN_SO) $(FAKE_BIN) $(UNIT_BIN)
 	tests/run $(BUILD)
 
 demo: $(STEWARD)

@@ -724,9 +724,11 @@ static int sink_alias(void *ctx, const struct steward_alias_rec *a)
 			 "previous", have ? json_integer(have) : json_null());
 	if (data == NULL)
 		return err_set(&x->e, ERR_IO, "out of memory"), plugin_refuse(x, "alias");
-	/* First sight of an alias steward never governed is the baseline; a
-	 * move away from what steward decided is an unapproved change. */
-	if (governed == 0 && have == 0) {
+	/* Moves of an alias steward never governed are recorded as the
+	 * baseline; a move away from what steward decided is an unapproved
+	 * change. */
+	if (governed == 0) {
+		/* An alias steward has never governed: the backend's word is the baseline. */
 		rc = ledger_append(x->st, actor, "alias.imported", subject, data, &seq, &x->e);
 	} else if (governed == a->version) {
 		rc = 0;
