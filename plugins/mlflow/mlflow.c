@@ -588,8 +588,12 @@ static int mlf_model_versions(struct mlf *m, const struct steward_sink *sink, co
 	mlf_escape(m->curl, filter, qf, sizeof qf);
 	do {
 		mlf_escape(m->curl, token, qt, sizeof qt);
-		snprintf(api, sizeof api, "/api/2.0/mlflow/model-versions/search?filter=%s&max_results=%d%s%s", qf, MLF_PAGE,
-			 token[0] ? "&page_token=" : "", token[0] ? qt : "");
+		/* Page tokens are offsets: a fixed order keeps a version that
+		 * changes mid-paging from being skipped or read twice. */
+		snprintf(api, sizeof api,
+			 "/api/2.0/mlflow/model-versions/search?filter=%s&max_results=%d"
+			 "&order_by=name%%20ASC&order_by=version_number%%20ASC%s%s",
+			 qf, MLF_PAGE, token[0] ? "&page_token=" : "", token[0] ? qt : "");
 		j = mlf_call(m, "GET", api, NULL, err, errn);
 		if (j == NULL)
 			return -1;

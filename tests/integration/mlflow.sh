@@ -1,0 +1,167 @@
+# mlflow.sh: steward against a real MLflow server: sync, digests, gate, promotion and rollback moving the real alias, out-of-band moves, faults.
+. "$STEWARD_TOP/tests/lib.sh"
+. "$STEWARD_TOP/tests/integration/lib-mlflow.sh"
+
+export STEWARD_NOW=$(date +%s) # MLflow stamps real times; the clocks must agree
+DB="$TMPD/s.db"
+K="$TMPD/keys"
+mkdir -p "$K"
+export STEWARD_PASSPHRASE=correct-horse XDG_CONFIG_HOME="$TMPD/cfg"
+ADA="$TMPD/cfg/steward/keys/ada.key"
+build=${STEWARD%/steward}
+
+mlflow_start
+expect 0 "populate MLflow with its own client" mlfx populate --models 4 --versions 3
+
+as() {
+	who=$1
+	shift
+	"$STEWARD" "$@" --db "$DB" --key "$K/$who.key"
+}
+"$STEWARD" init --db "$DB" --admin ada >/dev/null || fail "init"
+cp "$ADA" "$K/ada.key"
+for p in lena:ml-lead mei:ml-lead rosa:risk-officer sami:sre; do
+	n=${p%%:*}
+	"$STEWARD" key gen "$n" --out "$K/$n.key" >/dev/null || fail "key $n"
+	as ada principal add "$n" --role "${p#*:}" --pubkey "$K/$n.key.pub" >/dev/null || fail "add $n"
+done
+cp "$STEWARD_TOP/policies/low.policy" "$TMPD/low.policy"
+as ada policy enroll "$TMPD/low.policy" >/dev/null || fail "enrol"
+CFG="$TMPD/steward.conf"
+printf '[plugin ml]\ntype = mlflow\nurl = %s\ntimeout = 10\n' "$MLFLOW_URL" >"$CFG"
+sync_() { "$STEWARD" sync --db "$DB" --config "$CFG" "$@"; }
+
+# --- sync ---
+expect 0 "sync" sync_ --json
+valid "sync --json"
+same "4 models" "$(j '$[0].models')" 4
+same "12 versions" "$(j '$[0].versions')" 12
+expect 0 "model list" "$STEWARD" model list --db "$DB" --json
+same "tier from steward.tier" "$(j '$[0].tier')" low
+same "owner from steward.owner" "$(j '$[0].owner')" team-a
+same "aliases imported" "$(sqlite3 "$DB" "SELECT count(*) FROM ledger WHERE action = 'alias.imported'")" 8
+same "every digest verified" "$(sqlite3 "$DB" "SELECT count(*) FROM version_sync WHERE digest_verified = 1")" 12
+expect 0 "metrics with slices" "$STEWARD" metric list model-001 2 --db "$DB"
+has "slice mapped" "$OUT" "region=EU"
+expect 0 "card from the description" "$STEWARD" card show model-001 2 --db "$DB"
+has "a card section" "$OUT" "## Intended use"
+# the digest, recomputed from what MLflow's own client downloads
+expect 0 "the artifacts by MLflow's client" mlfx files model-001 2
+printf '%s' "$OUT" >"$TMPD/files.json"
+sqlite3 :memory: "SELECT json_extract(value,'\$.path') || char(9) || json_extract(value,'\$.size') || char(9) || json_extract(value,'\$.sha256') || char(10)
+	FROM json_each(CAST(readfile('$TMPD/files.json') AS TEXT))" | tr -d '\r' | awk 'NF' | sed 's/$//' >"$TMPD/manifest.lines"
+# sqlite3 prints one row per line; rebuild the exact manifest bytes
+: >"$TMPD/manifest"
+while IFS= read -r line; do printf '%s\n' "$line" >>"$TMPD/manifest"; done <"$TMPD/manifest.lines"
+want="sha256:$(sha256sum "$TMPD/manifest" | cut -d' ' -f1)"
+same "steward's digest is over the bytes MLflow serves" "$(sqlite3 "$DB" "SELECT v.digest FROM versions v JOIN models m ON m.id = v.model_id WHERE m.name = 'model-001' AND v.version = 2")" "$want"
+expect 0 "a second sync of an unchanged server" sync_ --json
+same "writes nothing" "$(j '$[0].written')" 0
+
+# --- gate, promotion: the alias really moves in MLflow ---
+expect 1 "gate before approval" "$STEWARD" gate model-001 3 --to production --db "$DB"
+R=$(as lena promote request model-001 3 --to production)
+as mei approve "$R" >/dev/null || fail "approve"
+expect 0 "gate passes" "$STEWARD" gate model-001 3 --to production --db "$DB"
+expect 0 "promote apply through MLflow" as lena promote apply "$R" --config "$CFG"
+SEQ=$(printf '%s\n' "$OUT" | sed -n 's/.*(ledger entry \([0-9]*\)).*/\1/p')
+expect 0 "MLflow's own client reads the alias" mlfx get-alias model-001 production
+same "production is 3 in MLflow" "$OUT" 3
+expect 0 "the decision's tags" mlfx tags model-001 3
+printf '%s' "$OUT" >"$TMPD/json"
+tag() { sqlite3 :memory: "SELECT json_extract(CAST(readfile('$TMPD/json') AS TEXT), '\$.\"$1\"')"; }
+same "steward.decision" "$(tag steward.decision)" promotion
+same "steward.ledger_seq is the entry" "$(tag steward.ledger_seq)" "$SEQ"
+has "steward.approvers" "$(tag steward.approvers)" "mei (ml-lead)"
+has "an envelope" "$(tag steward.dsse.1)" '"payloadType":"application/vnd.in-toto+json"'
+expect 0 "sync after the promotion" sync_ --json
+same "nothing unapproved" "$(j '$[0].unapproved_changes')" 0
+
+# --- rollback: a second governed promotion, then back to the first ---
+expect 0 "a new version in MLflow" mlfx add-version model-001
+V4=$OUT
+mlfx set-alias model-001 staging "$V4" >/dev/null
+sync_ >/dev/null || fail "sync v4"
+R=$(as lena promote request model-001 "$V4" --to production)
+as mei approve "$R" >/dev/null
+expect 0 "promote v$V4" as lena promote apply "$R" --config "$CFG"
+same "MLflow has v$V4" "$(mlfx get-alias model-001 production)" "$V4"
+expect 1 "an auditor key cannot roll back" as mei rollback model-001 --reason "x" --config "$CFG" --to 2
+expect 1 "a version never promoted under policy is no target" as sami rollback model-001 --to 2 --reason "x" --config "$CFG"
+has "named" "$ERR" "never promoted to production under policy"
+expect 0 "rollback to the last governed version" as sami rollback model-001 --reason "latency regression" --config "$CFG"
+same "MLflow is back on 3" "$(mlfx get-alias model-001 production)" 3
+expect 0 "rollback tags" mlfx tags model-001 3
+printf '%s' "$OUT" >"$TMPD/json"
+same "steward.decision rollback" "$(tag steward.decision)" rollback
+
+# --- an alias moved behind steward's back ---
+mlfx set-alias model-001 production 1 >/dev/null || fail "move behind steward's back"
+expect 0 "sync sees it" sync_ --json
+same "one unapproved change" "$(j '$[0].unapproved_changes')" 1
+expect 1 "gate reports it" "$STEWARD" gate model-001 3 --to production --db "$DB"
+has "unapproved" "$OUT" "UNAPPROVED CHANGE: production of model-001 points at version 1"
+expect 0 "audit verify reports it" "$STEWARD" audit verify --db "$DB"
+has "audit names it" "$OUT" "UNAPPROVED CHANGE: production of model-001 points at version 1"
+has "recorded in the ledger" "$(sqlite3 "$DB" "SELECT action FROM ledger ORDER BY seq DESC LIMIT 1")" "alias.observed"
+
+# --- faults ---
+# MLflow refuses: the rollback target was deleted in MLflow meanwhile
+curl -sS -X DELETE -H 'Content-Type: application/json' -d '{"name":"model-001","version":"3"}' \
+	"$MLFLOW_URL/api/2.0/mlflow/model-versions/delete" >/dev/null || fail "delete a version in MLflow"
+N=$(sqlite3 "$DB" "SELECT count(*) FROM ledger")
+expect 1 "MLflow refuses the move" as sami rollback model-001 --to 3 --reason "back to 3" --config "$CFG"
+has "MLflow's own error" "$ERR" "RESOURCE_DOES_NOT_EXIST"
+same "nothing recorded" "$(sqlite3 "$DB" "SELECT count(*) FROM ledger")" "$N"
+same "the local alias did not move" "$(sqlite3 "$DB" "SELECT v.version FROM aliases a JOIN versions v ON v.id = a.version_id JOIN models m ON m.id = a.model_id WHERE m.name = 'model-001' AND a.alias = 'production'")" 1
+# the server stopped: a sync, and a promotion whose gate passes
+R=$(as lena promote request model-001 "$V4" --to production)
+as mei approve "$R" >/dev/null || fail "approve v$V4 again"
+mlflow_stop
+N=$(sqlite3 "$DB" "SELECT count(*) FROM ledger")
+expect 1 "sync with the server down" sync_
+has "names the failure" "$ERR" "sync failed, nothing was recorded"
+same "no partial state" "$(sqlite3 "$DB" "SELECT count(*) FROM ledger")" "$N"
+expect 0 "plugin list" "$STEWARD" plugin list --db "$DB" --config "$CFG" --json
+same "degraded" "$(j '$[0].health')" degraded
+has "with the reason" "$(j '$[0].message')" "Couldn't connect"
+N=$(sqlite3 "$DB" "SELECT count(*) FROM ledger")
+expect 1 "promotion with MLflow down records nothing" as lena promote apply "$R" --config "$CFG"
+has "MLflow's failure shown" "$ERR" "the registry refused the change, nothing was recorded"
+same "still nothing recorded" "$(sqlite3 "$DB" "SELECT count(*) FROM ledger WHERE action = 'promotion.apply'")" 2
+same "no decision written while MLflow was down" "$(sqlite3 "$DB" "SELECT count(*) FROM ledger")" "$N"
+mlflow_start
+expect 0 "sync after the restart" sync_
+expect 0 "healthy again" "$STEWARD" plugin list --db "$DB" --config "$CFG" --json
+same "ok" "$(j '$[0].health')" ok
+
+# faults a real server will not show, from a FAKE server (tests/fake/fake-mlflow.c)
+fake() {
+	rm -f "$TMPD/fake.port"
+	"$build/tests/fake/fake-mlflow" "$1" >"$TMPD/fake.port" &
+	FAKE_PID=$!
+	n=0
+	while [ ! -s "$TMPD/fake.port" ] && [ "$n" -lt 50 ]; do sleep 0.1; n=$((n + 1)); done
+	printf '[plugin fk]\ntype = mlflow\nurl = http://127.0.0.1:%s\ntimeout = 2\nconnect_timeout = 2\n' "$(cat "$TMPD/fake.port")" >"$TMPD/fake.conf"
+}
+unfake() { kill "$FAKE_PID" 2>/dev/null; wait "$FAKE_PID" 2>/dev/null; }
+N=$(sqlite3 "$DB" "SELECT count(*) FROM models")
+fake 500
+expect 1 "HTTP 500 with an MLflow error body" "$STEWARD" sync fk --db "$DB" --config "$TMPD/fake.conf"
+has "its error_code and message" "$ERR" "INTERNAL_ERROR: the fake server fails on purpose"
+unfake
+fake malformed
+expect 1 "malformed JSON" "$STEWARD" sync fk --db "$DB" --config "$TMPD/fake.conf"
+has "says so" "$ERR" "is not a JSON object"
+unfake
+fake slow
+expect 1 "a server slower than the timeout" "$STEWARD" sync fk --db "$DB" --config "$TMPD/fake.conf"
+has "timed out" "$ERR" "Timeout was reached"
+unfake
+fake cut
+expect 1 "the connection dies mid-sync" "$STEWARD" sync fk --db "$DB" --config "$TMPD/fake.conf"
+unfake
+same "none of the faulty syncs left a model behind" "$(sqlite3 "$DB" "SELECT count(*) FROM models")" "$N"
+expect 0 "the ledger still verifies" "$STEWARD" audit verify --db "$DB"
+
+finish
