@@ -51,18 +51,20 @@ CORE_SRC := $(wildcard core/*.c)
 CLI_SRC  := $(filter-out cli/main.c,$(wildcard cli/*.c))
 TUI_SRC  := $(wildcard tui/*.c)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
+BENCH_SRC := $(wildcard bench/*.c)
 
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 TUI_OBJ  := $(TUI_SRC:%.c=$(BUILD)/obj/%.o)
 MAIN_OBJ := $(BUILD)/obj/cli/main.o
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%) $(BUILD)/tests/test_fuzz_policy
+BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
 LIBCORE := $(BUILD)/libsteward.a
 LIBFACE := $(BUILD)/libfaces.a
 STEWARD := $(BUILD)/steward
 
-.PHONY: all test check fuzz demo install uninstall clean format help
+.PHONY: all test check bench fuzz demo install uninstall clean format help
 # Keep test objects: they are not intermediates to throw away.
 .SECONDARY:
 .SECONDEXPANSION:
@@ -133,6 +135,16 @@ fuzz:
 test check: $(STEWARD) $(PLUGIN_SO) $(TEST_PLUGIN_SO) $(FAKE_BIN) $(UNIT_BIN)
 	tests/run $(BUILD)
 
+# The generators and baselines bench/run uses: one program per bench/*.c, on libsteward.
+$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIBCORE)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBCORE) $(LIBS)
+
+# DESIGN section 9's budgets, measured on a generated estate; never part of `make test`.
+# bench/run builds what it needs itself (so it also works on its own): hence the '+'.
+bench:
+	+bench/run
+
 demo: $(STEWARD)
 	$(STEWARD) demo
 
@@ -160,7 +172,7 @@ format:
 	clang-format -i $(wildcard core/*.[ch] cli/*.[ch] tui/*.[ch] plugins/*.[ch] plugins/*/*.[ch] tests/unit/*.[ch])
 
 help:
-	@echo "targets: all (default) test demo install uninstall clean format"
+	@echo "targets: all (default) test bench demo install uninstall clean format"
 	@echo "options: SAN=1 (ASan+UBSan build under build/san) PREFIX=... DESTDIR=..."
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -30,6 +30,8 @@ static const struct cli_opt cli_console_opts[] = {
 	{ .name = "script", .arg = "KEYS", .help = "read keys from the file KEYS instead of the terminal (needs --dump)" },
 	{ .name = "dump", .arg = "SCREEN", .help = "write the final screen to the file SCREEN (needs --script)" },
 	{ .name = "size", .arg = "COLSxROWS", .help = "screen size in script mode (default 80x24)" },
+	{ .name = "timings", .arg = "FILE",
+	  .help = "with --script: write first-paint and per-key redraw times (us) and peak RSS (kB) to FILE" },
 	{ .name = "version", .help = "print the version and exit" },
 	{ .name = "help", .help = "show this help and exit" },
 	{ 0 },

@@ -47,6 +47,7 @@ int cmd_console_run(struct cli_ctx *c)
 	}
 	o.script = cli_opt(c, "script");
 	o.dump = cli_opt(c, "dump");
+	o.timings = cli_opt(c, "timings");
 	o.readonly = cli_opt(c, "readonly") != NULL;
 	o.key_path = cli_opt(c, "key");
 	if (o.key_path == NULL) {
@@ -58,6 +59,10 @@ int cmd_console_run(struct cli_ctx *c)
 	if ((o.script == NULL) != (o.dump == NULL)) {
 		err_set(&c->e, ERR_INVALID, "%s needs %s", o.script ? "--script" : "--dump",
 			o.script ? "--dump SCREEN" : "--script KEYS");
+		return CLI_USAGE;
+	}
+	if (o.timings != NULL && o.script == NULL) {
+		err_set(&c->e, ERR_INVALID, "--timings only applies with --script and --dump");
 		return CLI_USAGE;
 	}
 	if (size != NULL) {

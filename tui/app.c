@@ -1,6 +1,7 @@
 /* app: the view stack, store-change detection, questions and passphrases, identity, ledger state and messages shared by the console. */
 #include "app.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -192,19 +193,19 @@ void app_identity_check(struct app *a)
 	snprintf(id->why, sizeof id->why, "%s", id->known ? "" : e.msg);
 }
 
-void app_ledger_check(struct app *a)
+/* What one verification found, as the header shows it. */
+static void app_ledger_run(struct store *st, struct app_ledger *l)
 {
-	struct app_ledger *l = &a->ledger;
 	struct audit_report ar;
 	struct err e;
 	int rc;
 
 	memset(&ar, 0, sizeof ar);
+	memset(l, 0, sizeof *l);
 	err_clear(&e);
 	/* The whole audit: hashes, checkpoints, the keyring replay and every approval. */
-	rc = audit_verify(a->st, &ar, &e);
+	rc = audit_verify(st, &ar, &e);
 	l->r = ar.ledger;
-	l->msg[0] = '\0';
 	if (rc == 0) {
 		l->state = APP_LEDGER_OK;
 	} else if (l->r.bad_seq != 0) {
@@ -214,6 +215,164 @@ void app_ledger_check(struct app *a)
 		l->state = e.kind == ERR_NOTFOUND ? APP_LEDGER_NONE : APP_LEDGER_ERROR;
 		snprintf(l->msg, sizeof l->msg, "%s", e.msg);
 	}
+}
+
+/* Everything below mu is shared between the console and the worker. Lock
+ * and unlock of a default mutex fail only when misused, so go unchecked. */
+struct app_verifier {
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv; /* any change below: the worker and app_ledger_wait both sleep on it */
+	char *path;        /* the store, opened afresh for each check */
+	int requested;     /* a check is wanted (after the running one, if any) */
+	int running;
+	int stop;
+	int fresh;         /* result holds a check the console has not taken */
+	struct app_ledger result;
+};
+
+static void *app_verifier_main(void *arg)
+{
+	struct app_verifier *w = arg;
+
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		struct app_ledger l;
+		struct store *st;
+		struct err e;
+
+		while (!w->requested && !w->stop)
+			pthread_cond_wait(&w->cv, &w->mu);
+		if (w->stop)
+			break;
+		w->requested = 0;
+		w->running = 1;
+		pthread_mutex_unlock(&w->mu);
+		/* Its own connection: a SQLite connection is never shared between threads. */
+		err_clear(&e);
+		st = store_open(w->path, STORE_READONLY, &e);
+		if (st != NULL) {
+			app_ledger_run(st, &l);
+			store_close(st);
+		} else {
+			memset(&l, 0, sizeof l);
+			l.state = APP_LEDGER_ERROR;
+			snprintf(l.msg, sizeof l.msg, "%s", e.msg);
+		}
+		pthread_mutex_lock(&w->mu);
+		w->result = l;
+		w->fresh = 1;
+		w->running = 0;
+		pthread_cond_broadcast(&w->cv);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+/* Starts the worker; NULL when the thread (or its memory) cannot be had. */
+static struct app_verifier *app_verifier_start(const char *path)
+{
+	struct app_verifier *w = calloc(1, sizeof *w);
+
+	if (w == NULL)
+		return NULL;
+	w->path = strdup(path);
+	if (w->path == NULL)
+		goto fail_path;
+	if (pthread_mutex_init(&w->mu, NULL) != 0)
+		goto fail_mutex;
+	if (pthread_cond_init(&w->cv, NULL) != 0)
+		goto fail_cond;
+	if (pthread_create(&w->thread, NULL, app_verifier_main, w) != 0)
+		goto fail_thread;
+	return w;
+fail_thread:
+	pthread_cond_destroy(&w->cv);
+fail_cond:
+	pthread_mutex_destroy(&w->mu);
+fail_mutex:
+	free(w->path);
+fail_path:
+	free(w);
+	return NULL;
+}
+
+static void app_verifier_free(struct app_verifier *w)
+{
+	pthread_cond_destroy(&w->cv);
+	pthread_mutex_destroy(&w->mu);
+	free(w->path);
+	free(w);
+}
+
+void app_ledger_check(struct app *a)
+{
+	struct app_verifier *w = a->verifier;
+
+	if (w == NULL)
+		w = a->verifier = app_verifier_start(store_path(a->st));
+	if (w == NULL) {
+		/* No thread to be had: verify here rather than show nothing. */
+		app_ledger_run(a->st, &a->ledger);
+		return;
+	}
+	pthread_mutex_lock(&w->mu);
+	w->requested = 1;
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	a->ledger.verifying = 1;
+}
+
+int app_ledger_poll(struct app *a)
+{
+	struct app_verifier *w = a->verifier;
+	int changed = 0, verifying;
+
+	if (w == NULL)
+		return 0;
+	pthread_mutex_lock(&w->mu);
+	if (w->fresh) {
+		a->ledger = w->result;
+		w->fresh = 0;
+		changed = 1;
+	}
+	verifying = w->running || w->requested;
+	pthread_mutex_unlock(&w->mu);
+	if (a->ledger.verifying != verifying)
+		changed = 1;
+	a->ledger.verifying = verifying;
+	return changed;
+}
+
+void app_ledger_wait(struct app *a)
+{
+	struct app_verifier *w = a->verifier;
+
+	if (w == NULL)
+		return;
+	pthread_mutex_lock(&w->mu);
+	while (w->running || w->requested)
+		pthread_cond_wait(&w->cv, &w->mu);
+	pthread_mutex_unlock(&w->mu);
+	app_ledger_poll(a);
+}
+
+void app_ledger_stop(struct app *a)
+{
+	struct app_verifier *w = a->verifier;
+
+	if (w == NULL)
+		return;
+	pthread_mutex_lock(&w->mu);
+	w->stop = 1;
+	w->requested = 0;
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	/* A check already running finishes first: audit_verify cannot be interrupted. */
+	if (pthread_join(w->thread, NULL) != 0)
+		return; /* the thread may still use w: leave it rather than free it under it */
+	app_verifier_free(w);
+	a->verifier = NULL;
 }
 
 static void app_secret_wipe(struct app *a)

@@ -50,7 +50,12 @@ struct app_ledger {
 	enum app_ledger_state state;
 	struct ledger_report r;
 	char msg[512]; /* for APP_LEDGER_NONE and APP_LEDGER_ERROR */
+	int verifying; /* a check of the store as it is now has not reported yet */
 };
+
+/* The background ledger check: a worker thread with its own read-only
+ * connection (defined in app.c). */
+struct app_verifier;
 
 /* A decision on a promotion request, between `a`/`r` and the passphrase. */
 struct app_decision {
@@ -84,6 +89,7 @@ struct app {
 	size_t secret_len;
 	struct app_identity id;
 	struct app_ledger ledger;
+	struct app_verifier *verifier; /* NULL until the first check is asked for */
 	struct app_decision decision;
 };
 
@@ -104,8 +110,18 @@ void app_check_store(struct app *a);
 int app_identity_open(struct app *a, const char *key_path, struct err *e);
 /* Looks the key up in the keyring as it stands now. */
 void app_identity_check(struct app *a);
-/* Verifies the ledger for the header. */
+/* Asks for the ledger to be verified for the header, on the worker
+ * thread: a million entries take seconds, and keys must never wait for
+ * them. Asked while a check runs, one more check follows it. */
 void app_ledger_check(struct app *a);
+/* Takes a finished check's result without blocking; 1 when the header
+ * changed and wants a redraw. */
+int app_ledger_poll(struct app *a);
+/* Blocks until no check is pending, then takes the result: script mode
+ * dumps a header that does not depend on timing. */
+void app_ledger_wait(struct app *a);
+/* Stops the worker after the check it is running and joins it. */
+void app_ledger_stop(struct app *a);
 
 /* Asks a question on the bottom line: mode APP_CONFIRM (y/n), APP_PROMPT
  * or APP_SECRET. answer runs on y or Enter; n and Esc cancel. Returns -1

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <wchar.h>
 
@@ -150,6 +151,12 @@ static int tui_ledger_text(const struct app *a, char *buf, size_t n)
 {
 	const struct app_ledger *l = &a->ledger;
 
+	/* Until the worker reports on the store as it is now; a failure stays
+	 * on screen while it re-checks, so it never flickers away. */
+	if (l->verifying && l->state != APP_LEDGER_FAILED && l->state != APP_LEDGER_ERROR) {
+		snprintf(buf, n, "ledger verifying%s ", draw_glyphs()->ellipsis);
+		return DRAW_DIM;
+	}
 	switch (l->state) {
 	case APP_LEDGER_OK:
 		if (l->r.entries == 0)
@@ -181,6 +188,7 @@ static void tui_draw_header(struct app *a)
 	int rw, ls, rs;
 
 	draw_fill(0, 0, COLS, bar);
+	draw_fill(1, 0, COLS, draw_attr(DRAW_NORMAL, 0));
 	/* On the top line, where a long identity or ledger failure cannot push it off. */
 	if (a->model_count >= 0)
 		snprintf(right, sizeof right, "%s%lld model%s ",
@@ -410,14 +418,94 @@ static int tui_dump(const char *path, struct err *e)
 	return 0;
 }
 
-static int tui_loop_script(struct app *a, const struct script *sc)
+/* --timings: what bench/run holds against the design's budgets (DESIGN 9). */
+struct tui_timings {
+	FILE *f;
+	struct timespec start; /* tui_run was entered */
+	long long first_paint; /* microseconds from start to the first screen */
+	long long *keys;       /* microseconds from each key's dispatch to its redraw */
+	size_t n;
+};
+
+static long long tui_us_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &t) != 0)
+		return -1;
+	return (long long)(t.tv_sec - t0->tv_sec) * 1000000LL + (t.tv_nsec - t0->tv_nsec) / 1000;
+}
+
+/* The process's peak resident set (VmHWM) in kB; -1 when /proc cannot say. */
+static long long tui_peak_rss_kb(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	long long kb = -1;
+
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof line, f) != NULL)
+		if (sscanf(line, "VmHWM: %lld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+/* First paint, each key, then the peak resident set: one number a line. */
+static int tui_timings_write(struct tui_timings *tm, const char *path, struct err *e)
+{
+	long long rss = tui_peak_rss_kb();
+	size_t i;
+	int bad;
+
+	if (rss < 0)
+		return err_set(e, ERR_IO, "--timings %s: cannot read VmHWM from /proc/self/status", path);
+	bad = fprintf(tm->f, "%lld\n", tm->first_paint) < 0;
+	for (i = 0; i < tm->n && !bad; i++)
+		bad = fprintf(tm->f, "%lld\n", tm->keys[i]) < 0;
+	if (!bad)
+		bad = fprintf(tm->f, "%lld\n", rss) < 0;
+	if (fclose(tm->f) != 0)
+		bad = 1;
+	tm->f = NULL;
+	if (bad)
+		return err_set(e, ERR_IO, "cannot write --timings %s: %s", path, strerror(errno));
+	return 0;
+}
+
+static void tui_timings_close(struct tui_timings *tm)
+{
+	if (tm->f != NULL)
+		fclose(tm->f);
+	free(tm->keys);
+	memset(tm, 0, sizeof *tm);
+}
+
+/* Only the header shows the ledger: repainting it alone keeps the rest of
+ * the dump as it was just before the script quit. */
+static void tui_redraw_header(struct app *a)
+{
+	if (COLS < APP_MIN_COLS || LINES < APP_MIN_ROWS)
+		return;
+	tui_draw_header(a);
+	refresh();
+}
+
+static int tui_loop_script(struct app *a, const struct script *sc, struct tui_timings *tm)
 {
 	size_t i;
 
 	tui_draw(a);
+	if (tm->f != NULL)
+		tm->first_paint = tui_us_since(&tm->start);
+	app_ledger_check(a);
 	for (i = 0; i < sc->n && !a->quit; i++) {
 		const struct script_ev *ev = &sc->ev[i];
+		struct timespec t0;
 
+		if (clock_gettime(CLOCK_MONOTONIC, &t0) != 0)
+			memset(&t0, 0, sizeof t0);
 		if (ev->key == TKEY_RESIZE)
 			resizeterm(ev->rows, ev->cols);
 		action_key(a, ev->key);
@@ -425,21 +513,35 @@ static int tui_loop_script(struct app *a, const struct script *sc)
 		if (a->quit)
 			break;
 		app_check_store(a);
+		app_ledger_poll(a);
 		tui_draw(a);
+		if (tm->f != NULL)
+			tm->keys[tm->n++] = tui_us_since(&t0);
 	}
+	/* How far the check got by now depends on the machine: the dump must not. */
+	app_ledger_wait(a);
+	tui_redraw_header(a);
 	return 0;
 }
 
 static int tui_loop_terminal(struct app *a)
 {
+	int painted = 0;
+
 	while (!a->quit && !tui_signalled) {
 		wint_t ch;
 		int rc;
 
+		app_ledger_poll(a);
 		tui_draw(a);
+		if (!painted) {
+			app_ledger_check(a);
+			painted = 1;
+		}
 		rc = get_wch(&ch);
 		if (rc == ERR) {
-			/* Timeout (or a signal): the moment to notice other writers. */
+			/* Timeout (or a signal): the moment to notice other writers
+			 * and the ledger check's result. */
 			app_check_store(a);
 			continue;
 		}
@@ -450,27 +552,50 @@ static int tui_loop_terminal(struct app *a)
 
 int tui_run(const struct tui_opts *o, struct err *e)
 {
+	struct tui_timings tm;
 	struct script sc = {0};
 	struct tui_term t;
 	struct app a;
 	int rc = -1;
 
+	memset(&tm, 0, sizeof tm);
+	if (clock_gettime(CLOCK_MONOTONIC, &tm.start) != 0)
+		return err_set(e, ERR_IO, "cannot read the monotonic clock: %s", strerror(errno));
 	memset(&t, 0, sizeof t);
 	memset(&a, 0, sizeof a);
 	if (o == NULL || o->db_path == NULL)
 		return err_set(e, ERR_INVALID, "no store given to the console");
+	if (o->timings != NULL && o->script == NULL)
+		return err_set(e, ERR_INVALID, "--timings only applies with --script");
 	if (sodium_init() < 0)
 		return err_set(e, ERR_IO, "libsodium failed to initialise");
 	if (o->script != NULL && script_load(o->script, &sc, e) != 0)
 		return -1;
+	if (o->timings != NULL) {
+		/* Opened now so a bad path is refused before the run, not after. */
+		tm.keys = calloc(sc.n > 0 ? sc.n : 1, sizeof *tm.keys);
+		if (tm.keys == NULL) {
+			script_free(&sc);
+			return err_set(e, ERR_IO, "out of memory for --timings");
+		}
+		tm.f = fopen(o->timings, "w");
+		if (tm.f == NULL) {
+			err_set(e, ERR_IO, "cannot write --timings %s: %s", o->timings, strerror(errno));
+			tui_timings_close(&tm);
+			script_free(&sc);
+			return -1;
+		}
+	}
 	a.opts = o;
 	/* A key that could never sign is refused before the terminal is taken over. */
 	if (o->key_path != NULL && app_identity_open(&a, o->key_path, e) != 0) {
+		tui_timings_close(&tm);
 		script_free(&sc);
 		return -1;
 	}
 	a.st = store_open(o->db_path, 0, e);
 	if (a.st == NULL) {
+		tui_timings_close(&tm);
 		script_free(&sc);
 		return -1;
 	}
@@ -484,13 +609,15 @@ int tui_run(const struct tui_opts *o, struct err *e)
 	a.data_version = store_data_version(a.st);
 	a.model_count = registry_model_count(a.st);
 	app_identity_check(&a);
-	app_ledger_check(&a);
+	/* The check starts once the first screen is out: on two cores it
+	 * must not compete with the first paint. The header says so meanwhile. */
+	a.ledger.verifying = 1;
 	if (app_push(&a, &view_models_ops, NULL) != 0) {
 		err_set(e, ERR_STORE, "%s", a.msg);
 		goto out_term;
 	}
 	if (o->script != NULL)
-		rc = tui_loop_script(&a, &sc);
+		rc = tui_loop_script(&a, &sc, &tm);
 	else
 		rc = tui_loop_terminal(&a);
 	if (rc == 0 && o->dump != NULL)
@@ -499,6 +626,11 @@ out_term:
 	app_close_all(&a);
 	tui_term_close(&t);
 out:
+	/* The worker reads the store through its own connection: stop it first. */
+	app_ledger_stop(&a);
+	if (rc == 0 && tm.f != NULL)
+		rc = tui_timings_write(&tm, o->timings, e);
+	tui_timings_close(&tm);
 	store_close(a.st);
 	script_free(&sc);
 	return rc;

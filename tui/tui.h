@@ -11,6 +11,7 @@ struct tui_opts {
 	const char *dump;     /* --dump FILE: write the final screen to FILE */
 	int cols, rows;       /* --size COLSxROWS for script mode; 0 = 80x24 */
 	const char *key_path; /* --key FILE (else $STEWARD_KEY): who the console signs as */
+	const char *timings;  /* --timings FILE (script mode): first paint, each key, peak RSS */
 };
 
 /* Runs the console until the user quits (or the script ends). Returns 0,
