@@ -45,7 +45,8 @@ struct rp_principal {
 
 struct rp_request {
 	int64_t id, version, seq;
-	char model[101], digest[72], author[256], requester[KEYS_NAME_MAX + 1];
+	/* author: only compared with principal names (at most 100 bytes), so longer ones can be cut */
+	char model[101], digest[72], author[KEYS_NAME_MAX + 1], requester[KEYS_NAME_MAX + 1];
 	char from[65], to[65], tier[16];
 	char policy[72]; /* sha256 of the policy in force when it opened, "" for none */
 	int open;
@@ -57,7 +58,7 @@ struct rp_approval {
 	char principal[KEYS_NAME_MAX + 1];
 	char role[16];
 	int approve;
-	char *envelope;
+	uint8_t envelope[32]; /* its SHA-256: a million-entry replay keeps hashes, not copies */
 	size_t len;
 };
 
@@ -162,8 +163,6 @@ static void replay_free(struct replay *rp)
 {
 	size_t i;
 
-	for (i = 0; i < rp->na; i++)
-		free(rp->a[i].envelope);
 	free(rp->p);
 	free(rp->k);
 	free(rp->r);
@@ -589,7 +588,8 @@ static int replay_request_open(struct replay *rp, int64_t seq, const char *actor
 	q->open = 1;
 	snprintf(q->model, sizeof q->model, "%s", model);
 	snprintf(q->digest, sizeof q->digest, "%s", digest);
-	snprintf(q->author, sizeof q->author, "%s", author);
+	/* A longer author is no principal's name: keep it unequal to all. */
+	snprintf(q->author, sizeof q->author, "%s", strlen(author) <= KEYS_NAME_MAX ? author : "\x01");
 	snprintf(q->requester, sizeof q->requester, "%s", requester);
 	snprintf(q->from, sizeof q->from, "%s", from);
 	snprintf(q->to, sizeof q->to, "%s", to);
@@ -654,7 +654,9 @@ static int replay_approval(struct replay *rp, int64_t seq, int64_t when, const c
 	if (rc < 0)
 		return replay_why(why, n, "out of memory");
 	a = replay_push(&rp->a, &rp->na, sizeof *rp->a);
-	if (a == NULL || (a->envelope = strdup(env)) == NULL)
+	if (a != NULL)
+		crypto_hash_sha256(a->envelope, (const unsigned char *)env, strlen(env));
+	if (a == NULL)
 		return replay_why(why, n, "out of memory");
 	a->len = strlen(env);
 	a->seq = seq;
@@ -944,7 +946,7 @@ static int replay_rollback(struct replay *rp, int64_t seq, const char *actor, js
 		q->review = 1;
 		snprintf(q->model, sizeof q->model, "%s", ev.model);
 		snprintf(q->digest, sizeof q->digest, "%s", ev.digest);
-		snprintf(q->author, sizeof q->author, "%s", ev.author);
+		snprintf(q->author, sizeof q->author, "%.100s", strlen(ev.author) <= KEYS_NAME_MAX ? ev.author : "\x01");
 		snprintf(q->requester, sizeof q->requester, "%s", actor);
 		snprintf(q->from, sizeof q->from, "%s", alias);
 		snprintf(q->to, sizeof q->to, "review");
@@ -972,21 +974,20 @@ static int64_t replay_time(const char *s)
 }
 
 /* The ledger_entry_fn: one entry's meaning, in order. */
-static int replay_entry(void *arg, int64_t seq, const char *body, size_t len, char *why, size_t n)
+static int replay_entry(void *arg, int64_t seq, const char *body, size_t len, json_t *j, char *why, size_t n)
 {
 	struct replay *rp = arg;
 	const char *actor, *action, *subject, *when;
-	json_t *j, *data;
+	json_t *data;
 	int64_t t;
 	int r;
 
 	(void)subject;
-	j = json_loadb(body, len, JSON_REJECT_DUPLICATES, NULL);
-	if (j == NULL || json_unpack(j, "{s:s, s:s, s:s, s:s, s:o}", "actor", &actor, "action", &action,
-				     "subject", &subject, "time", &when, "data", &data) != 0) {
-		json_decref(j);
+	(void)body;
+	(void)len;
+	if (json_unpack(j, "{s:s, s:s, s:s, s:s, s:o}", "actor", &actor, "action", &action, "subject", &subject,
+			"time", &when, "data", &data) != 0)
 		return replay_why(why, n, "body lacks actor, action, subject, time or data");
-	}
 	t = replay_time(when);
 	if (t < 0)
 		r = replay_why(why, n, "time %s is not RFC 3339 UTC", when);
@@ -1011,7 +1012,6 @@ static int replay_entry(void *arg, int64_t seq, const char *body, size_t len, ch
 		r = replay_rollback(rp, seq, actor, data, why, n);
 	else
 		r = replay_why(why, n, "unknown action %s", action);
-	json_decref(j);
 	return r;
 }
 
@@ -1031,6 +1031,14 @@ static int audit_fail(struct audit_report *r, struct err *e, int64_t seq, const 
 	if (seq > 0)
 		return err_set(e, ERR_DENIED, "ledger entry %" PRId64 ": %s", seq, r->ledger.reason);
 	return err_set(e, ERR_DENIED, "%s", r->ledger.reason);
+}
+
+static int audit_same_hash(const uint8_t want[32], const void *data, size_t len)
+{
+	uint8_t h[32];
+
+	crypto_hash_sha256(h, data != NULL ? data : (const void *)"", len);
+	return memcmp(h, want, sizeof h) == 0;
 }
 
 static int audit_tables(struct store *st, struct replay *rp, struct audit_report *r, struct err *e)
@@ -1122,7 +1130,7 @@ static int audit_tables(struct store *st, struct replay *rp, struct audit_report
 		}
 		i = lo;
 		if (i == rp->na || rp->a[i].seq != seq || rp->a[i].request != req || rp->a[i].len != len ||
-		    (len > 0 && memcmp(rp->a[i].envelope, env, len) != 0)) {
+		    !audit_same_hash(rp->a[i].envelope, env, len)) {
 			audit_fail(r, e, seq, "approval %" PRId64 " in the table differs from the decision this entry recorded",
 				   (int64_t)sqlite3_column_int64(s, 0));
 			bad = 1;
@@ -1234,7 +1242,8 @@ struct audit_export_arg {
 	FILE *f;
 };
 
-static int audit_export_entry(void *arg, int64_t seq, const char *body, size_t len, char *why, size_t n)
+static int audit_export_entry(void *arg, int64_t seq, const char *body, size_t len, json_t *j, char *why,
+			      size_t n)
 {
 	struct audit_export_arg *x = arg;
 
@@ -1242,7 +1251,7 @@ static int audit_export_entry(void *arg, int64_t seq, const char *body, size_t l
 		return replay_why(why, n, "body holds a newline; cannot export it as one line");
 	if (fwrite(body, 1, len, x->f) != len || fputc('\n', x->f) == EOF)
 		return replay_why(why, n, "writing entries.jsonl failed");
-	return replay_entry(x->rp, seq, body, len, why, n);
+	return replay_entry(x->rp, seq, body, len, j, why, n);
 }
 
 int audit_export(struct store *st, const char *dir, struct err *e)

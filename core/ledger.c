@@ -276,17 +276,56 @@ int64_t ledger_size(struct store *st)
 	return ledger_tail(st, &seq, chain, &e) == 0 ? seq : -1;
 }
 
-/* Streams leaves 1..size into an accumulator. */
-static int ledger_root(struct store *st, int64_t size, merkle_hash root, struct err *e)
+/* The newest checkpoint's frontier, when it is sound: its subtree count
+ * matches its size and it gives the root that checkpoint signed. */
+static int ledger_frontier(struct store *st, struct merkle_acc *acc, struct err *e)
 {
+	sqlite3_stmt *s;
+	int ok = 0;
+
+	merkle_acc_init(acc);
+	if (store_prepare(st, &s, "SELECT size, root, frontier FROM checkpoints ORDER BY size DESC LIMIT 1", e) != 0)
+		return -1;
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		uint64_t size = (uint64_t)sqlite3_column_int64(s, 0);
+		int len = sqlite3_column_bytes(s, 2);
+		merkle_hash root;
+
+		if (len > 0 && len % MERKLE_HASH == 0 && len / MERKLE_HASH == __builtin_popcountll(size) &&
+		    sqlite3_column_bytes(s, 1) == MERKLE_HASH) {
+			memcpy(acc->stack, sqlite3_column_blob(s, 2), (size_t)len);
+			acc->top = len / MERKLE_HASH;
+			acc->size = size;
+			merkle_acc_root(acc, root);
+			ok = memcmp(root, sqlite3_column_blob(s, 1), MERKLE_HASH) == 0;
+		}
+	}
+	sqlite3_finalize(s);
+	if (!ok)
+		merkle_acc_init(acc);
+	return 0;
+}
+
+int ledger_checkpoint(struct store *st, const struct ledger_logkey *k, struct err *e)
+{
+	char text[400], rootb64[64], *note;
+	merkle_hash root;
 	struct merkle_acc acc;
+	int64_t size = ledger_size(st);
 	sqlite3_stmt *s;
 	int rc;
 
-	merkle_acc_init(&acc);
-	if (store_prepare(st, &s, "SELECT leaf FROM ledger WHERE seq <= ?1 ORDER BY seq", e) != 0)
+	if (size < 0)
+		return err_set(e, ERR_STORE, "cannot read the ledger size");
+	if (ledger_frontier(st, &acc, e) != 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, size);
+	if (size == 0 || (int64_t)acc.size == size)
+		return 0;
+	/* Only the leaves since the last checkpoint (all of them without a frontier). */
+	if (store_prepare(st, &s, "SELECT leaf FROM ledger WHERE seq > ?1 AND seq <= ?2 ORDER BY seq", e) != 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, (int64_t)acc.size);
+	sqlite3_bind_int64(s, 2, size);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		if (sqlite3_column_bytes(s, 0) != 32) {
 			sqlite3_finalize(s);
@@ -298,38 +337,15 @@ static int ledger_root(struct store *st, int64_t size, merkle_hash root, struct 
 	if (rc != SQLITE_DONE)
 		return store_fail(st, e, "reading the ledger");
 	if ((int64_t)acc.size != size)
-		return err_set(e, ERR_STORE, "ledger has %" PRIu64 " entries, expected %" PRId64,
-			       acc.size, size);
+		return err_set(e, ERR_STORE, "ledger has %" PRIu64 " entries, expected %" PRId64, acc.size, size);
 	merkle_acc_root(&acc, root);
-	return 0;
-}
-
-int ledger_checkpoint(struct store *st, const struct ledger_logkey *k, struct err *e)
-{
-	char text[400], rootb64[64], *note;
-	merkle_hash root;
-	int64_t size = ledger_size(st), last = 0;
-	sqlite3_stmt *s;
-	int rc;
-
-	if (size < 0)
-		return err_set(e, ERR_STORE, "cannot read the ledger size");
-	if (store_prepare(st, &s, "SELECT coalesce(max(size), 0) FROM checkpoints", e) != 0)
-		return -1;
-	if (sqlite3_step(s) == SQLITE_ROW)
-		last = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	if (size == 0 || size == last)
-		return 0;
-	if (ledger_root(st, size, root, e) != 0)
-		return -1;
 	sodium_bin2base64(rootb64, sizeof rootb64, root, sizeof root, sodium_base64_VARIANT_ORIGINAL);
 	snprintf(text, sizeof text, "%s\n%" PRId64 "\n%s\n", k->name, size, rootb64);
 	note = note_sign(text, k->name, k->sk, k->pk, e);
 	if (note == NULL)
 		return -1;
-	if (store_prepare(st, &s, "INSERT INTO checkpoints(size, time, root, note) VALUES (?1, ?2, ?3, ?4)",
-			  e) != 0) {
+	if (store_prepare(st, &s,
+			  "INSERT INTO checkpoints(size, time, root, note, frontier) VALUES (?1, ?2, ?3, ?4, ?5)", e) != 0) {
 		free(note);
 		return -1;
 	}
@@ -337,6 +353,7 @@ int ledger_checkpoint(struct store *st, const struct ledger_logkey *k, struct er
 	sqlite3_bind_int64(s, 2, store_now());
 	sqlite3_bind_blob(s, 3, root, sizeof root, SQLITE_STATIC);
 	sqlite3_bind_text(s, 4, note, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 5, acc.stack, acc.top * MERKLE_HASH, SQLITE_STATIC);
 	rc = sqlite3_step(s);
 	sqlite3_finalize(s);
 	free(note);
@@ -410,7 +427,7 @@ int ledger_verify_source(const struct ledger_source *src, const char *name,
 		merkle_leaf(body, blen, leaf);
 		if (sleaf != NULL && memcmp(leaf, sleaf, 32) != 0)
 			return ledger_bad(r, e, seq, "body does not hash to its stored leaf (edited)");
-		j = json_loadb(body, blen, 0, NULL);
+		j = json_loadb(body, blen, JSON_REJECT_DUPLICATES, NULL);
 		if (j == NULL || json_unpack(j, "{s:I, s:s}", "seq", &jseq, "prev", &jprev) != 0) {
 			json_decref(j);
 			return ledger_bad(r, e, seq, "body is not a ledger entry");
@@ -423,30 +440,40 @@ int ledger_verify_source(const struct ledger_source *src, const char *name,
 						      : "body does not follow entry %lld (reordered or edited)",
 					  (long long)(jseq != seq ? jseq : seq - 1));
 		}
-		json_decref(j);
 		ledger_chain(prev, leaf, chain);
-		if (schain != NULL && memcmp(chain, schain, 32) != 0)
+		if (schain != NULL && memcmp(chain, schain, 32) != 0) {
+			json_decref(j);
 			return ledger_bad(r, e, seq, "chain hash does not match");
+		}
 		memcpy(prev, chain, 32);
 		merkle_acc_add(&acc, leaf);
 		r->entries = seq;
 		while (crc == 1 && cp_size <= seq) {
 			merkle_hash root;
 
-			if (cp_size < seq)
+			if (cp_size < seq) {
+				json_decref(j);
 				return ledger_bad(r, e, cp_size, "checkpoint at size %" PRId64 " is out of order",
 						  cp_size);
+			}
 			merkle_acc_root(&acc, root);
-			if (ledger_check_note(note, cp_size, root, name, pk, why, sizeof why) != 0)
+			if (ledger_check_note(note, cp_size, root, name, pk, why, sizeof why) != 0) {
+				json_decref(j);
 				return ledger_bad(r, e, seq, "%s", why);
+			}
 			r->checkpoints++;
 			r->verified = seq;
 			crc = src->next_checkpoint(src->arg, &cp_size, &note);
-			if (crc < 0)
+			if (crc < 0) {
+				json_decref(j);
 				return err_set(e, ERR_STORE, "reading checkpoints failed");
+			}
 		}
-		if (fn != NULL && fn(fnarg, seq, body, blen, why, sizeof why) != 0)
+		if (fn != NULL && fn(fnarg, seq, body, blen, j, why, sizeof why) != 0) {
+			json_decref(j);
 			return ledger_bad(r, e, seq, "%s", why);
+		}
+		json_decref(j);
 		expect++;
 	}
 	if (rc < 0)

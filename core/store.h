@@ -51,6 +51,10 @@ int store_in_transaction(const struct store *st);
  * change" check for the console's refresh. */
 int64_t store_data_version(struct store *st);
 
+/* Makes the statement running on st (from another thread) stop soon with
+ * an error: for quitting while a long read such as audit verify runs. */
+void store_interrupt(struct store *st);
+
 /* Small key/value table for facts about the estate itself. */
 int store_meta_set(struct store *st, const char *key, const char *value, struct err *e);
 /* Copies the value into buf; returns 1 when found, 0 when not, -1 on error. */

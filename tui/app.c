@@ -228,6 +228,7 @@ struct app_verifier {
 	int running;
 	int stop;
 	int fresh;         /* result holds a check the console has not taken */
+	struct store *st;  /* the running check's connection, for interrupting it */
 	struct app_ledger result;
 };
 
@@ -252,7 +253,14 @@ static void *app_verifier_main(void *arg)
 		err_clear(&e);
 		st = store_open(w->path, STORE_READONLY, &e);
 		if (st != NULL) {
+			pthread_mutex_lock(&w->mu);
+			w->st = st;
+			pthread_mutex_unlock(&w->mu);
 			app_ledger_run(st, &l);
+			/* Cleared before closing, so a quit never interrupts a closed handle. */
+			pthread_mutex_lock(&w->mu);
+			w->st = NULL;
+			pthread_mutex_unlock(&w->mu);
 			store_close(st);
 		} else {
 			memset(&l, 0, sizeof l);
@@ -366,9 +374,11 @@ void app_ledger_stop(struct app *a)
 	pthread_mutex_lock(&w->mu);
 	w->stop = 1;
 	w->requested = 0;
+	/* A running check is cut short: quitting must not wait for a whole audit. */
+	if (w->st != NULL)
+		store_interrupt(w->st);
 	pthread_cond_broadcast(&w->cv);
 	pthread_mutex_unlock(&w->mu);
-	/* A check already running finishes first: audit_verify cannot be interrupted. */
 	if (pthread_join(w->thread, NULL) != 0)
 		return; /* the thread may still use w: leave it rather than free it under it */
 	app_verifier_free(w);
