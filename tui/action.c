@@ -158,11 +158,43 @@ static int action_keys(struct app *a, const char *arg)
 	return app_push(a, &view_keys_ops, NULL);
 }
 
+static int action_policies(struct app *a, const char *arg)
+{
+	(void)arg;
+	app_pop_to_root(a);
+	return app_push(a, &view_policies_ops, NULL);
+}
+
 /* Views with requests take a and r over; anywhere else there is nothing to decide. */
 static int action_decide(struct app *a, const char *arg)
 {
 	(void)arg;
 	app_error(a, "no request here: open :approvals and select one");
+	return -1;
+}
+
+/* The version view takes p over; elsewhere there is no version to promote. */
+static int action_promote(struct app *a, const char *arg)
+{
+	(void)arg;
+	app_error(a, "no version here: open one (Enter on a model, then on a version) "
+		     "to request its promotion");
+	return -1;
+}
+
+/* The version view, :approvals and a request take P over. */
+static int action_apply(struct app *a, const char *arg)
+{
+	(void)arg;
+	app_error(a, "nothing to apply here: open a version, or select a request in :approvals");
+	return -1;
+}
+
+/* The models list and a model's view take R over. */
+static int action_rollback(struct app *a, const char *arg)
+{
+	(void)arg;
+	app_error(a, "no model here: select one in :models to roll back its production alias");
 	return -1;
 }
 
@@ -292,6 +324,9 @@ const struct action action_table[] = {
 	 .flags = RO, .run = action_audit},
 	{.id = ACT_KEYS, .cmds = {"keys"}, .help = "the keyring: principals, roles and keys",
 	 .flags = RO, .run = action_keys},
+	{.id = ACT_POLICIES, .cmds = {"policies"},
+	 .help = "enrolled policies: tier, version, digest, enrolment, signer; Enter shows the text",
+	 .flags = RO, .run = action_policies},
 	{.id = ACT_APPROVE, .hint = "approve", .keys = {'a'},
 	 .help = "approve the selected request: confirm, then the key's passphrase",
 	 .flags = ACTION_SIGNED | ACTION_DANGEROUS | ACTION_IN_VIEW, .roles = ROLE_SIGNERS,
@@ -300,6 +335,19 @@ const struct action action_table[] = {
 	 .help = "reject the selected request: confirm, a reason, then the key's passphrase",
 	 .flags = ACTION_SIGNED | ACTION_DANGEROUS | ACTION_IN_VIEW, .roles = ROLE_SIGNERS,
 	 .run = action_decide},
+	{.id = ACT_PROMOTE, .hint = "promote", .keys = {'p'},
+	 .help = "request promotion of this version to its next stage: confirm, then the passphrase",
+	 .flags = ACTION_SIGNED | ACTION_DANGEROUS | ACTION_IN_VIEW,
+	 .roles = ROLE_ADMIN | ROLE_MLLEAD | ROLE_SRE | ROLE_RISK, .run = action_promote},
+	{.id = ACT_APPLY, .hint = "apply", .keys = {'P'},
+	 .help = "apply the open promotion request whose gate passes: move the alias (confirm, passphrase)",
+	 .flags = ACTION_SIGNED | ACTION_DANGEROUS | ACTION_IN_VIEW, .roles = ROLE_SIGNERS,
+	 .run = action_apply},
+	/* sre and admin are offered it; the tier's policy has the last word. */
+	{.id = ACT_ROLLBACK, .hint = "rollback", .keys = {'R'},
+	 .help = "roll production back to the version promoted before it: reason, confirm, passphrase",
+	 .flags = ACTION_SIGNED | ACTION_DANGEROUS | ACTION_IN_VIEW, .roles = ROLE_SRE | ROLE_ADMIN,
+	 .run = action_rollback},
 	{.id = ACT_QUIT, .cmds = {"q", "quit"}, .help = "quit steward", .flags = RO,
 	 .run = action_quit},
 	{.id = ACT_LINE_ENTER, .mode = ACTION_LINE, .keys = {TKEY_ENTER},
@@ -330,6 +378,16 @@ const struct action *action_for_key(enum action_mode mode, int key)
 			if (action_table[i].keys[k] == key)
 				return &action_table[i];
 	}
+	return NULL;
+}
+
+const struct action *action_by_id(enum action_id id)
+{
+	size_t i;
+
+	for (i = 0; i < action_count; i++)
+		if (action_table[i].id == id)
+			return &action_table[i];
 	return NULL;
 }
 
@@ -381,30 +439,49 @@ static int action_view_offers(const struct app *a, const struct action *act)
 	return v != NULL && v->ops->offers != NULL && v->ops->offers(a, v, act);
 }
 
+/* Appends act's hint to buf when it is offered here; -1 when buf is full. */
+static int action_hint_add(const struct app *a, const struct action *act, char *buf, size_t n,
+			   size_t *used)
+{
+	char name[16];
+	int w;
+
+	if (act->hint == NULL || act->keys[0] == 0 || !action_allowed(a, act))
+		return 0;
+	/* Only offer Enter where there is something to open. */
+	if (act->id == ACT_OPEN && (app_top_const(a) == NULL || app_top_const(a)->ops->enter == NULL))
+		return 0;
+	if ((act->flags & ACTION_IN_VIEW) && !action_view_offers(a, act))
+		return 0;
+	w = snprintf(buf + *used, n - *used, "%s%s %s", *used ? "  " : "",
+		     tkey_name(act->keys[0], name, sizeof name), act->hint);
+	if (w < 0 || (size_t)w >= n - *used) {
+		buf[*used] = '\0';
+		return -1;
+	}
+	*used += (size_t)w;
+	return 0;
+}
+
 void action_hints(const struct app *a, char *buf, size_t n)
 {
 	size_t i, used = 0;
+	int pass;
 
 	buf[0] = '\0';
-	for (i = 0; i < action_count; i++) {
-		const struct action *act = &action_table[i];
-		char name[16];
-		int w;
+	/* What this view offers first: at 80 columns the line is cut at the
+	 * end, and the keys everyone knows (/, :, ?) can go there. */
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < action_count; i++) {
+			const struct action *act = &action_table[i];
 
-		if (act->hint == NULL || act->keys[0] == 0 || !action_allowed(a, act))
-			continue;
-		/* Only offer Enter where there is something to open. */
-		if (act->id == ACT_OPEN && (app_top_const(a) == NULL ||
-					    app_top_const(a)->ops->enter == NULL))
-			continue;
-		if ((act->flags & ACTION_IN_VIEW) && !action_view_offers(a, act))
-			continue;
-		w = snprintf(buf + used, n - used, "%s%s %s", used ? "  " : "",
-			     tkey_name(act->keys[0], name, sizeof name), act->hint);
-		if (w < 0 || (size_t)w >= n - used)
-			break;
-		used += (size_t)w;
-	}
+			int in_view = (act->flags & ACTION_IN_VIEW) != 0;
+
+			if (in_view != (pass == 0))
+				continue;
+			if (action_hint_add(a, act, buf, n, &used) != 0)
+				return;
+		}
 }
 
 int action_refusal(const struct app *a, const struct action *act, char *buf, size_t n)

@@ -38,8 +38,12 @@ enum action_id {
 	ACT_APPROVALS,
 	ACT_AUDIT,
 	ACT_KEYS,
+	ACT_POLICIES,
 	ACT_APPROVE,
 	ACT_REJECT,
+	ACT_PROMOTE,
+	ACT_APPLY,
+	ACT_ROLLBACK,
 	ACT_QUIT,
 	ACT_LINE_ENTER,
 	ACT_LINE_ESC,
@@ -69,6 +73,8 @@ extern const struct action action_table[];
 extern const size_t action_count;
 
 const struct action *action_for_key(enum action_mode mode, int key);
+/* The table's entry for id (every id has one). */
+const struct action *action_by_id(enum action_id id);
 const struct action *action_for_command(const char *name);
 /* "j, Down" and ":q, :quit" for help and the man page. */
 void action_keys_text(const struct action *act, char *buf, size_t n);

@@ -1,4 +1,4 @@
-/* sign: asks for a decision's confirmation, reason and passphrase, then signs and records it through a read-write connection of its own. */
+/* sign: asks for confirmation, reasons and the passphrase of the console's governed acts, then records them through a read-write connection of its own. */
 #include "sign.h"
 
 #include <inttypes.h>
@@ -7,11 +7,14 @@
 
 #include <sodium.h>
 
+#include "action.h"
 #include "app.h"
 #include "approval.h"
+#include "gate.h"
 #include "keyring.h"
 #include "keys.h"
 #include "ledger.h"
+#include "registry.h"
 
 static void sign_passphrase(struct app *a, char *pass, size_t len);
 
@@ -138,11 +141,12 @@ static int sign_record(struct app *a, struct key_secret **k, int64_t *id, struct
 	return 0;
 }
 
-static void sign_passphrase(struct app *a, char *pass, size_t len)
+/* Opens the --key key with the passphrase and checks it is the key the
+ * console shows; NULL (message set) when it is not. */
+static struct key_secret *sign_unlock(struct app *a, char *pass, size_t len)
 {
 	struct key_secret *k = NULL;
 	struct err e;
-	int64_t id = 0;
 	int rc;
 
 	err_clear(&e);
@@ -150,14 +154,28 @@ static void sign_passphrase(struct app *a, char *pass, size_t len)
 	sodium_memzero(pass, len);
 	if (rc != 0) {
 		app_error(a, "%s", e.msg);
-		return;
+		return NULL;
 	}
 	if (strcmp(k->id, a->id.pub.id) != 0) {
 		app_error(a, "the secret key in %s is not the one in its .pub (key %s, not %s)",
 			  a->id.path, k->id, a->id.pub.id);
 		keys_secret_free(k);
-		return;
+		return NULL;
 	}
+	return k;
+}
+
+static void sign_passphrase(struct app *a, char *pass, size_t len)
+{
+	struct key_secret *k;
+	struct err e;
+	int64_t id = 0;
+	int rc;
+
+	err_clear(&e);
+	k = sign_unlock(a, pass, len);
+	if (k == NULL)
+		return;
 	rc = sign_record(a, &k, &id, &e);
 	/* Show the new record (or whatever did get written) at once. */
 	app_check_store(a);
@@ -168,4 +186,520 @@ static void sign_passphrase(struct app *a, char *pass, size_t len)
 	app_message(a, "%s request #%" PRId64 " as %s: decision #%" PRId64 " signed and recorded",
 		    a->decision.approve ? "approved" : "rejected", a->decision.request,
 		    a->id.pub.name, id);
+}
+
+/* ---- opening, applying and rolling back: p, P and R ---- */
+
+enum sign_kind { SIGN_REQUEST = 1, SIGN_APPLY, SIGN_ROLLBACK };
+
+/* What p, P or R is about, between the key and the passphrase. The
+ * console asks one question at a time, so one pending act suffices; it is
+ * kept here so that struct app need not know about each kind of act. */
+struct sign_pending {
+	enum sign_kind kind;
+	char model[101];
+	int64_t version; /* requested, moved to, or rolled back to */
+	int64_t from;    /* the alias's version when confirmed (0: none); must still hold */
+	int64_t request; /* applied */
+	char to[65];     /* the stage or alias */
+	char reason[APP_LINE_MAX];
+	char review[160]; /* rollback: the review the policy will then ask for */
+	unsigned roles; /* the action's, checked again inside the transaction */
+};
+
+static struct sign_pending sign_pending;
+
+/* What to run instead for a model synced from a plugin. */
+#define SIGN_ROLLBACK_CLI "steward rollback MODEL --reason TEXT --config FILE"
+
+const char *sign_next_stage(const char *from)
+{
+	if (strcmp(from, "none") == 0)
+		return "staging";
+	if (strcmp(from, "staging") == 0)
+		return "production";
+	return NULL;
+}
+
+void sign_gate_why(const struct gate *g, char *buf, size_t n)
+{
+	size_t i, bad = 0;
+	const struct rule_result *first = NULL;
+	const char *reason;
+
+	if (g->refusal[0] != '\0') {
+		snprintf(buf, n, "%s", g->refusal);
+		return;
+	}
+	for (i = 0; i < g->nres; i++)
+		if (g->res[i].status != RULE_PASS) {
+			if (first == NULL)
+				first = &g->res[i];
+			bad++;
+		}
+	if (first == NULL) {
+		snprintf(buf, n, "every rule passes");
+		return;
+	}
+	reason = first->reason;
+	while (*reason == ' ')
+		reason++;
+	if (bad > 1)
+		snprintf(buf, n, "%s %s: %s (and %zu more)", first->rule->name,
+			 policy_status_name(first->status), reason, bad - 1);
+	else
+		snprintf(buf, n, "%s %s: %s", first->rule->name, policy_status_name(first->status),
+			 reason);
+}
+
+/* The version alias points at now, 0 for none. */
+static int sign_alias_now(struct store *st, const char *model, const char *alias, int64_t *v,
+			  struct err *e)
+{
+	struct reg_aliases al;
+	size_t i;
+
+	*v = 0;
+	if (registry_alias_list(st, model, &al, e) != 0)
+		return -1;
+	for (i = 0; i < al.n; i++)
+		if (strcmp(al.v[i].alias, alias) == 0)
+			*v = al.v[i].version;
+	registry_aliases_free(&al);
+	return 0;
+}
+
+/* The console moves aliases only where steward holds them: a model synced
+ * from a plugin is moved there first, which needs the plugin configuration
+ * the CLI reads. */
+static int sign_local_model(struct store *st, const char *model, const char *how, struct err *e)
+{
+	struct reg_model m;
+	int rc = 0;
+
+	memset(&m, 0, sizeof m);
+	if (registry_model_get(st, model, &m, e) != 0)
+		return -1;
+	if (m.source != NULL && strcmp(m.source, "local") != 0)
+		rc = err_set(e, ERR_DENIED,
+			     "%s is synced from plugin %s, whose registry must move the alias: use `%s` for now",
+			     model, m.source, how);
+	registry_model_clear(&m);
+	return rc;
+}
+
+static void sign_act_passphrase(struct app *a, char *pass, size_t len);
+
+static void sign_act_ask_passphrase(struct app *a)
+{
+	char q[APP_LINE_MAX];
+
+	snprintf(q, sizeof q, "passphrase for key %s (not shown; Esc cancels): ", a->id.pub.name);
+	app_ask(a, APP_SECRET, q, sign_act_passphrase);
+}
+
+static void sign_act_confirmed(struct app *a, char *text, size_t len)
+{
+	(void)text;
+	(void)len;
+	sign_act_ask_passphrase(a);
+}
+
+int sign_promote_start(struct app *a, const char *model, int64_t version)
+{
+	struct sign_pending *p = &sign_pending;
+	struct approval_requests rs = {0};
+	struct reg_version rv;
+	char q[APP_LINE_MAX * 2], from[65];
+	const char *to;
+	struct err e;
+	size_t i;
+	int64_t open = 0;
+
+	err_clear(&e);
+	memset(&rv, 0, sizeof rv);
+	if (registry_version_get(a->st, model, version, &rv, &e) != 0) {
+		app_error(a, "%s", e.msg);
+		return -1;
+	}
+	approval_stage_of(rv.aliases, from, sizeof from);
+	to = sign_next_stage(from);
+	if (to == NULL) {
+		app_error(a, "%s v%" PRId64 " is %s: there is no next stage to request", model, version,
+			  from);
+		registry_version_clear(&rv);
+		return -1;
+	}
+	/* Asked before the passphrase, which would otherwise be typed for a refusal. */
+	if (approval_request_list(a->st, 1, &rs, &e) != 0) {
+		app_error(a, "%s", e.msg);
+		registry_version_clear(&rv);
+		return -1;
+	}
+	for (i = 0; i < rs.n && open == 0; i++)
+		if (strcmp(rs.v[i].kind, "promotion") == 0 && strcmp(rs.v[i].model, model) == 0 &&
+		    rs.v[i].version == version && strcmp(rs.v[i].to, to) == 0 &&
+		    strcmp(rs.v[i].state, "open") == 0)
+			open = rs.v[i].id;
+	approval_requests_free(&rs);
+	if (open != 0) {
+		app_error(a, "request #%" PRId64 " for %s v%" PRId64 " to %s is already open: "
+			  "P applies it once its gate passes",
+			  open, model, version, to);
+		registry_version_clear(&rv);
+		return -1;
+	}
+	memset(p, 0, sizeof *p);
+	p->kind = SIGN_REQUEST;
+	snprintf(p->model, sizeof p->model, "%s", model);
+	p->version = version;
+	snprintf(p->to, sizeof p->to, "%s", to);
+	p->roles = action_by_id(ACT_PROMOTE)->roles;
+	/* The full digest: approvers will sign for exactly these bytes. */
+	snprintf(q, sizeof q, "request promotion of %s v%" PRId64 " %s from %s to %s? (y/n)", model,
+		 version, rv.digest, from, to);
+	registry_version_clear(&rv);
+	return app_ask(a, APP_CONFIRM, q, sign_act_confirmed);
+}
+
+int sign_apply_start(struct app *a, int64_t request)
+{
+	struct sign_pending *p = &sign_pending;
+	struct approval_request r;
+	char q[APP_LINE_MAX * 2], why[700], how[128], digest[32];
+	struct gate g;
+	struct err e;
+	int64_t from = 0;
+
+	err_clear(&e);
+	if (approval_request_get(a->st, request, &r, &e) != 0) {
+		app_error(a, "%s", e.msg);
+		return -1;
+	}
+	if (strcmp(r.kind, "promotion") != 0) {
+		/* A post-incident review is signed (a), never applied. */
+		app_error(a, "request #%" PRId64 " is a %s, not a promotion: nothing to apply", request,
+			  r.kind);
+		approval_request_clear(&r);
+		return -1;
+	}
+	if (strcmp(r.state, "open") != 0) {
+		app_error(a, "request #%" PRId64 " is %s, not open: nothing to apply", request, r.state);
+		approval_request_clear(&r);
+		return -1;
+	}
+	snprintf(how, sizeof how, "steward promote apply %" PRId64 " --config FILE", request);
+	if (sign_local_model(a->st, r.model, how, &e) != 0) {
+		app_error(a, "%s", e.msg);
+		approval_request_clear(&r);
+		return -1;
+	}
+	if (gate_evaluate(a->st, r.model, r.version, r.to, request, &g, &e) != 0) {
+		app_error(a, "%s", e.msg);
+		gate_free(&g);
+		approval_request_clear(&r);
+		return -1;
+	}
+	/* Evaluated now so that a gate that denies costs no passphrase; it is
+	 * evaluated again inside the transaction that moves the alias. */
+	if (g.refusal[0] != '\0' || !g.allow) {
+		sign_gate_why(&g, why, sizeof why);
+		app_error(a, "request #%" PRId64 " cannot be applied: %s", request, why);
+		gate_free(&g);
+		approval_request_clear(&r);
+		return -1;
+	}
+	gate_free(&g);
+	if (sign_alias_now(a->st, r.model, r.to, &from, &e) != 0) {
+		app_error(a, "%s", e.msg);
+		approval_request_clear(&r);
+		return -1;
+	}
+	memset(p, 0, sizeof *p);
+	p->kind = SIGN_APPLY;
+	snprintf(p->model, sizeof p->model, "%s", r.model);
+	p->version = r.version;
+	p->from = from;
+	p->request = request;
+	snprintf(p->to, sizeof p->to, "%s", r.to);
+	p->roles = action_by_id(ACT_APPLY)->roles;
+	view_short_digest(r.digest, digest, sizeof digest);
+	if (from != 0)
+		snprintf(q, sizeof q,
+			 "move %s of %s from v%" PRId64 " to v%" PRId64 " (%s, request #%" PRId64
+			 ")? (y/n)",
+			 r.to, r.model, from, r.version, digest, request);
+	else
+		snprintf(q, sizeof q,
+			 "set %s of %s, on no version now, to v%" PRId64 " (%s, request #%" PRId64
+			 ")? (y/n)",
+			 r.to, r.model, r.version, digest, request);
+	approval_request_clear(&r);
+	return app_ask(a, APP_CONFIRM, q, sign_act_confirmed);
+}
+
+/* "72h", "7d": the review's window as the policy wrote it. */
+static void sign_duration(int64_t s, char *buf, size_t n)
+{
+	if (s > 0 && s % 86400 == 0)
+		snprintf(buf, n, "%" PRId64 "d", s / 86400);
+	else if (s > 0 && s % 3600 == 0)
+		snprintf(buf, n, "%" PRId64 "h", s / 3600);
+	else
+		snprintf(buf, n, "%" PRId64 "m", s / 60);
+}
+
+static void sign_rollback_reason(struct app *a, char *text, size_t len);
+
+static void sign_rollback_ask_reason(struct app *a)
+{
+	char q[APP_LINE_MAX];
+
+	snprintf(q, sizeof q, "reason for rolling back %.100s: ", sign_pending.model);
+	app_ask(a, APP_PROMPT, q, sign_rollback_reason);
+}
+
+static void sign_rollback_reason(struct app *a, char *text, size_t len)
+{
+	struct sign_pending *p = &sign_pending;
+	char q[APP_LINE_MAX * 2];
+
+	(void)len;
+	if (text[0] == '\0') {
+		/* core refuses a rollback without a reason; ask again rather than fail later. */
+		app_error(a, "a rollback needs a reason: it is recorded and shown to the reviewer");
+		sign_rollback_ask_reason(a);
+		return;
+	}
+	snprintf(p->reason, sizeof p->reason, "%s", text);
+	snprintf(q, sizeof q, "roll back %.64s of %.100s from v%" PRId64 " to v%" PRId64 "%.159s? (y/n)",
+		 p->to, p->model, p->from, p->version, p->review);
+	app_ask(a, APP_CONFIRM, q, sign_act_confirmed);
+}
+
+/* Asks the policy, in a transaction that is always rolled back, which
+ * version a rollback would go to and whether this principal may do it:
+ * core alone knows the known-safe baseline, and nobody should type a
+ * reason and a passphrase for a rollback the policy refuses. */
+static int sign_rollback_preview(struct app *a, const char *model, int64_t *to, char *review,
+				 size_t rn, struct err *e)
+{
+	struct store *st;
+	struct gate g;
+	int64_t rid = 0;
+	size_t i;
+	int rc;
+
+	st = store_open(a->opts->db_path, 0, e);
+	if (st == NULL)
+		return -1;
+	if (store_begin(st, e) != 0) {
+		store_close(st);
+		return -1;
+	}
+	rc = gate_rollback(st, &a->id.who, model, "production", 0, "preview", NULL, &g, &rid, e);
+	store_rollback(st);
+	store_close(st);
+	review[0] = '\0';
+	if (rc == 1) {
+		char why[700];
+
+		sign_gate_why(&g, why, sizeof why);
+		if (g.policy_name[0] != '\0')
+			err_set(e, ERR_DENIED, "policy %s v%" PRId64 " refuses %s a rollback of %s: %s",
+				g.policy_name, g.policy_version, a->id.who.name, model, why);
+		else
+			err_set(e, ERR_DENIED, "rollback of %s refused: %s", model, why);
+	} else if (rc == 0) {
+		*to = g.version;
+		for (i = 0; g.sec != NULL && i < g.sec->nrules; i++)
+			if (g.sec->rules[i].kind == PK_REVIEW) {
+				char d[32];
+
+				sign_duration(g.sec->rules[i].duration, d, sizeof d);
+				snprintf(review, rn, " (then a review by %s within %s)",
+					 g.sec->rules[i].a, d);
+			}
+	}
+	gate_free(&g);
+	return rc == 0 ? 0 : -1;
+}
+
+int sign_rollback_start(struct app *a, const char *model)
+{
+	struct sign_pending *p = &sign_pending;
+	char review[sizeof sign_pending.review];
+	int64_t from = 0, to = 0;
+	struct err e;
+
+	err_clear(&e);
+	if (sign_local_model(a->st, model, SIGN_ROLLBACK_CLI, &e) != 0 ||
+	    sign_alias_now(a->st, model, "production", &from, &e) != 0) {
+		app_error(a, "%s", e.msg);
+		return -1;
+	}
+	if (from == 0) {
+		app_error(a, "%s has no production alias to roll back", model);
+		return -1;
+	}
+	if (sign_rollback_preview(a, model, &to, review, sizeof review, &e) != 0) {
+		app_error(a, "%s", e.msg);
+		return -1;
+	}
+	memset(p, 0, sizeof *p);
+	p->kind = SIGN_ROLLBACK;
+	snprintf(p->model, sizeof p->model, "%s", model);
+	snprintf(p->to, sizeof p->to, "production");
+	p->from = from;
+	p->version = to;
+	p->roles = action_by_id(ACT_ROLLBACK)->roles;
+	snprintf(p->review, sizeof p->review, "%s", review);
+	sign_rollback_ask_reason(a);
+	return 0;
+}
+
+/* Who acts, as the keyring stands inside this transaction, not as the
+ * header last saw it. */
+static int sign_whoami(struct store *st, const struct app *a, unsigned roles,
+		       struct principal *who, struct err *e)
+{
+	char held[128], need[128];
+
+	if (keyring_whoami(st, a->id.pub.id, who, e) != 0)
+		return -1;
+	if (roles != 0 && !(who->roles & roles))
+		return err_set(e, ERR_DENIED, "%s holds %s; this needs one of %s", who->name,
+			       keyring_roles_text(who->roles, held, sizeof held),
+			       keyring_roles_text(roles, need, sizeof need));
+	return 0;
+}
+
+/* The alias must be where it was when the move was confirmed: the
+ * confirmation named both ends. */
+static int sign_alias_unchanged(struct store *st, const struct sign_pending *p, struct err *e)
+{
+	int64_t now;
+
+	if (sign_alias_now(st, p->model, p->to, &now, e) != 0)
+		return -1;
+	if (now != p->from)
+		return err_set(e, ERR_DENIED,
+			       "%s of %s moved to v%" PRId64 " since you confirmed; nothing changed",
+			       p->to, p->model, now);
+	return 0;
+}
+
+/* Runs the pending act in one transaction on st. 0 done (msg says what),
+ * -1 failed (e says why); the transaction is committed or rolled back. */
+static int sign_act_run(struct app *a, struct store *st, char *msg, size_t mn, struct err *e)
+{
+	const struct sign_pending *p = &sign_pending;
+	struct principal who;
+	struct gate g;
+	char why[700], how[128];
+	int64_t id = 0, seq = 0;
+	int rc;
+
+	if (store_begin(st, e) != 0)
+		return -1;
+	rc = sign_whoami(st, a, p->roles, &who, e);
+	switch (p->kind) {
+	case SIGN_REQUEST:
+		if (rc == 0)
+			rc = approval_request_open(st, &who, p->model, p->version, p->to, NULL, &id, e);
+		if (rc == 0)
+			snprintf(msg, mn, "opened request #%" PRId64 ": %.100s v%" PRId64 " to %.64s, as %.100s",
+				 id, p->model, p->version, p->to, who.name);
+		break;
+	case SIGN_APPLY:
+		snprintf(how, sizeof how, "steward promote apply %" PRId64 " --config FILE", p->request);
+		if (rc == 0)
+			rc = sign_local_model(st, p->model, how, e);
+		if (rc == 0)
+			rc = sign_alias_unchanged(st, p, e);
+		if (rc != 0)
+			break;
+		rc = gate_apply(st, &who, p->request, NULL, &g, &seq, e);
+		if (rc == 1) {
+			sign_gate_why(&g, why, sizeof why);
+			err_set(e, ERR_DENIED, "request #%" PRId64 " not applied, nothing changed: %s",
+				p->request, why);
+			rc = -1;
+		} else if (rc == 0) {
+			snprintf(msg, mn,
+				 "applied request #%" PRId64 ": %.64s of %.100s now points at v%" PRId64
+				 " (ledger entry #%" PRId64 ")",
+				 p->request, p->to, p->model, p->version, seq);
+		}
+		gate_free(&g);
+		break;
+	case SIGN_ROLLBACK:
+		if (rc == 0)
+			rc = sign_local_model(st, p->model, SIGN_ROLLBACK_CLI, e);
+		if (rc == 0)
+			rc = sign_alias_unchanged(st, p, e);
+		if (rc != 0)
+			break;
+		rc = gate_rollback(st, &who, p->model, p->to, p->version, p->reason, NULL, &g, &id, e);
+		if (rc == 1) {
+			sign_gate_why(&g, why, sizeof why);
+			err_set(e, ERR_DENIED, "rollback of %s refused by policy, nothing changed: %s",
+				p->model, why);
+			rc = -1;
+		} else if (rc == 0) {
+			if (id != 0)
+				snprintf(msg, mn,
+					 "rolled %.64s of %.100s back from v%" PRId64 " to v%" PRId64
+					 "; review request #%" PRId64 " opened",
+					 p->to, p->model, p->from, p->version, id);
+			else
+				snprintf(msg, mn,
+					 "rolled %.64s of %.100s back from v%" PRId64 " to v%" PRId64,
+					 p->to, p->model, p->from, p->version);
+		}
+		gate_free(&g);
+		break;
+	default:
+		rc = err_set(e, ERR_INVALID, "nothing to do");
+		break;
+	}
+	if (rc == 0 && store_commit(st, e) == 0)
+		return 0;
+	store_rollback(st);
+	return -1;
+}
+
+static void sign_act_passphrase(struct app *a, char *pass, size_t len)
+{
+	struct key_secret *k;
+	struct store *st;
+	char msg[768];
+	struct err e;
+	int rc;
+
+	err_clear(&e);
+	msg[0] = '\0';
+	/* Nothing here is signed with the key: unlocking it proves that whoever
+	 * acts holds it, as the CLI's dispatcher demands. */
+	k = sign_unlock(a, pass, len);
+	if (k == NULL)
+		return;
+	keys_secret_free(k);
+	st = store_open(a->opts->db_path, 0, &e);
+	if (st == NULL) {
+		app_error(a, "%s", e.msg);
+		return;
+	}
+	rc = sign_act_run(a, st, msg, sizeof msg, &e);
+	if (rc == 0 && sign_checkpoint(st, &e) != 0) {
+		err_prefix(&e, "%s; but no checkpoint was signed", msg);
+		rc = -1;
+	}
+	store_close(st);
+	/* Show the change (or whatever did get written) at once. */
+	app_check_store(a);
+	if (rc != 0)
+		app_error(a, "%s", e.msg);
+	else
+		app_message(a, "%s", msg);
 }

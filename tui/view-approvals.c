@@ -95,17 +95,22 @@ static int view_approvals_offers(const struct app *a, const struct view *v,
 				   const struct action *act)
 {
 	(void)a;
-	return (act->id == ACT_APPROVE || act->id == ACT_REJECT) && view_approvals_selected(v) > 0;
+	return (act->id == ACT_APPROVE || act->id == ACT_REJECT || act->id == ACT_APPLY) &&
+	       view_approvals_selected(v) > 0;
 }
 
 static int view_approvals_key(struct app *a, struct view *v, const struct action *act)
 {
-	if (act->id != ACT_APPROVE && act->id != ACT_REJECT)
+	int64_t id = view_approvals_selected(v);
+
+	if (act->id != ACT_APPROVE && act->id != ACT_REJECT && act->id != ACT_APPLY)
 		return 0;
-	if (view_approvals_selected(v) > 0)
-		sign_decision_start(a, view_approvals_selected(v), act->id == ACT_APPROVE);
-	else
+	if (id <= 0)
 		app_error(a, "no request selected");
+	else if (act->id == ACT_APPLY)
+		sign_apply_start(a, id);
+	else
+		sign_decision_start(a, id, act->id == ACT_APPROVE);
 	return 1;
 }
 

@@ -1,11 +1,15 @@
-/* view-model: one model's details and its versions with aliases, short digests, authors and dates. */
+/* view-model: one model's details, any alias moved outside steward, and its versions with aliases, short digests, authors and dates; R rolls production back. */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "action.h"
 #include "app.h"
 #include "draw.h"
+#include "plugin.h"
 #include "registry.h"
+#include "sign.h"
 
 enum { MODEL_VERSION, MODEL_ALIASES, MODEL_DIGEST, MODEL_AUTHOR, MODEL_CREATED, MODEL_NCOLS };
 
@@ -21,6 +25,8 @@ struct view_model {
 	char *name;
 	struct reg_model m;
 	int have_model;
+	struct plugin_unapproved *u; /* aliases a backend moved without a steward decision */
+	size_t nu;
 };
 
 static int view_model_load(struct app *a, struct view *v, struct err *e)
@@ -42,6 +48,13 @@ static int view_model_load(struct app *a, struct view *v, struct err *e)
 		registry_model_clear(&p->m);
 	p->m = m;
 	p->have_model = 1;
+	free(p->u);
+	p->u = NULL;
+	p->nu = 0;
+	if (plugin_unapproved_list(a->st, p->name, &p->u, &p->nu, e) != 0) {
+		registry_versions_free(&vs);
+		return -1;
+	}
 	list_selected_key(&v->list, keep, sizeof keep);
 	list_clear(&v->list);
 	/* Newest first, whatever order the registry uses: the version an
@@ -83,6 +96,7 @@ static void view_model_close(struct view *v)
 		return;
 	if (p->have_model)
 		registry_model_clear(&p->m);
+	free(p->u);
 	free(p->name);
 	free(p);
 	v->priv = NULL;
@@ -125,8 +139,9 @@ static int view_model_enter(struct app *a, struct view *v, struct err *e)
 static void view_model_draw(struct app *a, struct view *v, int y, int x, int h, int w)
 {
 	struct view_model *p = v->priv;
-	char line[512];
-	int used;
+	char line[512], when[32];
+	size_t i;
+	int used, top = 2;
 
 	(void)a;
 	if (h < 3) {
@@ -140,7 +155,34 @@ static void view_model_draw(struct app *a, struct view *v, int y, int x, int h, 
 	draw_text(y, x + 3 + used, w - 3 - used, draw_attr(DRAW_NORMAL, 0), line);
 	draw_text(y + 1, x + 1, w - 1, draw_attr(DRAW_DIM, 0),
 		  p->m.description && p->m.description[0] ? p->m.description : "(no description)");
-	list_draw(&v->list, y + 2, x, h - 2, w);
+	/* Above the versions, where nobody can miss it; the list keeps at least three rows. */
+	for (i = 0; i < p->nu && top < h - 3; i++, top++) {
+		view_date(p->u[i].observed, when, sizeof when);
+		snprintf(line, sizeof line,
+			 "UNAPPROVED: %s moved to v%" PRId64 " outside steward (%s, entry #%" PRId64 ")",
+			 p->u[i].alias, p->u[i].version, when, p->u[i].seq);
+		draw_text(y + top, x + 1, w - 1, draw_attr(DRAW_ERROR, 0), line);
+	}
+	list_draw(&v->list, y + top, x, h - top, w);
+}
+
+/* R where the model has a production version to roll back. */
+static int view_model_offers(const struct app *a, const struct view *v, const struct action *act)
+{
+	const struct view_model *p = v->priv;
+
+	(void)a;
+	return act->id == ACT_ROLLBACK && p->have_model && p->m.production > 0;
+}
+
+static int view_model_key(struct app *a, struct view *v, const struct action *act)
+{
+	struct view_model *p = v->priv;
+
+	if (act->id != ACT_ROLLBACK)
+		return 0;
+	sign_rollback_start(a, p->name);
+	return 1;
 }
 
 static void view_model_title(struct view *v, char *buf, size_t n)
@@ -156,6 +198,8 @@ const struct view_ops view_model_ops = {
 	.close = view_model_close,
 	.refresh = view_model_load,
 	.draw = view_model_draw,
+	.key = view_model_key,
 	.enter = view_model_enter,
 	.title = view_model_title,
+	.offers = view_model_offers,
 };

@@ -1,10 +1,14 @@
-/* view-models: the root view, every model with its tier, production and staging versions and owner. */
+/* view-models: the root view, every model with its tier, production and staging versions and owner, and UNAPPROVED where an alias moved outside steward; R rolls production back. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "action.h"
 #include "app.h"
 #include "draw.h"
+#include "plugin.h"
 #include "registry.h"
+#include "sign.h"
 
 enum { MODELS_NAME, MODELS_TIER, MODELS_PROD, MODELS_STAGING, MODELS_OWNER, MODELS_VERSIONS,
        MODELS_CHANGED, MODELS_NCOLS };
@@ -27,21 +31,38 @@ static void view_models_vnum(int64_t v, char *buf, size_t n)
 		snprintf(buf, n, "-");
 }
 
+/* 1 when a backend showed an alias of model that no steward decision moved. */
+static int view_models_unapproved(const struct plugin_unapproved *u, size_t n, const char *model)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(u[i].model, model) == 0)
+			return 1;
+	return 0;
+}
+
 static int view_models_load(struct app *a, struct view *v, struct err *e)
 {
 	struct reg_models ms = {0};
+	struct plugin_unapproved *u = NULL;
 	char keep[256];
-	size_t i;
+	size_t i, nu = 0;
 	int rc = 0;
 
 	if (registry_model_list(a->st, &ms, e) != 0)
 		return -1;
+	if (plugin_unapproved_list(a->st, NULL, &u, &nu, e) != 0) {
+		registry_models_free(&ms);
+		return -1;
+	}
 	list_selected_key(&v->list, keep, sizeof keep);
 	list_clear(&v->list);
 	for (i = 0; i < ms.n && rc == 0; i++) {
 		const struct reg_model *m = &ms.v[i];
 		struct list_row *r = list_add(&v->list, m->name, 0, e);
 		char prod[24], stag[24], date[32];
+		int bad = view_models_unapproved(u, nu, m->name);
 
 		if (r == NULL) {
 			rc = -1;
@@ -49,8 +70,13 @@ static int view_models_load(struct app *a, struct view *v, struct err *e)
 		}
 		view_models_vnum(m->production, prod, sizeof prod);
 		view_models_vnum(m->staging, stag, sizeof stag);
-		view_date(m->last_change, date, sizeof date);
-		if (list_set(r, MODELS_NAME, DRAW_NORMAL, e, "%s", m->name) != 0 ||
+		/* An alias moved behind steward's back outweighs when it last changed;
+		 * the name turns red too, so it shows where CHANGED is cut off. */
+		if (bad)
+			snprintf(date, sizeof date, "UNAPPROVED");
+		else
+			view_date(m->last_change, date, sizeof date);
+		if (list_set(r, MODELS_NAME, bad ? DRAW_ERROR : DRAW_NORMAL, e, "%s", m->name) != 0 ||
 		    list_set(r, MODELS_TIER, draw_tier_style(m->tier), e, "%s",
 			     registry_tier_name(m->tier)) != 0 ||
 		    list_set(r, MODELS_PROD, m->production ? DRAW_ALIAS : DRAW_DIM, e, "%s",
@@ -59,9 +85,10 @@ static int view_models_load(struct app *a, struct view *v, struct err *e)
 		    list_set(r, MODELS_OWNER, DRAW_NORMAL, e, "%s", m->owner ? m->owner : "") != 0 ||
 		    list_set(r, MODELS_VERSIONS, DRAW_NORMAL, e, "%lld",
 			     (long long)m->n_versions) != 0 ||
-		    list_set(r, MODELS_CHANGED, DRAW_DIM, e, "%s", date) != 0)
+		    list_set(r, MODELS_CHANGED, bad ? DRAW_ERROR : DRAW_DIM, e, "%s", date) != 0)
 			rc = -1;
 	}
+	free(u);
 	registry_models_free(&ms);
 	if (rc == 0)
 		rc = list_finish(&v->list, keep, e);
@@ -91,6 +118,29 @@ static int view_models_enter(struct app *a, struct view *v, struct err *e)
 	return 0;
 }
 
+/* R where the selected model has a production version to roll back. */
+static int view_models_offers(const struct app *a, const struct view *v, const struct action *act)
+{
+	const struct list_row *r = list_selected(&v->list);
+
+	(void)a;
+	return act->id == ACT_ROLLBACK && r != NULL && r->cells[MODELS_PROD].text != NULL &&
+	       strcmp(r->cells[MODELS_PROD].text, "-") != 0;
+}
+
+static int view_models_key(struct app *a, struct view *v, const struct action *act)
+{
+	const struct list_row *r = list_selected(&v->list);
+
+	if (act->id != ACT_ROLLBACK)
+		return 0;
+	if (r == NULL || r->key == NULL)
+		app_error(a, "no model selected");
+	else
+		sign_rollback_start(a, r->key);
+	return 1;
+}
+
 static void view_models_draw(struct app *a, struct view *v, int y, int x, int h, int w)
 {
 	(void)a;
@@ -108,6 +158,8 @@ const struct view_ops view_models_ops = {
 	.open = view_models_open,
 	.refresh = view_models_load,
 	.draw = view_models_draw,
+	.key = view_models_key,
 	.enter = view_models_enter,
 	.title = view_models_title,
+	.offers = view_models_offers,
 };

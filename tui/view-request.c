@@ -190,14 +190,21 @@ static int view_request_offers(const struct app *a, const struct view *v,
 	struct view_request *p = v->priv;
 
 	(void)a;
-	return (act->id == ACT_APPROVE || act->id == ACT_REJECT) && p->loaded &&
-	       strcmp(p->r.state, "open") == 0;
+	if (!p->loaded || strcmp(p->r.state, "open") != 0)
+		return 0;
+	if (act->id == ACT_APPLY)
+		return strcmp(p->r.kind, "promotion") == 0;
+	return act->id == ACT_APPROVE || act->id == ACT_REJECT;
 }
 
 static int view_request_key(struct app *a, struct view *v, const struct action *act)
 {
 	struct view_request *p = v->priv;
 
+	if (act->id == ACT_APPLY) {
+		sign_apply_start(a, p->id);
+		return 1;
+	}
 	if (act->id != ACT_APPROVE && act->id != ACT_REJECT)
 		return 0;
 	sign_decision_start(a, p->id, act->id == ACT_APPROVE);

@@ -1,14 +1,18 @@
-/* view-version: one version's model card (missing required sections flagged) and its metrics table. */
+/* view-version: one version's gate checklist for its next stage, its model card (missing required sections flagged) and its metrics table; p requests the promotion, P applies it. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "action.h"
 #include "app.h"
+#include "approval.h"
 #include "card.h"
 #include "draw.h"
+#include "gate.h"
 #include "registry.h"
+#include "sign.h"
 
 enum { VERSION_NAME, VERSION_DATASET, VERSION_SLICE, VERSION_VALUE, VERSION_NCOLS };
 
@@ -27,6 +31,11 @@ struct view_version {
 	struct reg_metrics metrics;
 	int loaded;
 	int built_width; /* card text is wrapped to this width; rebuilt when it changes */
+	char from[65];   /* the stage it is at ("none" without an alias) */
+	const char *next; /* the stage it goes to next; NULL when none */
+	struct gate g;   /* the gate for from -> next, when have_gate */
+	int have_gate;
+	char gate_err[sizeof ((struct err *)0)->msg]; /* the gate could not be evaluated */
 };
 
 struct view_version_wrap {
@@ -88,6 +97,167 @@ static void view_version_value(double v, char *buf, size_t n)
 		snprintf(buf, n, "%.6g", v);
 }
 
+static int view_version_status_style(enum rule_status st)
+{
+	switch (st) {
+	case RULE_PASS: return DRAW_OK;
+	case RULE_FAIL: return DRAW_ERROR;
+	case RULE_UNKNOWN: break;
+	}
+	return DRAW_WARN;
+}
+
+struct view_version_hang {
+	struct list *l;
+	struct err *e;
+	int style;
+	const char *prefix;
+	int indent;
+	int first;
+};
+
+static int view_version_hang_line(void *ctx, const char *s, size_t n)
+{
+	struct view_version_hang *h = ctx;
+	struct list_row *r = list_add(h->l, NULL, LIST_SPAN, h->e);
+
+	if (r == NULL)
+		return -1;
+	if (h->first) {
+		h->first = 0;
+		return list_set(r, 0, h->style, h->e, "%s%.*s", h->prefix, (int)n, s);
+	}
+	return list_set(r, 0, h->style, h->e, "%*s%.*s", h->indent, "", (int)n, s);
+}
+
+/* prefix, then text wrapped to width with its further lines hanging
+ * under its first: a long reason stays whole and the status column clear. */
+static int view_version_hanging(struct list *l, int style, const char *prefix, const char *text,
+				int width, struct err *e)
+{
+	struct view_version_hang h = {l, e, style, prefix, draw_width(prefix), 1};
+
+	if (text[0] == '\0')
+		return view_version_line(l, style, prefix, e);
+	return draw_wrap(text, width - h.indent, view_version_hang_line, &h);
+}
+
+/* One line per rule: status, rule, evidence and reason. Rule and evidence
+ * line up in columns where the reason still gets room, and a long reason
+ * hangs under its own column; on a narrow screen they run on after the
+ * status instead. */
+static int view_version_rules(const struct gate *g, struct list *l, int width, struct err *e)
+{
+	char prefix[256], text[1024];
+	int rw = 4, ew = 8, cap, aligned;
+	size_t i;
+
+	for (i = 0; i < g->nres; i++) {
+		int n = draw_width(g->res[i].rule->name), m = draw_width(g->res[i].evidence);
+
+		rw = n > rw ? n : rw;
+		ew = m > ew ? m : ew;
+	}
+	rw = rw > 22 ? 22 : rw;
+	/* The reason matters most: evidence gets two fifths of what is left. */
+	cap = (width - 14 - rw) * 2 / 5;
+	cap = cap < 10 ? 10 : cap > 26 ? 26 : cap;
+	ew = ew > cap ? cap : ew;
+	aligned = width - (2 + 8 + rw + 2 + ew + 2) >= 24;
+	for (i = 0; i < g->nres; i++) {
+		const struct rule_result *r = &g->res[i];
+		const char *status = policy_status_name(r->status), *reason = r->reason;
+		int style = view_version_status_style(r->status);
+
+		/* A metric rule without a slice leaves a space where the slice would be. */
+		while (*reason == ' ')
+			reason++;
+
+		if (aligned && draw_width(r->evidence) <= ew) {
+			snprintf(prefix, sizeof prefix, "  %-7s %-*s  %-*s  ", status, rw, r->rule->name,
+				 ew, r->evidence);
+			snprintf(text, sizeof text, "%s", reason);
+		} else if (aligned) {
+			snprintf(prefix, sizeof prefix, "  %-7s %-*s  ", status, rw, r->rule->name);
+			snprintf(text, sizeof text, "%s  %s", r->evidence, reason);
+		} else {
+			snprintf(prefix, sizeof prefix, "  %-7s ", status);
+			snprintf(text, sizeof text, "%s  %s  %s", r->rule->name, r->evidence, reason);
+		}
+		if (view_version_hanging(l, style, prefix, text, width, e) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The gate for the version's next stage, as `steward gate` prints it. */
+static int view_version_gate(struct view_version *p, struct list *l, int width, struct err *e)
+{
+	const struct gate *g = &p->g;
+	char buf[1200], dig[32];
+	size_t i, bad = 0;
+
+	if (p->next == NULL) {
+		if (view_version_line(l, DRAW_TITLE, "Gate", e) != 0)
+			return -1;
+		if (strcmp(p->from, "production") == 0)
+			snprintf(buf, sizeof buf,
+				 "v%lld is in production: there is no next stage to promote it to",
+				 (long long)p->version);
+		else
+			snprintf(buf, sizeof buf, "v%lld is at %s: promotions go none, staging, production",
+				 (long long)p->version, p->from);
+		return view_wrapped(l, DRAW_DIM, buf, 2, width, e);
+	}
+	snprintf(buf, sizeof buf, "Gate: %s %s %s", p->from, draw_glyphs()->arrow, p->next);
+	if (view_version_line(l, DRAW_TITLE, buf, e) != 0)
+		return -1;
+	if (!p->have_gate) {
+		snprintf(buf, sizeof buf, "cannot evaluate the gate: %s", p->gate_err);
+		return view_wrapped(l, DRAW_ERROR, buf, 2, width, e);
+	}
+	if (g->policy_name[0] != '\0') {
+		view_short_digest(g->policy_digest, dig, sizeof dig);
+		snprintf(buf, sizeof buf, "policy %s v%lld (%s)", g->policy_name,
+			 (long long)g->policy_version, dig);
+		if (view_wrapped(l, DRAW_DIM, buf, 2, width, e) != 0)
+			return -1;
+	}
+	/* Refused before any rule ran: no policy, an edited policy file, no such transition. */
+	if (g->refusal[0] != '\0')
+		return view_version_hanging(l, DRAW_ERROR, "  DENY  ", g->refusal, width, e);
+	if (g->request != 0) {
+		int stale = strcmp(g->request_policy, g->policy_digest) != 0;
+
+		if (stale) {
+			view_short_digest(g->request_policy, dig, sizeof dig);
+			snprintf(buf, sizeof buf,
+				 "request #%lld by %s, opened under %s: "
+				 "its approvals do not count under the policy in force",
+				 (long long)g->request, g->ev.requester,
+				 g->request_policy[0] ? dig : "no policy");
+		} else {
+			snprintf(buf, sizeof buf, "request #%lld by %s", (long long)g->request,
+				 g->ev.requester);
+		}
+		if (view_wrapped(l, stale ? DRAW_WARN : DRAW_NORMAL, buf, 2, width, e) != 0)
+			return -1;
+	} else if (view_wrapped(l, DRAW_DIM, "no open request for this transition", 2, width,
+				e) != 0) {
+		return -1;
+	}
+	if (view_version_rules(g, l, width, e) != 0)
+		return -1;
+	for (i = 0; i < g->nres; i++)
+		bad += g->res[i].status != RULE_PASS;
+	if (g->allow)
+		snprintf(buf, sizeof buf, "ALLOW: all %zu rules pass", g->nres);
+	else
+		snprintf(buf, sizeof buf, "DENY: %zu of %zu rules do not pass (FAIL and UNKNOWN both deny)",
+			 bad, g->nres);
+	return view_wrapped(l, g->allow ? DRAW_OK : DRAW_ERROR, buf, 2, width, e);
+}
+
 static int view_version_build(struct view *v, int width, struct err *e)
 {
 	struct view_version *p = v->priv;
@@ -96,7 +266,9 @@ static int view_version_build(struct view *v, int width, struct err *e)
 
 	list_clear(l);
 	p->built_width = width;
-	if (view_version_line(l, DRAW_TITLE, "Model card", e) != 0)
+	/* The gate first: it is what decides what can happen to the version next. */
+	if (view_version_gate(p, l, width, e) != 0 || view_version_line(l, DRAW_NORMAL, "", e) != 0 ||
+	    view_version_line(l, DRAW_TITLE, "Model card", e) != 0)
 		return -1;
 	/* Required sections first and in a fixed order, so a gap shows in the same place on every card. */
 	for (i = 0; card_required_sections[i] != NULL; i++) {
@@ -154,6 +326,9 @@ static void view_version_unload(struct view_version *p)
 	registry_version_clear(&p->rv);
 	card_free(&p->card);
 	registry_metrics_free(&p->metrics);
+	if (p->have_gate)
+		gate_free(&p->g);
+	p->have_gate = 0;
 	p->loaded = 0;
 }
 
@@ -180,6 +355,22 @@ static int view_version_load(struct app *a, struct view *v, struct err *e)
 	p->card = card;
 	p->metrics = metrics;
 	p->loaded = 1;
+	approval_stage_of(p->rv.aliases, p->from, sizeof p->from);
+	p->next = sign_next_stage(p->from);
+	p->gate_err[0] = '\0';
+	if (p->next != NULL) {
+		struct err ge;
+
+		/* A gate that cannot be evaluated is shown as such; the card and
+		 * metrics are still worth reading. */
+		err_clear(&ge);
+		if (gate_evaluate(a->st, p->model, p->version, p->next, 0, &p->g, &ge) == 0) {
+			p->have_gate = 1;
+		} else {
+			gate_free(&p->g);
+			snprintf(p->gate_err, sizeof p->gate_err, "%s", ge.msg);
+		}
+	}
 	return view_version_build(v, p->built_width > 0 ? p->built_width : 80, e);
 }
 
@@ -247,6 +438,44 @@ static void view_version_draw(struct app *a, struct view *v, int y, int x, int h
 	list_draw(&v->list, y + 2, x, h - 2, w);
 }
 
+/* p when there is a next stage and no request for it yet; P when a request's gate passes. */
+static int view_version_offers(const struct app *a, const struct view *v, const struct action *act)
+{
+	const struct view_version *p = v->priv;
+
+	(void)a;
+	if (!p->loaded || p->next == NULL)
+		return 0;
+	if (act->id == ACT_PROMOTE)
+		return !p->have_gate || p->g.request == 0;
+	if (act->id == ACT_APPLY)
+		return p->have_gate && p->g.request != 0 && p->g.allow && p->g.refusal[0] == '\0';
+	return 0;
+}
+
+static int view_version_key(struct app *a, struct view *v, const struct action *act)
+{
+	struct view_version *p = v->priv;
+
+	if (act->id == ACT_PROMOTE) {
+		sign_promote_start(a, p->model, p->version);
+		return 1;
+	}
+	if (act->id != ACT_APPLY)
+		return 0;
+	if (p->next == NULL)
+		app_error(a, "%s v%lld is %s: there is no next stage to apply", p->model,
+			  (long long)p->version, p->from);
+	else if (!p->have_gate)
+		app_error(a, "cannot evaluate the gate: %s", p->gate_err);
+	else if (p->g.request == 0)
+		app_error(a, "no open request for %s v%lld to %s: p requests one", p->model,
+			  (long long)p->version, p->next);
+	else
+		sign_apply_start(a, p->g.request);
+	return 1;
+}
+
 static void view_version_title(struct view *v, char *buf, size_t n)
 {
 	struct view_version *p = v->priv;
@@ -260,5 +489,7 @@ const struct view_ops view_version_ops = {
 	.close = view_version_close,
 	.refresh = view_version_load,
 	.draw = view_version_draw,
+	.key = view_version_key,
 	.title = view_version_title,
+	.offers = view_version_offers,
 };

@@ -17,6 +17,7 @@ struct view_arg {
 	int64_t version;
 	int64_t request; /* a promotion request's id */
 	int64_t seq;     /* a ledger entry's sequence number */
+	int64_t policy;  /* an enrolled policy's id */
 };
 
 struct view_ops {
@@ -59,6 +60,8 @@ extern const struct view_ops view_request_ops;
 extern const struct view_ops view_audit_ops;
 extern const struct view_ops view_entry_ops;
 extern const struct view_ops view_keys_ops;
+extern const struct view_ops view_policies_ops;
+extern const struct view_ops view_policy_ops;
 
 /* Shared formatting for views: "2026-01-01" in UTC, "-" for 0. */
 void view_date(int64_t t, char *buf, size_t n);

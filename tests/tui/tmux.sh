@@ -60,6 +60,9 @@ keys main Enter
 wait_for "Enter opens the model" main "[model fraud-scoring] 1/8"
 keys main Enter
 wait_for "Enter opens the version" main "[version fraud-scoring v8]"
+# The gate for its next stage comes first; the card is a page further down.
+wait_for "gate first" main "Gate: staging"
+keys main NPage
 wait_for "card sections" main "## Intended use"
 wait_for "missing section" main "(missing)"
 keys main Escape
