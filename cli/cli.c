@@ -27,6 +27,8 @@ static const struct cli_opt cli_console_opts[] = {
 	{ .name = "readonly", .help = "hide every action that writes" },
 	{ .name = "key", .arg = "FILE",
 	  .help = "your secret key file, for the header's identity and for signing (default: $STEWARD_KEY)" },
+	{ .name = "config", .arg = "FILE",
+	  .help = "plugin configuration synced in the background (default: $STEWARD_CONFIG, else $XDG_CONFIG_HOME/steward/config)" },
 	{ .name = "script", .arg = "KEYS", .help = "read keys from the file KEYS instead of the terminal (needs --dump)" },
 	{ .name = "dump", .arg = "SCREEN", .help = "write the final screen to the file SCREEN (needs --script)" },
 	{ .name = "size", .arg = "COLSxROWS", .help = "screen size in script mode (default 80x24)" },

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "plugin.h"
 #include "tui/tui.h"
 
 /* "120x40": both numbers plain decimals within what a terminal can be. */
@@ -39,6 +40,7 @@ int cmd_console_run(struct cli_ctx *c)
 {
 	struct tui_opts o = { 0 };
 	const char *size = cli_opt(c, "size");
+	char config[4096];
 	struct store *st;
 
 	if (cli_opt(c, "version") != NULL) {
@@ -80,5 +82,10 @@ int cmd_console_run(struct cli_ctx *c)
 		return CLI_FAIL;
 	store_close(st);
 	o.db_path = c->db_path;
+	/* Background syncs: --config, or the default file in an interactive
+	 * session (a script runs only what it is told, so dumps stay stable). */
+	o.config_path = cli_opt(c, "config");
+	if (o.config_path == NULL && o.script == NULL && plugin_config_path(config, sizeof config, &c->e) == 0)
+		o.config_path = config;
 	return tui_run(&o, &c->e) < 0 ? CLI_FAIL : 0;
 }

@@ -190,8 +190,10 @@ int cmd_gate_run(struct cli_ctx *c)
 
 	if (registry_version_parse(c->pos[1], &version, &c->e) != 0)
 		return CLI_USAGE;
-	if (gate_evaluate(c->st, c->pos[0], version, cli_opt(c, "to"), 0, &g, &c->e) != 0)
+	if (gate_evaluate(c->st, c->pos[0], version, cli_opt(c, "to"), 0, &g, &c->e) != 0) {
+		gate_free(&g); /* what was gathered before the failure */
 		return CLI_FAIL;
+	}
 	r = cmd_gate_report(c, &g);
 	gate_free(&g);
 	return r == 0 ? 0 : CLI_FAIL;

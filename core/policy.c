@@ -848,8 +848,8 @@ static void policy_eval_rule(const struct policy_rule *rule, const struct eviden
 		snprintf(r->evidence, sizeof r->evidence, "%.60s %.4g%s%.60s", rule->a, pick->value,
 			 pick->slice[0] ? " on " : "", pick->slice);
 		policy_set(r, policy_compare(pick->value, rule->op, rule->value) ? RULE_PASS : RULE_FAIL,
-			   "%s%s%s %.4g %s %.4g on %s", rule->worst_slice ? "worst slice " : "", pick->slice,
-			   pick->slice[0] || rule->worst_slice ? ":" : "", pick->value,
+			   "%s%s%s%.4g %s %.4g on %s", rule->worst_slice ? "worst slice " : "", pick->slice,
+			   pick->slice[0] || rule->worst_slice ? ": " : "", pick->value,
 			   policy_compare(pick->value, rule->op, rule->value) ? policy_op_text(rule->op) : "fails",
 			   rule->value, rule->dataset);
 		if (r->status == RULE_FAIL)

@@ -70,6 +70,8 @@ struct app;
  * it; app wipes and frees it again when the answer returns. */
 typedef void (*app_answer_fn)(struct app *a, char *text, size_t len);
 
+struct tui_sync;
+
 struct app {
 	const struct tui_opts *opts;
 	struct store *st;
@@ -90,6 +92,7 @@ struct app {
 	struct app_identity id;
 	struct app_ledger ledger;
 	struct app_verifier *verifier; /* NULL until the first check is asked for */
+	struct tui_sync *syncs;        /* background plugin syncs, NULL without plugins */
 	struct app_decision decision;
 };
 

@@ -1,5 +1,6 @@
 /* tui: the console's entry point: terminal set-up, layout, the non-blocking input loop and the headless script mode. */
 #include "tui.h"
+#include "sync.h"
 
 #include <curses.h>
 #include <errno.h>
@@ -187,15 +188,21 @@ static void tui_draw_header(struct app *a)
 	char left[1024], right[1024];
 	int rw, ls, rs;
 
+	char plugins[300];
+	int pbad;
+
 	draw_fill(0, 0, COLS, bar);
 	draw_fill(1, 0, COLS, draw_attr(DRAW_NORMAL, 0));
+	/* Plugin health on the top line too: a degraded backend is news. */
+	tui_sync_text(a->syncs, plugins, sizeof plugins, &pbad);
 	/* On the top line, where a long identity or ledger failure cannot push it off. */
 	if (a->model_count >= 0)
-		snprintf(right, sizeof right, "%s%lld model%s ",
-			 a->opts->readonly ? "[--readonly]  " : "", (long long)a->model_count,
+		snprintf(right, sizeof right, "%s%s%s%s%lld model%s ", plugins[0] ? "plugins: " : "", plugins,
+			 plugins[0] ? "  " : "", a->opts->readonly ? "[--readonly]  " : "", (long long)a->model_count,
 			 a->model_count == 1 ? "" : "s");
 	else
-		snprintf(right, sizeof right, "%s? models ", a->opts->readonly ? "[--readonly]  " : "");
+		snprintf(right, sizeof right, "%s%s%s%s? models ", plugins[0] ? "plugins: " : "", plugins,
+			 plugins[0] ? "  " : "", a->opts->readonly ? "[--readonly]  " : "");
 	rw = draw_width(right);
 	snprintf(left, sizeof left, " steward %s store: %s", draw_glyphs()->vline,
 		 store_path(a->st));
@@ -514,6 +521,7 @@ static int tui_loop_script(struct app *a, const struct script *sc, struct tui_ti
 			break;
 		app_check_store(a);
 		app_ledger_poll(a);
+		tui_sync_poll(a->syncs);
 		tui_draw(a);
 		if (tm->f != NULL)
 			tm->keys[tm->n++] = tui_us_since(&t0);
@@ -533,6 +541,9 @@ static int tui_loop_terminal(struct app *a)
 		int rc;
 
 		app_ledger_poll(a);
+		/* A finished sync changed the store: show it now, not at the next key. */
+		if (tui_sync_poll(a->syncs))
+			app_check_store(a);
 		tui_draw(a);
 		if (!painted) {
 			app_ledger_check(a);
@@ -616,6 +627,14 @@ int tui_run(const struct tui_opts *o, struct err *e)
 		err_set(e, ERR_STORE, "%s", a.msg);
 		goto out_term;
 	}
+	if (o->config_path != NULL) {
+		struct err se;
+
+		err_clear(&se);
+		a.syncs = tui_sync_start(o->db_path, o->config_path, &se);
+		if (a.syncs == NULL)
+			app_error(&a, "plugins: %s", se.msg);
+	}
 	if (o->script != NULL)
 		rc = tui_loop_script(&a, &sc, &tm);
 	else
@@ -626,7 +645,9 @@ out_term:
 	app_close_all(&a);
 	tui_term_close(&t);
 out:
-	/* The worker reads the store through its own connection: stop it first. */
+	/* The workers read the store through their own connections: stop them first. */
+	tui_sync_stop(a.syncs);
+	a.syncs = NULL;
 	app_ledger_stop(&a);
 	if (rc == 0 && tm.f != NULL)
 		rc = tui_timings_write(&tm, o->timings, e);

@@ -6,6 +6,7 @@
 
 struct tui_opts {
 	const char *db_path;  /* store to open (its own read connection) */
+	const char *config_path; /* plugin configuration (NULL: no background syncs) */
 	int readonly;         /* --readonly: hide every action that writes */
 	const char *script;   /* --script FILE: keys from FILE instead of the terminal */
 	const char *dump;     /* --dump FILE: write the final screen to FILE */

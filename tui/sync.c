@@ -1,0 +1,133 @@
+/* sync: runs configured plugins' syncs in the background for the console, and says how each is doing. */
+#include "sync.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "plugin.h"
+
+struct tui_sync_inst {
+	struct plugin_instance *in;
+	struct plugin_bg *bg;
+	time_t due;
+	char state[16]; /* pending, syncing, ok, degraded */
+	char msg[512];
+};
+
+struct tui_sync {
+	struct plugin_config pc;
+	struct tui_sync_inst v[PLUGIN_MAX_INSTANCES];
+	size_t n;
+	char db[4096];
+};
+
+struct tui_sync *tui_sync_start(const char *db_path, const char *config_path, struct err *e)
+{
+	struct tui_sync *s = calloc(1, sizeof *s);
+	size_t i;
+
+	if (s == NULL) {
+		err_set(e, ERR_IO, "out of memory");
+		return NULL;
+	}
+	snprintf(s->db, sizeof s->db, "%s", db_path);
+	if (plugin_config_load(config_path, 0, &s->pc, e) != 0) {
+		free(s);
+		return NULL;
+	}
+	for (i = 0; i < s->pc.ninst; i++) {
+		s->v[i].in = &s->pc.inst[i];
+		s->v[i].due = 0; /* at once: the first poll comes after the first paint */
+		snprintf(s->v[i].state, sizeof s->v[i].state, "pending");
+	}
+	s->n = s->pc.ninst;
+	return s;
+}
+
+int tui_sync_poll(struct tui_sync *s)
+{
+	time_t now = time(NULL);
+	int changed = 0;
+	size_t i;
+
+	if (s == NULL)
+		return 0;
+	for (i = 0; i < s->n; i++) {
+		struct tui_sync_inst *t = &s->v[i];
+		struct err e;
+
+		err_clear(&e);
+		if (t->bg != NULL) {
+			struct plugin_sync_result r;
+
+			if (!plugin_sync_done(t->bg))
+				continue;
+			if (plugin_sync_finish(t->bg, &r, &e) == 0) {
+				snprintf(t->state, sizeof t->state, "ok");
+				t->msg[0] = '\0';
+			} else {
+				snprintf(t->state, sizeof t->state, "degraded");
+				snprintf(t->msg, sizeof t->msg, "%s", e.msg);
+			}
+			t->bg = NULL;
+			t->due = now + t->in->interval;
+			changed = 1;
+			continue;
+		}
+		if (now < t->due)
+			continue;
+		/* Opening only creates the instance (no network): cheap enough here. */
+		if (plugin_open(t->in, &s->pc, &e) != 0 ||
+		    (t->bg = plugin_sync_start(s->db, t->in, NULL, NULL, &e)) == NULL) {
+			snprintf(t->state, sizeof t->state, "degraded");
+			snprintf(t->msg, sizeof t->msg, "%s", e.msg);
+			t->due = now + t->in->interval;
+			changed = 1;
+			continue;
+		}
+		snprintf(t->state, sizeof t->state, "syncing");
+	}
+	return changed;
+}
+
+void tui_sync_text(const struct tui_sync *s, char *buf, size_t n, int *bad)
+{
+	size_t used = 0, i;
+
+	buf[0] = '\0';
+	*bad = 0;
+	if (s == NULL)
+		return;
+	for (i = 0; i < s->n; i++) {
+		int w = snprintf(buf + used, n - used, "%s%s %s", used ? ", " : "", s->v[i].in->name, s->v[i].state);
+
+		if (w < 0 || (size_t)w >= n - used)
+			break;
+		used += (size_t)w;
+		if (strcmp(s->v[i].state, "degraded") == 0)
+			*bad = 1;
+	}
+}
+
+void tui_sync_stop(struct tui_sync *s)
+{
+	size_t i;
+
+	if (s == NULL)
+		return;
+	/* Every worker is told first, so they wind down together. */
+	for (i = 0; i < s->n; i++)
+		if (s->v[i].bg != NULL)
+			plugin_sync_cancel(s->v[i].bg);
+	for (i = 0; i < s->n; i++)
+		if (s->v[i].bg != NULL) {
+			struct err e;
+
+			(void)plugin_sync_finish(s->v[i].bg, NULL, &e);
+			s->v[i].bg = NULL;
+		}
+	plugin_config_free(&s->pc);
+	free(s);
+}

@@ -1,0 +1,22 @@
+/* sync: the console's background plugin syncs: each instance on its own worker, on its interval, never blocking a key. */
+#ifndef STEWARD_TUI_SYNC_H
+#define STEWARD_TUI_SYNC_H
+
+#include <stddef.h>
+
+#include "err.h"
+
+struct tui_sync;
+
+/* Loads the plugin configuration (a missing file means no plugins) and
+ * schedules every instance's first sync for the first poll. */
+struct tui_sync *tui_sync_start(const char *db_path, const char *config_path, struct err *e);
+/* Starts syncs that are due and collects finished ones; 1 when one finished. */
+int tui_sync_poll(struct tui_sync *s);
+/* The header's summary ("mlflow ok", "mlflow syncing", "fk degraded");
+ * *bad is set when an instance is degraded. Empty with no plugins. */
+void tui_sync_text(const struct tui_sync *s, char *buf, size_t n, int *bad);
+/* Asks running syncs to stop (the sink's cancelled()), joins, frees. */
+void tui_sync_stop(struct tui_sync *s);
+
+#endif
