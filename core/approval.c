@@ -20,30 +20,6 @@
 
 /* ---- time ---- */
 
-static void approval_rfc3339(int64_t t, char *buf, size_t n)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (gmtime_r(&tt, &tm) == NULL || strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(buf, n, "%" PRId64, t);
-}
-
-/* Strict "YYYY-MM-DDTHH:MM:SSZ"; -1 otherwise. */
-static int64_t approval_parse_time(const char *s)
-{
-	struct tm tm;
-	const char *end;
-
-	memset(&tm, 0, sizeof tm);
-	if (s == NULL || strlen(s) != 20)
-		return -1;
-	end = strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	if (end == NULL || *end != '\0')
-		return -1;
-	return (int64_t)timegm(&tm);
-}
-
 static int approval_why(char *why, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 static int approval_why(char *why, size_t n, const char *fmt, ...)
@@ -138,8 +114,8 @@ int approval_check(const struct approval_ctx *c, const char *env, size_t len,
 	snprintf(out->nonce, sizeof out->nonce, "%s", nonce);
 	snprintf(out->comment, sizeof out->comment, "%s", comment);
 	out->keyring_claim = kv;
-	out->issued = approval_parse_time(issued);
-	out->expires = approval_parse_time(expires);
+	out->issued = check_time_parse(issued);
+	out->expires = check_time_parse(expires);
 	if (strcmp(decision, "approve") != 0 && strcmp(decision, "reject") != 0) {
 		approval_why(why, n, "decision must be approve or reject");
 		goto out;
@@ -222,12 +198,12 @@ int approval_check(const struct approval_ctx *c, const char *env, size_t len,
 		goto out;
 	}
 	if (out->issued > c->now + APPROVAL_SKEW) {
-		approval_rfc3339(out->issued, tbuf, sizeof tbuf);
+		check_time_text(out->issued, tbuf, sizeof tbuf);
 		approval_why(why, n, "issued in the future (%s)", tbuf);
 		goto out;
 	}
 	if (c->now >= out->expires) {
-		approval_rfc3339(out->expires, tbuf, sizeof tbuf);
+		check_time_text(out->expires, tbuf, sizeof tbuf);
 		approval_why(why, n, "expired at %s", tbuf);
 		goto out;
 	}
@@ -1041,8 +1017,8 @@ int approval_sign(struct store *st, const struct principal *who, const struct ke
 		return -1;
 	if (approval_store_log(st, log, sizeof log, e) != 0)
 		goto out;
-	approval_rfc3339(now, issued, sizeof issued);
-	approval_rfc3339(now + ttl, expires, sizeof expires);
+	check_time_text(now, issued, sizeof issued);
+	check_time_text(now + ttl, expires, sizeof expires);
 	randombytes_buf(nb, sizeof nb);
 	sodium_bin2hex(nonce, sizeof nonce, nb, sizeof nb);
 	snprintf(subj, sizeof subj, "models:/%s/%" PRId64, r.model, r.version);

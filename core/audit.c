@@ -1,4 +1,5 @@
 /* audit: replays the ledger (keyring, requests, approvals) on top of the hash checks, for the store and for exported bundles. */
+#include "check.h"
 #include "audit.h"
 
 #include <dirent.h>
@@ -963,16 +964,6 @@ out:
 	return r;
 }
 
-static int64_t replay_time(const char *s)
-{
-	struct tm tm;
-	const char *end;
-
-	memset(&tm, 0, sizeof tm);
-	end = strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return end != NULL && *end == '\0' ? (int64_t)timegm(&tm) : -1;
-}
-
 /* The ledger_entry_fn: one entry's meaning, in order. */
 static int replay_entry(void *arg, int64_t seq, const char *body, size_t len, json_t *j, char *why, size_t n)
 {
@@ -988,7 +979,7 @@ static int replay_entry(void *arg, int64_t seq, const char *body, size_t len, js
 	if (json_unpack(j, "{s:s, s:s, s:s, s:s, s:o}", "actor", &actor, "action", &action, "subject", &subject,
 			"time", &when, "data", &data) != 0)
 		return replay_why(why, n, "body lacks actor, action, subject, time or data");
-	t = replay_time(when);
+	t = check_time_parse(when);
 	if (t < 0)
 		r = replay_why(why, n, "time %s is not RFC 3339 UTC", when);
 	else if (strncmp(action, "keyring.", 8) == 0)

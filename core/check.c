@@ -1,8 +1,10 @@
 /* check: input validation whose messages name the field and show a safe excerpt of the value. */
 #include "check.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 int check_utf8(const char *str, size_t n)
 {
@@ -238,4 +240,27 @@ int check_uri(const char *s, struct err *e)
 				       ex, i + 1);
 	}
 	return 0;
+}
+
+void check_time_text(int64_t t, char *buf, size_t n)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (gmtime_r(&tt, &tm) == NULL || strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(buf, n, "%" PRId64, t);
+}
+
+int64_t check_time_parse(const char *s)
+{
+	struct tm tm;
+	const char *end;
+
+	if (s == NULL || strlen(s) != 20)
+		return -1;
+	memset(&tm, 0, sizeof tm);
+	end = strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (end == NULL || *end != '\0')
+		return -1;
+	return (int64_t)timegm(&tm);
 }

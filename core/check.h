@@ -3,6 +3,7 @@
 #define STEWARD_CHECK_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "err.h"
 
@@ -35,5 +36,11 @@ int check_text(const char *what, const char *s, size_t max, int multiline,
 int check_digest(const char *s, struct err *e);
 /* An artifact URI: scheme ":" then printable ASCII, at most CHECK_URI_MAX. */
 int check_uri(const char *s, struct err *e);
+
+/* RFC 3339 UTC, "2026-01-01T00:00:00Z": the one time format of ledger
+ * entries, statements and evidence. */
+void check_time_text(int64_t t, char *buf, size_t n);
+/* Parses exactly that form; -1 for anything else. */
+int64_t check_time_parse(const char *s);
 
 #endif

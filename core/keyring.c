@@ -155,15 +155,6 @@ int keyring_whoami(struct store *st, const char *key_id, struct principal *p, st
 	return keyring_roles_now(st, pid, &p->roles, e);
 }
 
-static void keyring_rfc3339(int64_t t, char *buf, size_t n)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (gmtime_r(&tt, &tm) == NULL || strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(buf, n, "%" PRId64, t);
-}
-
 static json_t *keyring_roles_json(unsigned mask)
 {
 	json_t *a = json_array();
@@ -198,7 +189,7 @@ static int keyring_record(struct store *st, const struct key_secret *k, const ch
 		return err_set(e, ERR_STORE, "cannot read the keyring version");
 	if (ledger_logkey_public(st, logname, sizeof logname, logpk, e) != 0)
 		return -1;
-	keyring_rfc3339(store_now(), when, sizeof when);
+	check_time_text(store_now(), when, sizeof when);
 	if (key != NULL && with_public) {
 		sodium_bin2base64(pkb64, sizeof pkb64, key->pk, sizeof key->pk,
 				  sodium_base64_VARIANT_ORIGINAL);

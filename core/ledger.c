@@ -168,15 +168,6 @@ void ledger_logkey_free(struct ledger_logkey *k)
 	free(k);
 }
 
-static void ledger_rfc3339(int64_t t, char *buf, size_t n)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (gmtime_r(&tt, &tm) == NULL || strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(buf, n, "%" PRId64, t);
-}
-
 /* The last entry's sequence number and chain hash (zeros before the first). */
 static int ledger_tail(struct store *st, int64_t *seq, uint8_t chain[32], struct err *e)
 {
@@ -227,7 +218,7 @@ int ledger_append(struct store *st, const char *actor, const char *action, const
 		return -1;
 	if (ledger_tail(st, &last, prev, e) != 0)
 		return -1;
-	ledger_rfc3339(now, when, sizeof when);
+	check_time_text(now, when, sizeof when);
 	sodium_bin2hex(prevhex, sizeof prevhex, prev, sizeof prev);
 	/* seq and prev inside the body: a swapped or dropped entry changes
 	 * what every later leaf commits to. */

@@ -1059,27 +1059,6 @@ void evidence_free(struct evidence *ev)
 	memset(ev, 0, sizeof *ev);
 }
 
-static void evidence_time(int64_t t, char *buf, size_t n)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (gmtime_r(&tt, &tm) == NULL || strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(buf, n, "%" PRId64, t);
-}
-
-static int64_t evidence_parse_time(const char *s)
-{
-	struct tm tm;
-	const char *end;
-
-	memset(&tm, 0, sizeof tm);
-	if (s == NULL)
-		return -1;
-	end = strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return end != NULL && *end == '\0' ? (int64_t)timegm(&tm) : -1;
-}
-
 static json_t *evidence_values(const struct ev_value *v, size_t n, const char *key)
 {
 	json_t *a = json_array();
@@ -1100,7 +1079,7 @@ json_t *evidence_to_json(const struct evidence *ev)
 	size_t i;
 	int bad;
 
-	evidence_time(ev->now, t, sizeof t);
+	check_time_text(ev->now, t, sizeof t);
 	o = json_pack("{s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b}", "model", ev->model, "version",
 		      (json_int_t)ev->version, "tier", ev->tier, "from", ev->from, "to", ev->to, "digest",
 		      ev->digest, "now", t, "author", ev->author, "requester", ev->requester, "has_request",
@@ -1110,7 +1089,7 @@ json_t *evidence_to_json(const struct evidence *ev)
 	a = json_array();
 	bad = a == NULL || json_object_set_new(o, "approvals", a) != 0;
 	for (i = 0; !bad && i < ev->nappr; i++) {
-		evidence_time(ev->appr[i].issued, t2, sizeof t2);
+		check_time_text(ev->appr[i].issued, t2, sizeof t2);
 		bad = json_array_append_new(a, json_pack("{s:s, s:s, s:b, s:s, s:s}", "principal", ev->appr[i].principal,
 							 "role", ev->appr[i].role, "counts", ev->appr[i].counts,
 							 "issued", t2, "policy", ev->appr[i].policy)) != 0;
@@ -1144,12 +1123,12 @@ json_t *evidence_to_json(const struct evidence *ev)
 		a = json_object();
 		bad = a == NULL || json_object_set_new(o, "stages", a) != 0;
 		for (i = 0; !bad && i < ev->nstages; i++) {
-			evidence_time(ev->stages[i].since, t2, sizeof t2);
+			check_time_text(ev->stages[i].since, t2, sizeof t2);
 			bad = json_object_set_new(a, ev->stages[i].stage, json_string(t2)) != 0;
 		}
 	}
 	if (!bad && ev->has_canary) {
-		evidence_time(ev->canary_since, t2, sizeof t2);
+		check_time_text(ev->canary_since, t2, sizeof t2);
 		bad = json_object_set_new(o, "canary", json_pack("{s:f, s:s}", "weight", ev->canary_weight, "since", t2)) != 0;
 	}
 	if (!bad && ev->has_digest_state)
@@ -1225,7 +1204,7 @@ int evidence_from_json(json_t *j, struct evidence *ev, struct err *e)
 	v = json_object_get(j, "version");
 	ev->version = json_is_integer(v) ? json_integer_value(v) : 0;
 	s = json_string_value(json_object_get(j, "now"));
-	ev->now = s != NULL ? evidence_parse_time(s) : 0;
+	ev->now = s != NULL ? check_time_parse(s) : 0;
 	if (s == NULL || ev->now < 0)
 		return err_set(e, ERR_INVALID, "evidence: \"now\" must be an RFC 3339 UTC time");
 	v = json_object_get(j, "has_request");
@@ -1246,7 +1225,7 @@ int evidence_from_json(json_t *j, struct evidence *ev, struct err *e)
 			snprintf(x->role, sizeof x->role, "%s", role);
 			snprintf(x->policy, sizeof x->policy, "%s", pol);
 			x->counts = counts;
-			x->issued = issued != NULL ? evidence_parse_time(issued) : ev->now;
+			x->issued = issued != NULL ? check_time_parse(issued) : ev->now;
 			if (x->issued < 0)
 				goto bad_appr;
 			ev->nappr++;
@@ -1310,7 +1289,7 @@ int evidence_from_json(json_t *j, struct evidence *ev, struct err *e)
 			return err_set(e, ERR_INVALID, "evidence: stages must map a stage to the time the version entered it");
 		json_object_foreach(a, key, v) {
 			if (ev->nstages == sizeof ev->stages / sizeof ev->stages[0] || !json_is_string(v) ||
-			    (ev->stages[ev->nstages].since = evidence_parse_time(json_string_value(v))) < 0)
+			    (ev->stages[ev->nstages].since = check_time_parse(json_string_value(v))) < 0)
 				return err_set(e, ERR_INVALID, "evidence: stages must map a stage to an RFC 3339 time");
 			snprintf(ev->stages[ev->nstages++].stage, sizeof ev->stages[0].stage, "%s", key);
 		}
@@ -1327,7 +1306,7 @@ int evidence_from_json(json_t *j, struct evidence *ev, struct err *e)
 		const char *since;
 
 		if (json_unpack(a, "{s:F, s:s}", "weight", &ev->canary_weight, "since", &since) != 0 ||
-		    (ev->canary_since = evidence_parse_time(since)) < 0)
+		    (ev->canary_since = check_time_parse(since)) < 0)
 			return err_set(e, ERR_INVALID, "evidence: canary must be {weight, since}");
 		ev->has_canary = 1;
 	}

@@ -47,20 +47,7 @@ cp "$DB" "$TMPD/base.db"
 cp "$DB.logkey" "$TMPD/base.db.logkey"
 
 # screen KEYS [ARGS...]: a scripted session on $DB; the screen lands in $SCREEN.
-screen() {
-	printf '%s' "$1" >"$TMPD/keys"
-	shift
-	rm -f "$TMPD/screen"
-	expect 0 "session $(head -c 60 "$TMPD/keys")" "$STEWARD" --db "$DB" --script "$TMPD/keys" \
-		--dump "$TMPD/screen" "$@"
-	SCREEN=$(cat "$TMPD/screen" 2>/dev/null)
-}
-line() {
-	printf '%s\n' "$SCREEN" | sed -n "$1p"
-}
-row() {
-	printf '%s\n' "$SCREEN" | grep -e "$1" | head -n 1
-}
+. "$STEWARD_TOP/tests/lib-script.sh"
 decisions() {
 	expect 0 "approval list" "$STEWARD" approval list --db "$DB" --json
 	printf '%s' "$OUT" >"$TMPD/json"

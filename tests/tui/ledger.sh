@@ -9,17 +9,7 @@ expect 0 "ledger size" "$STEWARD" audit log --db "$DB" --json
 N=$(j '$[#-1].seq')
 
 # screen KEYS [ARGS...]: a scripted session; the screen lands in $SCREEN.
-screen() {
-	printf '%s' "$1" >"$TMPD/keys"
-	shift
-	rm -f "$TMPD/screen"
-	expect 0 "session $(head -c 60 "$TMPD/keys")" "$STEWARD" --db "$DB" --script "$TMPD/keys" \
-		--dump "$TMPD/screen" "$@"
-	SCREEN=$(cat "$TMPD/screen" 2>/dev/null)
-}
-line() {
-	printf '%s\n' "$SCREEN" | sed -n "$1p"
-}
+. "$STEWARD_TOP/tests/lib-script.sh"
 
 # Script mode waits for the background check before the dump, however
 # fast the machine: the dump says verified, never verifying.

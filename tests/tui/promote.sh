@@ -20,20 +20,7 @@ reset_db() {
 }
 
 # screen KEYS [ARGS...]: a scripted session on $DB; the screen lands in $SCREEN.
-screen() {
-	printf '%s' "$1" >"$TMPD/keys"
-	shift
-	rm -f "$TMPD/screen"
-	expect 0 "session $(head -c 60 "$TMPD/keys")" "$STEWARD" --db "$DB" --script "$TMPD/keys" \
-		--dump "$TMPD/screen" "$@"
-	SCREEN=$(cat "$TMPD/screen" 2>/dev/null)
-}
-line() {
-	printf '%s\n' "$SCREEN" | sed -n "$1p"
-}
-row() {
-	printf '%s\n' "$SCREEN" | grep -e "$1" | head -n 1
-}
+. "$STEWARD_TOP/tests/lib-script.sh"
 # The bottom lines, where questions and long messages are drawn.
 bottom() {
 	printf '%s\n' "$SCREEN" | tail -n 4 | tr '\n' ' '

@@ -7,19 +7,7 @@ unset NO_COLOR
 expect 0 "demo store" "$STEWARD" demo --db "$DB" --no-tui
 
 # screen KEYS [ARGS...]: runs a scripted session; the screen lands in $SCREEN.
-screen() {
-	printf '%s' "$1" >"$TMPD/keys"
-	shift
-	rm -f "$TMPD/screen"
-	expect 0 "session $(head -c 60 "$TMPD/keys")" "$STEWARD" --db "$DB" --script "$TMPD/keys" \
-		--dump "$TMPD/screen" "$@"
-	SCREEN=$(cat "$TMPD/screen" 2>/dev/null)
-}
-
-# line N: row N (1-based) of the last screen.
-line() {
-	printf '%s\n' "$SCREEN" | sed -n "$1p"
-}
+. "$STEWARD_TOP/tests/lib-script.sh"
 
 # models list: header, models, tiers, production versions
 screen ''
