@@ -102,8 +102,12 @@ static int cmd_audit_report(struct cli_ctx *c, const struct audit_report *r, int
 		if (plugin_unapproved_list(c->st, NULL, &u, &n, &c->e) != 0)
 			return CLI_FAIL;
 		for (i = 0; i < n; i++)
-			printf("  UNAPPROVED CHANGE: %s of %s points at version %" PRId64 ", which no steward decision made (entry %" PRId64 ")\n",
-			       u[i].alias, u[i].model, u[i].version, u[i].seq);
+			if (u[i].version == 0)
+				printf("  UNAPPROVED CHANGE: %s of %s was deleted in the registry, which no steward decision made (entry %" PRId64 ")\n",
+				       u[i].alias, u[i].model, u[i].seq);
+			else
+				printf("  UNAPPROVED CHANGE: %s of %s points at version %" PRId64 ", which no steward decision made (entry %" PRId64 ")\n",
+				       u[i].alias, u[i].model, u[i].version, u[i].seq);
 		free(u);
 	}
 	return 0;

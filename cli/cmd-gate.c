@@ -149,6 +149,9 @@ static int cmd_gate_unapproved(struct cli_ctx *c, const char *model, json_t *o)
 		if (arr != NULL)
 			json_array_append_new(arr, json_pack("{s:s, s:I, s:I}", "alias", u[i].alias, "version",
 							     (json_int_t)u[i].version, "seq", (json_int_t)u[i].seq));
+		else if (u[i].version == 0)
+			printf("UNAPPROVED CHANGE: %s of %s was deleted in the registry at %s, which no steward decision made (ledger entry %" PRId64 ")\n",
+			       u[i].alias, u[i].model, cli_time(u[i].observed, when, sizeof when), u[i].seq);
 		else
 			printf("UNAPPROVED CHANGE: %s of %s points at version %" PRId64 " since %s, which no steward decision made (ledger entry %" PRId64 ")\n",
 			       u[i].alias, u[i].model, u[i].version, cli_time(u[i].observed, when, sizeof when), u[i].seq);

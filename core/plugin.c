@@ -420,6 +420,8 @@ struct plugin_sync_ctx {
 	struct err e;
 	char msg[600];
 	int cancel; /* atomic: set by the console, read by the worker */
+	char **seen; /* "model\nalias" of every alias the backend showed */
+	size_t nseen;
 };
 
 static int plugin_refuse(struct plugin_sync_ctx *x, const char *what)
@@ -681,7 +683,7 @@ static int64_t plugin_governed(struct plugin_sync_ctx *x, const char *model, con
 		const char *a = json_string_value(json_object_get(d, "alias"));
 
 		if (a != NULL && strcmp(a, alias) == 0) {
-			if (strcmp(l.v[i].action, "alias.set") == 0 || strcmp(l.v[i].action, "alias.imported") == 0)
+			if (strcmp(l.v[i].action, "alias.set") == 0)
 				v = json_integer_value(json_object_get(d, "version"));
 			else if (strcmp(l.v[i].action, "promotion.apply") == 0)
 				v = json_integer_value(json_object_get(json_object_get(d, "evidence"), "version"));
@@ -705,6 +707,18 @@ static int sink_alias(void *ctx, const struct steward_alias_rec *a)
 	int rc;
 
 	x->r->aliases++;
+	{
+		char key[300], **nv = realloc(x->seen, (x->nseen + 1) * sizeof *x->seen);
+
+		snprintf(key, sizeof key, "%s\n%s", a->model, a->alias);
+		if (nv == NULL || (nv[x->nseen] = strdup(key)) == NULL) {
+			if (nv != NULL)
+				x->seen = nv;
+			return err_set(&x->e, ERR_IO, "out of memory"), plugin_refuse(x, "alias");
+		}
+		x->seen = nv;
+		x->nseen++;
+	}
 	if (registry_alias_list(x->st, a->model, &al, &x->e) != 0)
 		return plugin_refuse(x, "alias");
 	for (i = 0; i < al.n; i++)
@@ -731,7 +745,11 @@ static int sink_alias(void *ctx, const struct steward_alias_rec *a)
 		/* An alias steward has never governed: the backend's word is the baseline. */
 		rc = ledger_append(x->st, actor, "alias.imported", subject, data, &seq, &x->e);
 	} else if (governed == a->version) {
-		rc = 0;
+		/* Back where steward put it: recorded, and the unapproved state ends. */
+		rc = ledger_append(x->st, actor, "alias.observed", subject, data, &seq, &x->e);
+		if (rc == 0)
+			rc = plugin_exec(x, "DELETE FROM unapproved WHERE alias = ?2 AND model_id = (SELECT id FROM models WHERE name = ?1)",
+					 a->model, a->alias, 0, 0);
 	} else {
 		rc = ledger_append(x->st, actor, "alias.observed", subject, data, &seq, &x->e);
 		if (rc == 0) {
@@ -794,6 +812,84 @@ static int sink_have_digest(void *ctx, const char *model, int64_t version, const
 	have = sqlite3_step(s) == SQLITE_ROW;
 	sqlite3_finalize(s);
 	return have;
+}
+
+/* Aliases of this plugin's models that the backend no longer shows were
+ * deleted there: mirrored, recorded, and flagged when steward governed them. */
+static int plugin_vanished(struct plugin_sync_ctx *x)
+{
+	sqlite3_stmt *s;
+	char actor[80];
+	int rc;
+
+	snprintf(actor, sizeof actor, "plugin:%s", x->in->name);
+	if (store_prepare(x->st, &s,
+			  "SELECT m.name, a.alias, v.version, m.id FROM aliases a JOIN models m ON m.id = a.model_id"
+			  " JOIN versions v ON v.id = a.version_id WHERE m.source = ?1 ORDER BY m.name, a.alias",
+			  &x->e) != 0)
+		return -1;
+	sqlite3_bind_text(s, 1, x->in->name, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *model = (const char *)sqlite3_column_text(s, 0), *alias = (const char *)sqlite3_column_text(s, 1);
+		int64_t version = sqlite3_column_int64(s, 2), mid = sqlite3_column_int64(s, 3), governed, seq;
+		char key[300], subject[200];
+		sqlite3_stmt *d;
+		json_t *data;
+		size_t i;
+		int r;
+
+		snprintf(key, sizeof key, "%s\n%s", model, alias);
+		for (i = 0; i < x->nseen && strcmp(x->seen[i], key) != 0; i++)
+			;
+		if (i < x->nseen)
+			continue;
+		governed = plugin_governed(x, model, alias);
+		if (governed < 0 || store_prepare(x->st, &d, "DELETE FROM aliases WHERE model_id = ?1 AND alias = ?2", &x->e) != 0)
+			break;
+		sqlite3_bind_int64(d, 1, mid);
+		sqlite3_bind_text(d, 2, alias, -1, SQLITE_STATIC);
+		r = sqlite3_step(d);
+		sqlite3_finalize(d);
+		if (r != SQLITE_DONE) {
+			store_fail(x->st, &x->e, "removing an alias");
+			break;
+		}
+		data = json_pack("{s:s, s:s, s:n, s:I}", "model", model, "alias", alias, "version", "previous",
+				 (json_int_t)version);
+		snprintf(subject, sizeof subject, "models:/%s/%" PRId64, model, version);
+		r = data == NULL ? err_set(&x->e, ERR_IO, "out of memory")
+				 : ledger_append(x->st, actor, governed ? "alias.observed" : "alias.imported", subject, data,
+						 &seq, &x->e);
+		json_decref(data);
+		if (r != 0)
+			break;
+		if (governed) {
+			if (store_prepare(x->st, &d,
+					  "INSERT INTO unapproved(model_id, alias, version, observed, seq) VALUES (?1, ?2, 0, ?3, ?4)"
+					  " ON CONFLICT(model_id, alias) DO UPDATE SET version = 0, observed = excluded.observed,"
+					  " seq = excluded.seq",
+					  &x->e) != 0)
+				break;
+			sqlite3_bind_int64(d, 1, mid);
+			sqlite3_bind_text(d, 2, alias, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(d, 3, store_now());
+			sqlite3_bind_int64(d, 4, seq);
+			r = sqlite3_step(d);
+			sqlite3_finalize(d);
+			if (r != SQLITE_DONE) {
+				store_fail(x->st, &x->e, "recording the change");
+				break;
+			}
+			x->r->observed++;
+		}
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		if (rc == SQLITE_ROW)
+			return -1;
+		return store_fail(x->st, &x->e, "reading aliases");
+	}
+	return 0;
 }
 
 /* ---- the worker ---- */
@@ -864,6 +960,11 @@ static void *plugin_worker(void *arg)
 	}
 	before = sqlite3_total_changes(store_db(x->st));
 	j->rc = j->in->p->sync(j->in->state, &sink, perr, sizeof perr);
+	if (j->rc == 0 && plugin_vanished(x) != 0) {
+		snprintf(perr, sizeof perr, "checking for deleted aliases");
+		snprintf(x->msg, sizeof x->msg, "%.500s", x->e.msg);
+		j->rc = -1;
+	}
 	if (j->rc == 0) {
 		x->r->written = sqlite3_total_changes(store_db(x->st)) - before;
 		if (store_commit(x->st, &x->e) != 0) {
@@ -881,6 +982,11 @@ static void *plugin_worker(void *arg)
 		x->r->written = 0;
 		x->r->observed = 0;
 	}
+	for (size_t i = 0; i < x->nseen; i++)
+		free(x->seen[i]);
+	free(x->seen);
+	x->seen = NULL;
+	x->nseen = 0;
 	plugin_health_put(x->st, j->in->name, j->rc == 0, j->rc == 0 ? "" : j->err,
 			  x->r->models + x->r->versions + x->r->metrics + x->r->aliases);
 	store_close(x->st);

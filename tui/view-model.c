@@ -158,9 +158,13 @@ static void view_model_draw(struct app *a, struct view *v, int y, int x, int h, 
 	/* Above the versions, where nobody can miss it; the list keeps at least three rows. */
 	for (i = 0; i < p->nu && top < h - 3; i++, top++) {
 		view_date(p->u[i].observed, when, sizeof when);
-		snprintf(line, sizeof line,
-			 "UNAPPROVED: %s moved to v%" PRId64 " outside steward (%s, entry #%" PRId64 ")",
-			 p->u[i].alias, p->u[i].version, when, p->u[i].seq);
+		if (p->u[i].version == 0)
+			snprintf(line, sizeof line, "UNAPPROVED: %s deleted outside steward (%s, entry #%" PRId64 ")",
+				 p->u[i].alias, when, p->u[i].seq);
+		else
+			snprintf(line, sizeof line,
+				 "UNAPPROVED: %s moved to v%" PRId64 " outside steward (%s, entry #%" PRId64 ")",
+				 p->u[i].alias, p->u[i].version, when, p->u[i].seq);
 		draw_text(y + top, x + 1, w - 1, draw_attr(DRAW_ERROR, 0), line);
 	}
 	list_draw(&v->list, y + top, x, h - top, w);

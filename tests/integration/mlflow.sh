@@ -104,6 +104,22 @@ has "unapproved" "$OUT" "UNAPPROVED CHANGE: production of model-001 points at ve
 expect 0 "audit verify reports it" "$STEWARD" audit verify --db "$DB"
 has "audit names it" "$OUT" "UNAPPROVED CHANGE: production of model-001 points at version 1"
 has "recorded in the ledger" "$(sqlite3 "$DB" "SELECT action FROM ledger ORDER BY seq DESC LIMIT 1")" "alias.observed"
+# ... and an alias deleted behind its back
+mlfx set-alias model-001 production 3 >/dev/null
+sync_ >/dev/null || fail "sync back to the governed version"
+expect 0 "back on the governed version" "$STEWARD" audit verify --db "$DB"
+lacks "the unapproved state ended" "$OUT" "UNAPPROVED"
+mlfx delete-alias model-001 production >/dev/null || fail "delete the alias in MLflow"
+expect 0 "sync sees the deletion" sync_ --json
+same "one unapproved change again" "$(j '$[0].unapproved_changes')" 1
+expect 0 "audit names the deletion" "$STEWARD" audit verify --db "$DB"
+has "deleted" "$OUT" "UNAPPROVED CHANGE: production of model-001 was deleted in the registry"
+same "the local alias is gone too" "$(sqlite3 "$DB" "SELECT count(*) FROM aliases a JOIN models m ON m.id = a.model_id WHERE m.name = 'model-001' AND a.alias = 'production'")" 0
+expect 0 "a deleted staging alias steward never governed is just recorded" mlfx delete-alias model-002 staging
+expect 0 "sync" sync_ --json
+same "no unapproved change for it" "$(j '$[0].unapproved_changes')" 0
+mlfx set-alias model-001 production 1 >/dev/null || fail "put production back for the fault tests"
+sync_ >/dev/null || fail "sync"
 
 # --- faults ---
 # MLflow refuses: the rollback target was deleted in MLflow meanwhile
