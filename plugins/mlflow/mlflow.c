@@ -480,18 +480,101 @@ static const char *mlf_tag(json_t *tags, const char *key)
 
 /* Run metrics: "NAME" is the whole dataset, "NAME/SLICE" one slice; the
  * dataset comes from the run's steward.dataset tag or dataset param. */
+/* The runs of one page of versions in a few runs/search calls instead of
+ * one runs/get each (a sync of an unchanged server is mostly this):
+ * run_id -> run. NULL when the search is not possible; callers then ask
+ * run by run. */
+static json_t *mlf_runs_batch(struct mlf *m, json_t *versions)
+{
+	char err[512];
+	json_t *ids = json_array(), *map = json_object(), *exps = json_array(), *v, *j, *r;
+	size_t i, k;
+	char token[1024] = "", api[4096], qt[2048];
+
+	if (ids == NULL || map == NULL || exps == NULL)
+		goto fail;
+	/* Every experiment: runs/search wants them named. */
+	do {
+		mlf_escape(m->curl, token, qt, sizeof qt);
+		snprintf(api, sizeof api, "/api/2.0/mlflow/experiments/search?max_results=1000%s%s", token[0] ? "&page_token=" : "",
+			 token[0] ? qt : "");
+		j = mlf_call(m, "GET", api, NULL, err, sizeof err);
+		if (j == NULL)
+			goto fail;
+		json_array_foreach(json_object_get(j, "experiments"), i, v)
+			if (json_is_string(json_object_get(v, "experiment_id")))
+				json_array_append(exps, json_object_get(v, "experiment_id"));
+		snprintf(token, sizeof token, "%s",
+			 json_string_value(json_object_get(j, "next_page_token")) ? json_string_value(json_object_get(j, "next_page_token")) : "");
+		json_decref(j);
+	} while (token[0] != '\0');
+	json_array_foreach(versions, i, v) {
+		const char *id = json_string_value(json_object_get(v, "run_id"));
+
+		/* Run ids are hex; anything else is asked for by itself. */
+		if (id != NULL && id[0] != '\0' && strspn(id, "0123456789abcdef") == strlen(id) && strlen(id) <= 64)
+			json_array_append_new(ids, json_string(id));
+	}
+	for (i = 0; i < json_array_size(ids); i += 100) {
+		char *filter = NULL, *body;
+		size_t flen = 0;
+		FILE *f = open_memstream(&filter, &flen);
+		json_t *req;
+
+		if (f == NULL)
+			goto fail;
+		fputs("attributes.run_id IN (", f);
+		for (k = i; k < i + 100 && k < json_array_size(ids); k++)
+			fprintf(f, "%s'%s'", k > i ? "," : "", json_string_value(json_array_get(ids, k)));
+		fputs(")", f);
+		if (fclose(f) != 0) {
+			free(filter);
+			goto fail;
+		}
+		req = json_pack("{s:O, s:s, s:i}", "experiment_ids", exps, "filter", filter, "max_results", 1000);
+		free(filter);
+		body = req ? json_dumps(req, JSON_COMPACT) : NULL;
+		json_decref(req);
+		if (body == NULL)
+			goto fail;
+		j = mlf_call(m, "POST", "/api/2.0/mlflow/runs/search", body, err, sizeof err);
+		free(body);
+		if (j == NULL)
+			goto fail;
+		json_array_foreach(json_object_get(j, "runs"), k, r) {
+			const char *id = json_string_value(json_object_get(json_object_get(r, "info"), "run_id"));
+
+			if (id != NULL)
+				json_object_set(map, id, r);
+		}
+		json_decref(j);
+	}
+	json_decref(ids);
+	json_decref(exps);
+	return map;
+fail:
+	json_decref(ids);
+	json_decref(exps);
+	json_decref(map);
+	return NULL;
+}
+
 static int mlf_run_metrics(struct mlf *m, const struct steward_sink *sink, const char *model, int64_t version,
-			   const char *run_id, char *err, size_t errn)
+			   const char *run_id, json_t *runs, char *err, size_t errn)
 {
 	char api[512];
 	const char *dataset;
-	json_t *j, *data, *metric;
+	json_t *j, *data, *metric, *run = runs != NULL && run_id != NULL ? json_object_get(runs, run_id) : NULL;
 	size_t i;
 
 	if (run_id == NULL || run_id[0] == '\0')
 		return 0;
-	snprintf(api, sizeof api, "/api/2.0/mlflow/runs/get?run_id=%s", run_id);
-	j = mlf_call(m, "GET", api, NULL, err, errn);
+	if (run != NULL) {
+		j = json_pack("{s:O}", "run", run);
+	} else {
+		snprintf(api, sizeof api, "/api/2.0/mlflow/runs/get?run_id=%s", run_id);
+		j = mlf_call(m, "GET", api, NULL, err, errn);
+	}
 	if (j == NULL)
 		return -1;
 	data = json_object_get(json_object_get(j, "run"), "data");
@@ -526,7 +609,7 @@ static int mlf_run_metrics(struct mlf *m, const struct steward_sink *sink, const
 	return 0;
 }
 
-static int mlf_version(struct mlf *m, const struct steward_sink *sink, json_t *v, char *err, size_t errn)
+static int mlf_version(struct mlf *m, const struct steward_sink *sink, json_t *v, json_t *runs, char *err, size_t errn)
 {
 	const char *model = json_string_value(json_object_get(v, "name")),
 		   *vs = json_string_value(json_object_get(v, "version")),
@@ -574,14 +657,14 @@ static int mlf_version(struct mlf *m, const struct steward_sink *sink, json_t *v
 		r.digest = digest;
 	if (sink->version(sink->ctx, &r) != 0)
 		return mlf_err(err, errn, "version %s v%lld refused: %s", model, num, sink->message(sink->ctx));
-	return mlf_run_metrics(m, sink, model, num, run_id, err, errn);
+	return mlf_run_metrics(m, sink, model, num, run_id, runs, err, errn);
 }
 
 static int mlf_model_versions(struct mlf *m, const struct steward_sink *sink, const char *model, long *done,
 			      long total, char *err, size_t errn)
 {
 	char token[1024] = "", filter[512], qf[1600], qt[2048], api[4096];
-	json_t *j, *v;
+	json_t *j, *v, *runs;
 	size_t i;
 
 	snprintf(filter, sizeof filter, "name='%s'", model);
@@ -597,12 +680,15 @@ static int mlf_model_versions(struct mlf *m, const struct steward_sink *sink, co
 		j = mlf_call(m, "GET", api, NULL, err, errn);
 		if (j == NULL)
 			return -1;
+		runs = mlf_runs_batch(m, json_object_get(j, "model_versions"));
 		json_array_foreach(json_object_get(j, "model_versions"), i, v) {
 			if (sink->cancelled(sink->ctx)) {
+				json_decref(runs);
 				json_decref(j);
 				return mlf_err(err, errn, "cancelled");
 			}
-			if (mlf_version(m, sink, v, err, errn) != 0) {
+			if (mlf_version(m, sink, v, runs, err, errn) != 0) {
+				json_decref(runs);
 				json_decref(j);
 				return -1;
 			}
@@ -610,6 +696,7 @@ static int mlf_model_versions(struct mlf *m, const struct steward_sink *sink, co
 		}
 		snprintf(token, sizeof token, "%s",
 			 json_string_value(json_object_get(j, "next_page_token")) ? json_string_value(json_object_get(j, "next_page_token")) : "");
+		json_decref(runs);
 		json_decref(j);
 	} while (token[0] != '\0');
 	return 0;
