@@ -44,12 +44,13 @@ struct rp_principal {
 	int64_t added, revoked;
 };
 
+/* Strings repeat across requests (models, stages, tiers, people,
+ * policies): interned, a million-entry replay stays small. */
 struct rp_request {
 	int64_t id, version, seq;
-	/* author: only compared with principal names (at most 100 bytes), so longer ones can be cut */
-	char model[101], digest[72], author[KEYS_NAME_MAX + 1], requester[KEYS_NAME_MAX + 1];
-	char from[65], to[65], tier[16];
-	char policy[72]; /* sha256 of the policy in force when it opened, "" for none */
+	char digest[72];
+	const char *model, *author, *requester, *from, *to, *tier;
+	const char *policy; /* sha256 of the policy in force when it opened, "" for none */
 	int open;
 	int review;
 };
@@ -102,8 +103,9 @@ static void strset_free(struct strset *set)
 	memset(set, 0, sizeof *set);
 }
 
-/* 1 when s was added, 0 when it was there already, -1 out of memory. */
-static int strset_add(struct strset *set, const char *s)
+/* 1 when s was added, 0 when it was there already, -1 out of memory.
+ * *stored (when not NULL) gets the set's own copy. */
+static int strset_put(struct strset *set, const char *s, const char **stored)
 {
 	size_t i;
 
@@ -128,13 +130,23 @@ static int strset_add(struct strset *set, const char *s)
 		*set = bigger;
 	}
 	for (i = strset_hash(s) & (set->cap - 1); set->slot[i] != NULL; i = (i + 1) & (set->cap - 1))
-		if (strcmp(set->slot[i], s) == 0)
+		if (strcmp(set->slot[i], s) == 0) {
+			if (stored != NULL)
+				*stored = set->slot[i];
 			return 0;
+		}
 	set->slot[i] = strdup(s);
 	if (set->slot[i] == NULL)
 		return -1;
+	if (stored != NULL)
+		*stored = set->slot[i];
 	set->n++;
 	return 1;
+}
+
+static int strset_add(struct strset *set, const char *s)
+{
+	return strset_put(set, s, NULL);
 }
 
 struct replay {
@@ -155,6 +167,7 @@ struct replay {
 	size_t npol;
 	struct rp_promotion *prom;
 	size_t nprom;
+	struct strset names; /* interned strings of requests */
 	struct strset nonces;
 	struct strset signed_on; /* "request/principal" */
 	json_t *keyring_history; /* array of {version, seq, statement} */
@@ -173,6 +186,7 @@ static void replay_free(struct replay *rp)
 		free(rp->pol[i].text);
 	free(rp->pol);
 	free(rp->prom);
+	strset_free(&rp->names);
 	strset_free(&rp->nonces);
 	strset_free(&rp->signed_on);
 	json_decref(rp->keyring_history);
@@ -190,6 +204,14 @@ static void *replay_push(void *arrp, size_t *n, size_t size)
 	*arr = nv;
 	memset(nv + *n * size, 0, size);
 	return nv + (*n)++ * size;
+}
+
+/* The replay's own copy of s (NULL when out of memory). */
+static const char *replay_intern(struct replay *rp, const char *s)
+{
+	const char *stored = NULL;
+
+	return strset_put(&rp->names, s, &stored) < 0 ? NULL : stored;
 }
 
 static struct rp_principal *replay_principal(struct replay *rp, const char *name, size_t *idx)
@@ -587,15 +609,16 @@ static int replay_request_open(struct replay *rp, int64_t seq, const char *actor
 	q->version = version;
 	q->seq = seq;
 	q->open = 1;
-	snprintf(q->model, sizeof q->model, "%s", model);
 	snprintf(q->digest, sizeof q->digest, "%s", digest);
-	/* A longer author is no principal's name: keep it unequal to all. */
-	snprintf(q->author, sizeof q->author, "%s", strlen(author) <= KEYS_NAME_MAX ? author : "\x01");
-	snprintf(q->requester, sizeof q->requester, "%s", requester);
-	snprintf(q->from, sizeof q->from, "%s", from);
-	snprintf(q->to, sizeof q->to, "%s", to);
-	snprintf(q->tier, sizeof q->tier, "%s", tier);
-	snprintf(q->policy, sizeof q->policy, "%s", psha);
+	q->model = replay_intern(rp, model);
+	q->author = replay_intern(rp, author);
+	q->requester = replay_intern(rp, requester);
+	q->from = replay_intern(rp, from);
+	q->to = replay_intern(rp, to);
+	q->tier = replay_intern(rp, tier);
+	q->policy = replay_intern(rp, psha);
+	if (!q->model || !q->author || !q->requester || !q->from || !q->to || !q->tier || !q->policy)
+		return replay_why(why, n, "out of memory");
 	return 0;
 }
 
@@ -945,14 +968,18 @@ static int replay_rollback(struct replay *rp, int64_t seq, const char *actor, js
 		q->seq = seq;
 		q->open = 1;
 		q->review = 1;
-		snprintf(q->model, sizeof q->model, "%s", ev.model);
 		snprintf(q->digest, sizeof q->digest, "%s", ev.digest);
-		snprintf(q->author, sizeof q->author, "%.100s", strlen(ev.author) <= KEYS_NAME_MAX ? ev.author : "\x01");
-		snprintf(q->requester, sizeof q->requester, "%s", actor);
-		snprintf(q->from, sizeof q->from, "%s", alias);
-		snprintf(q->to, sizeof q->to, "review");
-		snprintf(q->tier, sizeof q->tier, "%s", ev.tier);
-		snprintf(q->policy, sizeof q->policy, "%s", used->digest);
+		q->model = replay_intern(rp, ev.model);
+		q->author = replay_intern(rp, ev.author);
+		q->requester = replay_intern(rp, actor);
+		q->from = replay_intern(rp, alias);
+		q->to = replay_intern(rp, "review");
+		q->tier = replay_intern(rp, ev.tier);
+		q->policy = replay_intern(rp, used->digest);
+		if (!q->model || !q->author || !q->requester || !q->from || !q->to || !q->tier || !q->policy) {
+			replay_why(why, n, "out of memory");
+			goto out;
+		}
 	}
 	if (replay_promoted(rp, ev.model, alias, to) != 0) {
 		replay_why(why, n, "out of memory");
