@@ -214,7 +214,8 @@ has "no baseline" "$ERR" "no earlier version of fraud was promoted to production
 # promote v2 under v3 with fresh approvals, then roll back to v1
 R3=$(as lena promote request fraud 2 --to production 2>&1)
 case $R3 in *"already open"*) R3=$R2 ;; esac
-as ravi approve "$R3" >/dev/null
+expect 1 "ravi already signed this request" as ravi approve "$R3"
+has "people, not keys" "$ERR" "ravi already signed a decision"
 expect 1 "mei's v2 approval signed under v2 still does not count" at $((8 * DAY)) "$STEWARD" gate fraud 2 --to production --db "$DB"
 expect 1 "rollback to a never-promoted version" as sami rollback fraud --to 2 --reason "x"
 has "not a known-safe baseline" "$ERR" "was never promoted to production under policy"
