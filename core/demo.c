@@ -477,10 +477,7 @@ static int demo_keyring(struct demo_ctx *d, struct err *e)
 	for (i = 1; i < DEMO_PERSONAS; i++) {
 		struct key_public pub;
 
-		memset(&pub, 0, sizeof pub);
-		snprintf(pub.name, sizeof pub.name, "%s", d->k[i]->name);
-		memcpy(pub.pk, d->k[i]->pk, sizeof pub.pk);
-		snprintf(pub.id, sizeof pub.id, "%s", d->k[i]->id);
+		keys_public_of(d->k[i], &pub);
 		if (keyring_add(d->st, &d->p[P_ADA], d->k[P_ADA], demo_personas[i].name, demo_personas[i].roles,
 				&pub, e) != 0 ||
 		    keyring_whoami(d->st, d->k[i]->id, &d->p[i], e) != 0)

@@ -340,26 +340,12 @@ static int keyring_need_tx(struct store *st, struct err *e)
 	return 0;
 }
 
-int keyring_init(struct store *st, const char *name, const struct key_secret *k, struct err *e)
+/* A new principal row, added at keyring version ver; *pid gets its id. */
+static int keyring_insert_principal(struct store *st, const char *name, int64_t ver, int64_t *pid, struct err *e)
 {
-	struct key_public pub;
-	char summary[300];
-	int64_t ver, pid, revoked;
 	sqlite3_stmt *s;
 	int rc;
 
-	if (keyring_need_tx(st, e) != 0 || check_name("principal name", name, KEYS_NAME_MAX, e) != 0)
-		return -1;
-	if (keyring_version(st) != 0)
-		return err_set(e, ERR_EXISTS, "store %s already has a keyring (version %" PRId64 ")",
-			       store_path(st), keyring_version(st));
-	memset(&pub, 0, sizeof pub);
-	snprintf(pub.name, sizeof pub.name, "%s", k->name);
-	memcpy(pub.pk, k->pk, sizeof pub.pk);
-	snprintf(pub.id, sizeof pub.id, "%s", k->id);
-	snprintf(summary, sizeof summary, "init: %s admin with key %s", name, k->id);
-	if (keyring_record(st, k, name, "init", "principal", name, ROLE_ADMIN, &pub, 1, summary, &ver, e) != 0)
-		return -1;
 	if (store_prepare(st, &s, "INSERT INTO principals(name, added_ver) VALUES (?1, ?2)", e) != 0)
 		return -1;
 	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
@@ -367,8 +353,26 @@ int keyring_init(struct store *st, const char *name, const struct key_secret *k,
 	rc = sqlite3_step(s);
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE)
-		return store_fail(st, e, "adding the admin");
-	if (keyring_principal_id(st, name, &pid, &revoked, e) != 0)
+		return store_fail(st, e, "adding the principal");
+	*pid = sqlite3_last_insert_rowid(store_db(st));
+	return 0;
+}
+
+int keyring_init(struct store *st, const char *name, const struct key_secret *k, struct err *e)
+{
+	struct key_public pub;
+	char summary[300];
+	int64_t ver, pid;
+
+	if (keyring_need_tx(st, e) != 0 || check_name("principal name", name, KEYS_NAME_MAX, e) != 0)
+		return -1;
+	if (keyring_version(st) != 0)
+		return err_set(e, ERR_EXISTS, "store %s already has a keyring (version %" PRId64 ")",
+			       store_path(st), keyring_version(st));
+	keys_public_of(k, &pub);
+	snprintf(summary, sizeof summary, "init: %s admin with key %s", name, k->id);
+	if (keyring_record(st, k, name, "init", "principal", name, ROLE_ADMIN, &pub, 1, summary, &ver, e) != 0 ||
+	    keyring_insert_principal(st, name, ver, &pid, e) != 0)
 		return -1;
 	return keyring_insert_key(st, pid, &pub, ver, e) != 0 ? -1 : keyring_grant(st, pid, ROLE_ADMIN, ver, e);
 }
@@ -388,8 +392,6 @@ int keyring_add(struct store *st, const struct principal *admin, const struct ke
 	char summary[400], rt[80];
 	int64_t pid, revoked, ver;
 	unsigned held = 0;
-	sqlite3_stmt *s;
-	int rc;
 
 	if (keyring_need_tx(st, e) != 0 || keyring_admin_ok(admin, k, e) != 0 ||
 	    check_name("principal name", name, KEYS_NAME_MAX, e) != 0)
@@ -414,18 +416,8 @@ int keyring_add(struct store *st, const struct principal *admin, const struct ke
 		 pub ? pub->id : "");
 	if (keyring_record(st, k, admin->name, "add", "principal", name, roles, pub, 1, summary, &ver, e) != 0)
 		return -1;
-	if (pid == 0) {
-		if (store_prepare(st, &s, "INSERT INTO principals(name, added_ver) VALUES (?1, ?2)", e) != 0)
-			return -1;
-		sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 2, ver);
-		rc = sqlite3_step(s);
-		sqlite3_finalize(s);
-		if (rc != SQLITE_DONE)
-			return store_fail(st, e, "adding the principal");
-		if (keyring_principal_id(st, name, &pid, &revoked, e) != 0)
-			return -1;
-	}
+	if (pid == 0 && keyring_insert_principal(st, name, ver, &pid, e) != 0)
+		return -1;
 	if (pub != NULL && keyring_insert_key(st, pid, pub, ver, e) != 0)
 		return -1;
 	return keyring_grant(st, pid, roles, ver, e);

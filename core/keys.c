@@ -439,6 +439,14 @@ int keys_load_public(const char *path, struct key_public *out, struct err *e)
 	return keys_parse_public(buf, len, path, out, e);
 }
 
+void keys_public_of(const struct key_secret *k, struct key_public *out)
+{
+	memset(out, 0, sizeof *out);
+	snprintf(out->name, sizeof out->name, "%s", k->name);
+	memcpy(out->pk, k->pk, sizeof out->pk);
+	snprintf(out->id, sizeof out->id, "%s", k->id);
+}
+
 void keys_sign(const struct key_secret *k, const void *msg, size_t len,
 	       uint8_t sig[KEYS_SIG_BYTES])
 {

@@ -55,6 +55,8 @@ int keys_parse_public(const char *text, size_t len, const char *what, struct key
 int keys_format_public(const struct key_public *k, char *buf, size_t n);
 
 void keys_id(const uint8_t pk[KEYS_PK_BYTES], char out[KEYS_ID_HEX + 1]);
+/* The public half of a loaded secret key. */
+void keys_public_of(const struct key_secret *k, struct key_public *out);
 void keys_sign(const struct key_secret *k, const void *msg, size_t len,
 	       uint8_t sig[KEYS_SIG_BYTES]);
 /* 1 when sig is valid for msg under pk. */

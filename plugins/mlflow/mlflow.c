@@ -773,41 +773,41 @@ static int mlf_sync(void *state, const struct steward_sink *sink, char *err, siz
 
 /* ---- acts ---- */
 
+/* POSTs req (taken over) and ignores MLflow's empty answer. */
+static int mlf_post(struct mlf *m, const char *path, json_t *req, char *err, size_t errn)
+{
+	char *body = req ? json_dumps(req, JSON_COMPACT) : NULL;
+	json_t *j;
+
+	json_decref(req);
+	if (body == NULL)
+		return mlf_err(err, errn, "out of memory");
+	j = mlf_call(m, "POST", path, body, err, errn);
+	free(body);
+	if (j == NULL)
+		return -1;
+	json_decref(j);
+	return 0;
+}
+
 static int mlf_act(void *state, const struct steward_act *a, char *err, size_t errn)
 {
 	struct mlf *m = state;
-	char ver[32], *body;
-	json_t *j, *req;
+	char ver[32];
 	size_t i;
 
 	if (a->kind != STEWARD_ACT_SET_ALIAS)
 		return mlf_err(err, errn, "the MLflow plugin cannot do act %d", (int)a->kind);
 	snprintf(ver, sizeof ver, "%" PRId64, a->version);
 	/* Tags first: an alias must never point at a version without its evidence. */
-	for (i = 0; i < a->ntags; i++) {
-		req = json_pack("{s:s, s:s, s:s, s:s}", "name", a->model, "version", ver, "key", a->tags[i].key, "value",
-				a->tags[i].value);
-		body = req ? json_dumps(req, JSON_COMPACT) : NULL;
-		json_decref(req);
-		if (body == NULL)
-			return mlf_err(err, errn, "out of memory");
-		j = mlf_call(m, "POST", "/api/2.0/mlflow/model-versions/set-tag", body, err, errn);
-		free(body);
-		if (j == NULL)
+	for (i = 0; i < a->ntags; i++)
+		if (mlf_post(m, "/api/2.0/mlflow/model-versions/set-tag",
+			     json_pack("{s:s, s:s, s:s, s:s}", "name", a->model, "version", ver, "key", a->tags[i].key,
+				       "value", a->tags[i].value),
+			     err, errn) != 0)
 			return -1;
-		json_decref(j);
-	}
-	req = json_pack("{s:s, s:s, s:s}", "name", a->model, "alias", a->alias, "version", ver);
-	body = req ? json_dumps(req, JSON_COMPACT) : NULL;
-	json_decref(req);
-	if (body == NULL)
-		return mlf_err(err, errn, "out of memory");
-	j = mlf_call(m, "POST", "/api/2.0/mlflow/registered-models/alias", body, err, errn);
-	free(body);
-	if (j == NULL)
-		return -1;
-	json_decref(j);
-	return 0;
+	return mlf_post(m, "/api/2.0/mlflow/registered-models/alias",
+			json_pack("{s:s, s:s, s:s}", "name", a->model, "alias", a->alias, "version", ver), err, errn);
 }
 
 static const struct steward_plugin mlf_plugin = {

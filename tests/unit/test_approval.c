@@ -60,9 +60,7 @@ static int setup(void **state)
 	assert_int_equal(keyring_init(f->st, "ada", f->k[0], &e), 0);
 	assert_int_equal(keyring_whoami(f->st, f->k[0]->id, &f->p[0], &e), 0);
 	for (i = 1; i < 3; i++) {
-		memset(&pub, 0, sizeof pub);
-		memcpy(pub.pk, f->k[i]->pk, sizeof pub.pk);
-		snprintf(pub.id, sizeof pub.id, "%s", f->k[i]->id);
+		keys_public_of(f->k[i], &pub);
 		assert_int_equal(keyring_add(f->st, &f->p[0], f->k[0], i == 1 ? "rosa" : "lena",
 					     i == 1 ? ROLE_RISK : ROLE_MLLEAD, &pub, &e),
 				 0);
