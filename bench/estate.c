@@ -167,7 +167,7 @@ static int estate_keyring(struct estate *s, struct err *e)
 
 	estate_tick(s);
 	if (ledger_logkey_create(s->st, e) != 0 || keyring_init(s->st, estate_people[0].name, s->k[0], e) != 0 ||
-	    keyring_whoami(s->st, s->k[0]->id, &s->p[0], e) != 0)
+	    keyring_whoami(s->st, s->k[0]->id, &s->p[0], e) != 0 || (s->p[0].key = s->k[0]) == NULL)
 		return -1;
 	for (i = 1; i < ESTATE_PEOPLE; i++) {
 		struct key_public pub;
@@ -179,7 +179,7 @@ static int estate_keyring(struct estate *s, struct err *e)
 		snprintf(pub.id, sizeof pub.id, "%s", s->k[i]->id);
 		if (keyring_add(s->st, &s->p[0], s->k[0], estate_people[i].name,
 				estate_role(estate_people[i].kind), &pub, e) != 0 ||
-		    keyring_whoami(s->st, s->k[i]->id, &s->p[i], e) != 0)
+		    keyring_whoami(s->st, s->k[i]->id, &s->p[i], e) != 0 || (s->p[i].key = s->k[i]) == NULL)
 			return -1;
 	}
 	s->entries = ESTATE_PEOPLE;
@@ -236,7 +236,7 @@ static int estate_promote(struct estate *s, const char *model, int64_t v, size_t
 		return -1;
 	s->t_sign += estate_now() - t0;
 	estate_tick(s);
-	if (registry_alias_set(s->st, s->p[0].name, model, "production", v, e) != 0 ||
+	if (registry_alias_set(s->st, &s->p[0], model, "production", v, e) != 0 ||
 	    approval_request_close(s->st, req, "applied", e) != 0)
 		return -1;
 	s->requests++;
@@ -276,7 +276,7 @@ static int estate_model(struct estate *s, size_t i, int versions, struct err *e)
 			return -1;
 		for (k = 0; k < ESTATE_NALIASES && s->moves_left > 0; k++) {
 			estate_tick(s);
-			if (registry_alias_set(s->st, s->p[0].name, name, estate_aliases[k], v, e) != 0)
+			if (registry_alias_set(s->st, &s->p[0], name, estate_aliases[k], v, e) != 0)
 				return -1;
 			s->moves_left--;
 			s->moves++;

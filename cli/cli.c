@@ -90,7 +90,7 @@ static const struct cli_opt cli_init_opts[] = {
 
 static const struct cli_opt cli_principal_add_opts[] = {
 	{ .name = "role", .arg = "ROLE[,ROLE...]", .required = 1,
-	  .help = "admin, risk-officer, ml-lead, sre or auditor; several separated by commas" },
+	  .help = "admin, risk-officer, ml-lead, sre, auditor or pipeline; several separated by commas" },
 	{ .name = "pubkey", .arg = "FILE.pub", .help = "the principal's public key (required for a new principal)" },
 	{ 0 },
 };
@@ -1083,6 +1083,7 @@ static int cli_identify(struct cli_ctx *c)
 		err_prefix(&c->e, "%s", path);
 		return CLI_FAIL;
 	}
+	c->who.key = c->key; /* the acts it runs are signed with it */
 	if ((c->who.roles & c->cmd->roles) == 0) {
 		char name[80];
 

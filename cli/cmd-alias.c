@@ -23,7 +23,7 @@ int cmd_alias_set(struct cli_ctx *c)
 		if (strcmp(al.v[i].alias, alias) == 0)
 			before = al.v[i].version;
 	registry_aliases_free(&al);
-	if (registry_alias_set(c->st, c->who.name, model, alias, num, &c->e) < 0)
+	if (registry_alias_set(c->st, &c->who, model, alias, num, &c->e) < 0)
 		return CLI_FAIL;
 	if (!c->json) {
 		if (before != 0 && before != num)

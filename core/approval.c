@@ -15,6 +15,7 @@
 #include "check.h"
 #include "dsse.h"
 #include "ledger.h"
+#include "proven.h"
 #include "policy.h"
 #include "registry.h"
 
@@ -480,7 +481,7 @@ int approval_request_open(struct store *st, const struct principal *who, const c
 		goto out;
 	}
 	snprintf(subject, sizeof subject, "models:/%s/%" PRId64, model, version);
-	rc = ledger_append(st, who->name, "request.open", subject, data, &seq, e);
+	rc = ledger_append_act(st, who->key, who->name, "request.open", subject, data, &seq, e);
 	json_decref(data);
 	if (rc != 0)
 		goto out;
@@ -539,10 +540,16 @@ static void approval_request_row(sqlite3_stmt *s, struct approval_request *r)
 	approval_copy(r->review_role, sizeof r->review_role, s, 19);
 }
 
-static void approval_ctx_for(struct store *st, const struct approval_request *r, const char *log,
-			     struct approval_ctx *c)
+/* Decisions are checked against the keyring the ledger proves, not the
+ * store's keyring tables (which anyone who can write the file can edit). */
+static int approval_ctx_for(struct store *st, const struct approval_request *r, const char *log,
+			    struct approval_ctx *c, struct err *e)
 {
+	const struct proven_keyring *kr;
+
 	memset(c, 0, sizeof *c);
+	if (proven_keyring_load(st, &kr, e) != 0)
+		return -1;
 	c->request = r->id;
 	c->model = r->model;
 	c->version = r->version;
@@ -555,9 +562,11 @@ static void approval_ctx_for(struct store *st, const struct approval_request *r,
 	c->log = log;
 	c->policy = r->policy;
 	c->now = store_now();
-	c->key_at = approval_store_key_at;
-	c->role_at = approval_store_role_at;
-	c->arg = st;
+	c->key_at = proven_key_at;
+	c->role_at = proven_role_at;
+	c->arg = (void *)kr;
+	c->keyring_ver = kr->version;
+	return 0;
 }
 
 #define APPROVAL_COLUMNS                                                                        \
@@ -614,6 +623,82 @@ static int approval_needs(struct store *st, struct approval_request *r, struct e
 	return 0;
 }
 
+/* Checks an approval row against the ledger entry that recorded it and
+ * takes the keyring version and time from the entry. 0 when they agree;
+ * -1 with a->why filled when the row was changed outside steward. */
+static int approval_from_entry(struct store *st, struct approval_eval *a, const void *env, size_t len)
+{
+	const char *eenv = NULL, *action = NULL, *when = NULL;
+	json_int_t req = 0, kv = 0;
+	struct err e;
+	json_t *body;
+
+	if (proven_entry(st, a->seq, &body, &e) != 0) {
+		snprintf(a->why, sizeof a->why, "%.399s", e.msg);
+		return -1;
+	}
+	if (json_unpack(body, "{s:s, s:s, s:{s:I, s:I, s:s}}", "action", &action, "time", &when, "data", "request", &req,
+			"keyring", &kv, "envelope", &eenv) != 0 ||
+	    strncmp(action, "approval.", 9) != 0 || req != a->request || strlen(eenv) != len ||
+	    memcmp(eenv, env, len) != 0) {
+		snprintf(a->why, sizeof a->why,
+			 "approval %" PRId64 " differs from the decision ledger entry %" PRId64 " recorded (changed outside steward)",
+			 a->id, a->seq);
+		json_decref(body);
+		return -1;
+	}
+	a->keyring_ver = kv;
+	a->recorded = check_time_parse(when);
+	json_decref(body);
+	return 0;
+}
+
+/* The request row against the ledger entry that opened it (a promotion's
+ * request.open, a review's rollback): what a count relies on, the
+ * requester, version, digest, stages, tier and policy, must be what that
+ * signed entry says. Sets r->tampered when not. */
+static void approval_request_proven(struct store *st, struct approval_request *r)
+{
+	const char *action = "", *requester = "", *model = "", *digest = "", *from = "", *to = "", *tier = "",
+		   *psha = "", *actor = "";
+	json_int_t id = 0, version = 0;
+	json_t *body, *data, *pol;
+	struct err e;
+	int ok;
+
+	r->tampered[0] = '\0';
+	if (proven_entry(st, r->seq, &body, &e) != 0) {
+		snprintf(r->tampered, sizeof r->tampered, "request %" PRId64 ": %.300s", r->id, e.msg);
+		return;
+	}
+	data = json_object_get(body, "data");
+	json_unpack(body, "{s:s, s:s}", "action", &action, "actor", &actor);
+	if (strcmp(r->kind, "review") == 0) {
+		json_t *rev = json_object_get(data, "review");
+
+		ok = strcmp(action, "rollback") == 0 && json_is_object(rev) &&
+		     json_integer_value(json_object_get(rev, "request")) == r->id && strcmp(actor, r->requester) == 0 &&
+		     json_integer_value(json_object_get(data, "to_version")) == r->version;
+	} else {
+		ok = strcmp(action, "request.open") == 0 &&
+		     json_unpack(data, "{s:I, s:s, s:I, s:s, s:s, s:s, s:s, s:s}", "request", &id, "model", &model, "version",
+				 &version, "digest", &digest, "from", &from, "to", &to, "tier", &tier, "requester",
+				 &requester) == 0;
+		pol = json_object_get(data, "policy");
+		if (json_is_object(pol))
+			psha = json_string_value(json_object_get(pol, "sha256")) ? json_string_value(json_object_get(pol, "sha256")) : "";
+		ok = ok && id == r->id && strcmp(model, r->model) == 0 && version == r->version &&
+		     strcmp(digest, r->digest) == 0 && strcmp(from, r->from) == 0 && strcmp(to, r->to) == 0 &&
+		     strcmp(tier, r->tier) == 0 && strcmp(requester, r->requester) == 0 && strcmp(actor, requester) == 0 &&
+		     strcmp(psha, r->policy) == 0;
+	}
+	if (!ok)
+		snprintf(r->tampered, sizeof r->tampered,
+			 "request %" PRId64 " differs from ledger entry %" PRId64 " that opened it (changed outside steward)",
+			 r->id, r->seq);
+	json_decref(body);
+}
+
 /* Evaluates every decision of r, in the order they were recorded. */
 static int approval_evaluate(struct store *st, struct approval_request *r, struct err *e)
 {
@@ -625,11 +710,11 @@ static int approval_evaluate(struct store *st, struct approval_request *r, struc
 
 	if (approval_store_log(st, log, sizeof log, e) != 0)
 		return -1;
-	approval_ctx_for(st, r, log, &c);
-	if (approval_needs(st, r, e) != 0)
+	if (approval_ctx_for(st, r, log, &c, e) != 0 || approval_needs(st, r, e) != 0)
 		return -1;
 	for (i = 0; i < r->nneeds; i++)
 		r->required += r->needs[i].count;
+	approval_request_proven(st, r);
 	if (store_prepare(st, &s, APPROVAL_COLUMNS " WHERE request_id = ?1 ORDER BY id", e) != 0 ||
 	    store_prepare(st, &ns, "SELECT min(id) FROM approvals WHERE nonce = ?1", e) != 0) {
 		sqlite3_finalize(s);
@@ -659,6 +744,14 @@ static int approval_evaluate(struct store *st, struct approval_request *r, struc
 		a->recorded = sqlite3_column_int64(s, 8);
 		a->keyring_ver = sqlite3_column_int64(s, 9);
 		a->seq = sqlite3_column_int64(s, 10);
+		if (r->tampered[0] != '\0') {
+			snprintf(a->why, sizeof a->why, "%s", r->tampered);
+			continue;
+		}
+		/* The row is a cache of its ledger entry: the envelope, keyring
+		 * version and time the gate relies on come from the entry. */
+		if (approval_from_entry(st, a, sqlite3_column_blob(s, 11), (size_t)sqlite3_column_bytes(s, 11)) != 0)
+			continue;
 		c.keyring_ver = a->keyring_ver;
 		/* A closed request is judged as it stood when each decision came in. */
 		if (strcmp(r->state, "open") != 0)
@@ -909,8 +1002,9 @@ static int approval_record(struct store *st, const struct approval_request *r, c
 		return err_set(e, ERR_DENIED, "request %" PRId64 " is %s, not open", r->id, r->state);
 	if (approval_store_log(st, log, sizeof log, e) != 0)
 		return -1;
-	approval_ctx_for(st, r, log, &c);
-	c.keyring_ver = kv;
+	if (approval_ctx_for(st, r, log, &c, e) != 0)
+		return -1;
+	kv = c.keyring_ver;
 	if (approval_check(&c, env, len, &stmt, why, sizeof why) != 0)
 		return err_set(e, ERR_DENIED, "decision refused: %s", why);
 	if (store_prepare(st, &s, "SELECT id FROM approvals WHERE nonce = ?1", e) != 0)

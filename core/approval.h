@@ -109,6 +109,7 @@ struct approval_request {
 	char requester[KEYS_NAME_MAX + 1];
 	char comment[1024];
 	char state[16];
+	char tampered[400]; /* why the row disagrees with its ledger entry; "" when it agrees */
 	struct approval_eval *v;
 	size_t n;
 	int counted;  /* distinct principals whose approvals count */

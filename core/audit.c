@@ -23,26 +23,9 @@
 #include "keyring.h"
 #include "note.h"
 #include "policy.h"
+#include "proven.h"
 
 /* ---- the replayed state ---- */
-
-struct rp_role {
-	size_t principal;
-	unsigned role;
-	int64_t granted, revoked; /* revoked 0 while held */
-};
-
-struct rp_key {
-	char id[KEYS_ID_HEX + 1];
-	size_t principal;
-	uint8_t pk[KEYS_PK_BYTES];
-	int64_t added, revoked;
-};
-
-struct rp_principal {
-	char name[KEYS_NAME_MAX + 1];
-	int64_t added, revoked;
-};
 
 /* Strings repeat across requests (models, stages, tiers, people,
  * policies): interned, a million-entry replay stays small. */
@@ -150,15 +133,7 @@ static int strset_add(struct strset *set, const char *s)
 }
 
 struct replay {
-	char log[KEYS_NAME_MAX + 1];
-	int64_t version;
-	char root_key[KEYS_ID_HEX + 1];
-	struct rp_principal *p;
-	size_t np;
-	struct rp_key *k;
-	size_t nk;
-	struct rp_role *r;
-	size_t nr;
+	struct proven_keyring kr;
 	struct rp_request *q;
 	size_t nq;
 	struct rp_approval *a;
@@ -170,16 +145,13 @@ struct replay {
 	struct strset names; /* interned strings of requests */
 	struct strset nonces;
 	struct strset signed_on; /* "request/principal" */
-	json_t *keyring_history; /* array of {version, seq, statement} */
 };
 
 static void replay_free(struct replay *rp)
 {
 	size_t i;
 
-	free(rp->p);
-	free(rp->k);
-	free(rp->r);
+	proven_keyring_clear(&rp->kr);
 	free(rp->q);
 	free(rp->a);
 	for (i = 0; i < rp->npol; i++)
@@ -189,7 +161,6 @@ static void replay_free(struct replay *rp)
 	strset_free(&rp->names);
 	strset_free(&rp->nonces);
 	strset_free(&rp->signed_on);
-	json_decref(rp->keyring_history);
 	memset(rp, 0, sizeof *rp);
 }
 
@@ -214,81 +185,6 @@ static const char *replay_intern(struct replay *rp, const char *s)
 	return strset_put(&rp->names, s, &stored) < 0 ? NULL : stored;
 }
 
-static struct rp_principal *replay_principal(struct replay *rp, const char *name, size_t *idx)
-{
-	size_t i;
-
-	for (i = 0; i < rp->np; i++)
-		if (strcmp(rp->p[i].name, name) == 0) {
-			if (idx != NULL)
-				*idx = i;
-			return &rp->p[i];
-		}
-	return NULL;
-}
-
-static struct rp_key *replay_key(struct replay *rp, const char *id)
-{
-	size_t i;
-
-	for (i = 0; i < rp->nk; i++)
-		if (strcmp(rp->k[i].id, id) == 0)
-			return &rp->k[i];
-	return NULL;
-}
-
-static int replay_role_at(const struct replay *rp, size_t principal, unsigned role, int64_t ver)
-{
-	size_t i;
-
-	for (i = 0; i < rp->nr; i++)
-		if (rp->r[i].principal == principal && rp->r[i].role == role && rp->r[i].granted <= ver &&
-		    (rp->r[i].revoked == 0 || ver < rp->r[i].revoked))
-			return 1;
-	return 0;
-}
-
-static unsigned replay_roles_now(const struct replay *rp, size_t principal)
-{
-	unsigned m = 0;
-	size_t i;
-
-	for (i = 0; i < rp->nr; i++)
-		if (rp->r[i].principal == principal && rp->r[i].revoked == 0)
-			m |= rp->r[i].role;
-	return m;
-}
-
-static int replay_key_active(const struct rp_key *k, int64_t ver)
-{
-	return k->added <= ver && (k->revoked == 0 || ver < k->revoked);
-}
-
-/* approval_ctx callbacks over the replayed keyring. */
-static int replay_cb_key_at(void *arg, const char *key_id, int64_t ver,
-			    char principal[KEYS_NAME_MAX + 1], uint8_t pk[KEYS_PK_BYTES], int *active)
-{
-	struct replay *rp = arg;
-	struct rp_key *k = replay_key(rp, key_id);
-
-	if (k == NULL)
-		return 0;
-	snprintf(principal, KEYS_NAME_MAX + 1, "%s", rp->p[k->principal].name);
-	memcpy(pk, k->pk, KEYS_PK_BYTES);
-	*active = replay_key_active(k, ver);
-	return 1;
-}
-
-static int replay_cb_role_at(void *arg, const char *name, unsigned role, int64_t ver)
-{
-	struct replay *rp = arg;
-	size_t idx;
-
-	if (replay_principal(rp, name, &idx) == NULL)
-		return 0;
-	return replay_role_at(rp, idx, role, ver);
-}
-
 static int replay_why(char *why, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 static int replay_why(char *why, size_t n, const char *fmt, ...)
@@ -299,248 +195,6 @@ static int replay_why(char *why, size_t n, const char *fmt, ...)
 	vsnprintf(why, n, fmt, ap);
 	va_end(ap);
 	return -1;
-}
-
-/* ---- keyring entries ---- */
-
-static unsigned replay_roles_json(json_t *a, int *bad)
-{
-	unsigned m = 0, r;
-	struct err e;
-	size_t i;
-	json_t *v;
-
-	*bad = !json_is_array(a);
-	json_array_foreach(a, i, v) {
-		r = json_is_string(v) ? keyring_role_parse(json_string_value(v), &e) : 0;
-		if (r == 0)
-			*bad = 1;
-		m |= r;
-	}
-	return m;
-}
-
-static int replay_keyring(struct replay *rp, int64_t seq, const char *action, const char *actor,
-			  json_t *data, char *why, size_t n)
-{
-	const char *env, *type, *change, *scope, *principal, *log, *kid = NULL, *kpub = NULL;
-	json_int_t from, to, dver;
-	json_t *stmt, *roles, *key;
-	struct dsse d;
-	struct err e;
-	struct rp_key *signer;
-	size_t pidx = 0, bin;
-	unsigned mask;
-	int bad, r = -1;
-	uint8_t pk[KEYS_PK_BYTES];
-
-	if (json_unpack(data, "{s:I, s:s}", "keyring", &dver, "envelope", &env) != 0)
-		return replay_why(why, n, "keyring entry without keyring version and envelope");
-	if (dsse_parse(env, strlen(env), &d, &e) != 0)
-		return replay_why(why, n, "keyring change: %s", e.msg);
-	if (strcmp(d.payload_type, KEYRING_PAYLOAD_TYPE) != 0) {
-		replay_why(why, n, "keyring change: payloadType is not %s", KEYRING_PAYLOAD_TYPE);
-		dsse_free(&d);
-		return -1;
-	}
-	stmt = json_loadb((const char *)d.payload, d.payload_len, JSON_REJECT_DUPLICATES, NULL);
-	if (stmt == NULL ||
-	    json_unpack(stmt, "{s:s, s:s, s:s, s:I, s:I, s:s, s:o, s:o, s:s}", "type", &type, "change",
-			&change, "scope", &scope, "from", &from, "to", &to, "principal", &principal, "roles",
-			&roles, "key", &key, "log", &log) != 0 ||
-	    strcmp(type, "keyring-change") != 0) {
-		replay_why(why, n, "keyring change: statement is malformed");
-		goto out;
-	}
-	if (json_is_object(key) && json_unpack(key, "{s:s, s?s}", "id", &kid, "public", &kpub) != 0) {
-		replay_why(why, n, "keyring change: key must have an id");
-		goto out;
-	}
-	mask = replay_roles_json(roles, &bad);
-	if (bad) {
-		replay_why(why, n, "keyring change: unknown role");
-		goto out;
-	}
-	if (from != rp->version || to != rp->version + 1 || dver != to) {
-		replay_why(why, n, "keyring change from version %lld to %lld does not follow version %" PRId64,
-			   (long long)from, (long long)to, rp->version);
-		goto out;
-	}
-	if (strcmp(log, rp->log) != 0) {
-		replay_why(why, n, "keyring change is for the log %s, not %s", log, rp->log);
-		goto out;
-	}
-	if (strcmp(action + strlen("keyring."), change) != 0) {
-		replay_why(why, n, "entry says %s but the signed change is %s", action, change);
-		goto out;
-	}
-	/* Who signed: for init the key it introduces (the root of trust), else
-	 * an active admin key of the keyring as it stood. */
-	if (strcmp(change, "init") == 0) {
-		if (rp->version != 0 || kid == NULL || kpub == NULL ||
-		    sodium_base642bin(pk, sizeof pk, kpub, strlen(kpub), NULL, &bin, NULL,
-				      sodium_base64_VARIANT_ORIGINAL) != 0 ||
-		    bin != sizeof pk) {
-			replay_why(why, n, "keyring init must come first and carry its admin's key");
-			goto out;
-		}
-		if (d.nsigs < 1 || strcmp(d.sigs[0].keyid, kid) != 0 || !dsse_verify(&d, pk, kid)) {
-			replay_why(why, n, "keyring init is not signed by the key it introduces");
-			goto out;
-		}
-		{
-			char id[KEYS_ID_HEX + 1];
-
-			keys_id(pk, id);
-			if (strcmp(id, kid) != 0) {
-				replay_why(why, n, "keyring init: key id %s does not match its public key", kid);
-				goto out;
-			}
-		}
-		if (strcmp(actor, principal) != 0 || mask != ROLE_ADMIN) {
-			replay_why(why, n, "keyring init must make its actor an admin");
-			goto out;
-		}
-		snprintf(rp->root_key, sizeof rp->root_key, "%s", kid);
-	} else {
-		size_t i, sp = 0;
-
-		for (i = 0, signer = NULL; i < d.nsigs && signer == NULL; i++)
-			signer = replay_key(rp, d.sigs[i].keyid);
-		if (signer == NULL) {
-			replay_why(why, n, "keyring change signed by a key that is not in the keyring");
-			goto out;
-		}
-		sp = signer->principal;
-		if (!dsse_verify(&d, signer->pk, signer->id)) {
-			replay_why(why, n, "keyring change: signature by %s does not verify", signer->id);
-			goto out;
-		}
-		if (!replay_key_active(signer, rp->version) || rp->p[sp].revoked != 0 ||
-		    !replay_role_at(rp, sp, ROLE_ADMIN, rp->version)) {
-			replay_why(why, n, "keyring change signed by %s, who was not an active admin at version %" PRId64,
-				   rp->p[sp].name, rp->version);
-			goto out;
-		}
-		if (strcmp(actor, rp->p[sp].name) != 0) {
-			replay_why(why, n, "entry names actor %s but %s signed the change", actor, rp->p[sp].name);
-			goto out;
-		}
-	}
-	/* Apply it. */
-	rp->version = to;
-	if (strcmp(change, "init") == 0 || strcmp(change, "add") == 0) {
-		struct rp_principal *p = replay_principal(rp, principal, &pidx);
-		int i;
-
-		if (p != NULL && p->revoked != 0) {
-			replay_why(why, n, "adds to principal %s, revoked earlier", principal);
-			goto out;
-		}
-		if (p == NULL) {
-			if (kid == NULL || kpub == NULL) {
-				replay_why(why, n, "a new principal needs a key");
-				goto out;
-			}
-			p = replay_push(&rp->p, &rp->np, sizeof *rp->p);
-			if (p == NULL)
-				goto oom;
-			snprintf(p->name, sizeof p->name, "%s", principal);
-			p->added = to;
-			pidx = rp->np - 1;
-		}
-		if (kid != NULL) {
-			struct rp_key *k;
-			char id[KEYS_ID_HEX + 1];
-
-			if (kpub == NULL || replay_key(rp, kid) != NULL ||
-			    sodium_base642bin(pk, sizeof pk, kpub, strlen(kpub), NULL, &bin, NULL,
-					      sodium_base64_VARIANT_ORIGINAL) != 0 ||
-			    bin != sizeof pk) {
-				replay_why(why, n, "adds key %s twice or without its public key", kid);
-				goto out;
-			}
-			keys_id(pk, id);
-			if (strcmp(id, kid) != 0) {
-				replay_why(why, n, "key id %s does not match its public key", kid);
-				goto out;
-			}
-			k = replay_push(&rp->k, &rp->nk, sizeof *rp->k);
-			if (k == NULL)
-				goto oom;
-			snprintf(k->id, sizeof k->id, "%s", kid);
-			memcpy(k->pk, pk, sizeof pk);
-			k->principal = pidx;
-			k->added = to;
-		}
-		for (i = 0; i < ROLE_COUNT; i++) {
-			struct rp_role *rr;
-
-			if (!(mask & (1u << i)) || (replay_roles_now(rp, pidx) & (1u << i)))
-				continue;
-			rr = replay_push(&rp->r, &rp->nr, sizeof *rp->r);
-			if (rr == NULL)
-				goto oom;
-			rr->principal = pidx;
-			rr->role = 1u << i;
-			rr->granted = to;
-		}
-	} else if (strcmp(change, "revoke") == 0) {
-		struct rp_principal *p = replay_principal(rp, principal, &pidx);
-		size_t i;
-
-		if (p == NULL || p->revoked != 0) {
-			replay_why(why, n, "revokes %s, who is not an active principal", principal);
-			goto out;
-		}
-		if (strcmp(scope, "key") == 0) {
-			struct rp_key *k = kid != NULL ? replay_key(rp, kid) : NULL;
-
-			if (k == NULL || k->principal != pidx || k->revoked != 0) {
-				replay_why(why, n, "revokes key %s, which %s does not hold", kid, principal);
-				goto out;
-			}
-			k->revoked = to;
-		} else {
-			int whole = strcmp(scope, "principal") == 0;
-
-			if (!whole && strcmp(scope, "roles") != 0) {
-				replay_why(why, n, "revocation scope %s is not principal, key or roles", scope);
-				goto out;
-			}
-			if ((mask & ~replay_roles_now(rp, pidx)) != 0) {
-				replay_why(why, n, "revokes roles %s does not hold", principal);
-				goto out;
-			}
-			for (i = 0; i < rp->nr; i++)
-				if (rp->r[i].principal == pidx && rp->r[i].revoked == 0 && (rp->r[i].role & mask))
-					rp->r[i].revoked = to;
-			if (whole) {
-				for (i = 0; i < rp->nk; i++)
-					if (rp->k[i].principal == pidx && rp->k[i].revoked == 0)
-						rp->k[i].revoked = to;
-				p->revoked = to;
-			}
-		}
-	} else {
-		replay_why(why, n, "unknown keyring change %s", change);
-		goto out;
-	}
-	{
-		json_t *h = json_pack("{s:I, s:I, s:O}", "version", (json_int_t)to, "seq", (json_int_t)seq,
-				      "statement", stmt);
-
-		if (h == NULL || json_array_append_new(rp->keyring_history, h) != 0)
-			goto oom;
-	}
-	r = 0;
-	goto out;
-oom:
-	replay_why(why, n, "out of memory");
-out:
-	json_decref(stmt);
-	dsse_free(&d);
-	return r;
 }
 
 /* ---- requests and approvals ---- */
@@ -590,7 +244,7 @@ static int replay_request_open(struct replay *rp, int64_t seq, const char *actor
 	if (rp->nq > 0 && id <= rp->q[rp->nq - 1].id)
 		return replay_why(why, n, "request %lld opened after request %" PRId64 " (ids go up)", (long long)id,
 				  rp->q[rp->nq - 1].id);
-	if (strcmp(actor, requester) != 0 || kv != rp->version)
+	if (strcmp(actor, requester) != 0 || kv != rp->kr.version)
 		return replay_why(why, n, "request entry disagrees with its actor or the keyring version");
 	pol = json_object_get(data, "policy");
 	if (pol != NULL && !json_is_null(pol) && json_unpack(pol, "{s:s}", "sha256", &psha) != 0)
@@ -599,8 +253,8 @@ static int replay_request_open(struct replay *rp, int64_t seq, const char *actor
 	if (strcmp(psha, inforce != NULL ? inforce->digest : "") != 0)
 		return replay_why(why, n, "request bound to policy %s, but %s was in force for tier %s", psha[0] ? psha : "none",
 				  inforce != NULL ? inforce->digest : "none", tier);
-	if (replay_principal(rp, actor, &pidx) == NULL || rp->p[pidx].revoked != 0 ||
-	    !(replay_roles_now(rp, pidx) & (ROLE_ADMIN | ROLE_MLLEAD | ROLE_SRE | ROLE_RISK)))
+	if (proven_principal(&rp->kr, actor, &pidx) == NULL || rp->kr.p[pidx].revoked != 0 ||
+	    !(proven_roles_now(&rp->kr, pidx) & (ROLE_ADMIN | ROLE_MLLEAD | ROLE_SRE | ROLE_RISK)))
 		return replay_why(why, n, "request opened by %s, who held no role that may request", actor);
 	q = replay_push(&rp->q, &rp->nq, sizeof *rp->q);
 	if (q == NULL)
@@ -641,9 +295,9 @@ static int replay_approval(struct replay *rp, int64_t seq, int64_t when, const c
 		return replay_why(why, n, "approval of request %lld, which was never opened", (long long)request);
 	if (!q->open)
 		return replay_why(why, n, "approval of request %lld after it was closed", (long long)request);
-	if (kv != rp->version)
+	if (kv != rp->kr.version)
 		return replay_why(why, n, "approval recorded under keyring version %lld, but version %" PRId64 " was in force",
-				  (long long)kv, rp->version);
+				  (long long)kv, rp->kr.version);
 	memset(&c, 0, sizeof c);
 	c.request = q->id;
 	c.model = q->model;
@@ -654,13 +308,13 @@ static int replay_approval(struct replay *rp, int64_t seq, int64_t when, const c
 	c.tier = q->tier;
 	c.author = q->author[0] ? q->author : NULL;
 	c.requester = q->requester;
-	c.log = rp->log;
+	c.log = rp->kr.log;
 	c.policy = q->policy;
 	c.now = when;
-	c.keyring_ver = rp->version;
-	c.key_at = replay_cb_key_at;
-	c.role_at = replay_cb_role_at;
-	c.arg = rp;
+	c.keyring_ver = rp->kr.version;
+	c.key_at = proven_key_at;
+	c.role_at = proven_role_at;
+	c.arg = &rp->kr;
 	if (approval_check(&c, env, strlen(env), &stmt, reason, sizeof reason) != 0)
 		return replay_why(why, n, "approval does not hold: %s", reason);
 	if (strcmp(actor, stmt.principal) != 0 ||
@@ -697,8 +351,8 @@ static int replay_alias(struct replay *rp, const char *actor, char *why, size_t 
 {
 	size_t idx;
 
-	if (replay_principal(rp, actor, &idx) == NULL || rp->p[idx].revoked != 0 ||
-	    !(replay_roles_now(rp, idx) & ROLE_ADMIN))
+	if (proven_principal(&rp->kr, actor, &idx) == NULL || rp->kr.p[idx].revoked != 0 ||
+	    !(proven_roles_now(&rp->kr, idx) & ROLE_ADMIN))
 		return replay_why(why, n, "alias moved by %s, who was not an active admin", actor);
 	return 0;
 }
@@ -708,8 +362,8 @@ static long replay_actor(struct replay *rp, const char *actor, unsigned roles)
 {
 	size_t idx;
 
-	if (replay_principal(rp, actor, &idx) == NULL || rp->p[idx].revoked != 0 ||
-	    !(replay_roles_now(rp, idx) & roles))
+	if (proven_principal(&rp->kr, actor, &idx) == NULL || rp->kr.p[idx].revoked != 0 ||
+	    !(proven_roles_now(&rp->kr, idx) & roles))
 		return -1;
 	return (long)idx;
 }
@@ -719,7 +373,7 @@ static int replay_enroll(struct replay *rp, const char *actor, json_t *data, cha
 	const char *env, *text, *path, *type, *name, *tier, *sha, *log;
 	char digest[72];
 	json_int_t version;
-	struct rp_key *signer = NULL;
+	struct proven_key *signer = NULL;
 	struct rp_policy *rpp;
 	struct policy pol;
 	struct dsse d;
@@ -733,21 +387,21 @@ static int replay_enroll(struct replay *rp, const char *actor, json_t *data, cha
 	if (dsse_parse(env, strlen(env), &d, &e) != 0)
 		return replay_why(why, n, "policy enrolment: %s", e.msg);
 	for (i = 0; i < d.nsigs && signer == NULL; i++)
-		signer = replay_key(rp, d.sigs[i].keyid);
+		signer = proven_key(&rp->kr, d.sigs[i].keyid);
 	if (strcmp(d.payload_type, POLICY_PAYLOAD_TYPE) != 0 || signer == NULL ||
 	    !dsse_verify(&d, signer->pk, signer->id)) {
 		replay_why(why, n, "policy enrolment is not signed by a key of the keyring");
 		goto out;
 	}
-	if (!replay_key_active(signer, rp->version) || replay_actor(rp, actor, ROLE_ADMIN) < 0 ||
-	    strcmp(rp->p[signer->principal].name, actor) != 0) {
+	if (!proven_key_active(signer, rp->kr.version) || replay_actor(rp, actor, ROLE_ADMIN) < 0 ||
+	    strcmp(rp->kr.p[signer->principal].name, actor) != 0) {
 		replay_why(why, n, "policy enrolled by %s, who was not an active admin signing with an active key", actor);
 		goto out;
 	}
 	stmt = json_loadb((const char *)d.payload, d.payload_len, JSON_REJECT_DUPLICATES, NULL);
 	if (stmt == NULL || json_unpack(stmt, "{s:s, s:s, s:I, s:s, s:s, s:s}", "type", &type, "name", &name, "version",
 					&version, "tier", &tier, "sha256", &sha, "log", &log) != 0 ||
-	    strcmp(type, "policy-enrolment") != 0 || strcmp(log, rp->log) != 0) {
+	    strcmp(type, "policy-enrolment") != 0 || strcmp(log, rp->kr.log) != 0) {
 		replay_why(why, n, "policy enrolment statement is malformed or for another log");
 		goto out;
 	}
@@ -930,7 +584,7 @@ static int replay_rollback(struct replay *rp, int64_t seq, const char *actor, js
 	if (idx < 0)
 		return replay_why(why, n, "rollback by %s, who is not an active principal", actor);
 	if (evidence_from_json(json_object_get(data, "evidence"), &ev, &e) == 0 &&
-	    (strcmp(ev.actor, actor) != 0 || ev.actor_roles != replay_roles_now(rp, (size_t)idx))) {
+	    (strcmp(ev.actor, actor) != 0 || ev.actor_roles != proven_roles_now(&rp->kr, (size_t)idx))) {
 		replay_why(why, n, "rollback evidence names %s with other roles than %s held", ev.actor, actor);
 		goto out;
 	}
@@ -992,7 +646,8 @@ out:
 }
 
 /* The ledger_entry_fn: one entry's meaning, in order. */
-static int replay_entry(void *arg, int64_t seq, const char *body, size_t len, json_t *j, char *why, size_t n)
+static int replay_entry(void *arg, int64_t seq, const char *body, size_t len, json_t *j, const char *sig, char *why,
+			size_t n)
 {
 	struct replay *rp = arg;
 	const char *actor, *action, *subject, *when;
@@ -1001,17 +656,19 @@ static int replay_entry(void *arg, int64_t seq, const char *body, size_t len, js
 	int r;
 
 	(void)subject;
-	(void)body;
-	(void)len;
 	if (json_unpack(j, "{s:s, s:s, s:s, s:s, s:o}", "actor", &actor, "action", &action, "subject", &subject,
 			"time", &when, "data", &data) != 0)
 		return replay_why(why, n, "body lacks actor, action, subject, time or data");
 	t = check_time_parse(when);
 	if (t < 0)
 		r = replay_why(why, n, "time %s is not RFC 3339 UTC", when);
+	else if (strncmp(action, "keyring.", 8) != 0 && rp->kr.version == 0)
+		r = replay_why(why, n, "%s before the keyring's first entry", action);
+	else if (proven_check_entry(&rp->kr, rp->kr.version, j, body, len, sig, why, n) != 0)
+		r = -1;
 	else if (strncmp(action, "keyring.", 8) == 0)
-		r = replay_keyring(rp, seq, action, actor, data, why, n);
-	else if (rp->version == 0)
+		r = proven_keyring_apply(&rp->kr, seq, action, actor, data, why, n);
+	else if (rp->kr.version == 0)
 		r = replay_why(why, n, "%s before the keyring's first entry", action);
 	else if (strcmp(action, "request.open") == 0)
 		r = replay_request_open(rp, seq, actor, data, why, n);
@@ -1065,9 +722,9 @@ static int audit_tables(struct store *st, struct replay *rp, struct audit_report
 	int64_t count = 0;
 	int rc, bad = 0;
 
-	if (keyring_version(st) != rp->version)
+	if (keyring_version(st) != rp->kr.version)
 		return audit_fail(r, e, 0, "keyring table is at version %" PRId64 " but the ledger's keyring is at %" PRId64,
-				  keyring_version(st), rp->version);
+				  keyring_version(st), rp->kr.version);
 	/* Every key row as the ledger made it. */
 	if (store_prepare(st, &s,
 			  "SELECT k.key_id, p.name, k.added_ver, coalesce(k.revoked_ver, 0) FROM principal_keys k"
@@ -1076,10 +733,10 @@ static int audit_tables(struct store *st, struct replay *rp, struct audit_report
 		return -1;
 	while (!bad && (rc = sqlite3_step(s)) == SQLITE_ROW) {
 		const char *id = (const char *)sqlite3_column_text(s, 0), *name = (const char *)sqlite3_column_text(s, 1);
-		struct rp_key *k = replay_key(rp, id ? id : "");
+		struct proven_key *k = proven_key(&rp->kr, id ? id : "");
 
 		count++;
-		if (k == NULL || strcmp(rp->p[k->principal].name, name ? name : "") != 0 ||
+		if (k == NULL || strcmp(rp->kr.p[k->principal].name, name ? name : "") != 0 ||
 		    k->added != sqlite3_column_int64(s, 2) || k->revoked != sqlite3_column_int64(s, 3)) {
 			audit_fail(r, e, 0, "keyring table: key %s of %s does not match the ledger (changed outside steward)",
 				   id ? id : "?", name ? name : "?");
@@ -1089,9 +746,9 @@ static int audit_tables(struct store *st, struct replay *rp, struct audit_report
 	sqlite3_finalize(s);
 	if (bad)
 		return -1;
-	if (count != (int64_t)rp->nk)
+	if (count != (int64_t)rp->kr.nk)
 		return audit_fail(r, e, 0, "keyring table holds %" PRId64 " keys but the ledger added %zu", count,
-				  rp->nk);
+				  rp->kr.nk);
 	/* Roles held now. */
 	if (store_prepare(st, &s,
 			  "SELECT p.name, r.role FROM principal_roles r JOIN principals p ON p.id = r.principal_id"
@@ -1106,7 +763,7 @@ static int audit_tables(struct store *st, struct replay *rp, struct audit_report
 		size_t idx;
 
 		count++;
-		if (replay_principal(rp, name ? name : "", &idx) == NULL || !(replay_roles_now(rp, idx) & role)) {
+		if (proven_principal(&rp->kr, name ? name : "", &idx) == NULL || !(proven_roles_now(&rp->kr, idx) & role)) {
 			audit_fail(r, e, 0, "keyring table: %s holds role %s, which the ledger never granted",
 				   name ? name : "?", keyring_role_name(role));
 			bad = 1;
@@ -1119,8 +776,8 @@ static int audit_tables(struct store *st, struct replay *rp, struct audit_report
 		int64_t held = 0;
 		size_t i;
 
-		for (i = 0; i < rp->nr; i++)
-			held += rp->r[i].revoked == 0;
+		for (i = 0; i < rp->kr.nr; i++)
+			held += rp->kr.r[i].revoked == 0;
 		if (held != count)
 			return audit_fail(r, e, 0, "keyring table holds %" PRId64 " roles but the ledger grants %" PRId64,
 					  count, held);
@@ -1168,9 +825,7 @@ static int audit_tables(struct store *st, struct replay *rp, struct audit_report
 static int replay_init(struct replay *rp, const char *log, struct err *e)
 {
 	memset(rp, 0, sizeof *rp);
-	snprintf(rp->log, sizeof rp->log, "%s", log);
-	rp->keyring_history = json_array();
-	return rp->keyring_history != NULL ? 0 : err_set(e, ERR_IO, "out of memory");
+	return proven_keyring_init(&rp->kr, log, e);
 }
 
 int audit_verify(struct store *st, struct audit_report *r, struct err *e)
@@ -1187,8 +842,8 @@ int audit_verify(struct store *st, struct audit_report *r, struct err *e)
 	rc = ledger_verify_each(st, &r->ledger, replay_entry, &rp, e);
 	if (rc == 0)
 		rc = audit_tables(st, &rp, r, e);
-	r->keyring_version = rp.version;
-	snprintf(r->root_key, sizeof r->root_key, "%s", rp.root_key);
+	r->keyring_version = rp.kr.version;
+	snprintf(r->root_key, sizeof r->root_key, "%s", rp.kr.root_key);
 	replay_free(&rp);
 	return rc;
 }
@@ -1258,10 +913,11 @@ static int audit_write_file(const char *dir, const char *name, const void *buf, 
 struct audit_export_arg {
 	struct replay *rp;
 	FILE *f;
+	FILE *sigf; /* signatures.txt: each entry's actor signature, "-" for none */
 };
 
-static int audit_export_entry(void *arg, int64_t seq, const char *body, size_t len, json_t *j, char *why,
-			      size_t n)
+static int audit_export_entry(void *arg, int64_t seq, const char *body, size_t len, json_t *j, const char *sig,
+			      char *why, size_t n)
 {
 	struct audit_export_arg *x = arg;
 
@@ -1269,7 +925,9 @@ static int audit_export_entry(void *arg, int64_t seq, const char *body, size_t l
 		return replay_why(why, n, "body holds a newline; cannot export it as one line");
 	if (fwrite(body, 1, len, x->f) != len || fputc('\n', x->f) == EOF)
 		return replay_why(why, n, "writing entries.jsonl failed");
-	return replay_entry(x->rp, seq, body, len, j, why, n);
+	if (fprintf(x->sigf, "%s\n", sig[0] ? sig : "-") < 0)
+		return replay_why(why, n, "writing signatures.txt failed");
+	return replay_entry(x->rp, seq, body, len, j, sig, why, n);
 }
 
 int audit_export(struct store *st, const char *dir, struct err *e)
@@ -1305,18 +963,34 @@ int audit_export(struct store *st, const char *dir, struct err *e)
 			close(fd);
 		return err_set(e, ERR_IO, "cannot create %s: %s", path, strerror(errno));
 	}
+	snprintf(path, sizeof path, "%s/signatures.txt", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	x.sigf = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (x.sigf == NULL) {
+		if (fd >= 0)
+			close(fd);
+		fclose(x.f);
+		return err_set(e, ERR_IO, "cannot create %s: %s", path, strerror(errno));
+	}
 	if (replay_init(&rp, r.log_name, e) != 0) {
 		fclose(x.f);
+		fclose(x.sigf);
 		return -1;
 	}
 	x.rp = &rp;
 	/* The export verifies as it copies: a bundle of a broken ledger is refused. */
 	if (ledger_verify_each(st, &r.ledger, audit_export_entry, &x, e) != 0) {
 		fclose(x.f);
+		fclose(x.sigf);
 		err_prefix(e, "not exporting");
 		goto out;
 	}
 	if (fflush(x.f) != 0 || fsync(fileno(x.f)) != 0 || fclose(x.f) != 0) {
+		fclose(x.sigf);
+		err_set(e, ERR_IO, "cannot write %s/entries.jsonl: %s", dir, strerror(errno));
+		goto out;
+	}
+	if (fflush(x.sigf) != 0 || fsync(fileno(x.sigf)) != 0 || fclose(x.sigf) != 0) {
 		err_set(e, ERR_IO, "cannot write %s: %s", path, strerror(errno));
 		goto out;
 	}
@@ -1331,7 +1005,7 @@ int audit_export(struct store *st, const char *dir, struct err *e)
 		}
 	}
 	sqlite3_finalize(s);
-	hist = json_dumps(rp.keyring_history, JSON_INDENT(2) | JSON_SORT_KEYS);
+	hist = json_dumps(rp.kr.keyring_history, JSON_INDENT(2) | JSON_SORT_KEYS);
 	if (hist == NULL) {
 		err_set(e, ERR_IO, "out of memory");
 		goto out;
@@ -1349,6 +1023,9 @@ struct audit_bundle_src {
 	FILE *f;
 	char *line;
 	size_t cap;
+	FILE *sigf;
+	char *sline;
+	size_t scap;
 	int64_t seq;
 	char **notes;
 	int64_t *sizes;
@@ -1356,11 +1033,19 @@ struct audit_bundle_src {
 };
 
 static int audit_bundle_next(void *arg, int64_t *seq, const char **body, size_t *len,
-			     const uint8_t **leaf, const uint8_t **chain)
+			     const uint8_t **leaf, const uint8_t **chain, const char **sig)
 {
 	struct audit_bundle_src *b = arg;
-	ssize_t got = getline(&b->line, &b->cap, b->f);
+	ssize_t got = getline(&b->line, &b->cap, b->f), sgot;
 
+	*sig = "";
+	if (got > 0 && b->sigf != NULL) {
+		sgot = getline(&b->sline, &b->scap, b->sigf);
+		if (sgot <= 0 || b->sline[sgot - 1] != '\n')
+			return -1; /* one signature line per entry */
+		b->sline[--sgot] = '\0';
+		*sig = strcmp(b->sline, "-") == 0 ? "" : b->sline;
+	}
 	if (got < 0)
 		return ferror(b->f) ? -1 : 0;
 	if (got == 0 || b->line[got - 1] != '\n')
@@ -1504,6 +1189,12 @@ int audit_verify_bundle(const char *dir, const char *vkey, struct audit_report *
 		err_set(e, ERR_IO, "bundle %s: cannot read entries.jsonl", dir);
 		goto out;
 	}
+	snprintf(path, sizeof path, "%s/signatures.txt", dir);
+	b.sigf = fopen(path, "rb");
+	if (b.sigf == NULL) {
+		err_set(e, ERR_IO, "bundle %s: cannot read signatures.txt (the actors' signatures of the entries)", dir);
+		goto out;
+	}
 	if (replay_init(&rp, name, e) != 0)
 		goto out;
 	if (ledger_verify_source(&src, name, pk, &r->ledger, replay_entry, &rp, e) != 0)
@@ -1511,20 +1202,23 @@ int audit_verify_bundle(const char *dir, const char *vkey, struct audit_report *
 	/* keyring.json is a convenience copy: it must say what the entries say. */
 	snprintf(path, sizeof path, "%s/keyring.json", dir);
 	hist = audit_slurp(path, 64u << 20, NULL);
-	want = json_dumps(rp.keyring_history, JSON_INDENT(2) | JSON_SORT_KEYS);
+	want = json_dumps(rp.kr.keyring_history, JSON_INDENT(2) | JSON_SORT_KEYS);
 	if (hist == NULL || want == NULL || strcmp(hist, want) != 0) {
 		audit_fail(r, e, 0, "keyring.json does not match the keyring the entries build");
 		goto out;
 	}
-	r->keyring_version = rp.version;
+	r->keyring_version = rp.kr.version;
 	r->requests = (int64_t)rp.nq;
 	r->approvals = (int64_t)rp.na;
-	snprintf(r->root_key, sizeof r->root_key, "%s", rp.root_key);
+	snprintf(r->root_key, sizeof r->root_key, "%s", rp.kr.root_key);
 	rc = 0;
 out:
 	if (b.f != NULL)
 		fclose(b.f);
+	if (b.sigf != NULL)
+		fclose(b.sigf);
 	free(b.line);
+	free(b.sline);
 	for (i = 0; i < b.nnotes; i++)
 		free(b.notes != NULL ? b.notes[i] : NULL);
 	free(b.notes);

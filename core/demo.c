@@ -236,7 +236,7 @@ static int demo_promotion(struct demo_ctx *d, const char *model, int64_t v, int 
 			return -1;
 	}
 	store_clock_set(store_now() + 3600);
-	if (registry_alias_set(d->st, d->p[P_ADA].name, model, "production", v, e) != 0)
+	if (registry_alias_set(d->st, &d->p[P_ADA], model, "production", v, e) != 0)
 		return -1;
 	return approval_request_close(d->st, req, "applied", e);
 }
@@ -310,7 +310,7 @@ static int demo_fill(struct demo_ctx *d, struct err *e)
 				continue;
 			}
 			if (v == m->staging &&
-			    registry_alias_set(st, d->p[P_ADA].name, m->name, "staging", v, e) != 0)
+			    registry_alias_set(st, &d->p[P_ADA], m->name, "staging", v, e) != 0)
 				return -1;
 			store_clock_set(created + 9 * DAY);
 			if (v != m->production)
@@ -324,7 +324,7 @@ static int demo_fill(struct demo_ctx *d, struct err *e)
 			else if (strcmp(m->name, "support-ticket-routing") == 0)
 				signers = low;
 			if (signers != NULL ? demo_promotion(d, m->name, v, P_LENA, signers, e) != 0
-					    : registry_alias_set(st, d->p[P_ADA].name, m->name, "production", v, e) != 0)
+					    : registry_alias_set(st, &d->p[P_ADA], m->name, "production", v, e) != 0)
 				return -1;
 		}
 	}
@@ -474,13 +474,14 @@ static int demo_keyring(struct demo_ctx *d, struct err *e)
 	if (ledger_logkey_create(d->st, e) != 0 || keyring_init(d->st, demo_personas[P_ADA].name, d->k[P_ADA], e) != 0 ||
 	    keyring_whoami(d->st, d->k[P_ADA]->id, &d->p[P_ADA], e) != 0)
 		return -1;
+	d->p[P_ADA].key = d->k[P_ADA];
 	for (i = 1; i < DEMO_PERSONAS; i++) {
 		struct key_public pub;
 
 		keys_public_of(d->k[i], &pub);
 		if (keyring_add(d->st, &d->p[P_ADA], d->k[P_ADA], demo_personas[i].name, demo_personas[i].roles,
 				&pub, e) != 0 ||
-		    keyring_whoami(d->st, d->k[i]->id, &d->p[i], e) != 0)
+		    keyring_whoami(d->st, d->k[i]->id, &d->p[i], e) != 0 || (d->p[i].key = d->k[i]) == NULL)
 			return -1;
 	}
 	return 0;

@@ -562,7 +562,7 @@ int gate_apply(struct store *st, const struct principal *who, int64_t request, c
 		return err_set(e, ERR_IO, "out of memory");
 	}
 	snprintf(subject, sizeof subject, "models:/%s/%" PRId64, rq.model, rq.version);
-	rc = ledger_append(st, who->name, "promotion.apply", subject, data, seq, e);
+	rc = ledger_append_act(st, who->key, who->name, "promotion.apply", subject, data, seq, e);
 	json_decref(data);
 	if (rc != 0 ||
 	    gate_promotion_row(st, rq.model, rq.version, rq.to, "promotion", request, g->policy_digest, who->name, *seq,
@@ -732,7 +732,7 @@ int gate_rollback(struct store *st, const struct principal *who, const char *mod
 		return err_set(e, ERR_IO, "out of memory");
 	}
 	snprintf(subject, sizeof subject, "models:/%s/%" PRId64, model, to);
-	rc = ledger_append(st, who->name, "rollback", subject, data, &seq, e);
+	rc = ledger_append_act(st, who->key, who->name, "rollback", subject, data, &seq, e);
 	json_decref(data);
 	if (rc != 0 ||
 	    gate_promotion_row(st, model, to, alias, "rollback", 0, g->policy_digest, who->name, seq, e) != 0)
@@ -827,7 +827,7 @@ int gate_enroll(struct store *st, const struct principal *admin, const struct ke
 		goto out;
 	}
 	snprintf(subject, sizeof subject, "policy/%s", out->name);
-	if (ledger_append(st, admin->name, "policy.enroll", subject, data, &seq, e) != 0)
+	if (ledger_append_act(st, k, admin->name, "policy.enroll", subject, data, &seq, e) != 0)
 		goto out;
 	if (store_prepare(st, &s,
 			  "INSERT INTO policies(name, version, tier, digest, path, text, enrolled, signer, seq)"

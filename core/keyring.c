@@ -13,9 +13,10 @@
 #include "check.h"
 #include "dsse.h"
 #include "ledger.h"
+#include "proven.h"
 
 static const char *const keyring_roles[ROLE_COUNT] = {
-	"admin", "risk-officer", "ml-lead", "sre", "auditor",
+	"admin", "risk-officer", "ml-lead", "sre", "auditor", "pipeline",
 };
 
 const char *keyring_role_name(unsigned role)
@@ -39,7 +40,7 @@ unsigned keyring_role_parse(const char *s, struct err *e)
 		if (strcmp(s, keyring_roles[i]) == 0)
 			return 1u << i;
 	check_excerpt(s, q, sizeof q);
-	err_set(e, ERR_INVALID, "unknown role '%s' (roles: admin, risk-officer, ml-lead, sre, auditor)",
+	err_set(e, ERR_INVALID, "unknown role '%s' (roles: admin, risk-officer, ml-lead, sre, auditor, pipeline)",
 		q);
 	return 0;
 }
@@ -59,7 +60,7 @@ int keyring_roles_parse(const char *csv, unsigned *mask, struct err *e)
 		*mask |= r;
 	}
 	if (*mask == 0)
-		return err_set(e, ERR_INVALID, "no role given (roles: admin, risk-officer, ml-lead, sre, auditor)");
+		return err_set(e, ERR_INVALID, "no role given (roles: admin, risk-officer, ml-lead, sre, auditor, pipeline)");
 	return 0;
 }
 
@@ -119,40 +120,11 @@ static int keyring_roles_now(struct store *st, int64_t pid, unsigned *mask, stru
 	return 0;
 }
 
+/* The tables are a cache: who a key is, and what it may do, comes from
+ * the admin-signed keyring entries themselves. */
 int keyring_whoami(struct store *st, const char *key_id, struct principal *p, struct err *e)
 {
-	sqlite3_stmt *s;
-	int64_t pid, kver, pver;
-	int rc;
-
-	memset(p, 0, sizeof *p);
-	if (store_prepare(st, &s,
-			  "SELECT p.id, p.name, k.revoked_ver, p.revoked_ver FROM principal_keys k"
-			  " JOIN principals p ON p.id = k.principal_id WHERE k.key_id = ?1",
-			  e) != 0)
-		return -1;
-	sqlite3_bind_text(s, 1, key_id, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc != SQLITE_ROW) {
-		sqlite3_finalize(s);
-		if (rc != SQLITE_DONE)
-			return store_fail(st, e, "reading the keyring");
-		return err_set(e, ERR_DENIED, "key %s is not in this store's keyring (see 'steward principal list')",
-			       key_id);
-	}
-	pid = sqlite3_column_int64(s, 0);
-	snprintf(p->name, sizeof p->name, "%s", (const char *)sqlite3_column_text(s, 1));
-	kver = sqlite3_column_int64(s, 2);
-	pver = sqlite3_column_int64(s, 3);
-	sqlite3_finalize(s);
-	snprintf(p->key_id, sizeof p->key_id, "%s", key_id);
-	if (pver != 0)
-		return err_set(e, ERR_DENIED, "principal %s was revoked at keyring version %" PRId64, p->name,
-			       pver);
-	if (kver != 0)
-		return err_set(e, ERR_DENIED, "key %s of %s was revoked at keyring version %" PRId64, key_id,
-			       p->name, kver);
-	return keyring_roles_now(st, pid, &p->roles, e);
+	return proven_whoami(st, key_id, p, e);
 }
 
 static json_t *keyring_roles_json(unsigned mask)
@@ -633,56 +605,18 @@ fail:
 int keyring_key_at(struct store *st, const char *key_id, int64_t ver, char principal[KEYS_NAME_MAX + 1],
 		   uint8_t pk[KEYS_PK_BYTES], int *active, struct err *e)
 {
-	sqlite3_stmt *s;
-	const char *b64;
-	size_t bin;
-	int rc, r = 0;
+	const struct proven_keyring *kr;
 
-	*active = 0;
-	principal[0] = '\0';
-	if (store_prepare(st, &s,
-			  "SELECT p.name, k.public, k.added_ver, coalesce(k.revoked_ver, 0) FROM principal_keys k"
-			  " JOIN principals p ON p.id = k.principal_id WHERE k.key_id = ?1",
-			  e) != 0)
+	if (proven_keyring_load(st, &kr, e) != 0)
 		return -1;
-	sqlite3_bind_text(s, 1, key_id, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		int64_t added = sqlite3_column_int64(s, 2), revoked = sqlite3_column_int64(s, 3);
-
-		snprintf(principal, KEYS_NAME_MAX + 1, "%s", (const char *)sqlite3_column_text(s, 0));
-		b64 = (const char *)sqlite3_column_text(s, 1);
-		if (sodium_base642bin(pk, KEYS_PK_BYTES, b64, strlen(b64), NULL, &bin, NULL,
-				      sodium_base64_VARIANT_ORIGINAL) != 0 ||
-		    bin != KEYS_PK_BYTES)
-			r = err_set(e, ERR_STORE, "keyring: public key %s is damaged", key_id);
-		else
-			r = 1;
-		*active = added <= ver && (revoked == 0 || ver < revoked);
-	} else if (rc != SQLITE_DONE) {
-		r = store_fail(st, e, "reading the keyring");
-	}
-	sqlite3_finalize(s);
-	return r;
+	return proven_key_at((void *)kr, key_id, ver, principal, pk, active);
 }
 
 int keyring_role_at(struct store *st, const char *principal, unsigned role, int64_t ver, struct err *e)
 {
-	sqlite3_stmt *s;
-	int rc;
+	const struct proven_keyring *kr;
 
-	if (store_prepare(st, &s,
-			  "SELECT 1 FROM principal_roles r JOIN principals p ON p.id = r.principal_id"
-			  " WHERE p.name = ?1 AND r.role = ?2 AND r.granted_ver <= ?3"
-			  " AND (r.revoked_ver IS NULL OR ?3 < r.revoked_ver)",
-			  e) != 0)
+	if (proven_keyring_load(st, &kr, e) != 0)
 		return -1;
-	sqlite3_bind_text(s, 1, principal, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, keyring_role_name(role), -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, ver);
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	if (rc == SQLITE_ROW)
-		return 1;
-	return rc == SQLITE_DONE ? 0 : store_fail(st, e, "reading roles");
+	return proven_role_at((void *)kr, principal, role, ver);
 }

@@ -16,9 +16,10 @@ enum role {
 	ROLE_MLLEAD = 1 << 2,
 	ROLE_SRE = 1 << 3,
 	ROLE_AUDITOR = 1 << 4,
+	ROLE_PIPELINE = 1 << 5, /* CI service keys: record versions, cards and metrics */
 };
-#define ROLE_ALL 0x1fu
-#define ROLE_COUNT 5
+#define ROLE_ALL 0x3fu
+#define ROLE_COUNT 6
 /* Roles whose holders may sign decisions; auditors only read. */
 #define ROLE_SIGNERS (ROLE_ADMIN | ROLE_RISK | ROLE_MLLEAD | ROLE_SRE)
 
@@ -41,6 +42,10 @@ struct principal {
 	char name[KEYS_NAME_MAX + 1];
 	unsigned roles;
 	char key_id[KEYS_ID_HEX + 1];
+	/* The unlocked key when this principal is acting (set by whoever
+	 * unlocked it: the CLI dispatcher, the console): it signs the ledger
+	 * entries of the acts. NULL when only looked up. */
+	const struct key_secret *key;
 };
 /* Fills p for the key with this id; refuses unknown and revoked keys and
  * revoked principals, saying which. */

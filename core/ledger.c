@@ -16,6 +16,7 @@
 
 #include "check.h"
 #include "note.h"
+#include "proven.h"
 
 #define LOGKEY_MAGIC "steward log key v1\n"
 
@@ -199,11 +200,11 @@ static void ledger_chain(const uint8_t prev[32], const uint8_t leaf[32], uint8_t
 	crypto_hash_sha256(out, buf, sizeof buf);
 }
 
-int ledger_append(struct store *st, const char *actor, const char *action, const char *subject,
-		  json_t *data, int64_t *seq, struct err *e)
+static int ledger_append_as(struct store *st, const struct key_secret *k, const char *actor, const char *action,
+			    const char *subject, json_t *data, int64_t *seq, struct err *e)
 {
 	uint8_t prev[32], leaf[32], chain[32];
-	char when[32], prevhex[65];
+	char when[32], prevhex[65], sig[128] = "";
 	int64_t last, now = store_now();
 	json_t *body;
 	char *bytes;
@@ -225,6 +226,12 @@ int ledger_append(struct store *st, const char *actor, const char *action, const
 	body = json_pack("{s:I, s:s, s:s, s:s, s:s, s:O, s:s}", "seq", (json_int_t)(last + 1), "time",
 			 when, "actor", actor, "action", action, "subject", subject, "data",
 			 data ? data : json_null(), "prev", prevhex);
+	/* The body names the key its actor signs with, so stripping the
+	 * signature cannot turn a signed act into an unsigned one. */
+	if (body != NULL && k != NULL && json_object_set_new(body, "key", json_string(k->id)) != 0) {
+		json_decref(body);
+		body = NULL;
+	}
 	if (body == NULL)
 		return err_set(e, ERR_IO, "out of memory building a ledger entry");
 	bytes = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
@@ -232,10 +239,12 @@ int ledger_append(struct store *st, const char *actor, const char *action, const
 	if (bytes == NULL)
 		return err_set(e, ERR_IO, "out of memory building a ledger entry");
 	merkle_leaf(bytes, strlen(bytes), leaf);
+	if (k != NULL)
+		proven_sign_entry(k, bytes, strlen(bytes), sig, sizeof sig);
 	ledger_chain(prev, leaf, chain);
 	if (store_prepare(st, &s,
-			  "INSERT INTO ledger(seq, time, actor, action, subject, body, leaf, chain)"
-			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+			  "INSERT INTO ledger(seq, time, actor, action, subject, body, leaf, chain, sig)"
+			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
 			  e) != 0) {
 		free(bytes);
 		return -1;
@@ -248,6 +257,8 @@ int ledger_append(struct store *st, const char *actor, const char *action, const
 	sqlite3_bind_blob(s, 6, bytes, (int)strlen(bytes), SQLITE_STATIC);
 	sqlite3_bind_blob(s, 7, leaf, 32, SQLITE_STATIC);
 	sqlite3_bind_blob(s, 8, chain, 32, SQLITE_STATIC);
+	if (k != NULL)
+		sqlite3_bind_text(s, 9, sig, -1, SQLITE_STATIC);
 	rc = sqlite3_step(s);
 	sqlite3_finalize(s);
 	free(bytes);
@@ -256,6 +267,20 @@ int ledger_append(struct store *st, const char *actor, const char *action, const
 	if (seq != NULL)
 		*seq = last + 1;
 	return 0;
+}
+
+int ledger_append(struct store *st, const char *actor, const char *action, const char *subject,
+		  json_t *data, int64_t *seq, struct err *e)
+{
+	return ledger_append_as(st, NULL, actor, action, subject, data, seq, e);
+}
+
+int ledger_append_act(struct store *st, const struct key_secret *k, const char *actor, const char *action,
+		      const char *subject, json_t *data, int64_t *seq, struct err *e)
+{
+	if (k == NULL && !store_dry_run(st))
+		return err_set(e, ERR_DENIED, "%s by %s needs the actor's key to sign it", action, actor);
+	return ledger_append_as(st, k, actor, action, subject, data, seq, e);
 }
 
 int64_t ledger_size(struct store *st)
@@ -399,7 +424,7 @@ int ledger_verify_source(const struct ledger_source *src, const char *name,
 	struct merkle_acc acc;
 	int64_t expect = 1, cp_size = 0, seq;
 	const uint8_t *sleaf, *schain;
-	const char *body, *note = NULL;
+	const char *body, *note = NULL, *sig;
 	size_t blen;
 	int rc, crc;
 
@@ -408,7 +433,7 @@ int ledger_verify_source(const struct ledger_source *src, const char *name,
 	crc = src->next_checkpoint(src->arg, &cp_size, &note);
 	if (crc < 0)
 		return err_set(e, ERR_STORE, "reading checkpoints failed");
-	while ((rc = src->next(src->arg, &seq, &body, &blen, &sleaf, &schain)) == 1) {
+	while ((rc = src->next(src->arg, &seq, &body, &blen, &sleaf, &schain, &sig)) == 1) {
 		json_t *j;
 		json_int_t jseq = -1;
 		const char *jprev = "";
@@ -460,7 +485,7 @@ int ledger_verify_source(const struct ledger_source *src, const char *name,
 				return err_set(e, ERR_STORE, "reading checkpoints failed");
 			}
 		}
-		if (fn != NULL && fn(fnarg, seq, body, blen, j, why, sizeof why) != 0) {
+		if (fn != NULL && fn(fnarg, seq, body, blen, j, sig, why, sizeof why) != 0) {
 			json_decref(j);
 			return ledger_bad(r, e, seq, "%s", why);
 		}
@@ -486,7 +511,7 @@ struct ledger_store_src {
 static const uint8_t ledger_zero[32];
 
 static int ledger_store_next(void *arg, int64_t *seq, const char **body, size_t *len,
-			     const uint8_t **leaf, const uint8_t **chain)
+			     const uint8_t **leaf, const uint8_t **chain, const char **sig)
 {
 	struct ledger_store_src *s = arg;
 	int rc = sqlite3_step(s->ls);
@@ -505,6 +530,9 @@ static int ledger_store_next(void *arg, int64_t *seq, const char **body, size_t 
 						      : ledger_zero;
 	*chain = sqlite3_column_bytes(s->ls, 3) == 32 ? sqlite3_column_blob(s->ls, 3)
 						       : ledger_zero;
+	*sig = (const char *)sqlite3_column_text(s->ls, 4);
+	if (*sig == NULL)
+		*sig = "";
 	return 1;
 }
 
@@ -540,7 +568,7 @@ int ledger_verify_each(struct store *st, struct ledger_report *r, ledger_entry_f
 	memset(r, 0, sizeof *r);
 	if (ledger_logkey_public(st, name, sizeof name, pk, e) != 0)
 		return -1;
-	if (store_prepare(st, &s.ls, "SELECT seq, body, leaf, chain FROM ledger ORDER BY seq", e) != 0)
+	if (store_prepare(st, &s.ls, "SELECT seq, body, leaf, chain, sig FROM ledger ORDER BY seq", e) != 0)
 		return -1;
 	if (store_prepare(st, &s.cs, "SELECT size, note FROM checkpoints ORDER BY size", e) != 0) {
 		sqlite3_finalize(s.ls);

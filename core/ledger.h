@@ -33,6 +33,11 @@ void ledger_logkey_free(struct ledger_logkey *k);
  * is borrowed. */
 int ledger_append(struct store *st, const char *actor, const char *action, const char *subject,
 		  json_t *data, int64_t *seq, struct err *e);
+/* The same for an act: the body names k's id ("key") and the actor's
+ * signature over the exact body bytes is stored beside it (see
+ * proven_check_entry). Governed changes and evidence use this. */
+int ledger_append_act(struct store *st, const struct key_secret *k, const char *actor, const char *action,
+		      const char *subject, json_t *data, int64_t *seq, struct err *e);
 int64_t ledger_size(struct store *st);
 /* Signs a checkpoint of the current tree when it grew since the last. */
 int ledger_checkpoint(struct store *st, const struct ledger_logkey *k, struct err *e);
@@ -54,13 +59,14 @@ int ledger_verify(struct store *st, struct ledger_report *r, struct err *e);
  * parsed (borrowed: parsing a million bodies twice costs more than the
  * hashing); non-zero with why filled makes that entry the first bad one. */
 typedef int (*ledger_entry_fn)(void *arg, int64_t seq, const char *body, size_t len, json_t *parsed,
-			       char *why, size_t n);
+			       const char *sig, char *why, size_t n);
 /* Where entries and checkpoints come from: the store, or an exported
  * bundle. next gives 1 with an entry, 0 at the end, -1 on error; leaf and
- * chain are NULL when the source does not store them. */
+ * chain are NULL when the source does not store them; sig is the actor's
+ * signature over the body ("" when the entry has none). */
 struct ledger_source {
 	int (*next)(void *arg, int64_t *seq, const char **body, size_t *len, const uint8_t **leaf,
-		    const uint8_t **chain);
+		    const uint8_t **chain, const char **sig);
 	int (*next_checkpoint)(void *arg, int64_t *size, const char **note);
 	void *arg;
 };

@@ -526,7 +526,7 @@ int registry_alias_move(struct store *st, const char *model, const char *alias, 
 	return registry_touch(st, mid, e);
 }
 
-int registry_alias_set(struct store *st, const char *actor, const char *model, const char *alias,
+int registry_alias_set(struct store *st, const struct principal *who, const char *model, const char *alias,
 		       int64_t version, struct err *e)
 {
 	char subject[200];
@@ -553,7 +553,7 @@ int registry_alias_set(struct store *st, const char *actor, const char *model, c
 		goto fail;
 	}
 	snprintf(subject, sizeof subject, "models:/%s/%" PRId64, model, version);
-	rc = ledger_append(st, actor, "alias.set", subject, data, NULL, e);
+	rc = ledger_append_act(st, who->key, who->name, "alias.set", subject, data, NULL, e);
 	json_decref(data);
 	if (rc != 0)
 		goto fail;

@@ -7,6 +7,7 @@
 
 #include "card.h"
 #include "err.h"
+#include "keyring.h"
 #include "store.h"
 
 enum tier { TIER_LOW, TIER_MEDIUM, TIER_HIGH, TIER_CRITICAL };
@@ -120,7 +121,7 @@ int registry_version_parse(const char *s, int64_t *out, struct err *e);
 int registry_alias_move(struct store *st, const char *model, const char *alias, int64_t version,
 			int64_t *previous, struct err *e);
 /* An admin's direct move: the alias and an alias.set ledger entry in one transaction. */
-int registry_alias_set(struct store *st, const char *actor, const char *model, const char *alias,
+int registry_alias_set(struct store *st, const struct principal *who, const char *model, const char *alias,
 		       int64_t version, struct err *e);
 int registry_alias_list(struct store *st, const char *model, struct reg_aliases *out,
 			struct err *e);

@@ -14,6 +14,12 @@ struct store {
 	char *path;
 	int depth; /* transaction nesting: 0 none, 1 BEGIN, >1 savepoints */
 	int readonly;
+	int dry_run;
+	struct {
+		void *p;
+		int64_t stamp;
+		void (*release)(void *);
+	} slot[STORE_SLOT_COUNT];
 };
 
 /* Forward-only: a migration is never edited once released; new ones are
@@ -233,6 +239,20 @@ static const char *const store_migrations[] = {
 	 * rehashing every leaf; versions are found per model by time. */
 	"ALTER TABLE checkpoints ADD COLUMN frontier BLOB;"
 	"CREATE INDEX versions_model_created ON versions(model_id, created);",
+	/* 7: every act is signed by its actor (the signature over the entry's
+	 * exact bytes sits beside it); the keyring is re-read from its entries
+	 * by action; CI keys hold the pipeline role. */
+	"ALTER TABLE ledger ADD COLUMN sig TEXT;"
+	"CREATE INDEX ledger_action ON ledger(action);"
+	"CREATE TABLE principal_roles_v7("
+	" principal_id INTEGER NOT NULL REFERENCES principals(id),"
+	" role TEXT NOT NULL CHECK (role IN ('admin','risk-officer','ml-lead','sre','auditor','pipeline')),"
+	" granted_ver INTEGER NOT NULL,"
+	" revoked_ver INTEGER,"
+	" PRIMARY KEY (principal_id, role, granted_ver)) WITHOUT ROWID;"
+	"INSERT INTO principal_roles_v7 SELECT principal_id, role, granted_ver, revoked_ver FROM principal_roles;"
+	"DROP TABLE principal_roles;"
+	"ALTER TABLE principal_roles_v7 RENAME TO principal_roles;",
 };
 
 #define STORE_NMIGRATIONS ((int)(sizeof store_migrations / sizeof store_migrations[0]))
@@ -504,8 +524,13 @@ fail:
 
 void store_close(struct store *st)
 {
+	int i;
+
 	if (st == NULL)
 		return;
+	for (i = 0; i < STORE_SLOT_COUNT; i++)
+		if (st->slot[i].p != NULL && st->slot[i].release != NULL)
+			st->slot[i].release(st->slot[i].p);
 	if (st->db != NULL)
 		sqlite3_close_v2(st->db);
 	free(st->path);
@@ -556,6 +581,8 @@ int store_commit(struct store *st, struct err *e)
 
 	if (st->depth <= 0)
 		return err_set(e, ERR_STORE, "commit without a transaction");
+	if (st->dry_run)
+		return err_set(e, ERR_STORE, "a preview is never committed");
 	if (st->depth == 1) {
 		if (store_exec(st, "COMMIT", "committing", e) != 0) {
 			store_rollback(st);
@@ -584,6 +611,31 @@ void store_rollback(struct store *st)
 		sqlite3_exec(st->db, sql, NULL, NULL, NULL);
 	}
 	st->depth--;
+}
+
+void *store_slot(struct store *st, enum store_slot slot, int64_t *stamp)
+{
+	*stamp = st->slot[slot].stamp;
+	return st->slot[slot].p;
+}
+
+void store_slot_set(struct store *st, enum store_slot slot, void *p, int64_t stamp, void (*release)(void *))
+{
+	if (st->slot[slot].p != NULL && st->slot[slot].p != p && st->slot[slot].release != NULL)
+		st->slot[slot].release(st->slot[slot].p);
+	st->slot[slot].p = p;
+	st->slot[slot].stamp = stamp;
+	st->slot[slot].release = release;
+}
+
+void store_set_dry_run(struct store *st, int on)
+{
+	st->dry_run = on;
+}
+
+int store_dry_run(const struct store *st)
+{
+	return st->dry_run;
 }
 
 int store_in_transaction(const struct store *st)

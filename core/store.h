@@ -47,6 +47,11 @@ void store_rollback(struct store *st);
 /* 1 inside store_begin/commit: the ledger insists on it. */
 int store_in_transaction(const struct store *st);
 
+/* A connection whose transactions are previews, always rolled back (the
+ * console's "what would this do"): acts may be recorded there unsigned. */
+void store_set_dry_run(struct store *st, int on);
+int store_dry_run(const struct store *st);
+
 /* Changes whenever another connection committed: cheap "did anything
  * change" check for the console's refresh. */
 int64_t store_data_version(struct store *st);
@@ -54,6 +59,13 @@ int64_t store_data_version(struct store *st);
 /* Makes the statement running on st (from another thread) stop soon with
  * an error: for quitting while a long read such as audit verify runs. */
 void store_interrupt(struct store *st);
+
+/* Per-connection caches of state derived from the ledger (the proven
+ * keyring): a pointer, the stamp it was built for, and how to free it.
+ * Freed by store_close. */
+enum store_slot { STORE_SLOT_KEYRING, STORE_SLOT_COUNT };
+void *store_slot(struct store *st, enum store_slot slot, int64_t *stamp);
+void store_slot_set(struct store *st, enum store_slot slot, void *p, int64_t stamp, void (*release)(void *));
 
 /* Small key/value table for facts about the estate itself. */
 int store_meta_set(struct store *st, const char *key, const char *value, struct err *e);

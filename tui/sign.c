@@ -493,6 +493,7 @@ static int sign_rollback_preview(struct app *a, const char *model, int64_t *to, 
 	st = store_open(a->opts->db_path, 0, e);
 	if (st == NULL)
 		return -1;
+	store_set_dry_run(st, 1);
 	if (store_begin(st, e) != 0) {
 		store_close(st);
 		return -1;
@@ -591,7 +592,8 @@ static int sign_alias_unchanged(struct store *st, const struct sign_pending *p, 
 
 /* Runs the pending act in one transaction on st. 0 done (msg says what),
  * -1 failed (e says why); the transaction is committed or rolled back. */
-static int sign_act_run(struct app *a, struct store *st, char *msg, size_t mn, struct err *e)
+static int sign_act_run(struct app *a, struct store *st, const struct key_secret *k, char *msg, size_t mn,
+			struct err *e)
 {
 	const struct sign_pending *p = &sign_pending;
 	struct principal who;
@@ -603,6 +605,7 @@ static int sign_act_run(struct app *a, struct store *st, char *msg, size_t mn, s
 	if (store_begin(st, e) != 0)
 		return -1;
 	rc = sign_whoami(st, a, p->roles, &who, e);
+	who.key = k;
 	switch (p->kind) {
 	case SIGN_REQUEST:
 		if (rc == 0)
@@ -679,18 +682,19 @@ static void sign_act_passphrase(struct app *a, char *pass, size_t len)
 
 	err_clear(&e);
 	msg[0] = '\0';
-	/* Nothing here is signed with the key: unlocking it proves that whoever
-	 * acts holds it, as the CLI's dispatcher demands. */
+	/* The act's ledger entry is signed with the key, which is freed as
+	 * soon as the transaction is over. */
 	k = sign_unlock(a, pass, len);
 	if (k == NULL)
 		return;
-	keys_secret_free(k);
 	st = store_open(a->opts->db_path, 0, &e);
 	if (st == NULL) {
+		keys_secret_free(k);
 		app_error(a, "%s", e.msg);
 		return;
 	}
-	rc = sign_act_run(a, st, msg, sizeof msg, &e);
+	rc = sign_act_run(a, st, k, msg, sizeof msg, &e);
+	keys_secret_free(k);
 	if (rc == 0 && sign_checkpoint(st, &e) != 0) {
 		err_prefix(&e, "%s; but no checkpoint was signed", msg);
 		rc = -1;

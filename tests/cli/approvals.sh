@@ -52,7 +52,7 @@ expect 2 "acting without a key" "$STEWARD" principal add eve --role sre --pubkey
 has "says to give --key" "$ERR" "give --key FILE (or set STEWARD_KEY)"
 expect 0 "STEWARD_KEY stands for --key" env STEWARD_KEY="$K/ada.key" "$STEWARD" principal add mallory --role auditor --pubkey "$K/mallory.key.pub" --db "$DB"
 expect 2 "unknown role" as ada principal add eve --role root --pubkey "$K/mallory.key.pub"
-has "lists the roles" "$ERR" "unknown role 'root' (roles: admin, risk-officer, ml-lead, sre, auditor)"
+has "lists the roles" "$ERR" "unknown role 'root' (roles: admin, risk-officer, ml-lead, sre, auditor, pipeline)"
 expect 1 "secret key as --pubkey" as ada principal add eve --role sre --pubkey "$K/mallory.key"
 has "says it is secret" "$ERR" "is a secret key"
 expect 1 "a key belongs to one principal" as ada principal add eve --role sre --pubkey "$K/lena.key.pub"

@@ -59,12 +59,14 @@ static int setup(void **state)
 	assert_int_equal(ledger_logkey_create(f->st, &e), 0);
 	assert_int_equal(keyring_init(f->st, "ada", f->k[0], &e), 0);
 	assert_int_equal(keyring_whoami(f->st, f->k[0]->id, &f->p[0], &e), 0);
+	f->p[0].key = f->k[0];
 	for (i = 1; i < 3; i++) {
 		keys_public_of(f->k[i], &pub);
 		assert_int_equal(keyring_add(f->st, &f->p[0], f->k[0], i == 1 ? "rosa" : "lena",
 					     i == 1 ? ROLE_RISK : ROLE_MLLEAD, &pub, &e),
 				 0);
 		assert_int_equal(keyring_whoami(f->st, f->k[i]->id, &f->p[i], &e), 0);
+		f->p[i].key = f->k[i];
 	}
 	assert_int_equal(registry_model_add(f->st, "fraud", TIER_HIGH, "risk", "", &e), 0);
 	assert_int_equal(registry_version_add(f->st, "fraud", "s3://m/1", DIGEST, "someone", "", 0, NULL, &e), 0);

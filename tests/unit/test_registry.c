@@ -15,14 +15,45 @@
 #include "demo.h"
 #include "gate.h"
 #include "keyring.h"
+#include "keys.h"
+#include "ledger.h"
 #include "registry.h"
 
 #define D1 "sha256:0000000000000000000000000000000000000000000000000000000000000001"
 #define D2 "sha256:00000000000000000000000000000000000000000000000000000000000000ff"
 
 static char dbpath[256];
+/* Alias moves are acts: an admin with a key signs each one. */
+static struct key_secret *tester_key;
+static struct principal tester;
 
 static int setup(void **state)
+{
+	struct err e = { 0 };
+	struct store *st;
+	char dir[] = "/tmp/steward-reg-XXXXXX", kp[300];
+
+	if (mkdtemp(dir) == NULL)
+		return -1;
+	snprintf(dbpath, sizeof dbpath, "%s/r.db", dir);
+	snprintf(kp, sizeof kp, "%s/tester.key", dir);
+	setenv("STEWARD_NOW", "1767225600", 1);
+	st = store_open(dbpath, STORE_CREATE, &e);
+	if (st == NULL || keys_generate("tester", kp, "pass", 4, &e) != 0 ||
+	    keys_load_secret(kp, "pass", 4, &tester_key, &e) != 0 || store_begin(st, &e) != 0 ||
+	    ledger_logkey_create(st, &e) != 0 || keyring_init(st, "tester", tester_key, &e) != 0 ||
+	    store_commit(st, &e) != 0 || keyring_whoami(st, tester_key->id, &tester, &e) != 0)
+		return -1;
+	unlink(kp);
+	snprintf(kp, sizeof kp, "%s/tester.key.pub", dir);
+	unlink(kp);
+	tester.key = tester_key;
+	*state = st;
+	return 0;
+}
+
+/* A store with no keyring at all: the demo builds its own. */
+static int setup_bare(void **state)
 {
 	struct err e = { 0 };
 	struct store *st;
@@ -31,11 +62,11 @@ static int setup(void **state)
 	if (mkdtemp(dir) == NULL)
 		return -1;
 	snprintf(dbpath, sizeof dbpath, "%s/r.db", dir);
+	setenv("STEWARD_NOW", "1767225600", 1);
 	st = store_open(dbpath, STORE_CREATE, &e);
 	if (st == NULL)
 		return -1;
 	*state = st;
-	setenv("STEWARD_NOW", "1767225600", 1);
 	return 0;
 }
 
@@ -44,7 +75,12 @@ static int teardown(void **state)
 	char p[300];
 
 	store_close(*state);
+	if (tester_key != NULL)
+		keys_secret_free(tester_key);
+	tester_key = NULL;
 	unlink(dbpath);
+	snprintf(p, sizeof p, "%s.logkey", dbpath);
+	unlink(p);
 	snprintf(p, sizeof p, "%s-wal", dbpath);
 	unlink(p);
 	snprintf(p, sizeof p, "%s-shm", dbpath);
@@ -155,9 +191,9 @@ static void test_versions_and_aliases(void **state)
 	assert_string_equal(vl.v[1].author, "alice");
 	registry_versions_free(&vl);
 
-	assert_int_equal(registry_alias_set(st, "tester", "m", "production", 1, &e), 0);
-	assert_int_equal(registry_alias_set(st, "tester", "m", "staging", 2, &e), 0);
-	assert_int_equal(registry_alias_set(st, "tester", "m", "champion", 1, &e), 0);
+	assert_int_equal(registry_alias_set(st, &tester, "m", "production", 1, &e), 0);
+	assert_int_equal(registry_alias_set(st, &tester, "m", "staging", 2, &e), 0);
+	assert_int_equal(registry_alias_set(st, &tester, "m", "champion", 1, &e), 0);
 	assert_int_equal(registry_version_get(st, "m", 1, &v, &e), 0);
 	assert_string_equal(v.aliases, "champion,production");
 	assert_string_equal(v.digest, D1);
@@ -169,7 +205,7 @@ static void test_versions_and_aliases(void **state)
 	assert_int_equal(m.last_change, 1767300000);
 	registry_model_clear(&m);
 	/* moving an alias */
-	assert_int_equal(registry_alias_set(st, "tester", "m", "production", 2, &e), 0);
+	assert_int_equal(registry_alias_set(st, &tester, "m", "production", 2, &e), 0);
 	assert_int_equal(registry_alias_list(st, "m", &al, &e), 0);
 	assert_int_equal(al.n, 3);
 	assert_string_equal(al.v[1].alias, "production");
@@ -177,13 +213,13 @@ static void test_versions_and_aliases(void **state)
 	registry_aliases_free(&al);
 
 	/* refusals */
-	assert_int_equal(registry_alias_set(st, "tester", "m", "Production", 1, &e), -1);
+	assert_int_equal(registry_alias_set(st, &tester, "m", "Production", 1, &e), -1);
 	assert_non_null(strstr(e.msg, "lowercase"));
-	assert_int_equal(registry_alias_set(st, "tester", "m", "prod uction", 1, &e), -1);
-	assert_int_equal(registry_alias_set(st, "tester", "m", "staging", 9, &e), -1);
+	assert_int_equal(registry_alias_set(st, &tester, "m", "prod uction", 1, &e), -1);
+	assert_int_equal(registry_alias_set(st, &tester, "m", "staging", 9, &e), -1);
 	assert_int_equal(e.kind, ERR_NOTFOUND);
 	assert_non_null(strstr(e.msg, "no version 9"));
-	assert_int_equal(registry_alias_set(st, "tester", "ghost", "staging", 1, &e), -1);
+	assert_int_equal(registry_alias_set(st, &tester, "ghost", "staging", 1, &e), -1);
 	assert_non_null(strstr(e.msg, "ghost"));
 	assert_int_equal(registry_version_add(st, "m", "s3://b", "sha256:abc", "", "", 0, NULL, &e), -1);
 	assert_non_null(strstr(e.msg, "64"));
@@ -358,14 +394,42 @@ static void test_demo_estate(void **state)
 	unlink(p);
 }
 
+/* An entry appended without its actor's signature, or with a signature
+ * copied from another entry, fails the audit: the attacker who can write
+ * the store cannot speak for an admin. */
+static void test_unsigned_act_refused(void **state)
+{
+	struct store *st = *state;
+	struct err e = { 0 };
+	struct audit_report rep;
+	json_t *data = json_pack("{s:s, s:s, s:I, s:n}", "model", "m", "alias", "production", "version",
+				 (json_int_t)1, "previous");
+
+	assert_int_equal(registry_model_add(st, "m", TIER_LOW, "o", "", &e), 0);
+	assert_int_equal(registry_version_add(st, "m", "s3://b/m/1", D1, "", "", 0, NULL, &e), 0);
+	assert_int_equal(registry_alias_set(st, &tester, "m", "staging", 1, &e), 0);
+	assert_int_equal(audit_verify(st, &rep, &e), 0);
+	assert_int_equal(store_begin(st, &e), 0);
+	assert_int_equal(ledger_append(st, "tester", "alias.set", "models:/m/1", data, NULL, &e), 0);
+	assert_int_equal(store_commit(st, &e), 0);
+	json_decref(data);
+	assert_int_equal(audit_verify(st, &rep, &e), -1);
+	assert_non_null(strstr(e.msg, "alias.set by tester is not signed by its actor"));
+	/* even the sig column cannot be rewritten in place: the guard rail refuses it */
+	assert_int_equal(sqlite3_exec(store_db(st),
+				      "UPDATE ledger SET sig = (SELECT sig FROM ledger WHERE sig IS NOT NULL"
+				      " ORDER BY seq DESC LIMIT 1) WHERE seq = (SELECT max(seq) FROM ledger)",
+				      NULL, NULL, NULL) != SQLITE_OK, 1); /* the trigger refuses the update */
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_model_add_get_list), T(test_model_bad_input), T(test_tier_and_version_parse),
-		T(test_versions_and_aliases), T(test_tags), T(test_cards_and_metrics),
-		T(test_demo_estate),
+		T(test_versions_and_aliases), T(test_tags), T(test_cards_and_metrics), T(test_unsigned_act_refused),
+		cmocka_unit_test_setup_teardown(test_demo_estate, setup_bare, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,79 @@
+# attacker.sh: whoever can write the store file but holds no key: edited keyring tables, approval rows and ledger rows never let anything through.
+. "$STEWARD_TOP/tests/lib.sh"
+
+DB="$TMPD/s.db"
+K="$TMPD/keys"
+mkdir -p "$K"
+export STEWARD_PASSPHRASE=correct-horse XDG_CONFIG_HOME="$TMPD/cfg"
+D1=sha256:1111111111111111111111111111111111111111111111111111111111111111
+
+as() {
+	who=$1
+	shift
+	"$STEWARD" "$@" --db "$DB" --key "$K/$who.key"
+}
+rows() { sqlite3 "$DB" "$1"; }
+# sqlite3 with the guard-rail triggers dropped first, as an attacker would.
+raw() { sqlite3 "$DB" "DROP TRIGGER IF EXISTS ledger_no_update; DROP TRIGGER IF EXISTS ledger_no_delete;
+	DROP TRIGGER IF EXISTS approvals_no_update; DROP TRIGGER IF EXISTS approvals_no_delete; $1"; }
+
+"$STEWARD" init --db "$DB" --admin ada >/dev/null || fail "init"
+cp "$TMPD/cfg/steward/keys/ada.key" "$K/ada.key"
+for p in lena rosa ravi mallory; do
+	"$STEWARD" key gen "$p" --out "$K/$p.key" >/dev/null || fail "key gen $p"
+done
+as ada principal add lena --role ml-lead --pubkey "$K/lena.key.pub" >/dev/null || fail "add lena"
+as ada principal add rosa --role risk-officer --pubkey "$K/rosa.key.pub" >/dev/null || fail "add rosa"
+as ada principal add ravi --role risk-officer --pubkey "$K/ravi.key.pub" >/dev/null || fail "add ravi"
+"$STEWARD" model add fraud --tier high --owner risk --db "$DB" >/dev/null || fail "model add"
+"$STEWARD" version add fraud --artifact s3://m/1 --digest "$D1" --author someone --db "$DB" >/dev/null || fail "version add"
+as lena promote request fraud 1 --to production >/dev/null || fail "request"
+expect 0 "a clean store verifies" "$STEWARD" audit verify --db "$DB"
+
+# --- the keyring tables are a cache: the ledger decides ---
+MAL=$("$STEWARD" key show "$K/mallory.key.pub" --json | sed -n 's/.*"key_id": *"\([0-9a-f]*\)".*/\1/p')
+PUB=$(rows "SELECT public FROM principal_keys LIMIT 1")
+ROSA_ID=$(rows "SELECT id FROM principals WHERE name = 'rosa'")
+raw "INSERT INTO principal_keys(key_id, principal_id, public, added_ver) VALUES ('$MAL', $ROSA_ID, '$PUB', 1)"
+expect 1 "a key row inserted for rosa does not make mallory rosa" as mallory approve 1
+has "the key is unknown to the ledger's keyring" "$ERR" "is not in this store's keyring"
+same "nothing recorded" "$(rows "SELECT count(*) FROM approvals")" 0
+raw "DELETE FROM principal_keys WHERE key_id = '$MAL'"
+
+LENA_ID=$(rows "SELECT id FROM principals WHERE name = 'lena'")
+raw "INSERT INTO principal_roles(principal_id, role, granted_ver) VALUES ($LENA_ID, 'admin', 2)"
+expect 1 "an inserted admin role row grants nothing" as lena principal add eve --role admin --pubkey "$K/mallory.key.pub"
+has "roles come from the ledger" "$ERR" "lena (roles: ml-lead) may not run"
+expect 1 "audit verify names the row" "$STEWARD" audit verify --db "$DB"
+has "the forged role named" "$ERR" "lena holds role admin, which the ledger never granted"
+raw "DELETE FROM principal_roles WHERE principal_id = $LENA_ID AND role = 'admin'"
+
+# --- approval rows are checked against the entries that recorded them ---
+expect 0 "rosa approves" as rosa approve 1
+expect 0 "it counts" "$STEWARD" request show 1 --db "$DB" --json
+same "one counts" "$(j '$.counted')" 1
+raw "UPDATE approvals SET keyring_ver = 99, recorded = 1 WHERE id = 1"
+expect 0 "request show after the row was edited" "$STEWARD" request show 1 --db "$DB" --json
+same "the keyring version and time come from the entry, not the row" "$(j '$.counted')" 1
+raw "UPDATE approvals SET request_id = 2 WHERE id = 1"
+raw "UPDATE approvals SET request_id = 1 WHERE id = 1"
+RV=$(rows "SELECT requester FROM requests WHERE id = 1")
+raw "UPDATE requests SET requester = 'mallory' WHERE id = 1"
+expect 0 "request show after the requester was edited" "$STEWARD" request show 1 --db "$DB" --json
+same "nothing counts on a request that differs from its entry" "$(j '$.counted')" 0
+has "says why" "$(j '$.decisions[0].why_not')" "differs from ledger entry"
+expect 1 "the gate denies" "$STEWARD" gate fraud 1 --to production --db "$DB"
+raw "UPDATE requests SET requester = '$RV' WHERE id = 1"
+expect 0 "restored" "$STEWARD" request show 1 --db "$DB" --json
+same "counts again" "$(j '$.counted')" 1
+
+# --- every act is signed by its actor ---
+same "acts carry a signature" "$(rows "SELECT count(*) FROM ledger WHERE action IN ('request.open', 'alias.set') AND sig IS NULL")" 0
+SEQ=$(rows "SELECT seq FROM ledger WHERE action = 'request.open'")
+raw "UPDATE ledger SET sig = NULL WHERE seq = $SEQ"
+expect 1 "a stripped signature fails audit verify" "$STEWARD" audit verify --db "$DB"
+has "names the unsigned act" "$ERR" "request.open by lena carries no valid signature"
+expect 0 "request show" "$STEWARD" request show 1 --db "$DB" --json
+same "a request whose opening act is unsigned counts nothing" "$(j '$.counted')" 0
+has "says so" "$(j '$.decisions[0].why_not')" "carries no valid signature"
+finish
