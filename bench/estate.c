@@ -258,7 +258,7 @@ static int estate_model(struct estate *s, size_t i, int versions, struct err *e)
 	snprintf(owner, sizeof owner, "%s-team", domain);
 	snprintf(desc, sizeof desc, "Generated model %zu of the benchmark estate.", i);
 	estate_tick(s);
-	if (registry_model_add(s->st, name, tiers[(i * 7) % 4], owner, desc, e) != 0)
+	if (registry_model_add(s->st, &s->p[0], name, tiers[(i * 7) % 4], owner, desc, e) != 0)
 		return -1;
 	for (v = 1; v <= versions; v++) {
 		unsigned char h[crypto_hash_sha256_BYTES];
@@ -272,7 +272,7 @@ static int estate_model(struct estate *s, size_t i, int versions, struct err *e)
 		/* Authors are not principals: separation of duties never refuses a signer. */
 		snprintf(author, sizeof author, "ds-%02zu", (i + (size_t)v) % 40);
 		estate_tick(s);
-		if (registry_version_add(s->st, name, uri, digest, author, hex + 48, s->clock, NULL, e) != 0)
+		if (registry_version_add(s->st, &s->p[0], name, uri, digest, author, hex + 48, s->clock, NULL, e) != 0)
 			return -1;
 		for (k = 0; k < ESTATE_NALIASES && s->moves_left > 0; k++) {
 			estate_tick(s);

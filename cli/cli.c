@@ -201,8 +201,10 @@ const struct cli_cmd cli_cmds[] = {
 		.noun = "model", .verb = "add", .args = "NAME",
 		.summary = "register a model",
 		.help = "Registers a model under NAME ([A-Za-z0-9][A-Za-z0-9._-]*, at most 100\n"
-			"bytes) with its risk tier and owner.",
+			"bytes) with its risk tier and owner: an act of an admin, ML lead or pipeline key,\n"
+			"recorded in the ledger (model.set) and signed with --key.",
 		.opts = cli_model_add_opts, .min_pos = 1, .max_pos = 1, .flags = CLI_STORE_RW,
+		.roles = ROLE_EVIDENCE,
 		.run = cmd_model_add,
 	},
 	{
@@ -224,8 +226,11 @@ const struct cli_cmd cli_cmds[] = {
 		.noun = "version", .verb = "add", .args = "MODEL",
 		.summary = "register a new version of a model; prints its number",
 		.help = "Adds the next version of MODEL (1, 2, 3, ...) and prints its number.\n"
-			"The artifact digest is required so every later approval can name the exact bytes.",
+			"The artifact digest is required so every later approval can name the exact bytes.\n"
+			"An act signed with --key and recorded in the ledger (version.set); --author\n"
+			"defaults to the key's principal.",
 		.opts = cli_version_add_opts, .min_pos = 1, .max_pos = 1, .flags = CLI_STORE_RW,
+		.roles = ROLE_EVIDENCE,
 		.run = cmd_version_add,
 	},
 	{
@@ -265,8 +270,10 @@ const struct cli_cmd cli_cmds[] = {
 		.summary = "set a version's model card from a Markdown file",
 		.help = "Replaces the model card of MODEL VERSION with the sections of a Markdown\n"
 			"file: each '## Heading' starts a section. The file must be UTF-8, without\n"
-			"duplicate headings, at most 1 MiB.",
+			"duplicate headings, at most 1 MiB. An act signed with --key: the ledger records\n"
+			"the card's digest (card.set), and approvals signed over another card stop counting.",
 		.opts = cli_card_set_opts, .min_pos = 2, .max_pos = 2, .flags = CLI_STORE_RW,
+		.roles = ROLE_EVIDENCE,
 		.run = cmd_card_set,
 	},
 	{
@@ -281,8 +288,10 @@ const struct cli_cmd cli_cmds[] = {
 		.noun = "metric", .verb = "set", .args = "MODEL VERSION NAME VALUE",
 		.summary = "record an evaluation metric of a version",
 		.help = "Records metric NAME = VALUE for MODEL VERSION, replacing the value for the\n"
-			"same dataset and slice. VALUE is a finite decimal number (\"0.91\", \"-3e-2\").",
+			"same dataset and slice. VALUE is a finite decimal number (\"0.91\", \"-3e-2\").\n"
+			"An act signed with --key, recorded in the ledger (metric.set).",
 		.opts = cli_metric_set_opts, .min_pos = 4, .max_pos = 4, .flags = CLI_STORE_RW,
+		.roles = ROLE_EVIDENCE,
 		.run = cmd_metric_set,
 	},
 	{
@@ -553,8 +562,13 @@ const struct cli_cmd cli_cmds[] = {
 		.help = "Runs each plugin's sync (or NAME's) on a worker thread with its own store\n"
 			"connection. All of one sync's writes land in one transaction or none do; a\n"
 			"second sync of an unchanged backend writes nothing. Alias moves in a backend that\n"
-			"no steward decision made are recorded in the ledger as unapproved changes.",
+			"no steward decision made are recorded in the ledger as unapproved changes.\n"
+			"The models, versions, cards and metrics it records are acts of the --key's\n"
+			"principal (an admin, ML lead or pipeline key), each signed in the ledger; the\n"
+			"console's background sync, which holds no key, records them unattested and no\n"
+			"gate counts on them until a sync with a key attests them.",
 		.opts = cli_config_opts, .min_pos = 0, .max_pos = 1, .flags = CLI_STORE_RW,
+		.roles = ROLE_EVIDENCE,
 		.run = cmd_sync_run,
 	},
 	{

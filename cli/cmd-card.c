@@ -76,7 +76,7 @@ int cmd_card_set(struct cli_ctx *c)
 		return CLI_FAIL;
 	if (card_parse(text, len, fname, &card, &c->e) < 0)
 		goto out;
-	if (registry_card_set(c->st, c->pos[0], num, &card, &c->e) < 0)
+	if (registry_card_set(c->st, &c->who, c->pos[0], num, &card, &c->e) < 0)
 		goto out;
 	nmiss = cmd_card_missing(&card, miss, sizeof miss / sizeof miss[0]);
 	if (c->json) {

@@ -52,7 +52,7 @@ int cmd_metric_set(struct cli_ctx *c)
 		dataset = "";
 	if (slice == NULL)
 		slice = "";
-	if (registry_metric_set(c->st, model, num, name, v, dataset, slice, &c->e) < 0)
+	if (registry_metric_set(c->st, &c->who, model, num, name, v, dataset, slice, &c->e) < 0)
 		return CLI_FAIL;
 	if (!c->json) {
 		printf("set %s = %s for %s version %lld", name, cli_double(v, val, sizeof val), model,

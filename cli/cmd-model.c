@@ -43,7 +43,7 @@ int cmd_model_add(struct cli_ctx *c)
 
 	if (registry_tier_parse(cli_opt(c, "tier"), &tier, &c->e) < 0)
 		return CLI_FAIL;
-	if (registry_model_add(c->st, name, tier, cli_opt(c, "owner"), desc != NULL ? desc : "",
+	if (registry_model_add(c->st, &c->who, name, tier, cli_opt(c, "owner"), desc != NULL ? desc : "",
 			       &c->e) < 0)
 		return CLI_FAIL;
 	if (!c->json) {

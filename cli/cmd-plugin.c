@@ -147,7 +147,7 @@ int cmd_sync_run(struct cli_ctx *c)
 		err_clear(&e);
 		rc = plugin_open(in, &pc, &e);
 		if (rc == 0)
-			rc = plugin_sync(c->db_path, in, cmd_sync_progress, NULL, &r, &e);
+			rc = plugin_sync(c->db_path, in, &c->who, cmd_sync_progress, NULL, &r, &e);
 		else
 			memset(&r, 0, sizeof r);
 		if (isatty(STDERR_FILENO))

@@ -32,8 +32,8 @@ int cmd_version_add(struct cli_ctx *c)
 	int64_t num = 0;
 	json_t *o;
 
-	if (registry_version_add(c->st, c->pos[0], cli_opt(c, "artifact"), cli_opt(c, "digest"),
-				 author != NULL ? author : "", run != NULL ? run : "", 0, &num,
+	if (registry_version_add(c->st, &c->who, c->pos[0], cli_opt(c, "artifact"), cli_opt(c, "digest"),
+				 author != NULL ? author : c->who.name, run != NULL ? run : "", 0, &num,
 				 &c->e) < 0)
 		return CLI_FAIL;
 	if (!c->json) {

@@ -18,6 +18,12 @@
 #include "ledger.h"
 #include "registry.h"
 
+
+/* Who records the estate's evidence (models, versions, cards, metrics):
+ * the ML lead, whose key signs each entry. Set once the keyring exists;
+ * the demo is built on one thread. */
+static const struct principal *demo_recorder;
+
 /* 2026-03-02T09:00:00Z: the estate's history starts here. */
 #define DEMO_EPOCH 1772442000LL
 #define DAY 86400LL
@@ -169,7 +175,7 @@ static int demo_card(struct store *st, const struct demo_model *m, int v, int dr
 		if (card_add(&c, "Changes", changes, e) != 0)
 			goto out;
 	}
-	r = registry_card_set(st, m->name, v, &c, e);
+	r = registry_card_set(st, demo_recorder, m->name, v, &c, e);
 out:
 	card_free(&c);
 	return r;
@@ -185,16 +191,16 @@ static int demo_metrics(struct store *st, const struct demo_model *m, int v, uin
 
 	if (ece < 0.006)
 		ece = 0.006;
-	if (registry_metric_set(st, m->name, v, "auc", auc, m->dataset, "", e) != 0 ||
-	    registry_metric_set(st, m->name, v, "precision", prec, m->dataset, "", e) != 0 ||
-	    registry_metric_set(st, m->name, v, "recall", rec, m->dataset, "", e) != 0 ||
-	    registry_metric_set(st, m->name, v, "calibration_error", ece, m->dataset, "", e) != 0)
+	if (registry_metric_set(st, demo_recorder, m->name, v, "auc", auc, m->dataset, "", e) != 0 ||
+	    registry_metric_set(st, demo_recorder, m->name, v, "precision", prec, m->dataset, "", e) != 0 ||
+	    registry_metric_set(st, demo_recorder, m->name, v, "recall", rec, m->dataset, "", e) != 0 ||
+	    registry_metric_set(st, demo_recorder, m->name, v, "calibration_error", ece, m->dataset, "", e) != 0)
 		return -1;
 	for (int i = 0; i < 3 && m->slices[i] != NULL; i++) {
 		/* The first slice is the weak one, as it usually is in practice. */
 		double sa = auc - (i == 0 ? 0.045 : 0.01) + demo_jitter(rng, 0.01);
 
-		if (registry_metric_set(st, m->name, v, "auc", sa, m->dataset, m->slices[i], e) != 0)
+		if (registry_metric_set(st, demo_recorder, m->name, v, "auc", sa, m->dataset, m->slices[i], e) != 0)
 			return -1;
 	}
 	return 0;
@@ -277,7 +283,7 @@ static int demo_fill(struct demo_ctx *d, struct err *e)
 		uint32_t rng = 2463534242u + (uint32_t)i * 7919u;
 
 		store_clock_set(t + (int64_t)i * 3600);
-		if (registry_model_add(st, m->name, m->tier, m->owner, m->description, e) != 0 ||
+		if (registry_model_add(st, demo_recorder, m->name, m->tier, m->owner, m->description, e) != 0 ||
 		    registry_tag_set(st, m->name, 0, "team", m->owner, e) != 0)
 			return -1;
 		for (int v = 1; v <= m->versions; v++) {
@@ -291,7 +297,7 @@ static int demo_fill(struct demo_ctx *d, struct err *e)
 			snprintf(uri, sizeof uri, "s3://models-prod/%s/%d/model.onnx", m->name, v);
 			snprintf(run, sizeof run, "%08x%08x", demo_rand(&rng), demo_rand(&rng));
 			store_clock_set(created);
-			if (registry_version_add(st, m->name, uri, digest,
+			if (registry_version_add(st, demo_recorder, m->name, uri, digest,
 						 demo_authors[(i + (size_t)v) % 8], run, created, NULL,
 						 e) != 0 ||
 			    demo_metrics(st, m, v, &rng, e) != 0 || demo_card(st, m, v, drop, e) != 0)
@@ -338,7 +344,7 @@ static int demo_metric(struct demo_ctx *d, const char *model, int64_t v, const c
 
 	for (i = 0; i < sizeof demo_models / sizeof demo_models[0]; i++)
 		if (strcmp(demo_models[i].name, model) == 0)
-			return registry_metric_set(d->st, model, v, "auc", auc, demo_models[i].dataset, slice, e);
+			return registry_metric_set(d->st, demo_recorder, model, v, "auc", auc, demo_models[i].dataset, slice, e);
 	return err_set(e, ERR_NOTFOUND, "demo: no model %s", model);
 }
 
@@ -525,6 +531,7 @@ int demo_build(struct store *st, const char *keydir, const char *policydir, stru
 		goto out;
 	store_clock_set(DEMO_EPOCH - DAY);
 	r = demo_keyring(&d, e);
+	demo_recorder = &d.p[P_LENA];
 	store_clock_set(DEMO_EPOCH - DAY / 2);
 	if (r == 0)
 		r = demo_policies(&d, policydir, e);

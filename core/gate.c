@@ -17,6 +17,7 @@
 #include "check.h"
 #include "dsse.h"
 #include "ledger.h"
+#include "record.h"
 #include "registry.h"
 
 void gate_digest(const void *buf, size_t len, char out[72])
@@ -174,6 +175,92 @@ static int gate_card(struct store *st, const char *model, int64_t version, struc
 	return 0;
 }
 
+/* The evidence in the tables must be what the signed evidence entries
+ * recorded (record.h): a table edited outside steward, or evidence a
+ * plugin synced without a principal, must not move a gate. 0 when all
+ * agrees (the digest state and author taken from the ledger), 1 with
+ * g->refusal naming what disagrees, -1 on error. */
+static int gate_attested(struct store *st, struct gate *g, const struct reg_model *m, const struct reg_version *v,
+			 const struct reg_metrics *ml, struct err *e)
+{
+	struct record_evidence rec;
+	struct card c;
+	char cd[72];
+	size_t i, j;
+	int r = 1;
+
+	if (record_load(st, g->model, g->version, &rec, e) != 0) {
+		snprintf(g->refusal, sizeof g->refusal, "evidence of %s v%" PRId64 " cannot be trusted: %.500s", g->model,
+			 g->version, e->msg);
+		return 1;
+	}
+	if (rec.tier_seq == 0 || rec.version_seq == 0) {
+		snprintf(g->refusal, sizeof g->refusal,
+			 "%s v%" PRId64 " has no signed record in the ledger (synced without a principal?): run 'steward sync --key FILE' to attest it",
+			 g->model, g->version);
+		goto out;
+	}
+	if (strcmp(rec.tier, registry_tier_name(m->tier)) != 0) {
+		snprintf(g->refusal, sizeof g->refusal,
+			 "model %s is tier %s in the store but ledger entry %" PRId64 " recorded %s (changed outside steward)",
+			 g->model, registry_tier_name(m->tier), rec.tier_seq, rec.tier);
+		goto out;
+	}
+	if (strcmp(rec.digest, v->digest) != 0 || strcmp(rec.author, v->author) != 0) {
+		snprintf(g->refusal, sizeof g->refusal,
+			 "%s v%" PRId64 " has digest %.19s... by '%.60s' in the store but ledger entry %" PRId64
+			 " recorded %.19s... by '%.60s' (changed outside steward)",
+			 g->model, g->version, v->digest, v->author, rec.version_seq, rec.digest, rec.author);
+		goto out;
+	}
+	if (registry_card_get(st, g->model, g->version, &c, e) != 0) {
+		r = -1;
+		goto out;
+	}
+	if (c.n > 0 && record_card_digest(&c, cd) != 0) {
+		card_free(&c);
+		r = err_set(e, ERR_IO, "out of memory");
+		goto out;
+	}
+	if ((c.n > 0) != (rec.card_seq != 0) || (c.n > 0 && strcmp(cd, rec.card) != 0)) {
+		snprintf(g->refusal, sizeof g->refusal,
+			 c.n > 0 && rec.card_seq == 0
+				 ? "the card of %s v%" PRId64 " has no signed record in the ledger (changed outside steward or unattested)"
+				 : "the card of %s v%" PRId64 " is not the one ledger entry %" PRId64 " recorded (changed outside steward)",
+			 g->model, g->version, rec.card_seq);
+		card_free(&c);
+		goto out;
+	}
+	card_free(&c);
+	for (i = 0; i < ml->n; i++) {
+		for (j = 0; j < rec.nmet; j++)
+			if (strcmp(rec.met[j].name, ml->v[i].name) == 0 && strcmp(rec.met[j].dataset, ml->v[i].dataset) == 0 &&
+			    strcmp(rec.met[j].slice, ml->v[i].slice) == 0)
+				break;
+		if (j == rec.nmet || rec.met[j].value != ml->v[i].value) {
+			snprintf(g->refusal, sizeof g->refusal,
+				 "metric %.60s%s%.60s%s%.80s of %s v%" PRId64 " is %g in the store but %s (changed outside steward)",
+				 ml->v[i].name, ml->v[i].dataset[0] ? " on " : "", ml->v[i].dataset, ml->v[i].slice[0] ? " " : "",
+				 ml->v[i].slice, g->model, g->version, ml->v[i].value,
+				 j == rec.nmet ? "no signed entry recorded it" : "the ledger recorded another value");
+			goto out;
+		}
+	}
+	if (ml->n != rec.nmet) {
+		snprintf(g->refusal, sizeof g->refusal,
+			 "%s v%" PRId64 " has %zu metrics in the store but the ledger recorded %zu (deleted outside steward)",
+			 g->model, g->version, ml->n, rec.nmet);
+		goto out;
+	}
+	g->ev.has_digest_state = 1;
+	g->ev.digest_verified = rec.verified;
+	snprintf(g->ev.author, sizeof g->ev.author, "%s", rec.author);
+	r = 0;
+out:
+	record_evidence_free(&rec);
+	return r;
+}
+
 /* Everything the rules look at for MODEL VERSION going to `to`. */
 static int gate_evidence(struct store *st, struct gate *g, int64_t request, struct err *e)
 {
@@ -188,6 +275,7 @@ static int gate_evidence(struct store *st, struct gate *g, int64_t request, stru
 
 	memset(&m, 0, sizeof m);
 	memset(&v, 0, sizeof v);
+	memset(&ml, 0, sizeof ml);
 	if (registry_model_get(st, g->model, &m, e) != 0)
 		return -1;
 	if (registry_version_get(st, g->model, g->version, &v, e) != 0 ||
@@ -252,7 +340,6 @@ static int gate_evidence(struct store *st, struct gate *g, int64_t request, stru
 		snprintf(x->slice, sizeof x->slice, "%s", ml.v[i].slice);
 		x->value = ml.v[i].value;
 	}
-	registry_metrics_free(&ml);
 	if (ev->met == NULL) {
 		err_set(e, ERR_IO, "out of memory");
 		goto out;
@@ -271,6 +358,8 @@ static int gate_evidence(struct store *st, struct gate *g, int64_t request, stru
 		ev->digest_verified = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : 1;
 		sqlite3_finalize(s);
 	}
+	if (gate_attested(st, g, &m, &v, &ml, e) < 0)
+		goto out;
 	if (registry_alias_list(st, g->model, &al, e) != 0)
 		goto out;
 	for (i = 0; i < al.n && ev->nstages < sizeof ev->stages / sizeof ev->stages[0]; i++)
@@ -281,6 +370,7 @@ static int gate_evidence(struct store *st, struct gate *g, int64_t request, stru
 	registry_aliases_free(&al);
 	r = 0;
 out:
+	registry_metrics_free(&ml);
 	registry_model_clear(&m);
 	registry_version_clear(&v);
 	return r;
@@ -352,6 +442,8 @@ int gate_evaluate(struct store *st, const char *model, int64_t version, const ch
 	snprintf(g->to, sizeof g->to, "%s", to);
 	if (gate_evidence(st, g, request, e) != 0)
 		return -1;
+	if (g->refusal[0] != '\0')
+		return 0;
 	rc = gate_policy(st, g, e);
 	if (rc != 0)
 		return rc < 0 ? -1 : 0;
@@ -641,6 +733,8 @@ static int gate_rollback_eval(struct store *st, struct gate *g, const struct pri
 	snprintf(g->to, sizeof g->to, "%s", alias);
 	if (gate_evidence(st, g, 0, e) != 0)
 		return -1;
+	if (g->refusal[0] != '\0')
+		return 1;
 	/* A rollback is judged on who does it; approvals are for promotions. */
 	g->ev.has_request = 0;
 	snprintf(g->ev.actor, sizeof g->ev.actor, "%s", who->name);

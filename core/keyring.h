@@ -20,6 +20,8 @@ enum role {
 };
 #define ROLE_ALL 0x3fu
 #define ROLE_COUNT 6
+/* Roles that record evidence: models, versions, cards and metrics. */
+#define ROLE_EVIDENCE (ROLE_ADMIN | ROLE_MLLEAD | ROLE_PIPELINE)
 /* Roles whose holders may sign decisions; auditors only read. */
 #define ROLE_SIGNERS (ROLE_ADMIN | ROLE_RISK | ROLE_MLLEAD | ROLE_SRE)
 

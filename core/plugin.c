@@ -22,6 +22,7 @@
 #include "check.h"
 #include "gate.h"
 #include "ledger.h"
+#include "record.h"
 #include "registry.h"
 
 #ifndef STEWARD_PLUGINDIR
@@ -414,6 +415,7 @@ void plugin_close(struct plugin_instance *in)
 struct plugin_sync_ctx {
 	struct store *st;
 	struct plugin_instance *in;
+	const struct principal *who; /* signs the evidence it records; NULL: unattested */
 	struct plugin_sync_result *r;
 	plugin_progress_fn progress;
 	void *arg;
@@ -449,6 +451,38 @@ static int plugin_exec(struct plugin_sync_ctx *x, const char *sql, const char *t
 	return rc == SQLITE_DONE ? 0 : store_fail(x->st, &x->e, "writing synced data");
 }
 
+/* 1 when a signed entry already records this evidence (an earlier sync
+ * without a principal left it unattested: this one, with a key, attests
+ * it even though nothing changed in the backend). */
+static int plugin_attested(struct plugin_sync_ctx *x, const char *subject, const char *action, const char *metric,
+			   const char *dataset, const char *slice)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (x->who == NULL)
+		return 1;
+	if (store_prepare(x->st, &s,
+			  "SELECT 1 FROM ledger WHERE subject = ?1 AND action = ?2 AND (?3 IS NULL OR"
+			  " (json_extract(CAST(body AS TEXT), '$.data.name') = ?3 AND"
+			  " json_extract(CAST(body AS TEXT), '$.data.dataset') = ?4 AND"
+			  " json_extract(CAST(body AS TEXT), '$.data.slice') = ?5)) LIMIT 1",
+			  &x->e) != 0)
+		return -1;
+	sqlite3_bind_text(s, 1, subject, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, action, -1, SQLITE_STATIC);
+	if (metric != NULL) {
+		sqlite3_bind_text(s, 3, metric, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 4, dataset, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 5, slice, -1, SQLITE_STATIC);
+	}
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail(x->st, &x->e, "reading the ledger");
+	return rc == SQLITE_ROW;
+}
+
 static int sink_model(void *ctx, const struct steward_model_rec *m)
 {
 	struct plugin_sync_ctx *x = ctx;
@@ -467,7 +501,7 @@ static int sink_model(void *ctx, const struct steward_model_rec *m)
 	if (rc != 0 && x->e.kind != ERR_NOTFOUND)
 		return plugin_refuse(x, m->name);
 	if (rc != 0) {
-		if (registry_model_add(x->st, m->name, tier, m->owner && m->owner[0] ? m->owner : "unknown",
+		if (registry_model_add(x->st, x->who, m->name, tier, m->owner && m->owner[0] ? m->owner : "unknown",
 				       m->description ? m->description : "", &x->e) != 0 ||
 		    plugin_exec(x, "UPDATE models SET source = ?2 WHERE name = ?1", m->name, x->in->name, 0, 0) != 0)
 			return plugin_refuse(x, m->name);
@@ -497,8 +531,21 @@ static int sink_model(void *ctx, const struct steward_model_rec *m)
 			store_fail(x->st, &x->e, "updating a model");
 			return plugin_refuse(x, m->name);
 		}
+		rc = 0;
+	} else {
+		char subject[200];
+
+		snprintf(subject, sizeof subject, "models:/%s", m->name);
+		rc = plugin_attested(x, subject, "model.set", NULL, NULL, NULL);
+		if (rc < 0) {
+			registry_model_clear(&have);
+			return plugin_refuse(x, m->name);
+		}
 	}
 	registry_model_clear(&have);
+	if (rc == 0 && record_model(x->st, x->who, m->name, m->tier, m->owner && m->owner[0] ? m->owner : "unknown",
+				    m->description ? m->description : "", x->in->name, &x->e) != 0)
+		return plugin_refuse(x, m->name);
 	return 0;
 }
 
@@ -584,6 +631,19 @@ static int sink_version(void *ctx, const struct steward_version_rec *v)
 		    plugin_exec(x, "UPDATE versions SET digest = ?1 WHERE id = ?3", digest, NULL, vid, 0) != 0)
 			return plugin_refuse(x, v->model);
 	}
+	{
+		char subject[200];
+		int att;
+
+		snprintf(subject, sizeof subject, "models:/%s/%" PRId64, v->model, v->version);
+		att = cur_digest[0] != '\0' && strcmp(cur_digest, digest) == 0 && have_verified == verified
+			      ? plugin_attested(x, subject, "version.set", NULL, NULL, NULL)
+			      : 0;
+		if (att < 0 || (att == 0 && record_version(x->st, x->who, v->model, v->version, v->source ? v->source : "",
+							  digest, verified, v->author ? v->author : "",
+							  v->run_id ? v->run_id : "", x->in->name, &x->e) != 0))
+			return plugin_refuse(x, v->model);
+	}
 	if (have_verified != verified || strcmp(cur_card, card_sha) != 0) {
 		if (store_prepare(x->st, &s,
 				  "INSERT INTO version_sync(version_id, plugin, source, digest_verified, card_sha) VALUES (?1, ?2, ?3, ?4, ?5)"
@@ -614,7 +674,7 @@ static int sink_version(void *ctx, const struct steward_version_rec *v)
 			else
 				rc = 0;
 			if (rc == 0)
-				rc = registry_card_set(x->st, v->model, v->version, &c, &x->e);
+				rc = registry_card_set(x->st, x->who, v->model, v->version, &c, &x->e);
 			card_free(&c);
 			if (rc != 0)
 				return plugin_refuse(x, "card");
@@ -658,9 +718,18 @@ static int sink_metric(void *ctx, const struct steward_metric_rec *m)
 	if (sqlite3_step(s) == SQLITE_ROW)
 		same = sqlite3_column_double(s, 0) == m->value;
 	sqlite3_finalize(s);
-	if (same)
-		return 0;
-	if (registry_metric_set(x->st, m->model, m->version, m->name, m->value, m->dataset ? m->dataset : "",
+	if (same) {
+		char subject[200];
+		int att;
+
+		snprintf(subject, sizeof subject, "models:/%s/%" PRId64, m->model, m->version);
+		att = plugin_attested(x, subject, "metric.set", m->name, m->dataset ? m->dataset : "", m->slice ? m->slice : "");
+		if (att < 0)
+			return plugin_refuse(x, "metric");
+		if (att == 1)
+			return 0;
+	}
+	if (registry_metric_set(x->st, x->who, m->model, m->version, m->name, m->value, m->dataset ? m->dataset : "",
 				m->slice ? m->slice : "", &x->e) != 0)
 		return plugin_refuse(x, "metric");
 	return 0;
@@ -1012,8 +1081,8 @@ static void *plugin_bg_main(void *arg)
 	return NULL;
 }
 
-struct plugin_bg *plugin_sync_start(const char *db_path, struct plugin_instance *in, plugin_progress_fn progress,
-				    void *arg, struct err *e)
+struct plugin_bg *plugin_sync_start(const char *db_path, struct plugin_instance *in, const struct principal *who,
+				    plugin_progress_fn progress, void *arg, struct err *e)
 {
 	struct plugin_bg *b;
 
@@ -1029,6 +1098,7 @@ struct plugin_bg *plugin_sync_start(const char *db_path, struct plugin_instance 
 	b->job.db_path = db_path;
 	b->job.in = in;
 	b->job.x.in = in;
+	b->job.x.who = who;
 	b->job.x.r = &b->r;
 	b->job.x.progress = progress;
 	b->job.x.arg = arg;
@@ -1064,13 +1134,13 @@ int plugin_sync_finish(struct plugin_bg *b, struct plugin_sync_result *r, struct
 	return rc;
 }
 
-int plugin_sync(const char *db_path, struct plugin_instance *in, plugin_progress_fn progress, void *arg,
-		struct plugin_sync_result *r, struct err *e)
+int plugin_sync(const char *db_path, struct plugin_instance *in, const struct principal *who,
+		plugin_progress_fn progress, void *arg, struct plugin_sync_result *r, struct err *e)
 {
 	struct plugin_bg *b;
 
 	memset(r, 0, sizeof *r);
-	b = plugin_sync_start(db_path, in, progress, arg, e);
+	b = plugin_sync_start(db_path, in, who, progress, arg, e);
 	if (b == NULL)
 		return -1;
 	return plugin_sync_finish(b, r, e);

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "keyring.h"
 #include "plugins/steward-plugin.h"
 #include "store.h"
 
@@ -66,15 +67,19 @@ typedef void (*plugin_progress_fn)(void *arg, const char *what, long done, long 
 
 /* Runs one instance's sync on a worker thread with its own store
  * connection: every write lands in one transaction or none does. The
- * health row is updated either way. Blocks until done. */
-int plugin_sync(const char *db_path, struct plugin_instance *in, plugin_progress_fn progress, void *arg,
-		struct plugin_sync_result *r, struct err *e);
+ * health row is updated either way. Blocks until done. The evidence it
+ * records (models, versions, cards, metrics) is signed as who's acts;
+ * who NULL (the console's background sync) records it unattested, which
+ * no gate counts on until a sync with a key attests it. who (and its key)
+ * must outlive the sync. */
+int plugin_sync(const char *db_path, struct plugin_instance *in, const struct principal *who,
+		plugin_progress_fn progress, void *arg, struct plugin_sync_result *r, struct err *e);
 
 /* The same, in the background (the console): start, poll, cancel (the
  * plugin sees it through the sink's cancelled()), finish joins and frees. */
 struct plugin_bg;
-struct plugin_bg *plugin_sync_start(const char *db_path, struct plugin_instance *in, plugin_progress_fn progress,
-				    void *arg, struct err *e);
+struct plugin_bg *plugin_sync_start(const char *db_path, struct plugin_instance *in, const struct principal *who,
+				    plugin_progress_fn progress, void *arg, struct err *e);
 int plugin_sync_done(const struct plugin_bg *b);
 void plugin_sync_cancel(struct plugin_bg *b);
 int plugin_sync_finish(struct plugin_bg *b, struct plugin_sync_result *r, struct err *e);

@@ -605,13 +605,34 @@ int proven_check_entry(const struct proven_keyring *kr, int64_t ver, json_t *par
 	return 0;
 }
 
+int proven_row(const struct proven_keyring *kr, int64_t seq, const void *body, size_t len, const void *leaf,
+	       size_t leaflen, const char *sig, json_t **out, struct err *e)
+{
+	char why[700];
+	json_t *j = NULL;
+
+	*out = NULL;
+	if (!proven_leaf_ok(body, len, leaf, leaflen))
+		return err_set(e, ERR_DENIED, "ledger entry %" PRId64 " was altered outside steward", seq);
+	j = json_loadb(body, len, JSON_REJECT_DUPLICATES, NULL);
+	if (j == NULL || !json_is_integer(json_object_get(j, "seq")) ||
+	    json_integer_value(json_object_get(j, "seq")) != seq) {
+		json_decref(j);
+		return err_set(e, ERR_DENIED, "ledger entry %" PRId64 " is malformed", seq);
+	}
+	if (proven_check_entry(kr, proven_version_at(kr, seq), j, body, len, sig, why, sizeof why) != 0) {
+		json_decref(j);
+		return err_set(e, ERR_DENIED, "ledger entry %" PRId64 ": %s", seq, why);
+	}
+	*out = j;
+	return 0;
+}
+
 int proven_entry(struct store *st, int64_t seq, json_t **body, struct err *e)
 {
 	const struct proven_keyring *kr;
 	sqlite3_stmt *s;
-	char why[700];
-	json_t *j = NULL;
-	int rc, r = -1;
+	int rc, r;
 
 	*body = NULL;
 	if (proven_keyring_load(st, &kr, e) != 0)
@@ -625,27 +646,8 @@ int proven_entry(struct store *st, int64_t seq, json_t **body, struct err *e)
 		return rc == SQLITE_DONE ? err_set(e, ERR_DENIED, "ledger entry %" PRId64 " is missing", seq)
 					 : store_fail(st, e, "reading the ledger");
 	}
-	{
-		const char *b = sqlite3_column_blob(s, 0);
-		size_t len = (size_t)sqlite3_column_bytes(s, 0);
-		const char *sig = (const char *)sqlite3_column_text(s, 2);
-
-		if (!proven_leaf_ok(b, len, sqlite3_column_blob(s, 1), (size_t)sqlite3_column_bytes(s, 1)))
-			err_set(e, ERR_DENIED, "ledger entry %" PRId64 " was altered outside steward", seq);
-		else if ((j = json_loadb(b, len, JSON_REJECT_DUPLICATES, NULL)) == NULL ||
-			 !json_is_integer(json_object_get(j, "seq")) ||
-			 json_integer_value(json_object_get(j, "seq")) != seq)
-			err_set(e, ERR_DENIED, "ledger entry %" PRId64 " is malformed", seq);
-		else if (proven_check_entry(kr, proven_version_at(kr, seq), j, b, len, sig, why, sizeof why) != 0)
-			err_set(e, ERR_DENIED, "ledger entry %" PRId64 ": %s", seq, why);
-		else
-			r = 0;
-	}
+	r = proven_row(kr, seq, sqlite3_column_blob(s, 0), (size_t)sqlite3_column_bytes(s, 0), sqlite3_column_blob(s, 1),
+		       (size_t)sqlite3_column_bytes(s, 1), (const char *)sqlite3_column_text(s, 2), body, e);
 	sqlite3_finalize(s);
-	if (r != 0) {
-		json_decref(j);
-		return -1;
-	}
-	*body = j;
-	return 0;
+	return r;
 }

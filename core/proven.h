@@ -95,6 +95,10 @@ int proven_self_signed(const char *action, const char *actor);
 int proven_check_entry(const struct proven_keyring *kr, int64_t ver, json_t *parsed, const char *body, size_t len,
 		       const char *sig, char *why, size_t n);
 
+/* The same checks on a row already read (body, stored leaf, sig). */
+int proven_row(const struct proven_keyring *kr, int64_t seq, const void *body, size_t len, const void *leaf,
+	       size_t leaflen, const char *sig, json_t **out, struct err *e);
+
 /* Loads ledger entry seq for use by the gate: its body must hash to its
  * stored leaf and carry a valid signature by an active key of its actor
  * (or be self-signed, see above). *body (parsed, caller frees) and

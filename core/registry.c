@@ -9,6 +9,7 @@
 
 #include "check.h"
 #include "ledger.h"
+#include "record.h"
 
 static const char *const registry_tiers[TIER_COUNT] = { "low", "medium", "high", "critical" };
 
@@ -134,8 +135,8 @@ static int registry_touch(struct store *st, int64_t model_id, struct err *e)
 
 /* ---- models ---- */
 
-int registry_model_add(struct store *st, const char *name, enum tier tier, const char *owner,
-		       const char *description, struct err *e)
+int registry_model_add(struct store *st, const struct principal *who, const char *name, enum tier tier,
+		       const char *owner, const char *description, struct err *e)
 {
 	sqlite3_stmt *s;
 	int64_t now = store_now();
@@ -147,11 +148,15 @@ int registry_model_add(struct store *st, const char *name, enum tier tier, const
 		return -1;
 	if ((int)tier < 0 || tier >= TIER_COUNT)
 		return err_set(e, ERR_INVALID, "unknown risk tier %d", (int)tier);
+	if (store_begin(st, e) != 0)
+		return -1;
 	if (store_prepare(st, &s,
 			  "INSERT INTO models(name, owner, tier, description, created, updated)"
 			  " VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
-			  e) != 0)
+			  e) != 0) {
+		store_rollback(st);
 		return -1;
+	}
 	bind_text(s, 1, name);
 	bind_text(s, 2, owner);
 	bind_text(s, 3, registry_tier_name(tier));
@@ -159,11 +164,20 @@ int registry_model_add(struct store *st, const char *name, enum tier tier, const
 	sqlite3_bind_int64(s, 5, now);
 	rc = sqlite3_step(s);
 	sqlite3_finalize(s);
-	if ((rc & 0xff) == SQLITE_CONSTRAINT)
+	if ((rc & 0xff) == SQLITE_CONSTRAINT) {
+		store_rollback(st);
 		return err_set(e, ERR_EXISTS, "model \"%s\" already exists", name);
-	if (rc != SQLITE_DONE)
-		return store_fail(st, e, "adding a model");
-	return 0;
+	}
+	if (rc != SQLITE_DONE) {
+		store_fail(st, e, "adding a model");
+		store_rollback(st);
+		return -1;
+	}
+	if (record_model(st, who, name, registry_tier_name(tier), owner, description, "", e) != 0) {
+		store_rollback(st);
+		return -1;
+	}
+	return store_commit(st, e);
 }
 
 #define MODEL_COLUMNS                                                                            \
@@ -311,9 +325,9 @@ int64_t registry_model_count(struct store *st)
 
 /* ---- versions ---- */
 
-int registry_version_add(struct store *st, const char *model, const char *artifact_uri,
-			 const char *digest, const char *author, const char *run_id,
-			 int64_t created, int64_t *out_version, struct err *e)
+int registry_version_add(struct store *st, const struct principal *who, const char *model,
+			 const char *artifact_uri, const char *digest, const char *author,
+			 const char *run_id, int64_t created, int64_t *out_version, struct err *e)
 {
 	sqlite3_stmt *s = NULL;
 	int64_t mid, next = 0;
@@ -358,6 +372,8 @@ int registry_version_add(struct store *st, const char *model, const char *artifa
 		store_fail(st, e, "adding a version");
 		goto fail;
 	}
+	if (record_version(st, who, model, next, artifact_uri, digest, 1, author, run_id, "", e) != 0)
+		goto fail;
 	if (store_commit(st, e) != 0)
 		return -1;
 	if (out_version != NULL)
@@ -737,8 +753,8 @@ void registry_tags_free(struct reg_tags *l)
 
 /* ---- cards ---- */
 
-int registry_card_set(struct store *st, const char *model, int64_t version,
-		      const struct card *card, struct err *e)
+int registry_card_set(struct store *st, const struct principal *who, const char *model,
+		      int64_t version, const struct card *card, struct err *e)
 {
 	sqlite3_stmt *s = NULL;
 	int64_t mid, vid;
@@ -779,7 +795,7 @@ int registry_card_set(struct store *st, const char *model, int64_t version,
 	}
 	sqlite3_finalize(s);
 	s = NULL;
-	if (registry_touch(st, mid, e) != 0)
+	if (registry_touch(st, mid, e) != 0 || record_card(st, who, model, version, card, "", e) != 0)
 		goto fail;
 	return store_commit(st, e);
 fail:
@@ -822,8 +838,9 @@ int registry_card_get(struct store *st, const char *model, int64_t version, stru
 
 /* ---- metrics ---- */
 
-int registry_metric_set(struct store *st, const char *model, int64_t version, const char *name,
-			double value, const char *dataset, const char *slice, struct err *e)
+int registry_metric_set(struct store *st, const struct principal *who, const char *model,
+			int64_t version, const char *name, double value, const char *dataset,
+			const char *slice, struct err *e)
 {
 	sqlite3_stmt *s;
 	int64_t mid, vid;
@@ -855,7 +872,8 @@ int registry_metric_set(struct store *st, const char *model, int64_t version, co
 		store_fail(st, e, "setting a metric");
 		goto fail;
 	}
-	if (registry_touch(st, mid, e) != 0)
+	if (registry_touch(st, mid, e) != 0 ||
+	    record_metric(st, who, model, version, name, value, dataset ? dataset : "", slice ? slice : "", "", e) != 0)
 		goto fail;
 	return store_commit(st, e);
 fail:

@@ -92,7 +92,11 @@ struct reg_metrics {
 };
 
 /* Models */
-int registry_model_add(struct store *st, const char *name, enum tier tier,
+/* Writes that are evidence (models, versions, cards, metrics) are acts of
+ * who: each appends its signed entry (record.h) in the same transaction.
+ * who NULL records an unattested observation (a plugin synced without a
+ * principal). */
+int registry_model_add(struct store *st, const struct principal *who, const char *name, enum tier tier,
 		       const char *owner, const char *description, struct err *e);
 int registry_model_list(struct store *st, struct reg_models *out, struct err *e);
 int registry_model_get(struct store *st, const char *name, struct reg_model *out, struct err *e);
@@ -102,9 +106,9 @@ void registry_models_free(struct reg_models *l);
 
 /* Versions: numbers are assigned in order (1, 2, ...), as MLflow does.
  * created 0 means now. *out_version (may be NULL) gets the number. */
-int registry_version_add(struct store *st, const char *model, const char *artifact_uri,
-			 const char *digest, const char *author, const char *run_id,
-			 int64_t created, int64_t *out_version, struct err *e);
+int registry_version_add(struct store *st, const struct principal *who, const char *model,
+			 const char *artifact_uri, const char *digest, const char *author,
+			 const char *run_id, int64_t created, int64_t *out_version, struct err *e);
 int registry_version_list(struct store *st, const char *model, struct reg_versions *out,
 			  struct err *e);
 int registry_version_get(struct store *st, const char *model, int64_t version,
@@ -135,14 +139,15 @@ int registry_tag_list(struct store *st, const char *model, int64_t version,
 void registry_tags_free(struct reg_tags *l);
 
 /* Model cards: set replaces every section of the version's card. */
-int registry_card_set(struct store *st, const char *model, int64_t version,
-		      const struct card *card, struct err *e);
+int registry_card_set(struct store *st, const struct principal *who, const char *model,
+		      int64_t version, const struct card *card, struct err *e);
 int registry_card_get(struct store *st, const char *model, int64_t version, struct card *out,
 		      struct err *e);
 
 /* Evaluation metrics: one value per (name, dataset, slice); set replaces it. */
-int registry_metric_set(struct store *st, const char *model, int64_t version, const char *name,
-			double value, const char *dataset, const char *slice, struct err *e);
+int registry_metric_set(struct store *st, const struct principal *who, const char *model,
+			int64_t version, const char *name, double value, const char *dataset,
+			const char *slice, struct err *e);
 int registry_metric_list(struct store *st, const char *model, int64_t version,
 			 struct reg_metrics *out, struct err *e);
 void registry_metrics_free(struct reg_metrics *l);

@@ -80,7 +80,7 @@ int tui_sync_poll(struct tui_sync *s)
 			continue;
 		/* Opening only creates the instance (no network): cheap enough here. */
 		if (plugin_open(t->in, &s->pc, &e) != 0 ||
-		    (t->bg = plugin_sync_start(s->db, t->in, NULL, NULL, &e)) == NULL) {
+		    (t->bg = plugin_sync_start(s->db, t->in, NULL, NULL, NULL, &e)) == NULL) {
 			snprintf(t->state, sizeof t->state, "degraded");
 			snprintf(t->msg, sizeof t->msg, "%s", e.msg);
 			t->due = now + t->in->interval;

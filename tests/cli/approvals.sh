@@ -65,9 +65,9 @@ has "wrong passphrase named" "$ERR" "wrong passphrase"
 same "nothing recorded after a wrong passphrase" "$(rows "SELECT count(*) FROM ledger")" "$BEFORE"
 
 # --- requests ---
-"$STEWARD" model add fraud --tier high --owner risk --db "$DB" >/dev/null || fail "model add"
-"$STEWARD" version add fraud --artifact s3://m/1 --digest "$D1" --author lena --db "$DB" >/dev/null || fail "v1"
-"$STEWARD" version add fraud --artifact s3://m/2 --digest "$D2" --author someone --db "$DB" >/dev/null || fail "v2"
+as ada model add fraud --tier high --owner risk >/dev/null || fail "model add"
+as ada version add fraud --artifact s3://m/1 --digest "$D1" --author lena >/dev/null || fail "v1"
+as ada version add fraud --artifact s3://m/2 --digest "$D2" --author someone >/dev/null || fail "v2"
 expect 0 "promote request" as mei promote request fraud 1 --to production --comment "Q1 refresh"
 same "prints the request id" "$OUT" 1
 expect 1 "same request twice" as mei promote request fraud 1 --to production

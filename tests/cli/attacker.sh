@@ -25,8 +25,8 @@ done
 as ada principal add lena --role ml-lead --pubkey "$K/lena.key.pub" >/dev/null || fail "add lena"
 as ada principal add rosa --role risk-officer --pubkey "$K/rosa.key.pub" >/dev/null || fail "add rosa"
 as ada principal add ravi --role risk-officer --pubkey "$K/ravi.key.pub" >/dev/null || fail "add ravi"
-"$STEWARD" model add fraud --tier high --owner risk --db "$DB" >/dev/null || fail "model add"
-"$STEWARD" version add fraud --artifact s3://m/1 --digest "$D1" --author someone --db "$DB" >/dev/null || fail "version add"
+as ada model add fraud --tier high --owner risk >/dev/null || fail "model add"
+as ada version add fraud --artifact s3://m/1 --digest "$D1" --author someone >/dev/null || fail "version add"
 as lena promote request fraud 1 --to production >/dev/null || fail "request"
 expect 0 "a clean store verifies" "$STEWARD" audit verify --db "$DB"
 
@@ -76,4 +76,34 @@ has "names the unsigned act" "$ERR" "request.open by lena carries no valid signa
 expect 0 "request show" "$STEWARD" request show 1 --db "$DB" --json
 same "a request whose opening act is unsigned counts nothing" "$(j '$.counted')" 0
 has "says so" "$(j '$.decisions[0].why_not')" "carries no valid signature"
+# --- evidence is an act: the tables must say what the signed entries recorded ---
+expect 2 "metric set needs a key" "$STEWARD" metric set fraud 1 auc 0.99 --db "$DB"
+has "says to give --key" "$ERR" "give --key FILE"
+expect 1 "an auditor cannot record evidence" as rosa metric set fraud 1 auc 0.99
+has "names the roles" "$ERR" "it needs one of admin,ml-lead,pipeline"
+expect 0 "an ML lead records a metric" as lena metric set fraud 1 auc 0.91 --dataset holdout
+has "the entry is signed" "$(rows "SELECT count(*) FROM ledger WHERE action = 'metric.set' AND actor = 'lena' AND sig IS NOT NULL")" 1
+expect 1 "gate before tampering (denied for want of approvals, not evidence)" "$STEWARD" gate fraud 1 --to production --db "$DB" --json
+lacks "evidence agrees" "$OUT" "changed outside steward"
+raw "UPDATE eval_metrics SET value = 0.99"
+expect 1 "a metric edited in the table" "$STEWARD" gate fraud 1 --to production --db "$DB"
+has "is named" "$OUT$ERR" "metric auc on holdout of fraud v1 is 0.99 in the store but the ledger recorded another value"
+raw "UPDATE eval_metrics SET value = 0.91"
+raw "INSERT INTO eval_metrics(version_id, name, dataset, slice, value) SELECT id, 'auc', 'holdout', 'segment=young', 0.99 FROM versions"
+expect 1 "a metric inserted in the table" "$STEWARD" gate fraud 1 --to production --db "$DB"
+has "is named" "$OUT$ERR" "no signed entry recorded it"
+raw "DELETE FROM eval_metrics WHERE slice = 'segment=young'"
+raw "UPDATE versions SET digest = 'sha256:2222222222222222222222222222222222222222222222222222222222222222'"
+expect 1 "a digest edited in the table" "$STEWARD" gate fraud 1 --to production --db "$DB"
+has "is named" "$OUT$ERR" "(changed outside steward)"
+raw "UPDATE versions SET digest = '$D1'"
+raw "UPDATE models SET tier = 'low'"
+expect 1 "a tier edited in the table" "$STEWARD" gate fraud 1 --to production --db "$DB"
+has "is named" "$OUT$ERR" "model fraud is tier low in the store but ledger entry"
+raw "UPDATE models SET tier = 'high'"
+printf '## Intended use\nscoring\n' >"$TMPD/card.md"
+expect 0 "an ML lead sets the card" as lena card set fraud 1 --file "$TMPD/card.md"
+raw "UPDATE cards SET body = 'anything at all'"
+expect 1 "a card edited in the table" "$STEWARD" gate fraud 1 --to production --db "$DB"
+has "is named" "$OUT$ERR" "the card of fraud v1 is not the one ledger entry"
 finish

@@ -8,7 +8,10 @@ mkdir -p "$PD"
 build=${STEWARD%/steward}
 cp "$build/tests/plugins/steward-misbehave.so" "$build/tests/plugins/steward-oldabi.so" "$PD/"
 chmod 755 "$PD"
-"$STEWARD" init --db "$DB" >/dev/null || fail "init"
+# syncs record evidence as a principal's signed acts: an admin key for the whole suite
+export STEWARD_PASSPHRASE=correct-horse XDG_CONFIG_HOME="$TMPD/cfg"
+"$STEWARD" init --db "$DB" --admin ada >/dev/null || fail "init"
+export STEWARD_KEY="$TMPD/cfg/steward/keys/ada.key"
 cfg() { printf '[steward]\nplugin_dirs = %s\n\n%b' "$PD" "$1" >"$TMPD/config"; }
 
 # --- the configuration ---

@@ -75,6 +75,8 @@ has "names file and line" "$ERR" "low2.policy.test:2: found 'MAYBE', expected PA
 
 # --- the estate ---
 "$STEWARD" init --db "$DB" --admin ada --admin-key "$(mkdir -p "$TMPD/a" && "$STEWARD" key gen ada --out "$K/ada.key" >/dev/null && echo "$K/ada.key")" >/dev/null || fail "init"
+# evidence (models, versions, cards, metrics) is recorded as ada's signed acts
+export STEWARD_KEY="$K/ada.key"
 for p in lena:ml-lead mei:ml-lead rosa:risk-officer ravi:risk-officer sami:sre otto:auditor; do
 	n=${p%%:*}
 	"$STEWARD" key gen "$n" --out "$K/$n.key" >/dev/null || fail "key $n"

@@ -20,7 +20,7 @@ as() {
 }
 "$STEWARD" init --db "$DB" --admin ada >/dev/null || fail "init"
 cp "$ADA" "$K/ada.key"
-for p in lena:ml-lead mei:ml-lead rosa:risk-officer sami:sre; do
+for p in lena:ml-lead mei:ml-lead rosa:risk-officer sami:sre ci:pipeline; do
 	n=${p%%:*}
 	"$STEWARD" key gen "$n" --out "$K/$n.key" >/dev/null || fail "key $n"
 	as ada principal add "$n" --role "${p#*:}" --pubkey "$K/$n.key.pub" >/dev/null || fail "add $n"
@@ -29,7 +29,8 @@ cp "$STEWARD_TOP/policies/low.policy" "$TMPD/low.policy"
 as ada policy enroll "$TMPD/low.policy" >/dev/null || fail "enrol"
 CFG="$TMPD/steward.conf"
 printf '[plugin ml]\ntype = mlflow\nurl = %s\ntimeout = 10\n' "$MLFLOW_URL" >"$CFG"
-sync_() { "$STEWARD" sync --db "$DB" --config "$CFG" "$@"; }
+# Syncs record what they find as the CI key's signed acts (the pipeline role).
+sync_() { "$STEWARD" sync --db "$DB" --config "$CFG" --key "$K/ci.key" "$@"; }
 
 # --- sync ---
 expect 0 "sync" sync_ --json
@@ -163,19 +164,19 @@ fake() {
 unfake() { kill "$FAKE_PID" 2>/dev/null; wait "$FAKE_PID" 2>/dev/null; }
 N=$(sqlite3 "$DB" "SELECT count(*) FROM models")
 fake 500
-expect 1 "HTTP 500 with an MLflow error body" "$STEWARD" sync fk --db "$DB" --config "$TMPD/fake.conf"
+expect 1 "HTTP 500 with an MLflow error body" "$STEWARD" sync fk --key "$K/ci.key" --db "$DB" --config "$TMPD/fake.conf"
 has "its error_code and message" "$ERR" "INTERNAL_ERROR: the fake server fails on purpose"
 unfake
 fake malformed
-expect 1 "malformed JSON" "$STEWARD" sync fk --db "$DB" --config "$TMPD/fake.conf"
+expect 1 "malformed JSON" "$STEWARD" sync fk --key "$K/ci.key" --db "$DB" --config "$TMPD/fake.conf"
 has "says so" "$ERR" "is not a JSON object"
 unfake
 fake slow
-expect 1 "a server slower than the timeout" "$STEWARD" sync fk --db "$DB" --config "$TMPD/fake.conf"
+expect 1 "a server slower than the timeout" "$STEWARD" sync fk --key "$K/ci.key" --db "$DB" --config "$TMPD/fake.conf"
 has "timed out" "$ERR" "Timeout was reached"
 unfake
 fake cut
-expect 1 "the connection dies mid-sync" "$STEWARD" sync fk --db "$DB" --config "$TMPD/fake.conf"
+expect 1 "the connection dies mid-sync" "$STEWARD" sync fk --key "$K/ci.key" --db "$DB" --config "$TMPD/fake.conf"
 unfake
 same "none of the faulty syncs left a model behind" "$(sqlite3 "$DB" "SELECT count(*) FROM models")" "$N"
 expect 0 "the ledger still verifies" "$STEWARD" audit verify --db "$DB"

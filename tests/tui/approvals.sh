@@ -27,9 +27,9 @@ add audit1 auditor
 add req1 ml-lead,sre
 add gone risk-officer
 expect 0 "revoke gone" "$STEWARD" principal revoke gone --key "$K/root.key" --db "$DB"
-expect 0 "model" "$STEWARD" model add fraud-scoring --tier high --owner fraud-ops --db "$DB"
-expect 0 "version 1" "$STEWARD" version add fraud-scoring --artifact s3://m/1 --digest $D1 --author j.chen --db "$DB"
-expect 0 "version 2" "$STEWARD" version add fraud-scoring --artifact s3://m/2 --digest $D2 --author j.chen --db "$DB"
+expect 0 "model" "$STEWARD" model add fraud-scoring --tier high --owner fraud-ops --db "$DB" --key "$K/root.key"
+expect 0 "version 1" "$STEWARD" version add fraud-scoring --artifact s3://m/1 --digest $D1 --author j.chen --db "$DB" --key "$K/root.key"
+expect 0 "version 2" "$STEWARD" version add fraud-scoring --artifact s3://m/2 --digest $D2 --author j.chen --db "$DB" --key "$K/root.key"
 expect 0 "staging alias" "$STEWARD" alias set fraud-scoring staging 1 --key "$K/root.key" --db "$DB"
 export STEWARD_PASSPHRASE=pw-req1
 expect 0 "request 1" "$STEWARD" promote request fraud-scoring 1 --to production --comment "ready for prod" \
@@ -42,7 +42,7 @@ unset STEWARD_PASSPHRASE
 expect 0 "ledger verifies" "$STEWARD" audit verify --db "$DB"
 expect 0 "ledger size" "$STEWARD" audit log --db "$DB" --json
 N=$(j '$[#-1].seq')
-same "fixture ledger has 12 entries" "$N" 12
+same "fixture ledger has 15 entries" "$N" 15
 cp "$DB" "$TMPD/base.db"
 cp "$DB.logkey" "$TMPD/base.db.logkey"
 
@@ -65,12 +65,12 @@ screen '' --key "$K/risk1.key"
 has "header: principal and role" "$(line 2)" "risk1 (risk-officer) key "
 expect 0 "risk1 key id" "$STEWARD" key show "$K/risk1.key.pub" --json
 has "header: key id" "$(line 2)" "key $(j '$.key_id')"
-has "header: ledger verified" "$(line 2)" "ledger verified to #12"
+has "header: ledger verified" "$(line 2)" "ledger verified to #15"
 STEWARD_KEY="$K/req1.key" screen ''
 has "STEWARD_KEY: several roles" "$(line 2)" "req1 (ml-lead,sre)"
 screen ''
 has "no key: no identity" "$(line 2)" "identity: none (start with --key FILE to sign)"
-has "no key: ledger still verified" "$(line 2)" "ledger verified to #12"
+has "no key: ledger still verified" "$(line 2)" "ledger verified to #15"
 screen '' --key "$K/gone.key" --size 120x24
 has "revoked principal named" "$(line 2)" "gone: principal gone was revoked at keyring version 7"
 STEWARD_PASSPHRASE=pw-x expect 0 "stranger key" "$STEWARD" key gen stranger --out "$K/stranger.key"
@@ -151,7 +151,7 @@ screen ':approvals<Enter>jaypw-risk1<Enter>' --key "$K/risk1.key"
 lacks "passphrase never in the dump" "$SCREEN" "pw-risk1"
 has "approved message" "$(line 23)" "approved request #1 as risk1"
 has "counts now 2/2" "$(row '^ *#1 ')" " 2/2 "
-has "ledger grew and verifies" "$(line 2)" "ledger verified to #13"
+has "ledger grew and verifies" "$(line 2)" "ledger verified to #16"
 same "approval recorded" "$(signer_of 1)" "lead1:approve risk1:approve"
 expect 0 "ledger still verifies after the console signed" "$STEWARD" audit verify --db "$DB"
 screen ':approvals<Enter>j<Enter>' --key "$K/risk1.key" --size 100x30
@@ -210,31 +210,31 @@ lacks "models view offers no approve" "$(line 24)" "approve"
 
 # :audit: the trail, filterable; Enter: body and a verified inclusion proof
 screen ':audit<Enter>' --key "$K/audit1.key" --size 120x30
-has ":audit status" "$(line 29)" "[audit] 1/12"
+has ":audit status" "$(line 29)" "[audit] 1/15"
 has ":audit headings" "$(line 3)" "SEQ TIME"
-has "newest first" "$(line 4)" "#12 2026-01-01T00:00:00Z lead1"
+has "newest first" "$(line 4)" "#15 2026-01-01T00:00:00Z lead1"
 has "action column" "$(line 4)" "approval.approve"
 has "subject column" "$(line 4)" "models:/fraud-scoring/2"
 has "first entry" "$(row '^ *#1 ')" "keyring.init"
 screen ':audit<Enter>/revoke' --size 120x30
 has "filtered audit" "$(row '^ *#7 ')" "principal/gone"
 lacks "filter hides the rest" "$SCREEN" "keyring.init"
-has "filter count" "$(line 29)" "1/1 of 12"
+has "filter count" "$(line 29)" "1/1 of 15"
 screen ':audit<Enter>jjj<Enter>' --size 100x40
-has "entry title" "$(line 39)" "[entry #9]"
-has "entry heading" "$(line 3)" "#9  2026-01-01T00:00:00Z  req1  request.open"
-has "proof verified" "$(line 4)" "proof: included in checkpoint of size 12: proof verified"
+has "entry title" "$(line 39)" "[entry #12]"
+has "entry heading" "$(line 3)" "#12  2026-01-01T00:00:00Z  req1  request.open"
+has "proof verified" "$(line 4)" "proof: included in checkpoint of size 15: proof verified"
 has "pretty JSON" "$SCREEN" '  "action": "request.open",'
 has "nested JSON indented" "$SCREEN" '    "comment": "ready for prod",'
 screen ':audit<Enter>/revoke<Enter><Enter><Esc>' --size 120x30
-has "Esc back to the filtered audit" "$(line 29)" "[audit] 1/1 of 12"
+has "Esc back to the filtered audit" "$(line 29)" "[audit] 1/1 of 15"
 
 # a checkpoint newer entries are not covered by: "not yet covered"
-sqlite3 "$DB" "DROP TRIGGER checkpoints_no_delete; DELETE FROM checkpoints WHERE size = 12;"
+sqlite3 "$DB" "DROP TRIGGER checkpoints_no_delete; DELETE FROM checkpoints WHERE size = 15;"
 screen ':audit<Enter><Enter>' --size 100x30
 has "not yet covered" "$(line 4)" "not yet covered by a checkpoint"
 screen ''
-has "header: signed to" "$(line 2)" "ledger verified to #12 (signed to #11)"
+has "header: signed to" "$(line 2)" "ledger verified to #15 (signed to #14)"
 
 # a tampered ledger: the header fails in red naming the entry, the proof fails too
 cp "$TMPD/base.db" "$DB"
@@ -246,7 +246,7 @@ has "header: ledger FAILED" "$(line 2)" "ledger FAILED at #4: body does not hash
 lacks "header: not verified" "$(line 2)" "ledger verified"
 screen '' --key "$K/risk1.key"
 has "80 columns: failure kept whole" "$(line 2)" "ledger FAILED at #4: body does not hash to its stored leaf (edited)"
-screen ':audit<Enter>jjjjjjjj<Enter>' --size 120x30
+screen ':audit<Enter>jjjjjjjjjjj<Enter>' --size 120x30
 has "tampered entry's proof fails" "$(line 4)" "inclusion proof FAILED"
 NO_COLOR=1 screen '' --key "$K/risk1.key"
 has "NO_COLOR: failure still shown" "$(line 2)" "ledger FAILED at #4"

@@ -111,9 +111,9 @@ screen ':policies<Enter>/medium<Enter><Enter>' --size 120x40
 has "restored policy file" "$SCREEN" "holds the enrolled bytes"
 E="$TMPD/empty.db"
 STEWARD_PASSPHRASE=demo expect 0 "store without policies" "$STEWARD" init --db "$E" --admin ada --admin-key "$K/ada.key"
-expect 0 "a model" "$STEWARD" model add scorer --tier high --owner risk --db "$E"
-expect 0 "a version" "$STEWARD" version add scorer --artifact s3://m/1 \
-	--digest sha256:1111111111111111111111111111111111111111111111111111111111111111 --db "$E"
+STEWARD_PASSPHRASE=demo expect 0 "a model" "$STEWARD" model add scorer --tier high --owner risk --db "$E" --key "$K/ada.key"
+STEWARD_PASSPHRASE=demo expect 0 "a version" "$STEWARD" version add scorer --artifact s3://m/1 \
+	--digest sha256:1111111111111111111111111111111111111111111111111111111111111111 --db "$E" --key "$K/ada.key"
 printf '<Enter><Enter>' >"$TMPD/keys"
 expect 0 "session on a store without policies" "$STEWARD" --db "$E" --script "$TMPD/keys" --dump "$TMPD/screen" --size 100x24
 SCREEN=$(cat "$TMPD/screen")

@@ -196,7 +196,9 @@ has "empty store hint" "$(cat "$TMPD/screen")" "no models yet"
 W="$TMPD/w.db"
 D1=sha256:1111111111111111111111111111111111111111111111111111111111111111
 LONG=$(printf 'a-very-long-owner-name-%.0s' 1 2 3 4 5 6)
-expect 0 "wide: init" "$STEWARD" init --db "$W"
+export STEWARD_PASSPHRASE=wide-pass XDG_CONFIG_HOME="$TMPD/wcfg"
+expect 0 "wide: init" "$STEWARD" init --db "$W" --admin wide
+export STEWARD_KEY="$TMPD/wcfg/steward/keys/wide.key"
 expect 0 "wide: model" "$STEWARD" model add --db "$W" wide-text --tier critical \
 	--owner "Zoë 数据团队 $LONG" --description "说明 $(printf '很长的描述文字%.0s' 1 2 3 4 5 6 7 8 9 10) end"
 expect 0 "wide: version" "$STEWARD" version add --db "$W" wide-text --artifact s3://b/$LONG --digest $D1 \

@@ -68,8 +68,8 @@ static int setup(void **state)
 		assert_int_equal(keyring_whoami(f->st, f->k[i]->id, &f->p[i], &e), 0);
 		f->p[i].key = f->k[i];
 	}
-	assert_int_equal(registry_model_add(f->st, "fraud", TIER_HIGH, "risk", "", &e), 0);
-	assert_int_equal(registry_version_add(f->st, "fraud", "s3://m/1", DIGEST, "someone", "", 0, NULL, &e), 0);
+	assert_int_equal(registry_model_add(f->st, &f->p[0], "fraud", TIER_HIGH, "risk", "", &e), 0);
+	assert_int_equal(registry_version_add(f->st, &f->p[0], "fraud", "s3://m/1", DIGEST, "someone", "", 0, NULL, &e), 0);
 	assert_int_equal(store_commit(f->st, &e), 0);
 	*state = f;
 	return 0;

@@ -97,8 +97,8 @@ static void test_model_add_get_list(void **state)
 	struct reg_model m;
 	struct reg_models l;
 
-	assert_int_equal(registry_model_add(st, "fraud-scoring", TIER_HIGH, "fraud-ops", "cnp fraud", &e), 0);
-	assert_int_equal(registry_model_add(st, "churn", TIER_MEDIUM, "retail", "", &e), 0);
+	assert_int_equal(registry_model_add(st, &tester, "fraud-scoring", TIER_HIGH, "fraud-ops", "cnp fraud", &e), 0);
+	assert_int_equal(registry_model_add(st, &tester, "churn", TIER_MEDIUM, "retail", "", &e), 0);
 	assert_int_equal(registry_model_get(st, "fraud-scoring", &m, &e), 0);
 	assert_string_equal(m.owner, "fraud-ops");
 	assert_int_equal(m.tier, TIER_HIGH);
@@ -112,7 +112,7 @@ static void test_model_add_get_list(void **state)
 	assert_int_equal(registry_model_count(st), 2);
 
 	/* duplicates and unknowns are refused by name */
-	assert_int_equal(registry_model_add(st, "churn", TIER_LOW, "x", "", &e), -1);
+	assert_int_equal(registry_model_add(st, &tester, "churn", TIER_LOW, "x", "", &e), -1);
 	assert_int_equal(e.kind, ERR_EXISTS);
 	assert_non_null(strstr(e.msg, "\"churn\" already exists"));
 	assert_int_equal(registry_model_get(st, "nope", &m, &e), -1);
@@ -128,22 +128,22 @@ static void test_model_bad_input(void **state)
 
 	memset(big, 'a', sizeof big - 1);
 	big[sizeof big - 1] = '\0';
-	assert_int_equal(registry_model_add(st, big, TIER_LOW, "o", "", &e), -1);
+	assert_int_equal(registry_model_add(st, &tester, big, TIER_LOW, "o", "", &e), -1);
 	assert_non_null(strstr(e.msg, "too long"));
 	assert_true(strlen(e.msg) < 300); /* the message shows an excerpt, not 10,000 bytes */
-	assert_int_equal(registry_model_add(st, "x'; DROP TABLE models;--", TIER_LOW, "o", "", &e), -1);
+	assert_int_equal(registry_model_add(st, &tester, "x'; DROP TABLE models;--", TIER_LOW, "o", "", &e), -1);
 	assert_non_null(strstr(e.msg, "'''"));
-	assert_int_equal(registry_model_add(st, "\xff\xfe", TIER_LOW, "o", "", &e), -1);
+	assert_int_equal(registry_model_add(st, &tester, "\xff\xfe", TIER_LOW, "o", "", &e), -1);
 	assert_non_null(strstr(e.msg, "\\xff"));
-	assert_int_equal(registry_model_add(st, "ok", TIER_LOW, "bad\xffowner", "", &e), -1);
+	assert_int_equal(registry_model_add(st, &tester, "ok", TIER_LOW, "bad\xffowner", "", &e), -1);
 	assert_non_null(strstr(e.msg, "owner"));
 	assert_non_null(strstr(e.msg, "UTF-8"));
-	assert_int_equal(registry_model_add(st, "ok", TIER_LOW, "o", "line\x1b[31m", &e), -1);
+	assert_int_equal(registry_model_add(st, &tester, "ok", TIER_LOW, "o", "line\x1b[31m", &e), -1);
 	assert_non_null(strstr(e.msg, "control character"));
-	assert_int_equal(registry_model_add(st, "ok", TIER_LOW, "", "", &e), -1);
+	assert_int_equal(registry_model_add(st, &tester, "ok", TIER_LOW, "", "", &e), -1);
 	assert_non_null(strstr(e.msg, "owner is empty"));
-	assert_int_equal(registry_model_add(st, "ok", (enum tier)7, "o", "", &e), -1);
-	assert_int_equal(registry_model_add(st, "-leading", TIER_LOW, "o", "", &e), -1);
+	assert_int_equal(registry_model_add(st, &tester, "ok", (enum tier)7, "o", "", &e), -1);
+	assert_int_equal(registry_model_add(st, &tester, "-leading", TIER_LOW, "o", "", &e), -1);
 	assert_int_equal(registry_model_count(st), 0); /* nothing written */
 }
 
@@ -179,10 +179,10 @@ static void test_versions_and_aliases(void **state)
 	struct reg_model m;
 	int64_t n = 0;
 
-	assert_int_equal(registry_model_add(st, "m", TIER_CRITICAL, "o", "", &e), 0);
-	assert_int_equal(registry_version_add(st, "m", "s3://b/m/1", D1, "alice", "r1", 0, &n, &e), 0);
+	assert_int_equal(registry_model_add(st, &tester, "m", TIER_CRITICAL, "o", "", &e), 0);
+	assert_int_equal(registry_version_add(st, &tester, "m", "s3://b/m/1", D1, "alice", "r1", 0, &n, &e), 0);
 	assert_int_equal(n, 1);
-	assert_int_equal(registry_version_add(st, "m", "s3://b/m/2", D2, "", "", 1767300000, &n, &e), 0);
+	assert_int_equal(registry_version_add(st, &tester, "m", "s3://b/m/2", D2, "", "", 1767300000, &n, &e), 0);
 	assert_int_equal(n, 2);
 	assert_int_equal(registry_version_list(st, "m", &vl, &e), 0);
 	assert_int_equal(vl.n, 2);
@@ -221,14 +221,14 @@ static void test_versions_and_aliases(void **state)
 	assert_non_null(strstr(e.msg, "no version 9"));
 	assert_int_equal(registry_alias_set(st, &tester, "ghost", "staging", 1, &e), -1);
 	assert_non_null(strstr(e.msg, "ghost"));
-	assert_int_equal(registry_version_add(st, "m", "s3://b", "sha256:abc", "", "", 0, NULL, &e), -1);
+	assert_int_equal(registry_version_add(st, &tester, "m", "s3://b", "sha256:abc", "", "", 0, NULL, &e), -1);
 	assert_non_null(strstr(e.msg, "64"));
-	assert_int_equal(registry_version_add(st, "m", "s3://b", "md5:00", "", "", 0, NULL, &e), -1);
-	assert_int_equal(registry_version_add(st, "m", "s3://b", "sha256:" "0000000000000000000000000000000000000000000000000000000000000ABC", "", "", 0, NULL, &e), -1);
+	assert_int_equal(registry_version_add(st, &tester, "m", "s3://b", "md5:00", "", "", 0, NULL, &e), -1);
+	assert_int_equal(registry_version_add(st, &tester, "m", "s3://b", "sha256:" "0000000000000000000000000000000000000000000000000000000000000ABC", "", "", 0, NULL, &e), -1);
 	assert_non_null(strstr(e.msg, "lowercase hex"));
-	assert_int_equal(registry_version_add(st, "m", "no scheme", D1, "", "", 0, NULL, &e), -1);
+	assert_int_equal(registry_version_add(st, &tester, "m", "no scheme", D1, "", "", 0, NULL, &e), -1);
 	assert_non_null(strstr(e.msg, "scheme"));
-	assert_int_equal(registry_version_add(st, "ghost", "s3://x", D1, "", "", 0, NULL, &e), -1);
+	assert_int_equal(registry_version_add(st, &tester, "ghost", "s3://x", D1, "", "", 0, NULL, &e), -1);
 	assert_int_equal(registry_version_list(st, "m", &vl, &e), 0);
 	assert_int_equal(vl.n, 2); /* refused adds wrote nothing */
 	registry_versions_free(&vl);
@@ -240,8 +240,8 @@ static void test_tags(void **state)
 	struct err e = { 0 };
 	struct reg_tags tl;
 
-	assert_int_equal(registry_model_add(st, "t", TIER_LOW, "o", "", &e), 0);
-	assert_int_equal(registry_version_add(st, "t", "s3://x", D1, "", "", 0, NULL, &e), 0);
+	assert_int_equal(registry_model_add(st, &tester, "t", TIER_LOW, "o", "", &e), 0);
+	assert_int_equal(registry_version_add(st, &tester, "t", "s3://x", D1, "", "", 0, NULL, &e), 0);
 	assert_int_equal(registry_tag_set(st, "t", 0, "team", "search", &e), 0);
 	assert_int_equal(registry_tag_set(st, "t", 0, "team", "digital", &e), 0);
 	assert_int_equal(registry_tag_set(st, "t", 1, "mlflow.source", "run", &e), 0);
@@ -264,10 +264,10 @@ static void test_cards_and_metrics(void **state)
 	struct reg_metrics ml;
 	const char *md = "# Card\n\n## Intended use\nScoring.\n\n## Limitations\nThin files.\n";
 
-	assert_int_equal(registry_model_add(st, "c", TIER_HIGH, "o", "", &e), 0);
-	assert_int_equal(registry_version_add(st, "c", "s3://x", D1, "", "", 0, NULL, &e), 0);
+	assert_int_equal(registry_model_add(st, &tester, "c", TIER_HIGH, "o", "", &e), 0);
+	assert_int_equal(registry_version_add(st, &tester, "c", "s3://x", D1, "", "", 0, NULL, &e), 0);
 	assert_int_equal(card_parse(md, strlen(md), "card.md", &c, &e), 0);
-	assert_int_equal(registry_card_set(st, "c", 1, &c, &e), 0);
+	assert_int_equal(registry_card_set(st, &tester, "c", 1, &c, &e), 0);
 	assert_int_equal(registry_card_get(st, "c", 1, &got, &e), 0);
 	assert_int_equal(got.n, 2);
 	assert_string_equal(got.s[1].title, "Limitations");
@@ -276,26 +276,26 @@ static void test_cards_and_metrics(void **state)
 	/* set replaces the whole card */
 	card_free(&c);
 	assert_int_equal(card_parse("## Evaluation\nok\n", 16, "c2.md", &c, &e), 0);
-	assert_int_equal(registry_card_set(st, "c", 1, &c, &e), 0);
+	assert_int_equal(registry_card_set(st, &tester, "c", 1, &c, &e), 0);
 	assert_int_equal(registry_card_get(st, "c", 1, &got, &e), 0);
 	assert_int_equal(got.n, 1);
 	card_free(&got);
-	assert_int_equal(registry_card_set(st, "c", 5, &c, &e), -1);
+	assert_int_equal(registry_card_set(st, &tester, "c", 5, &c, &e), -1);
 	card_free(&c);
 
-	assert_int_equal(registry_metric_set(st, "c", 1, "auc", 0.91, "holdout", "", &e), 0);
-	assert_int_equal(registry_metric_set(st, "c", 1, "auc", 0.85, "holdout", "region=EU", &e), 0);
-	assert_int_equal(registry_metric_set(st, "c", 1, "auc", 0.92, "holdout", "", &e), 0);
+	assert_int_equal(registry_metric_set(st, &tester, "c", 1, "auc", 0.91, "holdout", "", &e), 0);
+	assert_int_equal(registry_metric_set(st, &tester, "c", 1, "auc", 0.85, "holdout", "region=EU", &e), 0);
+	assert_int_equal(registry_metric_set(st, &tester, "c", 1, "auc", 0.92, "holdout", "", &e), 0);
 	assert_int_equal(registry_metric_list(st, "c", 1, &ml, &e), 0);
 	assert_int_equal(ml.n, 2);
 	assert_float_equal(ml.v[0].value, 0.92, 1e-12); /* replaced, not duplicated */
 	assert_string_equal(ml.v[1].slice, "region=EU");
 	registry_metrics_free(&ml);
-	assert_int_equal(registry_metric_set(st, "c", 1, "auc", 0.0 / 0.0, "", "", &e), -1);
+	assert_int_equal(registry_metric_set(st, &tester, "c", 1, "auc", 0.0 / 0.0, "", "", &e), -1);
 	assert_non_null(strstr(e.msg, "finite"));
-	assert_int_equal(registry_metric_set(st, "c", 1, "bad name", 1, "", "", &e), -1);
-	assert_int_equal(registry_metric_set(st, "c", 1, "auc", 1, "", "a b", &e), -1);
-	assert_int_equal(registry_metric_set(st, "c", 9, "auc", 1, "", "", &e), -1);
+	assert_int_equal(registry_metric_set(st, &tester, "c", 1, "bad name", 1, "", "", &e), -1);
+	assert_int_equal(registry_metric_set(st, &tester, "c", 1, "auc", 1, "", "a b", &e), -1);
+	assert_int_equal(registry_metric_set(st, &tester, "c", 9, "auc", 1, "", "", &e), -1);
 }
 
 static enum rule_status rule_status(const struct gate *g, const char *name)
@@ -405,8 +405,8 @@ static void test_unsigned_act_refused(void **state)
 	json_t *data = json_pack("{s:s, s:s, s:I, s:n}", "model", "m", "alias", "production", "version",
 				 (json_int_t)1, "previous");
 
-	assert_int_equal(registry_model_add(st, "m", TIER_LOW, "o", "", &e), 0);
-	assert_int_equal(registry_version_add(st, "m", "s3://b/m/1", D1, "", "", 0, NULL, &e), 0);
+	assert_int_equal(registry_model_add(st, &tester, "m", TIER_LOW, "o", "", &e), 0);
+	assert_int_equal(registry_version_add(st, &tester, "m", "s3://b/m/1", D1, "", "", 0, NULL, &e), 0);
 	assert_int_equal(registry_alias_set(st, &tester, "m", "staging", 1, &e), 0);
 	assert_int_equal(audit_verify(st, &rep, &e), 0);
 	assert_int_equal(store_begin(st, &e), 0);

@@ -1,0 +1,244 @@
+/* record: evidence changes appended as their actor's signed acts, and read back from the ledger for the gate. */
+#include "record.h"
+
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <sodium.h>
+
+#include "gate.h"
+#include "ledger.h"
+#include "proven.h"
+
+static int record_append(struct store *st, const struct principal *who, const char *action, const char *subject,
+			 json_t *data, const char *via, struct err *e)
+{
+	int rc;
+
+	if (data == NULL)
+		return err_set(e, ERR_IO, "out of memory recording %s", action);
+	if (who == NULL) {
+		/* A plugin synced without a principal: seen, not attested. */
+		json_decref(data);
+		return 0;
+	}
+	if (via != NULL && via[0] != '\0' && json_object_set_new(data, "via", json_string(via)) != 0) {
+		json_decref(data);
+		return err_set(e, ERR_IO, "out of memory recording %s", action);
+	}
+	rc = ledger_append_act(st, who->key, who->name, action, subject, data, NULL, e);
+	json_decref(data);
+	return rc;
+}
+
+int record_model(struct store *st, const struct principal *who, const char *name, const char *tier,
+		 const char *owner, const char *description, const char *via, struct err *e)
+{
+	char subject[200];
+
+	snprintf(subject, sizeof subject, "models:/%s", name);
+	return record_append(st, who, "model.set", subject,
+			     json_pack("{s:s, s:s, s:s, s:s}", "model", name, "tier", tier, "owner", owner, "description",
+				       description),
+			     via, e);
+}
+
+int record_version(struct store *st, const struct principal *who, const char *model, int64_t version,
+		   const char *artifact, const char *digest, int verified, const char *author, const char *run,
+		   const char *via, struct err *e)
+{
+	char subject[200];
+
+	snprintf(subject, sizeof subject, "models:/%s/%" PRId64, model, version);
+	return record_append(st, who, "version.set", subject,
+			     json_pack("{s:s, s:I, s:s, s:s, s:b, s:s, s:s}", "model", model, "version",
+				       (json_int_t)version, "artifact", artifact, "digest", digest, "digest_verified",
+				       verified, "author", author, "run", run),
+			     via, e);
+}
+
+int record_card_digest(const struct card *c, char out[72])
+{
+	json_t *a = json_array();
+	char *canon;
+	size_t i;
+
+	for (i = 0; a != NULL && i < c->n; i++)
+		if (json_array_append_new(a, json_pack("[s, s]", c->s[i].title, c->s[i].body)) != 0) {
+			json_decref(a);
+			a = NULL;
+		}
+	canon = a != NULL ? json_dumps(a, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+	json_decref(a);
+	if (canon == NULL)
+		return -1;
+	gate_digest(canon, strlen(canon), out);
+	free(canon);
+	return 0;
+}
+
+int record_card(struct store *st, const struct principal *who, const char *model, int64_t version,
+		const struct card *c, const char *via, struct err *e)
+{
+	char subject[200], digest[72];
+
+	if (record_card_digest(c, digest) != 0)
+		return err_set(e, ERR_IO, "out of memory hashing a card");
+	snprintf(subject, sizeof subject, "models:/%s/%" PRId64, model, version);
+	return record_append(st, who, "card.set", subject,
+			     json_pack("{s:s, s:I, s:s, s:I}", "model", model, "version", (json_int_t)version, "sha256",
+				       digest, "sections", (json_int_t)c->n),
+			     via, e);
+}
+
+int record_metric(struct store *st, const struct principal *who, const char *model, int64_t version,
+		  const char *name, double value, const char *dataset, const char *slice, const char *via,
+		  struct err *e)
+{
+	char subject[200];
+
+	snprintf(subject, sizeof subject, "models:/%s/%" PRId64, model, version);
+	return record_append(st, who, "metric.set", subject,
+			     json_pack("{s:s, s:I, s:s, s:f, s:s, s:s}", "model", model, "version", (json_int_t)version,
+				       "name", name, "value", value, "dataset", dataset, "slice", slice),
+			     via, e);
+}
+
+/* The part of a name that identifies a person: before any '@', any case. */
+static size_t record_person_len(const char *s)
+{
+	const char *at = strchr(s, '@');
+
+	return at != NULL ? (size_t)(at - s) : strlen(s);
+}
+
+int record_same_person(const char *a, const char *b)
+{
+	size_t la, lb, i;
+
+	if (a == NULL || b == NULL)
+		return 0;
+	while (*a == ' ')
+		a++;
+	while (*b == ' ')
+		b++;
+	la = record_person_len(a);
+	lb = record_person_len(b);
+	while (la > 0 && a[la - 1] == ' ')
+		la--;
+	while (lb > 0 && b[lb - 1] == ' ')
+		lb--;
+	if (la == 0 || la != lb)
+		return 0;
+	for (i = 0; i < la; i++)
+		if (tolower((unsigned char)a[i]) != tolower((unsigned char)b[i]))
+			return 0;
+	return 1;
+}
+
+void record_evidence_free(struct record_evidence *r)
+{
+	free(r->met);
+	memset(r, 0, sizeof *r);
+}
+
+static int record_apply(struct record_evidence *r, int64_t seq, json_t *j, struct err *e)
+{
+	const char *action = json_string_value(json_object_get(j, "action"));
+	json_t *d = json_object_get(j, "data");
+	const char *x;
+	size_t i;
+
+	if (action == NULL)
+		return 0;
+	if (strcmp(action, "model.set") == 0) {
+		x = json_string_value(json_object_get(d, "tier"));
+		snprintf(r->tier, sizeof r->tier, "%s", x ? x : "");
+		r->tier_seq = seq;
+	} else if (strcmp(action, "version.set") == 0) {
+		x = json_string_value(json_object_get(d, "digest"));
+		snprintf(r->digest, sizeof r->digest, "%s", x ? x : "");
+		x = json_string_value(json_object_get(d, "author"));
+		snprintf(r->author, sizeof r->author, "%s", x ? x : "");
+		r->verified = json_is_true(json_object_get(d, "digest_verified"));
+		r->version_seq = seq;
+	} else if (strcmp(action, "card.set") == 0) {
+		x = json_string_value(json_object_get(d, "sha256"));
+		snprintf(r->card, sizeof r->card, "%s", x ? x : "");
+		r->card_seq = seq;
+	} else if (strcmp(action, "metric.set") == 0) {
+		const char *name = json_string_value(json_object_get(d, "name")),
+			   *ds = json_string_value(json_object_get(d, "dataset")),
+			   *sl = json_string_value(json_object_get(d, "slice"));
+		struct record_metric *m = NULL;
+
+		if (name == NULL || ds == NULL || sl == NULL || !json_is_number(json_object_get(d, "value")))
+			return err_set(e, ERR_DENIED, "ledger entry %" PRId64 ": metric.set is malformed", seq);
+		for (i = 0; i < r->nmet && m == NULL; i++)
+			if (strcmp(r->met[i].name, name) == 0 && strcmp(r->met[i].dataset, ds) == 0 &&
+			    strcmp(r->met[i].slice, sl) == 0)
+				m = &r->met[i];
+		if (m == NULL) {
+			struct record_metric *nv = realloc(r->met, (r->nmet + 1) * sizeof *r->met);
+
+			if (nv == NULL)
+				return err_set(e, ERR_IO, "out of memory");
+			r->met = nv;
+			m = &r->met[r->nmet++];
+			memset(m, 0, sizeof *m);
+			snprintf(m->name, sizeof m->name, "%s", name);
+			snprintf(m->dataset, sizeof m->dataset, "%s", ds);
+			snprintf(m->slice, sizeof m->slice, "%s", sl);
+		}
+		m->value = json_number_value(json_object_get(d, "value"));
+		m->seq = seq;
+	} else {
+		return 0;
+	}
+	r->newest_seq = seq;
+	snprintf(r->newest_action, sizeof r->newest_action, "%s", action);
+	return 0;
+}
+
+int record_load(struct store *st, const char *model, int64_t version, struct record_evidence *out, struct err *e)
+{
+	const struct proven_keyring *kr;
+	char msub[200], vsub[200];
+	sqlite3_stmt *s;
+	int rc, r = 0;
+
+	memset(out, 0, sizeof *out);
+	if (proven_keyring_load(st, &kr, e) != 0)
+		return -1;
+	snprintf(msub, sizeof msub, "models:/%s", model);
+	snprintf(vsub, sizeof vsub, "models:/%s/%" PRId64, model, version);
+	if (store_prepare(st, &s,
+			  "SELECT seq, body, leaf, sig FROM ledger WHERE (subject = ?1 AND action = 'model.set')"
+			  " OR (subject = ?2 AND action IN ('version.set', 'card.set', 'metric.set')) ORDER BY seq",
+			  e) != 0)
+		return -1;
+	sqlite3_bind_text(s, 1, msub, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, vsub, -1, SQLITE_STATIC);
+	while (r == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int64_t seq = sqlite3_column_int64(s, 0);
+		json_t *j;
+
+		r = proven_row(kr, seq, sqlite3_column_blob(s, 1), (size_t)sqlite3_column_bytes(s, 1),
+			       sqlite3_column_blob(s, 2), (size_t)sqlite3_column_bytes(s, 2),
+			       (const char *)sqlite3_column_text(s, 3), &j, e);
+		if (r == 0) {
+			r = record_apply(out, seq, j, e);
+			json_decref(j);
+		}
+	}
+	sqlite3_finalize(s);
+	if (r == 0 && rc != SQLITE_DONE)
+		r = store_fail(st, e, "reading the evidence from the ledger");
+	if (r != 0)
+		record_evidence_free(out);
+	return r;
+}

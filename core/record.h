@@ -1,0 +1,67 @@
+/* record: evidence as acts: the signed ledger entry each registry change appends (model, version, card, metric), and the evidence a gate reads back from those entries. */
+#ifndef STEWARD_RECORD_H
+#define STEWARD_RECORD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "card.h"
+#include "err.h"
+#include "keyring.h"
+#include "store.h"
+
+/* Each appends one entry signed by who, inside the caller's transaction.
+ * via names the plugin that carried it ("" for a person at the CLI).
+ * who NULL (a plugin synced without a principal) appends nothing: the
+ * change is then visible but unattested, and no gate counts on it. */
+int record_model(struct store *st, const struct principal *who, const char *name, const char *tier,
+		 const char *owner, const char *description, const char *via, struct err *e);
+int record_version(struct store *st, const struct principal *who, const char *model, int64_t version,
+		   const char *artifact, const char *digest, int verified, const char *author, const char *run,
+		   const char *via, struct err *e);
+int record_card(struct store *st, const struct principal *who, const char *model, int64_t version,
+		const struct card *c, const char *via, struct err *e);
+int record_metric(struct store *st, const struct principal *who, const char *model, int64_t version,
+		  const char *name, double value, const char *dataset, const char *slice, const char *via,
+		  struct err *e);
+
+/* The digest of a card's sections as recorded ("sha256:<hex>"): over
+ * [[title, body], ...] as compact JSON with escaped non-ASCII. */
+int record_card_digest(const struct card *c, char out[72]);
+
+/* 1 when a and b name the same person: compared without case and without
+ * an e-mail domain ("Rosa", "rosa@bank.example" and "rosa" are one). */
+int record_same_person(const char *a, const char *b);
+
+struct record_metric {
+	char name[101], dataset[101], slice[201];
+	double value;
+	int64_t seq;
+};
+
+/* What the signed entries say about MODEL VERSION: the tier of the model,
+ * the version's digest and author, its card's digest and its metrics,
+ * each with the entry that last set it (0 when none did). */
+struct record_evidence {
+	char tier[16];
+	int64_t tier_seq;
+	char digest[72];
+	char author[256];
+	int verified;
+	int64_t version_seq;
+	char card[72];
+	int64_t card_seq;
+	struct record_metric *met;
+	size_t nmet;
+	int64_t newest_seq; /* the newest evidence entry of either */
+	char newest_action[32];
+};
+
+/* Reads them from the ledger, each entry checked (body against leaf,
+ * actor's signature against the proven keyring). An entry that fails is
+ * an error naming it. */
+int record_load(struct store *st, const char *model, int64_t version, struct record_evidence *out,
+		struct err *e);
+void record_evidence_free(struct record_evidence *r);
+
+#endif
