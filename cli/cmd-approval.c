@@ -222,6 +222,7 @@ static json_t *cmd_request_json(const struct approval_request *r, int with_decis
 		  cli_json_str(o, "comment", r->comment) || cli_json_str(o, "state", cmd_request_state(r)) ||
 		  cli_json_str(o, "kind", r->kind) || cli_json_time(o, "due", r->due) ||
 		  cli_json_str(o, "policy", r->policy_name) || cli_json_str(o, "policy_sha256", r->policy) ||
+		  cli_json_str(o, "evidence_sha256", r->evidence) ||
 		  cli_json_time(o, "created", r->created) || cli_json_int(o, "seq", r->seq) ||
 		  cli_json_int(o, "counted", r->counted) || cli_json_int(o, "required", r->required) ||
 		  cli_json_int(o, "satisfied", r->satisfied) || json_object_set_new(o, "needs", needs) != 0;
@@ -317,6 +318,10 @@ int cmd_request_show(struct cli_ctx *c)
 		printf("  due:       %s\n", cli_time(r.due, t1, sizeof t1));
 	printf("  model:     %s version %" PRId64 " (tier %s)\n", r.model, r.version, r.tier);
 	printf("  digest:    %s\n", r.digest);
+	if (r.evidence[0] != '\0')
+		printf("  evidence:  %s (what a decision signs over: artifact, card, metrics, policy)\n", r.evidence);
+	if (r.tampered[0] != '\0')
+		printf("  WARNING:   %s\n", r.tampered);
 	printf("  stage:     %s -> %s\n", r.from, r.to);
 	printf("  requester: %s at %s (ledger entry %" PRId64 ")\n", r.requester,
 	       cli_time(r.created, t1, sizeof t1), r.seq);

@@ -17,6 +17,7 @@
 #include "ledger.h"
 #include "proven.h"
 #include "policy.h"
+#include "record.h"
 #include "registry.h"
 
 /* ---- time ---- */
@@ -184,6 +185,20 @@ int approval_check(const struct approval_ctx *c, const char *env, size_t len,
 			goto out;
 		}
 	}
+	{
+		json_t *ev = json_object_get(pred, "evidence");
+		const char *esha = json_is_object(ev) ? json_string_value(json_object_get(ev, "sha256")) : NULL;
+
+		if (esha == NULL) {
+			approval_why(why, n, "statement binds no evidence snapshot (predicate evidence.sha256)");
+			goto out;
+		}
+		snprintf(out->evidence, sizeof out->evidence, "%s", esha);
+		if (c->evidence != NULL && strcmp(esha, c->evidence) != 0) {
+			approval_why(why, n, "stale: %s since it was signed", c->stale_why ? c->stale_why : "the evidence changed");
+			goto out;
+		}
+	}
 	if (kv > c->keyring_ver || kv < 1) {
 		approval_why(why, n, "statement claims keyring version %" PRId64 ", recorded under %" PRId64,
 			     (int64_t)kv, c->keyring_ver);
@@ -208,7 +223,7 @@ int approval_check(const struct approval_ctx *c, const char *env, size_t len,
 		approval_why(why, n, "expired at %s", tbuf);
 		goto out;
 	}
-	if (c->author != NULL && strcmp(principal, c->author) == 0) {
+	if (c->author != NULL && record_same_person(principal, c->author)) {
 		approval_why(why, n, "%s is the author of %s (separation of duties)", principal, want_subj);
 		goto out;
 	}
@@ -540,6 +555,25 @@ static void approval_request_row(sqlite3_stmt *s, struct approval_request *r)
 	approval_copy(r->review_role, sizeof r->review_role, s, 19);
 }
 
+/* The snapshot a decision on r must bind now, from the signed evidence
+ * entries; "" (no comparison) when the evidence cannot be read, which the
+ * gate then refuses on its own. */
+static void approval_request_evidence(struct store *st, struct approval_request *r)
+{
+	struct record_evidence rec;
+	struct err e;
+
+	r->evidence[0] = r->evidence_why[0] = '\0';
+	if (record_load(st, r->model, r->version, &rec, &e) != 0)
+		return;
+	if (record_snapshot(&rec, r->policy, r->evidence) != 0)
+		r->evidence[0] = '\0';
+	if (rec.newest_seq != 0)
+		snprintf(r->evidence_why, sizeof r->evidence_why, "%s at #%" PRId64 " changed the evidence",
+			 rec.newest_action, rec.newest_seq);
+	record_evidence_free(&rec);
+}
+
 /* Decisions are checked against the keyring the ledger proves, not the
  * store's keyring tables (which anyone who can write the file can edit). */
 static int approval_ctx_for(struct store *st, const struct approval_request *r, const char *log,
@@ -566,6 +600,10 @@ static int approval_ctx_for(struct store *st, const struct approval_request *r, 
 	c->role_at = proven_role_at;
 	c->arg = (void *)kr;
 	c->keyring_ver = kr->version;
+	if (r->evidence[0] != '\0') {
+		c->evidence = r->evidence;
+		c->stale_why = r->evidence_why;
+	}
 	return 0;
 }
 
@@ -710,8 +748,13 @@ static int approval_evaluate(struct store *st, struct approval_request *r, struc
 
 	if (approval_store_log(st, log, sizeof log, e) != 0)
 		return -1;
+	approval_request_evidence(st, r);
 	if (approval_ctx_for(st, r, log, &c, e) != 0 || approval_needs(st, r, e) != 0)
 		return -1;
+	/* A closed request is judged as it stood: evidence changed after it
+	 * closed makes no decision on it stale. */
+	if (strcmp(r->state, "open") != 0)
+		c.evidence = NULL;
 	for (i = 0; i < r->nneeds; i++)
 		r->required += r->needs[i].count;
 	approval_request_proven(st, r);
@@ -1004,6 +1047,9 @@ static int approval_record(struct store *st, const struct approval_request *r, c
 		return -1;
 	if (approval_ctx_for(st, r, log, &c, e) != 0)
 		return -1;
+	if (c.evidence == NULL)
+		return err_set(e, ERR_DENIED, "decision refused: the evidence of %s v%" PRId64 " cannot be read from the ledger",
+			       r->model, r->version);
 	kv = c.keyring_ver;
 	if (approval_check(&c, env, len, &stmt, why, sizeof why) != 0)
 		return err_set(e, ERR_DENIED, "decision refused: %s", why);
@@ -1016,8 +1062,10 @@ static int approval_record(struct store *st, const struct approval_request *r, c
 	if (prior != 0)
 		return err_set(e, ERR_DENIED, "decision refused: nonce already used by approval %" PRId64 " (replay)",
 			       prior);
+	/* One decision per person, except over evidence that changed since
+	 * (a stale review may be given again, as after new commits). */
 	for (i = 0; i < r->n; i++)
-		if (strcmp(r->v[i].principal, stmt.principal) == 0)
+		if (strcmp(r->v[i].principal, stmt.principal) == 0 && strncmp(r->v[i].why, "stale:", 6) != 0)
 			return err_set(e, ERR_DENIED,
 				       "decision refused: %s already signed a decision on request %" PRId64
 				       " (approval %" PRId64 " with key %s); thresholds count people, not keys",
@@ -1086,7 +1134,7 @@ int approval_sign(struct store *st, const struct principal *who, const struct ke
 	struct approval_request r;
 	char log[KEYS_NAME_MAX + 1], issued[32], expires[32], nonce[65], subj[200], hex[65];
 	uint8_t nb[32];
-	int64_t now = store_now();
+	int64_t now = store_now(), kver;
 	json_t *stmt = NULL;
 	char *payload = NULL, *env = NULL;
 	int rc = -1;
@@ -1117,15 +1165,29 @@ int approval_sign(struct store *st, const struct principal *who, const struct ke
 	sodium_bin2hex(nonce, sizeof nonce, nb, sizeof nb);
 	snprintf(subj, sizeof subj, "models:/%s/%" PRId64, r.model, r.version);
 	snprintf(hex, sizeof hex, "%.64s", r.digest + 7);
-	stmt = json_pack("{s:s, s:[{s:s, s:{s:s}}], s:s, s:{s:s, s:s, s:s, s:I, s:s, s:I, s:s, s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:o}}",
+	if (r.evidence[0] == '\0') {
+		err_set(e, ERR_DENIED, "the evidence of %s v%" PRId64 " cannot be read from the ledger, so nothing can be signed over it",
+			r.model, r.version);
+		goto out;
+	}
+	{
+		const struct proven_keyring *kr;
+
+		if (proven_keyring_load(st, &kr, e) != 0)
+			goto out;
+		kver = kr->version;
+	}
+	/* The decision binds the evidence it was made over: a card, metric or
+	 * digest recorded later makes it stale. */
+	stmt = json_pack("{s:s, s:[{s:s, s:{s:s}}], s:s, s:{s:s, s:s, s:s, s:I, s:s, s:I, s:s, s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:o, s:{s:s}}}",
 			 "_type", INTOTO_STATEMENT_TYPE, "subject", "name", subj, "digest", "sha256", hex,
 			 "predicateType", APPROVAL_PREDICATE_TYPE, "predicate", "decision",
 			 approve ? "approve" : "reject", "role", keyring_role_name(role), "principal",
 			 who->name, "request", (json_int_t)r.id, "model", r.model, "version",
 			 (json_int_t)r.version, "from", r.from, "to", r.to, "tier", r.tier,
-			 "keyringVersion", (json_int_t)keyring_version(st), "nonce", nonce, "issuedAt",
+			 "keyringVersion", (json_int_t)kver, "nonce", nonce, "issuedAt",
 			 issued, "expiresAt", expires, "comment", comment ? comment : "", "log", log, "policy",
-			 approval_policy_json(r.policy_name, r.policy_version, r.policy));
+			 approval_policy_json(r.policy_name, r.policy_version, r.policy), "evidence", "sha256", r.evidence);
 	if (stmt == NULL ||
 	    (payload = json_dumps(stmt, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII)) == NULL) {
 		err_set(e, ERR_IO, "out of memory building the statement");

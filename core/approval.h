@@ -29,6 +29,11 @@ struct approval_ctx {
 	const char *author, *requester;
 	const char *log; /* the store's log origin: a decision for another estate never counts */
 	const char *policy; /* sha256 of the policy the request was opened under, "" for none */
+	/* The evidence snapshot now (record_snapshot); a decision that binds
+	 * another one is stale. NULL skips the comparison (closed requests,
+	 * judged as they stood). stale_why names the newest evidence change. */
+	const char *evidence;
+	const char *stale_why;
 	int64_t now;
 	int64_t keyring_ver;
 	/* 1 known (principal, pk, *active filled), 0 unknown, -1 error */
@@ -48,6 +53,7 @@ struct approval_stmt {
 	char nonce[65];
 	int64_t issued, expires, keyring_claim;
 	char comment[1024];
+	char evidence[72]; /* the evidence snapshot it binds */
 };
 
 /* Verifies the envelope's signature before reading it, then every binding
@@ -110,6 +116,8 @@ struct approval_request {
 	char comment[1024];
 	char state[16];
 	char tampered[400]; /* why the row disagrees with its ledger entry; "" when it agrees */
+	char evidence[72];  /* the evidence snapshot a decision must bind now ("" when unknown) */
+	char evidence_why[160]; /* the newest change to it, for "stale: ..." */
 	struct approval_eval *v;
 	size_t n;
 	int counted;  /* distinct principals whose approvals count */

@@ -285,7 +285,7 @@ static int replay_approval(struct replay *rp, int64_t seq, int64_t when, const c
 	struct rp_approval *a;
 	const char *env;
 	json_int_t request, kv;
-	char reason[400], pair[KEYS_NAME_MAX + 32];
+	char reason[400], pair[KEYS_NAME_MAX + 112];
 	int rc;
 
 	if (json_unpack(data, "{s:I, s:I, s:s}", "request", &request, "keyring", &kv, "envelope", &env) != 0)
@@ -323,7 +323,8 @@ static int replay_approval(struct replay *rp, int64_t seq, int64_t when, const c
 	rc = strset_add(&rp->nonces, stmt.nonce);
 	if (rc == 0)
 		return replay_why(why, n, "approval replays a nonce used by an earlier decision");
-	snprintf(pair, sizeof pair, "%lld/%s", (long long)request, stmt.principal);
+	/* A person decides once per request and evidence snapshot. */
+	snprintf(pair, sizeof pair, "%lld/%s/%s", (long long)request, stmt.principal, stmt.evidence);
 	if (rc > 0)
 		rc = strset_add(&rp->signed_on, pair);
 	if (rc == 0)

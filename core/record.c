@@ -242,3 +242,46 @@ int record_load(struct store *st, const char *model, int64_t version, struct rec
 		record_evidence_free(out);
 	return r;
 }
+
+static int record_metric_cmp(const void *a, const void *b)
+{
+	const struct record_metric *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	if (c == 0)
+		c = strcmp(x->dataset, y->dataset);
+	return c != 0 ? c : strcmp(x->slice, y->slice);
+}
+
+int record_snapshot(const struct record_evidence *r, const char *policy, char out[72])
+{
+	struct record_metric *m = NULL;
+	json_t *o, *a;
+	char *canon;
+	size_t i;
+
+	if (r->nmet > 0) {
+		m = malloc(r->nmet * sizeof *m);
+		if (m == NULL)
+			return -1;
+		memcpy(m, r->met, r->nmet * sizeof *m);
+		qsort(m, r->nmet, sizeof *m, record_metric_cmp);
+	}
+	a = json_array();
+	for (i = 0; a != NULL && i < r->nmet; i++)
+		if (json_array_append_new(a, json_pack("[s, s, s, f]", m[i].name, m[i].dataset, m[i].slice, m[i].value)) != 0) {
+			json_decref(a);
+			a = NULL;
+		}
+	free(m);
+	o = a != NULL ? json_pack("{s:s, s:s, s:o, s:s}", "artifact", r->digest, "card", r->card, "metrics", a, "policy",
+				  policy != NULL ? policy : "")
+		      : NULL;
+	canon = o != NULL ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII) : NULL;
+	json_decref(o);
+	if (canon == NULL)
+		return -1;
+	gate_digest(canon, strlen(canon), out);
+	free(canon);
+	return 0;
+}

@@ -64,4 +64,9 @@ int record_load(struct store *st, const char *model, int64_t version, struct rec
 		struct err *e);
 void record_evidence_free(struct record_evidence *r);
 
+/* The evidence snapshot a decision binds ("sha256:<hex>"): SHA-256 of the
+ * compact JSON {"artifact","card","metrics":[[name,dataset,slice,value]...]
+ * sorted,"policy"} with escaped non-ASCII (steward-ledger(5)). */
+int record_snapshot(const struct record_evidence *r, const char *policy, char out[72]);
+
 #endif

@@ -70,12 +70,15 @@ same "counts again" "$(j '$.counted')" 1
 # --- every act is signed by its actor ---
 same "acts carry a signature" "$(rows "SELECT count(*) FROM ledger WHERE action IN ('request.open', 'alias.set') AND sig IS NULL")" 0
 SEQ=$(rows "SELECT seq FROM ledger WHERE action = 'request.open'")
+SIG=$(rows "SELECT sig FROM ledger WHERE seq = $SEQ")
 raw "UPDATE ledger SET sig = NULL WHERE seq = $SEQ"
 expect 1 "a stripped signature fails audit verify" "$STEWARD" audit verify --db "$DB"
 has "names the unsigned act" "$ERR" "request.open by lena carries no valid signature"
 expect 0 "request show" "$STEWARD" request show 1 --db "$DB" --json
 same "a request whose opening act is unsigned counts nothing" "$(j '$.counted')" 0
 has "says so" "$(j '$.decisions[0].why_not')" "carries no valid signature"
+raw "UPDATE ledger SET sig = '$SIG' WHERE seq = $SEQ"
+expect 0 "the signature put back, the ledger verifies again" "$STEWARD" audit verify --db "$DB"
 # --- evidence is an act: the tables must say what the signed entries recorded ---
 expect 2 "metric set needs a key" "$STEWARD" metric set fraud 1 auc 0.99 --db "$DB"
 has "says to give --key" "$ERR" "give --key FILE"
@@ -106,4 +109,36 @@ expect 0 "an ML lead sets the card" as lena card set fraud 1 --file "$TMPD/card.
 raw "UPDATE cards SET body = 'anything at all'"
 expect 1 "a card edited in the table" "$STEWARD" gate fraud 1 --to production --db "$DB"
 has "is named" "$OUT$ERR" "the card of fraud v1 is not the one ledger entry"
+# --- separation of duties compares people, not spellings ---
+D2=sha256:2222222222222222222222222222222222222222222222222222222222222222
+D3=sha256:3333333333333333333333333333333333333333333333333333333333333333
+as lena version add fraud --artifact s3://m/2 --digest "$D2" --author Rosa >/dev/null || fail "v2 by Rosa"
+as lena version add fraud --artifact s3://m/3 --digest "$D3" --author rosa@bank.example >/dev/null || fail "v3"
+R2=$(as lena promote request fraud 2 --to staging) || fail "request v2"
+R3=$(as lena promote request fraud 3 --to staging) || fail "request v3"
+expect 1 "'Rosa' is rosa" as rosa approve "$R2"
+has "author refused" "$ERR" "rosa is the author of models:/fraud/2 (separation of duties)"
+expect 1 "'rosa@bank.example' is rosa" as rosa approve "$R3"
+has "author refused" "$ERR" "rosa is the author of models:/fraud/3"
+expect 0 "ravi may approve v3" as ravi approve "$R3"
+
+# --- a decision binds the evidence: a later card or metric makes it stale ---
+expect 0 "request show" "$STEWARD" request show "$R3" --db "$DB" --json
+SNAP=$(j '$.evidence_sha256')
+has "the snapshot is shown" "$SNAP" "sha256:"
+same "ravi's approval counts" "$(j '$.counted')" 1
+expect 0 "a new metric after the approval" as lena metric set fraud 3 auc 0.97 --dataset holdout
+SEQ=$(rows "SELECT max(seq) FROM ledger WHERE action = 'metric.set'")
+expect 0 "request show after" "$STEWARD" request show "$R3" --db "$DB" --json
+same "the stale approval no longer counts" "$(j '$.counted')" 0
+has "says why and where" "$(j '$.decisions[0].why_not')" "stale: metric.set at #$SEQ changed the evidence since it was signed"
+lacks "a new snapshot" "$(j '$.evidence_sha256')" "$SNAP"
+expect 0 "plain request show says so too" "$STEWARD" request show "$R3" --db "$DB"
+has "stale in the table" "$OUT" "stale: metric.set at #$SEQ"
+expect 0 "ravi signs again over the new evidence" as ravi approve "$R3" --comment "re-reviewed"
+expect 0 "and it counts" "$STEWARD" request show "$R3" --db "$DB" --json
+same "one counts" "$(j '$.counted')" 1
+expect 1 "but not twice over the same evidence" as ravi approve "$R3"
+has "people, not keys" "$ERR" "ravi already signed a decision on request $R3"
+expect 0 "audit verify accepts a re-review over new evidence" "$STEWARD" audit verify --db "$DB"
 finish
