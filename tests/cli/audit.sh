@@ -6,6 +6,9 @@ export STEWARD_NOW=1790000000 # after the demo's history
 expect 0 "demo --no-tui" "$STEWARD" demo --no-tui --db "$DB"
 has "demo prints the personas" "$OUT" "passphrase \"demo\""
 has "demo names rosa" "$OUT" "rosa  risk-officer"
+same "the demo's entries are dated in order" \
+	"$(sqlite3 "$DB" "SELECT count(*) FROM ledger a JOIN ledger b ON b.seq = a.seq + 1 WHERE b.time < a.time")" 0
+same "and all before the clock it was built at" "$(sqlite3 "$DB" "SELECT count(*) FROM ledger WHERE time > $STEWARD_NOW")" 0
 N0=$(sqlite3 "$DB" "SELECT max(seq) FROM ledger")
 # one more signed decision, so there are two checkpoints
 K="${DB}-keys"

@@ -60,4 +60,10 @@ T=$(sqlite3 "$DB" "SELECT time FROM ledger ORDER BY seq DESC LIMIT 1")
 BT=$(sqlite3 "$DB" "SELECT json_extract(CAST(body AS TEXT), '$.time') FROM ledger ORDER BY seq DESC LIMIT 1")
 same "the body's time is the real time" "$BT" "$(date -u -d "@$T" +%Y-%m-%dT%H:%M:%SZ)"
 expect 0 "and the ledger verifies at the real time" "$REL" audit verify --db "$DB"
+
+# --- the demo, built by the release binary, lies in the past of the real clock ---
+expect 0 "release demo" env STEWARD_NOW=$((NOW + 3650 * DAY)) "$REL" demo --no-tui --db "$TMPD/demo.db"
+LAST=$(sqlite3 "$TMPD/demo.db" "SELECT max(time) FROM ledger")
+[ "$LAST" -le "$(date +%s)" ] && ok || fail "the demo has an entry dated $LAST, after now"
+same "in order" "$(sqlite3 "$TMPD/demo.db" "SELECT count(*) FROM ledger a JOIN ledger b ON b.seq = a.seq + 1 WHERE b.time < a.time")" 0
 finish
