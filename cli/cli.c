@@ -496,10 +496,12 @@ const struct cli_cmd cli_cmds[] = {
 		.noun = "audit", .verb = "verify", .args = "",
 		.summary = "verify the ledger, its checkpoints, the keyring and every approval",
 		.help = "Recomputes every leaf and chain hash and every checkpoint root, checks every\n"
-			"checkpoint signature, replays the keyring (each change signed by an admin of the\n"
-			"keyring before it) and checks every approval against the keyring in force when\n"
-			"it was recorded. Exit 0 when all holds; otherwise exit 1 naming the first bad\n"
-			"entry and what is wrong. With --bundle, checks an exported bundle, no store.",
+			"checkpoint signature and that entry times never decrease nor lie in the future\n"
+			"(more than 300 seconds ahead), replays the keyring (each change signed by an\n"
+			"admin of the keyring before it) and checks every approval against the keyring\n"
+			"in force when it was recorded. Exit 0 when all holds; otherwise exit 1 naming\n"
+			"the first bad entry and what is wrong. With --bundle, checks an exported bundle,\n"
+			"no store.",
 		.opts = cli_audit_verify_opts, .min_pos = 0, .max_pos = 0,
 		.run = cmd_audit_verify,
 	},

@@ -199,12 +199,32 @@ static void ledger_chain(const uint8_t prev[32], const uint8_t leaf[32], uint8_t
 	crypto_hash_sha256(out, buf, sizeof buf);
 }
 
+/* The time of the next entry: now, or the previous entry's time when the
+ * clock went back (NTP stepped it, a VM was restored), so entry times
+ * never decrease. */
+static int ledger_append_time(struct store *st, int64_t *when, struct err *e)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	*when = store_now();
+	if (store_prepare(st, &s, "SELECT time FROM ledger ORDER BY seq DESC LIMIT 1", e) != 0)
+		return -1;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW && sqlite3_column_int64(s, 0) > *when)
+		*when = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail(st, e, "reading the ledger");
+	return 0;
+}
+
 int ledger_append(struct store *st, const char *actor, const char *action, const char *subject,
 		  json_t *data, int64_t *seq, struct err *e)
 {
 	uint8_t prev[32], leaf[32], chain[32];
 	char when[32], prevhex[65];
-	int64_t last, now = store_now();
+	int64_t last, now;
 	json_t *body;
 	char *bytes;
 	sqlite3_stmt *s;
@@ -216,7 +236,7 @@ int ledger_append(struct store *st, const char *actor, const char *action, const
 	    check_text("action", action, 100, 0, 0, e) != 0 ||
 	    check_text("subject", subject, 400, 0, 0, e) != 0)
 		return -1;
-	if (ledger_tail(st, &last, prev, e) != 0)
+	if (ledger_tail(st, &last, prev, e) != 0 || ledger_append_time(st, &now, e) != 0)
 		return -1;
 	check_time_text(now, when, sizeof when);
 	sodium_bin2hex(prevhex, sizeof prevhex, prev, sizeof prev);
@@ -390,14 +410,85 @@ static int ledger_check_note(const char *note, int64_t size, const merkle_hash r
 	return 0;
 }
 
+static int ledger_why(char *why, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Fills why; returns -1 so a check can fail in one line. */
+static int ledger_why(char *why, size_t n, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, n, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* The rules every entry obeys, wherever it is read (the store, a bundle,
+ * the signer before a checkpoint): its leaf is the hash of its exact
+ * bytes, its body names its seq and the chain hash before it, and its
+ * time is not before the previous entry's (*time holds that on entry, 0
+ * for the first, and this one's on return) nor after now + LEDGER_SKEW.
+ * sleaf and schain are the stored hashes, NULL where none are kept. On
+ * success *out holds the parsed body (the caller's to free) and chain the
+ * new chain hash; otherwise why says what is wrong. */
+static int ledger_entry_check(int64_t seq, const char *body, size_t len, const uint8_t *sleaf,
+			      const uint8_t *schain, const uint8_t prev[32], int64_t *time, int64_t now,
+			      json_t **out, uint8_t leaf[32], uint8_t chain[32], char *why, size_t n)
+{
+	char prevhex[65], a[32], b[32];
+	json_int_t jseq = -1;
+	const char *jprev = "", *when = "";
+	int64_t t;
+	int unlinked;
+	json_t *j;
+
+	*out = NULL;
+	merkle_leaf(body, len, leaf);
+	if (sleaf != NULL && memcmp(leaf, sleaf, 32) != 0)
+		return ledger_why(why, n, "body does not hash to its stored leaf (edited)");
+	j = json_loadb(body, len, JSON_REJECT_DUPLICATES, NULL);
+	if (j == NULL || json_unpack(j, "{s:I, s:s, s:s}", "seq", &jseq, "prev", &jprev, "time", &when) != 0) {
+		json_decref(j);
+		return ledger_why(why, n, "body is not a ledger entry");
+	}
+	sodium_bin2hex(prevhex, sizeof prevhex, prev, 32);
+	/* Read out of j before it goes: jprev and when point into it. */
+	unlinked = strcmp(jprev, prevhex) != 0;
+	t = check_time_parse(when);
+	ledger_chain(prev, leaf, chain);
+	if (jseq != seq || unlinked || (schain != NULL && memcmp(chain, schain, 32) != 0) || t < *time ||
+	    t > now + LEDGER_SKEW) {
+		json_decref(j);
+		check_time_text(t, a, sizeof a);
+		check_time_text(t < *time ? *time : now, b, sizeof b);
+		if (jseq != seq)
+			return ledger_why(why, n, "body says it is entry %lld (moved or swapped)", (long long)jseq);
+		if (unlinked)
+			return ledger_why(why, n, "body does not follow entry %lld (reordered or edited)",
+					  (long long)(seq - 1));
+		if (schain != NULL && memcmp(chain, schain, 32) != 0)
+			return ledger_why(why, n, "chain hash does not match");
+		if (t < 0)
+			return ledger_why(why, n, "time is not RFC 3339 UTC");
+		if (t < *time)
+			return ledger_why(why, n, "time %s is earlier than entry %lld's %s (entry times never decrease)",
+					  a, (long long)(seq - 1), b);
+		return ledger_why(why, n, "time %s is later than now (%s) plus %d seconds: dated in the future",
+				  a, b, LEDGER_SKEW);
+	}
+	*time = t;
+	*out = j;
+	return 0;
+}
+
 int ledger_verify_source(const struct ledger_source *src, const char *name,
 			 const uint8_t pk[KEYS_PK_BYTES], struct ledger_report *r,
 			 ledger_entry_fn fn, void *fnarg, struct err *e)
 {
-	char prevhex[65], why[600];
+	char why[600];
 	uint8_t prev[32] = { 0 }, leaf[32], chain[32];
 	struct merkle_acc acc;
-	int64_t expect = 1, cp_size = 0, seq;
+	int64_t expect = 1, cp_size = 0, seq, t = 0, now = store_now();
 	const uint8_t *sleaf, *schain;
 	const char *body, *note = NULL;
 	size_t blen;
@@ -410,32 +501,12 @@ int ledger_verify_source(const struct ledger_source *src, const char *name,
 		return err_set(e, ERR_STORE, "reading checkpoints failed");
 	while ((rc = src->next(src->arg, &seq, &body, &blen, &sleaf, &schain)) == 1) {
 		json_t *j;
-		json_int_t jseq = -1;
-		const char *jprev = "";
 
 		if (seq != expect)
 			return ledger_bad(r, e, expect, "missing (the next stored entry is %" PRId64 ")", seq);
-		merkle_leaf(body, blen, leaf);
-		if (sleaf != NULL && memcmp(leaf, sleaf, 32) != 0)
-			return ledger_bad(r, e, seq, "body does not hash to its stored leaf (edited)");
-		j = json_loadb(body, blen, JSON_REJECT_DUPLICATES, NULL);
-		if (j == NULL || json_unpack(j, "{s:I, s:s}", "seq", &jseq, "prev", &jprev) != 0) {
-			json_decref(j);
-			return ledger_bad(r, e, seq, "body is not a ledger entry");
-		}
-		sodium_bin2hex(prevhex, sizeof prevhex, prev, sizeof prev);
-		if (jseq != seq || strcmp(jprev, prevhex) != 0) {
-			json_decref(j);
-			return ledger_bad(r, e, seq,
-					  jseq != seq ? "body says it is entry %lld (moved or swapped)"
-						      : "body does not follow entry %lld (reordered or edited)",
-					  (long long)(jseq != seq ? jseq : seq - 1));
-		}
-		ledger_chain(prev, leaf, chain);
-		if (schain != NULL && memcmp(chain, schain, 32) != 0) {
-			json_decref(j);
-			return ledger_bad(r, e, seq, "chain hash does not match");
-		}
+		if (ledger_entry_check(seq, body, blen, sleaf, schain, prev, &t, now, &j, leaf, chain, why,
+				       sizeof why) != 0)
+			return ledger_bad(r, e, seq, "%s", why);
 		memcpy(prev, chain, 32);
 		merkle_acc_add(&acc, leaf);
 		r->entries = seq;

@@ -28,9 +28,14 @@ int ledger_logkey_public(struct store *st, char *name, size_t n, uint8_t pk[KEYS
 			 struct err *e);
 void ledger_logkey_free(struct ledger_logkey *k);
 
+/* How many seconds past the verifier's clock an entry may be dated: the
+ * clocks of two hosts (or one clock stepped back) disagree a little. */
+#define LEDGER_SKEW 300
+
 /* Appends an entry. Must run inside the caller's transaction, so the
  * governed change and its entry commit together or not at all. `data`
- * is borrowed. */
+ * is borrowed. The entry is dated now, or at the previous entry's time
+ * when the clock says earlier: entry times never decrease. */
 int ledger_append(struct store *st, const char *actor, const char *action, const char *subject,
 		  json_t *data, int64_t *seq, struct err *e);
 int64_t ledger_size(struct store *st);
@@ -46,8 +51,9 @@ struct ledger_report {
 };
 
 /* Recomputes every leaf and chain hash, every checkpoint root and
- * signature. 0 when all holds; -1 with r->bad_seq and r->reason (and e)
- * naming the first problem. */
+ * signature, and checks entry times never decrease nor lie more than
+ * LEDGER_SKEW after now. 0 when all holds; -1 with r->bad_seq and
+ * r->reason (and e) naming the first problem. */
 int ledger_verify(struct store *st, struct ledger_report *r, struct err *e);
 
 /* Called for each entry once its hashes hold, with the body already

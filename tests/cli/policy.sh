@@ -228,11 +228,18 @@ expect 0 "request list shows the review" "$STEWARD" request list --db "$DB"
 has "due" "$OUT" "review due"
 expect 0 "73 hours later it is overdue" at $((73 * 3600)) "$STEWARD" request list --db "$DB"
 has "overdue" "$OUT" "overdue"
-expect 0 "a risk officer reviews" as rosa approve "$REV" --comment "root cause found"
+# (its entry is dated 8 days ahead, after fraud v1's apply: a 30-day approval
+# is still valid then)
+expect 0 "a risk officer reviews" as rosa approve "$REV" --comment "root cause found" --ttl 30d
 expect 0 "reviewed" at $((73 * 3600)) "$STEWARD" request show "$REV" --db "$DB"
 has "reviewed state" "$OUT" "reviewed"
 
 # --- everything replays ---
+# fraud v1 was applied 8 days ahead; what came after it is dated then too
+# (entry times never decrease), so the history is verified from that day on.
+expect 1 "at the suite's clock the applied entry lies in the future" "$STEWARD" audit verify --db "$DB"
+has "future named" "$ERR" "dated in the future"
+export STEWARD_NOW=$((STEWARD_NOW + 8 * DAY))
 expect 0 "audit verify re-runs every decision" "$STEWARD" audit verify --db "$DB"
 expect 0 "audit log has the decisions" "$STEWARD" audit log --db "$DB"
 has "enrolment" "$OUT" "policy.enroll"

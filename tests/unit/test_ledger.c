@@ -209,6 +209,64 @@ static void test_forged_checkpoint(void **state)
 	expect_bad(st, 10, "signature");
 }
 
+static int64_t last_time(struct store *st)
+{
+	sqlite3_stmt *s;
+	int64_t t;
+
+	assert_int_equal(sqlite3_prepare_v2(store_db(st), "SELECT time FROM ledger ORDER BY seq DESC LIMIT 1", -1, &s, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	t = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return t;
+}
+
+static void append_at(struct store *st, int64_t t)
+{
+	struct err e = { 0 };
+
+	store_clock_set(t);
+	assert_int_equal(store_begin(st, &e), 0);
+	assert_int_equal(ledger_append(st, "alice", "alias.set", "model/m1", NULL, NULL, &e), 0);
+	assert_int_equal(store_commit(st, &e), 0);
+	store_clock_set(0);
+}
+
+static void test_times(void **state)
+{
+	struct store *st = fresh(3);
+	struct ledger_report r;
+	struct err e = { 0 };
+	int64_t t0 = last_time(st);
+
+	(void)state;
+	/* A clock stepped back: the entry keeps the previous entry's time. */
+	append_at(st, t0 - 3600);
+	assert_int_equal(last_time(st), t0);
+	append_at(st, t0 + 10);
+	assert_int_equal(last_time(st), t0 + 10);
+	assert_int_equal(ledger_verify(st, &r, &e), 0);
+	/* Within the skew ahead of the clock is fine; a day ahead is not. */
+	append_at(st, store_now() + LEDGER_SKEW - 5);
+	assert_int_equal(ledger_verify(st, &r, &e), 0);
+	append_at(st, store_now() + 86400);
+	expect_bad(st, 7, "dated in the future");
+}
+
+static void test_time_goes_back(void **state)
+{
+	struct store *st = fresh(3);
+
+	(void)state;
+	untrigger(st);
+	/* Entry 3's time column is moved back, so the next append dates its
+	 * body before entry 3's: the bodies give it away. */
+	raw(st, "UPDATE ledger SET time = 0 WHERE seq = 3");
+	append_at(st, 1000);
+	expect_bad(st, 4, "is earlier than entry 3's");
+}
+
 static void test_logkey_refusals(void **state)
 {
 	struct store *st = fresh(1);
@@ -235,6 +293,8 @@ int main(void)
 		cmocka_unit_test(test_swapped),
 		cmocka_unit_test(test_truncated_below_checkpoint),
 		cmocka_unit_test(test_forged_checkpoint),
+		cmocka_unit_test(test_times),
+		cmocka_unit_test(test_time_goes_back),
 		cmocka_unit_test(test_logkey_refusals),
 	};
 
