@@ -1118,23 +1118,8 @@ int cli_unlock_key(struct cli_ctx *c, const char *path, struct key_secret **out)
 
 int cli_checkpoint(struct cli_ctx *c)
 {
-	struct ledger_logkey *k;
-	char name[8];
-	int r;
-
-	r = store_meta_get(c->st, "log_key_name", name, sizeof name, &c->e);
-	if (r <= 0)
-		return r < 0 ? CLI_FAIL : 0; /* no log key: no keyring, no governed changes */
-	if (ledger_logkey_load(c->st, &k, &c->e) != 0)
-		return CLI_FAIL;
-	/* IMMEDIATE: two writers finishing at once must not both sign the same size. */
-	r = store_begin(c->st, &c->e);
-	if (r == 0)
-		r = ledger_checkpoint(c->st, k, &c->e);
-	ledger_logkey_free(k);
-	if (r == 0 && store_commit(c->st, &c->e) == 0)
+	if (ledger_checkpoint_commit(c->st, NULL, NULL, &c->e) == 0)
 		return 0;
-	store_rollback(c->st);
 	err_prefix(&c->e, "the change is recorded, but signing its checkpoint failed");
 	return CLI_FAIL;
 }

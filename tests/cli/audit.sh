@@ -145,26 +145,34 @@ has "names the approval" "$ERR" "approval 1 in the table differs"
 # --- time runs forward ---
 # ada's alias move on a copy, at the clock moved by SECONDS.
 move_at() {
-	env STEWARD_NOW=$((STEWARD_NOW + $2)) STEWARD_PASSPHRASE=demo "$STEWARD" alias set search-ranking staging 6 \
+	env STEWARD_NOW=$((STEWARD_NOW + $2)) STEWARD_PASSPHRASE=demo "$STEWARD" alias set search-ranking staging "${3:-6}" \
 		--db "$TMPD/$1.db" --key "$K/ada.key"
 }
 tamper clamp ""
 LASTT=$(sqlite3 "$TMPD/clamp.db" "SELECT max(time) FROM ledger")
-expect 0 "a write with the clock an hour back" move_at clamp -3600
+expect 0 "a write with the clock two minutes back" move_at clamp -120
 same "is dated at the entry before it" "$(sqlite3 "$TMPD/clamp.db" "SELECT time FROM ledger ORDER BY seq DESC LIMIT 1")" "$LASTT"
 expect 0 "and the ledger verifies" "$STEWARD" audit verify --db "$TMPD/clamp.db"
+tamper behind ""
+NB=$(($(sqlite3 "$TMPD/behind.db" "SELECT max(seq) FROM ledger") + 1))
+expect 1 "a write with the clock an hour back is recorded, not signed" move_at behind -3600
+has "the signer names the entry dated ahead of its clock" "$ERR" \
+	"the change is recorded, but signing its checkpoint failed: ledger entry $NB: time 2026-09-21T14:13:20Z is later than now (2026-09-21T13:13:20Z) plus 300 seconds"
+expect 0 "with the clock back, the next write signs both" move_at behind 0 7
+has "covered" "$("$STEWARD" audit verify --db "$TMPD/behind.db")" "(newest covers $((NB + 1)))"
 tamper future ""
-expect 0 "a write with the clock a day ahead" move_at future 86400
+expect 0 "a write with the clock a day ahead (its signer's clock agrees)" move_at future 86400
 NF=$(sqlite3 "$TMPD/future.db" "SELECT max(seq) FROM ledger")
-expect 1 "is dated in the future at the real clock" "$STEWARD" audit verify --db "$TMPD/future.db"
+expect 1 "it is dated in the future at the suite's clock" "$STEWARD" audit verify --db "$TMPD/future.db"
 has "names the entry and both times" "$ERR" "ledger entry $NF: time 2026-09-22T14:13:20Z is later than now (2026-09-21T14:13:20Z) plus 300 seconds: dated in the future"
 expect 0 "and verifies a day later" env STEWARD_NOW=$((STEWARD_NOW + 86400)) "$STEWARD" audit verify --db "$TMPD/future.db"
 expect 0 "up to the allowed skew ahead is fine" env STEWARD_NOW=$((STEWARD_NOW + 86400 - 300)) "$STEWARD" audit verify --db "$TMPD/future.db"
 # An attacker moves the last entry's time column back, so the next write's
-# body is dated before it: the bodies give it away.
+# body is dated before it: the signer refuses it, and verify names it.
 tamper back "UPDATE ledger SET time = 0 WHERE seq = (SELECT max(seq) FROM ledger)"
-expect 0 "a write an hour back on the altered copy" move_at back -3600
-NB=$(sqlite3 "$TMPD/back.db" "SELECT max(seq) FROM ledger")
+NB=$(($(sqlite3 "$TMPD/back.db" "SELECT max(seq) FROM ledger") + 1))
+expect 1 "a write an hour back on the altered copy" move_at back -3600
+has "is not signed" "$ERR" "signing its checkpoint failed: ledger entry $NB: time 2026-09-21T13:13:20Z is earlier than entry $((NB - 1))'s 2026-09-21T14:13:20Z"
 expect 1 "an entry dated before the one it follows" "$STEWARD" audit verify --db "$TMPD/back.db"
 has "names both entries and times" "$ERR" "ledger entry $NB: time 2026-09-21T13:13:20Z is earlier than entry $((NB - 1))'s"
 

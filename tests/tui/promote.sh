@@ -15,9 +15,13 @@ STEWARD_PASSPHRASE=$PW expect 0 "key gen pat" "$STEWARD" key gen pat --out "$K/p
 STEWARD_PASSPHRASE=demo expect 0 "pat is an sre" "$STEWARD" principal add pat --role sre \
 	--pubkey "$K/pat.key.pub" --key "$K/ada.key" --db "$DB"
 cp "$DB" "$TMPD/base.db"
+cp "$DB.witness" "$TMPD/base.db.witness"
 
+# Back to the copy, with its witness (else the signer refuses: the copy
+# lacks what was signed since).
 reset_db() {
 	cp "$TMPD/base.db" "$DB"
+	cp "$TMPD/base.db.witness" "$DB.witness"
 }
 
 # screen KEYS [ARGS...]: a scripted session on $DB; the screen lands in $SCREEN.
