@@ -143,7 +143,15 @@ static const struct cli_opt cli_audit_log_opts[] = {
 
 static const struct cli_opt cli_audit_verify_opts[] = {
 	{ .name = "bundle", .arg = "DIR", .help = "check an exported bundle instead of the store" },
-	{ .name = "vkey", .arg = "VKEY", .help = "with --bundle: the log verifier key to trust (else the bundle's own)" },
+	{ .name = "checkpoint", .arg = "FILE...",
+	  .help = "signed checkpoints kept from before (audit checkpoint): each must be in this history" },
+	{ .name = "vkey", .arg = "VKEY",
+	  .help = "the log verifier key to trust: the store's or bundle's log key must be this one" },
+	{ 0 },
+};
+
+static const struct cli_opt cli_audit_checkpoint_opts[] = {
+	{ .name = "out", .arg = "FILE", .help = "write the signed note to FILE (replaced atomically) instead of printing it" },
 	{ 0 },
 };
 
@@ -501,9 +509,21 @@ const struct cli_cmd cli_cmds[] = {
 			"admin of the keyring before it) and checks every approval against the keyring\n"
 			"in force when it was recorded. Exit 0 when all holds; otherwise exit 1 naming\n"
 			"the first bad entry and what is wrong. With --bundle, checks an exported bundle,\n"
-			"no store.",
-		.opts = cli_audit_verify_opts, .min_pos = 0, .max_pos = 0,
+			"no store. It prints the log's verifier key; --vkey pins it, so another key fails.\n"
+			"The store's witness (PATH.witness, the newest checkpoint its signer signed) and\n"
+			"each --checkpoint FILE kept from before must be in the history: the root of its\n"
+			"first N entries is its root, or the history was rewritten.",
+		.opts = cli_audit_verify_opts, .min_pos = 0, .max_pos = CLI_POS_MAX,
 		.run = cmd_audit_verify,
+	},
+	{
+		.noun = "audit", .verb = "checkpoint", .args = "",
+		.summary = "print the newest signed checkpoint, for an auditor or second host to keep",
+		.help = "Prints the store's newest checkpoint, a signed note (steward-ledger(5)), after\n"
+			"checking it is signed by the log key. Keep it: a later 'audit verify\n"
+			"--checkpoint FILE' fails if the history it signed was rewritten.",
+		.opts = cli_audit_checkpoint_opts, .min_pos = 0, .max_pos = 0, .flags = CLI_STORE_RO,
+		.run = cmd_audit_checkpoint,
 	},
 	{
 		.noun = "audit", .verb = "prove", .args = "SEQ",

@@ -26,8 +26,7 @@ static int ledger_logkey_path(struct store *st, char *buf, size_t n, struct err 
 	return 0;
 }
 
-/* The signer's witness: beside the log key, and as well kept. */
-static int ledger_witness_path(struct store *st, char *buf, size_t n, struct err *e)
+int ledger_witness_path(struct store *st, char *buf, size_t n, struct err *e)
 {
 	if (snprintf(buf, n, "%s.witness", store_path(st)) >= (int)n)
 		return err_set(e, ERR_INVALID, "store path is too long");
@@ -414,10 +413,21 @@ static int ledger_entry_check(int64_t seq, const char *body, size_t len, const u
 	return 0;
 }
 
+/* A kept checkpoint this history does not hold. */
+static int ledger_lost(struct ledger_report *r, struct err *e, const struct ledger_kept *k)
+{
+	r->bad_seq = k->size;
+	snprintf(r->reason, sizeof r->reason,
+		 "the ledger no longer contains the history of checkpoint %" PRId64 " %.500s: entries were removed or changed",
+		 k->size, k->what);
+	return err_set(e, ERR_DENIED, "%s", r->reason);
+}
+
 int ledger_verify_source(const struct ledger_source *src, const char *name,
 			 const uint8_t pk[KEYS_PK_BYTES], struct ledger_report *r,
 			 ledger_entry_fn fn, void *fnarg, struct err *e)
 {
+	size_t ki = 0;
 	char why[600];
 	uint8_t prev[32] = { 0 }, leaf[32], chain[32];
 	struct merkle_acc acc;
@@ -443,6 +453,16 @@ int ledger_verify_source(const struct ledger_source *src, const char *name,
 		memcpy(prev, chain, 32);
 		merkle_acc_add(&acc, leaf);
 		r->entries = seq;
+		for (; ki < src->nkept && src->kept[ki].size <= seq; ki++) {
+			merkle_hash root;
+
+			merkle_acc_root(&acc, root);
+			if (src->kept[ki].size < seq || memcmp(root, src->kept[ki].root, MERKLE_HASH) != 0) {
+				json_decref(j);
+				return ledger_lost(r, e, &src->kept[ki]);
+			}
+			r->kept++;
+		}
 		while (crc == 1 && cp_size <= seq) {
 			merkle_hash root;
 
@@ -473,6 +493,8 @@ int ledger_verify_source(const struct ledger_source *src, const char *name,
 	}
 	if (rc < 0)
 		return err_set(e, ERR_STORE, "reading the ledger failed");
+	if (ki < src->nkept)
+		return ledger_lost(r, e, &src->kept[ki]);
 	if (crc == 1)
 		/* A checkpoint beyond the end: entries were cut off after signing. */
 		return ledger_bad(r, e, expect,
@@ -891,6 +913,12 @@ static int ledger_store_next_cp(void *arg, int64_t *size, const char **note)
 int ledger_verify_each(struct store *st, struct ledger_report *r, ledger_entry_fn fn, void *arg,
 		       struct err *e)
 {
+	return ledger_verify_kept(st, NULL, 0, r, fn, arg, e);
+}
+
+int ledger_verify_kept(struct store *st, const struct ledger_kept *kept, size_t nkept,
+		       struct ledger_report *r, ledger_entry_fn fn, void *arg, struct err *e)
+{
 	char name[KEYS_NAME_MAX + 1];
 	uint8_t pk[KEYS_PK_BYTES];
 	struct ledger_store_src s = { .st = st };
@@ -898,6 +926,8 @@ int ledger_verify_each(struct store *st, struct ledger_report *r, ledger_entry_f
 		.next = ledger_store_next,
 		.next_checkpoint = ledger_store_next_cp,
 		.arg = &s,
+		.kept = kept,
+		.nkept = nkept,
 	};
 	int rc;
 

@@ -81,6 +81,9 @@ int ledger_note_read(const char *note, const char *name, const uint8_t pk[KEYS_P
 /* ledger_note_read of a file (what = "kept in FILE"). */
 int ledger_kept_load(const char *path, const char *name, const uint8_t pk[KEYS_PK_BYTES],
 		     struct ledger_kept *k, struct err *e);
+/* The witness file beside the store: PATH.witness, beside the log key and
+ * as well kept. */
+int ledger_witness_path(struct store *st, char *buf, size_t n, struct err *e);
 /* The witness file beside the store: 1 with k filled, 0 when there is
  * none, 2 when it exists but this user cannot read it, -1 when it is
  * damaged or signed by another key (e says which). */
@@ -94,6 +97,7 @@ struct ledger_report {
 	int64_t entries;
 	int64_t checkpoints;
 	int64_t verified; /* entries covered by the newest valid checkpoint */
+	int64_t kept;     /* kept checkpoints found in this history */
 	int64_t bad_seq;  /* first bad entry, 0 when none */
 	char reason[700];
 };
@@ -112,6 +116,11 @@ struct ledger_source {
 		    const uint8_t **chain);
 	int (*next_checkpoint)(void *arg, int64_t *size, const char **note);
 	void *arg;
+	/* Checkpoints kept outside the source, sorted by size: the root of
+	 * the first `size` entries must be each one's, or the history was
+	 * rewritten. */
+	const struct ledger_kept *kept;
+	size_t nkept;
 };
 int ledger_verify_source(const struct ledger_source *src, const char *name,
 			 const uint8_t pk[KEYS_PK_BYTES], struct ledger_report *r,
@@ -119,6 +128,10 @@ int ledger_verify_source(const struct ledger_source *src, const char *name,
 /* ledger_verify, calling fn for each entry in order. */
 int ledger_verify_each(struct store *st, struct ledger_report *r, ledger_entry_fn fn, void *arg,
 		       struct err *e);
+/* ledger_verify_each, also checking the history still holds each kept
+ * checkpoint (sorted by size). */
+int ledger_verify_kept(struct store *st, const struct ledger_kept *kept, size_t nkept,
+		       struct ledger_report *r, ledger_entry_fn fn, void *arg, struct err *e);
 
 
 /* One entry as stored: the exact body bytes and the columns kept for lookup. */

@@ -105,7 +105,9 @@ sed -i 's/"risk-officer"/"admin"/' "$TMPD/b4/keyring.json"
 expect 1 "bundle with an edited keyring history" "$STEWARD" audit verify --bundle "$TMPD/b4" --vkey "$VKEY"
 has "keyring.json named" "$ERR" "keyring.json"
 expect 1 "no bundle there" "$STEWARD" audit verify --bundle "$TMPD/nothing"
-expect 2 "--vkey without --bundle" "$STEWARD" audit verify --vkey "$VKEY" --db "$DB"
+expect 0 "--vkey pins the store's log key too" "$STEWARD" audit verify --vkey "$VKEY" --db "$DB"
+expect 1 "and refuses another log's" "$STEWARD" audit verify --vkey "$OTHER" --db "$DB"
+has "names both keys" "$ERR" "is signed by log key $VKEY, not the pinned $OTHER"
 
 # --- tampering with the store: each caught, the entry named ---
 # tamper NAME SQL: a copy of the store with the guard-rail triggers dropped and SQL applied.
