@@ -142,6 +142,8 @@ static const struct cli_opt cli_audit_log_opts[] = {
 };
 
 static const struct cli_opt cli_audit_verify_opts[] = {
+	{ .name = "allow-unsigned-tail",
+	  .help = "with --bundle and --vkey: accept entries after the bundle's last checkpoint" },
 	{ .name = "bundle", .arg = "DIR", .help = "check an exported bundle instead of the store" },
 	{ .name = "checkpoint", .arg = "FILE...",
 	  .help = "signed checkpoints kept from before (audit checkpoint): each must be in this history" },
@@ -512,7 +514,9 @@ const struct cli_cmd cli_cmds[] = {
 			"no store. It prints the log's verifier key; --vkey pins it, so another key fails.\n"
 			"The store's witness (PATH.witness, the newest checkpoint its signer signed) and\n"
 			"each --checkpoint FILE kept from before must be in the history: the root of its\n"
-			"first N entries is its root, or the history was rewritten.",
+			"first N entries is its root, or the history was rewritten. Under --vkey a bundle\n"
+			"with no checkpoint, or with entries after its last one that no signature covers,\n"
+			"fails (the latter unless --allow-unsigned-tail).",
 		.opts = cli_audit_verify_opts, .min_pos = 0, .max_pos = CLI_POS_MAX,
 		.run = cmd_audit_verify,
 	},

@@ -130,7 +130,8 @@ int cmd_audit_verify(struct cli_ctx *c)
 {
 	const char *bundle = cli_opt(c, "bundle"), *vkey = cli_opt(c, "vkey"), *kept = cli_opt(c, "checkpoint");
 	const char *files[CLI_POS_MAX + 1];
-	struct audit_pins pins = { .vkey = vkey, .checkpoints = files };
+	struct audit_pins pins = { .vkey = vkey, .checkpoints = files,
+				   .allow_unsigned_tail = cli_opt(c, "allow-unsigned-tail") != NULL };
 	struct audit_report r;
 	char where[4200], name[KEYS_NAME_MAX + 1];
 	uint8_t pk[KEYS_PK_BYTES];
@@ -139,6 +140,10 @@ int cmd_audit_verify(struct cli_ctx *c)
 	/* --checkpoint FILE... : the first file is the option's, the rest follow it. */
 	if (c->npos > 0 && kept == NULL) {
 		err_set(&c->e, ERR_INVALID, "unexpected argument '%s' (kept checkpoints follow --checkpoint)", c->pos[0]);
+		return CLI_USAGE;
+	}
+	if (pins.allow_unsigned_tail && bundle == NULL) {
+		err_set(&c->e, ERR_INVALID, "--allow-unsigned-tail applies with --bundle DIR");
 		return CLI_USAGE;
 	}
 	if (kept != NULL)

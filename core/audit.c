@@ -1590,6 +1590,22 @@ int audit_verify_bundle(const char *dir, const struct audit_pins *p, struct audi
 		goto out;
 	if (ledger_verify_source(&src, name, pk, &r->ledger, replay_entry, &rp, e) != 0)
 		goto out;
+	/* Whoever made the bundle could have written entries no checkpoint
+	 * signs: under a pinned key they count only when asked to. */
+	if (p != NULL && p->vkey != NULL && r->ledger.entries > 0 && r->ledger.checkpoints == 0) {
+		audit_fail(r, e, 0, "bundle %s holds %" PRId64 " entries and no checkpoint: nothing in it is signed by the pinned log key",
+			   dir, r->ledger.entries);
+		r->ledger.bad_seq = 1;
+		goto out;
+	}
+	if (p != NULL && p->vkey != NULL && !p->allow_unsigned_tail && r->ledger.verified < r->ledger.entries) {
+		audit_fail(r, e, 0,
+			   "bundle %s: %" PRId64 " entries after the last checkpoint are not covered by a signature"
+			   " (entries %" PRId64 " to %" PRId64 "; --allow-unsigned-tail accepts them)",
+			   dir, r->ledger.entries - r->ledger.verified, r->ledger.verified + 1, r->ledger.entries);
+		r->ledger.bad_seq = r->ledger.verified + 1;
+		goto out;
+	}
 	/* keyring.json is a convenience copy: it must say what the entries say. */
 	snprintf(path, sizeof path, "%s/keyring.json", dir);
 	hist = audit_slurp(path, 64u << 20, NULL);

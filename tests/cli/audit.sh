@@ -105,6 +105,25 @@ sed -i 's/"risk-officer"/"admin"/' "$TMPD/b4/keyring.json"
 expect 1 "bundle with an edited keyring history" "$STEWARD" audit verify --bundle "$TMPD/b4" --vkey "$VKEY"
 has "keyring.json named" "$ERR" "keyring.json"
 expect 1 "no bundle there" "$STEWARD" audit verify --bundle "$TMPD/nothing"
+# Checkpoints removed and the last entry deleted: nothing is signed any more.
+cp -r "$TMPD/bundle" "$TMPD/b5"
+rm "$TMPD/b5/checkpoints/"*
+sed -i '$d' "$TMPD/b5/entries.jsonl"
+expect 1 "a bundle without checkpoints, pinned" "$STEWARD" audit verify --bundle "$TMPD/b5" --vkey "$VKEY"
+has "nothing signed" "$ERR" "holds $((N - 1)) entries and no checkpoint: nothing in it is signed by the pinned log key"
+expect 1 "not even with --allow-unsigned-tail" "$STEWARD" audit verify --bundle "$TMPD/b5" --vkey "$VKEY" --allow-unsigned-tail
+expect 0 "unpinned it only agrees with itself" "$STEWARD" audit verify --bundle "$TMPD/b5"
+has "and says so" "$OUT" "$((N - 1)) entries after the last checkpoint are not covered by a signature"
+# The newest checkpoint removed: the entries after the one before are unsigned.
+cp -r "$TMPD/bundle" "$TMPD/b6"
+rm "$TMPD/b6/checkpoints/$(ls "$TMPD/b6/checkpoints" | tail -n 1)"
+expect 1 "an unsigned tail, pinned" "$STEWARD" audit verify --bundle "$TMPD/b6" --vkey "$VKEY"
+has "counted and named" "$ERR" "$((N - N0)) entries after the last checkpoint are not covered by a signature (entries $((N0 + 1)) to $N"
+expect 0 "accepted when asked" "$STEWARD" audit verify --bundle "$TMPD/b6" --vkey "$VKEY" --allow-unsigned-tail
+has "still said" "$OUT" "$((N - N0)) entries after the last checkpoint are not covered by a signature"
+expect 0 "--json counts them" "$STEWARD" audit verify --bundle "$TMPD/b6" --vkey "$VKEY" --allow-unsigned-tail --json
+same "unsigned entries" "$(j '$.unsigned_entries')" "$((N - N0))"
+expect 2 "--allow-unsigned-tail is for bundles" "$STEWARD" audit verify --db "$DB" --allow-unsigned-tail
 expect 0 "--vkey pins the store's log key too" "$STEWARD" audit verify --vkey "$VKEY" --db "$DB"
 expect 1 "and refuses another log's" "$STEWARD" audit verify --vkey "$OTHER" --db "$DB"
 has "names both keys" "$ERR" "is signed by log key $VKEY, not the pinned $OTHER"
