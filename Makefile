@@ -63,6 +63,12 @@ BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 LIBCORE := $(BUILD)/libsteward.a
 LIBFACE := $(BUILD)/libfaces.a
 STEWARD := $(BUILD)/steward
+# The tests' build of the same program: only its clock differs (store.c with
+# STEWARD_TEST_CLOCK reads STEWARD_NOW); the release build never reads it.
+# Beside the release binary, so it finds the same build/plugins.
+TESTCLOCK_OBJ := $(BUILD)/obj/testclock/core/store.o
+LIBCORE_TEST := $(BUILD)/libsteward-testclock.a
+STEWARD_TEST := $(BUILD)/steward-testclock
 
 .PHONY: all test check bench fuzz demo install uninstall clean format help
 # Keep test objects: they are not intermediates to throw away.
@@ -107,13 +113,24 @@ $(LIBFACE): $(CLI_OBJ) $(TUI_OBJ)
 $(STEWARD): $(MAIN_OBJ) $(LIBFACE) $(LIBCORE)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(MAIN_OBJ) $(LIBFACE) $(LIBCORE) $(LIBS)
 
+$(TESTCLOCK_OBJ): core/store.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -DSTEWARD_TEST_CLOCK -MMD -MP -c -o $@ $<
+
+$(LIBCORE_TEST): $(filter-out $(BUILD)/obj/core/store.o,$(CORE_OBJ)) $(TESTCLOCK_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && $(AR) rcs $@ $^
+
+$(STEWARD_TEST): $(MAIN_OBJ) $(LIBFACE) $(LIBCORE_TEST)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(MAIN_OBJ) $(LIBFACE) $(LIBCORE_TEST) $(LIBS)
+
 $(BUILD)/obj/tests/unit/%.o: tests/unit/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -Itui -Icli -MMD -MP -c -o $@ $<
 
-$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIBFACE) $(LIBCORE)
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIBFACE) $(LIBCORE_TEST)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBFACE) $(LIBCORE) $(TEST_LIBS) $(LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBFACE) $(LIBCORE_TEST) $(TEST_LIBS) $(LIBS)
 
 # The policy parser's fuzz target, driven over its seed corpus and
 # deterministic mutations (tests/fuzz/driver.c) so every `make test` runs it.
@@ -132,7 +149,7 @@ fuzz:
 		-o $(BUILD)/fuzz/fuzz_policy tests/fuzz/fuzz_policy.c $(CORE_SRC) $(LIBS)
 
 # The README's test command: unit, CLI and console tests; one summary line.
-test check: $(STEWARD) $(PLUGIN_SO) $(TEST_PLUGIN_SO) $(FAKE_BIN) $(UNIT_BIN)
+test check: $(STEWARD) $(STEWARD_TEST) $(PLUGIN_SO) $(TEST_PLUGIN_SO) $(FAKE_BIN) $(UNIT_BIN)
 	tests/run $(BUILD)
 
 # The generators and baselines bench/run uses: one program per bench/*.c, on libsteward.

@@ -142,8 +142,18 @@ static const struct cli_opt cli_audit_log_opts[] = {
 };
 
 static const struct cli_opt cli_audit_verify_opts[] = {
+	{ .name = "allow-unsigned-tail",
+	  .help = "with --bundle and --vkey: accept entries after the bundle's last checkpoint" },
 	{ .name = "bundle", .arg = "DIR", .help = "check an exported bundle instead of the store" },
-	{ .name = "vkey", .arg = "VKEY", .help = "with --bundle: the log verifier key to trust (else the bundle's own)" },
+	{ .name = "checkpoint", .arg = "FILE...",
+	  .help = "signed checkpoints kept from before (audit checkpoint): each must be in this history" },
+	{ .name = "vkey", .arg = "VKEY",
+	  .help = "the log verifier key to trust: the store's or bundle's log key must be this one" },
+	{ 0 },
+};
+
+static const struct cli_opt cli_audit_checkpoint_opts[] = {
+	{ .name = "out", .arg = "FILE", .help = "write the signed note to FILE (replaced atomically) instead of printing it" },
 	{ 0 },
 };
 
@@ -505,12 +515,28 @@ const struct cli_cmd cli_cmds[] = {
 		.noun = "audit", .verb = "verify", .args = "",
 		.summary = "verify the ledger, its checkpoints, the keyring and every approval",
 		.help = "Recomputes every leaf and chain hash and every checkpoint root, checks every\n"
-			"checkpoint signature, replays the keyring (each change signed by an admin of the\n"
-			"keyring before it) and checks every approval against the keyring in force when\n"
-			"it was recorded. Exit 0 when all holds; otherwise exit 1 naming the first bad\n"
-			"entry and what is wrong. With --bundle, checks an exported bundle, no store.",
-		.opts = cli_audit_verify_opts, .min_pos = 0, .max_pos = 0,
+			"checkpoint signature and that entry times never decrease nor lie in the future\n"
+			"(more than 300 seconds ahead), replays the keyring (each change signed by an\n"
+			"admin of the keyring before it) and checks every approval against the keyring\n"
+			"in force when it was recorded. Exit 0 when all holds; otherwise exit 1 naming\n"
+			"the first bad entry and what is wrong. With --bundle, checks an exported bundle,\n"
+			"no store. It prints the log's verifier key; --vkey pins it, so another key fails.\n"
+			"The store's witness (PATH.witness, the newest checkpoint its signer signed) and\n"
+			"each --checkpoint FILE kept from before must be in the history: the root of its\n"
+			"first N entries is its root, or the history was rewritten. Under --vkey a bundle\n"
+			"with no checkpoint, or with entries after its last one that no signature covers,\n"
+			"fails (the latter unless --allow-unsigned-tail).",
+		.opts = cli_audit_verify_opts, .min_pos = 0, .max_pos = CLI_POS_MAX,
 		.run = cmd_audit_verify,
+	},
+	{
+		.noun = "audit", .verb = "checkpoint", .args = "",
+		.summary = "print the newest signed checkpoint, for an auditor or second host to keep",
+		.help = "Prints the store's newest checkpoint, a signed note (steward-ledger(5)), after\n"
+			"checking it is signed by the log key. Keep it: a later 'audit verify\n"
+			"--checkpoint FILE' fails if the history it signed was rewritten.",
+		.opts = cli_audit_checkpoint_opts, .min_pos = 0, .max_pos = 0, .flags = CLI_STORE_RO,
+		.run = cmd_audit_checkpoint,
 	},
 	{
 		.noun = "audit", .verb = "prove", .args = "SEQ",
@@ -1131,23 +1157,8 @@ int cli_unlock_key(struct cli_ctx *c, const char *path, struct key_secret **out)
 
 int cli_checkpoint(struct cli_ctx *c)
 {
-	struct ledger_logkey *k;
-	char name[8];
-	int r;
-
-	r = store_meta_get(c->st, "log_key_name", name, sizeof name, &c->e);
-	if (r <= 0)
-		return r < 0 ? CLI_FAIL : 0; /* no log key: no keyring, no governed changes */
-	if (ledger_logkey_load(c->st, &k, &c->e) != 0)
-		return CLI_FAIL;
-	/* IMMEDIATE: two writers finishing at once must not both sign the same size. */
-	r = store_begin(c->st, &c->e);
-	if (r == 0)
-		r = ledger_checkpoint(c->st, k, &c->e);
-	ledger_logkey_free(k);
-	if (r == 0 && store_commit(c->st, &c->e) == 0)
+	if (ledger_checkpoint_commit(c->st, NULL, NULL, &c->e) == 0)
 		return 0;
-	store_rollback(c->st);
 	err_prefix(&c->e, "the change is recorded, but signing its checkpoint failed");
 	return CLI_FAIL;
 }

@@ -1,4 +1,4 @@
-/* cmd-audit: `steward audit log|verify|prove|consistency|verify-proof|export`: what auditors run. */
+/* cmd-audit: `steward audit log|verify|checkpoint|prove|consistency|verify-proof|export`: what auditors run. */
 #include "cli.h"
 
 #include <inttypes.h>
@@ -66,6 +66,9 @@ static int cmd_audit_report(struct cli_ctx *c, const struct audit_report *r, int
 		json_t *o = json_object();
 
 		if (o == NULL || cli_json_bool(o, "ok", ok) || cli_json_str(o, "log", r->log_name) ||
+		    cli_json_str(o, "vkey", r->log_vkey) || cli_json_int_or_null(o, "witness", r->witness_size) ||
+		    cli_json_int(o, "kept_checkpoints", r->ledger.kept) ||
+		    cli_json_int(o, "unsigned_entries", r->ledger.entries - r->ledger.verified) ||
 		    cli_json_int(o, "entries", r->ledger.entries) ||
 		    cli_json_int(o, "checkpoints", r->ledger.checkpoints) ||
 		    cli_json_int(o, "verified_to", r->ledger.verified) ||
@@ -87,14 +90,24 @@ static int cmd_audit_report(struct cli_ctx *c, const struct audit_report *r, int
 		return CLI_FAIL; /* the dispatcher prints the reason, naming the entry */
 	printf("%s verified: %" PRId64 " entries, %" PRId64 " checkpoints (newest covers %" PRId64 ")\n", where,
 	       r->ledger.entries, r->ledger.checkpoints, r->ledger.verified);
-	printf("  log:      %s\n", r->log_name);
+	/* The whole verifier key, so a replaced log key shows (pin it with --vkey). */
+	printf("  log:      %s, key %s\n", r->log_name, r->log_vkey);
 	printf("  keyring:  version %" PRId64 ", rooted in admin key %s\n", r->keyring_version,
 	       r->root_key[0] ? r->root_key : "-");
 	printf("  requests: %" PRId64 ", decisions: %" PRId64 " (each valid under the keyring of its time)\n",
 	       r->requests, r->approvals);
+	if (r->witness == 1)
+		printf("  witness:  checkpoint %" PRId64 " kept in %s is in this history\n", r->witness_size,
+		       r->witness_path);
+	else if (c->st != NULL)
+		printf("  witness:  %s %s\n", r->witness_path,
+		       r->witness == 2 ? "is not readable by you: not checked" : "does not exist yet: not checked");
+	if (r->ledger.kept > 0)
+		printf("  kept:     %" PRId64 " checkpoint%s from --checkpoint in this history\n", r->ledger.kept,
+		       r->ledger.kept == 1 ? "" : "s");
 	if (r->ledger.verified < r->ledger.entries)
-		printf("  note:     entries after %" PRId64 " are not yet covered by a checkpoint\n",
-		       r->ledger.verified);
+		printf("  note:     %" PRId64 " entries after the last checkpoint are not covered by a signature\n",
+		       r->ledger.entries - r->ledger.verified);
 	if (c->st != NULL) {
 		struct plugin_unapproved *u;
 		size_t n, i;
@@ -115,17 +128,34 @@ static int cmd_audit_report(struct cli_ctx *c, const struct audit_report *r, int
 
 int cmd_audit_verify(struct cli_ctx *c)
 {
-	const char *bundle = cli_opt(c, "bundle"), *vkey = cli_opt(c, "vkey");
+	const char *bundle = cli_opt(c, "bundle"), *vkey = cli_opt(c, "vkey"), *kept = cli_opt(c, "checkpoint");
+	const char *files[CLI_POS_MAX + 1];
+	struct audit_pins pins = { .vkey = vkey, .checkpoints = files,
+				   .allow_unsigned_tail = cli_opt(c, "allow-unsigned-tail") != NULL };
 	struct audit_report r;
-	char where[4200];
-	int ok;
+	char where[4200], name[KEYS_NAME_MAX + 1];
+	uint8_t pk[KEYS_PK_BYTES];
+	int ok, i;
 
-	if (vkey != NULL && bundle == NULL) {
-		err_set(&c->e, ERR_INVALID, "--vkey applies with --bundle DIR");
+	/* --checkpoint FILE... : the first file is the option's, the rest follow it. */
+	if (c->npos > 0 && kept == NULL) {
+		err_set(&c->e, ERR_INVALID, "unexpected argument '%s' (kept checkpoints follow --checkpoint)", c->pos[0]);
+		return CLI_USAGE;
+	}
+	if (pins.allow_unsigned_tail && bundle == NULL) {
+		err_set(&c->e, ERR_INVALID, "--allow-unsigned-tail applies with --bundle DIR");
+		return CLI_USAGE;
+	}
+	if (kept != NULL)
+		files[pins.ncheckpoints++] = kept;
+	for (i = 0; i < c->npos; i++)
+		files[pins.ncheckpoints++] = c->pos[i];
+	if (vkey != NULL && audit_vkey_parse(vkey, name, pk, &c->e) != 0) {
+		err_prefix(&c->e, "--vkey");
 		return CLI_USAGE;
 	}
 	if (bundle != NULL) {
-		ok = audit_verify_bundle(bundle, vkey, &r, &c->e) == 0;
+		ok = audit_verify_bundle(bundle, &pins, &r, &c->e) == 0;
 		if (ok && vkey == NULL)
 			fprintf(stderr, "steward: trusting the bundle's own log key; pin it with --vkey\n");
 		snprintf(where, sizeof where, "bundle %s", bundle);
@@ -133,10 +163,62 @@ int cmd_audit_verify(struct cli_ctx *c)
 		c->st = cli_store_open(c, STORE_READONLY);
 		if (c->st == NULL)
 			return CLI_FAIL;
-		ok = audit_verify(c->st, &r, &c->e) == 0;
+		ok = audit_verify_pinned(c->st, &pins, &r, &c->e) == 0;
 		snprintf(where, sizeof where, "ledger of %s", c->db_path);
 	}
 	return cmd_audit_report(c, &r, ok, where);
+}
+
+int cmd_audit_checkpoint(struct cli_ctx *c)
+{
+	const char *out = cli_opt(c, "out");
+	char name[KEYS_NAME_MAX + 1], vkey[300], *note;
+	uint8_t pk[KEYS_PK_BYTES];
+	merkle_hash root;
+	int64_t size, signed_size;
+	int r = CLI_FAIL;
+
+	if (ledger_logkey_public(c->st, name, sizeof name, pk, &c->e) != 0 ||
+	    audit_vkey(name, pk, vkey, sizeof vkey) != 0 ||
+	    ledger_latest_checkpoint(c->st, &size, &note, &c->e) != 0)
+		return CLI_FAIL;
+	if (size == 0)
+		return err_set(&c->e, ERR_NOTFOUND, "no checkpoint has been signed yet");
+	/* Only a note the log key signed, saying what its row says, leaves the store. */
+	if (ledger_note_read(note, name, pk, &signed_size, root, &c->e) != 0) {
+		err_prefix(&c->e, "the store's newest checkpoint");
+		goto done;
+	}
+	if (signed_size != size) {
+		err_set(&c->e, ERR_DENIED, "the store's newest checkpoint, stored at size %" PRId64 ", signs size %" PRId64,
+			size, signed_size);
+		goto done;
+	}
+	if (out != NULL && ledger_note_save(out, note, 0644, &c->e) != 0)
+		goto done;
+	if (c->json) {
+		json_t *o = json_object();
+
+		if (o == NULL || cli_json_int(o, "size", size) || cli_json_str(o, "log", name) ||
+		    cli_json_str(o, "vkey", vkey) || cli_json_str(o, "note", note) ||
+		    (out != NULL && cli_json_str(o, "out", out))) {
+			json_decref(o);
+			r = cli_json_fail(&c->e);
+			goto done;
+		}
+		r = cli_json_print(o, &c->e) < 0 ? CLI_FAIL : 0;
+		goto done;
+	}
+	if (out != NULL)
+		printf("kept checkpoint %" PRId64 " of %s in %s\n", size, name, out);
+	else if (fputs(note, stdout) == EOF) {
+		err_set(&c->e, ERR_IO, "writing the checkpoint failed");
+		goto done;
+	}
+	r = 0;
+done:
+	free(note);
+	return r;
 }
 
 int cmd_audit_prove(struct cli_ctx *c)

@@ -147,7 +147,8 @@ static int cmd_demo_clear(struct cli_ctx *c)
 			       "%s exists and is not a demo store; refusing to replace it (pick another --db)",
 			       c->db_path);
 	if (cmd_demo_unlink(c, "") < 0 || cmd_demo_unlink(c, "-wal") < 0 ||
-	    cmd_demo_unlink(c, "-shm") < 0 || cmd_demo_unlink(c, ".logkey") < 0)
+	    cmd_demo_unlink(c, "-shm") < 0 || cmd_demo_unlink(c, ".logkey") < 0 ||
+	    cmd_demo_unlink(c, ".witness") < 0)
 		return -1;
 	for (size_t i = 0; i < sizeof cmd_demo_tiers / sizeof cmd_demo_tiers[0]; i++) {
 		char suffix[64];

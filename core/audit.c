@@ -834,23 +834,97 @@ static int replay_init(struct replay *rp, const char *log, struct err *e)
 	return proven_keyring_init(&rp->kr, log, e);
 }
 
+static int audit_kept_cmp(const void *a, const void *b)
+{
+	const struct ledger_kept *x = a, *y = b;
+
+	return x->size < y->size ? -1 : x->size > y->size;
+}
+
+/* The checkpoints the auditor kept, each verified under (name, pk), with
+ * room for one more (the witness); *out is malloc'd. */
+static int audit_kept_load(const struct audit_pins *p, const char *name, const uint8_t pk[KEYS_PK_BYTES],
+			   struct ledger_kept **out, size_t *n, struct err *e)
+{
+	size_t i, count = p != NULL ? p->ncheckpoints : 0;
+
+	*n = 0;
+	*out = calloc(count + 1, sizeof **out);
+	if (*out == NULL)
+		return err_set(e, ERR_IO, "out of memory");
+	for (i = 0; i < count; i++)
+		if (ledger_kept_load(p->checkpoints[i], name, pk, &(*out)[i], e) != 0) {
+			free(*out);
+			*out = NULL;
+			return -1;
+		}
+	*n = count;
+	return 0;
+}
+
+/* A pinned verifier key must be the log's own, in any spelling that parses. */
+static int audit_pinned(const char *pin, const char *own, const char *what, struct err *e)
+{
+	char name[KEYS_NAME_MAX + 1], want[300];
+	uint8_t pk[KEYS_PK_BYTES];
+
+	if (audit_vkey_parse(pin, name, pk, e) != 0)
+		return err_prefix(e, "--vkey");
+	if (audit_vkey(name, pk, want, sizeof want) != 0 || strcmp(want, own) != 0)
+		return err_set(e, ERR_DENIED, "%s is signed by log key %s, not the pinned %s", what, own, want);
+	return 0;
+}
+
 int audit_verify(struct store *st, struct audit_report *r, struct err *e)
 {
+	return audit_verify_pinned(st, NULL, r, e);
+}
+
+int audit_verify_pinned(struct store *st, const struct audit_pins *p, struct audit_report *r, struct err *e)
+{
+	char what[4300];
 	uint8_t pk[KEYS_PK_BYTES];
+	struct ledger_kept *kept = NULL;
 	struct replay rp;
+	size_t nkept;
 	int rc;
 
 	memset(r, 0, sizeof *r);
 	if (ledger_logkey_public(st, r->log_name, sizeof r->log_name, pk, e) != 0)
 		return -1;
-	if (replay_init(&rp, r->log_name, e) != 0)
+	if (audit_vkey(r->log_name, pk, r->log_vkey, sizeof r->log_vkey) != 0)
+		return err_set(e, ERR_INVALID, "log key name is too long");
+	snprintf(what, sizeof what, "store %s", store_path(st));
+	if (p != NULL && p->vkey != NULL && audit_pinned(p->vkey, r->log_vkey, what, e) != 0)
 		return -1;
-	rc = ledger_verify_each(st, &r->ledger, replay_entry, &rp, e);
+	if (audit_kept_load(p, r->log_name, pk, &kept, &nkept, e) != 0)
+		return -1;
+	/* The signer's own witness counts as one more kept checkpoint. */
+	if (ledger_witness_path(st, r->witness_path, sizeof r->witness_path, e) != 0) {
+		free(kept);
+		return -1;
+	}
+	r->witness = ledger_witness_read(st, r->log_name, pk, &kept[nkept], e);
+	if (r->witness < 0) {
+		free(kept);
+		return -1;
+	}
+	if (r->witness == 1)
+		r->witness_size = kept[nkept++].size;
+	qsort(kept, nkept, sizeof *kept, audit_kept_cmp);
+	if (replay_init(&rp, r->log_name, e) != 0) {
+		free(kept);
+		return -1;
+	}
+	rc = ledger_verify_kept(st, kept, nkept, &r->ledger, replay_entry, &rp, e);
+	if (rc == 0 && r->witness == 1)
+		r->ledger.kept--; /* reported as the witness, not as a kept file */
 	if (rc == 0)
 		rc = audit_tables(st, &rp, r, e);
 	r->keyring_version = rp.kr.version;
 	snprintf(r->root_key, sizeof r->root_key, "%s", rp.kr.root_key);
 	replay_free(&rp);
+	free(kept);
 	return rc;
 }
 
@@ -1156,11 +1230,12 @@ static int audit_bundle_notes(const char *dir, struct audit_bundle_src *b, struc
 	return 0;
 }
 
-int audit_verify_bundle(const char *dir, const char *vkey, struct audit_report *r, struct err *e)
+int audit_verify_bundle(const char *dir, const struct audit_pins *p, struct audit_report *r, struct err *e)
 {
 	char path[4200], name[KEYS_NAME_MAX + 1], *own = NULL, *hist = NULL, *want = NULL;
 	uint8_t pk[KEYS_PK_BYTES];
 	struct audit_bundle_src b;
+	struct ledger_kept *kept = NULL;
 	struct ledger_source src = {
 		.next = audit_bundle_next,
 		.next_checkpoint = audit_bundle_next_cp,
@@ -1178,15 +1253,22 @@ int audit_verify_bundle(const char *dir, const char *vkey, struct audit_report *
 	if (own == NULL)
 		return err_set(e, ERR_IO, "bundle %s: cannot read log.vkey", dir);
 	own[strcspn(own, "\r\n")] = '\0';
-	if (vkey != NULL && strcmp(vkey, own) != 0) {
-		err_set(e, ERR_DENIED, "bundle %s is signed by log key %s, not the pinned %s", dir, own, vkey);
-		goto out;
-	}
 	if (audit_vkey_parse(own, name, pk, e) != 0) {
 		err_prefix(e, "bundle %s: log.vkey", dir);
 		goto out;
 	}
 	snprintf(r->log_name, sizeof r->log_name, "%s", name);
+	if (audit_vkey(name, pk, r->log_vkey, sizeof r->log_vkey) != 0) {
+		err_set(e, ERR_INVALID, "bundle %s: log key name is too long", dir);
+		goto out;
+	}
+	snprintf(path, sizeof path, "bundle %s", dir);
+	if (p != NULL && p->vkey != NULL && audit_pinned(p->vkey, r->log_vkey, path, e) != 0)
+		goto out;
+	if (audit_kept_load(p, name, pk, &kept, &src.nkept, e) != 0)
+		goto out;
+	qsort(kept, src.nkept, sizeof *kept, audit_kept_cmp);
+	src.kept = kept;
 	if (audit_bundle_notes(dir, &b, e) != 0)
 		goto out;
 	snprintf(path, sizeof path, "%s/entries.jsonl", dir);
@@ -1205,6 +1287,22 @@ int audit_verify_bundle(const char *dir, const char *vkey, struct audit_report *
 		goto out;
 	if (ledger_verify_source(&src, name, pk, &r->ledger, replay_entry, &rp, e) != 0)
 		goto out;
+	/* Whoever made the bundle could have written entries no checkpoint
+	 * signs: under a pinned key they count only when asked to. */
+	if (p != NULL && p->vkey != NULL && r->ledger.entries > 0 && r->ledger.checkpoints == 0) {
+		audit_fail(r, e, 0, "bundle %s holds %" PRId64 " entries and no checkpoint: nothing in it is signed by the pinned log key",
+			   dir, r->ledger.entries);
+		r->ledger.bad_seq = 1;
+		goto out;
+	}
+	if (p != NULL && p->vkey != NULL && !p->allow_unsigned_tail && r->ledger.verified < r->ledger.entries) {
+		audit_fail(r, e, 0,
+			   "bundle %s: %" PRId64 " entries after the last checkpoint are not covered by a signature"
+			   " (entries %" PRId64 " to %" PRId64 "; --allow-unsigned-tail accepts them)",
+			   dir, r->ledger.entries - r->ledger.verified, r->ledger.verified + 1, r->ledger.entries);
+		r->ledger.bad_seq = r->ledger.verified + 1;
+		goto out;
+	}
 	/* keyring.json is a convenience copy: it must say what the entries say. */
 	snprintf(path, sizeof path, "%s/keyring.json", dir);
 	hist = audit_slurp(path, 64u << 20, NULL);
@@ -1232,6 +1330,7 @@ out:
 	free(own);
 	free(hist);
 	free(want);
+	free(kept);
 	replay_free(&rp);
 	return rc;
 }

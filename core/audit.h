@@ -11,12 +11,26 @@
 #include "store.h"
 
 struct audit_report {
-	struct ledger_report ledger; /* entries, checkpoints, verified, bad_seq, reason */
+	struct ledger_report ledger; /* entries, checkpoints, verified, kept, bad_seq, reason */
 	int64_t keyring_version;     /* keyring version the replay ended at */
 	int64_t requests;
 	int64_t approvals;
 	char log_name[KEYS_NAME_MAX + 1];
+	char log_vkey[300]; /* the log's verifier key (name+hash+key): what --vkey pins */
 	char root_key[KEYS_ID_HEX + 1]; /* the key that signed keyring version 1 */
+	/* The store's witness file: 0 none, 1 checked (its checkpoint is in
+	 * the history), 2 there but not readable by this user. */
+	int witness;
+	int64_t witness_size;
+	char witness_path[4200];
+};
+
+/* What an auditor brings from outside the store or bundle. */
+struct audit_pins {
+	const char *vkey;               /* the log verifier key to trust, or NULL */
+	const char *const *checkpoints; /* signed checkpoint notes kept from before (files) */
+	size_t ncheckpoints;
+	int allow_unsigned_tail;        /* bundles under vkey: accept entries after the last checkpoint */
 };
 
 /* Everything an auditor asks of the store: every leaf, the chain, every
@@ -27,13 +41,19 @@ struct audit_report {
  * what the ledger says. 0 when all holds; -1 with r->ledger.bad_seq and
  * reason naming the first problem. */
 int audit_verify(struct store *st, struct audit_report *r, struct err *e);
+/* audit_verify, and: with p->vkey the store's log key must be that one;
+ * each of p->checkpoints must verify under the log key and be in the
+ * history (the root of its first size entries is its root), as must the
+ * witness file beside the store when there is one. */
+int audit_verify_pinned(struct store *st, const struct audit_pins *p, struct audit_report *r, struct err *e);
 
 /* Writes DIR (created, must not exist or be empty): entries, checkpoints,
  * the log's verifier key and the keyring history. See steward-ledger(5). */
 int audit_export(struct store *st, const char *dir, struct err *e);
-/* Checks a bundle without any store. vkey (a C2SP verifier key) pins the
- * log key; NULL trusts the bundle's own log.vkey and says so in r. */
-int audit_verify_bundle(const char *dir, const char *vkey, struct audit_report *r, struct err *e);
+/* Checks a bundle without any store. p->vkey (a C2SP verifier key) pins
+ * the log key (NULL trusts the bundle's own log.vkey); p->checkpoints as
+ * for audit_verify_pinned. p may be NULL. */
+int audit_verify_bundle(const char *dir, const struct audit_pins *p, struct audit_report *r, struct err *e);
 
 /* The log's verifier key, "name+hash+base64(0x01||pk)" (C2SP signed note). */
 int audit_vkey(const char *name, const uint8_t pk[KEYS_PK_BYTES], char *buf, size_t n);

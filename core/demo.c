@@ -18,17 +18,18 @@
 #include "ledger.h"
 #include "registry.h"
 
-
 /* Who records the estate's evidence (models, versions, cards, metrics):
  * the ML lead, whose key signs each entry. Set once the keyring exists;
  * the demo is built on one thread. */
 static const struct principal *demo_recorder;
 
-/* 2026-03-02T09:00:00Z: the estate's history starts here. */
-#define DEMO_EPOCH 1772442000LL
 #define DAY 86400LL
-/* The history ends before this; the present is never earlier. */
-#define DEMO_PRESENT (DEMO_EPOCH + 180 * DAY)
+/* The history starts this long before the present and ends weeks before it. */
+#define DEMO_SPAN (180 * DAY)
+/* The present (pending requests, the rollback) lies this far behind the
+ * clock, on the hour: its last entry, about five hours later, is still
+ * in the past. Every entry is dated before the build, in order. */
+#define DEMO_LEAD (6 * 3600LL)
 
 struct demo_model {
 	const char *name;
@@ -222,7 +223,16 @@ struct demo_ctx {
 	struct store *st;
 	struct key_secret *k[DEMO_PERSONAS];
 	struct principal p[DEMO_PERSONAS];
+	int64_t epoch; /* the history's first day */
 };
+
+/* Moves the demo clock to t, never back: entries are dated in order even
+ * where a promotion's hours run into the next event. */
+static void demo_at(int64_t t)
+{
+	if (t > store_now())
+		store_clock_set(t);
+}
 
 /* A governed promotion from the estate's history: requested, signed by
  * what the tier needs, moved by the admin, closed as applied. */
@@ -270,71 +280,118 @@ static int demo_governed(struct demo_ctx *d, const char *model, int64_t v, const
 	return rc == 0 ? 0 : -1;
 }
 
-static int demo_fill(struct demo_ctx *d, struct err *e)
+/* One dated step of the history; all of them run in time order, so the
+ * ledger reads as the estate happened and its times never go back. */
+struct demo_event {
+	int64_t when;
+	int model, v;
+	enum { EV_MODEL, EV_VERSION, EV_STAGING, EV_PRODUCTION } kind;
+};
+
+static int demo_event_cmp(const void *a, const void *b)
+{
+	const struct demo_event *x = a, *y = b;
+
+	if (x->when != y->when)
+		return x->when < y->when ? -1 : 1;
+	if (x->model != y->model)
+		return x->model - y->model;
+	if (x->v != y->v)
+		return x->v - y->v;
+	return (int)x->kind - (int)y->kind;
+}
+
+/* When version v of model i was made. */
+static int64_t demo_created(const struct demo_ctx *d, size_t i, int v)
+{
+	return d->epoch + (int64_t)v * 17 * DAY + (int64_t)i * 5400;
+}
+
+static int demo_step(struct demo_ctx *d, const struct demo_event *ev, uint32_t *rng, struct err *e)
 {
 	static const int crit[] = { P_MEI, P_ROSA, P_RAVI, -1 }, high[] = { P_MEI, P_ROSA, -1 },
-			 low[] = { P_MEI, -1 };
+			 low[] = { P_MEI, -1 }, mei[] = { P_MEI, -1 };
+	const struct demo_model *m = &demo_models[ev->model];
 	struct store *st = d->st;
-	int64_t t = DEMO_EPOCH;
-	size_t i;
+	size_t i = (size_t)ev->model;
+	int v = ev->v;
+	const int *signers = NULL;
 
-	for (i = 0; i < sizeof demo_models / sizeof demo_models[0]; i++) {
+	demo_at(ev->when);
+	switch (ev->kind) {
+	case EV_MODEL:
+		return registry_model_add(st, demo_recorder, m->name, m->tier, m->owner, m->description, e) != 0 ||
+		       registry_tag_set(st, m->name, 0, "team", m->owner, e) != 0 ? -1 : 0;
+	case EV_VERSION: {
+		char digest[80], uri[200], run[40];
+		/* Newest versions of every third model lack sections: cards lag code. */
+		int drop = (v == m->versions && i % 3 == 0) ? 3 : (v == m->versions && i % 3 == 1) ? 2 : 0;
+
+		demo_digest(m->name, v, digest, sizeof digest);
+		snprintf(uri, sizeof uri, "s3://models-prod/%s/%d/model.onnx", m->name, v);
+		snprintf(run, sizeof run, "%08x%08x", demo_rand(rng), demo_rand(rng));
+		return registry_version_add(st, demo_recorder, m->name, uri, digest, demo_authors[(i + (size_t)v) % 8], run,
+					    demo_created(d, i, v), NULL, e) != 0 ||
+		       demo_metrics(st, m, v, rng, e) != 0 || demo_card(st, m, v, drop, e) != 0 ? -1 : 0;
+	}
+	case EV_STAGING:
+		/* search-ranking walks every step through the gate: its
+		 * versions are the known-safe baselines a rollback needs. */
+		if (strcmp(m->name, "search-ranking") == 0)
+			return demo_governed(d, m->name, v, "staging", NULL, e);
+		return registry_alias_set(st, &d->p[P_ADA], m->name, "staging", v, e);
+	case EV_PRODUCTION:
+		if (strcmp(m->name, "search-ranking") == 0)
+			return demo_governed(d, m->name, v, "production", mei, e);
+		/* The current production versions of three models went
+		 * through signed approvals; the rest predate steward. */
+		if (strcmp(m->name, "credit-limit") == 0)
+			signers = crit;
+		else if (strcmp(m->name, "fraud-scoring") == 0)
+			signers = high;
+		else if (strcmp(m->name, "support-ticket-routing") == 0)
+			signers = low;
+		return signers != NULL ? demo_promotion(d, m->name, v, P_LENA, signers, e)
+				       : registry_alias_set(st, &d->p[P_ADA], m->name, "production", v, e);
+	}
+	return err_set(e, ERR_STORE, "demo: unknown step");
+}
+
+static int demo_fill(struct demo_ctx *d, struct err *e)
+{
+	enum { NMODELS = sizeof demo_models / sizeof demo_models[0] };
+	uint32_t rng[NMODELS];
+	struct demo_event *ev;
+	size_t i, n = 0, cap = NMODELS;
+	int r = 0;
+
+	for (i = 0; i < NMODELS; i++)
+		cap += 3 * (size_t)demo_models[i].versions;
+	ev = calloc(cap, sizeof *ev);
+	if (ev == NULL)
+		return err_set(e, ERR_IO, "out of memory");
+	for (i = 0; i < NMODELS; i++) {
 		const struct demo_model *m = &demo_models[i];
-		uint32_t rng = 2463534242u + (uint32_t)i * 7919u;
+		int search = strcmp(m->name, "search-ranking") == 0;
 
-		store_clock_set(t + (int64_t)i * 3600);
-		if (registry_model_add(st, demo_recorder, m->name, m->tier, m->owner, m->description, e) != 0 ||
-		    registry_tag_set(st, m->name, 0, "team", m->owner, e) != 0)
-			return -1;
+		/* Each model's own stream: its versions use it in order. */
+		rng[i] = 2463534242u + (uint32_t)i * 7919u;
+		ev[n++] = (struct demo_event){ d->epoch + (int64_t)i * 3600, (int)i, 0, EV_MODEL };
 		for (int v = 1; v <= m->versions; v++) {
-			char digest[80], uri[200], run[40];
-			int64_t created = t + (int64_t)v * 17 * DAY + (int64_t)i * 5400;
-			/* Newest versions of every third model lack sections: cards lag code. */
-			int drop = (v == m->versions && i % 3 == 0) ? 3 : (v == m->versions && i % 3 == 1) ? 2 : 0;
-			const int *signers = NULL;
+			int64_t created = demo_created(d, i, v);
 
-			demo_digest(m->name, v, digest, sizeof digest);
-			snprintf(uri, sizeof uri, "s3://models-prod/%s/%d/model.onnx", m->name, v);
-			snprintf(run, sizeof run, "%08x%08x", demo_rand(&rng), demo_rand(&rng));
-			store_clock_set(created);
-			if (registry_version_add(st, demo_recorder, m->name, uri, digest,
-						 demo_authors[(i + (size_t)v) % 8], run, created, NULL,
-						 e) != 0 ||
-			    demo_metrics(st, m, v, &rng, e) != 0 || demo_card(st, m, v, drop, e) != 0)
-				return -1;
-			store_clock_set(created + 2 * DAY);
-			/* search-ranking walks every step through the gate: its
-			 * versions are the known-safe baselines a rollback needs. */
-			if (strcmp(m->name, "search-ranking") == 0) {
-				static const int mei[] = { P_MEI, -1 };
-
-				if (v >= 6 && demo_governed(d, m->name, v, "staging", NULL, e) != 0)
-					return -1;
-				store_clock_set(created + 9 * DAY);
-				if (v == 6 && demo_governed(d, m->name, v, "production", mei, e) != 0)
-					return -1;
-				continue;
-			}
-			if (v == m->staging &&
-			    registry_alias_set(st, &d->p[P_ADA], m->name, "staging", v, e) != 0)
-				return -1;
-			store_clock_set(created + 9 * DAY);
-			if (v != m->production)
-				continue;
-			/* The current production versions of three models went
-			 * through signed approvals; the rest predate steward. */
-			if (strcmp(m->name, "credit-limit") == 0)
-				signers = crit;
-			else if (strcmp(m->name, "fraud-scoring") == 0)
-				signers = high;
-			else if (strcmp(m->name, "support-ticket-routing") == 0)
-				signers = low;
-			if (signers != NULL ? demo_promotion(d, m->name, v, P_LENA, signers, e) != 0
-					    : registry_alias_set(st, &d->p[P_ADA], m->name, "production", v, e) != 0)
-				return -1;
+			ev[n++] = (struct demo_event){ created, (int)i, v, EV_VERSION };
+			if (search ? v >= 6 : v == m->staging)
+				ev[n++] = (struct demo_event){ created + 2 * DAY, (int)i, v, EV_STAGING };
+			if (search ? v == 6 : v == m->production)
+				ev[n++] = (struct demo_event){ created + 9 * DAY, (int)i, v, EV_PRODUCTION };
 		}
 	}
-	return 0;
+	qsort(ev, n, sizeof *ev, demo_event_cmp);
+	for (i = 0; r == 0 && i < n; i++)
+		r = demo_step(d, &ev[i], &rng[ev[i].model], e);
+	free(ev);
+	return r;
 }
 
 /* Sets one metric of a version (the scenarios pin the values they are about). */
@@ -514,6 +571,7 @@ int demo_build(struct store *st, const char *keydir, const char *policydir, stru
 {
 	struct demo_ctx d;
 	char logkey[4200];
+	int64_t present;
 	size_t i;
 	int r = -1;
 
@@ -529,17 +587,19 @@ int demo_build(struct store *st, const char *keydir, const char *policydir, stru
 		goto out;
 	if (store_begin(st, e) != 0)
 		goto out;
-	store_clock_set(DEMO_EPOCH - DAY);
+	/* Dated back from the clock, so the history is the same each time
+	 * relative to when it was built, and all of it lies in the past. */
+	present = (store_now() - DEMO_LEAD) / 3600 * 3600;
+	d.epoch = present - DEMO_SPAN;
+	store_clock_set(d.epoch - DAY);
 	r = demo_keyring(&d, e);
 	demo_recorder = &d.p[P_LENA];
-	store_clock_set(DEMO_EPOCH - DAY / 2);
+	demo_at(d.epoch - DAY / 2);
 	if (r == 0)
 		r = demo_policies(&d, policydir, e);
 	if (r == 0)
 		r = demo_fill(&d, e);
-	/* The present: now, or just after the history when the clock says earlier. */
-	store_clock_set(0);
-	store_clock_set(store_now() > DEMO_PRESENT ? store_now() : DEMO_PRESENT);
+	demo_at(present);
 	if (r == 0)
 		r = demo_pending(&d, e);
 	if (r != 0 || store_meta_set(st, "estate", "demo", e) != 0) {

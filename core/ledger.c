@@ -27,11 +27,18 @@ static int ledger_logkey_path(struct store *st, char *buf, size_t n, struct err 
 	return 0;
 }
 
+int ledger_witness_path(struct store *st, char *buf, size_t n, struct err *e)
+{
+	if (snprintf(buf, n, "%s.witness", store_path(st)) >= (int)n)
+		return err_set(e, ERR_INVALID, "store path is too long");
+	return 0;
+}
+
 int ledger_logkey_create(struct store *st, struct err *e)
 {
 	uint8_t seed[crypto_sign_SEEDBYTES], pk[KEYS_PK_BYTES], *sk;
 	uint8_t idb[8];
-	char path[4200], id[17], name[64], seedhex[2 * sizeof seed + 1], file[300];
+	char path[4200], wit[4200], id[17], name[64], seedhex[2 * sizeof seed + 1], file[300];
 	char pkb64[sodium_base64_ENCODED_LEN(KEYS_PK_BYTES, sodium_base64_VARIANT_ORIGINAL)];
 	int fd, r = -1;
 	size_t len;
@@ -62,6 +69,17 @@ int ledger_logkey_create(struct store *st, struct err *e)
 		goto out;
 	}
 	close(fd);
+	/* A witness with no log key beside it kept an earlier store at this
+	 * path: this log starts from nothing. */
+	if (ledger_witness_path(st, wit, sizeof wit, e) != 0) {
+		unlink(path);
+		goto out;
+	}
+	if (unlink(wit) != 0 && errno != ENOENT) {
+		err_set(e, ERR_IO, "cannot remove %s, the witness of an earlier store: %s", wit, strerror(errno));
+		unlink(path);
+		goto out;
+	}
 	sodium_bin2base64(pkb64, sizeof pkb64, pk, sizeof pk, sodium_base64_VARIANT_ORIGINAL);
 	if (store_meta_set(st, "log_key_name", name, e) != 0 ||
 	    store_meta_set(st, "log_key_public", pkb64, e) != 0) {
@@ -200,12 +218,32 @@ static void ledger_chain(const uint8_t prev[32], const uint8_t leaf[32], uint8_t
 	crypto_hash_sha256(out, buf, sizeof buf);
 }
 
+/* The time of the next entry: now, or the previous entry's time when the
+ * clock went back (NTP stepped it, a VM was restored), so entry times
+ * never decrease. */
+static int ledger_append_time(struct store *st, int64_t *when, struct err *e)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	*when = store_now();
+	if (store_prepare(st, &s, "SELECT time FROM ledger ORDER BY seq DESC LIMIT 1", e) != 0)
+		return -1;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW && sqlite3_column_int64(s, 0) > *when)
+		*when = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail(st, e, "reading the ledger");
+	return 0;
+}
+
 static int ledger_append_as(struct store *st, const struct key_secret *k, const char *actor, const char *action,
 			    const char *subject, json_t *data, int64_t *seq, struct err *e)
 {
 	uint8_t prev[32], leaf[32], chain[32];
 	char when[32], prevhex[65], sig[128] = "";
-	int64_t last, now = store_now();
+	int64_t last, now;
 	json_t *body;
 	char *bytes;
 	sqlite3_stmt *s;
@@ -217,7 +255,7 @@ static int ledger_append_as(struct store *st, const struct key_secret *k, const 
 	    check_text("action", action, 100, 0, 0, e) != 0 ||
 	    check_text("subject", subject, 400, 0, 0, e) != 0)
 		return -1;
-	if (ledger_tail(st, &last, prev, e) != 0)
+	if (ledger_tail(st, &last, prev, e) != 0 || ledger_append_time(st, &now, e) != 0)
 		return -1;
 	check_time_text(now, when, sizeof when);
 	sodium_bin2hex(prevhex, sizeof prevhex, prev, sizeof prev);
@@ -292,92 +330,6 @@ int64_t ledger_size(struct store *st)
 	return ledger_tail(st, &seq, chain, &e) == 0 ? seq : -1;
 }
 
-/* The newest checkpoint's frontier, when it is sound: its subtree count
- * matches its size and it gives the root that checkpoint signed. */
-static int ledger_frontier(struct store *st, struct merkle_acc *acc, struct err *e)
-{
-	sqlite3_stmt *s;
-	int ok = 0;
-
-	merkle_acc_init(acc);
-	if (store_prepare(st, &s, "SELECT size, root, frontier FROM checkpoints ORDER BY size DESC LIMIT 1", e) != 0)
-		return -1;
-	if (sqlite3_step(s) == SQLITE_ROW) {
-		uint64_t size = (uint64_t)sqlite3_column_int64(s, 0);
-		int len = sqlite3_column_bytes(s, 2);
-		merkle_hash root;
-
-		if (len > 0 && len % MERKLE_HASH == 0 && len / MERKLE_HASH == __builtin_popcountll(size) &&
-		    sqlite3_column_bytes(s, 1) == MERKLE_HASH) {
-			memcpy(acc->stack, sqlite3_column_blob(s, 2), (size_t)len);
-			acc->top = len / MERKLE_HASH;
-			acc->size = size;
-			merkle_acc_root(acc, root);
-			ok = memcmp(root, sqlite3_column_blob(s, 1), MERKLE_HASH) == 0;
-		}
-	}
-	sqlite3_finalize(s);
-	if (!ok)
-		merkle_acc_init(acc);
-	return 0;
-}
-
-int ledger_checkpoint(struct store *st, const struct ledger_logkey *k, struct err *e)
-{
-	char text[400], rootb64[64], *note;
-	merkle_hash root;
-	struct merkle_acc acc;
-	int64_t size = ledger_size(st);
-	sqlite3_stmt *s;
-	int rc;
-
-	if (size < 0)
-		return err_set(e, ERR_STORE, "cannot read the ledger size");
-	if (ledger_frontier(st, &acc, e) != 0)
-		return -1;
-	if (size == 0 || (int64_t)acc.size == size)
-		return 0;
-	/* Only the leaves since the last checkpoint (all of them without a frontier). */
-	if (store_prepare(st, &s, "SELECT leaf FROM ledger WHERE seq > ?1 AND seq <= ?2 ORDER BY seq", e) != 0)
-		return -1;
-	sqlite3_bind_int64(s, 1, (int64_t)acc.size);
-	sqlite3_bind_int64(s, 2, size);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (sqlite3_column_bytes(s, 0) != 32) {
-			sqlite3_finalize(s);
-			return err_set(e, ERR_STORE, "ledger leaf of the wrong size");
-		}
-		merkle_acc_add(&acc, sqlite3_column_blob(s, 0));
-	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE)
-		return store_fail(st, e, "reading the ledger");
-	if ((int64_t)acc.size != size)
-		return err_set(e, ERR_STORE, "ledger has %" PRIu64 " entries, expected %" PRId64, acc.size, size);
-	merkle_acc_root(&acc, root);
-	sodium_bin2base64(rootb64, sizeof rootb64, root, sizeof root, sodium_base64_VARIANT_ORIGINAL);
-	snprintf(text, sizeof text, "%s\n%" PRId64 "\n%s\n", k->name, size, rootb64);
-	note = note_sign(text, k->name, k->sk, k->pk, e);
-	if (note == NULL)
-		return -1;
-	if (store_prepare(st, &s,
-			  "INSERT INTO checkpoints(size, time, root, note, frontier) VALUES (?1, ?2, ?3, ?4, ?5)", e) != 0) {
-		free(note);
-		return -1;
-	}
-	sqlite3_bind_int64(s, 1, size);
-	sqlite3_bind_int64(s, 2, store_now());
-	sqlite3_bind_blob(s, 3, root, sizeof root, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, note, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(s, 5, acc.stack, acc.top * MERKLE_HASH, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	free(note);
-	if (rc != SQLITE_DONE)
-		return store_fail(st, e, "writing a checkpoint");
-	return 0;
-}
-
 static int ledger_bad(struct ledger_report *r, struct err *e, int64_t seq, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
@@ -415,14 +367,96 @@ static int ledger_check_note(const char *note, int64_t size, const merkle_hash r
 	return 0;
 }
 
+static int ledger_why(char *why, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Fills why; returns -1 so a check can fail in one line. */
+static int ledger_why(char *why, size_t n, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, n, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* The rules every entry obeys, wherever it is read (the store, a bundle,
+ * the signer before a checkpoint): its leaf is the hash of its exact
+ * bytes, its body names its seq and the chain hash before it, and its
+ * time is not before the previous entry's (*time holds that on entry, 0
+ * for the first, and this one's on return) nor after now + LEDGER_SKEW.
+ * sleaf and schain are the stored hashes, NULL where none are kept. On
+ * success *out holds the parsed body (the caller's to free) and chain the
+ * new chain hash; otherwise why says what is wrong. */
+static int ledger_entry_check(int64_t seq, const char *body, size_t len, const uint8_t *sleaf,
+			      const uint8_t *schain, const uint8_t prev[32], int64_t *time, int64_t now,
+			      json_t **out, uint8_t leaf[32], uint8_t chain[32], char *why, size_t n)
+{
+	char prevhex[65], a[32], b[32];
+	json_int_t jseq = -1;
+	const char *jprev = "", *when = "";
+	int64_t t;
+	int unlinked;
+	json_t *j;
+
+	*out = NULL;
+	merkle_leaf(body, len, leaf);
+	if (sleaf != NULL && memcmp(leaf, sleaf, 32) != 0)
+		return ledger_why(why, n, "body does not hash to its stored leaf (edited)");
+	j = json_loadb(body, len, JSON_REJECT_DUPLICATES, NULL);
+	if (j == NULL || json_unpack(j, "{s:I, s:s, s:s}", "seq", &jseq, "prev", &jprev, "time", &when) != 0) {
+		json_decref(j);
+		return ledger_why(why, n, "body is not a ledger entry");
+	}
+	sodium_bin2hex(prevhex, sizeof prevhex, prev, 32);
+	/* Read out of j before it goes: jprev and when point into it. */
+	unlinked = strcmp(jprev, prevhex) != 0;
+	t = check_time_parse(when);
+	ledger_chain(prev, leaf, chain);
+	if (jseq != seq || unlinked || (schain != NULL && memcmp(chain, schain, 32) != 0) || t < *time ||
+	    t > now + LEDGER_SKEW) {
+		json_decref(j);
+		check_time_text(t, a, sizeof a);
+		check_time_text(t < *time ? *time : now, b, sizeof b);
+		if (jseq != seq)
+			return ledger_why(why, n, "body says it is entry %lld (moved or swapped)", (long long)jseq);
+		if (unlinked)
+			return ledger_why(why, n, "body does not follow entry %lld (reordered or edited)",
+					  (long long)(seq - 1));
+		if (schain != NULL && memcmp(chain, schain, 32) != 0)
+			return ledger_why(why, n, "chain hash does not match");
+		if (t < 0)
+			return ledger_why(why, n, "time is not RFC 3339 UTC");
+		if (t < *time)
+			return ledger_why(why, n, "time %s is earlier than entry %lld's %s (entry times never decrease)",
+					  a, (long long)(seq - 1), b);
+		return ledger_why(why, n, "time %s is later than now (%s) plus %d seconds: dated in the future",
+				  a, b, LEDGER_SKEW);
+	}
+	*time = t;
+	*out = j;
+	return 0;
+}
+
+/* A kept checkpoint this history does not hold. */
+static int ledger_lost(struct ledger_report *r, struct err *e, const struct ledger_kept *k)
+{
+	r->bad_seq = k->size;
+	snprintf(r->reason, sizeof r->reason,
+		 "the ledger no longer contains the history of checkpoint %" PRId64 " %.500s: entries were removed or changed",
+		 k->size, k->what);
+	return err_set(e, ERR_DENIED, "%s", r->reason);
+}
+
 int ledger_verify_source(const struct ledger_source *src, const char *name,
 			 const uint8_t pk[KEYS_PK_BYTES], struct ledger_report *r,
 			 ledger_entry_fn fn, void *fnarg, struct err *e)
 {
-	char prevhex[65], why[600];
+	size_t ki = 0;
+	char why[600];
 	uint8_t prev[32] = { 0 }, leaf[32], chain[32];
 	struct merkle_acc acc;
-	int64_t expect = 1, cp_size = 0, seq;
+	int64_t expect = 1, cp_size = 0, seq, t = 0, now = store_now();
 	const uint8_t *sleaf, *schain;
 	const char *body, *note = NULL, *sig;
 	size_t blen;
@@ -435,35 +469,25 @@ int ledger_verify_source(const struct ledger_source *src, const char *name,
 		return err_set(e, ERR_STORE, "reading checkpoints failed");
 	while ((rc = src->next(src->arg, &seq, &body, &blen, &sleaf, &schain, &sig)) == 1) {
 		json_t *j;
-		json_int_t jseq = -1;
-		const char *jprev = "";
 
 		if (seq != expect)
 			return ledger_bad(r, e, expect, "missing (the next stored entry is %" PRId64 ")", seq);
-		merkle_leaf(body, blen, leaf);
-		if (sleaf != NULL && memcmp(leaf, sleaf, 32) != 0)
-			return ledger_bad(r, e, seq, "body does not hash to its stored leaf (edited)");
-		j = json_loadb(body, blen, JSON_REJECT_DUPLICATES, NULL);
-		if (j == NULL || json_unpack(j, "{s:I, s:s}", "seq", &jseq, "prev", &jprev) != 0) {
-			json_decref(j);
-			return ledger_bad(r, e, seq, "body is not a ledger entry");
-		}
-		sodium_bin2hex(prevhex, sizeof prevhex, prev, sizeof prev);
-		if (jseq != seq || strcmp(jprev, prevhex) != 0) {
-			json_decref(j);
-			return ledger_bad(r, e, seq,
-					  jseq != seq ? "body says it is entry %lld (moved or swapped)"
-						      : "body does not follow entry %lld (reordered or edited)",
-					  (long long)(jseq != seq ? jseq : seq - 1));
-		}
-		ledger_chain(prev, leaf, chain);
-		if (schain != NULL && memcmp(chain, schain, 32) != 0) {
-			json_decref(j);
-			return ledger_bad(r, e, seq, "chain hash does not match");
-		}
+		if (ledger_entry_check(seq, body, blen, sleaf, schain, prev, &t, now, &j, leaf, chain, why,
+				       sizeof why) != 0)
+			return ledger_bad(r, e, seq, "%s", why);
 		memcpy(prev, chain, 32);
 		merkle_acc_add(&acc, leaf);
 		r->entries = seq;
+		for (; ki < src->nkept && src->kept[ki].size <= seq; ki++) {
+			merkle_hash root;
+
+			merkle_acc_root(&acc, root);
+			if (src->kept[ki].size < seq || memcmp(root, src->kept[ki].root, MERKLE_HASH) != 0) {
+				json_decref(j);
+				return ledger_lost(r, e, &src->kept[ki]);
+			}
+			r->kept++;
+		}
 		while (crc == 1 && cp_size <= seq) {
 			merkle_hash root;
 
@@ -494,6 +518,8 @@ int ledger_verify_source(const struct ledger_source *src, const char *name,
 	}
 	if (rc < 0)
 		return err_set(e, ERR_STORE, "reading the ledger failed");
+	if (ki < src->nkept)
+		return ledger_lost(r, e, &src->kept[ki]);
 	if (crc == 1)
 		/* A checkpoint beyond the end: entries were cut off after signing. */
 		return ledger_bad(r, e, expect,
@@ -503,12 +529,381 @@ int ledger_verify_source(const struct ledger_source *src, const char *name,
 	return 0;
 }
 
+/* ---- signing checkpoints ---- */
+
+static const uint8_t ledger_zero[32];
+
+int ledger_note_read(const char *note, const char *name, const uint8_t pk[KEYS_PK_BYTES], int64_t *size,
+		     merkle_hash root, struct err *e)
+{
+	char origin[KEYS_NAME_MAX + 2], rootb64[64], why[600];
+	long long sz;
+	size_t bin;
+
+	if (sscanf(note, "%101[^\n]\n%lld\n%63[^\n]\n", origin, &sz, rootb64) != 3 || sz <= 0 ||
+	    sodium_base642bin(root, MERKLE_HASH, rootb64, strlen(rootb64), NULL, &bin, NULL,
+			      sodium_base64_VARIANT_ORIGINAL) != 0 ||
+	    bin != MERKLE_HASH)
+		return err_set(e, ERR_INVALID, "not a checkpoint: its text must be origin, tree size and root");
+	if (strcmp(origin, name) != 0) {
+		char q[120];
+
+		check_excerpt(origin, q, sizeof q);
+		return err_set(e, ERR_DENIED, "a checkpoint of log %s, not of %s", q, name);
+	}
+	/* The signature, and that the signed text is exactly those three lines. */
+	if (ledger_check_note(note, sz, root, name, pk, why, sizeof why) != 0)
+		return err_set(e, ERR_DENIED, "%s", why);
+	*size = sz;
+	return 0;
+}
+
+int ledger_kept_load(const char *path, const char *name, const uint8_t pk[KEYS_PK_BYTES],
+		     struct ledger_kept *k, struct err *e)
+{
+	char note[4097];
+	ssize_t got;
+	int fd;
+
+	memset(k, 0, sizeof *k);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return err_set(e, errno == ENOENT ? ERR_NOTFOUND : ERR_IO, "cannot read checkpoint %s: %s", path,
+			       strerror(errno));
+	got = read(fd, note, sizeof note);
+	close(fd);
+	if (got < 0 || got == (ssize_t)sizeof note)
+		return err_set(e, ERR_INVALID, "checkpoint %s: %s", path,
+			       got < 0 ? strerror(errno) : "larger than a signed checkpoint can be");
+	note[got] = '\0';
+	if (strlen(note) != (size_t)got)
+		return err_set(e, ERR_INVALID, "checkpoint %s holds a NUL byte", path);
+	if (ledger_note_read(note, name, pk, &k->size, k->root, e) != 0)
+		return err_prefix(e, "checkpoint %s", path);
+	snprintf(k->what, sizeof k->what, "kept in %s", path);
+	return 0;
+}
+
+int ledger_witness_read(struct store *st, const char *name, const uint8_t pk[KEYS_PK_BYTES],
+			struct ledger_kept *k, struct err *e)
+{
+	char path[4200];
+
+	if (ledger_witness_path(st, path, sizeof path, e) != 0)
+		return -1;
+	if (access(path, F_OK) != 0 && errno == ENOENT)
+		return 0;
+	if (access(path, R_OK) != 0 && errno == EACCES) {
+		err_set(e, ERR_DENIED, "witness %s is not readable by this user", path);
+		return 2;
+	}
+	if (ledger_kept_load(path, name, pk, k, e) != 0)
+		return err_prefix(e, "witness");
+	snprintf(k->what, sizeof k->what, "witnessed in %s", path);
+	return 1;
+}
+
+int ledger_note_save(const char *path, const char *note, unsigned mode, struct err *e)
+{
+	char tmp[4300], dir[4200], *slash;
+	size_t len = strlen(note);
+	int fd, dfd, r = -1;
+
+	if (snprintf(tmp, sizeof tmp, "%s.XXXXXX", path) >= (int)sizeof tmp ||
+	    snprintf(dir, sizeof dir, "%s", path) >= (int)sizeof dir)
+		return err_set(e, ERR_INVALID, "path %s is too long", path);
+	fd = mkstemp(tmp);
+	if (fd < 0)
+		return err_set(e, ERR_IO, "cannot create %s: %s", tmp, strerror(errno));
+	/* Written whole and durable under a temporary name, then renamed over
+	 * the old one: a crash leaves either checkpoint, never half of one. */
+	if (fchmod(fd, (mode_t)mode) != 0 || write(fd, note, len) != (ssize_t)len || fsync(fd) != 0) {
+		err_set(e, ERR_IO, "cannot write %s: %s", tmp, strerror(errno));
+		close(fd);
+		goto out;
+	}
+	if (close(fd) != 0 || rename(tmp, path) != 0) {
+		err_set(e, ERR_IO, "cannot replace %s: %s", path, strerror(errno));
+		goto out;
+	}
+	slash = strrchr(dir, '/');
+	if (slash == dir)
+		slash[1] = '\0';
+	else if (slash != NULL)
+		*slash = '\0';
+	else
+		snprintf(dir, sizeof dir, ".");
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0 || fsync(dfd) != 0) {
+		if (dfd >= 0)
+			close(dfd);
+		return err_set(e, ERR_IO, "cannot sync directory %s: %s", dir, strerror(errno));
+	}
+	close(dfd);
+	return 0;
+out:
+	unlink(tmp);
+	return r;
+}
+
+/* The newest checkpoint the store holds, as far as the signer trusts it:
+ * its note must be signed by the log key over exactly its root; acc gets
+ * its frontier when that gives the same root (*sound), else stays empty
+ * and the caller recomputes from the first entry. *size 0 when none. */
+static int ledger_last_checkpoint(struct store *st, const struct ledger_logkey *k, int64_t *size,
+				  merkle_hash root, struct merkle_acc *acc, int *sound, struct err *e)
+{
+	char why[600], *note = NULL;
+	sqlite3_stmt *s;
+	int rc, r = 0;
+
+	*size = 0;
+	*sound = 0;
+	merkle_acc_init(acc);
+	if (store_prepare(st, &s, "SELECT size, root, frontier, note FROM checkpoints ORDER BY size DESC LIMIT 1", e) != 0)
+		return -1;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		uint64_t n = (uint64_t)sqlite3_column_int64(s, 0);
+		int len = sqlite3_column_bytes(s, 2);
+		const char *text = (const char *)sqlite3_column_text(s, 3);
+		merkle_hash got;
+
+		*size = (int64_t)n;
+		memset(root, 0, MERKLE_HASH);
+		if (sqlite3_column_bytes(s, 1) == MERKLE_HASH)
+			memcpy(root, sqlite3_column_blob(s, 1), MERKLE_HASH);
+		note = text != NULL ? strdup(text) : NULL;
+		if (text != NULL && note == NULL)
+			r = err_set(e, ERR_IO, "out of memory");
+		if (len > 0 && len % MERKLE_HASH == 0 && len / MERKLE_HASH == __builtin_popcountll(n)) {
+			memcpy(acc->stack, sqlite3_column_blob(s, 2), (size_t)len);
+			acc->top = len / MERKLE_HASH;
+			acc->size = n;
+			merkle_acc_root(acc, got);
+			*sound = memcmp(got, root, MERKLE_HASH) == 0;
+		}
+	} else if (rc != SQLITE_DONE) {
+		r = store_fail(st, e, "reading checkpoints");
+	}
+	sqlite3_finalize(s);
+	if (!*sound)
+		merkle_acc_init(acc);
+	if (r == 0 && *size > 0 &&
+	    ledger_check_note(note != NULL ? note : "", *size, root, k->name, k->pk, why, sizeof why) != 0)
+		r = err_set(e, ERR_DENIED, "the store's newest checkpoint is not the log key's: %s", why);
+	free(note);
+	return r;
+}
+
+/* The chain hash and time of entry seq, from its body: where the signer
+ * picks up after the last checkpoint. The stored chain must agree, since
+ * the next append builds on it. */
+static int ledger_resume(struct store *st, int64_t seq, uint8_t chain[32], int64_t *time, struct err *e)
+{
+	uint8_t prev[32], leaf[32];
+	const char *jprev = "", *when = "";
+	sqlite3_stmt *s;
+	json_t *j = NULL;
+	size_t bin;
+	int rc, ok = 0;
+
+	if (store_prepare(st, &s, "SELECT body, chain FROM ledger WHERE seq = ?1", e) != 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, seq);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		const char *body = sqlite3_column_blob(s, 0);
+		size_t len = (size_t)sqlite3_column_bytes(s, 0);
+
+		j = json_loadb(body != NULL ? body : "", len, JSON_REJECT_DUPLICATES, NULL);
+		if (j != NULL && json_unpack(j, "{s:s, s:s}", "prev", &jprev, "time", &when) == 0 &&
+		    sodium_hex2bin(prev, sizeof prev, jprev, strlen(jprev), NULL, &bin, NULL) == 0 &&
+		    bin == sizeof prev && (*time = check_time_parse(when)) >= 0) {
+			merkle_leaf(body != NULL ? body : "", len, leaf);
+			ledger_chain(prev, leaf, chain);
+			ok = sqlite3_column_bytes(s, 1) == 32 && memcmp(chain, sqlite3_column_blob(s, 1), 32) == 0;
+		}
+	}
+	json_decref(j);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail(st, e, "reading the ledger");
+	if (!ok)
+		return err_set(e, ERR_DENIED, "ledger entry %" PRId64 " (the last one signed) %s", seq,
+			       rc == SQLITE_DONE ? "is missing: entries were removed" : "does not match its chain hash");
+	return 0;
+}
+
+static int ledger_refuse(struct err *e, const struct ledger_kept *w)
+{
+	return err_set(e, ERR_DENIED,
+		       "the ledger no longer contains the history of checkpoint %" PRId64
+		       " %s: entries were removed or changed",
+		       w->size, w->what);
+}
+
+int ledger_checkpoint_each(struct store *st, const struct ledger_logkey *k, ledger_entry_fn fn, void *arg,
+			   struct err *e)
+{
+	char text[400], rootb64[64], why[600], wpath[4200], *note;
+	uint8_t prev[32] = { 0 }, leaf[32], chain[32];
+	merkle_hash root, last_root;
+	struct merkle_acc acc;
+	struct ledger_kept w;
+	int64_t size = ledger_size(st), last, from, t = 0, now = store_now(), expect;
+	sqlite3_stmt *s;
+	int rc, sound, witnessed;
+
+	if (size < 0)
+		return err_set(e, ERR_STORE, "cannot read the ledger size");
+	if (ledger_last_checkpoint(st, k, &last, last_root, &acc, &sound, e) != 0)
+		return -1;
+	if (size == last)
+		return 0;
+	if (size < last)
+		return err_set(e, ERR_DENIED,
+			       "the ledger holds %" PRId64 " entries but checkpoint %" PRId64
+			       " was signed: entries were removed",
+			       size, last);
+	witnessed = ledger_witness_read(st, k->name, k->pk, &w, e);
+	if (witnessed < 0 || witnessed == 2)
+		return -1;
+	if (witnessed && w.size > size)
+		return ledger_refuse(e, &w);
+	/* Extend the newest checkpoint's frontier when the witness saw that
+	 * very tree; otherwise rehash every entry from the first, checking
+	 * the roots of both the store's checkpoint and the witnessed one. */
+	if (!sound || (witnessed && (w.size != last || memcmp(w.root, last_root, MERKLE_HASH) != 0))) {
+		merkle_acc_init(&acc);
+		from = 0;
+	} else {
+		from = last;
+		if (from > 0 && ledger_resume(st, from, prev, &t, e) != 0)
+			return -1;
+	}
+	if (store_prepare(st, &s, "SELECT seq, body, leaf, chain, sig FROM ledger WHERE seq > ?1 ORDER BY seq", e) != 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, from);
+	expect = from + 1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int64_t seq = sqlite3_column_int64(s, 0);
+		const char *body = sqlite3_column_blob(s, 1);
+		size_t len = (size_t)sqlite3_column_bytes(s, 1);
+		const uint8_t *sleaf = sqlite3_column_bytes(s, 2) == 32 ? sqlite3_column_blob(s, 2) : ledger_zero;
+		const uint8_t *schain = sqlite3_column_bytes(s, 3) == 32 ? sqlite3_column_blob(s, 3) : ledger_zero;
+		json_t *j;
+
+		if (seq != expect) {
+			snprintf(why, sizeof why, "missing (the next stored entry is %" PRId64 ")", seq);
+			seq = expect;
+			goto bad;
+		}
+		if (ledger_entry_check(seq, body != NULL ? body : "", len, sleaf, schain, prev, &t, now, &j, leaf,
+				       chain, why, sizeof why) != 0)
+			goto bad;
+		memcpy(prev, chain, 32);
+		merkle_acc_add(&acc, leaf);
+		if ((from == 0 && seq == last) || (witnessed && seq == w.size))
+			merkle_acc_root(&acc, root);
+		if (from == 0 && seq == last && memcmp(root, last_root, MERKLE_HASH) != 0) {
+			json_decref(j);
+			snprintf(why, sizeof why, "the entries up to here no longer give the root checkpoint %" PRId64
+				 " signed (removed or changed)", last);
+			goto bad;
+		}
+		if (witnessed && seq == w.size && memcmp(root, w.root, MERKLE_HASH) != 0) {
+			json_decref(j);
+			sqlite3_finalize(s);
+			return ledger_refuse(e, &w);
+		}
+		/* Only what this checkpoint adds goes to the caller's check. */
+		if (seq > last && fn != NULL &&
+		    fn(arg, seq, body != NULL ? body : "", len, j,
+		       sqlite3_column_text(s, 4) != NULL ? (const char *)sqlite3_column_text(s, 4) : "", why, sizeof why) != 0) {
+			json_decref(j);
+			goto bad;
+		}
+		json_decref(j);
+		expect++;
+		continue;
+bad:
+		sqlite3_finalize(s);
+		return err_set(e, ERR_DENIED, "ledger entry %" PRId64 ": %s", seq, why);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return store_fail(st, e, "reading the ledger");
+	if ((int64_t)acc.size != size)
+		return err_set(e, ERR_STORE, "ledger has %" PRIu64 " entries, expected %" PRId64, acc.size, size);
+	merkle_acc_root(&acc, root);
+	sodium_bin2base64(rootb64, sizeof rootb64, root, sizeof root, sodium_base64_VARIANT_ORIGINAL);
+	snprintf(text, sizeof text, "%s\n%" PRId64 "\n%s\n", k->name, size, rootb64);
+	note = note_sign(text, k->name, k->sk, k->pk, e);
+	if (note == NULL)
+		return -1;
+	if (store_prepare(st, &s,
+			  "INSERT INTO checkpoints(size, time, root, note, frontier) VALUES (?1, ?2, ?3, ?4, ?5)", e) != 0) {
+		free(note);
+		return -1;
+	}
+	sqlite3_bind_int64(s, 1, size);
+	sqlite3_bind_int64(s, 2, store_now());
+	sqlite3_bind_blob(s, 3, root, sizeof root, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, note, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 5, acc.stack, acc.top * MERKLE_HASH, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		free(note);
+		return store_fail(st, e, "writing a checkpoint");
+	}
+	/* Before the caller commits, while this connection holds the write
+	 * lock: two signers never race the file, and a witness ahead of a
+	 * commit that failed only costs the next signer a full rehash. */
+	rc = ledger_witness_path(st, wpath, sizeof wpath, e) != 0 || ledger_note_save(wpath, note, 0600, e) != 0;
+	free(note);
+	return rc ? err_prefix(e, "keeping the witness") : 0;
+}
+
+int ledger_checkpoint(struct store *st, const struct ledger_logkey *k, struct err *e)
+{
+	return ledger_checkpoint_each(st, k, NULL, NULL, e);
+}
+
+int ledger_checkpoint_commit(struct store *st, ledger_entry_fn fn, void *arg, struct err *e)
+{
+	struct ledger_logkey *k;
+	char name[KEYS_NAME_MAX + 1];
+	int r;
+
+	r = store_meta_get(st, "log_key_name", name, sizeof name, e);
+	if (r <= 0)
+		return r; /* no log key: no keyring, nothing governed to sign */
+	if (ledger_logkey_load(st, &k, e) != 0)
+		return -1;
+	/* Every act a checkpoint covers must be signed by its actor with a key
+	 * the ledger's own keyring entries gave them: an entry inserted by
+	 * someone who can write the store but holds no key is never signed. */
+	if (fn == NULL) {
+		fn = proven_checkpoint_entry;
+		arg = st;
+	}
+	/* IMMEDIATE: two writers finishing at once must not both sign the same size. */
+	r = store_begin(st, e);
+	if (r == 0)
+		r = ledger_checkpoint_each(st, k, fn, arg, e);
+	ledger_logkey_free(k);
+	if (r == 0 && store_commit(st, e) == 0)
+		return 0;
+	store_rollback(st);
+	return -1;
+}
+
 struct ledger_store_src {
 	struct store *st;
 	sqlite3_stmt *ls, *cs;
 };
-
-static const uint8_t ledger_zero[32];
 
 static int ledger_store_next(void *arg, int64_t *seq, const char **body, size_t *len,
 			     const uint8_t **leaf, const uint8_t **chain, const char **sig)
@@ -555,6 +950,12 @@ static int ledger_store_next_cp(void *arg, int64_t *size, const char **note)
 int ledger_verify_each(struct store *st, struct ledger_report *r, ledger_entry_fn fn, void *arg,
 		       struct err *e)
 {
+	return ledger_verify_kept(st, NULL, 0, r, fn, arg, e);
+}
+
+int ledger_verify_kept(struct store *st, const struct ledger_kept *kept, size_t nkept,
+		       struct ledger_report *r, ledger_entry_fn fn, void *arg, struct err *e)
+{
 	char name[KEYS_NAME_MAX + 1];
 	uint8_t pk[KEYS_PK_BYTES];
 	struct ledger_store_src s = { .st = st };
@@ -562,6 +963,8 @@ int ledger_verify_each(struct store *st, struct ledger_report *r, ledger_entry_f
 		.next = ledger_store_next,
 		.next_checkpoint = ledger_store_next_cp,
 		.arg = &s,
+		.kept = kept,
+		.nkept = nkept,
 	};
 	int rc;
 

@@ -28,9 +28,14 @@ int ledger_logkey_public(struct store *st, char *name, size_t n, uint8_t pk[KEYS
 			 struct err *e);
 void ledger_logkey_free(struct ledger_logkey *k);
 
+/* How many seconds past the verifier's clock an entry may be dated: the
+ * clocks of two hosts (or one clock stepped back) disagree a little. */
+#define LEDGER_SKEW 300
+
 /* Appends an entry. Must run inside the caller's transaction, so the
  * governed change and its entry commit together or not at all. `data`
- * is borrowed. */
+ * is borrowed. The entry is dated now, or at the previous entry's time
+ * when the clock says earlier: entry times never decrease. */
 int ledger_append(struct store *st, const char *actor, const char *action, const char *subject,
 		  json_t *data, int64_t *seq, struct err *e);
 /* The same for an act: the body names k's id ("key") and the actor's
@@ -39,27 +44,75 @@ int ledger_append(struct store *st, const char *actor, const char *action, const
 int ledger_append_act(struct store *st, const struct key_secret *k, const char *actor, const char *action,
 		      const char *subject, json_t *data, int64_t *seq, struct err *e);
 int64_t ledger_size(struct store *st);
-/* Signs a checkpoint of the current tree when it grew since the last. */
-int ledger_checkpoint(struct store *st, const struct ledger_logkey *k, struct err *e);
-
-struct ledger_report {
-	int64_t entries;
-	int64_t checkpoints;
-	int64_t verified; /* entries covered by the newest valid checkpoint */
-	int64_t bad_seq;  /* first bad entry, 0 when none */
-	char reason[700];
-};
-
-/* Recomputes every leaf and chain hash, every checkpoint root and
- * signature. 0 when all holds; -1 with r->bad_seq and r->reason (and e)
- * naming the first problem. */
-int ledger_verify(struct store *st, struct ledger_report *r, struct err *e);
 
 /* Called for each entry once its hashes hold, with the body already
  * parsed (borrowed: parsing a million bodies twice costs more than the
  * hashing); non-zero with why filled makes that entry the first bad one. */
 typedef int (*ledger_entry_fn)(void *arg, int64_t seq, const char *body, size_t len, json_t *parsed,
 			       const char *sig, char *why, size_t n);
+
+/* A checkpoint kept outside the store (the signer's witness file, an
+ * auditor's copy): the ledger's first `size` entries must still have
+ * `root`. */
+struct ledger_kept {
+	int64_t size;
+	merkle_hash root;
+	char what[4300]; /* for messages: "witnessed in FILE", "kept in FILE" */
+};
+
+/* Signs a checkpoint of the current tree when it grew since the last,
+ * inside the caller's transaction, and only after checking what it
+ * signs: the newest checkpoint's note is the log key's over its root;
+ * each new entry's leaf is recomputed from its bytes and its seq, prev,
+ * chain and time hold (as ledger_verify checks them), and fn, when not
+ * NULL, accepts it; and the tree still holds the checkpoint in the
+ * witness file PATH.witness. Then it signs, and keeps the new checkpoint
+ * in the witness file (mode 0600, replaced atomically). Any failure signs
+ * nothing and says which entry or which checkpoint. */
+int ledger_checkpoint_each(struct store *st, const struct ledger_logkey *k, ledger_entry_fn fn, void *arg,
+			   struct err *e);
+/* ledger_checkpoint_each with no extra check. */
+int ledger_checkpoint(struct store *st, const struct ledger_logkey *k, struct err *e);
+/* The one way a writer signs after it committed (the CLI after each
+ * command that wrote, the console after each decision): loads the log
+ * key and runs ledger_checkpoint_each in its own transaction. 0 with
+ * nothing done when the store has no log key. */
+int ledger_checkpoint_commit(struct store *st, ledger_entry_fn fn, void *arg, struct err *e);
+
+/* Reads a signed checkpoint note: its signature by (name, pk) and that
+ * its text is exactly origin, size and root. */
+int ledger_note_read(const char *note, const char *name, const uint8_t pk[KEYS_PK_BYTES], int64_t *size,
+		     merkle_hash root, struct err *e);
+/* ledger_note_read of a file (what = "kept in FILE"). */
+int ledger_kept_load(const char *path, const char *name, const uint8_t pk[KEYS_PK_BYTES],
+		     struct ledger_kept *k, struct err *e);
+/* The witness file beside the store: PATH.witness, beside the log key and
+ * as well kept. */
+int ledger_witness_path(struct store *st, char *buf, size_t n, struct err *e);
+/* The witness file beside the store: 1 with k filled, 0 when there is
+ * none, 2 when it exists but this user cannot read it, -1 when it is
+ * damaged or signed by another key (e says which). */
+int ledger_witness_read(struct store *st, const char *name, const uint8_t pk[KEYS_PK_BYTES],
+			struct ledger_kept *k, struct err *e);
+/* Writes a note to path (mode) through a temporary file, fsync and
+ * rename: readers see the old note or the new one, never part of one. */
+int ledger_note_save(const char *path, const char *note, unsigned mode, struct err *e);
+
+struct ledger_report {
+	int64_t entries;
+	int64_t checkpoints;
+	int64_t verified; /* entries covered by the newest valid checkpoint */
+	int64_t kept;     /* kept checkpoints found in this history */
+	int64_t bad_seq;  /* first bad entry, 0 when none */
+	char reason[700];
+};
+
+/* Recomputes every leaf and chain hash, every checkpoint root and
+ * signature, and checks entry times never decrease nor lie more than
+ * LEDGER_SKEW after now. 0 when all holds; -1 with r->bad_seq and
+ * r->reason (and e) naming the first problem. */
+int ledger_verify(struct store *st, struct ledger_report *r, struct err *e);
+
 /* Where entries and checkpoints come from: the store, or an exported
  * bundle. next gives 1 with an entry, 0 at the end, -1 on error; leaf and
  * chain are NULL when the source does not store them; sig is the actor's
@@ -69,6 +122,11 @@ struct ledger_source {
 		    const uint8_t **chain, const char **sig);
 	int (*next_checkpoint)(void *arg, int64_t *size, const char **note);
 	void *arg;
+	/* Checkpoints kept outside the source, sorted by size: the root of
+	 * the first `size` entries must be each one's, or the history was
+	 * rewritten. */
+	const struct ledger_kept *kept;
+	size_t nkept;
 };
 int ledger_verify_source(const struct ledger_source *src, const char *name,
 			 const uint8_t pk[KEYS_PK_BYTES], struct ledger_report *r,
@@ -76,6 +134,10 @@ int ledger_verify_source(const struct ledger_source *src, const char *name,
 /* ledger_verify, calling fn for each entry in order. */
 int ledger_verify_each(struct store *st, struct ledger_report *r, ledger_entry_fn fn, void *arg,
 		       struct err *e);
+/* ledger_verify_each, also checking the history still holds each kept
+ * checkpoint (sorted by size). */
+int ledger_verify_kept(struct store *st, const struct ledger_kept *kept, size_t nkept,
+		       struct ledger_report *r, ledger_entry_fn fn, void *arg, struct err *e);
 
 
 /* One entry as stored: the exact body bytes and the columns kept for lookup. */

@@ -651,3 +651,14 @@ int proven_entry(struct store *st, int64_t seq, json_t **body, struct err *e)
 	sqlite3_finalize(s);
 	return r;
 }
+
+int proven_checkpoint_entry(void *arg, int64_t seq, const char *body, size_t len, json_t *parsed, const char *sig,
+			    char *why, size_t n)
+{
+	const struct proven_keyring *kr;
+	struct err e;
+
+	if (proven_keyring_load(arg, &kr, &e) != 0)
+		return proven_why(why, n, "%s", e.msg);
+	return proven_check_entry(kr, proven_version_at(kr, seq), parsed, body, len, sig, why, n);
+}

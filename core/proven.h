@@ -99,6 +99,11 @@ int proven_check_entry(const struct proven_keyring *kr, int64_t ver, json_t *par
 int proven_row(const struct proven_keyring *kr, int64_t seq, const void *body, size_t len, const void *leaf,
 	       size_t leaflen, const char *sig, json_t **out, struct err *e);
 
+/* A ledger_entry_fn (arg is the store) for signing checkpoints: the entry
+ * passes proven_check_entry under the keyring as it stood before it. */
+int proven_checkpoint_entry(void *arg, int64_t seq, const char *body, size_t len, json_t *parsed, const char *sig,
+			    char *why, size_t n);
+
 /* Loads ledger entry seq for use by the gate: its body must hash to its
  * stored leaf and carry a valid signature by an active key of its actor
  * (or be self-signed, see above). *body (parsed, caller frees) and

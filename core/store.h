@@ -72,8 +72,9 @@ int store_meta_set(struct store *st, const char *key, const char *value, struct 
 /* Copies the value into buf; returns 1 when found, 0 when not, -1 on error. */
 int store_meta_get(struct store *st, const char *key, char *buf, size_t n, struct err *e);
 
-/* Seconds since the epoch. STEWARD_NOW (seconds) overrides it so tests
- * and the demo estate are deterministic. */
+/* Seconds since the epoch, from the system clock. Only a build with
+ * STEWARD_TEST_CLOCK (the tests' binary, never the release one) lets
+ * STEWARD_NOW (seconds) override it, so tests are deterministic. */
 int64_t store_now(void);
 /* Pins store_now() to t (0 releases it). For building the demo estate on
  * one thread; not for use while workers run. */

@@ -84,24 +84,11 @@ int sign_decision_start(struct app *a, int64_t request, int approve)
 	return app_ask(a, APP_CONFIRM, q, sign_confirmed);
 }
 
-/* Signs a checkpoint of the grown ledger, as every command that wrote does. */
+/* Signs a checkpoint of the grown ledger the way every command that wrote
+ * does: the same checks of the new entries and the same witness. */
 static int sign_checkpoint(struct store *st, struct err *e)
 {
-	struct ledger_logkey *lk = NULL;
-	int rc;
-
-	if (ledger_logkey_load(st, &lk, e) != 0)
-		return -1;
-	if (store_begin(st, e) != 0) {
-		ledger_logkey_free(lk);
-		return -1;
-	}
-	rc = ledger_checkpoint(st, lk, e);
-	ledger_logkey_free(lk);
-	if (rc == 0 && store_commit(st, e) == 0)
-		return 0;
-	store_rollback(st);
-	return -1;
+	return ledger_checkpoint_commit(st, NULL, NULL, e);
 }
 
 /* Records the decision with *k on a read-write connection (*id gets it),

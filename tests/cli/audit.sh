@@ -6,6 +6,9 @@ export STEWARD_NOW=1790000000 # after the demo's history
 expect 0 "demo --no-tui" "$STEWARD" demo --no-tui --db "$DB"
 has "demo prints the personas" "$OUT" "passphrase \"demo\""
 has "demo names rosa" "$OUT" "rosa  risk-officer"
+same "the demo's entries are dated in order" \
+	"$(sqlite3 "$DB" "SELECT count(*) FROM ledger a JOIN ledger b ON b.seq = a.seq + 1 WHERE b.time < a.time")" 0
+same "and all before the clock it was built at" "$(sqlite3 "$DB" "SELECT count(*) FROM ledger WHERE time > $STEWARD_NOW")" 0
 N0=$(sqlite3 "$DB" "SELECT max(seq) FROM ledger")
 # one more signed decision, so there are two checkpoints
 K="${DB}-keys"
@@ -102,7 +105,28 @@ sed -i 's/"risk-officer"/"admin"/' "$TMPD/b4/keyring.json"
 expect 1 "bundle with an edited keyring history" "$STEWARD" audit verify --bundle "$TMPD/b4" --vkey "$VKEY"
 has "keyring.json named" "$ERR" "keyring.json"
 expect 1 "no bundle there" "$STEWARD" audit verify --bundle "$TMPD/nothing"
-expect 2 "--vkey without --bundle" "$STEWARD" audit verify --vkey "$VKEY" --db "$DB"
+# Checkpoints removed and the last entry deleted: nothing is signed any more.
+cp -r "$TMPD/bundle" "$TMPD/b5"
+rm "$TMPD/b5/checkpoints/"*
+sed -i '$d' "$TMPD/b5/entries.jsonl"
+expect 1 "a bundle without checkpoints, pinned" "$STEWARD" audit verify --bundle "$TMPD/b5" --vkey "$VKEY"
+has "nothing signed" "$ERR" "holds $((N - 1)) entries and no checkpoint: nothing in it is signed by the pinned log key"
+expect 1 "not even with --allow-unsigned-tail" "$STEWARD" audit verify --bundle "$TMPD/b5" --vkey "$VKEY" --allow-unsigned-tail
+expect 0 "unpinned it only agrees with itself" "$STEWARD" audit verify --bundle "$TMPD/b5"
+has "and says so" "$OUT" "$((N - 1)) entries after the last checkpoint are not covered by a signature"
+# The newest checkpoint removed: the entries after the one before are unsigned.
+cp -r "$TMPD/bundle" "$TMPD/b6"
+rm "$TMPD/b6/checkpoints/$(ls "$TMPD/b6/checkpoints" | tail -n 1)"
+expect 1 "an unsigned tail, pinned" "$STEWARD" audit verify --bundle "$TMPD/b6" --vkey "$VKEY"
+has "counted and named" "$ERR" "$((N - N0)) entries after the last checkpoint are not covered by a signature (entries $((N0 + 1)) to $N"
+expect 0 "accepted when asked" "$STEWARD" audit verify --bundle "$TMPD/b6" --vkey "$VKEY" --allow-unsigned-tail
+has "still said" "$OUT" "$((N - N0)) entries after the last checkpoint are not covered by a signature"
+expect 0 "--json counts them" "$STEWARD" audit verify --bundle "$TMPD/b6" --vkey "$VKEY" --allow-unsigned-tail --json
+same "unsigned entries" "$(j '$.unsigned_entries')" "$((N - N0))"
+expect 2 "--allow-unsigned-tail is for bundles" "$STEWARD" audit verify --db "$DB" --allow-unsigned-tail
+expect 0 "--vkey pins the store's log key too" "$STEWARD" audit verify --vkey "$VKEY" --db "$DB"
+expect 1 "and refuses another log's" "$STEWARD" audit verify --vkey "$OTHER" --db "$DB"
+has "names both keys" "$ERR" "is signed by log key $VKEY, not the pinned $OTHER"
 
 # --- tampering with the store: each caught, the entry named ---
 # tamper NAME SQL: a copy of the store with the guard-rail triggers dropped and SQL applied.
@@ -138,5 +162,39 @@ has "names the role" "$ERR" "otto holds role admin, which the ledger never grant
 tamper appr "UPDATE approvals SET envelope = CAST(replace(CAST(envelope AS TEXT), 'sig\":\"', 'sig\":\"A') AS BLOB) WHERE id = 1"
 expect 1 "an approval row changed" "$STEWARD" audit verify --db "$TMPD/appr.db"
 has "names the approval" "$ERR" "approval 1 in the table differs"
+
+# --- time runs forward ---
+# ada's alias move on a copy, at the clock moved by SECONDS.
+move_at() {
+	env STEWARD_NOW=$((STEWARD_NOW + $2)) STEWARD_PASSPHRASE=demo "$STEWARD" alias set search-ranking staging "${3:-6}" \
+		--db "$TMPD/$1.db" --key "$K/ada.key"
+}
+tamper clamp ""
+LASTT=$(sqlite3 "$TMPD/clamp.db" "SELECT max(time) FROM ledger")
+expect 0 "a write with the clock two minutes back" move_at clamp -120
+same "is dated at the entry before it" "$(sqlite3 "$TMPD/clamp.db" "SELECT time FROM ledger ORDER BY seq DESC LIMIT 1")" "$LASTT"
+expect 0 "and the ledger verifies" "$STEWARD" audit verify --db "$TMPD/clamp.db"
+tamper behind ""
+NB=$(($(sqlite3 "$TMPD/behind.db" "SELECT max(seq) FROM ledger") + 1))
+expect 1 "a write with the clock an hour back is recorded, not signed" move_at behind -3600
+has "the signer names the entry dated ahead of its clock" "$ERR" \
+	"the change is recorded, but signing its checkpoint failed: ledger entry $NB: time 2026-09-21T14:13:20Z is later than now (2026-09-21T13:13:20Z) plus 300 seconds"
+expect 0 "with the clock back, the next write signs both" move_at behind 0 7
+has "covered" "$("$STEWARD" audit verify --db "$TMPD/behind.db")" "(newest covers $((NB + 1)))"
+tamper future ""
+expect 0 "a write with the clock a day ahead (its signer's clock agrees)" move_at future 86400
+NF=$(sqlite3 "$TMPD/future.db" "SELECT max(seq) FROM ledger")
+expect 1 "it is dated in the future at the suite's clock" "$STEWARD" audit verify --db "$TMPD/future.db"
+has "names the entry and both times" "$ERR" "ledger entry $NF: time 2026-09-22T14:13:20Z is later than now (2026-09-21T14:13:20Z) plus 300 seconds: dated in the future"
+expect 0 "and verifies a day later" env STEWARD_NOW=$((STEWARD_NOW + 86400)) "$STEWARD" audit verify --db "$TMPD/future.db"
+expect 0 "up to the allowed skew ahead is fine" env STEWARD_NOW=$((STEWARD_NOW + 86400 - 300)) "$STEWARD" audit verify --db "$TMPD/future.db"
+# An attacker moves the last entry's time column back, so the next write's
+# body is dated before it: the signer refuses it, and verify names it.
+tamper back "UPDATE ledger SET time = 0 WHERE seq = (SELECT max(seq) FROM ledger)"
+NB=$(($(sqlite3 "$TMPD/back.db" "SELECT max(seq) FROM ledger") + 1))
+expect 1 "a write an hour back on the altered copy" move_at back -3600
+has "is not signed" "$ERR" "signing its checkpoint failed: ledger entry $NB: time 2026-09-21T13:13:20Z is earlier than entry $((NB - 1))'s 2026-09-21T14:13:20Z"
+expect 1 "an entry dated before the one it follows" "$STEWARD" audit verify --db "$TMPD/back.db"
+has "names both entries and times" "$ERR" "ledger entry $NB: time 2026-09-21T13:13:20Z is earlier than entry $((NB - 1))'s"
 
 finish

@@ -5,7 +5,7 @@ DB="$TMPD/s.db"
 PD="$TMPD/plugins"
 mkdir -p "$PD"
 # the test plugins, copied so their directory's permissions are ours to set
-build=${STEWARD%/steward}
+build=${STEWARD%/*}
 cp "$build/tests/plugins/steward-misbehave.so" "$build/tests/plugins/steward-oldabi.so" "$PD/"
 chmod 755 "$PD"
 # syncs record evidence as a principal's signed acts: an admin key for the whole suite

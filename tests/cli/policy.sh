@@ -193,7 +193,9 @@ sed -i '$d' "$P/high2.policy"
 sed -i '$d' "$P/high2.policy"
 expect 0 "restored file passes again" at $((8 * DAY)) "$STEWARD" gate fraud 1 --to production --db "$DB"
 expect 0 "apply fraud v1" as lena promote apply "$R"
+# The suite's clock moves on to that day: entry times never go back.
 LATER=0
+STEWARD_NOW=$((STEWARD_NOW + 8 * DAY))
 # v2: approved under high v2, then v3 is enrolled: the old approvals no longer count
 as ada alias set fraud staging 2 >/dev/null
 R2=$(as lena promote request fraud 2 --to production)
@@ -236,6 +238,9 @@ has "reviewed state" "$OUT" "reviewed"
 
 # --- everything replays ---
 expect 0 "audit verify re-runs every decision" "$STEWARD" audit verify --db "$DB"
+expect 1 "a day before its last entries, the ledger lies in the future" env STEWARD_NOW=$((STEWARD_NOW - DAY)) \
+	"$STEWARD" audit verify --db "$DB"
+has "future named" "$ERR" "dated in the future"
 expect 0 "audit log has the decisions" "$STEWARD" audit log --db "$DB"
 has "enrolment" "$OUT" "policy.enroll"
 has "promotion" "$OUT" "promotion.apply"

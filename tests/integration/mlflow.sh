@@ -8,7 +8,7 @@ K="$TMPD/keys"
 mkdir -p "$K"
 export STEWARD_PASSPHRASE=correct-horse XDG_CONFIG_HOME="$TMPD/cfg"
 ADA="$TMPD/cfg/steward/keys/ada.key"
-build=${STEWARD%/steward}
+build=${STEWARD%/*}
 
 mlflow_start
 expect 0 "populate MLflow with its own client" mlfx populate --models 4 --versions 3

@@ -45,6 +45,13 @@ N=$(j '$[#-1].seq')
 same "fixture ledger has 15 entries" "$N" 15
 cp "$DB" "$TMPD/base.db"
 cp "$DB.logkey" "$TMPD/base.db.logkey"
+cp "$DB.witness" "$TMPD/base.db.witness"
+# A store restored from a copy goes back with its witness, or the signer
+# refuses: the copy lacks what was signed since.
+restore() {
+	cp "$TMPD/base.db" "$DB"
+	cp "$TMPD/base.db.witness" "$DB.witness"
+}
 
 # screen KEYS [ARGS...]: a scripted session on $DB; the screen lands in $SCREEN.
 . "$STEWARD_TOP/tests/lib-script.sh"
@@ -173,7 +180,7 @@ expect 0 "rejection listed by the CLI" "$STEWARD" approval list --request 2 --db
 same "reason recorded" "$(j '$[1].comment')" "not tested enough"
 
 # who may not sign is not offered a or r: no key, --readonly, an auditor
-cp "$TMPD/base.db" "$DB"
+restore
 for how in nokey readonly auditor; do
 	case $how in
 	nokey) set -- ;;
@@ -237,7 +244,7 @@ screen ''
 has "header: signed to" "$(line 2)" "ledger verified to #15 (signed to #14)"
 
 # a tampered ledger: the header fails in red naming the entry, the proof fails too
-cp "$TMPD/base.db" "$DB"
+restore
 sqlite3 "$DB" "DROP TRIGGER ledger_no_update;
 	UPDATE ledger SET body = CAST(replace(CAST(body AS TEXT), 'principal/audit1', 'principal/audit2') AS BLOB) WHERE seq = 4;"
 expect 1 "CLI sees the tampering" "$STEWARD" audit verify --db "$DB"
@@ -250,7 +257,7 @@ screen ':audit<Enter>jjjjjjjjjjj<Enter>' --size 120x30
 has "tampered entry's proof fails" "$(line 4)" "inclusion proof FAILED"
 NO_COLOR=1 screen '' --key "$K/risk1.key"
 has "NO_COLOR: failure still shown" "$(line 2)" "ledger FAILED at #4"
-cp "$TMPD/base.db" "$DB"
+restore
 
 # :keys: principals, roles, key ids, versions, revoked state
 screen ':keys<Enter>' --size 100x24
@@ -279,7 +286,7 @@ done
 SOCK="steward-approvals-$$"
 WAIT=${STEWARD_TMUX_WAIT:-15}
 . "$STEWARD_TOP/tests/lib-tmux.sh"
-cp "$TMPD/base.db" "$DB"
+restore
 tm new-session -d -s sign -x 100 -y 30 \
 	"env LC_ALL=C.UTF-8 STEWARD_NOW=$T0 '$STEWARD' --db '$DB' --key '$K/risk1.key' 2>'$TMPD/sign.err'; echo \$? >'$TMPD/sign.exit'; sleep 60"
 wait_for "terminal: identity" sign "risk1 (risk-officer)"

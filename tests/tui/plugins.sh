@@ -8,7 +8,7 @@ WAIT=${STEWARD_TMUX_WAIT:-15}
 DB="$TMPD/d.db"
 PD="$TMPD/plugins"
 mkdir -p "$PD"
-build=${STEWARD%/steward}
+build=${STEWARD%/*}
 cp "$build/tests/plugins/steward-misbehave.so" "$PD/"
 "$STEWARD" demo --no-tui --db "$DB" >/dev/null || fail "demo"
 printf '[steward]\nplugin_dirs = %s\n\n[plugin stuck]\ntype = misbehave\nmode = hang\n\n[plugin down]\ntype = misbehave\nmode = fail\ninterval = 10\n' "$PD" >"$TMPD/config"

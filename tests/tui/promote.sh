@@ -3,7 +3,8 @@
 
 export LC_ALL=C.UTF-8
 unset NO_COLOR STEWARD_KEY STEWARD_PASSPHRASE
-# The demo's history (promotions, a rollback, requests) lies before this.
+# The demo dates its history back from this clock: its policies were enrolled
+# on 2026-03-24T20:00:00Z (180 days and a half before 08:00 that day).
 export STEWARD_NOW=1790000000
 DB="$TMPD/d.db"
 K="$DB-keys"
@@ -14,9 +15,13 @@ STEWARD_PASSPHRASE=$PW expect 0 "key gen pat" "$STEWARD" key gen pat --out "$K/p
 STEWARD_PASSPHRASE=demo expect 0 "pat is an sre" "$STEWARD" principal add pat --role sre \
 	--pubkey "$K/pat.key.pub" --key "$K/ada.key" --db "$DB"
 cp "$DB" "$TMPD/base.db"
+cp "$DB.witness" "$TMPD/base.db.witness"
 
+# Back to the copy, with its witness (else the signer refuses: the copy
+# lacks what was signed since).
 reset_db() {
 	cp "$TMPD/base.db" "$DB"
+	cp "$TMPD/base.db.witness" "$DB.witness"
 }
 
 # screen KEYS [ARGS...]: a scripted session on $DB; the screen lands in $SCREEN.
@@ -293,14 +298,14 @@ HIGH=$(policy_digest high)
 has "high policy row" "$(row '^high ')" "high-default"
 has "high policy version" "$(row '^high ')" " v1 "
 has "high policy short digest" "$(row '^high ')" "sha256:$(printf '%s' "${HIGH#sha256:}" | head -c 8)"
-has "high policy enrolled" "$(row '^high ')" "2026-03-01"
+has "high policy enrolled" "$(row '^high ')" "2026-03-24"
 has "high policy signer" "$(row '^high ')" " ada "
 has "high policy in force" "$(row '^high ')" "yes"
 has "all four tiers" "$(row '^critical ')" "critical-default"
 screen ':policies<Enter>j<Enter>' --size 100x60
 has "policy view title" "$(line 59)" "[policy high-default v1]"
 has "policy: full digest" "$SCREEN" "sha256    $HIGH"
-has "policy: enrolment and signer" "$SCREEN" "enrolled  2026-03-01T21:00:00Z by ada"
+has "policy: enrolment and signer" "$SCREEN" "enrolled  2026-03-24T20:00:00Z by ada"
 has "policy: file checked" "$SCREEN" "holds the enrolled bytes"
 has "policy: rules per transition" "$SCREEN" "rollback production: who, review"
 has "policy: the text" "$SCREEN" "rule risk-signoff:     approvals risk-officer >= 2"

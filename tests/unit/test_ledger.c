@@ -81,10 +81,10 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	char p[200];
-	const char *sfx[] = { "", "-wal", "-shm", ".logkey" };
+	const char *sfx[] = { "", "-wal", "-shm", ".logkey", ".witness" };
 
 	(void)state;
-	for (int i = 0; i < 4; i++) {
+	for (int i = 0; i < 5; i++) {
 		snprintf(p, sizeof p, "%s%s", db, sfx[i]);
 		unlink(p);
 	}
@@ -209,6 +209,233 @@ static void test_forged_checkpoint(void **state)
 	expect_bad(st, 10, "signature");
 }
 
+static int64_t last_time(struct store *st)
+{
+	sqlite3_stmt *s;
+	int64_t t;
+
+	assert_int_equal(sqlite3_prepare_v2(store_db(st), "SELECT time FROM ledger ORDER BY seq DESC LIMIT 1", -1, &s, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	t = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return t;
+}
+
+static void append_at(struct store *st, int64_t t)
+{
+	struct err e = { 0 };
+
+	store_clock_set(t);
+	assert_int_equal(store_begin(st, &e), 0);
+	assert_int_equal(ledger_append(st, "alice", "alias.set", "model/m1", NULL, NULL, &e), 0);
+	assert_int_equal(store_commit(st, &e), 0);
+	store_clock_set(0);
+}
+
+static void test_times(void **state)
+{
+	struct store *st = fresh(3);
+	struct ledger_report r;
+	struct err e = { 0 };
+	int64_t t0 = last_time(st);
+
+	(void)state;
+	/* A clock stepped back: the entry keeps the previous entry's time. */
+	append_at(st, t0 - 3600);
+	assert_int_equal(last_time(st), t0);
+	append_at(st, t0 + 10);
+	assert_int_equal(last_time(st), t0 + 10);
+	assert_int_equal(ledger_verify(st, &r, &e), 0);
+	/* Within the skew ahead of the clock is fine; a day ahead is not. */
+	append_at(st, store_now() + LEDGER_SKEW - 5);
+	assert_int_equal(ledger_verify(st, &r, &e), 0);
+	append_at(st, store_now() + 86400);
+	expect_bad(st, 7, "dated in the future");
+}
+
+static void test_time_goes_back(void **state)
+{
+	struct store *st = fresh(3);
+
+	(void)state;
+	untrigger(st);
+	/* Entry 3's time column is moved back, so the next append dates its
+	 * body before entry 3's: the bodies give it away. */
+	raw(st, "UPDATE ledger SET time = 0 WHERE seq = 3");
+	append_at(st, 1000);
+	expect_bad(st, 4, "is earlier than entry 3's");
+}
+
+/* Signs a checkpoint with the store's log key; 0 or -1 with e filled. */
+static int sign_each(struct store *st, ledger_entry_fn fn, void *arg, struct err *e)
+{
+	struct ledger_logkey *k;
+	int r;
+
+	assert_int_equal(ledger_logkey_load(st, &k, e), 0);
+	assert_int_equal(store_begin(st, e), 0);
+	r = ledger_checkpoint_each(st, k, fn, arg, e);
+	if (r == 0)
+		assert_int_equal(store_commit(st, e), 0);
+	else
+		store_rollback(st);
+	ledger_logkey_free(k);
+	return r;
+}
+
+static int64_t count(struct store *st, const char *sql)
+{
+	sqlite3_stmt *s;
+	int64_t n;
+
+	assert_int_equal(sqlite3_prepare_v2(store_db(st), sql, -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	n = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return n;
+}
+
+static void append_plain(struct store *st)
+{
+	append_at(st, 0);
+}
+
+static void append_as(struct store *st, const char *actor)
+{
+	struct err e = { 0 };
+
+	assert_int_equal(store_begin(st, &e), 0);
+	assert_int_equal(ledger_append(st, actor, "alias.set", "model/m1", NULL, NULL, &e), 0);
+	assert_int_equal(store_commit(st, &e), 0);
+}
+
+static void test_checkpoint_checks_new_entries(void **state)
+{
+	struct store *st = fresh(5);
+	struct err e = { 0 };
+
+	(void)state;
+	untrigger(st);
+	append_plain(st);
+	/* Entry 6, not yet signed, edited: its leaf is recomputed from its bytes. */
+	raw(st, "UPDATE ledger SET body = CAST(replace(CAST(body AS TEXT), 'alice', 'alicf') AS BLOB) WHERE seq = 6");
+	assert_int_equal(sign_each(st, NULL, NULL, &e), -1);
+	assert_non_null(strstr(e.msg, "ledger entry 6: body does not hash to its stored leaf"));
+	assert_int_equal(count(st, "SELECT count(*) FROM checkpoints"), 2);
+	store_close(st);
+}
+
+static void test_checkpoint_checks_chain(void **state)
+{
+	struct store *st = fresh(5);
+	struct err e = { 0 };
+
+	(void)state;
+	untrigger(st);
+	append_plain(st);
+	append_plain(st);
+	/* Entry 6's stored chain hash is not the one its body gives. */
+	raw(st, "UPDATE ledger SET chain = zeroblob(32) WHERE seq = 6");
+	assert_int_equal(sign_each(st, NULL, NULL, &e), -1);
+	assert_non_null(strstr(e.msg, "ledger entry 6: chain hash does not match"));
+	store_close(st);
+}
+
+static int refuse_seven(void *arg, int64_t seq, const char *body, size_t len, json_t *parsed, const char *sig, char *why,
+			size_t n)
+{
+	int *calls = arg;
+
+	(void)body;
+	(void)len;
+	(void)sig;
+	assert_non_null(json_object_get(parsed, "actor"));
+	(*calls)++;
+	if (seq != 7)
+		return 0;
+	snprintf(why, n, "no signature by the actor");
+	return 1;
+}
+
+static void test_checkpoint_callback(void **state)
+{
+	struct store *st = fresh(5);
+	struct err e = { 0 };
+	int calls = 0;
+
+	(void)state;
+	append_plain(st);
+	append_plain(st);
+	append_plain(st);
+	/* Called for the entries the checkpoint adds, in order; a refusal names the entry. */
+	assert_int_equal(sign_each(st, refuse_seven, &calls, &e), -1);
+	assert_int_equal(calls, 2);
+	assert_non_null(strstr(e.msg, "ledger entry 7: no signature by the actor"));
+	assert_int_equal(count(st, "SELECT max(size) FROM checkpoints"), 5);
+	store_close(st);
+}
+
+static void test_checkpoint_forged_base(void **state)
+{
+	struct store *st = fresh(5);
+	struct err e = { 0 };
+
+	(void)state;
+	untrigger(st);
+	append_plain(st);
+	/* The newest checkpoint row's root (and frontier) replaced by the
+	 * attacker: its note no longer signs it. */
+	raw(st, "UPDATE checkpoints SET root = zeroblob(32), frontier = NULL WHERE size = 5");
+	assert_int_equal(sign_each(st, NULL, NULL, &e), -1);
+	assert_non_null(strstr(e.msg, "the store's newest checkpoint is not the log key's"));
+	store_close(st);
+}
+
+static void test_witness(void **state)
+{
+	struct store *st = fresh(5);
+	struct ledger_kept w;
+	struct err e = { 0 };
+	struct stat sb;
+	char p[200];
+	char name[KEYS_NAME_MAX + 1];
+	uint8_t pk[KEYS_PK_BYTES];
+
+	(void)state;
+	snprintf(p, sizeof p, "%s.witness", db);
+	assert_int_equal(stat(p, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	assert_int_equal(ledger_logkey_public(st, name, sizeof name, pk, &e), 0);
+	assert_int_equal(ledger_witness_read(st, name, pk, &w, &e), 1);
+	assert_int_equal(w.size, 5);
+	assert_non_null(strstr(w.what, "witnessed in"));
+	/* A frontier lost (an older store): the signer rehashes from the first entry. */
+	untrigger(st);
+	raw(st, "UPDATE checkpoints SET frontier = NULL");
+	append_plain(st);
+	assert_int_equal(sign_each(st, NULL, NULL, &e), 0);
+	assert_int_equal(ledger_witness_read(st, name, pk, &w, &e), 1);
+	assert_int_equal(w.size, 6);
+	/* The tail and its checkpoint deleted, then one ordinary write: the
+	 * witness still holds checkpoint 6, which this history cannot give. */
+	raw(st, "DELETE FROM ledger WHERE seq = 6; DELETE FROM checkpoints WHERE size = 6");
+	append_as(st, "mallory");
+	assert_int_equal(sign_each(st, NULL, NULL, &e), -1);
+	assert_non_null(strstr(e.msg, "the ledger no longer contains the history of checkpoint 6 witnessed in"));
+	assert_non_null(strstr(e.msg, "entries were removed or changed"));
+	assert_int_equal(count(st, "SELECT max(size) FROM checkpoints"), 5);
+	/* Cut below it: the same. */
+	raw(st, "DELETE FROM ledger WHERE seq = 6");
+	assert_int_equal(sign_each(st, NULL, NULL, &e), 0); /* nothing new since 5 */
+	append_plain(st);
+	raw(st, "DELETE FROM ledger WHERE seq >= 5; DELETE FROM checkpoints WHERE size = 5");
+	append_as(st, "mallory");
+	assert_int_equal(sign_each(st, NULL, NULL, &e), -1);
+	assert_non_null(strstr(e.msg, "checkpoint 6 witnessed in"));
+	store_close(st);
+}
+
 static void test_logkey_refusals(void **state)
 {
 	struct store *st = fresh(1);
@@ -235,6 +462,13 @@ int main(void)
 		cmocka_unit_test(test_swapped),
 		cmocka_unit_test(test_truncated_below_checkpoint),
 		cmocka_unit_test(test_forged_checkpoint),
+		cmocka_unit_test(test_times),
+		cmocka_unit_test(test_time_goes_back),
+		cmocka_unit_test(test_checkpoint_checks_new_entries),
+		cmocka_unit_test(test_checkpoint_checks_chain),
+		cmocka_unit_test(test_checkpoint_callback),
+		cmocka_unit_test(test_checkpoint_forged_base),
+		cmocka_unit_test(test_witness),
 		cmocka_unit_test(test_logkey_refusals),
 	};
 
