@@ -393,10 +393,14 @@ const struct cli_cmd cli_cmds[] = {
 	{
 		.noun = "rollback", .args = "MODEL",
 		.summary = "move an alias back to a version promoted under policy",
-		.help = "Moves ALIAS of MODEL back to an earlier version that was itself promoted to it\n"
-			"under policy (the previous one by default). The policy's rollback section says\n"
+		.help = "Moves ALIAS of MODEL back to a version that was itself promoted to it under\n"
+			"policy. By default the known-safe baseline: the newest version a promotion moved\n"
+			"there, other than the current one, that was never rolled back from (so a second\n"
+			"rollback does not return to the release the first one left). Promotions are read\n"
+			"from the signed ledger, not the store's tables. The policy's rollback section says\n"
 			"who may and which post-incident review is owed; the review is opened as a request\n"
-			"and shows as overdue when nobody signed it in time.",
+			"and shows as overdue when nobody signed it in time. Without a baseline it says\n"
+			"what can be done instead.",
 		.opts = cli_rollback_opts, .min_pos = 1, .max_pos = 1, .flags = CLI_STORE_RW,
 		.roles = ROLE_SIGNERS, .run = cmd_rollback_run,
 	},

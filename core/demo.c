@@ -273,9 +273,19 @@ static int demo_governed(struct demo_ctx *d, const char *model, int64_t v, const
 			return -1;
 	store_clock_set(store_now() + 600);
 	rc = gate_apply(d->st, &d->p[P_LENA], req, NULL, &g, &seq, e);
-	if (rc == 1)
-		err_set(e, ERR_STORE, "demo: the gate refused %s v%" PRId64 " -> %s: %s", model, v, to,
-			g.refusal[0] ? g.refusal : "a rule did not pass");
+	if (rc == 1) {
+		const char *rule = "a rule did not pass", *why = "";
+		size_t k;
+
+		for (k = 0; k < g.nres; k++)
+			if (g.res[k].status != RULE_PASS) {
+				rule = g.res[k].rule->name;
+				why = g.res[k].reason;
+				break;
+			}
+		err_set(e, ERR_STORE, "demo: the gate refused %s v%" PRId64 " -> %s: %s %s", model, v, to,
+			g.refusal[0] ? g.refusal : rule, g.refusal[0] ? "" : why);
+	}
 	gate_free(&g);
 	return rc == 0 ? 0 : -1;
 }
@@ -381,9 +391,11 @@ static int demo_fill(struct demo_ctx *d, struct err *e)
 			int64_t created = demo_created(d, i, v);
 
 			ev[n++] = (struct demo_event){ created, (int)i, v, EV_VERSION };
-			if (search ? v >= 6 : v == m->staging)
+			/* search-ranking's v5 and v6 went to production through the
+			 * gate: the known-safe baselines a rollback needs. */
+			if (search ? v >= 5 : v == m->staging)
 				ev[n++] = (struct demo_event){ created + 2 * DAY, (int)i, v, EV_STAGING };
-			if (search ? v == 6 : v == m->production)
+			if (search ? v == 5 || v == 6 : v == m->production)
 				ev[n++] = (struct demo_event){ created + 9 * DAY, (int)i, v, EV_PRODUCTION };
 		}
 	}

@@ -261,6 +261,42 @@ out:
 	return r;
 }
 
+/* Each alias of the model must point where the last move the ledger
+ * recorded put it: an UPDATE of the alias table moves nothing. */
+static int gate_aliases_attested(struct store *st, struct gate *g, const struct reg_aliases *al, struct err *e)
+{
+	struct record_moves mv;
+	size_t i;
+
+	for (i = 0; i < al->n; i++) {
+		int64_t last = 0, seq = 0;
+
+		if (record_alias_history(st, g->model, al->v[i].alias, &mv, e) != 0) {
+			snprintf(g->refusal, sizeof g->refusal, "alias %s of %s cannot be trusted: %.500s", al->v[i].alias,
+				 g->model, e->msg);
+			return 1;
+		}
+		if (mv.n > 0) {
+			last = mv.v[mv.n - 1].version;
+			seq = mv.v[mv.n - 1].seq;
+		}
+		record_moves_free(&mv);
+		if (last != al->v[i].version) {
+			if (seq == 0)
+				snprintf(g->refusal, sizeof g->refusal,
+					 "alias %s of %s points at v%" PRId64 " but no ledger entry ever moved it (changed outside steward)",
+					 al->v[i].alias, g->model, al->v[i].version);
+			else
+				snprintf(g->refusal, sizeof g->refusal,
+					 "alias %s of %s points at v%" PRId64 " but ledger entry %" PRId64
+					 " put it at v%" PRId64 " (changed outside steward)",
+					 al->v[i].alias, g->model, al->v[i].version, seq, last);
+			return 1;
+		}
+	}
+	return 0;
+}
+
 /* Everything the rules look at for MODEL VERSION going to `to`. */
 static int gate_evidence(struct store *st, struct gate *g, int64_t request, struct err *e)
 {
@@ -362,6 +398,10 @@ static int gate_evidence(struct store *st, struct gate *g, int64_t request, stru
 		goto out;
 	if (registry_alias_list(st, g->model, &al, e) != 0)
 		goto out;
+	if (g->refusal[0] == '\0' && gate_aliases_attested(st, g, &al, e) < 0) {
+		registry_aliases_free(&al);
+		goto out;
+	}
 	for (i = 0; i < al.n && ev->nstages < sizeof ev->stages / sizeof ev->stages[0]; i++)
 		if (al.v[i].version == g->version) {
 			snprintf(ev->stages[ev->nstages].stage, sizeof ev->stages[0].stage, "%s", al.v[i].alias);
@@ -681,43 +721,34 @@ static int64_t gate_alias_now(struct store *st, const char *model, const char *a
 	return v;
 }
 
-/* 1 when version was moved to alias under policy at some time. */
+/* 1 when a promotion that passed its gate moved version to alias, as the
+ * ledger records it (the promotions table is only a cache). */
 static int gate_was_promoted(struct store *st, const char *model, const char *alias, int64_t version, struct err *e)
 {
-	sqlite3_stmt *s;
-	int rc;
+	struct record_moves mv;
+	size_t i;
+	int found = 0;
 
-	if (store_prepare(st, &s,
-			  "SELECT 1 FROM promotions p JOIN versions v ON v.id = p.version_id JOIN models m ON m.id = v.model_id"
-			  " WHERE m.name = ?1 AND p.alias = ?2 AND v.version = ?3",
-			  e) != 0)
+	if (record_alias_history(st, model, alias, &mv, e) != 0)
 		return -1;
-	sqlite3_bind_text(s, 1, model, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, alias, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, version);
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : store_fail(st, e, "reading promotions");
+	for (i = 0; i < mv.n; i++)
+		if (strcmp(mv.v[i].action, "promotion.apply") == 0 && mv.v[i].version == version)
+			found = 1;
+	record_moves_free(&mv);
+	return found;
 }
 
+/* The known-safe baseline (record_baseline), from the ledger. */
 static int64_t gate_previous_promotion(struct store *st, const char *model, const char *alias, int64_t current,
 				       struct err *e)
 {
-	sqlite3_stmt *s;
-	int64_t v = 0;
+	struct record_moves mv;
+	int64_t v;
 
-	if (store_prepare(st, &s,
-			  "SELECT v.version FROM promotions p JOIN versions v ON v.id = p.version_id"
-			  " JOIN models m ON m.id = v.model_id"
-			  " WHERE m.name = ?1 AND p.alias = ?2 AND v.version <> ?3 ORDER BY p.id DESC LIMIT 1",
-			  e) != 0)
+	if (record_alias_history(st, model, alias, &mv, e) != 0)
 		return -1;
-	sqlite3_bind_text(s, 1, model, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, alias, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, current);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		v = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
+	v = record_baseline(&mv, current);
+	record_moves_free(&mv);
 	return v;
 }
 
@@ -785,8 +816,11 @@ int gate_rollback(struct store *st, const struct principal *who, const char *mod
 			return -1;
 		if (to == 0)
 			return err_set(e, ERR_NOTFOUND,
-				       "no earlier version of %s was promoted to %s under policy: there is no known-safe baseline to roll back to",
-				       model, alias);
+				       "no other version of %s was promoted to %s under policy without being rolled back from:"
+				       " there is no known-safe baseline to roll back to. Instead: promote a known-good version"
+				       " ('steward promote request %s VERSION --to %s'), or have an admin move the alias"
+				       " ('steward alias set %s %s VERSION', shown as ungoverned)",
+				       model, alias, model, alias, model, alias);
 	} else if (to == current) {
 		return err_set(e, ERR_EXISTS, "%s of %s already points at version %" PRId64, alias, model, to);
 	} else {

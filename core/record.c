@@ -285,3 +285,105 @@ int record_snapshot(const struct record_evidence *r, const char *policy, char ou
 	free(canon);
 	return 0;
 }
+
+void record_moves_free(struct record_moves *m)
+{
+	free(m->v);
+	memset(m, 0, sizeof *m);
+}
+
+static int record_move_of(json_t *j, const char *alias, struct record_move *mv)
+{
+	const char *action = json_string_value(json_object_get(j, "action"));
+	json_t *d = json_object_get(j, "data");
+	const char *a = json_string_value(json_object_get(d, "alias"));
+
+	if (action == NULL || a == NULL || strcmp(a, alias) != 0)
+		return 0;
+	memset(mv, 0, sizeof *mv);
+	snprintf(mv->action, sizeof mv->action, "%s", action);
+	if (strcmp(action, "promotion.apply") == 0) {
+		mv->version = json_integer_value(json_object_get(json_object_get(d, "evidence"), "version"));
+		mv->governed = 1;
+	} else if (strcmp(action, "rollback") == 0) {
+		mv->version = json_integer_value(json_object_get(d, "to_version"));
+		mv->from = json_integer_value(json_object_get(d, "from_version"));
+		mv->governed = 1;
+	} else if (strcmp(action, "alias.set") == 0 || strcmp(action, "alias.imported") == 0 ||
+		   strcmp(action, "alias.observed") == 0) {
+		mv->version = json_integer_value(json_object_get(d, "version")); /* null (removed) reads 0 */
+	} else {
+		return 0;
+	}
+	return 1;
+}
+
+int record_alias_history(struct store *st, const char *model, const char *alias, struct record_moves *out,
+			 struct err *e)
+{
+	const struct proven_keyring *kr;
+	char lo[200], hi[200];
+	sqlite3_stmt *s;
+	int rc, r = 0;
+
+	memset(out, 0, sizeof *out);
+	if (proven_keyring_load(st, &kr, e) != 0)
+		return -1;
+	/* Every "models:/MODEL/<n>" subject: '0' follows '/'. */
+	snprintf(lo, sizeof lo, "models:/%s/", model);
+	snprintf(hi, sizeof hi, "models:/%s0", model);
+	if (store_prepare(st, &s,
+			  "SELECT seq, body, leaf, sig FROM ledger WHERE subject >= ?1 AND subject < ?2 AND action IN"
+			  " ('promotion.apply', 'rollback', 'alias.set', 'alias.imported', 'alias.observed') ORDER BY seq",
+			  e) != 0)
+		return -1;
+	sqlite3_bind_text(s, 1, lo, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, hi, -1, SQLITE_STATIC);
+	while (r == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int64_t seq = sqlite3_column_int64(s, 0);
+		struct record_move mv;
+		json_t *j;
+
+		r = proven_row(kr, seq, sqlite3_column_blob(s, 1), (size_t)sqlite3_column_bytes(s, 1),
+			       sqlite3_column_blob(s, 2), (size_t)sqlite3_column_bytes(s, 2),
+			       (const char *)sqlite3_column_text(s, 3), &j, e);
+		if (r != 0)
+			break;
+		if (record_move_of(j, alias, &mv)) {
+			struct record_move *nv = realloc(out->v, (out->n + 1) * sizeof *out->v);
+
+			if (nv == NULL) {
+				r = err_set(e, ERR_IO, "out of memory");
+			} else {
+				out->v = nv;
+				mv.seq = seq;
+				out->v[out->n++] = mv;
+			}
+		}
+		json_decref(j);
+	}
+	sqlite3_finalize(s);
+	if (r == 0 && rc != SQLITE_DONE)
+		r = store_fail(st, e, "reading alias moves from the ledger");
+	if (r != 0)
+		record_moves_free(out);
+	return r;
+}
+
+int64_t record_baseline(const struct record_moves *m, int64_t current)
+{
+	size_t i, j;
+
+	for (i = m->n; i-- > 0;) {
+		const struct record_move *p = &m->v[i];
+
+		if (strcmp(p->action, "promotion.apply") != 0 || p->version == current || p->version == 0)
+			continue;
+		for (j = 0; j < m->n; j++)
+			if (strcmp(m->v[j].action, "rollback") == 0 && m->v[j].from == p->version)
+				break;
+		if (j == m->n)
+			return p->version;
+	}
+	return 0;
+}

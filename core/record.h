@@ -69,4 +69,28 @@ void record_evidence_free(struct record_evidence *r);
  * sorted,"policy"} with escaped non-ASCII (steward-ledger(5)). */
 int record_snapshot(const struct record_evidence *r, const char *policy, char out[72]);
 
+/* One move of an alias as the ledger recorded it. */
+struct record_move {
+	int64_t seq;
+	char action[32]; /* promotion.apply, rollback, alias.set, alias.imported, alias.observed */
+	int64_t version; /* where it pointed after (0: removed) */
+	int64_t from;    /* rollback: the version rolled back from */
+	int governed;    /* 1 for a promotion or rollback that passed its gate */
+};
+struct record_moves {
+	struct record_move *v;
+	size_t n;
+};
+
+/* Every move of MODEL's ALIAS in ledger order, each entry checked like
+ * record_load's. The alias table must agree with the last one. */
+int record_alias_history(struct store *st, const char *model, const char *alias, struct record_moves *out,
+			 struct err *e);
+void record_moves_free(struct record_moves *m);
+
+/* The known-safe baseline for rolling ALIAS back from `current`: the newest
+ * version a promotion moved there that is not `current` and was never
+ * itself rolled back from. 0 when there is none. */
+int64_t record_baseline(const struct record_moves *m, int64_t current);
+
 #endif

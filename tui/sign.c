@@ -459,8 +459,11 @@ static void sign_rollback_reason(struct app *a, char *text, size_t len)
 		return;
 	}
 	snprintf(p->reason, sizeof p->reason, "%s", text);
-	snprintf(q, sizeof q, "roll back %.64s of %.100s from v%" PRId64 " to v%" PRId64 "%.159s? (y/n)",
-		 p->to, p->model, p->from, p->version, p->review);
+	/* The baseline is the newest version promoted there and never rolled
+	 * back from: say so when that is newer than what serves now. */
+	snprintf(q, sizeof q, "roll back %.64s of %.100s from v%" PRId64 " to v%" PRId64 "%s%.159s? (y/n)", p->to,
+		 p->model, p->from, p->version, p->version > p->from ? " (NEWER than the current version)" : "",
+		 p->review);
 	app_ask(a, APP_CONFIRM, q, sign_act_confirmed);
 }
 

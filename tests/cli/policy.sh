@@ -214,7 +214,7 @@ expect 2 "rollback needs a reason" as sami rollback fraud
 expect 1 "an ML lead may not roll back a high model" as lena rollback fraud --reason "latency"
 has "role named" "$ERR" "needs one of sre"
 expect 1 "no earlier version to return to" as sami rollback fraud --reason "latency"
-has "no baseline" "$ERR" "no earlier version of fraud was promoted to production under policy"
+has "no baseline" "$ERR" "no other version of fraud was promoted to production under policy"
 # promote v2 under v3 with fresh approvals, then roll back to v1
 R3=$(as lena promote request fraud 2 --to production 2>&1)
 case $R3 in *"already open"*) R3=$R2 ;; esac
@@ -223,7 +223,21 @@ has "people, not keys" "$ERR" "ravi already signed a decision"
 expect 1 "mei's v2 approval signed under v2 still does not count" at $((8 * DAY)) "$STEWARD" gate fraud 2 --to production --db "$DB"
 expect 1 "rollback to a never-promoted version" as sami rollback fraud --to 2 --reason "x"
 has "not a known-safe baseline" "$ERR" "was never promoted to production under policy"
+# the promotions table is a cache: a forged row makes nothing a baseline
+sqlite3 "$DB" "INSERT INTO promotions(version_id, alias, kind, request_id, policy_digest, time, actor, seq)
+	SELECT v.id, 'production', 'promotion', NULL, 'sha256:x', 1, 'lena', 1 FROM versions v JOIN models m ON m.id = v.model_id
+	WHERE m.name = 'fraud' AND v.version = 2"
+expect 1 "a forged promotions row is no baseline" as sami rollback fraud --to 2 --reason "x"
+has "still never promoted" "$ERR" "was never promoted to production under policy"
+sqlite3 "$DB" "DELETE FROM promotions WHERE policy_digest = 'sha256:x'"
 as ada alias set fraud production 2 >/dev/null
+# the alias table is a cache too: a direct UPDATE is refused by every gate
+V1=$(sqlite3 "$DB" "SELECT v.id FROM versions v JOIN models m ON m.id = v.model_id WHERE m.name = 'fraud' AND v.version = 1")
+V2=$(sqlite3 "$DB" "SELECT v.id FROM versions v JOIN models m ON m.id = v.model_id WHERE m.name = 'fraud' AND v.version = 2")
+sqlite3 "$DB" "UPDATE aliases SET version_id = $V1 WHERE alias = 'production' AND version_id = $V2"
+expect 1 "an alias moved in the table" at $((8 * DAY)) "$STEWARD" gate fraud 2 --to production --db "$DB"
+has "named with its entry" "$OUT$ERR" "alias production of fraud points at v1 but ledger entry"
+sqlite3 "$DB" "UPDATE aliases SET version_id = $V2 WHERE alias = 'production' AND version_id = $V1"
 expect 0 "sre rolls back to v1" as sami rollback fraud --reason "score drift after release"
 has "rolled back" "$OUT" "rolled production of fraud back to version 1"
 has "review opened" "$OUT" "post-incident review: request"
@@ -232,6 +246,9 @@ expect 0 "request list shows the review" "$STEWARD" request list --db "$DB"
 has "due" "$OUT" "review due"
 expect 0 "73 hours later it is overdue" at $((73 * 3600)) "$STEWARD" request list --db "$DB"
 has "overdue" "$OUT" "overdue"
+# v1 was rolled back to, v2 was rolled back from: no baseline is left, and the refusal says what to do
+expect 1 "no baseline after the rollback" as sami rollback fraud --reason "again"
+has "a dead end says what instead" "$ERR" "Instead: promote a known-good version"
 expect 0 "a risk officer reviews" as rosa approve "$REV" --comment "root cause found"
 expect 0 "reviewed" at $((73 * 3600)) "$STEWARD" request show "$REV" --db "$DB"
 has "reviewed state" "$OUT" "reviewed"

@@ -60,7 +60,7 @@ screen '/churn<Enter><Enter><Enter>' --size 100x30
 has "churn: gate title" "$SCREEN" "Gate: staging → production"
 MED=$(policy_digest medium)
 has "churn: policy named with version and digest" "$SCREEN" "policy medium-default v1 (sha256:$(printf '%s' "${MED#sha256:}" | head -c 8))"
-has "churn: the request evaluated" "$SCREEN" "request #8 by lena"
+has "churn: the request evaluated" "$SCREEN" "request #10 by lena"
 has "churn: auc-every-slice fails" "$(row 'auc-every-slice')" "FAIL"
 has "churn: failing evidence" "$(row 'auc-every-slice')" "auc 0.64 on segment=young"
 has "churn: failing reason" "$(row 'auc-every-slice')" "worst slice segment=young: 0.64"
@@ -130,7 +130,7 @@ has "P offered where the gate passes" "$(line 24)" "P apply"
 lacks "p not offered with a request open" "$(line 24)" "p promote"
 screen '/support<Enter><Enter><Enter>P' --key "$K/lena.key"
 has "P: confirmation names the alias change" "$(bottom)" "move production of support-ticket-routing from v2 to v3"
-has "P: confirmation names the request" "$(bottom)" "request #7)? (y/n)"
+has "P: confirmation names the request" "$(bottom)" "request #9)? (y/n)"
 screen '/support<Enter><Enter><Enter>Pn' --key "$K/lena.key"
 has "P: n cancels" "$(line 23)" "cancelled"
 screen '/support<Enter><Enter><Enter>Pywrong-Secret-77<Enter>' --key "$K/lena.key" --size 120x24
@@ -139,9 +139,9 @@ lacks "P: wrong passphrase not shown" "$SCREEN" "wrong-Secret-77"
 same "P: nothing moved yet" "$(alias_of support-ticket-routing production)" 2
 same "P: ledger unchanged" "$(ledger_size)" "$N0"
 screen '/support<Enter><Enter><Enter>Pydemo<Enter>' --key "$K/lena.key" --size 140x30
-has "P: applied message" "$(line 29)" "applied request #7: production of support-ticket-routing now points at v3"
+has "P: applied message" "$(line 29)" "applied request #9: production of support-ticket-routing now points at v3"
 same "P: production moved" "$(alias_of support-ticket-routing production)" 3
-same "P: request 7 applied" "$(requests "json_extract(value, '\$.id') = 7 AND json_extract(value, '\$.state') = 'applied'")" 7
+same "P: request 9 applied" "$(requests "json_extract(value, '\$.id') = 9 AND json_extract(value, '\$.state') = 'applied'")" 9
 has "P: the view shows the new stage" "$SCREEN" "v3 is in production"
 has "P: header saw the new entry" "$(line 2)" "ledger verified to #$((N0 + 1))"
 expect 0 "P: the ledger verifies" "$STEWARD" audit verify --db "$DB"
@@ -150,24 +150,24 @@ same "P: by lena" "$(j '$[#-1].actor')" lena
 same "P: as a promotion" "$(j '$[#-1].action')" promotion.apply
 # a gate that denies is named by its first failing rule, and nothing is asked
 screen '/fraud<Enter><Enter><Enter>P' --key "$K/lena.key" --size 120x24
-has "P on fraud v8: first failing rule" "$SCREEN" "request #9 cannot be applied: card-complete FAIL: missing: Limitations, Ethical considerations"
+has "P on fraud v8: first failing rule" "$SCREEN" "request #11 cannot be applied: card-complete FAIL: missing: Limitations, Ethical considerations"
 lacks "P on fraud v8: no confirmation" "$SCREEN" "(y/n)"
 lacks "P on a failing gate: not offered" "$(line 24)" "P apply"
 # from :approvals and a request's view, on the selected request
 screen ':approvals<Enter>/churn<Enter>' --key "$K/rosa.key" --size 120x24
 has "P in :approvals: offered" "$(line 24)" "P apply"
 screen ':approvals<Enter>/churn<Enter>P' --key "$K/rosa.key" --size 120x24
-has "P in :approvals: first failing rule" "$SCREEN" "request #8 cannot be applied: auc-every-slice FAIL"
+has "P in :approvals: first failing rule" "$SCREEN" "request #10 cannot be applied: auc-every-slice FAIL"
 screen ':approvals<Enter>/search<Enter>P' --key "$K/rosa.key" --size 120x24
-has "P on a review: refused" "$SCREEN" "request #13 is a review, not a promotion"
+has "P on a review: refused" "$SCREEN" "request #15 is a review, not a promotion"
 screen ':approvals<Enter>/collections<Enter><Enter>P' --key "$K/rosa.key" --size 120x24
-has "P in a request's view" "$SCREEN" "request #10 cannot be applied: risk-signoff FAIL: 1 of 2 risk-officer"
+has "P in a request's view" "$SCREEN" "request #12 cannot be applied: risk-signoff FAIL: 1 of 2 risk-officer"
 # a model synced from a plugin is left to the CLI
 reset_db
 sqlite3 "$DB" "UPDATE models SET source = 'mlflow' WHERE name = 'support-ticket-routing'"
 screen '/support<Enter><Enter><Enter>P' --key "$K/lena.key" --size 140x24
 has "P on a synced model: refused" "$SCREEN" "support-ticket-routing is synced from plugin mlflow"
-has "P on a synced model: the CLI instead" "$SCREEN" "steward promote apply 7 --config FILE"
+has "P on a synced model: the CLI instead" "$SCREEN" "steward promote apply 9 --config FILE"
 lacks "P on a synced model: nothing asked" "$SCREEN" "(y/n)"
 reset_db
 
@@ -185,13 +185,13 @@ screen '/search<Enter><Enter><Enter>py<Esc>' --key "$K/lena.key"
 has "p: Esc at the passphrase cancels" "$(line 23)" "cancelled"
 same "p: cancelled, nothing opened" "$(requests "json_extract(value, '\$.model') = 'search-ranking' AND json_extract(value, '\$.state') = 'open' AND json_extract(value, '\$.kind') = 'promotion'")" ""
 screen '/search<Enter><Enter><Enter>pydemo<Enter>' --key "$K/lena.key" --size 120x30
-has "p: new request id shown" "$(line 29)" "opened request #14: search-ranking v7 to production, as lena"
-same "p: request recorded" "$(requests "json_extract(value, '\$.requester') = 'lena' AND json_extract(value, '\$.model') = 'search-ranking' AND json_extract(value, '\$.state') = 'open'")" 14
-has "p: the gate now evaluates it" "$SCREEN" "request #14 by lena"
+has "p: new request id shown" "$(line 29)" "opened request #16: search-ranking v7 to production, as lena"
+same "p: request recorded" "$(requests "json_extract(value, '\$.requester') = 'lena' AND json_extract(value, '\$.model') = 'search-ranking' AND json_extract(value, '\$.state') = 'open'")" 16
+has "p: the gate now evaluates it" "$SCREEN" "request #16 by lena"
 has "p: its approvals are missing" "$(row 'ml-lead-signoff')" "FAIL"
 expect 0 "p: the ledger verifies" "$STEWARD" audit verify --db "$DB"
 screen '/search<Enter><Enter><Enter>p' --key "$K/lena.key" --size 120x24
-has "p again: already open" "$SCREEN" "request #14 for search-ranking v7 to production is already open"
+has "p again: already open" "$SCREEN" "request #16 for search-ranking v7 to production is already open"
 lacks "p again: nothing asked" "$SCREEN" "(y/n)"
 screen '/fraud<Enter><Enter>j<Enter>p' --key "$K/lena.key" --size 120x24
 has "p in production: nothing to request" "$SCREEN" "fraud-scoring v7 is production: there is no next stage to request"
@@ -208,19 +208,19 @@ screen '/search<Enter>R<Enter>' --key "$K/sami.key" --size 120x24
 has "R: empty reason asked again" "$(line 24)" "reason for rolling back search-ranking"
 has "R: a reason is needed" "$SCREEN" "a rollback needs a reason"
 screen '/search<Enter>Rlatency spike after deploy<Enter>' --key "$K/sami.key"
-has "R: confirmation names the alias move" "$(bottom)" "roll back production of search-ranking from v6 to v7"
+has "R: confirmation names the alias move" "$(bottom)" "roll back production of search-ranking from v6 to v5"
 has "R: confirmation names the review" "$(bottom)" "then a review by ml-lead within 7d"
 screen '/search<Enter>Rlatency spike after deploy<Enter>n' --key "$K/sami.key"
 has "R: n cancels" "$(line 23)" "cancelled"
 same "R: cancelled, production unchanged" "$(alias_of search-ranking production)" 6
 screen '/search<Enter>Rlatency spike after deploy<Enter>ydemo<Enter>' --key "$K/sami.key" --size 140x24
-has "R: rolled back, review named" "$(line 23)" "rolled production of search-ranking back from v6 to v7; review request #14 opened"
-same "R: production moved" "$(alias_of search-ranking production)" 7
-same "R: the review request" "$(requests "json_extract(value, '\$.kind') = 'review' AND json_extract(value, '\$.requester') = 'sami' AND json_extract(value, '\$.version') = 7")" 14
+has "R: rolled back, review named" "$(line 23)" "rolled production of search-ranking back from v6 to v5; review request #16 opened"
+same "R: production moved" "$(alias_of search-ranking production)" 5
+same "R: the review request" "$(requests "json_extract(value, '\$.kind') = 'review' AND json_extract(value, '\$.requester') = 'sami' AND json_extract(value, '\$.version') = 5")" 16
 expect 0 "R: the ledger verifies" "$STEWARD" audit verify --db "$DB"
 expect 0 "R: rollback recorded" "$STEWARD" audit log --db "$DB" --json
 same "R: as a rollback" "$(j '$[#-1].action')" rollback
-same "R: the subject" "$(j '$[#-1].subject')" "models:/search-ranking/7"
+same "R: the subject" "$(j '$[#-1].subject')" "models:/search-ranking/5"
 has "R: the reason recorded" "$(sqlite3 "$DB" "SELECT CAST(body AS TEXT) FROM ledger ORDER BY seq DESC LIMIT 1")" \
 	'"reason":"latency spike after deploy"' 
 reset_db
@@ -231,7 +231,7 @@ screen "/search<Enter><Enter>Rbad canary<Enter>y$PW" --key "$K/pat.key"
 lacks "R: typed passphrase not drawn" "$SCREEN" "$PW"
 screen "/search<Enter><Enter>Rbad canary<Enter>y$PW<Enter>" --key "$K/pat.key" --size 140x24
 lacks "R: passphrase not in the dump" "$SCREEN" "$PW"
-has "R by pat done" "$(line 23)" "rolled production of search-ranking back from v6 to v7"
+has "R by pat done" "$(line 23)" "rolled production of search-ranking back from v6 to v5"
 reset_db
 # the policy decides: the high tier lets only sre roll back, so ada (admin) is refused
 screen '/fraud<Enter>R' --key "$K/ada.key" --size 140x24
