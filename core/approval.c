@@ -14,6 +14,7 @@
 
 #include "check.h"
 #include "dsse.h"
+#include "gate.h"
 #include "ledger.h"
 #include "proven.h"
 #include "policy.h"
@@ -321,34 +322,90 @@ static int approval_store_log(struct store *st, char *name, size_t n, struct err
 	return ledger_logkey_public(st, name, n, pk, e);
 }
 
-int approval_policy_for_tier(struct store *st, const char *tier, char name[65], int64_t *version,
+/* The newest policy enrolled for tier (or the one enrolled with digest),
+ * from the signed policy.enroll entries themselves: the policies table
+ * is a cache whose text anyone who can write the file could change. Each
+ * entry must be signed by an admin of its time, its statement must name
+ * its tier and sha256, and its text must hash to that sha256. */
+static int approval_enrolled(struct store *st, const char *tier, const char *want, char name[65], int64_t *version,
 			     char digest[72], char **text, struct err *e)
 {
+	const struct proven_keyring *kr;
 	sqlite3_stmt *s;
-	int rc;
+	int rc, r = 0;
 
 	name[0] = digest[0] = '\0';
 	*version = 0;
 	if (text != NULL)
 		*text = NULL;
-	if (store_prepare(st, &s, "SELECT name, version, digest, text FROM policies WHERE tier = ?1 ORDER BY id DESC LIMIT 1",
+	if (proven_keyring_load(st, &kr, e) != 0)
+		return -1;
+	if (store_prepare(st, &s, "SELECT seq, body, leaf, sig FROM ledger WHERE action = 'policy.enroll' ORDER BY seq DESC",
 			  e) != 0)
 		return -1;
-	sqlite3_bind_text(s, 1, tier, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		snprintf(name, 65, "%s", (const char *)sqlite3_column_text(s, 0));
-		*version = sqlite3_column_int64(s, 1);
-		snprintf(digest, 72, "%s", (const char *)sqlite3_column_text(s, 2));
-		if (text != NULL && (*text = strdup((const char *)sqlite3_column_text(s, 3))) == NULL) {
-			sqlite3_finalize(s);
-			return err_set(e, ERR_IO, "out of memory");
+	while (r == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int64_t seq = sqlite3_column_int64(s, 0);
+		const char *actor, *env, *ptext, *type, *sname, *stier, *ssha;
+		json_int_t sver;
+		char have[72];
+		struct dsse d;
+		json_t *j, *stmt = NULL;
+		size_t idx;
+
+		if (proven_row(kr, seq, sqlite3_column_blob(s, 1), (size_t)sqlite3_column_bytes(s, 1),
+			       sqlite3_column_blob(s, 2), (size_t)sqlite3_column_bytes(s, 2),
+			       (const char *)sqlite3_column_text(s, 3), &j, e) != 0) {
+			r = -1;
+			break;
 		}
+		if (json_unpack(j, "{s:s, s:{s:s, s:s}}", "actor", &actor, "data", "envelope", &env, "text", &ptext) != 0 ||
+		    dsse_parse(env, strlen(env), &d, e) != 0) {
+			json_decref(j);
+			r = err_set(e, ERR_DENIED, "ledger entry %" PRId64 ": policy enrolment is malformed", seq);
+			break;
+		}
+		stmt = json_loadb((const char *)d.payload, d.payload_len, JSON_REJECT_DUPLICATES, NULL);
+		dsse_free(&d);
+		if (stmt == NULL || json_unpack(stmt, "{s:s, s:s, s:I, s:s, s:s}", "type", &type, "name", &sname, "version",
+						&sver, "tier", &stier, "sha256", &ssha) != 0 ||
+		    strcmp(type, "policy-enrolment") != 0) {
+			json_decref(stmt);
+			json_decref(j);
+			r = err_set(e, ERR_DENIED, "ledger entry %" PRId64 ": policy enrolment statement is malformed", seq);
+			break;
+		}
+		gate_digest(ptext, strlen(ptext), have);
+		if (strcmp(have, ssha) != 0 || proven_principal((struct proven_keyring *)kr, actor, &idx) == NULL ||
+		    !proven_role_held(kr, idx, ROLE_ADMIN, proven_version_at(kr, seq))) {
+			json_decref(stmt);
+			json_decref(j);
+			r = err_set(e, ERR_DENIED,
+				    "ledger entry %" PRId64 ": the enrolled policy's text or its signer does not hold (changed outside steward)",
+				    seq);
+			break;
+		}
+		if ((tier != NULL && strcmp(stier, tier) == 0) || (want != NULL && strcmp(ssha, want) == 0)) {
+			snprintf(name, 65, "%s", sname);
+			*version = sver;
+			snprintf(digest, 72, "%s", ssha);
+			if (text != NULL && (*text = strdup(ptext)) == NULL)
+				r = err_set(e, ERR_IO, "out of memory");
+			else
+				r = 1;
+		}
+		json_decref(stmt);
+		json_decref(j);
 	}
 	sqlite3_finalize(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return store_fail(st, e, "reading policies");
-	return rc == SQLITE_ROW;
+	if (r == 0 && rc != SQLITE_DONE)
+		return store_fail(st, e, "reading policy enrolments");
+	return r;
+}
+
+int approval_policy_for_tier(struct store *st, const char *tier, char name[65], int64_t *version,
+			     char digest[72], char **text, struct err *e)
+{
+	return approval_enrolled(st, tier, NULL, name, version, digest, text, e);
 }
 
 static json_t *approval_policy_json(const char *name, int64_t version, const char *digest)
@@ -618,7 +675,6 @@ static int approval_needs(struct store *st, struct approval_request *r, struct e
 {
 	const struct policy_section *sec;
 	struct policy pol;
-	sqlite3_stmt *s;
 	char *text = NULL;
 	size_t i;
 	int rc;
@@ -634,15 +690,16 @@ static int approval_needs(struct store *st, struct approval_request *r, struct e
 		r->nneeds = approval_default_needs(r->tier, r->needs, APPROVAL_MAX_NEEDS);
 		return 0;
 	}
-	if (store_prepare(st, &s, "SELECT text FROM policies WHERE digest = ?1", e) != 0)
-		return -1;
-	sqlite3_bind_text(s, 1, r->policy, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		text = strdup((const char *)sqlite3_column_text(s, 0));
-	sqlite3_finalize(s);
-	if (text == NULL)
-		return rc == SQLITE_ROW ? err_set(e, ERR_IO, "out of memory") : 0;
+	{
+		char pname[65], pdigest[72];
+		int64_t pver;
+
+		rc = approval_enrolled(st, NULL, r->policy, pname, &pver, pdigest, &text, e);
+		if (rc < 0)
+			return -1;
+		if (rc == 0 || text == NULL)
+			return 0;
+	}
 	rc = policy_parse(text, strlen(text), r->policy_name, &pol, e);
 	free(text);
 	if (rc != 0)

@@ -253,6 +253,14 @@ expect 0 "a risk officer reviews" as rosa approve "$REV" --comment "root cause f
 expect 0 "reviewed" at $((73 * 3600)) "$STEWARD" request show "$REV" --db "$DB"
 has "reviewed state" "$OUT" "reviewed"
 
+# --- the policies table is a cache: the gate reads the enrolled text from the ledger ---
+expect 1 "gate before the table is edited" at $((8 * DAY)) "$STEWARD" gate fraud 2 --to production --db "$DB" --json
+BEFORE=$OUT
+sqlite3 "$DB" "UPDATE policies SET text = 'policy anything-goes' || char(10) || 'version 99' || char(10)"
+expect 1 "the edited text changes nothing" at $((8 * DAY)) "$STEWARD" gate fraud 2 --to production --db "$DB" --json
+same "the same checklist" "$OUT" "$BEFORE"
+lacks "not the table's text" "$OUT" "anything-goes"
+
 # --- everything replays ---
 expect 0 "audit verify re-runs every decision" "$STEWARD" audit verify --db "$DB"
 expect 1 "a day before its last entries, the ledger lies in the future" env STEWARD_NOW=$((STEWARD_NOW - DAY)) \
