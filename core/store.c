@@ -293,26 +293,6 @@ static int store_mkdirs(const char *path, struct err *e)
 	return 0;
 }
 
-/* Looks at the first bytes ourselves: SQLite would only say "file is not
- * a database" at the first query, without naming the file. */
-static int store_check_header(const char *path, struct err *e)
-{
-	static const char magic[16] = "SQLite format 3";
-	char head[16];
-	FILE *f = fopen(path, "rb");
-	size_t got;
-
-	if (f == NULL)
-		return err_set(e, ERR_IO, "cannot read store %s: %s", path, strerror(errno));
-	got = fread(head, 1, sizeof head, f);
-	fclose(f);
-	if (got == 0)
-		return 1; /* empty file: a new store */
-	if (got < sizeof head || memcmp(head, magic, sizeof head) != 0)
-		return err_set(e, ERR_STORE, "%s is not a steward store (not a SQLite database)", path);
-	return 0;
-}
-
 int store_fail(struct store *st, struct err *e, const char *what)
 {
 	int code = sqlite3_extended_errcode(st->db);
@@ -407,7 +387,7 @@ struct store *store_open(const char *path, int flags, struct err *e)
 {
 	struct store *st;
 	struct stat sb;
-	int exists, oflags, version = 0, hdr;
+	int exists, oflags, version = 0;
 
 	if (path == NULL || path[0] == '\0') {
 		err_set(e, ERR_INVALID, "empty store path");
@@ -426,18 +406,10 @@ struct store *store_open(const char *path, int flags, struct err *e)
 		err_set(e, ERR_NOTFOUND, "no store at %s (run 'steward init' to create one)", path);
 		return NULL;
 	}
-	if (exists) {
-		hdr = store_check_header(path, e);
-		if (hdr < 0)
-			return NULL;
-		if (hdr == 1 && !(flags & STORE_CREATE)) {
-			err_set(e, ERR_STORE, "%s is empty, not a steward store (run 'steward init')",
-				path);
-			return NULL;
-		}
-	} else if (store_mkdirs(path, e) != 0) {
+	/* An existing file is never opened here, only by SQLite: whether it is
+	 * a database shows at the first read (SQLITE_NOTADB, see store_fail). */
+	if (!exists && store_mkdirs(path, e) != 0)
 		return NULL;
-	}
 
 	st = calloc(1, sizeof *st);
 	if (st == NULL || (st->path = strdup(path)) == NULL) {
@@ -474,6 +446,12 @@ struct store *store_open(const char *path, int flags, struct err *e)
 		if (e->kind == ERR_OK || e->msg[0] == '\0')
 			err_set(e, ERR_STORE,
 				"%s is a SQLite database of another program, not a steward store", path);
+		goto fail;
+	}
+	/* Asked by SQLite, not by the file's size: a new store's pages may
+	 * still all be in its -wal file. */
+	if (version == 0 && !(flags & STORE_CREATE)) {
+		err_set(e, ERR_STORE, "%s is empty, not a steward store (run 'steward init')", path);
 		goto fail;
 	}
 	if (version > STORE_NMIGRATIONS) {
