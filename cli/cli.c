@@ -188,12 +188,13 @@ const struct cli_cmd cli_cmds[] = {
 	{
 		.noun = "init", .args = "",
 		.summary = "create the store, its first admin and its log key",
-		.help = "Creates the store file and its schema. With --admin NAME it also creates the\n"
-			"keyring, whose first entry makes NAME an admin holding the key from --admin-key\n"
-			"(or a new key, created at $XDG_CONFIG_HOME/steward/keys/NAME.key), and the log\n"
-			"key that signs checkpoints (PATH.logkey beside the store, mode 0600). Running\n"
-			"it again on an existing store only applies pending migrations; --admin then\n"
-			"works only while the store has no keyring yet.",
+		.help = "Creates the store file (mode 0600, in directories created 0700) and its\n"
+			"schema. With --admin NAME it also creates the keyring, whose first entry makes\n"
+			"NAME an admin holding the key from --admin-key (or a new key, created at\n"
+			"$XDG_CONFIG_HOME/steward/keys/NAME.key), and the log key that signs checkpoints\n"
+			"(PATH.logkey beside the store, mode 0600). Running it again on an existing store\n"
+			"only applies pending migrations; --admin then works only while the store has no\n"
+			"keyring yet.",
 		.opts = cli_init_opts, .min_pos = 0, .max_pos = 0,
 		.run = cmd_init_run,
 	},

@@ -2,6 +2,7 @@
 #include "store.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -293,6 +294,43 @@ static int store_mkdirs(const char *path, struct err *e)
 	return 0;
 }
 
+/* The one place that decides who may read a new store file: its owner
+ * only. The -wal and -shm files SQLite makes beside it take the same mode. */
+static mode_t store_file_mode(int flags)
+{
+	(void)flags;
+	return 0600;
+}
+
+/* Makes the empty file with its mode before SQLite sees it, so the mode does
+ * not depend on the umask. Only for a file that does not exist yet: opening
+ * and closing a store file outside SQLite would drop the POSIX locks of any
+ * connection this process holds on it. */
+static int store_create_file(const char *path, int flags, struct err *e)
+{
+	mode_t mode = store_file_mode(flags);
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+
+	if (fd < 0 && errno == EEXIST)
+		return 1; /* another steward made it just now: open it as it is */
+	if (fd < 0)
+		return err_set(e, ERR_STORE,
+			       "cannot create store %s: its directory is missing or not writable (%s)",
+			       path, strerror(errno));
+	/* open() applied the umask; the store's mode must not depend on it. */
+	if (fchmod(fd, mode) != 0) {
+		err_set(e, ERR_STORE, "cannot set the mode of store %s: %s", path, strerror(errno));
+		close(fd);
+		unlink(path);
+		return -1;
+	}
+	if (close(fd) != 0) {
+		unlink(path);
+		return err_set(e, ERR_STORE, "cannot create store %s: %s", path, strerror(errno));
+	}
+	return 0;
+}
+
 int store_fail(struct store *st, struct err *e, const char *what)
 {
 	int code = sqlite3_extended_errcode(st->db);
@@ -387,7 +425,7 @@ struct store *store_open(const char *path, int flags, struct err *e)
 {
 	struct store *st;
 	struct stat sb;
-	int exists, oflags, version = 0;
+	int exists, oflags, version = 0, created = 0, r;
 
 	if (path == NULL || path[0] == '\0') {
 		err_set(e, ERR_INVALID, "empty store path");
@@ -408,8 +446,11 @@ struct store *store_open(const char *path, int flags, struct err *e)
 	}
 	/* An existing file is never opened here, only by SQLite: whether it is
 	 * a database shows at the first read (SQLITE_NOTADB, see store_fail). */
-	if (!exists && store_mkdirs(path, e) != 0)
-		return NULL;
+	if (!exists) {
+		if (store_mkdirs(path, e) != 0 || (r = store_create_file(path, flags, e)) < 0)
+			return NULL;
+		created = r == 0;
+	}
 
 	st = calloc(1, sizeof *st);
 	if (st == NULL || (st->path = strdup(path)) == NULL) {
@@ -418,19 +459,16 @@ struct store *store_open(const char *path, int flags, struct err *e)
 		return NULL;
 	}
 	st->readonly = (flags & STORE_READONLY) != 0;
-	oflags = st->readonly ? SQLITE_OPEN_READONLY
-			      : SQLITE_OPEN_READWRITE | (exists ? 0 : SQLITE_OPEN_CREATE);
+	oflags = st->readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
 	if (sqlite3_open_v2(path, &st->db, oflags, NULL) != SQLITE_OK) {
 		if (st->db == NULL)
 			err_set(e, ERR_STORE, "cannot open store %s: out of memory", path);
-		else if (!exists)
-			err_set(e, ERR_STORE,
-				"cannot create store %s: its directory is missing or not writable (%s)",
-				path, sqlite3_errmsg(st->db));
 		else
 			err_set(e, ERR_STORE, "cannot open store %s: %s", path,
 				sqlite3_errmsg(st->db));
 		store_close(st);
+		if (created)
+			unlink(path);
 		return NULL;
 	}
 	sqlite3_extended_result_codes(st->db, 1);

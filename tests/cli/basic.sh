@@ -66,6 +66,15 @@ has "init uses STEWARD_DB" "$OUT" "$TMPD/env.db"
 expect 0 "init with XDG_DATA_HOME" env XDG_DATA_HOME="$TMPD/xdg" "$STEWARD" init
 has "init under XDG" "$OUT" "$TMPD/xdg/steward/steward.db"
 [ -f "$TMPD/xdg/steward/steward.db" ] && ok || fail "XDG store file missing"
+# the store is its owner's alone, whatever the umask (test_store checks its -wal and -shm files)
+same "new store is 0600" "$(stat -c %a "$DB")" 600
+same "store directory is 0700" "$(stat -c %a "$TMPD/xdg/steward")" 700
+expect 0 "init under umask 000" sh -c "umask 000 && exec '$STEWARD' init --db '$TMPD/um/u.db' --admin umroot"
+same "umask 000: store is 0600" "$(stat -c %a "$TMPD/um/u.db")" 600
+same "umask 000: log key is 0600" "$(stat -c %a "$TMPD/um/u.db.logkey")" 600
+same "umask 000: directory is 0700" "$(stat -c %a "$TMPD/um")" 700
+expect 0 "a write under umask 000" sh -c "umask 000 && exec '$STEWARD' model add um --tier low --owner o --db '$TMPD/um/u.db'"
+same "umask 000: still 0600 after a write" "$(stat -c %a "$TMPD/um/u.db")" 600
 
 # models
 expect 0 "model add fraud" "$STEWARD" model add fraud-scoring --tier high --owner risk-team \

@@ -274,7 +274,7 @@ static void test_default_path_and_clock(void **state)
 static void test_second_connection_keeps_locks(void **state)
 {
 	struct err e = { 0 };
-	char p[400], wal[420], v[16];
+	char p[400], wal[420], shm[420], v[16];
 	char *argv[] = { "sqlite3", p, "INSERT INTO meta(key, value) VALUES ('other', 'yes')", NULL };
 	struct store *a, *b;
 	struct stat sb;
@@ -284,6 +284,7 @@ static void test_second_connection_keeps_locks(void **state)
 	(void)state;
 	path(p, sizeof p, "w.db");
 	snprintf(wal, sizeof wal, "%s-wal", p);
+	snprintf(shm, sizeof shm, "%s-shm", p);
 	a = store_open(p, STORE_CREATE, &e);
 	assert_non_null(a);
 	assert_int_equal(store_meta_set(a, "k", "a", &e), 0);
@@ -300,6 +301,13 @@ static void test_second_connection_keeps_locks(void **state)
 	assert_int_equal(store_meta_get(a, "other", v, sizeof v, &e), 1);
 	assert_string_equal(v, "yes");
 	assert_int_equal(store_meta_set(a, "k", "again", &e), 0);
+	/* New stores are their owner's alone, and so are the files beside them. */
+	assert_int_equal(stat(p, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	assert_int_equal(stat(wal, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	assert_int_equal(stat(shm, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
 	store_close(a);
 }
 
