@@ -265,8 +265,9 @@ const struct cli_cmd cli_cmds[] = {
 		.noun = "card", .verb = "set", .args = "MODEL VERSION",
 		.summary = "set a version's model card from a Markdown file",
 		.help = "Replaces the model card of MODEL VERSION with the sections of a Markdown\n"
-			"file: each '## Heading' starts a section. The file must be UTF-8, without\n"
-			"duplicate headings, at most 1 MiB.",
+			"file: each '## Heading' starts a section. The file must be UTF-8, at most 1 MiB,\n"
+			"without duplicate headings (compared ignoring case); within that, any number of\n"
+			"sections.",
 		.opts = cli_card_set_opts, .min_pos = 2, .max_pos = 2, .flags = CLI_STORE_RW,
 		.run = cmd_card_set,
 	},

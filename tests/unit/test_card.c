@@ -5,6 +5,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -68,6 +69,36 @@ static void test_bad_cards(void **state)
 	}
 }
 
+/* 40,000 sections parse (this took seconds while every heading was compared
+ * with every earlier one), and a duplicate far down still names its line. */
+static void test_many_sections(void **state)
+{
+	enum { N = 40000 };
+	size_t cap = (size_t)N * 16 + 64, len = 0;
+	char *md = malloc(cap);
+	struct card c;
+	struct err e = { 0 };
+
+	(void)state;
+	assert_non_null(md);
+	len += (size_t)snprintf(md + len, cap - len, "Before the first heading.\n");
+	for (int i = 0; i < N; i++)
+		len += (size_t)snprintf(md + len, cap - len, "## S%d\nt\n", i);
+	assert_int_equal(card_parse(md, len, "big.md", &c, &e), 0);
+	assert_int_equal(c.n, N + 1);
+	assert_string_equal(c.s[0].title, "Summary");
+	assert_string_equal(c.s[N].title, "S39999");
+	assert_non_null(card_find(&c, "s20000"));
+	card_free(&c);
+	/* line 1 is the summary, section i's heading is line 2 + 2i */
+	len += (size_t)snprintf(md + len, cap - len, "## s17\n");
+	assert_int_equal(card_parse(md, len, "big.md", &c, &e), -1);
+	assert_non_null(strstr(e.msg, "big.md:80002: duplicate section \"s17\""));
+	assert_int_equal(parse("Text first.\n## Summary\nagain\n", &c, &e), -1);
+	assert_non_null(strstr(e.msg, "card.md:2: duplicate section \"Summary\""));
+	free(md);
+}
+
 static void test_checks(void **state)
 {
 	struct err e = { 0 };
@@ -106,6 +137,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sections),
 		cmocka_unit_test(test_bad_cards),
+		cmocka_unit_test(test_many_sections),
 		cmocka_unit_test(test_checks),
 	};
 
