@@ -144,7 +144,8 @@ int card_parse(const char *text, size_t len, const char *fname, struct card *out
 	while (pos < len) {
 		const char *l = text + pos;
 		const char *nl = memchr(l, '\n', len - pos);
-		size_t ll = nl ? (size_t)(nl - l) : len - pos;
+		size_t ll = nl ? (size_t)(nl - l) : len - pos, at;
+		uint32_t cp;
 
 		pos += ll + (nl ? 1 : 0);
 		line++;
@@ -154,14 +155,12 @@ int card_parse(const char *text, size_t len, const char *fname, struct card *out
 			err_set(e, ERR_INVALID, "%s:%zu: not valid UTF-8", fname, line);
 			goto fail;
 		}
-		for (size_t i = 0; i < ll; i++) {
-			unsigned char ch = (unsigned char)l[i];
-
-			if ((ch < 0x20 && ch != '\t') || ch == 0x7f) {
-				err_set(e, ERR_INVALID, "%s:%zu:%zu: control character 0x%02x", fname,
-					line, i + 1, ch);
-				goto fail;
-			}
+		at = check_control(l, ll, 1, &cp); /* a line: tabs are fine, no newline in it */
+		if (at < ll) {
+			err_set(e, ERR_INVALID, "%s:%zu:%zu: %s U+%04X", fname, line, at + 1,
+				check_is_bidi(cp) ? "bidirectional control" : "control character",
+				(unsigned)cp);
+			goto fail;
 		}
 		/* "## " inside a fenced code block is an example, not a heading. */
 		if (ll >= 3 && strncmp(l, "```", 3) == 0)

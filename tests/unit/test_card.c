@@ -132,6 +132,39 @@ static void test_checks(void **state)
 	assert_string_equal(ex, "q\\x22\\x01z");
 }
 
+/* What could rewrite a terminal is refused on the way in, naming the field
+ * and the code point. */
+static void test_controls(void **state)
+{
+	static const struct {
+		const char *text;
+		const char *cp;
+	} bad[] = {
+		{ "ok\x1b[2Jfake", "U+001B" },     { "approvals: 9 of 9\rx", "U+000D" },
+		{ "del\x7f", "U+007F" },           { "nel\xc2\x85x", "U+0085" },
+		{ "csi\xc2\x9b", "U+009B" },        { "rlo\xe2\x80\xae" "evil", "U+202E" },
+		{ "lre\xe2\x80\xaax", "U+202A" },   { "rli\xe2\x81\xa7x", "U+2067" },
+		{ "pdi\xe2\x81\xa9x", "U+2069" },   { "lrm\xe2\x80\x8ex", "U+200E" },
+		{ "rlm\xe2\x80\x8fx", "U+200F" },   { "alm\xd8\x9cx", "U+061C" },
+	};
+	struct err e = { 0 };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		assert_int_equal(check_text("comment", bad[i].text, 100, 1, 0, &e), -1);
+		assert_non_null(strstr(e.msg, "comment"));
+		assert_non_null(strstr(e.msg, bad[i].cp));
+	}
+	assert_int_equal(check_text("comment", "two\nlines", 100, 1, 0, &e), 0);
+	assert_int_equal(check_text("owner", "two\nlines", 100, 0, 0, &e), -1);
+	assert_non_null(strstr(e.msg, "owner \"two\\x0alines\" has a newline (U+000A) at position 4"));
+	assert_int_equal(check_text("comment", "rlo\xe2\x80\xae" "evil", 100, 1, 0, &e), -1);
+	assert_non_null(strstr(e.msg, "bidirectional control U+202E at position 4"));
+	/* printable non-ASCII is fine: accents, CJK, emoji, the arrows we draw */
+	assert_int_equal(check_text("comment", "caf\xc3\xa9 \xe6\x97\xa5 \xf0\x9f\x98\x80 \xe2\x86\x92", 100, 0, 0, &e), 0);
+
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -139,6 +172,7 @@ int main(void)
 		cmocka_unit_test(test_bad_cards),
 		cmocka_unit_test(test_many_sections),
 		cmocka_unit_test(test_checks),
+		cmocka_unit_test(test_controls),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

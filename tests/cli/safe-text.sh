@@ -1,0 +1,67 @@
+# safe-text.sh: text that could rewrite a terminal (escapes, newlines, C1 and bidi controls) is refused on the way in.
+. "$STEWARD_TOP/tests/lib.sh"
+
+export LC_ALL=C.UTF-8
+DB="$TMPD/s.db"
+K="$TMPD/k"
+mkdir -m 700 "$K"
+unset STEWARD_KEY STEWARD_CONFIG NO_COLOR
+D1=sha256:1111111111111111111111111111111111111111111111111111111111111111
+ESC=$(printf '\033')
+NL='
+'
+NEL=$(printf '\302\205')      # U+0085, a C1 control
+RLO=$(printf '\342\200\256')  # U+202E, right-to-left override
+LRI=$(printf '\342\201\246')  # U+2066, left-to-right isolate
+
+for who in root req1 risk1; do
+	STEWARD_PASSPHRASE="pw-$who" expect 0 "key gen $who" "$STEWARD" key gen "$who" --out "$K/$who.key"
+done
+export STEWARD_PASSPHRASE=pw-root
+expect 0 "init" "$STEWARD" init --db "$DB" --admin root --admin-key "$K/root.key"
+expect 0 "requester" "$STEWARD" principal add req1 --role ml-lead --pubkey "$K/req1.key.pub" --key "$K/root.key" --db "$DB"
+expect 0 "risk officer" "$STEWARD" principal add risk1 --role risk-officer --pubkey "$K/risk1.key.pub" --key "$K/root.key" --db "$DB"
+expect 0 "model" "$STEWARD" model add fraud --tier high --owner fraud-ops --description "plain" --db "$DB"
+expect 0 "version" "$STEWARD" version add fraud --artifact s3://m/1 --digest $D1 --author j.chen --db "$DB"
+export STEWARD_PASSPHRASE=pw-req1
+expect 0 "request" "$STEWARD" promote request fraud 1 --to staging --comment "ready" --key "$K/req1.key" --db "$DB"
+unset STEWARD_PASSPHRASE
+
+# refuse FIELD CODEPOINT CMD...: exit 1, the message names the field and the code point
+refuse() {
+	field=$1 cp=$2
+	shift 2
+	expect 1 "$field with $cp refused" "$@"
+	has "$field with $cp: field named" "$ERR" "$field \""
+	has "$field with $cp: code point named" "$ERR" "$cp"
+	lacks "$field with $cp: no raw escape in the message" "$ERR" "$ESC"
+}
+
+# ---- on the way in: refused, naming the field and the code point ----
+refuse owner U+001B "$STEWARD" model add m1 --tier low --owner "ops${ESC}[2J" --db "$DB"
+refuse owner U+000A "$STEWARD" model add m1 --tier low --owner "ops${NL}approvals: 9 of 9" --db "$DB"
+refuse owner U+0085 "$STEWARD" model add m1 --tier low --owner "ops${NEL}x" --db "$DB"
+refuse owner U+202E "$STEWARD" model add m1 --tier low --owner "ops${RLO}x" --db "$DB"
+refuse description U+001B "$STEWARD" model add m1 --tier low --owner o --description "a${ESC}]0;pwned${ESC}\\" --db "$DB"
+refuse description U+0085 "$STEWARD" model add m1 --tier low --owner o --description "a${NEL}b" --db "$DB"
+refuse description U+202E "$STEWARD" model add m1 --tier low --owner o --description "a${RLO}b" --db "$DB"
+refuse description U+2066 "$STEWARD" model add m1 --tier low --owner o --description "a${LRI}b" --db "$DB"
+expect 0 "a description may have several lines" "$STEWARD" model add m1 --tier low --owner o --description "line one${NL}line two" --db "$DB"
+refuse author U+001B "$STEWARD" version add fraud --artifact s3://m/2 --digest $D1 --author "j${ESC}[1m" --db "$DB"
+refuse author U+000A "$STEWARD" version add fraud --artifact s3://m/2 --digest $D1 --author "j${NL}k" --db "$DB"
+refuse author U+0085 "$STEWARD" version add fraud --artifact s3://m/2 --digest $D1 --author "j${NEL}k" --db "$DB"
+refuse author U+202E "$STEWARD" version add fraud --artifact s3://m/2 --digest $D1 --author "j${RLO}k" --db "$DB"
+export STEWARD_PASSPHRASE=pw-req1
+refuse comment U+001B "$STEWARD" promote request fraud 1 --to production --comment "x${ESC}[2J" --key "$K/req1.key" --db "$DB"
+refuse comment U+0085 "$STEWARD" promote request fraud 1 --to production --comment "x${NEL}y" --key "$K/req1.key" --db "$DB"
+refuse comment U+202E "$STEWARD" promote request fraud 1 --to production --comment "x${RLO}y" --key "$K/req1.key" --db "$DB"
+export STEWARD_PASSPHRASE=pw-risk1
+refuse comment U+001B "$STEWARD" approve 1 --comment "fine${ESC}[8m" --key "$K/risk1.key" --db "$DB"
+refuse comment U+202E "$STEWARD" reject 1 --comment "no${RLO}pe" --key "$K/risk1.key" --db "$DB"
+unset STEWARD_PASSPHRASE
+printf '## Intended use\nfine\n## Limitations\nsee %sright%s\n' "$RLO" "$ESC" >"$TMPD/card.md"
+expect 1 "card with a bidi override" "$STEWARD" card set fraud 1 --file "$TMPD/card.md" --db "$DB"
+has "card: file, line and column, code point" "$ERR" "card.md:4:5: bidirectional control U+202E"
+same "nothing was recorded" "$(sqlite3 "$DB" "SELECT count(*) FROM models WHERE name = 'm1'") $(sqlite3 "$DB" "SELECT count(*) FROM versions")" "1 1"
+
+finish
