@@ -1002,7 +1002,8 @@ static int cli_report(struct cli_ctx *c, int rc)
 {
 	if (rc == 0)
 		return CLI_EXIT_OK;
-	fprintf(stderr, "steward: %s\n", c->e.msg[0] ? c->e.msg : "failed");
+	/* Messages quote values already; this catches any that slipped through. */
+	fprintf(stderr, "steward: %s\n", c->e.msg[0] ? cli_safe(c, c->e.msg) : "failed");
 	if (rc == CLI_USAGE) {
 		cli_hint(c->cmd);
 		return CLI_EXIT_USAGE;
@@ -1179,6 +1180,7 @@ static int cli_run(const struct cli_cmd *cmd, int argc, char **argv)
 	if (rc == 0 && (fflush(stdout) != 0 || ferror(stdout)))
 		rc = err_set(&c->e, ERR_IO, "writing output: %s", strerror(errno));
 	rc = cli_report(c, rc);
+	cli_safe_free(c);
 	free(c);
 	return rc;
 }

@@ -157,10 +157,11 @@ int cmd_card_show(struct cli_ctx *c)
 	}
 	if (card.n == 0)
 		printf("(no model card for %s version %lld)\n", c->pos[0], (long long)num);
+	/* Bodies keep their lines; every other control character is escaped. */
 	for (i = 0; i < card.n; i++) {
-		printf("## %s\n", card.s[i].title);
+		printf("## %s\n", cli_safe(c, card.s[i].title));
 		if (card.s[i].body[0] != '\0')
-			printf("\n%s\n", card.s[i].body);
+			printf("\n%s\n", cli_safe_lines(c, card.s[i].body));
 		printf("\n");
 	}
 	if (nmiss > 0) {

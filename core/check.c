@@ -1,8 +1,9 @@
-/* check: input validation whose messages name the field and show a safe excerpt of the value. */
+/* check: input validation whose messages name the field and show a safe excerpt of the value, and escaping of text for terminals. */
 #include "check.h"
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -86,6 +87,59 @@ size_t check_control(const char *s, size_t n, int multiline, uint32_t *cp)
 		i += k;
 	}
 	return n;
+}
+
+/* Appends the escape of one character to out (at least 7 bytes free). */
+static size_t check_escape_one(char *out, uint32_t cp, int bad_byte)
+{
+	if (bad_byte || cp < 0x80)
+		return (size_t)snprintf(out, 7, "\\x%02x", (unsigned)cp);
+	return (size_t)snprintf(out, 7, "\\u%04x", (unsigned)cp);
+}
+
+char *check_escape(const char *s, int multiline)
+{
+	size_t n = strlen(s), i = 0, o = 0, k;
+	uint32_t cp;
+	char *out;
+
+	/* At worst every byte becomes a four-byte \xNN. */
+	if (n > (SIZE_MAX - 1) / 4)
+		return NULL;
+	out = malloc(4 * n + 1);
+	if (out == NULL)
+		return NULL;
+	while (i < n) {
+		k = check_utf8_char(s + i, n - i, &cp);
+		if (k == 0) {
+			o += check_escape_one(out + o, (unsigned char)s[i], 1);
+			i++;
+			continue;
+		}
+		if (check_is_control(cp) && !(multiline && (cp == '\n' || cp == '\t'))) {
+			o += check_escape_one(out + o, cp, 0);
+		} else {
+			memcpy(out + o, s + i, k);
+			o += k;
+		}
+		i += k;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+int check_needs_escape(const char *s, int multiline)
+{
+	size_t n = strlen(s), i = 0, k;
+	uint32_t cp;
+
+	while (i < n) {
+		k = check_utf8_char(s + i, n - i, &cp);
+		if (k == 0 || (check_is_control(cp) && !(multiline && (cp == '\n' || cp == '\t'))))
+			return 1;
+		i += k;
+	}
+	return 0;
 }
 
 /* A printable excerpt for messages: at most 40 bytes, bytes outside

@@ -1,4 +1,4 @@
-/* check: validation of names, free text, digests and other user input, with messages naming the field. */
+/* check: validation of names, free text, digests and other user input, with messages naming the field; escaping text for terminals. */
 #ifndef STEWARD_CHECK_H
 #define STEWARD_CHECK_H
 
@@ -27,6 +27,13 @@ int check_is_bidi(uint32_t cp);
 /* Offset of the first such character in s[0..n) (tab and newline are
  * fine when multiline), n when there is none; *cp gets it. */
 size_t check_control(const char *s, size_t n, int multiline, uint32_t *cp);
+/* Text for a terminal, whatever the store holds: each control character
+ * (check_is_control) and each byte that is not UTF-8 written as \xNN
+ * (below U+0080, and bad bytes) or \uNNNN; newlines and tabs kept when
+ * multiline. A malloc'd string, NULL without memory. */
+char *check_escape(const char *s, int multiline);
+/* 1 when check_escape would change s. */
+int check_needs_escape(const char *s, int multiline);
 
 /* Writes a printable excerpt of s (at most 40 bytes, others as \xNN) for
  * messages, so hostile input cannot garble the terminal. */

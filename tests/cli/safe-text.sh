@@ -1,4 +1,4 @@
-# safe-text.sh: text that could rewrite a terminal (escapes, newlines, C1 and bidi controls) is refused on the way in.
+# safe-text.sh: text that could rewrite a terminal (escapes, newlines, C1 and bidi controls) is refused on the way in and shown escaped on the way out, by the CLI and the console.
 . "$STEWARD_TOP/tests/lib.sh"
 
 export LC_ALL=C.UTF-8
@@ -63,5 +63,70 @@ printf '## Intended use\nfine\n## Limitations\nsee %sright%s\n' "$RLO" "$ESC" >"
 expect 1 "card with a bidi override" "$STEWARD" card set fraud 1 --file "$TMPD/card.md" --db "$DB"
 has "card: file, line and column, code point" "$ERR" "card.md:4:5: bidirectional control U+202E"
 same "nothing was recorded" "$(sqlite3 "$DB" "SELECT count(*) FROM models WHERE name = 'm1'") $(sqlite3 "$DB" "SELECT count(*) FROM versions")" "1 1"
+
+# ---- on the way out: an attacker who can write the store file ----
+sqlite3 "$DB" "
+UPDATE models SET owner = 'ops' || char(27) || '[2J' || char(10) || 'approvals: 9 of 9',
+	description = 'ok' || char(133) || 'x' || char(8238) || 'evil' || char(10) || 'second' WHERE name = 'fraud';
+UPDATE versions SET author = 'j' || char(27) || ']0;owned' || char(7) || char(8294) WHERE version = 1;
+UPDATE requests SET comment = 'ready' || char(10) || '  approvals: 9 of 9 required' || char(27) || '[1A' || char(8238) WHERE id = 1;
+INSERT INTO cards(version_id, position, section, body) VALUES
+	(1, 0, 'Intended use' || char(27) || '[31m', 'line one' || char(10) || 'two' || char(9) || 'tab' || char(27) || '[2J' || char(133) || char(8238) || 'end');
+" || fail "tampering with the store"
+
+# no raw control byte on stdout, and the escapes are there
+clean() {
+	case $OUT in
+	*"$ESC"* | *"$NEL"* | *"$RLO"* | *"$LRI"* | *"$(printf '\007')"*) fail "$1: raw control character in the output" ;;
+	*) ok ;;
+	esac
+}
+expect 0 "request show" "$STEWARD" request show 1 --db "$DB"
+clean "request show"
+has "request show: comment escaped" "$OUT" 'comment:   ready\x0a  approvals: 9 of 9 required\x1b[1A\u202e'
+same "request show: one approvals line" "$(printf '%s\n' "$OUT" | grep -c '^  approvals:')" 1
+has "request show: author escaped" "$OUT" 'author:    j\x1b]0;owned\x07\u2066'
+expect 0 "request list" "$STEWARD" request list --db "$DB"
+clean "request list"
+expect 0 "model list" "$STEWARD" model list --db "$DB"
+clean "model list"
+has "model list: owner escaped" "$OUT" 'ops\x1b[2J\x0aapprovals: 9 of 9'
+same "model list: one row per model" "$(printf '%s\n' "$OUT" | wc -l)" 3
+expect 0 "model show" "$STEWARD" model show fraud --db "$DB"
+clean "model show"
+has "model show: owner escaped" "$OUT" 'owner:        ops\x1b[2J\x0aapprovals: 9 of 9'
+has "model show: description on one line" "$OUT" 'description:  ok\u0085x\u202eevil\x0asecond'
+expect 0 "version show" "$STEWARD" version show fraud 1 --db "$DB"
+clean "version show"
+has "version show: author escaped" "$OUT" 'author:    j\x1b]0;owned\x07\u2066'
+expect 0 "version list" "$STEWARD" version list fraud --db "$DB"
+clean "version list"
+expect 0 "card show" "$STEWARD" card show fraud 1 --db "$DB"
+clean "card show"
+has "card show: heading escaped" "$OUT" '## Intended use\x1b[31m'
+has "card show: a body keeps its lines and tabs" "$OUT" "line one${NL}two	tab"'\x1b[2J\u0085\u202eend'
+expect 1 "gate" "$STEWARD" gate fraud 1 --to staging --db "$DB"
+clean "gate"
+expect 0 "model show --json" "$STEWARD" model show fraud --db "$DB" --json
+has "--json is left to jansson's escaping" "$OUT" '"owner": "ops\u001B[2J\napprovals: 9 of 9"'
+same "--json keeps the value" "$(j '$.owner')" "ops${ESC}[2J${NL}approvals: 9 of 9"
+
+# ---- the console: the same text drawn escaped ----
+. "$STEWARD_TOP/tests/lib-script.sh"
+screen '' --size 120x24
+has "models view: owner escaped" "$(row '^fraud ')" 'ops\x1b[2J\x0aapprovals'
+screen '<Enter>' --size 120x24
+has "model view: owner escaped" "$SCREEN" 'owner: ops\x1b[2J\x0aapprovals: 9 of 9'
+has "model view: description escaped" "$SCREEN" 'ok\u0085x\u202eevil\x0asecond'
+screen ':approvals<Enter><Enter>' --size 120x30
+has "request view: comment on one line" "$SCREEN" 'comment    ready\x0a  approvals: 9 of 9 required\x1b[1A\u202e'
+has "request view: author escaped" "$SCREEN" 'author     j\x1b]0;owned\x07\u2066'
+screen '<Enter><Enter>jjjjjjjjjjjjjjjjjjjjjjjj' --size 120x50
+has "version view: card heading escaped" "$SCREEN" '## Intended use\x1b[31m'
+has "version view: body lines kept, controls escaped" "$SCREEN" 'tab\x1b[2J\u0085\u202eend'
+case $(cat "$TMPD/screen") in
+*"$ESC"* | *"$NEL"* | *"$RLO"* | *"$LRI"*) fail "console dump: raw control character" ;;
+*) ok ;;
+esac
 
 finish

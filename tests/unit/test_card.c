@@ -133,7 +133,7 @@ static void test_checks(void **state)
 }
 
 /* What could rewrite a terminal is refused on the way in, naming the field
- * and the code point. */
+ * and the code point, and escaped on the way out. */
 static void test_controls(void **state)
 {
 	static const struct {
@@ -148,6 +148,7 @@ static void test_controls(void **state)
 		{ "rlm\xe2\x80\x8fx", "U+200F" },   { "alm\xd8\x9cx", "U+061C" },
 	};
 	struct err e = { 0 };
+	char *x;
 
 	(void)state;
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -163,6 +164,17 @@ static void test_controls(void **state)
 	/* printable non-ASCII is fine: accents, CJK, emoji, the arrows we draw */
 	assert_int_equal(check_text("comment", "caf\xc3\xa9 \xe6\x97\xa5 \xf0\x9f\x98\x80 \xe2\x86\x92", 100, 0, 0, &e), 0);
 
+	x = check_escape("a\x1b[2J\nb\tc\xc2\x85" "d\xe2\x80\xae" "e\xff", 0);
+	assert_non_null(x);
+	assert_string_equal(x, "a\\x1b[2J\\x0ab\\x09c\\u0085d\\u202ee\\xff");
+	free(x);
+	x = check_escape("a\x1b\nb\tc\xe2\x81\xa6", 1);
+	assert_non_null(x);
+	assert_string_equal(x, "a\\x1b\nb\tc\\u2066");
+	free(x);
+	assert_int_equal(check_needs_escape("plain caf\xc3\xa9", 0), 0);
+	assert_int_equal(check_needs_escape("two\nlines", 1), 0);
+	assert_int_equal(check_needs_escape("two\nlines", 0), 1);
 }
 
 int main(void)
