@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "file.h"
 #include "ledger.h"
 #include "passphrase.h"
 
@@ -1276,31 +1277,25 @@ struct store *cli_store_open(struct cli_ctx *c, int flags)
 
 int cli_read_input(struct cli_ctx *c, const char *path, size_t max, char **out, size_t *len)
 {
-	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
 	char q[160], *buf;
 	size_t n;
 
 	*out = NULL;
-	if (f == NULL)
-		return err_set(&c->e, ERR_IO, "cannot open %s: %s", cli_quote(path, q, sizeof q), strerror(errno));
+	/* A named file must be a regular one: a FIFO or a device would hang here. */
+	if (strcmp(path, "-") != 0)
+		return file_read(path, "file", max, out, len, &c->e);
 	buf = malloc(max + 1);
-	if (buf == NULL) {
-		if (f != stdin)
-			fclose(f);
+	if (buf == NULL)
 		return err_set(&c->e, ERR_IO, "out of memory");
-	}
-	n = fread(buf, 1, max + 1, f);
-	if (ferror(f)) {
+	n = fread(buf, 1, max + 1, stdin);
+	if (ferror(stdin)) {
 		err_set(&c->e, ERR_IO, "reading %s: %s", cli_quote(path, q, sizeof q), strerror(errno));
-		n = max + 2;
-	} else if (n > max) {
-		err_set(&c->e, ERR_INVALID, "%s is larger than %zu bytes", cli_quote(path, q, sizeof q), max);
-	}
-	if (f != stdin)
-		fclose(f);
-	if (n > max) {
 		free(buf);
 		return -1;
+	}
+	if (n > max) {
+		free(buf);
+		return err_set(&c->e, ERR_INVALID, "standard input is larger than %zu bytes", max);
 	}
 	buf[n] = '\0';
 	*out = buf;

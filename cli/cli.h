@@ -106,7 +106,7 @@ int cli_key_create(struct cli_ctx *c, const char *name, const char *out, char *p
 		   struct key_secret **loaded);
 
 /* Reads all of path ("-" for standard input), at most max bytes, into a
- * malloc'd NUL-terminated buffer. */
+ * malloc'd NUL-terminated buffer. A named file must be a regular file. */
 int cli_read_input(struct cli_ctx *c, const char *path, size_t max, char **out, size_t *len);
 
 struct plugin_config;

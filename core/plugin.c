@@ -20,6 +20,7 @@
 
 #include "card.h"
 #include "check.h"
+#include "file.h"
 #include "gate.h"
 #include "ledger.h"
 #include "registry.h"
@@ -230,21 +231,26 @@ int plugin_config_load(const char *path, int required, struct plugin_config *c, 
 	struct plugin_parse pp = { .c = c, .e = e, .file = path };
 	struct stat sb;
 	size_t i;
-	int rc;
+	int rc, fd;
 
 	memset(c, 0, sizeof *c);
 	plugin_default_dirs(c);
-	if (stat(path, &sb) != 0) {
-		if (errno == ENOENT && !required)
-			return 0;
+	if (stat(path, &sb) != 0 && errno == ENOENT && !required)
+		return 0;
+	/* A FIFO or a device as the config is refused, not waited on. */
+	fd = file_open(path, "config", 0, &sb, e);
+	if (fd < 0)
+		return -1;
+	if (sb.st_mode & S_IWOTH) {
+		close(fd);
+		return err_set(e, ERR_DENIED, "config %s is writable by anyone; run chmod o-w %s", path, path);
+	}
+	snprintf(c->path, sizeof c->path, "%s", path);
+	pp.f = fdopen(fd, "r");
+	if (pp.f == NULL) {
+		close(fd);
 		return err_set(e, ERR_IO, "cannot read config %s: %s", path, strerror(errno));
 	}
-	if (sb.st_mode & S_IWOTH)
-		return err_set(e, ERR_DENIED, "config %s is writable by anyone; run chmod o-w %s", path, path);
-	snprintf(c->path, sizeof c->path, "%s", path);
-	pp.f = fopen(path, "r");
-	if (pp.f == NULL)
-		return err_set(e, ERR_IO, "cannot read config %s: %s", path, strerror(errno));
 	rc = ini_parse_stream(plugin_ini_reader, &pp, plugin_ini, &pp);
 	fclose(pp.f);
 	for (i = 0; i < c->ninst; i++)
