@@ -544,9 +544,11 @@ const struct cli_cmd cli_cmds[] = {
 		.noun = "plugin", .verb = "list", .args = "",
 		.summary = "list configured plugins, their capabilities and health",
 		.help = "Lists each [plugin NAME] of the configuration: its type, whether it loads (from\n"
-			"the configured plugin directories only; world-writable files and other ABI\n"
-			"versions are refused by name), its capabilities, and the health its last sync\n"
-			"recorded: ok, or degraded with the message, and the last success.",
+			"the configured plugin directories only; files that others could change and other\n"
+			"ABI versions are refused by name), its capabilities, and the health its last sync\n"
+			"recorded: ok, or degraded with the message, and the last success. The\n"
+			"configuration and each plugin, after following symbolic links, must be owned by\n"
+			"you or root and not writable by group or others, nor their directories.",
 		.opts = cli_config_opts, .min_pos = 0, .max_pos = 0, .flags = CLI_STORE_RO,
 		.run = cmd_plugin_list,
 	},
