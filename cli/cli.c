@@ -534,9 +534,9 @@ const struct cli_cmd cli_cmds[] = {
 	{
 		.noun = "audit", .verb = "export", .args = "DIR",
 		.summary = "export entries, checkpoints and keyring history for auditors",
-		.help = "Writes a bundle to DIR (which must not exist): every entry's exact body, every\n"
-			"checkpoint, the log's verifier key and the keyring history. 'steward audit\n"
-			"verify --bundle DIR' checks it without the store.",
+		.help = "Writes a bundle to DIR (which must not exist; missing parents are created 0700):\n"
+			"every entry's exact body, every checkpoint, the log's verifier key and the\n"
+			"keyring history. 'steward audit verify --bundle DIR' checks it without the store.",
 		.opts = cli_none_opts, .min_pos = 1, .max_pos = 1, .flags = CLI_STORE_RO,
 		.run = cmd_audit_export,
 	},
@@ -567,8 +567,9 @@ const struct cli_cmd cli_cmds[] = {
 		.summary = "build the demo estate and open the console on it",
 		.help = "Builds a deterministic demo estate (models of every tier, versions, cards,\n"
 			"metrics, aliases) in $XDG_DATA_HOME/steward/demo.db, never in your own store,\n"
-			"and opens the console on it. An earlier demo store is rebuilt; any other\n"
-			"existing file is left alone and the command refuses.",
+			"and opens the console on it. The directories it needs, down to its key and\n"
+			"policy directories beside the store, are created 0700. An earlier demo store is\n"
+			"rebuilt; any other existing file is left alone and the command refuses.",
 		.opts = cli_demo_opts, .min_pos = 0, .max_pos = 0,
 		.run = cmd_demo_run,
 	},

@@ -93,8 +93,8 @@ static int cmd_demo_copy_policies(struct cli_ctx *c, const char *from, const cha
 	char src[4300], dst[4300];
 	size_t i;
 
-	if (mkdir(to, 0755) != 0 && errno != EEXIST)
-		return err_set(&c->e, ERR_IO, "cannot create %s: %s", to, strerror(errno));
+	if (file_mkdirs(to, &c->e) != 0)
+		return -1;
 	for (i = 0; i < sizeof cmd_demo_tiers / sizeof cmd_demo_tiers[0]; i++) {
 		FILE *out;
 		char *text;
@@ -181,6 +181,10 @@ int cmd_demo_run(struct cli_ctx *c)
 	int r;
 
 	if (cmd_demo_path(c) < 0 || cmd_demo_clear(c) < 0)
+		return CLI_FAIL;
+	/* A fresh account has no ~/.local/share yet: the store, its keys and
+	 * its policies all go below the store's directory. */
+	if (file_mkparent(c->db_path, &c->e) != 0)
 		return CLI_FAIL;
 	snprintf(keydir, sizeof keydir, "%s-keys", c->db_path);
 	snprintf(poldir, sizeof poldir, "%s-policies", c->db_path);

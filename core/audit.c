@@ -1287,7 +1287,10 @@ int audit_export(struct store *st, const char *dir, struct err *e)
 	memset(&r, 0, sizeof r);
 	if (ledger_logkey_public(st, r.log_name, sizeof r.log_name, pk, e) != 0)
 		return -1;
-	/* A fresh directory only: an export never mixes with other files. */
+	/* A fresh directory only: an export never mixes with other files. Its
+	 * missing parents are made (0700), as for every file steward writes. */
+	if (file_mkparent(dir, e) != 0)
+		return -1;
 	if (mkdir(dir, 0755) != 0)
 		return err_set(e, ERR_IO, "cannot create %s: %s (the bundle needs a new directory)", dir,
 			       strerror(errno));

@@ -1,8 +1,9 @@
-/* file: reading the files people name as input, regular files only, never blocking on a FIFO or a device. */
+/* file: reading the files people name as input, regular files only, never blocking on a FIFO or a device; making directories 0700. */
 #include "file.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -106,4 +107,45 @@ int file_read(const char *path, const char *what, size_t max, char **out, size_t
 	*out = buf;
 	*len = n;
 	return 0;
+}
+
+int file_mkdirs(const char *dir, struct err *e)
+{
+	char p[4096];
+	struct stat sb;
+	size_t i, len;
+
+	if (dir[0] == '\0')
+		return 0;
+	if (snprintf(p, sizeof p, "%s", dir) >= (int)sizeof p)
+		return err_set(e, ERR_INVALID, "directory path %s is too long", dir);
+	len = strlen(p);
+	while (len > 1 && p[len - 1] == '/')
+		p[--len] = '\0';
+	/* Each component in turn, so a fresh account gets ~/.local/share too. */
+	for (i = 1; i <= len; i++) {
+		if (p[i] != '/' && p[i] != '\0')
+			continue;
+		p[i] = '\0';
+		if (mkdir(p, 0700) != 0 && errno != EEXIST)
+			return err_set(e, ERR_IO, "cannot create directory %s: %s", p, strerror(errno));
+		if (stat(p, &sb) != 0 || !S_ISDIR(sb.st_mode))
+			return err_set(e, ERR_IO, "cannot create directory %s: %s is not a directory", dir, p);
+		if (i < len)
+			p[i] = '/';
+	}
+	return 0;
+}
+
+int file_mkparent(const char *path, struct err *e)
+{
+	char dir[4096], *slash;
+
+	if (snprintf(dir, sizeof dir, "%s", path) >= (int)sizeof dir)
+		return err_set(e, ERR_INVALID, "path %s is too long", path);
+	slash = strrchr(dir, '/');
+	if (slash == NULL || slash == dir)
+		return 0; /* the current directory, or / */
+	*slash = '\0';
+	return file_mkdirs(dir, e);
 }

@@ -1,4 +1,4 @@
-/* file: opening the files people name as input: regular files only, refused at once when they are FIFOs, devices or directories. */
+/* file: opening the files people name as input (regular files only, refused at once when they are FIFOs, devices or directories) and making the directories steward writes into. */
 #ifndef STEWARD_FILE_H
 #define STEWARD_FILE_H
 
@@ -26,5 +26,11 @@ int file_read(const char *path, const char *what, size_t max, char **out, size_t
 
 /* "a FIFO", "a directory", ... for messages. */
 const char *file_kind(mode_t mode);
+
+/* mkdir -p with mode 0700 for the directories made: dir and every missing
+ * parent. Existing ones are left as they are but must be directories. */
+int file_mkdirs(const char *dir, struct err *e);
+/* The same for the directory that will hold path ("a/b/c.db": a/b). */
+int file_mkparent(const char *path, struct err *e);
 
 #endif

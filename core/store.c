@@ -10,6 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "file.h"
+
 struct store {
 	sqlite3 *db;
 	char *path;
@@ -266,34 +268,6 @@ int store_default_path(char *buf, size_t n, struct err *e)
 	return 0;
 }
 
-/* mkdir -p for the store's parent, so the default XDG path just works. */
-static int store_mkdirs(const char *path, struct err *e)
-{
-	char dir[4096];
-	char *slash;
-	size_t i;
-
-	if (snprintf(dir, sizeof dir, "%s", path) >= (int)sizeof dir)
-		return err_set(e, ERR_INVALID, "store path is too long");
-	slash = strrchr(dir, '/');
-	if (slash == NULL || slash == dir)
-		return 0;
-	*slash = '\0';
-	for (i = 1; dir[i] != '\0'; i++) {
-		if (dir[i] != '/')
-			continue;
-		dir[i] = '\0';
-		if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-			return err_set(e, ERR_IO, "cannot create directory %s for the store: %s", dir,
-				       strerror(errno));
-		dir[i] = '/';
-	}
-	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-		return err_set(e, ERR_IO, "cannot create directory %s for the store: %s", dir,
-			       strerror(errno));
-	return 0;
-}
-
 /* The one place that decides who may read a new store file: its owner
  * only. The -wal and -shm files SQLite makes beside it take the same mode. */
 static mode_t store_file_mode(int flags)
@@ -447,7 +421,12 @@ struct store *store_open(const char *path, int flags, struct err *e)
 	/* An existing file is never opened here, only by SQLite: whether it is
 	 * a database shows at the first read (SQLITE_NOTADB, see store_fail). */
 	if (!exists) {
-		if (store_mkdirs(path, e) != 0 || (r = store_create_file(path, flags, e)) < 0)
+		/* mkdir -p, so the default XDG path just works on a fresh account. */
+		if (file_mkparent(path, e) != 0) {
+			err_prefix(e, "store %s", path);
+			return NULL;
+		}
+		if ((r = store_create_file(path, flags, e)) < 0)
 			return NULL;
 		created = r == 0;
 	}
