@@ -39,6 +39,7 @@ enum cli_cmd_flags {
 	CLI_STORE_RO = 1 << 0, /* dispatcher opens the store read-only before run */
 	CLI_STORE_RW = 1 << 1, /* dispatcher opens the store for writing before run */
 	CLI_NO_JSON = 1 << 2,  /* --json makes no sense here (the console) */
+	CLI_WRITES = 1 << 3,   /* writes a store it opens itself (init, demo): --readonly refuses it */
 };
 
 struct cli_ctx;
@@ -67,8 +68,11 @@ struct cli_ctx {
 	const char *pos[CLI_POS_MAX];
 	int npos;
 	const char *optv[CLI_OPTS_MAX]; /* by index into cmd->opts; "" for a given flag */
-	const char *db;                 /* --db, or NULL */
-	int json;
+	/* The global options (cli_global_opts in cli.c); NULL or 0 when not given. */
+	const char *db;     /* --db */
+	const char *config; /* --config */
+	int json;           /* --json */
+	int readonly;       /* --readonly */
 	char db_path[4096];             /* resolved store path once cli_store_path ran */
 	struct store *st;
 	const char *key_path;  /* --key, else $STEWARD_KEY (commands with roles) */

@@ -130,8 +130,7 @@ int cli_key_create(struct cli_ctx *c, const char *name, const char *out, char *p
 	w = snprintf(prompt, sizeof prompt, "Passphrase for the new key %s: ", name);
 	if (w < 0 || (size_t)w >= sizeof prompt)
 		return err_set(&c->e, ERR_INVALID, "key name is too long");
-	if (passphrase_get(c->pass_file != NULL ? c->pass_file : cli_opt(c, "passphrase-file"),
-			   PASSPHRASE_CREATE, prompt, &pass, &c->e) != 0)
+	if (passphrase_get(c->pass_file, PASSPHRASE_CREATE, prompt, &pass, &c->e) != 0)
 		return CLI_FAIL;
 	rc = keys_generate(name, path, pass.buf, pass.len, &c->e);
 	if (rc == 0 && loaded != NULL)

@@ -36,20 +36,20 @@ while IFS='|' read -r cmd usage; do
 	# shellcheck disable=SC2086
 	expect 0 "$cmd -h" "$STEWARD" $cmd -h
 done <<'CMDS'
-init|[--admin NAME] [--admin-key FILE]
-model add|NAME --tier TIER --owner OWNER [--description TEXT]
-model list|[--db
-model show|NAME [--db
-version add|MODEL --artifact URI --digest sha256:HEX [--author NAME] [--run ID]
-version list|MODEL [--db
-version show|MODEL VERSION [--db
-alias set|MODEL ALIAS VERSION [--db PATH] [--json] [--key FILE]
-alias list|MODEL [--db
-card set|MODEL VERSION --file CARD.md [--db
-card show|MODEL VERSION [--db
-metric set|MODEL VERSION NAME VALUE [--dataset D] [--slice S]
-metric list|MODEL VERSION [--db
-demo|[--no-tui]
+init|[--admin NAME] [--admin-key FILE] [global options]
+model add|NAME --tier TIER --owner OWNER [--description TEXT] [global options]
+model list|[global options]
+model show|NAME [global options]
+version add|MODEL --artifact URI --digest sha256:HEX [--author NAME] [--run ID] [global options]
+version list|MODEL [global options]
+version show|MODEL VERSION [global options]
+alias set|MODEL ALIAS VERSION --key FILE [global options]
+alias list|MODEL [global options]
+card set|MODEL VERSION --file CARD.md [global options]
+card show|MODEL VERSION [global options]
+metric set|MODEL VERSION NAME VALUE [--dataset D] [--slice S] [global options]
+metric list|MODEL VERSION [global options]
+demo|[--no-tui] [global options]
 CMDS
 expect 0 "help after the positionals" "$STEWARD" model show fraud --help --db "$TMPD/nowhere.db"
 has "help wins over a missing store" "$OUT" "usage: steward model show NAME"

@@ -1,4 +1,4 @@
-# fresh.sh: a fresh account (empty HOME, no XDG variables): the demo builds and its console opens, and commands make the directories they need.
+# fresh.sh: a fresh account (empty HOME, no XDG variables): the demo builds and its console opens, commands make the directories they need, and the global options work with every command.
 . "$STEWARD_TOP/tests/lib.sh"
 
 export LC_ALL=C.UTF-8
@@ -44,13 +44,46 @@ done
 same "steward demo exits 0" "$(cat "$TMPD/demo.exit" 2>/dev/null)" 0
 same "steward demo: no stderr" "$(cat "$TMPD/demo.err")" ""
 
-# ---- init makes the default store and the admin's key directory ----
-expect 0 "init --admin" env STEWARD_PASSPHRASE=init-pw "$STEWARD" init --admin ada
+# ---- init with global options, before or after the command ----
+printf 'init-pw\n' >"$TMPD/pw"
+chmod 600 "$TMPD/pw"
+printf '[steward]\n' >"$TMPD/config"
+expect 0 "init --config FILE --admin" "$STEWARD" init --config "$TMPD/config" --admin ada --passphrase-file "$TMPD/pw"
 has "init made the default store" "$OUT" "created store at $H/.local/share/steward/steward.db"
 has "and the admin's key" "$OUT" "$H/.config/steward/keys/ada.key"
 same "key directory 0700" "$(mode "$H/.config/steward/keys")" 700
 same "~/.config 0700" "$(mode "$H/.config")" 700
 same "store 0600" "$(mode "$H/.local/share/steward/steward.db")" 600
+ADA="$H/.config/steward/keys/ada.key"
+expect 0 "global options before the command" "$STEWARD" --config "$TMPD/config" --key "$ADA" --passphrase-file "$TMPD/pw" --json alias list fraud-scoring --db "$DEMO"
+valid "--json before the command"
+same "--json before the command" "$(j '$[0].alias')" production
+expect 0 "model add with --config and --key (ignored)" "$STEWARD" model add m1 --tier low --owner o --config "$TMPD/config" --key "$ADA"
+expect 0 "--passphrase-file before the command" "$STEWARD" --passphrase-file "$TMPD/pw" --key "$ADA" model add m2 --tier low --owner o
+expect 0 "a command acting as someone, options first" "$STEWARD" --key "$ADA" --passphrase-file "$TMPD/pw" --db "$H/.local/share/steward/steward.db" alias list m1
+expect 0 "key show ignores --db and --config" "$STEWARD" key show "$ADA.pub" --db "$TMPD/nowhere.db" --config "$TMPD/none"
+expect 0 "plugin list reads --config given first" "$STEWARD" --config "$TMPD/config" plugin list
+expect 1 "sync takes --config from anywhere" "$STEWARD" sync --config "$TMPD/none"
+has "sync named the missing config" "$ERR" "$TMPD/none"
+
+# ---- what a command cannot honour is said, not ignored ----
+expect 0 "--readonly on a reading command" "$STEWARD" model list --readonly
+has "reads as before" "$OUT" "m1"
+for cmd in "model add m3 --tier low --owner o" "init" "demo --no-tui" "version add m1 --artifact s3://x --digest sha256:1111111111111111111111111111111111111111111111111111111111111111"; do
+	# shellcheck disable=SC2086
+	expect 2 "--readonly refuses: $cmd" "$STEWARD" --readonly $cmd
+	has "--readonly says why: $cmd" "$ERR" "writes to the store"
+done
+expect 2 "--readonly refuses a command acting as someone" "$STEWARD" alias set m1 staging 1 --readonly --key "$ADA"
+same "nothing written" "$("$STEWARD" model list --json | grep -c '"name"')" 2
+expect 2 "--json on audit prove" "$STEWARD" audit prove 1 --json
+has "says why" "$ERR" "--json does not apply to 'steward audit prove'"
+expect 2 "--json on the console" "$STEWARD" --json
+has "says why (console)" "$ERR" "the console draws a screen"
+expect 2 "a global option twice" "$STEWARD" --config a model list --config b
+has "named" "$ERR" "option '--config' given twice"
+expect 2 "an empty --config" "$STEWARD" model list --config=
+has "named (empty)" "$ERR" "option '--config' needs a non-empty value"
 
 # ---- other commands make what they write into ----
 expect 0 "audit export into a new tree" "$STEWARD" audit export "$TMPD/deep/er/bundle"
