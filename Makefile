@@ -82,10 +82,12 @@ TEST_PLUGIN_SO := $(patsubst tests/plugins/%.c,$(BUILD)/tests/plugins/steward-%.
 all: $(STEWARD) $(PLUGIN_SO)
 
 # Plugins: one shared object per plugins/NAME/ directory, on libcurl and
-# jansson, never on libsteward (the ABI header is all they share).
+# jansson, never on libsteward (the ABI header is all they share). steward
+# refuses plugins its group or others could change, whatever the umask.
 $(BUILD)/plugins/steward-%.so: $$(wildcard plugins/%/*.c) plugins/steward-plugin.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -fPIC -shared -o $@ $(filter %.c,$^) $(ALL_LDFLAGS) $(PKG_LIBS)
+	chmod go-w $@ $(dir $@)
 
 # A fake tracking server for faults a real MLflow cannot show (named fake on purpose).
 FAKE_BIN := $(BUILD)/tests/fake/fake-mlflow
@@ -97,6 +99,7 @@ $(FAKE_BIN): tests/fake/fake-mlflow.c
 $(BUILD)/tests/plugins/steward-%.so: tests/plugins/%.c plugins/steward-plugin.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -fPIC -shared -o $@ $< $(ALL_LDFLAGS) $(PKG_LIBS)
+	chmod go-w $@ $(dir $@)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -6,36 +6,39 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "file.h"
 #include "ledger.h"
 #include "passphrase.h"
 
-/* Options every noun command takes; listed after its own in help. */
-static const struct cli_opt cli_common_opts[] = {
+/* Global options: every command and the console accept them, from this
+ * one table; no command's own table repeats them. A command that has no
+ * use for one ignores it, as git and kubectl do with their global flags,
+ * except where ignoring would surprise: --json where there is no JSON
+ * output, and --readonly on a command that writes a store, are refused
+ * (cli_global_check). */
+static const struct cli_opt cli_global_opts[] = {
 	{ .name = "db", .arg = "PATH",
-	  .help = "store file (default: $STEWARD_DB, else $XDG_DATA_HOME/steward/steward.db)" },
-	{ .name = "json", .help = "machine-readable output (JSON)" },
-	{ .name = "key", .arg = "FILE", .help = "your secret key file (default: $STEWARD_KEY)" },
+	  .help = "store file (default: $STEWARD_DB, else $XDG_DATA_HOME/steward/steward.db); commands without a store ignore it" },
+	{ .name = "config", .arg = "FILE",
+	  .help = "plugin configuration (default: $STEWARD_CONFIG, else $XDG_CONFIG_HOME/steward/config); used by sync, plugin list, promote apply, rollback and the console, ignored elsewhere" },
+	{ .name = "json", .help = "machine-readable output (JSON); refused where there is none (the console, audit prove and consistency)" },
+	{ .name = "key", .arg = "FILE",
+	  .help = "your secret key file (default: $STEWARD_KEY); used by commands that act as someone and the console, ignored elsewhere" },
 	{ .name = "passphrase-file", .arg = "FILE",
-	  .help = "read the key's passphrase from the first line of FILE (mode 0600)" },
+	  .help = "read the key's passphrase from the first line of FILE (mode 0600) instead of the terminal; the console always asks itself" },
+	{ .name = "readonly", .help = "change nothing: commands that write a store are refused, the console hides every action that writes" },
 	{ .name = "help", .help = "show this help and exit" },
 	{ 0 },
 };
 
+/* Options of the console alone; the global ones apply to it too. */
 static const struct cli_opt cli_console_opts[] = {
-	{ .name = "db", .arg = "PATH",
-	  .help = "store file (default: $STEWARD_DB, else $XDG_DATA_HOME/steward/steward.db)" },
-	{ .name = "readonly", .help = "hide every action that writes" },
-	{ .name = "key", .arg = "FILE",
-	  .help = "your secret key file, for the header's identity and for signing (default: $STEWARD_KEY)" },
-	{ .name = "config", .arg = "FILE",
-	  .help = "plugin configuration synced in the background (default: $STEWARD_CONFIG, else $XDG_CONFIG_HOME/steward/config)" },
 	{ .name = "script", .arg = "KEYS", .help = "read keys from the file KEYS instead of the terminal (needs --dump)" },
 	{ .name = "dump", .arg = "SCREEN", .help = "write the final screen to the file SCREEN (needs --script)" },
 	{ .name = "size", .arg = "COLSxROWS", .help = "screen size in script mode (default 80x24)" },
 	{ .name = "timings", .arg = "FILE",
 	  .help = "with --script: write first-paint and per-key redraw times (us) and peak RSS (kB) to FILE" },
 	{ .name = "version", .help = "print the version and exit" },
-	{ .name = "help", .help = "show this help and exit" },
 	{ 0 },
 };
 
@@ -74,8 +77,6 @@ static const struct cli_opt cli_metric_set_opts[] = {
 static const struct cli_opt cli_key_gen_opts[] = {
 	{ .name = "out", .arg = "FILE",
 	  .help = "secret key file (default: $XDG_CONFIG_HOME/steward/keys/NAME.key)" },
-	{ .name = "passphrase-file", .arg = "FILE",
-	  .help = "read the passphrase from the first line of FILE (mode 0600)" },
 	{ 0 },
 };
 
@@ -83,8 +84,6 @@ static const struct cli_opt cli_init_opts[] = {
 	{ .name = "admin", .arg = "NAME", .help = "create the keyring with NAME as its first admin" },
 	{ .name = "admin-key", .arg = "FILE",
 	  .help = "the admin's existing secret key file (default: create $XDG_CONFIG_HOME/steward/keys/NAME.key)" },
-	{ .name = "passphrase-file", .arg = "FILE",
-	  .help = "read the admin key's passphrase from the first line of FILE (mode 0600)" },
 	{ 0 },
 };
 
@@ -162,11 +161,6 @@ static const struct cli_opt cli_audit_verify_proof_opts[] = {
 	{ 0 },
 };
 
-static const struct cli_opt cli_config_opts[] = {
-	{ .name = "config", .arg = "FILE", .help = "configuration file (default: $STEWARD_CONFIG, else $XDG_CONFIG_HOME/steward/config)" },
-	{ 0 },
-};
-
 static const struct cli_opt cli_gate_opts[] = {
 	{ .name = "to", .arg = "STAGE", .required = 1, .help = "target stage: the alias it would move (staging, production, ...)" },
 	{ 0 },
@@ -176,7 +170,6 @@ static const struct cli_opt cli_rollback_opts[] = {
 	{ .name = "alias", .arg = "ALIAS", .help = "the alias to move back (default: production)" },
 	{ .name = "to", .arg = "VERSION", .help = "an earlier version promoted under policy (default: the one before the current)" },
 	{ .name = "reason", .arg = "TEXT", .required = 1, .help = "why: recorded in the ledger and shown to the reviewer" },
-	{ .name = "config", .arg = "FILE", .help = "configuration file naming the registry plugin (default: $STEWARD_CONFIG, else $XDG_CONFIG_HOME/steward/config)" },
 	{ 0 },
 };
 
@@ -198,13 +191,14 @@ const struct cli_cmd cli_cmds[] = {
 	{
 		.noun = "init", .args = "",
 		.summary = "create the store, its first admin and its log key",
-		.help = "Creates the store file and its schema. With --admin NAME it also creates the\n"
-			"keyring, whose first entry makes NAME an admin holding the key from --admin-key\n"
-			"(or a new key, created at $XDG_CONFIG_HOME/steward/keys/NAME.key), and the log\n"
-			"key that signs checkpoints (PATH.logkey beside the store, mode 0600). Running\n"
-			"it again on an existing store only applies pending migrations; --admin then\n"
-			"works only while the store has no keyring yet.",
-		.opts = cli_init_opts, .min_pos = 0, .max_pos = 0,
+		.help = "Creates the store file (mode 0600, in directories created 0700) and its\n"
+			"schema. With --admin NAME it also creates the keyring, whose first entry makes\n"
+			"NAME an admin holding the key from --admin-key (or a new key, created at\n"
+			"$XDG_CONFIG_HOME/steward/keys/NAME.key), and the log key that signs checkpoints\n"
+			"(PATH.logkey beside the store, mode 0600). Running it again on an existing store\n"
+			"only applies pending migrations; --admin then works only while the store has no\n"
+			"keyring yet.",
+		.opts = cli_init_opts, .min_pos = 0, .max_pos = 0, .flags = CLI_WRITES,
 		.run = cmd_init_run,
 	},
 	{
@@ -279,9 +273,10 @@ const struct cli_cmd cli_cmds[] = {
 		.noun = "card", .verb = "set", .args = "MODEL VERSION",
 		.summary = "set a version's model card from a Markdown file",
 		.help = "Replaces the model card of MODEL VERSION with the sections of a Markdown\n"
-			"file: each '## Heading' starts a section. The file must be UTF-8, without\n"
-			"duplicate headings, at most 1 MiB. An act signed with --key: the ledger records\n"
-			"the card's digest (card.set), and approvals signed over another card stop counting.",
+			"file: each '## Heading' starts a section. The file must be UTF-8, at most 1 MiB,\n"
+			"without duplicate headings (compared ignoring case); within that, any number of\n"
+			"sections. An act signed with --key: the ledger records the card's digest\n"
+			"(card.set), and approvals signed over another card stop counting.",
 		.opts = cli_card_set_opts, .min_pos = 2, .max_pos = 2, .flags = CLI_STORE_RW,
 		.roles = ROLE_EVIDENCE,
 		.run = cmd_card_set,
@@ -377,7 +372,7 @@ const struct cli_cmd cli_cmds[] = {
 			"Otherwise nothing moves and the rules that stand in the way are printed. For a\n"
 			"model synced from a registry plugin the alias is set there first, with the\n"
 			"decision as version tags; if the registry refuses, nothing is recorded.",
-		.opts = cli_config_opts, .min_pos = 1, .max_pos = 1, .flags = CLI_STORE_RW,
+		.opts = cli_none_opts, .min_pos = 1, .max_pos = 1, .flags = CLI_STORE_RW,
 		.roles = ROLE_SIGNERS, .run = cmd_promote_apply,
 	},
 	{
@@ -570,9 +565,9 @@ const struct cli_cmd cli_cmds[] = {
 	{
 		.noun = "audit", .verb = "export", .args = "DIR",
 		.summary = "export entries, checkpoints and keyring history for auditors",
-		.help = "Writes a bundle to DIR (which must not exist): every entry's exact body, every\n"
-			"checkpoint, the log's verifier key and the keyring history. 'steward audit\n"
-			"verify --bundle DIR' checks it without the store.",
+		.help = "Writes a bundle to DIR (which must not exist; missing parents are created 0700):\n"
+			"every entry's exact body, every checkpoint, the log's verifier key and the\n"
+			"keyring history. 'steward audit verify --bundle DIR' checks it without the store.",
 		.opts = cli_none_opts, .min_pos = 1, .max_pos = 1, .flags = CLI_STORE_RO,
 		.run = cmd_audit_export,
 	},
@@ -580,10 +575,12 @@ const struct cli_cmd cli_cmds[] = {
 		.noun = "plugin", .verb = "list", .args = "",
 		.summary = "list configured plugins, their capabilities and health",
 		.help = "Lists each [plugin NAME] of the configuration: its type, whether it loads (from\n"
-			"the configured plugin directories only; world-writable files and other ABI\n"
-			"versions are refused by name), its capabilities, and the health its last sync\n"
-			"recorded: ok, or degraded with the message, and the last success.",
-		.opts = cli_config_opts, .min_pos = 0, .max_pos = 0, .flags = CLI_STORE_RO,
+			"the configured plugin directories only; files that others could change and other\n"
+			"ABI versions are refused by name), its capabilities, and the health its last sync\n"
+			"recorded: ok, or degraded with the message, and the last success. The\n"
+			"configuration and each plugin, after following symbolic links, must be owned by\n"
+			"you or root and not writable by group or others, nor their directories.",
+		.opts = cli_none_opts, .min_pos = 0, .max_pos = 0, .flags = CLI_STORE_RO,
 		.run = cmd_plugin_list,
 	},
 	{
@@ -597,7 +594,7 @@ const struct cli_cmd cli_cmds[] = {
 			"principal (an admin, ML lead or pipeline key), each signed in the ledger; the\n"
 			"console's background sync, which holds no key, records them unattested and no\n"
 			"gate counts on them until a sync with a key attests them.",
-		.opts = cli_config_opts, .min_pos = 0, .max_pos = 1, .flags = CLI_STORE_RW,
+		.opts = cli_none_opts, .min_pos = 0, .max_pos = 1, .flags = CLI_STORE_RW,
 		.roles = ROLE_EVIDENCE,
 		.run = cmd_sync_run,
 	},
@@ -606,9 +603,10 @@ const struct cli_cmd cli_cmds[] = {
 		.summary = "build the demo estate and open the console on it",
 		.help = "Builds a deterministic demo estate (models of every tier, versions, cards,\n"
 			"metrics, aliases) in $XDG_DATA_HOME/steward/demo.db, never in your own store,\n"
-			"and opens the console on it. An earlier demo store is rebuilt; any other\n"
-			"existing file is left alone and the command refuses.",
-		.opts = cli_demo_opts, .min_pos = 0, .max_pos = 0,
+			"and opens the console on it. The directories it needs, down to its key and\n"
+			"policy directories beside the store, are created 0700. An earlier demo store is\n"
+			"rebuilt; any other existing file is left alone and the command refuses.",
+		.opts = cli_demo_opts, .min_pos = 0, .max_pos = 0, .flags = CLI_WRITES,
 		.run = cmd_demo_run,
 	},
 };
@@ -624,17 +622,6 @@ static void cli_print_name(FILE *f, const struct cli_cmd *cmd)
 		fprintf(f, " %s", cmd->noun);
 	if (cmd->verb != NULL)
 		fprintf(f, " %s", cmd->verb);
-}
-
-static int cli_is_common(const struct cli_cmd *cmd, const char *name)
-{
-	if (cmd->noun == NULL)
-		return 0;
-	if (strcmp(name, "json") == 0)
-		return (cmd->flags & CLI_NO_JSON) == 0;
-	if (strcmp(name, "key") == 0 || strcmp(name, "passphrase-file") == 0)
-		return cmd->roles != 0;
-	return strcmp(name, "db") == 0 || strcmp(name, "help") == 0;
 }
 
 static void cli_print_opt_usage(FILE *f, const struct cli_opt *o)
@@ -660,15 +647,42 @@ static void cli_print_usage(FILE *f, const struct cli_cmd *cmd)
 		fprintf(f, " %s", cmd->args);
 	for (o = cmd->opts; o->name != NULL; o++)
 		cli_print_opt_usage(f, o);
-	if (cmd->noun != NULL)
-		for (o = cli_common_opts; o->name != NULL; o++)
-			if (cli_is_common(cmd, o->name))
-				cli_print_opt_usage(f, o);
+	/* The one it cannot do without; the rest are global. */
+	if (cmd->roles != 0)
+		fputs(" --key FILE", f);
+	fputs(" [global options]", f);
 }
 
+/* "--db PATH, --config FILE, ...": the global options by name, wrapped. */
+static void cli_print_global_names(FILE *f)
+{
+	const struct cli_opt *o;
+	char one[64];
+	int col = 2;
+
+	fputs("  ", f);
+	for (o = cli_global_opts; o->name != NULL; o++) {
+		int w;
+
+		if (strcmp(o->name, "help") == 0)
+			snprintf(one, sizeof one, "-h, --help");
+		else
+			snprintf(one, sizeof one, "--%s%s%s,", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
+		w = (int)strlen(one);
+		if (col > 2 && col + 1 + w > 80) {
+			fputs("\n  ", f);
+			col = 2;
+		}
+		fprintf(f, "%s%s", col > 2 ? " " : "", one);
+		col += (col > 2 ? 1 : 0) + w;
+	}
+	fputc('\n', f);
+}
 static void cli_print_opt_help(FILE *f, const struct cli_opt *o)
 {
-	char left[64];
+	char left[64], text[600];
+	const char *p;
+	int col;
 
 	if (strcmp(o->name, "help") == 0)
 		snprintf(left, sizeof left, "-h, --help");
@@ -676,7 +690,24 @@ static void cli_print_opt_help(FILE *f, const struct cli_opt *o)
 		snprintf(left, sizeof left, "--%s %s", o->name, o->arg);
 	else
 		snprintf(left, sizeof left, "--%s", o->name);
-	fprintf(f, "  %-22s %s%s\n", left, o->help, o->required ? " (required)" : "");
+	snprintf(text, sizeof text, "%s%s", o->help, o->required ? " (required)" : "");
+	fprintf(f, "  %-22s", left);
+	/* Words wrap at 80 columns under the text's first column. */
+	col = 24;
+	for (p = text; *p != '\0';) {
+		size_t w = strcspn(p, " ");
+
+		if (col > 25 && col + 1 + (int)w > 80) {
+			fputs("\n                        ", f);
+			col = 24;
+		}
+		fprintf(f, " %.*s", (int)w, p);
+		col += 1 + (int)w;
+		p += w;
+		while (*p == ' ')
+			p++;
+	}
+	fputc('\n', f);
 }
 
 static void cli_print_cmd_help(FILE *f, const struct cli_cmd *cmd)
@@ -692,13 +723,13 @@ static void cli_print_cmd_help(FILE *f, const struct cli_cmd *cmd)
 		fprintf(f, "\nActs as the principal of --key, who must hold one of: %s.\n",
 			keyring_roles_text(cmd->roles, roles, sizeof roles));
 	}
-	fputs("\noptions:\n", f);
-	for (o = cmd->opts; o->name != NULL; o++)
-		cli_print_opt_help(f, o);
-	if (cmd->noun != NULL)
-		for (o = cli_common_opts; o->name != NULL; o++)
-			if (cli_is_common(cmd, o->name))
-				cli_print_opt_help(f, o);
+	if (cmd->opts[0].name != NULL) {
+		fputs("\noptions:\n", f);
+		for (o = cmd->opts; o->name != NULL; o++)
+			cli_print_opt_help(f, o);
+	}
+	fputs("\nglobal options (see 'steward --help'):\n", f);
+	cli_print_global_names(f);
 }
 
 static void cli_print_cmd_line(FILE *f, const struct cli_cmd *cmd)
@@ -717,7 +748,7 @@ static void cli_print_main_help(FILE *f)
 
 	fputs("usage: ", f);
 	cli_print_usage(f, &cli_cmds[0]);
-	fputs("\n       steward COMMAND [ARGS] [--db PATH] [--json]\n"
+	fputs("\n       steward COMMAND [ARGS] [global options]\n"
 	      "       steward help [COMMAND]\n\n"
 	      "steward is a terminal console for governing machine-learning models in\n"
 	      "production. Plain `steward` opens the console; the commands below are for\n"
@@ -725,6 +756,9 @@ static void cli_print_main_help(FILE *f)
 	for (i = 0; i < cli_ncmds; i++)
 		if (cli_cmds[i].noun != NULL)
 			cli_print_cmd_line(f, &cli_cmds[i]);
+	fputs("\nglobal options, taken by every command and the console, before or after it:\n", f);
+	for (o = cli_global_opts; o->name != NULL; o++)
+		cli_print_opt_help(f, o);
 	fputs("\nconsole options:\n", f);
 	for (o = cli_cmds[0].opts; o->name != NULL; o++)
 		cli_print_opt_help(f, o);
@@ -736,7 +770,7 @@ static void cli_print_noun_help(FILE *f, const char *noun)
 {
 	size_t i;
 
-	fprintf(f, "usage: steward %s COMMAND [ARGS] [--db PATH] [--json]\n\ncommands:\n", noun);
+	fprintf(f, "usage: steward %s COMMAND [ARGS] [global options]\n\ncommands:\n", noun);
 	for (i = 0; i < cli_ncmds; i++)
 		if (cli_cmds[i].noun != NULL && strcmp(cli_cmds[i].noun, noun) == 0)
 			cli_print_cmd_line(f, &cli_cmds[i]);
@@ -845,8 +879,8 @@ static int cli_looks_like_option(const char *a)
 }
 
 /* Finds the option spec for name (length n) among the command's own
- * options and then the common ones. *slot is the index into c->optv, or
- * -1 for a common option. */
+ * options and then the global ones. *slot is the index into c->optv, or
+ * -1 for a global option. */
 static const struct cli_opt *cli_find_opt(const struct cli_cmd *cmd, const char *name, size_t n,
 					  int *slot)
 {
@@ -858,22 +892,69 @@ static const struct cli_opt *cli_find_opt(const struct cli_cmd *cmd, const char 
 			*slot = i;
 			return o;
 		}
-	if (cmd->noun == NULL)
-		return NULL;
-	for (o = cli_common_opts; o->name != NULL; o++)
-		if (strlen(o->name) == n && strncmp(o->name, name, n) == 0 &&
-		    cli_is_common(cmd, o->name)) {
+	for (o = cli_global_opts; o->name != NULL; o++)
+		if (strlen(o->name) == n && strncmp(o->name, name, n) == 0) {
 			*slot = -1;
 			return o;
 		}
 	return NULL;
 }
 
+/* Stores a global option in the context; -1 with c->e filled when given
+ * twice or empty. */
+static int cli_global_set(struct cli_ctx *c, const struct cli_opt *o, const char *val)
+{
+	const char **dst = NULL;
+	int *flag = NULL;
+	char nm[80];
+
+	snprintf(nm, sizeof nm, "--%s", o->name);
+	if (strcmp(o->name, "db") == 0)
+		dst = &c->db;
+	else if (strcmp(o->name, "config") == 0)
+		dst = &c->config;
+	else if (strcmp(o->name, "key") == 0)
+		dst = &c->key_path;
+	else if (strcmp(o->name, "passphrase-file") == 0)
+		dst = &c->pass_file;
+	else if (strcmp(o->name, "json") == 0)
+		flag = &c->json;
+	else
+		flag = &c->readonly;
+	if ((dst != NULL && *dst != NULL) || (flag != NULL && *flag))
+		return err_set(&c->e, ERR_INVALID, "option '%s' given twice", nm);
+	if (dst != NULL && val[0] == '\0')
+		return err_set(&c->e, ERR_INVALID, "option '%s' needs a non-empty value", nm);
+	if (dst != NULL)
+		*dst = val;
+	else
+		*flag = 1;
+	return 0;
+}
+
+/* The global options a command cannot honour: said, not ignored, where
+ * ignoring would surprise. */
+static int cli_global_check(struct cli_ctx *c)
+{
+	const struct cli_cmd *cmd = c->cmd;
+	char name[80];
+
+	snprintf(name, sizeof name, "steward%s%s%s%s", cmd->noun ? " " : "", cmd->noun ? cmd->noun : "",
+		 cmd->verb ? " " : "", cmd->verb ? cmd->verb : "");
+	if (c->json && (cmd->flags & CLI_NO_JSON))
+		return err_set(&c->e, ERR_INVALID, "--json does not apply to '%s': %s", name,
+			       cmd->noun == NULL ? "the console draws a screen, it has no JSON output"
+						 : "its output is a text format of its own (steward-ledger(5))");
+	if (c->readonly && (cmd->flags & (CLI_STORE_RW | CLI_WRITES)))
+		return err_set(&c->e, ERR_INVALID, "--readonly: '%s' writes to the store", name);
+	return 0;
+}
+
 /* Returns 0, CLI_USAGE, or 1 when --help was asked for. */
 static int cli_parse(struct cli_ctx *c, int argc, char **argv)
 {
 	const struct cli_cmd *cmd = c->cmd;
-	int i, only_pos = 0, help = 0, json_seen = 0;
+	int i, only_pos = 0, help = 0;
 	const char *missing;
 
 	for (i = 0; i < argc; i++) {
@@ -923,25 +1004,8 @@ static int cli_parse(struct cli_ctx *c, int argc, char **argv)
 			val = argv[++i];
 		}
 		if (slot < 0) {
-			if (strcmp(o->name, "db") == 0) {
-				if (c->db != NULL)
-					return cli_usage(c, "option '%s' given twice", "--db");
-				if (val[0] == '\0')
-					return cli_usage(c, "option '%s' needs a non-empty value", "--db");
-				c->db = val;
-			} else if (strcmp(o->name, "key") == 0 || strcmp(o->name, "passphrase-file") == 0) {
-				const char **dst = o->name[0] == 'k' ? &c->key_path : &c->pass_file;
-
-				if (*dst != NULL)
-					return cli_usage(c, "option '%s' given twice", a);
-				if (val[0] == '\0')
-					return cli_usage(c, "option '%s' needs a non-empty value", a);
-				*dst = val;
-			} else {
-				if (json_seen)
-					return cli_usage(c, "option '%s' given twice", "--json");
-				json_seen = c->json = 1;
-			}
+			if (cli_global_set(c, o, val) != 0)
+				return CLI_USAGE;
 			continue;
 		}
 		if (slot >= CLI_OPTS_MAX)
@@ -953,14 +1017,11 @@ static int cli_parse(struct cli_ctx *c, int argc, char **argv)
 			return cli_usage(c, "option '%s' given twice", nm);
 		}
 		c->optv[slot] = val;
-		if (strcmp(o->name, "db") == 0) {
-			if (val[0] == '\0')
-				return cli_usage(c, "option '%s' needs a non-empty value", "--db");
-			c->db = val;
-		}
 	}
 	if (help)
 		return 1;
+	if (cli_global_check(c) != 0)
+		return CLI_USAGE;
 	if (c->npos < cmd->min_pos) {
 		/* Name the first placeholder that got no argument. */
 		char want[64];
@@ -1044,7 +1105,8 @@ static int cli_report(struct cli_ctx *c, int rc)
 {
 	if (rc == 0)
 		return CLI_EXIT_OK;
-	fprintf(stderr, "steward: %s\n", c->e.msg[0] ? c->e.msg : "failed");
+	/* Messages quote values already; this catches any that slipped through. */
+	fprintf(stderr, "steward: %s\n", c->e.msg[0] ? cli_safe(c, c->e.msg) : "failed");
 	if (rc == CLI_USAGE) {
 		cli_hint(c->cmd);
 		return CLI_EXIT_USAGE;
@@ -1052,7 +1114,7 @@ static int cli_report(struct cli_ctx *c, int rc)
 	return CLI_EXIT_FAIL;
 }
 
-/* Options of the console that take a value: needed to find the first
+/* Options before the command that take a value: needed to find the first
  * word in "steward --db x.db model list". */
 static int cli_console_takes_value(const char *a)
 {
@@ -1061,6 +1123,9 @@ static int cli_console_takes_value(const char *a)
 	if (strncmp(a, "--", 2) != 0 || strchr(a, '=') != NULL)
 		return 0;
 	for (o = cli_console_opts; o->name != NULL; o++)
+		if (o->arg != NULL && strcmp(a + 2, o->name) == 0)
+			return 1;
+	for (o = cli_global_opts; o->name != NULL; o++)
 		if (o->arg != NULL && strcmp(a + 2, o->name) == 0)
 			return 1;
 	return 0;
@@ -1207,6 +1272,7 @@ static int cli_run(const struct cli_cmd *cmd, int argc, char **argv)
 	if (rc == 0 && (fflush(stdout) != 0 || ferror(stdout)))
 		rc = err_set(&c->e, ERR_IO, "writing output: %s", strerror(errno));
 	rc = cli_report(c, rc);
+	cli_safe_free(c);
 	free(c);
 	return rc;
 }
@@ -1302,31 +1368,25 @@ struct store *cli_store_open(struct cli_ctx *c, int flags)
 
 int cli_read_input(struct cli_ctx *c, const char *path, size_t max, char **out, size_t *len)
 {
-	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
 	char q[160], *buf;
 	size_t n;
 
 	*out = NULL;
-	if (f == NULL)
-		return err_set(&c->e, ERR_IO, "cannot open %s: %s", cli_quote(path, q, sizeof q), strerror(errno));
+	/* A named file must be a regular one: a FIFO or a device would hang here. */
+	if (strcmp(path, "-") != 0)
+		return file_read(path, "file", max, out, len, &c->e);
 	buf = malloc(max + 1);
-	if (buf == NULL) {
-		if (f != stdin)
-			fclose(f);
+	if (buf == NULL)
 		return err_set(&c->e, ERR_IO, "out of memory");
-	}
-	n = fread(buf, 1, max + 1, f);
-	if (ferror(f)) {
+	n = fread(buf, 1, max + 1, stdin);
+	if (ferror(stdin)) {
 		err_set(&c->e, ERR_IO, "reading %s: %s", cli_quote(path, q, sizeof q), strerror(errno));
-		n = max + 2;
-	} else if (n > max) {
-		err_set(&c->e, ERR_INVALID, "%s is larger than %zu bytes", cli_quote(path, q, sizeof q), max);
-	}
-	if (f != stdin)
-		fclose(f);
-	if (n > max) {
 		free(buf);
 		return -1;
+	}
+	if (n > max) {
+		free(buf);
+		return err_set(&c->e, ERR_INVALID, "standard input is larger than %zu bytes", max);
 	}
 	buf[n] = '\0';
 	*out = buf;

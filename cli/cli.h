@@ -39,6 +39,7 @@ enum cli_cmd_flags {
 	CLI_STORE_RO = 1 << 0, /* dispatcher opens the store read-only before run */
 	CLI_STORE_RW = 1 << 1, /* dispatcher opens the store for writing before run */
 	CLI_NO_JSON = 1 << 2,  /* --json makes no sense here (the console) */
+	CLI_WRITES = 1 << 3,   /* writes a store it opens itself (init, demo): --readonly refuses it */
 };
 
 struct cli_ctx;
@@ -67,8 +68,11 @@ struct cli_ctx {
 	const char *pos[CLI_POS_MAX];
 	int npos;
 	const char *optv[CLI_OPTS_MAX]; /* by index into cmd->opts; "" for a given flag */
-	const char *db;                 /* --db, or NULL */
-	int json;
+	/* The global options (cli_global_opts in cli.c); NULL or 0 when not given. */
+	const char *db;     /* --db */
+	const char *config; /* --config */
+	int json;           /* --json */
+	int readonly;       /* --readonly */
 	char db_path[4096];             /* resolved store path once cli_store_path ran */
 	struct store *st;
 	const char *key_path;  /* --key, else $STEWARD_KEY (commands with roles) */
@@ -76,6 +80,8 @@ struct cli_ctx {
 	struct key_secret *key; /* unlocked by the dispatcher for commands with roles */
 	struct principal who;   /* the key's principal, roles as held now */
 	struct err e;
+	char **safe; /* cli_safe's copies, released when the command ends */
+	size_t nsafe;
 };
 
 extern const struct cli_cmd cli_cmds[];
@@ -104,7 +110,7 @@ int cli_key_create(struct cli_ctx *c, const char *name, const char *out, char *p
 		   struct key_secret **loaded);
 
 /* Reads all of path ("-" for standard input), at most max bytes, into a
- * malloc'd NUL-terminated buffer. */
+ * malloc'd NUL-terminated buffer. A named file must be a regular file. */
 int cli_read_input(struct cli_ctx *c, const char *path, size_t max, char **out, size_t *len);
 
 struct plugin_config;
@@ -121,6 +127,16 @@ void cli_store_context(struct cli_ctx *c, const char *path);
  * as \xNN, long values cut with "..." so a 10,000-byte name stays readable. */
 const char *cli_quote(const char *s, char *buf, size_t n);
 
+/* Text from the store (or a plugin) on its way to the terminal, with
+ * control characters escaped as \xNN or \uNNNN (check_escape): names,
+ * comments and other one-line fields. The copy lives until the command
+ * ends. */
+const char *cli_safe(struct cli_ctx *c, const char *s);
+/* The same for text shown as several lines (card bodies, policy text):
+ * newlines and tabs are kept, every other control character escaped. */
+const char *cli_safe_lines(struct cli_ctx *c, const char *s);
+void cli_safe_free(struct cli_ctx *c);
+
 /* RFC 3339 UTC ("2026-01-01T00:00:00Z"); "-" for 0. */
 const char *cli_time(int64_t t, char *buf, size_t n);
 /* Shortest text that reads back as the same double. */
@@ -128,7 +144,8 @@ const char *cli_double(double v, char *buf, size_t n);
 /* Writes "sha256:" and the first 12 hex digits. */
 const char *cli_short_digest(const char *digest, char *buf, size_t n);
 
-/* Aligned columns with a header row; cells are copied. */
+/* Aligned columns with a header row; cells are copied, control
+ * characters escaped as by cli_safe. */
 struct cli_table;
 struct cli_table *cli_table_new(size_t ncols, const char *const *header);
 int cli_table_add(struct cli_table *t, const char *const *cells);

@@ -136,14 +136,15 @@ int cmd_approval_show(struct cli_ctx *c)
 
 		printf("approval %" PRId64 " on request %" PRId64 "\n", a->id, a->request);
 		printf("  decision:  %s\n", a->approve ? "approve" : "reject");
-		printf("  signer:    %s as %s, key %s\n", a->principal, a->role, a->key_id);
+		printf("  signer:    %s as %s, key %s\n", cli_safe(c, a->principal), cli_safe(c, a->role),
+		       cli_safe(c, a->key_id));
 		printf("  issued:    %s\n", cli_time(a->issued, t1, sizeof t1));
 		printf("  expires:   %s\n", cli_time(a->expires, t2, sizeof t2));
 		printf("  recorded:  %s (ledger entry %" PRId64 ", keyring version %" PRId64 ")\n",
 		       cli_time(a->recorded, t3, sizeof t3), a->seq, a->keyring_ver);
 		if (a->comment[0])
-			printf("  comment:   %s\n", a->comment);
-		printf("  counts:    %s\n", cmd_approval_counts(a, counts, sizeof counts));
+			printf("  comment:   %s\n", cli_safe(c, a->comment));
+		printf("  counts:    %s\n", cli_safe(c, cmd_approval_counts(a, counts, sizeof counts)));
 	}
 	approval_evals_free(&l);
 	return 0;
@@ -312,29 +313,34 @@ int cmd_request_show(struct cli_ctx *c)
 		approval_request_clear(&r);
 		return o == NULL ? cli_json_fail(&c->e) : (cli_json_print(o, &c->e) < 0 ? CLI_FAIL : 0);
 	}
+	/* Every field comes from the store, which an attacker may have written:
+	 * a comment must not draw lines of its own. */
 	printf("request %" PRId64 " (%s%s)\n", r.id, strcmp(r.kind, "review") == 0 ? "post-incident review, " : "",
-	       cmd_request_state(&r));
+	       cli_safe(c, cmd_request_state(&r)));
 	if (r.due != 0)
 		printf("  due:       %s\n", cli_time(r.due, t1, sizeof t1));
-	printf("  model:     %s version %" PRId64 " (tier %s)\n", r.model, r.version, r.tier);
-	printf("  digest:    %s\n", r.digest);
+	printf("  model:     %s version %" PRId64 " (tier %s)\n", cli_safe(c, r.model), r.version,
+	       cli_safe(c, r.tier));
+	printf("  digest:    %s\n", cli_safe(c, r.digest));
 	if (r.evidence[0] != '\0')
 		printf("  evidence:  %s (what a decision signs over: artifact, card, metrics, policy)\n", r.evidence);
 	if (r.tampered[0] != '\0')
-		printf("  WARNING:   %s\n", r.tampered);
-	printf("  stage:     %s -> %s\n", r.from, r.to);
-	printf("  requester: %s at %s (ledger entry %" PRId64 ")\n", r.requester,
+		printf("  WARNING:   %s\n", cli_safe(c, r.tampered));
+	printf("  stage:     %s -> %s\n", cli_safe(c, r.from), cli_safe(c, r.to));
+	printf("  requester: %s at %s (ledger entry %" PRId64 ")\n", cli_safe(c, r.requester),
 	       cli_time(r.created, t1, sizeof t1), r.seq);
 	if (r.author[0])
-		printf("  author:    %s\n", r.author);
+		printf("  author:    %s\n", cli_safe(c, r.author));
 	if (r.comment[0])
-		printf("  comment:   %s\n", r.comment);
+		printf("  comment:   %s\n", cli_safe(c, r.comment));
 	if (r.policy[0] != '\0')
-		printf("  policy:    %s v%" PRId64 " (%s), in force when it opened\n", r.policy_name, r.policy_version, r.policy);
+		printf("  policy:    %s v%" PRId64 " (%s), in force when it opened\n", cli_safe(c, r.policy_name),
+		       r.policy_version, cli_safe(c, r.policy));
 	if (r.policy[0] != '\0' || strcmp(r.kind, "review") == 0)
 		printf("  needs:     %s\n", cmd_request_needs(&r, needs, sizeof needs));
 	else
-		printf("  needs:     %s (built-in minimum for tier %s)\n", cmd_request_needs(&r, needs, sizeof needs), r.tier);
+		printf("  needs:     %s (built-in minimum for tier %s)\n", cmd_request_needs(&r, needs, sizeof needs),
+		       cli_safe(c, r.tier));
 	printf("  approvals: %d of %d required\n", r.satisfied, r.required);
 	if (r.n == 0) {
 		printf("\nno decisions yet\n");

@@ -91,9 +91,9 @@ static int cmd_audit_report(struct cli_ctx *c, const struct audit_report *r, int
 	printf("%s verified: %" PRId64 " entries, %" PRId64 " checkpoints (newest covers %" PRId64 ")\n", where,
 	       r->ledger.entries, r->ledger.checkpoints, r->ledger.verified);
 	/* The whole verifier key, so a replaced log key shows (pin it with --vkey). */
-	printf("  log:      %s, key %s\n", r->log_name, r->log_vkey);
+	printf("  log:      %s, key %s\n", cli_safe(c, r->log_name), cli_safe(c, r->log_vkey));
 	printf("  keyring:  version %" PRId64 ", rooted in admin key %s\n", r->keyring_version,
-	       r->root_key[0] ? r->root_key : "-");
+	       r->root_key[0] ? cli_safe(c, r->root_key) : "-");
 	printf("  requests: %" PRId64 ", decisions: %" PRId64 " (each valid under the keyring of its time)\n",
 	       r->requests, r->approvals);
 	if (r->witness == 1)
@@ -117,10 +117,10 @@ static int cmd_audit_report(struct cli_ctx *c, const struct audit_report *r, int
 		for (i = 0; i < n; i++)
 			if (u[i].version == 0)
 				printf("  UNAPPROVED CHANGE: %s of %s was deleted in the registry, which no steward decision made (entry %" PRId64 ")\n",
-				       u[i].alias, u[i].model, u[i].seq);
+				       cli_safe(c, u[i].alias), cli_safe(c, u[i].model), u[i].seq);
 			else
 				printf("  UNAPPROVED CHANGE: %s of %s points at version %" PRId64 ", which no steward decision made (entry %" PRId64 ")\n",
-				       u[i].alias, u[i].model, u[i].version, u[i].seq);
+				       cli_safe(c, u[i].alias), cli_safe(c, u[i].model), u[i].version, u[i].seq);
 		free(u);
 	}
 	return 0;

@@ -1,52 +1,13 @@
 /* cmd-card: `steward card set|show`: model cards from and to "## Heading" Markdown. */
 #include "cli.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "card.h"
+#include "file.h"
 #include "registry.h"
-
-/* Reads the whole file, refusing anything over CARD_MAX_BYTES before
- * it is all in memory. */
-static int cmd_card_read(const char *fname, char **out, size_t *len, struct err *e)
-{
-	char q[128];
-	FILE *f;
-	char *buf;
-	size_t n;
-
-	f = fopen(fname, "rb");
-	if (f == NULL)
-		return err_set(e, ERR_IO, "cannot read card file %s: %s",
-			       cli_quote(fname, q, sizeof q), strerror(errno));
-	buf = malloc(CARD_MAX_BYTES + 1);
-	if (buf == NULL) {
-		fclose(f);
-		return err_set(e, ERR_IO, "out of memory");
-	}
-	n = fread(buf, 1, CARD_MAX_BYTES + 1, f);
-	if (ferror(f)) {
-		int saved = errno;
-
-		fclose(f);
-		free(buf);
-		return err_set(e, ERR_IO, "cannot read card file %s: %s",
-			       cli_quote(fname, q, sizeof q), strerror(saved));
-	}
-	fclose(f);
-	if (n > CARD_MAX_BYTES) {
-		free(buf);
-		return err_set(e, ERR_INVALID, "card file %s is larger than %d bytes",
-			       cli_quote(fname, q, sizeof q), CARD_MAX_BYTES);
-	}
-	buf[n] = '\0';
-	*out = buf;
-	*len = n;
-	return 0;
-}
 
 /* Required sections the card lacks; NULL-terminated into miss. */
 static size_t cmd_card_missing(const struct card *card, const char **miss, size_t max)
@@ -72,7 +33,7 @@ int cmd_card_set(struct cli_ctx *c)
 
 	if (registry_version_parse(c->pos[1], &num, &c->e) < 0)
 		return CLI_FAIL;
-	if (cmd_card_read(fname, &text, &len, &c->e) < 0)
+	if (file_read(fname, "card file", CARD_MAX_BYTES, &text, &len, &c->e) < 0)
 		return CLI_FAIL;
 	if (card_parse(text, len, fname, &card, &c->e) < 0)
 		goto out;
@@ -157,10 +118,11 @@ int cmd_card_show(struct cli_ctx *c)
 	}
 	if (card.n == 0)
 		printf("(no model card for %s version %lld)\n", c->pos[0], (long long)num);
+	/* Bodies keep their lines; every other control character is escaped. */
 	for (i = 0; i < card.n; i++) {
-		printf("## %s\n", card.s[i].title);
+		printf("## %s\n", cli_safe(c, card.s[i].title));
 		if (card.s[i].body[0] != '\0')
-			printf("\n%s\n", card.s[i].body);
+			printf("\n%s\n", cli_safe_lines(c, card.s[i].body));
 		printf("\n");
 	}
 	if (nmiss > 0) {

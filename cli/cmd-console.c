@@ -50,8 +50,8 @@ int cmd_console_run(struct cli_ctx *c)
 	o.script = cli_opt(c, "script");
 	o.dump = cli_opt(c, "dump");
 	o.timings = cli_opt(c, "timings");
-	o.readonly = cli_opt(c, "readonly") != NULL;
-	o.key_path = cli_opt(c, "key");
+	o.readonly = c->readonly;
+	o.key_path = c->key_path;
 	if (o.key_path == NULL) {
 		const char *env = getenv("STEWARD_KEY");
 
@@ -84,7 +84,7 @@ int cmd_console_run(struct cli_ctx *c)
 	o.db_path = c->db_path;
 	/* Background syncs: --config, or the default file in an interactive
 	 * session (a script runs only what it is told, so dumps stay stable). */
-	o.config_path = cli_opt(c, "config");
+	o.config_path = c->config;
 	if (o.config_path == NULL && o.script == NULL && plugin_config_path(config, sizeof config, &c->e) == 0)
 		o.config_path = config;
 	return tui_run(&o, &c->e) < 0 ? CLI_FAIL : 0;

@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include "demo.h"
+#include "file.h"
+#include "policy.h"
 #include "registry.h"
 #include "tui/tui.h"
 
@@ -88,30 +90,28 @@ static int cmd_demo_policy_source(struct cli_ctx *c, char *out, size_t n)
  * edited-policy refusal without touching the originals. */
 static int cmd_demo_copy_policies(struct cli_ctx *c, const char *from, const char *to)
 {
-	char src[4300], dst[4300], buf[8192];
-	size_t i, got;
+	char src[4300], dst[4300];
+	size_t i;
 
-	if (mkdir(to, 0755) != 0 && errno != EEXIST)
-		return err_set(&c->e, ERR_IO, "cannot create %s: %s", to, strerror(errno));
+	if (file_mkdirs(to, &c->e) != 0)
+		return -1;
 	for (i = 0; i < sizeof cmd_demo_tiers / sizeof cmd_demo_tiers[0]; i++) {
-		FILE *in, *out;
-		int bad = 0;
+		FILE *out;
+		char *text;
+		size_t len;
+		int bad;
 
 		snprintf(src, sizeof src, "%s/%s.policy", from, cmd_demo_tiers[i]);
 		snprintf(dst, sizeof dst, "%s/%s.policy", to, cmd_demo_tiers[i]);
-		in = fopen(src, "rb");
-		if (in == NULL)
-			return err_set(&c->e, ERR_IO, "cannot read %s: %s", src, strerror(errno));
+		if (file_read(src, "policy file", POLICY_MAX_BYTES, &text, &len, &c->e) != 0)
+			return -1;
 		out = fopen(dst, "wbx");
 		if (out == NULL) {
-			fclose(in);
+			free(text);
 			return err_set(&c->e, ERR_IO, "cannot create %s: %s", dst, strerror(errno));
 		}
-		while ((got = fread(buf, 1, sizeof buf, in)) > 0)
-			if (fwrite(buf, 1, got, out) != got)
-				bad = 1;
-		bad |= ferror(in);
-		fclose(in);
+		bad = fwrite(text, 1, len, out) != len;
+		free(text);
 		if (fclose(out) != 0 || bad)
 			return err_set(&c->e, ERR_IO, "cannot copy %s to %s", src, dst);
 	}
@@ -182,6 +182,10 @@ int cmd_demo_run(struct cli_ctx *c)
 	int r;
 
 	if (cmd_demo_path(c) < 0 || cmd_demo_clear(c) < 0)
+		return CLI_FAIL;
+	/* A fresh account has no ~/.local/share yet: the store, its keys and
+	 * its policies all go below the store's directory. */
+	if (file_mkparent(c->db_path, &c->e) != 0)
 		return CLI_FAIL;
 	snprintf(keydir, sizeof keydir, "%s-keys", c->db_path);
 	snprintf(poldir, sizeof poldir, "%s-policies", c->db_path);

@@ -100,33 +100,36 @@ static json_t *cmd_gate_json(const struct gate *g)
 	return o;
 }
 
-/* The checklist, one line per rule; out is stdout or stderr. */
-static void cmd_gate_print(FILE *out, const struct gate *g)
+/* The checklist, one line per rule; out is stdout or stderr. Names,
+ * evidence and reasons carry text from the store: escaped. */
+static void cmd_gate_print(struct cli_ctx *c, FILE *out, const struct gate *g)
 {
 	size_t i, failing = 0;
 	char dig[40];
 
-	fprintf(out, "gate %s v%" PRId64 ": %s -> %s", g->model, g->version, g->from[0] ? g->from : "?", g->to);
+	fprintf(out, "gate %s v%" PRId64 ": %s -> %s", cli_safe(c, g->model), g->version,
+		g->from[0] ? cli_safe(c, g->from) : "?", cli_safe(c, g->to));
 	if (g->policy_name[0] != '\0')
-		fprintf(out, " under policy %s v%" PRId64 " (%s)", g->policy_name, g->policy_version,
-			cli_short_digest(g->policy_digest, dig, sizeof dig));
+		fprintf(out, " under policy %s v%" PRId64 " (%s)", cli_safe(c, g->policy_name), g->policy_version,
+			cli_safe(c, cli_short_digest(g->policy_digest, dig, sizeof dig)));
 	fputc('\n', out);
 	if (g->refusal[0] != '\0') {
-		fprintf(out, "DENY  %s\n", g->refusal);
+		fprintf(out, "DENY  %s\n", cli_safe(c, g->refusal));
 		return;
 	}
 	if (g->request != 0) {
 		fprintf(out, "request %" PRId64, g->request);
 		if (strcmp(g->request_policy, g->policy_digest) != 0)
 			fprintf(out, " (opened under %s: its approvals do not count under the policy in force)",
-				g->request_policy[0] ? cli_short_digest(g->request_policy, dig, sizeof dig) : "no policy");
+				g->request_policy[0] ? cli_safe(c, cli_short_digest(g->request_policy, dig, sizeof dig))
+						     : "no policy");
 		fputc('\n', out);
 	} else {
 		fputs("no open request for this transition\n", out);
 	}
 	for (i = 0; i < g->nres; i++) {
-		fprintf(out, "  %-7s %-18s %-26s %s\n", policy_status_name(g->res[i].status), g->res[i].rule->name,
-			g->res[i].evidence, g->res[i].reason);
+		fprintf(out, "  %-7s %-18s %-26s %s\n", policy_status_name(g->res[i].status),
+			cli_safe(c, g->res[i].rule->name), cli_safe(c, g->res[i].evidence), cli_safe(c, g->res[i].reason));
 		failing += g->res[i].status != RULE_PASS;
 	}
 	if (g->allow)
@@ -151,10 +154,12 @@ static int cmd_gate_unapproved(struct cli_ctx *c, const char *model, json_t *o)
 							     (json_int_t)u[i].version, "seq", (json_int_t)u[i].seq));
 		else if (u[i].version == 0)
 			printf("UNAPPROVED CHANGE: %s of %s was deleted in the registry at %s, which no steward decision made (ledger entry %" PRId64 ")\n",
-			       u[i].alias, u[i].model, cli_time(u[i].observed, when, sizeof when), u[i].seq);
+			       cli_safe(c, u[i].alias), cli_safe(c, u[i].model), cli_time(u[i].observed, when, sizeof when),
+			       u[i].seq);
 		else
 			printf("UNAPPROVED CHANGE: %s of %s points at version %" PRId64 " since %s, which no steward decision made (ledger entry %" PRId64 ")\n",
-			       u[i].alias, u[i].model, u[i].version, cli_time(u[i].observed, when, sizeof when), u[i].seq);
+			       cli_safe(c, u[i].alias), cli_safe(c, u[i].model), u[i].version,
+			       cli_time(u[i].observed, when, sizeof when), u[i].seq);
 	}
 	free(u);
 	if (o != NULL && json_object_set_new(o, "unapproved_changes", arr ? arr : json_array()) != 0)
@@ -176,7 +181,7 @@ static int cmd_gate_report(struct cli_ctx *c, const struct gate *g)
 		if (cli_json_print(o, &c->e) < 0)
 			return CLI_FAIL;
 	} else {
-		cmd_gate_print(stdout, g);
+		cmd_gate_print(c, stdout, g);
 		if (cmd_gate_unapproved(c, g->model, NULL) != 0)
 			return CLI_FAIL;
 	}
@@ -223,7 +228,7 @@ int cmd_promote_apply(struct cli_ctx *c)
 		store_rollback(c->st);
 		if (r == 1) {
 			/* Nothing moved: show exactly which rules stand in the way. */
-			cmd_gate_print(stderr, &g);
+			cmd_gate_print(c, stderr, &g);
 			err_set(&c->e, ERR_DENIED, "request %" PRId64 " not applied: the gate denies it; nothing changed", request);
 		}
 		gate_free(&g);
@@ -240,9 +245,9 @@ int cmd_promote_apply(struct cli_ctx *c)
 		gate_free(&g);
 		return cli_json_print(o, &c->e) < 0 ? CLI_FAIL : 0;
 	}
-	cmd_gate_print(stdout, &g);
+	cmd_gate_print(c, stdout, &g);
 	printf("applied request %" PRId64 ": %s of %s now points at version %" PRId64 " (ledger entry %" PRId64 ")\n",
-	       request, g.to, g.model, g.version, seq);
+	       request, cli_safe(c, g.to), cli_safe(c, g.model), g.version, seq);
 	gate_free(&g);
 	return 0;
 }
@@ -268,7 +273,7 @@ int cmd_rollback_run(struct cli_ctx *c)
 	if (r != 0 || store_commit(c->st, &c->e) != 0) {
 		store_rollback(c->st);
 		if (r == 1) {
-			cmd_gate_print(stderr, &g);
+			cmd_gate_print(c, stderr, &g);
 			err_set(&c->e, ERR_DENIED, "rollback of %s refused by policy; nothing changed", c->pos[0]);
 		}
 		gate_free(&g);

@@ -71,7 +71,6 @@ int cmd_init_run(struct cli_ctx *c)
 		err_set(&c->e, ERR_INVALID, "--admin-key needs --admin NAME");
 		return CLI_USAGE;
 	}
-	c->pass_file = cli_opt(c, "passphrase-file");
 	if (cli_store_path(c) < 0)
 		return CLI_FAIL;
 	if (admin != NULL && (r = cmd_init_key(c, admin, keypath, sizeof keypath, &k)) != 0)

@@ -11,36 +11,11 @@
 #include <sodium.h>
 
 #include "check.h"
+#include "file.h"
 #include "keys.h"
 #include "passphrase.h"
 
 #define CMD_KEY_PATH_MAX 4000 /* leaves room for ".pub" and the temporary suffix keys.c adds */
-
-/* Creates dir and every missing parent with mode 0700; existing ones
- * must be directories and are left as they are. */
-static int cmd_key_mkdirs(const char *dir, struct err *e)
-{
-	char p[CMD_KEY_PATH_MAX], q[160];
-	struct stat sb;
-	size_t i, len;
-
-	if (snprintf(p, sizeof p, "%s", dir) >= (int)sizeof p)
-		return err_set(e, ERR_INVALID, "key directory path is too long");
-	len = strlen(p);
-	for (i = 1; i <= len; i++) {
-		if (p[i] != '/' && p[i] != '\0')
-			continue;
-		p[i] = '\0';
-		if (mkdir(p, 0700) != 0 && errno != EEXIST)
-			return err_set(e, ERR_IO, "cannot create directory %s: %s",
-				       cli_quote(p, q, sizeof q), strerror(errno));
-		if (stat(p, &sb) != 0 || !S_ISDIR(sb.st_mode))
-			return err_set(e, ERR_IO, "%s is not a directory", cli_quote(p, q, sizeof q));
-		if (i < len)
-			p[i] = '/';
-	}
-	return 0;
-}
 
 /* $XDG_CONFIG_HOME/steward/keys/NAME.key (XDG default: ~/.config),
  * creating the directories 0700. */
@@ -59,7 +34,7 @@ static int cmd_key_default_path(const char *name, char *buf, size_t n, struct er
 			       "no place for keys: give --out FILE, or set XDG_CONFIG_HOME or HOME");
 	if (w < 0 || (size_t)w >= sizeof dir)
 		return err_set(e, ERR_INVALID, "key directory path is too long");
-	if (cmd_key_mkdirs(dir, e) != 0)
+	if (file_mkdirs(dir, e) != 0)
 		return -1;
 	w = snprintf(buf, n, "%s/%s.key", dir, name);
 	if (w < 0 || (size_t)w >= n)
@@ -155,8 +130,7 @@ int cli_key_create(struct cli_ctx *c, const char *name, const char *out, char *p
 	w = snprintf(prompt, sizeof prompt, "Passphrase for the new key %s: ", name);
 	if (w < 0 || (size_t)w >= sizeof prompt)
 		return err_set(&c->e, ERR_INVALID, "key name is too long");
-	if (passphrase_get(c->pass_file != NULL ? c->pass_file : cli_opt(c, "passphrase-file"),
-			   PASSPHRASE_CREATE, prompt, &pass, &c->e) != 0)
+	if (passphrase_get(c->pass_file, PASSPHRASE_CREATE, prompt, &pass, &c->e) != 0)
 		return CLI_FAIL;
 	rc = keys_generate(name, path, pass.buf, pass.len, &c->e);
 	if (rc == 0 && loaded != NULL)

@@ -141,11 +141,12 @@ int cmd_model_show(struct cli_ctx *c)
 		o = NULL;
 		goto out;
 	}
-	printf("name:         %s\n", m.name);
+	printf("name:         %s\n", cli_safe(c, m.name));
 	printf("tier:         %s\n", registry_tier_name(m.tier));
-	printf("owner:        %s\n", m.owner);
-	printf("description:  %s\n", m.description[0] ? m.description : "-");
-	printf("source:       %s\n", m.source);
+	printf("owner:        %s\n", cli_safe(c, m.owner));
+	/* One line: a newline in the store's text is shown as \x0a, not obeyed. */
+	printf("description:  %s\n", m.description[0] ? cli_safe(c, m.description) : "-");
+	printf("source:       %s\n", cli_safe(c, m.source));
 	printf("versions:     %lld\n", (long long)m.n_versions);
 	printf("production:   %s\n", cmd_model_num(m.production, buf, sizeof buf));
 	printf("staging:      %s\n", cmd_model_num(m.staging, buf, sizeof buf));
@@ -153,7 +154,7 @@ int cmd_model_show(struct cli_ctx *c)
 	printf("last change:  %s\n", cli_time(m.last_change, buf2, sizeof buf2));
 	printf("aliases:      %s", al.n ? "" : "-");
 	for (i = 0; i < al.n; i++)
-		printf("%s%s=%lld", i ? ", " : "", al.v[i].alias, (long long)al.v[i].version);
+		printf("%s%s=%lld", i ? ", " : "", cli_safe(c, al.v[i].alias), (long long)al.v[i].version);
 	printf("\n");
 	rc = 0;
 out:

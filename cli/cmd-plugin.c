@@ -11,7 +11,7 @@
 
 int cli_plugin_config(struct cli_ctx *c, struct plugin_config *pc, int required)
 {
-	const char *given = cli_opt(c, "config");
+	const char *given = c->config;
 	char path[4096];
 
 	if (given != NULL)
@@ -101,7 +101,7 @@ int cmd_plugin_list(struct cli_ctx *c)
 	}
 	if (pc.path[0] == '\0')
 		printf("no config file; plugins are configured in [plugin NAME] sections of %s (see steward-plugins(7))\n",
-		       cli_opt(c, "config") ? cli_opt(c, "config") : "$XDG_CONFIG_HOME/steward/config");
+		       c->config ? c->config : "$XDG_CONFIG_HOME/steward/config");
 	else if (t != NULL)
 		cli_table_print(t);
 	cli_table_free(t);

@@ -241,8 +241,9 @@ int cmd_policy_show(struct cli_ctx *c)
 		gate_policies_free(&l);
 		return o == NULL ? cli_json_fail(&c->e) : (cli_json_print(o, &c->e) < 0 ? CLI_FAIL : 0);
 	}
-	printf("# policy %s v%" PRId64 ", tier %s, %s, enrolled from %s\n%s", l.v[pick].name, l.v[pick].version,
-	       l.v[pick].tier, l.v[pick].digest, l.v[pick].path, l.v[pick].text);
+	printf("# policy %s v%" PRId64 ", tier %s, %s, enrolled from %s\n%s", cli_safe(c, l.v[pick].name),
+	       l.v[pick].version, cli_safe(c, l.v[pick].tier), cli_safe(c, l.v[pick].digest),
+	       cli_safe(c, l.v[pick].path), cli_safe_lines(c, l.v[pick].text));
 	gate_policies_free(&l);
 	return 0;
 }

@@ -45,7 +45,7 @@ static int cmd_principal_report(struct cli_ctx *c, const char *what)
 		}
 		return cli_json_print(o, &c->e) < 0 ? CLI_FAIL : 0;
 	}
-	printf("%s %s (keyring version %" PRId64 ", signed by %s)\n", what, c->pos[0], ver, c->who.name);
+	printf("%s %s (keyring version %" PRId64 ", signed by %s)\n", what, c->pos[0], ver, cli_safe(c, c->who.name));
 	return 0;
 }
 

@@ -100,7 +100,7 @@ static int cmd_promote_decide(struct cli_ctx *c, int approve)
 		return cli_json_print(o, &c->e) < 0 ? CLI_FAIL : 0;
 	}
 	printf("%s request %" PRId64 " as %s (approval %" PRId64 ", key %s)\n",
-	       approve ? "approved" : "rejected", request, c->who.name, id, c->key->id);
+	       approve ? "approved" : "rejected", request, cli_safe(c, c->who.name), id, c->key->id);
 	return 0;
 }
 

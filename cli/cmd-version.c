@@ -112,15 +112,15 @@ int cmd_version_show(struct cli_ctx *c)
 	if (c->json) {
 		rc = cli_json_print(cmd_version_json(&v), &c->e) < 0 ? CLI_FAIL : 0;
 	} else {
-		printf("model:     %s\n", v.model);
+		printf("model:     %s\n", cli_safe(c, v.model));
 		printf("version:   %lld\n", (long long)v.version);
-		printf("artifact:  %s\n", v.artifact_uri);
-		printf("digest:    %s\n", v.digest);
-		printf("author:    %s\n", cmd_version_or_dash(v.author));
-		printf("run:       %s\n", cmd_version_or_dash(v.run_id));
-		printf("source:    %s\n", cmd_version_or_dash(v.source));
+		printf("artifact:  %s\n", cli_safe(c, v.artifact_uri));
+		printf("digest:    %s\n", cli_safe(c, v.digest));
+		printf("author:    %s\n", cli_safe(c, cmd_version_or_dash(v.author)));
+		printf("run:       %s\n", cli_safe(c, cmd_version_or_dash(v.run_id)));
+		printf("source:    %s\n", cli_safe(c, cmd_version_or_dash(v.source)));
 		printf("created:   %s\n", cli_time(v.created, when, sizeof when));
-		printf("aliases:   %s\n", cmd_version_or_dash(v.aliases));
+		printf("aliases:   %s\n", cli_safe(c, cmd_version_or_dash(v.aliases)));
 	}
 	registry_version_clear(&v);
 	return rc;

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "check.h"
+
 #define CLI_QUOTE_MAX 60
 
 const char *cli_quote(const char *s, char *buf, size_t n)
@@ -41,6 +43,47 @@ const char *cli_quote(const char *s, char *buf, size_t n)
 		shown++;
 	}
 	return buf;
+}
+
+static const char *cli_safe_text(struct cli_ctx *c, const char *s, int multiline)
+{
+	char **nv, *x;
+
+	if (s == NULL)
+		return "";
+	if (!check_needs_escape(s, multiline))
+		return s;
+	/* Doubles at powers of two: a card of 40,000 hostile sections stays linear. */
+	if (c->nsafe == 0 || (c->nsafe & (c->nsafe - 1)) == 0) {
+		nv = realloc(c->safe, (c->nsafe == 0 ? 1 : 2 * c->nsafe) * sizeof *nv);
+		if (nv == NULL)
+			return "(out of memory)";
+		c->safe = nv;
+	}
+	x = check_escape(s, multiline);
+	if (x == NULL)
+		return "(out of memory)";
+	c->safe[c->nsafe++] = x;
+	return x;
+}
+
+const char *cli_safe(struct cli_ctx *c, const char *s)
+{
+	return cli_safe_text(c, s, 0);
+}
+
+const char *cli_safe_lines(struct cli_ctx *c, const char *s)
+{
+	return cli_safe_text(c, s, 1);
+}
+
+void cli_safe_free(struct cli_ctx *c)
+{
+	for (size_t i = 0; i < c->nsafe; i++)
+		free(c->safe[i]);
+	free(c->safe);
+	c->safe = NULL;
+	c->nsafe = 0;
 }
 
 const char *cli_time(int64_t t, char *buf, size_t n)
@@ -129,7 +172,8 @@ int cli_table_add(struct cli_table *t, const char *const *cells)
 		t->cap = cap;
 	}
 	for (i = 0; i < t->ncols; i++) {
-		char *d = strdup(cells[i] != NULL ? cells[i] : "");
+		/* A cell is one line: a newline in a comment must not start a row. */
+		char *d = check_escape(cells[i] != NULL ? cells[i] : "", 0);
 
 		if (d == NULL) {
 			while (i-- > 0)

@@ -19,6 +19,7 @@
 
 #include "approval.h"
 #include "dsse.h"
+#include "file.h"
 #include "gate.h"
 #include "keyring.h"
 #include "note.h"
@@ -1024,7 +1025,10 @@ int audit_export(struct store *st, const char *dir, struct err *e)
 	memset(&r, 0, sizeof r);
 	if (ledger_logkey_public(st, r.log_name, sizeof r.log_name, pk, e) != 0)
 		return -1;
-	/* A fresh directory only: an export never mixes with other files. */
+	/* A fresh directory only: an export never mixes with other files. Its
+	 * missing parents are made (0700), as for every file steward writes. */
+	if (file_mkparent(dir, e) != 0)
+		return -1;
 	if (mkdir(dir, 0755) != 0)
 		return err_set(e, ERR_IO, "cannot create %s: %s (the bundle needs a new directory)", dir,
 			       strerror(errno));
@@ -1157,22 +1161,15 @@ static int audit_cmp_size(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* A bundle's file, or NULL: regular files only, so a FIFO in a bundle cannot hang a check. */
 static char *audit_slurp(const char *path, size_t max, size_t *len)
 {
-	FILE *f = fopen(path, "rb");
+	struct err e;
 	char *buf;
 	size_t n;
 
-	if (f == NULL)
+	if (file_read(path, "bundle file", max, &buf, &n, &e) != 0)
 		return NULL;
-	buf = malloc(max + 1);
-	n = buf != NULL ? fread(buf, 1, max + 1, f) : 0;
-	fclose(f);
-	if (buf == NULL || n > max) {
-		free(buf);
-		return NULL;
-	}
-	buf[n] = '\0';
 	if (len != NULL)
 		*len = n;
 	return buf;
@@ -1243,7 +1240,7 @@ int audit_verify_bundle(const char *dir, const struct audit_pins *p, struct audi
 	};
 	struct replay rp;
 	size_t i;
-	int rc = -1;
+	int rc = -1, fd;
 
 	memset(r, 0, sizeof *r);
 	memset(&b, 0, sizeof b);
@@ -1272,8 +1269,12 @@ int audit_verify_bundle(const char *dir, const struct audit_pins *p, struct audi
 	if (audit_bundle_notes(dir, &b, e) != 0)
 		goto out;
 	snprintf(path, sizeof path, "%s/entries.jsonl", dir);
-	b.f = fopen(path, "rb");
+	fd = file_open(path, "bundle file", 0, NULL, e);
+	if (fd < 0)
+		goto out;
+	b.f = fdopen(fd, "rb");
 	if (b.f == NULL) {
+		close(fd);
 		err_set(e, ERR_IO, "bundle %s: cannot read entries.jsonl", dir);
 		goto out;
 	}

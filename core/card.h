@@ -26,9 +26,12 @@ extern const char *const card_required_sections[];
 /* Parses Markdown: each "## Heading" starts a section; a "# Title" line
  * before the first section is skipped; other text before it becomes
  * "Summary". fname is used in messages ("card.md:12: duplicate section").
- * Refuses non-UTF-8, control characters, empty or duplicate headings. */
+ * Refuses non-UTF-8, control characters (check_is_control; tab is fine),
+ * empty or duplicate headings. */
 int card_parse(const char *text, size_t len, const char *fname, struct card *out, struct err *e);
-/* Appends a section (copies title and body). */
+/* Appends a section (copies title and body) in amortised constant time.
+ * It does not look for duplicates: card_parse refuses them, and the store
+ * keeps one row per title. */
 int card_add(struct card *c, const char *title, const char *body, struct err *e);
 /* Finds a section by title, case-insensitively; NULL when missing. */
 const struct card_section *card_find(const struct card *c, const char *title);

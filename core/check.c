@@ -1,49 +1,145 @@
-/* check: input validation whose messages name the field and show a safe excerpt of the value. */
+/* check: input validation whose messages name the field and show a safe excerpt of the value, and escaping of text for terminals. */
 #include "check.h"
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-int check_utf8(const char *str, size_t n)
+size_t check_utf8_char(const char *str, size_t n, uint32_t *cp)
 {
 	const unsigned char *s = (const unsigned char *)str;
-	size_t i = 0;
+	unsigned char c;
+	size_t len, k;
+	uint32_t v;
+
+	if (n == 0)
+		return 0;
+	c = s[0];
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	} else if (c >= 0xc2 && c <= 0xdf) {
+		len = 2;
+		v = c & 0x1f;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		len = 3;
+		v = c & 0x0f;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		len = 4;
+		v = c & 0x07;
+	} else {
+		return 0;
+	}
+	if (n < len)
+		return 0;
+	for (k = 1; k < len; k++) {
+		if ((s[k] & 0xc0) != 0x80)
+			return 0;
+		v = (v << 6) | (s[k] & 0x3f);
+	}
+	if ((len == 3 && v < 0x800) || (len == 4 && (v < 0x10000 || v > 0x10ffff)) ||
+	    (v >= 0xd800 && v <= 0xdfff))
+		return 0;
+	*cp = v;
+	return len;
+}
+
+int check_utf8(const char *s, size_t n)
+{
+	size_t i = 0, k;
+	uint32_t cp;
 
 	while (i < n) {
-		unsigned char c = s[i];
-		size_t len;
-		unsigned int cp;
-
-		if (c < 0x80) {
-			i++;
-			continue;
-		} else if (c >= 0xc2 && c <= 0xdf) {
-			len = 2;
-			cp = c & 0x1f;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			len = 3;
-			cp = c & 0x0f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			len = 4;
-			cp = c & 0x07;
-		} else {
+		k = check_utf8_char(s + i, n - i, &cp);
+		if (k == 0)
 			return 0;
-		}
-		if (n - i < len)
-			return 0;
-		for (size_t k = 1; k < len; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return 0;
-			cp = (cp << 6) | (s[i + k] & 0x3f);
-		}
-		if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-		    (cp >= 0xd800 && cp <= 0xdfff))
-			return 0;
-		i += len;
+		i += k;
 	}
 	return 1;
+}
+
+int check_is_control(uint32_t cp)
+{
+	return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || check_is_bidi(cp);
+}
+
+int check_is_bidi(uint32_t cp)
+{
+	return cp == 0x061c || cp == 0x200e || cp == 0x200f || (cp >= 0x202a && cp <= 0x202e) ||
+	       (cp >= 0x2066 && cp <= 0x2069);
+}
+
+size_t check_control(const char *s, size_t n, int multiline, uint32_t *cp)
+{
+	size_t i = 0, k;
+	uint32_t c;
+
+	while (i < n) {
+		k = check_utf8_char(s + i, n - i, &c);
+		if (k == 0)
+			k = 1; /* not UTF-8: check_utf8 is the judge of that */
+		else if (check_is_control(c) && !(multiline && (c == '\t' || c == '\n'))) {
+			*cp = c;
+			return i;
+		}
+		i += k;
+	}
+	return n;
+}
+
+/* Appends the escape of one character to out (at least 7 bytes free). */
+static size_t check_escape_one(char *out, uint32_t cp, int bad_byte)
+{
+	if (bad_byte || cp < 0x80)
+		return (size_t)snprintf(out, 7, "\\x%02x", (unsigned)cp);
+	return (size_t)snprintf(out, 7, "\\u%04x", (unsigned)cp);
+}
+
+char *check_escape(const char *s, int multiline)
+{
+	size_t n = strlen(s), i = 0, o = 0, k;
+	uint32_t cp;
+	char *out;
+
+	/* At worst every byte becomes a four-byte \xNN. */
+	if (n > (SIZE_MAX - 1) / 4)
+		return NULL;
+	out = malloc(4 * n + 1);
+	if (out == NULL)
+		return NULL;
+	while (i < n) {
+		k = check_utf8_char(s + i, n - i, &cp);
+		if (k == 0) {
+			o += check_escape_one(out + o, (unsigned char)s[i], 1);
+			i++;
+			continue;
+		}
+		if (check_is_control(cp) && !(multiline && (cp == '\n' || cp == '\t'))) {
+			o += check_escape_one(out + o, cp, 0);
+		} else {
+			memcpy(out + o, s + i, k);
+			o += k;
+		}
+		i += k;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+int check_needs_escape(const char *s, int multiline)
+{
+	size_t n = strlen(s), i = 0, k;
+	uint32_t cp;
+
+	while (i < n) {
+		k = check_utf8_char(s + i, n - i, &cp);
+		if (k == 0 || (check_is_control(cp) && !(multiline && (cp == '\n' || cp == '\t'))))
+			return 1;
+		i += k;
+	}
+	return 0;
 }
 
 /* A printable excerpt for messages: at most 40 bytes, bytes outside
@@ -156,7 +252,8 @@ int check_text(const char *what, const char *s, size_t max, int multiline, int a
 	       struct err *e)
 {
 	char ex[200];
-	size_t len;
+	size_t len, at;
+	uint32_t cp;
 
 	if (s == NULL || s[0] == '\0') {
 		if (allow_empty)
@@ -173,15 +270,16 @@ int check_text(const char *what, const char *s, size_t max, int multiline, int a
 		check_excerpt(s, ex, sizeof ex);
 		return err_set(e, ERR_INVALID, "%s \"%s\" is not valid UTF-8", what, ex);
 	}
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if ((c < 0x20 && !(multiline && (c == '\n' || c == '\t'))) || c == 0x7f) {
-			check_excerpt(s, ex, sizeof ex);
+	at = check_control(s, len, multiline, &cp);
+	if (at < len) {
+		check_excerpt(s, ex, sizeof ex);
+		if (cp == '\n')
 			return err_set(e, ERR_INVALID,
-				       "%s \"%s\" has control character 0x%02x at position %zu", what,
-				       ex, c, i + 1);
-		}
+				       "%s \"%s\" has a newline (U+000A) at position %zu; it must be one line",
+				       what, ex, at + 1);
+		return err_set(e, ERR_INVALID, "%s \"%s\" has %s U+%04X at position %zu", what, ex,
+			       check_is_bidi(cp) ? "bidirectional control" : "control character",
+			       (unsigned)cp, at + 1);
 	}
 	return 0;
 }

@@ -1,4 +1,4 @@
-/* check: validation of names, free text, digests and other user input, with messages naming the field. */
+/* check: validation of names, free text, digests and other user input, with messages naming the field; escaping text for terminals. */
 #ifndef STEWARD_CHECK_H
 #define STEWARD_CHECK_H
 
@@ -14,6 +14,26 @@
 
 /* 1 when s[0..n) is well-formed UTF-8 (no overlongs, no surrogates). */
 int check_utf8(const char *s, size_t n);
+/* Decodes the character at s (n bytes left): its length in bytes, or 0
+ * when the bytes there are not well-formed UTF-8; *cp gets the code point. */
+size_t check_utf8_char(const char *s, size_t n, uint32_t *cp);
+
+/* Characters that must never reach a terminal raw: C0 controls and DEL,
+ * C1 controls (U+0080-U+009F), and the bidirectional controls that
+ * reorder the text after them (U+061C, U+200E, U+200F, U+202A-U+202E,
+ * U+2066-U+2069), with which a comment could draw a fake table. */
+int check_is_control(uint32_t cp);
+int check_is_bidi(uint32_t cp);
+/* Offset of the first such character in s[0..n) (tab and newline are
+ * fine when multiline), n when there is none; *cp gets it. */
+size_t check_control(const char *s, size_t n, int multiline, uint32_t *cp);
+/* Text for a terminal, whatever the store holds: each control character
+ * (check_is_control) and each byte that is not UTF-8 written as \xNN
+ * (below U+0080, and bad bytes) or \uNNNN; newlines and tabs kept when
+ * multiline. A malloc'd string, NULL without memory. */
+char *check_escape(const char *s, int multiline);
+/* 1 when check_escape would change s. */
+int check_needs_escape(const char *s, int multiline);
 
 /* Writes a printable excerpt of s (at most 40 bytes, others as \xNN) for
  * messages, so hostile input cannot garble the terminal. */
@@ -27,9 +47,9 @@ int check_name(const char *what, const char *s, size_t max, struct err *e);
 int check_slice(const char *what, const char *s, struct err *e);
 /* An alias: [a-z][a-z0-9_-]*, at most CHECK_ALIAS_MAX bytes. */
 int check_alias(const char *s, struct err *e);
-/* Free text: valid UTF-8, at most max bytes, no control characters
- * (newline and tab allowed when multiline). Empty allowed only if
- * allow_empty. */
+/* Free text: valid UTF-8, at most max bytes, no control character of
+ * check_is_control (tab and newline allowed when multiline); the message
+ * names the field and the code point. Empty allowed only if allow_empty. */
 int check_text(const char *what, const char *s, size_t max, int multiline,
 	       int allow_empty, struct err *e);
 /* An artifact digest: "sha256:" followed by 64 lowercase hex digits. */

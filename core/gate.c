@@ -16,6 +16,7 @@
 #include "card.h"
 #include "check.h"
 #include "dsse.h"
+#include "file.h"
 #include "ledger.h"
 #include "record.h"
 #include "registry.h"
@@ -30,29 +31,12 @@ void gate_digest(const void *buf, size_t len, char out[72])
 	snprintf(out, 72, "sha256:%s", hex);
 }
 
+/* Policy files: regular files only, so a FIFO named in the store cannot hang a gate. */
 static char *gate_read_file(const char *path, size_t max, size_t *len, struct err *e)
 {
-	FILE *f = fopen(path, "rb");
 	char *buf;
-	size_t n;
 
-	if (f == NULL) {
-		err_set(e, ERR_IO, "cannot read %s: %s", path, strerror(errno));
-		return NULL;
-	}
-	buf = malloc(max + 1);
-	n = buf != NULL ? fread(buf, 1, max + 1, f) : 0;
-	if (buf == NULL || ferror(f) || n > max) {
-		err_set(e, buf == NULL ? ERR_IO : ERR_INVALID, "%s: %s", path,
-			buf == NULL ? "out of memory" : n > max ? "too large" : strerror(errno));
-		fclose(f);
-		free(buf);
-		return NULL;
-	}
-	fclose(f);
-	buf[n] = '\0';
-	*len = n;
-	return buf;
+	return file_read(path, "policy file", max, &buf, len, e) == 0 ? buf : NULL;
 }
 
 void gate_free(struct gate *g)

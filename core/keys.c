@@ -12,6 +12,7 @@
 #include <sodium.h>
 
 #include "check.h"
+#include "file.h"
 
 #define KEYS_MAGIC_SK "steward secret key v1\n"
 #define KEYS_MAGIC_PK "steward public key v1\n"
@@ -188,21 +189,17 @@ out:
 	return r;
 }
 
-/* Reads a whole small file; refuses anything over KEYS_FILE_MAX. */
+/* Reads a whole small file; refuses anything over KEYS_FILE_MAX, and
+ * anything but a regular file before reading (a FIFO would hang). */
 static int keys_read(const char *path, char *buf, size_t n, size_t *len, struct stat *sb,
 		     struct err *e)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = file_open(path, "key file", 0, sb, e);
 	ssize_t r;
 	size_t off = 0;
 
 	if (fd < 0)
-		return err_set(e, errno == ENOENT ? ERR_NOTFOUND : ERR_IO, "cannot open key file %s: %s",
-			       path, strerror(errno));
-	if (fstat(fd, sb) != 0 || !S_ISREG(sb->st_mode)) {
-		close(fd);
-		return err_set(e, ERR_INVALID, "key file %s is not a regular file", path);
-	}
+		return -1;
 	while ((r = read(fd, buf + off, n - 1 - off)) > 0)
 		off += (size_t)r;
 	close(fd);

@@ -15,6 +15,7 @@
 #include <sodium.h>
 
 #include "check.h"
+#include "file.h"
 #include "note.h"
 #include "proven.h"
 
@@ -137,12 +138,10 @@ int ledger_logkey_load(struct store *st, struct ledger_logkey **out, struct err 
 	}
 	if (ledger_logkey_public(st, k->name, sizeof k->name, k->pk, e) != 0)
 		goto fail;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		err_set(e, ERR_IO, "cannot open log key %s: %s", path, strerror(errno));
+	fd = file_open(path, "log key", 0, &sb, e);
+	if (fd < 0)
 		goto fail;
-	}
-	if (fstat(fd, &sb) != 0 || (sb.st_mode & 077)) {
+	if (sb.st_mode & 077) {
 		close(fd);
 		err_set(e, ERR_DENIED, "log key %s is readable by others; run chmod 600 %s", path, path);
 		goto fail;

@@ -20,6 +20,7 @@
 
 #include "card.h"
 #include "check.h"
+#include "file.h"
 #include "gate.h"
 #include "ledger.h"
 #include "record.h"
@@ -28,6 +29,72 @@
 #ifndef STEWARD_PLUGINDIR
 #define STEWARD_PLUGINDIR "/usr/local/lib/steward/plugins"
 #endif
+
+/* ---- trust: who could change what steward reads or loads ---- */
+
+/* Refuses path (what sb says of it) when anyone but its owner could change
+ * it: writable by its group or by anyone, or owned by someone other than
+ * this user or root. file is the file named in messages, dir is set when
+ * path is that file's directory. */
+static int plugin_check_owner(const char *what, const char *file, const char *dir,
+			      const struct stat *sb, struct err *e)
+{
+	char whose[4200];
+	const char *target = dir != NULL ? dir : file;
+
+	if (dir != NULL)
+		snprintf(whose, sizeof whose, "its directory %s is", dir);
+	else
+		snprintf(whose, sizeof whose, "it is");
+	if (sb->st_mode & S_IWOTH)
+		return err_set(e, ERR_DENIED, "refusing %s %s: %s writable by anyone; run chmod go-w %s", what,
+			       file, whose, target);
+	if (sb->st_mode & S_IWGRP)
+		return err_set(e, ERR_DENIED, "refusing %s %s: %s writable by its group; run chmod g-w %s", what,
+			       file, whose, target);
+	if (sb->st_uid != getuid() && sb->st_uid != 0)
+		return err_set(e, ERR_DENIED, "refusing %s %s: %s owned by uid %u, neither you nor root", what,
+			       file, whose, (unsigned)sb->st_uid);
+	return 0;
+}
+
+/* Resolves path (symlinks and all) into real, then checks the file it
+ * leads to and that file's directory: a safe link to a file in a
+ * directory anyone can write is no safer than the file itself. */
+static int plugin_trusted(const char *what, const char *path, char *real, size_t n, struct err *e)
+{
+	char buf[PATH_MAX], dir[PATH_MAX], *slash;
+	struct stat sb;
+
+	if (realpath(path, buf) == NULL)
+		return err_set(e, errno == ENOENT ? ERR_NOTFOUND : ERR_IO, "cannot read %s %s: %s", what, path,
+			       strerror(errno));
+	if (strlen(buf) >= n)
+		return err_set(e, ERR_INVALID, "%s path %s is too long", what, buf);
+	snprintf(real, n, "%s", buf);
+	if (stat(real, &sb) != 0)
+		return err_set(e, ERR_IO, "cannot read %s %s: %s", what, real, strerror(errno));
+	if (!S_ISREG(sb.st_mode))
+		return err_set(e, ERR_DENIED, "refusing %s %s: it is %s, not a regular file", what, real,
+			       file_kind(sb.st_mode));
+	if (plugin_check_owner(what, real, NULL, &sb, e) != 0)
+		goto named;
+	snprintf(dir, sizeof dir, "%s", real);
+	slash = strrchr(dir, '/');
+	if (slash != NULL)
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	if (stat(dir, &sb) != 0)
+		return err_set(e, ERR_IO, "cannot read the directory of %s %s: %s", what, real, strerror(errno));
+	if (plugin_check_owner(what, real, dir, &sb, e) != 0)
+		goto named;
+	return 0;
+named:
+	if (strcmp(path, real) != 0)
+		err_prefix(e, "%s %s %s", path,
+			   lstat(path, &sb) == 0 && S_ISLNK(sb.st_mode) ? "is a symbolic link to" : "resolves to",
+			   real);
+	return -1;
+}
 
 /* ---- configuration ---- */
 
@@ -229,23 +296,34 @@ static void plugin_default_dirs(struct plugin_config *c)
 int plugin_config_load(const char *path, int required, struct plugin_config *c, struct err *e)
 {
 	struct plugin_parse pp = { .c = c, .e = e, .file = path };
+	char real[PATH_MAX];
 	struct stat sb;
 	size_t i;
-	int rc;
+	int rc, fd;
 
 	memset(c, 0, sizeof *c);
 	plugin_default_dirs(c);
-	if (stat(path, &sb) != 0) {
-		if (errno == ENOENT && !required)
-			return 0;
+	if (stat(path, &sb) != 0 && errno == ENOENT && !required)
+		return 0;
+	/* The config names the directories plugins load from: whoever can
+	 * change it can run code as this user. */
+	if (plugin_trusted("config", path, real, sizeof real, e) != 0)
+		return -1;
+	/* The resolved file itself, without following a link swapped in since,
+	 * and never waiting on a FIFO. */
+	fd = file_open(real, "config", FILE_NOFOLLOW, &sb, e);
+	if (fd < 0)
+		return -1;
+	if (plugin_check_owner("config", real, NULL, &sb, e) != 0) {
+		close(fd);
+		return -1;
+	}
+	snprintf(c->path, sizeof c->path, "%s", path);
+	pp.f = fdopen(fd, "r");
+	if (pp.f == NULL) {
+		close(fd);
 		return err_set(e, ERR_IO, "cannot read config %s: %s", path, strerror(errno));
 	}
-	if (sb.st_mode & S_IWOTH)
-		return err_set(e, ERR_DENIED, "config %s is writable by anyone; run chmod o-w %s", path, path);
-	snprintf(c->path, sizeof c->path, "%s", path);
-	pp.f = fopen(path, "r");
-	if (pp.f == NULL)
-		return err_set(e, ERR_IO, "cannot read config %s: %s", path, strerror(errno));
 	rc = ini_parse_stream(plugin_ini_reader, &pp, plugin_ini, &pp);
 	fclose(pp.f);
 	for (i = 0; i < c->ninst; i++)
@@ -302,26 +380,6 @@ struct plugin_instance *plugin_for_source(struct plugin_config *c, const char *s
 
 /* ---- loading ---- */
 
-static int plugin_safe(const char *path, struct err *e)
-{
-	char dir[4096], *slash;
-	struct stat sb;
-
-	if (stat(path, &sb) != 0)
-		return err_set(e, ERR_IO, "cannot load plugin %s: %s", path, strerror(errno));
-	if (!S_ISREG(sb.st_mode))
-		return err_set(e, ERR_DENIED, "plugin %s is not a regular file", path);
-	if (sb.st_mode & S_IWOTH)
-		return err_set(e, ERR_DENIED, "refusing plugin %s: it is writable by anyone", path);
-	snprintf(dir, sizeof dir, "%s", path);
-	slash = strrchr(dir, '/');
-	if (slash != NULL)
-		*slash = '\0';
-	if (stat(dir, &sb) != 0 || (sb.st_mode & S_IWOTH))
-		return err_set(e, ERR_DENIED, "refusing plugin %s: its directory %s is writable by anyone", path, dir);
-	return 0;
-}
-
 /* The kv list the plugin sees: NAME_env = VAR becomes NAME = $VAR. */
 static int plugin_resolve(const struct plugin_instance *in, struct steward_kv *out, size_t *n, struct err *e)
 {
@@ -350,7 +408,7 @@ int plugin_open(struct plugin_instance *in, const struct plugin_config *c, struc
 {
 	struct steward_kv kv[PLUGIN_MAX_KV];
 	const struct steward_plugin *(*entry)(void);
-	char err[512] = "";
+	char err[512] = "", real[PATH_MAX];
 	size_t i, nkv;
 	struct stat sb;
 
@@ -365,9 +423,10 @@ int plugin_open(struct plugin_instance *in, const struct plugin_config *c, struc
 		if (i == c->ndirs)
 			return err_set(e, ERR_NOTFOUND, "[plugin %s]: no steward-%s.so in the plugin directories (%s%s%s)",
 				       in->name, in->type, c->dirs[0], c->ndirs > 1 ? ", " : "", c->ndirs > 1 ? c->dirs[1] : "");
-		if (plugin_safe(in->path, e) != 0)
+		/* dlopen gets the checked file, not whatever the link points at by then. */
+		if (plugin_trusted("plugin", in->path, real, sizeof real, e) != 0)
 			return -1;
-		in->dl = dlopen(in->path, RTLD_NOW | RTLD_LOCAL);
+		in->dl = dlopen(real, RTLD_NOW | RTLD_LOCAL);
 		if (in->dl == NULL)
 			return err_set(e, ERR_INVALID, "cannot load plugin %s: %s", in->path, dlerror());
 		*(void **)&entry = dlsym(in->dl, "steward_plugin_entry");

@@ -2,12 +2,15 @@
 #include "store.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "file.h"
 
 struct store {
 	sqlite3 *db;
@@ -285,51 +288,40 @@ int store_default_path(char *buf, size_t n, struct err *e)
 	return 0;
 }
 
-/* mkdir -p for the store's parent, so the default XDG path just works. */
-static int store_mkdirs(const char *path, struct err *e)
+/* The one place that decides who may read a new store file: its owner
+ * only. The -wal and -shm files SQLite makes beside it take the same mode. */
+static mode_t store_file_mode(int flags)
 {
-	char dir[4096];
-	char *slash;
-	size_t i;
-
-	if (snprintf(dir, sizeof dir, "%s", path) >= (int)sizeof dir)
-		return err_set(e, ERR_INVALID, "store path is too long");
-	slash = strrchr(dir, '/');
-	if (slash == NULL || slash == dir)
-		return 0;
-	*slash = '\0';
-	for (i = 1; dir[i] != '\0'; i++) {
-		if (dir[i] != '/')
-			continue;
-		dir[i] = '\0';
-		if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-			return err_set(e, ERR_IO, "cannot create directory %s for the store: %s", dir,
-				       strerror(errno));
-		dir[i] = '/';
-	}
-	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-		return err_set(e, ERR_IO, "cannot create directory %s for the store: %s", dir,
-			       strerror(errno));
-	return 0;
+	(void)flags;
+	return 0600;
 }
 
-/* Looks at the first bytes ourselves: SQLite would only say "file is not
- * a database" at the first query, without naming the file. */
-static int store_check_header(const char *path, struct err *e)
+/* Makes the empty file with its mode before SQLite sees it, so the mode does
+ * not depend on the umask. Only for a file that does not exist yet: opening
+ * and closing a store file outside SQLite would drop the POSIX locks of any
+ * connection this process holds on it. */
+static int store_create_file(const char *path, int flags, struct err *e)
 {
-	static const char magic[16] = "SQLite format 3";
-	char head[16];
-	FILE *f = fopen(path, "rb");
-	size_t got;
+	mode_t mode = store_file_mode(flags);
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 
-	if (f == NULL)
-		return err_set(e, ERR_IO, "cannot read store %s: %s", path, strerror(errno));
-	got = fread(head, 1, sizeof head, f);
-	fclose(f);
-	if (got == 0)
-		return 1; /* empty file: a new store */
-	if (got < sizeof head || memcmp(head, magic, sizeof head) != 0)
-		return err_set(e, ERR_STORE, "%s is not a steward store (not a SQLite database)", path);
+	if (fd < 0 && errno == EEXIST)
+		return 1; /* another steward made it just now: open it as it is */
+	if (fd < 0)
+		return err_set(e, ERR_STORE,
+			       "cannot create store %s: its directory is missing or not writable (%s)",
+			       path, strerror(errno));
+	/* open() applied the umask; the store's mode must not depend on it. */
+	if (fchmod(fd, mode) != 0) {
+		err_set(e, ERR_STORE, "cannot set the mode of store %s: %s", path, strerror(errno));
+		close(fd);
+		unlink(path);
+		return -1;
+	}
+	if (close(fd) != 0) {
+		unlink(path);
+		return err_set(e, ERR_STORE, "cannot create store %s: %s", path, strerror(errno));
+	}
 	return 0;
 }
 
@@ -427,7 +419,7 @@ struct store *store_open(const char *path, int flags, struct err *e)
 {
 	struct store *st;
 	struct stat sb;
-	int exists, oflags, version = 0, hdr;
+	int exists, oflags, version = 0, created = 0, r;
 
 	if (path == NULL || path[0] == '\0') {
 		err_set(e, ERR_INVALID, "empty store path");
@@ -446,17 +438,17 @@ struct store *store_open(const char *path, int flags, struct err *e)
 		err_set(e, ERR_NOTFOUND, "no store at %s (run 'steward init' to create one)", path);
 		return NULL;
 	}
-	if (exists) {
-		hdr = store_check_header(path, e);
-		if (hdr < 0)
-			return NULL;
-		if (hdr == 1 && !(flags & STORE_CREATE)) {
-			err_set(e, ERR_STORE, "%s is empty, not a steward store (run 'steward init')",
-				path);
+	/* An existing file is never opened here, only by SQLite: whether it is
+	 * a database shows at the first read (SQLITE_NOTADB, see store_fail). */
+	if (!exists) {
+		/* mkdir -p, so the default XDG path just works on a fresh account. */
+		if (file_mkparent(path, e) != 0) {
+			err_prefix(e, "store %s", path);
 			return NULL;
 		}
-	} else if (store_mkdirs(path, e) != 0) {
-		return NULL;
+		if ((r = store_create_file(path, flags, e)) < 0)
+			return NULL;
+		created = r == 0;
 	}
 
 	st = calloc(1, sizeof *st);
@@ -466,19 +458,16 @@ struct store *store_open(const char *path, int flags, struct err *e)
 		return NULL;
 	}
 	st->readonly = (flags & STORE_READONLY) != 0;
-	oflags = st->readonly ? SQLITE_OPEN_READONLY
-			      : SQLITE_OPEN_READWRITE | (exists ? 0 : SQLITE_OPEN_CREATE);
+	oflags = st->readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
 	if (sqlite3_open_v2(path, &st->db, oflags, NULL) != SQLITE_OK) {
 		if (st->db == NULL)
 			err_set(e, ERR_STORE, "cannot open store %s: out of memory", path);
-		else if (!exists)
-			err_set(e, ERR_STORE,
-				"cannot create store %s: its directory is missing or not writable (%s)",
-				path, sqlite3_errmsg(st->db));
 		else
 			err_set(e, ERR_STORE, "cannot open store %s: %s", path,
 				sqlite3_errmsg(st->db));
 		store_close(st);
+		if (created)
+			unlink(path);
 		return NULL;
 	}
 	sqlite3_extended_result_codes(st->db, 1);
@@ -494,6 +483,12 @@ struct store *store_open(const char *path, int flags, struct err *e)
 		if (e->kind == ERR_OK || e->msg[0] == '\0')
 			err_set(e, ERR_STORE,
 				"%s is a SQLite database of another program, not a steward store", path);
+		goto fail;
+	}
+	/* Asked by SQLite, not by the file's size: a new store's pages may
+	 * still all be in its -wal file. */
+	if (version == 0 && !(flags & STORE_CREATE)) {
+		err_set(e, ERR_STORE, "%s is empty, not a steward store (run 'steward init')", path);
 		goto fail;
 	}
 	if (version > STORE_NMIGRATIONS) {

@@ -3,10 +3,14 @@
 
 #include <curses.h>
 #include <langinfo.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <wchar.h>
+
+#include "check.h"
 
 static int draw_has_colour;
 static int draw_is_utf8;
@@ -106,33 +110,60 @@ enum draw_style draw_tier_style(enum tier t)
 	return DRAW_NORMAL;
 }
 
-/* Decodes the next character as the screen will show it: what the locale
- * cannot decode or print becomes '?', tabs become spaces. Returns the
- * bytes consumed and sets *wc and its width. */
-static size_t draw_next(const char *p, size_t n, wchar_t *wc, int *width)
+/* One character as the screen shows it. */
+struct draw_ch {
+	wchar_t wc[8];
+	int n;     /* wide characters in wc */
+	int width; /* columns they take */
+};
+
+/* Decodes the next character of UTF-8 text as the screen will show it:
+ * a control character (check_is_control), or a byte that is not UTF-8,
+ * becomes its escape (\x1b, \u202e), so text from the store can neither
+ * move the cursor nor reorder a line; what the locale cannot show
+ * becomes '?', tabs become spaces. Returns the bytes consumed. */
+static size_t draw_next(const char *p, size_t n, struct draw_ch *c)
 {
 	mbstate_t ms;
+	uint32_t cp;
 	size_t k;
 	int w;
 
-	memset(&ms, 0, sizeof ms);
+	c->n = 1;
+	c->width = 1;
 	if (*p == '\t') {
-		*wc = L' ';
-		*width = 1;
+		c->wc[0] = L' ';
 		return 1;
 	}
-	k = mbrtowc(wc, p, n, &ms);
-	if (k == (size_t)-1 || k == (size_t)-2 || k == 0) {
-		*wc = L'?';
-		*width = 1;
-		return 1;
+	k = check_utf8_char(p, n, &cp);
+	if (k == 0 || check_is_control(cp)) {
+		char esc[8];
+		int i;
+
+		if (k == 0)
+			snprintf(esc, sizeof esc, "\\x%02x", (unsigned char)*p);
+		else
+			snprintf(esc, sizeof esc, cp < 0x80 ? "\\x%02x" : "\\u%04x", (unsigned)cp);
+		for (i = 0; esc[i] != '\0'; i++)
+			c->wc[i] = (wchar_t)esc[i];
+		c->n = c->width = i;
+		return k == 0 ? 1 : k;
 	}
-	w = wcwidth(*wc);
-	if (w < 0 || (!draw_is_utf8 && *wc >= 0x80)) {
-		*wc = L'?';
+	if (k > 1 && !draw_is_utf8) {
+		c->wc[0] = L'?';
+		return k;
+	}
+	memset(&ms, 0, sizeof ms);
+	if (mbrtowc(&c->wc[0], p, k, &ms) != k) {
+		c->wc[0] = L'?';
+		return k;
+	}
+	w = wcwidth(c->wc[0]);
+	if (w < 0) {
+		c->wc[0] = L'?';
 		w = 1;
 	}
-	*width = w;
+	c->width = w;
 	return k;
 }
 
@@ -142,11 +173,10 @@ int draw_width(const char *s)
 	int total = 0;
 
 	while (i < n) {
-		wchar_t wc;
-		int w;
+		struct draw_ch c;
 
-		i += draw_next(s + i, n - i, &wc, &w);
-		total += w;
+		i += draw_next(s + i, n - i, &c);
+		total += c.width;
 	}
 	return total;
 }
@@ -170,19 +200,20 @@ static int draw_prepare(const char *s, int w, wchar_t **out, int *used)
 	wchar_t *buf;
 
 	total = draw_width(s);
-	buf = malloc((n + 4) * sizeof *buf);
+	/* A byte becomes at most four wide characters (\xNN). */
+	buf = malloc((4 * n + 4) * sizeof *buf);
 	if (buf == NULL)
 		return -1;
 	limit = total <= w ? w : (w > ellw ? w - ellw : w);
 	while (i < n) {
-		wchar_t wc;
-		int cw;
-		size_t b = draw_next(s + i, n - i, &wc, &cw);
+		struct draw_ch c;
+		size_t b = draw_next(s + i, n - i, &c);
 
-		if (col + cw > limit)
+		if (col + c.width > limit)
 			break;
-		buf[k++] = wc;
-		col += cw;
+		memcpy(buf + k, c.wc, (size_t)c.n * sizeof *buf);
+		k += (size_t)c.n;
+		col += c.width;
 		i += b;
 	}
 	if (total > w && w > ellw) {
@@ -274,7 +305,7 @@ int draw_wrap(const char *text, int width, int (*fn)(void *ctx, const char *s, s
 	if (width < 1)
 		width = 1;
 	while (i < n) {
-		wchar_t wc;
+		struct draw_ch c;
 		int cw;
 		size_t b;
 
@@ -287,7 +318,8 @@ int draw_wrap(const char *text, int width, int (*fn)(void *ctx, const char *s, s
 			have_brk = 0;
 			continue;
 		}
-		b = draw_next(text + i, n - i, &wc, &cw);
+		b = draw_next(text + i, n - i, &c);
+		cw = c.width;
 		if (col + cw > width && i > start) {
 			if (have_brk) {
 				if (fn(ctx, text + start, brk - start) != 0)

@@ -48,8 +48,9 @@ enum draw_style draw_tier_style(enum tier t);
 /* Display width of UTF-8 text as draw_text would show it. */
 int draw_width(const char *s);
 /* Draws s at (y, x) in at most w columns of stdscr, cutting it with an
- * ellipsis when longer; control characters and bytes the locale cannot
- * show become '?'. Returns the columns used. */
+ * ellipsis when longer; control characters (newlines too) and bytes that
+ * are not UTF-8 are shown escaped (\x1b, \u202e), characters the locale
+ * cannot show as '?'. Returns the columns used. */
 int draw_text(int y, int x, int w, unsigned attr, const char *s);
 /* Like draw_text, right-aligned in w columns. */
 int draw_text_right(int y, int x, int w, unsigned attr, const char *s);
@@ -58,9 +59,10 @@ void draw_fill(int y, int x, int w, unsigned attr);
 /* Fills w columns with the horizontal line glyph. */
 void draw_hline(int y, int x, int w, unsigned attr);
 
-/* Splits text into lines of at most width columns, breaking at spaces
- * where it can and at newlines always; calls fn for each line (which
- * is not NUL-terminated). Returns -1 when fn does. */
+/* Splits text into lines of at most width columns (as draw_text will show
+ * them, escapes included), breaking at spaces where it can and at newlines
+ * always; calls fn for each line (which is not NUL-terminated). Returns -1
+ * when fn does. */
 int draw_wrap(const char *text, int width, int (*fn)(void *ctx, const char *s, size_t n),
 	      void *ctx);
 

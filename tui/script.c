@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "file.h"
 #include "tkey.h"
 
 static int script_push(struct script *s, int key, int cols, int rows, int line, struct err *e)
@@ -181,35 +182,14 @@ int script_parse(const char *text, size_t len, const char *fname, struct script 
 
 int script_load(const char *path, struct script *out, struct err *e)
 {
-	FILE *f;
 	char *buf;
 	size_t n;
-	int rc, err_no;
+	int rc;
 
 	out->ev = NULL;
 	out->n = out->cap = 0;
-	f = fopen(path, "rb");
-	if (f == NULL)
-		return err_set(e, ERR_IO, "cannot read script %s: %s", path, strerror(errno));
-	buf = malloc(SCRIPT_MAX_BYTES + 1);
-	if (buf == NULL) {
-		fclose(f);
-		return err_set(e, ERR_IO, "out of memory reading script %s", path);
-	}
-	n = fread(buf, 1, SCRIPT_MAX_BYTES + 1, f);
-	err_no = errno;
-	if (ferror(f)) {
-		fclose(f);
-		free(buf);
-		return err_set(e, ERR_IO, "cannot read script %s: %s", path, strerror(err_no));
-	}
-	fclose(f);
-	if (n > SCRIPT_MAX_BYTES) {
-		free(buf);
-		return err_set(e, ERR_INVALID, "script %s is larger than %d bytes", path,
-			       SCRIPT_MAX_BYTES);
-	}
-	buf[n] = '\0';
+	if (file_read(path, "script", SCRIPT_MAX_BYTES, &buf, &n, e) != 0)
+		return -1;
 	rc = script_parse(buf, n, path, out, e);
 	free(buf);
 	return rc;

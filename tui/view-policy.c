@@ -1,5 +1,4 @@
 /* view-policy: one enrolled policy: its digest, enrolment and signer, whether its file still holds the enrolled bytes, its rules per transition, and its text. */
-#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,6 +6,7 @@
 
 #include "app.h"
 #include "draw.h"
+#include "file.h"
 #include "gate.h"
 #include "policy.h"
 
@@ -33,40 +33,25 @@ static void view_policy_file(struct view_policy *p)
 {
 	char digest[72], *buf;
 	size_t len;
-	FILE *f;
+	struct err e;
 
 	p->file_style = DRAW_ERROR;
-	f = fopen(p->p.path, "rb");
-	if (f == NULL) {
-		snprintf(p->file, sizeof p->file,
-			 "%s: cannot be read (%s); promotions under this policy are refused", p->p.path,
-			 strerror(errno));
+	/* The path comes from the store: a FIFO there must not hang the console. */
+	if (file_read(p->p.path, "policy file", POLICY_MAX_BYTES, &buf, &len, &e) != 0) {
+		snprintf(p->file, sizeof p->file, "%s; promotions under this policy are refused", e.msg);
 		return;
 	}
-	buf = malloc(POLICY_MAX_BYTES + 1);
-	if (buf == NULL) {
-		fclose(f);
-		snprintf(p->file, sizeof p->file, "%s: out of memory reading it", p->p.path);
-		return;
-	}
-	len = fread(buf, 1, POLICY_MAX_BYTES + 1, f);
-	if (ferror(f)) {
-		snprintf(p->file, sizeof p->file,
-			 "%s: cannot be read; promotions under this policy are refused", p->p.path);
+	gate_digest(buf, len, digest);
+	if (strcmp(digest, p->p.digest) == 0) {
+		p->file_style = DRAW_OK;
+		snprintf(p->file, sizeof p->file, "%s: holds the enrolled bytes", p->p.path);
 	} else {
-		gate_digest(buf, len, digest);
-		if (strcmp(digest, p->p.digest) == 0) {
-			p->file_style = DRAW_OK;
-			snprintf(p->file, sizeof p->file, "%s: holds the enrolled bytes", p->p.path);
-		} else {
-			snprintf(p->file, sizeof p->file,
-				 "%s now has %s, not the enrolled bytes: "
-				 "promotions under this policy are refused",
-				 p->p.path, digest);
-		}
+		snprintf(p->file, sizeof p->file,
+			 "%s now has %s, not the enrolled bytes: "
+			 "promotions under this policy are refused",
+			 p->p.path, digest);
 	}
 	free(buf);
-	fclose(f);
 }
 
 /* "label     value" rows that line up, wrapping whole rather than cut. */

@@ -7,6 +7,7 @@
 #include "action.h"
 #include "app.h"
 #include "approval.h"
+#include "check.h"
 #include "draw.h"
 #include "keyring.h"
 #include "sign.h"
@@ -29,15 +30,40 @@ struct view_request {
 	int built_width; /* reasons are wrapped to this width; rebuilt when it changes */
 };
 
+/* prefix then value, wrapped at width. The value is one line whatever the
+ * store holds: a newline in a comment is shown as \x0a, not obeyed, so it
+ * cannot draw rows of its own. */
+static int view_request_wrapped(struct list *l, int style, const char *prefix, const char *value,
+				int indent, int width, struct err *e)
+{
+	char *v = check_escape(value, 0), *buf = NULL;
+	size_t n;
+	int r = -1;
+
+	if (v != NULL) {
+		n = strlen(prefix) + strlen(v) + 1;
+		buf = malloc(n);
+	}
+	if (buf == NULL) {
+		err_set(e, ERR_IO, "out of memory");
+	} else {
+		snprintf(buf, n, "%s%s", prefix, v);
+		r = view_wrapped(l, style, buf, indent, width, e);
+	}
+	free(buf);
+	free(v);
+	return r;
+}
+
 /* "label      value" rows, so the fields line up; a value too long for
  * the line (the digest at 80 columns) wraps rather than being cut. */
 static int view_request_field(struct list *l, int style, const char *label, const char *value,
 			      int width, struct err *e)
 {
-	char buf[1300];
+	char prefix[16];
 
-	snprintf(buf, sizeof buf, "%-10s %s", label, value);
-	return view_wrapped(l, style, buf, 0, width, e);
+	snprintf(prefix, sizeof prefix, "%-10s ", label);
+	return view_request_wrapped(l, style, prefix, value, 0, width, e);
 }
 
 static int view_request_needs(struct list *l, const struct approval_request *r, int width,
@@ -80,7 +106,7 @@ static int view_request_decisions(struct list *l, const struct approval_request 
 			return -1;
 	for (i = 0; i < r->n; i++) {
 		const struct approval_eval *d = &r->v[i];
-		char key[32], why[sizeof d->why + 16], note[sizeof d->comment + 16];
+		char key[32];
 
 		snprintf(key, sizeof key, "d%" PRId64, d->id);
 		row = list_add(l, key, 0, e);
@@ -95,16 +121,11 @@ static int view_request_decisions(struct list *l, const struct approval_request 
 			     d->counts ? "counts" : "no") != 0)
 			return -1;
 		/* Reasons are what an auditor reads: wrapped whole, never cut off. */
-		if (!d->counts) {
-			snprintf(why, sizeof why, "why not: %s", d->why);
-			if (view_wrapped(l, DRAW_WARN, why, 6, width, e) != 0)
-				return -1;
-		}
-		if (d->comment[0] != '\0') {
-			snprintf(note, sizeof note, "comment: %s", d->comment);
-			if (view_wrapped(l, DRAW_DIM, note, 6, width, e) != 0)
-				return -1;
-		}
+		if (!d->counts && view_request_wrapped(l, DRAW_WARN, "why not: ", d->why, 6, width, e) != 0)
+			return -1;
+		if (d->comment[0] != '\0' &&
+		    view_request_wrapped(l, DRAW_DIM, "comment: ", d->comment, 6, width, e) != 0)
+			return -1;
 	}
 	return 0;
 }

@@ -86,7 +86,7 @@ refuse 2 "console --size without --script" "--size only applies with --script" "
 for sz in 80 x24 80x 0x24 80x0 80x24x1 abcxdef -1x5 99999x24 " 80x24"; do
 	refuse 2 "console --size '$sz'" "bad --size" "$STEWARD" --script "$TMPD/k" --dump "$TMPD/s" --size "$sz" --db "$DB"
 done
-refuse 2 "console --json" "unknown option '--json'" "$STEWARD" --json --db "$DB"
+refuse 2 "console --json" "--json does not apply to 'steward': the console draws a screen" "$STEWARD" --json --db "$DB"
 refuse 2 "hostile unknown option is quoted" "unknown option '--\\xff\\xfe'" "$STEWARD" model list "--$(printf '\377\376')" --db "$DB"
 refuse 2 "long unexpected argument is cut" "..." "$STEWARD" model list "$LONG" --db "$DB"
 lacks "long argument is not echoed whole" "$ERR" "$(head -c 200 /dev/zero | tr '\0' a)"

@@ -36,20 +36,20 @@ while IFS='|' read -r cmd usage; do
 	# shellcheck disable=SC2086
 	expect 0 "$cmd -h" "$STEWARD" $cmd -h
 done <<'CMDS'
-init|[--admin NAME] [--admin-key FILE]
-model add|NAME --tier TIER --owner OWNER [--description TEXT]
-model list|[--db
-model show|NAME [--db
-version add|MODEL --artifact URI --digest sha256:HEX [--author NAME] [--run ID]
-version list|MODEL [--db
-version show|MODEL VERSION [--db
-alias set|MODEL ALIAS VERSION [--db PATH] [--json] [--key FILE]
-alias list|MODEL [--db
-card set|MODEL VERSION --file CARD.md [--db
-card show|MODEL VERSION [--db
-metric set|MODEL VERSION NAME VALUE [--dataset D] [--slice S]
-metric list|MODEL VERSION [--db
-demo|[--no-tui]
+init|[--admin NAME] [--admin-key FILE] [global options]
+model add|NAME --tier TIER --owner OWNER [--description TEXT] --key FILE [global options]
+model list|[global options]
+model show|NAME [global options]
+version add|MODEL --artifact URI --digest sha256:HEX [--author NAME] [--run ID] --key FILE [global options]
+version list|MODEL [global options]
+version show|MODEL VERSION [global options]
+alias set|MODEL ALIAS VERSION --key FILE [global options]
+alias list|MODEL [global options]
+card set|MODEL VERSION --file CARD.md --key FILE [global options]
+card show|MODEL VERSION [global options]
+metric set|MODEL VERSION NAME VALUE [--dataset D] [--slice S] --key FILE [global options]
+metric list|MODEL VERSION [global options]
+demo|[--no-tui] [global options]
 CMDS
 expect 0 "help after the positionals" "$STEWARD" model show fraud --help --db "$TMPD/nowhere.db"
 has "help wins over a missing store" "$OUT" "usage: steward model show NAME"
@@ -66,6 +66,15 @@ has "init uses STEWARD_DB" "$OUT" "$TMPD/env.db"
 expect 0 "init with XDG_DATA_HOME" env XDG_DATA_HOME="$TMPD/xdg" "$STEWARD" init
 has "init under XDG" "$OUT" "$TMPD/xdg/steward/steward.db"
 [ -f "$TMPD/xdg/steward/steward.db" ] && ok || fail "XDG store file missing"
+# the store is its owner's alone, whatever the umask (test_store checks its -wal and -shm files)
+same "new store is 0600" "$(stat -c %a "$DB")" 600
+same "store directory is 0700" "$(stat -c %a "$TMPD/xdg/steward")" 700
+expect 0 "init under umask 000" sh -c "umask 000 && exec '$STEWARD' init --db '$TMPD/um/u.db' --admin umroot"
+same "umask 000: store is 0600" "$(stat -c %a "$TMPD/um/u.db")" 600
+same "umask 000: log key is 0600" "$(stat -c %a "$TMPD/um/u.db.logkey")" 600
+same "umask 000: directory is 0700" "$(stat -c %a "$TMPD/um")" 700
+expect 0 "a write under umask 000" sh -c "umask 000 && exec '$STEWARD' model add um --tier low --owner o --db '$TMPD/um/u.db' --key '$TMPD/cfg/steward/keys/umroot.key'"
+same "umask 000: still 0600 after a write" "$(stat -c %a "$TMPD/um/u.db")" 600
 
 # models
 expect 0 "model add fraud" "$STEWARD" model add fraud-scoring --tier high --owner risk-team \

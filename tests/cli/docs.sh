@@ -16,6 +16,13 @@ for cmd in $(printf '%s\n' "$OUT" | sed -n 's/^  \([a-z]*\( [a-z-]\+\)\?\) *[A-Z
 	c=$(printf '%s' "$cmd" | tr '_' ' ')
 	has "man entry for $c" "$(cat "$man")" "fBsteward $c"
 done
+# The global options, from their one table, each documented once in OPTIONS.
+options=$(sed -n '/^\.SH OPTIONS/,/^\.SH COMMANDS/p' "$man")
+for opt in $(printf '%s\n' "$OUT" | sed -n '/^global options/,/^$/s/^  \(--[a-z-]*\).*/\1/p'); do
+	roff=$(printf '%s' "$opt" | sed 's/-/\\-/g')
+	has "man OPTIONS documents $opt" "$options" "\\fB$roff\\fR"
+done
+same "--help lists six global options" "$(printf '%s\n' "$OUT" | sed -n '/^global options/,/^$/p' | grep -c '^  --')" 6
 readme=$(cat "$STEWARD_TOP/README.md")
 has "README shows make demo" "$readme" "make demo"
 has "README shows make test" "$readme" "make test"

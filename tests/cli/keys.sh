@@ -166,6 +166,6 @@ expect 0 "key --help" "$STEWARD" key --help
 has "key --help lists gen" "$OUT" "key gen NAME"
 has "key --help lists show" "$OUT" "key show FILE"
 expect 0 "key gen --help" "$STEWARD" key gen --help
-has "key gen usage" "$OUT" "usage: steward key gen NAME [--out FILE] [--passphrase-file FILE]"
+has "key gen usage" "$OUT" "usage: steward key gen NAME [--out FILE] [global options]"
 has "key gen help names STEWARD_PASSPHRASE" "$OUT" "STEWARD_PASSPHRASE"
 finish

@@ -5,6 +5,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -68,6 +69,36 @@ static void test_bad_cards(void **state)
 	}
 }
 
+/* 40,000 sections parse (this took seconds while every heading was compared
+ * with every earlier one), and a duplicate far down still names its line. */
+static void test_many_sections(void **state)
+{
+	enum { N = 40000 };
+	size_t cap = (size_t)N * 16 + 64, len = 0;
+	char *md = malloc(cap);
+	struct card c;
+	struct err e = { 0 };
+
+	(void)state;
+	assert_non_null(md);
+	len += (size_t)snprintf(md + len, cap - len, "Before the first heading.\n");
+	for (int i = 0; i < N; i++)
+		len += (size_t)snprintf(md + len, cap - len, "## S%d\nt\n", i);
+	assert_int_equal(card_parse(md, len, "big.md", &c, &e), 0);
+	assert_int_equal(c.n, N + 1);
+	assert_string_equal(c.s[0].title, "Summary");
+	assert_string_equal(c.s[N].title, "S39999");
+	assert_non_null(card_find(&c, "s20000"));
+	card_free(&c);
+	/* line 1 is the summary, section i's heading is line 2 + 2i */
+	len += (size_t)snprintf(md + len, cap - len, "## s17\n");
+	assert_int_equal(card_parse(md, len, "big.md", &c, &e), -1);
+	assert_non_null(strstr(e.msg, "big.md:80002: duplicate section \"s17\""));
+	assert_int_equal(parse("Text first.\n## Summary\nagain\n", &c, &e), -1);
+	assert_non_null(strstr(e.msg, "card.md:2: duplicate section \"Summary\""));
+	free(md);
+}
+
 static void test_checks(void **state)
 {
 	struct err e = { 0 };
@@ -101,12 +132,59 @@ static void test_checks(void **state)
 	assert_string_equal(ex, "q\\x22\\x01z");
 }
 
+/* What could rewrite a terminal is refused on the way in, naming the field
+ * and the code point, and escaped on the way out. */
+static void test_controls(void **state)
+{
+	static const struct {
+		const char *text;
+		const char *cp;
+	} bad[] = {
+		{ "ok\x1b[2Jfake", "U+001B" },     { "approvals: 9 of 9\rx", "U+000D" },
+		{ "del\x7f", "U+007F" },           { "nel\xc2\x85x", "U+0085" },
+		{ "csi\xc2\x9b", "U+009B" },        { "rlo\xe2\x80\xae" "evil", "U+202E" },
+		{ "lre\xe2\x80\xaax", "U+202A" },   { "rli\xe2\x81\xa7x", "U+2067" },
+		{ "pdi\xe2\x81\xa9x", "U+2069" },   { "lrm\xe2\x80\x8ex", "U+200E" },
+		{ "rlm\xe2\x80\x8fx", "U+200F" },   { "alm\xd8\x9cx", "U+061C" },
+	};
+	struct err e = { 0 };
+	char *x;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		assert_int_equal(check_text("comment", bad[i].text, 100, 1, 0, &e), -1);
+		assert_non_null(strstr(e.msg, "comment"));
+		assert_non_null(strstr(e.msg, bad[i].cp));
+	}
+	assert_int_equal(check_text("comment", "two\nlines", 100, 1, 0, &e), 0);
+	assert_int_equal(check_text("owner", "two\nlines", 100, 0, 0, &e), -1);
+	assert_non_null(strstr(e.msg, "owner \"two\\x0alines\" has a newline (U+000A) at position 4"));
+	assert_int_equal(check_text("comment", "rlo\xe2\x80\xae" "evil", 100, 1, 0, &e), -1);
+	assert_non_null(strstr(e.msg, "bidirectional control U+202E at position 4"));
+	/* printable non-ASCII is fine: accents, CJK, emoji, the arrows we draw */
+	assert_int_equal(check_text("comment", "caf\xc3\xa9 \xe6\x97\xa5 \xf0\x9f\x98\x80 \xe2\x86\x92", 100, 0, 0, &e), 0);
+
+	x = check_escape("a\x1b[2J\nb\tc\xc2\x85" "d\xe2\x80\xae" "e\xff", 0);
+	assert_non_null(x);
+	assert_string_equal(x, "a\\x1b[2J\\x0ab\\x09c\\u0085d\\u202ee\\xff");
+	free(x);
+	x = check_escape("a\x1b\nb\tc\xe2\x81\xa6", 1);
+	assert_non_null(x);
+	assert_string_equal(x, "a\\x1b\nb\tc\\u2066");
+	free(x);
+	assert_int_equal(check_needs_escape("plain caf\xc3\xa9", 0), 0);
+	assert_int_equal(check_needs_escape("two\nlines", 1), 0);
+	assert_int_equal(check_needs_escape("two\nlines", 0), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sections),
 		cmocka_unit_test(test_bad_cards),
+		cmocka_unit_test(test_many_sections),
 		cmocka_unit_test(test_checks),
+		cmocka_unit_test(test_controls),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -5,15 +5,18 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "store.h"
 
 static char dir[256];
+extern char **environ;
 
 static int setup(void **state)
 {
@@ -26,7 +29,7 @@ static int teardown(void **state)
 {
 	char p[400];
 	const char *names[] = { "s.db", "s.db-wal", "s.db-shm", "g.db", "e.db", "n.db", "n.db-wal",
-				"n.db-shm", "a/b/c.db", "a/b/c.db-wal", "a/b/c.db-shm", "f" };
+				"n.db-shm", "a/b/c.db", "a/b/c.db-wal", "a/b/c.db-shm", "f", "w.db", "w.db-wal", "w.db-shm" };
 
 	(void)state;
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
@@ -264,6 +267,50 @@ static void test_default_path_and_clock(void **state)
 	unsetenv("STEWARD_NOW");
 }
 
+/* Another process (the sqlite3 shell) writes and closes while this one
+ * holds a connection and has opened and closed a second one, as the
+ * console does with its worker threads: the writer must not find the
+ * store unused and delete the -wal file under the first connection. */
+static void test_second_connection_keeps_locks(void **state)
+{
+	struct err e = { 0 };
+	char p[400], wal[420], shm[420], v[16];
+	char *argv[] = { "sqlite3", p, "INSERT INTO meta(key, value) VALUES ('other', 'yes')", NULL };
+	struct store *a, *b;
+	struct stat sb;
+	pid_t pid;
+	int status;
+
+	(void)state;
+	path(p, sizeof p, "w.db");
+	snprintf(wal, sizeof wal, "%s-wal", p);
+	snprintf(shm, sizeof shm, "%s-shm", p);
+	a = store_open(p, STORE_CREATE, &e);
+	assert_non_null(a);
+	assert_int_equal(store_meta_set(a, "k", "a", &e), 0);
+	b = store_open(p, STORE_READONLY, &e);
+	assert_non_null(b);
+	store_close(b);
+	if (posix_spawnp(&pid, "sqlite3", NULL, NULL, argv, environ) != 0) {
+		store_close(a);
+		skip();
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_int_equal(stat(wal, &sb), 0);
+	assert_int_equal(store_meta_get(a, "other", v, sizeof v, &e), 1);
+	assert_string_equal(v, "yes");
+	assert_int_equal(store_meta_set(a, "k", "again", &e), 0);
+	/* New stores are their owner's alone, and so are the files beside them. */
+	assert_int_equal(stat(p, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	assert_int_equal(stat(wal, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	assert_int_equal(stat(shm, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	store_close(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -278,6 +325,7 @@ int main(void)
 		cmocka_unit_test(test_nested_transactions),
 		cmocka_unit_test(test_data_version_sees_other_connection),
 		cmocka_unit_test(test_default_path_and_clock),
+		cmocka_unit_test(test_second_connection_keeps_locks),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
