@@ -10,6 +10,7 @@
 #include "audit.h"
 #include "ledger.h"
 #include "plugin.h"
+#include "record.h"
 
 int cmd_audit_log(struct cli_ctx *c)
 {
@@ -122,6 +123,28 @@ static int cmd_audit_report(struct cli_ctx *c, const struct audit_report *r, int
 				printf("  UNAPPROVED CHANGE: %s of %s points at version %" PRId64 ", which no steward decision made (entry %" PRId64 ")\n",
 				       cli_safe(c, u[i].alias), cli_safe(c, u[i].model), u[i].version, u[i].seq);
 		free(u);
+	}
+	if (c->st != NULL) {
+		/* Not an error: an admin's move or a backend's baseline is allowed,
+		 * but nobody should mistake it for a gated promotion. */
+		struct record_alias_states st;
+		size_t i, n = 0;
+
+		if (record_alias_states(c->st, NULL, &st, &c->e) != 0)
+			return CLI_FAIL;
+		for (i = 0; i < st.n; i++)
+			n += !st.v[i].governed;
+		if (n > 0)
+			printf("  warning:  %zu alias%s ungoverned (not placed by a promotion that passed its gate):\n", n,
+			       n == 1 ? " is" : "es are");
+		for (i = 0, n = 0; i < st.n; i++)
+			if (!st.v[i].governed && n++ < 5)
+				printf("            %s of %s -> v%" PRId64 " by %s (%s, entry %" PRId64 ")\n", cli_safe(c, st.v[i].alias),
+				       cli_safe(c, st.v[i].model), st.v[i].version, cli_safe(c, st.v[i].actor), st.v[i].action,
+				       st.v[i].seq);
+		if (n > 5)
+			printf("            ... and %zu more ('steward model list' marks them)\n", n - 5);
+		record_alias_states_free(&st);
 	}
 	return 0;
 }

@@ -9,6 +9,7 @@
 #include "approval.h"
 #include "gate.h"
 #include "plugin.h"
+#include "record.h"
 #include "registry.h"
 
 /* The registry backend for the move: the plugin the model was synced
@@ -164,6 +165,32 @@ static int cmd_gate_unapproved(struct cli_ctx *c, const char *model, json_t *o)
 	free(u);
 	if (o != NULL && json_object_set_new(o, "unapproved_changes", arr ? arr : json_array()) != 0)
 		return -1;
+	{
+		/* Where the model's aliases stand now, when no gate put them there. */
+		struct record_alias_states st;
+		json_t *ug = o ? json_array() : NULL;
+
+		if (record_alias_states(c->st, model, &st, &c->e) != 0) {
+			json_decref(ug);
+			return -1;
+		}
+		for (i = 0; i < st.n; i++) {
+			if (st.v[i].governed)
+				continue;
+			if (ug != NULL)
+				json_array_append_new(ug, json_pack("{s:s, s:I, s:s, s:s, s:I}", "alias", st.v[i].alias, "version",
+								    (json_int_t)st.v[i].version, "action", st.v[i].action,
+								    "actor", st.v[i].actor, "seq", (json_int_t)st.v[i].seq));
+			else if (o == NULL)
+				printf("ungoverned: %s of %s points at v%" PRId64 " by %s (%s, ledger entry %" PRId64
+				       "), not a promotion that passed its gate\n",
+				       cli_safe(c, st.v[i].alias), cli_safe(c, model), st.v[i].version, cli_safe(c, st.v[i].actor),
+				       st.v[i].action, st.v[i].seq);
+		}
+		record_alias_states_free(&st);
+		if (o != NULL && json_object_set_new(o, "ungoverned", ug ? ug : json_array()) != 0)
+			return -1;
+	}
 	return 0;
 }
 

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "record.h"
 #include "registry.h"
 
 static json_t *cmd_model_json(const struct reg_model *m)
@@ -58,25 +59,67 @@ int cmd_model_add(struct cli_ctx *c)
 	return rc < 0 ? CLI_FAIL : 0;
 }
 
+/* "v3", or "v3*" when the alias is ungoverned. */
+static const char *cmd_model_mark(const struct record_alias_states *st, const char *model, const char *alias,
+				  int64_t v, char *buf, size_t n, int *marked)
+{
+	const struct record_alias_state *x = record_alias_find(st, model, alias);
+
+	if (v == 0)
+		return cmd_model_num(v, buf, n);
+	if (x == NULL || !x->governed) {
+		snprintf(buf, n, "%lld*", (long long)v);
+		*marked = 1;
+		return buf;
+	}
+	return cmd_model_num(v, buf, n);
+}
+
+/* {"production": {"version", "action", "actor", "seq"}} for each ungoverned alias. */
+static json_t *cmd_model_ungoverned(const struct record_alias_states *st, const char *model)
+{
+	json_t *o = json_object();
+	size_t i;
+
+	for (i = 0; o != NULL && i < st->n; i++)
+		if (strcmp(st->v[i].model, model) == 0 && !st->v[i].governed &&
+		    json_object_set_new(o, st->v[i].alias,
+					json_pack("{s:I, s:s, s:s, s:I}", "version", (json_int_t)st->v[i].version, "action",
+						  st->v[i].action, "actor", st->v[i].actor, "seq", (json_int_t)st->v[i].seq)) != 0) {
+			json_decref(o);
+			return NULL;
+		}
+	return o;
+}
+
 int cmd_model_list(struct cli_ctx *c)
 {
 	static const char *const head[] = { "NAME",     "TIER",  "PRODUCTION", "STAGING",
 					    "VERSIONS", "OWNER", "LAST CHANGE" };
 	struct reg_models l = { 0 };
+	struct record_alias_states st = { 0 };
 	struct cli_table *t = NULL;
 	json_t *a = NULL;
 	size_t i;
-	int rc = CLI_FAIL;
+	int rc = CLI_FAIL, marked = 0;
 
 	if (registry_model_list(c->st, &l, &c->e) < 0)
 		return CLI_FAIL;
+	if (record_alias_states(c->st, NULL, &st, &c->e) < 0) {
+		registry_models_free(&l);
+		return CLI_FAIL;
+	}
 	if (c->json) {
 		a = json_array();
 		if (a == NULL)
 			goto nomem;
-		for (i = 0; i < l.n; i++)
-			if (json_array_append_new(a, cmd_model_json(&l.v[i])) < 0)
+		for (i = 0; i < l.n; i++) {
+			json_t *o = cmd_model_json(&l.v[i]);
+
+			if (o == NULL || json_object_set_new(o, "ungoverned", cmd_model_ungoverned(&st, l.v[i].name)) < 0 ||
+			    json_array_append_new(a, o) < 0)
 				goto nomem;
+		}
 		rc = cli_json_print(a, &c->e) < 0 ? CLI_FAIL : 0;
 		a = NULL;
 		goto out;
@@ -89,8 +132,8 @@ int cmd_model_list(struct cli_ctx *c)
 		char prod[24], stag[24], nv[24], when[32];
 		const char *row[7] = { m->name,
 				       registry_tier_name(m->tier),
-				       cmd_model_num(m->production, prod, sizeof prod),
-				       cmd_model_num(m->staging, stag, sizeof stag),
+				       cmd_model_mark(&st, m->name, "production", m->production, prod, sizeof prod, &marked),
+				       cmd_model_mark(&st, m->name, "staging", m->staging, stag, sizeof stag, &marked),
 				       nv,
 				       m->owner,
 				       cli_time(m->last_change, when, sizeof when) };
@@ -100,6 +143,8 @@ int cmd_model_list(struct cli_ctx *c)
 			goto nomem;
 	}
 	cli_table_print(t);
+	if (marked)
+		fprintf(stderr, "* ungoverned: not placed there by a promotion that passed its gate (see 'steward model show')\n");
 	rc = 0;
 	goto out;
 nomem:
@@ -108,6 +153,7 @@ out:
 	json_decref(a);
 	cli_table_free(t);
 	registry_models_free(&l);
+	record_alias_states_free(&st);
 	return rc;
 }
 
@@ -115,6 +161,7 @@ int cmd_model_show(struct cli_ctx *c)
 {
 	struct reg_model m = { 0 };
 	struct reg_aliases al = { 0 };
+	struct record_alias_states st = { 0 };
 	char buf[32], buf2[32];
 	json_t *o = NULL, *ao;
 	size_t i;
@@ -122,12 +169,13 @@ int cmd_model_show(struct cli_ctx *c)
 
 	if (registry_model_get(c->st, c->pos[0], &m, &c->e) < 0)
 		return CLI_FAIL;
-	if (registry_alias_list(c->st, m.name, &al, &c->e) < 0)
+	if (registry_alias_list(c->st, m.name, &al, &c->e) < 0 || record_alias_states(c->st, m.name, &st, &c->e) < 0)
 		goto out;
 	if (c->json) {
 		o = cmd_model_json(&m);
 		ao = json_object();
-		if (o == NULL || ao == NULL || json_object_set_new(o, "aliases", ao) < 0) {
+		if (o == NULL || ao == NULL || json_object_set_new(o, "aliases", ao) < 0 ||
+		    json_object_set_new(o, "ungoverned", cmd_model_ungoverned(&st, m.name)) < 0) {
 			json_decref(ao);
 			rc = cli_json_fail(&c->e);
 			goto out;
@@ -156,9 +204,20 @@ int cmd_model_show(struct cli_ctx *c)
 	for (i = 0; i < al.n; i++)
 		printf("%s%s=%lld", i ? ", " : "", cli_safe(c, al.v[i].alias), (long long)al.v[i].version);
 	printf("\n");
+	for (i = 0; i < al.n; i++) {
+		const struct record_alias_state *x = record_alias_find(&st, m.name, al.v[i].alias);
+
+		if (x == NULL)
+			printf("ungoverned:   %s: no ledger entry put it there\n", cli_safe(c, al.v[i].alias));
+		else if (!x->governed)
+			printf("ungoverned:   %s=%lld by %s at #%lld (%s), not a promotion that passed its gate\n",
+			       cli_safe(c, al.v[i].alias), (long long)x->version, cli_safe(c, x->actor), (long long)x->seq,
+			       x->action);
+	}
 	rc = 0;
 out:
 	json_decref(o);
+	record_alias_states_free(&st);
 	registry_aliases_free(&al);
 	registry_model_clear(&m);
 	return rc;

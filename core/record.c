@@ -387,3 +387,93 @@ int64_t record_baseline(const struct record_moves *m, int64_t current)
 	}
 	return 0;
 }
+
+void record_alias_states_free(struct record_alias_states *l)
+{
+	free(l->v);
+	memset(l, 0, sizeof *l);
+}
+
+const struct record_alias_state *record_alias_find(const struct record_alias_states *l, const char *model,
+						    const char *alias)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (strcmp(l->v[i].model, model) == 0 && strcmp(l->v[i].alias, alias) == 0)
+			return &l->v[i];
+	return NULL;
+}
+
+int record_alias_states(struct store *st, const char *model, struct record_alias_states *out, struct err *e)
+{
+	char lo[200], hi[200];
+	sqlite3_stmt *s;
+	size_t i, keep;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	snprintf(lo, sizeof lo, "models:/%s/", model != NULL ? model : "");
+	snprintf(hi, sizeof hi, model != NULL ? "models:/%s0" : "models;", model != NULL ? model : "");
+	if (store_prepare(st, &s,
+			  "SELECT seq, subject, action, actor, body FROM ledger WHERE subject >= ?1 AND subject < ?2 AND action IN"
+			  " ('promotion.apply', 'rollback', 'alias.set', 'alias.imported', 'alias.observed') ORDER BY seq",
+			  e) != 0)
+		return -1;
+	sqlite3_bind_text(s, 1, lo, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 2, hi, -1, SQLITE_TRANSIENT);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *subject = (const char *)sqlite3_column_text(s, 1), *slash;
+		json_t *j = json_loadb(sqlite3_column_blob(s, 4), (size_t)sqlite3_column_bytes(s, 4), 0, NULL);
+		struct record_move mv;
+		char m[101];
+
+		if (j == NULL || subject == NULL || strncmp(subject, "models:/", 8) != 0 ||
+		    (slash = strrchr(subject + 8, '/')) == NULL || (size_t)(slash - subject - 8) >= sizeof m) {
+			json_decref(j);
+			continue;
+		}
+		snprintf(m, sizeof m, "%.*s", (int)(slash - subject - 8), subject + 8);
+		{
+			const char *alias = json_string_value(json_object_get(json_object_get(j, "data"), "alias"));
+			struct record_alias_state *x = NULL;
+
+			if (alias != NULL && record_move_of(j, alias, &mv)) {
+				for (i = 0; i < out->n && x == NULL; i++)
+					if (strcmp(out->v[i].model, m) == 0 && strcmp(out->v[i].alias, alias) == 0)
+						x = &out->v[i];
+				if (x == NULL) {
+					struct record_alias_state *nv = realloc(out->v, (out->n + 1) * sizeof *out->v);
+
+					if (nv == NULL) {
+						json_decref(j);
+						sqlite3_finalize(s);
+						record_alias_states_free(out);
+						return err_set(e, ERR_IO, "out of memory");
+					}
+					out->v = nv;
+					x = &out->v[out->n++];
+					memset(x, 0, sizeof *x);
+					snprintf(x->model, sizeof x->model, "%s", m);
+					snprintf(x->alias, sizeof x->alias, "%.64s", alias);
+				}
+				x->version = mv.version;
+				x->seq = sqlite3_column_int64(s, 0);
+				x->governed = mv.governed;
+				snprintf(x->action, sizeof x->action, "%s", mv.action);
+				snprintf(x->actor, sizeof x->actor, "%.100s", (const char *)sqlite3_column_text(s, 3));
+			}
+		}
+		json_decref(j);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		record_alias_states_free(out);
+		return store_fail(st, e, "reading alias moves");
+	}
+	for (i = keep = 0; i < out->n; i++)
+		if (out->v[i].version != 0)
+			out->v[keep++] = out->v[i];
+	out->n = keep;
+	return 0;
+}

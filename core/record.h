@@ -93,4 +93,26 @@ void record_moves_free(struct record_moves *m);
  * itself rolled back from. 0 when there is none. */
 int64_t record_baseline(const struct record_moves *m, int64_t current);
 
+/* The last move of every alias, as the ledger records it (for screens and
+ * summaries; the gate checks signatures itself). An alias whose last move
+ * is not a promotion or rollback that passed its gate is ungoverned: an
+ * admin's alias set, or what a backend showed. */
+struct record_alias_state {
+	char model[101], alias[65];
+	int64_t version, seq;
+	char action[32], actor[101];
+	int governed;
+};
+struct record_alias_states {
+	struct record_alias_state *v;
+	size_t n;
+};
+/* model NULL lists every model's aliases. Aliases removed (version 0) are
+ * left out. */
+int record_alias_states(struct store *st, const char *model, struct record_alias_states *out, struct err *e);
+void record_alias_states_free(struct record_alias_states *l);
+/* The state of one alias in l, NULL when l has none. */
+const struct record_alias_state *record_alias_find(const struct record_alias_states *l, const char *model,
+						    const char *alias);
+
 #endif

@@ -8,6 +8,7 @@
 #include "app.h"
 #include "draw.h"
 #include "plugin.h"
+#include "record.h"
 #include "registry.h"
 #include "sign.h"
 
@@ -27,7 +28,27 @@ struct view_model {
 	int have_model;
 	struct plugin_unapproved *u; /* aliases a backend moved without a steward decision */
 	size_t nu;
+	struct record_alias_states al; /* where each alias stands and whether a gate put it there */
 };
+
+/* The aliases cell: an alias no gated promotion or rollback put where it
+ * is carries a "*" (ungoverned: an admin's move, or a backend's baseline). */
+static void view_model_mark(const struct view_model *p, const char *aliases, char *out, size_t n)
+{
+	char buf[256], *tok, *save = NULL;
+	size_t used = 0;
+
+	out[0] = '\0';
+	snprintf(buf, sizeof buf, "%s", aliases);
+	for (tok = strtok_r(buf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
+		const struct record_alias_state *st = record_alias_find(&p->al, p->name, tok);
+		int w = snprintf(out + used, n - used, "%s%s%s", used ? "," : "", tok, st != NULL && st->governed ? "" : "*");
+
+		if (w < 0 || (size_t)w >= n - used)
+			break;
+		used += (size_t)w;
+	}
+}
 
 static int view_model_load(struct app *a, struct view *v, struct err *e)
 {
@@ -55,6 +76,11 @@ static int view_model_load(struct app *a, struct view *v, struct err *e)
 		registry_versions_free(&vs);
 		return -1;
 	}
+	record_alias_states_free(&p->al);
+	if (record_alias_states(a->st, p->name, &p->al, e) != 0) {
+		registry_versions_free(&vs);
+		return -1;
+	}
 	list_selected_key(&v->list, keep, sizeof keep);
 	list_clear(&v->list);
 	/* Newest first, whatever order the registry uses: the version an
@@ -62,7 +88,7 @@ static int view_model_load(struct app *a, struct view *v, struct err *e)
 	asc = vs.n > 1 && vs.v[0].version < vs.v[vs.n - 1].version;
 	for (i = 0; i < vs.n && rc == 0; i++) {
 		const struct reg_version *rv = &vs.v[asc ? vs.n - 1 - i : i];
-		char key[32], digest[32], date[32];
+		char key[32], digest[32], date[32], marked[300];
 		struct list_row *r;
 
 		snprintf(key, sizeof key, "%lld", (long long)rv->version);
@@ -73,9 +99,9 @@ static int view_model_load(struct app *a, struct view *v, struct err *e)
 		}
 		view_short_digest(rv->digest, digest, sizeof digest);
 		view_date(rv->created, date, sizeof date);
+		view_model_mark(p, rv->aliases ? rv->aliases : "", marked, sizeof marked);
 		if (list_set(r, MODEL_VERSION, DRAW_NORMAL, e, "v%lld", (long long)rv->version) != 0 ||
-		    list_set(r, MODEL_ALIASES, DRAW_ALIAS, e, "%s",
-			     rv->aliases ? rv->aliases : "") != 0 ||
+		    list_set(r, MODEL_ALIASES, DRAW_ALIAS, e, "%s", marked) != 0 ||
 		    list_set(r, MODEL_DIGEST, DRAW_DIM, e, "%s", digest) != 0 ||
 		    list_set(r, MODEL_AUTHOR, DRAW_NORMAL, e, "%s",
 			     rv->author && rv->author[0] ? rv->author : "-") != 0 ||
@@ -97,6 +123,7 @@ static void view_model_close(struct view *v)
 	if (p->have_model)
 		registry_model_clear(&p->m);
 	free(p->u);
+	record_alias_states_free(&p->al);
 	free(p->name);
 	free(p);
 	v->priv = NULL;

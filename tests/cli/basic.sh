@@ -141,7 +141,12 @@ lacks "production no longer 2" "$OUT" "production  2"
 expect 0 "version list shows aliases" "$STEWARD" version list fraud-scoring --db "$DB"
 has "aliases on version 3" "$OUT" "production"
 expect 0 "model list after aliases" "$STEWARD" model list --db "$DB"
-has "model list production/staging" "$OUT" "fraud-scoring   high      3           3        3"
+has "model list production/staging" "$OUT" "fraud-scoring   high      3*          3*       3"
+has "model list: the legend on stderr" "$ERR" "* ungoverned: not placed there by a promotion that passed its gate"
+expect 0 "model show names who moved it" "$STEWARD" model show fraud-scoring --db "$DB"
+has "ungoverned line" "$OUT" "ungoverned:   production=3 by root at #"
+expect 0 "model show --json" "$STEWARD" model show fraud-scoring --db "$DB" --json
+same "ungoverned in JSON" "$(j '$.ungoverned.production.action')" alias.set
 expect 0 "model show after aliases" "$STEWARD" model show fraud-scoring --db "$DB"
 has "model show production" "$OUT" "production:   3"
 has "model show versions" "$OUT" "versions:     3"

@@ -37,6 +37,7 @@ has "model detail title" "$(line 3)" "fraud-scoring"
 has "model detail tier and owner" "$(line 3)" "high  owner: fraud-ops"
 has "versions heading" "$(line 5)" "DIGEST"
 has "newest version first" "$(line 6)" "v8      staging"
+has "an ungoverned alias is marked" "$(line 6)" "v8      staging*"
 has "production alias" "$SCREEN" "v7      production"
 has "short digest" "$(line 6)" "sha256:"
 same "digest is short" "$(line 6 | grep -o 'sha256:[0-9a-f]*' | wc -c | tr -d ' ')" 16
