@@ -416,9 +416,10 @@ static json_t *approval_policy_json(const char *name, int64_t version, const cha
 }
 
 int approval_review_open(struct store *st, const char *actor, const char *model, int64_t version,
-			 const char *alias, unsigned role, int64_t due, int64_t seq, int64_t *id,
-			 struct err *e)
+			 const char *alias, unsigned role, int64_t due, int64_t seq, const char *reason,
+			 int64_t *id, struct err *e)
 {
+	char comment[1100];
 	struct reg_version v;
 	struct reg_model m;
 	char pname[65], pdigest[72];
@@ -435,7 +436,7 @@ int approval_review_open(struct store *st, const char *actor, const char *model,
 	    store_prepare(st, &s,
 			  "INSERT INTO requests(version_id, from_stage, to_stage, tier, requester, comment, created,"
 			  " keyring_ver, seq, kind, policy_name, policy_version, policy_digest, due, review_role)"
-			  " VALUES (?1, ?2, 'review', ?3, ?4, 'post-incident review of a rollback', ?5, ?6, ?7,"
+			  " VALUES (?1, ?2, 'review', ?3, ?4, ?13, ?5, ?6, ?7,"
 			  " 'review', ?8, ?9, ?10, ?11, ?12)",
 			  e) != 0)
 		goto out;
@@ -451,6 +452,10 @@ int approval_review_open(struct store *st, const char *actor, const char *model,
 	sqlite3_bind_text(s, 10, pdigest, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 11, due);
 	sqlite3_bind_text(s, 12, keyring_role_name(role), -1, SQLITE_STATIC);
+	/* The reviewer sees why it was rolled back (the reason is in the
+	 * rollback's signed entry too). */
+	snprintf(comment, sizeof comment, "post-incident review of a rollback: %s", reason != NULL ? reason : "");
+	sqlite3_bind_text(s, 13, comment, -1, SQLITE_TRANSIENT);
 	rc = sqlite3_step(s);
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE) {

@@ -140,8 +140,8 @@ int approval_policy_for_tier(struct store *st, const char *tier, char name[65], 
  * role before due. Inside the caller's transaction; seq is the rollback's
  * ledger entry, which records it. */
 int approval_review_open(struct store *st, const char *actor, const char *model, int64_t version,
-			 const char *alias, unsigned role, int64_t due, int64_t seq, int64_t *id,
-			 struct err *e);
+			 const char *alias, unsigned role, int64_t due, int64_t seq, const char *reason,
+			 int64_t *id, struct err *e);
 
 /* Closes a request as "applied" or "withdrawn". */
 int approval_request_close(struct store *st, int64_t id, const char *state, struct err *e);

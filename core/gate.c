@@ -828,7 +828,7 @@ int gate_rollback(struct store *st, const struct principal *who, const char *mod
 		return -1;
 	if (rev != NULL) {
 		due = store_now() + rev->duration;
-		if (approval_review_open(st, who->name, model, to, alias, rev->roles, due, 0, review, e) != 0)
+		if (approval_review_open(st, who->name, model, to, alias, rev->roles, due, 0, reason, review, e) != 0)
 			return -1;
 	}
 	data = gate_record(g);

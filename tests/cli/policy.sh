@@ -242,6 +242,8 @@ expect 0 "sre rolls back to v1" as sami rollback fraud --reason "score drift aft
 has "rolled back" "$OUT" "rolled production of fraud back to version 1"
 has "review opened" "$OUT" "post-incident review: request"
 REV=$(printf '%s\n' "$OUT" | sed -n 's/^post-incident review: request \([0-9]*\).*/\1/p')
+expect 0 "the review request" "$STEWARD" request show "$REV" --db "$DB"
+has "shows the rollback's reason" "$OUT" "post-incident review of a rollback: score drift after release"
 expect 0 "request list shows the review" "$STEWARD" request list --db "$DB"
 has "due" "$OUT" "review due"
 expect 0 "73 hours later it is overdue" at $((73 * 3600)) "$STEWARD" request list --db "$DB"
