@@ -124,6 +124,10 @@ static int cmd_audit_report(struct cli_ctx *c, const struct audit_report *r, int
 				       cli_safe(c, u[i].alias), cli_safe(c, u[i].model), u[i].version, u[i].seq);
 		free(u);
 	}
+	if (r->unattested > 0)
+		printf("  warning:  %" PRId64 " version%s no signed entry records (synced without a principal): no gate counts on\n"
+		       "            them until 'steward sync --key FILE' attests them\n",
+		       r->unattested, r->unattested == 1 ? "" : "s");
 	if (c->st != NULL) {
 		/* Not an error: an admin's move or a backend's baseline is allowed,
 		 * but nobody should mistake it for a gated promotion. */

@@ -25,6 +25,7 @@
 #include "note.h"
 #include "policy.h"
 #include "proven.h"
+#include "reconcile.h"
 
 /* ---- the replayed state ---- */
 
@@ -922,6 +923,15 @@ int audit_verify_pinned(struct store *st, const struct audit_pins *p, struct aud
 		r->ledger.kept--; /* reported as the witness, not as a kept file */
 	if (rc == 0)
 		rc = audit_tables(st, &rp, r, e);
+	if (rc == 0) {
+		/* The ledger holds: now every table derived from it must agree. */
+		struct reconcile_report rr;
+
+		rc = reconcile_tables(st, &rr, e);
+		if (rc != 0)
+			snprintf(r->ledger.reason, sizeof r->ledger.reason, "%s", e->msg);
+		r->unattested = rr.unattested;
+	}
 	r->keyring_version = rp.kr.version;
 	snprintf(r->root_key, sizeof r->root_key, "%s", rp.kr.root_key);
 	replay_free(&rp);

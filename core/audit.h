@@ -23,6 +23,7 @@ struct audit_report {
 	int witness;
 	int64_t witness_size;
 	char witness_path[4200];
+	int64_t unattested; /* versions no signed entry records (store only) */
 };
 
 /* What an auditor brings from outside the store or bundle. */

@@ -237,6 +237,8 @@ V2=$(sqlite3 "$DB" "SELECT v.id FROM versions v JOIN models m ON m.id = v.model_
 sqlite3 "$DB" "UPDATE aliases SET version_id = $V1 WHERE alias = 'production' AND version_id = $V2"
 expect 1 "an alias moved in the table" at $((8 * DAY)) "$STEWARD" gate fraud 2 --to production --db "$DB"
 has "named with its entry" "$OUT$ERR" "alias production of fraud points at v1 but ledger entry"
+expect 1 "audit verify reconciles the aliases table" "$STEWARD" audit verify --db "$DB"
+has "names the alias" "$ERR" "aliases: production of fraud points at v1 but ledger entry"
 sqlite3 "$DB" "UPDATE aliases SET version_id = $V2 WHERE alias = 'production' AND version_id = $V1"
 expect 0 "sre rolls back to v1" as sami rollback fraud --reason "score drift after release"
 has "rolled back" "$OUT" "rolled production of fraud back to version 1"
@@ -258,10 +260,14 @@ has "reviewed state" "$OUT" "reviewed"
 # --- the policies table is a cache: the gate reads the enrolled text from the ledger ---
 expect 1 "gate before the table is edited" at $((8 * DAY)) "$STEWARD" gate fraud 2 --to production --db "$DB" --json
 BEFORE=$OUT
-sqlite3 "$DB" "UPDATE policies SET text = 'policy anything-goes' || char(10) || 'version 99' || char(10)"
+sqlite3 "$DB" "CREATE TABLE kept_policies AS SELECT id, text FROM policies;
+	UPDATE policies SET text = 'policy anything-goes' || char(10) || 'version 99' || char(10)"
 expect 1 "the edited text changes nothing" at $((8 * DAY)) "$STEWARD" gate fraud 2 --to production --db "$DB" --json
 same "the same checklist" "$OUT" "$BEFORE"
 lacks "not the table's text" "$OUT" "anything-goes"
+expect 1 "audit verify reconciles the table and names the row" "$STEWARD" audit verify --db "$DB"
+has "names the policy and its entry" "$ERR" "is not the text ledger entry"
+sqlite3 "$DB" "UPDATE policies SET text = (SELECT k.text FROM kept_policies k WHERE k.id = policies.id); DROP TABLE kept_policies"
 
 # --- everything replays ---
 expect 0 "audit verify re-runs every decision" "$STEWARD" audit verify --db "$DB"

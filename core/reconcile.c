@@ -1,0 +1,176 @@
+/* reconcile: one query per derived table, joining each row to the ledger entry that last made it and returning the first that disagrees. */
+#include "reconcile.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "record.h"
+
+enum reconcile_kind { RC_VERSIONS, RC_METRICS, RC_POLICIES, RC_REQUESTS, RC_PROMOTIONS };
+
+/* Each check: a query whose first row (if any) is a disagreement. Its
+ * columns: a name, a number, two texts, the ledger entry. */
+struct reconcile_check {
+	enum reconcile_kind kind;
+	const char *sql;
+};
+
+static const struct reconcile_check reconcile_checks[] = {
+	{
+		.kind = RC_VERSIONS,
+		.sql = "WITH last AS (SELECT subject, max(seq) AS seq FROM ledger WHERE action = 'version.set' GROUP BY subject)"
+		       " SELECT m.name, v.version, v.digest, json_extract(CAST(l.body AS TEXT), '$.data.digest'), l.seq"
+		       " FROM versions v JOIN models m ON m.id = v.model_id"
+		       " JOIN last ON last.subject = 'models:/' || m.name || '/' || v.version"
+		       " JOIN ledger l ON l.seq = last.seq"
+		       " WHERE json_extract(CAST(l.body AS TEXT), '$.data.digest') IS NOT v.digest"
+		       " OR json_extract(CAST(l.body AS TEXT), '$.data.author') IS NOT v.author LIMIT 1",
+	},
+	{
+		.kind = RC_METRICS,
+		.sql = "WITH last AS (SELECT subject, json_extract(CAST(body AS TEXT), '$.data.name') AS name,"
+		       " json_extract(CAST(body AS TEXT), '$.data.dataset') AS dataset,"
+		       " json_extract(CAST(body AS TEXT), '$.data.slice') AS slice, max(seq) AS seq"
+		       " FROM ledger WHERE action = 'metric.set' GROUP BY 1, 2, 3, 4)"
+		       " SELECT m.name, v.version, e.name, CAST(e.value AS TEXT), coalesce(last.seq, 0)"
+		       " FROM eval_metrics e JOIN versions v ON v.id = e.version_id JOIN models m ON m.id = v.model_id"
+		       " LEFT JOIN last ON last.subject = 'models:/' || m.name || '/' || v.version AND last.name = e.name"
+		       " AND last.dataset = e.dataset AND last.slice = e.slice"
+		       " LEFT JOIN ledger l ON l.seq = last.seq"
+		       " WHERE EXISTS (SELECT 1 FROM ledger x WHERE x.subject = 'models:/' || m.name || '/' || v.version"
+		       " AND x.action = 'version.set')"
+		       " AND (l.seq IS NULL OR json_extract(CAST(l.body AS TEXT), '$.data.value') <> e.value) LIMIT 1",
+	},
+	{
+		.kind = RC_POLICIES,
+		.sql = "SELECT p.name, p.version, p.digest, '', p.seq FROM policies p LEFT JOIN ledger l ON l.seq = p.seq"
+		       " WHERE l.seq IS NULL OR l.action <> 'policy.enroll'"
+		       " OR json_extract(CAST(l.body AS TEXT), '$.data.text') IS NOT p.text LIMIT 1",
+	},
+	{
+		.kind = RC_REQUESTS,
+		.sql = "SELECT m.name, r.id, r.requester, r.to_stage, r.seq FROM requests r JOIN versions v ON v.id = r.version_id"
+		       " JOIN models m ON m.id = v.model_id LEFT JOIN ledger l ON l.seq = r.seq"
+		       " WHERE r.kind = 'promotion' AND (l.seq IS NULL OR l.action <> 'request.open'"
+		       " OR json_extract(CAST(l.body AS TEXT), '$.data.request') IS NOT r.id"
+		       " OR json_extract(CAST(l.body AS TEXT), '$.data.requester') IS NOT r.requester"
+		       " OR json_extract(CAST(l.body AS TEXT), '$.data.version') IS NOT v.version"
+		       " OR json_extract(CAST(l.body AS TEXT), '$.data.to') IS NOT r.to_stage) LIMIT 1",
+	},
+	{
+		.kind = RC_PROMOTIONS,
+		.sql = "SELECT m.name, v.version, p.alias, p.kind, p.seq FROM promotions p JOIN versions v ON v.id = p.version_id"
+		       " JOIN models m ON m.id = v.model_id LEFT JOIN ledger l ON l.seq = p.seq"
+		       " WHERE l.seq IS NULL OR l.action NOT IN ('promotion.apply', 'rollback')"
+		       " OR l.subject IS NOT 'models:/' || m.name || '/' || v.version"
+		       " OR json_extract(CAST(l.body AS TEXT), '$.data.alias') IS NOT p.alias LIMIT 1",
+	},
+};
+
+static int reconcile_one(struct store *st, const struct reconcile_check *c, struct err *e)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (store_prepare(st, &s, c->sql, e) != 0)
+		return -1;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		const char *a = (const char *)sqlite3_column_text(s, 0), *b = (const char *)sqlite3_column_text(s, 2),
+			   *d = (const char *)sqlite3_column_text(s, 3);
+		int64_t n = sqlite3_column_int64(s, 1), seq = sqlite3_column_int64(s, 4);
+
+		switch (c->kind) {
+		case RC_VERSIONS:
+			err_set(e, ERR_DENIED, "versions: %.100s v%" PRId64 " has digest %.80s, but ledger entry %" PRId64
+				" recorded %.80s (or another author)", a ? a : "?", n, b ? b : "?", seq, d ? d : "?");
+			break;
+		case RC_METRICS:
+			err_set(e, ERR_DENIED, "eval_metrics: %.100s v%" PRId64 " metric %.100s = %.40s disagrees with the ledger (%s%" PRId64 ")",
+				a ? a : "?", n, b ? b : "?", d ? d : "?", seq ? "entry " : "no signed entry recorded it, ", seq);
+			break;
+		case RC_POLICIES:
+			err_set(e, ERR_DENIED, "policies: %.64s v%" PRId64 " (%.80s) is not the text ledger entry %" PRId64 " enrolled",
+				a ? a : "?", n, b ? b : "?", seq);
+			break;
+		case RC_REQUESTS:
+			err_set(e, ERR_DENIED, "requests: %.100s request %" PRId64 " (by %.100s to %.64s) differs from ledger entry %" PRId64
+				" that opened it", a ? a : "?", n, b ? b : "?", d ? d : "?", seq);
+			break;
+		case RC_PROMOTIONS:
+			err_set(e, ERR_DENIED, "promotions: %.100s v%" PRId64 " to %.64s (%.16s) is not what ledger entry %" PRId64 " recorded",
+				a ? a : "?", n, b ? b : "?", d ? d : "?", seq);
+			break;
+		}
+		sqlite3_finalize(s);
+		return -1;
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return store_fail(st, e, "reconciling the tables with the ledger");
+	return 0;
+}
+
+/* Every alias where the last move the ledger recorded put it. */
+static int reconcile_aliases(struct store *st, struct err *e)
+{
+	struct record_alias_states l;
+	sqlite3_stmt *s;
+	int rc, bad = 0;
+
+	if (record_alias_states(st, NULL, &l, e) != 0)
+		return -1;
+	if (store_prepare(st, &s,
+			  "SELECT m.name, a.alias, v.version FROM aliases a JOIN versions v ON v.id = a.version_id"
+			  " JOIN models m ON m.id = a.model_id",
+			  e) != 0) {
+		record_alias_states_free(&l);
+		return -1;
+	}
+	while (!bad && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *m = (const char *)sqlite3_column_text(s, 0), *a = (const char *)sqlite3_column_text(s, 1);
+		const struct record_alias_state *x = record_alias_find(&l, m ? m : "", a ? a : "");
+		int64_t v = sqlite3_column_int64(s, 2);
+
+		if (x == NULL || x->version != v) {
+			if (x == NULL)
+				err_set(e, ERR_DENIED, "aliases: %.100s of %.100s points at v%" PRId64 " but no ledger entry put it there",
+					a ? a : "?", m ? m : "?", v);
+			else
+				err_set(e, ERR_DENIED, "aliases: %.100s of %.100s points at v%" PRId64 " but ledger entry %" PRId64
+					" put it at v%" PRId64, a ? a : "?", m ? m : "?", v, x->seq, x->version);
+			bad = 1;
+		}
+	}
+	sqlite3_finalize(s);
+	record_alias_states_free(&l);
+	if (bad)
+		return -1;
+	if (rc != SQLITE_DONE)
+		return store_fail(st, e, "reconciling aliases");
+	return 0;
+}
+
+int reconcile_tables(struct store *st, struct reconcile_report *r, struct err *e)
+{
+	sqlite3_stmt *s;
+	size_t i;
+
+	memset(r, 0, sizeof *r);
+	for (i = 0; i < sizeof reconcile_checks / sizeof reconcile_checks[0]; i++)
+		if (reconcile_one(st, &reconcile_checks[i], e) != 0)
+			return -1;
+	if (reconcile_aliases(st, e) != 0)
+		return -1;
+	if (store_prepare(st, &s,
+			  "SELECT count(*) FROM versions v JOIN models m ON m.id = v.model_id WHERE NOT EXISTS"
+			  " (SELECT 1 FROM ledger l WHERE l.subject = 'models:/' || m.name || '/' || v.version"
+			  " AND l.action = 'version.set')",
+			  e) != 0)
+		return -1;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		r->unattested = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return 0;
+}

@@ -1,0 +1,19 @@
+/* reconcile: the store's derived tables (versions, metrics, aliases, policies, requests, promotions) against the ledger that audit verify has just verified, naming the first row that disagrees. */
+#ifndef STEWARD_RECONCILE_H
+#define STEWARD_RECONCILE_H
+
+#include <stdint.h>
+
+#include "err.h"
+#include "store.h"
+
+struct reconcile_report {
+	int64_t unattested; /* versions no signed entry records (synced without a principal) */
+};
+
+/* 0 when every row agrees with the entry that made it; -1 with e naming
+ * the table, the row and the entry otherwise. Call only after the ledger
+ * itself verified: the entries' bodies are taken as they are. */
+int reconcile_tables(struct store *st, struct reconcile_report *r, struct err *e);
+
+#endif
