@@ -166,19 +166,6 @@ static void replay_free(struct replay *rp)
 	memset(rp, 0, sizeof *rp);
 }
 
-/* Grows an array by one zeroed element; NULL when out of memory. */
-static void *replay_push(void *arrp, size_t *n, size_t size)
-{
-	void **arr = arrp;
-	char *nv = realloc(*arr, (*n + 1) * size);
-
-	if (nv == NULL)
-		return NULL;
-	*arr = nv;
-	memset(nv + *n * size, 0, size);
-	return nv + (*n)++ * size;
-}
-
 /* The replay's own copy of s (NULL when out of memory). */
 static const char *replay_intern(struct replay *rp, const char *s)
 {
@@ -258,7 +245,7 @@ static int replay_request_open(struct replay *rp, int64_t seq, const char *actor
 	if (proven_principal(&rp->kr, actor, &pidx) == NULL || rp->kr.p[pidx].revoked != 0 ||
 	    !(proven_roles_now(&rp->kr, pidx) & (ROLE_ADMIN | ROLE_MLLEAD | ROLE_SRE | ROLE_RISK)))
 		return replay_why(why, n, "request opened by %s, who held no role that may request", actor);
-	q = replay_push(&rp->q, &rp->nq, sizeof *rp->q);
+	q = proven_push(&rp->q, &rp->nq, sizeof *rp->q);
 	if (q == NULL)
 		return replay_why(why, n, "out of memory");
 	q->id = id;
@@ -334,7 +321,7 @@ static int replay_approval(struct replay *rp, int64_t seq, int64_t when, const c
 				  (long long)request);
 	if (rc < 0)
 		return replay_why(why, n, "out of memory");
-	a = replay_push(&rp->a, &rp->na, sizeof *rp->a);
+	a = proven_push(&rp->a, &rp->na, sizeof *rp->a);
 	if (a != NULL)
 		crypto_hash_sha256(a->envelope, (const unsigned char *)env, strlen(env));
 	if (a == NULL)
@@ -430,7 +417,7 @@ static int replay_enroll(struct replay *rp, const char *actor, json_t *data, cha
 				   (long long)version, rp->pol[i].version);
 			goto out;
 		}
-	rpp = replay_push(&rp->pol, &rp->npol, sizeof *rp->pol);
+	rpp = proven_push(&rp->pol, &rp->npol, sizeof *rp->pol);
 	if (rpp == NULL || (rpp->text = strdup(text)) == NULL) {
 		replay_why(why, n, "out of memory");
 		goto out;
@@ -507,7 +494,7 @@ static int replay_gate(struct replay *rp, json_t *data, const char *tier, int ro
 
 static int replay_promoted(struct replay *rp, const char *model, const char *alias, int64_t version)
 {
-	struct rp_promotion *p = replay_push(&rp->prom, &rp->nprom, sizeof *rp->prom);
+	struct rp_promotion *p = proven_push(&rp->prom, &rp->nprom, sizeof *rp->prom);
 
 	if (p == NULL)
 		return -1;
@@ -615,7 +602,7 @@ static int replay_rollback(struct replay *rp, int64_t seq, const char *actor, js
 			replay_why(why, n, "rollback's review is malformed or out of order");
 			goto out;
 		}
-		q = replay_push(&rp->q, &rp->nq, sizeof *rp->q);
+		q = proven_push(&rp->q, &rp->nq, sizeof *rp->q);
 		if (q == NULL) {
 			replay_why(why, n, "out of memory");
 			goto out;

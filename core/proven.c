@@ -13,8 +13,7 @@
 #include "ledger.h"
 #include "merkle.h"
 
-/* Grows an array by one zeroed element; NULL when out of memory. */
-static void *proven_push(void *arrp, size_t *n, size_t size)
+void *proven_push(void *arrp, size_t *n, size_t size)
 {
 	void **arr = arrp;
 	char *nv = realloc(*arr, (*n + 1) * size);

@@ -50,6 +50,10 @@ struct proven_keyring {
 	json_t *keyring_history; /* array of {version, seq, statement} */
 };
 
+/* Grows an array (arrp points at its pointer) by one zeroed element of
+ * size bytes; NULL when out of memory. The replays use it too. */
+void *proven_push(void *arrp, size_t *n, size_t size);
+
 int proven_keyring_init(struct proven_keyring *kr, const char *log, struct err *e);
 void proven_keyring_clear(struct proven_keyring *kr);
 /* Applies one keyring.* entry (its DSSE statement signed by an admin of
