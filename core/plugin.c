@@ -722,7 +722,20 @@ static int sink_version(void *ctx, const struct steward_version_rec *v)
 			return plugin_refuse(x, v->model);
 		}
 	}
-	if (v->card != NULL && strcmp(cur_card, card_sha) != 0) {
+	if (v->card != NULL) {
+		char subject[200];
+		int att;
+
+		/* Unchanged but left unattested by an earlier keyless sync: set
+		 * it again, which records it as this principal's act. */
+		snprintf(subject, sizeof subject, "models:/%s/%" PRId64, v->model, v->version);
+		att = strcmp(cur_card, card_sha) != 0 ? 0 : plugin_attested(x, subject, "card.set", NULL, NULL, NULL);
+		if (att < 0)
+			return plugin_refuse(x, "card");
+		if (att == 1)
+			goto tags;
+	}
+	if (v->card != NULL) {
 		struct card c;
 
 		/* A description that is not a card (no "## " headings) is kept
@@ -739,6 +752,7 @@ static int sink_version(void *ctx, const struct steward_version_rec *v)
 				return plugin_refuse(x, "card");
 		}
 	}
+tags:
 	for (i = 0; i < v->ntags; i++) {
 		const char *have = NULL;
 

@@ -1,4 +1,4 @@
-/* misbehave: a test plugin that hangs, returns garbage or fails on purpose (mode = hang|garbage|fail|ok), to show the host and the console stay in charge. */
+/* misbehave: a test plugin that hangs, returns garbage or fails on purpose (mode = hang|garbage|fail|ok|evidence), to show the host and the console stay in charge. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,6 +64,22 @@ static int mb_sync(void *state, const struct steward_sink *sink, char *err, size
 			return -1;
 		}
 		return 0;
+	}
+	if (strcmp(m->mode, "evidence") == 0) {
+		/* A version with its card and a metric: evidence a gate reads. */
+		struct steward_version_rec v = {
+			.model = "fixture-model", .version = 1, .source = "s3://fixture/1", .author = "someone",
+			.card = "## Intended use\nfixtures\n",
+			.digest = "sha256:1111111111111111111111111111111111111111111111111111111111111111",
+			.created = 1767225600,
+		};
+		struct steward_metric_rec mt = { .model = "fixture-model", .version = 1, .name = "auc", .dataset = "holdout",
+						 .slice = "", .value = 0.9 };
+
+		return sink->model(sink->ctx, &good) != 0 || sink->version(sink->ctx, &v) != 0 ||
+			       sink->metric(sink->ctx, &mt) != 0
+			       ? -1
+			       : 0;
 	}
 	if (strcmp(m->mode, "fail") == 0) {
 		snprintf(err, errn, "backend unreachable (on purpose)");

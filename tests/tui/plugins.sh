@@ -37,4 +37,28 @@ i=0
 while [ "$i" -lt $((WAIT * 10)) ] && capture p | grep -q "stuck syncing"; do sleep 0.1; i=$((i + 1)); done
 if capture p | grep -q "stuck syncing"; then fail "quitting with a hanging plugin did not return"; else ok; fi
 
+# A keyless background sync records evidence unattested: the gate refuses to
+# count on it until a sync with a key signs it.
+E="$TMPD/e.db"
+export STEWARD_PASSPHRASE=plugins-pw XDG_CONFIG_HOME="$TMPD/cfg"
+"$STEWARD" init --db "$E" --admin ada >/dev/null || fail "init"
+printf '[steward]\nplugin_dirs = %s\n\n[plugin good]\ntype = misbehave\nmode = evidence\n' "$PD" >"$TMPD/good"
+tm new-session -d -s g -x 120 -y 30 "env LC_ALL=C.UTF-8 '$STEWARD' --db '$E' --config '$TMPD/good'; sleep 60"
+wait_for "the background sync ran" g "good ok"
+tm send-keys -t g ':q' Enter
+expect 0 "the synced version is there" "$STEWARD" version show fixture-model 1 --db "$E"
+expect 1 "but the gate will not count on it" "$STEWARD" gate fixture-model 1 --to staging --db "$E"
+has "unattested named" "$OUT$ERR" "has no signed record in the ledger"
+expect 0 "audit verify warns" "$STEWARD" audit verify --db "$E"
+has "unattested counted" "$OUT" "1 version no signed entry records"
+expect 0 "a sync with a key attests what did not change" "$STEWARD" sync good --db "$E" --config "$TMPD/good" \
+	--key "$TMPD/cfg/steward/keys/ada.key"
+same "version, card and metric now signed" \
+	"$(sqlite3 "$E" "SELECT count(*) FROM ledger WHERE action IN ('version.set', 'card.set', 'metric.set') AND sig IS NOT NULL")" 3
+expect 1 "the gate now reads signed evidence (denied only for want of a policy)" "$STEWARD" gate fixture-model 1 --to staging --db "$E"
+lacks "no longer unattested" "$OUT$ERR" "no signed record"
+expect 0 "audit verify has nothing unattested" "$STEWARD" audit verify --db "$E"
+lacks "no warning" "$OUT" "no signed entry records"
+unset STEWARD_PASSPHRASE
+
 finish
