@@ -518,7 +518,7 @@ const struct cli_cmd cli_cmds[] = {
 			"(more than 300 seconds ahead), replays the keyring (each change signed by an\n"
 			"admin of the keyring before it), checks every act's signature by its actor and\n"
 			"every approval against the keyring in force when it was recorded, then\n"
-			"reconciles the store's keyring, approval, version, metric, alias, policy,\n"
+			"reconciles the store's keyring, approval, version, card, metric, alias, policy,\n"
 			"request and promotion tables with the entries that made them, naming the first\n"
 			"row that disagrees. It warns about versions no signed entry records and about\n"
 			"ungoverned aliases. Exit 0 when all holds; otherwise exit 1 naming\n"

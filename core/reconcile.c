@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "record.h"
+#include "registry.h"
 
 enum reconcile_kind { RC_VERSIONS, RC_METRICS, RC_POLICIES, RC_REQUESTS, RC_PROMOTIONS };
 
@@ -152,6 +153,51 @@ static int reconcile_aliases(struct store *st, struct err *e)
 	return 0;
 }
 
+/* Each attested version's card: its sections must hash to what the last
+ * card.set recorded (a card removed from the table counts as changed). */
+static int reconcile_cards(struct store *st, struct err *e)
+{
+	sqlite3_stmt *s;
+	int rc, bad = 0;
+
+	if (store_prepare(st, &s,
+			  "SELECT m.name, v.version, (SELECT json_extract(CAST(l.body AS TEXT), '$.data.sha256') FROM ledger l"
+			  " WHERE l.subject = 'models:/' || m.name || '/' || v.version AND l.action = 'card.set'"
+			  " ORDER BY l.seq DESC LIMIT 1) FROM versions v JOIN models m ON m.id = v.model_id"
+			  " WHERE EXISTS (SELECT 1 FROM ledger x WHERE x.subject = 'models:/' || m.name || '/' || v.version"
+			  " AND x.action = 'version.set')",
+			  e) != 0)
+		return -1;
+	while (!bad && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *m = (const char *)sqlite3_column_text(s, 0), *want = (const char *)sqlite3_column_text(s, 2);
+		int64_t v = sqlite3_column_int64(s, 1);
+		char have[72] = "";
+		struct card c;
+
+		if (registry_card_get(st, m ? m : "", v, &c, e) != 0) {
+			bad = -1;
+			break;
+		}
+		if (c.n > 0 && record_card_digest(&c, have) != 0) {
+			card_free(&c);
+			bad = err_set(e, ERR_IO, "out of memory");
+			break;
+		}
+		card_free(&c);
+		if (strcmp(have, want != NULL ? want : "") != 0) {
+			err_set(e, ERR_DENIED, "cards: the card of %.100s v%" PRId64 " is not the one the ledger recorded (%s)",
+				m ? m : "?", v, want == NULL ? "no signed entry recorded one" : "its sections hash differently");
+			bad = -1;
+		}
+	}
+	sqlite3_finalize(s);
+	if (bad)
+		return -1;
+	if (rc != SQLITE_DONE)
+		return store_fail(st, e, "reconciling cards");
+	return 0;
+}
+
 int reconcile_tables(struct store *st, struct reconcile_report *r, struct err *e)
 {
 	sqlite3_stmt *s;
@@ -161,7 +207,7 @@ int reconcile_tables(struct store *st, struct reconcile_report *r, struct err *e
 	for (i = 0; i < sizeof reconcile_checks / sizeof reconcile_checks[0]; i++)
 		if (reconcile_one(st, &reconcile_checks[i], e) != 0)
 			return -1;
-	if (reconcile_aliases(st, e) != 0)
+	if (reconcile_aliases(st, e) != 0 || reconcile_cards(st, e) != 0)
 		return -1;
 	if (store_prepare(st, &s,
 			  "SELECT count(*) FROM versions v JOIN models m ON m.id = v.model_id WHERE NOT EXISTS"

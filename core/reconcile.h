@@ -1,4 +1,4 @@
-/* reconcile: the store's derived tables (versions, metrics, aliases, policies, requests, promotions) against the ledger that audit verify has just verified, naming the first row that disagrees. */
+/* reconcile: the store's derived tables (versions, cards, metrics, aliases, policies, requests, promotions) against the ledger that audit verify has just verified, naming the first row that disagrees. */
 #ifndef STEWARD_RECONCILE_H
 #define STEWARD_RECONCILE_H
 

@@ -113,6 +113,9 @@ expect 0 "an ML lead sets the card" as lena card set fraud 1 --file "$TMPD/card.
 raw "UPDATE cards SET body = 'anything at all'"
 expect 1 "a card edited in the table" "$STEWARD" gate fraud 1 --to production --db "$DB"
 has "is named" "$OUT$ERR" "the card of fraud v1 is not the one ledger entry"
+expect 1 "audit verify reconciles the cards table" "$STEWARD" audit verify --db "$DB"
+has "names the card" "$ERR" "cards: the card of fraud v1 is not the one the ledger recorded"
+as lena card set fraud 1 --file "$TMPD/card.md" >/dev/null || fail "the card set again, as an act"
 # --- separation of duties compares people, not spellings ---
 D2=sha256:2222222222222222222222222222222222222222222222222222222222222222
 D3=sha256:3333333333333333333333333333333333333333333333333333333333333333
