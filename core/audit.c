@@ -987,6 +987,23 @@ static int audit_write_file(const char *dir, const char *name, const void *buf, 
 	return close(fd) == 0 ? 0 : err_set(e, ERR_IO, "cannot write %s: %s", path, strerror(errno));
 }
 
+/* A new file DIR/NAME of the bundle, opened for writing (never an existing one). */
+static int audit_create(const char *dir, const char *name, FILE **out, struct err *e)
+{
+	char path[4200];
+	int fd;
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	*out = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (*out == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return err_set(e, ERR_IO, "cannot create %s: %s", path, strerror(errno));
+	}
+	return 0;
+}
+
 /* Collects bodies into entries.jsonl while replaying them. */
 struct audit_export_arg {
 	struct replay *rp;
@@ -1017,7 +1034,7 @@ int audit_export(struct store *st, const char *dir, struct err *e)
 	struct replay rp;
 	sqlite3_stmt *s;
 	char *hist = NULL;
-	int rc = -1, fd;
+	int rc = -1;
 
 	memset(&r, 0, sizeof r);
 	if (ledger_logkey_public(st, r.log_name, sizeof r.log_name, pk, e) != 0)
@@ -1036,22 +1053,12 @@ int audit_export(struct store *st, const char *dir, struct err *e)
 	snprintf(path, sizeof path, "%s\n", vkey);
 	if (audit_write_file(dir, "log.vkey", path, strlen(path), e) != 0)
 		return -1;
-	snprintf(path, sizeof path, "%s/entries.jsonl", dir);
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	x.f = fd >= 0 ? fdopen(fd, "w") : NULL;
-	if (x.f == NULL) {
-		if (fd >= 0)
-			close(fd);
-		return err_set(e, ERR_IO, "cannot create %s: %s", path, strerror(errno));
-	}
+	if (audit_create(dir, "entries.jsonl", &x.f, e) != 0)
+		return -1;
 	snprintf(path, sizeof path, "%s/signatures.txt", dir);
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	x.sigf = fd >= 0 ? fdopen(fd, "w") : NULL;
-	if (x.sigf == NULL) {
-		if (fd >= 0)
-			close(fd);
+	if (audit_create(dir, "signatures.txt", &x.sigf, e) != 0) {
 		fclose(x.f);
-		return err_set(e, ERR_IO, "cannot create %s: %s", path, strerror(errno));
+		return -1;
 	}
 	if (replay_init(&rp, r.log_name, e) != 0) {
 		fclose(x.f);
