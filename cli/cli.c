@@ -44,6 +44,11 @@ static const struct cli_opt cli_console_opts[] = {
 
 static const struct cli_opt cli_none_opts[] = { { 0 } };
 
+static const struct cli_opt cli_sync_opts[] = {
+	{ "full", NULL, "a full pass: every version read again, even those whose update stamp did not move", 0 },
+	{ 0 },
+};
+
 static const struct cli_opt cli_model_add_opts[] = {
 	{ .name = "tier", .arg = "TIER", .required = 1,
 	  .help = "risk tier: low, medium, high or critical" },
@@ -597,8 +602,13 @@ const struct cli_cmd cli_cmds[] = {
 			"The models, versions, cards and metrics it records are acts of the --key's\n"
 			"principal (an admin, ML lead or pipeline key), each signed in the ledger; the\n"
 			"console's background sync, which holds no key, records them unattested and no\n"
-			"gate counts on them until a sync with a key attests them.",
-		.opts = cli_none_opts, .min_pos = 0, .max_pos = 1, .flags = CLI_STORE_RW,
+			"gate counts on them until a sync with a key attests them.\n"
+			"Between full passes (each plugin's full_sync period, default an hour, or --full)\n"
+			"a sync is incremental: versions whose update stamp in the backend did not move\n"
+			"since they were last read are skipped. A sync that could not read some\n"
+			"artifacts records their digests as unverified, reports itself partial and\n"
+			"exits 3.",
+		.opts = cli_sync_opts, .min_pos = 0, .max_pos = 1, .flags = CLI_STORE_RW,
 		.roles = ROLE_EVIDENCE,
 		.run = cmd_sync_run,
 	},
@@ -1109,6 +1119,11 @@ static int cli_report(struct cli_ctx *c, int rc)
 {
 	if (rc == 0)
 		return CLI_EXIT_OK;
+	if (rc == CLI_ATTENTION) {
+		if (c->e.msg[0])
+			fprintf(stderr, "steward: %s\n", cli_safe(c, c->e.msg));
+		return CLI_EXIT_ATTENTION;
+	}
 	/* Messages quote values already; this catches any that slipped through. */
 	fprintf(stderr, "steward: %s\n", c->e.msg[0] ? cli_safe(c, c->e.msg) : "failed");
 	if (rc == CLI_USAGE) {

@@ -20,12 +20,15 @@ enum cli_exit {
 	CLI_EXIT_OK = 0,
 	CLI_EXIT_FAIL = 1,  /* understood, but refused or failed */
 	CLI_EXIT_USAGE = 2, /* the command line itself is wrong */
+	CLI_EXIT_ATTENTION = 3, /* done, but a person must look: unapproved changes stand, a sync was partial */
 };
 
 /* A run function returns 0, CLI_FAIL (e filled) or CLI_USAGE (e filled;
  * the dispatcher adds the "try --help" hint). */
 #define CLI_FAIL (-1)
 #define CLI_USAGE (-2)
+/* Done and its output printed, but something needs a person (e says what). */
+#define CLI_ATTENTION (-3)
 
 /* One long option. arg NULL means a flag that takes no value. */
 struct cli_opt {

@@ -126,7 +126,7 @@ int cmd_sync_run(struct cli_ctx *c)
 	struct plugin_config pc;
 	json_t *arr = c->json ? json_array() : NULL;
 	size_t i;
-	int failed = 0, ran = 0;
+	int failed = 0, ran = 0, partial = 0;
 
 	if (cli_plugin_config(c, &pc, 0) != 0)
 		return CLI_FAIL;
@@ -145,6 +145,7 @@ int cmd_sync_run(struct cli_ctx *c)
 			continue;
 		ran++;
 		err_clear(&e);
+		in->force_full = cli_opt(c, "full") != NULL;
 		rc = plugin_open(in, &pc, &e);
 		if (rc == 0)
 			rc = plugin_sync(c->db_path, in, &c->who, cmd_sync_progress, NULL, &r, &e);
@@ -152,16 +153,21 @@ int cmd_sync_run(struct cli_ctx *c)
 			memset(&r, 0, sizeof r);
 		if (isatty(STDERR_FILENO))
 			fputs("\r\033[K", stderr);
+		if (rc == 0 && r.unverified > 0)
+			partial++;
 		if (rc != 0) {
 			failed++;
 			fprintf(stderr, "steward: %s\n", e.msg);
 		}
 		if (arr != NULL) {
-			json_t *o = json_pack("{s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:s}", "plugin", in->name, "ok", rc == 0,
-					      "models", (json_int_t)r.models, "versions", (json_int_t)r.versions, "metrics",
-					      (json_int_t)r.metrics, "aliases", (json_int_t)r.aliases, "written",
-					      (json_int_t)r.written, "unapproved_changes", (json_int_t)r.observed, "seconds",
-					      r.seconds, "error", rc == 0 ? "" : e.msg);
+			json_t *o = json_pack("{s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:s, s:b, s:I, s:b, s:I, s:s}",
+					      "plugin", in->name, "ok", rc == 0, "models", (json_int_t)r.models, "versions",
+					      (json_int_t)r.versions, "metrics", (json_int_t)r.metrics, "aliases",
+					      (json_int_t)r.aliases, "written", (json_int_t)r.written, "unapproved_changes",
+					      (json_int_t)r.observed, "seconds", r.seconds, "error", rc == 0 ? "" : e.msg,
+					      "full", r.full, "skipped", (json_int_t)r.skipped, "partial",
+					      rc == 0 && r.unverified > 0, "unverified", (json_int_t)r.unverified,
+					      "partial_reason", r.partial);
 
 			if (o == NULL || json_array_append_new(arr, o) != 0) {
 				json_decref(arr);
@@ -169,9 +175,14 @@ int cmd_sync_run(struct cli_ctx *c)
 				return cli_json_fail(&c->e);
 			}
 		} else if (rc == 0) {
-			printf("%s: %" PRId64 " models, %" PRId64 " versions, %" PRId64 " metrics, %" PRId64
-			       " aliases; %" PRId64 " rows written in %.2f s\n",
-			       in->name, r.models, r.versions, r.metrics, r.aliases, r.written, r.seconds);
+			printf("%s: %" PRId64 " models, %" PRId64 " versions (%" PRId64 " unchanged), %" PRId64
+			       " metrics, %" PRId64 " aliases; %" PRId64 " rows written in %.2f s (%s)\n",
+			       in->name, r.models, r.versions + r.skipped, r.skipped, r.metrics, r.aliases, r.written,
+			       r.seconds, r.full ? "full pass" : "incremental");
+			if (r.unverified > 0)
+				printf("%s: partial: the artifacts of %" PRId64 " version(s) could not be read, their digests are"
+				       " unverified (%s)\n",
+				       in->name, r.unverified, cli_safe(c, r.partial));
 			if (r.observed > 0)
 				printf("%s: %" PRId64 " alias move(s) no steward decision made: see 'steward audit verify'\n",
 				       in->name, r.observed);
@@ -187,5 +198,10 @@ int cmd_sync_run(struct cli_ctx *c)
 	}
 	if (failed > 0)
 		return err_set(&c->e, ERR_IO, "%d of %d syncs failed; nothing of those was recorded", failed, ran);
+	if (partial > 0) {
+		err_set(&c->e, ERR_IO, "%d of %d syncs were partial: some artifacts could not be read (see 'steward plugin list')",
+			partial, ran);
+		return CLI_ATTENTION;
+	}
 	return 0;
 }

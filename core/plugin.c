@@ -224,6 +224,7 @@ static int plugin_ini(void *user, const char *section, const char *name, const c
 		memset(in, 0, sizeof *in);
 		snprintf(in->name, sizeof in->name, "%s", section + 7);
 		in->interval = 300;
+		in->full_every = 3600;
 		in->line = line;
 	}
 	if (strcmp(name, "type") == 0) {
@@ -241,6 +242,15 @@ static int plugin_ini(void *user, const char *section, const char *name, const c
 		if (*end != '\0' || v < 10 || v > 86400)
 			return plugin_ini_fail(pp, line, "[%s] interval: '%s' is not 10 to 86400 seconds", q1, value);
 		in->interval = (int)v;
+		return 1;
+	}
+	if (strcmp(name, "full_sync") == 0) {
+		char *end;
+		long v = strtol(value, &end, 10);
+
+		if (*end != '\0' || v < 0 || v > 604800)
+			return plugin_ini_fail(pp, line, "[%s] full_sync: '%s' is not 0 to 604800 seconds", q1, value);
+		in->full_every = (int)v;
 		return 1;
 	}
 	if (plugin_is_secret(name))
@@ -483,6 +493,10 @@ struct plugin_sync_ctx {
 	int cancel; /* atomic: set by the console, read by the worker */
 	char **seen; /* "model\nalias" of every alias the backend showed */
 	size_t nseen;
+	int full;    /* a full pass: unchanged() answers 0 */
+	/* the digest_note for the next version() record */
+	char note_model[256], note_state[16], note_reason[400];
+	int64_t note_version;
 };
 
 static int plugin_refuse(struct plugin_sync_ctx *x, const char *what)
@@ -629,6 +643,7 @@ static int sink_version(void *ctx, const struct steward_version_rec *v)
 {
 	struct plugin_sync_ctx *x = ctx;
 	char digest[72], card_sha[72] = "", cur_digest[72] = "", cur_card[72] = "";
+	char state[16], reason[400] = "", cur_state[16] = "", cur_reason[400] = "";
 	int verified = v->digest != NULL;
 	int64_t vid, have_verified = -1;
 	sqlite3_stmt *s;
@@ -636,6 +651,13 @@ static int sink_version(void *ctx, const struct steward_version_rec *v)
 	int rc;
 
 	x->r->versions++;
+	/* Why there is no digest, when the plugin said so just before. */
+	snprintf(state, sizeof state, "%s", verified ? "verified" : "unverified");
+	if (!verified && x->note_state[0] != '\0' && x->note_version == v->version && strcmp(x->note_model, v->model) == 0) {
+		snprintf(state, sizeof state, "%s", x->note_state);
+		snprintf(reason, sizeof reason, "%s", x->note_reason);
+	}
+	x->note_state[0] = '\0';
 	if (v->digest != NULL) {
 		if (check_digest(v->digest, &x->e) != 0)
 			return plugin_refuse(x, "version digest");
@@ -672,7 +694,8 @@ static int sink_version(void *ctx, const struct steward_version_rec *v)
 		vid = sqlite3_last_insert_rowid(store_db(x->st));
 	} else {
 		if (store_prepare(x->st, &s,
-				  "SELECT v.digest, coalesce(s.digest_verified, -1), coalesce(s.card_sha, '') FROM versions v"
+				  "SELECT v.digest, coalesce(s.digest_verified, -1), coalesce(s.card_sha, ''),"
+				  " coalesce(s.digest_state, ''), coalesce(s.digest_reason, '') FROM versions v"
 				  " LEFT JOIN version_sync s ON s.version_id = v.id WHERE v.id = ?1",
 				  &x->e) != 0)
 			return plugin_refuse(x, v->model);
@@ -681,11 +704,16 @@ static int sink_version(void *ctx, const struct steward_version_rec *v)
 			snprintf(cur_digest, sizeof cur_digest, "%s", (const char *)sqlite3_column_text(s, 0));
 			have_verified = sqlite3_column_int64(s, 1);
 			snprintf(cur_card, sizeof cur_card, "%s", (const char *)sqlite3_column_text(s, 2));
+			snprintf(cur_state, sizeof cur_state, "%s", (const char *)sqlite3_column_text(s, 3));
+			snprintf(cur_reason, sizeof cur_reason, "%s", (const char *)sqlite3_column_text(s, 4));
 		}
 		sqlite3_finalize(s);
 		/* An unverified digest never replaces a verified one. */
-		if (!verified && have_verified == 1)
+		if (!verified && have_verified == 1) {
 			snprintf(digest, sizeof digest, "%s", cur_digest), verified = 1;
+			snprintf(state, sizeof state, "verified");
+			reason[0] = '\0';
+		}
 		if (strcmp(cur_digest, digest) != 0 &&
 		    plugin_exec(x, "UPDATE versions SET digest = ?1 WHERE id = ?3", digest, NULL, vid, 0) != 0)
 			return plugin_refuse(x, v->model);
@@ -703,11 +731,20 @@ static int sink_version(void *ctx, const struct steward_version_rec *v)
 							  v->run_id ? v->run_id : "", x->in->name, &x->e) != 0))
 			return plugin_refuse(x, v->model);
 	}
-	if (have_verified != verified || strcmp(cur_card, card_sha) != 0) {
+	/* A download that failed makes the sync partial, whatever was recorded before. */
+	if (strcmp(state, "unverified") == 0 && reason[0] != '\0') {
+		if (x->r->unverified++ == 0)
+			snprintf(x->r->partial, sizeof x->r->partial, "%.100s v%" PRId64 ": %.180s", v->model, v->version,
+				 reason);
+	}
+	if (have_verified != verified || strcmp(cur_card, card_sha) != 0 || strcmp(cur_state, state) != 0 ||
+	    strcmp(cur_reason, reason) != 0) {
 		if (store_prepare(x->st, &s,
-				  "INSERT INTO version_sync(version_id, plugin, source, digest_verified, card_sha) VALUES (?1, ?2, ?3, ?4, ?5)"
+				  "INSERT INTO version_sync(version_id, plugin, source, digest_verified, card_sha, digest_state,"
+				  " digest_reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
 				  " ON CONFLICT(version_id) DO UPDATE SET plugin = excluded.plugin, source = excluded.source,"
-				  " digest_verified = excluded.digest_verified, card_sha = excluded.card_sha",
+				  " digest_verified = excluded.digest_verified, card_sha = excluded.card_sha,"
+				  " digest_state = excluded.digest_state, digest_reason = excluded.digest_reason",
 				  &x->e) != 0)
 			return plugin_refuse(x, v->model);
 		sqlite3_bind_int64(s, 1, vid);
@@ -715,6 +752,8 @@ static int sink_version(void *ctx, const struct steward_version_rec *v)
 		sqlite3_bind_text(s, 3, v->source ? v->source : "", -1, SQLITE_STATIC);
 		sqlite3_bind_int(s, 4, verified);
 		sqlite3_bind_text(s, 5, card_sha, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 6, state, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 7, reason, -1, SQLITE_STATIC);
 		rc = sqlite3_step(s);
 		sqlite3_finalize(s);
 		if (rc != SQLITE_DONE) {
@@ -956,6 +995,75 @@ static int sink_have_digest(void *ctx, const char *model, int64_t version, const
 	return have;
 }
 
+static void sink_digest_note(void *ctx, const char *model, int64_t version, const char *state, const char *reason)
+{
+	struct plugin_sync_ctx *x = ctx;
+
+	/* Only the two states a plugin may claim; anything else is "unverified". */
+	snprintf(x->note_state, sizeof x->note_state, "%s",
+		 state != NULL && strcmp(state, "empty") == 0 ? "empty" : "unverified");
+	snprintf(x->note_model, sizeof x->note_model, "%s", model ? model : "");
+	snprintf(x->note_reason, sizeof x->note_reason, "%s", reason ? reason : "");
+	x->note_version = version;
+}
+
+/* Stamps left by a sync without a key are marked, so that a keyed sync
+ * never skips evidence it has not yet attested. */
+static void plugin_stamp_text(const struct plugin_sync_ctx *x, const char *stamp, char *out, size_t n)
+{
+	snprintf(out, n, "%s%.200s", x->who == NULL ? "u:" : "", stamp ? stamp : "");
+}
+
+static int sink_unchanged(void *ctx, const char *model, int64_t version, const char *stamp)
+{
+	struct plugin_sync_ctx *x = ctx;
+	char mine[210], keyless[210];
+	sqlite3_stmt *s;
+	int same = 0;
+
+	if (x->full || stamp == NULL || stamp[0] == '\0')
+		return 0;
+	plugin_stamp_text(x, stamp, mine, sizeof mine);
+	snprintf(keyless, sizeof keyless, "u:%.200s", stamp);
+	if (store_prepare(x->st, &s,
+			  "SELECT 1 FROM version_sync s JOIN versions v ON v.id = s.version_id JOIN models m ON m.id = v.model_id"
+			  " WHERE m.name = ?1 AND v.version = ?2 AND s.plugin = ?3 AND s.stamp IN (?4, ?5)"
+			  " AND (s.digest_verified = 1 OR s.digest_state = 'empty')",
+			  &x->e) != 0)
+		return 0;
+	sqlite3_bind_text(s, 1, model, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, version);
+	sqlite3_bind_text(s, 3, x->in->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, mine, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, x->who == NULL ? keyless : mine, -1, SQLITE_STATIC);
+	same = sqlite3_step(s) == SQLITE_ROW;
+	sqlite3_finalize(s);
+	if (same)
+		x->r->skipped++;
+	return same;
+}
+
+static void sink_stamp(void *ctx, const char *model, int64_t version, const char *stamp)
+{
+	struct plugin_sync_ctx *x = ctx;
+	char mine[210];
+	sqlite3_stmt *s;
+
+	plugin_stamp_text(x, stamp, mine, sizeof mine);
+	/* Unchanged stamps are not written again: an unchanged sync writes nothing. */
+	if (store_prepare(x->st, &s,
+			  "UPDATE version_sync SET stamp = ?4 WHERE stamp IS NOT ?4 AND plugin = ?3 AND version_id ="
+			  " (SELECT v.id FROM versions v JOIN models m ON m.id = v.model_id WHERE m.name = ?1 AND v.version = ?2)",
+			  &x->e) != 0)
+		return;
+	sqlite3_bind_text(s, 1, model, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, version);
+	sqlite3_bind_text(s, 3, x->in->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, mine, -1, SQLITE_STATIC);
+	(void)sqlite3_step(s);
+	sqlite3_finalize(s);
+}
+
 /* Aliases of this plugin's models that the backend no longer shows were
  * deleted there: mirrored, recorded, and flagged when steward governed them. */
 static int plugin_vanished(struct plugin_sync_ctx *x)
@@ -1044,27 +1152,50 @@ struct plugin_job {
 	char err[600];
 };
 
-static void plugin_health_put(struct store *st, const char *name, int ok, const char *msg, int64_t records)
+/* state: "ok", "partial" or "degraded"; full: this sync was a full pass. */
+static void plugin_health_put(struct store *st, const char *name, const char *state, const char *msg, int64_t records,
+			      int full)
 {
 	sqlite3_stmt *s;
 	struct err e;
+	int good = strcmp(state, "degraded") != 0;
 
 	if (store_prepare(st, &s,
-			  "INSERT INTO plugin_health(name, state, message, last_success, last_attempt, records)"
-			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(name) DO UPDATE SET state = excluded.state,"
+			  "INSERT INTO plugin_health(name, state, message, last_success, last_attempt, records, last_full)"
+			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(name) DO UPDATE SET state = excluded.state,"
 			  " message = excluded.message, last_attempt = excluded.last_attempt,"
-			  " last_success = CASE WHEN excluded.state = 'ok' THEN excluded.last_success ELSE last_success END,"
-			  " records = CASE WHEN excluded.state = 'ok' THEN excluded.records ELSE records END",
+			  " last_success = CASE WHEN excluded.state <> 'degraded' THEN excluded.last_success ELSE last_success END,"
+			  " records = CASE WHEN excluded.state <> 'degraded' THEN excluded.records ELSE records END,"
+			  " last_full = CASE WHEN excluded.last_full > 0 THEN excluded.last_full ELSE last_full END",
 			  &e) != 0)
 		return;
 	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, ok ? "ok" : "degraded", -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, state, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 3, msg, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 4, ok ? store_now() : 0);
+	sqlite3_bind_int64(s, 4, good ? store_now() : 0);
 	sqlite3_bind_int64(s, 5, store_now());
 	sqlite3_bind_int64(s, 6, records);
+	sqlite3_bind_int64(s, 7, good && full ? store_now() : 0);
 	(void)sqlite3_step(s);
 	sqlite3_finalize(s);
+}
+
+/* A full pass when asked for, when none ever ran, or when the last is
+ * older than the instance's full_sync period (0: every sync is full). */
+static int plugin_full_due(struct plugin_sync_ctx *x)
+{
+	sqlite3_stmt *s;
+	int64_t last = 0;
+
+	if (x->in->force_full || x->in->full_every == 0)
+		return 1;
+	if (store_prepare(x->st, &s, "SELECT last_full FROM plugin_health WHERE name = ?1", &x->e) != 0)
+		return 1;
+	sqlite3_bind_text(s, 1, x->in->name, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		last = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return last <= 0 || store_now() - last >= x->in->full_every || store_now() < last;
 }
 
 static void *plugin_worker(void *arg)
@@ -1081,6 +1212,9 @@ static void *plugin_worker(void *arg)
 		.cancelled = sink_cancelled,
 		.message = sink_message,
 		.have_digest = sink_have_digest,
+		.digest_note = sink_digest_note,
+		.unchanged = sink_unchanged,
+		.stamp = sink_stamp,
 	};
 	struct timespec t0, t1;
 	char perr[512] = "";
@@ -1100,6 +1234,8 @@ static void *plugin_worker(void *arg)
 		j->rc = -1;
 		return NULL;
 	}
+	x->full = plugin_full_due(x);
+	x->r->full = x->full;
 	before = sqlite3_total_changes(store_db(x->st));
 	j->rc = j->in->p->sync(j->in->state, &sink, perr, sizeof perr);
 	if (j->rc == 0 && plugin_vanished(x) != 0) {
@@ -1129,8 +1265,19 @@ static void *plugin_worker(void *arg)
 	free(x->seen);
 	x->seen = NULL;
 	x->nseen = 0;
-	plugin_health_put(x->st, j->in->name, j->rc == 0, j->rc == 0 ? "" : j->err,
-			  x->r->models + x->r->versions + x->r->metrics + x->r->aliases);
+	{
+		char msg[600] = "";
+
+		if (j->rc == 0 && x->r->unverified > 0)
+			snprintf(msg, sizeof msg, "partial: the artifacts of %" PRId64 " version%s could not be read (%s)",
+				 x->r->unverified, x->r->unverified == 1 ? "" : "s", x->r->partial);
+		plugin_health_put(x->st, j->in->name,
+				  j->rc != 0 ? "degraded" : x->r->unverified > 0 ? "partial" : "ok",
+				  j->rc != 0 ? j->err : msg, x->r->models + x->r->versions + x->r->metrics + x->r->aliases,
+				  j->rc == 0 && x->full);
+	}
+	if (j->rc == 0)
+		j->in->force_full = 0;
 	store_close(x->st);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	x->r->seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;

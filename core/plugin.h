@@ -19,6 +19,8 @@ struct plugin_instance {
 	char name[65];
 	char type[65];        /* which steward-TYPE.so */
 	int interval;         /* seconds between background syncs in the console */
+	int full_every;       /* seconds between full passes (incremental syncs in between) */
+	int force_full;       /* the next sync is a full pass (steward sync --full) */
 	struct steward_kv kv[PLUGIN_MAX_KV];
 	size_t nkv;
 	char *strings;        /* owns the kv strings */
@@ -61,6 +63,10 @@ struct plugin_sync_result {
 	int64_t models, versions, metrics, aliases; /* records received */
 	int64_t written;                            /* rows the sync changed */
 	int64_t observed;                           /* alias moves no steward decision explains */
+	int64_t skipped;                            /* versions the plugin skipped as unchanged */
+	int64_t unverified;                         /* versions whose artifacts could not be read */
+	int full;                                   /* 1: a full pass (nothing skipped) */
+	char partial[300];                          /* the first unverified version and why */
 	double seconds;
 };
 typedef void (*plugin_progress_fn)(void *arg, const char *what, long done, long total);
@@ -86,7 +92,7 @@ int plugin_sync_finish(struct plugin_bg *b, struct plugin_sync_result *r, struct
 
 struct plugin_health {
 	char name[65];
-	char state[16];   /* ok, degraded, never */
+	char state[16];   /* ok, partial (artifacts unread), degraded, never */
 	char message[512];
 	int64_t last_success, last_attempt, records;
 };

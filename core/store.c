@@ -256,6 +256,25 @@ static const char *const store_migrations[] = {
 	"INSERT INTO principal_roles_v7 SELECT principal_id, role, granted_ver, revoked_ver FROM principal_roles;"
 	"DROP TABLE principal_roles;"
 	"ALTER TABLE principal_roles_v7 RENAME TO principal_roles;",
+	/* 8: a version's digest state says what its digest means (verified,
+	 * unverified with the reason, or an empty artifact set); a plugin's
+	 * stamp lets an incremental sync skip versions that did not move; a
+	 * sync whose downloads failed leaves the plugin "partial". */
+	"ALTER TABLE version_sync ADD COLUMN digest_state TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE version_sync ADD COLUMN digest_reason TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE version_sync ADD COLUMN stamp TEXT NOT NULL DEFAULT '';"
+	"CREATE TABLE plugin_health_v8("
+	" name TEXT PRIMARY KEY,"
+	" state TEXT NOT NULL CHECK (state IN ('ok','partial','degraded')),"
+	" message TEXT NOT NULL DEFAULT '',"
+	" last_success INTEGER NOT NULL DEFAULT 0,"
+	" last_attempt INTEGER NOT NULL DEFAULT 0,"
+	" records INTEGER NOT NULL DEFAULT 0,"
+	" last_full INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
+	"INSERT INTO plugin_health_v8(name, state, message, last_success, last_attempt, records)"
+	" SELECT name, state, message, last_success, last_attempt, records FROM plugin_health;"
+	"DROP TABLE plugin_health;"
+	"ALTER TABLE plugin_health_v8 RENAME TO plugin_health;",
 };
 
 #define STORE_NMIGRATIONS ((int)(sizeof store_migrations / sizeof store_migrations[0]))

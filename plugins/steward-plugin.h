@@ -88,6 +88,25 @@ struct steward_sink {
 	/* 1 when the core already holds this version with this digest, so
 	 * the plugin may skip fetching its artifacts again */
 	int (*have_digest)(void *ctx, const char *model, int64_t version, const char *source);
+
+	/* ---- appended after the first release ---- */
+
+	/* Says why the next version() record of model/version carries no
+	 * digest. state "unverified": the artifacts could not be read, and
+	 * reason says why (a source the plugin cannot resolve, a listing or
+	 * download that failed or timed out); the sync is then reported as
+	 * partial. state "empty": the backend holds no artifact files for it.
+	 * Without a note a NULL digest is "unverified" with no reason. */
+	void (*digest_note)(void *ctx, const char *model, int64_t version, const char *state, const char *reason);
+	/* 1 when the core's copy of model/version came from this plugin with
+	 * this stamp (an opaque text the plugin chose: the backend's update
+	 * time, say), holds a verified digest or an explicit empty state, and
+	 * this is not a full pass: the plugin may then skip the version, its
+	 * run and its artifacts. 0 means hand over the whole record. */
+	int (*unchanged)(void *ctx, const char *model, int64_t version, const char *stamp);
+	/* Records the stamp of a version handed over in full (after its
+	 * version() and metric() records), for unchanged() in later syncs. */
+	void (*stamp)(void *ctx, const char *model, int64_t version, const char *stamp);
 };
 
 /* ---- acts: governed changes made in the backend ---- */
