@@ -92,8 +92,9 @@ mlflow_start() {
 	# is one process group to stop. MLFLOW_SERVER_ARGS is split into words on purpose.
 	# MLflow 3 also starts a job runner with a handful of huey consumers for server-side jobs (GenAI
 	# scorers and the like) that nothing here uses: they cost seconds of CPU and outlive a TERM.
+	# Unbuffered, the log is up to date when a suite reads it (mlflow_abort shows its last lines).
 	# shellcheck disable=SC2086
-	MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false setsid "$MLFLOW_VENV/bin/mlflow" server --host 127.0.0.1 --port "$MLFLOW_PORT" \
+	MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false PYTHONUNBUFFERED=1 setsid "$MLFLOW_VENV/bin/mlflow" server --host 127.0.0.1 --port "$MLFLOW_PORT" \
 		--backend-store-uri "sqlite:///$TMPD/mlflow.db" \
 		--serve-artifacts --artifacts-destination "$TMPD/mlartifacts" \
 		--workers 1 $MLFLOW_SERVER_ARGS </dev/null >>"$TMPD/mlflow.log" 2>&1 &
