@@ -239,6 +239,7 @@ if [ "$MLFLOW_SERIES" = 3 ]; then
 		same "runs/$how: its source" "$(j "$r.inputs.dataset_inputs[0].dataset.source_type") $(j "$r.inputs.dataset_inputs[0].dataset.source")" \
 			'local {"uri": "file:///steward-fixture/eval-2025q4.parquet"}'
 		same "runs/$how: its context" "$(jtag "$r.inputs.dataset_inputs[0].tags" mlflow.data.context)" training
+		same "runs/$how: no dataset param beside it" "$(jtag "$r.data.params" dataset) $(jtag "$r.data.params" n_estimators)" " 110"
 		same "runs/$how: the model output" "$(j "$r.outputs.model_outputs[0].model_id")" "$mid"
 		same "runs/$how: the author" "$(j "$r.info.user_id") $(jtag "$r.data.tags" mlflow.user)" "rosa rosa"
 		same "runs/$how: the metrics are there" "$(jtag "$r.data.metrics" auc)" 0.94

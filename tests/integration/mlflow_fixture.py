@@ -61,8 +61,9 @@ What populate makes (names and values are deterministic; run ids are MLflow's ow
   - the version: source = the run's "model" artifact directory, run_id, tags git.commit and
     training.data, and a Markdown description (the model card) with the sections "## Intended use",
     "## Limitations", "## Training data", "## Evaluation"; "## Limitations" is left out when
-    (index + v) % 7 == 0.  Version user_id stays empty: the server sets it only from an
-    authenticated user, the client cannot; the author is the run's mlflow.user tag.
+    (index + v) % 7 == 0.  Version user_id stays empty: neither MLflow 2.22.5 nor 3.17.2 sets it
+    through the REST API, not even for an authenticated client (mlflow-auth.sh shows it), and the
+    client cannot; the author is the run's mlflow.user tag (and its user_id).
   - the model files are a real mlflow.pyfunc model (MLmodel, python_model.pkl, code/, conda.yaml,
     python_env.yaml, requirements.txt, artifacts/weights.json): a threshold classifier whose
     weights differ per version, so every version has different bytes; MLmodel's uuid and time are
@@ -73,7 +74,8 @@ What populate makes (names and values are deterministic; run ids are MLflow's ow
 What log-model makes (version v = the model's next version number, index i as above):
   - the registered model MODEL, if missing, with the same tags and description as populate's;
   - a run "MODEL-v<v>" with tag mlflow.user = U (default the author populate would give v),
-    params as populate's, one dataset input: mlflow.data.from_pandas of a fixed 8-row frame
+    params learning_rate and n_estimators as populate's (not its dataset param: the dataset is
+    named only the MLflow 3 way), one dataset input: mlflow.data.from_pandas of a fixed 8-row frame
     (columns score, label; values from (i, v)), named NAME (default holdout-2025q4), source
     file:///steward-fixture/<NAME>.parquet, targets label, context tag training;
   - the LoggedModel "model" (the same ThresholdModel, weights per (MODEL, v)), registered as
@@ -336,7 +338,8 @@ def cmd_log_model(client, a):
         with contextlib.redirect_stdout(io.StringIO()):
             with mlflow.start_run(experiment_id=exp_id, run_name=f"{name}-v{v}",
                                   tags={"mlflow.user": a.user or author(v)}) as run:
-                mlflow.log_params({p.key: p.value for p in params(v)})
+                # The dataset is named the MLflow 3 way only (the input), not by populate's param.
+                mlflow.log_params({p.key: p.value for p in params(v) if p.key != "dataset"})
                 mlflow.log_input(ds, context="training")
                 info = mlflow.pyfunc.log_model(
                     name="model",
