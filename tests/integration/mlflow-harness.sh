@@ -1,11 +1,13 @@
 # mlflow-harness.sh: the real-MLflow harness itself: the venv, the server, the fixture's populate,
 # REST reads with plain curl, the artifact proxy, aliases and tags both ways, stop and restart.
-# What the MLflow plugin relies on is asserted here, so an MLflow upgrade that changes it fails here.
+# What the MLflow plugin relies on is asserted here, so an MLflow upgrade that changes it fails here;
+# where MLflow 3 answers differently, both answers are asserted, each on its own series.
+# mlflow-series: 2 3
 . "$STEWARD_TOP/tests/lib.sh"
 . "$STEWARD_TOP/tests/integration/lib-mlflow.sh"
 
 mlflow_venv
-pin=$(sed -n 's/^mlflow==//p' "$STEWARD_TOP/tests/integration/mlflow-requirements.txt")
+pin=$(sed -n 's/^mlflow==//p' "$MLFLOW_REQUIREMENTS")
 expect 0 "the venv's mlflow imports" "$MLFLOW_PY" -c 'import mlflow; print(mlflow.__version__)'
 same "the venv has the pinned mlflow" "$OUT" "$pin"
 
@@ -152,6 +154,134 @@ same "wrong content type: 400" "$HTTP $(j '$.error_code')" "400 INVALID_PARAMETE
 
 expect 0 "add a version" mlfx add-version model-001
 same "it is version 3" "$OUT" 3
+
+# --- what pipelines also make, on both series: a name with spaces, a version with no author, register ---
+expect 0 "populate a model whose name has spaces" mlfx populate --models 1 --versions 1 --prefix 'Fraud Scoring '
+expect 0 "REST reads it by name" mlapi "mlflow/registered-models/get" -G --data-urlencode "name=Fraud Scoring 001"
+same "its name and tier" "$HTTP $(j '$.registered_model.name') $(jtag '$.registered_model.tags' steward.tier)" "200 Fraud Scoring 001 low"
+expect 0 "REST searches its versions by name" mlapi "mlflow/model-versions/search" -G --data-urlencode "filter=name='Fraud Scoring 001'"
+same "one version" "$(jlen '$.model_versions') $(j '$.model_versions[0].name')" "1 Fraud Scoring 001"
+expect 0 "a version whose run has no author" mlfx add-version model-003 --no-user
+same "it is version 3" "$OUT" 3
+expect 0 "describe it" mlfx describe model-003 3
+same "its user_id is empty" "$(j '$.user_id')" ""
+nu_run=$(j '$.run_id')
+expect 0 "REST: the version" mlapi "mlflow/model-versions/get?name=model-003&version=3"
+same "REST leaves user_id out when empty" "$(jtype '$.model_version.user_id')" ""
+expect 0 "REST: its run" mlapi "mlflow/runs/get?run_id=$nu_run"
+same "no mlflow.user tag" "$(jtag '$.run.data.tags' mlflow.user)" ""
+same "MLflow's client files such a run under user_id 'unknown'" "$(j '$.run.info.user_id')" unknown
+expect 0 "register a run's model directory" mlfx register model-004 "runs:/$run_id/model"
+same "a new model's first version" "$OUT" 1
+expect 0 "REST: the registered version" mlapi "mlflow/model-versions/get?name=model-004&version=1"
+same "runs:/<run>/model with files under model/ registers their mlflow-artifacts: URI" \
+	"$(j '$.model_version.source') $(j '$.model_version.run_id')" "mlflow-artifacts:/1/$run_id/artifacts/model $run_id"
+expect 0 "register creates the model with the fixture's tags" mlapi "mlflow/registered-models/get?name=model-004"
+same "model-004's tier" "$(jtag '$.registered_model.tags' steward.tier)" critical
+
+if [ "$MLFLOW_SERIES" = 3 ]; then
+	# --- MLflow 3's own ways: LoggedModels (source models:/m-<id>), datasets, metrics linked to both ---
+	expect 0 "log a model the MLflow 3 way" mlfx log-model scoring-010 --user rosa --dataset eval-2025q4
+	same "its version" "$OUT" 1
+	OUT=$(printf '%s\n' "$ERR" | grep '^{' | tail -n 1)
+	valid "log-model's JSON line"
+	mid=$(j '$.model_id')
+	lrun=$(j '$.run_id')
+	ddig=$(j '$.dataset.digest')
+	case $mid in m-[0-9a-f]*) ok ;; *) fail "a model id is m-<hex>: got '$mid'" ;; esac
+	same "the fixture reports the version's source" "$(j '$.source') $(j '$.model_uri')" "models:/$mid models:/$mid"
+	same "the dataset's name" "$(j '$.dataset.name')" eval-2025q4
+	# The version: source models:/m-<id>; the REST version carries no model_id field of its own.
+	expect 0 "REST: the version" mlapi "mlflow/model-versions/get?name=scoring-010&version=1"
+	same "source is models:/<model id>" "$(j '$.model_version.source')" "models:/$mid"
+	same "run_id is the run that logged it" "$(j '$.model_version.run_id')" "$lrun"
+	same "no model_id on the version" "$(jtype '$.model_version.model_id')" ""
+	same "the card set after registration" "$(j '$.model_version.description' | head -n 1)" "# scoring-010 version 1"
+	same "version tag" "$(jtag '$.model_version.tags' training.data)" holdout-2025q4
+	expect 0 "REST: version search shows the same source" mlapi "mlflow/model-versions/search" -G --data-urlencode "filter=name='scoring-010'"
+	same "search: models:/<model id>" "$(j '$.model_versions[0].source')" "models:/$mid"
+	# The LoggedModel: GET /api/2.0/mlflow/logged-models/<id> -> {"model": {"info": {...}, "data": {"metrics": [...]}}}
+	expect 0 "REST: the LoggedModel" mlapi "mlflow/logged-models/$mid"
+	same "logged-models/get: 200" "$HTTP" 200
+	same "model.info.model_id" "$(j '$.model.info.model_id')" "$mid"
+	same "model.info.artifact_uri is where its files are" "$(j '$.model.info.artifact_uri')" "mlflow-artifacts:/1/models/$mid/artifacts"
+	same "model.info.source_run_id" "$(j '$.model.info.source_run_id')" "$lrun"
+	same "model.info.name is log_model's name" "$(j '$.model.info.name')" model
+	same "model.info.status" "$(j '$.model.info.status')" LOGGED_MODEL_READY
+	same "model.info.experiment_id" "$(j '$.model.info.experiment_id')" 1
+	has "its tags name the registered versions" "$(jtag '$.model.info.tags' mlflow.modelVersions)" '"name": "scoring-010"'
+	lroot=$(j '$.model.info.artifact_uri')
+	lroot=${lroot#mlflow-artifacts:/}
+	# Its metrics are the only place that shows their links: dataset_name, dataset_digest, model_id, run_id.
+	printf '%s' "$OUT" >"$TMPD/lm.json"
+	lmetric() { sqlite3 :memory: "SELECT json_extract(value, '\$.$2') FROM json_each(CAST(readfile('$TMPD/lm.json') AS TEXT), '\$.model.data.metrics') WHERE json_extract(value, '\$.key') = '$1'"; }
+	# scoring-010 is model number 10: auc of version 1 is 0.84 + 0.02 * (11 % 6), EU 0.01 below it
+	same "a metric of the LoggedModel" "$(lmetric auc value) $(lmetric 'auc/region:EU' value)" "0.94 0.93"
+	same "... names its dataset" "$(lmetric auc dataset_name) $(lmetric auc dataset_digest)" "eval-2025q4 $ddig"
+	same "... its model and run" "$(lmetric auc model_id) $(lmetric auc run_id)" "$mid $lrun"
+	same "... a slice metric too" "$(lmetric 'auc/region:EU' dataset_name)" eval-2025q4
+	same "all six metrics" "$(jlen '$.model.data.metrics')" 6
+	expect 0 "REST: an unknown LoggedModel" mlapi "mlflow/logged-models/m-00000000000000000000000000000000"
+	same "unknown LoggedModel: 404" "$HTTP $(j '$.error_code')" "404 RESOURCE_DOES_NOT_EXIST"
+	# The run: inputs.dataset_inputs[] {tags: [{key: mlflow.data.context}], dataset: {name, digest,
+	# source_type, source (JSON text), schema, profile}}, outputs.model_outputs[] {model_id, step};
+	# its data.metrics are plain {key, value, timestamp, step}: no dataset or model fields.
+	for how in get search; do
+		if [ "$how" = get ]; then
+			expect 0 "REST: runs/get of the logging run" mlapi "mlflow/runs/get?run_id=$lrun"
+			r='$.run'
+		else
+			expect 0 "REST: runs/search for it" mlapi mlflow/runs/search -X POST -H 'Content-Type: application/json' \
+				-d "{\"experiment_ids\": [\"1\"], \"filter\": \"attributes.run_id = '$lrun'\"}"
+			r='$.runs[0]'
+		fi
+		same "runs/$how: the dataset input" "$(j "$r.inputs.dataset_inputs[0].dataset.name") $(j "$r.inputs.dataset_inputs[0].dataset.digest")" "eval-2025q4 $ddig"
+		same "runs/$how: its source" "$(j "$r.inputs.dataset_inputs[0].dataset.source_type") $(j "$r.inputs.dataset_inputs[0].dataset.source")" \
+			'local {"uri": "file:///steward-fixture/eval-2025q4.parquet"}'
+		same "runs/$how: its context" "$(jtag "$r.inputs.dataset_inputs[0].tags" mlflow.data.context)" training
+		same "runs/$how: no dataset param beside it" "$(jtag "$r.data.params" dataset) $(jtag "$r.data.params" n_estimators)" " 110"
+		same "runs/$how: the model output" "$(j "$r.outputs.model_outputs[0].model_id")" "$mid"
+		same "runs/$how: the author" "$(j "$r.info.user_id") $(jtag "$r.data.tags" mlflow.user)" "rosa rosa"
+		same "runs/$how: the metrics are there" "$(jtag "$r.data.metrics" auc)" 0.94
+		printf '%s' "$OUT" >"$TMPD/run.json"
+		same "runs/$how: but without dataset_name, dataset_digest or model_id" \
+			"$(sqlite3 :memory: "SELECT count(*) FROM json_each(CAST(readfile('$TMPD/run.json') AS TEXT), '$r.data.metrics') WHERE json_type(value, '\$.dataset_name') IS NOT NULL OR json_type(value, '\$.dataset_digest') IS NOT NULL OR json_type(value, '\$.model_id') IS NOT NULL")" 0
+	done
+	# Its files: under the artifact_uri, through the same proxy as a run's; the LoggedModel's own
+	# listing (logged-models/<id>/artifacts/directories) names paths relative to the model's root.
+	expect 0 "the LoggedModel's manifest through the proxy" proxy_manifest "$lroot"
+	lpm=$OUT
+	has "its MLmodel" "$lpm" "MLmodel "
+	has "its weights" "$lpm" "artifacts/weights.json "
+	expect 0 "fixture logged-model-files (MLflow's client)" mlfx logged-model-files scoring-010 1
+	same "the proxy walk matches MLflow's client" "$lpm" "$(sqlite3 -separator ' ' :memory: "SELECT json_extract(value, '\$.path'), json_extract(value, '\$.size'), json_extract(value, '\$.sha256') FROM json_each(CAST(readfile('$TMPD/out') AS TEXT))" | LC_ALL=C sort)"
+	ldisk=$(cd "$TMPD/mlartifacts/$lroot" && find . -type f | sed 's|^\./||' | LC_ALL=C sort | while read -r f; do
+		echo "$f $(wc -c <"$f" | tr -d ' ') $(sha256sum "$f" | cut -c1-64)"
+	done)
+	same "... and the bytes on disk" "$lpm" "$ldisk"
+	expect 0 "the LoggedModel's own listing" mlapi "mlflow/logged-models/$mid/artifacts/directories" -G --data-urlencode artifact_directory_path=artifacts
+	same "it names the root and paths from it" "$(j '$.root_uri') $(j '$.files[0].path') $(j '$.files[0].is_dir')" "mlflow-artifacts:/$lroot artifacts/weights.json 0"
+	expect 0 "the run's own artifacts" mlapi mlflow-artifacts/artifacts -G --data-urlencode "path=1/$lrun/artifacts"
+	same "hold no model: it lives under models/<id>" "$HTTP $OUT" "200 {}"
+	expect 1 "logged-model-files refuses a version with plain run files" mlfx logged-model-files model-002 2
+	has "it says why" "$ERR" "not a LoggedModel"
+	# A LoggedModel registered later from its run: runs:/<run>/model resolves to models:/m-<id>.
+	expect 0 "log a model without registering it" mlfx log-model scoring-010 --no-register
+	umid=$OUT
+	OUT=$(printf '%s\n' "$ERR" | grep '^{' | tail -n 1)
+	same "nothing registered" "$(jtype '$.version') $(jtype '$.source') $(j '$.model_id')" "null null $umid"
+	urun=$(j '$.run_id')
+	expect 0 "register it from its run" mlfx register scoring-010 "runs:/$urun/model"
+	same "it becomes version 2" "$OUT" 2
+	same "register reports the source" "$(printf '%s\n' "$ERR" | tail -n 1)" "models:/$umid"
+	expect 0 "REST: version 2" mlapi "mlflow/model-versions/get?name=scoring-010&version=2"
+	same "runs:/<run>/model of a LoggedModel registers as models:/<model id>" "$(j '$.model_version.source') $(j '$.model_version.run_id')" "models:/$umid $urun"
+	expect 0 "the default author is the fixture's" mlapi "mlflow/runs/get?run_id=$urun"
+	same "a.okafor wrote version 2" "$(jtag '$.run.data.tags' mlflow.user)" a.okafor
+else
+	expect 1 "log-model needs MLflow 3" mlfx log-model scoring-010
+	has "log-model says so" "$ERR" "needs MLflow 3"
+fi
 
 # --- stop and restart: same port, same data ---
 port=$MLFLOW_PORT

@@ -1,4 +1,5 @@
 # mlflow.sh: steward against a real MLflow server: sync, digests, gate, promotion and rollback moving the real alias, out-of-band moves, faults.
+# mlflow-series: 2 3
 . "$STEWARD_TOP/tests/lib.sh"
 . "$STEWARD_TOP/tests/integration/lib-mlflow.sh"
 
