@@ -600,9 +600,11 @@ static int mlf_run_metrics(struct mlf *m, const struct steward_sink *sink, const
 		r.slice = slice;
 		r.value = json_number_value(val);
 		if (sink->metric(sink->ctx, &r) != 0) {
+			/* key lives in j: the message is made before j goes. */
+			mlf_err(err, errn, "metric %s of %s v%" PRId64 " refused: %s", key, model, version,
+				sink->message(sink->ctx));
 			json_decref(j);
-			return mlf_err(err, errn, "metric %s of %s v%" PRId64 " refused: %s", key, model, version,
-				       sink->message(sink->ctx));
+			return -1;
 		}
 	}
 	json_decref(j);
@@ -746,8 +748,10 @@ static int mlf_sync(void *state, const struct steward_sink *sink, char *err, siz
 		r.owner = mlf_tag(tags, "steward.owner");
 		r.description = json_string_value(json_object_get(rm, "description"));
 		if (sink->model(sink->ctx, &r) != 0) {
+			/* name lives in all: the message is made before all goes. */
+			mlf_err(err, errn, "model %s refused: %s", name, sink->message(sink->ctx));
 			json_decref(all);
-			return mlf_err(err, errn, "model %s refused: %s", name, sink->message(sink->ctx));
+			return -1;
 		}
 		if (mlf_model_versions(m, sink, name, &done, 0, err, errn) != 0) {
 			json_decref(all);
@@ -762,8 +766,9 @@ static int mlf_sync(void *state, const struct steward_sink *sink, char *err, siz
 				continue;
 			ar.version = strtoll(ver, NULL, 10);
 			if (sink->alias(sink->ctx, &ar) != 0) {
+				mlf_err(err, errn, "alias %s of %s refused: %s", alias, name, sink->message(sink->ctx));
 				json_decref(all);
-				return mlf_err(err, errn, "alias %s of %s refused: %s", alias, name, sink->message(sink->ctx));
+				return -1;
 			}
 		}
 	}

@@ -58,6 +58,14 @@ want="sha256:$(sha256sum "$TMPD/manifest" | cut -d' ' -f1)"
 same "steward's digest is over the bytes MLflow serves" "$(sqlite3 "$DB" "SELECT v.digest FROM versions v JOIN models m ON m.id = v.model_id WHERE m.name = 'model-001' AND v.version = 2")" "$want"
 expect 0 "a second sync of an unchanged server" sync_ --json
 same "writes nothing" "$(j '$[0].written')" 0
+# a model without a tier is refused by name: the message is made while the reply naming it still exists
+mlapi mlflow/registered-models/create -X POST -H 'Content-Type: application/json' -d '{"name": "untiered"}' >/dev/null
+expect 1 "a model without steward.tier stops the sync" sync_ --json
+has "the refusal names the model" "$ERR" "model untiered refused"
+has "with the core's reason" "$ERR" "has no risk tier"
+lacks "the JSON output is still made" "$ERR" "cannot build JSON"
+mlapi mlflow/registered-models/delete -X DELETE -H 'Content-Type: application/json' -d '{"name": "untiered"}' >/dev/null
+same "the model is gone again" "$HTTP" 200
 
 # --- gate, promotion: the alias really moves in MLflow ---
 expect 1 "gate before approval" "$STEWARD" gate model-001 3 --to production --db "$DB"
