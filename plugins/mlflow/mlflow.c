@@ -479,20 +479,22 @@ static const char *mlf_kv(const struct steward_kv *kv, size_t n, const char *key
 /* "64M", "512k", "1G" or plain bytes; -1 when it is none of these. */
 static int64_t mlf_bytes(const char *v)
 {
+	long long n, unit = 1;
 	char *end;
-	long long n;
 
 	errno = 0;
 	n = strtoll(v, &end, 10);
 	if (errno != 0 || end == v || n < 0)
 		return -1;
 	if (*end == 'k' || *end == 'K')
-		n *= 1024, end++;
+		unit = 1024, end++;
 	else if (*end == 'm' || *end == 'M')
-		n *= 1024 * 1024, end++;
+		unit = 1024 * 1024, end++;
 	else if (*end == 'g' || *end == 'G')
-		n *= 1024LL * 1024 * 1024, end++;
-	return *end == '\0' ? (int64_t)n : -1;
+		unit = 1024LL * 1024 * 1024, end++;
+	if (*end != '\0' || n > INT64_MAX / unit)
+		return -1;
+	return (int64_t)(n * unit);
 }
 
 static int mlf_open(const struct steward_kv *kv, size_t n, void **state, char *err, size_t errn)

@@ -80,33 +80,56 @@ RID=$(vcol model-001 2 v.run_id)
 mlapi mlflow/registered-models/create -X POST -H 'Content-Type: application/json' \
 	-d '{"name": "src.v2_x-y", "tags": [{"key": "steward.tier", "value": "low"}]}' >/dev/null
 same "a dotted name is created" "$HTTP" 200
-newv() { # newv SOURCE [RUN_ID [TAGS]]: registers a version of src.v2_x-y over REST
-	mlapi mlflow/model-versions/create -X POST -H 'Content-Type: application/json' \
-		-d "{\"name\": \"src.v2_x-y\", \"source\": \"$1\", \"run_id\": \"${2:-}\", \"tags\": [${3:-}]}" >/dev/null
-	[ "$HTTP" = 200 ] || fail "create a version from $1: $HTTP $(cat "$TMPD/mlapi")"
+newv() { # newv SOURCE [RUN_ID [TAGS]]: registers a version of src.v2_x-y over REST; NV = its number
+	OUT=$(mlapi mlflow/model-versions/create -X POST -H 'Content-Type: application/json' \
+		-d "{\"name\": \"src.v2_x-y\", \"source\": \"$1\", \"run_id\": \"${2:-}\", \"tags\": [${3:-}]}")
+	[ "$HTTP" = 200 ] || fail "create a version from $1: $HTTP $OUT"
+	NV=$(j '$.model_version.version')
 }
 newv "runs:/$RID/model" "$RID" '{"key": "steward.author", "value": "r.tagged"}'
-newv "models:/model-001/2"
+VR=$NV
+# MLflow 3 takes a models:/ source only with the run of the version it names
+newv "models:/model-001/2" "$RID"
+VM=$NV
 newv "s3://steward-test-bucket/model"
+VS=$NV
 newv "mlflow-artifacts:/1/$RID/artifacts/no-such-dir" "$RID"
+VE=$NV
 expect 3 "a sync with a source steward cannot read is partial" sync_ --json
 same "partial" "$(j '$[0].partial') $(j '$[0].unverified')" "1 1"
-has "the reason is given" "$(j '$[0].partial_reason')" "src.v2_x-y v3: artifacts at s3://steward-test-bucket/model are not served by the tracking server's artifact proxy"
-same "runs:/ is the run's artifacts: the same bytes as the version registered from them" "$(vcol src.v2_x-y 1 v.digest)" "$V2"
-same "models:/NAME/VERSION is that version's source" "$(vcol src.v2_x-y 2 v.digest)" "$V2"
-same "both verified" "$(vcol src.v2_x-y 1 s.digest_state) $(vcol src.v2_x-y 2 s.digest_state)" "verified verified"
-same "steward.author comes before the run's user" "$(vcol src.v2_x-y 1 v.author)" r.tagged
-same "no tag, no user_id, no run: unknown" "$(vcol src.v2_x-y 2 v.author)" ""
-same "s3:// is unverified, never the digest of nothing" "$(vcol src.v2_x-y 3 s.digest_state) $(vcol src.v2_x-y 3 s.digest_verified)" "unverified 0"
-has "with the reason" "$(vcol src.v2_x-y 3 s.digest_reason)" "not served by the tracking server's artifact proxy"
-same "no files is its own state" "$(vcol src.v2_x-y 4 s.digest_state)" empty
-has "saying so" "$(vcol src.v2_x-y 4 s.digest_reason)" "no artifact files under mlflow-artifacts:/1/$RID/artifacts/no-such-dir"
+has "the reason is given" "$(j '$[0].partial_reason')" "src.v2_x-y v$VS: artifacts at s3://steward-test-bucket/model are not served by the tracking server's artifact proxy"
+same "runs:/ is the run's artifacts: the same bytes as the version registered from them" "$(vcol src.v2_x-y "$VR" v.digest)" "$V2"
+same "models:/NAME/VERSION is that version's source" "$(vcol src.v2_x-y "$VM" v.digest)" "$V2"
+same "both verified" "$(vcol src.v2_x-y "$VR" s.digest_state) $(vcol src.v2_x-y "$VM" s.digest_state)" "verified verified"
+same "steward.author comes before the run's user" "$(vcol src.v2_x-y "$VR" v.author)" r.tagged
+same "s3:// is unverified, never the digest of nothing" "$(vcol src.v2_x-y "$VS" s.digest_state) $(vcol src.v2_x-y "$VS" s.digest_verified)" "unverified 0"
+has "with the reason" "$(vcol src.v2_x-y "$VS" s.digest_reason)" "not served by the tracking server's artifact proxy"
+same "no tag, no user_id, no run: unknown" "$(vcol src.v2_x-y "$VS" v.author)" ""
+same "no files is its own state" "$(vcol src.v2_x-y "$VE" s.digest_state)" empty
+has "saying so" "$(vcol src.v2_x-y "$VE" s.digest_reason)" "no artifact files under mlflow-artifacts:/1/$RID/artifacts/no-such-dir"
 expect 0 "plugin list" "$STEWARD" plugin list --db "$DB" --config "$CFG" --json
 same "health partial" "$(j '$[0].health')" partial
-has "with the first reason" "$(j '$[0].message')" "src.v2_x-y v3: artifacts at s3://"
+has "with the first reason" "$(j '$[0].message')" "src.v2_x-y v$VS: artifacts at s3://"
 expect 3 "the next sync reads the unverified version again, and skips the rest" sync_ --json
 same "one read" "$(j '$[0].versions') $(j '$[0].skipped')" "1 15"
-mlapi mlflow/model-versions/delete -X DELETE -H 'Content-Type: application/json' -d '{"name": "src.v2_x-y", "version": "3"}' >/dev/null
+mlapi mlflow/model-versions/delete -X DELETE -H 'Content-Type: application/json' -d "{\"name\": \"src.v2_x-y\", \"version\": \"$VS\"}" >/dev/null
+
+# --- one request at a time, a window smaller than any file: the same digests ---
+printf '[plugin ml]\ntype = mlflow\nurl = %s\nparallel = 1\ninflight_bytes = 1\n' "$MLFLOW_URL" >"$TMPD/serial.conf"
+"$STEWARD" init --db "$TMPD/serial.db" --admin serial >/dev/null || fail "init a second store"
+expect 0 "a serial sync into a new store" "$STEWARD" sync --db "$TMPD/serial.db" --config "$TMPD/serial.conf" \
+	--key "$TMPD/cfg/steward/keys/serial.key" --json
+digests() {
+	sqlite3 "$1" "SELECT group_concat(d, ' ') FROM (SELECT m.name || ':' || v.version || ':' || v.digest AS d FROM versions v
+		JOIN models m ON m.id = v.model_id JOIN version_sync s ON s.version_id = v.id WHERE s.digest_state = 'verified' ORDER BY 1)"
+}
+same "the same digests as the parallel one" "$(digests "$TMPD/serial.db")" "$(digests "$DB")"
+for bad in "parallel = 0:parallel must be 1..32" "inflight_bytes = 12Q:inflight_bytes must be a size"; do
+	printf '[plugin ml]\ntype = mlflow\nurl = %s\n%s\n' "$MLFLOW_URL" "${bad%%:*}" >"$TMPD/bad.conf"
+	expect 1 "${bad%%:*} is refused" "$STEWARD" sync --db "$TMPD/serial.db" --config "$TMPD/bad.conf" \
+		--key "$TMPD/cfg/steward/keys/serial.key"
+	has "saying what is allowed" "$ERR" "${bad#*:}"
+done
 
 # --- a run nobody is named on, with a dataset logged for evaluation (MLflow's log_input over REST) ---
 OUT=$(mlapi mlflow/runs/create -X POST -H 'Content-Type: application/json' -d '{"experiment_id": "1"}')
@@ -119,15 +142,16 @@ same "inputs logged" "$HTTP" 200
 mlapi mlflow/runs/log-metric -X POST -H 'Content-Type: application/json' -d "{\"run_id\": \"$ARID\", \"key\": \"auc\", \"value\": 0.9, \"timestamp\": 1767225600000}" >/dev/null
 mlapi mlflow/runs/update -X POST -H 'Content-Type: application/json' -d "{\"run_id\": \"$ARID\", \"status\": \"FINISHED\", \"end_time\": 1767225660000}" >/dev/null
 newv "runs:/$ARID/model" "$ARID"
+VA=$NV
 expect 0 "sync the anonymous version" sync_ --json
-same "no author anywhere: unknown, not a name" "$(vcol src.v2_x-y 5 v.author)" ""
-same "the metric's dataset is the run's evaluation input" "$(sqlite3 "$DB" "SELECT e.dataset FROM eval_metrics e JOIN versions v ON v.id = e.version_id JOIN models m ON m.id = v.model_id WHERE m.name = 'src.v2_x-y' AND v.version = 5 AND e.name = 'auc'")" eval-2026q1
+same "a run without a user names nobody" "$(vcol src.v2_x-y "$VA" v.author)" ""
+same "the metric's dataset is the run's evaluation input" "$(sqlite3 "$DB" "SELECT e.dataset FROM eval_metrics e JOIN versions v ON v.id = e.version_id JOIN models m ON m.id = v.model_id WHERE m.name = 'src.v2_x-y' AND v.version = $VA AND e.name = 'auc'")" eval-2026q1
 # a run tag does not move the version's stamp: an incremental sync keeps what it has, a full pass reads it
 mlapi mlflow/runs/set-tag -X POST -H 'Content-Type: application/json' -d "{\"run_id\": \"$ARID\", \"key\": \"steward.dataset\", \"value\": \"pinned\"}" >/dev/null
 expect 0 "an incremental sync" sync_ --json
 same "skips it" "$(j '$[0].versions')" 0
 expect 0 "a full pass" sync_ --json --full
-same "steward.dataset comes before the inputs" "$(sqlite3 "$DB" "SELECT group_concat(e.dataset) FROM eval_metrics e JOIN versions v ON v.id = e.version_id JOIN models m ON m.id = v.model_id WHERE m.name = 'src.v2_x-y' AND v.version = 5 AND e.name = 'auc' AND e.dataset = 'pinned'")" pinned
+same "steward.dataset comes before the inputs" "$(sqlite3 "$DB" "SELECT group_concat(e.dataset) FROM eval_metrics e JOIN versions v ON v.id = e.version_id JOIN models m ON m.id = v.model_id WHERE m.name = 'src.v2_x-y' AND v.version = $VA AND e.name = 'auc' AND e.dataset = 'pinned'")" pinned
 same "the populated runs keep their dataset param" "$(sqlite3 "$DB" "SELECT DISTINCT e.dataset FROM eval_metrics e JOIN versions v ON v.id = e.version_id JOIN models m ON m.id = v.model_id WHERE m.name = 'model-001'")" holdout
 
 # --- names: no name goes into a filter, so any name MLflow accepts is read (the core decides what it takes) ---
