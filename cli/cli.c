@@ -134,6 +134,11 @@ static const struct cli_opt cli_approval_show_opts[] = {
 	{ 0 },
 };
 
+static const struct cli_opt cli_request_withdraw_opts[] = {
+	{ "reason", "TEXT", "why it is withdrawn (recorded in the ledger)", 1 },
+	{ 0 },
+};
+
 static const struct cli_opt cli_request_list_opts[] = {
 	{ .name = "all", .help = "include rejected and applied requests" },
 	{ 0 },
@@ -506,6 +511,27 @@ const struct cli_cmd cli_cmds[] = {
 			"and each decision with whether it counts or why not.",
 		.opts = cli_none_opts, .min_pos = 1, .max_pos = 1, .flags = CLI_STORE_RO,
 		.run = cmd_request_show,
+	},
+	{
+		.noun = "request", .verb = "withdraw", .args = "ID",
+		.summary = "withdraw an open request",
+		.help = "Closes open request ID as withdrawn, with the reason, as a signed\n"
+			"request.withdraw entry. Only its requester or an admin may withdraw it; its\n"
+			"decisions stay in the ledger but can no longer count.",
+		.opts = cli_request_withdraw_opts, .min_pos = 1, .max_pos = 1, .flags = CLI_STORE_RW,
+		.roles = ROLE_ADMIN | ROLE_MLLEAD | ROLE_SRE | ROLE_RISK, .run = cmd_request_withdraw,
+	},
+	{
+		.noun = "request", .verb = "supersede", .args = "ID",
+		.summary = "replace a request bound to a superseded policy",
+		.help = "A request stays bound to the policy in force when it opened, so approvals\n"
+			"made for it never count under a policy enrolled later. This closes open\n"
+			"request ID as superseded and opens a new request for the same version and\n"
+			"stage under the policy now in force (its id is printed last), both named in a\n"
+			"signed request.supersede entry. Refused while the request's policy is still\n"
+			"in force. Only its requester or an admin may supersede it.",
+		.opts = cli_none_opts, .min_pos = 1, .max_pos = 1, .flags = CLI_STORE_RW,
+		.roles = ROLE_ADMIN | ROLE_MLLEAD | ROLE_SRE | ROLE_RISK, .run = cmd_request_supersede,
 	},
 	{
 		.noun = "audit", .verb = "log", .args = "",

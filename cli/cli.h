@@ -199,6 +199,8 @@ int cmd_approval_show(struct cli_ctx *c);
 int cmd_approval_submit(struct cli_ctx *c);
 int cmd_request_show(struct cli_ctx *c);
 int cmd_request_list(struct cli_ctx *c);
+int cmd_request_withdraw(struct cli_ctx *c);
+int cmd_request_supersede(struct cli_ctx *c);
 int cmd_audit_log(struct cli_ctx *c);
 int cmd_audit_verify(struct cli_ctx *c);
 int cmd_audit_checkpoint(struct cli_ctx *c);

@@ -208,6 +208,8 @@ static const char *cmd_request_state(const struct approval_request *r)
 {
 	if (strcmp(r->kind, "review") == 0 && strcmp(r->state, "open") == 0)
 		return r->satisfied >= r->required ? "reviewed" : store_now() > r->due ? "overdue" : "review due";
+	if (strcmp(r->state, "withdrawn") == 0 && strncmp(r->closed, "superseded", 10) == 0)
+		return "superseded";
 	return r->state;
 }
 
@@ -221,6 +223,7 @@ static json_t *cmd_request_json(const struct approval_request *r, int with_decis
 		  cli_json_str(o, "from", r->from) || cli_json_str(o, "to", r->to) ||
 		  cli_json_str(o, "requester", r->requester) || cli_json_str(o, "author", r->author) ||
 		  cli_json_str(o, "comment", r->comment) || cli_json_str(o, "state", cmd_request_state(r)) ||
+		  cli_json_str(o, "closed", r->closed) ||
 		  cli_json_str(o, "kind", r->kind) || cli_json_time(o, "due", r->due) ||
 		  cli_json_str(o, "policy", r->policy_name) || cli_json_str(o, "policy_sha256", r->policy) ||
 		  cli_json_str(o, "evidence_sha256", r->evidence) ||
@@ -317,6 +320,8 @@ int cmd_request_show(struct cli_ctx *c)
 	 * a comment must not draw lines of its own. */
 	printf("request %" PRId64 " (%s%s)\n", r.id, strcmp(r.kind, "review") == 0 ? "post-incident review, " : "",
 	       cli_safe(c, cmd_request_state(&r)));
+	if (r.closed[0] != '\0')
+		printf("  closed:    %s\n", cli_safe(c, r.closed));
 	if (r.due != 0)
 		printf("  due:       %s\n", cli_time(r.due, t1, sizeof t1));
 	printf("  model:     %s version %" PRId64 " (tier %s)\n", cli_safe(c, r.model), r.version,
@@ -351,4 +356,49 @@ int cmd_request_show(struct cli_ctx *c)
 	rc = cmd_approval_print(c, r.v, r.n);
 	approval_request_clear(&r);
 	return rc;
+}
+
+int cmd_request_withdraw(struct cli_ctx *c)
+{
+	int64_t id, seq;
+
+	if (approval_id_parse("request", c->pos[0], &id, &c->e) != 0)
+		return CLI_USAGE;
+	if (store_begin(c->st, &c->e) != 0)
+		return CLI_FAIL;
+	if (approval_request_withdraw(c->st, &c->who, id, cli_opt(c, "reason"), &seq, &c->e) != 0 ||
+	    store_commit(c->st, &c->e) != 0) {
+		store_rollback(c->st);
+		return CLI_FAIL;
+	}
+	if (c->json) {
+		json_t *o = json_pack("{s:I, s:s, s:I}", "request", (json_int_t)id, "state", "withdrawn", "seq", (json_int_t)seq);
+
+		return o == NULL ? cli_json_fail(&c->e) : (cli_json_print(o, &c->e) < 0 ? CLI_FAIL : 0);
+	}
+	printf("request %" PRId64 " withdrawn (ledger entry %" PRId64 ")\n", id, seq);
+	return 0;
+}
+
+int cmd_request_supersede(struct cli_ctx *c)
+{
+	int64_t id, next;
+
+	if (approval_id_parse("request", c->pos[0], &id, &c->e) != 0)
+		return CLI_USAGE;
+	if (store_begin(c->st, &c->e) != 0)
+		return CLI_FAIL;
+	if (approval_request_supersede(c->st, &c->who, id, &next, &c->e) != 0 || store_commit(c->st, &c->e) != 0) {
+		store_rollback(c->st);
+		return CLI_FAIL;
+	}
+	if (c->json) {
+		json_t *o = json_pack("{s:I, s:s, s:I}", "request", (json_int_t)id, "state", "superseded", "successor",
+				      (json_int_t)next);
+
+		return o == NULL ? cli_json_fail(&c->e) : (cli_json_print(o, &c->e) < 0 ? CLI_FAIL : 0);
+	}
+	/* The new id alone on the last line, as 'promote request' prints it, for scripts. */
+	printf("request %" PRId64 " superseded; the new request under the policy in force is\n%" PRId64 "\n", id, next);
+	return 0;
 }

@@ -61,10 +61,58 @@ int cmd_audit_log(struct cli_ctx *c)
 	return 0;
 }
 
+/* What a sound ledger still leaves for a person: unapproved changes stand. */
+static int cmd_audit_attention(struct cli_ctx *c, size_t n)
+{
+	if (n == 0)
+		return 0;
+	err_set(&c->e, ERR_DENIED, "the ledger verifies, but %zu unapproved change%s stand%s in the registry (exit status 3)", n,
+		n == 1 ? "" : "s", n == 1 ? "s" : "");
+	return CLI_ATTENTION;
+}
+
+static json_t *cmd_audit_unapproved_json(const struct plugin_unapproved *u, size_t n)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; a != NULL && i < n; i++) {
+		json_t *o = json_object();
+
+		if (o == NULL || json_array_append_new(a, o) != 0 || cli_json_str(o, "model", u[i].model) ||
+		    cli_json_str(o, "alias", u[i].alias) ||
+		    (u[i].version == 0 ? json_object_set_new(o, "version", json_null()) != 0
+				       : cli_json_int(o, "version", u[i].version)) ||
+		    cli_json_bool(o, "deleted", u[i].version == 0) || cli_json_int(o, "seq", u[i].seq)) {
+			json_decref(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
 static int cmd_audit_report(struct cli_ctx *c, const struct audit_report *r, int ok, const char *where)
 {
+	struct plugin_unapproved *u = NULL;
+	size_t nu = 0;
+
+	if (ok && c->st != NULL && plugin_unapproved_list(c->st, NULL, &u, &nu, &c->e) != 0)
+		return CLI_FAIL;
 	if (c->json) {
-		json_t *o = json_object();
+		json_t *o = json_object(), *ua = cmd_audit_unapproved_json(u, nu);
+		int rc;
+
+		if (ua == NULL || o == NULL) {
+			json_decref(ua);
+			json_decref(o);
+			free(u);
+			return cli_json_fail(&c->e);
+		}
+		if (json_object_set_new(o, "unapproved_changes", ua) != 0) {
+			json_decref(o);
+			free(u);
+			return cli_json_fail(&c->e);
+		}
 
 		if (o == NULL || cli_json_bool(o, "ok", ok) || cli_json_str(o, "log", r->log_name) ||
 		    cli_json_str(o, "vkey", r->log_vkey) || cli_json_int_or_null(o, "witness", r->witness_size) ||
@@ -81,11 +129,16 @@ static int cmd_audit_report(struct cli_ctx *c, const struct audit_report *r, int
 		    (ok ? json_object_set_new(o, "reason", json_null()) != 0
 			: cli_json_str(o, "reason", c->e.msg))) {
 			json_decref(o);
+			free(u);
 			return cli_json_fail(&c->e);
 		}
-		if (cli_json_print(o, &c->e) < 0)
+		if (cli_json_print(o, &c->e) < 0) {
+			free(u);
 			return CLI_FAIL;
-		return ok ? 0 : CLI_FAIL;
+		}
+		rc = ok ? cmd_audit_attention(c, nu) : CLI_FAIL;
+		free(u);
+		return rc;
 	}
 	if (!ok)
 		return CLI_FAIL; /* the dispatcher prints the reason, naming the entry */
@@ -109,12 +162,9 @@ static int cmd_audit_report(struct cli_ctx *c, const struct audit_report *r, int
 	if (r->ledger.verified < r->ledger.entries)
 		printf("  note:     %" PRId64 " entries after the last checkpoint are not covered by a signature\n",
 		       r->ledger.entries - r->ledger.verified);
-	if (c->st != NULL) {
-		struct plugin_unapproved *u;
-		size_t n, i;
+	{
+		size_t n = nu, i;
 
-		if (plugin_unapproved_list(c->st, NULL, &u, &n, &c->e) != 0)
-			return CLI_FAIL;
 		for (i = 0; i < n; i++)
 			if (u[i].version == 0)
 				printf("  UNAPPROVED CHANGE: %s of %s was deleted in the registry, which no steward decision made (entry %" PRId64 ")\n",
@@ -122,7 +172,6 @@ static int cmd_audit_report(struct cli_ctx *c, const struct audit_report *r, int
 			else
 				printf("  UNAPPROVED CHANGE: %s of %s points at version %" PRId64 ", which no steward decision made (entry %" PRId64 ")\n",
 				       cli_safe(c, u[i].alias), cli_safe(c, u[i].model), u[i].version, u[i].seq);
-		free(u);
 	}
 	if (r->unattested > 0)
 		printf("  warning:  %" PRId64 " version%s no signed entry records (synced without a principal): no gate counts on\n"
@@ -134,8 +183,10 @@ static int cmd_audit_report(struct cli_ctx *c, const struct audit_report *r, int
 		struct record_alias_states st;
 		size_t i, n = 0;
 
-		if (record_alias_states(c->st, NULL, &st, &c->e) != 0)
+		if (record_alias_states(c->st, NULL, &st, &c->e) != 0) {
+			free(u);
 			return CLI_FAIL;
+		}
 		for (i = 0; i < st.n; i++)
 			n += !st.v[i].governed;
 		if (n > 0)
@@ -150,7 +201,8 @@ static int cmd_audit_report(struct cli_ctx *c, const struct audit_report *r, int
 			printf("            ... and %zu more ('steward model list' marks them)\n", n - 5);
 		record_alias_states_free(&st);
 	}
-	return 0;
+	free(u);
+	return cmd_audit_attention(c, nu);
 }
 
 int cmd_audit_verify(struct cli_ctx *c)

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "plugin.h"
 #include "record.h"
 #include "registry.h"
 
@@ -92,6 +93,29 @@ static json_t *cmd_model_ungoverned(const struct record_alias_states *st, const 
 	return o;
 }
 
+/* [{"alias", "version" (null: deleted), "deleted", "observed", "seq"}]: the
+ * registry moves no steward decision made that stand on this model. */
+static json_t *cmd_model_unapproved(const struct plugin_unapproved *u, size_t n, const char *model)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; a != NULL && i < n; i++) {
+		json_t *o;
+
+		if (strcmp(u[i].model, model) != 0)
+			continue;
+		o = json_pack("{s:s, s:o, s:b, s:I, s:I}", "alias", u[i].alias, "version",
+			      u[i].version ? json_integer(u[i].version) : json_null(), "deleted", u[i].version == 0,
+			      "observed", (json_int_t)u[i].observed, "seq", (json_int_t)u[i].seq);
+		if (o == NULL || json_array_append_new(a, o) != 0) {
+			json_decref(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
 int cmd_model_list(struct cli_ctx *c)
 {
 	static const char *const head[] = { "NAME",     "TIER",  "PRODUCTION", "STAGING",
@@ -99,14 +123,17 @@ int cmd_model_list(struct cli_ctx *c)
 	struct reg_models l = { 0 };
 	struct record_alias_states st = { 0 };
 	struct cli_table *t = NULL;
+	struct plugin_unapproved *u = NULL;
+	size_t nu = 0;
 	json_t *a = NULL;
 	size_t i;
 	int rc = CLI_FAIL, marked = 0;
 
 	if (registry_model_list(c->st, &l, &c->e) < 0)
 		return CLI_FAIL;
-	if (record_alias_states(c->st, NULL, &st, &c->e) < 0) {
+	if (record_alias_states(c->st, NULL, &st, &c->e) < 0 || plugin_unapproved_list(c->st, NULL, &u, &nu, &c->e) < 0) {
 		registry_models_free(&l);
+		record_alias_states_free(&st);
 		return CLI_FAIL;
 	}
 	if (c->json) {
@@ -117,6 +144,7 @@ int cmd_model_list(struct cli_ctx *c)
 			json_t *o = cmd_model_json(&l.v[i]);
 
 			if (o == NULL || json_object_set_new(o, "ungoverned", cmd_model_ungoverned(&st, l.v[i].name)) < 0 ||
+			    json_object_set_new(o, "unapproved_changes", cmd_model_unapproved(u, nu, l.v[i].name)) < 0 ||
 			    json_array_append_new(a, o) < 0)
 				goto nomem;
 		}
@@ -145,6 +173,9 @@ int cmd_model_list(struct cli_ctx *c)
 	cli_table_print(t);
 	if (marked)
 		fprintf(stderr, "* ungoverned: not placed there by a promotion that passed its gate (see 'steward model show')\n");
+	for (i = 0; i < nu; i++)
+		fprintf(stderr, "! unapproved change: %s of %s %s (see 'steward audit verify')\n", cli_safe(c, u[i].alias),
+			cli_safe(c, u[i].model), u[i].version ? "was moved in the registry" : "was deleted in the registry");
 	rc = 0;
 	goto out;
 nomem:
@@ -154,6 +185,7 @@ out:
 	cli_table_free(t);
 	registry_models_free(&l);
 	record_alias_states_free(&st);
+	free(u);
 	return rc;
 }
 
@@ -162,6 +194,8 @@ int cmd_model_show(struct cli_ctx *c)
 	struct reg_model m = { 0 };
 	struct reg_aliases al = { 0 };
 	struct record_alias_states st = { 0 };
+	struct plugin_unapproved *u = NULL;
+	size_t nu = 0;
 	char buf[32], buf2[32];
 	json_t *o = NULL, *ao;
 	size_t i;
@@ -169,13 +203,15 @@ int cmd_model_show(struct cli_ctx *c)
 
 	if (registry_model_get(c->st, c->pos[0], &m, &c->e) < 0)
 		return CLI_FAIL;
-	if (registry_alias_list(c->st, m.name, &al, &c->e) < 0 || record_alias_states(c->st, m.name, &st, &c->e) < 0)
+	if (registry_alias_list(c->st, m.name, &al, &c->e) < 0 || record_alias_states(c->st, m.name, &st, &c->e) < 0 ||
+	    plugin_unapproved_list(c->st, m.name, &u, &nu, &c->e) < 0)
 		goto out;
 	if (c->json) {
 		o = cmd_model_json(&m);
 		ao = json_object();
 		if (o == NULL || ao == NULL || json_object_set_new(o, "aliases", ao) < 0 ||
-		    json_object_set_new(o, "ungoverned", cmd_model_ungoverned(&st, m.name)) < 0) {
+		    json_object_set_new(o, "ungoverned", cmd_model_ungoverned(&st, m.name)) < 0 ||
+		    json_object_set_new(o, "unapproved_changes", cmd_model_unapproved(u, nu, m.name)) < 0) {
 			json_decref(ao);
 			rc = cli_json_fail(&c->e);
 			goto out;
@@ -214,9 +250,17 @@ int cmd_model_show(struct cli_ctx *c)
 			       cli_safe(c, al.v[i].alias), (long long)x->version, cli_safe(c, x->actor), (long long)x->seq,
 			       x->action);
 	}
+	for (i = 0; i < nu; i++)
+		if (u[i].version != 0)
+			printf("UNAPPROVED:   %s points at version %lld in the registry, which no steward decision made (entry %lld)\n",
+			       cli_safe(c, u[i].alias), (long long)u[i].version, (long long)u[i].seq);
+		else
+			printf("UNAPPROVED:   %s was deleted in the registry, which no steward decision made (entry %lld)\n",
+			       cli_safe(c, u[i].alias), (long long)u[i].seq);
 	rc = 0;
 out:
 	json_decref(o);
+	free(u);
 	record_alias_states_free(&st);
 	registry_aliases_free(&al);
 	registry_model_clear(&m);

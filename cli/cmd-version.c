@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "registry.h"
 
@@ -12,7 +13,10 @@ static json_t *cmd_version_json(const struct reg_version *v)
 	if (o == NULL || cli_json_str(o, "model", v->model) ||
 	    cli_json_int(o, "version", v->version) ||
 	    cli_json_str(o, "artifact_uri", v->artifact_uri) ||
-	    cli_json_str(o, "digest", v->digest) || cli_json_str(o, "author", v->author) ||
+	    (strcmp(v->digest_state, "verified") == 0 ? cli_json_str(o, "digest", v->digest)
+						       : json_object_set_new(o, "digest", json_null()) != 0) ||
+	    cli_json_str(o, "digest_state", v->digest_state) || cli_json_str(o, "digest_reason", v->digest_reason) ||
+	    cli_json_str(o, "author", v->author) ||
 	    cli_json_str(o, "run_id", v->run_id) || cli_json_str(o, "source", v->source) ||
 	    cli_json_time(o, "created", v->created) || cli_json_list(o, "aliases", v->aliases)) {
 		json_decref(o);
@@ -79,7 +83,8 @@ int cmd_version_list(struct cli_ctx *c)
 		char num[24], when[32], dig[32];
 		const char *row[5] = { num, cli_time(v->created, when, sizeof when),
 				       cmd_version_or_dash(v->author),
-				       cli_short_digest(v->digest, dig, sizeof dig),
+				       strcmp(v->digest_state, "verified") == 0 ? cli_short_digest(v->digest, dig, sizeof dig)
+										: v->digest_state,
 				       cmd_version_or_dash(v->aliases) };
 
 		snprintf(num, sizeof num, "%lld", (long long)v->version);
@@ -115,7 +120,14 @@ int cmd_version_show(struct cli_ctx *c)
 		printf("model:     %s\n", cli_safe(c, v.model));
 		printf("version:   %lld\n", (long long)v.version);
 		printf("artifact:  %s\n", cli_safe(c, v.artifact_uri));
-		printf("digest:    %s\n", cli_safe(c, v.digest));
+		/* Only a verified digest is shown as one: the others name nothing. */
+		if (strcmp(v.digest_state, "verified") == 0)
+			printf("digest:    %s\n", cli_safe(c, v.digest));
+		else if (strcmp(v.digest_state, "empty") == 0)
+			printf("digest:    empty (the registry holds no artifact files for this version)\n");
+		else
+			printf("digest:    unverified (%s)\n",
+			       cli_safe(c, v.digest_reason[0] ? v.digest_reason : "the artifacts could not be read"));
 		printf("author:    %s\n", cli_safe(c, cmd_version_or_dash(v.author)));
 		printf("run:       %s\n", cli_safe(c, cmd_version_or_dash(v.run_id)));
 		printf("source:    %s\n", cli_safe(c, cmd_version_or_dash(v.source)));

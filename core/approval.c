@@ -492,7 +492,7 @@ int approval_request_open(struct store *st, const struct principal *who, const c
 	memset(&v, 0, sizeof v);
 	if (registry_model_get(st, model, &m, e) != 0)
 		return -1;
-	if (registry_version_get(st, model, version, &v, e) != 0)
+	if (registry_version_get(st, model, version, &v, e) != 0 || registry_digest_bindable(&v, e) != 0)
 		goto out;
 	approval_stage_of(v.aliases, from, sizeof from);
 	{
@@ -589,7 +589,7 @@ static void approval_copy(char *dst, size_t n, sqlite3_stmt *s, int col)
 #define REQUEST_COLUMNS                                                                         \
 	"SELECT r.id, m.name, v.version, v.digest, v.author, r.from_stage, r.to_stage, r.tier,"  \
 	" r.requester, r.comment, r.state, r.created, r.keyring_ver, r.seq, r.kind,"             \
-	" r.policy_name, r.policy_version, r.policy_digest, r.due, r.review_role FROM requests r" \
+	" r.policy_name, r.policy_version, r.policy_digest, r.due, r.review_role, r.closed_note FROM requests r" \
 	" JOIN versions v ON v.id = r.version_id JOIN models m ON m.id = v.model_id"
 
 static void approval_request_row(sqlite3_stmt *s, struct approval_request *r)
@@ -615,6 +615,7 @@ static void approval_request_row(sqlite3_stmt *s, struct approval_request *r)
 	approval_copy(r->policy, sizeof r->policy, s, 17);
 	r->due = sqlite3_column_int64(s, 18);
 	approval_copy(r->review_role, sizeof r->review_role, s, 19);
+	approval_copy(r->closed, sizeof r->closed, s, 20);
 }
 
 /* The snapshot a decision on r must bind now, from the signed evidence
@@ -940,6 +941,128 @@ int approval_request_close(struct store *st, int64_t id, const char *state, stru
 	return 0;
 }
 
+static int approval_close_note(struct store *st, int64_t id, const char *note, struct err *e)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (store_prepare(st, &s, "UPDATE requests SET closed_note = ?2 WHERE id = ?1", e) != 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_text(s, 2, note, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : store_fail(st, e, "closing the request");
+}
+
+/* The open promotion request id, if who may close it: its requester or an admin. */
+static int approval_closable(struct store *st, const struct principal *who, int64_t id, struct approval_request *r,
+			     struct err *e)
+{
+	int closed;
+
+	if (approval_request_get(st, id, r, e) != 0)
+		return -1;
+	approval_request_clear(r);
+	if (strcmp(r->state, "open") != 0)
+		return err_set(e, ERR_DENIED, "request %" PRId64 " is %s, not open", id, r->state);
+	if (r->tampered[0] != '\0')
+		return err_set(e, ERR_DENIED, "request %" PRId64 ": %s", id, r->tampered);
+	closed = approval_request_closed_in_ledger(st, id, e);
+	if (closed != 0)
+		return closed < 0 ? -1
+				  : err_set(e, ERR_DENIED, "request %" PRId64 " is closed in the ledger though its row says open", id);
+	if (!record_same_person(who->name, r->requester) && !(who->roles & ROLE_ADMIN))
+		return err_set(e, ERR_DENIED, "only %s, who opened request %" PRId64 ", or an admin can close it", r->requester, id);
+	return 0;
+}
+
+int approval_request_closed_in_ledger(struct store *st, int64_t id, struct err *e)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (store_prepare(st, &s,
+			  "SELECT 1 FROM ledger WHERE action IN ('promotion.apply', 'request.withdraw', 'request.supersede')"
+			  " AND json_extract(CAST(body AS TEXT), '$.data.request') = ?1 LIMIT 1",
+			  e) != 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc == SQLITE_ROW)
+		return 1;
+	return rc == SQLITE_DONE ? 0 : store_fail(st, e, "reading the ledger");
+}
+
+int approval_request_withdraw(struct store *st, const struct principal *who, int64_t id, const char *reason,
+			      int64_t *seq, struct err *e)
+{
+	struct approval_request r;
+	char subject[200], note[300];
+	json_t *data;
+	int rc;
+
+	if (!store_in_transaction(st))
+		return err_set(e, ERR_STORE, "requests must be withdrawn inside a transaction");
+	if (reason == NULL || reason[0] == '\0')
+		return err_set(e, ERR_INVALID, "withdrawing a request needs a reason (--reason TEXT)");
+	if (check_text("reason", reason, 1000, 1, 0, e) != 0 || approval_closable(st, who, id, &r, e) != 0)
+		return -1;
+	data = json_pack("{s:I, s:s, s:I, s:s, s:s, s:s}", "request", (json_int_t)id, "model", r.model, "version",
+			 (json_int_t)r.version, "to", r.to, "requester", r.requester, "reason", reason);
+	if (data == NULL)
+		return err_set(e, ERR_IO, "out of memory");
+	snprintf(subject, sizeof subject, "models:/%s/%" PRId64, r.model, r.version);
+	rc = ledger_append_act(st, who->key, who->name, "request.withdraw", subject, data, seq, e);
+	json_decref(data);
+	snprintf(note, sizeof note, "withdrawn by %.64s: %.200s", who->name, reason);
+	if (rc != 0 || approval_request_close(st, id, "withdrawn", e) != 0 || approval_close_note(st, id, note, e) != 0)
+		return -1;
+	return 0;
+}
+
+int approval_request_supersede(struct store *st, const struct principal *who, int64_t id, int64_t *new_id,
+			       struct err *e)
+{
+	struct approval_request r;
+	char subject[200], note[300], pname[65], pdigest[72];
+	int64_t pver, seq;
+	json_t *data;
+	int rc;
+
+	if (!store_in_transaction(st))
+		return err_set(e, ERR_STORE, "requests must be superseded inside a transaction");
+	if (approval_closable(st, who, id, &r, e) != 0)
+		return -1;
+	if (strcmp(r.kind, "promotion") != 0)
+		return err_set(e, ERR_INVALID, "request %" PRId64 " is a %s; only promotion requests are superseded", id, r.kind);
+	rc = approval_policy_for_tier(st, r.tier, pname, &pver, pdigest, NULL, e);
+	if (rc < 0)
+		return -1;
+	if (strcmp(pdigest, r.policy) == 0)
+		return err_set(e, ERR_INVALID, "request %" PRId64 " is bound to %s v%" PRId64 ", the policy still in force for %s: nothing supersedes it",
+			       id, r.policy_name, r.policy_version, r.tier);
+	/* Closed first: the new request for the same version and stage would
+	 * otherwise collide with this one, which is still open. */
+	if (approval_request_close(st, id, "withdrawn", e) != 0 ||
+	    approval_request_open(st, who, r.model, r.version, r.to, r.comment, new_id, e) != 0)
+		return -1;
+	data = json_pack("{s:I, s:I, s:s, s:I, s:s, s:{s:s, s:I, s:s}, s:{s:s, s:I, s:s}}", "request", (json_int_t)id,
+			 "successor", (json_int_t)*new_id, "model", r.model, "version", (json_int_t)r.version, "to", r.to,
+			 "old_policy", "name", r.policy_name, "version", (json_int_t)r.policy_version, "sha256", r.policy,
+			 "policy", "name", pname, "version", (json_int_t)pver, "sha256", pdigest);
+	if (data == NULL)
+		return err_set(e, ERR_IO, "out of memory");
+	snprintf(subject, sizeof subject, "models:/%s/%" PRId64, r.model, r.version);
+	rc = ledger_append_act(st, who->key, who->name, "request.supersede", subject, data, &seq, e);
+	json_decref(data);
+	snprintf(note, sizeof note, "superseded by request %" PRId64 " (policy %.64s v%" PRId64 ")", *new_id, pname, pver);
+	if (rc != 0 || approval_close_note(st, id, note, e) != 0)
+		return -1;
+	return 0;
+}
+
 void approval_request_clear(struct approval_request *r)
 {
 	free(r->v);
@@ -1219,6 +1342,21 @@ int approval_sign(struct store *st, const struct principal *who, const struct ke
 		return err_set(e, ERR_DENIED, "%s does not hold role %s", who->name, keyring_role_name(role));
 	if (approval_request_get(st, request, &r, e) != 0)
 		return -1;
+	/* An approval (not a rejection) binds to bytes; a request opened
+	 * before digest states existed may name a version never read. */
+	if (approve) {
+		struct reg_version v;
+
+		if (registry_version_get(st, r.model, r.version, &v, e) != 0)
+			goto out;
+		rc = registry_digest_bindable(&v, e);
+		registry_version_clear(&v);
+		if (rc != 0) {
+			rc = -1;
+			goto out;
+		}
+		rc = -1;
+	}
 	if (approval_store_log(st, log, sizeof log, e) != 0)
 		goto out;
 	check_time_text(now, issued, sizeof issued);

@@ -115,6 +115,7 @@ struct approval_request {
 	char requester[KEYS_NAME_MAX + 1];
 	char comment[1024];
 	char state[16];
+	char closed[300];   /* how a withdrawn request closed: "withdrawn by NAME: why", "superseded by request N" */
 	char tampered[400]; /* why the row disagrees with its ledger entry; "" when it agrees */
 	char evidence[72];  /* the evidence snapshot a decision must bind now ("" when unknown) */
 	char evidence_why[160]; /* the newest change to it, for "stale: ..." */
@@ -126,6 +127,21 @@ struct approval_request {
 	struct approval_need needs[APPROVAL_MAX_NEEDS];
 	size_t nneeds;
 };
+
+/* Closes open request id as withdrawn, by its requester or an admin, with
+ * the reason, as a signed request.withdraw entry. */
+int approval_request_withdraw(struct store *st, const struct principal *who, int64_t id, const char *reason,
+			      int64_t *seq, struct err *e);
+/* A request bound to a policy no longer in force for its tier can never
+ * count approvals under the new one: closes it and opens a new request for
+ * the same version and stage under the policy in force, by its requester
+ * or an admin, both named in a signed request.supersede entry. */
+int approval_request_supersede(struct store *st, const struct principal *who, int64_t id, int64_t *new_id,
+			       struct err *e);
+/* 1 when the ledger holds an entry closing request id (applied, withdrawn,
+ * superseded), 0 when none, -1 on error: the requests table alone is not
+ * trusted to say a request is still open. */
+int approval_request_closed_in_ledger(struct store *st, int64_t id, struct err *e);
 
 /* The stage a version is at, from its comma-separated aliases: production
  * beats staging beats any other alias; "none" without one. */

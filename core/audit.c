@@ -25,6 +25,7 @@
 #include "note.h"
 #include "policy.h"
 #include "proven.h"
+#include "record.h"
 #include "reconcile.h"
 
 /* ---- the replayed state ---- */
@@ -635,6 +636,33 @@ out:
 	return r;
 }
 
+/* A request closed without being applied: by its requester or an admin,
+ * while open; a supersede names a successor opened just before it. */
+static int replay_close(struct replay *rp, const char *action, const char *actor, json_t *data, char *why, size_t n)
+{
+	struct rp_request *q, *next;
+	json_int_t id, successor = 0;
+
+	if (json_unpack(data, "{s:I}", "request", &id) != 0 ||
+	    (strcmp(action, "request.supersede") == 0 && json_unpack(data, "{s:I}", "successor", &successor) != 0))
+		return replay_why(why, n, "%s entry is malformed", action);
+	q = replay_request(rp, id);
+	if (q == NULL || !q->open || q->review)
+		return replay_why(why, n, "%s of request %lld, which is not an open promotion request", action, (long long)id);
+	if (!record_same_person(actor, q->requester) && replay_actor(rp, actor, ROLE_ADMIN) < 0)
+		return replay_why(why, n, "%s of request %lld by %s, neither its requester nor an admin", action, (long long)id,
+				  actor);
+	if (successor != 0) {
+		next = replay_request(rp, successor);
+		if (next == NULL || !next->open || next->version != q->version || strcmp(next->model, q->model) != 0 ||
+		    strcmp(next->to, q->to) != 0 || strcmp(next->policy, q->policy) == 0)
+			return replay_why(why, n, "request %lld is superseded by %lld, which is not an open request for the same move under another policy",
+					  (long long)id, (long long)successor);
+	}
+	q->open = 0;
+	return 0;
+}
+
 /* The ledger_entry_fn: one entry's meaning, in order. */
 static int replay_entry(void *arg, int64_t seq, const char *body, size_t len, json_t *j, const char *sig, char *why,
 			size_t n)
@@ -680,6 +708,8 @@ static int replay_entry(void *arg, int64_t seq, const char *body, size_t len, js
 		r = replay_apply(rp, actor, data, why, n);
 	else if (strcmp(action, "rollback") == 0)
 		r = replay_rollback(rp, seq, actor, data, why, n);
+	else if (strcmp(action, "request.withdraw") == 0 || strcmp(action, "request.supersede") == 0)
+		r = replay_close(rp, action, actor, data, why, n);
 	else
 		r = replay_why(why, n, "unknown action %s", action);
 	return r;
@@ -814,6 +844,21 @@ static int audit_tables(struct store *st, struct replay *rp, struct audit_report
 				  count, rp->na);
 	r->approvals = (int64_t)rp->na;
 	r->requests = (int64_t)rp->nq;
+	/* A promotion request the ledger closed (applied, withdrawn,
+	 * superseded) must not be open in the table, where a gate would see it. */
+	if (store_prepare(st, &s, "SELECT id FROM requests WHERE state = 'open' AND kind = 'promotion' ORDER BY id", e) != 0)
+		return -1;
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		const struct rp_request *q = replay_request(rp, sqlite3_column_int64(s, 0));
+
+		if (q != NULL && !q->open) {
+			audit_fail(r, e, q->seq, "request %" PRId64 " is open in the table but the ledger closed it",
+				   q->id);
+			sqlite3_finalize(s);
+			return -1;
+		}
+	}
+	sqlite3_finalize(s);
 	return 0;
 }
 

@@ -1,6 +1,7 @@
 /* check: input validation whose messages name the field and show a safe excerpt of the value, and escaping of text for terminals. */
 #include "check.h"
 
+#include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -213,6 +214,42 @@ int check_name(const char *what, const char *s, size_t max, struct err *e)
 	return check_chars(what, s, "._-",
 			   "names start with a letter or digit and use letters, digits, '.', '_' and '-'",
 			   e);
+}
+
+/* Free text on one line, as registries allow in names: no control or
+ * bidirectional characters, no leading or trailing space. */
+int check_label(const char *what, const char *s, size_t max, struct err *e)
+{
+	char ex[200];
+	size_t len;
+
+	if (check_text(what, s, max, 0, 0, e) != 0)
+		return -1;
+	len = strlen(s);
+	if (isspace((unsigned char)s[0]) || isspace((unsigned char)s[len - 1])) {
+		check_excerpt(s, ex, sizeof ex);
+		return err_set(e, ERR_INVALID, "%s \"%s\" starts or ends with a space", what, ex);
+	}
+	return 0;
+}
+
+/* What MLflow accepts, less what would make a subject ambiguous:
+ * "models:/NAME/VERSION" splits on '/', and ':' separates schemes. */
+int check_model_name(const char *s, struct err *e)
+{
+	char ex[200];
+	const char *bad;
+
+	if (check_label("model name", s, CHECK_NAME_MAX, e) != 0)
+		return -1;
+	if ((bad = strpbrk(s, "/:")) != NULL) {
+		check_excerpt(s, ex, sizeof ex);
+		return err_set(e, ERR_INVALID, "model name \"%s\" has '%c' at position %zu; model names cannot contain '/' or ':'",
+			       ex, *bad, (size_t)(bad - s) + 1);
+	}
+	if (strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+		return err_set(e, ERR_INVALID, "model name \"%s\" is a path, not a name", s);
+	return 0;
 }
 
 int check_slice(const char *what, const char *s, struct err *e)

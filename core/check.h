@@ -42,6 +42,10 @@ void check_excerpt(const char *s, char *buf, size_t n);
 /* A name: [A-Za-z0-9][A-Za-z0-9._-]*, at most max bytes. `what` names
  * the field in the message ("model name"). */
 int check_name(const char *what, const char *s, size_t max, struct err *e);
+/* One line of printable text without leading or trailing space (dataset names). */
+int check_label(const char *what, const char *s, size_t max, struct err *e);
+/* A registered model's name: a label without '/' or ':' (spaces and dots allowed, as in MLflow). */
+int check_model_name(const char *s, struct err *e);
 /* A metric slice: like a name but '=' ',' ':' '/' and '+' are allowed
  * too ("region=EU", "age:18-25"). */
 int check_slice(const char *what, const char *s, struct err *e);

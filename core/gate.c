@@ -453,8 +453,10 @@ static int gate_policy(struct store *st, struct gate *g, struct err *e)
 	return 0;
 }
 
-int gate_evaluate(struct store *st, const char *model, int64_t version, const char *to, int64_t request,
-		  struct gate *g, struct err *e)
+/* from, when not NULL, is the stage the version was at before the move
+ * (a late completion: the registry already made it). */
+static int gate_evaluate_from(struct store *st, const char *model, int64_t version, const char *to, int64_t request,
+			      const char *from, struct gate *g, struct err *e)
 {
 	int rc;
 
@@ -466,6 +468,10 @@ int gate_evaluate(struct store *st, const char *model, int64_t version, const ch
 	snprintf(g->to, sizeof g->to, "%s", to);
 	if (gate_evidence(st, g, request, e) != 0)
 		return -1;
+	if (from != NULL) {
+		snprintf(g->from, sizeof g->from, "%s", from);
+		snprintf(g->ev.from, sizeof g->ev.from, "%s", from);
+	}
 	if (g->refusal[0] != '\0')
 		return 0;
 	rc = gate_policy(st, g, e);
@@ -480,6 +486,38 @@ int gate_evaluate(struct store *st, const char *model, int64_t version, const ch
 	g->nres = g->sec->nrules;
 	g->allow = policy_evaluate(g->sec, &g->ev, g->policy_digest, g->res);
 	return 0;
+}
+
+int gate_evaluate(struct store *st, const char *model, int64_t version, const char *to, int64_t request,
+		  struct gate *g, struct err *e)
+{
+	return gate_evaluate_from(st, model, version, to, request, NULL, g, e);
+}
+
+/* The ledger entry that saw the registry move alias of model to version
+ * behind steward's back (0: it did not). */
+static int64_t gate_seen_late(struct store *st, const char *model, const char *alias, int64_t version, struct err *e)
+{
+	sqlite3_stmt *s;
+	int64_t seq = 0;
+	int rc;
+
+	if (store_prepare(st, &s,
+			  "SELECT u.seq FROM unapproved u JOIN models m ON m.id = u.model_id"
+			  " JOIN aliases a ON a.model_id = u.model_id AND a.alias = u.alias JOIN versions v ON v.id = a.version_id"
+			  " WHERE m.name = ?1 AND u.alias = ?2 AND u.version = ?3 AND v.version = ?3",
+			  e) != 0)
+		return -1;
+	sqlite3_bind_text(s, 1, model, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, alias, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, version);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		seq = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail(st, e, "reading unapproved changes");
+	return seq;
 }
 
 /* ---- results as JSON, for the ledger ---- */
@@ -645,7 +683,7 @@ int gate_apply(struct store *st, const struct principal *who, int64_t request, c
 {
 	struct approval_request rq;
 	char subject[200];
-	int64_t prev;
+	int64_t prev, late;
 	json_t *data;
 	int rc;
 
@@ -659,8 +697,19 @@ int gate_apply(struct store *st, const struct principal *who, int64_t request, c
 		return err_set(e, ERR_INVALID, "request %" PRId64 " is a %s, not a promotion", request, rq.kind);
 	if (strcmp(rq.state, "open") != 0)
 		return err_set(e, ERR_DENIED, "request %" PRId64 " is %s, not open", request, rq.state);
-	if (gate_evaluate(st, rq.model, rq.version, rq.to, request, g, e) != 0)
+	rc = approval_request_closed_in_ledger(st, request, e);
+	if (rc != 0)
+		return rc < 0 ? -1
+			      : err_set(e, ERR_DENIED, "request %" PRId64 " is closed in the ledger though its row says open", request);
+	/* The registry already made this very move (a call that stalled and
+	 * was carried out later, say): the request is completed, late, as if
+	 * from the stage it was opened at, rather than left stuck. */
+	late = gate_seen_late(st, rq.model, rq.to, rq.version, e);
+	if (late < 0)
 		return -1;
+	if (gate_evaluate_from(st, rq.model, rq.version, rq.to, request, late ? rq.from : NULL, g, e) != 0)
+		return -1;
+	g->late = late;
 	if (g->refusal[0] != '\0' || !g->allow)
 		return 1;
 	/* The request said where from; a version that moved since must be re-requested. */
@@ -673,7 +722,8 @@ int gate_apply(struct store *st, const struct principal *who, int64_t request, c
 	data = gate_record(g);
 	if (data == NULL || json_object_set_new(data, "request", json_integer(request)) != 0 ||
 	    json_object_set_new(data, "alias", json_string(rq.to)) != 0 ||
-	    json_object_set_new(data, "previous", prev ? json_integer(prev) : json_null()) != 0) {
+	    json_object_set_new(data, "previous", prev ? json_integer(prev) : json_null()) != 0 ||
+	    (late && json_object_set_new(data, "completed_late", json_pack("{s:I}", "observed_seq", (json_int_t)late)) != 0)) {
 		json_decref(data);
 		return err_set(e, ERR_IO, "out of memory");
 	}

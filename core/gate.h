@@ -34,6 +34,7 @@ struct gate {
 	size_t nres;
 	int allow;
 	struct evidence ev;
+	int64_t late;      /* apply: the registry already showed this move (the unapproved change seen at this entry) */
 };
 
 /* Evaluates the gate for MODEL VERSION to stage `to` without changing

@@ -849,7 +849,10 @@ static int sink_metric(void *ctx, const struct steward_metric_rec *m)
 
 /* The newest version a steward decision (apply, rollback, admin move)
  * put on this alias; 0 when steward never moved it. */
-static int64_t plugin_governed(struct plugin_sync_ctx *x, const char *model, const char *alias)
+/* The version steward's last decision put alias at (0: never governed);
+ * imported, when not NULL, gets the version the backend first showed it
+ * at (0: never imported). */
+static int64_t plugin_governed(struct plugin_sync_ctx *x, const char *model, const char *alias, int64_t *imported)
 {
 	char subject[200];
 	struct ledger_entries l;
@@ -864,6 +867,10 @@ static int64_t plugin_governed(struct plugin_sync_ctx *x, const char *model, con
 		const char *a = json_string_value(json_object_get(d, "alias"));
 
 		if (a != NULL && strcmp(a, alias) == 0) {
+			/* Never governed: where the backend first showed it is the baseline. */
+			if (strcmp(l.v[i].action, "alias.imported") == 0 && imported != NULL && *imported == 0 &&
+			    json_is_integer(json_object_get(d, "version")))
+				*imported = json_integer_value(json_object_get(d, "version"));
 			if (strcmp(l.v[i].action, "alias.set") == 0)
 				v = json_integer_value(json_object_get(d, "version"));
 			else if (strcmp(l.v[i].action, "promotion.apply") == 0)
@@ -882,7 +889,7 @@ static int sink_alias(void *ctx, const struct steward_alias_rec *a)
 	struct plugin_sync_ctx *x = ctx;
 	struct reg_aliases al;
 	char subject[200], actor[80];
-	int64_t have = 0, governed, prev, seq;
+	int64_t have = 0, governed, prev, seq, imported = 0;
 	json_t *data;
 	size_t i;
 	int rc;
@@ -908,9 +915,13 @@ static int sink_alias(void *ctx, const struct steward_alias_rec *a)
 	registry_aliases_free(&al);
 	if (have == a->version)
 		return 0;
-	governed = plugin_governed(x, a->model, a->alias);
+	governed = plugin_governed(x, a->model, a->alias, &imported);
 	if (governed < 0)
 		return plugin_refuse(x, "alias");
+	/* An imported alias that moves is as ungoverned as a governed one
+	 * moved behind steward's back: its baseline is where it was first seen. */
+	if (governed == 0)
+		governed = imported;
 	snprintf(actor, sizeof actor, "plugin:%s", x->in->name);
 	snprintf(subject, sizeof subject, "models:/%s/%" PRId64, a->model, a->version);
 	if (registry_alias_move(x->st, a->model, a->alias, a->version, &prev, &x->e) != 0)
@@ -1081,7 +1092,7 @@ static int plugin_vanished(struct plugin_sync_ctx *x)
 	sqlite3_bind_text(s, 1, x->in->name, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		const char *model = (const char *)sqlite3_column_text(s, 0), *alias = (const char *)sqlite3_column_text(s, 1);
-		int64_t version = sqlite3_column_int64(s, 2), mid = sqlite3_column_int64(s, 3), governed, seq;
+		int64_t version = sqlite3_column_int64(s, 2), mid = sqlite3_column_int64(s, 3), governed, seq, imported = 0;
 		char key[300], subject[200];
 		sqlite3_stmt *d;
 		json_t *data;
@@ -1093,7 +1104,9 @@ static int plugin_vanished(struct plugin_sync_ctx *x)
 			;
 		if (i < x->nseen)
 			continue;
-		governed = plugin_governed(x, model, alias);
+		governed = plugin_governed(x, model, alias, &imported);
+		if (governed == 0)
+			governed = imported;
 		if (governed < 0 || store_prepare(x->st, &d, "DELETE FROM aliases WHERE model_id = ?1 AND alias = ?2", &x->e) != 0)
 			break;
 		sqlite3_bind_int64(d, 1, mid);

@@ -72,7 +72,7 @@ static int registry_model_id(struct store *st, const char *model, int64_t *id, s
 	char ex[200];
 	int rc;
 
-	if (check_name("model name", model, CHECK_NAME_MAX, e) != 0)
+	if (check_model_name(model, e) != 0)
 		return -1;
 	if (store_prepare(st, &s, "SELECT id FROM models WHERE name = ?1", e) != 0)
 		return -1;
@@ -142,7 +142,7 @@ int registry_model_add(struct store *st, const struct principal *who, const char
 	int64_t now = store_now();
 	int rc;
 
-	if (check_name("model name", name, CHECK_NAME_MAX, e) != 0 ||
+	if (check_model_name(name, e) != 0 ||
 	    check_text("owner", owner, CHECK_NAME_MAX * 2, 0, 0, e) != 0 ||
 	    check_text("description", description, CHECK_TEXT_MAX, 1, 1, e) != 0)
 		return -1;
@@ -291,7 +291,7 @@ int registry_model_get(struct store *st, const char *name, struct reg_model *out
 	int rc;
 
 	memset(out, 0, sizeof *out);
-	if (check_name("model name", name, CHECK_NAME_MAX, e) != 0)
+	if (check_model_name(name, e) != 0)
 		return -1;
 	if (store_prepare(st, &s, MODEL_COLUMNS " WHERE m.name = ?1", e) != 0)
 		return -1;
@@ -333,7 +333,7 @@ int registry_version_add(struct store *st, const struct principal *who, const ch
 	int64_t mid, next = 0;
 	int rc;
 
-	if (check_name("model name", model, CHECK_NAME_MAX, e) != 0 ||
+	if (check_model_name(model, e) != 0 ||
 	    check_uri(artifact_uri, e) != 0 || check_digest(digest, e) != 0 ||
 	    check_text("author", author, CHECK_NAME_MAX * 2, 0, 1, e) != 0 ||
 	    check_text("run id", run_id, CHECK_NAME_MAX * 2, 0, 1, e) != 0)
@@ -389,8 +389,12 @@ fail:
 	"SELECT v.id, m.name, v.version, v.artifact_uri, v.digest, v.author, v.run_id,"   \
 	" v.source, v.created,"                                                           \
 	" (SELECT group_concat(alias, ',') FROM"                                          \
-	"   (SELECT a.alias FROM aliases a WHERE a.version_id = v.id ORDER BY a.alias))" \
-	" FROM versions v JOIN models m ON m.id = v.model_id"
+	"   (SELECT a.alias FROM aliases a WHERE a.version_id = v.id ORDER BY a.alias)),"\
+	" CASE WHEN vs.version_id IS NULL OR vs.digest_verified = 1 THEN 'verified'"      \
+	"  WHEN vs.digest_state = 'empty' THEN 'empty' ELSE 'unverified' END,"            \
+	" coalesce(vs.digest_reason, '')"                                                 \
+	" FROM versions v JOIN models m ON m.id = v.model_id"                             \
+	" LEFT JOIN version_sync vs ON vs.version_id = v.id"
 
 static int registry_version_row(sqlite3_stmt *s, struct reg_version *v)
 {
@@ -405,12 +409,26 @@ static int registry_version_row(sqlite3_stmt *s, struct reg_version *v)
 	v->source = col_dup(s, 7);
 	v->created = sqlite3_column_int64(s, 8);
 	v->aliases = col_dup(s, 9);
+	snprintf(v->digest_state, sizeof v->digest_state, "%s", (const char *)sqlite3_column_text(s, 10));
+	v->digest_reason = col_dup(s, 11);
 	if (!v->model || !v->artifact_uri || !v->digest || !v->author || !v->run_id ||
-	    !v->source || !v->aliases) {
+	    !v->source || !v->aliases || !v->digest_reason) {
 		registry_version_clear(v);
 		return -1;
 	}
 	return 0;
+}
+
+int registry_digest_bindable(const struct reg_version *v, struct err *e)
+{
+	if (strcmp(v->digest_state, "verified") == 0)
+		return 0;
+	if (strcmp(v->digest_state, "empty") == 0)
+		return err_set(e, ERR_INVALID, "%s version %" PRId64 " has no artifact files in its registry: there are no bytes to approve",
+			       v->model, v->version);
+	return err_set(e, ERR_INVALID,
+		       "%s version %" PRId64 "'s digest is unverified (%s): an approval must bind to bytes steward has read; sync again once the artifacts can be read",
+		       v->model, v->version, v->digest_reason[0] ? v->digest_reason : "its artifacts could not be read");
 }
 
 void registry_version_clear(struct reg_version *v)
@@ -423,6 +441,7 @@ void registry_version_clear(struct reg_version *v)
 	free(v->author);
 	free(v->run_id);
 	free(v->source);
+	free(v->digest_reason);
 	free(v->aliases);
 	memset(v, 0, sizeof *v);
 }
@@ -847,7 +866,7 @@ int registry_metric_set(struct store *st, const struct principal *who, const cha
 	int rc;
 
 	if (check_name("metric name", name, CHECK_NAME_MAX, e) != 0 ||
-	    (dataset && dataset[0] && check_name("dataset", dataset, CHECK_NAME_MAX, e) != 0) ||
+	    (dataset && dataset[0] && check_label("dataset", dataset, CHECK_NAME_MAX, e) != 0) ||
 	    (slice && slice[0] && check_slice("slice", slice, e) != 0))
 		return -1;
 	if (!isfinite(value))

@@ -45,13 +45,18 @@ struct reg_version {
 	char *model;
 	int64_t version;
 	char *artifact_uri;
-	char *digest;   /* sha256:<64 hex> */
+	char *digest;   /* sha256:<64 hex>; means something only when digest_state is "verified" */
+	char digest_state[16]; /* verified, unverified (digest_reason says why) or empty */
+	char *digest_reason;
 	char *author;   /* "" when unknown */
 	char *run_id;   /* "" when unknown */
 	char *source;
 	int64_t created;
 	char *aliases;  /* comma-separated aliases pointing here, "" if none */
 };
+
+/* 0 when statements may bind to v's digest; else -1 with e saying why not. */
+int registry_digest_bindable(const struct reg_version *v, struct err *e);
 
 struct reg_versions {
 	struct reg_version *v;

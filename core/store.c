@@ -259,10 +259,12 @@ static const char *const store_migrations[] = {
 	/* 8: a version's digest state says what its digest means (verified,
 	 * unverified with the reason, or an empty artifact set); a plugin's
 	 * stamp lets an incremental sync skip versions that did not move; a
-	 * sync whose downloads failed leaves the plugin "partial". */
+	 * sync whose downloads failed leaves the plugin "partial"; a request
+	 * withdrawn or superseded says so and by what. */
 	"ALTER TABLE version_sync ADD COLUMN digest_state TEXT NOT NULL DEFAULT '';"
 	"ALTER TABLE version_sync ADD COLUMN digest_reason TEXT NOT NULL DEFAULT '';"
 	"ALTER TABLE version_sync ADD COLUMN stamp TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE requests ADD COLUMN closed_note TEXT NOT NULL DEFAULT '';"
 	"CREATE TABLE plugin_health_v8("
 	" name TEXT PRIMARY KEY,"
 	" state TEXT NOT NULL CHECK (state IN ('ok','partial','degraded')),"

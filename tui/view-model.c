@@ -97,7 +97,10 @@ static int view_model_load(struct app *a, struct view *v, struct err *e)
 			rc = -1;
 			break;
 		}
-		view_short_digest(rv->digest, digest, sizeof digest);
+		if (strcmp(rv->digest_state, "verified") == 0)
+			view_short_digest(rv->digest, digest, sizeof digest);
+		else
+			snprintf(digest, sizeof digest, "%s", rv->digest_state);
 		view_date(rv->created, date, sizeof date);
 		view_model_mark(p, rv->aliases ? rv->aliases : "", marked, sizeof marked);
 		if (list_set(r, MODEL_VERSION, DRAW_NORMAL, e, "v%lld", (long long)rv->version) != 0 ||

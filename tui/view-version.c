@@ -418,7 +418,10 @@ static void view_version_draw(struct app *a, struct view *v, int y, int x, int h
 		list_draw(&v->list, y, x, h, w);
 		return;
 	}
-	view_short_digest(p->rv.digest, digest, sizeof digest);
+	if (strcmp(p->rv.digest_state, "verified") == 0)
+		view_short_digest(p->rv.digest, digest, sizeof digest);
+	else
+		snprintf(digest, sizeof digest, "digest %s", p->rv.digest_state);
 	view_date(p->rv.created, date, sizeof date);
 	snprintf(line, sizeof line, "%s v%lld", p->model, (long long)p->version);
 	{
@@ -431,9 +434,11 @@ static void view_version_draw(struct app *a, struct view *v, int y, int x, int h
 			 p->rv.author && p->rv.author[0] ? p->rv.author : "-", date);
 		draw_text(y, x + 3 + used, w - 3 - used, draw_attr(DRAW_NORMAL, 0), line);
 	}
-	snprintf(line, sizeof line, "%s%s%s", p->rv.artifact_uri ? p->rv.artifact_uri : "",
+	snprintf(line, sizeof line, "%s%s%s%s%s", p->rv.artifact_uri ? p->rv.artifact_uri : "",
 		 p->rv.run_id && p->rv.run_id[0] ? "  run " : "",
-		 p->rv.run_id && p->rv.run_id[0] ? p->rv.run_id : "");
+		 p->rv.run_id && p->rv.run_id[0] ? p->rv.run_id : "",
+		 p->rv.digest_reason && p->rv.digest_reason[0] ? "  unverified: " : "",
+		 p->rv.digest_reason ? p->rv.digest_reason : "");
 	draw_text(y + 1, x + 1, w - 1, draw_attr(DRAW_DIM, 0), line);
 	list_draw(&v->list, y + 2, x, h - 2, w);
 }

@@ -1895,15 +1895,27 @@ static int mlf_act(void *state, const struct steward_act *a, char *err, size_t e
 	if (a->kind != STEWARD_ACT_SET_ALIAS)
 		return mlf_err(err, errn, "the MLflow plugin cannot do act %d", (int)a->kind);
 	snprintf(ver, sizeof ver, "%" PRId64, a->version);
-	/* Tags first: an alias must never point at a version without its evidence. */
+	/* The alias first, then the evidence: a failed or stalled alias call
+	 * then leaves no tags naming a ledger entry that was never written.
+	 * If the alias moved but a tag call fails, the next sync sees an alias
+	 * no decision explains (an unapproved change) and applying the same
+	 * request again completes it, tags included. */
+	if (mlf_post(m, "/api/2.0/mlflow/registered-models/alias",
+		     json_pack("{s:s, s:s, s:s}", "name", a->model, "alias", a->alias, "version", ver), err, errn) != 0)
+		return -1;
 	for (i = 0; i < a->ntags; i++)
 		if (mlf_post(m, "/api/2.0/mlflow/model-versions/set-tag",
 			     json_pack("{s:s, s:s, s:s, s:s}", "name", a->model, "version", ver, "key", a->tags[i].key,
 				       "value", a->tags[i].value),
-			     err, errn) != 0)
+			     err, errn) != 0) {
+			char why[400];
+
+			snprintf(why, sizeof why, "%s", err);
+			snprintf(err, errn, "MLflow moved %s to version %s but refused its evidence tags (%.300s); apply the request again to complete it",
+				 a->alias, ver, why);
 			return -1;
-	return mlf_post(m, "/api/2.0/mlflow/registered-models/alias",
-			json_pack("{s:s, s:s, s:s}", "name", a->model, "alias", a->alias, "version", ver), err, errn);
+		}
+	return 0;
 }
 
 static const struct steward_plugin mlf_plugin = {

@@ -226,6 +226,17 @@ same "no demo models in the real store" "$(printf '%s\n' "$OUT" | wc -l)" 5
 expect 0 "demo --db" "$STEWARD" demo --no-tui --db "$TMPD/d2.db"
 has "demo --db path" "$OUT" "$TMPD/d2.db"
 
+# names as MLflow allows them: spaces, dots, quotes; shown as they are, JSON carries them exactly
+expect 0 "a name with spaces and a dot" "$STEWARD" model add "Fraud Scoring v2.1" --tier low --owner o --db "$DB"
+expect 0 "a name with quotes" "$STEWARD" model add "O'Brien \"credit\"" --tier low --owner o --db "$DB"
+expect 0 "its version" "$STEWARD" version add "Fraud Scoring v2.1" --artifact s3://m/fs --digest "sha256:$(printf x | sha256sum | cut -c1-64)" --db "$DB"
+expect 0 "shown by name" "$STEWARD" model show "Fraud Scoring v2.1" --db "$DB"
+has "as it is" "$OUT" "Fraud Scoring v2.1"
+expect 0 "listed as JSON" "$STEWARD" model list --json --db "$DB"
+has "JSON carries the quotes" "$OUT" '"O'"'"'Brien \"credit\""'
+expect 0 "its version list" "$STEWARD" version list "Fraud Scoring v2.1" --json --db "$DB"
+same "its version" "$(j '$[0].version')" 1
+
 # the console: the command line hands its options over (script mode, so no terminal needed)
 : >"$TMPD/keys"
 expect 0 "console script mode" "$STEWARD" --db "$DB" --script "$TMPD/keys" --dump "$TMPD/screen" --size 100x30

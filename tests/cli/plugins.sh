@@ -137,4 +137,42 @@ same "capabilities" "$(j '$[0].capabilities[0]')" registry
 expect 1 "sync of an unknown name" "$STEWARD" sync nobody --db "$DB" --config "$TMPD/config"
 has "named" "$ERR" "no [plugin nobody]"
 
+# --- digest states, partial syncs, incremental passes ---
+cfg '[plugin dg]\ntype = misbehave\nmode = digests\nfull_sync = 3600\n'
+expect 3 "a sync whose downloads failed is partial" "$STEWARD" sync dg --db "$DB" --config "$TMPD/config"
+has "says partial with the reason" "$OUT" "partial: the artifacts of 1 version(s) could not be read"
+has "names the version and why" "$OUT" "fixture-model v2: downloading model/MLmodel: Timeout was reached"
+has "exit 3 explained" "$ERR" "syncs were partial"
+has "the first sync is a full pass" "$OUT" "(full pass)"
+expect 0 "plugin list" "$STEWARD" plugin list --db "$DB" --config "$TMPD/config" --json
+same "health partial" "$(j '$[0].health')" partial
+has "with the reason" "$(j '$[0].message')" "Timeout was reached"
+expect 0 "a verified version" "$STEWARD" version show fixture-model 1 --db "$DB" --json
+same "state verified" "$(j '$.digest_state')" verified
+same "its digest" "$(j '$.digest')" "sha256:2222222222222222222222222222222222222222222222222222222222222222"
+expect 0 "an unverified version" "$STEWARD" version show fixture-model 2 --db "$DB" --json
+same "state unverified" "$(j '$.digest_state')" unverified
+same "no digest in JSON" "$(jtype '$.digest')" null
+has "the reason" "$(j '$.digest_reason')" "Timeout was reached"
+expect 0 "shown as unverified" "$STEWARD" version show fixture-model 2 --db "$DB"
+has "never as the digest of nothing" "$OUT" "digest:    unverified (downloading model/MLmodel: Timeout was reached)"
+lacks "no e3b0" "$OUT" "e3b0c442"
+expect 0 "an empty version" "$STEWARD" version show fixture-model 3 --db "$DB"
+has "empty is its own state" "$OUT" "digest:    empty"
+expect 0 "version list" "$STEWARD" version list fixture-model --db "$DB"
+has "the list names the state" "$OUT" "unverified"
+lacks "the list shows no empty digest" "$OUT" "e3b0c4"
+expect 1 "no request on an unverified digest" "$STEWARD" promote request fixture-model 2 --to production --db "$DB"
+has "says why" "$ERR" "digest is unverified (downloading model/MLmodel: Timeout was reached)"
+expect 1 "no request on an empty artifact set" "$STEWARD" promote request fixture-model 3 --to production --db "$DB"
+has "says why" "$ERR" "no artifact files"
+expect 3 "the next sync is incremental" "$STEWARD" sync dg --db "$DB" --config "$TMPD/config" --json
+same "not full" "$(j '$[0].full')" 0
+same "the verified and the empty version were skipped" "$(j '$[0].skipped')" 2
+same "the unverified one is read again" "$(j '$[0].versions')" 1
+same "still partial" "$(j '$[0].partial')" 1
+expect 3 "--full reads everything" "$STEWARD" sync dg --full --db "$DB" --config "$TMPD/config" --json
+same "full" "$(j '$[0].full')" 1
+same "nothing skipped" "$(j '$[0].skipped')" 0
+
 finish

@@ -167,6 +167,36 @@ expect 1 "churn blocked" at $((4 * DAY)) "$STEWARD" gate churn 1 --to production
 has "by its worst slice" "$OUT" "worst slice region=EU: 0.62, needs >= 0.7"
 lacks "soak passed" "$OUT" "FAIL    soaked"
 
+# --- withdrawing and superseding a request ---
+expect 1 "only its requester or an admin withdraws it" as mei request withdraw "$R" --reason "x"
+has "says who may" "$ERR" "only lena, who opened request $R, or an admin"
+expect 2 "a withdrawal needs a reason" as lena request withdraw "$R"
+expect 1 "nothing supersedes a request under the policy in force" as lena request supersede "$R"
+has "says so" "$ERR" "the policy still in force for medium"
+sed 's/^version 1$/version 2/' "$P/medium.policy" >"$P/medium2.policy"
+expect 0 "enrol medium v2" as ada policy enroll "$P/medium2.policy"
+expect 0 "supersede the request bound to v1" as lena request supersede "$R"
+RN=$(printf '%s\n' "$OUT" | tail -n 1)
+expect 0 "the old one" "$STEWARD" request show "$R" --db "$DB" --json
+same "is superseded" "$(j '$.state')" superseded
+has "by the new one" "$(j '$.closed')" "superseded by request $RN (policy medium-default v2)"
+expect 0 "the new one" "$STEWARD" request show "$RN" --db "$DB" --json
+same "is open under v2, for the same version and stage" "$(j '$.state') $(j '$.version') $(j '$.to')" "open 1 production"
+same "bound to v2" "$(j '$.policy_sha256')" "sha256:$(sha256sum "$P/medium2.policy" | cut -c1-64)"
+same "recorded" "$(sqlite3 "$DB" "SELECT action || ' ' || json_extract(CAST(body AS TEXT), '\$.data.successor') FROM ledger ORDER BY seq DESC LIMIT 1")" "request.supersede $RN"
+expect 1 "a superseded request is not applied" as lena promote apply "$R"
+has "not open" "$ERR" "is withdrawn, not open"
+expect 0 "the requester withdraws the new one" as lena request withdraw "$RN" --reason "retrained instead"
+expect 0 "shown" "$STEWARD" request show "$RN" --db "$DB"
+has "withdrawn, with who and why" "$OUT" "closed:    withdrawn by lena: retrained instead"
+same "a signed entry" "$(sqlite3 "$DB" "SELECT action || ' ' || actor FROM ledger ORDER BY seq DESC LIMIT 1")" "request.withdraw lena"
+expect 1 "withdrawn twice" as lena request withdraw "$RN" --reason "again"
+# the requests table is a cache: a row written back to open stays closed
+sqlite3 "$DB" "UPDATE requests SET state = 'open' WHERE id = $RN"
+expect 1 "a request the ledger closed is not applied" as lena promote apply "$RN"
+has "named" "$ERR" "is closed in the ledger though its row says open"
+sqlite3 "$DB" "UPDATE requests SET state = 'withdrawn' WHERE id = $RN"
+
 # --- high: two roles, an edited policy file, approvals from before a policy change ---
 as ada alias set fraud staging 1 >/dev/null
 R=$(as lena promote request fraud 1 --to production)

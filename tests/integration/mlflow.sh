@@ -206,6 +206,10 @@ R=$(as lena promote request model-001 "$V4" --to production)
 as mei approve "$R" >/dev/null
 expect 0 "promote v$V4" as lena promote apply "$R" --config "$CFG"
 same "MLflow has v$V4" "$(mlfx get-alias model-001 production)" "$V4"
+expect 0 "moving staging by hand was an unapproved change" "$STEWARD" model show model-001 --db "$DB" --json
+same "staging named" "$(j '$.unapproved_changes[0].alias') $(j '$.unapproved_changes[0].version')" "staging $V4"
+mlfx set-alias model-001 staging 3 >/dev/null || fail "staging back where it was imported"
+sync_ >/dev/null || fail "sync staging back"
 expect 1 "an auditor key cannot roll back" as mei rollback model-001 --reason "x" --config "$CFG" --to 2
 expect 1 "a version never promoted under policy is no target" as sami rollback model-001 --to 2 --reason "x" --config "$CFG"
 has "named" "$ERR" "never promoted to production under policy"
@@ -221,8 +225,13 @@ expect 0 "sync sees it" sync_ --json
 same "one unapproved change" "$(j '$[0].unapproved_changes')" 1
 expect 1 "gate reports it" "$STEWARD" gate model-001 3 --to production --db "$DB"
 has "unapproved" "$OUT" "UNAPPROVED CHANGE: production of model-001 points at version 1"
-expect 0 "audit verify reports it" "$STEWARD" audit verify --db "$DB"
+expect 3 "audit verify reports it, exit 3 while it stands" "$STEWARD" audit verify --db "$DB"
 has "audit names it" "$OUT" "UNAPPROVED CHANGE: production of model-001 points at version 1"
+has "exit 3 says why" "$ERR" "1 unapproved change stands in the registry (exit status 3)"
+expect 3 "audit verify --json carries it" "$STEWARD" audit verify --db "$DB" --json
+same "in the JSON" "$(j '$.unapproved_changes[0].alias') $(j '$.unapproved_changes[0].version')" "production 1"
+expect 0 "model list --json carries it" "$STEWARD" model list --db "$DB" --json
+same "on the model" "$(j '$[0].unapproved_changes[0].alias') $(j '$[0].unapproved_changes[0].version')" "production 1"
 has "recorded in the ledger" "$(sqlite3 "$DB" "SELECT action FROM ledger ORDER BY seq DESC LIMIT 1")" "alias.observed"
 # ... and an alias deleted behind its back
 mlfx set-alias model-001 production 3 >/dev/null
@@ -232,12 +241,23 @@ lacks "the unapproved state ended" "$OUT" "UNAPPROVED"
 mlfx delete-alias model-001 production >/dev/null || fail "delete the alias in MLflow"
 expect 0 "sync sees the deletion" sync_ --json
 same "one unapproved change again" "$(j '$[0].unapproved_changes')" 1
-expect 0 "audit names the deletion" "$STEWARD" audit verify --db "$DB"
+expect 3 "audit names the deletion" "$STEWARD" audit verify --db "$DB"
 has "deleted" "$OUT" "UNAPPROVED CHANGE: production of model-001 was deleted in the registry"
 same "the local alias is gone too" "$(sqlite3 "$DB" "SELECT count(*) FROM aliases a JOIN models m ON m.id = a.model_id WHERE m.name = 'model-001' AND a.alias = 'production'")" 0
-expect 0 "a deleted staging alias steward never governed is just recorded" mlfx delete-alias model-002 staging
+# an imported alias (one steward never governed) moved or deleted behind its back is reported too
+expect 0 "move an imported alias" mlfx set-alias model-002 staging 1
 expect 0 "sync" sync_ --json
-same "no unapproved change for it" "$(j '$[0].unapproved_changes')" 0
+same "an unapproved change for it" "$(j '$[0].unapproved_changes')" 1
+has "recorded as observed, not imported again" "$(sqlite3 "$DB" "SELECT action FROM ledger ORDER BY seq DESC LIMIT 1")" "alias.observed"
+expect 0 "model-002 shows it" "$STEWARD" model show model-002 --db "$DB"
+has "named" "$OUT" "UNAPPROVED:   staging points at version 1"
+expect 0 "a deleted imported alias" mlfx delete-alias model-002 staging
+expect 0 "sync" sync_ --json
+same "still an unapproved change" "$(j '$[0].unapproved_changes')" 1
+expect 0 "put it back where it was imported" mlfx set-alias model-002 staging 3
+expect 0 "sync" sync_ --json
+expect 0 "model-002 clean again" "$STEWARD" model show model-002 --db "$DB" --json
+same "no unapproved change on model-002" "$(jlen '$.unapproved_changes')" 0
 mlfx set-alias model-001 production 1 >/dev/null || fail "put production back for the fault tests"
 sync_ >/dev/null || fail "sync"
 
@@ -251,6 +271,8 @@ has "MLflow's own error" "$ERR" "RESOURCE_DOES_NOT_EXIST"
 same "nothing recorded" "$(sqlite3 "$DB" "SELECT count(*) FROM ledger")" "$N"
 same "the local alias did not move" "$(sqlite3 "$DB" "SELECT v.version FROM aliases a JOIN versions v ON v.id = a.version_id JOIN models m ON m.id = a.model_id WHERE m.name = 'model-001' AND a.alias = 'production'")" 1
 # the server stopped: a sync, and a promotion whose gate passes
+mlfx set-alias model-001 staging "$V4" >/dev/null || fail "v$V4 to staging again"
+sync_ >/dev/null || fail "sync staging"
 R=$(as lena promote request model-001 "$V4" --to production)
 as mei approve "$R" >/dev/null || fail "approve v$V4 again"
 mlflow_stop
@@ -298,7 +320,23 @@ fake cut
 expect 1 "the connection dies mid-sync" "$STEWARD" sync fk --key "$K/ci.key" --db "$DB" --config "$TMPD/fake.conf"
 unfake
 same "none of the faulty syncs left a model behind" "$(sqlite3 "$DB" "SELECT count(*) FROM models")" "$N"
-expect 0 "the ledger still verifies" "$STEWARD" audit verify --db "$DB"
+expect 3 "the ledger still verifies (exit 3: production of model-001 stands moved)" "$STEWARD" audit verify --db "$DB"
+
+# --- a move MLflow carried out late (an alias call that stalled, then went through): request $R,
+# approved but refused while MLflow was down, completes instead of being stuck ---
+mlfx set-alias model-001 production "$V4" >/dev/null || fail "MLflow carries out the held alias change"
+expect 0 "the next sync" sync_ --json
+same "sees it as unapproved" "$(j '$[0].unapproved_changes')" 1
+expect 0 "applying the same request completes it" as lena promote apply "$R" --config "$CFG"
+has "applied" "$OUT" "production of model-001 now points at version $V4"
+same "recorded as completed late" "$(sqlite3 "$DB" "SELECT json_type(CAST(body AS TEXT), '\$.data.completed_late') FROM ledger WHERE action = 'promotion.apply' ORDER BY seq DESC LIMIT 1")" object
+expect 0 "the decision's tags" mlfx tags model-001 "$V4"
+printf '%s' "$OUT" >"$TMPD/json"
+same "name this request" "$(tag steward.request)" "$R"
+same "and the entry that recorded it" "$(tag steward.ledger_seq)" "$(sqlite3 "$DB" "SELECT max(seq) FROM ledger WHERE action = 'promotion.apply'")"
+expect 0 "the model" "$STEWARD" model show model-001 --db "$DB" --json
+lacks "production is no longer an unapproved change" "$(j '$.unapproved_changes')" production
+expect 1 "the request applies once" as lena promote apply "$R" --config "$CFG"
 
 # an artifact download that stalls past the timeout: the version is unverified with the reason, the rest recorded
 fake slow-download

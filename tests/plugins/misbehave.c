@@ -1,4 +1,4 @@
-/* misbehave: a test plugin that hangs, returns garbage or fails on purpose (mode = hang|garbage|fail|ok|evidence), to show the host and the console stay in charge. */
+/* misbehave: a test plugin that hangs, returns garbage or fails on purpose (mode = hang|garbage|fail|ok|evidence|digests), to show the host and the console stay in charge. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,6 +80,36 @@ static int mb_sync(void *state, const struct steward_sink *sink, char *err, size
 			       sink->metric(sink->ctx, &mt) != 0
 			       ? -1
 			       : 0;
+	}
+	if (strcmp(m->mode, "digests") == 0) {
+		/* Three versions, one per digest state, each skipped when the
+		 * core says its stamp did not move (as an incremental sync would). */
+		static const char *const why[] = { NULL, "downloading model/MLmodel: Timeout was reached", "empty" };
+		int64_t n;
+
+		if (sink->model(sink->ctx, &good) != 0)
+			return -1;
+		for (n = 1; n <= 3; n++) {
+			struct steward_version_rec v = {
+				.model = "fixture-model", .version = n, .source = "s3://fixture/d", .author = "someone",
+				.digest = n == 1 ? "sha256:2222222222222222222222222222222222222222222222222222222222222222"
+						 : NULL,
+				.created = 1767225600,
+			};
+
+			if (sink->unchanged(sink->ctx, v.model, n, "stamp-1"))
+				continue;
+			if (n == 2)
+				sink->digest_note(sink->ctx, v.model, n, "unverified", why[1]);
+			else if (n == 3)
+				sink->digest_note(sink->ctx, v.model, n, "empty", "no files");
+			if (sink->version(sink->ctx, &v) != 0) {
+				snprintf(err, errn, "version refused: %s", sink->message(sink->ctx));
+				return -1;
+			}
+			sink->stamp(sink->ctx, v.model, n, "stamp-1");
+		}
+		return 0;
 	}
 	if (strcmp(m->mode, "fail") == 0) {
 		snprintf(err, errn, "backend unreachable (on purpose)");

@@ -131,8 +131,11 @@ static void test_model_bad_input(void **state)
 	assert_int_equal(registry_model_add(st, &tester, big, TIER_LOW, "o", "", &e), -1);
 	assert_non_null(strstr(e.msg, "too long"));
 	assert_true(strlen(e.msg) < 300); /* the message shows an excerpt, not 10,000 bytes */
-	assert_int_equal(registry_model_add(st, &tester, "x'; DROP TABLE models;--", TIER_LOW, "o", "", &e), -1);
-	assert_non_null(strstr(e.msg, "'''"));
+	/* Quotes are fine in names (MLflow allows them; SQL only sees bound values), '/' and ':' are not. */
+	assert_int_equal(registry_model_add(st, &tester, "x'; DROP TABLE models:--", TIER_LOW, "o", "", &e), -1);
+	assert_non_null(strstr(e.msg, "':'"));
+	assert_int_equal(registry_model_add(st, &tester, "a/b", TIER_LOW, "o", "", &e), -1);
+	assert_non_null(strstr(e.msg, "cannot contain '/' or ':'"));
 	assert_int_equal(registry_model_add(st, &tester, "\xff\xfe", TIER_LOW, "o", "", &e), -1);
 	assert_non_null(strstr(e.msg, "\\xff"));
 	assert_int_equal(registry_model_add(st, &tester, "ok", TIER_LOW, "bad\xffowner", "", &e), -1);
@@ -143,7 +146,8 @@ static void test_model_bad_input(void **state)
 	assert_int_equal(registry_model_add(st, &tester, "ok", TIER_LOW, "", "", &e), -1);
 	assert_non_null(strstr(e.msg, "owner is empty"));
 	assert_int_equal(registry_model_add(st, &tester, "ok", (enum tier)7, "o", "", &e), -1);
-	assert_int_equal(registry_model_add(st, &tester, "-leading", TIER_LOW, "o", "", &e), -1);
+	assert_int_equal(registry_model_add(st, &tester, " leading", TIER_LOW, "o", "", &e), -1);
+	assert_non_null(strstr(e.msg, "starts or ends with a space"));
 	assert_int_equal(registry_model_count(st), 0); /* nothing written */
 }
 
