@@ -231,7 +231,9 @@ has "exit 3 says why" "$ERR" "1 unapproved change stands in the registry (exit s
 expect 3 "audit verify --json carries it" "$STEWARD" audit verify --db "$DB" --json
 same "in the JSON" "$(j '$.unapproved_changes[0].alias') $(j '$.unapproved_changes[0].version')" "production 1"
 expect 0 "model list --json carries it" "$STEWARD" model list --db "$DB" --json
-same "on the model" "$(j '$[0].unapproved_changes[0].alias') $(j '$[0].unapproved_changes[0].version')" "production 1"
+printf '%s' "$OUT" >"$TMPD/json"
+same "on the model" "$(sqlite3 :memory: "SELECT json_extract(value, '\$.unapproved_changes[0].alias') || ' ' || json_extract(value, '\$.unapproved_changes[0].version')
+	FROM json_each(CAST(readfile('$TMPD/json') AS TEXT)) WHERE json_extract(value, '\$.name') = 'model-001'")" "production 1"
 has "recorded in the ledger" "$(sqlite3 "$DB" "SELECT action FROM ledger ORDER BY seq DESC LIMIT 1")" "alias.observed"
 # ... and an alias deleted behind its back
 mlfx set-alias model-001 production 3 >/dev/null
