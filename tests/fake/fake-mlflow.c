@@ -1,4 +1,4 @@
-/* fake-mlflow: a FAKE tracking server for the faults a real MLflow cannot be made to show (HTTP 500, malformed JSON, a stall, a connection cut mid-sync); used only by tests/integration/mlflow.sh. */
+/* fake-mlflow: a FAKE tracking server for the faults a real MLflow cannot be made to show (HTTP 500, malformed JSON, a stall, a connection cut mid-sync, an artifact download that stalls); used only by tests/integration/mlflow.sh. Each request's first line goes to stderr. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -11,6 +11,12 @@
 static const char fake_models[] =
 	"{\"registered_models\":[{\"name\":\"fake-model\",\"tags\":[{\"key\":\"steward.tier\",\"value\":\"low\"}],"
 	"\"aliases\":[]}]}";
+
+/* One version whose artifacts are a single listed file (slow-download). */
+static const char fake_versions[] =
+	"{\"model_versions\":[{\"name\":\"fake-model\",\"version\":\"1\",\"source\":\"mlflow-artifacts:/fake/model\","
+	"\"run_id\":\"\",\"status\":\"READY\",\"creation_timestamp\":1767225600000,\"last_updated_timestamp\":1767225600000}]}";
+static const char fake_listing[] = "{\"files\":[{\"path\":\"MLmodel\",\"is_dir\":false,\"file_size\":10}]}";
 
 static void fake_reply(int fd, int code, const char *body)
 {
@@ -49,12 +55,29 @@ int main(int argc, char **argv)
 		got = read(c, req, sizeof req - 1);
 		req[got > 0 ? got : 0] = '\0';
 		served++;
+		{
+			const char *eol = strstr(req, "\r\n");
+
+			fprintf(stderr, "%.*s\n", eol ? (int)(eol - req) : (int)strlen(req), req);
+		}
 		if (strcmp(mode, "500") == 0) {
 			fake_reply(c, 500, "{\"error_code\":\"INTERNAL_ERROR\",\"message\":\"the fake server fails on purpose\"}");
 		} else if (strcmp(mode, "malformed") == 0) {
 			fake_reply(c, 200, "{\"registered_models\": [ {\"name\": ");
 		} else if (strcmp(mode, "slow") == 0) {
 			sleep(30); /* longer than any timeout the tests configure */
+		} else if (strcmp(mode, "slow-download") == 0) {
+			/* Everything answers but the one artifact file, which stalls. */
+			if (strstr(req, "registered-models/search") != NULL)
+				fake_reply(c, 200, fake_models);
+			else if (strstr(req, "model-versions/search") != NULL)
+				fake_reply(c, 200, fake_versions);
+			else if (strstr(req, "mlflow-artifacts/artifacts?path=") != NULL)
+				fake_reply(c, 200, fake_listing);
+			else if (strstr(req, "mlflow-artifacts/artifacts/") != NULL)
+				sleep(30);
+			else
+				fake_reply(c, 200, "{}");
 		} else if (strcmp(mode, "cut") == 0) {
 			/* The model list, then the connection dies under the version search. */
 			if (strstr(req, "registered-models/search") != NULL)
