@@ -820,6 +820,12 @@ static void policy_eval_rule(const struct policy_rule *rule, const struct eviden
 					   ev->appr[i].principal);
 				return;
 			}
+		/* Missing data is UNKNOWN, never a pass: an unknown author could be any approver. */
+		if (ev->author[0] == '\0') {
+			policy_set(r, RULE_UNKNOWN,
+				   "the version's author is not known (no author recorded for it by the registry): separation of duties cannot be checked");
+			return;
+		}
 		policy_set(r, RULE_PASS, "no approver wrote or requested the version");
 		return;
 	case PK_METRIC: {

@@ -89,6 +89,12 @@ static void test_approvals(void **state)
 	assert_int_equal(eval("age", "{" NOW "}"), RULE_UNKNOWN);
 	assert_int_equal(eval("sod", "{" NOW ",\"author\":\"lena\",\"requester\":\"lena\",\"approvals\":[]}"), RULE_FAIL);
 	assert_int_equal(eval("sod", "{" NOW ",\"author\":\"x\",\"requester\":\"lena\",\"approvals\":[]}"), RULE_PASS);
+	/* Missing data is UNKNOWN: an author nobody recorded could be any approver. */
+	assert_int_equal(eval("sod", "{" NOW ",\"author\":\"\",\"requester\":\"lena\",\"approvals\":[]}"), RULE_UNKNOWN);
+	/* ... but a requester who approves fails whatever is known of the author. */
+	assert_int_equal(eval("sod", "{" NOW ",\"author\":\"\",\"requester\":\"lena\",\"approvals\":["
+				     "{\"principal\":\"lena\",\"role\":\"ml-lead\",\"approve\":true,\"counts\":true}]}"),
+			 RULE_FAIL);
 }
 
 static void test_data_rules(void **state)
