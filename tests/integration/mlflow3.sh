@@ -1,12 +1,6 @@
 # mlflow3.sh: steward against a real MLflow 3 server on MLflow 3's own paths: logged models (models:/m-<id> sources) digested from their bytes, metrics linked to datasets, authors, names.
 . "$STEWARD_TOP/tests/lib.sh"
 . "$STEWARD_TOP/tests/integration/lib-mlflow.sh"
-# Until the MLflow 3 series switch (mlflow_series, the fixture's log-model) is in this tree, say so.
-if ! command -v mlflow_series >/dev/null 2>&1; then
-	echo "SKIP $T_NAME: tests/integration/lib-mlflow.sh has no mlflow_series yet"
-	printf 'RESULT %s passed=0 failed=0\n' "$T_NAME"
-	exit 0
-fi
 mlflow_series 3
 
 export STEWARD_NOW=$(date +%s) # MLflow stamps real times; the clocks must agree
@@ -68,6 +62,21 @@ expect 0 "a version with no author anywhere" mlfx add-version fraud-scoring --no
 NV=$OUT
 expect 0 "sync" sync_ --json
 same "the author is unknown, not 'unknown'" "$(vcol fraud-scoring "$NV" v.author)" ""
+# ... and separation of duties says UNKNOWN for it, never PASS
+for t in low medium high critical; do
+	cp "$STEWARD_TOP/policies/$t.policy" "$TMPD/$t.policy"
+	"$STEWARD" policy enroll "$TMPD/$t.policy" --db "$DB" --key "$K/ada.key" >/dev/null || fail "enrol $t"
+done
+"$STEWARD" key gen lena --out "$K/lena.key" >/dev/null || fail "key lena"
+"$STEWARD" principal add lena --role ml-lead --pubkey "$K/lena.key.pub" --db "$DB" --key "$K/ada.key" >/dev/null ||
+	fail "add lena"
+mlfx set-alias fraud-scoring staging "$NV" >/dev/null || fail "stage it"
+sync_ >/dev/null || fail "sync the staging alias"
+"$STEWARD" promote request fraud-scoring "$NV" --to production --db "$DB" --key "$K/lena.key" >/dev/null ||
+	fail "request its promotion"
+expect 1 "the gate of the authorless version" "$STEWARD" gate fraud-scoring "$NV" --to production --db "$DB"
+has "duties is UNKNOWN" "$(printf '%s\n' "$OUT" | grep duties)" "UNKNOWN"
+has "saying why" "$OUT" "the version's author is not known"
 
 # --- a name with spaces, the MLflow 3 way ---
 run mlfx log-model "Fraud Scoring EU"
