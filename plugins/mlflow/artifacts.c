@@ -124,25 +124,36 @@ static void mlf_resolve_uri(struct mlf_page *p, size_t i, const char *uri, const
 	free(s);
 }
 
-static void mlf_src_run_done(struct mlf *m, struct mlf_xfer *x)
+/* The answer about a version's source; NULL when there is none to use: the
+ * version already gave up, or the call failed (it is then unverified). */
+static json_t *mlf_src_answer(struct mlf_xfer *x, struct mlf_ver **out)
 {
 	struct mlf_page *p = x->owner;
 	struct mlf_ver *v = &p->v[x->index];
-	const char *rest;
 	char why[500];
 	json_t *j;
 
-	(void)m;
+	*out = v;
 	v->pending--;
 	if (v->dead)
-		return;
+		return NULL;
 	j = mlf_answer(x, why, sizeof why, NULL, 0);
-	if (j == NULL) {
+	if (j == NULL)
 		mlf_unverified(v, "source %.150s: %s", v->source, why);
+	return j;
+}
+
+static void mlf_src_run_done(struct mlf *m, struct mlf_xfer *x)
+{
+	struct mlf_ver *v;
+	json_t *j = mlf_src_answer(x, &v);
+	const char *rest;
+
+	(void)m;
+	if (j == NULL)
 		return;
-	}
 	rest = strchr(v->src + 6, '/');
-	mlf_resolve_uri(p, x->index,
+	mlf_resolve_uri(x->owner, x->index,
 			json_string_value(json_object_get(json_object_get(json_object_get(j, "run"), "info"), "artifact_uri")),
 			rest ? rest : "", "its run");
 	json_decref(j);
@@ -156,47 +167,31 @@ static const char *mlf_logged_uri(json_t *logged)
 
 static void mlf_src_logged_done(struct mlf *m, struct mlf_xfer *x)
 {
-	struct mlf_page *p = x->owner;
-	struct mlf_ver *v = &p->v[x->index];
-	char why[500];
-	json_t *j;
+	struct mlf_ver *v;
+	json_t *j = mlf_src_answer(x, &v);
 
 	(void)m;
-	v->pending--;
-	if (v->dead)
+	if (j == NULL)
 		return;
-	j = mlf_answer(x, why, sizeof why, NULL, 0);
-	if (j == NULL) {
-		mlf_unverified(v, "source %.150s: %s", v->source, why);
-		return;
-	}
-	mlf_resolve_uri(p, x->index, mlf_logged_uri(j), "", "the logged model");
+	mlf_resolve_uri(x->owner, x->index, mlf_logged_uri(j), "", "the logged model");
 	json_decref(j);
 	mlf_settle(v);
 }
 
 static void mlf_src_version_done(struct mlf *m, struct mlf_xfer *x)
 {
-	struct mlf_page *p = x->owner;
-	struct mlf_ver *v = &p->v[x->index];
+	struct mlf_ver *v;
+	json_t *j = mlf_src_answer(x, &v);
 	const char *src;
-	char why[500];
-	json_t *j;
 
 	(void)m;
-	v->pending--;
-	if (v->dead)
+	if (j == NULL)
 		return;
-	j = mlf_answer(x, why, sizeof why, NULL, 0);
-	if (j == NULL) {
-		mlf_unverified(v, "source %.150s: %s", v->source, why);
-		return;
-	}
 	src = json_string_value(json_object_get(json_object_get(j, "model_version"), "source"));
 	if (src == NULL || src[0] == '\0')
 		mlf_unverified(v, "source %.200s: that version has no source", v->source);
 	else
-		mlf_resolve_to(p, x->index, src);
+		mlf_resolve_to(x->owner, x->index, src);
 	json_decref(j);
 	mlf_settle(v);
 }
