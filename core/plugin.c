@@ -536,7 +536,8 @@ static int plugin_attested(struct plugin_sync_ctx *x, const char *subject, const
 	if (x->who == NULL)
 		return 1;
 	if (store_prepare(x->st, &s,
-			  "SELECT 1 FROM ledger WHERE subject = ?1 AND action = ?2 AND (?3 IS NULL OR"
+			  /* +action: the subject index, not the action one (which would walk every metric.set). */
+			  "SELECT 1 FROM ledger WHERE subject = ?1 AND +action = ?2 AND (?3 IS NULL OR"
 			  " (json_extract(CAST(body AS TEXT), '$.data.name') = ?3 AND"
 			  " json_extract(CAST(body AS TEXT), '$.data.dataset') = ?4 AND"
 			  " json_extract(CAST(body AS TEXT), '$.data.slice') = ?5)) LIMIT 1",
@@ -1039,7 +1040,8 @@ static int sink_unchanged(void *ctx, const char *model, int64_t version, const c
 	if (store_prepare(x->st, &s,
 			  "SELECT 1 FROM version_sync s JOIN versions v ON v.id = s.version_id JOIN models m ON m.id = v.model_id"
 			  " WHERE m.name = ?1 AND v.version = ?2 AND s.plugin = ?3 AND s.stamp IN (?4, ?5)"
-			  " AND (s.digest_verified = 1 OR s.digest_state = 'empty')",
+			  /* Not a version whose download failed (a reason): that is read again. */
+			  " AND (s.digest_verified = 1 OR s.digest_state = 'empty' OR s.digest_reason = '')",
 			  &x->e) != 0)
 		return 0;
 	sqlite3_bind_text(s, 1, model, -1, SQLITE_STATIC);

@@ -100,8 +100,9 @@ struct steward_sink {
 	void (*digest_note)(void *ctx, const char *model, int64_t version, const char *state, const char *reason);
 	/* 1 when the core's copy of model/version came from this plugin with
 	 * this stamp (an opaque text the plugin chose: the backend's update
-	 * time, say), holds a verified digest or an explicit empty state, and
-	 * this is not a full pass: the plugin may then skip the version, its
+	 * time, say), was not left unverified by a failed read (a verified
+	 * digest, an empty state, or no digest asked for), and this is not a
+	 * full pass: the plugin may then skip the version, its
 	 * run and its artifacts. 0 means hand over the whole record. */
 	int (*unchanged)(void *ctx, const char *model, int64_t version, const char *stamp);
 	/* Records the stamp of a version handed over in full (after its
