@@ -350,34 +350,40 @@ static void mlf_hash_done(struct mlf *m, struct mlf_xfer *x)
 	mlf_settle(v);
 }
 
+/* The proxy API path of rel under root: a download (file: the escaped
+ * path in the URL) or a listing (the escaped path as ?path=). NULL when
+ * out of memory. */
+static char *mlf_proxy_path(const char *root, const char *rel, int file)
+{
+	size_t n = strlen(root) + strlen(rel) + 2, k;
+	char *full = malloc(n), *q, *path;
+
+	if (full == NULL)
+		return NULL;
+	snprintf(full, n, "%s%s%s", root, rel[0] ? "/" : "", rel);
+	q = file ? mlf_escape_path(full) : mlf_escape(full);
+	free(full);
+	if (q == NULL)
+		return NULL;
+	k = strlen(q) + 64;
+	path = malloc(k);
+	if (path != NULL)
+		snprintf(path, k, "/api/2.0/mlflow-artifacts/artifacts%s%s", file ? "/" : "?path=", q);
+	free(q);
+	return path;
+}
+
 /* Queues the download of file f of version i, hashed as it arrives. */
 static void mlf_fetch(struct mlf_page *p, size_t i, size_t f)
 {
 	struct mlf_ver *v = &p->v[i];
-	size_t n = strlen(v->root) + strlen(v->files[f].path) + 2, k;
-	char *full = malloc(n), *q, *path;
+	char *path = mlf_proxy_path(v->root, v->files[f].path, 1);
 	struct mlf_xfer *x;
 
-	if (full == NULL) {
-		mlf_fatal(p, "out of memory");
-		return;
-	}
-	snprintf(full, n, "%s/%s", v->root, v->files[f].path);
-	q = mlf_escape_path(full);
-	free(full);
-	if (q == NULL) {
-		mlf_fatal(p, "out of memory");
-		return;
-	}
-	k = strlen(q) + 64;
-	path = malloc(k);
 	if (path == NULL) {
-		free(q);
 		mlf_fatal(p, "out of memory");
 		return;
 	}
-	snprintf(path, k, "/api/2.0/mlflow-artifacts/artifacts/%s", q);
-	free(q);
 	x = mlf_xfer_new("GET", path, NULL, mlf_hash_done, p, i);
 	free(path);
 	if (x == NULL) {
@@ -464,30 +470,13 @@ static void mlf_list_done(struct mlf *m, struct mlf_xfer *x)
 static void mlf_list_dir(struct mlf_page *p, size_t i, const char *rel)
 {
 	struct mlf_ver *v = &p->v[i];
-	size_t n = strlen(v->root) + strlen(rel) + 2, k;
-	char *full = malloc(n), *q, *path;
+	char *path = mlf_proxy_path(v->root, rel, 0);
 	struct mlf_xfer *x;
 
-	if (full == NULL) {
-		mlf_fatal(p, "out of memory");
-		return;
-	}
-	snprintf(full, n, "%s%s%s", v->root, rel[0] ? "/" : "", rel);
-	q = mlf_escape(full);
-	free(full);
-	if (q == NULL) {
-		mlf_fatal(p, "out of memory");
-		return;
-	}
-	k = strlen(q) + 64;
-	path = malloc(k);
 	if (path == NULL) {
-		free(q);
 		mlf_fatal(p, "out of memory");
 		return;
 	}
-	snprintf(path, k, "/api/2.0/mlflow-artifacts/artifacts?path=%s", q);
-	free(q);
 	x = mlf_xfer_new("GET", path, NULL, mlf_list_done, p, i);
 	free(path);
 	if (x == NULL || (x->tag = strdup(rel)) == NULL) {
