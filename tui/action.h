@@ -54,6 +54,7 @@ enum action_id {
 
 #define ACTION_MAX_KEYS 4
 #define ACTION_MAX_CMDS 3
+#define ACTION_MAX_WHERE 6
 
 struct action {
 	enum action_id id;
@@ -61,6 +62,10 @@ struct action {
 	int keys[ACTION_MAX_KEYS];         /* keys.h codes, 0-terminated */
 	const char *cmds[ACTION_MAX_CMDS]; /* `:` names, NULL-terminated */
 	const char *help;
+	/* The views (view_ops.name) where it does something of its own,
+	 * NULL-terminated; empty means everywhere. `?` lists the keys of the
+	 * view it was opened from first, and the man page says where. */
+	const char *where[ACTION_MAX_WHERE];
 	const char *hint; /* short label for the bottom line's key hints, or NULL */
 	int flags;
 	/* ROLE_* bits (core/keyring.h): 0 lets anyone run it; otherwise the
