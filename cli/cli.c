@@ -9,6 +9,7 @@
 #include "file.h"
 #include "ledger.h"
 #include "passphrase.h"
+#include "tui/tui.h"
 
 /* Global options: every command and the console accept them, from this
  * one table; no command's own table repeats them. A command that has no
@@ -1187,6 +1188,10 @@ static int cli_help_cmd(int argc, char **argv)
 	}
 	if (argc == 1 && strcmp(argv[0], "--roff") == 0) {
 		cli_print_roff(stdout);
+		return CLI_EXIT_OK;
+	}
+	if (argc == 1 && strcmp(argv[0], "--console-roff") == 0) {
+		tui_keys_roff(stdout);
 		return CLI_EXIT_OK;
 	}
 	if (argc > 2 || !cli_noun_known(argv[0])) {

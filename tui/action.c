@@ -109,6 +109,8 @@ static int action_command_line(struct app *a, const char *arg)
 	(void)arg;
 	a->mode = APP_COMMAND;
 	a->line[0] = '\0';
+	a->hpos = a->nhistory;
+	a->draft[0] = '\0';
 	return 0;
 }
 
@@ -130,39 +132,105 @@ static int action_quit_or_back(struct app *a, const char *arg)
 	return 0;
 }
 
+static int action_sort(struct app *a, const char *arg)
+{
+	struct list *l = &action_view(a)->list;
+	struct err e;
+
+	(void)arg;
+	err_clear(&e);
+	if (!list_sortable(l)) {
+		app_error(a, "nothing to sort here: this view is not a table");
+		return -1;
+	}
+	if (list_sort_next(l, &e) != 0) {
+		app_error(a, "%s", e.msg);
+		return -1;
+	}
+	if (l->sort_col < 0)
+		app_message(a, "in the view's own order");
+	else
+		app_message(a, "sorted by %s", l->cols[l->sort_col].title);
+	return 0;
+}
+
+static int action_sort_reverse(struct app *a, const char *arg)
+{
+	struct list *l = &action_view(a)->list;
+	struct err e;
+
+	(void)arg;
+	err_clear(&e);
+	if (!list_sortable(l)) {
+		app_error(a, "nothing to sort here: this view is not a table");
+		return -1;
+	}
+	if (list_sort_reverse(l, &e) != 0) {
+		app_error(a, "%s", e.msg);
+		return -1;
+	}
+	app_message(a, "sorted by %s, %s", l->cols[l->sort_col].title,
+		    l->sort_desc ? "descending" : "ascending");
+	return 0;
+}
+
+static int action_run(struct app *a, const struct action *act, const char *arg);
+
+/* A click selects the row under it; on the selected row it opens it, as Enter would. */
+static int action_click(struct app *a, const char *arg)
+{
+	struct view *v = action_view(a);
+	int hit;
+
+	(void)arg;
+	hit = list_click(&v->list, a->mouse_y);
+	if (hit == 2)
+		return action_run(a, action_by_id(ACT_OPEN), NULL);
+	return 0;
+}
+
+static int action_wheel_up(struct app *a, const char *arg)
+{
+	(void)arg;
+	list_move(&action_view(a)->list, -3);
+	return 0;
+}
+
+static int action_wheel_down(struct app *a, const char *arg)
+{
+	(void)arg;
+	list_move(&action_view(a)->list, 3);
+	return 0;
+}
+
 static int action_models(struct app *a, const char *arg)
 {
 	(void)arg;
-	app_pop_to_root(a);
-	return 0;
+	return app_goto(a, &view_models_ops, NULL);
 }
 
 static int action_approvals(struct app *a, const char *arg)
 {
 	(void)arg;
-	app_pop_to_root(a);
-	return app_push(a, &view_approvals_ops, NULL);
+	return app_goto(a, &view_approvals_ops, NULL);
 }
 
 static int action_audit(struct app *a, const char *arg)
 {
 	(void)arg;
-	app_pop_to_root(a);
-	return app_push(a, &view_audit_ops, NULL);
+	return app_goto(a, &view_audit_ops, NULL);
 }
 
 static int action_keys(struct app *a, const char *arg)
 {
 	(void)arg;
-	app_pop_to_root(a);
-	return app_push(a, &view_keys_ops, NULL);
+	return app_goto(a, &view_keys_ops, NULL);
 }
 
 static int action_policies(struct app *a, const char *arg)
 {
 	(void)arg;
-	app_pop_to_root(a);
-	return app_push(a, &view_policies_ops, NULL);
+	return app_goto(a, &view_policies_ops, NULL);
 }
 
 /* Views with requests take a and r over; anywhere else there is nothing to decide. */
@@ -236,7 +304,81 @@ static int action_line_enter(struct app *a, const char *arg)
 	snprintf(line, sizeof line, "%s", a->line);
 	a->mode = APP_NORMAL;
 	a->line[0] = '\0';
+	app_history_add(a, line);
 	return action_command(a, line);
+}
+
+/* Tab on the `:` line: the command's name completed as far as the
+ * commands that can run here agree, and the choices shown when they part. */
+static int action_line_tab(struct app *a, const char *arg)
+{
+	struct action_match m[32];
+	size_t n, i, common;
+	char list[APP_LINE_MAX];
+	size_t used = 0;
+
+	(void)arg;
+	if (a->mode != APP_COMMAND || strchr(a->line, ' ') != NULL)
+		return 0;
+	n = action_commands_matching(a, a->line, m, sizeof m / sizeof m[0]);
+	if (n > sizeof m / sizeof m[0])
+		n = sizeof m / sizeof m[0];
+	if (n == 0) {
+		app_error(a, "no command starts with %s", a->line);
+		return 0;
+	}
+	if (n == 1) {
+		snprintf(a->line, sizeof a->line, "%s ", m[0].cmd);
+		return 0;
+	}
+	common = strlen(m[0].cmd);
+	for (i = 1; i < n; i++) {
+		size_t k = 0;
+
+		while (k < common && m[i].cmd[k] == m[0].cmd[k])
+			k++;
+		common = k;
+	}
+	if (common > strlen(a->line) && common < sizeof a->line)
+		snprintf(a->line, sizeof a->line, "%.*s", (int)common, m[0].cmd);
+	list[0] = '\0';
+	for (i = 0; i < n; i++) {
+		int w = snprintf(list + used, sizeof list - used, "%s:%s", i ? " " : "", m[i].cmd);
+
+		if (w < 0 || (size_t)w >= sizeof list - used)
+			break;
+		used += (size_t)w;
+	}
+	app_message(a, "%s", list);
+	return 0;
+}
+
+/* Up and Down on the `:` line walk the lines run before; past the newest
+ * is the line that was being typed. */
+static void action_line_history(struct app *a, int delta)
+{
+	int to = a->hpos + delta;
+
+	if (a->mode != APP_COMMAND || to < 0 || to > a->nhistory || a->nhistory == 0)
+		return;
+	if (a->hpos == a->nhistory)
+		snprintf(a->draft, sizeof a->draft, "%s", a->line);
+	a->hpos = to;
+	snprintf(a->line, sizeof a->line, "%s", to == a->nhistory ? a->draft : a->history[to]);
+}
+
+static int action_line_prev(struct app *a, const char *arg)
+{
+	(void)arg;
+	action_line_history(a, -1);
+	return 0;
+}
+
+static int action_line_next(struct app *a, const char *arg)
+{
+	(void)arg;
+	action_line_history(a, 1);
+	return 0;
 }
 
 static int action_line_esc(struct app *a, const char *arg)
@@ -315,6 +457,18 @@ const struct action action_table[] = {
 	{.id = ACT_QUIT_OR_BACK, .hint = "quit", .keys = {'q'},
 	 .help = "back to the previous view; quit at the top view", .flags = RO,
 	 .run = action_quit_or_back},
+	{.id = ACT_SORT, .hint = "sort", .keys = {'s'},
+	 .help = "sort by the next column, then back to the view's own order (an arrow marks it)",
+	 .flags = RO | ACTION_TABLE, .run = action_sort},
+	{.id = ACT_SORT_REVERSE, .keys = {'S'}, .help = "reverse the sort order",
+	 .flags = RO | ACTION_TABLE, .run = action_sort_reverse},
+	{.id = ACT_CLICK, .keys = {TKEY_CLICK},
+	 .help = "mouse: select the row clicked; a click on the selected row opens it", .flags = RO,
+	 .run = action_click},
+	{.id = ACT_WHEEL_UP, .keys = {TKEY_WHEEL_UP}, .help = "mouse wheel: three rows up",
+	 .flags = RO, .run = action_wheel_up},
+	{.id = ACT_WHEEL_DOWN, .keys = {TKEY_WHEEL_DOWN}, .help = "mouse wheel: three rows down",
+	 .flags = RO, .run = action_wheel_down},
 	{.id = ACT_MODELS, .cmds = {"models"}, .help = "go to the models list", .flags = RO,
 	 .run = action_models},
 	{.id = ACT_APPROVALS, .cmds = {"approvals"},
@@ -350,7 +504,7 @@ const struct action action_table[] = {
 	/* sre and admin are offered it; the tier's policy has the last word. */
 	{.id = ACT_ROLLBACK, .hint = "rollback", .keys = {'R'},
 	 .where = {"models", "model"},
-	 .help = "roll production back to the version promoted before it: reason, confirm, passphrase",
+	 .help = "roll production back to the version promoted before it, if the tier's policy allows: reason, confirm, passphrase",
 	 .flags = ACTION_SIGNED | ACTION_DANGEROUS | ACTION_IN_VIEW, .roles = ROLE_SRE | ROLE_ADMIN,
 	 .run = action_rollback},
 	{.id = ACT_QUIT, .cmds = {"q", "quit"}, .help = "quit steward", .flags = RO,
@@ -364,6 +518,15 @@ const struct action action_table[] = {
 	{.id = ACT_LINE_BS, .mode = ACTION_LINE, .keys = {TKEY_BS},
 	 .help = "delete the last character; on an empty / or : line, leave it", .flags = RO,
 	 .run = action_line_bs},
+	{.id = ACT_LINE_TAB, .mode = ACTION_LINE, .keys = {TKEY_TAB},
+	 .help = "on the : line, complete the command's name (the choices show when several fit)",
+	 .flags = RO, .run = action_line_tab},
+	{.id = ACT_LINE_PREV, .mode = ACTION_LINE, .keys = {TKEY_UP},
+	 .help = "on the : line, the command run before this one", .flags = RO,
+	 .run = action_line_prev},
+	{.id = ACT_LINE_NEXT, .mode = ACTION_LINE, .keys = {TKEY_DOWN},
+	 .help = "on the : line, back towards the line being typed", .flags = RO,
+	 .run = action_line_next},
 	{.id = ACT_YES, .mode = ACTION_CONFIRM, .keys = {'y'}, .help = "yes: go ahead",
 	 .flags = RO, .run = action_yes},
 	{.id = ACT_NO, .mode = ACTION_CONFIRM, .keys = {'n', TKEY_ESC}, .help = "no: cancel",
@@ -457,6 +620,9 @@ static int action_hint_add(const struct app *a, const struct action *act, char *
 	if (act->id == ACT_OPEN && (app_top_const(a) == NULL || app_top_const(a)->ops->enter == NULL))
 		return 0;
 	if ((act->flags & ACTION_IN_VIEW) && !action_view_offers(a, act))
+		return 0;
+	if ((act->flags & ACTION_TABLE) &&
+	    (app_top_const(a) == NULL || !list_sortable(&app_top_const(a)->list)))
 		return 0;
 	w = snprintf(buf + *used, n - *used, "%s%s %s", *used ? "  " : "",
 		     tkey_name(act->keys[0], name, sizeof name), act->hint);
@@ -588,6 +754,9 @@ void action_key(struct app *a, int key)
 
 	if (key == TKEY_RESIZE || key == TKEY_NONE)
 		return;
+	/* The mouse only browses: a question or a line being typed ignores it. */
+	if (tkey_is_mouse(key) && a->mode != APP_NORMAL)
+		return;
 	if (a->mode == APP_CONFIRM) {
 		act = action_for_key(ACTION_CONFIRM, key);
 		if (act != NULL)
@@ -613,6 +782,147 @@ void action_key(struct app *a, int key)
 	action_run(a, act, NULL);
 }
 
+static void action_roff_text(FILE *f, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if (*s == '\\')
+			fputs("\\e", f);
+		else if (*s == '-')
+			fputs("\\-", f);
+		else
+			fputc(*s, f);
+	}
+}
+
+static void action_roff_one(FILE *f, const struct action *act)
+{
+	size_t k, n = 0;
+	const char *sep = " (";
+
+	for (k = 0; k < ACTION_MAX_KEYS && act->keys[k] != 0; k++)
+		n++;
+	for (k = 0; k < ACTION_MAX_CMDS && act->cmds[k] != NULL; k++)
+		n++;
+	fputs(n > 1 ? ".TP\n.BR" : ".TP\n.B", f);
+	n = 0;
+	for (k = 0; k < ACTION_MAX_KEYS && act->keys[k] != 0; k++) {
+		char name[16];
+
+		fputs(n++ ? " \", \" " : " ", f);
+		action_roff_text(f, tkey_name(act->keys[k], name, sizeof name));
+	}
+	for (k = 0; k < ACTION_MAX_CMDS && act->cmds[k] != NULL; k++) {
+		fputs(n++ ? " \", \" :" : " :", f);
+		action_roff_text(f, act->cmds[k]);
+	}
+	fputc('\n', f);
+	action_roff_text(f, act->help);
+	/* Where it works and who may use it: the same facts the dispatcher enforces. */
+	for (k = 0; k < ACTION_MAX_WHERE && act->where[k] != NULL; k++) {
+		fputs(k ? ", " : " (in ", f);
+		action_roff_text(f, act->where[k]);
+		sep = "; ";
+	}
+	if (act->flags & ACTION_TABLE) {
+		fputs(sep, f);
+		fputs("in lists with column titles", f);
+		sep = "; ";
+	}
+	if ((act->flags & ACTION_SIGNED) || act->roles != 0) {
+		char roles[128];
+
+		fprintf(f, "%sneeds \\fB\\-\\-key\\fR", sep);
+		if (act->roles != 0) {
+			fputs(act->roles == ROLE_SIGNERS ? " and a role that signs" : " and ", f);
+			if (act->roles != ROLE_SIGNERS)
+				action_roff_text(f, keyring_roles_text(act->roles, roles, sizeof roles));
+		}
+		sep = "; ";
+	}
+	if (!(act->flags & ACTION_RO_SAFE)) {
+		fprintf(f, "%snot with \\fB\\-\\-readonly\\fR", sep);
+		sep = "; ";
+	}
+	fputs(sep[0] == ';' ? ")\n" : "\n", f);
+}
+
+void action_roff(FILE *f)
+{
+	static const struct {
+		enum action_mode mode;
+		const char *intro;
+	} parts[] = {
+		{ACTION_BROWSE, NULL},
+		{ACTION_LINE, "While typing a \\fB/\\fR filter, a \\fB:\\fR command, a reason or a passphrase:"},
+		{ACTION_CONFIRM, "When asked to confirm:"},
+	};
+	size_t p, i;
+
+	fputs("The \\fB?\\fR screen shows this same list, the keys of the view it is opened\n"
+	      "over first: both come from the console's one table of actions, which also\n"
+	      "binds the keys. A key that works only in some views says where.\n", f);
+	for (p = 0; p < sizeof parts / sizeof parts[0]; p++) {
+		if (parts[p].intro != NULL)
+			fprintf(f, ".PP\n%s\n", parts[p].intro);
+		for (i = 0; i < action_count; i++)
+			if (action_table[i].mode == parts[p].mode)
+				action_roff_one(f, &action_table[i]);
+	}
+}
+
+size_t action_commands_matching(const struct app *a, const char *prefix, struct action_match *out,
+				size_t max)
+{
+	size_t i, k, n = 0, len = strlen(prefix);
+
+	for (i = 0; i < action_count; i++) {
+		const struct action *act = &action_table[i];
+
+		if (!action_allowed(a, act))
+			continue;
+		for (k = 0; k < ACTION_MAX_CMDS && act->cmds[k] != NULL; k++)
+			if (strncmp(act->cmds[k], prefix, len) == 0) {
+				if (n < max) {
+					out[n].act = act;
+					out[n].cmd = act->cmds[k];
+				}
+				n++;
+				break;
+			}
+	}
+	return n;
+}
+
+/* The action a `:` name means: the command of that name, else the one
+ * command that can run here starting with it (`:ap` is :approvals). */
+static const struct action *action_resolve(struct app *a, const char *name)
+{
+	struct action_match m[8];
+	const struct action *act = action_for_command(name);
+	char list[APP_LINE_MAX];
+	size_t n, i, used = 0;
+
+	if (act != NULL)
+		return act;
+	n = action_commands_matching(a, name, m, sizeof m / sizeof m[0]);
+	if (n == 1)
+		return m[0].act;
+	if (n == 0) {
+		app_error(a, "unknown command :%s (Tab completes; try :help)", name);
+		return NULL;
+	}
+	list[0] = '\0';
+	for (i = 0; i < n && i < sizeof m / sizeof m[0]; i++) {
+		int w = snprintf(list + used, sizeof list - used, "%s:%s", i ? ", " : "", m[i].cmd);
+
+		if (w < 0 || (size_t)w >= sizeof list - used)
+			break;
+		used += (size_t)w;
+	}
+	app_error(a, ":%s could be %s", name, list);
+	return NULL;
+}
+
 int action_command(struct app *a, const char *line)
 {
 	char name[APP_LINE_MAX];
@@ -630,10 +940,8 @@ int action_command(struct app *a, const char *line)
 	arg = p + n;
 	while (*arg == ' ')
 		arg++;
-	act = action_for_command(name);
-	if (act == NULL) {
-		app_error(a, "unknown command :%s (try :help)", name);
+	act = action_resolve(a, name);
+	if (act == NULL)
 		return -1;
-	}
 	return action_run(a, act, arg);
 }

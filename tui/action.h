@@ -3,6 +3,7 @@
 #define STEWARD_TUI_ACTION_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 struct app;
 
@@ -11,6 +12,7 @@ enum action_flags {
 	ACTION_DANGEROUS = 1 << 1, /* asks for confirmation first */
 	ACTION_SIGNED = 1 << 2,    /* signs with the --key key: needs it and its passphrase */
 	ACTION_IN_VIEW = 1 << 3,   /* only some views do it: hinted where the view offers it */
+	ACTION_TABLE = 1 << 4,     /* works on a table (a list with column titles): hinted there */
 };
 
 /* Where a binding applies: browsing, while typing a `/` or `:` line (or
@@ -34,6 +36,11 @@ enum action_id {
 	ACT_COMMAND,
 	ACT_HELP,
 	ACT_QUIT_OR_BACK,
+	ACT_SORT,
+	ACT_SORT_REVERSE,
+	ACT_CLICK,
+	ACT_WHEEL_UP,
+	ACT_WHEEL_DOWN,
 	ACT_MODELS,
 	ACT_APPROVALS,
 	ACT_AUDIT,
@@ -48,6 +55,9 @@ enum action_id {
 	ACT_LINE_ENTER,
 	ACT_LINE_ESC,
 	ACT_LINE_BS,
+	ACT_LINE_TAB,
+	ACT_LINE_PREV,
+	ACT_LINE_NEXT,
 	ACT_YES,
 	ACT_NO,
 };
@@ -94,6 +104,21 @@ int action_refusal(const struct app *a, const struct action *act, char *buf, siz
 
 /* The dispatcher: every key, real or scripted, comes through here. */
 void action_key(struct app *a, int key);
+/* A `:` command name and the action it runs. */
+struct action_match {
+	const struct action *act;
+	const char *cmd;
+};
+
+/* The commands that may run now whose name starts with prefix, in table
+ * order, one per action; returns how many there are (out holds at most
+ * max). The palette, Tab and `:ap` all use it. */
+size_t action_commands_matching(const struct app *a, const char *prefix, struct action_match *out,
+				size_t max);
+
+/* The man page's CONSOLE KEYS section, from the table (steward help --console-roff). */
+void action_roff(FILE *f);
+
 /* Parses and runs a `:` command line (without the colon). */
 int action_command(struct app *a, const char *line);
 

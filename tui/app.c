@@ -10,6 +10,7 @@
 #include <sodium.h>
 
 #include "audit.h"
+#include "draw.h"
 #include "registry.h"
 
 struct view *app_top(struct app *a)
@@ -49,6 +50,13 @@ int app_push(struct app *a, const struct view_ops *ops, const struct view_arg *a
 	}
 	v->ops = ops;
 	v->seen_version = a->data_version;
+	if (arg != NULL) {
+		v->arg = *arg;
+		if (arg->model != NULL) {
+			snprintf(v->model, sizeof v->model, "%s", arg->model);
+			v->arg.model = v->model;
+		}
+	}
 	if (ops->open(a, v, arg, &e) != 0) {
 		app_error(a, "%s", e.msg[0] ? e.msg : "cannot open the view");
 		app_view_free(v);
@@ -85,6 +93,74 @@ void app_pop_to_root(struct app *a)
 {
 	while (a->depth > 1)
 		app_pop(a);
+}
+
+/* Two view arguments name the same thing. */
+static int app_arg_same(const struct view_arg *x, const struct view_arg *y)
+{
+	static const struct view_arg none;
+
+	if (x == NULL)
+		x = &none;
+	if (y == NULL)
+		y = &none;
+	return ((x->model == NULL && y->model == NULL) ||
+		(x->model != NULL && y->model != NULL && strcmp(x->model, y->model) == 0)) &&
+	       x->version == y->version && x->request == y->request && x->seq == y->seq &&
+	       x->policy == y->policy;
+}
+
+int app_goto(struct app *a, const struct view_ops *ops, const struct view_arg *arg)
+{
+	struct view *top = app_top(a);
+
+	if (top != NULL && top->ops == ops && app_arg_same(&top->arg, arg))
+		return 0;
+	if (a->depth >= APP_STACK_MAX) {
+		app_view_free(a->stack[1]);
+		memmove(&a->stack[1], &a->stack[2], (size_t)(a->depth - 2) * sizeof a->stack[0]);
+		a->stack[--a->depth] = NULL;
+	}
+	return app_push(a, ops, arg);
+}
+
+void app_crumbs(const struct app *a, char *buf, size_t n)
+{
+	size_t used = 0;
+	int i;
+
+	buf[0] = '\0';
+	/* The root is always the models list: named only when it is all there is. */
+	for (i = a->depth > 1 ? 1 : 0; i < a->depth; i++) {
+		const struct view *v = a->stack[i];
+		char title[256];
+		int w;
+
+		if (v->ops->title != NULL)
+			v->ops->title((struct view *)v, title, sizeof title);
+		else
+			snprintf(title, sizeof title, "%s", v->ops->name);
+		w = snprintf(buf + used, n - used, "%s%s", used ? draw_glyphs()->crumb : "", title);
+		if (w < 0 || (size_t)w >= n - used)
+			return;
+		used += (size_t)w;
+	}
+}
+
+void app_history_add(struct app *a, const char *line)
+{
+	if (line[0] == '\0')
+		return;
+	if (a->nhistory > 0 && strcmp(a->history[a->nhistory - 1], line) == 0) {
+		a->hpos = a->nhistory;
+		return;
+	}
+	if (a->nhistory == APP_HISTORY_MAX) {
+		memmove(a->history[0], a->history[1], sizeof a->history - sizeof a->history[0]);
+		a->nhistory--;
+	}
+	snprintf(a->history[a->nhistory++], APP_LINE_MAX, "%s", line);
+	a->hpos = a->nhistory;
 }
 
 void app_close_all(struct app *a)

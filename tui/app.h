@@ -17,6 +17,7 @@
 #define APP_MIN_COLS 40
 #define APP_MIN_ROWS 12
 #define APP_SECRET_MAX 1024 /* longest passphrase, in bytes, as the CLI accepts */
+#define APP_HISTORY_MAX 32  /* `:` lines remembered for Up and Down */
 
 enum app_mode {
 	APP_NORMAL,
@@ -94,6 +95,12 @@ struct app {
 	struct app_verifier *verifier; /* NULL until the first check is asked for */
 	struct tui_sync *syncs;        /* background plugin syncs, NULL without plugins */
 	struct app_decision decision;
+	/* `:` lines run, oldest first; hpos is the one Up/Down shows, nhistory
+	 * while typing a new one (kept in draft meanwhile). */
+	char history[APP_HISTORY_MAX][APP_LINE_MAX];
+	int nhistory, hpos;
+	char draft[APP_LINE_MAX];
+	int mouse_y, mouse_x; /* where the last click or wheel event happened */
 };
 
 struct view *app_top(struct app *a);
@@ -104,6 +111,15 @@ int app_push(struct app *a, const struct view_ops *ops, const struct view_arg *a
  * the store changed while it was hidden. */
 void app_pop(struct app *a);
 void app_pop_to_root(struct app *a);
+/* Opens a view from a `:` command: pushed on top of what is open, so Esc
+ * comes back, unless the top view is already that view on the same thing.
+ * A full stack forgets its oldest view above the root. */
+int app_goto(struct app *a, const struct view_ops *ops, const struct view_arg *arg);
+/* Writes the stack's titles, oldest first, joined by the breadcrumb
+ * glyph; the root (the models list) only when it is the only view. */
+void app_crumbs(const struct app *a, char *buf, size_t n);
+/* Remembers a `:` line for Up and Down (not twice in a row). */
+void app_history_add(struct app *a, const char *line);
 void app_close_all(struct app *a);
 /* Reloads the top view and the header when the store changed. */
 void app_check_store(struct app *a);

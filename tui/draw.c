@@ -16,9 +16,24 @@ static int draw_has_colour;
 static int draw_is_utf8;
 static unsigned draw_attrs[DRAW_NSTYLES];
 
-static const struct draw_glyphs draw_utf8_glyphs = {"\xe2\x80\xa6", "\xe2\x94\x82", "\xe2\x94\x80",
-						     "\xe2\x86\x92"};
-static const struct draw_glyphs draw_ascii_glyphs = {"...", "|", "-", "->"};
+static const struct draw_glyphs draw_utf8_glyphs = {
+	.ellipsis = "\xe2\x80\xa6",
+	.vline = "\xe2\x94\x82",
+	.hline = "\xe2\x94\x80",
+	.arrow = "\xe2\x86\x92",
+	.crumb = " \xe2\x80\xba ",
+	.up = "\xe2\x96\xb2",
+	.down = "\xe2\x96\xbc",
+};
+static const struct draw_glyphs draw_ascii_glyphs = {
+	.ellipsis = "...",
+	.vline = "|",
+	.hline = "-",
+	.arrow = "->",
+	.crumb = " > ",
+	.up = "^",
+	.down = "v",
+};
 
 enum { DRAW_PAIR_BAR = 1, DRAW_PAIR_TITLE, DRAW_PAIR_HEADING, DRAW_PAIR_WARN, DRAW_PAIR_ERROR,
        DRAW_PAIR_ALIAS, DRAW_PAIR_LOW, DRAW_PAIR_MEDIUM, DRAW_PAIR_HIGH, DRAW_PAIR_CRITICAL };

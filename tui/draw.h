@@ -32,6 +32,9 @@ struct draw_glyphs {
 	const char *vline;
 	const char *hline;
 	const char *arrow; /* from -> to */
+	const char *crumb; /* between the views of the breadcrumbs, spaces included */
+	const char *up;    /* ascending sort */
+	const char *down;  /* descending sort */
 };
 
 /* Decides colour (never when NO_COLOR is set and non-empty) and glyphs

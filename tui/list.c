@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "draw.h"
 
@@ -18,6 +19,8 @@ void list_init(struct list *l, const struct list_col *cols, size_t ncols, int sh
 	l->show_header = show_header;
 	l->empty = empty;
 	l->height = 10;
+	l->sort_col = -1;
+	l->widths_stale = 1;
 }
 
 void list_clear(struct list *l)
@@ -31,6 +34,8 @@ void list_clear(struct list *l)
 	}
 	l->n = 0;
 	l->nvis = 0;
+	l->spans = 0;
+	l->widths_stale = 1;
 }
 
 void list_free(struct list *l)
@@ -68,6 +73,9 @@ struct list_row *list_add(struct list *l, const char *key, int flags, struct err
 	r = &l->rows[l->n];
 	memset(r, 0, sizeof *r);
 	r->flags = flags;
+	if (flags & LIST_SPAN)
+		l->spans++;
+	l->widths_stale = 1;
 	if (key != NULL) {
 		r->key = strdup(key);
 		if (r->key == NULL) {
@@ -135,6 +143,89 @@ static int list_row_matches(const struct list *l, const struct list_row *r)
 	return l->filter[0] == '\0';
 }
 
+/* Display width of a cell; plain ASCII (nearly every cell) without the
+ * escape-aware walk, since every row is measured. */
+static int list_cell_width(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i] != '\0'; i++)
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7f)
+			return draw_width(s);
+	return (int)i;
+}
+
+static int list_title_width(const struct list *l, size_t c)
+{
+	/* The sorted column's title carries an arrow. */
+	return draw_width(l->cols[c].title) + ((int)c == l->sort_col);
+}
+
+static void list_measure(struct list *l)
+{
+	size_t i, c;
+
+	for (c = 0; c < l->ncols; c++)
+		l->natural[c] = l->show_header ? list_title_width(l, c) : 0;
+	for (i = 0; i < l->n; i++) {
+		const struct list_row *r = &l->rows[i];
+
+		if (r->flags & LIST_SPAN)
+			continue;
+		for (c = 0; c < l->ncols; c++) {
+			int w;
+
+			if (r->cells[c].text == NULL)
+				continue;
+			w = list_cell_width(r->cells[c].text);
+			if (w > l->natural[c])
+				l->natural[c] = w;
+		}
+	}
+	l->widths_stale = 0;
+}
+
+int list_sortable(const struct list *l)
+{
+	return l->show_header && l->ncols > 1 && l->spans == 0;
+}
+
+/* Leading number of a cell ("#12", "v3", "0.93", "2/3"), for sorting numbers as numbers. */
+static int list_number(const char *s, double *out)
+{
+	char *end;
+
+	if (s == NULL)
+		return 0;
+	if ((s[0] == '#' || s[0] == 'v') && s[1] >= '0' && s[1] <= '9')
+		s++;
+	if (!((s[0] >= '0' && s[0] <= '9') || (s[0] == '-' && s[1] >= '0' && s[1] <= '9')))
+		return 0;
+	*out = strtod(s, &end);
+	return end != s;
+}
+
+/* qsort has no context argument in C11; sorting happens on the console's thread only. */
+static const struct list *list_sorting;
+
+static int list_compare(const void *pa, const void *pb)
+{
+	const struct list *l = list_sorting;
+	size_t ia = *(const size_t *)pa, ib = *(const size_t *)pb;
+	const char *a = l->rows[ia].cells[l->sort_col].text, *b = l->rows[ib].cells[l->sort_col].text;
+	double na, nb;
+	int c = 0;
+
+	if (list_number(a, &na) && list_number(b, &nb))
+		c = na < nb ? -1 : na > nb;
+	if (c == 0)
+		c = strcasecmp(a != NULL ? a : "", b != NULL ? b : "");
+	if (c != 0)
+		return l->sort_desc ? -c : c;
+	/* Ties keep the view's own order, whichever way the column is sorted. */
+	return ia < ib ? -1 : ia > ib;
+}
+
 static void list_clamp(struct list *l)
 {
 	if (l->nvis == 0) {
@@ -152,10 +243,17 @@ int list_finish(struct list *l, const char *keep, struct err *e)
 	size_t i;
 
 	(void)e;
+	if (l->widths_stale)
+		list_measure(l);
 	l->nvis = 0;
 	for (i = 0; i < l->n; i++)
 		if (list_row_matches(l, &l->rows[i]))
 			l->vis[l->nvis++] = i;
+	if (l->sort_col >= 0 && (size_t)l->sort_col < l->ncols && list_sortable(l) && l->nvis > 1) {
+		list_sorting = l;
+		qsort(l->vis, l->nvis, sizeof *l->vis, list_compare);
+		list_sorting = NULL;
+	}
 	if (keep != NULL && keep[0] != '\0') {
 		for (i = 0; i < l->nvis; i++) {
 			const char *k = l->rows[l->vis[i]].key;
@@ -231,49 +329,107 @@ int list_set_filter(struct list *l, const char *filter, struct err *e)
 	return list_finish(l, keep, e);
 }
 
-/* Lays out the columns in w: fixed ones first, flexible ones share what
- * is left by weight. Columns past the right edge get clipped. */
-static void list_layout(const struct list *l, int w, int *xs, int *ws)
+int list_sort_next(struct list *l, struct err *e)
 {
-	int fixed = 0, weights = 0, spare, x = 0;
+	char keep[256];
+
+	if (!list_sortable(l))
+		return 0;
+	list_selected_key(l, keep, sizeof keep);
+	l->sort_col = l->sort_col + 1 >= (int)l->ncols ? -1 : l->sort_col + 1;
+	l->sort_desc = 0;
+	l->widths_stale = 1;
+	return list_finish(l, keep, e);
+}
+
+int list_sort_reverse(struct list *l, struct err *e)
+{
+	char keep[256];
+
+	if (!list_sortable(l))
+		return 0;
+	list_selected_key(l, keep, sizeof keep);
+	if (l->sort_col < 0) {
+		l->sort_col = 0;
+		l->widths_stale = 1;
+	} else
+		l->sort_desc = !l->sort_desc;
+	return list_finish(l, keep, e);
+}
+
+int list_click(struct list *l, int y)
+{
+	size_t vi;
+
+	if (y < l->drawn_y || y >= l->drawn_y + l->height || l->nvis == 0)
+		return 0;
+	vi = l->top + (size_t)(y - l->drawn_y);
+	if (vi >= l->nvis)
+		return 0;
+	if (vi == l->sel)
+		return 2;
+	l->sel = vi;
+	return 1;
+}
+
+/* Lays out the columns in w, each as wide as what it holds: fixed
+ * columns up to their width, the others whole. Spare room goes to the
+ * widest text column; when the line is short, text columns give way,
+ * widest for their weight first, down to their minimum; past that the
+ * right edge clips. */
+static void list_layout(struct list *l, int w, int *xs, int *ws)
+{
+	int total = 0, x = 0, widest = -1;
 	size_t i;
 
+	if (l->widths_stale)
+		list_measure(l);
 	for (i = 0; i < l->ncols; i++) {
-		if (l->cols[i].width > 0)
-			fixed += l->cols[i].width;
-		else {
-			fixed += l->cols[i].min;
-			weights += l->cols[i].weight > 0 ? l->cols[i].weight : 1;
-		}
+		const struct list_col *c = &l->cols[i];
+		int nat = l->natural[i] > 0 ? l->natural[i] : 1;
+
+		/* A fixed column gives its title room, the sort arrow included. */
+		int cap = c->width > list_title_width(l, i) ? c->width : list_title_width(l, i);
+
+		ws[i] = c->width > 0 && nat > cap ? cap : nat;
+		total += ws[i] + (i > 0);
+		if (c->width <= 0 && (widest < 0 || ws[i] > ws[widest]))
+			widest = (int)i;
 	}
-	fixed += l->ncols > 0 ? (int)l->ncols - 1 : 0;
-	spare = w - fixed;
-	if (spare < 0)
-		spare = 0;
-	for (i = 0; i < l->ncols; i++) {
-		int cw = l->cols[i].width;
+	/* In a page of text rows with a small table in it (a request's
+	 * decisions), the table stays together and the slack goes last. */
+	if (l->spans > 0)
+		for (i = 0; i < l->ncols; i++)
+			if (l->cols[i].width <= 0)
+				widest = (int)i;
+	if (total < w && widest >= 0)
+		ws[widest] += w - total;
+	/* One column at a time, the one widest for its weight: a name the
+	 * view weighs heavily keeps its room longer than an owner. */
+	while (total > w) {
+		long best = -1;
+		int big = -1;
 
-		if (cw <= 0) {
-			int wt = l->cols[i].weight > 0 ? l->cols[i].weight : 1;
+		for (i = 0; i < l->ncols; i++) {
+			const struct list_col *c = &l->cols[i];
+			int floor = c->min < l->natural[i] ? c->min : l->natural[i];
+			long score = (long)ws[i] * 64 / (c->weight > 0 ? c->weight : 1);
 
-			cw = l->cols[i].min + (weights > 0 ? spare * wt / weights : 0);
-		}
-		xs[i] = x;
-		ws[i] = cw;
-		x += cw + 1;
-	}
-	/* Integer shares leave a few columns over; give them to the last flexible column. */
-	if (x - 1 < w) {
-		for (i = l->ncols; i-- > 0;)
-			if (l->cols[i].width <= 0) {
-				size_t k;
-				int extra = w - (x - 1);
-
-				ws[i] += extra;
-				for (k = i + 1; k < l->ncols; k++)
-					xs[k] += extra;
-				break;
+			if (c->width > 0 || ws[i] <= floor)
+				continue;
+			if (score > best) {
+				best = score;
+				big = (int)i;
 			}
+		}
+		if (big < 0)
+			break;
+		ws[big]--;
+		total--;
+	}
+	for (i = 0; i < l->ncols; i++) {
+		xs[i] = x;
+		x += ws[i] + 1;
 	}
 }
 
@@ -319,14 +475,18 @@ void list_draw(struct list *l, int y, int x, int h, int w)
 
 			if (xs[i] >= w)
 				break;
+			char title[64];
+
 			if (xs[i] + cw > w)
 				cw = w - xs[i];
+			snprintf(title, sizeof title, "%s%s", l->cols[i].title,
+				 (int)i != l->sort_col ? ""
+				 : l->sort_desc       ? draw_glyphs()->down
+						      : draw_glyphs()->up);
 			if (l->cols[i].right)
-				draw_text_right(y, x + xs[i], cw, draw_attr(DRAW_TITLE, 0),
-						l->cols[i].title);
+				draw_text_right(y, x + xs[i], cw, draw_attr(DRAW_TITLE, 0), title);
 			else
-				draw_text(y, x + xs[i], cw, draw_attr(DRAW_TITLE, 0),
-					  l->cols[i].title);
+				draw_text(y, x + xs[i], cw, draw_attr(DRAW_TITLE, 0), title);
 		}
 		y++;
 		h--;
@@ -334,6 +494,7 @@ void list_draw(struct list *l, int y, int x, int h, int w)
 	if (h <= 0)
 		return;
 	l->height = h;
+	l->drawn_y = y;
 	if (l->nvis == 0) {
 		char msg[LIST_FILTER_MAX + 64];
 

@@ -45,6 +45,14 @@ struct list {
 	size_t top; /* first shown, index into vis */
 	int height; /* data rows shown by the last draw; paging uses it */
 	char filter[LIST_FILTER_MAX];
+	/* Widest cell of each column (its title included), from list_finish:
+	 * columns are sized to what they hold, not to a guess. */
+	int natural[LIST_MAX_COLS];
+	int widths_stale; /* rows changed since natural was measured */
+	size_t spans;     /* LIST_SPAN rows: a list with text rows is not a table to sort */
+	int sort_col;     /* column the rows are sorted by; -1 keeps the view's order */
+	int sort_desc;
+	int drawn_y;      /* screen row of the first data row at the last draw, for the mouse */
 };
 
 void list_init(struct list *l, const struct list_col *cols, size_t ncols, int show_header,
@@ -75,6 +83,17 @@ void list_page(struct list *l, int down);
 int list_match(const char *text, const char *filter);
 /* Applies a filter ("" shows everything). */
 int list_set_filter(struct list *l, const char *filter, struct err *e);
+
+/* 1 when the rows can be sorted by a column: a table with column titles
+ * and more than one column, no text rows. */
+int list_sortable(const struct list *l);
+/* Sorts by the next column (after the last, back to the view's own
+ * order), or reverses the order; keeps the selected row selected. */
+int list_sort_next(struct list *l, struct err *e);
+int list_sort_reverse(struct list *l, struct err *e);
+/* The row drawn at screen row y by the last draw: selects it and returns
+ * 1, or 2 when it was already selected; 0 when no row is there. */
+int list_click(struct list *l, int y);
 
 /* Draws into the box at (y, x), h lines by w columns, never outside it. */
 void list_draw(struct list *l, int y, int x, int h, int w);

@@ -88,6 +88,30 @@ static int script_size(const char *s, size_t len, int *cols, int *rows)
 	return 0;
 }
 
+/* "COL,ROW" of a click, each 1..1000. */
+static int script_place(const char *s, size_t len, int *col, int *row)
+{
+	char buf[32], *end;
+	long c, r;
+
+	if (len == 0 || len >= sizeof buf)
+		return -1;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	if (buf[0] < '0' || buf[0] > '9')
+		return -1;
+	errno = 0;
+	c = strtol(buf, &end, 10);
+	if (errno || *end != ',' || end[1] < '0' || end[1] > '9')
+		return -1;
+	r = strtol(end + 1, &end, 10);
+	if (errno || *end != '\0' || c < 1 || c > 1000 || r < 1 || r > 1000)
+		return -1;
+	*col = (int)c;
+	*row = (int)r;
+	return 0;
+}
+
 static int script_token(const char *tok, size_t len, const char *fname, int line,
 			struct script *out, struct err *e)
 {
@@ -103,12 +127,21 @@ static int script_token(const char *tok, size_t len, const char *fname, int line
 				       fname, line, (int)(len > 60 ? 60 : len), tok);
 		return script_push(out, TKEY_RESIZE, cols, rows, line, e);
 	}
+	if (len > 6 && strncasecmp(tok, "click ", 6) == 0) {
+		if (script_place(tok + 6, len - 6, &cols, &rows) != 0)
+			return err_set(e, ERR_INVALID,
+				       "%s:%d: bad place in <%.*s>: want <click COL,ROW>, "
+				       "each 1..1000 from the top left",
+				       fname, line, (int)(len > 60 ? 60 : len), tok);
+		/* Stored 0-based, as curses reports a click. */
+		return script_push(out, TKEY_CLICK, cols - 1, rows - 1, line, e);
+	}
 	key = tkey_by_name(tok, len);
 	if (key == TKEY_NONE)
 		return err_set(e, ERR_INVALID,
 			       "%s:%d: unknown key <%.*s> (known: <Enter> <Esc> <Up> <Down> "
 			       "<Left> <Right> <PgUp> <PgDn> <Home> <End> <Tab> <BS> <Del> "
-			       "<lt> <resize COLSxROWS>)",
+			       "<WheelUp> <WheelDown> <lt> <resize COLSxROWS> <click COL,ROW>)",
 			       fname, line, (int)(len > 60 ? 60 : len), tok);
 	return script_push(out, key, 0, 0, line, e);
 }

@@ -15,6 +15,8 @@
  *     <Enter> <Esc> <Up> <Down> <Left> <Right> <PgUp> <PgDn> <Home> <End>
  *     <Tab> <BS> <Del>, and <lt> types a literal '<';
  *   - <resize COLSxROWS> resizes the screen (both 1..1000);
+ *   - <click COL,ROW> clicks mouse button 1 there (1-based, as the dump's
+ *     lines are numbered); <WheelUp> and <WheelDown> turn the wheel;
  *   - any other <...> is an error naming the file and line.
  */
 
@@ -22,7 +24,7 @@
 
 struct script_ev {
 	int key;        /* a keys.h key, or TKEY_RESIZE */
-	int cols, rows; /* the new size for TKEY_RESIZE */
+	int cols, rows; /* the new size for TKEY_RESIZE; the place (0-based) for TKEY_CLICK */
 	int line;       /* where it came from, for messages */
 };
 

@@ -16,7 +16,41 @@ static const struct {
 	{TKEY_HOME, "Home"},   {TKEY_END, "End"},   {TKEY_ENTER, "Enter"},
 	{TKEY_ESC, "Esc"},     {TKEY_TAB, "Tab"},   {TKEY_BS, "BS"},
 	{TKEY_DEL, "Del"},     {TKEY_RESIZE, "Resize"},
+	{TKEY_CLICK, "Click"}, {TKEY_WHEEL_UP, "WheelUp"}, {TKEY_WHEEL_DOWN, "WheelDown"},
 };
+
+static int tkey_mouse_y, tkey_mouse_x;
+
+void tkey_mouse(int *y, int *x)
+{
+	*y = tkey_mouse_y;
+	*x = tkey_mouse_x;
+}
+
+int tkey_is_mouse(int key)
+{
+	return key == TKEY_CLICK || key == TKEY_WHEEL_UP || key == TKEY_WHEEL_DOWN;
+}
+
+/* A mouse report as a key: button 1 is a click, buttons 4 and 5 the wheel. */
+static int tkey_from_mouse(void)
+{
+	MEVENT ev;
+
+	if (getmouse(&ev) != OK)
+		return TKEY_NONE;
+	tkey_mouse_y = ev.y;
+	tkey_mouse_x = ev.x;
+	if (ev.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED))
+		return TKEY_CLICK;
+	if (ev.bstate & BUTTON4_PRESSED)
+		return TKEY_WHEEL_UP;
+#ifdef BUTTON5_PRESSED
+	if (ev.bstate & BUTTON5_PRESSED)
+		return TKEY_WHEEL_DOWN;
+#endif
+	return TKEY_NONE;
+}
 
 #define TKEY_NNAMES (sizeof tkey_names / sizeof tkey_names[0])
 
@@ -46,8 +80,8 @@ int tkey_by_name(const char *name, size_t len)
 	for (i = 0; i < TKEY_NNAMES; i++) {
 		const char *k = tkey_names[i].name;
 
-		/* A resize is a script event with a size, not a typed key. */
-		if (tkey_names[i].key == TKEY_RESIZE)
+		/* A resize and a click are script events with a size or a place. */
+		if (tkey_names[i].key == TKEY_RESIZE || tkey_names[i].key == TKEY_CLICK)
 			continue;
 		if (strlen(k) == len && strncasecmp(k, name, len) == 0)
 			return tkey_names[i].key;
@@ -71,6 +105,7 @@ int tkey_from_curses(int rc, wint_t ch)
 		case KEY_BACKSPACE: return TKEY_BS;
 		case KEY_DC: return TKEY_DEL;
 		case KEY_RESIZE: return TKEY_RESIZE;
+		case KEY_MOUSE: return tkey_from_mouse();
 		default: return TKEY_NONE;
 		}
 	}

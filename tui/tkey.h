@@ -25,6 +25,9 @@ enum tkey_code {
 	TKEY_BS,
 	TKEY_DEL,
 	TKEY_RESIZE,
+	TKEY_CLICK, /* mouse button 1 at the position tkey_mouse gives */
+	TKEY_WHEEL_UP,
+	TKEY_WHEEL_DOWN,
 	TKEY_NAMED_END,
 };
 
@@ -36,6 +39,10 @@ const char *tkey_name(int key, char *buf, size_t n);
 int tkey_by_name(const char *name, size_t len);
 /* Turns a get_wch() result into a key; TKEY_NONE for keys we ignore. */
 int tkey_from_curses(int rc, wint_t ch);
+/* Where the last mouse event read by tkey_from_curses happened (0-based). */
+void tkey_mouse(int *y, int *x);
+/* 1 for the mouse's keys. */
+int tkey_is_mouse(int key);
 /* 1 when key is a printable character that can be typed into a line. */
 int tkey_is_text(int key);
 

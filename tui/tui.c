@@ -87,6 +87,15 @@ static int tui_term_real(struct tui_term *t, struct err *e)
 	if (sigaction(SIGINT, &sa, &t->old_int) == 0 && sigaction(SIGTERM, &sa, &t->old_term) == 0 &&
 	    sigaction(SIGHUP, &sa, &t->old_hup) == 0)
 		t->signals = 1;
+	/* Presses, not clicks: a click waits out the double-click interval. A
+	 * terminal without a mouse simply reports nothing. */
+	mouseinterval(0);
+	mousemask(BUTTON1_PRESSED | BUTTON4_PRESSED
+#ifdef BUTTON5_PRESSED
+			  | BUTTON5_PRESSED
+#endif
+		  ,
+		  NULL);
 	return 0;
 }
 
@@ -218,25 +227,47 @@ static void tui_draw_header(struct app *a)
 	draw_text_right(1, COLS - rw, rw, draw_attr(rs, 0), right);
 }
 
+/* The breadcrumbs in at most w columns: when the path is too long, its
+ * oldest views give way to an ellipsis, so where you are stays in sight. */
+static void tui_crumbs(const struct app *a, int w, char *buf, size_t n)
+{
+	const char *sep = draw_glyphs()->crumb, *p;
+	char all[1024];
+
+	app_crumbs(a, all, sizeof all);
+	p = all;
+	while (draw_width(p) > w) {
+		const char *next = strstr(p, sep);
+
+		if (next == NULL)
+			break;
+		p = next + strlen(sep);
+		/* Room for the ellipsis that says something was dropped. */
+		if (draw_width(p) + draw_width(draw_glyphs()->ellipsis) + (int)strlen(sep) <= w)
+			break;
+	}
+	if (p == all)
+		snprintf(buf, n, "%s", all);
+	else
+		snprintf(buf, n, "%s%s%s", draw_glyphs()->ellipsis, sep, p);
+}
+
 /* Returns 1 when the message did not fit and must be shown in full below. */
 static int tui_draw_status(struct app *a, struct view *v, int y)
 {
 	unsigned bar = draw_attr(DRAW_BAR, 0);
-	char title[256], buf[512];
+	char title[1100], buf[1400];
 	const struct list *l = &v->list;
 	int used;
 
 	draw_fill(y, 0, COLS, bar);
-	if (v->ops->title != NULL)
-		v->ops->title(v, title, sizeof title);
-	else
-		snprintf(title, sizeof title, "%s", v->ops->name);
+	/* The path through the stack; a message gets at least half the line. */
+	tui_crumbs(a, (a->msg[0] ? COLS / 2 : COLS) - 20, title, sizeof title);
 	if (l->filter[0] != '\0')
 		snprintf(buf, sizeof buf, " [%s] %zu/%zu of %zu %s filter: %s ", title,
 			 l->nvis ? l->sel + 1 : 0, l->nvis, l->n, draw_glyphs()->vline, l->filter);
 	else
 		snprintf(buf, sizeof buf, " [%s] %zu/%zu ", title, l->nvis ? l->sel + 1 : 0, l->nvis);
-	/* The message matters more than a long title: give it at least half the line. */
 	used = draw_text(y, 0, a->msg[0] ? COLS / 2 : COLS, bar, buf);
 	if (a->msg[0] == '\0')
 		return 0;
@@ -297,6 +328,49 @@ static const char *tui_line_tail(const char *p, int w)
 	return p;
 }
 
+#define TUI_PALETTE_MAX 8
+
+/* While a `:` command's name is typed, the commands that can run here and
+ * start with it, drawn over the bottom of the view (k9s' and VS Code's
+ * palettes): what can be typed is never a guess. */
+static void tui_draw_palette(const struct app *a, int bottom)
+{
+	struct action_match m[TUI_PALETTE_MAX];
+	size_t n, i, shown;
+	int room = bottom - 4, w = 0;
+	unsigned attr = draw_attr(DRAW_BAR, 0);
+
+	if (a->mode != APP_COMMAND || strchr(a->line, ' ') != NULL || room < 1)
+		return;
+	n = action_commands_matching(a, a->line, m, TUI_PALETTE_MAX);
+	/* A whole name typed: nothing left to choose. */
+	if (n == 1 && strcmp(m[0].cmd, a->line) == 0)
+		return;
+	/* Above the status line, so the breadcrumbs stay in sight. */
+	bottom--;
+	shown = n < TUI_PALETTE_MAX ? n : TUI_PALETTE_MAX;
+	if (shown > (size_t)room)
+		shown = (size_t)room;
+	for (i = 0; i < shown; i++)
+		if (draw_width(m[i].cmd) > w)
+			w = draw_width(m[i].cmd);
+	for (i = 0; i < shown; i++) {
+		int y = bottom - (int)shown + (int)i;
+		char cmd[64];
+
+		draw_fill(y, 0, COLS, attr);
+		snprintf(cmd, sizeof cmd, " :%s", m[i].cmd);
+		draw_text(y, 0, w + 3, draw_attr(DRAW_ALIAS, 1), cmd);
+		draw_text(y, w + 4, COLS - w - 5, attr, m[i].act->help);
+	}
+	if (n > shown && shown > 0) {
+		char more[64];
+
+		snprintf(more, sizeof more, "%zu more: keep typing ", n - shown);
+		draw_text_right(bottom - 1, COLS / 2, COLS / 2, attr, more);
+	}
+}
+
 static void tui_draw_line(struct app *a, int y, int long_msg)
 {
 	char hints[256];
@@ -333,6 +407,7 @@ static void tui_draw_line(struct app *a, int y, int long_msg)
 	case APP_COMMAND:
 		break;
 	}
+	tui_draw_palette(a, y);
 	p = tui_line_tail(p, COLS - 2);
 	draw_text(y, 0, 1, draw_attr(DRAW_NORMAL, 0), a->mode == APP_FILTER ? "/" : ":");
 	draw_text(y, 1, COLS - 1, draw_attr(DRAW_NORMAL, 0), p);
@@ -515,6 +590,10 @@ static int tui_loop_script(struct app *a, const struct script *sc, struct tui_ti
 			memset(&t0, 0, sizeof t0);
 		if (ev->key == TKEY_RESIZE)
 			resizeterm(ev->rows, ev->cols);
+		if (ev->key == TKEY_CLICK) {
+			a->mouse_y = ev->rows;
+			a->mouse_x = ev->cols;
+		}
 		action_key(a, ev->key);
 		/* The dump shows the screen as it was just before quitting. */
 		if (a->quit)
@@ -538,7 +617,7 @@ static int tui_loop_terminal(struct app *a)
 
 	while (!a->quit && !tui_signalled) {
 		wint_t ch;
-		int rc;
+		int rc, key;
 
 		app_ledger_poll(a);
 		/* A finished sync changed the store: show it now, not at the next key. */
@@ -556,9 +635,17 @@ static int tui_loop_terminal(struct app *a)
 			app_check_store(a);
 			continue;
 		}
-		action_key(a, tkey_from_curses(rc, ch));
+		key = tkey_from_curses(rc, ch);
+		if (tkey_is_mouse(key))
+			tkey_mouse(&a->mouse_y, &a->mouse_x);
+		action_key(a, key);
 	}
 	return 0;
+}
+
+void tui_keys_roff(FILE *f)
+{
+	action_roff(f);
 }
 
 int tui_run(const struct tui_opts *o, struct err *e)

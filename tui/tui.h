@@ -2,6 +2,8 @@
 #ifndef STEWARD_TUI_H
 #define STEWARD_TUI_H
 
+#include <stdio.h>
+
 #include "err.h"
 
 struct tui_opts {
@@ -18,5 +20,7 @@ struct tui_opts {
 /* Runs the console until the user quits (or the script ends). Returns 0,
  * or -1 with e filled when the store or terminal cannot be used. */
 int tui_run(const struct tui_opts *o, struct err *e);
+/* Writes the man page's CONSOLE KEYS section from the console's key table. */
+void tui_keys_roff(FILE *f);
 
 #endif

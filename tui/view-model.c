@@ -223,7 +223,7 @@ static void view_model_title(struct view *v, char *buf, size_t n)
 {
 	struct view_model *p = v->priv;
 
-	snprintf(buf, n, "model %s", p->name);
+	snprintf(buf, n, "%s", p->name);
 }
 
 const struct view_ops view_model_ops = {

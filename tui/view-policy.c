@@ -261,7 +261,7 @@ static void view_policy_title(struct view *v, char *buf, size_t n)
 {
 	struct view_policy *p = v->priv;
 
-	snprintf(buf, n, "policy %s v%" PRId64, p->p.name, p->p.version);
+	snprintf(buf, n, "%s v%" PRId64, p->p.name, p->p.version);
 }
 
 const struct view_ops view_policy_ops = {

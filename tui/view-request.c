@@ -256,7 +256,7 @@ static void view_request_title(struct view *v, char *buf, size_t n)
 {
 	struct view_request *p = v->priv;
 
-	snprintf(buf, n, "request #%" PRId64, p->id);
+	snprintf(buf, n, "#%" PRId64, p->id);
 }
 
 const struct view_ops view_request_ops = {

@@ -485,7 +485,7 @@ static void view_version_title(struct view *v, char *buf, size_t n)
 {
 	struct view_version *p = v->priv;
 
-	snprintf(buf, n, "version %s v%lld", p->model, (long long)p->version);
+	snprintf(buf, n, "%s v%lld", p->model, (long long)p->version);
 }
 
 const struct view_ops view_version_ops = {

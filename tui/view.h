@@ -49,6 +49,10 @@ struct view {
 	struct list list;
 	void *priv;
 	int64_t seen_version; /* store data version when last loaded */
+	/* What it was opened on, so a `:` command for the same thing does
+	 * not stack a copy; arg.model points into model. */
+	struct view_arg arg;
+	char model[512];
 };
 
 extern const struct view_ops view_models_ops;

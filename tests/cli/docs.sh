@@ -10,6 +10,16 @@ if awk 'NR==FNR { page = page $0 "\n"; next } { want = want $0 "\n" } END { exit
 else
 	fail "man/steward.1 COMMANDS section differs from 'steward help --roff'; paste its output into the page"
 fi
+# The CONSOLE KEYS section is the key table's, word for word.
+expect 0 "help --console-roff" "$STEWARD" help --console-roff
+printf '%s\n' "$OUT" > "$TMPD/keys"
+sed -n '/^\.SH CONSOLE KEYS$/,/^\.SH /p' "$man" | sed '1d;$d' > "$TMPD/keys-page"
+if cmp -s "$TMPD/keys" "$TMPD/keys-page"; then
+	ok
+else
+	fail "man/steward.1 CONSOLE KEYS differs from 'steward help --console-roff'; run scripts/man-commands"
+fi
+expect 2 "help with an unknown flag" "$STEWARD" help --console-rof
 # Each command of `steward --help` has a man entry.
 expect 0 "--help" "$STEWARD" --help
 for cmd in $(printf '%s\n' "$OUT" | sed -n 's/^  \([a-z]*\( [a-z-]\+\)\?\) *[A-Z].*/\1/p; s/^  \([a-z][a-z]*\)  *[a-z[].*/\1/p' | sort -u | tr ' ' '_'); do

@@ -117,13 +117,13 @@ has "hints offer reject" "$(line 24)" "r reject"
 
 # Enter: the request with its full digest and each decision, counting or not
 screen ':approvals<Enter>j<Enter>' --key "$K/risk1.key" --size 100x30
-has "request view title" "$(line 29)" "[request #1]"
+has "request view title" "$(line 29)" "[approvals › #1]"
 has "request heading" "$(line 3)" "request #1  fraud-scoring v1"
 has "full digest" "$SCREEN" "digest     $D1"
 has "requester" "$SCREEN" "requester  req1"
 has "author" "$SCREEN" "author     j.chen"
 has "needs" "$SCREEN" "ml-lead 1/1, risk-officer 0/1"
-has "decision row" "$(row '^ *#1 lead1')" "ml-lead      approve  counts"
+has "decision row" "$(row '^ *#1 lead1' | tr -s ' ')" "ml-lead approve counts"
 STEWARD_NOW=$((T0 + 7200)) screen ':approvals<Enter><Enter>' --key "$K/risk1.key" --size 100x30
 has "expired decision does not count" "$(row '^ *#2 lead1')" "approve  no"
 has "why it does not count" "$SCREEN" "why not: expired at 2026-01-01T01:30:00Z"
@@ -207,7 +207,7 @@ screen ':approvals<Enter>a' --key "$K/audit1.key"
 has "auditor: says which roles" "$SCREEN" "audit1 holds auditor"
 screen ':approvals<Enter>a' --readonly --key "$K/risk1.key"
 has "readonly: says read-only" "$SCREEN" "read-only"
-screen '?' --size 100x40 --key "$K/risk1.key"
+screen '?' --size 100x60 --key "$K/risk1.key"
 has "signer: help lists approve" "$SCREEN" "approve the selected request"
 has "help lists y" "$(row '^y ')" "yes: go ahead"
 has "help lists n, Esc" "$(row '^n, Esc ')" "no: cancel"
@@ -228,7 +228,7 @@ has "filtered audit" "$(row '^ *#7 ')" "principal/gone"
 lacks "filter hides the rest" "$SCREEN" "keyring.init"
 has "filter count" "$(line 29)" "1/1 of 15"
 screen ':audit<Enter>jjj<Enter>' --size 100x40
-has "entry title" "$(line 39)" "[entry #12]"
+has "entry title" "$(line 39)" "[audit › entry #12]"
 has "entry heading" "$(line 3)" "#12  2026-01-01T00:00:00Z  req1  request.open"
 has "proof verified" "$(line 4)" "proof: included in checkpoint of size 15: proof verified"
 has "pretty JSON" "$SCREEN" '  "action": "request.open",'

@@ -19,7 +19,7 @@ printf 'jjj<Enter>:q<Enter>' >"$TMPD/keys"
 expect 0 "a script with a hanging plugin" timeout 60 "$STEWARD" --db "$DB" --config "$TMPD/config" --script "$TMPD/keys" --dump "$TMPD/screen" --size 120x30
 SCREEN=$(cat "$TMPD/screen")
 has "the header shows it syncing" "$SCREEN" "stuck syncing"
-has "the keys were answered" "$SCREEN" "[model "
+has "the keys were answered" "$SCREEN" "[credit-limit] "
 printf 'token = x\n' >"$TMPD/bad"
 : >"$TMPD/nokeys"
 expect 0 "a broken config: the console still runs" timeout 60 "$STEWARD" --db "$DB" --config "$TMPD/bad" --script "$TMPD/nokeys" --dump "$TMPD/screen2"
@@ -31,7 +31,7 @@ tm new-session -d -s p -x 120 -y 30 "env LC_ALL=C.UTF-8 '$STEWARD' --db '$DB' --
 wait_for "degraded shown" p "down degraded"
 has "the hanging one still syncing" "$PANE" "stuck syncing"
 tm send-keys -t p j j Enter
-wait_for "keys answered while a plugin hangs" p "[model "
+wait_for "keys answered while a plugin hangs" p "[collections-priority] "
 tm send-keys -t p ':q' Enter
 i=0
 while [ "$i" -lt $((WAIT * 10)) ] && capture p | grep -q "stuck syncing"; do sleep 0.1; i=$((i + 1)); done

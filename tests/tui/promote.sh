@@ -303,7 +303,7 @@ has "high policy signer" "$(row '^high ')" " ada "
 has "high policy in force" "$(row '^high ')" "yes"
 has "all four tiers" "$(row '^critical ')" "critical-default"
 screen ':policies<Enter>j<Enter>' --size 100x60
-has "policy view title" "$(line 59)" "[policy high-default v1]"
+has "policy view title" "$(line 59)" "[policies › high-default v1]"
 has "policy: full digest" "$SCREEN" "sha256    $HIGH"
 has "policy: enrolment and signer" "$SCREEN" "enrolled  2026-03-24T20:00:00Z by ada"
 has "policy: file checked" "$SCREEN" "holds the enrolled bytes"

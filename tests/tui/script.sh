@@ -41,7 +41,7 @@ has "an ungoverned alias is marked" "$(line 6)" "v8      staging*"
 has "production alias" "$SCREEN" "v7      production"
 has "short digest" "$(line 6)" "sha256:"
 same "digest is short" "$(line 6 | grep -o 'sha256:[0-9a-f]*' | wc -c | tr -d ' ')" 16
-has "status: model view" "$(line 23)" "[model fraud-scoring] 1/8"
+has "status: model view" "$(line 23)" "[fraud-scoring] 1/8"
 same "no line wider than 80" "$(($(wc -L <"$TMPD/screen") <= 80))" 1
 
 # Enter again: version detail with card sections, (missing), and metrics
@@ -55,18 +55,23 @@ has "metrics heading" "$SCREEN" "Metrics"
 has "metrics table" "$SCREEN" "METRIC"
 has "metric row" "$(printf '%s\n' "$SCREEN" | grep '^auc ' | head -n 1)" "holdout-2026q1"
 has "metric slice" "$SCREEN" "channel=ecom"
-has "status: version view" "$(line 59)" "[version fraud-scoring v8]"
+has "status: version view" "$(line 59)" "[fraud-scoring › fraud-scoring v8]"
 
 # Esc goes back through the stack; q goes back too; the selection is kept
 screen 'jjjjj<Enter><Enter><Esc>'
-has "Esc back to model" "$(line 23)" "[model fraud-scoring]"
+has "Esc back to model" "$(line 23)" "[fraud-scoring]"
 screen 'jjjjj<Enter><Enter><Esc><Esc>'
 has "Esc back to models" "$(line 23)" "[models] 6/12"
 screen 'jjjjj<Enter>q'
 has "q goes back" "$(line 23)" "[models] 6/12"
+# A : command opens its view on top of the stack: Esc comes back.
 screen 'jjjjj<Enter><Enter>:models<Enter>'
-has ":models returns to the list" "$(line 23)" "[models] 6/12"
+has ":models opens the list on top" "$(line 23)" "[fraud-scoring › fraud-scoring v8 › models] 1/12"
 has ":models shows models" "$SCREEN" "credit-limit"
+screen 'jjjjj<Enter><Enter>:models<Enter><Esc>'
+has "Esc comes back from :models" "$(line 23)" "[fraud-scoring › fraud-scoring v8]"
+screen ':models<Enter>'
+has ":models on the models list stacks nothing" "$(line 23)" "[models] 1/12"
 
 # / filters incrementally and case-insensitively; Enter keeps, Esc clears
 screen '/FrAuD'
@@ -90,12 +95,12 @@ screen '/credit<Enter><Enter>'
 has "Enter on a filtered row opens it" "$(line 3)" "credit-limit"
 
 # ? shows help from the key table, with every key and command
-screen '?' --size 100x40
+screen '?' --size 100x60
 for k in "j, Down" "k, Up" "g, Home" "G, End" PgDn PgUp Enter Esc "/ " ": " "? " "q " \
 	":help" ":models" ":approvals" ":audit" ":keys" ":q, :quit" BS "n, Esc"; do
 	has "help lists $k" "$SCREEN" "$k"
 done
-has "help status" "$(line 39)" "[help]"
+has "help status" "$(line 59)" "[help]"
 screen '?<Esc>'
 has "Esc leaves help" "$(line 23)" "[models]"
 screen ':help<Enter>'
@@ -136,7 +141,7 @@ has "20x5 too small" "$SCREEN" "terminal too small"
 screen '<resize 20x5>jk<resize 40x12><resize 1x1><resize 120x50>jjjjj<Enter><Enter>'
 has "survives 1x1 and grows back" "$(line 3)" "fraud-scoring v8"
 screen '<resize 40x12>jjjjj<Enter><Enter><PgDn><PgDn><PgDn><PgDn>'
-has "narrow version view" "$(line 11)" "[version"
+has "narrow version view" "$(line 11)" "fraud-scoring v8]"
 LC_ALL=C screen '<resize 40x12>jjjjj<Enter><Enter>'
 same "narrow lines fit in 40 columns" "$(awk 'length($0) > 40' "$TMPD/screen")" ""
 LC_ALL=C screen 'jjjjj<Enter><Enter>' --size 80x24

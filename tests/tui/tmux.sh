@@ -57,16 +57,16 @@ wait_for "status line" main "[models] 1/12"
 keys main j j j j j
 wait_for "j moves" main "[models] 6/12"
 keys main Enter
-wait_for "Enter opens the model" main "[model fraud-scoring] 1/8"
+wait_for "Enter opens the model" main "[fraud-scoring] 1/8"
 keys main Enter
-wait_for "Enter opens the version" main "[version fraud-scoring v8]"
+wait_for "Enter opens the version" main "[fraud-scoring › fraud-scoring v8]"
 # The gate for its next stage comes first; the card is a page further down.
 wait_for "gate first" main "Gate: staging"
 keys main NPage
 wait_for "card sections" main "## Intended use"
 wait_for "missing section" main "(missing)"
 keys main Escape
-wait_for "Esc goes back" main "[model fraud-scoring]"
+wait_for "Esc goes back" main "[fraud-scoring]"
 keys main Escape
 wait_for "Esc goes back to the list" main "[models] 6/12"
 keys main Down Up Up
@@ -86,7 +86,9 @@ wait_for "Esc clears the filter" main "fraud-scoring"
 keys main "?"
 wait_for "help opens" main "[help]"
 wait_for "help lists keys" main "j, Down"
-wait_for "help lists commands" main ":q, :quit"
+wait_for "help groups the keys" main "Everywhere"
+keys main G
+wait_for "help scrolls to the quit command" main ":q, :quit"
 keys main Escape
 wait_for "help closes" main "[models]"
 
@@ -113,11 +115,15 @@ keys main -l foo
 keys main Enter
 wait_for "unknown command" main "unknown command :foo"
 keys main Enter
-wait_for "opens again" main "[model "
+wait_for "opens again" main "[credit-limit] "
 keys main :
 keys main -l models
 keys main Enter
-wait_for ":models" main "[models]"
+wait_for ":models stacks the list" main "[credit-limit › models]"
+keys main q
+wait_for "q goes back from :models" main "[credit-limit] "
+keys main q
+wait_for "and again to the root" main "[models] "
 
 # quit: q at the top view ends the process cleanly
 keys main q

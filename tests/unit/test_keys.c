@@ -197,6 +197,95 @@ static void test_documented(void **state)
 		fail_msg("%d console actions are not documented in man/steward.1", missing);
 }
 
+/* Sorting: numbers as numbers ("#9" before "#10"), text ignoring case,
+ * reversed on S, the selection kept, the view's order back after the last column. */
+static void test_list_sort(void **state)
+{
+	static const struct list_col cols[] = {{.title = "REQ", .width = 5},
+					       {.title = "MODEL", .min = 4, .weight = 1}};
+	struct list l;
+	struct err e = {0};
+	const char *ids[] = {"#10", "#9", "#100", "#2"};
+	const char *names[] = {"beta", "Alpha", "gamma", "alpha"};
+	size_t i;
+
+	(void)state;
+	list_init(&l, cols, 2, 1, "");
+	for (i = 0; i < 4; i++) {
+		struct list_row *r = list_add(&l, ids[i], 0, &e);
+
+		assert_non_null(r);
+		assert_int_equal(list_set(r, 0, 0, &e, "%s", ids[i]), 0);
+		assert_int_equal(list_set(r, 1, 0, &e, "%s", names[i]), 0);
+	}
+	assert_int_equal(list_finish(&l, NULL, &e), 0);
+	assert_true(list_sortable(&l));
+	/* Widths follow the content: the widest name is 5, the title "MODEL" 5. */
+	assert_int_equal(l.natural[0], 4);
+	assert_int_equal(l.natural[1], 5);
+	list_move(&l, 1); /* "#9" */
+	assert_int_equal(list_sort_next(&l, &e), 0);
+	assert_int_equal(l.sort_col, 0);
+	assert_string_equal(l.rows[l.vis[0]].key, "#2");
+	assert_string_equal(l.rows[l.vis[1]].key, "#9");
+	assert_string_equal(l.rows[l.vis[2]].key, "#10");
+	assert_string_equal(l.rows[l.vis[3]].key, "#100");
+	assert_string_equal(list_selected(&l)->key, "#9");
+	assert_int_equal(list_sort_reverse(&l, &e), 0);
+	assert_string_equal(l.rows[l.vis[0]].key, "#100");
+	assert_string_equal(list_selected(&l)->key, "#9");
+	assert_int_equal(list_sort_next(&l, &e), 0);
+	assert_int_equal(l.sort_col, 1);
+	assert_false(l.sort_desc);
+	/* Alpha and alpha tie; the view's order breaks it. */
+	assert_string_equal(l.rows[l.vis[0]].key, "#9");
+	assert_string_equal(l.rows[l.vis[1]].key, "#2");
+	assert_string_equal(l.rows[l.vis[2]].key, "#10");
+	/* A filter keeps the order. */
+	assert_int_equal(list_set_filter(&l, "a", &e), 0);
+	assert_string_equal(l.rows[l.vis[0]].key, "#9");
+	assert_int_equal(list_set_filter(&l, "", &e), 0);
+	assert_int_equal(list_sort_next(&l, &e), 0);
+	assert_int_equal(l.sort_col, -1);
+	assert_string_equal(l.rows[l.vis[0]].key, "#10");
+	/* A page of text is not a table. */
+	assert_non_null(list_add(&l, NULL, LIST_SPAN, &e));
+	assert_false(list_sortable(&l));
+	assert_int_equal(list_sort_next(&l, &e), 0);
+	assert_int_equal(l.sort_col, -1);
+	list_free(&l);
+}
+
+/* A click selects the row drawn there; a second click on it says so. */
+static void test_list_click(void **state)
+{
+	static const struct list_col cols[] = {{.title = "A", .min = 4, .weight = 1}};
+	struct list l;
+	struct err e = {0};
+	size_t i;
+
+	(void)state;
+	list_init(&l, cols, 1, 1, "");
+	for (i = 0; i < 30; i++) {
+		struct list_row *r = list_add(&l, NULL, 0, &e);
+
+		assert_non_null(r);
+		assert_int_equal(list_set(r, 0, 0, &e, "row %zu", i), 0);
+	}
+	assert_int_equal(list_finish(&l, NULL, &e), 0);
+	/* As a draw at y 3 with a title row and 10 data rows would leave it. */
+	l.drawn_y = 4;
+	l.height = 10;
+	l.top = 5;
+	assert_int_equal(list_click(&l, 3), 0);
+	assert_int_equal(list_click(&l, 14), 0);
+	assert_int_equal(list_click(&l, 6), 1);
+	assert_int_equal(l.sel, 7);
+	assert_int_equal(list_click(&l, 6), 2);
+	assert_int_equal(l.sel, 7);
+	list_free(&l);
+}
+
 static struct script parse_ok(const char *text)
 {
 	struct script s;
@@ -319,6 +408,7 @@ int main(void)
 		cmocka_unit_test(test_no_duplicates), cmocka_unit_test(test_lookup),
 		cmocka_unit_test(test_documented),    cmocka_unit_test(test_script),
 		cmocka_unit_test(test_list_filter),   cmocka_unit_test(test_wrap),
+		cmocka_unit_test(test_list_sort),     cmocka_unit_test(test_list_click),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
