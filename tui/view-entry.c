@@ -613,6 +613,17 @@ static void view_entry_title(struct view *v, char *buf, size_t n)
 	snprintf(buf, n, "entry #%" PRId64, p->seq);
 }
 
+/* :audit from an entry shows the other entries about its version or model. */
+static void view_entry_scope(const struct view *v, struct view_arg *arg)
+{
+	const struct view_entry *p = v->priv;
+
+	if (p->ex.model[0] != '\0') {
+		arg->model = p->ex.model;
+		arg->version = p->ex.version;
+	}
+}
+
 const struct view_ops view_entry_ops = {
 	.name = "entry",
 	.open = view_entry_open,
@@ -620,5 +631,6 @@ const struct view_ops view_entry_ops = {
 	.refresh = view_entry_load,
 	.draw = view_entry_draw,
 	.enter = view_entry_enter,
+	.scope = view_entry_scope,
 	.title = view_entry_title,
 };

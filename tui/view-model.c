@@ -226,6 +226,14 @@ static void view_model_title(struct view *v, char *buf, size_t n)
 	snprintf(buf, n, "model %s", p->name);
 }
 
+/* :audit from here shows this model's entries, every version's. */
+static void view_model_scope(const struct view *v, struct view_arg *arg)
+{
+	const struct view_model *p = v->priv;
+
+	arg->model = p->name;
+}
+
 const struct view_ops view_model_ops = {
 	.name = "model",
 	.open = view_model_open,
@@ -236,4 +244,5 @@ const struct view_ops view_model_ops = {
 	.enter = view_model_enter,
 	.title = view_model_title,
 	.offers = view_model_offers,
+	.scope = view_model_scope,
 };

@@ -219,9 +219,11 @@ lacks "models view offers no approve" "$(line 24)" "approve"
 screen ':audit<Enter>' --key "$K/audit1.key" --size 120x30
 has ":audit status" "$(line 29)" "[audit] 1/15"
 has ":audit headings" "$(line 3)" "SEQ TIME"
-has "newest first" "$(line 4)" "#15 2026-01-01T00:00:00Z lead1"
+has "newest first" "$(line 4)" "#15 2026-01-01 00:00 lead1"
 has "action column" "$(line 4)" "approval.approve"
-has "subject column" "$(line 4)" "models:/fraud-scoring/2"
+has "model column" "$(line 4)" " fraud-scoring "
+has "version column" "$(line 4)" " v2"
+lacks "no models:/ prefix" "$SCREEN" "models:/"
 has "first entry" "$(row '^ *#1 ')" "keyring.init"
 screen ':audit<Enter>/revoke' --size 120x30
 has "filtered audit" "$(row '^ *#7 ')" "principal/gone"
