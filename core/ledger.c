@@ -1033,23 +1033,32 @@ static int ledger_entry_row(sqlite3_stmt *s, struct ledger_entry *x)
 int ledger_entries(struct store *st, const char *subject, const char *actor,
 		   struct ledger_entries *out, struct err *e)
 {
-	char prefix[420];
+	char lo[420], hi[420];
 	sqlite3_stmt *s;
 	size_t cap = 0;
 	int rc;
 
 	memset(out, 0, sizeof *out);
-	snprintf(prefix, sizeof prefix, "%s/", subject ? subject : "");
-	/* substr keeps '%' and '_' in subjects literal, which LIKE would not. */
+	/* "SUBJECT/..." is the range [SUBJECT/, SUBJECT0): '0' follows '/'.
+	 * A range keeps '%' and '_' literal, as LIKE would not, and lets the
+	 * subject index find a model's entries among a million; so the
+	 * subject filter has a statement of its own, which "?1 IS NULL OR"
+	 * would keep from using it. */
+	snprintf(lo, sizeof lo, "%s/", subject ? subject : "");
+	snprintf(hi, sizeof hi, "%s0", subject ? subject : "");
 	if (store_prepare(st, &s,
-			  "SELECT seq, time, actor, action, subject, body FROM ledger"
-			  " WHERE (?1 IS NULL OR subject = ?1 OR substr(subject, 1, length(?2)) = ?2)"
-			  " AND (?3 IS NULL OR actor = ?3) ORDER BY seq",
+			  subject != NULL
+				  ? "SELECT seq, time, actor, action, subject, body FROM ledger"
+				    " WHERE (subject = ?1 OR (subject >= ?2 AND subject < ?4))"
+				    " AND (?3 IS NULL OR actor = ?3) ORDER BY seq"
+				  : "SELECT seq, time, actor, action, subject, body FROM ledger"
+				    " WHERE (?3 IS NULL OR actor = ?3) ORDER BY seq",
 			  e) != 0)
 		return -1;
 	if (subject != NULL) {
 		sqlite3_bind_text(s, 1, subject, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 2, prefix, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, lo, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 4, hi, -1, SQLITE_STATIC);
 	}
 	if (actor != NULL)
 		sqlite3_bind_text(s, 3, actor, -1, SQLITE_STATIC);

@@ -10,6 +10,7 @@
 #include <jansson.h>
 #include <sodium.h>
 
+#include "check.h"
 #include "gate.h"
 #include "ledger.h"
 #include "proven.h"
@@ -298,16 +299,43 @@ static int record_move_of(json_t *j, const char *alias, struct record_move *mv)
 	json_t *d = json_object_get(j, "data");
 	const char *a = json_string_value(json_object_get(d, "alias"));
 
-	if (action == NULL || a == NULL || strcmp(a, alias) != 0)
+	const char *actor = json_string_value(json_object_get(j, "actor")),
+		   *when = json_string_value(json_object_get(j, "time")),
+		   *reason = json_string_value(json_object_get(d, "reason"));
+
+	if (action == NULL || a == NULL || (alias != NULL && strcmp(a, alias) != 0))
 		return 0;
 	memset(mv, 0, sizeof *mv);
 	snprintf(mv->action, sizeof mv->action, "%s", action);
+	snprintf(mv->alias, sizeof mv->alias, "%.64s", a);
+	snprintf(mv->actor, sizeof mv->actor, "%.100s", actor ? actor : "");
+	snprintf(mv->reason, sizeof mv->reason, "%.255s", reason ? reason : "");
+	mv->time = when ? check_time_parse(when) : 0;
 	if (strcmp(action, "promotion.apply") == 0) {
-		mv->version = json_integer_value(json_object_get(json_object_get(d, "evidence"), "version"));
+		json_t *ap, *ev = json_object_get(d, "evidence");
+		size_t i, used = 0;
+
+		mv->version = json_integer_value(json_object_get(ev, "version"));
+		mv->request = json_integer_value(json_object_get(d, "request"));
 		mv->governed = 1;
+		/* Who signed what the gate counted, as the signed entry says. */
+		json_array_foreach(json_object_get(ev, "approvals"), i, ap) {
+			const char *who = json_string_value(json_object_get(ap, "principal")),
+				   *role = json_string_value(json_object_get(ap, "role"));
+			int w;
+
+			if (who == NULL || !json_is_true(json_object_get(ap, "counts")))
+				continue;
+			w = snprintf(mv->approvals + used, sizeof mv->approvals - used, "%s%s (%s)", used ? ", " : "", who,
+				     role ? role : "?");
+			if (w < 0 || (size_t)w >= sizeof mv->approvals - used)
+				break;
+			used += (size_t)w;
+		}
 	} else if (strcmp(action, "rollback") == 0) {
 		mv->version = json_integer_value(json_object_get(d, "to_version"));
 		mv->from = json_integer_value(json_object_get(d, "from_version"));
+		mv->request = json_integer_value(json_object_get(json_object_get(d, "review"), "request"));
 		mv->governed = 1;
 	} else if (strcmp(action, "alias.set") == 0 || strcmp(action, "alias.imported") == 0 ||
 		   strcmp(action, "alias.observed") == 0) {

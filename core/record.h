@@ -76,14 +76,25 @@ struct record_move {
 	int64_t version; /* where it pointed after (0: removed) */
 	int64_t from;    /* rollback: the version rolled back from */
 	int governed;    /* 1 for a promotion or rollback that passed its gate */
+	/* For screens: which alias, when and by whom, the request a promotion
+	 * applied (or the review a rollback opened), a rollback's reason, and
+	 * the approvals the promotion's gate counted ("rosa (risk-officer),
+	 * lena (ml-lead)"; "" when none). */
+	char alias[65];
+	int64_t time;
+	char actor[101];
+	int64_t request;
+	char reason[256];
+	char approvals[256];
 };
 struct record_moves {
 	struct record_move *v;
 	size_t n;
 };
 
-/* Every move of MODEL's ALIAS in ledger order, each entry checked like
- * record_load's. The alias table must agree with the last one. */
+/* Every move of MODEL's ALIAS (every alias's when alias is NULL) in
+ * ledger order, each entry checked like record_load's. The alias table
+ * must agree with the last one. */
 int record_alias_history(struct store *st, const char *model, const char *alias, struct record_moves *out,
 			 struct err *e);
 void record_moves_free(struct record_moves *m);

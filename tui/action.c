@@ -215,10 +215,31 @@ static int action_approvals(struct app *a, const char *arg)
 	return app_goto(a, &view_approvals_ops, NULL);
 }
 
+/* From a model or version (anything whose view has a scope) the trail
+ * is scoped to it; w in the audit view widens it to the whole ledger. */
 static int action_audit(struct app *a, const char *arg)
 {
+	const struct view *top = app_top_const(a);
+	struct view_arg scope = {0};
+	char model[256] = "";
+
 	(void)arg;
-	return app_goto(a, &view_audit_ops, NULL);
+	if (top != NULL && top->ops->scope != NULL) {
+		top->ops->scope(top, &scope);
+		/* Borrowed from the view, which may be closed before the push. */
+		snprintf(model, sizeof model, "%s", scope.model != NULL ? scope.model : "");
+		scope.model = model[0] != '\0' ? model : NULL;
+	}
+	return app_goto(a, &view_audit_ops, &scope);
+}
+
+/* The audit view takes w over when it was opened on a scope. */
+static int action_audit_scope(struct app *a, const char *arg)
+{
+	(void)arg;
+	app_error(a, "nothing to widen: this audit list is the whole ledger "
+		     "(:audit from a model or version is scoped to it)");
+	return -1;
 }
 
 static int action_keys(struct app *a, const char *arg)
@@ -474,8 +495,12 @@ const struct action action_table[] = {
 	{.id = ACT_APPROVALS, .cmds = {"approvals"},
 	 .help = "pending promotion requests and their approvals", .flags = RO,
 	 .run = action_approvals},
-	{.id = ACT_AUDIT, .cmds = {"audit"}, .help = "the audit trail: every ledger entry",
+	{.id = ACT_AUDIT, .cmds = {"audit"},
+	 .help = "the audit trail: every ledger entry, or only the model's or version's when opened from one",
 	 .flags = RO, .run = action_audit},
+	{.id = ACT_AUDIT_SCOPE, .hint = "widen/narrow", .keys = {'w'}, .where = {"audit"},
+	 .help = "widen a scoped audit list to the whole ledger, or narrow it back",
+	 .flags = RO | ACTION_IN_VIEW, .run = action_audit_scope},
 	{.id = ACT_KEYS, .cmds = {"keys"}, .help = "the keyring: principals, roles and keys",
 	 .flags = RO, .run = action_keys},
 	{.id = ACT_POLICIES, .cmds = {"policies"},

@@ -256,19 +256,25 @@ static void tui_crumbs(const struct app *a, int w, char *buf, size_t n)
 static int tui_draw_status(struct app *a, struct view *v, int y)
 {
 	unsigned bar = draw_attr(DRAW_BAR, 0);
-	char title[1100], buf[1400];
+	char crumbs[1100], pos[LIST_FILTER_MAX + 128], buf[300];
 	const struct list *l = &v->list;
-	int used;
+	int used, room, width = a->msg[0] ? COLS / 2 : COLS;
 
 	draw_fill(y, 0, COLS, bar);
-	/* The path through the stack; a message gets at least half the line. */
-	tui_crumbs(a, (a->msg[0] ? COLS / 2 : COLS) - 20, title, sizeof title);
+	/* The position and filter always show; the path through the stack
+	 * gets what is left (a message gets at least half the line). */
 	if (l->filter[0] != '\0')
-		snprintf(buf, sizeof buf, " [%s] %zu/%zu of %zu %s filter: %s ", title,
-			 l->nvis ? l->sel + 1 : 0, l->nvis, l->n, draw_glyphs()->vline, l->filter);
+		snprintf(pos, sizeof pos, "] %zu/%zu of %zu %s filter: %s ", l->nvis ? l->sel + 1 : 0,
+			 l->nvis, l->n, draw_glyphs()->vline, l->filter);
 	else
-		snprintf(buf, sizeof buf, " [%s] %zu/%zu ", title, l->nvis ? l->sel + 1 : 0, l->nvis);
-	used = draw_text(y, 0, a->msg[0] ? COLS / 2 : COLS, bar, buf);
+		snprintf(pos, sizeof pos, "] %zu/%zu ", l->nvis ? l->sel + 1 : 0, l->nvis);
+	room = width - 2 - draw_width(pos);
+	if (room < 8)
+		room = 8;
+	tui_crumbs(a, room, crumbs, sizeof crumbs);
+	used = draw_text(y, 0, 2, bar, " [");
+	used += draw_text(y, used, room, bar, crumbs);
+	used += draw_text(y, used, width - used, bar, pos);
 	if (a->msg[0] == '\0')
 		return 0;
 	snprintf(buf, sizeof buf, " %s ", a->msg);

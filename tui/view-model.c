@@ -1,5 +1,6 @@
-/* view-model: one model's details, any alias moved outside steward, and its versions with aliases, short digests, authors and dates; R rolls production back. */
+/* view-model: one model's details, where each alias stands (since when, by whom, under which request and approvals) and its rollbacks, any alias moved outside steward, and its versions; R rolls production back. */
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,9 @@ static const struct list_col view_model_cols[MODEL_NCOLS] = {
 	[MODEL_CREATED] = {.title = "CREATED", .width = 10},
 };
 
+#define MODEL_HIST_MAX 12
+#define MODEL_ROLLBACKS_SHOWN 3
+
 struct view_model {
 	char *name;
 	struct reg_model m;
@@ -29,6 +33,12 @@ struct view_model {
 	struct plugin_unapproved *u; /* aliases a backend moved without a steward decision */
 	size_t nu;
 	struct record_alias_states al; /* where each alias stands and whether a gate put it there */
+	/* The alias history lines drawn above the versions, built at load. */
+	struct view_model_line {
+		char text[512];
+		int style;
+	} hist[MODEL_HIST_MAX];
+	size_t nhist;
 };
 
 /* The aliases cell: an alias no gated promotion or rollback put where it
@@ -48,6 +58,96 @@ static void view_model_mark(const struct view_model *p, const char *aliases, cha
 			break;
 		used += (size_t)w;
 	}
+}
+
+static void view_model_add(struct view_model *p, int style, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void view_model_add(struct view_model *p, int style, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (p->nhist >= MODEL_HIST_MAX)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(p->hist[p->nhist].text, sizeof p->hist[p->nhist].text, fmt, ap);
+	va_end(ap);
+	p->hist[p->nhist++].style = style;
+}
+
+/* Per alias, from the ledger's signed moves (record_alias_history): where
+ * it points, since when and by whom, and the promotion (request and
+ * approvals) that first put that version there when a rollback moved it
+ * back; then the newest rollbacks with their reasons. */
+static void view_model_history(struct app *a, struct view_model *p)
+{
+	struct record_moves mv = {0};
+	char when[32], why[320];
+	size_t i, j, nrb = 0, shown = 0;
+	struct err e;
+
+	p->nhist = 0;
+	err_clear(&e);
+	if (record_alias_history(a->st, p->name, NULL, &mv, &e) != 0) {
+		view_model_add(p, DRAW_ERROR, "alias history does not verify: %s", e.msg);
+		return;
+	}
+	for (i = 0; i < p->al.n; i++) {
+		const struct record_alias_state *st = &p->al.v[i];
+		const struct record_move *cur = NULL, *promo = NULL;
+
+		if (strcmp(st->model, p->name) != 0)
+			continue;
+		for (j = mv.n; j-- > 0 && cur == NULL;)
+			if (strcmp(mv.v[j].alias, st->alias) == 0)
+				cur = &mv.v[j];
+		if (cur == NULL)
+			continue;
+		for (j = mv.n; j-- > 0 && promo == NULL;)
+			if (strcmp(mv.v[j].alias, st->alias) == 0 && strcmp(mv.v[j].action, "promotion.apply") == 0 &&
+			    mv.v[j].version == cur->version)
+				promo = &mv.v[j];
+		view_date(cur->time, when, sizeof when);
+		if (strcmp(cur->action, "promotion.apply") == 0)
+			snprintf(why, sizeof why, "promotion, request #%" PRId64, cur->request);
+		else if (strcmp(cur->action, "rollback") == 0 && cur->request > 0)
+			snprintf(why, sizeof why, "rollback from v%" PRId64 ", review #%" PRId64, cur->from, cur->request);
+		else if (strcmp(cur->action, "rollback") == 0)
+			snprintf(why, sizeof why, "rollback from v%" PRId64, cur->from);
+		else
+			snprintf(why, sizeof why, "%s, no gate", strcmp(cur->action, "alias.set") == 0 ? "set by an admin"
+												 : "seen in the registry");
+		view_model_add(p, cur->governed ? DRAW_NORMAL : DRAW_WARN, "%-10s v%-3" PRId64 " since %s by %s: %s",
+			       st->alias, cur->version, when, cur->actor, why);
+		if (promo == NULL)
+			continue;
+		/* Who let that version there: the promotion's request and signers. */
+		view_date(promo->time, when, sizeof when);
+		if (promo == cur)
+			view_model_add(p, DRAW_DIM, "%-15s %s%s", "", promo->approvals[0] ? "approved by " : "",
+				       promo->approvals[0] ? promo->approvals : "no approvals counted");
+		else
+			view_model_add(p, DRAW_DIM, "%-15s promoted %s by %s, request #%" PRId64 ", %s%s", "", when,
+				       promo->actor, promo->request, promo->approvals[0] ? "approved by " : "",
+				       promo->approvals[0] ? promo->approvals : "no approvals counted");
+	}
+	for (j = 0; j < mv.n; j++)
+		nrb += strcmp(mv.v[j].action, "rollback") == 0;
+	if (nrb > 0)
+		view_model_add(p, DRAW_TITLE, "Rollbacks (%zu)", nrb);
+	for (j = mv.n; j-- > 0 && shown < MODEL_ROLLBACKS_SHOWN;) {
+		const struct record_move *m = &mv.v[j];
+
+		if (strcmp(m->action, "rollback") != 0)
+			continue;
+		shown++;
+		view_date(m->time, when, sizeof when);
+		view_model_add(p, DRAW_NORMAL, "%s %s: %s v%" PRId64 " -> v%" PRId64 ": %s", when, m->actor, m->alias, m->from,
+			       m->version, m->reason[0] ? m->reason : "(no reason)");
+	}
+	if (nrb > shown)
+		view_model_add(p, DRAW_DIM, "(%zu earlier: :audit here lists them)", nrb - shown);
+	record_moves_free(&mv);
 }
 
 static int view_model_load(struct app *a, struct view *v, struct err *e)
@@ -81,6 +181,7 @@ static int view_model_load(struct app *a, struct view *v, struct err *e)
 		registry_versions_free(&vs);
 		return -1;
 	}
+	view_model_history(a, p);
 	list_selected_key(&v->list, keep, sizeof keep);
 	list_clear(&v->list);
 	/* Newest first, whatever order the registry uses: the version an
@@ -197,6 +298,9 @@ static void view_model_draw(struct app *a, struct view *v, int y, int x, int h, 
 				 p->u[i].alias, p->u[i].version, when, p->u[i].seq);
 		draw_text(y + top, x + 1, w - 1, draw_attr(DRAW_ERROR, 0), line);
 	}
+	/* The aliases' history, as far as it fits above at least three versions. */
+	for (i = 0; i < p->nhist && top < h - 4; i++, top++)
+		draw_text(y + top, x + 1, w - 1, draw_attr(p->hist[i].style, 0), p->hist[i].text);
 	list_draw(&v->list, y + top, x, h - top, w);
 }
 
@@ -226,6 +330,14 @@ static void view_model_title(struct view *v, char *buf, size_t n)
 	snprintf(buf, n, "%s", p->name);
 }
 
+/* :audit from here shows this model's entries, every version's. */
+static void view_model_scope(const struct view *v, struct view_arg *arg)
+{
+	const struct view_model *p = v->priv;
+
+	arg->model = p->name;
+}
+
 const struct view_ops view_model_ops = {
 	.name = "model",
 	.open = view_model_open,
@@ -236,4 +348,5 @@ const struct view_ops view_model_ops = {
 	.enter = view_model_enter,
 	.title = view_model_title,
 	.offers = view_model_offers,
+	.scope = view_model_scope,
 };

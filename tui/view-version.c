@@ -488,6 +488,15 @@ static void view_version_title(struct view *v, char *buf, size_t n)
 	snprintf(buf, n, "%s v%lld", p->model, (long long)p->version);
 }
 
+/* :audit from here shows this version's entries. */
+static void view_version_scope(const struct view *v, struct view_arg *arg)
+{
+	const struct view_version *p = v->priv;
+
+	arg->model = p->model;
+	arg->version = p->version;
+}
+
 const struct view_ops view_version_ops = {
 	.name = "version",
 	.open = view_version_open,
@@ -497,4 +506,5 @@ const struct view_ops view_version_ops = {
 	.key = view_version_key,
 	.title = view_version_title,
 	.offers = view_version_offers,
+	.scope = view_version_scope,
 };

@@ -42,6 +42,9 @@ struct view_ops {
 	/* 1 when key would handle act here (optional): the bottom line only
 	 * hints at view-specific actions (ACTION_IN_VIEW) where this says so. */
 	int (*offers)(const struct app *a, const struct view *v, const struct action *act);
+	/* The model (borrowed) and version the view is about (optional):
+	 * :audit opened from here is scoped to them. */
+	void (*scope)(const struct view *v, struct view_arg *arg);
 };
 
 struct view {

@@ -219,9 +219,11 @@ lacks "models view offers no approve" "$(line 24)" "approve"
 screen ':audit<Enter>' --key "$K/audit1.key" --size 120x30
 has ":audit status" "$(line 29)" "[audit] 1/15"
 has ":audit headings" "$(line 3)" "SEQ TIME"
-has "newest first" "$(line 4)" "#15 2026-01-01T00:00:00Z lead1"
+has "newest first" "$(line 4)" "#15 2026-01-01 00:00 lead1"
 has "action column" "$(line 4)" "approval.approve"
-has "subject column" "$(line 4)" "models:/fraud-scoring/2"
+has "model column" "$(line 4)" " fraud-scoring "
+has "version column" "$(line 4)" " v2"
+lacks "no models:/ prefix" "$SCREEN" "models:/"
 has "first entry" "$(row '^ *#1 ')" "keyring.init"
 screen ':audit<Enter>/revoke' --size 120x30
 has "filtered audit" "$(row '^ *#7 ')" "principal/gone"
@@ -230,7 +232,8 @@ has "filter count" "$(line 29)" "1/1 of 15"
 screen ':audit<Enter>jjj<Enter>' --size 100x40
 has "entry title" "$(line 39)" "[audit › entry #12]"
 has "entry heading" "$(line 3)" "#12  2026-01-01T00:00:00Z  req1  request.open"
-has "proof verified" "$(line 4)" "proof: included in checkpoint of size 15: proof verified"
+has "proof verified" "$(row '^proof:')" "proof: included in checkpoint of size 15: proof verified"
+has "entry: signer checked" "$(line 4)" "signature valid, signed by req1 (ml-lead,sre), key"
 has "pretty JSON" "$SCREEN" '  "action": "request.open",'
 has "nested JSON indented" "$SCREEN" '    "comment": "ready for prod",'
 screen ':audit<Enter>/revoke<Enter><Enter><Esc>' --size 120x30
@@ -239,7 +242,7 @@ has "Esc back to the filtered audit" "$(line 29)" "[audit] 1/1 of 15"
 # a checkpoint newer entries are not covered by: "not yet covered"
 sqlite3 "$DB" "DROP TRIGGER checkpoints_no_delete; DELETE FROM checkpoints WHERE size = 15;"
 screen ':audit<Enter><Enter>' --size 100x30
-has "not yet covered" "$(line 4)" "not yet covered by a checkpoint"
+has "not yet covered" "$(row '^proof:')" "not yet covered by a checkpoint"
 screen ''
 has "header: signed to" "$(line 2)" "ledger verified to #15 (signed to #14)"
 
@@ -254,7 +257,8 @@ lacks "header: not verified" "$(line 2)" "ledger verified"
 screen '' --key "$K/risk1.key"
 has "80 columns: failure kept whole" "$(line 2)" "ledger FAILED at #4: body does not hash to its stored leaf (edited)"
 screen ':audit<Enter>jjjjjjjjjjj<Enter>' --size 120x30
-has "tampered entry's proof fails" "$(line 4)" "inclusion proof FAILED"
+has "tampered entry's proof fails" "$(row '^proof:')" "inclusion proof FAILED"
+has "tampered keyring: no signature holds" "$(line 4)" "signature check FAILED: the keyring the ledger proves does not hold"
 NO_COLOR=1 screen '' --key "$K/risk1.key"
 has "NO_COLOR: failure still shown" "$(line 2)" "ledger FAILED at #4"
 restore

@@ -16,7 +16,7 @@ has "a request on top of it all" "$(line 23)" "approvals › #15]"
 screen 'jjjjj<Enter><Enter>:approvals<Enter><Esc><Esc>'
 has "Esc twice: back on the version" "$(line 23)" "[fraud-scoring]"
 screen 'jjjjj<Enter><Enter>:audit<Enter>:keys<Enter><Esc>'
-has "Esc from :keys returns to :audit" "$(line 23)" "› audit]"
+has "Esc from :keys returns to :audit" "$(line 23)" "› audit of fraud-scoring v8]"
 screen ':approvals<Enter>:approvals<Enter><Esc>'
 has "the same view twice stacks once" "$(line 23)" "[models] "
 screen '<Enter><Enter>:approvals<Enter><Enter>:audit<Enter><Enter>' --size 60x24

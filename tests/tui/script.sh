@@ -35,12 +35,14 @@ has "j moves down" "$(line 23)" "[models] 2/12"
 screen 'jjjjj<Enter>'
 has "model detail title" "$(line 3)" "fraud-scoring"
 has "model detail tier and owner" "$(line 3)" "high  owner: fraud-ops"
-has "versions heading" "$(line 5)" "DIGEST"
-has "newest version first" "$(line 6)" "v8      staging"
-has "an ungoverned alias is marked" "$(line 6)" "v8      staging*"
+# the aliases' history comes first (tests/tui/auditor.sh), then the versions
+has "alias history above" "$(line 5)" "production v7   since"
+has "versions heading" "$(line 7)" "DIGEST"
+has "newest version first" "$(line 8)" "v8      staging"
+has "an ungoverned alias is marked" "$(line 8)" "v8      staging*"
 has "production alias" "$SCREEN" "v7      production"
-has "short digest" "$(line 6)" "sha256:"
-same "digest is short" "$(line 6 | grep -o 'sha256:[0-9a-f]*' | wc -c | tr -d ' ')" 16
+has "short digest" "$(line 8)" "sha256:"
+same "digest is short" "$(line 8 | grep -o 'sha256:[0-9a-f]*' | wc -c | tr -d ' ')" 16
 has "status: model view" "$(line 23)" "[fraud-scoring] 1/8"
 same "no line wider than 80" "$(($(wc -L <"$TMPD/screen") <= 80))" 1
 
