@@ -85,7 +85,9 @@ static void view_compare_value(double v, char *buf, size_t n)
 
 static void view_compare_delta(double d, char *buf, size_t n)
 {
-	if (fabs(d) < 1e6 && d != floor(d))
+	if (d == 0)
+		snprintf(buf, n, "0");
+	else if (fabs(d) < 1e6 && d != floor(d))
 		snprintf(buf, n, "%+.4f", d);
 	else
 		snprintf(buf, n, "%+.6g", d);
