@@ -264,6 +264,19 @@ const struct cli_cmd cli_cmds[] = {
 		.run = cmd_version_show,
 	},
 	{
+		.noun = "version", .verb = "diff", .args = "MODEL OLD NEW",
+		.summary = "compare two versions: metrics, gate rules, model card",
+		.help = "Compares version NEW of MODEL with OLD (each a number, v5, or an alias such as\n"
+			"production), as the console's c does: metrics side by side per dataset and slice\n"
+			"with the delta and whether NEW is better or worse (the direction from the policy's\n"
+			"metric rules, else from the metric's name); the gate rules of NEW's next transition\n"
+			"whose result differs when the policy in force judges both; and the model card\n"
+			"section by section, changed sections as a unified diff with three lines of context\n"
+			"(sections past 20,000 lines or a million line comparisons are not diffed).",
+		.opts = cli_none_opts, .min_pos = 3, .max_pos = 3, .flags = CLI_STORE_RO,
+		.run = cmd_version_diff,
+	},
+	{
 		.noun = "alias", .verb = "set", .args = "MODEL ALIAS VERSION",
 		.summary = "point an alias (production, staging, ...) at a version",
 		.help = "Points ALIAS ([a-z][a-z0-9_-]*) of MODEL at VERSION, moving it if it pointed\n"

@@ -179,6 +179,7 @@ int cmd_model_show(struct cli_ctx *c);
 int cmd_version_add(struct cli_ctx *c);
 int cmd_version_list(struct cli_ctx *c);
 int cmd_version_show(struct cli_ctx *c);
+int cmd_version_diff(struct cli_ctx *c);
 int cmd_alias_set(struct cli_ctx *c);
 int cmd_alias_list(struct cli_ctx *c);
 int cmd_card_set(struct cli_ctx *c);

@@ -494,6 +494,14 @@ int gate_evaluate(struct store *st, const char *model, int64_t version, const ch
 	return gate_evaluate_from(st, model, version, to, request, NULL, g, e);
 }
 
+int gate_evaluate_as(struct store *st, const char *model, int64_t version, const char *from, const char *to,
+		     struct gate *g, struct err *e)
+{
+	if (check_alias(from, e) != 0)
+		return err_prefix(e, "stage");
+	return gate_evaluate_from(st, model, version, to, 0, from, g, e);
+}
+
 /* The ledger entry that saw the registry move alias of model to version
  * behind steward's back (0: it did not). */
 static int64_t gate_seen_late(struct store *st, const char *model, const char *alias, int64_t version, struct err *e)

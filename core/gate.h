@@ -43,6 +43,11 @@ struct gate {
  * -1 on a store error. */
 int gate_evaluate(struct store *st, const char *model, int64_t version, const char *to, int64_t request,
 		  struct gate *g, struct err *e);
+/* The same gate, judged as if the version stood at stage `from`: a
+ * comparison asks whether the version in production would pass the
+ * transition a candidate faces. Changes nothing. */
+int gate_evaluate_as(struct store *st, const char *model, int64_t version, const char *from, const char *to,
+		     struct gate *g, struct err *e);
 void gate_free(struct gate *g);
 
 /* Enrols a policy file: parses it, refuses a lower version or changed

@@ -271,6 +271,12 @@ static int action_promote(struct app *a, const char *arg)
 	return -1;
 }
 
+/* c and :compare [VERSION]: the view names the version (view_ops.subject); the argument picks the other side. */
+static int action_compare(struct app *a, const char *arg)
+{
+	return view_compare_start(a, arg);
+}
+
 /* The version view, :approvals and a request take P over. */
 static int action_apply(struct app *a, const char *arg)
 {
@@ -521,6 +527,11 @@ const struct action action_table[] = {
 	 .help = "request promotion of this version to its next stage: confirm, then the passphrase",
 	 .flags = ACTION_SIGNED | ACTION_DANGEROUS | ACTION_IN_VIEW,
 	 .roles = ROLE_ADMIN | ROLE_MLLEAD | ROLE_SRE | ROLE_RISK, .run = action_promote},
+	{.id = ACT_COMPARE, .hint = "compare", .keys = {'c'}, .cmds = {"compare"},
+	 .where = {"version", "model", "compare"},
+	 .help = "compare this version with production's (:compare VERSION: with that one): "
+		 "metric deltas, gate rules that change result, the card diffed by section",
+	 .flags = RO | ACTION_IN_VIEW, .run = action_compare},
 	{.id = ACT_APPLY, .hint = "apply", .keys = {'P'},
 	 .where = {"approvals", "request", "version"},
 	 .help = "apply the open promotion request whose gate passes: move the alias (confirm, passphrase)",

@@ -304,13 +304,28 @@ static void view_model_draw(struct app *a, struct view *v, int y, int x, int h, 
 	list_draw(&v->list, y + top, x, h - top, w);
 }
 
-/* R where the model has a production version to roll back. */
+/* R where the model has a production version to roll back; c on a version. */
 static int view_model_offers(const struct app *a, const struct view *v, const struct action *act)
 {
 	const struct view_model *p = v->priv;
 
 	(void)a;
+	if (act->id == ACT_COMPARE)
+		return list_selected(&v->list) != NULL;
 	return act->id == ACT_ROLLBACK && p->have_model && p->m.production > 0;
+}
+
+/* The selected version: c compares it. */
+static int view_model_subject(const struct view *v, const char **model, int64_t *version)
+{
+	const struct view_model *p = v->priv;
+	const struct list_row *r = list_selected(&v->list);
+	struct err e;
+
+	if (r == NULL || r->key == NULL || registry_version_parse(r->key, version, &e) != 0)
+		return -1;
+	*model = p->name;
+	return 0;
 }
 
 static int view_model_key(struct app *a, struct view *v, const struct action *act)
@@ -349,4 +364,5 @@ const struct view_ops view_model_ops = {
 	.title = view_model_title,
 	.offers = view_model_offers,
 	.scope = view_model_scope,
+	.subject = view_model_subject,
 };

@@ -443,12 +443,14 @@ static void view_version_draw(struct app *a, struct view *v, int y, int x, int h
 	list_draw(&v->list, y + 2, x, h - 2, w);
 }
 
-/* p when there is a next stage and no request for it yet; P when a request's gate passes. */
+/* p when there is a next stage and no request for it yet; P when a request's gate passes; c always. */
 static int view_version_offers(const struct app *a, const struct view *v, const struct action *act)
 {
 	const struct view_version *p = v->priv;
 
 	(void)a;
+	if (act->id == ACT_COMPARE)
+		return p->loaded;
 	if (!p->loaded || p->next == NULL)
 		return 0;
 	if (act->id == ACT_PROMOTE)
@@ -497,6 +499,15 @@ static void view_version_scope(const struct view *v, struct view_arg *arg)
 	arg->version = p->version;
 }
 
+static int view_version_subject(const struct view *v, const char **model, int64_t *version)
+{
+	const struct view_version *p = v->priv;
+
+	*model = p->model;
+	*version = p->version;
+	return 0;
+}
+
 const struct view_ops view_version_ops = {
 	.name = "version",
 	.open = view_version_open,
@@ -507,4 +518,5 @@ const struct view_ops view_version_ops = {
 	.title = view_version_title,
 	.offers = view_version_offers,
 	.scope = view_version_scope,
+	.subject = view_version_subject,
 };

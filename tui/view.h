@@ -18,6 +18,7 @@ struct view_arg {
 	int64_t request; /* a promotion request's id */
 	int64_t seq;     /* a ledger entry's sequence number */
 	int64_t policy;  /* an enrolled policy's id */
+	int64_t other;   /* compare: the version compared with (0: production's) */
 };
 
 struct view_ops {
@@ -45,6 +46,10 @@ struct view_ops {
 	/* The model (borrowed) and version the view is about (optional):
 	 * :audit opened from here is scoped to them. */
 	void (*scope)(const struct view *v, struct view_arg *arg);
+	/* The model and version the view is about (in a list of versions,
+	 * the selected one); 0 when there is one (optional). Actions on "this
+	 * version" that take an argument, such as :compare 4, ask here. */
+	int (*subject)(const struct view *v, const char **model, int64_t *version);
 };
 
 struct view {
@@ -69,6 +74,12 @@ extern const struct view_ops view_entry_ops;
 extern const struct view_ops view_keys_ops;
 extern const struct view_ops view_policies_ops;
 extern const struct view_ops view_policy_ops;
+extern const struct view_ops view_compare_ops;
+
+/* c and :compare [VERSION]: compares the top view's version (its subject)
+ * with VERSION, or with production's when arg is empty; pushes the
+ * compare view, or says why there is nothing to compare. */
+int view_compare_start(struct app *a, const char *arg);
 
 /* Shared formatting for views: "2026-01-01" in UTC, "-" for 0. */
 void view_date(int64_t t, char *buf, size_t n);

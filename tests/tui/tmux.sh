@@ -87,8 +87,10 @@ keys main "?"
 wait_for "help opens" main "[help]"
 wait_for "help lists keys" main "j, Down"
 wait_for "help groups the keys" main "Everywhere"
-keys main G
-wait_for "help scrolls to the quit command" main ":q, :quit"
+keys main /
+keys main -l quit
+wait_for "help filters to the quit command" main ":q, :quit"
+keys main Escape
 keys main Escape
 wait_for "help closes" main "[models]"
 
