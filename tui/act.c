@@ -140,7 +140,7 @@ int act_poll(struct app *a)
 	if (a->mode != APP_NORMAL || (a->msg[0] != '\0' && strcmp(a->msg, act_status) != 0))
 		return 0;
 	if (act_quit_pending)
-		snprintf(act_status, sizeof act_status, "quitting once %.150s ends%s %.0fs (q again: quit now)",
+		snprintf(act_status, sizeof act_status, "quit waits for: %.150s%s %.0fs (q again: quit now)",
 			 act_cur->what, draw_glyphs()->ellipsis, act_elapsed(act_cur));
 	else
 		snprintf(act_status, sizeof act_status, "%.150s%s %.0fs", act_cur->what, draw_glyphs()->ellipsis,

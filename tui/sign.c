@@ -141,6 +141,13 @@ static struct key_secret *sign_unlock(struct app *a, char *pass, size_t len)
 	int rc;
 
 	err_clear(&e);
+	/* An act through a plugin holds the store's write lock until its
+	 * backend answers: a second write would wait for it with the keys. */
+	if (act_running()[0] != '\0') {
+		sodium_memzero(pass, len);
+		app_error(a, "%s is still running: one act at a time; nothing was signed", act_running());
+		return NULL;
+	}
 	rc = keys_load_secret(a->id.path, pass, len, &k, &e);
 	sodium_memzero(pass, len);
 	if (rc != 0) {

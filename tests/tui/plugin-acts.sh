@@ -158,7 +158,7 @@ wait_for "passphrase asked" w "passphrase for key"
 tm send-keys -t w 'demo' Enter
 wait_for "act running" w "rolling back search-ranking through fk"
 tm send-keys -t w Escape q
-wait_for "the quit waits, and says so" w "quitting once rolling back search-ranking through fk ends"
+wait_for "the quit waits, and says so" w "quit waits for: rolling back search-ranking through fk"
 lacks "still running" "$PANE" "EXITED"
 tm send-keys -t w q
 wait_for "a second q asks" w "quit while rolling back search-ranking through fk?"
