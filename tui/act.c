@@ -221,13 +221,14 @@ void act_stop(const struct timespec *deadline)
 	 * ever. The worker is detached and its job (the plugin instance, the
 	 * key, the store connection) left allocated under it, never freed:
 	 * the process is about to end, and ending it is what stops the
-	 * worker. Its transaction was never committed, so SQLite drops it:
-	 * nothing half-written lands in the ledger. */
+	 * worker. Its transaction commits whole or, cut short by the exit,
+	 * is dropped by SQLite: nothing half-written lands in the ledger. */
 	pthread_detach(act_cur->t);
 	act_abandoned = act_cur;
 	act_cur = NULL;
 	fprintf(stderr,
-		"steward: quit while %s was in flight: nothing was recorded in the ledger; if the backend made the move "
-		"after all, the next sync reports it as an unapproved change\n",
+		"steward: quit while %s was in flight: it is in the ledger only if the backend confirmed it before "
+		"the exit (steward audit log); a move the backend made without an entry shows at the next sync "
+		"as an unapproved change\n",
 		act_abandoned->what);
 }

@@ -551,7 +551,9 @@ static int tui_loop_terminal(struct app *a)
 		/* A finished sync changed the store: show it now, not at the next key. */
 		if (tui_sync_poll(a->syncs))
 			app_check_store(a);
-		act_poll(a);
+		/* An act the quit was waiting for has ended: quit now. */
+		if (act_poll(a) && a->quit)
+			break;
 		tui_draw(a);
 		if (!painted) {
 			app_ledger_check(a);

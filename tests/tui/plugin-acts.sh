@@ -184,7 +184,7 @@ tm send-keys -t f y
 wait_for "quit anyway" f "EXITED-0"
 t1=$(date +%s)
 [ $((t1 - t0)) -lt 5 ] && ok || fail "quitting during a stalled act took $((t1 - t0)) s"
-has "says what may be left" "$PANE" "steward: quit while rolling back search-ranking through fk was in flight: nothing was recorded in the ledger"
+has "says what may be left" "$PANE" "steward: quit while rolling back search-ranking through fk was in flight: it is in the ledger only if the backend confirmed"
 same "forced quit: nothing recorded" "$(entries)" "$N0"
 same "forced quit: alias unchanged" "$(alias_of search-ranking production)" 6
 expect 0 "forced quit: the store is sound" "$STEWARD" audit verify --db "$DB"
