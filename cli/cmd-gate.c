@@ -12,66 +12,6 @@
 #include "record.h"
 #include "registry.h"
 
-/* The registry backend for the move: the plugin the model was synced
- * from; none for local models. */
-struct cmd_gate_be {
-	struct cli_ctx *c;
-	struct plugin_config pc;
-	int loaded;
-};
-
-static int cmd_gate_set_alias(void *arg, const char *model, const char *alias, int64_t version,
-			      const struct steward_kv *tags, size_t ntags, char *err, size_t errn)
-{
-	struct cmd_gate_be *b = arg;
-	struct steward_act act = { .kind = STEWARD_ACT_SET_ALIAS, .model = model, .alias = alias, .version = version,
-				   .tags = tags, .ntags = ntags };
-	struct plugin_instance *in;
-	struct reg_model m;
-	struct err e;
-
-	memset(&m, 0, sizeof m);
-	if (registry_model_get(b->c->st, model, &m, &e) != 0) {
-		snprintf(err, errn, "%s", e.msg);
-		return -1;
-	}
-	if (strcmp(m.source, "local") == 0) {
-		registry_model_clear(&m);
-		return 0;
-	}
-	if (!b->loaded) {
-		if (cli_plugin_config(b->c, &b->pc, 0) != 0) {
-			snprintf(err, errn, "%s", b->c->e.msg);
-			registry_model_clear(&m);
-			return -1;
-		}
-		b->loaded = 1;
-	}
-	in = plugin_for_source(&b->pc, m.source);
-	if (in == NULL) {
-		snprintf(err, errn, "%s is synced from plugin %s, which is not configured here; refusing to move it only locally",
-			 model, m.source);
-		registry_model_clear(&m);
-		return -1;
-	}
-	registry_model_clear(&m);
-	if (plugin_open(in, &b->pc, &e) != 0) {
-		snprintf(err, errn, "%s", e.msg);
-		return -1;
-	}
-	if (!(in->p->caps & STEWARD_CAP_REGISTRY) || in->p->act == NULL) {
-		snprintf(err, errn, "plugin %s cannot move aliases", in->name);
-		return -1;
-	}
-	return in->p->act(in->state, &act, err, errn);
-}
-
-static void cmd_gate_be_free(struct cmd_gate_be *b)
-{
-	if (b->loaded)
-		plugin_config_free(&b->pc);
-}
-
 static json_t *cmd_gate_json(const struct gate *g)
 {
 	json_t *o = json_object(), *rules = json_array();
@@ -245,11 +185,11 @@ int cmd_promote_apply(struct cli_ctx *c)
 	if (store_begin(c->st, &c->e) != 0)
 		return CLI_FAIL;
 	{
-		struct cmd_gate_be be = { .c = c };
-		struct gate_backend gb = { .set_alias = cmd_gate_set_alias, .arg = &be };
+		struct plugin_backend be;
 
-		r = gate_apply(c->st, &c->who, request, &gb, &g, &seq, &c->e);
-		cmd_gate_be_free(&be);
+		plugin_backend_init(&be, c->st, c->config);
+		r = gate_apply(c->st, &c->who, request, &be.gb, &g, &seq, &c->e);
+		plugin_backend_free(&be);
 	}
 	if (r != 0 || store_commit(c->st, &c->e) != 0) {
 		store_rollback(c->st);
@@ -291,11 +231,11 @@ int cmd_rollback_run(struct cli_ctx *c)
 	if (store_begin(c->st, &c->e) != 0)
 		return CLI_FAIL;
 	{
-		struct cmd_gate_be be = { .c = c };
-		struct gate_backend gb = { .set_alias = cmd_gate_set_alias, .arg = &be };
+		struct plugin_backend be;
 
-		r = gate_rollback(c->st, &c->who, c->pos[0], alias, to, cli_opt(c, "reason"), &gb, &g, &review, &c->e);
-		cmd_gate_be_free(&be);
+		plugin_backend_init(&be, c->st, c->config);
+		r = gate_rollback(c->st, &c->who, c->pos[0], alias, to, cli_opt(c, "reason"), &be.gb, &g, &review, &c->e);
+		plugin_backend_free(&be);
 	}
 	if (r != 0 || store_commit(c->st, &c->e) != 0) {
 		store_rollback(c->st);

@@ -1369,6 +1369,11 @@ int plugin_sync_finish(struct plugin_bg *b, struct plugin_sync_result *r, struct
 	return rc;
 }
 
+void plugin_sync_abandon(struct plugin_bg *b)
+{
+	pthread_detach(b->t);
+}
+
 int plugin_sync(const char *db_path, struct plugin_instance *in, const struct principal *who,
 		plugin_progress_fn progress, void *arg, struct plugin_sync_result *r, struct err *e)
 {
@@ -1379,6 +1384,86 @@ int plugin_sync(const char *db_path, struct plugin_instance *in, const struct pr
 	if (b == NULL)
 		return -1;
 	return plugin_sync_finish(b, r, e);
+}
+
+/* ---- the registry backend of governed moves ---- */
+
+static int plugin_backend_set_alias(void *arg, const char *model, const char *alias, int64_t version,
+				    const struct steward_kv *tags, size_t ntags, char *err, size_t errn)
+{
+	struct plugin_backend *b = arg;
+	struct steward_act act = { .kind = STEWARD_ACT_SET_ALIAS, .model = model, .alias = alias, .version = version,
+				   .tags = tags, .ntags = ntags };
+	struct plugin_instance *in;
+	struct reg_model m;
+	struct err e;
+
+	err_clear(&e);
+	memset(&m, 0, sizeof m);
+	if (registry_model_get(b->st, model, &m, &e) != 0) {
+		snprintf(err, errn, "%s", e.msg);
+		return -1;
+	}
+	if (strcmp(m.source, "local") == 0) {
+		registry_model_clear(&m);
+		return 0;
+	}
+	if (!b->loaded) {
+		char path[4096];
+		int rc;
+
+		/* A file named on purpose must exist; the default one may not. */
+		if (b->has_config)
+			snprintf(path, sizeof path, "%s", b->config);
+		else if (plugin_config_path(path, sizeof path, &e) != 0) {
+			snprintf(err, errn, "%s", e.msg);
+			registry_model_clear(&m);
+			return -1;
+		}
+		rc = plugin_config_load(path, b->has_config, &b->pc, &e);
+		if (rc != 0) {
+			snprintf(err, errn, "%s", e.msg);
+			registry_model_clear(&m);
+			return -1;
+		}
+		b->loaded = 1;
+	}
+	in = plugin_for_source(&b->pc, m.source);
+	if (in == NULL) {
+		snprintf(err, errn, "%s is synced from plugin %s, which is not configured here; refusing to move it only locally",
+			 model, m.source);
+		registry_model_clear(&m);
+		return -1;
+	}
+	registry_model_clear(&m);
+	if (plugin_open(in, &b->pc, &e) != 0) {
+		snprintf(err, errn, "%s", e.msg);
+		return -1;
+	}
+	if (!(in->p->caps & STEWARD_CAP_REGISTRY) || in->p->act == NULL) {
+		snprintf(err, errn, "plugin %s cannot move aliases", in->name);
+		return -1;
+	}
+	return in->p->act(in->state, &act, err, errn);
+}
+
+void plugin_backend_init(struct plugin_backend *b, struct store *st, const char *config_path)
+{
+	memset(b, 0, sizeof *b);
+	b->st = st;
+	if (config_path != NULL) {
+		snprintf(b->config, sizeof b->config, "%s", config_path);
+		b->has_config = 1;
+	}
+	b->gb.set_alias = plugin_backend_set_alias;
+	b->gb.arg = b;
+}
+
+void plugin_backend_free(struct plugin_backend *b)
+{
+	if (b->loaded)
+		plugin_config_free(&b->pc);
+	b->loaded = 0;
 }
 
 int plugin_health_get(struct store *st, const char *name, struct plugin_health *h, struct err *e)

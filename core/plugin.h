@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "gate.h"
 #include "keyring.h"
 #include "plugins/steward-plugin.h"
 #include "store.h"
@@ -89,6 +90,11 @@ struct plugin_bg *plugin_sync_start(const char *db_path, struct plugin_instance 
 int plugin_sync_done(const struct plugin_bg *b);
 void plugin_sync_cancel(struct plugin_bg *b);
 int plugin_sync_finish(struct plugin_bg *b, struct plugin_sync_result *r, struct err *e);
+/* Gives up on a worker that did not end (a plugin deaf to cancel), for a
+ * process about to exit: the thread is detached and b left allocated,
+ * since the worker still writes to it; the instance and db_path it was
+ * started with must stay allocated too. b is not to be used again. */
+void plugin_sync_abandon(struct plugin_bg *b);
 
 struct plugin_health {
 	char name[65];
@@ -101,6 +107,24 @@ int plugin_health_get(struct store *st, const char *name, struct plugin_health *
 /* The instance that owns a model synced from a backend ("local" models
  * have none): NULL when the model is local. */
 struct plugin_instance *plugin_for_source(struct plugin_config *c, const char *source);
+
+/* The registry backend of governed alias moves (gate_apply, gate_rollback):
+ * a model synced from a plugin is moved there first, through an instance
+ * of that plugin of its own, loaded on first use from config_path (NULL:
+ * the default file, which may be missing). Local models move only in the
+ * store. The CLI and the console both act through this one backend; hand
+ * &b->gb to the gate. st is read for the model's source: the act's own
+ * connection, so this may run on the console's worker thread. */
+struct plugin_backend {
+	struct store *st;
+	char config[4096];
+	int has_config;
+	struct plugin_config pc;
+	int loaded;
+	struct gate_backend gb;
+};
+void plugin_backend_init(struct plugin_backend *b, struct store *st, const char *config_path);
+void plugin_backend_free(struct plugin_backend *b);
 
 /* Models whose alias points somewhere no steward decision put it. */
 struct plugin_unapproved {

@@ -3,10 +3,12 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
 
+#include "act.h"
 #include "action.h"
 #include "app.h"
 #include "approval.h"
@@ -14,7 +16,9 @@
 #include "keyring.h"
 #include "keys.h"
 #include "ledger.h"
+#include "plugin.h"
 #include "registry.h"
+#include "sync.h"
 
 static void sign_passphrase(struct app *a, char *pass, size_t len);
 
@@ -137,6 +141,13 @@ static struct key_secret *sign_unlock(struct app *a, char *pass, size_t len)
 	int rc;
 
 	err_clear(&e);
+	/* An act through a plugin holds the store's write lock until its
+	 * backend answers: a second write would wait for it with the keys. */
+	if (act_running()[0] != '\0') {
+		sodium_memzero(pass, len);
+		app_error(a, "%s is still running: one act at a time; nothing was signed", act_running());
+		return NULL;
+	}
 	rc = keys_load_secret(a->id.path, pass, len, &k, &e);
 	sodium_memzero(pass, len);
 	if (rc != 0) {
@@ -192,12 +203,10 @@ struct sign_pending {
 	char reason[APP_LINE_MAX];
 	char review[160]; /* rollback: the review the policy will then ask for */
 	unsigned roles; /* the action's, checked again inside the transaction */
+	char source[65]; /* where the alias lives: "local", or the plugin that moves it first */
 };
 
 static struct sign_pending sign_pending;
-
-/* What to run instead for a model synced from a plugin. */
-#define SIGN_ROLLBACK_CLI "steward rollback MODEL --reason TEXT --config FILE"
 
 const char *sign_next_stage(const char *from)
 {
@@ -256,23 +265,40 @@ static int sign_alias_now(struct store *st, const char *model, const char *alias
 	return 0;
 }
 
-/* The console moves aliases only where steward holds them: a model synced
- * from a plugin is moved there first, which needs the plugin configuration
- * the CLI reads. */
-static int sign_local_model(struct store *st, const char *model, const char *how, struct err *e)
+/* Where model's aliases live: "local", or the plugin instance that
+ * synced it, whose registry is moved first. */
+static int sign_model_source(struct store *st, const char *model, char *src, size_t n, struct err *e)
 {
 	struct reg_model m;
-	int rc = 0;
 
 	memset(&m, 0, sizeof m);
 	if (registry_model_get(st, model, &m, e) != 0)
 		return -1;
-	if (m.source != NULL && strcmp(m.source, "local") != 0)
-		rc = err_set(e, ERR_DENIED,
-			     "%s is synced from plugin %s, whose registry must move the alias: use `%s` for now",
-			     model, m.source, how);
+	snprintf(src, n, "%s", m.source != NULL ? m.source : "local");
 	registry_model_clear(&m);
-	return rc;
+	return 0;
+}
+
+/* Refusals that need no key: another act still running (it holds the
+ * store's write lock), or a synced model whose plugin this console has
+ * not loaded. */
+static int sign_act_ready(const struct app *a, const char *model, const char *source, struct err *e)
+{
+	if (act_running()[0] != '\0')
+		return err_set(e, ERR_DENIED, "%s is still running: one act at a time", act_running());
+	if (strcmp(source, "local") == 0)
+		return 0;
+	if (a->opts->config_path == NULL)
+		return err_set(e, ERR_DENIED,
+			       "%s is synced from plugin %s, whose registry must move the alias first: start the "
+			       "console with --config FILE naming [plugin %s]",
+			       model, source, source);
+	if (!tui_sync_configured(a->syncs, source))
+		return err_set(e, ERR_DENIED,
+			       "%s is synced from plugin %s, which %s does not configure: nothing can move its "
+			       "alias from here",
+			       model, source, a->opts->config_path);
+	return 0;
 }
 
 static void sign_act_passphrase(struct app *a, char *pass, size_t len);
@@ -305,7 +331,8 @@ int sign_promote_start(struct app *a, const char *model, int64_t version)
 
 	err_clear(&e);
 	memset(&rv, 0, sizeof rv);
-	if (registry_version_get(a->st, model, version, &rv, &e) != 0) {
+	if (sign_act_ready(a, model, "local", &e) != 0 ||
+	    registry_version_get(a->st, model, version, &rv, &e) != 0) {
 		app_error(a, "%s", e.msg);
 		return -1;
 	}
@@ -342,6 +369,7 @@ int sign_promote_start(struct app *a, const char *model, int64_t version)
 	p->version = version;
 	snprintf(p->to, sizeof p->to, "%s", to);
 	p->roles = action_by_id(ACT_PROMOTE)->roles;
+	snprintf(p->source, sizeof p->source, "local");
 	/* The full digest: approvers will sign for exactly these bytes. */
 	snprintf(q, sizeof q, "request promotion of %s v%" PRId64 " %s from %s to %s? (y/n)", model,
 		 version, rv.digest, from, to);
@@ -353,7 +381,7 @@ int sign_apply_start(struct app *a, int64_t request)
 {
 	struct sign_pending *p = &sign_pending;
 	struct approval_request r;
-	char q[APP_LINE_MAX * 2], why[700], how[128], digest[32];
+	char q[APP_LINE_MAX * 2], why[700], source[65], digest[32];
 	struct gate g;
 	struct err e;
 	int64_t from = 0;
@@ -375,8 +403,8 @@ int sign_apply_start(struct app *a, int64_t request)
 		approval_request_clear(&r);
 		return -1;
 	}
-	snprintf(how, sizeof how, "steward promote apply %" PRId64 " --config FILE", request);
-	if (sign_local_model(a->st, r.model, how, &e) != 0) {
+	if (sign_model_source(a->st, r.model, source, sizeof source, &e) != 0 ||
+	    sign_act_ready(a, r.model, source, &e) != 0) {
 		app_error(a, "%s", e.msg);
 		approval_request_clear(&r);
 		return -1;
@@ -410,6 +438,7 @@ int sign_apply_start(struct app *a, int64_t request)
 	p->request = request;
 	snprintf(p->to, sizeof p->to, "%s", r.to);
 	p->roles = action_by_id(ACT_APPLY)->roles;
+	snprintf(p->source, sizeof p->source, "%s", source);
 	view_short_digest(r.digest, digest, sizeof digest);
 	if (from != 0)
 		snprintf(q, sizeof q,
@@ -519,12 +548,13 @@ static int sign_rollback_preview(struct app *a, const char *model, int64_t *to, 
 int sign_rollback_start(struct app *a, const char *model)
 {
 	struct sign_pending *p = &sign_pending;
-	char review[sizeof sign_pending.review];
+	char review[sizeof sign_pending.review], source[65];
 	int64_t from = 0, to = 0;
 	struct err e;
 
 	err_clear(&e);
-	if (sign_local_model(a->st, model, SIGN_ROLLBACK_CLI, &e) != 0 ||
+	if (sign_model_source(a->st, model, source, sizeof source, &e) != 0 ||
+	    sign_act_ready(a, model, source, &e) != 0 ||
 	    sign_alias_now(a->st, model, "production", &from, &e) != 0) {
 		app_error(a, "%s", e.msg);
 		return -1;
@@ -545,18 +575,19 @@ int sign_rollback_start(struct app *a, const char *model)
 	p->version = to;
 	p->roles = action_by_id(ACT_ROLLBACK)->roles;
 	snprintf(p->review, sizeof p->review, "%s", review);
+	snprintf(p->source, sizeof p->source, "%s", source);
 	sign_rollback_ask_reason(a);
 	return 0;
 }
 
 /* Who acts, as the keyring stands inside this transaction, not as the
  * header last saw it. */
-static int sign_whoami(struct store *st, const struct app *a, unsigned roles,
-		       struct principal *who, struct err *e)
+static int sign_whoami(struct store *st, const char *key_id, unsigned roles, struct principal *who,
+		       struct err *e)
 {
 	char held[128], need[128];
 
-	if (keyring_whoami(st, a->id.pub.id, who, e) != 0)
+	if (keyring_whoami(st, key_id, who, e) != 0)
 		return -1;
 	if (roles != 0 && !(who->roles & roles))
 		return err_set(e, ERR_DENIED, "%s holds %s; this needs one of %s", who->name,
@@ -565,12 +596,18 @@ static int sign_whoami(struct store *st, const struct app *a, unsigned roles,
 	return 0;
 }
 
-/* The alias must be where it was when the move was confirmed: the
- * confirmation named both ends. */
+/* The alias must be where it was when the move was confirmed, and live
+ * where it did: the confirmation named both ends and the backend. */
 static int sign_alias_unchanged(struct store *st, const struct sign_pending *p, struct err *e)
 {
+	char source[65];
 	int64_t now;
 
+	if (sign_model_source(st, p->model, source, sizeof source, e) != 0)
+		return -1;
+	if (strcmp(source, p->source) != 0)
+		return err_set(e, ERR_DENIED, "%s is now synced from %s, not %s as when you confirmed; nothing changed",
+			       p->model, source, p->source);
 	if (sign_alias_now(st, p->model, p->to, &now, e) != 0)
 		return -1;
 	if (now != p->from)
@@ -580,21 +617,35 @@ static int sign_alias_unchanged(struct store *st, const struct sign_pending *p, 
 	return 0;
 }
 
-/* Runs the pending act in one transaction on st. 0 done (msg says what),
- * -1 failed (e says why); the transaction is committed or rolled back. */
-static int sign_act_run(struct app *a, struct store *st, const struct key_secret *k, char *msg, size_t mn,
+/* " through mlflow" for a move a plugin makes first, "" for a local one. */
+static void sign_through(const struct sign_pending *p, char *buf, size_t n)
+{
+	if (strcmp(p->source, "local") == 0)
+		snprintf(buf, n, "%s", "");
+	else
+		snprintf(buf, n, " through %s", p->source);
+}
+
+/* Runs act p in one transaction on st, as key_id (whose secret is k).
+ * Alias moves go through be, the CLI's backend: a synced model's
+ * registry moves first and the ledger entry follows only once it
+ * confirmed. 0 done (msg says what), -1 failed (e says why); the
+ * transaction is committed or rolled back. Uses nothing of the console's
+ * state, so that it can run on the act's worker. */
+static int sign_act_run(const struct sign_pending *p, const char *key_id, struct store *st,
+			const struct key_secret *k, const struct gate_backend *be, char *msg, size_t mn,
 			struct err *e)
 {
-	const struct sign_pending *p = &sign_pending;
 	struct principal who;
 	struct gate g;
-	char why[700], how[128];
+	char why[700], through[80];
 	int64_t id = 0, seq = 0;
 	int rc;
 
+	sign_through(p, through, sizeof through);
 	if (store_begin(st, e) != 0)
 		return -1;
-	rc = sign_whoami(st, a, p->roles, &who, e);
+	rc = sign_whoami(st, key_id, p->roles, &who, e);
 	who.key = k;
 	switch (p->kind) {
 	case SIGN_REQUEST:
@@ -605,14 +656,11 @@ static int sign_act_run(struct app *a, struct store *st, const struct key_secret
 				 id, p->model, p->version, p->to, who.name);
 		break;
 	case SIGN_APPLY:
-		snprintf(how, sizeof how, "steward promote apply %" PRId64 " --config FILE", p->request);
-		if (rc == 0)
-			rc = sign_local_model(st, p->model, how, e);
 		if (rc == 0)
 			rc = sign_alias_unchanged(st, p, e);
 		if (rc != 0)
 			break;
-		rc = gate_apply(st, &who, p->request, NULL, &g, &seq, e);
+		rc = gate_apply(st, &who, p->request, be, &g, &seq, e);
 		if (rc == 1) {
 			sign_gate_why(&g, why, sizeof why);
 			err_set(e, ERR_DENIED, "request #%" PRId64 " not applied, nothing changed: %s",
@@ -620,20 +668,18 @@ static int sign_act_run(struct app *a, struct store *st, const struct key_secret
 			rc = -1;
 		} else if (rc == 0) {
 			snprintf(msg, mn,
-				 "applied request #%" PRId64 ": %.64s of %.100s now points at v%" PRId64
+				 "applied request #%" PRId64 "%s: %.64s of %.100s now points at v%" PRId64
 				 " (ledger entry #%" PRId64 ")",
-				 p->request, p->to, p->model, p->version, seq);
+				 p->request, through, p->to, p->model, p->version, seq);
 		}
 		gate_free(&g);
 		break;
 	case SIGN_ROLLBACK:
 		if (rc == 0)
-			rc = sign_local_model(st, p->model, SIGN_ROLLBACK_CLI, e);
-		if (rc == 0)
 			rc = sign_alias_unchanged(st, p, e);
 		if (rc != 0)
 			break;
-		rc = gate_rollback(st, &who, p->model, p->to, p->version, p->reason, NULL, &g, &id, e);
+		rc = gate_rollback(st, &who, p->model, p->to, p->version, p->reason, be, &g, &id, e);
 		if (rc == 1) {
 			sign_gate_why(&g, why, sizeof why);
 			err_set(e, ERR_DENIED, "rollback of %s refused by policy, nothing changed: %s",
@@ -643,12 +689,12 @@ static int sign_act_run(struct app *a, struct store *st, const struct key_secret
 			if (id != 0)
 				snprintf(msg, mn,
 					 "rolled %.64s of %.100s back from v%" PRId64 " to v%" PRId64
-					 "; review request #%" PRId64 " opened",
-					 p->to, p->model, p->from, p->version, id);
+					 "%s; review request #%" PRId64 " opened",
+					 p->to, p->model, p->from, p->version, through, id);
 			else
 				snprintf(msg, mn,
-					 "rolled %.64s of %.100s back from v%" PRId64 " to v%" PRId64,
-					 p->to, p->model, p->from, p->version);
+					 "rolled %.64s of %.100s back from v%" PRId64 " to v%" PRId64 "%s",
+					 p->to, p->model, p->from, p->version, through);
 		}
 		gate_free(&g);
 		break;
@@ -662,34 +708,107 @@ static int sign_act_run(struct app *a, struct store *st, const struct key_secret
 	return -1;
 }
 
+/* An act with everything it needs copied out of the console, so that it
+ * can run on a worker while the console goes on. */
+struct sign_job {
+	struct sign_pending p;
+	char key_id[KEYS_ID_HEX + 1];
+	struct key_secret *k; /* freed as soon as the act's transaction is over */
+	char db[4096];
+	char config[4096];
+	int has_config;
+};
+
+/* The act on a connection of its own, through the plugin backend the CLI
+ * uses, then the checkpoint every write is followed by. */
+static int sign_job_run(void *arg, char *msg, size_t mn, struct err *e)
+{
+	struct sign_job *j = arg;
+	struct plugin_backend *be;
+	struct store *st;
+	int rc;
+
+	/* A whole plugin configuration: too big for a worker's stack. */
+	be = malloc(sizeof *be);
+	if (be == NULL) {
+		keys_secret_free(j->k);
+		j->k = NULL;
+		return err_set(e, ERR_IO, "out of memory");
+	}
+	st = store_open(j->db, 0, e);
+	if (st == NULL) {
+		keys_secret_free(j->k);
+		j->k = NULL;
+		free(be);
+		return -1;
+	}
+	plugin_backend_init(be, st, j->has_config ? j->config : NULL);
+	rc = sign_act_run(&j->p, j->key_id, st, j->k, &be->gb, msg, mn, e);
+	/* The key signed the act's entry, if any: it goes before anything else. */
+	keys_secret_free(j->k);
+	j->k = NULL;
+	plugin_backend_free(be);
+	free(be);
+	if (rc == 0 && sign_checkpoint(st, e) != 0) {
+		err_prefix(e, "%s; but no checkpoint was signed", msg);
+		rc = -1;
+	}
+	store_close(st);
+	return rc;
+}
+
+static void sign_job_free(void *arg)
+{
+	struct sign_job *j = arg;
+
+	keys_secret_free(j->k);
+	free(j);
+}
+
 static void sign_act_passphrase(struct app *a, char *pass, size_t len)
 {
-	struct key_secret *k;
-	struct store *st;
-	char msg[768];
+	struct sign_job *j;
+	char what[200];
 	struct err e;
+	char msg[768];
 	int rc;
 
 	err_clear(&e);
 	msg[0] = '\0';
+	j = calloc(1, sizeof *j);
+	if (j == NULL) {
+		sodium_memzero(pass, len);
+		app_error(a, "out of memory");
+		return;
+	}
 	/* The act's ledger entry is signed with the key, which is freed as
-	 * soon as the transaction is over. */
-	k = sign_unlock(a, pass, len);
-	if (k == NULL)
-		return;
-	st = store_open(a->opts->db_path, 0, &e);
-	if (st == NULL) {
-		keys_secret_free(k);
-		app_error(a, "%s", e.msg);
+	 * soon as the act's transaction is over. */
+	j->k = sign_unlock(a, pass, len);
+	if (j->k == NULL) {
+		free(j);
 		return;
 	}
-	rc = sign_act_run(a, st, k, msg, sizeof msg, &e);
-	keys_secret_free(k);
-	if (rc == 0 && sign_checkpoint(st, &e) != 0) {
-		err_prefix(&e, "%s; but no checkpoint was signed", msg);
-		rc = -1;
+	j->p = sign_pending;
+	snprintf(j->key_id, sizeof j->key_id, "%s", a->id.pub.id);
+	snprintf(j->db, sizeof j->db, "%s", a->opts->db_path);
+	if (a->opts->config_path != NULL) {
+		snprintf(j->config, sizeof j->config, "%s", a->opts->config_path);
+		j->has_config = 1;
 	}
-	store_close(st);
+	if (strcmp(j->p.source, "local") != 0) {
+		/* A backend can take seconds or stall until it times out: the
+		 * act runs on a worker and the keys go on meanwhile. */
+		if (j->p.kind == SIGN_APPLY)
+			snprintf(what, sizeof what, "applying request #%" PRId64 " through %.64s", j->p.request,
+				 j->p.source);
+		else
+			snprintf(what, sizeof what, "rolling back %.100s through %.64s", j->p.model, j->p.source);
+		act_start(a, what, sign_job_run, j, sign_job_free);
+		return;
+	}
+	/* A local move takes milliseconds: done here, as it always was. */
+	rc = sign_job_run(j, msg, sizeof msg, &e);
+	sign_job_free(j);
 	/* Show the change (or whatever did get written) at once. */
 	app_check_store(a);
 	if (rc != 0)

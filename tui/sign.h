@@ -25,13 +25,15 @@ int sign_promote_start(struct app *a, const char *model, int64_t version);
 /* Starts applying an open promotion request whose gate passes now:
  * confirmation naming the exact alias change, then the passphrase. A gate
  * that denies is reported with its first failing rule and nothing is
- * asked. Models synced from a plugin are left to the CLI. */
+ * asked. For a model synced from a plugin the alias is moved there first,
+ * on a worker thread (tui/act.c), as `steward promote apply` does. */
 int sign_apply_start(struct app *a, int64_t request);
 
 /* Starts rolling MODEL's production alias back to the version promoted
  * under policy before the current one: the policy is asked first (its
  * refusal is shown and nothing else asked), then a reason, a confirmation
- * naming the alias move, and the passphrase. */
+ * naming the alias move, and the passphrase. A synced model moves through
+ * its plugin, as for sign_apply_start. */
 int sign_rollback_start(struct app *a, const char *model);
 
 /* The stage a version at `from` is promoted to next: "staging" from

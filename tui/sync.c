@@ -111,9 +111,35 @@ void tui_sync_text(const struct tui_sync *s, char *buf, size_t n, int *bad)
 	}
 }
 
-void tui_sync_stop(struct tui_sync *s)
+int tui_sync_configured(const struct tui_sync *s, const char *name)
 {
 	size_t i;
+
+	if (s == NULL)
+		return 0;
+	for (i = 0; i < s->n; i++)
+		if (strcmp(s->v[i].in->name, name) == 0)
+			return 1;
+	return 0;
+}
+
+/* Syncs stuck in a plugin at exit: kept reachable, never freed (see tui_sync_stop). */
+static struct tui_sync *tui_sync_abandoned;
+
+static int tui_sync_before(const struct timespec *deadline)
+{
+	struct timespec now;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &now) != 0)
+		return 0;
+	return now.tv_sec < deadline->tv_sec || (now.tv_sec == deadline->tv_sec && now.tv_nsec < deadline->tv_nsec);
+}
+
+void tui_sync_stop(struct tui_sync *s, const struct timespec *deadline)
+{
+	struct timespec tick = { 0, 10 * 1000 * 1000 };
+	size_t i, stuck = 0;
+	int running;
 
 	if (s == NULL)
 		return;
@@ -121,13 +147,37 @@ void tui_sync_stop(struct tui_sync *s)
 	for (i = 0; i < s->n; i++)
 		if (s->v[i].bg != NULL)
 			plugin_sync_cancel(s->v[i].bg);
-	for (i = 0; i < s->n; i++)
-		if (s->v[i].bg != NULL) {
-			struct err e;
+	do {
+		running = 0;
+		for (i = 0; i < s->n; i++)
+			if (s->v[i].bg != NULL && !plugin_sync_done(s->v[i].bg))
+				running = 1;
+	} while (running && tui_sync_before(deadline) && nanosleep(&tick, NULL) == 0);
+	for (i = 0; i < s->n; i++) {
+		struct err e;
 
-			(void)plugin_sync_finish(s->v[i].bg, NULL, &e);
-			s->v[i].bg = NULL;
+		if (s->v[i].bg == NULL)
+			continue;
+		if (!plugin_sync_done(s->v[i].bg)) {
+			plugin_sync_abandon(s->v[i].bg);
+			stuck++;
+			continue;
 		}
+		(void)plugin_sync_finish(s->v[i].bg, NULL, &e);
+		s->v[i].bg = NULL;
+	}
+	if (stuck > 0) {
+		/* A plugin deaf to cancellation must not hold the console open,
+		 * and joining it could wait for ever. Its worker runs on inside
+		 * the plugin with this configuration, the instance's state and
+		 * the store path: freeing any of it (or closing the instance)
+		 * would pull them from under it. So all of it stays allocated
+		 * and reachable until the process ends, which is what stops the
+		 * worker; its transaction was never committed, so SQLite drops
+		 * whatever it had written. */
+		tui_sync_abandoned = s;
+		return;
+	}
 	plugin_config_free(&s->pc);
 	free(s);
 }

@@ -3,6 +3,7 @@
 #define STEWARD_TUI_SYNC_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include "err.h"
 
@@ -16,7 +17,13 @@ int tui_sync_poll(struct tui_sync *s);
 /* The header's summary ("mlflow ok", "mlflow syncing", "fk degraded");
  * *bad is set when an instance is degraded. Empty with no plugins. */
 void tui_sync_text(const struct tui_sync *s, char *buf, size_t n, int *bad);
-/* Asks running syncs to stop (the sink's cancelled()), joins, frees. */
-void tui_sync_stop(struct tui_sync *s);
+/* 1 when the configuration the console loaded has [plugin name]: a model
+ * synced from it can be moved through it. */
+int tui_sync_configured(const struct tui_sync *s, const char *name);
+/* Asks running syncs to stop (the sink's cancelled()) and waits for them
+ * until deadline (CLOCK_MONOTONIC) at most: a plugin that ignores the
+ * request is left running, with everything it uses, until the process
+ * ends. Frees the rest. */
+void tui_sync_stop(struct tui_sync *s, const struct timespec *deadline);
 
 #endif

@@ -16,6 +16,7 @@
 
 #include <sodium.h>
 
+#include "act.h"
 #include "action.h"
 #include "app.h"
 #include "draw.h"
@@ -26,6 +27,7 @@
 
 #define TUI_TIMEOUT_MS 250
 #define TUI_ESCDELAY_MS 25
+#define TUI_QUIT_WAIT_S 1 /* the longest a quit waits for plugin workers */
 
 static volatile sig_atomic_t tui_signalled;
 
@@ -607,10 +609,15 @@ static int tui_loop_script(struct app *a, const struct script *sc, struct tui_ti
 		app_check_store(a);
 		app_ledger_poll(a);
 		tui_sync_poll(a->syncs);
+		act_poll(a);
 		tui_draw(a);
 		if (tm->f != NULL)
 			tm->keys[tm->n++] = tui_us_since(&t0);
 	}
+	/* An act through a plugin is waited for, as a quit on a terminal
+	 * does, and its outcome is part of the dump. */
+	if (act_wait(a))
+		tui_draw(a);
 	/* How far the check got by now depends on the machine: the dump must not. */
 	app_ledger_wait(a);
 	tui_redraw_header(a);
@@ -629,6 +636,9 @@ static int tui_loop_terminal(struct app *a)
 		/* A finished sync changed the store: show it now, not at the next key. */
 		if (tui_sync_poll(a->syncs))
 			app_check_store(a);
+		/* An act the quit was waiting for has ended: quit now. */
+		if (act_poll(a) && a->quit)
+			break;
 		tui_draw(a);
 		if (!painted) {
 			app_ledger_check(a);
@@ -645,6 +655,9 @@ static int tui_loop_terminal(struct app *a)
 		if (tkey_is_mouse(key))
 			tkey_mouse(&a->mouse_y, &a->mouse_x);
 		action_key(a, key);
+		/* An act through a plugin in flight: the quit waits for it. */
+		if (a->quit && !act_may_quit(a))
+			a->quit = 0;
 	}
 	return 0;
 }
@@ -659,6 +672,7 @@ int tui_run(const struct tui_opts *o, struct err *e)
 	struct tui_timings tm;
 	struct script sc = {0};
 	struct tui_term t;
+	struct timespec quit_by;
 	struct app a;
 	int rc = -1;
 
@@ -738,9 +752,14 @@ out_term:
 	app_close_all(&a);
 	tui_term_close(&t);
 out:
-	/* The workers read the store through their own connections: stop them first. */
-	tui_sync_stop(a.syncs);
+	/* The workers read the store through their own connections: stop them
+	 * first, waiting a second at most for plugins, whatever they do. */
+	if (clock_gettime(CLOCK_MONOTONIC, &quit_by) != 0)
+		memset(&quit_by, 0, sizeof quit_by);
+	quit_by.tv_sec += TUI_QUIT_WAIT_S;
+	tui_sync_stop(a.syncs, &quit_by);
 	a.syncs = NULL;
+	act_stop(&quit_by);
 	app_ledger_stop(&a);
 	if (rc == 0 && tm.f != NULL)
 		rc = tui_timings_write(&tm, o->timings, e);

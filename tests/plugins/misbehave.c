@@ -1,4 +1,4 @@
-/* misbehave: a test plugin that hangs, returns garbage or fails on purpose (mode = hang|garbage|fail|ok|evidence|digests), to show the host and the console stay in charge. */
+/* misbehave: a fake backend that hangs, returns garbage or fails on purpose (mode = hang|stuck|garbage|fail|ok|evidence|digests; act = ok|refuse|stall), to show the host and the console stay in charge. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +9,9 @@
 struct mb {
 	char mode[16];
 	int seconds;
+	char act[16];      /* ok: record the move in `moves`; refuse; stall for act_seconds, then time out */
+	int act_seconds;
+	char moves[4096];  /* the fake registry's aliases: one "model alias version" line per move */
 };
 
 static int mb_open(const struct steward_kv *kv, size_t n, void **state, char *err, size_t errn)
@@ -22,11 +25,19 @@ static int mb_open(const struct steward_kv *kv, size_t n, void **state, char *er
 	}
 	snprintf(m->mode, sizeof m->mode, "ok");
 	m->seconds = 3600;
+	snprintf(m->act, sizeof m->act, "ok");
+	m->act_seconds = 3;
 	for (i = 0; i < n; i++) {
 		if (strcmp(kv[i].key, "mode") == 0)
 			snprintf(m->mode, sizeof m->mode, "%s", kv[i].value);
 		else if (strcmp(kv[i].key, "seconds") == 0)
 			m->seconds = atoi(kv[i].value);
+		else if (strcmp(kv[i].key, "act") == 0)
+			snprintf(m->act, sizeof m->act, "%s", kv[i].value);
+		else if (strcmp(kv[i].key, "act_seconds") == 0)
+			m->act_seconds = atoi(kv[i].value);
+		else if (strcmp(kv[i].key, "moves") == 0)
+			snprintf(m->moves, sizeof m->moves, "%s", kv[i].value);
 	}
 	*state = m;
 	return 0;
@@ -49,6 +60,16 @@ static int mb_sync(void *state, const struct steward_sink *sink, char *err, size
 		for (int i = 0; i < m->seconds * 20 && !sink->cancelled(sink->ctx); i++)
 			nanosleep(&ts, NULL);
 		snprintf(err, errn, "gave up waiting");
+		return -1;
+	}
+	if (strcmp(m->mode, "stuck") == 0) {
+		/* A backend call that ignores cancellation altogether: only the
+		 * end of the process ends it. */
+		struct timespec ts = { 0, 50 * 1000 * 1000 };
+
+		for (int i = 0; i < m->seconds * 20; i++)
+			nanosleep(&ts, NULL);
+		snprintf(err, errn, "stuck for %d s", m->seconds);
 		return -1;
 	}
 	if (strcmp(m->mode, "garbage") == 0) {
@@ -126,6 +147,38 @@ static int mb_health(void *state, char *msg, size_t n)
 	return strcmp(m->mode, "ok") == 0 ? 0 : -1;
 }
 
+static int mb_act(void *state, const struct steward_act *a, char *err, size_t errn)
+{
+	struct mb *m = state;
+	FILE *f;
+
+	if (strcmp(m->act, "refuse") == 0) {
+		/* A registry's own refusal, with a control character a careless
+		 * console would hand to the terminal. */
+		snprintf(err, errn, "INVALID_PARAMETER_VALUE: the fake registry refuses to move %s of %s to %lld \x1b[2J(on purpose)",
+			 a->alias, a->model, (long long)a->version);
+		return -1;
+	}
+	if (strcmp(m->act, "stall") == 0) {
+		struct timespec ts = { m->act_seconds, 0 };
+
+		nanosleep(&ts, NULL);
+		snprintf(err, errn, "Timeout was reached: the fake registry did not answer within %d s", m->act_seconds);
+		return -1;
+	}
+	if (m->moves[0] == '\0') {
+		snprintf(err, errn, "the fake registry has no moves file configured");
+		return -1;
+	}
+	f = fopen(m->moves, "a");
+	if (f == NULL) {
+		snprintf(err, errn, "cannot write %s", m->moves);
+		return -1;
+	}
+	fprintf(f, "%s %s %lld\n", a->model, a->alias, (long long)a->version);
+	return fclose(f) == 0 ? 0 : -1;
+}
+
 static const struct steward_plugin mb_plugin = {
 	.abi = STEWARD_PLUGIN_ABI,
 	.name = "misbehave",
@@ -133,7 +186,7 @@ static const struct steward_plugin mb_plugin = {
 	.open = mb_open,
 	.close = mb_close,
 	.sync = mb_sync,
-	.act = NULL,
+	.act = mb_act,
 	.health = mb_health,
 };
 

@@ -162,12 +162,13 @@ screen ':approvals<Enter>/search<Enter>P' --key "$K/rosa.key" --size 120x24
 has "P on a review: refused" "$SCREEN" "request #15 is a review, not a promotion"
 screen ':approvals<Enter>/collections<Enter><Enter>P' --key "$K/rosa.key" --size 120x24
 has "P in a request's view" "$SCREEN" "request #12 cannot be applied: risk-signoff FAIL: 1 of 2 risk-officer"
-# a model synced from a plugin is left to the CLI
+# a model synced from a plugin moves through it: without its configuration, nothing is asked
+# (tests/tui/plugin-acts.sh acts through a fake backend)
 reset_db
 sqlite3 "$DB" "UPDATE models SET source = 'mlflow' WHERE name = 'support-ticket-routing'"
 screen '/support<Enter><Enter><Enter>P' --key "$K/lena.key" --size 140x24
 has "P on a synced model: refused" "$SCREEN" "support-ticket-routing is synced from plugin mlflow"
-has "P on a synced model: the CLI instead" "$SCREEN" "steward promote apply 9 --config FILE"
+has "P on a synced model: needs the plugin's configuration" "$SCREEN" "start the console with --config FILE"
 lacks "P on a synced model: nothing asked" "$SCREEN" "(y/n)"
 reset_db
 
@@ -242,10 +243,11 @@ same "R refused: nothing moved" "$(alias_of fraud-scoring production)" 7
 screen '/fraud<Enter>R' --key "$K/sami.key" --size 200x24
 has "R without a baseline: core's reason" "$SCREEN" "no known-safe baseline to roll back to"
 lacks "R without a baseline: no reason asked" "$SCREEN" "reason for rolling back"
-# a synced model is left to the CLI
+# a synced model moves through its plugin, which this console was not given
 sqlite3 "$DB" "UPDATE models SET source = 'mlflow' WHERE name = 'search-ranking'"
 screen '/search<Enter>R' --key "$K/sami.key" --size 200x24
-has "R on a synced model: the CLI instead" "$SCREEN" "use \`steward rollback MODEL --reason TEXT --config FILE\` for now"
+has "R on a synced model: needs the plugin's configuration" "$SCREEN" "search-ranking is synced from plugin mlflow, whose registry must move the alias first"
+lacks "R on a synced model: nothing asked" "$SCREEN" "reason for rolling back"
 reset_db
 
 # who may not act is not offered p, P or R: an auditor, an ML lead (R), --readonly, no key
