@@ -1373,10 +1373,17 @@ int approval_precheck(struct store *st, const struct principal *who, const struc
 	return approval_precheck_as(st, who, r, approve, 1, role, why, n);
 }
 
+int approval_waits_for(const struct approval_request *r, const struct principal *who)
+{
+	char why[400];
+	unsigned role = 0;
+
+	return approval_person_check(r, who, 1, 1, &role, why, sizeof why) == 0;
+}
+
 int approval_queue(struct store *st, const struct principal *who, struct approval_requests *out,
 		   size_t *open, struct err *e)
 {
-	char why[400];
 	size_t i, k = 0;
 
 	if (approval_request_list(st, 1, out, e) != 0)
@@ -1385,9 +1392,7 @@ int approval_queue(struct store *st, const struct principal *who, struct approva
 	if (who == NULL)
 		return 0;
 	for (i = 0; i < out->n; i++) {
-		unsigned role = 0;
-
-		if (approval_person_check(&out->v[i], who, 1, 1, &role, why, sizeof why) != 0) {
+		if (!approval_waits_for(&out->v[i], who)) {
 			approval_request_clear(&out->v[i]);
 			continue;
 		}

@@ -191,6 +191,9 @@ void approval_requests_free(struct approval_requests *l);
 int approval_precheck(struct store *st, const struct principal *who, const struct approval_request *r,
 		      int approve, unsigned *role, char *why, size_t n);
 
+/* 1 when r (evaluated) waits for who's decision: who could approve it
+ * by the person rules of approval_precheck; 0 when not. */
+int approval_waits_for(const struct approval_request *r, const struct principal *who);
 /* The open requests waiting for who: those who could approve now (the
  * person rules of approval_precheck), newest first, evaluated; *open is
  * how many requests are open in all. who NULL gives every open request. */

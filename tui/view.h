@@ -10,6 +10,7 @@
 struct app;
 struct view;
 struct action;
+struct gate;
 
 /* What a view is opened on; fields a view does not need stay NULL/0. */
 struct view_arg {
@@ -18,6 +19,7 @@ struct view_arg {
 	int64_t request; /* a promotion request's id */
 	int64_t seq;     /* a ledger entry's sequence number */
 	int64_t policy;  /* an enrolled policy's id */
+	const char *scope; /* :approvals: "" (what waits for me), "all", "history [STATE]" */
 };
 
 struct view_ops {
@@ -77,5 +79,9 @@ int view_line(struct list *l, int style, const char *text, struct err *e);
  * indent (spaces) in style. */
 int view_wrapped(struct list *l, int style, const char *text, int indent, int width,
 		 struct err *e);
+
+/* One row per gate rule: status, rule, evidence and reason, the reason
+ * wrapped whole (view-version.c; the request view shows the same). */
+int view_version_gate_rules(const struct gate *g, struct list *l, int width, struct err *e);
 
 #endif
