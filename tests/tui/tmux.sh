@@ -86,6 +86,8 @@ wait_for "Esc clears the filter" main "fraud-scoring"
 keys main "?"
 wait_for "help opens" main "[help]"
 wait_for "help lists keys" main "j, Down"
+# the list is longer than 80x24 shows: its end holds :q
+keys main G
 wait_for "help lists commands" main ":q, :quit"
 keys main Escape
 wait_for "help closes" main "[models]"
