@@ -349,7 +349,7 @@ static int view_approvals_scope(struct view_approvals *p, const char *scope, int
 		if (states[i] == NULL)
 			return err_set(e, ERR_INVALID,
 				       ":approvals history takes applied, rejected, withdrawn, superseded or expired");
-		snprintf(p->state, sizeof p->state, "%s", state);
+		snprintf(p->state, sizeof p->state, "%.15s", state);
 		return 0;
 	}
 	return err_set(e, ERR_INVALID, "unknown :approvals argument (try all, or history [STATE])");
