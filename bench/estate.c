@@ -24,6 +24,7 @@
 #define ESTATE_CHECKPOINT_EVERY 10000
 #define ESTATE_COMMIT_EVERY 50000
 #define ESTATE_KEYRING_ENTRIES 20 /* init plus one add per other principal */
+#define ESTATE_PENDING_EVERY 5     /* one model in so many has an open request */
 
 /* Every version moves these aliases once, so the ledger reaches its size
  * through ordinary admin alias moves (the cheapest governed change). */
@@ -67,9 +68,10 @@ struct estate {
 	struct ledger_logkey *logkey;
 	int64_t clock;
 	int64_t entries, target, moves_left, next_checkpoint, next_commit, checkpointed;
-	int64_t requests, approvals, moves, checkpoints;
+	int64_t requests, pending, approvals, moves, checkpoints;
 	double t_sign, t_checkpoint, t_commit; /* seconds spent in each, for the hot spots */
 	char keydir[4096];
+	int keep_keys; /* -k: the key directory stays, with the keys in it */
 };
 
 /* ---- deterministic randomness ----
@@ -246,6 +248,27 @@ static int estate_promote(struct estate *s, const char *model, int64_t v, size_t
 	return 0;
 }
 
+/* A request still open, as a risk officer finds them in the morning:
+ * asked by one ML lead, approved by another, waiting for a risk officer.
+ * Two ledger entries. */
+static int estate_pending(struct estate *s, const char *model, int64_t v, size_t salt, struct err *e)
+{
+	int lead = s->leads[salt % (size_t)s->nleads], lead2 = s->leads[(salt + 1) % (size_t)s->nleads];
+	int64_t req, id;
+
+	estate_tick(s);
+	if (approval_request_open(s->st, &s->p[lead], model, v, "production", "ready for review", &req, e) != 0)
+		return -1;
+	estate_tick(s);
+	if (approval_sign(s->st, &s->p[lead2], s->k[lead2], req, 1, 0, "metrics and card reviewed", 0, &id, e) != 0)
+		return -1;
+	s->requests++;
+	s->pending++;
+	s->approvals++;
+	s->entries += 2;
+	return 0;
+}
+
 static int estate_model(struct estate *s, size_t i, int versions, struct err *e)
 {
 	static const enum tier tiers[] = { TIER_LOW, TIER_MEDIUM, TIER_HIGH, TIER_CRITICAL };
@@ -287,6 +310,9 @@ static int estate_model(struct estate *s, size_t i, int versions, struct err *e)
 		if (estate_progress(s, e) != 0)
 			return -1;
 	}
+	/* Every fifth model has its newest unpromoted version waiting. */
+	if (i % ESTATE_PENDING_EVERY == 0 && estate_pending(s, name, versions - 1, i, e) != 0)
+		return -1;
 	return 0;
 }
 
@@ -294,9 +320,10 @@ static int estate_build(struct estate *s, int models, int versions, struct err *
 {
 	double t0 = estate_now(), t1;
 	int64_t promotions = (int64_t)models * (versions / 2);
+	int64_t pending = (models + ESTATE_PENDING_EVERY - 1) / ESTATE_PENDING_EVERY;
 	int i;
 
-	s->moves_left = s->target - ESTATE_KEYRING_ENTRIES - 4 * promotions;
+	s->moves_left = s->target - ESTATE_KEYRING_ENTRIES - 4 * promotions - 2 * pending;
 	if (s->moves_left < 0)
 		return err_set(e, ERR_INVALID,
 			       "%" PRId64 " entries cannot hold the %" PRId64 " promotions of %d models x %d versions (need %" PRId64 ")",
@@ -337,7 +364,7 @@ static void estate_cleanup_keys(struct estate *s)
 	for (i = 0; i < ESTATE_PEOPLE; i++) {
 		keys_secret_free(s->k[i]);
 		s->k[i] = NULL;
-		if (s->keydir[0] == '\0')
+		if (s->keydir[0] == '\0' || s->keep_keys)
 			continue;
 		snprintf(path, sizeof path, "%s/%s.key", s->keydir, estate_people[i].name);
 		if (unlink(path) != 0 && errno != ENOENT)
@@ -346,7 +373,7 @@ static void estate_cleanup_keys(struct estate *s)
 		if (unlink(path) != 0 && errno != ENOENT)
 			fprintf(stderr, "estate: cannot remove %s: %s\n", path, strerror(errno));
 	}
-	if (s->keydir[0] != '\0' && rmdir(s->keydir) != 0)
+	if (s->keydir[0] != '\0' && !s->keep_keys && rmdir(s->keydir) != 0)
 		fprintf(stderr, "estate: cannot remove %s: %s\n", s->keydir, strerror(errno));
 }
 
@@ -367,8 +394,9 @@ static int estate_number(const char *opt, const char *s, long min, long max, lon
 
 static void estate_usage(void)
 {
-	fprintf(stderr, "usage: estate [-m MODELS] [-v VERSIONS_PER_MODEL] [-n ENTRIES] STORE\n"
-			"  defaults: 1000 models, 100 versions each, 1000000 ledger entries\n");
+	fprintf(stderr, "usage: estate [-m MODELS] [-v VERSIONS_PER_MODEL] [-n ENTRIES] [-k KEYDIR] STORE\n"
+			"  defaults: 1000 models, 100 versions each, 1000000 ledger entries\n"
+			"  -k keeps the principals' keys (passphrase \"bench\") in KEYDIR, which must not exist\n");
 }
 
 int main(int argc, char **argv)
@@ -377,12 +405,17 @@ int main(int argc, char **argv)
 	struct err e;
 	const char *tmp = getenv("TMPDIR");
 	long models = 1000, versions = 100, entries = 1000000;
+	const char *keep = NULL;
 	double t0;
 	int opt, rc = 1;
 
 	memset(&s, 0, sizeof s);
 	err_clear(&e);
-	while ((opt = getopt(argc, argv, "m:v:n:")) != -1) {
+	while ((opt = getopt(argc, argv, "m:v:n:k:")) != -1) {
+		if (opt == 'k') {
+			keep = optarg;
+			continue;
+		}
 		if ((opt == 'm' && estate_number("-m", optarg, 1, 1000000, &models) != 0) ||
 		    (opt == 'v' && estate_number("-v", optarg, 2, 100000, &versions) != 0) ||
 		    (opt == 'n' && estate_number("-n", optarg, 1, 100000000, &entries) != 0))
@@ -406,7 +439,16 @@ int main(int argc, char **argv)
 		fprintf(stderr, "estate: %s exists; remove it (and its -wal, -shm, .logkey) first\n", argv[optind]);
 		return 1;
 	}
-	if (snprintf(s.keydir, sizeof s.keydir, "%s/steward-estate-keys.XXXXXX",
+	/* Kept keys let the bench sign in to the console as one of the people. */
+	if (keep != NULL) {
+		if (snprintf(s.keydir, sizeof s.keydir, "%s", keep) >= (int)sizeof s.keydir ||
+		    mkdir(s.keydir, 0700) != 0) {
+			fprintf(stderr, "estate: cannot make the key directory %s: %s\n", keep, strerror(errno));
+			s.keydir[0] = '\0';
+			return 1;
+		}
+		s.keep_keys = 1;
+	} else if (snprintf(s.keydir, sizeof s.keydir, "%s/steward-estate-keys.XXXXXX",
 		     tmp != NULL && tmp[0] == '/' ? tmp : "/tmp") >= (int)sizeof s.keydir ||
 	    mkdtemp(s.keydir) == NULL) {
 		fprintf(stderr, "estate: cannot make a key directory: %s\n", strerror(errno));
@@ -424,9 +466,9 @@ int main(int argc, char **argv)
 		estate_fail("generating", &e);
 		goto out;
 	}
-	printf("generated %ld models, %ld versions, %" PRId64 " ledger entries (%" PRId64 " requests, %" PRId64
+	printf("generated %ld models, %ld versions, %" PRId64 " ledger entries (%" PRId64 " requests (%" PRId64 " open), %" PRId64
 	       " signed approvals, %" PRId64 " alias moves, %d keyring changes), %" PRId64 " checkpoints\n",
-	       models, models * versions, ledger_size(s.st), s.requests, s.approvals, s.moves, ESTATE_PEOPLE,
+	       models, models * versions, ledger_size(s.st), s.requests, s.pending, s.approvals, s.moves, ESTATE_PEOPLE,
 	       s.checkpoints);
 	printf("generation took %.1f s (approval_sign %.1f s, ledger_checkpoint %.1f s, commits %.1f s)\n",
 	       estate_now() - t0, s.t_sign, s.t_checkpoint, s.t_commit);

@@ -37,6 +37,34 @@ static int approval_why(char *why, size_t n, const char *fmt, ...)
 
 /* ---- the rules ---- */
 
+/* Separation of duties: neither the version's author nor the requester
+ * decides on it. 0 when principal may; -1 with why filled. */
+static int approval_sod(const char *principal, const char *author, const char *requester,
+			const char *subject, char *why, size_t n)
+{
+	if (author != NULL && author[0] != '\0' && record_same_person(principal, author))
+		return approval_why(why, n, "%s is the author of %s (separation of duties)", principal,
+				    subject);
+	if (strcmp(principal, requester) == 0)
+		return approval_why(why, n, "%s requested this promotion (separation of duties)",
+				    principal);
+	return 0;
+}
+
+/* principal's decision on r that still stands, NULL when none: one
+ * decision per person, except over evidence that changed since (a stale
+ * review may be given again, as after new commits). */
+static const struct approval_eval *approval_signed_by(const struct approval_request *r,
+						       const char *principal)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		if (strcmp(r->v[i].principal, principal) == 0 && strncmp(r->v[i].why, "stale:", 6) != 0)
+			return &r->v[i];
+	return NULL;
+}
+
 int approval_check(const struct approval_ctx *c, const char *env, size_t len,
 		   struct approval_stmt *out, char *why, size_t n)
 {
@@ -224,14 +252,8 @@ int approval_check(const struct approval_ctx *c, const char *env, size_t len,
 		approval_why(why, n, "expired at %s", tbuf);
 		goto out;
 	}
-	if (c->author != NULL && record_same_person(principal, c->author)) {
-		approval_why(why, n, "%s is the author of %s (separation of duties)", principal, want_subj);
+	if (approval_sod(principal, c->author, c->requester, want_subj, why, n) != 0)
 		goto out;
-	}
-	if (strcmp(principal, c->requester) == 0) {
-		approval_why(why, n, "%s requested this promotion (separation of duties)", principal);
-		goto out;
-	}
 	r = 0;
 out:
 	json_decref(root);
@@ -1209,6 +1231,301 @@ int approval_envelope(struct store *st, int64_t id, char **env, size_t *len, str
 	return *env != NULL ? 0 : err_set(e, ERR_IO, "out of memory");
 }
 
+/* ---- before the key: who may decide ---- */
+
+static const unsigned approval_role_order[] = { ROLE_RISK, ROLE_MLLEAD, ROLE_SRE, ROLE_ADMIN };
+#define APPROVAL_NROLES (sizeof approval_role_order / sizeof approval_role_order[0])
+
+static unsigned approval_default_role(unsigned held)
+{
+	size_t i;
+
+	for (i = 0; i < APPROVAL_NROLES; i++)
+		if (held & approval_role_order[i])
+			return approval_role_order[i];
+	return 0;
+}
+
+static void approval_signed_why(const struct approval_request *r, const char *principal, char *why,
+				size_t n)
+{
+	const struct approval_eval *d = approval_signed_by(r, principal);
+
+	if (d != NULL)
+		snprintf(why, n,
+			 "%s already signed a decision on request %" PRId64 " (approval %" PRId64
+			 " with key %s); thresholds count people, not keys",
+			 principal, r->id, d->id, d->key_id);
+}
+
+/* 1 when a decision signed as role would serve one of r's needs: for an
+ * approval a need not yet filled, for a rejection any need of that role. */
+static int approval_role_needed(const struct approval_request *r, unsigned role, int approve)
+{
+	size_t i;
+
+	for (i = 0; i < r->nneeds; i++)
+		if ((r->needs[i].role == role || r->needs[i].role == 0) &&
+		    (!approve || r->needs[i].have < r->needs[i].count))
+			return 1;
+	return 0;
+}
+
+/* "ml-lead 1/1, risk-officer 0/1", for refusals that say what is needed. */
+static void approval_needs_text(const struct approval_request *r, char *buf, size_t n)
+{
+	size_t i, used = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < r->nneeds; i++) {
+		int w = snprintf(buf + used, n - used, "%s%s %d/%d", i ? ", " : "",
+				 r->needs[i].role ? keyring_role_name(r->needs[i].role) : "any role",
+				 r->needs[i].have < r->needs[i].count ? r->needs[i].have : r->needs[i].count,
+				 r->needs[i].count);
+
+		if (w < 0 || (size_t)w >= n - used)
+			break;
+		used += (size_t)w;
+	}
+}
+
+/* The rules about the person and the request that need no key and no
+ * store access beyond r (evaluated): shared by the queue and the precheck. */
+static int approval_person_check(const struct approval_request *r, const struct principal *who,
+				 int approve, int only_needed, unsigned *role, char *why, size_t n)
+{
+	char subject[200], held[128], needs[200];
+	size_t i;
+
+	if (strcmp(r->state, "open") != 0)
+		return approval_why(why, n, "request %" PRId64 " is %s, not open", r->id, r->state);
+	if (r->tampered[0] != '\0')
+		return approval_why(why, n, "%s", r->tampered);
+	if (!(who->roles & ROLE_SIGNERS))
+		return approval_why(why, n, "%s holds no role that signs decisions", who->name);
+	if (*role != 0 && !(who->roles & *role))
+		return approval_why(why, n, "%s does not hold role %s", who->name, keyring_role_name(*role));
+	snprintf(subject, sizeof subject, "models:/%s/%" PRId64, r->model, r->version);
+	if (approval_sod(who->name, r->author, r->requester, subject, why, n) != 0)
+		return -1;
+	if (approval_signed_by(r, who->name) != NULL) {
+		approval_signed_why(r, who->name, why, n);
+		return -1;
+	}
+	if (*role == 0)
+		for (i = 0; i < APPROVAL_NROLES && *role == 0; i++)
+			if ((who->roles & approval_role_order[i]) &&
+			    approval_role_needed(r, approval_role_order[i], approve))
+				*role = approval_role_order[i];
+	/* The CLI may record a decision no need asks for (a second risk
+	 * officer's word is evidence too); the console, which offers what
+	 * waits for someone, does not ask for one. */
+	if (!only_needed) {
+		if (*role == 0)
+			*role = approval_default_role(who->roles);
+		return 0;
+	}
+	if (*role == 0 || !approval_role_needed(r, *role, approve)) {
+		approval_needs_text(r, needs, sizeof needs);
+		keyring_roles_text(*role ? *role : who->roles & ROLE_SIGNERS, held, sizeof held);
+		if (r->satisfied >= r->required)
+			return approval_why(why, n, "request #%" PRId64 " has every approval it needs (%s)",
+					    r->id, needs[0] ? needs : "none");
+		return approval_why(why, n, "request #%" PRId64 " needs no %s from %s (%s %s)", r->id,
+				    approve ? "approval" : "decision", held, approve ? "still open:" : "needs:",
+				    needs[0] ? needs : "none");
+	}
+	return 0;
+}
+
+static int approval_precheck_as(struct store *st, const struct principal *who,
+				 const struct approval_request *r, int approve, int only_needed,
+				 unsigned *role, char *why, size_t n)
+{
+	struct err e;
+
+	if (approval_person_check(r, who, approve, only_needed, role, why, n) != 0)
+		return -1;
+	if (r->evidence[0] == '\0')
+		return approval_why(why, n,
+				    "the evidence of %s v%" PRId64 " cannot be read from the ledger, so nothing can be signed over it",
+				    r->model, r->version);
+	/* An approval (not a rejection) binds to bytes; a request opened
+	 * before digest states existed may name a version never read. */
+	if (approve) {
+		struct reg_version v;
+		int rc;
+
+		err_clear(&e);
+		if (registry_version_get(st, r->model, r->version, &v, &e) != 0)
+			return approval_why(why, n, "%s", e.msg);
+		rc = registry_digest_bindable(&v, &e);
+		registry_version_clear(&v);
+		if (rc != 0)
+			return approval_why(why, n, "%s", e.msg);
+	}
+	return 0;
+}
+
+int approval_precheck(struct store *st, const struct principal *who, const struct approval_request *r,
+		      int approve, unsigned *role, char *why, size_t n)
+{
+	return approval_precheck_as(st, who, r, approve, 1, role, why, n);
+}
+
+int approval_waits_for(const struct approval_request *r, const struct principal *who)
+{
+	char why[400];
+	unsigned role = 0;
+
+	return approval_person_check(r, who, 1, 1, &role, why, sizeof why) == 0;
+}
+
+int approval_queue(struct store *st, const struct principal *who, struct approval_requests *out,
+		   size_t *open, struct err *e)
+{
+	size_t i, k = 0;
+
+	if (approval_request_list(st, 1, out, e) != 0)
+		return -1;
+	*open = out->n;
+	if (who == NULL)
+		return 0;
+	for (i = 0; i < out->n; i++) {
+		if (!approval_waits_for(&out->v[i], who)) {
+			approval_request_clear(&out->v[i]);
+			continue;
+		}
+		out->v[k++] = out->v[i];
+	}
+	out->n = k;
+	return 0;
+}
+
+int approval_queue_count(struct store *st, const struct principal *who, size_t *mine, size_t *open,
+			 struct err *e)
+{
+	struct approval_requests rs;
+
+	if (approval_queue(st, who, &rs, open, e) != 0)
+		return -1;
+	*mine = rs.n;
+	approval_requests_free(&rs);
+	return 0;
+}
+
+/* ---- history ---- */
+
+void approval_pasts_free(struct approval_pasts *l)
+{
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+/* The reason of the decision that rejected request id, from its verified
+ * statement; says so when no rejection verifies. */
+static void approval_reject_reason(struct store *st, int64_t id, char *why, size_t n)
+{
+	struct approval_request r;
+	struct err e;
+	size_t i;
+
+	err_clear(&e);
+	if (approval_request_get(st, id, &r, &e) != 0) {
+		snprintf(why, n, "reason unreadable: %.370s", e.msg);
+		return;
+	}
+	snprintf(why, n, "no verified rejection on record");
+	for (i = 0; i < r.n; i++) {
+		if (r.v[i].approve)
+			continue;
+		/* "rejects the request" is set only once every check passed. */
+		if (strcmp(r.v[i].why, "rejects the request") == 0) {
+			snprintf(why, n, "%.64s (%.16s): %.300s", r.v[i].principal, r.v[i].role, r.v[i].comment);
+			break;
+		}
+		snprintf(why, n, "rejection by %.64s does not verify: %.300s", r.v[i].principal, r.v[i].why);
+	}
+	approval_request_clear(&r);
+}
+
+int approval_history(struct store *st, const char *state, size_t max, struct approval_pasts *out,
+		     size_t *total, struct err *e)
+{
+	static const char *const states[] = { "applied", "rejected", "withdrawn", "superseded", NULL };
+	/* superseded requests are withdrawn ones whose note says so. */
+	static const char where[] =
+		" FROM requests r JOIN versions v ON v.id = r.version_id JOIN models m ON m.id = v.model_id"
+		" WHERE r.state <> 'open' AND (?1 IS NULL"
+		" OR (?1 = 'superseded' AND r.state = 'withdrawn' AND r.closed_note LIKE 'superseded%')"
+		" OR (?1 = 'withdrawn' AND r.state = 'withdrawn' AND r.closed_note NOT LIKE 'superseded%')"
+		" OR (?1 NOT IN ('superseded', 'withdrawn') AND r.state = ?1))";
+	char sql[1024];
+	sqlite3_stmt *s;
+	size_t i;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	*total = 0;
+	if (state != NULL) {
+		for (i = 0; states[i] != NULL && strcmp(states[i], state) != 0; i++)
+			;
+		if (states[i] == NULL)
+			return err_set(e, ERR_INVALID,
+				       "no request state '%.40s' (applied, rejected, withdrawn, superseded)", state);
+	}
+	snprintf(sql, sizeof sql, "SELECT count(*)%s", where);
+	if (store_prepare(st, &s, sql, e) != 0)
+		return -1;
+	sqlite3_bind_text(s, 1, state, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		*total = (size_t)sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	snprintf(sql, sizeof sql,
+		 "SELECT r.id, m.name, v.version, r.from_stage, r.to_stage, r.tier, r.kind, r.requester,"
+		 " r.state, r.closed_note, r.created%s ORDER BY r.id DESC LIMIT ?2",
+		 where);
+	if (store_prepare(st, &s, sql, e) != 0)
+		return -1;
+	sqlite3_bind_text(s, 1, state, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)max);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct approval_past *p, *nv = realloc(out->v, (out->n + 1) * sizeof *out->v);
+
+		if (nv == NULL) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+		out->v = nv;
+		p = &out->v[out->n++];
+		memset(p, 0, sizeof *p);
+		p->id = sqlite3_column_int64(s, 0);
+		approval_copy(p->model, sizeof p->model, s, 1);
+		p->version = sqlite3_column_int64(s, 2);
+		approval_copy(p->from, sizeof p->from, s, 3);
+		approval_copy(p->to, sizeof p->to, s, 4);
+		approval_copy(p->tier, sizeof p->tier, s, 5);
+		approval_copy(p->kind, sizeof p->kind, s, 6);
+		approval_copy(p->requester, sizeof p->requester, s, 7);
+		approval_copy(p->state, sizeof p->state, s, 8);
+		approval_copy(p->why, sizeof p->why, s, 9);
+		p->created = sqlite3_column_int64(s, 10);
+		if (strcmp(p->state, "withdrawn") == 0 && strncmp(p->why, "superseded", 10) == 0)
+			snprintf(p->state, sizeof p->state, "superseded");
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		approval_pasts_free(out);
+		return rc == SQLITE_NOMEM ? err_set(e, ERR_IO, "out of memory") : store_fail(st, e, "reading requests");
+	}
+	/* Only the rows shown pay for a verification, and only rejections need one. */
+	for (i = 0; i < out->n; i++)
+		if (strcmp(out->v[i].state, "rejected") == 0)
+			approval_reject_reason(st, out->v[i].id, out->v[i].why, sizeof out->v[i].why);
+	return 0;
+}
+
 /* ---- recording decisions ---- */
 
 /* Checks env against request r as the keyring stands now, refuses
@@ -1223,7 +1540,6 @@ static int approval_record(struct store *st, const struct approval_request *r, c
 	int64_t kv = keyring_version(st), seq, prior = 0;
 	sqlite3_stmt *s;
 	json_t *data;
-	size_t i;
 	int rc;
 
 	if (strcmp(r->state, "open") != 0)
@@ -1247,14 +1563,10 @@ static int approval_record(struct store *st, const struct approval_request *r, c
 	if (prior != 0)
 		return err_set(e, ERR_DENIED, "decision refused: nonce already used by approval %" PRId64 " (replay)",
 			       prior);
-	/* One decision per person, except over evidence that changed since
-	 * (a stale review may be given again, as after new commits). */
-	for (i = 0; i < r->n; i++)
-		if (strcmp(r->v[i].principal, stmt.principal) == 0 && strncmp(r->v[i].why, "stale:", 6) != 0)
-			return err_set(e, ERR_DENIED,
-				       "decision refused: %s already signed a decision on request %" PRId64
-				       " (approval %" PRId64 " with key %s); thresholds count people, not keys",
-				       stmt.principal, r->id, r->v[i].id, r->v[i].key_id);
+	if (approval_signed_by(r, stmt.principal) != NULL) {
+		approval_signed_why(r, stmt.principal, why, sizeof why);
+		return err_set(e, ERR_DENIED, "decision refused: %s", why);
+	}
 	/* The entry first, so the row can carry its sequence number. */
 	data = json_pack("{s:I, s:I, s:s}", "request", (json_int_t)r->id, "keyring", (json_int_t)kv,
 			 "envelope", env);
@@ -1301,23 +1613,12 @@ static int approval_record(struct store *st, const struct approval_request *r, c
 	return 0;
 }
 
-static unsigned approval_default_role(unsigned held)
-{
-	static const unsigned order[] = { ROLE_RISK, ROLE_MLLEAD, ROLE_SRE, ROLE_ADMIN };
-	size_t i;
-
-	for (i = 0; i < sizeof order / sizeof order[0]; i++)
-		if (held & order[i])
-			return order[i];
-	return 0;
-}
-
 int approval_sign(struct store *st, const struct principal *who, const struct key_secret *k,
 		  int64_t request, int approve, unsigned role, const char *comment, int64_t ttl,
 		  int64_t *id, struct err *e)
 {
 	struct approval_request r;
-	char log[KEYS_NAME_MAX + 1], issued[32], expires[32], nonce[65], subj[200], hex[65];
+	char log[KEYS_NAME_MAX + 1], issued[32], expires[32], nonce[65], subj[200], hex[65], why[400];
 	uint8_t nb[32];
 	int64_t now = store_now(), kver;
 	json_t *stmt = NULL;
@@ -1334,28 +1635,14 @@ int approval_sign(struct store *st, const struct principal *who, const struct ke
 		ttl = APPROVAL_TTL_DEFAULT;
 	if (ttl < 60 || ttl > APPROVAL_TTL_MAX)
 		return err_set(e, ERR_INVALID, "validity must be between 1 minute and 90 days");
-	if (role == 0)
-		role = approval_default_role(who->roles);
-	if (role == 0 || !(role & ROLE_SIGNERS))
-		return err_set(e, ERR_DENIED, "%s holds no role that signs decisions", who->name);
-	if (!(who->roles & role))
-		return err_set(e, ERR_DENIED, "%s does not hold role %s", who->name, keyring_role_name(role));
+	if (role != 0 && !(role & ROLE_SIGNERS))
+		return err_set(e, ERR_DENIED, "role %s cannot sign decisions", keyring_role_name(role));
 	if (approval_request_get(st, request, &r, e) != 0)
 		return -1;
-	/* An approval (not a rejection) binds to bytes; a request opened
-	 * before digest states existed may name a version never read. */
-	if (approve) {
-		struct reg_version v;
-
-		if (registry_version_get(st, r.model, r.version, &v, e) != 0)
-			goto out;
-		rc = registry_digest_bindable(&v, e);
-		registry_version_clear(&v);
-		if (rc != 0) {
-			rc = -1;
-			goto out;
-		}
-		rc = -1;
+	/* The same checks the console makes before it asks for a passphrase. */
+	if (approval_precheck_as(st, who, &r, approve, 0, &role, why, sizeof why) != 0) {
+		err_set(e, ERR_DENIED, "decision refused: %s", why);
+		goto out;
 	}
 	if (approval_store_log(st, log, sizeof log, e) != 0)
 		goto out;
@@ -1365,11 +1652,6 @@ int approval_sign(struct store *st, const struct principal *who, const struct ke
 	sodium_bin2hex(nonce, sizeof nonce, nb, sizeof nb);
 	snprintf(subj, sizeof subj, "models:/%s/%" PRId64, r.model, r.version);
 	snprintf(hex, sizeof hex, "%.64s", r.digest + 7);
-	if (r.evidence[0] == '\0') {
-		err_set(e, ERR_DENIED, "the evidence of %s v%" PRId64 " cannot be read from the ledger, so nothing can be signed over it",
-			r.model, r.version);
-		goto out;
-	}
 	{
 		const struct proven_keyring *kr;
 

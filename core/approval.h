@@ -177,6 +177,52 @@ int approval_request_list(struct store *st, int open_only, struct approval_reque
 			  struct err *e);
 void approval_requests_free(struct approval_requests *l);
 
+/* Whether who may sign a decision (approve 1, reject 0) on r, evaluated
+ * by approval_request_get, asked before any key is unlocked: the request
+ * is open and agrees with its ledger entry, who is neither its requester
+ * nor the version's author, has not already decided on it, holds a role
+ * it still needs (an approval fills a need not yet filled), and the
+ * evidence and digest can be bound. *role 0 picks the first of
+ * risk-officer, ml-lead, sre, admin that serves a need and sets it; a
+ * role given must be held and needed. 0 when who may; -1 with why filled.
+ * approval_sign makes the same checks, so the CLI and the console refuse
+ * alike, except that the CLI still records a decision no need asks for
+ * (a second risk officer's word is evidence too, if not counted). */
+int approval_precheck(struct store *st, const struct principal *who, const struct approval_request *r,
+		      int approve, unsigned *role, char *why, size_t n);
+
+/* 1 when r (evaluated) waits for who's decision: who could approve it
+ * by the person rules of approval_precheck; 0 when not. */
+int approval_waits_for(const struct approval_request *r, const struct principal *who);
+/* The open requests waiting for who: those who could approve now (the
+ * person rules of approval_precheck), newest first, evaluated; *open is
+ * how many requests are open in all. who NULL gives every open request. */
+int approval_queue(struct store *st, const struct principal *who, struct approval_requests *out,
+		   size_t *open, struct err *e);
+/* How many open requests wait for who (*mine), and are open (*open):
+ * what a header shows. */
+int approval_queue_count(struct store *st, const struct principal *who, size_t *mine, size_t *open,
+			 struct err *e);
+
+/* A closed request, for the history: no decision is evaluated except a
+ * rejection, whose reason is read from its verified statement. */
+struct approval_past {
+	int64_t id, version, created;
+	char model[101], from[65], to[65], tier[16], kind[16];
+	char requester[KEYS_NAME_MAX + 1];
+	char state[16]; /* applied, rejected, withdrawn, superseded */
+	char why[400];  /* the rejection's "signer (role): reason", or how it closed */
+};
+struct approval_pasts {
+	struct approval_past *v;
+	size_t n;
+};
+/* Closed requests, newest first, at most max; state NULL for all, or one
+ * of applied, rejected, withdrawn, superseded. *total counts every match. */
+int approval_history(struct store *st, const char *state, size_t max, struct approval_pasts *out,
+		     size_t *total, struct err *e);
+void approval_pasts_free(struct approval_pasts *l);
+
 /* Decisions, all or one request's (request 0 means all), evaluated. */
 struct approval_evals {
 	struct approval_eval *v;

@@ -211,8 +211,17 @@ static int action_models(struct app *a, const char *arg)
 
 static int action_approvals(struct app *a, const char *arg)
 {
+	struct view_arg va = {.scope = arg != NULL ? arg : ""};
+
+	return app_goto(a, &view_approvals_ops, &va);
+}
+
+/* :approvals takes t and H over; elsewhere there is no queue to switch. */
+static int action_approvals_only(struct app *a, const char *arg)
+{
 	(void)arg;
-	return app_goto(a, &view_approvals_ops, NULL);
+	app_error(a, "t and H switch what :approvals shows: open it first");
+	return -1;
 }
 
 /* From a model or version (anything whose view has a scope) the trail
@@ -258,7 +267,7 @@ static int action_policies(struct app *a, const char *arg)
 static int action_decide(struct app *a, const char *arg)
 {
 	(void)arg;
-	app_error(a, "no request here: open :approvals and select one");
+	app_error(a, "no request here: open :approvals (or a version with an open request) and select one");
 	return -1;
 }
 
@@ -499,8 +508,16 @@ const struct action action_table[] = {
 	{.id = ACT_MODELS, .cmds = {"models"}, .help = "go to the models list", .flags = RO,
 	 .run = action_models},
 	{.id = ACT_APPROVALS, .cmds = {"approvals"},
-	 .help = "pending promotion requests and their approvals", .flags = RO,
-	 .run = action_approvals},
+	 .help = "the requests waiting for your decision, with each gate's state; "
+		 ":approvals all for every open one, :approvals history [STATE] for closed ones",
+	 .flags = RO, .run = action_approvals},
+	{.id = ACT_APPROVALS_MINE, .hint = "mine/all", .keys = {'t'}, .where = {"approvals"},
+	 .help = "toggle between the requests waiting for you and every open request",
+	 .flags = RO | ACTION_IN_VIEW, .run = action_approvals_only},
+	{.id = ACT_APPROVALS_HISTORY, .hint = "history", .keys = {'H'}, .where = {"approvals"},
+	 .help = "history: applied, rejected (with the reason), withdrawn, superseded and expired "
+		 "requests; again for the open ones",
+	 .flags = RO | ACTION_IN_VIEW, .run = action_approvals_only},
 	{.id = ACT_AUDIT, .cmds = {"audit"},
 	 .help = "the audit trail: every ledger entry, or only the model's or version's when opened from one",
 	 .flags = RO, .run = action_audit},
@@ -513,12 +530,12 @@ const struct action action_table[] = {
 	 .help = "enrolled policies: tier, version, digest, enrolment, signer; Enter shows the text",
 	 .flags = RO, .run = action_policies},
 	{.id = ACT_APPROVE, .hint = "approve", .keys = {'a'},
-	 .where = {"approvals", "request"},
-	 .help = "approve the selected request: confirm, then the key's passphrase",
+	 .where = {"approvals", "request", "version"},
+	 .help = "approve the selected request: confirm, a comment (Enter for none), then the key's passphrase",
 	 .flags = ACTION_SIGNED | ACTION_DANGEROUS | ACTION_IN_VIEW, .roles = ROLE_SIGNERS,
 	 .run = action_decide},
 	{.id = ACT_REJECT, .hint = "reject", .keys = {'r'},
-	 .where = {"approvals", "request"},
+	 .where = {"approvals", "request", "version"},
 	 .help = "reject the selected request: confirm, a reason, then the key's passphrase",
 	 .flags = ACTION_SIGNED | ACTION_DANGEROUS | ACTION_IN_VIEW, .roles = ROLE_SIGNERS,
 	 .run = action_decide},

@@ -56,6 +56,10 @@ int app_push(struct app *a, const struct view_ops *ops, const struct view_arg *a
 			snprintf(v->model, sizeof v->model, "%s", arg->model);
 			v->arg.model = v->model;
 		}
+		if (arg->scope != NULL) {
+			snprintf(v->scope, sizeof v->scope, "%s", arg->scope);
+			v->arg.scope = v->scope;
+		}
 	}
 	if (ops->open(a, v, arg, &e) != 0) {
 		app_error(a, "%s", e.msg[0] ? e.msg : "cannot open the view");
@@ -95,6 +99,12 @@ void app_pop_to_root(struct app *a)
 		app_pop(a);
 }
 
+/* Two optional strings of view arguments say the same ("" as NULL). */
+static int app_str_same(const char *x, const char *y)
+{
+	return strcmp(x != NULL ? x : "", y != NULL ? y : "") == 0;
+}
+
 /* Two view arguments name the same thing. */
 static int app_arg_same(const struct view_arg *x, const struct view_arg *y)
 {
@@ -104,10 +114,9 @@ static int app_arg_same(const struct view_arg *x, const struct view_arg *y)
 		x = &none;
 	if (y == NULL)
 		y = &none;
-	return ((x->model == NULL && y->model == NULL) ||
-		(x->model != NULL && y->model != NULL && strcmp(x->model, y->model) == 0)) &&
+	return app_str_same(x->model, y->model) && app_str_same(x->scope, y->scope) &&
 	       x->version == y->version && x->request == y->request && x->seq == y->seq &&
-	       x->policy == y->policy;
+	       x->policy == y->policy && x->other == y->other;
 }
 
 int app_goto(struct app *a, const struct view_ops *ops, const struct view_arg *arg)

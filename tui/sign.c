@@ -22,6 +22,10 @@
 
 static void sign_passphrase(struct app *a, char *pass, size_t len);
 
+/* The role the pending decision is signed as: the one the pre-check found
+ * serving a need, so the signature fills what was shown to wait. */
+static unsigned sign_decision_role;
+
 static void sign_ask_passphrase(struct app *a)
 {
 	char q[APP_LINE_MAX];
@@ -30,17 +34,31 @@ static void sign_ask_passphrase(struct app *a)
 	app_ask(a, APP_SECRET, q, sign_passphrase);
 }
 
-static void sign_reason(struct app *a, char *text, size_t len)
+static void sign_comment(struct app *a, char *text, size_t len);
+
+/* The comment goes into the signed statement, as the CLI's --comment: a
+ * rejection's is its reason and may not be empty, an approval's may. */
+static void sign_ask_comment(struct app *a)
 {
 	char q[APP_LINE_MAX];
 
-	(void)len;
-	if (text[0] == '\0') {
-		/* core refuses a rejection without a reason; ask again rather than fail later. */
+	if (a->decision.approve)
+		snprintf(q, sizeof q,
+			 "comment for approving request #%" PRId64 " (Enter for none; Esc cancels): ",
+			 a->decision.request);
+	else
 		snprintf(q, sizeof q, "reason for rejecting request #%" PRId64 " (Esc cancels): ",
 			 a->decision.request);
+	app_ask(a, APP_PROMPT, q, sign_comment);
+}
+
+static void sign_comment(struct app *a, char *text, size_t len)
+{
+	(void)len;
+	if (text[0] == '\0' && !a->decision.approve) {
+		/* core refuses a rejection without a reason; ask again rather than fail later. */
 		app_error(a, "a rejection needs a reason");
-		app_ask(a, APP_PROMPT, q, sign_reason);
+		sign_ask_comment(a);
 		return;
 	}
 	snprintf(a->decision.comment, sizeof a->decision.comment, "%s", text);
@@ -49,41 +67,50 @@ static void sign_reason(struct app *a, char *text, size_t len)
 
 static void sign_confirmed(struct app *a, char *text, size_t len)
 {
-	char q[APP_LINE_MAX];
-
 	(void)text;
 	(void)len;
-	if (a->decision.approve) {
-		sign_ask_passphrase(a);
-		return;
-	}
-	snprintf(q, sizeof q, "reason for rejecting request #%" PRId64 " (Esc cancels): ",
-		 a->decision.request);
-	app_ask(a, APP_PROMPT, q, sign_reason);
+	sign_ask_comment(a);
 }
 
 int sign_decision_start(struct app *a, int64_t request, int approve)
 {
 	struct approval_request r;
-	char q[APP_LINE_MAX * 2];
+	char q[APP_LINE_MAX * 2], why[400];
+	unsigned role = 0;
 	struct err e;
 
 	err_clear(&e);
+	if (!a->id.loaded || !a->id.known) {
+		app_error(a, "start with --key FILE (a key in the keyring) to sign");
+		return -1;
+	}
+	/* An act through a plugin holds the store's write lock: say so now,
+	 * not after the passphrase. */
+	if (act_running()[0] != '\0') {
+		app_error(a, "wait: %s is still running", act_running());
+		return -1;
+	}
 	if (approval_request_get(a->st, request, &r, &e) != 0) {
 		app_error(a, "%s", e.msg);
 		return -1;
 	}
-	if (strcmp(r.state, "open") != 0) {
-		app_error(a, "request #%" PRId64 " is %s, not open", request, r.state);
+	/* Everything that refuses without the key is said before the
+	 * passphrase is asked for: core's own checks, as approval_sign makes
+	 * them again when it records. */
+	if (approval_precheck(a->st, &a->id.who, &r, approve, &role, why, sizeof why) != 0) {
+		app_error(a, "cannot %s request #%" PRId64 ": %s", approve ? "approve" : "reject",
+			  request, why);
 		approval_request_clear(&r);
 		return -1;
 	}
 	memset(&a->decision, 0, sizeof a->decision);
+	sign_decision_role = role;
 	a->decision.request = request;
 	a->decision.approve = approve;
 	/* The full digest: what is signed is the exact artifact, so that is what the signer sees. */
-	snprintf(q, sizeof q, "%s request #%" PRId64 ": %s v%" PRId64 " %s to %s? (y/n)",
-		 approve ? "approve" : "reject", request, r.model, r.version, r.digest, r.to);
+	snprintf(q, sizeof q, "%s request #%" PRId64 " as %s: %s v%" PRId64 " %s to %s? (y/n)",
+		 approve ? "approve" : "reject", request, keyring_role_name(role), r.model, r.version,
+		 r.digest, r.to);
 	approval_request_clear(&r);
 	return app_ask(a, APP_CONFIRM, q, sign_confirmed);
 }
@@ -112,8 +139,8 @@ static int sign_record(struct app *a, struct key_secret **k, int64_t *id, struct
 	if (rc == 0)
 		rc = keyring_whoami(st, (*k)->id, &who, e);
 	if (rc == 0)
-		rc = approval_sign(st, &who, *k, d->request, d->approve, 0,
-				   d->approve ? NULL : d->comment, 0, id, e);
+		rc = approval_sign(st, &who, *k, d->request, d->approve, sign_decision_role,
+				   d->comment[0] ? d->comment : NULL, 0, id, e);
 	keys_secret_free(*k);
 	*k = NULL;
 	if (rc == 0)

@@ -1,4 +1,4 @@
-/* view-request: one promotion request: the exact artifact, who asked, what it still needs, and every decision with whether it counts and why not. */
+/* view-request: one promotion request: the exact artifact, who asked, the gate rule by rule, the evidence, and every decision with whether it counts and why not. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,9 +7,12 @@
 #include "action.h"
 #include "app.h"
 #include "approval.h"
+#include "card.h"
 #include "check.h"
 #include "draw.h"
+#include "gate.h"
 #include "keyring.h"
+#include "registry.h"
 #include "sign.h"
 
 enum { REQUEST_ID, REQUEST_SIGNER, REQUEST_ROLE, REQUEST_DECISION, REQUEST_COUNTS,
@@ -28,7 +31,18 @@ struct view_request {
 	struct approval_request r;
 	int loaded;
 	int built_width; /* reasons are wrapped to this width; rebuilt when it changes */
+	/* The evidence a decision signs over, read with the request. */
+	struct reg_version rv;
+	struct card card;
+	struct reg_metrics metrics;
+	int have_evidence;
+	char evidence_err[sizeof ((struct err *)0)->msg];
+	struct gate g; /* open promotions: the gate as it stands now */
+	int have_gate;
+	char gate_err[sizeof ((struct err *)0)->msg];
 };
+
+#define VIEW_REQUEST_VERSION_KEY "version"
 
 /* prefix then value, wrapped at width. The value is one line whatever the
  * store holds: a newline in a comment is shown as \x0a, not obeyed, so it
@@ -92,6 +106,7 @@ static int view_request_decisions(struct list *l, const struct approval_request 
 				  struct err *e)
 {
 	struct list_row *row;
+	char t1[32], t2[32], when[200];
 	size_t i;
 
 	if (view_line(l, DRAW_NORMAL, "", e) != 0 || view_line(l, DRAW_TITLE, "Decisions", e) != 0)
@@ -120,11 +135,152 @@ static int view_request_decisions(struct list *l, const struct approval_request 
 		    list_set(row, REQUEST_COUNTS, d->counts ? DRAW_OK : DRAW_WARN, e, "%s",
 			     d->counts ? "counts" : "no") != 0)
 			return -1;
-		/* Reasons are what an auditor reads: wrapped whole, never cut off. */
-		if (!d->counts && view_request_wrapped(l, DRAW_WARN, "why not: ", d->why, 6, width, e) != 0)
+		view_time(d->recorded ? d->recorded : d->issued, t1, sizeof t1);
+		view_time(d->expires, t2, sizeof t2);
+		snprintf(when, sizeof when, "signed %s, expires %s", t1, t2);
+		if (view_wrapped(l, DRAW_DIM, when, 6, width, e) != 0)
 			return -1;
-		if (d->comment[0] != '\0' &&
-		    view_request_wrapped(l, DRAW_DIM, "comment: ", d->comment, 6, width, e) != 0)
+		/* Reasons are what an auditor reads: wrapped whole, never cut off. */
+		if (d->counts)
+			snprintf(when, sizeof when, "as %s: the signature, key, role, binding and time all check", d->role);
+		if ((d->counts ? view_request_wrapped(l, DRAW_OK, "counts ", when, 6, width, e)
+			       : view_request_wrapped(l, DRAW_WARN, "why not: ", d->why, 6, width, e)) != 0)
+			return -1;
+		if (view_request_wrapped(l, DRAW_DIM, "comment: ", d->comment[0] ? d->comment : "(none)", 6,
+					 width, e) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The gate as apply would evaluate it now: policy, request, each rule. */
+static int view_request_gate(const struct view_request *p, struct list *l, int width, struct err *e)
+{
+	const struct gate *g = &p->g;
+	char buf[1200], dig[32];
+	size_t i, bad = 0;
+
+	snprintf(buf, sizeof buf, "Gate: %s %s %s", p->r.from, draw_glyphs()->arrow, p->r.to);
+	if (view_line(l, DRAW_NORMAL, "", e) != 0 || view_line(l, DRAW_TITLE, buf, e) != 0)
+		return -1;
+	if (strcmp(p->r.state, "open") != 0)
+		return view_wrapped(l, DRAW_DIM, "not evaluated: the request is closed", 2, width, e);
+	if (strcmp(p->r.kind, "promotion") != 0)
+		return view_wrapped(l, DRAW_DIM, "a review is signed, never applied: no gate", 2, width, e);
+	if (!p->have_gate) {
+		snprintf(buf, sizeof buf, "cannot evaluate the gate: %s", p->gate_err);
+		return view_wrapped(l, DRAW_ERROR, buf, 2, width, e);
+	}
+	if (g->policy_name[0] != '\0') {
+		view_short_digest(g->policy_digest, dig, sizeof dig);
+		snprintf(buf, sizeof buf, "policy %s v%" PRId64 " (%s)", g->policy_name, g->policy_version,
+			 dig);
+		if (view_wrapped(l, DRAW_DIM, buf, 2, width, e) != 0)
+			return -1;
+	}
+	if (g->refusal[0] != '\0') {
+		snprintf(buf, sizeof buf, "DENY  %s", g->refusal);
+		return view_wrapped(l, DRAW_ERROR, buf, 2, width, e);
+	}
+	if (view_version_gate_rules(g, l, width, e) != 0)
+		return -1;
+	for (i = 0; i < g->nres; i++)
+		bad += g->res[i].status != RULE_PASS;
+	if (g->allow)
+		snprintf(buf, sizeof buf, "ALLOW: all %zu rules pass", g->nres);
+	else
+		snprintf(buf, sizeof buf, "DENY: %zu of %zu rules do not pass (FAIL and UNKNOWN both deny)",
+			 bad, g->nres);
+	return view_wrapped(l, g->allow ? DRAW_OK : DRAW_ERROR, buf, 2, width, e);
+}
+
+/* 1 when the gate's rules on metric name treat lower values as worse
+ * (a floor); 0 for a ceiling. Without a rule the lowest is shown. */
+static int view_request_lower_worse(const struct view_request *p, const char *name)
+{
+	size_t i;
+
+	for (i = 0; p->have_gate && i < p->g.nres; i++) {
+		const struct policy_rule *ru = p->g.res[i].rule;
+
+		if (ru->kind == PK_METRIC && strcmp(ru->a, name) == 0)
+			return ru->op == OP_GE || ru->op == OP_GT || ru->op == OP_EQ;
+	}
+	return 1;
+}
+
+/* What the decision signs over: the card's required sections, the worst
+ * slice of each metric, and whether steward read the artifact's bytes. */
+static int view_request_evidence(const struct view_request *p, struct list *l, int width,
+				 struct err *e)
+{
+	char buf[1400], missing[600];
+	size_t i, j, have = 0, used = 0;
+
+	if (view_line(l, DRAW_NORMAL, "", e) != 0 || view_line(l, DRAW_TITLE, "Evidence", e) != 0)
+		return -1;
+	if (!p->have_evidence) {
+		snprintf(buf, sizeof buf, "cannot read the evidence: %s", p->evidence_err);
+		return view_wrapped(l, DRAW_ERROR, buf, 2, width, e);
+	}
+	if (strcmp(p->rv.digest_state, "verified") == 0)
+		snprintf(buf, sizeof buf, "artifact: steward read the bytes, digest verified");
+	else
+		snprintf(buf, sizeof buf, "artifact: digest %s%s%s",
+			 p->rv.digest_state[0] ? p->rv.digest_state : "not checked",
+			 p->rv.digest_reason && p->rv.digest_reason[0] ? ": " : "",
+			 p->rv.digest_reason ? p->rv.digest_reason : "");
+	if (view_request_wrapped(l, strcmp(p->rv.digest_state, "verified") == 0 ? DRAW_OK : DRAW_WARN,
+				 "", buf, 2, width, e) != 0)
+		return -1;
+	missing[0] = '\0';
+	for (i = 0; card_required_sections[i] != NULL; i++) {
+		const struct card_section *sec = card_find(&p->card, card_required_sections[i]);
+
+		if (sec != NULL && sec->body != NULL && sec->body[0] != '\0') {
+			have++;
+		} else {
+			int w = snprintf(missing + used, sizeof missing - used, "%s%s", used ? ", " : "",
+					 card_required_sections[i]);
+
+			if (w > 0 && (size_t)w < sizeof missing - used)
+				used += (size_t)w;
+		}
+	}
+	snprintf(buf, sizeof buf, "card: %zu of %zu required sections%s%s", have, i,
+		 missing[0] ? "; missing: " : " present", missing);
+	if (view_request_wrapped(l, missing[0] ? DRAW_WARN : DRAW_OK, "", buf, 2, width, e) != 0)
+		return -1;
+	if (p->metrics.n == 0)
+		return view_wrapped(l, DRAW_WARN, "metrics: none recorded", 2, width, e);
+	/* One line per metric and dataset: its worst slice, the one a gate reads. */
+	for (i = 0; i < p->metrics.n; i++) {
+		const struct reg_metric *m = &p->metrics.v[i], *worst = m;
+		int lower = view_request_lower_worse(p, m->name), seen = 0, n = 0;
+
+		for (j = 0; j < i && !seen; j++)
+			seen = strcmp(p->metrics.v[j].name, m->name) == 0 &&
+			       strcmp(p->metrics.v[j].dataset, m->dataset) == 0;
+		if (seen)
+			continue;
+		for (j = i; j < p->metrics.n; j++) {
+			const struct reg_metric *o = &p->metrics.v[j];
+
+			if (strcmp(o->name, m->name) != 0 || strcmp(o->dataset, m->dataset) != 0)
+				continue;
+			n++;
+			if (lower ? o->value < worst->value : o->value > worst->value)
+				worst = o;
+		}
+		if (n > 1)
+			snprintf(buf, sizeof buf, "%s on %s: worst %.4g (%s) of %d slices", m->name,
+				 m->dataset[0] ? m->dataset : "-", worst->value,
+				 worst->slice[0] ? worst->slice : "all", n);
+		else
+			snprintf(buf, sizeof buf, "%s on %s: %.4g (%s)", m->name,
+				 m->dataset[0] ? m->dataset : "-", worst->value,
+				 worst->slice[0] ? worst->slice : "all");
+		if (view_request_wrapped(l, DRAW_NORMAL, "metric ", buf, 2, width, e) != 0)
 			return -1;
 	}
 	return 0;
@@ -141,15 +297,25 @@ static int view_request_build(struct view *v, int width, struct err *e)
 	list_clear(l);
 	p->built_width = width;
 	view_time(r->created, when, sizeof when);
-	snprintf(buf, sizeof buf, "%s v%" PRId64, r->model, r->version);
-	if (view_request_field(l, DRAW_NORMAL, "model", buf, width, e) != 0 ||
-	    view_request_field(l, DRAW_NORMAL, "digest", r->digest, width, e) != 0 ||
+	snprintf(buf, sizeof buf, "%s v%" PRId64 "  (Enter opens the version)", r->model, r->version);
+	/* The version line is the one row with a key: Enter opens it. */
+	{
+		struct list_row *row = list_add(l, VIEW_REQUEST_VERSION_KEY, LIST_SPAN, e);
+
+		if (row == NULL || list_set(row, 0, DRAW_NORMAL, e, "%-10s %s", "version", buf) != 0)
+			return -1;
+	}
+	if (view_request_field(l, DRAW_NORMAL, "digest", r->digest, width, e) != 0 ||
 	    view_request_field(l, view_tier_style(r->tier), "tier", r->tier, width, e) != 0)
 		return -1;
 	snprintf(buf, sizeof buf, "%s %s %s", r->from, draw_glyphs()->arrow, r->to);
 	if (view_request_field(l, DRAW_NORMAL, "stage", buf, width, e) != 0 ||
 	    view_request_field(l, strcmp(r->state, "open") == 0 ? DRAW_NORMAL : DRAW_WARN, "state",
-			       r->state, width, e) != 0)
+			       r->state, width, e) != 0 ||
+	    (r->closed[0] != '\0' &&
+	     view_request_field(l, DRAW_WARN, "closed", r->closed, width, e) != 0) ||
+	    (r->tampered[0] != '\0' &&
+	     view_request_field(l, DRAW_ERROR, "TAMPERED", r->tampered, width, e) != 0))
 		return -1;
 	snprintf(buf, sizeof buf, "%s at %s", r->requester, when);
 	if (view_request_field(l, DRAW_NORMAL, "requester", buf, width, e) != 0 ||
@@ -158,9 +324,58 @@ static int view_request_build(struct view *v, int width, struct err *e)
 	    (r->comment[0] != '\0' &&
 	     view_request_field(l, DRAW_DIM, "comment", r->comment, width, e) != 0))
 		return -1;
-	if (view_request_needs(l, r, width, e) != 0 || view_request_decisions(l, r, width, e) != 0)
+	if (view_request_needs(l, r, width, e) != 0 || view_request_gate(p, l, width, e) != 0 ||
+	    view_request_evidence(p, l, width, e) != 0 || view_request_decisions(l, r, width, e) != 0)
 		return -1;
-	return list_finish(l, keep, e);
+	/* Opened on the version line, so Enter goes there at once. */
+	return list_finish(l, keep[0] ? keep : VIEW_REQUEST_VERSION_KEY, e);
+}
+
+static void view_request_unload(struct view_request *p)
+{
+	if (p->loaded)
+		approval_request_clear(&p->r);
+	if (p->have_evidence) {
+		registry_version_clear(&p->rv);
+		card_free(&p->card);
+		registry_metrics_free(&p->metrics);
+	}
+	if (p->have_gate)
+		gate_free(&p->g);
+	p->loaded = p->have_evidence = p->have_gate = 0;
+}
+
+/* The version's evidence and the gate; what cannot be read is shown as
+ * such, the request itself is still worth reading. */
+static void view_request_load_evidence(struct app *a, struct view_request *p)
+{
+	struct err e;
+
+	err_clear(&e);
+	memset(&p->rv, 0, sizeof p->rv);
+	memset(&p->card, 0, sizeof p->card);
+	memset(&p->metrics, 0, sizeof p->metrics);
+	if (registry_version_get(a->st, p->r.model, p->r.version, &p->rv, &e) != 0) {
+		snprintf(p->evidence_err, sizeof p->evidence_err, "%s", e.msg);
+	} else if (registry_card_get(a->st, p->r.model, p->r.version, &p->card, &e) != 0 ||
+		   registry_metric_list(a->st, p->r.model, p->r.version, &p->metrics, &e) != 0) {
+		snprintf(p->evidence_err, sizeof p->evidence_err, "%s", e.msg);
+		registry_version_clear(&p->rv);
+		card_free(&p->card);
+		registry_metrics_free(&p->metrics);
+	} else {
+		p->have_evidence = 1;
+	}
+	if (strcmp(p->r.state, "open") != 0 || strcmp(p->r.kind, "promotion") != 0)
+		return;
+	err_clear(&e);
+	memset(&p->g, 0, sizeof p->g);
+	if (gate_evaluate(a->st, p->r.model, p->r.version, p->r.to, p->r.id, &p->g, &e) == 0) {
+		p->have_gate = 1;
+	} else {
+		gate_free(&p->g);
+		snprintf(p->gate_err, sizeof p->gate_err, "%s", e.msg);
+	}
 }
 
 static int view_request_load(struct app *a, struct view *v, struct err *e)
@@ -170,10 +385,10 @@ static int view_request_load(struct app *a, struct view *v, struct err *e)
 
 	if (approval_request_get(a->st, p->id, &r, e) != 0)
 		return -1;
-	if (p->loaded)
-		approval_request_clear(&p->r);
+	view_request_unload(p);
 	p->r = r;
 	p->loaded = 1;
+	view_request_load_evidence(a, p);
 	return view_request_build(v, p->built_width > 0 ? p->built_width : 80, e);
 }
 
@@ -183,10 +398,25 @@ static void view_request_close(struct view *v)
 
 	if (p == NULL)
 		return;
-	if (p->loaded)
-		approval_request_clear(&p->r);
+	view_request_unload(p);
 	free(p);
 	v->priv = NULL;
+}
+
+/* Enter on the version line opens the version the request is about. */
+static int view_request_enter(struct app *a, struct view *v, struct err *e)
+{
+	struct view_request *p = v->priv;
+	const struct list_row *row = list_selected(&v->list);
+	struct view_arg arg = {0};
+
+	(void)e;
+	if (row == NULL || row->key == NULL || strcmp(row->key, VIEW_REQUEST_VERSION_KEY) != 0)
+		return 0;
+	arg.model = p->r.model;
+	arg.version = p->r.version;
+	app_push(a, &view_version_ops, &arg);
+	return 0;
 }
 
 static int view_request_open(struct app *a, struct view *v, const struct view_arg *arg,
@@ -266,6 +496,7 @@ const struct view_ops view_request_ops = {
 	.refresh = view_request_load,
 	.draw = view_request_draw,
 	.key = view_request_key,
+	.enter = view_request_enter,
 	.title = view_request_title,
 	.offers = view_request_offers,
 };

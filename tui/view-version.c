@@ -38,6 +38,8 @@ struct view_version {
 	char gate_err[sizeof ((struct err *)0)->msg]; /* the gate could not be evaluated */
 };
 
+#define VIEW_VERSION_REQUEST_KEY "request"
+
 struct view_version_wrap {
 	struct list *l;
 	struct err *e;
@@ -146,7 +148,7 @@ static int view_version_hanging(struct list *l, int style, const char *prefix, c
  * line up in columns where the reason still gets room, and a long reason
  * hangs under its own column; on a narrow screen they run on after the
  * status instead. */
-static int view_version_rules(const struct gate *g, struct list *l, int width, struct err *e)
+int view_version_gate_rules(const struct gate *g, struct list *l, int width, struct err *e)
 {
 	char prefix[256], text[1024];
 	int rw = 4, ew = 8, cap, aligned;
@@ -240,13 +242,23 @@ static int view_version_gate(struct view_version *p, struct list *l, int width, 
 			snprintf(buf, sizeof buf, "request #%lld by %s", (long long)g->request,
 				 g->ev.requester);
 		}
-		if (view_wrapped(l, stale ? DRAW_WARN : DRAW_NORMAL, buf, 2, width, e) != 0)
-			return -1;
+		{
+			size_t first = l->n;
+
+			if (view_wrapped(l, stale ? DRAW_WARN : DRAW_NORMAL, buf, 2, width, e) != 0)
+				return -1;
+			/* Enter on the request's line opens it. */
+			if (first < l->n) {
+				l->rows[first].key = strdup(VIEW_VERSION_REQUEST_KEY);
+				if (l->rows[first].key == NULL)
+					return err_set(e, ERR_IO, "out of memory");
+			}
+		}
 	} else if (view_wrapped(l, DRAW_DIM, "no open request for this transition", 2, width,
 				e) != 0) {
 		return -1;
 	}
-	if (view_version_rules(g, l, width, e) != 0)
+	if (view_version_gate_rules(g, l, width, e) != 0)
 		return -1;
 	for (i = 0; i < g->nres; i++)
 		bad += g->res[i].status != RULE_PASS;
@@ -443,7 +455,8 @@ static void view_version_draw(struct app *a, struct view *v, int y, int x, int h
 	list_draw(&v->list, y + 2, x, h - 2, w);
 }
 
-/* p when there is a next stage and no request for it yet; P when a request's gate passes; c always. */
+/* p when there is a next stage and no request for it yet; P when a
+ * request's gate passes; a and r when a request is open; c always. */
 static int view_version_offers(const struct app *a, const struct view *v, const struct action *act)
 {
 	const struct view_version *p = v->priv;
@@ -453,6 +466,8 @@ static int view_version_offers(const struct app *a, const struct view *v, const 
 		return p->loaded;
 	if (!p->loaded || p->next == NULL)
 		return 0;
+	if (act->id == ACT_APPROVE || act->id == ACT_REJECT)
+		return p->have_gate && p->g.request != 0;
 	if (act->id == ACT_PROMOTE)
 		return !p->have_gate || p->g.request == 0;
 	if (act->id == ACT_APPLY)
@@ -468,6 +483,14 @@ static int view_version_key(struct app *a, struct view *v, const struct action *
 		sign_promote_start(a, p->model, p->version);
 		return 1;
 	}
+	if (act->id == ACT_APPROVE || act->id == ACT_REJECT) {
+		if (p->next == NULL || !p->have_gate || p->g.request == 0)
+			app_error(a, "no open request for %s v%lld%s%s: p requests one", p->model,
+				  (long long)p->version, p->next ? " to " : "", p->next ? p->next : "");
+		else
+			sign_decision_start(a, p->g.request, act->id == ACT_APPROVE);
+		return 1;
+	}
 	if (act->id != ACT_APPLY)
 		return 0;
 	if (p->next == NULL)
@@ -481,6 +504,22 @@ static int view_version_key(struct app *a, struct view *v, const struct action *
 	else
 		sign_apply_start(a, p->g.request);
 	return 1;
+}
+
+/* Enter on the request's line opens the request. */
+static int view_version_enter(struct app *a, struct view *v, struct err *e)
+{
+	const struct view_version *p = v->priv;
+	const struct list_row *row = list_selected(&v->list);
+	struct view_arg arg = {0};
+
+	(void)e;
+	if (row == NULL || row->key == NULL || strcmp(row->key, VIEW_VERSION_REQUEST_KEY) != 0 ||
+	    !p->have_gate || p->g.request == 0)
+		return 0;
+	arg.request = p->g.request;
+	app_push(a, &view_request_ops, &arg);
+	return 0;
 }
 
 static void view_version_title(struct view *v, char *buf, size_t n)
@@ -515,6 +554,7 @@ const struct view_ops view_version_ops = {
 	.refresh = view_version_load,
 	.draw = view_version_draw,
 	.key = view_version_key,
+	.enter = view_version_enter,
 	.title = view_version_title,
 	.offers = view_version_offers,
 	.scope = view_version_scope,

@@ -10,6 +10,7 @@
 struct app;
 struct view;
 struct action;
+struct gate;
 
 /* What a view is opened on; fields a view does not need stay NULL/0. */
 struct view_arg {
@@ -19,6 +20,7 @@ struct view_arg {
 	int64_t seq;     /* a ledger entry's sequence number */
 	int64_t policy;  /* an enrolled policy's id */
 	int64_t other;   /* compare: the version compared with (0: production's) */
+	const char *scope; /* :approvals: "" (what waits for me), "all", "history [STATE]" */
 };
 
 struct view_ops {
@@ -61,6 +63,7 @@ struct view {
 	 * not stack a copy; arg.model points into model. */
 	struct view_arg arg;
 	char model[512];
+	char scope[256];
 };
 
 extern const struct view_ops view_models_ops;
@@ -95,5 +98,9 @@ int view_line(struct list *l, int style, const char *text, struct err *e);
  * indent (spaces) in style. */
 int view_wrapped(struct list *l, int style, const char *text, int indent, int width,
 		 struct err *e);
+
+/* One row per gate rule: status, rule, evidence and reason, the reason
+ * wrapped whole (view-version.c; the request view shows the same). */
+int view_version_gate_rules(const struct gate *g, struct list *l, int width, struct err *e);
 
 #endif

@@ -100,18 +100,20 @@ cp "$K/lead1.key.pub" "$K/odd.key.pub"
 expect 1 "mismatched pair" "$STEWARD" --db "$DB" --script "$TMPD/keys" --dump "$TMPD/screen" --key "$K/odd.key"
 has "mismatch named" "$ERR" "not a pair"
 
-# :approvals: the pending requests, with stage change and counts
-screen ':approvals<Enter>' --key "$K/risk1.key"
+# :approvals: the requests waiting for risk1, with stage change and counts
+# (wide enough that the gate column leaves the stage whole)
+screen ':approvals<Enter>' --key "$K/risk1.key" --size 120x24
 has ":approvals status" "$(line 23)" "[approvals] 1/2"
-has ":approvals headings" "$(line 3)" "APPROVALS"
+has ":approvals counts what waits" "$(line 3)" "2 wait for risk1 (risk-officer)"
+has ":approvals headings" "$(line 4)" "READY"
 R1=$(row '^ *#1 ')
 has "request 1 model" "$R1" "fraud-scoring"
 has "request 1 version" "$R1" " v1 "
 has "request 1 tier" "$R1" " high "
-has "request 1 stage" "$R1" "staging→production"
+has "request 1 stage" "$R1" " production "
 has "request 1 counted/required" "$R1" " 1/2 "
 has "request 1 requester" "$R1" "req1"
-has "request 2 stage" "$(row '^ *#2 ')" "none→staging"
+has "request 2 stage" "$(row '^ *#2 ')" " staging "
 has "hints offer approve" "$(line 24)" "a approve"
 has "hints offer reject" "$(line 24)" "r reject"
 
@@ -133,39 +135,47 @@ has "digest wraps at 80 columns, whole" "$SCREEN" "$D1"
 # a on a request: confirmation naming model, version, full digest and stage
 screen ':approvals<Enter>ja' --key "$K/risk1.key"
 ASK=$(printf '%s\n' "$SCREEN" | tail -n 4 | tr '\n' ' ')
-has "confirm names the request" "$ASK" "approve request #1: fraud-scoring v1"
+has "confirm names the request and role" "$ASK" "approve request #1 as risk-officer: fraud-scoring v1"
 has "confirm names the full digest" "$ASK" "$D1"
 has "confirm names the stage" "$ASK" "to production? (y/n)"
 screen ':approvals<Enter>jay' --key "$K/risk1.key"
+has "comment prompt" "$(line 24)" "comment for approving request #1"
+screen ':approvals<Enter>jay<Enter>' --key "$K/risk1.key"
 has "passphrase prompt" "$(line 24)" "passphrase for key risk1 (not shown"
 screen ':approvals<Enter>jan' --key "$K/risk1.key"
 has "n cancels" "$(line 23)" "cancelled"
-screen ':approvals<Enter>jaypw-ri<Esc>' --key "$K/risk1.key"
+screen ':approvals<Enter>jay<Enter>pw-ri<Esc>' --key "$K/risk1.key"
 has "Esc cancels the passphrase" "$(line 23)" "cancelled"
 same "cancelled: nothing recorded" "$(decisions)" 2
 
 # a wrong passphrase: an error, nothing recorded
-screen ':approvals<Enter>jaywrong-passphrase<Enter>' --key "$K/risk1.key"
+screen ':approvals<Enter>jay<Enter>wrong-passphrase<Enter>' --key "$K/risk1.key"
 has "wrong passphrase error" "$SCREEN" "wrong passphrase for key file"
 lacks "wrong passphrase not shown" "$SCREEN" "wrong-passphrase"
 same "wrong passphrase: nothing recorded" "$(decisions)" 2
 
 # approving: y, the passphrase (never drawn), Enter; the record appears
-screen ':approvals<Enter>jaypw-risk1' --key "$K/risk1.key"
+screen ':approvals<Enter>jay<Enter>pw-risk1' --key "$K/risk1.key"
 lacks "typed passphrase not drawn" "$SCREEN" "pw-risk1"
 lacks "no stars either" "$SCREEN" "***"
-screen ':approvals<Enter>jaypw-risk1<Enter>' --key "$K/risk1.key"
+screen ':approvals<Enter>jay<Enter>pw-risk1<Enter>' --key "$K/risk1.key"
 lacks "passphrase never in the dump" "$SCREEN" "pw-risk1"
 has "approved message" "$(line 23)" "approved request #1 as risk1"
-has "counts now 2/2" "$(row '^ *#1 ')" " 2/2 "
+lacks "signed: no longer waits for risk1" "$SCREEN" "#1 fraud"
+has "signed: one waits" "$(line 3)" "1 waits for risk1"
 has "ledger grew and verifies" "$(line 2)" "ledger verified to #16"
 same "approval recorded" "$(signer_of 1)" "lead1:approve risk1:approve"
 expect 0 "ledger still verifies after the console signed" "$STEWARD" audit verify --db "$DB"
-screen ':approvals<Enter>j<Enter>' --key "$K/risk1.key" --size 100x30
+screen ':approvals<Enter>t' --key "$K/risk1.key" --size 120x24
+has "t: every open request" "$(line 3)" "all 2 open"
+has "counts now 2/2" "$(row '^ *#1 ')" " 2/2 "
+screen ':approvals all<Enter>j<Enter>' --key "$K/risk1.key" --size 100x40
 has "signed record in the request view" "$(row '^ *#3 risk1')" "risk-officer approve  counts"
-# a second decision by the same person is refused with core's reason
-screen ':approvals<Enter>j<Enter>aypw-risk1<Enter>' --key "$K/risk1.key" --size 120x30
+# a second decision by the same person is refused with core's reason, before any question
+screen ':approvals all<Enter>j<Enter>a' --key "$K/risk1.key" --size 120x30
 has "refused decision shown" "$SCREEN" "already signed a decision on request 1"
+lacks "refused before the confirmation" "$SCREEN" "(y/n)"
+lacks "refused before the passphrase" "$SCREEN" "passphrase for key"
 same "refused: nothing recorded" "$(decisions)" 3
 
 # rejecting: y, a reason, the passphrase
@@ -207,7 +217,7 @@ screen ':approvals<Enter>a' --key "$K/audit1.key"
 has "auditor: says which roles" "$SCREEN" "audit1 holds auditor"
 screen ':approvals<Enter>a' --readonly --key "$K/risk1.key"
 has "readonly: says read-only" "$SCREEN" "read-only"
-screen '?' --size 100x60 --key "$K/risk1.key"
+screen '?' --size 100x90 --key "$K/risk1.key"
 has "signer: help lists approve" "$SCREEN" "approve the selected request"
 has "help lists y" "$(row '^y ')" "yes: go ahead"
 has "help lists n, Esc" "$(row '^n, Esc ')" "no: cancel"
@@ -301,6 +311,8 @@ wait_for "terminal: :approvals" sign "[approvals] 1/2"
 tm send-keys -t sign j a
 wait_for "terminal: confirmation" sign "(y/n)"
 tm send-keys -t sign y
+wait_for "terminal: comment prompt" sign "comment for approving"
+tm send-keys -t sign Enter
 wait_for "terminal: passphrase prompt" sign "passphrase for key risk1"
 tm send-keys -t sign -l pw-risk1
 sleep 0.5
@@ -309,6 +321,8 @@ lacks "terminal: passphrase not echoed" "$PANE" "pw-risk1"
 lacks "terminal: no stars" "$PANE" "***"
 tm send-keys -t sign Enter
 wait_for "terminal: approved" sign "approved request #1 as risk1"
+wait_for "terminal: the queue shrank" sign "1 waits for risk1"
+tm send-keys -t sign t
 wait_for "terminal: counts updated" sign " 2/2 "
 lacks "terminal: passphrase never shown" "$(capture sign)" "pw-risk1"
 same "terminal: approval recorded" "$(signer_of 1)" "lead1:approve risk1:approve"

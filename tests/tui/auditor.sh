@@ -58,6 +58,7 @@ lacks "journey: no envelope string on screen" "$SCREEN" '{\"payload\"'
 screen '/support<Enter><Enter>:audit<Enter>/approval<Enter><Enter><Enter>' --key "$K/otto.key" --size 80x24
 has "journey: Enter opens request #9" "$(line 3)" "request #9"
 has "journey: the request's model" "$(line 3)" "support-ticket-routing v3"
+screen '/support<Enter><Enter>:audit<Enter>/approval<Enter><Enter><Enter>' --key "$K/otto.key" --size 80x60
 has "journey: the request's decision" "$(row '^ *#[0-9]* mei ')" "counts"
 # the version link, one row down
 screen '/support<Enter><Enter>:audit<Enter>/approval<Enter><Enter>j<Enter>' --key "$K/otto.key" --size 80x24

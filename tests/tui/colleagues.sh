@@ -37,6 +37,11 @@ R_COLL=$(request_of collections-priority)
 R_SUPP=$(request_of support-ticket-routing)
 R_CHURN=$(request_of churn-propensity)
 [ -n "$R_COLL" ] && [ -n "$R_SUPP" ] && [ -n "$R_CHURN" ] && ok || fail "the demo's open requests: '$R_COLL' '$R_SUPP' '$R_CHURN'"
+# rosa signed every demo request a risk officer is needed for: one that
+# waits for her, for the console to sign at the end.
+as ada alias set kyc-document-check staging 4
+as lena promote request kyc-document-check 4 --to production
+R_KYC=$(request_of kyc-document-check)
 
 tm new-session -d -s c -x 120 -y 30 \
 	"env LC_ALL=C.UTF-8 '$STEWARD' --db '$DB' --key '$K/rosa.key' 2>'$TMPD/c.err'; echo \$? >'$TMPD/c.exit'; sleep 60"
@@ -45,13 +50,13 @@ wait_for "console opens as rosa" c "rosa (risk-officer)"
 # second connection of its own: the moment its locks used to go.
 wait_for "first ledger check" c "ledger verified to #$(entries)"
 tm send-keys -t c :
-tm send-keys -t c -l approvals
+tm send-keys -t c -l "approvals all"
 tm send-keys -t c Enter
 wait_for ":approvals" c "[approvals] 1/"
 
 # Colleagues at work: a decision, a promotion applied, a new request, a new model.
 as ravi approve "$R_COLL" --comment "second risk officer"
-wait_for "the decision shows" c "3/3 mei"
+wait_for "the decision shows" c "3/3 ALLOW"
 wait_for "the ledger check follows (approval)" c "ledger verified to #$(entries)"
 [ -e "$DB-wal" ] && ok || fail "the store's -wal file was deleted while the console had it open"
 as lena promote apply "$R_SUPP"
@@ -66,18 +71,20 @@ wait_for "the header counts it" c "13 models"
 
 # The console signs after all that: its connections still work.
 tm send-keys -t c /
-tm send-keys -t c -l churn-propensity
+tm send-keys -t c -l kyc-document-check
 tm send-keys -t c Enter
 wait_for "filtered to one request" c "[approvals] 1/1 of"
 tm send-keys -t c a
 wait_for "confirmation" c "(y/n)"
 tm send-keys -t c y
+wait_for "comment prompt" c "comment for approving"
+tm send-keys -t c Enter
 wait_for "passphrase prompt" c "passphrase for key rosa"
 tm send-keys -t c -l demo
 tm send-keys -t c Enter
-wait_for "the console signed" c "approved request #$R_CHURN as rosa"
+wait_for "the console signed" c "approved request #$R_KYC as rosa"
 lacks "no store error" "$(capture c)" "malformed"
-expect 0 "the console's decision is recorded" "$STEWARD" approval list --request "$R_CHURN" --db "$DB" --json
+expect 0 "the console's decision is recorded" "$STEWARD" approval list --request "$R_KYC" --db "$DB" --json
 has "signed by rosa" "$OUT" '"principal": "rosa"'
 wait_for "ledger check after signing" c "ledger verified to #$(entries)"
 # and another colleague after the console wrote

@@ -54,7 +54,7 @@ same "Down returns to the line being typed" "$(line 24)" ":po"
 screen ':audit<Enter><Esc>:<Up><Enter>'
 has "a recalled line runs" "$(line 23)" "[audit]"
 screen ':'
-has "the palette lists the commands" "$SCREEN" ":approvals  pending promotion requests"
+has "the palette lists the commands" "$SCREEN" ":approvals  the requests waiting for your decision"
 has "with :policies" "$SCREEN" ":policies"
 has "the status line stays under it" "$(line 23)" "[models] 1/12"
 screen ':ap'
@@ -117,7 +117,7 @@ expect 1 "a click with no place is refused" "$STEWARD" --db "$DB" --script "$TMP
 # --- help for the view at hand ---
 screen ':approvals<Enter>?' --key "$KEY" --size 100x60
 same "help opens on the view's own keys" "$(line 4)" "In approvals"
-has "approve first" "$(line 5)" "approve the selected request"
+has "approve among them, before the rest" "$(printf '%s\n' "$SCREEN" | sed -n '/^In approvals/,/^Everywhere/p')" "approve the selected request"
 has "then what works everywhere" "$SCREEN" "Everywhere"
 has "then the other views' keys, saying where" "$SCREEN" "in version: request promotion"
 screen '?' --size 100x60
@@ -128,8 +128,8 @@ has "long help text wraps rather than being cut" "$SCREEN" "(an arrow marks it)"
 
 # --- columns sized to content, usable at 80 columns ---
 screen ':approvals<Enter>'
-has "whole model names in :approvals" "$SCREEN" "support-ticket-routing"
-lacks "nothing cut there" "$SCREEN" "…"
+has "whole model names in :approvals" "$(row '#9 ')" "#9 support-ticket-routing  v3"
+has "and the requester" "$(row '#9 ')" " lena"
 screen ''
 has "the longest model name whole at 80 columns" "$SCREEN" "aml-transaction-monitoring "
 same "no line wider than 80" "$(($(wc -L <"$TMPD/screen") <= 80))" 1

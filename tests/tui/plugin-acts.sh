@@ -139,13 +139,15 @@ tm send-keys -t s 'demo' Enter
 wait_for "progress in the status line" s "rolling back search-ranking through fk"
 tm send-keys -t s R
 wait_for "a second act is refused while one runs" s "still running: one act at a time"
+tm send-keys -t s ':approvals all' Enter a
+wait_for "a decision is refused before any question while it runs" s "wait: rolling back search-ranking"
 tm send-keys -t s ':policies' Enter
-wait_for "keys answered while it runs" s "[policies]"
+wait_for "keys answered while it runs" s "approvals › policies]"
 has "the act still runs meanwhile" "$PANE" "rolling back search-ranking through fk"
 lacks "no outcome yet" "$PANE" "Timeout was reached"
 wait_for "the timeout reported" s "Timeout was reached: the fake registry did not answer within 6 s"
 same "stalled on a terminal: nothing recorded" "$(entries)" "$N0"
-tm send-keys -t s q q
+tm send-keys -t s ':q' Enter
 wait_for "quits after" s "EXITED-0"
 
 # --- quit while an act runs: waits for it, says so; the outcome is printed once the terminal is back ---

@@ -154,13 +154,13 @@ has "P on fraud v8: first failing rule" "$SCREEN" "request #11 cannot be applied
 lacks "P on fraud v8: no confirmation" "$SCREEN" "(y/n)"
 lacks "P on a failing gate: not offered" "$(line 24)" "P apply"
 # from :approvals and a request's view, on the selected request
-screen ':approvals<Enter>/churn<Enter>' --key "$K/rosa.key" --size 120x24
+screen ':approvals all<Enter>/churn<Enter>' --key "$K/rosa.key" --size 120x24
 has "P in :approvals: offered" "$(line 24)" "P apply"
-screen ':approvals<Enter>/churn<Enter>P' --key "$K/rosa.key" --size 120x24
+screen ':approvals all<Enter>/churn<Enter>P' --key "$K/rosa.key" --size 120x24
 has "P in :approvals: first failing rule" "$SCREEN" "request #10 cannot be applied: auc-every-slice FAIL"
-screen ':approvals<Enter>/search<Enter>P' --key "$K/rosa.key" --size 120x24
+screen ':approvals all<Enter>/search<Enter>P' --key "$K/rosa.key" --size 120x24
 has "P on a review: refused" "$SCREEN" "request #15 is a review, not a promotion"
-screen ':approvals<Enter>/collections<Enter><Enter>P' --key "$K/rosa.key" --size 120x24
+screen ':approvals all<Enter>/collections<Enter><Enter>P' --key "$K/rosa.key" --size 120x24
 has "P in a request's view" "$SCREEN" "request #12 cannot be applied: risk-signoff FAIL: 1 of 2 risk-officer"
 # a model synced from a plugin moves through it: without its configuration, nothing is asked
 # (tests/tui/plugin-acts.sh acts through a fake backend)
