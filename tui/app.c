@@ -9,6 +9,7 @@
 
 #include <sodium.h>
 
+#include "approval.h"
 #include "audit.h"
 #include "draw.h"
 #include "registry.h"
@@ -278,8 +279,9 @@ void app_identity_check(struct app *a)
 	snprintf(id->why, sizeof id->why, "%s", id->known ? "" : e.msg);
 }
 
-/* What one verification found, as the header shows it. */
-static void app_ledger_run(struct store *st, struct app_ledger *l)
+/* What one verification found, as the header shows it, and what waits
+ * for who (NULL: nobody signed in). */
+static void app_ledger_run(struct store *st, struct app_ledger *l, const struct principal *who)
 {
 	struct audit_report ar;
 	struct err e;
@@ -287,6 +289,9 @@ static void app_ledger_run(struct store *st, struct app_ledger *l)
 
 	memset(&ar, 0, sizeof ar);
 	memset(l, 0, sizeof *l);
+	err_clear(&e);
+	if (who != NULL && approval_queue_count(st, who, &l->waiting, &l->open, &e) == 0)
+		l->counted = 1;
 	err_clear(&e);
 	/* The whole audit: hashes, checkpoints, the keyring replay and every approval. */
 	rc = audit_verify(st, &ar, &e);
@@ -315,6 +320,8 @@ struct app_verifier {
 	int fresh;         /* result holds a check the console has not taken */
 	struct store *st;  /* the running check's connection, for interrupting it */
 	struct app_ledger result;
+	struct principal who; /* whose queue to count, as of the last request */
+	int have_who;
 };
 
 static void *app_verifier_main(void *arg)
@@ -324,6 +331,8 @@ static void *app_verifier_main(void *arg)
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
 		struct app_ledger l;
+		struct principal who;
+		int have_who;
 		struct store *st;
 		struct err e;
 
@@ -333,6 +342,8 @@ static void *app_verifier_main(void *arg)
 			break;
 		w->requested = 0;
 		w->running = 1;
+		who = w->who;
+		have_who = w->have_who;
 		pthread_mutex_unlock(&w->mu);
 		/* Its own connection: a SQLite connection is never shared between threads. */
 		err_clear(&e);
@@ -341,7 +352,7 @@ static void *app_verifier_main(void *arg)
 			pthread_mutex_lock(&w->mu);
 			w->st = st;
 			pthread_mutex_unlock(&w->mu);
-			app_ledger_run(st, &l);
+			app_ledger_run(st, &l, have_who ? &who : NULL);
 			/* Cleared before closing, so a quit never interrupts a closed handle. */
 			pthread_mutex_lock(&w->mu);
 			w->st = NULL;
@@ -406,10 +417,16 @@ void app_ledger_check(struct app *a)
 		w = a->verifier = app_verifier_start(store_path(a->st));
 	if (w == NULL) {
 		/* No thread to be had: verify here rather than show nothing. */
-		app_ledger_run(a->st, &a->ledger);
+		app_ledger_run(a->st, &a->ledger, a->id.known ? &a->id.who : NULL);
 		return;
 	}
 	pthread_mutex_lock(&w->mu);
+	/* Only the name and roles: the worker never signs. */
+	w->have_who = a->id.loaded && a->id.known;
+	if (w->have_who) {
+		w->who = a->id.who;
+		w->who.key = NULL;
+	}
 	w->requested = 1;
 	pthread_cond_broadcast(&w->cv);
 	pthread_mutex_unlock(&w->mu);

@@ -52,6 +52,10 @@ struct app_ledger {
 	struct ledger_report r;
 	char msg[512]; /* for APP_LEDGER_NONE and APP_LEDGER_ERROR */
 	int verifying; /* a check of the store as it is now has not reported yet */
+	/* The requests waiting for the console's principal, counted with the
+	 * check (it evaluates every open request: never on the key path). */
+	int counted;
+	size_t waiting, open;
 };
 
 /* The background ledger check: a worker thread with its own read-only

@@ -199,18 +199,22 @@ static void tui_draw_header(struct app *a)
 	char left[1024], right[1024];
 	int rw, ls, rs;
 
-	char plugins[300];
+	char plugins[300], waiting[64] = "";
 	int pbad;
 
 	draw_fill(0, 0, COLS, bar);
 	draw_fill(1, 0, COLS, draw_attr(DRAW_NORMAL, 0));
 	/* Plugin health on the top line too: a degraded backend is news. */
 	tui_sync_text(a->syncs, plugins, sizeof plugins, &pbad);
+	/* What waits for the signed-in principal, counted with the ledger check. */
+	if (a->ledger.counted)
+		snprintf(waiting, sizeof waiting, "%zu wait%s for you  ", a->ledger.waiting,
+			 a->ledger.waiting == 1 ? "s" : "");
 	/* On the top line, where a long identity or ledger failure cannot push it off. */
 	if (a->model_count >= 0)
-		snprintf(right, sizeof right, "%s%s%s%s%lld model%s ", plugins[0] ? "plugins: " : "", plugins,
-			 plugins[0] ? "  " : "", a->opts->readonly ? "[--readonly]  " : "", (long long)a->model_count,
-			 a->model_count == 1 ? "" : "s");
+		snprintf(right, sizeof right, "%s%s%s%s%s%lld model%s ", plugins[0] ? "plugins: " : "", plugins,
+			 plugins[0] ? "  " : "", a->opts->readonly ? "[--readonly]  " : "", waiting,
+			 (long long)a->model_count, a->model_count == 1 ? "" : "s");
 	else
 		snprintf(right, sizeof right, "%s%s%s%s? models ", plugins[0] ? "plugins: " : "", plugins,
 			 plugins[0] ? "  " : "", a->opts->readonly ? "[--readonly]  " : "");

@@ -126,6 +126,19 @@ has "the mouse is in the help" "$SCREEN" "mouse: select the row clicked"
 screen '?' --size 80x40
 has "long help text wraps rather than being cut" "$SCREEN" "(an arrow marks it)"
 
+# --- the header counts what waits for the signed-in principal ---
+screen '' --key "$DB-keys/ravi.key"
+has "the header counts ravi's queue" "$(line 1)" "2 wait for you"
+screen ':ap<Enter>' --key "$DB-keys/ravi.key"
+has "as :approvals does" "$(line 3)" "2 wait for ravi"
+screen '' --key "$KEY"
+has "nothing waits for rosa" "$(line 1)" "0 wait for you"
+screen ''
+lacks "no key: no count" "$(line 1)" "wait for you"
+STEWARD_PASSPHRASE=demo expect 0 "ravi approves one from the CLI" "$STEWARD" approve 12 --db "$DB" --key "$DB-keys/ravi.key"
+screen '' --key "$DB-keys/ravi.key"
+has "the count follows the store" "$(line 1)" "1 waits for you"
+
 # --- columns sized to content, usable at 80 columns ---
 screen ':approvals<Enter>'
 has "whole model names in :approvals" "$(row '#9 ')" "#9 support-ticket-routing  v3"
