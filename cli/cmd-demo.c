@@ -174,7 +174,7 @@ static int cmd_demo_clear(struct cli_ctx *c)
 int cmd_demo_run(struct cli_ctx *c)
 {
 	struct tui_opts o = { 0 };
-	char keydir[sizeof c->db_path + 8], rosa[sizeof keydir + 16], roles[80], polsrc[4096],
+	char keydir[sizeof c->db_path + 8], who[sizeof keydir + 16], roles[80], polsrc[4096],
 		poldir[sizeof c->db_path + 16];
 	struct store *st;
 	int64_t n;
@@ -191,7 +191,8 @@ int cmd_demo_run(struct cli_ctx *c)
 	snprintf(poldir, sizeof poldir, "%s-policies", c->db_path);
 	if (cmd_demo_policy_source(c, polsrc, sizeof polsrc) != 0 || cmd_demo_copy_policies(c, polsrc, poldir) != 0)
 		return CLI_FAIL;
-	snprintf(rosa, sizeof rosa, "%s/rosa.key", keydir);
+	/* ravi: two requests wait for his signature, so :approvals has work in it. */
+	snprintf(who, sizeof who, "%s/ravi.key", keydir);
 	st = store_open(c->db_path, STORE_CREATE, &c->e);
 	if (st == NULL) {
 		cli_store_context(c, c->db_path);
@@ -240,7 +241,7 @@ int cmd_demo_run(struct cli_ctx *c)
 			printf("  %-5s %-13s %s.key  %s\n", demo_personas[i].name,
 			       keyring_roles_text(demo_personas[i].roles, roles, sizeof roles),
 			       demo_personas[i].name, demo_personas[i].what);
-		printf("the console opens as rosa; try :approvals\n");
+		printf("the console opens as ravi, a risk officer with two requests waiting; try :ap\n");
 	}
 	if (cli_opt(c, "no-tui") != NULL)
 		return 0;
@@ -248,6 +249,6 @@ int cmd_demo_run(struct cli_ctx *c)
 	if (fflush(stdout) != 0)
 		return err_set(&c->e, ERR_IO, "writing output: %s", strerror(errno));
 	o.db_path = c->db_path;
-	o.key_path = rosa;
+	o.key_path = who;
 	return tui_run(&o, &c->e) < 0 ? CLI_FAIL : 0;
 }
