@@ -38,7 +38,8 @@ static const struct cli_opt cli_console_opts[] = {
 	{ .name = "dump", .arg = "SCREEN", .help = "write the final screen to the file SCREEN (needs --script)" },
 	{ .name = "size", .arg = "COLSxROWS", .help = "screen size in script mode (default 80x24)" },
 	{ .name = "timings", .arg = "FILE",
-	  .help = "with --script: write first-paint and per-key redraw times (us) and peak RSS (kB) to FILE" },
+	  .help = "with --script: write first-paint and per-key redraw times (us) and peak RSS (kB) to FILE;"
+		  " the run ends without waiting for the background ledger check" },
 	{ .name = "version", .help = "print the version and exit" },
 	{ 0 },
 };

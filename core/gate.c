@@ -250,22 +250,27 @@ out:
 static int gate_aliases_attested(struct store *st, struct gate *g, const struct reg_aliases *al, struct err *e)
 {
 	struct record_moves mv;
-	size_t i;
+	size_t i, k;
 
+	if (al->n == 0)
+		return 0;
+	/* One read of the model's moves for all its aliases: each entry's
+	 * signature is checked once, not once per alias. */
+	if (record_alias_history(st, g->model, NULL, &mv, e) != 0) {
+		snprintf(g->refusal, sizeof g->refusal, "the aliases of %s cannot be trusted: %.500s", g->model, e->msg);
+		return 1;
+	}
 	for (i = 0; i < al->n; i++) {
 		int64_t last = 0, seq = 0;
 
-		if (record_alias_history(st, g->model, al->v[i].alias, &mv, e) != 0) {
-			snprintf(g->refusal, sizeof g->refusal, "alias %s of %s cannot be trusted: %.500s", al->v[i].alias,
-				 g->model, e->msg);
-			return 1;
-		}
-		if (mv.n > 0) {
-			last = mv.v[mv.n - 1].version;
-			seq = mv.v[mv.n - 1].seq;
-		}
-		record_moves_free(&mv);
+		for (k = mv.n; k-- > 0;)
+			if (strcmp(mv.v[k].alias, al->v[i].alias) == 0) {
+				last = mv.v[k].version;
+				seq = mv.v[k].seq;
+				break;
+			}
 		if (last != al->v[i].version) {
+			record_moves_free(&mv);
 			if (seq == 0)
 				snprintf(g->refusal, sizeof g->refusal,
 					 "alias %s of %s points at v%" PRId64 " but no ledger entry ever moved it (changed outside steward)",
@@ -278,6 +283,7 @@ static int gate_aliases_attested(struct store *st, struct gate *g, const struct 
 			return 1;
 		}
 	}
+	record_moves_free(&mv);
 	return 0;
 }
 

@@ -22,7 +22,7 @@ enum { APPROVALS_ID, APPROVALS_MODEL, APPROVALS_VERSION, APPROVALS_TIER, APPROVA
        APPROVALS_COUNT, APPROVALS_GATE, APPROVALS_REQUESTER, APPROVALS_NCOLS };
 
 static const struct list_col view_approvals_cols[APPROVALS_NCOLS] = {
-	[APPROVALS_ID] = {.title = "REQ", .width = 5, .right = 1},
+	[APPROVALS_ID] = {.title = "REQ", .width = 8, .right = 1},
 	/* The model is the key fact: at 80 columns the gate's reason gives way first. */
 	[APPROVALS_MODEL] = {.title = "MODEL", .min = 10, .weight = 8},
 	[APPROVALS_VERSION] = {.title = "VER", .width = 5, .right = 1},
@@ -39,7 +39,7 @@ enum { PAST_ID, PAST_STATE, PAST_MODEL, PAST_VERSION, PAST_STAGE, PAST_REQUESTER
        PAST_NCOLS };
 
 static const struct list_col view_approvals_past_cols[PAST_NCOLS] = {
-	[PAST_ID] = {.title = "REQ", .width = 5, .right = 1},
+	[PAST_ID] = {.title = "REQ", .width = 8, .right = 1},
 	[PAST_STATE] = {.title = "STATE", .width = 10},
 	[PAST_MODEL] = {.title = "MODEL", .min = 10, .weight = 8},
 	[PAST_VERSION] = {.title = "VER", .width = 5, .right = 1},
@@ -55,6 +55,11 @@ struct view_approvals {
 	size_t mine, open, shown, total;
 	char heading[1024];
 	char empty[1024];
+	/* The open requests listed, row i from rs.v[i], kept so each gate is
+	 * evaluated when its row first comes into sight (gated[i]), not for
+	 * every request at load: a gate reads the model's whole history. */
+	struct approval_requests rs;
+	unsigned char *gated;
 };
 
 /* The principal whose queue this is, NULL without a known --key. */
@@ -143,14 +148,13 @@ static int view_approvals_open_rows(struct app *a, struct view *v, const struct 
 	for (i = 0; i < rs->n; i++) {
 		const struct approval_request *r = &rs->v[i];
 		struct list_row *row;
-		char key[32], gate[800];
-		int gstyle;
+		char key[32];
 
+		(void)a;
 		snprintf(key, sizeof key, "%" PRId64, r->id);
 		row = list_add(&v->list, key, 0, e);
 		if (row == NULL)
 			return -1;
-		view_approvals_gate(a, r, gate, sizeof gate, &gstyle);
 		/* Approvals that fill a need, so "2/2" means ready, not merely two signatures. */
 		if (list_set(row, APPROVALS_ID, DRAW_NORMAL, e, "#%" PRId64, r->id) != 0 ||
 		    list_set(row, APPROVALS_MODEL, DRAW_NORMAL, e, "%s", r->model) != 0 ||
@@ -160,7 +164,7 @@ static int view_approvals_open_rows(struct app *a, struct view *v, const struct 
 		    list_set(row, APPROVALS_COUNT,
 			     r->satisfied >= r->required ? DRAW_OK : DRAW_WARN, e, "%d/%d",
 			     r->satisfied, r->required) != 0 ||
-		    list_set(row, APPROVALS_GATE, gstyle, e, "%s", gate) != 0 ||
+		    list_set(row, APPROVALS_GATE, DRAW_DIM, e, "%s", draw_glyphs()->ellipsis) != 0 ||
 		    list_set(row, APPROVALS_REQUESTER, DRAW_DIM, e, "%s", r->requester) != 0)
 			return -1;
 	}
@@ -294,6 +298,9 @@ static int view_approvals_load(struct app *a, struct view *v, struct err *e)
 
 	list_selected_key(&v->list, keep, sizeof keep);
 	list_clear(&v->list);
+	approval_requests_free(&p->rs);
+	free(p->gated);
+	p->gated = NULL;
 	if (p->mode == APPROVALS_HISTORY) {
 		rc = view_approvals_history(a, v, e);
 	} else {
@@ -312,7 +319,10 @@ static int view_approvals_load(struct app *a, struct view *v, struct err *e)
 					p->mine += approval_waits_for(&rs.v[k], who);
 			}
 			rc = view_approvals_open_rows(a, v, &rs, e);
-			approval_requests_free(&rs);
+			p->rs = rs;
+			p->gated = calloc(rs.n > 0 ? rs.n : 1, 1);
+			if (p->gated == NULL && rc == 0)
+				rc = err_set(e, ERR_IO, "out of memory");
 			view_approvals_open_texts(a, p);
 		}
 	}
@@ -371,8 +381,47 @@ static void view_approvals_columns(struct view *v)
 
 static void view_approvals_close(struct view *v)
 {
+	struct view_approvals *p = v->priv;
+
+	if (p != NULL) {
+		approval_requests_free(&p->rs);
+		free(p->gated);
+	}
 	free(v->priv);
 	v->priv = NULL;
+}
+
+/* Evaluates the gates of the rows in sight that have none yet; 1 when
+ * one was filled in (the columns may then be sized anew). */
+static int view_approvals_gate_visible(struct app *a, struct view *v)
+{
+	struct view_approvals *p = v->priv;
+	struct list *l = &v->list;
+	size_t k;
+	int filled = 0;
+
+	if (p->gated == NULL || p->mode == APPROVALS_HISTORY)
+		return 0;
+	for (k = l->top; k < l->nvis && k < l->top + (size_t)l->height; k++) {
+		size_t i = l->vis[k];
+		char gate[800];
+		int style;
+		struct err e;
+
+		if (i >= p->rs.n || p->gated[i])
+			continue;
+		err_clear(&e);
+		view_approvals_gate(a, &p->rs.v[i], gate, sizeof gate, &style);
+		p->gated[i] = 1;
+		if (list_set(&l->rows[i], APPROVALS_GATE, style, &e, "%s", gate) != 0) {
+			app_error(a, "%s", e.msg);
+			break;
+		}
+		filled = 1;
+	}
+	if (filled)
+		l->widths_stale = 1;
+	return filled;
 }
 
 static int view_approvals_open(struct app *a, struct view *v, const struct view_arg *arg,
@@ -481,6 +530,9 @@ static void view_approvals_draw(struct app *a, struct view *v, int y, int x, int
 	}
 	draw_text(y, x + 1, w - 1, draw_attr(DRAW_HEADING, 0), p->heading);
 	list_draw(&v->list, y + 1, x, h - 1, w);
+	/* The first draw says which rows are in sight; their gates, then again. */
+	if (view_approvals_gate_visible(a, v))
+		list_draw(&v->list, y + 1, x, h - 1, w);
 }
 
 static void view_approvals_title(struct view *v, char *buf, size_t n)
