@@ -116,22 +116,6 @@ int compare_direction(const struct policy *pol, const struct policy_section *sec
 	return 0;
 }
 
-static int64_t compare_alias_version(struct store *st, const char *model, const char *alias,
-				     struct err *e)
-{
-	struct reg_aliases al;
-	int64_t v = 0;
-	size_t i;
-
-	if (registry_alias_list(st, model, &al, e) != 0)
-		return -1;
-	for (i = 0; i < al.n; i++)
-		if (strcmp(al.v[i].alias, alias) == 0)
-			v = al.v[i].version;
-	registry_aliases_free(&al);
-	return v;
-}
-
 int compare_default_base(struct store *st, const char *model, int64_t version, int64_t *base,
 			 char *label, size_t labeln, char *why, size_t whyn, struct err *e)
 {
@@ -141,7 +125,7 @@ int compare_default_base(struct store *st, const char *model, int64_t version, i
 
 	*base = 0;
 	label[0] = why[0] = '\0';
-	prod = compare_alias_version(st, model, "production", e);
+	prod = registry_alias_version(st, model, "production", e);
 	if (prod < 0)
 		return -1;
 	if (prod == 0) {
@@ -191,7 +175,7 @@ int compare_parse_version(struct store *st, const char *model, const char *text,
 			       "\"%s\" is neither a version (5, v5) nor an alias (production, staging)",
 			       ex);
 	}
-	v = compare_alias_version(st, model, text, e);
+	v = registry_alias_version(st, model, text, e);
 	if (v < 0)
 		return -1;
 	if (v == 0)

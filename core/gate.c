@@ -753,22 +753,6 @@ int gate_apply(struct store *st, const struct principal *who, int64_t request, c
 
 /* ---- rollback ---- */
 
-/* The version alias points at now (0 for none). */
-static int64_t gate_alias_now(struct store *st, const char *model, const char *alias, struct err *e)
-{
-	struct reg_aliases al;
-	int64_t v = 0;
-	size_t i;
-
-	if (registry_alias_list(st, model, &al, e) != 0)
-		return -1;
-	for (i = 0; i < al.n; i++)
-		if (strcmp(al.v[i].alias, alias) == 0)
-			v = al.v[i].version;
-	registry_aliases_free(&al);
-	return v;
-}
-
 /* 1 when a promotion that passed its gate moved version to alias, as the
  * ledger records it (the promotions table is only a cache). */
 static int gate_was_promoted(struct store *st, const char *model, const char *alias, int64_t version, struct err *e)
@@ -848,7 +832,7 @@ int gate_rollback(struct store *st, const struct principal *who, const char *mod
 		return err_set(e, ERR_STORE, "rollbacks must run inside a transaction");
 	if (check_alias(alias, e) != 0 || check_text("reason", reason, 1000, 1, 0, e) != 0)
 		return -1;
-	current = gate_alias_now(st, model, alias, e);
+	current = registry_alias_version(st, model, alias, e);
 	if (current < 0)
 		return -1;
 	if (current == 0)

@@ -614,6 +614,21 @@ fail:
 	return -1;
 }
 
+int64_t registry_alias_version(struct store *st, const char *model, const char *alias, struct err *e)
+{
+	struct reg_aliases al;
+	int64_t v = 0;
+	size_t i;
+
+	if (registry_alias_list(st, model, &al, e) != 0)
+		return -1;
+	for (i = 0; i < al.n; i++)
+		if (strcmp(al.v[i].alias, alias) == 0)
+			v = al.v[i].version;
+	registry_aliases_free(&al);
+	return v;
+}
+
 int registry_alias_list(struct store *st, const char *model, struct reg_aliases *out,
 			struct err *e)
 {

@@ -135,6 +135,8 @@ int registry_alias_set(struct store *st, const struct principal *who, const char
 int registry_alias_list(struct store *st, const char *model, struct reg_aliases *out,
 			struct err *e);
 void registry_aliases_free(struct reg_aliases *l);
+/* The version MODEL's ALIAS points at now: 0 for none, -1 on error. */
+int64_t registry_alias_version(struct store *st, const char *model, const char *alias, struct err *e);
 
 /* Tags: version 0 tags the model itself. */
 int registry_tag_set(struct store *st, const char *model, int64_t version, const char *key,

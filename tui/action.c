@@ -132,46 +132,41 @@ static int action_quit_or_back(struct app *a, const char *arg)
 	return 0;
 }
 
-static int action_sort(struct app *a, const char *arg)
+/* s (next column) and S (reverse): the one place a table is sorted from. */
+static int action_sort_by(struct app *a, int reverse)
 {
 	struct list *l = &action_view(a)->list;
 	struct err e;
 
-	(void)arg;
 	err_clear(&e);
 	if (!list_sortable(l)) {
 		app_error(a, "nothing to sort here: this view is not a table");
 		return -1;
 	}
-	if (list_sort_next(l, &e) != 0) {
+	if ((reverse ? list_sort_reverse(l, &e) : list_sort_next(l, &e)) != 0) {
 		app_error(a, "%s", e.msg);
 		return -1;
 	}
 	if (l->sort_col < 0)
 		app_message(a, "in the view's own order");
+	else if (reverse)
+		app_message(a, "sorted by %s, %s", l->cols[l->sort_col].title,
+			    l->sort_desc ? "descending" : "ascending");
 	else
 		app_message(a, "sorted by %s", l->cols[l->sort_col].title);
 	return 0;
 }
 
+static int action_sort(struct app *a, const char *arg)
+{
+	(void)arg;
+	return action_sort_by(a, 0);
+}
+
 static int action_sort_reverse(struct app *a, const char *arg)
 {
-	struct list *l = &action_view(a)->list;
-	struct err e;
-
 	(void)arg;
-	err_clear(&e);
-	if (!list_sortable(l)) {
-		app_error(a, "nothing to sort here: this view is not a table");
-		return -1;
-	}
-	if (list_sort_reverse(l, &e) != 0) {
-		app_error(a, "%s", e.msg);
-		return -1;
-	}
-	app_message(a, "sorted by %s, %s", l->cols[l->sort_col].title,
-		    l->sort_desc ? "descending" : "ascending");
-	return 0;
+	return action_sort_by(a, 1);
 }
 
 static int action_run(struct app *a, const struct action *act, const char *arg);

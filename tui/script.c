@@ -64,8 +64,10 @@ static size_t script_utf8(const unsigned char *p, size_t n, int *cp)
 	return len;
 }
 
-/* Parses "COLSxROWS"; 0 when well-formed and in range. */
-static int script_size(const char *s, size_t len, int *cols, int *rows)
+/* Parses two numbers 1..1000 joined by one of the characters in seps
+ * ("xX" for a size COLSxROWS, "," for a place COL,ROW); 0 when
+ * well-formed and in range. */
+static int script_pair(const char *s, size_t len, const char *seps, int *first, int *second)
 {
 	char buf[32], *end;
 	long c, r;
@@ -78,37 +80,13 @@ static int script_size(const char *s, size_t len, int *cols, int *rows)
 		return -1;
 	errno = 0;
 	c = strtol(buf, &end, 10);
-	if (errno || (*end != 'x' && *end != 'X') || end[1] < '0' || end[1] > '9')
+	if (errno || *end == '\0' || strchr(seps, *end) == NULL || end[1] < '0' || end[1] > '9')
 		return -1;
 	r = strtol(end + 1, &end, 10);
 	if (errno || *end != '\0' || c < 1 || c > 1000 || r < 1 || r > 1000)
 		return -1;
-	*cols = (int)c;
-	*rows = (int)r;
-	return 0;
-}
-
-/* "COL,ROW" of a click, each 1..1000. */
-static int script_place(const char *s, size_t len, int *col, int *row)
-{
-	char buf[32], *end;
-	long c, r;
-
-	if (len == 0 || len >= sizeof buf)
-		return -1;
-	memcpy(buf, s, len);
-	buf[len] = '\0';
-	if (buf[0] < '0' || buf[0] > '9')
-		return -1;
-	errno = 0;
-	c = strtol(buf, &end, 10);
-	if (errno || *end != ',' || end[1] < '0' || end[1] > '9')
-		return -1;
-	r = strtol(end + 1, &end, 10);
-	if (errno || *end != '\0' || c < 1 || c > 1000 || r < 1 || r > 1000)
-		return -1;
-	*col = (int)c;
-	*row = (int)r;
+	*first = (int)c;
+	*second = (int)r;
 	return 0;
 }
 
@@ -120,7 +98,7 @@ static int script_token(const char *tok, size_t len, const char *fname, int line
 	if (len == 2 && strncasecmp(tok, "lt", 2) == 0)
 		return script_push(out, '<', 0, 0, line, e);
 	if (len > 7 && strncasecmp(tok, "resize ", 7) == 0) {
-		if (script_size(tok + 7, len - 7, &cols, &rows) != 0)
+		if (script_pair(tok + 7, len - 7, "xX", &cols, &rows) != 0)
 			return err_set(e, ERR_INVALID,
 				       "%s:%d: bad size in <%.*s>: want <resize COLSxROWS>, "
 				       "each 1..1000",
@@ -128,7 +106,7 @@ static int script_token(const char *tok, size_t len, const char *fname, int line
 		return script_push(out, TKEY_RESIZE, cols, rows, line, e);
 	}
 	if (len > 6 && strncasecmp(tok, "click ", 6) == 0) {
-		if (script_place(tok + 6, len - 6, &cols, &rows) != 0)
+		if (script_pair(tok + 6, len - 6, ",", &cols, &rows) != 0)
 			return err_set(e, ERR_INVALID,
 				       "%s:%d: bad place in <%.*s>: want <click COL,ROW>, "
 				       "each 1..1000 from the top left",

@@ -158,7 +158,6 @@ static int view_request_gate(const struct view_request *p, struct list *l, int w
 {
 	const struct gate *g = &p->g;
 	char buf[1200], dig[32];
-	size_t i, bad = 0;
 
 	snprintf(buf, sizeof buf, "Gate: %s %s %s", p->r.from, draw_glyphs()->arrow, p->r.to);
 	if (view_line(l, DRAW_NORMAL, "", e) != 0 || view_line(l, DRAW_TITLE, buf, e) != 0)
@@ -182,16 +181,7 @@ static int view_request_gate(const struct view_request *p, struct list *l, int w
 		snprintf(buf, sizeof buf, "DENY  %s", g->refusal);
 		return view_wrapped(l, DRAW_ERROR, buf, 2, width, e);
 	}
-	if (view_version_gate_rules(g, l, width, e) != 0)
-		return -1;
-	for (i = 0; i < g->nres; i++)
-		bad += g->res[i].status != RULE_PASS;
-	if (g->allow)
-		snprintf(buf, sizeof buf, "ALLOW: all %zu rules pass", g->nres);
-	else
-		snprintf(buf, sizeof buf, "DENY: %zu of %zu rules do not pass (FAIL and UNKNOWN both deny)",
-			 bad, g->nres);
-	return view_wrapped(l, g->allow ? DRAW_OK : DRAW_ERROR, buf, 2, width, e);
+	return view_version_gate_rules(g, l, width, e);
 }
 
 /* 1 when the gate's rules on metric name treat lower values as worse

@@ -144,7 +144,7 @@ static int view_version_hanging(struct list *l, int style, const char *prefix, c
 	return draw_wrap(text, width - h.indent, view_version_hang_line, &h);
 }
 
-/* One line per rule: status, rule, evidence and reason. Rule and evidence
+/* One line per rule: status, rule, evidence and reason, then the verdict. Rule and evidence
  * line up in columns where the reason still gets room, and a long reason
  * hangs under its own column; on a narrow screen they run on after the
  * status instead. */
@@ -152,7 +152,7 @@ int view_version_gate_rules(const struct gate *g, struct list *l, int width, str
 {
 	char prefix[256], text[1024];
 	int rw = 4, ew = 8, cap, aligned;
-	size_t i;
+	size_t i, bad = 0;
 
 	for (i = 0; i < g->nres; i++) {
 		int n = draw_width(g->res[i].rule->name), m = draw_width(g->res[i].evidence);
@@ -188,8 +188,14 @@ int view_version_gate_rules(const struct gate *g, struct list *l, int width, str
 		}
 		if (view_version_hanging(l, style, prefix, text, width, e) != 0)
 			return -1;
+		bad += r->status != RULE_PASS;
 	}
-	return 0;
+	if (g->allow)
+		snprintf(text, sizeof text, "ALLOW: all %zu rules pass", g->nres);
+	else
+		snprintf(text, sizeof text, "DENY: %zu of %zu rules do not pass (FAIL and UNKNOWN both deny)",
+			 bad, g->nres);
+	return view_wrapped(l, g->allow ? DRAW_OK : DRAW_ERROR, text, 2, width, e);
 }
 
 /* The gate for the version's next stage, as `steward gate` prints it. */
@@ -197,7 +203,6 @@ static int view_version_gate(struct view_version *p, struct list *l, int width, 
 {
 	const struct gate *g = &p->g;
 	char buf[1200], dig[32];
-	size_t i, bad = 0;
 
 	if (p->next == NULL) {
 		if (view_version_line(l, DRAW_TITLE, "Gate", e) != 0)
@@ -258,16 +263,7 @@ static int view_version_gate(struct view_version *p, struct list *l, int width, 
 				e) != 0) {
 		return -1;
 	}
-	if (view_version_gate_rules(g, l, width, e) != 0)
-		return -1;
-	for (i = 0; i < g->nres; i++)
-		bad += g->res[i].status != RULE_PASS;
-	if (g->allow)
-		snprintf(buf, sizeof buf, "ALLOW: all %zu rules pass", g->nres);
-	else
-		snprintf(buf, sizeof buf, "DENY: %zu of %zu rules do not pass (FAIL and UNKNOWN both deny)",
-			 bad, g->nres);
-	return view_wrapped(l, g->allow ? DRAW_OK : DRAW_ERROR, buf, 2, width, e);
+	return view_version_gate_rules(g, l, width, e);
 }
 
 static int view_version_build(struct view *v, int width, struct err *e)

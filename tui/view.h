@@ -100,7 +100,8 @@ int view_wrapped(struct list *l, int style, const char *text, int indent, int wi
 		 struct err *e);
 
 /* One row per gate rule: status, rule, evidence and reason, the reason
- * wrapped whole (view-version.c; the request view shows the same). */
+ * wrapped whole, then the verdict (view-version.c; the request view
+ * shows the same). */
 int view_version_gate_rules(const struct gate *g, struct list *l, int width, struct err *e);
 
 #endif
