@@ -601,13 +601,6 @@ out:
 	return r;
 }
 
-static void approval_copy(char *dst, size_t n, sqlite3_stmt *s, int col)
-{
-	const unsigned char *t = sqlite3_column_text(s, col);
-
-	snprintf(dst, n, "%s", t ? (const char *)t : "");
-}
-
 #define REQUEST_COLUMNS                                                                         \
 	"SELECT r.id, m.name, v.version, v.digest, v.author, r.from_stage, r.to_stage, r.tier,"  \
 	" r.requester, r.comment, r.state, r.created, r.keyring_ver, r.seq, r.kind,"             \
@@ -618,26 +611,26 @@ static void approval_request_row(sqlite3_stmt *s, struct approval_request *r)
 {
 	memset(r, 0, sizeof *r);
 	r->id = sqlite3_column_int64(s, 0);
-	approval_copy(r->model, sizeof r->model, s, 1);
+	store_text_copy(r->model, sizeof r->model, s, 1);
 	r->version = sqlite3_column_int64(s, 2);
-	approval_copy(r->digest, sizeof r->digest, s, 3);
-	approval_copy(r->author, sizeof r->author, s, 4);
-	approval_copy(r->from, sizeof r->from, s, 5);
-	approval_copy(r->to, sizeof r->to, s, 6);
-	approval_copy(r->tier, sizeof r->tier, s, 7);
-	approval_copy(r->requester, sizeof r->requester, s, 8);
-	approval_copy(r->comment, sizeof r->comment, s, 9);
-	approval_copy(r->state, sizeof r->state, s, 10);
+	store_text_copy(r->digest, sizeof r->digest, s, 3);
+	store_text_copy(r->author, sizeof r->author, s, 4);
+	store_text_copy(r->from, sizeof r->from, s, 5);
+	store_text_copy(r->to, sizeof r->to, s, 6);
+	store_text_copy(r->tier, sizeof r->tier, s, 7);
+	store_text_copy(r->requester, sizeof r->requester, s, 8);
+	store_text_copy(r->comment, sizeof r->comment, s, 9);
+	store_text_copy(r->state, sizeof r->state, s, 10);
 	r->created = sqlite3_column_int64(s, 11);
 	r->keyring_ver = sqlite3_column_int64(s, 12);
 	r->seq = sqlite3_column_int64(s, 13);
-	approval_copy(r->kind, sizeof r->kind, s, 14);
-	approval_copy(r->policy_name, sizeof r->policy_name, s, 15);
+	store_text_copy(r->kind, sizeof r->kind, s, 14);
+	store_text_copy(r->policy_name, sizeof r->policy_name, s, 15);
 	r->policy_version = sqlite3_column_int64(s, 16);
-	approval_copy(r->policy, sizeof r->policy, s, 17);
+	store_text_copy(r->policy, sizeof r->policy, s, 17);
 	r->due = sqlite3_column_int64(s, 18);
-	approval_copy(r->review_role, sizeof r->review_role, s, 19);
-	approval_copy(r->closed, sizeof r->closed, s, 20);
+	store_text_copy(r->review_role, sizeof r->review_role, s, 19);
+	store_text_copy(r->closed, sizeof r->closed, s, 20);
 }
 
 /* The snapshot a decision on r must bind now, from the signed evidence
@@ -863,9 +856,9 @@ static int approval_evaluate(struct store *st, struct approval_request *r, struc
 		memset(a, 0, sizeof *a);
 		a->id = sqlite3_column_int64(s, 0);
 		a->request = sqlite3_column_int64(s, 1);
-		approval_copy(a->principal, sizeof a->principal, s, 2);
-		approval_copy(a->key_id, sizeof a->key_id, s, 3);
-		approval_copy(a->role, sizeof a->role, s, 4);
+		store_text_copy(a->principal, sizeof a->principal, s, 2);
+		store_text_copy(a->key_id, sizeof a->key_id, s, 3);
+		store_text_copy(a->role, sizeof a->role, s, 4);
 		a->approve = strcmp((const char *)sqlite3_column_text(s, 5), "approve") == 0;
 		a->issued = sqlite3_column_int64(s, 6);
 		a->expires = sqlite3_column_int64(s, 7);
@@ -1379,151 +1372,6 @@ int approval_waits_for(const struct approval_request *r, const struct principal 
 	unsigned role = 0;
 
 	return approval_person_check(r, who, 1, 1, &role, why, sizeof why) == 0;
-}
-
-int approval_queue(struct store *st, const struct principal *who, struct approval_requests *out,
-		   size_t *open, struct err *e)
-{
-	size_t i, k = 0;
-
-	if (approval_request_list(st, 1, out, e) != 0)
-		return -1;
-	*open = out->n;
-	if (who == NULL)
-		return 0;
-	for (i = 0; i < out->n; i++) {
-		if (!approval_waits_for(&out->v[i], who)) {
-			approval_request_clear(&out->v[i]);
-			continue;
-		}
-		out->v[k++] = out->v[i];
-	}
-	out->n = k;
-	return 0;
-}
-
-int approval_queue_count(struct store *st, const struct principal *who, size_t *mine, size_t *open,
-			 struct err *e)
-{
-	struct approval_requests rs;
-
-	if (approval_queue(st, who, &rs, open, e) != 0)
-		return -1;
-	*mine = rs.n;
-	approval_requests_free(&rs);
-	return 0;
-}
-
-/* ---- history ---- */
-
-void approval_pasts_free(struct approval_pasts *l)
-{
-	free(l->v);
-	l->v = NULL;
-	l->n = 0;
-}
-
-/* The reason of the decision that rejected request id, from its verified
- * statement; says so when no rejection verifies. */
-static void approval_reject_reason(struct store *st, int64_t id, char *why, size_t n)
-{
-	struct approval_request r;
-	struct err e;
-	size_t i;
-
-	err_clear(&e);
-	if (approval_request_get(st, id, &r, &e) != 0) {
-		snprintf(why, n, "reason unreadable: %.370s", e.msg);
-		return;
-	}
-	snprintf(why, n, "no verified rejection on record");
-	for (i = 0; i < r.n; i++) {
-		if (r.v[i].approve)
-			continue;
-		/* "rejects the request" is set only once every check passed. */
-		if (strcmp(r.v[i].why, "rejects the request") == 0) {
-			snprintf(why, n, "%.64s (%.16s): %.300s", r.v[i].principal, r.v[i].role, r.v[i].comment);
-			break;
-		}
-		snprintf(why, n, "rejection by %.64s does not verify: %.300s", r.v[i].principal, r.v[i].why);
-	}
-	approval_request_clear(&r);
-}
-
-int approval_history(struct store *st, const char *state, size_t max, struct approval_pasts *out,
-		     size_t *total, struct err *e)
-{
-	static const char *const states[] = { "applied", "rejected", "withdrawn", "superseded", NULL };
-	/* superseded requests are withdrawn ones whose note says so. */
-	static const char where[] =
-		" FROM requests r JOIN versions v ON v.id = r.version_id JOIN models m ON m.id = v.model_id"
-		" WHERE r.state <> 'open' AND (?1 IS NULL"
-		" OR (?1 = 'superseded' AND r.state = 'withdrawn' AND r.closed_note LIKE 'superseded%')"
-		" OR (?1 = 'withdrawn' AND r.state = 'withdrawn' AND r.closed_note NOT LIKE 'superseded%')"
-		" OR (?1 NOT IN ('superseded', 'withdrawn') AND r.state = ?1))";
-	char sql[1024];
-	sqlite3_stmt *s;
-	size_t i;
-	int rc;
-
-	memset(out, 0, sizeof *out);
-	*total = 0;
-	if (state != NULL) {
-		for (i = 0; states[i] != NULL && strcmp(states[i], state) != 0; i++)
-			;
-		if (states[i] == NULL)
-			return err_set(e, ERR_INVALID,
-				       "no request state '%.40s' (applied, rejected, withdrawn, superseded)", state);
-	}
-	snprintf(sql, sizeof sql, "SELECT count(*)%s", where);
-	if (store_prepare(st, &s, sql, e) != 0)
-		return -1;
-	sqlite3_bind_text(s, 1, state, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		*total = (size_t)sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	snprintf(sql, sizeof sql,
-		 "SELECT r.id, m.name, v.version, r.from_stage, r.to_stage, r.tier, r.kind, r.requester,"
-		 " r.state, r.closed_note, r.created%s ORDER BY r.id DESC LIMIT ?2",
-		 where);
-	if (store_prepare(st, &s, sql, e) != 0)
-		return -1;
-	sqlite3_bind_text(s, 1, state, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, (sqlite3_int64)max);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		struct approval_past *p, *nv = realloc(out->v, (out->n + 1) * sizeof *out->v);
-
-		if (nv == NULL) {
-			rc = SQLITE_NOMEM;
-			break;
-		}
-		out->v = nv;
-		p = &out->v[out->n++];
-		memset(p, 0, sizeof *p);
-		p->id = sqlite3_column_int64(s, 0);
-		approval_copy(p->model, sizeof p->model, s, 1);
-		p->version = sqlite3_column_int64(s, 2);
-		approval_copy(p->from, sizeof p->from, s, 3);
-		approval_copy(p->to, sizeof p->to, s, 4);
-		approval_copy(p->tier, sizeof p->tier, s, 5);
-		approval_copy(p->kind, sizeof p->kind, s, 6);
-		approval_copy(p->requester, sizeof p->requester, s, 7);
-		approval_copy(p->state, sizeof p->state, s, 8);
-		approval_copy(p->why, sizeof p->why, s, 9);
-		p->created = sqlite3_column_int64(s, 10);
-		if (strcmp(p->state, "withdrawn") == 0 && strncmp(p->why, "superseded", 10) == 0)
-			snprintf(p->state, sizeof p->state, "superseded");
-	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE) {
-		approval_pasts_free(out);
-		return rc == SQLITE_NOMEM ? err_set(e, ERR_IO, "out of memory") : store_fail(st, e, "reading requests");
-	}
-	/* Only the rows shown pay for a verification, and only rejections need one. */
-	for (i = 0; i < out->n; i++)
-		if (strcmp(out->v[i].state, "rejected") == 0)
-			approval_reject_reason(st, out->v[i].id, out->v[i].why, sizeof out->v[i].why);
-	return 0;
 }
 
 /* ---- recording decisions ---- */

@@ -194,34 +194,6 @@ int approval_precheck(struct store *st, const struct principal *who, const struc
 /* 1 when r (evaluated) waits for who's decision: who could approve it
  * by the person rules of approval_precheck; 0 when not. */
 int approval_waits_for(const struct approval_request *r, const struct principal *who);
-/* The open requests waiting for who: those who could approve now (the
- * person rules of approval_precheck), newest first, evaluated; *open is
- * how many requests are open in all. who NULL gives every open request. */
-int approval_queue(struct store *st, const struct principal *who, struct approval_requests *out,
-		   size_t *open, struct err *e);
-/* How many open requests wait for who (*mine), and are open (*open):
- * what a header shows. */
-int approval_queue_count(struct store *st, const struct principal *who, size_t *mine, size_t *open,
-			 struct err *e);
-
-/* A closed request, for the history: no decision is evaluated except a
- * rejection, whose reason is read from its verified statement. */
-struct approval_past {
-	int64_t id, version, created;
-	char model[101], from[65], to[65], tier[16], kind[16];
-	char requester[KEYS_NAME_MAX + 1];
-	char state[16]; /* applied, rejected, withdrawn, superseded */
-	char why[400];  /* the rejection's "signer (role): reason", or how it closed */
-};
-struct approval_pasts {
-	struct approval_past *v;
-	size_t n;
-};
-/* Closed requests, newest first, at most max; state NULL for all, or one
- * of applied, rejected, withdrawn, superseded. *total counts every match. */
-int approval_history(struct store *st, const char *state, size_t max, struct approval_pasts *out,
-		     size_t *total, struct err *e);
-void approval_pasts_free(struct approval_pasts *l);
 
 /* Decisions, all or one request's (request 0 means all), evaluated. */
 struct approval_evals {

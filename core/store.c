@@ -365,6 +365,13 @@ int store_fail(struct store *st, struct err *e, const char *what)
 	return err_set(e, ERR_STORE, "%s: %s", what, msg);
 }
 
+void store_text_copy(char *dst, size_t n, sqlite3_stmt *s, int col)
+{
+	const unsigned char *t = sqlite3_column_text(s, col);
+
+	snprintf(dst, n, "%s", t != NULL ? (const char *)t : "");
+}
+
 int store_prepare(struct store *st, sqlite3_stmt **stmt, const char *sql, struct err *e)
 {
 	if (sqlite3_prepare_v2(st->db, sql, -1, stmt, NULL) != SQLITE_OK) {

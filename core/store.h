@@ -36,6 +36,8 @@ sqlite3 *store_db(struct store *st);
 
 /* Prepares a statement; on failure fills e naming the SQLite error. */
 int store_prepare(struct store *st, sqlite3_stmt **stmt, const char *sql, struct err *e);
+/* Copies column col of the current row as text into dst ("" for NULL), cut to fit. */
+void store_text_copy(char *dst, size_t n, sqlite3_stmt *s, int col);
 /* Turns the connection's last SQLite error into e, prefixed with what. */
 int store_fail(struct store *st, struct err *e, const char *what);
 

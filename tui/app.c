@@ -10,6 +10,7 @@
 #include <sodium.h>
 
 #include "approval.h"
+#include "queue.h"
 #include "audit.h"
 #include "draw.h"
 #include "registry.h"
@@ -290,7 +291,7 @@ static void app_ledger_run(struct store *st, struct app_ledger *l, const struct 
 	memset(&ar, 0, sizeof ar);
 	memset(l, 0, sizeof *l);
 	err_clear(&e);
-	if (who != NULL && approval_queue_count(st, who, &l->waiting, &l->open, &e) == 0)
+	if (who != NULL && queue_count(st, who, &l->waiting, &l->open, &e) == 0)
 		l->counted = 1;
 	err_clear(&e);
 	/* The whole audit: hashes, checkpoints, the keyring replay and every approval. */

@@ -7,6 +7,7 @@
 #include "action.h"
 #include "app.h"
 #include "approval.h"
+#include "queue.h"
 #include "draw.h"
 #include "gate.h"
 #include "keyring.h"
@@ -202,14 +203,14 @@ static int view_approvals_history(struct app *a, struct view *v, struct err *e)
 {
 	struct view_approvals *p = v->priv;
 	struct approval_requests rs = {0};
-	struct approval_pasts ps = {0};
+	struct queue_pasts ps = {0};
 	const char *state = p->state[0] ? p->state : NULL;
 	size_t i, open;
 	int rc = 0;
 
 	p->total = p->shown = 0;
 	if (state == NULL || strcmp(state, "expired") == 0) {
-		if (approval_queue(a->st, NULL, &rs, &open, e) != 0)
+		if (queue_open(a->st, NULL, &rs, &open, e) != 0)
 			return -1;
 		for (i = 0; i < rs.n && rc == 0; i++) {
 			const struct approval_request *r = &rs.v[i];
@@ -228,7 +229,7 @@ static int view_approvals_history(struct app *a, struct view *v, struct err *e)
 	if (rc == 0 && (state == NULL || strcmp(state, "expired") != 0)) {
 		size_t total;
 
-		if (approval_history(a->st, state, APPROVALS_HISTORY_MAX, &ps, &total, e) != 0)
+		if (queue_history(a->st, state, APPROVALS_HISTORY_MAX, &ps, &total, e) != 0)
 			return -1;
 		for (i = 0; i < ps.n && rc == 0; i++)
 			rc = view_approvals_past_row(v, ps.v[i].id, ps.v[i].state, ps.v[i].model,
@@ -236,7 +237,7 @@ static int view_approvals_history(struct app *a, struct view *v, struct err *e)
 						     ps.v[i].requester, ps.v[i].why, e);
 		p->total += total;
 		p->shown += ps.n;
-		approval_pasts_free(&ps);
+		queue_pasts_free(&ps);
 	}
 	if (rc != 0)
 		return -1;
@@ -306,7 +307,7 @@ static int view_approvals_load(struct app *a, struct view *v, struct err *e)
 	} else {
 		/* One query and one evaluation of the open requests: the gate is
 		 * evaluated only for the rows shown. */
-		rc = approval_queue(a->st, p->mode == APPROVALS_MINE ? who : NULL, &rs, &open, e);
+		rc = queue_open(a->st, p->mode == APPROVALS_MINE ? who : NULL, &rs, &open, e);
 		if (rc == 0) {
 			p->open = open;
 			if (p->mode == APPROVALS_MINE || who == NULL) {
@@ -543,20 +544,6 @@ static void view_approvals_title(struct view *v, char *buf, size_t n)
 		snprintf(buf, n, "approvals history%s%s", p->state[0] ? " " : "", p->state);
 	else
 		snprintf(buf, n, "approvals");
-}
-
-size_t view_approvals_waiting(struct app *a, size_t *open)
-{
-	const struct principal *who = view_approvals_who(a);
-	size_t mine = 0, all = 0;
-	struct err e;
-
-	err_clear(&e);
-	if (approval_queue_count(a->st, who, &mine, &all, &e) != 0)
-		mine = all = 0;
-	if (open != NULL)
-		*open = all;
-	return who != NULL ? mine : 0;
 }
 
 const struct view_ops view_approvals_ops = {
