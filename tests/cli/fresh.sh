@@ -34,7 +34,8 @@ rm -rf "$H/.local"
 tm new-session -d -s demo -x 100 -y 30 \
 	"env -u XDG_DATA_HOME -u XDG_CONFIG_HOME HOME='$H' LC_ALL=C.UTF-8 '$STEWARD' demo 2>'$TMPD/demo.err'; echo \$? >'$TMPD/demo.exit'; sleep 60"
 wait_for "steward demo opens the console" demo "12 models"
-wait_for "as rosa" demo "rosa (risk-officer)"
+wait_for "as ravi, for whom two requests wait" demo "ravi (risk-officer)"
+wait_for "the header says so" demo "2 wait for you"
 tm send-keys -t demo q
 i=0
 while [ ! -s "$TMPD/demo.exit" ] && [ "$i" -lt $((WAIT * 10)) ]; do
