@@ -78,14 +78,6 @@ int queue_history(struct store *st, const char *state, size_t max, struct queue_
 		  size_t *total, struct err *e)
 {
 	static const char *const states[] = { "applied", "rejected", "withdrawn", "superseded", NULL };
-	/* superseded requests are withdrawn ones whose note says so. */
-	static const char where[] =
-		" FROM requests r JOIN versions v ON v.id = r.version_id JOIN models m ON m.id = v.model_id"
-		" WHERE r.state <> 'open' AND (?1 IS NULL"
-		" OR (?1 = 'superseded' AND r.state = 'withdrawn' AND r.closed_note LIKE 'superseded%')"
-		" OR (?1 = 'withdrawn' AND r.state = 'withdrawn' AND r.closed_note NOT LIKE 'superseded%')"
-		" OR (?1 NOT IN ('superseded', 'withdrawn') AND r.state = ?1))";
-	char sql[1024];
 	sqlite3_stmt *s;
 	size_t i;
 	int rc;
@@ -99,18 +91,19 @@ int queue_history(struct store *st, const char *state, size_t max, struct queue_
 			return err_set(e, ERR_INVALID,
 				       "no request state '%.40s' (applied, rejected, withdrawn, superseded)", state);
 	}
-	snprintf(sql, sizeof sql, "SELECT count(*)%s", where);
-	if (store_prepare(st, &s, sql, e) != 0)
-		return -1;
-	sqlite3_bind_text(s, 1, state, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		*total = (size_t)sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	snprintf(sql, sizeof sql,
-		 "SELECT r.id, m.name, v.version, r.from_stage, r.to_stage, r.tier, r.kind, r.requester,"
-		 " r.state, r.closed_note, r.created%s ORDER BY r.id DESC LIMIT ?2",
-		 where);
-	if (store_prepare(st, &s, sql, e) != 0)
+	/* One statement, every value bound: the count of all matches rides
+	 * on each row shown (a window is counted before the LIMIT).
+	 * Superseded requests are withdrawn ones whose note says so. */
+	if (store_prepare(st, &s,
+			  "SELECT r.id, m.name, v.version, r.from_stage, r.to_stage, r.tier, r.kind, r.requester,"
+			  " r.state, r.closed_note, r.created, count(*) OVER ()"
+			  " FROM requests r JOIN versions v ON v.id = r.version_id JOIN models m ON m.id = v.model_id"
+			  " WHERE r.state <> 'open' AND (?1 IS NULL"
+			  " OR (?1 = 'superseded' AND r.state = 'withdrawn' AND r.closed_note LIKE 'superseded%')"
+			  " OR (?1 = 'withdrawn' AND r.state = 'withdrawn' AND r.closed_note NOT LIKE 'superseded%')"
+			  " OR (?1 NOT IN ('superseded', 'withdrawn') AND r.state = ?1))"
+			  " ORDER BY r.id DESC LIMIT ?2",
+			  e) != 0)
 		return -1;
 	sqlite3_bind_text(s, 1, state, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, (sqlite3_int64)max);
@@ -135,6 +128,7 @@ int queue_history(struct store *st, const char *state, size_t max, struct queue_
 		store_text_copy(p->state, sizeof p->state, s, 8);
 		store_text_copy(p->why, sizeof p->why, s, 9);
 		p->created = sqlite3_column_int64(s, 10);
+		*total = (size_t)sqlite3_column_int64(s, 11);
 		if (strcmp(p->state, "withdrawn") == 0 && strncmp(p->why, "superseded", 10) == 0)
 			snprintf(p->state, sizeof p->state, "superseded");
 	}
