@@ -257,8 +257,11 @@ static int plugin_ini(void *user, const char *section, const char *name, const c
 		return plugin_ini_fail(pp, line,
 				       "[%s] %s: secrets never go in the config file; name an environment variable instead (%s_env = VARIABLE)",
 				       q1, q2, q2);
-	if (in->nkv == PLUGIN_MAX_KV)
-		return plugin_ini_fail(pp, line, "[%s]: more than %d keys", q1, PLUGIN_MAX_KV);
+	if (strncmp(name, "steward.", 8) == 0)
+		return plugin_ini_fail(pp, line, "[%s] %s: keys beginning 'steward.' are steward's own", q1, q2);
+	/* One place is kept for the host's steward.sink_revision. */
+	if (in->nkv == PLUGIN_MAX_KV - 1)
+		return plugin_ini_fail(pp, line, "[%s]: more than %d keys", q1, PLUGIN_MAX_KV - 1);
 	in->kv[in->nkv].key = plugin_strdup(in, name);
 	in->kv[in->nkv].value = plugin_strdup(in, value);
 	if (in->kv[in->nkv].key == NULL || in->kv[in->nkv].value == NULL)
@@ -391,6 +394,9 @@ struct plugin_instance *plugin_for_source(struct plugin_config *c, const char *s
 /* ---- loading ---- */
 
 /* The kv list the plugin sees: NAME_env = VAR becomes NAME = $VAR. */
+#define STEWARD_SINK_STR(x) #x
+#define STEWARD_SINK_XSTR(x) STEWARD_SINK_STR(x)
+
 static int plugin_resolve(const struct plugin_instance *in, struct steward_kv *out, size_t *n, struct err *e)
 {
 	size_t i;
@@ -411,6 +417,8 @@ static int plugin_resolve(const struct plugin_instance *in, struct steward_kv *o
 		}
 		out[(*n)++] = in->kv[i];
 	}
+	out[*n].key = "steward.sink_revision";
+	out[(*n)++].value = STEWARD_SINK_XSTR(STEWARD_SINK_REVISION);
 	return 0;
 }
 

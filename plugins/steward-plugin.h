@@ -11,6 +11,12 @@
  * changes only when that rule has to be broken. A plugin built for another
  * ABI is refused by name.
  *
+ * Which members a host fills: open() receives, besides the instance's own
+ * configuration, the key "steward.sink_revision" with the host's
+ * STEWARD_SINK_REVISION. Keys beginning "steward." are the host's: a
+ * plugin ignores those it does not know. A plugin that needs sink members
+ * of a later revision than the host's refuses to open, saying so.
+ *
  * Threads: open, sync, act, health and close of one instance are called
  * from one thread at a time, but not always the same thread. Strings
  * passed to a plugin live for the duration of the call; strings a plugin
@@ -18,6 +24,8 @@
  */
 
 #define STEWARD_PLUGIN_ABI 1
+/* 1: the first release (model .. stamp); 2: monitoring (targets .. silence). */
+#define STEWARD_SINK_REVISION 2
 
 /* Capability bits: what an instance can be asked for. */
 enum steward_cap {
@@ -70,6 +78,73 @@ struct steward_alias_rec {
 	int64_t version;
 };
 
+/* ---- monitoring records (sink revision 2) ---- */
+
+/* A version the core wants monitored: one an alias points at. */
+struct steward_target {
+	const char *model;
+	int64_t version;
+	const char *alias;        /* "production", "staging", "champion", ... */
+	int64_t since;            /* when the alias began pointing at it; 0 unknown */
+	int64_t production_since; /* when it first became production; 0 never */
+};
+
+/* Points of one signal of one model version, oldest first. The core keeps
+ * them in its series cache, replacing points it held at the same times. */
+struct steward_series_rec {
+	const char *model;
+	int64_t version;
+	const char *signal;  /* latency_p99, error_rate, freshness, traffic, or a configured name */
+	const int64_t *time; /* seconds since the epoch */
+	const double *value; /* NaN and infinities are values too (Prometheus' "NaN", "+Inf") */
+	size_t n;
+	int64_t step;        /* seconds between points */
+};
+
+/* A score distribution over a window, as Prometheus' _bucket series give
+ * it: cumulative counts per upper bound, le ascending, the last +Inf. The
+ * core computes drift between a version's "reference" and "current". */
+struct steward_histogram_rec {
+	const char *model;
+	int64_t version;
+	const char *feature; /* "score" unless configured */
+	const char *window;  /* "reference" or "current" */
+	int64_t from, to;
+	const double *le;
+	const double *count;
+	size_t n;
+};
+
+/* One alert as the alert source has it now. The alerts handed over in
+ * one successful sync are the source's whole set: the core drops those
+ * of an earlier sync that are not among them. */
+struct steward_alert_rec {
+	const char *fingerprint;
+	const char *name;        /* alertname */
+	const char *state;       /* "active", "suppressed" or "unprocessed" */
+	const char *severity;    /* its severity label, "" when none */
+	const char *model;       /* from the mapping label; NULL when the alert names no model */
+	int64_t version;         /* 0 when it names no version */
+	int64_t starts, ends;
+	const char *summary;     /* the summary annotation, else description, else "" */
+	const char *silenced_by; /* silence ids, space-separated; "" when none */
+	const struct steward_kv *labels;
+	size_t nlabels;
+};
+
+/* One silence. Matchers are "name", "=" / "!=" / "=~" / "!~" and value,
+ * packed as key "name op" and value; the whole set is handed over in one
+ * sync, as for alerts. */
+struct steward_silence_rec {
+	const char *id;
+	const char *state; /* "active", "pending" or "expired" */
+	const struct steward_kv *matchers;
+	size_t nmatchers;
+	int64_t starts, ends;
+	const char *created_by;
+	const char *comment;
+};
+
 /* The core's side of a sync. Every function returns 0, or -1 when the
  * record was refused (the core's reason is available through message);
  * a plugin should stop and return -1 from sync then. */
@@ -108,12 +183,31 @@ struct steward_sink {
 	/* Records the stamp of a version handed over in full (after its
 	 * version() and metric() records), for unchanged() in later syncs. */
 	void (*stamp)(void *ctx, const char *model, int64_t version, const char *stamp);
+
+	/* ---- revision 2: monitoring ---- */
+
+	/* Calls fn for each version the core wants monitored; 0, or -1 when
+	 * the store could not be read. */
+	int (*targets)(void *ctx, void (*fn)(void *arg, const struct steward_target *t), void *arg);
+	/* The range the views want, and the step that fits them: from is the
+	 * start of the window (24 h back by default), to is now. */
+	void (*window)(void *ctx, int64_t *from, int64_t *to, int64_t *step);
+	/* The newest point time the cache holds for the series; 0 none. A
+	 * sync may then ask the backend only for what came after it. */
+	int64_t (*series_last)(void *ctx, const char *model, int64_t version, const char *signal);
+	int (*series)(void *ctx, const struct steward_series_rec *s);
+	int (*histogram)(void *ctx, const struct steward_histogram_rec *h);
+	int (*alert)(void *ctx, const struct steward_alert_rec *a);
+	int (*silence)(void *ctx, const struct steward_silence_rec *s);
 };
 
 /* ---- acts: governed changes made in the backend ---- */
 
 enum steward_act_kind {
 	STEWARD_ACT_SET_ALIAS = 1, /* point alias of model at version, and tag the version */
+	/* sink revision 2: */
+	STEWARD_ACT_SILENCE = 2,        /* create a silence from matchers, starts, ends, comment, creator */
+	STEWARD_ACT_EXPIRE_SILENCE = 3, /* expire the silence silence_id */
 };
 
 struct steward_act {
@@ -123,6 +217,15 @@ struct steward_act {
 	int64_t version;
 	const struct steward_kv *tags; /* the decision's evidence, as tags on the version */
 	size_t ntags;
+	/* ---- sink revision 2 ---- */
+	const struct steward_kv *matchers; /* as in steward_silence_rec */
+	size_t nmatchers;
+	int64_t starts, ends;
+	const char *comment;
+	const char *creator;
+	const char *silence_id;
+	char *out;   /* the backend's id of what the act made (a silence id) */
+	size_t outn;
 };
 
 /* ---- the plugin ---- */

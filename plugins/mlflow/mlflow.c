@@ -43,6 +43,8 @@ static int mlf_open(const struct steward_kv *kv, size_t n, void **state, char *e
 	size_t i, k;
 
 	for (i = 0; i < n; i++) {
+		if (strncmp(kv[i].key, "steward.", 8) == 0)
+			continue; /* the host's keys */
 		for (k = 0; k < sizeof known / sizeof known[0] && strcmp(kv[i].key, known[k]) != 0; k++)
 			;
 		if (k == sizeof known / sizeof known[0])
