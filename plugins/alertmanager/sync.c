@@ -229,6 +229,15 @@ out:
 	return rc;
 }
 
+/* Prefixes err with the URL whose reply held the record it is about. */
+static void am_in(const struct am *m, const char *path, char *err, size_t errn)
+{
+	char why[600], where[1200];
+
+	snprintf(why, sizeof why, "%s", err);
+	snprintf(err, errn, "GET %s: %s", am_where(m, path, where, sizeof where), why);
+}
+
 int am_sync_all(struct am *m, const struct steward_sink *sink, char *err, size_t errn)
 {
 	char path[4096];
@@ -252,8 +261,10 @@ int am_sync_all(struct am *m, const struct steward_sink *sink, char *err, size_t
 			am_err(err, errn, "cancelled");
 			goto out;
 		}
-		if (am_alert(m, sink, x, i, err, errn) != 0)
+		if (am_alert(m, sink, x, i, err, errn) != 0) {
+			am_in(m, path, err, errn);
 			goto out;
+		}
 		sink->progress(sink->ctx, "alerts", (long)i + 1, (long)json_array_size(alerts));
 	}
 	json_array_foreach(silences, i, x) {
@@ -261,8 +272,10 @@ int am_sync_all(struct am *m, const struct steward_sink *sink, char *err, size_t
 			am_err(err, errn, "cancelled");
 			goto out;
 		}
-		if (am_silence(sink, x, i, err, errn) != 0)
+		if (am_silence(sink, x, i, err, errn) != 0) {
+			am_in(m, "/api/v2/silences", err, errn);
 			goto out;
+		}
 		sink->progress(sink->ctx, "silences", (long)i + 1, (long)json_array_size(silences));
 	}
 	rc = 0;
