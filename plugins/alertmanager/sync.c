@@ -118,7 +118,10 @@ static int am_alert(struct am *m, const struct steward_sink *sink, json_t *a, si
 		kv[r.nlabels++].value = json_string_value(v);
 	}
 	r.labels = kv;
-	r.name = am_label(labels, "alertname") ? am_label(labels, "alertname") : "";
+	/* Alertmanager takes alerts without an alertname; the core wants a name: its fingerprint then. */
+	r.name = am_label(labels, "alertname");
+	if (r.name == NULL || r.name[0] == '\0')
+		r.name = r.fingerprint;
 	r.severity = am_label(labels, m->severity_label) ? am_label(labels, m->severity_label) : "";
 	model = am_label(labels, m->model_label);
 	r.model = model != NULL && model[0] != '\0' ? model : NULL;
