@@ -304,5 +304,9 @@ expect 0 "alert list" alerts --all
 same "owner_model names the model" "$(field DiskFull model)" fraud-scoring
 same "instance is the severity" "$(field DiskFull severity)" db-1
 same "and an alert without owner_model names none" "$(field HighLatency model)" ""
+printf '[plugin alerts]\ntype = alertmanager\nurl = %s\nmodel_label = instance\n' "$AM_URL" >"$TMPD/label.conf"
+expect 0 "model_label = instance" "$STEWARD" sync --db "$DB" --config "$TMPD/label.conf" --key "$K/ci.key"
+expect 0 "alert list" alerts --all
+same "a model the store does not hold is none" "$(field DiskFull model)" ""
 
 finish
