@@ -169,11 +169,21 @@ int cmd_sync_run(struct cli_ctx *c)
 					      rc == 0 && r.unverified > 0, "unverified", (json_int_t)r.unverified,
 					      "partial_reason", r.partial);
 
+			if (o != NULL && (json_object_set_new(o, "series", json_integer(r.series)) != 0 ||
+					  json_object_set_new(o, "alerts", json_integer(r.alerts)) != 0)) {
+				json_decref(o);
+				o = NULL;
+			}
 			if (o == NULL || json_array_append_new(arr, o) != 0) {
 				json_decref(arr);
 				plugin_config_free(&pc);
 				return cli_json_fail(&c->e);
 			}
+		} else if (rc == 0 && !(in->p->caps & STEWARD_CAP_REGISTRY)) {
+			/* A monitoring source: what it brought, not registry counts it never has. */
+			printf("%s: %" PRId64 " series and histograms, %" PRId64 " alerts and silences; %" PRId64
+			       " rows written in %.2f s\n",
+			       in->name, r.series, r.alerts, r.written, r.seconds);
 		} else if (rc == 0) {
 			printf("%s: %" PRId64 " models, %" PRId64 " versions (%" PRId64 " unchanged), %" PRId64
 			       " metrics, %" PRId64 " aliases; %" PRId64 " rows written in %.2f s (%s)\n",

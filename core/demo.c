@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -16,6 +17,7 @@
 #include "gate.h"
 #include "keyring.h"
 #include "ledger.h"
+#include "monitor.h"
 #include "registry.h"
 
 /* Who records the estate's evidence (models, versions, cards, metrics):
@@ -427,33 +429,146 @@ static int demo_full_card(struct demo_ctx *d, const char *model, int64_t v, stru
 	return err_set(e, ERR_NOTFOUND, "demo: no model %s", model);
 }
 
-/* Marks a model's alerts as watched, with one warning firing when name is given. */
-static int demo_alerts(struct demo_ctx *d, const char *model, const char *name, struct err *e)
+/* A score histogram of n observations: a bell around centre (0..1) over
+ * ten buckets of width 0.1, cumulative, as a _bucket series gives it. */
+static void demo_hist(double centre, double n, uint32_t *rng, double *le, double *count)
 {
-	sqlite3_stmt *s;
-	int rc;
+	double sum = 0, w[10];
+	int i;
 
-	if (store_prepare(d->st, &s, "INSERT INTO alert_sync(model_id, synced) SELECT id, ?2 FROM models WHERE name = ?1",
-			  e) != 0)
+	for (i = 0; i < 10; i++) {
+		double x = (i + 0.5) / 10 - centre;
+
+		w[i] = exp(-x * x / 0.03) * (1 + demo_jitter(rng, 0.03));
+		sum += w[i];
+	}
+	for (i = 0; i < 10; i++) {
+		le[i] = i == 9 ? INFINITY : (i + 1) / 10.0;
+		count[i] = (i ? count[i - 1] : 0) + floor(n * w[i] / sum);
+	}
+}
+
+/* Monitoring as a Prometheus sync would leave it, a day of it at five
+ * minutes for every deployed version, and two alerts firing: latency on
+ * fraud-scoring, and drift on loan-default-pd, whose production scores
+ * moved since its first week. Signed by sami, the SRE, so gates read it. */
+static void demo_target(void *arg, const struct steward_target *t);
+
+struct demo_mon {
+	struct demo_ctx *d;
+	struct monitor_sync *m;
+	uint32_t rng;
+	int rc;
+	struct err *e;
+};
+
+static int demo_monitoring(struct demo_ctx *d, struct err *e)
+{
+	struct demo_mon dm = { .d = d, .rng = 20260101u, .e = e };
+	static const char *const labels_fraud[][2] = { { "alertname", "AuthLatencyHigh" }, { "model", "fraud-scoring" },
+						      { "severity", "warning" }, { "team", "fraud-ops" } };
+	static const char *const labels_pd[][2] = { { "alertname", "ScoreDriftHigh" }, { "model", "loan-default-pd" },
+						   { "severity", "critical" }, { "team", "credit-risk" } };
+	struct steward_kv kv[4];
+	struct steward_alert_rec a;
+	int64_t fraud_v, pd_v;
+	int i;
+
+	dm.m = monitor_sync_begin(d->st, "prometheus", STEWARD_CAP_METRICS, e);
+	if (dm.m == NULL)
 		return -1;
-	sqlite3_bind_text(s, 1, model, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, store_now());
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE)
-		return store_fail(d->st, e, "demo alerts");
-	if (name == NULL)
-		return 0;
-	if (store_prepare(d->st, &s,
-			  "INSERT INTO alerts(model_id, name, severity, since) SELECT id, ?2, 'warning', ?3 FROM models WHERE name = ?1",
-			  e) != 0)
+	if (monitor_targets(dm.m, demo_target, &dm) != 0 || dm.rc != 0 || monitor_sync_end(dm.m, &d->p[P_SAMI], e) != 0) {
+		monitor_sync_free(dm.m);
+		return dm.rc != 0 ? -1 : (e->msg[0] ? -1 : err_set(e, ERR_STORE, "demo monitoring"));
+	}
+	monitor_sync_free(dm.m);
+	fraud_v = registry_alias_version(d->st, "fraud-scoring", "production", e);
+	pd_v = registry_alias_version(d->st, "loan-default-pd", "production", e);
+	if (fraud_v <= 0 || pd_v <= 0)
+		return fraud_v < 0 || pd_v < 0 ? -1 : err_set(e, ERR_STORE, "demo: no production version to alert on");
+	dm.m = monitor_sync_begin(d->st, "alertmanager", STEWARD_CAP_ALERTS, e);
+	if (dm.m == NULL)
 		return -1;
-	sqlite3_bind_text(s, 1, model, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, name, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, store_now() - 3600);
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? 0 : store_fail(d->st, e, "demo alerts");
+	for (i = 0; i < 2; i++) {
+		const char *const(*l)[2] = i == 0 ? labels_fraud : labels_pd;
+		size_t k;
+
+		for (k = 0; k < 4; k++) {
+			kv[k].key = l[k][0];
+			kv[k].value = l[k][1];
+		}
+		memset(&a, 0, sizeof a);
+		a.fingerprint = i == 0 ? "5c1f0a2b9e7d4c31" : "8a4e2d7f10b36c95";
+		a.name = l[0][1];
+		a.state = "active";
+		a.severity = l[2][1];
+		a.model = l[1][1];
+		a.version = i == 0 ? fraud_v : pd_v;
+		a.starts = store_now() - (i == 0 ? 3600 : 5 * 3600);
+		a.summary = i == 0 ? "p99 latency of fraud-scoring above 250 ms for 15 minutes"
+				   : "score distribution of loan-default-pd drifted from its first week (PSI above 0.2)";
+		a.silenced_by = "";
+		a.labels = kv;
+		a.nlabels = 4;
+		if (monitor_alert(dm.m, &a, e) != 0) {
+			monitor_sync_free(dm.m);
+			return -1;
+		}
+	}
+	i = monitor_sync_end(dm.m, &d->p[P_SAMI], e);
+	monitor_sync_free(dm.m);
+	return i;
+}
+
+static void demo_target(void *arg, const struct steward_target *t)
+{
+	struct demo_mon *dm = arg;
+	static const char *const sig[] = { "latency_p99", "error_rate", "freshness", "traffic" };
+	int64_t times[288], now = store_now() / 300 * 300;
+	double vals[288], le[10], count[10], base[4], centre;
+	int drifting = strcmp(t->model, "loan-default-pd") == 0 && strcmp(t->alias, "production") == 0;
+	int slow = strcmp(t->model, "fraud-scoring") == 0 && strcmp(t->alias, "production") == 0;
+	size_t k, i;
+
+	if (dm->rc != 0)
+		return;
+	base[0] = 0.04 + (double)(strlen(t->model) % 7) * 0.012;
+	base[1] = 0.002 + (double)(t->version % 4) * 0.0008;
+	base[2] = 900 + (double)(strlen(t->model) % 5) * 300;
+	base[3] = 20 + (double)(strlen(t->model) % 9) * 15;
+	for (k = 0; k < 4; k++) {
+		struct steward_series_rec r = { .model = t->model, .version = t->version, .signal = sig[k],
+						.time = times, .value = vals, .n = 288, .step = 300 };
+
+		for (i = 0; i < 288; i++) {
+			double day = sin((double)i / 288 * 2 * M_PI - M_PI / 2); /* quiet at night, busy by day */
+
+			times[i] = now - (int64_t)(287 - i) * 300;
+			vals[i] = base[k] * (1 + (k == 3 ? 0.5 : 0.15) * day + demo_jitter(&dm->rng, 0.08));
+			if (slow && k == 0 && i > 270)
+				vals[i] = 0.31 + demo_jitter(&dm->rng, 0.02); /* the last hour and a half */
+			if (k == 2)
+				vals[i] = base[2] + (double)(i % 12) * 300; /* features land every hour */
+		}
+		if (monitor_series(dm->m, &r, dm->e) != 0) {
+			dm->rc = -1;
+			return;
+		}
+	}
+	centre = 0.3 + (double)(strlen(t->model) % 4) * 0.05;
+	for (k = 0; k < 2; k++) {
+		struct steward_histogram_rec h = { .model = t->model, .version = t->version, .feature = "score",
+						   .window = k == 0 ? "reference" : "current", .le = le, .count = count,
+						   .n = 10 };
+
+		demo_hist(k == 1 && drifting ? centre + 0.07 : centre, k == 0 ? 70000 : 10000, &dm->rng, le, count);
+		h.from = k == 0 ? (t->production_since ? t->production_since : t->since) : now - MONITOR_WINDOW;
+		h.to = k == 0 ? h.from + MONITOR_REFERENCE : now;
+		if (monitor_histogram(dm->m, &h, dm->e) != 0) {
+			dm->rc = -1;
+			return;
+		}
+	}
 }
 
 /* A request with its approvals, left open for the user. */
@@ -485,9 +600,6 @@ static int demo_pending(struct demo_ctx *d, struct err *e)
 	int64_t review;
 	int rc;
 
-	/* Two high-tier models' alerts are watched; a warning fires, nothing critical. */
-	if (demo_alerts(d, "fraud-scoring", "AuthLatencyHigh", e) != 0 || demo_alerts(d, "collections-priority", NULL, e) != 0)
-		return -1;
 	/* passes: support-ticket-routing v3, signed by an ML lead */
 	if (demo_open(d, "support-ticket-routing", 3, P_LENA, mei, "new queue taxonomy", e) != 0)
 		return -1;
@@ -614,6 +726,11 @@ int demo_build(struct store *st, const char *keydir, const char *policydir, stru
 	demo_at(present);
 	if (r == 0)
 		r = demo_pending(&d, e);
+	/* Monitoring is as of the real present, so a gate counts it for a while. */
+	store_clock_set(0);
+	demo_at(store_now() > present ? store_now() : present);
+	if (r == 0)
+		r = demo_monitoring(&d, e);
 	if (r != 0 || store_meta_set(st, "estate", "demo", e) != 0) {
 		store_rollback(st);
 		unlink(logkey);

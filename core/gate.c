@@ -18,6 +18,7 @@
 #include "dsse.h"
 #include "file.h"
 #include "ledger.h"
+#include "monitor.h"
 #include "record.h"
 #include "registry.h"
 
@@ -73,54 +74,43 @@ static int gate_version_id(struct store *st, const char *model, int64_t version,
 				 : store_fail(st, e, "reading a version");
 }
 
+/* Monitoring and alerts as a principal signed them (core/monitor.c), not
+ * the cache tables: those a writer of the store file could change. */
 static int gate_monitor(struct store *st, int64_t mid, int64_t vid, struct evidence *ev, struct err *e)
 {
+	struct monitor_evidence me;
 	sqlite3_stmt *s;
-	int rc;
+	size_t i;
 
-	if (store_prepare(st, &s, "SELECT kind, name, value FROM monitor_values WHERE version_id = ?1 ORDER BY kind, name",
-			  e) != 0)
+	(void)mid;
+	if (monitor_gate_evidence(st, ev->model, ev->version, ev->now, &me, e) != 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, vid);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		int drift = strcmp((const char *)sqlite3_column_text(s, 0), "drift") == 0;
-		struct ev_value **arr = drift ? &ev->drift : &ev->live, *nv;
-		size_t *n = drift ? &ev->ndrift : &ev->nlive;
-
-		nv = realloc(*arr, (*n + 1) * sizeof **arr);
-		if (nv == NULL) {
-			sqlite3_finalize(s);
+	snprintf(ev->monitor_note, sizeof ev->monitor_note, "%s", me.why);
+	snprintf(ev->alerts_note, sizeof ev->alerts_note, "%s", me.alerts_why);
+	ev->has_monitor = me.has_monitor;
+	ev->has_alerts = me.has_alerts;
+	if (me.nlive + me.ndrift + me.nalerts > 0) {
+		ev->live = calloc(me.nlive + 1, sizeof *ev->live);
+		ev->drift = calloc(me.ndrift + 1, sizeof *ev->drift);
+		ev->alerts = calloc(me.nalerts + 1, sizeof *ev->alerts);
+		if (ev->live == NULL || ev->drift == NULL || ev->alerts == NULL)
 			return err_set(e, ERR_IO, "out of memory");
-		}
-		*arr = nv;
-		snprintf(nv[*n].name, sizeof nv[*n].name, "%s", (const char *)sqlite3_column_text(s, 1));
-		nv[(*n)++].value = sqlite3_column_double(s, 2);
-		ev->has_monitor = 1;
 	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE)
-		return store_fail(st, e, "reading monitoring data");
-	/* Alerts: "no data" unless an alert source has synced this model. */
-	if (store_prepare(st, &s, "SELECT 1 FROM alert_sync WHERE model_id = ?1", e) != 0)
-		return -1;
-	sqlite3_bind_int64(s, 1, mid);
-	ev->has_alerts = sqlite3_step(s) == SQLITE_ROW;
-	sqlite3_finalize(s);
-	if (store_prepare(st, &s, "SELECT name, severity FROM alerts WHERE model_id = ?1 ORDER BY name", e) != 0)
-		return -1;
-	sqlite3_bind_int64(s, 1, mid);
-	while (ev->has_alerts && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-		struct ev_value *nv = realloc(ev->alerts, (ev->nalerts + 1) * sizeof *ev->alerts);
-
-		if (nv == NULL) {
-			sqlite3_finalize(s);
-			return err_set(e, ERR_IO, "out of memory");
-		}
-		ev->alerts = nv;
-		snprintf(nv[ev->nalerts].name, sizeof nv[0].name, "%s", (const char *)sqlite3_column_text(s, 0));
-		nv[ev->nalerts++].value = policy_severity((const char *)sqlite3_column_text(s, 1));
+	for (i = 0; i < me.nlive; i++) {
+		snprintf(ev->live[i].name, sizeof ev->live[i].name, "%s", me.live[i].name);
+		ev->live[i].value = me.live[i].value;
 	}
-	sqlite3_finalize(s);
+	ev->nlive = me.nlive;
+	for (i = 0; i < me.ndrift; i++) {
+		snprintf(ev->drift[i].name, sizeof ev->drift[i].name, "%s", me.drift[i].name);
+		ev->drift[i].value = me.drift[i].value;
+	}
+	ev->ndrift = me.ndrift;
+	for (i = 0; i < me.nalerts; i++) {
+		snprintf(ev->alerts[i].name, sizeof ev->alerts[i].name, "%s", me.alerts[i].name);
+		ev->alerts[i].value = me.alerts[i].value;
+	}
+	ev->nalerts = me.nalerts;
 	if (store_prepare(st, &s, "SELECT weight, since FROM canary WHERE version_id = ?1", e) != 0)
 		return -1;
 	sqlite3_bind_int64(s, 1, vid);

@@ -23,6 +23,7 @@
 #include "file.h"
 #include "gate.h"
 #include "ledger.h"
+#include "monitor.h"
 #include "record.h"
 #include "registry.h"
 
@@ -505,6 +506,7 @@ struct plugin_sync_ctx {
 	/* the digest_note for the next version() record */
 	char note_model[256], note_state[16], note_reason[400];
 	int64_t note_version;
+	struct monitor_sync *mon; /* series, histograms, alerts and silences of this sync */
 };
 
 static int plugin_refuse(struct plugin_sync_ctx *x, const char *what)
@@ -1165,6 +1167,84 @@ static int plugin_vanished(struct plugin_sync_ctx *x)
 	return 0;
 }
 
+/* ---- monitoring records: core/monitor.c keeps them ---- */
+
+static int sink_targets(void *ctx, void (*fn)(void *arg, const struct steward_target *t), void *arg)
+{
+	struct plugin_sync_ctx *x = ctx;
+
+	return monitor_targets(x->mon, fn, arg);
+}
+
+static void sink_window(void *ctx, int64_t *from, int64_t *to, int64_t *step)
+{
+	struct plugin_sync_ctx *x = ctx;
+
+	monitor_window(x->mon, from, to, step);
+}
+
+static int64_t sink_series_last(void *ctx, const char *model, int64_t version, const char *signal)
+{
+	struct plugin_sync_ctx *x = ctx;
+
+	return monitor_series_last(x->mon, model, version, signal);
+}
+
+static int sink_series(void *ctx, const struct steward_series_rec *r)
+{
+	struct plugin_sync_ctx *x = ctx;
+
+	if (monitor_series(x->mon, r, &x->e) != 0)
+		return plugin_refuse(x, "series");
+	x->r->series++;
+	return 0;
+}
+
+static int sink_histogram(void *ctx, const struct steward_histogram_rec *r)
+{
+	struct plugin_sync_ctx *x = ctx;
+
+	if (monitor_histogram(x->mon, r, &x->e) != 0)
+		return plugin_refuse(x, "histogram");
+	x->r->series++;
+	return 0;
+}
+
+static int sink_alert(void *ctx, const struct steward_alert_rec *r)
+{
+	struct plugin_sync_ctx *x = ctx;
+
+	if (monitor_alert(x->mon, r, &x->e) != 0)
+		return plugin_refuse(x, "alert");
+	x->r->alerts++;
+	return 0;
+}
+
+static int sink_silence(void *ctx, const struct steward_silence_rec *r)
+{
+	struct plugin_sync_ctx *x = ctx;
+
+	if (monitor_silence(x->mon, r, &x->e) != 0)
+		return plugin_refuse(x, "silence");
+	x->r->alerts++;
+	return 0;
+}
+
+int plugin_act_call(void *arg, const struct steward_act *act, char *err, size_t errn)
+{
+	struct plugin_instance *in = arg;
+
+	if (in == NULL || in->p == NULL || in->state == NULL) {
+		snprintf(err, errn, "the plugin is not open");
+		return -1;
+	}
+	if (in->p->act == NULL) {
+		snprintf(err, errn, "plugin %s makes no changes (it has no act)", in->name);
+		return -1;
+	}
+	return in->p->act(in->state, act, err, errn);
+}
+
 /* ---- the worker ---- */
 
 struct plugin_job {
@@ -1238,6 +1318,13 @@ static void *plugin_worker(void *arg)
 		.digest_note = sink_digest_note,
 		.unchanged = sink_unchanged,
 		.stamp = sink_stamp,
+		.targets = sink_targets,
+		.window = sink_window,
+		.series_last = sink_series_last,
+		.series = sink_series,
+		.histogram = sink_histogram,
+		.alert = sink_alert,
+		.silence = sink_silence,
 	};
 	struct timespec t0, t1;
 	char perr[512] = "";
@@ -1260,7 +1347,20 @@ static void *plugin_worker(void *arg)
 	x->full = plugin_full_due(x);
 	x->r->full = x->full;
 	before = sqlite3_total_changes(store_db(x->st));
-	j->rc = j->in->p->sync(j->in->state, &sink, perr, sizeof perr);
+	x->mon = monitor_sync_begin(x->st, j->in->name, j->in->p->caps, &x->e);
+	if (x->mon == NULL) {
+		snprintf(perr, sizeof perr, "starting the sync");
+		snprintf(x->msg, sizeof x->msg, "%.500s", x->e.msg);
+		j->rc = -1;
+	} else
+		j->rc = j->in->p->sync(j->in->state, &sink, perr, sizeof perr);
+	if (j->rc == 0 && monitor_sync_end(x->mon, x->who, &x->e) != 0) {
+		snprintf(perr, sizeof perr, "keeping the monitoring data");
+		snprintf(x->msg, sizeof x->msg, "%.500s", x->e.msg);
+		j->rc = -1;
+	}
+	monitor_sync_free(x->mon);
+	x->mon = NULL;
 	if (j->rc == 0 && plugin_vanished(x) != 0) {
 		snprintf(perr, sizeof perr, "checking for deleted aliases");
 		snprintf(x->msg, sizeof x->msg, "%.500s", x->e.msg);
@@ -1296,7 +1396,8 @@ static void *plugin_worker(void *arg)
 				 x->r->unverified, x->r->unverified == 1 ? "" : "s", x->r->partial);
 		plugin_health_put(x->st, j->in->name,
 				  j->rc != 0 ? "degraded" : x->r->unverified > 0 ? "partial" : "ok",
-				  j->rc != 0 ? j->err : msg, x->r->models + x->r->versions + x->r->metrics + x->r->aliases,
+				  j->rc != 0 ? j->err : msg,
+				  x->r->models + x->r->versions + x->r->metrics + x->r->aliases + x->r->series + x->r->alerts,
 				  j->rc == 0 && x->full);
 	}
 	if (j->rc == 0)

@@ -62,6 +62,7 @@ void plugin_close(struct plugin_instance *in);
 
 struct plugin_sync_result {
 	int64_t models, versions, metrics, aliases; /* records received */
+	int64_t series, alerts;                     /* series and histograms; alerts and silences */
 	int64_t written;                            /* rows the sync changed */
 	int64_t observed;                           /* alias moves no steward decision explains */
 	int64_t skipped;                            /* versions the plugin skipped as unchanged */
@@ -70,6 +71,10 @@ struct plugin_sync_result {
 	char partial[300];                          /* the first unverified version and why */
 	double seconds;
 };
+/* A monitor_act_fn (core/monitor.h): performs act through the plugin
+ * instance arg (open), err getting the backend's message. */
+int plugin_act_call(void *arg, const struct steward_act *act, char *err, size_t errn);
+
 typedef void (*plugin_progress_fn)(void *arg, const char *what, long done, long total);
 
 /* Runs one instance's sync on a worker thread with its own store

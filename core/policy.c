@@ -696,7 +696,7 @@ const char *policy_status_name(enum rule_status s)
 	return s == RULE_PASS ? "PASS" : s == RULE_FAIL ? "FAIL" : "UNKNOWN";
 }
 
-static int policy_compare(double v, enum policy_op op, double x)
+int policy_compare(double v, enum policy_op op, double x)
 {
 	switch (op) {
 	case OP_GE: return v >= x;
@@ -708,7 +708,7 @@ static int policy_compare(double v, enum policy_op op, double x)
 	return 0;
 }
 
-static const char *policy_op_text(enum policy_op op)
+const char *policy_op_text(enum policy_op op)
 {
 	return op == OP_GE ? ">=" : op == OP_GT ? ">" : op == OP_LE ? "<=" : op == OP_LT ? "<" : "==";
 }
@@ -918,11 +918,14 @@ static void policy_eval_rule(const struct policy_rule *rule, const struct eviden
 
 		if (!ev->has_monitor) {
 			snprintf(r->evidence, sizeof r->evidence, "no monitoring data");
-			policy_set(r, RULE_UNKNOWN, "no monitoring data for this version yet");
+			policy_set(r, RULE_UNKNOWN, "%s",
+				   ev->monitor_note[0] ? ev->monitor_note : "no monitoring data for this version yet");
 			return;
 		}
+		/* drift any: the PSI of every feature; a KS statistic ("FEATURE.ks") only when named. */
 		for (i = 0; i < nv; i++)
-			if ((rule->kind == PK_DRIFT && strcmp(rule->a, "any") == 0) || strcmp(v[i].name, rule->a) == 0)
+			if ((rule->kind == PK_DRIFT && strcmp(rule->a, "any") == 0 && strstr(v[i].name, ".ks") == NULL) ||
+			    strcmp(v[i].name, rule->a) == 0)
 				if (pick == NULL || v[i].value > pick->value)
 					pick = &v[i];
 		if (pick == NULL) {
@@ -942,7 +945,7 @@ static void policy_eval_rule(const struct policy_rule *rule, const struct eviden
 
 		if (!ev->has_alerts) {
 			snprintf(r->evidence, sizeof r->evidence, "no alert data");
-			policy_set(r, RULE_UNKNOWN, "no alert data for this model yet");
+			policy_set(r, RULE_UNKNOWN, "%s", ev->alerts_note[0] ? ev->alerts_note : "no alert data for this model yet");
 			return;
 		}
 		for (i = 0; i < ev->nalerts; i++)

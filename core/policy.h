@@ -122,6 +122,7 @@ struct evidence {
 	struct ev_value *live, *drift;
 	size_t nlive, ndrift;
 	int has_alerts;
+	char monitor_note[200], alerts_note[200]; /* why there is no data (stale, say); not recorded */
 	struct ev_value *alerts; /* name, value = severity rank (1 info, 2 warning, 3 critical) */
 	size_t nalerts;
 	struct ev_stage stages[8];
@@ -172,6 +173,10 @@ typedef void (*policy_case_fn)(void *arg, const struct policy_case *c);
  * tname:line when the test file itself is malformed. */
 int policy_test_run(const struct policy *p, const char *digest, const char *text, size_t len, const char *tname,
 		    policy_case_fn fn, void *arg, int *cases, struct err *e);
+
+/* 1 when v OP x holds; the operator as the policy writes it (">="). */
+int policy_compare(double v, enum policy_op op, double x);
+const char *policy_op_text(enum policy_op op);
 
 /* Severity rank of an alert label (info 1, warning 2, critical 3); 0 unknown. */
 int policy_severity(const char *s);

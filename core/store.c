@@ -277,6 +277,68 @@ static const char *const store_migrations[] = {
 	" SELECT name, state, message, last_success, last_attempt, records FROM plugin_health;"
 	"DROP TABLE plugin_health;"
 	"ALTER TABLE plugin_health_v8 RENAME TO plugin_health;",
+	/* 9: monitoring from plugins: the series cache, score histograms,
+	 * alerts and silences as each source last showed them, and per model
+	 * the observation a principal signed, which is all a gate reads. */
+	"CREATE TABLE series("
+	" version_id INTEGER NOT NULL REFERENCES versions(id),"
+	" signal TEXT NOT NULL,"
+	" t INTEGER NOT NULL,"
+	" value REAL," /* NULL: the backend said NaN */
+	" PRIMARY KEY (version_id, signal, t)) WITHOUT ROWID;"
+	"CREATE TABLE series_meta("
+	" version_id INTEGER NOT NULL REFERENCES versions(id),"
+	" signal TEXT NOT NULL,"
+	" plugin TEXT NOT NULL,"
+	" step INTEGER NOT NULL,"
+	" last INTEGER NOT NULL,"
+	" current REAL," /* the newest value that is a number */
+	" spark TEXT NOT NULL DEFAULT '[]'," /* MONITOR_SPARK means over the window, null for gaps */
+	" PRIMARY KEY (version_id, signal)) WITHOUT ROWID;"
+	"CREATE TABLE histograms("
+	" version_id INTEGER NOT NULL REFERENCES versions(id),"
+	" feature TEXT NOT NULL,"
+	" win TEXT NOT NULL CHECK (win IN ('reference','current')),"
+	" t_from INTEGER NOT NULL,"
+	" t_to INTEGER NOT NULL,"
+	" buckets TEXT NOT NULL," /* [[le, cumulative count], ...], le of the last "+Inf" */
+	" observed INTEGER NOT NULL,"
+	" PRIMARY KEY (version_id, feature, win)) WITHOUT ROWID;"
+	"DROP TABLE alerts;"
+	"CREATE TABLE alerts("
+	" plugin TEXT NOT NULL,"
+	" fingerprint TEXT NOT NULL,"
+	" name TEXT NOT NULL,"
+	" state TEXT NOT NULL CHECK (state IN ('active','suppressed','unprocessed')),"
+	" severity TEXT NOT NULL,"
+	" model_id INTEGER REFERENCES models(id),"
+	" version INTEGER NOT NULL DEFAULT 0,"
+	" starts INTEGER NOT NULL,"
+	" ends INTEGER NOT NULL,"
+	" summary TEXT NOT NULL DEFAULT '',"
+	" silenced_by TEXT NOT NULL DEFAULT '',"
+	" labels TEXT NOT NULL DEFAULT '{}',"
+	" seen INTEGER NOT NULL,"
+	" PRIMARY KEY (plugin, fingerprint)) WITHOUT ROWID;"
+	"CREATE INDEX alerts_model ON alerts(model_id);"
+	"CREATE TABLE silences("
+	" plugin TEXT NOT NULL,"
+	" id TEXT NOT NULL,"
+	" state TEXT NOT NULL CHECK (state IN ('active','pending','expired')),"
+	" matchers TEXT NOT NULL,"
+	" starts INTEGER NOT NULL,"
+	" ends INTEGER NOT NULL,"
+	" created_by TEXT NOT NULL,"
+	" comment TEXT NOT NULL,"
+	" seen INTEGER NOT NULL,"
+	" PRIMARY KEY (plugin, id)) WITHOUT ROWID;"
+	"CREATE TABLE monitor_attest("
+	" model_id INTEGER NOT NULL REFERENCES models(id),"
+	" kind TEXT NOT NULL CHECK (kind IN ('monitor','alerts')),"
+	" observed INTEGER NOT NULL,"
+	" body TEXT NOT NULL,"
+	" sig TEXT NOT NULL,"
+	" PRIMARY KEY (model_id, kind)) WITHOUT ROWID;",
 };
 
 #define STORE_NMIGRATIONS ((int)(sizeof store_migrations / sizeof store_migrations[0]))

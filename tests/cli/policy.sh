@@ -209,10 +209,27 @@ has "1 of 2" "$OUT" "1 of 2 risk-officer"
 as ravi approve "$R" --ttl 30d >/dev/null
 expect 1 "no alert data is UNKNOWN, which denies" at $((8 * DAY)) "$STEWARD" gate fraud 1 --to production --db "$DB"
 has "unknown alerts" "$OUT" "UNKNOWN no-critical"
-# an alert source has synced the model and nothing critical fires
-sqlite3 "$DB" "INSERT INTO alert_sync(model_id, synced) SELECT id, 1 FROM models WHERE name = 'fraud';
-	INSERT INTO alerts(model_id, name, severity, since) SELECT id, 'LatencyHigh', 'warning', 1 FROM models WHERE name = 'fraud'"
+# alerts written into the store by hand are not what a gate reads
+sqlite3 "$DB" "INSERT INTO alert_sync(model_id, synced) SELECT id, 1 FROM models WHERE name = 'fraud'"
+expect 1 "an alert_sync row alone proves nothing" at $((8 * DAY)) "$STEWARD" gate fraud 1 --to production --db "$DB"
+has "still unknown" "$OUT" "UNKNOWN no-critical"
+# an alert source (the test plugin, a fake backend) has synced, signed by lena: a warning fires, nothing critical
+PD="$TMPD/plugins"
+mkdir -p "$PD" && cp "${STEWARD%/*}/tests/plugins/steward-misbehave.so" "$PD/" && chmod 755 "$PD"
+printf '[steward]\nplugin_dirs = %s\n\n[plugin am]\ntype = misbehave\nmode = alerts\nalerts = LatencyHigh fraud warning\n' "$PD" >"$TMPD/am.config"
+expect 0 "alert sync" at $((8 * DAY - 60)) "$STEWARD" sync --db "$DB" --config "$TMPD/am.config" --key "$K/lena.key"
 expect 0 "fraud passes" at $((8 * DAY)) "$STEWARD" gate fraud 1 --to production --db "$DB"
+has "nothing critical" "$OUT" "PASS    no-critical"
+cp "$DB" "$TMPD/forged.db" && cp "$DB.logkey" "$TMPD/forged.db.logkey"
+sqlite3 "$TMPD/forged.db" "UPDATE monitor_attest SET body = replace(body, 'warning', 'info') WHERE kind = 'alerts'"
+expect 1 "a changed observation is refused" at $((8 * DAY)) "$STEWARD" gate fraud 1 --to production --db "$TMPD/forged.db"
+has "says the store was changed" "$ERR" "the alert observation of fraud does not verify"
+expect 1 "observations go stale" at $((11 * DAY)) "$STEWARD" gate fraud 1 --to production --db "$DB"
+has "says how old" "$OUT" "the newest alert data is 3 d old"
+printf '[steward]\nplugin_dirs = %s\n\n[plugin am]\ntype = misbehave\nmode = alerts\nalerts = LatencyHigh fraud warning;Down fraud critical\n' "$PD" >"$TMPD/am2.config"
+expect 0 "a critical alert fires" at $((8 * DAY - 30)) "$STEWARD" sync --db "$TMPD/forged.db" --config "$TMPD/am2.config" --key "$K/lena.key"
+expect 1 "and denies" at $((8 * DAY)) "$STEWARD" gate fraud 1 --to production --db "$TMPD/forged.db"
+has "names it" "$OUT" "firing at critical or above: Down"
 printf '\n# an innocent-looking edit\n' >>"$P/high2.policy"
 expect 1 "edited policy file refused" at $((8 * DAY)) "$STEWARD" gate fraud 1 --to production --db "$DB"
 has "names both digests" "$OUT" "now has sha256:"
@@ -232,6 +249,7 @@ R2=$(as lena promote request fraud 2 --to production)
 as mei approve "$R2" --ttl 30d >/dev/null
 as rosa approve "$R2" --ttl 30d >/dev/null
 as ravi approve "$R2" --ttl 30d >/dev/null
+expect 0 "alerts synced again" at $((8 * DAY - 60)) "$STEWARD" sync --db "$DB" --config "$TMPD/am.config" --key "$K/lena.key"
 expect 0 "fraud v2 would pass" at $((8 * DAY)) "$STEWARD" gate fraud 2 --to production --db "$DB"
 sed 's/^version 2$/version 3/' "$P/high2.policy" >"$P/high3.policy"
 expect 0 "enrol high v3" as ada policy enroll "$P/high3.policy"

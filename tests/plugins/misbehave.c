@@ -1,4 +1,4 @@
-/* misbehave: a fake backend that hangs, returns garbage or fails on purpose (mode = hang|stuck|garbage|fail|ok|evidence|digests; act = ok|refuse|stall), to show the host and the console stay in charge. */
+/* misbehave: a fake backend that hangs, returns garbage or fails on purpose (mode = hang|stuck|garbage|fail|ok|evidence|digests|alerts; act = ok|refuse|stall), to show the host and the console stay in charge. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +12,7 @@ struct mb {
 	char act[16];      /* ok: record the move in `moves`; refuse; stall for act_seconds, then time out */
 	int act_seconds;
 	char moves[4096];  /* the fake registry's aliases: one "model alias version" line per move */
+	char alerts[1024]; /* mode alerts: "NAME MODEL SEVERITY;..." handed over as firing alerts */
 };
 
 static int mb_open(const struct steward_kv *kv, size_t n, void **state, char *err, size_t errn)
@@ -38,6 +39,8 @@ static int mb_open(const struct steward_kv *kv, size_t n, void **state, char *er
 			m->act_seconds = atoi(kv[i].value);
 		else if (strcmp(kv[i].key, "moves") == 0)
 			snprintf(m->moves, sizeof m->moves, "%s", kv[i].value);
+		else if (strcmp(kv[i].key, "alerts") == 0)
+			snprintf(m->alerts, sizeof m->alerts, "%s", kv[i].value);
 	}
 	*state = m;
 	return 0;
@@ -83,6 +86,45 @@ static int mb_sync(void *state, const struct steward_sink *sink, char *err, size
 		if (sink->version(sink->ctx, &v) != 0 || sink->model(sink->ctx, &bad) != 0) {
 			snprintf(err, errn, "the core refused a record: %s", sink->message(sink->ctx));
 			return -1;
+		}
+		return 0;
+	}
+	if (strcmp(m->mode, "alerts") == 0) {
+		/* An alert source's whole set, from the config: what a gate's alert rules read. */
+		char buf[1024], *save = NULL, *tok;
+		int k = 0;
+
+		snprintf(buf, sizeof buf, "%s", m->alerts);
+		for (tok = strtok_r(buf, ";", &save); tok != NULL; tok = strtok_r(NULL, ";", &save)) {
+			char name[128], model[128], sev[32], fp[32];
+			struct steward_kv kv[3];
+			struct steward_alert_rec a = { 0 };
+
+			if (sscanf(tok, "%127s %127s %31s", name, model, sev) != 3) {
+				snprintf(err, errn, "alerts: '%s' is not NAME MODEL SEVERITY", tok);
+				return -1;
+			}
+			snprintf(fp, sizeof fp, "fp%d", k++);
+			kv[0].key = "alertname";
+			kv[0].value = name;
+			kv[1].key = "model";
+			kv[1].value = model;
+			kv[2].key = "severity";
+			kv[2].value = sev;
+			a.fingerprint = fp;
+			a.name = name;
+			a.state = "active";
+			a.severity = sev;
+			a.model = model;
+			a.starts = 1;
+			a.summary = "";
+			a.silenced_by = "";
+			a.labels = kv;
+			a.nlabels = 3;
+			if (sink->alert(sink->ctx, &a) != 0) {
+				snprintf(err, errn, "alert refused: %s", sink->message(sink->ctx));
+				return -1;
+			}
 		}
 		return 0;
 	}

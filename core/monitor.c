@@ -1,0 +1,1777 @@
+/* monitor: the monitoring cache plugins fill (series, histograms, alerts, silences), drift from it, and the signed observations a gate reads. */
+#include "monitor.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+#include <sqlite3.h>
+
+#include "ledger.h"
+#include "policy.h"
+#include "proven.h"
+
+static const char *const monitor_sig_names[MSIG_N] = {
+	[MSIG_LATENCY] = "latency_p99",
+	[MSIG_ERRORS] = "error_rate",
+	[MSIG_PSI] = "drift_psi",
+	[MSIG_FRESHNESS] = "freshness",
+	[MSIG_TRAFFIC] = "traffic",
+};
+
+const char *monitor_sig_name(enum monitor_sig s)
+{
+	return s < MSIG_N ? monitor_sig_names[s] : "";
+}
+
+/* ---- drift ---- */
+
+int monitor_hist_check(const struct monitor_hist *h, struct err *e)
+{
+	size_t i;
+
+	if (h->n < 2 || h->n > MONITOR_MAX_BUCKETS)
+		return err_set(e, ERR_INVALID, "a histogram needs 2 to %d buckets, not %zu", MONITOR_MAX_BUCKETS, h->n);
+	if (!isinf(h->le[h->n - 1]) || h->le[h->n - 1] < 0)
+		return err_set(e, ERR_INVALID, "the last bucket's upper bound is %g, not +Inf", h->le[h->n - 1]);
+	for (i = 0; i < h->n; i++) {
+		if (isnan(h->le[i]) || (i + 1 < h->n && !isfinite(h->le[i])))
+			return err_set(e, ERR_INVALID, "bucket %zu has no finite upper bound", i + 1);
+		if (i > 0 && !(h->le[i] > h->le[i - 1]))
+			return err_set(e, ERR_INVALID, "bucket bounds are not ascending at %g", h->le[i]);
+		if (!isfinite(h->count[i]) || h->count[i] < 0)
+			return err_set(e, ERR_INVALID, "bucket le=%g has count %g", h->le[i], h->count[i]);
+		/* Counters reset between scrapes can leave a cumulative count a
+		 * hair below its neighbour after increase(): a tenth of a count
+		 * is rounding, more is a broken histogram. */
+		if (i > 0 && h->count[i] < h->count[i - 1] - 0.1)
+			return err_set(e, ERR_INVALID, "bucket le=%g counts %g, fewer than le=%g's %g", h->le[i],
+				       h->count[i], h->le[i - 1], h->count[i - 1]);
+	}
+	return 0;
+}
+
+static int monitor_same_bounds(const struct monitor_hist *a, const struct monitor_hist *b, struct err *e)
+{
+	size_t i;
+
+	if (monitor_hist_check(a, e) != 0 || monitor_hist_check(b, e) != 0)
+		return -1;
+	if (a->n != b->n)
+		return err_set(e, ERR_INVALID, "the reference has %zu buckets and the current window %zu", a->n, b->n);
+	for (i = 0; i < a->n; i++)
+		if (a->le[i] != b->le[i])
+			return err_set(e, ERR_INVALID, "bucket %zu bounds differ: %g in the reference, %g now", i + 1,
+				       a->le[i], b->le[i]);
+	if (!(a->count[a->n - 1] > 0) || !(b->count[b->n - 1] > 0))
+		return err_set(e, ERR_INVALID, "the %s window has no observations",
+			       a->count[a->n - 1] > 0 ? "current" : "reference");
+	return 0;
+}
+
+/* The share of all observations in bucket i. */
+static double monitor_share(const struct monitor_hist *h, size_t i)
+{
+	double lo = i == 0 ? 0 : h->count[i - 1], c = h->count[i] - lo;
+
+	return (c < 0 ? 0 : c) / h->count[h->n - 1];
+}
+
+int monitor_psi(const struct monitor_hist *ref, const struct monitor_hist *cur, double *psi, struct err *e)
+{
+	double sum = 0;
+	size_t i;
+
+	if (monitor_same_bounds(ref, cur, e) != 0)
+		return -1;
+	for (i = 0; i < ref->n; i++) {
+		double r = monitor_share(ref, i), c = monitor_share(cur, i);
+
+		/* The usual floor: an empty bucket on one side is a large term, not an infinite one. */
+		if (r < 1e-4)
+			r = 1e-4;
+		if (c < 1e-4)
+			c = 1e-4;
+		sum += (c - r) * log(c / r);
+	}
+	*psi = sum;
+	return 0;
+}
+
+int monitor_ks(const struct monitor_hist *ref, const struct monitor_hist *cur, double *ks, struct err *e)
+{
+	double best = 0;
+	size_t i;
+
+	if (monitor_same_bounds(ref, cur, e) != 0)
+		return -1;
+	for (i = 0; i < ref->n; i++) {
+		double d = fabs(ref->count[i] / ref->count[ref->n - 1] - cur->count[i] / cur->count[cur->n - 1]);
+
+		if (d > best)
+			best = d;
+	}
+	*ks = best;
+	return 0;
+}
+
+/* Buckets as stored: [[le, count], ...] with "+Inf" for the last bound. */
+static char *monitor_hist_text(const struct monitor_hist *h)
+{
+	json_t *a = json_array();
+	char *txt;
+	size_t i;
+
+	if (a == NULL)
+		return NULL;
+	for (i = 0; i < h->n; i++)
+		if (json_array_append_new(a, json_pack("[o, f]", isinf(h->le[i]) ? json_string("+Inf") : json_real(h->le[i]),
+						       h->count[i])) != 0) {
+			json_decref(a);
+			return NULL;
+		}
+	txt = json_dumps(a, JSON_COMPACT);
+	json_decref(a);
+	return txt;
+}
+
+static int monitor_hist_parse(const char *text, struct monitor_hist *h)
+{
+	json_t *a = json_loads(text, 0, NULL), *b;
+	size_t i;
+
+	h->n = 0;
+	if (!json_is_array(a) || json_array_size(a) > MONITOR_MAX_BUCKETS) {
+		json_decref(a);
+		return -1;
+	}
+	json_array_foreach(a, i, b) {
+		json_t *le = json_array_get(b, 0);
+
+		h->le[i] = json_is_string(le) ? INFINITY : json_number_value(le);
+		h->count[i] = json_number_value(json_array_get(b, 1));
+		h->n++;
+	}
+	json_decref(a);
+	return 0;
+}
+
+/* ---- the sink side ---- */
+
+struct monitor_sync {
+	struct store *st;
+	char plugin[65];
+	unsigned caps;
+	int64_t now, seen;
+	int64_t *touched; /* model ids whose series or histograms this sync handed over */
+	size_t ntouched;
+	int alerts_seen;  /* the sync handed over alerts or is an alert source */
+	struct err e;
+};
+
+struct monitor_sync *monitor_sync_begin(struct store *st, const char *plugin, unsigned caps, struct err *e)
+{
+	struct monitor_sync *m = calloc(1, sizeof *m);
+	sqlite3_stmt *s;
+
+	if (m == NULL) {
+		err_set(e, ERR_IO, "out of memory");
+		return NULL;
+	}
+	m->st = st;
+	snprintf(m->plugin, sizeof m->plugin, "%s", plugin);
+	m->caps = caps;
+	m->now = store_now();
+	/* A token newer than any earlier sync's: what this one saw keeps it. */
+	if (store_prepare(st, &s,
+			  "SELECT max(coalesce((SELECT max(seen) FROM alerts WHERE plugin = ?1), 0),"
+			  " coalesce((SELECT max(seen) FROM silences WHERE plugin = ?1), 0))",
+			  e) != 0) {
+		free(m);
+		return NULL;
+	}
+	sqlite3_bind_text(s, 1, plugin, -1, SQLITE_STATIC);
+	m->seen = (sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0) + 1;
+	sqlite3_finalize(s);
+	return m;
+}
+
+void monitor_sync_free(struct monitor_sync *m)
+{
+	if (m == NULL)
+		return;
+	free(m->touched);
+	free(m);
+}
+
+static int monitor_touch(struct monitor_sync *m, int64_t mid)
+{
+	int64_t *n;
+	size_t i;
+
+	for (i = 0; i < m->ntouched; i++)
+		if (m->touched[i] == mid)
+			return 0;
+	n = realloc(m->touched, (m->ntouched + 1) * sizeof *n);
+	if (n == NULL)
+		return err_set(&m->e, ERR_IO, "out of memory");
+	m->touched = n;
+	n[m->ntouched++] = mid;
+	return 0;
+}
+
+int monitor_targets(struct monitor_sync *m, void (*fn)(void *arg, const struct steward_target *t), void *arg)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (store_prepare(m->st, &s,
+			  "SELECT mo.name, v.version, a.alias, a.updated,"
+			  " coalesce((SELECT min(p.time) FROM promotions p WHERE p.version_id = v.id AND p.alias = 'production'),"
+			  "  (SELECT p2.updated FROM aliases p2 WHERE p2.version_id = v.id AND p2.alias = 'production'), 0)"
+			  " FROM aliases a JOIN versions v ON v.id = a.version_id JOIN models mo ON mo.id = a.model_id"
+			  " ORDER BY mo.name, v.version, a.alias <> 'production', a.alias",
+			  &m->e) != 0)
+		return -1;
+	char last_model[256] = "";
+	int64_t last_version = 0;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct steward_target t = {
+			.model = (const char *)sqlite3_column_text(s, 0),
+			.version = sqlite3_column_int64(s, 1),
+			.alias = (const char *)sqlite3_column_text(s, 2),
+			.since = sqlite3_column_int64(s, 3),
+			.production_since = sqlite3_column_int64(s, 4),
+		};
+
+		/* One target per version, under its first alias (production first). */
+		if (t.version == last_version && strcmp(t.model, last_model) == 0)
+			continue;
+		snprintf(last_model, sizeof last_model, "%s", t.model);
+		last_version = t.version;
+		fn(arg, &t);
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : store_fail(m->st, &m->e, "reading the deployed versions");
+}
+
+void monitor_window(struct monitor_sync *m, int64_t *from, int64_t *to, int64_t *step)
+{
+	*to = m->now;
+	*from = m->now - MONITOR_WINDOW;
+	*step = 60;
+}
+
+static int64_t monitor_vid(struct store *st, const char *model, int64_t version, int64_t *mid)
+{
+	sqlite3_stmt *s;
+	int64_t vid = 0;
+	struct err e;
+
+	if (model == NULL ||
+	    store_prepare(st, &s,
+			  "SELECT v.id, v.model_id FROM versions v JOIN models m ON m.id = v.model_id"
+			  " WHERE m.name = ?1 AND v.version = ?2",
+			  &e) != 0)
+		return 0;
+	sqlite3_bind_text(s, 1, model, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, version);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		vid = sqlite3_column_int64(s, 0);
+		if (mid != NULL)
+			*mid = sqlite3_column_int64(s, 1);
+	}
+	sqlite3_finalize(s);
+	return vid;
+}
+
+int64_t monitor_series_last(struct monitor_sync *m, const char *model, int64_t version, const char *signal)
+{
+	sqlite3_stmt *s;
+	int64_t last = 0;
+
+	if (model == NULL || signal == NULL ||
+	    store_prepare(m->st, &s,
+			  "SELECT sm.last FROM series_meta sm JOIN versions v ON v.id = sm.version_id"
+			  " JOIN models mo ON mo.id = v.model_id WHERE mo.name = ?1 AND v.version = ?2 AND sm.signal = ?3",
+			  &m->e) != 0)
+		return 0;
+	sqlite3_bind_text(s, 1, model, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, version);
+	sqlite3_bind_text(s, 3, signal, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		last = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return last;
+}
+
+/* A name a plugin gives: printable ASCII, not empty, short. */
+static int monitor_name_ok(const char *s, size_t max)
+{
+	size_t i;
+
+	if (s == NULL || s[0] == '\0')
+		return 0;
+	for (i = 0; s[i] != '\0'; i++)
+		if (i >= max || (unsigned char)s[i] < 0x21 || (unsigned char)s[i] > 0x7e)
+			return 0;
+	return 1;
+}
+
+int monitor_series(struct monitor_sync *m, const struct steward_series_rec *r, struct err *e)
+{
+	sqlite3_stmt *s;
+	int64_t vid, mid = 0, last = 0;
+	size_t i;
+
+	if (!monitor_name_ok(r->signal, 64))
+		return err_set(e, ERR_INVALID, "a series of %s %" PRId64 " has no usable signal name",
+			       r->model ? r->model : "?", r->version);
+	vid = monitor_vid(m->st, r->model, r->version, &mid);
+	if (vid == 0)
+		return err_set(e, ERR_NOTFOUND, "series %s for %s %" PRId64 ": no such version in the store", r->signal,
+			       r->model ? r->model : "?", r->version);
+	if (r->n > 0 && (r->time == NULL || r->value == NULL))
+		return err_set(e, ERR_INVALID, "series %s of %s %" PRId64 " has points without times or values",
+			       r->signal, r->model, r->version);
+	for (i = 0; i < r->n; i++)
+		if (r->time[i] <= 0 || (i > 0 && r->time[i] <= r->time[i - 1]))
+			return err_set(e, ERR_INVALID, "series %s of %s %" PRId64 ": point %zu's time %" PRId64 " is not after the one before",
+				       r->signal, r->model, r->version, i + 1, r->time[i]);
+	if (store_prepare(m->st, &s, "INSERT OR REPLACE INTO series(version_id, signal, t, value) VALUES (?1, ?2, ?3, ?4)",
+			  e) != 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, vid);
+	sqlite3_bind_text(s, 2, r->signal, -1, SQLITE_STATIC);
+	for (i = 0; i < r->n; i++) {
+		sqlite3_bind_int64(s, 3, r->time[i]);
+		if (isnan(r->value[i]))
+			sqlite3_bind_null(s, 4);
+		else
+			sqlite3_bind_double(s, 4, r->value[i]);
+		if (sqlite3_step(s) != SQLITE_DONE) {
+			sqlite3_finalize(s);
+			return store_fail(m->st, e, "writing a series");
+		}
+		sqlite3_reset(s);
+		last = r->time[i];
+	}
+	sqlite3_finalize(s);
+	if (store_prepare(m->st, &s,
+			  "INSERT INTO series_meta(version_id, signal, plugin, step, last) VALUES (?1, ?2, ?3, ?4, ?5)"
+			  " ON CONFLICT(version_id, signal) DO UPDATE SET plugin = excluded.plugin, step = excluded.step,"
+			  " last = max(last, excluded.last)",
+			  e) != 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, vid);
+	sqlite3_bind_text(s, 2, r->signal, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, m->plugin, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, r->step > 0 ? r->step : 60);
+	sqlite3_bind_int64(s, 5, last);
+	i = sqlite3_step(s) == SQLITE_DONE;
+	sqlite3_finalize(s);
+	if (!i)
+		return store_fail(m->st, e, "writing a series");
+	return monitor_touch(m, mid) != 0 ? err_set(e, ERR_IO, "out of memory") : 0;
+}
+
+int monitor_histogram(struct monitor_sync *m, const struct steward_histogram_rec *r, struct err *e)
+{
+	struct monitor_hist h = { .n = r->n, .from = r->from, .to = r->to };
+	sqlite3_stmt *s;
+	int64_t vid, mid = 0;
+	char *txt;
+	size_t i;
+	int rc;
+
+	if (!monitor_name_ok(r->feature, 64) || r->window == NULL ||
+	    (strcmp(r->window, "reference") != 0 && strcmp(r->window, "current") != 0))
+		return err_set(e, ERR_INVALID, "a histogram of %s %" PRId64 " names no feature or a window other than reference or current",
+			       r->model ? r->model : "?", r->version);
+	vid = monitor_vid(m->st, r->model, r->version, &mid);
+	if (vid == 0)
+		return err_set(e, ERR_NOTFOUND, "histogram for %s %" PRId64 ": no such version in the store",
+			       r->model ? r->model : "?", r->version);
+	if (r->n > MONITOR_MAX_BUCKETS || (r->n > 0 && (r->le == NULL || r->count == NULL)))
+		return err_set(e, ERR_INVALID, "histogram %s of %s %" PRId64 ": %zu buckets (at most %d)", r->feature,
+			       r->model, r->version, r->n, MONITOR_MAX_BUCKETS);
+	for (i = 0; i < r->n; i++) {
+		h.le[i] = r->le[i];
+		h.count[i] = r->count[i];
+	}
+	if (monitor_hist_check(&h, e) != 0)
+		return err_set(e, ERR_INVALID, "histogram %s (%s) of %s %" PRId64 ": %s", r->feature, r->window, r->model,
+			       r->version, e->msg);
+	txt = monitor_hist_text(&h);
+	if (txt == NULL)
+		return err_set(e, ERR_IO, "out of memory");
+	if (store_prepare(m->st, &s,
+			  "INSERT OR REPLACE INTO histograms(version_id, feature, win, t_from, t_to, buckets, observed)"
+			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+			  e) != 0) {
+		free(txt);
+		return -1;
+	}
+	sqlite3_bind_int64(s, 1, vid);
+	sqlite3_bind_text(s, 2, r->feature, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, r->window, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, r->from);
+	sqlite3_bind_int64(s, 5, r->to);
+	sqlite3_bind_text(s, 6, txt, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 7, m->now);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	free(txt);
+	if (rc != SQLITE_DONE)
+		return store_fail(m->st, e, "writing a histogram");
+	return monitor_touch(m, mid) != 0 ? err_set(e, ERR_IO, "out of memory") : 0;
+}
+
+static json_t *monitor_kv_json(const struct steward_kv *kv, size_t n)
+{
+	json_t *o = json_object();
+	size_t i;
+
+	for (i = 0; o != NULL && i < n; i++)
+		if (kv[i].key != NULL && kv[i].value != NULL && json_object_set_new(o, kv[i].key, json_string(kv[i].value)) != 0) {
+			json_decref(o);
+			return NULL;
+		}
+	return o;
+}
+
+int monitor_alert(struct monitor_sync *m, const struct steward_alert_rec *a, struct err *e)
+{
+	static const char *const states[] = { "active", "suppressed", "unprocessed" };
+	sqlite3_stmt *s;
+	int64_t mid = 0;
+	json_t *labels;
+	char *ltxt;
+	size_t i;
+	int rc;
+
+	if (!monitor_name_ok(a->fingerprint, 64) || a->name == NULL || a->name[0] == '\0' || strlen(a->name) > 128)
+		return err_set(e, ERR_INVALID, "an alert without a fingerprint or name");
+	for (i = 0; i < 3 && (a->state == NULL || strcmp(a->state, states[i]) != 0); i++)
+		;
+	if (i == 3)
+		return err_set(e, ERR_INVALID, "alert %s: state '%s' is none of active, suppressed, unprocessed", a->name,
+			       a->state ? a->state : "");
+	if (a->model != NULL) {
+		if (store_prepare(m->st, &s, "SELECT id FROM models WHERE name = ?1", e) != 0)
+			return -1;
+		sqlite3_bind_text(s, 1, a->model, -1, SQLITE_STATIC);
+		if (sqlite3_step(s) == SQLITE_ROW)
+			mid = sqlite3_column_int64(s, 0);
+		sqlite3_finalize(s);
+	}
+	labels = monitor_kv_json(a->labels, a->nlabels);
+	ltxt = labels ? json_dumps(labels, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	json_decref(labels);
+	if (ltxt == NULL)
+		return err_set(e, ERR_INVALID, "alert %s: labels are not text", a->name);
+	if (store_prepare(m->st, &s,
+			  "INSERT OR REPLACE INTO alerts(plugin, fingerprint, name, state, severity, model_id, version,"
+			  " starts, ends, summary, silenced_by, labels, seen)"
+			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+			  e) != 0) {
+		free(ltxt);
+		return -1;
+	}
+	sqlite3_bind_text(s, 1, m->plugin, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, a->fingerprint, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, a->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, a->state, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, a->severity ? a->severity : "", -1, SQLITE_STATIC);
+	if (mid > 0)
+		sqlite3_bind_int64(s, 6, mid);
+	else
+		sqlite3_bind_null(s, 6);
+	sqlite3_bind_int64(s, 7, a->version > 0 ? a->version : 0);
+	sqlite3_bind_int64(s, 8, a->starts);
+	sqlite3_bind_int64(s, 9, a->ends);
+	sqlite3_bind_text(s, 10, a->summary ? a->summary : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 11, a->silenced_by ? a->silenced_by : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 12, ltxt, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 13, m->seen);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	free(ltxt);
+	m->alerts_seen = 1;
+	return rc == SQLITE_DONE ? 0 : store_fail(m->st, e, "writing an alert");
+}
+
+/* Matchers as one line a person reads: alertname="X", model=~"f.*". */
+static char *monitor_matchers_text(const struct steward_kv *kv, size_t n)
+{
+	json_t *a = json_array();
+	char *txt;
+	size_t i;
+
+	for (i = 0; a != NULL && i < n; i++) {
+		const char *sp = kv[i].key ? strchr(kv[i].key, ' ') : NULL;
+
+		if (sp == NULL || kv[i].value == NULL ||
+		    (strcmp(sp + 1, "=") != 0 && strcmp(sp + 1, "!=") != 0 && strcmp(sp + 1, "=~") != 0 &&
+		     strcmp(sp + 1, "!~") != 0) ||
+		    json_array_append_new(a, json_pack("[s#, s, s]", kv[i].key, (int)(sp - kv[i].key), sp + 1, kv[i].value)) !=
+			    0) {
+			json_decref(a);
+			return NULL;
+		}
+	}
+	if (a == NULL)
+		return NULL;
+	txt = json_dumps(a, JSON_COMPACT);
+	json_decref(a);
+	return txt;
+}
+
+int monitor_silence(struct monitor_sync *m, const struct steward_silence_rec *r, struct err *e)
+{
+	sqlite3_stmt *s;
+	char *mt;
+	int rc;
+
+	if (!monitor_name_ok(r->id, 64) || r->state == NULL ||
+	    (strcmp(r->state, "active") != 0 && strcmp(r->state, "pending") != 0 && strcmp(r->state, "expired") != 0))
+		return err_set(e, ERR_INVALID, "a silence without an id, or in a state other than active, pending, expired");
+	mt = monitor_matchers_text(r->matchers, r->nmatchers);
+	if (mt == NULL)
+		return err_set(e, ERR_INVALID, "silence %s: a matcher is not 'name op' and a value", r->id);
+	if (store_prepare(m->st, &s,
+			  "INSERT OR REPLACE INTO silences(plugin, id, state, matchers, starts, ends, created_by, comment, seen)"
+			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+			  e) != 0) {
+		free(mt);
+		return -1;
+	}
+	sqlite3_bind_text(s, 1, m->plugin, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, r->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, r->state, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, mt, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 5, r->starts);
+	sqlite3_bind_int64(s, 6, r->ends);
+	sqlite3_bind_text(s, 7, r->created_by ? r->created_by : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 8, r->comment ? r->comment : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 9, m->seen);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	free(mt);
+	m->alerts_seen = 1;
+	return rc == SQLITE_DONE ? 0 : store_fail(m->st, e, "writing a silence");
+}
+
+/* ---- after a sync ---- */
+
+static int monitor_run(struct store *st, const char *sql, const char *t1, int64_t i2, int64_t i3, struct err *e)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (store_prepare(st, &s, sql, e) != 0)
+		return -1;
+	if (t1 != NULL)
+		sqlite3_bind_text(s, 1, t1, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, i2);
+	sqlite3_bind_int64(s, 3, i3);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : store_fail(st, e, "updating the monitoring cache");
+}
+
+static int monitor_load_hist(struct store *st, int64_t vid, const char *feature, const char *win,
+			     struct monitor_hist *h)
+{
+	sqlite3_stmt *s;
+	struct err e;
+	int ok = 0;
+
+	if (store_prepare(st, &s,
+			  "SELECT buckets, t_from, t_to FROM histograms WHERE version_id = ?1 AND feature = ?2 AND win = ?3",
+			  &e) != 0)
+		return 0;
+	sqlite3_bind_int64(s, 1, vid);
+	sqlite3_bind_text(s, 2, feature, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, win, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW && monitor_hist_parse((const char *)sqlite3_column_text(s, 0), h) == 0) {
+		h->from = sqlite3_column_int64(s, 1);
+		h->to = sqlite3_column_int64(s, 2);
+		ok = 1;
+	}
+	sqlite3_finalize(s);
+	return ok;
+}
+
+static int monitor_value_put(struct store *st, int64_t vid, const char *kind, const char *name, double v,
+			     int64_t now, struct err *e)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (store_prepare(st, &s,
+			  "INSERT OR REPLACE INTO monitor_values(version_id, kind, name, value, observed)"
+			  " VALUES (?1, ?2, ?3, ?4, ?5)",
+			  e) != 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, vid);
+	sqlite3_bind_text(s, 2, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, name, -1, SQLITE_STATIC);
+	sqlite3_bind_double(s, 4, v);
+	sqlite3_bind_int64(s, 5, now);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : store_fail(st, e, "writing monitoring values");
+}
+
+/* Drift of each feature of a version whose two windows are both held:
+ * PSI under the feature's name, KS under "FEATURE.ks", and the worst PSI
+ * as one more point of the drift_psi series. */
+static int monitor_drift(struct monitor_sync *m, int64_t vid, struct err *e)
+{
+	sqlite3_stmt *s;
+	char feats[8][65];
+	size_t nf = 0, i;
+	double worst = NAN;
+
+	if (store_prepare(m->st, &s, "SELECT DISTINCT feature FROM histograms WHERE version_id = ?1 ORDER BY feature", e) !=
+	    0)
+		return -1;
+	sqlite3_bind_int64(s, 1, vid);
+	while (nf < 8 && sqlite3_step(s) == SQLITE_ROW)
+		store_text_copy(feats[nf++], sizeof feats[0], s, 0);
+	sqlite3_finalize(s);
+	for (i = 0; i < nf; i++) {
+		struct monitor_hist ref, cur;
+		double psi, ks;
+		char name[80];
+		struct err de;
+
+		if (!monitor_load_hist(m->st, vid, feats[i], "reference", &ref) ||
+		    !monitor_load_hist(m->st, vid, feats[i], "current", &cur))
+			continue;
+		/* Windows that cannot be compared leave no drift value: "no data", never "fine". */
+		if (monitor_psi(&ref, &cur, &psi, &de) != 0 || monitor_ks(&ref, &cur, &ks, &de) != 0)
+			continue;
+		snprintf(name, sizeof name, "%.64s.ks", feats[i]);
+		if (monitor_value_put(m->st, vid, "drift", feats[i], psi, m->now, e) != 0 ||
+		    monitor_value_put(m->st, vid, "drift", name, ks, m->now, e) != 0)
+			return -1;
+		if (isnan(worst) || psi > worst)
+			worst = psi;
+	}
+	if (!isnan(worst)) {
+		sqlite3_stmt *w;
+		int rc;
+
+		if (store_prepare(m->st, &w,
+				  "INSERT OR REPLACE INTO series(version_id, signal, t, value) VALUES (?1, 'drift_psi', ?2, ?3)",
+				  e) != 0)
+			return -1;
+		sqlite3_bind_int64(w, 1, vid);
+		sqlite3_bind_int64(w, 2, m->now);
+		sqlite3_bind_double(w, 3, worst);
+		rc = sqlite3_step(w);
+		sqlite3_finalize(w);
+		if (rc != SQLITE_DONE)
+			return store_fail(m->st, e, "writing drift");
+		if (monitor_run(m->st,
+				"INSERT INTO series_meta(version_id, signal, plugin, step, last) VALUES (?2, 'drift_psi', ?1, 60, ?3)"
+				" ON CONFLICT(version_id, signal) DO UPDATE SET last = max(last, excluded.last)",
+				m->plugin, vid, m->now, e) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The newest numeric value and MONITOR_SPARK means over the window of one
+ * series, kept beside it so a view of a thousand rows reads one row each. */
+static int monitor_spark_update(struct store *st, int64_t vid, const char *signal, int64_t now, struct err *e)
+{
+	sqlite3_stmt *s;
+	double sum[MONITOR_SPARK] = { 0 }, cur = NAN;
+	int cnt[MONITOR_SPARK] = { 0 };
+	int64_t from = now - MONITOR_WINDOW;
+	json_t *a;
+	char *txt;
+	int rc, i;
+
+	if (store_prepare(st, &s,
+			  "SELECT t, value FROM series WHERE version_id = ?1 AND signal = ?2 AND t > ?3 AND t <= ?4 ORDER BY t",
+			  e) != 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, vid);
+	sqlite3_bind_text(s, 2, signal, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, from);
+	sqlite3_bind_int64(s, 4, now);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int64_t t = sqlite3_column_int64(s, 0);
+		int b = (int)((t - from - 1) * MONITOR_SPARK / MONITOR_WINDOW);
+		double v;
+
+		if (sqlite3_column_type(s, 1) == SQLITE_NULL)
+			continue;
+		v = sqlite3_column_double(s, 1);
+		cur = v;
+		if (!isfinite(v) || b < 0 || b >= MONITOR_SPARK)
+			continue;
+		sum[b] += v;
+		cnt[b]++;
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return store_fail(st, e, "reading a series");
+	a = json_array();
+	for (i = 0; a != NULL && i < MONITOR_SPARK; i++)
+		if (json_array_append_new(a, cnt[i] ? json_real(sum[i] / cnt[i]) : json_null()) != 0) {
+			json_decref(a);
+			a = NULL;
+		}
+	txt = a ? json_dumps(a, JSON_COMPACT) : NULL;
+	json_decref(a);
+	if (txt == NULL)
+		return err_set(e, ERR_IO, "out of memory");
+	if (store_prepare(st, &s, "UPDATE series_meta SET spark = ?3, current = ?4 WHERE version_id = ?1 AND signal = ?2",
+			  e) != 0) {
+		free(txt);
+		return -1;
+	}
+	sqlite3_bind_int64(s, 1, vid);
+	sqlite3_bind_text(s, 2, signal, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, txt, -1, SQLITE_STATIC);
+	if (isfinite(cur))
+		sqlite3_bind_double(s, 4, cur);
+	else
+		sqlite3_bind_null(s, 4);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	free(txt);
+	return rc == SQLITE_DONE ? 0 : store_fail(st, e, "writing a sparkline");
+}
+
+/* Signs body as who and keeps it as the model's observation of kind. */
+static int monitor_attest(struct store *st, const struct principal *who, int64_t mid, const char *model,
+			  const char *kind, json_t *body, int64_t now, struct err *e)
+{
+	char sig[200], *txt;
+	sqlite3_stmt *s;
+	int rc;
+
+	if (json_object_set_new(body, "model", json_string(model)) != 0 ||
+	    json_object_set_new(body, "actor", json_string(who->name)) != 0 ||
+	    json_object_set_new(body, "key", json_string(who->key_id)) != 0 ||
+	    json_object_set_new(body, "observed", json_integer(now)) != 0)
+		return err_set(e, ERR_IO, "out of memory");
+	txt = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
+	if (txt == NULL)
+		return err_set(e, ERR_IO, "out of memory");
+	proven_sign_entry(who->key, txt, strlen(txt), sig, sizeof sig);
+	if (sig[0] == '\0' ||
+	    store_prepare(st, &s, "INSERT OR REPLACE INTO monitor_attest(model_id, kind, observed, body, sig) VALUES (?1, ?2, ?3, ?4, ?5)",
+			  e) != 0) {
+		free(txt);
+		return sig[0] == '\0' ? err_set(e, ERR_IO, "cannot sign the observation") : -1;
+	}
+	sqlite3_bind_int64(s, 1, mid);
+	sqlite3_bind_text(s, 2, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, now);
+	sqlite3_bind_text(s, 4, txt, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, sig, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	free(txt);
+	return rc == SQLITE_DONE ? 0 : store_fail(st, e, "writing an observation");
+}
+
+/* The gate's view of one model's deployed versions: live and drift values. */
+static json_t *monitor_observation(struct store *st, int64_t mid, struct err *e)
+{
+	json_t *o = json_pack("{s:s, s:o}", "action", "monitor.observe", "versions", json_object());
+	sqlite3_stmt *s;
+	int rc;
+
+	if (o == NULL) {
+		err_set(e, ERR_IO, "out of memory");
+		return NULL;
+	}
+	if (store_prepare(st, &s,
+			  "SELECT v.version, 'live', sm.signal, sm.current FROM series_meta sm JOIN versions v ON v.id = sm.version_id"
+			  " WHERE v.model_id = ?1 AND sm.current IS NOT NULL"
+			  " UNION ALL SELECT v.version, 'drift', mv.name, mv.value FROM monitor_values mv"
+			  " JOIN versions v ON v.id = mv.version_id WHERE v.model_id = ?1 AND mv.kind = 'drift'"
+			  " ORDER BY 1, 2, 3",
+			  e) != 0) {
+		json_decref(o);
+		return NULL;
+	}
+	sqlite3_bind_int64(s, 1, mid);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		char ver[24];
+		json_t *vs = json_object_get(o, "versions"), *v, *k;
+		double x = sqlite3_column_double(s, 3);
+
+		if (!isfinite(x))
+			continue;
+		snprintf(ver, sizeof ver, "%" PRId64, (int64_t)sqlite3_column_int64(s, 0));
+		v = json_object_get(vs, ver);
+		if (v == NULL && (json_object_set_new(vs, ver, json_pack("{s:{}, s:{}}", "live", "drift")) != 0 ||
+				  (v = json_object_get(vs, ver)) == NULL))
+			break;
+		k = json_object_get(v, (const char *)sqlite3_column_text(s, 1));
+		if (json_object_set_new(k, (const char *)sqlite3_column_text(s, 2), json_real(x)) != 0)
+			break;
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		json_decref(o);
+		store_fail(st, e, "reading monitoring values");
+		return NULL;
+	}
+	return o;
+}
+
+/* The alerts firing for a model: [[name, severity, version], ...]. */
+static json_t *monitor_firing(struct store *st, int64_t mid, struct err *e)
+{
+	json_t *o = json_pack("{s:s, s:[]}", "action", "alerts.observe", "firing");
+	sqlite3_stmt *s;
+	int rc;
+
+	if (o == NULL) {
+		err_set(e, ERR_IO, "out of memory");
+		return NULL;
+	}
+	if (store_prepare(st, &s,
+			  "SELECT name, severity, version FROM alerts WHERE model_id = ?1 AND state <> 'suppressed'"
+			  " ORDER BY name, severity, version, fingerprint",
+			  e) != 0) {
+		json_decref(o);
+		return NULL;
+	}
+	sqlite3_bind_int64(s, 1, mid);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		if (json_array_append_new(json_object_get(o, "firing"),
+					  json_pack("[s, s, I]", (const char *)sqlite3_column_text(s, 0),
+						    (const char *)sqlite3_column_text(s, 1),
+						    (json_int_t)sqlite3_column_int64(s, 2))) != 0)
+			break;
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		json_decref(o);
+		store_fail(st, e, "reading alerts");
+		return NULL;
+	}
+	return o;
+}
+
+static const char *monitor_model_name(struct store *st, int64_t mid, char *buf, size_t n)
+{
+	sqlite3_stmt *s;
+	struct err e;
+
+	buf[0] = '\0';
+	if (store_prepare(st, &s, "SELECT name FROM models WHERE id = ?1", &e) != 0)
+		return buf;
+	sqlite3_bind_int64(s, 1, mid);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		store_text_copy(buf, n, s, 0);
+	sqlite3_finalize(s);
+	return buf;
+}
+
+int monitor_sync_end(struct monitor_sync *m, const struct principal *who, struct err *e)
+{
+	char name[256];
+	sqlite3_stmt *s;
+	size_t i;
+	int rc;
+
+	if (m->alerts_seen || (m->caps & STEWARD_CAP_ALERTS)) {
+		/* The source's whole set arrived: what it no longer has is gone. */
+		if (monitor_run(m->st, "DELETE FROM alerts WHERE plugin = ?1 AND seen <> ?2", m->plugin, m->seen, 0, e) != 0 ||
+		    monitor_run(m->st, "DELETE FROM silences WHERE plugin = ?1 AND seen <> ?2", m->plugin, m->seen, 0, e) !=
+			    0 ||
+		    monitor_run(m->st,
+				"INSERT OR REPLACE INTO alert_sync(model_id, synced) SELECT id, ?2 FROM models WHERE ?1 IS NOT NULL",
+				m->plugin, m->now, 0, e) != 0)
+			return -1;
+	}
+	for (i = 0; i < m->ntouched; i++) {
+		if (store_prepare(m->st, &s, "SELECT id FROM versions WHERE model_id = ?1", e) != 0)
+			return -1;
+		sqlite3_bind_int64(s, 1, m->touched[i]);
+		while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+			int64_t vid = sqlite3_column_int64(s, 0);
+			sqlite3_stmt *g;
+
+			if (monitor_drift(m, vid, e) != 0) {
+				sqlite3_finalize(s);
+				return -1;
+			}
+			if (store_prepare(m->st, &g, "SELECT signal FROM series_meta WHERE version_id = ?1", e) != 0) {
+				sqlite3_finalize(s);
+				return -1;
+			}
+			sqlite3_bind_int64(g, 1, vid);
+			while (sqlite3_step(g) == SQLITE_ROW) {
+				char sig[65];
+
+				store_text_copy(sig, sizeof sig, g, 0);
+				if (monitor_spark_update(m->st, vid, sig, m->now, e) != 0) {
+					sqlite3_finalize(g);
+					sqlite3_finalize(s);
+					return -1;
+				}
+			}
+			sqlite3_finalize(g);
+		}
+		sqlite3_finalize(s);
+		if (rc != SQLITE_DONE)
+			return store_fail(m->st, e, "reading versions");
+	}
+	/* What the views no longer show leaves the cache. */
+	if (m->ntouched > 0 &&
+	    monitor_run(m->st, "DELETE FROM series WHERE t < ?2 AND ?1 IS NOT NULL", m->plugin, m->now - MONITOR_RETAIN, 0,
+			e) != 0)
+		return -1;
+	if (who == NULL || who->key == NULL)
+		return 0;
+	for (i = 0; i < m->ntouched; i++) {
+		json_t *o = monitor_observation(m->st, m->touched[i], e);
+
+		if (o == NULL)
+			return -1;
+		json_object_set_new(o, "plugin", json_string(m->plugin));
+		rc = monitor_attest(m->st, who, m->touched[i], monitor_model_name(m->st, m->touched[i], name, sizeof name),
+				    "monitor", o, m->now, e);
+		json_decref(o);
+		if (rc != 0)
+			return -1;
+	}
+	if (m->alerts_seen || (m->caps & STEWARD_CAP_ALERTS)) {
+		int64_t *ids = NULL;
+		size_t n = 0;
+
+		if (store_prepare(m->st, &s, "SELECT id FROM models ORDER BY id", e) != 0)
+			return -1;
+		while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+			int64_t *ni = realloc(ids, (n + 1) * sizeof *ids);
+
+			if (ni == NULL)
+				break;
+			ids = ni;
+			ids[n++] = sqlite3_column_int64(s, 0);
+		}
+		sqlite3_finalize(s);
+		if (rc != SQLITE_DONE) {
+			free(ids);
+			return rc == SQLITE_ROW ? err_set(e, ERR_IO, "out of memory") : store_fail(m->st, e, "reading models");
+		}
+		for (i = 0; i < n; i++) {
+			json_t *o = monitor_firing(m->st, ids[i], e);
+
+			if (o == NULL) {
+				free(ids);
+				return -1;
+			}
+			json_object_set_new(o, "plugin", json_string(m->plugin));
+			rc = monitor_attest(m->st, who, ids[i], monitor_model_name(m->st, ids[i], name, sizeof name), "alerts", o,
+					    m->now, e);
+			json_decref(o);
+			if (rc != 0) {
+				free(ids);
+				return -1;
+			}
+		}
+		free(ids);
+	}
+	return 0;
+}
+
+/* ---- what the gate reads ---- */
+
+static void monitor_age_text(int64_t secs, char *buf, size_t n)
+{
+	if (secs >= 2 * 86400)
+		snprintf(buf, n, "%" PRId64 " d", secs / 86400);
+	else if (secs >= 2 * 3600)
+		snprintf(buf, n, "%" PRId64 " h", secs / 3600);
+	else
+		snprintf(buf, n, "%" PRId64 " min", secs / 60);
+}
+
+int monitor_gate_evidence(struct store *st, const char *model, int64_t version, int64_t now,
+			  struct monitor_evidence *out, struct err *e)
+{
+	const struct proven_keyring *kr = NULL;
+	sqlite3_stmt *s;
+	char ver[24];
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	snprintf(ver, sizeof ver, "%" PRId64, version);
+	if (store_prepare(st, &s,
+			  "SELECT a.kind, a.body, a.sig FROM monitor_attest a JOIN models m ON m.id = a.model_id"
+			  " WHERE m.name = ?1 ORDER BY a.kind",
+			  e) != 0)
+		return -1;
+	sqlite3_bind_text(s, 1, model, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *kind = (const char *)sqlite3_column_text(s, 0), *body = (const char *)sqlite3_column_text(s, 1),
+			   *sig = (const char *)sqlite3_column_text(s, 2);
+		int alerts = strcmp(kind, "alerts") == 0;
+		json_t *j = json_loads(body, 0, NULL);
+		char why[300] = "", age[32];
+		int64_t observed;
+
+		if (kr == NULL && proven_keyring_load(st, &kr, e) != 0) {
+			json_decref(j);
+			sqlite3_finalize(s);
+			return -1;
+		}
+		/* The body names its model and kind: a row moved to another model or kind does not verify. */
+		if (j == NULL || !json_is_string(json_object_get(j, "model")) ||
+		    strcmp(json_string_value(json_object_get(j, "model")), model) != 0 ||
+		    !json_is_string(json_object_get(j, "action")) ||
+		    strcmp(json_string_value(json_object_get(j, "action")), alerts ? "alerts.observe" : "monitor.observe") != 0 ||
+		    proven_check_entry(kr, kr->version, j, body, strlen(body), sig, why, sizeof why) != 0) {
+			json_decref(j);
+			sqlite3_finalize(s);
+			return err_set(e, ERR_DENIED, "the %s observation of %s does not verify (%s): the store was changed outside steward",
+				       alerts ? "alert" : "monitoring", model, why[0] ? why : "not the signed text");
+		}
+		observed = json_integer_value(json_object_get(j, "observed"));
+		if (now - observed > MONITOR_MAX_AGE) {
+			monitor_age_text(now - observed, age, sizeof age);
+			snprintf(alerts ? out->alerts_why : out->why, sizeof out->why,
+				 "the newest %s data is %s old (a gate uses data up to %d h old)", alerts ? "alert" : "monitoring",
+				 age, MONITOR_MAX_AGE / 3600);
+			json_decref(j);
+			continue;
+		}
+		if (alerts) {
+			json_t *f;
+			size_t i;
+
+			out->has_alerts = 1;
+			out->alerts_observed = observed;
+			snprintf(out->alerts_signer, sizeof out->alerts_signer, "%s",
+				 json_string_value(json_object_get(j, "actor")));
+			json_array_foreach(json_object_get(j, "firing"), i, f) {
+				int64_t av = json_integer_value(json_array_get(f, 2));
+
+				/* An alert about another version of the model is that version's. */
+				if ((av != 0 && av != version) || out->nalerts == sizeof out->alerts / sizeof out->alerts[0])
+					continue;
+				snprintf(out->alerts[out->nalerts].name, sizeof out->alerts[0].name, "%s",
+					 json_string_value(json_array_get(f, 0)) ? json_string_value(json_array_get(f, 0)) : "?");
+				out->alerts[out->nalerts++].value =
+					policy_severity(json_string_value(json_array_get(f, 1)) ? json_string_value(json_array_get(f, 1)) : "");
+			}
+		} else {
+			json_t *v = json_object_get(json_object_get(j, "versions"), ver), *x;
+			const char *k;
+
+			if (v == NULL) {
+				json_decref(j);
+				continue;
+			}
+			out->has_monitor = 1;
+			out->observed = observed;
+			snprintf(out->signer, sizeof out->signer, "%s", json_string_value(json_object_get(j, "actor")));
+			json_object_foreach(json_object_get(v, "live"), k, x) if (out->nlive < sizeof out->live / sizeof out->live[0])
+			{
+				snprintf(out->live[out->nlive].name, sizeof out->live[0].name, "%s", k);
+				out->live[out->nlive++].value = json_number_value(x);
+			}
+			json_object_foreach(json_object_get(v, "drift"), k, x) if (out->ndrift < sizeof out->drift / sizeof out->drift[0])
+			{
+				snprintf(out->drift[out->ndrift].name, sizeof out->drift[0].name, "%s", k);
+				out->drift[out->ndrift++].value = json_number_value(x);
+			}
+		}
+		json_decref(j);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return store_fail(st, e, "reading monitoring observations");
+	return 0;
+}
+
+/* ---- what the views draw ---- */
+
+struct monitor_limits {
+	int loaded[4];
+	struct monitor_limit lim[4][MSIG_N];
+};
+
+static int monitor_tier_index(const char *tier)
+{
+	static const char *const tiers[] = { "low", "medium", "high", "critical" };
+	int i;
+
+	for (i = 0; i < 4; i++)
+		if (strcmp(tier, tiers[i]) == 0)
+			return i;
+	return -1;
+}
+
+/* The limits the tier's newest enrolled policy sets. */
+static const struct monitor_limit *monitor_tier_limits(struct store *st, struct monitor_limits *c, const char *tier)
+{
+	int t = monitor_tier_index(tier);
+	sqlite3_stmt *s;
+	struct err e;
+
+	if (t < 0)
+		return NULL;
+	if (c->loaded[t])
+		return c->lim[t];
+	c->loaded[t] = 1;
+	if (store_prepare(st, &s, "SELECT text, name FROM policies WHERE tier = ?1 ORDER BY enrolled DESC, id DESC LIMIT 1",
+			  &e) != 0)
+		return c->lim[t];
+	sqlite3_bind_text(s, 1, tier, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		struct policy p;
+		const char *txt = (const char *)sqlite3_column_text(s, 0);
+
+		if (policy_parse(txt, (size_t)sqlite3_column_bytes(s, 0), (const char *)sqlite3_column_text(s, 1), &p, &e) ==
+		    0) {
+			size_t i, j;
+
+			for (i = 0; i < p.nsec; i++)
+				for (j = 0; j < p.sec[i].nrules; j++) {
+					const struct policy_rule *r = &p.sec[i].rules[j];
+					int sig = -1, k;
+
+					if (r->kind == PK_DRIFT && (strcmp(r->a, "any") == 0 || strcmp(r->a, "score") == 0))
+						sig = MSIG_PSI;
+					for (k = 0; r->kind == PK_LIVE && k < MSIG_N; k++)
+						if (strcmp(r->a, monitor_sig_names[k]) == 0)
+							sig = k;
+					if (sig < 0 || c->lim[t][sig].has)
+						continue;
+					c->lim[t][sig].has = 1;
+					c->lim[t][sig].op = r->op;
+					c->lim[t][sig].value = r->value;
+					snprintf(c->lim[t][sig].rule, sizeof c->lim[t][sig].rule, "%s", r->name);
+				}
+			policy_free(&p);
+		}
+	}
+	sqlite3_finalize(s);
+	return c->lim[t];
+}
+
+static int monitor_sig_index(const char *name)
+{
+	int k;
+
+	for (k = 0; k < MSIG_N; k++)
+		if (strcmp(name, monitor_sig_names[k]) == 0)
+			return k;
+	return -1;
+}
+
+/* Fills what a row shows beyond its names, from the precomputed sparklines. */
+static int monitor_row_fill(struct store *st, struct monitor_limits *lims, int64_t vid, int64_t mid,
+			    struct monitor_row *r, struct err *e)
+{
+	const struct monitor_limit *lim = monitor_tier_limits(st, lims, r->tier);
+	sqlite3_stmt *s;
+	int k, rc;
+
+	for (k = 0; k < MSIG_N; k++) {
+		int i;
+
+		r->now[k] = NAN;
+		for (i = 0; i < MONITOR_SPARK; i++)
+			r->spark[k][i] = NAN;
+		if (lim != NULL)
+			r->limit[k] = lim[k];
+	}
+	r->ks = NAN;
+	if (store_prepare(st, &s, "SELECT signal, current, spark, last FROM series_meta WHERE version_id = ?1", e) != 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, vid);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int sig = monitor_sig_index((const char *)sqlite3_column_text(s, 0));
+		json_t *a, *x;
+		size_t i;
+
+		if (sqlite3_column_int64(s, 3) > r->observed)
+			r->observed = sqlite3_column_int64(s, 3);
+		if (sig < 0)
+			continue;
+		if (sqlite3_column_type(s, 1) != SQLITE_NULL)
+			r->now[sig] = sqlite3_column_double(s, 1);
+		a = json_loads((const char *)sqlite3_column_text(s, 2), 0, NULL);
+		json_array_foreach(a, i, x) if (i < MONITOR_SPARK && json_is_number(x)) r->spark[sig][i] = json_number_value(x);
+		json_decref(a);
+		r->breach[sig] = r->limit[sig].has && !isnan(r->now[sig]) &&
+				 !policy_compare(r->now[sig], (enum policy_op)r->limit[sig].op, r->limit[sig].value);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return store_fail(st, e, "reading the monitoring cache");
+	if (store_prepare(st, &s,
+			  "SELECT max(value) FROM monitor_values WHERE version_id = ?1 AND kind = 'drift' AND name LIKE '%.ks'",
+			  e) != 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, vid);
+	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL)
+		r->ks = sqlite3_column_double(s, 0);
+	sqlite3_finalize(s);
+	if (store_prepare(st, &s,
+			  "SELECT state, severity FROM alerts WHERE model_id = ?1 AND (version = 0 OR version = ?2)", e) != 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, mid);
+	sqlite3_bind_int64(s, 2, r->version);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (strcmp((const char *)sqlite3_column_text(s, 0), "suppressed") == 0) {
+			r->silenced++;
+			continue;
+		}
+		r->firing++;
+		if (policy_severity((const char *)sqlite3_column_text(s, 1)) > r->worst)
+			r->worst = policy_severity((const char *)sqlite3_column_text(s, 1));
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : store_fail(st, e, "reading alerts");
+}
+
+static const char monitor_rows_sql[] =
+	"SELECT mo.name, v.version, a.alias, mo.tier, v.id, mo.id"
+	" FROM aliases a JOIN versions v ON v.id = a.version_id JOIN models mo ON mo.id = a.model_id"
+	" WHERE ?1 IS NULL OR (mo.name = ?1 AND v.version = ?2)"
+	" ORDER BY mo.name, v.version, a.alias <> 'production', a.alias";
+
+int monitor_rows(struct store *st, int64_t now, struct monitor_row **out, size_t *n, struct err *e)
+{
+	struct monitor_limits lims;
+	struct monitor_row *rows = NULL;
+	sqlite3_stmt *s;
+	int rc;
+
+	(void)now;
+	*out = NULL;
+	*n = 0;
+	memset(&lims, 0, sizeof lims);
+	if (store_prepare(st, &s, monitor_rows_sql, e) != 0)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct monitor_row *r;
+
+		if (*n > 0 && rows[*n - 1].version == sqlite3_column_int64(s, 1) &&
+		    strcmp(rows[*n - 1].model, (const char *)sqlite3_column_text(s, 0)) == 0)
+			continue;
+		r = proven_push(&rows, n, sizeof *rows);
+		if (r == NULL) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+		store_text_copy(r->model, sizeof r->model, s, 0);
+		r->version = sqlite3_column_int64(s, 1);
+		store_text_copy(r->alias, sizeof r->alias, s, 2);
+		store_text_copy(r->tier, sizeof r->tier, s, 3);
+		if (monitor_row_fill(st, &lims, sqlite3_column_int64(s, 4), sqlite3_column_int64(s, 5), r, e) != 0) {
+			sqlite3_finalize(s);
+			free(rows);
+			*n = 0;
+			return -1;
+		}
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		free(rows);
+		*n = 0;
+		return rc == SQLITE_NOMEM ? err_set(e, ERR_IO, "out of memory") : store_fail(st, e, "reading deployed versions");
+	}
+	*out = rows;
+	return 0;
+}
+
+void monitor_rows_free(struct monitor_row *r)
+{
+	free(r);
+}
+
+int monitor_detail_load(struct store *st, const char *model, int64_t version, int64_t now,
+			struct monitor_detail *d, struct err *e)
+{
+	struct monitor_limits lims;
+	sqlite3_stmt *s, *p;
+	int64_t vid = 0, mid = 0;
+	int rc;
+
+	memset(d, 0, sizeof *d);
+	memset(&lims, 0, sizeof lims);
+	d->psi = d->ks = NAN;
+	if (store_prepare(st, &s, monitor_rows_sql, e) != 0)
+		return -1;
+	sqlite3_bind_text(s, 1, model, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, version);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		store_text_copy(d->row.model, sizeof d->row.model, s, 0);
+		d->row.version = version;
+		store_text_copy(d->row.alias, sizeof d->row.alias, s, 2);
+		store_text_copy(d->row.tier, sizeof d->row.tier, s, 3);
+		vid = sqlite3_column_int64(s, 4);
+		mid = sqlite3_column_int64(s, 5);
+	}
+	sqlite3_finalize(s);
+	if (vid == 0) {
+		/* Not deployed: still show what the cache holds for it. */
+		vid = monitor_vid(st, model, version, &mid);
+		if (vid == 0)
+			return err_set(e, ERR_NOTFOUND, "model \"%s\" has no version %" PRId64, model, version);
+		snprintf(d->row.model, sizeof d->row.model, "%s", model);
+		d->row.version = version;
+		if (store_prepare(st, &s, "SELECT tier FROM models WHERE id = ?1", e) != 0)
+			return -1;
+		sqlite3_bind_int64(s, 1, mid);
+		if (sqlite3_step(s) == SQLITE_ROW)
+			store_text_copy(d->row.tier, sizeof d->row.tier, s, 0);
+		sqlite3_finalize(s);
+	}
+	if (monitor_row_fill(st, &lims, vid, mid, &d->row, e) != 0)
+		return -1;
+	if (store_prepare(st, &s, "SELECT signal, step FROM series_meta WHERE version_id = ?1 ORDER BY signal", e) != 0)
+		return -1;
+	if (store_prepare(st, &p, "SELECT t, value FROM series WHERE version_id = ?1 AND signal = ?2 AND t > ?3 ORDER BY t",
+			  e) != 0) {
+		sqlite3_finalize(s);
+		return -1;
+	}
+	sqlite3_bind_int64(s, 1, vid);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct monitor_series *ms = proven_push(&d->s, &d->ns, sizeof *d->s);
+
+		if (ms == NULL) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+		store_text_copy(ms->signal, sizeof ms->signal, s, 0);
+		ms->step = sqlite3_column_int64(s, 1);
+		sqlite3_bind_int64(p, 1, vid);
+		sqlite3_bind_text(p, 2, ms->signal, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(p, 3, now - MONITOR_WINDOW);
+		while ((rc = sqlite3_step(p)) == SQLITE_ROW) {
+			int64_t *nt;
+			double *nv;
+
+			if ((ms->n & (ms->n - 1)) == 0) { /* grow at powers of two */
+				size_t cap = ms->n ? ms->n * 2 : 64;
+
+				nt = realloc(ms->t, cap * sizeof *nt);
+				if (nt == NULL)
+					break;
+				ms->t = nt;
+				nv = realloc(ms->v, cap * sizeof *nv);
+				if (nv == NULL)
+					break;
+				ms->v = nv;
+			}
+			ms->t[ms->n] = sqlite3_column_int64(p, 0);
+			ms->v[ms->n++] = sqlite3_column_type(p, 1) == SQLITE_NULL ? NAN : sqlite3_column_double(p, 1);
+		}
+		sqlite3_reset(p);
+		if (rc != SQLITE_DONE) {
+			rc = rc == SQLITE_ROW ? SQLITE_NOMEM : rc;
+			break;
+		}
+		rc = SQLITE_ROW;
+	}
+	sqlite3_finalize(p);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		monitor_detail_free(d);
+		return rc == SQLITE_NOMEM ? err_set(e, ERR_IO, "out of memory") : store_fail(st, e, "reading series");
+	}
+	d->has_ref = monitor_load_hist(st, vid, "score", "reference", &d->ref);
+	d->has_cur = monitor_load_hist(st, vid, "score", "current", &d->cur);
+	if (store_prepare(st, &s,
+			  "SELECT name, value FROM monitor_values WHERE version_id = ?1 AND kind = 'drift' AND name IN ('score', 'score.ks')",
+			  e) != 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, vid);
+	while (sqlite3_step(s) == SQLITE_ROW)
+		*(strcmp((const char *)sqlite3_column_text(s, 0), "score") == 0 ? &d->psi : &d->ks) = sqlite3_column_double(s, 1);
+	sqlite3_finalize(s);
+	if (store_prepare(st, &s,
+			  "SELECT coalesce((SELECT min(time) FROM promotions WHERE version_id = ?1 AND alias = 'production'),"
+			  " (SELECT updated FROM aliases WHERE version_id = ?1 AND alias = 'production'), 0)",
+			  e) != 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, vid);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		d->production_since = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return 0;
+}
+
+void monitor_detail_free(struct monitor_detail *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->ns; i++) {
+		free(d->s[i].t);
+		free(d->s[i].v);
+	}
+	free(d->s);
+	d->s = NULL;
+	d->ns = 0;
+}
+
+static const char monitor_alerts_sql[] =
+	"SELECT a.plugin, a.fingerprint, a.name, a.state, a.severity, coalesce(mo.name, ''), a.version, a.starts, a.ends,"
+	" a.summary, a.silenced_by, a.labels FROM alerts a LEFT JOIN models mo ON mo.id = a.model_id"
+	" WHERE (?1 IS NULL OR a.plugin = ?1) AND (?2 IS NULL OR a.fingerprint = ?2)"
+	" ORDER BY a.state = 'suppressed', CASE a.severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1"
+	" WHEN 'info' THEN 2 ELSE 3 END, a.starts, a.fingerprint";
+
+static int monitor_alerts_query(struct store *st, const char *plugin, const char *fp, struct monitor_alert **out,
+				size_t *n, struct err *e)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (store_prepare(st, &s, monitor_alerts_sql, e) != 0)
+		return -1;
+	if (plugin != NULL && plugin[0] != '\0')
+		sqlite3_bind_text(s, 1, plugin, -1, SQLITE_STATIC);
+	if (fp != NULL)
+		sqlite3_bind_text(s, 2, fp, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct monitor_alert *a = proven_push(out, n, sizeof **out);
+
+		if (a == NULL) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+		store_text_copy(a->plugin, sizeof a->plugin, s, 0);
+		store_text_copy(a->fingerprint, sizeof a->fingerprint, s, 1);
+		store_text_copy(a->name, sizeof a->name, s, 2);
+		store_text_copy(a->state, sizeof a->state, s, 3);
+		store_text_copy(a->severity, sizeof a->severity, s, 4);
+		store_text_copy(a->model, sizeof a->model, s, 5);
+		a->version = sqlite3_column_int64(s, 6);
+		a->starts = sqlite3_column_int64(s, 7);
+		a->ends = sqlite3_column_int64(s, 8);
+		store_text_copy(a->summary, sizeof a->summary, s, 9);
+		store_text_copy(a->silenced_by, sizeof a->silenced_by, s, 10);
+		store_text_copy(a->labels, sizeof a->labels, s, 11);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		free(*out);
+		*out = NULL;
+		*n = 0;
+		return rc == SQLITE_NOMEM ? err_set(e, ERR_IO, "out of memory") : store_fail(st, e, "reading alerts");
+	}
+	return 0;
+}
+
+int monitor_alerts_list(struct store *st, struct monitor_alert **out, size_t *n, struct err *e)
+{
+	return monitor_alerts_query(st, NULL, NULL, out, n, e);
+}
+
+void monitor_alerts_free(struct monitor_alert *a)
+{
+	free(a);
+}
+
+/* Stored matchers ([[name, op, value], ...]) as a person reads them. */
+static void monitor_matchers_show(const char *stored, char *buf, size_t n)
+{
+	json_t *a = json_loads(stored, 0, NULL), *m;
+	size_t i, used = 0;
+
+	buf[0] = '\0';
+	json_array_foreach(a, i, m) {
+		int w = snprintf(buf + used, n - used, "%s%s%s\"%s\"", i ? ", " : "",
+				 json_string_value(json_array_get(m, 0)) ? json_string_value(json_array_get(m, 0)) : "?",
+				 json_string_value(json_array_get(m, 1)) ? json_string_value(json_array_get(m, 1)) : "=",
+				 json_string_value(json_array_get(m, 2)) ? json_string_value(json_array_get(m, 2)) : "");
+
+		if (w < 0 || (size_t)w >= n - used)
+			break;
+		used += (size_t)w;
+	}
+	json_decref(a);
+}
+
+int monitor_silences_list(struct store *st, struct monitor_silence_row **out, size_t *n, struct err *e)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (store_prepare(st, &s,
+			  "SELECT plugin, id, state, matchers, starts, ends, created_by, comment FROM silences"
+			  " ORDER BY state <> 'active', state <> 'pending', ends DESC, id",
+			  e) != 0)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct monitor_silence_row *r = proven_push(out, n, sizeof **out);
+
+		if (r == NULL) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+		store_text_copy(r->plugin, sizeof r->plugin, s, 0);
+		store_text_copy(r->id, sizeof r->id, s, 1);
+		store_text_copy(r->state, sizeof r->state, s, 2);
+		monitor_matchers_show((const char *)sqlite3_column_text(s, 3), r->matchers, sizeof r->matchers);
+		r->starts = sqlite3_column_int64(s, 4);
+		r->ends = sqlite3_column_int64(s, 5);
+		store_text_copy(r->created_by, sizeof r->created_by, s, 6);
+		store_text_copy(r->comment, sizeof r->comment, s, 7);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		free(*out);
+		*out = NULL;
+		*n = 0;
+		return rc == SQLITE_NOMEM ? err_set(e, ERR_IO, "out of memory") : store_fail(st, e, "reading silences");
+	}
+	return 0;
+}
+
+void monitor_silences_free(struct monitor_silence_row *s)
+{
+	free(s);
+}
+
+static int monitor_mark(struct store *st, const char *model, int64_t version, struct monitor_mark *out,
+			struct err *e)
+{
+	struct monitor_limits lims;
+	const struct monitor_limit *lim;
+	sqlite3_stmt *s;
+	char tier[16] = "";
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	memset(&lims, 0, sizeof lims);
+	if (store_prepare(st, &s,
+			  "SELECT a.severity, mo.tier FROM models mo LEFT JOIN alerts a ON a.model_id = mo.id"
+			  " AND a.state <> 'suppressed' AND (?2 = 0 OR a.version = 0 OR a.version = ?2) WHERE mo.name = ?1",
+			  e) != 0)
+		return -1;
+	sqlite3_bind_text(s, 1, model, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, version);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		store_text_copy(tier, sizeof tier, s, 1);
+		if (sqlite3_column_type(s, 0) == SQLITE_NULL)
+			continue;
+		out->firing++;
+		if (policy_severity((const char *)sqlite3_column_text(s, 0)) > out->worst)
+			out->worst = policy_severity((const char *)sqlite3_column_text(s, 0));
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return store_fail(st, e, "reading alerts");
+	lim = tier[0] ? monitor_tier_limits(st, &lims, tier) : NULL;
+	if (lim == NULL || !lim[MSIG_PSI].has)
+		return 0;
+	/* Drift over the limit on the version, or (for a model) on any deployed version. */
+	if (store_prepare(st, &s,
+			  "SELECT mv.value FROM monitor_values mv JOIN versions v ON v.id = mv.version_id"
+			  " JOIN models mo ON mo.id = v.model_id WHERE mo.name = ?1 AND mv.kind = 'drift'"
+			  " AND mv.name NOT LIKE '%.ks' AND (?2 = 0 AND v.id IN (SELECT version_id FROM aliases) OR v.version = ?2)",
+			  e) != 0)
+		return -1;
+	sqlite3_bind_text(s, 1, model, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, version);
+	while (sqlite3_step(s) == SQLITE_ROW)
+		if (!policy_compare(sqlite3_column_double(s, 0), (enum policy_op)lim[MSIG_PSI].op, lim[MSIG_PSI].value))
+			out->drift_over = 1;
+	sqlite3_finalize(s);
+	return 0;
+}
+
+int monitor_mark_model(struct store *st, const char *model, struct monitor_mark *out, struct err *e)
+{
+	return monitor_mark(st, model, 0, out, e);
+}
+
+int monitor_mark_version(struct store *st, const char *model, int64_t version, struct monitor_mark *out,
+			 struct err *e)
+{
+	return monitor_mark(st, model, version, out, e);
+}
+
+/* ---- acts ---- */
+
+int monitor_silence_alert(struct store *st, const struct principal *who, const char *plugin,
+			  const char *fingerprint, int64_t duration, const char *comment, monitor_act_fn fn,
+			  void *arg, char *id, size_t idn, struct err *e)
+{
+	struct steward_kv kv[64];
+	struct monitor_alert *a = NULL;
+	size_t na = 0, nkv = 0;
+	json_t *labels, *v, *data;
+	const char *k;
+	char err[512] = "", subject[200];
+	struct steward_act act;
+	int rc;
+
+	if (who == NULL || who->key == NULL)
+		return err_set(e, ERR_DENIED, "silencing an alert is an act: it needs your key");
+	if (duration < 60 || duration > 30 * 86400)
+		return err_set(e, ERR_INVALID, "a silence lasts 1 minute to 30 days, not %" PRId64 " s", duration);
+	if (comment == NULL || comment[0] == '\0' || strlen(comment) > 280)
+		return err_set(e, ERR_INVALID, "a silence needs a comment (1 to 280 bytes) saying why");
+	if (monitor_alerts_query(st, plugin, fingerprint, &a, &na, e) != 0)
+		return -1;
+	if (na == 0)
+		return err_set(e, ERR_NOTFOUND, "no alert %s%s%s in the store (sync first?)", fingerprint,
+			       plugin && plugin[0] ? " from " : "", plugin && plugin[0] ? plugin : "");
+	if (na > 1) {
+		free(a);
+		return err_set(e, ERR_INVALID, "alert %s comes from more than one plugin: name one", fingerprint);
+	}
+	labels = json_loads(a->labels, 0, NULL);
+	/* Every label, as equality: the silence Alertmanager's own UI makes for one alert. */
+	json_object_foreach(labels, k, v) if (nkv < sizeof kv / sizeof kv[0] && json_is_string(v))
+	{
+		static char keys[64][140];
+
+		snprintf(keys[nkv], sizeof keys[0], "%s =", k);
+		kv[nkv].key = keys[nkv];
+		kv[nkv++].value = json_string_value(v);
+	}
+	if (nkv == 0) {
+		json_decref(labels);
+		free(a);
+		return err_set(e, ERR_INVALID, "alert %s has no labels to match", fingerprint);
+	}
+	memset(&act, 0, sizeof act);
+	act.kind = STEWARD_ACT_SILENCE;
+	act.model = a->model;
+	act.version = a->version;
+	act.matchers = kv;
+	act.nmatchers = nkv;
+	/* The backend's clock decides when a silence runs: real time, whatever the store's clock says. */
+	act.starts = (int64_t)time(NULL);
+	act.ends = act.starts + duration;
+	act.comment = comment;
+	act.creator = who->name;
+	id[0] = '\0';
+	act.out = id;
+	act.outn = idn;
+	if (fn(arg, &act, err, sizeof err) != 0 || id[0] == '\0') {
+		json_decref(labels);
+		free(a);
+		return err_set(e, ERR_IO, "%s refused the silence: %s", plugin && plugin[0] ? plugin : "the alert source",
+			       err[0] ? err : "no silence id in its answer");
+	}
+	snprintf(subject, sizeof subject, "alerts:/%s/%s", a->plugin, a->fingerprint);
+	data = json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:O, s:I, s:I, s:s}", "plugin", a->plugin, "fingerprint",
+			 a->fingerprint, "alert", a->name, "model", a->model, "version", (json_int_t)a->version, "silence", id,
+			 "matchers", labels, "starts", (json_int_t)act.starts, "ends", (json_int_t)act.ends, "comment",
+			 comment);
+	json_decref(labels);
+	if (data == NULL) {
+		free(a);
+		return err_set(e, ERR_IO, "out of memory");
+	}
+	rc = store_begin(st, e);
+	if (rc == 0)
+		rc = ledger_append_act(st, who->key, who->name, "alert.silence", subject, data, NULL, e);
+	json_decref(data);
+	/* The views see it now, not at the next sync. */
+	if (rc == 0) {
+		sqlite3_stmt *s;
+
+		if (store_prepare(st, &s, "UPDATE alerts SET state = 'suppressed', silenced_by = ?1 WHERE plugin = ?2 AND fingerprint = ?3",
+				  e) == 0) {
+			sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+			sqlite3_bind_text(s, 2, a->plugin, -1, SQLITE_STATIC);
+			sqlite3_bind_text(s, 3, a->fingerprint, -1, SQLITE_STATIC);
+			rc = sqlite3_step(s) == SQLITE_DONE ? 0 : store_fail(st, e, "marking the alert silenced");
+			sqlite3_finalize(s);
+		} else
+			rc = -1;
+	}
+	if (rc == 0)
+		rc = store_commit(st, e);
+	else if (store_in_transaction(st))
+		store_rollback(st);
+	if (rc != 0)
+		err_prefix(e, "silence %s was made in %s but not recorded", id, a->plugin);
+	free(a);
+	return rc;
+}
+
+int monitor_expire_silence(struct store *st, const struct principal *who, const char *plugin, const char *id,
+			   monitor_act_fn fn, void *arg, struct err *e)
+{
+	struct steward_act act;
+	char err[512] = "", subject[200], pl[65] = "";
+	sqlite3_stmt *s;
+	json_t *data;
+	int rc, found = 0;
+
+	if (who == NULL || who->key == NULL)
+		return err_set(e, ERR_DENIED, "expiring a silence is an act: it needs your key");
+	if (store_prepare(st, &s, "SELECT plugin FROM silences WHERE id = ?1 AND (?2 IS NULL OR plugin = ?2)", e) != 0)
+		return -1;
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	if (plugin != NULL && plugin[0] != '\0')
+		sqlite3_bind_text(s, 2, plugin, -1, SQLITE_STATIC);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		store_text_copy(pl, sizeof pl, s, 0);
+		found++;
+	}
+	sqlite3_finalize(s);
+	if (found == 0)
+		return err_set(e, ERR_NOTFOUND, "no silence %s in the store (sync first?)", id);
+	if (found > 1)
+		return err_set(e, ERR_INVALID, "silence %s is known to more than one plugin: name one", id);
+	memset(&act, 0, sizeof act);
+	act.kind = STEWARD_ACT_EXPIRE_SILENCE;
+	act.silence_id = id;
+	act.creator = who->name;
+	if (fn(arg, &act, err, sizeof err) != 0)
+		return err_set(e, ERR_IO, "%s refused to expire silence %s: %s", pl, id, err[0] ? err : "no reason given");
+	snprintf(subject, sizeof subject, "silences:/%s/%s", pl, id);
+	data = json_pack("{s:s, s:s}", "plugin", pl, "silence", id);
+	if (data == NULL)
+		return err_set(e, ERR_IO, "out of memory");
+	rc = store_begin(st, e);
+	if (rc == 0)
+		rc = ledger_append_act(st, who->key, who->name, "alert.unsilence", subject, data, NULL, e);
+	json_decref(data);
+	if (rc == 0 && store_prepare(st, &s, "UPDATE silences SET state = 'expired' WHERE plugin = ?1 AND id = ?2", e) == 0) {
+		sqlite3_bind_text(s, 1, pl, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, id, -1, SQLITE_STATIC);
+		rc = sqlite3_step(s) == SQLITE_DONE ? 0 : store_fail(st, e, "marking the silence expired");
+		sqlite3_finalize(s);
+	}
+	if (rc == 0 && store_prepare(st, &s,
+				     "UPDATE alerts SET state = 'active', silenced_by = '' WHERE plugin = ?1 AND silenced_by = ?2",
+				     e) == 0) {
+		sqlite3_bind_text(s, 1, pl, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, id, -1, SQLITE_STATIC);
+		rc = sqlite3_step(s) == SQLITE_DONE ? 0 : store_fail(st, e, "marking alerts active");
+		sqlite3_finalize(s);
+	}
+	if (rc == 0)
+		rc = store_commit(st, e);
+	else if (store_in_transaction(st))
+		store_rollback(st);
+	if (rc != 0)
+		err_prefix(e, "silence %s was expired in %s but not recorded", id, pl);
+	return rc;
+}
