@@ -6,7 +6,7 @@ enum { PK_FIRST = 1000, PK_REF, PK_CUR };
 
 struct prom_target {
 	char *model, *alias;
-	int64_t version, since, production_since;
+	int64_t version, production_since;
 	int64_t ref_from, ref_to;
 };
 
@@ -75,7 +75,6 @@ static void prom_target_fn(void *arg, const struct steward_target *t)
 		return;
 	}
 	n->version = t->version;
-	n->since = t->since;
 	n->production_since = t->production_since;
 	s->nt++;
 }
@@ -282,9 +281,10 @@ static void prom_queue_target(struct prom_sync *s, size_t i)
 		prom_queue(s, i, PK_CUR, "/api/v1/query", e, params, what, prom_hist_done);
 		free(e);
 	}
-	/* The reference starts when the version became production, else when
-	 * its alias began pointing at it, else at its first score sample. */
-	t->ref_from = t->production_since > 0 ? t->production_since : t->since;
+	/* The reference starts when the version became production, else (a
+	 * version never in production: staging, a shadow) at its first score
+	 * sample, which may well precede its alias. */
+	t->ref_from = t->production_since;
 	if (t->ref_from > 0 && t->ref_from < s->to) {
 		prom_queue_reference(s, i);
 	} else {
