@@ -18,6 +18,8 @@ plugin configured with url = http://127.0.0.1:PORT/MODE asks for /MODE/api/v1/..
   status       200 with status "maybe"
   values       a well-formed answer with NaN, +Inf and -Inf values and a warning; instant
                queries get a score histogram with its buckets out of order
+  auth         as values for "Authorization: Bearer fake-token" or basic auth fake:fake-pass,
+               else 401 as Prometheus' web.config answers
 """
 import json
 import sys
@@ -54,6 +56,10 @@ class Fake(BaseHTTPRequestHandler):
         parts = u.path.split("/", 2)
         mode, api = parts[1], "/" + (parts[2] if len(parts) > 2 else "")
         q = {k: v[0] for k, v in parse_qs(u.query).items()}
+        if mode == "auth":
+            if self.headers.get("Authorization") not in ("Bearer fake-token", "Basic ZmFrZTpmYWtlLXBhc3M="):
+                return self.send(401, b"Unauthorized\n", "text/plain")
+            mode = "values"
         if mode == "garbage":
             return self.send(200, b"<html><body>It works!\x1b[2J</body></html>", "text/html")
         if mode == "envelope":

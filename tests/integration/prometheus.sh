@@ -322,6 +322,20 @@ same "kept as such (NaN as NULL)" "$(sqlite3 "$TMPD/v.db" "SELECT group_concat(x
 same "buckets sent out of order are handed over ascending" "$(sqlite3 "$TMPD/v.db" "SELECT group_concat(json_extract(b.value, '\$[0]') || ':' || CAST(json_extract(b.value, '\$[1]') AS INTEGER), ',')
 	FROM histograms h, json_each(h.buckets) b WHERE h.version_id = $F1 AND h.win = 'current'")" "0.25:10,0.5:40,1.0:100,+Inf:100"
 
+# credentials come from the environment: a Bearer token, or basic auth
+conf fake "$FAKE_URL/auth" "timeout = 2\ntoken_env = FAKE_PROM_TOKEN\n"
+expect 0 "a Bearer token from token_env" env FAKE_PROM_TOKEN=fake-token \
+	"$STEWARD" sync fake --db "$TMPD/v.db" --config "$TMPD/fake.conf" --key "$K/ci.key"
+expect 1 "a wrong token" env FAKE_PROM_TOKEN=not-the-token-7q "$STEWARD" sync fake --db "$TMPD/v.db" --config "$TMPD/fake.conf" --key "$K/ci.key"
+has "is refused with the server's answer" "$ERR" "$FAKE_URL/auth answered HTTP 401 to query_range"
+lacks "and the token is not shown" "$ERR" "not-the-token-7q"
+conf fake "$FAKE_URL/auth" "timeout = 2\nusername_env = FAKE_PROM_USER\npassword_env = FAKE_PROM_PASS\n"
+expect 0 "basic auth from username_env and password_env" env FAKE_PROM_USER=fake FAKE_PROM_PASS=fake-pass \
+	"$STEWARD" sync fake --db "$TMPD/v.db" --config "$TMPD/fake.conf" --key "$K/ci.key"
+conf fake "$FAKE_URL/auth" "timeout = 2\nusername_env = FAKE_PROM_USER\n"
+expect 1 "a user without a password" env FAKE_PROM_USER=fake "$STEWARD" sync fake --db "$TMPD/v.db" --config "$TMPD/fake.conf" --key "$K/ci.key"
+has "is a config error" "$ERR" "username_env and password_env go together"
+
 # quitting the console does not wait on a stalled server: its background sync is cancelled mid-request
 # (a real terminal under a private tmux server, so :q is typed only once the request is in flight)
 conf slow "$FAKE_URL/stall" "timeout = 120\n"
