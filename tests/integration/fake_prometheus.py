@@ -18,6 +18,7 @@ plugin configured with url = http://127.0.0.1:PORT/MODE asks for /MODE/api/v1/..
   status       200 with status "maybe"
   values       a well-formed answer with NaN, +Inf and -Inf values and a warning; instant
                queries get a score histogram with its buckets out of order
+  nole         as values, but instant queries give a series without an le label
   auth         as values for "Authorization: Bearer fake-token" or basic auth fake:fake-pass,
                else 401 as Prometheus' web.config answers
 """
@@ -94,7 +95,10 @@ class Fake(BaseHTTPRequestHandler):
             return self.send(200, matrix([{"metric": {}, "values": [point(0, "1"), point(1, "fast")]}]))
         if mode == "status":
             return self.send(200, {"status": "maybe", "data": {}})
-        if mode == "values":
+        if mode == "nole" and api == "/api/v1/query":
+            return self.send(200, {"status": "success", "data": {"resultType": "vector", "result": [
+                {"metric": {}, "value": [int(q.get("time", "0")), "5"]}]}})
+        if mode in ("values", "nole"):
             if api == "/api/v1/query_range":
                 return self.send(200, matrix([{"metric": {}, "values": [
                     point(0, "NaN"), point(1, "+Inf"), point(2, "-Inf"), point(3, "0.25"), point(4, "1e-3")]}],
