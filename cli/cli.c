@@ -332,6 +332,27 @@ const struct cli_cmd cli_cmds[] = {
 		.run = cmd_metric_list,
 	},
 	{
+		.noun = "monitor", .verb = "list", .args = "",
+		.summary = "list deployed versions with their live metrics, drift and alerts",
+		.help = "One row per version an alias points at: the newest latency p99, error rate,\n"
+			"drift (PSI of the score histogram against the reference window) and feature\n"
+			"freshness from the monitoring cache the prometheus plugin fills, with OVER\n"
+			"where a value is outside the limit the tier's enrolled policy sets, and the\n"
+			"alerts firing for it. The data is as old as the last 'steward sync'.",
+		.opts = cli_none_opts, .min_pos = 0, .max_pos = 0, .flags = CLI_STORE_RO,
+		.run = cmd_monitor_list,
+	},
+	{
+		.noun = "monitor", .verb = "show", .args = "MODEL VERSION",
+		.summary = "show a version's monitoring series, score histograms and drift",
+		.help = "Prints each signal's newest value against its policy limit, PSI and KS of\n"
+			"the score histogram between the reference window (the first 7 days in\n"
+			"production) and the last 24 hours, and the series held. --json gives every\n"
+			"point of the window and both histograms.",
+		.opts = cli_none_opts, .min_pos = 2, .max_pos = 2, .flags = CLI_STORE_RO,
+		.run = cmd_monitor_show,
+	},
+	{
 		.noun = "key", .verb = "gen", .args = "NAME",
 		.summary = "create a passphrase-sealed Ed25519 key pair",
 		.help = "Creates an Ed25519 key pair named NAME ([A-Za-z0-9][A-Za-z0-9._-]*). The\n"

@@ -186,6 +186,8 @@ int cmd_card_set(struct cli_ctx *c);
 int cmd_card_show(struct cli_ctx *c);
 int cmd_metric_set(struct cli_ctx *c);
 int cmd_metric_list(struct cli_ctx *c);
+int cmd_monitor_list(struct cli_ctx *c);
+int cmd_monitor_show(struct cli_ctx *c);
 int cmd_demo_run(struct cli_ctx *c);
 int cmd_key_gen(struct cli_ctx *c);
 int cmd_key_show(struct cli_ctx *c);

@@ -162,6 +162,11 @@ static int monitor_hist_parse(const char *text, struct monitor_hist *h)
 
 /* ---- the sink side ---- */
 
+struct monitor_touched {
+	int64_t vid;
+	char signal[65]; /* "" for the version's histograms */
+};
+
 struct monitor_sync {
 	struct store *st;
 	char plugin[65];
@@ -169,6 +174,8 @@ struct monitor_sync {
 	int64_t now, seen;
 	int64_t *touched; /* model ids whose series or histograms this sync handed over */
 	size_t ntouched;
+	struct monitor_touched *tv; /* and which series and histograms of which versions */
+	size_t ntv;
 	int alerts_seen;  /* the sync handed over alerts or is an alert source */
 	struct err e;
 };
@@ -205,7 +212,23 @@ void monitor_sync_free(struct monitor_sync *m)
 	if (m == NULL)
 		return;
 	free(m->touched);
+	free(m->tv);
 	free(m);
+}
+
+/* Notes what a record changed, so the end of the sync redoes only that. */
+static int monitor_touch_series(struct monitor_sync *m, int64_t vid, const char *signal)
+{
+	struct monitor_touched *n;
+
+	if (m->ntv > 0 && m->tv[m->ntv - 1].vid == vid && strcmp(m->tv[m->ntv - 1].signal, signal) == 0)
+		return 0;
+	n = proven_push(&m->tv, &m->ntv, sizeof *n);
+	if (n == NULL)
+		return -1;
+	n->vid = vid;
+	snprintf(n->signal, sizeof n->signal, "%s", signal);
+	return 0;
 }
 
 static int monitor_touch(struct monitor_sync *m, int64_t mid)
@@ -376,7 +399,9 @@ int monitor_series(struct monitor_sync *m, const struct steward_series_rec *r, s
 	sqlite3_finalize(s);
 	if (!i)
 		return store_fail(m->st, e, "writing a series");
-	return monitor_touch(m, mid) != 0 ? err_set(e, ERR_IO, "out of memory") : 0;
+	return monitor_touch(m, mid) != 0 || monitor_touch_series(m, vid, r->signal) != 0
+		       ? err_set(e, ERR_IO, "out of memory")
+		       : 0;
 }
 
 int monitor_histogram(struct monitor_sync *m, const struct steward_histogram_rec *r, struct err *e)
@@ -428,7 +453,8 @@ int monitor_histogram(struct monitor_sync *m, const struct steward_histogram_rec
 	free(txt);
 	if (rc != SQLITE_DONE)
 		return store_fail(m->st, e, "writing a histogram");
-	return monitor_touch(m, mid) != 0 ? err_set(e, ERR_IO, "out of memory") : 0;
+	return monitor_touch(m, mid) != 0 || monitor_touch_series(m, vid, "") != 0 ? err_set(e, ERR_IO, "out of memory")
+										   : 0;
 }
 
 static json_t *monitor_kv_json(const struct steward_kv *kv, size_t n)
@@ -688,20 +714,44 @@ static int monitor_drift(struct monitor_sync *m, int64_t vid, struct err *e)
 	return 0;
 }
 
-/* The newest numeric value and MONITOR_SPARK means over the window of one
- * series, kept beside it so a view of a thousand rows reads one row each. */
+/* The newest numeric value and MONITOR_SPARK hourly means of one series
+ * (the last hour still filling), kept beside it so a view of a thousand
+ * rows reads one row each. Within the same hour only the last bucket is
+ * read again: a sync every minute does not reread the whole day. */
 static int monitor_spark_update(struct store *st, int64_t vid, const char *signal, int64_t now, struct err *e)
 {
+	const int64_t width = MONITOR_WINDOW / MONITOR_SPARK;
+	int64_t anchor = now / width * width - (MONITOR_SPARK - 1) * width, from = anchor, at = 0;
+	double sum[MONITOR_SPARK] = { 0 }, cur = NAN, kept[MONITOR_SPARK];
+	int cnt[MONITOR_SPARK] = { 0 }, rc, i, have_kept = 0;
 	sqlite3_stmt *s;
-	double sum[MONITOR_SPARK] = { 0 }, cur = NAN;
-	int cnt[MONITOR_SPARK] = { 0 };
-	int64_t from = now - MONITOR_WINDOW;
 	json_t *a;
 	char *txt;
-	int rc, i;
 
+	if (store_prepare(st, &s, "SELECT spark, spark_at, current FROM series_meta WHERE version_id = ?1 AND signal = ?2",
+			  e) != 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, vid);
+	sqlite3_bind_text(s, 2, signal, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		at = sqlite3_column_int64(s, 1);
+		if (at / width == now / width && at > 0) {
+			json_t *old = json_loads((const char *)sqlite3_column_text(s, 0), 0, NULL), *x;
+			size_t j;
+
+			if (json_array_size(old) == MONITOR_SPARK) {
+				json_array_foreach(old, j, x) kept[j] = json_is_number(x) ? json_number_value(x) : NAN;
+				have_kept = 1;
+				from = anchor + (MONITOR_SPARK - 1) * width;
+				if (sqlite3_column_type(s, 2) != SQLITE_NULL)
+					cur = sqlite3_column_double(s, 2);
+			}
+			json_decref(old);
+		}
+	}
+	sqlite3_finalize(s);
 	if (store_prepare(st, &s,
-			  "SELECT t, value FROM series WHERE version_id = ?1 AND signal = ?2 AND t > ?3 AND t <= ?4 ORDER BY t",
+			  "SELECT t, value FROM series WHERE version_id = ?1 AND signal = ?2 AND t >= ?3 AND t <= ?4 ORDER BY t",
 			  e) != 0)
 		return -1;
 	sqlite3_bind_int64(s, 1, vid);
@@ -710,7 +760,7 @@ static int monitor_spark_update(struct store *st, int64_t vid, const char *signa
 	sqlite3_bind_int64(s, 4, now);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		int64_t t = sqlite3_column_int64(s, 0);
-		int b = (int)((t - from - 1) * MONITOR_SPARK / MONITOR_WINDOW);
+		int b = (int)((t - anchor) / width);
 		double v;
 
 		if (sqlite3_column_type(s, 1) == SQLITE_NULL)
@@ -726,16 +776,22 @@ static int monitor_spark_update(struct store *st, int64_t vid, const char *signa
 	if (rc != SQLITE_DONE)
 		return store_fail(st, e, "reading a series");
 	a = json_array();
-	for (i = 0; a != NULL && i < MONITOR_SPARK; i++)
-		if (json_array_append_new(a, cnt[i] ? json_real(sum[i] / cnt[i]) : json_null()) != 0) {
+	for (i = 0; a != NULL && i < MONITOR_SPARK; i++) {
+		json_t *x = have_kept && i < MONITOR_SPARK - 1 ? (isnan(kept[i]) ? json_null() : json_real(kept[i]))
+			    : cnt[i]			   ? json_real(sum[i] / cnt[i])
+							   : json_null();
+
+		if (json_array_append_new(a, x) != 0) {
 			json_decref(a);
 			a = NULL;
 		}
+	}
 	txt = a ? json_dumps(a, JSON_COMPACT) : NULL;
 	json_decref(a);
 	if (txt == NULL)
 		return err_set(e, ERR_IO, "out of memory");
-	if (store_prepare(st, &s, "UPDATE series_meta SET spark = ?3, current = ?4 WHERE version_id = ?1 AND signal = ?2",
+	if (store_prepare(st, &s,
+			  "UPDATE series_meta SET spark = ?3, current = ?4, spark_at = ?5 WHERE version_id = ?1 AND signal = ?2",
 			  e) != 0) {
 		free(txt);
 		return -1;
@@ -747,6 +803,7 @@ static int monitor_spark_update(struct store *st, int64_t vid, const char *signa
 		sqlite3_bind_double(s, 4, cur);
 	else
 		sqlite3_bind_null(s, 4);
+	sqlite3_bind_int64(s, 5, now);
 	rc = sqlite3_step(s);
 	sqlite3_finalize(s);
 	free(txt);
@@ -868,6 +925,15 @@ static json_t *monitor_firing(struct store *st, int64_t mid, struct err *e)
 	return o;
 }
 
+static int monitor_touched_cmp(const void *a, const void *b)
+{
+	const struct monitor_touched *x = a, *y = b;
+
+	if (x->vid != y->vid)
+		return x->vid < y->vid ? -1 : 1;
+	return strcmp(x->signal, y->signal);
+}
+
 static const char *monitor_model_name(struct store *st, int64_t mid, char *buf, size_t n)
 {
 	sqlite3_stmt *s;
@@ -886,7 +952,7 @@ static const char *monitor_model_name(struct store *st, int64_t mid, char *buf, 
 int monitor_sync_end(struct monitor_sync *m, const struct principal *who, struct err *e)
 {
 	char name[256];
-	sqlite3_stmt *s;
+	sqlite3_stmt *s, *prune = NULL;
 	size_t i;
 	int rc;
 
@@ -900,44 +966,34 @@ int monitor_sync_end(struct monitor_sync *m, const struct principal *who, struct
 				m->plugin, m->now, 0, e) != 0)
 			return -1;
 	}
-	for (i = 0; i < m->ntouched; i++) {
-		if (store_prepare(m->st, &s, "SELECT id FROM versions WHERE model_id = ?1", e) != 0)
-			return -1;
-		sqlite3_bind_int64(s, 1, m->touched[i]);
-		while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-			int64_t vid = sqlite3_column_int64(s, 0);
-			sqlite3_stmt *g;
-
-			if (monitor_drift(m, vid, e) != 0) {
-				sqlite3_finalize(s);
+	qsort(m->tv, m->ntv, sizeof *m->tv, monitor_touched_cmp);
+	for (i = 0; i < m->ntv; i++) {
+		if (i > 0 && m->tv[i].vid == m->tv[i - 1].vid && strcmp(m->tv[i].signal, m->tv[i - 1].signal) == 0)
+			continue;
+		/* Histograms sort first: drift adds its point before the sparklines are drawn. */
+		if (m->tv[i].signal[0] == '\0') {
+			if (monitor_drift(m, m->tv[i].vid, e) != 0 ||
+			    monitor_spark_update(m->st, m->tv[i].vid, "drift_psi", m->now, e) != 0)
 				return -1;
-			}
-			if (store_prepare(m->st, &g, "SELECT signal FROM series_meta WHERE version_id = ?1", e) != 0) {
-				sqlite3_finalize(s);
-				return -1;
-			}
-			sqlite3_bind_int64(g, 1, vid);
-			while (sqlite3_step(g) == SQLITE_ROW) {
-				char sig[65];
-
-				store_text_copy(sig, sizeof sig, g, 0);
-				if (monitor_spark_update(m->st, vid, sig, m->now, e) != 0) {
-					sqlite3_finalize(g);
-					sqlite3_finalize(s);
-					return -1;
-				}
-			}
-			sqlite3_finalize(g);
+			continue;
 		}
-		sqlite3_finalize(s);
-		if (rc != SQLITE_DONE)
-			return store_fail(m->st, e, "reading versions");
+		if (strcmp(m->tv[i].signal, "drift_psi") != 0 &&
+		    monitor_spark_update(m->st, m->tv[i].vid, m->tv[i].signal, m->now, e) != 0)
+			return -1;
+		/* What the views no longer show leaves the cache (a range of the key, not a scan). */
+		if (prune == NULL &&
+		    store_prepare(m->st, &prune, "DELETE FROM series WHERE version_id = ?1 AND signal = ?2 AND t < ?3", e) != 0)
+			return -1;
+		sqlite3_reset(prune);
+		sqlite3_bind_int64(prune, 1, m->tv[i].vid);
+		sqlite3_bind_text(prune, 2, m->tv[i].signal, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(prune, 3, m->now - MONITOR_RETAIN);
+		if (sqlite3_step(prune) != SQLITE_DONE) {
+			sqlite3_finalize(prune);
+			return store_fail(m->st, e, "pruning the series cache");
+		}
 	}
-	/* What the views no longer show leaves the cache. */
-	if (m->ntouched > 0 &&
-	    monitor_run(m->st, "DELETE FROM series WHERE t < ?2 AND ?1 IS NOT NULL", m->plugin, m->now - MONITOR_RETAIN, 0,
-			e) != 0)
-		return -1;
+	sqlite3_finalize(prune);
 	if (who == NULL || who->key == NULL)
 		return 0;
 	for (i = 0; i < m->ntouched; i++) {
@@ -1178,12 +1234,42 @@ static int monitor_sig_index(const char *name)
 	return -1;
 }
 
+/* The statements filling rows, prepared once for a whole list. */
+struct monitor_fill {
+	struct monitor_limits lims;
+	sqlite3_stmt *meta, *ks, *alerts;
+};
+
+static int monitor_fill_open(struct store *st, struct monitor_fill *f, struct err *e)
+{
+	memset(f, 0, sizeof *f);
+	if (store_prepare(st, &f->meta, "SELECT signal, current, spark, last FROM series_meta WHERE version_id = ?1", e) !=
+		    0 ||
+	    store_prepare(st, &f->ks,
+			  "SELECT max(value) FROM monitor_values WHERE version_id = ?1 AND kind = 'drift' AND name LIKE '%.ks'",
+			  e) != 0 ||
+	    store_prepare(st, &f->alerts,
+			  "SELECT state, severity FROM alerts WHERE model_id = ?1 AND (version = 0 OR version = ?2)", e) != 0) {
+		sqlite3_finalize(f->meta);
+		sqlite3_finalize(f->ks);
+		return -1;
+	}
+	return 0;
+}
+
+static void monitor_fill_close(struct monitor_fill *f)
+{
+	sqlite3_finalize(f->meta);
+	sqlite3_finalize(f->ks);
+	sqlite3_finalize(f->alerts);
+}
+
 /* Fills what a row shows beyond its names, from the precomputed sparklines. */
-static int monitor_row_fill(struct store *st, struct monitor_limits *lims, int64_t vid, int64_t mid,
+static int monitor_row_fill(struct store *st, struct monitor_fill *f, int64_t vid, int64_t mid,
 			    struct monitor_row *r, struct err *e)
 {
-	const struct monitor_limit *lim = monitor_tier_limits(st, lims, r->tier);
-	sqlite3_stmt *s;
+	const struct monitor_limit *lim = monitor_tier_limits(st, &f->lims, r->tier);
+	sqlite3_stmt *s = f->meta;
 	int k, rc;
 
 	for (k = 0; k < MSIG_N; k++) {
@@ -1196,8 +1282,7 @@ static int monitor_row_fill(struct store *st, struct monitor_limits *lims, int64
 			r->limit[k] = lim[k];
 	}
 	r->ks = NAN;
-	if (store_prepare(st, &s, "SELECT signal, current, spark, last FROM series_meta WHERE version_id = ?1", e) != 0)
-		return -1;
+	sqlite3_reset(s);
 	sqlite3_bind_int64(s, 1, vid);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		int sig = monitor_sig_index((const char *)sqlite3_column_text(s, 0));
@@ -1216,20 +1301,15 @@ static int monitor_row_fill(struct store *st, struct monitor_limits *lims, int64
 		r->breach[sig] = r->limit[sig].has && !isnan(r->now[sig]) &&
 				 !policy_compare(r->now[sig], (enum policy_op)r->limit[sig].op, r->limit[sig].value);
 	}
-	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE)
 		return store_fail(st, e, "reading the monitoring cache");
-	if (store_prepare(st, &s,
-			  "SELECT max(value) FROM monitor_values WHERE version_id = ?1 AND kind = 'drift' AND name LIKE '%.ks'",
-			  e) != 0)
-		return -1;
+	s = f->ks;
+	sqlite3_reset(s);
 	sqlite3_bind_int64(s, 1, vid);
 	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL)
 		r->ks = sqlite3_column_double(s, 0);
-	sqlite3_finalize(s);
-	if (store_prepare(st, &s,
-			  "SELECT state, severity FROM alerts WHERE model_id = ?1 AND (version = 0 OR version = ?2)", e) != 0)
-		return -1;
+	s = f->alerts;
+	sqlite3_reset(s);
 	sqlite3_bind_int64(s, 1, mid);
 	sqlite3_bind_int64(s, 2, r->version);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -1241,7 +1321,6 @@ static int monitor_row_fill(struct store *st, struct monitor_limits *lims, int64
 		if (policy_severity((const char *)sqlite3_column_text(s, 1)) > r->worst)
 			r->worst = policy_severity((const char *)sqlite3_column_text(s, 1));
 	}
-	sqlite3_finalize(s);
 	return rc == SQLITE_DONE ? 0 : store_fail(st, e, "reading alerts");
 }
 
@@ -1253,7 +1332,7 @@ static const char monitor_rows_sql[] =
 
 int monitor_rows(struct store *st, int64_t now, struct monitor_row **out, size_t *n, struct err *e)
 {
-	struct monitor_limits lims;
+	struct monitor_fill f;
 	struct monitor_row *rows = NULL;
 	sqlite3_stmt *s;
 	int rc;
@@ -1261,9 +1340,12 @@ int monitor_rows(struct store *st, int64_t now, struct monitor_row **out, size_t
 	(void)now;
 	*out = NULL;
 	*n = 0;
-	memset(&lims, 0, sizeof lims);
-	if (store_prepare(st, &s, monitor_rows_sql, e) != 0)
+	if (monitor_fill_open(st, &f, e) != 0)
 		return -1;
+	if (store_prepare(st, &s, monitor_rows_sql, e) != 0) {
+		monitor_fill_close(&f);
+		return -1;
+	}
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct monitor_row *r;
 
@@ -1279,14 +1361,16 @@ int monitor_rows(struct store *st, int64_t now, struct monitor_row **out, size_t
 		r->version = sqlite3_column_int64(s, 1);
 		store_text_copy(r->alias, sizeof r->alias, s, 2);
 		store_text_copy(r->tier, sizeof r->tier, s, 3);
-		if (monitor_row_fill(st, &lims, sqlite3_column_int64(s, 4), sqlite3_column_int64(s, 5), r, e) != 0) {
+		if (monitor_row_fill(st, &f, sqlite3_column_int64(s, 4), sqlite3_column_int64(s, 5), r, e) != 0) {
 			sqlite3_finalize(s);
+			monitor_fill_close(&f);
 			free(rows);
 			*n = 0;
 			return -1;
 		}
 	}
 	sqlite3_finalize(s);
+	monitor_fill_close(&f);
 	if (rc != SQLITE_DONE) {
 		free(rows);
 		*n = 0;
@@ -1304,13 +1388,12 @@ void monitor_rows_free(struct monitor_row *r)
 int monitor_detail_load(struct store *st, const char *model, int64_t version, int64_t now,
 			struct monitor_detail *d, struct err *e)
 {
-	struct monitor_limits lims;
+	struct monitor_fill f;
 	sqlite3_stmt *s, *p;
 	int64_t vid = 0, mid = 0;
 	int rc;
 
 	memset(d, 0, sizeof *d);
-	memset(&lims, 0, sizeof lims);
 	d->psi = d->ks = NAN;
 	if (store_prepare(st, &s, monitor_rows_sql, e) != 0)
 		return -1;
@@ -1339,7 +1422,11 @@ int monitor_detail_load(struct store *st, const char *model, int64_t version, in
 			store_text_copy(d->row.tier, sizeof d->row.tier, s, 0);
 		sqlite3_finalize(s);
 	}
-	if (monitor_row_fill(st, &lims, vid, mid, &d->row, e) != 0)
+	if (monitor_fill_open(st, &f, e) != 0)
+		return -1;
+	rc = monitor_row_fill(st, &f, vid, mid, &d->row, e);
+	monitor_fill_close(&f);
+	if (rc != 0)
 		return -1;
 	if (store_prepare(st, &s, "SELECT signal, step FROM series_meta WHERE version_id = ?1 ORDER BY signal", e) != 0)
 		return -1;
