@@ -238,6 +238,19 @@ expect 0 "plugin list" "$STEWARD" plugin list --db "$DB" --config "$CFG" --json
 same "healthy" "$(j '$[0].health')" ok
 same "a metrics source" "$(j '$[0].capabilities[0]')" metrics
 
+# --- what steward shows of it ---
+expect 0 "monitor list" "$STEWARD" monitor list --db "$DB" --json
+valid "monitor list --json"
+over() { sqlite3 :memory: "SELECT json_extract(value, '\$.over_limit') FROM json_each(CAST(readfile('$TMPD/json') AS TEXT))
+	WHERE json_extract(value, '\$.model') = '$1' AND json_extract(value, '\$.version') = $2"; }
+same "fraud v2 is over its latency, error and drift limits" "$(over fraud 2)" '["latency_p99","error_rate","drift_psi"]'
+same "churn v1 over its latency limit (the +Inf bucket)" "$(over churn 1)" '["latency_p99"]'
+same "the healthy ones over none" "$(over fraud 1) $(over churn 2) $(over churn 3)" "[] [] []"
+expect 0 "monitor show" "$STEWARD" monitor show fraud 2 --db "$DB"
+has "the drift of its scores" "$OUT" "drift of score: PSI 0.7548, KS 0.3284"
+expect 0 "monitor show --json" "$STEWARD" monitor show fraud 2 --db "$DB" --json
+same "the 10 % of the incident among the points" "$(j '$.series.error_rate[1289][1]') $(j '$.series.error_rate[1289][0]')" "0.1 $((NOW - 150 * 60))"
+
 # --- the next sync asks only from the newest point held, and changes nothing ---
 snapshot() { q "SELECT count(*), total(value), sum(value IS NULL) FROM series; SELECT group_concat(buckets) FROM histograms; SELECT total(value) FROM monitor_values"; }
 S1=$(snapshot)
