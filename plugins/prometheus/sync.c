@@ -242,11 +242,12 @@ static void prom_queue_target(struct prom_sync *s, size_t i)
 	size_t k;
 
 	for (k = 0; k < p->nsig && !s->fatal; k++) {
-		int64_t start = s->sink->series_last(s->sink->ctx, t->model, t->version, p->sig[k].name);
+		int64_t start;
 		char *q;
 
 		if (p->sig[k].tmpl[0] == '\0')
 			continue; /* turned off */
+		start = s->sink->series_last(s->sink->ctx, t->model, t->version, p->sig[k].name);
 		/* Only what came after the newest point held, that point again
 		 * included; on the step grid, so points land where the cache has them. */
 		if (start < s->from)
