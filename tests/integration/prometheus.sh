@@ -330,9 +330,12 @@ same "none of them changed the cache" "$(snapshot)" "$S1"
 # a FAKE answer with NaN, +Inf, -Inf and a warning, into a copy of the store
 cp "$DB" "$TMPD/v.db"
 cp "$DB.logkey" "$TMPD/v.db.logkey"
-conf fake "$FAKE_URL/values" "timeout = 2\n"
+conf fake "$FAKE_URL/values" "timeout = 2\nquery.freshness =\n"
+: >"$TMPD/fake.log"
 expect 0 "NaN, +Inf and -Inf are values; a warning does not fail the sync" \
 	"$STEWARD" sync fake --db "$TMPD/v.db" --config "$TMPD/fake.conf" --key "$K/ci.key"
+lacks "an empty template turns its signal off" "$(cat "$TMPD/fake.log")" "steward_model_feature_newest_timestamp_seconds"
+has "the others are asked" "$(cat "$TMPD/fake.log")" "steward_model_requests_total"
 same "kept as such (NaN as NULL)" "$(sqlite3 "$TMPD/v.db" "SELECT group_concat(x, ' ') FROM (SELECT CASE WHEN value IS NULL THEN 'NaN'
 	WHEN value > 1e308 THEN '+Inf' WHEN value < -1e308 THEN '-Inf' ELSE value END AS x FROM series
 	WHERE version_id = $F1 AND signal = 'error_rate' AND t >= $NOW ORDER BY t)")" "NaN +Inf -Inf 0.25 0.001"
