@@ -167,6 +167,17 @@ struct monitor_touched {
 	char signal[65]; /* "" for the version's histograms */
 };
 
+/* A series or histogram held until the sync's end (or until the buffer
+ * is full): copies, since a plugin's buffers live only for its call. */
+struct monitor_pend {
+	char *model, *name, *window; /* name: the signal, or the feature */
+	int64_t version, step, from, to;
+	int64_t *t;
+	double *v, *le;
+	size_t n;
+	int hist;
+};
+
 struct monitor_sync {
 	struct store *st;
 	char plugin[65];
@@ -176,6 +187,8 @@ struct monitor_sync {
 	size_t ntouched;
 	struct monitor_touched *tv; /* and which series and histograms of which versions */
 	size_t ntv;
+	struct monitor_pend *pend; /* outside a registry's transaction: what waits to be written */
+	size_t npend, pend_points;
 	int alerts_seen;  /* the sync handed over alerts or is an alert source */
 	struct err e;
 };
@@ -207,12 +220,30 @@ struct monitor_sync *monitor_sync_begin(struct store *st, const char *plugin, un
 	return m;
 }
 
+static void monitor_pend_clear(struct monitor_sync *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->npend; i++) {
+		free(m->pend[i].model);
+		free(m->pend[i].name);
+		free(m->pend[i].window);
+		free(m->pend[i].t);
+		free(m->pend[i].v);
+		free(m->pend[i].le);
+	}
+	free(m->pend);
+	m->pend = NULL;
+	m->npend = m->pend_points = 0;
+}
+
 void monitor_sync_free(struct monitor_sync *m)
 {
 	if (m == NULL)
 		return;
 	free(m->touched);
 	free(m->tv);
+	monitor_pend_clear(m);
 	free(m);
 }
 
@@ -345,16 +376,18 @@ static int monitor_name_ok(const char *s, size_t max)
 	return 1;
 }
 
-int monitor_series(struct monitor_sync *m, const struct steward_series_rec *r, struct err *e)
+/* What a series record must be before it is taken: refused at the call,
+ * so the plugin stops there, whether it is written now or later. */
+static int64_t monitor_series_check(struct monitor_sync *m, const struct steward_series_rec *r, int64_t *mid,
+				    struct err *e)
 {
-	sqlite3_stmt *s;
-	int64_t vid, mid = 0, last = 0;
+	int64_t vid;
 	size_t i;
 
 	if (!monitor_name_ok(r->signal, 64))
 		return err_set(e, ERR_INVALID, "a series of %s %" PRId64 " has no usable signal name",
 			       r->model ? r->model : "?", r->version);
-	vid = monitor_vid(m->st, r->model, r->version, &mid);
+	vid = monitor_vid(m->st, r->model, r->version, mid);
 	if (vid == 0)
 		return err_set(e, ERR_NOTFOUND, "series %s for %s %" PRId64 ": no such version in the store", r->signal,
 			       r->model ? r->model : "?", r->version);
@@ -365,6 +398,18 @@ int monitor_series(struct monitor_sync *m, const struct steward_series_rec *r, s
 		if (r->time[i] <= 0 || (i > 0 && r->time[i] <= r->time[i - 1]))
 			return err_set(e, ERR_INVALID, "series %s of %s %" PRId64 ": point %zu's time %" PRId64 " is not after the one before",
 				       r->signal, r->model, r->version, i + 1, r->time[i]);
+	return vid;
+}
+
+static int monitor_series_write(struct monitor_sync *m, const struct steward_series_rec *r, struct err *e)
+{
+	sqlite3_stmt *s;
+	int64_t vid, mid = 0, last = 0;
+	size_t i;
+
+	vid = monitor_series_check(m, r, &mid, e);
+	if (vid <= 0)
+		return -1;
 	if (store_prepare(m->st, &s, "INSERT OR REPLACE INTO series(version_id, signal, t, value) VALUES (?1, ?2, ?3, ?4)",
 			  e) != 0)
 		return -1;
@@ -404,14 +449,83 @@ int monitor_series(struct monitor_sync *m, const struct steward_series_rec *r, s
 		       : 0;
 }
 
-int monitor_histogram(struct monitor_sync *m, const struct steward_histogram_rec *r, struct err *e)
+static int monitor_histogram_write(struct monitor_sync *m, const struct steward_histogram_rec *r, struct err *e);
+
+/* Writes what is held: in the caller's transaction, or (own) in one of its own. */
+static int monitor_flush(struct monitor_sync *m, int own, struct err *e)
+{
+	size_t i;
+
+	if (m->npend == 0)
+		return 0;
+	if (own && store_begin(m->st, e) != 0)
+		return -1;
+	for (i = 0; i < m->npend; i++) {
+		const struct monitor_pend *p = &m->pend[i];
+		int rc;
+
+		if (p->hist) {
+			struct steward_histogram_rec h = { .model = p->model, .version = p->version, .feature = p->name,
+							   .window = p->window, .from = p->from, .to = p->to,
+							   .le = p->le, .count = p->v, .n = p->n };
+
+			rc = monitor_histogram_write(m, &h, e);
+		} else {
+			struct steward_series_rec r = { .model = p->model, .version = p->version, .signal = p->name,
+							.time = p->t, .value = p->v, .n = p->n, .step = p->step };
+
+			rc = monitor_series_write(m, &r, e);
+		}
+		if (rc != 0) {
+			if (own)
+				store_rollback(m->st);
+			return -1;
+		}
+	}
+	monitor_pend_clear(m);
+	return own ? store_commit(m->st, e) : 0;
+}
+
+/* Inside a registry plugin's transaction a record is written at once.
+ * Otherwise (a monitoring source) it is checked now and held: the sync's
+ * end writes all of it in one short transaction, so waiting on the
+ * network never holds the write lock a colleague's approval needs. A
+ * very large first sync is written in chunks of MONITOR_FLUSH points. */
+int monitor_series(struct monitor_sync *m, const struct steward_series_rec *r, struct err *e)
+{
+	struct monitor_pend *p;
+	int64_t mid = 0;
+
+	if (store_in_transaction(m->st))
+		return monitor_series_write(m, r, e);
+	if (monitor_series_check(m, r, &mid, e) <= 0)
+		return -1;
+	p = proven_push(&m->pend, &m->npend, sizeof *p);
+	if (p == NULL)
+		return err_set(e, ERR_IO, "out of memory");
+	p->model = strdup(r->model);
+	p->name = strdup(r->signal);
+	p->version = r->version;
+	p->step = r->step;
+	p->n = r->n;
+	p->t = malloc((r->n ? r->n : 1) * sizeof *p->t);
+	p->v = malloc((r->n ? r->n : 1) * sizeof *p->v);
+	if (p->model == NULL || p->name == NULL || p->t == NULL || p->v == NULL)
+		return err_set(e, ERR_IO, "out of memory");
+	if (r->n > 0) {
+		memcpy(p->t, r->time, r->n * sizeof *p->t);
+		memcpy(p->v, r->value, r->n * sizeof *p->v);
+	}
+	m->pend_points += r->n;
+	return m->pend_points >= MONITOR_FLUSH ? monitor_flush(m, 1, e) : 0;
+}
+
+static int64_t monitor_histogram_check(struct monitor_sync *m, const struct steward_histogram_rec *r,
+				       struct monitor_hist *hp, int64_t *midp, struct err *e)
 {
 	struct monitor_hist h = { .n = r->n, .from = r->from, .to = r->to };
-	sqlite3_stmt *s;
 	int64_t vid, mid = 0;
-	char *txt;
 	size_t i;
-	int rc;
 
 	if (!monitor_name_ok(r->feature, 64) || r->window == NULL ||
 	    (strcmp(r->window, "reference") != 0 && strcmp(r->window, "current") != 0))
@@ -428,9 +542,29 @@ int monitor_histogram(struct monitor_sync *m, const struct steward_histogram_rec
 		h.le[i] = r->le[i];
 		h.count[i] = r->count[i];
 	}
-	if (monitor_hist_check(&h, e) != 0)
+	if (monitor_hist_check(&h, e) != 0) {
+		char why[sizeof e->msg];
+
+		snprintf(why, sizeof why, "%s", e->msg);
 		return err_set(e, ERR_INVALID, "histogram %s (%s) of %s %" PRId64 ": %s", r->feature, r->window, r->model,
-			       r->version, e->msg);
+			       r->version, why);
+	}
+	*hp = h;
+	*midp = mid;
+	return vid;
+}
+
+static int monitor_histogram_write(struct monitor_sync *m, const struct steward_histogram_rec *r, struct err *e)
+{
+	struct monitor_hist h;
+	sqlite3_stmt *s;
+	int64_t vid, mid = 0;
+	char *txt;
+	int rc;
+
+	vid = monitor_histogram_check(m, r, &h, &mid, e);
+	if (vid <= 0)
+		return -1;
 	txt = monitor_hist_text(&h);
 	if (txt == NULL)
 		return err_set(e, ERR_IO, "out of memory");
@@ -457,6 +591,37 @@ int monitor_histogram(struct monitor_sync *m, const struct steward_histogram_rec
 										   : 0;
 }
 
+int monitor_histogram(struct monitor_sync *m, const struct steward_histogram_rec *r, struct err *e)
+{
+	struct monitor_pend *p;
+	struct monitor_hist h;
+	int64_t mid = 0;
+
+	if (store_in_transaction(m->st))
+		return monitor_histogram_write(m, r, e);
+	if (monitor_histogram_check(m, r, &h, &mid, e) <= 0)
+		return -1;
+	p = proven_push(&m->pend, &m->npend, sizeof *p);
+	if (p == NULL)
+		return err_set(e, ERR_IO, "out of memory");
+	p->hist = 1;
+	p->model = strdup(r->model);
+	p->name = strdup(r->feature);
+	p->window = strdup(r->window);
+	p->version = r->version;
+	p->from = r->from;
+	p->to = r->to;
+	p->n = r->n;
+	p->le = malloc(r->n * sizeof *p->le);
+	p->v = malloc(r->n * sizeof *p->v);
+	if (p->model == NULL || p->name == NULL || p->window == NULL || p->le == NULL || p->v == NULL)
+		return err_set(e, ERR_IO, "out of memory");
+	memcpy(p->le, r->le, r->n * sizeof *p->le);
+	memcpy(p->v, r->count, r->n * sizeof *p->v);
+	m->pend_points += r->n;
+	return m->pend_points >= MONITOR_FLUSH ? monitor_flush(m, 1, e) : 0;
+}
+
 static json_t *monitor_kv_json(const struct steward_kv *kv, size_t n)
 {
 	json_t *o = json_object();
@@ -470,7 +635,7 @@ static json_t *monitor_kv_json(const struct steward_kv *kv, size_t n)
 	return o;
 }
 
-int monitor_alert(struct monitor_sync *m, const struct steward_alert_rec *a, struct err *e)
+static int monitor_alert_write(struct monitor_sync *m, const struct steward_alert_rec *a, struct err *e)
 {
 	static const char *const states[] = { "active", "suppressed", "unprocessed" };
 	sqlite3_stmt *s;
@@ -532,6 +697,16 @@ int monitor_alert(struct monitor_sync *m, const struct steward_alert_rec *a, str
 	return rc == SQLITE_DONE ? 0 : store_fail(m->st, e, "writing an alert");
 }
 
+/* An alert source's set is written in the transaction its sync ends in,
+ * begun at its first record: sources hand their set over once they have
+ * read all of it, so the lock is held only while it is written. */
+int monitor_alert(struct monitor_sync *m, const struct steward_alert_rec *a, struct err *e)
+{
+	if (!store_in_transaction(m->st) && store_begin(m->st, e) != 0)
+		return -1;
+	return monitor_alert_write(m, a, e);
+}
+
 /* Matchers as one line a person reads: alertname="X", model=~"f.*". */
 static char *monitor_matchers_text(const struct steward_kv *kv, size_t n)
 {
@@ -558,7 +733,7 @@ static char *monitor_matchers_text(const struct steward_kv *kv, size_t n)
 	return txt;
 }
 
-int monitor_silence(struct monitor_sync *m, const struct steward_silence_rec *r, struct err *e)
+static int monitor_silence_write(struct monitor_sync *m, const struct steward_silence_rec *r, struct err *e)
 {
 	sqlite3_stmt *s;
 	char *mt;
@@ -591,6 +766,16 @@ int monitor_silence(struct monitor_sync *m, const struct steward_silence_rec *r,
 	free(mt);
 	m->alerts_seen = 1;
 	return rc == SQLITE_DONE ? 0 : store_fail(m->st, e, "writing a silence");
+}
+
+/* An alert source's set is written in the transaction its sync ends in,
+ * begun at its first record: sources hand their set over once they have
+ * read all of it, so the lock is held only while it is written. */
+int monitor_silence(struct monitor_sync *m, const struct steward_silence_rec *r, struct err *e)
+{
+	if (!store_in_transaction(m->st) && store_begin(m->st, e) != 0)
+		return -1;
+	return monitor_silence_write(m, r, e);
 }
 
 /* ---- after a sync ---- */
@@ -957,6 +1142,8 @@ int monitor_sync_end(struct monitor_sync *m, const struct principal *who, struct
 	size_t i;
 	int rc;
 
+	if (monitor_flush(m, !store_in_transaction(m->st), e) != 0)
+		return -1;
 	if (m->alerts_seen || (m->caps & STEWARD_CAP_ALERTS)) {
 		/* The source's whole set arrived: what it no longer has is gone. */
 		if (monitor_run(m->st, "DELETE FROM alerts WHERE plugin = ?1 AND seen <> ?2", m->plugin, m->seen, 0, e) != 0 ||

@@ -1328,7 +1328,7 @@ static void *plugin_worker(void *arg)
 	};
 	struct timespec t0, t1;
 	char perr[512] = "";
-	int before;
+	int before, registry;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	/* Its own connection: SQLite handles are not shared between threads. */
@@ -1338,7 +1338,14 @@ static void *plugin_worker(void *arg)
 		j->rc = -1;
 		return NULL;
 	}
-	if (store_begin(x->st, &x->e) != 0) {
+	/* A registry's records land together or not at all, in one transaction
+	 * around the whole sync. A monitoring source (no registry capability)
+	 * hands records the core holds (core/monitor.c) and writes, with its
+	 * end (alert sets, drift, signed observations), in one transaction at
+	 * the end: waiting on its backend never holds the write lock a
+	 * colleague's approval needs. */
+	registry = (j->in->p->caps & STEWARD_CAP_REGISTRY) != 0;
+	if (registry && store_begin(x->st, &x->e) != 0) {
 		snprintf(j->err, sizeof j->err, "%s", x->e.msg);
 		store_close(x->st);
 		j->rc = -1;
@@ -1354,6 +1361,12 @@ static void *plugin_worker(void *arg)
 		j->rc = -1;
 	} else
 		j->rc = j->in->p->sync(j->in->state, &sink, perr, sizeof perr);
+	/* (An alert source's set may have begun it already.) */
+	if (j->rc == 0 && !store_in_transaction(x->st) && store_begin(x->st, &x->e) != 0) {
+		snprintf(perr, sizeof perr, "finishing the sync");
+		snprintf(x->msg, sizeof x->msg, "%.500s", x->e.msg);
+		j->rc = -1;
+	}
 	if (j->rc == 0 && monitor_sync_end(x->mon, x->who, &x->e) != 0) {
 		snprintf(perr, sizeof perr, "keeping the monitoring data");
 		snprintf(x->msg, sizeof x->msg, "%.500s", x->e.msg);
@@ -1373,8 +1386,10 @@ static void *plugin_worker(void *arg)
 			j->rc = -1;
 		}
 	} else {
-		/* All of one sync's writes land together or not at all. */
-		store_rollback(x->st);
+		/* All of one sync's writes land together or not at all (a
+		 * monitoring source's records before the failure stay). */
+		if (store_in_transaction(x->st))
+			store_rollback(x->st);
 		/* The core's reason, unless the plugin already passed it on. */
 		int dup = x->msg[0] == '\0' || strstr(perr, x->msg) != NULL;
 

@@ -356,6 +356,22 @@ conf fake "$FAKE_URL/auth" "timeout = 2\nusername_env = FAKE_PROM_USER\n"
 expect 1 "a user without a password" env FAKE_PROM_USER=fake "$STEWARD" sync fake --db "$TMPD/v.db" --config "$TMPD/fake.conf" --key "$K/ci.key"
 has "is a config error" "$ERR" "username_env and password_env go together"
 
+# a colleague writes while a sync waits on a stalled server: a monitoring source's sync holds no
+# write lock while it waits on the network (each record lands in its own short transaction)
+conf slow2 "$FAKE_URL/stall" "timeout = 30\n"
+: >"$TMPD/fake.log"
+"$STEWARD" sync --db "$DB" --config "$TMPD/slow2.conf" --key "$K/ci.key" >/dev/null 2>&1 &
+SYNC_PID=$!
+n=0
+while ! grep -q "/stall/api/v1/query_range" "$TMPD/fake.log" && [ "$n" -lt 300 ]; do sleep 0.1; n=$((n + 1)); done
+has "the sync is waiting on the stalled server" "$(cat "$TMPD/fake.log")" "/stall/api/v1/query_range"
+t0=$(date +%s)
+expect 0 "a colleague's write goes through meanwhile" as ci metric set churn 2 colleague_check 1
+t1=$(date +%s)
+if [ $((t1 - t0)) -lt 4 ]; then ok; else fail "the write waited $((t1 - t0)) s for the sync's lock"; fi
+kill "$SYNC_PID" 2>/dev/null
+wait "$SYNC_PID" 2>/dev/null
+
 # quitting the console does not wait on a stalled server: its background sync is cancelled mid-request
 # (a real terminal under a private tmux server, so :q is typed only once the request is in flight)
 conf slow "$FAKE_URL/stall" "timeout = 120\n"
