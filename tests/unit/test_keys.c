@@ -15,6 +15,21 @@
 #include "list.h"
 #include "script.h"
 
+/* Two bindings of one key may share it when at most one applies
+ * everywhere and no view is named by both: action_for_key_in then picks
+ * the view's own (s silences in :alerts, sorts elsewhere). */
+static int views_apart(const struct action *a, const struct action *b)
+{
+	size_t i;
+
+	if (a->where[0] == NULL && b->where[0] == NULL)
+		return 0;
+	for (i = 0; i < ACTION_MAX_WHERE && a->where[i] != NULL; i++)
+		if (action_where(b, a->where[i]))
+			return 0;
+	return 1;
+}
+
 static void test_no_duplicates(void **state)
 {
 	size_t i, j, k, m;
@@ -37,7 +52,7 @@ static void test_no_duplicates(void **state)
 				if (b->mode != a->mode)
 					continue;
 				for (m = (j == i ? k + 1 : 0); m < ACTION_MAX_KEYS && b->keys[m] != 0; m++)
-					if (a->keys[k] == b->keys[m]) {
+					if (a->keys[k] == b->keys[m] && (i == j || !views_apart(a, b))) {
 						char name[16];
 
 						fail_msg("key %s is bound twice",
