@@ -297,6 +297,26 @@ static int action_rollback(struct app *a, const char *arg)
 	return -1;
 }
 
+static int action_monitor(struct app *a, const char *arg)
+{
+	(void)arg;
+	return app_goto(a, &view_monitor_ops, NULL);
+}
+
+static int action_alerts(struct app *a, const char *arg)
+{
+	(void)arg;
+	return app_goto(a, &view_alerts_ops, NULL);
+}
+
+/* :alerts takes s and u over; anywhere else there is no alert to act on. */
+static int action_silence(struct app *a, const char *arg)
+{
+	(void)arg;
+	app_error(a, "no alert here: open :alerts and select one");
+	return -1;
+}
+
 static int action_yes(struct app *a, const char *arg)
 {
 	(void)arg;
@@ -555,6 +575,20 @@ const struct action action_table[] = {
 	 .help = "roll production back to the version promoted before it, if the tier's policy allows: reason, confirm, passphrase",
 	 .flags = ACTION_SIGNED | ACTION_DANGEROUS | ACTION_IN_VIEW, .roles = ROLE_SRE | ROLE_ADMIN,
 	 .run = action_rollback},
+	{.id = ACT_MONITOR, .cmds = {"monitor"},
+	 .help = "every deployed version: latency p99, error rate, drift (PSI) and freshness as sparklines and "
+		 "values against the tier's limits, and its alerts; Enter charts one",
+	 .flags = RO, .run = action_monitor},
+	{.id = ACT_ALERTS, .cmds = {"alerts"},
+	 .help = "the alerts firing and silenced in the alert sources: severity, model, age, summary, who silenced them",
+	 .flags = RO, .run = action_alerts},
+	/* In :alerts s silences; everywhere else it sorts (action_for_key_in). */
+	{.id = ACT_SILENCE, .hint = "silence", .keys = {'s'}, .where = {"alerts"},
+	 .help = "silence the selected alert in its source: how long (Enter: 2h), a comment, confirm, passphrase",
+	 .flags = ACTION_SIGNED | ACTION_DANGEROUS | ACTION_IN_VIEW, .roles = ROLE_SRE, .run = action_silence},
+	{.id = ACT_UNSILENCE, .hint = "unsilence", .keys = {'u'}, .where = {"alerts"},
+	 .help = "expire the silence of the selected alert, so it fires again: confirm, passphrase",
+	 .flags = ACTION_SIGNED | ACTION_DANGEROUS | ACTION_IN_VIEW, .roles = ROLE_SRE, .run = action_silence},
 	{.id = ACT_QUIT, .cmds = {"q", "quit"}, .help = "quit steward", .flags = RO,
 	 .run = action_quit},
 	{.id = ACT_LINE_ENTER, .mode = ACTION_LINE, .keys = {TKEY_ENTER},

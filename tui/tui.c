@@ -199,8 +199,8 @@ static void tui_draw_header(struct app *a)
 	char left[1024], right[1024];
 	int rw, ls, rs;
 
-	char plugins[300], waiting[64] = "";
-	int pbad;
+	char plugins[300], ptext[320], waiting[64] = "";
+	int pbad, pw;
 
 	draw_fill(0, 0, COLS, bar);
 	draw_fill(1, 0, COLS, draw_attr(DRAW_NORMAL, 0));
@@ -212,16 +212,22 @@ static void tui_draw_header(struct app *a)
 			 a->ledger.waiting == 1 ? "s" : "");
 	/* On the top line, where a long identity or ledger failure cannot push it off. */
 	if (a->model_count >= 0)
-		snprintf(right, sizeof right, "%s%s%s%s%s%lld model%s ", plugins[0] ? "plugins: " : "", plugins,
-			 plugins[0] ? "  " : "", a->opts->readonly ? "[--readonly]  " : "", waiting,
-			 (long long)a->model_count, a->model_count == 1 ? "" : "s");
+		snprintf(right, sizeof right, "%s%s%s%lld model%s ", plugins[0] ? "  " : "",
+			 a->opts->readonly ? "[--readonly]  " : "", waiting, (long long)a->model_count,
+			 a->model_count == 1 ? "" : "s");
 	else
-		snprintf(right, sizeof right, "%s%s%s%s? models ", plugins[0] ? "plugins: " : "", plugins,
-			 plugins[0] ? "  " : "", a->opts->readonly ? "[--readonly]  " : "");
+		snprintf(right, sizeof right, "%s%s? models ", plugins[0] ? "  " : "",
+			 a->opts->readonly ? "[--readonly]  " : "");
+	/* Each instance by name with how its last sync went; red when one is degraded. */
+	snprintf(ptext, sizeof ptext, "%s%s", plugins[0] ? "plugins: " : "", plugins);
+	pw = draw_width(ptext);
 	rw = draw_width(right);
+	if (pw > COLS - rw - 12)
+		pw = COLS - rw - 12 > 0 ? COLS - rw - 12 : 0;
 	snprintf(left, sizeof left, " steward %s store: %s", draw_glyphs()->vline,
 		 store_path(a->st));
-	draw_text(0, 0, COLS - rw - 1, bar, left);
+	draw_text(0, 0, COLS - rw - pw - 1, bar, left);
+	draw_text(0, COLS - rw - pw, pw, pbad ? draw_attr(DRAW_ERROR, 1) : bar, ptext);
 	draw_text_right(0, COLS - rw, rw, bar, right);
 	/* The ledger's state gets the room it needs first: a failure must never be cut for a name. */
 	ls = tui_identity_text(a, left, sizeof left);
