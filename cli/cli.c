@@ -21,7 +21,7 @@ static const struct cli_opt cli_global_opts[] = {
 	{ .name = "db", .arg = "PATH",
 	  .help = "store file (default: $STEWARD_DB, else $XDG_DATA_HOME/steward/steward.db); commands without a store ignore it" },
 	{ .name = "config", .arg = "FILE",
-	  .help = "plugin configuration (default: $STEWARD_CONFIG, else $XDG_CONFIG_HOME/steward/config); used by sync, plugin list, promote apply, rollback and the console, ignored elsewhere" },
+	  .help = "plugin configuration (default: $STEWARD_CONFIG, else $XDG_CONFIG_HOME/steward/config); used by sync, plugin list, promote apply, rollback, alert silence and expire, and the console; ignored elsewhere" },
 	{ .name = "json", .help = "machine-readable output (JSON); refused where there is none (the console, audit prove and consistency)" },
 	{ .name = "key", .arg = "FILE",
 	  .help = "your secret key file (default: $STEWARD_KEY); used by commands that act as someone and the console, ignored elsewhere" },
@@ -188,6 +188,24 @@ static const struct cli_opt cli_rollback_opts[] = {
 	{ 0 },
 };
 
+
+static const struct cli_opt cli_alert_list_opts[] = {
+	{ .name = "model", .arg = "MODEL", .help = "only alerts for MODEL" },
+	{ .name = "all", .help = "every alert the plugins hold, also those naming no model and those not yet processed" },
+	{ 0 },
+};
+
+static const struct cli_opt cli_alert_silence_opts[] = {
+	{ .name = "for", .arg = "DURATION", .required = 1, .help = "how long: 30m, 2h, 7d (1m to 30d)" },
+	{ .name = "comment", .arg = "TEXT", .required = 1, .help = "why (at most 280 bytes): sent to Alertmanager and signed into the ledger" },
+	{ .name = "plugin", .arg = "NAME", .help = "the alert plugin to silence it in (default: the one the alert came from)" },
+	{ 0 },
+};
+
+static const struct cli_opt cli_alert_expire_opts[] = {
+	{ .name = "plugin", .arg = "NAME", .help = "the alert plugin holding the silence (default: the one it came from)" },
+	{ 0 },
+};
 
 static const struct cli_opt cli_demo_opts[] = {
 	{ .name = "no-tui", .help = "build the estate but do not open the console" },
@@ -676,6 +694,45 @@ const struct cli_cmd cli_cmds[] = {
 		.opts = cli_sync_opts, .min_pos = 0, .max_pos = 1, .flags = CLI_STORE_RW,
 		.roles = ROLE_EVIDENCE,
 		.run = cmd_sync_run,
+	},
+	{
+		.noun = "alert", .verb = "list", .args = "",
+		.summary = "list firing and silenced alerts for models",
+		.help = "Lists the alerts the alert plugins (Alertmanager) held at the last sync that name\n"
+			"a model and fire or are silenced: fingerprint, severity, alert name, model, version,\n"
+			"since when, state, the silences holding it and the summary. Alerts are mapped to\n"
+			"models by their labels (model and version by default; see steward-plugins(7)).\n"
+			"With --all, every alert, also those naming no model. 'steward sync' refreshes them.",
+		.opts = cli_alert_list_opts, .min_pos = 0, .max_pos = 0, .flags = CLI_STORE_RO,
+		.run = cmd_alert_list,
+	},
+	{
+		.noun = "alert", .verb = "silence", .args = "FINGERPRINT",
+		.summary = "silence an alert in Alertmanager for a while (sre)",
+		.help = "Creates a silence in the alert plugin the alert came from: its labels as equality\n"
+			"matchers, from now for DURATION, with your principal as its creator and the comment.\n"
+			"Once Alertmanager confirmed, the silence and its id are recorded in the ledger\n"
+			"(alert.silence, signed with --key); if it refuses, nothing is recorded. The alert\n"
+			"shows as silenced after the next sync.",
+		.opts = cli_alert_silence_opts, .min_pos = 1, .max_pos = 1, .flags = CLI_STORE_RW,
+		.roles = ROLE_SRE, .run = cmd_alert_silence,
+	},
+	{
+		.noun = "alert", .verb = "expire", .args = "SILENCE_ID",
+		.summary = "expire a silence in Alertmanager (sre)",
+		.help = "Expires silence SILENCE_ID in the alert plugin it came from, so the alerts it held\n"
+			"fire again. Once Alertmanager confirmed, the ledger records it (alert.unsilence,\n"
+			"signed with --key); if it refuses, nothing is recorded.",
+		.opts = cli_alert_expire_opts, .min_pos = 1, .max_pos = 1, .flags = CLI_STORE_RW,
+		.roles = ROLE_SRE, .run = cmd_alert_expire,
+	},
+	{
+		.noun = "silence", .verb = "list", .args = "",
+		.summary = "list the silences the alert plugins hold",
+		.help = "Lists the silences read at the last sync: id, state (active, pending, expired),\n"
+			"matchers, start, end, creator and comment.",
+		.opts = cli_none_opts, .min_pos = 0, .max_pos = 0, .flags = CLI_STORE_RO,
+		.run = cmd_silence_list,
 	},
 	{
 		.noun = "demo", .args = "",

@@ -221,5 +221,9 @@ int cmd_promote_apply(struct cli_ctx *c);
 int cmd_rollback_run(struct cli_ctx *c);
 int cmd_plugin_list(struct cli_ctx *c);
 int cmd_sync_run(struct cli_ctx *c);
+int cmd_alert_list(struct cli_ctx *c);
+int cmd_alert_silence(struct cli_ctx *c);
+int cmd_alert_expire(struct cli_ctx *c);
+int cmd_silence_list(struct cli_ctx *c);
 
 #endif

@@ -966,7 +966,9 @@ int monitor_sync_end(struct monitor_sync *m, const struct principal *who, struct
 				m->plugin, m->now, 0, e) != 0)
 			return -1;
 	}
-	qsort(m->tv, m->ntv, sizeof *m->tv, monitor_touched_cmp);
+	/* An alert source hands no series: tv is still NULL, which qsort may not be given. */
+	if (m->ntv > 1)
+		qsort(m->tv, m->ntv, sizeof *m->tv, monitor_touched_cmp);
 	for (i = 0; i < m->ntv; i++) {
 		if (i > 0 && m->tv[i].vid == m->tv[i - 1].vid && strcmp(m->tv[i].signal, m->tv[i - 1].signal) == 0)
 			continue;
