@@ -164,7 +164,7 @@ static int silence_backend_act(void *arg, const struct steward_act *act, char *e
 		snprintf(err, errn, "plugin %s (%s) does not manage alerts: it cannot silence one", in->name, in->type);
 		return -1;
 	}
-	return in->p->act(in->state, act, err, errn);
+	return plugin_act_call(in, act, err, errn);
 }
 
 /* Everything the act needs, copied out of the console. */
