@@ -309,7 +309,7 @@ static void silence_comment(struct app *a, char *text, size_t len)
 	char q[APP_LINE_MAX * 2], labels[400], d[32], until[32];
 
 	(void)len;
-	if (text[0] == '\0') {
+	if (text[strspn(text, " ")] == '\0') {
 		/* Alertmanager refuses a silence without one; ask again rather than fail later. */
 		app_error(a, "a silence needs a comment: it says why the alert may be ignored");
 		silence_ask_comment(a);

@@ -243,6 +243,9 @@ screen ':alerts<Enter>s45d<Enter>' --key "$K/sami.key" --config "$TMPD/config" -
 has "too long is refused" "$SCREEN" "a silence lasts from 1m to 30d"
 screen ':alerts<Enter>s<Enter><Enter>' --key "$K/sami.key" --config "$TMPD/config" --size 120x24
 has "a comment is required" "$SCREEN" "a silence needs a comment"
+screen ':alerts<Enter>s<Enter>   <Enter>' --key "$K/sami.key" --config "$TMPD/config" --size 120x24
+has "a blank comment is none" "$SCREEN" "a silence needs a comment"
+has "and it is asked again" "$(line 24)" "why silence ScoreDriftHigh"
 screen ':alerts<Enter>s90m<Enter>rolling out a fix<Enter>' --key "$K/sami.key" --config "$TMPD/config" --size 120x24
 has "the confirmation: what, where, how long, until when" "$(bottom)" \
 	"silence ScoreDriftHigh of loan-default-pd in alertmanager for 1h30m, until 2026-01-01T01:30:00Z"
