@@ -84,7 +84,7 @@ all: $(STEWARD) $(PLUGIN_SO)
 # Plugins: one shared object per plugins/NAME/ directory, on libcurl and
 # jansson, never on libsteward (the ABI header is all they share). steward
 # refuses plugins its group or others could change, whatever the umask.
-$(BUILD)/plugins/steward-%.so: $$(wildcard plugins/%/*.c) plugins/steward-plugin.h
+$(BUILD)/plugins/steward-%.so: $$(wildcard plugins/%/*.c) $$(wildcard plugins/%/*.h) plugins/steward-plugin.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -fPIC -shared -o $@ $(filter %.c,$^) $(ALL_LDFLAGS) $(PKG_LIBS)
 	chmod go-w $@ $(dir $@)

@@ -480,8 +480,9 @@ int monitor_alert(struct monitor_sync *m, const struct steward_alert_rec *a, str
 	size_t i;
 	int rc;
 
-	if (!monitor_name_ok(a->fingerprint, 64) || a->name == NULL || a->name[0] == '\0' || strlen(a->name) > 128)
-		return err_set(e, ERR_INVALID, "an alert without a fingerprint or name");
+	/* Whoever can post to the alert source chooses names: only an absurd one fails the sync. */
+	if (!monitor_name_ok(a->fingerprint, 64) || a->name == NULL || a->name[0] == '\0' || strlen(a->name) > 4096)
+		return err_set(e, ERR_INVALID, "an alert without a fingerprint, or with no name or one over 4096 bytes");
 	for (i = 0; i < 3 && (a->state == NULL || strcmp(a->state, states[i]) != 0); i++)
 		;
 	if (i == 3)
@@ -1815,13 +1816,15 @@ int monitor_silence_alert(struct store *st, const struct principal *who, const c
 			  const char *fingerprint, int64_t duration, const char *comment, monitor_act_fn fn,
 			  void *arg, char *id, size_t idn, struct err *e)
 {
-	struct steward_kv kv[64];
+	struct steward_kv kv[MONITOR_MAX_MATCHERS];
+	char *keys = NULL, *mt = NULL;
 	struct monitor_alert *a = NULL;
-	size_t na = 0, nkv = 0;
-	json_t *labels, *v, *data;
+	size_t na = 0, nkv = 0, used = 0, cap = 0;
+	json_t *labels = NULL, *v, *data;
 	const char *k;
 	char err[512] = "", subject[200];
 	struct steward_act act;
+	sqlite3_stmt *s;
 	int rc;
 
 	if (who == NULL || who->key == NULL)
@@ -1839,18 +1842,42 @@ int monitor_silence_alert(struct store *st, const struct principal *who, const c
 		free(a);
 		return err_set(e, ERR_INVALID, "alert %s comes from more than one plugin: name one", fingerprint);
 	}
-	labels = json_loads(a->labels, 0, NULL);
+	/* The labels whole, from the store: the list's copy is cut to fit a screen. */
+	if (store_prepare(st, &s, "SELECT labels FROM alerts WHERE plugin = ?1 AND fingerprint = ?2", e) != 0) {
+		free(a);
+		return -1;
+	}
+	sqlite3_bind_text(s, 1, a->plugin, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, a->fingerprint, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		labels = json_loads((const char *)sqlite3_column_text(s, 0), 0, NULL);
+	sqlite3_finalize(s);
+	if (json_object_size(labels) > MONITOR_MAX_MATCHERS) {
+		json_decref(labels);
+		free(a);
+		/* Fewer matchers would silence more than this alert. */
+		return err_set(e, ERR_INVALID, "alert %s has %zu labels; a silence made here matches at most %d", fingerprint,
+			       json_object_size(labels), MONITOR_MAX_MATCHERS);
+	}
 	/* Every label, as equality: the silence Alertmanager's own UI makes for one alert. */
-	json_object_foreach(labels, k, v) if (nkv < sizeof kv / sizeof kv[0] && json_is_string(v))
+	json_object_foreach(labels, k, v) cap += strlen(k) + 3;
+	keys = malloc(cap + 1);
+	if (keys == NULL && cap > 0) {
+		json_decref(labels);
+		free(a);
+		return err_set(e, ERR_IO, "out of memory");
+	}
+	json_object_foreach(labels, k, v) if (json_is_string(v))
 	{
-		static char keys[64][140];
+		int w = snprintf(keys + used, cap + 1 - used, "%s =", k);
 
-		snprintf(keys[nkv], sizeof keys[0], "%s =", k);
-		kv[nkv].key = keys[nkv];
+		kv[nkv].key = keys + used;
 		kv[nkv++].value = json_string_value(v);
+		used += (size_t)w + 1;
 	}
 	if (nkv == 0) {
 		json_decref(labels);
+		free(keys);
 		free(a);
 		return err_set(e, ERR_INVALID, "alert %s has no labels to match", fingerprint);
 	}
@@ -1868,7 +1895,12 @@ int monitor_silence_alert(struct store *st, const struct principal *who, const c
 	id[0] = '\0';
 	act.out = id;
 	act.outn = idn;
-	if (fn(arg, &act, err, sizeof err) != 0 || id[0] == '\0') {
+	rc = fn(arg, &act, err, sizeof err);
+	/* While the labels the matchers point into are still held. */
+	mt = monitor_matchers_text(kv, nkv);
+	if (rc != 0 || id[0] == '\0') {
+		free(mt);
+		free(keys);
 		json_decref(labels);
 		free(a);
 		return err_set(e, ERR_IO, "%s refused the silence: %s", plugin && plugin[0] ? plugin : "the alert source",
@@ -1881,6 +1913,8 @@ int monitor_silence_alert(struct store *st, const struct principal *who, const c
 			 comment);
 	json_decref(labels);
 	if (data == NULL) {
+		free(mt);
+		free(keys);
 		free(a);
 		return err_set(e, ERR_IO, "out of memory");
 	}
@@ -1888,16 +1922,37 @@ int monitor_silence_alert(struct store *st, const struct principal *who, const c
 	if (rc == 0)
 		rc = ledger_append_act(st, who->key, who->name, "alert.silence", subject, data, NULL, e);
 	json_decref(data);
-	/* The views see it now, not at the next sync. */
+	/* The views see it now, not at the next sync; other silences on it stay named. */
 	if (rc == 0) {
-		sqlite3_stmt *s;
-
-		if (store_prepare(st, &s, "UPDATE alerts SET state = 'suppressed', silenced_by = ?1 WHERE plugin = ?2 AND fingerprint = ?3",
+		if (store_prepare(st, &s,
+				  "UPDATE alerts SET state = 'suppressed', silenced_by = trim(silenced_by || ' ' || ?1)"
+				  " WHERE plugin = ?2 AND fingerprint = ?3",
 				  e) == 0) {
 			sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
 			sqlite3_bind_text(s, 2, a->plugin, -1, SQLITE_STATIC);
 			sqlite3_bind_text(s, 3, a->fingerprint, -1, SQLITE_STATIC);
 			rc = sqlite3_step(s) == SQLITE_DONE ? 0 : store_fail(st, e, "marking the alert silenced");
+			sqlite3_finalize(s);
+		} else
+			rc = -1;
+	}
+	/* And the silence itself, so it can be expired before the next sync reads it back. */
+	if (rc == 0) {
+		if (mt == NULL)
+			rc = err_set(e, ERR_IO, "out of memory");
+		else if (store_prepare(st, &s,
+				       "INSERT OR REPLACE INTO silences(plugin, id, state, matchers, starts, ends, created_by, comment, seen)"
+				       " VALUES (?1, ?2, 'active', ?3, ?4, ?5, ?6, ?7,"
+				       " coalesce((SELECT max(seen) FROM silences WHERE plugin = ?1), 0))",
+				       e) == 0) {
+			sqlite3_bind_text(s, 1, a->plugin, -1, SQLITE_STATIC);
+			sqlite3_bind_text(s, 2, id, -1, SQLITE_STATIC);
+			sqlite3_bind_text(s, 3, mt, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(s, 4, act.starts);
+			sqlite3_bind_int64(s, 5, act.ends);
+			sqlite3_bind_text(s, 6, who->name, -1, SQLITE_STATIC);
+			sqlite3_bind_text(s, 7, comment, -1, SQLITE_STATIC);
+			rc = sqlite3_step(s) == SQLITE_DONE ? 0 : store_fail(st, e, "keeping the silence");
 			sqlite3_finalize(s);
 		} else
 			rc = -1;
@@ -1908,6 +1963,8 @@ int monitor_silence_alert(struct store *st, const struct principal *who, const c
 		store_rollback(st);
 	if (rc != 0)
 		err_prefix(e, "silence %s was made in %s but not recorded", id, a->plugin);
+	free(mt);
+	free(keys);
 	free(a);
 	return rc;
 }
@@ -1957,8 +2014,12 @@ int monitor_expire_silence(struct store *st, const struct principal *who, const 
 		rc = sqlite3_step(s) == SQLITE_DONE ? 0 : store_fail(st, e, "marking the silence expired");
 		sqlite3_finalize(s);
 	}
+	/* An alert stays silenced while another silence still covers it. */
 	if (rc == 0 && store_prepare(st, &s,
-				     "UPDATE alerts SET state = 'active', silenced_by = '' WHERE plugin = ?1 AND silenced_by = ?2",
+				     "UPDATE alerts SET silenced_by = trim(replace(' ' || silenced_by || ' ', ' ' || ?2 || ' ', ' ')),"
+				     " state = CASE WHEN trim(replace(' ' || silenced_by || ' ', ' ' || ?2 || ' ', ' ')) = ''"
+				     " THEN 'active' ELSE state END"
+				     " WHERE plugin = ?1 AND (' ' || silenced_by || ' ') LIKE '% ' || ?2 || ' %'",
 				     e) == 0) {
 		sqlite3_bind_text(s, 1, pl, -1, SQLITE_STATIC);
 		sqlite3_bind_text(s, 2, id, -1, SQLITE_STATIC);

@@ -16,6 +16,7 @@
 #define MONITOR_MAX_AGE (2 * 3600)        /* a gate counts observations no older than this */
 #define MONITOR_MAX_BUCKETS 64
 #define MONITOR_SPARK 24                  /* points of a sparkline in the list */
+#define MONITOR_MAX_MATCHERS 64           /* labels of an alert a silence made here can match */
 
 /* The signals the views know by name, in column order. Others a plugin
  * is configured with are kept and shown in the detail view. */

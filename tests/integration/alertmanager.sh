@@ -209,6 +209,24 @@ expect 1 "and the gate fails that rule again" "$STEWARD" gate fraud-scoring 2 --
 same "no-warnings fails" "$(rule no-warnings)" FAIL
 expect 0 "the ledger verifies" "$STEWARD" audit verify --db "$DB"
 
+# --- two silences on one alert: expiring one leaves it silenced by the other ---
+expect 0 "a first silence" as sami alert silence "$FP" --for 1h --comment "first" --config "$CFG" --json
+S1=$(j '$.silence')
+expect 0 "a second silence" as sami alert silence "$FP" --for 1h --comment "second" --config "$CFG" --json
+S2=$(j '$.silence')
+expect 0 "alert list" alerts
+has "silenced by the first" "$(field HighLatency silenced_by)" "$S1"
+has "and by the second" "$(field HighLatency silenced_by)" "$S2"
+expect 0 "expire the first" as sami alert expire "$S1" --config "$CFG"
+expect 0 "alert list" alerts
+same "still silenced, before any sync" "$(field HighLatency state)" suppressed
+has "by the second" "$(field HighLatency silenced_by)" "$S2"
+lacks "not the first" "$(field HighLatency silenced_by)" "$S1"
+expect 0 "expire the second" as sami alert expire "$S2" --config "$CFG"
+expect 0 "alert list" alerts
+same "firing again" "$(field HighLatency state)" active
+lacks "silenced by neither" "$(field HighLatency silenced_by)" "$S2"
+
 # --- faults: Alertmanager down ---
 am_stop KILL # an abrupt death, as a crash or an OOM kill
 expect 1 "sync with Alertmanager down" sync_
@@ -279,9 +297,10 @@ has "says so" "$ERR" "no silenceID"
 same "no alert.silence entry for either" "$(entries alert.silence)" "$before"
 expect 0 "the fake's silence was synced" "$STEWARD" silence list --db "$DB"
 has "the fake's silence was synced" "$OUT" 00000000-0000-0000-0000-00000000beef
+unsilences=$(entries alert.unsilence)
 expect 1 "an expiry the server refuses" as sami alert expire 00000000-0000-0000-0000-00000000beef --config "$TMPD/refuse.conf"
 has "with its reason" "$ERR" "silence not found"
-same "no alert.unsilence entry" "$(entries alert.unsilence)" 1
+same "no alert.unsilence entry" "$(entries alert.unsilence)" "$unsilences"
 expect 0 "the ledger still verifies" "$STEWARD" audit verify --db "$DB"
 
 # a configuration the plugin refuses
