@@ -124,7 +124,7 @@ static void view_monitor_spark(const double *spark, int n, char *buf, size_t bn)
 {
 	static const char *const blocks[8] = { "\xe2\x96\x81", "\xe2\x96\x82", "\xe2\x96\x83", "\xe2\x96\x84",
 					       "\xe2\x96\x85", "\xe2\x96\x86", "\xe2\x96\x87", "\xe2\x96\x88" };
-	static const char ascii[8] = { '_', '_', '.', '.', '-', '=', '=', '#' };
+	static const char ascii[8] = { '_', '_', '.', '-', '-', '=', '#', '#' };
 	const double *p = spark + (MONITOR_SPARK - n);
 	double lo = INFINITY, hi = -INFINITY;
 	size_t used = 0;
