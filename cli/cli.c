@@ -36,6 +36,9 @@ static const struct cli_opt cli_global_opts[] = {
 static const struct cli_opt cli_console_opts[] = {
 	{ .name = "script", .arg = "KEYS", .help = "read keys from the file KEYS instead of the terminal (needs --dump)" },
 	{ .name = "dump", .arg = "SCREEN", .help = "write the final screen to the file SCREEN (needs --script)" },
+	{ .name = "dump-colours", .arg = "FILE",
+	  .help = "with --dump: write each screen cell's colour to FILE, a line per screen row and a letter per cell"
+		  " (r red, y yellow, g green, c cyan, b blue, m magenta, w white, k black, . none)" },
 	{ .name = "size", .arg = "COLSxROWS", .help = "screen size in script mode (default 80x24)" },
 	{ .name = "timings", .arg = "FILE",
 	  .help = "with --script: write first-paint and per-key redraw times (us) and peak RSS (kB) to FILE;"

@@ -50,6 +50,7 @@ int cmd_console_run(struct cli_ctx *c)
 	o.script = cli_opt(c, "script");
 	o.dump = cli_opt(c, "dump");
 	o.timings = cli_opt(c, "timings");
+	o.dump_colours = cli_opt(c, "dump-colours");
 	o.readonly = c->readonly;
 	o.key_path = c->key_path;
 	if (o.key_path == NULL) {
@@ -61,6 +62,10 @@ int cmd_console_run(struct cli_ctx *c)
 	if ((o.script == NULL) != (o.dump == NULL)) {
 		err_set(&c->e, ERR_INVALID, "%s needs %s", o.script ? "--script" : "--dump",
 			o.script ? "--dump SCREEN" : "--script KEYS");
+		return CLI_USAGE;
+	}
+	if (o.dump_colours != NULL && o.dump == NULL) {
+		err_set(&c->e, ERR_INVALID, "--dump-colours only applies with --script and --dump");
 		return CLI_USAGE;
 	}
 	if (o.timings != NULL && o.script == NULL) {

@@ -1888,6 +1888,115 @@ int monitor_mark_version(struct store *st, const char *model, int64_t version, s
 	return monitor_mark(st, model, version, out, e);
 }
 
+/* The entry of model in a growing list of marks, added when new. */
+static struct monitor_model_mark *monitor_marks_get(struct monitor_model_mark **v, size_t *n, size_t *cap,
+						    const char *model)
+{
+	struct monitor_model_mark *m;
+
+	/* Both statements come ordered by name: a model's rows are adjacent. */
+	if (*n > 0 && strcmp((*v)[*n - 1].model, model) == 0)
+		return &(*v)[*n - 1];
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 16;
+
+		m = realloc(*v, c * sizeof *m);
+		if (m == NULL)
+			return NULL;
+		*v = m;
+		*cap = c;
+	}
+	m = &(*v)[(*n)++];
+	memset(m, 0, sizeof *m);
+	snprintf(m->model, sizeof m->model, "%s", model);
+	return m;
+}
+
+static int monitor_marks_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct monitor_model_mark *)a)->model, ((const struct monitor_model_mark *)b)->model);
+}
+
+int monitor_mark_models(struct store *st, struct monitor_model_mark **out, size_t *n, struct err *e)
+{
+	struct monitor_model_mark *v = NULL, *m;
+	struct monitor_limits lims;
+	size_t nv = 0, cap = 0, i, k;
+	sqlite3_stmt *s;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	memset(&lims, 0, sizeof lims);
+	if (store_prepare(st, &s,
+			  "SELECT mo.name, a.severity FROM alerts a JOIN models mo ON mo.id = a.model_id"
+			  " WHERE a.state <> 'suppressed' ORDER BY mo.name",
+			  e) != 0)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int sev = policy_severity((const char *)sqlite3_column_text(s, 1));
+
+		m = monitor_marks_get(&v, &nv, &cap, (const char *)sqlite3_column_text(s, 0));
+		if (m == NULL)
+			break;
+		m->m.firing++;
+		m->m.worst = sev > m->m.worst ? sev : m->m.worst;
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		free(v);
+		return rc == SQLITE_ROW ? err_set(e, ERR_IO, "out of memory") : store_fail(st, e, "reading alerts");
+	}
+	/* Drift of the deployed versions, each against its tier's limit (read once per tier). */
+	if (store_prepare(st, &s,
+			  "SELECT mo.name, mo.tier, mv.value FROM monitor_values mv JOIN versions v ON v.id = mv.version_id"
+			  " JOIN models mo ON mo.id = v.model_id WHERE mv.kind = 'drift' AND mv.name NOT LIKE '%.ks'"
+			  " AND v.id IN (SELECT version_id FROM aliases) ORDER BY mo.name",
+			  e) != 0) {
+		free(v);
+		return -1;
+	}
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const struct monitor_limit *lim = monitor_tier_limits(st, &lims, (const char *)sqlite3_column_text(s, 1));
+		const char *name = (const char *)sqlite3_column_text(s, 0);
+
+		if (lim == NULL || !lim[MSIG_PSI].has ||
+		    policy_compare(sqlite3_column_double(s, 2), (enum policy_op)lim[MSIG_PSI].op, lim[MSIG_PSI].value))
+			continue;
+		/* A model the alerts listed too gets a second entry, merged below. */
+		if ((m = monitor_marks_get(&v, &nv, &cap, name)) == NULL)
+			break;
+		m->m.drift_over = 1;
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		free(v);
+		return rc == SQLITE_ROW ? err_set(e, ERR_IO, "out of memory") : store_fail(st, e, "reading drift");
+	}
+	if (nv > 1)
+		qsort(v, nv, sizeof *v, monitor_marks_cmp);
+	/* A model from both statements is two entries: one keeps both halves. */
+	for (i = 0, k = 0; i < nv; i++) {
+		if (k > 0 && strcmp(v[k - 1].model, v[i].model) == 0) {
+			v[k - 1].m.firing += v[i].m.firing;
+			v[k - 1].m.worst = v[i].m.worst > v[k - 1].m.worst ? v[i].m.worst : v[k - 1].m.worst;
+			v[k - 1].m.drift_over |= v[i].m.drift_over;
+			continue;
+		}
+		if (k != i)
+			v[k] = v[i];
+		k++;
+	}
+	*out = v;
+	*n = k;
+	return 0;
+}
+
+void monitor_mark_models_free(struct monitor_model_mark *m)
+{
+	free(m);
+}
+
 /* ---- acts ---- */
 
 int monitor_silence_alert(struct store *st, const struct principal *who, const char *plugin,

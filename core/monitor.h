@@ -169,6 +169,15 @@ struct monitor_mark {
 int monitor_mark_model(struct store *st, const char *model, struct monitor_mark *out, struct err *e);
 int monitor_mark_version(struct store *st, const char *model, int64_t version, struct monitor_mark *out,
 			 struct err *e);
+/* The same for every model at once, for a list of them all: only the
+ * models with something to mark, sorted by name (strcmp), in two
+ * statements for the whole estate instead of three per model. */
+struct monitor_model_mark {
+	char model[101];
+	struct monitor_mark m;
+};
+int monitor_mark_models(struct store *st, struct monitor_model_mark **out, size_t *n, struct err *e);
+void monitor_mark_models_free(struct monitor_model_mark *m);
 
 /* ---- acts ---- */
 

@@ -297,6 +297,26 @@ static int action_rollback(struct app *a, const char *arg)
 	return -1;
 }
 
+static int action_monitor(struct app *a, const char *arg)
+{
+	(void)arg;
+	return app_goto(a, &view_monitor_ops, NULL);
+}
+
+static int action_alerts(struct app *a, const char *arg)
+{
+	(void)arg;
+	return app_goto(a, &view_alerts_ops, NULL);
+}
+
+/* :alerts takes s and u over; anywhere else there is no alert to act on. */
+static int action_silence(struct app *a, const char *arg)
+{
+	(void)arg;
+	app_error(a, "no alert here: open :alerts and select one");
+	return -1;
+}
+
 static int action_yes(struct app *a, const char *arg)
 {
 	(void)arg;
@@ -555,6 +575,20 @@ const struct action action_table[] = {
 	 .help = "roll production back to the version promoted before it, if the tier's policy allows: reason, confirm, passphrase",
 	 .flags = ACTION_SIGNED | ACTION_DANGEROUS | ACTION_IN_VIEW, .roles = ROLE_SRE | ROLE_ADMIN,
 	 .run = action_rollback},
+	{.id = ACT_MONITOR, .cmds = {"monitor"},
+	 .help = "every deployed version: latency p99, error rate, drift (PSI) and freshness as sparklines and "
+		 "values against the tier's limits, and its alerts; Enter charts one",
+	 .flags = RO, .run = action_monitor},
+	{.id = ACT_ALERTS, .cmds = {"alerts"},
+	 .help = "the alerts firing and silenced in the alert sources: severity, model, age, summary, who silenced them",
+	 .flags = RO, .run = action_alerts},
+	/* In :alerts s silences; everywhere else it sorts (action_for_key_in). */
+	{.id = ACT_SILENCE, .hint = "silence", .keys = {'s'}, .where = {"alerts"},
+	 .help = "silence the selected alert in its source: how long (Enter: 2h), a comment, confirm, passphrase",
+	 .flags = ACTION_SIGNED | ACTION_DANGEROUS | ACTION_IN_VIEW, .roles = ROLE_SRE, .run = action_silence},
+	{.id = ACT_UNSILENCE, .hint = "unsilence", .keys = {'u'}, .where = {"alerts"},
+	 .help = "expire the silence of the selected alert, so it fires again: confirm, passphrase",
+	 .flags = ACTION_SIGNED | ACTION_DANGEROUS | ACTION_IN_VIEW, .roles = ROLE_SRE, .run = action_silence},
 	{.id = ACT_QUIT, .cmds = {"q", "quit"}, .help = "quit steward", .flags = RO,
 	 .run = action_quit},
 	{.id = ACT_LINE_ENTER, .mode = ACTION_LINE, .keys = {TKEY_ENTER},
@@ -583,18 +617,54 @@ const struct action action_table[] = {
 
 const size_t action_count = sizeof action_table / sizeof action_table[0];
 
-const struct action *action_for_key(enum action_mode mode, int key)
+int action_where(const struct action *act, const char *view)
 {
+	size_t k;
+
+	for (k = 0; view != NULL && k < ACTION_MAX_WHERE && act->where[k] != NULL; k++)
+		if (strcmp(act->where[k], view) == 0)
+			return 1;
+	return 0;
+}
+
+const struct action *action_for_key_in(enum action_mode mode, int key, const char *view)
+{
+	const struct action *any = NULL;
 	size_t i, k;
 
 	for (i = 0; i < action_count; i++) {
-		if (action_table[i].mode != mode)
+		const struct action *act = &action_table[i];
+
+		if (act->mode != mode)
 			continue;
-		for (k = 0; k < ACTION_MAX_KEYS && action_table[i].keys[k] != 0; k++)
-			if (action_table[i].keys[k] == key)
-				return &action_table[i];
+		for (k = 0; k < ACTION_MAX_KEYS && act->keys[k] != 0; k++) {
+			if (act->keys[k] != key)
+				continue;
+			/* The view's own binding wins; elsewhere the one that applies everywhere. */
+			if (action_where(act, view))
+				return act;
+			if (any == NULL || (any->where[0] != NULL && act->where[0] == NULL))
+				any = act;
+		}
 	}
-	return NULL;
+	return any;
+}
+
+const struct action *action_for_key(enum action_mode mode, int key)
+{
+	return action_for_key_in(mode, key, NULL);
+}
+
+int action_shadowed(const struct action *act, const char *view)
+{
+	size_t k;
+
+	if (act->keys[0] == 0 || act->cmds[0] != NULL)
+		return 0;
+	for (k = 0; k < ACTION_MAX_KEYS && act->keys[k] != 0; k++)
+		if (action_for_key_in(act->mode, act->keys[k], view) == act)
+			return 0;
+	return 1;
 }
 
 const struct action *action_by_id(enum action_id id)
@@ -663,6 +733,9 @@ static int action_hint_add(const struct app *a, const struct action *act, char *
 	int w;
 
 	if (act->hint == NULL || act->keys[0] == 0 || !action_allowed(a, act))
+		return 0;
+	/* s sorts everywhere but in :alerts, where it silences. */
+	if (app_top_const(a) != NULL && action_shadowed(act, app_top_const(a)->ops->name))
 		return 0;
 	/* Only offer Enter where there is something to open. */
 	if (act->id == ACT_OPEN && (app_top_const(a) == NULL || app_top_const(a)->ops->enter == NULL))
@@ -822,7 +895,7 @@ void action_key(struct app *a, int key)
 		return;
 	}
 	app_clear_message(a);
-	act = action_for_key(ACTION_BROWSE, key);
+	act = action_for_key_in(ACTION_BROWSE, key, app_top(a) != NULL ? app_top(a)->ops->name : NULL);
 	if (act == NULL) {
 		app_error(a, "no action for key %s; press ? for help", tkey_name(key, name, sizeof name));
 		return;

@@ -55,6 +55,10 @@ enum action_id {
 	ACT_COMPARE,
 	ACT_APPLY,
 	ACT_ROLLBACK,
+	ACT_MONITOR,
+	ACT_ALERTS,
+	ACT_SILENCE,
+	ACT_UNSILENCE,
 	ACT_QUIT,
 	ACT_LINE_ENTER,
 	ACT_LINE_ESC,
@@ -91,7 +95,17 @@ struct action {
 extern const struct action action_table[];
 extern const size_t action_count;
 
+/* The action key runs in the view named view: an action whose .where
+ * names the view before one that applies everywhere (s silences in
+ * :alerts and sorts elsewhere), else the first bound to key. */
+const struct action *action_for_key_in(enum action_mode mode, int key, const char *view);
+/* The same outside any view: the binding that applies everywhere. */
 const struct action *action_for_key(enum action_mode mode, int key);
+/* 1 when act's .where names the view. */
+int action_where(const struct action *act, const char *view);
+/* 1 when no key reaches act in view (another action's binding there
+ * takes every key of it) and it has no command: help and hints skip it. */
+int action_shadowed(const struct action *act, const char *view);
 /* The table's entry for id (every id has one). */
 const struct action *action_by_id(enum action_id id);
 const struct action *action_for_command(const char *name);

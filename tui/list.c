@@ -87,6 +87,18 @@ struct list_row *list_add(struct list *l, const char *key, int flags, struct err
 	return r;
 }
 
+/* Display width of a cell; plain ASCII (nearly every cell) without the
+ * escape-aware walk, since every row is measured. */
+static int list_cell_width(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i] != '\0'; i++)
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7f)
+			return draw_width(s);
+	return (int)i;
+}
+
 int list_set(struct list_row *r, size_t col, int style, struct err *e, const char *fmt, ...)
 {
 	va_list ap;
@@ -109,7 +121,17 @@ int list_set(struct list_row *r, size_t col, int style, struct err *e, const cha
 	free(r->cells[col].text);
 	r->cells[col].text = s;
 	r->cells[col].style = style;
+	r->cells[col].width = list_cell_width(s);
+	r->cells[col].has_num = 0;
 	return 0;
+}
+
+void list_set_num(struct list_row *r, size_t col, double num)
+{
+	if (col >= LIST_MAX_COLS)
+		return;
+	r->cells[col].has_num = 1;
+	r->cells[col].num = num;
 }
 
 int list_match(const char *text, const char *filter)
@@ -143,18 +165,6 @@ static int list_row_matches(const struct list *l, const struct list_row *r)
 	return l->filter[0] == '\0';
 }
 
-/* Display width of a cell; plain ASCII (nearly every cell) without the
- * escape-aware walk, since every row is measured. */
-static int list_cell_width(const char *s)
-{
-	size_t i;
-
-	for (i = 0; s[i] != '\0'; i++)
-		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7f)
-			return draw_width(s);
-	return (int)i;
-}
-
 static int list_title_width(const struct list *l, size_t c)
 {
 	/* The sorted column's title carries an arrow. */
@@ -177,7 +187,8 @@ static void list_measure(struct list *l)
 
 			if (r->cells[c].text == NULL)
 				continue;
-			w = list_cell_width(r->cells[c].text);
+			/* Measured when set: a sort re-measures a thousand rows per key. */
+			w = r->cells[c].width;
 			if (w > l->natural[c])
 				l->natural[c] = w;
 		}
@@ -212,11 +223,14 @@ static int list_compare(const void *pa, const void *pb)
 {
 	const struct list *l = list_sorting;
 	size_t ia = *(const size_t *)pa, ib = *(const size_t *)pb;
-	const char *a = l->rows[ia].cells[l->sort_col].text, *b = l->rows[ib].cells[l->sort_col].text;
+	const struct list_cell *ca = &l->rows[ia].cells[l->sort_col], *cb = &l->rows[ib].cells[l->sort_col];
+	const char *a = ca->text, *b = cb->text;
 	double na, nb;
 	int c = 0;
 
-	if (list_number(a, &na) && list_number(b, &nb))
+	if (ca->has_num && cb->has_num)
+		c = ca->num < cb->num ? -1 : ca->num > cb->num;
+	else if (list_number(a, &na) && list_number(b, &nb))
 		c = na < nb ? -1 : na > nb;
 	if (c == 0)
 		c = strcasecmp(a != NULL ? a : "", b != NULL ? b : "");
@@ -336,7 +350,10 @@ int list_sort_next(struct list *l, struct err *e)
 	if (!list_sortable(l))
 		return 0;
 	list_selected_key(l, keep, sizeof keep);
-	l->sort_col = l->sort_col + 1 >= (int)l->ncols ? -1 : l->sort_col + 1;
+	/* A column without a title (a marker gutter) is not one to sort by. */
+	do
+		l->sort_col = l->sort_col + 1 >= (int)l->ncols ? -1 : l->sort_col + 1;
+	while (l->sort_col >= 0 && l->cols[l->sort_col].title[0] == '\0');
 	l->sort_desc = 0;
 	l->widths_stale = 1;
 	return list_finish(l, keep, e);
@@ -351,6 +368,8 @@ int list_sort_reverse(struct list *l, struct err *e)
 	list_selected_key(l, keep, sizeof keep);
 	if (l->sort_col < 0) {
 		l->sort_col = 0;
+		while (l->sort_col + 1 < (int)l->ncols && l->cols[l->sort_col].title[0] == '\0')
+			l->sort_col++;
 		l->widths_stale = 1;
 	} else
 		l->sort_desc = !l->sort_desc;

@@ -24,6 +24,11 @@ enum list_row_flags {
 struct list_cell {
 	char *text;
 	int style; /* enum draw_style */
+	int width; /* display width of text, measured once when set */
+	/* Sorted by num instead of its text when set (list_set_num): a cell
+	 * such as a sparkline and "212ms" does not sort as a number. */
+	int has_num;
+	double num;
 };
 
 struct list_row {
@@ -65,6 +70,8 @@ void list_free(struct list *l);
 struct list_row *list_add(struct list *l, const char *key, int flags, struct err *e);
 int list_set(struct list_row *r, size_t col, int style, struct err *e, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
+/* Gives a cell the number it sorts by (after list_set, which clears it). */
+void list_set_num(struct list_row *r, size_t col, double num);
 /* Recomputes the visible rows after adding; selects the row whose key
  * is keep (when given and still there), else keeps the index in range. */
 int list_finish(struct list *l, const char *keep, struct err *e);

@@ -159,9 +159,7 @@ static int sign_record(struct app *a, struct key_secret **k, int64_t *id, struct
 	return 0;
 }
 
-/* Opens the --key key with the passphrase and checks it is the key the
- * console shows; NULL (message set) when it is not. */
-static struct key_secret *sign_unlock(struct app *a, char *pass, size_t len)
+struct key_secret *sign_unlock(struct app *a, char *pass, size_t len)
 {
 	struct key_secret *k = NULL;
 	struct err e;
@@ -607,10 +605,7 @@ int sign_rollback_start(struct app *a, const char *model)
 	return 0;
 }
 
-/* Who acts, as the keyring stands inside this transaction, not as the
- * header last saw it. */
-static int sign_whoami(struct store *st, const char *key_id, unsigned roles, struct principal *who,
-		       struct err *e)
+int sign_whoami(struct store *st, const char *key_id, unsigned roles, struct principal *who, struct err *e)
 {
 	char held[128], need[128];
 

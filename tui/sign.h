@@ -5,6 +5,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "keyring.h"
+#include "keys.h"
+#include "store.h"
+
 struct app;
 struct gate;
 
@@ -43,5 +47,15 @@ const char *sign_next_stage(const char *from);
 /* Why a gate does not pass, in one line: its refusal, or its first rule
  * that is not PASS (and how many more). */
 void sign_gate_why(const struct gate *g, char *buf, size_t n);
+
+/* Opens the --key key with the passphrase (wiped here) and checks it is
+ * the key the console shows; NULL (message set) when it is not, or when
+ * an act through a plugin still runs. */
+struct key_secret *sign_unlock(struct app *a, char *pass, size_t len);
+
+/* Who acts, as the keyring stands on st now (inside the act's
+ * transaction), not as the header last saw it; refused without one of
+ * roles (0: any). */
+int sign_whoami(struct store *st, const char *key_id, unsigned roles, struct principal *who, struct err *e);
 
 #endif

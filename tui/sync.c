@@ -13,6 +13,7 @@ struct tui_sync_inst {
 	struct plugin_bg *bg;
 	time_t due;
 	char state[16]; /* pending, syncing, ok, degraded */
+	char last[16];  /* the last sync's outcome (ok, degraded), "" before the first */
 	char msg[512];
 };
 
@@ -71,6 +72,7 @@ int tui_sync_poll(struct tui_sync *s)
 				snprintf(t->state, sizeof t->state, "degraded");
 				snprintf(t->msg, sizeof t->msg, "%s", e.msg);
 			}
+			snprintf(t->last, sizeof t->last, "%s", t->state);
 			t->bg = NULL;
 			t->due = now + t->in->interval;
 			changed = 1;
@@ -82,6 +84,7 @@ int tui_sync_poll(struct tui_sync *s)
 		if (plugin_open(t->in, &s->pc, &e) != 0 ||
 		    (t->bg = plugin_sync_start(s->db, t->in, NULL, NULL, NULL, &e)) == NULL) {
 			snprintf(t->state, sizeof t->state, "degraded");
+			snprintf(t->last, sizeof t->last, "degraded");
 			snprintf(t->msg, sizeof t->msg, "%s", e.msg);
 			t->due = now + t->in->interval;
 			changed = 1;
@@ -101,12 +104,17 @@ void tui_sync_text(const struct tui_sync *s, char *buf, size_t n, int *bad)
 	if (s == NULL)
 		return;
 	for (i = 0; i < s->n; i++) {
-		int w = snprintf(buf + used, n - used, "%s%s %s", used ? ", " : "", s->v[i].in->name, s->v[i].state);
+		const struct tui_sync_inst *t = &s->v[i];
+		/* A sync in flight does not hide how the last one went: a
+		 * degraded backend stays degraded until one succeeds. */
+		int again = strcmp(t->state, "syncing") == 0 && t->last[0] != '\0';
+		int w = snprintf(buf + used, n - used, "%s%s %s%s", used ? ", " : "", t->in->name, again ? t->last : t->state,
+				 again ? ", syncing" : "");
 
 		if (w < 0 || (size_t)w >= n - used)
 			break;
 		used += (size_t)w;
-		if (strcmp(s->v[i].state, "degraded") == 0)
+		if (strcmp(t->state, "degraded") == 0 || (again && strcmp(t->last, "degraded") == 0))
 			*bad = 1;
 	}
 }
@@ -121,6 +129,28 @@ int tui_sync_configured(const struct tui_sync *s, const char *name)
 		if (strcmp(s->v[i].in->name, name) == 0)
 			return 1;
 	return 0;
+}
+
+size_t tui_sync_sources(const struct tui_sync *s, int alerts, const char **names, size_t max)
+{
+	size_t i, n = 0;
+
+	if (s == NULL)
+		return 0;
+	for (i = 0; i < s->n; i++) {
+		const struct plugin_instance *in = s->v[i].in;
+		unsigned caps = in->p != NULL ? in->p->caps : 0;
+		int has_alerts = strcmp(in->type, "alertmanager") == 0 || (caps & STEWARD_CAP_ALERTS);
+		int has_series = strcmp(in->type, "prometheus") == 0 ||
+				 ((caps & STEWARD_CAP_METRICS) && !(caps & STEWARD_CAP_REGISTRY));
+
+		if (!has_alerts && (alerts || !has_series))
+			continue;
+		if (n < max)
+			names[n] = in->name;
+		n++;
+	}
+	return n;
 }
 
 /* Syncs stuck in a plugin at exit: kept reachable, never freed (see tui_sync_stop). */

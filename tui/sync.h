@@ -20,6 +20,12 @@ void tui_sync_text(const struct tui_sync *s, char *buf, size_t n, int *bad);
 /* 1 when the configuration the console loaded has [plugin name]: a model
  * synced from it can be moved through it. */
 int tui_sync_configured(const struct tui_sync *s, const char *name);
+/* The names of the configured instances whose data :monitor (alerts 0:
+ * series and alerts) or :alerts (alerts 1) shows: of type prometheus or
+ * alertmanager, or whose plugin, once loaded, says it has alerts
+ * (STEWARD_CAP_ALERTS) or metrics without a registry. Returns how many
+ * there are; names holds at most max (borrowed from s). */
+size_t tui_sync_sources(const struct tui_sync *s, int alerts, const char **names, size_t max);
 /* Asks running syncs to stop (the sink's cancelled()) and waits for them
  * until deadline (CLOCK_MONOTONIC) at most: a plugin that ignores the
  * request is left running, with everything it uses, until the process

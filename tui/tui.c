@@ -199,8 +199,8 @@ static void tui_draw_header(struct app *a)
 	char left[1024], right[1024];
 	int rw, ls, rs;
 
-	char plugins[300], waiting[64] = "";
-	int pbad;
+	char plugins[300], ptext[320], waiting[64] = "";
+	int pbad, pw;
 
 	draw_fill(0, 0, COLS, bar);
 	draw_fill(1, 0, COLS, draw_attr(DRAW_NORMAL, 0));
@@ -212,16 +212,22 @@ static void tui_draw_header(struct app *a)
 			 a->ledger.waiting == 1 ? "s" : "");
 	/* On the top line, where a long identity or ledger failure cannot push it off. */
 	if (a->model_count >= 0)
-		snprintf(right, sizeof right, "%s%s%s%s%s%lld model%s ", plugins[0] ? "plugins: " : "", plugins,
-			 plugins[0] ? "  " : "", a->opts->readonly ? "[--readonly]  " : "", waiting,
-			 (long long)a->model_count, a->model_count == 1 ? "" : "s");
+		snprintf(right, sizeof right, "%s%s%s%lld model%s ", plugins[0] ? "  " : "",
+			 a->opts->readonly ? "[--readonly]  " : "", waiting, (long long)a->model_count,
+			 a->model_count == 1 ? "" : "s");
 	else
-		snprintf(right, sizeof right, "%s%s%s%s? models ", plugins[0] ? "plugins: " : "", plugins,
-			 plugins[0] ? "  " : "", a->opts->readonly ? "[--readonly]  " : "");
+		snprintf(right, sizeof right, "%s%s? models ", plugins[0] ? "  " : "",
+			 a->opts->readonly ? "[--readonly]  " : "");
+	/* Each instance by name with how its last sync went; red when one is degraded. */
+	snprintf(ptext, sizeof ptext, "%s%s", plugins[0] ? "plugins: " : "", plugins);
+	pw = draw_width(ptext);
 	rw = draw_width(right);
+	if (pw > COLS - rw - 12)
+		pw = COLS - rw - 12 > 0 ? COLS - rw - 12 : 0;
 	snprintf(left, sizeof left, " steward %s store: %s", draw_glyphs()->vline,
 		 store_path(a->st));
-	draw_text(0, 0, COLS - rw - 1, bar, left);
+	draw_text(0, 0, COLS - rw - pw - 1, bar, left);
+	draw_text(0, COLS - rw - pw, pw, pbad ? draw_attr(DRAW_ERROR, 1) : bar, ptext);
 	draw_text_right(0, COLS - rw, rw, bar, right);
 	/* The ledger's state gets the room it needs first: a failure must never be cut for a name. */
 	ls = tui_identity_text(a, left, sizeof left);
@@ -512,6 +518,52 @@ static int tui_dump(const char *path, struct err *e)
 	return 0;
 }
 
+/* The letter --dump-colours writes for a cell's foreground colour. */
+static char tui_colour_letter(short pair)
+{
+	static const char letters[8] = { 'k', 'r', 'g', 'y', 'b', 'm', 'c', 'w' };
+	short fg = -1, bg = -1;
+
+	if (pair <= 0 || pair_content(pair, &fg, &bg) == ERR || fg < 0 || fg > 7)
+		return '.';
+	return letters[fg];
+}
+
+/* Writes the colour of every cell of curses' copy of the screen: tests
+ * read what is red without parsing terminal escapes. */
+static int tui_dump_colours(const char *path, struct err *e)
+{
+	FILE *f = fopen(path, "w");
+	int y, x, bad = 0;
+
+	if (f == NULL)
+		return err_set(e, ERR_IO, "cannot write %s: %s", path, strerror(errno));
+	for (y = 0; y < LINES && !bad; y++) {
+		for (x = 0; x < COLS; x++) {
+			wchar_t wch[CCHARW_MAX + 1];
+			cchar_t cc;
+			attr_t at;
+			short pair = 0;
+
+			wch[0] = L'\0';
+			if (mvwin_wch(stdscr, y, x, &cc) == ERR || getcchar(&cc, wch, &at, &pair, NULL) == ERR)
+				pair = 0;
+			if (fputc(tui_colour_letter(pair), f) == EOF)
+				bad = 1;
+			/* A wide character's second cell is part of it. */
+			if (wch[0] != L'\0' && wcwidth(wch[0]) == 2)
+				x++;
+		}
+		if (fputc('\n', f) == EOF)
+			bad = 1;
+	}
+	if (fclose(f) != 0)
+		bad = 1;
+	if (bad)
+		return err_set(e, ERR_IO, "cannot write %s: %s", path, strerror(errno ? errno : EIO));
+	return 0;
+}
+
 /* --timings: what bench/run holds against the design's budgets (DESIGN 9). */
 struct tui_timings {
 	FILE *f;
@@ -754,6 +806,8 @@ int tui_run(const struct tui_opts *o, struct err *e)
 		rc = tui_loop_terminal(&a);
 	if (rc == 0 && o->dump != NULL)
 		rc = tui_dump(o->dump, e);
+	if (rc == 0 && o->dump_colours != NULL)
+		rc = tui_dump_colours(o->dump_colours, e);
 out_term:
 	app_close_all(&a);
 	tui_term_close(&t);

@@ -12,6 +12,7 @@ struct tui_opts {
 	int readonly;         /* --readonly: hide every action that writes */
 	const char *script;   /* --script FILE: keys from FILE instead of the terminal */
 	const char *dump;     /* --dump FILE: write the final screen to FILE */
+	const char *dump_colours; /* --dump-colours FILE: each cell's colour as a letter */
 	int cols, rows;       /* --size COLSxROWS for script mode; 0 = 80x24 */
 	const char *key_path; /* --key FILE (else $STEWARD_KEY): who the console signs as */
 	const char *timings;  /* --timings FILE (script mode): first paint, each key, peak RSS */

@@ -24,17 +24,6 @@ static int view_help_heading(struct list *l, const char *text, struct err *e)
 	return list_set(r, 0, DRAW_HEADING, e, "%s", text);
 }
 
-/* 1 when act does something of its own in the view named name. */
-static int view_help_where(const struct action *act, const char *name)
-{
-	size_t k;
-
-	for (k = 0; k < ACTION_MAX_WHERE && act->where[k] != NULL; k++)
-		if (strcmp(act->where[k], name) == 0)
-			return 1;
-	return 0;
-}
-
 /* Which of the browse keys a section lists. */
 enum view_help_part {
 	HELP_HERE,      /* what the view below the help does of its own */
@@ -85,9 +74,12 @@ static int view_help_mode(struct app *a, struct list *l, enum action_mode mode,
 
 		if (act->mode != mode || !action_allowed(a, act))
 			continue;
-		if ((part == HELP_HERE && !(local && view_help_where(act, here))) ||
+		/* A key the view binds to something else does not do this here. */
+		if (part != HELP_ELSEWHERE && action_shadowed(act, here))
+			continue;
+		if ((part == HELP_HERE && !(local && action_where(act, here))) ||
 		    (part == HELP_EVERYWHERE && local) ||
-		    (part == HELP_ELSEWHERE && (!local || view_help_where(act, here))))
+		    (part == HELP_ELSEWHERE && (!local || action_where(act, here))))
 			continue;
 		action_keys_text(act, keys, sizeof keys);
 		action_cmds_text(act, cmds, sizeof cmds);

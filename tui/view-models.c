@@ -1,4 +1,4 @@
-/* view-models: the root view, every model with its tier, production and staging versions and owner, and UNAPPROVED where an alias moved outside steward; R rolls production back. */
+/* view-models: the root view, every model with its tier, production and staging versions and owner, a marker where an alert fires or drift is over its limit, and UNAPPROVED where an alias moved outside steward; R rolls production back. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,15 +6,18 @@
 #include "action.h"
 #include "app.h"
 #include "draw.h"
+#include "monitor.h"
 #include "plugin.h"
 #include "registry.h"
 #include "sign.h"
 
-enum { MODELS_NAME, MODELS_TIER, MODELS_PROD, MODELS_STAGING, MODELS_OWNER, MODELS_VERSIONS,
+enum { MODELS_NAME, MODELS_MARK, MODELS_TIER, MODELS_PROD, MODELS_STAGING, MODELS_OWNER, MODELS_VERSIONS,
        MODELS_CHANGED, MODELS_NCOLS };
 
 static const struct list_col view_models_cols[MODELS_NCOLS] = {
 	[MODELS_NAME] = {.title = "MODEL", .min = 12, .weight = 5},
+	/* "!" where an alert fires for the model, "~" where a deployed version's drift is over its limit. */
+	[MODELS_MARK] = {.title = "", .width = 1},
 	[MODELS_TIER] = {.title = "TIER", .width = 8},
 	[MODELS_PROD] = {.title = "PROD", .width = 5, .right = 1},
 	[MODELS_STAGING] = {.title = "STAGING", .width = 7, .right = 1},
@@ -42,17 +45,50 @@ static int view_models_unapproved(const struct plugin_unapproved *u, size_t n, c
 	return 0;
 }
 
+static int view_models_mark_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct monitor_model_mark *)elem)->model);
+}
+
+/* The marker of a model: an alert firing outweighs drift. The marks are
+ * read once per load, for every model in one go: a draw or a key never
+ * reads the store. */
+static int view_models_mark(struct list_row *r, const char *model, const struct monitor_model_mark *marks,
+			    size_t nmarks, struct err *e)
+{
+	const struct monitor_model_mark *mk = nmarks > 0 ? bsearch(model, marks, nmarks, sizeof *marks,
+								     view_models_mark_cmp)
+							 : NULL;
+	const char *text = "";
+	int style = DRAW_NORMAL;
+
+	if (mk != NULL && mk->m.firing > 0) {
+		text = "!";
+		style = mk->m.worst >= 3 ? DRAW_ERROR : DRAW_WARN;
+	} else if (mk != NULL && mk->m.drift_over) {
+		text = "~";
+		style = DRAW_WARN;
+	}
+	return list_set(r, MODELS_MARK, style, e, "%s", text);
+}
+
 static int view_models_load(struct app *a, struct view *v, struct err *e)
 {
 	struct reg_models ms = {0};
 	struct plugin_unapproved *u = NULL;
+	struct monitor_model_mark *marks = NULL;
 	char keep[256];
-	size_t i, nu = 0;
+	size_t i, nu = 0, nmarks = 0;
 	int rc = 0;
 
 	if (registry_model_list(a->st, &ms, e) != 0)
 		return -1;
 	if (plugin_unapproved_list(a->st, NULL, &u, &nu, e) != 0) {
+		registry_models_free(&ms);
+		return -1;
+	}
+	if (monitor_mark_models(a->st, &marks, &nmarks, e) != 0) {
+		free(u);
 		registry_models_free(&ms);
 		return -1;
 	}
@@ -85,10 +121,12 @@ static int view_models_load(struct app *a, struct view *v, struct err *e)
 		    list_set(r, MODELS_OWNER, DRAW_NORMAL, e, "%s", m->owner ? m->owner : "") != 0 ||
 		    list_set(r, MODELS_VERSIONS, DRAW_NORMAL, e, "%lld",
 			     (long long)m->n_versions) != 0 ||
-		    list_set(r, MODELS_CHANGED, bad ? DRAW_ERROR : DRAW_DIM, e, "%s", date) != 0)
+		    list_set(r, MODELS_CHANGED, bad ? DRAW_ERROR : DRAW_DIM, e, "%s", date) != 0 ||
+		    view_models_mark(r, m->name, marks, nmarks, e) != 0)
 			rc = -1;
 	}
 	free(u);
+	monitor_mark_models_free(marks);
 	registry_models_free(&ms);
 	if (rc == 0)
 		rc = list_finish(&v->list, keep, e);

@@ -1,4 +1,4 @@
-/* view-version: one version's gate checklist for its next stage, its model card (missing required sections flagged) and its metrics table; p requests the promotion, P applies it. */
+/* view-version: one version's gate checklist for its next stage, its model card (missing required sections flagged), its metrics table and a marker where an alert fires or drift is over its limit; p requests the promotion, P applies it. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +11,7 @@
 #include "card.h"
 #include "draw.h"
 #include "gate.h"
+#include "monitor.h"
 #include "registry.h"
 #include "sign.h"
 
@@ -36,6 +37,7 @@ struct view_version {
 	struct gate g;   /* the gate for from -> next, when have_gate */
 	int have_gate;
 	char gate_err[sizeof ((struct err *)0)->msg]; /* the gate could not be evaluated */
+	struct monitor_mark mark; /* alerts firing for it, drift over its limit: read at load */
 };
 
 #define VIEW_VERSION_REQUEST_KEY "request"
@@ -358,6 +360,13 @@ static int view_version_load(struct app *a, struct view *v, struct err *e)
 		card_free(&card);
 		return -1;
 	}
+	/* Only the marker: a version's monitoring detail is :monitor's. */
+	if (monitor_mark_version(a->st, p->model, p->version, &p->mark, e) != 0) {
+		registry_version_clear(&rv);
+		card_free(&card);
+		registry_metrics_free(&metrics);
+		return -1;
+	}
 	view_version_unload(p);
 	p->rv = rv;
 	p->card = card;
@@ -438,6 +447,18 @@ static void view_version_draw(struct app *a, struct view *v, int y, int x, int h
 		if (p->rv.aliases && p->rv.aliases[0])
 			used += 1 + draw_text(y, x + 2 + used, w - 2 - used, draw_attr(DRAW_ALIAS, 0),
 					      p->rv.aliases);
+		if (p->mark.firing > 0 || p->mark.drift_over) {
+			char mk[128];
+			int style = p->mark.firing > 0 && p->mark.worst >= 3 ? DRAW_ERROR : DRAW_WARN;
+
+			if (p->mark.firing > 0)
+				snprintf(mk, sizeof mk, "! %d alert%s firing (%s)%s", p->mark.firing,
+					 p->mark.firing == 1 ? "" : "s", view_severity_name(p->mark.worst),
+					 p->mark.drift_over ? ", drift over its limit" : "");
+			else
+				snprintf(mk, sizeof mk, "~ drift over its limit");
+			used += 2 + draw_text(y, x + 3 + used, w - 3 - used, draw_attr(style, 0), mk);
+		}
 		snprintf(line, sizeof line, "%s  by %s  %s", digest,
 			 p->rv.author && p->rv.author[0] ? p->rv.author : "-", date);
 		draw_text(y, x + 3 + used, w - 3 - used, draw_attr(DRAW_NORMAL, 0), line);

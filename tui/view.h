@@ -78,6 +78,9 @@ extern const struct view_ops view_keys_ops;
 extern const struct view_ops view_policies_ops;
 extern const struct view_ops view_policy_ops;
 extern const struct view_ops view_compare_ops;
+extern const struct view_ops view_monitor_ops;
+extern const struct view_ops view_monitor_detail_ops;
+extern const struct view_ops view_alerts_ops;
 
 /* c and :compare [VERSION]: compares the top view's version (its subject)
  * with VERSION, or with production's when arg is empty; pushes the
@@ -98,6 +101,38 @@ int view_line(struct list *l, int style, const char *text, struct err *e);
  * indent (spaces) in style. */
 int view_wrapped(struct list *l, int style, const char *text, int indent, int width,
 		 struct err *e);
+
+/* "2026-01-01 00:00" in UTC, "-" for 0: when monitoring data is from. */
+void view_minute(int64_t t, char *buf, size_t n);
+/* An age or a duration in two units at most: "45s", "12m", "3h05m", "2d04h". */
+void view_duration(int64_t s, char *buf, size_t n);
+
+/* The plugins a monitoring view draws from, one line each that is not
+ * well (the reason, and the age of the data it last synced, which is what
+ * the view shows meanwhile) and one line for those that are. */
+#define VIEW_HEALTH_MAX 4
+struct view_health {
+	char text[VIEW_HEALTH_MAX][512];
+	int style[VIEW_HEALTH_MAX];
+	int n;
+};
+/* For the configured instances feeding :monitor (alerts 0) or :alerts
+ * (alerts 1), and the names in extra (plugins the shown data came from;
+ * those never synced are left out). */
+int view_health_load(struct app *a, int alerts, const char *const *extra, size_t nextra,
+		     struct view_health *h, struct err *e);
+/* Draws at most max of its lines from y; returns how many it drew. */
+int view_health_draw(const struct view_health *h, int y, int x, int w, int max);
+
+struct monitor_row;
+/* A monitoring signal's value (enum monitor_sig) with its unit: "212ms",
+ * "0.12%", "0.031", "3h05m", "12.5/s"; "-" for none (NAN). */
+void view_monitor_value(int sig, double v, char *buf, size_t n);
+/* How the signal of a row is drawn: DRAW_ERROR over its limit, DRAW_WARN
+ * within 80% of it, DRAW_DIM without a value, else DRAW_NORMAL. */
+int view_monitor_style(const struct monitor_row *r, int sig);
+/* "critical", "warning", "info" for ranks 3, 2, 1; "-" for none. */
+const char *view_severity_name(int rank);
 
 /* One row per gate rule: status, rule, evidence and reason, the reason
  * wrapped whole, then the verdict (view-version.c; the request view

@@ -251,6 +251,61 @@ has "the drift of its scores" "$OUT" "drift of score: PSI 0.7548, KS 0.3284"
 expect 0 "monitor show --json" "$STEWARD" monitor show fraud 2 --db "$DB" --json
 same "the 10 % of the incident among the points" "$(j '$.series.error_rate[1289][1]') $(j '$.series.error_rate[1289][0]')" "0.1 $((NOW - 150 * 60))"
 
+# --- what the console shows of it: :monitor's rows and colours, and the charts and histograms ---
+# console KEYS [OPTIONS]: the console on the store with KEYS typed; the screen in $SCREEN, its colours in $TMPD/colours
+console() {
+	printf '%s' "$1" >"$TMPD/console.keys"
+	shift
+	expect 0 "console $(head -c 40 "$TMPD/console.keys")" "$STEWARD" --db "$DB" --script "$TMPD/console.keys" \
+		--dump "$TMPD/screen" --dump-colours "$TMPD/colours" "$@"
+	SCREEN=$(cat "$TMPD/screen")
+}
+srow() { printf '%s\n' "$SCREEN" | grep -e "$1" | head -n 1; }
+# colour_of ROW TEXT: the --dump-colours letters under TEXT in the first line matching ROW (an ASCII screen)
+colour_of() {
+	n=$(printf '%s\n' "$SCREEN" | grep -n -e "$1" | head -n 1 | cut -d: -f1)
+	l=$(printf '%s\n' "$SCREEN" | sed -n "${n}p")
+	pre=${l%%"$2"*}
+	sed -n "${n}p" "$TMPD/colours" | cut -c$((${#pre} + 1))-$((${#pre} + ${#2}))
+}
+console ':monitor<Enter>' --size 160x30
+has ":monitor: the five deployed versions" "$(printf '%s\n' "$SCREEN" | tail -n 2 | head -n 1)" "[monitor] 1/5"
+R=$(srow '^fraud *v2 staging')
+has "fraud v2: the p99 Prometheus implies, over its limit" "$R" " 962ms!"
+has "its 2 % errors, over" "$R" " 2.00%!"
+has "its drift, over" "$R" " 0.755!"
+has "its features just refreshed" "$R" " 0s "
+same "its error sparkline: the incident's hour stands out of a flat day" "$(printf '%s\n' "$R" | grep -c '▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁█▁▁▁ 2.00%')" 1
+R=$(srow '^fraud *v1 production')
+has "fraud v1: within its limits" "$R" "  477ms  "
+has "errors at the limit, not over" "$R" " 1.00% "
+has "its features 5 minutes old" "$R" " 5m "
+has "churn v1's p99 in the +Inf bucket: the highest bound, over" "$(srow '^churn *v1')" "2500ms!"
+has "churn v3: nothing in Prometheus, nothing shown" "$(srow '^churn *v3 shadow')" "shadow"
+lacks "no value for it" "$(srow '^churn *v3 shadow')" "ms"
+LC_ALL=C console ':monitor<Enter>' --size 160x30
+same "red: over the limit" "$(colour_of '^fraud *v2' '962ms!')$(colour_of '^fraud *v2' '0.755!')" "rrrrrrrrrrrr"
+same "yellow: within 80% of it (400 of 500 ms; 0.8 of 1 %)" "$(colour_of '^fraud *v1' '477ms')$(colour_of '^fraud *v1' '1.00%')" "yyyyyyyyyy"
+same "plain: well within (0.5 %)" "$(colour_of '^churn *v2' '0.50%')" "....."
+console ':monitor<Enter>/fraud<Enter>j<Enter>' --size 120x80
+has "Enter: fraud v2's charts" "$SCREEN" "latency p99: 962ms now, OVER ITS LIMIT; limit <= 500ms (rule latency)"
+has "the error rate's incident at the top of its chart" "$(srow '^   10.0% ┤')" "█████"
+has "the limit on its axis" "$SCREEN" "   1.00% ┤"
+has "the reference window: its first week" "$SCREEN" "reference 2025-12-23 00:00 to 2025-12-30 00:00; current 2025-12-31 00:00 to 2026-01-01 00:00"
+has "PSI and KS as steward computed them" "$SCREEN" "PSI 0.755 OVER ITS LIMIT (limit <= 0.200, rule drift-bounded)   KS 0.328"
+# share BUCKET: "ref% cur%" of bucket index BUCKET as the generator counted them, printed as the view does
+share() {
+	sqlite3 :memory: "WITH r(c) AS (SELECT json_extract('$(ex '$.versions."fraud/2".ref')', '\$[$1]') - coalesce(json_extract('$(ex '$.versions."fraud/2".ref')', '\$[$(($1 - 1))]'), 0)),
+		k(c) AS (SELECT json_extract('$(ex '$.versions."fraud/2".cur')', '\$[$1]') - coalesce(json_extract('$(ex '$.versions."fraud/2".cur')', '\$[$(($1 - 1))]'), 0))
+		SELECT printf('%.1f%% %.1f%%', 100.0 * (SELECT c FROM r) / json_extract('$(ex '$.versions."fraud/2".ref')', '\$[20]'),
+			100.0 * (SELECT c FROM k) / json_extract('$(ex '$.versions."fraud/2".cur')', '\$[20]'))"
+}
+B=$(srow '^  <=0.3 ')
+same "a bucket's shares, reference and current side by side, as generated" \
+	"$(printf '%s\n' "$B" | awk '{ print $(NF - 2), $NF }')" "$(share 5)"
+B=$(srow '^  <=0.6 ')
+same "the shifted side's bucket" "$(printf '%s\n' "$B" | awk '{ print $(NF - 2), $NF }')" "$(share 11)"
+
 # --- the next sync asks only from the newest point held, and changes nothing ---
 snapshot() { q "SELECT count(*), total(value), sum(value IS NULL) FROM series; SELECT group_concat(buckets) FROM histograms; SELECT total(value) FROM monitor_values"; }
 S1=$(snapshot)
@@ -276,6 +331,14 @@ expect 0 "plugin list" "$STEWARD" plugin list --db "$DB" --config "$CFG" --json
 same "degraded" "$(j '$[0].health')" degraded
 has "with the reason" "$(j '$[0].message')" "Couldn't connect to server"
 same "the gate still reads the last signed observation" "$(rule_now)" FAIL
+# the console, with Prometheus configured and down: the source by name in the header, the reason and
+# the age of the data in :monitor, the rows of the last good sync, keys still answered
+console ':monitor<Enter>j' --config "$CFG" --size 160x30
+has ":monitor names the source, the reason and how old its data is" "$(srow '^ prom degraded')" \
+	"prom degraded: $PROM_URL: query_range"
+has "and that what it shows is its last data" "$SCREEN" "showing its data as of"
+has "the last good sync's rows still there" "$(srow '^fraud *v2 staging')" " 962ms!"
+has "a key still moves" "$SCREEN" "[monitor] 2/5"
 
 # killed during a sync: frozen, so the sync is surely waiting on it, then killed
 prom_start

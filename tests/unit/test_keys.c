@@ -14,6 +14,22 @@
 #include "tkey.h"
 #include "list.h"
 #include "script.h"
+#include "silence.h"
+
+/* Two bindings of one key may share it when at most one applies
+ * everywhere and no view is named by both: action_for_key_in then picks
+ * the view's own (s silences in :alerts, sorts elsewhere). */
+static int views_apart(const struct action *a, const struct action *b)
+{
+	size_t i;
+
+	if (a->where[0] == NULL && b->where[0] == NULL)
+		return 0;
+	for (i = 0; i < ACTION_MAX_WHERE && a->where[i] != NULL; i++)
+		if (action_where(b, a->where[i]))
+			return 0;
+	return 1;
+}
 
 static void test_no_duplicates(void **state)
 {
@@ -37,7 +53,7 @@ static void test_no_duplicates(void **state)
 				if (b->mode != a->mode)
 					continue;
 				for (m = (j == i ? k + 1 : 0); m < ACTION_MAX_KEYS && b->keys[m] != 0; m++)
-					if (a->keys[k] == b->keys[m]) {
+					if (a->keys[k] == b->keys[m] && (i == j || !views_apart(a, b))) {
 						char name[16];
 
 						fail_msg("key %s is bound twice",
@@ -69,6 +85,47 @@ static void test_lookup(void **state)
 	assert_int_equal(action_for_command("help")->id, ACT_HELP);
 	assert_null(action_for_command("foo"));
 	assert_null(action_for_command(""));
+	/* s silences in :alerts and sorts everywhere else; help hides the sort there. */
+	assert_int_equal(action_for_key(ACTION_BROWSE, 's')->id, ACT_SORT);
+	assert_int_equal(action_for_key_in(ACTION_BROWSE, 's', "models")->id, ACT_SORT);
+	assert_int_equal(action_for_key_in(ACTION_BROWSE, 's', "alerts")->id, ACT_SILENCE);
+	assert_int_equal(action_for_key_in(ACTION_BROWSE, 'u', "alerts")->id, ACT_UNSILENCE);
+	assert_int_equal(action_for_key_in(ACTION_BROWSE, 'S', "alerts")->id, ACT_SORT_REVERSE);
+	assert_true(action_shadowed(action_by_id(ACT_SORT), "alerts"));
+	assert_false(action_shadowed(action_by_id(ACT_SORT), "monitor"));
+	assert_false(action_shadowed(action_by_id(ACT_SILENCE), "alerts"));
+	assert_int_equal(action_for_command("monitor")->id, ACT_MONITOR);
+	assert_int_equal(action_for_command("alerts")->id, ACT_ALERTS);
+}
+
+/* s's questions: how long a silence lasts. */
+static void test_silence_duration(void **state)
+{
+	char why[160];
+	int64_t d = 0;
+
+	(void)state;
+	assert_int_equal(silence_duration_parse("", &d, why, sizeof why), 0);
+	assert_int_equal(d, SILENCE_DEFAULT);
+	assert_int_equal(silence_duration_parse("2h", &d, why, sizeof why), 0);
+	assert_int_equal(d, 7200);
+	assert_int_equal(silence_duration_parse(" 1h30m ", &d, why, sizeof why), 0);
+	assert_int_equal(d, 5400);
+	assert_int_equal(silence_duration_parse("1d", &d, why, sizeof why), 0);
+	assert_int_equal(d, 86400);
+	assert_int_equal(silence_duration_parse("90s", &d, why, sizeof why), 0);
+	assert_int_equal(d, 90);
+	/* Too short, too long, not a duration: refused, saying so. */
+	assert_int_equal(silence_duration_parse("30s", &d, why, sizeof why), -1);
+	assert_non_null(strstr(why, "from 1m to 30d"));
+	assert_int_equal(silence_duration_parse("31d", &d, why, sizeof why), -1);
+	assert_int_equal(silence_duration_parse("99999999999h", &d, why, sizeof why), -1);
+	assert_int_equal(silence_duration_parse("2", &d, why, sizeof why), -1);
+	assert_non_null(strstr(why, "not a duration"));
+	assert_int_equal(silence_duration_parse("h", &d, why, sizeof why), -1);
+	assert_int_equal(silence_duration_parse("2h 3", &d, why, sizeof why), -1);
+	assert_int_equal(silence_duration_parse("-2h", &d, why, sizeof why), -1);
+	assert_int_equal(silence_duration_parse("2h\x1b", &d, why, sizeof why), -1);
 }
 
 /* The CONSOLE KEYS section of the man page, with roff font escapes and
@@ -406,6 +463,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_no_duplicates), cmocka_unit_test(test_lookup),
+		cmocka_unit_test(test_silence_duration),
 		cmocka_unit_test(test_documented),    cmocka_unit_test(test_script),
 		cmocka_unit_test(test_list_filter),   cmocka_unit_test(test_wrap),
 		cmocka_unit_test(test_list_sort),     cmocka_unit_test(test_list_click),

@@ -17,6 +17,7 @@
 #include "keyring.h"
 #include "keys.h"
 #include "ledger.h"
+#include "monitor.h"
 #include "registry.h"
 
 #define D1 "sha256:0000000000000000000000000000000000000000000000000000000000000001"
@@ -360,6 +361,29 @@ static void test_demo_estate(void **state)
 	assert_true(rep.approvals >= 8);
 	assert_int_equal(registry_model_list(st, &l, &e), 0);
 	assert_true(l.n >= 10);
+	/* The models list reads every model's mark at once: it must say what each model's own read says. */
+	{
+		struct monitor_model_mark *mk;
+		size_t nmk, j = 0;
+
+		assert_int_equal(monitor_mark_models(st, &mk, &nmk, &e), 0);
+		assert_int_equal(nmk, 2); /* the demo's two alerts: fraud-scoring, and loan-default-pd with its drift */
+		for (size_t i = 0; i < l.n; i++) {
+			struct monitor_mark one;
+
+			assert_int_equal(monitor_mark_model(st, l.v[i].name, &one, &e), 0);
+			if (j < nmk && strcmp(mk[j].model, l.v[i].name) == 0) {
+				assert_int_equal(mk[j].m.firing, one.firing);
+				assert_int_equal(mk[j].m.worst, one.worst);
+				assert_int_equal(mk[j].m.drift_over, one.drift_over);
+				j++;
+			} else {
+				assert_int_equal(one.firing + one.drift_over, 0);
+			}
+		}
+		assert_int_equal(j, nmk);
+		monitor_mark_models_free(mk);
+	}
 	for (size_t i = 0; i < l.n; i++) {
 		struct reg_versions vl;
 
