@@ -179,6 +179,16 @@ struct monitor_model_mark {
 int monitor_mark_models(struct store *st, struct monitor_model_mark **out, size_t *n, struct err *e);
 void monitor_mark_models_free(struct monitor_model_mark *m);
 
+/* ---- shared by core/monitor.c and core/monitor-view.c, not an API ---- */
+
+int64_t monitor_vid(struct store *st, const char *model, int64_t version, int64_t *mid);
+int monitor_load_hist(struct store *st, int64_t vid, const char *feature, const char *win, struct monitor_hist *h);
+char *monitor_matchers_text(const struct steward_kv *kv, size_t n);
+/* A stored sparkline (MONITOR_SPARK floats, little-endian) and back; unpack
+ * gives the count read, 0 for anything else. */
+void monitor_spark_pack(const double v[MONITOR_SPARK], unsigned char out[MONITOR_SPARK * 4]);
+size_t monitor_spark_unpack(const void *blob, size_t len, double out[MONITOR_SPARK]);
+
 /* ---- acts ---- */
 
 /* A function that performs a silence act in the backend (the alert

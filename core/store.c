@@ -293,7 +293,7 @@ static const char *const store_migrations[] = {
 	" step INTEGER NOT NULL,"
 	" last INTEGER NOT NULL,"
 	" current REAL," /* the newest value that is a number */
-	" spark TEXT NOT NULL DEFAULT '[]'," /* MONITOR_SPARK hourly means, null for gaps */
+	" spark BLOB," /* MONITOR_SPARK hourly means as little-endian floats, NaN for gaps */
 	" spark_at INTEGER NOT NULL DEFAULT 0," /* when spark was computed */
 	" PRIMARY KEY (version_id, signal)) WITHOUT ROWID;"
 	"CREATE TABLE histograms("
