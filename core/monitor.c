@@ -635,7 +635,10 @@ static json_t *monitor_kv_json(const struct steward_kv *kv, size_t n)
 	return o;
 }
 
-static int monitor_alert_write(struct monitor_sync *m, const struct steward_alert_rec *a, struct err *e)
+/* An alert source's set is written in the transaction its sync ends in,
+ * begun at its first record: sources hand their set over once they have
+ * read all of it, so the lock is held only while it is written. */
+int monitor_alert(struct monitor_sync *m, const struct steward_alert_rec *a, struct err *e)
 {
 	static const char *const states[] = { "active", "suppressed", "unprocessed" };
 	sqlite3_stmt *s;
@@ -645,6 +648,8 @@ static int monitor_alert_write(struct monitor_sync *m, const struct steward_aler
 	size_t i;
 	int rc;
 
+	if (!store_in_transaction(m->st) && store_begin(m->st, e) != 0)
+		return -1;
 	/* Whoever can post to the alert source chooses names: only an absurd one fails the sync. */
 	if (!monitor_name_ok(a->fingerprint, 64) || a->name == NULL || a->name[0] == '\0' || strlen(a->name) > 4096)
 		return err_set(e, ERR_INVALID, "an alert without a fingerprint, or with no name or one over 4096 bytes");
@@ -697,15 +702,6 @@ static int monitor_alert_write(struct monitor_sync *m, const struct steward_aler
 	return rc == SQLITE_DONE ? 0 : store_fail(m->st, e, "writing an alert");
 }
 
-/* An alert source's set is written in the transaction its sync ends in,
- * begun at its first record: sources hand their set over once they have
- * read all of it, so the lock is held only while it is written. */
-int monitor_alert(struct monitor_sync *m, const struct steward_alert_rec *a, struct err *e)
-{
-	if (!store_in_transaction(m->st) && store_begin(m->st, e) != 0)
-		return -1;
-	return monitor_alert_write(m, a, e);
-}
 
 /* Matchers as one line a person reads: alertname="X", model=~"f.*". */
 char *monitor_matchers_text(const struct steward_kv *kv, size_t n)
@@ -733,12 +729,15 @@ char *monitor_matchers_text(const struct steward_kv *kv, size_t n)
 	return txt;
 }
 
-static int monitor_silence_write(struct monitor_sync *m, const struct steward_silence_rec *r, struct err *e)
+/* Like alerts: in the transaction the sync ends in. */
+int monitor_silence(struct monitor_sync *m, const struct steward_silence_rec *r, struct err *e)
 {
 	sqlite3_stmt *s;
 	char *mt;
 	int rc;
 
+	if (!store_in_transaction(m->st) && store_begin(m->st, e) != 0)
+		return -1;
 	if (!monitor_name_ok(r->id, 64) || r->state == NULL ||
 	    (strcmp(r->state, "active") != 0 && strcmp(r->state, "pending") != 0 && strcmp(r->state, "expired") != 0))
 		return err_set(e, ERR_INVALID, "a silence without an id, or in a state other than active, pending, expired");
@@ -768,15 +767,6 @@ static int monitor_silence_write(struct monitor_sync *m, const struct steward_si
 	return rc == SQLITE_DONE ? 0 : store_fail(m->st, e, "writing a silence");
 }
 
-/* An alert source's set is written in the transaction its sync ends in,
- * begun at its first record: sources hand their set over once they have
- * read all of it, so the lock is held only while it is written. */
-int monitor_silence(struct monitor_sync *m, const struct steward_silence_rec *r, struct err *e)
-{
-	if (!store_in_transaction(m->st) && store_begin(m->st, e) != 0)
-		return -1;
-	return monitor_silence_write(m, r, e);
-}
 
 /* ---- after a sync ---- */
 
