@@ -1,4 +1,4 @@
-/* monitor: measures the monitoring cache at bank scale: a sync of N series x 24 h at a 1-minute step, the steady one-minute sync after it, loading the :monitor rows, and PSI/KS per version. */
+/* monitor: measures the monitoring cache at bank scale: a sync of N series x 24 h at a 1-minute step, the steady one-minute sync after it, loading the :monitor rows, and PSI/KS per version; with -r, only builds the registry bench/prometheus syncs into. */
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
@@ -136,7 +136,7 @@ static int bm_sync(struct store *st, const struct principal *who, int64_t now, i
 
 int main(int argc, char **argv)
 {
-	int nmodels = argc > 2 ? atoi(argv[2]) : 1000, i;
+	int registry_only = argc > 1 && strcmp(argv[1], "-r") == 0, nmodels, i;
 	char keypath[4200], name[64];
 	struct key_secret *k = NULL;
 	struct principal admin;
@@ -148,8 +148,11 @@ int main(int argc, char **argv)
 	struct monitor_row *rows;
 	size_t nrows;
 
+	argc -= registry_only;
+	argv += registry_only;
+	nmodels = argc > 2 ? atoi(argv[2]) : 1000;
 	if (argc < 2 || nmodels < 1 || nmodels > 100000) {
-		fprintf(stderr, "usage: bench/monitor STORE [MODELS (1000)]\n");
+		fprintf(stderr, "usage: bench/monitor [-r] STORE [MODELS (1000)]\n");
 		return 2;
 	}
 	if (sodium_init() < 0)
@@ -194,6 +197,12 @@ int main(int argc, char **argv)
 	}
 	if (store_commit(st, &e) != 0)
 		return bm_die(&e, "committing the registry");
+	if (registry_only) {
+		/* The store for a real sync: its admin key is STORE.key, passphrase "bench". */
+		store_close(st);
+		keys_secret_free(k);
+		return 0;
+	}
 
 	/* The first sync: a day of every signal of every deployed version. */
 	if (bm_sync(st, &admin, now, 0, &feed, &end, &series, &points, &e) != 0)

@@ -410,8 +410,20 @@ static int monitor_series_write(struct monitor_sync *m, const struct steward_ser
 	vid = monitor_series_check(m, r, &mid, e);
 	if (vid <= 0)
 		return -1;
-	if (store_prepare(m->st, &s, "INSERT OR REPLACE INTO series(version_id, signal, t, value) VALUES (?1, ?2, ?3, ?4)",
-			  e) != 0)
+	/* The points this record brings replace those held from its first time on: one range
+	 * delete, then plain inserts (a conflict check per point cost more than the insert). */
+	if (r->n > 0) {
+		if (store_prepare(m->st, &s, "DELETE FROM series WHERE version_id = ?1 AND signal = ?2 AND t >= ?3", e) != 0)
+			return -1;
+		sqlite3_bind_int64(s, 1, vid);
+		sqlite3_bind_text(s, 2, r->signal, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 3, r->time[0]);
+		i = sqlite3_step(s) == SQLITE_DONE;
+		sqlite3_finalize(s);
+		if (!i)
+			return store_fail(m->st, e, "writing a series");
+	}
+	if (store_prepare(m->st, &s, "INSERT INTO series(version_id, signal, t, value) VALUES (?1, ?2, ?3, ?4)", e) != 0)
 		return -1;
 	sqlite3_bind_int64(s, 1, vid);
 	sqlite3_bind_text(s, 2, r->signal, -1, SQLITE_STATIC);

@@ -90,7 +90,9 @@ struct steward_target {
 };
 
 /* Points of one signal of one model version, oldest first. The core keeps
- * them in its series cache, replacing points it held at the same times. */
+ * them in its series cache, replacing the points it held from the
+ * record's first time on (a series handed over in several records goes
+ * oldest record first). */
 struct steward_series_rec {
 	const char *model;
 	int64_t version;
