@@ -555,6 +555,24 @@ static void demo_target(void *arg, const struct steward_target *t)
 			return;
 		}
 	}
+	/* The drift of the day before, hour by hour: the drifting one creeping up to where it is now. */
+	{
+		struct steward_series_rec r = { .model = t->model, .version = t->version, .signal = "drift_psi",
+						.time = times, .value = vals, .n = 23, .step = 3600 };
+		/* Its own stream: the other signals keep the values they had before it was added. */
+		uint32_t drng = 20260101u + (uint32_t)t->version * 31u + (uint32_t)strlen(t->model);
+
+		for (i = 0; i < 23; i++) {
+			double x = (double)i / 23;
+
+			times[i] = now - (int64_t)(23 - i) * 3600;
+			vals[i] = drifting ? 0.02 + 0.3 * x * x + demo_jitter(&drng, 0.01) : 0.0006 + demo_jitter(&drng, 0.0004);
+		}
+		if (monitor_series(dm->m, &r, dm->e) != 0) {
+			dm->rc = -1;
+			return;
+		}
+	}
 	centre = 0.3 + (double)(strlen(t->model) % 4) * 0.05;
 	for (k = 0; k < 2; k++) {
 		struct steward_histogram_rec h = { .model = t->model, .version = t->version, .feature = "score",

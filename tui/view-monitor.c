@@ -119,8 +119,10 @@ int view_monitor_style(const struct monitor_row *r, int sig)
 }
 
 /* The last n points of spark as block elements (ASCII in the fallback),
- * scaled between their own least and greatest; a gap is a space. */
-static void view_monitor_spark(const double *spark, int n, char *buf, size_t bn)
+ * scaled between their own least and greatest; a gap is a space. Drift is
+ * drawn from zero up to at least its limit (or 0.25): its noise around
+ * nothing must not look like a swing. */
+static void view_monitor_spark(const double *spark, int n, const struct monitor_limit *drift, char *buf, size_t bn)
 {
 	static const char *const blocks[8] = { "\xe2\x96\x81", "\xe2\x96\x82", "\xe2\x96\x83", "\xe2\x96\x84",
 					       "\xe2\x96\x85", "\xe2\x96\x86", "\xe2\x96\x87", "\xe2\x96\x88" };
@@ -136,6 +138,13 @@ static void view_monitor_spark(const double *spark, int n, char *buf, size_t bn)
 			lo = p[i] < lo ? p[i] : lo;
 			hi = p[i] > hi ? p[i] : hi;
 		}
+	if (drift != NULL) {
+		/* Without a policy limit, 0.25: the PSI commonly read as a shift. */
+		double top = drift->has ? drift->value : 0.25;
+
+		lo = lo > 0 ? 0 : lo;
+		hi = top > hi ? top : hi;
+	}
 	/* Glyph by glyph without printf: a thousand rows draw a hundred thousand. */
 	for (i = 0; i < n; i++) {
 		const char *g;
@@ -240,7 +249,8 @@ static int view_monitor_build(struct view *v, struct err *e)
 		for (k = 0; k < MON_NSIG; k++) {
 			int sig = view_monitor_sigs[k];
 
-			view_monitor_spark(r->spark[sig], p->spark, spark, sizeof spark);
+			view_monitor_spark(r->spark[sig], p->spark, sig == MSIG_PSI ? &r->limit[sig] : NULL, spark,
+					   sizeof spark);
 			view_monitor_cell_value(r, sig, p->bang[k], val, sizeof val);
 			if (list_set(row, (size_t)(MON_LAT + k), view_monitor_style(r, sig), e, "%s%s%*s", spark,
 				     p->spark > 0 ? " " : "", p->valw[k], val) != 0)

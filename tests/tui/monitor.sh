@@ -69,8 +69,11 @@ has "its warning" "$FRAUD" "1 warn"
 lacks "no ! within its limits" "$FRAUD" "!"
 has "the staging version too" "$(row 'fraud-scoring  *v8 staging')" "100ms"
 same "sparklines: ten points of each signal at 120 columns" \
-	"$(printf '%s\n' "$LOAN" | grep -o "$SPARK$SPARK$SPARK$SPARK$SPARK$SPARK$SPARK$SPARK$SPARK$SPARK" | wc -l | tr -d ' ')" 3
+	"$(printf '%s\n' "$LOAN" | grep -o "$SPARK$SPARK$SPARK$SPARK$SPARK$SPARK$SPARK$SPARK$SPARK$SPARK" | wc -l | tr -d ' ')" 4
 has "a row with no alert says -" "$(row 'credit-limit  *v4')" " -"
+# drift is drawn from zero to its limit: noise around nothing is flat, the drift that grew is a ramp
+has "a steady drift draws flat" "$(row 'loan-default-pd  *v5')" "▁▁▁▁▁▁▁▁▁▁ 0.00"
+lacks "the drifted one does not" "$LOAN" "▁▁▁▁▁▁▁▁▁▁ 0.3"
 has "hints at Enter" "$(line 30)" "Enter open"
 
 # Sort, filter and click come from the list.
@@ -119,7 +122,7 @@ has "80x24: the view" "$(line 23)" "[monitor] 1/22"
 LOAN=$(row 'loan-default.*v3')
 for v in "41ms" "0.39%" "0.334!" "1h10m" "1 crit" "production"; do has "80x24: $v shown" "$LOAN" "$v"; done
 same "80x24: still a sparkline of 4 points for each signal" \
-	"$(printf '%s\n' "$LOAN" | grep -o "$SPARK$SPARK$SPARK$SPARK " | wc -l | tr -d ' ')" 3
+	"$(printf '%s\n' "$LOAN" | grep -o "$SPARK$SPARK$SPARK$SPARK " | wc -l | tr -d ' ')" 4
 has "80x24: a long name cut, not the values" "$(row '^aml-trans')" "…"
 screen ':monitor<Enter>' --size 60x24
 has "60 columns: no room for sparklines, and it says so" "$(line 3)" "widen the terminal"
