@@ -1295,6 +1295,23 @@ int monitor_gate_evidence(struct store *st, const char *model, int64_t version, 
 			sqlite3_finalize(s);
 			return -1;
 		}
+		/* Signed with a key revoked since: no longer counts, as a stale one, but is not a forgery. */
+		{
+			const char *kid = json_string_value(json_object_get(j, "key"));
+			size_t k;
+
+			for (k = 0; kid != NULL && k < kr->nk; k++)
+				if (strcmp(kr->k[k].id, kid) == 0 && !proven_key_active(&kr->k[k], kr->version)) {
+					snprintf(alerts ? out->alerts_why : out->why, sizeof out->why,
+						 "the newest %s data was signed with key %.16s, revoked since",
+						 alerts ? "alert" : "monitoring", kid);
+					break;
+				}
+			if (kid != NULL && k < kr->nk) {
+				json_decref(j);
+				continue;
+			}
+		}
 		/* The body names its model and kind: a row moved to another model or kind does not verify. */
 		if (j == NULL || !json_is_string(json_object_get(j, "model")) ||
 		    strcmp(json_string_value(json_object_get(j, "model")), model) != 0 ||

@@ -75,6 +75,13 @@ sqlite3 "$TMPD/w.db" "DELETE FROM monitor_attest"
 expect 1 "no observation" "$STEWARD" gate loan-default-pd 5 --to production --db "$TMPD/w.db"
 has "drift unknown" "$OUT" "UNKNOWN drift-bounded"
 has "alerts unknown" "$OUT" "UNKNOWN no-warnings"
+# the signer's key revoked: the observation no longer counts, and is not taken for a forgery
+cp "$DB" "$TMPD/r.db" && cp "$DB.logkey" "$TMPD/r.db.logkey"
+expect 0 "sami revoked" env STEWARD_PASSPHRASE=demo "$STEWARD" principal revoke sami --db "$TMPD/r.db" --key "$TMPD/data/steward/demo.db-keys/ada.key"
+expect 1 "gate after the revocation" "$STEWARD" gate loan-default-pd 5 --to production --db "$TMPD/r.db"
+has "drift unknown, saying why" "$OUT" "signed with key"
+has "revoked since" "$OUT" "revoked since"
+lacks "not a forgery" "$ERR" "does not verify"
 # three hours later the same observation is too old to count
 expect 1 "stale" env STEWARD_NOW=$((STEWARD_NOW + 3 * 3600)) "$STEWARD" gate loan-default-pd 5 --to production --db "$DB"
 has "says how old" "$OUT" "the newest monitoring data is 3 h old"
