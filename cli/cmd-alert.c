@@ -210,14 +210,6 @@ out:
 
 /* ---- acts through the alert plugin ---- */
 
-/* How core reaches the plugin: the instance's own act. */
-static int cmd_alert_act(void *arg, const struct steward_act *act, char *err, size_t errn)
-{
-	struct plugin_instance *in = arg;
-
-	return in->p->act(in->state, act, err, errn);
-}
-
 /* Loads the configuration and opens instance name, which must be able to
  * silence alerts. from says why that one ("the alert came from it"). */
 static int cmd_alert_plugin(struct cli_ctx *c, struct plugin_config *pc, const char *name, const char *from,
@@ -318,7 +310,7 @@ int cmd_alert_silence(struct cli_ctx *c)
 	rc = cmd_alert_plugin(c, &pc, plugin, given ? "" : " (the alert came from it)", &in);
 	/* No transaction around it: core writes the ledger entry in its own, after
 	 * Alertmanager answered, so no write lock is held across the request. */
-	if (rc == 0 && monitor_silence_alert(c->st, &c->who, in->name, fp, dur, comment, cmd_alert_act, in, id, sizeof id,
+	if (rc == 0 && monitor_silence_alert(c->st, &c->who, in->name, fp, dur, comment, plugin_act_call, in, id, sizeof id,
 					     &c->e) != 0)
 		rc = CLI_FAIL;
 	plugin_config_free(&pc);
@@ -356,7 +348,7 @@ int cmd_alert_expire(struct cli_ctx *c)
 		return rc;
 	memset(&pc, 0, sizeof pc);
 	rc = cmd_alert_plugin(c, &pc, plugin, given ? "" : " (the silence came from it)", &in);
-	if (rc == 0 && monitor_expire_silence(c->st, &c->who, in->name, sid, cmd_alert_act, in, &c->e) != 0)
+	if (rc == 0 && monitor_expire_silence(c->st, &c->who, in->name, sid, plugin_act_call, in, &c->e) != 0)
 		rc = CLI_FAIL;
 	plugin_config_free(&pc);
 	if (rc != 0)
