@@ -24,8 +24,9 @@
  */
 
 #define STEWARD_PLUGIN_ABI 1
-/* 1: the first release (model .. stamp); 2: monitoring (targets .. silence). */
-#define STEWARD_SINK_REVISION 2
+/* 1: the first release (model .. stamp); 2: monitoring (targets .. silence);
+ * 3: lineage (lineage_offset .. lineage_mark). */
+#define STEWARD_SINK_REVISION 3
 
 /* Capability bits: what an instance can be asked for. */
 enum steward_cap {
@@ -201,6 +202,25 @@ struct steward_sink {
 	int (*histogram)(void *ctx, const struct steward_histogram_rec *h);
 	int (*alert)(void *ctx, const struct steward_alert_rec *a);
 	int (*silence)(void *ctx, const struct steward_silence_rec *s);
+
+	/* ---- revision 3: lineage ---- */
+
+	/* Where the core's copy of a followed source stands: the offset up to
+	 * which this plugin handed source (a file name relative to what it
+	 * follows) over, and into ident (at most identn bytes) the identity
+	 * the plugin gave it then (an opaque text such as device, inode and
+	 * the first bytes' hash, so a replaced file starts again from 0).
+	 * 0 and "" when never. */
+	int64_t (*lineage_offset)(void *ctx, const char *source, char *ident, size_t identn);
+	/* One OpenLineage run event, the bytes of one JSON document as read,
+	 * with the source and line it began on for messages. A malformed
+	 * event is reported by the core and skipped, and the sink still
+	 * returns 0; -1 only when the store failed. */
+	int (*lineage_event)(void *ctx, const char *source, long line, const char *json, size_t len);
+	/* source was handed over up to offset (the end of its last whole
+	 * event), with identity ident. Kept in the same transaction as the
+	 * events, so a sync that fails leaves the mark where it was. */
+	void (*lineage_mark)(void *ctx, const char *source, int64_t offset, const char *ident);
 };
 
 /* ---- acts: governed changes made in the backend ---- */
