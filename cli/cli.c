@@ -54,6 +54,15 @@ static const struct cli_opt cli_sync_opts[] = {
 	{ 0 },
 };
 
+static const struct cli_opt cli_lineage_show_opts[] = {
+	{ .name = "upstream", .help = "only what it came from (the default for a version)" },
+	{ .name = "downstream", .help = "only what came from it (the default for --dataset)" },
+	{ .name = "depth", .arg = "N", .help = "follow at most N hops (1 to 64; default 64)" },
+	{ .name = "dot", .help = "write the graph as Graphviz DOT (draw it with: dot -Tsvg)" },
+	{ .name = "dataset", .arg = "NS/NAME", .help = "the graph around a dataset (every version of it) instead of a model version" },
+	{ 0 },
+};
+
 static const struct cli_opt cli_model_add_opts[] = {
 	{ .name = "tier", .arg = "TIER", .required = 1,
 	  .help = "risk tier: low, medium, high or critical" },
@@ -674,6 +683,49 @@ const struct cli_cmd cli_cmds[] = {
 			"you or root and not writable by group or others, nor their directories.",
 		.opts = cli_none_opts, .min_pos = 0, .max_pos = 0, .flags = CLI_STORE_RO,
 		.run = cmd_plugin_list,
+	},
+	{
+		.noun = "lineage", .verb = "import", .args = "PATH...",
+		.summary = "import OpenLineage run events and sign the lineage of the versions they reach",
+		.help = "Reads OpenLineage run events (spec 2-0-x): files of newline-delimited JSON,\n"
+			"files holding one JSON event each (what the OpenLineage client's file\n"
+			"transport writes), directories of such files (in name order), or - for\n"
+			"standard input. Jobs, runs and their input and output datasets are stored\n"
+			"with their version, digest, schema and data source facets; runs are linked\n"
+			"to model versions as steward-lineage(7) describes. An event already held\n"
+			"(the same canonical JSON) changes nothing. A malformed event is named with\n"
+			"its file and line and skipped; the rest of the file is still imported, and\n"
+			"the command then exits 3. At the end, every model version whose lineage\n"
+			"changed gets a lineage.set ledger entry signed by --key: the record a\n"
+			"gate's lineage-complete rule reads.",
+		.opts = cli_none_opts, .min_pos = 1, .max_pos = CLI_POS_MAX, .flags = CLI_STORE_RW,
+		.roles = ROLE_EVIDENCE,
+		.run = cmd_lineage_import,
+	},
+	{
+		.noun = "lineage", .verb = "show", .args = "[MODEL VERSION]",
+		.summary = "show the lineage graph around a version, or a dataset's dependents",
+		.help = "Prints the graph around MODEL VERSION as an indented tree: upstream (the\n"
+			"runs that produced it, the dataset versions they read, the runs that wrote\n"
+			"those, ...), downstream, or both; then whether its lineage is complete as the\n"
+			"newest signed lineage.set entry says, and whether the store still agrees.\n"
+			"With --dataset NAMESPACE/NAME: every version of that dataset and what\n"
+			"depends on it, down to the model versions and the aliases serving them.\n"
+			"--json gives nodes and edges; --dot gives Graphviz.",
+		.opts = cli_lineage_show_opts, .min_pos = 0, .max_pos = 2, .flags = CLI_STORE_RO,
+		.run = cmd_lineage_show,
+	},
+	{
+		.noun = "lineage", .verb = "attest", .args = "MODEL VERSION",
+		.summary = "sign a version's lineage as the store holds it now",
+		.help = "Appends a lineage.set entry signed by --key with the version's training runs,\n"
+			"the dataset versions they read and whether that is complete, when it differs\n"
+			"from the newest such entry: for lineage imported without a key (the\n"
+			"console's background sync) or linked later (a version synced after its\n"
+			"events were imported).",
+		.opts = cli_none_opts, .min_pos = 2, .max_pos = 2, .flags = CLI_STORE_RW,
+		.roles = ROLE_EVIDENCE,
+		.run = cmd_lineage_attest,
 	},
 	{
 		.noun = "sync", .args = "[NAME]",

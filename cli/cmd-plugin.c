@@ -153,7 +153,7 @@ int cmd_sync_run(struct cli_ctx *c)
 			memset(&r, 0, sizeof r);
 		if (isatty(STDERR_FILENO))
 			fputs("\r\033[K", stderr);
-		if (rc == 0 && r.unverified > 0)
+		if (rc == 0 && (r.unverified > 0 || r.malformed > 0))
 			partial++;
 		if (rc != 0) {
 			failed++;
@@ -170,7 +170,13 @@ int cmd_sync_run(struct cli_ctx *c)
 					      "partial_reason", r.partial);
 
 			if (o != NULL && (json_object_set_new(o, "series", json_integer(r.series)) != 0 ||
-					  json_object_set_new(o, "alerts", json_integer(r.alerts)) != 0)) {
+					  json_object_set_new(o, "alerts", json_integer(r.alerts)) != 0 ||
+					  json_object_set_new(o, "lineage",
+							      json_pack("{s:I, s:I, s:I, s:I, s:I, s:s}", "events", (json_int_t)r.events,
+									"imported", (json_int_t)r.imported, "duplicates",
+									(json_int_t)r.duplicates, "malformed", (json_int_t)r.malformed,
+									"attested", (json_int_t)r.attested, "first_malformed",
+									r.malformed_first)) != 0)) {
 				json_decref(o);
 				o = NULL;
 			}
@@ -179,6 +185,12 @@ int cmd_sync_run(struct cli_ctx *c)
 				plugin_config_free(&pc);
 				return cli_json_fail(&c->e);
 			}
+		} else if (rc == 0 && (in->p->caps & STEWARD_CAP_LINEAGE) && !(in->p->caps & STEWARD_CAP_REGISTRY)) {
+			printf("%s: %" PRId64 " lineage events: %" PRId64 " new, %" PRId64 " already held, %" PRId64
+			       " malformed and skipped; %" PRId64 " model version(s) attested in %.2f s\n",
+			       in->name, r.events, r.imported, r.duplicates, r.malformed, r.attested, r.seconds);
+			if (r.malformed > 0)
+				printf("%s: first malformed event: %s\n", in->name, cli_safe(c, r.malformed_first));
 		} else if (rc == 0 && !(in->p->caps & STEWARD_CAP_REGISTRY)) {
 			/* A monitoring source: what it brought, not registry counts it never has. */
 			printf("%s: %" PRId64 " series and histograms, %" PRId64 " alerts and silences; %" PRId64
@@ -209,7 +221,8 @@ int cmd_sync_run(struct cli_ctx *c)
 	if (failed > 0)
 		return err_set(&c->e, ERR_IO, "%d of %d syncs failed; nothing of those was recorded", failed, ran);
 	if (partial > 0) {
-		err_set(&c->e, ERR_IO, "%d of %d syncs were partial: some artifacts could not be read (see 'steward plugin list')",
+		err_set(&c->e, ERR_IO,
+			"%d of %d syncs were partial: some artifacts could not be read or some events were malformed (see 'steward plugin list')",
 			partial, ran);
 		return CLI_ATTENTION;
 	}

@@ -698,7 +698,8 @@ static int replay_entry(void *arg, int64_t seq, const char *body, size_t len, js
 		/* What a backend showed: recorded, not decided, so only who saw it is checked. */
 		r = strncmp(actor, "plugin:", 7) == 0 ? 0 : replay_why(why, n, "%s recorded by %s, not a plugin", action, actor);
 	else if (strcmp(action, "model.set") == 0 || strcmp(action, "version.set") == 0 ||
-		 strcmp(action, "card.set") == 0 || strcmp(action, "metric.set") == 0)
+		 strcmp(action, "card.set") == 0 || strcmp(action, "metric.set") == 0 ||
+		 strcmp(action, "lineage.set") == 0)
 		r = replay_actor(rp, actor, ROLE_EVIDENCE) < 0
 			    ? replay_why(why, n, "%s recorded by %s, who held no role that records evidence", action, actor)
 			    : 0;

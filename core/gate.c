@@ -1,5 +1,6 @@
 /* gate: gathers evidence from the store, evaluates the policy in force, and records promotions, rollbacks and enrolments. */
 #include "gate.h"
+#include "lineage.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -120,6 +121,32 @@ static int gate_monitor(struct store *st, int64_t mid, int64_t vid, struct evide
 		ev->canary_since = sqlite3_column_int64(s, 1);
 	}
 	sqlite3_finalize(s);
+	return 0;
+}
+
+/* Lineage as a principal signed it (the newest lineage.set entry), not the
+ * lineage tables: those a writer of the store file could change. */
+static int gate_lineage(struct store *st, struct evidence *ev, struct err *e)
+{
+	struct lineage_evidence le;
+	struct lineage_status ls;
+
+	if (lineage_gate_evidence(st, ev->model, ev->version, &le, e) != 0)
+		return -1;
+	if (le.has) {
+		ev->has_lineage = 1;
+		ev->lineage_complete = le.complete;
+		snprintf(ev->lineage_note, sizeof ev->lineage_note, "%.300s (signed by %s, ledger entry %" PRId64 ")%s", le.why,
+			 le.signer, le.seq, le.current ? "" : "; the store's lineage changed since");
+		return 0;
+	}
+	if (lineage_status_of(st, ev->model, ev->version, &ls, e) != 0)
+		return -1;
+	if (ls.has)
+		snprintf(ev->lineage_note, sizeof ev->lineage_note,
+			 "lineage is in the store (%s) but no lineage.set entry signs it: run 'steward lineage attest %s %" PRId64 " --key FILE'",
+			 ls.complete ? "complete" : "incomplete", ev->model, ev->version);
+	lineage_status_free(&ls);
 	return 0;
 }
 
@@ -360,7 +387,8 @@ static int gate_evidence(struct store *st, struct gate *g, int64_t request, stru
 		err_set(e, ERR_IO, "out of memory");
 		goto out;
 	}
-	if (gate_card(st, g->model, g->version, ev, e) != 0 || gate_monitor(st, mid, vid, ev, e) != 0)
+	if (gate_card(st, g->model, g->version, ev, e) != 0 || gate_monitor(st, mid, vid, ev, e) != 0 ||
+	    gate_lineage(st, ev, e) != 0)
 		goto out;
 	{
 		/* Synced versions say whether steward read the bytes; a version

@@ -21,6 +21,7 @@
 #include "file.h"
 #include "gate.h"
 #include "ledger.h"
+#include "lineage.h"
 #include "monitor.h"
 #include "record.h"
 #include "registry.h"
@@ -45,6 +46,7 @@ struct plugin_sync_ctx {
 	char note_model[256], note_state[16], note_reason[400];
 	int64_t note_version;
 	struct monitor_sync *mon; /* series, histograms, alerts and silences of this sync */
+	struct lineage_import *li; /* OpenLineage events of this sync, begun with the first */
 };
 
 static int plugin_refuse(struct plugin_sync_ctx *x, const char *what)
@@ -768,6 +770,50 @@ static int sink_silence(void *ctx, const struct steward_silence_rec *r)
 	return 0;
 }
 
+/* ---- lineage events: core/lineage.c imports them ---- */
+
+static int64_t sink_lineage_offset(void *ctx, const char *source, char *ident, size_t identn)
+{
+	struct plugin_sync_ctx *x = ctx;
+
+	return lineage_source_offset(x->st, x->in->name, source, ident, identn);
+}
+
+/* A malformed event is the producer's fault, not the sync's: skipped, counted, the first one named. */
+static void plugin_lineage_skip(void *arg, const char *source, long line, const char *why)
+{
+	struct plugin_sync_ctx *x = arg;
+
+	if (x->r->malformed_first[0] == '\0')
+		snprintf(x->r->malformed_first, sizeof x->r->malformed_first, "%.100s:%ld: %.180s", source, line, why);
+}
+
+static int sink_lineage_event(void *ctx, const char *source, long line, const char *json, size_t len)
+{
+	struct plugin_sync_ctx *x = ctx;
+
+	if (x->li == NULL) {
+		if (!store_in_transaction(x->st) && store_begin(x->st, &x->e) != 0)
+			return plugin_refuse(x, "lineage event");
+		x->li = lineage_import_begin(x->st, x->who, x->in->name, plugin_lineage_skip, x, &x->e);
+		if (x->li == NULL)
+			return plugin_refuse(x, "lineage event");
+	}
+	if (lineage_import_event(x->li, source, line, json, len, &x->e) != 0)
+		return plugin_refuse(x, "lineage event");
+	return 0;
+}
+
+static void sink_lineage_mark(void *ctx, const char *source, int64_t offset, const char *ident)
+{
+	struct plugin_sync_ctx *x = ctx;
+
+	/* Kept with the events: a failed sync rolls both back and the next reads the same bytes again. */
+	if (!store_in_transaction(x->st) && store_begin(x->st, &x->e) != 0)
+		return;
+	(void)lineage_source_mark(x->st, x->in->name, source, offset, ident, &x->e);
+}
+
 int plugin_act_call(void *arg, const struct steward_act *act, char *err, size_t errn)
 {
 	struct plugin_instance *in = arg;
@@ -863,6 +909,9 @@ static void *plugin_worker(void *arg)
 		.histogram = sink_histogram,
 		.alert = sink_alert,
 		.silence = sink_silence,
+		.lineage_offset = sink_lineage_offset,
+		.lineage_event = sink_lineage_event,
+		.lineage_mark = sink_lineage_mark,
 	};
 	struct timespec t0, t1;
 	char perr[512] = "";
@@ -882,7 +931,9 @@ static void *plugin_worker(void *arg)
 	 * end (alert sets, drift, signed observations), in one transaction at
 	 * the end: waiting on its backend never holds the write lock a
 	 * colleague's approval needs. */
-	registry = (j->in->p->caps & STEWARD_CAP_REGISTRY) != 0;
+	/* A lineage source reads local files: no backend to wait on, so it too
+	 * holds one transaction, and a file's mark lands with its events. */
+	registry = (j->in->p->caps & (STEWARD_CAP_REGISTRY | STEWARD_CAP_LINEAGE)) != 0;
 	if (registry && store_begin(x->st, &x->e) != 0) {
 		snprintf(j->err, sizeof j->err, "%s", x->e.msg);
 		store_close(x->st);
@@ -905,6 +956,23 @@ static void *plugin_worker(void *arg)
 		snprintf(x->msg, sizeof x->msg, "%.500s", x->e.msg);
 		j->rc = -1;
 	}
+	if (j->rc == 0 && x->li != NULL) {
+		struct lineage_stats ls;
+
+		if (lineage_import_end(x->li, &ls, &x->e) != 0) {
+			snprintf(perr, sizeof perr, "keeping the lineage");
+			snprintf(x->msg, sizeof x->msg, "%.500s", x->e.msg);
+			j->rc = -1;
+		} else {
+			x->r->events = ls.events;
+			x->r->imported = ls.imported;
+			x->r->duplicates = ls.duplicates;
+			x->r->malformed = ls.malformed;
+			x->r->attested = ls.attested;
+		}
+	}
+	lineage_import_free(x->li);
+	x->li = NULL;
 	if (j->rc == 0 && monitor_sync_end(x->mon, x->who, &x->e) != 0) {
 		snprintf(perr, sizeof perr, "keeping the monitoring data");
 		snprintf(x->msg, sizeof x->msg, "%.500s", x->e.msg);
@@ -947,10 +1015,14 @@ static void *plugin_worker(void *arg)
 		if (j->rc == 0 && x->r->unverified > 0)
 			snprintf(msg, sizeof msg, "partial: the artifacts of %" PRId64 " version%s could not be read (%s)",
 				 x->r->unverified, x->r->unverified == 1 ? "" : "s", x->r->partial);
+		else if (j->rc == 0 && x->r->malformed > 0)
+			snprintf(msg, sizeof msg, "partial: %" PRId64 " malformed event%s skipped (first: %s)", x->r->malformed,
+				 x->r->malformed == 1 ? "" : "s", x->r->malformed_first);
 		plugin_health_put(x->st, j->in->name,
-				  j->rc != 0 ? "degraded" : x->r->unverified > 0 ? "partial" : "ok",
+				  j->rc != 0 ? "degraded" : x->r->unverified > 0 || x->r->malformed > 0 ? "partial" : "ok",
 				  j->rc != 0 ? j->err : msg,
-				  x->r->models + x->r->versions + x->r->metrics + x->r->aliases + x->r->series + x->r->alerts,
+				  x->r->models + x->r->versions + x->r->metrics + x->r->aliases + x->r->series + x->r->alerts +
+					  x->r->imported,
 				  j->rc == 0 && x->full);
 	}
 	if (j->rc == 0)

@@ -69,6 +69,10 @@ struct plugin_sync_result {
 	int64_t unverified;                         /* versions whose artifacts could not be read */
 	int full;                                   /* 1: a full pass (nothing skipped) */
 	char partial[300];                          /* the first unverified version and why */
+	/* a lineage source: events seen, new, already held, malformed and
+	 * skipped (the first named in malformed_first), versions attested */
+	int64_t events, imported, duplicates, malformed, attested;
+	char malformed_first[300];
 	double seconds;
 };
 /* A monitor_act_fn (core/monitor.h): performs act through the plugin

@@ -903,13 +903,15 @@ static void policy_eval_rule(const struct policy_rule *rule, const struct eviden
 	case PK_LINEAGE:
 		if (!ev->has_lineage) {
 			snprintf(r->evidence, sizeof r->evidence, "no lineage data");
-			policy_set(r, RULE_UNKNOWN, "no lineage recorded for this version yet");
+			policy_set(r, RULE_UNKNOWN, "%s",
+				   ev->lineage_note[0] ? ev->lineage_note : "no lineage recorded for this version yet");
 			return;
 		}
 		snprintf(r->evidence, sizeof r->evidence, "%s", ev->lineage_complete ? "complete" : "incomplete");
-		policy_set(r, ev->lineage_complete ? RULE_PASS : RULE_FAIL,
-			   ev->lineage_complete ? "every training dataset has a digest"
-						: "a training dataset has no digest");
+		policy_set(r, ev->lineage_complete ? RULE_PASS : RULE_FAIL, "%s",
+			   ev->lineage_note[0]	   ? ev->lineage_note
+			   : ev->lineage_complete ? "every training dataset has a digest"
+						  : "a training dataset has no digest");
 		return;
 	case PK_DRIFT:
 	case PK_LIVE: {

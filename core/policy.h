@@ -123,6 +123,7 @@ struct evidence {
 	size_t nlive, ndrift;
 	int has_alerts;
 	char monitor_note[200], alerts_note[200]; /* why there is no data (stale, say); not recorded */
+	char lineage_note[600]; /* the signed lineage.set entry's first gap, or why there is none; not recorded */
 	struct ev_value *alerts; /* name, value = severity rank (1 info, 2 warning, 3 critical) */
 	size_t nalerts;
 	struct ev_stage stages[8];

@@ -340,6 +340,63 @@ static const char *const store_migrations[] = {
 	" body TEXT NOT NULL,"
 	" sig TEXT NOT NULL,"
 	" PRIMARY KEY (model_id, kind)) WITHOUT ROWID;",
+	/* 10: lineage from OpenLineage run events. Dataset versions, runs and
+	 * the edges between them; a run's link to a model version is derived
+	 * when read (its MLflow run id against versions.run, or a named
+	 * version), so events may arrive before or after the registry sync.
+	 * The signed lineage.set entries in the ledger are what a gate reads. */
+	"CREATE TABLE lineage_events("
+	" digest BLOB PRIMARY KEY CHECK (length(digest) = 32)," /* SHA-256 of the event's canonical JSON */
+	" run INTEGER NOT NULL,"
+	" type TEXT NOT NULL,"
+	" time INTEGER NOT NULL,"
+	" source TEXT NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE lineage_jobs("
+	" id INTEGER PRIMARY KEY,"
+	" namespace TEXT NOT NULL,"
+	" name TEXT NOT NULL,"
+	" UNIQUE (namespace, name));"
+	"CREATE TABLE lineage_runs("
+	" id INTEGER PRIMARY KEY,"
+	" run_id TEXT NOT NULL UNIQUE,"
+	" job INTEGER NOT NULL REFERENCES lineage_jobs(id),"
+	" state TEXT NOT NULL,"
+	" state_time INTEGER NOT NULL," /* eventTime of the event that set state */
+	" started INTEGER NOT NULL DEFAULT 0,"
+	" ended INTEGER NOT NULL DEFAULT 0,"
+	" mlflow_run TEXT NOT NULL DEFAULT '',"
+	" model TEXT NOT NULL DEFAULT ''," /* a version named by the events */
+	" model_version INTEGER NOT NULL DEFAULT 0,"
+	" producer TEXT NOT NULL DEFAULT '');"
+	"CREATE INDEX lineage_runs_mlflow ON lineage_runs(mlflow_run) WHERE mlflow_run <> '';"
+	"CREATE INDEX lineage_runs_model ON lineage_runs(model, model_version) WHERE model <> '';"
+	"CREATE TABLE lineage_datasets("
+	" id INTEGER PRIMARY KEY,"
+	" namespace TEXT NOT NULL,"
+	" name TEXT NOT NULL,"
+	" source TEXT NOT NULL DEFAULT ''," /* the dataSource facet's uri */
+	" fields TEXT NOT NULL DEFAULT ''," /* the schema facet's fields, compact JSON */
+	" UNIQUE (namespace, name));"
+	"CREATE TABLE lineage_dsv("
+	" id INTEGER PRIMARY KEY,"
+	" dataset INTEGER NOT NULL REFERENCES lineage_datasets(id),"
+	" version TEXT NOT NULL," /* '' when the events named none */
+	" digest TEXT NOT NULL DEFAULT '',"
+	" seen INTEGER NOT NULL,"
+	" UNIQUE (dataset, version));"
+	"CREATE TABLE lineage_io("
+	" run INTEGER NOT NULL REFERENCES lineage_runs(id),"
+	" dir INTEGER NOT NULL CHECK (dir IN (0, 1))," /* 0: the run read it, 1: the run wrote it */
+	" dsv INTEGER NOT NULL REFERENCES lineage_dsv(id),"
+	" PRIMARY KEY (run, dir, dsv)) WITHOUT ROWID;"
+	"CREATE INDEX lineage_io_dsv ON lineage_io(dsv, dir, run);"
+	"CREATE INDEX versions_run ON versions(run_id) WHERE run_id <> '';"
+	"CREATE TABLE lineage_sources("
+	" plugin TEXT NOT NULL,"
+	" source TEXT NOT NULL,"
+	" offset INTEGER NOT NULL,"
+	" ident TEXT NOT NULL,"
+	" PRIMARY KEY (plugin, source)) WITHOUT ROWID;",
 };
 
 #define STORE_NMIGRATIONS ((int)(sizeof store_migrations / sizeof store_migrations[0]))

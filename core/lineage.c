@@ -1,0 +1,1159 @@
+/* lineage: OpenLineage run events into the store (checked, deduplicated, linked to model versions) and the signed lineage.set evidence. */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "gate.h"
+#include "ledger.h"
+#include "lineage.h"
+#include "proven.h"
+
+#define LINEAGE_CHUNK 4096 /* events an import commits at once when it owns the transaction */
+#define LINEAGE_NAME_MAX 1024
+#define LINEAGE_FIELDS_MAX (64 * 1024)
+
+/* Statements an import runs for every event, prepared once. */
+enum li_stmt {
+	LS_EVENT_SEEN,
+	LS_EVENT_PUT,
+	LS_JOB_PUT,
+	LS_JOB_GET,
+	LS_RUN_GET,
+	LS_RUN_PUT,
+	LS_RUN_SET,
+	LS_DS_PUT,
+	LS_DS_GET,
+	LS_DS_SET,
+	LS_DSV_GET,
+	LS_DSV_PUT,
+	LS_DSV_DIGEST,
+	LS_IO_PUT,
+	LS_SAVE,
+	LS_RELEASE,
+	LS_UNDO,
+	LS_N
+};
+
+static const char *const li_sql[LS_N] = {
+	[LS_EVENT_SEEN] = "SELECT 1 FROM lineage_events WHERE digest = ?1",
+	[LS_EVENT_PUT] = "INSERT INTO lineage_events(digest, run, type, time, source) VALUES (?1, ?2, ?3, ?4, ?5)",
+	[LS_JOB_PUT] = "INSERT OR IGNORE INTO lineage_jobs(namespace, name) VALUES (?1, ?2)",
+	[LS_JOB_GET] = "SELECT id FROM lineage_jobs WHERE namespace = ?1 AND name = ?2",
+	[LS_RUN_GET] = "SELECT id, job, state, state_time, started, ended, mlflow_run, model, model_version"
+		       " FROM lineage_runs WHERE run_id = ?1",
+	[LS_RUN_PUT] = "INSERT INTO lineage_runs(run_id, job, state, state_time, started, ended, mlflow_run, model,"
+		       " model_version, producer) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+	[LS_RUN_SET] = "UPDATE lineage_runs SET state = ?2, state_time = ?3, started = ?4, ended = ?5, mlflow_run = ?6,"
+		       " model = ?7, model_version = ?8 WHERE id = ?1",
+	[LS_DS_PUT] = "INSERT OR IGNORE INTO lineage_datasets(namespace, name) VALUES (?1, ?2)",
+	[LS_DS_GET] = "SELECT id, source, fields FROM lineage_datasets WHERE namespace = ?1 AND name = ?2",
+	[LS_DS_SET] = "UPDATE lineage_datasets SET source = ?2, fields = ?3 WHERE id = ?1",
+	[LS_DSV_GET] = "SELECT id, digest FROM lineage_dsv WHERE dataset = ?1 AND version = ?2",
+	[LS_DSV_PUT] = "INSERT INTO lineage_dsv(dataset, version, digest, seen) VALUES (?1, ?2, ?3, ?4)",
+	[LS_DSV_DIGEST] = "UPDATE lineage_dsv SET digest = ?2 WHERE id = ?1",
+	[LS_IO_PUT] = "INSERT OR IGNORE INTO lineage_io(run, dir, dsv) VALUES (?1, ?2, ?3)",
+	[LS_SAVE] = "SAVEPOINT lineage_event",
+	[LS_RELEASE] = "RELEASE lineage_event",
+	[LS_UNDO] = "ROLLBACK TO lineage_event",
+};
+
+struct lineage_import {
+	struct store *st;
+	const struct principal *who;
+	char via[64];
+	lineage_report_fn report;
+	void *arg;
+	sqlite3_stmt *s[LS_N];
+	int own;     /* the import began the transaction it is in */
+	long pending; /* events since the last commit */
+	int64_t *runs; /* runs touched (new or repeated events): their versions are attested at the end */
+	size_t nruns, caprun;
+	struct lineage_stats stats;
+	int ended;
+};
+
+/* ---- parsing one event ---- */
+
+struct li_ds {
+	const char *ns, *name, *version, *source;
+	char digest[72];
+	char *fields; /* malloc'd compact JSON, or NULL */
+	int out;
+};
+
+struct li_event {
+	json_t *root;
+	const char *type, *run_id, *job_ns, *job_name, *producer, *mlflow_run, *model;
+	int64_t time, model_version;
+	struct li_ds *ds;
+	size_t nds;
+};
+
+static void li_event_free(struct li_event *ev)
+{
+	size_t i;
+
+	for (i = 0; i < ev->nds; i++)
+		free(ev->ds[i].fields);
+	free(ev->ds);
+	json_decref(ev->root);
+	memset(ev, 0, sizeof *ev);
+}
+
+static int li_why(char *why, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int li_why(char *why, size_t n, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, n, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* A text field: present, a string, not empty, at most max bytes, no control characters. */
+static const char *li_text(json_t *o, const char *key, size_t max, int required, const char *where, char *why, size_t n,
+			   int *bad)
+{
+	json_t *v = json_object_get(o, key);
+	const char *s;
+	size_t i, len;
+
+	if (v == NULL || json_is_null(v)) {
+		if (required)
+			*bad = li_why(why, n, "%s%s is missing", where, key);
+		return NULL;
+	}
+	if (!json_is_string(v)) {
+		*bad = li_why(why, n, "%s%s is not a string", where, key);
+		return NULL;
+	}
+	s = json_string_value(v);
+	len = json_string_length(v);
+	if (len == 0 && required) {
+		*bad = li_why(why, n, "%s%s is empty", where, key);
+		return NULL;
+	}
+	if (len > max) {
+		*bad = li_why(why, n, "%s%s is %zu bytes, over the %zu allowed", where, key, len, max);
+		return NULL;
+	}
+	for (i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) {
+			*bad = li_why(why, n, "%s%s holds a control character", where, key);
+			return NULL;
+		}
+	return s;
+}
+
+static int li_uuid(const char *s)
+{
+	static const int dash[] = { 8, 13, 18, 23 };
+	size_t i, k = 0;
+
+	if (strlen(s) != 36)
+		return 0;
+	for (i = 0; i < 36; i++) {
+		if (k < 4 && (int)i == dash[k]) {
+			if (s[i] != '-')
+				return 0;
+			k++;
+		} else if (!isxdigit((unsigned char)s[i]))
+			return 0;
+	}
+	return 1;
+}
+
+static int li_hex64(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < 64; i++)
+		if (!isxdigit((unsigned char)s[i]) || isupper((unsigned char)s[i]))
+			return 0;
+	return s[64] == '\0';
+}
+
+/* ISO 8601 / RFC 3339 date-time with optional fraction and a Z or +hh:mm offset, as the clients write it. */
+static int64_t li_time(const char *s)
+{
+	struct tm tm;
+	const char *p;
+	int64_t t;
+	int sign, hh, mm;
+
+	memset(&tm, 0, sizeof tm);
+	p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (p == NULL)
+		return -1;
+	if (*p == '.') {
+		p++;
+		if (!isdigit((unsigned char)*p))
+			return -1;
+		while (isdigit((unsigned char)*p))
+			p++;
+	}
+	t = (int64_t)timegm(&tm);
+	if (*p == 'Z' || *p == 'z')
+		return p[1] == '\0' ? t : -1;
+	if (*p != '+' && *p != '-')
+		return -1;
+	sign = *p == '+' ? 1 : -1;
+	if (!isdigit((unsigned char)p[1]) || !isdigit((unsigned char)p[2]) || p[3] != ':' ||
+	    !isdigit((unsigned char)p[4]) || !isdigit((unsigned char)p[5]) || p[6] != '\0')
+		return -1;
+	hh = (p[1] - '0') * 10 + (p[2] - '0');
+	mm = (p[4] - '0') * 10 + (p[5] - '0');
+	if (hh > 23 || mm > 59)
+		return -1;
+	return t - sign * (int64_t)(hh * 3600 + mm * 60);
+}
+
+/* The model a dataset names by the MLflow model URI convention: namespace "mlflow", name "models:/NAME/VERSION". */
+static int li_model_uri(const char *ns, const char *name, const char **model, size_t *mlen, int64_t *version)
+{
+	const char *slash;
+	char *end;
+	long long v;
+
+	if (strcmp(ns, "mlflow") != 0 || strncmp(name, "models:/", 8) != 0)
+		return 0;
+	slash = strrchr(name + 8, '/');
+	if (slash == NULL || slash == name + 8)
+		return -1;
+	errno = 0;
+	v = strtoll(slash + 1, &end, 10);
+	if (errno != 0 || *end != '\0' || v <= 0 || slash[1] == '\0' || !isdigit((unsigned char)slash[1]))
+		return -1;
+	*model = name + 8;
+	*mlen = (size_t)(slash - (name + 8));
+	*version = v;
+	return 1;
+}
+
+static int li_dataset(json_t *d, const char *where, struct li_ds *out, char *why, size_t n)
+{
+	json_t *facets = json_object_get(d, "facets"), *f;
+	const char *dig = NULL;
+	int bad = 0;
+
+	if (!json_is_object(d))
+		return li_why(why, n, "%s is not an object", where);
+	out->ns = li_text(d, "namespace", LINEAGE_NAME_MAX, 1, where, why, n, &bad);
+	if (!bad)
+		out->name = li_text(d, "name", LINEAGE_NAME_MAX, 1, where, why, n, &bad);
+	if (bad)
+		return -1;
+	if (facets != NULL && !json_is_object(facets))
+		return li_why(why, n, "%sfacets is not an object", where);
+	f = json_object_get(facets, "version");
+	if (f != NULL) {
+		char w[160];
+
+		snprintf(w, sizeof w, "%sfacets.version.", where);
+		out->version = li_text(f, "datasetVersion", 512, 1, w, why, n, &bad);
+		if (bad)
+			return -1;
+		if (strncmp(out->version, "sha256:", 7) == 0) {
+			if (!li_hex64(out->version + 7))
+				return li_why(why, n, "%sfacets.version.datasetVersion starts sha256: but is not 64 lowercase hex digits",
+					      where);
+			dig = out->version + 7;
+		}
+	}
+	f = json_object_get(facets, "steward_digest");
+	if (f != NULL) {
+		char w[160];
+		const char *h;
+
+		snprintf(w, sizeof w, "%sfacets.steward_digest.", where);
+		h = li_text(f, "sha256", 64, 1, w, why, n, &bad);
+		if (bad)
+			return -1;
+		if (!li_hex64(h))
+			return li_why(why, n, "%sfacets.steward_digest.sha256 is not 64 lowercase hex digits", where);
+		if (dig != NULL && strcmp(dig, h) != 0)
+			return li_why(why, n, "%sfacets.steward_digest.sha256 differs from the sha256 datasetVersion", where);
+		dig = h;
+	}
+	if (dig != NULL)
+		snprintf(out->digest, sizeof out->digest, "sha256:%s", dig);
+	if (out->version == NULL)
+		out->version = out->digest[0] != '\0' ? out->digest : "";
+	f = json_object_get(facets, "dataSource");
+	if (f != NULL) {
+		char w[160];
+
+		snprintf(w, sizeof w, "%sfacets.dataSource.", where);
+		out->source = li_text(f, "uri", 2048, 0, w, why, n, &bad);
+		if (bad)
+			return -1;
+	}
+	f = json_object_get(json_object_get(facets, "schema"), "fields");
+	if (f != NULL) {
+		if (!json_is_array(f))
+			return li_why(why, n, "%sfacets.schema.fields is not an array", where);
+		out->fields = json_dumps(f, JSON_COMPACT | JSON_ENSURE_ASCII);
+		if (out->fields == NULL)
+			return li_why(why, n, "out of memory");
+		if (strlen(out->fields) > LINEAGE_FIELDS_MAX)
+			return li_why(why, n, "%sfacets.schema.fields is over %d bytes", where, LINEAGE_FIELDS_MAX);
+	}
+	return 0;
+}
+
+static int li_datasets(json_t *root, const char *key, int out, struct li_event *ev, const char **model, size_t *mlen,
+		       char *why, size_t n)
+{
+	json_t *a = json_object_get(root, key), *d;
+	size_t i;
+
+	if (a == NULL || json_is_null(a))
+		return 0;
+	if (!json_is_array(a))
+		return li_why(why, n, "%s is not an array", key);
+	if (json_array_size(a) > 10000)
+		return li_why(why, n, "%s has %zu datasets, over the 10000 allowed", key, json_array_size(a));
+	json_array_foreach(a, i, d) {
+		struct li_ds *ds;
+		char where[64];
+		int r;
+
+		snprintf(where, sizeof where, "%s[%zu].", key, i);
+		if (ev->nds % 16 == 0) {
+			struct li_ds *g = realloc(ev->ds, (ev->nds + 16) * sizeof *g);
+
+			if (g == NULL)
+				return li_why(why, n, "out of memory");
+			ev->ds = g;
+		}
+		ds = &ev->ds[ev->nds];
+		memset(ds, 0, sizeof *ds);
+		ds->out = out;
+		ev->nds++;
+		if (li_dataset(d, where, ds, why, n) != 0)
+			return -1;
+		if (out) {
+			const char *m;
+			size_t ml;
+			int64_t v;
+
+			r = li_model_uri(ds->ns, ds->name, &m, &ml, &v);
+			if (r < 0)
+				return li_why(why, n, "%sname \"%s\" in namespace mlflow is not models:/NAME/VERSION", where,
+					      ds->name);
+			if (r > 0) {
+				/* A model version, not a dataset: it becomes the run's link. */
+				if (ev->model != NULL && (ml != *mlen || strncmp(m, *model, ml) != 0 || v != ev->model_version))
+					return li_why(why, n, "%snames a second model version for the run", where);
+				*model = m;
+				*mlen = ml;
+				ev->model = m;
+				ev->model_version = v;
+				free(ds->fields);
+				ev->nds--;
+			}
+		}
+	}
+	return 0;
+}
+
+static const char *const li_types[] = { "START", "RUNNING", "COMPLETE", "ABORT", "FAIL", "OTHER" };
+
+/* Checks everything an event must carry before anything is written: a
+ * malformed event never half-lands. */
+static int li_parse(const char *json, size_t len, struct li_event *ev, char *model, size_t modeln, char *why, size_t n)
+{
+	json_error_t jerr;
+	json_t *run, *job, *rf, *f;
+	const char *mname = NULL, *t;
+	size_t mlen = 0, i;
+	int bad = 0;
+
+	memset(ev, 0, sizeof *ev);
+	model[0] = '\0';
+	if (len > LINEAGE_EVENT_MAX)
+		return li_why(why, n, "event of %zu bytes is over the %d byte limit", len, LINEAGE_EVENT_MAX);
+	ev->root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (ev->root == NULL)
+		return li_why(why, n, "not JSON: %s (column %d)", jerr.text, jerr.column);
+	if (!json_is_object(ev->root))
+		return li_why(why, n, "not a JSON object");
+	run = json_object_get(ev->root, "run");
+	job = json_object_get(ev->root, "job");
+	if (run == NULL && json_object_get(ev->root, "dataset") != NULL)
+		return li_why(why, n, "a DatasetEvent: only run events are imported");
+	if (run == NULL && job != NULL)
+		return li_why(why, n, "a JobEvent: only run events are imported");
+	t = li_text(ev->root, "eventTime", 64, 1, "", why, n, &bad);
+	if (bad)
+		return -1;
+	ev->time = li_time(t);
+	if (ev->time < 0)
+		return li_why(why, n, "eventTime \"%s\" is not an ISO 8601 date-time with a zone", t);
+	ev->producer = li_text(ev->root, "producer", 2048, 1, "", why, n, &bad);
+	if (bad)
+		return -1;
+	ev->type = li_text(ev->root, "eventType", 16, 0, "", why, n, &bad);
+	if (bad)
+		return -1;
+	if (ev->type == NULL)
+		ev->type = "OTHER";
+	for (i = 0; i < sizeof li_types / sizeof li_types[0] && strcmp(li_types[i], ev->type) != 0; i++)
+		;
+	if (i == sizeof li_types / sizeof li_types[0])
+		return li_why(why, n, "eventType \"%s\" is not START, RUNNING, COMPLETE, ABORT, FAIL or OTHER", ev->type);
+	if (!json_is_object(run))
+		return li_why(why, n, run == NULL ? "run is missing" : "run is not an object");
+	ev->run_id = li_text(run, "runId", 64, 1, "run.", why, n, &bad);
+	if (bad)
+		return -1;
+	if (!li_uuid(ev->run_id))
+		return li_why(why, n, "run.runId \"%s\" is not a UUID", ev->run_id);
+	if (!json_is_object(job))
+		return li_why(why, n, job == NULL ? "job is missing" : "job is not an object");
+	ev->job_ns = li_text(job, "namespace", LINEAGE_NAME_MAX, 1, "job.", why, n, &bad);
+	if (!bad)
+		ev->job_name = li_text(job, "name", LINEAGE_NAME_MAX, 1, "job.", why, n, &bad);
+	if (bad)
+		return -1;
+	rf = json_object_get(run, "facets");
+	if (rf != NULL && !json_is_object(rf))
+		return li_why(why, n, "run.facets is not an object");
+	f = json_object_get(rf, "mlflow");
+	if (f != NULL) {
+		size_t k, l;
+
+		ev->mlflow_run = li_text(f, "runId", 64, 1, "run.facets.mlflow.", why, n, &bad);
+		if (bad)
+			return -1;
+		for (k = 0, l = strlen(ev->mlflow_run); k < l; k++)
+			if (!isalnum((unsigned char)ev->mlflow_run[k]) && ev->mlflow_run[k] != '-' && ev->mlflow_run[k] != '_')
+				return li_why(why, n, "run.facets.mlflow.runId \"%s\" is not an MLflow run id", ev->mlflow_run);
+	}
+	f = json_object_get(rf, "steward_model");
+	if (f != NULL) {
+		json_t *v = json_object_get(f, "version");
+
+		mname = li_text(f, "name", 200, 1, "run.facets.steward_model.", why, n, &bad);
+		if (bad)
+			return -1;
+		mlen = strlen(mname);
+		if (!json_is_integer(v) || json_integer_value(v) <= 0)
+			return li_why(why, n, "run.facets.steward_model.version is not a positive integer");
+		ev->model = mname;
+		ev->model_version = json_integer_value(v);
+	}
+	if (li_datasets(ev->root, "inputs", 0, ev, &mname, &mlen, why, n) != 0 ||
+	    li_datasets(ev->root, "outputs", 1, ev, &mname, &mlen, why, n) != 0)
+		return -1;
+	if (ev->model != NULL) {
+		if (mlen >= modeln)
+			return li_why(why, n, "the model name it links to is over %zu bytes", modeln - 1);
+		memcpy(model, mname, mlen);
+		model[mlen] = '\0';
+		ev->model = model;
+	}
+	return 0;
+}
+
+/* ---- writing one event ---- */
+
+static void li_report(struct lineage_import *li, const char *source, long line, const char *why)
+{
+	li->stats.malformed++;
+	if (li->report != NULL)
+		li->report(li->arg, source, line, why);
+}
+
+static int li_step(struct lineage_import *li, enum li_stmt k, struct err *e)
+{
+	int rc = sqlite3_step(li->s[k]);
+
+	sqlite3_reset(li->s[k]);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : store_fail(li->st, e, "writing lineage");
+}
+
+static int li_touch(struct lineage_import *li, int64_t run)
+{
+	if (li->nruns > 0 && li->runs[li->nruns - 1] == run)
+		return 0;
+	if (li->nruns == li->caprun) {
+		size_t cap = li->caprun ? li->caprun * 2 : 256;
+		int64_t *g = realloc(li->runs, cap * sizeof *g);
+
+		if (g == NULL)
+			return -1;
+		li->runs = g;
+		li->caprun = cap;
+	}
+	li->runs[li->nruns++] = run;
+	return 0;
+}
+
+static int li_terminal(const char *t)
+{
+	return strcmp(t, "COMPLETE") == 0 || strcmp(t, "FAIL") == 0 || strcmp(t, "ABORT") == 0;
+}
+
+/* The run's row, created or merged: the newest event sets the state, and
+ * at one time an end beats a start. Returns its id, 0 when refused (why
+ * filled), -1 on a store failure. */
+static int64_t li_run(struct lineage_import *li, const struct li_event *ev, int64_t job, char *why, size_t n,
+		      struct err *e)
+{
+	sqlite3_stmt *g = li->s[LS_RUN_GET], *s;
+	int64_t id, state_time, started, ended, mv;
+	char state[16], mlflow[80], model[256];
+	int rc;
+
+	sqlite3_bind_text(g, 1, ev->run_id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(g);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(g);
+		if (rc != SQLITE_DONE)
+			return store_fail(li->st, e, "reading lineage");
+		s = li->s[LS_RUN_PUT];
+		sqlite3_bind_text(s, 1, ev->run_id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 2, job);
+		sqlite3_bind_text(s, 3, ev->type, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 4, ev->time);
+		sqlite3_bind_int64(s, 5, strcmp(ev->type, "START") == 0 || !li_terminal(ev->type) ? ev->time : 0);
+		sqlite3_bind_int64(s, 6, li_terminal(ev->type) ? ev->time : 0);
+		sqlite3_bind_text(s, 7, ev->mlflow_run ? ev->mlflow_run : "", -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 8, ev->model ? ev->model : "", -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 9, ev->model ? ev->model_version : 0);
+		sqlite3_bind_text(s, 10, ev->producer, -1, SQLITE_STATIC);
+		if (li_step(li, LS_RUN_PUT, e) != 0)
+			return -1;
+		return sqlite3_last_insert_rowid(store_db(li->st));
+	}
+	id = sqlite3_column_int64(g, 0);
+	if (sqlite3_column_int64(g, 1) != job) {
+		sqlite3_reset(g);
+		li_why(why, n, "run %s was recorded under another job than %s/%s", ev->run_id, ev->job_ns, ev->job_name);
+		return 0;
+	}
+	store_text_copy(state, sizeof state, g, 2);
+	state_time = sqlite3_column_int64(g, 3);
+	started = sqlite3_column_int64(g, 4);
+	ended = sqlite3_column_int64(g, 5);
+	store_text_copy(mlflow, sizeof mlflow, g, 6);
+	store_text_copy(model, sizeof model, g, 7);
+	mv = sqlite3_column_int64(g, 8);
+	sqlite3_reset(g);
+	if (ev->mlflow_run != NULL && mlflow[0] != '\0' && strcmp(mlflow, ev->mlflow_run) != 0) {
+		li_why(why, n, "run %s already names MLflow run %s, not %s", ev->run_id, mlflow, ev->mlflow_run);
+		return 0;
+	}
+	if (ev->model != NULL && model[0] != '\0' && (strcmp(model, ev->model) != 0 || mv != ev->model_version)) {
+		li_why(why, n, "run %s already produced %s v%" PRId64 ", not %s v%" PRId64, ev->run_id, model, mv, ev->model,
+		       ev->model_version);
+		return 0;
+	}
+	if (ev->time > state_time || (ev->time == state_time && li_terminal(ev->type) && !li_terminal(state))) {
+		snprintf(state, sizeof state, "%s", ev->type);
+		state_time = ev->time;
+	}
+	if (strcmp(ev->type, "START") == 0 && (started == 0 || ev->time < started))
+		started = ev->time;
+	if (li_terminal(ev->type) && ev->time >= ended)
+		ended = ev->time;
+	s = li->s[LS_RUN_SET];
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_text(s, 2, state, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 3, state_time);
+	sqlite3_bind_int64(s, 4, started);
+	sqlite3_bind_int64(s, 5, ended);
+	sqlite3_bind_text(s, 6, ev->mlflow_run ? ev->mlflow_run : mlflow, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 7, ev->model ? ev->model : model, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 8, ev->model ? ev->model_version : mv);
+	return li_step(li, LS_RUN_SET, e) != 0 ? -1 : id;
+}
+
+/* The dataset version's id, created when new; 0 when refused (a digest that contradicts the one held). */
+static int64_t li_dsv(struct lineage_import *li, const struct li_ds *d, int64_t time, char *why, size_t n,
+		      struct err *e)
+{
+	sqlite3_stmt *s;
+	int64_t ds, id;
+	int rc, change;
+	char held[72];
+
+	s = li->s[LS_DS_PUT];
+	sqlite3_bind_text(s, 1, d->ns, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, d->name, -1, SQLITE_STATIC);
+	if (li_step(li, LS_DS_PUT, e) != 0)
+		return -1;
+	s = li->s[LS_DS_GET];
+	sqlite3_bind_text(s, 1, d->ns, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, d->name, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) != SQLITE_ROW) {
+		sqlite3_reset(s);
+		return store_fail(li->st, e, "reading lineage");
+	}
+	ds = sqlite3_column_int64(s, 0);
+	change = (d->source != NULL && strcmp(d->source, (const char *)sqlite3_column_text(s, 1)) != 0) ||
+		 (d->fields != NULL && strcmp(d->fields, (const char *)sqlite3_column_text(s, 2)) != 0);
+	if (change) {
+		sqlite3_stmt *u = li->s[LS_DS_SET];
+
+		sqlite3_bind_int64(u, 1, ds);
+		sqlite3_bind_text(u, 2, d->source ? d->source : (const char *)sqlite3_column_text(s, 1), -1,
+				  SQLITE_TRANSIENT);
+		sqlite3_bind_text(u, 3, d->fields ? d->fields : (const char *)sqlite3_column_text(s, 2), -1,
+				  SQLITE_TRANSIENT);
+		sqlite3_reset(s);
+		if (li_step(li, LS_DS_SET, e) != 0)
+			return -1;
+	} else
+		sqlite3_reset(s);
+	s = li->s[LS_DSV_GET];
+	sqlite3_bind_int64(s, 1, ds);
+	sqlite3_bind_text(s, 2, d->version, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		id = sqlite3_column_int64(s, 0);
+		store_text_copy(held, sizeof held, s, 1);
+		sqlite3_reset(s);
+		if (d->digest[0] == '\0' || strcmp(held, d->digest) == 0)
+			return id;
+		if (held[0] != '\0') {
+			li_why(why, n, "dataset %s/%s version %s has digest %s recorded, this event says %s", d->ns, d->name,
+			       d->version, held, d->digest);
+			return 0;
+		}
+		s = li->s[LS_DSV_DIGEST];
+		sqlite3_bind_int64(s, 1, id);
+		sqlite3_bind_text(s, 2, d->digest, -1, SQLITE_STATIC);
+		return li_step(li, LS_DSV_DIGEST, e) != 0 ? -1 : id;
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return store_fail(li->st, e, "reading lineage");
+	s = li->s[LS_DSV_PUT];
+	sqlite3_bind_int64(s, 1, ds);
+	sqlite3_bind_text(s, 2, d->version, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, d->digest, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, time);
+	if (li_step(li, LS_DSV_PUT, e) != 0)
+		return -1;
+	return sqlite3_last_insert_rowid(store_db(li->st));
+}
+
+/* Writes a parsed event inside a savepoint: 1 stored, 0 refused (why), -1 store failure. */
+static int li_write(struct lineage_import *li, const struct li_event *ev, const uint8_t digest[32], const char *source,
+		    char *why, size_t n, struct err *e)
+{
+	sqlite3_stmt *s;
+	int64_t job, run, dsv;
+	size_t i;
+
+	s = li->s[LS_JOB_PUT];
+	sqlite3_bind_text(s, 1, ev->job_ns, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, ev->job_name, -1, SQLITE_STATIC);
+	if (li_step(li, LS_JOB_PUT, e) != 0)
+		return -1;
+	s = li->s[LS_JOB_GET];
+	sqlite3_bind_text(s, 1, ev->job_ns, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, ev->job_name, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) != SQLITE_ROW) {
+		sqlite3_reset(s);
+		return store_fail(li->st, e, "reading lineage");
+	}
+	job = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	run = li_run(li, ev, job, why, n, e);
+	if (run <= 0)
+		return (int)run;
+	for (i = 0; i < ev->nds; i++) {
+		dsv = li_dsv(li, &ev->ds[i], ev->time, why, n, e);
+		if (dsv <= 0)
+			return (int)dsv;
+		s = li->s[LS_IO_PUT];
+		sqlite3_bind_int64(s, 1, run);
+		sqlite3_bind_int(s, 2, ev->ds[i].out);
+		sqlite3_bind_int64(s, 3, dsv);
+		if (li_step(li, LS_IO_PUT, e) != 0)
+			return -1;
+	}
+	s = li->s[LS_EVENT_PUT];
+	sqlite3_bind_blob(s, 1, digest, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, run);
+	sqlite3_bind_text(s, 3, ev->type, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, ev->time);
+	sqlite3_bind_text(s, 5, source, -1, SQLITE_STATIC);
+	if (li_step(li, LS_EVENT_PUT, e) != 0)
+		return -1;
+	return li_touch(li, run) == 0 ? 1 : err_set(e, ERR_IO, "out of memory");
+}
+
+static int li_commit_chunk(struct lineage_import *li, int reopen, struct err *e)
+{
+	if (!li->own)
+		return 0;
+	if (store_commit(li->st, e) != 0)
+		return -1;
+	li->pending = 0;
+	return reopen ? store_begin(li->st, e) : 0;
+}
+
+int lineage_import_event(struct lineage_import *li, const char *source, long line, const char *json, size_t len,
+			 struct err *e)
+{
+	struct li_event ev;
+	char why[600], model[256], *canon;
+	uint8_t digest[32];
+	sqlite3_stmt *s;
+	int r;
+
+	li->stats.events++;
+	if (li_parse(json, len, &ev, model, sizeof model, why, sizeof why) != 0) {
+		li_event_free(&ev);
+		li_report(li, source, line, why);
+		return 0;
+	}
+	/* Canonical JSON, so the same event re-serialised is still the same event. */
+	canon = json_dumps(ev.root, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
+	if (canon == NULL) {
+		li_event_free(&ev);
+		return err_set(e, ERR_IO, "out of memory");
+	}
+	crypto_hash_sha256(digest, (const unsigned char *)canon, strlen(canon));
+	free(canon);
+	s = li->s[LS_EVENT_SEEN];
+	sqlite3_bind_blob(s, 1, digest, 32, SQLITE_STATIC);
+	r = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (r == SQLITE_ROW) {
+		/* Seen before: nothing to write, but its versions are still checked for attestation,
+		 * so an import cut short before attesting can simply be run again. */
+		sqlite3_stmt *g = li->s[LS_RUN_GET];
+
+		li->stats.duplicates++;
+		sqlite3_bind_text(g, 1, ev.run_id, -1, SQLITE_STATIC);
+		if (sqlite3_step(g) == SQLITE_ROW && li_touch(li, sqlite3_column_int64(g, 0)) != 0)
+			r = -1;
+		sqlite3_reset(g);
+		li_event_free(&ev);
+		return r < 0 ? err_set(e, ERR_IO, "out of memory") : 0;
+	}
+	if (r != SQLITE_DONE) {
+		li_event_free(&ev);
+		return store_fail(li->st, e, "reading lineage");
+	}
+	if (li_step(li, LS_SAVE, e) != 0) {
+		li_event_free(&ev);
+		return -1;
+	}
+	why[0] = '\0';
+	r = li_write(li, &ev, digest, source, why, sizeof why, e);
+	li_event_free(&ev);
+	if (r <= 0) {
+		int u = li_step(li, LS_UNDO, e);
+
+		if (li_step(li, LS_RELEASE, e) != 0 || u != 0 || r < 0)
+			return -1;
+		li_report(li, source, line, why);
+		return 0;
+	}
+	if (li_step(li, LS_RELEASE, e) != 0)
+		return -1;
+	li->stats.imported++;
+	if (++li->pending >= LINEAGE_CHUNK)
+		return li_commit_chunk(li, 1, e);
+	return 0;
+}
+
+struct lineage_import *lineage_import_begin(struct store *st, const struct principal *who, const char *via,
+					    lineage_report_fn report, void *arg, struct err *e)
+{
+	struct lineage_import *li = calloc(1, sizeof *li);
+	int k;
+
+	if (li == NULL) {
+		err_set(e, ERR_IO, "out of memory");
+		return NULL;
+	}
+	li->st = st;
+	li->who = who;
+	snprintf(li->via, sizeof li->via, "%s", via ? via : "");
+	li->report = report;
+	li->arg = arg;
+	for (k = 0; k < LS_N; k++)
+		if (store_prepare(st, &li->s[k], li_sql[k], e) != 0) {
+			lineage_import_free(li);
+			return NULL;
+		}
+	if (!store_in_transaction(st)) {
+		if (store_begin(st, e) != 0) {
+			lineage_import_free(li);
+			return NULL;
+		}
+		li->own = 1;
+	}
+	return li;
+}
+
+void lineage_import_free(struct lineage_import *li)
+{
+	int k;
+
+	if (li == NULL)
+		return;
+	for (k = 0; k < LS_N; k++)
+		sqlite3_finalize(li->s[k]);
+	if (li->own && !li->ended && store_in_transaction(li->st))
+		store_rollback(li->st);
+	free(li->runs);
+	free(li);
+}
+
+/* ---- reading files ---- */
+
+struct li_reader {
+	FILE *f;
+	char buf[65536];
+	size_t at, len;
+	int eof;
+};
+
+/* The next line into *line (malloc'd, grown as needed, without the
+ * newline), at most max bytes kept: *over gets the full length when the
+ * line was longer. 1 a line, 0 end of file, -1 read error. */
+static int li_getline(struct li_reader *r, char **line, size_t *cap, size_t *len, size_t max, size_t *over)
+{
+	size_t total = 0;
+	int any = 0;
+
+	*len = 0;
+	*over = 0;
+	for (;;) {
+		char *nl;
+		size_t take;
+
+		if (r->at == r->len) {
+			if (r->eof)
+				return any ? 1 : 0;
+			r->len = fread(r->buf, 1, sizeof r->buf, r->f);
+			r->at = 0;
+			if (r->len == 0) {
+				if (ferror(r->f))
+					return -1;
+				r->eof = 1;
+				return any ? 1 : 0;
+			}
+		}
+		any = 1;
+		nl = memchr(r->buf + r->at, '\n', r->len - r->at);
+		take = nl ? (size_t)(nl - (r->buf + r->at)) : r->len - r->at;
+		if (total + take <= max) {
+			if (*len + take + 1 > *cap) {
+				size_t c = *cap ? *cap : 4096;
+				char *g;
+
+				while (c < *len + take + 1)
+					c *= 2;
+				g = realloc(*line, c);
+				if (g == NULL)
+					return -1;
+				*line = g;
+				*cap = c;
+			}
+			memcpy(*line + *len, r->buf + r->at, take);
+			*len += take;
+			(*line)[*len] = '\0';
+		}
+		total += take;
+		r->at += take;
+		if (nl != NULL) {
+			r->at++;
+			if (total > max)
+				*over = total;
+			return 1;
+		}
+	}
+}
+
+static int li_blank(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!isspace((unsigned char)s[i]))
+			return 0;
+	return 1;
+}
+
+/* One whole document when the file is one (pretty-printed) event, else
+ * newline-delimited events. */
+static int li_file(struct lineage_import *li, const char *path, FILE *f, struct err *e)
+{
+	struct li_reader *r = calloc(1, sizeof *r);
+	char *line = NULL, *doc = NULL;
+	size_t cap = 0, len, over, dlen = 0;
+	long lineno = 0, first = 0;
+	int rc, multi = 0, ret = 0;
+
+	if (r == NULL)
+		return err_set(e, ERR_IO, "out of memory");
+	r->f = f;
+	li->stats.files++;
+	while ((rc = li_getline(r, &line, &cap, &len, LINEAGE_EVENT_MAX, &over)) == 1) {
+		lineno++;
+		if (over == 0 && li_blank(line, len))
+			continue;
+		if (!multi && over == 0 && len > 0 && line[0] == '{') {
+			json_t *j = json_loadb(line, len, 0, NULL);
+
+			if (j == NULL && first == 0 && lineno == 1) {
+				/* Not a whole event on its own: a pretty-printed document spans the file. */
+				multi = 1;
+				first = lineno;
+			}
+			json_decref(j);
+		}
+		if (multi) {
+			char *g;
+
+			if (dlen + len + 2 > LINEAGE_EVENT_MAX + 2) {
+				char why[128];
+
+				snprintf(why, sizeof why, "event is over the %d byte limit", LINEAGE_EVENT_MAX);
+				li->stats.events++;
+				li_report(li, path, first, why);
+				free(doc);
+				doc = NULL;
+				dlen = 0;
+				multi = 2; /* skip the rest of the file */
+				continue;
+			}
+			if (multi == 2)
+				continue;
+			g = realloc(doc, dlen + len + 2);
+			if (g == NULL) {
+				ret = err_set(e, ERR_IO, "out of memory");
+				break;
+			}
+			doc = g;
+			memcpy(doc + dlen, line, len);
+			dlen += len;
+			doc[dlen++] = '\n';
+			continue;
+		}
+		if (over != 0) {
+			char why[128];
+
+			snprintf(why, sizeof why, "event of %zu bytes is over the %d byte limit", over, LINEAGE_EVENT_MAX);
+			li->stats.events++;
+			li_report(li, path, lineno, why);
+			continue;
+		}
+		if (lineage_import_event(li, path, lineno, line, len, e) != 0) {
+			ret = -1;
+			break;
+		}
+	}
+	if (ret == 0 && rc < 0)
+		ret = err_set(e, ERR_IO, "%s: %s", path, errno ? strerror(errno) : "read error");
+	if (ret == 0 && multi == 1 && doc != NULL)
+		ret = lineage_import_event(li, path, first, doc, dlen, e);
+	free(doc);
+	free(line);
+	free(r);
+	return ret;
+}
+
+static int li_dir_filter(const struct dirent *d)
+{
+	return d->d_name[0] != '.';
+}
+
+int lineage_import_path(struct lineage_import *li, const char *path, struct err *e)
+{
+	struct stat sb;
+	FILE *f;
+	int r;
+
+	if (strcmp(path, "-") == 0)
+		return li_file(li, "-", stdin, e);
+	if (stat(path, &sb) != 0)
+		return err_set(e, ERR_NOTFOUND, "%s: %s", path, strerror(errno));
+	if (S_ISDIR(sb.st_mode)) {
+		struct dirent **names;
+		int n, i;
+
+		n = scandir(path, &names, li_dir_filter, alphasort);
+		if (n < 0)
+			return err_set(e, ERR_IO, "%s: %s", path, strerror(errno));
+		for (i = 0, r = 0; i < n; i++) {
+			char sub[4096];
+
+			snprintf(sub, sizeof sub, "%s/%s", path, names[i]->d_name);
+			if (r == 0 && stat(sub, &sb) == 0 && S_ISREG(sb.st_mode))
+				r = lineage_import_path(li, sub, e);
+			free(names[i]);
+		}
+		free(names);
+		return r;
+	}
+	if (!S_ISREG(sb.st_mode))
+		return err_set(e, ERR_INVALID, "%s is not a regular file or a directory", path);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return err_set(e, ERR_IO, "%s: %s", path, strerror(errno));
+	r = li_file(li, path, f, e);
+	fclose(f);
+	return r;
+}
+
+/* ---- versions a run produced ---- */
+
+struct li_ver {
+	int64_t id;
+	char model[256];
+	int64_t version;
+};
+
+static int li_ver_cmp(const void *a, const void *b)
+{
+	const struct li_ver *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static int li_int64_cmp(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+#define LI_RUN_VERSIONS_SQL                                                                                            \
+	"SELECT v.id, m.name, v.version FROM lineage_runs r JOIN versions v ON v.run_id = r.mlflow_run"                \
+	" JOIN models m ON m.id = v.model_id WHERE r.id = ?1 AND r.mlflow_run <> ''"                                 \
+	" UNION SELECT v.id, m.name, v.version FROM lineage_runs r JOIN models m ON m.name = r.model"                 \
+	" JOIN versions v ON v.model_id = m.id AND v.version = r.model_version WHERE r.id = ?1 AND r.model <> ''"
+
+int lineage_import_end(struct lineage_import *li, struct lineage_stats *out, struct err *e)
+{
+	struct li_ver *v = NULL;
+	size_t nv = 0, cap = 0, i;
+	sqlite3_stmt *s;
+	int r = 0;
+
+	if (li->nruns > 1) {
+		size_t k, w = 1;
+
+		qsort(li->runs, li->nruns, sizeof *li->runs, li_int64_cmp);
+		for (k = 1; k < li->nruns; k++)
+			if (li->runs[k] != li->runs[w - 1])
+				li->runs[w++] = li->runs[k];
+		li->nruns = w;
+	}
+	if (store_prepare(li->st, &s, LI_RUN_VERSIONS_SQL, e) != 0)
+		return -1;
+	for (i = 0; r == 0 && i < li->nruns; i++) {
+		sqlite3_bind_int64(s, 1, li->runs[i]);
+		while (r == 0 && sqlite3_step(s) == SQLITE_ROW) {
+			if (nv == cap) {
+				struct li_ver *g = realloc(v, (cap = cap ? cap * 2 : 64) * sizeof *g);
+
+				if (g == NULL) {
+					r = err_set(e, ERR_IO, "out of memory");
+					break;
+				}
+				v = g;
+			}
+			v[nv].id = sqlite3_column_int64(s, 0);
+			store_text_copy(v[nv].model, sizeof v[nv].model, s, 1);
+			v[nv].version = sqlite3_column_int64(s, 2);
+			nv++;
+		}
+		sqlite3_reset(s);
+	}
+	sqlite3_finalize(s);
+	if (nv > 1)
+		qsort(v, nv, sizeof *v, li_ver_cmp);
+	/* The ledger wants a transaction; an import that committed its last chunk opens one more. */
+	if (r == 0 && li->own && !store_in_transaction(li->st))
+		r = store_begin(li->st, e);
+	for (i = 0; r == 0 && i < nv; i++) {
+		int appended = 0;
+
+		if (i > 0 && v[i].id == v[i - 1].id)
+			continue;
+		if (li->who == NULL) {
+			struct lineage_evidence ev;
+			struct lineage_status ls;
+
+			/* Nothing to sign with: say how many versions wait for a key. */
+			r = lineage_status_of(li->st, v[i].model, v[i].version, &ls, e);
+			if (r == 0)
+				r = lineage_gate_evidence(li->st, v[i].model, v[i].version, &ev, e);
+			if (r == 0 && (!ev.has || strcmp(ev.digest, ls.digest) != 0))
+				li->stats.unattested++;
+			lineage_status_free(&ls);
+			continue;
+		}
+		r = lineage_attest(li->st, li->who, v[i].model, v[i].version, li->via, &appended, e);
+		if (r == 0 && appended)
+			li->stats.attested++;
+	}
+	free(v);
+	if (r == 0 && li->own) {
+		r = li_commit_chunk(li, 0, e);
+		li->ended = r == 0;
+	}
+	if (out != NULL)
+		*out = li->stats;
+	return r;
+}
+
+/* ---- followed sources ---- */
+
+int64_t lineage_source_offset(struct store *st, const char *plugin, const char *source, char *ident, size_t n)
+{
+	sqlite3_stmt *s;
+	int64_t off = 0;
+	struct err e;
+
+	ident[0] = '\0';
+	if (store_prepare(st, &s, "SELECT offset, ident FROM lineage_sources WHERE plugin = ?1 AND source = ?2", &e) != 0)
+		return 0;
+	sqlite3_bind_text(s, 1, plugin, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, source, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		off = sqlite3_column_int64(s, 0);
+		store_text_copy(ident, n, s, 1);
+	}
+	sqlite3_finalize(s);
+	return off;
+}
+
+int lineage_source_mark(struct store *st, const char *plugin, const char *source, int64_t offset, const char *ident,
+			struct err *e)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (store_prepare(st, &s,
+			  "INSERT OR REPLACE INTO lineage_sources(plugin, source, offset, ident) VALUES (?1, ?2, ?3, ?4)",
+			  e) != 0)
+		return -1;
+	sqlite3_bind_text(s, 1, plugin, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, source, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, offset);
+	sqlite3_bind_text(s, 4, ident, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : store_fail(st, e, "recording where a lineage source stands");
+}
