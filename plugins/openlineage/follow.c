@@ -280,21 +280,23 @@ static int ol_overlong(struct ol_file *f, int64_t s, long sline)
 static int ol_malformed(struct ol_file *f, int64_t s, long sline)
 {
 	struct ol_reader *r = &f->r;
-	int64_t k = s;
+	int64_t k = s, lim = s + (int64_t)f->o->max_event + 1, end;
 	int rc;
 
 	for (;;) {
 		const char *nl;
-		int64_t end;
 
 		rc = ol_have(r, s, k);
 		if (rc < 0)
 			return ol_read_failed(f);
-		end = r->base + (int64_t)r->len;
-		if (end - s > (int64_t)f->o->max_event)
-			return ol_overlong(f, s, sline);
 		if (rc == 0)
 			break;
+		/* No span longer than max_event is looked through. */
+		if (k >= lim)
+			return ol_overlong(f, s, sline);
+		end = r->base + (int64_t)r->len;
+		if (end > lim)
+			end = lim;
 		nl = memchr(&OL_AT(r, k), '\n', (size_t)(end - k));
 		if (nl == NULL) {
 			k = end;
@@ -306,9 +308,9 @@ static int ol_malformed(struct ol_file *f, int64_t s, long sline)
 			return ol_read_failed(f);
 		if (rc == 0)
 			break;
-		if (k + 1 - s > (int64_t)f->o->max_event)
-			return ol_overlong(f, s, sline);
 		if (OL_AT(r, k + 1) == '{' || OL_AT(r, k + 1) == '[') {
+			if (k + 1 - s > (int64_t)f->o->max_event)
+				return ol_overlong(f, s, sline);
 			if (ol_hand(f, s, (size_t)(k + 1 - s), sline) != 0)
 				return -1;
 			f->line = sline + ol_lines(r, s, k + 1);
@@ -319,11 +321,13 @@ static int ol_malformed(struct ol_file *f, int64_t s, long sline)
 		k++;
 	}
 	/* To the end of the file. */
-	k = r->base + (int64_t)r->len;
-	if (ol_hand(f, s, (size_t)(k - s), sline) != 0)
+	end = r->base + (int64_t)r->len;
+	if (end - s > (int64_t)f->o->max_event)
+		return ol_overlong(f, s, sline);
+	if (ol_hand(f, s, (size_t)(end - s), sline) != 0)
 		return -1;
-	f->line = sline + ol_lines(r, s, k);
-	f->off = k;
+	f->line = sline + ol_lines(r, s, end);
+	f->off = end;
 	f->skip = r->buf[r->len - 1] != '\n';
 	return 0;
 }

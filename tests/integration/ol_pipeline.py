@@ -305,11 +305,11 @@ def node_key(n):
     """A node of steward's graph JSON as (kind, key) in the manifest's terms."""
     kind = n.get("kind")
     if kind == "dataset":
-        return ("dataset", f'{n.get("namespace", n.get("ns"))}|{n.get("name")}|{n.get("version", "")}')
+        return ("dataset", f'{n.get("namespace")}|{n.get("name")}|{n.get("version")}')
     if kind == "run":
-        return ("run", n.get("run_id", n.get("version")))
+        return ("run", n.get("run_id"))
     if kind == "model":
-        return ("model", f'{n.get("name")}/{n.get("version")}')
+        return ("model", f'{n.get("model")}/{n.get("version")}')
     return (kind, json.dumps(n, sort_keys=True))
 
 
@@ -333,23 +333,19 @@ def check(manifest_path, graph_path, model, version):
         if k[0] == "dataset" and k[1] in manifest["datasets"]:
             d = manifest["datasets"][k[1]]
             for field, expect in (("digest", d["digest"]), ("source", d["source"])):
-                if n.get(field, "") != expect:
+                if (n.get(field) or "") != expect:
                     bad.append(f"dataset {k[1]}: {field} {n.get(field)!r}, emitted {expect!r}")
-            fields = n.get("fields") or []
-            if isinstance(fields, str):
-                fields = json.loads(fields) if fields else []
-            names = [x.get("name") if isinstance(x, dict) else x for x in fields]
+            names = [x.get("name") for x in n.get("fields") or []]
             if names != d["fields"]:
                 bad.append(f"dataset {k[1]}: schema fields {names}, emitted {d['fields']}")
         if k[0] == "run" and k[1] in manifest["runs"]:
             r = manifest["runs"][k[1]]
             if n.get("state") != r["state"]:
                 bad.append(f"run {k[1]} ({r['job']}): state {n.get('state')!r}, emitted {r['state']!r}")
-            if n.get("name") != r["job"] or n.get("namespace", n.get("ns")) != r["job_ns"]:
-                bad.append(f"run {k[1]}: job {n.get('namespace', n.get('ns'))}/{n.get('name')}, emitted {r['job_ns']}/{r['job']}")
+            if n.get("job") != r["job"] or n.get("job_namespace") != r["job_ns"]:
+                bad.append(f"run {k[1]}: job {n.get('job_namespace')}/{n.get('job')}, emitted {r['job_ns']}/{r['job']}")
     got_edges = set()
-    for e in graph.get("edges", []):
-        a, b = (e[0], e[1]) if isinstance(e, list) else (e.get("from"), e.get("to"))
+    for a, b in graph.get("edges", []):
         if a in by_id and b in by_id:
             got_edges.add((node_key(by_id[a]), node_key(by_id[b])))
         else:

@@ -516,6 +516,17 @@ static void test_overlong_binary(void **state)
 	assert_memory_equal(x->s->ev[1].json, "{\"big\": \"xxx", 12);
 	ev_is(x, 2, "o.ndjson", 3, E2);
 
+	/* A short malformed line before an overlong one: each reported on its own. */
+	puts_(x, "m.ndjson", "{\"a\": nope\n{\"big\": \"");
+	add(x, "m.ndjson", big);
+	add(x, "m.ndjson", "\"}\n" E2 "\n");
+	assert_int_equal(run(x), 0);
+	assert_int_equal(x->s->nev, 3);
+	ev_is(x, 0, "m.ndjson", 1, "{\"a\": nope\n");
+	assert_int_equal(x->s->ev[1].line, 2);
+	assert_int_equal(x->s->ev[1].len, 1025);
+	ev_is(x, 2, "m.ndjson", 3, E2);
+
 	/* An overlong line still being written: reported once, its rest skipped as it comes. */
 	puts_(x, "p.ndjson", E1 "\n{\"big\": \"");
 	add(x, "p.ndjson", big);
