@@ -118,7 +118,8 @@ static int ol_fill(struct ol_reader *r, int64_t keep)
 	if (r->eof)
 		return 0;
 	if (r->len == r->cap) {
-		r->err = ENOBUFS; /* a caller kept more than the window holds: a bug, not the file's fault */
+		/* A caller kept more than the window holds: a bug, not the file's fault. */
+		r->err = ENOBUFS;
 		return -1;
 	}
 	for (;;) {
@@ -188,7 +189,7 @@ static int ol_cancelled(struct ol_file *f)
 
 static int ol_read_failed(struct ol_file *f)
 {
-	return ol_err(f->err, f->errn, "%s/%s: %s", f->o->dir, f->name, strerror(f->r.err));
+	return ol_err(f->err, f->errn, "cannot read %s/%s: %s", f->o->dir, f->name, strerror(f->r.err));
 }
 
 static int ol_hand(struct ol_file *f, int64_t from, size_t len, long line)
@@ -202,7 +203,8 @@ static int ol_hand(struct ol_file *f, int64_t from, size_t len, long line)
 		return 0;
 	}
 	msg = f->sink->message(f->sink->ctx);
-	return ol_err(f->err, f->errn, "%s/%s:%ld: %s", f->o->dir, f->name, line, msg && msg[0] ? msg : "the store refused the event");
+	return ol_err(f->err, f->errn, "%s/%s:%ld: %s", f->o->dir, f->name, line,
+		      msg && msg[0] ? msg : "the store refused the event");
 }
 
 /* Moves past the rest of a malformed or overlong event: up to the next line
@@ -233,7 +235,10 @@ static int ol_skip(struct ol_file *f, int64_t from)
 		end = r->base + (int64_t)r->len;
 		nl = memchr(&OL_AT(r, k), '\n', (size_t)(end - k));
 		if (nl == NULL) {
+			/* A line of gigabytes: a shutdown is not kept waiting for its end. */
 			k = end;
+			if (ol_cancelled(f) != 0)
+				return -1;
 			continue;
 		}
 		k = r->base + (nl - r->buf);
@@ -253,7 +258,7 @@ static int ol_skip(struct ol_file *f, int64_t from)
 			return 0;
 		}
 		k++;
-		/* A huge run of garbage is skipped as fast as read, but a shutdown is not kept waiting. */
+		/* Nor for a huge run of short lines. */
 		if (++scanned % 65536 == 0 && ol_cancelled(f) != 0)
 			return -1;
 	}
@@ -265,10 +270,12 @@ static int ol_skip(struct ol_file *f, int64_t from)
 static int ol_overlong(struct ol_file *f, int64_t s, long sline)
 {
 	int rc = ol_have(&f->r, s, s + (int64_t)f->o->max_event);
+	size_t n;
 
 	if (rc < 0)
 		return ol_read_failed(f);
-	if (ol_hand(f, s, rc == 0 ? (size_t)(f->r.base + (int64_t)f->r.len - s) : f->o->max_event + 1, sline) != 0)
+	n = rc == 0 ? (size_t)(f->r.base + (int64_t)f->r.len - s) : f->o->max_event + 1;
+	if (ol_hand(f, s, n, sline) != 0)
 		return -1;
 	f->off = s;
 	f->line = sline;
@@ -510,7 +517,8 @@ static int ol_file(struct ol *o, const struct steward_sink *sink, int dfd, const
 		id.mtime = (intmax_t)sb.st_mtim.tv_sec;
 		id.mtime_ns = sb.st_mtim.tv_nsec;
 		if (ol_head_hash(fd, id.head, id.hash) != 0) {
-			/* Shorter than what was just read from it: truncated meanwhile, so the next sync starts over. */
+			/* Shorter than what was just read from it: truncated
+			 * meanwhile, so the next sync starts over. */
 			snprintf(id.hash, sizeof id.hash, "%032d", 0);
 		}
 		ol_ident_format(&id, ident, sizeof ident);
