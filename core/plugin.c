@@ -282,6 +282,13 @@ static int sink_version(void *ctx, const struct steward_version_rec *v)
 							  digest, verified, v->author ? v->author : "",
 							  v->run_id ? v->run_id : "", x->in->name, &x->e) != 0))
 			return plugin_refuse(x, v->model);
+		/* A version recorded after its training events were imported: its lineage is signed now. */
+		if (att == 0 && x->who != NULL) {
+			int appended;
+
+			if (lineage_attest(x->st, x->who, v->model, v->version, x->in->name, &appended, &x->e) != 0)
+				return plugin_refuse(x, v->model);
+		}
 	}
 	/* A download that failed makes the sync partial, whatever was recorded before. */
 	if (strcmp(state, "unverified") == 0 && reason[0] != '\0') {

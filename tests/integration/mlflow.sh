@@ -144,7 +144,16 @@ mlapi mlflow/runs/log-metric -X POST -H 'Content-Type: application/json' -d "{\"
 mlapi mlflow/runs/update -X POST -H 'Content-Type: application/json' -d "{\"run_id\": \"$ARID\", \"status\": \"FINISHED\", \"end_time\": 1767225660000}" >/dev/null
 newv "runs:/$ARID/model" "$ARID"
 VA=$NV
+# Its training run's OpenLineage event arrives before steward has the version: the sync that records
+# the version signs its lineage.
+printf '{"eventType":"COMPLETE","eventTime":"2025-12-31T10:00:00Z","producer":"p","run":{"runId":"01935f00-0000-7000-8000-0000000000aa","facets":{"mlflow":{"runId":"%s"}}},"job":{"namespace":"ml","name":"train"},"inputs":[{"namespace":"s3://d","name":"train-2025q4","facets":{"version":{"datasetVersion":"sha256:%s"}}}]}\n' \
+	"$ARID" "$(printf '%064d' 7)" >"$TMPD/ol.ndjson"
+expect 0 "lineage imported before the version is synced" "$STEWARD" lineage import "$TMPD/ol.ndjson" --db "$DB" --key "$K/ci.key"
+has "nothing to sign yet" "$OUT" "0 model versions attested"
 expect 0 "sync the anonymous version" sync_ --json
+same "the sync signed its lineage" "$(sqlite3 "$DB" "SELECT count(*) FROM ledger WHERE action = 'lineage.set' AND subject = 'models:/src.v2_x-y/$VA'")" 1
+expect 0 "its lineage" "$STEWARD" lineage show src.v2_x-y "$VA" --db "$DB"
+has "complete, signed at the sync" "$OUT" "lineage-complete: complete, signed by"
 same "a run without a user names nobody" "$(vcol src.v2_x-y "$VA" v.author)" ""
 same "the metric's dataset is the run's evaluation input" "$(sqlite3 "$DB" "SELECT e.dataset FROM eval_metrics e JOIN versions v ON v.id = e.version_id JOIN models m ON m.id = v.model_id WHERE m.name = 'src.v2_x-y' AND v.version = $VA AND e.name = 'auc'")" eval-2026q1
 # a run tag does not move the version's stamp: an incremental sync keeps what it has, a full pass reads it
