@@ -430,6 +430,8 @@ static int trace_request_ids(struct trace *t, int64_t **ids, size_t *n)
 		*ids = NULL;
 		return trace_nomem(t);
 	}
+	if (*n == 0)
+		return 0;
 	qsort(*ids, *n, sizeof **ids, trace_id_cmp);
 	for (i = k = 0; i < *n; i++)
 		if (k == 0 || (*ids)[k - 1] != (*ids)[i])
@@ -833,7 +835,8 @@ static int trace_checkpoint(struct trace *t)
 	if (size == 0 && (rc = trace_gap(t, "no-checkpoint", 0,
 					 "no checkpoint has been signed: no entry of this trail is covered by a signed root")) != 0)
 		return rc;
-	qsort(t->refs, t->nrefs, sizeof *t->refs, trace_ref_cmp);
+	if (t->nrefs > 0)
+		qsort(t->refs, t->nrefs, sizeof *t->refs, trace_ref_cmp);
 	for (i = 0; rc == 0 && i < t->nrefs; i++) {
 		const struct trace_ref *x = &t->refs[i];
 		int in = 0, first = i == 0 || t->refs[i - 1].seq != x->seq;
