@@ -9,12 +9,12 @@
 #include "check.h"
 
 #define HTML_SVG_NODES 300 /* nodes drawn; the table below the picture lists them all */
-#define HTML_NODE_W 230
+#define HTML_NODE_W 196
 #define HTML_NODE_H 62
-#define HTML_COL_GAP 80
+#define HTML_COL_GAP 44
 #define HTML_ROW_GAP 18
 #define HTML_PAD 20
-#define HTML_LABEL_MAX 30 /* characters of a name on a node; the whole name is in its <title> */
+#define HTML_LABEL_MAX 23 /* characters of a name on a node; the whole name is in its <title> */
 
 struct html {
 	FILE *f;
@@ -85,29 +85,40 @@ static void html_field(struct html *h, json_t *o, const char *k)
 	html_text(h, html_s(o, k));
 }
 
-/* At most max characters of s (whole UTF-8 sequences), "..." when cut. */
-static char *html_cut(const char *s, size_t max)
+/* At most max characters of s (whole UTF-8 sequences), "..." where cut:
+ * at the end, or with tail at the start, since the end of a path names
+ * a dataset better than its bucket does. */
+static char *html_cut(const char *s, size_t max, int tail)
 {
-	size_t i = 0, chars = 0;
+	size_t i = 0, chars = 0, len = strlen(s), total = 0;
 	char *out;
 
-	while (s[i] != '\0' && chars < max) {
-		i++;
-		while ((s[i] & 0xc0) == 0x80)
-			i++;
-		chars++;
-	}
-	out = malloc(i + 4);
+	for (i = 0; i < len; i++)
+		total += ((unsigned char)s[i] & 0xc0) != 0x80;
+	if (total <= max)
+		return strdup(s);
+	out = malloc(len + 4);
 	if (out == NULL)
 		return NULL;
+	if (tail) {
+		/* Skip total - max characters from the front. */
+		for (i = 0; i < len && chars < total - max; chars++)
+			for (i++; i < len && ((unsigned char)s[i] & 0xc0) == 0x80; i++)
+				;
+		snprintf(out, len + 4, "...%s", s + i);
+		return out;
+	}
+	for (i = 0; i < len && chars < max; chars++)
+		for (i++; i < len && ((unsigned char)s[i] & 0xc0) == 0x80; i++)
+			;
 	memcpy(out, s, i);
-	snprintf(out + i, 4, "%s", s[i] != '\0' ? "..." : "");
+	snprintf(out + i, 4, "...");
 	return out;
 }
 
-static void html_cut_text(struct html *h, const char *s, size_t max)
+static void html_cut_text(struct html *h, const char *s, size_t max, int tail)
 {
-	char *x = html_cut(s, max);
+	char *x = html_cut(s, max, tail);
 
 	if (x == NULL) {
 		h->bad = 1;
@@ -133,7 +144,7 @@ static void html_entry(struct html *h, json_t *o)
 static const char html_style[] =
 	"body{font:14px/1.45 system-ui,-apple-system,\"Segoe UI\",Roboto,\"DejaVu Sans\",sans-serif;color:#1d232b;"
 	"margin:0;background:#fff}\n"
-	"main{max-width:1200px;margin:0 auto;padding:24px 28px}\n"
+	"main{max-width:1400px;margin:0 auto;padding:24px 28px}\n"
 	"h1{font-size:24px;margin:0 0 4px}h2{font-size:19px;border-bottom:2px solid #d5dbe3;padding-bottom:4px;"
 	"margin-top:32px}h3{font-size:15px;margin:20px 0 6px}\n"
 	".meta{color:#56616e;margin:0 0 12px}\n"
@@ -383,7 +394,9 @@ static int html_y(const struct html_graph *g, const struct html_node *a)
 	return HTML_PAD + a->row * (HTML_NODE_H + HTML_ROW_GAP);
 }
 
-/* The first line of a node: what it is and its name. */
+/* The first line of a node: its name; whole (with the namespace) for
+ * titles and tables, cut to fit on the picture, where a dataset keeps the
+ * end of its name. */
 static void html_node_text(struct html *h, json_t *n, int full)
 {
 	const char *kind = html_s(n, "kind");
@@ -391,14 +404,14 @@ static void html_node_text(struct html *h, json_t *n, int full)
 
 	if (strcmp(kind, "model") == 0)
 		snprintf(buf, sizeof buf, "%s v%s", html_s(n, "name"), html_s(n, "version"));
-	else if (strcmp(kind, "run") == 0)
+	else if (full)
 		snprintf(buf, sizeof buf, "%s%s%s", html_s(n, "namespace"), html_s(n, "namespace")[0] ? "/" : "", html_s(n, "name"));
 	else
-		snprintf(buf, sizeof buf, "%s%s%s", html_s(n, "namespace"), html_s(n, "namespace")[0] ? "/" : "", html_s(n, "name"));
+		snprintf(buf, sizeof buf, "%s", html_s(n, "name"));
 	if (full)
 		html_text(h, buf);
 	else
-		html_cut_text(h, buf, HTML_LABEL_MAX);
+		html_cut_text(h, buf, HTML_LABEL_MAX, strcmp(kind, "dataset") == 0);
 }
 
 /* The second line: a run's state and id, a dataset's version and digest,
@@ -420,7 +433,7 @@ static void html_node_detail(struct html *h, json_t *n, int full)
 	if (full)
 		html_text(h, buf);
 	else
-		html_cut_text(h, buf, HTML_LABEL_MAX + 4);
+		html_cut_text(h, buf, HTML_LABEL_MAX + 3, 0);
 }
 
 static void html_svg_node(struct html *h, const struct html_graph *g, const struct html_node *a)
@@ -469,7 +482,7 @@ static void html_svg_node(struct html *h, const struct html_graph *g, const stru
 			 x + HTML_NODE_W - 118, y + HTML_NODE_H - 9, 112);
 		html_put(h, "<text class=\"gap-label\" x=\"%d\" y=\"%d\" font-size=\"11\" font-weight=\"700\" fill=\"#ffffff\">GAP: ",
 			 x + HTML_NODE_W - 113, y + HTML_NODE_H + 4);
-		html_cut_text(h, gap, 12);
+		html_cut_text(h, gap, 12, 0);
 		html_put(h, "</text>\n");
 	}
 	html_put(h, "</g>\n");

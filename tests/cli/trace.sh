@@ -338,6 +338,21 @@ printf '%s' "$OUT" >"$TMPD/out.json"
 has "the review is overdue" "$(py 'print([g["text"] for g in r["gaps"] if g["kind"] == "review-overdue"])')" "is not signed"
 expect 0 "trace loan-default-pd" "$STEWARD" trace loan-default-pd --db "$DEMO"
 has "an admin's move is a gap" "$OUT" "**GAP alias-move-ungoverned**"
+# The demo's lineage: credit-limit's is complete and signed, AML's training
+# snapshot carries no digest.
+expect 0 "trace credit-limit" "$STEWARD" trace credit-limit --db "$DEMO" --json
+printf '%s' "$OUT" >"$TMPD/out.json"
+same "complete, attested, current, in the checkpoint" \
+	"$(j '$.lineage.complete')/$(j '$.lineage.attestation.complete')/$(j '$.lineage.attestation.current')/$(j '$.lineage.attestation.in_checkpoint')" "1/1/1/1"
+same "its training run, COMPLETE" "$(py 'print([n["state"] for n in r["lineage"]["nodes"] if n["training"]])')" "['COMPLETE']"
+same "every input of the training run has a digest" \
+	"$(py 'ids = {n["id"] for n in r["lineage"]["nodes"] if n["training"]}; print(all(n["digest"].startswith("sha256:") for n in r["lineage"]["nodes"] if any(e[0] == n["id"] and e[1] in ids for e in r["lineage"]["edges"])))')" True
+same "raw sources upstream too" "$(py 'print(max(n["depth"] for n in r["lineage"]["nodes"]) >= 5)')" True
+lacks "no lineage gap" "$(py 'print([g["kind"] for g in r["gaps"]])')" "lineage"
+expect 0 "trace aml-transaction-monitoring" "$STEWARD" trace aml-transaction-monitoring --db "$DEMO" --json
+printf '%s' "$OUT" >"$TMPD/out.json"
+same "attested incomplete" "$(j '$.lineage.complete')/$(j '$.lineage.attestation.complete')" "0/0"
+has "the snapshot without digest is the gap" "$(py 'print([g["text"] for g in r["gaps"] if g["kind"] == "dataset-without-digest"])')" "s3://bank-ml-datasets/training/aml-transaction-monitoring"
 expect 0 "trace staging" "$STEWARD" trace fraud-scoring --alias staging --db "$DEMO" --format html
 has "the staging version" "$OUT" "staging = version 8"
 
