@@ -224,6 +224,10 @@ static int trace_evidence(struct trace *t)
 	if (!bad && ev.version_seq == 0)
 		bad = trace_gap(t, "version-unattested", 0,
 				"no signed entry records version %" PRId64 " (synced without a principal): no gate counts on it", t->version);
+	else if (!bad && strcmp(ev.digest, json_string_value(json_object_get(json_object_get(t->r, "version"), "digest"))) != 0)
+		bad = trace_gap(t, "version-disagrees", ev.version_seq,
+				"the registry's table gives version %" PRId64 " another artifact digest than entry %" PRId64 " signed (%s)",
+				t->version, ev.version_seq, ev.digest);
 	record_evidence_free(&ev);
 	return bad ? -1 : 0;
 }
@@ -627,39 +631,63 @@ static json_t *trace_node_json(const struct lineage_graph *g, size_t i, int trai
 			 trace_str(n->source), "time", trace_time(n->time), "depth", n->depth, "training", training, "gap", gap);
 }
 
-/* What a node lacks for lineage-complete (steward-policy(5)), "" when
+/* Per node, from one pass over the edges: a training run is a run that
+ * produced the version (n[0]), an input a dataset version such a run read. */
+struct trace_roles {
+	unsigned char *training, *input;
+	size_t *reads;
+};
+
+static int trace_roles(const struct lineage_graph *g, struct trace_roles *r)
+{
+	size_t k, n = g->nn ? g->nn : 1;
+
+	r->training = calloc(n, 1);
+	r->input = calloc(n, 1);
+	r->reads = calloc(n, sizeof *r->reads);
+	if (r->training == NULL || r->input == NULL || r->reads == NULL)
+		return -1;
+	for (k = 0; k < g->ne; k++) {
+		if (g->e[k].to == 0 && g->n[g->e[k].from].kind == LINEAGE_RUN)
+			r->training[g->e[k].from] = 1;
+		if (g->n[g->e[k].from].kind == LINEAGE_DATASET)
+			r->reads[g->e[k].to]++;
+	}
+	for (k = 0; k < g->ne; k++)
+		if (g->n[g->e[k].from].kind == LINEAGE_DATASET && r->training[g->e[k].to])
+			r->input[g->e[k].from] = 1;
+	return 0;
+}
+
+static void trace_roles_free(struct trace_roles *r)
+{
+	free(r->training);
+	free(r->input);
+	free(r->reads);
+}
+
+/* What node i lacks for lineage-complete (steward-policy(5)), "" when
  * nothing: a training run that did not end COMPLETE or read nothing, a
  * dataset version a training run read without a digest. */
-static int trace_node_gap(struct trace *t, const struct lineage_graph *g, size_t i, const char **gap, int *training)
+static int trace_node_gap(struct trace *t, const struct lineage_graph *g, const struct trace_roles *r, size_t i,
+			  const char **gap)
 {
 	const struct lineage_node *n = &g->n[i];
-	size_t k, reads = 0;
-	int input = 0;
 
 	*gap = "";
-	*training = 0;
-	for (k = 0; k < g->ne; k++) {
-		if (n->kind == LINEAGE_RUN && g->e[k].from == i && g->e[k].to == 0)
-			*training = 1;
-		if (g->e[k].to == i && g->n[g->e[k].from].kind == LINEAGE_DATASET)
-			reads++;
-		if (n->kind == LINEAGE_DATASET && g->e[k].from == i && g->n[g->e[k].to].kind == LINEAGE_RUN)
-			for (size_t j = 0; j < g->ne && !input; j++)
-				input = g->e[j].from == g->e[k].to && g->e[j].to == 0;
-	}
-	if (*training && reads == 0) {
+	if (r->training[i] && r->reads[i] == 0) {
 		*gap = "no inputs";
 		if (trace_gap(t, "run-without-inputs", 0, "training run %s of job %s/%s read no dataset", n->version, n->ns,
 			      n->name) != 0)
 			return -1;
 	}
 	/* Both can hold; the node names the graver. */
-	if (*training && strcmp(n->state, "COMPLETE") != 0) {
+	if (r->training[i] && strcmp(n->state, "COMPLETE") != 0) {
 		*gap = strcmp(n->state, "FAIL") == 0 || strcmp(n->state, "ABORT") == 0 ? "run failed" : "run unfinished";
 		return trace_gap(t, "run-not-complete", 0, "training run %s of job %s/%s is %s, not COMPLETE", n->version, n->ns,
 				 n->name, n->state[0] ? n->state : "in no known state");
 	}
-	if (input && n->digest[0] == '\0') {
+	if (r->input[i] && n->digest[0] == '\0') {
 		*gap = "no digest";
 		return trace_gap(t, "dataset-without-digest", 0,
 				 "dataset %s/%s%s%s, read by a training run, has no digest: nobody can tell which bytes trained the model",
@@ -671,38 +699,45 @@ static int trace_node_gap(struct trace *t, const struct lineage_graph *g, size_t
 static int trace_graph(struct trace *t, json_t *l, const struct lineage_graph *g, int recorded)
 {
 	json_t *nodes = json_array(), *edges = json_array();
+	struct trace_roles roles;
 	size_t i;
+	int rc = 0;
 
-	if (nodes == NULL || edges == NULL || trace_set(l, "nodes", nodes) || trace_set(l, "edges", edges) ||
-	    trace_set(l, "truncated", json_boolean(g->truncated))) {
+	if (nodes == NULL || edges == NULL) {
+		json_decref(nodes);
 		json_decref(edges);
 		return trace_nomem(t);
 	}
-	for (i = 0; i < g->nn; i++) {
+	if (trace_set(l, "nodes", nodes) || trace_set(l, "edges", edges) || trace_set(l, "truncated", json_boolean(g->truncated)))
+		return trace_nomem(t);
+	if (trace_roles(g, &roles) != 0) {
+		trace_roles_free(&roles);
+		return trace_nomem(t);
+	}
+	for (i = 0; rc == 0 && i < g->nn; i++) {
 		const char *gap;
-		int training;
 
-		if (trace_node_gap(t, g, i, &gap, &training) != 0)
-			return -1;
+		rc = trace_node_gap(t, g, &roles, i, &gap);
 		/* The version itself (n[0]) when nothing trained it: the picture says so on it. */
 		if (i == 0 && !recorded)
 			gap = "no lineage";
-		if (json_array_append_new(nodes, trace_node_json(g, i, training, gap)) != 0)
-			return trace_nomem(t);
+		if (rc == 0 && json_array_append_new(nodes, trace_node_json(g, i, roles.training[i], gap)) != 0)
+			rc = trace_nomem(t);
 	}
-	for (i = 0; i < g->ne; i++) {
+	trace_roles_free(&roles);
+	for (i = 0; rc == 0 && i < g->ne; i++) {
 		const struct lineage_node *a = &g->n[g->e[i].from], *b = &g->n[g->e[i].to];
 		char from[48], to[48];
 
 		snprintf(from, sizeof from, "%s:%" PRId64, lineage_kind_name(a->kind), a->id);
 		snprintf(to, sizeof to, "%s:%" PRId64, lineage_kind_name(b->kind), b->id);
 		if (json_array_append_new(edges, json_pack("[s, s]", from, to)) != 0)
-			return trace_nomem(t);
+			rc = trace_nomem(t);
 	}
-	if (g->truncated)
-		return trace_gap(t, "lineage-truncated", 0, "the lineage graph was cut at %d nodes: the report does not show all of it",
-				 LINEAGE_NODES_MAX);
-	return 0;
+	if (rc == 0 && g->truncated)
+		rc = trace_gap(t, "lineage-truncated", 0, "the lineage graph was cut at %d nodes: the report does not show all of it",
+			       LINEAGE_NODES_MAX);
+	return rc;
 }
 
 /* The training runs and dataset versions upstream of the version, what

@@ -307,6 +307,29 @@ same "no decision moved version 1" "$(j '$.decisions')" "[]"
 same "complete but unattested" "$(j '$.lineage.complete')/$(j '$.lineage.attestation')" "1/"
 same "gaps" "$(py 'print(sorted(g["kind"] for g in r["gaps"]))')" "['alias-disagrees', 'lineage-unattested']"
 
+# --- rows a store writer added or changed, which no signed entry backs ---
+sqlite3 "$DB" ".backup '$TMPD/rows.db'"
+cp "$DB.logkey" "$TMPD/rows.db.logkey"
+sqlite3 "$TMPD/rows.db" "INSERT INTO versions(model_id, version, artifact_uri, digest, author, created)
+	SELECT id, 3, 's3://m/forged', '$D2', 'mallory', 1767225600 FROM models WHERE name = 'plain';
+INSERT INTO aliases(model_id, alias, version_id, updated)
+	SELECT m.id, 'canary', v.id, 1767225600 FROM models m JOIN versions v ON v.model_id = m.id WHERE m.name = 'plain' AND v.version = 3;
+UPDATE requests SET requester = 'mallory' WHERE id = 2;
+UPDATE versions SET digest = '$D2' WHERE version = 1 AND model_id = (SELECT id FROM models WHERE name = 'plain')" || fail "forge rows"
+expect 0 "trace a version only the tables know" "$STEWARD" trace plain --alias canary --db "$TMPD/rows.db" --json
+printf '%s' "$OUT" >"$TMPD/out.json"
+same "unattested, not in the ledger" "$(py 'print(sorted(set(g["kind"] for g in r["gaps"]) & {"version-unattested", "alias-not-in-ledger", "lineage-missing"}))')" \
+	"['alias-not-in-ledger', 'lineage-missing', 'version-unattested']"
+same "nothing recorded it" "$(j '$.evidence.version.seq')" ""
+expect 0 "trace a version whose digest was changed in the table" "$STEWARD" trace plain --db "$TMPD/rows.db" --json
+printf '%s' "$OUT" >"$TMPD/out.json"
+has "the signed digest is named" "$(py 'print([g["text"] for g in r["gaps"] if g["kind"] == "version-disagrees"])')" "another artifact digest than entry"
+expect 0 "trace a request whose row was changed" "$STEWARD" trace "$M" --db "$TMPD/rows.db" --json
+printf '%s' "$OUT" >"$TMPD/out.json"
+same "the request says so" "$(py 'print(sum(g["kind"] == "request-tampered" for g in r["gaps"]))')" 1
+has "naming the difference" "$(j '$.requests[1].tampered')" "request 2"
+same "its decisions no longer count" "$(py 'print([a["counts"] for a in r["requests"][1]["decisions"]])')" "[False, False]"
+
 # --- a store whose checkpoints were deleted, or forged ---
 sqlite3 "$DB" ".backup '$TMPD/nocp.db'"
 cp "$DB.logkey" "$TMPD/nocp.db.logkey"
