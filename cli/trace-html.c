@@ -854,7 +854,7 @@ int trace_html_write(FILE *f, json_t *r)
 		     "<meta name=\"referrer\" content=\"no-referrer\">\n"
 		     "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>Trace: ");
 	html_field(&h, mo, "name");
-	html_put(&h, " ");
+	html_put(&h, ", ");
 	html_field(&h, r, "alias");
 	html_put(&h, " = version %" JSON_INTEGER_FORMAT "</title>\n<style>\n%s</style>\n</head>\n<body>\n<main>\n",
 		 html_i(v, "number"), html_style);

@@ -103,7 +103,7 @@ same "the gap node" "$(pj "$TMPD/dom.json" '[c for c in r["nodes"] if "gap" in c
 same "the gap in words on it" "$(pj "$TMPD/dom.json" 'r["gap_labels"]')" "['GAP: no digest']"
 same "edges drawn" "$(pj "$TMPD/dom.json" 'r["tags"].get("path")')" "$(pj "$TMPD/trace.json" 'len(r["lineage"]["edges"])')"
 same "the heading shows the name as text" "$(pj "$TMPD/dom.json" 'r["h1"]')" "Trace: $M, production = version 1"
-same "the window title too" "$(pj "$TMPD/dom.json" 'r["title"]')" "Trace: $M production = version 1"
+same "the window title too" "$(pj "$TMPD/dom.json" 'r["title"]')" "Trace: $M, production = version 1"
 has "the dataset name as text in the picture (its end)" "$(pj "$TMPD/dom.json" '" ".join(r["svg_text"])')" "tracker.invalid/l.png>"
 same "no script element" "$(pj "$TMPD/dom.json" 'r["tags"].get("script", 0)')" 0
 same "no img, iframe, link, object or embed" "$(pj "$TMPD/dom.json" 'sum(r["tags"].get(t, 0) for t in ("img", "iframe", "link", "object", "embed", "base"))')" 0
