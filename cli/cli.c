@@ -190,6 +190,14 @@ static const struct cli_opt cli_gate_opts[] = {
 	{ 0 },
 };
 
+static const struct cli_opt cli_trace_opts[] = {
+	{ .name = "alias", .arg = "ALIAS", .help = "the alias whose version to trace (default: production)" },
+	{ .name = "format", .arg = "FORMAT",
+	  .help = "markdown (the default), html (one self-contained file with the lineage drawn) or json (--json too)" },
+	{ .name = "out", .arg = "FILE", .help = "write the report to FILE (replaced atomically) instead of standard output" },
+	{ 0 },
+};
+
 static const struct cli_opt cli_rollback_opts[] = {
 	{ .name = "alias", .arg = "ALIAS", .help = "the alias to move back (default: production)" },
 	{ .name = "to", .arg = "VERSION", .help = "an earlier version promoted under policy (default: the one before the current)" },
@@ -460,6 +468,19 @@ const struct cli_cmd cli_cmds[] = {
 			"pipeline can call it. Rules without data are UNKNOWN, which denies.",
 		.opts = cli_gate_opts, .min_pos = 2, .max_pos = 2, .flags = CLI_STORE_RO,
 		.run = cmd_gate_run,
+	},
+	{
+		.noun = "trace", .args = "MODEL",
+		.summary = "the auditor's trail of the version behind an alias",
+		.help = "One report on the version ALIAS of MODEL points at: the alias moves that put it\n"
+			"there and the promotion requests behind them, every signature with its signer,\n"
+			"role and whether it counts (and why not), the policy name and digest each gate ran\n"
+			"under, the ledger entries named with whether the newest signed checkpoint\n"
+			"includes them (each inclusion proof checked against the checkpoint's root), the\n"
+			"training runs and dataset versions with their digests, and the gaps an auditor\n"
+			"must look at (see TRACE REPORT). Reads only; exit 0 whether or not there are gaps.",
+		.opts = cli_trace_opts, .min_pos = 1, .max_pos = 1, .flags = CLI_STORE_RO,
+		.run = cmd_trace_run,
 	},
 	{
 		.noun = "rollback", .args = "MODEL",

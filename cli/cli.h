@@ -222,6 +222,7 @@ int cmd_policy_show(struct cli_ctx *c);
 int cmd_gate_run(struct cli_ctx *c);
 int cmd_promote_apply(struct cli_ctx *c);
 int cmd_rollback_run(struct cli_ctx *c);
+int cmd_trace_run(struct cli_ctx *c);
 int cmd_plugin_list(struct cli_ctx *c);
 int cmd_sync_run(struct cli_ctx *c);
 int cmd_alert_list(struct cli_ctx *c);
