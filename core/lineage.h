@@ -28,7 +28,7 @@ struct lineage_stats {
 	long duplicates; /* events the store already held (the same bytes but for whitespace between tokens) */
 	long malformed;  /* reported and skipped */
 	long attested;   /* model versions whose lineage.set entry was appended */
-	long unattested; /* model versions whose lineage changed but who is NULL */
+	long unattested; /* model versions new events reached while who is NULL: their lineage waits for a key */
 };
 
 struct lineage_import;
