@@ -49,6 +49,11 @@ int lineage_import_event(struct lineage_import *li, const char *source, long lin
  * the Python client's file transport); a directory: its files in name
  * order (not recursive). "-" reads standard input. */
 int lineage_import_path(struct lineage_import *li, const char *path, struct err *e);
+/* For readers of events (lineage-file.c): an event that could not be
+ * read whole (over LINEAGE_EVENT_MAX) is counted and reported as
+ * malformed; each file read is counted. */
+void lineage_import_reject(struct lineage_import *li, const char *source, long line, const char *why);
+void lineage_import_file(struct lineage_import *li);
 /* Attests every model version whose lineage this import touched and
  * whose summary differs from its newest lineage.set entry, then
  * commits what is still open. */
