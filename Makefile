@@ -57,7 +57,8 @@ CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 TUI_OBJ  := $(TUI_SRC:%.c=$(BUILD)/obj/%.o)
 MAIN_OBJ := $(BUILD)/obj/cli/main.o
-UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%) $(BUILD)/tests/test_fuzz_policy
+FUZZ_TARGETS := policy lineage
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%) $(FUZZ_TARGETS:%=$(BUILD)/tests/test_fuzz_%)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
 LIBCORE := $(BUILD)/libsteward.a
@@ -135,21 +136,22 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIBFACE) $(LIBCORE_TEST)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBFACE) $(LIBCORE_TEST) $(TEST_LIBS) $(LIBS)
 
-# The policy parser's fuzz target, driven over its seed corpus and
+# The fuzz targets (the policy parser, the OpenLineage importer), each driven over its seed corpus and
 # deterministic mutations (tests/fuzz/driver.c) so every `make test` runs it.
 $(BUILD)/obj/tests/fuzz/%.o: tests/fuzz/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
-$(BUILD)/tests/test_fuzz_policy: $(BUILD)/obj/tests/fuzz/fuzz_policy.o $(BUILD)/obj/tests/fuzz/driver.o $(LIBCORE)
+$(BUILD)/tests/test_fuzz_%: $(BUILD)/obj/tests/fuzz/fuzz_%.o $(BUILD)/obj/tests/fuzz/driver.o $(LIBCORE)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
-# With clang: a real libFuzzer build (`make fuzz`, then run build/fuzz/fuzz_policy tests/fuzz/corpus/policy).
+# With clang: real libFuzzer builds (`make fuzz`, then run e.g. build/fuzz/fuzz_lineage tests/fuzz/corpus/lineage).
 fuzz:
 	@mkdir -p $(BUILD)/fuzz
-	clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined $(filter -D% -I%,$(ALL_CFLAGS)) \
-		-o $(BUILD)/fuzz/fuzz_policy tests/fuzz/fuzz_policy.c $(CORE_SRC) $(LIBS)
+	for t in $(FUZZ_TARGETS); do \
+		clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined $(filter -D% -I%,$(ALL_CFLAGS)) \
+			-o $(BUILD)/fuzz/fuzz_$$t tests/fuzz/fuzz_$$t.c $(CORE_SRC) $(LIBS) || exit 1; done
 
 # The README's test command: unit, CLI and console tests; one summary line.
 test check: $(STEWARD) $(STEWARD_TEST) $(PLUGIN_SO) $(TEST_PLUGIN_SO) $(FAKE_BIN) $(UNIT_BIN)

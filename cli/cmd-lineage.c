@@ -100,10 +100,10 @@ static void cmd_lineage_line(struct cli_ctx *c, const struct lineage_node *n)
 
 	if (n->kind == LINEAGE_DATASET)
 		printf("dataset %s/%s  %s  %s  %s", cli_safe(c, n->ns), cli_safe(c, n->name),
-		       n->version[0] ? cli_safe(c, n->version) : "(no version)",
-		       n->digest[0] ? (strcmp(n->digest, n->version) == 0 ? "" : cli_short_digest(n->digest, d, sizeof d))
-				    : "NO DIGEST",
-		       cli_time(n->time, t, sizeof t));
+		       n->version[0] == '\0'	    ? "(no version)"
+		       : strcmp(n->digest, n->version) == 0 ? "version = digest"
+							    : cli_safe(c, n->version),
+		       n->digest[0] ? cli_short_digest(n->digest, d, sizeof d) : "no digest", cli_time(n->time, t, sizeof t));
 	else if (n->kind == LINEAGE_RUN)
 		printf("run %s  job %s/%s  %s  %s%s%s", cli_safe(c, n->version), cli_safe(c, n->ns), cli_safe(c, n->name),
 		       cli_safe(c, n->state), cli_time(n->time, t, sizeof t), n->source[0] ? "  mlflow run " : "",
@@ -223,19 +223,18 @@ int cmd_lineage_show(struct cli_ctx *c)
 			return err_set(&c->e, ERR_INVALID, "--dataset takes no MODEL VERSION"), CLI_USAGE;
 		if (slash == NULL || slash == ds || slash[1] == '\0' || (size_t)(slash - ds) >= sizeof ns)
 			return err_set(&c->e, ERR_INVALID, "--dataset %s: not NAMESPACE/NAME", cli_safe(c, ds)), CLI_USAGE;
-		/* The namespace is everything before the last slash: namespaces are URIs (s3://bucket) and hold slashes. */
-		memcpy(ns, ds, (size_t)(slash - ds));
-		ns[slash - ds] = '\0';
 		dir = up && !down ? LINEAGE_UP : down && !up ? LINEAGE_DOWN : up ? LINEAGE_BOTH : LINEAGE_DOWN;
-		if (lineage_graph_dataset(c->st, ns, slash + 1, dir, depth, &g, &c->e) != 0) {
-			/* A name with slashes in it: try the first slash as the split too. */
-			const char *first = strchr(ds, '/');
-
-			if (first == slash || c->e.kind != ERR_NOTFOUND)
+		/* Namespaces are URIs and names paths, both with slashes: each split is tried from the left. */
+		for (slash = strchr(ds, '/');; slash = strchr(slash + 1, '/')) {
+			if (slash == NULL || slash[1] == '\0')
 				return CLI_FAIL;
-			memcpy(ns, ds, (size_t)(first - ds));
-			ns[first - ds] = '\0';
-			if (lineage_graph_dataset(c->st, ns, first + 1, dir, depth, &g, &c->e) != 0)
+			if ((size_t)(slash - ds) >= sizeof ns || slash == ds)
+				continue;
+			memcpy(ns, ds, (size_t)(slash - ds));
+			ns[slash - ds] = '\0';
+			if (lineage_graph_dataset(c->st, ns, slash + 1, dir, depth, &g, &c->e) == 0)
+				break;
+			if (c->e.kind != ERR_NOTFOUND)
 				return CLI_FAIL;
 		}
 		for (nroots = 0; nroots < g.nn && g.n[nroots].depth == 0; nroots++)

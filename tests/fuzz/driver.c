@@ -6,6 +6,8 @@
 #include <string.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+/* Each target names the seed corpus it is run over by default. */
+extern const char *const fuzz_default_corpus;
 
 #define DRIVER_MAX_SEEDS 256
 #define DRIVER_MAX_INPUT (64 * 1024)
@@ -29,7 +31,8 @@ static uint32_t driver_rand(uint32_t *s)
 static size_t driver_mutate(const struct driver_seed *seeds, size_t nseeds, size_t k, uint32_t *rng, uint8_t *out)
 {
 	static const char *const toks[] = { "->", ":", ",", "\"", ">=", "<=", "==", "rule ", "transition ", "rollback ",
-					    "\n", "#", "\xff", "\xc3", "\0", "99999999999999999999", "-1", "1e308", "*" };
+					    "\n", "#", "\xff", "\xc3", "\0", "99999999999999999999", "-1", "1e308", "*",
+					    "{", "}", "[", "]", "null", "\"runId\":", "\\u0000", "\"inputs\":" };
 	const struct driver_seed *s = &seeds[k];
 	size_t len = s->len < DRIVER_MAX_INPUT / 2 ? s->len : DRIVER_MAX_INPUT / 2, i, n = 1 + driver_rand(rng) % 4;
 
@@ -86,7 +89,7 @@ static size_t driver_mutate(const struct driver_seed *seeds, size_t nseeds, size
 
 int main(int argc, char **argv)
 {
-	const char *dir = argc > 1 ? argv[1] : "tests/fuzz/corpus/policy";
+	const char *dir = argc > 1 ? argv[1] : fuzz_default_corpus;
 	struct driver_seed seeds[DRIVER_MAX_SEEDS];
 	size_t nseeds = 0, k, runs = 0;
 	uint8_t *buf = malloc(DRIVER_MAX_INPUT);

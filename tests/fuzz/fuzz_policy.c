@@ -6,6 +6,7 @@
 #include "policy.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+const char *const fuzz_default_corpus = "tests/fuzz/corpus/policy";
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
