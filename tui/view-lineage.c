@@ -73,7 +73,8 @@ static enum lineage_dir view_lineage_dir(int cur)
 /* qsort has no context argument in C11; sorting happens on the console's thread only. */
 static const struct lineage_graph *lin_sorting;
 
-/* Siblings by kind, then name, then version: the same node twice ends up adjacent. */
+/* Siblings by kind, then name, then time (the runs of one job in the
+ * order they ran), then version: the same node twice ends up adjacent. */
 static int lin_kid_cmp(const void *pa, const void *pb)
 {
 	const struct lineage_node *a = &lin_sorting->n[*(const size_t *)pa];
@@ -85,6 +86,8 @@ static int lin_kid_cmp(const void *pa, const void *pb)
 	c = strcmp(a->ns ? a->ns : "", b->ns ? b->ns : "");
 	if (c == 0)
 		c = strcmp(a->name ? a->name : "", b->name ? b->name : "");
+	if (c == 0 && a->time != b->time)
+		c = a->time < b->time ? -1 : 1;
 	if (c == 0)
 		c = strcmp(a->version ? a->version : "", b->version ? b->version : "");
 	if (c == 0 && a->id != b->id)
@@ -287,20 +290,21 @@ static int lin_style(const struct lineage_node *n, int ref)
 	return n->kind == LINEAGE_MODEL ? DRAW_HEADING : DRAW_NORMAL;
 }
 
-/* The tree column: indent, expander (or reference) glyph, kind, name. */
+/* The tree column: indent, expander (or reference) glyph, kind, name,
+ * then the namespace: names tell nodes apart, and namespaces (a URI that
+ * many share) are what a narrow screen can do without. */
 static int lin_node_cell(struct lin_tree *t, struct list *l, size_t i, struct err *e)
 {
 	const struct lin_row *r = &t->rows[i];
 	const struct lineage_node *n = &t->g.n[r->node];
 	const struct draw_glyphs *gl = draw_glyphs();
 	const char *glyph = r->ref ? gl->ref : r->kids == 0 ? " " : r->expanded ? gl->open : gl->closed;
-	char name[2200];
+	const char *ns = n->kind != LINEAGE_MODEL && n->ns != NULL ? n->ns : "";
 	int indent = 2 * (r->level < LIN_INDENT_MAX ? r->level : LIN_INDENT_MAX);
 
-	lin_node_name(n, name, sizeof name);
-	return list_set(&l->rows[i], LIN_NODE, lin_style(n, r->ref), e, "%*s%s %-7s %s%s", indent, "", glyph,
-			lineage_kind_name(n->kind), name,
-			r->ref == 1 ? "  (see above)" : r->ref == 2 ? "  (see below)" : "");
+	return list_set(&l->rows[i], LIN_NODE, lin_style(n, r->ref), e, "%*s%s %-7s %s%s%s%s", indent, "", glyph,
+			lineage_kind_name(n->kind), n->name ? n->name : "",
+			r->ref == 1 ? " (see above)" : r->ref == 2 ? " (see below)" : "", ns[0] ? "  " : "", ns);
 }
 
 static void lin_key(const struct lineage_node *n, char *buf, size_t len)
@@ -797,6 +801,37 @@ static void view_lineage_root(const struct view_lineage *p, char *buf, size_t n)
 		snprintf(buf, n, "dataset %s/%s", p->ns, p->ds);
 }
 
+/* The selected node in full, which the columns cut: its whole name,
+ * digest or run id, and where it came from. */
+static void view_lineage_detail(const struct view *v, char *buf, size_t n)
+{
+	size_t i = view_lineage_sel(v);
+	const struct lineage_node *d;
+
+	buf[0] = '\0';
+	if (i == LIN_NONE)
+		return;
+	d = view_lineage_node(v, i);
+	switch (d->kind) {
+	case LINEAGE_DATASET: {
+		/* A version that is the digest is said once. */
+		int plain = d->version[0] != '\0' && strcmp(d->version, d->digest) != 0;
+
+		snprintf(buf, n, "dataset %s/%s  %s%s%s%s%s%s", d->ns, d->name, plain ? "version " : "", plain ? d->version : "",
+			 plain ? "  " : "", d->digest[0] ? d->digest : "no digest", d->source[0] ? "  from " : "", d->source);
+		break;
+	}
+	case LINEAGE_RUN:
+		snprintf(buf, n, "run %s of %s/%s  %s%s%s", d->version, d->ns, d->name, d->state,
+			 d->source[0] ? "  MLflow run " : "", d->source);
+		break;
+	case LINEAGE_MODEL:
+		snprintf(buf, n, "model %s v%s  %s%s%s", d->name, d->version, d->digest[0] ? d->digest : "no digest",
+			 d->state[0] ? "  " : "", d->state);
+		break;
+	}
+}
+
 static void view_lineage_draw(struct app *a, struct view *v, int y, int x, int h, int w)
 {
 	struct view_lineage *p = v->priv;
@@ -805,7 +840,7 @@ static void view_lineage_draw(struct app *a, struct view *v, int y, int x, int h
 	int used, style = DRAW_DIM;
 
 	(void)a;
-	if (h < 5) {
+	if (h < 6) {
 		list_draw(&v->list, y, x, h, w);
 		return;
 	}
@@ -843,7 +878,9 @@ static void view_lineage_draw(struct app *a, struct view *v, int y, int x, int h
 	snprintf(line, sizeof line, "! no digest  ~ unfinished  x failed  %s elsewhere", draw_glyphs()->ref);
 	if (w - 4 - used >= draw_width(line))
 		draw_text(y + 1, x + w - draw_width(line) - 1, draw_width(line), draw_attr(DRAW_DIM, 0), line);
-	list_draw(&v->list, y + 2, x, h - 2, w);
+	list_draw(&v->list, y + 2, x, h - 3, w);
+	view_lineage_detail(v, line, sizeof line);
+	draw_text(y + h - 1, x + 1, w - 1, draw_attr(DRAW_DIM, 0), line);
 }
 
 static int view_lineage_offers(const struct app *a, const struct view *v, const struct action *act)

@@ -26,14 +26,52 @@ wait_gone() {
 	done
 	fail "$1: '$3' still there after ${WAIT}s"
 }
-# tree: the rows of the tree (below the view's header and column titles, above the status line).
+# tree: the rows of the tree (below the view's header and column titles, above the selected node's detail line).
 tree() {
-	printf '%s\n' "$SCREEN" | sed -n '6,$p' | sed '$d' | sed '$d'
+	printf '%s\n' "$SCREEN" | sed -n '6,$p' | sed '$d' | sed '$d' | sed '$d'
 }
 # rows PATTERN: how many lines of the last screen match PATTERN.
 rows() {
 	printf '%s\n' "$SCREEN" | grep -c -e "$1"
 }
+
+# ---- the demo estate: raw sources, feature tables, training snapshots, runs ----
+screen '/loan<Enter>l' --size 80x24
+has "demo: production's lineage" "$(line 3)" "upstream of loan-default-pd v3"
+has "demo: complete" "$(line 4)" "complete"
+has "demo: the training run, named by its job" "$(row 'run     loan-default-pd')" "COMPLETE"
+has "demo: the training snapshot" "$(row 'dataset training/loan-default-pd/')" "sha256:"
+has "demo: the feature table" "$(row 'dataset features/loan_perf')" "sha256:"
+has "demo: the snapshot job" "$(row 'run     snapshot_training_set')" "COMPLETE"
+same "demo: raw sources carry no digest, marked" "$(row 'dataset lending.loans' | cut -c1)" "!"
+screen '/loan<Enter>l' --size 120x24
+has "demo: the run's namespace after its name" "$(row 'run     loan-default-pd')" "loan-default-pd  mlflow://ml-platform"
+has "demo: the raw source's database" "$(row 'dataset lending.loans')" "lending.loans  postgres://core-banking"
+screen '/loan<Enter>ljj' --size 200x24
+has "demo: the snapshot in full" "$(line 22)" "dataset s3://bank-ml-datasets/training/loan-default-pd/"
+# aml's training snapshots carry no digest: its lineage rule fails.
+screen '/aml<Enter>l' --size 120x24
+has "demo: aml incomplete" "$(line 4)" "incomplete: dataset s3://bank-ml-datasets/training/aml-transaction-monitoring/"
+same "demo: aml's snapshot marked" "$(row 'dataset training/aml-transaction-monitoring' | cut -c1)" "!"
+screen '/aml<Enter><Enter><Enter>' --size 300x50
+has "demo: aml's version screen, signed incomplete" "$(row '^Lineage')" "Lineage  incomplete: dataset s3://bank-ml-datasets/training/aml-transaction-monitoring/"
+has "demo: who signed it" "$(row '^Lineage')" "has no digest (signed by "
+has "demo: the critical rule it feeds" "$(row '^Lineage')" "feeds rule lineage (staging → production) of critical-default v1"
+screen '/credit-limit<Enter><Enter><Enter>' --size 200x50
+has "demo: credit-limit complete and signed" "$(row '^Lineage')" "Lineage  complete (signed by "
+screen '/search<Enter><Enter><Enter>' --size 200x50
+has "demo: a low-tier model: no rule reads it" "$(row '^Lineage')" "no rule of low-default v1 reads it"
+# fraud-scoring's first try at v8 failed: it shows among the snapshot's consumers.
+screen '/fraud<Enter><Enter><Enter>ljj<Enter>' --size 100x30
+has "demo: the snapshot's consumers" "$(line 3)" "downstream of dataset s3://bank-ml-datasets/training/fraud-scoring/"
+same "demo: the failed run marked" "$(row 'FAIL' | cut -c1)" "x"
+has "demo: the run that made v8" "$SCREEN" "v8 staging"
+# What depends on a raw source: every loan-default-pd version, oldest first.
+screen '/loan<Enter>lG<Enter>' --size 100x60
+has "demo: a raw source's consumers" "$(line 3)" "downstream of dataset s3://bank-economics/macro/ecb_scenarios"
+same "demo: every version built on it" "$(rows 'model   loan-default-pd')" 5
+same "demo: in the order they were made" "$(row 'model   loan-default-pd' | tr -s ' ' | cut -d' ' -f4)" "v1"
+has "demo: production among them" "$SCREEN" "v3 production"
 
 # ---- a hand-built estate: a diamond, a cycle, a failed and an unfinished run ----
 # ev TYPE N JOB TIME RUNFACETS INPUTS OUTPUTS: one OpenLineage run event (run N).
@@ -116,40 +154,41 @@ has "l: completeness from the store" "$(line 4)" "incomplete: dataset lab/loopy 
 has "l: column titles" "$(line 5)" "NODE"
 has "l: the root first" "$(line 6)" "model   zz-lin"
 has "l: its version and alias" "$(line 6)" "v1 production"
-has "l: the run that produced it" "$(line 7)" "run     lab/train"
+has "l: the run that produced it" "$(line 7)" "run     train  lab"
 has "l: the run's state and id" "$(line 7)" "COMPLETE 00000006"
 has "l: when it ended" "$(line 7)" "2025-12-01 05:00"
-has "l: a dataset it read" "$(line 8)" "dataset lab/left"
+has "l: a dataset it read" "$(line 8)" "dataset left  lab"
 has "l: with its digest" "$(line 8)" "sha256:cccccccc"
 has "l: crumbs and position" "$(status_line)" "lineage v1] 1/15"
+has "l: the selected node in full" "$(line 22)" "model zz-lin v1  sha256:1111"
 # Each level indents two columns further: the tree reads without colour.
 same "l: the run one level in" "$(line 7 | sed 's/[^ ].*//' | wc -c)" 5
 same "l: the dataset two levels in" "$(line 8 | sed 's/[^ ].*//' | wc -c)" 7
 # The diamond: clean is read by three runs, expanded once, then referred to.
-same "diamond: clean expanded once" "$(rows 'dataset lab/clean  *sha256')" 1
-same "diamond: and referred to twice" "$(rows 'lab/clean  (see above)')" 2
-same "diamond: its upstream shown once" "$(rows 'run     lab/ingest')" 1
+same "diamond: clean expanded once" "$(rows 'dataset clean  lab *sha256')" 1
+same "diamond: and referred to twice" "$(rows 'clean (see above)  lab')" 2
+same "diamond: its upstream shown once" "$(rows 'run     ingest  lab')" 1
 # The cycle: loop reads and writes loopy 7; the tree ends where it repeats.
-same "cycle: loopy expanded once" "$(rows 'dataset lab/loopy  *7 no digest')" 1
-has "cycle: then a reference back" "$(row 'lab/loopy  (see above)')" "↪ dataset lab/loopy"
+same "cycle: loopy expanded once" "$(rows 'dataset loopy  lab *7 no digest')" 1
+has "cycle: then a reference back" "$(row 'loopy (see above)  lab')" "↪ dataset loopy (see above)"
 # Gaps are marked in a column of their own, so they show without colour.
-has "marker: a dataset without a digest" "$(row 'dataset lab/right')" "!"
-same "marker: in the first column" "$(row 'dataset lab/right' | cut -c1)" "!"
-same "marker: a failed run" "$(row 'run     lab/backfill' | cut -c1)" "x"
-has "marker: its state said too" "$(row 'run     lab/backfill')" "FAIL 00000004"
-same "marker: none on a complete run" "$(row 'run     lab/feat-left' | cut -c1)" " "
-same "marker: none on a digested dataset" "$(row 'dataset lab/left' | cut -c1)" " "
+has "marker: a dataset without a digest" "$(row 'dataset right  lab')" "!"
+same "marker: in the first column" "$(row 'dataset right  lab' | cut -c1)" "!"
+same "marker: a failed run" "$(row 'run     backfill  lab' | cut -c1)" "x"
+has "marker: its state said too" "$(row 'run     backfill  lab')" "FAIL 00000004"
+same "marker: none on a complete run" "$(row 'run     feat-left  lab' | cut -c1)" " "
+same "marker: none on a digested dataset" "$(row 'dataset left  lab' | cut -c1)" " "
 has "hints: the tree's own keys first" "$(printf '%s\n' "$SCREEN" | tail -n 1)" "t up/downstream"
 ver 2 l --size 80x24
-same "marker: a run that never ended" "$(row 'run     lab/retrain' | cut -c1)" "~"
+same "marker: a run that never ended" "$(row 'run     retrain  lab' | cut -c1)" "~"
 has "v2: the unfinished run is the gap" "$(line 4)" "incomplete: run 00000007-0000-4000-8000-000000000000 of job lab/retrain"
 
 # ---- no colour, no UTF-8: the same tree in ASCII ----
 NO_COLOR=1 LC_ALL=C screen '/zz-lin<Enter>l' --size 80x24
 has "ascii: an open branch" "$(line 6)" "- model   zz-lin"
-has "ascii: a reference" "$(row 'lab/loopy  (see above)')" "= dataset lab/loopy"
-same "ascii: markers unchanged" "$(row 'dataset lab/right' | cut -c1)" "!"
-same "ascii: the failed run" "$(row 'lab/backfill' | cut -c1)" "x"
+has "ascii: a reference" "$(row 'loopy (see above)  lab')" "= dataset loopy (see above)"
+same "ascii: markers unchanged" "$(row 'dataset right  lab' | cut -c1)" "!"
+same "ascii: the failed run" "$(row 'run     backfill' | cut -c1)" "x"
 lacks "ascii: no UTF-8 glyph" "$SCREEN" "▾"
 
 # ---- :lineage and l without a version ----
@@ -185,15 +224,15 @@ has "t elsewhere: still :approvals'" "$SCREEN" "t and H switch what :approvals s
 # ---- collapsing and expanding ----
 screen '/zz-lin<Enter>ljj<Left>' --size 80x24
 has "Left: collapses" "$(status_line)" "3/11"
-has "Left: a closed glyph" "$(line 8)" "▸ dataset lab/left"
-lacks "Left: its rows hidden" "$SCREEN" "lab/feat-left"
+has "Left: a closed glyph" "$(line 8)" "▸ dataset left  lab"
+lacks "Left: its rows hidden" "$(tree)" "feat-left"
 screen '/zz-lin<Enter>ljj<Left><Left>' --size 80x24
 has "Left on a closed node: up to its parent" "$(status_line)" "2/11"
 screen '/zz-lin<Enter>ljj<Left><Left><Right>' --size 80x24
 has "Right on an open node: steps in" "$(status_line)" "3/11"
 screen '/zz-lin<Enter>ljj<Left>+' --size 80x24
 has "+: expands" "$(status_line)" "3/15"
-has "+: its rows back" "$SCREEN" "lab/feat-left"
+has "+: its rows back" "$SCREEN" "run     feat-left  lab"
 screen '/zz-lin<Enter>ljj<Left><Right>' --size 80x24
 has "Right: expands" "$(status_line)" "3/15"
 screen '/zz-lin<Enter>ljj-' --size 80x24
@@ -208,6 +247,14 @@ screen '/zz-lin<Enter>lj<Enter>' --size 80x24
 has "Enter on a run: closes it" "$(status_line)" "2/2"
 screen '/zz-lin<Enter>lj<Enter><Enter>' --size 80x24
 has "Enter on a run again: opens it" "$(status_line)" "2/15"
+screen '/zz-lin<Enter>ljjjjjj' --size 120x24
+has "detail: a dataset's full name and digest" "$(line 22)" "dataset s3://raw/src  sha256:$HA"
+screen '/zz-lin<Enter>lj' --size 120x24
+has "detail: a run's id, job and state" "$(line 22)" "run 00000006-0000-4000-8000-000000000000 of lab/train  COMPLETE"
+screen '/zz-lin<Enter>ljjjjjjjjjj' --size 120x24
+has "detail: a plain version and no digest" "$(line 22)" "dataset lab/right  no digest"
+screen '/zz-lin<Enter>ljjjjjjj' --size 120x24
+has "detail: a dataset version that is no digest" "$(line 22)" "dataset lab/loopy  version 7  no digest"
 screen '/zz-lin<Enter>ljjjjjj<Right>' --size 80x24
 has "Right on a leaf: said" "$SCREEN" "s3://raw/src has nothing upstream of it here"
 has "Right on a leaf: stays" "$(status_line)" "7/15"
@@ -221,10 +268,10 @@ has "Right on a reference: its home" "$(status_line)" "8/15"
 # Its home hidden under a closed branch: the branches above it open.
 screen '/zz-lin<Enter>ljj<Left>jjjjjj' --size 80x24
 has "reference to a hidden node" "$(status_line)" "9/11"
-has "reference to a hidden node: it is clean" "$(line 14)" "lab/clean  (see above)"
+has "reference to a hidden node: it is clean" "$(line 14)" "clean (see above)  lab"
 screen '/zz-lin<Enter>ljj<Left>jjjjjj<Right>' --size 80x24
 has "Right: the branch above it opened" "$(status_line)" "5/15"
-has "Right: feat-left shown again" "$SCREEN" "run     lab/feat-left"
+has "Right: feat-left shown again" "$SCREEN" "run     feat-left  lab"
 
 # ---- t and Tab: downstream and back ----
 screen '/zz-lin<Enter>lt' --size 80x24
@@ -241,8 +288,8 @@ has "t twice: branches stay as they were" "$(status_line)" "1/11"
 # Row 5 is clean: Enter shows what was made from it.
 screen '/zz-lin<Enter>ljjjj<Enter>' --size 80x24
 has "Enter on a dataset: its consumers" "$(line 3)" "downstream of dataset lab/clean"
-has "consumers: the dataset first" "$(line 6)" "dataset lab/clean"
-has "consumers: the runs that read it" "$SCREEN" "run     lab/backfill"
+has "consumers: the dataset first" "$(line 6)" "dataset clean  lab"
+has "consumers: the runs that read it" "$SCREEN" "run     backfill  lab"
 has "consumers: the models made from it" "$SCREEN" "model   zz-lin"
 has "consumers: every version made from it" "$SCREEN" "v3"
 has "consumers: the unfinished retrain" "$SCREEN" "v2"
@@ -252,7 +299,7 @@ has "consumers: crumbs" "$(status_line)" "lineage v1 › lineage clean"
 has "consumers: a node reached twice, referred to" "$SCREEN" "(see above)"
 screen '/zz-lin<Enter>ljjjj<Enter>t' --size 80x24
 has "t on a dataset: what made it" "$(line 3)" "upstream of dataset lab/clean"
-has "t on a dataset: its source" "$SCREEN" "dataset s3://raw/src"
+has "t on a dataset: its source" "$SCREEN" "dataset src  s3://raw"
 screen '/zz-lin<Enter>ljjjj<Enter><Enter>' --size 80x24
 has "Enter on the dataset's own root: said" "$SCREEN" "this is the lineage of lab/clean"
 # From the consumers, Enter on a model opens its version's screen.
@@ -270,17 +317,17 @@ has "l on a model node: its lineage" "$(line 3)" "upstream of zz-low v1"
 # ---- / filters: matches with the path to them ----
 screen '/zz-lin<Enter>l/right<Enter>' --size 80x24
 has "filter: counted" "$(status_line)" "of 15"
-has "filter: the match" "$SCREEN" "dataset lab/right"
-has "filter: a run matching" "$SCREEN" "run     lab/feat-right"
-has "filter: the path to it" "$SCREEN" "run     lab/train"
-lacks "filter: the rest hidden" "$(tree)" "lab/loopy"
+has "filter: the match" "$SCREEN" "dataset right  lab"
+has "filter: a run matching" "$SCREEN" "run     feat-right  lab"
+has "filter: the path to it" "$SCREEN" "run     train  lab"
+lacks "filter: the rest hidden" "$(tree)" "loopy"
 screen '/zz-lin<Enter>l<Left>/ingest<Enter>' --size 80x24
-has "filter: finds a match under a closed branch" "$SCREEN" "run     lab/ingest"
-has "filter: with its path" "$SCREEN" "dataset lab/clean"
+has "filter: finds a match under a closed branch" "$SCREEN" "run     ingest  lab"
+has "filter: with its path" "$SCREEN" "dataset clean  lab"
 screen '/zz-lin<Enter>l/no digest<Enter>' --size 80x24
-has "filter: the gaps" "$SCREEN" "dataset lab/right"
-has "filter: the other gap" "$SCREEN" "dataset lab/loopy"
-lacks "filter: no digested dataset" "$SCREEN" "lab/clean "
+has "filter: the gaps" "$SCREEN" "dataset right  lab"
+has "filter: the other gap" "$SCREEN" "dataset loopy  lab"
+lacks "filter: no digested dataset" "$(tree)" "clean  lab"
 screen '/zz-lin<Enter>l/nothing-like-it<Enter>' --size 80x24
 has "filter: no match said" "$SCREEN" "nothing matches /nothing-like-it"
 screen '/zz-lin<Enter>l/right<Enter><Esc>' --size 80x24
@@ -349,8 +396,8 @@ ev COMPLETE 12 'esc\u001bjob' 2025-12-05T05:00:00Z "$(model zz-low 1)" "" "" >"$
 expect 3 "import: a C0 control refused" "$STEWARD" lineage import "$TMPD/esc.ndjson" $L
 unset STEWARD_PASSPHRASE
 screen '/zz-low<Enter>l' --size 120x30
-has "hostile: the override escaped" "$SCREEN" 'lab/evil\u202ejob'
-has "hostile: the C1 control escaped" "$SCREEN" 'lab/bad\u009b2Jname'
+has "hostile: the override escaped" "$SCREEN" 'evil\u202ejob  lab'
+has "hostile: the C1 control escaped" "$SCREEN" 'bad\u009b2Jname  lab'
 # What a tampered store could hold: the console still shows it escaped.
 HDB="$TMPD/h.db"
 cp "$DB" "$HDB"
@@ -360,7 +407,7 @@ DB0=$DB
 DB=$HDB
 screen '/zz-lin<Enter>l' --size 120x30
 lacks "tampered: no raw escape on screen" "$SCREEN" "$ESC"
-has "tampered: shown escaped" "$SCREEN" 'lab/raw\x1b[2J\x1b]0;pwned\x07'
+has "tampered: shown escaped" "$SCREEN" 'raw\x1b[2J\x1b]0;pwned\x07  lab'
 DB=$DB0
 
 # ---- on a real terminal: arrows, Tab, a resize, NO_COLOR ----
@@ -368,7 +415,7 @@ tm new-session -d -s t -x 80 -y 24 "env LC_ALL=C.UTF-8 NO_COLOR=1 '$STEWARD' --d
 wait_for "tmux: starts" t "15 models"
 tm send-keys -t t '/zz-lin' Enter l
 wait_for "tmux: l opens the tree" t "upstream of zz-lin v1"
-wait_for "tmux: markers without colour" t "!     ▾ dataset lab/loopy"
+wait_for "tmux: markers without colour" t "!     ▾ dataset loopy  lab"
 tm send-keys -t t j j Left
 wait_for "tmux: Left collapses" t "lineage v1] 3/11"
 tm send-keys -t t Right
@@ -409,6 +456,6 @@ has "cut: the nodes it kept" "$(line 3)" "20000 nodes"
 screen '/zz-low<Enter>l/part-20499<Enter>' --size 80x24
 has "cut: the filter still answers" "$SCREEN" "nothing matches /part-20499"
 screen '/zz-low<Enter>l/part-1999<Enter>' --size 80x24
-has "cut: a kept node found" "$SCREEN" "dataset big/part-1999"
+has "cut: a kept node found" "$SCREEN" "dataset part-1999  big"
 
 finish
