@@ -73,8 +73,9 @@ static enum lineage_dir view_lineage_dir(int cur)
 /* qsort has no context argument in C11; sorting happens on the console's thread only. */
 static const struct lineage_graph *lin_sorting;
 
-/* Siblings by kind, then name, then time (the runs of one job in the
- * order they ran), then version: the same node twice ends up adjacent. */
+/* Siblings by kind, then name and namespace (as the rows show them), then
+ * time (the runs of one job in the order they ran), then version: the
+ * same node twice ends up adjacent. */
 static int lin_kid_cmp(const void *pa, const void *pb)
 {
 	const struct lineage_node *a = &lin_sorting->n[*(const size_t *)pa];
@@ -83,9 +84,9 @@ static int lin_kid_cmp(const void *pa, const void *pb)
 
 	if (a->kind != b->kind)
 		return a->kind < b->kind ? -1 : 1;
-	c = strcmp(a->ns ? a->ns : "", b->ns ? b->ns : "");
+	c = strcmp(a->name ? a->name : "", b->name ? b->name : "");
 	if (c == 0)
-		c = strcmp(a->name ? a->name : "", b->name ? b->name : "");
+		c = strcmp(a->ns ? a->ns : "", b->ns ? b->ns : "");
 	if (c == 0 && a->time != b->time)
 		c = a->time < b->time ? -1 : 1;
 	if (c == 0)

@@ -408,6 +408,14 @@ DB=$HDB
 screen '/zz-lin<Enter>l' --size 120x30
 lacks "tampered: no raw escape on screen" "$SCREEN" "$ESC"
 has "tampered: shown escaped" "$SCREEN" 'raw\x1b[2J\x1b]0;pwned\x07  lab'
+# A digest dropped behind the ledger's back: the signed verdict stands, and the screen says the store moved.
+sqlite3 "$HDB" "UPDATE lineage_dsv SET digest = '' WHERE dataset = (SELECT id FROM lineage_datasets WHERE name = 'left')" ||
+	fail "tampered digest not written"
+ver 3 '' --size 250x50
+has "tampered: still the signed verdict" "$(row '^Lineage')" "Lineage  complete (signed by lena, entry #"
+has "tampered: the change said" "$(row '^Lineage')" "; the stored lineage changed since it was signed"
+screen '/zz-lin<Enter>:lineage 3<Enter>' --size 80x24
+has "tampered: the tree shows the store as it is" "$(line 4)" "incomplete: dataset lab/left"
 DB=$DB0
 
 # ---- on a real terminal: arrows, Tab, a resize, NO_COLOR ----
