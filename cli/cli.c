@@ -693,11 +693,11 @@ const struct cli_cmd cli_cmds[] = {
 			"standard input. Jobs, runs and their input and output datasets are stored\n"
 			"with their version, digest, schema and data source facets; runs are linked\n"
 			"to model versions as steward-lineage(7) describes. An event already held\n"
-			"(the same canonical JSON) changes nothing. A malformed event is named with\n"
-			"its file and line and skipped; the rest of the file is still imported, and\n"
-			"the command then exits 3. At the end, every model version whose lineage\n"
-			"changed gets a lineage.set ledger entry signed by --key: the record a\n"
-			"gate's lineage-complete rule reads.",
+			"(the same bytes but for whitespace between tokens) changes nothing. A\n"
+			"malformed event is named with its file and line and skipped; the rest of\n"
+			"the file is still imported, and the command then exits 3. At the end, every\n"
+			"model version whose lineage changed gets a lineage.set ledger entry signed\n"
+			"by --key: the record a gate's lineage-complete rule reads.",
 		.opts = cli_none_opts, .min_pos = 1, .max_pos = CLI_POS_MAX, .flags = CLI_STORE_RW,
 		.roles = ROLE_EVIDENCE,
 		.run = cmd_lineage_import,

@@ -25,7 +25,7 @@ struct lineage_stats {
 	long files;      /* files read (lineage_import_path) */
 	long events;     /* documents seen, malformed ones included */
 	long imported;   /* new events stored */
-	long duplicates; /* events the store already held (same canonical JSON) */
+	long duplicates; /* events the store already held (the same bytes but for whitespace between tokens) */
 	long malformed;  /* reported and skipped */
 	long attested;   /* model versions whose lineage.set entry was appended */
 	long unattested; /* model versions whose lineage changed but who is NULL */

@@ -47,6 +47,7 @@ struct plugin_sync_ctx {
 	int64_t note_version;
 	struct monitor_sync *mon; /* series, histograms, alerts and silences of this sync */
 	struct lineage_import *li; /* OpenLineage events of this sync, begun with the first */
+	int mark_failed;           /* a source's mark could not be kept: the sync fails */
 };
 
 static int plugin_refuse(struct plugin_sync_ctx *x, const char *what)
@@ -809,9 +810,12 @@ static void sink_lineage_mark(void *ctx, const char *source, int64_t offset, con
 	struct plugin_sync_ctx *x = ctx;
 
 	/* Kept with the events: a failed sync rolls both back and the next reads the same bytes again. */
-	if (!store_in_transaction(x->st) && store_begin(x->st, &x->e) != 0)
-		return;
-	(void)lineage_source_mark(x->st, x->in->name, source, offset, ident, &x->e);
+	if ((!store_in_transaction(x->st) && store_begin(x->st, &x->e) != 0) ||
+	    lineage_source_mark(x->st, x->in->name, source, offset, ident, &x->e) != 0) {
+		/* The sink cannot refuse: the sync does, at its end, so the events and marks roll back together. */
+		x->mark_failed = 1;
+		plugin_refuse(x, "lineage mark");
+	}
 }
 
 int plugin_act_call(void *arg, const struct steward_act *act, char *err, size_t errn)
@@ -954,6 +958,10 @@ static void *plugin_worker(void *arg)
 	if (j->rc == 0 && !store_in_transaction(x->st) && store_begin(x->st, &x->e) != 0) {
 		snprintf(perr, sizeof perr, "finishing the sync");
 		snprintf(x->msg, sizeof x->msg, "%.500s", x->e.msg);
+		j->rc = -1;
+	}
+	if (j->rc == 0 && x->mark_failed) {
+		snprintf(perr, sizeof perr, "keeping where a lineage source stands");
 		j->rc = -1;
 	}
 	if (j->rc == 0 && x->li != NULL) {

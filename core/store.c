@@ -346,7 +346,7 @@ static const char *const store_migrations[] = {
 	 * version), so events may arrive before or after the registry sync.
 	 * The signed lineage.set entries in the ledger are what a gate reads. */
 	"CREATE TABLE lineage_events("
-	" digest BLOB PRIMARY KEY CHECK (length(digest) = 32)," /* SHA-256 of the event's canonical JSON */
+	" digest BLOB PRIMARY KEY CHECK (length(digest) = 32)," /* SHA-256 of the event without whitespace between tokens */
 	" run INTEGER NOT NULL,"
 	" type TEXT NOT NULL,"
 	" time INTEGER NOT NULL,"

@@ -92,12 +92,18 @@ expect 0 "re-import" as lena lineage import "$E/pipeline.ndjson"
 has "re-import: all held" "$OUT" "0 imported, 5 already held"
 has "re-import: nothing attested" "$OUT" "0 model versions attested"
 same "re-import: store unchanged" "$(sqlite3 "$DB" "SELECT count(*) FROM ledger; SELECT count(*) FROM lineage_io; SELECT group_concat(state) FROM lineage_runs")" "$before"
-# The same events re-serialised (keys reordered, spaced out) are the same events.
+# The same events spaced out, with CRLF ends, are the same events.
 python3 -c 'import json,sys
 for l in open(sys.argv[1]):
-    print(json.dumps(json.loads(l), indent=None, sort_keys=True, separators=(", ", ": ")))' "$E/pipeline.ndjson" >"$E/reordered.ndjson"
-expect 0 "re-import re-serialised" as lena lineage import "$E/reordered.ndjson"
-has "re-serialised: all held" "$OUT" "0 imported, 5 already held"
+    sys.stdout.write(json.dumps(json.loads(l), separators=(" , ", " : ")) + "\r\n")' "$E/pipeline.ndjson" >"$E/spaced.ndjson"
+expect 0 "re-import spaced out" as lena lineage import "$E/spaced.ndjson"
+has "spaced out: all held" "$OUT" "0 imported, 5 already held"
+# Keys in another order: a second event, but the graph does not change.
+python3 -c 'import json,sys
+for l in open(sys.argv[1]):
+    print(json.dumps(json.loads(l), sort_keys=True))' "$E/pipeline.ndjson" >"$E/sorted.ndjson"
+expect 0 "re-import with keys sorted" as lena lineage import "$E/sorted.ndjson"
+same "keys sorted: graph unchanged" "$(sqlite3 "$DB" "SELECT count(*) FROM ledger; SELECT count(*) FROM lineage_io; SELECT group_concat(state) FROM lineage_runs")" "$before"
 
 # --- formats: one pretty-printed event per file, a directory, standard input ---
 mkdir -p "$E/dir"
