@@ -445,6 +445,33 @@ done
 same "tmux: q twice quits cleanly" "$(cat "$TMPD/t.exit" 2>/dev/null)" 0
 same "tmux: nothing on stderr" "$(cat "$TMPD/t.err" 2>/dev/null)" ""
 
+# ---- live: the background sync brings lineage in while the tree is open ----
+EVD="$TMPD/ev"
+mkdir -p "$EVD"
+printf '[plugin lineage]\ntype = openlineage\ndir = %s\ninterval = 10\n' "$EVD" >"$TMPD/ol.conf"
+tm new-session -d -s live -x 100 -y 30 "env LC_ALL=C.UTF-8 '$STEWARD' --db '$DB' --config '$TMPD/ol.conf' 2>'$TMPD/live.err'; sleep 60"
+wait_for "live: starts" live "15 models"
+tm send-keys -t live '/zz-lin' Enter Enter j Enter l
+wait_for "live: v4 has no lineage yet" live "upstream of zz-lin v4  1 node"
+ev COMPLETE 13 train-live 2025-12-07T05:00:00Z "$(model zz-lin 4)" "$(ds lab left "$HC")" "" >"$TMPD/live.tmp"
+mv "$TMPD/live.tmp" "$EVD/live.ndjson"
+WAIT0=$WAIT
+WAIT=$((WAIT + 30))
+wait_for "live: the next sync's events appear in the open tree" live "run     train-live  lab"
+WAIT=$WAIT0
+wait_for "live: counted" live "upstream of zz-lin v4  7 nodes"
+tm send-keys -t live j j Left
+wait_for "live: a branch closed" live "lineage v4] 3/3"
+ev COMPLETE 14 train-live2 2025-12-08T05:00:00Z "$(model zz-lin 4)" "$(ds lab left "$HC")" "" >"$TMPD/live.tmp"
+mv "$TMPD/live.tmp" "$EVD/live2.ndjson"
+WAIT=$((WAIT + 30))
+wait_for "live: another run arrives" live "run     train-live2  lab"
+WAIT=$WAIT0
+wait_for "live: the closed branch stays closed, the selection where it was, the new run closed" live "lineage v4] 3/4"
+tm send-keys -t live Escape
+wait_for "live: imported by the sync, nobody signed it" live "Lineage  complete; stored, not attested"
+tm send-keys -t live ':q' Enter
+
 # ---- a graph the core cut: truncated, and still quick ----
 # One run read 20,500 datasets: past the core's 20,000 nodes.
 awk 'BEGIN {
