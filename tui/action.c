@@ -317,6 +317,20 @@ static int action_silence(struct app *a, const char *arg)
 	return -1;
 }
 
+/* l and :lineage [VERSION]: the version at hand (its subject), else its model's production version. */
+static int action_lineage(struct app *a, const char *arg)
+{
+	return view_lineage_start(a, arg);
+}
+
+/* :lineage takes t, Left, Right and * over; elsewhere there is no tree. */
+static int action_tree(struct app *a, const char *arg)
+{
+	(void)arg;
+	app_error(a, "no tree here: l on a version (or :lineage) shows its lineage as one");
+	return -1;
+}
+
 static int action_yes(struct app *a, const char *arg)
 {
 	(void)arg;
@@ -493,7 +507,9 @@ const struct action action_table[] = {
 	{.id = ACT_PGUP, .keys = {TKEY_PGUP}, .help = "page up", .flags = RO,
 	 .run = action_pgup},
 	{.id = ACT_OPEN, .hint = "open", .keys = {TKEY_ENTER},
-	 .help = "open the selected row (a model, a version, a request, an entry)", .flags = RO,
+	 .help = "open the selected row (a model, a version, a request, an entry; in :lineage a version's screen, "
+		 "a dataset's consumers, or a run opened or closed)",
+	 .flags = RO,
 	 .run = action_open},
 	{.id = ACT_BACK, .hint = "back", .keys = {TKEY_ESC},
 	 .help = "back to the previous view (at the top: clear the filter)", .flags = RO,
@@ -589,6 +605,24 @@ const struct action action_table[] = {
 	{.id = ACT_UNSILENCE, .hint = "unsilence", .keys = {'u'}, .where = {"alerts"},
 	 .help = "expire the silence of the selected alert, so it fires again: confirm, passphrase",
 	 .flags = ACTION_SIGNED | ACTION_DANGEROUS | ACTION_IN_VIEW, .roles = ROLE_SRE, .run = action_silence},
+	{.id = ACT_LINEAGE, .hint = "lineage", .keys = {'l'}, .cmds = {"lineage"},
+	 .where = {"version", "model", "models", "lineage"},
+	 .help = "the lineage of this version as a tree of runs and dataset versions (:lineage VERSION: another; "
+		 "on a model, production's); ! marks a dataset without a digest, x a failed run, ~ an unfinished one",
+	 .flags = RO | ACTION_IN_VIEW, .run = action_lineage},
+	/* t toggles what a view shows, as in :approvals. */
+	{.id = ACT_LINEAGE_DIR, .hint = "up/downstream", .keys = {'t', TKEY_TAB}, .where = {"lineage"},
+	 .help = "toggle between upstream (what it was made from) and downstream (what was made from it)",
+	 .flags = RO | ACTION_IN_VIEW, .run = action_tree},
+	{.id = ACT_TREE_EXPAND, .hint = "expand", .keys = {TKEY_RIGHT, '+'}, .where = {"lineage"},
+	 .help = "expand the selected node (open: step into it); on a node shown elsewhere, go to where it is expanded",
+	 .flags = RO | ACTION_IN_VIEW, .run = action_tree},
+	{.id = ACT_TREE_COLLAPSE, .hint = "collapse", .keys = {TKEY_LEFT, '-'}, .where = {"lineage"},
+	 .help = "collapse the selected node; on a closed node or a leaf, go to the node it hangs under",
+	 .flags = RO | ACTION_IN_VIEW, .run = action_tree},
+	{.id = ACT_TREE_EXPAND_ALL, .keys = {'*'}, .where = {"lineage"},
+	 .help = "expand every node under the selected one",
+	 .flags = RO | ACTION_IN_VIEW, .run = action_tree},
 	{.id = ACT_QUIT, .cmds = {"q", "quit"}, .help = "quit steward", .flags = RO,
 	 .run = action_quit},
 	{.id = ACT_LINE_ENTER, .mode = ACTION_LINE, .keys = {TKEY_ENTER},

@@ -62,6 +62,14 @@ int app_push(struct app *a, const struct view_ops *ops, const struct view_arg *a
 			snprintf(v->scope, sizeof v->scope, "%s", arg->scope);
 			v->arg.scope = v->scope;
 		}
+		if (arg->ns != NULL) {
+			snprintf(v->ns, sizeof v->ns, "%s", arg->ns);
+			v->arg.ns = v->ns;
+		}
+		if (arg->dataset != NULL) {
+			snprintf(v->dataset, sizeof v->dataset, "%s", arg->dataset);
+			v->arg.dataset = v->dataset;
+		}
 	}
 	if (ops->open(a, v, arg, &e) != 0) {
 		app_error(a, "%s", e.msg[0] ? e.msg : "cannot open the view");
@@ -117,6 +125,7 @@ static int app_arg_same(const struct view_arg *x, const struct view_arg *y)
 	if (y == NULL)
 		y = &none;
 	return app_str_same(x->model, y->model) && app_str_same(x->scope, y->scope) &&
+	       app_str_same(x->ns, y->ns) && app_str_same(x->dataset, y->dataset) &&
 	       x->version == y->version && x->request == y->request && x->seq == y->seq &&
 	       x->policy == y->policy && x->other == y->other;
 }

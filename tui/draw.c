@@ -24,6 +24,9 @@ static const struct draw_glyphs draw_utf8_glyphs = {
 	.crumb = " \xe2\x80\xba ",
 	.up = "\xe2\x96\xb2",
 	.down = "\xe2\x96\xbc",
+	.open = "\xe2\x96\xbe",
+	.closed = "\xe2\x96\xb8",
+	.ref = "\xe2\x86\xaa",
 };
 static const struct draw_glyphs draw_ascii_glyphs = {
 	.ellipsis = "...",
@@ -33,6 +36,9 @@ static const struct draw_glyphs draw_ascii_glyphs = {
 	.crumb = " > ",
 	.up = "^",
 	.down = "v",
+	.open = "-",
+	.closed = "+",
+	.ref = "=",
 };
 
 enum { DRAW_PAIR_BAR = 1, DRAW_PAIR_TITLE, DRAW_PAIR_HEADING, DRAW_PAIR_WARN, DRAW_PAIR_ERROR,

@@ -35,6 +35,9 @@ struct draw_glyphs {
 	const char *crumb; /* between the views of the breadcrumbs, spaces included */
 	const char *up;    /* ascending sort */
 	const char *down;  /* descending sort */
+	const char *open;   /* an expanded branch of a tree */
+	const char *closed; /* a collapsed one */
+	const char *ref;    /* a node shown expanded elsewhere in the tree */
 };
 
 /* Decides colour (never when NO_COLOR is set and non-empty) and glyphs

@@ -136,15 +136,22 @@ void list_set_num(struct list_row *r, size_t col, double num)
 
 int list_match(const char *text, const char *filter)
 {
-	size_t i, j;
+	char lo, up;
+	size_t j;
 
 	if (filter[0] == '\0')
 		return 1;
 	if (text == NULL)
 		return 0;
-	for (i = 0; text[i] != '\0'; i++) {
-		for (j = 0; filter[j] != '\0'; j++) {
-			unsigned char a = (unsigned char)text[i + j], b = (unsigned char)filter[j];
+	/* Every row is matched on every key typed: look for the first
+	 * character, either case, before comparing the rest. */
+	lo = (char)tolower((unsigned char)filter[0]);
+	up = (char)toupper((unsigned char)filter[0]);
+	for (; *text != '\0'; text++) {
+		if (*text != lo && *text != up)
+			continue;
+		for (j = 1; filter[j] != '\0'; j++) {
+			unsigned char a = (unsigned char)text[j], b = (unsigned char)filter[j];
 
 			if (a == '\0' || tolower(a) != tolower(b))
 				break;
@@ -198,7 +205,7 @@ static void list_measure(struct list *l)
 
 int list_sortable(const struct list *l)
 {
-	return l->show_header && l->ncols > 1 && l->spans == 0;
+	return l->show_header && l->ncols > 1 && l->spans == 0 && !l->tree;
 }
 
 /* Leading number of a cell ("#12", "v3", "0.93", "2/3"), for sorting numbers as numbers. */
@@ -252,17 +259,44 @@ static void list_clamp(struct list *l)
 		l->top = l->sel;
 }
 
+/* A tree's rows under a filter: each match and the rows above it,
+ * collapsed or not. The marks are bytes of their own: the rows are large
+ * and a pass over them per key typed is what costs. */
+static int list_tree_filter(struct list *l, struct err *e)
+{
+	unsigned char *shown = calloc(l->n ? l->n : 1, 1);
+	size_t i, j;
+
+	if (shown == NULL)
+		return err_set(e, ERR_IO, "out of memory");
+	for (i = 0; i < l->n; i++) {
+		if (!list_row_matches(l, &l->rows[i]))
+			continue;
+		/* Up to the first row already shown: the rest of the path is too. */
+		for (j = i + 1; j > 0 && j <= l->n && !shown[j - 1]; j = l->rows[j - 1].up)
+			shown[j - 1] = 1;
+	}
+	for (i = 0; i < l->n; i++)
+		if (shown[i])
+			l->vis[l->nvis++] = i;
+	free(shown);
+	return 0;
+}
+
 int list_finish(struct list *l, const char *keep, struct err *e)
 {
 	size_t i;
 
-	(void)e;
 	if (l->widths_stale)
 		list_measure(l);
 	l->nvis = 0;
-	for (i = 0; i < l->n; i++)
-		if (list_row_matches(l, &l->rows[i]))
-			l->vis[l->nvis++] = i;
+	if (l->tree && l->filter[0] != '\0') {
+		if (list_tree_filter(l, e) != 0)
+			return -1;
+	} else
+		for (i = 0; i < l->n; i++)
+			if (!(l->rows[i].flags & LIST_HIDDEN) && list_row_matches(l, &l->rows[i]))
+				l->vis[l->nvis++] = i;
 	if (l->sort_col >= 0 && (size_t)l->sort_col < l->ncols && list_sortable(l) && l->nvis > 1) {
 		list_sorting = l;
 		qsort(l->vis, l->nvis, sizeof *l->vis, list_compare);

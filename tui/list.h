@@ -18,7 +18,8 @@ struct list_col {
 };
 
 enum list_row_flags {
-	LIST_SPAN = 1 << 0, /* the first cell spans the whole line (text, headings) */
+	LIST_SPAN = 1 << 0,   /* the first cell spans the whole line (text, headings) */
+	LIST_HIDDEN = 1 << 1, /* in a collapsed branch of a tree: shown only while a filter matches it or a row under it */
 };
 
 struct list_cell {
@@ -35,6 +36,10 @@ struct list_row {
 	struct list_cell cells[LIST_MAX_COLS];
 	char *key; /* identifies the row across refreshes, so the selection stays put */
 	int flags;
+	/* In a tree (list.tree): the index + 1 of the row this one hangs
+	 * under, 0 at the top. A filter shows the rows above each match too,
+	 * so a match keeps its path. */
+	size_t up;
 };
 
 struct list {
@@ -58,6 +63,7 @@ struct list {
 	int sort_col;     /* column the rows are sorted by; -1 keeps the view's order */
 	int sort_desc;
 	int drawn_y;      /* screen row of the first data row at the last draw, for the mouse */
+	int tree;         /* the rows are a tree (LIST_HIDDEN, up): kept in their order, never sorted */
 };
 
 void list_init(struct list *l, const struct list_col *cols, size_t ncols, int show_header,
@@ -92,7 +98,7 @@ int list_match(const char *text, const char *filter);
 int list_set_filter(struct list *l, const char *filter, struct err *e);
 
 /* 1 when the rows can be sorted by a column: a table with column titles
- * and more than one column, no text rows. */
+ * and more than one column, no text rows, not a tree. */
 int list_sortable(const struct list *l);
 /* Sorts by the next column (after the last, back to the view's own
  * order), or reverses the order; keeps the selected row selected. */

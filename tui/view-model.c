@@ -304,18 +304,18 @@ static void view_model_draw(struct app *a, struct view *v, int y, int x, int h, 
 	list_draw(&v->list, y + top, x, h - top, w);
 }
 
-/* R where the model has a production version to roll back; c on a version. */
+/* R where the model has a production version to roll back; c and l on a version. */
 static int view_model_offers(const struct app *a, const struct view *v, const struct action *act)
 {
 	const struct view_model *p = v->priv;
 
 	(void)a;
-	if (act->id == ACT_COMPARE)
+	if (act->id == ACT_COMPARE || act->id == ACT_LINEAGE)
 		return list_selected(&v->list) != NULL;
 	return act->id == ACT_ROLLBACK && p->have_model && p->m.production > 0;
 }
 
-/* The selected version: c compares it. */
+/* The selected version: c compares it, l shows its lineage. */
 static int view_model_subject(const struct view *v, const char **model, int64_t *version)
 {
 	const struct view_model *p = v->priv;

@@ -1,4 +1,4 @@
-/* view-models: the root view, every model with its tier, production and staging versions and owner, a marker where an alert fires or drift is over its limit, and UNAPPROVED where an alias moved outside steward; R rolls production back. */
+/* view-models: the root view, every model with its tier, production and staging versions and owner, a marker where an alert fires or drift is over its limit, and UNAPPROVED where an alias moved outside steward; R rolls production back, l shows its lineage. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -156,14 +156,14 @@ static int view_models_enter(struct app *a, struct view *v, struct err *e)
 	return 0;
 }
 
-/* R where the selected model has a production version to roll back. */
+/* R and l where the selected model has a production version to roll back or trace. */
 static int view_models_offers(const struct app *a, const struct view *v, const struct action *act)
 {
 	const struct list_row *r = list_selected(&v->list);
 
 	(void)a;
-	return act->id == ACT_ROLLBACK && r != NULL && r->cells[MODELS_PROD].text != NULL &&
-	       strcmp(r->cells[MODELS_PROD].text, "-") != 0;
+	return (act->id == ACT_ROLLBACK || act->id == ACT_LINEAGE) && r != NULL &&
+	       r->cells[MODELS_PROD].text != NULL && strcmp(r->cells[MODELS_PROD].text, "-") != 0;
 }
 
 static int view_models_key(struct app *a, struct view *v, const struct action *act)

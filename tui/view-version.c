@@ -1,4 +1,5 @@
-/* view-version: one version's gate checklist for its next stage, its model card (missing required sections flagged), its metrics table and a marker where an alert fires or drift is over its limit; p requests the promotion, P applies it. */
+/* view-version: one version's gate checklist for its next stage, its lineage's completeness and the rule it feeds, its model card (missing required sections flagged), its metrics table and a marker where an alert fires or drift is over its limit; p requests the promotion, P applies it. */
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include "card.h"
 #include "draw.h"
 #include "gate.h"
+#include "lineage.h"
 #include "monitor.h"
 #include "registry.h"
 #include "sign.h"
@@ -38,9 +40,12 @@ struct view_version {
 	int have_gate;
 	char gate_err[sizeof ((struct err *)0)->msg]; /* the gate could not be evaluated */
 	struct monitor_mark mark; /* alerts firing for it, drift over its limit: read at load */
+	char lineage[1200];       /* its lineage's completeness and the policy rule it feeds: read at load */
+	int lineage_style;
 };
 
 #define VIEW_VERSION_REQUEST_KEY "request"
+#define VIEW_VERSION_LINEAGE_KEY "lineage"
 
 struct view_version_wrap {
 	struct list *l;
@@ -277,8 +282,21 @@ static int view_version_build(struct view *v, int width, struct err *e)
 	list_clear(l);
 	p->built_width = width;
 	/* The gate first: it is what decides what can happen to the version next. */
-	if (view_version_gate(p, l, width, e) != 0 || view_version_line(l, DRAW_NORMAL, "", e) != 0 ||
-	    view_version_line(l, DRAW_TITLE, "Model card", e) != 0)
+	if (view_version_gate(p, l, width, e) != 0 || view_version_line(l, DRAW_NORMAL, "", e) != 0)
+		return -1;
+	{
+		size_t first = l->n;
+
+		if (view_version_hanging(l, p->lineage_style, "Lineage  ", p->lineage, width, e) != 0)
+			return -1;
+		/* Enter on it shows the tree. */
+		if (first < l->n) {
+			l->rows[first].key = strdup(VIEW_VERSION_LINEAGE_KEY);
+			if (l->rows[first].key == NULL)
+				return err_set(e, ERR_IO, "out of memory");
+		}
+	}
+	if (view_version_line(l, DRAW_NORMAL, "", e) != 0 || view_version_line(l, DRAW_TITLE, "Model card", e) != 0)
 		return -1;
 	/* Required sections first and in a fixed order, so a gap shows in the same place on every card. */
 	for (i = 0; card_required_sections[i] != NULL; i++) {
@@ -342,6 +360,93 @@ static void view_version_unload(struct view_version *p)
 	p->loaded = 0;
 }
 
+/* The rules of the tier's policy in force that read lineage-complete:
+ * "feeds rule lineage (staging -> production) of critical-default v1". */
+static void view_version_lineage_rules(struct app *a, const char *model, char *buf, size_t n)
+{
+	struct reg_model m = {0};
+	struct gate_policies ps = {0};
+	const struct gate_policy *in = NULL;
+	struct policy pol = {0};
+	struct err e;
+	size_t i, j, used = 0, found = 0;
+
+	err_clear(&e);
+	buf[0] = '\0';
+	if (registry_model_get(a->st, model, &m, &e) != 0 || gate_policy_list(a->st, &ps, &e) != 0) {
+		snprintf(buf, n, "which rule reads it is unknown: %.200s", e.msg);
+		gate_policies_free(&ps);
+		registry_model_clear(&m);
+		return;
+	}
+	for (i = 0; i < ps.n && in == NULL; i++)
+		if (ps.v[i].in_force && strcmp(ps.v[i].tier, registry_tier_name(m.tier)) == 0)
+			in = &ps.v[i];
+	if (in == NULL) {
+		snprintf(buf, n, "no policy is enrolled for the %s tier, so no rule reads it", registry_tier_name(m.tier));
+	} else if (policy_parse(in->text, strlen(in->text), in->path, &pol, &e) != 0) {
+		snprintf(buf, n, "policy %s v%" PRId64 " does not parse: %.200s", in->name, in->version, e.msg);
+	} else {
+		for (i = 0; i < pol.nsec; i++)
+			for (j = 0; j < pol.sec[i].nrules; j++) {
+				const struct policy_section *sec = &pol.sec[i];
+				int w;
+
+				if (sec->rules[j].kind != PK_LINEAGE || sec->rollback)
+					continue;
+				w = snprintf(buf + used, n - used, "%s%s (%s %s %s)", found++ ? ", " : "feeds rule ",
+					     sec->rules[j].name, sec->from, draw_glyphs()->arrow, sec->to);
+				if (w < 0 || (size_t)w >= n - used)
+					break;
+				used += (size_t)w;
+			}
+		if (found == 0)
+			snprintf(buf, n, "no rule of %s v%" PRId64 " reads it", in->name, in->version);
+		else
+			snprintf(buf + used, n - used, " of %s v%" PRId64, in->name, in->version);
+		policy_free(&pol);
+	}
+	gate_policies_free(&ps);
+	registry_model_clear(&m);
+}
+
+/* What the version screen says of its lineage: the signed lineage.set
+ * entry the gate reads, else what the tables hold unsigned, and the rule
+ * it feeds. The lineage view shows the graph; this is the verdict. */
+static void view_version_lineage(struct app *a, struct view_version *p)
+{
+	struct lineage_evidence ev = {0};
+	struct lineage_status ls = {0};
+	char state[700], rules[400];
+	struct err e;
+
+	err_clear(&e);
+	view_version_lineage_rules(a, p->model, rules, sizeof rules);
+	if (lineage_gate_evidence(a->st, p->model, p->version, &ev, &e) != 0) {
+		snprintf(state, sizeof state, "cannot read the signed lineage: %s", e.msg);
+		p->lineage_style = DRAW_ERROR;
+	} else if (ev.has) {
+		snprintf(state, sizeof state, "%s%s%s (signed by %s, entry #%" PRId64 ")%s",
+			 ev.complete ? "complete" : "incomplete", ev.complete || ev.why[0] == '\0' ? "" : ": ",
+			 ev.complete ? "" : ev.why, ev.signer, ev.seq,
+			 ev.current ? "" : "; the stored lineage changed since it was signed");
+		p->lineage_style = ev.complete && ev.current ? DRAW_OK : DRAW_WARN;
+	} else if (lineage_status_of(a->st, p->model, p->version, &ls, &e) != 0) {
+		snprintf(state, sizeof state, "cannot read the lineage: %s", e.msg);
+		p->lineage_style = DRAW_ERROR;
+	} else if (ls.has) {
+		/* The gate reads only a signed lineage.set entry: until one exists its rule stays UNKNOWN. */
+		snprintf(state, sizeof state, "%s%s%s; stored, not attested", ls.complete ? "complete" : "incomplete",
+			 ls.complete || ls.why[0] == '\0' ? "" : ": ", ls.complete ? "" : ls.why);
+		p->lineage_style = DRAW_WARN;
+	} else {
+		snprintf(state, sizeof state, "none recorded");
+		p->lineage_style = DRAW_DIM;
+	}
+	lineage_status_free(&ls);
+	snprintf(p->lineage, sizeof p->lineage, "%s %s %s", state, draw_utf8() ? "\xc2\xb7" : "-", rules);
+}
+
 static int view_version_load(struct app *a, struct view *v, struct err *e)
 {
 	struct view_version *p = v->priv;
@@ -375,6 +480,7 @@ static int view_version_load(struct app *a, struct view *v, struct err *e)
 	approval_stage_of(p->rv.aliases, p->from, sizeof p->from);
 	p->next = sign_next_stage(p->from);
 	p->gate_err[0] = '\0';
+	view_version_lineage(a, p);
 	if (p->next != NULL) {
 		struct err ge;
 
@@ -479,7 +585,7 @@ static int view_version_offers(const struct app *a, const struct view *v, const 
 	const struct view_version *p = v->priv;
 
 	(void)a;
-	if (act->id == ACT_COMPARE)
+	if (act->id == ACT_COMPARE || act->id == ACT_LINEAGE)
 		return p->loaded;
 	if (!p->loaded || p->next == NULL)
 		return 0;
@@ -523,7 +629,7 @@ static int view_version_key(struct app *a, struct view *v, const struct action *
 	return 1;
 }
 
-/* Enter on the request's line opens the request. */
+/* Enter on the request's line opens the request; on the lineage line, the lineage. */
 static int view_version_enter(struct app *a, struct view *v, struct err *e)
 {
 	const struct view_version *p = v->priv;
@@ -531,6 +637,12 @@ static int view_version_enter(struct app *a, struct view *v, struct err *e)
 	struct view_arg arg = {0};
 
 	(void)e;
+	if (row != NULL && row->key != NULL && strcmp(row->key, VIEW_VERSION_LINEAGE_KEY) == 0) {
+		arg.model = p->model;
+		arg.version = p->version;
+		app_push(a, &view_lineage_ops, &arg);
+		return 0;
+	}
 	if (row == NULL || row->key == NULL || strcmp(row->key, VIEW_VERSION_REQUEST_KEY) != 0 ||
 	    !p->have_gate || p->g.request == 0)
 		return 0;

@@ -21,7 +21,11 @@ struct view_arg {
 	int64_t policy;  /* an enrolled policy's id */
 	int64_t other;   /* compare: the version compared with (0: production's) */
 	const char *scope; /* :approvals: "" (what waits for me), "all", "history [STATE]" */
+	const char *ns, *dataset; /* :lineage of a dataset: its namespace and name */
 };
+
+/* Dataset namespaces and names run to 1,024 bytes (core/lineage.c). */
+#define VIEW_NAME_MAX 1040
 
 struct view_ops {
 	const char *name; /* shown in the status line ("models") */
@@ -64,6 +68,7 @@ struct view {
 	struct view_arg arg;
 	char model[512];
 	char scope[256];
+	char ns[VIEW_NAME_MAX], dataset[VIEW_NAME_MAX];
 };
 
 extern const struct view_ops view_models_ops;
@@ -81,11 +86,18 @@ extern const struct view_ops view_compare_ops;
 extern const struct view_ops view_monitor_ops;
 extern const struct view_ops view_monitor_detail_ops;
 extern const struct view_ops view_alerts_ops;
+extern const struct view_ops view_lineage_ops;
 
 /* c and :compare [VERSION]: compares the top view's version (its subject)
  * with VERSION, or with production's when arg is empty; pushes the
  * compare view, or says why there is nothing to compare. */
 int view_compare_start(struct app *a, const char *arg);
+
+/* l and :lineage [VERSION]: the lineage of the top view's version (its
+ * subject), of VERSION of its model, or of the production version of the
+ * model at hand (the one selected in :models); says what to do when
+ * there is none. */
+int view_lineage_start(struct app *a, const char *arg);
 
 /* Shared formatting for views: "2026-01-01" in UTC, "-" for 0. */
 void view_date(int64_t t, char *buf, size_t n);

@@ -211,7 +211,7 @@ screen ':alerts<Enter>?' --key "$K/sami.key"
 has "help: s silences here" "$(row '^s ')" "silence the selected alert"
 has "help: u expires" "$(row '^u ')" "expire the silence"
 lacks "help: no sort on s here" "$SCREEN" "sort by the next column"
-screen '?'
+screen '?' --size 80x40
 has "help elsewhere: s sorts" "$(row '^s ')" "sort by the next column"
 
 # The dispatcher: wrong role, no key, --readonly.

@@ -287,7 +287,7 @@ screen '/search<Enter>R' --key "$K/lena.key" --size 120x24
 has "ML lead: says which roles" "$SCREEN" "lena holds ml-lead; this needs one of admin,sre"
 screen '/search<Enter>R' --readonly --key "$K/sami.key" --size 120x24
 has "readonly: says read-only" "$SCREEN" "read-only"
-screen '?' --size 120x50 --key "$K/sami.key"
+screen '?' --size 120x60 --key "$K/sami.key"
 has "sre: help lists rollback" "$SCREEN" "roll production back to the version promoted before it"
 has "sre: help lists promote" "$SCREEN" "request promotion of this version to its next stage"
 has "sre: help lists apply" "$SCREEN" "apply the open promotion request whose gate passes"

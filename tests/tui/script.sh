@@ -97,12 +97,12 @@ screen '/credit<Enter><Enter>'
 has "Enter on a filtered row opens it" "$(line 3)" "credit-limit"
 
 # ? shows help from the key table, with every key and command
-screen '?' --size 100x60
+screen '?' --size 100x80
 for k in "j, Down" "k, Up" "g, Home" "G, End" PgDn PgUp Enter Esc "/ " ": " "? " "q " \
 	":help" ":models" ":approvals" ":audit" ":keys" ":q, :quit" BS "n, Esc"; do
 	has "help lists $k" "$SCREEN" "$k"
 done
-has "help status" "$(line 59)" "[help]"
+has "help status" "$(line 79)" "[help]"
 screen '?<Esc>'
 has "Esc leaves help" "$(line 23)" "[models]"
 screen ':help<Enter>'

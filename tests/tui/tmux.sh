@@ -60,10 +60,11 @@ keys main Enter
 wait_for "Enter opens the model" main "[fraud-scoring] 1/8"
 keys main Enter
 wait_for "Enter opens the version" main "[fraud-scoring › fraud-scoring v8]"
-# The gate for its next stage comes first; the card is a page further down.
+# The gate for its next stage comes first, then its lineage; the card is a page further down.
 wait_for "gate first" main "Gate: staging"
 keys main NPage
 wait_for "card sections" main "## Intended use"
+keys main NPage
 wait_for "missing section" main "(missing)"
 keys main Escape
 wait_for "Esc goes back" main "[fraud-scoring]"

@@ -437,6 +437,63 @@ static void test_list_filter(void **state)
 	list_free(&l);
 }
 
+/* A tree's rows: collapsed ones hidden, a filter shows each match with the rows above it. */
+static void test_list_tree(void **state)
+{
+	static const struct list_col cols[] = {{.title = "NODE", .min = 4, .weight = 1},
+					       {.title = "TIME", .width = 4}};
+	/* root > a > a1, root > b > b1 > b11; b is collapsed. */
+	static const struct {
+		const char *name;
+		size_t up;
+		int hidden;
+	} rows[] = {{"root", 0, 0}, {"a", 1, 0}, {"a1", 2, 0}, {"b", 1, 0}, {"b1", 4, 1}, {"b11", 5, 1}};
+	struct list l;
+	struct err e = {0};
+	size_t i;
+
+	(void)state;
+	list_init(&l, cols, 2, 1, "");
+	l.tree = 1;
+	for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		struct list_row *r = list_add(&l, rows[i].name, rows[i].hidden ? LIST_HIDDEN : 0, &e);
+
+		assert_non_null(r);
+		r->up = rows[i].up;
+		assert_int_equal(list_set(r, 0, 0, &e, "%s", rows[i].name), 0);
+		assert_int_equal(list_set(r, 1, 0, &e, "%zu", i), 0);
+	}
+	assert_int_equal(list_finish(&l, NULL, &e), 0);
+	assert_int_equal(l.nvis, 4);
+	/* A tree keeps its order: it is no table to sort. */
+	assert_false(list_sortable(&l));
+	/* A match under a collapsed branch shows, with its path. */
+	assert_int_equal(list_set_filter(&l, "B11", &e), 0);
+	assert_int_equal(l.nvis, 4);
+	assert_string_equal(l.rows[l.vis[0]].key, "root");
+	assert_string_equal(l.rows[l.vis[1]].key, "b");
+	assert_string_equal(l.rows[l.vis[2]].key, "b1");
+	assert_string_equal(l.rows[l.vis[3]].key, "b11");
+	/* "a" matches a and a1, and a's path is the root. */
+	assert_int_equal(list_set_filter(&l, "a", &e), 0);
+	assert_int_equal(l.nvis, 3);
+	assert_string_equal(l.rows[l.vis[2]].key, "a1");
+	assert_int_equal(list_set_filter(&l, "zzz", &e), 0);
+	assert_int_equal(l.nvis, 0);
+	/* A broken link (up past the end, or a loop) ends the path instead of running on. */
+	l.rows[1].up = 99;
+	l.rows[0].up = 3;
+	l.rows[2].up = 1;
+	assert_int_equal(list_set_filter(&l, "a1", &e), 0);
+	assert_int_equal(l.nvis, 2);
+	assert_string_equal(l.rows[l.vis[0]].key, "root");
+	assert_int_equal(list_set_filter(&l, "a", &e), 0);
+	assert_int_equal(l.nvis, 3);
+	assert_int_equal(list_set_filter(&l, "", &e), 0);
+	assert_int_equal(l.nvis, 4);
+	list_free(&l);
+}
+
 static int wrap_collect(void *ctx, const char *s, size_t n)
 {
 	char *buf = ctx;
@@ -465,7 +522,7 @@ int main(void)
 		cmocka_unit_test(test_no_duplicates), cmocka_unit_test(test_lookup),
 		cmocka_unit_test(test_silence_duration),
 		cmocka_unit_test(test_documented),    cmocka_unit_test(test_script),
-		cmocka_unit_test(test_list_filter),   cmocka_unit_test(test_wrap),
+		cmocka_unit_test(test_list_filter),   cmocka_unit_test(test_list_tree), cmocka_unit_test(test_wrap),
 		cmocka_unit_test(test_list_sort),     cmocka_unit_test(test_list_click),
 	};
 
