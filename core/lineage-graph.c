@@ -24,15 +24,16 @@ enum lg_q {
 };
 
 #define LG_RUN_VERSIONS                                                                                                \
-	"SELECT v.id FROM lineage_runs r JOIN versions v ON v.run_id = r.mlflow_run WHERE r.id = ?1 AND r.mlflow_run <> ''" \
+	"SELECT v.id FROM lineage_runs r JOIN versions v ON v.run_id = r.mlflow_run"                                 \
+	" WHERE r.id = ?1 AND r.mlflow_run <> '' AND v.run_id <> ''"                                                   \
 	" UNION SELECT v.id FROM lineage_runs r JOIN models m ON m.name = r.model"                                       \
 	" JOIN versions v ON v.model_id = m.id AND v.version = r.model_version WHERE r.id = ?1 AND r.model <> ''"
 
 static const char *const lg_sql[LQ_N] = {
 	[LQ_MODEL_UP] = "SELECT r.id FROM versions v JOIN lineage_runs r ON r.mlflow_run = v.run_id"
-			" WHERE v.id = ?1 AND v.run_id <> ''"
+			" WHERE v.id = ?1 AND v.run_id <> '' AND r.mlflow_run <> ''"
 			" UNION SELECT r.id FROM versions v JOIN models m ON m.id = v.model_id"
-			" JOIN lineage_runs r ON r.model = m.name AND r.model_version = v.version WHERE v.id = ?1",
+			" JOIN lineage_runs r ON r.model = m.name AND r.model_version = v.version WHERE v.id = ?1 AND r.model <> ''",
 	[LQ_RUN_UP] = "SELECT dsv FROM lineage_io WHERE run = ?1 AND dir = 0",
 	[LQ_DSV_UP] = "SELECT run FROM lineage_io WHERE dsv = ?1 AND dir = 1",
 	[LQ_DSV_DOWN] = "SELECT run FROM lineage_io WHERE dsv = ?1 AND dir = 0",

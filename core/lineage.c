@@ -1152,7 +1152,7 @@ static int li_int64_cmp(const void *a, const void *b)
 
 #define LI_RUN_VERSIONS_SQL                                                                                            \
 	"SELECT v.id, m.name, v.version FROM lineage_runs r JOIN versions v ON v.run_id = r.mlflow_run"                \
-	" JOIN models m ON m.id = v.model_id WHERE r.id = ?1 AND r.mlflow_run <> ''"                                 \
+	" JOIN models m ON m.id = v.model_id WHERE r.id = ?1 AND r.mlflow_run <> '' AND v.run_id <> ''"                                 \
 	" UNION ALL SELECT v.id, m.name, v.version FROM lineage_runs r JOIN models m ON m.name = r.model"                 \
 	" JOIN versions v ON v.model_id = m.id AND v.version = r.model_version WHERE r.id = ?1 AND r.model <> ''"
 
