@@ -1015,24 +1015,52 @@ static int li_commit_chunk(struct lineage_import *li, int reopen, struct err *e)
 	return reopen ? store_begin(li->st, e) : 0;
 }
 
-int lineage_import_event(struct lineage_import *li, const char *source, long line, const char *json, size_t len,
-			 struct err *e)
-{
+struct lineage_parsed {
+	int ok; /* ev and digest are set; else why says what is wrong */
 	struct li_event ev;
-	char why[600], model[256];
 	uint8_t digest[32];
+	char model[256];
+	char why[600];
+};
+
+struct lineage_parsed *lineage_event_parse(const char *json, size_t len)
+{
+	struct lineage_parsed *p = calloc(1, sizeof *p);
+
+	if (p == NULL)
+		return NULL;
+	if (li_parse(json, len, &p->ev, p->model, sizeof p->model, p->why, sizeof p->why) != 0)
+		li_event_free(&p->ev);
+	else {
+		p->ok = 1;
+		li_digest(json, len, p->digest);
+	}
+	return p;
+}
+
+void lineage_parsed_free(struct lineage_parsed *p)
+{
+	if (p == NULL)
+		return;
+	li_event_free(&p->ev);
+	free(p);
+}
+
+int lineage_import_parsed(struct lineage_import *li, const char *source, long line, struct lineage_parsed *p,
+			  struct err *e)
+{
+	struct li_event *ev = &p->ev;
+	char why[600];
 	sqlite3_stmt *s;
 	int r;
 
 	li->stats.events++;
-	if (li_parse(json, len, &ev, model, sizeof model, why, sizeof why) != 0) {
-		li_event_free(&ev);
-		li_report(li, source, line, why);
+	if (!p->ok) {
+		li_report(li, source, line, p->why);
 		return 0;
 	}
-	li_digest(json, len, digest);
 	s = li->s[LS_EVENT_SEEN];
-	sqlite3_bind_blob(s, 1, digest, 32, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 1, p->digest, 32, SQLITE_STATIC);
 	r = sqlite3_step(s);
 	sqlite3_reset(s);
 	if (r == SQLITE_ROW) {
@@ -1043,21 +1071,17 @@ int lineage_import_event(struct lineage_import *li, const char *source, long lin
 		li->stats.duplicates++;
 		/* Without a key nothing would be signed: a repeat changes nothing to count. */
 		if (li->who != NULL) {
-			sqlite3_bind_text(g, 1, ev.run_id, -1, SQLITE_STATIC);
+			sqlite3_bind_text(g, 1, ev->run_id, -1, SQLITE_STATIC);
 			if (sqlite3_step(g) == SQLITE_ROW && li_touch(li, sqlite3_column_int64(g, 0)) != 0)
 				r = -1;
 			sqlite3_reset(g);
 		}
-		li_event_free(&ev);
 		return r < 0 ? err_set(e, ERR_IO, "out of memory") : 0;
 	}
-	if (r != SQLITE_DONE) {
-		li_event_free(&ev);
+	if (r != SQLITE_DONE)
 		return store_fail(li->st, e, "reading lineage");
-	}
 	why[0] = '\0';
-	r = li_write(li, &ev, digest, source, why, sizeof why, e);
-	li_event_free(&ev);
+	r = li_write(li, ev, p->digest, source, why, sizeof why, e);
 	if (r < 0)
 		return -1;
 	if (r == 0) {
@@ -1068,6 +1092,19 @@ int lineage_import_event(struct lineage_import *li, const char *source, long lin
 	if (++li->pending >= LINEAGE_CHUNK)
 		return li_commit_chunk(li, 1, e);
 	return 0;
+}
+
+int lineage_import_event(struct lineage_import *li, const char *source, long line, const char *json, size_t len,
+			 struct err *e)
+{
+	struct lineage_parsed *p = lineage_event_parse(json, len);
+	int r;
+
+	if (p == NULL)
+		return err_set(e, ERR_IO, "out of memory");
+	r = lineage_import_parsed(li, source, line, p, e);
+	lineage_parsed_free(p);
+	return r;
 }
 
 struct lineage_import *lineage_import_begin(struct store *st, const struct principal *who, const char *via,

@@ -45,6 +45,15 @@ struct lineage_import *lineage_import_begin(struct store *st, const struct princ
  * (return 0); -1 only when the store failed. */
 int lineage_import_event(struct lineage_import *li, const char *source, long line, const char *json, size_t len,
 			 struct err *e);
+/* The same in two steps: parsing and hashing needs no store, so a reader
+ * thread may parse the next events while the import writes. parse
+ * returns NULL only when out of memory; a malformed event comes back
+ * with its reason, which import_parsed reports. */
+struct lineage_parsed;
+struct lineage_parsed *lineage_event_parse(const char *json, size_t len);
+int lineage_import_parsed(struct lineage_import *li, const char *source, long line, struct lineage_parsed *p,
+			  struct err *e);
+void lineage_parsed_free(struct lineage_parsed *p);
 /* A file of newline-delimited events, or one JSON document (a file of
  * the Python client's file transport); a directory: its files in name
  * order (not recursive). "-" reads standard input. */
