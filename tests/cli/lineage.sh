@@ -141,8 +141,17 @@ if command -v dot >/dev/null 2>&1; then
 	expect 0 "graphviz draws it" dot -Tsvg "$TMPD/g.dot" -o "$TMPD/g.svg"
 	has "graphviz: svg" "$(cat "$TMPD/g.svg")" "<svg"
 else
-	echo "lineage.sh: graphviz not installed; the DOT output is checked as text only"
+	fail "graphviz is not installed (scripts/install-deps installs it): the DOT output cannot be drawn"
 fi
+# A name that would break out of a DOT string is escaped.
+printf '{"eventType":"COMPLETE","eventTime":"2025-12-09T10:00:00Z","producer":"p","run":{"runId":"01935f00-0000-7000-8000-0000000000e1","facets":{"steward_model":{"name":"pd","version":1}}},"job":{"namespace":"x","name":"evil\\\\\\"]; digraph x {"},"inputs":[{"namespace":"s3://e","name":"a\\"b"}]}\n' >"$E/evil.ndjson"
+expect 0 "import a hostile name" as lena lineage import "$E/evil.ndjson"
+expect 0 "dot with a hostile name" "$STEWARD" lineage show pd 1 --dot --db "$DB"
+printf '%s\n' "$OUT" >"$TMPD/evil.dot"
+if command -v dot >/dev/null 2>&1; then
+	expect 0 "graphviz still parses it" dot -Tsvg "$TMPD/evil.dot" -o "$TMPD/evil.svg"
+fi
+same "dot: one graph" "$(grep -c '^digraph' "$TMPD/evil.dot")" 1
 
 # --- bad arguments ---
 expect 2 "depth 0" "$STEWARD" lineage show pd 1 --depth 0 --db "$DB"
