@@ -252,11 +252,8 @@ int cmd_lineage_show(struct cli_ctx *c)
 		if (registry_version_parse(c->pos[1], &version, &c->e) < 0)
 			return CLI_USAGE;
 		snprintf(model, sizeof model, "%s", c->pos[0]);
-		dir = up && !down ? LINEAGE_UP : down && !up ? LINEAGE_DOWN : LINEAGE_BOTH;
-		if (!up && !down)
-			dir = LINEAGE_UP;
-		if (up && down)
-			dir = LINEAGE_BOTH;
+		/* A version's default is what it came from; a dataset's (above), what depends on it. */
+		dir = up && !down ? LINEAGE_UP : down && !up ? LINEAGE_DOWN : up ? LINEAGE_BOTH : LINEAGE_UP;
 		if (lineage_graph_version(c->st, model, version, dir, depth, &g, &c->e) != 0)
 			return CLI_FAIL;
 	}

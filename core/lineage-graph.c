@@ -103,16 +103,6 @@ static size_t lg_find(const struct lg *c, enum lineage_kind k, int64_t id)
 	return (size_t)-1;
 }
 
-size_t lineage_graph_find(const struct lineage_graph *g, enum lineage_kind kind, int64_t id)
-{
-	size_t i;
-
-	for (i = 0; i < g->nn; i++)
-		if (g->n[i].kind == kind && g->n[i].id == id)
-			return i;
-	return (size_t)-1;
-}
-
 static char *lg_dup(sqlite3_stmt *s, int col)
 {
 	const char *t = (const char *)sqlite3_column_text(s, col);
@@ -537,16 +527,19 @@ json_t *lineage_graph_json(const struct lineage_graph *g)
 	return o;
 }
 
-/* A DOT string: quotes and backslashes escaped, control characters dropped. */
+/* A DOT string: quotes and backslashes escaped, a newline (ours: names
+ * carry no control characters) as DOT's \n, other control characters dropped. */
 static void lg_dot_str(FILE *f, const char *s)
 {
 	fputc('"', f);
 	for (; *s; s++) {
 		unsigned char ch = (unsigned char)*s;
 
-		if (ch == '"' || ch == '\\')
-			fputc('\\', f);
-		if (ch >= 0x20)
+		if (ch == '\n')
+			fputs("\\n", f);
+		else if (ch == '"' || ch == '\\')
+			fprintf(f, "\\%c", ch);
+		else if (ch >= 0x20)
 			fputc(ch, f);
 	}
 	fputc('"', f);
@@ -571,26 +564,7 @@ int lineage_graph_dot(const struct lineage_graph *g, FILE *out)
 			snprintf(label, sizeof label, "%s v%s%s%s", n->name, n->version, n->state[0] ? "\n" : "", n->state);
 		fprintf(out, "  n%zu [shape=%s, label=", i,
 			n->kind == LINEAGE_DATASET ? "box" : n->kind == LINEAGE_RUN ? "ellipse" : "doubleoctagon");
-		/* A newline in the label is DOT's \n, written after the quoting. */
-		{
-			char *p;
-
-			for (p = label; *p; p++)
-				if (*p == '\n')
-					*p = '\x01';
-			fputc('"', out);
-			for (p = label; *p; p++) {
-				unsigned char ch = (unsigned char)*p;
-
-				if (ch == 1)
-					fputs("\\n", out);
-				else if (ch == '"' || ch == '\\')
-					fprintf(out, "\\%c", ch);
-				else if (ch >= 0x20)
-					fputc(ch, out);
-			}
-			fputc('"', out);
-		}
+		lg_dot_str(out, label);
 		if ((n->kind == LINEAGE_DATASET && n->digest[0] == '\0') ||
 		    (n->kind == LINEAGE_RUN && strcmp(n->state, "COMPLETE") != 0))
 			fputs(", color=red, fontcolor=red", out);

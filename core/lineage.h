@@ -120,8 +120,6 @@ int lineage_graph_version(struct store *st, const char *model, int64_t version, 
 int lineage_graph_dataset(struct store *st, const char *ns, const char *name, enum lineage_dir dir, int depth,
 			  struct lineage_graph *g, struct err *e);
 void lineage_graph_free(struct lineage_graph *g);
-/* Index of the node of kind and id, or (size_t)-1. */
-size_t lineage_graph_find(const struct lineage_graph *g, enum lineage_kind kind, int64_t id);
 const char *lineage_kind_name(enum lineage_kind k); /* "dataset", "run", "model" */
 
 /* {"nodes":[{"id":"dataset:12","kind",...}], "edges":[["from-id","to-id"]], "truncated"} */
