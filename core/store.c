@@ -397,6 +397,76 @@ static const char *const store_migrations[] = {
 	" offset INTEGER NOT NULL,"
 	" ident TEXT NOT NULL,"
 	" PRIMARY KEY (plugin, source)) WITHOUT ROWID;",
+	/* 11: serving and operations. What the deploy plugins read from the
+	 * serving layer (a cache, like aliases: the ledger's deploy and
+	 * traffic entries say what steward decided), incidents with their
+	 * timelines, and playbook runs step by step (caches of the incident.*
+	 * and playbook.* entries, rebuilt by audit verify). */
+	"CREATE TABLE deployments("
+	" plugin TEXT NOT NULL,"
+	" target TEXT NOT NULL," /* backend/server */
+	" model TEXT NOT NULL,"
+	" version INTEGER NOT NULL,"
+	" mode TEXT NOT NULL CHECK (mode IN ('live','shadow')),"
+	" state TEXT NOT NULL CHECK (state IN ('ready','drain','maint','down')),"
+	" weight INTEGER NOT NULL,"
+	" share REAL NOT NULL,"
+	" sessions INTEGER NOT NULL DEFAULT -1,"
+	" observed INTEGER NOT NULL,"
+	" PRIMARY KEY (plugin, target)) WITHOUT ROWID;"
+	"CREATE INDEX deployments_model ON deployments(model, version);"
+	"CREATE TABLE traffic_unapproved("
+	" model TEXT PRIMARY KEY,"
+	" seen TEXT NOT NULL," /* the shares seen, "3=80 4=20" */
+	" expected TEXT NOT NULL," /* the shares the newest governed act set, "" when none */
+	" observed INTEGER NOT NULL,"
+	" seq INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE incidents("
+	" id INTEGER PRIMARY KEY,"
+	" model TEXT NOT NULL,"
+	" title TEXT NOT NULL,"
+	" severity TEXT NOT NULL CHECK (severity IN ('info','warning','critical')),"
+	" state TEXT NOT NULL CHECK (state IN ('open','acknowledged','resolved')),"
+	" owner TEXT NOT NULL DEFAULT '',"
+	" opened_by TEXT NOT NULL,"
+	" opened INTEGER NOT NULL,"
+	" acked INTEGER NOT NULL DEFAULT 0,"
+	" resolved INTEGER NOT NULL DEFAULT 0,"
+	" alert TEXT NOT NULL DEFAULT ''," /* the alert name that started it */
+	" seq INTEGER NOT NULL);"
+	"CREATE INDEX incidents_open ON incidents(model) WHERE state <> 'resolved';"
+	"CREATE TABLE incident_events("
+	" incident INTEGER NOT NULL REFERENCES incidents(id),"
+	" seq INTEGER NOT NULL," /* the ledger entry */
+	" time INTEGER NOT NULL,"
+	" actor TEXT NOT NULL,"
+	" kind TEXT NOT NULL,"
+	" text TEXT NOT NULL,"
+	" PRIMARY KEY (incident, seq)) WITHOUT ROWID;"
+	"CREATE TABLE playbook_runs("
+	" id INTEGER PRIMARY KEY,"
+	" playbook TEXT NOT NULL,"
+	" digest TEXT NOT NULL," /* sha256 of the playbook file the run follows */
+	" model TEXT NOT NULL,"
+	" alert TEXT NOT NULL DEFAULT '',"
+	" actor TEXT NOT NULL,"
+	" started INTEGER NOT NULL,"
+	" state TEXT NOT NULL CHECK (state IN ('running','stopped','done')),"
+	" next_step INTEGER NOT NULL DEFAULT 0,"
+	" nsteps INTEGER NOT NULL,"
+	" incident INTEGER NOT NULL DEFAULT 0,"
+	" seq INTEGER NOT NULL);"
+	"CREATE TABLE playbook_steps("
+	" run INTEGER NOT NULL REFERENCES playbook_runs(id),"
+	" idx INTEGER NOT NULL,"
+	" name TEXT NOT NULL,"
+	" state TEXT NOT NULL CHECK (state IN ('done','failed','refused','error')),"
+	" time INTEGER NOT NULL,"
+	" actor TEXT NOT NULL,"
+	" confirmed TEXT NOT NULL," /* "interactive" or "--yes" */
+	" message TEXT NOT NULL,"
+	" seq INTEGER NOT NULL,"
+	" PRIMARY KEY (run, idx, seq)) WITHOUT ROWID;",
 };
 
 #define STORE_NMIGRATIONS ((int)(sizeof store_migrations / sizeof store_migrations[0]))

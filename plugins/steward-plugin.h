@@ -25,8 +25,9 @@
 
 #define STEWARD_PLUGIN_ABI 1
 /* 1: the first release (model .. stamp); 2: monitoring (targets .. silence);
- * 3: lineage (lineage_offset .. lineage_mark). */
-#define STEWARD_SINK_REVISION 3
+ * 3: lineage (lineage_offset .. lineage_mark); 4: serving (deployment, the
+ * SET_TRAFFIC act). */
+#define STEWARD_SINK_REVISION 4
 
 /* Capability bits: what an instance can be asked for. */
 enum steward_cap {
@@ -148,6 +149,24 @@ struct steward_silence_rec {
 	const char *comment;
 };
 
+/* ---- serving records (sink revision 4) ---- */
+
+/* One server of a model's serving layer as the deploy backend has it now:
+ * which version it serves, and its share of live traffic. The records of
+ * one successful sync are the plugin's whole set for the models it
+ * serves: the core drops those of an earlier sync that are not among
+ * them. */
+struct steward_deployment_rec {
+	const char *model;
+	int64_t version;
+	const char *target;   /* where it runs, as the backend names it: "fraud_be/v3" */
+	const char *mode;     /* "live" (answers requests) or "shadow" (gets a copy, its answers dropped) */
+	const char *state;    /* "ready", "drain", "maint" or "down" (failed its health check) */
+	int64_t weight;       /* the backend's weight, 0..256 for HAProxy */
+	double share;         /* percent of the model's live traffic: weight over the sum of ready live weights; 0 for shadow */
+	int64_t sessions;     /* requests or sessions served so far; -1 unknown */
+};
+
 /* The core's side of a sync. Every function returns 0, or -1 when the
  * record was refused (the core's reason is available through message);
  * a plugin should stop and return -1 from sync then. */
@@ -221,6 +240,12 @@ struct steward_sink {
 	 * event), with identity ident. Kept in the same transaction as the
 	 * events, so a sync that fails leaves the mark where it was. */
 	void (*lineage_mark)(void *ctx, const char *source, int64_t offset, const char *ident);
+
+	/* ---- revision 4: serving ---- */
+
+	/* One server of a model (see steward_deployment_rec). A version the
+	 * core does not know is still recorded. */
+	int (*deployment)(void *ctx, const struct steward_deployment_rec *d);
 };
 
 /* ---- acts: governed changes made in the backend ---- */
@@ -230,6 +255,18 @@ enum steward_act_kind {
 	/* sink revision 2: */
 	STEWARD_ACT_SILENCE = 2,        /* create a silence from matchers, starts, ends, comment, creator */
 	STEWARD_ACT_EXPIRE_SILENCE = 3, /* expire the silence silence_id */
+	/* sink revision 4: */
+	STEWARD_ACT_SET_TRAFFIC = 4, /* give each version of model in traffic its weight and state */
+};
+
+/* One version's place in a traffic plan. A plan names every live version
+ * of the model; the plugin applies it so that traffic is never left with
+ * no ready server (raise first, then lower and drain), reads the result
+ * back, and fails naming the first server that does not match. */
+struct steward_traffic {
+	int64_t version;
+	int64_t share;     /* percent of live traffic, 0..100; the plan's shares add up to 100 */
+	const char *state; /* "ready", "drain" or "maint" */
 };
 
 struct steward_act {
@@ -248,6 +285,9 @@ struct steward_act {
 	const char *silence_id;
 	char *out;   /* the backend's id of what the act made (a silence id) */
 	size_t outn;
+	/* ---- sink revision 4 ---- */
+	const struct steward_traffic *traffic; /* SET_TRAFFIC: the plan */
+	size_t ntraffic;
 };
 
 /* ---- the plugin ---- */
