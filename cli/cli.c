@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "file.h"
+#include "incident.h"
 #include "ledger.h"
 #include "passphrase.h"
 #include "tui/tui.h"
@@ -209,6 +210,24 @@ static const struct cli_opt cli_rollback_opts[] = {
 static const struct cli_opt cli_alert_list_opts[] = {
 	{ .name = "model", .arg = "MODEL", .help = "only alerts for MODEL" },
 	{ .name = "all", .help = "every alert the plugins hold, also those naming no model and those not yet processed" },
+	{ 0 },
+};
+
+static const struct cli_opt cli_incident_open_opts[] = {
+	{ .name = "severity", .arg = "SEVERITY", .required = 1, .help = "info, warning or critical" },
+	{ .name = "title", .arg = "TEXT", .required = 1, .help = "what is wrong, in one line (at most 200 bytes)" },
+	{ .name = "alert", .arg = "NAME", .help = "the alert that started it (its alertname)" },
+	{ 0 },
+};
+
+static const struct cli_opt cli_incident_resolve_opts[] = {
+	{ .name = "note", .arg = "TEXT", .help = "how it ended, signed into the resolution (at most 600 bytes)" },
+	{ 0 },
+};
+
+static const struct cli_opt cli_incident_list_opts[] = {
+	{ .name = "all", .help = "resolved incidents too" },
+	{ .name = "model", .arg = "MODEL", .help = "only incidents on MODEL" },
 	{ 0 },
 };
 
@@ -806,6 +825,59 @@ const struct cli_cmd cli_cmds[] = {
 			"matchers, start, end, creator and comment.",
 		.opts = cli_none_opts, .min_pos = 0, .max_pos = 0, .flags = CLI_STORE_RO,
 		.run = cmd_silence_list,
+	},
+	{
+		.noun = "incident", .verb = "open", .args = "MODEL",
+		.summary = "open an incident on a model (admin, risk-officer, ml-lead, sre)",
+		.help = "Opens an incident on registered model MODEL with a severity and a title, and\n"
+			"prints its number. The act is an incident.open ledger entry signed with --key;\n"
+			"the incident and its timeline are the cache of such entries that 'steward audit\n"
+			"verify' rebuilds. Auditors and pipeline keys may not open one.",
+		.opts = cli_incident_open_opts, .min_pos = 1, .max_pos = 1, .flags = CLI_STORE_RW,
+		.roles = INCIDENT_ROLES, .run = cmd_incident_open,
+	},
+	{
+		.noun = "incident", .verb = "ack", .args = "N",
+		.summary = "acknowledge incident N: you become its owner",
+		.help = "Acknowledges incident N (incident.ack, signed with --key): the signer becomes its\n"
+			"owner, taking it over from whoever acknowledged it before. A resolved incident\n"
+			"is refused.",
+		.opts = cli_none_opts, .min_pos = 1, .max_pos = 1, .flags = CLI_STORE_RW,
+		.roles = INCIDENT_ROLES, .run = cmd_incident_ack,
+	},
+	{
+		.noun = "incident", .verb = "note", .args = "N TEXT",
+		.summary = "add a note to incident N's timeline",
+		.help = "Adds TEXT (one line, at most 600 bytes) to incident N's timeline as an\n"
+			"incident.note entry signed with --key. A resolved incident is refused.",
+		.opts = cli_none_opts, .min_pos = 2, .max_pos = 2, .flags = CLI_STORE_RW,
+		.roles = INCIDENT_ROLES, .run = cmd_incident_note,
+	},
+	{
+		.noun = "incident", .verb = "resolve", .args = "N",
+		.summary = "resolve incident N",
+		.help = "Resolves incident N (incident.resolve, signed with --key), with --note saying how\n"
+			"it ended. An incident is resolved once: a second resolve is refused.",
+		.opts = cli_incident_resolve_opts, .min_pos = 1, .max_pos = 1, .flags = CLI_STORE_RW,
+		.roles = INCIDENT_ROLES, .run = cmd_incident_resolve,
+	},
+	{
+		.noun = "incident", .verb = "list", .args = "",
+		.summary = "list open incidents: id, state, severity, model, age, owner, title",
+		.help = "Lists the incidents not resolved yet, newest first: number, state (open or\n"
+			"acknowledged), severity, model, age, owner and title. With --all, resolved ones\n"
+			"too (their age is how long they lasted).",
+		.opts = cli_incident_list_opts, .min_pos = 0, .max_pos = 0, .flags = CLI_STORE_RO,
+		.run = cmd_incident_list,
+	},
+	{
+		.noun = "incident", .verb = "show", .args = "N",
+		.summary = "show incident N and its timeline",
+		.help = "Shows incident N (model, severity, state, owner, when it was opened, acknowledged\n"
+			"and resolved, the alert that started it) and its timeline: each act's time,\n"
+			"actor, kind (open, ack, note, step, resolve), text and ledger entry.",
+		.opts = cli_none_opts, .min_pos = 1, .max_pos = 1, .flags = CLI_STORE_RO,
+		.run = cmd_incident_show,
 	},
 	{
 		.noun = "demo", .args = "",

@@ -229,5 +229,11 @@ int cmd_alert_list(struct cli_ctx *c);
 int cmd_alert_silence(struct cli_ctx *c);
 int cmd_alert_expire(struct cli_ctx *c);
 int cmd_silence_list(struct cli_ctx *c);
+int cmd_incident_open(struct cli_ctx *c);
+int cmd_incident_ack(struct cli_ctx *c);
+int cmd_incident_note(struct cli_ctx *c);
+int cmd_incident_resolve(struct cli_ctx *c);
+int cmd_incident_list(struct cli_ctx *c);
+int cmd_incident_show(struct cli_ctx *c);
 
 #endif

@@ -123,7 +123,7 @@ static int cmd_audit_report(struct cli_ctx *c, const struct audit_report *r, int
 		    cli_json_int(o, "verified_to", r->ledger.verified) ||
 		    cli_json_int(o, "keyring_version", r->keyring_version) ||
 		    cli_json_str(o, "root_key", r->root_key) || cli_json_int(o, "requests", r->requests) ||
-		    cli_json_int(o, "approvals", r->approvals) ||
+		    cli_json_int(o, "approvals", r->approvals) || cli_json_int(o, "incidents", r->incidents) ||
 		    (ok ? json_object_set_new(o, "bad_seq", json_null()) != 0
 			: cli_json_int_or_null(o, "bad_seq", r->ledger.bad_seq)) ||
 		    (ok ? json_object_set_new(o, "reason", json_null()) != 0
@@ -150,6 +150,7 @@ static int cmd_audit_report(struct cli_ctx *c, const struct audit_report *r, int
 	       r->root_key[0] ? cli_safe(c, r->root_key) : "-");
 	printf("  requests: %" PRId64 ", decisions: %" PRId64 " (each valid under the keyring of its time)\n",
 	       r->requests, r->approvals);
+	printf("  incidents: %" PRId64 " (each act signed by a role that may)\n", r->incidents);
 	if (r->witness == 1)
 		printf("  witness:  checkpoint %" PRId64 " kept in %s is in this history\n", r->witness_size,
 		       r->witness_path);

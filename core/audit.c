@@ -21,6 +21,7 @@
 #include "dsse.h"
 #include "file.h"
 #include "gate.h"
+#include "incident.h"
 #include "keyring.h"
 #include "note.h"
 #include "policy.h"
@@ -148,6 +149,7 @@ struct replay {
 	struct strset names; /* interned strings of requests */
 	struct strset nonces;
 	struct strset signed_on; /* "request/principal" */
+	struct incident_replay *inc;
 };
 
 static void replay_free(struct replay *rp)
@@ -164,6 +166,7 @@ static void replay_free(struct replay *rp)
 	strset_free(&rp->names);
 	strset_free(&rp->nonces);
 	strset_free(&rp->signed_on);
+	incident_replay_free(rp->inc);
 	memset(rp, 0, sizeof *rp);
 }
 
@@ -673,7 +676,6 @@ static int replay_entry(void *arg, int64_t seq, const char *body, size_t len, js
 	int64_t t;
 	int r;
 
-	(void)subject;
 	if (json_unpack(j, "{s:s, s:s, s:s, s:s, s:o}", "actor", &actor, "action", &action, "subject", &subject,
 			"time", &when, "data", &data) != 0)
 		return replay_why(why, n, "body lacks actor, action, subject, time or data");
@@ -718,6 +720,10 @@ static int replay_entry(void *arg, int64_t seq, const char *body, size_t len, js
 		    : replay_actor(rp, actor, ROLE_SRE) < 0
 			    ? replay_why(why, n, "%s by %s, who held no sre role", action, actor)
 			    : 0;
+	else if (strncmp(action, "incident.", 9) == 0)
+		r = replay_actor(rp, actor, INCIDENT_ROLES) < 0
+			    ? replay_why(why, n, "%s by %s, who held no role that may act on incidents", action, actor)
+			    : incident_replay_entry(rp->inc, seq, t, action, actor, subject, data, why, n);
 	else
 		r = replay_why(why, n, "unknown action %s", action);
 	return r;
@@ -867,13 +873,24 @@ static int audit_tables(struct store *st, struct replay *rp, struct audit_report
 		}
 	}
 	sqlite3_finalize(s);
+	/* Incidents and their timelines as the incident.* entries made them. */
+	if (incident_replay_check(st, rp->inc, e) != 0)
+		return audit_fail(r, e, 0, "%s", e->msg);
+	r->incidents = incident_replay_count(rp->inc);
 	return 0;
 }
 
 static int replay_init(struct replay *rp, const char *log, struct err *e)
 {
 	memset(rp, 0, sizeof *rp);
-	return proven_keyring_init(&rp->kr, log, e);
+	rp->inc = incident_replay_new();
+	if (rp->inc == NULL)
+		return err_set(e, ERR_IO, "out of memory");
+	if (proven_keyring_init(&rp->kr, log, e) != 0) {
+		replay_free(rp);
+		return -1;
+	}
+	return 0;
 }
 
 static int audit_kept_cmp(const void *a, const void *b)
@@ -1372,6 +1389,7 @@ int audit_verify_bundle(const char *dir, const struct audit_pins *p, struct audi
 	r->keyring_version = rp.kr.version;
 	r->requests = (int64_t)rp.nq;
 	r->approvals = (int64_t)rp.na;
+	r->incidents = incident_replay_count(rp.inc);
 	snprintf(r->root_key, sizeof r->root_key, "%s", rp.kr.root_key);
 	rc = 0;
 out:

@@ -15,6 +15,7 @@ struct audit_report {
 	int64_t keyring_version;     /* keyring version the replay ended at */
 	int64_t requests;
 	int64_t approvals;
+	int64_t incidents; /* incidents the ledger opened (store only) */
 	char log_name[KEYS_NAME_MAX + 1];
 	char log_vkey[300]; /* the log's verifier key (name+hash+key): what --vkey pins */
 	char root_key[KEYS_ID_HEX + 1]; /* the key that signed keyring version 1 */

@@ -386,6 +386,20 @@ void check_time_text(int64_t t, char *buf, size_t n)
 		snprintf(buf, n, "%" PRId64, t);
 }
 
+void check_duration_text(int64_t s, char *buf, size_t n)
+{
+	long long v = s < 0 ? 0 : (long long)s;
+
+	if (v < 60)
+		snprintf(buf, n, "%llds", v);
+	else if (v < 3600)
+		snprintf(buf, n, "%lldm", v / 60);
+	else if (v < 86400)
+		snprintf(buf, n, "%lldh%02lldm", v / 3600, v % 3600 / 60);
+	else
+		snprintf(buf, n, "%lldd%02lldh", v / 86400, v % 86400 / 3600);
+}
+
 int64_t check_time_parse(const char *s)
 {
 	struct tm tm;

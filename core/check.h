@@ -64,6 +64,8 @@ int check_uri(const char *s, struct err *e);
 /* RFC 3339 UTC, "2026-01-01T00:00:00Z": the one time format of ledger
  * entries, statements and evidence. */
 void check_time_text(int64_t t, char *buf, size_t n);
+/* An age or a duration in two units at most: "45s", "12m", "3h05m", "2d04h" (0 for negatives). */
+void check_duration_text(int64_t s, char *buf, size_t n);
 /* Parses exactly that form; -1 for anything else. */
 int64_t check_time_parse(const char *s);
 

@@ -16,6 +16,7 @@
 #include "approval.h"
 #include "card.h"
 #include "gate.h"
+#include "incident.h"
 #include "keyring.h"
 #include "ledger.h"
 #include "lineage.h"
@@ -522,6 +523,21 @@ static int demo_monitoring(struct demo_ctx *d, struct err *e)
 	return i;
 }
 
+/* The drift on loan-default-pd as an SRE would have it in hand: sami
+ * opened a critical incident on its alert and noted what he saw. */
+static int demo_incident(struct demo_ctx *d, struct err *e)
+{
+	int64_t id = 0;
+
+	if (incident_open(d->st, &d->p[P_SAMI], "loan-default-pd", "critical",
+			  "production scores drifted past the critical limit (PSI 0.33 > 0.2)", "ScoreDriftHigh", &id,
+			  e) != 0)
+		return -1;
+	return incident_note(d->st, &d->p[P_SAMI], id, "note",
+			     "v3's score distribution moved since its first week; checking the bureau feed before a rollback",
+			     e);
+}
+
 static void demo_target(void *arg, const struct steward_target *t)
 {
 	struct demo_mon *dm = arg;
@@ -940,6 +956,8 @@ int demo_build(struct store *st, const char *keydir, const char *policydir, stru
 	demo_at(store_now() > present ? store_now() : present);
 	if (r == 0)
 		r = demo_monitoring(&d, e);
+	if (r == 0)
+		r = demo_incident(&d, e);
 	if (r != 0 || store_meta_set(st, "estate", "demo", e) != 0) {
 		store_rollback(st);
 		unlink(logkey);

@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "err.h"
 #include "keyring.h"
 #include "store.h"
@@ -73,5 +75,24 @@ void incident_free(void *p);
 
 /* Checks a severity word; -1 with e listing the three. */
 int incident_check_severity(const char *severity, struct err *e);
+
+/* ---- audit verify (core/audit.c) ---- */
+
+/* The incidents the ledger's incident.* entries make, rebuilt entry by
+ * entry: the module that writes the bodies is the one that reads them. */
+struct incident_replay;
+struct incident_replay *incident_replay_new(void);
+void incident_replay_free(struct incident_replay *r);
+/* One incident.* entry (time t, already verified as signed by actor,
+ * whose role audit.c checked): -1 with why filled when it could not have
+ * been made (an unknown incident, one already resolved, a malformed body,
+ * numbers that do not go up, another subject than its model). */
+int incident_replay_entry(struct incident_replay *r, int64_t seq, int64_t t, const char *action, const char *actor,
+			  const char *subject, json_t *data, char *why, size_t n);
+/* The incidents and incident_events tables against the replay: -1 with e
+ * naming the first incident and column that differ, or a row the ledger
+ * never made, or one it made that is missing. */
+int incident_replay_check(struct store *st, const struct incident_replay *r, struct err *e);
+int64_t incident_replay_count(const struct incident_replay *r);
 
 #endif

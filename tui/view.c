@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "app.h"
+#include "check.h"
 #include "draw.h"
 #include "plugin.h"
 #include "sync.h"
@@ -91,16 +92,7 @@ void view_minute(int64_t t, char *buf, size_t n)
 
 void view_duration(int64_t s, char *buf, size_t n)
 {
-	long long v = s < 0 ? 0 : (long long)s;
-
-	if (v < 60)
-		snprintf(buf, n, "%llds", v);
-	else if (v < 3600)
-		snprintf(buf, n, "%lldm", v / 60);
-	else if (v < 86400)
-		snprintf(buf, n, "%lldh%02lldm", v / 3600, v % 3600 / 60);
-	else
-		snprintf(buf, n, "%lldd%02lldh", v / 86400, v % 86400 / 3600);
+	check_duration_text(s, buf, n);
 }
 
 static int view_health_seen(const char *const *names, size_t n, const char *name)
