@@ -7,6 +7,7 @@
 #include <sodium.h>
 
 #include "app.h"
+#include "incident.h"
 #include "keyring.h"
 #include "tkey.h"
 
@@ -317,6 +318,20 @@ static int action_silence(struct app *a, const char *arg)
 	return -1;
 }
 
+static int action_incidents(struct app *a, const char *arg)
+{
+	(void)arg;
+	return app_goto(a, &view_incidents_ops, NULL);
+}
+
+/* :incidents and an incident's timeline take a, A, N and R over; elsewhere there is no incident. */
+static int action_incident_only(struct app *a, const char *arg)
+{
+	(void)arg;
+	app_error(a, "no incident here: open :incidents and select one");
+	return -1;
+}
+
 /* l and :lineage [VERSION]: the version at hand (its subject), else its model's production version. */
 static int action_lineage(struct app *a, const char *arg)
 {
@@ -507,8 +522,8 @@ const struct action action_table[] = {
 	{.id = ACT_PGUP, .keys = {TKEY_PGUP}, .help = "page up", .flags = RO,
 	 .run = action_pgup},
 	{.id = ACT_OPEN, .hint = "open", .keys = {TKEY_ENTER},
-	 .help = "open the selected row (a model, a version, a request, an entry; in :lineage a version's screen, "
-		 "a dataset's consumers, or a run opened or closed)",
+	 .help = "open the selected row (a model, a version, a request, an entry, an incident's timeline; in :lineage "
+		 "a version's screen, a dataset's consumers, or a run opened or closed)",
 	 .flags = RO,
 	 .run = action_open},
 	{.id = ACT_BACK, .hint = "back", .keys = {TKEY_ESC},
@@ -605,6 +620,24 @@ const struct action action_table[] = {
 	{.id = ACT_UNSILENCE, .hint = "unsilence", .keys = {'u'}, .where = {"alerts"},
 	 .help = "expire the silence of the selected alert, so it fires again: confirm, passphrase",
 	 .flags = ACTION_SIGNED | ACTION_DANGEROUS | ACTION_IN_VIEW, .roles = ROLE_SRE, .run = action_silence},
+	{.id = ACT_INCIDENTS, .cmds = {"incidents"},
+	 .help = "the incidents not resolved: severity, model, age, owner, title; Enter shows one's timeline",
+	 .flags = RO, .run = action_incidents},
+	{.id = ACT_INCIDENTS_ALL, .hint = "all/open", .keys = {'a'}, .where = {"incidents"},
+	 .help = "toggle between the incidents not resolved and every incident",
+	 .flags = RO | ACTION_IN_VIEW, .run = action_incident_only},
+	{.id = ACT_INCIDENT_ACK, .hint = "ack", .keys = {'A'}, .where = {"incidents", "incident"},
+	 .help = "acknowledge the incident: you become its owner (confirm, passphrase)",
+	 .flags = ACTION_SIGNED | ACTION_DANGEROUS | ACTION_IN_VIEW, .roles = INCIDENT_ROLES,
+	 .run = action_incident_only},
+	{.id = ACT_INCIDENT_NOTE, .hint = "note", .keys = {'N'}, .where = {"incidents", "incident"},
+	 .help = "add a note to the incident's timeline: the note, confirm, passphrase",
+	 .flags = ACTION_SIGNED | ACTION_DANGEROUS | ACTION_IN_VIEW, .roles = INCIDENT_ROLES,
+	 .run = action_incident_only},
+	{.id = ACT_INCIDENT_RESOLVE, .hint = "resolve", .keys = {'R'}, .where = {"incidents", "incident"},
+	 .help = "resolve the incident: how it ended (Enter for nothing), confirm, passphrase",
+	 .flags = ACTION_SIGNED | ACTION_DANGEROUS | ACTION_IN_VIEW, .roles = INCIDENT_ROLES,
+	 .run = action_incident_only},
 	{.id = ACT_LINEAGE, .hint = "lineage", .keys = {'l'}, .cmds = {"lineage"},
 	 .where = {"version", "model", "models", "lineage"},
 	 .help = "the lineage of this version as a tree of runs and dataset versions (:lineage VERSION: another; "

@@ -13,6 +13,7 @@
 #include "queue.h"
 #include "audit.h"
 #include "draw.h"
+#include "incident.h"
 #include "registry.h"
 
 struct view *app_top(struct app *a)
@@ -127,7 +128,7 @@ static int app_arg_same(const struct view_arg *x, const struct view_arg *y)
 	return app_str_same(x->model, y->model) && app_str_same(x->scope, y->scope) &&
 	       app_str_same(x->ns, y->ns) && app_str_same(x->dataset, y->dataset) &&
 	       x->version == y->version && x->request == y->request && x->seq == y->seq &&
-	       x->policy == y->policy && x->other == y->other;
+	       x->policy == y->policy && x->other == y->other && x->incident == y->incident;
 }
 
 int app_goto(struct app *a, const struct view_ops *ops, const struct view_arg *arg)
@@ -194,6 +195,14 @@ void app_close_all(struct app *a)
 	}
 }
 
+void app_counts(struct app *a)
+{
+	struct err e;
+
+	a->model_count = registry_model_count(a->st);
+	a->incident_count = incident_count_open(a->st, &e);
+}
+
 void app_check_store(struct app *a)
 {
 	int64_t dv = store_data_version(a->st);
@@ -202,7 +211,7 @@ void app_check_store(struct app *a)
 	if (dv == a->data_version)
 		return;
 	a->data_version = dv;
-	a->model_count = registry_model_count(a->st);
+	app_counts(a);
 	app_identity_check(a);
 	app_ledger_check(a);
 	v = app_top(a);

@@ -89,6 +89,7 @@ struct app {
 	int msg_error;
 	int64_t data_version;
 	int64_t model_count;
+	int64_t incident_count; /* not resolved; -1 when it cannot be read */
 	/* The question asked in APP_CONFIRM, APP_PROMPT and APP_SECRET. */
 	char ask[APP_LINE_MAX * 2];
 	app_answer_fn answer;
@@ -125,6 +126,8 @@ void app_crumbs(const struct app *a, char *buf, size_t n);
 /* Remembers a `:` line for Up and Down (not twice in a row). */
 void app_history_add(struct app *a, const char *line);
 void app_close_all(struct app *a);
+/* Reads the header's counts again: models, and incidents not resolved. */
+void app_counts(struct app *a);
 /* Reloads the top view and the header when the store changed. */
 void app_check_store(struct app *a);
 

@@ -22,7 +22,6 @@
 #include "draw.h"
 #include "keyring.h"
 #include "tkey.h"
-#include "registry.h"
 #include "script.h"
 
 #define TUI_TIMEOUT_MS 250
@@ -139,6 +138,9 @@ static int tui_term_open(struct tui_term *t, const struct tui_opts *o, struct er
 	return 0;
 }
 
+/* Narrower than this, the header leaves the incidents out. */
+#define TUI_HEADER_INCIDENTS_COLS 60
+
 /* The identity half of the header's second line, and its style. */
 static int tui_identity_text(const struct app *a, char *buf, size_t n)
 {
@@ -199,7 +201,7 @@ static void tui_draw_header(struct app *a)
 	char left[1024], right[1024];
 	int rw, ls, rs;
 
-	char plugins[300], ptext[320], waiting[64] = "";
+	char plugins[300], ptext[320], waiting[64] = "", incidents[64] = "";
 	int pbad, pw;
 
 	draw_fill(0, 0, COLS, bar);
@@ -210,10 +212,15 @@ static void tui_draw_header(struct app *a)
 	if (a->ledger.counted)
 		snprintf(waiting, sizeof waiting, "%zu wait%s for you  ", a->ledger.waiting,
 			 a->ledger.waiting == 1 ? "s" : "");
+	/* Incidents someone is working on (or should be): news, like a degraded
+	 * plugin, but on a narrow screen the store's name comes first. */
+	if (a->incident_count > 0 && COLS >= TUI_HEADER_INCIDENTS_COLS)
+		snprintf(incidents, sizeof incidents, "%lld incident%s open  ", (long long)a->incident_count,
+			 a->incident_count == 1 ? "" : "s");
 	/* On the top line, where a long identity or ledger failure cannot push it off. */
 	if (a->model_count >= 0)
-		snprintf(right, sizeof right, "%s%s%s%lld model%s ", plugins[0] ? "  " : "",
-			 a->opts->readonly ? "[--readonly]  " : "", waiting, (long long)a->model_count,
+		snprintf(right, sizeof right, "%s%s%s%s%lld model%s ", plugins[0] ? "  " : "",
+			 a->opts->readonly ? "[--readonly]  " : "", incidents, waiting, (long long)a->model_count,
 			 a->model_count == 1 ? "" : "s");
 	else
 		snprintf(right, sizeof right, "%s%s? models ", plugins[0] ? "  " : "",
@@ -783,7 +790,7 @@ int tui_run(const struct tui_opts *o, struct err *e)
 		goto out;
 	draw_init();
 	a.data_version = store_data_version(a.st);
-	a.model_count = registry_model_count(a.st);
+	app_counts(&a);
 	app_identity_check(&a);
 	/* The check starts once the first screen is out: on two cores it
 	 * must not compete with the first paint. The header says so meanwhile. */

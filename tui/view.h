@@ -20,6 +20,7 @@ struct view_arg {
 	int64_t seq;     /* a ledger entry's sequence number */
 	int64_t policy;  /* an enrolled policy's id */
 	int64_t other;   /* compare: the version compared with (0: production's) */
+	int64_t incident; /* an incident's number */
 	const char *scope; /* :approvals: "" (what waits for me), "all", "history [STATE]" */
 	const char *ns, *dataset; /* :lineage of a dataset: its namespace and name */
 };
@@ -87,6 +88,8 @@ extern const struct view_ops view_monitor_ops;
 extern const struct view_ops view_monitor_detail_ops;
 extern const struct view_ops view_alerts_ops;
 extern const struct view_ops view_lineage_ops;
+extern const struct view_ops view_incidents_ops;
+extern const struct view_ops view_incident_ops;
 
 /* c and :compare [VERSION]: compares the top view's version (its subject)
  * with VERSION, or with production's when arg is empty; pushes the
@@ -143,6 +146,10 @@ void view_monitor_value(int sig, double v, char *buf, size_t n);
 /* How the signal of a row is drawn: DRAW_ERROR over its limit, DRAW_WARN
  * within 80% of it, DRAW_DIM without a value, else DRAW_NORMAL. */
 int view_monitor_style(const struct monitor_row *r, int sig);
+struct incident;
+/* How an incident is drawn: red critical, yellow warning, dim once resolved. */
+int view_incident_style(const struct incident *x);
+
 /* "critical", "warning", "info" for ranks 3, 2, 1; "-" for none. */
 const char *view_severity_name(int rank);
 

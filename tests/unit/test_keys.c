@@ -96,6 +96,16 @@ static void test_lookup(void **state)
 	assert_false(action_shadowed(action_by_id(ACT_SILENCE), "alerts"));
 	assert_int_equal(action_for_command("monitor")->id, ACT_MONITOR);
 	assert_int_equal(action_for_command("alerts")->id, ACT_ALERTS);
+	/* a, A, N and R act on incidents in their views; a approves and R rolls back elsewhere. */
+	assert_int_equal(action_for_command("incidents")->id, ACT_INCIDENTS);
+	assert_int_equal(action_for_key_in(ACTION_BROWSE, 'a', "incidents")->id, ACT_INCIDENTS_ALL);
+	assert_int_equal(action_for_key_in(ACTION_BROWSE, 'a', "approvals")->id, ACT_APPROVE);
+	assert_int_equal(action_for_key_in(ACTION_BROWSE, 'A', "incident")->id, ACT_INCIDENT_ACK);
+	assert_int_equal(action_for_key_in(ACTION_BROWSE, 'N', "incidents")->id, ACT_INCIDENT_NOTE);
+	assert_int_equal(action_for_key_in(ACTION_BROWSE, 'R', "incident")->id, ACT_INCIDENT_RESOLVE);
+	assert_int_equal(action_for_key_in(ACTION_BROWSE, 'R', "models")->id, ACT_ROLLBACK);
+	assert_true(action_by_id(ACT_INCIDENT_ACK)->flags & ACTION_SIGNED);
+	assert_true(action_by_id(ACT_INCIDENT_RESOLVE)->flags & ACTION_DANGEROUS);
 }
 
 /* s's questions: how long a silence lasts. */
