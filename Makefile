@@ -57,7 +57,7 @@ CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 TUI_OBJ  := $(TUI_SRC:%.c=$(BUILD)/obj/%.o)
 MAIN_OBJ := $(BUILD)/obj/cli/main.o
-FUZZ_TARGETS := policy lineage
+FUZZ_TARGETS := policy lineage haproxy
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%) $(FUZZ_TARGETS:%=$(BUILD)/tests/test_fuzz_%)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
@@ -136,7 +136,7 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIBFACE) $(LIBCORE_TEST)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBFACE) $(LIBCORE_TEST) $(TEST_LIBS) $(LIBS)
 
-# The fuzz targets (the policy parser, the OpenLineage importer), each driven over its seed corpus and
+# The fuzz targets (the policy parser, the OpenLineage importer, the HAProxy plugin's readers), each driven over its seed corpus and
 # deterministic mutations (tests/fuzz/driver.c) so every `make test` runs it.
 $(BUILD)/obj/tests/fuzz/%.o: tests/fuzz/%.c
 	@mkdir -p $(dir $@)
