@@ -90,11 +90,12 @@ $(BUILD)/plugins/steward-%.so: $$(wildcard plugins/%/*.c) $$(wildcard plugins/%/
 	$(CC) $(ALL_CFLAGS) -fPIC -shared -o $@ $(filter %.c,$^) $(ALL_LDFLAGS) $(PKG_LIBS)
 	chmod go-w $@ $(dir $@)
 
-# A fake tracking server for faults a real MLflow cannot show (named fake on purpose).
-FAKE_BIN := $(BUILD)/tests/fake/fake-mlflow
-$(FAKE_BIN): tests/fake/fake-mlflow.c
+# Test peers: a fake tracking server for faults a real MLflow cannot show (named fake on
+# purpose), and the HAProxy tests' socket tool and plugin driver.
+FAKE_BIN := $(patsubst tests/fake/%.c,$(BUILD)/tests/fake/%,$(wildcard tests/fake/*.c))
+$(BUILD)/tests/fake/%: tests/fake/%.c plugins/steward-plugin.h
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(ALL_LDFLAGS)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(ALL_LDFLAGS) -ldl
 
 # Plugins that misbehave on purpose, for the tests.
 $(BUILD)/tests/plugins/steward-%.so: tests/plugins/%.c plugins/steward-plugin.h
