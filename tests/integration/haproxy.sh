@@ -117,11 +117,11 @@ case $ERR in
 	S1=$(stot "$BE" v1)
 	S3=$(stot "$SH" v3)
 	same "the deployments table: every server, its weight, state, share and sessions" "$(rows)" \
-		"$BE/v1|$M|1|live|ready|100|100.00|$S1
+		"be_churn/v7|churn|7|live|down|10|0.00|0
+$BE/v1|$M|1|live|ready|100|100.00|$S1
 $BE/v2|$M|2|live|ready|0|0.00|$(stot "$BE" v2)
 $BE/v4|$M|4|live|down|0|0.00|0
-$SH/v3|$M|3|shadow|ready|1|0.00|$S3
-be_churn/v7|churn|7|live|down|10|0.00|0"
+$SH/v3|$M|3|shadow|ready|1|0.00|$S3"
 	hap_cmd "set server $BE/v2 weight 25" >/dev/null
 	curl -s "$(hap_url "$M")[1-10]" >/dev/null
 	expect 0 "steward sync after a change behind its back" sync_ "$CFG"
