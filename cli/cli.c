@@ -527,11 +527,11 @@ const struct cli_cmd cli_cmds[] = {
 		.noun = "deploy", .verb = "canary", .args = "MODEL VERSION",
 		.summary = "give a version a canary share of live traffic, under policy",
 		.help = "Sends --weight percent of MODEL's live traffic to VERSION and the rest to the\n"
-			"stable version (the one holding most of it), other versions drained. Governed by the\n"
-			"policy's transition to canary: an open request to canary is applied with it (the\n"
-			"canary alias moves too), its approvals counted; without one the section must pass on\n"
-			"its own. Traffic moves first through the deploy plugin, read back, then the signed\n"
-			"deploy.traffic entry; when a later step fails traffic is put back.",
+			"stable version (the one holding most of it), other versions drained. A canary is a\n"
+			"stage: the open request of VERSION to canary ('steward promote request MODEL VERSION\n"
+			"--to canary'), approved as the policy's transition to canary asks, is applied with\n"
+			"it and the canary alias moves. Traffic moves first through the deploy plugin, read\n"
+			"back, then the signed deploy.traffic entry; when a later step fails traffic is put back.",
 		.opts = cli_deploy_canary_opts, .min_pos = 2, .max_pos = 2, .flags = CLI_STORE_RW,
 		.roles = ROLE_SIGNERS, .run = cmd_deploy_canary,
 	},

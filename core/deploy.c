@@ -800,6 +800,15 @@ int deploy_apply(struct store *st, const struct principal *who, enum deploy_kind
 		request = deploy_open_request(st, model, version, stage, e);
 		if (request < 0)
 			return -1;
+		if (kind == DEPLOY_CANARY && request == 0) {
+			snprintf(g->model, sizeof g->model, "%s", model);
+			g->version = version;
+			snprintf(g->refusal, sizeof g->refusal,
+				 "a canary is a stage: version %" PRId64 " of %s needs an open request to canary, approved as the"
+				 " policy asks ('steward promote request %s %" PRId64 " --to canary'); deploy canary applies it with the traffic",
+				 version, model, model, version);
+			return 1;
+		}
 		if (kind == DEPLOY_FULL && request == 0) {
 			int64_t at = registry_alias_version(st, model, "production", e);
 

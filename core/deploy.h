@@ -95,9 +95,9 @@ const char *deploy_kind_name(enum deploy_kind k);
 int deploy_plan_for(struct store *st, const char *model, int64_t version, int64_t share, struct deploy_plan *p,
 		    char plugin[65], struct err *e);
 
-/* Inside the caller's transaction. canary: the gate of the transition to
- * "canary" (applying the open request to canary, alias and all, when there
- * is one); shift: the policy's shift section, judged on who; full: the
+/* Inside the caller's transaction. canary: the open request to "canary"
+ * must pass its gate, and is applied with the traffic (the canary alias
+ * moves, so the version's stage is canary); shift: the policy's shift section, judged on who; full: the
  * version must be production by a governed promotion, or have an open
  * request to production whose gate passes (applied with it). The plan is
  * carried out through be->set_traffic first, then the entry deploy.traffic (signed by
