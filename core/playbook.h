@@ -82,8 +82,10 @@ int playbook_parse(const char *text, size_t len, const char *fname, struct playb
 int playbook_load(const char *path, struct playbook *out, struct err *e);
 
 /* The lint warnings of a parsed playbook, one call of fn each, with the
- * line the warning is about: an action step before any check step, a
- * rollback and a shift in one playbook, a silence longer than 24 h. */
+ * line the warning is about (0: the file as a whole): an action step
+ * before any check step, a rollback and a shift in one playbook, a
+ * silence longer than 24 h, and (when path is set) a file not named
+ * NAME.playbook. */
 void playbook_lint(const struct playbook *p, void (*fn)(void *arg, int line, const char *msg), void *arg);
 
 /* 1 for steps that change something (incident, rollback, shift, silence,
