@@ -231,7 +231,8 @@ static int pb_label_ok(const char *s)
 {
 	size_t i, n = strlen(s);
 
-	if (n == 0 || n > PLAYBOOK_NAME_MAX || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z') || s[0] == '_'))
+	if (n == 0 || n > PLAYBOOK_NAME_MAX ||
+	    !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z') || s[0] == '_'))
 		return 0;
 	for (i = 1; i < n; i++)
 		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9') ||
@@ -370,7 +371,8 @@ static int pb_text(struct pb_lexer *lx, const char *what, size_t max, int placeh
 		struct pb_tok big = t;
 
 		big.type = PT_BAD;
-		snprintf(big.why, sizeof big.why, "a text of %s%zu bytes", t.too_long ? "more than " : "", strlen(t.text));
+		snprintf(big.why, sizeof big.why, "a text of %s%zu bytes", t.too_long ? "more than " : "",
+			 strlen(t.text));
 		return pb_fail(lx, &big, want);
 	}
 	if (placeholders && pb_check_placeholders(lx, &t) != 0)
@@ -395,7 +397,8 @@ static int pb_trigger(struct pb_lexer *lx, struct playbook *p)
 		if (name.type == PT_END)
 			return 0;
 		if (name.type != PT_WORD || name.too_long || !pb_label_ok(name.text))
-			return pb_fail(lx, &name, "a label matcher NAME=VALUE or NAME!=VALUE (NAME as [A-Za-z_][A-Za-z0-9_]*) or the end of the line");
+			return pb_fail(lx, &name, "a label matcher NAME=VALUE or NAME!=VALUE "
+						  "(NAME as [A-Za-z_][A-Za-z0-9_]*) or the end of the line");
 		if (p->nm == PLAYBOOK_MAX_MATCHERS)
 			return pb_fail(lx, &name, "at most 8 label matchers");
 		m = &p->m[p->nm];
@@ -486,7 +489,8 @@ static int pb_step_args(struct pb_lexer *lx, const struct playbook *p, struct pl
 		break;
 	case PB_SILENCE:
 		pb_lex_next(lx, &t);
-		if (t.type != PT_WORD || (s->duration = policy_duration(t.text)) <= 0 || s->duration > PLAYBOOK_SILENCE_MAX)
+		if (t.type != PT_WORD || (s->duration = policy_duration(t.text)) <= 0 ||
+		    s->duration > PLAYBOOK_SILENCE_MAX)
 			return pb_fail(lx, &t, "a duration from 1s to 7d (90s, 30m, 2h, 7d)");
 		if (pb_text(lx, "a comment", PLAYBOOK_TEXT_MAX, 1, s->text, sizeof s->text) != 0)
 			return -1;
