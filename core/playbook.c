@@ -403,7 +403,7 @@ static int pb_trigger(struct pb_lexer *lx, struct playbook *p)
 			return pb_fail(lx, &name, "at most 8 label matchers");
 		m = &p->m[p->nm];
 		memset(m, 0, sizeof *m);
-		snprintf(m->name, sizeof m->name, "%s", name.text);
+		snprintf(m->name, sizeof m->name, "%.64s", name.text);
 		pb_lex_next(lx, &op);
 		if (op.type != PT_OP || (strcmp(op.text, "=") != 0 && strcmp(op.text, "!=") != 0))
 			return pb_fail(lx, &op, "'=' or '!=' after the label name");
@@ -411,7 +411,7 @@ static int pb_trigger(struct pb_lexer *lx, struct playbook *p)
 		pb_lex_next(lx, &t);
 		if ((t.type != PT_WORD && t.type != PT_STRING) || t.too_long || strlen(t.text) >= sizeof m->value)
 			return pb_fail(lx, &t, "a label value (a word or a quoted value of at most 256 bytes)");
-		snprintf(m->value, sizeof m->value, "%s", t.text);
+		snprintf(m->value, sizeof m->value, "%.256s", t.text);
 		p->nm++;
 	}
 }
@@ -440,7 +440,7 @@ static int pb_step_args(struct pb_lexer *lx, const struct playbook *p, struct pl
 		    check_name("name", t.text, PLAYBOOK_NAME_MAX, lx->e) != 0)
 			return pb_fail(lx, &t, s->kind == PB_CHECK_LIVE ? "a signal name (latency_p99, error_rate, ...)"
 								   : "a feature name or 'any'");
-		snprintf(s->a, sizeof s->a, "%s", t.text);
+		snprintf(s->a, sizeof s->a, "%.128s", t.text);
 		if (pb_op(lx, &s->op) != 0 || pb_number(lx, &s->value) != 0)
 			return -1;
 		break;
@@ -672,7 +672,7 @@ int playbook_parse(const char *text, size_t len, const char *fname, struct playb
 				if (name.type != PT_WORD || name.too_long || !pb_name_ok(name.text))
 					r = pb_fail(&lx, &name, "a playbook name ([a-z0-9][a-z0-9._-]*, at most 64 bytes)");
 				else if ((r = pb_eol(&lx)) == 0)
-					snprintf(out->name, sizeof out->name, "%s", name.text);
+					snprintf(out->name, sizeof out->name, "%.64s", name.text);
 			}
 		} else if (t.type != PT_WORD) {
 			r = pb_fail(&lx, &t, pb_statements);

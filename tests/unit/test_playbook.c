@@ -579,8 +579,14 @@ static void test_dir(void **state)
 	assert_int_equal(mkdir(pbdir, 0700), 0);
 	snprintf(pbdir, sizeof pbdir, "%s/steward/playbooks", xdg);
 	setenv("XDG_CONFIG_HOME", xdg, 1);
-	assert_int_equal(playbook_dir(NULL, "", out, sizeof out, &e), 0);
-	assert_string_not_equal(out, pbdir); /* not there yet */
+	/* Not there yet: the shipped ones, found beside the binary's build tree
+	 * (build/tests) but not from build/san/tests, nor installed here. */
+	if (playbook_dir(NULL, "", out, sizeof out, &e) == 0) {
+		assert_string_not_equal(out, pbdir);
+	} else {
+		assert_int_equal(e.kind, ERR_NOTFOUND);
+		assert_non_null(strstr(e.msg, "give --playbooks DIR or set STEWARD_PLAYBOOK_DIR"));
+	}
 	assert_int_equal(mkdir(pbdir, 0700), 0);
 	assert_int_equal(playbook_dir(NULL, "", out, sizeof out, &e), 0);
 	assert_string_equal(out, pbdir);
