@@ -217,6 +217,22 @@ static const struct cli_opt cli_rollback_opts[] = {
 	{ 0 },
 };
 
+static const struct cli_opt cli_deploy_canary_opts[] = {
+	{ .name = "weight", .arg = "PCT", .required = 1, .help = "the canary's share of live traffic, 1 to 50 percent" },
+	{ .name = "reason", .arg = "TEXT", .help = "why: recorded in the ledger" },
+	{ 0 },
+};
+
+static const struct cli_opt cli_deploy_shift_opts[] = {
+	{ .name = "weight", .arg = "PCT", .required = 1, .help = "the version's share of live traffic, 0 to 100 percent" },
+	{ .name = "reason", .arg = "TEXT", .required = 1, .help = "why: recorded in the ledger" },
+	{ 0 },
+};
+
+static const struct cli_opt cli_deploy_full_opts[] = {
+	{ .name = "reason", .arg = "TEXT", .help = "why: recorded in the ledger" },
+	{ 0 },
+};
 
 static const struct cli_opt cli_alert_list_opts[] = {
 	{ .name = "model", .arg = "MODEL", .help = "only alerts for MODEL" },
@@ -504,9 +520,50 @@ const struct cli_cmd cli_cmds[] = {
 			"from the signed ledger, not the store's tables. The policy's rollback section says\n"
 			"who may and which post-incident review is owed; the review is opened as a request\n"
 			"and shows as overdue when nobody signed it in time. Without a baseline it says\n"
-			"what can be done instead.",
+			"what can be done instead. When a deploy plugin serves the model, live traffic goes\n"
+			"back too, first: the known-safe version gets all of it, the others 0 and drained, in\n"
+			"the same governed action (if the registry then refuses, traffic is put back).",
 		.opts = cli_rollback_opts, .min_pos = 1, .max_pos = 1, .flags = CLI_STORE_RW,
 		.roles = ROLE_SIGNERS, .run = cmd_rollback_run,
+	},
+	{
+		.noun = "deploy", .verb = "list", .args = "[MODEL]",
+		.summary = "show which version takes how much live traffic",
+		.help = "Lists the servers the deploy plugins (haproxy) reported at the last sync: for each\n"
+			"model its versions, live or shadow, their share of live traffic, weight, state and\n"
+			"requests served. A share that differs from what steward last decided is listed as\n"
+			"UNAPPROVED, as for aliases moved behind steward's back.",
+		.opts = cli_none_opts, .min_pos = 0, .max_pos = 1, .flags = CLI_STORE_RO, .run = cmd_deploy_list,
+	},
+	{
+		.noun = "deploy", .verb = "canary", .args = "MODEL VERSION",
+		.summary = "give a version a canary share of live traffic, under policy",
+		.help = "Sends --weight percent of MODEL's live traffic to VERSION and the rest to the\n"
+			"stable version (the one holding most of it), other versions drained. Governed by the\n"
+			"policy's transition to canary: an open request to canary is applied with it (the\n"
+			"canary alias moves too), its approvals counted; without one the section must pass on\n"
+			"its own. Traffic moves first through the deploy plugin, read back, then the signed\n"
+			"deploy.traffic entry; when a later step fails traffic is put back.",
+		.opts = cli_deploy_canary_opts, .min_pos = 2, .max_pos = 2, .flags = CLI_STORE_RW,
+		.roles = ROLE_SIGNERS, .run = cmd_deploy_canary,
+	},
+	{
+		.noun = "deploy", .verb = "shift", .args = "MODEL VERSION",
+		.summary = "move live traffic between deployed versions, under policy",
+		.help = "Gives VERSION --weight percent of live traffic and the stable version the rest.\n"
+			"Governed by the policy's shift section (who may, canary soak, live metrics); a policy\n"
+			"without one refuses. Recorded as a signed deploy.traffic entry.",
+		.opts = cli_deploy_shift_opts, .min_pos = 2, .max_pos = 2, .flags = CLI_STORE_RW,
+		.roles = ROLE_SIGNERS, .run = cmd_deploy_shift,
+	},
+	{
+		.noun = "deploy", .verb = "full", .args = "MODEL VERSION",
+		.summary = "give a version all live traffic, behind the production gate",
+		.help = "Gives VERSION all of MODEL's live traffic and drains the others. Full traffic\n"
+			"needs the production gate: VERSION must be production by a governed promotion, or\n"
+			"have an open request to production whose gate passes (applied with it).",
+		.opts = cli_deploy_full_opts, .min_pos = 2, .max_pos = 2, .flags = CLI_STORE_RW,
+		.roles = ROLE_SIGNERS, .run = cmd_deploy_full,
 	},
 	{
 		.noun = "policy", .verb = "check", .args = "FILE...",
