@@ -105,7 +105,8 @@ int playbook_expand(const char *text, const struct playbook_vars *v, char *out, 
 
 /* What the step will do, in words a confirmation can show: "roll
  * production of fraud-scoring back to the known-safe version" (v may be
- * NULL: then "the model"). Always NUL-terminates out. */
+ * NULL: then "the model", and the step's text as written, placeholders
+ * and all). Always NUL-terminates out. */
 void playbook_describe(const struct playbook_step *s, const struct playbook_vars *v, char *out, size_t n);
 
 /* The playbook directory: opt (--playbooks) when given, else
