@@ -21,7 +21,7 @@ static const struct cli_opt cli_global_opts[] = {
 	{ .name = "db", .arg = "PATH",
 	  .help = "store file (default: $STEWARD_DB, else $XDG_DATA_HOME/steward/steward.db); commands without a store ignore it" },
 	{ .name = "config", .arg = "FILE",
-	  .help = "plugin configuration (default: $STEWARD_CONFIG, else $XDG_CONFIG_HOME/steward/config); used by sync, plugin list, promote apply, rollback, alert silence and expire, and the console; ignored elsewhere" },
+	  .help = "plugin configuration (default: $STEWARD_CONFIG, else $XDG_CONFIG_HOME/steward/config); used by sync, plugin list, promote apply, rollback, alert silence and expire, playbook list and show, and the console; ignored elsewhere" },
 	{ .name = "json", .help = "machine-readable output (JSON); refused where there is none (the console, audit prove and consistency)" },
 	{ .name = "key", .arg = "FILE",
 	  .help = "your secret key file (default: $STEWARD_KEY); used by commands that act as someone and the console, ignored elsewhere" },
@@ -60,6 +60,18 @@ static const struct cli_opt cli_lineage_show_opts[] = {
 	{ .name = "depth", .arg = "N", .help = "follow at most N hops (1 to 64; default 64)" },
 	{ .name = "dot", .help = "write the graph as Graphviz DOT (draw it with: dot -Tsvg)" },
 	{ .name = "dataset", .arg = "NS/NAME", .help = "the graph around a dataset (every version of it) instead of a model version" },
+	{ 0 },
+};
+
+static const struct cli_opt cli_playbook_check_opts[] = {
+	{ .name = "strict", .help = "a lint warning fails the file too" },
+	{ 0 },
+};
+
+static const struct cli_opt cli_playbook_dir_opts[] = {
+	{ .name = "playbooks", .arg = "DIR",
+	  .help = "the playbook directory (default: $STEWARD_PLAYBOOK_DIR, else the config's [steward] playbooks,"
+		  " else ~/.config/steward/playbooks when it exists, else the shipped playbooks)" },
 	{ 0 },
 };
 
@@ -863,6 +875,37 @@ const struct cli_cmd cli_cmds[] = {
 			"matchers, start, end, creator and comment.",
 		.opts = cli_none_opts, .min_pos = 0, .max_pos = 0, .flags = CLI_STORE_RO,
 		.run = cmd_silence_list,
+	},
+	{
+		.noun = "playbook", .verb = "check", .args = "FILE...",
+		.summary = "lint incident playbook files",
+		.help = "Parses each FILE (steward-playbook(5)) and prints 'FILE: ok (N steps)', or the\n"
+			"first error as FILE:LINE:COL with what was found and what was expected. Lint\n"
+			"warnings (an action before any check, a rollback and a shift in one playbook, a\n"
+			"silence over 24h, a file not named after its playbook) are printed as\n"
+			"FILE:LINE: warning: ... and fail the file only with --strict. Exit 1 when any\n"
+			"file failed. No store is needed.",
+		.opts = cli_playbook_check_opts, .min_pos = 1, .max_pos = CLI_POS_MAX,
+		.run = cmd_playbook_check,
+	},
+	{
+		.noun = "playbook", .verb = "list", .args = "",
+		.summary = "list the playbooks in the playbook directory",
+		.help = "Lists every NAME.playbook in the playbook directory: name, trigger (alert name\n"
+			"and label matchers), number of steps, file and sha256. Files that do not load\n"
+			"(a parse error, a second playbook with a name already listed) are named after the\n"
+			"list and make the exit status 1.",
+		.opts = cli_playbook_dir_opts, .min_pos = 0, .max_pos = 0,
+		.run = cmd_playbook_list,
+	},
+	{
+		.noun = "playbook", .verb = "show", .args = "NAME",
+		.summary = "show a playbook's trigger and steps",
+		.help = "Prints playbook NAME from the playbook directory: its trigger, file and sha256,\n"
+			"then each step in order, whether it checks or acts, and what it does in words\n"
+			"(placeholders such as {model} as written).",
+		.opts = cli_playbook_dir_opts, .min_pos = 1, .max_pos = 1,
+		.run = cmd_playbook_show,
 	},
 	{
 		.noun = "demo", .args = "",

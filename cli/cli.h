@@ -236,5 +236,8 @@ int cmd_alert_list(struct cli_ctx *c);
 int cmd_alert_silence(struct cli_ctx *c);
 int cmd_alert_expire(struct cli_ctx *c);
 int cmd_silence_list(struct cli_ctx *c);
+int cmd_playbook_check(struct cli_ctx *c);
+int cmd_playbook_list(struct cli_ctx *c);
+int cmd_playbook_show(struct cli_ctx *c);
 
 #endif

@@ -38,6 +38,7 @@ struct plugin_config {
 	char path[4096];      /* the file read, "" when none exists */
 	char dirs[PLUGIN_MAX_DIRS][4096];
 	size_t ndirs;
+	char playbooks[4096]; /* [steward] playbooks = DIR; "" when not set */
 	struct plugin_instance inst[PLUGIN_MAX_INSTANCES];
 	size_t ninst;
 };
