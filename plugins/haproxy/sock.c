@@ -74,7 +74,20 @@ static int hap_sock_connect(const struct hap_config *c, int64_t deadline, char *
 	if (fd < 0)
 		return hap_err(err, errn, "HAProxy socket %s: cannot make a socket: %s", c->socket, strerror(errno));
 	rc = connect(fd, (struct sockaddr *)&ss, sl);
-	if (rc != 0 && (errno == EINPROGRESS || errno == EAGAIN)) {
+	/* A Unix socket whose backlog is full (HAProxy frozen or swamped) says
+	 * EAGAIN and is not connecting: try again until the deadline. */
+	while (rc != 0 && errno == EAGAIN && !c->tcp) {
+		struct timespec ts = { 0, 20 * 1000 * 1000 };
+
+		if (hap_sock_ms() >= deadline) {
+			close(fd);
+			return hap_err(err, errn, "HAProxy socket %s: no connection within %ld s (its backlog is full)",
+				       c->socket, c->timeout);
+		}
+		nanosleep(&ts, NULL);
+		rc = connect(fd, (struct sockaddr *)&ss, sl);
+	}
+	if (rc != 0 && errno == EINPROGRESS) {
 		rc = hap_sock_wait(fd, POLLOUT, deadline);
 		if (rc == 0) {
 			close(fd);

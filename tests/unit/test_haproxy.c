@@ -1,4 +1,4 @@
-/* test_haproxy: the HAProxy plugin's show stat CSV (columns by name, quotes, short lines, missing columns, huge fields, bad numbers), its configuration (every refusal names the key), and sync and act against a simulated admin socket that logs each command (the raise-then-lower order, read-back, refusals, nothing handed before everything is checked). */
+/* test_haproxy: the HAProxy plugin's show stat CSV (columns by name, quotes, short lines, missing columns, huge fields, bad numbers), its configuration (every refusal names the key), and sync and act against a simulated admin socket that logs each command (the raise-then-lower order, read-back, refusals, nothing handed before everything is checked), and a socket whose backlog is full. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -879,6 +879,46 @@ static void test_open(void **state)
 	hap_close(h);
 }
 
+/* A socket that never accepts: once its backlog is full a connection waits,
+ * and the timeout ends it with a message, not a half-open socket. */
+static void test_backlog_full(void **state)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char dir[40] = "/tmp/test-haproxy.XXXXXX", path[64], err[512];
+	struct steward_kv kv[4] = { { "socket", path }, { "model.m", "be s:1" }, { "timeout", "1" },
+				    { "steward.sink_revision", "4" } };
+	int fd, held[8], i, n = 0;
+	void *h = NULL;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/admin.sock", dir);
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+	assert_int_equal(listen(fd, 0), 0);
+	for (i = 0; i < 8; i++) {
+		held[n] = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		assert_true(held[n] >= 0);
+		if (connect(held[n], (struct sockaddr *)&sa, sizeof sa) != 0) {
+			close(held[n]);
+			break;
+		}
+		n++;
+	}
+	assert_true(i < 8); /* the backlog filled */
+	assert_int_equal(hap_open(kv, 4, &h, err, sizeof err), 0);
+	assert_int_equal(hap_health(h, err, sizeof err), -1);
+	assert_non_null(strstr(err, "admin.sock: no connection within 1 s (its backlog is full)"));
+	hap_close(h);
+	for (i = 0; i < n; i++)
+		close(held[i]);
+	close(fd);
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -896,6 +936,7 @@ int main(void)
 		cmocka_unit_test(test_sync_sim),
 		cmocka_unit_test(test_act_sim),
 		cmocka_unit_test(test_open),
+		cmocka_unit_test(test_backlog_full),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
