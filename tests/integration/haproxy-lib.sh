@@ -23,6 +23,8 @@
 #   hap_url MODEL               http://127.0.0.1:PORT/ of fe_MODEL (hap_shadow_url MODEL: of fe_MODEL_shadow)
 #   hap_backend MODEL           be_MODEL;  hap_shadow_backend MODEL: be_MODEL_shadow
 #   hap_cmd COMMAND             one runtime API command; HAProxy's answer on stdout
+#   hap_plugin_section NAME [TIMEOUT]   a steward config section [plugin NAME] of type haproxy for what
+#                               hap_start started (socket, model.MODEL and shadow.MODEL keys), on stdout
 #   hap_field BACKEND SERVER COLUMN   one column (status, weight, uweight, stot, ...) of one server in show stat
 #   hap_mirror_start MODEL      an nginx front proxying to fe_MODEL that mirrors every request to fe_MODEL_shadow
 #   hap_mirror_url MODEL        http://127.0.0.1:PORT/ of that front
@@ -173,6 +175,7 @@ hap_start() {
 			printf '\tdefault-server check inter 100ms fall 1 rise 1\n'
 		} >"$hap_c.new"
 		: >"$HAP_DIR/frontends"
+		: >"$HAP_DIR/keys"
 		for hap_spec in "$@"; do
 			case $hap_spec in
 			shadow.*=*) hap_m=${hap_spec%%=*}; hap_m=${hap_m#shadow.}; hap_fe=fe_${hap_m}_shadow; hap_be=be_${hap_m}_shadow ;;
@@ -182,6 +185,7 @@ hap_start() {
 			printf 'frontend %s\n\tbind 127.0.0.1:%s\n\tdefault_backend %s\nbackend %s\n\tbalance %s\n' \
 				"$hap_fe" "$(hap_port "$hap_fe")" "$hap_be" "$hap_be" "$HAP_BALANCE" >>"$hap_c.new"
 			echo "$hap_fe" >>"$HAP_DIR/frontends"
+			case $hap_spec in shadow.*) printf 'shadow.%s = %s' "$hap_m" "$hap_be" ;; *) printf 'model.%s = %s' "$hap_m" "$hap_be" ;; esac >>"$HAP_DIR/keys"
 			hap_ifs=$IFS
 			IFS=,
 			for hap_s in ${hap_spec#*=}; do
@@ -190,8 +194,10 @@ hap_start() {
 				hap_w=${hap_w#:}
 				case $hap_v in '' | *[!0-9]*) IFS=$hap_ifs; hap_abort "hap_start: '$hap_s' in '$hap_spec' is not V or V:W" ;; esac
 				printf '\tserver v%s 127.0.0.1:%s%s\n' "$hap_v" "$(hap_server_port "$hap_v")" "${hap_w:+ weight $hap_w}" >>"$hap_c.new"
+				printf ' v%s:%s' "$hap_v" "$hap_v" >>"$HAP_DIR/keys"
 			done
 			IFS=$hap_ifs
+			echo >>"$HAP_DIR/keys"
 		done
 		mv "$hap_c.new" "$hap_c"
 	fi
@@ -225,6 +231,12 @@ hap_pause() { [ -n "$HAP_PID" ] && kill -STOP "$HAP_PID"; }
 hap_resume() { [ -n "$HAP_PID" ] && kill -CONT "$HAP_PID"; }
 
 hap_cmd() { "$HAP_CMD_BIN" "$(hap_socket)" "$1"; }
+
+hap_plugin_section() {
+	[ -s "$HAP_DIR/keys" ] || hap_abort "hap_plugin_section: hap_start has not run"
+	printf '[plugin %s]\ntype = haproxy\nsocket = %s\ntimeout = %s\n' "$1" "$(hap_socket)" "${2:-5}"
+	cat "$HAP_DIR/keys"
+}
 
 # The columns are found by name in the header, as the plugin finds them.
 hap_field() {
