@@ -46,15 +46,6 @@ HAP_BALANCE=${HAP_BALANCE:-roundrobin}
 HAP_PID=
 HAP_NGINX_PID=
 HAP_MIRROR_PIDS=
-HAP_OWN_DIR=
-if [ -n "${TMPD:-}" ] && [ -d "$TMPD" ]; then
-	HAP_DIR=$TMPD/hap
-else
-	HAP_DIR=$(mktemp -d "${TMPDIR:-/tmp}/steward-hap.XXXXXX") || exit 1
-	HAP_OWN_DIR=1
-fi
-mkdir -p "$HAP_DIR/ports" || exit 1
-
 hap_abort() {
 	if command -v finish >/dev/null 2>&1; then
 		fail "$1"
@@ -64,18 +55,6 @@ hap_abort() {
 	fi
 	exit 1
 }
-
-# The EXIT trap already set (tests/lib.sh removing $TMPD, another library's cleanup) runs after ours.
-HAP_PREV_EXIT=
-hap_keep_trap() { [ "${2:-}" = EXIT ] && HAP_PREV_EXIT=$1; return 0; }
-trap >"$HAP_DIR/traps"
-eval "$(sed 's/^trap -- /hap_keep_trap /' "$HAP_DIR/traps")"
-trap 'hap_teardown; eval "$HAP_PREV_EXIT"' EXIT
-trap 'exit 130' INT TERM HUP
-
-[ -x "$HAP_CMD_BIN" ] || hap_abort "no $HAP_CMD_BIN: make $HAP_BUILD/tests/fake/hap-cmd"
-[ -x "$HAP_BIN" ] || hap_abort "no haproxy at $HAP_BIN: scripts/install-deps installs it"
-[ -x "$NGINX_BIN" ] || hap_abort "no nginx at $NGINX_BIN: scripts/install-deps installs it"
 
 # hap_port NAME: a free port, kept under NAME (the same one every time NAME is asked for again).
 hap_port() {
@@ -119,7 +98,11 @@ EOF
 hap_nginx_run() {
 	"$NGINX_BIN" -p "$1/" -c "$1/nginx.conf" -e "$1/error.log" </dev/null >>"$1/error.log" 2>&1 &
 	HAP_RUN_PID=$!
+	hap_track "nginx.$HAP_RUN_PID" "$HAP_RUN_PID" TERM
 }
+
+# hap_track NAME PID SIGNAL: what the guard stops if the shell dies without running hap_teardown.
+hap_track() { printf '%s %s\n' "$2" "$3" >"$HAP_PIDS/$1"; }
 
 nginx_versions_start() {
 	[ -z "$HAP_NGINX_PID" ] || hap_abort "nginx_versions_start: already running"
@@ -207,6 +190,7 @@ hap_start() {
 	echo "--- haproxy" >>"$HAP_DIR/haproxy.log"
 	"$HAP_BIN" -db -f "$hap_c" </dev/null >>"$HAP_DIR/haproxy.log" 2>&1 &
 	HAP_PID=$!
+	hap_track haproxy "$HAP_PID" KILL
 	hap_n=0
 	until "$HAP_CMD_BIN" "$(hap_socket)" "show info" 2>/dev/null | grep -q '^Name: HAProxy'; do
 		kill -0 "$HAP_PID" 2>/dev/null || { HAP_PID=; hap_abort "haproxy exited: $(tail -n 5 "$HAP_DIR/haproxy.log")"; }
@@ -224,6 +208,7 @@ hap_stop() {
 	kill -CONT "$HAP_PID" 2>/dev/null
 	kill -"${1:-TERM}" "$HAP_PID" 2>/dev/null
 	wait "$HAP_PID" 2>/dev/null
+	rm -f "$HAP_PIDS/haproxy"
 	HAP_PID=
 }
 
@@ -281,8 +266,49 @@ hap_teardown() {
 	for hap_p in $HAP_NGINX_PID $HAP_MIRROR_PIDS; do
 		kill -TERM "$hap_p" 2>/dev/null
 		wait "$hap_p" 2>/dev/null
+		rm -f "$HAP_PIDS/nginx.$hap_p"
 	done
 	HAP_NGINX_PID=
 	HAP_MIRROR_PIDS=
 	[ -z "$HAP_OWN_DIR" ] || rm -rf "$HAP_DIR"
 }
+
+# The guard: a process outside the shell's children (a bare 'wait' never waits for it) that stops
+# what is still tracked once the shell is gone, when another library's EXIT trap replaced ours.
+hap_guard() {
+	hap_shell=$$
+	( (
+		trap '' INT TERM HUP
+		while kill -0 "$hap_shell" 2>/dev/null; do sleep 1; done
+		for hap_f in "$HAP_PIDS"/*; do
+			[ -f "$hap_f" ] || continue
+			read -r hap_gp hap_gs <"$hap_f" && kill -CONT "$hap_gp" && kill -"$hap_gs" "$hap_gp"
+		done
+		rm -rf "$HAP_PIDS"
+		[ -z "$HAP_OWN_DIR" ] || rm -rf "$HAP_DIR"
+	) </dev/null >/dev/null 2>&1 & )
+}
+
+# ---- set up when sourced ----
+HAP_OWN_DIR=
+if [ -n "${TMPD:-}" ] && [ -d "$TMPD" ]; then
+	HAP_DIR=$TMPD/hap
+else
+	HAP_DIR=$(mktemp -d "${TMPDIR:-/tmp}/steward-hap.XXXXXX") || exit 1
+	HAP_OWN_DIR=1
+fi
+mkdir -p "$HAP_DIR/ports" || exit 1
+HAP_PIDS=$(mktemp -d "${TMPDIR:-/tmp}/steward-hap-pids.XXXXXX") || exit 1
+
+# The EXIT trap already set (tests/lib.sh removing $TMPD, another library's cleanup) runs after ours.
+HAP_PREV_EXIT=
+hap_keep_trap() { [ "${2:-}" = EXIT ] && HAP_PREV_EXIT=$1; return 0; }
+trap >"$HAP_DIR/traps"
+eval "$(sed 's/^trap -- /hap_keep_trap /' "$HAP_DIR/traps")"
+trap 'hap_teardown; eval "$HAP_PREV_EXIT"' EXIT
+trap 'exit 130' INT TERM HUP
+hap_guard
+
+[ -x "$HAP_CMD_BIN" ] || hap_abort "no $HAP_CMD_BIN: make $HAP_BUILD/tests/fake/hap-cmd"
+[ -x "$HAP_BIN" ] || hap_abort "no haproxy at $HAP_BIN: scripts/install-deps installs it"
+[ -x "$NGINX_BIN" ] || hap_abort "no nginx at $NGINX_BIN: scripts/install-deps installs it"
