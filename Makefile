@@ -57,7 +57,7 @@ CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 TUI_OBJ  := $(TUI_SRC:%.c=$(BUILD)/obj/%.o)
 MAIN_OBJ := $(BUILD)/obj/cli/main.o
-FUZZ_TARGETS := policy lineage
+FUZZ_TARGETS := policy lineage playbook haproxy
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%) $(FUZZ_TARGETS:%=$(BUILD)/tests/test_fuzz_%)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
@@ -90,11 +90,12 @@ $(BUILD)/plugins/steward-%.so: $$(wildcard plugins/%/*.c) $$(wildcard plugins/%/
 	$(CC) $(ALL_CFLAGS) -fPIC -shared -o $@ $(filter %.c,$^) $(ALL_LDFLAGS) $(PKG_LIBS)
 	chmod go-w $@ $(dir $@)
 
-# A fake tracking server for faults a real MLflow cannot show (named fake on purpose).
-FAKE_BIN := $(BUILD)/tests/fake/fake-mlflow
-$(FAKE_BIN): tests/fake/fake-mlflow.c
+# Test peers: a fake tracking server for faults a real MLflow cannot show (named fake on
+# purpose), and the HAProxy tests' socket tool and plugin driver.
+FAKE_BIN := $(patsubst tests/fake/%.c,$(BUILD)/tests/fake/%,$(wildcard tests/fake/*.c))
+$(BUILD)/tests/fake/%: tests/fake/%.c plugins/steward-plugin.h
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(ALL_LDFLAGS)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(ALL_LDFLAGS) -ldl
 
 # Plugins that misbehave on purpose, for the tests.
 $(BUILD)/tests/plugins/steward-%.so: tests/plugins/%.c plugins/steward-plugin.h
@@ -136,7 +137,7 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIBFACE) $(LIBCORE_TEST)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBFACE) $(LIBCORE_TEST) $(TEST_LIBS) $(LIBS)
 
-# The fuzz targets (the policy parser, the OpenLineage importer), each driven over its seed corpus and
+# The fuzz targets (the policy and playbook parsers, the OpenLineage importer, the HAProxy plugin's readers), each driven over its seed corpus and
 # deterministic mutations (tests/fuzz/driver.c) so every `make test` runs it.
 $(BUILD)/obj/tests/fuzz/%.o: tests/fuzz/%.c
 	@mkdir -p $(dir $@)
@@ -172,7 +173,7 @@ demo: $(STEWARD)
 
 install: $(STEWARD) $(PLUGIN_SO)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
-		$(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(DATADIR)/policies
+		$(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(DATADIR)/policies $(DESTDIR)$(DATADIR)/policies/playbooks
 	install -m 0755 $(STEWARD) $(DESTDIR)$(BINDIR)/steward
 	install -d $(DESTDIR)$(PLUGINDIR)
 	for f in $(PLUGIN_SO); do install -m 0755 $$f $(DESTDIR)$(PLUGINDIR)/; done
@@ -181,6 +182,7 @@ install: $(STEWARD) $(PLUGIN_SO)
 		case $$f in *.5) d=man5;; *) d=man7;; esac; \
 		install -m 0644 $$f $(DESTDIR)$(MANDIR)/$$d/; done
 	for f in policies/*; do [ -f "$$f" ] && install -m 0644 $$f $(DESTDIR)$(DATADIR)/policies/; done; true
+	install -m 0644 policies/playbooks/*.playbook $(DESTDIR)$(DATADIR)/policies/playbooks/
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/steward $(DESTDIR)$(MANDIR)/man1/steward.1 \

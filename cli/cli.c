@@ -22,7 +22,7 @@ static const struct cli_opt cli_global_opts[] = {
 	{ .name = "db", .arg = "PATH",
 	  .help = "store file (default: $STEWARD_DB, else $XDG_DATA_HOME/steward/steward.db); commands without a store ignore it" },
 	{ .name = "config", .arg = "FILE",
-	  .help = "plugin configuration (default: $STEWARD_CONFIG, else $XDG_CONFIG_HOME/steward/config); used by sync, plugin list, promote apply, rollback, alert silence and expire, and the console; ignored elsewhere" },
+	  .help = "plugin configuration (default: $STEWARD_CONFIG, else $XDG_CONFIG_HOME/steward/config); used by sync, plugin list, promote apply, rollback, alert silence and expire, playbook list and show, and the console; ignored elsewhere" },
 	{ .name = "json", .help = "machine-readable output (JSON); refused where there is none (the console, audit prove and consistency)" },
 	{ .name = "key", .arg = "FILE",
 	  .help = "your secret key file (default: $STEWARD_KEY); used by commands that act as someone and the console, ignored elsewhere" },
@@ -61,6 +61,18 @@ static const struct cli_opt cli_lineage_show_opts[] = {
 	{ .name = "depth", .arg = "N", .help = "follow at most N hops (1 to 64; default 64)" },
 	{ .name = "dot", .help = "write the graph as Graphviz DOT (draw it with: dot -Tsvg)" },
 	{ .name = "dataset", .arg = "NS/NAME", .help = "the graph around a dataset (every version of it) instead of a model version" },
+	{ 0 },
+};
+
+static const struct cli_opt cli_playbook_check_opts[] = {
+	{ .name = "strict", .help = "a lint warning fails the file too" },
+	{ 0 },
+};
+
+static const struct cli_opt cli_playbook_dir_opts[] = {
+	{ .name = "playbooks", .arg = "DIR",
+	  .help = "the playbook directory (default: $STEWARD_PLAYBOOK_DIR, else the config's [steward] playbooks,"
+		  " else ~/.config/steward/playbooks when it exists, else the shipped playbooks)" },
 	{ 0 },
 };
 
@@ -206,6 +218,22 @@ static const struct cli_opt cli_rollback_opts[] = {
 	{ 0 },
 };
 
+static const struct cli_opt cli_deploy_canary_opts[] = {
+	{ .name = "weight", .arg = "PCT", .required = 1, .help = "the canary's share of live traffic, 1 to 50 percent" },
+	{ .name = "reason", .arg = "TEXT", .help = "why: recorded in the ledger" },
+	{ 0 },
+};
+
+static const struct cli_opt cli_deploy_shift_opts[] = {
+	{ .name = "weight", .arg = "PCT", .required = 1, .help = "the version's share of live traffic, 0 to 100 percent" },
+	{ .name = "reason", .arg = "TEXT", .required = 1, .help = "why: recorded in the ledger" },
+	{ 0 },
+};
+
+static const struct cli_opt cli_deploy_full_opts[] = {
+	{ .name = "reason", .arg = "TEXT", .help = "why: recorded in the ledger" },
+	{ 0 },
+};
 
 static const struct cli_opt cli_alert_list_opts[] = {
 	{ .name = "model", .arg = "MODEL", .help = "only alerts for MODEL" },
@@ -511,9 +539,50 @@ const struct cli_cmd cli_cmds[] = {
 			"from the signed ledger, not the store's tables. The policy's rollback section says\n"
 			"who may and which post-incident review is owed; the review is opened as a request\n"
 			"and shows as overdue when nobody signed it in time. Without a baseline it says\n"
-			"what can be done instead.",
+			"what can be done instead. When a deploy plugin serves the model, live traffic goes\n"
+			"back too, first: the known-safe version gets all of it, the others 0 and drained, in\n"
+			"the same governed action (if the registry then refuses, traffic is put back).",
 		.opts = cli_rollback_opts, .min_pos = 1, .max_pos = 1, .flags = CLI_STORE_RW,
 		.roles = ROLE_SIGNERS, .run = cmd_rollback_run,
+	},
+	{
+		.noun = "deploy", .verb = "list", .args = "[MODEL]",
+		.summary = "show which version takes how much live traffic",
+		.help = "Lists the servers the deploy plugins (haproxy) reported at the last sync: for each\n"
+			"model its versions, live or shadow, their share of live traffic, weight, state and\n"
+			"requests served. A share that differs from what steward last decided is listed as\n"
+			"UNAPPROVED, as for aliases moved behind steward's back.",
+		.opts = cli_none_opts, .min_pos = 0, .max_pos = 1, .flags = CLI_STORE_RO, .run = cmd_deploy_list,
+	},
+	{
+		.noun = "deploy", .verb = "canary", .args = "MODEL VERSION",
+		.summary = "give a version a canary share of live traffic, under policy",
+		.help = "Sends --weight percent of MODEL's live traffic to VERSION and the rest to the\n"
+			"stable version (the one holding most of it), other versions drained. A canary is a\n"
+			"stage: the open request of VERSION to canary ('steward promote request MODEL VERSION\n"
+			"--to canary'), approved as the policy's transition to canary asks, is applied with\n"
+			"it and the canary alias moves. Traffic moves first through the deploy plugin, read\n"
+			"back, then the signed deploy.traffic entry; when a later step fails traffic is put back.",
+		.opts = cli_deploy_canary_opts, .min_pos = 2, .max_pos = 2, .flags = CLI_STORE_RW,
+		.roles = ROLE_SIGNERS, .run = cmd_deploy_canary,
+	},
+	{
+		.noun = "deploy", .verb = "shift", .args = "MODEL VERSION",
+		.summary = "move live traffic between deployed versions, under policy",
+		.help = "Gives VERSION --weight percent of live traffic and the stable version the rest.\n"
+			"Governed by the policy's shift section (who may, canary soak, live metrics); a policy\n"
+			"without one refuses. Recorded as a signed deploy.traffic entry.",
+		.opts = cli_deploy_shift_opts, .min_pos = 2, .max_pos = 2, .flags = CLI_STORE_RW,
+		.roles = ROLE_SIGNERS, .run = cmd_deploy_shift,
+	},
+	{
+		.noun = "deploy", .verb = "full", .args = "MODEL VERSION",
+		.summary = "give a version all live traffic, behind the production gate",
+		.help = "Gives VERSION all of MODEL's live traffic and drains the others. Full traffic\n"
+			"needs the production gate: VERSION must be production by a governed promotion, or\n"
+			"have an open request to production whose gate passes (applied with it).",
+		.opts = cli_deploy_full_opts, .min_pos = 2, .max_pos = 2, .flags = CLI_STORE_RW,
+		.roles = ROLE_SIGNERS, .run = cmd_deploy_full,
 	},
 	{
 		.noun = "policy", .verb = "check", .args = "FILE...",
@@ -878,6 +947,37 @@ const struct cli_cmd cli_cmds[] = {
 			"actor, kind (open, ack, note, step, resolve), text and ledger entry.",
 		.opts = cli_none_opts, .min_pos = 1, .max_pos = 1, .flags = CLI_STORE_RO,
 		.run = cmd_incident_show,
+	},
+	{
+		.noun = "playbook", .verb = "check", .args = "FILE...",
+		.summary = "lint incident playbook files",
+		.help = "Parses each FILE (steward-playbook(5)) and prints 'FILE: ok (N steps)', or the\n"
+			"first error as FILE:LINE:COL with what was found and what was expected. Lint\n"
+			"warnings (an action before any check, a rollback and a shift in one playbook, a\n"
+			"silence over 24h, a file not named after its playbook) are printed as\n"
+			"FILE:LINE: warning: ... and fail the file only with --strict. Exit 1 when any\n"
+			"file failed. No store is needed.",
+		.opts = cli_playbook_check_opts, .min_pos = 1, .max_pos = CLI_POS_MAX,
+		.run = cmd_playbook_check,
+	},
+	{
+		.noun = "playbook", .verb = "list", .args = "",
+		.summary = "list the playbooks in the playbook directory",
+		.help = "Lists every NAME.playbook in the playbook directory: name, trigger (alert name\n"
+			"and label matchers), number of steps, file and sha256. Files that do not load\n"
+			"(a parse error, a second playbook with a name already listed) are named after the\n"
+			"list and make the exit status 1.",
+		.opts = cli_playbook_dir_opts, .min_pos = 0, .max_pos = 0,
+		.run = cmd_playbook_list,
+	},
+	{
+		.noun = "playbook", .verb = "show", .args = "NAME",
+		.summary = "show a playbook's trigger and steps",
+		.help = "Prints playbook NAME from the playbook directory: its trigger, file and sha256,\n"
+			"then each step in order, whether it checks or acts, and what it does in words\n"
+			"(placeholders such as {model} as written).",
+		.opts = cli_playbook_dir_opts, .min_pos = 1, .max_pos = 1,
+		.run = cmd_playbook_show,
 	},
 	{
 		.noun = "demo", .args = "",

@@ -222,6 +222,13 @@ int cmd_policy_show(struct cli_ctx *c);
 int cmd_gate_run(struct cli_ctx *c);
 int cmd_promote_apply(struct cli_ctx *c);
 int cmd_rollback_run(struct cli_ctx *c);
+struct gate;
+/* The gate's checklist (rules, evidence, refusal) as promote, rollback and deploy print it. */
+void cmd_gate_print(struct cli_ctx *c, FILE *out, const struct gate *g);
+int cmd_deploy_list(struct cli_ctx *c);
+int cmd_deploy_canary(struct cli_ctx *c);
+int cmd_deploy_shift(struct cli_ctx *c);
+int cmd_deploy_full(struct cli_ctx *c);
 int cmd_trace_run(struct cli_ctx *c);
 int cmd_plugin_list(struct cli_ctx *c);
 int cmd_sync_run(struct cli_ctx *c);
@@ -235,5 +242,8 @@ int cmd_incident_note(struct cli_ctx *c);
 int cmd_incident_resolve(struct cli_ctx *c);
 int cmd_incident_list(struct cli_ctx *c);
 int cmd_incident_show(struct cli_ctx *c);
+int cmd_playbook_check(struct cli_ctx *c);
+int cmd_playbook_list(struct cli_ctx *c);
+int cmd_playbook_show(struct cli_ctx *c);
 
 #endif

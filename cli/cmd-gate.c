@@ -43,7 +43,7 @@ static json_t *cmd_gate_json(const struct gate *g)
 
 /* The checklist, one line per rule; out is stdout or stderr. Names,
  * evidence and reasons carry text from the store: escaped. */
-static void cmd_gate_print(struct cli_ctx *c, FILE *out, const struct gate *g)
+void cmd_gate_print(struct cli_ctx *c, FILE *out, const struct gate *g)
 {
 	size_t i, failing = 0;
 	char dig[40];
@@ -250,7 +250,7 @@ int cmd_rollback_run(struct cli_ctx *c)
 		json_t *o = cmd_gate_json(&g);
 
 		if (o == NULL || cli_json_str(o, "alias", alias) || cli_json_int(o, "rolled_back_to", g.version) ||
-		    cli_json_int_or_null(o, "review_request", review)) {
+		    cli_json_int_or_null(o, "review_request", review) || cli_json_int_or_null(o, "traffic_seq", g.traffic_seq)) {
 			json_decref(o);
 			gate_free(&g);
 			return cli_json_fail(&c->e);
@@ -258,7 +258,10 @@ int cmd_rollback_run(struct cli_ctx *c)
 		gate_free(&g);
 		return cli_json_print(o, &c->e) < 0 ? CLI_FAIL : 0;
 	}
-	printf("rolled %s of %s back to version %" PRId64 "\n", alias, c->pos[0], g.version);
+	printf("rolled %s of %s back to version %" PRId64 "\n", alias, cli_safe(c, c->pos[0]), g.version);
+	if (g.traffic_seq != 0)
+		printf("live traffic: all of it on version %" PRId64 ", every other version drained (ledger entry %" PRId64 ")\n",
+		       g.version, g.traffic_seq);
 	if (review != 0)
 		printf("post-incident review: request %" PRId64 " needs a signed decision (see 'steward request show %" PRId64 "')\n",
 		       review, review);

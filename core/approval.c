@@ -328,6 +328,11 @@ void approval_stage_of(const char *aliases, char *out, size_t n)
 		snprintf(out, n, "production");
 		return;
 	}
+	/* A canary is further along than staging: it already takes live traffic. */
+	if (strstr(buf, ",canary,") != NULL) {
+		snprintf(out, n, "canary");
+		return;
+	}
 	if (strstr(buf, ",staging,") != NULL) {
 		snprintf(out, n, "staging");
 		return;

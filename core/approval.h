@@ -144,7 +144,7 @@ int approval_request_supersede(struct store *st, const struct principal *who, in
 int approval_request_closed_in_ledger(struct store *st, int64_t id, struct err *e);
 
 /* The stage a version is at, from its comma-separated aliases: production
- * beats staging beats any other alias; "none" without one. */
+ * beats canary beats staging beats any other alias; "none" without one. */
 void approval_stage_of(const char *aliases, char *out, size_t n);
 
 /* The policy in force for a tier (the newest enrolled): 1 found, 0 none,

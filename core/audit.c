@@ -696,7 +696,8 @@ static int replay_entry(void *arg, int64_t seq, const char *body, size_t len, js
 		r = replay_approval(rp, seq, t, action, actor, data, why, n);
 	else if (strcmp(action, "alias.set") == 0)
 		r = replay_alias(rp, actor, why, n);
-	else if (strcmp(action, "alias.imported") == 0 || strcmp(action, "alias.observed") == 0)
+	else if (strcmp(action, "alias.imported") == 0 || strcmp(action, "alias.observed") == 0 ||
+		 strcmp(action, "traffic.imported") == 0 || strcmp(action, "traffic.observed") == 0)
 		/* What a backend showed: recorded, not decided, so only who saw it is checked. */
 		r = strncmp(actor, "plugin:", 7) == 0 ? 0 : replay_why(why, n, "%s recorded by %s, not a plugin", action, actor);
 	else if (strcmp(action, "model.set") == 0 || strcmp(action, "version.set") == 0 ||
@@ -704,6 +705,17 @@ static int replay_entry(void *arg, int64_t seq, const char *body, size_t len, js
 		 strcmp(action, "lineage.set") == 0)
 		r = replay_actor(rp, actor, ROLE_EVIDENCE) < 0
 			    ? replay_why(why, n, "%s recorded by %s, who held no role that records evidence", action, actor)
+			    : 0;
+	else if (strcmp(action, "playbook.start") == 0 || strcmp(action, "playbook.step") == 0 ||
+		 strcmp(action, "playbook.abandon") == 0)
+		/* Each action a step took has its own entry, replayed on its own; this records who ran it. */
+		r = replay_actor(rp, actor, ROLE_SIGNERS) < 0
+			    ? replay_why(why, n, "%s recorded by %s, who held no role that runs playbooks", action, actor)
+			    : 0;
+	else if (strcmp(action, "deploy.traffic") == 0)
+		/* Who moved live traffic: the gate results it carries were judged when it was made. */
+		r = replay_actor(rp, actor, ROLE_SIGNERS) < 0
+			    ? replay_why(why, n, "%s recorded by %s, who held no role that moves traffic", action, actor)
 			    : 0;
 	else if (strcmp(action, "policy.enroll") == 0)
 		r = replay_enroll(rp, actor, data, why, n);

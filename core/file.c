@@ -62,6 +62,12 @@ int file_open(const char *path, const char *what, int flags, struct stat *sb, st
 int file_read(const char *path, const char *what, size_t max, char **out, size_t *len,
 	      struct err *e)
 {
+	return file_read_flags(path, what, 0, max, out, len, e);
+}
+
+int file_read_flags(const char *path, const char *what, int flags, size_t max, char **out,
+		    size_t *len, struct err *e)
+{
 	struct stat sb;
 	size_t n = 0;
 	ssize_t r;
@@ -69,7 +75,7 @@ int file_read(const char *path, const char *what, size_t max, char **out, size_t
 	int fd;
 
 	*out = NULL;
-	fd = file_open(path, what, 0, &sb, e);
+	fd = file_open(path, what, flags, &sb, e);
 	if (fd < 0)
 		return -1;
 	/* The size is only a hint (the file may grow while read): the loop below

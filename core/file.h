@@ -23,6 +23,9 @@ int file_open(const char *path, const char *what, int flags, struct stat *sb, st
  * with a NUL after the last byte. */
 int file_read(const char *path, const char *what, size_t max, char **out, size_t *len,
 	      struct err *e);
+/* The same with file_open's flags (FILE_NOFOLLOW). */
+int file_read_flags(const char *path, const char *what, int flags, size_t max, char **out,
+		    size_t *len, struct err *e);
 
 /* "a FIFO", "a directory", ... for messages. */
 const char *file_kind(mode_t mode);

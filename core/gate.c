@@ -1,5 +1,6 @@
 /* gate: gathers evidence from the store, evaluates the policy in force, and records promotions, rollbacks and enrolments. */
 #include "gate.h"
+#include "deploy.h"
 #include "lineage.h"
 
 #include <errno.h>
@@ -80,10 +81,10 @@ static int gate_version_id(struct store *st, const char *model, int64_t version,
 static int gate_monitor(struct store *st, int64_t mid, int64_t vid, struct evidence *ev, struct err *e)
 {
 	struct monitor_evidence me;
-	sqlite3_stmt *s;
 	size_t i;
 
 	(void)mid;
+	(void)vid;
 	if (monitor_gate_evidence(st, ev->model, ev->version, ev->now, &me, e) != 0)
 		return -1;
 	snprintf(ev->monitor_note, sizeof ev->monitor_note, "%s", me.why);
@@ -112,15 +113,19 @@ static int gate_monitor(struct store *st, int64_t mid, int64_t vid, struct evide
 		ev->alerts[i].value = me.alerts[i].value;
 	}
 	ev->nalerts = me.nalerts;
-	if (store_prepare(st, &s, "SELECT weight, since FROM canary WHERE version_id = ?1", e) != 0)
-		return -1;
-	sqlite3_bind_int64(s, 1, vid);
-	if (sqlite3_step(s) == SQLITE_ROW) {
-		ev->has_canary = 1;
-		ev->canary_weight = sqlite3_column_double(s, 0);
-		ev->canary_since = sqlite3_column_int64(s, 1);
+	/* Canary traffic as a principal decided it (signed deploy.traffic
+	 * entries), not the deployments a sync cached. */
+	{
+		struct deploy_canary c;
+
+		if (deploy_canary_of(st, ev->model, ev->version, &c, e) != 0)
+			return -1;
+		if (c.has) {
+			ev->has_canary = 1;
+			ev->canary_weight = c.share;
+			ev->canary_since = c.since;
+		}
 	}
-	sqlite3_finalize(s);
 	return 0;
 }
 
@@ -570,8 +575,7 @@ static json_t *gate_results_json(const struct gate *g)
 	return a;
 }
 
-/* The evidence, its digest (over its canonical JSON) and the results. */
-static json_t *gate_record(const struct gate *g)
+json_t *gate_record(const struct gate *g)
 {
 	json_t *ev = evidence_to_json(&g->ev), *res = gate_results_json(g), *o;
 	char digest[72], *canon;
@@ -773,7 +777,7 @@ int gate_apply(struct store *st, const struct principal *who, int64_t request, c
 
 /* 1 when a promotion that passed its gate moved version to alias, as the
  * ledger records it (the promotions table is only a cache). */
-static int gate_was_promoted(struct store *st, const char *model, const char *alias, int64_t version, struct err *e)
+int gate_was_promoted(struct store *st, const char *model, const char *alias, int64_t version, struct err *e)
 {
 	struct record_moves mv;
 	size_t i;
@@ -834,12 +838,45 @@ static int gate_rollback_eval(struct store *st, struct gate *g, const struct pri
 	return g->allow ? 0 : 1;
 }
 
+int gate_evaluate_shift(struct store *st, const struct principal *who, const char *model, int64_t version,
+			struct gate *g, struct err *e)
+{
+	int rc;
+
+	memset(g, 0, sizeof *g);
+	snprintf(g->model, sizeof g->model, "%s", model);
+	g->version = version;
+	snprintf(g->to, sizeof g->to, "traffic");
+	if (gate_evidence(st, g, 0, e) != 0)
+		return -1;
+	if (g->refusal[0] != '\0')
+		return 1;
+	/* Like a rollback, a shift is judged on who makes it. */
+	g->ev.has_request = 0;
+	snprintf(g->ev.actor, sizeof g->ev.actor, "%s", who->name);
+	g->ev.actor_roles = who->roles;
+	rc = gate_policy(st, g, e);
+	if (rc != 0)
+		return rc < 0 ? -1 : 1;
+	g->sec = policy_shift(&g->pol);
+	if (g->sec == NULL) {
+		snprintf(g->refusal, sizeof g->refusal,
+			 "policy %s v%" PRId64 " has no shift section: live traffic may not be moved by hand (default deny)",
+			 g->policy_name, g->policy_version);
+		return 1;
+	}
+	g->nres = g->sec->nrules;
+	g->allow = policy_evaluate(g->sec, &g->ev, g->policy_digest, g->res);
+	return g->allow ? 0 : 1;
+}
+
 int gate_rollback(struct store *st, const struct principal *who, const char *model, const char *alias, int64_t to,
 		  const char *reason, const struct gate_backend *be, struct gate *g, int64_t *review, struct err *e)
 {
 	const struct policy_rule *rev = NULL;
-	char subject[200];
-	int64_t current, prev, seq, due = 0;
+	struct deploy_plan undo;
+	char subject[200], plugin[65];
+	int64_t current, prev, seq, due = 0, tseq = 0;
 	json_t *data;
 	size_t i;
 	int rc;
@@ -889,9 +926,17 @@ int gate_rollback(struct store *st, const struct principal *who, const char *mod
 	for (i = 0; i < g->sec->nrules; i++)
 		if (g->sec->rules[i].kind == PK_REVIEW)
 			rev = &g->sec->rules[i];
-	if (gate_backend_move(st, be, g, "rollback", 0, alias, e) != 0 ||
-	    registry_alias_move(st, model, alias, to, &prev, e) != 0 || gate_settle(st, model, alias, e) != 0)
+	/* Traffic back on the known-safe version first: at 3 a.m. that is
+	 * what matters, and the alias follows it. */
+	if (deploy_rollback_traffic(st, who, model, to, reason, be, &tseq, &undo, plugin, e) != 0)
 		return -1;
+	g->traffic_seq = tseq;
+	if (gate_backend_move(st, be, g, "rollback", 0, alias, e) != 0 ||
+	    registry_alias_move(st, model, alias, to, &prev, e) != 0 || gate_settle(st, model, alias, e) != 0) {
+		if (tseq != 0)
+			deploy_put_back(be, plugin, model, &undo, e);
+		return -1;
+	}
 	if (rev != NULL) {
 		due = store_now() + rev->duration;
 		if (approval_review_open(st, who->name, model, to, alias, rev->roles, due, 0, reason, review, e) != 0)
@@ -902,6 +947,7 @@ int gate_rollback(struct store *st, const struct principal *who, const char *mod
 	    json_object_set_new(data, "from_version", json_integer(current)) != 0 ||
 	    json_object_set_new(data, "to_version", json_integer(to)) != 0 ||
 	    json_object_set_new(data, "reason", json_string(reason)) != 0 ||
+	    json_object_set_new(data, "traffic_seq", tseq ? json_integer(tseq) : json_null()) != 0 ||
 	    json_object_set_new(data, "review",
 				rev == NULL ? json_null()
 					    : json_pack("{s:I, s:s, s:I}", "request", (json_int_t)*review, "role", rev->a,

@@ -35,6 +35,7 @@ struct gate {
 	int allow;
 	struct evidence ev;
 	int64_t late;      /* apply: the registry already showed this move (the unapproved change seen at this entry) */
+	int64_t traffic_seq; /* rollback: the deploy.traffic entry that returned live traffic, 0 none */
 };
 
 /* Evaluates the gate for MODEL VERSION to stage `to` without changing
@@ -78,6 +79,10 @@ struct gate_backend {
 	int (*set_alias)(void *arg, const char *model, const char *alias, int64_t version,
 			 const struct steward_kv *tags, size_t ntags, char *err, size_t errn);
 	void *arg;
+	/* Carries out a traffic plan (core/deploy.h) through the deploy
+	 * plugin instance named plugin; NULL: no serving layer is reachable. */
+	int (*set_traffic)(void *arg, const char *plugin, const char *model, const struct steward_traffic *t, size_t n,
+			   char *err, size_t errn);
 };
 
 /* Applies an open promotion request whose gate passes: moves the alias
@@ -94,6 +99,18 @@ int gate_apply(struct store *st, const struct principal *who, int64_t request, c
 int gate_rollback(struct store *st, const struct principal *who, const char *model, const char *alias,
 		  int64_t to, const char *reason, const struct gate_backend *be, struct gate *g, int64_t *review,
 		  struct err *e);
+
+/* The shift section's verdict on who moving version's share of live
+ * traffic by hand. 0 allowed, 1 refused (g says why), -1 error. */
+int gate_evaluate_shift(struct store *st, const struct principal *who, const char *model, int64_t version,
+			struct gate *g, struct err *e);
+
+/* 1 when the signed ledger shows version moved to alias by a promotion
+ * that passed its gate; 0 not; -1 error. */
+int gate_was_promoted(struct store *st, const char *model, const char *alias, int64_t version, struct err *e);
+
+/* A decision as the ledger records it: policy, evidence and its digest, each rule's result. NULL: out of memory. */
+json_t *gate_record(const struct gate *g);
 
 /* sha256:<hex> of a buffer. */
 void gate_digest(const void *buf, size_t len, char out[72]);

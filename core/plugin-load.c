@@ -187,8 +187,20 @@ static int plugin_ini(void *user, const char *section, const char *name, const c
 	if (strcmp(section, "steward") == 0) {
 		char buf[PLUGIN_MAX_DIRS * 512], *tok, *save = NULL;
 
+		if (strcmp(name, "playbooks") == 0) {
+			if (value[0] != '/') {
+				char qv[64];
+
+				check_excerpt(value, qv, sizeof qv);
+				return plugin_ini_fail(pp, line, "playbooks: '%s' is not an absolute path", qv);
+			}
+			if (strlen(value) >= sizeof c->playbooks)
+				return plugin_ini_fail(pp, line, "playbooks: the path is longer than %zu bytes", sizeof c->playbooks - 1);
+			snprintf(c->playbooks, sizeof c->playbooks, "%s", value);
+			return 1;
+		}
 		if (strcmp(name, "plugin_dirs") != 0)
-			return plugin_ini_fail(pp, line, "unknown key '%s' in [steward] (known: plugin_dirs)", q2);
+			return plugin_ini_fail(pp, line, "unknown key '%s' in [steward] (known: plugin_dirs, playbooks)", q2);
 		snprintf(buf, sizeof buf, "%s", value);
 		c->ndirs = 0;
 		for (tok = strtok_r(buf, ":", &save); tok != NULL; tok = strtok_r(NULL, ":", &save)) {

@@ -22,6 +22,7 @@
 #include "gate.h"
 #include "ledger.h"
 #include "lineage.h"
+#include "deploy.h"
 #include "monitor.h"
 #include "record.h"
 #include "registry.h"
@@ -48,6 +49,7 @@ struct plugin_sync_ctx {
 	struct monitor_sync *mon; /* series, histograms, alerts and silences of this sync */
 	struct lineage_import *li; /* OpenLineage events of this sync, begun with the first */
 	int mark_failed;           /* a source's mark could not be kept: the sync fails */
+	struct deploy_sync *dep;   /* a deploy source's servers, written at the end */
 };
 
 static int plugin_refuse(struct plugin_sync_ctx *x, const char *what)
@@ -825,6 +827,23 @@ static void sink_lineage_mark(void *ctx, const char *source, int64_t offset, con
 	}
 }
 
+/* ---- deployments: core/deploy.c holds them until the sync's end ---- */
+
+static int sink_deployment(void *ctx, const struct steward_deployment_rec *d)
+{
+	struct plugin_sync_ctx *x = ctx;
+
+	if (x->dep == NULL) {
+		x->dep = deploy_sync_begin(x->in->name, &x->e);
+		if (x->dep == NULL)
+			return plugin_refuse(x, "deployment");
+	}
+	if (deploy_sync_record(x->dep, d, &x->e) != 0)
+		return plugin_refuse(x, "deployment");
+	x->r->deployments++;
+	return 0;
+}
+
 int plugin_act_call(void *arg, const struct steward_act *act, char *err, size_t errn)
 {
 	struct plugin_instance *in = arg;
@@ -923,6 +942,7 @@ static void *plugin_worker(void *arg)
 		.lineage_offset = sink_lineage_offset,
 		.lineage_event = sink_lineage_event,
 		.lineage_mark = sink_lineage_mark,
+		.deployment = sink_deployment,
 	};
 	struct timespec t0, t1;
 	char perr[512] = "";
@@ -995,6 +1015,18 @@ static void *plugin_worker(void *arg)
 	}
 	monitor_sync_free(x->mon);
 	x->mon = NULL;
+	if (j->rc == 0 && x->dep != NULL) {
+		int64_t seen = 0;
+
+		if (deploy_sync_end(x->st, x->dep, &seen, &x->e) != 0) {
+			snprintf(perr, sizeof perr, "keeping the deployments");
+			snprintf(x->msg, sizeof x->msg, "%.500s", x->e.msg);
+			j->rc = -1;
+		}
+		x->r->observed += seen;
+	}
+	deploy_sync_free(x->dep);
+	x->dep = NULL;
 	if (j->rc == 0 && plugin_vanished(x) != 0) {
 		snprintf(perr, sizeof perr, "checking for deleted aliases");
 		snprintf(x->msg, sizeof x->msg, "%.500s", x->e.msg);
@@ -1037,7 +1069,7 @@ static void *plugin_worker(void *arg)
 				  j->rc != 0 ? "degraded" : x->r->unverified > 0 || x->r->malformed > 0 ? "partial" : "ok",
 				  j->rc != 0 ? j->err : msg,
 				  x->r->models + x->r->versions + x->r->metrics + x->r->aliases + x->r->series + x->r->alerts +
-					  x->r->imported,
+					  x->r->imported + x->r->deployments,
 				  j->rc == 0 && x->full);
 	}
 	if (j->rc == 0)
@@ -1137,6 +1169,8 @@ int plugin_sync(const char *db_path, struct plugin_instance *in, const struct pr
 
 /* ---- the registry backend of governed moves ---- */
 
+static int plugin_backend_config(struct plugin_backend *b, char *err, size_t errn);
+
 static int plugin_backend_set_alias(void *arg, const char *model, const char *alias, int64_t version,
 				    const struct steward_kv *tags, size_t ntags, char *err, size_t errn)
 {
@@ -1157,25 +1191,9 @@ static int plugin_backend_set_alias(void *arg, const char *model, const char *al
 		registry_model_clear(&m);
 		return 0;
 	}
-	if (!b->loaded) {
-		char path[4096];
-		int rc;
-
-		/* A file named on purpose must exist; the default one may not. */
-		if (b->has_config)
-			snprintf(path, sizeof path, "%s", b->config);
-		else if (plugin_config_path(path, sizeof path, &e) != 0) {
-			snprintf(err, errn, "%s", e.msg);
-			registry_model_clear(&m);
-			return -1;
-		}
-		rc = plugin_config_load(path, b->has_config, &b->pc, &e);
-		if (rc != 0) {
-			snprintf(err, errn, "%s", e.msg);
-			registry_model_clear(&m);
-			return -1;
-		}
-		b->loaded = 1;
+	if (plugin_backend_config(b, err, errn) != 0) {
+		registry_model_clear(&m);
+		return -1;
 	}
 	in = plugin_for_source(&b->pc, m.source);
 	if (in == NULL) {
@@ -1196,6 +1214,77 @@ static int plugin_backend_set_alias(void *arg, const char *model, const char *al
 	return in->p->act(in->state, &act, err, errn);
 }
 
+/* The configuration, read once per backend: a file named on purpose must exist, the default one may not. */
+static int plugin_backend_config(struct plugin_backend *b, char *err, size_t errn)
+{
+	char path[4096];
+	struct err e;
+
+	if (b->loaded)
+		return 0;
+	err_clear(&e);
+	if (b->has_config)
+		snprintf(path, sizeof path, "%s", b->config);
+	else if (plugin_config_path(path, sizeof path, &e) != 0) {
+		snprintf(err, errn, "%s", e.msg);
+		return -1;
+	}
+	if (plugin_config_load(path, b->has_config, &b->pc, &e) != 0) {
+		snprintf(err, errn, "%s", e.msg);
+		return -1;
+	}
+	b->loaded = 1;
+	return 0;
+}
+
+static int plugin_backend_set_traffic(void *arg, const char *plugin, const char *model, const struct steward_traffic *t,
+				      size_t n, char *err, size_t errn)
+{
+	struct plugin_backend *b = arg;
+	struct steward_act act = { .kind = STEWARD_ACT_SET_TRAFFIC, .model = model, .traffic = t, .ntraffic = n };
+	struct plugin_instance *in;
+	struct err e;
+
+	if (plugin_backend_config(b, err, errn) != 0)
+		return -1;
+	in = plugin_find(&b->pc, plugin);
+	if (in == NULL) {
+		snprintf(err, errn, "the deployments of %s came from plugin %s, which is not configured here (%s)", model, plugin,
+			 b->pc.path[0] ? b->pc.path : "no configuration file");
+		return -1;
+	}
+	err_clear(&e);
+	if (plugin_open(in, &b->pc, &e) != 0) {
+		snprintf(err, errn, "%s", e.msg);
+		return -1;
+	}
+	if (!(in->p->caps & STEWARD_CAP_DEPLOY) || in->p->act == NULL) {
+		snprintf(err, errn, "plugin %s cannot move traffic", in->name);
+		return -1;
+	}
+	return in->p->act(in->state, &act, err, errn);
+}
+
+struct plugin_instance *plugin_backend_instance(struct plugin_backend *b, const char *name, char *err, size_t errn)
+{
+	struct plugin_instance *in;
+	struct err e;
+
+	if (plugin_backend_config(b, err, errn) != 0)
+		return NULL;
+	in = plugin_find(&b->pc, name);
+	if (in == NULL) {
+		snprintf(err, errn, "plugin %s is not configured here (%s)", name, b->pc.path[0] ? b->pc.path : "no configuration file");
+		return NULL;
+	}
+	err_clear(&e);
+	if (plugin_open(in, &b->pc, &e) != 0) {
+		snprintf(err, errn, "%s", e.msg);
+		return NULL;
+	}
+	return in;
+}
+
 void plugin_backend_init(struct plugin_backend *b, struct store *st, const char *config_path)
 {
 	memset(b, 0, sizeof *b);
@@ -1205,6 +1294,7 @@ void plugin_backend_init(struct plugin_backend *b, struct store *st, const char 
 		b->has_config = 1;
 	}
 	b->gb.set_alias = plugin_backend_set_alias;
+	b->gb.set_traffic = plugin_backend_set_traffic;
 	b->gb.arg = b;
 }
 

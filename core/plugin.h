@@ -38,6 +38,7 @@ struct plugin_config {
 	char path[4096];      /* the file read, "" when none exists */
 	char dirs[PLUGIN_MAX_DIRS][4096];
 	size_t ndirs;
+	char playbooks[4096]; /* [steward] playbooks = DIR; "" when not set */
 	struct plugin_instance inst[PLUGIN_MAX_INSTANCES];
 	size_t ninst;
 };
@@ -72,6 +73,7 @@ struct plugin_sync_result {
 	/* a lineage source: events seen, new, already held, malformed and
 	 * skipped (the first named in malformed_first), versions attested */
 	int64_t events, imported, duplicates, malformed, attested;
+	int64_t deployments;                        /* servers a deploy source reported */
 	char malformed_first[300];
 	double seconds;
 };
@@ -134,6 +136,9 @@ struct plugin_backend {
 };
 void plugin_backend_init(struct plugin_backend *b, struct store *st, const char *config_path);
 void plugin_backend_free(struct plugin_backend *b);
+/* The configured instance name, opened (loaded on first use), for acts
+ * of other kinds (a silence); NULL with err saying why. */
+struct plugin_instance *plugin_backend_instance(struct plugin_backend *b, const char *name, char *err, size_t errn);
 
 /* Models whose alias points somewhere no steward decision put it. */
 struct plugin_unapproved {

@@ -280,26 +280,31 @@ int policy_severity(const char *s)
 	return 0;
 }
 
+/* Section kinds as bits: a transition, a rollback of an alias, the shift of live traffic. */
+#define SEC_T (1u << POLICY_SEC_TRANSITION)
+#define SEC_R (1u << POLICY_SEC_ROLLBACK)
+#define SEC_S (1u << POLICY_SEC_SHIFT)
+
 static const struct {
 	const char *name;
 	enum policy_kind kind;
-	int rollback; /* 1: only in rollback sections; 0: only in transitions */
+	unsigned sections; /* where it may stand: SEC_* bits */
 } policy_kinds[] = {
-	{ "approvals", PK_APPROVALS, 0 },
-	{ "distinct-approvers", PK_APPROVERS, 0 },
-	{ "separation-of-duties", PK_SOD, 0 },
-	{ "metric", PK_METRIC, 0 },
-	{ "card-sections", PK_CARD, 0 },
-	{ "lineage-complete", PK_LINEAGE, 0 },
-	{ "drift", PK_DRIFT, 0 },
-	{ "live-metric", PK_LIVE, 0 },
-	{ "no-alerts", PK_ALERTS, 0 },
-	{ "approval-age", PK_APPROVAL_AGE, 0 },
-	{ "time-in-stage", PK_STAGE_TIME, 0 },
-	{ "canary-soak", PK_CANARY, 0 },
-	{ "digest-verified", PK_DIGEST, 0 },
-	{ "role", PK_ROLE, 1 },
-	{ "review", PK_REVIEW, 1 },
+	{ "approvals", PK_APPROVALS, SEC_T },
+	{ "distinct-approvers", PK_APPROVERS, SEC_T },
+	{ "separation-of-duties", PK_SOD, SEC_T },
+	{ "metric", PK_METRIC, SEC_T },
+	{ "card-sections", PK_CARD, SEC_T },
+	{ "lineage-complete", PK_LINEAGE, SEC_T },
+	{ "drift", PK_DRIFT, SEC_T | SEC_S },
+	{ "live-metric", PK_LIVE, SEC_T | SEC_S },
+	{ "no-alerts", PK_ALERTS, SEC_T | SEC_S },
+	{ "approval-age", PK_APPROVAL_AGE, SEC_T },
+	{ "time-in-stage", PK_STAGE_TIME, SEC_T },
+	{ "canary-soak", PK_CANARY, SEC_T | SEC_S },
+	{ "digest-verified", PK_DIGEST, SEC_T },
+	{ "role", PK_ROLE, SEC_R | SEC_S },
+	{ "review", PK_REVIEW, SEC_R },
 };
 
 const char *policy_kind_name(enum policy_kind k)
@@ -457,7 +462,7 @@ static int policy_rule_line(struct lexer *lx, struct policy_section *sec)
 
 	if (sec == NULL) {
 		lex_next(lx, &t);
-		return err_set(lx->e, ERR_INVALID, "%s:%d:1: found a rule outside a section, expected 'transition FROM -> TO' or 'rollback ALIAS' before it",
+		return err_set(lx->e, ERR_INVALID, "%s:%d:1: found a rule outside a section, expected 'transition FROM -> TO', 'rollback ALIAS' or 'shift' before it",
 			       lx->fname, lx->line);
 	}
 	if (sec->nrules == POLICY_MAX_RULES)
@@ -490,12 +495,11 @@ static int policy_rule_line(struct lexer *lx, struct policy_section *sec)
 	for (i = 0; i < sizeof policy_kinds / sizeof policy_kinds[0]; i++)
 		if (t.type == T_WORD && strcmp(t.text, policy_kinds[i].name) == 0)
 			break;
-	if (i == sizeof policy_kinds / sizeof policy_kinds[0])
-		return lex_fail(lx, &t, sec->rollback ? "a rollback rule kind (role, review)"
-						      : "a rule kind (approvals, distinct-approvers, separation-of-duties, metric, card-sections, lineage-complete, drift, live-metric, no-alerts, approval-age, time-in-stage, canary-soak, digest-verified)");
-	if (policy_kinds[i].rollback != sec->rollback)
-		return lex_fail(lx, &t, sec->rollback ? "a rollback rule kind (role, review)"
-						      : "a transition rule kind (role and review belong in a rollback section)");
+	if (i == sizeof policy_kinds / sizeof policy_kinds[0] || (policy_kinds[i].sections & (1u << sec->rollback)) == 0)
+		return lex_fail(lx, &t, sec->rollback == POLICY_SEC_ROLLBACK ? "a rollback rule kind (role, review)"
+					: sec->rollback == POLICY_SEC_SHIFT ? "a shift rule kind (role, canary-soak, live-metric, drift, no-alerts)"
+					: i < sizeof policy_kinds / sizeof policy_kinds[0] ? "a transition rule kind (role and review belong in a rollback section)"
+					: "a rule kind (approvals, distinct-approvers, separation-of-duties, metric, card-sections, lineage-complete, drift, live-metric, no-alerts, approval-age, time-in-stage, canary-soak, digest-verified)");
 	r->kind = policy_kinds[i].kind;
 	if (policy_rule_args(lx, r) != 0)
 		return -1;
@@ -539,7 +543,11 @@ static int policy_section_line(struct lexer *lx, struct policy *p, int rollback,
 	memset(sec, 0, sizeof *sec);
 	sec->rollback = rollback;
 	sec->line = lx->line;
-	if (rollback) {
+	if (rollback == POLICY_SEC_SHIFT) {
+		if (lex_eol(lx) != 0)
+			return -1;
+		snprintf(sec->to, sizeof sec->to, "traffic");
+	} else if (rollback == POLICY_SEC_ROLLBACK) {
 		if (policy_stage_word(lx, "an alias (production)", sec->to, sizeof sec->to) != 0 || lex_eol(lx) != 0)
 			return -1;
 	} else {
@@ -558,7 +566,8 @@ static int policy_section_line(struct lexer *lx, struct policy *p, int rollback,
 		if (p->sec[i].rollback == rollback && strcmp(p->sec[i].from, sec->from) == 0 &&
 		    strcmp(p->sec[i].to, sec->to) == 0)
 			return err_set(lx->e, ERR_INVALID, "%s:%d:1: found a second %s section for %s%s%s, expected one (the first is at line %d)",
-				       lx->fname, lx->line, rollback ? "rollback" : "transition", sec->from,
+				       lx->fname, lx->line,
+				       rollback == POLICY_SEC_SHIFT ? "shift" : rollback ? "rollback" : "transition", sec->from,
 				       rollback ? "" : " -> ", sec->to, p->sec[i].line);
 	p->nsec++;
 	*cur = sec;
@@ -598,7 +607,7 @@ int policy_parse(const char *text, size_t len, const char *fname, struct policy 
 		if (t.type == T_END)
 			continue;
 		if (t.type != T_WORD)
-			r = lex_fail(&lx, &t, "a directive (policy, version, tier, transition, rollback, rule)");
+			r = lex_fail(&lx, &t, "a directive (policy, version, tier, transition, rollback, shift, rule)");
 		else if (strcmp(t.text, "policy") == 0) {
 			if (out->name[0] != '\0')
 				r = lex_fail(&lx, &t, "one 'policy' line");
@@ -638,11 +647,13 @@ int policy_parse(const char *text, size_t len, const char *fname, struct policy 
 		} else if (strcmp(t.text, "transition") == 0) {
 			r = policy_section_line(&lx, out, 0, &cur);
 		} else if (strcmp(t.text, "rollback") == 0) {
-			r = policy_section_line(&lx, out, 1, &cur);
+			r = policy_section_line(&lx, out, POLICY_SEC_ROLLBACK, &cur);
+		} else if (strcmp(t.text, "shift") == 0) {
+			r = policy_section_line(&lx, out, POLICY_SEC_SHIFT, &cur);
 		} else if (strcmp(t.text, "rule") == 0) {
 			r = policy_rule_line(&lx, cur);
 		} else {
-			r = lex_fail(&lx, &t, "a directive (policy, version, tier, transition, rollback, rule)");
+			r = lex_fail(&lx, &t, "a directive (policy, version, tier, transition, rollback, shift, rule)");
 		}
 		if (r != 0) {
 			policy_free(out);
@@ -684,7 +695,17 @@ const struct policy_section *policy_rollback(const struct policy *p, const char 
 	size_t i;
 
 	for (i = 0; i < p->nsec; i++)
-		if (p->sec[i].rollback && strcmp(p->sec[i].to, alias) == 0)
+		if (p->sec[i].rollback == POLICY_SEC_ROLLBACK && strcmp(p->sec[i].to, alias) == 0)
+			return &p->sec[i];
+	return NULL;
+}
+
+const struct policy_section *policy_shift(const struct policy *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nsec; i++)
+		if (p->sec[i].rollback == POLICY_SEC_SHIFT)
 			return &p->sec[i];
 	return NULL;
 }

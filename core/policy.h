@@ -52,9 +52,13 @@ struct policy_rule {
 	unsigned roles;      /* role rule */
 };
 
-/* A transition ("staging -> production") or a rollback of an alias. */
+/* Section kinds. */
+enum { POLICY_SEC_TRANSITION = 0, POLICY_SEC_ROLLBACK = 1, POLICY_SEC_SHIFT = 2 };
+
+/* A transition ("staging -> production"), a rollback of an alias, or the
+ * shift of live traffic between deployed versions. */
 struct policy_section {
-	int rollback;
+	int rollback;                   /* POLICY_SEC_*: 0 a transition */
 	char from[POLICY_NAME_MAX + 1]; /* "none", "any" or a stage */
 	char to[POLICY_NAME_MAX + 1];   /* the stage, or the rolled-back alias */
 	int line;
@@ -78,6 +82,8 @@ void policy_free(struct policy *p);
 /* The section for a transition (from may match "any"), or for a rollback of alias. */
 const struct policy_section *policy_transition(const struct policy *p, const char *from, const char *to);
 const struct policy_section *policy_rollback(const struct policy *p, const char *alias);
+/* The shift section ("shift"): who may move live traffic by hand, and on what evidence. */
+const struct policy_section *policy_shift(const struct policy *p);
 const char *policy_kind_name(enum policy_kind k);
 
 /* ---- evidence: everything a rule may look at, recorded with the decision ---- */

@@ -60,7 +60,8 @@ static int pt_run_case(const struct policy *p, const char *digest, struct pt_cas
 	for (i = 0; i < ev.nappr; i++)
 		if (ev.appr[i].policy[0] == '\0')
 			snprintf(ev.appr[i].policy, sizeof ev.appr[i].policy, "%s", digest);
-	sec = c->rollback ? policy_rollback(p, c->to) : policy_transition(p, c->from, c->to);
+	sec = c->rollback == POLICY_SEC_SHIFT ? policy_shift(p) : c->rollback ? policy_rollback(p, c->to)
+									  : policy_transition(p, c->from, c->to);
 	if (sec == NULL) {
 		/* No section: the policy denies; only a decision expectation can hold. */
 		for (i = 0; i < c->nexp; i++)
@@ -175,8 +176,15 @@ int policy_test_run(const struct policy *p, const char *digest, const char *text
 				json_decref(c.evidence);
 				return pt_fail(e, tname, line, "expected 'rollback ALIAS'");
 			}
-			c.rollback = 1;
+			c.rollback = POLICY_SEC_ROLLBACK;
 			snprintf(c.to, sizeof c.to, "%.64s", w2);
+		} else if (strcmp(w1, "shift") == 0) {
+			if (sscanf(rest, "shift %1s", w2) == 1) {
+				json_decref(c.evidence);
+				return pt_fail(e, tname, line, "expected 'shift' alone on its line");
+			}
+			c.rollback = POLICY_SEC_SHIFT;
+			snprintf(c.to, sizeof c.to, "traffic");
 		} else if (strcmp(w1, "evidence") == 0) {
 			json_error_t je;
 			json_t *j = json_loads(rest + strlen("evidence"), JSON_REJECT_DUPLICATES, &je);

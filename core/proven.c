@@ -562,7 +562,8 @@ int proven_self_signed(const char *action, const char *actor)
 		return 1;
 	/* What a backend showed is recorded, not decided: it never moves a gate. */
 	return strncmp(actor, "plugin:", 7) == 0 &&
-	       (strcmp(action, "alias.imported") == 0 || strcmp(action, "alias.observed") == 0);
+	       (strcmp(action, "alias.imported") == 0 || strcmp(action, "alias.observed") == 0 ||
+		strcmp(action, "traffic.imported") == 0 || strcmp(action, "traffic.observed") == 0);
 }
 
 int proven_check_entry(const struct proven_keyring *kr, int64_t ver, json_t *parsed, const char *body, size_t len,

@@ -80,7 +80,9 @@ static int view_policy_rules(struct view_policy *p, struct list *l, int width, s
 		size_t used;
 		int w;
 
-		if (s->rollback)
+		if (s->rollback == POLICY_SEC_SHIFT)
+			w = snprintf(buf, sizeof buf, "shift traffic:");
+		else if (s->rollback)
 			w = snprintf(buf, sizeof buf, "rollback %s:", s->to);
 		else
 			w = snprintf(buf, sizeof buf, "%s %s %s:", s->from, draw_glyphs()->arrow, s->to);

@@ -32,7 +32,8 @@ static size_t driver_mutate(const struct driver_seed *seeds, size_t nseeds, size
 {
 	static const char *const toks[] = { "->", ":", ",", "\"", ">=", "<=", "==", "rule ", "transition ", "rollback ",
 					    "\n", "#", "\xff", "\xc3", "\0", "99999999999999999999", "-1", "1e308", "*",
-					    "{", "}", "[", "]", "null", "\"runId\":", "\\u0000", "\"inputs\":" };
+					    "{", "}", "[", "]", "null", "\"runId\":", "\\u0000", "\"inputs\":", "step a: ", "!=", "{model}",
+					    "check ", "\\\"", "\t", "\r" };
 	const struct driver_seed *s = &seeds[k];
 	size_t len = s->len < DRIVER_MAX_INPUT / 2 ? s->len : DRIVER_MAX_INPUT / 2, i, n = 1 + driver_rand(rng) % 4;
 
@@ -96,6 +97,14 @@ int main(int argc, char **argv)
 	struct dirent *de;
 	uint32_t rng = 2463534242u;
 	DIR *d = opendir(dir);
+	/* A longer run by hand: FUZZ_MUTATIONS per seed, FUZZ_SEED for other mutations than make test's. */
+	const char *env_m = getenv("FUZZ_MUTATIONS"), *env_s = getenv("FUZZ_SEED");
+	long mutations = env_m != NULL ? strtol(env_m, NULL, 10) : DRIVER_MUTATIONS;
+
+	if (mutations < 0)
+		mutations = DRIVER_MUTATIONS;
+	if (env_s != NULL && strtoul(env_s, NULL, 10) != 0)
+		rng = (uint32_t)strtoul(env_s, NULL, 10);
 
 	if (d == NULL || buf == NULL) {
 		fprintf(stderr, "driver: cannot open corpus %s\n", dir);
@@ -130,7 +139,7 @@ int main(int argc, char **argv)
 	for (k = 0; k < nseeds; k++) {
 		LLVMFuzzerTestOneInput(seeds[k].data, seeds[k].len);
 		runs++;
-		for (int m = 0; m < DRIVER_MUTATIONS; m++) {
+		for (long m = 0; m < mutations; m++) {
 			size_t len = driver_mutate(seeds, nseeds, k, &rng, buf);
 
 			LLVMFuzzerTestOneInput(buf, len);
