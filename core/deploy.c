@@ -239,7 +239,8 @@ static int deploy_plan_same(const struct deploy_plan *a, const struct deploy_pla
 /* The newest traffic entry of model, any kind: its action and the plan it
  * records (a decision's plan, or what an observation saw). Only for
  * telling whether a sync saw something new, never for a gate. */
-static int deploy_newest(struct store *st, const char *model, char action[32], struct deploy_plan *p, struct err *e)
+static int deploy_newest_at(struct store *st, const char *model, char action[32], struct deploy_plan *p, int64_t *seq,
+			    int64_t *when, struct err *e)
 {
 	sqlite3_stmt *s;
 	char subject[200];
@@ -248,9 +249,10 @@ static int deploy_newest(struct store *st, const char *model, char action[32], s
 
 	action[0] = '\0';
 	memset(p, 0, sizeof *p);
+	*seq = *when = 0;
 	snprintf(subject, sizeof subject, "models:/%s", model);
 	if (store_prepare(st, &s,
-			  "SELECT action, body FROM ledger WHERE subject = ?1 AND"
+			  "SELECT action, body, seq, time FROM ledger WHERE subject = ?1 AND"
 			  " +action IN ('deploy.traffic', 'traffic.observed', 'traffic.imported') ORDER BY seq DESC LIMIT 1",
 			  e) != 0)
 		return -1;
@@ -258,6 +260,8 @@ static int deploy_newest(struct store *st, const char *model, char action[32], s
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
 		snprintf(action, 32, "%s", (const char *)sqlite3_column_text(s, 0));
+		*seq = sqlite3_column_int64(s, 2);
+		*when = sqlite3_column_int64(s, 3);
 		j = json_loadb((const char *)sqlite3_column_blob(s, 1), (size_t)sqlite3_column_bytes(s, 1), 0, NULL);
 		if (j == NULL ||
 		    deploy_plan_from_json(json_object_get(json_object_get(j, "data"),
@@ -268,6 +272,13 @@ static int deploy_newest(struct store *st, const char *model, char action[32], s
 	}
 	sqlite3_finalize(s);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_fail(st, e, "reading the ledger");
+}
+
+static int deploy_newest(struct store *st, const char *model, char action[32], struct deploy_plan *p, struct err *e)
+{
+	int64_t seq, when;
+
+	return deploy_newest_at(st, model, action, p, &seq, &when, e);
 }
 
 static int deploy_exec(struct store *st, const char *sql, const char *t1, const char *t2, const char *t3, int64_t i4,
@@ -297,7 +308,7 @@ static int deploy_observe(struct store *st, const struct deploy_sync *d, const c
 {
 	struct deploy_plan seen, last;
 	struct deploy_decision dec;
-	char action[32], actor[80], seen_text[200], want_text[200];
+	char action[32], actor[80];
 	json_t *data;
 	int64_t seq;
 	int rc, same;
@@ -313,8 +324,6 @@ static int deploy_observe(struct store *st, const struct deploy_sync *d, const c
 	if (deploy_decided(st, model, &dec, e) != 0)
 		return -1;
 	same = dec.has && deploy_plan_same(&seen, &dec.plan);
-	deploy_plan_text(&seen, seen_text, sizeof seen_text);
-	deploy_plan_text(&dec.plan, want_text, sizeof want_text);
 	data = json_pack("{s:s, s:s, s:o, s:o, s:o}", "model", model, "plugin", d->plugin, "seen", deploy_plan_json(&seen),
 			 "expected", dec.has ? deploy_plan_json(&dec.plan) : json_null(), "decided_seq",
 			 dec.has ? json_integer(dec.seq) : json_null());
@@ -332,13 +341,8 @@ static int deploy_observe(struct store *st, const struct deploy_sync *d, const c
 	if (rc != 0)
 		return -1;
 	(*observed)++;
-	if (!dec.has || same)
-		return deploy_exec(st, "DELETE FROM traffic_unapproved WHERE model = ?1", model, NULL, NULL, 0, 0, e);
-	return deploy_exec(st,
-			   "INSERT INTO traffic_unapproved(model, seen, expected, observed, seq) VALUES (?1, ?2, ?3, ?4, ?5)"
-			   " ON CONFLICT(model) DO UPDATE SET seen = excluded.seen, expected = excluded.expected,"
-			   " observed = excluded.observed, seq = excluded.seq",
-			   model, seen_text, want_text, store_now(), seq, e);
+	(void)same;
+	return 0;
 }
 
 int deploy_sync_end(struct store *st, struct deploy_sync *d, int64_t *observed, struct err *e)
@@ -443,45 +447,56 @@ int deploy_list(struct store *st, const char *model, struct deploy_row **out, si
 	return 0;
 }
 
+/* Unapproved when the newest traffic entry of a model is an observation
+ * whose shares differ from the newest decision: derived from the ledger
+ * each time, so no table a writer of the store file could clear says it. */
 int deploy_unapproved_list(struct store *st, const char *model, struct deploy_unapproved **out, size_t *n,
 			   struct err *e)
 {
 	sqlite3_stmt *s;
-	int rc;
+	int rc = SQLITE_DONE;
 
 	*out = NULL;
 	*n = 0;
 	if (store_prepare(st, &s,
-			  "SELECT model, seen, expected, observed, seq FROM traffic_unapproved WHERE ?1 IS NULL OR model = ?1"
-			  " ORDER BY model",
+			  "SELECT DISTINCT substr(subject, 9) FROM ledger WHERE action = 'traffic.observed' AND"
+			  " (?1 IS NULL OR subject = 'models:/' || ?1) ORDER BY 1",
 			  e) != 0)
 		return -1;
 	if (model != NULL)
 		sqlite3_bind_text(s, 1, model, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		struct deploy_unapproved *nv = realloc(*out, (*n + 1) * sizeof *nv), *x;
+		const char *m = (const char *)sqlite3_column_text(s, 0);
+		struct deploy_decision dec;
+		struct deploy_plan last;
+		char action[32];
+		int64_t seq, when;
+		struct deploy_unapproved *nv, *x;
 
+		if (deploy_newest_at(st, m, action, &last, &seq, &when, e) != 0 || deploy_decided(st, m, &dec, e) != 0)
+			break;
+		if (strcmp(action, "traffic.observed") != 0 || !dec.has || deploy_plan_same(&last, &dec.plan))
+			continue;
+		nv = realloc(*out, (*n + 1) * sizeof *nv);
 		if (nv == NULL) {
-			sqlite3_finalize(s);
-			free(*out);
-			*out = NULL;
-			*n = 0;
-			return err_set(e, ERR_IO, "out of memory");
+			err_set(e, ERR_IO, "out of memory");
+			break;
 		}
 		*out = nv;
 		x = &nv[(*n)++];
-		snprintf(x->model, sizeof x->model, "%s", (const char *)sqlite3_column_text(s, 0));
-		snprintf(x->seen, sizeof x->seen, "%s", (const char *)sqlite3_column_text(s, 1));
-		snprintf(x->expected, sizeof x->expected, "%s", (const char *)sqlite3_column_text(s, 2));
-		x->observed = sqlite3_column_int64(s, 3);
-		x->seq = sqlite3_column_int64(s, 4);
+		memset(x, 0, sizeof *x);
+		snprintf(x->model, sizeof x->model, "%s", m);
+		deploy_plan_text(&last, x->seen, sizeof x->seen);
+		deploy_plan_text(&dec.plan, x->expected, sizeof x->expected);
+		x->observed = when;
+		x->seq = seq;
 	}
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE) {
 		free(*out);
 		*out = NULL;
 		*n = 0;
-		return store_fail(st, e, "reading unapproved traffic");
+		return rc == SQLITE_ROW ? -1 : store_fail(st, e, "reading the ledger");
 	}
 	return 0;
 }
@@ -509,7 +524,11 @@ static int deploy_read_decision(struct store *st, const struct proven_keyring *k
 		return err_set(e, ERR_DENIED, "ledger entry %" PRId64 " (deploy.traffic) is not a traffic plan for %s", d->seq, model);
 	}
 	d->has = 1;
-	d->time = json_integer_value(json_object_get(j, "time"));
+	d->time = json_is_string(json_object_get(j, "time")) ? check_time_parse(json_string_value(json_object_get(j, "time"))) : -1;
+	if (d->time < 0) {
+		json_decref(j);
+		return err_set(e, ERR_DENIED, "ledger entry %" PRId64 " (deploy.traffic) has no valid time", d->seq);
+	}
 	snprintf(d->kind, sizeof d->kind, "%s", json_string_value(json_object_get(data, "kind")));
 	snprintf(d->plugin, sizeof d->plugin, "%s", json_string_value(json_object_get(data, "plugin")));
 	snprintf(d->actor, sizeof d->actor, "%s", json_string_value(json_object_get(j, "actor")));
@@ -610,9 +629,18 @@ int deploy_canary_of(struct store *st, const char *model, int64_t version, struc
 
 /* ---- plans for governed changes ---- */
 
+static int deploy_has_version(const struct deploy_plan *p, int64_t version)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (p->v[i].version == version)
+			return 1;
+	return 0;
+}
+
 int deploy_plan_for(struct store *st, const char *model, int64_t version, int64_t share, struct deploy_plan *p,
 		    char plugin[65], struct err *e)
 {
+	struct deploy_decision dec;
 	struct deploy_row *rows;
 	struct deploy_plan now;
 	size_t n, i;
@@ -649,17 +677,33 @@ int deploy_plan_for(struct store *st, const char *model, int64_t version, int64_
 	prod = registry_alias_version(st, model, "production", e);
 	if (prod < 0)
 		return -1;
-	for (i = 0; i < now.n; i++) {
-		if (now.v[i].version == version) {
-			has = 1;
-			continue;
+	if (deploy_decided(st, model, &dec, e) != 0)
+		return -1;
+	for (i = 0; i < now.n; i++)
+		has |= now.v[i].version == version;
+	/* The stable version takes the rest: the one holding most of the
+	 * traffic steward last decided (signed), else production, else most
+	 * of what the last sync saw. The cache alone never picks it while a
+	 * decision exists: a writer of the store file could aim it. */
+	for (i = 0; i < dec.plan.n; i++)
+		if (dec.plan.v[i].version != version && strcmp(dec.plan.v[i].state, "ready") == 0 &&
+		    dec.plan.v[i].share > best && deploy_has_version(&now, dec.plan.v[i].version)) {
+			best = dec.plan.v[i].share;
+			stable = dec.plan.v[i].version;
 		}
-		/* The stable version: most of the rest now, production on a tie. */
-		if (now.v[i].share > best || (now.v[i].share == best && now.v[i].version == prod)) {
+	for (i = 0; stable == 0 && i < now.n; i++)
+		if (now.v[i].version == prod && prod != version)
+			stable = prod;
+	for (i = 0; stable == 0 && i < now.n; i++) {
+		if (now.v[i].version == version)
+			continue;
+		if (now.v[i].share > best) {
 			best = now.v[i].share;
 			stable = now.v[i].version;
 		}
 	}
+	if (stable != 0 && deploy_has_version(&now, stable) == 0)
+		stable = 0;
 	if (!has)
 		return err_set(e, ERR_NOTFOUND, "no server of %s serves version %" PRId64 " (the last sync saw %zu live version%s)",
 			       model, version, now.n, now.n == 1 ? "" : "s");
@@ -736,9 +780,7 @@ static int deploy_record(struct store *st, const struct principal *who, const ch
 	snprintf(subject, sizeof subject, "models:/%s", model);
 	rc = ledger_append_act(st, who->key, who->name, "deploy.traffic", subject, data, seq, e);
 	json_decref(data);
-	if (rc != 0)
-		return -1;
-	return deploy_exec(st, "DELETE FROM traffic_unapproved WHERE model = ?1", model, NULL, NULL, 0, 0, e);
+	return rc;
 }
 
 const char *deploy_kind_name(enum deploy_kind k)
@@ -785,7 +827,7 @@ int deploy_apply(struct store *st, const struct principal *who, enum deploy_kind
 	*seq = 0;
 	if (!store_in_transaction(st))
 		return err_set(e, ERR_STORE, "traffic changes must run inside a transaction");
-	if (check_text("reason", reason ? reason : "", 1000, 0, 0, e) != 0)
+	if (check_text("reason", reason ? reason : "", 1000, 0, 1, e) != 0)
 		return -1;
 	if (kind == DEPLOY_FULL)
 		share = 100;

@@ -399,7 +399,8 @@ static const char *const store_migrations[] = {
 	" PRIMARY KEY (plugin, source)) WITHOUT ROWID;",
 	/* 11: serving and operations. What the deploy plugins read from the
 	 * serving layer (a cache, like aliases: the ledger's deploy and
-	 * traffic entries say what steward decided), incidents with their
+	 * traffic entries say what steward decided and what was seen; an
+	 * unapproved change is derived from them), incidents with their
 	 * timelines, and playbook runs step by step (caches of the incident.*
 	 * and playbook.* entries, rebuilt by audit verify). */
 	"CREATE TABLE deployments("
@@ -415,12 +416,6 @@ static const char *const store_migrations[] = {
 	" observed INTEGER NOT NULL,"
 	" PRIMARY KEY (plugin, target)) WITHOUT ROWID;"
 	"CREATE INDEX deployments_model ON deployments(model, version);"
-	"CREATE TABLE traffic_unapproved("
-	" model TEXT PRIMARY KEY,"
-	" seen TEXT NOT NULL," /* the shares seen, "3=80 4=20" */
-	" expected TEXT NOT NULL," /* the shares the newest governed act set, "" when none */
-	" observed INTEGER NOT NULL,"
-	" seq INTEGER NOT NULL) WITHOUT ROWID;"
 	"CREATE TABLE incidents("
 	" id INTEGER PRIMARY KEY,"
 	" model TEXT NOT NULL,"
@@ -451,9 +446,10 @@ static const char *const store_migrations[] = {
 	" alert TEXT NOT NULL DEFAULT '',"
 	" actor TEXT NOT NULL,"
 	" started INTEGER NOT NULL,"
-	" state TEXT NOT NULL CHECK (state IN ('running','stopped','done')),"
+	" state TEXT NOT NULL CHECK (state IN ('running','stopped','done','abandoned')),"
 	" next_step INTEGER NOT NULL DEFAULT 0,"
 	" nsteps INTEGER NOT NULL,"
+	" version INTEGER NOT NULL DEFAULT 0," /* production's version when the run started: {version} */
 	" incident INTEGER NOT NULL DEFAULT 0,"
 	" seq INTEGER NOT NULL);"
 	"CREATE TABLE playbook_steps("
