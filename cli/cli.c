@@ -235,6 +235,21 @@ static const struct cli_opt cli_deploy_full_opts[] = {
 	{ 0 },
 };
 
+static const struct cli_opt cli_playbook_run_opts[] = {
+	{ .name = "model", .arg = "MODEL", .required = 1, .help = "the model the playbook acts on" },
+	{ .name = "alert", .arg = "NAME", .help = "the alert that triggered it (default: the playbook's trigger)" },
+	{ .name = "yes", .help = "run unattended: no confirmation before actions (recorded in the ledger as --yes)" },
+	{ .name = "new", .help = "start a new run even when one of this playbook on this model stopped unfinished (it is abandoned)" },
+	{ .name = "playbooks", .arg = "DIR", .help = "the playbook directory (default: see steward-playbook(5))" },
+	{ 0 },
+};
+
+static const struct cli_opt cli_playbook_runs_opts[] = {
+	{ .name = "all", .help = "finished and abandoned runs too" },
+	{ .name = "model", .arg = "MODEL", .help = "only runs on MODEL" },
+	{ 0 },
+};
+
 static const struct cli_opt cli_alert_list_opts[] = {
 	{ .name = "model", .arg = "MODEL", .help = "only alerts for MODEL" },
 	{ .name = "all", .help = "every alert the plugins hold, also those naming no model and those not yet processed" },
@@ -583,6 +598,34 @@ const struct cli_cmd cli_cmds[] = {
 			"have an open request to production whose gate passes (applied with it).",
 		.opts = cli_deploy_full_opts, .min_pos = 2, .max_pos = 2, .flags = CLI_STORE_RW,
 		.roles = ROLE_SIGNERS, .run = cmd_deploy_full,
+	},
+	{
+		.noun = "playbook", .verb = "run", .args = "NAME",
+		.summary = "run a playbook against a model, step by step",
+		.help = "Runs the steps of playbook NAME in order against --model: checks read the signed\n"
+			"monitoring observation, actions (rollback, shift, silence, incident, annotate) go\n"
+			"through the same governed calls as the commands, each asking first on the terminal\n"
+			"what exactly it will change. The run stops at the first failed check, refused or\n"
+			"declined action, and says where; the same command resumes it there (--new starts\n"
+			"over). Every step is a signed playbook.step entry naming who ran it and whether it\n"
+			"was confirmed or run with --yes. Exit 0 when every step passed, 1 when it stopped.",
+		.opts = cli_playbook_run_opts, .min_pos = 1, .max_pos = 1, .flags = CLI_STORE_RW,
+		.roles = ROLE_SIGNERS, .run = cmd_playbook_run,
+	},
+	{
+		.noun = "playbook", .verb = "runs", .args = "",
+		.summary = "list playbook runs (unfinished ones by default)",
+		.help = "Lists playbook runs newest first: playbook, model, state (running, stopped,\n"
+			"done, abandoned), the step it is at, who started it and the incident it works on.",
+		.opts = cli_playbook_runs_opts, .min_pos = 0, .max_pos = 0, .flags = CLI_STORE_RO,
+		.run = cmd_playbook_runs,
+	},
+	{
+		.noun = "playbook", .verb = "status", .args = "RUN",
+		.summary = "show a playbook run and each step it took",
+		.help = "Shows run RUN: its playbook and digest, state, and every step taken with its\n"
+			"outcome, who ran it, how it was confirmed and its ledger entry.",
+		.opts = cli_none_opts, .min_pos = 1, .max_pos = 1, .flags = CLI_STORE_RO, .run = cmd_playbook_status,
 	},
 	{
 		.noun = "policy", .verb = "check", .args = "FILE...",

@@ -226,6 +226,9 @@ struct gate;
 /* The gate's checklist (rules, evidence, refusal) as promote, rollback and deploy print it. */
 void cmd_gate_print(struct cli_ctx *c, FILE *out, const struct gate *g);
 int cmd_deploy_list(struct cli_ctx *c);
+int cmd_playbook_run(struct cli_ctx *c);
+int cmd_playbook_runs(struct cli_ctx *c);
+int cmd_playbook_status(struct cli_ctx *c);
 int cmd_deploy_canary(struct cli_ctx *c);
 int cmd_deploy_shift(struct cli_ctx *c);
 int cmd_deploy_full(struct cli_ctx *c);
@@ -242,6 +245,8 @@ int cmd_incident_note(struct cli_ctx *c);
 int cmd_incident_resolve(struct cli_ctx *c);
 int cmd_incident_list(struct cli_ctx *c);
 int cmd_incident_show(struct cli_ctx *c);
+/* The playbook directory: --playbooks, $STEWARD_PLAYBOOK_DIR, the config's [steward] playbooks, then playbook_dir's defaults. */
+int cmd_playbook_dir(struct cli_ctx *c, char *out, size_t n);
 int cmd_playbook_check(struct cli_ctx *c);
 int cmd_playbook_list(struct cli_ctx *c);
 int cmd_playbook_show(struct cli_ctx *c);

@@ -14,7 +14,7 @@
  * config is read only when the first two are not given, so a broken
  * config does not stand in the way of an explicit directory; without
  * HOME there is no default config, and the shipped playbooks still are. */
-static int cmd_playbook_dir(struct cli_ctx *c, char *out, size_t n)
+int cmd_playbook_dir(struct cli_ctx *c, char *out, size_t n)
 {
 	const char *opt = cli_opt(c, "playbooks"), *env = getenv("STEWARD_PLAYBOOK_DIR");
 	char configured[4096] = "", path[4096];

@@ -15,6 +15,7 @@
 
 #include "approval.h"
 #include "card.h"
+#include "deploy.h"
 #include "gate.h"
 #include "incident.h"
 #include "keyring.h"
@@ -468,9 +469,9 @@ struct demo_mon {
 static int demo_monitoring(struct demo_ctx *d, struct err *e)
 {
 	struct demo_mon dm = { .d = d, .rng = 20260101u, .e = e };
-	static const char *const labels_fraud[][2] = { { "alertname", "AuthLatencyHigh" }, { "model", "fraud-scoring" },
+	static const char *const labels_fraud[][2] = { { "alertname", "ModelLatencyHigh" }, { "model", "fraud-scoring" },
 						      { "severity", "warning" }, { "team", "fraud-ops" } };
-	static const char *const labels_pd[][2] = { { "alertname", "ScoreDriftHigh" }, { "model", "loan-default-pd" },
+	static const char *const labels_pd[][2] = { { "alertname", "ModelDriftCritical" }, { "model", "loan-default-pd" },
 						   { "severity", "critical" }, { "team", "credit-risk" } };
 	struct steward_kv kv[4];
 	struct steward_alert_rec a;
@@ -860,6 +861,119 @@ static int demo_lineage(struct demo_ctx *d, struct err *e)
 	return r;
 }
 
+/* ---- serving: a canary in progress, and a shadow ---- */
+
+/* What the demo's serving layer (HAProxy in a real estate; no server here)
+ * holds: each version's server, weight and state, read back by a sync. */
+struct demo_serving {
+	struct deploy_plan plan;
+};
+
+/* The demo's stand-in for the HAProxy plugin's act: it keeps the plan,
+ * which the sync after it reads back, as HAProxy would. */
+static int demo_set_traffic(void *arg, const char *plugin, const char *model, const struct steward_traffic *t, size_t n,
+			    char *err, size_t errn)
+{
+	struct demo_serving *sv = arg;
+
+	(void)plugin;
+	(void)model;
+	if (n > DEPLOY_MAX_VERSIONS) {
+		snprintf(err, errn, "too many versions");
+		return -1;
+	}
+	sv->plan.n = n;
+	for (size_t i = 0; i < n; i++) {
+		sv->plan.v[i] = t[i];
+		snprintf(sv->plan.state[i], sizeof sv->plan.state[i], "%s", t[i].state);
+		sv->plan.v[i].state = sv->plan.state[i];
+	}
+	return 0;
+}
+
+/* A sync of the demo's serving layer: marketing-uplift's live servers as
+ * the plan left them, and fraud-scoring's shadow, which nginx mirrors
+ * live requests to (steward-plugins(7)). */
+static int demo_serving_sync(struct demo_ctx *d, const struct deploy_plan *p, int64_t served, struct err *e)
+{
+	struct deploy_sync *ds = deploy_sync_begin("haproxy", e);
+	struct steward_deployment_rec r;
+	char target[64];
+	int64_t seen;
+	size_t i;
+	int rc = 0;
+
+	if (ds == NULL)
+		return -1;
+	for (i = 0; rc == 0 && i < p->n; i++) {
+		memset(&r, 0, sizeof r);
+		snprintf(target, sizeof target, "uplift_be/v%" PRId64, p->v[i].version);
+		r.model = "marketing-uplift";
+		r.version = p->v[i].version;
+		r.target = target;
+		r.mode = "live";
+		r.state = p->v[i].state;
+		r.weight = p->v[i].share;
+		r.share = (double)p->v[i].share;
+		r.sessions = served * p->v[i].share / 100;
+		rc = deploy_sync_record(ds, &r, e);
+	}
+	if (rc == 0) {
+		memset(&r, 0, sizeof r);
+		r.model = "fraud-scoring";
+		r.version = 8;
+		r.target = "fraud_shadow/v8";
+		r.mode = "shadow";
+		r.state = "ready";
+		r.weight = 1;
+		r.sessions = served;
+		rc = deploy_sync_record(ds, &r, e);
+	}
+	if (rc == 0)
+		rc = deploy_sync_end(d->st, ds, &seen, e);
+	deploy_sync_free(ds);
+	return rc;
+}
+
+/* marketing-uplift v4 (staging) takes 10% of live traffic as a canary
+ * beside v3, three hours ago: requested by lena, approved by mei (the
+ * medium policy's transition to canary), moved by sami. */
+static int demo_canary(struct demo_ctx *d, struct err *e)
+{
+	struct demo_serving sv;
+	struct gate_backend gb = { .set_traffic = demo_set_traffic, .arg = &sv };
+	struct gate g;
+	int64_t req, seq, id;
+	int rc;
+
+	memset(&sv, 0, sizeof sv);
+	sv.plan.n = 2;
+	sv.plan.v[0] = (struct steward_traffic){ .version = 3, .share = 100, .state = "ready" };
+	sv.plan.v[1] = (struct steward_traffic){ .version = 4, .share = 0, .state = "drain" };
+	snprintf(sv.plan.state[0], sizeof sv.plan.state[0], "ready");
+	snprintf(sv.plan.state[1], sizeof sv.plan.state[1], "drain");
+	sv.plan.v[0].state = sv.plan.state[0];
+	sv.plan.v[1].state = sv.plan.state[1];
+	if (demo_serving_sync(d, &sv.plan, 184230, e) != 0 ||
+	    approval_request_open(d->st, &d->p[P_LENA], "marketing-uplift", 4, "canary", "canary before the release", &req,
+				  e) != 0)
+		return -1;
+	store_clock_set(store_now() + 300);
+	if (approval_sign(d->st, &d->p[P_MEI], d->k[P_MEI], req, 1, 0, "holdout uplift holds; canary at 10%", 0, &id, e) != 0)
+		return -1;
+	store_clock_set(store_now() + 600);
+	rc = deploy_apply(d->st, &d->p[P_SAMI], DEPLOY_CANARY, "marketing-uplift", 4, 10, "first canary of v4", &gb, &g,
+			  &seq, e);
+	if (rc == 1)
+		err_set(e, ERR_STORE, "demo: the canary of marketing-uplift v4 was refused: %s",
+			g.refusal[0] ? g.refusal : "a rule did not pass");
+	gate_free(&g);
+	if (rc != 0)
+		return -1;
+	store_clock_set(store_now() + 3 * 3600);
+	return demo_serving_sync(d, &sv.plan, 191877, e);
+}
+
 static int demo_keys(struct demo_ctx *d, const char *keydir, struct err *e)
 {
 	char path[4200];
@@ -951,6 +1065,8 @@ int demo_build(struct store *st, const char *keydir, const char *policydir, stru
 		r = demo_lineage(&d, e);
 	if (r == 0)
 		r = demo_pending(&d, e);
+	if (r == 0)
+		r = demo_canary(&d, e);
 	/* Monitoring is as of the real present, so a gate counts it for a while. */
 	store_clock_set(0);
 	demo_at(store_now() > present ? store_now() : present);

@@ -332,6 +332,26 @@ static int action_incident_only(struct app *a, const char *arg)
 	return -1;
 }
 
+static int action_deployments(struct app *a, const char *arg)
+{
+	(void)arg;
+	return app_goto(a, &view_deploy_ops, NULL);
+}
+
+static int action_playbooks(struct app *a, const char *arg)
+{
+	(void)arg;
+	return app_goto(a, &view_playbooks_ops, NULL);
+}
+
+/* :alerts, :playbooks and a run take x over; elsewhere there is nothing to run. */
+static int action_respond(struct app *a, const char *arg)
+{
+	(void)arg;
+	app_error(a, "nothing to run here: select a firing alert in :alerts, or a playbook in :playbooks");
+	return -1;
+}
+
 /* l and :lineage [VERSION]: the version at hand (its subject), else its model's production version. */
 static int action_lineage(struct app *a, const char *arg)
 {
@@ -638,6 +658,18 @@ const struct action action_table[] = {
 	 .help = "resolve the incident: how it ended (Enter for nothing), confirm, passphrase",
 	 .flags = ACTION_SIGNED | ACTION_DANGEROUS | ACTION_IN_VIEW, .roles = INCIDENT_ROLES,
 	 .run = action_incident_only},
+	{.id = ACT_DEPLOYMENTS, .cmds = {"deployments", "traffic", "canary"},
+	 .help = "which version takes how much live traffic and which shadows get a copy, from the deploy plugins; "
+		 "! marks a model whose shares no steward decision explains",
+	 .flags = RO, .run = action_deployments},
+	{.id = ACT_PLAYBOOKS, .cmds = {"playbooks"},
+	 .help = "the incident playbooks: trigger, steps and the run each has in progress",
+	 .flags = RO, .run = action_playbooks},
+	/* x runs: a playbook for the selected alert, the selected playbook, the next step of a run. */
+	{.id = ACT_RESPOND, .hint = "playbook", .keys = {'x'}, .where = {"alerts", "playbooks", "playrun"},
+	 .help = "on a firing alert: the playbooks answering it; on a playbook: run it; in a run: run the next step "
+		 "(an action asks first, naming what it changes; the passphrase is asked once per run)",
+	 .flags = ACTION_SIGNED | ACTION_IN_VIEW, .roles = ROLE_SIGNERS, .run = action_respond},
 	{.id = ACT_LINEAGE, .hint = "lineage", .keys = {'l'}, .cmds = {"lineage"},
 	 .where = {"version", "model", "models", "lineage"},
 	 .help = "the lineage of this version as a tree of runs and dataset versions (:lineage VERSION: another; "

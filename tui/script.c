@@ -97,6 +97,8 @@ static int script_token(const char *tok, size_t len, const char *fname, int line
 
 	if (len == 2 && strncasecmp(tok, "lt", 2) == 0)
 		return script_push(out, '<', 0, 0, line, e);
+	if (len == 4 && strncasecmp(tok, "wait", 4) == 0)
+		return script_push(out, TKEY_WAIT, 0, 0, line, e);
 	if (len > 7 && strncasecmp(tok, "resize ", 7) == 0) {
 		if (script_pair(tok + 7, len - 7, "xX", &cols, &rows) != 0)
 			return err_set(e, ERR_INVALID,
@@ -119,7 +121,7 @@ static int script_token(const char *tok, size_t len, const char *fname, int line
 		return err_set(e, ERR_INVALID,
 			       "%s:%d: unknown key <%.*s> (known: <Enter> <Esc> <Up> <Down> "
 			       "<Left> <Right> <PgUp> <PgDn> <Home> <End> <Tab> <BS> <Del> "
-			       "<WheelUp> <WheelDown> <lt> <resize COLSxROWS> <click COL,ROW>)",
+			       "<WheelUp> <WheelDown> <lt> <wait> <resize COLSxROWS> <click COL,ROW>)",
 			       fname, line, (int)(len > 60 ? 60 : len), tok);
 	return script_push(out, key, 0, 0, line, e);
 }

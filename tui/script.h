@@ -17,6 +17,7 @@
  *   - <resize COLSxROWS> resizes the screen (both 1..1000);
  *   - <click COL,ROW> clicks mouse button 1 there (1-based, as the dump's
  *     lines are numbered); <WheelUp> and <WheelDown> turn the wheel;
+ *   - <wait> waits for the act running on a worker to end (TKEY_WAIT);
  *   - any other <...> is an error naming the file and line.
  */
 

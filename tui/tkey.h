@@ -28,6 +28,7 @@ enum tkey_code {
 	TKEY_CLICK, /* mouse button 1 at the position tkey_mouse gives */
 	TKEY_WHEEL_UP,
 	TKEY_WHEEL_DOWN,
+	TKEY_WAIT, /* script mode only: waits for the act in flight, as a user watching it would */
 	TKEY_NAMED_END,
 };
 

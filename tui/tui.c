@@ -665,7 +665,10 @@ static int tui_loop_script(struct app *a, const struct script *sc, struct tui_ti
 			a->mouse_y = ev->rows;
 			a->mouse_x = ev->cols;
 		}
-		action_key(a, ev->key);
+		if (ev->key == TKEY_WAIT)
+			act_wait(a);
+		else
+			action_key(a, ev->key);
 		/* The dump shows the screen as it was just before quitting. */
 		if (a->quit)
 			break;

@@ -1,12 +1,15 @@
-/* view-alerts: the alerts firing and silenced in the alert sources, with severity, model, age and who silenced them; s silences the selected one, u expires its silence. */
+/* view-alerts: the alerts firing and silenced in the alert sources, with severity, model, age and who silenced them; s silences the selected one, u expires its silence, x answers it with a playbook. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <jansson.h>
 
 #include "action.h"
 #include "app.h"
 #include "draw.h"
 #include "monitor.h"
+#include "playbook.h"
 #include "silence.h"
 
 #define ALERTS_PLUGINS 16 /* distinct alert sources whose health is shown */
@@ -209,7 +212,60 @@ static int view_alerts_offers(const struct app *a, const struct view *v, const s
 		return strcmp(al->state, "active") == 0 && al->silenced_by[0] == '\0';
 	if (act->id == ACT_UNSILENCE)
 		return al->silenced_by[0] != '\0';
+	if (act->id == ACT_RESPOND)
+		return strcmp(al->state, "active") == 0 && al->model[0] != '\0';
 	return 0;
+}
+
+/* x on a firing alert: the playbooks whose trigger matches it; the run at once when only one does. */
+static void view_alerts_respond(struct app *a, const struct monitor_alert *al)
+{
+	struct playbook *pb = NULL;
+	struct steward_kv kv[64];
+	json_t *labels;
+	size_t n = 0, nkv = 0, i, match = 0, which = 0;
+	char dir[4096];
+	struct view_arg arg = {0};
+	struct err e;
+	const char *k;
+	json_t *val;
+
+	err_clear(&e);
+	if (strcmp(al->state, "active") != 0 || al->model[0] == '\0') {
+		app_error(a, "%s is %s%s: playbooks answer firing alerts that name a model", al->name,
+			  strcmp(al->state, "active") != 0 ? "not firing" : "firing",
+			  al->model[0] == '\0' ? " but names no model" : "");
+		return;
+	}
+	if (playbook_dir(NULL, NULL, dir, sizeof dir, &e) != 0 || playbook_load_dir(dir, &pb, &n, NULL, NULL, &e) != 0) {
+		app_error(a, "%s", e.msg);
+		return;
+	}
+	labels = json_loads(al->labels, 0, NULL);
+	json_object_foreach(labels, k, val) {
+		if (nkv < sizeof kv / sizeof kv[0] && json_is_string(val)) {
+			kv[nkv].key = k;
+			kv[nkv++].value = json_string_value(val);
+		}
+	}
+	for (i = 0; i < n; i++)
+		if (playbook_matches(&pb[i], al->name, kv, nkv)) {
+			match++;
+			which = i;
+		}
+	json_decref(labels);
+	arg.model = al->model;
+	if (match == 0)
+		app_error(a, "no playbook in %s answers %s (steward-playbook(5): trigger alert %s ...)", dir, al->name, al->name);
+	else if (match == 1) {
+		arg.scope = pb[which].name;
+		arg.dataset = al->name;
+		app_push(a, &view_playrun_ops, &arg);
+	} else {
+		arg.dataset = al->fingerprint;
+		app_push(a, &view_playbooks_ops, &arg);
+	}
+	free(pb);
 }
 
 static int view_alerts_key(struct app *a, struct view *v, const struct action *act)
@@ -217,11 +273,13 @@ static int view_alerts_key(struct app *a, struct view *v, const struct action *a
 	const struct view_alerts *p = v->priv;
 	const struct monitor_alert *al;
 
-	if (act->id != ACT_SILENCE && act->id != ACT_UNSILENCE)
+	if (act->id != ACT_SILENCE && act->id != ACT_UNSILENCE && act->id != ACT_RESPOND)
 		return 0;
 	al = view_alerts_selected(v);
 	if (al == NULL)
 		app_error(a, "no alert selected");
+	else if (act->id == ACT_RESPOND)
+		view_alerts_respond(a, al);
 	else if (act->id == ACT_SILENCE)
 		silence_start(a, al);
 	else

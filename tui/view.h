@@ -90,6 +90,11 @@ extern const struct view_ops view_alerts_ops;
 extern const struct view_ops view_lineage_ops;
 extern const struct view_ops view_incidents_ops;
 extern const struct view_ops view_incident_ops;
+/* arg.dataset set: the playbooks answering the alert with that fingerprint on arg.model. */
+extern const struct view_ops view_playbooks_ops;
+/* arg.scope: the playbook; arg.model: the model; arg.dataset: the alert's name. */
+extern const struct view_ops view_playrun_ops;
+extern const struct view_ops view_deploy_ops;
 
 /* c and :compare [VERSION]: compares the top view's version (its subject)
  * with VERSION, or with production's when arg is empty; pushes the

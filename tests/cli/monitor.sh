@@ -12,7 +12,7 @@ has "loan-default-pd's production drifted past its critical limit" "$(printf '%s
 has "and its critical alert" "$(printf '%s\n' "$OUT" | grep '^loan-default-pd *3 ')" "1 firing (critical)"
 lacks "its staging version did not drift" "$(printf '%s\n' "$OUT" | grep '^loan-default-pd *5 ')" "OVER"
 has "fraud-scoring's latency warning" "$(printf '%s\n' "$OUT" | grep '^fraud-scoring *7 ')" "1 firing (warning)"
-same "one row per deployed version" "$(printf '%s\n' "$OUT" | grep -c ' production \| staging ')" 22
+same "one row per deployed version" "$(printf '%s\n' "$OUT" | grep -c ' production \| staging \| canary ')" 22
 expect 0 "monitor list --json" "$STEWARD" monitor list --db "$DB" --json
 same "json rows" "$(printf '%s' "$OUT" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" 22
 same "json: the drifted one is over its limit" \

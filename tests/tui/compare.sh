@@ -96,11 +96,11 @@ has "journey: the added line" "$SCREEN" "  + Version 7: retrained on fresher dat
 has "journey: unchanged sections named once" "$SCREEN" "unchanged: Intended use, Training data"
 KEYS="${J}cG<Esc>py"
 screen "${KEYS}demo<Enter>" --size 80x24 --key "$K/lena.key"
-has "journey: the request is opened from the version" "$SCREEN" "opened request #16: search-ranking v7"
-has "journey: the gate names it" "$SCREEN" "request #16 by lena"
+has "journey: the request is opened from the version" "$SCREEN" "opened request #17: search-ranking v7"
+has "journey: the gate names it" "$SCREEN" "request #17 by lena"
 expect 0 "journey: request list" "$STEWARD" request list --db "$DB"
-has "journey: request recorded" "$(printf '%s\n' "$OUT" | grep '^16 ')" "search-ranking          7 "
-has "journey: by lena" "$(printf '%s\n' "$OUT" | grep '^16 ')" "lena"
+has "journey: request recorded" "$(printf '%s\n' "$OUT" | grep '^17 ')" "search-ranking          7 "
+has "journey: by lena" "$(printf '%s\n' "$OUT" | grep '^17 ')" "lena"
 # Keys typed, the passphrase apart: / s e a r c h Enter Enter Enter c G Esc p y, and Enter after it.
 NKEYS=$(printf '%s' "$KEYS" | sed 's/<[A-Za-z]*>/K/g' | wc -c)
 NKEYS=$((NKEYS + 1))

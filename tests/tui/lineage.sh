@@ -56,7 +56,7 @@ same "demo: aml's snapshot marked" "$(row 'dataset training/aml-transaction-moni
 screen '/aml<Enter><Enter><Enter>' --size 300x50
 has "demo: aml's version screen, signed incomplete" "$(row '^Lineage')" "Lineage  incomplete: dataset s3://bank-ml-datasets/training/aml-transaction-monitoring/"
 has "demo: who signed it" "$(row '^Lineage')" "has no digest (signed by "
-has "demo: the critical rule it feeds" "$(row '^Lineage')" "feeds rule lineage (staging → production) of critical-default v1"
+has "demo: the critical rule it feeds" "$(row '^Lineage')" "feeds rule lineage (staging → production), lineage (canary → production) of critical-default v1"
 screen '/credit-limit<Enter><Enter><Enter>' --size 200x50
 has "demo: credit-limit complete and signed" "$(row '^Lineage')" "Lineage  complete (signed by "
 screen '/search<Enter><Enter><Enter>' --size 200x50
@@ -336,7 +336,7 @@ lacks "Esc: back out of the tree" "$SCREEN" "upstream of"
 # ---- the version screen: completeness and the rule it feeds ----
 ver 1 '' --size 200x50
 has "v1: signed and incomplete" "$(row '^Lineage')" "Lineage  incomplete: dataset lab/loopy version 7 has no digest (signed by lena, entry #"
-has "v1: the rule it feeds" "$(row '^Lineage')" "feeds rule lineage (staging → production) of critical-default v1"
+has "v1: the rule it feeds" "$(row '^Lineage')" "feeds rule lineage (staging → production), lineage (canary → production) of critical-default v1"
 ver 3 '' --size 200x50
 has "v3: complete and signed" "$(row '^Lineage')" "Lineage  complete (signed by lena, entry #"
 ver 4 '' --size 200x50

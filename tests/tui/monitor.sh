@@ -86,7 +86,8 @@ has "then the warning" "$(line 6)" "1 warn"
 screen ':monitor<Enter>ssssSg' --size 120x30
 has "latency sorts by its value, not its text" "$(line 5)" " 325ms"
 screen ':monitor<Enter>/staging<Enter>' --size 120x30
-has "a filter keeps the staging versions" "$(line 29)" "1/10 of 22"
+# marketing-uplift v4 is canary in the demo, a stage past staging
+has "a filter keeps the staging versions" "$(line 29)" "1/9 of 22"
 screen ':monitor<Enter><click 5,7><click 5,7>' --size 120x30
 has "a click selects, a second opens the charts" "$(line 29)" "[monitor › churn-propensity v5 live]"
 
@@ -180,7 +181,7 @@ SCREEN=$(cat "$TMPD/screen")
 same "models: the critical marker red" "$(colours_of "$(lineno '^loan-default-pd')" "!")" r
 same "models: the warning marker yellow" "$(colours_of "$(lineno '^fraud-scoring')" "!")" y
 # With its alert silenced, loan-default-pd's drift over its limit still shows: ~.
-sqlite3 "$DB" "UPDATE alerts SET state = 'suppressed', silenced_by = 'x' WHERE name = 'ScoreDriftHigh'"
+sqlite3 "$DB" "UPDATE alerts SET state = 'suppressed', silenced_by = 'x' WHERE name = 'ModelDriftCritical'"
 screen '' --size 100x24
 has "models: ~ where drift is over its limit and no alert fires" "$(row '^loan-default-pd')" " ~ critical"
 screen '/loan-default<Enter><Enter>/v3<Enter><Enter>' --size 120x24
@@ -202,9 +203,9 @@ A=$(row '^critical')
 has "critical first: model" "$A" "loan-default-pd"
 has "its version" "$A" " v3 "
 has "since: its age" "$A" "5h00m"
-has "name and summary" "$A" "ScoreDriftHigh: score distribution of loan-default-pd"
+has "name and summary" "$A" "ModelDriftCritical: score distribution of loan-default-pd"
 has "state" "$A" "firing"
-has "the warning" "$(row '^warning')" "fraud-scoring    v7 1h00m AuthLatencyHigh"
+has "the warning" "$(row '^warning')" "fraud-scoring    v7 1h00m ModelLatencyHigh"
 screen ':alerts<Enter><Enter>' --size 100x40
 has "Enter on an alert: its version's charts" "$(line 39)" "[alerts › loan-default-pd v3 live]"
 screen ':alerts<Enter>?' --key "$K/sami.key"
@@ -232,13 +233,13 @@ same "refusals: no ledger entry" "$(entries)" "$N0"
 screen ':alerts<Enter>s' --key "$K/sami.key"
 has "no --config: the plugin that makes the silence is named" "$(bottom)" "start the console with --config FILE naming [plugin alertmanager]"
 screen ':alerts<Enter>u' --key "$K/sami.key" --config "$TMPD/config"
-has "u on a firing alert: nothing to expire" "$(bottom)" "ScoreDriftHigh is not silenced: nothing to expire"
+has "u on a firing alert: nothing to expire" "$(bottom)" "ModelDriftCritical is not silenced: nothing to expire"
 
 # s: the questions, each refusing what it cannot take.
 screen ':alerts<Enter>' --key "$K/sami.key" --config "$TMPD/config"
 has "an sre is offered s" "$(line 24)" "s silence"
 screen ':alerts<Enter>s' --key "$K/sami.key" --config "$TMPD/config" --size 120x24
-has "s asks how long, 2h by default" "$(line 24)" "silence ScoreDriftHigh for how long? (Enter: 2h"
+has "s asks how long, 2h by default" "$(line 24)" "silence ModelDriftCritical for how long? (Enter: 2h"
 screen ':alerts<Enter>s5x<Enter>' --key "$K/sami.key" --config "$TMPD/config" --size 120x24
 has "a bad duration is refused" "$SCREEN" "'5x' is not a duration: say 30m, 2h, 1d or 1h30m"
 has "and asked again" "$(line 24)" "for how long?"
@@ -248,12 +249,12 @@ screen ':alerts<Enter>s<Enter><Enter>' --key "$K/sami.key" --config "$TMPD/confi
 has "a comment is required" "$SCREEN" "a silence needs a comment"
 screen ':alerts<Enter>s<Enter>   <Enter>' --key "$K/sami.key" --config "$TMPD/config" --size 120x24
 has "a blank comment is none" "$SCREEN" "a silence needs a comment"
-has "and it is asked again" "$(line 24)" "why silence ScoreDriftHigh"
+has "and it is asked again" "$(line 24)" "why silence ModelDriftCritical"
 screen ':alerts<Enter>s90m<Enter>rolling out a fix<Enter>' --key "$K/sami.key" --config "$TMPD/config" --size 120x24
 has "the confirmation: what, where, how long, until when" "$(bottom)" \
-	"silence ScoreDriftHigh of loan-default-pd in alertmanager for 1h30m, until 2026-01-01T01:30:00Z"
+	"silence ModelDriftCritical of loan-default-pd in alertmanager for 1h30m, until 2026-01-01T01:30:00Z"
 has "the confirmation: what it will match" "$(bottom | tr -s ' ')" \
-	"matching {alertname=ScoreDriftHigh, model=loan-default-pd, severity=critical, team=credit-risk}? (y/n)"
+	"matching {alertname=ModelDriftCritical, model=loan-default-pd, severity=critical, team=credit-risk}? (y/n)"
 screen ':alerts<Enter>s<Enter>rolling out a fix<Enter>n' --key "$K/sami.key" --config "$TMPD/config"
 has "n cancels" "$(bottom)" "cancelled"
 same "cancelled: nothing asked of the backend" "$(cat "$LOG" 2>/dev/null)" ""
@@ -261,9 +262,9 @@ same "cancelled: no ledger entry" "$(entries)" "$N0"
 
 # s done: the plugin makes the silence, then the ledger records it.
 screen ':alerts<Enter>s<Enter>rolling out a fix<Enter>ydemo<Enter>' --key "$K/sami.key" --config "$TMPD/config" --size 120x24
-has "s: done through the plugin" "$SCREEN" "silenced ScoreDriftHigh (loan-default-pd) for 2h00m in alertmanager: silence fake-1, as sami"
+has "s: done through the plugin" "$SCREEN" "silenced ModelDriftCritical (loan-default-pd) for 2h00m in alertmanager: silence fake-1, as sami"
 same "the plugin got the alert's labels as matchers, the duration, the creator and comment" "$(cat "$LOG")" \
-	"silence alertname =ScoreDriftHigh model =loan-default-pd severity =critical team =credit-risk for 7200 by sami: rolling out a fix"
+	"silence alertname =ModelDriftCritical model =loan-default-pd severity =critical team =credit-risk for 7200 by sami: rolling out a fix"
 same "one ledger entry" "$(entries)" $((N0 + 1))
 same "an alert.silence by sami" "$(sqlite3 "$DB" "SELECT actor || ' ' || action || ' ' || subject FROM ledger ORDER BY seq DESC LIMIT 1")" \
 	"sami alert.silence alerts:/alertmanager/8a4e2d7f10b36c95"
@@ -279,23 +280,23 @@ screen ':alerts<Enter>' --size 120x24
 # (Alertmanager's clock sets a silence's end, not the suite's fixed one: how long it has left varies)
 same "who made the silence, kept at once, before any sync" "$(row 'loan-default-pd' | grep -c 'silenced sami, [0-9dhm]* left$')" 1
 screen ':alerts<Enter>Guydemo<Enter>' --key "$K/sami.key" --config "$TMPD/config" --size 120x24
-has "and u expires it at once" "$SCREEN" "expired 1 silence of ScoreDriftHigh in alertmanager: it fires again, as sami"
+has "and u expires it at once" "$SCREEN" "expired 1 silence of ModelDriftCritical in alertmanager: it fires again, as sami"
 same "through the plugin" "$(tail -n 1 "$LOG")" "expire fake-1 by sami"
 has "firing again" "$(row 'loan-default-pd')" "firing"
 
 # u: a silence the source reported (as a sync would have stored it) is expired through it.
 reset_db
 sqlite3 "$DB" "INSERT INTO silences(plugin, id, state, matchers, starts, ends, created_by, comment, seen)
-	VALUES ('alertmanager', 'sil-7', 'active', 'alertname=\"AuthLatencyHigh\"', 1767222000, 1767232800, 'otto', 'maintenance window', 1767225600);
-	UPDATE alerts SET state = 'suppressed', silenced_by = 'sil-7' WHERE name = 'AuthLatencyHigh'"
+	VALUES ('alertmanager', 'sil-7', 'active', 'alertname=\"ModelLatencyHigh\"', 1767222000, 1767232800, 'otto', 'maintenance window', 1767225600);
+	UPDATE alerts SET state = 'suppressed', silenced_by = 'sil-7' WHERE name = 'ModelLatencyHigh'"
 N0=$(entries)
 screen ':alerts<Enter>' --key "$K/sami.key" --config "$TMPD/config" --size 120x24
 has "silenced by whom and for how long" "$(row 'fraud-scoring')" "silenced otto, 2h00m left"
 screen ':alerts<Enter>Gu' --key "$K/sami.key" --config "$TMPD/config" --size 120x24
 has "u: the confirmation names the silence, its maker and comment" "$(bottom)" \
-	"expire silence sil-7 by otto (\"maintenance window\", until 2026-01-01T02:00:00Z) in alertmanager, so that AuthLatencyHigh of fraud-scoring fires again? (y/n)"
+	"expire silence sil-7 by otto (\"maintenance window\", until 2026-01-01T02:00:00Z) in alertmanager, so that ModelLatencyHigh of fraud-scoring fires again? (y/n)"
 screen ':alerts<Enter>Guydemo<Enter>' --key "$K/sami.key" --config "$TMPD/config" --size 120x24
-has "u: done" "$SCREEN" "expired 1 silence of AuthLatencyHigh in alertmanager: it fires again, as sami"
+has "u: done" "$SCREEN" "expired 1 silence of ModelLatencyHigh in alertmanager: it fires again, as sami"
 same "u: the plugin expired it" "$(cat "$LOG")" "expire sil-7 by sami"
 same "u: an alert.unsilence by sami" "$(sqlite3 "$DB" "SELECT actor || ' ' || action || ' ' || subject FROM ledger ORDER BY seq DESC LIMIT 1")" \
 	"sami alert.unsilence silences:/alertmanager/sil-7"
@@ -321,7 +322,7 @@ same "and the store keeps its alerts" "$N0" 2
 screen ':alerts<Enter>j' --size 120x24
 has ":alerts: the source by name, degraded, the reason, what is shown (wrapped)" "$(line 4) $(line 5)" \
 	"alertmanager degraded: GET http://127.0.0.1:9/api/v2/alerts: Couldn't connect to server; showing what the store holds  from before"
-has ":alerts: the last alerts still listed" "$(row '^warning')" "AuthLatencyHigh"
+has ":alerts: the last alerts still listed" "$(row '^warning')" "ModelLatencyHigh"
 has ":alerts: keys still move" "$(line 23)" "[alerts] 2/2"
 screen ':monitor<Enter>' --size 120x30
 has ":monitor names the degraded source too" "$(line 4)" "alertmanager degraded: GET http://127.0.0.1:9/api/v2/alerts"

@@ -186,13 +186,13 @@ screen '/search<Enter><Enter><Enter>py<Esc>' --key "$K/lena.key"
 has "p: Esc at the passphrase cancels" "$(line 23)" "cancelled"
 same "p: cancelled, nothing opened" "$(requests "json_extract(value, '\$.model') = 'search-ranking' AND json_extract(value, '\$.state') = 'open' AND json_extract(value, '\$.kind') = 'promotion'")" ""
 screen '/search<Enter><Enter><Enter>pydemo<Enter>' --key "$K/lena.key" --size 120x30
-has "p: new request id shown" "$(line 29)" "opened request #16: search-ranking v7 to production, as lena"
-same "p: request recorded" "$(requests "json_extract(value, '\$.requester') = 'lena' AND json_extract(value, '\$.model') = 'search-ranking' AND json_extract(value, '\$.state') = 'open'")" 16
-has "p: the gate now evaluates it" "$SCREEN" "request #16 by lena"
+has "p: new request id shown" "$(line 29)" "opened request #17: search-ranking v7 to production, as lena"
+same "p: request recorded" "$(requests "json_extract(value, '\$.requester') = 'lena' AND json_extract(value, '\$.model') = 'search-ranking' AND json_extract(value, '\$.state') = 'open'")" 17
+has "p: the gate now evaluates it" "$SCREEN" "request #17 by lena"
 has "p: its approvals are missing" "$(row 'ml-lead-signoff')" "FAIL"
 expect 0 "p: the ledger verifies" "$STEWARD" audit verify --db "$DB"
 screen '/search<Enter><Enter><Enter>p' --key "$K/lena.key" --size 120x24
-has "p again: already open" "$SCREEN" "request #16 for search-ranking v7 to production is already open"
+has "p again: already open" "$SCREEN" "request #17 for search-ranking v7 to production is already open"
 lacks "p again: nothing asked" "$SCREEN" "(y/n)"
 screen '/fraud<Enter><Enter>j<Enter>p' --key "$K/lena.key" --size 120x24
 has "p in production: nothing to request" "$SCREEN" "fraud-scoring v7 is production: there is no next stage to request"
@@ -215,9 +215,9 @@ screen '/search<Enter>Rlatency spike after deploy<Enter>n' --key "$K/sami.key"
 has "R: n cancels" "$(line 23)" "cancelled"
 same "R: cancelled, production unchanged" "$(alias_of search-ranking production)" 6
 screen '/search<Enter>Rlatency spike after deploy<Enter>ydemo<Enter>' --key "$K/sami.key" --size 140x24
-has "R: rolled back, review named" "$(line 23)" "rolled production of search-ranking back from v6 to v5; review request #16 opened"
+has "R: rolled back, review named" "$(line 23)" "rolled production of search-ranking back from v6 to v5; review request #17 opened"
 same "R: production moved" "$(alias_of search-ranking production)" 5
-same "R: the review request" "$(requests "json_extract(value, '\$.kind') = 'review' AND json_extract(value, '\$.requester') = 'sami' AND json_extract(value, '\$.version') = 5")" 16
+same "R: the review request" "$(requests "json_extract(value, '\$.kind') = 'review' AND json_extract(value, '\$.requester') = 'sami' AND json_extract(value, '\$.version') = 5")" 17
 expect 0 "R: the ledger verifies" "$STEWARD" audit verify --db "$DB"
 expect 0 "R: rollback recorded" "$STEWARD" audit log --db "$DB" --json
 same "R: as a rollback" "$(j '$[#-1].action')" rollback

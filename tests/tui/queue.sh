@@ -19,17 +19,17 @@ as() {
 }
 as ada alias set kyc-document-check staging 4
 as lena promote request kyc-document-check 4 --to production
-same "request 16 opened" "$OUT" 16
+same "request 17 opened" "$OUT" 17
 as ada version add loan-default-pd --artifact s3://pd/6 \
 	--digest sha256:5555555555555555555555555555555555555555555555555555555555555555 --author rosa
 as ada alias set loan-default-pd staging 6
 as lena promote request loan-default-pd 6 --to production
-same "request 17 opened" "$OUT" 17
+same "request 18 opened" "$OUT" 18
 # history: one rejection with its reason, one withdrawn request
 as ravi reject 13 --comment "card incomplete: limitations missing"
-as lena request withdraw 17 --reason "rebuilt without the leaked feature"
+as lena request withdraw 18 --reason "rebuilt without the leaked feature"
 as lena promote request loan-default-pd 6 --to production
-same "request 17 opened" "$OUT" 18
+same "request 18 opened" "$OUT" 19
 cp "$DB" "$TMPD/base.db"
 cp "$DB.witness" "$TMPD/base.db.witness"
 reset_db() {
@@ -60,11 +60,11 @@ ROSA="--key $K/rosa.key"
 screen ':approvals<Enter>' $ROSA --size 120x24
 has "heading counts what waits" "$(line 3)" "1 waits for rosa (risk-officer)"
 has "heading counts what is open" "$(line 3)" "7 open"
-has "the request waiting for her" "$(row '#16 ')" "kyc-document-check"
+has "the request waiting for her" "$(row '#17 ')" "kyc-document-check"
 has "gate column" "$(line 4)" "GATE"
 lacks "signed by her: not shown" "$SCREEN" "#12 "
 lacks "needs only an ML lead: not shown" "$SCREEN" "#9 "
-lacks "her own version: not shown" "$SCREEN" "#18 "
+lacks "her own version: not shown" "$SCREEN" "#19 "
 lacks "rejected: not shown" "$SCREEN" "#13 "
 # t: every open request, with the gate's state
 screen ':approvals<Enter>t' $ROSA --size 120x24
@@ -109,7 +109,7 @@ lacks "filter hides the rest" "$SCREEN" "#9 "
 screen ':approvals<Enter>H' $ROSA --size 200x30
 has "H: history heading" "$(line 3)" "history:"
 has "rejected with the reason in plain text" "$(row '#13 ')" "ravi (risk-officer): card incomplete: limitations missing"
-has "withdrawn with how" "$(row '#17 ')" "withdrawn by lena: rebuilt without the leaked feature"
+has "withdrawn with how" "$(row '#18 ')" "withdrawn by lena: rebuilt without the leaked feature"
 has "applied" "$(row '#14 ')" "applied"
 lacks "history: open ones not shown" "$SCREEN" "#12 "
 screen ':approvals<Enter>HH' $ROSA --size 120x24
@@ -119,7 +119,7 @@ has "history rejected: heading" "$(line 3)" "history: 1 rejected request"
 has "history rejected: the row" "$(row '#13 ')" "rejected"
 lacks "history rejected: no applied" "$SCREEN" "applied"
 screen ':approvals history<Enter>/leaked' $ROSA --size 200x30
-has "history filter" "$(row '#17 ')" "withdrawn"
+has "history filter" "$(row '#18 ')" "withdrawn"
 lacks "history filter hides the rest" "$SCREEN" "#13 "
 screen ':approvals<Enter>Ha' $ROSA --size 120x24
 has "history: a says it is closed" "$(line 23)" "closed"
@@ -176,25 +176,25 @@ refused "expired evidence gone: request view" ':approvals all<Enter>/collections
 refused "readonly" ':approvals<Enter>a' "read-only" --readonly $ROSA
 refused "no key" ':approvals<Enter>a' "start with --key FILE to sign"
 refused "auditor" ':approvals<Enter>a' "otto holds auditor" --key "$K/otto.key"
-same "refusals: nothing recorded" "$(decided 16)" ""
+same "refusals: nothing recorded" "$(decided 17)" ""
 
 # ---- comments ----
 screen ':approvals<Enter>ry<Enter>' $ROSA --size 120x30
 has "reject: empty reason refused" "$(bottom)" "a rejection needs a reason"
-has "reject: asked again" "$(line 30)" "reason for rejecting request #16"
+has "reject: asked again" "$(line 30)" "reason for rejecting request #17"
 lacks "reject: no passphrase yet" "$SCREEN" "passphrase for key"
 screen ':approvals<Enter>ry<Enter><Esc>' $ROSA --size 120x30
 has "reject: Esc cancels" "$(bottom)" "cancelled"
 screen ':approvals<Enter>rysoak too short<Enter>demo<Enter>' $ROSA --size 120x30
-has "rejected" "$(bottom)" "rejected request #16 as rosa"
-same "rejection recorded" "$(decided 16)" "rosa:reject"
-same "reason stored in the statement" "$(comment_of 16 rosa)" "soak too short"
+has "rejected" "$(bottom)" "rejected request #17 as rosa"
+same "rejection recorded" "$(decided 17)" "rosa:reject"
+same "reason stored in the statement" "$(comment_of 17 rosa)" "soak too short"
 screen ':approvals history rejected<Enter>' $ROSA --size 200x30
-has "history shows her reason" "$(row '#16 ')" "rosa (risk-officer): soak too short"
+has "history shows her reason" "$(row '#17 ')" "rosa (risk-officer): soak too short"
 reset_db
 screen ':approvals<Enter>aydrift checked on the new segment<Enter>demo<Enter>' $ROSA --size 120x30
-has "approved with a comment" "$(bottom)" "approved request #16 as rosa"
-same "approve comment stored in the statement" "$(comment_of 16 rosa)" "drift checked on the new segment"
+has "approved with a comment" "$(bottom)" "approved request #17 as rosa"
+same "approve comment stored in the statement" "$(comment_of 17 rosa)" "drift checked on the new segment"
 reset_db
 
 # ---- a and r on the version view ----
@@ -202,9 +202,9 @@ screen ':approvals<Enter><Enter><Enter>' $ROSA --size 120x40
 has "from the queue to the version" "$(line 39)" "kyc-document-check v4]"
 has "version view offers approve" "$(line 40)" "a approve"
 screen ':approvals<Enter><Enter><Enter>a' $ROSA --size 120x40
-has "a on the version: the request's confirmation" "$(bottom)" "approve request #16 as risk-officer: kyc-document-check v4"
+has "a on the version: the request's confirmation" "$(bottom)" "approve request #17 as risk-officer: kyc-document-check v4"
 screen ':approvals<Enter><Enter><Enter>ry<Enter>' $ROSA --size 120x40
-has "r on the version: a reason is asked" "$(bottom)" "reason for rejecting request #16"
+has "r on the version: a reason is asked" "$(bottom)" "reason for rejecting request #17"
 screen ':approvals all<Enter>/collections<Enter><Enter><Enter>a' $ROSA --size 120x40
 has "a on a version she signed: refused at once" "$(bottom)" "already signed"
 lacks "a on a version she signed: nothing asked" "$SCREEN" "(y/n)"
@@ -225,10 +225,10 @@ same "journey: keys before the passphrase within budget" "$((NKEYS <= BUDGET))" 
 screen "$KEYS" $ROSA --size 80x24
 has "journey: the passphrase is asked" "$(line 24)" "passphrase for key rosa"
 screen "${KEYS}demo<Enter>" $ROSA --size 80x24
-has "journey: approved" "$(bottom)" "approved request #16 as rosa"
+has "journey: approved" "$(bottom)" "approved request #17 as rosa"
 lacks "journey: passphrase never drawn" "$SCREEN" "demo<"
 has "journey: nothing waits any more" "$(line 3)" "0 wait for rosa"
-same "journey: her approval in the ledger" "$(decided 16)" "rosa:approve"
+same "journey: her approval in the ledger" "$(decided 17)" "rosa:approve"
 expect 0 "journey: the ledger verifies" "$STEWARD" audit verify --db "$DB"
 reset_db
 

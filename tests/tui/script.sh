@@ -125,8 +125,8 @@ has "PgUp pages back" "$(line 11)" "[models] 6/12"
 # unknown command and unknown key: a message in the status line, no exit
 screen ':foo<Enter>'
 has "unknown command message" "$(line 23)" "unknown command :foo"
-screen 'x'
-has "unknown key message" "$(line 23)" "no action for key x"
+screen 'Z'
+has "unknown key message" "$(line 23)" "no action for key Z"
 screen ':q<Enter>jjj'
 has ":q stops the script" "$(line 24)" ":q"
 has ":q dumps the screen before quitting" "$(line 23)" "[models] 1/12"
