@@ -87,6 +87,9 @@ struct cli_ctx {
 	size_t nsafe;
 };
 
+/* cli/cmd-table.c: the commands, and the options every command and the console take. */
+extern const struct cli_opt cli_global_opts[];
+extern const struct cli_opt cli_console_opts[];
 extern const struct cli_cmd cli_cmds[];
 extern const size_t cli_ncmds;
 
