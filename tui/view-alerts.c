@@ -237,7 +237,7 @@ static void view_alerts_respond(struct app *a, const struct monitor_alert *al)
 			  al->model[0] == '\0' ? " but names no model" : "");
 		return;
 	}
-	if (playbook_dir(NULL, NULL, dir, sizeof dir, &e) != 0 || playbook_load_dir(dir, &pb, &n, NULL, NULL, &e) != 0) {
+	if (view_playbook_dir(a, dir, sizeof dir, &e) != 0 || playbook_load_dir(dir, &pb, &n, NULL, NULL, &e) != 0) {
 		app_error(a, "%s", e.msg);
 		return;
 	}

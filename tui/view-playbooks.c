@@ -10,6 +10,7 @@
 #include "draw.h"
 #include "monitor.h"
 #include "playrun.h"
+#include "plugin.h"
 
 enum { PB_NAME, PB_TRIGGER, PB_STEPS, PB_RUN, PB_DESC, PB_NCOLS };
 
@@ -29,6 +30,27 @@ struct view_playbooks {
 	int broken;
 	char first_broken[600];
 };
+
+int view_playbook_dir(const struct app *a, char *out, size_t n, struct err *e)
+{
+	char configured[4096] = "";
+
+	if (a->opts != NULL && a->opts->config_path != NULL) {
+		/* A whole plugin configuration: kept off the stack. */
+		struct plugin_config *pc = calloc(1, sizeof *pc);
+
+		if (pc == NULL)
+			return err_set(e, ERR_IO, "out of memory");
+		if (plugin_config_load(a->opts->config_path, 1, pc, e) != 0) {
+			free(pc);
+			return -1;
+		}
+		snprintf(configured, sizeof configured, "%s", pc->playbooks);
+		plugin_config_free(pc);
+		free(pc);
+	}
+	return playbook_dir(NULL, configured, out, n, e);
+}
 
 static void view_playbooks_bad(void *arg, const char *path, const struct err *e)
 {
@@ -158,7 +180,7 @@ static int view_playbooks_open(struct app *a, struct view *v, const struct view_
 	(void)arg;
 	if (p == NULL)
 		return err_set(e, ERR_IO, "out of memory");
-	if (playbook_dir(NULL, NULL, p->dir, sizeof p->dir, e) != 0) {
+	if (view_playbook_dir(a, p->dir, sizeof p->dir, e) != 0) {
 		free(p);
 		return -1;
 	}

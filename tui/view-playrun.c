@@ -139,7 +139,7 @@ static int view_playrun_open(struct app *a, struct view *v, const struct view_ar
 	p = calloc(1, sizeof *p);
 	if (p == NULL)
 		return err_set(e, ERR_IO, "out of memory");
-	if (playbook_dir(NULL, NULL, p->dir, sizeof p->dir, e) != 0 || playbook_find(p->dir, arg->scope, &p->pb, e) != 0) {
+	if (view_playbook_dir(a, p->dir, sizeof p->dir, e) != 0 || playbook_find(p->dir, arg->scope, &p->pb, e) != 0) {
 		free(p);
 		return -1;
 	}

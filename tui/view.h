@@ -95,6 +95,9 @@ extern const struct view_ops view_playbooks_ops;
 /* arg.scope: the playbook; arg.model: the model; arg.dataset: the alert's name. */
 extern const struct view_ops view_playrun_ops;
 extern const struct view_ops view_deploy_ops;
+/* The playbook directory as the CLI finds it: $STEWARD_PLAYBOOK_DIR, the
+ * console's --config [steward] playbooks, then the defaults (steward-playbook(5)). */
+int view_playbook_dir(const struct app *a, char *out, size_t n, struct err *e);
 
 /* c and :compare [VERSION]: compares the top view's version (its subject)
  * with VERSION, or with production's when arg is empty; pushes the

@@ -67,6 +67,17 @@ has "stopped at step 4" "$OUT" "stopped  4/6"
 expect 0 "its steps, confirmed interactively" "$STEWARD_RELEASE" playbook status 1 --db "$DB"
 has "interactive" "$OUT" "(interactive)"
 
+# --- the console finds playbooks where the CLI does: the config's [steward] playbooks ---
+mkdir -p "$TMPD/own"
+printf 'playbook own-drill\ntrigger alert ModelDriftCritical\nstep firing: check firing\n' >"$TMPD/own/own-drill.playbook"
+printf '[steward]\nplaybooks = %s\n' "$TMPD/own" >"$TMPD/cfg"
+chmod 600 "$TMPD/cfg"
+screen_ ':playbooks<Enter>' --size 140x24 --config "$TMPD/cfg"
+has "the configured directory's playbook" "$SCREEN" "own-drill"
+lacks "not the shipped ones" "$SCREEN" "degrade-on-latency"
+expect 0 "the CLI lists the same" "$STEWARD_RELEASE" playbook list --config "$TMPD/cfg"
+has "own-drill" "$OUT" "own-drill"
+
 # --- help lists the keys and commands ---
 screen_ ':alerts<Enter>?' --size 140x40 --key "$K/sami.key"
 has "x in the help" "$SCREEN" "on a firing alert: the playbooks answering it"
