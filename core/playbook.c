@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,200 +15,12 @@
 #include "check.h"
 #include "file.h"
 #include "gate.h"
+#include "lex.h"
 
 #define PLAYBOOK_MAX_FILES 256 /* per directory: a struct playbook is ~35 KiB */
 #define PLAYBOOK_LINT_SILENCE (24 * 3600)
 
-/* ---- tokens ---- */
-
-enum pb_tok_type { PT_END, PT_WORD, PT_STRING, PT_OP, PT_COLON, PT_BAD };
-
-struct pb_tok {
-	enum pb_tok_type type;
-	char text[1024];     /* a word, an operator, or a string's text with escapes undone */
-	int col;             /* where the token starts; for a bad string, where it went wrong */
-	int too_long;        /* longer than text holds */
-	const char *raw;     /* a string: its opening quote in the line */
-	size_t rawlen;       /* a string: bytes from the opening to the closing quote */
-	char why[120];       /* a bad token: what was found, as the message says it */
-	const char *expect;  /* a bad string: what was expected instead of what the caller wanted */
-};
-
-struct pb_lexer {
-	const char *fname;
-	int line;
-	const char *p, *end, *start; /* this line */
-	struct err *e;
-};
-
-static int pb_word_char(int c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-	       c == '_' || c == '-' || c == '/' || c == '+' || c == '*';
-}
-
-static void pb_lex_string(struct pb_lexer *lx, struct pb_tok *t)
-{
-	size_t n = 0;
-
-	t->type = PT_STRING;
-	t->raw = lx->p;
-	lx->p++;
-	while (lx->p < lx->end && *lx->p != '"') {
-		char c = *lx->p;
-
-		if (c == '\\') {
-			if (lx->p + 1 >= lx->end || (lx->p[1] != '"' && lx->p[1] != '\\')) {
-				t->type = PT_BAD;
-				t->col = (int)(lx->p - lx->start) + 1;
-				t->expect = "\\\" or \\\\ after a backslash (the only escapes)";
-				if (lx->p + 1 < lx->end && lx->p[1] > 0x20 && lx->p[1] < 0x7f)
-					snprintf(t->why, sizeof t->why, "'\\%c' in a string", lx->p[1]);
-				else
-					snprintf(t->why, sizeof t->why, "a backslash in a string");
-				lx->p = lx->end;
-				return;
-			}
-			c = lx->p[1];
-			lx->p++;
-		} else if (c == '\t') {
-			/* The pre-pass let tabs through as blanks; inside a text they are control characters. */
-			t->type = PT_BAD;
-			t->col = (int)(lx->p - lx->start) + 1;
-			snprintf(t->why, sizeof t->why, "a tab in a string");
-			t->expect = "text without control characters (spaces instead of tabs)";
-			lx->p = lx->end;
-			return;
-		}
-		if (n + 1 < sizeof t->text)
-			t->text[n++] = c;
-		else
-			t->too_long = 1;
-		lx->p++;
-	}
-	t->text[n] = '\0';
-	if (lx->p >= lx->end) {
-		t->type = PT_BAD;
-		t->col = (int)(lx->end - lx->start) + 1;
-		snprintf(t->why, sizeof t->why, "the end of the line inside a string");
-		t->expect = "'\"' to close the string (strings end on their line)";
-		return;
-	}
-	lx->p++;
-	t->rawlen = (size_t)(lx->p - t->raw);
-}
-
-static void pb_lex_next(struct pb_lexer *lx, struct pb_tok *t)
-{
-	size_t n = 0;
-
-	memset(t, 0, sizeof *t);
-	while (lx->p < lx->end && (*lx->p == ' ' || *lx->p == '\t'))
-		lx->p++;
-	t->col = (int)(lx->p - lx->start) + 1;
-	if (lx->p >= lx->end || *lx->p == '#') {
-		t->type = PT_END;
-		return;
-	}
-	if (*lx->p == '>' || *lx->p == '<' || *lx->p == '=' || *lx->p == '!') {
-		t->type = PT_OP;
-		t->text[n++] = *lx->p++;
-		if (lx->p < lx->end && *lx->p == '=')
-			t->text[n++] = *lx->p++;
-		t->text[n] = '\0';
-		if (strcmp(t->text, "!") == 0)
-			t->type = PT_BAD;
-		return;
-	}
-	if (*lx->p == ':') {
-		t->type = PT_COLON;
-		t->text[0] = *lx->p++;
-		return;
-	}
-	if (*lx->p == '"') {
-		pb_lex_string(lx, t);
-		return;
-	}
-	if (pb_word_char((unsigned char)*lx->p)) {
-		t->type = PT_WORD;
-		while (lx->p < lx->end && pb_word_char((unsigned char)*lx->p)) {
-			if (n + 1 < sizeof t->text)
-				t->text[n++] = *lx->p;
-			else
-				t->too_long = 1;
-			lx->p++;
-		}
-		t->text[n] = '\0';
-		return;
-	}
-	t->type = PT_BAD;
-	/* One character (all of a UTF-8 sequence, so the message shows it whole). */
-	{
-		uint32_t cp;
-		size_t k = check_utf8_char(lx->p, (size_t)(lx->end - lx->p), &cp);
-
-		if (k == 0)
-			k = 1;
-		memcpy(t->text, lx->p, k);
-		t->text[k] = '\0';
-		lx->p += k;
-	}
-}
-
-static const char *pb_tok_show(const struct pb_tok *t, char *buf, size_t n)
-{
-	char ex[64];
-
-	switch (t->type) {
-	case PT_END:
-		snprintf(buf, n, "the end of the line");
-		break;
-	case PT_STRING:
-		check_excerpt(t->text, ex, sizeof ex);
-		snprintf(buf, n, "\"%s\"", ex);
-		break;
-	case PT_BAD:
-		if (t->why[0] != '\0') {
-			snprintf(buf, n, "%s", t->why);
-			break;
-		}
-		/* fall through */
-	default:
-		check_excerpt(t->text, ex, sizeof ex);
-		snprintf(buf, n, "'%s'", ex);
-	}
-	return buf;
-}
-
-static int pb_fail(struct pb_lexer *lx, const struct pb_tok *t, const char *expected)
-{
-	char found[160];
-
-	if (t->type == PT_BAD && t->expect != NULL)
-		expected = t->expect;
-	return err_set(lx->e, ERR_INVALID, "%s:%d:%d: found %s, expected %s", lx->fname, lx->line, t->col,
-		       pb_tok_show(t, found, sizeof found), expected);
-}
-
-static int pb_eol(struct pb_lexer *lx)
-{
-	struct pb_tok t;
-
-	pb_lex_next(lx, &t);
-	return t.type == PT_END ? 0 : pb_fail(lx, &t, "the end of the line");
-}
-
-static int pb_keyword(struct pb_lexer *lx, const char *kw)
-{
-	char want[64];
-	struct pb_tok t;
-
-	pb_lex_next(lx, &t);
-	if (t.type == PT_WORD && strcmp(t.text, kw) == 0)
-		return 0;
-	snprintf(want, sizeof want, "'%s'", kw);
-	return pb_fail(lx, &t, want);
-}
+/* ---- names, numbers and texts over core/lex.c's tokens ---- */
 
 /* [a-z0-9][a-z0-9._-]*, at most 64 bytes: playbook names end up in file
  * names, ledger subjects and `:` commands. */
@@ -242,30 +53,14 @@ static int pb_label_ok(const char *s)
 }
 
 /* An alert name: a word, or a quoted string for names with other characters. */
-static int pb_alert_name(struct pb_lexer *lx, char *out, size_t n)
+static int pb_alert_name(struct lexer *lx, char *out, size_t n)
 {
-	struct pb_tok t;
+	struct lex_token t;
 
-	pb_lex_next(lx, &t);
-	if ((t.type != PT_WORD && t.type != PT_STRING) || t.too_long || t.text[0] == '\0' || strlen(t.text) >= n)
-		return pb_fail(lx, &t, "an alert name (a word or a quoted name of at most 128 bytes)");
+	lex_next(lx, &t);
+	if ((t.type != LEX_WORD && t.type != LEX_STRING) || t.too_long || t.text[0] == '\0' || strlen(t.text) >= n)
+		return lex_fail(lx, &t, "an alert name (a word or a quoted name of at most 128 bytes)");
 	snprintf(out, n, "%s", t.text);
-	return 0;
-}
-
-static int pb_number(struct pb_lexer *lx, double *v)
-{
-	struct pb_tok t;
-	char *end;
-
-	pb_lex_next(lx, &t);
-	if (t.type != PT_WORD || t.too_long)
-		return pb_fail(lx, &t, "a number");
-	errno = 0;
-	*v = strtod(t.text, &end);
-	if (end == t.text || *end != '\0' || errno != 0 || !isfinite(*v) ||
-	    !((t.text[0] >= '0' && t.text[0] <= '9') || t.text[0] == '-' || t.text[0] == '.'))
-		return pb_fail(lx, &t, "a number");
 	return 0;
 }
 
@@ -282,21 +77,6 @@ static int pb_whole(const char *s, int64_t lo, int64_t hi, int64_t *v)
 	if (errno != 0 || *end != '\0' || x < lo || x > hi)
 		return -1;
 	*v = (int64_t)x;
-	return 0;
-}
-
-static int pb_op(struct pb_lexer *lx, enum policy_op *op)
-{
-	struct pb_tok t;
-
-	pb_lex_next(lx, &t);
-	*op = 0;
-	if (t.type == PT_OP)
-		*op = strcmp(t.text, ">=") == 0 ? OP_GE : strcmp(t.text, ">") == 0 ? OP_GT
-		    : strcmp(t.text, "<=") == 0 ? OP_LE : strcmp(t.text, "<") == 0 ? OP_LT
-		    : strcmp(t.text, "==") == 0 ? OP_EQ : 0;
-	if (*op == 0)
-		return pb_fail(lx, &t, "a comparison (>= > <= < ==)");
 	return 0;
 }
 
@@ -320,7 +100,7 @@ static size_t pb_placeholder(const char *s, size_t n, size_t *which)
 
 /* Checks the placeholders of a string token against its bytes in the
  * line, so the column is the one of the '{' as written. */
-static int pb_check_placeholders(struct pb_lexer *lx, const struct pb_tok *t)
+static int pb_check_placeholders(struct lexer *lx, const struct lex_token *t)
 {
 	const char *s = t->raw + 1, *end = t->raw + t->rawlen - 1;
 	size_t which;
@@ -339,7 +119,7 @@ static int pb_check_placeholders(struct pb_lexer *lx, const struct pb_tok *t)
 			}
 			k = pb_placeholder(s + 1, (size_t)(end - s - 1), &which);
 			if (k == 0) {
-				struct pb_tok bad = { .type = PT_BAD, .col = (int)(s - lx->start) + 1 };
+				struct lex_token bad = { .type = LEX_BAD, .col = (int)(s - lx->start) + 1 };
 				const char *close = memchr(s, '}', (size_t)(end - s));
 				size_t len = close != NULL && close - s < 40 ? (size_t)(close - s) + 1 : 1;
 				char ex[64], frag[48];
@@ -347,7 +127,7 @@ static int pb_check_placeholders(struct pb_lexer *lx, const struct pb_tok *t)
 				snprintf(frag, sizeof frag, "%.*s", (int)len, s);
 				check_excerpt(frag, ex, sizeof ex);
 				snprintf(bad.why, sizeof bad.why, "the placeholder '%s'", ex);
-				return pb_fail(lx, &bad, "{model}, {version}, {alert}, {severity}, {playbook} or {{ for a '{'");
+				return lex_fail(lx, &bad, "{model}, {version}, {alert}, {severity}, {playbook} or {{ for a '{'");
 			}
 			s += k + 2;
 			continue;
@@ -358,22 +138,22 @@ static int pb_check_placeholders(struct pb_lexer *lx, const struct pb_tok *t)
 }
 
 /* A quoted, non-empty text of at most max bytes; placeholders checked when asked. */
-static int pb_text(struct pb_lexer *lx, const char *what, size_t max, int placeholders, char *out, size_t n)
+static int pb_text(struct lexer *lx, const char *what, size_t max, int placeholders, char *out, size_t n)
 {
-	struct pb_tok t;
+	struct lex_token t;
 	char want[120];
 
-	pb_lex_next(lx, &t);
+	lex_next(lx, &t);
 	snprintf(want, sizeof want, "%s (a quoted text of 1 to %zu bytes)", what, max);
-	if (t.type != PT_STRING || t.text[0] == '\0')
-		return pb_fail(lx, &t, want);
+	if (t.type != LEX_STRING || t.text[0] == '\0')
+		return lex_fail(lx, &t, want);
 	if (t.too_long || strlen(t.text) > max) {
-		struct pb_tok big = t;
+		struct lex_token big = t;
 
-		big.type = PT_BAD;
+		big.type = LEX_BAD;
 		snprintf(big.why, sizeof big.why, "a text of %s%zu bytes", t.too_long ? "more than " : "",
 			 strlen(t.text));
-		return pb_fail(lx, &big, want);
+		return lex_fail(lx, &big, want);
 	}
 	if (placeholders && pb_check_placeholders(lx, &t) != 0)
 		return -1;
@@ -383,49 +163,50 @@ static int pb_text(struct pb_lexer *lx, const char *what, size_t max, int placeh
 
 /* ---- statements ---- */
 
-static int pb_trigger(struct pb_lexer *lx, struct playbook *p)
+static int pb_trigger(struct lexer *lx, struct playbook *p)
 {
-	struct pb_tok t;
+	struct lex_token t;
 
-	if (pb_keyword(lx, "alert") != 0 || pb_alert_name(lx, p->alert, sizeof p->alert) != 0)
+	if (lex_keyword(lx, "alert") != 0 || pb_alert_name(lx, p->alert, sizeof p->alert) != 0)
 		return -1;
 	for (;;) {
 		struct playbook_matcher *m;
-		struct pb_tok name, op;
+		struct lex_token name, op;
 
-		pb_lex_next(lx, &name);
-		if (name.type == PT_END)
+		lex_next(lx, &name);
+		if (name.type == LEX_END)
 			return 0;
-		if (name.type != PT_WORD || name.too_long || !pb_label_ok(name.text))
-			return pb_fail(lx, &name, "a label matcher NAME=VALUE or NAME!=VALUE "
+		if (name.type != LEX_WORD || name.too_long || !pb_label_ok(name.text))
+			return lex_fail(lx, &name, "a label matcher NAME=VALUE or NAME!=VALUE "
 						  "(NAME as [A-Za-z_][A-Za-z0-9_]*) or the end of the line");
 		if (p->nm == PLAYBOOK_MAX_MATCHERS)
-			return pb_fail(lx, &name, "at most 8 label matchers");
+			return lex_fail(lx, &name, "at most 8 label matchers");
 		m = &p->m[p->nm];
 		memset(m, 0, sizeof *m);
 		snprintf(m->name, sizeof m->name, "%.64s", name.text);
-		pb_lex_next(lx, &op);
-		if (op.type != PT_OP || (strcmp(op.text, "=") != 0 && strcmp(op.text, "!=") != 0))
-			return pb_fail(lx, &op, "'=' or '!=' after the label name");
+		lex_next(lx, &op);
+		if (op.type != LEX_OP || (strcmp(op.text, "=") != 0 && strcmp(op.text, "!=") != 0))
+			return lex_fail(lx, &op, "'=' or '!=' after the label name");
 		m->neg = op.text[0] == '!';
-		pb_lex_next(lx, &t);
-		if ((t.type != PT_WORD && t.type != PT_STRING) || t.too_long || strlen(t.text) >= sizeof m->value)
-			return pb_fail(lx, &t, "a label value (a word or a quoted value of at most 256 bytes)");
+		lex_next(lx, &t);
+		if ((t.type != LEX_WORD && t.type != LEX_STRING) || t.too_long || strlen(t.text) >= sizeof m->value)
+			return lex_fail(lx, &t, "a label value (a word or a quoted value of at most 256 bytes)");
 		snprintf(m->value, sizeof m->value, "%.256s", t.text);
 		p->nm++;
 	}
 }
 
-static int pb_step_args(struct pb_lexer *lx, const struct playbook *p, struct playbook_step *s)
+static int pb_step_args(struct lexer *lx, const struct playbook *p, struct playbook_step *s)
 {
-	struct pb_tok t;
+	struct lex_token t;
 	const char *save;
+	char op[3];
 
 	switch (s->kind) {
 	case PB_CHECK_FIRING:
 		save = lx->p;
-		pb_lex_next(lx, &t);
-		if (t.type == PT_END) {
+		lex_next(lx, &t);
+		if (t.type == LEX_END) {
 			snprintf(s->a, sizeof s->a, "%s", p->alert);
 			break;
 		}
@@ -435,19 +216,20 @@ static int pb_step_args(struct pb_lexer *lx, const struct playbook *p, struct pl
 		break;
 	case PB_CHECK_LIVE:
 	case PB_CHECK_DRIFT:
-		pb_lex_next(lx, &t);
-		if (t.type != PT_WORD || t.too_long || strlen(t.text) > PLAYBOOK_NAME_MAX ||
+		lex_next(lx, &t);
+		if (t.type != LEX_WORD || t.too_long || strlen(t.text) > PLAYBOOK_NAME_MAX ||
 		    check_name("name", t.text, PLAYBOOK_NAME_MAX, lx->e) != 0)
-			return pb_fail(lx, &t, s->kind == PB_CHECK_LIVE ? "a signal name (latency_p99, error_rate, ...)"
+			return lex_fail(lx, &t, s->kind == PB_CHECK_LIVE ? "a signal name (latency_p99, error_rate, ...)"
 								   : "a feature name or 'any'");
 		snprintf(s->a, sizeof s->a, "%.128s", t.text);
-		if (pb_op(lx, &s->op) != 0 || pb_number(lx, &s->value) != 0)
+		if (lex_op(lx, ">= > <= < ==", op) != 0 || lex_number(lx, "a number", &s->value) != 0)
 			return -1;
+		s->op = policy_op_parse(op);
 		break;
 	case PB_INCIDENT_OPEN:
-		pb_lex_next(lx, &t);
-		if (t.type != PT_WORD || policy_severity(t.text) == 0)
-			return pb_fail(lx, &t, "a severity (info, warning, critical)");
+		lex_next(lx, &t);
+		if (t.type != LEX_WORD || policy_severity(t.text) == 0)
+			return lex_fail(lx, &t, "a severity (info, warning, critical)");
 		snprintf(s->a, sizeof s->a, "%.128s", t.text);
 		if (pb_text(lx, "a title", PLAYBOOK_TEXT_MAX, 1, s->text, sizeof s->text) != 0)
 			return -1;
@@ -462,10 +244,10 @@ static int pb_step_args(struct pb_lexer *lx, const struct playbook *p, struct pl
 		struct err ig;
 
 		save = lx->p;
-		pb_lex_next(lx, &t);
-		if (t.type == PT_WORD) {
+		lex_next(lx, &t);
+		if (t.type == LEX_WORD) {
 			if (t.too_long || check_alias(t.text, &ig) != 0)
-				return pb_fail(lx, &t, "an alias ([a-z][a-z0-9_-]*) or a quoted reason");
+				return lex_fail(lx, &t, "an alias ([a-z][a-z0-9_-]*) or a quoted reason");
 			snprintf(s->a, sizeof s->a, "%.128s", t.text);
 		} else {
 			lx->p = save;
@@ -476,27 +258,27 @@ static int pb_step_args(struct pb_lexer *lx, const struct playbook *p, struct pl
 		break;
 	}
 	case PB_SHIFT:
-		pb_lex_next(lx, &t);
-		if (t.type == PT_WORD && (strcmp(t.text, "previous") == 0 || strcmp(t.text, "current") == 0))
+		lex_next(lx, &t);
+		if (t.type == LEX_WORD && (strcmp(t.text, "previous") == 0 || strcmp(t.text, "current") == 0))
 			snprintf(s->a, sizeof s->a, "%.128s", t.text);
-		else if (t.type != PT_WORD || pb_whole(t.text, 1, INT64_C(1000000000000000), &s->version) != 0)
-			return pb_fail(lx, &t, "a version: 'previous', 'current' or a version number");
-		pb_lex_next(lx, &t);
-		if (t.type != PT_WORD || pb_whole(t.text, 0, 100, &s->share) != 0)
-			return pb_fail(lx, &t, "a share of traffic (a whole number from 0 to 100)");
+		else if (t.type != LEX_WORD || pb_whole(t.text, 1, INT64_C(1000000000000000), &s->version) != 0)
+			return lex_fail(lx, &t, "a version: 'previous', 'current' or a version number");
+		lex_next(lx, &t);
+		if (t.type != LEX_WORD || pb_whole(t.text, 0, 100, &s->share) != 0)
+			return lex_fail(lx, &t, "a share of traffic (a whole number from 0 to 100)");
 		if (pb_text(lx, "a reason", PLAYBOOK_TEXT_MAX, 1, s->text, sizeof s->text) != 0)
 			return -1;
 		break;
 	case PB_SILENCE:
-		pb_lex_next(lx, &t);
-		if (t.type != PT_WORD || (s->duration = policy_duration(t.text)) <= 0 ||
+		lex_next(lx, &t);
+		if (t.type != LEX_WORD || (s->duration = policy_duration(t.text)) <= 0 ||
 		    s->duration > PLAYBOOK_SILENCE_MAX)
-			return pb_fail(lx, &t, "a duration from 1s to 7d (90s, 30m, 2h, 7d)");
+			return lex_fail(lx, &t, "a duration from 1s to 7d (90s, 30m, 2h, 7d)");
 		if (pb_text(lx, "a comment", PLAYBOOK_TEXT_MAX, 1, s->text, sizeof s->text) != 0)
 			return -1;
 		break;
 	}
-	return pb_eol(lx);
+	return lex_eol(lx);
 }
 
 static const struct {
@@ -529,56 +311,55 @@ int playbook_is_action(enum playbook_kind k)
 	return k >= PB_INCIDENT_OPEN && k <= PB_ANNOTATE;
 }
 
-static int pb_step(struct pb_lexer *lx, struct playbook *p, const struct pb_tok *kw)
+static int pb_step(struct lexer *lx, struct playbook *p, const struct lex_token *kw)
 {
 	struct playbook_step *s;
-	struct pb_tok t, name;
+	struct lex_token t, name;
 	size_t i;
 
 	if (p->alert[0] == '\0')
-		return pb_fail(lx, kw, "'trigger alert NAME ...' before the first step");
+		return lex_fail(lx, kw, "'trigger alert NAME ...' before the first step");
 	if (p->nsteps == PLAYBOOK_MAX_STEPS) {
-		struct pb_tok many = *kw;
+		struct lex_token many = *kw;
 
-		many.type = PT_BAD;
+		many.type = LEX_BAD;
 		snprintf(many.why, sizeof many.why, "step %d", PLAYBOOK_MAX_STEPS + 1);
-		return pb_fail(lx, &many, "at most 32 steps");
+		return lex_fail(lx, &many, "at most 32 steps");
 	}
 	s = &p->steps[p->nsteps];
 	memset(s, 0, sizeof *s);
 	s->line = lx->line;
-	pb_lex_next(lx, &name);
-	if (name.type != PT_WORD || name.too_long || check_name("step name", name.text, PLAYBOOK_NAME_MAX, lx->e) != 0)
-		return pb_fail(lx, &name, "a step name ([A-Za-z0-9][A-Za-z0-9._-]*, at most 64 bytes)");
+	lex_next(lx, &name);
+	if (name.type != LEX_WORD || name.too_long || check_name("step name", name.text, PLAYBOOK_NAME_MAX, lx->e) != 0)
+		return lex_fail(lx, &name, "a step name ([A-Za-z0-9][A-Za-z0-9._-]*, at most 64 bytes)");
 	for (i = 0; i < p->nsteps; i++)
 		if (strcmp(p->steps[i].name, name.text) == 0) {
 			char want[120];
 
 			snprintf(want, sizeof want, "a step name not used before (line %d has it)", p->steps[i].line);
-			return pb_fail(lx, &name, want);
+			return lex_fail(lx, &name, want);
 		}
 	snprintf(s->name, sizeof s->name, "%.64s", name.text);
-	pb_lex_next(lx, &t);
-	if (t.type != PT_COLON)
-		return pb_fail(lx, &t, "':' after the step name");
-	pb_lex_next(lx, &t);
+	if (lex_expect(lx, LEX_COLON, "':' after the step name") != 0)
+		return -1;
+	lex_next(lx, &t);
 	for (i = 0; i < sizeof pb_kinds / sizeof pb_kinds[0]; i++)
-		if (t.type == PT_WORD && strcmp(t.text, pb_kinds[i].w1) == 0)
+		if (t.type == LEX_WORD && strcmp(t.text, pb_kinds[i].w1) == 0)
 			break;
 	if (i == sizeof pb_kinds / sizeof pb_kinds[0])
-		return pb_fail(lx, &t, "a step kind (check, incident, rollback, shift, silence, annotate)");
+		return lex_fail(lx, &t, "a step kind (check, incident, rollback, shift, silence, annotate)");
 	if (pb_kinds[i].w2 != NULL) {
 		const char *w1 = pb_kinds[i].w1;
 		char want[80];
 
-		pb_lex_next(lx, &t);
+		lex_next(lx, &t);
 		for (; i < sizeof pb_kinds / sizeof pb_kinds[0] && strcmp(pb_kinds[i].w1, w1) == 0; i++)
-			if (t.type == PT_WORD && strcmp(t.text, pb_kinds[i].w2) == 0)
+			if (t.type == LEX_WORD && strcmp(t.text, pb_kinds[i].w2) == 0)
 				break;
 		if (i == sizeof pb_kinds / sizeof pb_kinds[0] || strcmp(pb_kinds[i].w1, w1) != 0) {
 			snprintf(want, sizeof want, "%s", strcmp(w1, "check") == 0 ? "what to check (firing, live, drift)"
 										: "open, note or resolve");
-			return pb_fail(lx, &t, want);
+			return lex_fail(lx, &t, want);
 		}
 	}
 	s->kind = pb_kinds[i].kind;
@@ -642,58 +423,48 @@ static const char *const pb_statements = "a statement (description, trigger, ste
 
 int playbook_parse(const char *text, size_t len, const char *fname, struct playbook *out, struct err *e)
 {
-	struct pb_lexer lx = { .fname = fname, .e = e };
-	const char *p = text, *end = text + len;
+	struct lexer lx;
+	struct lex_token t;
 
 	memset(out, 0, sizeof *out);
 	if (pb_scan(text, len, fname, e) != 0)
 		return -1;
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		struct pb_tok t;
+	lex_init(&lx, text, len, fname, LEX_OPT_MATCH | LEX_OPT_ESCAPES | LEX_OPT_WHOLE_CHARS, e);
+	while (lex_statement(&lx, &t)) {
 		int r = 0;
 
-		lx.line++;
-		lx.start = lx.p = p;
-		lx.end = nl != NULL ? nl : end;
-		if (lx.end > lx.start && lx.end[-1] == '\r')
-			lx.end--;
-		p = nl != NULL ? nl + 1 : end;
-		pb_lex_next(&lx, &t);
-		if (t.type == PT_END)
-			continue;
 		if (out->name[0] == '\0') {
-			struct pb_tok name;
+			struct lex_token name;
 
-			if (t.type != PT_WORD || strcmp(t.text, "playbook") != 0)
-				r = pb_fail(&lx, &t, "'playbook NAME' (the first statement)");
+			if (t.type != LEX_WORD || strcmp(t.text, "playbook") != 0)
+				r = lex_fail(&lx, &t, "'playbook NAME' (the first statement)");
 			else {
-				pb_lex_next(&lx, &name);
-				if (name.type != PT_WORD || name.too_long || !pb_name_ok(name.text))
-					r = pb_fail(&lx, &name, "a playbook name ([a-z0-9][a-z0-9._-]*, at most 64 bytes)");
-				else if ((r = pb_eol(&lx)) == 0)
+				lex_next(&lx, &name);
+				if (name.type != LEX_WORD || name.too_long || !pb_name_ok(name.text))
+					r = lex_fail(&lx, &name, "a playbook name ([a-z0-9][a-z0-9._-]*, at most 64 bytes)");
+				else if ((r = lex_eol(&lx)) == 0)
 					snprintf(out->name, sizeof out->name, "%.64s", name.text);
 			}
-		} else if (t.type != PT_WORD) {
-			r = pb_fail(&lx, &t, pb_statements);
+		} else if (t.type != LEX_WORD) {
+			r = lex_fail(&lx, &t, pb_statements);
 		} else if (strcmp(t.text, "step") == 0) {
 			r = pb_step(&lx, out, &t);
 		} else if (strcmp(t.text, "playbook") == 0) {
-			r = pb_fail(&lx, &t, "one 'playbook' line");
+			r = lex_fail(&lx, &t, "one 'playbook' line");
 		} else if (strcmp(t.text, "description") == 0 || strcmp(t.text, "trigger") == 0) {
 			int desc = t.text[0] == 'd';
 
 			if (out->nsteps > 0)
-				r = pb_fail(&lx, &t, desc ? "the description before the steps" : "the trigger before the steps");
+				r = lex_fail(&lx, &t, desc ? "the description before the steps" : "the trigger before the steps");
 			else if (desc ? out->description[0] != '\0' : out->alert[0] != '\0')
-				r = pb_fail(&lx, &t, desc ? "one 'description' line" : "one 'trigger' line");
+				r = lex_fail(&lx, &t, desc ? "one 'description' line" : "one 'trigger' line");
 			else if (desc)
 				r = pb_text(&lx, "a description", PLAYBOOK_DESC_MAX, 0, out->description, sizeof out->description) ||
-				    pb_eol(&lx);
+				    lex_eol(&lx);
 			else
 				r = pb_trigger(&lx, out);
 		} else {
-			r = pb_fail(&lx, &t, pb_statements);
+			r = lex_fail(&lx, &t, pb_statements);
 		}
 		if (r != 0)
 			return -1;

@@ -1,4 +1,4 @@
-/* policy: a line-oriented policy language (tokens, one rule per line, file:line:col errors) and its evaluation over evidence. */
+/* policy: a line-oriented policy language (one rule per line on core/lex tokens, file:line:col errors) and its evaluation over evidence. */
 #include "policy.h"
 
 #include <errno.h>
@@ -14,215 +14,24 @@
 #include "card.h"
 #include "check.h"
 #include "keyring.h"
+#include "lex.h"
 
-/* ---- tokens ---- */
+/* ---- parsing ---- */
 
-enum tok_type { T_END, T_WORD, T_STRING, T_OP, T_ARROW, T_COLON, T_COMMA, T_BAD };
-
-struct tok {
-	enum tok_type type;
-	char text[POLICY_NAME_MAX * 2];
-	int col;
-	int too_long;
-};
-
-struct lexer {
-	const char *fname;
-	int line;
-	const char *p, *end, *start; /* this line */
-	struct err *e;
-};
-
-static int policy_word_char(int c)
+/* A comparison among allowed ("<= <"). */
+static int policy_op_arg(struct lexer *lx, const char *allowed, enum policy_op *op)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-	       c == '_' || c == '-' || c == '=' || c == '/' || c == '+' || c == '*';
-}
+	char text[3];
 
-static void lex_next(struct lexer *lx, struct tok *t)
-{
-	size_t n = 0;
-
-	memset(t, 0, sizeof *t);
-	while (lx->p < lx->end && (*lx->p == ' ' || *lx->p == '\t'))
-		lx->p++;
-	t->col = (int)(lx->p - lx->start) + 1;
-	if (lx->p >= lx->end || *lx->p == '#') {
-		t->type = T_END;
-		return;
-	}
-	if (lx->end - lx->p >= 2 && lx->p[0] == '-' && lx->p[1] == '>') {
-		t->type = T_ARROW;
-		snprintf(t->text, sizeof t->text, "->");
-		lx->p += 2;
-		return;
-	}
-	if (*lx->p == '>' || *lx->p == '<' || *lx->p == '=') {
-		t->type = T_OP;
-		t->text[n++] = *lx->p++;
-		if (lx->p < lx->end && *lx->p == '=')
-			t->text[n++] = *lx->p++;
-		t->text[n] = '\0';
-		if (strcmp(t->text, "=") == 0)
-			t->type = T_BAD;
-		return;
-	}
-	if (*lx->p == ':' || *lx->p == ',') {
-		t->type = *lx->p == ':' ? T_COLON : T_COMMA;
-		t->text[0] = *lx->p++;
-		return;
-	}
-	if (*lx->p == '"') {
-		lx->p++;
-		t->type = T_STRING;
-		while (lx->p < lx->end && *lx->p != '"') {
-			if ((unsigned char)*lx->p < 0x20) {
-				t->type = T_BAD;
-				break;
-			}
-			if (n + 1 < sizeof t->text)
-				t->text[n++] = *lx->p;
-			else
-				t->too_long = 1;
-			lx->p++;
-		}
-		t->text[n] = '\0';
-		if (lx->p >= lx->end) {
-			t->type = T_BAD;
-			snprintf(t->text, sizeof t->text, "an unterminated string");
-			return;
-		}
-		lx->p++;
-		return;
-	}
-	if (policy_word_char((unsigned char)*lx->p)) {
-		t->type = T_WORD;
-		while (lx->p < lx->end && policy_word_char((unsigned char)*lx->p)) {
-			if (n + 1 < sizeof t->text)
-				t->text[n++] = *lx->p;
-			else
-				t->too_long = 1;
-			lx->p++;
-		}
-		t->text[n] = '\0';
-		return;
-	}
-	t->type = T_BAD;
-	/* The byte itself: tok_show escapes what is not printable. */
-	t->text[0] = *lx->p;
-	t->text[1] = '\0';
-	lx->p++;
-}
-
-static const char *tok_show(const struct tok *t, char *buf, size_t n)
-{
-	char ex[64];
-
-	switch (t->type) {
-	case T_END:
-		snprintf(buf, n, "the end of the line");
-		break;
-	case T_STRING:
-		check_excerpt(t->text, ex, sizeof ex);
-		snprintf(buf, n, "\"%s\"", ex);
-		break;
-	case T_BAD:
-		if (strncmp(t->text, "an unterminated", 15) == 0) {
-			snprintf(buf, n, "%.60s", t->text);
-			break;
-		}
-		/* fall through */
-	default:
-		check_excerpt(t->text, ex, sizeof ex);
-		snprintf(buf, n, "'%s'", ex);
-	}
-	return buf;
-}
-
-static int lex_fail(struct lexer *lx, const struct tok *t, const char *expected)
-{
-	char found[100];
-
-	return err_set(lx->e, ERR_INVALID, "%s:%d:%d: found %s, expected %s", lx->fname, lx->line, t->col,
-		       tok_show(t, found, sizeof found), expected);
-}
-
-/* Expects a word (a name); copies it into out. */
-static int lex_word(struct lexer *lx, const char *expected, char *out, size_t n)
-{
-	struct tok t;
-
-	lex_next(lx, &t);
-	if (t.type != T_WORD || t.too_long || strlen(t.text) >= n)
-		return lex_fail(lx, &t, expected);
-	snprintf(out, n, "%s", t.text);
+	if (lex_op(lx, allowed, text) != 0)
+		return -1;
+	*op = policy_op_parse(text);
 	return 0;
 }
 
-static int lex_keyword(struct lexer *lx, const char *kw)
+static int policy_count_arg(struct lexer *lx, double *v)
 {
-	char want[64];
-	struct tok t;
-
-	lex_next(lx, &t);
-	if (t.type == T_WORD && strcmp(t.text, kw) == 0)
-		return 0;
-	snprintf(want, sizeof want, "'%s'", kw);
-	return lex_fail(lx, &t, want);
-}
-
-static int lex_eol(struct lexer *lx)
-{
-	struct tok t;
-
-	lex_next(lx, &t);
-	return t.type == T_END ? 0 : lex_fail(lx, &t, "the end of the line");
-}
-
-static int lex_op(struct lexer *lx, const char *allowed, enum policy_op *op)
-{
-	struct tok t;
-	char want[80];
-
-	lex_next(lx, &t);
-	snprintf(want, sizeof want, "a comparison (%s)", allowed);
-	if (t.type != T_OP)
-		return lex_fail(lx, &t, want);
-	*op = strcmp(t.text, ">=") == 0 ? OP_GE : strcmp(t.text, ">") == 0 ? OP_GT
-	    : strcmp(t.text, "<=") == 0 ? OP_LE : strcmp(t.text, "<") == 0 ? OP_LT
-	    : strcmp(t.text, "==") == 0 ? OP_EQ : 0;
-	/* allowed is a space-separated list of the operators this rule takes. */
-	{
-		char list[32];
-		char *tok, *save = NULL;
-
-		snprintf(list, sizeof list, "%s", allowed);
-		for (tok = strtok_r(list, " ,", &save); tok != NULL; tok = strtok_r(NULL, " ,", &save))
-			if (strcmp(tok, t.text) == 0 && *op != 0)
-				return 0;
-	}
-	return lex_fail(lx, &t, want);
-}
-
-static int lex_number(struct lexer *lx, const char *expected, double *v)
-{
-	struct tok t;
-	char *end;
-
-	lex_next(lx, &t);
-	if (t.type != T_WORD)
-		return lex_fail(lx, &t, expected);
-	errno = 0;
-	*v = strtod(t.text, &end);
-	if (end == t.text || *end != '\0' || errno != 0 || !isfinite(*v) ||
-	    !((t.text[0] >= '0' && t.text[0] <= '9') || t.text[0] == '-' || t.text[0] == '.'))
-		return lex_fail(lx, &t, expected);
-	return 0;
-}
-
-static int lex_count(struct lexer *lx, double *v)
-{
-	struct tok save_tok;
+	struct lex_token save_tok;
 	const char *save = lx->p;
 
 	if (lex_number(lx, "a whole number", v) != 0)
@@ -259,12 +68,12 @@ int64_t policy_duration(const char *s)
 	return (int64_t)v * unit;
 }
 
-static int lex_duration(struct lexer *lx, int64_t *d)
+static int policy_duration_arg(struct lexer *lx, int64_t *d)
 {
-	struct tok t;
+	struct lex_token t;
 
 	lex_next(lx, &t);
-	if (t.type != T_WORD || (*d = policy_duration(t.text)) < 0)
+	if (t.type != LEX_WORD || (*d = policy_duration(t.text)) < 0)
 		return lex_fail(lx, &t, "a duration (90s, 30m, 72h, 14d; at most 10 years)");
 	return 0;
 }
@@ -320,10 +129,10 @@ const char *policy_kind_name(enum policy_kind k)
 static int policy_role_word(struct lexer *lx, unsigned *role)
 {
 	struct err ig;
-	struct tok t;
+	struct lex_token t;
 
 	lex_next(lx, &t);
-	if (t.type != T_WORD || (*role = keyring_role_parse(t.text, &ig)) == 0)
+	if (t.type != LEX_WORD || (*role = keyring_role_parse(t.text, &ig)) == 0)
 		return lex_fail(lx, &t, "a role (admin, risk-officer, ml-lead, sre, auditor)");
 	return 0;
 }
@@ -331,7 +140,7 @@ static int policy_role_word(struct lexer *lx, unsigned *role)
 /* The rule's arguments after "rule NAME: KIND". */
 static int policy_rule_args(struct lexer *lx, struct policy_rule *r)
 {
-	struct tok t;
+	struct lex_token t;
 	const char *save;
 	unsigned role = 0;
 
@@ -340,11 +149,11 @@ static int policy_rule_args(struct lexer *lx, struct policy_rule *r)
 		if (policy_role_word(lx, &role) != 0)
 			return -1;
 		snprintf(r->a, sizeof r->a, "%s", keyring_role_name(role));
-		if (lex_op(lx, ">=", &r->op) != 0 || lex_count(lx, &r->value) != 0)
+		if (policy_op_arg(lx, ">=", &r->op) != 0 || policy_count_arg(lx, &r->value) != 0)
 			return -1;
 		break;
 	case PK_APPROVERS:
-		if (lex_op(lx, ">=", &r->op) != 0 || lex_count(lx, &r->value) != 0)
+		if (policy_op_arg(lx, ">=", &r->op) != 0 || policy_count_arg(lx, &r->value) != 0)
 			return -1;
 		break;
 	case PK_SOD:
@@ -353,17 +162,17 @@ static int policy_rule_args(struct lexer *lx, struct policy_rule *r)
 		break;
 	case PK_METRIC:
 		if (lex_word(lx, "a metric name", r->a, sizeof r->a) != 0 ||
-		    lex_op(lx, ">= > <= < ==", &r->op) != 0 || lex_number(lx, "a number", &r->value) != 0 ||
+		    policy_op_arg(lx, ">= > <= < ==", &r->op) != 0 || lex_number(lx, "a number", &r->value) != 0 ||
 		    lex_keyword(lx, "on") != 0 || lex_word(lx, "a dataset name", r->dataset, sizeof r->dataset) != 0)
 			return -1;
 		save = lx->p;
 		lex_next(lx, &t);
-		if (t.type == T_WORD && strcmp(t.text, "worst-slice") == 0) {
+		if (t.type == LEX_WORD && strcmp(t.text, "worst-slice") == 0) {
 			r->worst_slice = 1;
-		} else if (t.type == T_WORD && strcmp(t.text, "slice") == 0) {
+		} else if (t.type == LEX_WORD && strcmp(t.text, "slice") == 0) {
 			if (lex_word(lx, "a slice (region=EU)", r->slice, sizeof r->slice) != 0)
 				return -1;
-		} else if (t.type != T_END) {
+		} else if (t.type != LEX_END) {
 			return lex_fail(lx, &t, "'slice SLICE', 'worst-slice' or the end of the line");
 		} else {
 			lx->p = save;
@@ -372,60 +181,60 @@ static int policy_rule_args(struct lexer *lx, struct policy_rule *r)
 	case PK_CARD:
 		save = lx->p;
 		lex_next(lx, &t);
-		if (t.type == T_WORD && strcmp(t.text, "all") == 0) {
+		if (t.type == LEX_WORD && strcmp(t.text, "all") == 0) {
 			r->all = 1;
 			break;
 		}
 		lx->p = save;
 		for (;;) {
 			lex_next(lx, &t);
-			if (t.type != T_STRING || t.too_long || t.text[0] == '\0' || strlen(t.text) > POLICY_NAME_MAX)
+			if (t.type != LEX_STRING || t.too_long || t.text[0] == '\0' || strlen(t.text) > POLICY_NAME_MAX)
 				return lex_fail(lx, &t, r->nargs == 0 ? "'all' or a quoted section name" : "a quoted section name");
 			if (r->nargs == POLICY_MAX_ARGS)
 				return lex_fail(lx, &t, "at most 8 sections");
 			snprintf(r->args[r->nargs++], sizeof r->args[0], "%.64s", t.text);
 			save = lx->p;
 			lex_next(lx, &t);
-			if (t.type == T_END) {
+			if (t.type == LEX_END) {
 				lx->p = save;
 				break;
 			}
-			if (t.type != T_COMMA)
+			if (t.type != LEX_COMMA)
 				return lex_fail(lx, &t, "',' or the end of the line");
 		}
 		break;
 	case PK_DRIFT:
 		if (lex_word(lx, "a feature name or 'any'", r->a, sizeof r->a) != 0 ||
-		    lex_op(lx, "<= <", &r->op) != 0 || lex_number(lx, "a number", &r->value) != 0)
+		    policy_op_arg(lx, "<= <", &r->op) != 0 || lex_number(lx, "a number", &r->value) != 0)
 			return -1;
 		break;
 	case PK_LIVE:
 		if (lex_word(lx, "a metric name", r->a, sizeof r->a) != 0 ||
-		    lex_op(lx, ">= > <= < ==", &r->op) != 0 || lex_number(lx, "a number", &r->value) != 0)
+		    policy_op_arg(lx, ">= > <= < ==", &r->op) != 0 || lex_number(lx, "a number", &r->value) != 0)
 			return -1;
 		break;
 	case PK_ALERTS:
-		if (lex_keyword(lx, "severity") != 0 || lex_op(lx, ">=", &r->op) != 0)
+		if (lex_keyword(lx, "severity") != 0 || policy_op_arg(lx, ">=", &r->op) != 0)
 			return -1;
 		lex_next(lx, &t);
-		if (t.type != T_WORD || policy_severity(t.text) == 0 || strlen(t.text) > POLICY_NAME_MAX)
+		if (t.type != LEX_WORD || policy_severity(t.text) == 0 || strlen(t.text) > POLICY_NAME_MAX)
 			return lex_fail(lx, &t, "a severity (info, warning, critical)");
 		snprintf(r->a, sizeof r->a, "%.64s", t.text);
 		r->value = policy_severity(t.text);
 		break;
 	case PK_APPROVAL_AGE:
-		if (lex_op(lx, "<=", &r->op) != 0 || lex_duration(lx, &r->duration) != 0)
+		if (policy_op_arg(lx, "<=", &r->op) != 0 || policy_duration_arg(lx, &r->duration) != 0)
 			return -1;
 		break;
 	case PK_STAGE_TIME:
-		if (lex_word(lx, "a stage", r->a, sizeof r->a) != 0 || lex_op(lx, ">=", &r->op) != 0 ||
-		    lex_duration(lx, &r->duration) != 0)
+		if (lex_word(lx, "a stage", r->a, sizeof r->a) != 0 || policy_op_arg(lx, ">=", &r->op) != 0 ||
+		    policy_duration_arg(lx, &r->duration) != 0)
 			return -1;
 		break;
 	case PK_CANARY:
-		if (lex_keyword(lx, "weight") != 0 || lex_op(lx, ">=", &r->op) != 0 ||
+		if (lex_keyword(lx, "weight") != 0 || policy_op_arg(lx, ">=", &r->op) != 0 ||
 		    lex_number(lx, "a traffic weight (0 to 100)", &r->value) != 0 || lex_keyword(lx, "for") != 0 ||
-		    lex_op(lx, ">=", &r->op) != 0 || lex_duration(lx, &r->duration) != 0)
+		    policy_op_arg(lx, ">=", &r->op) != 0 || policy_duration_arg(lx, &r->duration) != 0)
 			return -1;
 		break;
 	case PK_ROLE:
@@ -435,17 +244,17 @@ static int policy_rule_args(struct lexer *lx, struct policy_rule *r)
 			r->roles |= role;
 			save = lx->p;
 			lex_next(lx, &t);
-			if (t.type == T_END) {
+			if (t.type == LEX_END) {
 				lx->p = save;
 				break;
 			}
-			if (t.type != T_COMMA)
+			if (t.type != LEX_COMMA)
 				return lex_fail(lx, &t, "',' or the end of the line");
 		}
 		break;
 	case PK_REVIEW:
 		if (lex_keyword(lx, "by") != 0 || policy_role_word(lx, &role) != 0 || lex_keyword(lx, "within") != 0 ||
-		    lex_duration(lx, &r->duration) != 0)
+		    policy_duration_arg(lx, &r->duration) != 0)
 			return -1;
 		r->roles = role;
 		snprintf(r->a, sizeof r->a, "%s", keyring_role_name(role));
@@ -457,7 +266,7 @@ static int policy_rule_args(struct lexer *lx, struct policy_rule *r)
 static int policy_rule_line(struct lexer *lx, struct policy_section *sec)
 {
 	struct policy_rule *r;
-	struct tok t;
+	struct lex_token t;
 	size_t i;
 
 	if (sec == NULL) {
@@ -488,12 +297,11 @@ static int policy_rule_line(struct lexer *lx, struct policy_section *sec)
 				return lex_fail(lx, &t, "a rule name not used before in this section");
 			}
 	}
-	lex_next(lx, &t);
-	if (t.type != T_COLON)
-		return lex_fail(lx, &t, "':' after the rule name");
+	if (lex_expect(lx, LEX_COLON, "':' after the rule name") != 0)
+		return -1;
 	lex_next(lx, &t);
 	for (i = 0; i < sizeof policy_kinds / sizeof policy_kinds[0]; i++)
-		if (t.type == T_WORD && strcmp(t.text, policy_kinds[i].name) == 0)
+		if (t.type == LEX_WORD && strcmp(t.text, policy_kinds[i].name) == 0)
 			break;
 	if (i == sizeof policy_kinds / sizeof policy_kinds[0] || (policy_kinds[i].sections & (1u << sec->rollback)) == 0)
 		return lex_fail(lx, &t, sec->rollback == POLICY_SEC_ROLLBACK ? "a rollback rule kind (role, review)"
@@ -509,7 +317,7 @@ static int policy_rule_line(struct lexer *lx, struct policy_section *sec)
 
 static int policy_stage_word(struct lexer *lx, const char *expected, char *out, size_t n)
 {
-	struct tok t;
+	struct lex_token t;
 	struct err ig;
 	const char *save = lx->p;
 
@@ -526,7 +334,6 @@ static int policy_stage_word(struct lexer *lx, const char *expected, char *out, 
 static int policy_section_line(struct lexer *lx, struct policy *p, int rollback, struct policy_section **cur)
 {
 	struct policy_section *sec, *nv;
-	struct tok t;
 	size_t i;
 
 	if (p->name[0] == '\0' || p->version == 0 || p->tier[0] == '\0')
@@ -553,10 +360,8 @@ static int policy_section_line(struct lexer *lx, struct policy *p, int rollback,
 	} else {
 		if (policy_stage_word(lx, "a stage, 'none' or 'any'", sec->from, sizeof sec->from) != 0)
 			return -1;
-		lex_next(lx, &t);
-		if (t.type != T_ARROW)
-			return lex_fail(lx, &t, "'->'");
-		if (policy_stage_word(lx, "the target stage", sec->to, sizeof sec->to) != 0 || lex_eol(lx) != 0)
+		if (lex_expect(lx, LEX_ARROW, "'->'") != 0 ||
+		    policy_stage_word(lx, "the target stage", sec->to, sizeof sec->to) != 0 || lex_eol(lx) != 0)
 			return -1;
 		if (strcmp(sec->to, "none") == 0 || strcmp(sec->to, "any") == 0)
 			return err_set(lx->e, ERR_INVALID, "%s:%d: found '%s' as a target, expected a stage", lx->fname,
@@ -582,9 +387,9 @@ void policy_free(struct policy *p)
 
 int policy_parse(const char *text, size_t len, const char *fname, struct policy *out, struct err *e)
 {
-	struct lexer lx = { .fname = fname, .e = e };
+	struct lexer lx;
 	struct policy_section *cur = NULL;
-	const char *p = text, *end = text + len;
+	struct lex_token t;
 	size_t i;
 
 	memset(out, 0, sizeof *out);
@@ -592,21 +397,11 @@ int policy_parse(const char *text, size_t len, const char *fname, struct policy 
 		return err_set(e, ERR_INVALID, "%s: larger than %d bytes", fname, POLICY_MAX_BYTES);
 	if (memchr(text, '\0', len) != NULL || !check_utf8(text, len))
 		return err_set(e, ERR_INVALID, "%s: not UTF-8 text", fname);
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		struct tok t;
+	lex_init(&lx, text, len, fname, LEX_OPT_ARROW, e);
+	while (lex_statement(&lx, &t)) {
 		int r = 0;
 
-		lx.line++;
-		lx.start = lx.p = p;
-		lx.end = nl != NULL ? nl : end;
-		if (lx.end > lx.start && lx.end[-1] == '\r')
-			lx.end--;
-		p = nl != NULL ? nl + 1 : end;
-		lex_next(&lx, &t);
-		if (t.type == T_END)
-			continue;
-		if (t.type != T_WORD)
+		if (t.type != LEX_WORD)
 			r = lex_fail(&lx, &t, "a directive (policy, version, tier, transition, rollback, shift, rule)");
 		else if (strcmp(t.text, "policy") == 0) {
 			if (out->name[0] != '\0')
@@ -732,6 +527,12 @@ int policy_compare(double v, enum policy_op op, double x)
 const char *policy_op_text(enum policy_op op)
 {
 	return op == OP_GE ? ">=" : op == OP_GT ? ">" : op == OP_LE ? "<=" : op == OP_LT ? "<" : "==";
+}
+
+enum policy_op policy_op_parse(const char *s)
+{
+	return strcmp(s, ">=") == 0 ? OP_GE : strcmp(s, ">") == 0 ? OP_GT : strcmp(s, "<=") == 0 ? OP_LE
+	     : strcmp(s, "<") == 0 ? OP_LT : strcmp(s, "==") == 0 ? OP_EQ : 0;
 }
 
 static void policy_span(int64_t s, char *buf, size_t n)

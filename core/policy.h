@@ -184,6 +184,8 @@ int policy_test_run(const struct policy *p, const char *digest, const char *text
 /* 1 when v OP x holds; the operator as the policy writes it (">="). */
 int policy_compare(double v, enum policy_op op, double x);
 const char *policy_op_text(enum policy_op op);
+/* The operator written s (">="), 0 for none. */
+enum policy_op policy_op_parse(const char *s);
 
 /* Severity rank of an alert label (info 1, warning 2, critical 3); 0 unknown. */
 int policy_severity(const char *s);
