@@ -882,12 +882,9 @@ static int demo_set_traffic(void *arg, const char *plugin, const char *model, co
 		snprintf(err, errn, "too many versions");
 		return -1;
 	}
+	/* core/deploy.c's plans name their states with string constants. */
 	sv->plan.n = n;
-	for (size_t i = 0; i < n; i++) {
-		sv->plan.v[i] = t[i];
-		snprintf(sv->plan.state[i], sizeof sv->plan.state[i], "%s", t[i].state);
-		sv->plan.v[i].state = sv->plan.state[i];
-	}
+	memcpy(sv->plan.v, t, n * sizeof *t);
 	return 0;
 }
 
@@ -950,10 +947,6 @@ static int demo_canary(struct demo_ctx *d, struct err *e)
 	sv.plan.n = 2;
 	sv.plan.v[0] = (struct steward_traffic){ .version = 3, .share = 100, .state = "ready" };
 	sv.plan.v[1] = (struct steward_traffic){ .version = 4, .share = 0, .state = "drain" };
-	snprintf(sv.plan.state[0], sizeof sv.plan.state[0], "ready");
-	snprintf(sv.plan.state[1], sizeof sv.plan.state[1], "drain");
-	sv.plan.v[0].state = sv.plan.state[0];
-	sv.plan.v[1].state = sv.plan.state[1];
 	if (demo_serving_sync(d, &sv.plan, 184230, e) != 0 ||
 	    approval_request_open(d->st, &d->p[P_LENA], "marketing-uplift", 4, "canary", "canary before the release", &req,
 				  e) != 0)

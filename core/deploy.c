@@ -28,6 +28,7 @@ static const char *deploy_state_word(const char *s)
 	return NULL;
 }
 
+/* state must be one of deploy_state_word's: the plan holds the pointer. */
 static int deploy_plan_put(struct deploy_plan *p, int64_t version, int64_t share, const char *state)
 {
 	size_t i;
@@ -41,8 +42,7 @@ static int deploy_plan_put(struct deploy_plan *p, int64_t version, int64_t share
 	}
 	p->v[i].version = version;
 	p->v[i].share = share;
-	snprintf(p->state[i], sizeof p->state[i], "%s", state);
-	p->v[i].state = p->state[i];
+	p->v[i].state = state;
 	return 0;
 }
 
@@ -53,21 +53,9 @@ static int deploy_plan_cmp(const void *a, const void *b)
 	return x->version < y->version ? -1 : x->version > y->version;
 }
 
-/* Sorted by version, the state pointers re-aimed after the sort. */
 static void deploy_plan_sort(struct deploy_plan *p)
 {
-	char st[DEPLOY_MAX_VERSIONS][8];
-	size_t i, j;
-
-	for (i = 0; i < p->n; i++)
-		snprintf(st[i], sizeof st[i], "%s", p->v[i].state);
-	for (i = 0; i < p->n; i++)
-		p->v[i].state = st[i];
 	qsort(p->v, p->n, sizeof p->v[0], deploy_plan_cmp);
-	for (j = 0; j < p->n; j++) {
-		snprintf(p->state[j], sizeof p->state[j], "%s", p->v[j].state);
-		p->v[j].state = p->state[j];
-	}
 }
 
 void deploy_plan_text(const struct deploy_plan *p, char *out, size_t n)
@@ -217,7 +205,9 @@ static int deploy_seen_plan(const struct deploy_row *rows, size_t n, const char 
 
 		if (strcmp(rows[i].model, model) != 0 || strcmp(rows[i].mode, "live") != 0)
 			continue;
-		state = strcmp(rows[i].state, "down") == 0 ? "ready" : rows[i].state;
+		state = strcmp(rows[i].state, "down") == 0 ? "ready" : deploy_state_word(rows[i].state);
+		if (state == NULL)
+			return -1;
 		share = strcmp(state, "ready") == 0 && total > 0 ? (rows[i].weight * 100 + total / 2) / total : 0;
 		if (deploy_plan_put(p, rows[i].version, share, state) != 0)
 			return -1;
@@ -259,7 +249,7 @@ static int deploy_newest_at(struct store *st, const char *model, char action[32]
 	sqlite3_bind_text(s, 1, subject, -1, SQLITE_STATIC);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
-		snprintf(action, 32, "%s", (const char *)sqlite3_column_text(s, 0));
+		store_text_copy(action, 32, s, 0);
 		*seq = sqlite3_column_int64(s, 2);
 		*when = sqlite3_column_int64(s, 3);
 		j = json_loadb((const char *)sqlite3_column_blob(s, 1), (size_t)sqlite3_column_bytes(s, 1), 0, NULL);
@@ -426,12 +416,12 @@ int deploy_list(struct store *st, const char *model, struct deploy_row **out, si
 		}
 		x = &(*out)[(*n)++];
 		memset(x, 0, sizeof *x);
-		snprintf(x->plugin, sizeof x->plugin, "%s", (const char *)sqlite3_column_text(s, 0));
-		snprintf(x->target, sizeof x->target, "%s", (const char *)sqlite3_column_text(s, 1));
-		snprintf(x->model, sizeof x->model, "%s", (const char *)sqlite3_column_text(s, 2));
+		store_text_copy(x->plugin, sizeof x->plugin, s, 0);
+		store_text_copy(x->target, sizeof x->target, s, 1);
+		store_text_copy(x->model, sizeof x->model, s, 2);
 		x->version = sqlite3_column_int64(s, 3);
-		snprintf(x->mode, sizeof x->mode, "%s", (const char *)sqlite3_column_text(s, 4));
-		snprintf(x->state, sizeof x->state, "%s", (const char *)sqlite3_column_text(s, 5));
+		store_text_copy(x->mode, sizeof x->mode, s, 4);
+		store_text_copy(x->state, sizeof x->state, s, 5);
 		x->weight = sqlite3_column_int64(s, 6);
 		x->share = sqlite3_column_double(s, 7);
 		x->sessions = sqlite3_column_int64(s, 8);
@@ -536,30 +526,50 @@ static int deploy_read_decision(struct store *st, const struct proven_keyring *k
 	return 0;
 }
 
-int deploy_decided(struct store *st, const char *model, struct deploy_decision *d, struct err *e)
+/* Calls fn with each signed deploy.traffic decision of model, newest
+ * first, until it returns non-zero; each is checked (deploy_read_decision). */
+static int deploy_decisions(struct store *st, const char *model,
+			    int (*fn)(void *arg, const struct deploy_decision *d), void *arg, struct err *e)
 {
 	const struct proven_keyring *kr;
+	struct deploy_decision d;
 	sqlite3_stmt *s;
 	char subject[200];
 	int rc;
 
-	memset(d, 0, sizeof *d);
 	if (proven_keyring_load(st, &kr, e) != 0)
 		return -1;
 	snprintf(subject, sizeof subject, "models:/%s", model);
 	if (store_prepare(st, &s,
 			  "SELECT seq, body, leaf, sig FROM ledger WHERE subject = ?1 AND +action = 'deploy.traffic'"
-			  " ORDER BY seq DESC LIMIT 1",
+			  " ORDER BY seq DESC",
 			  e) != 0)
 		return -1;
 	sqlite3_bind_text(s, 1, subject, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		rc = deploy_read_decision(st, kr, s, model, d, e) == 0 ? SQLITE_DONE : -1;
-	else if (rc != SQLITE_DONE)
-		rc = store_fail(st, e, "reading the ledger");
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (deploy_read_decision(st, kr, s, model, &d, e) != 0) {
+			sqlite3_finalize(s);
+			return -1;
+		}
+		if (fn(arg, &d) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
 	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return rc == SQLITE_DONE ? 0 : store_fail(st, e, "reading the ledger");
+}
+
+static int deploy_take_first(void *arg, const struct deploy_decision *d)
+{
+	*(struct deploy_decision *)arg = *d;
+	return 1;
+}
+
+int deploy_decided(struct store *st, const char *model, struct deploy_decision *d, struct err *e)
+{
+	memset(d, 0, sizeof *d);
+	return deploy_decisions(st, model, deploy_take_first, d, e);
 }
 
 static int64_t deploy_share_of(const struct deploy_plan *p, int64_t version)
@@ -570,52 +580,43 @@ static int64_t deploy_share_of(const struct deploy_plan *p, int64_t version)
 	return 0;
 }
 
+struct deploy_soak {
+	int64_t version, share;
+	struct deploy_canary *c;
+};
+
+/* Newest first: the share now, then back to the decision that set it. */
+static int deploy_soak_step(void *arg, const struct deploy_decision *d)
+{
+	struct deploy_soak *k = arg;
+	int64_t v = deploy_share_of(&d->plan, k->version);
+
+	if (k->share < 0) {
+		if (v == 0)
+			return 1;
+		k->share = v;
+		k->c->has = 1;
+		k->c->share = (double)v;
+	} else if (v != k->share) {
+		return 1;
+	}
+	k->c->since = d->time;
+	return 0;
+}
+
 int deploy_canary_of(struct store *st, const char *model, int64_t version, struct deploy_canary *c, struct err *e)
 {
-	const struct proven_keyring *kr;
-	struct deploy_decision d;
-	sqlite3_stmt *s;
-	char subject[200], action[32];
+	struct deploy_soak k = { .version = version, .share = -1, .c = c };
 	struct deploy_plan last;
-	int64_t share = -1;
-	int rc;
+	char action[32];
+	int64_t share;
 
 	memset(c, 0, sizeof *c);
-	if (proven_keyring_load(st, &kr, e) != 0)
+	if (deploy_decisions(st, model, deploy_soak_step, &k, e) != 0)
 		return -1;
-	snprintf(subject, sizeof subject, "models:/%s", model);
-	/* Newest first: the share now, then back to the decision that set it. */
-	if (store_prepare(st, &s,
-			  "SELECT seq, body, leaf, sig FROM ledger WHERE subject = ?1 AND +action = 'deploy.traffic'"
-			  " ORDER BY seq DESC",
-			  e) != 0)
-		return -1;
-	sqlite3_bind_text(s, 1, subject, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		int64_t v;
-
-		if (deploy_read_decision(st, kr, s, model, &d, e) != 0) {
-			sqlite3_finalize(s);
-			return -1;
-		}
-		v = deploy_share_of(&d.plan, version);
-		if (share < 0) {
-			if (v == 0)
-				break;
-			share = v;
-			c->has = 1;
-			c->share = (double)v;
-		} else if (v != share)
-			break;
-		c->since = d.time;
-	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		sqlite3_finalize(s);
-		return store_fail(st, e, "reading the ledger");
-	}
-	sqlite3_finalize(s);
 	if (!c->has)
 		return 0;
+	share = k.share;
 	/* The backend since showed something else: what was decided is not what serves. */
 	if (deploy_newest(st, model, action, &last, e) != 0)
 		return -1;

@@ -42,11 +42,12 @@ struct deploy_row {
 /* Rows of model (NULL: every model), live before shadow, by share. */
 int deploy_list(struct store *st, const char *model, struct deploy_row **out, size_t *n, struct err *e);
 
-/* A plan: every live version of a model with its share and state. */
+/* A plan: every live version of a model with its share and state; each
+ * v[i].state is a string constant ("ready", "drain", "maint"), so a plan
+ * copies and sorts as plain values. */
 struct deploy_plan {
 	size_t n;
 	struct steward_traffic v[DEPLOY_MAX_VERSIONS];
-	char state[DEPLOY_MAX_VERSIONS][8]; /* what v[i].state points at */
 };
 
 /* The traffic steward decided last for model: the newest signed

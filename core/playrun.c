@@ -24,13 +24,13 @@ static int playrun_row(sqlite3_stmt *s, struct playrun_info *r)
 {
 	memset(r, 0, sizeof *r);
 	r->id = sqlite3_column_int64(s, 0);
-	snprintf(r->playbook, sizeof r->playbook, "%s", (const char *)sqlite3_column_text(s, 1));
-	snprintf(r->digest, sizeof r->digest, "%s", (const char *)sqlite3_column_text(s, 2));
-	snprintf(r->model, sizeof r->model, "%s", (const char *)sqlite3_column_text(s, 3));
-	snprintf(r->alert, sizeof r->alert, "%s", (const char *)sqlite3_column_text(s, 4));
-	snprintf(r->actor, sizeof r->actor, "%s", (const char *)sqlite3_column_text(s, 5));
+	store_text_copy(r->playbook, sizeof r->playbook, s, 1);
+	store_text_copy(r->digest, sizeof r->digest, s, 2);
+	store_text_copy(r->model, sizeof r->model, s, 3);
+	store_text_copy(r->alert, sizeof r->alert, s, 4);
+	store_text_copy(r->actor, sizeof r->actor, s, 5);
 	r->started = sqlite3_column_int64(s, 6);
-	snprintf(r->state, sizeof r->state, "%s", (const char *)sqlite3_column_text(s, 7));
+	store_text_copy(r->state, sizeof r->state, s, 7);
 	r->next = (size_t)sqlite3_column_int64(s, 8);
 	r->nsteps = (size_t)sqlite3_column_int64(s, 9);
 	r->incident = sqlite3_column_int64(s, 10);
@@ -83,9 +83,10 @@ static int playrun_proven(struct store *st, const struct playrun_info *r, struct
 	sqlite3_bind_int64(s, 2, r->seq);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		int64_t seq = sqlite3_column_int64(s, 0);
-		const char *action = (const char *)sqlite3_column_text(s, 4);
+		char action[32];
 		json_t *j = NULL, *data;
 
+		store_text_copy(action, sizeof action, s, 4);
 		if (proven_row(kr, seq, sqlite3_column_blob(s, 1), (size_t)sqlite3_column_bytes(s, 1), sqlite3_column_blob(s, 2),
 			       (size_t)sqlite3_column_bytes(s, 2), (const char *)sqlite3_column_text(s, 3), &j, e) != 0) {
 			sqlite3_finalize(s);
@@ -815,11 +816,11 @@ int playrun_get(struct store *st, int64_t run, struct playrun_info *out, struct 
 		x = &nv[(*n)++];
 		memset(x, 0, sizeof *x);
 		x->idx = (size_t)sqlite3_column_int64(s, 0);
-		snprintf(x->name, sizeof x->name, "%s", (const char *)sqlite3_column_text(s, 1));
-		snprintf(x->state, sizeof x->state, "%s", (const char *)sqlite3_column_text(s, 2));
-		snprintf(x->confirmed, sizeof x->confirmed, "%s", (const char *)sqlite3_column_text(s, 3));
-		snprintf(x->actor, sizeof x->actor, "%s", (const char *)sqlite3_column_text(s, 4));
-		snprintf(x->message, sizeof x->message, "%s", (const char *)sqlite3_column_text(s, 5));
+		store_text_copy(x->name, sizeof x->name, s, 1);
+		store_text_copy(x->state, sizeof x->state, s, 2);
+		store_text_copy(x->confirmed, sizeof x->confirmed, s, 3);
+		store_text_copy(x->actor, sizeof x->actor, s, 4);
+		store_text_copy(x->message, sizeof x->message, s, 5);
 		x->time = sqlite3_column_int64(s, 6);
 		x->seq = sqlite3_column_int64(s, 7);
 	}

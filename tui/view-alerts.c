@@ -227,8 +227,6 @@ static void view_alerts_respond(struct app *a, const struct monitor_alert *al)
 	char dir[4096];
 	struct view_arg arg = {0};
 	struct err e;
-	const char *k;
-	json_t *val;
 
 	err_clear(&e);
 	if (strcmp(al->state, "active") != 0 || al->model[0] == '\0') {
@@ -241,13 +239,7 @@ static void view_alerts_respond(struct app *a, const struct monitor_alert *al)
 		app_error(a, "%s", e.msg);
 		return;
 	}
-	labels = json_loads(al->labels, 0, NULL);
-	json_object_foreach(labels, k, val) {
-		if (nkv < sizeof kv / sizeof kv[0] && json_is_string(val)) {
-			kv[nkv].key = k;
-			kv[nkv++].value = json_string_value(val);
-		}
-	}
+	nkv = view_alert_labels(al->labels, &labels, kv, sizeof kv / sizeof kv[0]);
 	for (i = 0; i < n; i++)
 		if (playbook_matches(&pb[i], al->name, kv, nkv)) {
 			match++;

@@ -61,8 +61,7 @@ static void view_playbooks_bad(void *arg, const char *path, const struct err *e)
 		snprintf(p->first_broken, sizeof p->first_broken, "%s", e->msg);
 }
 
-/* The alert's labels (a JSON object of strings) as key/value pairs for playbook_matches. */
-static size_t view_playbooks_labels(const char *json, json_t **root, struct steward_kv *kv, size_t max)
+size_t view_alert_labels(const char *json, json_t **root, struct steward_kv *kv, size_t max)
 {
 	const char *k;
 	json_t *val;
@@ -113,7 +112,7 @@ static int view_playbooks_load(struct app *a, struct view *v, struct err *e)
 			if (strcmp(al[i].model, v->arg.model) == 0 && strcmp(al[i].fingerprint, v->arg.dataset) == 0)
 				alert = &al[i];
 		if (alert != NULL)
-			nkv = view_playbooks_labels(alert->labels, &labels, kv, sizeof kv / sizeof kv[0]);
+			nkv = view_alert_labels(alert->labels, &labels, kv, sizeof kv / sizeof kv[0]);
 	}
 	list_selected_key(&v->list, keep, sizeof keep);
 	list_clear(&v->list);

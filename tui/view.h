@@ -4,8 +4,11 @@
 
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "err.h"
 #include "list.h"
+#include "plugins/steward-plugin.h"
 
 struct app;
 struct view;
@@ -98,6 +101,10 @@ extern const struct view_ops view_deploy_ops;
 /* The playbook directory as the CLI finds it: $STEWARD_PLAYBOOK_DIR, the
  * console's --config [steward] playbooks, then the defaults (steward-playbook(5)). */
 int view_playbook_dir(const struct app *a, char *out, size_t n, struct err *e);
+/* An alert's labels (monitor_alert.labels, a JSON object of strings) as at
+ * most max key/value pairs for playbook_matches; they point into *root,
+ * which the caller json_decref()s. */
+size_t view_alert_labels(const char *json, json_t **root, struct steward_kv *kv, size_t max);
 
 /* c and :compare [VERSION]: compares the top view's version (its subject)
  * with VERSION, or with production's when arg is empty; pushes the
