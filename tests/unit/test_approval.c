@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sqlite3.h>
 
 #include "approval.h"
 #include "audit.h"
@@ -35,6 +36,19 @@ static void fx_key(struct fx *f, int i, const char *name)
 	snprintf(path, sizeof path, "%s/%s.key", f->dir, name);
 	assert_int_equal(keys_generate(name, path, "pass", 4, &e), 0);
 	assert_int_equal(keys_load_secret(path, "pass", 4, &f->k[i], &e), 0);
+}
+
+/* The attacker: its own SQLite connection to the store's file, editing it
+ * beside steward rather than through it. Returns SQLite's result. */
+static int peer_exec(struct store *st, const char *sql)
+{
+	sqlite3 *db = NULL;
+	int rc;
+
+	assert_int_equal(sqlite3_open_v2(store_path(st), &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+	sqlite3_close(db);
+	return rc;
 }
 
 static int setup(void **state)
@@ -255,10 +269,9 @@ static void test_table_edit(void **state)
 	free(env);
 	assert_int_equal(audit_verify(f->st, &rep, &e), 0);
 	assert_int_equal(rep.approvals, 1);
-	assert_int_equal(sqlite3_exec(store_db(f->st),
-				      "DROP TRIGGER approvals_no_update;"
-				      "UPDATE approvals SET role = 'admin'",
-				      NULL, NULL, NULL),
+	assert_int_equal(peer_exec(f->st,
+				   "DROP TRIGGER approvals_no_update;"
+				   "UPDATE approvals SET role = 'admin'"),
 			 SQLITE_OK);
 	assert_int_equal(approval_request_get(f->st, req, &r, &e), 0);
 	assert_false(r.v[0].counts);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <sodium.h>
+#include <sqlite3.h>
 
 #include "ledger.h"
 
@@ -54,11 +55,32 @@ static struct store *fresh(int n)
 	return st;
 }
 
+/* The attacker: its own SQLite connection to the store's file, editing it
+ * beside steward rather than through it. */
+static sqlite3 *peer(struct store *st)
+{
+	sqlite3 *pdb = NULL;
+
+	assert_int_equal(sqlite3_open_v2(store_path(st), &pdb, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	return pdb;
+}
+
+/* Runs sql as the attacker; its result, and SQLite's message in msg. */
+static int peer_exec(struct store *st, const char *sql, char *msg, size_t n)
+{
+	sqlite3 *pdb = peer(st);
+	int rc = sqlite3_exec(pdb, sql, NULL, NULL, NULL);
+
+	snprintf(msg, n, "%s", sqlite3_errmsg(pdb));
+	sqlite3_close(pdb);
+	return rc;
+}
+
 static void raw(struct store *st, const char *sql)
 {
-	char *msg = NULL;
+	char msg[256];
 
-	if (sqlite3_exec(store_db(st), sql, NULL, NULL, &msg) != SQLITE_OK)
+	if (peer_exec(st, sql, msg, sizeof msg) != SQLITE_OK)
 		fail_msg("%s: %s", sql, msg);
 }
 
@@ -97,6 +119,7 @@ static void test_clean_ledger_verifies(void **state)
 	struct store *st = fresh(10);
 	struct ledger_report r;
 	struct err e = { 0 };
+	char msg[256];
 
 	(void)state;
 	assert_int_equal(ledger_verify(st, &r, &e), 0);
@@ -107,13 +130,10 @@ static void test_clean_ledger_verifies(void **state)
 	/* append outside a transaction is refused */
 	assert_int_equal(ledger_append(st, "a", "x", "s", NULL, NULL, &e), -1);
 	/* the triggers refuse edits */
-	assert_int_not_equal(sqlite3_exec(store_db(st), "UPDATE ledger SET actor='eve' WHERE seq=2",
-					  NULL, NULL, NULL), SQLITE_OK);
-	assert_non_null(strstr(sqlite3_errmsg(store_db(st)), "append-only"));
-	assert_int_not_equal(sqlite3_exec(store_db(st), "DELETE FROM ledger WHERE seq=10", NULL,
-					  NULL, NULL), SQLITE_OK);
-	assert_int_not_equal(sqlite3_exec(store_db(st), "DELETE FROM checkpoints", NULL, NULL, NULL),
-			     SQLITE_OK);
+	assert_int_not_equal(peer_exec(st, "UPDATE ledger SET actor='eve' WHERE seq=2", msg, sizeof msg), SQLITE_OK);
+	assert_non_null(strstr(msg, "append-only"));
+	assert_int_not_equal(peer_exec(st, "DELETE FROM ledger WHERE seq=10", msg, sizeof msg), SQLITE_OK);
+	assert_int_not_equal(peer_exec(st, "DELETE FROM checkpoints", msg, sizeof msg), SQLITE_OK);
 	store_close(st);
 }
 
@@ -149,21 +169,23 @@ static void test_edit_with_rehash(void **state)
 	/* The attacker also recomputes entry 5's leaf: the chain of 5 gives it away. */
 	raw(st, "UPDATE ledger SET body = CAST(replace(CAST(body AS TEXT), 'alice', 'alicf') AS BLOB) WHERE seq = 5");
 	{
+		sqlite3 *pdb = peer(st);
 		sqlite3_stmt *s;
 		uint8_t leaf[32];
 		const void *b;
 		int n;
 
-		assert_int_equal(sqlite3_prepare_v2(store_db(st), "SELECT body FROM ledger WHERE seq=5", -1, &s, NULL), SQLITE_OK);
+		assert_int_equal(sqlite3_prepare_v2(pdb, "SELECT body FROM ledger WHERE seq=5", -1, &s, NULL), SQLITE_OK);
 		assert_int_equal(sqlite3_step(s), SQLITE_ROW);
 		b = sqlite3_column_blob(s, 0);
 		n = sqlite3_column_bytes(s, 0);
 		merkle_leaf(b, (size_t)n, leaf);
 		sqlite3_finalize(s);
-		assert_int_equal(sqlite3_prepare_v2(store_db(st), "UPDATE ledger SET leaf=?1 WHERE seq=5", -1, &s, NULL), SQLITE_OK);
+		assert_int_equal(sqlite3_prepare_v2(pdb, "UPDATE ledger SET leaf=?1 WHERE seq=5", -1, &s, NULL), SQLITE_OK);
 		sqlite3_bind_blob(s, 1, leaf, 32, SQLITE_STATIC);
 		assert_int_equal(sqlite3_step(s), SQLITE_DONE);
 		sqlite3_finalize(s);
+		sqlite3_close(pdb);
 	}
 	expect_bad(st, 5, "chain");
 }
@@ -211,14 +233,16 @@ static void test_forged_checkpoint(void **state)
 
 static int64_t last_time(struct store *st)
 {
+	sqlite3 *pdb = peer(st);
 	sqlite3_stmt *s;
 	int64_t t;
 
-	assert_int_equal(sqlite3_prepare_v2(store_db(st), "SELECT time FROM ledger ORDER BY seq DESC LIMIT 1", -1, &s, NULL),
+	assert_int_equal(sqlite3_prepare_v2(pdb, "SELECT time FROM ledger ORDER BY seq DESC LIMIT 1", -1, &s, NULL),
 			 SQLITE_OK);
 	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
 	t = sqlite3_column_int64(s, 0);
 	sqlite3_finalize(s);
+	sqlite3_close(pdb);
 	return t;
 }
 
@@ -286,13 +310,15 @@ static int sign_each(struct store *st, ledger_entry_fn fn, void *arg, struct err
 
 static int64_t count(struct store *st, const char *sql)
 {
+	sqlite3 *pdb = peer(st);
 	sqlite3_stmt *s;
 	int64_t n;
 
-	assert_int_equal(sqlite3_prepare_v2(store_db(st), sql, -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(pdb, sql, -1, &s, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
 	n = sqlite3_column_int64(s, 0);
 	sqlite3_finalize(s);
+	sqlite3_close(pdb);
 	return n;
 }
 

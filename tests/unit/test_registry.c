@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sqlite3.h>
 
 #include "approval.h"
 #include "audit.h"
@@ -27,6 +28,19 @@ static char dbpath[256];
 /* Alias moves are acts: an admin with a key signs each one. */
 static struct key_secret *tester_key;
 static struct principal tester;
+
+/* The attacker: its own SQLite connection to the store's file, editing it
+ * beside steward rather than through it. Returns SQLite's result. */
+static int peer_exec(struct store *st, const char *sql)
+{
+	sqlite3 *db = NULL;
+	int rc;
+
+	assert_int_equal(sqlite3_open_v2(store_path(st), &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+	sqlite3_close(db);
+	return rc;
+}
 
 static int setup(void **state)
 {
@@ -444,10 +458,10 @@ static void test_unsigned_act_refused(void **state)
 	assert_int_equal(audit_verify(st, &rep, &e), -1);
 	assert_non_null(strstr(e.msg, "alias.set by tester is not signed by its actor"));
 	/* even the sig column cannot be rewritten in place: the guard rail refuses it */
-	assert_int_equal(sqlite3_exec(store_db(st),
-				      "UPDATE ledger SET sig = (SELECT sig FROM ledger WHERE sig IS NOT NULL"
-				      " ORDER BY seq DESC LIMIT 1) WHERE seq = (SELECT max(seq) FROM ledger)",
-				      NULL, NULL, NULL) != SQLITE_OK, 1); /* the trigger refuses the update */
+	assert_int_equal(peer_exec(st, "UPDATE ledger SET sig = (SELECT sig FROM ledger WHERE sig IS NOT NULL"
+				       " ORDER BY seq DESC LIMIT 1) WHERE seq = (SELECT max(seq) FROM ledger)") !=
+				 SQLITE_OK,
+			 1); /* the trigger refuses the update */
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)

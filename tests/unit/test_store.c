@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <sqlite3.h>
 
 #include "store.h"
 
@@ -42,6 +43,19 @@ static int teardown(void **state)
 	rmdir(p);
 	rmdir(dir);
 	return 0;
+}
+
+/* The attacker: its own SQLite connection to the store's file, editing it
+ * beside steward rather than through it. Returns SQLite's result. */
+static int peer_exec(struct store *st, const char *sql)
+{
+	sqlite3 *db = NULL;
+	int rc;
+
+	assert_int_equal(sqlite3_open_v2(store_path(st), &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+	sqlite3_close(db);
+	return rc;
 }
 
 static void path(char *buf, size_t n, const char *name)
@@ -137,8 +151,7 @@ static void test_newer_schema(void **state)
 	path(p, sizeof p, "n.db");
 	st = store_open(p, STORE_CREATE, &e);
 	assert_non_null(st);
-	assert_int_equal(sqlite3_exec(store_db(st), "PRAGMA user_version = 999", NULL, NULL, NULL),
-			 SQLITE_OK);
+	assert_int_equal(peer_exec(st, "PRAGMA user_version = 999"), SQLITE_OK);
 	store_close(st);
 	assert_null(store_open(p, 0, &e));
 	assert_non_null(strstr(e.msg, "newer steward"));
