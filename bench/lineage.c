@@ -111,7 +111,7 @@ struct bl_version {
 
 static int bl_versions(struct store *st, struct bl_version **out, size_t *n, struct err *e)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	size_t cap = 0;
 
 	*out = NULL;
@@ -119,22 +119,22 @@ static int bl_versions(struct store *st, struct bl_version **out, size_t *n, str
 	if (store_prepare(st, &s, "SELECT m.name, v.version, v.run_id FROM versions v JOIN models m ON m.id = v.model_id ORDER BY v.id",
 			  e) != 0)
 		return -1;
-	while (sqlite3_step(s) == SQLITE_ROW) {
+	while (db_step(s) == DB_ROW) {
 		if (*n == cap) {
 			struct bl_version *g = realloc(*out, (cap = cap ? cap * 2 : 1024) * sizeof *g);
 
 			if (g == NULL) {
-				sqlite3_finalize(s);
+				db_finalize(s);
 				return err_set(e, ERR_IO, "out of memory");
 			}
 			*out = g;
 		}
 		store_text_copy((*out)[*n].model, sizeof (*out)[*n].model, s, 0);
-		(*out)[*n].version = sqlite3_column_int64(s, 1);
+		(*out)[*n].version = db_column_int64(s, 1);
 		store_text_copy((*out)[*n].run, sizeof (*out)[*n].run, s, 2);
 		(*n)++;
 	}
-	sqlite3_finalize(s);
+	db_finalize(s);
 	return 0;
 }
 
@@ -276,7 +276,7 @@ int main(int argc, char **argv)
 	struct bl_version *v = NULL;
 	struct store *st, *fresh;
 	struct err e;
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	size_t nv = 0, i;
 	double *up, *down, *stat;
 	long upn = 0, downn = 0;
@@ -307,18 +307,18 @@ int main(int argc, char **argv)
 		return bl_die(&e, "reading versions");
 	if (store_prepare(st, &s, "SELECT count(*) FROM lineage_io", &e) != 0)
 		return bl_die(&e, "counting edges");
-	if (sqlite3_step(s) == SQLITE_ROW)
-		edges = sqlite3_column_int(s, 0);
-	sqlite3_finalize(s);
+	if (db_step(s) == DB_ROW)
+		edges = db_column_int(s, 0);
+	db_finalize(s);
 	if (gen && edges == 0) {
 		if (store_begin(st, &e) != 0 || bl_generate(st, v, nv, &e) != 0 || store_commit(st, &e) != 0)
 			return bl_die(&e, "generating the lineage");
 	}
 	if (store_prepare(st, &s, "SELECT count(*) FROM lineage_io", &e) != 0)
 		return bl_die(&e, "counting edges");
-	if (sqlite3_step(s) == SQLITE_ROW)
-		edges = sqlite3_column_int(s, 0);
-	sqlite3_finalize(s);
+	if (db_step(s) == DB_ROW)
+		edges = db_column_int(s, 0);
+	db_finalize(s);
 	printf("edges: %d dataset edges, %zu versions\n", edges, nv);
 	if (gen)
 		return 0;

@@ -358,7 +358,7 @@ static int approval_enrolled(struct store *st, const char *tier, const char *wan
 			     char digest[72], char **text, struct err *e)
 {
 	const struct proven_keyring *kr;
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int rc, r = 0;
 
 	name[0] = digest[0] = '\0';
@@ -370,8 +370,8 @@ static int approval_enrolled(struct store *st, const char *tier, const char *wan
 	if (store_prepare(st, &s, "SELECT seq, body, leaf, sig FROM ledger WHERE action = 'policy.enroll' ORDER BY seq DESC",
 			  e) != 0)
 		return -1;
-	while (r == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-		int64_t seq = sqlite3_column_int64(s, 0);
+	while (r == 0 && (rc = db_step(s)) == DB_ROW) {
+		int64_t seq = db_column_int64(s, 0);
 		const char *actor, *env, *ptext, *type, *sname, *stier, *ssha;
 		json_int_t sver;
 		char have[72];
@@ -379,9 +379,9 @@ static int approval_enrolled(struct store *st, const char *tier, const char *wan
 		json_t *j, *stmt = NULL;
 		size_t idx;
 
-		if (proven_row(kr, seq, sqlite3_column_blob(s, 1), (size_t)sqlite3_column_bytes(s, 1),
-			       sqlite3_column_blob(s, 2), (size_t)sqlite3_column_bytes(s, 2),
-			       (const char *)sqlite3_column_text(s, 3), &j, e) != 0) {
+		if (proven_row(kr, seq, db_column_blob(s, 1), (size_t)db_column_bytes(s, 1),
+			       db_column_blob(s, 2), (size_t)db_column_bytes(s, 2),
+			       (const char *)db_column_text(s, 3), &j, e) != 0) {
 			r = -1;
 			break;
 		}
@@ -423,8 +423,8 @@ static int approval_enrolled(struct store *st, const char *tier, const char *wan
 		json_decref(stmt);
 		json_decref(j);
 	}
-	sqlite3_finalize(s);
-	if (r == 0 && rc != SQLITE_DONE)
+	db_finalize(s);
+	if (r == 0 && rc != DB_DONE)
 		return store_fail(st, e, "reading policy enrolments");
 	return r;
 }
@@ -451,7 +451,7 @@ int approval_review_open(struct store *st, const char *actor, const char *model,
 	struct reg_model m;
 	char pname[65], pdigest[72];
 	int64_t pver;
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int rc, r = -1;
 
 	memset(&m, 0, sizeof m);
@@ -467,29 +467,29 @@ int approval_review_open(struct store *st, const char *actor, const char *model,
 			  " 'review', ?8, ?9, ?10, ?11, ?12)",
 			  e) != 0)
 		goto out;
-	sqlite3_bind_int64(s, 1, v.id);
-	sqlite3_bind_text(s, 2, alias, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, registry_tier_name(m.tier), -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, actor, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 5, store_now());
-	sqlite3_bind_int64(s, 6, keyring_version(st));
-	sqlite3_bind_int64(s, 7, seq);
-	sqlite3_bind_text(s, 8, pname, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 9, pver);
-	sqlite3_bind_text(s, 10, pdigest, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 11, due);
-	sqlite3_bind_text(s, 12, keyring_role_name(role), -1, SQLITE_STATIC);
+	db_bind_int64(s, 1, v.id);
+	db_bind_text(s, 2, alias, -1, DB_STATIC);
+	db_bind_text(s, 3, registry_tier_name(m.tier), -1, DB_STATIC);
+	db_bind_text(s, 4, actor, -1, DB_STATIC);
+	db_bind_int64(s, 5, store_now());
+	db_bind_int64(s, 6, keyring_version(st));
+	db_bind_int64(s, 7, seq);
+	db_bind_text(s, 8, pname, -1, DB_STATIC);
+	db_bind_int64(s, 9, pver);
+	db_bind_text(s, 10, pdigest, -1, DB_STATIC);
+	db_bind_int64(s, 11, due);
+	db_bind_text(s, 12, keyring_role_name(role), -1, DB_STATIC);
 	/* The reviewer sees why it was rolled back (the reason is in the
 	 * rollback's signed entry too). */
 	snprintf(comment, sizeof comment, "post-incident review of a rollback: %s", reason != NULL ? reason : "");
-	sqlite3_bind_text(s, 13, comment, -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE) {
+	db_bind_text(s, 13, comment, -1, DB_TRANSIENT);
+	rc = db_step(s);
+	db_finalize(s);
+	if (rc != DB_DONE) {
 		store_fail(st, e, "opening the review");
 		goto out;
 	}
-	*id = sqlite3_last_insert_rowid(store_db(st));
+	*id = store_last_insert_id(st);
 	r = 0;
 out:
 	registry_model_clear(&m);
@@ -505,7 +505,7 @@ int approval_request_open(struct store *st, const struct principal *who, const c
 	struct reg_model m;
 	char from[65], subject[200], pname[65], pdigest[72];
 	int64_t kv = keyring_version(st), seq, existing = 0, pver;
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	json_t *data;
 	int rc, r = -1;
 
@@ -536,11 +536,11 @@ int approval_request_open(struct store *st, const struct principal *who, const c
 			  "SELECT id FROM requests WHERE version_id = ?1 AND to_stage = ?2 AND state = 'open'",
 			  e) != 0)
 		goto out;
-	sqlite3_bind_int64(s, 1, v.id);
-	sqlite3_bind_text(s, 2, to, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		existing = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
+	db_bind_int64(s, 1, v.id);
+	db_bind_text(s, 2, to, -1, DB_STATIC);
+	if (db_step(s) == DB_ROW)
+		existing = db_column_int64(s, 0);
+	db_finalize(s);
 	if (existing != 0) {
 		err_set(e, ERR_EXISTS, "request %" PRId64 " for %s version %" PRId64 " to %s is already open",
 			existing, model, version, to);
@@ -556,24 +556,24 @@ int approval_request_open(struct store *st, const struct principal *who, const c
 			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, ?9, ?10, ?11)",
 			  e) != 0)
 		goto out;
-	sqlite3_bind_text(s, 9, pname, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 10, pver);
-	sqlite3_bind_text(s, 11, pdigest, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 1, v.id);
-	sqlite3_bind_text(s, 2, from, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, to, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, registry_tier_name(m.tier), -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 5, who->name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 6, comment ? comment : "", -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 7, store_now());
-	sqlite3_bind_int64(s, 8, kv);
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE) {
+	db_bind_text(s, 9, pname, -1, DB_STATIC);
+	db_bind_int64(s, 10, pver);
+	db_bind_text(s, 11, pdigest, -1, DB_STATIC);
+	db_bind_int64(s, 1, v.id);
+	db_bind_text(s, 2, from, -1, DB_STATIC);
+	db_bind_text(s, 3, to, -1, DB_STATIC);
+	db_bind_text(s, 4, registry_tier_name(m.tier), -1, DB_STATIC);
+	db_bind_text(s, 5, who->name, -1, DB_STATIC);
+	db_bind_text(s, 6, comment ? comment : "", -1, DB_STATIC);
+	db_bind_int64(s, 7, store_now());
+	db_bind_int64(s, 8, kv);
+	rc = db_step(s);
+	db_finalize(s);
+	if (rc != DB_DONE) {
 		store_fail(st, e, "opening the request");
 		goto out;
 	}
-	*id = sqlite3_last_insert_rowid(store_db(st));
+	*id = store_last_insert_id(st);
 	data = json_pack("{s:I, s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:o}", "request",
 			 (json_int_t)*id, "model", model, "version", (json_int_t)version, "digest",
 			 v.digest, "author", v.author, "from", from, "to", to, "tier",
@@ -591,11 +591,11 @@ int approval_request_open(struct store *st, const struct principal *who, const c
 		goto out;
 	if (store_prepare(st, &s, "UPDATE requests SET seq = ?1 WHERE id = ?2", e) != 0)
 		goto out;
-	sqlite3_bind_int64(s, 1, seq);
-	sqlite3_bind_int64(s, 2, *id);
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE) {
+	db_bind_int64(s, 1, seq);
+	db_bind_int64(s, 2, *id);
+	rc = db_step(s);
+	db_finalize(s);
+	if (rc != DB_DONE) {
 		store_fail(st, e, "opening the request");
 		goto out;
 	}
@@ -612,12 +612,12 @@ out:
 	" r.policy_name, r.policy_version, r.policy_digest, r.due, r.review_role, r.closed_note FROM requests r" \
 	" JOIN versions v ON v.id = r.version_id JOIN models m ON m.id = v.model_id"
 
-static void approval_request_row(sqlite3_stmt *s, struct approval_request *r)
+static void approval_request_row(struct db_stmt *s, struct approval_request *r)
 {
 	memset(r, 0, sizeof *r);
-	r->id = sqlite3_column_int64(s, 0);
+	r->id = db_column_int64(s, 0);
 	store_text_copy(r->model, sizeof r->model, s, 1);
-	r->version = sqlite3_column_int64(s, 2);
+	r->version = db_column_int64(s, 2);
 	store_text_copy(r->digest, sizeof r->digest, s, 3);
 	store_text_copy(r->author, sizeof r->author, s, 4);
 	store_text_copy(r->from, sizeof r->from, s, 5);
@@ -626,14 +626,14 @@ static void approval_request_row(sqlite3_stmt *s, struct approval_request *r)
 	store_text_copy(r->requester, sizeof r->requester, s, 8);
 	store_text_copy(r->comment, sizeof r->comment, s, 9);
 	store_text_copy(r->state, sizeof r->state, s, 10);
-	r->created = sqlite3_column_int64(s, 11);
-	r->keyring_ver = sqlite3_column_int64(s, 12);
-	r->seq = sqlite3_column_int64(s, 13);
+	r->created = db_column_int64(s, 11);
+	r->keyring_ver = db_column_int64(s, 12);
+	r->seq = db_column_int64(s, 13);
 	store_text_copy(r->kind, sizeof r->kind, s, 14);
 	store_text_copy(r->policy_name, sizeof r->policy_name, s, 15);
-	r->policy_version = sqlite3_column_int64(s, 16);
+	r->policy_version = db_column_int64(s, 16);
 	store_text_copy(r->policy, sizeof r->policy, s, 17);
-	r->due = sqlite3_column_int64(s, 18);
+	r->due = db_column_int64(s, 18);
 	store_text_copy(r->review_role, sizeof r->review_role, s, 19);
 	store_text_copy(r->closed, sizeof r->closed, s, 20);
 }
@@ -825,7 +825,7 @@ static int approval_evaluate(struct store *st, struct approval_request *r, struc
 {
 	char log[KEYS_NAME_MAX + 1];
 	struct approval_ctx c;
-	sqlite3_stmt *s, *ns = NULL;
+	struct db_stmt *s, *ns = NULL;
 	size_t i, j;
 	int rc;
 
@@ -843,59 +843,59 @@ static int approval_evaluate(struct store *st, struct approval_request *r, struc
 	approval_request_proven(st, r);
 	if (store_prepare(st, &s, APPROVAL_COLUMNS " WHERE request_id = ?1 ORDER BY id", e) != 0 ||
 	    store_prepare(st, &ns, "SELECT min(id) FROM approvals WHERE nonce = ?1", e) != 0) {
-		sqlite3_finalize(s);
+		db_finalize(s);
 		return -1;
 	}
-	sqlite3_bind_int64(s, 1, r->id);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	db_bind_int64(s, 1, r->id);
+	while ((rc = db_step(s)) == DB_ROW) {
 		struct approval_eval *a, *nv = realloc(r->v, (r->n + 1) * sizeof *r->v);
 		struct approval_stmt stmt;
 		int64_t first;
 
 		if (nv == NULL) {
-			rc = SQLITE_NOMEM;
+			rc = DB_NOMEM;
 			break;
 		}
 		r->v = nv;
 		a = &r->v[r->n++];
 		memset(a, 0, sizeof *a);
-		a->id = sqlite3_column_int64(s, 0);
-		a->request = sqlite3_column_int64(s, 1);
+		a->id = db_column_int64(s, 0);
+		a->request = db_column_int64(s, 1);
 		store_text_copy(a->principal, sizeof a->principal, s, 2);
 		store_text_copy(a->key_id, sizeof a->key_id, s, 3);
 		store_text_copy(a->role, sizeof a->role, s, 4);
-		a->approve = strcmp((const char *)sqlite3_column_text(s, 5), "approve") == 0;
-		a->issued = sqlite3_column_int64(s, 6);
-		a->expires = sqlite3_column_int64(s, 7);
-		a->recorded = sqlite3_column_int64(s, 8);
-		a->keyring_ver = sqlite3_column_int64(s, 9);
-		a->seq = sqlite3_column_int64(s, 10);
+		a->approve = strcmp((const char *)db_column_text(s, 5), "approve") == 0;
+		a->issued = db_column_int64(s, 6);
+		a->expires = db_column_int64(s, 7);
+		a->recorded = db_column_int64(s, 8);
+		a->keyring_ver = db_column_int64(s, 9);
+		a->seq = db_column_int64(s, 10);
 		if (r->tampered[0] != '\0') {
 			snprintf(a->why, sizeof a->why, "%s", r->tampered);
 			continue;
 		}
 		/* The row is a cache of its ledger entry: the envelope, keyring
 		 * version and time the gate relies on come from the entry. */
-		if (approval_from_entry(st, a, sqlite3_column_blob(s, 11), (size_t)sqlite3_column_bytes(s, 11)) != 0)
+		if (approval_from_entry(st, a, db_column_blob(s, 11), (size_t)db_column_bytes(s, 11)) != 0)
 			continue;
 		c.keyring_ver = a->keyring_ver;
 		/* A closed request is judged as it stood when each decision came in. */
 		if (strcmp(r->state, "open") != 0)
 			c.now = a->recorded;
-		if (approval_check(&c, sqlite3_column_blob(s, 11), (size_t)sqlite3_column_bytes(s, 11),
+		if (approval_check(&c, db_column_blob(s, 11), (size_t)db_column_bytes(s, 11),
 				   &stmt, a->why, sizeof a->why) != 0)
 			continue;
 		snprintf(a->comment, sizeof a->comment, "%s", stmt.comment);
 		/* The row must say what the signed statement says. */
 		if (strcmp(stmt.principal, a->principal) != 0 || strcmp(stmt.key_id, a->key_id) != 0 ||
 		    strcmp(keyring_role_name(stmt.role), a->role) != 0 || stmt.approve != a->approve ||
-		    strcmp(stmt.nonce, (const char *)sqlite3_column_text(s, 12)) != 0) {
+		    strcmp(stmt.nonce, (const char *)db_column_text(s, 12)) != 0) {
 			snprintf(a->why, sizeof a->why, "stored fields differ from the signed statement");
 			continue;
 		}
-		sqlite3_reset(ns);
-		sqlite3_bind_text(ns, 1, stmt.nonce, -1, SQLITE_TRANSIENT);
-		first = sqlite3_step(ns) == SQLITE_ROW ? sqlite3_column_int64(ns, 0) : a->id;
+		db_reset(ns);
+		db_bind_text(ns, 1, stmt.nonce, -1, DB_TRANSIENT);
+		first = db_step(ns) == DB_ROW ? db_column_int64(ns, 0) : a->id;
 		if (first != a->id) {
 			snprintf(a->why, sizeof a->why, "nonce already used by approval %" PRId64 " (replay)", first);
 			continue;
@@ -930,11 +930,11 @@ static int approval_evaluate(struct store *st, struct approval_request *r, struc
 		if (j < r->nneeds)
 			r->needs[j].have++;
 	}
-	sqlite3_finalize(s);
-	sqlite3_finalize(ns);
-	if (rc == SQLITE_NOMEM)
+	db_finalize(s);
+	db_finalize(ns);
+	if (rc == DB_NOMEM)
 		return err_set(e, ERR_IO, "out of memory");
-	if (rc != SQLITE_DONE)
+	if (rc != DB_DONE)
 		return store_fail(st, e, "reading approvals");
 	for (i = 0; i < r->nneeds; i++)
 		r->satisfied += r->needs[i].have < r->needs[i].count ? r->needs[i].have : r->needs[i].count;
@@ -943,36 +943,36 @@ static int approval_evaluate(struct store *st, struct approval_request *r, struc
 
 int approval_request_close(struct store *st, int64_t id, const char *state, struct err *e)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int rc;
 
 	if (strcmp(state, "applied") != 0 && strcmp(state, "withdrawn") != 0)
 		return err_set(e, ERR_INVALID, "a request closes as applied or withdrawn");
 	if (store_prepare(st, &s, "UPDATE requests SET state = ?2 WHERE id = ?1 AND state = 'open'", e) != 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_text(s, 2, state, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE)
+	db_bind_int64(s, 1, id);
+	db_bind_text(s, 2, state, -1, DB_STATIC);
+	rc = db_step(s);
+	db_finalize(s);
+	if (rc != DB_DONE)
 		return store_fail(st, e, "closing the request");
-	if (sqlite3_changes(store_db(st)) != 1)
+	if (store_changes(st) != 1)
 		return err_set(e, ERR_NOTFOUND, "no open request %" PRId64, id);
 	return 0;
 }
 
 static int approval_close_note(struct store *st, int64_t id, const char *note, struct err *e)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int rc;
 
 	if (store_prepare(st, &s, "UPDATE requests SET closed_note = ?2 WHERE id = ?1", e) != 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_text(s, 2, note, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? 0 : store_fail(st, e, "closing the request");
+	db_bind_int64(s, 1, id);
+	db_bind_text(s, 2, note, -1, DB_STATIC);
+	rc = db_step(s);
+	db_finalize(s);
+	return rc == DB_DONE ? 0 : store_fail(st, e, "closing the request");
 }
 
 /* The open promotion request id, if who may close it: its requester or an admin. */
@@ -999,7 +999,7 @@ static int approval_closable(struct store *st, const struct principal *who, int6
 
 int approval_request_closed_in_ledger(struct store *st, int64_t id, struct err *e)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int rc;
 
 	if (store_prepare(st, &s,
@@ -1007,12 +1007,12 @@ int approval_request_closed_in_ledger(struct store *st, int64_t id, struct err *
 			  " AND json_extract(CAST(body AS TEXT), '$.data.request') = ?1 LIMIT 1",
 			  e) != 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, id);
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	if (rc == SQLITE_ROW)
+	db_bind_int64(s, 1, id);
+	rc = db_step(s);
+	db_finalize(s);
+	if (rc == DB_ROW)
 		return 1;
-	return rc == SQLITE_DONE ? 0 : store_fail(st, e, "reading the ledger");
+	return rc == DB_DONE ? 0 : store_fail(st, e, "reading the ledger");
 }
 
 int approval_request_withdraw(struct store *st, const struct principal *who, int64_t id, const char *reason,
@@ -1092,20 +1092,20 @@ void approval_request_clear(struct approval_request *r)
 
 int approval_request_get(struct store *st, int64_t id, struct approval_request *out, struct err *e)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int rc;
 
 	memset(out, 0, sizeof *out);
 	if (store_prepare(st, &s, REQUEST_COLUMNS " WHERE r.id = ?1", e) != 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
+	db_bind_int64(s, 1, id);
+	rc = db_step(s);
+	if (rc == DB_ROW)
 		approval_request_row(s, out);
-	sqlite3_finalize(s);
-	if (rc == SQLITE_DONE)
+	db_finalize(s);
+	if (rc == DB_DONE)
 		return err_set(e, ERR_NOTFOUND, "no request %" PRId64 " (see 'steward approval list')", id);
-	if (rc != SQLITE_ROW)
+	if (rc != DB_ROW)
 		return store_fail(st, e, "reading a request");
 	if (approval_evaluate(st, out, e) != 0) {
 		approval_request_clear(out);
@@ -1128,7 +1128,7 @@ void approval_requests_free(struct approval_requests *l)
 int approval_request_list(struct store *st, int open_only, struct approval_requests *out,
 			  struct err *e)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int rc;
 
 	memset(out, 0, sizeof *out);
@@ -1137,19 +1137,19 @@ int approval_request_list(struct store *st, int open_only, struct approval_reque
 				    : REQUEST_COLUMNS " ORDER BY r.id DESC",
 			  e) != 0)
 		return -1;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = db_step(s)) == DB_ROW) {
 		struct approval_request *nv = realloc(out->v, (out->n + 1) * sizeof *out->v);
 
 		if (nv == NULL) {
-			sqlite3_finalize(s);
+			db_finalize(s);
 			approval_requests_free(out);
 			return err_set(e, ERR_IO, "out of memory");
 		}
 		out->v = nv;
 		approval_request_row(s, &out->v[out->n++]);
 	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE) {
+	db_finalize(s);
+	if (rc != DB_DONE) {
 		approval_requests_free(out);
 		return store_fail(st, e, "reading requests");
 	}
@@ -1205,26 +1205,26 @@ int approval_list(struct store *st, int64_t request, struct approval_evals *out,
 
 int approval_envelope(struct store *st, int64_t id, char **env, size_t *len, struct err *e)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int rc;
 
 	*env = NULL;
 	if (store_prepare(st, &s, "SELECT envelope FROM approvals WHERE id = ?1", e) != 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		*len = (size_t)sqlite3_column_bytes(s, 0);
+	db_bind_int64(s, 1, id);
+	rc = db_step(s);
+	if (rc == DB_ROW) {
+		*len = (size_t)db_column_bytes(s, 0);
 		*env = malloc(*len + 1);
 		if (*env != NULL) {
-			memcpy(*env, sqlite3_column_blob(s, 0), *len);
+			memcpy(*env, db_column_blob(s, 0), *len);
 			(*env)[*len] = '\0';
 		}
 	}
-	sqlite3_finalize(s);
-	if (rc == SQLITE_DONE)
+	db_finalize(s);
+	if (rc == DB_DONE)
 		return err_set(e, ERR_NOTFOUND, "no approval %" PRId64 " (see 'steward approval list')", id);
-	if (rc != SQLITE_ROW)
+	if (rc != DB_ROW)
 		return store_fail(st, e, "reading an approval");
 	return *env != NULL ? 0 : err_set(e, ERR_IO, "out of memory");
 }
@@ -1391,7 +1391,7 @@ static int approval_record(struct store *st, const struct approval_request *r, c
 	struct approval_stmt stmt;
 	struct approval_ctx c;
 	int64_t kv = keyring_version(st), seq, prior = 0;
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	json_t *data;
 	int rc;
 
@@ -1409,10 +1409,10 @@ static int approval_record(struct store *st, const struct approval_request *r, c
 		return err_set(e, ERR_DENIED, "decision refused: %s", why);
 	if (store_prepare(st, &s, "SELECT id FROM approvals WHERE nonce = ?1", e) != 0)
 		return -1;
-	sqlite3_bind_text(s, 1, stmt.nonce, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		prior = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
+	db_bind_text(s, 1, stmt.nonce, -1, DB_STATIC);
+	if (db_step(s) == DB_ROW)
+		prior = db_column_int64(s, 0);
+	db_finalize(s);
 	if (prior != 0)
 		return err_set(e, ERR_DENIED, "decision refused: nonce already used by approval %" PRId64 " (replay)",
 			       prior);
@@ -1437,30 +1437,30 @@ static int approval_record(struct store *st, const struct approval_request *r, c
 			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
 			  e) != 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, r->id);
-	sqlite3_bind_text(s, 2, stmt.principal, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, stmt.key_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, keyring_role_name(stmt.role), -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 5, stmt.approve ? "approve" : "reject", -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 6, stmt.nonce, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 7, stmt.issued);
-	sqlite3_bind_int64(s, 8, stmt.expires);
-	sqlite3_bind_int64(s, 9, store_now());
-	sqlite3_bind_int64(s, 10, kv);
-	sqlite3_bind_int64(s, 11, seq);
-	sqlite3_bind_blob(s, 12, env, (int)len, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE)
+	db_bind_int64(s, 1, r->id);
+	db_bind_text(s, 2, stmt.principal, -1, DB_STATIC);
+	db_bind_text(s, 3, stmt.key_id, -1, DB_STATIC);
+	db_bind_text(s, 4, keyring_role_name(stmt.role), -1, DB_STATIC);
+	db_bind_text(s, 5, stmt.approve ? "approve" : "reject", -1, DB_STATIC);
+	db_bind_text(s, 6, stmt.nonce, -1, DB_STATIC);
+	db_bind_int64(s, 7, stmt.issued);
+	db_bind_int64(s, 8, stmt.expires);
+	db_bind_int64(s, 9, store_now());
+	db_bind_int64(s, 10, kv);
+	db_bind_int64(s, 11, seq);
+	db_bind_blob(s, 12, env, (int)len, DB_STATIC);
+	rc = db_step(s);
+	db_finalize(s);
+	if (rc != DB_DONE)
 		return store_fail(st, e, "recording the decision");
-	*id = sqlite3_last_insert_rowid(store_db(st));
+	*id = store_last_insert_id(st);
 	if (!stmt.approve) {
 		if (store_prepare(st, &s, "UPDATE requests SET state = 'rejected' WHERE id = ?1", e) != 0)
 			return -1;
-		sqlite3_bind_int64(s, 1, r->id);
-		rc = sqlite3_step(s);
-		sqlite3_finalize(s);
-		if (rc != SQLITE_DONE)
+		db_bind_int64(s, 1, r->id);
+		rc = db_step(s);
+		db_finalize(s);
+		if (rc != DB_DONE)
 			return store_fail(st, e, "rejecting the request");
 	}
 	return 0;

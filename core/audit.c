@@ -769,7 +769,7 @@ static int audit_same_hash(const uint8_t want[32], const void *data, size_t len)
 
 static int audit_tables(struct store *st, struct replay *rp, struct audit_report *r, struct err *e)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int64_t count = 0;
 	int rc, bad = 0;
 
@@ -782,19 +782,19 @@ static int audit_tables(struct store *st, struct replay *rp, struct audit_report
 			  " JOIN principals p ON p.id = k.principal_id",
 			  e) != 0)
 		return -1;
-	while (!bad && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *id = (const char *)sqlite3_column_text(s, 0), *name = (const char *)sqlite3_column_text(s, 1);
+	while (!bad && (rc = db_step(s)) == DB_ROW) {
+		const char *id = (const char *)db_column_text(s, 0), *name = (const char *)db_column_text(s, 1);
 		struct proven_key *k = proven_key(&rp->kr, id ? id : "");
 
 		count++;
 		if (k == NULL || strcmp(rp->kr.p[k->principal].name, name ? name : "") != 0 ||
-		    k->added != sqlite3_column_int64(s, 2) || k->revoked != sqlite3_column_int64(s, 3)) {
+		    k->added != db_column_int64(s, 2) || k->revoked != db_column_int64(s, 3)) {
 			audit_fail(r, e, 0, "keyring table: key %s of %s does not match the ledger (changed outside steward)",
 				   id ? id : "?", name ? name : "?");
 			bad = 1;
 		}
 	}
-	sqlite3_finalize(s);
+	db_finalize(s);
 	if (bad)
 		return -1;
 	if (count != (int64_t)rp->kr.nk)
@@ -807,10 +807,10 @@ static int audit_tables(struct store *st, struct replay *rp, struct audit_report
 			  e) != 0)
 		return -1;
 	count = 0;
-	while (!bad && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *name = (const char *)sqlite3_column_text(s, 0);
+	while (!bad && (rc = db_step(s)) == DB_ROW) {
+		const char *name = (const char *)db_column_text(s, 0);
 		struct err ig;
-		unsigned role = keyring_role_parse((const char *)sqlite3_column_text(s, 1), &ig);
+		unsigned role = keyring_role_parse((const char *)db_column_text(s, 1), &ig);
 		size_t idx;
 
 		count++;
@@ -820,7 +820,7 @@ static int audit_tables(struct store *st, struct replay *rp, struct audit_report
 			bad = 1;
 		}
 	}
-	sqlite3_finalize(s);
+	db_finalize(s);
 	if (bad)
 		return -1;
 	{
@@ -837,10 +837,10 @@ static int audit_tables(struct store *st, struct replay *rp, struct audit_report
 	if (store_prepare(st, &s, "SELECT id, seq, request_id, envelope FROM approvals ORDER BY id", e) != 0)
 		return -1;
 	count = 0;
-	while (!bad && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-		int64_t seq = sqlite3_column_int64(s, 1), req = sqlite3_column_int64(s, 2);
-		size_t i, len = (size_t)sqlite3_column_bytes(s, 3);
-		const void *env = sqlite3_column_blob(s, 3);
+	while (!bad && (rc = db_step(s)) == DB_ROW) {
+		int64_t seq = db_column_int64(s, 1), req = db_column_int64(s, 2);
+		size_t i, len = (size_t)db_column_bytes(s, 3);
+		const void *env = db_column_blob(s, 3);
 
 		size_t lo = 0, hi = rp->na;
 
@@ -858,11 +858,11 @@ static int audit_tables(struct store *st, struct replay *rp, struct audit_report
 		if (i == rp->na || rp->a[i].seq != seq || rp->a[i].request != req || rp->a[i].len != len ||
 		    !audit_same_hash(rp->a[i].envelope, env, len)) {
 			audit_fail(r, e, seq, "approval %" PRId64 " in the table differs from the decision this entry recorded",
-				   (int64_t)sqlite3_column_int64(s, 0));
+				   (int64_t)db_column_int64(s, 0));
 			bad = 1;
 		}
 	}
-	sqlite3_finalize(s);
+	db_finalize(s);
 	if (bad)
 		return -1;
 	if (count != (int64_t)rp->na)
@@ -874,17 +874,17 @@ static int audit_tables(struct store *st, struct replay *rp, struct audit_report
 	 * superseded) must not be open in the table, where a gate would see it. */
 	if (store_prepare(st, &s, "SELECT id FROM requests WHERE state = 'open' AND kind = 'promotion' ORDER BY id", e) != 0)
 		return -1;
-	while (sqlite3_step(s) == SQLITE_ROW) {
-		const struct rp_request *q = replay_request(rp, sqlite3_column_int64(s, 0));
+	while (db_step(s) == DB_ROW) {
+		const struct rp_request *q = replay_request(rp, db_column_int64(s, 0));
 
 		if (q != NULL && !q->open) {
 			audit_fail(r, e, q->seq, "request %" PRId64 " is open in the table but the ledger closed it",
 				   q->id);
-			sqlite3_finalize(s);
+			db_finalize(s);
 			return -1;
 		}
 	}
-	sqlite3_finalize(s);
+	db_finalize(s);
 	/* Incidents and their timelines as the incident.* entries made them. */
 	if (incident_replay_check(st, rp->inc, e) != 0)
 		return audit_fail(r, e, 0, "%s", e->msg);
@@ -1114,7 +1114,7 @@ int audit_export(struct store *st, const char *dir, struct err *e)
 	struct audit_report r;
 	struct audit_export_arg x;
 	struct replay rp;
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	char *hist = NULL;
 	int rc = -1;
 
@@ -1166,15 +1166,15 @@ int audit_export(struct store *st, const char *dir, struct err *e)
 	}
 	if (store_prepare(st, &s, "SELECT size, note FROM checkpoints ORDER BY size", e) != 0)
 		goto out;
-	while (sqlite3_step(s) == SQLITE_ROW) {
-		snprintf(cpname, sizeof cpname, "checkpoints/%020" PRId64 ".note", (int64_t)sqlite3_column_int64(s, 0));
-		if (audit_write_file(dir, cpname, sqlite3_column_text(s, 1),
-				     (size_t)sqlite3_column_bytes(s, 1), e) != 0) {
-			sqlite3_finalize(s);
+	while (db_step(s) == DB_ROW) {
+		snprintf(cpname, sizeof cpname, "checkpoints/%020" PRId64 ".note", (int64_t)db_column_int64(s, 0));
+		if (audit_write_file(dir, cpname, db_column_text(s, 1),
+				     (size_t)db_column_bytes(s, 1), e) != 0) {
+			db_finalize(s);
 			goto out;
 		}
 	}
-	sqlite3_finalize(s);
+	db_finalize(s);
 	hist = json_dumps(rp.kr.keyring_history, JSON_INDENT(2) | JSON_SORT_KEYS);
 	if (hist == NULL) {
 		err_set(e, ERR_IO, "out of memory");

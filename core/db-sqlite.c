@@ -20,8 +20,9 @@ struct db_sqlite_stmt {
 /* The codes and types pass through unchanged only while these hold. */
 _Static_assert(DB_OK == SQLITE_OK && DB_ERROR == SQLITE_ERROR && DB_BUSY == SQLITE_BUSY &&
 		       DB_NOMEM == SQLITE_NOMEM && DB_READONLY == SQLITE_READONLY &&
-		       DB_INTERRUPT == SQLITE_INTERRUPT && DB_CONSTRAINT == SQLITE_CONSTRAINT &&
-		       DB_ROW == SQLITE_ROW && DB_DONE == SQLITE_DONE,
+		       DB_INTERRUPT == SQLITE_INTERRUPT && DB_IOERR == SQLITE_IOERR &&
+		       DB_CANTOPEN == SQLITE_CANTOPEN && DB_CONSTRAINT == SQLITE_CONSTRAINT &&
+		       DB_NOTADB == SQLITE_NOTADB && DB_ROW == SQLITE_ROW && DB_DONE == SQLITE_DONE,
 	       "DB_ codes are SQLite's");
 _Static_assert(DB_INTEGER == SQLITE_INTEGER && DB_FLOAT == SQLITE_FLOAT && DB_TEXT == SQLITE_TEXT &&
 		       DB_BLOB == SQLITE_BLOB && DB_NULL == SQLITE_NULL,

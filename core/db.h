@@ -17,7 +17,10 @@ enum db_rc {
 	DB_NOMEM = 7,
 	DB_READONLY = 8,
 	DB_INTERRUPT = 9,
+	DB_IOERR = 10,    /* the file cannot be read or written (SQLite only) */
+	DB_CANTOPEN = 14, /* the file or its directory cannot be opened (SQLite only) */
 	DB_CONSTRAINT = 19,
+	DB_NOTADB = 26, /* the file is not a database (SQLite only) */
 	DB_ROW = 100,
 	DB_DONE = 101,
 };

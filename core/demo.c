@@ -780,7 +780,7 @@ static int demo_lineage(struct demo_ctx *d, struct err *e)
 {
 	struct lineage_import *li;
 	struct lineage_stats stats;
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	size_t i;
 	int rc, r = 0;
 
@@ -794,9 +794,9 @@ static int demo_lineage(struct demo_ctx *d, struct err *e)
 		lineage_import_free(li);
 		return -1;
 	}
-	while (r == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *model = (const char *)sqlite3_column_text(s, 0), *mlrun = (const char *)sqlite3_column_text(s, 2);
-		int64_t v = sqlite3_column_int64(s, 1), created = sqlite3_column_int64(s, 3);
+	while (r == 0 && (rc = db_step(s)) == DB_ROW) {
+		const char *model = (const char *)db_column_text(s, 0), *mlrun = (const char *)db_column_text(s, 2);
+		int64_t v = db_column_int64(s, 1), created = db_column_int64(s, 3);
 		const struct demo_lin *l = NULL;
 		char label[300], frun[37], srun[37], trun[37], fver[72], sver[72], fname[120], sname[160], date[16];
 		json_t *in;
@@ -852,8 +852,8 @@ static int demo_lineage(struct demo_ctx *d, struct err *e)
 				     NULL, json_pack("[o]", demo_ds("s3://bank-ml-datasets", sname, sver, NULL)), json_array(), e);
 		}
 	}
-	sqlite3_finalize(s);
-	if (r == 0 && rc != SQLITE_DONE && rc != SQLITE_ROW)
+	db_finalize(s);
+	if (r == 0 && rc != DB_DONE && rc != DB_ROW)
 		r = store_fail(d->st, e, "reading versions");
 	if (r == 0)
 		r = lineage_import_end(li, &stats, e);

@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include <jansson.h>
-#include <sqlite3.h>
 
 #include "check.h"
 #include "deploy.h"
@@ -232,7 +231,7 @@ static int deploy_plan_same(const struct deploy_plan *a, const struct deploy_pla
 static int deploy_newest_at(struct store *st, const char *model, char action[32], struct deploy_plan *p, int64_t *seq,
 			    int64_t *when, struct err *e)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	char subject[200];
 	json_t *j;
 	int rc;
@@ -246,13 +245,13 @@ static int deploy_newest_at(struct store *st, const char *model, char action[32]
 			  " +action IN ('deploy.traffic', 'traffic.observed', 'traffic.imported') ORDER BY seq DESC LIMIT 1",
 			  e) != 0)
 		return -1;
-	sqlite3_bind_text(s, 1, subject, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
+	db_bind_text(s, 1, subject, -1, DB_STATIC);
+	rc = db_step(s);
+	if (rc == DB_ROW) {
 		store_text_copy(action, 32, s, 0);
-		*seq = sqlite3_column_int64(s, 2);
-		*when = sqlite3_column_int64(s, 3);
-		j = json_loadb((const char *)sqlite3_column_blob(s, 1), (size_t)sqlite3_column_bytes(s, 1), 0, NULL);
+		*seq = db_column_int64(s, 2);
+		*when = db_column_int64(s, 3);
+		j = json_loadb((const char *)db_column_blob(s, 1), (size_t)db_column_bytes(s, 1), 0, NULL);
 		if (j == NULL ||
 		    deploy_plan_from_json(json_object_get(json_object_get(j, "data"),
 							   strcmp(action, "deploy.traffic") == 0 ? "plan" : "seen"),
@@ -260,8 +259,8 @@ static int deploy_newest_at(struct store *st, const char *model, char action[32]
 			action[0] = '\0'; /* unreadable: treated as nothing seen, so the sync records anew */
 		json_decref(j);
 	}
-	sqlite3_finalize(s);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_fail(st, e, "reading the ledger");
+	db_finalize(s);
+	return rc == DB_ROW || rc == DB_DONE ? 0 : store_fail(st, e, "reading the ledger");
 }
 
 static int deploy_newest(struct store *st, const char *model, char action[32], struct deploy_plan *p, struct err *e)
@@ -274,22 +273,22 @@ static int deploy_newest(struct store *st, const char *model, char action[32], s
 static int deploy_exec(struct store *st, const char *sql, const char *t1, const char *t2, const char *t3, int64_t i4,
 		       int64_t i5, struct err *e)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int rc;
 
 	if (store_prepare(st, &s, sql, e) != 0)
 		return -1;
 	if (t1 != NULL)
-		sqlite3_bind_text(s, 1, t1, -1, SQLITE_STATIC);
+		db_bind_text(s, 1, t1, -1, DB_STATIC);
 	if (t2 != NULL)
-		sqlite3_bind_text(s, 2, t2, -1, SQLITE_STATIC);
+		db_bind_text(s, 2, t2, -1, DB_STATIC);
 	if (t3 != NULL)
-		sqlite3_bind_text(s, 3, t3, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 4, i4);
-	sqlite3_bind_int64(s, 5, i5);
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? 0 : store_fail(st, e, "writing deployments");
+		db_bind_text(s, 3, t3, -1, DB_STATIC);
+	db_bind_int64(s, 4, i4);
+	db_bind_int64(s, 5, i5);
+	rc = db_step(s);
+	db_finalize(s);
+	return rc == DB_DONE ? 0 : store_fail(st, e, "writing deployments");
 }
 
 /* Compares what the sync saw of one model with what was decided. */
@@ -337,7 +336,7 @@ static int deploy_observe(struct store *st, const struct deploy_sync *d, const c
 
 int deploy_sync_end(struct store *st, struct deploy_sync *d, int64_t *observed, struct err *e)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	size_t i, j;
 
 	*observed = 0;
@@ -353,24 +352,24 @@ int deploy_sync_end(struct store *st, struct deploy_sync *d, int64_t *observed, 
 		const struct deploy_row *r = &d->v[i];
 		int rc;
 
-		sqlite3_bind_text(s, 1, r->plugin, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 2, r->target, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 3, r->model, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 4, r->version);
-		sqlite3_bind_text(s, 5, r->mode, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 6, r->state, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 7, r->weight);
-		sqlite3_bind_double(s, 8, r->share);
-		sqlite3_bind_int64(s, 9, r->sessions);
-		sqlite3_bind_int64(s, 10, store_now());
-		rc = sqlite3_step(s);
-		sqlite3_reset(s);
-		if (rc != SQLITE_DONE) {
-			sqlite3_finalize(s);
+		db_bind_text(s, 1, r->plugin, -1, DB_STATIC);
+		db_bind_text(s, 2, r->target, -1, DB_STATIC);
+		db_bind_text(s, 3, r->model, -1, DB_STATIC);
+		db_bind_int64(s, 4, r->version);
+		db_bind_text(s, 5, r->mode, -1, DB_STATIC);
+		db_bind_text(s, 6, r->state, -1, DB_STATIC);
+		db_bind_int64(s, 7, r->weight);
+		db_bind_double(s, 8, r->share);
+		db_bind_int64(s, 9, r->sessions);
+		db_bind_int64(s, 10, store_now());
+		rc = db_step(s);
+		db_reset(s);
+		if (rc != DB_DONE) {
+			db_finalize(s);
 			return store_fail(st, e, "writing deployments");
 		}
 	}
-	sqlite3_finalize(s);
+	db_finalize(s);
 	for (i = 0; i < d->n; i++) {
 		for (j = 0; j < i && strcmp(d->v[j].model, d->v[i].model) != 0; j++)
 			;
@@ -384,7 +383,7 @@ int deploy_sync_end(struct store *st, struct deploy_sync *d, int64_t *observed, 
 
 int deploy_list(struct store *st, const char *model, struct deploy_row **out, size_t *n, struct err *e)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	size_t cap = 0;
 	int rc;
 
@@ -396,8 +395,8 @@ int deploy_list(struct store *st, const char *model, struct deploy_row **out, si
 			  e) != 0)
 		return -1;
 	if (model != NULL)
-		sqlite3_bind_text(s, 1, model, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		db_bind_text(s, 1, model, -1, DB_STATIC);
+	while ((rc = db_step(s)) == DB_ROW) {
 		struct deploy_row *x;
 
 		if (*n == cap) {
@@ -405,7 +404,7 @@ int deploy_list(struct store *st, const char *model, struct deploy_row **out, si
 			struct deploy_row *nv = realloc(*out, nc * sizeof *nv);
 
 			if (nv == NULL) {
-				sqlite3_finalize(s);
+				db_finalize(s);
 				free(*out);
 				*out = NULL;
 				*n = 0;
@@ -419,16 +418,16 @@ int deploy_list(struct store *st, const char *model, struct deploy_row **out, si
 		store_text_copy(x->plugin, sizeof x->plugin, s, 0);
 		store_text_copy(x->target, sizeof x->target, s, 1);
 		store_text_copy(x->model, sizeof x->model, s, 2);
-		x->version = sqlite3_column_int64(s, 3);
+		x->version = db_column_int64(s, 3);
 		store_text_copy(x->mode, sizeof x->mode, s, 4);
 		store_text_copy(x->state, sizeof x->state, s, 5);
-		x->weight = sqlite3_column_int64(s, 6);
-		x->share = sqlite3_column_double(s, 7);
-		x->sessions = sqlite3_column_int64(s, 8);
-		x->observed = sqlite3_column_int64(s, 9);
+		x->weight = db_column_int64(s, 6);
+		x->share = db_column_double(s, 7);
+		x->sessions = db_column_int64(s, 8);
+		x->observed = db_column_int64(s, 9);
 	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE) {
+	db_finalize(s);
+	if (rc != DB_DONE) {
 		free(*out);
 		*out = NULL;
 		*n = 0;
@@ -443,8 +442,8 @@ int deploy_list(struct store *st, const char *model, struct deploy_row **out, si
 int deploy_unapproved_list(struct store *st, const char *model, struct deploy_unapproved **out, size_t *n,
 			   struct err *e)
 {
-	sqlite3_stmt *s;
-	int rc = SQLITE_DONE;
+	struct db_stmt *s;
+	int rc = DB_DONE;
 
 	*out = NULL;
 	*n = 0;
@@ -454,9 +453,9 @@ int deploy_unapproved_list(struct store *st, const char *model, struct deploy_un
 			  e) != 0)
 		return -1;
 	if (model != NULL)
-		sqlite3_bind_text(s, 1, model, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *m = (const char *)sqlite3_column_text(s, 0);
+		db_bind_text(s, 1, model, -1, DB_STATIC);
+	while ((rc = db_step(s)) == DB_ROW) {
+		const char *m = (const char *)db_column_text(s, 0);
 		struct deploy_decision dec;
 		struct deploy_plan last;
 		char action[32];
@@ -481,28 +480,28 @@ int deploy_unapproved_list(struct store *st, const char *model, struct deploy_un
 		x->observed = when;
 		x->seq = seq;
 	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE) {
+	db_finalize(s);
+	if (rc != DB_DONE) {
 		free(*out);
 		*out = NULL;
 		*n = 0;
-		return rc == SQLITE_ROW ? -1 : store_fail(st, e, "reading the ledger");
+		return rc == DB_ROW ? -1 : store_fail(st, e, "reading the ledger");
 	}
 	return 0;
 }
 
 /* One signed deploy.traffic entry, checked: it hashes to its leaf, its
  * signer's key was active, and its body names the model it is filed under. */
-static int deploy_read_decision(struct store *st, const struct proven_keyring *kr, sqlite3_stmt *s, const char *model,
+static int deploy_read_decision(struct store *st, const struct proven_keyring *kr, struct db_stmt *s, const char *model,
 				struct deploy_decision *d, struct err *e)
 {
 	json_t *j = NULL, *data;
 	int r;
 
 	memset(d, 0, sizeof *d);
-	d->seq = sqlite3_column_int64(s, 0);
-	r = proven_row(kr, d->seq, sqlite3_column_blob(s, 1), (size_t)sqlite3_column_bytes(s, 1), sqlite3_column_blob(s, 2),
-		       (size_t)sqlite3_column_bytes(s, 2), (const char *)sqlite3_column_text(s, 3), &j, e);
+	d->seq = db_column_int64(s, 0);
+	r = proven_row(kr, d->seq, db_column_blob(s, 1), (size_t)db_column_bytes(s, 1), db_column_blob(s, 2),
+		       (size_t)db_column_bytes(s, 2), (const char *)db_column_text(s, 3), &j, e);
 	if (r != 0)
 		return -1;
 	(void)st;
@@ -533,7 +532,7 @@ static int deploy_decisions(struct store *st, const char *model,
 {
 	const struct proven_keyring *kr;
 	struct deploy_decision d;
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	char subject[200];
 	int rc;
 
@@ -545,19 +544,19 @@ static int deploy_decisions(struct store *st, const char *model,
 			  " ORDER BY seq DESC",
 			  e) != 0)
 		return -1;
-	sqlite3_bind_text(s, 1, subject, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	db_bind_text(s, 1, subject, -1, DB_STATIC);
+	while ((rc = db_step(s)) == DB_ROW) {
 		if (deploy_read_decision(st, kr, s, model, &d, e) != 0) {
-			sqlite3_finalize(s);
+			db_finalize(s);
 			return -1;
 		}
 		if (fn(arg, &d) != 0) {
-			rc = SQLITE_DONE;
+			rc = DB_DONE;
 			break;
 		}
 	}
-	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? 0 : store_fail(st, e, "reading the ledger");
+	db_finalize(s);
+	return rc == DB_DONE ? 0 : store_fail(st, e, "reading the ledger");
 }
 
 static int deploy_take_first(void *arg, const struct deploy_decision *d)
@@ -793,7 +792,7 @@ const char *deploy_kind_name(enum deploy_kind k)
 static int64_t deploy_open_request(struct store *st, const char *model, int64_t version, const char *stage,
 				   struct err *e)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int64_t id = 0;
 	int rc;
 
@@ -803,14 +802,14 @@ static int64_t deploy_open_request(struct store *st, const char *model, int64_t 
 			  " ORDER BY r.id DESC LIMIT 1",
 			  e) != 0)
 		return -1;
-	sqlite3_bind_text(s, 1, model, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, version);
-	sqlite3_bind_text(s, 3, stage, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		id = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? id : store_fail(st, e, "reading requests");
+	db_bind_text(s, 1, model, -1, DB_STATIC);
+	db_bind_int64(s, 2, version);
+	db_bind_text(s, 3, stage, -1, DB_STATIC);
+	rc = db_step(s);
+	if (rc == DB_ROW)
+		id = db_column_int64(s, 0);
+	db_finalize(s);
+	return rc == DB_ROW || rc == DB_DONE ? id : store_fail(st, e, "reading requests");
 }
 
 int deploy_apply(struct store *st, const struct principal *who, enum deploy_kind kind, const char *model,

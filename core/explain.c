@@ -7,8 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sqlite3.h>
-
 #include "approval.h"
 #include "check.h"
 #include "dsse.h"
@@ -183,7 +181,7 @@ int explain_entry(struct store *st, int64_t seq, struct explain *out, struct err
 {
 	const struct proven_keyring *kr = NULL;
 	const char *actor = "", *action = "", *subject = "", *when = "", *kid;
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	json_t *data, *checked = NULL, *rev;
 	struct err ke;
 	int rc;
@@ -192,14 +190,14 @@ int explain_entry(struct store *st, int64_t seq, struct explain *out, struct err
 	out->ok = 1;
 	if (store_prepare(st, &s, "SELECT body, leaf, sig FROM ledger WHERE seq = ?1", e) != 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, seq);
-	rc = sqlite3_step(s);
-	if (rc != SQLITE_ROW) {
-		sqlite3_finalize(s);
-		return rc == SQLITE_DONE ? err_set(e, ERR_NOTFOUND, "no ledger entry %" PRId64, seq)
-					 : store_fail(st, e, "reading the ledger");
+	db_bind_int64(s, 1, seq);
+	rc = db_step(s);
+	if (rc != DB_ROW) {
+		db_finalize(s);
+		return rc == DB_DONE ? err_set(e, ERR_NOTFOUND, "no ledger entry %" PRId64, seq)
+				     : store_fail(st, e, "reading the ledger");
 	}
-	out->body = json_loadb(sqlite3_column_blob(s, 0), (size_t)sqlite3_column_bytes(s, 0), JSON_REJECT_DUPLICATES,
+	out->body = json_loadb(db_column_blob(s, 0), (size_t)db_column_bytes(s, 0), JSON_REJECT_DUPLICATES,
 			       NULL);
 	json_unpack(out->body, "{s?s, s?s, s?s, s?s}", "actor", &actor, "action", &action, "subject", &subject,
 		    "time", &when);
@@ -226,15 +224,15 @@ int explain_entry(struct store *st, int64_t seq, struct explain *out, struct err
 	err_clear(&ke);
 	if (proven_keyring_load(st, &kr, &ke) != 0) {
 		explain_fail(out, "the keyring the ledger proves does not hold: %s", ke.msg);
-		sqlite3_finalize(s);
+		db_finalize(s);
 		return 0;
 	}
 	out->keyring_ver = proven_version_at(kr, seq);
 	/* The bytes against the leaf, then the actor's signature over them. */
-	if (proven_row(kr, seq, sqlite3_column_blob(s, 0), (size_t)sqlite3_column_bytes(s, 0), sqlite3_column_blob(s, 1),
-		       (size_t)sqlite3_column_bytes(s, 1), (const char *)sqlite3_column_text(s, 2), &checked, &ke) != 0)
+	if (proven_row(kr, seq, db_column_blob(s, 0), (size_t)db_column_bytes(s, 0), db_column_blob(s, 1),
+		       (size_t)db_column_bytes(s, 1), (const char *)db_column_text(s, 2), &checked, &ke) != 0)
 		explain_fail(out, "%s", ke.msg);
-	sqlite3_finalize(s);
+	db_finalize(s);
 	json_decref(checked);
 	if (out->body == NULL) {
 		explain_fail(out, "the entry is not JSON");

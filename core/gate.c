@@ -54,7 +54,7 @@ void gate_free(struct gate *g)
 static int gate_version_id(struct store *st, const char *model, int64_t version, int64_t *mid, int64_t *vid,
 			   struct err *e)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int rc;
 
 	if (store_prepare(st, &s,
@@ -62,18 +62,18 @@ static int gate_version_id(struct store *st, const char *model, int64_t version,
 			  " WHERE m.name = ?1 AND v.version = ?2",
 			  e) != 0)
 		return -1;
-	sqlite3_bind_text(s, 1, model, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, version);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		*mid = sqlite3_column_int64(s, 0);
-		*vid = sqlite3_column_int64(s, 1);
+	db_bind_text(s, 1, model, -1, DB_STATIC);
+	db_bind_int64(s, 2, version);
+	rc = db_step(s);
+	if (rc == DB_ROW) {
+		*mid = db_column_int64(s, 0);
+		*vid = db_column_int64(s, 1);
 	}
-	sqlite3_finalize(s);
-	if (rc == SQLITE_ROW)
+	db_finalize(s);
+	if (rc == DB_ROW)
 		return 0;
-	return rc == SQLITE_DONE ? err_set(e, ERR_NOTFOUND, "model \"%s\" has no version %" PRId64, model, version)
-				 : store_fail(st, e, "reading a version");
+	return rc == DB_DONE ? err_set(e, ERR_NOTFOUND, "model \"%s\" has no version %" PRId64, model, version)
+			     : store_fail(st, e, "reading a version");
 }
 
 /* Monitoring and alerts as a principal signed them (core/monitor.c), not
@@ -339,18 +339,18 @@ static int gate_evidence(struct store *st, struct gate *g, int64_t request, stru
 	snprintf(ev->author, sizeof ev->author, "%s", v.author);
 	ev->now = store_now();
 	if (request == 0) {
-		sqlite3_stmt *s;
+		struct db_stmt *s;
 
 		if (store_prepare(st, &s,
 				  "SELECT id FROM requests WHERE version_id = ?1 AND to_stage = ?2 AND state = 'open'"
 				  " AND kind = 'promotion' ORDER BY id DESC LIMIT 1",
 				  e) != 0)
 			goto out;
-		sqlite3_bind_int64(s, 1, vid);
-		sqlite3_bind_text(s, 2, g->to, -1, SQLITE_STATIC);
-		if (sqlite3_step(s) == SQLITE_ROW)
-			request = sqlite3_column_int64(s, 0);
-		sqlite3_finalize(s);
+		db_bind_int64(s, 1, vid);
+		db_bind_text(s, 2, g->to, -1, DB_STATIC);
+		if (db_step(s) == DB_ROW)
+			request = db_column_int64(s, 0);
+		db_finalize(s);
 	}
 	if (request != 0) {
 		struct approval_request rq;
@@ -398,14 +398,14 @@ static int gate_evidence(struct store *st, struct gate *g, int64_t request, stru
 	{
 		/* Synced versions say whether steward read the bytes; a version
 		 * registered here carries the digest it was registered with. */
-		sqlite3_stmt *s;
+		struct db_stmt *s;
 
 		if (store_prepare(st, &s, "SELECT digest_verified FROM version_sync WHERE version_id = ?1", e) != 0)
 			goto out;
-		sqlite3_bind_int64(s, 1, vid);
+		db_bind_int64(s, 1, vid);
 		ev->has_digest_state = 1;
-		ev->digest_verified = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : 1;
-		sqlite3_finalize(s);
+		ev->digest_verified = db_step(s) == DB_ROW ? db_column_int(s, 0) : 1;
+		db_finalize(s);
 	}
 	if (gate_attested(st, g, &m, &v, &ml, e) < 0)
 		goto out;
@@ -434,7 +434,7 @@ out:
 static int gate_policy(struct store *st, struct gate *g, struct err *e)
 {
 	char *text = NULL, *file, fdigest[72];
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	size_t len;
 	int rc;
 
@@ -451,10 +451,10 @@ static int gate_policy(struct store *st, struct gate *g, struct err *e)
 		free(text);
 		return -1;
 	}
-	sqlite3_bind_text(s, 1, g->policy_digest, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		snprintf(g->policy_path, sizeof g->policy_path, "%s", (const char *)sqlite3_column_text(s, 0));
-	sqlite3_finalize(s);
+	db_bind_text(s, 1, g->policy_digest, -1, DB_STATIC);
+	if (db_step(s) == DB_ROW)
+		snprintf(g->policy_path, sizeof g->policy_path, "%s", (const char *)db_column_text(s, 0));
+	db_finalize(s);
 	/* The file on disk is what people read and edit: it must still be the
 	 * bytes that were enrolled. */
 	file = gate_read_file(g->policy_path, POLICY_MAX_BYTES, &len, e);
@@ -535,7 +535,7 @@ int gate_evaluate_as(struct store *st, const char *model, int64_t version, const
  * behind steward's back (0: it did not). */
 static int64_t gate_seen_late(struct store *st, const char *model, const char *alias, int64_t version, struct err *e)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int64_t seq = 0;
 	int rc;
 
@@ -545,14 +545,14 @@ static int64_t gate_seen_late(struct store *st, const char *model, const char *a
 			  " WHERE m.name = ?1 AND u.alias = ?2 AND u.version = ?3 AND v.version = ?3",
 			  e) != 0)
 		return -1;
-	sqlite3_bind_text(s, 1, model, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, alias, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, version);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		seq = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	db_bind_text(s, 1, model, -1, DB_STATIC);
+	db_bind_text(s, 2, alias, -1, DB_STATIC);
+	db_bind_int64(s, 3, version);
+	rc = db_step(s);
+	if (rc == DB_ROW)
+		seq = db_column_int64(s, 0);
+	db_finalize(s);
+	if (rc != DB_ROW && rc != DB_DONE)
 		return store_fail(st, e, "reading unapproved changes");
 	return seq;
 }
@@ -641,23 +641,23 @@ static int gate_backend_move(struct store *st, const struct gate_backend *be, co
 		tags[n++].value = approvers;
 		/* The envelopes themselves, where MLflow's tag size allows. */
 		{
-			sqlite3_stmt *s;
+			struct db_stmt *s;
 
 			if (store_prepare(st, &s, "SELECT envelope FROM approvals WHERE request_id = ?1 AND decision = 'approve' ORDER BY id",
 					  e) != 0)
 				return -1;
-			sqlite3_bind_int64(s, 1, request);
-			while (sqlite3_step(s) == SQLITE_ROW && nenv < 8 && n < sizeof tags / sizeof tags[0]) {
-				if (sqlite3_column_bytes(s, 0) >= GATE_TAG_MAX)
+			db_bind_int64(s, 1, request);
+			while (db_step(s) == DB_ROW && nenv < 8 && n < sizeof tags / sizeof tags[0]) {
+				if (db_column_bytes(s, 0) >= GATE_TAG_MAX)
 					continue;
-				envs[nenv] = strndup((const char *)sqlite3_column_blob(s, 0), (size_t)sqlite3_column_bytes(s, 0));
+				envs[nenv] = strndup((const char *)db_column_blob(s, 0), (size_t)db_column_bytes(s, 0));
 				if (envs[nenv] == NULL)
 					break;
 				snprintf(keys[nenv], sizeof keys[0], "steward.dsse.%zu", nenv + 1);
 				tags[n].key = keys[nenv];
 				tags[n++].value = envs[nenv++];
 			}
-			sqlite3_finalize(s);
+			db_finalize(s);
 		}
 	}
 	rc = be->set_alias(be->arg, g->model, alias, g->version, tags, n, err, sizeof err);
@@ -671,17 +671,17 @@ static int gate_backend_move(struct store *st, const struct gate_backend *be, co
 /* A governed move settles any unapproved change seen on that alias. */
 static int gate_settle(struct store *st, const char *model, const char *alias, struct err *e)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int rc;
 
 	if (store_prepare(st, &s, "DELETE FROM unapproved WHERE alias = ?2 AND model_id = (SELECT id FROM models WHERE name = ?1)",
 			  e) != 0)
 		return -1;
-	sqlite3_bind_text(s, 1, model, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, alias, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? 0 : store_fail(st, e, "settling an unapproved change");
+	db_bind_text(s, 1, model, -1, DB_STATIC);
+	db_bind_text(s, 2, alias, -1, DB_STATIC);
+	rc = db_step(s);
+	db_finalize(s);
+	return rc == DB_DONE ? 0 : store_fail(st, e, "settling an unapproved change");
 }
 
 /* ---- apply ---- */
@@ -691,7 +691,7 @@ static int gate_promotion_row(struct store *st, const char *model, int64_t versi
 			      struct err *e)
 {
 	int64_t mid, vid;
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int rc;
 
 	if (gate_version_id(st, model, version, &mid, &vid, e) != 0 ||
@@ -700,18 +700,18 @@ static int gate_promotion_row(struct store *st, const char *model, int64_t versi
 			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 			  e) != 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, vid);
-	sqlite3_bind_text(s, 2, alias, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, kind, -1, SQLITE_STATIC);
+	db_bind_int64(s, 1, vid);
+	db_bind_text(s, 2, alias, -1, DB_STATIC);
+	db_bind_text(s, 3, kind, -1, DB_STATIC);
 	if (request != 0)
-		sqlite3_bind_int64(s, 4, request);
-	sqlite3_bind_text(s, 5, digest, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 6, store_now());
-	sqlite3_bind_text(s, 7, actor, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 8, seq);
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? 0 : store_fail(st, e, "recording the promotion");
+		db_bind_int64(s, 4, request);
+	db_bind_text(s, 5, digest, -1, DB_STATIC);
+	db_bind_int64(s, 6, store_now());
+	db_bind_text(s, 7, actor, -1, DB_STATIC);
+	db_bind_int64(s, 8, seq);
+	rc = db_step(s);
+	db_finalize(s);
+	return rc == DB_DONE ? 0 : store_fail(st, e, "recording the promotion");
 }
 
 int gate_apply(struct store *st, const struct principal *who, int64_t request, const struct gate_backend *be,
@@ -962,15 +962,15 @@ int gate_rollback(struct store *st, const struct principal *who, const char *mod
 	    gate_promotion_row(st, model, to, alias, "rollback", 0, g->policy_digest, who->name, seq, e) != 0)
 		return -1;
 	if (*review != 0) {
-		sqlite3_stmt *s;
+		struct db_stmt *s;
 
 		if (store_prepare(st, &s, "UPDATE requests SET seq = ?1 WHERE id = ?2", e) != 0)
 			return -1;
-		sqlite3_bind_int64(s, 1, seq);
-		sqlite3_bind_int64(s, 2, *review);
-		rc = sqlite3_step(s);
-		sqlite3_finalize(s);
-		if (rc != SQLITE_DONE)
+		db_bind_int64(s, 1, seq);
+		db_bind_int64(s, 2, *review);
+		rc = db_step(s);
+		db_finalize(s);
+		if (rc != DB_DONE)
 			return store_fail(st, e, "recording the review");
 	}
 	return 0;
@@ -986,7 +986,7 @@ int gate_enroll(struct store *st, const struct principal *admin, const struct ke
 	int64_t have_ver = 0, seq;
 	json_t *stmt = NULL, *data = NULL;
 	char *text, *payload = NULL, *env = NULL;
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	size_t len;
 	time_t now;
 	struct tm tm;
@@ -1008,12 +1008,12 @@ int gate_enroll(struct store *st, const struct principal *admin, const struct ke
 	if (store_prepare(st, &s, "SELECT version, digest FROM policies WHERE name = ?1 ORDER BY version DESC LIMIT 1",
 			  e) != 0)
 		goto out;
-	sqlite3_bind_text(s, 1, out->name, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) == SQLITE_ROW) {
-		have_ver = sqlite3_column_int64(s, 0);
-		snprintf(have, sizeof have, "%s", (const char *)sqlite3_column_text(s, 1));
+	db_bind_text(s, 1, out->name, -1, DB_STATIC);
+	if (db_step(s) == DB_ROW) {
+		have_ver = db_column_int64(s, 0);
+		snprintf(have, sizeof have, "%s", (const char *)db_column_text(s, 1));
 	}
-	sqlite3_finalize(s);
+	db_finalize(s);
 	if (have_ver > out->version) {
 		err_set(e, ERR_DENIED, "%s: policy %s version %" PRId64 " is lower than the enrolled version %" PRId64
 			" (a downgrade); raise the version", path, out->name, out->version, have_ver);
@@ -1058,18 +1058,18 @@ int gate_enroll(struct store *st, const struct principal *admin, const struct ke
 			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
 			  e) != 0)
 		goto out;
-	sqlite3_bind_text(s, 1, out->name, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, out->version);
-	sqlite3_bind_text(s, 3, out->tier, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, digest, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 5, real, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 6, text, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 7, store_now());
-	sqlite3_bind_text(s, 8, admin->name, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 9, seq);
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE) {
+	db_bind_text(s, 1, out->name, -1, DB_STATIC);
+	db_bind_int64(s, 2, out->version);
+	db_bind_text(s, 3, out->tier, -1, DB_STATIC);
+	db_bind_text(s, 4, digest, -1, DB_STATIC);
+	db_bind_text(s, 5, real, -1, DB_STATIC);
+	db_bind_text(s, 6, text, -1, DB_STATIC);
+	db_bind_int64(s, 7, store_now());
+	db_bind_text(s, 8, admin->name, -1, DB_STATIC);
+	db_bind_int64(s, 9, seq);
+	rc = db_step(s);
+	db_finalize(s);
+	if (rc != DB_DONE) {
 		store_fail(st, e, "recording the policy");
 		goto out;
 	}
@@ -1099,7 +1099,7 @@ void gate_policies_free(struct gate_policies *l)
 
 int gate_policy_list(struct store *st, struct gate_policies *out, struct err *e)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int rc;
 
 	memset(out, 0, sizeof *out);
@@ -1109,7 +1109,7 @@ int gate_policy_list(struct store *st, struct gate_policies *out, struct err *e)
 			  " FROM policies p ORDER BY p.tier, p.id",
 			  e) != 0)
 		return -1;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = db_step(s)) == DB_ROW) {
 		struct gate_policy *p, *nv = realloc(out->v, (out->n + 1) * sizeof *out->v);
 
 		if (nv == NULL)
@@ -1117,26 +1117,26 @@ int gate_policy_list(struct store *st, struct gate_policies *out, struct err *e)
 		out->v = nv;
 		p = &out->v[out->n++];
 		memset(p, 0, sizeof *p);
-		p->id = sqlite3_column_int64(s, 0);
-		snprintf(p->name, sizeof p->name, "%s", (const char *)sqlite3_column_text(s, 1));
-		p->version = sqlite3_column_int64(s, 2);
-		snprintf(p->tier, sizeof p->tier, "%s", (const char *)sqlite3_column_text(s, 3));
-		snprintf(p->digest, sizeof p->digest, "%s", (const char *)sqlite3_column_text(s, 4));
-		p->path = strdup((const char *)sqlite3_column_text(s, 5));
-		p->text = strdup((const char *)sqlite3_column_text(s, 6));
-		p->enrolled = sqlite3_column_int64(s, 7);
-		snprintf(p->signer, sizeof p->signer, "%s", (const char *)sqlite3_column_text(s, 8));
-		p->seq = sqlite3_column_int64(s, 9);
-		p->in_force = sqlite3_column_int(s, 10);
+		p->id = db_column_int64(s, 0);
+		snprintf(p->name, sizeof p->name, "%s", (const char *)db_column_text(s, 1));
+		p->version = db_column_int64(s, 2);
+		snprintf(p->tier, sizeof p->tier, "%s", (const char *)db_column_text(s, 3));
+		snprintf(p->digest, sizeof p->digest, "%s", (const char *)db_column_text(s, 4));
+		p->path = strdup((const char *)db_column_text(s, 5));
+		p->text = strdup((const char *)db_column_text(s, 6));
+		p->enrolled = db_column_int64(s, 7);
+		snprintf(p->signer, sizeof p->signer, "%s", (const char *)db_column_text(s, 8));
+		p->seq = db_column_int64(s, 9);
+		p->in_force = db_column_int(s, 10);
 		if (p->path == NULL || p->text == NULL)
 			break;
 	}
-	sqlite3_finalize(s);
-	if (rc == SQLITE_ROW) {
+	db_finalize(s);
+	if (rc == DB_ROW) {
 		gate_policies_free(out);
 		return err_set(e, ERR_IO, "out of memory");
 	}
-	if (rc != SQLITE_DONE) {
+	if (rc != DB_DONE) {
 		gate_policies_free(out);
 		return store_fail(st, e, "reading policies");
 	}

@@ -80,38 +80,38 @@ static void incident_ack_text(const char *owner, const char *before, char *buf, 
 #define INCIDENT_COLUMNS \
 	"SELECT id, model, title, severity, state, owner, opened_by, opened, acked, resolved, alert, seq FROM incidents"
 
-static void incident_row(sqlite3_stmt *s, struct incident *out)
+static void incident_row(struct db_stmt *s, struct incident *out)
 {
 	memset(out, 0, sizeof *out);
-	out->id = sqlite3_column_int64(s, 0);
+	out->id = db_column_int64(s, 0);
 	store_text_copy(out->model, sizeof out->model, s, 1);
 	store_text_copy(out->title, sizeof out->title, s, 2);
 	store_text_copy(out->severity, sizeof out->severity, s, 3);
 	store_text_copy(out->state, sizeof out->state, s, 4);
 	store_text_copy(out->owner, sizeof out->owner, s, 5);
 	store_text_copy(out->opened_by, sizeof out->opened_by, s, 6);
-	out->opened = sqlite3_column_int64(s, 7);
-	out->acked = sqlite3_column_int64(s, 8);
-	out->resolved = sqlite3_column_int64(s, 9);
+	out->opened = db_column_int64(s, 7);
+	out->acked = db_column_int64(s, 8);
+	out->resolved = db_column_int64(s, 9);
 	store_text_copy(out->alert, sizeof out->alert, s, 10);
-	out->seq = sqlite3_column_int64(s, 11);
+	out->seq = db_column_int64(s, 11);
 }
 
 static int incident_read(struct store *st, int64_t id, struct incident *out, struct err *e)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int rc;
 
 	if (store_prepare(st, &s, INCIDENT_COLUMNS " WHERE id = ?1", e) != 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
+	db_bind_int64(s, 1, id);
+	rc = db_step(s);
+	if (rc == DB_ROW)
 		incident_row(s, out);
-	sqlite3_finalize(s);
-	if (rc == SQLITE_ROW)
+	db_finalize(s);
+	if (rc == DB_ROW)
 		return 0;
-	if (rc != SQLITE_DONE)
+	if (rc != DB_DONE)
 		return store_fail(st, e, "reading an incident");
 	return err_set(e, ERR_NOTFOUND, "no incident %" PRId64 " (steward incident list --all lists them)", id);
 }
@@ -119,38 +119,38 @@ static int incident_read(struct store *st, int64_t id, struct incident *out, str
 /* The time the ledger gave entry seq: the cache says what the entry says. */
 static int incident_entry_time(struct store *st, int64_t seq, int64_t *t, struct err *e)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int rc;
 
 	if (store_prepare(st, &s, "SELECT time FROM ledger WHERE seq = ?1", e) != 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, seq);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		*t = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	return rc == SQLITE_ROW ? 0 : store_fail(st, e, "reading the entry just appended");
+	db_bind_int64(s, 1, seq);
+	rc = db_step(s);
+	if (rc == DB_ROW)
+		*t = db_column_int64(s, 0);
+	db_finalize(s);
+	return rc == DB_ROW ? 0 : store_fail(st, e, "reading the entry just appended");
 }
 
 static int incident_event_add(struct store *st, int64_t id, int64_t seq, int64_t t, const char *actor,
 			      const char *kind, const char *text, struct err *e)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int rc;
 
 	if (store_prepare(st, &s,
 			  "INSERT INTO incident_events(incident, seq, time, actor, kind, text) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 			  e) != 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_int64(s, 2, seq);
-	sqlite3_bind_int64(s, 3, t);
-	sqlite3_bind_text(s, 4, actor, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 5, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 6, text, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? 0 : store_fail(st, e, "recording the incident's timeline");
+	db_bind_int64(s, 1, id);
+	db_bind_int64(s, 2, seq);
+	db_bind_int64(s, 3, t);
+	db_bind_text(s, 4, actor, -1, DB_STATIC);
+	db_bind_text(s, 5, kind, -1, DB_STATIC);
+	db_bind_text(s, 6, text, -1, DB_STATIC);
+	rc = db_step(s);
+	db_finalize(s);
+	return rc == DB_DONE ? 0 : store_fail(st, e, "recording the incident's timeline");
 }
 
 /* Appends the act's entry (signed by who) about incident x; *seq and *t
@@ -192,7 +192,7 @@ int incident_open(struct store *st, const struct principal *who, const char *mod
 		  const char *title, const char *alert, int64_t *id, struct err *e)
 {
 	struct reg_model m;
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int64_t next = 0, seq = 0, t = 0;
 	int rc;
 
@@ -211,11 +211,11 @@ int incident_open(struct store *st, const struct principal *who, const char *mod
 			  " FROM ledger WHERE action = 'incident.open'), 0)) + 1",
 			  e) != 0)
 		return -1;
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		next = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	if (rc != SQLITE_ROW)
+	rc = db_step(s);
+	if (rc == DB_ROW)
+		next = db_column_int64(s, 0);
+	db_finalize(s);
+	if (rc != DB_ROW)
 		return store_fail(st, e, "numbering the incident");
 	if (incident_append(st, who, "incident.open", model,
 			    json_pack("{s:I, s:s, s:s, s:s, s:s}", "incident", (json_int_t)next, "model", model, "severity",
@@ -227,17 +227,17 @@ int incident_open(struct store *st, const struct principal *who, const char *mod
 			  " VALUES (?1, ?2, ?3, ?4, 'open', '', ?5, ?6, ?7, ?8)",
 			  e) != 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, next);
-	sqlite3_bind_text(s, 2, model, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, title, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, severity, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 5, who->name, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 6, t);
-	sqlite3_bind_text(s, 7, alert, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 8, seq);
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE)
+	db_bind_int64(s, 1, next);
+	db_bind_text(s, 2, model, -1, DB_STATIC);
+	db_bind_text(s, 3, title, -1, DB_STATIC);
+	db_bind_text(s, 4, severity, -1, DB_STATIC);
+	db_bind_text(s, 5, who->name, -1, DB_STATIC);
+	db_bind_int64(s, 6, t);
+	db_bind_text(s, 7, alert, -1, DB_STATIC);
+	db_bind_int64(s, 8, seq);
+	rc = db_step(s);
+	db_finalize(s);
+	if (rc != DB_DONE)
 		return store_fail(st, e, "recording the incident");
 	if (incident_event_add(st, next, seq, t, who->name, "open", title, e) != 0)
 		return -1;
@@ -249,7 +249,7 @@ int incident_open(struct store *st, const struct principal *who, const char *mod
 int incident_ack(struct store *st, const struct principal *who, int64_t id, struct err *e)
 {
 	struct incident x;
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	char text[256];
 	int64_t seq = 0, t = 0;
 	int rc;
@@ -265,12 +265,12 @@ int incident_ack(struct store *st, const struct principal *who, int64_t id, stru
 	if (store_prepare(st, &s, "UPDATE incidents SET state = 'acknowledged', owner = ?1, acked = ?2 WHERE id = ?3",
 			  e) != 0)
 		return -1;
-	sqlite3_bind_text(s, 1, who->name, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, t);
-	sqlite3_bind_int64(s, 3, id);
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE)
+	db_bind_text(s, 1, who->name, -1, DB_STATIC);
+	db_bind_int64(s, 2, t);
+	db_bind_int64(s, 3, id);
+	rc = db_step(s);
+	db_finalize(s);
+	if (rc != DB_DONE)
 		return store_fail(st, e, "recording the acknowledgement");
 	incident_ack_text(who->name, x.owner, text, sizeof text);
 	return incident_event_add(st, id, seq, t, who->name, "ack", text, e);
@@ -295,7 +295,7 @@ int incident_note(struct store *st, const struct principal *who, int64_t id, con
 int incident_resolve(struct store *st, const struct principal *who, int64_t id, const char *text, struct err *e)
 {
 	struct incident x;
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int64_t seq = 0, t = 0;
 	int rc;
 
@@ -309,11 +309,11 @@ int incident_resolve(struct store *st, const struct principal *who, int64_t id, 
 		return -1;
 	if (store_prepare(st, &s, "UPDATE incidents SET state = 'resolved', resolved = ?1 WHERE id = ?2", e) != 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, t);
-	sqlite3_bind_int64(s, 2, id);
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE)
+	db_bind_int64(s, 1, t);
+	db_bind_int64(s, 2, id);
+	rc = db_step(s);
+	db_finalize(s);
+	if (rc != DB_DONE)
 		return store_fail(st, e, "recording the resolution");
 	return incident_event_add(st, id, seq, t, who->name, "resolve", text, e);
 }
@@ -339,7 +339,7 @@ int incident_get(struct store *st, int64_t id, struct incident *out, struct inci
 		 struct err *e)
 {
 	struct incident_event *v = NULL, *nv;
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	size_t n = 0, cap = 0;
 	int rc;
 
@@ -354,25 +354,25 @@ int incident_get(struct store *st, int64_t id, struct incident *out, struct inci
 	if (store_prepare(st, &s,
 			  "SELECT seq, time, actor, kind, text FROM incident_events WHERE incident = ?1 ORDER BY seq", e) != 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, id);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	db_bind_int64(s, 1, id);
+	while ((rc = db_step(s)) == DB_ROW) {
 		nv = incident_grow(v, &cap, n, sizeof *v);
 		if (nv == NULL) {
-			sqlite3_finalize(s);
+			db_finalize(s);
 			free(v);
 			return err_set(e, ERR_IO, "out of memory");
 		}
 		v = nv;
 		memset(&v[n], 0, sizeof v[n]);
-		v[n].seq = sqlite3_column_int64(s, 0);
-		v[n].time = sqlite3_column_int64(s, 1);
+		v[n].seq = db_column_int64(s, 0);
+		v[n].time = db_column_int64(s, 1);
 		store_text_copy(v[n].actor, sizeof v[n].actor, s, 2);
 		store_text_copy(v[n].kind, sizeof v[n].kind, s, 3);
 		store_text_copy(v[n].text, sizeof v[n].text, s, 4);
 		n++;
 	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE) {
+	db_finalize(s);
+	if (rc != DB_DONE) {
 		free(v);
 		return store_fail(st, e, "reading the incident's timeline");
 	}
@@ -385,7 +385,7 @@ int incident_get(struct store *st, int64_t id, struct incident *out, struct inci
 int incident_list(struct store *st, int all, const char *model, struct incident **out, size_t *n, struct err *e)
 {
 	struct incident *v = NULL, *nv;
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	size_t cap = 0;
 	int rc;
 
@@ -395,13 +395,13 @@ int incident_list(struct store *st, int all, const char *model, struct incident 
 			  INCIDENT_COLUMNS " WHERE (?1 OR state <> 'resolved') AND (?2 IS NULL OR model = ?2) ORDER BY id DESC",
 			  e) != 0)
 		return -1;
-	sqlite3_bind_int(s, 1, all != 0);
+	db_bind_int(s, 1, all != 0);
 	if (model != NULL)
-		sqlite3_bind_text(s, 2, model, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		db_bind_text(s, 2, model, -1, DB_STATIC);
+	while ((rc = db_step(s)) == DB_ROW) {
 		nv = incident_grow(v, &cap, *n, sizeof *v);
 		if (nv == NULL) {
-			sqlite3_finalize(s);
+			db_finalize(s);
 			free(v);
 			*n = 0;
 			return err_set(e, ERR_IO, "out of memory");
@@ -409,8 +409,8 @@ int incident_list(struct store *st, int all, const char *model, struct incident 
 		v = nv;
 		incident_row(s, &v[(*n)++]);
 	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE) {
+	db_finalize(s);
+	if (rc != DB_DONE) {
 		free(v);
 		*n = 0;
 		return store_fail(st, e, "listing incidents");
@@ -422,19 +422,19 @@ int incident_list(struct store *st, int all, const char *model, struct incident 
 /* The first column of the one row sql gives for model (or none), -1 on error. */
 static int64_t incident_scalar(struct store *st, const char *sql, const char *model, struct err *e)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int64_t v = 0;
 	int rc;
 
 	if (store_prepare(st, &s, sql, e) != 0)
 		return -1;
 	if (model != NULL)
-		sqlite3_bind_text(s, 1, model, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		v = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		db_bind_text(s, 1, model, -1, DB_STATIC);
+	rc = db_step(s);
+	if (rc == DB_ROW)
+		v = db_column_int64(s, 0);
+	db_finalize(s);
+	if (rc != DB_ROW && rc != DB_DONE)
 		return store_fail(st, e, "reading incidents");
 	return v;
 }
@@ -647,10 +647,10 @@ int incident_replay_entry(struct incident_replay *r, int64_t seq, int64_t t, con
 
 /* 1 when column col of s holds exactly want (a text cut to fit a buffer,
  * or one with a NUL inside, is not the same). */
-static int incident_col_is(sqlite3_stmt *s, int col, const char *want)
+static int incident_col_is(struct db_stmt *s, int col, const char *want)
 {
-	const unsigned char *have = sqlite3_column_text(s, col);
-	size_t len = (size_t)sqlite3_column_bytes(s, col);
+	const unsigned char *have = db_column_text(s, col);
+	size_t len = (size_t)db_column_bytes(s, col);
 
 	return have != NULL && len == strlen(want) && memcmp(have, want, len) == 0;
 }
@@ -695,7 +695,7 @@ static void incident_field_text(const struct incident_field *f, const char *text
 }
 
 /* The first decided column of the row at s that differs from x, NULL when none. */
-static const struct incident_field *incident_differs(sqlite3_stmt *s, const struct incident *x)
+static const struct incident_field *incident_differs(struct db_stmt *s, const struct incident *x)
 {
 	size_t i;
 
@@ -710,7 +710,7 @@ static const struct incident_field *incident_differs(sqlite3_stmt *s, const stru
 			continue;
 		}
 		memcpy(&v, p, sizeof v);
-		if (sqlite3_column_type(s, f->col) != SQLITE_INTEGER || sqlite3_column_int64(s, f->col) != v)
+		if (db_column_type(s, f->col) != DB_INTEGER || db_column_int64(s, f->col) != v)
 			return f;
 	}
 	return NULL;
@@ -721,15 +721,15 @@ static int incident_replay_rows(struct store *st, const struct incident_replay *
 	const struct incident_field *f;
 	struct incident_rp *p;
 	char ex[64], have[64], want[64];
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	size_t i;
 	int rc, bad = 0;
 
 	if (store_prepare(st, &s, INCIDENT_COLUMNS " ORDER BY id", e) != 0)
 		return -1;
-	while (!bad && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(s, 0), v;
-		const char *model = (const char *)sqlite3_column_text(s, 1);
+	while (!bad && (rc = db_step(s)) == DB_ROW) {
+		int64_t id = db_column_int64(s, 0), v;
+		const char *model = (const char *)db_column_text(s, 1);
 
 		check_excerpt(model != NULL ? model : "", ex, sizeof ex);
 		p = incident_replay_find(r, id);
@@ -747,7 +747,7 @@ static int incident_replay_rows(struct store *st, const struct incident_replay *
 		v = 0;
 		if (f->kind != INCIDENT_F_TEXT)
 			memcpy(&v, (const char *)&p->x + f->off, sizeof v);
-		incident_field_text(f, (const char *)sqlite3_column_text(s, f->col), sqlite3_column_int64(s, f->col),
+		incident_field_text(f, (const char *)db_column_text(s, f->col), db_column_int64(s, f->col),
 				    have, sizeof have);
 		incident_field_text(f, (const char *)&p->x + f->off, v, want,
 				    sizeof want);
@@ -756,10 +756,10 @@ static int incident_replay_rows(struct store *st, const struct incident_replay *
 			      " (entry %" PRId64 "; changed outside steward)",
 			      id, ex, f->name, have, want, p->last);
 	}
-	sqlite3_finalize(s);
+	db_finalize(s);
 	if (bad)
 		return -1;
-	if (rc != SQLITE_DONE)
+	if (rc != DB_DONE)
 		return store_fail(st, e, "reconciling incidents");
 	for (i = 0; i < r->n; i++)
 		if (!seen[i])
@@ -787,16 +787,16 @@ static size_t incident_replay_event_find(const struct incident_replay *r, int64_
 
 static int incident_replay_events(struct store *st, const struct incident_replay *r, char *seen, struct err *e)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	size_t i;
 	int rc, bad = 0;
 
 	if (store_prepare(st, &s, "SELECT incident, seq, time, actor, kind, text FROM incident_events ORDER BY seq, incident",
 			  e) != 0)
 		return -1;
-	while (!bad && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(s, 0), seq = sqlite3_column_int64(s, 1);
-		const void *text = sqlite3_column_blob(s, 5);
+	while (!bad && (rc = db_step(s)) == DB_ROW) {
+		int64_t id = db_column_int64(s, 0), seq = db_column_int64(s, 1);
+		const void *text = db_column_blob(s, 5);
 		const char *what = NULL;
 		uint8_t h[32];
 
@@ -809,8 +809,8 @@ static int incident_replay_events(struct store *st, const struct incident_replay
 			break;
 		}
 		seen[i] = 1;
-		crypto_hash_sha256(h, text != NULL ? text : (const void *)"", (size_t)sqlite3_column_bytes(s, 5));
-		if (sqlite3_column_int64(s, 2) != r->ev[i].time)
+		crypto_hash_sha256(h, text != NULL ? text : (const void *)"", (size_t)db_column_bytes(s, 5));
+		if (db_column_int64(s, 2) != r->ev[i].time)
 			what = "time";
 		else if (!incident_col_is(s, 3, r->ev[i].actor))
 			what = "actor";
@@ -824,10 +824,10 @@ static int incident_replay_events(struct store *st, const struct incident_replay
 				      " has another %s than the entry says (changed outside steward)",
 				      id, seq, what);
 	}
-	sqlite3_finalize(s);
+	db_finalize(s);
 	if (bad)
 		return -1;
-	if (rc != SQLITE_DONE)
+	if (rc != DB_DONE)
 		return store_fail(st, e, "reconciling incident timelines");
 	for (i = 0; i < r->nev; i++)
 		if (!seen[i])

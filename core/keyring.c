@@ -85,22 +85,22 @@ const char *keyring_roles_text(unsigned mask, char *buf, size_t n)
 
 int64_t keyring_version(struct store *st)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	struct err e;
 	int64_t v = -1;
 
 	if (store_prepare(st, &s, "SELECT coalesce(max(version), 0) FROM keyring", &e) != 0)
 		return -1;
-	if (sqlite3_step(s) == SQLITE_ROW)
-		v = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
+	if (db_step(s) == DB_ROW)
+		v = db_column_int64(s, 0);
+	db_finalize(s);
 	return v;
 }
 
 /* Roles held now by principal id. */
 static int keyring_roles_now(struct store *st, int64_t pid, unsigned *mask, struct err *e)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int rc;
 
 	*mask = 0;
@@ -108,14 +108,14 @@ static int keyring_roles_now(struct store *st, int64_t pid, unsigned *mask, stru
 			  "SELECT role FROM principal_roles WHERE principal_id = ?1 AND revoked_ver IS NULL",
 			  e) != 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, pid);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	db_bind_int64(s, 1, pid);
+	while ((rc = db_step(s)) == DB_ROW) {
 		struct err ignore;
 
-		*mask |= keyring_role_parse((const char *)sqlite3_column_text(s, 0), &ignore);
+		*mask |= keyring_role_parse((const char *)db_column_text(s, 0), &ignore);
 	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE)
+	db_finalize(s);
+	if (rc != DB_DONE)
 		return store_fail(st, e, "reading roles");
 	return 0;
 }
@@ -154,7 +154,7 @@ static int keyring_record(struct store *st, const struct key_secret *k, const ch
 	int64_t from = keyring_version(st), seq;
 	json_t *stmt = NULL, *data = NULL, *keyj;
 	char *payload = NULL, *env = NULL;
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int rc, r = -1;
 
 	if (from < 0)
@@ -195,14 +195,14 @@ static int keyring_record(struct store *st, const struct key_secret *k, const ch
 			  "INSERT INTO keyring(version, time, seq, actor, summary) VALUES (?1, ?2, ?3, ?4, ?5)",
 			  e) != 0)
 		goto out;
-	sqlite3_bind_int64(s, 1, from + 1);
-	sqlite3_bind_int64(s, 2, store_now());
-	sqlite3_bind_int64(s, 3, seq);
-	sqlite3_bind_text(s, 4, actor, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 5, summary, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE) {
+	db_bind_int64(s, 1, from + 1);
+	db_bind_int64(s, 2, store_now());
+	db_bind_int64(s, 3, seq);
+	db_bind_text(s, 4, actor, -1, DB_STATIC);
+	db_bind_text(s, 5, summary, -1, DB_STATIC);
+	rc = db_step(s);
+	db_finalize(s);
+	if (rc != DB_DONE) {
 		store_fail(st, e, "recording the keyring change");
 		goto out;
 	}
@@ -223,21 +223,21 @@ out:
 static int keyring_principal_id(struct store *st, const char *name, int64_t *id, int64_t *revoked,
 				struct err *e)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int rc;
 
 	*id = 0;
 	*revoked = 0;
 	if (store_prepare(st, &s, "SELECT id, revoked_ver FROM principals WHERE name = ?1", e) != 0)
 		return -1;
-	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		*id = sqlite3_column_int64(s, 0);
-		*revoked = sqlite3_column_int64(s, 1);
+	db_bind_text(s, 1, name, -1, DB_STATIC);
+	rc = db_step(s);
+	if (rc == DB_ROW) {
+		*id = db_column_int64(s, 0);
+		*revoked = db_column_int64(s, 1);
 	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	db_finalize(s);
+	if (rc != DB_ROW && rc != DB_DONE)
 		return store_fail(st, e, "reading principals");
 	return 0;
 }
@@ -245,18 +245,18 @@ static int keyring_principal_id(struct store *st, const char *name, int64_t *id,
 static int keyring_exec_ids(struct store *st, const char *sql, int64_t a, int64_t b, const char *t,
 			    struct err *e)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int rc;
 
 	if (store_prepare(st, &s, sql, e) != 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, a);
-	sqlite3_bind_int64(s, 2, b);
+	db_bind_int64(s, 1, a);
+	db_bind_int64(s, 2, b);
 	if (t != NULL)
-		sqlite3_bind_text(s, 3, t, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE)
+		db_bind_text(s, 3, t, -1, DB_STATIC);
+	rc = db_step(s);
+	db_finalize(s);
+	if (rc != DB_DONE)
 		return store_fail(st, e, "updating the keyring");
 	return 0;
 }
@@ -265,15 +265,15 @@ static int keyring_insert_key(struct store *st, int64_t pid, const struct key_pu
 			      struct err *e)
 {
 	char b64[sodium_base64_ENCODED_LEN(KEYS_PK_BYTES, sodium_base64_VARIANT_ORIGINAL)];
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int rc;
 
 	if (store_prepare(st, &s, "SELECT 1 FROM principal_keys WHERE key_id = ?1", e) != 0)
 		return -1;
-	sqlite3_bind_text(s, 1, pub->id, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	if (rc == SQLITE_ROW)
+	db_bind_text(s, 1, pub->id, -1, DB_STATIC);
+	rc = db_step(s);
+	db_finalize(s);
+	if (rc == DB_ROW)
 		return err_set(e, ERR_EXISTS, "key %s is already in the keyring (a key belongs to one principal, once)",
 			       pub->id);
 	sodium_bin2base64(b64, sizeof b64, pub->pk, sizeof pub->pk, sodium_base64_VARIANT_ORIGINAL);
@@ -281,13 +281,13 @@ static int keyring_insert_key(struct store *st, int64_t pid, const struct key_pu
 			  "INSERT INTO principal_keys(key_id, principal_id, public, added_ver) VALUES (?1, ?2, ?3, ?4)",
 			  e) != 0)
 		return -1;
-	sqlite3_bind_text(s, 1, pub->id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, pid);
-	sqlite3_bind_text(s, 3, b64, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(s, 4, ver);
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE)
+	db_bind_text(s, 1, pub->id, -1, DB_STATIC);
+	db_bind_int64(s, 2, pid);
+	db_bind_text(s, 3, b64, -1, DB_TRANSIENT);
+	db_bind_int64(s, 4, ver);
+	rc = db_step(s);
+	db_finalize(s);
+	if (rc != DB_DONE)
 		return store_fail(st, e, "adding the key");
 	return 0;
 }
@@ -315,18 +315,18 @@ static int keyring_need_tx(struct store *st, struct err *e)
 /* A new principal row, added at keyring version ver; *pid gets its id. */
 static int keyring_insert_principal(struct store *st, const char *name, int64_t ver, int64_t *pid, struct err *e)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int rc;
 
 	if (store_prepare(st, &s, "INSERT INTO principals(name, added_ver) VALUES (?1, ?2)", e) != 0)
 		return -1;
-	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, ver);
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE)
+	db_bind_text(s, 1, name, -1, DB_STATIC);
+	db_bind_int64(s, 2, ver);
+	rc = db_step(s);
+	db_finalize(s);
+	if (rc != DB_DONE)
 		return store_fail(st, e, "adding the principal");
-	*pid = sqlite3_last_insert_rowid(store_db(st));
+	*pid = store_last_insert_id(st);
 	return 0;
 }
 
@@ -398,7 +398,7 @@ int keyring_add(struct store *st, const struct principal *admin, const struct ke
 /* Active admins other than pid that keep at least one active key. */
 static int64_t keyring_other_admins(struct store *st, int64_t pid, struct err *e)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int64_t n = -1;
 
 	if (store_prepare(st, &s,
@@ -408,26 +408,26 @@ static int64_t keyring_other_admins(struct store *st, int64_t pid, struct err *e
 			  " WHERE p.revoked_ver IS NULL AND p.id <> ?1",
 			  e) != 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, pid);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		n = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
+	db_bind_int64(s, 1, pid);
+	if (db_step(s) == DB_ROW)
+		n = db_column_int64(s, 0);
+	db_finalize(s);
 	return n;
 }
 
 static int64_t keyring_active_keys(struct store *st, int64_t pid, struct err *e)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int64_t n = -1;
 
 	if (store_prepare(st, &s,
 			  "SELECT count(*) FROM principal_keys WHERE principal_id = ?1 AND revoked_ver IS NULL",
 			  e) != 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, pid);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		n = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
+	db_bind_int64(s, 1, pid);
+	if (db_step(s) == DB_ROW)
+		n = db_column_int64(s, 0);
+	db_finalize(s);
 	return n;
 }
 
@@ -438,7 +438,7 @@ int keyring_revoke(struct store *st, const struct principal *admin, const struct
 	int64_t pid, revoked, ver, kver = 0;
 	unsigned held;
 	int whole = key_id == NULL && roles == 0, loses_admin;
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int rc;
 
 	if (keyring_need_tx(st, e) != 0 || keyring_admin_ok(admin, k, e) != 0)
@@ -458,14 +458,14 @@ int keyring_revoke(struct store *st, const struct principal *admin, const struct
 				  " JOIN principals p ON p.id = k.principal_id WHERE k.key_id = ?1",
 				  e) != 0)
 			return -1;
-		sqlite3_bind_text(s, 1, key_id, -1, SQLITE_STATIC);
-		rc = sqlite3_step(s);
-		if (rc == SQLITE_ROW) {
-			snprintf(owner, sizeof owner, "%s", (const char *)sqlite3_column_text(s, 0));
-			kver = sqlite3_column_int64(s, 1);
+		db_bind_text(s, 1, key_id, -1, DB_STATIC);
+		rc = db_step(s);
+		if (rc == DB_ROW) {
+			snprintf(owner, sizeof owner, "%s", (const char *)db_column_text(s, 0));
+			kver = db_column_int64(s, 1);
 		}
-		sqlite3_finalize(s);
-		if (rc != SQLITE_ROW || strcmp(owner, name) != 0)
+		db_finalize(s);
+		if (rc != DB_ROW || strcmp(owner, name) != 0)
 			return err_set(e, ERR_NOTFOUND, "%s has no key %s", name, key_id);
 		if (kver != 0)
 			return err_set(e, ERR_EXISTS, "key %s was already revoked at keyring version %" PRId64,
@@ -539,7 +539,7 @@ void keyring_list_free(struct kr_list *l)
 
 int keyring_list(struct store *st, struct kr_list *out, struct err *e)
 {
-	sqlite3_stmt *s = NULL, *ks = NULL;
+	struct db_stmt *s = NULL, *ks = NULL;
 	int rc;
 
 	memset(out, 0, sizeof *out);
@@ -551,9 +551,9 @@ int keyring_list(struct store *st, struct kr_list *out, struct err *e)
 			  " WHERE principal_id = ?1 ORDER BY added_ver, key_id",
 			  e) != 0)
 		goto fail;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = db_step(s)) == DB_ROW) {
 		struct kr_principal *p, *nv = realloc(out->v, (out->n + 1) * sizeof *out->v);
-		int64_t pid = sqlite3_column_int64(s, 0);
+		int64_t pid = db_column_int64(s, 0);
 
 		if (nv == NULL) {
 			err_set(e, ERR_IO, "out of memory");
@@ -562,14 +562,14 @@ int keyring_list(struct store *st, struct kr_list *out, struct err *e)
 		out->v = nv;
 		p = &out->v[out->n++];
 		memset(p, 0, sizeof *p);
-		snprintf(p->name, sizeof p->name, "%s", (const char *)sqlite3_column_text(s, 1));
-		p->added_ver = sqlite3_column_int64(s, 2);
-		p->revoked_ver = sqlite3_column_int64(s, 3);
+		snprintf(p->name, sizeof p->name, "%s", (const char *)db_column_text(s, 1));
+		p->added_ver = db_column_int64(s, 2);
+		p->revoked_ver = db_column_int64(s, 3);
 		if (keyring_roles_now(st, pid, &p->roles, e) != 0)
 			goto fail;
-		sqlite3_reset(ks);
-		sqlite3_bind_int64(ks, 1, pid);
-		while ((rc = sqlite3_step(ks)) == SQLITE_ROW) {
+		db_reset(ks);
+		db_bind_int64(ks, 1, pid);
+		while ((rc = db_step(ks)) == DB_ROW) {
 			struct kr_key *k, *nk = realloc(p->keys, (p->nkeys + 1) * sizeof *p->keys);
 
 			if (nk == NULL) {
@@ -578,26 +578,26 @@ int keyring_list(struct store *st, struct kr_list *out, struct err *e)
 			}
 			p->keys = nk;
 			k = &p->keys[p->nkeys++];
-			snprintf(k->id, sizeof k->id, "%s", (const char *)sqlite3_column_text(ks, 0));
-			snprintf(k->public, sizeof k->public, "%s", (const char *)sqlite3_column_text(ks, 1));
-			k->added_ver = sqlite3_column_int64(ks, 2);
-			k->revoked_ver = sqlite3_column_int64(ks, 3);
+			snprintf(k->id, sizeof k->id, "%s", (const char *)db_column_text(ks, 0));
+			snprintf(k->public, sizeof k->public, "%s", (const char *)db_column_text(ks, 1));
+			k->added_ver = db_column_int64(ks, 2);
+			k->revoked_ver = db_column_int64(ks, 3);
 		}
-		if (rc != SQLITE_DONE) {
+		if (rc != DB_DONE) {
 			store_fail(st, e, "reading keys");
 			goto fail;
 		}
 	}
-	if (rc != SQLITE_DONE) {
+	if (rc != DB_DONE) {
 		store_fail(st, e, "reading principals");
 		goto fail;
 	}
-	sqlite3_finalize(s);
-	sqlite3_finalize(ks);
+	db_finalize(s);
+	db_finalize(ks);
 	return 0;
 fail:
-	sqlite3_finalize(s);
-	sqlite3_finalize(ks);
+	db_finalize(s);
+	db_finalize(ks);
 	keyring_list_free(out);
 	return -1;
 }

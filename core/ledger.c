@@ -189,21 +189,21 @@ void ledger_logkey_free(struct ledger_logkey *k)
 /* The last entry's sequence number and chain hash (zeros before the first). */
 static int ledger_tail(struct store *st, int64_t *seq, uint8_t chain[32], struct err *e)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int rc;
 
 	*seq = 0;
 	memset(chain, 0, 32);
 	if (store_prepare(st, &s, "SELECT seq, chain FROM ledger ORDER BY seq DESC LIMIT 1", e) != 0)
 		return -1;
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		*seq = sqlite3_column_int64(s, 0);
-		if (sqlite3_column_bytes(s, 1) == 32)
-			memcpy(chain, sqlite3_column_blob(s, 1), 32);
+	rc = db_step(s);
+	if (rc == DB_ROW) {
+		*seq = db_column_int64(s, 0);
+		if (db_column_bytes(s, 1) == 32)
+			memcpy(chain, db_column_blob(s, 1), 32);
 	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	db_finalize(s);
+	if (rc != DB_ROW && rc != DB_DONE)
 		return store_fail(st, e, "reading the ledger");
 	return 0;
 }
@@ -222,17 +222,17 @@ static void ledger_chain(const uint8_t prev[32], const uint8_t leaf[32], uint8_t
  * never decrease. */
 static int ledger_append_time(struct store *st, int64_t *when, struct err *e)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int rc;
 
 	*when = store_now();
 	if (store_prepare(st, &s, "SELECT time FROM ledger ORDER BY seq DESC LIMIT 1", e) != 0)
 		return -1;
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW && sqlite3_column_int64(s, 0) > *when)
-		*when = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	rc = db_step(s);
+	if (rc == DB_ROW && db_column_int64(s, 0) > *when)
+		*when = db_column_int64(s, 0);
+	db_finalize(s);
+	if (rc != DB_ROW && rc != DB_DONE)
 		return store_fail(st, e, "reading the ledger");
 	return 0;
 }
@@ -245,7 +245,7 @@ static int ledger_append_as(struct store *st, const struct key_secret *k, const 
 	int64_t last, now;
 	json_t *body;
 	char *bytes;
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int rc;
 
 	if (!store_in_transaction(st))
@@ -286,20 +286,20 @@ static int ledger_append_as(struct store *st, const struct key_secret *k, const 
 		free(bytes);
 		return -1;
 	}
-	sqlite3_bind_int64(s, 1, last + 1);
-	sqlite3_bind_int64(s, 2, now);
-	sqlite3_bind_text(s, 3, actor, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, action, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 5, subject, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(s, 6, bytes, (int)strlen(bytes), SQLITE_STATIC);
-	sqlite3_bind_blob(s, 7, leaf, 32, SQLITE_STATIC);
-	sqlite3_bind_blob(s, 8, chain, 32, SQLITE_STATIC);
+	db_bind_int64(s, 1, last + 1);
+	db_bind_int64(s, 2, now);
+	db_bind_text(s, 3, actor, -1, DB_STATIC);
+	db_bind_text(s, 4, action, -1, DB_STATIC);
+	db_bind_text(s, 5, subject, -1, DB_STATIC);
+	db_bind_blob(s, 6, bytes, (int)strlen(bytes), DB_STATIC);
+	db_bind_blob(s, 7, leaf, 32, DB_STATIC);
+	db_bind_blob(s, 8, chain, 32, DB_STATIC);
 	if (k != NULL)
-		sqlite3_bind_text(s, 9, sig, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
+		db_bind_text(s, 9, sig, -1, DB_STATIC);
+	rc = db_step(s);
+	db_finalize(s);
 	free(bytes);
-	if (rc != SQLITE_DONE)
+	if (rc != DB_DONE)
 		return store_fail(st, e, "appending to the ledger");
 	if (seq != NULL)
 		*seq = last + 1;
@@ -653,7 +653,7 @@ static int ledger_last_checkpoint(struct store *st, const struct ledger_logkey *
 				  merkle_hash root, struct merkle_acc *acc, int *sound, struct err *e)
 {
 	char why[600], *note = NULL;
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int rc, r = 0;
 
 	*size = 0;
@@ -661,31 +661,31 @@ static int ledger_last_checkpoint(struct store *st, const struct ledger_logkey *
 	merkle_acc_init(acc);
 	if (store_prepare(st, &s, "SELECT size, root, frontier, note FROM checkpoints ORDER BY size DESC LIMIT 1", e) != 0)
 		return -1;
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		uint64_t n = (uint64_t)sqlite3_column_int64(s, 0);
-		int len = sqlite3_column_bytes(s, 2);
-		const char *text = (const char *)sqlite3_column_text(s, 3);
+	rc = db_step(s);
+	if (rc == DB_ROW) {
+		uint64_t n = (uint64_t)db_column_int64(s, 0);
+		int len = db_column_bytes(s, 2);
+		const char *text = (const char *)db_column_text(s, 3);
 		merkle_hash got;
 
 		*size = (int64_t)n;
 		memset(root, 0, MERKLE_HASH);
-		if (sqlite3_column_bytes(s, 1) == MERKLE_HASH)
-			memcpy(root, sqlite3_column_blob(s, 1), MERKLE_HASH);
+		if (db_column_bytes(s, 1) == MERKLE_HASH)
+			memcpy(root, db_column_blob(s, 1), MERKLE_HASH);
 		note = text != NULL ? strdup(text) : NULL;
 		if (text != NULL && note == NULL)
 			r = err_set(e, ERR_IO, "out of memory");
 		if (len > 0 && len % MERKLE_HASH == 0 && len / MERKLE_HASH == __builtin_popcountll(n)) {
-			memcpy(acc->stack, sqlite3_column_blob(s, 2), (size_t)len);
+			memcpy(acc->stack, db_column_blob(s, 2), (size_t)len);
 			acc->top = len / MERKLE_HASH;
 			acc->size = n;
 			merkle_acc_root(acc, got);
 			*sound = memcmp(got, root, MERKLE_HASH) == 0;
 		}
-	} else if (rc != SQLITE_DONE) {
+	} else if (rc != DB_DONE) {
 		r = store_fail(st, e, "reading checkpoints");
 	}
-	sqlite3_finalize(s);
+	db_finalize(s);
 	if (!*sound)
 		merkle_acc_init(acc);
 	if (r == 0 && *size > 0 &&
@@ -702,18 +702,18 @@ static int ledger_resume(struct store *st, int64_t seq, uint8_t chain[32], int64
 {
 	uint8_t prev[32], leaf[32];
 	const char *jprev = "", *when = "";
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	json_t *j = NULL;
 	size_t bin;
 	int rc, ok = 0;
 
 	if (store_prepare(st, &s, "SELECT body, chain FROM ledger WHERE seq = ?1", e) != 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, seq);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		const char *body = sqlite3_column_blob(s, 0);
-		size_t len = (size_t)sqlite3_column_bytes(s, 0);
+	db_bind_int64(s, 1, seq);
+	rc = db_step(s);
+	if (rc == DB_ROW) {
+		const char *body = db_column_blob(s, 0);
+		size_t len = (size_t)db_column_bytes(s, 0);
 
 		j = json_loadb(body != NULL ? body : "", len, JSON_REJECT_DUPLICATES, NULL);
 		if (j != NULL && json_unpack(j, "{s:s, s:s}", "prev", &jprev, "time", &when) == 0 &&
@@ -721,16 +721,16 @@ static int ledger_resume(struct store *st, int64_t seq, uint8_t chain[32], int64
 		    bin == sizeof prev && (*time = check_time_parse(when)) >= 0) {
 			merkle_leaf(body != NULL ? body : "", len, leaf);
 			ledger_chain(prev, leaf, chain);
-			ok = sqlite3_column_bytes(s, 1) == 32 && memcmp(chain, sqlite3_column_blob(s, 1), 32) == 0;
+			ok = db_column_bytes(s, 1) == 32 && memcmp(chain, db_column_blob(s, 1), 32) == 0;
 		}
 	}
 	json_decref(j);
-	sqlite3_finalize(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	db_finalize(s);
+	if (rc != DB_ROW && rc != DB_DONE)
 		return store_fail(st, e, "reading the ledger");
 	if (!ok)
 		return err_set(e, ERR_DENIED, "ledger entry %" PRId64 " (the last one signed) %s", seq,
-			       rc == SQLITE_DONE ? "is missing: entries were removed" : "does not match its chain hash");
+			       rc == DB_DONE ? "is missing: entries were removed" : "does not match its chain hash");
 	return 0;
 }
 
@@ -751,7 +751,7 @@ int ledger_checkpoint_each(struct store *st, const struct ledger_logkey *k, ledg
 	struct merkle_acc acc;
 	struct ledger_kept w;
 	int64_t size = ledger_size(st), last, from, t = 0, now = store_now(), expect;
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int rc, sound, witnessed;
 
 	if (size < 0)
@@ -783,14 +783,14 @@ int ledger_checkpoint_each(struct store *st, const struct ledger_logkey *k, ledg
 	}
 	if (store_prepare(st, &s, "SELECT seq, body, leaf, chain, sig FROM ledger WHERE seq > ?1 ORDER BY seq", e) != 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, from);
+	db_bind_int64(s, 1, from);
 	expect = from + 1;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		int64_t seq = sqlite3_column_int64(s, 0);
-		const char *body = sqlite3_column_blob(s, 1);
-		size_t len = (size_t)sqlite3_column_bytes(s, 1);
-		const uint8_t *sleaf = sqlite3_column_bytes(s, 2) == 32 ? sqlite3_column_blob(s, 2) : ledger_zero;
-		const uint8_t *schain = sqlite3_column_bytes(s, 3) == 32 ? sqlite3_column_blob(s, 3) : ledger_zero;
+	while ((rc = db_step(s)) == DB_ROW) {
+		int64_t seq = db_column_int64(s, 0);
+		const char *body = db_column_blob(s, 1);
+		size_t len = (size_t)db_column_bytes(s, 1);
+		const uint8_t *sleaf = db_column_bytes(s, 2) == 32 ? db_column_blob(s, 2) : ledger_zero;
+		const uint8_t *schain = db_column_bytes(s, 3) == 32 ? db_column_blob(s, 3) : ledger_zero;
 		json_t *j;
 
 		if (seq != expect) {
@@ -813,13 +813,13 @@ int ledger_checkpoint_each(struct store *st, const struct ledger_logkey *k, ledg
 		}
 		if (witnessed && seq == w.size && memcmp(root, w.root, MERKLE_HASH) != 0) {
 			json_decref(j);
-			sqlite3_finalize(s);
+			db_finalize(s);
 			return ledger_refuse(e, &w);
 		}
 		/* Only what this checkpoint adds goes to the caller's check. */
 		if (seq > last && fn != NULL &&
 		    fn(arg, seq, body != NULL ? body : "", len, j,
-		       sqlite3_column_text(s, 4) != NULL ? (const char *)sqlite3_column_text(s, 4) : "", why, sizeof why) != 0) {
+		       db_column_text(s, 4) != NULL ? (const char *)db_column_text(s, 4) : "", why, sizeof why) != 0) {
 			json_decref(j);
 			goto bad;
 		}
@@ -827,11 +827,11 @@ int ledger_checkpoint_each(struct store *st, const struct ledger_logkey *k, ledg
 		expect++;
 		continue;
 bad:
-		sqlite3_finalize(s);
+		db_finalize(s);
 		return err_set(e, ERR_DENIED, "ledger entry %" PRId64 ": %s", seq, why);
 	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE)
+	db_finalize(s);
+	if (rc != DB_DONE)
 		return store_fail(st, e, "reading the ledger");
 	if ((int64_t)acc.size != size)
 		return err_set(e, ERR_STORE, "ledger has %" PRIu64 " entries, expected %" PRId64, acc.size, size);
@@ -846,14 +846,14 @@ bad:
 		free(note);
 		return -1;
 	}
-	sqlite3_bind_int64(s, 1, size);
-	sqlite3_bind_int64(s, 2, store_now());
-	sqlite3_bind_blob(s, 3, root, sizeof root, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, note, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(s, 5, acc.stack, acc.top * MERKLE_HASH, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE) {
+	db_bind_int64(s, 1, size);
+	db_bind_int64(s, 2, store_now());
+	db_bind_blob(s, 3, root, sizeof root, DB_STATIC);
+	db_bind_text(s, 4, note, -1, DB_STATIC);
+	db_bind_blob(s, 5, acc.stack, acc.top * MERKLE_HASH, DB_STATIC);
+	rc = db_step(s);
+	db_finalize(s);
+	if (rc != DB_DONE) {
 		free(note);
 		return store_fail(st, e, "writing a checkpoint");
 	}
@@ -901,30 +901,30 @@ int ledger_checkpoint_commit(struct store *st, ledger_entry_fn fn, void *arg, st
 
 struct ledger_store_src {
 	struct store *st;
-	sqlite3_stmt *ls, *cs;
+	struct db_stmt *ls, *cs;
 };
 
 static int ledger_store_next(void *arg, int64_t *seq, const char **body, size_t *len,
 			     const uint8_t **leaf, const uint8_t **chain, const char **sig)
 {
 	struct ledger_store_src *s = arg;
-	int rc = sqlite3_step(s->ls);
+	int rc = db_step(s->ls);
 
-	if (rc == SQLITE_DONE)
+	if (rc == DB_DONE)
 		return 0;
-	if (rc != SQLITE_ROW)
+	if (rc != DB_ROW)
 		return -1;
-	*seq = sqlite3_column_int64(s->ls, 0);
-	*body = sqlite3_column_blob(s->ls, 1);
-	*len = (size_t)sqlite3_column_bytes(s->ls, 1);
+	*seq = db_column_int64(s->ls, 0);
+	*body = db_column_blob(s->ls, 1);
+	*len = (size_t)db_column_bytes(s->ls, 1);
 	if (*body == NULL)
 		*body = "";
 	/* A stored hash of the wrong size can match nothing: give a zero one. */
-	*leaf = sqlite3_column_bytes(s->ls, 2) == 32 ? sqlite3_column_blob(s->ls, 2)
+	*leaf = db_column_bytes(s->ls, 2) == 32 ? db_column_blob(s->ls, 2)
 						      : ledger_zero;
-	*chain = sqlite3_column_bytes(s->ls, 3) == 32 ? sqlite3_column_blob(s->ls, 3)
+	*chain = db_column_bytes(s->ls, 3) == 32 ? db_column_blob(s->ls, 3)
 						       : ledger_zero;
-	*sig = (const char *)sqlite3_column_text(s->ls, 4);
+	*sig = (const char *)db_column_text(s->ls, 4);
 	if (*sig == NULL)
 		*sig = "";
 	return 1;
@@ -933,14 +933,14 @@ static int ledger_store_next(void *arg, int64_t *seq, const char **body, size_t 
 static int ledger_store_next_cp(void *arg, int64_t *size, const char **note)
 {
 	struct ledger_store_src *s = arg;
-	int rc = sqlite3_step(s->cs);
+	int rc = db_step(s->cs);
 
-	if (rc == SQLITE_DONE)
+	if (rc == DB_DONE)
 		return 0;
-	if (rc != SQLITE_ROW)
+	if (rc != DB_ROW)
 		return -1;
-	*size = sqlite3_column_int64(s->cs, 0);
-	*note = (const char *)sqlite3_column_text(s->cs, 1);
+	*size = db_column_int64(s->cs, 0);
+	*note = (const char *)db_column_text(s->cs, 1);
 	if (*note == NULL)
 		*note = "";
 	return 1;
@@ -973,12 +973,12 @@ int ledger_verify_kept(struct store *st, const struct ledger_kept *kept, size_t 
 	if (store_prepare(st, &s.ls, "SELECT seq, body, leaf, chain, sig FROM ledger ORDER BY seq", e) != 0)
 		return -1;
 	if (store_prepare(st, &s.cs, "SELECT size, note FROM checkpoints ORDER BY size", e) != 0) {
-		sqlite3_finalize(s.ls);
+		db_finalize(s.ls);
 		return -1;
 	}
 	rc = ledger_verify_source(&src, name, pk, r, fn, arg, e);
-	sqlite3_finalize(s.ls);
-	sqlite3_finalize(s.cs);
+	db_finalize(s.ls);
+	db_finalize(s.cs);
 	return rc;
 }
 
@@ -1007,25 +1007,25 @@ void ledger_entries_free(struct ledger_entries *l)
 	l->n = 0;
 }
 
-static int ledger_entry_row(sqlite3_stmt *s, struct ledger_entry *x)
+static int ledger_entry_row(struct db_stmt *s, struct ledger_entry *x)
 {
 	const char *t;
 
 	memset(x, 0, sizeof *x);
-	x->seq = sqlite3_column_int64(s, 0);
-	x->time = sqlite3_column_int64(s, 1);
-	t = (const char *)sqlite3_column_text(s, 2);
+	x->seq = db_column_int64(s, 0);
+	x->time = db_column_int64(s, 1);
+	t = (const char *)db_column_text(s, 2);
 	snprintf(x->actor, sizeof x->actor, "%s", t ? t : "");
-	t = (const char *)sqlite3_column_text(s, 3);
+	t = (const char *)db_column_text(s, 3);
 	snprintf(x->action, sizeof x->action, "%s", t ? t : "");
-	t = (const char *)sqlite3_column_text(s, 4);
+	t = (const char *)db_column_text(s, 4);
 	snprintf(x->subject, sizeof x->subject, "%s", t ? t : "");
-	x->len = (size_t)sqlite3_column_bytes(s, 5);
+	x->len = (size_t)db_column_bytes(s, 5);
 	x->body = malloc(x->len + 1);
 	if (x->body == NULL)
 		return -1;
 	if (x->len > 0)
-		memcpy(x->body, sqlite3_column_blob(s, 5), x->len);
+		memcpy(x->body, db_column_blob(s, 5), x->len);
 	x->body[x->len] = '\0';
 	return 0;
 }
@@ -1034,7 +1034,7 @@ int ledger_entries(struct store *st, const char *subject, const char *actor,
 		   struct ledger_entries *out, struct err *e)
 {
 	char lo[420], hi[420];
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	size_t cap = 0;
 	int rc;
 
@@ -1056,13 +1056,13 @@ int ledger_entries(struct store *st, const char *subject, const char *actor,
 			  e) != 0)
 		return -1;
 	if (subject != NULL) {
-		sqlite3_bind_text(s, 1, subject, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 2, lo, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 4, hi, -1, SQLITE_STATIC);
+		db_bind_text(s, 1, subject, -1, DB_STATIC);
+		db_bind_text(s, 2, lo, -1, DB_STATIC);
+		db_bind_text(s, 4, hi, -1, DB_STATIC);
 	}
 	if (actor != NULL)
-		sqlite3_bind_text(s, 3, actor, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		db_bind_text(s, 3, actor, -1, DB_STATIC);
+	while ((rc = db_step(s)) == DB_ROW) {
 		if (out->n == cap) {
 			size_t ncap = cap ? 2 * cap : 64;
 			struct ledger_entry *nv = realloc(out->v, ncap * sizeof *nv);
@@ -1076,12 +1076,12 @@ int ledger_entries(struct store *st, const char *subject, const char *actor,
 			break;
 		out->n++;
 	}
-	sqlite3_finalize(s);
-	if (rc == SQLITE_ROW) {
+	db_finalize(s);
+	if (rc == DB_ROW) {
 		ledger_entries_free(out);
 		return err_set(e, ERR_IO, "out of memory reading the ledger");
 	}
-	if (rc != SQLITE_DONE) {
+	if (rc != DB_DONE) {
 		ledger_entries_free(out);
 		return store_fail(st, e, "reading the ledger");
 	}
@@ -1090,44 +1090,44 @@ int ledger_entries(struct store *st, const char *subject, const char *actor,
 
 int ledger_entry_get(struct store *st, int64_t seq, struct ledger_entry *out, struct err *e)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int rc, r = 0;
 
 	memset(out, 0, sizeof *out);
 	if (store_prepare(st, &s,
 			  "SELECT seq, time, actor, action, subject, body FROM ledger WHERE seq = ?1", e) != 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, seq);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW && ledger_entry_row(s, out) != 0)
+	db_bind_int64(s, 1, seq);
+	rc = db_step(s);
+	if (rc == DB_ROW && ledger_entry_row(s, out) != 0)
 		r = err_set(e, ERR_IO, "out of memory");
-	else if (rc == SQLITE_DONE)
+	else if (rc == DB_DONE)
 		r = err_set(e, ERR_NOTFOUND, "no ledger entry %" PRId64 " (the ledger has %" PRId64 ")", seq,
 			    ledger_size(st));
-	else if (rc != SQLITE_ROW)
+	else if (rc != DB_ROW)
 		r = store_fail(st, e, "reading the ledger");
-	sqlite3_finalize(s);
+	db_finalize(s);
 	return r;
 }
 
 int ledger_latest_checkpoint(struct store *st, int64_t *size, char **note, struct err *e)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int rc;
 
 	*size = 0;
 	*note = NULL;
 	if (store_prepare(st, &s, "SELECT size, note FROM checkpoints ORDER BY size DESC LIMIT 1", e) != 0)
 		return -1;
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		*size = sqlite3_column_int64(s, 0);
-		*note = strdup((const char *)sqlite3_column_text(s, 1));
+	rc = db_step(s);
+	if (rc == DB_ROW) {
+		*size = db_column_int64(s, 0);
+		*note = strdup((const char *)db_column_text(s, 1));
 	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	db_finalize(s);
+	if (rc != DB_ROW && rc != DB_DONE)
 		return store_fail(st, e, "reading checkpoints");
-	if (rc == SQLITE_ROW && *note == NULL)
+	if (rc == DB_ROW && *note == NULL)
 		return err_set(e, ERR_IO, "out of memory");
 	return 0;
 }
@@ -1135,7 +1135,7 @@ int ledger_latest_checkpoint(struct store *st, int64_t *size, char **note, struc
 /* Leaves 1..size, for building proofs. */
 static int ledger_leaves(struct store *st, int64_t size, merkle_hash **out, struct err *e)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	merkle_hash *v;
 	int64_t n = 0;
 	int rc;
@@ -1148,13 +1148,13 @@ static int ledger_leaves(struct store *st, int64_t size, merkle_hash **out, stru
 		free(v);
 		return -1;
 	}
-	sqlite3_bind_int64(s, 1, size);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW && n < size) {
-		if (sqlite3_column_bytes(s, 0) != 32)
+	db_bind_int64(s, 1, size);
+	while ((rc = db_step(s)) == DB_ROW && n < size) {
+		if (db_column_bytes(s, 0) != 32)
 			break;
-		memcpy(v[n++], sqlite3_column_blob(s, 0), 32);
+		memcpy(v[n++], db_column_blob(s, 0), 32);
 	}
-	sqlite3_finalize(s);
+	db_finalize(s);
 	if (n != size) {
 		free(v);
 		return err_set(e, ERR_STORE, "the ledger does not hold the %" PRId64 " entries its checkpoint signed (run 'steward audit verify')",
@@ -1213,7 +1213,7 @@ int ledger_consistency(struct store *st, int64_t old_size, struct ledger_consist
 		       struct err *e)
 {
 	merkle_hash *leaves = NULL;
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 
 	memset(p, 0, sizeof *p);
 	if (ledger_latest_checkpoint(st, &p->size, &p->checkpoint, e) != 0)
@@ -1240,9 +1240,9 @@ int ledger_consistency(struct store *st, int64_t old_size, struct ledger_consist
 		ledger_consistency_clear(p);
 		return -1;
 	}
-	sqlite3_bind_int64(s, 1, old_size);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		p->old_checkpoint = strdup((const char *)sqlite3_column_text(s, 0));
-	sqlite3_finalize(s);
+	db_bind_int64(s, 1, old_size);
+	if (db_step(s) == DB_ROW)
+		p->old_checkpoint = strdup((const char *)db_column_text(s, 0));
+	db_finalize(s);
 	return 0;
 }

@@ -51,7 +51,7 @@ static const char *const lg_sql[LQ_N] = {
 struct lg {
 	struct store *st;
 	struct lineage_graph *g;
-	sqlite3_stmt *q[LQ_N];
+	struct db_stmt *q[LQ_N];
 	size_t *slot; /* open addressing: node index + 1, 0 empty */
 	size_t nslot;
 	int maxdepth;
@@ -103,9 +103,9 @@ static size_t lg_find(const struct lg *c, enum lineage_kind k, int64_t id)
 	return (size_t)-1;
 }
 
-static char *lg_dup(sqlite3_stmt *s, int col)
+static char *lg_dup(struct db_stmt *s, int col)
 {
-	const char *t = (const char *)sqlite3_column_text(s, col);
+	const char *t = (const char *)db_column_text(s, col);
 
 	return strdup(t ? t : "");
 }
@@ -113,15 +113,15 @@ static char *lg_dup(sqlite3_stmt *s, int col)
 /* Fills a new node's text from its row. */
 static int lg_fill(struct lg *c, struct lineage_node *n, struct err *e)
 {
-	sqlite3_stmt *s = c->q[n->kind == LINEAGE_DATASET ? LQ_DSV_NODE : n->kind == LINEAGE_RUN ? LQ_RUN_NODE : LQ_MODEL_NODE];
+	struct db_stmt *s = c->q[n->kind == LINEAGE_DATASET ? LQ_DSV_NODE : n->kind == LINEAGE_RUN ? LQ_RUN_NODE : LQ_MODEL_NODE];
 	int rc;
 
-	sqlite3_bind_int64(s, 1, n->id);
-	rc = sqlite3_step(s);
-	if (rc != SQLITE_ROW) {
-		sqlite3_reset(s);
-		return rc == SQLITE_DONE ? err_set(e, ERR_NOTFOUND, "lineage %s %" PRId64 " is missing", lineage_kind_name(n->kind), n->id)
-					 : store_fail(c->st, e, "reading lineage");
+	db_bind_int64(s, 1, n->id);
+	rc = db_step(s);
+	if (rc != DB_ROW) {
+		db_reset(s);
+		return rc == DB_DONE ? err_set(e, ERR_NOTFOUND, "lineage %s %" PRId64 " is missing", lineage_kind_name(n->kind), n->id)
+				     : store_fail(c->st, e, "reading lineage");
 	}
 	if (n->kind == LINEAGE_DATASET) {
 		n->ns = lg_dup(s, 0);
@@ -131,7 +131,7 @@ static int lg_fill(struct lg *c, struct lineage_node *n, struct err *e)
 		n->source = lg_dup(s, 4);
 		n->fields = lg_dup(s, 5);
 		n->state = strdup("");
-		n->time = sqlite3_column_int64(s, 6);
+		n->time = db_column_int64(s, 6);
 	} else if (n->kind == LINEAGE_RUN) {
 		n->ns = lg_dup(s, 0);
 		n->name = lg_dup(s, 1);
@@ -140,21 +140,21 @@ static int lg_fill(struct lg *c, struct lineage_node *n, struct err *e)
 		n->source = lg_dup(s, 4);
 		n->digest = strdup("");
 		n->fields = strdup("");
-		n->time = sqlite3_column_int64(s, 6) ? sqlite3_column_int64(s, 6) : sqlite3_column_int64(s, 5);
+		n->time = db_column_int64(s, 6) ? db_column_int64(s, 6) : db_column_int64(s, 5);
 	} else {
 		char v[24];
 
-		snprintf(v, sizeof v, "%" PRId64, (int64_t)sqlite3_column_int64(s, 1));
+		snprintf(v, sizeof v, "%" PRId64, (int64_t)db_column_int64(s, 1));
 		n->ns = strdup("");
 		n->name = lg_dup(s, 0);
 		n->version = strdup(v);
 		n->digest = lg_dup(s, 2);
-		n->time = sqlite3_column_int64(s, 3);
+		n->time = db_column_int64(s, 3);
 		n->state = lg_dup(s, 4);
 		n->source = strdup("");
 		n->fields = strdup("");
 	}
-	sqlite3_reset(s);
+	db_reset(s);
 	if (n->ns == NULL || n->name == NULL || n->version == NULL || n->digest == NULL || n->state == NULL ||
 	    n->source == NULL || n->fields == NULL)
 		return err_set(e, ERR_IO, "out of memory");
@@ -233,14 +233,14 @@ static int lg_edge(struct lineage_graph *g, size_t from, size_t to, struct err *
 static int lg_expand(struct lg *c, size_t i, enum lg_q q, enum lineage_kind k, int up, size_t **front, size_t *nf,
 		     size_t *cap, struct err *e)
 {
-	sqlite3_stmt *s = c->q[q];
+	struct db_stmt *s = c->q[q];
 	int64_t id = c->g->n[i].id;
 	int depth = c->g->n[i].depth + 1, rc, r = 0;
 
-	sqlite3_bind_int64(s, 1, id);
-	while (r == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+	db_bind_int64(s, 1, id);
+	while (r == 0 && (rc = db_step(s)) == DB_ROW) {
 		int added;
-		size_t j = lg_node(c, k, sqlite3_column_int64(s, 0), depth, &added, e);
+		size_t j = lg_node(c, k, db_column_int64(s, 0), depth, &added, e);
 
 		if (j == (size_t)-2) {
 			r = -1;
@@ -262,8 +262,8 @@ static int lg_expand(struct lg *c, size_t i, enum lg_q q, enum lineage_kind k, i
 			(*front)[(*nf)++] = j;
 		}
 	}
-	sqlite3_reset(s);
-	if (r == 0 && rc != SQLITE_DONE && rc != SQLITE_ROW)
+	db_reset(s);
+	if (r == 0 && rc != DB_DONE && rc != DB_ROW)
 		r = store_fail(c->st, e, "reading lineage");
 	return r;
 }
@@ -332,7 +332,7 @@ static void lg_close(struct lg *c)
 	int k;
 
 	for (k = 0; k < LQ_N; k++)
-		sqlite3_finalize(c->q[k]);
+		db_finalize(c->q[k]);
 	free(c->slot);
 }
 
@@ -349,7 +349,7 @@ int lineage_graph_version(struct store *st, const char *model, int64_t version, 
 			  struct lineage_graph *g, struct err *e)
 {
 	struct lg c;
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int64_t vid = 0;
 	size_t root;
 	int rc, added, r = -1;
@@ -359,14 +359,14 @@ int lineage_graph_version(struct store *st, const char *model, int64_t version, 
 	if (store_prepare(st, &s, "SELECT v.id FROM versions v JOIN models m ON m.id = v.model_id WHERE m.name = ?1 AND v.version = ?2",
 			  e) != 0)
 		goto out;
-	sqlite3_bind_text(s, 1, model, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, version);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		vid = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	if (rc != SQLITE_ROW) {
-		if (rc == SQLITE_DONE)
+	db_bind_text(s, 1, model, -1, DB_STATIC);
+	db_bind_int64(s, 2, version);
+	rc = db_step(s);
+	if (rc == DB_ROW)
+		vid = db_column_int64(s, 0);
+	db_finalize(s);
+	if (rc != DB_ROW) {
+		if (rc == DB_DONE)
 			err_set(e, ERR_NOTFOUND, "model \"%s\" has no version %" PRId64, model, version);
 		else
 			store_fail(st, e, "reading a version");
@@ -387,7 +387,7 @@ int lineage_graph_dataset(struct store *st, const char *ns, const char *name, en
 			  struct lineage_graph *g, struct err *e)
 {
 	struct lg c;
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	size_t *roots = NULL, nroots = 0;
 	int rc, added, r = -1;
 
@@ -398,10 +398,10 @@ int lineage_graph_dataset(struct store *st, const char *ns, const char *name, en
 			  " WHERE d.namespace = ?1 AND d.name = ?2 ORDER BY v.seen, v.id",
 			  e) != 0)
 		goto out;
-	sqlite3_bind_text(s, 1, ns, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, name, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		size_t i = lg_node(&c, LINEAGE_DATASET, sqlite3_column_int64(s, 0), 0, &added, e), *x;
+	db_bind_text(s, 1, ns, -1, DB_STATIC);
+	db_bind_text(s, 2, name, -1, DB_STATIC);
+	while ((rc = db_step(s)) == DB_ROW) {
+		size_t i = lg_node(&c, LINEAGE_DATASET, db_column_int64(s, 0), 0, &added, e), *x;
 
 		if (i == (size_t)-2)
 			goto out;
@@ -415,7 +415,7 @@ int lineage_graph_dataset(struct store *st, const char *ns, const char *name, en
 		roots = x;
 		roots[nroots++] = i;
 	}
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+	if (rc != DB_DONE && rc != DB_ROW) {
 		store_fail(st, e, "reading lineage");
 		goto out;
 	}
@@ -425,7 +425,7 @@ int lineage_graph_dataset(struct store *st, const char *ns, const char *name, en
 	}
 	r = lg_run(&c, roots, nroots, dir, e);
 out:
-	sqlite3_finalize(s);
+	db_finalize(s);
 	free(roots);
 	lg_close(&c);
 	if (r != 0)
@@ -758,7 +758,7 @@ int lineage_gate_evidence(struct store *st, const char *model, int64_t version, 
 static int lg_signed(struct store *st, const char *model, int64_t version, struct lineage_evidence *out, struct err *e)
 {
 	const struct proven_keyring *kr;
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	char subject[300];
 	json_t *j = NULL, *data, *lin, *gaps;
 	int rc, r;
@@ -772,17 +772,17 @@ static int lg_signed(struct store *st, const char *model, int64_t version, struc
 			  " ORDER BY seq DESC LIMIT 1",
 			  e) != 0)
 		return -1;
-	sqlite3_bind_text(s, 1, subject, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc != SQLITE_ROW) {
-		sqlite3_finalize(s);
-		return rc == SQLITE_DONE ? 0 : store_fail(st, e, "reading the ledger");
+	db_bind_text(s, 1, subject, -1, DB_STATIC);
+	rc = db_step(s);
+	if (rc != DB_ROW) {
+		db_finalize(s);
+		return rc == DB_DONE ? 0 : store_fail(st, e, "reading the ledger");
 	}
-	out->seq = sqlite3_column_int64(s, 0);
-	r = proven_row(kr, out->seq, sqlite3_column_blob(s, 1), (size_t)sqlite3_column_bytes(s, 1),
-		       sqlite3_column_blob(s, 2), (size_t)sqlite3_column_bytes(s, 2), (const char *)sqlite3_column_text(s, 3),
+	out->seq = db_column_int64(s, 0);
+	r = proven_row(kr, out->seq, db_column_blob(s, 1), (size_t)db_column_bytes(s, 1),
+		       db_column_blob(s, 2), (size_t)db_column_bytes(s, 2), (const char *)db_column_text(s, 3),
 		       &j, e);
-	sqlite3_finalize(s);
+	db_finalize(s);
 	if (r != 0)
 		return -1;
 	data = json_object_get(j, "data");

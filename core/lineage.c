@@ -78,7 +78,7 @@ struct lineage_import {
 	char via[64];
 	lineage_report_fn report;
 	void *arg;
-	sqlite3_stmt *s[LS_N];
+	struct db_stmt *s[LS_N];
 	int own;     /* the import began the transaction it is in */
 	long pending; /* events since the last commit */
 	int64_t *runs; /* runs touched (new or repeated events): their versions are attested at the end */
@@ -570,10 +570,10 @@ static void li_report(struct lineage_import *li, const char *source, long line, 
 
 static int li_step(struct lineage_import *li, enum li_stmt k, struct err *e)
 {
-	int rc = sqlite3_step(li->s[k]);
+	int rc = db_step(li->s[k]);
 
-	sqlite3_reset(li->s[k]);
-	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : store_fail(li->st, e, "writing lineage");
+	db_reset(li->s[k]);
+	return rc == DB_DONE || rc == DB_ROW ? 0 : store_fail(li->st, e, "writing lineage");
 }
 
 static int li_touch(struct lineage_import *li, int64_t run)
@@ -604,46 +604,46 @@ static int li_terminal(const char *t)
 static int64_t li_run(struct lineage_import *li, const struct li_event *ev, int64_t job, char *why, size_t n,
 		      struct err *e)
 {
-	sqlite3_stmt *g = li->s[LS_RUN_GET], *s;
+	struct db_stmt *g = li->s[LS_RUN_GET], *s;
 	int64_t id, state_time, started, ended, mv;
 	char state[16], mlflow[80], model[256];
 	int rc;
 
-	sqlite3_bind_text(g, 1, ev->run_id, -1, SQLITE_STATIC);
-	rc = sqlite3_step(g);
-	if (rc != SQLITE_ROW) {
-		sqlite3_reset(g);
-		if (rc != SQLITE_DONE)
+	db_bind_text(g, 1, ev->run_id, -1, DB_STATIC);
+	rc = db_step(g);
+	if (rc != DB_ROW) {
+		db_reset(g);
+		if (rc != DB_DONE)
 			return store_fail(li->st, e, "reading lineage");
 		s = li->s[LS_RUN_PUT];
-		sqlite3_bind_text(s, 1, ev->run_id, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 2, job);
-		sqlite3_bind_text(s, 3, ev->type, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 4, ev->time);
-		sqlite3_bind_int64(s, 5, strcmp(ev->type, "START") == 0 || !li_terminal(ev->type) ? ev->time : 0);
-		sqlite3_bind_int64(s, 6, li_terminal(ev->type) ? ev->time : 0);
-		sqlite3_bind_text(s, 7, ev->mlflow_run ? ev->mlflow_run : "", -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 8, ev->model ? ev->model : "", -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 9, ev->model ? ev->model_version : 0);
-		sqlite3_bind_text(s, 10, ev->producer, -1, SQLITE_STATIC);
+		db_bind_text(s, 1, ev->run_id, -1, DB_STATIC);
+		db_bind_int64(s, 2, job);
+		db_bind_text(s, 3, ev->type, -1, DB_STATIC);
+		db_bind_int64(s, 4, ev->time);
+		db_bind_int64(s, 5, strcmp(ev->type, "START") == 0 || !li_terminal(ev->type) ? ev->time : 0);
+		db_bind_int64(s, 6, li_terminal(ev->type) ? ev->time : 0);
+		db_bind_text(s, 7, ev->mlflow_run ? ev->mlflow_run : "", -1, DB_STATIC);
+		db_bind_text(s, 8, ev->model ? ev->model : "", -1, DB_STATIC);
+		db_bind_int64(s, 9, ev->model ? ev->model_version : 0);
+		db_bind_text(s, 10, ev->producer, -1, DB_STATIC);
 		if (li_step(li, LS_RUN_PUT, e) != 0)
 			return -1;
-		return sqlite3_last_insert_rowid(store_db(li->st));
+		return store_last_insert_id(li->st);
 	}
-	id = sqlite3_column_int64(g, 0);
-	if (job == 0 || sqlite3_column_int64(g, 1) != job) {
-		sqlite3_reset(g);
+	id = db_column_int64(g, 0);
+	if (job == 0 || db_column_int64(g, 1) != job) {
+		db_reset(g);
 		li_why(why, n, "run %s was recorded under another job than %s/%s", ev->run_id, ev->job_ns, ev->job_name);
 		return 0;
 	}
 	store_text_copy(state, sizeof state, g, 2);
-	state_time = sqlite3_column_int64(g, 3);
-	started = sqlite3_column_int64(g, 4);
-	ended = sqlite3_column_int64(g, 5);
+	state_time = db_column_int64(g, 3);
+	started = db_column_int64(g, 4);
+	ended = db_column_int64(g, 5);
 	store_text_copy(mlflow, sizeof mlflow, g, 6);
 	store_text_copy(model, sizeof model, g, 7);
-	mv = sqlite3_column_int64(g, 8);
-	sqlite3_reset(g);
+	mv = db_column_int64(g, 8);
+	db_reset(g);
 	if (ev->mlflow_run != NULL && mlflow[0] != '\0' && strcmp(mlflow, ev->mlflow_run) != 0) {
 		li_why(why, n, "run %s already names MLflow run %s, not %s", ev->run_id, mlflow, ev->mlflow_run);
 		return 0;
@@ -662,14 +662,14 @@ static int64_t li_run(struct lineage_import *li, const struct li_event *ev, int6
 	if (li_terminal(ev->type) && ev->time >= ended)
 		ended = ev->time;
 	s = li->s[LS_RUN_SET];
-	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_text(s, 2, state, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(s, 3, state_time);
-	sqlite3_bind_int64(s, 4, started);
-	sqlite3_bind_int64(s, 5, ended);
-	sqlite3_bind_text(s, 6, ev->mlflow_run ? ev->mlflow_run : mlflow, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, 7, ev->model ? ev->model : model, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(s, 8, ev->model ? ev->model_version : mv);
+	db_bind_int64(s, 1, id);
+	db_bind_text(s, 2, state, -1, DB_TRANSIENT);
+	db_bind_int64(s, 3, state_time);
+	db_bind_int64(s, 4, started);
+	db_bind_int64(s, 5, ended);
+	db_bind_text(s, 6, ev->mlflow_run ? ev->mlflow_run : mlflow, -1, DB_TRANSIENT);
+	db_bind_text(s, 7, ev->model ? ev->model : model, -1, DB_TRANSIENT);
+	db_bind_int64(s, 8, ev->model ? ev->model_version : mv);
 	return li_step(li, LS_RUN_SET, e) != 0 ? -1 : id;
 }
 
@@ -679,40 +679,40 @@ static int64_t li_dataset_id(struct lineage_import *li, const struct li_ds *d, s
 	char key[2 * LINEAGE_NAME_MAX + 2];
 	size_t kl = li_key2(key, sizeof key, d->ns, strlen(d->ns), d->name);
 	struct li_slot *slot = kl ? li_map_find(&li->datasets, key, kl) : NULL;
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int64_t ds;
 
 	if (slot == NULL)
 		return err_set(e, ERR_IO, "out of memory");
 	if (slot->key == NULL) {
 		s = li->s[LS_DS_PUT];
-		sqlite3_bind_text(s, 1, d->ns, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 2, d->name, -1, SQLITE_STATIC);
+		db_bind_text(s, 1, d->ns, -1, DB_STATIC);
+		db_bind_text(s, 2, d->name, -1, DB_STATIC);
 		if (li_step(li, LS_DS_PUT, e) != 0)
 			return -1;
 		s = li->s[LS_DS_GET];
-		sqlite3_bind_text(s, 1, d->ns, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 2, d->name, -1, SQLITE_STATIC);
-		if (sqlite3_step(s) != SQLITE_ROW) {
-			sqlite3_reset(s);
+		db_bind_text(s, 1, d->ns, -1, DB_STATIC);
+		db_bind_text(s, 2, d->name, -1, DB_STATIC);
+		if (db_step(s) != DB_ROW) {
+			db_reset(s);
 			return store_fail(li->st, e, "reading lineage");
 		}
-		if (li_map_put(&li->datasets, slot, key, kl, sqlite3_column_int64(s, 0)) != 0 ||
-		    li_set(&slot->a, (const char *)sqlite3_column_text(s, 1)) != 0 ||
-		    li_set(&slot->b, (const char *)sqlite3_column_text(s, 2)) != 0) {
-			sqlite3_reset(s);
+		if (li_map_put(&li->datasets, slot, key, kl, db_column_int64(s, 0)) != 0 ||
+		    li_set(&slot->a, (const char *)db_column_text(s, 1)) != 0 ||
+		    li_set(&slot->b, (const char *)db_column_text(s, 2)) != 0) {
+			db_reset(s);
 			return err_set(e, ERR_IO, "out of memory");
 		}
-		sqlite3_reset(s);
+		db_reset(s);
 	}
 	ds = slot->id;
 	if ((d->source != NULL && strcmp(d->source, slot->a) != 0) || (d->fields != NULL && strcmp(d->fields, slot->b) != 0)) {
 		if ((d->source != NULL && li_set(&slot->a, d->source) != 0) || (d->fields != NULL && li_set(&slot->b, d->fields) != 0))
 			return err_set(e, ERR_IO, "out of memory");
 		s = li->s[LS_DS_SET];
-		sqlite3_bind_int64(s, 1, ds);
-		sqlite3_bind_text(s, 2, slot->a, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(s, 3, slot->b, -1, SQLITE_TRANSIENT);
+		db_bind_int64(s, 1, ds);
+		db_bind_text(s, 2, slot->a, -1, DB_TRANSIENT);
+		db_bind_text(s, 3, slot->b, -1, DB_TRANSIENT);
 		if (li_step(li, LS_DS_SET, e) != 0)
 			return -1;
 	}
@@ -725,7 +725,7 @@ static int64_t li_dsv(struct lineage_import *li, const struct li_ds *d, int64_t 
 {
 	char key[8 + 600];
 	struct li_slot *slot;
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int64_t ds, id;
 	size_t vl = strlen(d->version);
 	int rc;
@@ -742,28 +742,28 @@ static int64_t li_dsv(struct lineage_import *li, const struct li_ds *d, int64_t 
 		return err_set(e, ERR_IO, "out of memory");
 	if (slot->key == NULL) {
 		s = li->s[LS_DSV_GET];
-		sqlite3_bind_int64(s, 1, ds);
-		sqlite3_bind_text(s, 2, d->version, -1, SQLITE_STATIC);
-		rc = sqlite3_step(s);
-		if (rc == SQLITE_ROW) {
-			if (li_map_put(&li->dsvs, slot, key, 8 + vl, sqlite3_column_int64(s, 0)) != 0 ||
-			    li_set(&slot->a, (const char *)sqlite3_column_text(s, 1)) != 0) {
-				sqlite3_reset(s);
+		db_bind_int64(s, 1, ds);
+		db_bind_text(s, 2, d->version, -1, DB_STATIC);
+		rc = db_step(s);
+		if (rc == DB_ROW) {
+			if (li_map_put(&li->dsvs, slot, key, 8 + vl, db_column_int64(s, 0)) != 0 ||
+			    li_set(&slot->a, (const char *)db_column_text(s, 1)) != 0) {
+				db_reset(s);
 				return err_set(e, ERR_IO, "out of memory");
 			}
-			sqlite3_reset(s);
+			db_reset(s);
 		} else {
-			sqlite3_reset(s);
-			if (rc != SQLITE_DONE)
+			db_reset(s);
+			if (rc != DB_DONE)
 				return store_fail(li->st, e, "reading lineage");
 			s = li->s[LS_DSV_PUT];
-			sqlite3_bind_int64(s, 1, ds);
-			sqlite3_bind_text(s, 2, d->version, -1, SQLITE_STATIC);
-			sqlite3_bind_text(s, 3, d->digest, -1, SQLITE_STATIC);
-			sqlite3_bind_int64(s, 4, time);
+			db_bind_int64(s, 1, ds);
+			db_bind_text(s, 2, d->version, -1, DB_STATIC);
+			db_bind_text(s, 3, d->digest, -1, DB_STATIC);
+			db_bind_int64(s, 4, time);
 			if (li_step(li, LS_DSV_PUT, e) != 0)
 				return -1;
-			if (li_map_put(&li->dsvs, slot, key, 8 + vl, sqlite3_last_insert_rowid(store_db(li->st))) != 0 ||
+			if (li_map_put(&li->dsvs, slot, key, 8 + vl, store_last_insert_id(li->st)) != 0 ||
 			    li_set(&slot->a, d->digest) != 0)
 				return err_set(e, ERR_IO, "out of memory");
 			return slot->id;
@@ -780,8 +780,8 @@ static int64_t li_dsv(struct lineage_import *li, const struct li_ds *d, int64_t 
 	if (li_set(&slot->a, d->digest) != 0)
 		return err_set(e, ERR_IO, "out of memory");
 	s = li->s[LS_DSV_DIGEST];
-	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_text(s, 2, d->digest, -1, SQLITE_STATIC);
+	db_bind_int64(s, 1, id);
+	db_bind_text(s, 2, d->digest, -1, DB_STATIC);
 	return li_step(li, LS_DSV_DIGEST, e) != 0 ? -1 : id;
 }
 
@@ -791,7 +791,7 @@ static int64_t li_dsv(struct lineage_import *li, const struct li_ds *d, int64_t 
 static int64_t li_job_known(struct lineage_import *li, const struct li_event *ev, char *key, size_t *kl, struct err *e)
 {
 	struct li_slot *slot;
-	sqlite3_stmt *s = li->s[LS_JOB_GET];
+	struct db_stmt *s = li->s[LS_JOB_GET];
 	int64_t id = 0;
 	int rc;
 
@@ -801,13 +801,13 @@ static int64_t li_job_known(struct lineage_import *li, const struct li_event *ev
 		return err_set(e, ERR_IO, "out of memory");
 	if (slot->key != NULL)
 		return slot->id;
-	sqlite3_bind_text(s, 1, ev->job_ns, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, ev->job_name, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		id = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	db_bind_text(s, 1, ev->job_ns, -1, DB_STATIC);
+	db_bind_text(s, 2, ev->job_name, -1, DB_STATIC);
+	rc = db_step(s);
+	if (rc == DB_ROW)
+		id = db_column_int64(s, 0);
+	db_reset(s);
+	if (rc != DB_ROW && rc != DB_DONE)
 		return store_fail(li->st, e, "reading lineage");
 	if (id > 0 && li_map_put(&li->jobs, slot, key, *kl, id) != 0)
 		return err_set(e, ERR_IO, "out of memory");
@@ -845,22 +845,22 @@ static int li_dsv_check(struct lineage_import *li, const struct li_event *ev, si
 	if (slot->key != NULL)
 		ds = slot->id;
 	else {
-		sqlite3_stmt *s = li->s[LS_DS_GET];
+		struct db_stmt *s = li->s[LS_DS_GET];
 
-		sqlite3_bind_text(s, 1, d->ns, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 2, d->name, -1, SQLITE_STATIC);
-		rc = sqlite3_step(s);
-		if (rc == SQLITE_ROW) {
-			ds = sqlite3_column_int64(s, 0);
+		db_bind_text(s, 1, d->ns, -1, DB_STATIC);
+		db_bind_text(s, 2, d->name, -1, DB_STATIC);
+		rc = db_step(s);
+		if (rc == DB_ROW) {
+			ds = db_column_int64(s, 0);
 			if (li_map_put(&li->datasets, slot, dkey, kl, ds) != 0 ||
-			    li_set(&slot->a, (const char *)sqlite3_column_text(s, 1)) != 0 ||
-			    li_set(&slot->b, (const char *)sqlite3_column_text(s, 2)) != 0)
+			    li_set(&slot->a, (const char *)db_column_text(s, 1)) != 0 ||
+			    li_set(&slot->b, (const char *)db_column_text(s, 2)) != 0)
 				rc = -1;
 		}
-		sqlite3_reset(s);
+		db_reset(s);
 		if (rc == -1)
 			return err_set(e, ERR_IO, "out of memory");
-		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		if (rc != DB_ROW && rc != DB_DONE)
 			return store_fail(li->st, e, "reading lineage");
 		if (ds == 0)
 			return 1; /* a new dataset: nothing to contradict */
@@ -873,20 +873,20 @@ static int li_dsv_check(struct lineage_import *li, const struct li_event *ev, si
 	if (slot == NULL)
 		return err_set(e, ERR_IO, "out of memory");
 	if (slot->key == NULL) {
-		sqlite3_stmt *s = li->s[LS_DSV_GET];
+		struct db_stmt *s = li->s[LS_DSV_GET];
 
-		sqlite3_bind_int64(s, 1, ds);
-		sqlite3_bind_text(s, 2, d->version, -1, SQLITE_STATIC);
-		rc = sqlite3_step(s);
-		if (rc == SQLITE_ROW && (li_map_put(&li->dsvs, slot, key, 8 + vl, sqlite3_column_int64(s, 0)) != 0 ||
-					 li_set(&slot->a, (const char *)sqlite3_column_text(s, 1)) != 0))
+		db_bind_int64(s, 1, ds);
+		db_bind_text(s, 2, d->version, -1, DB_STATIC);
+		rc = db_step(s);
+		if (rc == DB_ROW && (li_map_put(&li->dsvs, slot, key, 8 + vl, db_column_int64(s, 0)) != 0 ||
+				     li_set(&slot->a, (const char *)db_column_text(s, 1)) != 0))
 			rc = -1;
-		sqlite3_reset(s);
+		db_reset(s);
 		if (rc == -1)
 			return err_set(e, ERR_IO, "out of memory");
-		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		if (rc != DB_ROW && rc != DB_DONE)
 			return store_fail(li->st, e, "reading lineage");
-		if (rc == SQLITE_DONE)
+		if (rc == DB_DONE)
 			return 1;
 	}
 	if (slot->a[0] != '\0' && strcmp(slot->a, d->digest) != 0) {
@@ -905,7 +905,7 @@ static int li_write(struct lineage_import *li, const struct li_event *ev, const 
 		    char *why, size_t n, struct err *e)
 {
 	char key[2 * LINEAGE_NAME_MAX + 2];
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int64_t job, run, dsv;
 	size_t i, kl;
 	int r;
@@ -923,21 +923,21 @@ static int li_write(struct lineage_import *li, const struct li_event *ev, const 
 
 		/* A new job: a run of this id recorded under another job is refused before the job is written. */
 		s = li->s[LS_RUN_GET];
-		sqlite3_bind_text(s, 1, ev->run_id, -1, SQLITE_STATIC);
-		r = sqlite3_step(s);
-		sqlite3_reset(s);
-		if (r == SQLITE_ROW) {
+		db_bind_text(s, 1, ev->run_id, -1, DB_STATIC);
+		r = db_step(s);
+		db_reset(s);
+		if (r == DB_ROW) {
 			li_why(why, n, "run %s was recorded under another job than %s/%s", ev->run_id, ev->job_ns, ev->job_name);
 			return 0;
 		}
-		if (r != SQLITE_DONE)
+		if (r != DB_DONE)
 			return store_fail(li->st, e, "reading lineage");
 		s = li->s[LS_JOB_PUT];
-		sqlite3_bind_text(s, 1, ev->job_ns, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 2, ev->job_name, -1, SQLITE_STATIC);
+		db_bind_text(s, 1, ev->job_ns, -1, DB_STATIC);
+		db_bind_text(s, 2, ev->job_name, -1, DB_STATIC);
 		if (li_step(li, LS_JOB_PUT, e) != 0)
 			return -1;
-		job = sqlite3_last_insert_rowid(store_db(li->st));
+		job = store_last_insert_id(li->st);
 		slot = li_map_find(&li->jobs, key, kl);
 		if (slot == NULL || (slot->key == NULL && li_map_put(&li->jobs, slot, key, kl, job) != 0))
 			return err_set(e, ERR_IO, "out of memory");
@@ -953,18 +953,18 @@ static int li_write(struct lineage_import *li, const struct li_event *ev, const 
 		if (dsv < 0)
 			return -1;
 		s = li->s[LS_IO_PUT];
-		sqlite3_bind_int64(s, 1, run);
-		sqlite3_bind_int(s, 2, ev->ds[i].out);
-		sqlite3_bind_int64(s, 3, dsv);
+		db_bind_int64(s, 1, run);
+		db_bind_int(s, 2, ev->ds[i].out);
+		db_bind_int64(s, 3, dsv);
 		if (li_step(li, LS_IO_PUT, e) != 0)
 			return -1;
 	}
 	s = li->s[LS_EVENT_PUT];
-	sqlite3_bind_blob(s, 1, digest, 32, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, run);
-	sqlite3_bind_text(s, 3, ev->type, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 4, ev->time);
-	sqlite3_bind_text(s, 5, source, -1, SQLITE_STATIC);
+	db_bind_blob(s, 1, digest, 32, DB_STATIC);
+	db_bind_int64(s, 2, run);
+	db_bind_text(s, 3, ev->type, -1, DB_STATIC);
+	db_bind_int64(s, 4, ev->time);
+	db_bind_text(s, 5, source, -1, DB_STATIC);
 	if (li_step(li, LS_EVENT_PUT, e) != 0)
 		return -1;
 	return li_touch(li, run) == 0 ? 1 : err_set(e, ERR_IO, "out of memory");
@@ -1051,7 +1051,7 @@ int lineage_import_parsed(struct lineage_import *li, const char *source, long li
 {
 	struct li_event *ev = &p->ev;
 	char why[600];
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int r;
 
 	li->stats.events++;
@@ -1060,25 +1060,25 @@ int lineage_import_parsed(struct lineage_import *li, const char *source, long li
 		return 0;
 	}
 	s = li->s[LS_EVENT_SEEN];
-	sqlite3_bind_blob(s, 1, p->digest, 32, SQLITE_STATIC);
-	r = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (r == SQLITE_ROW) {
+	db_bind_blob(s, 1, p->digest, 32, DB_STATIC);
+	r = db_step(s);
+	db_reset(s);
+	if (r == DB_ROW) {
 		/* Seen before: nothing to write, but its versions are still checked for attestation,
 		 * so an import cut short before attesting can simply be run again. */
-		sqlite3_stmt *g = li->s[LS_RUN_GET];
+		struct db_stmt *g = li->s[LS_RUN_GET];
 
 		li->stats.duplicates++;
 		/* Without a key nothing would be signed: a repeat changes nothing to count. */
 		if (li->who != NULL) {
-			sqlite3_bind_text(g, 1, ev->run_id, -1, SQLITE_STATIC);
-			if (sqlite3_step(g) == SQLITE_ROW && li_touch(li, sqlite3_column_int64(g, 0)) != 0)
+			db_bind_text(g, 1, ev->run_id, -1, DB_STATIC);
+			if (db_step(g) == DB_ROW && li_touch(li, db_column_int64(g, 0)) != 0)
 				r = -1;
-			sqlite3_reset(g);
+			db_reset(g);
 		}
 		return r < 0 ? err_set(e, ERR_IO, "out of memory") : 0;
 	}
-	if (r != SQLITE_DONE)
+	if (r != DB_DONE)
 		return store_fail(li->st, e, "reading lineage");
 	why[0] = '\0';
 	r = li_write(li, ev, p->digest, source, why, sizeof why, e);
@@ -1144,7 +1144,7 @@ void lineage_import_free(struct lineage_import *li)
 	if (li == NULL)
 		return;
 	for (k = 0; k < LS_N; k++)
-		sqlite3_finalize(li->s[k]);
+		db_finalize(li->s[k]);
 	if (li->own && !li->ended && store_in_transaction(li->st))
 		store_rollback(li->st);
 	free(li->runs);
@@ -1197,7 +1197,7 @@ int lineage_import_end(struct lineage_import *li, struct lineage_stats *out, str
 {
 	struct li_ver *v = NULL;
 	size_t nv = 0, cap = 0, i;
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int r = 0;
 
 	if (li->nruns > 1) {
@@ -1212,8 +1212,8 @@ int lineage_import_end(struct lineage_import *li, struct lineage_stats *out, str
 	if (store_prepare(li->st, &s, LI_RUN_VERSIONS_SQL, e) != 0)
 		return -1;
 	for (i = 0; r == 0 && i < li->nruns; i++) {
-		sqlite3_bind_int64(s, 1, li->runs[i]);
-		while (r == 0 && sqlite3_step(s) == SQLITE_ROW) {
+		db_bind_int64(s, 1, li->runs[i]);
+		while (r == 0 && db_step(s) == DB_ROW) {
 			if (nv == cap) {
 				struct li_ver *g = realloc(v, (cap = cap ? cap * 2 : 64) * sizeof *g);
 
@@ -1223,14 +1223,14 @@ int lineage_import_end(struct lineage_import *li, struct lineage_stats *out, str
 				}
 				v = g;
 			}
-			v[nv].id = sqlite3_column_int64(s, 0);
+			v[nv].id = db_column_int64(s, 0);
 			store_text_copy(v[nv].model, sizeof v[nv].model, s, 1);
-			v[nv].version = sqlite3_column_int64(s, 2);
+			v[nv].version = db_column_int64(s, 2);
 			nv++;
 		}
-		sqlite3_reset(s);
+		db_reset(s);
 	}
-	sqlite3_finalize(s);
+	db_finalize(s);
 	if (nv > 1)
 		qsort(v, nv, sizeof *v, li_ver_cmp);
 	/* The ledger wants a transaction; an import that committed its last chunk opens one more. */
@@ -1265,38 +1265,38 @@ int lineage_import_end(struct lineage_import *li, struct lineage_stats *out, str
 
 int64_t lineage_source_offset(struct store *st, const char *plugin, const char *source, char *ident, size_t n)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int64_t off = 0;
 	struct err e;
 
 	ident[0] = '\0';
 	if (store_prepare(st, &s, "SELECT offset, ident FROM lineage_sources WHERE plugin = ?1 AND source = ?2", &e) != 0)
 		return 0;
-	sqlite3_bind_text(s, 1, plugin, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, source, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) == SQLITE_ROW) {
-		off = sqlite3_column_int64(s, 0);
+	db_bind_text(s, 1, plugin, -1, DB_STATIC);
+	db_bind_text(s, 2, source, -1, DB_STATIC);
+	if (db_step(s) == DB_ROW) {
+		off = db_column_int64(s, 0);
 		store_text_copy(ident, n, s, 1);
 	}
-	sqlite3_finalize(s);
+	db_finalize(s);
 	return off;
 }
 
 int lineage_source_mark(struct store *st, const char *plugin, const char *source, int64_t offset, const char *ident,
 			struct err *e)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int rc;
 
 	if (store_prepare(st, &s,
 			  "INSERT OR REPLACE INTO lineage_sources(plugin, source, offset, ident) VALUES (?1, ?2, ?3, ?4)",
 			  e) != 0)
 		return -1;
-	sqlite3_bind_text(s, 1, plugin, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, source, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, offset);
-	sqlite3_bind_text(s, 4, ident, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? 0 : store_fail(st, e, "recording where a lineage source stands");
+	db_bind_text(s, 1, plugin, -1, DB_STATIC);
+	db_bind_text(s, 2, source, -1, DB_STATIC);
+	db_bind_int64(s, 3, offset);
+	db_bind_text(s, 4, ident, -1, DB_STATIC);
+	rc = db_step(s);
+	db_finalize(s);
+	return rc == DB_DONE ? 0 : store_fail(st, e, "recording where a lineage source stands");
 }

@@ -9,7 +9,6 @@
 #include <time.h>
 
 #include <jansson.h>
-#include <sqlite3.h>
 
 #include "ledger.h"
 #include "policy.h"
@@ -37,7 +36,7 @@ static int monitor_tier_index(const char *tier)
 static const struct monitor_limit *monitor_tier_limits(struct store *st, struct monitor_limits *c, const char *tier)
 {
 	int t = monitor_tier_index(tier);
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	struct err e;
 
 	if (t < 0)
@@ -48,12 +47,12 @@ static const struct monitor_limit *monitor_tier_limits(struct store *st, struct 
 	if (store_prepare(st, &s, "SELECT text, name FROM policies WHERE tier = ?1 ORDER BY enrolled DESC, id DESC LIMIT 1",
 			  &e) != 0)
 		return c->lim[t];
-	sqlite3_bind_text(s, 1, tier, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) == SQLITE_ROW) {
+	db_bind_text(s, 1, tier, -1, DB_STATIC);
+	if (db_step(s) == DB_ROW) {
 		struct policy p;
-		const char *txt = (const char *)sqlite3_column_text(s, 0);
+		const char *txt = (const char *)db_column_text(s, 0);
 
-		if (policy_parse(txt, (size_t)sqlite3_column_bytes(s, 0), (const char *)sqlite3_column_text(s, 1), &p, &e) ==
+		if (policy_parse(txt, (size_t)db_column_bytes(s, 0), (const char *)db_column_text(s, 1), &p, &e) ==
 		    0) {
 			size_t i, j;
 
@@ -77,7 +76,7 @@ static const struct monitor_limit *monitor_tier_limits(struct store *st, struct 
 			policy_free(&p);
 		}
 	}
-	sqlite3_finalize(s);
+	db_finalize(s);
 	return c->lim[t];
 }
 
@@ -94,7 +93,7 @@ static int monitor_sig_index(const char *name)
 /* The statements filling rows, prepared once for a whole list. */
 struct monitor_fill {
 	struct monitor_limits lims;
-	sqlite3_stmt *meta, *ks, *alerts;
+	struct db_stmt *meta, *ks, *alerts;
 };
 
 static int monitor_fill_open(struct store *st, struct monitor_fill *f, struct err *e)
@@ -107,8 +106,8 @@ static int monitor_fill_open(struct store *st, struct monitor_fill *f, struct er
 			  e) != 0 ||
 	    store_prepare(st, &f->alerts,
 			  "SELECT state, severity FROM alerts WHERE model_id = ?1 AND (version = 0 OR version = ?2)", e) != 0) {
-		sqlite3_finalize(f->meta);
-		sqlite3_finalize(f->ks);
+		db_finalize(f->meta);
+		db_finalize(f->ks);
 		return -1;
 	}
 	return 0;
@@ -116,9 +115,9 @@ static int monitor_fill_open(struct store *st, struct monitor_fill *f, struct er
 
 static void monitor_fill_close(struct monitor_fill *f)
 {
-	sqlite3_finalize(f->meta);
-	sqlite3_finalize(f->ks);
-	sqlite3_finalize(f->alerts);
+	db_finalize(f->meta);
+	db_finalize(f->ks);
+	db_finalize(f->alerts);
 }
 
 /* Fills what a row shows beyond its names, from the precomputed sparklines. */
@@ -126,7 +125,7 @@ static int monitor_row_fill(struct store *st, struct monitor_fill *f, int64_t vi
 			    struct monitor_row *r, struct err *e)
 {
 	const struct monitor_limit *lim = monitor_tier_limits(st, &f->lims, r->tier);
-	sqlite3_stmt *s = f->meta;
+	struct db_stmt *s = f->meta;
 	int k, rc;
 
 	for (k = 0; k < MSIG_N; k++) {
@@ -139,42 +138,42 @@ static int monitor_row_fill(struct store *st, struct monitor_fill *f, int64_t vi
 			r->limit[k] = lim[k];
 	}
 	r->ks = NAN;
-	sqlite3_reset(s);
-	sqlite3_bind_int64(s, 1, vid);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		int sig = monitor_sig_index((const char *)sqlite3_column_text(s, 0));
+	db_reset(s);
+	db_bind_int64(s, 1, vid);
+	while ((rc = db_step(s)) == DB_ROW) {
+		int sig = monitor_sig_index((const char *)db_column_text(s, 0));
 
-		if (sqlite3_column_int64(s, 3) > r->observed)
-			r->observed = sqlite3_column_int64(s, 3);
+		if (db_column_int64(s, 3) > r->observed)
+			r->observed = db_column_int64(s, 3);
 		if (sig < 0)
 			continue;
-		if (sqlite3_column_type(s, 1) != SQLITE_NULL)
-			r->now[sig] = sqlite3_column_double(s, 1);
-		monitor_spark_unpack(sqlite3_column_blob(s, 2), (size_t)sqlite3_column_bytes(s, 2), r->spark[sig]);
+		if (db_column_type(s, 1) != DB_NULL)
+			r->now[sig] = db_column_double(s, 1);
+		monitor_spark_unpack(db_column_blob(s, 2), (size_t)db_column_bytes(s, 2), r->spark[sig]);
 		r->breach[sig] = r->limit[sig].has && !isnan(r->now[sig]) &&
 				 !policy_compare(r->now[sig], (enum policy_op)r->limit[sig].op, r->limit[sig].value);
 	}
-	if (rc != SQLITE_DONE)
+	if (rc != DB_DONE)
 		return store_fail(st, e, "reading the monitoring cache");
 	s = f->ks;
-	sqlite3_reset(s);
-	sqlite3_bind_int64(s, 1, vid);
-	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL)
-		r->ks = sqlite3_column_double(s, 0);
+	db_reset(s);
+	db_bind_int64(s, 1, vid);
+	if (db_step(s) == DB_ROW && db_column_type(s, 0) != DB_NULL)
+		r->ks = db_column_double(s, 0);
 	s = f->alerts;
-	sqlite3_reset(s);
-	sqlite3_bind_int64(s, 1, mid);
-	sqlite3_bind_int64(s, 2, r->version);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (strcmp((const char *)sqlite3_column_text(s, 0), "suppressed") == 0) {
+	db_reset(s);
+	db_bind_int64(s, 1, mid);
+	db_bind_int64(s, 2, r->version);
+	while ((rc = db_step(s)) == DB_ROW) {
+		if (strcmp((const char *)db_column_text(s, 0), "suppressed") == 0) {
 			r->silenced++;
 			continue;
 		}
 		r->firing++;
-		if (policy_severity((const char *)sqlite3_column_text(s, 1)) > r->worst)
-			r->worst = policy_severity((const char *)sqlite3_column_text(s, 1));
+		if (policy_severity((const char *)db_column_text(s, 1)) > r->worst)
+			r->worst = policy_severity((const char *)db_column_text(s, 1));
 	}
-	return rc == SQLITE_DONE ? 0 : store_fail(st, e, "reading alerts");
+	return rc == DB_DONE ? 0 : store_fail(st, e, "reading alerts");
 }
 
 static const char monitor_rows_sql[] =
@@ -187,7 +186,7 @@ int monitor_rows(struct store *st, int64_t now, struct monitor_row **out, size_t
 {
 	struct monitor_fill f;
 	struct monitor_row *rows = NULL;
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int rc;
 
 	(void)now;
@@ -199,35 +198,35 @@ int monitor_rows(struct store *st, int64_t now, struct monitor_row **out, size_t
 		monitor_fill_close(&f);
 		return -1;
 	}
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = db_step(s)) == DB_ROW) {
 		struct monitor_row *r;
 
-		if (*n > 0 && rows[*n - 1].version == sqlite3_column_int64(s, 1) &&
-		    strcmp(rows[*n - 1].model, (const char *)sqlite3_column_text(s, 0)) == 0)
+		if (*n > 0 && rows[*n - 1].version == db_column_int64(s, 1) &&
+		    strcmp(rows[*n - 1].model, (const char *)db_column_text(s, 0)) == 0)
 			continue;
 		r = proven_push(&rows, n, sizeof *rows);
 		if (r == NULL) {
-			rc = SQLITE_NOMEM;
+			rc = DB_NOMEM;
 			break;
 		}
 		store_text_copy(r->model, sizeof r->model, s, 0);
-		r->version = sqlite3_column_int64(s, 1);
+		r->version = db_column_int64(s, 1);
 		store_text_copy(r->alias, sizeof r->alias, s, 2);
 		store_text_copy(r->tier, sizeof r->tier, s, 3);
-		if (monitor_row_fill(st, &f, sqlite3_column_int64(s, 4), sqlite3_column_int64(s, 5), r, e) != 0) {
-			sqlite3_finalize(s);
+		if (monitor_row_fill(st, &f, db_column_int64(s, 4), db_column_int64(s, 5), r, e) != 0) {
+			db_finalize(s);
 			monitor_fill_close(&f);
 			free(rows);
 			*n = 0;
 			return -1;
 		}
 	}
-	sqlite3_finalize(s);
+	db_finalize(s);
 	monitor_fill_close(&f);
-	if (rc != SQLITE_DONE) {
+	if (rc != DB_DONE) {
 		free(rows);
 		*n = 0;
-		return rc == SQLITE_NOMEM ? err_set(e, ERR_IO, "out of memory") : store_fail(st, e, "reading deployed versions");
+		return rc == DB_NOMEM ? err_set(e, ERR_IO, "out of memory") : store_fail(st, e, "reading deployed versions");
 	}
 	*out = rows;
 	return 0;
@@ -242,7 +241,7 @@ int monitor_detail_load(struct store *st, const char *model, int64_t version, in
 			struct monitor_detail *d, struct err *e)
 {
 	struct monitor_fill f;
-	sqlite3_stmt *s, *p;
+	struct db_stmt *s, *p;
 	int64_t vid = 0, mid = 0;
 	int rc;
 
@@ -250,17 +249,17 @@ int monitor_detail_load(struct store *st, const char *model, int64_t version, in
 	d->psi = d->ks = NAN;
 	if (store_prepare(st, &s, monitor_rows_sql, e) != 0)
 		return -1;
-	sqlite3_bind_text(s, 1, model, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, version);
-	if (sqlite3_step(s) == SQLITE_ROW) {
+	db_bind_text(s, 1, model, -1, DB_STATIC);
+	db_bind_int64(s, 2, version);
+	if (db_step(s) == DB_ROW) {
 		store_text_copy(d->row.model, sizeof d->row.model, s, 0);
 		d->row.version = version;
 		store_text_copy(d->row.alias, sizeof d->row.alias, s, 2);
 		store_text_copy(d->row.tier, sizeof d->row.tier, s, 3);
-		vid = sqlite3_column_int64(s, 4);
-		mid = sqlite3_column_int64(s, 5);
+		vid = db_column_int64(s, 4);
+		mid = db_column_int64(s, 5);
 	}
-	sqlite3_finalize(s);
+	db_finalize(s);
 	if (vid == 0) {
 		/* Not deployed: still show what the cache holds for it. */
 		vid = monitor_vid(st, model, version, &mid);
@@ -270,10 +269,10 @@ int monitor_detail_load(struct store *st, const char *model, int64_t version, in
 		d->row.version = version;
 		if (store_prepare(st, &s, "SELECT tier FROM models WHERE id = ?1", e) != 0)
 			return -1;
-		sqlite3_bind_int64(s, 1, mid);
-		if (sqlite3_step(s) == SQLITE_ROW)
+		db_bind_int64(s, 1, mid);
+		if (db_step(s) == DB_ROW)
 			store_text_copy(d->row.tier, sizeof d->row.tier, s, 0);
-		sqlite3_finalize(s);
+		db_finalize(s);
 	}
 	if (monitor_fill_open(st, &f, e) != 0)
 		return -1;
@@ -285,23 +284,23 @@ int monitor_detail_load(struct store *st, const char *model, int64_t version, in
 		return -1;
 	if (store_prepare(st, &p, "SELECT t, value FROM series WHERE version_id = ?1 AND signal = ?2 AND t > ?3 ORDER BY t",
 			  e) != 0) {
-		sqlite3_finalize(s);
+		db_finalize(s);
 		return -1;
 	}
-	sqlite3_bind_int64(s, 1, vid);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	db_bind_int64(s, 1, vid);
+	while ((rc = db_step(s)) == DB_ROW) {
 		struct monitor_series *ms = proven_push(&d->s, &d->ns, sizeof *d->s);
 
 		if (ms == NULL) {
-			rc = SQLITE_NOMEM;
+			rc = DB_NOMEM;
 			break;
 		}
 		store_text_copy(ms->signal, sizeof ms->signal, s, 0);
-		ms->step = sqlite3_column_int64(s, 1);
-		sqlite3_bind_int64(p, 1, vid);
-		sqlite3_bind_text(p, 2, ms->signal, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int64(p, 3, now - MONITOR_WINDOW);
-		while ((rc = sqlite3_step(p)) == SQLITE_ROW) {
+		ms->step = db_column_int64(s, 1);
+		db_bind_int64(p, 1, vid);
+		db_bind_text(p, 2, ms->signal, -1, DB_TRANSIENT);
+		db_bind_int64(p, 3, now - MONITOR_WINDOW);
+		while ((rc = db_step(p)) == DB_ROW) {
 			int64_t *nt;
 			double *nv;
 
@@ -317,21 +316,21 @@ int monitor_detail_load(struct store *st, const char *model, int64_t version, in
 					break;
 				ms->v = nv;
 			}
-			ms->t[ms->n] = sqlite3_column_int64(p, 0);
-			ms->v[ms->n++] = sqlite3_column_type(p, 1) == SQLITE_NULL ? NAN : sqlite3_column_double(p, 1);
+			ms->t[ms->n] = db_column_int64(p, 0);
+			ms->v[ms->n++] = db_column_type(p, 1) == DB_NULL ? NAN : db_column_double(p, 1);
 		}
-		sqlite3_reset(p);
-		if (rc != SQLITE_DONE) {
-			rc = rc == SQLITE_ROW ? SQLITE_NOMEM : rc;
+		db_reset(p);
+		if (rc != DB_DONE) {
+			rc = rc == DB_ROW ? DB_NOMEM : rc;
 			break;
 		}
-		rc = SQLITE_ROW;
+		rc = DB_ROW;
 	}
-	sqlite3_finalize(p);
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE) {
+	db_finalize(p);
+	db_finalize(s);
+	if (rc != DB_DONE) {
 		monitor_detail_free(d);
-		return rc == SQLITE_NOMEM ? err_set(e, ERR_IO, "out of memory") : store_fail(st, e, "reading series");
+		return rc == DB_NOMEM ? err_set(e, ERR_IO, "out of memory") : store_fail(st, e, "reading series");
 	}
 	d->has_ref = monitor_load_hist(st, vid, "score", "reference", &d->ref);
 	d->has_cur = monitor_load_hist(st, vid, "score", "current", &d->cur);
@@ -339,19 +338,19 @@ int monitor_detail_load(struct store *st, const char *model, int64_t version, in
 			  "SELECT name, value FROM monitor_values WHERE version_id = ?1 AND kind = 'drift' AND name IN ('score', 'score.ks')",
 			  e) != 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, vid);
-	while (sqlite3_step(s) == SQLITE_ROW)
-		*(strcmp((const char *)sqlite3_column_text(s, 0), "score") == 0 ? &d->psi : &d->ks) = sqlite3_column_double(s, 1);
-	sqlite3_finalize(s);
+	db_bind_int64(s, 1, vid);
+	while (db_step(s) == DB_ROW)
+		*(strcmp((const char *)db_column_text(s, 0), "score") == 0 ? &d->psi : &d->ks) = db_column_double(s, 1);
+	db_finalize(s);
 	if (store_prepare(st, &s,
 			  "SELECT coalesce((SELECT min(time) FROM promotions WHERE version_id = ?1 AND alias = 'production'),"
 			  " (SELECT updated FROM aliases WHERE version_id = ?1 AND alias = 'production'), 0)",
 			  e) != 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, vid);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		d->production_since = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
+	db_bind_int64(s, 1, vid);
+	if (db_step(s) == DB_ROW)
+		d->production_since = db_column_int64(s, 0);
+	db_finalize(s);
 	return 0;
 }
 
@@ -378,7 +377,7 @@ static const char monitor_alerts_sql[] =
 static int monitor_alerts_query(struct store *st, const char *plugin, const char *fp, struct monitor_alert **out,
 				size_t *n, struct err *e)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int rc;
 
 	*out = NULL;
@@ -386,14 +385,14 @@ static int monitor_alerts_query(struct store *st, const char *plugin, const char
 	if (store_prepare(st, &s, monitor_alerts_sql, e) != 0)
 		return -1;
 	if (plugin != NULL && plugin[0] != '\0')
-		sqlite3_bind_text(s, 1, plugin, -1, SQLITE_STATIC);
+		db_bind_text(s, 1, plugin, -1, DB_STATIC);
 	if (fp != NULL)
-		sqlite3_bind_text(s, 2, fp, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		db_bind_text(s, 2, fp, -1, DB_STATIC);
+	while ((rc = db_step(s)) == DB_ROW) {
 		struct monitor_alert *a = proven_push(out, n, sizeof **out);
 
 		if (a == NULL) {
-			rc = SQLITE_NOMEM;
+			rc = DB_NOMEM;
 			break;
 		}
 		store_text_copy(a->plugin, sizeof a->plugin, s, 0);
@@ -402,19 +401,19 @@ static int monitor_alerts_query(struct store *st, const char *plugin, const char
 		store_text_copy(a->state, sizeof a->state, s, 3);
 		store_text_copy(a->severity, sizeof a->severity, s, 4);
 		store_text_copy(a->model, sizeof a->model, s, 5);
-		a->version = sqlite3_column_int64(s, 6);
-		a->starts = sqlite3_column_int64(s, 7);
-		a->ends = sqlite3_column_int64(s, 8);
+		a->version = db_column_int64(s, 6);
+		a->starts = db_column_int64(s, 7);
+		a->ends = db_column_int64(s, 8);
 		store_text_copy(a->summary, sizeof a->summary, s, 9);
 		store_text_copy(a->silenced_by, sizeof a->silenced_by, s, 10);
 		store_text_copy(a->labels, sizeof a->labels, s, 11);
 	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE) {
+	db_finalize(s);
+	if (rc != DB_DONE) {
 		free(*out);
 		*out = NULL;
 		*n = 0;
-		return rc == SQLITE_NOMEM ? err_set(e, ERR_IO, "out of memory") : store_fail(st, e, "reading alerts");
+		return rc == DB_NOMEM ? err_set(e, ERR_IO, "out of memory") : store_fail(st, e, "reading alerts");
 	}
 	return 0;
 }
@@ -451,7 +450,7 @@ static void monitor_matchers_show(const char *stored, char *buf, size_t n)
 
 int monitor_silences_list(struct store *st, struct monitor_silence_row **out, size_t *n, struct err *e)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int rc;
 
 	*out = NULL;
@@ -461,28 +460,28 @@ int monitor_silences_list(struct store *st, struct monitor_silence_row **out, si
 			  " ORDER BY state <> 'active', state <> 'pending', ends DESC, id",
 			  e) != 0)
 		return -1;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = db_step(s)) == DB_ROW) {
 		struct monitor_silence_row *r = proven_push(out, n, sizeof **out);
 
 		if (r == NULL) {
-			rc = SQLITE_NOMEM;
+			rc = DB_NOMEM;
 			break;
 		}
 		store_text_copy(r->plugin, sizeof r->plugin, s, 0);
 		store_text_copy(r->id, sizeof r->id, s, 1);
 		store_text_copy(r->state, sizeof r->state, s, 2);
-		monitor_matchers_show((const char *)sqlite3_column_text(s, 3), r->matchers, sizeof r->matchers);
-		r->starts = sqlite3_column_int64(s, 4);
-		r->ends = sqlite3_column_int64(s, 5);
+		monitor_matchers_show((const char *)db_column_text(s, 3), r->matchers, sizeof r->matchers);
+		r->starts = db_column_int64(s, 4);
+		r->ends = db_column_int64(s, 5);
 		store_text_copy(r->created_by, sizeof r->created_by, s, 6);
 		store_text_copy(r->comment, sizeof r->comment, s, 7);
 	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE) {
+	db_finalize(s);
+	if (rc != DB_DONE) {
 		free(*out);
 		*out = NULL;
 		*n = 0;
-		return rc == SQLITE_NOMEM ? err_set(e, ERR_IO, "out of memory") : store_fail(st, e, "reading silences");
+		return rc == DB_NOMEM ? err_set(e, ERR_IO, "out of memory") : store_fail(st, e, "reading silences");
 	}
 	return 0;
 }
@@ -497,7 +496,7 @@ static int monitor_mark(struct store *st, const char *model, int64_t version, st
 {
 	struct monitor_limits lims;
 	const struct monitor_limit *lim;
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	char tier[16] = "";
 	int rc;
 
@@ -508,18 +507,18 @@ static int monitor_mark(struct store *st, const char *model, int64_t version, st
 			  " AND a.state <> 'suppressed' AND (?2 = 0 OR a.version = 0 OR a.version = ?2) WHERE mo.name = ?1",
 			  e) != 0)
 		return -1;
-	sqlite3_bind_text(s, 1, model, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, version);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	db_bind_text(s, 1, model, -1, DB_STATIC);
+	db_bind_int64(s, 2, version);
+	while ((rc = db_step(s)) == DB_ROW) {
 		store_text_copy(tier, sizeof tier, s, 1);
-		if (sqlite3_column_type(s, 0) == SQLITE_NULL)
+		if (db_column_type(s, 0) == DB_NULL)
 			continue;
 		out->firing++;
-		if (policy_severity((const char *)sqlite3_column_text(s, 0)) > out->worst)
-			out->worst = policy_severity((const char *)sqlite3_column_text(s, 0));
+		if (policy_severity((const char *)db_column_text(s, 0)) > out->worst)
+			out->worst = policy_severity((const char *)db_column_text(s, 0));
 	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE)
+	db_finalize(s);
+	if (rc != DB_DONE)
 		return store_fail(st, e, "reading alerts");
 	lim = tier[0] ? monitor_tier_limits(st, &lims, tier) : NULL;
 	if (lim == NULL || !lim[MSIG_PSI].has)
@@ -531,12 +530,12 @@ static int monitor_mark(struct store *st, const char *model, int64_t version, st
 			  " AND mv.name NOT LIKE '%.ks' AND (?2 = 0 AND v.id IN (SELECT version_id FROM aliases) OR v.version = ?2)",
 			  e) != 0)
 		return -1;
-	sqlite3_bind_text(s, 1, model, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, version);
-	while (sqlite3_step(s) == SQLITE_ROW)
-		if (!policy_compare(sqlite3_column_double(s, 0), (enum policy_op)lim[MSIG_PSI].op, lim[MSIG_PSI].value))
+	db_bind_text(s, 1, model, -1, DB_STATIC);
+	db_bind_int64(s, 2, version);
+	while (db_step(s) == DB_ROW)
+		if (!policy_compare(db_column_double(s, 0), (enum policy_op)lim[MSIG_PSI].op, lim[MSIG_PSI].value))
 			out->drift_over = 1;
-	sqlite3_finalize(s);
+	db_finalize(s);
 	return 0;
 }
 
@@ -585,7 +584,7 @@ int monitor_mark_models(struct store *st, struct monitor_model_mark **out, size_
 	struct monitor_model_mark *v = NULL, *m;
 	struct monitor_limits lims;
 	size_t nv = 0, cap = 0, i, k;
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int rc;
 
 	*out = NULL;
@@ -596,19 +595,19 @@ int monitor_mark_models(struct store *st, struct monitor_model_mark **out, size_
 			  " WHERE a.state <> 'suppressed' ORDER BY mo.name",
 			  e) != 0)
 		return -1;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		int sev = policy_severity((const char *)sqlite3_column_text(s, 1));
+	while ((rc = db_step(s)) == DB_ROW) {
+		int sev = policy_severity((const char *)db_column_text(s, 1));
 
-		m = monitor_marks_get(&v, &nv, &cap, (const char *)sqlite3_column_text(s, 0));
+		m = monitor_marks_get(&v, &nv, &cap, (const char *)db_column_text(s, 0));
 		if (m == NULL)
 			break;
 		m->m.firing++;
 		m->m.worst = sev > m->m.worst ? sev : m->m.worst;
 	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE) {
+	db_finalize(s);
+	if (rc != DB_DONE) {
 		free(v);
-		return rc == SQLITE_ROW ? err_set(e, ERR_IO, "out of memory") : store_fail(st, e, "reading alerts");
+		return rc == DB_ROW ? err_set(e, ERR_IO, "out of memory") : store_fail(st, e, "reading alerts");
 	}
 	/* Drift of the deployed versions, each against its tier's limit (read once per tier). */
 	if (store_prepare(st, &s,
@@ -619,22 +618,22 @@ int monitor_mark_models(struct store *st, struct monitor_model_mark **out, size_
 		free(v);
 		return -1;
 	}
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		const struct monitor_limit *lim = monitor_tier_limits(st, &lims, (const char *)sqlite3_column_text(s, 1));
-		const char *name = (const char *)sqlite3_column_text(s, 0);
+	while ((rc = db_step(s)) == DB_ROW) {
+		const struct monitor_limit *lim = monitor_tier_limits(st, &lims, (const char *)db_column_text(s, 1));
+		const char *name = (const char *)db_column_text(s, 0);
 
 		if (lim == NULL || !lim[MSIG_PSI].has ||
-		    policy_compare(sqlite3_column_double(s, 2), (enum policy_op)lim[MSIG_PSI].op, lim[MSIG_PSI].value))
+		    policy_compare(db_column_double(s, 2), (enum policy_op)lim[MSIG_PSI].op, lim[MSIG_PSI].value))
 			continue;
 		/* A model the alerts listed too gets a second entry, merged below. */
 		if ((m = monitor_marks_get(&v, &nv, &cap, name)) == NULL)
 			break;
 		m->m.drift_over = 1;
 	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE) {
+	db_finalize(s);
+	if (rc != DB_DONE) {
 		free(v);
-		return rc == SQLITE_ROW ? err_set(e, ERR_IO, "out of memory") : store_fail(st, e, "reading drift");
+		return rc == DB_ROW ? err_set(e, ERR_IO, "out of memory") : store_fail(st, e, "reading drift");
 	}
 	if (nv > 1)
 		qsort(v, nv, sizeof *v, monitor_marks_cmp);
@@ -674,7 +673,7 @@ int monitor_silence_alert(struct store *st, const struct principal *who, const c
 	const char *k;
 	char err[512] = "", subject[200];
 	struct steward_act act;
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int rc;
 
 	if (who == NULL || who->key == NULL)
@@ -697,11 +696,11 @@ int monitor_silence_alert(struct store *st, const struct principal *who, const c
 		free(a);
 		return -1;
 	}
-	sqlite3_bind_text(s, 1, a->plugin, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, a->fingerprint, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		labels = json_loads((const char *)sqlite3_column_text(s, 0), 0, NULL);
-	sqlite3_finalize(s);
+	db_bind_text(s, 1, a->plugin, -1, DB_STATIC);
+	db_bind_text(s, 2, a->fingerprint, -1, DB_STATIC);
+	if (db_step(s) == DB_ROW)
+		labels = json_loads((const char *)db_column_text(s, 0), 0, NULL);
+	db_finalize(s);
 	if (json_object_size(labels) > MONITOR_MAX_MATCHERS) {
 		json_decref(labels);
 		free(a);
@@ -778,11 +777,11 @@ int monitor_silence_alert(struct store *st, const struct principal *who, const c
 				  "UPDATE alerts SET state = 'suppressed', silenced_by = trim(silenced_by || ' ' || ?1)"
 				  " WHERE plugin = ?2 AND fingerprint = ?3",
 				  e) == 0) {
-			sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-			sqlite3_bind_text(s, 2, a->plugin, -1, SQLITE_STATIC);
-			sqlite3_bind_text(s, 3, a->fingerprint, -1, SQLITE_STATIC);
-			rc = sqlite3_step(s) == SQLITE_DONE ? 0 : store_fail(st, e, "marking the alert silenced");
-			sqlite3_finalize(s);
+			db_bind_text(s, 1, id, -1, DB_STATIC);
+			db_bind_text(s, 2, a->plugin, -1, DB_STATIC);
+			db_bind_text(s, 3, a->fingerprint, -1, DB_STATIC);
+			rc = db_step(s) == DB_DONE ? 0 : store_fail(st, e, "marking the alert silenced");
+			db_finalize(s);
 		} else
 			rc = -1;
 	}
@@ -795,15 +794,15 @@ int monitor_silence_alert(struct store *st, const struct principal *who, const c
 				       " VALUES (?1, ?2, 'active', ?3, ?4, ?5, ?6, ?7,"
 				       " coalesce((SELECT max(seen) FROM silences WHERE plugin = ?1), 0))",
 				       e) == 0) {
-			sqlite3_bind_text(s, 1, a->plugin, -1, SQLITE_STATIC);
-			sqlite3_bind_text(s, 2, id, -1, SQLITE_STATIC);
-			sqlite3_bind_text(s, 3, mt, -1, SQLITE_STATIC);
-			sqlite3_bind_int64(s, 4, act.starts);
-			sqlite3_bind_int64(s, 5, act.ends);
-			sqlite3_bind_text(s, 6, who->name, -1, SQLITE_STATIC);
-			sqlite3_bind_text(s, 7, comment, -1, SQLITE_STATIC);
-			rc = sqlite3_step(s) == SQLITE_DONE ? 0 : store_fail(st, e, "keeping the silence");
-			sqlite3_finalize(s);
+			db_bind_text(s, 1, a->plugin, -1, DB_STATIC);
+			db_bind_text(s, 2, id, -1, DB_STATIC);
+			db_bind_text(s, 3, mt, -1, DB_STATIC);
+			db_bind_int64(s, 4, act.starts);
+			db_bind_int64(s, 5, act.ends);
+			db_bind_text(s, 6, who->name, -1, DB_STATIC);
+			db_bind_text(s, 7, comment, -1, DB_STATIC);
+			rc = db_step(s) == DB_DONE ? 0 : store_fail(st, e, "keeping the silence");
+			db_finalize(s);
 		} else
 			rc = -1;
 	}
@@ -824,7 +823,7 @@ int monitor_expire_silence(struct store *st, const struct principal *who, const 
 {
 	struct steward_act act;
 	char err[512] = "", subject[200], pl[65] = "";
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	json_t *data;
 	int rc, found = 0;
 
@@ -832,14 +831,14 @@ int monitor_expire_silence(struct store *st, const struct principal *who, const 
 		return err_set(e, ERR_DENIED, "expiring a silence is an act: it needs your key");
 	if (store_prepare(st, &s, "SELECT plugin FROM silences WHERE id = ?1 AND (?2 IS NULL OR plugin = ?2)", e) != 0)
 		return -1;
-	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	db_bind_text(s, 1, id, -1, DB_STATIC);
 	if (plugin != NULL && plugin[0] != '\0')
-		sqlite3_bind_text(s, 2, plugin, -1, SQLITE_STATIC);
-	while (sqlite3_step(s) == SQLITE_ROW) {
+		db_bind_text(s, 2, plugin, -1, DB_STATIC);
+	while (db_step(s) == DB_ROW) {
 		store_text_copy(pl, sizeof pl, s, 0);
 		found++;
 	}
-	sqlite3_finalize(s);
+	db_finalize(s);
 	if (found == 0)
 		return err_set(e, ERR_NOTFOUND, "no silence %s in the store (sync first?)", id);
 	if (found > 1)
@@ -859,10 +858,10 @@ int monitor_expire_silence(struct store *st, const struct principal *who, const 
 		rc = ledger_append_act(st, who->key, who->name, "alert.unsilence", subject, data, NULL, e);
 	json_decref(data);
 	if (rc == 0 && store_prepare(st, &s, "UPDATE silences SET state = 'expired' WHERE plugin = ?1 AND id = ?2", e) == 0) {
-		sqlite3_bind_text(s, 1, pl, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 2, id, -1, SQLITE_STATIC);
-		rc = sqlite3_step(s) == SQLITE_DONE ? 0 : store_fail(st, e, "marking the silence expired");
-		sqlite3_finalize(s);
+		db_bind_text(s, 1, pl, -1, DB_STATIC);
+		db_bind_text(s, 2, id, -1, DB_STATIC);
+		rc = db_step(s) == DB_DONE ? 0 : store_fail(st, e, "marking the silence expired");
+		db_finalize(s);
 	}
 	/* An alert stays silenced while another silence still covers it. */
 	if (rc == 0 && store_prepare(st, &s,
@@ -871,10 +870,10 @@ int monitor_expire_silence(struct store *st, const struct principal *who, const 
 				     " THEN 'active' ELSE state END"
 				     " WHERE plugin = ?1 AND (' ' || silenced_by || ' ') LIKE '% ' || ?2 || ' %'",
 				     e) == 0) {
-		sqlite3_bind_text(s, 1, pl, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 2, id, -1, SQLITE_STATIC);
-		rc = sqlite3_step(s) == SQLITE_DONE ? 0 : store_fail(st, e, "marking alerts active");
-		sqlite3_finalize(s);
+		db_bind_text(s, 1, pl, -1, DB_STATIC);
+		db_bind_text(s, 2, id, -1, DB_STATIC);
+		rc = db_step(s) == DB_DONE ? 0 : store_fail(st, e, "marking alerts active");
+		db_finalize(s);
 	}
 	if (rc == 0)
 		rc = store_commit(st, e);

@@ -9,7 +9,6 @@
 #include <time.h>
 
 #include <jansson.h>
-#include <sqlite3.h>
 
 #include "ledger.h"
 #include "policy.h"
@@ -196,7 +195,7 @@ struct monitor_sync {
 struct monitor_sync *monitor_sync_begin(struct store *st, const char *plugin, unsigned caps, struct err *e)
 {
 	struct monitor_sync *m = calloc(1, sizeof *m);
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 
 	if (m == NULL) {
 		err_set(e, ERR_IO, "out of memory");
@@ -214,9 +213,9 @@ struct monitor_sync *monitor_sync_begin(struct store *st, const char *plugin, un
 		free(m);
 		return NULL;
 	}
-	sqlite3_bind_text(s, 1, plugin, -1, SQLITE_STATIC);
-	m->seen = (sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0) + 1;
-	sqlite3_finalize(s);
+	db_bind_text(s, 1, plugin, -1, DB_STATIC);
+	m->seen = (db_step(s) == DB_ROW ? db_column_int64(s, 0) : 0) + 1;
+	db_finalize(s);
 	return m;
 }
 
@@ -280,7 +279,7 @@ static int monitor_touch(struct monitor_sync *m, int64_t mid)
 
 int monitor_targets(struct monitor_sync *m, void (*fn)(void *arg, const struct steward_target *t), void *arg)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int rc;
 
 	if (store_prepare(m->st, &s,
@@ -293,13 +292,13 @@ int monitor_targets(struct monitor_sync *m, void (*fn)(void *arg, const struct s
 		return -1;
 	char last_model[256] = "";
 	int64_t last_version = 0;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = db_step(s)) == DB_ROW) {
 		struct steward_target t = {
-			.model = (const char *)sqlite3_column_text(s, 0),
-			.version = sqlite3_column_int64(s, 1),
-			.alias = (const char *)sqlite3_column_text(s, 2),
-			.since = sqlite3_column_int64(s, 3),
-			.production_since = sqlite3_column_int64(s, 4),
+			.model = (const char *)db_column_text(s, 0),
+			.version = db_column_int64(s, 1),
+			.alias = (const char *)db_column_text(s, 2),
+			.since = db_column_int64(s, 3),
+			.production_since = db_column_int64(s, 4),
 		};
 
 		/* One target per version, under its first alias (production first). */
@@ -309,8 +308,8 @@ int monitor_targets(struct monitor_sync *m, void (*fn)(void *arg, const struct s
 		last_version = t.version;
 		fn(arg, &t);
 	}
-	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? 0 : store_fail(m->st, &m->e, "reading the deployed versions");
+	db_finalize(s);
+	return rc == DB_DONE ? 0 : store_fail(m->st, &m->e, "reading the deployed versions");
 }
 
 void monitor_window(struct monitor_sync *m, int64_t *from, int64_t *to, int64_t *step)
@@ -322,7 +321,7 @@ void monitor_window(struct monitor_sync *m, int64_t *from, int64_t *to, int64_t 
 
 int64_t monitor_vid(struct store *st, const char *model, int64_t version, int64_t *mid)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int64_t vid = 0;
 	struct err e;
 
@@ -332,20 +331,20 @@ int64_t monitor_vid(struct store *st, const char *model, int64_t version, int64_
 			  " WHERE m.name = ?1 AND v.version = ?2",
 			  &e) != 0)
 		return 0;
-	sqlite3_bind_text(s, 1, model, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, version);
-	if (sqlite3_step(s) == SQLITE_ROW) {
-		vid = sqlite3_column_int64(s, 0);
+	db_bind_text(s, 1, model, -1, DB_STATIC);
+	db_bind_int64(s, 2, version);
+	if (db_step(s) == DB_ROW) {
+		vid = db_column_int64(s, 0);
 		if (mid != NULL)
-			*mid = sqlite3_column_int64(s, 1);
+			*mid = db_column_int64(s, 1);
 	}
-	sqlite3_finalize(s);
+	db_finalize(s);
 	return vid;
 }
 
 int64_t monitor_series_last(struct monitor_sync *m, const char *model, int64_t version, const char *signal)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int64_t last = 0;
 
 	if (model == NULL || signal == NULL ||
@@ -354,12 +353,12 @@ int64_t monitor_series_last(struct monitor_sync *m, const char *model, int64_t v
 			  " JOIN models mo ON mo.id = v.model_id WHERE mo.name = ?1 AND v.version = ?2 AND sm.signal = ?3",
 			  &m->e) != 0)
 		return 0;
-	sqlite3_bind_text(s, 1, model, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, version);
-	sqlite3_bind_text(s, 3, signal, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		last = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
+	db_bind_text(s, 1, model, -1, DB_STATIC);
+	db_bind_int64(s, 2, version);
+	db_bind_text(s, 3, signal, -1, DB_STATIC);
+	if (db_step(s) == DB_ROW)
+		last = db_column_int64(s, 0);
+	db_finalize(s);
 	return last;
 }
 
@@ -403,7 +402,7 @@ static int64_t monitor_series_check(struct monitor_sync *m, const struct steward
 
 static int monitor_series_write(struct monitor_sync *m, const struct steward_series_rec *r, struct err *e)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int64_t vid, mid = 0, last = 0;
 	size_t i;
 
@@ -415,45 +414,45 @@ static int monitor_series_write(struct monitor_sync *m, const struct steward_ser
 	if (r->n > 0) {
 		if (store_prepare(m->st, &s, "DELETE FROM series WHERE version_id = ?1 AND signal = ?2 AND t >= ?3", e) != 0)
 			return -1;
-		sqlite3_bind_int64(s, 1, vid);
-		sqlite3_bind_text(s, 2, r->signal, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 3, r->time[0]);
-		i = sqlite3_step(s) == SQLITE_DONE;
-		sqlite3_finalize(s);
+		db_bind_int64(s, 1, vid);
+		db_bind_text(s, 2, r->signal, -1, DB_STATIC);
+		db_bind_int64(s, 3, r->time[0]);
+		i = db_step(s) == DB_DONE;
+		db_finalize(s);
 		if (!i)
 			return store_fail(m->st, e, "writing a series");
 	}
 	if (store_prepare(m->st, &s, "INSERT INTO series(version_id, signal, t, value) VALUES (?1, ?2, ?3, ?4)", e) != 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, vid);
-	sqlite3_bind_text(s, 2, r->signal, -1, SQLITE_STATIC);
+	db_bind_int64(s, 1, vid);
+	db_bind_text(s, 2, r->signal, -1, DB_STATIC);
 	for (i = 0; i < r->n; i++) {
-		sqlite3_bind_int64(s, 3, r->time[i]);
+		db_bind_int64(s, 3, r->time[i]);
 		if (isnan(r->value[i]))
-			sqlite3_bind_null(s, 4);
+			db_bind_null(s, 4);
 		else
-			sqlite3_bind_double(s, 4, r->value[i]);
-		if (sqlite3_step(s) != SQLITE_DONE) {
-			sqlite3_finalize(s);
+			db_bind_double(s, 4, r->value[i]);
+		if (db_step(s) != DB_DONE) {
+			db_finalize(s);
 			return store_fail(m->st, e, "writing a series");
 		}
-		sqlite3_reset(s);
+		db_reset(s);
 		last = r->time[i];
 	}
-	sqlite3_finalize(s);
+	db_finalize(s);
 	if (store_prepare(m->st, &s,
 			  "INSERT INTO series_meta(version_id, signal, plugin, step, last) VALUES (?1, ?2, ?3, ?4, ?5)"
 			  " ON CONFLICT(version_id, signal) DO UPDATE SET plugin = excluded.plugin, step = excluded.step,"
 			  " last = max(last, excluded.last)",
 			  e) != 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, vid);
-	sqlite3_bind_text(s, 2, r->signal, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, m->plugin, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 4, r->step > 0 ? r->step : 60);
-	sqlite3_bind_int64(s, 5, last);
-	i = sqlite3_step(s) == SQLITE_DONE;
-	sqlite3_finalize(s);
+	db_bind_int64(s, 1, vid);
+	db_bind_text(s, 2, r->signal, -1, DB_STATIC);
+	db_bind_text(s, 3, m->plugin, -1, DB_STATIC);
+	db_bind_int64(s, 4, r->step > 0 ? r->step : 60);
+	db_bind_int64(s, 5, last);
+	i = db_step(s) == DB_DONE;
+	db_finalize(s);
 	if (!i)
 		return store_fail(m->st, e, "writing a series");
 	return monitor_touch(m, mid) != 0 || monitor_touch_series(m, vid, r->signal) != 0
@@ -569,7 +568,7 @@ static int64_t monitor_histogram_check(struct monitor_sync *m, const struct stew
 static int monitor_histogram_write(struct monitor_sync *m, const struct steward_histogram_rec *r, struct err *e)
 {
 	struct monitor_hist h;
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int64_t vid, mid = 0;
 	char *txt;
 	int rc;
@@ -587,17 +586,17 @@ static int monitor_histogram_write(struct monitor_sync *m, const struct steward_
 		free(txt);
 		return -1;
 	}
-	sqlite3_bind_int64(s, 1, vid);
-	sqlite3_bind_text(s, 2, r->feature, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, r->window, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 4, r->from);
-	sqlite3_bind_int64(s, 5, r->to);
-	sqlite3_bind_text(s, 6, txt, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 7, m->now);
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
+	db_bind_int64(s, 1, vid);
+	db_bind_text(s, 2, r->feature, -1, DB_STATIC);
+	db_bind_text(s, 3, r->window, -1, DB_STATIC);
+	db_bind_int64(s, 4, r->from);
+	db_bind_int64(s, 5, r->to);
+	db_bind_text(s, 6, txt, -1, DB_STATIC);
+	db_bind_int64(s, 7, m->now);
+	rc = db_step(s);
+	db_finalize(s);
 	free(txt);
-	if (rc != SQLITE_DONE)
+	if (rc != DB_DONE)
 		return store_fail(m->st, e, "writing a histogram");
 	return monitor_touch(m, mid) != 0 || monitor_touch_series(m, vid, "") != 0 ? err_set(e, ERR_IO, "out of memory")
 										   : 0;
@@ -653,7 +652,7 @@ static json_t *monitor_kv_json(const struct steward_kv *kv, size_t n)
 int monitor_alert(struct monitor_sync *m, const struct steward_alert_rec *a, struct err *e)
 {
 	static const char *const states[] = { "active", "suppressed", "unprocessed" };
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int64_t mid = 0;
 	json_t *labels;
 	char *ltxt;
@@ -673,10 +672,10 @@ int monitor_alert(struct monitor_sync *m, const struct steward_alert_rec *a, str
 	if (a->model != NULL) {
 		if (store_prepare(m->st, &s, "SELECT id FROM models WHERE name = ?1", e) != 0)
 			return -1;
-		sqlite3_bind_text(s, 1, a->model, -1, SQLITE_STATIC);
-		if (sqlite3_step(s) == SQLITE_ROW)
-			mid = sqlite3_column_int64(s, 0);
-		sqlite3_finalize(s);
+		db_bind_text(s, 1, a->model, -1, DB_STATIC);
+		if (db_step(s) == DB_ROW)
+			mid = db_column_int64(s, 0);
+		db_finalize(s);
 	}
 	labels = monitor_kv_json(a->labels, a->nlabels);
 	ltxt = labels ? json_dumps(labels, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
@@ -691,27 +690,27 @@ int monitor_alert(struct monitor_sync *m, const struct steward_alert_rec *a, str
 		free(ltxt);
 		return -1;
 	}
-	sqlite3_bind_text(s, 1, m->plugin, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, a->fingerprint, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, a->name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, a->state, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 5, a->severity ? a->severity : "", -1, SQLITE_STATIC);
+	db_bind_text(s, 1, m->plugin, -1, DB_STATIC);
+	db_bind_text(s, 2, a->fingerprint, -1, DB_STATIC);
+	db_bind_text(s, 3, a->name, -1, DB_STATIC);
+	db_bind_text(s, 4, a->state, -1, DB_STATIC);
+	db_bind_text(s, 5, a->severity ? a->severity : "", -1, DB_STATIC);
 	if (mid > 0)
-		sqlite3_bind_int64(s, 6, mid);
+		db_bind_int64(s, 6, mid);
 	else
-		sqlite3_bind_null(s, 6);
-	sqlite3_bind_int64(s, 7, a->version > 0 ? a->version : 0);
-	sqlite3_bind_int64(s, 8, a->starts);
-	sqlite3_bind_int64(s, 9, a->ends);
-	sqlite3_bind_text(s, 10, a->summary ? a->summary : "", -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 11, a->silenced_by ? a->silenced_by : "", -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 12, ltxt, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 13, m->seen);
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
+		db_bind_null(s, 6);
+	db_bind_int64(s, 7, a->version > 0 ? a->version : 0);
+	db_bind_int64(s, 8, a->starts);
+	db_bind_int64(s, 9, a->ends);
+	db_bind_text(s, 10, a->summary ? a->summary : "", -1, DB_STATIC);
+	db_bind_text(s, 11, a->silenced_by ? a->silenced_by : "", -1, DB_STATIC);
+	db_bind_text(s, 12, ltxt, -1, DB_STATIC);
+	db_bind_int64(s, 13, m->seen);
+	rc = db_step(s);
+	db_finalize(s);
 	free(ltxt);
 	m->alerts_seen = 1;
-	return rc == SQLITE_DONE ? 0 : store_fail(m->st, e, "writing an alert");
+	return rc == DB_DONE ? 0 : store_fail(m->st, e, "writing an alert");
 }
 
 
@@ -744,7 +743,7 @@ char *monitor_matchers_text(const struct steward_kv *kv, size_t n)
 /* Like alerts: in the transaction the sync ends in. */
 int monitor_silence(struct monitor_sync *m, const struct steward_silence_rec *r, struct err *e)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	char *mt;
 	int rc;
 
@@ -763,20 +762,20 @@ int monitor_silence(struct monitor_sync *m, const struct steward_silence_rec *r,
 		free(mt);
 		return -1;
 	}
-	sqlite3_bind_text(s, 1, m->plugin, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, r->id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, r->state, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, mt, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 5, r->starts);
-	sqlite3_bind_int64(s, 6, r->ends);
-	sqlite3_bind_text(s, 7, r->created_by ? r->created_by : "", -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 8, r->comment ? r->comment : "", -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 9, m->seen);
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
+	db_bind_text(s, 1, m->plugin, -1, DB_STATIC);
+	db_bind_text(s, 2, r->id, -1, DB_STATIC);
+	db_bind_text(s, 3, r->state, -1, DB_STATIC);
+	db_bind_text(s, 4, mt, -1, DB_STATIC);
+	db_bind_int64(s, 5, r->starts);
+	db_bind_int64(s, 6, r->ends);
+	db_bind_text(s, 7, r->created_by ? r->created_by : "", -1, DB_STATIC);
+	db_bind_text(s, 8, r->comment ? r->comment : "", -1, DB_STATIC);
+	db_bind_int64(s, 9, m->seen);
+	rc = db_step(s);
+	db_finalize(s);
 	free(mt);
 	m->alerts_seen = 1;
-	return rc == SQLITE_DONE ? 0 : store_fail(m->st, e, "writing a silence");
+	return rc == DB_DONE ? 0 : store_fail(m->st, e, "writing a silence");
 }
 
 
@@ -784,24 +783,24 @@ int monitor_silence(struct monitor_sync *m, const struct steward_silence_rec *r,
 
 static int monitor_run(struct store *st, const char *sql, const char *t1, int64_t i2, int64_t i3, struct err *e)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int rc;
 
 	if (store_prepare(st, &s, sql, e) != 0)
 		return -1;
 	if (t1 != NULL)
-		sqlite3_bind_text(s, 1, t1, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, i2);
-	sqlite3_bind_int64(s, 3, i3);
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? 0 : store_fail(st, e, "updating the monitoring cache");
+		db_bind_text(s, 1, t1, -1, DB_STATIC);
+	db_bind_int64(s, 2, i2);
+	db_bind_int64(s, 3, i3);
+	rc = db_step(s);
+	db_finalize(s);
+	return rc == DB_DONE ? 0 : store_fail(st, e, "updating the monitoring cache");
 }
 
 int monitor_load_hist(struct store *st, int64_t vid, const char *feature, const char *win,
 			     struct monitor_hist *h)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	struct err e;
 	int ok = 0;
 
@@ -809,22 +808,22 @@ int monitor_load_hist(struct store *st, int64_t vid, const char *feature, const 
 			  "SELECT buckets, t_from, t_to FROM histograms WHERE version_id = ?1 AND feature = ?2 AND win = ?3",
 			  &e) != 0)
 		return 0;
-	sqlite3_bind_int64(s, 1, vid);
-	sqlite3_bind_text(s, 2, feature, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, win, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) == SQLITE_ROW && monitor_hist_parse((const char *)sqlite3_column_text(s, 0), h) == 0) {
-		h->from = sqlite3_column_int64(s, 1);
-		h->to = sqlite3_column_int64(s, 2);
+	db_bind_int64(s, 1, vid);
+	db_bind_text(s, 2, feature, -1, DB_STATIC);
+	db_bind_text(s, 3, win, -1, DB_STATIC);
+	if (db_step(s) == DB_ROW && monitor_hist_parse((const char *)db_column_text(s, 0), h) == 0) {
+		h->from = db_column_int64(s, 1);
+		h->to = db_column_int64(s, 2);
 		ok = 1;
 	}
-	sqlite3_finalize(s);
+	db_finalize(s);
 	return ok;
 }
 
 static int monitor_value_put(struct store *st, int64_t vid, const char *kind, const char *name, double v,
 			     int64_t now, struct err *e)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int rc;
 
 	if (store_prepare(st, &s,
@@ -832,14 +831,14 @@ static int monitor_value_put(struct store *st, int64_t vid, const char *kind, co
 			  " VALUES (?1, ?2, ?3, ?4, ?5)",
 			  e) != 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, vid);
-	sqlite3_bind_text(s, 2, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, name, -1, SQLITE_STATIC);
-	sqlite3_bind_double(s, 4, v);
-	sqlite3_bind_int64(s, 5, now);
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? 0 : store_fail(st, e, "writing monitoring values");
+	db_bind_int64(s, 1, vid);
+	db_bind_text(s, 2, kind, -1, DB_STATIC);
+	db_bind_text(s, 3, name, -1, DB_STATIC);
+	db_bind_double(s, 4, v);
+	db_bind_int64(s, 5, now);
+	rc = db_step(s);
+	db_finalize(s);
+	return rc == DB_DONE ? 0 : store_fail(st, e, "writing monitoring values");
 }
 
 /* Drift of each feature of a version whose two windows are both held:
@@ -847,7 +846,7 @@ static int monitor_value_put(struct store *st, int64_t vid, const char *kind, co
  * as one more point of the drift_psi series. */
 static int monitor_drift(struct monitor_sync *m, int64_t vid, struct err *e)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	char feats[8][65];
 	size_t nf = 0, i;
 	double worst = NAN;
@@ -855,10 +854,10 @@ static int monitor_drift(struct monitor_sync *m, int64_t vid, struct err *e)
 	if (store_prepare(m->st, &s, "SELECT DISTINCT feature FROM histograms WHERE version_id = ?1 ORDER BY feature", e) !=
 	    0)
 		return -1;
-	sqlite3_bind_int64(s, 1, vid);
-	while (nf < 8 && sqlite3_step(s) == SQLITE_ROW)
+	db_bind_int64(s, 1, vid);
+	while (nf < 8 && db_step(s) == DB_ROW)
 		store_text_copy(feats[nf++], sizeof feats[0], s, 0);
-	sqlite3_finalize(s);
+	db_finalize(s);
 	for (i = 0; i < nf; i++) {
 		struct monitor_hist ref, cur;
 		double psi, ks;
@@ -879,19 +878,19 @@ static int monitor_drift(struct monitor_sync *m, int64_t vid, struct err *e)
 			worst = psi;
 	}
 	if (!isnan(worst)) {
-		sqlite3_stmt *w;
+		struct db_stmt *w;
 		int rc;
 
 		if (store_prepare(m->st, &w,
 				  "INSERT OR REPLACE INTO series(version_id, signal, t, value) VALUES (?1, 'drift_psi', ?2, ?3)",
 				  e) != 0)
 			return -1;
-		sqlite3_bind_int64(w, 1, vid);
-		sqlite3_bind_int64(w, 2, m->now);
-		sqlite3_bind_double(w, 3, worst);
-		rc = sqlite3_step(w);
-		sqlite3_finalize(w);
-		if (rc != SQLITE_DONE)
+		db_bind_int64(w, 1, vid);
+		db_bind_int64(w, 2, m->now);
+		db_bind_double(w, 3, worst);
+		rc = db_step(w);
+		db_finalize(w);
+		if (rc != DB_DONE)
 			return store_fail(m->st, e, "writing drift");
 		if (monitor_run(m->st,
 				"INSERT INTO series_meta(version_id, signal, plugin, step, last) VALUES (?2, 'drift_psi', ?1, 60, ?3)"
@@ -947,50 +946,50 @@ static int monitor_spark_update(struct store *st, int64_t vid, const char *signa
 	int64_t anchor = now / width * width - (MONITOR_SPARK - 1) * width, from = anchor, at = 0;
 	double sum[MONITOR_SPARK] = { 0 }, cur = NAN, kept[MONITOR_SPARK], mean[MONITOR_SPARK];
 	int cnt[MONITOR_SPARK] = { 0 }, rc, i, have_kept = 0;
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	unsigned char packed[MONITOR_SPARK * 4];
 
 	if (store_prepare(st, &s, "SELECT spark, spark_at, current FROM series_meta WHERE version_id = ?1 AND signal = ?2",
 			  e) != 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, vid);
-	sqlite3_bind_text(s, 2, signal, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) == SQLITE_ROW) {
-		at = sqlite3_column_int64(s, 1);
+	db_bind_int64(s, 1, vid);
+	db_bind_text(s, 2, signal, -1, DB_STATIC);
+	if (db_step(s) == DB_ROW) {
+		at = db_column_int64(s, 1);
 		if (at / width == now / width && at > 0 &&
-		    monitor_spark_unpack(sqlite3_column_blob(s, 0), (size_t)sqlite3_column_bytes(s, 0), kept) ==
+		    monitor_spark_unpack(db_column_blob(s, 0), (size_t)db_column_bytes(s, 0), kept) ==
 			    MONITOR_SPARK) {
 			have_kept = 1;
 			from = anchor + (MONITOR_SPARK - 1) * width;
-			if (sqlite3_column_type(s, 2) != SQLITE_NULL)
-				cur = sqlite3_column_double(s, 2);
+			if (db_column_type(s, 2) != DB_NULL)
+				cur = db_column_double(s, 2);
 		}
 	}
-	sqlite3_finalize(s);
+	db_finalize(s);
 	if (store_prepare(st, &s,
 			  "SELECT t, value FROM series WHERE version_id = ?1 AND signal = ?2 AND t >= ?3 AND t <= ?4 ORDER BY t",
 			  e) != 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, vid);
-	sqlite3_bind_text(s, 2, signal, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, from);
-	sqlite3_bind_int64(s, 4, now);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		int64_t t = sqlite3_column_int64(s, 0);
+	db_bind_int64(s, 1, vid);
+	db_bind_text(s, 2, signal, -1, DB_STATIC);
+	db_bind_int64(s, 3, from);
+	db_bind_int64(s, 4, now);
+	while ((rc = db_step(s)) == DB_ROW) {
+		int64_t t = db_column_int64(s, 0);
 		int b = (int)((t - anchor) / width);
 		double v;
 
-		if (sqlite3_column_type(s, 1) == SQLITE_NULL)
+		if (db_column_type(s, 1) == DB_NULL)
 			continue;
-		v = sqlite3_column_double(s, 1);
+		v = db_column_double(s, 1);
 		cur = v;
 		if (!isfinite(v) || b < 0 || b >= MONITOR_SPARK)
 			continue;
 		sum[b] += v;
 		cnt[b]++;
 	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE)
+	db_finalize(s);
+	if (rc != DB_DONE)
 		return store_fail(st, e, "reading a series");
 	for (i = 0; i < MONITOR_SPARK; i++)
 		mean[i] = have_kept && i < MONITOR_SPARK - 1 ? kept[i] : cnt[i] ? sum[i] / cnt[i] : NAN;
@@ -999,17 +998,17 @@ static int monitor_spark_update(struct store *st, int64_t vid, const char *signa
 			  "UPDATE series_meta SET spark = ?3, current = ?4, spark_at = ?5 WHERE version_id = ?1 AND signal = ?2",
 			  e) != 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, vid);
-	sqlite3_bind_text(s, 2, signal, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(s, 3, packed, sizeof packed, SQLITE_STATIC);
+	db_bind_int64(s, 1, vid);
+	db_bind_text(s, 2, signal, -1, DB_STATIC);
+	db_bind_blob(s, 3, packed, sizeof packed, DB_STATIC);
 	if (isfinite(cur))
-		sqlite3_bind_double(s, 4, cur);
+		db_bind_double(s, 4, cur);
 	else
-		sqlite3_bind_null(s, 4);
-	sqlite3_bind_int64(s, 5, now);
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? 0 : store_fail(st, e, "writing a sparkline");
+		db_bind_null(s, 4);
+	db_bind_int64(s, 5, now);
+	rc = db_step(s);
+	db_finalize(s);
+	return rc == DB_DONE ? 0 : store_fail(st, e, "writing a sparkline");
 }
 
 /* Signs body as who and keeps it as the model's observation of kind. */
@@ -1017,7 +1016,7 @@ static int monitor_attest(struct store *st, const struct principal *who, int64_t
 			  const char *kind, json_t *body, int64_t now, struct err *e)
 {
 	char sig[200], *txt;
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int rc;
 
 	if (json_object_set_new(body, "model", json_string(model)) != 0 ||
@@ -1035,22 +1034,22 @@ static int monitor_attest(struct store *st, const struct principal *who, int64_t
 		free(txt);
 		return sig[0] == '\0' ? err_set(e, ERR_IO, "cannot sign the observation") : -1;
 	}
-	sqlite3_bind_int64(s, 1, mid);
-	sqlite3_bind_text(s, 2, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, now);
-	sqlite3_bind_text(s, 4, txt, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 5, sig, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
+	db_bind_int64(s, 1, mid);
+	db_bind_text(s, 2, kind, -1, DB_STATIC);
+	db_bind_int64(s, 3, now);
+	db_bind_text(s, 4, txt, -1, DB_STATIC);
+	db_bind_text(s, 5, sig, -1, DB_STATIC);
+	rc = db_step(s);
+	db_finalize(s);
 	free(txt);
-	return rc == SQLITE_DONE ? 0 : store_fail(st, e, "writing an observation");
+	return rc == DB_DONE ? 0 : store_fail(st, e, "writing an observation");
 }
 
 /* The gate's view of one model's deployed versions: live and drift values. */
 static json_t *monitor_observation(struct store *st, int64_t mid, struct err *e)
 {
 	json_t *o = json_pack("{s:s, s:o}", "action", "monitor.observe", "versions", json_object());
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int rc;
 
 	if (o == NULL) {
@@ -1067,25 +1066,25 @@ static json_t *monitor_observation(struct store *st, int64_t mid, struct err *e)
 		json_decref(o);
 		return NULL;
 	}
-	sqlite3_bind_int64(s, 1, mid);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	db_bind_int64(s, 1, mid);
+	while ((rc = db_step(s)) == DB_ROW) {
 		char ver[24];
 		json_t *vs = json_object_get(o, "versions"), *v, *k;
-		double x = sqlite3_column_double(s, 3);
+		double x = db_column_double(s, 3);
 
 		if (!isfinite(x))
 			continue;
-		snprintf(ver, sizeof ver, "%" PRId64, (int64_t)sqlite3_column_int64(s, 0));
+		snprintf(ver, sizeof ver, "%" PRId64, (int64_t)db_column_int64(s, 0));
 		v = json_object_get(vs, ver);
 		if (v == NULL && (json_object_set_new(vs, ver, json_pack("{s:{}, s:{}}", "live", "drift")) != 0 ||
 				  (v = json_object_get(vs, ver)) == NULL))
 			break;
-		k = json_object_get(v, (const char *)sqlite3_column_text(s, 1));
-		if (json_object_set_new(k, (const char *)sqlite3_column_text(s, 2), json_real(x)) != 0)
+		k = json_object_get(v, (const char *)db_column_text(s, 1));
+		if (json_object_set_new(k, (const char *)db_column_text(s, 2), json_real(x)) != 0)
 			break;
 	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE) {
+	db_finalize(s);
+	if (rc != DB_DONE) {
 		json_decref(o);
 		store_fail(st, e, "reading monitoring values");
 		return NULL;
@@ -1097,7 +1096,7 @@ static json_t *monitor_observation(struct store *st, int64_t mid, struct err *e)
 static json_t *monitor_firing(struct store *st, int64_t mid, struct err *e)
 {
 	json_t *o = json_pack("{s:s, s:[]}", "action", "alerts.observe", "firing");
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int rc;
 
 	if (o == NULL) {
@@ -1111,15 +1110,15 @@ static json_t *monitor_firing(struct store *st, int64_t mid, struct err *e)
 		json_decref(o);
 		return NULL;
 	}
-	sqlite3_bind_int64(s, 1, mid);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+	db_bind_int64(s, 1, mid);
+	while ((rc = db_step(s)) == DB_ROW)
 		if (json_array_append_new(json_object_get(o, "firing"),
-					  json_pack("[s, s, I]", (const char *)sqlite3_column_text(s, 0),
-						    (const char *)sqlite3_column_text(s, 1),
-						    (json_int_t)sqlite3_column_int64(s, 2))) != 0)
+					  json_pack("[s, s, I]", (const char *)db_column_text(s, 0),
+						    (const char *)db_column_text(s, 1),
+						    (json_int_t)db_column_int64(s, 2))) != 0)
 			break;
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE) {
+	db_finalize(s);
+	if (rc != DB_DONE) {
 		json_decref(o);
 		store_fail(st, e, "reading alerts");
 		return NULL;
@@ -1138,23 +1137,23 @@ static int monitor_touched_cmp(const void *a, const void *b)
 
 static const char *monitor_model_name(struct store *st, int64_t mid, char *buf, size_t n)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	struct err e;
 
 	buf[0] = '\0';
 	if (store_prepare(st, &s, "SELECT name FROM models WHERE id = ?1", &e) != 0)
 		return buf;
-	sqlite3_bind_int64(s, 1, mid);
-	if (sqlite3_step(s) == SQLITE_ROW)
+	db_bind_int64(s, 1, mid);
+	if (db_step(s) == DB_ROW)
 		store_text_copy(buf, n, s, 0);
-	sqlite3_finalize(s);
+	db_finalize(s);
 	return buf;
 }
 
 int monitor_sync_end(struct monitor_sync *m, const struct principal *who, struct err *e)
 {
 	char name[256];
-	sqlite3_stmt *s, *prune = NULL;
+	struct db_stmt *s, *prune = NULL;
 	size_t i;
 	int rc;
 
@@ -1190,16 +1189,16 @@ int monitor_sync_end(struct monitor_sync *m, const struct principal *who, struct
 		if (prune == NULL &&
 		    store_prepare(m->st, &prune, "DELETE FROM series WHERE version_id = ?1 AND signal = ?2 AND t < ?3", e) != 0)
 			return -1;
-		sqlite3_reset(prune);
-		sqlite3_bind_int64(prune, 1, m->tv[i].vid);
-		sqlite3_bind_text(prune, 2, m->tv[i].signal, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(prune, 3, m->now - MONITOR_RETAIN);
-		if (sqlite3_step(prune) != SQLITE_DONE) {
-			sqlite3_finalize(prune);
+		db_reset(prune);
+		db_bind_int64(prune, 1, m->tv[i].vid);
+		db_bind_text(prune, 2, m->tv[i].signal, -1, DB_STATIC);
+		db_bind_int64(prune, 3, m->now - MONITOR_RETAIN);
+		if (db_step(prune) != DB_DONE) {
+			db_finalize(prune);
 			return store_fail(m->st, e, "pruning the series cache");
 		}
 	}
-	sqlite3_finalize(prune);
+	db_finalize(prune);
 	if (who == NULL || who->key == NULL)
 		return 0;
 	for (i = 0; i < m->ntouched; i++) {
@@ -1220,18 +1219,18 @@ int monitor_sync_end(struct monitor_sync *m, const struct principal *who, struct
 
 		if (store_prepare(m->st, &s, "SELECT id FROM models ORDER BY id", e) != 0)
 			return -1;
-		while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		while ((rc = db_step(s)) == DB_ROW) {
 			int64_t *ni = realloc(ids, (n + 1) * sizeof *ids);
 
 			if (ni == NULL)
 				break;
 			ids = ni;
-			ids[n++] = sqlite3_column_int64(s, 0);
+			ids[n++] = db_column_int64(s, 0);
 		}
-		sqlite3_finalize(s);
-		if (rc != SQLITE_DONE) {
+		db_finalize(s);
+		if (rc != DB_DONE) {
 			free(ids);
-			return rc == SQLITE_ROW ? err_set(e, ERR_IO, "out of memory") : store_fail(m->st, e, "reading models");
+			return rc == DB_ROW ? err_set(e, ERR_IO, "out of memory") : store_fail(m->st, e, "reading models");
 		}
 		for (i = 0; i < n; i++) {
 			json_t *o = monitor_firing(m->st, ids[i], e);
@@ -1270,7 +1269,7 @@ int monitor_gate_evidence(struct store *st, const char *model, int64_t version, 
 			  struct monitor_evidence *out, struct err *e)
 {
 	const struct proven_keyring *kr = NULL;
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	char ver[24];
 	int rc;
 
@@ -1281,10 +1280,10 @@ int monitor_gate_evidence(struct store *st, const char *model, int64_t version, 
 			  " WHERE m.name = ?1 ORDER BY a.kind",
 			  e) != 0)
 		return -1;
-	sqlite3_bind_text(s, 1, model, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *kind = (const char *)sqlite3_column_text(s, 0), *body = (const char *)sqlite3_column_text(s, 1),
-			   *sig = (const char *)sqlite3_column_text(s, 2);
+	db_bind_text(s, 1, model, -1, DB_STATIC);
+	while ((rc = db_step(s)) == DB_ROW) {
+		const char *kind = (const char *)db_column_text(s, 0), *body = (const char *)db_column_text(s, 1),
+			   *sig = (const char *)db_column_text(s, 2);
 		int alerts = strcmp(kind, "alerts") == 0;
 		json_t *j = json_loads(body, 0, NULL);
 		char why[300] = "", age[32];
@@ -1292,7 +1291,7 @@ int monitor_gate_evidence(struct store *st, const char *model, int64_t version, 
 
 		if (kr == NULL && proven_keyring_load(st, &kr, e) != 0) {
 			json_decref(j);
-			sqlite3_finalize(s);
+			db_finalize(s);
 			return -1;
 		}
 		/* Signed with a key revoked since: no longer counts, as a stale one, but is not a forgery. */
@@ -1319,7 +1318,7 @@ int monitor_gate_evidence(struct store *st, const char *model, int64_t version, 
 		    strcmp(json_string_value(json_object_get(j, "action")), alerts ? "alerts.observe" : "monitor.observe") != 0 ||
 		    proven_check_entry(kr, kr->version, j, body, strlen(body), sig, why, sizeof why) != 0) {
 			json_decref(j);
-			sqlite3_finalize(s);
+			db_finalize(s);
 			return err_set(e, ERR_DENIED, "the %s observation of %s does not verify (%s): the store was changed outside steward",
 				       alerts ? "alert" : "monitoring", model, why[0] ? why : "not the signed text");
 		}
@@ -1375,8 +1374,8 @@ int monitor_gate_evidence(struct store *st, const char *model, int64_t version, 
 		}
 		json_decref(j);
 	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE)
+	db_finalize(s);
+	if (rc != DB_DONE)
 		return store_fail(st, e, "reading monitoring observations");
 	return 0;
 }

@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include <jansson.h>
-#include <sqlite3.h>
 
 #include "deploy.h"
 #include "gate.h"
@@ -20,22 +19,22 @@
 
 /* ---- the run's row ---- */
 
-static int playrun_row(sqlite3_stmt *s, struct playrun_info *r)
+static int playrun_row(struct db_stmt *s, struct playrun_info *r)
 {
 	memset(r, 0, sizeof *r);
-	r->id = sqlite3_column_int64(s, 0);
+	r->id = db_column_int64(s, 0);
 	store_text_copy(r->playbook, sizeof r->playbook, s, 1);
 	store_text_copy(r->digest, sizeof r->digest, s, 2);
 	store_text_copy(r->model, sizeof r->model, s, 3);
 	store_text_copy(r->alert, sizeof r->alert, s, 4);
 	store_text_copy(r->actor, sizeof r->actor, s, 5);
-	r->started = sqlite3_column_int64(s, 6);
+	r->started = db_column_int64(s, 6);
 	store_text_copy(r->state, sizeof r->state, s, 7);
-	r->next = (size_t)sqlite3_column_int64(s, 8);
-	r->nsteps = (size_t)sqlite3_column_int64(s, 9);
-	r->incident = sqlite3_column_int64(s, 10);
-	r->seq = sqlite3_column_int64(s, 11);
-	r->version = sqlite3_column_int64(s, 12);
+	r->next = (size_t)db_column_int64(s, 8);
+	r->nsteps = (size_t)db_column_int64(s, 9);
+	r->incident = db_column_int64(s, 10);
+	r->seq = db_column_int64(s, 11);
+	r->version = db_column_int64(s, 12);
 	return 0;
 }
 
@@ -43,19 +42,19 @@ static int playrun_row(sqlite3_stmt *s, struct playrun_info *r)
 
 static int playrun_load(struct store *st, int64_t run, struct playrun_info *r, struct err *e)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int rc;
 
 	if (store_prepare(st, &s, "SELECT " PLAYRUN_COLS " FROM playbook_runs WHERE id = ?1", e) != 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, run);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
+	db_bind_int64(s, 1, run);
+	rc = db_step(s);
+	if (rc == DB_ROW)
 		playrun_row(s, r);
-	sqlite3_finalize(s);
-	if (rc == SQLITE_DONE)
+	db_finalize(s);
+	if (rc == DB_DONE)
 		return err_set(e, ERR_NOTFOUND, "no playbook run %" PRId64, run);
-	return rc == SQLITE_ROW ? 0 : store_fail(st, e, "reading playbook runs");
+	return rc == DB_ROW ? 0 : store_fail(st, e, "reading playbook runs");
 }
 
 /* The run as its signed entries tell it: playbook.start at the row's seq
@@ -66,7 +65,7 @@ static int playrun_load(struct store *st, int64_t run, struct playrun_info *r, s
 static int playrun_proven(struct store *st, const struct playrun_info *r, struct err *e)
 {
 	const struct proven_keyring *kr;
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	char subject[200], state[16] = "running";
 	size_t next = 0;
 	int rc, started = 0;
@@ -79,17 +78,17 @@ static int playrun_proven(struct store *st, const struct playrun_info *r, struct
 			  " +action IN ('playbook.start', 'playbook.step', 'playbook.abandon') AND seq >= ?2 ORDER BY seq",
 			  e) != 0)
 		return -1;
-	sqlite3_bind_text(s, 1, subject, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, r->seq);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		int64_t seq = sqlite3_column_int64(s, 0);
+	db_bind_text(s, 1, subject, -1, DB_STATIC);
+	db_bind_int64(s, 2, r->seq);
+	while ((rc = db_step(s)) == DB_ROW) {
+		int64_t seq = db_column_int64(s, 0);
 		char action[32];
 		json_t *j = NULL, *data;
 
 		store_text_copy(action, sizeof action, s, 4);
-		if (proven_row(kr, seq, sqlite3_column_blob(s, 1), (size_t)sqlite3_column_bytes(s, 1), sqlite3_column_blob(s, 2),
-			       (size_t)sqlite3_column_bytes(s, 2), (const char *)sqlite3_column_text(s, 3), &j, e) != 0) {
-			sqlite3_finalize(s);
+		if (proven_row(kr, seq, db_column_blob(s, 1), (size_t)db_column_bytes(s, 1), db_column_blob(s, 2),
+			       (size_t)db_column_bytes(s, 2), (const char *)db_column_text(s, 3), &j, e) != 0) {
+			db_finalize(s);
 			return -1;
 		}
 		data = json_object_get(j, "data");
@@ -120,8 +119,8 @@ static int playrun_proven(struct store *st, const struct playrun_info *r, struct
 		}
 		json_decref(j);
 	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE)
+	db_finalize(s);
+	if (rc != DB_DONE)
 		return store_fail(st, e, "reading the ledger");
 	if (!started || next != r->next || strcmp(state, r->state) != 0)
 		return err_set(e, ERR_DENIED,
@@ -134,19 +133,19 @@ static int playrun_proven(struct store *st, const struct playrun_info *r, struct
 static int playrun_exec(struct store *st, const char *sql, const char *t1, int64_t i2, int64_t i3, int64_t i4,
 			struct err *e)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int rc;
 
 	if (store_prepare(st, &s, sql, e) != 0)
 		return -1;
 	if (t1 != NULL)
-		sqlite3_bind_text(s, 1, t1, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, i2);
-	sqlite3_bind_int64(s, 3, i3);
-	sqlite3_bind_int64(s, 4, i4);
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? 0 : store_fail(st, e, "writing playbook runs");
+		db_bind_text(s, 1, t1, -1, DB_STATIC);
+	db_bind_int64(s, 2, i2);
+	db_bind_int64(s, 3, i3);
+	db_bind_int64(s, 4, i4);
+	rc = db_step(s);
+	db_finalize(s);
+	return rc == DB_DONE ? 0 : store_fail(st, e, "writing playbook runs");
 }
 
 /* ---- begin ---- */
@@ -174,7 +173,7 @@ int playrun_begin(struct store *st, const struct principal *who, const struct pl
 		  const char *alert, int fresh, int64_t *run, int *resumed, struct err *e)
 {
 	struct playrun_info old;
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	json_t *data = NULL, *steps;
 	char subject[200];
 	int64_t id = 0, seq, prod;
@@ -195,15 +194,15 @@ int playrun_begin(struct store *st, const struct principal *who, const struct pl
 			  " state IN ('running', 'stopped') ORDER BY id DESC LIMIT 1",
 			  e) != 0)
 		goto fail;
-	sqlite3_bind_text(s, 1, pb->name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, model, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
+	db_bind_text(s, 1, pb->name, -1, DB_STATIC);
+	db_bind_text(s, 2, model, -1, DB_STATIC);
+	rc = db_step(s);
+	if (rc == DB_ROW) {
 		playrun_row(s, &old);
 		found = 1;
 	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+	db_finalize(s);
+	if (rc != DB_ROW && rc != DB_DONE) {
 		store_fail(st, e, "reading playbook runs");
 		goto fail;
 	}
@@ -226,9 +225,9 @@ int playrun_begin(struct store *st, const struct principal *who, const struct pl
 		goto fail;
 	if (store_prepare(st, &s, "SELECT coalesce(max(id), 0) + 1 FROM playbook_runs", e) != 0)
 		goto fail;
-	if (sqlite3_step(s) == SQLITE_ROW)
-		id = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
+	if (db_step(s) == DB_ROW)
+		id = db_column_int64(s, 0);
+	db_finalize(s);
 	steps = json_array();
 	for (i = 0; steps != NULL && i < pb->nsteps; i++)
 		if (json_array_append_new(steps, json_pack("{s:s, s:s}", "name", pb->steps[i].name, "kind",
@@ -253,19 +252,19 @@ int playrun_begin(struct store *st, const struct principal *who, const struct pl
 			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'running', 0, ?8, ?9, ?10)",
 			  e) != 0)
 		goto fail;
-	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_text(s, 2, pb->name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, pb->digest, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, model, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 5, alert ? alert : "", -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 6, who->name, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 7, store_now());
-	sqlite3_bind_int64(s, 8, (int64_t)pb->nsteps);
-	sqlite3_bind_int64(s, 9, seq);
-	sqlite3_bind_int64(s, 10, prod);
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE) {
+	db_bind_int64(s, 1, id);
+	db_bind_text(s, 2, pb->name, -1, DB_STATIC);
+	db_bind_text(s, 3, pb->digest, -1, DB_STATIC);
+	db_bind_text(s, 4, model, -1, DB_STATIC);
+	db_bind_text(s, 5, alert ? alert : "", -1, DB_STATIC);
+	db_bind_text(s, 6, who->name, -1, DB_STATIC);
+	db_bind_int64(s, 7, store_now());
+	db_bind_int64(s, 8, (int64_t)pb->nsteps);
+	db_bind_int64(s, 9, seq);
+	db_bind_int64(s, 10, prod);
+	rc = db_step(s);
+	db_finalize(s);
+	if (rc != DB_DONE) {
 		store_fail(st, e, "recording the playbook run");
 		goto fail;
 	}
@@ -667,7 +666,7 @@ static int playrun_record(struct store *st, const struct principal *who, const s
 {
 	char subject[200];
 	json_t *data;
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int64_t seq;
 	int rc, last = idx + 1 >= c->pb->nsteps;
 
@@ -687,18 +686,18 @@ static int playrun_record(struct store *st, const struct principal *who, const s
 			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
 			  e) != 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, c->run.id);
-	sqlite3_bind_int64(s, 2, (int64_t)idx);
-	sqlite3_bind_text(s, 3, c->s->name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, playrun_states[state], -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 5, store_now());
-	sqlite3_bind_text(s, 6, who->name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 7, confirmed, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 8, msg, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 9, seq);
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE)
+	db_bind_int64(s, 1, c->run.id);
+	db_bind_int64(s, 2, (int64_t)idx);
+	db_bind_text(s, 3, c->s->name, -1, DB_STATIC);
+	db_bind_text(s, 4, playrun_states[state], -1, DB_STATIC);
+	db_bind_int64(s, 5, store_now());
+	db_bind_text(s, 6, who->name, -1, DB_STATIC);
+	db_bind_text(s, 7, confirmed, -1, DB_STATIC);
+	db_bind_text(s, 8, msg, -1, DB_STATIC);
+	db_bind_int64(s, 9, seq);
+	rc = db_step(s);
+	db_finalize(s);
+	if (rc != DB_DONE)
 		return store_fail(st, e, "recording the step");
 	if (playrun_exec(st,
 			 state == PR_DONE ? (last ? "UPDATE playbook_runs SET next_step = ?2, state = 'done' WHERE id = ?3"
@@ -790,7 +789,7 @@ int playrun_next(struct store *st, const struct principal *who, struct plugin_ba
 int playrun_get(struct store *st, int64_t run, struct playrun_info *out, struct playrun_step **steps, size_t *n,
 		struct err *e)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int rc;
 
 	*steps = NULL;
@@ -801,12 +800,12 @@ int playrun_get(struct store *st, int64_t run, struct playrun_info *out, struct 
 			  "SELECT idx, name, state, confirmed, actor, message, time, seq FROM playbook_steps WHERE run = ?1 ORDER BY seq",
 			  e) != 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, run);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	db_bind_int64(s, 1, run);
+	while ((rc = db_step(s)) == DB_ROW) {
 		struct playrun_step *nv = realloc(*steps, (*n + 1) * sizeof *nv), *x;
 
 		if (nv == NULL) {
-			sqlite3_finalize(s);
+			db_finalize(s);
 			free(*steps);
 			*steps = NULL;
 			*n = 0;
@@ -815,17 +814,17 @@ int playrun_get(struct store *st, int64_t run, struct playrun_info *out, struct 
 		*steps = nv;
 		x = &nv[(*n)++];
 		memset(x, 0, sizeof *x);
-		x->idx = (size_t)sqlite3_column_int64(s, 0);
+		x->idx = (size_t)db_column_int64(s, 0);
 		store_text_copy(x->name, sizeof x->name, s, 1);
 		store_text_copy(x->state, sizeof x->state, s, 2);
 		store_text_copy(x->confirmed, sizeof x->confirmed, s, 3);
 		store_text_copy(x->actor, sizeof x->actor, s, 4);
 		store_text_copy(x->message, sizeof x->message, s, 5);
-		x->time = sqlite3_column_int64(s, 6);
-		x->seq = sqlite3_column_int64(s, 7);
+		x->time = db_column_int64(s, 6);
+		x->seq = db_column_int64(s, 7);
 	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE) {
+	db_finalize(s);
+	if (rc != DB_DONE) {
 		free(*steps);
 		*steps = NULL;
 		*n = 0;
@@ -836,7 +835,7 @@ int playrun_get(struct store *st, int64_t run, struct playrun_info *out, struct 
 
 int playrun_list(struct store *st, int all, const char *model, struct playrun_info **out, size_t *n, struct err *e)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int rc;
 
 	*out = NULL;
@@ -846,14 +845,14 @@ int playrun_list(struct store *st, int all, const char *model, struct playrun_in
 			  " (?2 IS NULL OR model = ?2) ORDER BY id DESC",
 			  e) != 0)
 		return -1;
-	sqlite3_bind_int(s, 1, all != 0);
+	db_bind_int(s, 1, all != 0);
 	if (model != NULL)
-		sqlite3_bind_text(s, 2, model, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		db_bind_text(s, 2, model, -1, DB_STATIC);
+	while ((rc = db_step(s)) == DB_ROW) {
 		struct playrun_info *nv = realloc(*out, (*n + 1) * sizeof *nv);
 
 		if (nv == NULL) {
-			sqlite3_finalize(s);
+			db_finalize(s);
 			free(*out);
 			*out = NULL;
 			*n = 0;
@@ -862,8 +861,8 @@ int playrun_list(struct store *st, int all, const char *model, struct playrun_in
 		*out = nv;
 		playrun_row(s, &nv[(*n)++]);
 	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE) {
+	db_finalize(s);
+	if (rc != DB_DONE) {
 		free(*out);
 		*out = NULL;
 		*n = 0;

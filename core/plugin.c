@@ -61,20 +61,20 @@ static int plugin_refuse(struct plugin_sync_ctx *x, const char *what)
 static int plugin_exec(struct plugin_sync_ctx *x, const char *sql, const char *t1, const char *t2, int64_t i1,
 		       int64_t i2)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int rc;
 
 	if (store_prepare(x->st, &s, sql, &x->e) != 0)
 		return -1;
 	if (t1)
-		sqlite3_bind_text(s, 1, t1, -1, SQLITE_STATIC);
+		db_bind_text(s, 1, t1, -1, DB_STATIC);
 	if (t2)
-		sqlite3_bind_text(s, 2, t2, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, i1);
-	sqlite3_bind_int64(s, 4, i2);
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? 0 : store_fail(x->st, &x->e, "writing synced data");
+		db_bind_text(s, 2, t2, -1, DB_STATIC);
+	db_bind_int64(s, 3, i1);
+	db_bind_int64(s, 4, i2);
+	rc = db_step(s);
+	db_finalize(s);
+	return rc == DB_DONE ? 0 : store_fail(x->st, &x->e, "writing synced data");
 }
 
 /* 1 when a signed entry already records this evidence (an earlier sync
@@ -83,7 +83,7 @@ static int plugin_exec(struct plugin_sync_ctx *x, const char *sql, const char *t
 static int plugin_attested(struct plugin_sync_ctx *x, const char *subject, const char *action, const char *metric,
 			   const char *dataset, const char *slice)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int rc;
 
 	if (x->who == NULL)
@@ -96,18 +96,18 @@ static int plugin_attested(struct plugin_sync_ctx *x, const char *subject, const
 			  " json_extract(CAST(body AS TEXT), '$.data.slice') = ?5)) LIMIT 1",
 			  &x->e) != 0)
 		return -1;
-	sqlite3_bind_text(s, 1, subject, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, action, -1, SQLITE_STATIC);
+	db_bind_text(s, 1, subject, -1, DB_STATIC);
+	db_bind_text(s, 2, action, -1, DB_STATIC);
 	if (metric != NULL) {
-		sqlite3_bind_text(s, 3, metric, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 4, dataset, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 5, slice, -1, SQLITE_STATIC);
+		db_bind_text(s, 3, metric, -1, DB_STATIC);
+		db_bind_text(s, 4, dataset, -1, DB_STATIC);
+		db_bind_text(s, 5, slice, -1, DB_STATIC);
 	}
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	rc = db_step(s);
+	db_finalize(s);
+	if (rc != DB_ROW && rc != DB_DONE)
 		return store_fail(x->st, &x->e, "reading the ledger");
-	return rc == SQLITE_ROW;
+	return rc == DB_ROW;
 }
 
 static int sink_model(void *ctx, const struct steward_model_rec *m)
@@ -137,7 +137,7 @@ static int sink_model(void *ctx, const struct steward_model_rec *m)
 	/* Only what changed is written: an unchanged backend writes nothing. */
 	if (have.tier != tier || strcmp(have.owner, m->owner && m->owner[0] ? m->owner : "unknown") != 0 ||
 	    strcmp(have.description, m->description ? m->description : "") != 0 || strcmp(have.source, x->in->name) != 0) {
-		sqlite3_stmt *s;
+		struct db_stmt *s;
 
 		if (store_prepare(x->st, &s,
 				  "UPDATE models SET tier = ?2, owner = ?3, description = ?4, source = ?5, updated = ?6 WHERE name = ?1",
@@ -145,15 +145,15 @@ static int sink_model(void *ctx, const struct steward_model_rec *m)
 			registry_model_clear(&have);
 			return plugin_refuse(x, m->name);
 		}
-		sqlite3_bind_text(s, 1, m->name, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 2, m->tier, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 3, m->owner && m->owner[0] ? m->owner : "unknown", -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 4, m->description ? m->description : "", -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 5, x->in->name, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 6, store_now());
-		rc = sqlite3_step(s);
-		sqlite3_finalize(s);
-		if (rc != SQLITE_DONE) {
+		db_bind_text(s, 1, m->name, -1, DB_STATIC);
+		db_bind_text(s, 2, m->tier, -1, DB_STATIC);
+		db_bind_text(s, 3, m->owner && m->owner[0] ? m->owner : "unknown", -1, DB_STATIC);
+		db_bind_text(s, 4, m->description ? m->description : "", -1, DB_STATIC);
+		db_bind_text(s, 5, x->in->name, -1, DB_STATIC);
+		db_bind_int64(s, 6, store_now());
+		rc = db_step(s);
+		db_finalize(s);
+		if (rc != DB_DONE) {
 			registry_model_clear(&have);
 			store_fail(x->st, &x->e, "updating a model");
 			return plugin_refuse(x, m->name);
@@ -178,18 +178,18 @@ static int sink_model(void *ctx, const struct steward_model_rec *m)
 
 static int64_t plugin_version_id(struct plugin_sync_ctx *x, const char *model, int64_t version)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int64_t id = 0;
 
 	if (store_prepare(x->st, &s,
 			  "SELECT v.id FROM versions v JOIN models m ON m.id = v.model_id WHERE m.name = ?1 AND v.version = ?2",
 			  &x->e) != 0)
 		return -1;
-	sqlite3_bind_text(s, 1, model, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, version);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		id = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
+	db_bind_text(s, 1, model, -1, DB_STATIC);
+	db_bind_int64(s, 2, version);
+	if (db_step(s) == DB_ROW)
+		id = db_column_int64(s, 0);
+	db_finalize(s);
 	return id;
 }
 
@@ -200,7 +200,7 @@ static int sink_version(void *ctx, const struct steward_version_rec *v)
 	char state[16], reason[400] = "", cur_state[16] = "", cur_reason[400] = "";
 	int verified = v->digest != NULL;
 	int64_t vid, have_verified = -1;
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	size_t i;
 	int rc;
 
@@ -231,21 +231,21 @@ static int sink_version(void *ctx, const struct steward_version_rec *v)
 				  " SELECT id, ?2, ?3, ?4, ?5, ?6, ?7, ?8 FROM models WHERE name = ?1",
 				  &x->e) != 0)
 			return plugin_refuse(x, v->model);
-		sqlite3_bind_text(s, 1, v->model, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 2, v->version);
-		sqlite3_bind_text(s, 3, v->source ? v->source : "", -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 4, digest, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 5, v->author ? v->author : "", -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 6, v->run_id ? v->run_id : "", -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 7, x->in->name, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 8, v->created > 0 ? v->created : store_now());
-		rc = sqlite3_step(s);
-		sqlite3_finalize(s);
-		if (rc != SQLITE_DONE || sqlite3_changes(store_db(x->st)) != 1) {
+		db_bind_text(s, 1, v->model, -1, DB_STATIC);
+		db_bind_int64(s, 2, v->version);
+		db_bind_text(s, 3, v->source ? v->source : "", -1, DB_STATIC);
+		db_bind_text(s, 4, digest, -1, DB_STATIC);
+		db_bind_text(s, 5, v->author ? v->author : "", -1, DB_STATIC);
+		db_bind_text(s, 6, v->run_id ? v->run_id : "", -1, DB_STATIC);
+		db_bind_text(s, 7, x->in->name, -1, DB_STATIC);
+		db_bind_int64(s, 8, v->created > 0 ? v->created : store_now());
+		rc = db_step(s);
+		db_finalize(s);
+		if (rc != DB_DONE || store_changes(x->st) != 1) {
 			store_fail(x->st, &x->e, "adding a version");
 			return plugin_refuse(x, v->model);
 		}
-		vid = sqlite3_last_insert_rowid(store_db(x->st));
+		vid = store_last_insert_id(x->st);
 	} else {
 		if (store_prepare(x->st, &s,
 				  "SELECT v.digest, coalesce(s.digest_verified, -1), coalesce(s.card_sha, ''),"
@@ -253,15 +253,15 @@ static int sink_version(void *ctx, const struct steward_version_rec *v)
 				  " LEFT JOIN version_sync s ON s.version_id = v.id WHERE v.id = ?1",
 				  &x->e) != 0)
 			return plugin_refuse(x, v->model);
-		sqlite3_bind_int64(s, 1, vid);
-		if (sqlite3_step(s) == SQLITE_ROW) {
-			snprintf(cur_digest, sizeof cur_digest, "%s", (const char *)sqlite3_column_text(s, 0));
-			have_verified = sqlite3_column_int64(s, 1);
-			snprintf(cur_card, sizeof cur_card, "%s", (const char *)sqlite3_column_text(s, 2));
-			snprintf(cur_state, sizeof cur_state, "%s", (const char *)sqlite3_column_text(s, 3));
-			snprintf(cur_reason, sizeof cur_reason, "%s", (const char *)sqlite3_column_text(s, 4));
+		db_bind_int64(s, 1, vid);
+		if (db_step(s) == DB_ROW) {
+			snprintf(cur_digest, sizeof cur_digest, "%s", (const char *)db_column_text(s, 0));
+			have_verified = db_column_int64(s, 1);
+			snprintf(cur_card, sizeof cur_card, "%s", (const char *)db_column_text(s, 2));
+			snprintf(cur_state, sizeof cur_state, "%s", (const char *)db_column_text(s, 3));
+			snprintf(cur_reason, sizeof cur_reason, "%s", (const char *)db_column_text(s, 4));
 		}
-		sqlite3_finalize(s);
+		db_finalize(s);
 		/* An unverified digest never replaces a verified one. */
 		if (!verified && have_verified == 1) {
 			snprintf(digest, sizeof digest, "%s", cur_digest), verified = 1;
@@ -308,16 +308,16 @@ static int sink_version(void *ctx, const struct steward_version_rec *v)
 				  " digest_state = excluded.digest_state, digest_reason = excluded.digest_reason",
 				  &x->e) != 0)
 			return plugin_refuse(x, v->model);
-		sqlite3_bind_int64(s, 1, vid);
-		sqlite3_bind_text(s, 2, x->in->name, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 3, v->source ? v->source : "", -1, SQLITE_STATIC);
-		sqlite3_bind_int(s, 4, verified);
-		sqlite3_bind_text(s, 5, card_sha, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 6, state, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 7, reason, -1, SQLITE_STATIC);
-		rc = sqlite3_step(s);
-		sqlite3_finalize(s);
-		if (rc != SQLITE_DONE) {
+		db_bind_int64(s, 1, vid);
+		db_bind_text(s, 2, x->in->name, -1, DB_STATIC);
+		db_bind_text(s, 3, v->source ? v->source : "", -1, DB_STATIC);
+		db_bind_int(s, 4, verified);
+		db_bind_text(s, 5, card_sha, -1, DB_STATIC);
+		db_bind_text(s, 6, state, -1, DB_STATIC);
+		db_bind_text(s, 7, reason, -1, DB_STATIC);
+		rc = db_step(s);
+		db_finalize(s);
+		if (rc != DB_DONE) {
 			store_fail(x->st, &x->e, "recording a synced version");
 			return plugin_refuse(x, v->model);
 		}
@@ -358,13 +358,13 @@ tags:
 
 		if (store_prepare(x->st, &s, "SELECT value FROM version_tags WHERE version_id = ?1 AND key = ?2", &x->e) != 0)
 			return plugin_refuse(x, "tag");
-		sqlite3_bind_int64(s, 1, vid);
-		sqlite3_bind_text(s, 2, v->tags[i].key, -1, SQLITE_STATIC);
-		rc = sqlite3_step(s);
-		if (rc == SQLITE_ROW)
-			have = (const char *)sqlite3_column_text(s, 0);
+		db_bind_int64(s, 1, vid);
+		db_bind_text(s, 2, v->tags[i].key, -1, DB_STATIC);
+		rc = db_step(s);
+		if (rc == DB_ROW)
+			have = (const char *)db_column_text(s, 0);
 		rc = have != NULL && strcmp(have, v->tags[i].value) == 0;
-		sqlite3_finalize(s);
+		db_finalize(s);
 		if (!rc && registry_tag_set(x->st, v->model, v->version, v->tags[i].key, v->tags[i].value, &x->e) != 0)
 			return plugin_refuse(x, "tag");
 	}
@@ -374,7 +374,7 @@ tags:
 static int sink_metric(void *ctx, const struct steward_metric_rec *m)
 {
 	struct plugin_sync_ctx *x = ctx;
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int same = 0;
 
 	x->r->metrics++;
@@ -383,14 +383,14 @@ static int sink_metric(void *ctx, const struct steward_metric_rec *m)
 			  " WHERE mo.name = ?1 AND v.version = ?2 AND e.name = ?3 AND e.dataset = ?4 AND e.slice = ?5",
 			  &x->e) != 0)
 		return plugin_refuse(x, "metric");
-	sqlite3_bind_text(s, 1, m->model, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, m->version);
-	sqlite3_bind_text(s, 3, m->name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, m->dataset ? m->dataset : "", -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 5, m->slice ? m->slice : "", -1, SQLITE_STATIC);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		same = sqlite3_column_double(s, 0) == m->value;
-	sqlite3_finalize(s);
+	db_bind_text(s, 1, m->model, -1, DB_STATIC);
+	db_bind_int64(s, 2, m->version);
+	db_bind_text(s, 3, m->name, -1, DB_STATIC);
+	db_bind_text(s, 4, m->dataset ? m->dataset : "", -1, DB_STATIC);
+	db_bind_text(s, 5, m->slice ? m->slice : "", -1, DB_STATIC);
+	if (db_step(s) == DB_ROW)
+		same = db_column_double(s, 0) == m->value;
+	db_finalize(s);
 	if (same) {
 		char subject[200];
 		int att;
@@ -506,7 +506,7 @@ static int sink_alias(void *ctx, const struct steward_alias_rec *a)
 	} else {
 		rc = ledger_append(x->st, actor, "alias.observed", subject, data, &seq, &x->e);
 		if (rc == 0) {
-			sqlite3_stmt *s;
+			struct db_stmt *s;
 
 			rc = store_prepare(x->st, &s,
 					   "INSERT INTO unapproved(model_id, alias, version, observed, seq)"
@@ -515,13 +515,13 @@ static int sink_alias(void *ctx, const struct steward_alias_rec *a)
 					   " observed = excluded.observed, seq = excluded.seq",
 					   &x->e);
 			if (rc == 0) {
-				sqlite3_bind_text(s, 1, a->model, -1, SQLITE_STATIC);
-				sqlite3_bind_text(s, 2, a->alias, -1, SQLITE_STATIC);
-				sqlite3_bind_int64(s, 3, a->version);
-				sqlite3_bind_int64(s, 4, store_now());
-				sqlite3_bind_int64(s, 5, seq);
-				rc = sqlite3_step(s) == SQLITE_DONE ? 0 : store_fail(x->st, &x->e, "recording the change");
-				sqlite3_finalize(s);
+				db_bind_text(s, 1, a->model, -1, DB_STATIC);
+				db_bind_text(s, 2, a->alias, -1, DB_STATIC);
+				db_bind_int64(s, 3, a->version);
+				db_bind_int64(s, 4, store_now());
+				db_bind_int64(s, 5, seq);
+				rc = db_step(s) == DB_DONE ? 0 : store_fail(x->st, &x->e, "recording the change");
+				db_finalize(s);
 			}
 			x->r->observed++;
 		}
@@ -551,7 +551,7 @@ static const char *sink_message(void *ctx)
 static int sink_have_digest(void *ctx, const char *model, int64_t version, const char *source)
 {
 	struct plugin_sync_ctx *x = ctx;
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int have = 0;
 
 	if (store_prepare(x->st, &s,
@@ -559,11 +559,11 @@ static int sink_have_digest(void *ctx, const char *model, int64_t version, const
 			  " WHERE m.name = ?1 AND v.version = ?2 AND s.source = ?3 AND s.digest_verified = 1",
 			  &x->e) != 0)
 		return 0;
-	sqlite3_bind_text(s, 1, model, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, version);
-	sqlite3_bind_text(s, 3, source ? source : "", -1, SQLITE_STATIC);
-	have = sqlite3_step(s) == SQLITE_ROW;
-	sqlite3_finalize(s);
+	db_bind_text(s, 1, model, -1, DB_STATIC);
+	db_bind_int64(s, 2, version);
+	db_bind_text(s, 3, source ? source : "", -1, DB_STATIC);
+	have = db_step(s) == DB_ROW;
+	db_finalize(s);
 	return have;
 }
 
@@ -590,7 +590,7 @@ static int sink_unchanged(void *ctx, const char *model, int64_t version, const c
 {
 	struct plugin_sync_ctx *x = ctx;
 	char mine[210], keyless[210];
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int same = 0;
 
 	if (x->full || stamp == NULL || stamp[0] == '\0')
@@ -604,13 +604,13 @@ static int sink_unchanged(void *ctx, const char *model, int64_t version, const c
 			  " AND (s.digest_verified = 1 OR s.digest_state = 'empty' OR s.digest_reason = '')",
 			  &x->e) != 0)
 		return 0;
-	sqlite3_bind_text(s, 1, model, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, version);
-	sqlite3_bind_text(s, 3, x->in->name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, mine, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 5, x->who == NULL ? keyless : mine, -1, SQLITE_STATIC);
-	same = sqlite3_step(s) == SQLITE_ROW;
-	sqlite3_finalize(s);
+	db_bind_text(s, 1, model, -1, DB_STATIC);
+	db_bind_int64(s, 2, version);
+	db_bind_text(s, 3, x->in->name, -1, DB_STATIC);
+	db_bind_text(s, 4, mine, -1, DB_STATIC);
+	db_bind_text(s, 5, x->who == NULL ? keyless : mine, -1, DB_STATIC);
+	same = db_step(s) == DB_ROW;
+	db_finalize(s);
 	if (same)
 		x->r->skipped++;
 	return same;
@@ -620,7 +620,7 @@ static void sink_stamp(void *ctx, const char *model, int64_t version, const char
 {
 	struct plugin_sync_ctx *x = ctx;
 	char mine[210];
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 
 	plugin_stamp_text(x, stamp, mine, sizeof mine);
 	/* Unchanged stamps are not written again: an unchanged sync writes nothing. */
@@ -629,19 +629,19 @@ static void sink_stamp(void *ctx, const char *model, int64_t version, const char
 			  " (SELECT v.id FROM versions v JOIN models m ON m.id = v.model_id WHERE m.name = ?1 AND v.version = ?2)",
 			  &x->e) != 0)
 		return;
-	sqlite3_bind_text(s, 1, model, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, version);
-	sqlite3_bind_text(s, 3, x->in->name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, mine, -1, SQLITE_STATIC);
-	(void)sqlite3_step(s);
-	sqlite3_finalize(s);
+	db_bind_text(s, 1, model, -1, DB_STATIC);
+	db_bind_int64(s, 2, version);
+	db_bind_text(s, 3, x->in->name, -1, DB_STATIC);
+	db_bind_text(s, 4, mine, -1, DB_STATIC);
+	(void)db_step(s);
+	db_finalize(s);
 }
 
 /* Aliases of this plugin's models that the backend no longer shows were
  * deleted there: mirrored, recorded, and flagged when steward governed them. */
 static int plugin_vanished(struct plugin_sync_ctx *x)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	char actor[80];
 	int rc;
 
@@ -651,12 +651,12 @@ static int plugin_vanished(struct plugin_sync_ctx *x)
 			  " JOIN versions v ON v.id = a.version_id WHERE m.source = ?1 ORDER BY m.name, a.alias",
 			  &x->e) != 0)
 		return -1;
-	sqlite3_bind_text(s, 1, x->in->name, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *model = (const char *)sqlite3_column_text(s, 0), *alias = (const char *)sqlite3_column_text(s, 1);
-		int64_t version = sqlite3_column_int64(s, 2), mid = sqlite3_column_int64(s, 3), governed, seq, imported = 0;
+	db_bind_text(s, 1, x->in->name, -1, DB_STATIC);
+	while ((rc = db_step(s)) == DB_ROW) {
+		const char *model = (const char *)db_column_text(s, 0), *alias = (const char *)db_column_text(s, 1);
+		int64_t version = db_column_int64(s, 2), mid = db_column_int64(s, 3), governed, seq, imported = 0;
 		char key[300], subject[200];
-		sqlite3_stmt *d;
+		struct db_stmt *d;
 		json_t *data;
 		size_t i;
 		int r;
@@ -671,11 +671,11 @@ static int plugin_vanished(struct plugin_sync_ctx *x)
 			governed = imported;
 		if (governed < 0 || store_prepare(x->st, &d, "DELETE FROM aliases WHERE model_id = ?1 AND alias = ?2", &x->e) != 0)
 			break;
-		sqlite3_bind_int64(d, 1, mid);
-		sqlite3_bind_text(d, 2, alias, -1, SQLITE_STATIC);
-		r = sqlite3_step(d);
-		sqlite3_finalize(d);
-		if (r != SQLITE_DONE) {
+		db_bind_int64(d, 1, mid);
+		db_bind_text(d, 2, alias, -1, DB_STATIC);
+		r = db_step(d);
+		db_finalize(d);
+		if (r != DB_DONE) {
 			store_fail(x->st, &x->e, "removing an alias");
 			break;
 		}
@@ -695,22 +695,22 @@ static int plugin_vanished(struct plugin_sync_ctx *x)
 					  " seq = excluded.seq",
 					  &x->e) != 0)
 				break;
-			sqlite3_bind_int64(d, 1, mid);
-			sqlite3_bind_text(d, 2, alias, -1, SQLITE_STATIC);
-			sqlite3_bind_int64(d, 3, store_now());
-			sqlite3_bind_int64(d, 4, seq);
-			r = sqlite3_step(d);
-			sqlite3_finalize(d);
-			if (r != SQLITE_DONE) {
+			db_bind_int64(d, 1, mid);
+			db_bind_text(d, 2, alias, -1, DB_STATIC);
+			db_bind_int64(d, 3, store_now());
+			db_bind_int64(d, 4, seq);
+			r = db_step(d);
+			db_finalize(d);
+			if (r != DB_DONE) {
 				store_fail(x->st, &x->e, "recording the change");
 				break;
 			}
 			x->r->observed++;
 		}
 	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE) {
-		if (rc == SQLITE_ROW)
+	db_finalize(s);
+	if (rc != DB_DONE) {
+		if (rc == DB_ROW)
 			return -1;
 		return store_fail(x->st, &x->e, "reading aliases");
 	}
@@ -873,7 +873,7 @@ struct plugin_job {
 static void plugin_health_put(struct store *st, const char *name, const char *state, const char *msg, int64_t records,
 			      int full)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	struct err e;
 	int good = strcmp(state, "degraded") != 0;
 
@@ -886,32 +886,32 @@ static void plugin_health_put(struct store *st, const char *name, const char *st
 			  " last_full = CASE WHEN excluded.last_full > 0 THEN excluded.last_full ELSE last_full END",
 			  &e) != 0)
 		return;
-	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, state, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, msg, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 4, good ? store_now() : 0);
-	sqlite3_bind_int64(s, 5, store_now());
-	sqlite3_bind_int64(s, 6, records);
-	sqlite3_bind_int64(s, 7, good && full ? store_now() : 0);
-	(void)sqlite3_step(s);
-	sqlite3_finalize(s);
+	db_bind_text(s, 1, name, -1, DB_STATIC);
+	db_bind_text(s, 2, state, -1, DB_STATIC);
+	db_bind_text(s, 3, msg, -1, DB_STATIC);
+	db_bind_int64(s, 4, good ? store_now() : 0);
+	db_bind_int64(s, 5, store_now());
+	db_bind_int64(s, 6, records);
+	db_bind_int64(s, 7, good && full ? store_now() : 0);
+	(void)db_step(s);
+	db_finalize(s);
 }
 
 /* A full pass when asked for, when none ever ran, or when the last is
  * older than the instance's full_sync period (0: every sync is full). */
 static int plugin_full_due(struct plugin_sync_ctx *x)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int64_t last = 0;
 
 	if (x->in->force_full || x->in->full_every == 0)
 		return 1;
 	if (store_prepare(x->st, &s, "SELECT last_full FROM plugin_health WHERE name = ?1", &x->e) != 0)
 		return 1;
-	sqlite3_bind_text(s, 1, x->in->name, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		last = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
+	db_bind_text(s, 1, x->in->name, -1, DB_STATIC);
+	if (db_step(s) == DB_ROW)
+		last = db_column_int64(s, 0);
+	db_finalize(s);
 	return last <= 0 || store_now() - last >= x->in->full_every || store_now() < last;
 }
 
@@ -973,7 +973,7 @@ static void *plugin_worker(void *arg)
 	}
 	x->full = plugin_full_due(x);
 	x->r->full = x->full;
-	before = sqlite3_total_changes(store_db(x->st));
+	before = store_total_changes(x->st);
 	x->mon = monitor_sync_begin(x->st, j->in->name, j->in->p->caps, &x->e);
 	if (x->mon == NULL) {
 		snprintf(perr, sizeof perr, "starting the sync");
@@ -1033,7 +1033,7 @@ static void *plugin_worker(void *arg)
 		j->rc = -1;
 	}
 	if (j->rc == 0) {
-		x->r->written = sqlite3_total_changes(store_db(x->st)) - before;
+		x->r->written = store_total_changes(x->st) - before;
 		if (store_commit(x->st, &x->e) != 0) {
 			snprintf(j->err, sizeof j->err, "%s", x->e.msg);
 			j->rc = -1;
@@ -1307,7 +1307,7 @@ void plugin_backend_free(struct plugin_backend *b)
 
 int plugin_health_get(struct store *st, const char *name, struct plugin_health *h, struct err *e)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int rc;
 
 	memset(h, 0, sizeof *h);
@@ -1316,23 +1316,23 @@ int plugin_health_get(struct store *st, const char *name, struct plugin_health *
 	if (store_prepare(st, &s, "SELECT state, message, last_success, last_attempt, records FROM plugin_health WHERE name = ?1",
 			  e) != 0)
 		return -1;
-	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		snprintf(h->state, sizeof h->state, "%s", (const char *)sqlite3_column_text(s, 0));
-		snprintf(h->message, sizeof h->message, "%s", (const char *)sqlite3_column_text(s, 1));
-		h->last_success = sqlite3_column_int64(s, 2);
-		h->last_attempt = sqlite3_column_int64(s, 3);
-		h->records = sqlite3_column_int64(s, 4);
+	db_bind_text(s, 1, name, -1, DB_STATIC);
+	rc = db_step(s);
+	if (rc == DB_ROW) {
+		snprintf(h->state, sizeof h->state, "%s", (const char *)db_column_text(s, 0));
+		snprintf(h->message, sizeof h->message, "%s", (const char *)db_column_text(s, 1));
+		h->last_success = db_column_int64(s, 2);
+		h->last_attempt = db_column_int64(s, 3);
+		h->records = db_column_int64(s, 4);
 	}
-	sqlite3_finalize(s);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_fail(st, e, "reading plugin health");
+	db_finalize(s);
+	return rc == DB_ROW || rc == DB_DONE ? 0 : store_fail(st, e, "reading plugin health");
 }
 
 int plugin_unapproved_list(struct store *st, const char *model, struct plugin_unapproved **out, size_t *n,
 			   struct err *e)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int rc;
 
 	*out = NULL;
@@ -1343,21 +1343,21 @@ int plugin_unapproved_list(struct store *st, const char *model, struct plugin_un
 			  e) != 0)
 		return -1;
 	if (model != NULL)
-		sqlite3_bind_text(s, 1, model, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		db_bind_text(s, 1, model, -1, DB_STATIC);
+	while ((rc = db_step(s)) == DB_ROW) {
 		struct plugin_unapproved *nv = realloc(*out, (*n + 1) * sizeof **out);
 
 		if (nv == NULL) {
-			sqlite3_finalize(s);
+			db_finalize(s);
 			return err_set(e, ERR_IO, "out of memory");
 		}
 		*out = nv;
-		snprintf(nv[*n].model, sizeof nv[0].model, "%s", (const char *)sqlite3_column_text(s, 0));
-		snprintf(nv[*n].alias, sizeof nv[0].alias, "%s", (const char *)sqlite3_column_text(s, 1));
-		nv[*n].version = sqlite3_column_int64(s, 2);
-		nv[*n].seq = sqlite3_column_int64(s, 3);
-		nv[(*n)++].observed = sqlite3_column_int64(s, 4);
+		snprintf(nv[*n].model, sizeof nv[0].model, "%s", (const char *)db_column_text(s, 0));
+		snprintf(nv[*n].alias, sizeof nv[0].alias, "%s", (const char *)db_column_text(s, 1));
+		nv[*n].version = db_column_int64(s, 2);
+		nv[*n].seq = db_column_int64(s, 3);
+		nv[(*n)++].observed = db_column_int64(s, 4);
 	}
-	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? 0 : store_fail(st, e, "reading unapproved changes");
+	db_finalize(s);
+	return rc == DB_DONE ? 0 : store_fail(st, e, "reading unapproved changes");
 }

@@ -404,35 +404,35 @@ static void proven_cache_free(void *p)
 /* Changes whenever a keyring entry is added (or one is removed). */
 static int proven_stamp(struct store *st, int64_t *stamp, struct err *e)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int rc;
 
 	if (store_prepare(st, &s, "SELECT count(*), coalesce(max(seq), 0) FROM ledger WHERE action GLOB 'keyring.*'", e) != 0)
 		return -1;
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		*stamp = sqlite3_column_int64(s, 1) * 1000003 + sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	return rc == SQLITE_ROW ? 0 : store_fail(st, e, "reading the ledger");
+	rc = db_step(s);
+	if (rc == DB_ROW)
+		*stamp = db_column_int64(s, 1) * 1000003 + db_column_int64(s, 0);
+	db_finalize(s);
+	return rc == DB_ROW ? 0 : store_fail(st, e, "reading the ledger");
 }
 
 /* A deleted row leaves a hole in the sequence: what the rest of a replay
  * would catch through the chain, the gate catches here cheaply. */
 static int proven_no_gap(struct store *st, struct err *e)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int64_t n = 0, max = 0;
 	int rc;
 
 	if (store_prepare(st, &s, "SELECT count(*), coalesce(max(seq), 0) FROM ledger", e) != 0)
 		return -1;
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		n = sqlite3_column_int64(s, 0);
-		max = sqlite3_column_int64(s, 1);
+	rc = db_step(s);
+	if (rc == DB_ROW) {
+		n = db_column_int64(s, 0);
+		max = db_column_int64(s, 1);
 	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_ROW)
+	db_finalize(s);
+	if (rc != DB_ROW)
 		return store_fail(st, e, "reading the ledger");
 	if (n != max)
 		return err_set(e, ERR_DENIED,
@@ -457,21 +457,21 @@ static int proven_keyring_read(struct store *st, struct proven_keyring *kr, stru
 {
 	uint8_t pk[KEYS_PK_BYTES];
 	char log[KEYS_NAME_MAX + 1], why[700];
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int rc, r = 0;
 
 	if (ledger_logkey_public(st, log, sizeof log, pk, e) != 0 || proven_keyring_init(kr, log, e) != 0)
 		return -1;
 	if (store_prepare(st, &s, "SELECT seq, body, leaf FROM ledger WHERE action GLOB 'keyring.*' ORDER BY seq", e) != 0)
 		return -1;
-	while (r == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-		int64_t seq = sqlite3_column_int64(s, 0);
-		const char *body = sqlite3_column_blob(s, 1);
-		size_t len = (size_t)sqlite3_column_bytes(s, 1);
+	while (r == 0 && (rc = db_step(s)) == DB_ROW) {
+		int64_t seq = db_column_int64(s, 0);
+		const char *body = db_column_blob(s, 1);
+		size_t len = (size_t)db_column_bytes(s, 1);
 		const char *actor, *action;
 		json_t *j, *data;
 
-		if (!proven_leaf_ok(body, len, sqlite3_column_blob(s, 2), (size_t)sqlite3_column_bytes(s, 2))) {
+		if (!proven_leaf_ok(body, len, db_column_blob(s, 2), (size_t)db_column_bytes(s, 2))) {
 			r = err_set(e, ERR_DENIED, "ledger entry %" PRId64 " (a keyring change) was altered outside steward", seq);
 			break;
 		}
@@ -485,8 +485,8 @@ static int proven_keyring_read(struct store *st, struct proven_keyring *kr, stru
 			r = err_set(e, ERR_DENIED, "ledger entry %" PRId64 ": %s", seq, why);
 		json_decref(j);
 	}
-	sqlite3_finalize(s);
-	if (r == 0 && rc != SQLITE_DONE)
+	db_finalize(s);
+	if (r == 0 && rc != DB_DONE)
 		return store_fail(st, e, "reading the keyring from the ledger");
 	return r;
 }
@@ -631,7 +631,7 @@ int proven_row(const struct proven_keyring *kr, int64_t seq, const void *body, s
 int proven_entry(struct store *st, int64_t seq, json_t **body, struct err *e)
 {
 	const struct proven_keyring *kr;
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int rc, r;
 
 	*body = NULL;
@@ -639,16 +639,16 @@ int proven_entry(struct store *st, int64_t seq, json_t **body, struct err *e)
 		return -1;
 	if (store_prepare(st, &s, "SELECT body, leaf, sig FROM ledger WHERE seq = ?1", e) != 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, seq);
-	rc = sqlite3_step(s);
-	if (rc != SQLITE_ROW) {
-		sqlite3_finalize(s);
-		return rc == SQLITE_DONE ? err_set(e, ERR_DENIED, "ledger entry %" PRId64 " is missing", seq)
-					 : store_fail(st, e, "reading the ledger");
+	db_bind_int64(s, 1, seq);
+	rc = db_step(s);
+	if (rc != DB_ROW) {
+		db_finalize(s);
+		return rc == DB_DONE ? err_set(e, ERR_DENIED, "ledger entry %" PRId64 " is missing", seq)
+				     : store_fail(st, e, "reading the ledger");
 	}
-	r = proven_row(kr, seq, sqlite3_column_blob(s, 0), (size_t)sqlite3_column_bytes(s, 0), sqlite3_column_blob(s, 1),
-		       (size_t)sqlite3_column_bytes(s, 1), (const char *)sqlite3_column_text(s, 2), body, e);
-	sqlite3_finalize(s);
+	r = proven_row(kr, seq, db_column_blob(s, 0), (size_t)db_column_bytes(s, 0), db_column_blob(s, 1),
+		       (size_t)db_column_bytes(s, 1), (const char *)db_column_text(s, 2), body, e);
+	db_finalize(s);
 	return r;
 }
 

@@ -5,8 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sqlite3.h>
-
 int queue_open(struct store *st, const struct principal *who, struct approval_requests *out,
 		   size_t *open, struct err *e)
 {
@@ -78,7 +76,7 @@ int queue_history(struct store *st, const char *state, size_t max, struct queue_
 		  size_t *total, struct err *e)
 {
 	static const char *const states[] = { "applied", "rejected", "withdrawn", "superseded", NULL };
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	size_t i;
 	int rc;
 
@@ -105,21 +103,21 @@ int queue_history(struct store *st, const char *state, size_t max, struct queue_
 			  " ORDER BY r.id DESC LIMIT ?2",
 			  e) != 0)
 		return -1;
-	sqlite3_bind_text(s, 1, state, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, (sqlite3_int64)max);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	db_bind_text(s, 1, state, -1, DB_STATIC);
+	db_bind_int64(s, 2, (int64_t)max);
+	while ((rc = db_step(s)) == DB_ROW) {
 		struct queue_past *p, *nv = realloc(out->v, (out->n + 1) * sizeof *out->v);
 
 		if (nv == NULL) {
-			rc = SQLITE_NOMEM;
+			rc = DB_NOMEM;
 			break;
 		}
 		out->v = nv;
 		p = &out->v[out->n++];
 		memset(p, 0, sizeof *p);
-		p->id = sqlite3_column_int64(s, 0);
+		p->id = db_column_int64(s, 0);
 		store_text_copy(p->model, sizeof p->model, s, 1);
-		p->version = sqlite3_column_int64(s, 2);
+		p->version = db_column_int64(s, 2);
 		store_text_copy(p->from, sizeof p->from, s, 3);
 		store_text_copy(p->to, sizeof p->to, s, 4);
 		store_text_copy(p->tier, sizeof p->tier, s, 5);
@@ -127,15 +125,15 @@ int queue_history(struct store *st, const char *state, size_t max, struct queue_
 		store_text_copy(p->requester, sizeof p->requester, s, 7);
 		store_text_copy(p->state, sizeof p->state, s, 8);
 		store_text_copy(p->why, sizeof p->why, s, 9);
-		p->created = sqlite3_column_int64(s, 10);
-		*total = (size_t)sqlite3_column_int64(s, 11);
+		p->created = db_column_int64(s, 10);
+		*total = (size_t)db_column_int64(s, 11);
 		if (strcmp(p->state, "withdrawn") == 0 && strncmp(p->why, "superseded", 10) == 0)
 			snprintf(p->state, sizeof p->state, "superseded");
 	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE) {
+	db_finalize(s);
+	if (rc != DB_DONE) {
 		queue_pasts_free(out);
-		return rc == SQLITE_NOMEM ? err_set(e, ERR_IO, "out of memory") : store_fail(st, e, "reading requests");
+		return rc == DB_NOMEM ? err_set(e, ERR_IO, "out of memory") : store_fail(st, e, "reading requests");
 	}
 	/* Only the rows shown pay for a verification, and only rejections need one. */
 	for (i = 0; i < out->n; i++)

@@ -73,16 +73,16 @@ static const struct reconcile_check reconcile_checks[] = {
 
 static int reconcile_one(struct store *st, const struct reconcile_check *c, struct err *e)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int rc;
 
 	if (store_prepare(st, &s, c->sql, e) != 0)
 		return -1;
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		const char *a = (const char *)sqlite3_column_text(s, 0), *b = (const char *)sqlite3_column_text(s, 2),
-			   *d = (const char *)sqlite3_column_text(s, 3);
-		int64_t n = sqlite3_column_int64(s, 1), seq = sqlite3_column_int64(s, 4);
+	rc = db_step(s);
+	if (rc == DB_ROW) {
+		const char *a = (const char *)db_column_text(s, 0), *b = (const char *)db_column_text(s, 2),
+			   *d = (const char *)db_column_text(s, 3);
+		int64_t n = db_column_int64(s, 1), seq = db_column_int64(s, 4);
 
 		switch (c->kind) {
 		case RC_VERSIONS:
@@ -106,11 +106,11 @@ static int reconcile_one(struct store *st, const struct reconcile_check *c, stru
 				a ? a : "?", n, b ? b : "?", d ? d : "?", seq);
 			break;
 		}
-		sqlite3_finalize(s);
+		db_finalize(s);
 		return -1;
 	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE)
+	db_finalize(s);
+	if (rc != DB_DONE)
 		return store_fail(st, e, "reconciling the tables with the ledger");
 	return 0;
 }
@@ -119,7 +119,7 @@ static int reconcile_one(struct store *st, const struct reconcile_check *c, stru
 static int reconcile_aliases(struct store *st, struct err *e)
 {
 	struct record_alias_states l;
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int rc, bad = 0;
 
 	if (record_alias_states(st, NULL, &l, e) != 0)
@@ -131,10 +131,10 @@ static int reconcile_aliases(struct store *st, struct err *e)
 		record_alias_states_free(&l);
 		return -1;
 	}
-	while (!bad && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *m = (const char *)sqlite3_column_text(s, 0), *a = (const char *)sqlite3_column_text(s, 1);
+	while (!bad && (rc = db_step(s)) == DB_ROW) {
+		const char *m = (const char *)db_column_text(s, 0), *a = (const char *)db_column_text(s, 1);
 		const struct record_alias_state *x = record_alias_find(&l, m ? m : "", a ? a : "");
-		int64_t v = sqlite3_column_int64(s, 2);
+		int64_t v = db_column_int64(s, 2);
 
 		if (x == NULL || x->version != v) {
 			if (x == NULL)
@@ -146,11 +146,11 @@ static int reconcile_aliases(struct store *st, struct err *e)
 			bad = 1;
 		}
 	}
-	sqlite3_finalize(s);
+	db_finalize(s);
 	record_alias_states_free(&l);
 	if (bad)
 		return -1;
-	if (rc != SQLITE_DONE)
+	if (rc != DB_DONE)
 		return store_fail(st, e, "reconciling aliases");
 	return 0;
 }
@@ -159,7 +159,7 @@ static int reconcile_aliases(struct store *st, struct err *e)
  * card.set recorded (a card removed from the table counts as changed). */
 static int reconcile_cards(struct store *st, struct err *e)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int rc, bad = 0;
 
 	if (store_prepare(st, &s,
@@ -170,9 +170,9 @@ static int reconcile_cards(struct store *st, struct err *e)
 			  " AND +x.action = 'version.set')",
 			  e) != 0)
 		return -1;
-	while (!bad && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *m = (const char *)sqlite3_column_text(s, 0), *want = (const char *)sqlite3_column_text(s, 2);
-		int64_t v = sqlite3_column_int64(s, 1);
+	while (!bad && (rc = db_step(s)) == DB_ROW) {
+		const char *m = (const char *)db_column_text(s, 0), *want = (const char *)db_column_text(s, 2);
+		int64_t v = db_column_int64(s, 1);
 		char have[72] = "";
 		struct card c;
 
@@ -192,17 +192,17 @@ static int reconcile_cards(struct store *st, struct err *e)
 			bad = -1;
 		}
 	}
-	sqlite3_finalize(s);
+	db_finalize(s);
 	if (bad)
 		return -1;
-	if (rc != SQLITE_DONE)
+	if (rc != DB_DONE)
 		return store_fail(st, e, "reconciling cards");
 	return 0;
 }
 
 int reconcile_tables(struct store *st, struct reconcile_report *r, struct err *e)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	size_t i;
 
 	memset(r, 0, sizeof *r);
@@ -217,8 +217,8 @@ int reconcile_tables(struct store *st, struct reconcile_report *r, struct err *e
 			  " AND +l.action = 'version.set')",
 			  e) != 0)
 		return -1;
-	if (sqlite3_step(s) == SQLITE_ROW)
-		r->unattested = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
+	if (db_step(s) == DB_ROW)
+		r->unattested = db_column_int64(s, 0);
+	db_finalize(s);
 	return 0;
 }

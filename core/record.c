@@ -209,7 +209,7 @@ int record_load(struct store *st, const char *model, int64_t version, struct rec
 {
 	const struct proven_keyring *kr;
 	char msub[200], vsub[200];
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int rc, r = 0;
 
 	memset(out, 0, sizeof *out);
@@ -222,22 +222,22 @@ int record_load(struct store *st, const char *model, int64_t version, struct rec
 			  " OR (subject = ?2 AND +action IN ('version.set', 'card.set', 'metric.set')) ORDER BY seq",
 			  e) != 0)
 		return -1;
-	sqlite3_bind_text(s, 1, msub, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, vsub, -1, SQLITE_STATIC);
-	while (r == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-		int64_t seq = sqlite3_column_int64(s, 0);
+	db_bind_text(s, 1, msub, -1, DB_STATIC);
+	db_bind_text(s, 2, vsub, -1, DB_STATIC);
+	while (r == 0 && (rc = db_step(s)) == DB_ROW) {
+		int64_t seq = db_column_int64(s, 0);
 		json_t *j;
 
-		r = proven_row(kr, seq, sqlite3_column_blob(s, 1), (size_t)sqlite3_column_bytes(s, 1),
-			       sqlite3_column_blob(s, 2), (size_t)sqlite3_column_bytes(s, 2),
-			       (const char *)sqlite3_column_text(s, 3), &j, e);
+		r = proven_row(kr, seq, db_column_blob(s, 1), (size_t)db_column_bytes(s, 1),
+			       db_column_blob(s, 2), (size_t)db_column_bytes(s, 2),
+			       (const char *)db_column_text(s, 3), &j, e);
 		if (r == 0) {
 			r = record_apply(out, seq, j, e);
 			json_decref(j);
 		}
 	}
-	sqlite3_finalize(s);
-	if (r == 0 && rc != SQLITE_DONE)
+	db_finalize(s);
+	if (r == 0 && rc != DB_DONE)
 		r = store_fail(st, e, "reading the evidence from the ledger");
 	if (r != 0)
 		record_evidence_free(out);
@@ -351,7 +351,7 @@ int record_alias_history(struct store *st, const char *model, const char *alias,
 {
 	const struct proven_keyring *kr;
 	char lo[200], hi[200];
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int rc, r = 0;
 
 	memset(out, 0, sizeof *out);
@@ -367,16 +367,16 @@ int record_alias_history(struct store *st, const char *model, const char *alias,
 			  " ('promotion.apply', 'rollback', 'alias.set', 'alias.imported', 'alias.observed') ORDER BY seq",
 			  e) != 0)
 		return -1;
-	sqlite3_bind_text(s, 1, lo, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, hi, -1, SQLITE_STATIC);
-	while (r == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-		int64_t seq = sqlite3_column_int64(s, 0);
+	db_bind_text(s, 1, lo, -1, DB_STATIC);
+	db_bind_text(s, 2, hi, -1, DB_STATIC);
+	while (r == 0 && (rc = db_step(s)) == DB_ROW) {
+		int64_t seq = db_column_int64(s, 0);
 		struct record_move mv;
 		json_t *j;
 
-		r = proven_row(kr, seq, sqlite3_column_blob(s, 1), (size_t)sqlite3_column_bytes(s, 1),
-			       sqlite3_column_blob(s, 2), (size_t)sqlite3_column_bytes(s, 2),
-			       (const char *)sqlite3_column_text(s, 3), &j, e);
+		r = proven_row(kr, seq, db_column_blob(s, 1), (size_t)db_column_bytes(s, 1),
+			       db_column_blob(s, 2), (size_t)db_column_bytes(s, 2),
+			       (const char *)db_column_text(s, 3), &j, e);
 		if (r != 0)
 			break;
 		if (record_move_of(j, alias, &mv)) {
@@ -392,8 +392,8 @@ int record_alias_history(struct store *st, const char *model, const char *alias,
 		}
 		json_decref(j);
 	}
-	sqlite3_finalize(s);
-	if (r == 0 && rc != SQLITE_DONE)
+	db_finalize(s);
+	if (r == 0 && rc != DB_DONE)
 		r = store_fail(st, e, "reading alias moves from the ledger");
 	if (r != 0)
 		record_moves_free(out);
@@ -438,7 +438,7 @@ const struct record_alias_state *record_alias_find(const struct record_alias_sta
 int record_alias_states(struct store *st, const char *model, struct record_alias_states *out, struct err *e)
 {
 	char lo[200], hi[200];
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	size_t i, keep;
 	int rc;
 
@@ -450,11 +450,11 @@ int record_alias_states(struct store *st, const char *model, struct record_alias
 			  " ('promotion.apply', 'rollback', 'alias.set', 'alias.imported', 'alias.observed') ORDER BY seq",
 			  e) != 0)
 		return -1;
-	sqlite3_bind_text(s, 1, lo, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, 2, hi, -1, SQLITE_TRANSIENT);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *subject = (const char *)sqlite3_column_text(s, 1), *slash;
-		json_t *j = json_loadb(sqlite3_column_blob(s, 4), (size_t)sqlite3_column_bytes(s, 4), 0, NULL);
+	db_bind_text(s, 1, lo, -1, DB_TRANSIENT);
+	db_bind_text(s, 2, hi, -1, DB_TRANSIENT);
+	while ((rc = db_step(s)) == DB_ROW) {
+		const char *subject = (const char *)db_column_text(s, 1), *slash;
+		json_t *j = json_loadb(db_column_blob(s, 4), (size_t)db_column_bytes(s, 4), 0, NULL);
 		struct record_move mv;
 		char m[101];
 
@@ -477,7 +477,7 @@ int record_alias_states(struct store *st, const char *model, struct record_alias
 
 					if (nv == NULL) {
 						json_decref(j);
-						sqlite3_finalize(s);
+						db_finalize(s);
 						record_alias_states_free(out);
 						return err_set(e, ERR_IO, "out of memory");
 					}
@@ -488,16 +488,16 @@ int record_alias_states(struct store *st, const char *model, struct record_alias
 					snprintf(x->alias, sizeof x->alias, "%.64s", alias);
 				}
 				x->version = mv.version;
-				x->seq = sqlite3_column_int64(s, 0);
+				x->seq = db_column_int64(s, 0);
 				x->governed = mv.governed;
 				snprintf(x->action, sizeof x->action, "%s", mv.action);
-				snprintf(x->actor, sizeof x->actor, "%.100s", (const char *)sqlite3_column_text(s, 3));
+				snprintf(x->actor, sizeof x->actor, "%.100s", (const char *)db_column_text(s, 3));
 			}
 		}
 		json_decref(j);
 	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE) {
+	db_finalize(s);
+	if (rc != DB_DONE) {
 		record_alias_states_free(out);
 		return store_fail(st, e, "reading alias moves");
 	}

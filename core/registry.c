@@ -54,21 +54,21 @@ int registry_version_parse(const char *s, int64_t *out, struct err *e)
 }
 
 /* Column text as a heap copy; "" for NULL so callers never see NULL. */
-static char *col_dup(sqlite3_stmt *s, int i)
+static char *col_dup(struct db_stmt *s, int i)
 {
-	const unsigned char *t = sqlite3_column_text(s, i);
+	const unsigned char *t = db_column_text(s, i);
 
 	return strdup(t ? (const char *)t : "");
 }
 
-static void bind_text(sqlite3_stmt *s, int i, const char *v)
+static void bind_text(struct db_stmt *s, int i, const char *v)
 {
-	sqlite3_bind_text(s, i, v ? v : "", -1, SQLITE_STATIC);
+	db_bind_text(s, i, v ? v : "", -1, DB_STATIC);
 }
 
 static int registry_model_id(struct store *st, const char *model, int64_t *id, struct err *e)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	char ex[200];
 	int rc;
 
@@ -77,13 +77,13 @@ static int registry_model_id(struct store *st, const char *model, int64_t *id, s
 	if (store_prepare(st, &s, "SELECT id FROM models WHERE name = ?1", e) != 0)
 		return -1;
 	bind_text(s, 1, model);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		*id = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	if (rc == SQLITE_ROW)
+	rc = db_step(s);
+	if (rc == DB_ROW)
+		*id = db_column_int64(s, 0);
+	db_finalize(s);
+	if (rc == DB_ROW)
 		return 0;
-	if (rc != SQLITE_DONE)
+	if (rc != DB_DONE)
 		return store_fail(st, e, "looking up a model");
 	check_excerpt(model, ex, sizeof ex);
 	return err_set(e, ERR_NOTFOUND, "no model named \"%s\"", ex);
@@ -92,7 +92,7 @@ static int registry_model_id(struct store *st, const char *model, int64_t *id, s
 static int registry_version_id(struct store *st, const char *model, int64_t version,
 			       int64_t *model_id, int64_t *id, struct err *e)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int64_t mid;
 	int rc;
 
@@ -103,15 +103,15 @@ static int registry_version_id(struct store *st, const char *model, int64_t vers
 	if (store_prepare(st, &s, "SELECT id FROM versions WHERE model_id = ?1 AND version = ?2",
 			  e) != 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, mid);
-	sqlite3_bind_int64(s, 2, version);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		*id = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	if (rc == SQLITE_ROW)
+	db_bind_int64(s, 1, mid);
+	db_bind_int64(s, 2, version);
+	rc = db_step(s);
+	if (rc == DB_ROW)
+		*id = db_column_int64(s, 0);
+	db_finalize(s);
+	if (rc == DB_ROW)
 		return 0;
-	if (rc != SQLITE_DONE)
+	if (rc != DB_DONE)
 		return store_fail(st, e, "looking up a version");
 	return err_set(e, ERR_NOTFOUND, "model \"%s\" has no version %" PRId64, model, version);
 }
@@ -119,16 +119,16 @@ static int registry_version_id(struct store *st, const char *model, int64_t vers
 /* Marks the model changed so lists can sort and show "last change". */
 static int registry_touch(struct store *st, int64_t model_id, struct err *e)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int rc;
 
 	if (store_prepare(st, &s, "UPDATE models SET updated = max(updated, ?2) WHERE id = ?1", e) != 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, model_id);
-	sqlite3_bind_int64(s, 2, store_now());
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE)
+	db_bind_int64(s, 1, model_id);
+	db_bind_int64(s, 2, store_now());
+	rc = db_step(s);
+	db_finalize(s);
+	if (rc != DB_DONE)
 		return store_fail(st, e, "updating a model");
 	return 0;
 }
@@ -138,7 +138,7 @@ static int registry_touch(struct store *st, int64_t model_id, struct err *e)
 int registry_model_add(struct store *st, const struct principal *who, const char *name, enum tier tier,
 		       const char *owner, const char *description, struct err *e)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int64_t now = store_now();
 	int rc;
 
@@ -161,14 +161,14 @@ int registry_model_add(struct store *st, const struct principal *who, const char
 	bind_text(s, 2, owner);
 	bind_text(s, 3, registry_tier_name(tier));
 	bind_text(s, 4, description);
-	sqlite3_bind_int64(s, 5, now);
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	if ((rc & 0xff) == SQLITE_CONSTRAINT) {
+	db_bind_int64(s, 5, now);
+	rc = db_step(s);
+	db_finalize(s);
+	if (rc == DB_CONSTRAINT) {
 		store_rollback(st);
 		return err_set(e, ERR_EXISTS, "model \"%s\" already exists", name);
 	}
-	if (rc != SQLITE_DONE) {
+	if (rc != DB_DONE) {
 		store_fail(st, e, "adding a model");
 		store_rollback(st);
 		return -1;
@@ -192,25 +192,25 @@ int registry_model_add(struct store *st, const struct principal *who, const char
 	"   coalesce((SELECT max(a.updated) FROM aliases a WHERE a.model_id = m.id), 0))"       \
 	" FROM models m"
 
-static int registry_model_row(sqlite3_stmt *s, struct reg_model *m)
+static int registry_model_row(struct db_stmt *s, struct reg_model *m)
 {
-	const unsigned char *tier = sqlite3_column_text(s, 5);
+	const unsigned char *tier = db_column_text(s, 5);
 	struct err ignore;
 
 	memset(m, 0, sizeof *m);
-	m->id = sqlite3_column_int64(s, 0);
+	m->id = db_column_int64(s, 0);
 	m->name = col_dup(s, 1);
 	m->owner = col_dup(s, 2);
 	m->description = col_dup(s, 3);
 	m->source = col_dup(s, 4);
 	if (registry_tier_parse(tier ? (const char *)tier : "", &m->tier, &ignore) != 0)
 		m->tier = TIER_CRITICAL; /* unknown tier in the file: treat as the strictest */
-	m->created = sqlite3_column_int64(s, 6);
-	m->updated = sqlite3_column_int64(s, 7);
-	m->n_versions = sqlite3_column_int64(s, 8);
-	m->production = sqlite3_column_int64(s, 9);
-	m->staging = sqlite3_column_int64(s, 10);
-	m->last_change = sqlite3_column_int64(s, 11);
+	m->created = db_column_int64(s, 6);
+	m->updated = db_column_int64(s, 7);
+	m->n_versions = db_column_int64(s, 8);
+	m->production = db_column_int64(s, 9);
+	m->staging = db_column_int64(s, 10);
+	m->last_change = db_column_int64(s, 11);
 	if (!m->name || !m->owner || !m->description || !m->source) {
 		registry_model_clear(m);
 		return -1;
@@ -254,7 +254,7 @@ static void *registry_grow(void *v, size_t n, size_t *cap, size_t size)
 
 int registry_model_list(struct store *st, struct reg_models *out, struct err *e)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	size_t cap = 0;
 	int rc;
 
@@ -262,7 +262,7 @@ int registry_model_list(struct store *st, struct reg_models *out, struct err *e)
 	out->n = 0;
 	if (store_prepare(st, &s, MODEL_COLUMNS " ORDER BY m.name", e) != 0)
 		return -1;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = db_step(s)) == DB_ROW) {
 		struct reg_model *nv = registry_grow(out->v, out->n, &cap, sizeof *nv);
 
 		if (nv == NULL)
@@ -272,21 +272,21 @@ int registry_model_list(struct store *st, struct reg_models *out, struct err *e)
 			goto oom;
 		out->n++;
 	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE) {
+	db_finalize(s);
+	if (rc != DB_DONE) {
 		registry_models_free(out);
 		return store_fail(st, e, "listing models");
 	}
 	return 0;
 oom:
-	sqlite3_finalize(s);
+	db_finalize(s);
 	registry_models_free(out);
 	return err_set(e, ERR_STORE, "out of memory listing models");
 }
 
 int registry_model_get(struct store *st, const char *name, struct reg_model *out, struct err *e)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	char ex[200];
 	int rc;
 
@@ -296,14 +296,14 @@ int registry_model_get(struct store *st, const char *name, struct reg_model *out
 	if (store_prepare(st, &s, MODEL_COLUMNS " WHERE m.name = ?1", e) != 0)
 		return -1;
 	bind_text(s, 1, name);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
+	rc = db_step(s);
+	if (rc == DB_ROW) {
 		rc = registry_model_row(s, out);
-		sqlite3_finalize(s);
+		db_finalize(s);
 		return rc == 0 ? 0 : err_set(e, ERR_STORE, "out of memory");
 	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE)
+	db_finalize(s);
+	if (rc != DB_DONE)
 		return store_fail(st, e, "reading a model");
 	check_excerpt(name, ex, sizeof ex);
 	return err_set(e, ERR_NOTFOUND, "no model named \"%s\"", ex);
@@ -311,15 +311,15 @@ int registry_model_get(struct store *st, const char *name, struct reg_model *out
 
 int64_t registry_model_count(struct store *st)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
+	struct err e;
 	int64_t n = -1;
 
-	if (sqlite3_prepare_v2(store_db(st), "SELECT count(*) FROM models", -1, &s, NULL) !=
-	    SQLITE_OK)
+	if (store_prepare(st, &s, "SELECT count(*) FROM models", &e) != 0)
 		return -1;
-	if (sqlite3_step(s) == SQLITE_ROW)
-		n = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
+	if (db_step(s) == DB_ROW)
+		n = db_column_int64(s, 0);
+	db_finalize(s);
 	return n;
 }
 
@@ -329,7 +329,7 @@ int registry_version_add(struct store *st, const struct principal *who, const ch
 			 const char *artifact_uri, const char *digest, const char *author,
 			 const char *run_id, int64_t created, int64_t *out_version, struct err *e)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	int64_t mid, next = 0;
 	int rc;
 
@@ -346,29 +346,29 @@ int registry_version_add(struct store *st, const struct principal *who, const ch
 			  "SELECT coalesce(max(version), 0) + 1 FROM versions WHERE model_id = ?1",
 			  e) != 0)
 		goto fail;
-	sqlite3_bind_int64(s, 1, mid);
-	if (sqlite3_step(s) != SQLITE_ROW) {
+	db_bind_int64(s, 1, mid);
+	if (db_step(s) != DB_ROW) {
 		store_fail(st, e, "numbering a version");
 		goto fail;
 	}
-	next = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
+	next = db_column_int64(s, 0);
+	db_finalize(s);
 	if (store_prepare(st, &s,
 			  "INSERT INTO versions(model_id, version, artifact_uri, digest, author,"
 			  " run_id, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 			  e) != 0)
 		goto fail;
-	sqlite3_bind_int64(s, 1, mid);
-	sqlite3_bind_int64(s, 2, next);
+	db_bind_int64(s, 1, mid);
+	db_bind_int64(s, 2, next);
 	bind_text(s, 3, artifact_uri);
 	bind_text(s, 4, digest);
 	bind_text(s, 5, author);
 	bind_text(s, 6, run_id);
-	sqlite3_bind_int64(s, 7, created > 0 ? created : store_now());
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
+	db_bind_int64(s, 7, created > 0 ? created : store_now());
+	rc = db_step(s);
+	db_finalize(s);
 	s = NULL;
-	if (rc != SQLITE_DONE) {
+	if (rc != DB_DONE) {
 		store_fail(st, e, "adding a version");
 		goto fail;
 	}
@@ -380,7 +380,7 @@ int registry_version_add(struct store *st, const struct principal *who, const ch
 		*out_version = next;
 	return 0;
 fail:
-	sqlite3_finalize(s);
+	db_finalize(s);
 	store_rollback(st);
 	return -1;
 }
@@ -396,20 +396,20 @@ fail:
 	" FROM versions v JOIN models m ON m.id = v.model_id"                             \
 	" LEFT JOIN version_sync vs ON vs.version_id = v.id"
 
-static int registry_version_row(sqlite3_stmt *s, struct reg_version *v)
+static int registry_version_row(struct db_stmt *s, struct reg_version *v)
 {
 	memset(v, 0, sizeof *v);
-	v->id = sqlite3_column_int64(s, 0);
+	v->id = db_column_int64(s, 0);
 	v->model = col_dup(s, 1);
-	v->version = sqlite3_column_int64(s, 2);
+	v->version = db_column_int64(s, 2);
 	v->artifact_uri = col_dup(s, 3);
 	v->digest = col_dup(s, 4);
 	v->author = col_dup(s, 5);
 	v->run_id = col_dup(s, 6);
 	v->source = col_dup(s, 7);
-	v->created = sqlite3_column_int64(s, 8);
+	v->created = db_column_int64(s, 8);
 	v->aliases = col_dup(s, 9);
-	snprintf(v->digest_state, sizeof v->digest_state, "%s", (const char *)sqlite3_column_text(s, 10));
+	snprintf(v->digest_state, sizeof v->digest_state, "%s", (const char *)db_column_text(s, 10));
 	v->digest_reason = col_dup(s, 11);
 	if (!v->model || !v->artifact_uri || !v->digest || !v->author || !v->run_id ||
 	    !v->source || !v->aliases || !v->digest_reason) {
@@ -460,7 +460,7 @@ void registry_versions_free(struct reg_versions *l)
 int registry_version_list(struct store *st, const char *model, struct reg_versions *out,
 			  struct err *e)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int64_t mid;
 	size_t cap = 0;
 	int rc;
@@ -472,8 +472,8 @@ int registry_version_list(struct store *st, const char *model, struct reg_versio
 	if (store_prepare(st, &s, VERSION_COLUMNS " WHERE v.model_id = ?1 ORDER BY v.version DESC",
 			  e) != 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, mid);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	db_bind_int64(s, 1, mid);
+	while ((rc = db_step(s)) == DB_ROW) {
 		struct reg_version *nv = registry_grow(out->v, out->n, &cap, sizeof *nv);
 
 		if (nv == NULL)
@@ -483,14 +483,14 @@ int registry_version_list(struct store *st, const char *model, struct reg_versio
 			goto oom;
 		out->n++;
 	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE) {
+	db_finalize(s);
+	if (rc != DB_DONE) {
 		registry_versions_free(out);
 		return store_fail(st, e, "listing versions");
 	}
 	return 0;
 oom:
-	sqlite3_finalize(s);
+	db_finalize(s);
 	registry_versions_free(out);
 	return err_set(e, ERR_STORE, "out of memory listing versions");
 }
@@ -498,7 +498,7 @@ oom:
 int registry_version_get(struct store *st, const char *model, int64_t version,
 			 struct reg_version *out, struct err *e)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int64_t vid;
 	int rc;
 
@@ -507,14 +507,14 @@ int registry_version_get(struct store *st, const char *model, int64_t version,
 		return -1;
 	if (store_prepare(st, &s, VERSION_COLUMNS " WHERE v.id = ?1", e) != 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, vid);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
+	db_bind_int64(s, 1, vid);
+	rc = db_step(s);
+	if (rc == DB_ROW) {
 		rc = registry_version_row(s, out);
-		sqlite3_finalize(s);
+		db_finalize(s);
 		return rc == 0 ? 0 : err_set(e, ERR_STORE, "out of memory");
 	}
-	sqlite3_finalize(s);
+	db_finalize(s);
 	return store_fail(st, e, "reading a version");
 }
 
@@ -523,7 +523,7 @@ int registry_version_get(struct store *st, const char *model, int64_t version,
 int registry_alias_move(struct store *st, const char *model, const char *alias, int64_t version,
 			int64_t *previous, struct err *e)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int64_t mid, vid, prev = 0;
 	int rc;
 
@@ -536,11 +536,11 @@ int registry_alias_move(struct store *st, const char *model, const char *alias, 
 			  " WHERE a.model_id = ?1 AND a.alias = ?2",
 			  e) != 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, mid);
+	db_bind_int64(s, 1, mid);
 	bind_text(s, 2, alias);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		prev = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
+	if (db_step(s) == DB_ROW)
+		prev = db_column_int64(s, 0);
+	db_finalize(s);
 	*previous = prev;
 	if (prev == version)
 		return 0;
@@ -550,13 +550,13 @@ int registry_alias_move(struct store *st, const char *model, const char *alias, 
 			  " updated = excluded.updated",
 			  e) != 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, mid);
+	db_bind_int64(s, 1, mid);
 	bind_text(s, 2, alias);
-	sqlite3_bind_int64(s, 3, vid);
-	sqlite3_bind_int64(s, 4, store_now());
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE)
+	db_bind_int64(s, 3, vid);
+	db_bind_int64(s, 4, store_now());
+	rc = db_step(s);
+	db_finalize(s);
+	if (rc != DB_DONE)
 		return store_fail(st, e, "setting an alias");
 	return registry_touch(st, mid, e);
 }
@@ -594,16 +594,16 @@ int registry_alias_set(struct store *st, const struct principal *who, const char
 		goto fail;
 	{
 		/* An admin's decision settles an unapproved change on this alias. */
-		sqlite3_stmt *s;
+		struct db_stmt *s;
 
 		if (store_prepare(st, &s, "DELETE FROM unapproved WHERE alias = ?2 AND model_id = (SELECT id FROM models WHERE name = ?1)",
 				  e) != 0)
 			goto fail;
 		bind_text(s, 1, model);
 		bind_text(s, 2, alias);
-		rc = sqlite3_step(s);
-		sqlite3_finalize(s);
-		if (rc != SQLITE_DONE) {
+		rc = db_step(s);
+		db_finalize(s);
+		if (rc != DB_DONE) {
 			store_fail(st, e, "settling an unapproved change");
 			goto fail;
 		}
@@ -632,7 +632,7 @@ int64_t registry_alias_version(struct store *st, const char *model, const char *
 int registry_alias_list(struct store *st, const char *model, struct reg_aliases *out,
 			struct err *e)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int64_t mid;
 	size_t cap = 0;
 	int rc;
@@ -646,28 +646,28 @@ int registry_alias_list(struct store *st, const char *model, struct reg_aliases 
 			  " JOIN versions v ON v.id = a.version_id WHERE a.model_id = ?1 ORDER BY a.alias",
 			  e) != 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, mid);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	db_bind_int64(s, 1, mid);
+	while ((rc = db_step(s)) == DB_ROW) {
 		struct reg_alias *nv = registry_grow(out->v, out->n, &cap, sizeof *nv);
 
 		if (nv == NULL)
 			goto oom;
 		out->v = nv;
 		nv[out->n].alias = col_dup(s, 0);
-		nv[out->n].version = sqlite3_column_int64(s, 1);
-		nv[out->n].updated = sqlite3_column_int64(s, 2);
+		nv[out->n].version = db_column_int64(s, 1);
+		nv[out->n].updated = db_column_int64(s, 2);
 		if (nv[out->n].alias == NULL)
 			goto oom;
 		out->n++;
 	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE) {
+	db_finalize(s);
+	if (rc != DB_DONE) {
 		registry_aliases_free(out);
 		return store_fail(st, e, "listing aliases");
 	}
 	return 0;
 oom:
-	sqlite3_finalize(s);
+	db_finalize(s);
 	registry_aliases_free(out);
 	return err_set(e, ERR_STORE, "out of memory listing aliases");
 }
@@ -696,7 +696,7 @@ static int registry_tag_check(const char *key, const char *value, struct err *e)
 int registry_tag_set(struct store *st, const char *model, int64_t version, const char *key,
 		     const char *value, struct err *e)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int64_t mid, vid = 0;
 	int rc;
 
@@ -716,12 +716,12 @@ int registry_tag_set(struct store *st, const char *model, int64_t version, const
 				    " ON CONFLICT DO UPDATE SET value = excluded.value",
 			  e) != 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, version == 0 ? mid : vid);
+	db_bind_int64(s, 1, version == 0 ? mid : vid);
 	bind_text(s, 2, key);
 	bind_text(s, 3, value);
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE)
+	rc = db_step(s);
+	db_finalize(s);
+	if (rc != DB_DONE)
 		return store_fail(st, e, "setting a tag");
 	return 0;
 }
@@ -729,7 +729,7 @@ int registry_tag_set(struct store *st, const char *model, int64_t version, const
 int registry_tag_list(struct store *st, const char *model, int64_t version, struct reg_tags *out,
 		      struct err *e)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int64_t mid, vid = 0;
 	size_t cap = 0;
 	int rc;
@@ -747,8 +747,8 @@ int registry_tag_list(struct store *st, const char *model, int64_t version, stru
 				       : "SELECT key, value FROM version_tags WHERE version_id = ?1 ORDER BY key",
 			  e) != 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, version == 0 ? mid : vid);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	db_bind_int64(s, 1, version == 0 ? mid : vid);
+	while ((rc = db_step(s)) == DB_ROW) {
 		struct reg_tag *nv = registry_grow(out->v, out->n, &cap, sizeof *nv);
 
 		if (nv == NULL)
@@ -760,14 +760,14 @@ int registry_tag_list(struct store *st, const char *model, int64_t version, stru
 		if (nv[out->n - 1].key == NULL || nv[out->n - 1].value == NULL)
 			goto oom;
 	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE) {
+	db_finalize(s);
+	if (rc != DB_DONE) {
 		registry_tags_free(out);
 		return store_fail(st, e, "listing tags");
 	}
 	return 0;
 oom:
-	sqlite3_finalize(s);
+	db_finalize(s);
 	registry_tags_free(out);
 	return err_set(e, ERR_STORE, "out of memory listing tags");
 }
@@ -790,7 +790,7 @@ void registry_tags_free(struct reg_tags *l)
 int registry_card_set(struct store *st, const struct principal *who, const char *model,
 		      int64_t version, const struct card *card, struct err *e)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	int64_t mid, vid;
 
 	if (card->n == 0)
@@ -806,34 +806,34 @@ int registry_card_set(struct store *st, const struct principal *who, const char 
 		goto fail;
 	if (store_prepare(st, &s, "DELETE FROM cards WHERE version_id = ?1", e) != 0)
 		goto fail;
-	sqlite3_bind_int64(s, 1, vid);
-	if (sqlite3_step(s) != SQLITE_DONE) {
+	db_bind_int64(s, 1, vid);
+	if (db_step(s) != DB_DONE) {
 		store_fail(st, e, "replacing a card");
 		goto fail;
 	}
-	sqlite3_finalize(s);
+	db_finalize(s);
 	if (store_prepare(st, &s,
 			  "INSERT INTO cards(version_id, position, section, body) VALUES (?1, ?2, ?3, ?4)",
 			  e) != 0)
 		goto fail;
 	for (size_t i = 0; i < card->n; i++) {
-		sqlite3_reset(s);
-		sqlite3_bind_int64(s, 1, vid);
-		sqlite3_bind_int64(s, 2, (int64_t)i);
+		db_reset(s);
+		db_bind_int64(s, 1, vid);
+		db_bind_int64(s, 2, (int64_t)i);
 		bind_text(s, 3, card->s[i].title);
 		bind_text(s, 4, card->s[i].body);
-		if (sqlite3_step(s) != SQLITE_DONE) {
+		if (db_step(s) != DB_DONE) {
 			store_fail(st, e, "writing a card section");
 			goto fail;
 		}
 	}
-	sqlite3_finalize(s);
+	db_finalize(s);
 	s = NULL;
 	if (registry_touch(st, mid, e) != 0 || record_card(st, who, model, version, card, "", e) != 0)
 		goto fail;
 	return store_commit(st, e);
 fail:
-	sqlite3_finalize(s);
+	db_finalize(s);
 	store_rollback(st);
 	return -1;
 }
@@ -841,7 +841,7 @@ fail:
 int registry_card_get(struct store *st, const char *model, int64_t version, struct card *out,
 		      struct err *e)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int64_t vid;
 	int rc;
 
@@ -852,18 +852,18 @@ int registry_card_get(struct store *st, const char *model, int64_t version, stru
 	if (store_prepare(st, &s,
 			  "SELECT section, body FROM cards WHERE version_id = ?1 ORDER BY position", e) != 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, vid);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		const unsigned char *t = sqlite3_column_text(s, 0), *b = sqlite3_column_text(s, 1);
+	db_bind_int64(s, 1, vid);
+	while ((rc = db_step(s)) == DB_ROW) {
+		const unsigned char *t = db_column_text(s, 0), *b = db_column_text(s, 1);
 
 		if (card_add(out, t ? (const char *)t : "", b ? (const char *)b : "", e) != 0) {
-			sqlite3_finalize(s);
+			db_finalize(s);
 			card_free(out);
 			return -1;
 		}
 	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE) {
+	db_finalize(s);
+	if (rc != DB_DONE) {
 		card_free(out);
 		return store_fail(st, e, "reading a card");
 	}
@@ -876,7 +876,7 @@ int registry_metric_set(struct store *st, const struct principal *who, const cha
 			int64_t version, const char *name, double value, const char *dataset,
 			const char *slice, struct err *e)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int64_t mid, vid;
 	int rc;
 
@@ -895,14 +895,14 @@ int registry_metric_set(struct store *st, const struct principal *who, const cha
 			  " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO UPDATE SET value = excluded.value",
 			  e) != 0)
 		goto fail;
-	sqlite3_bind_int64(s, 1, vid);
+	db_bind_int64(s, 1, vid);
 	bind_text(s, 2, name);
 	bind_text(s, 3, dataset);
 	bind_text(s, 4, slice);
-	sqlite3_bind_double(s, 5, value);
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE) {
+	db_bind_double(s, 5, value);
+	rc = db_step(s);
+	db_finalize(s);
+	if (rc != DB_DONE) {
 		store_fail(st, e, "setting a metric");
 		goto fail;
 	}
@@ -918,7 +918,7 @@ fail:
 int registry_metric_list(struct store *st, const char *model, int64_t version,
 			 struct reg_metrics *out, struct err *e)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int64_t vid;
 	size_t cap = 0;
 	int rc;
@@ -932,29 +932,29 @@ int registry_metric_list(struct store *st, const char *model, int64_t version,
 			  " ORDER BY name, dataset, slice",
 			  e) != 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, vid);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	db_bind_int64(s, 1, vid);
+	while ((rc = db_step(s)) == DB_ROW) {
 		struct reg_metric *nv = registry_grow(out->v, out->n, &cap, sizeof *nv);
 
 		if (nv == NULL)
 			goto oom;
 		out->v = nv;
 		nv[out->n].name = col_dup(s, 0);
-		nv[out->n].value = sqlite3_column_double(s, 1);
+		nv[out->n].value = db_column_double(s, 1);
 		nv[out->n].dataset = col_dup(s, 2);
 		nv[out->n].slice = col_dup(s, 3);
 		out->n++;
 		if (!nv[out->n - 1].name || !nv[out->n - 1].dataset || !nv[out->n - 1].slice)
 			goto oom;
 	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE) {
+	db_finalize(s);
+	if (rc != DB_DONE) {
 		registry_metrics_free(out);
 		return store_fail(st, e, "listing metrics");
 	}
 	return 0;
 oom:
-	sqlite3_finalize(s);
+	db_finalize(s);
 	registry_metrics_free(out);
 	return err_set(e, ERR_STORE, "out of memory listing metrics");
 }

@@ -1,11 +1,11 @@
-/* store: owns the SQLite file: opening, schema migrations, transactions and the clock. */
+/* store: owns the database (a SQLite file, the default engine): opening, schema migrations, transactions and the clock. */
 #ifndef STEWARD_STORE_H
 #define STEWARD_STORE_H
 
 #include <stddef.h>
 #include <stdint.h>
-#include <sqlite3.h>
 
+#include "db.h"
 #include "err.h"
 
 struct store;
@@ -31,15 +31,21 @@ const char *store_path(const struct store *st);
 int store_schema_latest(void);
 int store_schema_version(struct store *st);
 
-/* Raw handle, for core modules only: nothing outside core/ touches SQLite. */
-sqlite3 *store_db(struct store *st);
-
-/* Prepares a statement; on failure fills e naming the SQLite error. */
-int store_prepare(struct store *st, sqlite3_stmt **stmt, const char *sql, struct err *e);
+/* Prepares a statement (core/db.h), for core modules only: nothing
+ * outside core/ runs SQL. On failure fills e naming the database's error. */
+int store_prepare(struct store *st, struct db_stmt **stmt, const char *sql, struct err *e);
 /* Copies column col of the current row as text into dst ("" for NULL), cut to fit. */
-void store_text_copy(char *dst, size_t n, sqlite3_stmt *s, int col);
-/* Turns the connection's last SQLite error into e, prefixed with what. */
+void store_text_copy(char *dst, size_t n, struct db_stmt *s, int col);
+/* Turns the connection's last database error into e, prefixed with what. */
 int store_fail(struct store *st, struct err *e, const char *what);
+/* Runs fixed SQL that returns no rows (settings, migrations, transaction
+ * control); values always go through store_prepare's bound parameters. */
+int store_exec(struct store *st, const char *sql, const char *what, struct err *e);
+/* The id the last INSERT into a table with an integer key gave; the rows
+ * the last INSERT, UPDATE or DELETE changed; all rows changed since open. */
+int64_t store_last_insert_id(struct store *st);
+int64_t store_changes(struct store *st);
+int64_t store_total_changes(struct store *st);
 
 /* BEGIN IMMEDIATE / COMMIT / ROLLBACK. Governed changes and their ledger
  * entries go in one of these. */
