@@ -660,6 +660,11 @@ struct store *store_open(const char *path, int flags, struct err *e)
 		err_set(e, ERR_INVALID, "empty store path");
 		return NULL;
 	}
+	/* Never a file named "postgresql:": the PostgreSQL engine opens these. */
+	if (strncmp(path, "postgresql://", 13) == 0 || strncmp(path, "postgres://", 11) == 0) {
+		err_set(e, ERR_INVALID, "PostgreSQL stores are not wired into this build yet");
+		return NULL;
+	}
 	exists = stat(path, &sb) == 0;
 	if (!exists && errno != ENOENT) {
 		err_set(e, ERR_IO, "cannot use store %s: %s", path, strerror(errno));
