@@ -238,3 +238,10 @@ int db_sqlite_readonly(void *conn)
 {
 	return sqlite3_db_readonly(conn, "main") == 1;
 }
+
+void db_sqlite_persist_wal(void *conn)
+{
+	int persist = 1;
+
+	sqlite3_file_control(conn, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
+}

@@ -19,4 +19,7 @@ int db_sqlite_open(const char *path, int readonly, void **conn, char *msg, size_
  * or its directory is not writable by this user), else 0. */
 int db_sqlite_readonly(void *conn);
 
+/* Keeps the -wal and -shm files when the last connection closes. */
+void db_sqlite_persist_wal(void *conn);
+
 #endif

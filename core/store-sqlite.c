@@ -460,11 +460,12 @@ int store_sqlite_latest(void)
 }
 
 /* The one place that decides who may read a new store file: its owner
- * only. The -wal and -shm files SQLite makes beside it take the same mode. */
+ * only, or with STORE_GROUP the members of the group its folder gives it
+ * (see share.c). The -wal and -shm files SQLite makes beside it take the
+ * same mode. */
 static mode_t store_file_mode(int flags)
 {
-	(void)flags;
-	return 0600;
+	return (flags & STORE_GROUP) ? 0660 : 0600;
 }
 
 /* Makes the empty file with its mode before SQLite sees it, so the mode does
@@ -529,7 +530,9 @@ int store_sqlite_connect(const char *path, int flags, void **conn, struct err *e
 	if (!(flags & STORE_READONLY) && db_sqlite_readonly(*conn)) {
 		db_sqlite_ops.close(*conn);
 		*conn = NULL;
-		return err_set(e, ERR_STORE, "store %s is not writable by this user", path);
+		return err_set(e, ERR_STORE,
+			       "store %s is not writable by this account: commands that only read, and the console"
+			       " (read-only), still work", path);
 	}
 	return 0;
 }
@@ -589,14 +592,36 @@ static int store_sqlite_has_tables(struct store *st, struct err *e)
 	return n == 0 ? 0 : -1;
 }
 
-int store_sqlite_schema(struct store *st, int flags, struct err *e)
+/* A reader who may not write the folder can open a WAL store only when
+ * its -wal and -shm files exist (SQLite then reads them without writing);
+ * an older steward removed them on close. Says what to do instead of
+ * SQLite's "attempt to write a readonly database". */
+static void store_sqlite_readonly_hint(struct store *st, void *conn, int flags, struct err *e)
+{
+	char shm[4200];
+	int code = db_sqlite_ops.errcode(conn);
+
+	if (!(flags & STORE_READONLY) || (code != DB_READONLY && code != DB_CANTOPEN))
+		return;
+	snprintf(shm, sizeof shm, "%s-shm", store_path(st));
+	if (access(shm, F_OK) == 0)
+		return;
+	err_set(e, ERR_STORE,
+		"store %s can be read by this account but has no -shm file beside it, and this account may not"
+		" create one: open it once as an account that may write it (steward keeps the file from then on)",
+		store_path(st));
+}
+
+int store_sqlite_schema(struct store *st, void *conn, int flags, struct err *e)
 {
 	const char *path = store_path(st);
 	int version = 0;
 
 	if (store_exec(st, "PRAGMA foreign_keys = ON", "opening the store", e) != 0 ||
-	    store_sqlite_version(st, &version, e) != 0)
+	    store_sqlite_version(st, &version, e) != 0) {
+		store_sqlite_readonly_hint(st, conn, flags, e);
 		return -1;
+	}
 	if (version == 0 && store_sqlite_has_tables(st, e) != 0) {
 		if (e->kind == ERR_OK || e->msg[0] == '\0')
 			err_set(e, ERR_STORE,
@@ -623,5 +648,9 @@ int store_sqlite_schema(struct store *st, int flags, struct err *e)
 	    store_exec(st, "PRAGMA synchronous = NORMAL", "opening the store", e) != 0 ||
 	    store_sqlite_migrate(st, version, e) != 0)
 		return -1;
+	/* The -wal and -shm files stay when the last writer closes: a reader
+	 * who may not write the folder (an auditor) can open a WAL store only
+	 * when they exist, and then never creates or writes them. */
+	db_sqlite_persist_wal(conn);
 	return 0;
 }

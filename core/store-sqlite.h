@@ -9,9 +9,10 @@
  * read-only or read-write as flags say. *conn is for db_sqlite_ops. */
 int store_sqlite_connect(const char *path, int flags, void **conn, struct err *e);
 
-/* The rest of store_open on st's new connection: settings, the checks of
- * what the file holds, and the pending migrations (none when read-only). */
-int store_sqlite_schema(struct store *st, int flags, struct err *e);
+/* The rest of store_open on st's new connection (conn, the one
+ * store_sqlite_connect gave): settings, the checks of what the file holds,
+ * and the pending migrations (none when read-only). */
+int store_sqlite_schema(struct store *st, void *conn, int flags, struct err *e);
 
 /* The schema version of the file (PRAGMA user_version); how many
  * migrations this build has. */

@@ -122,6 +122,11 @@ struct store *store_open(const char *path, int flags, struct err *e)
 		err_set(e, ERR_INVALID, "empty store path");
 		return NULL;
 	}
+	/* Never a file named "postgresql:": the PostgreSQL engine opens these. */
+	if (strncmp(path, "postgresql://", 13) == 0 || strncmp(path, "postgres://", 11) == 0) {
+		err_set(e, ERR_INVALID, "PostgreSQL stores are not wired into this build yet");
+		return NULL;
+	}
 	if (store_sqlite_connect(path, flags, &conn, e) != 0)
 		return NULL;
 	st = calloc(1, sizeof *st);
@@ -133,7 +138,7 @@ struct store *store_open(const char *path, int flags, struct err *e)
 	}
 	st->ops = &db_sqlite_ops;
 	st->conn = conn;
-	if (store_sqlite_schema(st, flags, e) != 0) {
+	if (store_sqlite_schema(st, conn, flags, e) != 0) {
 		store_close(st);
 		return NULL;
 	}
