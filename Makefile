@@ -20,7 +20,7 @@ SANFLAGS :=
 OPT      := -O2
 endif
 
-PKGS      := ncursesw sqlite3 libcurl jansson libsodium inih
+PKGS      := ncursesw sqlite3 libpq libcurl jansson libsodium inih
 TEST_PKGS := cmocka
 
 # make calls scripts/install-deps only when pkg-config cannot find something.
