@@ -19,7 +19,10 @@
 #                      Returns 1 with the reason in PG_SKIP when PostgreSQL's server is not installed
 #                      (or, as root, there is no postgres user); fails the suite on any other error.
 #   pg_require         pg_start, or print "SKIP NAME: reason", finish and exit: the usual start of a suite
-#   pg_stop            stops the server (immediate) and removes its folder; the EXIT trap calls it
+#   pg_standby_start   a hot standby of it (pg_basebackup, streaming replication) on the same socket
+#                      folder, socket only; exports PG_STANDBY_PORT and PG_STANDBY_URI (steward_owner on
+#                      database steward there)
+#   pg_stop            stops the servers (immediate) and removes the folder; the EXIT trap calls it
 #   pg_psql ARGS...    psql as the superuser on database postgres (-d another to change), no psqlrc
 #   pg_uri ROLE DB     a URI for ROLE on DB over the socket (names as given: no percent-encoding needed
 #                      for [A-Za-z0-9_])
@@ -134,24 +137,41 @@ pg_require() {
 	exit 0
 }
 
+pg_standby_start() {
+	pg_as "$PG_BIN/pg_basebackup" -h "$PG_DIR" -p "$PGPORT" -U postgres -D "$PG_DIR/standby" -R -X stream \
+		>"$PG_DIR/basebackup.log" 2>&1 || pg_abort "pg_basebackup failed: $(tail -n 5 "$PG_DIR/basebackup.log")"
+	# The copy's postgresql.conf includes the primary's port; postgresql.auto.conf is read after it.
+	PG_STANDBY_PORT=$((PGPORT + 1))
+	printf "port = %s\nlisten_addresses = ''\n" "$PG_STANDBY_PORT" >>"$PG_DIR/standby/postgresql.auto.conf"
+	pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/standby" -l "$PG_DIR/standby.log" -w -t 30 start >/dev/null 2>&1 ||
+		pg_abort "the standby did not start: $(tail -n 5 "$PG_DIR/standby.log")"
+	pg_guard standby
+	PG_STANDBY_URI="postgresql://steward_owner@/steward?host=$PG_DIR&port=$PG_STANDBY_PORT"
+	export PG_STANDBY_PORT PG_STANDBY_URI
+}
+
 pg_stop() {
 	[ -n "$PG_DIR" ] && [ -d "$PG_DIR" ] || return 0
-	[ -f "$PG_DIR/data/postmaster.pid" ] && pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate -w stop >/dev/null 2>&1
+	for pg_data in "$PG_DIR/standby" "$PG_DIR/data"; do
+		[ -f "$pg_data/postmaster.pid" ] && pg_as "$PG_BIN/pg_ctl" -D "$pg_data" -m immediate -w stop >/dev/null 2>&1
+	done
 	rm -rf "$PG_DIR"
 	PG_DIR=
 }
 
-# The guard: stops the server once this shell is gone, should another library's EXIT trap replace ours
-# or the shell be killed. pg_ctl daemonizes the server, so nothing else would.
+# pg_guard [DATA]: stops the server in $PG_DIR/DATA (default data) once this shell is gone, should
+# another library's EXIT trap replace ours or the shell be killed. pg_ctl daemonizes the server, so
+# nothing else would.
 pg_guard() {
 	pg_shell=$$
-	pg_pid=$(sed -n 1p "$PG_DIR/data/postmaster.pid")
+	pg_data=$PG_DIR/${1:-data}
+	pg_pid=$(sed -n 1p "$pg_data/postmaster.pid")
 	pg_dir=$PG_DIR
 	( (
 		trap '' INT TERM HUP
 		while kill -0 "$pg_shell" 2>/dev/null; do sleep 1; done
 		# SIGQUIT is an immediate shutdown; the folder goes once the server has.
-		[ -f "$pg_dir/data/postmaster.pid" ] && kill -QUIT "$pg_pid" 2>/dev/null && sleep 1
+		[ -f "$pg_data/postmaster.pid" ] && kill -QUIT "$pg_pid" 2>/dev/null && sleep 1
 		rm -rf "$pg_dir"
 	) </dev/null >/dev/null 2>&1 & )
 }

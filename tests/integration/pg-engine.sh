@@ -41,6 +41,10 @@ q() {
 # ---- the engine, the schema, the roles (C) ----
 engine "the engine" engine
 
+# ---- a read-only console on a hot standby (PostgreSQL's own replication) ----
+pg_standby_start
+engine "a standby" standby "$PG_OWNER_URI" "$PG_STANDBY_URI"
+
 # ---- the schema is SQLite's at version 11 ----
 expect 0 "a SQLite store to compare with" "$STEWARD" init --db "$TMPD/s.db"
 sqlite3 "$TMPD/s.db" >"$TMPD/sqlite.cols" <<'EOF'

@@ -17,7 +17,8 @@
 /*
  * usage: pg-engine engine    (environment from tests/pg-lib.sh: PG_OWNER_URI, PG_RUNTIME_URI,
  *                            PG_RUNTIME_TCP_URI, PG_RUNTIME_PW, PG_ADMIN_URI, PG_DIR, PGPORT)
- *        pg-engine schema OWNER_URI RUNTIME_URI   (the schema and grants on another database)
+ *        pg-engine schema OWNER_URI RUNTIME_URI RUNTIME_NAME   (the schema and grants on another database)
+ *        pg-engine standby PRIMARY_URI STANDBY_URI   (a read-only console on a hot standby)
  * Prints "FAIL file:line: what" for each failed check and last "pg-engine: passed=N failed=M".
  */
 
@@ -794,6 +795,38 @@ static void test_close_live(const char *uri)
 	db_finalize(s);
 }
 
+/* On a standby LISTEN is refused: data_version follows replay instead. */
+static void test_standby(const char *primary, const char *standby)
+{
+	void *p = open_or_die(primary, 0);
+	void *sb = open_or_die(standby, 1);
+	void *sbw = open_or_die(standby, 0);
+	double end;
+	int64_t v0, v = 0, n = 0;
+	int rc;
+
+	CHECK(q_int(sb, "SELECT pg_is_in_recovery()::int") == 1, "the standby is one");
+	v0 = ops->data_version(sb);
+	CHECK(v0 > 0, "its data_version is where replay got: %" PRId64, v0);
+	CHECK(x(p, "INSERT INTO pgtest.t(u) VALUES ('on the primary')") == DB_OK, "a commit on the primary: %s",
+	      ops->errmsg(p));
+	for (end = now_s() + 15; now_s() < end; usleep(100000)) {
+		v = ops->data_version(sb);
+		n = q_int(sb, "SELECT count(*) FROM pgtest.t WHERE u = 'on the primary'");
+		if (v != v0 && n == 1)
+			break;
+	}
+	CHECK(v > v0, "data_version moved: %" PRId64 " -> %" PRId64, v0, v);
+	CHECK(n == 1, "the row arrived");
+	rc = x(sbw, "INSERT INTO pgtest.t(u) VALUES ('on the standby')");
+	CHECK(rc == DB_READONLY && has(ops->errmsg(sbw), "read-only"), "a write on the standby: %d %s", rc,
+	      ops->errmsg(sbw));
+	CHECK(q_int(sbw, "SELECT 7") == 7, "reads go on");
+	ops->close(sbw);
+	ops->close(sb);
+	ops->close(p);
+}
+
 static void test_engine(void)
 {
 	void *a, *b, *ro, *fresh;
@@ -841,8 +874,11 @@ int main(int argc, char **argv)
 		CHECK(schema_pg_apply(ops, ow, &e) == 0, "applying the schema: %s", e.msg);
 		ops->close(ow);
 		test_roles(argv[2], argv[3], argv[4]);
+	} else if (argc == 4 && strcmp(argv[1], "standby") == 0) {
+		test_standby(argv[2], argv[3]);
 	} else {
-		fprintf(stderr, "usage: pg-engine engine | pg-engine schema OWNER_URI RUNTIME_URI RUNTIME_NAME\n");
+		fprintf(stderr, "usage: pg-engine engine | pg-engine schema OWNER_URI RUNTIME_URI RUNTIME_NAME"
+				" | pg-engine standby PRIMARY_URI STANDBY_URI\n");
 		return 2;
 	}
 	printf("pg-engine: passed=%d failed=%d\n", t_pass, t_fail);
