@@ -554,8 +554,10 @@ int schema_pg_apply(const struct db_conn_ops *ops, void *conn, struct err *e)
 		err_set(e, ERR_STORE, "the store has schema %d; PostgreSQL stores start at %d", v, SCHEMA_PG_VERSION);
 		goto fail;
 	}
-	if (schema_pg_runtime_role(ops, conn, role, sizeof role, e) != 0 ||
-	    (role[0] != '\0' && schema_pg_grant(ops, conn, role, e) != 0))
+	/* Only the owner, making or migrating tables, grants: the runtime
+	 * role opening a current store has nothing to do here. */
+	if (v < SCHEMA_PG_VERSION && (schema_pg_runtime_role(ops, conn, role, sizeof role, e) != 0 ||
+				      (role[0] != '\0' && schema_pg_grant(ops, conn, role, e) != 0)))
 		goto fail;
 	return schema_pg_exec(ops, conn, "COMMIT", "creating the schema", e);
 fail:

@@ -21,10 +21,11 @@ extern const char schema_pg_script[];
 int schema_pg_version(const struct db_conn_ops *ops, void *conn, int *version, struct err *e);
 
 /* Makes an empty database a steward store at SCHEMA_PG_VERSION, as the
- * owner role, under an advisory lock so two first openers do not race;
- * a store already there is left alone; one made by a newer steward is
- * refused. Afterwards grants the runtime role named by the database's
- * steward.runtime_role setting (scripts/pg-setup sets it), if any. */
+ * owner role, under an advisory lock so two first openers do not race,
+ * then grants the runtime role named by the database's
+ * steward.runtime_role setting (scripts/pg-setup sets it), if any. A
+ * current store is left alone (any role may call this on one); one made
+ * by a newer steward is refused. */
 int schema_pg_apply(const struct db_conn_ops *ops, void *conn, struct err *e);
 
 /* Grants role what the runtime needs: SELECT, INSERT, UPDATE, DELETE on

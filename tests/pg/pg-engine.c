@@ -225,6 +225,12 @@ static void test_roles(const char *uri_owner, const char *uri_runtime, const cha
 	memset(leaf, 7, sizeof leaf);
 	memset(bad, 7, sizeof bad);
 	CHECK(schema_pg_version(ops, rt, &v, &e) == 0 && v == SCHEMA_PG_VERSION, "runtime reads version %d: %s", v, e.msg);
+	CHECK(schema_pg_apply(ops, rt, &e) == 0, "the runtime opening a current store: %s", e.msg);
+	CHECK(schema_pg_grant(ops, rt, runtime_name, &e) != 0 && has(e.msg, "permission denied"),
+	      "the runtime may not grant: %s", e.msg);
+	CHECK(schema_pg_grant(ops, ow, "", &e) != 0 && e.kind == ERR_INVALID, "no role: %s", e.msg);
+	CHECK(schema_pg_grant(ops, ow, "no such role", &e) != 0 && has(e.msg, "no such role"), "an unknown role: %s",
+	      e.msg);
 	CHECK(q_run1(rt, "SELECT current_user = ?1", runtime_name) == DB_ROW, "runtime is %s", runtime_name);
 
 	/* Identity keys and lastval() as the runtime role (USAGE on the sequences). */
