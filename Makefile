@@ -20,7 +20,7 @@ SANFLAGS :=
 OPT      := -O2
 endif
 
-PKGS      := ncursesw sqlite3 libcurl jansson libsodium inih
+PKGS      := ncursesw sqlite3 libpq libcurl jansson libsodium inih
 TEST_PKGS := cmocka
 
 # make calls scripts/install-deps only when pkg-config cannot find something.
@@ -97,6 +97,13 @@ $(BUILD)/tests/fake/%: tests/fake/%.c plugins/steward-plugin.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(ALL_LDFLAGS) -ldl
 
+# The PostgreSQL engine's tests: tests/integration/pg-engine.sh runs them against the throwaway
+# server tests/pg-lib.sh starts (not unit tests: they need that server).
+PG_TEST_BIN := $(patsubst tests/pg/%.c,$(BUILD)/tests/pg/%,$(wildcard tests/pg/*.c))
+$(BUILD)/tests/pg/%: $(BUILD)/obj/tests/pg/%.o $(LIBCORE)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBCORE) $(LIBS)
+
 # Plugins that misbehave on purpose, for the tests.
 $(BUILD)/tests/plugins/steward-%.so: tests/plugins/%.c plugins/steward-plugin.h
 	@mkdir -p $(dir $@)
@@ -155,7 +162,7 @@ fuzz:
 			-o $(BUILD)/fuzz/fuzz_$$t tests/fuzz/fuzz_$$t.c $(CORE_SRC) $(LIBS) || exit 1; done
 
 # The README's test command: unit, CLI and console tests; one summary line.
-test check: $(STEWARD) $(STEWARD_TEST) $(PLUGIN_SO) $(TEST_PLUGIN_SO) $(FAKE_BIN) $(UNIT_BIN)
+test check: $(STEWARD) $(STEWARD_TEST) $(PLUGIN_SO) $(TEST_PLUGIN_SO) $(FAKE_BIN) $(UNIT_BIN) $(PG_TEST_BIN)
 	tests/run $(BUILD)
 
 # The generators and baselines bench/run uses: one program per bench/*.c, on libsteward.
