@@ -830,6 +830,10 @@ int cli_read_input(struct cli_ctx *c, const char *path, size_t max, char **out, 
 
 void cli_store_context(struct cli_ctx *c, const char *path)
 {
-	if (strstr(c->e.msg, path) == NULL)
-		err_prefix(&c->e, "%s", path);
+	char label[4200];
+
+	/* A URI's password never reaches a message. */
+	store_label_of(path, label, sizeof label);
+	if (strstr(c->e.msg, label) == NULL)
+		err_prefix(&c->e, "%s", label);
 }

@@ -23,7 +23,7 @@ static int cmd_init_admin(struct cli_ctx *c, struct store *st, const char *admin
 
 	if (keyring_version(st) != 0)
 		return err_set(&c->e, ERR_EXISTS, "%s already has a keyring (see 'steward principal list')",
-			       c->db_path);
+			       store_label(st));
 	if (store_begin(st, &c->e) != 0)
 		goto out;
 	had_logkey = ledger_logkey_public(st, logname, sizeof logname, logpk, &c->e) == 0;
@@ -31,7 +31,7 @@ static int cmd_init_admin(struct cli_ctx *c, struct store *st, const char *admin
 	    keyring_init(st, admin, k, &c->e) != 0 || store_commit(st, &c->e) != 0) {
 		store_rollback(st);
 		/* A log key file made for a transaction that rolled back is an orphan. */
-		if (!had_logkey && snprintf(logpath, sizeof logpath, "%s.logkey", c->db_path) < (int)sizeof logpath)
+		if (!had_logkey && store_local_path(st, ".logkey", logpath, sizeof logpath, NULL) == 0)
 			unlink(logpath);
 		goto out;
 	}
@@ -63,7 +63,7 @@ int cmd_init_run(struct cli_ctx *c)
 {
 	const char *admin = cli_opt(c, "admin"), *group = cli_opt(c, "group");
 	int group_logkey = cli_opt(c, "group-logkey") != NULL;
-	char keypath[4096] = "";
+	char keypath[4096] = "", label[4200], logkey[4200];
 	struct share_group g;
 	struct key_secret *k = NULL;
 	struct stat sb;
@@ -80,6 +80,11 @@ int cmd_init_run(struct cli_ctx *c)
 	}
 	if (cli_store_path(c) < 0)
 		return CLI_FAIL;
+	if (group != NULL && store_is_uri(c->db_path)) {
+		err_set(&c->e, ERR_INVALID,
+			"--group shares a store file; who may use a PostgreSQL store is up to its roles (scripts/pg-setup)");
+		return CLI_USAGE;
+	}
 	/* The group first: a wrong name leaves no key and no store. */
 	if (group != NULL && share_group_lookup(group, &g, &c->e) != 0)
 		return CLI_FAIL;
@@ -91,6 +96,14 @@ int cmd_init_run(struct cli_ctx *c)
 	}
 	/* An empty file is what a fresh `touch` leaves: init turns it into a store. */
 	existed = stat(c->db_path, &sb) == 0 && sb.st_size > 0;
+	/* A database holds a store when steward's schema is there already. */
+	if (store_is_uri(c->db_path)) {
+		struct err ig;
+
+		st = store_open(c->db_path, STORE_READONLY, &ig);
+		existed = st != NULL;
+		store_close(st);
+	}
 	st = store_open(c->db_path, STORE_CREATE | (group != NULL ? STORE_GROUP : 0), &c->e);
 	if (st == NULL) {
 		keys_secret_free(k);
@@ -98,6 +111,12 @@ int cmd_init_run(struct cli_ctx *c)
 		return CLI_FAIL;
 	}
 	schema = store_schema_version(st);
+	snprintf(label, sizeof label, "%s", store_label(st));
+	if (store_local_path(st, ".logkey", logkey, sizeof logkey, &c->e) != 0) {
+		keys_secret_free(k);
+		store_close(st);
+		return CLI_FAIL;
+	}
 	if (admin != NULL)
 		r = cmd_init_admin(c, st, admin, k);
 	if (r == 0 && group != NULL && share_apply(st, &g, group_logkey, &c->e) != 0)
@@ -109,7 +128,7 @@ int cmd_init_run(struct cli_ctx *c)
 	if (c->json) {
 		json_t *o = json_object();
 
-		if (o == NULL || cli_json_str(o, "path", c->db_path) ||
+		if (o == NULL || cli_json_str(o, "path", label) ||
 		    cli_json_bool(o, "created", !existed) || cli_json_int(o, "schema", schema) ||
 		    (group != NULL && cli_json_str(o, "group", g.name)) ||
 		    (admin != NULL && (cli_json_str(o, "admin", admin) || cli_json_str(o, "admin_key", keypath)))) {
@@ -119,12 +138,13 @@ int cmd_init_run(struct cli_ctx *c)
 		return cli_json_print(o, &c->e) < 0 ? CLI_FAIL : 0;
 	}
 	if (existed)
-		printf("store already exists at %s (schema version %d)\n", c->db_path, schema);
+		printf("store already exists at %s (schema version %d)\n", label, schema);
 	else
-		printf("created store at %s (schema version %d)\n", c->db_path, schema);
+		printf("created store at %s (schema version %d)\n", label, schema);
 	if (admin != NULL) {
 		printf("keyring version 1: %s is admin, key %s\n", admin, keypath);
-		printf("log key: %s.logkey (signs checkpoints; keep it with the store, mode %s)\n", c->db_path,
+		printf("log key: %s (signs checkpoints; keep it %s, mode %s)\n", logkey,
+		       store_is_uri(c->db_path) ? "on this host, which signs checkpoints" : "with the store",
 		       group_logkey ? "0640, any member of the group signs" : "0600");
 	}
 	if (group != NULL) {

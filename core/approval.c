@@ -1004,7 +1004,7 @@ int approval_request_closed_in_ledger(struct store *st, int64_t id, struct err *
 
 	if (store_prepare(st, &s,
 			  "SELECT 1 FROM ledger WHERE action IN ('promotion.apply', 'request.withdraw', 'request.supersede')"
-			  " AND json_extract(CAST(body AS TEXT), '$.data.request') = ?1 LIMIT 1",
+			  " AND CAST(json_extract(CAST(body AS TEXT), '$.data.request') AS BIGINT) = ?1 LIMIT 1",
 			  e) != 0)
 		return -1;
 	db_bind_int64(s, 1, id);

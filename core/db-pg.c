@@ -563,9 +563,16 @@ static int pg_exec(void *conn, const char *sql)
 	case X_BEGIN_SQLITE:
 		if (ts != PQTRANS_IDLE)
 			return dbpg_fail(c, DB_ERROR, "cannot start a transaction within a transaction");
-		/* BEGIN IMMEDIATE's write lock has no equivalent: the ledger
-		 * takes its own lock on the head row. */
-		rc = dbpg_run(c, kind == X_BEGIN_SQLITE ? "BEGIN ISOLATION LEVEL READ COMMITTED" : sql, NULL, 0);
+		/* SQLite's BEGIN IMMEDIATE takes the one write lock at once, and
+		 * every governed act relies on that: it reads (the approvals, the
+		 * ledger's head) and then writes what follows from them. One
+		 * transaction-scoped advisory lock gives writers on every machine
+		 * the same order, so the ledger stays one gapless chain and a
+		 * request is never applied twice; readers never take it. */
+		rc = dbpg_run(c, kind != X_BEGIN_SQLITE ? sql
+			      : c->readonly ? "BEGIN ISOLATION LEVEL READ COMMITTED"
+					    : "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock(" DBPG_WRITE_LOCK ")",
+			      NULL, 0);
 		if (rc == DB_OK) {
 			c->tx_mark = c->total;
 			c->tx_dirty = 0;
@@ -614,3 +621,21 @@ const struct db_conn_ops dbpg_conn_ops = {
 	.interrupt = pg_interrupt,
 	.close = pg_close,
 };
+
+int dbpg_ident(void *conn, char *buf, size_t n)
+{
+	struct pg_conn *c = conn;
+	const char *host = PQhost(c->pg), *port = PQport(c->pg), *db = PQdb(c->pg);
+	size_t i;
+	int w;
+
+	w = snprintf(buf, n, "%s_%s_%s", host != NULL && host[0] != '\0' ? host : "local",
+		     port != NULL ? port : "", db != NULL ? db : "");
+	if (w < 0 || (size_t)w >= n)
+		return -1;
+	/* A socket folder or an IPv6 address becomes one safe file name. */
+	for (i = 0; buf[i] != '\0'; i++)
+		if (!isalnum((unsigned char)buf[i]) && buf[i] != '.' && buf[i] != '-' && buf[i] != '_')
+			buf[i] = '_';
+	return 0;
+}

@@ -7,6 +7,11 @@
 #include "db.h"
 #include "err.h"
 
+/* The advisory lock every writing transaction takes first (BEGIN
+ * IMMEDIATE): 0x53746577, "Stew". Anything else that must not interleave
+ * with steward's writes (a maintenance script) can take it too. */
+#define DBPG_WRITE_LOCK "1400137079"
+
 /* The connection operations; conn is what dbpg_open returns. */
 extern const struct db_conn_ops dbpg_conn_ops;
 
@@ -34,6 +39,11 @@ int dbpg_notify_fd(void *conn);
  * is gone). 0, or -1 with e filled. */
 int dbpg_connected(void *conn);
 int dbpg_reconnect(void *conn, struct err *e);
+
+/* Names the database as host_port_dbname, in characters safe for a file
+ * name: the key to the files a PostgreSQL store keeps on this host (its
+ * log key and witness). 0, or -1 when buf is too small. */
+int dbpg_ident(void *conn, char *buf, size_t n);
 
 /* Rewrites SQLite's ?N and bare ? placeholders as $N, leaving quoted
  * text, quoted names and comments alone. *out (malloc'd) gets the text,

@@ -1035,8 +1035,9 @@ int demo_build(struct store *st, const char *keydir, const char *policydir, stru
 		return err_set(e, ERR_STORE, "libsodium failed to initialise");
 	if (registry_model_count(st) != 0 || keyring_version(st) != 0)
 		return err_set(e, ERR_EXISTS, "store %s is not empty; the demo needs an empty store",
-			       store_path(st));
-	snprintf(logkey, sizeof logkey, "%s.logkey", store_path(st));
+			       store_label(st));
+	if (store_local_path(st, ".logkey", logkey, sizeof logkey, e) != 0)
+		return -1;
 	if (demo_keys(&d, keydir, e) != 0)
 		goto out;
 	if (store_begin(st, e) != 0)

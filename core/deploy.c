@@ -242,7 +242,7 @@ static int deploy_newest_at(struct store *st, const char *model, char action[32]
 	snprintf(subject, sizeof subject, "models:/%s", model);
 	if (store_prepare(st, &s,
 			  "SELECT action, body, seq, time FROM ledger WHERE subject = ?1 AND"
-			  " +action IN ('deploy.traffic', 'traffic.observed', 'traffic.imported') ORDER BY seq DESC LIMIT 1",
+			  " action || '' IN ('deploy.traffic', 'traffic.observed', 'traffic.imported') ORDER BY seq DESC LIMIT 1",
 			  e) != 0)
 		return -1;
 	db_bind_text(s, 1, subject, -1, DB_STATIC);
@@ -540,7 +540,7 @@ static int deploy_decisions(struct store *st, const char *model,
 		return -1;
 	snprintf(subject, sizeof subject, "models:/%s", model);
 	if (store_prepare(st, &s,
-			  "SELECT seq, body, leaf, sig FROM ledger WHERE subject = ?1 AND +action = 'deploy.traffic'"
+			  "SELECT seq, body, leaf, sig FROM ledger WHERE subject = ?1 AND action || '' = 'deploy.traffic'"
 			  " ORDER BY seq DESC",
 			  e) != 0)
 		return -1;

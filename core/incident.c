@@ -207,7 +207,7 @@ int incident_open(struct store *st, const struct principal *who, const char *mod
 	 * from the table must not have its number handed out again. */
 	if (store_prepare(st, &s,
 			  "SELECT max(coalesce((SELECT max(id) FROM incidents), 0),"
-			  " coalesce((SELECT max(CAST(json_extract(CAST(body AS TEXT), '$.data.incident') AS INTEGER))"
+			  " coalesce((SELECT max(CAST(json_extract(CAST(body AS TEXT), '$.data.incident') AS BIGINT))"
 			  " FROM ledger WHERE action = 'incident.open'), 0)) + 1",
 			  e) != 0)
 		return -1;

@@ -340,7 +340,7 @@ int keyring_init(struct store *st, const char *name, const struct key_secret *k,
 		return -1;
 	if (keyring_version(st) != 0)
 		return err_set(e, ERR_EXISTS, "store %s already has a keyring (version %" PRId64 ")",
-			       store_path(st), keyring_version(st));
+			       store_label(st), keyring_version(st));
 	keys_public_of(k, &pub);
 	snprintf(summary, sizeof summary, "init: %s admin with key %s", name, k->id);
 	if (keyring_record(st, k, name, "init", "principal", name, ROLE_ADMIN, &pub, 1, summary, &ver, e) != 0 ||

@@ -24,16 +24,12 @@
 
 static int ledger_logkey_path(struct store *st, char *buf, size_t n, struct err *e)
 {
-	if (snprintf(buf, n, "%s.logkey", store_path(st)) >= (int)n)
-		return err_set(e, ERR_INVALID, "store path is too long");
-	return 0;
+	return store_local_path(st, ".logkey", buf, n, e);
 }
 
 int ledger_witness_path(struct store *st, char *buf, size_t n, struct err *e)
 {
-	if (snprintf(buf, n, "%s.witness", store_path(st)) >= (int)n)
-		return err_set(e, ERR_INVALID, "store path is too long");
-	return 0;
+	return store_local_path(st, ".witness", buf, n, e);
 }
 
 int ledger_logkey_create(struct store *st, struct err *e)
@@ -107,13 +103,13 @@ int ledger_logkey_public(struct store *st, char *name, size_t n, uint8_t pk[KEYS
 	r = store_meta_get(st, "log_key_name", name, n, e);
 	if (r == 0)
 		return err_set(e, ERR_NOTFOUND, "store %s has no log key (run 'steward init --admin NAME')",
-			       store_path(st));
+			       store_label(st));
 	if (r < 0 || store_meta_get(st, "log_key_public", b64, sizeof b64, e) != 1)
 		return -1;
 	if (sodium_base642bin(pk, KEYS_PK_BYTES, b64, strlen(b64), NULL, &bin, NULL,
 			      sodium_base64_VARIANT_ORIGINAL) != 0 ||
 	    bin != KEYS_PK_BYTES)
-		return err_set(e, ERR_STORE, "store %s: recorded log public key is damaged", store_path(st));
+		return err_set(e, ERR_STORE, "store %s: recorded log public key is damaged", store_label(st));
 	return 0;
 }
 
@@ -166,7 +162,7 @@ int ledger_logkey_load(struct store *st, struct ledger_logkey **out, struct err 
 		sodium_memzero(seed, sizeof seed);
 		if (strcmp(name, k->name) != 0 || memcmp(pk, k->pk, sizeof pk) != 0) {
 			err_set(e, ERR_DENIED, "log key %s does not belong to store %s", path,
-				store_path(st));
+				store_label(st));
 			goto fail;
 		}
 	}
@@ -293,7 +289,9 @@ static int ledger_append_as(struct store *st, const struct key_secret *k, const 
 	db_bind_text(s, 3, actor, -1, DB_STATIC);
 	db_bind_text(s, 4, action, -1, DB_STATIC);
 	db_bind_text(s, 5, subject, -1, DB_STATIC);
-	db_bind_blob(s, 6, bytes, (int)strlen(bytes), DB_STATIC);
+	/* As text: the body is ASCII JSON, and a text column lets SQL read
+	 * its fields the same way on every engine. */
+	db_bind_text(s, 6, bytes, (int)strlen(bytes), DB_STATIC);
 	db_bind_blob(s, 7, leaf, 32, DB_STATIC);
 	db_bind_blob(s, 8, chain, 32, DB_STATIC);
 	if (k != NULL)

@@ -44,7 +44,7 @@ static const char *const lg_sql[LQ_N] = {
 	[LQ_RUN_NODE] = "SELECT j.namespace, j.name, r.run_id, r.state, r.mlflow_run, r.started, r.ended"
 			" FROM lineage_runs r JOIN lineage_jobs j ON j.id = r.job WHERE r.id = ?1",
 	[LQ_MODEL_NODE] = "SELECT m.name, v.version, v.digest, v.created,"
-			  " (SELECT group_concat(alias, ',') FROM (SELECT alias FROM aliases a WHERE a.version_id = v.id ORDER BY alias))"
+			  " (SELECT group_concat(alias, ',') FROM (SELECT alias FROM aliases a WHERE a.version_id = v.id ORDER BY alias) al)"
 			  " FROM versions v JOIN models m ON m.id = v.model_id WHERE v.id = ?1",
 };
 
@@ -768,7 +768,7 @@ static int lg_signed(struct store *st, const char *model, int64_t version, struc
 		return -1;
 	snprintf(subject, sizeof subject, "models:/%s/%" PRId64, model, version);
 	if (store_prepare(st, &s,
-			  "SELECT seq, body, leaf, sig FROM ledger WHERE subject = ?1 AND +action = 'lineage.set'"
+			  "SELECT seq, body, leaf, sig FROM ledger WHERE subject = ?1 AND action || '' = 'lineage.set'"
 			  " ORDER BY seq DESC LIMIT 1",
 			  e) != 0)
 		return -1;

@@ -40,7 +40,7 @@ enum li_stmt {
 static const char *const li_sql[LS_N] = {
 	[LS_EVENT_SEEN] = "SELECT 1 FROM lineage_events WHERE digest = ?1",
 	[LS_EVENT_PUT] = "INSERT INTO lineage_events(digest, run, type, time, source) VALUES (?1, ?2, ?3, ?4, ?5)",
-	[LS_JOB_PUT] = "INSERT OR IGNORE INTO lineage_jobs(namespace, name) VALUES (?1, ?2)",
+	[LS_JOB_PUT] = "INSERT INTO lineage_jobs(namespace, name) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
 	[LS_JOB_GET] = "SELECT id FROM lineage_jobs WHERE namespace = ?1 AND name = ?2",
 	[LS_RUN_GET] = "SELECT id, job, state, state_time, started, ended, mlflow_run, model, model_version"
 		       " FROM lineage_runs WHERE run_id = ?1",
@@ -48,13 +48,13 @@ static const char *const li_sql[LS_N] = {
 		       " model_version, producer) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
 	[LS_RUN_SET] = "UPDATE lineage_runs SET state = ?2, state_time = ?3, started = ?4, ended = ?5, mlflow_run = ?6,"
 		       " model = ?7, model_version = ?8 WHERE id = ?1",
-	[LS_DS_PUT] = "INSERT OR IGNORE INTO lineage_datasets(namespace, name) VALUES (?1, ?2)",
+	[LS_DS_PUT] = "INSERT INTO lineage_datasets(namespace, name) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
 	[LS_DS_GET] = "SELECT id, source, fields FROM lineage_datasets WHERE namespace = ?1 AND name = ?2",
 	[LS_DS_SET] = "UPDATE lineage_datasets SET source = ?2, fields = ?3 WHERE id = ?1",
 	[LS_DSV_GET] = "SELECT id, digest FROM lineage_dsv WHERE dataset = ?1 AND version = ?2",
 	[LS_DSV_PUT] = "INSERT INTO lineage_dsv(dataset, version, digest, seen) VALUES (?1, ?2, ?3, ?4)",
 	[LS_DSV_DIGEST] = "UPDATE lineage_dsv SET digest = ?2 WHERE id = ?1",
-	[LS_IO_PUT] = "INSERT OR IGNORE INTO lineage_io(run, dir, dsv) VALUES (?1, ?2, ?3)",
+	[LS_IO_PUT] = "INSERT INTO lineage_io(run, dir, dsv) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
 };
 
 /* What an import already wrote or read, so a dataset named by thousands of
@@ -1289,7 +1289,8 @@ int lineage_source_mark(struct store *st, const char *plugin, const char *source
 	int rc;
 
 	if (store_prepare(st, &s,
-			  "INSERT OR REPLACE INTO lineage_sources(plugin, source, offset, ident) VALUES (?1, ?2, ?3, ?4)",
+			  "INSERT INTO lineage_sources(plugin, source, \"offset\", ident) VALUES (?1, ?2, ?3, ?4)"
+			  " ON CONFLICT(plugin, source) DO UPDATE SET \"offset\" = excluded.\"offset\", ident = excluded.ident",
 			  e) != 0)
 		return -1;
 	db_bind_text(s, 1, plugin, -1, DB_STATIC);

@@ -790,9 +790,10 @@ int monitor_silence_alert(struct store *st, const struct principal *who, const c
 		if (mt == NULL)
 			rc = err_set(e, ERR_IO, "out of memory");
 		else if (store_prepare(st, &s,
-				       "INSERT OR REPLACE INTO silences(plugin, id, state, matchers, starts, ends, created_by, comment, seen)"
+				       "INSERT INTO silences(plugin, id, state, matchers, starts, ends, created_by, comment, seen)"
 				       " VALUES (?1, ?2, 'active', ?3, ?4, ?5, ?6, ?7,"
-				       " coalesce((SELECT max(seen) FROM silences WHERE plugin = ?1), 0))",
+				       " coalesce((SELECT max(seen) FROM silences WHERE plugin = ?1), 0))"
+				       " ON CONFLICT(plugin, id) DO UPDATE SET state = excluded.state, matchers = excluded.matchers, starts = excluded.starts, ends = excluded.ends, created_by = excluded.created_by, comment = excluded.comment, seen = excluded.seen",
 				       e) == 0) {
 			db_bind_text(s, 1, a->plugin, -1, DB_STATIC);
 			db_bind_text(s, 2, id, -1, DB_STATIC);

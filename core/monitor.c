@@ -580,8 +580,9 @@ static int monitor_histogram_write(struct monitor_sync *m, const struct steward_
 	if (txt == NULL)
 		return err_set(e, ERR_IO, "out of memory");
 	if (store_prepare(m->st, &s,
-			  "INSERT OR REPLACE INTO histograms(version_id, feature, win, t_from, t_to, buckets, observed)"
-			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+			  "INSERT INTO histograms(version_id, feature, win, t_from, t_to, buckets, observed)"
+			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+			  " ON CONFLICT(version_id, feature, win) DO UPDATE SET t_from = excluded.t_from, t_to = excluded.t_to, buckets = excluded.buckets, observed = excluded.observed",
 			  e) != 0) {
 		free(txt);
 		return -1;
@@ -683,9 +684,10 @@ int monitor_alert(struct monitor_sync *m, const struct steward_alert_rec *a, str
 	if (ltxt == NULL)
 		return err_set(e, ERR_INVALID, "alert %s: labels are not text", a->name);
 	if (store_prepare(m->st, &s,
-			  "INSERT OR REPLACE INTO alerts(plugin, fingerprint, name, state, severity, model_id, version,"
+			  "INSERT INTO alerts(plugin, fingerprint, name, state, severity, model_id, version,"
 			  " starts, ends, summary, silenced_by, labels, seen)"
-			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
+			  " ON CONFLICT(plugin, fingerprint) DO UPDATE SET name = excluded.name, state = excluded.state, severity = excluded.severity, model_id = excluded.model_id, version = excluded.version, starts = excluded.starts, ends = excluded.ends, summary = excluded.summary, silenced_by = excluded.silenced_by, labels = excluded.labels, seen = excluded.seen",
 			  e) != 0) {
 		free(ltxt);
 		return -1;
@@ -756,8 +758,9 @@ int monitor_silence(struct monitor_sync *m, const struct steward_silence_rec *r,
 	if (mt == NULL)
 		return err_set(e, ERR_INVALID, "silence %s: a matcher is not 'name op' and a value", r->id);
 	if (store_prepare(m->st, &s,
-			  "INSERT OR REPLACE INTO silences(plugin, id, state, matchers, starts, ends, created_by, comment, seen)"
-			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+			  "INSERT INTO silences(plugin, id, state, matchers, starts, ends, created_by, comment, seen)"
+			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+			  " ON CONFLICT(plugin, id) DO UPDATE SET state = excluded.state, matchers = excluded.matchers, starts = excluded.starts, ends = excluded.ends, created_by = excluded.created_by, comment = excluded.comment, seen = excluded.seen",
 			  e) != 0) {
 		free(mt);
 		return -1;
@@ -827,8 +830,9 @@ static int monitor_value_put(struct store *st, int64_t vid, const char *kind, co
 	int rc;
 
 	if (store_prepare(st, &s,
-			  "INSERT OR REPLACE INTO monitor_values(version_id, kind, name, value, observed)"
-			  " VALUES (?1, ?2, ?3, ?4, ?5)",
+			  "INSERT INTO monitor_values(version_id, kind, name, value, observed)"
+			  " VALUES (?1, ?2, ?3, ?4, ?5)"
+			  " ON CONFLICT(version_id, kind, name) DO UPDATE SET value = excluded.value, observed = excluded.observed",
 			  e) != 0)
 		return -1;
 	db_bind_int64(s, 1, vid);
@@ -882,7 +886,8 @@ static int monitor_drift(struct monitor_sync *m, int64_t vid, struct err *e)
 		int rc;
 
 		if (store_prepare(m->st, &w,
-				  "INSERT OR REPLACE INTO series(version_id, signal, t, value) VALUES (?1, 'drift_psi', ?2, ?3)",
+				  "INSERT INTO series(version_id, signal, t, value) VALUES (?1, 'drift_psi', ?2, ?3)"
+				  " ON CONFLICT(version_id, signal, t) DO UPDATE SET value = excluded.value",
 				  e) != 0)
 			return -1;
 		db_bind_int64(w, 1, vid);
@@ -1029,7 +1034,8 @@ static int monitor_attest(struct store *st, const struct principal *who, int64_t
 		return err_set(e, ERR_IO, "out of memory");
 	proven_sign_entry(who->key, txt, strlen(txt), sig, sizeof sig);
 	if (sig[0] == '\0' ||
-	    store_prepare(st, &s, "INSERT OR REPLACE INTO monitor_attest(model_id, kind, observed, body, sig) VALUES (?1, ?2, ?3, ?4, ?5)",
+	    store_prepare(st, &s, "INSERT INTO monitor_attest(model_id, kind, observed, body, sig) VALUES (?1, ?2, ?3, ?4, ?5)"
+			  " ON CONFLICT(model_id, kind) DO UPDATE SET observed = excluded.observed, body = excluded.body, sig = excluded.sig",
 			  e) != 0) {
 		free(txt);
 		return sig[0] == '\0' ? err_set(e, ERR_IO, "cannot sign the observation") : -1;
@@ -1165,7 +1171,8 @@ int monitor_sync_end(struct monitor_sync *m, const struct principal *who, struct
 		    monitor_run(m->st, "DELETE FROM silences WHERE plugin = ?1 AND seen <> ?2", m->plugin, m->seen, 0, e) !=
 			    0 ||
 		    monitor_run(m->st,
-				"INSERT OR REPLACE INTO alert_sync(model_id, synced) SELECT id, ?2 FROM models WHERE ?1 IS NOT NULL",
+				"INSERT INTO alert_sync(model_id, synced) SELECT id, ?2 FROM models WHERE CAST(?1 AS TEXT) IS NOT NULL"
+				" ON CONFLICT(model_id) DO UPDATE SET synced = excluded.synced",
 				m->plugin, m->now, 0, e) != 0)
 			return -1;
 	}

@@ -75,7 +75,7 @@ static int playrun_proven(struct store *st, const struct playrun_info *r, struct
 	snprintf(subject, sizeof subject, "models:/%s", r->model);
 	if (store_prepare(st, &s,
 			  "SELECT seq, body, leaf, sig, action FROM ledger WHERE subject = ?1 AND"
-			  " +action IN ('playbook.start', 'playbook.step', 'playbook.abandon') AND seq >= ?2 ORDER BY seq",
+			  " action || '' IN ('playbook.start', 'playbook.step', 'playbook.abandon') AND seq >= ?2 ORDER BY seq",
 			  e) != 0)
 		return -1;
 	db_bind_text(s, 1, subject, -1, DB_STATIC);

@@ -89,8 +89,8 @@ static int plugin_attested(struct plugin_sync_ctx *x, const char *subject, const
 	if (x->who == NULL)
 		return 1;
 	if (store_prepare(x->st, &s,
-			  /* +action: the subject index, not the action one (which would walk every metric.set). */
-			  "SELECT 1 FROM ledger WHERE subject = ?1 AND +action = ?2 AND (?3 IS NULL OR"
+			  /* action || '': the subject index, not the action one (which would walk every metric.set). */
+			  "SELECT 1 FROM ledger WHERE subject = ?1 AND action || '' = ?2 AND (?3 IS NULL OR"
 			  " (json_extract(CAST(body AS TEXT), '$.data.name') = ?3 AND"
 			  " json_extract(CAST(body AS TEXT), '$.data.dataset') = ?4 AND"
 			  " json_extract(CAST(body AS TEXT), '$.data.slice') = ?5)) LIMIT 1",

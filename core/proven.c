@@ -407,7 +407,7 @@ static int proven_stamp(struct store *st, int64_t *stamp, struct err *e)
 	struct db_stmt *s;
 	int rc;
 
-	if (store_prepare(st, &s, "SELECT count(*), coalesce(max(seq), 0) FROM ledger WHERE action GLOB 'keyring.*'", e) != 0)
+	if (store_prepare(st, &s, "SELECT count(*), coalesce(max(seq), 0) FROM ledger WHERE action LIKE 'keyring.%'", e) != 0)
 		return -1;
 	rc = db_step(s);
 	if (rc == DB_ROW)
@@ -462,7 +462,7 @@ static int proven_keyring_read(struct store *st, struct proven_keyring *kr, stru
 
 	if (ledger_logkey_public(st, log, sizeof log, pk, e) != 0 || proven_keyring_init(kr, log, e) != 0)
 		return -1;
-	if (store_prepare(st, &s, "SELECT seq, body, leaf FROM ledger WHERE action GLOB 'keyring.*' ORDER BY seq", e) != 0)
+	if (store_prepare(st, &s, "SELECT seq, body, leaf FROM ledger WHERE action LIKE 'keyring.%' ORDER BY seq", e) != 0)
 		return -1;
 	while (r == 0 && (rc = db_step(s)) == DB_ROW) {
 		int64_t seq = db_column_int64(s, 0);

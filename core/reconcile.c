@@ -26,9 +26,9 @@ static const struct reconcile_check reconcile_checks[] = {
 		.sql = "SELECT m.name, v.version, v.digest, json_extract(CAST(l.body AS TEXT), '$.data.digest'), l.seq"
 		       " FROM versions v JOIN models m ON m.id = v.model_id"
 		       " JOIN ledger l ON l.seq = (SELECT max(x.seq) FROM ledger x"
-		       " WHERE x.subject = 'models:/' || m.name || '/' || v.version AND +x.action = 'version.set')"
-		       " WHERE json_extract(CAST(l.body AS TEXT), '$.data.digest') IS NOT v.digest"
-		       " OR json_extract(CAST(l.body AS TEXT), '$.data.author') IS NOT v.author LIMIT 1",
+		       " WHERE x.subject = 'models:/' || m.name || '/' || v.version AND x.action || '' = 'version.set')"
+		       " WHERE json_extract(CAST(l.body AS TEXT), '$.data.digest') IS DISTINCT FROM v.digest"
+		       " OR json_extract(CAST(l.body AS TEXT), '$.data.author') IS DISTINCT FROM v.author LIMIT 1",
 	},
 	{
 		.kind = RC_METRICS,
@@ -42,32 +42,32 @@ static const struct reconcile_check reconcile_checks[] = {
 		       " AND last.dataset = e.dataset AND last.slice = e.slice"
 		       " LEFT JOIN ledger l ON l.seq = last.seq"
 		       " WHERE EXISTS (SELECT 1 FROM ledger x WHERE x.subject = 'models:/' || m.name || '/' || v.version"
-		       " AND +x.action = 'version.set')"
-		       " AND (l.seq IS NULL OR json_extract(CAST(l.body AS TEXT), '$.data.value') <> e.value) LIMIT 1",
+		       " AND x.action || '' = 'version.set')"
+		       " AND (l.seq IS NULL OR CAST(json_extract(CAST(l.body AS TEXT), '$.data.value') AS DOUBLE PRECISION) <> e.value) LIMIT 1",
 	},
 	{
 		.kind = RC_POLICIES,
 		.sql = "SELECT p.name, p.version, p.digest, '', p.seq FROM policies p LEFT JOIN ledger l ON l.seq = p.seq"
 		       " WHERE l.seq IS NULL OR l.action <> 'policy.enroll'"
-		       " OR json_extract(CAST(l.body AS TEXT), '$.data.text') IS NOT p.text LIMIT 1",
+		       " OR json_extract(CAST(l.body AS TEXT), '$.data.text') IS DISTINCT FROM p.text LIMIT 1",
 	},
 	{
 		.kind = RC_REQUESTS,
 		.sql = "SELECT m.name, r.id, r.requester, r.to_stage, r.seq FROM requests r JOIN versions v ON v.id = r.version_id"
 		       " JOIN models m ON m.id = v.model_id LEFT JOIN ledger l ON l.seq = r.seq"
 		       " WHERE r.kind = 'promotion' AND (l.seq IS NULL OR l.action <> 'request.open'"
-		       " OR json_extract(CAST(l.body AS TEXT), '$.data.request') IS NOT r.id"
-		       " OR json_extract(CAST(l.body AS TEXT), '$.data.requester') IS NOT r.requester"
-		       " OR json_extract(CAST(l.body AS TEXT), '$.data.version') IS NOT v.version"
-		       " OR json_extract(CAST(l.body AS TEXT), '$.data.to') IS NOT r.to_stage) LIMIT 1",
+		       " OR CAST(json_extract(CAST(l.body AS TEXT), '$.data.request') AS BIGINT) IS DISTINCT FROM r.id"
+		       " OR json_extract(CAST(l.body AS TEXT), '$.data.requester') IS DISTINCT FROM r.requester"
+		       " OR CAST(json_extract(CAST(l.body AS TEXT), '$.data.version') AS BIGINT) IS DISTINCT FROM v.version"
+		       " OR json_extract(CAST(l.body AS TEXT), '$.data.to') IS DISTINCT FROM r.to_stage) LIMIT 1",
 	},
 	{
 		.kind = RC_PROMOTIONS,
 		.sql = "SELECT m.name, v.version, p.alias, p.kind, p.seq FROM promotions p JOIN versions v ON v.id = p.version_id"
 		       " JOIN models m ON m.id = v.model_id LEFT JOIN ledger l ON l.seq = p.seq"
 		       " WHERE l.seq IS NULL OR l.action NOT IN ('promotion.apply', 'rollback')"
-		       " OR l.subject IS NOT 'models:/' || m.name || '/' || v.version"
-		       " OR json_extract(CAST(l.body AS TEXT), '$.data.alias') IS NOT p.alias LIMIT 1",
+		       " OR l.subject IS DISTINCT FROM 'models:/' || m.name || '/' || v.version"
+		       " OR json_extract(CAST(l.body AS TEXT), '$.data.alias') IS DISTINCT FROM p.alias LIMIT 1",
 	},
 };
 
@@ -164,10 +164,10 @@ static int reconcile_cards(struct store *st, struct err *e)
 
 	if (store_prepare(st, &s,
 			  "SELECT m.name, v.version, (SELECT json_extract(CAST(l.body AS TEXT), '$.data.sha256') FROM ledger l"
-			  " WHERE l.subject = 'models:/' || m.name || '/' || v.version AND +l.action = 'card.set'"
+			  " WHERE l.subject = 'models:/' || m.name || '/' || v.version AND l.action || '' = 'card.set'"
 			  " ORDER BY l.seq DESC LIMIT 1) FROM versions v JOIN models m ON m.id = v.model_id"
 			  " WHERE EXISTS (SELECT 1 FROM ledger x WHERE x.subject = 'models:/' || m.name || '/' || v.version"
-			  " AND +x.action = 'version.set')",
+			  " AND x.action || '' = 'version.set')",
 			  e) != 0)
 		return -1;
 	while (!bad && (rc = db_step(s)) == DB_ROW) {
@@ -214,7 +214,7 @@ int reconcile_tables(struct store *st, struct reconcile_report *r, struct err *e
 	if (store_prepare(st, &s,
 			  "SELECT count(*) FROM versions v JOIN models m ON m.id = v.model_id WHERE NOT EXISTS"
 			  " (SELECT 1 FROM ledger l WHERE l.subject = 'models:/' || m.name || '/' || v.version"
-			  " AND +l.action = 'version.set')",
+			  " AND l.action || '' = 'version.set')",
 			  e) != 0)
 		return -1;
 	if (db_step(s) == DB_ROW)

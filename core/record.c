@@ -218,8 +218,8 @@ int record_load(struct store *st, const char *model, int64_t version, struct rec
 	snprintf(msub, sizeof msub, "models:/%s", model);
 	snprintf(vsub, sizeof vsub, "models:/%s/%" PRId64, model, version);
 	if (store_prepare(st, &s,
-			  "SELECT seq, body, leaf, sig FROM ledger WHERE (subject = ?1 AND +action = 'model.set')"
-			  " OR (subject = ?2 AND +action IN ('version.set', 'card.set', 'metric.set')) ORDER BY seq",
+			  "SELECT seq, body, leaf, sig FROM ledger WHERE (subject = ?1 AND action || '' = 'model.set')"
+			  " OR (subject = ?2 AND action || '' IN ('version.set', 'card.set', 'metric.set')) ORDER BY seq",
 			  e) != 0)
 		return -1;
 	db_bind_text(s, 1, msub, -1, DB_STATIC);
@@ -357,13 +357,13 @@ int record_alias_history(struct store *st, const char *model, const char *alias,
 	memset(out, 0, sizeof *out);
 	if (proven_keyring_load(st, &kr, e) != 0)
 		return -1;
-	/* Every "models:/MODEL/<n>" subject: '0' follows '/'. The "+action"
+	/* Every "models:/MODEL/<n>" subject: '0' follows '/'. The "action || ''"
 	 * keeps SQLite on the subject index: by the action index it walked
 	 * every alias move of the ledger (0.7 s a call on a million entries). */
 	snprintf(lo, sizeof lo, "models:/%s/", model);
 	snprintf(hi, sizeof hi, "models:/%s0", model);
 	if (store_prepare(st, &s,
-			  "SELECT seq, body, leaf, sig FROM ledger WHERE subject >= ?1 AND subject < ?2 AND +action IN"
+			  "SELECT seq, body, leaf, sig FROM ledger WHERE subject >= ?1 AND subject < ?2 AND action || '' IN"
 			  " ('promotion.apply', 'rollback', 'alias.set', 'alias.imported', 'alias.observed') ORDER BY seq",
 			  e) != 0)
 		return -1;
@@ -446,7 +446,7 @@ int record_alias_states(struct store *st, const char *model, struct record_alias
 	snprintf(lo, sizeof lo, "models:/%s/", model != NULL ? model : "");
 	snprintf(hi, sizeof hi, model != NULL ? "models:/%s0" : "models;", model != NULL ? model : "");
 	if (store_prepare(st, &s,
-			  "SELECT seq, subject, action, actor, body FROM ledger WHERE subject >= ?1 AND subject < ?2 AND +action IN"
+			  "SELECT seq, subject, action, actor, body FROM ledger WHERE subject >= ?1 AND subject < ?2 AND action || '' IN"
 			  " ('promotion.apply', 'rollback', 'alias.set', 'alias.imported', 'alias.observed') ORDER BY seq",
 			  e) != 0)
 		return -1;

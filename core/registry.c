@@ -389,7 +389,7 @@ fail:
 	"SELECT v.id, m.name, v.version, v.artifact_uri, v.digest, v.author, v.run_id,"   \
 	" v.source, v.created,"                                                           \
 	" (SELECT group_concat(alias, ',') FROM"                                          \
-	"   (SELECT a.alias FROM aliases a WHERE a.version_id = v.id ORDER BY a.alias)),"\
+	"   (SELECT a.alias FROM aliases a WHERE a.version_id = v.id ORDER BY a.alias) al),"\
 	" CASE WHEN vs.version_id IS NULL OR vs.digest_verified = 1 THEN 'verified'"      \
 	"  WHEN vs.digest_state = 'empty' THEN 'empty' ELSE 'unverified' END,"            \
 	" coalesce(vs.digest_reason, '')"                                                 \
@@ -892,7 +892,7 @@ int registry_metric_set(struct store *st, const struct principal *who, const cha
 		goto fail;
 	if (store_prepare(st, &s,
 			  "INSERT INTO eval_metrics(version_id, name, dataset, slice, value)"
-			  " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO UPDATE SET value = excluded.value",
+			  " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(version_id, name, dataset, slice) DO UPDATE SET value = excluded.value",
 			  e) != 0)
 		goto fail;
 	db_bind_int64(s, 1, vid);

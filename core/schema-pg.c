@@ -77,7 +77,7 @@ const char schema_pg_script[] =
 	" actor TEXT NOT NULL,"
 	" action TEXT NOT NULL,"
 	" subject TEXT NOT NULL,"
-	" body BYTEA NOT NULL,"
+	" body TEXT NOT NULL,"
 	" leaf BYTEA NOT NULL CHECK (octet_length(leaf) = 32),"
 	" chain BYTEA NOT NULL CHECK (octet_length(chain) = 32),"
 	" sig TEXT);"
@@ -90,6 +90,19 @@ const char schema_pg_script[] =
 	" root BYTEA NOT NULL CHECK (octet_length(root) = 32),"
 	" note TEXT NOT NULL,"
 	" frontier BYTEA);"
+	/* The few SQLite functions core's SQL uses, so that SQL is one dialect:
+	 * json_extract on a body's text (a ledger body is ASCII JSON, so TEXT
+	 * holds its exact bytes), the scalar max and min of two or three
+	 * values, and group_concat. Each returns what SQLite's would for the
+	 * values steward stores, json_extract as text: callers CAST numbers. */
+	"CREATE FUNCTION json_extract(doc text, path text) RETURNS text LANGUAGE sql IMMUTABLE STRICT AS"
+	" $$ SELECT doc::jsonb #>> string_to_array(substr(path, 3), '.') $$;"
+	"CREATE FUNCTION max(a bigint, b bigint) RETURNS bigint LANGUAGE sql IMMUTABLE AS $$ SELECT CASE WHEN a IS NULL OR b IS NULL THEN NULL ELSE greatest(a, b) END $$;"
+	"CREATE FUNCTION max(a bigint, b bigint, c bigint) RETURNS bigint LANGUAGE sql IMMUTABLE AS $$ SELECT CASE WHEN a IS NULL OR b IS NULL OR c IS NULL THEN NULL ELSE greatest(a, b, c) END $$;"
+	"CREATE FUNCTION min(a bigint, b bigint) RETURNS bigint LANGUAGE sql IMMUTABLE AS $$ SELECT CASE WHEN a IS NULL OR b IS NULL THEN NULL ELSE least(a, b) END $$;"
+	"CREATE FUNCTION steward_concat(acc text, v text, sep text) RETURNS text LANGUAGE sql IMMUTABLE AS"
+	" $$ SELECT CASE WHEN v IS NULL THEN acc WHEN acc IS NULL THEN v ELSE acc || sep || v END $$;"
+	"CREATE AGGREGATE group_concat(text, text) (SFUNC = steward_concat, STYPE = text);"
 	"CREATE FUNCTION steward_append_only() RETURNS trigger LANGUAGE plpgsql AS $$"
 	" BEGIN RAISE EXCEPTION '%', TG_ARGV[0] USING ERRCODE = 'integrity_constraint_violation'; END $$;"
 	"CREATE TRIGGER ledger_no_update BEFORE UPDATE ON ledger"

@@ -7,13 +7,16 @@
 #include <string.h>
 #include <time.h>
 
+#include "db-pg.h"
 #include "db-sqlite.h"
+#include "store-pg.h"
 #include "store-sqlite.h"
 
 struct store {
 	const struct db_conn_ops *ops;
 	void *conn; /* the engine's connection */
-	char *path;
+	char *path;  /* as given: a file, or a URI that may hold a password */
+	char *label; /* for messages: the path, or the URI without its password */
 	int depth; /* transaction nesting: 0 none, 1 BEGIN, >1 savepoints */
 	int dry_run;
 	struct {
@@ -57,16 +60,16 @@ int store_fail(struct store *st, struct err *e, const char *what)
 	const char *msg = st->ops->errmsg(st->conn);
 
 	if (code == DB_READONLY)
-		return err_set(e, ERR_STORE, "%s: store %s is read-only (%s)", what, st->path, msg);
+		return err_set(e, ERR_STORE, "%s: store %s is read-only (%s)", what, st->label, msg);
 	if (code == DB_NOTADB)
 		return err_set(e, ERR_STORE, "%s is not a steward store (not a SQLite database)",
-			       st->path);
+			       st->label);
 	if (code == DB_CANTOPEN || code == DB_IOERR)
 		return err_set(e, ERR_STORE, "%s: cannot write store %s or its directory (%s)", what,
-			       st->path, msg);
+			       st->label, msg);
 	if (code == DB_BUSY)
 		return err_set(e, ERR_STORE, "%s: store %s is busy (another steward is writing)",
-			       what, st->path);
+			       what, st->label);
 	return err_set(e, ERR_STORE, "%s: %s", what, msg);
 }
 
@@ -113,32 +116,51 @@ int64_t store_total_changes(struct store *st)
 	return st->ops->total_changes(st->conn);
 }
 
+int store_is_uri(const char *path)
+{
+	return dbpg_is_uri(path);
+}
+
+void store_label_of(const char *path, char *buf, size_t n)
+{
+	if (dbpg_is_uri(path))
+		dbpg_redact(path, buf, n);
+	else
+		snprintf(buf, n, "%s", path);
+}
+
 struct store *store_open(const char *path, int flags, struct err *e)
 {
+	char label[4200];
 	struct store *st;
 	void *conn;
+	int pg;
 
 	if (path == NULL || path[0] == '\0') {
 		err_set(e, ERR_INVALID, "empty store path");
 		return NULL;
 	}
-	/* Never a file named "postgresql:": the PostgreSQL engine opens these. */
-	if (strncmp(path, "postgresql://", 13) == 0 || strncmp(path, "postgres://", 11) == 0) {
-		err_set(e, ERR_INVALID, "PostgreSQL stores are not wired into this build yet");
+	pg = dbpg_is_uri(path);
+	if (pg && (flags & STORE_GROUP)) {
+		err_set(e, ERR_INVALID,
+			"--group shares a store file; who may use a PostgreSQL store is up to its roles (scripts/pg-setup)");
 		return NULL;
 	}
-	if (store_sqlite_connect(path, flags, &conn, e) != 0)
+	if ((pg ? store_pg_connect(path, flags, &conn, e) : store_sqlite_connect(path, flags, &conn, e)) != 0)
 		return NULL;
+	store_label_of(path, label, sizeof label);
 	st = calloc(1, sizeof *st);
-	if (st == NULL || (st->path = strdup(path)) == NULL) {
+	if (st == NULL || (st->path = strdup(path)) == NULL || (st->label = strdup(label)) == NULL) {
+		if (st != NULL)
+			free(st->path);
 		free(st);
-		db_sqlite_ops.close(conn);
+		(pg ? &dbpg_conn_ops : &db_sqlite_ops)->close(conn);
 		err_set(e, ERR_STORE, "out of memory");
 		return NULL;
 	}
-	st->ops = &db_sqlite_ops;
+	st->ops = pg ? &dbpg_conn_ops : &db_sqlite_ops;
 	st->conn = conn;
-	if (store_sqlite_schema(st, conn, flags, e) != 0) {
+	if ((pg ? store_pg_schema(st, conn, flags, e) : store_sqlite_schema(st, conn, flags, e)) != 0) {
 		store_close(st);
 		return NULL;
 	}
@@ -157,6 +179,7 @@ void store_close(struct store *st)
 	if (st->conn != NULL)
 		st->ops->close(st->conn);
 	free(st->path);
+	free(st->label);
 	free(st);
 }
 
@@ -165,12 +188,31 @@ const char *store_path(const struct store *st)
 	return st->path;
 }
 
+const char *store_label(const struct store *st)
+{
+	return st->label;
+}
+
+int store_local_path(struct store *st, const char *suffix, char *buf, size_t n, struct err *e)
+{
+	if (st->ops == &dbpg_conn_ops)
+		return store_pg_local_path(st->conn, suffix, buf, n, e);
+	if (snprintf(buf, n, "%s%s", st->path, suffix) >= (int)n)
+		return err_set(e, ERR_INVALID, "store path is too long");
+	return 0;
+}
+
+const char *store_engine(const struct store *st)
+{
+	return st->ops->name;
+}
+
 int store_schema_version(struct store *st)
 {
 	struct err e;
 	int v = -1;
 
-	if (store_sqlite_version(st, &v, &e) != 0)
+	if ((st->ops == &dbpg_conn_ops ? store_pg_version(st->conn, &v, &e) : store_sqlite_version(st, &v, &e)) != 0)
 		return -1;
 	return v;
 }

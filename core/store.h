@@ -27,7 +27,21 @@ int store_default_path(char *buf, size_t n, struct err *e);
 struct store *store_open(const char *path, int flags, struct err *e);
 void store_close(struct store *st);
 
+/* The path or URI the store was opened with, to open it again (it may
+ * hold a password: never print it); the same for messages. */
 const char *store_path(const struct store *st);
+const char *store_label(const struct store *st);
+/* 1 when path names a PostgreSQL database (postgresql://..., or a
+ * key=value conninfo) rather than a file. */
+int store_is_uri(const char *path);
+/* path for messages: a URI's password becomes "***". */
+void store_label_of(const char *path, char *buf, size_t n);
+/* "sqlite" or "postgresql". */
+const char *store_engine(const struct store *st);
+/* The file that belongs beside the store for suffix (".logkey",
+ * ".witness"): PATH.logkey for a store file; for a database, a file in
+ * this account's data folder named after the server and database. */
+int store_local_path(struct store *st, const char *suffix, char *buf, size_t n, struct err *e);
 /* The schema version this build writes (PRAGMA user_version). */
 int store_schema_latest(void);
 int store_schema_version(struct store *st);
