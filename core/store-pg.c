@@ -12,7 +12,17 @@
 int store_pg_connect(const char *uri, int flags, void **conn, struct err *e)
 {
 	*conn = dbpg_open(uri, (flags & STORE_READONLY) != 0, e);
-	return *conn != NULL ? 0 : -1;
+	if (*conn == NULL)
+		return -1;
+	/* As SQLite's busy timeout: a writer waits at most 5 s for the
+	 * write lock (BEGIN IMMEDIATE's advisory lock) or a row, then says so. */
+	if (dbpg_conn_ops.exec(*conn, "SET lock_timeout = '5s'") != DB_OK) {
+		err_set(e, ERR_STORE, "setting the lock timeout: %s", dbpg_conn_ops.errmsg(*conn));
+		dbpg_conn_ops.close(*conn);
+		*conn = NULL;
+		return -1;
+	}
+	return 0;
 }
 
 int store_pg_version(void *conn, int *version, struct err *e)
