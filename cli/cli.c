@@ -9,6 +9,7 @@
 #include "file.h"
 #include "ledger.h"
 #include "passphrase.h"
+#include "plugin.h"
 #include "tui/tui.h"
 
 /* ---- help ---- */
@@ -750,6 +751,9 @@ int cli_main(int argc, char **argv)
 
 int cli_store_path(struct cli_ctx *c)
 {
+	const char *env;
+	char path[4096];
+	struct err ig;
 	int w;
 
 	if (c->db != NULL) {
@@ -757,6 +761,29 @@ int cli_store_path(struct cli_ctx *c)
 		if (w < 0 || (size_t)w >= sizeof c->db_path)
 			return err_set(&c->e, ERR_INVALID, "store path is too long");
 		return 0;
+	}
+	/* Then STEWARD_DB, then the config's [steward] db, then the XDG default:
+	 * the config is read only when the first two are not given, so a
+	 * broken config never stands in the way of an explicit store. */
+	env = getenv("STEWARD_DB");
+	if ((env == NULL || env[0] == '\0') &&
+	    (c->config != NULL || plugin_config_path(path, sizeof path, &ig) == 0)) {
+		struct plugin_config *pc = calloc(1, sizeof *pc);
+
+		if (pc == NULL)
+			return err_set(&c->e, ERR_IO, "out of memory");
+		if (cli_plugin_config(c, pc, 0) != 0) {
+			plugin_config_free(pc);
+			free(pc);
+			return -1;
+		}
+		w = pc->db[0] != '\0' ? snprintf(c->db_path, sizeof c->db_path, "%s", pc->db) : -2;
+		plugin_config_free(pc);
+		free(pc);
+		if (w == -1 || (w >= 0 && (size_t)w >= sizeof c->db_path))
+			return err_set(&c->e, ERR_INVALID, "store path is too long");
+		if (w >= 0)
+			return 0;
 	}
 	return store_default_path(c->db_path, sizeof c->db_path, &c->e);
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "plugin.h"
 #include "tui/tui.h"
@@ -86,6 +87,10 @@ int cmd_console_run(struct cli_ctx *c)
 	if (st == NULL)
 		return CLI_FAIL;
 	store_close(st);
+	/* An auditor with read access only gets the read-only console, not an
+	 * error: the store is theirs to look at, not to change. */
+	if (!o.readonly && access(c->db_path, W_OK) != 0 && (errno == EACCES || errno == EROFS || errno == EPERM))
+		o.readonly = 2;
 	o.db_path = c->db_path;
 	/* Background syncs: --config, or the default file in an interactive
 	 * session (a script runs only what it is told, so dumps stay stable). */

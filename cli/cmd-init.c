@@ -10,6 +10,7 @@
 #include "check.h"
 #include "keyring.h"
 #include "ledger.h"
+#include "share.h"
 
 /* The keyring's first entry and the log key, in one transaction, then
  * the first checkpoint. */
@@ -60,8 +61,10 @@ static int cmd_init_key(struct cli_ctx *c, const char *admin, char *keypath, siz
 
 int cmd_init_run(struct cli_ctx *c)
 {
-	const char *admin = cli_opt(c, "admin");
+	const char *admin = cli_opt(c, "admin"), *group = cli_opt(c, "group");
+	int group_logkey = cli_opt(c, "group-logkey") != NULL;
 	char keypath[4096] = "";
+	struct share_group g;
 	struct key_secret *k = NULL;
 	struct stat sb;
 	struct store *st;
@@ -71,13 +74,24 @@ int cmd_init_run(struct cli_ctx *c)
 		err_set(&c->e, ERR_INVALID, "--admin-key needs --admin NAME");
 		return CLI_USAGE;
 	}
+	if (group == NULL && group_logkey) {
+		err_set(&c->e, ERR_INVALID, "--group-logkey needs --group NAME");
+		return CLI_USAGE;
+	}
 	if (cli_store_path(c) < 0)
+		return CLI_FAIL;
+	/* The group first: a wrong name leaves no key and no store. */
+	if (group != NULL && share_group_lookup(group, &g, &c->e) != 0)
 		return CLI_FAIL;
 	if (admin != NULL && (r = cmd_init_key(c, admin, keypath, sizeof keypath, &k)) != 0)
 		return r;
+	if (group != NULL && share_prepare_dir(c->db_path, &g, &c->e) != 0) {
+		keys_secret_free(k);
+		return CLI_FAIL;
+	}
 	/* An empty file is what a fresh `touch` leaves: init turns it into a store. */
 	existed = stat(c->db_path, &sb) == 0 && sb.st_size > 0;
-	st = store_open(c->db_path, STORE_CREATE, &c->e);
+	st = store_open(c->db_path, STORE_CREATE | (group != NULL ? STORE_GROUP : 0), &c->e);
 	if (st == NULL) {
 		keys_secret_free(k);
 		cli_store_context(c, c->db_path);
@@ -86,6 +100,8 @@ int cmd_init_run(struct cli_ctx *c)
 	schema = store_schema_version(st);
 	if (admin != NULL)
 		r = cmd_init_admin(c, st, admin, k);
+	if (r == 0 && group != NULL && share_apply(st, &g, group_logkey, &c->e) != 0)
+		r = CLI_FAIL;
 	keys_secret_free(k);
 	store_close(st);
 	if (r != 0)
@@ -95,6 +111,7 @@ int cmd_init_run(struct cli_ctx *c)
 
 		if (o == NULL || cli_json_str(o, "path", c->db_path) ||
 		    cli_json_bool(o, "created", !existed) || cli_json_int(o, "schema", schema) ||
+		    (group != NULL && cli_json_str(o, "group", g.name)) ||
 		    (admin != NULL && (cli_json_str(o, "admin", admin) || cli_json_str(o, "admin_key", keypath)))) {
 			json_decref(o);
 			return cli_json_fail(&c->e);
@@ -107,7 +124,16 @@ int cmd_init_run(struct cli_ctx *c)
 		printf("created store at %s (schema version %d)\n", c->db_path, schema);
 	if (admin != NULL) {
 		printf("keyring version 1: %s is admin, key %s\n", admin, keypath);
-		printf("log key: %s.logkey (signs checkpoints; keep it with the store, mode 0600)\n", c->db_path);
+		printf("log key: %s.logkey (signs checkpoints; keep it with the store, mode %s)\n", c->db_path,
+		       group_logkey ? "0640, any member of the group signs" : "0600");
+	}
+	if (group != NULL) {
+		printf("shared with Unix group %s: the folder is setgid 2770, the store and its -wal and -shm 0660\n",
+		       g.name);
+		if (admin != NULL && !group_logkey)
+			printf("checkpoints are signed by %s, who holds the log key: run 'steward checkpoint --watch'"
+			       " as %s to sign the others' entries as they arrive\n",
+			       share_account(), share_account());
 	}
 	return 0;
 }

@@ -107,6 +107,10 @@ static const struct cli_opt cli_init_opts[] = {
 	{ .name = "admin", .arg = "NAME", .help = "create the keyring with NAME as its first admin" },
 	{ .name = "admin-key", .arg = "FILE",
 	  .help = "the admin's existing secret key file (default: create $XDG_CONFIG_HOME/steward/keys/NAME.key)" },
+	{ .name = "group", .arg = "GROUP",
+	  .help = "share the store with the members of Unix group GROUP: setgid folder 2770, files 0660" },
+	{ .name = "group-logkey",
+	  .help = "with --group: the log key is 0640 for the group, so every member signs checkpoints" },
 	{ 0 },
 };
 
@@ -181,6 +185,12 @@ static const struct cli_opt cli_audit_verify_opts[] = {
 
 static const struct cli_opt cli_audit_checkpoint_opts[] = {
 	{ .name = "out", .arg = "FILE", .help = "write the signed note to FILE (replaced atomically) instead of printing it" },
+	{ 0 },
+};
+
+static const struct cli_opt cli_checkpoint_opts[] = {
+	{ .name = "watch", .help = "keep running: sign a checkpoint whenever another command appends entries" },
+	{ .name = "interval", .arg = "SECONDS", .help = "with --watch: how often to look for new entries (default 1)" },
 	{ 0 },
 };
 
@@ -300,7 +310,10 @@ const struct cli_cmd cli_cmds[] = {
 			"$XDG_CONFIG_HOME/steward/keys/NAME.key), and the log key that signs checkpoints\n"
 			"(PATH.logkey beside the store, mode 0600). Running it again on an existing store\n"
 			"only applies pending migrations; --admin then works only while the store has no\n"
-			"keyring yet.",
+			"keyring yet. With --group GROUP the members of that Unix group share the store:\n"
+			"its folder becomes the group's (setgid, 2770), the store and its -wal and -shm\n"
+			"files 0660; the log key stays 0600 for this account, which signs checkpoints\n"
+			"('steward checkpoint --watch'), unless --group-logkey makes it 0640 for the group.",
 		.opts = cli_init_opts, .min_pos = 0, .max_pos = 0, .flags = CLI_WRITES,
 		.run = cmd_init_run,
 	},
@@ -780,6 +793,18 @@ const struct cli_cmd cli_cmds[] = {
 			"--checkpoint FILE' fails if the history it signed was rewritten.",
 		.opts = cli_audit_checkpoint_opts, .min_pos = 0, .max_pos = 0, .flags = CLI_STORE_RO,
 		.run = cmd_audit_checkpoint,
+	},
+	{
+		.noun = "checkpoint", .args = "",
+		.summary = "sign a checkpoint over the entries others appended (the log signer)",
+		.help = "Signs a checkpoint over every entry the newest one does not cover, after\n"
+			"checking each is signed by its actor with a key the keyring gave them. Only\n"
+			"the account that can read the log key (PATH.logkey) can: on a store a group\n"
+			"shares (init --group), the others' commands leave their entries to it. With\n"
+			"--watch it keeps running and signs as entries arrive; an entry that fails the\n"
+			"check is reported on stderr and never signed. Stops on INT or TERM.",
+		.opts = cli_checkpoint_opts, .min_pos = 0, .max_pos = 0, .flags = CLI_STORE_RW,
+		.run = cmd_checkpoint,
 	},
 	{
 		.noun = "audit", .verb = "prove", .args = "SEQ",

@@ -18,6 +18,7 @@
 #include "file.h"
 #include "note.h"
 #include "proven.h"
+#include "share.h"
 
 #define LOGKEY_MAGIC "steward log key v1\n"
 
@@ -141,9 +142,8 @@ int ledger_logkey_load(struct store *st, struct ledger_logkey **out, struct err 
 	fd = file_open(path, "log key", 0, &sb, e);
 	if (fd < 0)
 		goto fail;
-	if (sb.st_mode & 077) {
+	if (share_logkey_mode_ok(st, path, &sb, e) != 0) {
 		close(fd);
-		err_set(e, ERR_DENIED, "log key %s is readable by others; run chmod 600 %s", path, path);
 		goto fail;
 	}
 	got = read(fd, buf, sizeof buf - 1);
@@ -260,9 +260,11 @@ static int ledger_append_as(struct store *st, const struct key_secret *k, const 
 	sodium_bin2hex(prevhex, sizeof prevhex, prev, sizeof prev);
 	/* seq and prev inside the body: a swapped or dropped entry changes
 	 * what every later leaf commits to. */
-	body = json_pack("{s:I, s:s, s:s, s:s, s:s, s:O, s:s}", "seq", (json_int_t)(last + 1), "time",
+	/* The account names who typed the command on this host; the actor
+	 * and key say who is accountable: members of a group share one store. */
+	body = json_pack("{s:I, s:s, s:s, s:s, s:s, s:O, s:s, s:s}", "seq", (json_int_t)(last + 1), "time",
 			 when, "actor", actor, "action", action, "subject", subject, "data",
-			 data ? data : json_null(), "prev", prevhex);
+			 data ? data : json_null(), "prev", prevhex, "account", share_account());
 	/* The body names the key its actor signs with, so stripping the
 	 * signature cannot turn a signed act into an unsigned one. */
 	if (body != NULL && k != NULL && json_object_set_new(body, "key", json_string(k->id)) != 0) {
@@ -860,7 +862,7 @@ bad:
 	/* Before the caller commits, while this connection holds the write
 	 * lock: two signers never race the file, and a witness ahead of a
 	 * commit that failed only costs the next signer a full rehash. */
-	rc = ledger_witness_path(st, wpath, sizeof wpath, e) != 0 || ledger_note_save(wpath, note, 0600, e) != 0;
+	rc = ledger_witness_path(st, wpath, sizeof wpath, e) != 0 || ledger_note_save(wpath, note, share_read_mode(st), e) != 0;
 	free(note);
 	return rc ? err_prefix(e, "keeping the witness") : 0;
 }
@@ -873,12 +875,18 @@ int ledger_checkpoint(struct store *st, const struct ledger_logkey *k, struct er
 int ledger_checkpoint_commit(struct store *st, ledger_entry_fn fn, void *arg, struct err *e)
 {
 	struct ledger_logkey *k;
-	char name[KEYS_NAME_MAX + 1];
+	char name[KEYS_NAME_MAX + 1], path[4200];
 	int r;
 
 	r = store_meta_get(st, "log_key_name", name, sizeof name, e);
 	if (r <= 0)
 		return r; /* no log key: no keyring, nothing governed to sign */
+	/* On a store a group shares, the log key may be one account's: the
+	 * others' entries wait for its next checkpoint (steward checkpoint). */
+	if (ledger_logkey_path(st, path, sizeof path, e) != 0)
+		return -1;
+	if (access(path, R_OK) != 0 && errno == EACCES)
+		return 0;
 	if (ledger_logkey_load(st, &k, e) != 0)
 		return -1;
 	/* Every act a checkpoint covers must be signed by its actor with a key

@@ -170,6 +170,34 @@ static int plugin_is_secret(const char *key)
 	return 0;
 }
 
+/* [steward] db: where the store is, for commands given neither --db nor
+ * STEWARD_DB. A password never goes in this file: libpq reads ~/.pgpass. */
+static int plugin_ini_db(struct plugin_parse *pp, int line, const char *value)
+{
+	struct plugin_config *c = pp->c;
+	const char *at, *colon, *auth;
+	char qv[64];
+
+	check_excerpt(value, qv, sizeof qv);
+	if (strncmp(value, "postgresql://", 13) == 0 || strncmp(value, "postgres://", 11) == 0) {
+		auth = strstr(value, "://") + 3;
+		at = strchr(auth, '@');
+		colon = strchr(auth, ':');
+		if (at != NULL && colon != NULL && colon < at)
+			return plugin_ini_fail(pp, line,
+					       "db: the URI holds a password; put it in ~/.pgpass (or PGPASSFILE), not in this file");
+		if (strstr(value, "password=") != NULL)
+			return plugin_ini_fail(pp, line,
+					       "db: the URI holds a password; put it in ~/.pgpass (or PGPASSFILE), not in this file");
+	} else if (value[0] != '/') {
+		return plugin_ini_fail(pp, line, "db: '%s' is neither an absolute path nor a postgresql:// URI", qv);
+	}
+	if (strlen(value) >= sizeof c->db)
+		return plugin_ini_fail(pp, line, "db: longer than %zu bytes", sizeof c->db - 1);
+	snprintf(c->db, sizeof c->db, "%s", value);
+	return 1;
+}
+
 static int plugin_ini(void *user, const char *section, const char *name, const char *value)
 {
 	struct plugin_parse *pp = user;
@@ -199,8 +227,10 @@ static int plugin_ini(void *user, const char *section, const char *name, const c
 			snprintf(c->playbooks, sizeof c->playbooks, "%s", value);
 			return 1;
 		}
+		if (strcmp(name, "db") == 0)
+			return plugin_ini_db(pp, line, value);
 		if (strcmp(name, "plugin_dirs") != 0)
-			return plugin_ini_fail(pp, line, "unknown key '%s' in [steward] (known: plugin_dirs, playbooks)", q2);
+			return plugin_ini_fail(pp, line, "unknown key '%s' in [steward] (known: db, plugin_dirs, playbooks)", q2);
 		snprintf(buf, sizeof buf, "%s", value);
 		c->ndirs = 0;
 		for (tok = strtok_r(buf, ":", &save); tok != NULL; tok = strtok_r(NULL, ":", &save)) {

@@ -39,6 +39,7 @@ struct plugin_config {
 	char dirs[PLUGIN_MAX_DIRS][4096];
 	size_t ndirs;
 	char playbooks[4096]; /* [steward] playbooks = DIR; "" when not set */
+	char db[4096];        /* [steward] db = PATH or postgresql://...; "" when not set */
 	struct plugin_instance inst[PLUGIN_MAX_INSTANCES];
 	size_t ninst;
 };

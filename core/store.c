@@ -496,11 +496,12 @@ int store_default_path(char *buf, size_t n, struct err *e)
 }
 
 /* The one place that decides who may read a new store file: its owner
- * only. The -wal and -shm files SQLite makes beside it take the same mode. */
+ * only, or with STORE_GROUP the members of the group its folder gives it
+ * (see share.c). The -wal and -shm files SQLite makes beside it take the
+ * same mode. */
 static mode_t store_file_mode(int flags)
 {
-	(void)flags;
-	return 0600;
+	return (flags & STORE_GROUP) ? 0660 : 0600;
 }
 
 /* Makes the empty file with its mode before SQLite sees it, so the mode does
@@ -629,6 +630,26 @@ static int store_has_tables(struct store *st, struct err *e)
 	return n == 0 ? 0 : -1;
 }
 
+/* A reader who may not write the folder can open a WAL store only when
+ * its -wal and -shm files exist (SQLite then reads them without writing);
+ * an older steward removed them on close. Says what to do instead of
+ * SQLite's "attempt to write a readonly database". */
+static void store_readonly_hint(struct store *st, struct err *e)
+{
+	char shm[4200];
+	int code = st->db != NULL ? sqlite3_extended_errcode(st->db) & 0xff : 0;
+
+	if (!st->readonly || (code != SQLITE_READONLY && code != SQLITE_CANTOPEN))
+		return;
+	snprintf(shm, sizeof shm, "%s-shm", st->path);
+	if (access(shm, F_OK) == 0)
+		return;
+	err_set(e, ERR_STORE,
+		"store %s can be read by this account but has no -shm file beside it, and this account may not"
+		" create one: open it once as an account that may write it (steward keeps the file from then on)",
+		st->path);
+}
+
 struct store *store_open(const char *path, int flags, struct err *e)
 {
 	struct store *st;
@@ -637,6 +658,11 @@ struct store *store_open(const char *path, int flags, struct err *e)
 
 	if (path == NULL || path[0] == '\0') {
 		err_set(e, ERR_INVALID, "empty store path");
+		return NULL;
+	}
+	/* Never a file named "postgresql:": the PostgreSQL engine opens these. */
+	if (strncmp(path, "postgresql://", 13) == 0 || strncmp(path, "postgres://", 11) == 0) {
+		err_set(e, ERR_INVALID, "PostgreSQL stores are not wired into this build yet");
 		return NULL;
 	}
 	exists = stat(path, &sb) == 0;
@@ -687,12 +713,16 @@ struct store *store_open(const char *path, int flags, struct err *e)
 	sqlite3_extended_result_codes(st->db, 1);
 	sqlite3_busy_timeout(st->db, 5000);
 	if (!st->readonly && sqlite3_db_readonly(st->db, "main") == 1) {
-		err_set(e, ERR_STORE, "store %s is not writable by this user", path);
+		err_set(e, ERR_STORE,
+			"store %s is not writable by this account: commands that only read, and the console"
+			" (read-only), still work", path);
 		goto fail;
 	}
 	if (store_exec(st, "PRAGMA foreign_keys = ON", "opening the store", e) != 0 ||
-	    store_user_version(st, &version, e) != 0)
+	    store_user_version(st, &version, e) != 0) {
+		store_readonly_hint(st, e);
 		goto fail;
+	}
 	if (version == 0 && store_has_tables(st, e) != 0) {
 		if (e->kind == ERR_OK || e->msg[0] == '\0')
 			err_set(e, ERR_STORE,
@@ -725,6 +755,14 @@ struct store *store_open(const char *path, int flags, struct err *e)
 	    store_exec(st, "PRAGMA synchronous = NORMAL", "opening the store", e) != 0 ||
 	    store_migrate(st, version, e) != 0)
 		goto fail;
+	/* The -wal and -shm files stay when the last writer closes: a reader
+	 * who may not write the folder (an auditor) can open a WAL store only
+	 * when they exist, and then never creates or writes them. */
+	{
+		int persist = 1;
+
+		sqlite3_file_control(st->db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
+	}
 	return st;
 fail:
 	store_close(st);

@@ -881,7 +881,8 @@ int action_refusal(const struct app *a, const struct action *act, char *buf, siz
 
 	buf[0] = '\0';
 	if (a->opts != NULL && a->opts->readonly && !(act->flags & ACTION_RO_SAFE)) {
-		snprintf(buf, n, "read-only: %s is not available with --readonly", act->help);
+		snprintf(buf, n, "read-only: %s is not available %s", act->help,
+			 a->opts->readonly == 2 ? "to an account that may not write the store" : "with --readonly");
 		return 1;
 	}
 	if (!(act->flags & ACTION_SIGNED) && act->roles == 0)

@@ -195,6 +195,14 @@ static int tui_ledger_text(const struct app *a, char *buf, size_t n)
 	return DRAW_DIM;
 }
 
+/* Says why nothing here writes: asked for, or the account may not. */
+static const char *tui_readonly_tag(const struct app *a)
+{
+	if (a->opts->readonly == 2)
+		return "[read-only: no write permission]  ";
+	return a->opts->readonly ? "[--readonly]  " : "";
+}
+
 static void tui_draw_header(struct app *a)
 {
 	unsigned bar = draw_attr(DRAW_BAR, 0);
@@ -220,11 +228,10 @@ static void tui_draw_header(struct app *a)
 	/* On the top line, where a long identity or ledger failure cannot push it off. */
 	if (a->model_count >= 0)
 		snprintf(right, sizeof right, "%s%s%s%s%lld model%s ", plugins[0] ? "  " : "",
-			 a->opts->readonly ? "[--readonly]  " : "", incidents, waiting, (long long)a->model_count,
+			 tui_readonly_tag(a), incidents, waiting, (long long)a->model_count,
 			 a->model_count == 1 ? "" : "s");
 	else
-		snprintf(right, sizeof right, "%s%s? models ", plugins[0] ? "  " : "",
-			 a->opts->readonly ? "[--readonly]  " : "");
+		snprintf(right, sizeof right, "%s%s? models ", plugins[0] ? "  " : "", tui_readonly_tag(a));
 	/* Each instance by name with how its last sync went; red when one is degraded. */
 	snprintf(ptext, sizeof ptext, "%s%s", plugins[0] ? "plugins: " : "", plugins);
 	pw = draw_width(ptext);
@@ -779,7 +786,7 @@ int tui_run(const struct tui_opts *o, struct err *e)
 		script_free(&sc);
 		return -1;
 	}
-	a.st = store_open(o->db_path, 0, e);
+	a.st = store_open(o->db_path, o->readonly ? STORE_READONLY : 0, e);
 	if (a.st == NULL) {
 		tui_timings_close(&tm);
 		script_free(&sc);
@@ -802,7 +809,8 @@ int tui_run(const struct tui_opts *o, struct err *e)
 		err_set(e, ERR_STORE, "%s", a.msg);
 		goto out_term;
 	}
-	if (o->config_path != NULL) {
+	/* Syncs write the store's caches: not for a console that may not write. */
+	if (o->config_path != NULL && !o->readonly) {
 		struct err se;
 
 		err_clear(&se);

@@ -9,7 +9,8 @@
 struct tui_opts {
 	const char *db_path;  /* store to open (its own read connection) */
 	const char *config_path; /* plugin configuration (NULL: no background syncs) */
-	int readonly;         /* --readonly: hide every action that writes */
+	int readonly;         /* hide every action that writes: 1 for --readonly, 2 when this
+			       * account may not write the store (an auditor's read access) */
 	const char *script;   /* --script FILE: keys from FILE instead of the terminal */
 	const char *dump;     /* --dump FILE: write the final screen to FILE */
 	const char *dump_colours; /* --dump-colours FILE: each cell's colour as a letter */

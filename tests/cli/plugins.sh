@@ -175,4 +175,23 @@ expect 3 "--full reads everything" "$STEWARD" sync dg --full --db "$DB" --config
 same "full" "$(j '$[0].full')" 1
 same "nothing skipped" "$(j '$[0].skipped')" 0
 
+# --- [steward] db: where the store is when neither --db nor STEWARD_DB says ---
+mkdir -p "$TMPD/dbcfg"
+printf '[steward]\ndb = %s\n' "$TMPD/from-config.db" >"$TMPD/dbcfg/config"
+chmod 600 "$TMPD/dbcfg/config"
+expect 0 "init finds the store in the config" env STEWARD_DB= "$STEWARD" init --config "$TMPD/dbcfg/config"
+has "at the configured path" "$OUT" "$TMPD/from-config.db"
+[ -f "$TMPD/from-config.db" ] && ok || fail "the configured store was not made"
+expect 0 "--db wins over the config" env STEWARD_DB= "$STEWARD" model list --db "$DB" --config "$TMPD/dbcfg/config" --json
+has "reads --db's store" "$OUT" "["
+expect 1 "STEWARD_DB wins over the config" env STEWARD_DB="$TMPD/nowhere.db" "$STEWARD" model list --config "$TMPD/dbcfg/config"
+has "names STEWARD_DB's path" "$ERR" "$TMPD/nowhere.db"
+printf '[steward]\ndb = postgresql://steward:hunter2@db.internal/steward\n' >"$TMPD/dbcfg/config"
+expect 1 "a password in the config is refused" env STEWARD_DB= "$STEWARD" model list --config "$TMPD/dbcfg/config"
+has "names the line and where passwords go" "$ERR" "config:2: db: the URI holds a password; put it in ~/.pgpass"
+lacks "the password is not echoed" "$ERR" "hunter2"
+printf '[steward]\ndb = relative.db\n' >"$TMPD/dbcfg/config"
+expect 1 "a relative path is refused" env STEWARD_DB= "$STEWARD" model list --config "$TMPD/dbcfg/config"
+has "says why" "$ERR" "config:2: db: 'relative.db' is neither an absolute path nor a postgresql:// URI"
+
 finish
