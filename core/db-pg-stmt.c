@@ -57,7 +57,6 @@ struct pg_col {
 
 enum { ST_IDLE, ST_RUNNING, ST_DONE };
 
-
 struct pg_stmt {
 	struct db_stmt base;
 	struct pg_conn *c;

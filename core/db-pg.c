@@ -11,7 +11,6 @@
 /* The oldest server whose float output round-trips (extra_float_digits). */
 #define DBPG_MIN_SERVER 120000
 
-
 int dbpg_fail(struct pg_conn *c, int rc, const char *fmt, ...)
 {
 	va_list ap;
@@ -412,7 +411,7 @@ static int64_t pg_last_insert_id(void *conn)
 	PGTransactionStatusType ts;
 	PGresult *r;
 	int64_t id = 0;
-	int rc = c->rc, i;
+	int rc = c->rc;
 	char msg[sizeof c->msg];
 
 	memcpy(msg, c->msg, sizeof msg);
@@ -430,7 +429,7 @@ static int64_t pg_last_insert_id(void *conn)
 	}
 	if (!PQsendQuery(c->pg, "SAVEPOINT dbpg_lastval; SELECT lastval(); RELEASE SAVEPOINT dbpg_lastval"))
 		goto out;
-	for (i = 0; (r = PQgetResult(c->pg)) != NULL; i++) {
+	while ((r = PQgetResult(c->pg)) != NULL) {
 		if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
 			id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
 		PQclear(r);

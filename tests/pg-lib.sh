@@ -138,7 +138,7 @@ pg_require() {
 }
 
 pg_standby_start() {
-	pg_as "$PG_BIN/pg_basebackup" -h "$PG_DIR" -p "$PGPORT" -U postgres -D "$PG_DIR/standby" -R -X stream \
+	pg_as "$PG_BIN/pg_basebackup" -h "$PG_DIR" -p "$PGPORT" -U postgres -D "$PG_DIR/standby" -R -X stream --checkpoint=fast \
 		>"$PG_DIR/basebackup.log" 2>&1 || pg_abort "pg_basebackup failed: $(tail -n 5 "$PG_DIR/basebackup.log")"
 	# The copy's postgresql.conf includes the primary's port; postgresql.auto.conf is read after it.
 	PG_STANDBY_PORT=$((PGPORT + 1))

@@ -582,6 +582,35 @@ static void test_reset(void *c)
 	db_finalize(s);
 }
 
+static void test_plans(void *c)
+{
+	struct db_stmt *s1, *s2, *kept;
+	char sql[64];
+	int64_t before, n;
+	int i, ok = 1;
+
+	before = q_int(c, "SELECT count(*) FROM pg_prepared_statements");
+	CHECK(ops->prepare(c, &s1, "SELECT 'one plan'") == DB_OK && ops->prepare(c, &s2, "SELECT 'one plan'") == DB_OK,
+	      "two statements of one text");
+	CHECK(q_int(c, "SELECT count(*) FROM pg_prepared_statements") == before + 1, "share one server-side plan");
+	CHECK(db_step(s1) == DB_ROW && db_step(s2) == DB_ROW, "and both run");
+	db_finalize(s1);
+	db_finalize(s2);
+	CHECK(ops->prepare(c, &kept, "SELECT ?1 || ' kept'") == DB_OK, "a statement held across the flood");
+	/* Distinct texts beyond the cache's limit: the unused plans go, on the server too. */
+	for (i = 0; i < 4200 && ok; i++) {
+		snprintf(sql, sizeof sql, "SELECT %d", i);
+		ok = q_int(c, sql) == i;
+	}
+	CHECK(ok, "4200 distinct statements: %d", i);
+	n = q_int(c, "SELECT count(*) FROM pg_prepared_statements");
+	CHECK(n > 0 && n < 4096, "the session holds %" PRId64 " plans, not 4200", n);
+	db_bind_text(kept, 1, "still", -1, DB_STATIC);
+	CHECK(db_step(kept) == DB_ROW && strcmp((const char *)db_column_text(kept, 0), "still kept") == 0,
+	      "the held statement's plan stayed: %s", ops->errmsg(c));
+	db_finalize(kept);
+}
+
 static void test_changes(void *c)
 {
 	struct db_stmt *s;
@@ -852,6 +881,7 @@ static void test_engine(void)
 	test_types(a);
 	test_placeholders(a);
 	test_reset(a);
+	test_plans(a);
 	test_changes(a);
 	test_transactions(a, fresh);
 	test_notify(a, b, ro);
