@@ -643,9 +643,14 @@ int store_sqlite_schema(struct store *st, void *conn, int flags, struct err *e)
 				       path, version, STORE_NMIGRATIONS, path);
 		return 0;
 	}
-	/* WAL lets the console read while a plugin worker writes. */
+	/* WAL lets the console read while a plugin worker writes. A
+	 * journal_size_limit (any, even this large one) makes the last
+	 * writer to close truncate the -wal file it keeps (below) to nothing
+	 * after its checkpoint: stale frames left in a kept -wal would be
+	 * replayed onto a store file restored from a copy beside it. */
 	if (store_exec(st, "PRAGMA journal_mode = WAL", "opening the store", e) != 0 ||
 	    store_exec(st, "PRAGMA synchronous = NORMAL", "opening the store", e) != 0 ||
+	    store_exec(st, "PRAGMA journal_size_limit = 67108864", "opening the store", e) != 0 ||
 	    store_sqlite_migrate(st, version, e) != 0)
 		return -1;
 	/* The -wal and -shm files stay when the last writer closes: a reader

@@ -36,7 +36,7 @@ while IFS='|' read -r cmd usage; do
 	# shellcheck disable=SC2086
 	expect 0 "$cmd -h" "$STEWARD" $cmd -h
 done <<'CMDS'
-init|[--admin NAME] [--admin-key FILE] [global options]
+init|[--admin NAME] [--admin-key FILE] [--group GROUP] [--group-logkey] [global options]
 model add|NAME --tier TIER --owner OWNER [--description TEXT] --key FILE [global options]
 model list|[global options]
 model show|NAME [global options]
