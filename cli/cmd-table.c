@@ -11,7 +11,7 @@
  * (cli_global_check). */
 const struct cli_opt cli_global_opts[] = {
 	{ .name = "db", .arg = "PATH",
-	  .help = "store file (default: $STEWARD_DB, else $XDG_DATA_HOME/steward/steward.db); commands without a store ignore it" },
+	  .help = "store file or postgresql:// URI (default: $STEWARD_DB, else the config's [steward] db, else $XDG_DATA_HOME/steward/steward.db); commands without a store ignore it" },
 	{ .name = "config", .arg = "FILE",
 	  .help = "plugin configuration (default: $STEWARD_CONFIG, else $XDG_CONFIG_HOME/steward/config); used by sync, plugin list, promote apply, rollback, alert silence and expire, playbook list and show, and the console; ignored elsewhere" },
 	{ .name = "json", .help = "machine-readable output (JSON); refused where there is none (the console, audit prove and consistency)" },
