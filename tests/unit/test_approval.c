@@ -17,6 +17,7 @@
 #include "keyring.h"
 #include "ledger.h"
 #include "registry.h"
+#include "peer.h"
 
 #define DIGEST "sha256:1111111111111111111111111111111111111111111111111111111111111111"
 
@@ -36,19 +37,6 @@ static void fx_key(struct fx *f, int i, const char *name)
 	snprintf(path, sizeof path, "%s/%s.key", f->dir, name);
 	assert_int_equal(keys_generate(name, path, "pass", 4, &e), 0);
 	assert_int_equal(keys_load_secret(path, "pass", 4, &f->k[i], &e), 0);
-}
-
-/* The attacker: its own SQLite connection to the store's file, editing it
- * beside steward rather than through it. Returns SQLite's result. */
-static int peer_exec(struct store *st, const char *sql)
-{
-	sqlite3 *db = NULL;
-	int rc;
-
-	assert_int_equal(sqlite3_open_v2(store_path(st), &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-	rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
-	sqlite3_close(db);
-	return rc;
 }
 
 static int setup(void **state)

@@ -17,23 +17,11 @@
 #include "keys.h"
 #include "ledger.h"
 #include "registry.h"
+#include "peer.h"
 
 static char dir[64], dbpath[256];
 static struct key_secret *admin_key, *auditor_key;
 static struct principal admin, auditor;
-
-/* The attacker: its own SQLite connection to the store's file, editing it
- * beside steward rather than through it. Returns SQLite's result. */
-static int peer_exec(struct store *st, const char *sql)
-{
-	sqlite3 *db = NULL;
-	int rc;
-
-	assert_int_equal(sqlite3_open_v2(store_path(st), &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-	rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
-	sqlite3_close(db);
-	return rc;
-}
 
 static int setup(void **state)
 {

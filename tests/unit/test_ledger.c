@@ -15,6 +15,7 @@
 #include <sqlite3.h>
 
 #include "ledger.h"
+#include "peer.h"
 
 static char dir[64], db[128];
 
@@ -55,18 +56,8 @@ static struct store *fresh(int n)
 	return st;
 }
 
-/* The attacker: its own SQLite connection to the store's file, editing it
- * beside steward rather than through it. */
-static sqlite3 *peer(struct store *st)
-{
-	sqlite3 *pdb = NULL;
-
-	assert_int_equal(sqlite3_open_v2(store_path(st), &pdb, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-	return pdb;
-}
-
 /* Runs sql as the attacker; its result, and SQLite's message in msg. */
-static int peer_exec(struct store *st, const char *sql, char *msg, size_t n)
+static int peer_exec_why(struct store *st, const char *sql, char *msg, size_t n)
 {
 	sqlite3 *pdb = peer(st);
 	int rc = sqlite3_exec(pdb, sql, NULL, NULL, NULL);
@@ -80,7 +71,7 @@ static void raw(struct store *st, const char *sql)
 {
 	char msg[256];
 
-	if (peer_exec(st, sql, msg, sizeof msg) != SQLITE_OK)
+	if (peer_exec_why(st, sql, msg, sizeof msg) != SQLITE_OK)
 		fail_msg("%s: %s", sql, msg);
 }
 
@@ -130,10 +121,10 @@ static void test_clean_ledger_verifies(void **state)
 	/* append outside a transaction is refused */
 	assert_int_equal(ledger_append(st, "a", "x", "s", NULL, NULL, &e), -1);
 	/* the triggers refuse edits */
-	assert_int_not_equal(peer_exec(st, "UPDATE ledger SET actor='eve' WHERE seq=2", msg, sizeof msg), SQLITE_OK);
+	assert_int_not_equal(peer_exec_why(st, "UPDATE ledger SET actor='eve' WHERE seq=2", msg, sizeof msg), SQLITE_OK);
 	assert_non_null(strstr(msg, "append-only"));
-	assert_int_not_equal(peer_exec(st, "DELETE FROM ledger WHERE seq=10", msg, sizeof msg), SQLITE_OK);
-	assert_int_not_equal(peer_exec(st, "DELETE FROM checkpoints", msg, sizeof msg), SQLITE_OK);
+	assert_int_not_equal(peer_exec_why(st, "DELETE FROM ledger WHERE seq=10", msg, sizeof msg), SQLITE_OK);
+	assert_int_not_equal(peer_exec_why(st, "DELETE FROM checkpoints", msg, sizeof msg), SQLITE_OK);
 	store_close(st);
 }
 

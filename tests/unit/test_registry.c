@@ -20,6 +20,7 @@
 #include "ledger.h"
 #include "monitor.h"
 #include "registry.h"
+#include "peer.h"
 
 #define D1 "sha256:0000000000000000000000000000000000000000000000000000000000000001"
 #define D2 "sha256:00000000000000000000000000000000000000000000000000000000000000ff"
@@ -28,19 +29,6 @@ static char dbpath[256];
 /* Alias moves are acts: an admin with a key signs each one. */
 static struct key_secret *tester_key;
 static struct principal tester;
-
-/* The attacker: its own SQLite connection to the store's file, editing it
- * beside steward rather than through it. Returns SQLite's result. */
-static int peer_exec(struct store *st, const char *sql)
-{
-	sqlite3 *db = NULL;
-	int rc;
-
-	assert_int_equal(sqlite3_open_v2(store_path(st), &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-	rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
-	sqlite3_close(db);
-	return rc;
-}
 
 static int setup(void **state)
 {

@@ -15,6 +15,7 @@
 #include <sqlite3.h>
 
 #include "store.h"
+#include "peer.h"
 
 static char dir[256];
 extern char **environ;
@@ -43,19 +44,6 @@ static int teardown(void **state)
 	rmdir(p);
 	rmdir(dir);
 	return 0;
-}
-
-/* The attacker: its own SQLite connection to the store's file, editing it
- * beside steward rather than through it. Returns SQLite's result. */
-static int peer_exec(struct store *st, const char *sql)
-{
-	sqlite3 *db = NULL;
-	int rc;
-
-	assert_int_equal(sqlite3_open_v2(store_path(st), &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-	rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
-	sqlite3_close(db);
-	return rc;
 }
 
 static void path(char *buf, size_t n, const char *name)
