@@ -214,6 +214,7 @@ int cmd_audit_log(struct cli_ctx *c);
 int cmd_audit_verify(struct cli_ctx *c);
 int cmd_audit_checkpoint(struct cli_ctx *c);
 int cmd_checkpoint(struct cli_ctx *c);
+int cmd_store_copy(struct cli_ctx *c);
 int cmd_audit_prove(struct cli_ctx *c);
 int cmd_audit_consistency(struct cli_ctx *c);
 int cmd_audit_verify_proof(struct cli_ctx *c);

@@ -287,6 +287,13 @@ static const struct cli_opt cli_alert_expire_opts[] = {
 	{ 0 },
 };
 
+static const struct cli_opt cli_store_copy_opts[] = {
+	{ .name = "from", .arg = "SRC", .required = 1, .help = "the store to copy: a store file or a postgresql:// URI (opened read-only)" },
+	{ .name = "to", .arg = "DST", .required = 1, .help = "a new store file, or an empty PostgreSQL database (as its owner role)" },
+	{ .name = "quiet", .help = "no progress line and no note about the log key: only the summary" },
+	{ 0 },
+};
+
 static const struct cli_opt cli_demo_opts[] = {
 	{ .name = "no-tui", .help = "build the estate but do not open the console" },
 	{ 0 },
@@ -805,6 +812,28 @@ const struct cli_cmd cli_cmds[] = {
 			"check is reported on stderr and never signed. Stops on INT or TERM.",
 		.opts = cli_checkpoint_opts, .min_pos = 0, .max_pos = 0, .flags = CLI_STORE_RW,
 		.run = cmd_checkpoint,
+	},
+	{
+		.noun = "store", .verb = "copy", .args = "",
+		.summary = "copy an estate, ledger and all, to a new store file or PostgreSQL database",
+		.help = "Copies every table of the store SRC (a file or a postgresql:// URI, read-only,\n"
+			"at this steward's schema version: upgrade an older one with 'steward init --db\n"
+			"SRC' first) into DST, which must be a new or empty file or a database without\n"
+			"rows: SQLite to PostgreSQL, back, or file to file. On PostgreSQL, run it as the\n"
+			"database's owner role: it makes the schema and moves the id sequences past the\n"
+			"copied rows. The rows go in one transaction; the copy's ledger is verified and\n"
+			"must have SRC's root before it commits. A new file is written beside DST and\n"
+			"renamed at the end, so a failure or a kill leaves no DST (a kill may leave the\n"
+			"temporary DST.copy-XXXXXX); a database is left with the empty schema and no rows,\n"
+			"and takes a new copy. The log key and witness kept beside SRC (PATH.logkey, or\n"
+			"this host's data folder for a database) are copied beside DST with their modes,\n"
+			"so the copy keeps signing checkpoints; a different file already there is refused,\n"
+			"and so is a log key this account cannot read (run the copy as its owner). A\n"
+			"source without a log key on this host (a database whose signer is elsewhere) is\n"
+			"copied without one. Progress on stderr when it is a terminal; one summary line:\n"
+			"tables, rows, ledger entries and the ledger's root.",
+		.opts = cli_store_copy_opts, .min_pos = 0, .max_pos = 0, .flags = CLI_WRITES,
+		.run = cmd_store_copy,
 	},
 	{
 		.noun = "audit", .verb = "prove", .args = "SEQ",

@@ -82,6 +82,7 @@ struct pg_stmt {
 	int changed;
 	int ncols;
 	struct pg_col *cols;
+	PGresult *desc; /* the server's description of the plan's result, for column names */
 };
 
 static const struct db_stmt_ops pg_stmt_ops;
@@ -763,6 +764,7 @@ static void pg_finalize(struct db_stmt *base)
 	for (i = 0; i < s->ncols; i++)
 		free(s->cols[i].buf);
 	free(s->cols);
+	PQclear(s->desc);
 	free(s);
 	if (--c->nlive == 0 && c->closing)
 		dbpg_conn_free(c);
@@ -935,6 +937,40 @@ static int pg_column_bytes(struct db_stmt *base, int col)
 	return len;
 }
 
+/* The result's shape, asked of the server once so it is known before the
+ * first row (and for a result with none); the current rows' as a last resort. */
+static const PGresult *pg_desc(struct pg_stmt *s)
+{
+	struct pg_conn *c = s->c;
+	struct pg_plan *p = s->typed != NULL ? s->typed : s->plan;
+	PGresult *r;
+
+	if (s->desc == NULL && p->gen == c->gen && !p->needs_types) {
+		if (c->stream != NULL)
+			dbpg_drain(c->stream);
+		r = PQdescribePrepared(c->pg, p->name);
+		if (r != NULL && PQresultStatus(r) == PGRES_COMMAND_OK)
+			s->desc = r;
+		else
+			PQclear(r);
+	}
+	return s->desc != NULL ? s->desc : s->cur;
+}
+
+static int pg_column_count(struct db_stmt *base)
+{
+	const PGresult *r = pg_desc((struct pg_stmt *)base);
+
+	return r != NULL ? PQnfields(r) : 0;
+}
+
+static const char *pg_column_name(struct db_stmt *base, int col)
+{
+	const PGresult *r = pg_desc((struct pg_stmt *)base);
+
+	return r != NULL && col >= 0 && col < PQnfields(r) ? PQfname(r, col) : NULL;
+}
+
 static const struct db_stmt_ops pg_stmt_ops = {
 	.bind_text = pg_bind_text,
 	.bind_blob = pg_bind_blob,
@@ -950,4 +986,6 @@ static const struct db_stmt_ops pg_stmt_ops = {
 	.column_blob = pg_column_blob,
 	.column_bytes = pg_column_bytes,
 	.column_type = pg_column_type,
+	.column_count = pg_column_count,
+	.column_name = pg_column_name,
 };

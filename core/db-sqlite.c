@@ -109,6 +109,16 @@ static int db_sqlite_column_type(struct db_stmt *s, int col)
 	return sqlite3_column_type(db_sqlite_stmt(s), col);
 }
 
+static int db_sqlite_column_count(struct db_stmt *s)
+{
+	return sqlite3_column_count(db_sqlite_stmt(s));
+}
+
+static const char *db_sqlite_column_name(struct db_stmt *s, int col)
+{
+	return sqlite3_column_name(db_sqlite_stmt(s), col);
+}
+
 static const struct db_stmt_ops db_sqlite_stmt_ops = {
 	.bind_text = db_sqlite_bind_text,
 	.bind_blob = db_sqlite_bind_blob,
@@ -124,6 +134,8 @@ static const struct db_stmt_ops db_sqlite_stmt_ops = {
 	.column_blob = db_sqlite_column_blob,
 	.column_bytes = db_sqlite_column_bytes,
 	.column_type = db_sqlite_column_type,
+	.column_count = db_sqlite_column_count,
+	.column_name = db_sqlite_column_name,
 };
 
 /* Fails with DB_NOMEM when the wrapper cannot be had: SQLite then knows

@@ -54,6 +54,11 @@ struct db_stmt_ops {
 	const void *(*column_blob)(struct db_stmt *s, int col);
 	int (*column_bytes)(struct db_stmt *s, int col);
 	int (*column_type)(struct db_stmt *s, int col);
+	/* The result's columns, for code that copies whole rows without
+	 * knowing the table (store copy): how many, and each one's name
+	 * (valid until finalize; NULL out of range). Known from prepare on. */
+	int (*column_count)(struct db_stmt *s);
+	const char *(*column_name)(struct db_stmt *s, int col);
 };
 
 /* Every engine's statement begins with this. */
@@ -148,6 +153,14 @@ static inline int db_column_bytes(struct db_stmt *s, int col)
 static inline int db_column_type(struct db_stmt *s, int col)
 {
 	return s->ops->column_type(s, col);
+}
+static inline int db_column_count(struct db_stmt *s)
+{
+	return s->ops->column_count(s);
+}
+static inline const char *db_column_name(struct db_stmt *s, int col)
+{
+	return s->ops->column_name(s, col);
 }
 
 #endif
