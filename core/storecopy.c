@@ -439,7 +439,9 @@ static int storecopy_insert_sql(struct storecopy *c, const char *t, char (*cols)
 	if (nd != n)
 		return err_set(c->e, ERR_STORE, "--from %s: table %s has %d columns where this schema has %d",
 			       c->r->from, t, n, nd);
-	cap = 64 + (size_t)n * (STORECOPY_NAME_MAX + 16);
+	/* At most 13 + 63 + 2 + 10 + 1 bytes around the columns, and 63 + 4
+	 * for a name and 7 for its ?N per column. */
+	cap = 128 + (size_t)n * (STORECOPY_NAME_MAX + 32);
 	if ((*sql = malloc(cap)) == NULL)
 		return err_set(c->e, ERR_STORE, "out of memory");
 	w = snprintf(*sql, cap, "INSERT INTO \"%s\"(", t);

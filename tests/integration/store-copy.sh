@@ -94,11 +94,36 @@ has "says directory" "$ERR" "is a directory"
 cp "$SRC" "$W/full.db"
 expect 1 "a destination that holds an estate" "$S" store copy --from "$SRC" --to "$W/full.db"
 has "names --to and the file" "$ERR" "--to $W/full.db already exists"
+cp "$SRC" "$W/foreign.db"
+sqlite3 "$W/foreign.db" "CREATE TABLE stash(x TEXT); INSERT INTO stash VALUES ('kept out')" || fail "add a foreign table"
+expect 1 "a source with a table no steward schema has" "$S" store copy --from "$W/foreign.db" --to "$W/x.db"
+has "names the table" "$ERR" "table stash"
+sqlite3 "$W/foreign.db" "DROP TABLE stash; CREATE TABLE \"x\"\"; --\"(y)" || fail "add a table with a hostile name"
+expect 1 "a hostile table name never reaches SQL" "$S" store copy --from "$W/foreign.db" --to "$W/x.db"
+has "says which name" "$ERR" "named 'x\"; --'"
 same "the full destination is untouched" "$(sha256sum <"$W/full.db")" "$(sha256sum <"$SRC")"
 [ ! -e "$W/x.db" ] && ok || fail "no destination was made by bad input"
 same "no temporary file left" "$(leftovers)" 0
 same "the source was not written" "$(sha256sum "$SRC" | cut -d' ' -f1)" "$SRC_SUM"
-rm -f "$W/text.db" "$W/newer.db" "$W/older.db" "$W/link.db" "$W/full.db"
+rm -f "$W/text.db" "$W/newer.db" "$W/older.db" "$W/link.db" "$W/full.db" "$W/foreign.db"
+
+# A log key this account may not read: refused before anything is written (as root,
+# run as nobody, who may read the store but not its 0600 key).
+if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1 && command -v runuser >/dev/null 2>&1; then
+	NB=$(mktemp -d "${TMPDIR:-/tmp}/steward-copy-nobody.XXXXXX")
+	chmod 755 "$NB"
+	cp "$SRC" "$SRC-wal" "$SRC-shm" "$SRC.logkey" "$NB/" || fail "a store for nobody"
+	chmod 644 "$NB/src.db" "$NB/src.db-wal" "$NB/src.db-shm"
+	chmod 600 "$NB/src.db.logkey"
+	mkdir "$NB/out" && chown nobody "$NB/out"
+	expect 1 "a log key this account cannot read" runuser -u nobody -- env XDG_DATA_HOME="$NB/out" "$S" store copy --from "$NB/src.db" --to "$NB/out/x.db"
+	has "says to run it as the key's owner" "$ERR" "not readable by this account"
+	has "names the key" "$ERR" "$NB/src.db.logkey"
+	same "nothing written" "$(ls "$NB/out")" ""
+	rm -rf "$NB"
+else
+	echo "note: not root (or no nobody account): the unreadable log key is not checked"
+fi
 
 # --- SQLite to a new SQLite file ---
 expect 0 "copy to a new file" "$S" store copy --from "$SRC" --to "$W/copy.db"
@@ -159,6 +184,7 @@ while [ "$n" -lt 400 ]; do
 	sleep 0.05
 	n=$((n + 1))
 done
+[ "$n" -lt 400 ] && ok || fail "the copy never got to writing rows"
 kill -0 "$pid" 2>/dev/null && ok || fail "the copy was still running when killed"
 kill -9 "$pid" 2>/dev/null
 wait "$pid" 2>/dev/null
@@ -258,13 +284,16 @@ newdb killed
 KURI=$(pg_uri steward_owner killed)
 "$S" store copy --from "$W/big.db" --to "$KURI" 2>/dev/null &
 pid=$!
-# Until the copy holds the write lock of its one transaction, and a moment more.
+# Until the copy holds the write lock of its one transaction (after the schema's
+# own, committed first), and a moment more.
 n=0
 while [ "$n" -lt 400 ]; do
-	[ "$(pg_psql -d killed -tA -c "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 1400137079 AND granted")" = 1 ] && break
+	[ "$(pg_psql -d killed -tA -c "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 1400137079 AND granted
+		AND to_regclass('public.ledger') IS NOT NULL")" = 1 ] && break
 	sleep 0.05
 	n=$((n + 1))
 done
+[ "$n" -lt 400 ] && ok || fail "the copy never took its write lock"
 sleep 0.5
 kill -0 "$pid" 2>/dev/null && ok || fail "the copy was still running when killed"
 kill -9 "$pid" 2>/dev/null
@@ -275,6 +304,7 @@ while [ "$n" -lt 100 ] && [ "$(pg_psql -d killed -tA -c "SELECT count(*) FROM pg
 	sleep 0.1
 	n=$((n + 1))
 done
+same "the schema is there" "$(pg_psql -d killed -tA -c "SELECT to_regclass('ledger') IS NOT NULL")" t
 same "no rows in any table" "$(counts_pg "$KURI" | awk '{ s += $2 } END { print s + 0 }')" 0
 expect 0 "a new copy into it then works" "$S" store copy --from "$W/big.db" --to "$KURI"
 same "with every row" "$(pg_psql -d killed -tA -c "SELECT count(*) FROM series")" "$BIG_ROWS"

@@ -862,6 +862,28 @@ static void test_standby(const char *primary, const char *standby)
 	ops->close(p);
 }
 
+/* Column names, as store copy reads them: known from prepare on (the
+ * server describes the plan), for a result with no rows too, and kept
+ * while rows stream. */
+static void test_columns(void *c)
+{
+	struct db_stmt *s;
+
+	CHECK(ops->prepare(c, &s, "SELECT id, a AS \"offset\", b FROM pgtest.t WHERE id < 0") == DB_OK, "prepare: %s",
+	      ops->errmsg(c));
+	CHECK(db_column_count(s) == 3, "3 columns before a step: %d", db_column_count(s));
+	CHECK(db_column_name(s, 0) != NULL && strcmp(db_column_name(s, 0), "id") == 0, "column 0 is id");
+	CHECK(db_column_name(s, 1) != NULL && strcmp(db_column_name(s, 1), "offset") == 0, "a reserved word as a name");
+	CHECK(db_column_name(s, 3) == NULL && db_column_name(s, -1) == NULL, "out of range is NULL");
+	CHECK(db_step(s) == DB_DONE, "no rows: %s", ops->errmsg(c));
+	CHECK(db_column_count(s) == 3, "still 3 columns after an empty result");
+	db_finalize(s);
+	CHECK(ops->prepare(c, &s, "SELECT * FROM pgtest.t") == DB_OK, "prepare *: %s", ops->errmsg(c));
+	CHECK(db_step(s) == DB_ROW, "a row: %s", ops->errmsg(c));
+	CHECK(db_column_count(s) == 6 && strcmp(db_column_name(s, 5), "u") == 0, "SELECT * names every column");
+	db_finalize(s);
+}
+
 static void test_engine(void)
 {
 	void *a, *b, *ro, *fresh;
@@ -879,6 +901,7 @@ static void test_engine(void)
 	ro = open_or_die(env("PG_OWNER_URI"), 1);
 	fresh = open_or_die(env("PG_OWNER_URI"), 0);
 	test_types(a);
+	test_columns(a);
 	test_placeholders(a);
 	test_reset(a);
 	test_plans(a);

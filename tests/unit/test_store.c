@@ -220,6 +220,29 @@ static void test_nested_transactions(void **state)
 	store_close(st);
 }
 
+/* Column names, as store copy reads them: known from prepare on, quoted names as written. */
+static void test_column_names(void **state)
+{
+	struct store *st;
+	struct db_stmt *s;
+	struct err e;
+	char p[300];
+
+	(void)state;
+	snprintf(p, sizeof p, "%s/s.db", dir);
+	st = store_open(p, STORE_CREATE, &e);
+	assert_non_null(st);
+	assert_int_equal(store_prepare(st, &s, "SELECT 1 AS one, 'x' AS \"offset\" FROM meta WHERE 0", &e), 0);
+	assert_int_equal(db_column_count(s), 2);
+	assert_string_equal(db_column_name(s, 0), "one");
+	assert_string_equal(db_column_name(s, 1), "offset");
+	assert_null(db_column_name(s, 2));
+	assert_int_equal(db_step(s), DB_DONE);
+	assert_int_equal(db_column_count(s), 2);
+	db_finalize(s);
+	store_close(st);
+}
+
 static void test_data_version_sees_other_connection(void **state)
 {
 	struct err e = { 0 };
@@ -324,6 +347,7 @@ int main(void)
 		cmocka_unit_test(test_unwritable_dir),
 		cmocka_unit_test(test_directory_as_store),
 		cmocka_unit_test(test_nested_transactions),
+		cmocka_unit_test(test_column_names),
 		cmocka_unit_test(test_data_version_sees_other_connection),
 		cmocka_unit_test(test_default_path_and_clock),
 		cmocka_unit_test(test_second_connection_keeps_locks),
