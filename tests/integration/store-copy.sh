@@ -160,6 +160,13 @@ same "json: log key" "$(j '$.logkey')" copied
 same "--quiet: nothing on stderr" "$ERR" ""
 same "the source was not written" "$(sha256sum "$SRC" | cut -d' ' -f1)" "$SRC_SUM"
 
+# A store without a keyring (init without --admin) has no ledger and no log key: it copies too.
+"$S" init --db "$W/bare.db" >/dev/null || fail "init a bare store"
+expect 0 "a store without a keyring" "$S" store copy --from "$W/bare.db" --to "$W/bare2.db"
+has "no entries, no root" "$OUT" "0 ledger entries, root -"
+has "says there is no log key" "$ERR" "no log key"
+rm -f "$W"/bare.db* "$W"/bare2.db*
+
 # A different log key already beside the destination is another store's.
 printf 'steward log key v1\nname: steward.local/0000000000000000\nseed: %064d\n' 0 >"$W/other.db.logkey"
 expect 1 "a different log key where the copy's goes" "$S" store copy --from "$SRC" --to "$W/other.db"
