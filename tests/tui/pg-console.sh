@@ -100,8 +100,13 @@ while [ $i -le 5 ]; do
 done
 MED=$(printf '%s\n' $SAMPLES | sort -n | sed -n 3p)
 echo "median commit-to-repaint: $MED ms (samples:$SAMPLES)"
-# The idle loop looks at the store every 250 ms; a notification must not wait for it.
-[ "$MED" -lt 250 ] && ok || fail "median commit-to-repaint $MED ms: not driven by the notification"
+# The idle loop looks at the store every 250 ms: found by that look, a commit would show 125 ms
+# later at the median, plus drawing and this polling of tmux (measured: 141-234 ms, median 188).
+# The notification wakes the console at once (measured: 9-99 ms, median 23-55). A sanitized
+# build on a loaded machine draws slower: there it only has to show well within a second.
+BOUND=125
+case $S in */san/*) BOUND=1000 ;; esac
+[ "$MED" -lt "$BOUND" ] && ok || fail "median commit-to-repaint $MED ms (bound $BOUND): not driven by the notification"
 # How far the signed checkpoints reach shows in the header.
 wait_for "unsigned entries show in the header" c "(signed to #"
 elsewhere audit verify >"$TMPD/verify.out" 2>&1 || fail "audit verify: $(cat "$TMPD/verify.out")"
@@ -150,7 +155,13 @@ has "the filter stays while down" "$SCREEN" "1/1 of 2"
 tm send-keys -t c a
 wait_for "an approval is refused while down" c "disconnected from the store: cannot approve until it is back"
 lacks "nothing asked" "$(capture c)" "(y/n)"
+# While down the loop waits for keys and the backoff, not spinning on a dead socket.
+CPID=$(ps -o pid= --ppid "$(tm list-panes -t c -F '#{pane_pid}')" | head -n 1 | tr -d ' ')
+cpu() { awk '{ print $14 + $15 }' "/proc/$CPID/stat"; }
+C0=$(cpu)
 sleep 2
+C1=$(cpu)
+[ -n "$C0" ] && [ $((C1 - C0)) -lt 50 ] && ok || fail "the console used $((C1 - C0)) ticks of CPU in 2 s while disconnected"
 same "still running while down" "$(cat "$TMPD/c.exit" 2>/dev/null)" ""
 pg_ctl_data -l "$PG_DIR/server.log" -w -t 30 start >/dev/null 2>&1 || fail "pg_ctl start"
 pg_guard
