@@ -720,7 +720,8 @@ static void tui_wait(struct app *a)
 		int64_t dv = a->data_version;
 
 		app_check_store(a);
-		if (dv != a->data_version || link_down(a))
+		/* Something to draw: a change, or the server gone (link_tick says so). */
+		if (dv != a->data_version || link_down(a) || !store_connected(a->st))
 			return;
 		fd = store_notify_fd(a->st);
 	}
