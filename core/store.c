@@ -308,6 +308,91 @@ int64_t store_data_version(struct store *st)
 	return st->ops->data_version(st->conn);
 }
 
+int store_notify_fd(struct store *st)
+{
+	if (st->ops != &dbpg_conn_ops || !dbpg_connected(st->conn))
+		return -1;
+	return dbpg_notify_fd(st->conn);
+}
+
+int store_connected(struct store *st)
+{
+	return st->ops != &dbpg_conn_ops || dbpg_connected(st->conn);
+}
+
+int store_reconnect(struct store *st, struct err *e)
+{
+	int i;
+
+	if (st->ops != &dbpg_conn_ops)
+		return 0;
+	if (dbpg_reconnect(st->conn, e) != 0)
+		return -1;
+	/* The old session's transaction and savepoints ended with it. */
+	st->depth = 0;
+	/* Caches stamped on the old session's view: built again on demand. */
+	for (i = 0; i < STORE_SLOT_COUNT; i++) {
+		if (st->slot[i].p != NULL && st->slot[i].release != NULL)
+			st->slot[i].release(st->slot[i].p);
+		st->slot[i].p = NULL;
+		st->slot[i].stamp = 0;
+		st->slot[i].release = NULL;
+	}
+	return 0;
+}
+
+int store_commit_mark(struct store *st, int64_t *mark, struct err *e)
+{
+	struct db_stmt *s;
+	int rc;
+
+	*mark = 0;
+	if (st->ops != &dbpg_conn_ops)
+		return 0;
+	if (st->depth == 0)
+		return err_set(e, ERR_STORE, "marking a commit: no transaction is open");
+	/* The transaction's id, which the server can still be asked about
+	 * after the session that ran it is gone (txid_status). */
+	if (store_prepare(st, &s, "SELECT txid_current()", e) != 0)
+		return -1;
+	rc = db_step(s);
+	if (rc == DB_ROW)
+		*mark = db_column_int64(s, 0);
+	db_finalize(s);
+	if (rc != DB_ROW || *mark <= 0)
+		return store_fail(st, e, "marking a commit");
+	return 0;
+}
+
+int store_commit_outcome(struct store *st, int64_t mark, struct err *e)
+{
+	struct db_stmt *s;
+	char status[32] = "";
+	int rc, null = 0;
+
+	if (mark <= 0 || st->ops != &dbpg_conn_ops)
+		return err_set(e, ERR_INVALID, "no commit to look up");
+	if (store_prepare(st, &s, "SELECT txid_status(?1)", e) != 0)
+		return -1;
+	db_bind_int64(s, 1, mark);
+	rc = db_step(s);
+	if (rc == DB_ROW) {
+		null = db_column_type(s, 0) == DB_NULL;
+		store_text_copy(status, sizeof status, s, 0);
+	}
+	db_finalize(s);
+	if (rc != DB_ROW)
+		return store_fail(st, e, "looking up a commit");
+	if (strcmp(status, "committed") == 0)
+		return 1;
+	if (strcmp(status, "aborted") == 0)
+		return 0;
+	if (null)
+		return err_set(e, ERR_NOTFOUND, "transaction %lld is too old for the server to remember",
+			       (long long)mark);
+	return err_set(e, ERR_STORE, "transaction %lld is still %s on the server", (long long)mark, status);
+}
+
 int store_meta_set(struct store *st, const char *key, const char *value, struct err *e)
 {
 	struct db_stmt *s;

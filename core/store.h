@@ -79,6 +79,28 @@ int store_dry_run(const struct store *st);
  * change" check for the console's refresh. */
 int64_t store_data_version(struct store *st);
 
+/* The connection under the store: a PostgreSQL session can drop (a server
+ * restart, pg_terminate_backend, the network), a SQLite file cannot.
+ * store_notify_fd is the socket another session's commit makes readable,
+ * for poll() (-1 for SQLite and while the connection is down); then
+ * store_data_version says whether anything changed. store_connected is 1
+ * while the connection is up. store_reconnect opens a new session in
+ * place of a lost one: a transaction open on the old one is gone, so the
+ * transaction depth goes back to 0 and the per-connection caches (slots)
+ * are dropped; statements are prepared again. 0, or -1 with e filled. */
+int store_notify_fd(struct store *st);
+int store_connected(struct store *st);
+int store_reconnect(struct store *st, struct err *e);
+
+/* A commit whose answer a dropped connection took may or may not have
+ * happened. Inside the transaction, before store_commit: *mark names it
+ * (0 for SQLite, whose commits are never cut off that way). After the
+ * drop, on any connection: store_commit_outcome gives 1 when it
+ * committed, 0 when it did not, -1 when that cannot be told (yet: the
+ * server may still be finishing it) with e saying why. */
+int store_commit_mark(struct store *st, int64_t *mark, struct err *e);
+int store_commit_outcome(struct store *st, int64_t mark, struct err *e);
+
 /* Makes the statement running on st (from another thread) stop soon with
  * an error: for quitting while a long read such as audit verify runs. */
 void store_interrupt(struct store *st);

@@ -922,6 +922,10 @@ static int action_run(struct app *a, const struct action *act, const char *arg)
 		app_error(a, "%s", why);
 		return -1;
 	}
+	/* Refused here, not in action_refusal: the hints and help stay as
+	 * they are for the seconds the connection is away. */
+	if (!(act->flags & ACTION_RO_SAFE) && link_refuse(a, act->hint != NULL ? act->hint : "do that"))
+		return -1;
 	if (v == NULL)
 		return -1;
 	if (v->ops->key != NULL && v->ops->key(a, v, act))

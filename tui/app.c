@@ -100,7 +100,7 @@ void app_pop(struct app *a)
 	app_view_free(a->stack[--a->depth]);
 	a->stack[a->depth] = NULL;
 	v = app_top(a);
-	if (v != NULL && v->seen_version != a->data_version)
+	if (v != NULL && v->seen_version != a->data_version && !link_down(a))
 		app_reload(a, v);
 }
 
@@ -203,20 +203,31 @@ void app_counts(struct app *a)
 	a->incident_count = incident_count_open(a->st, &e);
 }
 
+void app_reload_top(struct app *a)
+{
+	struct view *v = app_top(a);
+
+	if (v != NULL)
+		app_reload(a, v);
+}
+
 void app_check_store(struct app *a)
 {
-	int64_t dv = store_data_version(a->st);
-	struct view *v;
+	int64_t dv;
 
-	if (dv == a->data_version)
+	/* Reading a dead connection would only blank the view: link.c
+	 * reloads everything once it is back. */
+	if (link_down(a))
+		return;
+	dv = store_data_version(a->st);
+	/* The notification socket said the server went away. */
+	if (dv == a->data_version || !store_connected(a->st))
 		return;
 	a->data_version = dv;
 	app_counts(a);
 	app_identity_check(a);
 	app_ledger_check(a);
-	v = app_top(a);
-	if (v != NULL)
-		app_reload(a, v);
+	app_reload_top(a);
 }
 
 static void app_vmessage(struct app *a, int error, const char *fmt, va_list ap)

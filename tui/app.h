@@ -8,6 +8,7 @@
 #include "keyring.h"
 #include "keys.h"
 #include "ledger.h"
+#include "link.h"
 #include "store.h"
 #include "tui.h"
 #include "view.h"
@@ -106,6 +107,7 @@ struct app {
 	int nhistory, hpos;
 	char draft[APP_LINE_MAX];
 	int mouse_y, mouse_x; /* where the last click or wheel event happened */
+	struct link link;     /* the store's connection, when it can drop */
 };
 
 struct view *app_top(struct app *a);
@@ -128,8 +130,11 @@ void app_history_add(struct app *a, const char *line);
 void app_close_all(struct app *a);
 /* Reads the header's counts again: models, and incidents not resolved. */
 void app_counts(struct app *a);
-/* Reloads the top view and the header when the store changed. */
+/* Reloads the top view and the header when the store changed (not while
+ * the connection is down: what was loaded stays on screen). */
 void app_check_store(struct app *a);
+/* Reloads the top view, keeping its selection and filter. */
+void app_reload_top(struct app *a);
 
 /* Reads the public half of the --key secret key file (FILE.pub beside
  * it), refusing what could never sign; the keyring lookup is separate. */

@@ -10,6 +10,7 @@
 
 #include "act.h"
 #include "app.h"
+#include "link.h"
 #include "check.h"
 #include "keys.h"
 #include "ledger.h"
@@ -56,7 +57,7 @@ static int respond_unchanged(struct store *st, const struct respond_pending *p, 
 /* Runs the act in one transaction as key_id (whose secret is *k, freed as
  * soon as it signed); *seq gets its ledger entry. */
 static int respond_record(const struct respond_pending *p, const char *db, const char *key_id, struct key_secret **k,
-			  char *who_name, size_t wn, int64_t *seq, struct err *e)
+			  char *who_name, size_t wn, int64_t *seq, int64_t *unsure, struct err *e)
 {
 	struct incident_event *ev = NULL;
 	struct incident x;
@@ -84,7 +85,7 @@ static int respond_record(const struct respond_pending *p, const char *db, const
 	keys_secret_free(*k);
 	*k = NULL;
 	if (rc == 0)
-		rc = store_commit(st, e);
+		rc = link_commit(st, unsure, e);
 	if (rc != 0) {
 		store_rollback(st);
 		store_close(st);
@@ -106,7 +107,8 @@ static void respond_passphrase(struct app *a, char *pass, size_t len)
 	const struct respond_pending *p = &respond_pending;
 	struct key_secret *k;
 	char who[KEYS_NAME_MAX + 1] = "";
-	int64_t seq = 0;
+	int64_t seq = 0, unsure = 0;
+	char what[96];
 	struct err e;
 	int rc;
 
@@ -114,7 +116,9 @@ static void respond_passphrase(struct app *a, char *pass, size_t len)
 	k = sign_unlock(a, pass, len);
 	if (k == NULL)
 		return;
-	rc = respond_record(p, a->opts->db_path, a->id.pub.id, &k, who, sizeof who, &seq, &e);
+	rc = respond_record(p, a->opts->db_path, a->id.pub.id, &k, who, sizeof who, &seq, &unsure, &e);
+	snprintf(what, sizeof what, "the act on incident #%" PRId64, p->x.id);
+	link_unsure(a, unsure, what);
 	/* Show the change (or whatever did get written) at once. */
 	app_check_store(a);
 	if (rc != 0) {

@@ -16,6 +16,7 @@
 #include "keyring.h"
 #include "keys.h"
 #include "ledger.h"
+#include "link.h"
 #include "plugin.h"
 #include "registry.h"
 #include "sync.h"
@@ -124,7 +125,7 @@ static int sign_checkpoint(struct store *st, struct err *e)
 
 /* Records the decision with *k on a read-write connection (*id gets it),
  * freeing the key as soon as it has signed. */
-static int sign_record(struct app *a, struct key_secret **k, int64_t *id, struct err *e)
+static int sign_record(struct app *a, struct key_secret **k, int64_t *id, int64_t *unsure, struct err *e)
 {
 	const struct app_decision *d = &a->decision;
 	struct principal who;
@@ -144,7 +145,7 @@ static int sign_record(struct app *a, struct key_secret **k, int64_t *id, struct
 	keys_secret_free(*k);
 	*k = NULL;
 	if (rc == 0)
-		rc = store_commit(st, e);
+		rc = link_commit(st, unsure, e);
 	if (rc != 0) {
 		store_rollback(st);
 		store_close(st);
@@ -173,6 +174,11 @@ struct key_secret *sign_unlock(struct app *a, char *pass, size_t len)
 		app_error(a, "%s is still running: one act at a time; nothing was signed", act_running());
 		return NULL;
 	}
+	/* The connection went while the questions were asked. */
+	if (link_refuse(a, "sign")) {
+		sodium_memzero(pass, len);
+		return NULL;
+	}
 	rc = keys_load_secret(a->id.path, pass, len, &k, &e);
 	sodium_memzero(pass, len);
 	if (rc != 0) {
@@ -192,14 +198,17 @@ static void sign_passphrase(struct app *a, char *pass, size_t len)
 {
 	struct key_secret *k;
 	struct err e;
-	int64_t id = 0;
+	int64_t id = 0, unsure = 0;
+	char what[120];
 	int rc;
 
 	err_clear(&e);
 	k = sign_unlock(a, pass, len);
 	if (k == NULL)
 		return;
-	rc = sign_record(a, &k, &id, &e);
+	rc = sign_record(a, &k, &id, &unsure, &e);
+	snprintf(what, sizeof what, "the decision on request #%" PRId64, a->decision.request);
+	link_unsure(a, unsure, what);
 	/* Show the new record (or whatever did get written) at once. */
 	app_check_store(a);
 	if (rc != 0) {
@@ -656,7 +665,7 @@ static void sign_through(const struct sign_pending *p, char *buf, size_t n)
  * state, so that it can run on the act's worker. */
 static int sign_act_run(const struct sign_pending *p, const char *key_id, struct store *st,
 			const struct key_secret *k, const struct gate_backend *be, char *msg, size_t mn,
-			struct err *e)
+			int64_t *unsure, struct err *e)
 {
 	struct principal who;
 	struct gate g;
@@ -724,7 +733,7 @@ static int sign_act_run(const struct sign_pending *p, const char *key_id, struct
 		rc = err_set(e, ERR_INVALID, "nothing to do");
 		break;
 	}
-	if (rc == 0 && store_commit(st, e) == 0)
+	if (rc == 0 && link_commit(st, unsure, e) == 0)
 		return 0;
 	store_rollback(st);
 	return -1;
@@ -739,6 +748,7 @@ struct sign_job {
 	char db[4096];
 	char config[4096];
 	int has_config;
+	int64_t unsure; /* its commit was cut off: link_commit's mark */
 };
 
 /* The act on a connection of its own, through the plugin backend the CLI
@@ -765,7 +775,7 @@ static int sign_job_run(void *arg, char *msg, size_t mn, struct err *e)
 		return -1;
 	}
 	plugin_backend_init(be, st, j->has_config ? j->config : NULL);
-	rc = sign_act_run(&j->p, j->key_id, st, j->k, &be->gb, msg, mn, e);
+	rc = sign_act_run(&j->p, j->key_id, st, j->k, &be->gb, msg, mn, &j->unsure, e);
 	/* The key signed the act's entry, if any: it goes before anything else. */
 	keys_secret_free(j->k);
 	j->k = NULL;
@@ -830,6 +840,13 @@ static void sign_act_passphrase(struct app *a, char *pass, size_t len)
 	}
 	/* A local move takes milliseconds: done here, as it always was. */
 	rc = sign_job_run(j, msg, sizeof msg, &e);
+	if (j->p.kind == SIGN_REQUEST)
+		snprintf(what, sizeof what, "the request for %.100s v%" PRId64, j->p.model, j->p.version);
+	else if (j->p.kind == SIGN_APPLY)
+		snprintf(what, sizeof what, "applying request #%" PRId64, j->p.request);
+	else
+		snprintf(what, sizeof what, "the rollback of %.100s", j->p.model);
+	link_unsure(a, j->unsure, what);
 	sign_job_free(j);
 	/* Show the change (or whatever did get written) at once. */
 	app_check_store(a);

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <locale.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@
 #include "app.h"
 #include "draw.h"
 #include "keyring.h"
+#include "link.h"
 #include "tkey.h"
 #include "script.h"
 
@@ -209,7 +211,7 @@ static void tui_draw_header(struct app *a)
 	char left[1024], right[1024];
 	int rw, ls, rs;
 
-	char plugins[300], ptext[320], waiting[64] = "", incidents[64] = "";
+	char plugins[300], ptext[320], waiting[64] = "", incidents[64] = "", link[64];
 	int pbad, pw;
 
 	draw_fill(0, 0, COLS, bar);
@@ -225,13 +227,16 @@ static void tui_draw_header(struct app *a)
 	if (a->incident_count > 0 && COLS >= TUI_HEADER_INCIDENTS_COLS)
 		snprintf(incidents, sizeof incidents, "%lld incident%s open  ", (long long)a->incident_count,
 			 a->incident_count == 1 ? "" : "s");
+	/* A dropped connection first: everything after it is as last loaded. */
+	link_tag(a, link, sizeof link);
 	/* On the top line, where a long identity or ledger failure cannot push it off. */
 	if (a->model_count >= 0)
-		snprintf(right, sizeof right, "%s%s%s%s%lld model%s ", plugins[0] ? "  " : "",
+		snprintf(right, sizeof right, "%s%s%s%s%s%lld model%s ", plugins[0] ? "  " : "", link,
 			 tui_readonly_tag(a), incidents, waiting, (long long)a->model_count,
 			 a->model_count == 1 ? "" : "s");
 	else
-		snprintf(right, sizeof right, "%s%s? models ", plugins[0] ? "  " : "", tui_readonly_tag(a));
+		snprintf(right, sizeof right, "%s%s%s? models ", plugins[0] ? "  " : "", link,
+			 tui_readonly_tag(a));
 	/* Each instance by name with how its last sync went; red when one is degraded. */
 	snprintf(ptext, sizeof ptext, "%s%s", plugins[0] ? "plugins: " : "", plugins);
 	pw = draw_width(ptext);
@@ -680,6 +685,7 @@ static int tui_loop_script(struct app *a, const struct script *sc, struct tui_ti
 		if (a->quit)
 			break;
 		app_check_store(a);
+		link_tick(a);
 		app_ledger_poll(a);
 		tui_sync_poll(a->syncs);
 		act_poll(a);
@@ -699,14 +705,49 @@ static int tui_loop_script(struct app *a, const struct script *sc, struct tui_ti
 	return 0;
 }
 
+/* Sleeps until a key, another session's commit (PostgreSQL's notification
+ * socket) or TUI_TIMEOUT_MS, when workers' results, the backoff of a
+ * dropped connection and SQLite's data_version are looked at. */
+static void tui_wait(struct app *a)
+{
+	struct pollfd p[2];
+	nfds_t n = 1;
+	int fd = store_notify_fd(a->st);
+
+	if (fd >= 0) {
+		/* A notification libpq read with a query's results is not on the
+		 * socket any more: taken first, or it would wait for the timeout. */
+		int64_t dv = a->data_version;
+
+		app_check_store(a);
+		/* Something to draw: a change, or the server gone (link_tick says so). */
+		if (dv != a->data_version || link_down(a) || !store_connected(a->st))
+			return;
+		fd = store_notify_fd(a->st);
+	}
+	p[0].fd = STDIN_FILENO;
+	p[0].events = POLLIN;
+	if (fd >= 0) {
+		p[1].fd = fd;
+		p[1].events = POLLIN;
+		n = 2;
+	}
+	/* A signal (a resize, a quit) ends it early, as it should. */
+	if (poll(p, n, TUI_TIMEOUT_MS) < 0 && errno != EINTR)
+		napms(TUI_TIMEOUT_MS);
+}
+
 static int tui_loop_terminal(struct app *a)
 {
 	int painted = 0;
 
+	/* Keys are read without waiting; tui_wait waits for them and for the store together. */
+	wtimeout(stdscr, 0);
 	while (!a->quit && !tui_signalled) {
 		wint_t ch;
 		int rc, key;
 
+		link_tick(a);
 		app_ledger_poll(a);
 		/* A finished sync changed the store: show it now, not at the next key. */
 		if (tui_sync_poll(a->syncs))
@@ -721,8 +762,9 @@ static int tui_loop_terminal(struct app *a)
 		}
 		rc = get_wch(&ch);
 		if (rc == ERR) {
-			/* Timeout (or a signal): the moment to notice other writers
-			 * and the ledger check's result. */
+			/* No key waiting: sleep until one, another writer's commit or
+			 * the timeout; then notice other writers and the ledger check's result. */
+			tui_wait(a);
 			app_check_store(a);
 			continue;
 		}

@@ -263,6 +263,35 @@ static void test_data_version_sees_other_connection(void **state)
 	store_close(b);
 }
 
+/* A file never drops: no socket to wait on, always connected, a reconnect
+ * changes nothing, and a commit needs no mark to be settled later. */
+static void test_sqlite_connection_never_drops(void **state)
+{
+	struct err e = { 0 };
+	char p[400];
+	struct store *st;
+	int64_t mark = -1;
+
+	(void)state;
+	path(p, sizeof p, "s.db");
+	st = store_open(p, STORE_CREATE, &e);
+	assert_non_null(st);
+	assert_int_equal(store_notify_fd(st), -1);
+	assert_int_equal(store_connected(st), 1);
+	assert_int_equal(store_begin(st, &e), 0);
+	assert_int_equal(store_meta_set(st, "x", "y", &e), 0);
+	assert_int_equal(store_commit_mark(st, &mark, &e), 0);
+	assert_int_equal(mark, 0);
+	assert_int_equal(store_commit(st, &e), 0);
+	/* Nothing to ask about: refused rather than guessed. */
+	assert_int_equal(store_commit_outcome(st, 0, &e), -1);
+	assert_int_equal(e.kind, ERR_INVALID);
+	assert_int_equal(store_reconnect(st, &e), 0);
+	assert_int_equal(store_meta_get(st, "x", p, sizeof p, &e), 1);
+	assert_string_equal(p, "y");
+	store_close(st);
+}
+
 static void test_default_path_and_clock(void **state)
 {
 	struct err e = { 0 };
@@ -349,6 +378,7 @@ int main(void)
 		cmocka_unit_test(test_nested_transactions),
 		cmocka_unit_test(test_column_names),
 		cmocka_unit_test(test_data_version_sees_other_connection),
+		cmocka_unit_test(test_sqlite_connection_never_drops),
 		cmocka_unit_test(test_default_path_and_clock),
 		cmocka_unit_test(test_second_connection_keeps_locks),
 	};
