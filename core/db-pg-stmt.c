@@ -216,7 +216,7 @@ static void pg_plan_release(struct pg_conn *c, struct pg_plan *p)
  * needs_types, which is not a failure. */
 static int pg_plan_ready(struct pg_conn *c, struct pg_plan *p)
 {
-	PGresult *r;
+	PGresult *r, *rest;
 	const char *state;
 	int rc;
 
@@ -224,9 +224,16 @@ static int pg_plan_ready(struct pg_conn *c, struct pg_plan *p)
 		return DB_OK;
 	if (c->stream != NULL)
 		dbpg_drain(c->stream);
-	r = PQprepare(c->pg, p->name, p->sql, p->nparams, p->types);
+	if (!PQsendPrepare(c->pg, p->name, p->sql, p->nparams, p->types))
+		return dbpg_fail_send(c);
+	if ((rc = dbpg_flush(c)) != DB_OK || (rc = dbpg_ready(c)) != DB_OK)
+		return rc;
+	r = PQgetResult(c->pg);
 	if (r == NULL)
 		return dbpg_fail_send(c);
+	/* The end of the results, which a Parse has one of. */
+	while ((rest = PQgetResult(c->pg)) != NULL)
+		PQclear(rest);
 	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
 		state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
 		if (p->sig == NULL && state != NULL && (strcmp(state, "42P18") == 0 || strcmp(state, "42P08") == 0) &&
@@ -505,9 +512,16 @@ static void pg_wire_done(struct pg_stmt *s)
 static PGresult *pg_wire_get(struct pg_stmt *s)
 {
 	struct pg_conn *c = s->c;
-	PGresult *r = PQgetResult(c->pg);
+	PGresult *r;
 	int64_t rows;
 
+	/* The deadline is per result, so a long read that keeps sending rows
+	 * never meets it, and one that stops does. */
+	if (dbpg_ready(c) != DB_OK) {
+		dbpg_abandon(s, c->msg);
+		return NULL;
+	}
+	r = PQgetResult(c->pg);
 	if (r == NULL) {
 		pg_wire_done(s);
 		return NULL;
@@ -664,6 +678,11 @@ static int pg_execute(struct pg_stmt *s)
 	PQsetSingleRowMode(c->pg);
 	c->stream = s;
 	s->wire = 1;
+	if ((rc = dbpg_flush(c)) != DB_OK) {
+		s->wire = 0;
+		c->stream = NULL;
+		return rc;
+	}
 	return DB_OK;
 }
 
