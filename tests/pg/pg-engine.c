@@ -640,6 +640,38 @@ static void test_changes(void *c)
 	CHECK(id2 == id + 1, "the next id %" PRId64, id2);
 }
 
+/* A prepare that fails inside a transaction leaves it usable, as SQLite's
+ * does: the type-inferring retry ("?1 IS NULL") and a probe of a table
+ * that is not there, each followed by a write that commits. */
+static void test_prepare_in_tx(void *c)
+{
+	struct db_stmt *s;
+	int rc;
+
+	CHECK(x(c, "BEGIN IMMEDIATE") == DB_OK, "begin: %s", ops->errmsg(c));
+	CHECK(q_run1(c, "INSERT INTO pgtest.t(a) VALUES ('before the probes')", NULL) == DB_DONE, "a write first: %s",
+	      ops->errmsg(c));
+	/* Never prepared in this session: the server cannot type ?1 at Parse. */
+	rc = ops->prepare(c, &s, "SELECT count(*) FROM pgtest.t WHERE ?1 IS NULL OR a = ?1 /* in a transaction */");
+	CHECK(rc == DB_OK, "an untypable statement prepares in a transaction: %s", ops->errmsg(c));
+	if (rc == DB_OK) {
+		db_bind_text(s, 1, "before the probes", -1, DB_STATIC);
+		CHECK(db_step(s) == DB_ROW && db_column_int64(s, 0) == 1, "and runs typed: %s", ops->errmsg(c));
+		db_finalize(s);
+	}
+	rc = ops->prepare(c, &s, "SELECT x FROM pgtest.no_such_table");
+	CHECK(rc != DB_OK && has(ops->errmsg(c), "no_such_table"), "the probe of a missing table fails: %s",
+	      ops->errmsg(c));
+	if (rc == DB_OK)
+		db_finalize(s);
+	CHECK(q_run1(c, "INSERT INTO pgtest.t(a) VALUES ('after the probes')", NULL) == DB_DONE,
+	      "the transaction goes on after both: %s", ops->errmsg(c));
+	CHECK(x(c, "COMMIT") == DB_OK, "and commits: %s", ops->errmsg(c));
+	CHECK(q_int(c, "SELECT count(*) FROM pgtest.t WHERE a IN ('before the probes', 'after the probes')") == 2,
+	      "both writes are there");
+	CHECK(x(c, "DELETE FROM pgtest.t WHERE a IN ('before the probes', 'after the probes')") == DB_OK, "cleaning up");
+}
+
 static void test_transactions(void *c, void *fresh)
 {
 	int rc;
@@ -888,6 +920,7 @@ static void test_engine(void)
 	test_plans(a);
 	test_changes(a);
 	test_transactions(a, fresh);
+	test_prepare_in_tx(fresh);
 	test_notify(a, b, ro);
 	test_busy(a, b);
 	test_interrupt(a);
