@@ -151,7 +151,7 @@ struct pg_canceller {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	PGcancel *cancel;
-	int done, refs;
+	int done, ok, refs;
 };
 
 static void pg_canceller_put(struct pg_canceller *k)
@@ -173,10 +173,11 @@ static void *pg_canceller_run(void *arg)
 {
 	struct pg_canceller *k = arg;
 	char buf[256];
+	int ok = PQcancel(k->cancel, buf, sizeof buf);
 
-	PQcancel(k->cancel, buf, sizeof buf);
 	pthread_mutex_lock(&k->mu);
 	k->done = 1;
+	k->ok = ok;
 	pthread_cond_signal(&k->cv);
 	pthread_mutex_unlock(&k->mu);
 	pg_canceller_put(k);
@@ -228,7 +229,7 @@ static int pg_cancel_bounded(struct pg_conn *c)
 	pthread_mutex_lock(&k->mu);
 	while (!k->done && pthread_cond_timedwait(&k->cv, &k->mu, &until) != ETIMEDOUT)
 		;
-	done = k->done;
+	done = k->done && k->ok;
 	pthread_mutex_unlock(&k->mu);
 	pg_canceller_put(k);
 	return done;
