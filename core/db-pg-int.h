@@ -28,6 +28,7 @@ struct pg_conn {
 	int tx_dirty;
 	int wrote; /* the last dbpg_run ran DDL or the like, which changes nothing dbpg_dml_rows counts */
 	int lost;  /* the server ended the session; the socket may not know yet */
+	int timeout_ms; /* how long one round trip may take (STEWARD_PG_TIMEOUT); 0 waits for ever */
 	struct pg_stmt *stream; /* the statement whose results are on the wire */
 	struct pg_plan *plans[DBPG_BUCKETS];
 	int nplans;
@@ -45,6 +46,12 @@ int dbpg_result_error(struct pg_conn *c, const PGresult *r, char *buf, size_t n)
 int dbpg_fail_result(struct pg_conn *c, const PGresult *r);
 int dbpg_fail_send(struct pg_conn *c);
 int dbpg_run(struct pg_conn *c, const char *sql, char *status, size_t n);
+/* After a PQsend*: sends what libpq queued, then waits until PQgetResult
+ * will not block. Past the round trip's deadline it cancels the
+ * statement, cuts the connection (the server rolls back what it had not
+ * committed) and returns DB_ERROR saying so; the connection is then lost. */
+int dbpg_flush(struct pg_conn *c);
+int dbpg_ready(struct pg_conn *c);
 void dbpg_notify(struct pg_conn *c);
 /* Drains the statement reading from the wire, and checks the session is up. */
 int dbpg_wire_free(struct pg_conn *c);

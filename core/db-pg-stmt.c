@@ -211,36 +211,82 @@ static void pg_plan_release(struct pg_conn *c, struct pg_plan *p)
 		p->refs--;
 }
 
+/* Sends p's Parse and takes its one result (NULL with the error set
+ * when the server did not answer or the connection went). */
+static PGresult *pg_parse(struct pg_conn *c, struct pg_plan *p)
+{
+	PGresult *r, *rest;
+
+	if (!PQsendPrepare(c->pg, p->name, p->sql, p->nparams, p->types)) {
+		dbpg_fail_send(c);
+		return NULL;
+	}
+	if (dbpg_flush(c) != DB_OK || dbpg_ready(c) != DB_OK)
+		return NULL;
+	if ((r = PQgetResult(c->pg)) == NULL) {
+		dbpg_fail_send(c);
+		return NULL;
+	}
+	/* The end of the results, which a Parse has one of. */
+	while (dbpg_ready(c) == DB_OK && (rest = PQgetResult(c->pg)) != NULL)
+		PQclear(rest);
+	if (c->lost) {
+		PQclear(r);
+		return NULL;
+	}
+	return r;
+}
+
 /* Prepares p in this session unless it already is. An untyped plan whose
  * parameter types the server cannot infer (42P18: "SELECT ?1 IS NULL") or
  * infers two ways (42P08: "SELECT ?1, length(CAST(?1 AS BYTEA))") becomes
- * needs_types, which is not a failure. */
+ * needs_types, which is not a failure. Inside a transaction the Parse
+ * runs under a savepoint: PostgreSQL ends a transaction at any failed
+ * message, where SQLite's prepare failing leaves it as it was, and the
+ * caller's transaction must survive both the expected failure above and
+ * a statement it prepares only to see whether it can. */
 static int pg_plan_ready(struct pg_conn *c, struct pg_plan *p)
 {
 	PGresult *r;
 	const char *state;
-	int rc;
+	int rc, guard;
 
 	if (p->gen == c->gen || p->needs_types)
 		return DB_OK;
 	if (c->stream != NULL)
 		dbpg_drain(c->stream);
-	r = PQprepare(c->pg, p->name, p->sql, p->nparams, p->types);
-	if (r == NULL)
-		return dbpg_fail_send(c);
+	if ((rc = dbpg_wire_free(c)) != DB_OK)
+		return rc;
+	guard = PQtransactionStatus(c->pg) == PQTRANS_INTRANS;
+	if (guard && (rc = dbpg_run(c, "SAVEPOINT dbpg_prepare", NULL, 0)) != DB_OK)
+		return rc;
+	if ((r = pg_parse(c, p)) == NULL)
+		return c->rc != DB_OK ? c->rc : DB_ERROR;
 	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
 		state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+		rc = DB_OK;
 		if (p->sig == NULL && state != NULL && (strcmp(state, "42P18") == 0 || strcmp(state, "42P08") == 0) &&
-		    PQstatus(c->pg) == CONNECTION_OK) {
+		    PQstatus(c->pg) == CONNECTION_OK)
 			p->needs_types = 1;
-			PQclear(r);
-			return DB_OK;
-		}
-		rc = dbpg_fail_result(c, r);
+		else
+			rc = dbpg_fail_result(c, r);
 		PQclear(r);
+		/* The error stays the caller's; the rollback to the savepoint only undoes the Parse. */
+		if (guard && !c->lost) {
+			int keep = c->rc;
+			char msg[sizeof c->msg];
+
+			memcpy(msg, c->msg, sizeof msg);
+			if (dbpg_run(c, "ROLLBACK TO SAVEPOINT dbpg_prepare; RELEASE SAVEPOINT dbpg_prepare", NULL, 0) != DB_OK)
+				return c->rc;
+			c->rc = keep;
+			memcpy(c->msg, msg, sizeof msg);
+		}
 		return rc;
 	}
 	PQclear(r);
+	if (guard && (rc = dbpg_run(c, "RELEASE SAVEPOINT dbpg_prepare", NULL, 0)) != DB_OK)
+		return rc;
 	p->gen = c->gen;
 	return DB_OK;
 }
@@ -506,9 +552,16 @@ static void pg_wire_done(struct pg_stmt *s)
 static PGresult *pg_wire_get(struct pg_stmt *s)
 {
 	struct pg_conn *c = s->c;
-	PGresult *r = PQgetResult(c->pg);
+	PGresult *r;
 	int64_t rows;
 
+	/* The deadline is per result, so a long read that keeps sending rows
+	 * never meets it, and one that stops does. */
+	if (dbpg_ready(c) != DB_OK) {
+		dbpg_abandon(s, c->msg);
+		return NULL;
+	}
+	r = PQgetResult(c->pg);
 	if (r == NULL) {
 		pg_wire_done(s);
 		return NULL;
@@ -665,6 +718,11 @@ static int pg_execute(struct pg_stmt *s)
 	PQsetSingleRowMode(c->pg);
 	c->stream = s;
 	s->wire = 1;
+	if ((rc = dbpg_flush(c)) != DB_OK) {
+		s->wire = 0;
+		c->stream = NULL;
+		return rc;
+	}
 	return DB_OK;
 }
 

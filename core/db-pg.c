@@ -1,15 +1,33 @@
 /* db-pg: the PostgreSQL engine behind db.h: sessions, errors, transactions, and LISTEN/NOTIFY as data_version (statements are in db-pg-stmt.c). */
 #include "db-pg-int.h"
 
+#include "check.h"
+
 #include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
 
 /* The oldest server whose float output round-trips (extra_float_digits). */
 #define DBPG_MIN_SERVER 120000
+
+/* One round trip's deadline unless STEWARD_PG_TIMEOUT says otherwise:
+ * well above the write lock's 5 s lock_timeout, so the server's own
+ * "lock timeout" is what a busy writer hears, and long enough for one
+ * batch of rows of the slowest read (audit verify streams its rows, and
+ * the deadline restarts with each). */
+#define DBPG_TIMEOUT_MS 30000
+/* How long a cancel request may take before steward stops waiting for it
+ * (PQcancel blocks, and a stopped postmaster never answers it). */
+#define DBPG_CANCEL_MS 2000
 
 int dbpg_fail(struct pg_conn *c, int rc, const char *fmt, ...)
 {
@@ -117,6 +135,208 @@ int dbpg_fail_send(struct pg_conn *c)
 	return dbpg_fail(c, DB_ERROR, "%s", line[0] != '\0' ? line : "the query could not be sent");
 }
 
+/* ---- deadlines ---- */
+
+static int64_t pg_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A cancel request runs on its own thread because PQcancel blocks until
+ * the postmaster answers; whichever of the two lets go last frees it. */
+struct pg_canceller {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	PGcancel *cancel;
+	int done, ok, refs;
+};
+
+static void pg_canceller_put(struct pg_canceller *k)
+{
+	int last;
+
+	pthread_mutex_lock(&k->mu);
+	last = --k->refs == 0;
+	pthread_mutex_unlock(&k->mu);
+	if (!last)
+		return;
+	PQfreeCancel(k->cancel);
+	pthread_cond_destroy(&k->cv);
+	pthread_mutex_destroy(&k->mu);
+	free(k);
+}
+
+static void *pg_canceller_run(void *arg)
+{
+	struct pg_canceller *k = arg;
+	char buf[256];
+	int ok = PQcancel(k->cancel, buf, sizeof buf);
+
+	pthread_mutex_lock(&k->mu);
+	k->done = 1;
+	k->ok = ok;
+	pthread_cond_signal(&k->cv);
+	pthread_mutex_unlock(&k->mu);
+	pg_canceller_put(k);
+	return NULL;
+}
+
+/* Asks the server to cancel the running statement, waiting at most
+ * DBPG_CANCEL_MS. 1 when the server took the request. */
+static int pg_cancel_bounded(struct pg_conn *c)
+{
+	struct pg_canceller *k;
+	pthread_attr_t attr;
+	pthread_t t;
+	struct timespec until;
+	int done, rc = 0;
+
+	k = calloc(1, sizeof *k);
+	if (k == NULL)
+		return 0;
+	if ((k->cancel = PQgetCancel(c->pg)) == NULL || pthread_mutex_init(&k->mu, NULL) != 0) {
+		PQfreeCancel(k->cancel);
+		free(k);
+		return 0;
+	}
+	if (pthread_cond_init(&k->cv, NULL) != 0) {
+		pthread_mutex_destroy(&k->mu);
+		PQfreeCancel(k->cancel);
+		free(k);
+		return 0;
+	}
+	k->refs = 2;
+	if (pthread_attr_init(&attr) == 0) {
+		if (pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED) == 0)
+			rc = pthread_create(&t, &attr, pg_canceller_run, k) == 0;
+		pthread_attr_destroy(&attr);
+	}
+	if (!rc) {
+		k->refs = 1;
+		pg_canceller_put(k);
+		return 0;
+	}
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += DBPG_CANCEL_MS / 1000;
+	until.tv_nsec += (long)(DBPG_CANCEL_MS % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&k->mu);
+	while (!k->done && pthread_cond_timedwait(&k->cv, &k->mu, &until) != ETIMEDOUT)
+		;
+	done = k->done && k->ok;
+	pthread_mutex_unlock(&k->mu);
+	pg_canceller_put(k);
+	return done;
+}
+
+/* The round trip took too long: the server is stopped, or the network
+ * between is. The statement is cancelled if the server still listens,
+ * and the socket shut, so that when the server wakes it reads the end of
+ * the session and rolls back whatever this session had not committed
+ * (and frees the write lock) instead of holding it for a client that
+ * left. */
+static int pg_timed_out(struct pg_conn *c, int64_t waited)
+{
+	int cancelled = pg_cancel_bounded(c);
+	int fd = PQsocket(c->pg);
+
+	if (fd >= 0)
+		shutdown(fd, SHUT_RDWR);
+	c->lost = 1;
+	dbpg_fail(c, DB_ERROR,
+		  "the PostgreSQL server %s did not answer within %lld.%lld s (STEWARD_PG_TIMEOUT); %s, and the connection"
+		  " closed: what was not committed is rolled back by the server",
+		  c->desc, (long long)(waited / 1000), (long long)(waited % 1000 / 100),
+		  cancelled ? "the statement was cancelled" : "the cancel request went unanswered too");
+	/* The statement reading rows reports the same at its next step. */
+	if (c->stream != NULL)
+		dbpg_abandon(c->stream, c->msg);
+	return DB_ERROR;
+}
+
+/* Waits for the socket until the deadline; 1 ready, 0 expired, -1 error. */
+static int pg_poll(struct pg_conn *c, short events, int64_t start)
+{
+	struct pollfd p = {.fd = PQsocket(c->pg), .events = events};
+	int64_t left;
+	int n;
+
+	if (p.fd < 0)
+		return -1;
+	for (;;) {
+		left = c->timeout_ms > 0 ? start + c->timeout_ms - pg_now_ms() : -1;
+		if (c->timeout_ms > 0 && left <= 0)
+			return 0;
+		n = poll(&p, 1, left > INT_MAX ? INT_MAX : (int)left);
+		if (n > 0)
+			return 1;
+		if (n == 0)
+			return 0;
+		if (errno != EINTR)
+			return -1;
+	}
+}
+
+int dbpg_flush(struct pg_conn *c)
+{
+	int64_t start = pg_now_ms();
+	int f, w;
+
+	while ((f = PQflush(c->pg)) == 1) {
+		/* The server may be sending while we send: read it so neither side waits on the other. */
+		w = pg_poll(c, POLLIN | POLLOUT, start);
+		if (w == 0)
+			return pg_timed_out(c, pg_now_ms() - start);
+		if (w < 0 || !PQconsumeInput(c->pg))
+			return dbpg_lost(c, NULL);
+	}
+	return f == 0 ? DB_OK : dbpg_lost(c, NULL);
+}
+
+int dbpg_ready(struct pg_conn *c)
+{
+	int64_t start = pg_now_ms();
+	int w;
+
+	if (c->lost)
+		return dbpg_lost(c, "the session was ended; reconnect");
+	for (;;) {
+		if (!PQconsumeInput(c->pg))
+			return dbpg_lost(c, NULL);
+		if (!PQisBusy(c->pg))
+			return DB_OK;
+		w = pg_poll(c, POLLIN, start);
+		if (w == 0)
+			return pg_timed_out(c, pg_now_ms() - start);
+		if (w < 0)
+			return dbpg_lost(c, NULL);
+	}
+}
+
+/* Sends text with the simple protocol and waits for its first result:
+ * for one-off reads that are no statement of the caller's. */
+static int pg_send(struct pg_conn *c, const char *sql)
+{
+	if (!PQsendQuery(c->pg, sql))
+		return dbpg_fail_send(c);
+	return dbpg_flush(c);
+}
+
+/* The next result of what was sent, waiting at most the deadline;
+ * NULL at the end or with *rc set when the server did not answer. */
+static PGresult *pg_result(struct pg_conn *c, int *rc)
+{
+	if ((*rc = dbpg_ready(c)) != DB_OK)
+		return NULL;
+	return PQgetResult(c->pg);
+}
+
 static void pg_notice_ignore(void *arg, const char *message)
 {
 	/* Notices (a COMMIT without a transaction, ...) would write to the
@@ -172,15 +392,15 @@ static int pg_writes(const PGresult *r)
 int dbpg_run(struct pg_conn *c, const char *sql, char *status, size_t n)
 {
 	PGresult *r;
-	int rc = DB_OK;
+	int rc = DB_OK, wait = DB_OK;
 	int64_t rows;
 
 	c->wrote = 0;
 	if (status != NULL && n > 0)
 		status[0] = '\0';
-	if (!PQsendQuery(c->pg, sql))
-		return dbpg_fail_send(c);
-	while ((r = PQgetResult(c->pg)) != NULL) {
+	if ((rc = pg_send(c, sql)) != DB_OK)
+		return rc;
+	while ((r = pg_result(c, &wait)) != NULL) {
 		switch (PQresultStatus(r)) {
 		case PGRES_COMMAND_OK:
 		case PGRES_TUPLES_OK:
@@ -206,6 +426,8 @@ int dbpg_run(struct pg_conn *c, const char *sql, char *status, size_t n)
 		}
 		PQclear(r);
 	}
+	if (wait != DB_OK)
+		return wait;
 	if (rc == DB_OK && PQstatus(c->pg) == CONNECTION_BAD)
 		rc = dbpg_lost(c, NULL);
 	return rc;
@@ -222,6 +444,9 @@ void dbpg_notify(struct pg_conn *c)
 		return;
 	memcpy(msg, c->msg, sizeof msg);
 	dbpg_run(c, "NOTIFY steward", NULL, 0);
+	/* A server that stopped answering is news for the caller's next statement. */
+	if (c->lost)
+		return;
 	c->rc = rc;
 	memcpy(c->msg, msg, sizeof msg);
 }
@@ -253,21 +478,53 @@ static int pg_session(struct pg_conn *c)
 	return DB_OK;
 }
 
+/* STEWARD_PG_TIMEOUT: whole seconds one round trip may take, 0 for no limit. */
+static int pg_timeout_env(int *ms, struct err *e)
+{
+	const char *v = getenv("STEWARD_PG_TIMEOUT");
+	char *end;
+	long n;
+
+	*ms = DBPG_TIMEOUT_MS;
+	if (v == NULL || v[0] == '\0')
+		return 0;
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno != 0 || end == v || *end != '\0' || n < 0 || n > 86400 || !isdigit((unsigned char)v[0])) {
+		char shown[40];
+
+		check_excerpt(v, shown, sizeof shown);
+		return err_set(e, ERR_INVALID,
+			       "STEWARD_PG_TIMEOUT is '%s': give whole seconds from 0 (no limit) to 86400", shown);
+	}
+	*ms = (int)n * 1000;
+	return 0;
+}
+
 void *dbpg_open(const char *uri, int readonly, struct err *e)
 {
-	/* connect_timeout comes before dbname so the URI may override it;
-	 * the encoding after, so it may not. */
-	const char *keys[] = {"connect_timeout", "dbname", "fallback_application_name", "client_encoding", NULL};
-	const char *vals[] = {"10", uri, "steward", "UTF8", NULL};
+	/* The timeout and keepalives come before dbname so the URI may
+	 * override them (and PGCONNECT_TIMEOUT the default timeout); the
+	 * encoding after, so it may not. Keepalives (TCP only; a socket file
+	 * has none) find a server or a network that went away while steward
+	 * waits for nothing in particular, as the console does. */
+	const char *keys[] = {"keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count",
+			      "connect_timeout", "dbname", "fallback_application_name", "client_encoding", NULL};
+	const char *vals[] = {"1", "30", "10", "3", "10", uri, "steward", "UTF8", NULL};
+	const char *env = getenv("PGCONNECT_TIMEOUT");
 	char desc[512], line[600];
 	struct pg_conn *c;
 	PGconn *pg;
-	int v;
+	int v, timeout_ms;
 
 	if (uri == NULL || uri[0] == '\0') {
 		err_set(e, ERR_INVALID, "empty PostgreSQL URI");
 		return NULL;
 	}
+	if (pg_timeout_env(&timeout_ms, e) != 0)
+		return NULL;
+	if (env != NULL && env[0] != '\0')
+		vals[4] = env;
 	dbpg_redact(uri, desc, sizeof desc);
 	pg = PQconnectdbParams(keys, vals, 1);
 	if (pg == NULL) {
@@ -288,6 +545,13 @@ void *dbpg_open(const char *uri, int readonly, struct err *e)
 		return NULL;
 	}
 	PQsetNoticeProcessor(pg, pg_notice_ignore, NULL);
+	/* Sends never block either: a round trip's deadline covers them too. */
+	if (PQsetnonblocking(pg, 1) != 0) {
+		pg_oneline(line, sizeof line, PQerrorMessage(pg));
+		err_set(e, ERR_STORE, "cannot open PostgreSQL store %s: %s", desc, line);
+		PQfinish(pg);
+		return NULL;
+	}
 	c = calloc(1, sizeof *c);
 	if (c == NULL || (c->desc = strdup(desc)) == NULL || (c->cancel = PQgetCancel(pg)) == NULL) {
 		err_set(e, ERR_STORE, "cannot open PostgreSQL store %s: out of memory", desc);
@@ -299,6 +563,7 @@ void *dbpg_open(const char *uri, int readonly, struct err *e)
 	}
 	c->pg = pg;
 	c->readonly = readonly != 0;
+	c->timeout_ms = timeout_ms;
 	c->gen = 1;
 	if (pg_session(c) != DB_OK) {
 		err_set(e, ERR_STORE, "cannot open PostgreSQL store %s: %s", desc, c->msg);
@@ -359,7 +624,7 @@ int dbpg_reconnect(void *conn, struct err *e)
 	if (c->stream != NULL)
 		dbpg_abandon(c->stream, "the connection to the PostgreSQL server was lost");
 	PQreset(c->pg);
-	if (PQstatus(c->pg) != CONNECTION_OK) {
+	if (PQstatus(c->pg) != CONNECTION_OK || PQsetnonblocking(c->pg, 1) != 0) {
 		pg_oneline(line, sizeof line, PQerrorMessage(c->pg));
 		return err_set(e, ERR_STORE, "cannot reconnect to PostgreSQL store %s: %s", c->desc, line);
 	}
@@ -403,13 +668,29 @@ int dbpg_wire_free(struct pg_conn *c)
 	return DB_OK;
 }
 
+/* The one number the last result of sql with a row gives, into *out
+ * (left alone when none does); the results' errors are not the caller's. */
+static int pg_scalar(struct pg_conn *c, const char *sql, int64_t *out)
+{
+	PGresult *r;
+	int rc;
+
+	if ((rc = pg_send(c, sql)) != DB_OK)
+		return rc;
+	while ((r = pg_result(c, &rc)) != NULL) {
+		if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 && !PQgetisnull(r, 0, 0))
+			*out = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+		PQclear(r);
+	}
+	return rc;
+}
+
 /* lastval() fails when no sequence was used yet, and a failure would end
  * the caller's transaction: inside one it runs under a savepoint. */
 static int64_t pg_last_insert_id(void *conn)
 {
 	struct pg_conn *c = conn;
 	PGTransactionStatusType ts;
-	PGresult *r;
 	int64_t id = 0;
 	int rc = c->rc;
 	char msg[sizeof c->msg];
@@ -421,24 +702,18 @@ static int64_t pg_last_insert_id(void *conn)
 	if (ts == PQTRANS_INERROR)
 		goto out;
 	if (ts == PQTRANS_IDLE) {
-		r = PQexec(c->pg, "SELECT lastval()");
-		if (r != NULL && PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
-			id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-		PQclear(r);
+		pg_scalar(c, "SELECT lastval()", &id);
 		goto out;
 	}
-	if (!PQsendQuery(c->pg, "SAVEPOINT dbpg_lastval; SELECT lastval(); RELEASE SAVEPOINT dbpg_lastval"))
-		goto out;
-	while ((r = PQgetResult(c->pg)) != NULL) {
-		if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
-			id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-		PQclear(r);
-	}
-	if (PQtransactionStatus(c->pg) == PQTRANS_INERROR)
+	pg_scalar(c, "SAVEPOINT dbpg_lastval; SELECT lastval(); RELEASE SAVEPOINT dbpg_lastval", &id);
+	if (!c->lost && PQtransactionStatus(c->pg) == PQTRANS_INERROR)
 		dbpg_run(c, "ROLLBACK TO SAVEPOINT dbpg_lastval; RELEASE SAVEPOINT dbpg_lastval", NULL, 0);
 out:
-	c->rc = rc;
-	memcpy(c->msg, msg, sizeof msg);
+	/* A server that stopped answering is news for the caller's next statement. */
+	if (!c->lost) {
+		c->rc = rc;
+		memcpy(c->msg, msg, sizeof msg);
+	}
 	return id;
 }
 
@@ -458,18 +733,20 @@ static int64_t pg_data_version(void *conn)
 {
 	struct pg_conn *c = conn;
 	PGnotify *n;
-	PGresult *r;
-	int pid = PQbackendPID(c->pg);
+	int pid = PQbackendPID(c->pg), rc;
+	char msg[sizeof c->msg];
 
 	if (!c->listening) {
 		/* A standby: how far replay got moves with every commit it applies. */
-		if (c->stream != NULL || PQstatus(c->pg) != CONNECTION_OK)
+		if (c->stream != NULL || c->lost || PQstatus(c->pg) != CONNECTION_OK)
 			return c->version;
-		r = PQexec(c->pg, "SELECT (pg_last_wal_replay_lsn() - '0/0')::bigint");
-		if (r != NULL && PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 &&
-		    !PQgetisnull(r, 0, 0))
-			c->version = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-		PQclear(r);
+		rc = c->rc;
+		memcpy(msg, c->msg, sizeof msg);
+		pg_scalar(c, "SELECT (pg_last_wal_replay_lsn() - '0/0')::bigint", &c->version);
+		if (!c->lost) {
+			c->rc = rc;
+			memcpy(c->msg, msg, sizeof msg);
+		}
 		return c->version;
 	}
 	if (PQconsumeInput(c->pg) == 0)

@@ -621,20 +621,34 @@ static void sink_stamp(void *ctx, const char *model, int64_t version, const char
 	struct plugin_sync_ctx *x = ctx;
 	char mine[210];
 	struct db_stmt *s;
+	struct err e;
+	int nested = store_in_transaction(x->st), rc;
 
 	plugin_stamp_text(x, stamp, mine, sizeof mine);
+	/* A stamp only spares the next sync a read, so one that cannot be
+	 * written is left to it; inside the sync's transaction under a
+	 * savepoint, since PostgreSQL ends a transaction at a failed statement. */
+	if (nested && store_begin(x->st, &e) != 0)
+		return;
 	/* Unchanged stamps are not written again: an unchanged sync writes nothing. */
 	if (store_prepare(x->st, &s,
-			  "UPDATE version_sync SET stamp = ?4 WHERE stamp IS NOT ?4 AND plugin = ?3 AND version_id ="
+			  "UPDATE version_sync SET stamp = ?4 WHERE stamp IS DISTINCT FROM ?4 AND plugin = ?3 AND version_id ="
 			  " (SELECT v.id FROM versions v JOIN models m ON m.id = v.model_id WHERE m.name = ?1 AND v.version = ?2)",
-			  &x->e) != 0)
+			  &e) != 0) {
+		if (nested)
+			store_rollback(x->st);
 		return;
+	}
 	db_bind_text(s, 1, model, -1, DB_STATIC);
 	db_bind_int64(s, 2, version);
 	db_bind_text(s, 3, x->in->name, -1, DB_STATIC);
 	db_bind_text(s, 4, mine, -1, DB_STATIC);
-	(void)db_step(s);
+	rc = db_step(s);
 	db_finalize(s);
+	if (!nested)
+		return;
+	if (rc != DB_DONE || store_commit(x->st, &e) != 0)
+		store_rollback(x->st);
 }
 
 /* Aliases of this plugin's models that the backend no longer shows were
@@ -881,9 +895,10 @@ static void plugin_health_put(struct store *st, const char *name, const char *st
 			  "INSERT INTO plugin_health(name, state, message, last_success, last_attempt, records, last_full)"
 			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(name) DO UPDATE SET state = excluded.state,"
 			  " message = excluded.message, last_attempt = excluded.last_attempt,"
-			  " last_success = CASE WHEN excluded.state <> 'degraded' THEN excluded.last_success ELSE last_success END,"
-			  " records = CASE WHEN excluded.state <> 'degraded' THEN excluded.records ELSE records END,"
-			  " last_full = CASE WHEN excluded.last_full > 0 THEN excluded.last_full ELSE last_full END",
+			  /* The kept values named with the table: PostgreSQL finds a bare name ambiguous beside excluded's. */
+			  " last_success = CASE WHEN excluded.state <> 'degraded' THEN excluded.last_success ELSE plugin_health.last_success END,"
+			  " records = CASE WHEN excluded.state <> 'degraded' THEN excluded.records ELSE plugin_health.records END,"
+			  " last_full = CASE WHEN excluded.last_full > 0 THEN excluded.last_full ELSE plugin_health.last_full END",
 			  &e) != 0)
 		return;
 	db_bind_text(s, 1, name, -1, DB_STATIC);

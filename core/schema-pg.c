@@ -15,6 +15,37 @@
  * so it is quoted, as every query naming it must be. The append-only
  * triggers raise SQLSTATE 23000, which the engine reports as
  * DB_CONSTRAINT, as SQLite reports RAISE(ABORT). */
+/* The grants, kept in the database so that whoever migrates (the owner)
+ * can grant the runtime role whatever new tables a migration adds. Names
+ * go through format's %I, never pasted. meta holds what the ledger's
+ * checks trust (the log key's name and public half), so the runtime role
+ * only reads it, as it reads schema_version. */
+#define SCHEMA_PG_GRANT_FN \
+	"CREATE OR REPLACE FUNCTION steward_grant_runtime(runtime text) RETURNS void LANGUAGE plpgsql AS $$" \
+	" DECLARE t record;" \
+	" BEGIN" \
+	"  FOR t IN SELECT c.relname, c.relkind FROM pg_class c" \
+	"   JOIN pg_namespace n ON n.oid = c.relnamespace" \
+	"   WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'S')" \
+	"   AND pg_has_role(c.relowner, 'USAGE')" \
+	"  LOOP" \
+	"   IF t.relkind = 'S' THEN" \
+	"    EXECUTE format('REVOKE ALL ON SEQUENCE %I FROM %I', t.relname, runtime);" \
+	"    EXECUTE format('GRANT USAGE, SELECT ON SEQUENCE %I TO %I', t.relname, runtime);" \
+	"   ELSE" \
+	"    EXECUTE format('REVOKE ALL ON TABLE %I FROM %I', t.relname, runtime);" \
+	"    IF t.relname IN ('schema_version', 'meta') THEN" \
+	"     EXECUTE format('GRANT SELECT ON TABLE %I TO %I', t.relname, runtime);" \
+	"    ELSIF t.relname IN ('ledger', 'checkpoints', 'approvals') THEN" \
+	"     EXECUTE format('GRANT SELECT, INSERT ON TABLE %I TO %I', t.relname, runtime);" \
+	"    ELSE" \
+	"     EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE %I TO %I', t.relname, runtime);" \
+	"    END IF;" \
+	"   END IF;" \
+	"  END LOOP;" \
+	" END $$;" \
+	"REVOKE ALL ON FUNCTION steward_grant_runtime(text) FROM PUBLIC;"
+
 const char schema_pg_script[] =
 	"CREATE TABLE schema_version("
 	" one BOOLEAN PRIMARY KEY DEFAULT TRUE CHECK (one),"
@@ -423,33 +454,7 @@ const char schema_pg_script[] =
 	" message TEXT NOT NULL,"
 	" seq BIGINT NOT NULL,"
 	" PRIMARY KEY (run, idx, seq));"
-	/* The grants, kept in the database so that whoever migrates (the
-	 * owner) can grant the runtime role whatever new tables a migration
-	 * adds. Names go through format's %I, never pasted. */
-	"CREATE FUNCTION steward_grant_runtime(runtime text) RETURNS void LANGUAGE plpgsql AS $$"
-	" DECLARE t record;"
-	" BEGIN"
-	"  FOR t IN SELECT c.relname, c.relkind FROM pg_class c"
-	"   JOIN pg_namespace n ON n.oid = c.relnamespace"
-	"   WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'S')"
-	"   AND pg_has_role(c.relowner, 'USAGE')"
-	"  LOOP"
-	"   IF t.relkind = 'S' THEN"
-	"    EXECUTE format('REVOKE ALL ON SEQUENCE %I FROM %I', t.relname, runtime);"
-	"    EXECUTE format('GRANT USAGE, SELECT ON SEQUENCE %I TO %I', t.relname, runtime);"
-	"   ELSE"
-	"    EXECUTE format('REVOKE ALL ON TABLE %I FROM %I', t.relname, runtime);"
-	"    IF t.relname = 'schema_version' THEN"
-	"     EXECUTE format('GRANT SELECT ON TABLE %I TO %I', t.relname, runtime);"
-	"    ELSIF t.relname IN ('ledger', 'checkpoints', 'approvals') THEN"
-	"     EXECUTE format('GRANT SELECT, INSERT ON TABLE %I TO %I', t.relname, runtime);"
-	"    ELSE"
-	"     EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE %I TO %I', t.relname, runtime);"
-	"    END IF;"
-	"   END IF;"
-	"  END LOOP;"
-	" END $$;"
-	"REVOKE ALL ON FUNCTION steward_grant_runtime(text) FROM PUBLIC;"
+	SCHEMA_PG_GRANT_FN
 	"INSERT INTO schema_version(version) VALUES (11);";
 
 /* One statement's single integer (or a NULL as 0 in *isnull). */
@@ -576,4 +581,46 @@ int schema_pg_apply(const struct db_conn_ops *ops, void *conn, struct err *e)
 fail:
 	ops->exec(conn, "ROLLBACK");
 	return -1;
+}
+
+int schema_pg_regrant(const struct db_conn_ops *ops, void *conn, struct err *e)
+{
+	struct db_stmt *s;
+	char role[256];
+	int rc, stale = 0;
+
+	if (schema_pg_runtime_role(ops, conn, role, sizeof role, e) != 0)
+		return -1;
+	if (role[0] == '\0')
+		return 0;
+	/* Stale: a store made before meta was the owner's alone still lets
+	 * the runtime role write it. Only its owner can change that (the
+	 * runtime role opening the store skips this), and nothing is written
+	 * when the grants are current. CASE keeps has_table_privilege away
+	 * from a role that was dropped. */
+	if (ops->prepare(conn, &s,
+			 "SELECT CASE WHEN EXISTS (SELECT 1 FROM pg_roles WHERE rolname = ?1)"
+			 " AND pg_has_role((SELECT relowner FROM pg_class WHERE oid = 'meta'::regclass), 'USAGE')"
+			 " THEN has_table_privilege(?1, 'meta', 'UPDATE') OR has_table_privilege(?1, 'meta', 'DELETE')"
+			 " OR has_table_privilege(?1, 'meta', 'INSERT') ELSE false END") != DB_OK)
+		return err_set(e, ERR_STORE, "reading the runtime role's grants: %s", ops->errmsg(conn));
+	db_bind_text(s, 1, role, -1, DB_STATIC);
+	rc = db_step(s);
+	if (rc == DB_ROW)
+		stale = db_column_int(s, 0);
+	db_finalize(s);
+	if (rc != DB_ROW)
+		return err_set(e, ERR_STORE, "reading the runtime role's grants: %s", ops->errmsg(conn));
+	if (!stale)
+		return 0;
+	if (schema_pg_exec(ops, conn, "BEGIN", "updating the runtime role's grants", e) != 0)
+		return -1;
+	if (schema_pg_exec(ops, conn, "SELECT pg_advisory_xact_lock(hashtext('steward schema'))",
+			   "updating the runtime role's grants", e) != 0 ||
+	    schema_pg_exec(ops, conn, SCHEMA_PG_GRANT_FN, "updating the runtime role's grants", e) != 0 ||
+	    schema_pg_grant(ops, conn, role, e) != 0) {
+		ops->exec(conn, "ROLLBACK");
+		return -1;
+	}
+	return schema_pg_exec(ops, conn, "COMMIT", "updating the runtime role's grants", e);
 }

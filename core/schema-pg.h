@@ -30,8 +30,15 @@ int schema_pg_apply(const struct db_conn_ops *ops, void *conn, struct err *e);
 
 /* Grants role what the runtime needs: SELECT, INSERT, UPDATE, DELETE on
  * the cache tables; only SELECT and INSERT on the ledger, checkpoints and
- * approvals (append-only); SELECT on schema_version; USAGE and SELECT on
+ * approvals (append-only); SELECT on schema_version and meta; USAGE and SELECT on
  * the identity sequences. Run by the owner, again after each migration. */
 int schema_pg_grant(const struct db_conn_ops *ops, void *conn, const char *role, struct err *e);
+
+/* Brings a current store's grants up to date when its owner opens it:
+ * stores made before meta became read-only for the runtime role get the
+ * new steward_grant_runtime and have it run (schema_version stays, since
+ * the tables did not change). Does nothing for another role or when the
+ * grants are current. 0, or -1 with e filled. */
+int schema_pg_regrant(const struct db_conn_ops *ops, void *conn, struct err *e);
 
 #endif

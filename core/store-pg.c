@@ -41,7 +41,7 @@ int store_pg_schema(struct store *st, void *conn, int flags, struct err *e)
 			       "store %s was made by a newer steward (schema %d; this steward knows up to %d)",
 			       store_label(st), version, SCHEMA_PG_VERSION);
 	if (version == SCHEMA_PG_VERSION)
-		return 0;
+		return (flags & STORE_READONLY) ? 0 : schema_pg_regrant(&dbpg_conn_ops, conn, e);
 	if (version == 0 && (!(flags & STORE_CREATE) || (flags & STORE_READONLY)))
 		return err_set(e, ERR_NOTFOUND,
 			       "database %s holds no steward store (run 'steward init --db URI' once as its owner role; see scripts/pg-setup)",

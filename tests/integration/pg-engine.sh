@@ -138,7 +138,7 @@ same "what the runtime may do" \
 	     || has_table_privilege('steward', t, 'UPDATE')::int || has_table_privilege('steward', t, 'DELETE')::int
 	     || has_table_privilege('steward', t, 'TRUNCATE')::int, ' ' ORDER BY t)
 	   FROM unnest(ARRAY['ledger', 'checkpoints', 'approvals', 'schema_version', 'models', 'meta', 'series']) t")" \
-	"approvals:11000 checkpoints:11000 ledger:11000 meta:11110 models:11110 schema_version:10000 series:11110"
+	"approvals:11000 checkpoints:11000 ledger:11000 meta:10000 models:11110 schema_version:10000 series:11110"
 same "and the sequences" \
 	"$(q "SELECT bool_and(has_sequence_privilege('steward', c.oid, 'USAGE')) || ' ' || count(*) FROM pg_class c WHERE c.relkind = 'S' AND c.relnamespace = 'public'::regnamespace")" \
 	"true 11"

@@ -316,8 +316,12 @@ static void test_roles(const char *uri_owner, const char *uri_runtime, const cha
 	      "runtime deletes from a cache: %s", ops->errmsg(rt));
 	CHECK(x(rt, "INSERT INTO lineage_sources(plugin, source, \"offset\", ident) VALUES ('p', 's', 5, 'i')") == DB_OK,
 	      "the quoted offset column: %s", ops->errmsg(rt));
-	CHECK(x(rt, "INSERT INTO meta(key, value) VALUES ('estate', 'demo')") == DB_OK, "runtime writes meta");
 	CHECK(q_int(rt, "SELECT lastval() > 0") == 1, "lastval as the runtime");
+	/* meta holds the log key the ledger's checks trust: the runtime only reads it. */
+	rc = x(rt, "INSERT INTO meta(key, value) VALUES ('estate', 'demo')");
+	CHECK(rc == DB_ERROR && has(ops->errmsg(rt), "permission denied for table meta"), "runtime writes meta: %s",
+	      ops->errmsg(rt));
+	CHECK(q_int(rt, "SELECT count(*) FROM meta") >= 0, "runtime reads meta");
 
 	/* What only the owner may do. */
 	rc = x(rt, "UPDATE schema_version SET version = 12");
@@ -636,6 +640,38 @@ static void test_changes(void *c)
 	CHECK(id2 == id + 1, "the next id %" PRId64, id2);
 }
 
+/* A prepare that fails inside a transaction leaves it usable, as SQLite's
+ * does: the type-inferring retry ("?1 IS NULL") and a probe of a table
+ * that is not there, each followed by a write that commits. */
+static void test_prepare_in_tx(void *c)
+{
+	struct db_stmt *s;
+	int rc;
+
+	CHECK(x(c, "BEGIN IMMEDIATE") == DB_OK, "begin: %s", ops->errmsg(c));
+	CHECK(q_run1(c, "INSERT INTO pgtest.t(a) VALUES ('before the probes')", NULL) == DB_DONE, "a write first: %s",
+	      ops->errmsg(c));
+	/* Never prepared in this session: the server cannot type ?1 at Parse. */
+	rc = ops->prepare(c, &s, "SELECT count(*) FROM pgtest.t WHERE ?1 IS NULL OR a = ?1 /* in a transaction */");
+	CHECK(rc == DB_OK, "an untypable statement prepares in a transaction: %s", ops->errmsg(c));
+	if (rc == DB_OK) {
+		db_bind_text(s, 1, "before the probes", -1, DB_STATIC);
+		CHECK(db_step(s) == DB_ROW && db_column_int64(s, 0) == 1, "and runs typed: %s", ops->errmsg(c));
+		db_finalize(s);
+	}
+	rc = ops->prepare(c, &s, "SELECT x FROM pgtest.no_such_table");
+	CHECK(rc != DB_OK && has(ops->errmsg(c), "no_such_table"), "the probe of a missing table fails: %s",
+	      ops->errmsg(c));
+	if (rc == DB_OK)
+		db_finalize(s);
+	CHECK(q_run1(c, "INSERT INTO pgtest.t(a) VALUES ('after the probes')", NULL) == DB_DONE,
+	      "the transaction goes on after both: %s", ops->errmsg(c));
+	CHECK(x(c, "COMMIT") == DB_OK, "and commits: %s", ops->errmsg(c));
+	CHECK(q_int(c, "SELECT count(*) FROM pgtest.t WHERE a IN ('before the probes', 'after the probes')") == 2,
+	      "both writes are there");
+	CHECK(x(c, "DELETE FROM pgtest.t WHERE a IN ('before the probes', 'after the probes')") == DB_OK, "cleaning up");
+}
+
 static void test_transactions(void *c, void *fresh)
 {
 	int rc;
@@ -907,6 +943,7 @@ static void test_engine(void)
 	test_plans(a);
 	test_changes(a);
 	test_transactions(a, fresh);
+	test_prepare_in_tx(fresh);
 	test_notify(a, b, ro);
 	test_busy(a, b);
 	test_interrupt(a);
