@@ -711,9 +711,9 @@ int registry_tag_set(struct store *st, const char *model, int64_t version, const
 	if (store_prepare(st, &s,
 			  version == 0
 				  ? "INSERT INTO model_tags(model_id, key, value) VALUES (?1, ?2, ?3)"
-				    " ON CONFLICT DO UPDATE SET value = excluded.value"
+				    " ON CONFLICT(model_id, key) DO UPDATE SET value = excluded.value"
 				  : "INSERT INTO version_tags(version_id, key, value) VALUES (?1, ?2, ?3)"
-				    " ON CONFLICT DO UPDATE SET value = excluded.value",
+				    " ON CONFLICT(version_id, key) DO UPDATE SET value = excluded.value",
 			  e) != 0)
 		return -1;
 	db_bind_int64(s, 1, version == 0 ? mid : vid);
