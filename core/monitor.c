@@ -443,7 +443,7 @@ static int monitor_series_write(struct monitor_sync *m, const struct steward_ser
 	if (store_prepare(m->st, &s,
 			  "INSERT INTO series_meta(version_id, signal, plugin, step, last) VALUES (?1, ?2, ?3, ?4, ?5)"
 			  " ON CONFLICT(version_id, signal) DO UPDATE SET plugin = excluded.plugin, step = excluded.step,"
-			  " last = max(last, excluded.last)",
+			  " last = max(series_meta.last, excluded.last)",
 			  e) != 0)
 		return -1;
 	db_bind_int64(s, 1, vid);
@@ -899,7 +899,7 @@ static int monitor_drift(struct monitor_sync *m, int64_t vid, struct err *e)
 			return store_fail(m->st, e, "writing drift");
 		if (monitor_run(m->st,
 				"INSERT INTO series_meta(version_id, signal, plugin, step, last) VALUES (?2, 'drift_psi', ?1, 60, ?3)"
-				" ON CONFLICT(version_id, signal) DO UPDATE SET last = max(last, excluded.last)",
+				" ON CONFLICT(version_id, signal) DO UPDATE SET last = max(series_meta.last, excluded.last)",
 				m->plugin, vid, m->now, e) != 0)
 			return -1;
 	}

@@ -881,9 +881,9 @@ static void plugin_health_put(struct store *st, const char *name, const char *st
 			  "INSERT INTO plugin_health(name, state, message, last_success, last_attempt, records, last_full)"
 			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(name) DO UPDATE SET state = excluded.state,"
 			  " message = excluded.message, last_attempt = excluded.last_attempt,"
-			  " last_success = CASE WHEN excluded.state <> 'degraded' THEN excluded.last_success ELSE last_success END,"
-			  " records = CASE WHEN excluded.state <> 'degraded' THEN excluded.records ELSE records END,"
-			  " last_full = CASE WHEN excluded.last_full > 0 THEN excluded.last_full ELSE last_full END",
+			  " last_success = CASE WHEN excluded.state <> 'degraded' THEN excluded.last_success ELSE plugin_health.last_success END,"
+			  " records = CASE WHEN excluded.state <> 'degraded' THEN excluded.records ELSE plugin_health.records END,"
+			  " last_full = CASE WHEN excluded.last_full > 0 THEN excluded.last_full ELSE plugin_health.last_full END",
 			  &e) != 0)
 		return;
 	db_bind_text(s, 1, name, -1, DB_STATIC);
