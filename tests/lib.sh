@@ -86,19 +86,24 @@ valid() {
 # counted as skipped on PostgreSQL, so RESULT says how much of the suite ran.
 #   STORE_ENGINE            sqlite or postgres
 #   store_sql DB SQL        SQL on DB's store as its owner, as an attacker with the owner's rights
-#                           would (sqlite3 on the file; psql as steward_owner): rows as "a|b" lines
+#                           would (sqlite3 on the file; psql as steward_owner): rows as "a|b" lines;
+#                           where PostgreSQL refuses (a trigger), that is a refusal to check
 #   store_uri DB            what the binary is given for DB: the path, or the database's URI
 #   store_local DB SUFFIX   a file steward keeps beside DB's store: DB.logkey, DB.witness, or
 #                           where PostgreSQL's live ($XDG_DATA_HOME/steward/pg/HOST_PORT_DB.SUFFIX)
+#   store_dump DB           the whole store as text (sqlite3's .dump; pg_dump's rows)
+#   store_remove DB         DB's store is gone (its file, or its database)
 #   store_copy SRC DST      DST becomes a copy of store SRC (the store only, not its log key)
 #   sqlite_only N WHY       true on SQLite; on PostgreSQL counts N checks skipped and is false:
 #                           if sqlite_only 2 "file modes"; then ...two checks...; fi
 #   sqlite_suite WHY        on PostgreSQL: says why, finishes and exits (a suite about the file)
 STORE_ENGINE=sqlite
 store_sql() { sqlite3 "$@"; }
+store_dump() { sqlite3 "$1" .dump; }
 store_uri() { printf '%s' "$1"; }
 store_local() { printf '%s%s' "$1" "$2"; }
 store_copy() { cp "$1" "$2"; }
+store_remove() { rm -f "$1" "$1-wal" "$1-shm"; }
 sqlite_only() { return 0; }
 sqlite_suite() { :; }
 case ${STEWARD_STORE:-sqlite} in
@@ -154,9 +159,18 @@ postgres)
 		shift
 		# A file there is one the suite made (pg-wrap leaves it to the binary as a SQLite file).
 		case $pgw_u in postgresql://*) ;; *) sqlite3 "$pgw_u" "$@"; return ;; esac
-		printf '%s\n' "$*" | psql -X -q -tA -v ON_ERROR_STOP=1 -d "$pgw_u" -f -
+		# The SQLite spellings the suites' attacks use, in PostgreSQL's: a trigger is dropped
+		# from its table, bytes are text (a ledger body is TEXT there), char(N) is chr(N), a
+		# blob literal X'..' is bytea's '\x..'.
+		printf '%s\n' "$*" | sed -e 's/DROP TRIGGER \(IF EXISTS \)\{0,1\}\([a-z]*\)_no_\([a-z]*\)/DROP TRIGGER \1\2_no_\3 ON \2/g' \
+			-e 's/ AS BLOB)/ AS TEXT)/g' -e 's/\bchar(/chr(/g' -e "s/X'\\([0-9A-Fa-f]*\\)'/'\\\\x\\1'::bytea/g" |
+			psql -X -q -tA -v ON_ERROR_STOP=1 -d "$pgw_u" -f -
 	}
 	store_uri() { sh "$STEWARD_TOP/tests/pg-wrap" --uri "$1"; }
+	# (Not the sequences: a refused insert's rollback leaves them advanced, as PostgreSQL does.)
+	store_dump() {
+		pg_dump -a -h "$PG_DIR" -p "$PGPORT" -U postgres "$(sh "$STEWARD_TOP/tests/pg-wrap" --name "$1")" | grep -v '^SELECT pg_catalog.setval('
+	}
 	store_local() {
 		pgw_x=${XDG_DATA_HOME:-}
 		case $pgw_x in /*) ;; *) pgw_x=$HOME/.local/share ;; esac
@@ -180,6 +194,10 @@ EOF
 		done
 		cat "$TMPD/store_copy.err" >&2
 		return 1
+	}
+	store_remove() {
+		psql -X -q -h "$PG_DIR" -p "$PGPORT" -U postgres -d postgres -v d="$(sh "$STEWARD_TOP/tests/pg-wrap" --name "$1")" \
+			-c 'DROP DATABASE IF EXISTS :"d" WITH (FORCE)' >/dev/null && rm -f "$PG_WRAP_DBS/$(sh "$STEWARD_TOP/tests/pg-wrap" --name "$1")"
 	}
 	sqlite_only() { T_SKIP=$((T_SKIP + $1)); return 1; }
 	sqlite_suite() {

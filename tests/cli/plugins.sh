@@ -118,10 +118,10 @@ expect 1 "a plugin in the current directory is not loaded" sh -c "cd '$TMPD' && 
 
 # --- syncs: all or nothing, health ---
 cfg '[plugin good]\ntype = misbehave\nmode = ok\n\n[plugin junk]\ntype = misbehave\nmode = garbage\n\n[plugin down]\ntype = misbehave\nmode = fail\n'
-BEFORE=$(sqlite3 "$DB" "SELECT count(*) FROM models")
+BEFORE=$(store_sql "$DB" "SELECT count(*) FROM models")
 expect 1 "a sync that gets garbage records nothing" "$STEWARD" sync junk --db "$DB" --config "$TMPD/config"
 has "names the refused record" "$ERR" "digest \"sha256:not-a-digest\""
-same "its good record did not survive" "$(sqlite3 "$DB" "SELECT count(*) FROM models")" "$BEFORE"
+same "its good record did not survive" "$(store_sql "$DB" "SELECT count(*) FROM models")" "$BEFORE"
 expect 1 "a failing backend" "$STEWARD" sync down --db "$DB" --config "$TMPD/config"
 expect 0 "a good one" "$STEWARD" sync good --db "$DB" --config "$TMPD/config"
 has "summary" "$OUT" "good: 1 models"
