@@ -625,7 +625,7 @@ static void sink_stamp(void *ctx, const char *model, int64_t version, const char
 	plugin_stamp_text(x, stamp, mine, sizeof mine);
 	/* Unchanged stamps are not written again: an unchanged sync writes nothing. */
 	if (store_prepare(x->st, &s,
-			  "UPDATE version_sync SET stamp = ?4 WHERE stamp IS NOT ?4 AND plugin = ?3 AND version_id ="
+			  "UPDATE version_sync SET stamp = ?4 WHERE stamp IS DISTINCT FROM ?4 AND plugin = ?3 AND version_id ="
 			  " (SELECT v.id FROM versions v JOIN models m ON m.id = v.model_id WHERE m.name = ?1 AND v.version = ?2)",
 			  &x->e) != 0)
 		return;
