@@ -87,11 +87,11 @@ has "gate: names the signer and entry" "$OUT" "signed by lena, ledger entry"
 
 # --- re-import changes nothing; the ledger does not grow ---
 size() { store_sql "$DB" "SELECT (SELECT count(*) FROM ledger) || '/' || (SELECT count(*) FROM lineage_events) || '/' || (SELECT count(*) FROM lineage_io) || '/' || (SELECT total_changes())"; }
-before=$(store_sql "$DB" "SELECT count(*) FROM ledger; SELECT count(*) FROM lineage_io; SELECT group_concat(state) FROM lineage_runs")
+before=$(store_sql "$DB" "SELECT count(*) FROM ledger; SELECT count(*) FROM lineage_io; SELECT group_concat(state, ',') FROM (SELECT state FROM lineage_runs ORDER BY id) AS r")
 expect 0 "re-import" as lena lineage import "$E/pipeline.ndjson"
 has "re-import: all held" "$OUT" "0 imported, 5 already held"
 has "re-import: nothing attested" "$OUT" "0 model versions attested"
-same "re-import: store unchanged" "$(store_sql "$DB" "SELECT count(*) FROM ledger; SELECT count(*) FROM lineage_io; SELECT group_concat(state) FROM lineage_runs")" "$before"
+same "re-import: store unchanged" "$(store_sql "$DB" "SELECT count(*) FROM ledger; SELECT count(*) FROM lineage_io; SELECT group_concat(state, ',') FROM (SELECT state FROM lineage_runs ORDER BY id) AS r")" "$before"
 # The same events spaced out, with CRLF ends, are the same events.
 python3 -c 'import json,sys
 for l in open(sys.argv[1]):
@@ -103,7 +103,7 @@ python3 -c 'import json,sys
 for l in open(sys.argv[1]):
     print(json.dumps(json.loads(l), sort_keys=True))' "$E/pipeline.ndjson" >"$E/sorted.ndjson"
 expect 0 "re-import with keys sorted" as lena lineage import "$E/sorted.ndjson"
-same "keys sorted: graph unchanged" "$(store_sql "$DB" "SELECT count(*) FROM ledger; SELECT count(*) FROM lineage_io; SELECT group_concat(state) FROM lineage_runs")" "$before"
+same "keys sorted: graph unchanged" "$(store_sql "$DB" "SELECT count(*) FROM ledger; SELECT count(*) FROM lineage_io; SELECT group_concat(state, ',') FROM (SELECT state FROM lineage_runs ORDER BY id) AS r")" "$before"
 
 # --- formats: one pretty-printed event per file, a directory, standard input ---
 mkdir -p "$E/dir"

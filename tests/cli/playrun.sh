@@ -116,7 +116,7 @@ expect 0 "the run is done" "$STEWARD" playbook status 3 --db "$DB"
 has "done" "$OUT" "done at step 4 of 4"
 has "each step recorded with --yes" "$OUT" "(--yes)"
 has "the refused attempt kept" "$OUT" "refused"
-same "one incident opened and resolved" "$(store_sql "$DB" "SELECT count(*) || ' ' || state FROM incidents")" "1 resolved"
+same "one incident opened and resolved" "$(store_sql "$DB" "SELECT count(*) || ' ' || max(state) FROM incidents")" "1 resolved"
 expect 0 "status --json" "$STEWARD" playbook status 3 --db "$DB" --json
 has "names the playbook's digest" "$OUT" '"digest": "sha256:'
 expect 1 "status of a run that does not exist" "$STEWARD" playbook status 99 --db "$DB"

@@ -96,7 +96,7 @@ expect 1 "audit checkpoint on a store without a log key" "$STEWARD" audit checkp
 
 # --- a replaced log key: a new pair, the witness gone, checkpoints signed again ---
 S="$TMPD/swap.db"
-cp "$TMPD/clean.db" "$S"
+store_copy "$TMPD/clean.db" "$S"
 NAME=$(store_sql "$S" "SELECT value FROM meta WHERE key = 'log_key_name'")
 NEWPUB=$(store_sql "$TMPD/other.db" "SELECT value FROM meta WHERE key = 'log_key_public'")
 sed "s|^name: .*|name: $NAME|" "$(store_local "$TMPD/other.db" .logkey)" >"$(store_local "$S" .logkey)"
@@ -108,7 +108,7 @@ expect 0 "unpinned, the store verifies" "$STEWARD" audit verify --db "$S"
 lacks "but shows another key" "$OUT" "key $VKEY"
 has "same name" "$OUT" "log:      $NAME, key $NAME+"
 expect 1 "the pinned key catches it" "$STEWARD" audit verify --db "$S" --vkey "$VKEY"
-has "names both keys" "$ERR" "store $S is signed by log key $NAME+"
+has "names both keys" "$ERR" "store $(store_uri "$S") is signed by log key $NAME+"
 has "and the pinned one" "$ERR" "not the pinned $VKEY"
 expect 1 "so does a checkpoint kept from before" "$STEWARD" audit verify --db "$S" --checkpoint "$TMPD/kept.note"
 has "its signature no longer verifies" "$ERR" "checkpoint $TMPD/kept.note: "
