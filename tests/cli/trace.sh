@@ -195,7 +195,10 @@ same "both inputs without digest now" "$(py 'print(sum(g["kind"] == "dataset-wit
 mv "$(store_local "$DB" .logkey)" "$TMPD/logkey"
 run as lena lineage attest "$M" 1
 mv "$TMPD/logkey" "$(store_local "$DB" .logkey)"
-has "attested, but no checkpoint signed" "$ERR" "signing its checkpoint failed"
+# (On PostgreSQL a host without the log key leaves its entries to the signer's host, silently.)
+if sqlite_only 1 "a writer without the log key is told"; then
+	has "attested, but no checkpoint signed" "$ERR" "signing its checkpoint failed"
+fi
 ATT=$(seqs lineage.set | tr ' ' '\n' | tail -n 1)
 expect 0 "trace with an entry after the checkpoint" tr_ "$M" --json
 printf '%s' "$OUT" >"$TMPD/out.json"
