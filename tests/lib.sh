@@ -160,10 +160,10 @@ postgres)
 		# A file there is one the suite made (pg-wrap leaves it to the binary as a SQLite file).
 		case $pgw_u in postgresql://*) ;; *) sqlite3 "$pgw_u" "$@"; return ;; esac
 		# The SQLite spellings the suites' attacks use, in PostgreSQL's: a trigger is dropped
-		# from its table, bytes are text (a ledger body is TEXT there), char(N) is chr(N), instr strpos, a
+		# from its table, bytes are text (a ledger body is TEXT there), char(N) is chr(N), instr strpos, printf('%.2f', x) to_char, a
 		# blob literal X'..' is bytea's '\x..'.
 		printf '%s\n' "$*" | sed -e 's/DROP TRIGGER \(IF EXISTS \)\{0,1\}\([a-z]*\)_no_\([a-z]*\)/DROP TRIGGER \1\2_no_\3 ON \2/g' \
-			-e 's/ AS BLOB)/ AS TEXT)/g' -e 's/\bchar(/chr(/g' -e 's/\binstr(/strpos(/g' -e "s/X'\\([0-9A-Fa-f]*\\)'/'\\\\x\\1'::bytea/g" |
+			-e 's/ AS BLOB)/ AS TEXT)/g' -e 's/\bchar(/chr(/g' -e 's/\binstr(/strpos(/g' -e "s/printf('%\\.2f', \\([a-z_.]*\\))/to_char(\\1, 'FM999999990.00')/g" -e "s/X'\\([0-9A-Fa-f]*\\)'/'\\\\x\\1'::bytea/g" |
 			psql -X -q -tA -v ON_ERROR_STOP=1 -d "$pgw_u" -f -
 	}
 	store_uri() { sh "$STEWARD_TOP/tests/pg-wrap" --uri "$1"; }

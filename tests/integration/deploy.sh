@@ -184,7 +184,7 @@ same "all 500 reach v1" "$(count 1)" 500
 expect 0 "production is v1 again" "$STEWARD" alias list ranker --db "$DB" --json
 has "v1" "$OUT" '"version": 1'
 same "the rollback names its traffic entry" \
-	"$(store_sql "$DB" "SELECT json_extract(CAST(body AS TEXT), '\$.data.traffic_seq') = (SELECT max(seq) FROM ledger WHERE action = 'deploy.traffic') FROM ledger WHERE action = 'rollback'")" 1
+	"$(store_sql "$DB" "SELECT CASE WHEN CAST(json_extract(CAST(body AS TEXT), '\$.data.traffic_seq') AS BIGINT) = (SELECT max(seq) FROM ledger WHERE action = 'deploy.traffic') THEN 1 ELSE 0 END FROM ledger WHERE action = 'rollback'")" 1
 
 # --- the ledger replays ---
 expect 0 "audit verify" env STEWARD_NOW=$((STEWARD_NOW + LATER)) "$STEWARD" audit verify --db "$DB"
