@@ -198,8 +198,11 @@ EOF
 		return 1
 	}
 	store_remove() {
-		psql -X -q -h "$PG_DIR" -p "$PGPORT" -U postgres -d postgres -v d="$(sh "$STEWARD_TOP/tests/pg-wrap" --name "$1")" \
-			-c 'DROP DATABASE IF EXISTS :"d" WITH (FORCE)' >/dev/null && rm -f "$PG_WRAP_DBS/$(sh "$STEWARD_TOP/tests/pg-wrap" --name "$1")"
+		# (psql puts variables into SQL read from a file, not into -c's.)
+		printf 'SET client_min_messages = warning;\nDROP DATABASE IF EXISTS :"d" WITH (FORCE);\n' |
+			psql -X -q -v ON_ERROR_STOP=1 -h "$PG_DIR" -p "$PGPORT" -U postgres -d postgres \
+				-v d="$(sh "$STEWARD_TOP/tests/pg-wrap" --name "$1")" -f - >/dev/null &&
+			rm -f "$PG_WRAP_DBS/$(sh "$STEWARD_TOP/tests/pg-wrap" --name "$1")"
 	}
 	sqlite_only() { T_SKIP=$((T_SKIP + $1)); return 1; }
 	sqlite_suite() {

@@ -110,8 +110,9 @@ store_copy "$TMPD/base.db" "$DB"
 OTHER=$(q "SELECT json_extract(json_extract(CAST(body AS TEXT), '\$.data.envelope'), '\$.signatures[0].sig') FROM ledger WHERE action = 'approval.approve' AND seq <> $APPROVAL LIMIT 1")
 MINE=$(q "SELECT json_extract(json_extract(CAST(body AS TEXT), '\$.data.envelope'), '\$.signatures[0].sig') FROM ledger WHERE seq = $APPROVAL")
 store_sql "$DB" "DROP TRIGGER ledger_no_update;
-	UPDATE ledger SET body = CAST(replace(CAST(body AS TEXT), '$MINE', '$OTHER') AS BLOB) WHERE seq = $APPROVAL;
-	SELECT writefile('$TMPD/body', body) FROM ledger WHERE seq = $APPROVAL;" >/dev/null
+	UPDATE ledger SET body = CAST(replace(CAST(body AS TEXT), '$MINE', '$OTHER') AS BLOB) WHERE seq = $APPROVAL;" >/dev/null
+# (a body is ASCII JSON without a newline at its end: the shell keeps its bytes)
+printf '%s' "$(q "SELECT CAST(body AS TEXT) FROM ledger WHERE seq = $APPROVAL")" >"$TMPD/body"
 LEAF=$( { printf '\000'; cat "$TMPD/body"; } | sha256sum | cut -c1-64)
 store_sql "$DB" "UPDATE ledger SET leaf = X'$LEAF' WHERE seq = $APPROVAL;"
 screen '/support<Enter><Enter>:audit<Enter>/approval<Enter><Enter>' --key "$K/otto.key" --size 80x24
