@@ -107,8 +107,10 @@ has "edited body: the claim is marked unverified" "$SCREEN" "(not verified)"
 has "edited body: the statement shown as claimed" "$SCREEN" "as the envelope claims it: the check above failed"
 # (2) another decision's signature put in, the leaf recomputed so the bytes match it
 store_copy "$TMPD/base.db" "$DB"
-OTHER=$(q "SELECT json_extract(json_extract(CAST(body AS TEXT), '\$.data.envelope'), '\$.signatures[0].sig') FROM ledger WHERE action = 'approval.approve' AND seq <> $APPROVAL LIMIT 1")
-MINE=$(q "SELECT json_extract(json_extract(CAST(body AS TEXT), '\$.data.envelope'), '\$.signatures[0].sig') FROM ledger WHERE seq = $APPROVAL")
+# (The schema's json_extract on PostgreSQL takes a path of keys: an array index is one.)
+if [ "$STORE_ENGINE" = postgres ]; then SIG0='$.signatures.0.sig'; else SIG0='$.signatures[0].sig'; fi
+OTHER=$(q "SELECT json_extract(json_extract(CAST(body AS TEXT), '\$.data.envelope'), '$SIG0') FROM ledger WHERE action = 'approval.approve' AND seq <> $APPROVAL LIMIT 1")
+MINE=$(q "SELECT json_extract(json_extract(CAST(body AS TEXT), '\$.data.envelope'), '$SIG0') FROM ledger WHERE seq = $APPROVAL")
 store_sql "$DB" "DROP TRIGGER ledger_no_update;
 	UPDATE ledger SET body = CAST(replace(CAST(body AS TEXT), '$MINE', '$OTHER') AS BLOB) WHERE seq = $APPROVAL;" >/dev/null
 # (a body is ASCII JSON without a newline at its end: the shell keeps its bytes)
