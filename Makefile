@@ -7,6 +7,8 @@ DATADIR  ?= $(PREFIX)/share/steward
 PLUGINDIR ?= $(PREFIX)/lib/steward/plugins
 DESTDIR  ?=
 SAN      ?=
+# The store the shell suites run on: sqlite, or postgres (a throwaway server, tests/run).
+STORE    ?= sqlite
 VERSION  := 0.1.0
 
 # Sanitizer builds get their own tree so objects never mix.
@@ -163,7 +165,7 @@ fuzz:
 
 # The README's test command: unit, CLI and console tests; one summary line.
 test check: $(STEWARD) $(STEWARD_TEST) $(PLUGIN_SO) $(TEST_PLUGIN_SO) $(FAKE_BIN) $(UNIT_BIN) $(PG_TEST_BIN)
-	tests/run $(BUILD)
+	STEWARD_STORE=$(STORE) tests/run $(BUILD)
 
 # The generators and baselines bench/run uses: one program per bench/*.c, on libsteward.
 $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIBCORE)
@@ -204,6 +206,6 @@ format:
 
 help:
 	@echo "targets: all (default) test bench demo install uninstall clean format"
-	@echo "options: SAN=1 (ASan+UBSan build under build/san) PREFIX=... DESTDIR=..."
+	@echo "options: SAN=1 (ASan+UBSan build under build/san) STORE=postgres (test on PostgreSQL) PREFIX=... DESTDIR=..."
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -175,29 +175,30 @@ int cmd_demo_run(struct cli_ctx *c)
 {
 	struct tui_opts o = { 0 };
 	char keydir[sizeof c->db_path + 8], who[sizeof keydir + 16], roles[80], polsrc[4096],
-		poldir[sizeof c->db_path + 16];
+		poldir[sizeof c->db_path + 16], label[sizeof c->db_path];
 	struct store *st;
 	int64_t n;
 	size_t i;
 	int r;
 
-	if (cmd_demo_path(c) < 0 || cmd_demo_clear(c) < 0)
+	if (cmd_demo_path(c) < 0 || cmd_demo_clear(c) < 0 || cmd_demo_policy_source(c, polsrc, sizeof polsrc) != 0)
 		return CLI_FAIL;
-	/* A fresh account has no ~/.local/share yet: the store, its keys and
-	 * its policies all go below the store's directory. */
-	if (file_mkparent(c->db_path, &c->e) != 0)
-		return CLI_FAIL;
-	snprintf(keydir, sizeof keydir, "%s-keys", c->db_path);
-	snprintf(poldir, sizeof poldir, "%s-policies", c->db_path);
-	if (cmd_demo_policy_source(c, polsrc, sizeof polsrc) != 0 || cmd_demo_copy_policies(c, polsrc, poldir) != 0)
-		return CLI_FAIL;
-	/* ravi: two requests wait for his signature, so :approvals has work in it. */
-	snprintf(who, sizeof who, "%s/ravi.key", keydir);
+	/* Opening makes a fresh account's ~/.local/share for a file. */
 	st = store_open(c->db_path, STORE_CREATE, &c->e);
 	if (st == NULL) {
 		cli_store_context(c, c->db_path);
 		return CLI_FAIL;
 	}
+	/* The keys and policies sit where the store keeps its local files: beside a
+	 * file, or in the log key's folder for a PostgreSQL URI, which is no folder. */
+	if (store_local_path(st, "-keys", keydir, sizeof keydir, &c->e) != 0 ||
+	    store_local_path(st, "-policies", poldir, sizeof poldir, &c->e) != 0 ||
+	    cmd_demo_copy_policies(c, polsrc, poldir) != 0) {
+		store_close(st);
+		return CLI_FAIL;
+	}
+	/* ravi: two requests wait for his signature, so :approvals has work in it. */
+	snprintf(who, sizeof who, "%s/ravi.key", keydir);
 	if (demo_build(st, keydir, poldir, &c->e) < 0) {
 		store_close(st);
 		err_prefix(&c->e, "building the demo estate in %s", c->db_path);
@@ -207,13 +208,15 @@ int cmd_demo_run(struct cli_ctx *c)
 	r = cli_checkpoint(c);
 	c->st = NULL;
 	n = registry_model_count(st);
+	/* A URI's password never reaches the output. */
+	snprintf(label, sizeof label, "%s", store_label(st));
 	store_close(st);
 	if (r != 0)
 		return CLI_FAIL;
 	if (c->json) {
 		json_t *j = json_object(), *arr = json_array();
 
-		if (j == NULL || arr == NULL || cli_json_str(j, "path", c->db_path) || cli_json_int(j, "models", n) ||
+		if (j == NULL || arr == NULL || cli_json_str(j, "path", label) || cli_json_int(j, "models", n) ||
 		    cli_json_str(j, "keys", keydir) || cli_json_str(j, "passphrase", DEMO_PASSPHRASE) ||
 		    json_object_set_new(j, "personas", arr) != 0) {
 			json_decref(j);
@@ -235,7 +238,7 @@ int cmd_demo_run(struct cli_ctx *c)
 		if (cli_json_print(j, &c->e) < 0)
 			return CLI_FAIL;
 	} else {
-		printf("built the demo estate (%lld models) in %s\n", (long long)n, c->db_path);
+		printf("built the demo estate (%lld models) in %s\n", (long long)n, label);
 		printf("personas (key files in %s, passphrase \"%s\"):\n", keydir, DEMO_PASSPHRASE);
 		for (i = 0; i < DEMO_PERSONAS; i++)
 			printf("  %-5s %-13s %s.key  %s\n", demo_personas[i].name,

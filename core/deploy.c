@@ -391,7 +391,7 @@ int deploy_list(struct store *st, const char *model, struct deploy_row **out, si
 	*n = 0;
 	if (store_prepare(st, &s,
 			  "SELECT plugin, target, model, version, mode, state, weight, share, sessions, observed FROM deployments"
-			  " WHERE ?1 IS NULL OR model = ?1 ORDER BY model, mode, share DESC, version",
+			  " WHERE CAST(?1 AS TEXT) IS NULL OR model = ?1 ORDER BY model, mode, share DESC, version",
 			  e) != 0)
 		return -1;
 	if (model != NULL)
@@ -449,7 +449,7 @@ int deploy_unapproved_list(struct store *st, const char *model, struct deploy_un
 	*n = 0;
 	if (store_prepare(st, &s,
 			  "SELECT DISTINCT substr(subject, 9) FROM ledger WHERE action = 'traffic.observed' AND"
-			  " (?1 IS NULL OR subject = 'models:/' || ?1) ORDER BY 1",
+			  " (CAST(?1 AS TEXT) IS NULL OR subject = 'models:/' || ?1) ORDER BY 1",
 			  e) != 0)
 		return -1;
 	if (model != NULL)

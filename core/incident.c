@@ -392,7 +392,7 @@ int incident_list(struct store *st, int all, const char *model, struct incident 
 	*out = NULL;
 	*n = 0;
 	if (store_prepare(st, &s,
-			  INCIDENT_COLUMNS " WHERE (?1 OR state <> 'resolved') AND (?2 IS NULL OR model = ?2) ORDER BY id DESC",
+			  INCIDENT_COLUMNS " WHERE (?1 OR state <> 'resolved') AND (CAST(?2 AS TEXT) IS NULL OR model = ?2) ORDER BY id DESC",
 			  e) != 0)
 		return -1;
 	db_bind_int(s, 1, all != 0);

@@ -1058,9 +1058,9 @@ int ledger_entries(struct store *st, const char *subject, const char *actor,
 			  subject != NULL
 				  ? "SELECT seq, time, actor, action, subject, body FROM ledger"
 				    " WHERE (subject = ?1 OR (subject >= ?2 AND subject < ?4))"
-				    " AND (?3 IS NULL OR actor = ?3) ORDER BY seq"
+				    " AND (CAST(?3 AS TEXT) IS NULL OR actor = ?3) ORDER BY seq"
 				  : "SELECT seq, time, actor, action, subject, body FROM ledger"
-				    " WHERE (?3 IS NULL OR actor = ?3) ORDER BY seq",
+				    " WHERE (CAST(?3 AS TEXT) IS NULL OR actor = ?3) ORDER BY seq",
 			  e) != 0)
 		return -1;
 	if (subject != NULL) {

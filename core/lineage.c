@@ -1270,7 +1270,7 @@ int64_t lineage_source_offset(struct store *st, const char *plugin, const char *
 	struct err e;
 
 	ident[0] = '\0';
-	if (store_prepare(st, &s, "SELECT offset, ident FROM lineage_sources WHERE plugin = ?1 AND source = ?2", &e) != 0)
+	if (store_prepare(st, &s, "SELECT \"offset\", ident FROM lineage_sources WHERE plugin = ?1 AND source = ?2", &e) != 0)
 		return 0;
 	db_bind_text(s, 1, plugin, -1, DB_STATIC);
 	db_bind_text(s, 2, source, -1, DB_STATIC);

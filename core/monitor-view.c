@@ -179,7 +179,7 @@ static int monitor_row_fill(struct store *st, struct monitor_fill *f, int64_t vi
 static const char monitor_rows_sql[] =
 	"SELECT mo.name, v.version, a.alias, mo.tier, v.id, mo.id"
 	" FROM aliases a JOIN versions v ON v.id = a.version_id JOIN models mo ON mo.id = a.model_id"
-	" WHERE ?1 IS NULL OR (mo.name = ?1 AND v.version = ?2)"
+	" WHERE CAST(?1 AS TEXT) IS NULL OR (mo.name = ?1 AND v.version = ?2)"
 	" ORDER BY mo.name, v.version, a.alias <> 'production', a.alias";
 
 int monitor_rows(struct store *st, int64_t now, struct monitor_row **out, size_t *n, struct err *e)
@@ -370,7 +370,7 @@ void monitor_detail_free(struct monitor_detail *d)
 static const char monitor_alerts_sql[] =
 	"SELECT a.plugin, a.fingerprint, a.name, a.state, a.severity, coalesce(mo.name, ''), a.version, a.starts, a.ends,"
 	" a.summary, a.silenced_by, a.labels FROM alerts a LEFT JOIN models mo ON mo.id = a.model_id"
-	" WHERE (?1 IS NULL OR a.plugin = ?1) AND (?2 IS NULL OR a.fingerprint = ?2)"
+	" WHERE (CAST(?1 AS TEXT) IS NULL OR a.plugin = ?1) AND (CAST(?2 AS TEXT) IS NULL OR a.fingerprint = ?2)"
 	" ORDER BY a.state = 'suppressed', CASE a.severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1"
 	" WHEN 'info' THEN 2 ELSE 3 END, a.starts, a.fingerprint";
 
@@ -830,7 +830,7 @@ int monitor_expire_silence(struct store *st, const struct principal *who, const 
 
 	if (who == NULL || who->key == NULL)
 		return err_set(e, ERR_DENIED, "expiring a silence is an act: it needs your key");
-	if (store_prepare(st, &s, "SELECT plugin FROM silences WHERE id = ?1 AND (?2 IS NULL OR plugin = ?2)", e) != 0)
+	if (store_prepare(st, &s, "SELECT plugin FROM silences WHERE id = ?1 AND (CAST(?2 AS TEXT) IS NULL OR plugin = ?2)", e) != 0)
 		return -1;
 	db_bind_text(s, 1, id, -1, DB_STATIC);
 	if (plugin != NULL && plugin[0] != '\0')

@@ -842,7 +842,7 @@ int playrun_list(struct store *st, int all, const char *model, struct playrun_in
 	*n = 0;
 	if (store_prepare(st, &s,
 			  "SELECT " PLAYRUN_COLS " FROM playbook_runs WHERE (?1 OR state IN ('running', 'stopped')) AND"
-			  " (?2 IS NULL OR model = ?2) ORDER BY id DESC",
+			  " (CAST(?2 AS TEXT) IS NULL OR model = ?2) ORDER BY id DESC",
 			  e) != 0)
 		return -1;
 	db_bind_int(s, 1, all != 0);

@@ -90,7 +90,7 @@ static int plugin_attested(struct plugin_sync_ctx *x, const char *subject, const
 		return 1;
 	if (store_prepare(x->st, &s,
 			  /* action || '': the subject index, not the action one (which would walk every metric.set). */
-			  "SELECT 1 FROM ledger WHERE subject = ?1 AND action || '' = ?2 AND (?3 IS NULL OR"
+			  "SELECT 1 FROM ledger WHERE subject = ?1 AND action || '' = ?2 AND (CAST(?3 AS TEXT) IS NULL OR"
 			  " (json_extract(CAST(body AS TEXT), '$.data.name') = ?3 AND"
 			  " json_extract(CAST(body AS TEXT), '$.data.dataset') = ?4 AND"
 			  " json_extract(CAST(body AS TEXT), '$.data.slice') = ?5)) LIMIT 1",
@@ -1354,7 +1354,7 @@ int plugin_unapproved_list(struct store *st, const char *model, struct plugin_un
 	*n = 0;
 	if (store_prepare(st, &s,
 			  "SELECT m.name, u.alias, u.version, u.seq, u.observed FROM unapproved u JOIN models m ON m.id = u.model_id"
-			  " WHERE ?1 IS NULL OR m.name = ?1 ORDER BY m.name, u.alias",
+			  " WHERE CAST(?1 AS TEXT) IS NULL OR m.name = ?1 ORDER BY m.name, u.alias",
 			  e) != 0)
 		return -1;
 	if (model != NULL)

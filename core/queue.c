@@ -96,7 +96,7 @@ int queue_history(struct store *st, const char *state, size_t max, struct queue_
 			  "SELECT r.id, m.name, v.version, r.from_stage, r.to_stage, r.tier, r.kind, r.requester,"
 			  " r.state, r.closed_note, r.created, count(*) OVER ()"
 			  " FROM requests r JOIN versions v ON v.id = r.version_id JOIN models m ON m.id = v.model_id"
-			  " WHERE r.state <> 'open' AND (?1 IS NULL"
+			  " WHERE r.state <> 'open' AND (CAST(?1 AS TEXT) IS NULL"
 			  " OR (?1 = 'superseded' AND r.state = 'withdrawn' AND r.closed_note LIKE 'superseded%')"
 			  " OR (?1 = 'withdrawn' AND r.state = 'withdrawn' AND r.closed_note NOT LIKE 'superseded%')"
 			  " OR (?1 NOT IN ('superseded', 'withdrawn') AND r.state = ?1))"

@@ -18,6 +18,9 @@
 #                        PG_RUNTIME_PW       that password
 #                      Returns 1 with the reason in PG_SKIP when PostgreSQL's server is not installed
 #                      (or, as root, there is no postgres user); fails the suite on any other error.
+#   pg_store_start     pg_start, then an empty database steward_tmpl set up as scripts/pg-setup sets
+#                      up a store's, the template tests/pg-wrap makes each suite's stores from
+#                      (make test STORE=postgres)
 #   pg_require         pg_start, or print "SKIP NAME: reason", finish and exit: the usual start of a suite
 #   pg_standby_start   a hot standby of it (pg_basebackup, streaming replication) on the same socket
 #                      folder, socket only; exports PG_STANDBY_PORT and PG_STANDBY_URI (steward_owner on
@@ -125,6 +128,12 @@ pg_start() {
 	PG_RUNTIME_URI=$(pg_uri steward steward)
 	PG_RUNTIME_TCP_URI="postgresql://steward:$PG_RUNTIME_PW@127.0.0.1:$PGPORT/steward"
 	export PG_DIR PG_ADMIN_URI PG_OWNER_URI PG_RUNTIME_URI PG_RUNTIME_TCP_URI PG_RUNTIME_PW
+}
+
+pg_store_start() {
+	pg_start || return 1
+	"$PG_TOP/scripts/pg-setup" --admin "host=$PG_DIR port=$PGPORT user=postgres dbname=postgres" --db steward_tmpl \
+		>>"$PG_DIR/pg-setup.log" 2>&1 || pg_abort "scripts/pg-setup --db steward_tmpl failed: $(cat "$PG_DIR/pg-setup.log")"
 }
 
 pg_require() {

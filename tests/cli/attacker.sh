@@ -12,9 +12,9 @@ as() {
 	shift
 	"$STEWARD" "$@" --db "$DB" --key "$K/$who.key"
 }
-rows() { sqlite3 "$DB" "$1"; }
+rows() { store_sql "$DB" "$1"; }
 # sqlite3 with the guard-rail triggers dropped first, as an attacker would.
-raw() { sqlite3 "$DB" "DROP TRIGGER IF EXISTS ledger_no_update; DROP TRIGGER IF EXISTS ledger_no_delete;
+raw() { store_sql "$DB" "DROP TRIGGER IF EXISTS ledger_no_update; DROP TRIGGER IF EXISTS ledger_no_delete;
 	DROP TRIGGER IF EXISTS approvals_no_update; DROP TRIGGER IF EXISTS approvals_no_delete; $1"; }
 
 "$STEWARD" init --db "$DB" --admin ada >/dev/null || fail "init"

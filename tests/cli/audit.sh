@@ -7,12 +7,12 @@ expect 0 "demo --no-tui" "$STEWARD" demo --no-tui --db "$DB"
 has "demo prints the personas" "$OUT" "passphrase \"demo\""
 has "demo names rosa" "$OUT" "rosa  risk-officer"
 same "the demo's entries are dated in order" \
-	"$(sqlite3 "$DB" "SELECT count(*) FROM ledger a JOIN ledger b ON b.seq = a.seq + 1 WHERE b.time < a.time")" 0
-same "and all before the clock it was built at" "$(sqlite3 "$DB" "SELECT count(*) FROM ledger WHERE time > $STEWARD_NOW")" 0
-N0=$(sqlite3 "$DB" "SELECT max(seq) FROM ledger")
+	"$(store_sql "$DB" "SELECT count(*) FROM ledger a JOIN ledger b ON b.seq = a.seq + 1 WHERE b.time < a.time")" 0
+same "and all before the clock it was built at" "$(store_sql "$DB" "SELECT count(*) FROM ledger WHERE time > $STEWARD_NOW")" 0
+N0=$(store_sql "$DB" "SELECT max(seq) FROM ledger")
 # one more signed decision, so there are two checkpoints
-K="${DB}-keys"
-RQ=$(sqlite3 "$DB" "SELECT r.id FROM requests r JOIN versions v ON v.id = r.version_id JOIN models m ON m.id = v.model_id
+K="$(store_local "$DB" -keys)"
+RQ=$(store_sql "$DB" "SELECT r.id FROM requests r JOIN versions v ON v.id = r.version_id JOIN models m ON m.id = v.model_id
 	WHERE m.name = 'collections-priority' AND r.state = 'open'")
 expect 0 "ravi approves the pending collections-priority request" env STEWARD_PASSPHRASE=demo "$STEWARD" approve "$RQ" --db "$DB" --key "$K/ravi.key"
 expect 0 "which now passes its gate" "$STEWARD" gate collections-priority 5 --to production --db "$DB"
@@ -22,7 +22,7 @@ has "checkpoint count" "$OUT" "2 checkpoints"
 expect 0 "audit verify on the demo" "$STEWARD" audit verify --db "$DB"
 has "verified" "$OUT" "verified:"
 has "keyring version 7" "$OUT" "version 7"
-N=$(sqlite3 "$DB" "SELECT max(seq) FROM ledger")
+N=$(store_sql "$DB" "SELECT max(seq) FROM ledger")
 has "covers every entry" "$OUT" "(newest covers $N)"
 expect 0 "audit verify --json" "$STEWARD" audit verify --db "$DB" --json
 valid "audit verify"
@@ -38,7 +38,7 @@ expect 0 "audit log --subject with a prefix that is not a path" "$STEWARD" audit
 lacks "prefix stops at /" "$OUT" "fraud-scoring"
 expect 0 "audit log --json" "$STEWARD" audit log --db "$DB" --json
 valid "audit log"
-same "bodies are exact: seq inside" "$(j '$[0].body')" "$(sqlite3 "$DB" "SELECT CAST(body AS TEXT) FROM ledger WHERE seq = 1")"
+same "bodies are exact: seq inside" "$(j '$[0].body')" "$(store_sql "$DB" "SELECT CAST(body AS TEXT) FROM ledger WHERE seq = 1")"
 
 # --- inclusion and consistency proofs ---
 expect 0 "audit prove 5" "$STEWARD" audit prove 5 --db "$DB"
@@ -131,12 +131,12 @@ has "names both keys" "$ERR" "is signed by log key $VKEY, not the pinned $OTHER"
 # --- tampering with the store: each caught, the entry named ---
 # tamper NAME SQL: a copy of the store with the guard-rail triggers dropped and SQL applied.
 tamper() {
-	cp "$DB" "$TMPD/$1.db"
-	cp "$DB.logkey" "$TMPD/$1.db.logkey"
-	sqlite3 "$TMPD/$1.db" "DROP TRIGGER ledger_no_update; DROP TRIGGER ledger_no_delete;
+	store_copy "$DB" "$TMPD/$1.db"
+	cp "$(store_local "$DB" .logkey)" "$(store_local "$TMPD/$1.db" .logkey)"
+	store_sql "$TMPD/$1.db" "DROP TRIGGER ledger_no_update; DROP TRIGGER ledger_no_delete;
 		DROP TRIGGER checkpoints_no_delete; DROP TRIGGER approvals_no_update; $2" || fail "tamper $1"
 }
-run sqlite3 "$DB" "UPDATE ledger SET actor = 'eve' WHERE seq = 3"
+run store_sql "$DB" "UPDATE ledger SET actor = 'eve' WHERE seq = 3"
 if [ "$RC" -ne 0 ]; then ok; else fail "triggers let an UPDATE through"; fi
 has "append-only" "$ERR" "the ledger is append-only"
 tamper edit "UPDATE ledger SET body = CAST(replace(CAST(body AS TEXT), '\"actor\":\"ada\"', '\"actor\":\"eve\"') AS BLOB) WHERE seq = 4"
@@ -159,7 +159,11 @@ has "tables disagree" "$ERR" "differs from the decision this entry recorded"
 tamper role "INSERT INTO principal_roles(principal_id, role, granted_ver) SELECT id, 'admin', 7 FROM principals WHERE name = 'otto'"
 expect 1 "a role granted outside the ledger" "$STEWARD" audit verify --db "$TMPD/role.db"
 has "names the role" "$ERR" "otto holds role admin, which the ledger never granted"
-tamper appr "UPDATE approvals SET envelope = CAST(replace(CAST(envelope AS TEXT), 'sig\":\"', 'sig\":\"A') AS BLOB) WHERE id = 1"
+if [ "$STORE_ENGINE" = postgres ]; then # an envelope is bytea there
+	tamper appr "UPDATE approvals SET envelope = convert_to(replace(convert_from(envelope, 'UTF8'), 'sig\":\"', 'sig\":\"A'), 'UTF8') WHERE id = 1"
+else
+	tamper appr "UPDATE approvals SET envelope = CAST(replace(CAST(envelope AS TEXT), 'sig\":\"', 'sig\":\"A') AS BLOB) WHERE id = 1"
+fi
 expect 1 "an approval row changed" "$STEWARD" audit verify --db "$TMPD/appr.db"
 has "names the approval" "$ERR" "approval 1 in the table differs"
 
@@ -170,12 +174,12 @@ move_at() {
 		--db "$TMPD/$1.db" --key "$K/ada.key"
 }
 tamper clamp ""
-LASTT=$(sqlite3 "$TMPD/clamp.db" "SELECT max(time) FROM ledger")
+LASTT=$(store_sql "$TMPD/clamp.db" "SELECT max(time) FROM ledger")
 expect 0 "a write with the clock two minutes back" move_at clamp -120
-same "is dated at the entry before it" "$(sqlite3 "$TMPD/clamp.db" "SELECT time FROM ledger ORDER BY seq DESC LIMIT 1")" "$LASTT"
+same "is dated at the entry before it" "$(store_sql "$TMPD/clamp.db" "SELECT time FROM ledger ORDER BY seq DESC LIMIT 1")" "$LASTT"
 expect 0 "and the ledger verifies" "$STEWARD" audit verify --db "$TMPD/clamp.db"
 tamper behind ""
-NB=$(($(sqlite3 "$TMPD/behind.db" "SELECT max(seq) FROM ledger") + 1))
+NB=$(($(store_sql "$TMPD/behind.db" "SELECT max(seq) FROM ledger") + 1))
 expect 1 "a write with the clock an hour back is recorded, not signed" move_at behind -3600
 has "the signer names the entry dated ahead of its clock" "$ERR" \
 	"the change is recorded, but signing its checkpoint failed: ledger entry $NB: time 2026-09-21T14:13:20Z is later than now (2026-09-21T13:13:20Z) plus 300 seconds"
@@ -183,7 +187,7 @@ expect 0 "with the clock back, the next write signs both" move_at behind 0 7
 has "covered" "$("$STEWARD" audit verify --db "$TMPD/behind.db")" "(newest covers $((NB + 1)))"
 tamper future ""
 expect 0 "a write with the clock a day ahead (its signer's clock agrees)" move_at future 86400
-NF=$(sqlite3 "$TMPD/future.db" "SELECT max(seq) FROM ledger")
+NF=$(store_sql "$TMPD/future.db" "SELECT max(seq) FROM ledger")
 expect 1 "it is dated in the future at the suite's clock" "$STEWARD" audit verify --db "$TMPD/future.db"
 has "names the entry and both times" "$ERR" "ledger entry $NF: time 2026-09-22T14:13:20Z is later than now (2026-09-21T14:13:20Z) plus 300 seconds: dated in the future"
 expect 0 "and verifies a day later" env STEWARD_NOW=$((STEWARD_NOW + 86400)) "$STEWARD" audit verify --db "$TMPD/future.db"
@@ -191,7 +195,7 @@ expect 0 "up to the allowed skew ahead is fine" env STEWARD_NOW=$((STEWARD_NOW +
 # An attacker moves the last entry's time column back, so the next write's
 # body is dated before it: the signer refuses it, and verify names it.
 tamper back "UPDATE ledger SET time = 0 WHERE seq = (SELECT max(seq) FROM ledger)"
-NB=$(($(sqlite3 "$TMPD/back.db" "SELECT max(seq) FROM ledger") + 1))
+NB=$(($(store_sql "$TMPD/back.db" "SELECT max(seq) FROM ledger") + 1))
 expect 1 "a write an hour back on the altered copy" move_at back -3600
 has "is not signed" "$ERR" "signing its checkpoint failed: ledger entry $NB: time 2026-09-21T13:13:20Z is earlier than entry $((NB - 1))'s 2026-09-21T14:13:20Z"
 expect 1 "an entry dated before the one it follows" "$STEWARD" audit verify --db "$TMPD/back.db"

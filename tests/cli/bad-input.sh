@@ -19,7 +19,7 @@ refuse() {
 }
 
 # The whole store, as text: any write at all shows up here.
-snap() { sqlite3 "$DB" .dump; "$STEWARD" model list --db "$DB"; }
+snap() { store_dump "$DB"; "$STEWARD" model list --db "$DB"; }
 unchanged() {
 	now=$(snap)
 	if [ "$now" = "$BEFORE" ]; then ok; else fail "$1: the store changed"; fi
@@ -174,6 +174,16 @@ expect 0 "metrics after refusals" "$STEWARD" metric list fraud 1 --db "$DB"
 same "still one metric" "$(printf '%s\n' "$OUT" | wc -l)" 2
 
 # ---- stores that cannot be used (exit 1) ----
+if [ "$STORE_ENGINE" = postgres ]; then
+	# PostgreSQL's "no store" is a database without steward's schema: refused, and no read or write makes one.
+	refuse 1 "empty database" "holds no steward store" "$STEWARD" model list --db "$TMPD/none.db"
+	has "empty database says run init" "$ERR" "steward init"
+	refuse 1 "write to an empty database" "holds no steward store" "$STEWARD" model add m --tier low --owner o --db "$TMPD/none.db"
+	refuse 1 "console on an empty database" "holds no steward store" "$STEWARD" --db "$TMPD/none.db"
+	same "no schema made" "$(store_sql "$TMPD/none.db" "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")" 0
+fi
+# Files: missing, below a file, a folder, garbage, a newer schema's user_version, empty.
+if sqlite_only 65 "store files that cannot be used"; then
 refuse 1 "no store" "no store at $TMPD/none.db" "$STEWARD" model list --db "$TMPD/none.db"
 has "no store says run init" "$ERR" "steward init"
 [ -e "$TMPD/none.db" ] && fail "a read created the store" || ok
@@ -200,6 +210,7 @@ refuse 1 "newer schema: init" "newer steward" "$STEWARD" init --db "$TMPD/new.db
 same "newer schema left alone" "$(sqlite3 "$TMPD/new.db" 'PRAGMA user_version')" 999
 : >"$TMPD/empty.db"
 refuse 1 "empty file as store" "empty" "$STEWARD" model list --db "$TMPD/empty.db"
+fi
 
 # output that cannot be written is a failure, not a silent success
 if [ -w /dev/full ]; then
@@ -209,14 +220,19 @@ if [ -w /dev/full ]; then
 fi
 
 # demo never replaces a store it did not build
-refuse 1 "demo refuses a real store" "not a demo store" "$STEWARD" demo --no-tui --db "$DB"
+# (A database is never replaced: the demo wants an empty one.)
+if [ "$STORE_ENGINE" = postgres ]; then notdemo="the demo needs an empty store"; else notdemo="not a demo store"; fi
+refuse 1 "demo refuses a real store" "$notdemo" "$STEWARD" demo --no-tui --db "$DB"
 unchanged "demo on a real store"
-sqlite3 "$TMPD/other.db" 'CREATE TABLE t(x); INSERT INTO t VALUES (1);' || fail "other.db"
-refuse 1 "demo refuses another program's SQLite file" "not a demo store" "$STEWARD" demo --no-tui --db "$TMPD/other.db"
-same "other SQLite file untouched" "$(sqlite3 "$TMPD/other.db" .tables)" t
+if sqlite_only 5 "another program's SQLite file"; then
+	sqlite3 "$TMPD/other.db" 'CREATE TABLE t(x); INSERT INTO t VALUES (1);' || fail "other.db"
+	refuse 1 "demo refuses another program's SQLite file" "not a demo store" "$STEWARD" demo --no-tui --db "$TMPD/other.db"
+	same "other SQLite file untouched" "$(sqlite3 "$TMPD/other.db" .tables)" t
+fi
 
 # an unprivileged user against a root-owned 0755 directory
 if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null 2>&1; then
+	if sqlite_only 15 "a root-owned store file"; then
 	chmod 755 "$TMPD"
 	mkdir "$TMPD/rootdir" && chmod 755 "$TMPD/rootdir"
 	cp "$DB" "$TMPD/rootdir/s.db" && chmod 644 "$TMPD/rootdir/s.db"
@@ -228,6 +244,7 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null 2>&1; then
 	refuse 1 "nobody: demo in a root-owned directory" "$TMPD/rootdir" $AS_NOBODY "$STEWARD" demo --no-tui --db "$TMPD/rootdir/d.db"
 	expect 0 "root: store unchanged after nobody" "$STEWARD" model list --db "$TMPD/rootdir/s.db"
 	same "root: still one model" "$(printf '%s\n' "$OUT" | wc -l)" 2
+	fi
 else
 	echo "note: not root; skipping the unprivileged-user cases"
 fi

@@ -55,15 +55,15 @@ has "nothing moved" "$ERR" "nothing changed"
 BEFORE=$(date +%s)
 expect 0 "a write with STEWARD_NOW ten years ahead" env STEWARD_NOW=$((NOW + 3650 * DAY)) "$REL" alias set fresh canary 1 --db "$DB" --key "$K/ada.key"
 AFTER=$(date +%s)
-T=$(sqlite3 "$DB" "SELECT time FROM ledger ORDER BY seq DESC LIMIT 1")
+T=$(store_sql "$DB" "SELECT time FROM ledger ORDER BY seq DESC LIMIT 1")
 [ "$T" -ge "$BEFORE" ] && [ "$T" -le "$AFTER" ] && ok || fail "entry time $T is not the real time ($BEFORE..$AFTER)"
-BT=$(sqlite3 "$DB" "SELECT json_extract(CAST(body AS TEXT), '$.time') FROM ledger ORDER BY seq DESC LIMIT 1")
+BT=$(store_sql "$DB" "SELECT json_extract(CAST(body AS TEXT), '$.time') FROM ledger ORDER BY seq DESC LIMIT 1")
 same "the body's time is the real time" "$BT" "$(date -u -d "@$T" +%Y-%m-%dT%H:%M:%SZ)"
 expect 0 "and the ledger verifies at the real time" "$REL" audit verify --db "$DB"
 
 # --- the demo, built by the release binary, lies in the past of the real clock ---
 expect 0 "release demo" env STEWARD_NOW=$((NOW + 3650 * DAY)) "$REL" demo --no-tui --db "$TMPD/demo.db"
-LAST=$(sqlite3 "$TMPD/demo.db" "SELECT max(time) FROM ledger")
+LAST=$(store_sql "$TMPD/demo.db" "SELECT max(time) FROM ledger")
 [ "$LAST" -le "$(date +%s)" ] && ok || fail "the demo has an entry dated $LAST, after now"
-same "in order" "$(sqlite3 "$TMPD/demo.db" "SELECT count(*) FROM ledger a JOIN ledger b ON b.seq = a.seq + 1 WHERE b.time < a.time")" 0
+same "in order" "$(store_sql "$TMPD/demo.db" "SELECT count(*) FROM ledger a JOIN ledger b ON b.seq = a.seq + 1 WHERE b.time < a.time")" 0
 finish

@@ -5,7 +5,7 @@ export LC_ALL=C.UTF-8
 unset STEWARD_KEY STEWARD_PASSPHRASE
 export STEWARD_NOW=1790000000
 DB="$TMPD/d.db"
-K="$DB-keys"
+K="$(store_local "$DB" -keys)"
 ESC=$(printf '\033')
 expect 0 "demo store" "$STEWARD" demo --db "$DB" --no-tui
 
@@ -59,7 +59,7 @@ expect 1 "no such model" "$STEWARD" version diff nosuch 1 2 --db "$DB"
 expect 2 "too few arguments" "$STEWARD" version diff churn-propensity 5 --db "$DB"
 
 # ---- hostile card text, from a tampered store ----
-sqlite3 "$DB" "UPDATE cards SET body = 'x${ESC}]0;pwned${ESC}\\ y' WHERE section = 'Changes' AND version_id =
+store_sql "$DB" "UPDATE cards SET body = 'x${ESC}]0;pwned${ESC}\\ y' WHERE section = 'Changes' AND version_id =
 	(SELECT v.id FROM versions v JOIN models m ON m.id = v.model_id WHERE m.name = 'churn-propensity' AND v.version = 6)" ||
 	fail "tamper"
 expect 0 "hostile card" "$STEWARD" version diff churn-propensity 5 6 --db "$DB"

@@ -5,7 +5,7 @@ export XDG_DATA_HOME="$TMPD/data" XDG_CONFIG_HOME="$TMPD/cfg" HOME="$TMPD"
 export STEWARD_PASSPHRASE=demo
 unset STEWARD_KEY
 DB="$TMPD/data/steward/demo.db"
-K="$DB-keys"
+K="$(store_local "$DB" -keys)"
 expect 0 "demo estate" "$STEWARD" demo --no-tui
 # as NAME ARGS...: a command signed with NAME's demo key.
 as() {
@@ -13,14 +13,14 @@ as() {
 	shift
 	"$STEWARD" "$@" --db "$DB" --key "$K/$who.key"
 }
-rows() { sqlite3 "$DB" "$1"; }
+rows() { store_sql "$DB" "$1"; }
 entries() { rows "SELECT count(*) FROM ledger"; }
 # The demo's own incident: sami's critical drift incident on loan-default-pd, with one note.
 DEMO=$(rows "SELECT id FROM incidents WHERE model = 'loan-default-pd' AND state <> 'resolved'")
 same "the demo has one open incident" "$(rows "SELECT count(*) FROM incidents WHERE state <> 'resolved'")" 1
 same "opened by the demo's SRE" "$(rows "SELECT opened_by || ' ' || severity || ' ' || alert FROM incidents WHERE id = $DEMO")" \
 	"sami critical ScoreDriftHigh"
-same "with its note" "$(rows "SELECT group_concat(kind, ',') FROM (SELECT kind FROM incident_events WHERE incident = $DEMO ORDER BY seq)")" "open,note"
+same "with its note" "$(rows "SELECT group_concat(kind, ',') FROM (SELECT kind FROM incident_events WHERE incident = $DEMO ORDER BY seq) AS e")" "open,note"
 expect 0 "the demo's ledger verifies" "$STEWARD" audit verify --db "$DB"
 has "and counts its incident" "$OUT" "incidents: 1 "
 
@@ -32,7 +32,7 @@ has "prints its number" "$OUT" "incident $ID opened"
 same "a new number" "$((ID > DEMO))" 1
 same "one entry" "$(entries)" "$((BEFORE + 1))"
 same "the entry is the act, signed by lena" \
-	"$(rows "SELECT action || ' ' || actor || ' ' || subject || ' ' || (sig IS NOT NULL) FROM ledger ORDER BY seq DESC LIMIT 1")" \
+	"$(rows "SELECT action || ' ' || actor || ' ' || subject || ' ' || CASE WHEN sig IS NOT NULL THEN 1 ELSE 0 END FROM ledger ORDER BY seq DESC LIMIT 1")" \
 	"incident.open lena models:/fraud-scoring 1"
 same "its body" "$(rows "SELECT json_extract(CAST(body AS TEXT), '\$.data.incident') || ' ' || json_extract(CAST(body AS TEXT), '\$.data.severity') || ' ' || json_extract(CAST(body AS TEXT), '\$.data.alert') FROM ledger ORDER BY seq DESC LIMIT 1")" \
 	"$ID warning AuthLatencyHigh"
@@ -123,7 +123,7 @@ expect 1 "no ack once resolved" as sami incident ack "$ID"
 has "refused" "$ERR" "cannot be acknowledged"
 expect 1 "no note once resolved" as sami incident note "$ID" "late"
 same "nothing was written" "$(entries)" "$BEFORE"
-same "the resolution's row" "$(rows "SELECT state || '|' || owner || '|' || (resolved > 0) || '|' || (acked > 0) FROM incidents WHERE id = $ID")" \
+same "the resolution's row" "$(rows "SELECT state || '|' || owner || '|' || CASE WHEN resolved > 0 THEN 1 ELSE 0 END || '|' || CASE WHEN acked > 0 THEN 1 ELSE 0 END FROM incidents WHERE id = $ID")" \
 	"resolved|lena|1|1"
 
 # ---- list ----
@@ -164,10 +164,10 @@ same "json: six acts" "$(printf '%s' "$OUT" | python3 -c 'import json,sys; print
 same "json: the last" "$(j '$.timeline[5].kind') $(j '$.timeline[5].text')" "resolve latency back under 200 ms"
 same "json: each act's entry is the ledger's" \
 	"$(printf '%s' "$OUT" | python3 -c 'import json,sys; print(" ".join(str(t["seq"]) for t in json.load(sys.stdin)["timeline"]))')" \
-	"$(rows "SELECT group_concat(seq, ' ') FROM (SELECT seq FROM ledger WHERE action LIKE 'incident.%' AND json_extract(CAST(body AS TEXT), '\$.data.incident') = $ID ORDER BY seq)")"
+	"$(rows "SELECT group_concat(CAST(seq AS TEXT), ' ') FROM (SELECT seq FROM ledger WHERE action LIKE 'incident.%' AND CAST(json_extract(CAST(body AS TEXT), '\$.data.incident') AS BIGINT) = $ID ORDER BY seq) AS e")"
 # text from the store reaches the terminal escaped
-cp "$DB" "$TMPD/hostile.db"
-sqlite3 "$TMPD/hostile.db" "UPDATE incidents SET title = 'a' || char(27) || '[2Jb' WHERE id = $ID"
+store_copy "$DB" "$TMPD/hostile.db"
+store_sql "$TMPD/hostile.db" "UPDATE incidents SET title = 'a' || char(27) || '[2Jb' WHERE id = $ID"
 expect 0 "show a hostile title" "$STEWARD" incident show "$ID" --db "$TMPD/hostile.db"
 lacks "no raw escape" "$OUT" "$(printf '\033')"
 has "escaped" "$OUT" 'a\x1b[2Jb'
@@ -183,9 +183,9 @@ expect 0 "the bundle verifies" "$STEWARD" audit verify --bundle "$TMPD/bundle"
 
 # ---- a writer of the store file, without a key ----
 attack() {
-	cp "$DB" "$TMPD/a.db"
+	store_copy "$DB" "$TMPD/a.db"
 	rm -f "$TMPD/a.db-wal" "$TMPD/a.db-shm"
-	sqlite3 "$TMPD/a.db" "$1"
+	store_sql "$TMPD/a.db" "$1"
 	expect 1 "$2: audit verify fails" "$STEWARD" audit verify --db "$TMPD/a.db"
 	has "$2: named" "$ERR" "$3"
 }
@@ -210,13 +210,13 @@ attack "DELETE FROM incident_events WHERE incident = $ID AND kind = 'resolve'" "
 attack "UPDATE incident_events SET incident = $DEMO WHERE incident = $ID AND kind = 'resolve'" "an act moved to another incident" \
 	"incident $DEMO's timeline holds ledger entry"
 # the acts read the table: a forged state is caught, and an act on top of it still verifies only once it is put back
-cp "$DB" "$TMPD/b.db"
-sqlite3 "$TMPD/b.db" "UPDATE incidents SET state = 'resolved' WHERE id = $DEMO"
+store_copy "$DB" "$TMPD/b.db"
+store_sql "$TMPD/b.db" "UPDATE incidents SET state = 'resolved' WHERE id = $DEMO"
 expect 1 "an act refused by a forged state" "$STEWARD" incident ack "$DEMO" --db "$TMPD/b.db" --key "$K/lena.key"
 has "says it is resolved" "$ERR" "cannot be acknowledged"
 # a number handed out once is never handed out again, even after its row is deleted
-cp "$DB" "$TMPD/c.db" && cp "$DB.logkey" "$TMPD/c.db.logkey"
-sqlite3 "$TMPD/c.db" "DELETE FROM incident_events WHERE incident = $INFO; DELETE FROM incidents WHERE id = $INFO"
+store_copy "$DB" "$TMPD/c.db" && cp "$(store_local "$DB" .logkey)" "$(store_local "$TMPD/c.db" .logkey)"
+store_sql "$TMPD/c.db" "DELETE FROM incident_events WHERE incident = $INFO; DELETE FROM incidents WHERE id = $INFO"
 expect 0 "open after a row was deleted" "$STEWARD" incident open credit-limit --severity info --title again --db "$TMPD/c.db" --key "$K/sami.key"
 lacks "not its number" "$OUT" "incident $INFO opened"
 finish

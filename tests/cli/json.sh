@@ -10,7 +10,7 @@ D1=sha256:1111111111111111111111111111111111111111111111111111111111111111
 
 expect 0 "init --json" "$STEWARD" init --json --db "$DB"
 valid "init"
-same "init path" "$(j '$.path')" "$DB"
+same "init path" "$(j '$.path')" "$(store_uri "$DB")"
 same "init created" "$(jtype '$.created')" true
 expect 0 "init --admin --json" "$STEWARD" init --json --db "$DB" --admin root
 valid "init --admin"
@@ -119,7 +119,7 @@ same "metric list slice" "$(j '$[1].slice')" region=EU
 
 expect 0 "demo --json" "$STEWARD" demo --no-tui --json --db "$TMPD/demo.db"
 valid "demo"
-same "demo path" "$(j '$.path')" "$TMPD/demo.db"
+same "demo path" "$(j '$.path')" "$(store_uri "$TMPD/demo.db")"
 expect 0 "demo model list --json" "$STEWARD" model list --json --db "$TMPD/demo.db"
 valid "demo model list"
 

@@ -87,9 +87,9 @@ printf ':policies<Enter><Enter>' >"$TMPD/keys"
 expect 0 "console :policies when the file is a FIFO" timeout 10 "$STEWARD" --db "$DB" --script "$TMPD/keys" --dump "$TMPD/screen" --size 160x30
 has "the policy view says why" "$(cat "$TMPD/screen")" "it is a FIFO, not a regular file; promotions under this policy are refused"
 rm "$TMPD/low.policy" && mv "$TMPD/low.policy.real" "$TMPD/low.policy"
-mv "$DB.logkey" "$DB.logkey.real" && mkfifo "$DB.logkey"
-refused "a write when the log key is a FIFO" "it is a FIFO" "$DB.logkey" "$STEWARD" model add other --tier low --owner o --db "$DB"
-rm "$DB.logkey" && mv "$DB.logkey.real" "$DB.logkey"
+mv "$(store_local "$DB" .logkey)" "$(store_local "$DB" .logkey).real" && mkfifo "$(store_local "$DB" .logkey)"
+refused "a write when the log key is a FIFO" "it is a FIFO" "$(store_local "$DB" .logkey)" "$STEWARD" model add other --tier low --owner o --db "$DB"
+rm "$(store_local "$DB" .logkey)" && mv "$(store_local "$DB" .logkey).real" "$(store_local "$DB" .logkey)"
 expect 0 "the store is fine afterwards" "$STEWARD" audit verify --db "$DB"
 
 finish

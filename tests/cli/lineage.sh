@@ -86,12 +86,12 @@ has "gate: lineage passes" "$OUT" "PASS    lineage"
 has "gate: names the signer and entry" "$OUT" "signed by lena, ledger entry"
 
 # --- re-import changes nothing; the ledger does not grow ---
-size() { sqlite3 "$DB" "SELECT (SELECT count(*) FROM ledger) || '/' || (SELECT count(*) FROM lineage_events) || '/' || (SELECT count(*) FROM lineage_io) || '/' || (SELECT total_changes())"; }
-before=$(sqlite3 "$DB" "SELECT count(*) FROM ledger; SELECT count(*) FROM lineage_io; SELECT group_concat(state) FROM lineage_runs")
+size() { store_sql "$DB" "SELECT (SELECT count(*) FROM ledger) || '/' || (SELECT count(*) FROM lineage_events) || '/' || (SELECT count(*) FROM lineage_io) || '/' || (SELECT total_changes())"; }
+before=$(store_sql "$DB" "SELECT count(*) FROM ledger; SELECT count(*) FROM lineage_io; SELECT group_concat(state, ',') FROM (SELECT state FROM lineage_runs ORDER BY id) AS r")
 expect 0 "re-import" as lena lineage import "$E/pipeline.ndjson"
 has "re-import: all held" "$OUT" "0 imported, 5 already held"
 has "re-import: nothing attested" "$OUT" "0 model versions attested"
-same "re-import: store unchanged" "$(sqlite3 "$DB" "SELECT count(*) FROM ledger; SELECT count(*) FROM lineage_io; SELECT group_concat(state) FROM lineage_runs")" "$before"
+same "re-import: store unchanged" "$(store_sql "$DB" "SELECT count(*) FROM ledger; SELECT count(*) FROM lineage_io; SELECT group_concat(state, ',') FROM (SELECT state FROM lineage_runs ORDER BY id) AS r")" "$before"
 # The same events spaced out, with CRLF ends, are the same events.
 python3 -c 'import json,sys
 for l in open(sys.argv[1]):
@@ -103,7 +103,7 @@ python3 -c 'import json,sys
 for l in open(sys.argv[1]):
     print(json.dumps(json.loads(l), sort_keys=True))' "$E/pipeline.ndjson" >"$E/sorted.ndjson"
 expect 0 "re-import with keys sorted" as lena lineage import "$E/sorted.ndjson"
-same "keys sorted: graph unchanged" "$(sqlite3 "$DB" "SELECT count(*) FROM ledger; SELECT count(*) FROM lineage_io; SELECT group_concat(state) FROM lineage_runs")" "$before"
+same "keys sorted: graph unchanged" "$(store_sql "$DB" "SELECT count(*) FROM ledger; SELECT count(*) FROM lineage_io; SELECT group_concat(state, ',') FROM (SELECT state FROM lineage_runs ORDER BY id) AS r")" "$before"
 
 # --- formats: one pretty-printed event per file, a directory, standard input ---
 mkdir -p "$E/dir"
@@ -218,8 +218,8 @@ for want in \
 	"bad.ndjson:18: event of 1048596 bytes is over the 1048576 byte limit"; do
 	has "malformed: $want" "$ERR" "$want"
 done
-same "malformed: none half-written" "$(sqlite3 "$DB" "SELECT count(*) FROM lineage_jobs WHERE name IN ('b', 'other.job')")" 0
-same "malformed: the valid ones landed" "$(sqlite3 "$DB" "SELECT count(*) FROM lineage_jobs WHERE name IN ('good.one', 'last.good')")" 2
+same "malformed: none half-written" "$(store_sql "$DB" "SELECT count(*) FROM lineage_jobs WHERE name IN ('b', 'other.job')")" 0
+same "malformed: the valid ones landed" "$(store_sql "$DB" "SELECT count(*) FROM lineage_jobs WHERE name IN ('good.one', 'last.good')")" 2
 # A digest that contradicts the one recorded for the same dataset version is refused.
 ev COMPLETE 2025-12-05T10:00:00Z $R2 snapshot.pd "" "$(ds s3://feature-store features/loans v12 "\"steward_digest\":{\"sha256\":\"$HC\"}")" >"$E/conflict.ndjson"
 expect 3 "conflicting digest" as lena lineage import "$E/conflict.ndjson"
@@ -263,29 +263,29 @@ has "v2 gate: now passes" "$OUT" "PASS    lineage"
 expect 1 "attest an unknown version" as lena lineage attest pd 7
 
 # --- a writer of the store file who holds no key ---
-cp "$DB" "$TMPD/w.db"
+store_copy "$DB" "$TMPD/w.db"
 # Giving churn's feature table a digest in the tables does not make the gate pass.
-sqlite3 "$TMPD/w.db" "UPDATE lineage_dsv SET digest = 'sha256:$HC' WHERE digest = ''" || fail "tamper digest"
+store_sql "$TMPD/w.db" "UPDATE lineage_dsv SET digest = 'sha256:$HC' WHERE digest = ''" || fail "tamper digest"
 run "$STEWARD" gate churn 1 --to production --db "$TMPD/w.db"
 has "tamper: gate still reads the signed entry" "$OUT" "FAIL    lineage"
 has "tamper: and says the store moved" "$OUT" "the store's lineage changed since"
 expect 0 "tamper: show says so too" "$STEWARD" lineage show churn 1 --db "$TMPD/w.db"
 has "tamper: show" "$OUT" "the store's lineage changed since"
 # Rewriting the signed entry (after dropping the append-only trigger) is a forgery.
-cp "$DB" "$TMPD/f.db"
-sqlite3 "$TMPD/f.db" "DROP TRIGGER ledger_no_update; UPDATE ledger SET body = CAST(replace(CAST(body AS TEXT), '\"complete\":false', '\"complete\":true') AS BLOB) WHERE action = 'lineage.set' AND subject = 'models:/churn/1'" || fail "forge"
+store_copy "$DB" "$TMPD/f.db"
+store_sql "$TMPD/f.db" "DROP TRIGGER ledger_no_update; UPDATE ledger SET body = CAST(replace(CAST(body AS TEXT), '\"complete\":false', '\"complete\":true') AS BLOB) WHERE action = 'lineage.set' AND subject = 'models:/churn/1'" || fail "forge"
 expect 1 "forged lineage.set: the gate refuses" "$STEWARD" gate churn 1 --to production --db "$TMPD/f.db"
 has "forged: named" "$ERR" "ledger entry"
 # Deleting the entry leaves the gate without signed lineage: unknown, never pass.
-cp "$DB" "$TMPD/d.db"
-sqlite3 "$TMPD/d.db" "DROP TRIGGER ledger_no_delete; DELETE FROM ledger WHERE action = 'lineage.set' AND subject = 'models:/pd/2'" || fail "delete"
+store_copy "$DB" "$TMPD/d.db"
+store_sql "$TMPD/d.db" "DROP TRIGGER ledger_no_delete; DELETE FROM ledger WHERE action = 'lineage.set' AND subject = 'models:/pd/2'" || fail "delete"
 run "$STEWARD" gate pd 2 --to production --db "$TMPD/d.db"
 has "deleted: unknown, never pass" "$OUT" "UNKNOWN lineage"
 has "deleted: the unsigned store lineage named" "$OUT" "no lineage.set entry signs it"
 expect 1 "deleted: audit verify finds the hole" "$STEWARD" audit verify --db "$TMPD/d.db"
 # Moving a version's run id in the tables re-links it, but the signed entry still rules.
-cp "$DB" "$TMPD/m.db"
-sqlite3 "$TMPD/m.db" "UPDATE versions SET run_id = '' WHERE run_id = '00aa11bb22cc'" || fail "unlink"
+store_copy "$DB" "$TMPD/m.db"
+store_sql "$TMPD/m.db" "UPDATE versions SET run_id = '' WHERE run_id = '00aa11bb22cc'" || fail "unlink"
 run "$STEWARD" gate pd 2 --to production --db "$TMPD/m.db"
 has "unlinked: still the signed verdict" "$OUT" "PASS    lineage"
 has "unlinked: the change shows" "$OUT" "the store's lineage changed since"
@@ -301,7 +301,7 @@ with open(sys.argv[1], "w") as f:
 PY
 expect 0 "import 100,000 events" as lena lineage import "$E/big.ndjson"
 has "big: counts" "$OUT" "100000 events in 1 file: 100000 imported"
-same "big: stored" "$(sqlite3 "$DB" "SELECT count(*) FROM lineage_runs WHERE job IN (SELECT id FROM lineage_jobs WHERE namespace = 'bulk')")" 100000
+same "big: stored" "$(store_sql "$DB" "SELECT count(*) FROM lineage_runs WHERE job IN (SELECT id FROM lineage_jobs WHERE namespace = 'bulk')")" 100000
 expect 0 "big: again, all held" as lena lineage import "$E/big.ndjson"
 has "big again: counts" "$OUT" "0 imported, 100000 already held"
 

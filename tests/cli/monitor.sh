@@ -55,29 +55,29 @@ has "no warning fires for v5 (the critical alert names v3)" "$OUT" "PASS    no-w
 has "latency under the critical limit" "$OUT" "PASS    latency"
 
 # ---- a writer of the store file ----
-cp "$DB" "$TMPD/w.db" && cp "$DB.logkey" "$TMPD/w.db.logkey"
+store_copy "$DB" "$TMPD/w.db" && cp "$(store_local "$DB" .logkey)" "$(store_local "$TMPD/w.db" .logkey)"
 # the caches the views draw change; the gate does not read them
-sqlite3 "$TMPD/w.db" "UPDATE monitor_values SET value = 5 WHERE kind = 'drift'; DELETE FROM alerts; UPDATE series_meta SET current = 9"
+store_sql "$TMPD/w.db" "UPDATE monitor_values SET value = 5 WHERE kind = 'drift'; DELETE FROM alerts; UPDATE series_meta SET current = 9"
 expect 1 "gate unmoved by the cache" "$STEWARD" gate loan-default-pd 5 --to production --db "$TMPD/w.db"
 has "still the signed drift" "$OUT" "PASS    drift-bounded"
 # a signed observation altered, moved to another model, or dropped
-cp "$DB" "$TMPD/w.db"
-sqlite3 "$TMPD/w.db" "UPDATE monitor_attest SET body = replace(body, '\"error_rate\":0.00', '\"error_rate\":0.01') WHERE kind = 'monitor'"
+store_copy "$DB" "$TMPD/w.db"
+store_sql "$TMPD/w.db" "UPDATE monitor_attest SET body = replace(body, '\"error_rate\":0.00', '\"error_rate\":0.01') WHERE kind = 'monitor'"
 expect 1 "altered observation" "$STEWARD" gate loan-default-pd 5 --to production --db "$TMPD/w.db"
 has "refused, named" "$ERR" "the monitoring observation of loan-default-pd does not verify"
-cp "$DB" "$TMPD/w.db"
-sqlite3 "$TMPD/w.db" "DELETE FROM monitor_attest WHERE model_id = (SELECT id FROM models WHERE name = 'credit-limit');
+store_copy "$DB" "$TMPD/w.db"
+store_sql "$TMPD/w.db" "DELETE FROM monitor_attest WHERE model_id = (SELECT id FROM models WHERE name = 'credit-limit');
 	UPDATE monitor_attest SET model_id = (SELECT id FROM models WHERE name = 'credit-limit') WHERE model_id = (SELECT id FROM models WHERE name = 'loan-default-pd')"
 expect 1 "another model's observation" "$STEWARD" gate credit-limit 6 --to production --db "$TMPD/w.db"
 has "does not verify" "$ERR" "observation of credit-limit does not verify"
-cp "$DB" "$TMPD/w.db"
-sqlite3 "$TMPD/w.db" "DELETE FROM monitor_attest"
+store_copy "$DB" "$TMPD/w.db"
+store_sql "$TMPD/w.db" "DELETE FROM monitor_attest"
 expect 1 "no observation" "$STEWARD" gate loan-default-pd 5 --to production --db "$TMPD/w.db"
 has "drift unknown" "$OUT" "UNKNOWN drift-bounded"
 has "alerts unknown" "$OUT" "UNKNOWN no-warnings"
 # the signer's key revoked: the observation no longer counts, and is not taken for a forgery
-cp "$DB" "$TMPD/r.db" && cp "$DB.logkey" "$TMPD/r.db.logkey"
-expect 0 "sami revoked" env STEWARD_PASSPHRASE=demo "$STEWARD" principal revoke sami --db "$TMPD/r.db" --key "$TMPD/data/steward/demo.db-keys/ada.key"
+store_copy "$DB" "$TMPD/r.db" && cp "$(store_local "$DB" .logkey)" "$(store_local "$TMPD/r.db" .logkey)"
+expect 0 "sami revoked" env STEWARD_PASSPHRASE=demo "$STEWARD" principal revoke sami --db "$TMPD/r.db" --key "$(store_local "$TMPD/data/steward/demo.db" -keys)/ada.key"
 expect 1 "gate after the revocation" "$STEWARD" gate loan-default-pd 5 --to production --db "$TMPD/r.db"
 has "drift unknown, saying why" "$OUT" "signed with key"
 has "revoked since" "$OUT" "revoked since"

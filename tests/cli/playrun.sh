@@ -19,8 +19,8 @@ run_() { # run_ WHO PLAYBOOK [ARGS]: an unattended run on ranker
 	shift 2
 	as "$who" playbook run "$pb" --model ranker --yes "$@"
 }
-production() { sqlite3 "$DB" "SELECT v.version FROM aliases a JOIN versions v ON v.id = a.version_id WHERE a.alias = 'production'"; }
-entries() { sqlite3 "$DB" "SELECT count(*) FROM ledger WHERE action = '$1'"; }
+production() { store_sql "$DB" "SELECT v.version FROM aliases a JOIN versions v ON v.id = a.version_id WHERE a.alias = 'production'"; }
+entries() { store_sql "$DB" "SELECT count(*) FROM ledger WHERE action = '$1'"; }
 
 "$STEWARD" init --db "$DB" --admin ada --admin-key "$("$STEWARD" key gen ada --out "$K/ada.key" >/dev/null && echo "$K/ada.key")" >/dev/null || fail "init"
 export STEWARD_KEY="$K/ada.key"
@@ -40,8 +40,8 @@ done
 unset STEWARD_KEY
 promote() {
 	as lena promote request ranker "$1" --to "$2" >/dev/null || fail "request $1 $2"
-	as mei approve "$(sqlite3 "$DB" "SELECT max(id) FROM requests")" >/dev/null || fail "approve"
-	as lena promote apply "$(sqlite3 "$DB" "SELECT max(id) FROM requests")" >/dev/null || fail "apply"
+	as mei approve "$(store_sql "$DB" "SELECT max(id) FROM requests")" >/dev/null || fail "approve"
+	as lena promote apply "$(store_sql "$DB" "SELECT max(id) FROM requests")" >/dev/null || fail "apply"
 }
 promote 1 staging
 promote 1 production
@@ -96,10 +96,10 @@ expect 0 "runs --all" "$STEWARD" playbook runs --all --db "$DB" --json
 has "run 1 abandoned" "$OUT" '"state": "abandoned"'
 
 # --- rows edited outside steward are not resumed ---
-sqlite3 "$DB" "UPDATE playbook_runs SET next_step = 1, state = 'running' WHERE id = 2"
+store_sql "$DB" "UPDATE playbook_runs SET next_step = 1, state = 'running' WHERE id = 2"
 expect 1 "a skipped check in the row" run_ sami checked
 has "the signed ledger says otherwise" "$ERR" "but the signed ledger says stopped at step 1"
-sqlite3 "$DB" "UPDATE playbook_runs SET next_step = 0, state = 'stopped' WHERE id = 2"
+store_sql "$DB" "UPDATE playbook_runs SET next_step = 0, state = 'stopped' WHERE id = 2"
 
 # --- an action the policy refuses: the run stops, nothing moves ---
 expect 1 "a risk officer's run: the rollback is refused" run_ rosa respond
@@ -116,7 +116,7 @@ expect 0 "the run is done" "$STEWARD" playbook status 3 --db "$DB"
 has "done" "$OUT" "done at step 4 of 4"
 has "each step recorded with --yes" "$OUT" "(--yes)"
 has "the refused attempt kept" "$OUT" "refused"
-same "one incident opened and resolved" "$(sqlite3 "$DB" "SELECT count(*) || ' ' || state FROM incidents")" "1 resolved"
+same "one incident opened and resolved" "$(store_sql "$DB" "SELECT count(*) || ' ' || max(state) FROM incidents")" "1 resolved"
 expect 0 "status --json" "$STEWARD" playbook status 3 --db "$DB" --json
 has "names the playbook's digest" "$OUT" '"digest": "sha256:'
 expect 1 "status of a run that does not exist" "$STEWARD" playbook status 99 --db "$DB"

@@ -189,19 +189,19 @@ has "by the new one" "$(j '$.closed')" "superseded by request $RN (policy medium
 expect 0 "the new one" "$STEWARD" request show "$RN" --db "$DB" --json
 same "is open under v2, for the same version and stage" "$(j '$.state') $(j '$.version') $(j '$.to')" "open 1 production"
 same "bound to v2" "$(j '$.policy_sha256')" "sha256:$(sha256sum "$P/medium2.policy" | cut -c1-64)"
-same "recorded" "$(sqlite3 "$DB" "SELECT action || ' ' || json_extract(CAST(body AS TEXT), '\$.data.successor') FROM ledger ORDER BY seq DESC LIMIT 1")" "request.supersede $RN"
+same "recorded" "$(store_sql "$DB" "SELECT action || ' ' || json_extract(CAST(body AS TEXT), '\$.data.successor') FROM ledger ORDER BY seq DESC LIMIT 1")" "request.supersede $RN"
 expect 1 "a superseded request is not applied" as lena promote apply "$R"
 has "not open" "$ERR" "is withdrawn, not open"
 expect 0 "the requester withdraws the new one" as lena request withdraw "$RN" --reason "retrained instead"
 expect 0 "shown" "$STEWARD" request show "$RN" --db "$DB"
 has "withdrawn, with who and why" "$OUT" "closed:    withdrawn by lena: retrained instead"
-same "a signed entry" "$(sqlite3 "$DB" "SELECT action || ' ' || actor FROM ledger ORDER BY seq DESC LIMIT 1")" "request.withdraw lena"
+same "a signed entry" "$(store_sql "$DB" "SELECT action || ' ' || actor FROM ledger ORDER BY seq DESC LIMIT 1")" "request.withdraw lena"
 expect 1 "withdrawn twice" as lena request withdraw "$RN" --reason "again"
 # the requests table is a cache: a row written back to open stays closed
-sqlite3 "$DB" "UPDATE requests SET state = 'open' WHERE id = $RN"
+store_sql "$DB" "UPDATE requests SET state = 'open' WHERE id = $RN"
 expect 1 "a request the ledger closed is not applied" as lena promote apply "$RN"
 has "named" "$ERR" "is closed in the ledger though its row says open"
-sqlite3 "$DB" "UPDATE requests SET state = 'withdrawn' WHERE id = $RN"
+store_sql "$DB" "UPDATE requests SET state = 'withdrawn' WHERE id = $RN"
 
 # --- high: two roles, an edited policy file, approvals from before a policy change ---
 as ada alias set fraud staging 1 >/dev/null
@@ -216,7 +216,7 @@ as ravi approve "$R" --ttl 30d >/dev/null
 expect 1 "no alert data is UNKNOWN, which denies" at $((8 * DAY)) "$STEWARD" gate fraud 1 --to production --db "$DB"
 has "unknown alerts" "$OUT" "UNKNOWN no-critical"
 # alerts written into the store by hand are not what a gate reads
-sqlite3 "$DB" "INSERT INTO alert_sync(model_id, synced) SELECT id, 1 FROM models WHERE name = 'fraud'"
+store_sql "$DB" "INSERT INTO alert_sync(model_id, synced) SELECT id, 1 FROM models WHERE name = 'fraud'"
 expect 1 "an alert_sync row alone proves nothing" at $((8 * DAY)) "$STEWARD" gate fraud 1 --to production --db "$DB"
 has "still unknown" "$OUT" "UNKNOWN no-critical"
 # an alert source (the test plugin, a fake backend) has synced, signed by lena: a warning fires, nothing critical
@@ -226,8 +226,8 @@ printf '[steward]\nplugin_dirs = %s\n\n[plugin am]\ntype = misbehave\nmode = ale
 expect 0 "alert sync" at $((8 * DAY - 60)) "$STEWARD" sync --db "$DB" --config "$TMPD/am.config" --key "$K/lena.key"
 expect 0 "fraud passes" at $((8 * DAY)) "$STEWARD" gate fraud 1 --to production --db "$DB"
 has "nothing critical" "$OUT" "PASS    no-critical"
-cp "$DB" "$TMPD/forged.db" && cp "$DB.logkey" "$TMPD/forged.db.logkey"
-sqlite3 "$TMPD/forged.db" "UPDATE monitor_attest SET body = replace(body, 'warning', 'info') WHERE kind = 'alerts'"
+store_copy "$DB" "$TMPD/forged.db" && cp "$(store_local "$DB" .logkey)" "$(store_local "$TMPD/forged.db" .logkey)"
+store_sql "$TMPD/forged.db" "UPDATE monitor_attest SET body = replace(body, 'warning', 'info') WHERE kind = 'alerts'"
 expect 1 "a changed observation is refused" at $((8 * DAY)) "$STEWARD" gate fraud 1 --to production --db "$TMPD/forged.db"
 has "says the store was changed" "$ERR" "the alert observation of fraud does not verify"
 expect 1 "observations go stale" at $((11 * DAY)) "$STEWARD" gate fraud 1 --to production --db "$DB"
@@ -278,22 +278,22 @@ expect 1 "mei's v2 approval signed under v2 still does not count" at $((8 * DAY)
 expect 1 "rollback to a never-promoted version" as sami rollback fraud --to 2 --reason "x"
 has "not a known-safe baseline" "$ERR" "was never promoted to production under policy"
 # the promotions table is a cache: a forged row makes nothing a baseline
-sqlite3 "$DB" "INSERT INTO promotions(version_id, alias, kind, request_id, policy_digest, time, actor, seq)
+store_sql "$DB" "INSERT INTO promotions(version_id, alias, kind, request_id, policy_digest, time, actor, seq)
 	SELECT v.id, 'production', 'promotion', NULL, 'sha256:x', 1, 'lena', 1 FROM versions v JOIN models m ON m.id = v.model_id
 	WHERE m.name = 'fraud' AND v.version = 2"
 expect 1 "a forged promotions row is no baseline" as sami rollback fraud --to 2 --reason "x"
 has "still never promoted" "$ERR" "was never promoted to production under policy"
-sqlite3 "$DB" "DELETE FROM promotions WHERE policy_digest = 'sha256:x'"
+store_sql "$DB" "DELETE FROM promotions WHERE policy_digest = 'sha256:x'"
 as ada alias set fraud production 2 >/dev/null
 # the alias table is a cache too: a direct UPDATE is refused by every gate
-V1=$(sqlite3 "$DB" "SELECT v.id FROM versions v JOIN models m ON m.id = v.model_id WHERE m.name = 'fraud' AND v.version = 1")
-V2=$(sqlite3 "$DB" "SELECT v.id FROM versions v JOIN models m ON m.id = v.model_id WHERE m.name = 'fraud' AND v.version = 2")
-sqlite3 "$DB" "UPDATE aliases SET version_id = $V1 WHERE alias = 'production' AND version_id = $V2"
+V1=$(store_sql "$DB" "SELECT v.id FROM versions v JOIN models m ON m.id = v.model_id WHERE m.name = 'fraud' AND v.version = 1")
+V2=$(store_sql "$DB" "SELECT v.id FROM versions v JOIN models m ON m.id = v.model_id WHERE m.name = 'fraud' AND v.version = 2")
+store_sql "$DB" "UPDATE aliases SET version_id = $V1 WHERE alias = 'production' AND version_id = $V2"
 expect 1 "an alias moved in the table" at $((8 * DAY)) "$STEWARD" gate fraud 2 --to production --db "$DB"
 has "named with its entry" "$OUT$ERR" "alias production of fraud points at v1 but ledger entry"
 expect 1 "audit verify reconciles the aliases table" "$STEWARD" audit verify --db "$DB"
 has "names the alias" "$ERR" "aliases: production of fraud points at v1 but ledger entry"
-sqlite3 "$DB" "UPDATE aliases SET version_id = $V2 WHERE alias = 'production' AND version_id = $V1"
+store_sql "$DB" "UPDATE aliases SET version_id = $V2 WHERE alias = 'production' AND version_id = $V1"
 expect 0 "sre rolls back to v1" as sami rollback fraud --reason "score drift after release"
 has "rolled back" "$OUT" "rolled production of fraud back to version 1"
 has "review opened" "$OUT" "post-incident review: request"
@@ -314,14 +314,14 @@ has "reviewed state" "$OUT" "reviewed"
 # --- the policies table is a cache: the gate reads the enrolled text from the ledger ---
 expect 1 "gate before the table is edited" at $((8 * DAY)) "$STEWARD" gate fraud 2 --to production --db "$DB" --json
 BEFORE=$OUT
-sqlite3 "$DB" "CREATE TABLE kept_policies AS SELECT id, text FROM policies;
+store_sql "$DB" "CREATE TABLE kept_policies AS SELECT id, text FROM policies;
 	UPDATE policies SET text = 'policy anything-goes' || char(10) || 'version 99' || char(10)"
 expect 1 "the edited text changes nothing" at $((8 * DAY)) "$STEWARD" gate fraud 2 --to production --db "$DB" --json
 same "the same checklist" "$OUT" "$BEFORE"
 lacks "not the table's text" "$OUT" "anything-goes"
 expect 1 "audit verify reconciles the table and names the row" "$STEWARD" audit verify --db "$DB"
 has "names the policy and its entry" "$ERR" "is not the text ledger entry"
-sqlite3 "$DB" "UPDATE policies SET text = (SELECT k.text FROM kept_policies k WHERE k.id = policies.id); DROP TABLE kept_policies"
+store_sql "$DB" "UPDATE policies SET text = (SELECT k.text FROM kept_policies k WHERE k.id = policies.id); DROP TABLE kept_policies"
 
 # --- everything replays ---
 expect 0 "audit verify re-runs every decision" "$STEWARD" audit verify --db "$DB"

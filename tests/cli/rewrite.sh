@@ -23,14 +23,14 @@ as ada version add fraud --artifact s3://m/1 --digest "$D1" --author j.chen >/de
 as ada alias set fraud staging 1 >/dev/null || fail "staging"
 
 # --- the witness and the kept checkpoint ---
-[ -f "$DB.witness" ] && ok || fail "no witness beside the store"
-same "witness mode" "$(stat -c %a "$DB.witness")" 600
+[ -f "$(store_local "$DB" .witness)" ] && ok || fail "no witness beside the store"
+same "witness mode" "$(stat -c %a "$(store_local "$DB" .witness)")" 600
 expect 0 "audit checkpoint prints the newest signed note" "$STEWARD" audit checkpoint --db "$DB"
-same "it is the witnessed one" "$OUT" "$(cat "$DB.witness")"
+same "it is the witnessed one" "$OUT" "$(cat "$(store_local "$DB" .witness)")"
 VKEY=$("$STEWARD" audit export "$TMPD/b0" --db "$DB" | sed -n 's/^log verifier key (pin it): //p')
 expect 0 "audit verify prints the log's verifier key" "$STEWARD" audit verify --db "$DB"
 has "whole key shown" "$OUT" "key $VKEY"
-has "witness checked" "$OUT" "witness:  checkpoint $(sqlite3 "$DB" "SELECT max(seq) FROM ledger") kept in $DB.witness is in this history"
+has "witness checked" "$OUT" "witness:  checkpoint $(store_sql "$DB" "SELECT max(seq) FROM ledger") kept in $(store_local "$DB" .witness) is in this history"
 expect 0 "audit verify --vkey on the store" "$STEWARD" audit verify --db "$DB" --vkey "$VKEY"
 expect 2 "a malformed --vkey" "$STEWARD" audit verify --db "$DB" --vkey nonsense
 has "names the option" "$ERR" "--vkey: verifier key must be NAME+HASH+KEY"
@@ -38,7 +38,7 @@ has "names the option" "$ERR" "--vkey: verifier key must be NAME+HASH+KEY"
 # The rejection: request.open then approval.reject, the last two entries.
 R=$(as lena promote request fraud 1 --to production) || fail "request"
 expect 0 "rosa rejects" as rosa reject "$R" --comment "the holdout leaks labels"
-N=$(sqlite3 "$DB" "SELECT max(seq) FROM ledger")
+N=$(store_sql "$DB" "SELECT max(seq) FROM ledger")
 expect 0 "the auditor keeps the checkpoint" "$STEWARD" audit checkpoint --db "$DB" --out "$TMPD/kept.note"
 has "says what it kept" "$OUT" "kept checkpoint $N of steward.local/"
 expect 0 "the kept checkpoint is in the history" "$STEWARD" audit verify --db "$DB" --vkey "$VKEY" \
@@ -48,23 +48,23 @@ expect 0 "--json" "$STEWARD" audit checkpoint --db "$DB" --json
 valid "audit checkpoint --json"
 same "size" "$(j '$.size')" "$N"
 same "vkey" "$(j '$.vkey')" "$VKEY"
-cp "$DB" "$TMPD/clean.db"
-cp "$DB.logkey" "$TMPD/clean.db.logkey"
-cp "$DB.witness" "$TMPD/clean.db.witness"
+store_copy "$DB" "$TMPD/clean.db"
+cp "$(store_local "$DB" .logkey)" "$(store_local "$TMPD/clean.db" .logkey)"
+cp "$(store_local "$DB" .witness)" "$(store_local "$TMPD/clean.db" .witness)"
 
 # --- the rewrite: the rejection's entries, checkpoints and rows deleted ---
-sqlite3 "$DB" "DROP TRIGGER ledger_no_delete; DROP TRIGGER checkpoints_no_delete; DROP TRIGGER approvals_no_delete;
+store_sql "$DB" "DROP TRIGGER ledger_no_delete; DROP TRIGGER checkpoints_no_delete; DROP TRIGGER approvals_no_delete;
 	DELETE FROM ledger WHERE seq >= $((N - 1)); DELETE FROM checkpoints WHERE size >= $((N - 1));
 	DELETE FROM approvals WHERE request_id = $R; DELETE FROM requests WHERE id = $R" || fail "rewrite"
 expect 1 "an ordinary write: its checkpoint is refused" as ada alias set fraud canary 1
-has "by the witness" "$ERR" "the change is recorded, but signing its checkpoint failed: the ledger no longer contains the history of checkpoint $N witnessed in $DB.witness: entries were removed or changed"
-same "nothing signed" "$(sqlite3 "$DB" "SELECT max(size) FROM checkpoints")" "$((N - 2))"
+has "by the witness" "$ERR" "the change is recorded, but signing its checkpoint failed: the ledger no longer contains the history of checkpoint $N witnessed in $(store_local "$DB" .witness): entries were removed or changed"
+same "nothing signed" "$(store_sql "$DB" "SELECT max(size) FROM checkpoints")" "$((N - 2))"
 expect 1 "audit verify fails against the witness" "$STEWARD" audit verify --db "$DB"
-has "names the witness" "$ERR" "checkpoint $N witnessed in $DB.witness: entries were removed or changed"
+has "names the witness" "$ERR" "checkpoint $N witnessed in $(store_local "$DB" .witness): entries were removed or changed"
 # Beyond the threat model (the witness sits beside the log key): removed too,
 # the next write signs the rewritten history, and only a checkpoint kept
 # elsewhere can tell.
-rm "$DB.witness"
+rm "$(store_local "$DB" .witness)"
 expect 0 "without the witness the next write signs" as ada alias set fraud canary 1
 expect 0 "and the store alone verifies" "$STEWARD" audit verify --db "$DB" --vkey "$VKEY"
 expect 1 "but not against the kept checkpoint" "$STEWARD" audit verify --db "$DB" --vkey "$VKEY" --checkpoint "$TMPD/kept.note"
@@ -96,19 +96,19 @@ expect 1 "audit checkpoint on a store without a log key" "$STEWARD" audit checkp
 
 # --- a replaced log key: a new pair, the witness gone, checkpoints signed again ---
 S="$TMPD/swap.db"
-cp "$TMPD/clean.db" "$S"
-NAME=$(sqlite3 "$S" "SELECT value FROM meta WHERE key = 'log_key_name'")
-NEWPUB=$(sqlite3 "$TMPD/other.db" "SELECT value FROM meta WHERE key = 'log_key_public'")
-sed "s|^name: .*|name: $NAME|" "$TMPD/other.db.logkey" >"$S.logkey"
-chmod 600 "$S.logkey"
-sqlite3 "$S" "DROP TRIGGER checkpoints_no_delete; DELETE FROM checkpoints;
+store_copy "$TMPD/clean.db" "$S"
+NAME=$(store_sql "$S" "SELECT value FROM meta WHERE key = 'log_key_name'")
+NEWPUB=$(store_sql "$TMPD/other.db" "SELECT value FROM meta WHERE key = 'log_key_public'")
+sed "s|^name: .*|name: $NAME|" "$(store_local "$TMPD/other.db" .logkey)" >"$(store_local "$S" .logkey)"
+chmod 600 "$(store_local "$S" .logkey)"
+store_sql "$S" "DROP TRIGGER checkpoints_no_delete; DELETE FROM checkpoints;
 	UPDATE meta SET value = '$NEWPUB' WHERE key = 'log_key_public'" || fail "swap"
 expect 0 "a write signs the whole history with the new key" "$STEWARD" alias set fraud canary 1 --db "$S" --key "$K/ada.key"
 expect 0 "unpinned, the store verifies" "$STEWARD" audit verify --db "$S"
 lacks "but shows another key" "$OUT" "key $VKEY"
 has "same name" "$OUT" "log:      $NAME, key $NAME+"
 expect 1 "the pinned key catches it" "$STEWARD" audit verify --db "$S" --vkey "$VKEY"
-has "names both keys" "$ERR" "store $S is signed by log key $NAME+"
+has "names both keys" "$ERR" "store $(store_uri "$S") is signed by log key $NAME+"
 has "and the pinned one" "$ERR" "not the pinned $VKEY"
 expect 1 "so does a checkpoint kept from before" "$STEWARD" audit verify --db "$S" --checkpoint "$TMPD/kept.note"
 has "its signature no longer verifies" "$ERR" "checkpoint $TMPD/kept.note: "

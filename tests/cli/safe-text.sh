@@ -63,10 +63,10 @@ unset STEWARD_PASSPHRASE
 printf '## Intended use\nfine\n## Limitations\nsee %sright%s\n' "$RLO" "$ESC" >"$TMPD/card.md"
 STEWARD_PASSPHRASE=pw-root expect 1 "card with a bidi override" "$STEWARD" card set fraud 1 --file "$TMPD/card.md" --db "$DB" --key "$K/root.key"
 has "card: file, line and column, code point" "$ERR" "card.md:4:5: bidirectional control U+202E"
-same "nothing was recorded" "$(sqlite3 "$DB" "SELECT count(*) FROM models WHERE name = 'm1'") $(sqlite3 "$DB" "SELECT count(*) FROM versions")" "1 1"
+same "nothing was recorded" "$(store_sql "$DB" "SELECT count(*) FROM models WHERE name = 'm1'") $(store_sql "$DB" "SELECT count(*) FROM versions")" "1 1"
 
 # ---- on the way out: an attacker who can write the store file ----
-sqlite3 "$DB" "
+store_sql "$DB" "
 UPDATE models SET owner = 'ops' || char(27) || '[2J' || char(10) || 'approvals: 9 of 9',
 	description = 'ok' || char(133) || 'x' || char(8238) || 'evil' || char(10) || 'second' WHERE name = 'fraud';
 UPDATE versions SET author = 'j' || char(27) || ']0;owned' || char(7) || char(8294) WHERE version = 1;

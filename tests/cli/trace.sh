@@ -184,7 +184,7 @@ same "the newest attestation is current" "$(j '$.lineage.attestation.current')" 
 
 # A store writer wipes the features' digest: the tables no longer say
 # what lena signed.
-sqlite3 "$DB" "UPDATE lineage_dsv SET digest = '' WHERE dataset = (SELECT id FROM lineage_datasets WHERE name = 'features/loans')" || fail "tamper digest"
+store_sql "$DB" "UPDATE lineage_dsv SET digest = '' WHERE dataset = (SELECT id FROM lineage_datasets WHERE name = 'features/loans')" || fail "tamper digest"
 expect 0 "trace after the digest went" tr_ "$M" --json
 printf '%s' "$OUT" >"$TMPD/out.json"
 same "attestation no longer current" "$(j '$.lineage.attestation.current')" 0
@@ -192,10 +192,13 @@ has "stale names the entry" "$(py 'print([g["text"] for g in r["gaps"] if g["kin
 same "both inputs without digest now" "$(py 'print(sum(g["kind"] == "dataset-without-digest" for g in r["gaps"]))')" 2
 
 # Attested by a writer without the log key: the new entry waits for a checkpoint.
-mv "$DB.logkey" "$TMPD/logkey"
+mv "$(store_local "$DB" .logkey)" "$TMPD/logkey"
 run as lena lineage attest "$M" 1
-mv "$TMPD/logkey" "$DB.logkey"
-has "attested, but no checkpoint signed" "$ERR" "signing its checkpoint failed"
+mv "$TMPD/logkey" "$(store_local "$DB" .logkey)"
+# (On PostgreSQL a host without the log key leaves its entries to the signer's host, silently.)
+if sqlite_only 1 "a writer without the log key is told"; then
+	has "attested, but no checkpoint signed" "$ERR" "signing its checkpoint failed"
+fi
 ATT=$(seqs lineage.set | tr ' ' '\n' | tail -n 1)
 expect 0 "trace with an entry after the checkpoint" tr_ "$M" --json
 printf '%s' "$OUT" >"$TMPD/out.json"
@@ -298,7 +301,7 @@ same "placed by the admin's entry" "$(j '$.placement.action')/$(j '$.placement.g
 same "no requests" "$(j '$.requests')" "[]"
 same "the HTML draws the version alone, its gap said" "$(tr_ plain --format html | grep -c '<text class="gap-label"[^>]*>GAP: no lineage<')" 1
 # A store writer moves the alias in the table only: the ledger says otherwise.
-sqlite3 "$DB" "UPDATE aliases SET version_id = (SELECT v.id FROM versions v JOIN models m ON m.id = v.model_id WHERE m.name = 'plain' AND v.version = 1) WHERE alias = 'production' AND model_id = (SELECT id FROM models WHERE name = 'plain')" || fail "tamper"
+store_sql "$DB" "UPDATE aliases SET version_id = (SELECT v.id FROM versions v JOIN models m ON m.id = v.model_id WHERE m.name = 'plain' AND v.version = 1) WHERE alias = 'production' AND model_id = (SELECT id FROM models WHERE name = 'plain')" || fail "tamper"
 expect 0 "trace after the table was changed" tr_ plain --json
 printf '%s' "$OUT" >"$TMPD/out.json"
 same "traces what the table says" "$(j '$.version.number')" 1
@@ -308,9 +311,9 @@ same "complete but unattested" "$(j '$.lineage.complete')/$(j '$.lineage.attesta
 same "gaps" "$(py 'print(sorted(g["kind"] for g in r["gaps"]))')" "['alias-disagrees', 'lineage-unattested']"
 
 # --- rows a store writer added or changed, which no signed entry backs ---
-sqlite3 "$DB" ".backup '$TMPD/rows.db'"
-cp "$DB.logkey" "$TMPD/rows.db.logkey"
-sqlite3 "$TMPD/rows.db" "INSERT INTO versions(model_id, version, artifact_uri, digest, author, created)
+store_copy "$DB" "$TMPD/rows.db"
+cp "$(store_local "$DB" .logkey)" "$(store_local "$TMPD/rows.db" .logkey)"
+store_sql "$TMPD/rows.db" "INSERT INTO versions(model_id, version, artifact_uri, digest, author, created)
 	SELECT id, 3, 's3://m/forged', '$D2', 'mallory', 1767225600 FROM models WHERE name = 'plain';
 INSERT INTO aliases(model_id, alias, version_id, updated)
 	SELECT m.id, 'canary', v.id, 1767225600 FROM models m JOIN versions v ON v.model_id = m.id WHERE m.name = 'plain' AND v.version = 3;
@@ -331,17 +334,17 @@ has "naming the difference" "$(j '$.requests[1].tampered')" "request 2"
 same "its decisions no longer count" "$(py 'print([a["counts"] for a in r["requests"][1]["decisions"]])')" "[False, False]"
 
 # --- a store whose checkpoints were deleted, or forged ---
-sqlite3 "$DB" ".backup '$TMPD/nocp.db'"
-cp "$DB.logkey" "$TMPD/nocp.db.logkey"
-sqlite3 "$TMPD/nocp.db" "DROP TRIGGER checkpoints_no_delete; DELETE FROM checkpoints" || fail "drop checkpoints"
+store_copy "$DB" "$TMPD/nocp.db"
+cp "$(store_local "$DB" .logkey)" "$(store_local "$TMPD/nocp.db" .logkey)"
+store_sql "$TMPD/nocp.db" "DROP TRIGGER checkpoints_no_delete; DELETE FROM checkpoints" || fail "drop checkpoints"
 expect 0 "trace without a checkpoint" "$STEWARD" trace "$M" --db "$TMPD/nocp.db" --json
 printf '%s' "$OUT" >"$TMPD/out.json"
 same "checkpoint null" "$(j '$.checkpoint')" ""
 same "no entry covered" "$(py 'print(sorted(set(e["proof"] for e in r["entries"])))')" "['after checkpoint']"
 same "one no-checkpoint gap" "$(py 'print(sum(g["kind"] == "no-checkpoint" for g in r["gaps"]))')" 1
-sqlite3 "$DB" ".backup '$TMPD/forged.db'"
-cp "$DB.logkey" "$TMPD/forged.db.logkey"
-sqlite3 "$TMPD/forged.db" "DROP TRIGGER checkpoints_no_update; UPDATE checkpoints SET note = replace(note, substr(note, instr(note, char(10)) + 1, 2), '99') WHERE size = (SELECT max(size) FROM checkpoints)" || fail "forge"
+store_copy "$DB" "$TMPD/forged.db"
+cp "$(store_local "$DB" .logkey)" "$(store_local "$TMPD/forged.db" .logkey)"
+store_sql "$TMPD/forged.db" "DROP TRIGGER checkpoints_no_update; UPDATE checkpoints SET note = replace(note, substr(note, instr(note, char(10)) + 1, 2), '99') WHERE size = (SELECT max(size) FROM checkpoints)" || fail "forge"
 expect 1 "a forged checkpoint is an error" "$STEWARD" trace "$M" --db "$TMPD/forged.db"
 has "says so" "$ERR" "the newest checkpoint does not verify"
 

@@ -57,7 +57,7 @@ names() { # the names of plugin 'alerts''s alerts in the last alert list --json
 	sqlite3 :memory: "SELECT group_concat(json_extract(value, '\$.name'), ' ') FROM json_each(CAST(readfile('$TMPD/len.json') AS TEXT))
 		WHERE json_extract(value, '\$.plugin') = 'alerts'"
 }
-entries() { sqlite3 "$DB" "SELECT count(*) FROM ledger WHERE action = '$1'"; }
+entries() { store_sql "$DB" "SELECT count(*) FROM ledger WHERE action = '$1'"; }
 
 # --- before any alert source synced: the gate cannot know ---
 expect 1 "gate before any alert data" "$STEWARD" gate fraud-scoring 2 --to production --db "$DB" --json
@@ -201,7 +201,7 @@ am_get api/v2/silences
 printf '%s' "$OUT" >"$TMPD/sil.json"
 same "Alertmanager says expired" "$(sil "json_extract(j.value, '\$.status.state')")" expired
 same "one alert.unsilence entry" "$(entries alert.unsilence)" 1
-has "naming the silence" "$(sqlite3 "$DB" "SELECT body FROM ledger WHERE action = 'alert.unsilence'")" "$SID"
+has "naming the silence" "$(store_sql "$DB" "SELECT body FROM ledger WHERE action = 'alert.unsilence'")" "$SID"
 expect 0 "sync after expiry" sync_
 expect 0 "alert list" alerts
 same "the warning fires again" "$(field HighLatency state)" active

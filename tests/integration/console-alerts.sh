@@ -70,7 +70,7 @@ ID=$(sqlite3 :memory: "SELECT json_extract(CAST(readfile('$TMPD/sil.json') AS TE
 same "its end: 30 minutes from now" "$(sqlite3 :memory: "SELECT CAST(strftime('%s', json_extract(CAST(readfile('$TMPD/sil.json') AS TEXT),
 	'\$[0].endsAt')) AS INTEGER) - $NOW BETWEEN 1790 AND 1830")" 1
 same "the ledger: alert.silence by sami, naming the silence" \
-	"$(sqlite3 "$DB" "SELECT actor || ' ' || action || ' ' || json_extract(body, '\$.data.silence') FROM ledger WHERE action = 'alert.silence'")" \
+	"$(store_sql "$DB" "SELECT actor || ' ' || action || ' ' || json_extract(body, '\$.data.silence') FROM ledger WHERE action = 'alert.silence'")" \
 	"sami alert.silence $ID"
 has "the view: silenced" "$(row 'HighLatency')" "silenced"
 expect 0 "the ledger verifies" "$STEWARD" audit verify --db "$DB"
@@ -85,7 +85,7 @@ has "u names the silence, its maker and comment" "$SCREEN" "expire silence $ID b
 screen ":alerts<Enter>uy$PASS<Enter>" --key "$K/sami.key" --config "$CFG" --size 140x24
 has "expired through Alertmanager" "$SCREEN" "expired 1 silence of HighLatency in alerts: it fires again, as sami"
 same "Alertmanager: the silence expired" "$(silences | cut -d' ' -f1)" expired
-same "the ledger: alert.unsilence by sami" "$(sqlite3 "$DB" "SELECT actor FROM ledger WHERE action = 'alert.unsilence'")" sami
+same "the ledger: alert.unsilence by sami" "$(store_sql "$DB" "SELECT actor FROM ledger WHERE action = 'alert.unsilence'")" sami
 has "the view: firing again" "$(row 'HighLatency')" "firing"
 expect 0 "the ledger still verifies" "$STEWARD" audit verify --db "$DB"
 
@@ -99,6 +99,6 @@ has "the age of what is shown" "$(line 4) $(line 5)" "showing its data as of"
 has "the last alert still listed" "$(row 'HighLatency')" "fraud-scoring"
 screen ':alerts<Enter>s<Enter>why<Enter>y'"$PASS"'<Enter>' --key "$K/sami.key" --config "$CFG" --size 160x24
 has "s while it is down: the refusal says so" "$SCREEN" "alerts refused the silence"
-same "nothing recorded while it is down" "$(sqlite3 "$DB" "SELECT count(*) FROM ledger WHERE action = 'alert.silence'")" 1
+same "nothing recorded while it is down" "$(store_sql "$DB" "SELECT count(*) FROM ledger WHERE action = 'alert.silence'")" 1
 
 finish

@@ -45,11 +45,11 @@ ml_tag() {
 		WHERE json_extract(value, '\$.key') = '$3'"
 }
 st_alias() {
-	sqlite3 "$DB" "SELECT v.version FROM aliases a JOIN versions v ON v.id = a.version_id JOIN models m ON m.id = a.model_id
+	store_sql "$DB" "SELECT v.version FROM aliases a JOIN versions v ON v.id = a.version_id JOIN models m ON m.id = a.model_id
 		WHERE m.name = '$1' AND a.alias = '$2'"
 }
 # What sami signed: the console's own background syncs record what they observe meanwhile.
-entries() { sqlite3 "$DB" "SELECT count(*) FROM ledger WHERE actor = 'sami'"; }
+entries() { store_sql "$DB" "SELECT count(*) FROM ledger WHERE actor = 'sami'"; }
 # console KEYS: sami's scripted console session with the plugin configuration; the screen in $SCREEN.
 console() {
 	printf '%s' "$1" >"$TMPD/script"
@@ -89,10 +89,10 @@ same "MLflow's alias moved (its REST API)" "$(ml_alias model-001 production)" 3
 same "with the decision's evidence" "$(ml_tag model-001 3 steward.decision)" rollback
 same "steward's alias moved" "$(st_alias model-001 production)" 3
 same "one ledger entry" "$(entries)" $((N0 + 1))
-same "sami's rollback in the ledger" "$(sqlite3 "$DB" "SELECT actor || ' ' || action || ' ' || subject FROM ledger ORDER BY seq DESC LIMIT 1")" \
+same "sami's rollback in the ledger" "$(store_sql "$DB" "SELECT actor || ' ' || action || ' ' || subject FROM ledger ORDER BY seq DESC LIMIT 1")" \
 	"sami rollback models:/model-001/3"
-same "the tag names the entry" "$(ml_tag model-001 3 steward.ledger_seq)" "$(sqlite3 "$DB" "SELECT max(seq) FROM ledger")"
-has "the reason recorded" "$(sqlite3 "$DB" "SELECT CAST(body AS TEXT) FROM ledger ORDER BY seq DESC LIMIT 1")" "p99 latency doubled"
+same "the tag names the entry" "$(ml_tag model-001 3 steward.ledger_seq)" "$(store_sql "$DB" "SELECT max(seq) FROM ledger")"
+has "the reason recorded" "$(store_sql "$DB" "SELECT CAST(body AS TEXT) FROM ledger ORDER BY seq DESC LIMIT 1")" "p99 latency doubled"
 expect 0 "the ledger verifies" "$STEWARD" audit verify --db "$DB"
 expect 0 "a sync afterwards" sync_ --json
 same "sees nothing unapproved" "$(j '$[0].unapproved_changes')" 0

@@ -19,8 +19,8 @@ as() {
 	shift
 	env STEWARD_NOW=$((STEWARD_NOW + LATER)) "$STEWARD" "$@" --db "$DB" --key "$K/$who.key" --config "$CFG"
 }
-entries() { sqlite3 "$DB" "SELECT count(*) FROM ledger WHERE action = '$1'"; }
-size() { sqlite3 "$DB" "SELECT count(*) FROM ledger"; }
+entries() { store_sql "$DB" "SELECT count(*) FROM ledger WHERE action = '$1'"; }
+size() { store_sql "$DB" "SELECT count(*) FROM ledger"; }
 # count V: how many of 500 requests to the ranker's frontend version V answered
 count() { curl -s "$(hap_url ranker)[1-500]" | grep -c "^v$1\$"; }
 weight() { hap_field "$(hap_backend ranker)" "v$1" weight; }
@@ -52,7 +52,7 @@ done
 # promote V STAGE: requested by lena, approved by mei, applied by lena
 promote() {
 	as lena promote request ranker "$1" --to "$2" >/dev/null || fail "request $1 $2"
-	rq=$(sqlite3 "$DB" "SELECT max(id) FROM requests")
+	rq=$(store_sql "$DB" "SELECT max(id) FROM requests")
 	as mei approve "$rq" >/dev/null || fail "approve $rq"
 	as lena promote apply "$rq" >/dev/null || fail "apply $rq"
 }
@@ -111,7 +111,7 @@ expect 0 "deploy list after the shift" "$STEWARD" deploy list ranker --db "$DB"
 lacks "the unapproved change is settled" "$OUT" "UNAPPROVED"
 
 # --- a writer of the store file aims the plan: the stable version still comes from the signed decision ---
-sqlite3 "$DB" "UPDATE deployments SET weight = CASE version WHEN 1 THEN 0 ELSE 100 END, share = CASE version WHEN 1 THEN 0 ELSE 100 END"
+store_sql "$DB" "UPDATE deployments SET weight = CASE version WHEN 1 THEN 0 ELSE 100 END, share = CASE version WHEN 1 THEN 0 ELSE 100 END"
 expect 0 "shift with a forged cache" as sami deploy shift ranker 2 --weight 30 --reason "a bit more"
 has "v1 keeps the rest, as decided" "$OUT" "1=70 2=30"
 same "HAProxy agrees: v1 weight 70" "$(weight 1)" 70
@@ -127,14 +127,14 @@ expect 1 "a version with no server" as sami deploy shift ranker 3 --weight 50 --
 has "names it" "$ERR" "no server of ranker serves version 3"
 
 # --- the soak, from signed entries only ---
-sqlite3 "$DB" "DELETE FROM deployments; DROP TABLE IF EXISTS canary"
+store_sql "$DB" "DELETE FROM deployments; DROP TABLE IF EXISTS canary"
 LATER=$((30 * 60))
 expect 1 "after 30 minutes the soak is short" as sami gate ranker 2 --to production --json
 printf "%s" "$OUT" >"$TMPD/soak.json"
 same "canary soak fails" "$(sqlite3 :memory: "SELECT json_extract(value, '\$.status') FROM json_each(CAST(readfile('$TMPD/soak.json') AS TEXT), '\$.rules') WHERE json_extract(value, '\$.rule') = 'canary-soaked'")" FAIL
 LATER=$((2 * HOUR))
 expect 0 "request production" as lena promote request ranker 2 --to production
-expect 0 "approve it" as mei approve "$(sqlite3 "$DB" "SELECT max(id) FROM requests")"
+expect 0 "approve it" as mei approve "$(store_sql "$DB" "SELECT max(id) FROM requests")"
 expect 0 "the gate passes after two hours at 20%" as sami gate ranker 2 --to production
 expect 0 "sync again" as ci sync
 
@@ -184,7 +184,7 @@ same "all 500 reach v1" "$(count 1)" 500
 expect 0 "production is v1 again" "$STEWARD" alias list ranker --db "$DB" --json
 has "v1" "$OUT" '"version": 1'
 same "the rollback names its traffic entry" \
-	"$(sqlite3 "$DB" "SELECT json_extract(CAST(body AS TEXT), '\$.data.traffic_seq') = (SELECT max(seq) FROM ledger WHERE action = 'deploy.traffic') FROM ledger WHERE action = 'rollback'")" 1
+	"$(store_sql "$DB" "SELECT CASE WHEN CAST(json_extract(CAST(body AS TEXT), '\$.data.traffic_seq') AS BIGINT) = (SELECT max(seq) FROM ledger WHERE action = 'deploy.traffic') THEN 1 ELSE 0 END FROM ledger WHERE action = 'rollback'")" 1
 
 # --- the ledger replays ---
 expect 0 "audit verify" env STEWARD_NOW=$((STEWARD_NOW + LATER)) "$STEWARD" audit verify --db "$DB"

@@ -19,11 +19,11 @@ as() {
 	shift
 	"$STEWARD" "$@" --db "$DB" --key "$K/$who.key" --config "$CFG"
 }
-entries() { sqlite3 "$DB" "SELECT count(*) FROM ledger WHERE action = '$1'"; }
+entries() { store_sql "$DB" "SELECT count(*) FROM ledger WHERE action = '$1'"; }
 count() { curl -s "$(hap_url ranker)[1-200]" | grep -c "^v$1\$"; }
 weight() { hap_field "$(hap_backend ranker)" "v$1" weight; }
 status() { hap_field "$(hap_backend ranker)" "v$1" status; }
-production() { sqlite3 "$DB" "SELECT v.version FROM aliases a JOIN versions v ON v.id = a.version_id WHERE a.alias = 'production'"; }
+production() { store_sql "$DB" "SELECT v.version FROM aliases a JOIN versions v ON v.id = a.version_id WHERE a.alias = 'production'"; }
 # silences in Alertmanager: "state createdBy comment" per line
 silences() {
 	am_get api/v2/silences
@@ -35,8 +35,8 @@ silences() {
 
 promote() {
 	as lena promote request ranker "$1" --to "$2" >/dev/null || fail "request $1 $2"
-	as mei approve "$(sqlite3 "$DB" "SELECT max(id) FROM requests")" >/dev/null || fail "approve"
-	as lena promote apply "$(sqlite3 "$DB" "SELECT max(id) FROM requests")" >/dev/null || fail "apply"
+	as mei approve "$(store_sql "$DB" "SELECT max(id) FROM requests")" >/dev/null || fail "approve"
+	as lena promote apply "$(store_sql "$DB" "SELECT max(id) FROM requests")" >/dev/null || fail "apply"
 }
 
 drill_setup() {

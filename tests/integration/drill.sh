@@ -33,7 +33,7 @@ same "the registry: production back on v1" "$(production)" 1
 has "Alertmanager holds sami's silence" "$(silences)" "active sami rolled back by playbook rollback-on-error-spike"
 expect 0 "incident list" "$STEWARD" incident list --db "$DB"
 has "one open critical incident" "$OUT" "Error rate spike on ranker v2"
-INC=$(sqlite3 "$DB" "SELECT max(id) FROM incidents")
+INC=$(store_sql "$DB" "SELECT max(id) FROM incidents")
 expect 0 "incident timeline" "$STEWARD" incident show "$INC" --db "$DB"
 has "timeline: opened by sami" "$OUT" "open"
 has "timeline: the note" "$OUT" "traffic and production back on the known-safe version"

@@ -97,8 +97,8 @@ conf() {
 CFG=$TMPD/hap.conf
 conf "$CFG"
 sync_() { "$STEWARD" sync hap --db "$DB" --config "$1" --key "$K/ci.key"; }
-rows() { sqlite3 "$DB" "SELECT target, model, version, mode, state, weight, printf('%.2f', share), sessions FROM deployments WHERE plugin = 'hap' ORDER BY target"; }
-ledger_n() { sqlite3 "$DB" "SELECT count(*) FROM ledger"; }
+rows() { store_sql "$DB" "SELECT target, model, version, mode, state, weight, printf('%.2f', share), sessions FROM deployments WHERE plugin = 'hap' ORDER BY target"; }
+ledger_n() { store_sql "$DB" "SELECT count(*) FROM ledger"; }
 # The section haproxy-lib.sh writes for what it started reads the same servers.
 hap_plugin_section lib 3 >"$TMPD/lib.conf"
 chmod 600 "$TMPD/lib.conf"
@@ -108,7 +108,7 @@ model.churn = be_churn v7:7"
 "$STEWARD" init --db "$TMPD/lib.db" --admin libby >/dev/null || fail "init lib.db"
 expect 0 "steward sync with the library's section" "$STEWARD" sync lib --db "$TMPD/lib.db" --config "$TMPD/lib.conf" \
 	--key "$TMPD/cfg/steward/keys/libby.key"
-same "five servers" "$(sqlite3 "$TMPD/lib.db" "SELECT count(*) FROM deployments WHERE plugin = 'lib'")" 5
+same "five servers" "$(store_sql "$TMPD/lib.db" "SELECT count(*) FROM deployments WHERE plugin = 'lib'")" 5
 expect 0 "plugin list" "$STEWARD" plugin list --db "$DB" --config "$CFG"
 has "the instance, its type and capability" "$OUT" "hap   haproxy  deploy"
 

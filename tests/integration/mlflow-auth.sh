@@ -85,14 +85,14 @@ cp "$TMPD/cfg/steward/keys/ada.key" "$K/ada.key"
 as ada principal add ci --role pipeline --pubkey "$K/ci.key.pub" >/dev/null || fail "add ci"
 CFG="$TMPD/basic.conf"
 printf '[plugin ml]\ntype = mlflow\nurl = %s\nusername_env = ML_USER\npassword_env = ML_PASS\ntimeout = 20\n' "$MLFLOW_URL" >"$CFG"
-ledger() { sqlite3 "$1" "SELECT count(*) FROM ledger"; }
+ledger() { store_sql "$1" "SELECT count(*) FROM ledger"; }
 
 export ML_USER="$READER" ML_PASS="$READER_PW"
 expect 0 "sync with basic credentials" as ci sync --config "$CFG" --json
 valid "sync --json"
 same "2 models" "$(j '$[0].models')" 2
 same "4 versions" "$(j '$[0].versions')" 4
-same "every digest verified through the authenticated artifact proxy" "$(sqlite3 "$DB" "SELECT count(*) FROM version_sync WHERE digest_verified = 1")" 4
+same "every digest verified through the authenticated artifact proxy" "$(store_sql "$DB" "SELECT count(*) FROM version_sync WHERE digest_verified = 1")" 4
 expect 0 "plugin list with basic credentials" "$STEWARD" plugin list --db "$DB" --config "$CFG" --json
 same "healthy" "$(j '$[0].health')" ok
 
@@ -251,9 +251,9 @@ b0=$(lines bearer " ")
 o0=$(lines bearer " 200 upstream=200")
 expect 0 "sync with a Bearer token through the proxy" bsync --json
 same "2 models, 4 versions" "$(j '$[0].models') $(j '$[0].versions')" "2 4"
-digests() { sqlite3 "$1" "SELECT m.name || ' ' || v.version || ' ' || v.digest FROM versions v JOIN models m ON m.id = v.model_id ORDER BY 1"; }
+digests() { store_sql "$1" "SELECT m.name || ' ' || v.version || ' ' || v.digest FROM versions v JOIN models m ON m.id = v.model_id ORDER BY 1"; }
 same "the same digests as the basic-auth sync" "$(digests "$DB2")" "$(digests "$DB")"
-same "every digest verified through the proxy" "$(sqlite3 "$DB2" "SELECT count(*) FROM version_sync WHERE digest_verified = 1")" 4
+same "every digest verified through the proxy" "$(store_sql "$DB2" "SELECT count(*) FROM version_sync WHERE digest_verified = 1")" 4
 has "artifact bytes came through the proxy" "$(cat "$NG/bearer.log")" "GET /api/2.0/mlflow-artifacts/artifacts/"
 same "every request of it went on to MLflow and back 200" "$(($(lines bearer " 200 upstream=200") - o0))" "$(($(lines bearer " ") - b0))"
 expect 0 "plugin list with the token" "$STEWARD" plugin list --db "$DB2" --config "$BCFG" --json

@@ -41,8 +41,8 @@ same "12 versions" "$(j '$[0].versions')" 12
 expect 0 "model list" "$STEWARD" model list --db "$DB" --json
 same "tier from steward.tier" "$(j '$[0].tier')" low
 same "owner from steward.owner" "$(j '$[0].owner')" team-a
-same "aliases imported" "$(sqlite3 "$DB" "SELECT count(*) FROM ledger WHERE action = 'alias.imported'")" 8
-same "every digest verified" "$(sqlite3 "$DB" "SELECT count(*) FROM version_sync WHERE digest_verified = 1")" 12
+same "aliases imported" "$(store_sql "$DB" "SELECT count(*) FROM ledger WHERE action = 'alias.imported'")" 8
+same "every digest verified" "$(store_sql "$DB" "SELECT count(*) FROM version_sync WHERE digest_verified = 1")" 12
 expect 0 "metrics with slices" "$STEWARD" metric list model-001 2 --db "$DB"
 has "slice mapped" "$OUT" "region=EU"
 expect 0 "card from the description" "$STEWARD" card show model-001 2 --db "$DB"
@@ -56,21 +56,21 @@ sqlite3 :memory: "SELECT json_extract(value,'\$.path') || char(9) || json_extrac
 : >"$TMPD/manifest"
 while IFS= read -r line; do printf '%s\n' "$line" >>"$TMPD/manifest"; done <"$TMPD/manifest.lines"
 want="sha256:$(sha256sum "$TMPD/manifest" | cut -d' ' -f1)"
-same "steward's digest is over the bytes MLflow serves" "$(sqlite3 "$DB" "SELECT v.digest FROM versions v JOIN models m ON m.id = v.model_id WHERE m.name = 'model-001' AND v.version = 2")" "$want"
+same "steward's digest is over the bytes MLflow serves" "$(store_sql "$DB" "SELECT v.digest FROM versions v JOIN models m ON m.id = v.model_id WHERE m.name = 'model-001' AND v.version = 2")" "$want"
 expect 0 "a second sync of an unchanged server" sync_ --json
 same "writes nothing" "$(j '$[0].written')" 0
 same "an incremental pass" "$(j '$[0].full')" 0
 same "skips every version: nothing moved" "$(j '$[0].skipped') $(j '$[0].versions') $(j '$[0].metrics')" "12 0 0"
 same "still reads every model" "$(j '$[0].models')" 4
 # the author: steward.author, else the version's user_id (MLflow's server leaves it empty), else the run's user_id
-vcol() { sqlite3 "$DB" "SELECT $3 FROM versions v JOIN models m ON m.id = v.model_id LEFT JOIN version_sync s ON s.version_id = v.id WHERE m.name = '$1' AND v.version = $2"; }
+vcol() { store_sql "$DB" "SELECT $3 FROM versions v JOIN models m ON m.id = v.model_id LEFT JOIN version_sync s ON s.version_id = v.id WHERE m.name = '$1' AND v.version = $2"; }
 same "the run's user_id is the author" "$(vcol model-001 2 v.author)" a.okafor
 # MLflow sets and deletes version tags without moving last_updated_timestamp: the stamp covers them
 mlapi mlflow/model-versions/set-tag -X POST -H 'Content-Type: application/json' \
 	-d '{"name": "model-002", "version": "1", "key": "review.state", "value": "done"}' >/dev/null
 expect 0 "sync after a version tag was set" sync_ --json
 same "only that version is read again" "$(j '$[0].skipped') $(j '$[0].versions')" "11 1"
-same "and its new tag recorded" "$(sqlite3 "$DB" "SELECT t.value FROM version_tags t JOIN versions v ON v.id = t.version_id JOIN models m ON m.id = v.model_id WHERE m.name = 'model-002' AND v.version = 1 AND t.key = 'review.state'")" done
+same "and its new tag recorded" "$(store_sql "$DB" "SELECT t.value FROM version_tags t JOIN versions v ON v.id = t.version_id JOIN models m ON m.id = v.model_id WHERE m.name = 'model-002' AND v.version = 1 AND t.key = 'review.state'")" done
 expect 0 "sync --full" sync_ --json --full
 same "a full pass reads every version" "$(j '$[0].full') $(j '$[0].skipped') $(j '$[0].versions')" "1 0 12"
 same "and writes nothing new" "$(j '$[0].written')" 0
@@ -121,7 +121,7 @@ printf '[plugin ml]\ntype = mlflow\nurl = %s\nparallel = 1\ninflight_bytes = 1\n
 expect 0 "a serial sync into a new store" "$STEWARD" sync --db "$TMPD/serial.db" --config "$TMPD/serial.conf" \
 	--key "$TMPD/cfg/steward/keys/serial.key" --json
 digests() {
-	sqlite3 "$1" "SELECT group_concat(d, ' ') FROM (SELECT m.name || ':' || v.version || ':' || v.digest AS d FROM versions v
+	store_sql "$1" "SELECT group_concat(d, ' ') FROM (SELECT m.name || ':' || v.version || ':' || v.digest AS d FROM versions v
 		JOIN models m ON m.id = v.model_id JOIN version_sync s ON s.version_id = v.id WHERE s.digest_state = 'verified' ORDER BY 1)"
 }
 same "the same digests as the parallel one" "$(digests "$TMPD/serial.db")" "$(digests "$DB")"
@@ -151,18 +151,18 @@ printf '{"eventType":"COMPLETE","eventTime":"2025-12-31T10:00:00Z","producer":"p
 expect 0 "lineage imported before the version is synced" "$STEWARD" lineage import "$TMPD/ol.ndjson" --db "$DB" --key "$K/ci.key"
 has "nothing to sign yet" "$OUT" "0 model versions attested"
 expect 0 "sync the anonymous version" sync_ --json
-same "the sync signed its lineage" "$(sqlite3 "$DB" "SELECT count(*) FROM ledger WHERE action = 'lineage.set' AND subject = 'models:/src.v2_x-y/$VA'")" 1
+same "the sync signed its lineage" "$(store_sql "$DB" "SELECT count(*) FROM ledger WHERE action = 'lineage.set' AND subject = 'models:/src.v2_x-y/$VA'")" 1
 expect 0 "its lineage" "$STEWARD" lineage show src.v2_x-y "$VA" --db "$DB"
 has "complete, signed at the sync" "$OUT" "lineage-complete: complete, signed by"
 same "a run without a user names nobody" "$(vcol src.v2_x-y "$VA" v.author)" ""
-same "the metric's dataset is the run's evaluation input" "$(sqlite3 "$DB" "SELECT e.dataset FROM eval_metrics e JOIN versions v ON v.id = e.version_id JOIN models m ON m.id = v.model_id WHERE m.name = 'src.v2_x-y' AND v.version = $VA AND e.name = 'auc'")" eval-2026q1
+same "the metric's dataset is the run's evaluation input" "$(store_sql "$DB" "SELECT e.dataset FROM eval_metrics e JOIN versions v ON v.id = e.version_id JOIN models m ON m.id = v.model_id WHERE m.name = 'src.v2_x-y' AND v.version = $VA AND e.name = 'auc'")" eval-2026q1
 # a run tag does not move the version's stamp: an incremental sync keeps what it has, a full pass reads it
 mlapi mlflow/runs/set-tag -X POST -H 'Content-Type: application/json' -d "{\"run_id\": \"$ARID\", \"key\": \"steward.dataset\", \"value\": \"pinned\"}" >/dev/null
 expect 0 "an incremental sync" sync_ --json
 same "skips it" "$(j '$[0].versions')" 0
 expect 0 "a full pass" sync_ --json --full
-same "steward.dataset comes before the inputs" "$(sqlite3 "$DB" "SELECT group_concat(e.dataset) FROM eval_metrics e JOIN versions v ON v.id = e.version_id JOIN models m ON m.id = v.model_id WHERE m.name = 'src.v2_x-y' AND v.version = $VA AND e.name = 'auc' AND e.dataset = 'pinned'")" pinned
-same "the populated runs keep their dataset param" "$(sqlite3 "$DB" "SELECT DISTINCT e.dataset FROM eval_metrics e JOIN versions v ON v.id = e.version_id JOIN models m ON m.id = v.model_id WHERE m.name = 'model-001'")" holdout
+same "steward.dataset comes before the inputs" "$(store_sql "$DB" "SELECT group_concat(e.dataset) FROM eval_metrics e JOIN versions v ON v.id = e.version_id JOIN models m ON m.id = v.model_id WHERE m.name = 'src.v2_x-y' AND v.version = $VA AND e.name = 'auc' AND e.dataset = 'pinned'")" pinned
+same "the populated runs keep their dataset param" "$(store_sql "$DB" "SELECT DISTINCT e.dataset FROM eval_metrics e JOIN versions v ON v.id = e.version_id JOIN models m ON m.id = v.model_id WHERE m.name = 'model-001'")" holdout
 
 # --- names: no name goes into a filter, so any name MLflow accepts is read (the core decides what it takes) ---
 mlapi mlflow/registered-models/create -X POST -H 'Content-Type: application/json' \
@@ -175,7 +175,7 @@ if printf '%s' "$ERR" | grep -q "model name .* has ' '"; then
 	ok
 else
 	same "a name with a space, a quote and dots syncs" "$RC" 0
-	same "its version digested" "$(sqlite3 "$DB" "SELECT v.digest FROM versions v JOIN models m ON m.id = v.model_id WHERE m.name = 'Fraud Scoring''s v1.2' AND v.version = 1")" "$V2"
+	same "its version digested" "$(store_sql "$DB" "SELECT v.digest FROM versions v JOIN models m ON m.id = v.model_id WHERE m.name = 'Fraud Scoring''s v1.2' AND v.version = 1")" "$V2"
 fi
 mlapi mlflow/registered-models/delete -X DELETE -H 'Content-Type: application/json' -d "{\"name\": \"Fraud Scoring's v1.2\"}" >/dev/null
 same "the odd name is gone again" "$HTTP" 200
@@ -244,7 +244,7 @@ expect 0 "model list --json carries it" "$STEWARD" model list --db "$DB" --json
 printf '%s' "$OUT" >"$TMPD/json"
 same "on the model" "$(sqlite3 :memory: "SELECT json_extract(value, '\$.unapproved_changes[0].alias') || ' ' || json_extract(value, '\$.unapproved_changes[0].version')
 	FROM json_each(CAST(readfile('$TMPD/json') AS TEXT)) WHERE json_extract(value, '\$.name') = 'model-001'")" "production 1"
-has "recorded in the ledger" "$(sqlite3 "$DB" "SELECT action FROM ledger ORDER BY seq DESC LIMIT 1")" "alias.observed"
+has "recorded in the ledger" "$(store_sql "$DB" "SELECT action FROM ledger ORDER BY seq DESC LIMIT 1")" "alias.observed"
 # ... and an alias deleted behind its back
 mlfx set-alias model-001 production 3 >/dev/null
 sync_ >/dev/null || fail "sync back to the governed version"
@@ -255,12 +255,12 @@ expect 0 "sync sees the deletion" sync_ --json
 same "one unapproved change again" "$(j '$[0].unapproved_changes')" 1
 expect 3 "audit names the deletion" "$STEWARD" audit verify --db "$DB"
 has "deleted" "$OUT" "UNAPPROVED CHANGE: production of model-001 was deleted in the registry"
-same "the local alias is gone too" "$(sqlite3 "$DB" "SELECT count(*) FROM aliases a JOIN models m ON m.id = a.model_id WHERE m.name = 'model-001' AND a.alias = 'production'")" 0
+same "the local alias is gone too" "$(store_sql "$DB" "SELECT count(*) FROM aliases a JOIN models m ON m.id = a.model_id WHERE m.name = 'model-001' AND a.alias = 'production'")" 0
 # an imported alias (one steward never governed) moved or deleted behind its back is reported too
 expect 0 "move an imported alias" mlfx set-alias model-002 staging 1
 expect 0 "sync" sync_ --json
 same "an unapproved change for it" "$(j '$[0].unapproved_changes')" 1
-has "recorded as observed, not imported again" "$(sqlite3 "$DB" "SELECT action FROM ledger ORDER BY seq DESC LIMIT 1")" "alias.observed"
+has "recorded as observed, not imported again" "$(store_sql "$DB" "SELECT action FROM ledger ORDER BY seq DESC LIMIT 1")" "alias.observed"
 expect 0 "model-002 shows it" "$STEWARD" model show model-002 --db "$DB"
 has "named" "$OUT" "UNAPPROVED:   staging points at version 1"
 expect 0 "a deleted imported alias" mlfx delete-alias model-002 staging
@@ -277,29 +277,29 @@ sync_ >/dev/null || fail "sync"
 # MLflow refuses: the rollback target was deleted in MLflow meanwhile
 curl -sS -X DELETE -H 'Content-Type: application/json' -d '{"name":"model-001","version":"3"}' \
 	"$MLFLOW_URL/api/2.0/mlflow/model-versions/delete" >/dev/null || fail "delete a version in MLflow"
-N=$(sqlite3 "$DB" "SELECT count(*) FROM ledger")
+N=$(store_sql "$DB" "SELECT count(*) FROM ledger")
 expect 1 "MLflow refuses the move" as sami rollback model-001 --to 3 --reason "back to 3" --config "$CFG"
 has "MLflow's own error" "$ERR" "RESOURCE_DOES_NOT_EXIST"
-same "nothing recorded" "$(sqlite3 "$DB" "SELECT count(*) FROM ledger")" "$N"
-same "the local alias did not move" "$(sqlite3 "$DB" "SELECT v.version FROM aliases a JOIN versions v ON v.id = a.version_id JOIN models m ON m.id = a.model_id WHERE m.name = 'model-001' AND a.alias = 'production'")" 1
+same "nothing recorded" "$(store_sql "$DB" "SELECT count(*) FROM ledger")" "$N"
+same "the local alias did not move" "$(store_sql "$DB" "SELECT v.version FROM aliases a JOIN versions v ON v.id = a.version_id JOIN models m ON m.id = a.model_id WHERE m.name = 'model-001' AND a.alias = 'production'")" 1
 # the server stopped: a sync, and a promotion whose gate passes
 mlfx set-alias model-001 staging "$V4" >/dev/null || fail "v$V4 to staging again"
 sync_ >/dev/null || fail "sync staging"
 R=$(as lena promote request model-001 "$V4" --to production)
 as mei approve "$R" >/dev/null || fail "approve v$V4 again"
 mlflow_stop
-N=$(sqlite3 "$DB" "SELECT count(*) FROM ledger")
+N=$(store_sql "$DB" "SELECT count(*) FROM ledger")
 expect 1 "sync with the server down" sync_
 has "names the failure" "$ERR" "sync failed, nothing was recorded"
-same "no partial state" "$(sqlite3 "$DB" "SELECT count(*) FROM ledger")" "$N"
+same "no partial state" "$(store_sql "$DB" "SELECT count(*) FROM ledger")" "$N"
 expect 0 "plugin list" "$STEWARD" plugin list --db "$DB" --config "$CFG" --json
 same "degraded" "$(j '$[0].health')" degraded
 has "with the reason" "$(j '$[0].message')" "Couldn't connect"
-N=$(sqlite3 "$DB" "SELECT count(*) FROM ledger")
+N=$(store_sql "$DB" "SELECT count(*) FROM ledger")
 expect 1 "promotion with MLflow down records nothing" as lena promote apply "$R" --config "$CFG"
 has "MLflow's failure shown" "$ERR" "the registry refused the change, nothing was recorded"
-same "still nothing recorded" "$(sqlite3 "$DB" "SELECT count(*) FROM ledger WHERE action = 'promotion.apply'")" 2
-same "no decision written while MLflow was down" "$(sqlite3 "$DB" "SELECT count(*) FROM ledger")" "$N"
+same "still nothing recorded" "$(store_sql "$DB" "SELECT count(*) FROM ledger WHERE action = 'promotion.apply'")" 2
+same "no decision written while MLflow was down" "$(store_sql "$DB" "SELECT count(*) FROM ledger")" "$N"
 mlflow_start
 expect 0 "sync after the restart" sync_
 expect 0 "healthy again" "$STEWARD" plugin list --db "$DB" --config "$CFG" --json
@@ -315,7 +315,7 @@ fake() {
 	printf '[plugin fk]\ntype = mlflow\nurl = http://127.0.0.1:%s\ntimeout = 2\nconnect_timeout = 2\n' "$(cat "$TMPD/fake.port")" >"$TMPD/fake.conf"
 }
 unfake() { kill "$FAKE_PID" 2>/dev/null; wait "$FAKE_PID" 2>/dev/null; }
-N=$(sqlite3 "$DB" "SELECT count(*) FROM models")
+N=$(store_sql "$DB" "SELECT count(*) FROM models")
 fake 500
 expect 1 "HTTP 500 with an MLflow error body" "$STEWARD" sync fk --key "$K/ci.key" --db "$DB" --config "$TMPD/fake.conf"
 has "its error_code and message" "$ERR" "INTERNAL_ERROR: the fake server fails on purpose"
@@ -331,7 +331,7 @@ unfake
 fake cut
 expect 1 "the connection dies mid-sync" "$STEWARD" sync fk --key "$K/ci.key" --db "$DB" --config "$TMPD/fake.conf"
 unfake
-same "none of the faulty syncs left a model behind" "$(sqlite3 "$DB" "SELECT count(*) FROM models")" "$N"
+same "none of the faulty syncs left a model behind" "$(store_sql "$DB" "SELECT count(*) FROM models")" "$N"
 expect 3 "the ledger still verifies (exit 3: production of model-001 stands moved)" "$STEWARD" audit verify --db "$DB"
 
 # --- a move MLflow carried out late (an alias call that stalled, then went through): request $R,
@@ -341,11 +341,11 @@ expect 0 "the next sync" sync_ --json
 same "sees it as unapproved" "$(j '$[0].unapproved_changes')" 1
 expect 0 "applying the same request completes it" as lena promote apply "$R" --config "$CFG"
 has "applied" "$OUT" "production of model-001 now points at version $V4"
-same "recorded as completed late" "$(sqlite3 "$DB" "SELECT json_type(CAST(body AS TEXT), '\$.data.completed_late') FROM ledger WHERE action = 'promotion.apply' ORDER BY seq DESC LIMIT 1")" object
+same "recorded as completed late" "$(store_sql "$DB" "SELECT json_type(CAST(body AS TEXT), '\$.data.completed_late') FROM ledger WHERE action = 'promotion.apply' ORDER BY seq DESC LIMIT 1")" object
 expect 0 "the decision's tags" mlfx tags model-001 "$V4"
 printf '%s' "$OUT" >"$TMPD/json"
 same "name this request" "$(tag steward.request)" "$R"
-same "and the entry that recorded it" "$(tag steward.ledger_seq)" "$(sqlite3 "$DB" "SELECT max(seq) FROM ledger WHERE action = 'promotion.apply'")"
+same "and the entry that recorded it" "$(tag steward.ledger_seq)" "$(store_sql "$DB" "SELECT max(seq) FROM ledger WHERE action = 'promotion.apply'")"
 expect 0 "the model" "$STEWARD" model show model-001 --db "$DB" --json
 lacks "production is no longer an unapproved change" "$(j '$.unapproved_changes')" production
 expect 1 "the request applies once" as lena promote apply "$R" --config "$CFG"

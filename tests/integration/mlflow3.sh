@@ -18,8 +18,8 @@ cp "$TMPD/cfg/steward/keys/ada.key" "$K/ada.key"
 CFG="$TMPD/steward.conf"
 printf '[plugin ml]\ntype = mlflow\nurl = %s\ntimeout = 20\n' "$MLFLOW_URL" >"$CFG"
 sync_() { "$STEWARD" sync --db "$DB" --config "$CFG" --key "$K/ci.key" "$@"; }
-vcol() { sqlite3 "$DB" "SELECT $3 FROM versions v JOIN models m ON m.id = v.model_id LEFT JOIN version_sync s ON s.version_id = v.id WHERE m.name = '$1' AND v.version = $2"; }
-metric() { sqlite3 "$DB" "SELECT e.dataset FROM eval_metrics e JOIN versions v ON v.id = e.version_id JOIN models m ON m.id = v.model_id WHERE m.name = '$1' AND v.version = $2 AND e.name = '$3' AND e.slice = '$4'"; }
+vcol() { store_sql "$DB" "SELECT $3 FROM versions v JOIN models m ON m.id = v.model_id LEFT JOIN version_sync s ON s.version_id = v.id WHERE m.name = '$1' AND v.version = $2"; }
+metric() { store_sql "$DB" "SELECT e.dataset FROM eval_metrics e JOIN versions v ON v.id = e.version_id JOIN models m ON m.id = v.model_id WHERE m.name = '$1' AND v.version = $2 AND e.name = '$3' AND e.slice = '$4'"; }
 # want_manifest JSON: the digest steward must compute, from the fixture's own download ([{path, size, sha256}])
 want_manifest() {
 	printf '%s' "$1" >"$TMPD/files.json"

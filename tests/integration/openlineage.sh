@@ -50,7 +50,7 @@ nodes() {
 	printf '%s' "$OUT" >"$TMPD/g.json"
 	sqlite3 :memory: "SELECT count(*) FROM json_each(CAST(readfile('$TMPD/g.json') AS TEXT), '\$.nodes') WHERE $1"
 }
-entries() { sqlite3 "$1" "SELECT count(*) FROM ledger WHERE action = 'lineage.set'"; }
+entries() { store_sql "$1" "SELECT count(*) FROM ledger WHERE action = 'lineage.set'"; }
 sha() { printf '%s' "$1" | sha256sum | cut -c1-64; }
 
 "$STEWARD" key gen ada --out "$K/ada.key" >/dev/null || fail "key ada"

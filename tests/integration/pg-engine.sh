@@ -1,6 +1,7 @@
 #!/bin/sh
 # pg-engine: the PostgreSQL engine (core/db-pg.c), its schema and roles (core/schema-pg.c) and scripts/pg-setup, against a real throwaway server.
 . "$STEWARD_TOP/tests/lib.sh"
+sqlite_suite "it starts PostgreSQL servers of its own, and make test runs it"
 . "$STEWARD_TOP/tests/pg-lib.sh"
 
 pg_require

@@ -1,5 +1,6 @@
 # pg-store.sh: a store on a real PostgreSQL server: the governed flow, the roles' append-only ledger, checkpoints signed by a watcher on one host, a read-only replica, and 20 concurrent clients requesting, approving and applying with one killed mid-write.
 . "$STEWARD_TOP/tests/lib.sh"
+sqlite_suite "it starts PostgreSQL servers of its own, and make test runs it"
 . "$STEWARD_TOP/tests/pg-lib.sh"
 pg_require
 

@@ -143,13 +143,13 @@ same "26 series and histograms" "$(j '$[0].series')" 26
 FIRST_QUERIES=$(queries query_range)
 same "25 query_range, one per signal and version" "$FIRST_QUERIES" 25
 
-vid() { sqlite3 "$DB" "SELECT v.id FROM versions v JOIN models m ON m.id = v.model_id WHERE m.name = '$1' AND v.version = $2"; }
+vid() { store_sql "$DB" "SELECT v.id FROM versions v JOIN models m ON m.id = v.model_id WHERE m.name = '$1' AND v.version = $2"; }
 F1=$(vid fraud 1)
 F2=$(vid fraud 2)
 C1=$(vid churn 1)
 C2=$(vid churn 2)
 C3=$(vid churn 3)
-q() { sqlite3 "$DB" "$1"; }
+q() { store_sql "$DB" "$1"; }
 # pts VID SIGNAL: points, first and last time of a series
 pts() { q "SELECT count(*) || ' ' || (min(t) - $NOW) || ' ' || (max(t) - $NOW) FROM series WHERE version_id = $1 AND signal = '$2'"; }
 # off VID SIGNAL EXPR [WHERE]: how many points of the window differ from EXPR (of t) by more than 1e-9
@@ -391,18 +391,18 @@ done
 same "none of them changed the cache" "$(snapshot)" "$S1"
 
 # a FAKE answer with NaN, +Inf, -Inf and a warning, into a copy of the store
-cp "$DB" "$TMPD/v.db"
-cp "$DB.logkey" "$TMPD/v.db.logkey"
+store_copy "$DB" "$TMPD/v.db"
+cp "$(store_local "$DB" .logkey)" "$(store_local "$TMPD/v.db" .logkey)"
 conf fake "$FAKE_URL/values" "timeout = 2\nquery.freshness =\n"
 : >"$TMPD/fake.log"
 expect 0 "NaN, +Inf and -Inf are values; a warning does not fail the sync" \
 	"$STEWARD" sync fake --db "$TMPD/v.db" --config "$TMPD/fake.conf" --key "$K/ci.key"
 lacks "an empty template turns its signal off" "$(cat "$TMPD/fake.log")" "steward_model_feature_newest_timestamp_seconds"
 has "the others are asked" "$(cat "$TMPD/fake.log")" "steward_model_requests_total"
-same "kept as such (NaN as NULL)" "$(sqlite3 "$TMPD/v.db" "SELECT group_concat(x, ' ') FROM (SELECT CASE WHEN value IS NULL THEN 'NaN'
+same "kept as such (NaN as NULL)" "$(store_sql "$TMPD/v.db" "SELECT group_concat(x, ' ') FROM (SELECT CASE WHEN value IS NULL THEN 'NaN'
 	WHEN value > 1e308 THEN '+Inf' WHEN value < -1e308 THEN '-Inf' ELSE value END AS x FROM series
 	WHERE version_id = $F1 AND signal = 'error_rate' AND t >= $NOW ORDER BY t)")" "NaN +Inf -Inf 0.25 0.001"
-same "buckets sent out of order are handed over ascending" "$(sqlite3 "$TMPD/v.db" "SELECT group_concat(json_extract(b.value, '\$[0]') || ':' || CAST(json_extract(b.value, '\$[1]') AS INTEGER), ',')
+same "buckets sent out of order are handed over ascending" "$(store_sql "$TMPD/v.db" "SELECT group_concat(json_extract(b.value, '\$[0]') || ':' || CAST(json_extract(b.value, '\$[1]') AS INTEGER), ',')
 	FROM histograms h, json_each(h.buckets) b WHERE h.version_id = $F1 AND h.win = 'current'")" "0.25:10,0.5:40,1.0:100,+Inf:100"
 
 # credentials come from the environment: a Bearer token, or basic auth

@@ -43,14 +43,14 @@ expect 0 "ledger verifies" "$STEWARD" audit verify --db "$DB"
 expect 0 "ledger size" "$STEWARD" audit log --db "$DB" --json
 N=$(j '$[#-1].seq')
 same "fixture ledger has 15 entries" "$N" 15
-cp "$DB" "$TMPD/base.db"
-cp "$DB.logkey" "$TMPD/base.db.logkey"
-cp "$DB.witness" "$TMPD/base.db.witness"
+store_copy "$DB" "$TMPD/base.db"
+cp "$(store_local "$DB" .logkey)" "$(store_local "$TMPD/base.db" .logkey)"
+cp "$(store_local "$DB" .witness)" "$(store_local "$TMPD/base.db" .witness)"
 # A store restored from a copy goes back with its witness, or the signer
 # refuses: the copy lacks what was signed since.
 restore() {
-	cp "$TMPD/base.db" "$DB"
-	cp "$TMPD/base.db.witness" "$DB.witness"
+	store_copy "$TMPD/base.db" "$DB"
+	cp "$(store_local "$TMPD/base.db" .witness)" "$(store_local "$DB" .witness)"
 }
 
 # screen KEYS [ARGS...]: a scripted session on $DB; the screen lands in $SCREEN.
@@ -250,7 +250,7 @@ screen ':audit<Enter>/revoke<Enter><Enter><Esc>' --size 120x30
 has "Esc back to the filtered audit" "$(line 29)" "[audit] 1/1 of 15"
 
 # a checkpoint newer entries are not covered by: "not yet covered"
-sqlite3 "$DB" "DROP TRIGGER checkpoints_no_delete; DELETE FROM checkpoints WHERE size = 15;"
+store_sql "$DB" "DROP TRIGGER checkpoints_no_delete; DELETE FROM checkpoints WHERE size = 15;"
 screen ':audit<Enter><Enter>' --size 100x30
 has "not yet covered" "$(row '^proof:')" "not yet covered by a checkpoint"
 screen ''
@@ -258,7 +258,7 @@ has "header: signed to" "$(line 2)" "ledger verified to #15 (signed to #14)"
 
 # a tampered ledger: the header fails in red naming the entry, the proof fails too
 restore
-sqlite3 "$DB" "DROP TRIGGER ledger_no_update;
+store_sql "$DB" "DROP TRIGGER ledger_no_update;
 	UPDATE ledger SET body = CAST(replace(CAST(body AS TEXT), 'principal/audit1', 'principal/audit2') AS BLOB) WHERE seq = 4;"
 expect 1 "CLI sees the tampering" "$STEWARD" audit verify --db "$DB"
 screen '' --key "$K/risk1.key" --size 120x24

@@ -6,13 +6,13 @@ unset NO_COLOR STEWARD_KEY STEWARD_PASSPHRASE
 # The demo dates its history back from this clock (as promote.sh).
 export STEWARD_NOW=1790000000
 DB="$TMPD/d.db"
-K="$DB-keys"
+K="$(store_local "$DB" -keys)"
 expect 0 "demo store" "$STEWARD" demo --db "$DB" --no-tui
 . "$STEWARD_TOP/tests/lib-script.sh"
 
 # q SQL: one value from the store.
 q() {
-	sqlite3 "$DB" "$1"
+	store_sql "$DB" "$1"
 }
 keyid() {
 	expect 0 "key show $1" "$STEWARD" key show "$K/$1.key.pub" --json
@@ -21,7 +21,7 @@ keyid() {
 
 # A promotion and a rollback made with the CLI, as the people who do them.
 STEWARD_PASSPHRASE=demo expect 0 "lena applies request 9" "$STEWARD" promote apply 9 --db "$DB" --key "$K/lena.key"
-cp "$DB" "$TMPD/mid.db"
+store_copy "$DB" "$TMPD/mid.db"
 # search-ranking was rolled back once by the demo (v7 to v6); sami does it again.
 STEWARD_PASSPHRASE=demo expect 0 "sami rolls search-ranking back" "$STEWARD" rollback search-ranking \
 	--reason "error rate doubled after v6" --db "$DB" --key "$K/sami.key"
@@ -30,14 +30,14 @@ APPLY=$(q "SELECT max(seq) FROM ledger WHERE action = 'promotion.apply'")
 ROLLBACK=$(q "SELECT max(seq) FROM ledger WHERE action = 'rollback'")
 REVIEW=$(q "SELECT json_extract(CAST(body AS TEXT), '\$.data.review.request') FROM ledger WHERE seq = $ROLLBACK")
 # The approval that let request 9 through, and who signed it.
-APPROVAL=$(q "SELECT seq FROM ledger WHERE action = 'approval.approve' AND json_extract(CAST(body AS TEXT), '\$.data.request') = 9")
+APPROVAL=$(q "SELECT seq FROM ledger WHERE action = 'approval.approve' AND CAST(json_extract(CAST(body AS TEXT), '\$.data.request') AS BIGINT) = 9")
 SIGNER=$(q "SELECT actor FROM ledger WHERE seq = $APPROVAL")
 same "request 9 was approved by mei" "$SIGNER" mei
 MEI=$(keyid mei)
 TOTAL=$(q "SELECT count(*) FROM ledger")
 MODEL_N=$(q "SELECT count(*) FROM ledger WHERE subject = 'models:/support-ticket-routing' OR subject LIKE 'models:/support-ticket-routing/%'")
 V3_N=$(q "SELECT count(*) FROM ledger WHERE subject = 'models:/support-ticket-routing/3'")
-cp "$DB" "$TMPD/base.db"
+store_copy "$DB" "$TMPD/base.db"
 
 # --- the auditor's journey: from launch to the verified signer, then its request ---
 # :audit from the model is scoped to it; the approval is found by filtering.
@@ -98,7 +98,7 @@ lacks "keyring entry: no links" "$SCREEN" "Links (Enter opens)"
 
 # --- a tampered entry shows the failed check, never "valid" ---
 # (1) the body edited: it no longer hashes to its leaf
-sqlite3 "$DB" "DROP TRIGGER ledger_no_update;
+store_sql "$DB" "DROP TRIGGER ledger_no_update;
 	UPDATE ledger SET body = CAST(replace(CAST(body AS TEXT), '\"actor\":\"mei\"', '\"actor\":\"rosa\"') AS BLOB) WHERE seq = $APPROVAL;"
 screen '/support<Enter><Enter>:audit<Enter>/approval<Enter><Enter>' --key "$K/otto.key" --size 80x24
 has "edited body: the check fails" "$(line 4)" "signature check FAILED: ledger entry $APPROVAL was altered outside steward"
@@ -106,35 +106,38 @@ lacks "edited body: never valid" "$SCREEN" "signature valid"
 has "edited body: the claim is marked unverified" "$SCREEN" "(not verified)"
 has "edited body: the statement shown as claimed" "$SCREEN" "as the envelope claims it: the check above failed"
 # (2) another decision's signature put in, the leaf recomputed so the bytes match it
-cp "$TMPD/base.db" "$DB"
-OTHER=$(q "SELECT json_extract(json_extract(CAST(body AS TEXT), '\$.data.envelope'), '\$.signatures[0].sig') FROM ledger WHERE action = 'approval.approve' AND seq <> $APPROVAL LIMIT 1")
-MINE=$(q "SELECT json_extract(json_extract(CAST(body AS TEXT), '\$.data.envelope'), '\$.signatures[0].sig') FROM ledger WHERE seq = $APPROVAL")
-sqlite3 "$DB" "DROP TRIGGER ledger_no_update;
-	UPDATE ledger SET body = CAST(replace(CAST(body AS TEXT), '$MINE', '$OTHER') AS BLOB) WHERE seq = $APPROVAL;
-	SELECT writefile('$TMPD/body', body) FROM ledger WHERE seq = $APPROVAL;" >/dev/null
+store_copy "$TMPD/base.db" "$DB"
+# (The schema's json_extract on PostgreSQL takes a path of keys: an array index is one.)
+if [ "$STORE_ENGINE" = postgres ]; then SIG0='$.signatures.0.sig'; else SIG0='$.signatures[0].sig'; fi
+OTHER=$(q "SELECT json_extract(json_extract(CAST(body AS TEXT), '\$.data.envelope'), '$SIG0') FROM ledger WHERE action = 'approval.approve' AND seq <> $APPROVAL LIMIT 1")
+MINE=$(q "SELECT json_extract(json_extract(CAST(body AS TEXT), '\$.data.envelope'), '$SIG0') FROM ledger WHERE seq = $APPROVAL")
+store_sql "$DB" "DROP TRIGGER ledger_no_update;
+	UPDATE ledger SET body = CAST(replace(CAST(body AS TEXT), '$MINE', '$OTHER') AS BLOB) WHERE seq = $APPROVAL;" >/dev/null
+# (a body is ASCII JSON without a newline at its end: the shell keeps its bytes)
+printf '%s' "$(q "SELECT CAST(body AS TEXT) FROM ledger WHERE seq = $APPROVAL")" >"$TMPD/body"
 LEAF=$( { printf '\000'; cat "$TMPD/body"; } | sha256sum | cut -c1-64)
-sqlite3 "$DB" "UPDATE ledger SET leaf = X'$LEAF' WHERE seq = $APPROVAL;"
+store_sql "$DB" "UPDATE ledger SET leaf = X'$LEAF' WHERE seq = $APPROVAL;"
 screen '/support<Enter><Enter>:audit<Enter>/approval<Enter><Enter>' --key "$K/otto.key" --size 80x24
 has "forged signature: the check fails" "$(line 4)" "signature check FAILED: signature by key $MEI does not verify"
 has "forged signature: says forged or altered" "$SCREEN" "(forged or altered)"
 lacks "forged signature: never valid" "$SCREEN" "signature valid"
 lacks "forged signature: not counted" "$SCREEN" "counts toward"
 # (3) an act's detached signature swapped for another entry's
-cp "$TMPD/base.db" "$DB"
-sqlite3 "$DB" "DROP TRIGGER ledger_no_update;
+store_copy "$TMPD/base.db" "$DB"
+store_sql "$DB" "DROP TRIGGER ledger_no_update;
 	UPDATE ledger SET sig = (SELECT sig FROM ledger WHERE seq = $ROLLBACK) WHERE seq = $APPLY;"
 screen ":audit<Enter>/promotion.apply<Enter><Enter>" --key "$K/otto.key" --size 80x24
 has "act with a wrong signature: fails" "$(line 4)" "signature check FAILED: ledger entry $APPLY: signature of promotion.apply by lena"
 has "act with a wrong signature: does not verify" "$SCREEN" "does not verify (forged or altered)"
 lacks "act with a wrong signature: never valid" "$SCREEN" "signature valid"
 # (4) hostile text in an entry is shown escaped, not obeyed
-cp "$TMPD/base.db" "$DB"
-sqlite3 "$DB" "DROP TRIGGER ledger_no_update;
+store_copy "$TMPD/base.db" "$DB"
+store_sql "$DB" "DROP TRIGGER ledger_no_update;
 	UPDATE ledger SET body = CAST(replace(CAST(body AS TEXT), '\"reason\":\"error rate', '\"reason\":\"\\u001b[2J\\u001b[31mrate') AS BLOB) WHERE seq = $ROLLBACK;"
 screen ":audit<Enter>/rollback<Enter><Enter>" --key "$K/otto.key" --size 80x24
 has "hostile reason: escaped" "$(row '^  reason ')" '\x1b[2J\x1b[31mrate'
 has "hostile reason: the check fails" "$(line 4)" "signature check FAILED"
-cp "$TMPD/base.db" "$DB"
+store_copy "$TMPD/base.db" "$DB"
 
 # --- :audit scoped to a model or version; w widens and narrows ---
 screen '/support<Enter><Enter>:audit<Enter>' --key "$K/otto.key" --size 80x24
@@ -221,17 +224,17 @@ has "model: both rollbacks counted" "$SCREEN" "Rollbacks (2)"
 has "model: the newest rollback and its reason" "$(row 'production v6 -> v5')" "sami: production v6 -> v5: error rate doubled after v6"
 has "model: the earlier one" "$(row 'production v7 -> v6')" "click-through fell"
 # before it, the demo's rollback was the last move
-cp "$TMPD/mid.db" "$DB"
+store_copy "$TMPD/mid.db" "$DB"
 screen '/search<Enter><Enter>' --key "$K/otto.key" --size 80x24
 has "model: before, production v6" "$(row '^ production ')" "production v6   since"
 has "model: before, one rollback" "$SCREEN" "Rollbacks (1)"
-cp "$TMPD/base.db" "$DB"
+store_copy "$TMPD/base.db" "$DB"
 # an admin's direct alias move is marked ungoverned
 screen '/loan<Enter><Enter>' --key "$K/otto.key" --size 80x24
 has "model: an admin's alias set" "$(row '^ production ')" "by ada: set by an admin, no gate"
 # a tampered alias move: the history says it does not verify rather than trusting it
-cp "$TMPD/base.db" "$DB"
-sqlite3 "$DB" "DROP TRIGGER ledger_no_update;
+store_copy "$TMPD/base.db" "$DB"
+store_sql "$DB" "DROP TRIGGER ledger_no_update;
 	UPDATE ledger SET sig = (SELECT sig FROM ledger WHERE action = 'request.open' LIMIT 1) WHERE seq = (SELECT max(seq) FROM ledger WHERE action = 'promotion.apply');"
 screen '/support<Enter><Enter>' --key "$K/otto.key" --size 120x24
 has "model: tampered history flagged" "$SCREEN" "alias history does not verify"

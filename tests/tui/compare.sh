@@ -6,7 +6,7 @@ unset NO_COLOR STEWARD_KEY STEWARD_PASSPHRASE
 # The demo dates its history back from this clock.
 export STEWARD_NOW=1790000000
 DB="$TMPD/d.db"
-K="$DB-keys"
+K="$(store_local "$DB" -keys)"
 expect 0 "demo store" "$STEWARD" demo --db "$DB" --no-tui
 . "$STEWARD_TOP/tests/lib-script.sh"
 ESC=$(printf '\033')
@@ -172,9 +172,9 @@ has "twin: no rule changes" "$SCREEN" "no rule changes result"
 # On a copy: the ledger no longer vouches for the tampered card, and later
 # tests write to the store.
 HDB="$TMPD/h.db"
-cp "$DB" "$HDB"
+store_copy "$DB" "$HDB"
 # Text no card set lets in: what a tampered store or a careless plugin could hold.
-sqlite3 "$HDB" "UPDATE cards SET body = 'Ranks ${ESC}[2J${ESC}]0;pwned${ESC}\\ samples.' || char(13) || 'x'
+store_sql "$HDB" "UPDATE cards SET body = 'Ranks ${ESC}[2J${ESC}]0;pwned${ESC}\\ samples.' || char(13) || 'x'
 	WHERE section = 'Intended use' AND version_id = (SELECT v.id FROM versions v JOIN models m
 	ON m.id = v.model_id WHERE m.name = 'zz-lab' AND v.version = 4)" || fail "hostile card not written"
 

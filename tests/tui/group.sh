@@ -1,5 +1,6 @@
 # group.sh: two real Unix accounts share one store made with `init --group` (one approves while the other has the console open), and an auditor reads it without write permission.
 . "$STEWARD_TOP/tests/lib.sh"
+sqlite_suite "a store file a Unix group shares (init --group); PostgreSQL leaves who may use it to its roles"
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "group.sh: skipped: it creates Unix accounts and a group (useradd, groupadd), which needs root; CI runs it as root"

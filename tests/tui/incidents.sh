@@ -6,9 +6,9 @@ unset NO_COLOR STEWARD_KEY STEWARD_PASSPHRASE
 . "$STEWARD_TOP/tests/lib-script.sh"
 
 DB="$TMPD/d.db"
-K="$DB-keys"
+K="$(store_local "$DB" -keys)"
 expect 0 "demo store" "$STEWARD" demo --db "$DB" --no-tui
-rows() { sqlite3 "$DB" "$1"; }
+rows() { store_sql "$DB" "$1"; }
 entries() { rows "SELECT count(*) FROM ledger"; }
 bottom() {
 	printf '%s\n' "$SCREEN" | tail -n 4 | tr '\n' ' '

@@ -8,7 +8,7 @@ WAIT=${STEWARD_TMUX_WAIT:-15}
 export LC_ALL=C.UTF-8
 unset NO_COLOR STEWARD_KEY STEWARD_PASSPHRASE
 DB="$TMPD/d.db"
-K="$DB-keys"
+K="$(store_local "$DB" -keys)"
 expect 0 "demo store" "$STEWARD" demo --db "$DB" --no-tui
 . "$STEWARD_TOP/tests/lib-script.sh"
 ESC=$(printf '\033')
@@ -371,11 +371,11 @@ screen '/zz-lin<Enter>l<resize 30x8>jj<resize 160x40>' --size 80x24
 has "back to 160x40: the tree" "$(line 3)" "upstream of zz-lin v1"
 has "back to 160x40: the keys kept working" "$(status_line)" "3/15"
 has "wide: the legend fits" "$(line 4)" "! no digest  ~ unfinished  x failed  ↪ elsewhere"
-SUM0=$(cat "$DB" "$DB"-wal 2>/dev/null | cksum)
+SUM0=$(store_dump "$DB" | cksum)
 screen '/zz-lin<Enter>ljjjj<Enter>t<Tab>/x<Enter><Esc>jj<Left>*' --size 80x24 --readonly
 has "readonly: the tree" "$SCREEN" "lineage"
 screen '/zz-lin<Enter>ljj<Left><Right>tt/right<Enter>' --size 80x24
-same "the tree writes nothing" "$(cat "$DB" "$DB"-wal 2>/dev/null | cksum)" "$SUM0"
+same "the tree writes nothing" "$(store_dump "$DB" | cksum)" "$SUM0"
 
 # ---- ? lists the tree's keys ----
 screen '/zz-lin<Enter>l?' --size 100x40
@@ -400,8 +400,8 @@ has "hostile: the override escaped" "$SCREEN" 'evil\u202ejob  lab'
 has "hostile: the C1 control escaped" "$SCREEN" 'bad\u009b2Jname  lab'
 # What a tampered store could hold: the console still shows it escaped.
 HDB="$TMPD/h.db"
-cp "$DB" "$HDB"
-sqlite3 "$HDB" "UPDATE lineage_datasets SET name = 'raw' || char(27) || '[2J' || char(27) || ']0;pwned' || char(7) WHERE name = 'clean'" ||
+store_copy "$DB" "$HDB"
+store_sql "$HDB" "UPDATE lineage_datasets SET name = 'raw' || char(27) || '[2J' || char(27) || ']0;pwned' || char(7) WHERE name = 'clean'" ||
 	fail "tampered name not written"
 DB0=$DB
 DB=$HDB
@@ -409,7 +409,7 @@ screen '/zz-lin<Enter>l' --size 120x30
 lacks "tampered: no raw escape on screen" "$SCREEN" "$ESC"
 has "tampered: shown escaped" "$SCREEN" 'raw\x1b[2J\x1b]0;pwned\x07  lab'
 # A digest dropped behind the ledger's back: the signed verdict stands, and the screen says the store moved.
-sqlite3 "$HDB" "UPDATE lineage_dsv SET digest = '' WHERE dataset = (SELECT id FROM lineage_datasets WHERE name = 'left')" ||
+store_sql "$HDB" "UPDATE lineage_dsv SET digest = '' WHERE dataset = (SELECT id FROM lineage_datasets WHERE name = 'left')" ||
 	fail "tampered digest not written"
 ver 3 '' --size 250x50
 has "tampered: still the signed verdict" "$(row '^Lineage')" "Lineage  complete (signed by lena, entry #"

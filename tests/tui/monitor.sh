@@ -9,7 +9,7 @@ WAIT=${STEWARD_TMUX_WAIT:-15}
 . "$STEWARD_TOP/tests/lib-script.sh"
 
 DB="$TMPD/d.db"
-K="$DB-keys"
+K="$(store_local "$DB" -keys)"
 PD="$TMPD/plugins"
 LOG="$TMPD/silences" # the fake alert source's silences: one line per act it made
 mkdir -p "$PD"
@@ -19,10 +19,12 @@ chmod go-w "$PD"
 # The demo estate carries a day of monitoring history and two alerts firing,
 # synced from an Alertmanager named "alertmanager": no server runs here.
 expect 0 "demo store" "$STEWARD" demo --db "$DB" --no-tui
-for f in "$DB" "$DB.witness" "$DB.logkey"; do cp "$f" "$TMPD/base.${f##*.}"; done
+store_copy "$DB" "$TMPD/base.db"
+for f in .witness .logkey; do cp "$(store_local "$DB" $f)" "$TMPD/base$f"; done
 reset_db() {
 	rm -f "$DB-wal" "$DB-shm" "$LOG"
-	for f in "$DB" "$DB.witness" "$DB.logkey"; do cp "$TMPD/base.${f##*.}" "$f"; done
+	store_copy "$TMPD/base.db" "$DB"
+	for f in .witness .logkey; do cp "$TMPD/base$f" "$(store_local "$DB" $f)"; done
 }
 # cfg ACT [MODE]: "alertmanager" is now the fake: its act (ok, refuse, stall) and its sync
 # (fail: the server is down, so the store keeps the demo's alerts; hang: it never answers).
@@ -31,7 +33,7 @@ cfg() {
 		"$PD" "${2:-fail}" "$1" "$LOG" "${3:-3}" >"$TMPD/config"
 }
 entries() {
-	sqlite3 "$DB" "SELECT count(*) FROM ledger"
+	store_sql "$DB" "SELECT count(*) FROM ledger"
 }
 bottom() {
 	printf '%s\n' "$SCREEN" | tail -n 4 | tr '\n' ' '
@@ -181,7 +183,7 @@ SCREEN=$(cat "$TMPD/screen")
 same "models: the critical marker red" "$(colours_of "$(lineno '^loan-default-pd')" "!")" r
 same "models: the warning marker yellow" "$(colours_of "$(lineno '^fraud-scoring')" "!")" y
 # With its alert silenced, loan-default-pd's drift over its limit still shows: ~.
-sqlite3 "$DB" "UPDATE alerts SET state = 'suppressed', silenced_by = 'x' WHERE name = 'ModelDriftCritical'"
+store_sql "$DB" "UPDATE alerts SET state = 'suppressed', silenced_by = 'x' WHERE name = 'ModelDriftCritical'"
 screen '' --size 100x24
 has "models: ~ where drift is over its limit and no alert fires" "$(row '^loan-default-pd')" " ~ critical"
 screen '/loan-default<Enter><Enter>/v3<Enter><Enter>' --size 120x24
@@ -266,7 +268,7 @@ has "s: done through the plugin" "$SCREEN" "silenced ModelDriftCritical (loan-de
 same "the plugin got the alert's labels as matchers, the duration, the creator and comment" "$(cat "$LOG")" \
 	"silence alertname =ModelDriftCritical model =loan-default-pd severity =critical team =credit-risk for 7200 by sami: rolling out a fix"
 same "one ledger entry" "$(entries)" $((N0 + 1))
-same "an alert.silence by sami" "$(sqlite3 "$DB" "SELECT actor || ' ' || action || ' ' || subject FROM ledger ORDER BY seq DESC LIMIT 1")" \
+same "an alert.silence by sami" "$(store_sql "$DB" "SELECT actor || ' ' || action || ' ' || subject FROM ledger ORDER BY seq DESC LIMIT 1")" \
 	"sami alert.silence alerts:/alertmanager/8a4e2d7f10b36c95"
 has "the view shows it silenced at once" "$(row 'loan-default-pd')" "silenced"
 has "summary counts it" "$(line 3)" "1 firing, 1 silenced"
@@ -286,7 +288,7 @@ has "firing again" "$(row 'loan-default-pd')" "firing"
 
 # u: a silence the source reported (as a sync would have stored it) is expired through it.
 reset_db
-sqlite3 "$DB" "INSERT INTO silences(plugin, id, state, matchers, starts, ends, created_by, comment, seen)
+store_sql "$DB" "INSERT INTO silences(plugin, id, state, matchers, starts, ends, created_by, comment, seen)
 	VALUES ('alertmanager', 'sil-7', 'active', 'alertname=\"ModelLatencyHigh\"', 1767222000, 1767232800, 'otto', 'maintenance window', 1767225600);
 	UPDATE alerts SET state = 'suppressed', silenced_by = 'sil-7' WHERE name = 'ModelLatencyHigh'"
 N0=$(entries)
@@ -298,7 +300,7 @@ has "u: the confirmation names the silence, its maker and comment" "$(bottom)" \
 screen ':alerts<Enter>Guydemo<Enter>' --key "$K/sami.key" --config "$TMPD/config" --size 120x24
 has "u: done" "$SCREEN" "expired 1 silence of ModelLatencyHigh in alertmanager: it fires again, as sami"
 same "u: the plugin expired it" "$(cat "$LOG")" "expire sil-7 by sami"
-same "u: an alert.unsilence by sami" "$(sqlite3 "$DB" "SELECT actor || ' ' || action || ' ' || subject FROM ledger ORDER BY seq DESC LIMIT 1")" \
+same "u: an alert.unsilence by sami" "$(store_sql "$DB" "SELECT actor || ' ' || action || ' ' || subject FROM ledger ORDER BY seq DESC LIMIT 1")" \
 	"sami alert.unsilence silences:/alertmanager/sil-7"
 same "u: one ledger entry" "$(entries)" $((N0 + 1))
 has "u: it fires again" "$(row 'fraud-scoring')" "firing"
@@ -317,7 +319,7 @@ reset_db
 cfg ok fail
 expect 1 "a sync of the source that is down fails" env STEWARD_PASSPHRASE=demo "$STEWARD" sync alertmanager --db "$DB" \
 	--config "$TMPD/config" --key "$K/ada.key"
-N0=$(sqlite3 "$DB" "SELECT count(*) FROM alerts")
+N0=$(store_sql "$DB" "SELECT count(*) FROM alerts")
 same "and the store keeps its alerts" "$N0" 2
 screen ':alerts<Enter>j' --size 120x24
 has ":alerts: the source by name, degraded, the reason, what is shown (wrapped)" "$(line 4) $(line 5)" \
@@ -329,7 +331,7 @@ has ":monitor names the degraded source too" "$(line 4)" "alertmanager degraded:
 has ":monitor: the data's age" "$(line 3)" "data to 2026-01-01 00:00 (0s ago)"
 has ":monitor: the rows still there" "$(line 29)" "[monitor] 1/22"
 # After a good sync, then a failed one: the age of what it last brought.
-sqlite3 "$DB" "UPDATE plugin_health SET last_success = 1767218400 WHERE name = 'alertmanager'"
+store_sql "$DB" "UPDATE plugin_health SET last_success = 1767218400 WHERE name = 'alertmanager'"
 screen ':alerts<Enter>' --size 120x24
 has "the age of its data" "$(line 4) $(line 5)" "showing its data as of 2h00m  ago"
 # On a real terminal, with the source configured: the header shows it degraded, the views say why.

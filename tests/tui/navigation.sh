@@ -5,7 +5,7 @@ DB="$TMPD/d.db"
 export LC_ALL=C.UTF-8
 unset NO_COLOR
 expect 0 "demo store" "$STEWARD" demo --db "$DB" --no-tui
-KEY="$DB-keys/rosa.key"
+KEY="$(store_local "$DB" -keys)/rosa.key"
 . "$STEWARD_TOP/tests/lib-script.sh"
 
 # --- a stack that remembers: `:` commands push, Esc comes back ---
@@ -127,16 +127,16 @@ screen '?' --size 80x40
 has "long help text wraps rather than being cut" "$SCREEN" "(an arrow marks it)"
 
 # --- the header counts what waits for the signed-in principal ---
-screen '' --key "$DB-keys/ravi.key"
+screen '' --key "$(store_local "$DB" -keys)/ravi.key"
 has "the header counts ravi's queue" "$(line 1)" "2 wait for you"
-screen ':ap<Enter>' --key "$DB-keys/ravi.key"
+screen ':ap<Enter>' --key "$(store_local "$DB" -keys)/ravi.key"
 has "as :approvals does" "$(line 3)" "2 wait for ravi"
 screen '' --key "$KEY"
 has "nothing waits for rosa" "$(line 1)" "0 wait for you"
 screen ''
 lacks "no key: no count" "$(line 1)" "wait for you"
-STEWARD_PASSPHRASE=demo expect 0 "ravi approves one from the CLI" "$STEWARD" approve 12 --db "$DB" --key "$DB-keys/ravi.key"
-screen '' --key "$DB-keys/ravi.key"
+STEWARD_PASSPHRASE=demo expect 0 "ravi approves one from the CLI" "$STEWARD" approve 12 --db "$DB" --key "$(store_local "$DB" -keys)/ravi.key"
+screen '' --key "$(store_local "$DB" -keys)/ravi.key"
 has "the count follows the store" "$(line 1)" "1 waits for you"
 
 # --- columns sized to content, usable at 80 columns ---

@@ -5,7 +5,7 @@
 export LC_ALL=C.UTF-8
 unset NO_COLOR STEWARD_KEY STEWARD_PASSPHRASE STEWARD_PLAYBOOK_DIR
 DB="$TMPD/d.db"
-K="$DB-keys"
+K="$(store_local "$DB" -keys)"
 # The demo's clock is real time: its monitoring observations count for two hours from now.
 unset STEWARD_NOW
 expect 0 "demo store" "$STEWARD_RELEASE" demo --db "$DB" --no-tui

@@ -11,7 +11,7 @@ WAIT=${STEWARD_TMUX_WAIT:-15}
 . "$STEWARD_TOP/tests/lib-script.sh"
 
 DB="$TMPD/d.db"
-K="$DB-keys"
+K="$(store_local "$DB" -keys)"
 PD="$TMPD/plugins"
 MOVES="$TMPD/moves" # the fake registry's aliases: one "model alias version" line per move it made
 mkdir -p "$PD"
@@ -19,15 +19,15 @@ build=${STEWARD%/*}
 cp "$build/tests/plugins/steward-misbehave.so" "$PD/"
 chmod go-w "$PD"
 expect 0 "demo store" "$STEWARD" demo --db "$DB" --no-tui
-cp "$DB" "$TMPD/base.db"
-cp "$DB.witness" "$TMPD/base.db.witness"
+store_copy "$DB" "$TMPD/base.db"
+cp "$(store_local "$DB" .witness)" "$(store_local "$TMPD/base.db" .witness)"
 # The demo's search-ranking (production on v6, v5 before it) and support-ticket-routing (request #9
 # ready to apply) stand for models a backend syncs: the fake instance "fk" holds their aliases.
 reset_db() {
-	cp "$TMPD/base.db" "$DB"
-	cp "$TMPD/base.db.witness" "$DB.witness"
+	store_copy "$TMPD/base.db" "$DB"
+	cp "$(store_local "$TMPD/base.db" .witness)" "$(store_local "$DB" .witness)"
 	rm -f "$DB-wal" "$DB-shm" "$MOVES"
-	sqlite3 "$DB" "UPDATE models SET source = 'fk' WHERE name IN ('search-ranking', 'support-ticket-routing')"
+	store_sql "$DB" "UPDATE models SET source = 'fk' WHERE name IN ('search-ranking', 'support-ticket-routing')"
 }
 # cfg ACT [MODE [EXTRA]]: the fake's act (ok, refuse, stall) and sync mode (fail: a sync that ends at
 # once and records nothing, so it never competes with the act for the store).
@@ -36,11 +36,11 @@ cfg() {
 		"$PD" "${2:-fail}" "$1" "$MOVES" "${3:-}" >"$TMPD/config"
 }
 alias_of() {
-	sqlite3 "$DB" "SELECT v.version FROM aliases a JOIN versions v ON v.id = a.version_id JOIN models m ON m.id = a.model_id
+	store_sql "$DB" "SELECT v.version FROM aliases a JOIN versions v ON v.id = a.version_id JOIN models m ON m.id = a.model_id
 		WHERE m.name = '$1' AND a.alias = '$2'"
 }
 entries() {
-	sqlite3 "$DB" "SELECT count(*) FROM ledger"
+	store_sql "$DB" "SELECT count(*) FROM ledger"
 }
 bottom() {
 	printf '%s\n' "$SCREEN" | tail -n 4 | tr '\n' ' '
@@ -62,7 +62,7 @@ has "R: done through the plugin" "$SCREEN" "rolled production of search-ranking 
 same "R: the backend moved the alias" "$(moves)" "search-ranking production 5"
 same "R: steward's alias moved too" "$(alias_of search-ranking production)" 5
 same "R: one ledger entry (the rollback opens its review in the same entry)" "$(entries)" $((N0 + 1))
-same "R: recorded as sami's rollback" "$(sqlite3 "$DB" "SELECT actor || ' ' || action || ' ' || subject FROM ledger ORDER BY seq DESC LIMIT 1")" \
+same "R: recorded as sami's rollback" "$(store_sql "$DB" "SELECT actor || ' ' || action || ' ' || subject FROM ledger ORDER BY seq DESC LIMIT 1")" \
 	"sami rollback models:/search-ranking/5"
 expect 0 "R: the ledger verifies" "$STEWARD" audit verify --db "$DB"
 lacks "R: the passphrase is not on the screen" "$SCREEN" "demo<"
@@ -75,14 +75,14 @@ has "P: applied through the plugin" "$SCREEN" "applied request #9 through fk: pr
 same "P: the backend moved the alias" "$(moves)" "support-ticket-routing production 3"
 same "P: steward's alias moved" "$(alias_of support-ticket-routing production)" 3
 same "P: one ledger entry" "$(entries)" $((N0 + 1))
-same "P: a promotion.apply by lena" "$(sqlite3 "$DB" "SELECT actor || ' ' || action FROM ledger ORDER BY seq DESC LIMIT 1")" "lena promotion.apply"
-same "P: the request is applied" "$(sqlite3 "$DB" "SELECT state FROM requests WHERE id = 9")" applied
+same "P: a promotion.apply by lena" "$(store_sql "$DB" "SELECT actor || ' ' || action FROM ledger ORDER BY seq DESC LIMIT 1")" "lena promotion.apply"
+same "P: the request is applied" "$(store_sql "$DB" "SELECT state FROM requests WHERE id = 9")" applied
 
 # --- the backend refuses: its own words on screen, escaped; nothing recorded, nothing moved ---
 reset_db
 cfg refuse
 N0=$(entries)
-R0=$(sqlite3 "$DB" "SELECT count(*) FROM requests")
+R0=$(store_sql "$DB" "SELECT count(*) FROM requests")
 screen "$ROLLBACK" --key "$K/sami.key" --config "$TMPD/config" --size 160x24
 has "refused R: the registry's refusal" "$SCREEN" "the registry refused the change, nothing was recorded: INVALID_PARAMETER_VALUE: the fake registry refuses"
 has "refused R: its control character escaped" "$SCREEN" '\x1b[2J'
@@ -90,11 +90,11 @@ lacks "refused R: no raw escape reaches the screen" "$(cat "$TMPD/screen")" "$(p
 same "refused R: no ledger entry" "$(entries)" "$N0"
 same "refused R: steward's alias unchanged" "$(alias_of search-ranking production)" 6
 same "refused R: the backend moved nothing" "$(moves)" ""
-same "refused R: no review opened" "$(sqlite3 "$DB" "SELECT count(*) FROM requests")" "$R0"
+same "refused R: no review opened" "$(store_sql "$DB" "SELECT count(*) FROM requests")" "$R0"
 screen "$APPLY" --key "$K/lena.key" --config "$TMPD/config" --size 160x24
 has "refused P: the registry's refusal" "$SCREEN" "INVALID_PARAMETER_VALUE: the fake registry refuses to move production of"
 same "refused P: no ledger entry" "$(entries)" "$N0"
-same "refused P: request #9 still open" "$(sqlite3 "$DB" "SELECT state FROM requests WHERE id = 9")" open
+same "refused P: request #9 still open" "$(store_sql "$DB" "SELECT state FROM requests WHERE id = 9")" open
 same "refused P: alias unchanged" "$(alias_of support-ticket-routing production)" 2
 
 # --- refusals before any passphrase ---

@@ -54,7 +54,7 @@ has "unattested counted" "$OUT" "1 version no signed entry records"
 expect 0 "a sync with a key attests what did not change" "$STEWARD" sync good --db "$E" --config "$TMPD/good" \
 	--key "$TMPD/cfg/steward/keys/ada.key"
 same "version, card and metric now signed" \
-	"$(sqlite3 "$E" "SELECT count(*) FROM ledger WHERE action IN ('version.set', 'card.set', 'metric.set') AND sig IS NOT NULL")" 3
+	"$(store_sql "$E" "SELECT count(*) FROM ledger WHERE action IN ('version.set', 'card.set', 'metric.set') AND sig IS NOT NULL")" 3
 expect 1 "the gate now reads signed evidence (denied only for want of a policy)" "$STEWARD" gate fixture-model 1 --to staging --db "$E"
 lacks "no longer unattested" "$OUT$ERR" "no signed record"
 expect 0 "audit verify has nothing unattested" "$STEWARD" audit verify --db "$E"

@@ -7,21 +7,21 @@ unset NO_COLOR STEWARD_KEY STEWARD_PASSPHRASE
 # on 2026-03-24T20:00:00Z (180 days and a half before 08:00 that day).
 export STEWARD_NOW=1790000000
 DB="$TMPD/d.db"
-K="$DB-keys"
+K="$(store_local "$DB" -keys)"
 expect 0 "demo store" "$STEWARD" demo --db "$DB" --no-tui
 # One more SRE whose passphrase cannot occur on any screen by accident.
 PW=Xq7-wombat-Passphrase
 STEWARD_PASSPHRASE=$PW expect 0 "key gen pat" "$STEWARD" key gen pat --out "$K/pat.key"
 STEWARD_PASSPHRASE=demo expect 0 "pat is an sre" "$STEWARD" principal add pat --role sre \
 	--pubkey "$K/pat.key.pub" --key "$K/ada.key" --db "$DB"
-cp "$DB" "$TMPD/base.db"
-cp "$DB.witness" "$TMPD/base.db.witness"
+store_copy "$DB" "$TMPD/base.db"
+cp "$(store_local "$DB" .witness)" "$(store_local "$TMPD/base.db" .witness)"
 
 # Back to the copy, with its witness (else the signer refuses: the copy
 # lacks what was signed since).
 reset_db() {
-	cp "$TMPD/base.db" "$DB"
-	cp "$TMPD/base.db.witness" "$DB.witness"
+	store_copy "$TMPD/base.db" "$DB"
+	cp "$(store_local "$TMPD/base.db" .witness)" "$(store_local "$DB" .witness)"
 }
 
 # screen KEYS [ARGS...]: a scripted session on $DB; the screen lands in $SCREEN.
@@ -102,7 +102,7 @@ has "card after the gate" "$SCREEN" "## Intended use"
 has "metrics after the gate" "$SCREEN" "METRIC"
 
 # refusals: an edited policy file, a store without policies
-MEDFILE="$DB-policies/medium.policy"
+MEDFILE="$(store_local "$DB" -policies)/medium.policy"
 cp "$MEDFILE" "$TMPD/medium.policy"
 printf '# an edit nobody enrolled\n' >>"$MEDFILE"
 screen '/churn<Enter><Enter><Enter>' --size 300x30
@@ -165,7 +165,7 @@ has "P in a request's view" "$SCREEN" "request #12 cannot be applied: risk-signo
 # a model synced from a plugin moves through it: without its configuration, nothing is asked
 # (tests/tui/plugin-acts.sh acts through a fake backend)
 reset_db
-sqlite3 "$DB" "UPDATE models SET source = 'mlflow' WHERE name = 'support-ticket-routing'"
+store_sql "$DB" "UPDATE models SET source = 'mlflow' WHERE name = 'support-ticket-routing'"
 screen '/support<Enter><Enter><Enter>P' --key "$K/lena.key" --size 140x24
 has "P on a synced model: refused" "$SCREEN" "support-ticket-routing is synced from plugin mlflow"
 has "P on a synced model: needs the plugin's configuration" "$SCREEN" "start the console with --config FILE"
@@ -222,7 +222,7 @@ expect 0 "R: the ledger verifies" "$STEWARD" audit verify --db "$DB"
 expect 0 "R: rollback recorded" "$STEWARD" audit log --db "$DB" --json
 same "R: as a rollback" "$(j '$[#-1].action')" rollback
 same "R: the subject" "$(j '$[#-1].subject')" "models:/search-ranking/5"
-has "R: the reason recorded" "$(sqlite3 "$DB" "SELECT CAST(body AS TEXT) FROM ledger ORDER BY seq DESC LIMIT 1")" \
+has "R: the reason recorded" "$(store_sql "$DB" "SELECT CAST(body AS TEXT) FROM ledger ORDER BY seq DESC LIMIT 1")" \
 	'"reason":"latency spike after deploy"' 
 reset_db
 # from the model's view; a passphrase of one's own never shows
@@ -244,7 +244,7 @@ screen '/fraud<Enter>R' --key "$K/sami.key" --size 200x24
 has "R without a baseline: core's reason" "$SCREEN" "no known-safe baseline to roll back to"
 lacks "R without a baseline: no reason asked" "$SCREEN" "reason for rolling back"
 # a synced model moves through its plugin, which this console was not given
-sqlite3 "$DB" "UPDATE models SET source = 'mlflow' WHERE name = 'search-ranking'"
+store_sql "$DB" "UPDATE models SET source = 'mlflow' WHERE name = 'search-ranking'"
 screen '/search<Enter>R' --key "$K/sami.key" --size 200x24
 has "R on a synced model: needs the plugin's configuration" "$SCREEN" "search-ranking is synced from plugin mlflow, whose registry must move the alias first"
 lacks "R on a synced model: nothing asked" "$SCREEN" "reason for rolling back"
@@ -318,7 +318,7 @@ screen ':policies<Enter>j<Enter><Esc>' --size 100x24
 has "Esc back to :policies" "$(line 23)" "[policies] 2/4"
 
 # UNAPPROVED: an alias a backend moved outside steward
-sqlite3 "$DB" "INSERT INTO unapproved(model_id, alias, version, observed, seq)
+store_sql "$DB" "INSERT INTO unapproved(model_id, alias, version, observed, seq)
 	VALUES ((SELECT id FROM models WHERE name = 'credit-limit'), 'production', 6, 1790000000, $N0)"
 screen ''
 has "models list: UNAPPROVED marker" "$(row '^credit-limit ')" "UNAPPROVED"

@@ -6,7 +6,7 @@ unset NO_COLOR STEWARD_KEY STEWARD_PASSPHRASE
 # The demo's clock (see promote.sh): its requests are open and unexpired.
 export STEWARD_NOW=1790000000
 DB="$TMPD/d.db"
-K="$DB-keys"
+K="$(store_local "$DB" -keys)"
 expect 0 "demo store" "$STEWARD" demo --db "$DB" --no-tui
 # rosa signed the three open requests a risk officer is needed for; two
 # need only an ML lead. Add one that waits for her (kyc-document-check v4)
@@ -30,11 +30,11 @@ as ravi reject 13 --comment "card incomplete: limitations missing"
 as lena request withdraw 18 --reason "rebuilt without the leaked feature"
 as lena promote request loan-default-pd 6 --to production
 same "request 18 opened" "$OUT" 19
-cp "$DB" "$TMPD/base.db"
-cp "$DB.witness" "$TMPD/base.db.witness"
+store_copy "$DB" "$TMPD/base.db"
+cp "$(store_local "$DB" .witness)" "$(store_local "$TMPD/base.db" .witness)"
 reset_db() {
-	cp "$TMPD/base.db" "$DB"
-	cp "$TMPD/base.db.witness" "$DB.witness"
+	store_copy "$TMPD/base.db" "$DB"
+	cp "$(store_local "$TMPD/base.db" .witness)" "$(store_local "$DB" .witness)"
 }
 
 . "$STEWARD_TOP/tests/lib-script.sh"
