@@ -306,15 +306,18 @@ int dbpg_ready(struct pg_conn *c)
 
 	if (c->lost)
 		return dbpg_lost(c, "the session was ended; reconnect");
+	/* Input is read only when what libpq holds does not make a whole
+	 * result: each read first moves what is still unparsed to the front of
+	 * its buffer, so reading ahead on every row of a streamed result kept
+	 * the server's whole backlog there and moved it again per row (a
+	 * million-entry ledger read took half an hour instead of seconds). */
 	for (;;) {
-		if (!PQconsumeInput(c->pg))
-			return dbpg_lost(c, NULL);
 		if (!PQisBusy(c->pg))
 			return DB_OK;
 		w = pg_poll(c, POLLIN, start);
 		if (w == 0)
 			return pg_timed_out(c, pg_now_ms() - start);
-		if (w < 0)
+		if (w < 0 || !PQconsumeInput(c->pg))
 			return dbpg_lost(c, NULL);
 	}
 }
