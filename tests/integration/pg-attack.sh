@@ -1,5 +1,6 @@
 # pg-attack.sh: whoever holds the runtime role's password, with psql: the facts the ledger's checks trust (meta's log key) are refused them by the server, every other table they can rewrite is caught by audit verify or the gate naming the row, and a store made before meta was the owner's is fixed at the owner's next command.
 . "$STEWARD_TOP/tests/lib.sh"
+sqlite_suite "it starts PostgreSQL servers of its own, and make test runs it"
 . "$STEWARD_TOP/tests/pg-lib.sh"
 pg_require
 

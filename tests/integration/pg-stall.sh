@@ -1,5 +1,6 @@
 # pg-stall.sh: a PostgreSQL server that stops answering (a backend or the postmaster SIGSTOPped mid-command, a port that accepts and never replies): steward gives up within its deadline naming the server, and what it was writing is all there or not at all.
 . "$STEWARD_TOP/tests/lib.sh"
+sqlite_suite "it starts PostgreSQL servers of its own, and make test runs it"
 . "$STEWARD_TOP/tests/pg-lib.sh"
 pg_require
 

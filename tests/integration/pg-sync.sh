@@ -1,5 +1,6 @@
 # pg-sync.sh: an MLflow sync into a PostgreSQL store: every record lands in one transaction, which must survive the statements PostgreSQL refuses where SQLite would not (a version's stamp, a statement whose parameters the server cannot type); a stamp that cannot be written is left to the next sync.
 . "$STEWARD_TOP/tests/lib.sh"
+sqlite_suite "it starts PostgreSQL servers of its own, and make test runs it"
 . "$STEWARD_TOP/tests/integration/lib-mlflow.sh"
 . "$STEWARD_TOP/tests/pg-lib.sh"
 pg_require

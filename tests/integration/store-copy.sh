@@ -1,5 +1,6 @@
 # store-copy.sh: `steward store copy`: an estate with real governed acts copied SQLite to SQLite, SQLite to PostgreSQL and back, each with the same audit root, the same rows and a working next act; bad input refused with nothing written; a copy killed mid-way leaves no store.
 . "$STEWARD_TOP/tests/lib.sh"
+sqlite_suite "it starts PostgreSQL servers of its own, and make test runs it"
 . "$STEWARD_TOP/tests/pg-lib.sh"
 
 export STEWARD_PASSPHRASE=correct-horse XDG_CONFIG_HOME="$TMPD/cfg" XDG_DATA_HOME="$TMPD/data"

@@ -1,5 +1,6 @@
 # pg-console.sh: the console on a PostgreSQL store: another client's commit repaints it without a key (LISTEN/NOTIFY), a dropped connection (pg_terminate_backend, a server restart) shows in the header and comes back with the same view, acts are refused meanwhile, and an act whose commit the drop cut off is settled from the server.
 . "$STEWARD_TOP/tests/lib.sh"
+sqlite_suite "it starts PostgreSQL servers of its own, and make test runs it"
 
 SOCK="steward-pgconsole-$$"
 # Sanitizer builds are slower to start and draw.
