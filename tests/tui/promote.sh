@@ -105,14 +105,15 @@ has "metrics after the gate" "$SCREEN" "METRIC"
 MEDFILE="$(store_local "$DB" -policies)/medium.policy"
 cp "$MEDFILE" "$TMPD/medium.policy"
 printf '# an edit nobody enrolled\n' >>"$MEDFILE"
-screen '/churn<Enter><Enter><Enter>' --size 300x30
+# (wide: the policy's path, longer beside a PostgreSQL store's local files, comes first)
+screen '/churn<Enter><Enter><Enter>' --size 480x30
 has "edited policy: refused" "$SCREEN" "DENY  policy medium-default v1:"
 has "edited policy: names the enrolled digest" "$SCREEN" "but $MED was enrolled"
 lacks "edited policy: no rules evaluated" "$SCREEN" "auc-every-slice"
 screen ':policies<Enter>/medium<Enter><Enter>' --size 300x40
 has "edited policy: :policies says so" "$SCREEN" "not the enrolled bytes: promotions under this policy are refused"
 cp "$TMPD/medium.policy" "$MEDFILE"
-screen ':policies<Enter>/medium<Enter><Enter>' --size 120x40
+screen ':policies<Enter>/medium<Enter><Enter>' --size 300x40
 has "restored policy file" "$SCREEN" "holds the enrolled bytes"
 E="$TMPD/empty.db"
 STEWARD_PASSPHRASE=demo expect 0 "store without policies" "$STEWARD" init --db "$E" --admin ada --admin-key "$K/ada.key"
@@ -215,9 +216,11 @@ screen '/search<Enter>Rlatency spike after deploy<Enter>n' --key "$K/sami.key"
 has "R: n cancels" "$(line 23)" "cancelled"
 same "R: cancelled, production unchanged" "$(alias_of search-ranking production)" 6
 screen '/search<Enter>Rlatency spike after deploy<Enter>ydemo<Enter>' --key "$K/sami.key" --size 140x24
-has "R: rolled back, review named" "$(line 23)" "rolled production of search-ranking back from v6 to v5; review request #17 opened"
+# The id the store gave the review (on PostgreSQL ids skip those its previews rolled back).
+RID=$(requests "json_extract(value, '\$.kind') = 'review' AND json_extract(value, '\$.requester') = 'sami' AND json_extract(value, '\$.version') = 5")
+case $RID in '' | *[!0-9]*) fail "R: one review request recorded, not '$RID'" ;; *) ok ;; esac
+has "R: rolled back, review named" "$(line 23)" "rolled production of search-ranking back from v6 to v5; review request #$RID opened"
 same "R: production moved" "$(alias_of search-ranking production)" 5
-same "R: the review request" "$(requests "json_extract(value, '\$.kind') = 'review' AND json_extract(value, '\$.requester') = 'sami' AND json_extract(value, '\$.version') = 5")" 17
 expect 0 "R: the ledger verifies" "$STEWARD" audit verify --db "$DB"
 expect 0 "R: rollback recorded" "$STEWARD" audit log --db "$DB" --json
 same "R: as a rollback" "$(j '$[#-1].action')" rollback
