@@ -150,6 +150,14 @@ C1=$(vid churn 1)
 C2=$(vid churn 2)
 C3=$(vid churn 3)
 q() { store_sql "$DB" "$1"; }
+# real X: X as SQLite prints a REAL (2.0, 0.00469467747555738), whichever engine printed it.
+real() { sqlite3 :memory: "SELECT CAST('$1' AS REAL)"; }
+# buckets SELECT VID WIN: SELECT over json_each of the window's buckets (the stored JSON text, read
+# from the store and taken apart here, as either engine stores the same text).
+buckets() {
+	store_sql "$DB" "SELECT buckets FROM histograms WHERE version_id = $2 AND win = '$3'" >"$TMPD/buckets.json"
+	sqlite3 :memory: "$1 FROM json_each(CAST(readfile('$TMPD/buckets.json') AS TEXT)) b"
+}
 # pts VID SIGNAL: points, first and last time of a series
 pts() { q "SELECT count(*) || ' ' || (min(t) - $NOW) || ' ' || (max(t) - $NOW) FROM series WHERE version_id = $1 AND signal = '$2'"; }
 # off VID SIGNAL EXPR [WHERE]: how many points of the window differ from EXPR (of t) by more than 1e-9
@@ -176,16 +184,20 @@ same "churn v1 error rate 0 without a single 5xx series (or vector(0)), outside 
 same "churn v1 idle: 0/0 is NaN, kept as NULL" "$(q "SELECT count(*) FROM series WHERE version_id = $C1 AND signal = 'error_rate' AND value IS NULL AND t BETWEEN $((NOW - 6 * H + 300)) AND $((NOW - 5 * H))")" 56
 same "and only there" "$(q "SELECT count(*) FROM series WHERE version_id = $C1 AND signal = 'error_rate' AND value IS NULL")" 56
 same "latency NaN there too" "$(at "$C1" latency_p99 $((NOW - 330 * 60)))" NaN
-same "traffic 0 there, 2/s elsewhere" "$(at "$C1" traffic $((NOW - 330 * 60))) $(at "$C1" traffic $((NOW - 60)))" "0.0 2.0"
+same "traffic 0 there, 2/s elsewhere" "$(real "$(at "$C1" traffic $((NOW - 330 * 60)))") $(real "$(at "$C1" traffic $((NOW - 60)))")" "0.0 2.0"
 same "churn v1 p99 in the +Inf bucket: the highest finite bound" "$(at "$C1" latency_p99 "$NOW")" 2.5
 same "churn v1 features two hours old" "$(off "$C1" freshness 7200)" 0
 same "churn v2 0.5 % errors" "$(off "$C2" error_rate 0.005)" 0
-same "the newest values kept for the views" "$(q "SELECT group_concat(signal || '=' || current, ' ') FROM (SELECT * FROM series_meta WHERE version_id = $F1 ORDER BY signal)")" \
+same "the newest values kept for the views" "$(q "SELECT signal || ' ' || current FROM series_meta WHERE version_id = $F1 ORDER BY signal" |
+	while read -r sig cur; do printf '%s=%s ' "$sig" "$(real "$cur")"; done | sed 's/ $//')" \
 	"drift_psi=0.00469467747555738 error_rate=0.01 freshness=300.0 latency_p99=0.477272727272727 p50_latency=0.05 traffic=10.0"
 
 # --- the score histograms: reference and current windows, counted exactly as generated ---
 # hist VID WIN: "from to" of the window relative to NOW, then the cumulative counts
-hist() { q "SELECT (t_from - $NOW) || ' ' || (t_to - $NOW) || ' ' || (SELECT group_concat(CAST(json_extract(b.value, '\$[1]') AS INTEGER), ',') FROM json_each(buckets) b) FROM histograms WHERE version_id = $1 AND win = '$2'"; }
+hist() {
+	printf '%s %s' "$(q "SELECT (t_from - $NOW) || ' ' || (t_to - $NOW) FROM histograms WHERE version_id = $1 AND win = '$2'")" \
+		"$(buckets "SELECT group_concat(CAST(json_extract(b.value, '\$[1]') AS INTEGER), ',')" "$1" "$2")"
+}
 want() { printf '%s %s %s' "$(($(ex "$.versions.\"$1\".$2_from") - NOW))" "$(($(ex "$.versions.\"$1\".$2_to") - NOW))" "$(ex "$.versions.\"$1\".$2" | tr -d '[]')"; }
 same "fraud v1 reference: its first 7 days in production" "$(hist "$F1" reference)" "$(want fraud/1 ref)"
 same "that is, from its alias eight days ago" "$(q "SELECT t_from - $NOW, t_to - $NOW FROM histograms WHERE version_id = $F1 AND win = 'reference'")" "-691200|-86400"
@@ -193,7 +205,7 @@ same "fraud v1 current: the last 24 h" "$(hist "$F1" current)" "$(want fraud/1 c
 same "fraud v2 reference: never in production, its first week of scores, which began before its alias" "$(hist "$F2" reference)" "$(want fraud/2 ref)"
 same "fraud v2 current" "$(hist "$F2" current)" "$(want fraud/2 cur)"
 same "churn v2 reference" "$(hist "$C2" reference)" "$(want churn/2 ref)"
-same "the bounds, ascending, +Inf last" "$(q "SELECT group_concat(json_extract(b.value, '\$[0]'), ',') FROM histograms h, json_each(h.buckets) b WHERE h.version_id = $F1 AND h.win = 'current'")" \
+same "the bounds, ascending, +Inf last" "$(buckets "SELECT group_concat(json_extract(b.value, '\$[0]'), ',')" "$F1" current)" \
 	"0.05,0.1,0.15,0.2,0.25,0.3,0.35,0.4,0.45,0.5,0.55,0.6,0.65,0.7,0.75,0.8,0.85,0.9,0.95,1.0,+Inf"
 same "no score histogram, no drift: churn v1" "$(q "SELECT count(*) FROM histograms WHERE version_id IN ($C1, $C3)") $(q "SELECT count(*) FROM monitor_values WHERE version_id IN ($C1, $C3)")" "0 0"
 
@@ -216,7 +228,7 @@ for vv in "fraud/1:$F1" "fraud/2:$F2" "churn/2:$C2"; do
 	slack=$(ex "$.versions.\"$n\".ks_slack")
 	same "$n KS at most SciPy's" "$(sqlite3 :memory: "SELECT $ks <= $sp + 1e-12")" 1
 	same "$n KS within one bucket's share ($slack) of SciPy's $sp" "$(sqlite3 :memory: "SELECT $sp - $ks <= $slack")" 1
-	same "$n drift_psi point at now" "$(q "SELECT abs(s.value - m.value) < 1e-15 FROM series s, monitor_values m WHERE s.version_id = $v AND s.signal = 'drift_psi' AND s.t = $NOW AND m.version_id = $v AND m.kind = 'drift' AND m.name = 'score'")" 1
+	same "$n drift_psi point at now" "$(q "SELECT CASE WHEN abs(s.value - m.value) < 1e-15 THEN 1 ELSE 0 END FROM series s, monitor_values m WHERE s.version_id = $v AND s.signal = 'drift_psi' AND s.t = $NOW AND m.version_id = $v AND m.kind = 'drift' AND m.name = 'score'")" 1
 done
 same "the healthy versions are stable (PSI < 0.1)" "$(sqlite3 :memory: "SELECT $(mv "$F1" score) < 0.1 AND $(mv "$C2" score) < 0.1")" 1
 same "the shifted one has shifted (PSI > 0.25)" "$(sqlite3 :memory: "SELECT $(mv "$F2" score) > 0.25")" 1
@@ -400,10 +412,10 @@ expect 0 "NaN, +Inf and -Inf are values; a warning does not fail the sync" \
 lacks "an empty template turns its signal off" "$(cat "$TMPD/fake.log")" "steward_model_feature_newest_timestamp_seconds"
 has "the others are asked" "$(cat "$TMPD/fake.log")" "steward_model_requests_total"
 same "kept as such (NaN as NULL)" "$(store_sql "$TMPD/v.db" "SELECT group_concat(x, ' ') FROM (SELECT CASE WHEN value IS NULL THEN 'NaN'
-	WHEN value > 1e308 THEN '+Inf' WHEN value < -1e308 THEN '-Inf' ELSE value END AS x FROM series
-	WHERE version_id = $F1 AND signal = 'error_rate' AND t >= $NOW ORDER BY t)")" "NaN +Inf -Inf 0.25 0.001"
-same "buckets sent out of order are handed over ascending" "$(store_sql "$TMPD/v.db" "SELECT group_concat(json_extract(b.value, '\$[0]') || ':' || CAST(json_extract(b.value, '\$[1]') AS INTEGER), ',')
-	FROM histograms h, json_each(h.buckets) b WHERE h.version_id = $F1 AND h.win = 'current'")" "0.25:10,0.5:40,1.0:100,+Inf:100"
+	WHEN value > 1e308 THEN '+Inf' WHEN value < -1e308 THEN '-Inf' ELSE CAST(value AS TEXT) END AS x FROM series
+	WHERE version_id = $F1 AND signal = 'error_rate' AND t >= $NOW ORDER BY t) AS y")" "NaN +Inf -Inf 0.25 0.001"
+same "buckets sent out of order are handed over ascending" "$(DB=$TMPD/v.db buckets "SELECT group_concat(json_extract(b.value, '\$[0]') || ':' || CAST(json_extract(b.value, '\$[1]') AS INTEGER), ',')" "$F1" current)" \
+	"0.25:10,0.5:40,1.0:100,+Inf:100"
 
 # credentials come from the environment: a Bearer token, or basic auth
 conf fake "$FAKE_URL/auth" "timeout = 2\ntoken_env = FAKE_PROM_TOKEN\n"
