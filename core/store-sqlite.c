@@ -647,9 +647,14 @@ int store_sqlite_schema(struct store *st, void *conn, int flags, struct err *e)
 	 * journal_size_limit (any, even this large one) makes the last
 	 * writer to close truncate the -wal file it keeps (below) to nothing
 	 * after its checkpoint: stale frames left in a kept -wal would be
-	 * replayed onto a store file restored from a copy beside it. */
+	 * replayed onto a store file restored from a copy beside it.
+	 * synchronous FULL syncs the WAL at every commit. NORMAL would be
+	 * safe against a killed process but may lose the last commits on a
+	 * power loss, and a lost entry that a checkpoint already covered
+	 * (one a witness keeps) would later be re-used by a different entry
+	 * at the same seq: a fork of the log, not just a lost write. */
 	if (store_exec(st, "PRAGMA journal_mode = WAL", "opening the store", e) != 0 ||
-	    store_exec(st, "PRAGMA synchronous = NORMAL", "opening the store", e) != 0 ||
+	    store_exec(st, "PRAGMA synchronous = FULL", "opening the store", e) != 0 ||
 	    store_exec(st, "PRAGMA journal_size_limit = 67108864", "opening the store", e) != 0 ||
 	    store_sqlite_migrate(st, version, e) != 0)
 		return -1;

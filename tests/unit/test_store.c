@@ -243,6 +243,30 @@ static void test_column_names(void **state)
 	store_close(st);
 }
 
+/* Every connection commits durably: WAL synced at each commit (FULL, 2),
+ * so an acknowledged entry survives a power loss (DESIGN.md in the tree). */
+static void test_durable_commits(void **state)
+{
+	struct store *st;
+	struct db_stmt *s;
+	struct err e;
+	char p[300];
+
+	(void)state;
+	snprintf(p, sizeof p, "%s/s.db", dir);
+	st = store_open(p, STORE_CREATE, &e);
+	assert_non_null(st);
+	assert_int_equal(store_prepare(st, &s, "PRAGMA synchronous", &e), 0);
+	assert_int_equal(db_step(s), DB_ROW);
+	assert_int_equal(db_column_int(s, 0), 2);
+	db_finalize(s);
+	assert_int_equal(store_prepare(st, &s, "PRAGMA journal_mode", &e), 0);
+	assert_int_equal(db_step(s), DB_ROW);
+	assert_string_equal((const char *)db_column_text(s, 0), "wal");
+	db_finalize(s);
+	store_close(st);
+}
+
 static void test_data_version_sees_other_connection(void **state)
 {
 	struct err e = { 0 };
@@ -377,6 +401,7 @@ int main(void)
 		cmocka_unit_test(test_directory_as_store),
 		cmocka_unit_test(test_nested_transactions),
 		cmocka_unit_test(test_column_names),
+		cmocka_unit_test(test_durable_commits),
 		cmocka_unit_test(test_data_version_sees_other_connection),
 		cmocka_unit_test(test_sqlite_connection_never_drops),
 		cmocka_unit_test(test_default_path_and_clock),
