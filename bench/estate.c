@@ -17,7 +17,7 @@
 #include "registry.h"
 #include "store.h"
 
-#define ESTATE_PASSPHRASE "bench"
+#define ESTATE_PASSPHRASE "bench-passphrase"
 /* 2024-01-01T00:00:00Z: the generated history starts here. */
 #define ESTATE_EPOCH 1704067200LL
 #define ESTATE_TICK 37 /* seconds between two recorded events */

@@ -13,9 +13,9 @@ D2=sha256:2222222222222222222222222222222222222222222222222222222222222222
 # The estate: an admin, a risk officer, an ML lead, an auditor, a requester,
 # a revoked principal; a high-tier model with two versions and two requests.
 for who in root risk1 lead1 audit1 req1 gone; do
-	STEWARD_PASSPHRASE="pw-$who" expect 0 "key gen $who" "$STEWARD" key gen "$who" --out "$K/$who.key"
+	STEWARD_PASSPHRASE="passphrase-of-$who" expect 0 "key gen $who" "$STEWARD" key gen "$who" --out "$K/$who.key"
 done
-export STEWARD_PASSPHRASE=pw-root
+export STEWARD_PASSPHRASE=passphrase-of-root
 expect 0 "init with an admin" "$STEWARD" init --db "$DB" --admin root --admin-key "$K/root.key"
 add() {
 	expect 0 "principal add $1" "$STEWARD" principal add "$1" --role "$2" --pubkey "$K/$1.key.pub" \
@@ -31,11 +31,11 @@ expect 0 "model" "$STEWARD" model add fraud-scoring --tier high --owner fraud-op
 expect 0 "version 1" "$STEWARD" version add fraud-scoring --artifact s3://m/1 --digest $D1 --author j.chen --db "$DB" --key "$K/root.key"
 expect 0 "version 2" "$STEWARD" version add fraud-scoring --artifact s3://m/2 --digest $D2 --author j.chen --db "$DB" --key "$K/root.key"
 expect 0 "staging alias" "$STEWARD" alias set fraud-scoring staging 1 --key "$K/root.key" --db "$DB"
-export STEWARD_PASSPHRASE=pw-req1
+export STEWARD_PASSPHRASE=passphrase-of-req1
 expect 0 "request 1" "$STEWARD" promote request fraud-scoring 1 --to production --comment "ready for prod" \
 	--key "$K/req1.key" --db "$DB"
 expect 0 "request 2" "$STEWARD" promote request fraud-scoring 2 --to staging --key "$K/req1.key" --db "$DB"
-export STEWARD_PASSPHRASE=pw-lead1
+export STEWARD_PASSPHRASE=passphrase-of-lead1
 expect 0 "lead approves 1" "$STEWARD" approve 1 --key "$K/lead1.key" --db "$DB"
 expect 0 "lead approves 2 briefly" "$STEWARD" approve 2 --ttl 90m --key "$K/lead1.key" --db "$DB"
 unset STEWARD_PASSPHRASE
@@ -80,7 +80,7 @@ has "no key: no identity" "$(line 2)" "identity: none (start with --key FILE to 
 has "no key: ledger still verified" "$(line 2)" "ledger verified to #15"
 screen '' --key "$K/gone.key" --size 120x24
 has "revoked principal named" "$(line 2)" "gone: principal gone was revoked at keyring version 7"
-STEWARD_PASSPHRASE=pw-x expect 0 "stranger key" "$STEWARD" key gen stranger --out "$K/stranger.key"
+STEWARD_PASSPHRASE=passphrase-of-x expect 0 "stranger key" "$STEWARD" key gen stranger --out "$K/stranger.key"
 screen '' --key "$K/stranger.key" --size 120x24
 has "unknown key named" "$(line 2)" "is not in this store's keyring"
 
@@ -155,11 +155,11 @@ lacks "wrong passphrase not shown" "$SCREEN" "wrong-passphrase"
 same "wrong passphrase: nothing recorded" "$(decisions)" 2
 
 # approving: y, the passphrase (never drawn), Enter; the record appears
-screen ':approvals<Enter>jay<Enter>pw-risk1' --key "$K/risk1.key"
-lacks "typed passphrase not drawn" "$SCREEN" "pw-risk1"
+screen ':approvals<Enter>jay<Enter>passphrase-of-risk1' --key "$K/risk1.key"
+lacks "typed passphrase not drawn" "$SCREEN" "passphrase-of-risk1"
 lacks "no stars either" "$SCREEN" "***"
-screen ':approvals<Enter>jay<Enter>pw-risk1<Enter>' --key "$K/risk1.key"
-lacks "passphrase never in the dump" "$SCREEN" "pw-risk1"
+screen ':approvals<Enter>jay<Enter>passphrase-of-risk1<Enter>' --key "$K/risk1.key"
+lacks "passphrase never in the dump" "$SCREEN" "passphrase-of-risk1"
 has "approved message" "$(line 23)" "approved request #1 as risk1"
 lacks "signed: no longer waits for risk1" "$SCREEN" "#1 fraud"
 has "signed: one waits" "$(line 3)" "1 waits for risk1"
@@ -182,7 +182,7 @@ same "refused: nothing recorded" "$(decisions)" 3
 screen ':approvals<Enter>ry<Enter>' --key "$K/risk1.key"
 has "empty reason asked again" "$(line 24)" "reason for rejecting request #2"
 has "empty reason message" "$(line 23)" "a rejection needs a reason"
-screen ':approvals<Enter>rynot tested enough<Enter>pw-risk1<Enter>' --key "$K/risk1.key"
+screen ':approvals<Enter>rynot tested enough<Enter>passphrase-of-risk1<Enter>' --key "$K/risk1.key"
 has "rejected message" "$(line 23)" "rejected request #2 as risk1"
 lacks "rejected request no longer pending" "$(row '^ *#2 ')" "fraud-scoring"
 same "rejection recorded" "$(signer_of 2)" "lead1:approve risk1:reject"
@@ -314,17 +314,17 @@ tm send-keys -t sign y
 wait_for "terminal: comment prompt" sign "comment for approving"
 tm send-keys -t sign Enter
 wait_for "terminal: passphrase prompt" sign "passphrase for key risk1"
-tm send-keys -t sign -l pw-risk1
+tm send-keys -t sign -l passphrase-of-risk1
 sleep 0.5
 PANE=$(capture sign)
-lacks "terminal: passphrase not echoed" "$PANE" "pw-risk1"
+lacks "terminal: passphrase not echoed" "$PANE" "passphrase-of-risk1"
 lacks "terminal: no stars" "$PANE" "***"
 tm send-keys -t sign Enter
 wait_for "terminal: approved" sign "approved request #1 as risk1"
 wait_for "terminal: the queue shrank" sign "1 waits for risk1"
 tm send-keys -t sign t
 wait_for "terminal: counts updated" sign " 2/2 "
-lacks "terminal: passphrase never shown" "$(capture sign)" "pw-risk1"
+lacks "terminal: passphrase never shown" "$(capture sign)" "passphrase-of-risk1"
 same "terminal: approval recorded" "$(signer_of 1)" "lead1:approve risk1:approve"
 tm send-keys -t sign q q
 i=0
