@@ -224,6 +224,12 @@ int keys_format_public(const struct key_public *k, char *buf, size_t n)
 int keys_generate(const char *name, const char *path, const char *pass, size_t passlen,
 		  struct err *e)
 {
+	return keys_generate_open(name, path, pass, passlen, NULL, e);
+}
+
+int keys_generate_open(const char *name, const char *path, const char *pass, size_t passlen,
+		       struct key_secret **out, struct err *e)
+{
 	unsigned long long ops;
 	size_t mem;
 	uint8_t salt[KEYS_SALT], nonce[crypto_secretbox_NONCEBYTES];
@@ -236,6 +242,8 @@ int keys_generate(const char *name, const char *path, const char *pass, size_t p
 	size_t llen, plen, b64len;
 	int r = -1;
 
+	if (out != NULL)
+		*out = NULL;
 	if (sodium_init() < 0)
 		return err_set(e, ERR_IO, "libsodium failed to initialise");
 	if (check_name("key name", name, KEYS_NAME_MAX, e) != 0)
@@ -303,6 +311,22 @@ int keys_generate(const char *name, const char *path, const char *pass, size_t p
 	if (keys_write_file(pubpath, pubtext, strlen(pubtext), 0644, e) != 0) {
 		unlink(path); /* never leave half a key pair behind */
 		goto out;
+	}
+	if (out != NULL) {
+		/* The key in hand: opening the file again would cost a second
+		 * Argon2id run for the same seed. */
+		struct key_secret *k = calloc(1, sizeof *k);
+
+		if (k == NULL || (k->sk = sodium_malloc(crypto_sign_SECRETKEYBYTES)) == NULL) {
+			free(k);
+			err_set(e, ERR_IO, "out of secure memory (the key pair %s was written)", path);
+			goto out;
+		}
+		memcpy(k->sk, sk, crypto_sign_SECRETKEYBYTES);
+		memcpy(k->pk, pub.pk, sizeof k->pk);
+		snprintf(k->name, sizeof k->name, "%s", name);
+		keys_id(k->pk, k->id);
+		*out = k;
 	}
 	r = 0;
 out:

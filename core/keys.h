@@ -43,6 +43,10 @@ void keys_kdf_limits(unsigned long long *ops, size_t *mem);
  * 0600, never overwriting) and the public key at path.pub. */
 int keys_generate(const char *name, const char *path, const char *pass, size_t passlen,
 		  struct err *e);
+/* The same, and *out gets the new key as keys_load_secret would give it
+ * (without deriving the passphrase's key a second time). */
+int keys_generate_open(const char *name, const char *path, const char *pass, size_t passlen,
+		       struct key_secret **out, struct err *e);
 /* Opens a secret key file. Refuses loose permissions, foreign or
  * truncated files, tampered headers, Argon2id limits below libsodium's
  * minimum or above what this machine can give, and wrong passphrases,

@@ -101,6 +101,31 @@ static void test_round_trip(void **state)
 	sig[0] ^= 1;
 	assert_false(keys_verify(p.pk, "msg", 3, sig));
 	keys_secret_free(k);
+	/* made and opened at once: the same key the file gives */
+	{
+		struct key_secret *made = NULL, *opened = NULL;
+		char two[160];
+		uint8_t sig2[KEYS_SIG_BYTES];
+
+		snprintf(two, sizeof two, "%s/bad", dir);
+		assert_int_equal(keys_generate_open("bob", two, PASS, strlen(PASS), &made, &e), 0);
+		assert_non_null(made);
+		assert_int_equal(keys_load_secret(two, PASS, strlen(PASS), &opened, &e), 0);
+		assert_string_equal(made->id, opened->id);
+		assert_string_equal(made->name, "bob");
+		keys_sign(made, "msg", 3, sig);
+		keys_sign(opened, "msg", 3, sig2);
+		assert_memory_equal(sig, sig2, sizeof sig);
+		keys_secret_free(made);
+		keys_secret_free(opened);
+		unlink(two);
+		snprintf(two, sizeof two, "%s/bad.pub", dir);
+		unlink(two);
+		/* refused: no key given back */
+		made = (struct key_secret *)1;
+		assert_int_equal(keys_generate_open("bob", sk, PASS, strlen(PASS), &made, &e), -1);
+		assert_null(made);
+	}
 	/* never overwritten */
 	assert_int_equal(keys_generate("alice", sk, "another passphrase here", 23, &e), -1);
 	assert_non_null(strstr(e.msg, "already exists"));
