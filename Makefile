@@ -66,10 +66,12 @@ BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 LIBCORE := $(BUILD)/libsteward.a
 LIBFACE := $(BUILD)/libfaces.a
 STEWARD := $(BUILD)/steward
-# The tests' build of the same program: only its clock differs (store.c with
-# STEWARD_TEST_CLOCK reads STEWARD_NOW); the release build never reads it.
+# The tests' build of the same program: only its clock and its key files'
+# costs differ (store.c with STEWARD_TEST_CLOCK reads STEWARD_NOW, keys.c
+# STEWARD_TEST_KDF and STEWARD_TEST_WAIT_MS); the release build never reads them.
 # Beside the release binary, so it finds the same build/plugins.
-TESTCLOCK_OBJ := $(BUILD)/obj/testclock/core/store.o
+TESTCLOCK_SRC := core/store.c core/keys.c
+TESTCLOCK_OBJ := $(TESTCLOCK_SRC:%.c=$(BUILD)/obj/testclock/%.o)
 LIBCORE_TEST := $(BUILD)/libsteward-testclock.a
 STEWARD_TEST := $(BUILD)/steward-testclock
 
@@ -127,11 +129,11 @@ $(LIBFACE): $(CLI_OBJ) $(TUI_OBJ)
 $(STEWARD): $(MAIN_OBJ) $(LIBFACE) $(LIBCORE)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(MAIN_OBJ) $(LIBFACE) $(LIBCORE) $(LIBS)
 
-$(TESTCLOCK_OBJ): core/store.c
+$(BUILD)/obj/testclock/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -DSTEWARD_TEST_CLOCK -MMD -MP -c -o $@ $<
 
-$(LIBCORE_TEST): $(filter-out $(BUILD)/obj/core/store.o,$(CORE_OBJ)) $(TESTCLOCK_OBJ)
+$(LIBCORE_TEST): $(filter-out $(TESTCLOCK_SRC:%.c=$(BUILD)/obj/%.o),$(CORE_OBJ)) $(TESTCLOCK_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && $(AR) rcs $@ $^
 

@@ -18,7 +18,7 @@
 #include "registry.h"
 #include "store.h"
 
-#define APPEND_PASS "bench"
+#define APPEND_PASS "bench-passphrase"
 #define APPEND_MODEL "bench-append"
 #define APPEND_MAX_WRITERS 64
 /* The versions' artifact digests: 62 hex digits, then 01 or 02. */

@@ -17,7 +17,7 @@
 #include "registry.h"
 #include "store.h"
 
-#define ESTATE_PASSPHRASE "bench"
+#define ESTATE_PASSPHRASE "bench-passphrase"
 /* 2024-01-01T00:00:00Z: the generated history starts here. */
 #define ESTATE_EPOCH 1704067200LL
 #define ESTATE_TICK 37 /* seconds between two recorded events */
@@ -144,9 +144,8 @@ static int estate_keys(struct estate *s, struct err *e)
 		if (snprintf(path, sizeof path, "%s/%s.key", s->keydir, estate_people[i].name) >=
 		    (int)sizeof path)
 			return err_set(e, ERR_INVALID, "key directory path is too long");
-		if (keys_generate(estate_people[i].name, path, ESTATE_PASSPHRASE,
-				  strlen(ESTATE_PASSPHRASE), e) != 0 ||
-		    keys_load_secret(path, ESTATE_PASSPHRASE, strlen(ESTATE_PASSPHRASE), &s->k[i], e) != 0)
+		if (keys_generate_open(estate_people[i].name, path, ESTATE_PASSPHRASE,
+				       strlen(ESTATE_PASSPHRASE), &s->k[i], e) != 0)
 			return -1;
 		if (estate_people[i].kind == ESTATE_LEAD)
 			s->leads[s->nleads++] = i;

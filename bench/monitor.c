@@ -17,7 +17,7 @@
 #include "registry.h"
 #include "store.h"
 
-#define BM_PASS "bench"
+#define BM_PASS "bench-passphrase"
 #define BM_SIGNALS 4
 
 static double bm_now(void)

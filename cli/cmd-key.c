@@ -132,9 +132,7 @@ int cli_key_create(struct cli_ctx *c, const char *name, const char *out, char *p
 		return err_set(&c->e, ERR_INVALID, "key name is too long");
 	if (passphrase_get(c->pass_file, PASSPHRASE_CREATE, prompt, &pass, &c->e) != 0)
 		return CLI_FAIL;
-	rc = keys_generate(name, path, pass.buf, pass.len, &c->e);
-	if (rc == 0 && loaded != NULL)
-		rc = keys_load_secret(path, pass.buf, pass.len, loaded, &c->e);
+	rc = keys_generate_open(name, path, pass.buf, pass.len, loaded, &c->e);
 	passphrase_free(&pass);
 	return rc == 0 ? 0 : CLI_FAIL;
 }

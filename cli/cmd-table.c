@@ -467,11 +467,14 @@ const struct cli_cmd cli_cmds[] = {
 		.noun = "key", .verb = "gen", .args = "NAME",
 		.summary = "create a passphrase-sealed Ed25519 key pair",
 		.help = "Creates an Ed25519 key pair named NAME ([A-Za-z0-9][A-Za-z0-9._-]*). The\n"
-			"secret key file holds the seed sealed under the passphrase (Argon2id and\n"
+			"secret key file holds the seed sealed under the passphrase (Argon2id at\n"
+			"libsodium's MODERATE cost, 3 passes over 256 MiB, about a second; and\n"
 			"XSalsa20-Poly1305) with mode 0600; the public key goes to FILE.pub. Existing\n"
 			"files are never overwritten. The passphrase comes from --passphrase-file, else\n"
 			"$STEWARD_PASSPHRASE, else a prompt on the terminal that does not echo and asks\n"
-			"twice; never from the command line. Prints both paths and the key id.",
+			"twice; never from the command line. It must have at least 15 characters, any\n"
+			"characters, spaces too, up to 1024 bytes (a few words make a good one). Prints\n"
+			"both paths and the key id.",
 		.opts = cli_key_gen_opts, .min_pos = 1, .max_pos = 1,
 		.run = cmd_key_gen,
 	},

@@ -13,6 +13,7 @@
 #include <sodium.h>
 
 #include "cli.h"
+#include "keys.h"
 
 #define PASSPHRASE_ENV "STEWARD_PASSPHRASE"
 #define PASSPHRASE_CAP (PASSPHRASE_MAX + 2) /* room for one byte too many and the NUL */
@@ -304,6 +305,9 @@ static int passphrase_from_tty(enum passphrase_use use, const char *prompt,
 	if (passphrase_read_tty(fd, prompt, out, e) != 0)
 		goto out;
 	if (use == PASSPHRASE_CREATE) {
+		/* Said before the second prompt, not after both. */
+		if (keys_pass_check(out->buf, out->len, e) != 0)
+			goto out;
 		if (passphrase_alloc(&again, e) != 0)
 			goto out;
 		if (passphrase_read_tty(fd, "Same passphrase again: ", &again, e) != 0)
@@ -325,17 +329,23 @@ out:
 int passphrase_get(const char *file, enum passphrase_use use, const char *prompt,
 		   struct passphrase *out, struct err *e)
 {
-	const char *env;
+	const char *env = NULL;
 
 	out->buf = NULL;
 	out->len = 0;
 	if (sodium_init() < 0)
 		return err_set(e, ERR_IO, "libsodium failed to initialise");
-	if (file != NULL)
-		return passphrase_from_file(file, out, e);
-	env = getenv(PASSPHRASE_ENV);
-	if (env != NULL)
-		return passphrase_from_env(env, out, e);
+	if (file != NULL || (env = getenv(PASSPHRASE_ENV)) != NULL) {
+		if ((file != NULL ? passphrase_from_file(file, out, e) : passphrase_from_env(env, out, e)) != 0)
+			return -1;
+		/* Only a passphrase that seals a key must be long: opening an
+		 * existing key takes the one it was sealed with. */
+		if (use == PASSPHRASE_CREATE && keys_pass_check(out->buf, out->len, e) != 0) {
+			passphrase_free(out);
+			return err_prefix(e, "%s", file != NULL ? file : PASSPHRASE_ENV);
+		}
+		return 0;
+	}
 	/* Only when the user is at a terminal: a script with its input
 	 * redirected must fail at once, not wait on a prompt nobody sees. */
 	if (!isatty(STDIN_FILENO))

@@ -977,8 +977,8 @@ static int demo_keys(struct demo_ctx *d, const char *keydir, struct err *e)
 	for (i = 0; i < DEMO_PERSONAS; i++) {
 		if (snprintf(path, sizeof path, "%s/%s.key", keydir, demo_personas[i].name) >= (int)sizeof path)
 			return err_set(e, ERR_INVALID, "demo key directory path is too long");
-		if (keys_generate(demo_personas[i].name, path, DEMO_PASSPHRASE, strlen(DEMO_PASSPHRASE), e) != 0 ||
-		    keys_load_secret(path, DEMO_PASSPHRASE, strlen(DEMO_PASSPHRASE), &d->k[i], e) != 0)
+		if (keys_generate_open(demo_personas[i].name, path, DEMO_PASSPHRASE, strlen(DEMO_PASSPHRASE),
+				       &d->k[i], e) != 0)
 			return -1;
 	}
 	return 0;

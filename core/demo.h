@@ -5,7 +5,7 @@
 #include "err.h"
 #include "store.h"
 
-#define DEMO_PASSPHRASE "demo"
+#define DEMO_PASSPHRASE "demo-passphrase"
 #define DEMO_PERSONAS 7
 
 /* The people of the demo estate, one per role (two risk officers and two

@@ -6,7 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -20,9 +23,129 @@
 #define KEYS_SEED crypto_sign_SEEDBYTES
 #define KEYS_FILE_MAX 4096
 /* Bounds on the limits a file may ask for, so a hostile key file cannot
- * make us spend minutes or gigabytes before the passphrase is checked. */
+ * make us spend minutes or gigabytes before the passphrase is checked:
+ * SENSITIVE (4 passes, 1 GiB) and a little more fit, and memory is also
+ * held to half of what the machine has. */
 #define KEYS_OPS_MAX 16ULL
-#define KEYS_MEM_MAX (1024ULL * 1024 * 1024)
+#define KEYS_MEM_MAX (4096ULL * 1024 * 1024)
+/* The wrong-passphrase wait: doubles from KEYS_WAIT_BASE_MS up to this. */
+#define KEYS_WAIT_BASE_MS 1000U
+#define KEYS_WAIT_MAX_MS 30000U
+
+static unsigned keys_wrong_n, keys_wrong_ms;
+
+/* The tests' build (STEWARD_TEST_CLOCK, as store.c) reads a few knobs
+ * from the environment so that the suites stay fast; the release build
+ * never looks, so nobody can weaken a real key file or the wait. */
+static const char *keys_test_env(const char *name)
+{
+#ifdef STEWARD_TEST_CLOCK
+	return getenv(name);
+#else
+	(void)name;
+	return NULL;
+#endif
+}
+
+void keys_kdf_limits(unsigned long long *ops, size_t *mem)
+{
+	const char *t = keys_test_env("STEWARD_TEST_KDF");
+
+	*ops = crypto_pwhash_argon2id_OPSLIMIT_MODERATE;
+	*mem = crypto_pwhash_argon2id_MEMLIMIT_MODERATE;
+	if (t != NULL && strcmp(t, "fast") == 0) {
+		*ops = crypto_pwhash_argon2id_OPSLIMIT_MIN;
+		*mem = crypto_pwhash_argon2id_MEMLIMIT_MIN;
+	}
+}
+
+/* The most memory a key file may ask Argon2id for on this machine. */
+static unsigned long long keys_mem_max(void)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+	unsigned long long half;
+
+	if (pages <= 0 || size <= 0)
+		return KEYS_MEM_MAX;
+	half = (unsigned long long)pages * (unsigned long long)size / 2;
+	return half < KEYS_MEM_MAX ? half : KEYS_MEM_MAX;
+}
+
+unsigned keys_wrong_wait_ms(unsigned n)
+{
+	const char *t = keys_test_env("STEWARD_TEST_WAIT_MS");
+	unsigned long long ms = KEYS_WAIT_BASE_MS;
+	char *end;
+
+	if (n == 0)
+		return 0;
+	if (t != NULL && t[0] != '\0') {
+		unsigned long v = strtoul(t, &end, 10);
+
+		if (*end == '\0' && v <= KEYS_WAIT_MAX_MS)
+			ms = v;
+	}
+	for (; n > 1 && ms < KEYS_WAIT_MAX_MS; n--)
+		ms *= 2;
+	return ms < KEYS_WAIT_MAX_MS ? (unsigned)ms : KEYS_WAIT_MAX_MS;
+}
+
+unsigned keys_wrong_count(void)
+{
+	return keys_wrong_n;
+}
+
+unsigned keys_wrong_last_ms(void)
+{
+	return keys_wrong_ms;
+}
+
+/* Holds back the answer to a wrong passphrase, longer each time in a
+ * row, so a process that may retry (the console) cannot be used to guess
+ * quickly; the Argon2id cost is what protects a stolen file. */
+static void keys_wrong_wait(void)
+{
+	struct timespec left;
+
+	if (keys_wrong_n < 1000)
+		keys_wrong_n++;
+	keys_wrong_ms = keys_wrong_wait_ms(keys_wrong_n);
+	left.tv_sec = keys_wrong_ms / 1000;
+	left.tv_nsec = (long)(keys_wrong_ms % 1000) * 1000000L;
+	while (nanosleep(&left, &left) != 0 && errno == EINTR)
+		;
+}
+
+int keys_no_dumps(struct err *e)
+{
+	struct rlimit none = { 0, 0 };
+
+	/* Not dumpable also keeps other processes of the same user from
+	 * ptrace-attaching and reading the key. Never turned back on. */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+		return err_set(e, ERR_IO, "cannot turn core dumps off: %s", strerror(errno));
+	if (setrlimit(RLIMIT_CORE, &none) != 0)
+		return err_set(e, ERR_IO, "cannot set the core size limit to 0: %s", strerror(errno));
+	return 0;
+}
+
+int keys_pass_check(const char *pass, size_t passlen, struct err *e)
+{
+	size_t i, chars = 0;
+
+	if (passlen > KEYS_PASS_MAX)
+		return err_set(e, ERR_INVALID, "passphrase is longer than %d bytes", KEYS_PASS_MAX);
+	/* Characters, not bytes: every byte but a UTF-8 continuation starts one. */
+	for (i = 0; i < passlen; i++)
+		if (((unsigned char)pass[i] & 0xC0) != 0x80)
+			chars++;
+	if (chars < KEYS_PASS_MIN)
+		return err_set(e, ERR_INVALID,
+			       "passphrase is too short: %zu characters, at least %d are needed "
+			       "(any characters, spaces too: a few words make a good one)",
+			       chars, KEYS_PASS_MIN);
+	return 0;
+}
 
 void keys_id(const uint8_t pk[KEYS_PK_BYTES], char out[KEYS_ID_HEX + 1])
 {
@@ -101,8 +224,14 @@ int keys_format_public(const struct key_public *k, char *buf, size_t n)
 int keys_generate(const char *name, const char *path, const char *pass, size_t passlen,
 		  struct err *e)
 {
-	unsigned long long ops = crypto_pwhash_OPSLIMIT_INTERACTIVE;
-	size_t mem = crypto_pwhash_MEMLIMIT_INTERACTIVE;
+	return keys_generate_open(name, path, pass, passlen, NULL, e);
+}
+
+int keys_generate_open(const char *name, const char *path, const char *pass, size_t passlen,
+		       struct key_secret **out, struct err *e)
+{
+	unsigned long long ops;
+	size_t mem;
 	uint8_t salt[KEYS_SALT], nonce[crypto_secretbox_NONCEBYTES];
 	uint8_t *key = NULL, *plain = NULL, *seed = NULL, *sk = NULL;
 	char line[300], pubpath[4200], file[KEYS_FILE_MAX], pubtext[300];
@@ -113,12 +242,17 @@ int keys_generate(const char *name, const char *path, const char *pass, size_t p
 	size_t llen, plen, b64len;
 	int r = -1;
 
+	if (out != NULL)
+		*out = NULL;
 	if (sodium_init() < 0)
 		return err_set(e, ERR_IO, "libsodium failed to initialise");
 	if (check_name("key name", name, KEYS_NAME_MAX, e) != 0)
 		return -1;
-	if (passlen < 4)
-		return err_set(e, ERR_INVALID, "passphrase is too short (at least 4 characters)");
+	if (keys_pass_check(pass, passlen, e) != 0)
+		return -1;
+	if (keys_no_dumps(e) != 0)
+		return -1;
+	keys_kdf_limits(&ops, &mem);
 	if (snprintf(pubpath, sizeof pubpath, "%s.pub", path) >= (int)sizeof pubpath)
 		return err_set(e, ERR_INVALID, "key path %s is too long", path);
 	if (access(path, F_OK) == 0 || access(pubpath, F_OK) == 0)
@@ -177,6 +311,22 @@ int keys_generate(const char *name, const char *path, const char *pass, size_t p
 	if (keys_write_file(pubpath, pubtext, strlen(pubtext), 0644, e) != 0) {
 		unlink(path); /* never leave half a key pair behind */
 		goto out;
+	}
+	if (out != NULL) {
+		/* The key in hand: opening the file again would cost a second
+		 * Argon2id run for the same seed. */
+		struct key_secret *k = calloc(1, sizeof *k);
+
+		if (k == NULL || (k->sk = sodium_malloc(crypto_sign_SECRETKEYBYTES)) == NULL) {
+			free(k);
+			err_set(e, ERR_IO, "out of secure memory (the key pair %s was written)", path);
+			goto out;
+		}
+		memcpy(k->sk, sk, crypto_sign_SECRETKEYBYTES);
+		memcpy(k->pk, pub.pk, sizeof k->pk);
+		snprintf(k->name, sizeof k->name, "%s", name);
+		keys_id(k->pk, k->id);
+		*out = k;
 	}
 	r = 0;
 out:
@@ -268,10 +418,13 @@ static int keys_parse_secret(const char *path, char *buf, struct keys_sk_header 
 	    n < 0 || kdf[n] != '\0')
 		return err_set(e, ERR_INVALID, "key file %s: kdf line is not argon2id13 with ops, mem, salt and name",
 			       path);
-	if (h->ops < crypto_pwhash_OPSLIMIT_MIN || h->ops > KEYS_OPS_MAX ||
-	    h->mem < crypto_pwhash_MEMLIMIT_MIN || h->mem > KEYS_MEM_MAX)
-		return err_set(e, ERR_INVALID, "key file %s: kdf limits ops=%llu mem=%zu are out of range",
-			       path, h->ops, h->mem);
+	if (h->ops < crypto_pwhash_argon2id_OPSLIMIT_MIN || h->ops > KEYS_OPS_MAX ||
+	    h->mem < crypto_pwhash_argon2id_MEMLIMIT_MIN || h->mem > keys_mem_max())
+		return err_set(e, ERR_INVALID,
+			       "key file %s: kdf limits ops=%llu mem=%zu are out of range "
+			       "(ops %llu to %llu, mem %zu to %llu bytes on this machine)",
+			       path, h->ops, h->mem, (unsigned long long)crypto_pwhash_argon2id_OPSLIMIT_MIN,
+			       KEYS_OPS_MAX, (size_t)crypto_pwhash_argon2id_MEMLIMIT_MIN, keys_mem_max());
 	if (sodium_hex2bin(h->salt, sizeof h->salt, salthex, strlen(salthex), NULL, &bin, NULL) != 0 ||
 	    bin != sizeof h->salt ||
 	    sodium_hex2bin(h->nonce, sizeof h->nonce, noncev, strlen(noncev), NULL, &bin, NULL) != 0 ||
@@ -348,6 +501,8 @@ int keys_load_secret(const char *path, const char *pass, size_t passlen,
 			       path, (unsigned)(sb.st_mode & 07777), path);
 	if (keys_parse_secret(path, buf, &h, e) != 0)
 		goto out;
+	if (keys_no_dumps(e) != 0)
+		goto out;
 
 	key = sodium_malloc(crypto_secretbox_KEYBYTES);
 	plain = sodium_malloc(h.sealedlen);
@@ -362,10 +517,16 @@ int keys_load_secret(const char *path, const char *pass, size_t passlen,
 		goto out;
 	}
 	if (crypto_secretbox_open_easy(plain, h.sealed, h.sealedlen, h.nonce, key) != 0) {
-		err_set(e, ERR_DENIED, "wrong passphrase for key file %s (or the file was altered)",
-			path);
+		keys_wrong_wait();
+		err_set(e, ERR_DENIED,
+			"wrong passphrase for key file %s (or the file was altered); "
+			"wrong %u time%s in a row, held back %u.%03u s",
+			path, keys_wrong_n, keys_wrong_n == 1 ? "" : "s", keys_wrong_ms / 1000,
+			keys_wrong_ms % 1000);
 		goto out;
 	}
+	keys_wrong_n = 0;
+	keys_wrong_ms = 0;
 	plainlen = h.sealedlen - crypto_secretbox_MACBYTES;
 	if (plainlen != strlen(h.line) + KEYS_SEED || memcmp(plain, h.line, strlen(h.line)) != 0) {
 		err_set(e, ERR_INVALID,

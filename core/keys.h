@@ -11,6 +11,10 @@
 #define KEYS_SIG_BYTES 64
 #define KEYS_ID_HEX 16 /* key id: first 8 bytes of SHA-256(public key), hex */
 #define KEYS_NAME_MAX 100
+/* A passphrase sealing a key is its only factor: NIST SP 800-63B rev. 4
+ * asks for at least 15 characters and no composition rules. */
+#define KEYS_PASS_MIN 15   /* characters (UTF-8 code points) */
+#define KEYS_PASS_MAX 1024 /* bytes */
 
 /* A loaded secret key. The secret half lives in sodium_malloc'd memory
  * (guard pages, no swap where the OS allows) and is wiped on free. */
@@ -27,15 +31,41 @@ struct key_public {
 	char id[KEYS_ID_HEX + 1];
 };
 
+/* Refuses a passphrase that may not seal a key: shorter than
+ * KEYS_PASS_MIN characters or longer than KEYS_PASS_MAX bytes. Any
+ * character is allowed. Opening an existing file never checks this. */
+int keys_pass_check(const char *pass, size_t passlen, struct err *e);
+/* The Argon2id limits new key files are sealed with: libsodium's
+ * MODERATE. Only the tests' build lowers them (STEWARD_TEST_KDF=fast). */
+void keys_kdf_limits(unsigned long long *ops, size_t *mem);
+
 /* Creates a new key pair for `name`: the sealed secret key at path (mode
  * 0600, never overwriting) and the public key at path.pub. */
 int keys_generate(const char *name, const char *path, const char *pass, size_t passlen,
 		  struct err *e);
+/* The same, and *out gets the new key as keys_load_secret would give it
+ * (without deriving the passphrase's key a second time). */
+int keys_generate_open(const char *name, const char *path, const char *pass, size_t passlen,
+		       struct key_secret **out, struct err *e);
 /* Opens a secret key file. Refuses loose permissions, foreign or
- * truncated files, tampered headers and wrong passphrases, naming which. */
+ * truncated files, tampered headers, Argon2id limits below libsodium's
+ * minimum or above what this machine can give, and wrong passphrases,
+ * naming which. Each wrong passphrase in a process waits longer before
+ * returning (keys_wrong_wait_ms); a right one resets the count. Once a
+ * key is loaded the process makes no core dumps (keys_no_dumps). */
 int keys_load_secret(const char *path, const char *pass, size_t passlen,
 		     struct key_secret **out, struct err *e);
 void keys_secret_free(struct key_secret *k);
+/* How long the n-th wrong passphrase in a row waits, in milliseconds:
+ * 1 s, 2 s, 4 s... up to 30 s (the tests' build takes the first step from
+ * STEWARD_TEST_WAIT_MS). 0 for n == 0. */
+unsigned keys_wrong_wait_ms(unsigned n);
+/* Wrong passphrases in a row in this process, and the last one's wait. */
+unsigned keys_wrong_count(void);
+unsigned keys_wrong_last_ms(void);
+/* Turns core dumps off for the rest of the process (not dumpable, core
+ * size 0): done before a secret key is held in memory. */
+int keys_no_dumps(struct err *e);
 
 enum keys_kind { KEYS_KIND_SECRET = 1, KEYS_KIND_PUBLIC = 2 };
 /* Which kind of steward key file path is (KEYS_KIND_*), from its first

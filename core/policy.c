@@ -1019,7 +1019,19 @@ static int evidence_values_from(json_t *a, struct ev_value **out, size_t *n, int
 	return 0;
 }
 
+static int evidence_parse(json_t *j, struct evidence *ev, struct err *e);
+
 int evidence_from_json(json_t *j, struct evidence *ev, struct err *e)
+{
+	if (evidence_parse(j, ev, e) == 0)
+		return 0;
+	/* A member refused after others were read: what those took goes too,
+	 * so a caller never frees evidence it was not given. */
+	evidence_free(ev);
+	return -1;
+}
+
+static int evidence_parse(json_t *j, struct evidence *ev, struct err *e)
 {
 	json_t *a, *v;
 	const char *s;

@@ -9,6 +9,10 @@ T_NAME=${0##*/}
 TMPD=$(mktemp -d "${TMPDIR:-/tmp}/steward-test.XXXXXX")
 trap 'rm -rf "$TMPD"' EXIT
 export STEWARD_NOW=1767225600  # 2026-01-01T00:00:00Z: fixed clock for stable output
+# The tests' build only: key files at libsodium's minimum Argon2id cost and
+# no wait after a wrong passphrase, so hundreds of key operations stay fast
+# (tests/cli/keys.sh checks the release cost and the wait themselves).
+export STEWARD_TEST_KDF=fast STEWARD_TEST_WAIT_MS=0
 unset STEWARD_DB
 
 ok()   { T_PASS=$((T_PASS + 1)); }

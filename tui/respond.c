@@ -67,8 +67,12 @@ static int respond_record(const struct respond_pending *p, const char *db, const
 	int rc;
 
 	st = store_open(db, 0, e);
-	if (st == NULL)
+	if (st == NULL) {
+		/* The key must not outlive a store that would not open. */
+		keys_secret_free(*k);
+		*k = NULL;
 		return -1;
+	}
 	rc = store_begin(st, e);
 	/* Roles as the keyring stands inside this transaction, not as the header last saw them. */
 	if (rc == 0)
@@ -117,6 +121,7 @@ static void respond_passphrase(struct app *a, char *pass, size_t len)
 	if (k == NULL)
 		return;
 	rc = respond_record(p, a->opts->db_path, a->id.pub.id, &k, who, sizeof who, &seq, &unsure, &e);
+	keys_secret_free(k); /* already freed on every path; a guard against the next one */
 	snprintf(what, sizeof what, "the act on incident #%" PRId64, p->x.id);
 	link_unsure(a, unsure, what);
 	/* Show the change (or whatever did get written) at once. */

@@ -133,8 +133,12 @@ static int sign_record(struct app *a, struct key_secret **k, int64_t *id, int64_
 	int rc;
 
 	st = store_open(a->opts->db_path, 0, e);
-	if (st == NULL)
+	if (st == NULL) {
+		/* The key must not outlive a store that would not open. */
+		keys_secret_free(*k);
+		*k = NULL;
 		return -1;
+	}
 	rc = store_begin(st, e);
 	/* Roles as the keyring stands inside this transaction, not as the header last saw them. */
 	if (rc == 0)
@@ -207,6 +211,7 @@ static void sign_passphrase(struct app *a, char *pass, size_t len)
 	if (k == NULL)
 		return;
 	rc = sign_record(a, &k, &id, &unsure, &e);
+	keys_secret_free(k); /* already freed on every path; a guard against the next one */
 	snprintf(what, sizeof what, "the decision on request #%" PRId64, a->decision.request);
 	link_unsure(a, unsure, what);
 	/* Show the new record (or whatever did get written) at once. */

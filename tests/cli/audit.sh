@@ -4,7 +4,7 @@
 DB="$TMPD/demo.db"
 export STEWARD_NOW=1790000000 # after the demo's history
 expect 0 "demo --no-tui" "$STEWARD" demo --no-tui --db "$DB"
-has "demo prints the personas" "$OUT" "passphrase \"demo\""
+has "demo prints the personas" "$OUT" "passphrase \"demo-passphrase\""
 has "demo names rosa" "$OUT" "rosa  risk-officer"
 same "the demo's entries are dated in order" \
 	"$(store_sql "$DB" "SELECT count(*) FROM ledger a JOIN ledger b ON b.seq = a.seq + 1 WHERE b.time < a.time")" 0
@@ -14,7 +14,7 @@ N0=$(store_sql "$DB" "SELECT max(seq) FROM ledger")
 K="$(store_local "$DB" -keys)"
 RQ=$(store_sql "$DB" "SELECT r.id FROM requests r JOIN versions v ON v.id = r.version_id JOIN models m ON m.id = v.model_id
 	WHERE m.name = 'collections-priority' AND r.state = 'open'")
-expect 0 "ravi approves the pending collections-priority request" env STEWARD_PASSPHRASE=demo "$STEWARD" approve "$RQ" --db "$DB" --key "$K/ravi.key"
+expect 0 "ravi approves the pending collections-priority request" env STEWARD_PASSPHRASE=demo-passphrase "$STEWARD" approve "$RQ" --db "$DB" --key "$K/ravi.key"
 expect 0 "which now passes its gate" "$STEWARD" gate collections-priority 5 --to production --db "$DB"
 expect 0 "two checkpoints" "$STEWARD" audit verify --db "$DB"
 has "checkpoint count" "$OUT" "2 checkpoints"
@@ -170,7 +170,7 @@ has "names the approval" "$ERR" "approval 1 in the table differs"
 # --- time runs forward ---
 # ada's alias move on a copy, at the clock moved by SECONDS.
 move_at() {
-	env STEWARD_NOW=$((STEWARD_NOW + $2)) STEWARD_PASSPHRASE=demo "$STEWARD" alias set search-ranking staging "${3:-6}" \
+	env STEWARD_NOW=$((STEWARD_NOW + $2)) STEWARD_PASSPHRASE=demo-passphrase "$STEWARD" alias set search-ranking staging "${3:-6}" \
 		--db "$TMPD/$1.db" --key "$K/ada.key"
 }
 tamper clamp ""

@@ -25,7 +25,7 @@ unchanged() {
 	if [ "$now" = "$BEFORE" ]; then ok; else fail "$1: the store changed"; fi
 }
 
-export STEWARD_PASSPHRASE=correct-horse XDG_CONFIG_HOME="$TMPD/cfg"
+export STEWARD_PASSPHRASE=correct-horse-battery-staple XDG_CONFIG_HOME="$TMPD/cfg"
 export STEWARD_KEY="$TMPD/cfg/steward/keys/root.key"
 "$STEWARD" init --db "$DB" --admin root >/dev/null || fail "init"
 "$STEWARD" model add fraud --tier high --owner risk --db "$DB" >/dev/null || fail "model add"

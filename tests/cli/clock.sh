@@ -6,7 +6,7 @@ REL=${STEWARD_RELEASE:-${STEWARD%/*}/steward}
 DB="$TMPD/s.db"
 K="$TMPD/keys"
 mkdir -p "$K"
-export STEWARD_PASSPHRASE=correct-horse XDG_CONFIG_HOME="$TMPD/cfg"
+export STEWARD_PASSPHRASE=correct-horse-battery-staple XDG_CONFIG_HOME="$TMPD/cfg"
 DAY=86400
 NOW=$(date +%s)
 # at SECONDS CMD...: the tests' build at the real time moved by SECONDS (history

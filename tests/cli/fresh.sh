@@ -50,7 +50,7 @@ same "steward demo exits 0" "$(cat "$TMPD/demo.exit" 2>/dev/null)" 0
 same "steward demo: no stderr" "$(cat "$TMPD/demo.err")" ""
 
 # ---- init with global options, before or after the command ----
-printf 'init-pw\n' >"$TMPD/pw"
+printf 'init-passphrase-1\n' >"$TMPD/pw"
 chmod 600 "$TMPD/pw"
 printf '[steward]\n' >"$TMPD/config"
 expect 0 "init --config FILE --admin" "$STEWARD" init --config "$TMPD/config" --admin ada --passphrase-file "$TMPD/pw"
@@ -96,7 +96,7 @@ has "named (empty)" "$ERR" "option '--config' needs a non-empty value"
 expect 0 "audit export into a new tree" "$STEWARD" audit export "$TMPD/deep/er/bundle"
 same "its parents made 0700" "$(mode "$TMPD/deep/er")" 700
 expect 0 "the bundle verifies" "$STEWARD" audit verify --bundle "$TMPD/deep/er/bundle"
-STEWARD_PASSPHRASE=new-pw expect 0 "key gen to the default place" "$STEWARD" key gen lena
+STEWARD_PASSPHRASE=new-passphrase-1 expect 0 "key gen to the default place" "$STEWARD" key gen lena
 has "under ~/.config" "$OUT" "$H/.config/steward/keys/lena.key"
 
 finish

@@ -2,7 +2,7 @@
 . "$STEWARD_TOP/tests/lib.sh"
 
 export XDG_DATA_HOME="$TMPD/data" XDG_CONFIG_HOME="$TMPD/cfg" HOME="$TMPD"
-export STEWARD_PASSPHRASE=demo
+export STEWARD_PASSPHRASE=demo-passphrase
 unset STEWARD_KEY
 DB="$TMPD/data/steward/demo.db"
 K="$(store_local "$DB" -keys)"

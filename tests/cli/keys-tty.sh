@@ -36,16 +36,16 @@ wait_exit() {
 # Typed twice, the same: the key is created and the passphrase never shows.
 start good "$TMPD/good.key"
 wait_for "first prompt" good "Passphrase for the new key good:"
-tm send-keys -t good -l "tty-secret-one"
+tm send-keys -t good -l "tty-secret-one-two"
 tm send-keys -t good Enter
 wait_for "second prompt" good "Same passphrase again:"
-lacks "first entry not echoed" "$(capture good)" "tty-secret-one"
-tm send-keys -t good -l "tty-secret-one"
+lacks "first entry not echoed" "$(capture good)" "tty-secret-one-two"
+tm send-keys -t good -l "tty-secret-one-two"
 tm send-keys -t good Enter
 wait_exit "matching entries" good
 same "matching entries: exit status" "$XRC" 0
 PANE=$(capture good)
-lacks "passphrase never echoed" "$PANE" "tty-secret-one"
+lacks "passphrase never echoed" "$PANE" "tty-secret-one-two"
 has "key gen reports the key" "$PANE" "created key good"
 [ -f "$TMPD/good.key" ] && [ -f "$TMPD/good.key.pub" ] && ok || fail "typed passphrase: key files missing"
 has "echo back on afterwards" "$(cat "$TMPD/good.stty")" " echo "
@@ -55,17 +55,17 @@ has "show names it" "$OUT" "name:       good"
 # The two entries differ: refused, nothing written.
 start differ "$TMPD/differ.key"
 wait_for "first prompt (differ)" differ "Passphrase for the new key differ:"
-tm send-keys -t differ -l "first-entry-1"
+tm send-keys -t differ -l "first-entry-one-1"
 tm send-keys -t differ Enter
 wait_for "second prompt (differ)" differ "Same passphrase again:"
-tm send-keys -t differ -l "second-entry-2"
+tm send-keys -t differ -l "second-entry-two-2"
 tm send-keys -t differ Enter
 wait_exit "differing entries" differ
 same "differing entries: exit status" "$XRC" 1
 has "differing entries: says so" "$(cat "$TMPD/differ.err")" "passphrases typed differ"
 PANE=$(capture differ)
-lacks "differ: first entry not echoed" "$PANE" "first-entry-1"
-lacks "differ: second entry not echoed" "$PANE" "second-entry-2"
+lacks "differ: first entry not echoed" "$PANE" "first-entry-one-1"
+lacks "differ: second entry not echoed" "$PANE" "second-entry-two-2"
 [ ! -e "$TMPD/differ.key" ] && [ ! -e "$TMPD/differ.key.pub" ] && ok || fail "differing entries: a key was written"
 
 # Ctrl-C at the prompt: the program ends as interrupted and echo is back on.
@@ -78,6 +78,17 @@ same "Ctrl-C: exit status is SIGINT's" "$XRC" 130
 has "Ctrl-C: echo restored" "$(cat "$TMPD/intr.stty")" " echo "
 lacks "Ctrl-C: nothing echoed" "$(capture intr)" "half-typed"
 [ ! -e "$TMPD/intr.key" ] && ok || fail "Ctrl-C: a key was written"
+
+# Too short: refused after the first entry, before asking again, saying the minimum.
+start short "$TMPD/short.key"
+wait_for "first prompt (short)" short "Passphrase for the new key short:"
+tm send-keys -t short -l "only-14-chars!"
+tm send-keys -t short Enter
+wait_exit "short entry" short
+same "short entry: exit status" "$XRC" 1
+has "short entry: says the minimum" "$(cat "$TMPD/short.err")" "14 characters, at least 15"
+lacks "short entry: never asked twice" "$(capture short)" "Same passphrase again"
+[ ! -e "$TMPD/short.key" ] && ok || fail "short entry: a key was written"
 
 # An empty entry is refused.
 start empty "$TMPD/empty.key"

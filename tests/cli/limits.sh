@@ -2,7 +2,7 @@
 . "$STEWARD_TOP/tests/lib.sh"
 
 DB="$TMPD/s.db"
-export XDG_CONFIG_HOME="$TMPD/cfg" STEWARD_PASSPHRASE=limits-pw
+export XDG_CONFIG_HOME="$TMPD/cfg" STEWARD_PASSPHRASE=limits-passphrase
 unset STEWARD_KEY STEWARD_CONFIG
 ADA="$TMPD/cfg/steward/keys/ada.key"
 D1=sha256:1111111111111111111111111111111111111111111111111111111111111111
@@ -35,7 +35,7 @@ F="$TMPD/fifo"
 mkfifo "$F"
 mkdir "$TMPD/dir"
 ROSA="$TMPD/rosa.key"
-STEWARD_PASSPHRASE=rosa-pw expect 0 "rosa's key" "$STEWARD" key gen rosa --out "$ROSA"
+STEWARD_PASSPHRASE=rosa-passphrase expect 0 "rosa's key" "$STEWARD" key gen rosa --out "$ROSA"
 expect 0 "rosa joins" "$STEWARD" principal add rosa --role risk-officer --pubkey "$ROSA.pub" --db "$DB" --key "$ADA"
 # refused DESC WHAT PATH CMD...: exit 1 within 10 s, naming PATH and what it is
 refused() {

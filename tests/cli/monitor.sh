@@ -77,7 +77,7 @@ has "drift unknown" "$OUT" "UNKNOWN drift-bounded"
 has "alerts unknown" "$OUT" "UNKNOWN no-warnings"
 # the signer's key revoked: the observation no longer counts, and is not taken for a forgery
 store_copy "$DB" "$TMPD/r.db" && cp "$(store_local "$DB" .logkey)" "$(store_local "$TMPD/r.db" .logkey)"
-expect 0 "sami revoked" env STEWARD_PASSPHRASE=demo "$STEWARD" principal revoke sami --db "$TMPD/r.db" --key "$(store_local "$TMPD/data/steward/demo.db" -keys)/ada.key"
+expect 0 "sami revoked" env STEWARD_PASSPHRASE=demo-passphrase "$STEWARD" principal revoke sami --db "$TMPD/r.db" --key "$(store_local "$TMPD/data/steward/demo.db" -keys)/ada.key"
 expect 1 "gate after the revocation" "$STEWARD" gate loan-default-pd 5 --to production --db "$TMPD/r.db"
 has "drift unknown, saying why" "$OUT" "signed with key"
 has "revoked since" "$OUT" "revoked since"

@@ -6,7 +6,7 @@ K="$TMPD/people"
 P="$TMPD/pol"
 B="$TMPD/playbooks"
 mkdir -p "$K" "$P" "$B"
-export STEWARD_PASSPHRASE=correct-horse XDG_CONFIG_HOME="$TMPD/cfg" STEWARD_PLAYBOOK_DIR="$B"
+export STEWARD_PASSPHRASE=correct-horse-battery-staple XDG_CONFIG_HOME="$TMPD/cfg" STEWARD_PLAYBOOK_DIR="$B"
 cp "$STEWARD_TOP"/policies/low.policy "$P/"
 
 as() {

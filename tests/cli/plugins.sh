@@ -9,7 +9,7 @@ build=${STEWARD%/*}
 cp "$build/tests/plugins/steward-misbehave.so" "$build/tests/plugins/steward-oldabi.so" "$PD/"
 chmod 755 "$PD"
 # syncs record evidence as a principal's signed acts: an admin key for the whole suite
-export STEWARD_PASSPHRASE=correct-horse XDG_CONFIG_HOME="$TMPD/cfg"
+export STEWARD_PASSPHRASE=correct-horse-battery-staple XDG_CONFIG_HOME="$TMPD/cfg"
 "$STEWARD" init --db "$DB" --admin ada >/dev/null || fail "init"
 export STEWARD_KEY="$TMPD/cfg/steward/keys/ada.key"
 cfg() { printf '[steward]\nplugin_dirs = %s\n\n%b' "$PD" "$1" >"$TMPD/config"; }

@@ -6,7 +6,7 @@ K="$TMPD/keys"
 P="$TMPD/pol"
 mkdir -p "$K" "$P"
 cp "$STEWARD_TOP"/policies/*.policy "$STEWARD_TOP"/policies/*.test "$P/"
-export STEWARD_PASSPHRASE=correct-horse XDG_CONFIG_HOME="$TMPD/cfg"
+export STEWARD_PASSPHRASE=correct-horse-battery-staple XDG_CONFIG_HOME="$TMPD/cfg"
 D1=sha256:1111111111111111111111111111111111111111111111111111111111111111
 D2=sha256:2222222222222222222222222222222222222222222222222222222222222222
 D3=sha256:3333333333333333333333333333333333333333333333333333333333333333
@@ -78,6 +78,19 @@ has "names the case and line" "$OUT" "low2.policy.test:1: wrong: line 4: rule au
 printf 'case x\nexpect auc-floor MAYBE\n' >"$TMPD/low2.policy.test"
 expect 1 "a malformed test file" "$STEWARD" policy test "$TMPD/low2.policy"
 has "names file and line" "$ERR" "low2.policy.test:2: found 'MAYBE', expected PASS, FAIL or UNKNOWN"
+# Bad evidence after good members (approvals read, then another member refused): the
+# case is named, and under SAN=1 LeakSanitizer would report on stderr what was read
+# and leaked (the exit status is 1 either way).
+for bad in '"metrics":"none"|metrics must be' '"metrics":[{"name":"auc"}]|metric 1 needs' \
+	'"metrics":[{"name":"auc","value":0.9}],"card":[1]|card must be' \
+	'"card":["Intended use"],"alerts":[{"name":"x","severity":"loud"}]|alerts must be' \
+	'"live":[{"name":"x","value":1}],"stages":{"staging":"soon"}|stages must map'; do
+	printf 'case bad\ntransition staging -> production\nevidence {"now":"2026-01-01T00:00:00Z","approvals":[{"principal":"rosa","role":"risk-officer"}],%s}\nexpect decision allow\n' \
+		"${bad%%|*}" >"$TMPD/low2.policy.test"
+	expect 1 "bad evidence ${bad#*|}" "$STEWARD" policy test "$TMPD/low2.policy"
+	has "bad evidence ${bad#*|}: names the case and the member" "$ERR" "low2.policy.test:1: case bad: evidence: ${bad#*|}"
+	lacks "bad evidence ${bad#*|}: nothing leaked" "$ERR" "LeakSanitizer"
+done
 
 # --- the estate ---
 "$STEWARD" init --db "$DB" --admin ada --admin-key "$(mkdir -p "$TMPD/a" && "$STEWARD" key gen ada --out "$K/ada.key" >/dev/null && echo "$K/ada.key")" >/dev/null || fail "init"

@@ -15,15 +15,15 @@ RLO=$(printf '\342\200\256')  # U+202E, right-to-left override
 LRI=$(printf '\342\201\246')  # U+2066, left-to-right isolate
 
 for who in root req1 risk1; do
-	STEWARD_PASSPHRASE="pw-$who" expect 0 "key gen $who" "$STEWARD" key gen "$who" --out "$K/$who.key"
+	STEWARD_PASSPHRASE="passphrase-of-$who" expect 0 "key gen $who" "$STEWARD" key gen "$who" --out "$K/$who.key"
 done
-export STEWARD_PASSPHRASE=pw-root
+export STEWARD_PASSPHRASE=passphrase-of-root
 expect 0 "init" "$STEWARD" init --db "$DB" --admin root --admin-key "$K/root.key"
 expect 0 "requester" "$STEWARD" principal add req1 --role ml-lead --pubkey "$K/req1.key.pub" --key "$K/root.key" --db "$DB"
 expect 0 "risk officer" "$STEWARD" principal add risk1 --role risk-officer --pubkey "$K/risk1.key.pub" --key "$K/root.key" --db "$DB"
 expect 0 "model" "$STEWARD" model add fraud --tier high --owner fraud-ops --description "plain" --db "$DB" --key "$K/root.key"
 expect 0 "version" "$STEWARD" version add fraud --artifact s3://m/1 --digest $D1 --author j.chen --db "$DB" --key "$K/root.key"
-export STEWARD_PASSPHRASE=pw-req1
+export STEWARD_PASSPHRASE=passphrase-of-req1
 expect 0 "request" "$STEWARD" promote request fraud 1 --to staging --comment "ready" --key "$K/req1.key" --db "$DB"
 unset STEWARD_PASSPHRASE
 
@@ -38,7 +38,7 @@ refuse() {
 }
 
 # ---- on the way in: refused, naming the field and the code point ----
-export STEWARD_PASSPHRASE=pw-root # evidence is an act: the admin records it
+export STEWARD_PASSPHRASE=passphrase-of-root # evidence is an act: the admin records it
 refuse owner U+001B "$STEWARD" model add m1 --tier low --owner "ops${ESC}[2J" --db "$DB" --key "$K/root.key"
 refuse owner U+000A "$STEWARD" model add m1 --tier low --owner "ops${NL}approvals: 9 of 9" --db "$DB" --key "$K/root.key"
 refuse owner U+0085 "$STEWARD" model add m1 --tier low --owner "ops${NEL}x" --db "$DB" --key "$K/root.key"
@@ -52,16 +52,16 @@ refuse author U+001B "$STEWARD" version add fraud --artifact s3://m/2 --digest $
 refuse author U+000A "$STEWARD" version add fraud --artifact s3://m/2 --digest $D1 --author "j${NL}k" --db "$DB" --key "$K/root.key"
 refuse author U+0085 "$STEWARD" version add fraud --artifact s3://m/2 --digest $D1 --author "j${NEL}k" --db "$DB" --key "$K/root.key"
 refuse author U+202E "$STEWARD" version add fraud --artifact s3://m/2 --digest $D1 --author "j${RLO}k" --db "$DB" --key "$K/root.key"
-export STEWARD_PASSPHRASE=pw-req1
+export STEWARD_PASSPHRASE=passphrase-of-req1
 refuse comment U+001B "$STEWARD" promote request fraud 1 --to production --comment "x${ESC}[2J" --key "$K/req1.key" --db "$DB"
 refuse comment U+0085 "$STEWARD" promote request fraud 1 --to production --comment "x${NEL}y" --key "$K/req1.key" --db "$DB"
 refuse comment U+202E "$STEWARD" promote request fraud 1 --to production --comment "x${RLO}y" --key "$K/req1.key" --db "$DB"
-export STEWARD_PASSPHRASE=pw-risk1
+export STEWARD_PASSPHRASE=passphrase-of-risk1
 refuse comment U+001B "$STEWARD" approve 1 --comment "fine${ESC}[8m" --key "$K/risk1.key" --db "$DB"
 refuse comment U+202E "$STEWARD" reject 1 --comment "no${RLO}pe" --key "$K/risk1.key" --db "$DB"
 unset STEWARD_PASSPHRASE
 printf '## Intended use\nfine\n## Limitations\nsee %sright%s\n' "$RLO" "$ESC" >"$TMPD/card.md"
-STEWARD_PASSPHRASE=pw-root expect 1 "card with a bidi override" "$STEWARD" card set fraud 1 --file "$TMPD/card.md" --db "$DB" --key "$K/root.key"
+STEWARD_PASSPHRASE=passphrase-of-root expect 1 "card with a bidi override" "$STEWARD" card set fraud 1 --file "$TMPD/card.md" --db "$DB" --key "$K/root.key"
 has "card: file, line and column, code point" "$ERR" "card.md:4:5: bidirectional control U+202E"
 same "nothing was recorded" "$(store_sql "$DB" "SELECT count(*) FROM models WHERE name = 'm1'") $(store_sql "$DB" "SELECT count(*) FROM versions")" "1 1"
 

@@ -8,7 +8,7 @@ export STEWARD_NOW=$NOW
 DB="$TMPD/s.db"
 K="$TMPD/keys"
 mkdir -p "$K"
-export STEWARD_PASSPHRASE=correct-horse XDG_CONFIG_HOME="$TMPD/cfg"
+export STEWARD_PASSPHRASE=correct-horse-battery-staple XDG_CONFIG_HOME="$TMPD/cfg"
 
 as() {
 	who=$1

@@ -11,7 +11,7 @@ export STEWARD_NOW=$NOW
 DB="$TMPD/s.db"
 K="$TMPD/people"
 mkdir -p "$K"
-PASS=correct-horse
+PASS=correct-horse-battery-staple
 export STEWARD_PASSPHRASE=$PASS XDG_CONFIG_HOME="$TMPD/cfg"
 
 as() {

@@ -9,7 +9,7 @@ export LC_ALL=C.UTF-8
 DB="$TMPD/s.db"
 K="$TMPD/keys"
 mkdir -p "$K"
-PW=correct-horse
+PW=correct-horse-battery-staple
 export STEWARD_PASSPHRASE=$PW XDG_CONFIG_HOME="$TMPD/cfg"
 
 mlflow_start

@@ -11,7 +11,7 @@ done
 DB="$TMPD/s.db"
 K="$TMPD/keys"
 mkdir -p "$K"
-export STEWARD_PASSPHRASE=correct-horse XDG_CONFIG_HOME="$TMPD/cfg"
+export STEWARD_PASSPHRASE=correct-horse-battery-staple XDG_CONFIG_HOME="$TMPD/cfg"
 
 M=fraud-scoring
 BE=be_$M

@@ -9,7 +9,7 @@ export STEWARD_NOW=$(date +%s) # MLflow stamps real times; the clocks must agree
 DB="$TMPD/s.db"
 K="$TMPD/keys"
 mkdir -p "$K"
-export STEWARD_PASSPHRASE=correct-horse XDG_CONFIG_HOME="$TMPD/cfg"
+export STEWARD_PASSPHRASE=correct-horse-battery-staple XDG_CONFIG_HOME="$TMPD/cfg"
 # Fresh secrets every run (MLflow 3 wants passwords of 12 characters or more).
 secret() { od -An -N12 -tx1 /dev/urandom | tr -d ' \n'; }
 

@@ -7,7 +7,7 @@ export STEWARD_NOW=$(date +%s) # MLflow stamps real times; the clocks must agree
 DB="$TMPD/s.db"
 K="$TMPD/keys"
 mkdir -p "$K"
-export STEWARD_PASSPHRASE=correct-horse XDG_CONFIG_HOME="$TMPD/cfg"
+export STEWARD_PASSPHRASE=correct-horse-battery-staple XDG_CONFIG_HOME="$TMPD/cfg"
 ADA="$TMPD/cfg/steward/keys/ada.key"
 build=${STEWARD%/*}
 

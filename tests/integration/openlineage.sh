@@ -9,7 +9,7 @@ M=loan-default-pd
 MAN="$TMPD/manifest.json"
 CFG="$TMPD/ol.conf"
 mkdir -p "$K" "$EV"
-export STEWARD_PASSPHRASE=correct-horse XDG_CONFIG_HOME="$TMPD/cfg"
+export STEWARD_PASSPHRASE=correct-horse-battery-staple XDG_CONFIG_HOME="$TMPD/cfg"
 
 # The client, from the venv scripts/test-venv builds once and caches outside the clone.
 if out=$("$STEWARD_TOP/scripts/test-venv" --check openlineage-python=openlineage.client \

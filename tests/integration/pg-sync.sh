@@ -6,7 +6,7 @@ sqlite_suite "it starts PostgreSQL servers of its own, and make test runs it"
 pg_require
 
 export STEWARD_NOW=$(date +%s) # MLflow stamps real times; the clocks must agree
-export STEWARD_PASSPHRASE=correct-horse XDG_CONFIG_HOME="$TMPD/cfg" XDG_DATA_HOME="$TMPD/data"
+export STEWARD_PASSPHRASE=correct-horse-battery-staple XDG_CONFIG_HOME="$TMPD/cfg" XDG_DATA_HOME="$TMPD/data"
 U=$PG_RUNTIME_URI
 K="$TMPD/keys"
 mkdir -p "$K"

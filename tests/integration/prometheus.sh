@@ -7,7 +7,7 @@ D=86400
 DB="$TMPD/s.db"
 K="$TMPD/keys"
 mkdir -p "$K"
-export STEWARD_PASSPHRASE=correct-horse XDG_CONFIG_HOME="$TMPD/cfg"
+export STEWARD_PASSPHRASE=correct-horse-battery-staple XDG_CONFIG_HOME="$TMPD/cfg"
 FIX="$STEWARD_TOP/tests/integration/prometheus_fixture.py"
 FAKE_PY="$STEWARD_TOP/tests/integration/fake_prometheus.py"
 PROM_PID=

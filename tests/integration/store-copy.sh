@@ -3,7 +3,7 @@
 sqlite_suite "it starts PostgreSQL servers of its own, and make test runs it"
 . "$STEWARD_TOP/tests/pg-lib.sh"
 
-export STEWARD_PASSPHRASE=correct-horse XDG_CONFIG_HOME="$TMPD/cfg" XDG_DATA_HOME="$TMPD/data"
+export STEWARD_PASSPHRASE=correct-horse-battery-staple XDG_CONFIG_HOME="$TMPD/cfg" XDG_DATA_HOME="$TMPD/data"
 S=$STEWARD
 K="$TMPD/keys"
 W="$TMPD/w"

@@ -43,7 +43,7 @@ same "the probe's fetches are seen" "$($PAGE requests "$TMPD/probe.netlog" | tr 
 DB="$TMPD/s.db"
 K="$TMPD/keys"
 mkdir -p "$K"
-export STEWARD_PASSPHRASE=correct-horse XDG_CONFIG_HOME="$TMPD/cfg"
+export STEWARD_PASSPHRASE=correct-horse-battery-staple XDG_CONFIG_HOME="$TMPD/cfg"
 M='credit<img src=x onerror=alert(1)> "pd"'
 as() {
 	who=$1

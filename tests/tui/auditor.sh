@@ -20,10 +20,10 @@ keyid() {
 }
 
 # A promotion and a rollback made with the CLI, as the people who do them.
-STEWARD_PASSPHRASE=demo expect 0 "lena applies request 9" "$STEWARD" promote apply 9 --db "$DB" --key "$K/lena.key"
+STEWARD_PASSPHRASE=demo-passphrase expect 0 "lena applies request 9" "$STEWARD" promote apply 9 --db "$DB" --key "$K/lena.key"
 store_copy "$DB" "$TMPD/mid.db"
 # search-ranking was rolled back once by the demo (v7 to v6); sami does it again.
-STEWARD_PASSPHRASE=demo expect 0 "sami rolls search-ranking back" "$STEWARD" rollback search-ranking \
+STEWARD_PASSPHRASE=demo-passphrase expect 0 "sami rolls search-ranking back" "$STEWARD" rollback search-ranking \
 	--reason "error rate doubled after v6" --db "$DB" --key "$K/sami.key"
 expect 0 "the ledger verifies" "$STEWARD" audit verify --db "$DB"
 APPLY=$(q "SELECT max(seq) FROM ledger WHERE action = 'promotion.apply'")

@@ -12,7 +12,7 @@ unset NO_COLOR STEWARD_KEY STEWARD_NOW
 DB="$TMPD/d.db"
 K="$(store_local "$DB" -keys)"
 # The CLI acts as the demo's personas; the console gets its passphrase typed.
-export STEWARD_PASSPHRASE=demo
+export STEWARD_PASSPHRASE=demo-passphrase
 expect 0 "demo estate" "$STEWARD" demo --no-tui --db "$DB"
 
 # request_of MODEL: the id of MODEL's newest open request.
@@ -67,7 +67,7 @@ lacks "the applied request left the list" "$(capture c)" "#$R_SUPP support-ticke
 as lena promote request support-ticket-routing 2 --to staging --comment "from a colleague"
 R_NEW=$(request_of support-ticket-routing)
 wait_for "the new request shows" c "#$R_NEW support-ticket-routing"
-STEWARD_PASSPHRASE=demo expect 0 "a new model" "$STEWARD" model add late-arrival --tier low --owner colleagues --db "$DB" --key "$(store_local "$DB" -keys)/lena.key"
+STEWARD_PASSPHRASE=demo-passphrase expect 0 "a new model" "$STEWARD" model add late-arrival --tier low --owner colleagues --db "$DB" --key "$(store_local "$DB" -keys)/lena.key"
 wait_for "the header counts it" c "13 models"
 if sqlite_only 1 "the store's -wal file"; then
 	[ -e "$DB-wal" ] && ok || fail "the store's -wal file was deleted while the console had it open"
@@ -84,7 +84,7 @@ tm send-keys -t c y
 wait_for "comment prompt" c "comment for approving"
 tm send-keys -t c Enter
 wait_for "passphrase prompt" c "passphrase for key rosa"
-tm send-keys -t c -l demo
+tm send-keys -t c -l demo-passphrase
 tm send-keys -t c Enter
 wait_for "the console signed" c "approved request #$R_KYC as rosa"
 lacks "no store error" "$(capture c)" "malformed"

@@ -15,7 +15,7 @@ bottom_line() {
 }
 
 # ---- a lab model: five versions, each an edge case, production at v1 ----
-export STEWARD_PASSPHRASE=demo
+export STEWARD_PASSPHRASE=demo-passphrase
 D1=sha256:1111111111111111111111111111111111111111111111111111111111111111
 A="--db $DB --key $K/ada.key"
 expect 0 "lab model" "$STEWARD" model add zz-lab --tier low --owner lab $A
@@ -95,7 +95,7 @@ has "journey: the removed line" "$SCREEN" "  - Version 6: retrained on fresher d
 has "journey: the added line" "$SCREEN" "  + Version 7: retrained on fresher data"
 has "journey: unchanged sections named once" "$SCREEN" "unchanged: Intended use, Training data"
 KEYS="${J}cG<Esc>py"
-screen "${KEYS}demo<Enter>" --size 80x24 --key "$K/lena.key"
+screen "${KEYS}demo-passphrase<Enter>" --size 80x24 --key "$K/lena.key"
 has "journey: the request is opened from the version" "$SCREEN" "opened request #17: search-ranking v7"
 has "journey: the gate names it" "$SCREEN" "request #17 by lena"
 expect 0 "journey: request list" "$STEWARD" request list --db "$DB"
@@ -203,7 +203,7 @@ has "huge: too large to diff" "$SCREEN" "## Evaluation  changed (too large to di
 lacks "huge: none of its lines" "$SCREEN" "row 1"
 
 # ---- production compared with the version it replaced ----
-STEWARD_PASSPHRASE=demo expect 0 "production to v2" "$STEWARD" alias set zz-lab production 2 $A
+STEWARD_PASSPHRASE=demo-passphrase expect 0 "production to v2" "$STEWARD" alias set zz-lab production 2 $A
 lab 2 c
 has "production: compared with the one before it" "$(line 3)" "zz-lab v2 production  vs  v1 previous production"
 

@@ -114,7 +114,7 @@ has "n cancels" "$(bottom)" "cancelled"
 screen ':incidents<Enter>Aywrong<Enter>' --key "$K/lena.key"
 has "a wrong passphrase: refused" "$(bottom)" "passphrase"
 same "nothing was written" "$(entries)" "$BEFORE"
-screen ':incidents<Enter>Aydemo<Enter>' --key "$K/lena.key" --size 120x24
+screen ':incidents<Enter>Aydemo-passphrase<Enter>' --key "$K/lena.key" --size 120x24
 has "acknowledged" "$(bottom)" "acknowledged incident #$ID: lena owns it (ledger entry #$((BEFORE + 1)))"
 same "one entry, lena's" "$(rows "SELECT action || ' ' || actor FROM ledger ORDER BY seq DESC LIMIT 1")" "incident.ack lena"
 same "the row" "$(rows "SELECT state || ' ' || owner FROM incidents WHERE id = $ID")" "acknowledged lena"
@@ -137,7 +137,7 @@ has "an empty note is asked again" "$(bottom)" "a note needs some text"
 has "still asking" "$(bottom)" "note for incident #$ID's timeline"
 screen ':incidents<Enter><Enter>Nbureau feed was 6h late<Enter>' --key "$K/sami.key" --size 120x24
 has "the confirmation quotes the note" "$(bottom)" "add to incident #$ID's timeline, as sami: \"bureau feed was 6h late\"? (y/n)"
-screen ':incidents<Enter><Enter>Nbureau feed was 6h late<Enter>ydemo<Enter>' --key "$K/sami.key" --size 120x24
+screen ':incidents<Enter><Enter>Nbureau feed was 6h late<Enter>ydemo-passphrase<Enter>' --key "$K/sami.key" --size 120x24
 has "noted" "$(bottom)" "noted on incident #$ID as sami (ledger entry #$((BEFORE + 1)))"
 has "the timeline shows it at once" "$(line 10)" "sami  note  #$((BEFORE + 1)) bureau feed was 6h late"
 same "one entry" "$(entries)" "$((BEFORE + 1))"
@@ -149,7 +149,7 @@ screen ':incidents<Enter><Enter>R' --key "$K/sami.key"
 has "R asks how it ended" "$(bottom)" "how did incident #$ID end?"
 screen ':incidents<Enter><Enter>R<Enter>' --key "$K/sami.key" --size 120x24
 has "nothing said: the confirmation says so" "$(bottom)" "as sami, noting nothing? It takes no more acts (y/n)"
-screen ':incidents<Enter><Enter>Rfeed caught up, PSI 0.04<Enter>ydemo<Enter>' --key "$K/sami.key" --size 120x24
+screen ':incidents<Enter><Enter>Rfeed caught up, PSI 0.04<Enter>ydemo-passphrase<Enter>' --key "$K/sami.key" --size 120x24
 has "resolved" "$(bottom)" "resolved incident #$ID as sami (ledger entry #$((BEFORE + 2)))"
 has "the header no longer counts it" "$(line 1)" "12 models"
 lacks "no incident open" "$(line 1)" "incident open"

@@ -52,7 +52,7 @@ WAIT=${STEWARD_TMUX_WAIT:-15}
 tm new-session -d -s main -x 100 -y 24 \
 	"env LC_ALL=C.UTF-8 '$STEWARD' --db '$DB' 2>'$TMPD/main.err'; echo \$? >'$TMPD/main.exit'; sleep 60"
 wait_for "tmux: verified at start" main "ledger verified to #$N"
-STEWARD_PASSPHRASE=demo expect 0 "another writer moves an alias" "$STEWARD" alias set fraud-scoring \
+STEWARD_PASSPHRASE=demo-passphrase expect 0 "another writer moves an alias" "$STEWARD" alias set fraud-scoring \
 	staging 7 --key "$(store_local "$DB" -keys)/ada.key" --db "$DB"
 wait_for "tmux: verified again after the change" main "ledger verified to #$((N + 1))"
 tm send-keys -t main q

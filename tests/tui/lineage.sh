@@ -96,7 +96,7 @@ HA=$(printf 'a%.0s' $(seq 64))
 HB=$(printf 'b%.0s' $(seq 64))
 HC=$(printf 'c%.0s' $(seq 64))
 D1=sha256:1111111111111111111111111111111111111111111111111111111111111111
-export STEWARD_PASSPHRASE=demo
+export STEWARD_PASSPHRASE=demo-passphrase
 A="--db $DB --key $K/ada.key"
 L="--db $DB --key $K/lena.key"
 expect 0 "lab model (critical: its policy has a lineage rule)" "$STEWARD" model add zz-lin --tier critical --owner lab $A
@@ -352,7 +352,7 @@ has "the version offers l" "$(printf '%s\n' "$SCREEN" | tail -n 1)" "l lineage"
 ver 1 '/Lineage<Enter><Enter>' --size 80x24
 has "Enter on the lineage line: the tree" "$(line 3)" "upstream of zz-lin v1"
 # Signing it changes what the screen says.
-export STEWARD_PASSPHRASE=demo
+export STEWARD_PASSPHRASE=demo-passphrase
 expect 0 "attest v5" "$STEWARD" lineage attest zz-lin 5 $L
 unset STEWARD_PASSPHRASE
 ver 5 '' --size 200x50
@@ -389,7 +389,7 @@ has "help: the markers explained" "$SCREEN" "! marks a dataset"
 
 # ---- hostile names are shown escaped ----
 # Import refuses C0 controls; a bidi override and a C1 control get in.
-export STEWARD_PASSPHRASE=demo
+export STEWARD_PASSPHRASE=demo-passphrase
 ev COMPLETE 11 'evil\u202ejob' 2025-12-05T05:00:00Z "$(model zz-low 1)" "$(ds lab 'bad\u009b2Jname' "$HC")" "" >"$TMPD/evil.ndjson"
 expect 0 "import hostile names" "$STEWARD" lineage import "$TMPD/evil.ndjson" $L
 ev COMPLETE 12 'esc\u001bjob' 2025-12-05T05:00:00Z "$(model zz-low 1)" "" "" >"$TMPD/esc.ndjson"
@@ -482,7 +482,7 @@ awk 'BEGIN {
 		printf "],\"producer\":\"https://example.test/lineage-suite\"}\n"
 	}
 }' >"$TMPD/wide.ndjson"
-export STEWARD_PASSPHRASE=demo
+export STEWARD_PASSPHRASE=demo-passphrase
 expect 0 "import a run reading 20,500 datasets" "$STEWARD" lineage import "$TMPD/wide.ndjson" $L
 unset STEWARD_PASSPHRASE
 screen '/zz-low<Enter>l' --size 80x24

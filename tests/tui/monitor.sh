@@ -263,7 +263,7 @@ same "cancelled: nothing asked of the backend" "$(cat "$LOG" 2>/dev/null)" ""
 same "cancelled: no ledger entry" "$(entries)" "$N0"
 
 # s done: the plugin makes the silence, then the ledger records it.
-screen ':alerts<Enter>s<Enter>rolling out a fix<Enter>ydemo<Enter>' --key "$K/sami.key" --config "$TMPD/config" --size 120x24
+screen ':alerts<Enter>s<Enter>rolling out a fix<Enter>ydemo-passphrase<Enter>' --key "$K/sami.key" --config "$TMPD/config" --size 120x24
 has "s: done through the plugin" "$SCREEN" "silenced ModelDriftCritical (loan-default-pd) for 2h00m in alertmanager: silence fake-1, as sami"
 same "the plugin got the alert's labels as matchers, the duration, the creator and comment" "$(cat "$LOG")" \
 	"silence alertname =ModelDriftCritical model =loan-default-pd severity =critical team =credit-risk for 7200 by sami: rolling out a fix"
@@ -272,7 +272,7 @@ same "an alert.silence by sami" "$(store_sql "$DB" "SELECT actor || ' ' || actio
 	"sami alert.silence alerts:/alertmanager/8a4e2d7f10b36c95"
 has "the view shows it silenced at once" "$(row 'loan-default-pd')" "silenced"
 has "summary counts it" "$(line 3)" "1 firing, 1 silenced"
-lacks "the passphrase is not on the screen" "$SCREEN" "demo<"
+lacks "the passphrase is not on the screen" "$SCREEN" "demo-passphrase<"
 expect 0 "the ledger verifies" "$STEWARD" audit verify --db "$DB"
 screen ':alerts<Enter>G' --key "$K/sami.key" --config "$TMPD/config"
 has "a silenced alert: s is not offered" "$(line 24)" "u unsilence"
@@ -281,7 +281,7 @@ has "s on a silenced alert: nothing to silence" "$(bottom)" "nothing to silence 
 screen ':alerts<Enter>' --size 120x24
 # (Alertmanager's clock sets a silence's end, not the suite's fixed one: how long it has left varies)
 same "who made the silence, kept at once, before any sync" "$(row 'loan-default-pd' | grep -c 'silenced sami, [0-9dhm]* left$')" 1
-screen ':alerts<Enter>Guydemo<Enter>' --key "$K/sami.key" --config "$TMPD/config" --size 120x24
+screen ':alerts<Enter>Guydemo-passphrase<Enter>' --key "$K/sami.key" --config "$TMPD/config" --size 120x24
 has "and u expires it at once" "$SCREEN" "expired 1 silence of ModelDriftCritical in alertmanager: it fires again, as sami"
 same "through the plugin" "$(tail -n 1 "$LOG")" "expire fake-1 by sami"
 has "firing again" "$(row 'loan-default-pd')" "firing"
@@ -297,7 +297,7 @@ has "silenced by whom and for how long" "$(row 'fraud-scoring')" "silenced otto,
 screen ':alerts<Enter>Gu' --key "$K/sami.key" --config "$TMPD/config" --size 120x24
 has "u: the confirmation names the silence, its maker and comment" "$(bottom)" \
 	"expire silence sil-7 by otto (\"maintenance window\", until 2026-01-01T02:00:00Z) in alertmanager, so that ModelLatencyHigh of fraud-scoring fires again? (y/n)"
-screen ':alerts<Enter>Guydemo<Enter>' --key "$K/sami.key" --config "$TMPD/config" --size 120x24
+screen ':alerts<Enter>Guydemo-passphrase<Enter>' --key "$K/sami.key" --config "$TMPD/config" --size 120x24
 has "u: done" "$SCREEN" "expired 1 silence of ModelLatencyHigh in alertmanager: it fires again, as sami"
 same "u: the plugin expired it" "$(cat "$LOG")" "expire sil-7 by sami"
 same "u: an alert.unsilence by sami" "$(store_sql "$DB" "SELECT actor || ' ' || action || ' ' || subject FROM ledger ORDER BY seq DESC LIMIT 1")" \
@@ -309,7 +309,7 @@ has "u: it fires again" "$(row 'fraud-scoring')" "firing"
 reset_db
 cfg refuse
 N0=$(entries)
-screen ':alerts<Enter>s<Enter>why not<Enter>ydemo<Enter>' --key "$K/sami.key" --config "$TMPD/config" --size 160x24
+screen ':alerts<Enter>s<Enter>why not<Enter>ydemo-passphrase<Enter>' --key "$K/sami.key" --config "$TMPD/config" --size 160x24
 has "refused: the backend's reason" "$SCREEN" "alertmanager refused the silence: POST /api/v2/silences: 400 silence invalid: \\x1b[2Jcomment missing"
 same "refused: no ledger entry" "$(entries)" "$N0"
 has "refused: still firing" "$(row 'loan-default-pd')" "firing"
@@ -317,7 +317,7 @@ has "refused: still firing" "$(row 'loan-default-pd')" "firing"
 # --- a degraded alert source: the last data, its age, the reason; keys work ---
 reset_db
 cfg ok fail
-expect 1 "a sync of the source that is down fails" env STEWARD_PASSPHRASE=demo "$STEWARD" sync alertmanager --db "$DB" \
+expect 1 "a sync of the source that is down fails" env STEWARD_PASSPHRASE=demo-passphrase "$STEWARD" sync alertmanager --db "$DB" \
 	--config "$TMPD/config" --key "$K/ada.key"
 N0=$(store_sql "$DB" "SELECT count(*) FROM alerts")
 same "and the store keeps its alerts" "$N0" 2

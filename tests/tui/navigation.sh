@@ -135,7 +135,7 @@ screen '' --key "$KEY"
 has "nothing waits for rosa" "$(line 1)" "0 wait for you"
 screen ''
 lacks "no key: no count" "$(line 1)" "wait for you"
-STEWARD_PASSPHRASE=demo expect 0 "ravi approves one from the CLI" "$STEWARD" approve 12 --db "$DB" --key "$(store_local "$DB" -keys)/ravi.key"
+STEWARD_PASSPHRASE=demo-passphrase expect 0 "ravi approves one from the CLI" "$STEWARD" approve 12 --db "$DB" --key "$(store_local "$DB" -keys)/ravi.key"
 screen '' --key "$(store_local "$DB" -keys)/ravi.key"
 has "the count follows the store" "$(line 1)" "1 waits for you"
 

@@ -9,7 +9,7 @@ WAIT=${STEWARD_TMUX_WAIT:-20}
 . "$STEWARD_TOP/tests/pg-lib.sh"
 pg_require
 
-export LC_ALL=C.UTF-8 STEWARD_PASSPHRASE=correct-horse XDG_CONFIG_HOME="$TMPD/cfg" XDG_DATA_HOME="$TMPD/data"
+export LC_ALL=C.UTF-8 STEWARD_PASSPHRASE=correct-horse-battery-staple XDG_CONFIG_HOME="$TMPD/cfg" XDG_DATA_HOME="$TMPD/data"
 unset NO_COLOR STEWARD_KEY
 S=$STEWARD
 K="$TMPD/keys"
@@ -181,7 +181,7 @@ tm send-keys -t c y
 wait_for "comment prompt" c "comment for approving"
 tm send-keys -t c Enter
 wait_for "passphrase prompt" c "passphrase for key mei"
-tm send-keys -t c -l correct-horse
+tm send-keys -t c -l correct-horse-battery-staple
 tm send-keys -t c Enter
 wait_for "the console signed" c "approved request #$R2 as mei"
 expect 0 "the decision is recorded" "$S" approval list --request "$R2" --db "$PG_RUNTIME_URI" --json
@@ -206,7 +206,7 @@ tm send-keys -t c y
 wait_for "comment prompt (ranker)" c "comment for approving"
 tm send-keys -t c Enter
 wait_for "passphrase prompt (ranker)" c "passphrase for key mei"
-tm send-keys -t c -l correct-horse
+tm send-keys -t c -l correct-horse-battery-staple
 tm send-keys -t c Enter
 n=0
 until [ -n "$(q "SELECT pid FROM pg_stat_activity WHERE application_name = '$APP' AND wait_event = 'SyncRep'")" ] || [ $n -ge $((WAIT * 10)) ]; do

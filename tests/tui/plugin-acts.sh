@@ -48,8 +48,8 @@ bottom() {
 moves() {
 	cat "$MOVES" 2>/dev/null
 }
-ROLLBACK='/search<Enter>Rlatency regression<Enter>ydemo<Enter>'
-APPLY='/support<Enter><Enter><Enter>Pydemo<Enter>'
+ROLLBACK='/search<Enter>Rlatency regression<Enter>ydemo-passphrase<Enter>'
+APPLY='/support<Enter><Enter><Enter>Pydemo-passphrase<Enter>'
 
 # --- R through the backend: the fake moves the alias first, then the ledger records it ---
 reset_db
@@ -70,7 +70,7 @@ same "R: one ledger entry (the rollback opens its review in the same entry)" "$(
 same "R: recorded as sami's rollback" "$(store_sql "$DB" "SELECT actor || ' ' || action || ' ' || subject FROM ledger ORDER BY seq DESC LIMIT 1")" \
 	"sami rollback models:/search-ranking/5"
 expect 0 "R: the ledger verifies" "$STEWARD" audit verify --db "$DB"
-lacks "R: the passphrase is not on the screen" "$SCREEN" "demo<"
+lacks "R: the passphrase is not on the screen" "$SCREEN" "demo-passphrase<"
 
 # --- P through the backend ---
 reset_db
@@ -140,7 +140,7 @@ tm send-keys -t s '/search' Enter R
 wait_for "reason asked" s "reason for rolling back search-ranking"
 tm send-keys -t s 'latency' Enter y
 wait_for "passphrase asked" s "passphrase for key"
-tm send-keys -t s 'demo' Enter
+tm send-keys -t s 'demo-passphrase' Enter
 wait_for "progress in the status line" s "rolling back search-ranking through fk"
 tm send-keys -t s R
 wait_for "a second act is refused while one runs" s "still running: one act at a time"
@@ -162,7 +162,7 @@ tm new-session -d -s w -x 160 -y 30 "env LC_ALL=C.UTF-8 STEWARD_NOW=$STEWARD_NOW
 wait_for "console up" w "ledger verified"
 tm send-keys -t w '/search' Enter R 'latency' Enter y
 wait_for "passphrase asked" w "passphrase for key"
-tm send-keys -t w 'demo' Enter
+tm send-keys -t w 'demo-passphrase' Enter
 wait_for "act running" w "rolling back search-ranking through fk"
 tm send-keys -t w Escape q
 wait_for "the quit waits, and says so" w "quit waits for: rolling back search-ranking through fk"
@@ -182,7 +182,7 @@ tm new-session -d -s f -x 160 -y 30 "env LC_ALL=C.UTF-8 STEWARD_NOW=$STEWARD_NOW
 wait_for "console up" f "ledger verified"
 tm send-keys -t f '/search' Enter R 'latency' Enter y
 wait_for "passphrase asked" f "passphrase for key"
-tm send-keys -t f 'demo' Enter
+tm send-keys -t f 'demo-passphrase' Enter
 wait_for "act running" f "rolling back search-ranking through fk"
 tm send-keys -t f Escape q q
 wait_for "asked before quitting anyway" f "quit while rolling back"

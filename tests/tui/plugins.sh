@@ -40,7 +40,7 @@ if capture p | grep -q "stuck syncing"; then fail "quitting with a hanging plugi
 # A keyless background sync records evidence unattested: the gate refuses to
 # count on it until a sync with a key signs it.
 E="$TMPD/e.db"
-export STEWARD_PASSPHRASE=plugins-pw XDG_CONFIG_HOME="$TMPD/cfg"
+export STEWARD_PASSPHRASE=plugins-passphrase XDG_CONFIG_HOME="$TMPD/cfg"
 "$STEWARD" init --db "$E" --admin ada >/dev/null || fail "init"
 printf '[steward]\nplugin_dirs = %s\n\n[plugin good]\ntype = misbehave\nmode = evidence\n' "$PD" >"$TMPD/good"
 tm new-session -d -s g -x 120 -y 30 "env LC_ALL=C.UTF-8 '$STEWARD' --db '$E' --config '$TMPD/good'; sleep 60"

@@ -12,7 +12,7 @@ expect 0 "demo store" "$STEWARD" demo --db "$DB" --no-tui
 # One more SRE whose passphrase cannot occur on any screen by accident.
 PW=Xq7-wombat-Passphrase
 STEWARD_PASSPHRASE=$PW expect 0 "key gen pat" "$STEWARD" key gen pat --out "$K/pat.key"
-STEWARD_PASSPHRASE=demo expect 0 "pat is an sre" "$STEWARD" principal add pat --role sre \
+STEWARD_PASSPHRASE=demo-passphrase expect 0 "pat is an sre" "$STEWARD" principal add pat --role sre \
 	--pubkey "$K/pat.key.pub" --key "$K/ada.key" --db "$DB"
 store_copy "$DB" "$TMPD/base.db"
 cp "$(store_local "$DB" .witness)" "$(store_local "$TMPD/base.db" .witness)"
@@ -116,9 +116,9 @@ cp "$TMPD/medium.policy" "$MEDFILE"
 screen ':policies<Enter>/medium<Enter><Enter>' --size 300x40
 has "restored policy file" "$SCREEN" "holds the enrolled bytes"
 E="$TMPD/empty.db"
-STEWARD_PASSPHRASE=demo expect 0 "store without policies" "$STEWARD" init --db "$E" --admin ada --admin-key "$K/ada.key"
-STEWARD_PASSPHRASE=demo expect 0 "a model" "$STEWARD" model add scorer --tier high --owner risk --db "$E" --key "$K/ada.key"
-STEWARD_PASSPHRASE=demo expect 0 "a version" "$STEWARD" version add scorer --artifact s3://m/1 \
+STEWARD_PASSPHRASE=demo-passphrase expect 0 "store without policies" "$STEWARD" init --db "$E" --admin ada --admin-key "$K/ada.key"
+STEWARD_PASSPHRASE=demo-passphrase expect 0 "a model" "$STEWARD" model add scorer --tier high --owner risk --db "$E" --key "$K/ada.key"
+STEWARD_PASSPHRASE=demo-passphrase expect 0 "a version" "$STEWARD" version add scorer --artifact s3://m/1 \
 	--digest sha256:1111111111111111111111111111111111111111111111111111111111111111 --db "$E" --key "$K/ada.key"
 printf '<Enter><Enter>' >"$TMPD/keys"
 expect 0 "session on a store without policies" "$STEWARD" --db "$E" --script "$TMPD/keys" --dump "$TMPD/screen" --size 100x24
@@ -139,7 +139,7 @@ has "P: wrong passphrase refused" "$SCREEN" "wrong passphrase for key file"
 lacks "P: wrong passphrase not shown" "$SCREEN" "wrong-Secret-77"
 same "P: nothing moved yet" "$(alias_of support-ticket-routing production)" 2
 same "P: ledger unchanged" "$(ledger_size)" "$N0"
-screen '/support<Enter><Enter><Enter>Pydemo<Enter>' --key "$K/lena.key" --size 140x30
+screen '/support<Enter><Enter><Enter>Pydemo-passphrase<Enter>' --key "$K/lena.key" --size 140x30
 has "P: applied message" "$(line 29)" "applied request #9: production of support-ticket-routing now points at v3"
 same "P: production moved" "$(alias_of support-ticket-routing production)" 3
 same "P: request 9 applied" "$(requests "json_extract(value, '\$.id') = 9 AND json_extract(value, '\$.state') = 'applied'")" 9
@@ -186,7 +186,7 @@ has "p: confirmation names the stages" "$(bottom)" "from staging to production? 
 screen '/search<Enter><Enter><Enter>py<Esc>' --key "$K/lena.key"
 has "p: Esc at the passphrase cancels" "$(line 23)" "cancelled"
 same "p: cancelled, nothing opened" "$(requests "json_extract(value, '\$.model') = 'search-ranking' AND json_extract(value, '\$.state') = 'open' AND json_extract(value, '\$.kind') = 'promotion'")" ""
-screen '/search<Enter><Enter><Enter>pydemo<Enter>' --key "$K/lena.key" --size 120x30
+screen '/search<Enter><Enter><Enter>pydemo-passphrase<Enter>' --key "$K/lena.key" --size 120x30
 has "p: new request id shown" "$(line 29)" "opened request #17: search-ranking v7 to production, as lena"
 same "p: request recorded" "$(requests "json_extract(value, '\$.requester') = 'lena' AND json_extract(value, '\$.model') = 'search-ranking' AND json_extract(value, '\$.state') = 'open'")" 17
 has "p: the gate now evaluates it" "$SCREEN" "request #17 by lena"
@@ -215,7 +215,7 @@ has "R: confirmation names the review" "$(bottom)" "then a review by ml-lead wit
 screen '/search<Enter>Rlatency spike after deploy<Enter>n' --key "$K/sami.key"
 has "R: n cancels" "$(line 23)" "cancelled"
 same "R: cancelled, production unchanged" "$(alias_of search-ranking production)" 6
-screen '/search<Enter>Rlatency spike after deploy<Enter>ydemo<Enter>' --key "$K/sami.key" --size 140x24
+screen '/search<Enter>Rlatency spike after deploy<Enter>ydemo-passphrase<Enter>' --key "$K/sami.key" --size 140x24
 # The id the store gave the review (on PostgreSQL ids skip those its previews rolled back).
 RID=$(requests "json_extract(value, '\$.kind') = 'review' AND json_extract(value, '\$.requester') = 'sami' AND json_extract(value, '\$.version') = 5")
 case $RID in '' | *[!0-9]*) fail "R: one review request recorded, not '$RID'" ;; *) ok ;; esac

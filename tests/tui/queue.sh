@@ -15,7 +15,7 @@ expect 0 "demo store" "$STEWARD" demo --db "$DB" --no-tui
 as() {
 	who=$1
 	shift
-	STEWARD_PASSPHRASE=demo expect 0 "$who: $*" "$STEWARD" "$@" --key "$K/$who.key" --db "$DB"
+	STEWARD_PASSPHRASE=demo-passphrase expect 0 "$who: $*" "$STEWARD" "$@" --key "$K/$who.key" --db "$DB"
 }
 as ada alias set kyc-document-check staging 4
 as lena promote request kyc-document-check 4 --to production
@@ -86,7 +86,7 @@ has "no key: all open" "$(line 3)" "all 7 open (no --key"
 has "no key: a row" "$(row '#12 ')" "collections-priority"
 screen ':approvals<Enter>t' --size 120x24
 has "no key: t explains" "$(line 23)" "without a known --key"
-STEWARD_PASSPHRASE=xxxxxx expect 0 "stranger key" "$STEWARD" key gen stranger --out "$TMPD/stranger.key"
+STEWARD_PASSPHRASE=xxxxxxxxxxxxxxxx expect 0 "stranger key" "$STEWARD" key gen stranger --out "$TMPD/stranger.key"
 screen ':approvals<Enter>' --key "$TMPD/stranger.key" --size 120x24
 has "unknown key: all open, and why" "$(line 3)" "all 7 open (stranger: "
 # mei (ml-lead) requested #12 and #13: nothing of hers waits for her but the review
@@ -185,14 +185,14 @@ has "reject: asked again" "$(line 30)" "reason for rejecting request #17"
 lacks "reject: no passphrase yet" "$SCREEN" "passphrase for key"
 screen ':approvals<Enter>ry<Enter><Esc>' $ROSA --size 120x30
 has "reject: Esc cancels" "$(bottom)" "cancelled"
-screen ':approvals<Enter>rysoak too short<Enter>demo<Enter>' $ROSA --size 120x30
+screen ':approvals<Enter>rysoak too short<Enter>demo-passphrase<Enter>' $ROSA --size 120x30
 has "rejected" "$(bottom)" "rejected request #17 as rosa"
 same "rejection recorded" "$(decided 17)" "rosa:reject"
 same "reason stored in the statement" "$(comment_of 17 rosa)" "soak too short"
 screen ':approvals history rejected<Enter>' $ROSA --size 200x30
 has "history shows her reason" "$(row '#17 ')" "rosa (risk-officer): soak too short"
 reset_db
-screen ':approvals<Enter>aydrift checked on the new segment<Enter>demo<Enter>' $ROSA --size 120x30
+screen ':approvals<Enter>aydrift checked on the new segment<Enter>demo-passphrase<Enter>' $ROSA --size 120x30
 has "approved with a comment" "$(bottom)" "approved request #17 as rosa"
 same "approve comment stored in the statement" "$(comment_of 17 rosa)" "drift checked on the new segment"
 reset_db
@@ -224,9 +224,9 @@ NKEYS=$(printf '%s' "$KEYS" | sed 's/<[A-Za-z]*>/K/g' | wc -c | tr -d ' ')
 same "journey: keys before the passphrase within budget" "$((NKEYS <= BUDGET))" 1
 screen "$KEYS" $ROSA --size 80x24
 has "journey: the passphrase is asked" "$(line 24)" "passphrase for key rosa"
-screen "${KEYS}demo<Enter>" $ROSA --size 80x24
+screen "${KEYS}demo-passphrase<Enter>" $ROSA --size 80x24
 has "journey: approved" "$(bottom)" "approved request #17 as rosa"
-lacks "journey: passphrase never drawn" "$SCREEN" "demo<"
+lacks "journey: passphrase never drawn" "$SCREEN" "demo-passphrase<"
 has "journey: nothing waits any more" "$(line 3)" "0 wait for rosa"
 same "journey: her approval in the ledger" "$(decided 17)" "rosa:approve"
 expect 0 "journey: the ledger verifies" "$STEWARD" audit verify --db "$DB"

@@ -209,7 +209,7 @@ has "empty store hint" "$(cat "$TMPD/screen")" "no models yet"
 W="$TMPD/w.db"
 D1=sha256:1111111111111111111111111111111111111111111111111111111111111111
 LONG=$(printf 'a-very-long-owner-name-%.0s' 1 2 3 4 5 6)
-export STEWARD_PASSPHRASE=wide-pass XDG_CONFIG_HOME="$TMPD/wcfg"
+export STEWARD_PASSPHRASE=wide-passphrase XDG_CONFIG_HOME="$TMPD/wcfg"
 expect 0 "wide: init" "$STEWARD" init --db "$W" --admin wide
 export STEWARD_KEY="$TMPD/wcfg/steward/keys/wide.key"
 expect 0 "wide: model" "$STEWARD" model add --db "$W" wide-text --tier critical \

@@ -96,7 +96,7 @@ keys main Escape
 wait_for "help closes" main "[models]"
 
 # another writer: the console notices without a key press
-STEWARD_PASSPHRASE=demo expect 0 "add a model while the console runs" "$STEWARD" model add --db "$DB" zz-new-model \
+STEWARD_PASSPHRASE=demo-passphrase expect 0 "add a model while the console runs" "$STEWARD" model add --db "$DB" zz-new-model \
 	--tier low --owner tests --key "$(store_local "$DB" -keys)/lena.key"
 wait_for "refresh on store change (header)" main "13 models"
 wait_for "refresh on store change (list)" main "zz-new-model"

@@ -35,8 +35,8 @@ static void fx_key(struct fx *f, int i, const char *name)
 	struct err e;
 
 	snprintf(path, sizeof path, "%s/%s.key", f->dir, name);
-	assert_int_equal(keys_generate(name, path, "pass", 4, &e), 0);
-	assert_int_equal(keys_load_secret(path, "pass", 4, &f->k[i], &e), 0);
+	assert_int_equal(keys_generate(name, path, "a long passphrase", 17, &e), 0);
+	assert_int_equal(keys_load_secret(path, "a long passphrase", 17, &f->k[i], &e), 0);
 }
 
 static int setup(void **state)

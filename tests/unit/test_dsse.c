@@ -43,8 +43,8 @@ static void test_sign_verify(void **state)
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof path, "%s/k", dir);
 	snprintf(pub, sizeof pub, "%s.pub", path);
-	assert_int_equal(keys_generate("signer", path, "pass", 4, &e), 0);
-	assert_int_equal(keys_load_secret(path, "pass", 4, &k, &e), 0);
+	assert_int_equal(keys_generate("signer", path, "a long passphrase", 17, &e), 0);
+	assert_int_equal(keys_load_secret(path, "a long passphrase", 17, &k, &e), 0);
 	env = dsse_sign(DSSE_INTOTO_TYPE, "{\"a\":1}", 7, k, &e);
 	assert_non_null(env);
 	assert_int_equal(dsse_parse(env, strlen(env), &d, &e), 0);

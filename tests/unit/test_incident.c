@@ -39,10 +39,10 @@ static int setup(void **state)
 	if (st == NULL)
 		return -1;
 	snprintf(kp, sizeof kp, "%s/ada.key", dir);
-	if (keys_generate("ada", kp, "pass", 4, &e) != 0 || keys_load_secret(kp, "pass", 4, &admin_key, &e) != 0)
+	if (keys_generate("ada", kp, "a long passphrase", 17, &e) != 0 || keys_load_secret(kp, "a long passphrase", 17, &admin_key, &e) != 0)
 		return -1;
 	snprintf(kp, sizeof kp, "%s/otto.key", dir);
-	if (keys_generate("otto", kp, "pass", 4, &e) != 0 || keys_load_secret(kp, "pass", 4, &auditor_key, &e) != 0)
+	if (keys_generate("otto", kp, "a long passphrase", 17, &e) != 0 || keys_load_secret(kp, "a long passphrase", 17, &auditor_key, &e) != 0)
 		return -1;
 	keys_public_of(auditor_key, &pub);
 	if (store_begin(st, &e) != 0 || ledger_logkey_create(st, &e) != 0 || keyring_init(st, "ada", admin_key, &e) != 0 ||

@@ -59,10 +59,10 @@ static void test_file(void **state)
 	struct err e = { 0 };
 
 	(void)state;
-	write_file(pf, "pass one\nsecond line\n", 0600);
+	write_file(pf, "pass one two three\nsecond line\n", 0600);
 	assert_int_equal(passphrase_get(pf, PASSPHRASE_CREATE, "x: ", &p, &e), 0);
-	assert_int_equal(p.len, 8);
-	assert_memory_equal(p.buf, "pass one", 9);
+	assert_int_equal(p.len, 18);
+	assert_memory_equal(p.buf, "pass one two three", 19);
 	passphrase_free(&p);
 	assert_null(p.buf);
 	passphrase_free(&p); /* twice is harmless */
@@ -122,6 +122,48 @@ static void test_file_refusals(void **state)
 	assert_non_null(strstr(e.msg, "not a regular file"));
 }
 
+/* NIST SP 800-63B rev. 4: at least 15 characters, any characters, no
+ * composition rules; counted in characters, not bytes. */
+static void test_length_rule(void **state)
+{
+	struct passphrase p;
+	struct err e = { 0 };
+	char big[PASSPHRASE_MAX + 1];
+
+	(void)state;
+	write_file(pf, "short\n", 0600);
+	assert_int_equal(passphrase_get(pf, PASSPHRASE_CREATE, "x: ", &p, &e), -1);
+	assert_null(p.buf);
+	assert_non_null(strstr(e.msg, pf));
+	assert_non_null(strstr(e.msg, "5 characters, at least 15"));
+	/* spaces and punctuation count; nothing else is asked for */
+	write_file(pf, "a b c d e f g h\n", 0600);
+	assert_int_equal(passphrase_get(pf, PASSPHRASE_CREATE, "x: ", &p, &e), 0);
+	passphrase_free(&p);
+	write_file(pf, "!!!!!!!!!!!!!!!\n", 0600);
+	assert_int_equal(passphrase_get(pf, PASSPHRASE_CREATE, "x: ", &p, &e), 0);
+	passphrase_free(&p);
+	/* 14 two-byte characters are 28 bytes but still too few characters */
+	write_file(pf, "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+		       "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\n", 0600);
+	assert_int_equal(passphrase_get(pf, PASSPHRASE_CREATE, "x: ", &p, &e), -1);
+	assert_non_null(strstr(e.msg, "14 characters"));
+	write_file(pf, "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+		       "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\n", 0600);
+	assert_int_equal(passphrase_get(pf, PASSPHRASE_CREATE, "x: ", &p, &e), 0);
+	passphrase_free(&p);
+	/* the longest accepted (well over the 64 the guidance asks for) seals a key */
+	memset(big, 'w', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	assert_int_equal(keys_pass_check(big, PASSPHRASE_MAX, &e), 0);
+	assert_int_equal(keys_pass_check(big, PASSPHRASE_MAX + 1, &e), -1);
+	assert_non_null(strstr(e.msg, "longer than"));
+	/* core refuses a short one whoever calls it */
+	assert_int_equal(keys_generate("kay", sk, "fourteen chars", 14, &e), -1);
+	assert_non_null(strstr(e.msg, "at least 15"));
+	assert_int_equal(access(sk, F_OK), -1);
+}
+
 static void test_env_and_none(void **state)
 {
 	struct passphrase p;
@@ -129,10 +171,20 @@ static void test_env_and_none(void **state)
 	int saved, null;
 
 	(void)state;
-	assert_int_equal(setenv("STEWARD_PASSPHRASE", "env pass", 1), 0);
+	assert_int_equal(setenv("STEWARD_PASSPHRASE", "env pass phrase", 1), 0);
 	assert_int_equal(passphrase_get(NULL, PASSPHRASE_CREATE, "x: ", &p, &e), 0);
-	assert_int_equal(p.len, 8);
-	assert_memory_equal(p.buf, "env pass", 9);
+	assert_int_equal(p.len, 15);
+	assert_memory_equal(p.buf, "env pass phrase", 16);
+	passphrase_free(&p);
+	/* One character short: refused for a new key, naming the source and the minimum... */
+	assert_int_equal(setenv("STEWARD_PASSPHRASE", "env passphrase", 1), 0);
+	assert_int_equal(passphrase_get(NULL, PASSPHRASE_CREATE, "x: ", &p, &e), -1);
+	assert_null(p.buf);
+	assert_non_null(strstr(e.msg, "STEWARD_PASSPHRASE: passphrase is too short: 14 characters"));
+	assert_non_null(strstr(e.msg, "at least 15"));
+	/* ...but taken to open an existing key, which keeps the passphrase it was sealed with. */
+	assert_int_equal(passphrase_get(NULL, PASSPHRASE_UNLOCK, "x: ", &p, &e), 0);
+	assert_int_equal(p.len, 14);
 	passphrase_free(&p);
 	assert_int_equal(setenv("STEWARD_PASSPHRASE", "", 1), 0);
 	assert_int_equal(passphrase_get(NULL, PASSPHRASE_CREATE, "x: ", &p, &e), -1);
@@ -165,11 +217,11 @@ static void test_unlocks(void **state)
 	unsigned mode = 0;
 
 	(void)state;
-	write_file(pf, "sealing words\n", 0600);
+	write_file(pf, "sealing words here\n", 0600);
 	assert_int_equal(passphrase_get(pf, PASSPHRASE_CREATE, "x: ", &p, &e), 0);
 	assert_int_equal(keys_generate("kay", sk, p.buf, p.len, &e), 0);
 	passphrase_free(&p);
-	assert_int_equal(keys_load_secret(sk, "sealing words", 13, &k, &e), 0);
+	assert_int_equal(keys_load_secret(sk, "sealing words here", 18, &k, &e), 0);
 	assert_int_equal(keys_load_public(pk, &pub, &e), 0);
 	assert_string_equal(k->id, pub.id);
 	keys_secret_free(k);
@@ -190,6 +242,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_file),
 		cmocka_unit_test(test_file_refusals),
+		cmocka_unit_test(test_length_rule),
 		cmocka_unit_test(test_env_and_none),
 		cmocka_unit_test(test_unlocks),
 	};

@@ -42,8 +42,8 @@ static int setup(void **state)
 	snprintf(kp, sizeof kp, "%s/tester.key", dir);
 	setenv("STEWARD_NOW", "1767225600", 1);
 	st = store_open(dbpath, STORE_CREATE, &e);
-	if (st == NULL || keys_generate("tester", kp, "pass", 4, &e) != 0 ||
-	    keys_load_secret(kp, "pass", 4, &tester_key, &e) != 0 || store_begin(st, &e) != 0 ||
+	if (st == NULL || keys_generate("tester", kp, "a long passphrase", 17, &e) != 0 ||
+	    keys_load_secret(kp, "a long passphrase", 17, &tester_key, &e) != 0 || store_begin(st, &e) != 0 ||
 	    ledger_logkey_create(st, &e) != 0 || keyring_init(st, "tester", tester_key, &e) != 0 ||
 	    store_commit(st, &e) != 0 || keyring_whoami(st, tester_key->id, &tester, &e) != 0)
 		return -1;
