@@ -394,13 +394,26 @@ static void list_sync(struct list *l)
 static int list_source_load(struct list *l, const char *keep, struct err *e)
 {
 	size_t match = 0, all = 0, pos = 0, off = l->sel >= l->top ? l->sel - l->top : 0;
-	int found = 0;
+	size_t w = 2 * (size_t)(l->height > 0 ? l->height : 1) + 32;
+	int found = 0, short_top = 0;
 
-	if (l->src->count(l, &match, &all, e) != 0)
-		return -1;
 	if (keep != NULL && keep[0] != '\0' && l->src->seek(l, keep, &pos, &found, e) != 0)
 		return -1;
-	list_clear(l);
+	/* From the top, a window that comes back short holds every match:
+	 * its size is the count, and the source's scan to count them (the
+	 * whole scope, for a filter that matches little) is saved. */
+	if (!found && l->sel == 0 && l->top == 0) {
+		l->src_err[0] = '\0';
+		if (list_fetch(l, 0, NULL, w) != 0)
+			return err_set(e, ERR_IO, "%s", l->src_err);
+		short_top = l->n < w;
+	}
+	if (l->src->count(l, short_top ? NULL : &match, &all, e) != 0)
+		return -1;
+	if (short_top)
+		match = l->n;
+	else
+		list_clear(l);
 	l->win = 0;
 	l->nvis = match;
 	l->all = all;

@@ -50,7 +50,7 @@ struct list;
  * count matching rows from the first. The filter is the list's own
  * (l->filter), applied by the source. Each adds rows with list_add. */
 struct list_source_ops {
-	/* Rows matching the filter, and all rows. */
+	/* Rows matching the filter (match NULL: not wanted), and all rows. */
 	int (*count)(struct list *l, size_t *match, size_t *all, struct err *e);
 	/* Up to n rows following the row with key, in order; key NULL: from the first. */
 	int (*after)(struct list *l, const char *key, size_t n, struct err *e);

@@ -117,17 +117,18 @@ static int view_audit_count(struct list *l, size_t *match, size_t *all, struct e
 {
 	struct view_audit *p = l->src_ctx;
 	struct ledger_page_q q;
-	int64_t m, n = 0;
+	int64_t m = 0, n = 0;
 
 	view_audit_query(p, l, &q);
-	if (ledger_page_count(p->a->st, &q, &m, e) != 0)
+	if (match != NULL && ledger_page_count(p->a->st, &q, &m, e) != 0)
 		return -1;
 	q.filter = NULL;
-	if (l->filter[0] == '\0')
+	if (match != NULL && l->filter[0] == '\0')
 		n = m;
 	else if (ledger_page_count(p->a->st, &q, &n, e) != 0)
 		return -1;
-	*match = (size_t)m;
+	if (match != NULL)
+		*match = (size_t)m;
 	*all = (size_t)n;
 	return 0;
 }
