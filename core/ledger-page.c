@@ -41,8 +41,8 @@ static int64_t ledger_page_number(const char *s, int prefix)
 /* Builds the WHERE from fixed pieces; the filter's text only ever goes
  * through a bound parameter, with LIKE's wildcards and the escape
  * character escaped so every character of it is literal. */
-static int ledger_page_where(struct store *st, const struct ledger_page_q *q, struct ledger_page_where *w,
-			     struct err *e)
+static int ledger_page_where(struct store *st, const struct ledger_page_q *q,
+			     struct ledger_page_where *w, struct err *e)
 {
 	const char *f = q->filter != NULL ? q->filter : "";
 	/* SQLite's LIKE already ignores ASCII case; lower() on every row
@@ -63,7 +63,8 @@ static int ledger_page_where(struct store *st, const struct ledger_page_q *q, st
 	if (!w->has_filter)
 		return 0;
 	if (strlen(f) > 128)
-		return err_set(e, ERR_INVALID, "filter too long (%zu characters, at most 128)", strlen(f));
+		return err_set(e, ERR_INVALID, "filter too long (%zu characters, at most 128)",
+			       strlen(f));
 	w->like[k++] = '%';
 	for (i = 0; f[i] != '\0'; i++) {
 		if (f[i] == '%' || f[i] == '_' || f[i] == '\\')
@@ -86,12 +87,14 @@ static int ledger_page_where(struct store *st, const struct ledger_page_q *q, st
 	}
 	if (w->text)
 		snprintf(w->sql + strlen(w->sql), sizeof w->sql - strlen(w->sql),
-			 " AND (actor %s ? ESCAPE '\\' OR action %s ? ESCAPE '\\' OR subject %s ? ESCAPE '\\'%s)",
+			 " AND (actor %s ? ESCAPE '\\' OR action %s ? ESCAPE '\\'"
+			 " OR subject %s ? ESCAPE '\\'%s)",
 			 like, like, like, w->seq > 0 ? " OR seq = ?" : "");
 	else if (w->seq > 0)
 		snprintf(w->sql + strlen(w->sql), sizeof w->sql - strlen(w->sql), " AND seq = ?");
 	else
-		snprintf(w->sql + strlen(w->sql), sizeof w->sql - strlen(w->sql), " AND subject LIKE ?");
+		snprintf(w->sql + strlen(w->sql), sizeof w->sql - strlen(w->sql),
+			 " AND subject LIKE ?");
 	return 0;
 }
 
@@ -161,7 +164,8 @@ int ledger_page(struct store *st, const struct ledger_page_q *q, int64_t from, i
 }
 
 static int ledger_page_scalar(struct store *st, const char *sql, const struct ledger_page_q *q,
-			      const struct ledger_page_where *w, int64_t seq, int64_t *out, struct err *e)
+			      const struct ledger_page_where *w, int64_t seq, int64_t *out,
+			      struct err *e)
 {
 	struct db_stmt *s;
 	int rc;

@@ -28,14 +28,13 @@ static struct store *fresh(void)
 	st = store_open(db, STORE_CREATE, &e);
 	assert_non_null(st);
 	for (int i = 1; i <= 30; i++) {
+		const char *actor = i == 10 ? "o%d_d\\x" : i % 2 ? "alice" : "bob";
 		char subject[64];
 		int64_t seq;
 
 		snprintf(subject, sizeof subject, "models:/m%d/%d", i % 3, i % 4 + 1);
 		assert_int_equal(store_begin(st, &e), 0);
-		assert_int_equal(ledger_append(st, i == 10 ? "o%d_d\\x" : i % 2 ? "alice" : "bob", "alias.set",
-					       subject, NULL, &seq, &e),
-				 0);
+		assert_int_equal(ledger_append(st, actor, "alias.set", subject, NULL, &seq, &e), 0);
 		assert_int_equal(store_commit(st, &e), 0);
 	}
 	return st;
