@@ -17,6 +17,12 @@ struct ledger_page_where {
 	int64_t seq; /* the filter read as an entry number; 0 when it is not one */
 	int has_scope, has_filter;
 	int text; /* the filter is matched as text (not "#N" or "vN") */
+	/* seq as the queries compare and order by it: "+seq" in a scope.
+	 * Given bound values, SQLite would walk the whole ledger by its key
+	 * to avoid sorting, testing each entry against the scope (0.8 s for a
+	 * model's 10,000 entries of a million); the unary plus leaves it the
+	 * subject index and a sort of the scope's rows, a few ms. */
+	const char *key;
 };
 
 /* "123", "#123": an entry number; "v3": a version. Anything else is text only. */
@@ -53,6 +59,7 @@ static int ledger_page_where(struct store *st, const struct ledger_page_q *q,
 
 	memset(w, 0, sizeof *w);
 	w->has_scope = q->subject != NULL;
+	w->key = w->has_scope ? "+seq" : "seq";
 	w->has_filter = f[0] != '\0';
 	if (w->has_scope) {
 		snprintf(w->lo, sizeof w->lo, "%s/", q->subject);
@@ -133,9 +140,9 @@ int ledger_page(struct store *st, const struct ledger_page_q *q, int64_t from, i
 	if (ledger_page_where(st, q, &w, e) != 0)
 		return -1;
 	snprintf(sql, sizeof sql,
-		 "SELECT seq, time, actor, action, subject FROM ledger WHERE seq %s ?%s"
-		 " ORDER BY seq %s LIMIT ?",
-		 older ? "<" : ">", w.sql, older ? "DESC" : "ASC");
+		 "SELECT seq, time, actor, action, subject FROM ledger WHERE %s %s ?%s"
+		 " ORDER BY %s %s LIMIT ?",
+		 w.key, older ? "<" : ">", w.sql, w.key, older ? "DESC" : "ASC");
 	if (store_prepare(st, &s, sql, e) != 0)
 		return -1;
 	db_bind_int64(s, 1, older && from <= 0 ? INT64_MAX : from);
@@ -196,7 +203,7 @@ int ledger_page_count(struct store *st, const struct ledger_page_q *q, int64_t *
 		*n = ledger_size(st);
 		return *n < 0 ? store_fail(st, e, "counting ledger entries") : 0;
 	}
-	snprintf(sql, sizeof sql, "SELECT count(*) FROM ledger WHERE seq > ?%s", w.sql);
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM ledger WHERE %s > ?%s", w.key, w.sql);
 	return ledger_page_scalar(st, sql, q, &w, 0, n, e);
 }
 
@@ -217,7 +224,7 @@ int ledger_page_rank(struct store *st, const struct ledger_page_q *q, int64_t se
 		*pos = *found ? size - seq : 0;
 		return 0;
 	}
-	snprintf(sql, sizeof sql, "SELECT count(*) FROM ledger WHERE seq > ?%s", w.sql);
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM ledger WHERE %s > ?%s", w.key, w.sql);
 	if (ledger_page_scalar(st, sql, q, &w, seq, pos, e) != 0)
 		return -1;
 	snprintf(sql, sizeof sql, "SELECT count(*) FROM ledger WHERE seq = ?%s", w.sql);
