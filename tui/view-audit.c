@@ -100,7 +100,8 @@ static void view_audit_query(struct view_audit *p, const struct list *l, struct 
 		return;
 	/* A scope is an index range on the subject (see ledger_page). */
 	if (p->version > 0)
-		snprintf(p->subject, sizeof p->subject, "models:/%s/%" PRId64, p->model, p->version);
+		snprintf(p->subject, sizeof p->subject, "models:/%s/%" PRId64, p->model,
+			 p->version);
 	else
 		snprintf(p->subject, sizeof p->subject, "models:/%s", p->model);
 	q->subject = p->subject;

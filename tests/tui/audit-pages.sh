@@ -69,6 +69,11 @@ screen ":audit<Enter>$P<PgUp><PgUp><Enter>"
 UP=$(opened)
 same "PgUp x2 goes back up" "$((UP > T - POS + 1))" 1
 
+# s: a window of the store is not sorted, and the view says why
+screen ':audit<Enter>s' --size 120x24
+has "s: says why not" "$SCREEN" "not sorted here: the rows are read from the store in its order"
+same "s: the order stays" "$(status)" "1/$T"
+
 # A filter in SQL: matches far apart, in order, with the count
 screen ':audit<Enter>/needle<Enter>'
 same "needle: two of everything" "$(status)" "1/2 of $T"
