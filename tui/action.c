@@ -140,6 +140,10 @@ static int action_sort_by(struct app *a, int reverse)
 	struct err e;
 
 	err_clear(&e);
+	if (l->src != NULL) {
+		app_error(a, "not sorted here: the rows are read from the store in its order, a window at a time");
+		return -1;
+	}
 	if (!list_sortable(l)) {
 		app_error(a, "nothing to sort here: this view is not a table");
 		return -1;

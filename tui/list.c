@@ -205,7 +205,8 @@ static void list_measure(struct list *l)
 
 int list_sortable(const struct list *l)
 {
-	return l->show_header && l->ncols > 1 && l->spans == 0 && !l->tree;
+	/* A source's order is its own: sorting a window would sort twenty rows of a million. */
+	return l->src == NULL && l->show_header && l->ncols > 1 && l->spans == 0 && !l->tree;
 }
 
 /* Leading number of a cell ("#12", "v3", "0.93", "2/3"), for sorting numbers as numbers. */
@@ -283,10 +284,156 @@ static int list_tree_filter(struct list *l, struct err *e)
 	return 0;
 }
 
+void list_source(struct list *l, const struct list_source_ops *src, void *ctx)
+{
+	l->src = src;
+	l->src_ctx = ctx;
+	l->win = 0;
+}
+
+size_t list_total(const struct list *l)
+{
+	return l->src != NULL ? l->all : l->n;
+}
+
+/* The row at visible position vi: with a source, NULL outside the window. */
+static struct list_row *list_row_at(const struct list *l, size_t vi)
+{
+	if (l->src == NULL)
+		return vi < l->nvis ? &l->rows[l->vis[vi]] : NULL;
+	if (vi < l->win || vi - l->win >= l->n)
+		return NULL;
+	return &l->rows[vi - l->win];
+}
+
+/* Replaces the window with the rows after (or before) the row with key. */
+static int list_fetch(struct list *l, int before, const char *key, size_t n)
+{
+	char anchor[256];
+	size_t nvis = l->nvis, i;
+	struct err e;
+	int rc;
+
+	snprintf(anchor, sizeof anchor, "%s", key != NULL ? key : "");
+	err_clear(&e);
+	list_clear(l);
+	l->nvis = nvis;
+	rc = before ? l->src->before(l, key != NULL ? anchor : NULL, n, &e)
+		    : l->src->after(l, key != NULL ? anchor : NULL, n, &e);
+	if (rc != 0) {
+		snprintf(l->src_err, sizeof l->src_err, "%s", e.msg);
+		return -1;
+	}
+	l->src_err[0] = '\0';
+	/* Nearest first from the source: into the list's order. */
+	for (i = 0; before && i < l->n / 2; i++) {
+		struct list_row t = l->rows[i];
+
+		l->rows[i] = l->rows[l->n - 1 - i];
+		l->rows[l->n - 1 - i] = t;
+	}
+	return 0;
+}
+
+/* Fetches the window so that it holds the rows shown (top on) and the
+ * selection, stepping by keyset from the rows it has: paging is one
+ * indexed read of a window, never a count of what lies before it. */
+static void list_sync(struct list *l)
+{
+	size_t h = l->height > 0 ? (size_t)l->height : 1, w = 2 * h + 32, lo, hi, steps;
+
+	if (l->src == NULL)
+		return;
+	if (l->nvis == 0) {
+		list_clear(l);
+		l->win = 0;
+		return;
+	}
+	lo = l->top < l->sel ? l->top : l->sel;
+	hi = l->top + h > l->sel + 1 ? l->top + h : l->sel + 1;
+	if (hi > l->nvis)
+		hi = l->nvis;
+	if (lo >= hi)
+		lo = hi - 1;
+	/* A far jump with neither end near walks a window at a time; the
+	 * bound only stops a store that changed under us from looping. */
+	for (steps = l->nvis / w + 4; steps > 0; steps--) {
+		size_t win = l->win, n = l->n;
+		int rc;
+
+		if (n > 0 && lo >= win && hi <= win + n)
+			return;
+		if (lo == 0 || l->nvis <= w) {
+			rc = list_fetch(l, 0, NULL, w);
+			l->win = 0;
+		} else if (hi >= l->nvis) {
+			rc = list_fetch(l, 1, NULL, w);
+			l->win = l->nvis > l->n ? l->nvis - l->n : 0;
+		} else if (n > 0 && lo > win && lo - 1 < win + n) {
+			rc = list_fetch(l, 0, l->rows[lo - 1 - win].key, w);
+			l->win = lo;
+		} else if (n > 0 && hi >= win && hi < win + n) {
+			rc = list_fetch(l, 1, l->rows[hi - win].key, w);
+			l->win = hi > l->n ? hi - l->n : 0;
+		} else if (n > 0 && lo >= win + n) {
+			rc = list_fetch(l, 0, l->rows[n - 1].key, w);
+			l->win = win + n;
+		} else if (n > 0 && hi < win) {
+			rc = list_fetch(l, 1, l->rows[0].key, w);
+			l->win = win > l->n ? win - l->n : 0;
+		} else {
+			rc = list_fetch(l, 0, NULL, w);
+			l->win = 0;
+		}
+		if (rc != 0 || l->n == 0)
+			return;
+	}
+}
+
+/* Counts, finds keep and fetches the window around it. */
+static int list_source_load(struct list *l, const char *keep, struct err *e)
+{
+	size_t match = 0, all = 0, pos = 0, off = l->sel >= l->top ? l->sel - l->top : 0;
+	size_t w = 2 * (size_t)(l->height > 0 ? l->height : 1) + 32;
+	int found = 0, short_top = 0;
+
+	if (keep != NULL && keep[0] != '\0' && l->src->seek(l, keep, &pos, &found, e) != 0)
+		return -1;
+	/* From the top, a window that comes back short holds every match:
+	 * its size is the count, and the source's scan to count them (the
+	 * whole scope, for a filter that matches little) is saved. */
+	if (!found && l->sel == 0 && l->top == 0) {
+		l->src_err[0] = '\0';
+		if (list_fetch(l, 0, NULL, w) != 0)
+			return err_set(e, ERR_IO, "%s", l->src_err);
+		short_top = l->n < w;
+	}
+	if (l->src->count(l, short_top ? NULL : &match, &all, e) != 0)
+		return -1;
+	if (short_top)
+		match = l->n;
+	else
+		list_clear(l);
+	l->win = 0;
+	l->nvis = match;
+	l->all = all;
+	if (found) {
+		l->sel = pos;
+		l->top = pos > off ? pos - off : 0;
+	}
+	list_clamp(l);
+	list_sync(l);
+	if (l->src_err[0] != '\0')
+		return err_set(e, ERR_IO, "%s", l->src_err);
+	return 0;
+}
+
 int list_finish(struct list *l, const char *keep, struct err *e)
 {
 	size_t i;
 
+	if (l->src != NULL)
+		return list_source_load(l, keep, e);
 	if (l->widths_stale)
 		list_measure(l);
 	l->nvis = 0;
@@ -320,7 +467,7 @@ const struct list_row *list_selected(const struct list *l)
 {
 	if (l->nvis == 0 || l->sel >= l->nvis)
 		return NULL;
-	return &l->rows[l->vis[l->sel]];
+	return list_row_at(l, l->sel);
 }
 
 void list_selected_key(const struct list *l, char *buf, size_t n)
@@ -328,6 +475,24 @@ void list_selected_key(const struct list *l, char *buf, size_t n)
 	const struct list_row *r = list_selected(l);
 
 	snprintf(buf, n, "%s", r != NULL && r->key != NULL ? r->key : "");
+}
+
+/* With a source: places top as list_draw will, so the window fetched now
+ * is the one drawn, then fetches it. */
+static void list_scroll(struct list *l)
+{
+	size_t h = l->height > 0 ? (size_t)l->height : 1;
+
+	if (l->src == NULL || l->nvis == 0)
+		return;
+	list_clamp(l);
+	if (l->sel >= l->top + h)
+		l->top = l->sel - h + 1;
+	if (l->top > 0 && l->nvis - l->top < h)
+		l->top = l->nvis > h ? l->nvis - h : 0;
+	if (l->top > l->sel)
+		l->top = l->sel;
+	list_sync(l);
 }
 
 void list_move(struct list *l, long delta)
@@ -340,18 +505,21 @@ void list_move(struct list *l, long delta)
 		l->sel = l->nvis - 1;
 	else
 		l->sel = (size_t)((long)l->sel + delta);
+	list_scroll(l);
 }
 
 void list_first(struct list *l)
 {
 	l->sel = 0;
 	l->top = 0;
+	list_sync(l);
 }
 
 void list_last(struct list *l)
 {
 	if (l->nvis > 0)
 		l->sel = l->nvis - 1;
+	list_scroll(l);
 }
 
 void list_page(struct list *l, int down)
@@ -364,13 +532,19 @@ void list_page(struct list *l, int down)
 		l->top += (size_t)h;
 	else
 		l->top = l->top > (size_t)h ? l->top - (size_t)h : 0;
+	list_scroll(l);
 }
 
 int list_set_filter(struct list *l, const char *filter, struct err *e)
 {
 	char keep[256];
 
-	list_selected_key(l, keep, sizeof keep);
+	/* A source would count the rows before the kept one on every key
+	 * typed, a scan of its own: its filter starts at the first match. */
+	if (l->src != NULL)
+		keep[0] = '\0';
+	else
+		list_selected_key(l, keep, sizeof keep);
 	snprintf(l->filter, sizeof l->filter, "%s", filter);
 	l->sel = 0;
 	l->top = 0;
@@ -422,6 +596,7 @@ int list_click(struct list *l, int y)
 	if (vi == l->sel)
 		return 2;
 	l->sel = vi;
+	list_sync(l);
 	return 1;
 }
 
@@ -520,6 +695,11 @@ void list_draw(struct list *l, int y, int x, int h, int w)
 
 	if (h <= 0 || w <= 0)
 		return;
+	/* The window first, so the columns are sized to the rows drawn. */
+	if (l->src != NULL && h - (l->show_header != 0) > 0) {
+		l->height = h - (l->show_header != 0);
+		list_scroll(l);
+	}
 	list_layout(l, w, xs, ws);
 	if (l->show_header) {
 		draw_fill(y, x, w, draw_attr(DRAW_TITLE, 0));
@@ -566,12 +746,20 @@ void list_draw(struct list *l, int y, int x, int h, int w)
 	/* Keep the window full when the end of the list is in view. */
 	if (l->top > 0 && l->nvis - l->top < (size_t)h)
 		l->top = l->nvis > (size_t)h ? l->nvis - (size_t)h : 0;
+	list_sync(l);
 	for (row = 0; row < h && l->top + (size_t)row < l->nvis; row++) {
 		size_t vi = l->top + (size_t)row;
+		const struct list_row *r = list_row_at(l, vi);
 		int selected = vi == l->sel;
 
+		if (r == NULL) {
+			/* The source failed: say why where its rows would be. */
+			draw_text(y + row, x + 1, w - 1, draw_attr(DRAW_ERROR, 0),
+				  l->src_err[0] ? l->src_err : "(not loaded)");
+			break;
+		}
 		if (selected)
 			draw_fill(y + row, x, w, draw_attr(DRAW_NORMAL, 1));
-		list_draw_cells(l, &l->rows[l->vis[vi]], y + row, x, w, xs, ws, selected);
+		list_draw_cells(l, r, y + row, x, w, xs, ws, selected);
 	}
 }

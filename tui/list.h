@@ -42,6 +42,24 @@ struct list_row {
 	size_t up;
 };
 
+struct list;
+
+/* Where a large list's rows come from (the ledger, say): the list keeps
+ * only a window of them and asks for the rows next to the ones it holds,
+ * so a million rows cost what twenty do. Keys identify rows; positions
+ * count matching rows from the first. The filter is the list's own
+ * (l->filter), applied by the source. Each adds rows with list_add. */
+struct list_source_ops {
+	/* Rows matching the filter (match NULL: not wanted), and all rows. */
+	int (*count)(struct list *l, size_t *match, size_t *all, struct err *e);
+	/* Up to n rows following the row with key, in order; key NULL: from the first. */
+	int (*after)(struct list *l, const char *key, size_t n, struct err *e);
+	/* Up to n rows preceding the row with key, nearest first; key NULL: from the last. */
+	int (*before)(struct list *l, const char *key, size_t n, struct err *e);
+	/* The position of the row with key; *found 0 when it does not match. */
+	int (*seek)(struct list *l, const char *key, size_t *pos, int *found, struct err *e);
+};
+
 struct list {
 	const struct list_col *cols;
 	size_t ncols;
@@ -64,10 +82,23 @@ struct list {
 	int sort_desc;
 	int drawn_y;      /* screen row of the first data row at the last draw, for the mouse */
 	int tree;         /* the rows are a tree (LIST_HIDDEN, up): kept in their order, never sorted */
+	/* With a source, rows hold a window of the list from position win;
+	 * nvis is the matching rows' count, sel and top are positions in it,
+	 * and vis is unused. */
+	const struct list_source_ops *src;
+	void *src_ctx;
+	size_t win;
+	size_t all;         /* every row, filter or not */
+	char src_err[512];  /* why the last fetch failed, shown in place of rows */
 };
 
 void list_init(struct list *l, const struct list_col *cols, size_t ncols, int show_header,
 	       const char *empty);
+/* Makes the list a window onto src (see struct list_source_ops); its
+ * rows are then loaded by list_finish. */
+void list_source(struct list *l, const struct list_source_ops *src, void *ctx);
+/* Every row the list stands for, filtered or not. */
+size_t list_total(const struct list *l);
 /* Drops the rows, keeping columns, filter and selection index. */
 void list_clear(struct list *l);
 void list_free(struct list *l);
@@ -79,7 +110,8 @@ int list_set(struct list_row *r, size_t col, int style, struct err *e, const cha
 /* Gives a cell the number it sorts by (after list_set, which clears it). */
 void list_set_num(struct list_row *r, size_t col, double num);
 /* Recomputes the visible rows after adding; selects the row whose key
- * is keep (when given and still there), else keeps the index in range. */
+ * is keep (when given and still there), else keeps the index in range.
+ * With a source it counts and fetches the window around the selection. */
 int list_finish(struct list *l, const char *keep, struct err *e);
 
 /* The selected row, NULL when nothing is visible. */

@@ -296,7 +296,7 @@ static int tui_draw_status(struct app *a, struct view *v, int y)
 	 * gets what is left (a message gets at least half the line). */
 	if (l->filter[0] != '\0')
 		snprintf(pos, sizeof pos, "] %zu/%zu of %zu %s filter: %s ", l->nvis ? l->sel + 1 : 0,
-			 l->nvis, l->n, draw_glyphs()->vline, l->filter);
+			 l->nvis, list_total(l), draw_glyphs()->vline, l->filter);
 	else
 		snprintf(pos, sizeof pos, "] %zu/%zu ", l->nvis ? l->sel + 1 : 0, l->nvis);
 	room = width - 2 - draw_width(pos);

@@ -1,4 +1,4 @@
-/* view-audit: the audit trail newest first (time, actor, action, model, version), the whole ledger or scoped to the model or version it was opened from; w widens and narrows. */
+/* view-audit: the audit trail newest first (time, actor, action, model, version), the whole ledger or scoped to the model or version it was opened from, paged from the store; w widens and narrows. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,7 +8,7 @@
 #include "app.h"
 #include "draw.h"
 #include "explain.h"
-#include "ledger.h"
+#include "ledger-page.h"
 
 enum { AUDIT_SEQ, AUDIT_TIME, AUDIT_ACTOR, AUDIT_ACTION, AUDIT_SUBJECT, AUDIT_VERSION, AUDIT_NCOLS };
 
@@ -36,9 +36,12 @@ static const struct list_col view_audit_scoped_cols[SCOPED_NCOLS] = {
 };
 
 struct view_audit {
+	struct app *a;
 	char *model;     /* the scope it was opened on; NULL: the whole ledger */
 	int64_t version; /* with model: one version's entries; 0 the whole model's */
 	int wide;        /* w: the whole ledger for now, the scope kept to narrow back */
+	char subject[200];
+	struct list *l;  /* the list rows are being added to */
 };
 
 static int view_audit_scoped(const struct view_audit *p)
@@ -58,7 +61,7 @@ static void view_audit_time(int64_t t, char *buf, size_t n)
 		snprintf(buf, n, "%s", full);
 }
 
-static int view_audit_row(struct list *l, const struct ledger_entry *x, int scoped, struct err *e)
+static int view_audit_row(struct list *l, const struct ledger_row *x, int scoped, struct err *e)
 {
 	char key[32], when[32], model[101], ver[32];
 	struct list_row *r;
@@ -88,32 +91,98 @@ static int view_audit_row(struct list *l, const struct ledger_entry *x, int scop
 		       : 0;
 }
 
+/* The entries the view stands for: its scope and the list's filter. */
+static void view_audit_query(struct view_audit *p, const struct list *l, struct ledger_page_q *q)
+{
+	q->subject = NULL;
+	q->filter = l->filter;
+	if (!view_audit_scoped(p))
+		return;
+	/* A scope is an index range on the subject (see ledger_page). */
+	if (p->version > 0)
+		snprintf(p->subject, sizeof p->subject, "models:/%s/%" PRId64, p->model,
+			 p->version);
+	else
+		snprintf(p->subject, sizeof p->subject, "models:/%s", p->model);
+	q->subject = p->subject;
+}
+
+static int view_audit_add(void *arg, const struct ledger_row *r, struct err *e)
+{
+	struct view_audit *p = arg;
+
+	return view_audit_row(p->l, r, view_audit_scoped(p), e);
+}
+
+static int view_audit_count(struct list *l, size_t *match, size_t *all, struct err *e)
+{
+	struct view_audit *p = l->src_ctx;
+	struct ledger_page_q q;
+	int64_t m = 0, n = 0;
+
+	view_audit_query(p, l, &q);
+	if (match != NULL && ledger_page_count(p->a->st, &q, &m, e) != 0)
+		return -1;
+	q.filter = NULL;
+	if (match != NULL && l->filter[0] == '\0')
+		n = m;
+	else if (ledger_page_count(p->a->st, &q, &n, e) != 0)
+		return -1;
+	if (match != NULL)
+		*match = (size_t)m;
+	*all = (size_t)n;
+	return 0;
+}
+
+/* Newest first: the list's "after" is the ledger's older. */
+static int view_audit_fetch(struct list *l, const char *key, size_t n, int older, struct err *e)
+{
+	struct view_audit *p = l->src_ctx;
+	struct ledger_page_q q;
+
+	view_audit_query(p, l, &q);
+	p->l = l;
+	return ledger_page(p->a->st, &q, key != NULL ? strtoll(key, NULL, 10) : 0, older, n,
+			   view_audit_add, p, e);
+}
+
+static int view_audit_after(struct list *l, const char *key, size_t n, struct err *e)
+{
+	return view_audit_fetch(l, key, n, 1, e);
+}
+
+static int view_audit_before(struct list *l, const char *key, size_t n, struct err *e)
+{
+	return view_audit_fetch(l, key, n, 0, e);
+}
+
+static int view_audit_seek(struct list *l, const char *key, size_t *pos, int *found, struct err *e)
+{
+	struct view_audit *p = l->src_ctx;
+	struct ledger_page_q q;
+	int64_t at = 0;
+
+	view_audit_query(p, l, &q);
+	if (ledger_page_rank(p->a->st, &q, strtoll(key, NULL, 10), &at, found, e) != 0)
+		return -1;
+	*pos = (size_t)at;
+	return 0;
+}
+
+static const struct list_source_ops view_audit_source = {
+	.count = view_audit_count,
+	.after = view_audit_after,
+	.before = view_audit_before,
+	.seek = view_audit_seek,
+};
+
 static int view_audit_load(struct app *a, struct view *v, struct err *e)
 {
-	struct view_audit *p = v->priv;
-	struct ledger_entries es = {0};
-	char keep[32], subject[200];
-	size_t i;
-	int rc = 0, scoped = view_audit_scoped(p);
+	char keep[32];
 
-	if (scoped) {
-		if (p->version > 0)
-			snprintf(subject, sizeof subject, "models:/%s/%" PRId64, p->model, p->version);
-		else
-			snprintf(subject, sizeof subject, "models:/%s", p->model);
-	}
-	/* A scope is an index range on the subject (see ledger_entries). */
-	if (ledger_entries(a->st, scoped ? subject : NULL, NULL, &es, e) != 0)
-		return -1;
+	(void)a;
 	list_selected_key(&v->list, keep, sizeof keep);
-	list_clear(&v->list);
-	/* Newest first: what just happened is what an operator looks for. */
-	for (i = es.n; i-- > 0 && rc == 0;)
-		rc = view_audit_row(&v->list, &es.v[i], scoped, e);
-	ledger_entries_free(&es);
-	if (rc == 0)
-		rc = list_finish(&v->list, keep, e);
-	return rc;
+	return list_finish(&v->list, keep, e);
 }
 
 static void view_audit_columns(struct view *v)
@@ -131,6 +200,7 @@ static void view_audit_columns(struct view *v)
 		list_init(&v->list, view_audit_cols, AUDIT_NCOLS, 1,
 			  "the ledger is empty: governed changes appear here");
 	snprintf(v->list.filter, sizeof v->list.filter, "%s", filter);
+	list_source(&v->list, &view_audit_source, p);
 }
 
 static void view_audit_close(struct view *v)
@@ -152,6 +222,7 @@ static int view_audit_open(struct app *a, struct view *v, const struct view_arg 
 	if (p == NULL)
 		return err_set(e, ERR_IO, "out of memory");
 	v->priv = p;
+	p->a = a;
 	if (arg != NULL && arg->model != NULL && arg->model[0] != '\0') {
 		p->model = strdup(arg->model);
 		if (p->model == NULL)
@@ -204,7 +275,7 @@ static int view_audit_key(struct app *a, struct view *v, const struct action *ac
 	p->wide = !p->wide;
 	view_audit_columns(v);
 	/* The entry selected stays selected when it is in the new scope. */
-	if (view_audit_load(a, v, &e) != 0 || list_finish(&v->list, keep, &e) != 0)
+	if (list_finish(&v->list, keep, &e) != 0)
 		app_error(a, "%s", e.msg);
 	else if (p->wide)
 		app_message(a, "the whole ledger: w narrows back to %s", p->model);
