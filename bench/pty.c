@@ -1,0 +1,191 @@
+/* pty: runs the console in a pseudo-terminal as a person's terminal would and times what they see: exec to the first full screen, and each key to the end of the output it causes, Esc's delay included. */
+#include <errno.h>
+#include <poll.h>
+#include <pty.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Output that pauses this long is a finished screen. ncurses writes
+ * one refresh in one burst; the console's Esc delay (25 ms) is
+ * shorter, so an Esc's wait is inside what is measured. */
+#define PTY_QUIET_MS 80
+/* A key that changes nothing on screen writes nothing: give up after
+ * this long (a key whose screen takes longer is counted as such). */
+#define PTY_KEY_MAX_MS 1500
+
+static double pty_now(void)
+{
+	struct timespec t;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &t) != 0)
+		return 0;
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* Reads until the output has been quiet for PTY_QUIET_MS or max_ms
+ * passed. *last gets the time of the last byte (0 when none came).
+ * Returns the bytes read, -1 when the console is gone. */
+static long pty_settle(int fd, double max_ms, double *last)
+{
+	char buf[65536];
+	double start = pty_now();
+	long total = 0;
+
+	*last = 0;
+	for (;;) {
+		double now = pty_now();
+		double since = *last > 0 ? now - *last : now - start;
+		double wait_ms = *last > 0 ? PTY_QUIET_MS - since * 1000 : max_ms - since * 1000;
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		int r;
+
+		if (wait_ms <= 0)
+			return total;
+		r = poll(&p, 1, (int)wait_ms + 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			continue;
+		ssize_t n = read(fd, buf, sizeof buf);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return total > 0 ? total : -1;
+		total += n;
+		*last = pty_now();
+	}
+}
+
+/* The bytes a key name sends, as an xterm does. */
+static int pty_key(const char *name, char *out, size_t n)
+{
+	static const struct {
+		const char *name, *bytes;
+	} keys[] = {
+		{ "<Esc>", "\033" },	    { "<Enter>", "\r" },	{ "<Tab>", "\t" },
+		{ "<BS>", "\177" },	    { "<Up>", "\033[A" },	{ "<Down>", "\033[B" },
+		{ "<Right>", "\033[C" },    { "<Left>", "\033[D" },	{ "<Home>", "\033[H" },
+		{ "<End>", "\033[F" },	    { "<PgUp>", "\033[5~" },	{ "<PgDn>", "\033[6~" },
+	};
+
+	if (name[0] != '<' || name[1] == '\0') {
+		if (n < 2)
+			return -1;
+		out[0] = name[0];
+		out[1] = '\0';
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+		if (strcmp(name, keys[i].name) == 0) {
+			snprintf(out, n, "%s", keys[i].bytes);
+			return 0;
+		}
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	struct winsize ws = { .ws_row = 24, .ws_col = 80 };
+	char line[4096];
+	FILE *keys, *out;
+	double t0, last;
+	pid_t pid;
+	int fd, status, opt;
+	long got;
+
+	while ((opt = getopt(argc, argv, "r:c:")) != -1) {
+		if (opt == 'r')
+			ws.ws_row = (unsigned short)atoi(optarg);
+		else if (opt == 'c')
+			ws.ws_col = (unsigned short)atoi(optarg);
+		else
+			return 2;
+	}
+	if (argc - optind < 3 || ws.ws_row < 10 || ws.ws_col < 40) {
+		fprintf(stderr, "usage: pty [-r ROWS] [-c COLS] KEYS OUT COMMAND [ARGS...]\n"
+				"KEYS: one key a line (a character, or <Esc> <Enter> <Tab> <BS> <Up> <Down> <Left>\n"
+				"<Right> <Home> <End> <PgUp> <PgDn>); OUT gets \"paint MICROSECONDS\" then\n"
+				"\"KEY MICROSECONDS BYTES\" a key (MICROSECONDS -1: the screen did not change), then\n"
+				"\"rss KB\", the console's peak resident memory\n");
+		return 2;
+	}
+	keys = fopen(argv[optind], "r");
+	if (keys == NULL) {
+		fprintf(stderr, "pty: %s: %s\n", argv[optind], strerror(errno));
+		return 1;
+	}
+	out = fopen(argv[optind + 1], "w");
+	if (out == NULL) {
+		fprintf(stderr, "pty: %s: %s\n", argv[optind + 1], strerror(errno));
+		fclose(keys);
+		return 1;
+	}
+	if (getenv("TERM") == NULL || strcmp(getenv("TERM"), "dumb") == 0)
+		setenv("TERM", "xterm-256color", 1);
+	t0 = pty_now();
+	pid = forkpty(&fd, NULL, NULL, &ws);
+	if (pid < 0) {
+		fprintf(stderr, "pty: forkpty: %s\n", strerror(errno));
+		return 1;
+	}
+	if (pid == 0) {
+		execvp(argv[optind + 2], argv + optind + 2);
+		fprintf(stderr, "pty: %s: %s\n", argv[optind + 2], strerror(errno));
+		_exit(127);
+	}
+	got = pty_settle(fd, 20000, &last);
+	if (got <= 0) {
+		fprintf(stderr, "pty: the console drew nothing\n");
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		return 1;
+	}
+	fprintf(out, "paint %.0f\n", (last - t0) * 1e6);
+	while (fgets(line, sizeof line, keys) != NULL) {
+		char bytes[16];
+		double sent;
+
+		line[strcspn(line, "\n")] = '\0';
+		if (line[0] == '\0' || line[0] == '#')
+			continue;
+		if (pty_key(line, bytes, sizeof bytes) != 0) {
+			fprintf(stderr, "pty: %s: unknown key '%s'\n", argv[optind], line);
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			return 2;
+		}
+		sent = pty_now();
+		if (write(fd, bytes, strlen(bytes)) != (ssize_t)strlen(bytes)) {
+			fprintf(stderr, "pty: the console stopped reading\n");
+			break;
+		}
+		got = pty_settle(fd, PTY_KEY_MAX_MS, &last);
+		if (got < 0)
+			break;
+		fprintf(out, "%s %.0f %ld\n", line, got > 0 ? (last - sent) * 1e6 : -1.0, got);
+	}
+	fclose(keys);
+	/* The console's peak resident memory, read before it is stopped. */
+	snprintf(line, sizeof line, "/proc/%ld/status", (long)pid);
+	FILE *st = fopen(line, "r");
+	if (st != NULL) {
+		while (fgets(line, sizeof line, st) != NULL)
+			if (strncmp(line, "VmHWM:", 6) == 0)
+				fprintf(out, "rss %ld\n", strtol(line + 6, NULL, 10));
+		fclose(st);
+	}
+	kill(pid, SIGTERM);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	close(fd);
+	return fclose(out) == 0 ? 0 : 1;
+}
