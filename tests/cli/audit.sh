@@ -212,6 +212,21 @@ for jobs in 1 3; do
 done
 same "the bundle's report is the same on three threads" "$B9_3" "$B9_1"
 
+# --- the cards table, read in one pass beside the versions: each version's own card ---
+CV=$(store_sql "$DB" "SELECT v.id FROM cards c JOIN versions v ON v.id = c.version_id GROUP BY v.id ORDER BY v.id LIMIT 1 OFFSET 20")
+CV2=$(store_sql "$DB" "SELECT min(version_id) FROM cards WHERE version_id > $CV")
+CNAME=$(store_sql "$DB" "SELECT m.name || ' v' || v.version FROM versions v JOIN models m ON m.id = v.model_id WHERE v.id = $CV")
+CNAME2=$(store_sql "$DB" "SELECT m.name || ' v' || v.version FROM versions v JOIN models m ON m.id = v.model_id WHERE v.id = $CV2")
+tamper cardgone "DELETE FROM cards WHERE version_id = $CV"
+expect 1 "a card removed from the middle of the table" "$STEWARD" audit verify --db "$TMPD/cardgone.db"
+has "names that version" "$ERR" "cards: the card of $CNAME is not the one the ledger recorded (its sections hash differently)"
+tamper cardmove "UPDATE cards SET version_id = $CV, position = 1000, section = 'Moved here' WHERE version_id = $CV2
+	AND position = (SELECT max(position) FROM cards WHERE version_id = $CV2)"
+same "one section moved" "$(store_sql "$TMPD/cardmove.db" "SELECT count(*) FROM cards WHERE version_id = $CV AND position = 1000")" 1
+expect 1 "a section moved to the card of the version before" "$STEWARD" audit verify --db "$TMPD/cardmove.db"
+has "names the first of the two" "$ERR" "cards: the card of $CNAME is not the one the ledger recorded (its sections hash differently)"
+expect 0 "the untouched store still verifies, every card read in one pass" "$STEWARD" audit verify --db "$DB"
+
 # --- time runs forward ---
 # ada's alias move on a copy, at the clock moved by SECONDS.
 move_at() {
