@@ -155,8 +155,11 @@ static int cmd_audit_report(struct cli_ctx *c, const struct audit_report *r, int
 	printf("  requests: %" PRId64 ", decisions: %" PRId64 " (each valid under the keyring of its time)\n",
 	       r->requests, r->approvals);
 	printf("  incidents: %" PRId64 " (each act signed by a role that may)\n", r->incidents);
-	printf("  time:     %.2f s wall, %.2f s CPU, %d thread%s\n", r->wall_seconds, r->cpu_seconds, r->jobs,
-	       r->jobs == 1 ? "" : "s");
+	if (r->jobs > 1)
+		printf("  time:     %.2f s wall, %.2f s CPU (%d threads checking hashes and signatures)\n",
+		       r->wall_seconds, r->cpu_seconds, r->jobs);
+	else
+		printf("  time:     %.2f s wall, %.2f s CPU (one thread)\n", r->wall_seconds, r->cpu_seconds);
 	if (r->witness == 1)
 		printf("  witness:  checkpoint %" PRId64 " kept in %s is in this history\n", r->witness_size,
 		       r->witness_path);

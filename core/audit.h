@@ -55,11 +55,12 @@ int audit_verify_pinned(struct store *st, const struct audit_pins *p, struct aud
 
 /* How a verification runs (never what it checks). */
 struct audit_run {
-	/* Threads in all: 0 the processors online, 1 everything on the calling
-	 * thread. With more, the calling thread reads the entries in order and
-	 * replays them while jobs - 1 workers check leaf hashes and Ed25519
-	 * signatures in batches. A failure any worker finds is run again on
-	 * one thread, so the report names the same first entry and reason. */
+	/* Worker threads: 0 the processors online, 1 none (everything on the
+	 * calling thread). With more, the calling thread reads the entries in
+	 * order and replays them while jobs workers check leaf hashes and
+	 * Ed25519 signatures in batches. A failure any worker finds is run
+	 * again on one thread, so the report names the same first entry and
+	 * reason. */
 	int jobs;
 	/* Called with entries done and the total expected (0 when unknown). */
 	struct ledger_progress progress;

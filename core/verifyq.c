@@ -233,10 +233,10 @@ int verifyq_new(int jobs, struct verifyq **out, struct err *e)
 		free(q);
 		return err_set(e, ERR_IO, "cannot start the verifying threads");
 	}
-	q->max_queued = 2 * (jobs - 1) + 2;
+	q->max_queued = 2 * jobs + 2;
 	q->defer.fn = vq_sig;
 	q->defer.arg = q;
-	for (i = 0; i < jobs - 1; i++) {
+	for (i = 0; i < jobs; i++) {
 		if (pthread_create(&q->th[i], NULL, vq_worker, q) != 0)
 			break;
 		q->nth++;

@@ -12,8 +12,9 @@ struct verifyq;
 
 /* The default for jobs: the processors online (at least 1). */
 int verifyq_cpus(void);
-/* A queue for jobs threads in all: the caller's and jobs - 1 workers.
- * jobs 1 gives NULL with no error: everything is checked at once. */
+/* A queue with jobs worker threads beside the caller's, which mostly
+ * reads and replays (a third of the work) and so shares the processors
+ * with them. jobs 1 gives NULL with no error: everything is checked at once. */
 int verifyq_new(int jobs, struct verifyq **out, struct err *e);
 /* The entry the following checks belong to (seqs only go up). */
 void verifyq_at(struct verifyq *q, int64_t seq);

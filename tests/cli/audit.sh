@@ -173,7 +173,9 @@ for bad in 0 -1 x 257 2x ""; do
 	has "naming the option" "$ERR" "--jobs '$bad': expected a number of threads from 1 to 256"
 done
 expect 0 "verify on three threads" "$STEWARD" audit verify --db "$DB" --jobs 3
-has "says what it cost" "$OUT" "s CPU, 3 threads"
+has "says what it cost" "$OUT" "s CPU (3 threads checking hashes and signatures)"
+expect 0 "verify on one thread" "$STEWARD" audit verify --db "$DB" --jobs 1
+has "says so" "$OUT" "s CPU (one thread)"
 expect 0 "verify --json on one thread" "$STEWARD" audit verify --db "$DB" --jobs 1 --json
 same "jobs" "$(j '$.jobs')" 1
 same "wall seconds are a number" "$(jtype '$.wall_seconds')" real
