@@ -11,6 +11,7 @@
 #include "check.h"
 #include "audit.h"
 #include "ledger.h"
+#include "meter.h"
 #include "plugin.h"
 #include "record.h"
 
@@ -225,6 +226,7 @@ int cmd_audit_verify(struct cli_ctx *c)
 	char where[4200], name[KEYS_NAME_MAX + 1];
 	uint8_t pk[KEYS_PK_BYTES];
 	struct audit_run run = { .jobs = 0 };
+	struct meter m;
 	const char *jobs = cli_opt(c, "jobs");
 	int ok, i;
 
@@ -260,16 +262,23 @@ int cmd_audit_verify(struct cli_ctx *c)
 		err_prefix(&c->e, "--vkey");
 		return CLI_USAGE;
 	}
+	/* A progress line on a terminal's stderr only, cleared before the report. */
+	meter_start(&m, "entries", cli_opt(c, "quiet") != NULL);
+	run.progress = meter_progress(&m);
 	if (bundle != NULL) {
 		ok = audit_verify_bundle_run(bundle, &pins, &run, &r, &c->e) == 0;
+		meter_end(&m);
 		if (ok && vkey == NULL)
 			fprintf(stderr, "steward: trusting the bundle's own log key; pin it with --vkey\n");
 		snprintf(where, sizeof where, "bundle %s", bundle);
 	} else {
 		c->st = cli_store_open(c, STORE_READONLY);
-		if (c->st == NULL)
+		if (c->st == NULL) {
+			meter_end(&m);
 			return CLI_FAIL;
+		}
 		ok = audit_verify_run(c->st, &pins, &run, &r, &c->e) == 0;
+		meter_end(&m);
 		snprintf(where, sizeof where, "ledger of %s", c->db_path);
 	}
 	return cmd_audit_report(c, &r, ok, where);

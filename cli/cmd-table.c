@@ -180,6 +180,7 @@ static const struct cli_opt cli_audit_verify_opts[] = {
 	  .help = "signed checkpoints kept from before (audit checkpoint): each must be in this history" },
 	{ .name = "jobs", .arg = "N",
 	  .help = "threads that check hashes and signatures beside the reader (default: the processors online; 1: all on one thread)" },
+	{ .name = "quiet", .help = "no progress line on stderr (it is drawn only on a terminal)" },
 	{ .name = "vkey", .arg = "VKEY",
 	  .help = "the log verifier key to trust: the store's or bundle's log key must be this one" },
 	{ 0 },

@@ -1105,7 +1105,7 @@ static int audit_verify_store(struct store *st, const struct audit_pins *p, cons
 			return -1;
 		}
 		lo.q = par.q;
-		lo.progress = o != NULL ? o->progress : (struct ledger_progress){ 0 };
+		lo.progress = o != NULL ? o->progress : (struct progress){ 0 };
 		rc = ledger_verify_with(st, &lo, &r->ledger, par.q != NULL ? audit_par_entry : replay_entry,
 					par.q != NULL ? (void *)&par : (void *)&rp, e);
 		if (audit_par_stop(&par, rc, &r->ledger)) {
@@ -1527,7 +1527,7 @@ static int audit_bundle_check(const char *dir, const struct audit_pins *p, const
 		goto out;
 	/* Bundles keep no leaves: only the signatures go to the workers. */
 	src.q = par.q;
-	src.progress = o != NULL ? o->progress : (struct ledger_progress){ 0 };
+	src.progress = o != NULL ? o->progress : (struct progress){ 0 };
 	src.total = b.nnotes > 0 ? b.sizes[b.nnotes - 1] : 0;
 	lrc = ledger_verify_source(&src, name, pk, &r->ledger, par.q != NULL ? audit_par_entry : replay_entry,
 				   par.q != NULL ? (void *)&par : (void *)&rp, e);

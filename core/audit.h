@@ -63,7 +63,7 @@ struct audit_run {
 	 * reason. */
 	int jobs;
 	/* Called with entries done and the total expected (0 when unknown). */
-	struct ledger_progress progress;
+	struct progress progress;
 };
 /* audit_verify_pinned run as o says (o may be NULL: one thread, no progress). */
 int audit_verify_run(struct store *st, const struct audit_pins *p, const struct audit_run *o,

@@ -523,14 +523,13 @@ int ledger_verify_source(const struct ledger_source *src, const char *name,
 			return ledger_bad(r, e, seq, "%s", why);
 		}
 		json_decref(j);
-		if (src->progress.fn != NULL && seq % LEDGER_PROGRESS_EVERY == 0)
-			src->progress.fn(src->progress.arg, seq, src->total);
+		if (seq % LEDGER_PROGRESS_EVERY == 0)
+			progress_note(&src->progress, "verifying the ledger", seq, src->total);
 		expect++;
 	}
 	if (rc < 0)
 		return err_set(e, ERR_STORE, "reading the ledger failed");
-	if (src->progress.fn != NULL)
-		src->progress.fn(src->progress.arg, expect - 1, src->total);
+	progress_note(&src->progress, "verifying the ledger", expect - 1, src->total);
 	if (ki < src->nkept)
 		return ledger_lost(r, e, &src->kept[ki]);
 	if (crc == 1)

@@ -10,6 +10,7 @@
 #include "err.h"
 #include "keys.h"
 #include "merkle.h"
+#include "progress.h"
 #include "store.h"
 
 /* The key that signs checkpoints. Its seed lives beside the store in
@@ -113,12 +114,7 @@ struct ledger_report {
  * r->reason (and e) naming the first problem. */
 int ledger_verify(struct store *st, struct ledger_report *r, struct err *e);
 
-/* Long work says how far it got: fn(arg, done, total), total 0 when not
- * known, at most every LEDGER_PROGRESS_EVERY entries. fn NULL: nothing. */
-struct ledger_progress {
-	void (*fn)(void *arg, int64_t done, int64_t total);
-	void *arg;
-};
+/* Verification reports progress (core/progress.h) every this many entries and at the end. */
 #define LEDGER_PROGRESS_EVERY 4096
 
 struct verifyq;
@@ -139,10 +135,10 @@ struct ledger_source {
 	size_t nkept;
 	/* Optional: workers that check each stored leaf against its body
 	 * (sources without stored leaves hash on the calling thread), and
-	 * a progress hook called every LEDGER_PROGRESS_EVERY entries and
-	 * at the end, with total the entries expected (0 when unknown). */
+	 * progress told every LEDGER_PROGRESS_EVERY entries and at the end,
+	 * with total the entries expected (0 when unknown). */
 	struct verifyq *q;
-	struct ledger_progress progress;
+	struct progress progress;
 	int64_t total;
 };
 int ledger_verify_source(const struct ledger_source *src, const char *name,
@@ -162,7 +158,7 @@ struct ledger_verify_opts {
 	const struct ledger_kept *kept;
 	size_t nkept;
 	struct verifyq *q;
-	struct ledger_progress progress;
+	struct progress progress;
 };
 int ledger_verify_with(struct store *st, const struct ledger_verify_opts *o, struct ledger_report *r,
 		       ledger_entry_fn fn, void *arg, struct err *e);

@@ -176,6 +176,13 @@ expect 0 "verify on three threads" "$STEWARD" audit verify --db "$DB" --jobs 3
 has "says what it cost" "$OUT" "s CPU (3 threads checking hashes and signatures)"
 expect 0 "verify on one thread" "$STEWARD" audit verify --db "$DB" --jobs 1
 has "says so" "$OUT" "s CPU (one thread)"
+same "no progress bytes when stderr is not a terminal" "$ERR" ""
+# On a terminal (script(1) gives it one) a progress line counts the entries, and --quiet drops it.
+script -qc "'$STEWARD' audit verify --db '$DB'" /dev/null >"$TMPD/pty.out" 2>&1 || fail "verify on a terminal"
+has "progress on a terminal" "$(cat "$TMPD/pty.out")" "verifying the ledger: $N/$N entries"
+script -qc "'$STEWARD' audit verify --db '$DB' --quiet" /dev/null >"$TMPD/pty.out" 2>&1 || fail "verify --quiet on a terminal"
+lacks "none with --quiet" "$(cat "$TMPD/pty.out")" "verifying the ledger"
+has "which still reports" "$(cat "$TMPD/pty.out")" "verified:"
 expect 0 "verify --json on one thread" "$STEWARD" audit verify --db "$DB" --jobs 1 --json
 same "jobs" "$(j '$.jobs')" 1
 same "wall seconds are a number" "$(jtype '$.wall_seconds')" real
