@@ -221,6 +221,9 @@ int verifyq_new(int jobs, struct verifyq **out, struct err *e)
 		return 0;
 	if (jobs > VQ_MAX_WORKERS)
 		jobs = VQ_MAX_WORKERS;
+	/* libsodium picks its implementations once, before any worker uses them. */
+	if (sodium_init() < 0)
+		return err_set(e, ERR_IO, "cannot initialise libsodium");
 	q = calloc(1, sizeof *q);
 	if (q == NULL)
 		return err_set(e, ERR_IO, "out of memory");
