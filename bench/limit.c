@@ -14,6 +14,7 @@
 
 #include "dsse.h"
 #include "keys.h"
+#include "proven.h"
 
 /*
  * A baseline, not a verifier: it reads the SQLite file directly (the one
@@ -21,7 +22,8 @@
  * measurement), loads everything first, and times only the cryptography
  * audit verify cannot avoid: leaf = SHA-256(0x00 || body) for every entry,
  * and crypto_sign_verify_detached for every checkpoint note, every keyring
- * change's DSSE PAE and every approval envelope's DSSE PAE.
+ * change's DSSE PAE, every approval envelope's DSSE PAE and every act's
+ * signature by its actor (the sig column, over the entry's DSSE PAE).
  */
 
 struct limit_sig {
@@ -38,7 +40,7 @@ struct limit_data {
 	size_t n, cap, bytes, bcap;
 	struct limit_sig *sigs;
 	size_t nsigs, sigcap;
-	size_t checkpoints, keyring, approvals;
+	size_t checkpoints, keyring, approvals, acts;
 };
 
 /* One thread's share of the timed work and what it found. */
@@ -304,6 +306,59 @@ out:
 	return r;
 }
 
+/* Acts: each entry an actor signed (audit verify checks every one whose
+ * action is not self-signed: keyring and approval entries carry their
+ * signatures in their envelopes, and a plugin's observations none). */
+static int limit_acts(sqlite3 *db, struct limit_data *d)
+{
+	sqlite3_stmt *s = NULL, *key = NULL;
+	int rc, r = -1;
+
+	if (sqlite3_prepare_v2(db, "SELECT public FROM principal_keys WHERE key_id = ?1", -1, &key, NULL) != SQLITE_OK)
+		return limit_fail(db, "reading the keyring");
+	if (sqlite3_prepare_v2(db, "SELECT body, sig FROM ledger WHERE sig IS NOT NULL AND sig <> ''"
+			       " AND action NOT LIKE 'keyring.%' AND action NOT LIKE 'approval.%' ORDER BY seq",
+			       -1, &s, NULL) != SQLITE_OK) {
+		limit_fail(db, "reading signed entries");
+		goto out;
+	}
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *body = sqlite3_column_blob(s, 0), *sig = (const char *)sqlite3_column_text(s, 1);
+		size_t len = (size_t)sqlite3_column_bytes(s, 0), bin, kbin;
+		json_t *j = json_loadb(body, len, 0, NULL);
+		const char *kid = NULL;
+		struct limit_sig *g = NULL;
+		int bad = j == NULL || json_unpack(j, "{s:s}", "key", &kid) != 0 || (g = limit_add_sig(d)) == NULL ||
+			  dsse_pae(PROVEN_ENTRY_TYPE, body, len, &g->msg, &g->len) != 0 ||
+			  sodium_base642bin(g->sig, sizeof g->sig, sig, strlen(sig), NULL, &bin, NULL,
+					    sodium_base64_VARIANT_ORIGINAL) != 0 || bin != sizeof g->sig;
+
+		if (!bad) {
+			sqlite3_reset(key);
+			sqlite3_bind_text(key, 1, kid, -1, SQLITE_TRANSIENT);
+			bad = sqlite3_step(key) != SQLITE_ROW ||
+			      sodium_base642bin(g->pk, sizeof g->pk, (const char *)sqlite3_column_text(key, 0),
+						(size_t)sqlite3_column_bytes(key, 0), NULL, &kbin, NULL,
+						sodium_base64_VARIANT_ORIGINAL) != 0 || kbin != sizeof g->pk;
+		}
+		json_decref(j);
+		if (bad) {
+			fprintf(stderr, "limit: a signed entry has no usable key or signature\n");
+			goto out;
+		}
+		d->acts++;
+	}
+	if (rc != SQLITE_DONE) {
+		limit_fail(db, "reading signed entries");
+		goto out;
+	}
+	r = 0;
+out:
+	sqlite3_finalize(s);
+	sqlite3_finalize(key);
+	return r;
+}
+
 static void *limit_hash(void *arg)
 {
 	struct limit_job *j = arg;
@@ -422,11 +477,12 @@ int main(int argc, char **argv)
 		limit_fail(db, argv[optind]);
 		goto out;
 	}
-	if (limit_entries(db, &d) != 0 || limit_checkpoints(db, &d) != 0 || limit_envelopes(db, &d) != 0)
+	if (limit_entries(db, &d) != 0 || limit_checkpoints(db, &d) != 0 || limit_envelopes(db, &d) != 0 ||
+	    limit_acts(db, &d) != 0)
 		goto out;
 	printf("loaded %zu entries (%zu bytes) and %zu signatures (%zu checkpoints, %zu keyring changes, "
-	       "%zu approvals) in %.2f s\n",
-	       d.n, d.bytes, d.nsigs, d.checkpoints, d.keyring, d.approvals, limit_now() - t0);
+	       "%zu approvals, %zu acts signed by their actors) in %.2f s\n",
+	       d.n, d.bytes, d.nsigs, d.checkpoints, d.keyring, d.approvals, d.acts, limit_now() - t0);
 	total = limit_run(&d, (int)threads, &hash_s, &bad);
 	if (total < 0) {
 		fprintf(stderr, "limit: cannot start threads\n");

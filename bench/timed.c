@@ -1,4 +1,4 @@
-/* timed: runs a command and writes its wall time in seconds and its peak resident memory in kB to a file, for bench/run (POSIX sh has no fine clock). */
+/* timed: runs a command and writes its wall time in seconds, its peak resident memory in kB and its CPU seconds to a file, for bench/run (POSIX sh has no fine clock). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -27,7 +27,7 @@ int main(int argc, char **argv)
 
 	if (argc < 3) {
 		fprintf(stderr, "usage: timed OUT COMMAND [ARGS...]\n"
-				"writes \"SECONDS MAXRSS_KB\" to OUT; exits with the command's status\n");
+				"writes \"SECONDS MAXRSS_KB CPU_SECONDS\" to OUT; exits with the command's status\n");
 		return 2;
 	}
 	out = fopen(argv[1], "w");
@@ -56,8 +56,11 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	/* ru_maxrss is in kB on Linux. */
-	if (fprintf(out, "%.3f %ld\n", timed_now() - t0, ru.ru_maxrss) < 0 || fclose(out) != 0) {
+	/* ru_maxrss is in kB on Linux; CPU is every thread's, user and system. */
+	if (fprintf(out, "%.3f %ld %.3f\n", timed_now() - t0, ru.ru_maxrss,
+		    (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+			    (double)ru.ru_stime.tv_usec / 1e6) < 0 ||
+	    fclose(out) != 0) {
 		fprintf(stderr, "timed: cannot write %s: %s\n", argv[1], strerror(errno));
 		return 1;
 	}

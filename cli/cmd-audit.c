@@ -1,14 +1,17 @@
 /* cmd-audit: `steward audit log|verify|checkpoint|prove|consistency|verify-proof|export`: what auditors run. */
 #include "cli.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "approval.h"
+#include "check.h"
 #include "audit.h"
 #include "ledger.h"
+#include "meter.h"
 #include "plugin.h"
 #include "record.h"
 
@@ -124,6 +127,8 @@ static int cmd_audit_report(struct cli_ctx *c, const struct audit_report *r, int
 		    cli_json_int(o, "keyring_version", r->keyring_version) ||
 		    cli_json_str(o, "root_key", r->root_key) || cli_json_int(o, "requests", r->requests) ||
 		    cli_json_int(o, "approvals", r->approvals) || cli_json_int(o, "incidents", r->incidents) ||
+		    cli_json_real(o, "wall_seconds", r->wall_seconds) || cli_json_real(o, "cpu_seconds", r->cpu_seconds) ||
+		    cli_json_int(o, "jobs", r->jobs) ||
 		    (ok ? json_object_set_new(o, "bad_seq", json_null()) != 0
 			: cli_json_int_or_null(o, "bad_seq", r->ledger.bad_seq)) ||
 		    (ok ? json_object_set_new(o, "reason", json_null()) != 0
@@ -151,6 +156,11 @@ static int cmd_audit_report(struct cli_ctx *c, const struct audit_report *r, int
 	printf("  requests: %" PRId64 ", decisions: %" PRId64 " (each valid under the keyring of its time)\n",
 	       r->requests, r->approvals);
 	printf("  incidents: %" PRId64 " (each act signed by a role that may)\n", r->incidents);
+	if (r->jobs > 1)
+		printf("  time:     %.2f s wall, %.2f s CPU (%d threads checking hashes and signatures)\n",
+		       r->wall_seconds, r->cpu_seconds, r->jobs);
+	else
+		printf("  time:     %.2f s wall, %.2f s CPU (one thread)\n", r->wall_seconds, r->cpu_seconds);
 	if (r->witness == 1)
 		printf("  witness:  checkpoint %" PRId64 " kept in %s is in this history\n", r->witness_size,
 		       r->witness_path);
@@ -215,8 +225,26 @@ int cmd_audit_verify(struct cli_ctx *c)
 	struct audit_report r;
 	char where[4200], name[KEYS_NAME_MAX + 1];
 	uint8_t pk[KEYS_PK_BYTES];
+	struct audit_run run = { .jobs = 0 };
+	struct meter m;
+	const char *jobs = cli_opt(c, "jobs");
 	int ok, i;
 
+	if (jobs != NULL) {
+		char *end;
+		long v;
+
+		errno = 0;
+		v = strtol(jobs, &end, 10);
+		if (jobs[0] < '0' || jobs[0] > '9' || *end != '\0' || errno != 0 || v < 1 || v > 256) {
+			char shown[64];
+
+			check_excerpt(jobs, shown, sizeof shown);
+			err_set(&c->e, ERR_INVALID, "--jobs '%s': expected a number of threads from 1 to 256", shown);
+			return CLI_USAGE;
+		}
+		run.jobs = (int)v;
+	}
 	/* --checkpoint FILE... : the first file is the option's, the rest follow it. */
 	if (c->npos > 0 && kept == NULL) {
 		err_set(&c->e, ERR_INVALID, "unexpected argument '%s' (kept checkpoints follow --checkpoint)", c->pos[0]);
@@ -234,16 +262,23 @@ int cmd_audit_verify(struct cli_ctx *c)
 		err_prefix(&c->e, "--vkey");
 		return CLI_USAGE;
 	}
+	/* A progress line on a terminal's stderr only, cleared before the report. */
+	meter_start(&m, "entries", cli_opt(c, "quiet") != NULL);
+	run.progress = meter_progress(&m);
 	if (bundle != NULL) {
-		ok = audit_verify_bundle(bundle, &pins, &r, &c->e) == 0;
+		ok = audit_verify_bundle_run(bundle, &pins, &run, &r, &c->e) == 0;
+		meter_end(&m);
 		if (ok && vkey == NULL)
 			fprintf(stderr, "steward: trusting the bundle's own log key; pin it with --vkey\n");
 		snprintf(where, sizeof where, "bundle %s", bundle);
 	} else {
 		c->st = cli_store_open(c, STORE_READONLY);
-		if (c->st == NULL)
+		if (c->st == NULL) {
+			meter_end(&m);
 			return CLI_FAIL;
-		ok = audit_verify_pinned(c->st, &pins, &r, &c->e) == 0;
+		}
+		ok = audit_verify_run(c->st, &pins, &run, &r, &c->e) == 0;
+		meter_end(&m);
 		snprintf(where, sizeof where, "ledger of %s", c->db_path);
 	}
 	return cmd_audit_report(c, &r, ok, where);

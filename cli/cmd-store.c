@@ -4,37 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
+#include "meter.h"
 #include "storecopy.h"
-
-struct cmd_store_meter {
-	struct timespec start, last;
-	int shown;
-};
-
-static double cmd_store_secs(const struct timespec *a, const struct timespec *b)
-{
-	return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
-}
-
-/* A line redrawn at most five times a second: rows done of the total, and the rate. */
-static void cmd_store_progress(void *arg, const struct storecopy_progress *p)
-{
-	struct cmd_store_meter *m = arg;
-	struct timespec now;
-	double t;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (m->shown && cmd_store_secs(&m->last, &now) < 0.2 && p->done < p->total)
-		return;
-	m->last = now;
-	m->shown = 1;
-	t = cmd_store_secs(&m->start, &now);
-	fprintf(stderr, "\r\033[Kcopying %s: %lld/%lld rows (%.0f rows/s)", p->table, (long long)p->done,
-		(long long)p->total, t > 0 ? (double)p->done / t : 0.0);
-}
 
 static const char *cmd_store_file(enum storecopy_file f)
 {
@@ -44,7 +16,8 @@ static const char *cmd_store_file(enum storecopy_file f)
 int cmd_store_copy(struct cli_ctx *c)
 {
 	const char *from = cli_opt(c, "from"), *to = cli_opt(c, "to");
-	struct cmd_store_meter m = { .shown = 0 };
+	struct meter m;
+	struct progress pr;
 	struct storecopy_result *r;
 	int quiet = cli_opt(c, "quiet") != NULL, rc;
 
@@ -58,10 +31,10 @@ int cmd_store_copy(struct cli_ctx *c)
 		err_set(&c->e, ERR_IO, "out of memory");
 		return CLI_FAIL;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &m.start);
-	rc = storecopy_run(from, to, !quiet && isatty(STDERR_FILENO) ? cmd_store_progress : NULL, &m, r, &c->e);
-	if (m.shown)
-		fprintf(stderr, "\r\033[K");
+	meter_start(&m, "rows", quiet);
+	pr = meter_progress(&m);
+	rc = storecopy_run(from, to, &pr, r, &c->e);
+	meter_end(&m);
 	if (rc != 0) {
 		free(r);
 		return c->e.kind == ERR_INVALID ? CLI_USAGE : CLI_FAIL;

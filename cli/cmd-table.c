@@ -178,6 +178,9 @@ static const struct cli_opt cli_audit_verify_opts[] = {
 	{ .name = "bundle", .arg = "DIR", .help = "check an exported bundle instead of the store" },
 	{ .name = "checkpoint", .arg = "FILE...",
 	  .help = "signed checkpoints kept from before (audit checkpoint): each must be in this history" },
+	{ .name = "jobs", .arg = "N",
+	  .help = "threads that check hashes and signatures beside the reader (default: the processors online; 1: all on one thread)" },
+	{ .name = "quiet", .help = "no progress line on stderr (it is drawn only on a terminal)" },
 	{ .name = "vkey", .arg = "VKEY",
 	  .help = "the log verifier key to trust: the store's or bundle's log key must be this one" },
 	{ 0 },
@@ -791,7 +794,10 @@ const struct cli_cmd cli_cmds[] = {
 			"each --checkpoint FILE kept from before must be in the history: the root of its\n"
 			"first N entries is its root, or the history was rewritten. Under --vkey a bundle\n"
 			"with no checkpoint, or with entries after its last one that no signature covers,\n"
-			"fails (the latter unless --allow-unsigned-tail).",
+			"fails (the latter unless --allow-unsigned-tail). It reads and replays the entries\n"
+			"in order on one thread while --jobs N others check leaf hashes and signatures\n"
+			"in batches; a failure found there is checked again on one thread, so the report\n"
+			"names the same first entry. It prints the wall and CPU time it took.",
 		.opts = cli_audit_verify_opts, .min_pos = 0, .max_pos = CLI_POS_MAX,
 		.run = cmd_audit_verify,
 	},

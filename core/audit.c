@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -28,6 +29,7 @@
 #include "proven.h"
 #include "record.h"
 #include "reconcile.h"
+#include "verifyq.h"
 
 /* ---- the replayed state ---- */
 
@@ -953,6 +955,112 @@ int audit_verify(struct store *st, struct audit_report *r, struct err *e)
 
 int audit_verify_pinned(struct store *st, const struct audit_pins *p, struct audit_report *r, struct err *e)
 {
+	return audit_verify_run(st, p, NULL, r, e);
+}
+
+/* The replay behind the workers: it stops soon after a worker found a bad
+ * entry, since the whole check then runs again on one thread anyway. */
+struct audit_par {
+	struct replay *rp;
+	struct verifyq *q;
+	ledger_entry_fn fn;
+};
+
+static int audit_par_entry(void *arg, int64_t seq, const char *body, size_t len, json_t *j, const char *sig,
+			   char *why, size_t n)
+{
+	struct audit_par *x = arg;
+
+	if (seq % LEDGER_PROGRESS_EVERY == 0 && verifyq_bad(x->q) != 0)
+		return replay_why(why, n, "a check of an earlier entry failed");
+	return x->fn(x->rp, seq, body, len, j, sig, why, n);
+}
+
+/* Starts the workers (none for one job) and hands them this thread's signature checks. */
+static int audit_par_start(const struct audit_run *o, struct replay *rp, struct audit_par *x, struct err *e)
+{
+	int jobs = o != NULL ? o->jobs : 1;
+
+	memset(x, 0, sizeof *x);
+	x->rp = rp;
+	x->fn = replay_entry;
+	if (jobs == 0)
+		jobs = verifyq_cpus();
+	if (verifyq_new(jobs, &x->q, e) != 0)
+		return -1;
+	if (x->q != NULL)
+		keys_defer_set(verifyq_defer(x->q));
+	return 0;
+}
+
+/* Stops the workers: 1 when what they found means the check must run
+ * again on one thread (a worker failed an entry no later than the first
+ * one the replay failed, or at all when the replay held). */
+static int audit_par_stop(struct audit_par *x, int rc, const struct ledger_report *lr)
+{
+	int64_t bad;
+
+	if (x->q == NULL)
+		return 0;
+	keys_defer_set(NULL);
+	bad = verifyq_finish(x->q);
+	x->q = NULL;
+	return bad != 0 && (rc == 0 || lr->bad_seq == 0 || bad <= lr->bad_seq);
+}
+
+/* ---- what a run costs ---- */
+
+struct audit_clock {
+	struct timespec wall;
+	double cpu;
+};
+
+static double audit_cpu_now(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru) != 0)
+		return 0;
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+	       (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+static void audit_clock_start(struct audit_clock *c)
+{
+	if (clock_gettime(CLOCK_MONOTONIC, &c->wall) != 0)
+		memset(&c->wall, 0, sizeof c->wall);
+	c->cpu = audit_cpu_now();
+}
+
+static void audit_clock_stop(const struct audit_clock *c, const struct audit_run *o, struct audit_report *r)
+{
+	struct timespec now;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &now) != 0)
+		now = c->wall;
+	r->wall_seconds = (double)(now.tv_sec - c->wall.tv_sec) + (double)(now.tv_nsec - c->wall.tv_nsec) / 1e9;
+	r->cpu_seconds = audit_cpu_now() - c->cpu;
+	r->jobs = o == NULL || o->jobs == 1 ? 1 : o->jobs > 1 ? o->jobs : verifyq_cpus();
+}
+
+static int audit_verify_store(struct store *st, const struct audit_pins *p, const struct audit_run *o,
+			      struct audit_report *r, struct err *e);
+
+int audit_verify_run(struct store *st, const struct audit_pins *p, const struct audit_run *o,
+		     struct audit_report *r, struct err *e)
+{
+	struct audit_clock c;
+	int rc;
+
+	audit_clock_start(&c);
+	rc = audit_verify_store(st, p, o, r, e);
+	audit_clock_stop(&c, o, r);
+	return rc;
+}
+
+static int audit_verify_store(struct store *st, const struct audit_pins *p, const struct audit_run *o,
+			      struct audit_report *r, struct err *e)
+{
 	char what[4300];
 	uint8_t pk[KEYS_PK_BYTES];
 	struct ledger_kept *kept = NULL;
@@ -987,7 +1095,27 @@ int audit_verify_pinned(struct store *st, const struct audit_pins *p, struct aud
 		free(kept);
 		return -1;
 	}
-	rc = ledger_verify_kept(st, kept, nkept, &r->ledger, replay_entry, &rp, e);
+	{
+		struct ledger_verify_opts lo = { .kept = kept, .nkept = nkept };
+		struct audit_par par;
+
+		if (audit_par_start(o, &rp, &par, e) != 0) {
+			replay_free(&rp);
+			free(kept);
+			return -1;
+		}
+		lo.q = par.q;
+		lo.progress = o != NULL ? o->progress : (struct progress){ 0 };
+		rc = ledger_verify_with(st, &lo, &r->ledger, par.q != NULL ? audit_par_entry : replay_entry,
+					par.q != NULL ? (void *)&par : (void *)&rp, e);
+		if (audit_par_stop(&par, rc, &r->ledger)) {
+			struct audit_run one = { .jobs = 1, .progress = lo.progress };
+
+			replay_free(&rp);
+			free(kept);
+			return audit_verify_store(st, p, &one, r, e);
+		}
+	}
 	if (rc == 0 && r->witness == 1)
 		r->ledger.kept--; /* reported as the witness, not as a kept file */
 	if (rc == 0)
@@ -1315,6 +1443,27 @@ static int audit_bundle_notes(const char *dir, struct audit_bundle_src *b, struc
 
 int audit_verify_bundle(const char *dir, const struct audit_pins *p, struct audit_report *r, struct err *e)
 {
+	return audit_verify_bundle_run(dir, p, NULL, r, e);
+}
+
+static int audit_bundle_check(const char *dir, const struct audit_pins *p, const struct audit_run *o,
+			      struct audit_report *r, struct err *e);
+
+int audit_verify_bundle_run(const char *dir, const struct audit_pins *p, const struct audit_run *o,
+			    struct audit_report *r, struct err *e)
+{
+	struct audit_clock c;
+	int rc;
+
+	audit_clock_start(&c);
+	rc = audit_bundle_check(dir, p, o, r, e);
+	audit_clock_stop(&c, o, r);
+	return rc;
+}
+
+static int audit_bundle_check(const char *dir, const struct audit_pins *p, const struct audit_run *o,
+			      struct audit_report *r, struct err *e)
+{
 	char path[4200], name[KEYS_NAME_MAX + 1], *own = NULL, *hist = NULL, *want = NULL;
 	uint8_t pk[KEYS_PK_BYTES];
 	struct audit_bundle_src b;
@@ -1325,9 +1474,11 @@ int audit_verify_bundle(const char *dir, const struct audit_pins *p, struct audi
 		.arg = &b,
 	};
 	struct replay rp;
+	struct audit_par par;
 	size_t i;
-	int rc = -1, fd;
+	int rc = -1, fd, lrc, again = 0;
 
+	memset(&par, 0, sizeof par);
 	memset(r, 0, sizeof *r);
 	memset(&b, 0, sizeof b);
 	memset(&rp, 0, sizeof rp);
@@ -1372,7 +1523,16 @@ int audit_verify_bundle(const char *dir, const struct audit_pins *p, struct audi
 	}
 	if (replay_init(&rp, name, e) != 0)
 		goto out;
-	if (ledger_verify_source(&src, name, pk, &r->ledger, replay_entry, &rp, e) != 0)
+	if (audit_par_start(o, &rp, &par, e) != 0)
+		goto out;
+	/* Bundles keep no leaves: only the signatures go to the workers. */
+	src.q = par.q;
+	src.progress = o != NULL ? o->progress : (struct progress){ 0 };
+	src.total = b.nnotes > 0 ? b.sizes[b.nnotes - 1] : 0;
+	lrc = ledger_verify_source(&src, name, pk, &r->ledger, par.q != NULL ? audit_par_entry : replay_entry,
+				   par.q != NULL ? (void *)&par : (void *)&rp, e);
+	again = audit_par_stop(&par, lrc, &r->ledger);
+	if (lrc != 0 || again)
 		goto out;
 	/* Whoever made the bundle could have written entries no checkpoint
 	 * signs: under a pinned key they count only when asked to. */
@@ -1420,5 +1580,10 @@ out:
 	free(want);
 	free(kept);
 	replay_free(&rp);
+	if (again) {
+		struct audit_run one = { .jobs = 1, .progress = o->progress };
+
+		return audit_bundle_check(dir, p, &one, r, e);
+	}
 	return rc;
 }

@@ -25,6 +25,10 @@ struct audit_report {
 	int64_t witness_size;
 	char witness_path[4200];
 	int64_t unattested; /* versions no signed entry records (store only) */
+	/* What the run cost (audit_verify_run, audit_verify_bundle_run): wall
+	 * and CPU seconds (every thread's, user and system) and threads used. */
+	double wall_seconds, cpu_seconds;
+	int jobs;
 };
 
 /* What an auditor brings from outside the store or bundle. */
@@ -49,6 +53,22 @@ int audit_verify(struct store *st, struct audit_report *r, struct err *e);
  * witness file beside the store when there is one. */
 int audit_verify_pinned(struct store *st, const struct audit_pins *p, struct audit_report *r, struct err *e);
 
+/* How a verification runs (never what it checks). */
+struct audit_run {
+	/* Worker threads: 0 the processors online, 1 none (everything on the
+	 * calling thread). With more, the calling thread reads the entries in
+	 * order and replays them while jobs workers check leaf hashes and
+	 * Ed25519 signatures in batches. A failure any worker finds is run
+	 * again on one thread, so the report names the same first entry and
+	 * reason. */
+	int jobs;
+	/* Called with entries done and the total expected (0 when unknown). */
+	struct progress progress;
+};
+/* audit_verify_pinned run as o says (o may be NULL: one thread, no progress). */
+int audit_verify_run(struct store *st, const struct audit_pins *p, const struct audit_run *o,
+		     struct audit_report *r, struct err *e);
+
 /* Writes DIR (created, must not exist or be empty): entries, checkpoints,
  * the log's verifier key and the keyring history. See steward-ledger(5). */
 int audit_export(struct store *st, const char *dir, struct err *e);
@@ -56,6 +76,11 @@ int audit_export(struct store *st, const char *dir, struct err *e);
  * the log key (NULL trusts the bundle's own log.vkey); p->checkpoints as
  * for audit_verify_pinned. p may be NULL. */
 int audit_verify_bundle(const char *dir, const struct audit_pins *p, struct audit_report *r, struct err *e);
+/* audit_verify_bundle run as o says; the total passed to progress is the
+ * size of the bundle's newest checkpoint (entries after it are counted
+ * beyond it). */
+int audit_verify_bundle_run(const char *dir, const struct audit_pins *p, const struct audit_run *o,
+			    struct audit_report *r, struct err *e);
 
 /* The log's verifier key, "name+hash+base64(0x01||pk)" (C2SP signed note). */
 int audit_vkey(const char *name, const uint8_t pk[KEYS_PK_BYTES], char *buf, size_t n);

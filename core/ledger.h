@@ -10,6 +10,7 @@
 #include "err.h"
 #include "keys.h"
 #include "merkle.h"
+#include "progress.h"
 #include "store.h"
 
 /* The key that signs checkpoints. Its seed lives beside the store in
@@ -113,6 +114,11 @@ struct ledger_report {
  * r->reason (and e) naming the first problem. */
 int ledger_verify(struct store *st, struct ledger_report *r, struct err *e);
 
+/* Verification reports progress (core/progress.h) every this many entries and at the end. */
+#define LEDGER_PROGRESS_EVERY 4096
+
+struct verifyq;
+
 /* Where entries and checkpoints come from: the store, or an exported
  * bundle. next gives 1 with an entry, 0 at the end, -1 on error; leaf and
  * chain are NULL when the source does not store them; sig is the actor's
@@ -127,6 +133,13 @@ struct ledger_source {
 	 * rewritten. */
 	const struct ledger_kept *kept;
 	size_t nkept;
+	/* Optional: workers that check each stored leaf against its body
+	 * (sources without stored leaves hash on the calling thread), and
+	 * progress told every LEDGER_PROGRESS_EVERY entries and at the end,
+	 * with total the entries expected (0 when unknown). */
+	struct verifyq *q;
+	struct progress progress;
+	int64_t total;
 };
 int ledger_verify_source(const struct ledger_source *src, const char *name,
 			 const uint8_t pk[KEYS_PK_BYTES], struct ledger_report *r,
@@ -138,6 +151,17 @@ int ledger_verify_each(struct store *st, struct ledger_report *r, ledger_entry_f
  * checkpoint (sorted by size). */
 int ledger_verify_kept(struct store *st, const struct ledger_kept *kept, size_t nkept,
 		       struct ledger_report *r, ledger_entry_fn fn, void *arg, struct err *e);
+/* ledger_verify_kept with workers and progress (see struct ledger_source).
+ * With o->q a leaf that does not match its body is not reported here:
+ * verifyq_finish names its entry. */
+struct ledger_verify_opts {
+	const struct ledger_kept *kept;
+	size_t nkept;
+	struct verifyq *q;
+	struct progress progress;
+};
+int ledger_verify_with(struct store *st, const struct ledger_verify_opts *o, struct ledger_report *r,
+		       ledger_entry_fn fn, void *arg, struct err *e);
 
 
 /* One entry as stored: the exact body bytes and the columns kept for lookup. */

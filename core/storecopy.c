@@ -88,8 +88,7 @@ struct storecopy {
 	char made[2][4200]; /* files written beside the destination, removed if the copy fails */
 	int nmade;
 	int snapshot; /* the source's read transaction is open */
-	storecopy_progress_fn fn;
-	void *arg;
+	const struct progress *pr;
 	struct storecopy_result *r;
 	struct err *e;
 };
@@ -518,10 +517,11 @@ static int storecopy_table(struct storecopy *c, struct storecopy_table *t, int64
 {
 	char (*cols)[STORECOPY_NAME_MAX + 1] = NULL, q[160], *sql = NULL;
 	struct db_stmt *s = NULL, *batch = NULL, *one = NULL, *use;
-	struct storecopy_progress p = { .table = t->name, .total = total };
+	char what[STORECOPY_NAME_MAX + 16];
 	int64_t copied = 0, maxid = 0, full;
 	int n = 0, i, k, rc, idcol = -1, rows, r = -1;
 
+	snprintf(what, sizeof what, "copying %s", t->name);
 	snprintf(q, sizeof q, "SELECT * FROM \"%s\"", t->name);
 	if (store_prepare(c->src, &s, q, c->e) != 0) {
 		err_prefix(c->e, "--from: reading table %s", t->name);
@@ -575,10 +575,8 @@ static int storecopy_table(struct storecopy *c, struct storecopy_table *t, int64
 			}
 			db_reset(use);
 		}
-		if (c->fn != NULL && (copied & 255) == 0) {
-			p.done = *done;
-			c->fn(c->arg, &p);
-		}
+		if ((copied & 255) == 0)
+			progress_note(c->pr, what, *done, total);
 	}
 	if (rc != DB_DONE && rc != DB_ROW) {
 		store_fail(c->src, c->e, "reading a row");
@@ -607,9 +605,7 @@ static int storecopy_table(struct storecopy *c, struct storecopy_table *t, int64
 			goto out;
 		}
 	}
-	p.done = *done;
-	if (c->fn != NULL)
-		c->fn(c->arg, &p);
+	progress_note(c->pr, what, *done, total);
 	c->r->rows += copied;
 	r = 0;
 out:
@@ -971,10 +967,10 @@ static int storecopy_check_logkey(struct storecopy *c)
 	return 0;
 }
 
-int storecopy_run(const char *from, const char *to, storecopy_progress_fn fn, void *arg,
-		  struct storecopy_result *r, struct err *e)
+int storecopy_run(const char *from, const char *to, const struct progress *pr, struct storecopy_result *r,
+		  struct err *e)
 {
-	struct storecopy c = { .from = from, .to = to, .fn = fn, .arg = arg, .r = r, .e = e };
+	struct storecopy c = { .from = from, .to = to, .pr = pr, .r = r, .e = e };
 	struct err ig;
 	int i, rc = -1;
 

@@ -5,13 +5,7 @@
 #include <stdint.h>
 
 #include "err.h"
-
-/* Where a copy stands, for a progress line: rows copied of all the rows. */
-struct storecopy_progress {
-	const char *table; /* the table being copied */
-	int64_t done, total;
-};
-typedef void (*storecopy_progress_fn)(void *arg, const struct storecopy_progress *p);
+#include "progress.h"
 
 /* What became of a file kept beside the source (its log key, its witness). */
 enum storecopy_file {
@@ -40,10 +34,10 @@ struct storecopy_result {
  * destination's ledger is verified and its root compared with the
  * source's before one commit. A new file is written beside to and renamed
  * at the end, so a failure or a kill leaves no store at to. The log key
- * and witness kept beside the source come along (see the man page). fn,
- * when not NULL, hears of progress. 0 with r filled, or -1 with e naming
+ * and witness kept beside the source come along (see the man page). pr,
+ * when not NULL, hears rows copied of all the rows, as "copying TABLE". 0 with r filled, or -1 with e naming
  * --from or --to and what was wrong; nothing is left written then. */
-int storecopy_run(const char *from, const char *to, storecopy_progress_fn fn, void *arg,
-		  struct storecopy_result *r, struct err *e);
+int storecopy_run(const char *from, const char *to, const struct progress *pr, struct storecopy_result *r,
+		  struct err *e);
 
 #endif

@@ -167,6 +167,75 @@ fi
 expect 1 "an approval row changed" "$STEWARD" audit verify --db "$TMPD/appr.db"
 has "names the approval" "$ERR" "approval 1 in the table differs"
 
+# --- verifying on several threads: the same first entry and reason as on one ---
+for bad in 0 -1 x 257 2x ""; do
+	expect 2 "--jobs '$bad' is refused" "$STEWARD" audit verify --db "$DB" --jobs "$bad"
+	has "naming the option" "$ERR" "--jobs '$bad': expected a number of threads from 1 to 256"
+done
+expect 0 "verify on three threads" "$STEWARD" audit verify --db "$DB" --jobs 3
+has "says what it cost" "$OUT" "s CPU (3 threads checking hashes and signatures)"
+expect 0 "verify on one thread" "$STEWARD" audit verify --db "$DB" --jobs 1
+has "says so" "$OUT" "s CPU (one thread)"
+same "no progress bytes when stderr is not a terminal" "$ERR" ""
+# On a terminal (script(1) gives it one) a progress line counts the entries, and --quiet drops it.
+script -qc "'$STEWARD' audit verify --db '$DB'" /dev/null >"$TMPD/pty.out" 2>&1 || fail "verify on a terminal"
+has "progress on a terminal" "$(cat "$TMPD/pty.out")" "verifying the ledger: $N/$N entries"
+script -qc "'$STEWARD' audit verify --db '$DB' --quiet" /dev/null >"$TMPD/pty.out" 2>&1 || fail "verify --quiet on a terminal"
+lacks "none with --quiet" "$(cat "$TMPD/pty.out")" "verifying the ledger"
+has "which still reports" "$(cat "$TMPD/pty.out")" "verified:"
+expect 0 "verify --json on one thread" "$STEWARD" audit verify --db "$DB" --jobs 1 --json
+same "jobs" "$(j '$.jobs')" 1
+same "wall seconds are a number" "$(jtype '$.wall_seconds')" real
+same "CPU seconds are a number" "$(jtype '$.cpu_seconds')" real
+MID=$((N / 2))
+LATE=$(store_sql "$DB" "SELECT max(seq) FROM ledger WHERE sig IS NOT NULL AND sig <> '' AND seq < $N")
+OTHERSIG=$(store_sql "$DB" "SELECT min(seq) FROM ledger WHERE sig IS NOT NULL AND sig <> '' AND seq <> $LATE")
+# A stored leaf changed in the middle and a signature swapped near the end: the middle one is named.
+tamper two "UPDATE ledger SET leaf = (SELECT leaf FROM ledger WHERE seq = 1) WHERE seq = $MID;
+	UPDATE ledger SET sig = (SELECT sig FROM ledger WHERE seq = $OTHERSIG) WHERE seq = $LATE"
+tamper late "UPDATE ledger SET sig = (SELECT sig FROM ledger WHERE seq = $OTHERSIG) WHERE seq = $LATE"
+for jobs in 1 2 4; do
+	expect 1 "two tampered entries, --jobs $jobs" "$STEWARD" audit verify --db "$TMPD/two.db" --jobs "$jobs"
+	has "names the middle one" "$ERR" "ledger entry $MID: body does not hash to its stored leaf (edited)"
+	eval "TWO_$jobs=\$ERR"
+	expect 1 "a forged signature near the end, --jobs $jobs" "$STEWARD" audit verify --db "$TMPD/late.db" --jobs "$jobs"
+	has "names it" "$ERR" "ledger entry $LATE: "
+	has "as forged" "$ERR" "does not verify (forged or altered)"
+	eval "LATE_$jobs=\$ERR"
+done
+same "two threads report what one does" "$TWO_2" "$TWO_1"
+same "four threads report what one does" "$TWO_4" "$TWO_1"
+same "the forged signature the same on two threads" "$LATE_2" "$LATE_1"
+same "and on four" "$LATE_4" "$LATE_1"
+# A bundle: a signature line near the end swapped for another entry's.
+cp -r "$TMPD/bundle" "$TMPD/b9"
+NB9=$(wc -l <"$TMPD/b9/signatures.txt")
+L9=$(awk '$0 != "-" { n = NR } END { print n }' "$TMPD/b9/signatures.txt")
+S9=$(awk '$0 != "-" { print; exit }' "$TMPD/b9/signatures.txt")
+awk -v l="$L9" -v s="$S9" 'NR == l { print s; next } { print }' "$TMPD/bundle/signatures.txt" >"$TMPD/b9/signatures.txt"
+same "the bundle's signatures kept their count" "$(wc -l <"$TMPD/b9/signatures.txt")" "$NB9"
+for jobs in 1 3; do
+	expect 1 "bundle with a swapped signature, --jobs $jobs" "$STEWARD" audit verify --bundle "$TMPD/b9" --jobs "$jobs"
+	has "names its entry" "$ERR" "ledger entry $L9: "
+	eval "B9_$jobs=\$ERR"
+done
+same "the bundle's report is the same on three threads" "$B9_3" "$B9_1"
+
+# --- the cards table, read in one pass beside the versions: each version's own card ---
+CV=$(store_sql "$DB" "SELECT v.id FROM cards c JOIN versions v ON v.id = c.version_id GROUP BY v.id ORDER BY v.id LIMIT 1 OFFSET 20")
+CV2=$(store_sql "$DB" "SELECT min(version_id) FROM cards WHERE version_id > $CV")
+CNAME=$(store_sql "$DB" "SELECT m.name || ' v' || v.version FROM versions v JOIN models m ON m.id = v.model_id WHERE v.id = $CV")
+CNAME2=$(store_sql "$DB" "SELECT m.name || ' v' || v.version FROM versions v JOIN models m ON m.id = v.model_id WHERE v.id = $CV2")
+tamper cardgone "DELETE FROM cards WHERE version_id = $CV"
+expect 1 "a card removed from the middle of the table" "$STEWARD" audit verify --db "$TMPD/cardgone.db"
+has "names that version" "$ERR" "cards: the card of $CNAME is not the one the ledger recorded (its sections hash differently)"
+tamper cardmove "UPDATE cards SET version_id = $CV, position = 1000, section = 'Moved here' WHERE version_id = $CV2
+	AND position = (SELECT max(position) FROM cards WHERE version_id = $CV2)"
+same "one section moved" "$(store_sql "$TMPD/cardmove.db" "SELECT count(*) FROM cards WHERE version_id = $CV AND position = 1000")" 1
+expect 1 "a section moved to the card of the version before" "$STEWARD" audit verify --db "$TMPD/cardmove.db"
+has "names the first of the two" "$ERR" "cards: the card of $CNAME is not the one the ledger recorded (its sections hash differently)"
+expect 0 "the untouched store still verifies, every card read in one pass" "$STEWARD" audit verify --db "$DB"
+
 # --- time runs forward ---
 # ada's alias move on a copy, at the clock moved by SECONDS.
 move_at() {

@@ -208,7 +208,8 @@ if command -v script >/dev/null 2>&1; then
 	same "the copy on a terminal" "$?" 0
 	TTY=$(tr '\r' '\n' <"$TMPD/tty.out")
 	has "shows rows done of the total" "$TTY" "/$((BIG_ROWS + $(counts_file "$SRC" | awk '{ s += $2 } END { print s }'))) rows ("
-	has "and the rate" "$TTY" "rows/s)"
+	has "and the rate" "$TTY" "rows/s, "
+	has "and the time left" "$TTY" " left)"
 	has "names the table" "$TTY" "copying series: "
 	script -qec "'$S' store copy --quiet --from '$W/big.db' --to '$W/tty2.db'" /dev/null >"$TMPD/tty.out" 2>&1
 	lacks "--quiet: no progress" "$(cat "$TMPD/tty.out")" "rows/s"

@@ -1,0 +1,33 @@
+/* verifyq: the checks of audit verify that need no replayed state (leaf hashes, Ed25519 signatures), run in batches on worker threads. */
+#ifndef STEWARD_VERIFYQ_H
+#define STEWARD_VERIFYQ_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "keys.h"
+
+struct verifyq;
+
+/* The default for jobs: the processors online (at least 1). */
+int verifyq_cpus(void);
+/* A queue with jobs worker threads beside the caller's, which mostly
+ * reads and replays (a third of the work) and so shares the processors
+ * with them. jobs 1 gives NULL with no error: everything is checked at once. */
+int verifyq_new(int jobs, struct verifyq **out, struct err *e);
+/* The entry the following checks belong to (seqs only go up). */
+void verifyq_at(struct verifyq *q, int64_t seq);
+/* Queues "the body hashes to leaf want" for the current entry: 0, or -1
+ * when out of memory (the caller then checks it itself). */
+int verifyq_leaf(struct verifyq *q, const void *body, size_t len, const uint8_t want[32]);
+/* The hook that queues the calling thread's signature checks
+ * (keys_defer_set), each under the current entry. */
+const struct keys_defer *verifyq_defer(struct verifyq *q);
+/* The first entry a queued check failed for so far, 0 when none. */
+int64_t verifyq_bad(struct verifyq *q);
+/* Waits for every queued check, stops the workers and frees q; returns
+ * the first entry a check failed for, 0 when all held. NULL gives 0. */
+int64_t verifyq_finish(struct verifyq *q);
+
+#endif
