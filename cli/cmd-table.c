@@ -779,7 +779,8 @@ const struct cli_cmd cli_cmds[] = {
 	{
 		.noun = "audit", .verb = "verify", .args = "",
 		.summary = "verify the ledger, its checkpoints, the keyring and every approval",
-		.help = "Recomputes every leaf and chain hash and every checkpoint root, checks every\n"
+		.help = "Recomputes every leaf and chain hash, every checkpoint root and every stored\n"
+			"Merkle tree node (naming a node that differs by its level and index), checks every\n"
 			"checkpoint signature and that entry times never decrease nor lie in the future\n"
 			"(more than 300 seconds ahead), replays the keyring (each change signed by an\n"
 			"admin of the keyring before it), checks every act's signature by its actor and\n"
@@ -848,7 +849,8 @@ const struct cli_cmd cli_cmds[] = {
 		.noun = "audit", .verb = "prove", .args = "SEQ",
 		.summary = "print an inclusion proof of an entry",
 		.help = "Prints a proof that entry SEQ is in the tree signed by the newest checkpoint:\n"
-			"the entry's exact body, the audit path and the checkpoint (steward-ledger(5)).",
+			"the entry's exact body, the audit path and the checkpoint (steward-ledger(5)).\n"
+			"The path is read from the tree's stored nodes: O(log n) hashes, not every entry.",
 		.opts = cli_none_opts, .min_pos = 1, .max_pos = 1, .flags = CLI_STORE_RO | CLI_NO_JSON,
 		.run = cmd_audit_prove,
 	},
@@ -856,7 +858,8 @@ const struct cli_cmd cli_cmds[] = {
 		.noun = "audit", .verb = "consistency", .args = "OLD_SIZE",
 		.summary = "print a consistency proof from an older tree size",
 		.help = "Prints a proof that the ledger of OLD_SIZE entries is a prefix of the tree\n"
-			"signed by the newest checkpoint (steward-ledger(5)).",
+			"signed by the newest checkpoint (steward-ledger(5)), read from the tree's stored\n"
+			"nodes as 'audit prove' does.",
 		.opts = cli_none_opts, .min_pos = 1, .max_pos = 1, .flags = CLI_STORE_RO | CLI_NO_JSON,
 		.run = cmd_audit_consistency,
 	},

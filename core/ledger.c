@@ -16,6 +16,7 @@
 
 #include "check.h"
 #include "file.h"
+#include "ledger-tree.h"
 #include "note.h"
 #include "proven.h"
 #include "share.h"
@@ -302,6 +303,8 @@ static int ledger_append_as(struct store *st, const struct key_secret *k, const 
 	free(bytes);
 	if (rc != DB_DONE)
 		return store_fail(st, e, "appending to the ledger");
+	if (ledger_tree_append(st, last + 1, leaf, e) != 0)
+		return -1;
 	if (seq != NULL)
 		*seq = last + 1;
 	return 0;
@@ -1165,38 +1168,6 @@ int ledger_latest_checkpoint(struct store *st, int64_t *size, char **note, struc
 	return 0;
 }
 
-/* Leaves 1..size, for building proofs. */
-static int ledger_leaves(struct store *st, int64_t size, merkle_hash **out, struct err *e)
-{
-	struct db_stmt *s;
-	merkle_hash *v;
-	int64_t n = 0;
-	int rc;
-
-	*out = NULL;
-	v = malloc((size_t)(size > 0 ? size : 1) * sizeof *v);
-	if (v == NULL)
-		return err_set(e, ERR_IO, "out of memory");
-	if (store_prepare(st, &s, "SELECT leaf FROM ledger WHERE seq <= ?1 ORDER BY seq", e) != 0) {
-		free(v);
-		return -1;
-	}
-	db_bind_int64(s, 1, size);
-	while ((rc = db_step(s)) == DB_ROW && n < size) {
-		if (db_column_bytes(s, 0) != 32)
-			break;
-		memcpy(v[n++], db_column_blob(s, 0), 32);
-	}
-	db_finalize(s);
-	if (n != size) {
-		free(v);
-		return err_set(e, ERR_STORE, "the ledger does not hold the %" PRId64 " entries its checkpoint signed (run 'steward audit verify')",
-			       size);
-	}
-	*out = v;
-	return 0;
-}
-
 void ledger_inclusion_clear(struct ledger_inclusion *p)
 {
 	free(p->body);
@@ -1207,7 +1178,6 @@ void ledger_inclusion_clear(struct ledger_inclusion *p)
 int ledger_prove(struct store *st, int64_t seq, struct ledger_inclusion *p, struct err *e)
 {
 	struct ledger_entry x;
-	merkle_hash *leaves = NULL;
 
 	memset(p, 0, sizeof *p);
 	if (ledger_latest_checkpoint(st, &p->size, &p->checkpoint, e) != 0)
@@ -1223,16 +1193,16 @@ int ledger_prove(struct store *st, int64_t seq, struct ledger_inclusion *p, stru
 			       size);
 	}
 	p->seq = seq;
-	if (ledger_entry_get(st, seq, &x, e) != 0 || ledger_leaves(st, p->size, &leaves, e) != 0) {
-		ledger_inclusion_clear(p);
-		return -1;
-	}
+	if (ledger_entry_get(st, seq, &x, e) != 0)
+		goto fail;
 	p->body = x.body;
 	p->len = x.len;
-	merkle_inclusion_proof((const merkle_hash *)leaves, (size_t)p->size, (size_t)(seq - 1), p->path,
-			       &p->plen);
-	free(leaves);
+	if (ledger_tree_inclusion(st, p->size, seq, p->path, &p->plen, e) != 0)
+		goto fail;
 	return 0;
+fail:
+	ledger_inclusion_clear(p);
+	return -1;
 }
 
 void ledger_consistency_clear(struct ledger_consistency *p)
@@ -1245,7 +1215,6 @@ void ledger_consistency_clear(struct ledger_consistency *p)
 int ledger_consistency(struct store *st, int64_t old_size, struct ledger_consistency *p,
 		       struct err *e)
 {
-	merkle_hash *leaves = NULL;
 	struct db_stmt *s;
 
 	memset(p, 0, sizeof *p);
@@ -1261,14 +1230,11 @@ int ledger_consistency(struct store *st, int64_t old_size, struct ledger_consist
 			       size);
 	}
 	p->old_size = old_size;
-	if (ledger_leaves(st, p->size, &leaves, e) != 0) {
+	if (ledger_tree_root(st, old_size, p->old_root, e) != 0 ||
+	    ledger_tree_consistency(st, p->size, old_size, p->path, &p->plen, e) != 0) {
 		ledger_consistency_clear(p);
 		return -1;
 	}
-	merkle_root((const merkle_hash *)leaves, (size_t)old_size, p->old_root);
-	merkle_consistency_proof((const merkle_hash *)leaves, (size_t)p->size, (size_t)old_size, p->path,
-				 &p->plen);
-	free(leaves);
 	if (store_prepare(st, &s, "SELECT note FROM checkpoints WHERE size = ?1", e) != 0) {
 		ledger_consistency_clear(p);
 		return -1;

@@ -192,6 +192,112 @@ int merkle_consistency_verify(uint64_t m, uint64_t n, const merkle_hash old_root
 	       sodium_memcmp(sr, new_root, MERKLE_HASH) == 0;
 }
 
+/* The largest power of two strictly less than n (n >= 2), 64-bit. */
+static uint64_t merkle_split64(uint64_t n)
+{
+	uint64_t k = 1;
+
+	while (k << 1 < n)
+		k <<= 1;
+	return k;
+}
+
+int merkle_range_get(merkle_get_fn get, void *arg, uint64_t start, uint64_t n, merkle_hash out)
+{
+	merkle_hash l, r;
+	uint64_t k;
+
+	if (n == 0)
+		return -1;
+	if ((n & (n - 1)) == 0 && start % n == 0) {
+		unsigned level = 0;
+
+		while ((UINT64_C(1) << level) < n)
+			level++;
+		return get(arg, level, start >> level, out);
+	}
+	/* Only the right edge is not perfect: the left half always is, so
+	 * this recursion reads at most two nodes per level. */
+	k = merkle_split64(n);
+	if (merkle_range_get(get, arg, start, k, l) != 0 || merkle_range_get(get, arg, start + k, n - k, r) != 0)
+		return -1;
+	merkle_node(l, r, out);
+	return 0;
+}
+
+int merkle_root_get(merkle_get_fn get, void *arg, uint64_t n, merkle_hash out)
+{
+	if (n == 0) {
+		crypto_hash_sha256(out, NULL, 0);
+		return 0;
+	}
+	return merkle_range_get(get, arg, 0, n, out);
+}
+
+/* merkle_path over [start, start + n), the sibling hashes read through get. */
+static int merkle_path_get(merkle_get_fn get, void *arg, uint64_t m, uint64_t start, uint64_t n,
+			   merkle_hash *path, size_t *plen)
+{
+	uint64_t k;
+
+	if (n == 1)
+		return 0;
+	if (*plen >= MERKLE_MAX_PATH)
+		return -1;
+	k = merkle_split64(n);
+	if (m < k) {
+		if (merkle_path_get(get, arg, m, start, k, path, plen) != 0)
+			return -1;
+		return merkle_range_get(get, arg, start + k, n - k, path[(*plen)++]);
+	}
+	if (merkle_path_get(get, arg, m - k, start + k, n - k, path, plen) != 0)
+		return -1;
+	return merkle_range_get(get, arg, start, k, path[(*plen)++]);
+}
+
+int merkle_inclusion_proof_get(merkle_get_fn get, void *arg, uint64_t n, uint64_t index,
+			       merkle_hash path[MERKLE_MAX_PATH], size_t *plen)
+{
+	*plen = 0;
+	if (index >= n)
+		return -1;
+	return merkle_path_get(get, arg, index, 0, n, path, plen);
+}
+
+static int merkle_subproof_get(merkle_get_fn get, void *arg, uint64_t m, uint64_t start, uint64_t n, int whole,
+			       merkle_hash *path, size_t *plen)
+{
+	uint64_t k;
+
+	if (*plen >= MERKLE_MAX_PATH)
+		return -1;
+	if (m == n) {
+		if (!whole)
+			return merkle_range_get(get, arg, start, n, path[(*plen)++]);
+		return 0;
+	}
+	k = merkle_split64(n);
+	if (m <= k) {
+		if (merkle_subproof_get(get, arg, m, start, k, whole, path, plen) != 0)
+			return -1;
+		return merkle_range_get(get, arg, start + k, n - k, path[(*plen)++]);
+	}
+	if (merkle_subproof_get(get, arg, m - k, start + k, n - k, 0, path, plen) != 0)
+		return -1;
+	return merkle_range_get(get, arg, start, k, path[(*plen)++]);
+}
+
+int merkle_consistency_proof_get(merkle_get_fn get, void *arg, uint64_t n, uint64_t m,
+				 merkle_hash path[MERKLE_MAX_PATH], size_t *plen)
+{
+	*plen = 0;
+	if (m == 0 || m > n)
+		return -1;
+	if (m < n)
+		return merkle_subproof_get(get, arg, m, 0, n, 1, path, plen);
+	return 0;
+}
+
 void merkle_acc_init(struct merkle_acc *a)
 {
 	memset(a, 0, sizeof *a);

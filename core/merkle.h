@@ -33,6 +33,23 @@ int merkle_consistency_proof(const merkle_hash *leaves, size_t n, size_t m,
 int merkle_consistency_verify(uint64_t m, uint64_t n, const merkle_hash old_root,
 			      const merkle_hash new_root, const merkle_hash *path, size_t plen);
 
+/* The same proofs from stored perfect subtrees instead of every leaf, so
+ * a proof reads O(log n) hashes. get fills out with the hash of the
+ * perfect subtree at level (0: a leaf) and index, which covers leaves
+ * [index * 2^level, (index + 1) * 2^level); it returns 0, or -1 to stop
+ * (its own error). Each returns 0, or -1 when get failed or an index or
+ * size is out of range. */
+typedef int (*merkle_get_fn)(void *arg, unsigned level, uint64_t index, merkle_hash out);
+
+/* MTH of leaves [start, start + n), n >= 1; start a multiple of the
+ * smallest power of two >= n, as every subtree RFC 9162 names is. */
+int merkle_range_get(merkle_get_fn get, void *arg, uint64_t start, uint64_t n, merkle_hash out);
+int merkle_root_get(merkle_get_fn get, void *arg, uint64_t n, merkle_hash out);
+int merkle_inclusion_proof_get(merkle_get_fn get, void *arg, uint64_t n, uint64_t index,
+			       merkle_hash path[MERKLE_MAX_PATH], size_t *plen);
+int merkle_consistency_proof_get(merkle_get_fn get, void *arg, uint64_t n, uint64_t m,
+				 merkle_hash path[MERKLE_MAX_PATH], size_t *plen);
+
 /* Streaming root: add leaves in order, read the root at any size in
  * O(log n). Lets a verifier check every checkpoint in one pass. */
 struct merkle_acc {

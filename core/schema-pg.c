@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ledger-tree.h"
+
 /* Translated from store.c's migrations 1 to 11, net of their ALTERs and
  * table rebuilds, with columns in the order SQLite has them (a copy of an
  * estate reads and writes whole rows). INTEGER is BIGINT; a rowid key
@@ -36,7 +38,7 @@
 	"    EXECUTE format('REVOKE ALL ON TABLE %I FROM %I', t.relname, runtime);" \
 	"    IF t.relname IN ('schema_version', 'meta') THEN" \
 	"     EXECUTE format('GRANT SELECT ON TABLE %I TO %I', t.relname, runtime);" \
-	"    ELSIF t.relname IN ('ledger', 'checkpoints', 'approvals') THEN" \
+	"    ELSIF t.relname IN ('ledger', 'ledger_nodes', 'checkpoints', 'approvals') THEN" \
 	"     EXECUTE format('GRANT SELECT, INSERT ON TABLE %I TO %I', t.relname, runtime);" \
 	"    ELSE" \
 	"     EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE %I TO %I', t.relname, runtime);" \
@@ -457,6 +459,27 @@ const char schema_pg_script[] =
 	SCHEMA_PG_GRANT_FN
 	"INSERT INTO schema_version(version) VALUES (11);";
 
+/* The migrations after the script's version 11, in store-sqlite.c's
+ * order; each ends by moving schema_version. 12: the ledger's Merkle
+ * nodes (ledger-tree.h), append-only like the ledger, which
+ * ledger_tree_backfill then fills; steward_grant_runtime is replaced so
+ * the runtime role may only read and insert them. */
+static const char *const schema_pg_migrations[] = {
+	"CREATE TABLE ledger_nodes("
+	" seq BIGINT NOT NULL CHECK (seq > 0),"
+	" level BIGINT NOT NULL CHECK (level BETWEEN 1 AND 62),"
+	" hash BYTEA NOT NULL CHECK (octet_length(hash) = 32),"
+	" PRIMARY KEY (seq, level));"
+	"CREATE TRIGGER ledger_nodes_no_update BEFORE UPDATE ON ledger_nodes"
+	" FOR EACH ROW EXECUTE FUNCTION steward_append_only('the ledger is append-only');"
+	"CREATE TRIGGER ledger_nodes_no_delete BEFORE DELETE ON ledger_nodes"
+	" FOR EACH ROW EXECUTE FUNCTION steward_append_only('the ledger is append-only');"
+	"CREATE TRIGGER ledger_nodes_no_truncate BEFORE TRUNCATE ON ledger_nodes"
+	" FOR EACH STATEMENT EXECUTE FUNCTION steward_append_only('the ledger is append-only');"
+	SCHEMA_PG_GRANT_FN
+	"UPDATE schema_version SET version = 12;",
+};
+
 /* One statement's single integer (or a NULL as 0 in *isnull). */
 static int schema_pg_scalar(const struct db_conn_ops *ops, void *conn, const char *sql, int64_t *out,
 			    int *isnull, struct err *e)
@@ -552,7 +575,7 @@ static int schema_pg_runtime_role(const struct db_conn_ops *ops, void *conn, cha
 int schema_pg_apply(const struct db_conn_ops *ops, void *conn, struct err *e)
 {
 	char role[256];
-	int v;
+	int v, m;
 
 	if (schema_pg_exec(ops, conn, "BEGIN", "creating the schema", e) != 0)
 		return -1;
@@ -568,9 +591,16 @@ int schema_pg_apply(const struct db_conn_ops *ops, void *conn, struct err *e)
 	}
 	if (v == 0 && schema_pg_exec(ops, conn, schema_pg_script, "creating the schema", e) != 0)
 		goto fail;
-	if (v < SCHEMA_PG_VERSION && v != 0) {
-		err_set(e, ERR_STORE, "the store has schema %d; PostgreSQL stores start at %d", v, SCHEMA_PG_VERSION);
+	if (v < 11 && v != 0) {
+		err_set(e, ERR_STORE, "the store has schema %d; PostgreSQL stores start at 11", v);
 		goto fail;
+	}
+	for (m = v == 0 ? 11 : v; m < SCHEMA_PG_VERSION; m++) {
+		if (schema_pg_exec(ops, conn, schema_pg_migrations[m - 11], "migrating the store", e) != 0 ||
+		    (m + 1 == 12 && ledger_tree_backfill(ops, conn, e) != 0)) {
+			err_prefix(e, "schema %d", m + 1);
+			goto fail;
+		}
 	}
 	/* Only the owner, making or migrating tables, grants: the runtime
 	 * role opening a current store has nothing to do here. */

@@ -1,4 +1,4 @@
-/* schema-pg: the store's tables on PostgreSQL (the SQLite schema at version 11 as one script) and the runtime role's grants. */
+/* schema-pg: the store's tables on PostgreSQL (the SQLite schema at version 11 as one script, then the migrations after it) and the runtime role's grants. */
 #ifndef STEWARD_SCHEMA_PG_H
 #define STEWARD_SCHEMA_PG_H
 
@@ -9,10 +9,10 @@
  * was written. PostgreSQL has no user_version; the one-row table
  * schema_version holds it, readable by the runtime role, writable only
  * by the owner. */
-#define SCHEMA_PG_VERSION 11
+#define SCHEMA_PG_VERSION 12
 
 /* The script: every table, index, check and trigger of the SQLite store
- * at SCHEMA_PG_VERSION, in PostgreSQL's dialect, ending with the
+ * at version 11, in PostgreSQL's dialect, ending with the
  * schema_version row. Run by the owner role in one transaction. */
 extern const char schema_pg_script[];
 

@@ -11,6 +11,7 @@
 
 #include "db-sqlite.h"
 #include "file.h"
+#include "ledger-tree.h"
 
 /* Forward-only: a migration is never edited once released; new ones are
  * appended. user_version counts how many have been applied. */
@@ -450,7 +451,24 @@ static const char *const store_migrations[] = {
 	" message TEXT NOT NULL,"
 	" seq INTEGER NOT NULL,"
 	" PRIMARY KEY (run, idx, seq)) WITHOUT ROWID;",
+	/* 12: the ledger's Merkle tree as its perfect subtrees, so proofs read
+	 * O(log n) hashes (ledger-tree.h): the node at level (2^level leaves)
+	 * that entry seq completes. Filled for the entries already there by
+	 * ledger_tree_backfill in the same transaction. Append-only like the
+	 * ledger; audit verify recomputes every node from the leaves. */
+	"CREATE TABLE ledger_nodes("
+	" seq INTEGER NOT NULL CHECK (seq > 0),"
+	" level INTEGER NOT NULL CHECK (level BETWEEN 1 AND 62),"
+	" hash BLOB NOT NULL CHECK (length(hash) = 32),"
+	" PRIMARY KEY (seq, level)) WITHOUT ROWID;"
+	"CREATE TRIGGER ledger_nodes_no_update BEFORE UPDATE ON ledger_nodes"
+	" BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;"
+	"CREATE TRIGGER ledger_nodes_no_delete BEFORE DELETE ON ledger_nodes"
+	" BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;",
 };
+
+/* The migration whose new table ledger_tree_backfill fills. */
+#define STORE_TREE_MIGRATION 12
 
 #define STORE_NMIGRATIONS ((int)(sizeof store_migrations / sizeof store_migrations[0]))
 
@@ -554,7 +572,7 @@ int store_sqlite_version(struct store *st, int *out, struct err *e)
 	return 0;
 }
 
-static int store_sqlite_migrate(struct store *st, int from, struct err *e)
+static int store_sqlite_migrate(struct store *st, void *conn, int from, struct err *e)
 {
 	char sql[64];
 	int v;
@@ -564,6 +582,7 @@ static int store_sqlite_migrate(struct store *st, int from, struct err *e)
 			return -1;
 		snprintf(sql, sizeof sql, "PRAGMA user_version = %d", v + 1);
 		if (store_exec(st, store_migrations[v], "migrating the store", e) != 0 ||
+		    (v + 1 == STORE_TREE_MIGRATION && ledger_tree_backfill(&db_sqlite_ops, conn, e) != 0) ||
 		    store_exec(st, sql, "migrating the store", e) != 0) {
 			store_rollback(st);
 			return err_prefix(e, "schema %d", v + 1);
@@ -656,7 +675,7 @@ int store_sqlite_schema(struct store *st, void *conn, int flags, struct err *e)
 	if (store_exec(st, "PRAGMA journal_mode = WAL", "opening the store", e) != 0 ||
 	    store_exec(st, "PRAGMA synchronous = FULL", "opening the store", e) != 0 ||
 	    store_exec(st, "PRAGMA journal_size_limit = 67108864", "opening the store", e) != 0 ||
-	    store_sqlite_migrate(st, version, e) != 0)
+	    store_sqlite_migrate(st, conn, version, e) != 0)
 		return -1;
 	/* The -wal and -shm files stay when the last writer closes: a reader
 	 * who may not write the folder (an auditor) can open a WAL store only

@@ -13,6 +13,7 @@
 #include <sodium.h>
 
 #include "file.h"
+#include "ledger-tree.h"
 #include "ledger.h"
 #include "merkle.h"
 #include "store.h"
@@ -667,6 +668,18 @@ static int storecopy_verify(struct storecopy *c)
 	if (sn != dn || memcmp(sroot, droot, sizeof sroot) != 0)
 		return err_set(c->e, ERR_STORE, "--to %s: the copied ledger (%lld entries) differs from the source's (%lld)",
 			       c->r->to, (long long)dn, (long long)sn);
+	/* The proofs the copy gives read its stored tree nodes: they came
+	 * along with the other tables and must be the leaves' own. */
+	if (storecopy_find(c, "ledger_nodes") != NULL) {
+		char why[400];
+		int rc = ledger_tree_check(c->dst, why, sizeof why, c->e);
+
+		if (rc < 0)
+			return err_prefix(c->e, "--to %s", c->r->to);
+		if (rc > 0)
+			return err_set(c->e, ERR_STORE, "--from %s: %s, so it is not copied (see 'steward audit verify')",
+				       c->r->from, why);
+	}
 	c->r->entries = dn;
 	c->r->checkpoints = rep.checkpoints;
 	c->r->covered = rep.verified;

@@ -166,7 +166,7 @@ postgres)
 		# The SQLite spellings the suites' attacks use, in PostgreSQL's: a trigger is dropped
 		# from its table, bytes are text (a ledger body is TEXT there), char(N) is chr(N), instr strpos, printf('%.2f', x) to_char, a
 		# blob literal X'..' is bytea's '\x..'.
-		printf '%s\n' "$*" | sed -e 's/DROP TRIGGER \(IF EXISTS \)\{0,1\}\([a-z]*\)_no_\([a-z]*\)/DROP TRIGGER \1\2_no_\3 ON \2/g' \
+		printf '%s\n' "$*" | sed -e 's/DROP TRIGGER \(IF EXISTS \)\{0,1\}\([a-z_]*\)_no_\([a-z]*\)/DROP TRIGGER \1\2_no_\3 ON \2/g' \
 			-e 's/ AS BLOB)/ AS TEXT)/g' -e 's/\bchar(/chr(/g' -e 's/\binstr(/strpos(/g' -e "s/printf('%\\.2f', \\([a-z_.]*\\))/to_char(\\1, 'FM999999990.00')/g" -e "s/X'\\([0-9A-Fa-f]*\\)'/'\\\\x\\1'::bytea/g" |
 			psql -X -q -tA -v ON_ERROR_STOP=1 -d "$pgw_u" -f -
 	}

@@ -85,6 +85,13 @@ cp "$SRC" "$W/older.db"
 sqlite3 "$W/older.db" "PRAGMA user_version = 10" || fail "make an older store"
 expect 1 "a source at an older schema" "$S" store copy --from "$W/older.db" --to "$W/x.db"
 has "says what to do" "$ERR" "steward init --db $W/older.db"
+cp "$SRC" "$W/node.db"
+cp "$SRC.logkey" "$W/node.db.logkey"
+sqlite3 "$W/node.db" "DROP TRIGGER ledger_nodes_no_update;
+	UPDATE ledger_nodes SET hash = zeroblob(32) WHERE seq = 2 AND level = 1" || fail "tamper a tree node"
+expect 1 "a source whose stored tree node was changed" "$S" store copy --from "$W/node.db" --to "$W/x.db"
+has "names the node" "$ERR" "ledger_nodes: the node at level 1 index 0 (entries 1 to 2) differs"
+same "and writes nothing" "$(ls "$W/x.db" 2>/dev/null | wc -l)" 0
 expect 2 "the same store twice" "$S" store copy --from "$SRC" --to "$SRC"
 has "says the same store" "$ERR" "same store"
 ln -s "$SRC" "$W/link.db"
@@ -137,6 +144,9 @@ same "audit verify says the same" "$(verify_json "$W/copy.db")" "$SRC_VERIFY"
 same "the same newest checkpoint (size and root)" "$("$S" audit checkpoint --db "$W/copy.db")" "$SRC_CP"
 same "every table has the same rows" "$(counts_file "$W/copy.db")" "$(counts_file "$SRC")"
 same "the same tables" "$(tables "$W/copy.db")" "$(tables "$SRC")"
+same "the ledger's tree nodes came along, hash for hash" \
+	"$(sqlite3 "$W/copy.db" "SELECT seq, level, hex(hash) FROM ledger_nodes ORDER BY seq, level")" \
+	"$(sqlite3 "$SRC" "SELECT seq, level, hex(hash) FROM ledger_nodes ORDER BY seq, level")"
 same "the store is 0600" "$(stat -c %a "$W/copy.db")" 600
 same "the log key is 0600" "$(stat -c %a "$W/copy.db.logkey")" 600
 cmp -s "$W/copy.db.logkey" "$SRC.logkey" && ok || fail "the log key is the source's"
@@ -144,6 +154,9 @@ cmp -s "$W/copy.db.witness" "$SRC.witness" && ok || fail "the witness is the sou
 same "no temporary file left" "$(leftovers)" 0
 ROOT=$(printf '%s' "$OUT" | sed -n 's/.*root \([0-9a-f]*\)$/\1/p')
 same "the root is 64 hex digits" "${#ROOT}" 64
+PROOF=$("$S" audit prove 3 --db "$SRC")
+expect 0 "a proof from the copy" "$S" audit prove 3 --db "$W/copy.db"
+same "is the source's, byte for byte" "$OUT" "$PROOF"
 expect 0 "the next act on the copy" as ada "$W/copy.db" model add third --tier low --owner ops
 expect 0 "and it verifies, signed" "$S" audit verify --db "$W/copy.db"
 has "the new entry is covered by a checkpoint" "$OUT" "$((ENTRIES + 1)) entries"

@@ -14,6 +14,7 @@
 #include <sodium.h>
 #include <sqlite3.h>
 
+#include "ledger-tree.h"
 #include "ledger.h"
 #include "peer.h"
 
@@ -469,6 +470,57 @@ static void test_logkey_refusals(void **state)
 	store_close(st);
 }
 
+/* The nodes appends store give the roots and proofs RFC 9162 gives from
+ * every leaf, at every size, index and old size of a 70-entry ledger;
+ * ledger_tree_check agrees, and names a node changed behind its back. */
+static void test_tree_nodes(void **state)
+{
+	struct store *st = fresh(70);
+	merkle_hash leaves[70], r1, r2, want[MERKLE_MAX_PATH], got[MERKLE_MAX_PATH];
+	size_t wl, gl;
+	struct db_stmt *s;
+	struct err e = { 0 };
+	char why[300];
+	int n = 0;
+
+	(void)state;
+	assert_int_equal(store_prepare(st, &s, "SELECT leaf FROM ledger ORDER BY seq", &e), 0);
+	while (db_step(s) == DB_ROW && n < 70)
+		memcpy(leaves[n++], db_column_blob(s, 0), MERKLE_HASH);
+	db_finalize(s);
+	assert_int_equal(n, 70);
+	for (int64_t size = 1; size <= 70; size++) {
+		merkle_root(leaves, (size_t)size, r1);
+		assert_int_equal(ledger_tree_root(st, size, r2, &e), 0);
+		assert_memory_equal(r1, r2, MERKLE_HASH);
+		for (int64_t i = 1; i <= size; i++) {
+			merkle_inclusion_proof(leaves, (size_t)size, (size_t)(i - 1), want, &wl);
+			assert_int_equal(ledger_tree_inclusion(st, size, i, got, &gl, &e), 0);
+			assert_int_equal(gl, wl);
+			assert_memory_equal(got, want, wl * MERKLE_HASH);
+			merkle_consistency_proof(leaves, (size_t)size, (size_t)i, want, &wl);
+			assert_int_equal(ledger_tree_consistency(st, size, i, got, &gl, &e), 0);
+			assert_int_equal(gl, wl);
+			assert_memory_equal(got, want, wl * MERKLE_HASH);
+		}
+	}
+	assert_int_equal(ledger_tree_inclusion(st, 70, 71, got, &gl, &e), -1);
+	assert_int_equal(ledger_tree_consistency(st, 70, 0, got, &gl, &e), -1);
+	assert_int_equal(count(st, "SELECT count(*) FROM ledger_nodes"), 70 - 3); /* 70 has three bits set */
+	assert_int_equal(ledger_tree_check(st, why, sizeof why, &e), 0);
+	raw(st, "DROP TRIGGER ledger_nodes_no_update;"
+		" UPDATE ledger_nodes SET hash = zeroblob(32) WHERE seq = 64 AND level = 5");
+	assert_int_equal(ledger_tree_check(st, why, sizeof why, &e), 1);
+	assert_non_null(strstr(why, "level 5 index 1 (entries 33 to 64) differs"));
+	/* A proof through it no longer verifies against the root of the leaves. */
+	assert_int_equal(ledger_tree_inclusion(st, 70, 10, got, &gl, &e), 0);
+	merkle_root(leaves, 70, r1);
+	assert_false(merkle_inclusion_verify(9, 70, leaves[9], got, gl, r1));
+	assert_int_equal(ledger_tree_inclusion(st, 70, 40, got, &gl, &e), 0);
+	assert_true(merkle_inclusion_verify(39, 70, leaves[39], got, gl, r1));
+	store_close(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -487,6 +539,7 @@ int main(void)
 		cmocka_unit_test(test_checkpoint_forged_base),
 		cmocka_unit_test(test_witness),
 		cmocka_unit_test(test_logkey_refusals),
+		cmocka_unit_test(test_tree_nodes),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
