@@ -98,7 +98,7 @@ has "named" "$ERR" "(entries $((N + 1)) to $((N + 2))) should not exist: the led
 # A write after tampering still appends, and its own nodes are right when what it reads is.
 tamper gone2 "DELETE FROM ledger_nodes WHERE seq = $N"
 K="$(store_local "$DB" -keys)"
-expect 0 "a governed write on the store missing its newest nodes" env STEWARD_PASSPHRASE=demo \
+expect 0 "a governed write on the store missing its newest nodes" env STEWARD_PASSPHRASE=demo-passphrase \
 	"$STEWARD" model add treecheck --tier low --owner risk --db "$TMPD/gone2.db" --key "$K/ada.key"
 expect 1 "audit verify names what is still missing" "$STEWARD" audit verify --db "$TMPD/gone2.db"
 has "the missing node" "$ERR" "is missing"

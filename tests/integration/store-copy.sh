@@ -27,7 +27,8 @@ counts_file() {
 # leftovers: temporary files a copy left in the work folder.
 leftovers() { ls "$W" | grep -c '\.copy-' ; }
 # verify_json DB: audit verify --json of a store (no path in it, so two stores compare).
-verify_json() { "$S" audit verify --json --db "$1" 2>/dev/null; }
+# What audit verify found, without the time it took (which differs run to run).
+verify_json() { "$S" audit verify --json --db "$1" 2>/dev/null | grep -v '"wall_seconds"\|"cpu_seconds"'; }
 
 # --- an estate built by governed acts, on SQLite ---
 for p in ada:admin lena:ml-lead mei:ml-lead rosa:risk-officer; do
