@@ -170,9 +170,10 @@ test check: $(STEWARD) $(STEWARD_TEST) $(PLUGIN_SO) $(TEST_PLUGIN_SO) $(FAKE_BIN
 	STEWARD_STORE=$(STORE) tests/run $(BUILD)
 
 # The generators and baselines bench/run uses: one program per bench/*.c, on libsteward.
-$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIBCORE)
+# The bench's generator draws the CLI's progress line (cli/meter.c).
+$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(BUILD)/obj/cli/meter.o $(LIBCORE)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBCORE) $(LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/obj/cli/meter.o $(LIBCORE) $(LIBS)
 
 # DESIGN section 9's budgets, measured on a generated estate; never part of `make test`.
 # bench/run builds what it needs itself (so it also works on its own): hence the '+'.

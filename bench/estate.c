@@ -13,6 +13,7 @@
 #include "approval.h"
 #include "keyring.h"
 #include "keys.h"
+#include "cli/meter.h"
 #include "ledger.h"
 #include "registry.h"
 #include "store.h"
@@ -62,6 +63,9 @@ static const char *const estate_purposes[] = {
 
 struct estate {
 	struct store *st;
+	struct meter m; /* the progress line, on a terminal only (-q: never) */
+	struct progress pr;
+	int64_t next_note; /* entries at which the progress line hears again */
 	struct key_secret *k[ESTATE_PEOPLE];
 	struct principal p[ESTATE_PEOPLE];
 	int leads[ESTATE_PEOPLE], risks[ESTATE_PEOPLE], nleads, nrisks;
@@ -210,7 +214,10 @@ static int estate_progress(struct estate *s, struct err *e)
 			return -1;
 		s->t_commit += estate_now() - t0;
 		s->next_commit += ESTATE_COMMIT_EVERY;
-		fprintf(stderr, "estate: %" PRId64 " of %" PRId64 " entries\r", s->entries, s->target);
+	}
+	if (s->entries >= s->next_note) {
+		progress_note(&s->pr, "estate", s->entries, s->target);
+		s->next_note = s->entries + 256;
 	}
 	return 0;
 }
@@ -348,9 +355,10 @@ static int estate_build(struct estate *s, int models, int versions, struct err *
 		s->checkpoints++;
 	if (store_commit(s->st, e) != 0)
 		return -1;
-	fprintf(stderr, "\n");
+	meter_end(&s->m);
 	return 0;
 fail:
+	meter_end(&s->m);
 	store_rollback(s->st);
 	return -1;
 }
@@ -393,9 +401,10 @@ static int estate_number(const char *opt, const char *s, long min, long max, lon
 
 static void estate_usage(void)
 {
-	fprintf(stderr, "usage: estate [-m MODELS] [-v VERSIONS_PER_MODEL] [-n ENTRIES] [-k KEYDIR] STORE\n"
+	fprintf(stderr, "usage: estate [-q] [-m MODELS] [-v VERSIONS_PER_MODEL] [-n ENTRIES] [-k KEYDIR] STORE\n"
 			"  defaults: 1000 models, 100 versions each, 1000000 ledger entries\n"
-			"  -k keeps the principals' keys (passphrase \"bench\") in KEYDIR, which must not exist\n");
+			"  -k keeps the principals' keys (passphrase \"bench\") in KEYDIR, which must not exist\n"
+			"  -q draws no progress line (there is none either when stderr is not a terminal)\n");
 }
 
 int main(int argc, char **argv)
@@ -406,11 +415,15 @@ int main(int argc, char **argv)
 	long models = 1000, versions = 100, entries = 1000000;
 	const char *keep = NULL;
 	double t0;
-	int opt, rc = 1;
+	int opt, rc = 1, quiet = 0;
 
 	memset(&s, 0, sizeof s);
 	err_clear(&e);
-	while ((opt = getopt(argc, argv, "m:v:n:k:")) != -1) {
+	while ((opt = getopt(argc, argv, "qm:v:n:k:")) != -1) {
+		if (opt == 'q') {
+			quiet = 1;
+			continue;
+		}
 		if (opt == 'k') {
 			keep = optarg;
 			continue;
@@ -461,6 +474,8 @@ int main(int argc, char **argv)
 		estate_fail("opening the store", &e);
 		goto out;
 	}
+	meter_start(&s.m, "entries", quiet);
+	s.pr = meter_progress(&s.m);
 	if (estate_build(&s, (int)models, (int)versions, &e) != 0) {
 		estate_fail("generating", &e);
 		goto out;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "file.h"
 #include "ledger.h"
 #include "passphrase.h"
@@ -266,6 +267,36 @@ const char *cli_opt(const struct cli_ctx *c, const char *name)
 #define cli_usage(c, fmt, arg) \
 	(err_set(&(c)->e, ERR_INVALID, fmt, cli_quote((arg), cli_qbuf, sizeof cli_qbuf)), CLI_USAGE)
 static char cli_qbuf[128];
+
+int cli_opt_limit(struct cli_ctx *c, int64_t *limit)
+{
+	const char *v = cli_opt(c, "limit");
+	char *end;
+	long long n;
+
+	*limit = 0;
+	if (v == NULL)
+		return 0;
+	errno = 0;
+	n = v[0] >= '0' && v[0] <= '9' ? strtoll(v, &end, 10) : -1;
+	if (n < 1 || errno != 0 || *end != '\0')
+		return cli_usage(c, "--limit wants a whole number of rows from 1, not '%s'", v);
+	*limit = n;
+	return 0;
+}
+
+int cli_opt_since(struct cli_ctx *c, int64_t *since)
+{
+	const char *v = cli_opt(c, "since");
+
+	*since = 0;
+	if (v == NULL)
+		return 0;
+	*since = check_time_parse(v);
+	if (*since <= 0)
+		return cli_usage(c, "--since wants an RFC 3339 UTC time such as 2026-01-01T00:00:00Z, not '%s'", v);
+	return 0;
+}
 
 /* "-0.5" is a negative number, not an option, so metric values can be negative. */
 static int cli_looks_like_option(const char *a)

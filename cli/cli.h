@@ -158,6 +158,34 @@ int cli_table_add(struct cli_table *t, const char *const *cells);
 void cli_table_print(const struct cli_table *t);
 void cli_table_free(struct cli_table *t);
 
+/* The same columns for a list too long to hold: every row is measured in
+ * a first pass over the source and printed in a second, so memory holds
+ * widths, not rows. cli_cols_init measures the header. -1 is out of memory
+ * (or a failed write). */
+#define CLI_COLS_MAX 16
+struct cli_cols {
+	size_t ncols, w[CLI_COLS_MAX];
+};
+void cli_cols_init(struct cli_cols *k, size_t ncols, const char *const *header);
+int cli_cols_measure(struct cli_cols *k, const char *const *cells);
+int cli_cols_print(const struct cli_cols *k, const char *const *cells);
+
+/* A JSON array written element by element as rows are read, byte for
+ * byte what cli_json_print writes for the whole array: start with
+ * struct cli_list l = { 0 }, give each element to cli_json_item (which
+ * releases it), then cli_json_end. */
+struct cli_list {
+	size_t n;
+};
+int cli_json_item(struct cli_list *l, json_t *v, struct err *e);
+int cli_json_end(struct cli_list *l, struct err *e);
+
+/* --limit N (a whole number from 1) and --since WHEN (RFC 3339 UTC) of
+ * the lists: 0 when not given; CLI_USAGE with e naming the option for a
+ * bad value. */
+int cli_opt_limit(struct cli_ctx *c, int64_t *limit);
+int cli_opt_since(struct cli_ctx *c, int64_t *since);
+
 /* jansson helpers: each returns 0, or -1 when jansson refused (memory, or
  * text that is not UTF-8). */
 int cli_json_str(json_t *o, const char *key, const char *v);

@@ -80,19 +80,50 @@ static int cmd_approval_print(struct cli_ctx *c, const struct approval_eval *v, 
 	return 0;
 }
 
+/* approval list and request list: JSON written as each row is evaluated,
+ * or a table's cells kept (not the evaluated requests) until the end. */
+struct cmd_approval_out {
+	struct cli_ctx *c;
+	struct cli_list json;
+	struct cli_table *t;
+};
+
+static int cmd_approval_row(void *arg, const struct approval_eval *a, struct err *e)
+{
+	struct cmd_approval_out *o = arg;
+	char id[24], req[24], exp[32], counts[480];
+	const char *cells[7] = { id, req, a->principal, a->role, a->approve ? "approve" : "reject", exp, counts };
+
+	if (o->c->json)
+		return cli_json_item(&o->json, cmd_approval_json(a), e);
+	snprintf(id, sizeof id, "%" PRId64, a->id);
+	snprintf(req, sizeof req, "%" PRId64, a->request);
+	cli_time(a->expires, exp, sizeof exp);
+	cmd_approval_counts(a, counts, sizeof counts);
+	return cli_table_add(o->t, cells) != 0 ? err_set(e, ERR_IO, "out of memory") : 0;
+}
+
 int cmd_approval_list(struct cli_ctx *c)
 {
+	static const char *const hdr[] = { "ID", "REQUEST", "SIGNER", "ROLE", "DECISION", "EXPIRES", "COUNTS" };
 	const char *rs = cli_opt(c, "request");
-	struct approval_evals l;
-	int64_t request = 0;
-	int r;
+	struct cmd_approval_out o = { .c = c };
+	int64_t request = 0, since, limit;
+	int r = 0;
 
-	if (rs != NULL && approval_id_parse("request", rs, &request, &c->e) != 0)
+	if (rs != NULL && approval_id_parse("--request", rs, &request, &c->e) != 0)
 		return CLI_USAGE;
-	if (approval_list(c->st, request, &l, &c->e) != 0)
-		return CLI_FAIL;
-	r = cmd_approval_print(c, l.v, l.n);
-	approval_evals_free(&l);
+	if (cli_opt_limit(c, &limit) != 0 || cli_opt_since(c, &since) != 0)
+		return CLI_USAGE;
+	if (!c->json && (o.t = cli_table_new(7, hdr)) == NULL)
+		return err_set(&c->e, ERR_IO, "out of memory");
+	if (approval_each(c->st, request, since, limit, cmd_approval_row, &o, &c->e) != 0)
+		r = CLI_FAIL;
+	else if (c->json)
+		r = cli_json_end(&o.json, &c->e) != 0 ? CLI_FAIL : 0;
+	else
+		cli_table_print(o.t);
+	cli_table_free(o.t);
 	return r;
 }
 
@@ -254,49 +285,40 @@ static json_t *cmd_request_json(const struct approval_request *r, int with_decis
 	return o;
 }
 
+static int cmd_request_row(void *arg, const struct approval_request *r, struct err *e)
+{
+	struct cmd_approval_out *o = arg;
+	char id[24], ver[24], stage[140], appr[32];
+	const char *cells[8] = { id, r->model, ver, r->tier, stage, r->requester, cmd_request_state(r), appr };
+
+	if (o->c->json)
+		return cli_json_item(&o->json, cmd_request_json(r, 0), e);
+	snprintf(id, sizeof id, "%" PRId64, r->id);
+	snprintf(ver, sizeof ver, "%" PRId64, r->version);
+	snprintf(stage, sizeof stage, "%s -> %s", r->from, r->to);
+	snprintf(appr, sizeof appr, "%d/%d", r->satisfied, r->required);
+	return cli_table_add(o->t, cells) != 0 ? err_set(e, ERR_IO, "out of memory") : 0;
+}
+
 int cmd_request_list(struct cli_ctx *c)
 {
 	static const char *const hdr[] = { "ID", "MODEL", "VERSION", "TIER", "STAGE", "REQUESTER", "STATE", "APPROVALS" };
-	struct approval_requests l;
-	struct cli_table *t;
-	size_t i;
+	struct approval_query q = { .open_only = cli_opt(c, "all") == NULL };
+	struct cmd_approval_out o = { .c = c };
+	int r = 0;
 
-	if (approval_request_list(c->st, cli_opt(c, "all") == NULL, &l, &c->e) != 0)
-		return CLI_FAIL;
-	if (c->json) {
-		json_t *arr = json_array();
-
-		for (i = 0; arr != NULL && i < l.n; i++)
-			if (json_array_append_new(arr, cmd_request_json(&l.v[i], 0)) != 0) {
-				json_decref(arr);
-				arr = NULL;
-			}
-		approval_requests_free(&l);
-		if (arr == NULL)
-			return cli_json_fail(&c->e);
-		return cli_json_print(arr, &c->e) < 0 ? CLI_FAIL : 0;
-	}
-	t = cli_table_new(8, hdr);
-	for (i = 0; t != NULL && i < l.n; i++) {
-		const struct approval_request *r = &l.v[i];
-		char id[24], ver[24], stage[140], appr[32];
-		const char *cells[8] = { id, r->model, ver, r->tier, stage, r->requester, cmd_request_state(r), appr };
-
-		snprintf(id, sizeof id, "%" PRId64, r->id);
-		snprintf(ver, sizeof ver, "%" PRId64, r->version);
-		snprintf(stage, sizeof stage, "%s -> %s", r->from, r->to);
-		snprintf(appr, sizeof appr, "%d/%d", r->satisfied, r->required);
-		if (cli_table_add(t, cells) != 0) {
-			cli_table_free(t);
-			t = NULL;
-		}
-	}
-	approval_requests_free(&l);
-	if (t == NULL)
+	if (cli_opt_limit(c, &q.limit) != 0 || cli_opt_since(c, &q.since) != 0)
+		return CLI_USAGE;
+	if (!c->json && (o.t = cli_table_new(8, hdr)) == NULL)
 		return err_set(&c->e, ERR_IO, "out of memory");
-	cli_table_print(t);
-	cli_table_free(t);
-	return 0;
+	if (approval_request_each(c->st, &q, cmd_request_row, &o, &c->e) != 0)
+		r = CLI_FAIL;
+	else if (c->json)
+		r = cli_json_end(&o.json, &c->e) != 0 ? CLI_FAIL : 0;
+	else
+		cli_table_print(o.t);
+	cli_table_free(o.t);
+	return r;
 }
 
 int cmd_request_show(struct cli_ctx *c)

@@ -15,53 +15,76 @@
 #include "plugin.h"
 #include "record.h"
 
+/* One pass of audit log: JSON elements, or a table's widths, or its rows. */
+struct cmd_audit_pass {
+	struct cli_ctx *c;
+	struct cli_list json;
+	struct cli_cols cols;
+	int print; /* 0 measures the table, 1 prints it */
+};
+
+static int cmd_audit_log_row(void *arg, const struct ledger_entry *x, struct err *e)
+{
+	struct cmd_audit_pass *p = arg;
+	char seq[24], when[32];
+	const char *cells[5] = { seq, when, x->actor, x->action, x->subject };
+
+	if (p->c->json) {
+		json_t *o = json_object();
+
+		/* body is the exact stored text, as a string, so hashes can be recomputed. */
+		if (o == NULL || cli_json_int(o, "seq", x->seq) || cli_json_time(o, "time", x->time) ||
+		    cli_json_str(o, "actor", x->actor) || cli_json_str(o, "action", x->action) ||
+		    cli_json_str(o, "subject", x->subject) || cli_json_str(o, "body", x->body)) {
+			json_decref(o);
+			return cli_json_fail(e);
+		}
+		return cli_json_item(&p->json, o, e);
+	}
+	snprintf(seq, sizeof seq, "%" PRId64, x->seq);
+	cli_time(x->time, when, sizeof when);
+	if ((p->print ? cli_cols_print(&p->cols, cells) : cli_cols_measure(&p->cols, cells)) != 0)
+		return err_set(e, ERR_IO, "out of memory, or writing the log failed");
+	return 0;
+}
+
 int cmd_audit_log(struct cli_ctx *c)
 {
 	static const char *const hdr[] = { "SEQ", "TIME", "ACTOR", "ACTION", "SUBJECT" };
-	struct ledger_entries l;
-	struct cli_table *t;
-	char seq[24], when[32];
-	size_t i;
+	struct ledger_query q = { .subject = cli_opt(c, "subject"), .actor = cli_opt(c, "actor") };
+	struct cmd_audit_pass p = { .c = c };
+	const char *after = cli_opt(c, "after");
+	int rc = 0;
 
-	if (ledger_entries(c->st, cli_opt(c, "subject"), cli_opt(c, "actor"), &l, &c->e) != 0)
-		return CLI_FAIL;
+	if (cli_opt_limit(c, &q.limit) != 0 || cli_opt_since(c, &q.since) != 0)
+		return CLI_USAGE;
+	/* --after 0 is the start: a script's "last seen" before the first page. */
+	if (after != NULL && strcmp(after, "0") != 0 && approval_id_parse("--after", after, &q.after, &c->e) != 0)
+		return CLI_USAGE;
+	/* Entries are written as they are read: a million of them take no
+	 * more memory than one. */
 	if (c->json) {
-		json_t *arr = json_array();
-
-		for (i = 0; arr != NULL && i < l.n; i++) {
-			json_t *o = json_object();
-
-			/* body is the exact stored text, as a string, so hashes can be recomputed. */
-			if (o == NULL || json_array_append_new(arr, o) != 0 || cli_json_int(o, "seq", l.v[i].seq) ||
-			    cli_json_time(o, "time", l.v[i].time) || cli_json_str(o, "actor", l.v[i].actor) ||
-			    cli_json_str(o, "action", l.v[i].action) || cli_json_str(o, "subject", l.v[i].subject) ||
-			    cli_json_str(o, "body", l.v[i].body)) {
-				json_decref(arr);
-				arr = NULL;
-			}
-		}
-		ledger_entries_free(&l);
-		if (arr == NULL)
-			return cli_json_fail(&c->e);
-		return cli_json_print(arr, &c->e) < 0 ? CLI_FAIL : 0;
+		if (ledger_each(c->st, &q, cmd_audit_log_row, &p, &c->e) != 0)
+			return CLI_FAIL;
+		return cli_json_end(&p.json, &c->e) != 0 ? CLI_FAIL : 0;
 	}
-	t = cli_table_new(5, hdr);
-	for (i = 0; t != NULL && i < l.n; i++) {
-		const char *cells[5] = { seq, when, l.v[i].actor, l.v[i].action, l.v[i].subject };
-
-		snprintf(seq, sizeof seq, "%" PRId64, l.v[i].seq);
-		cli_time(l.v[i].time, when, sizeof when);
-		if (cli_table_add(t, cells) != 0) {
-			cli_table_free(t);
-			t = NULL;
-		}
-	}
-	ledger_entries_free(&l);
-	if (t == NULL)
-		return err_set(&c->e, ERR_IO, "out of memory");
-	cli_table_print(t);
-	cli_table_free(t);
-	return 0;
+	/* The table's columns line up over every row, so a first pass
+	 * measures them; both passes read one snapshot, so they see the
+	 * same rows. */
+	cli_cols_init(&p.cols, 5, hdr);
+	if (store_read_begin(c->st, &c->e) != 0)
+		return CLI_FAIL;
+	if (ledger_each(c->st, &q, cmd_audit_log_row, &p, &c->e) != 0)
+		rc = CLI_FAIL;
+	p.print = 1;
+	if (rc == 0 && cli_cols_print(&p.cols, hdr) != 0)
+		rc = err_set(&c->e, ERR_IO, "writing the log failed");
+	if (rc == 0 && ledger_each(c->st, &q, cmd_audit_log_row, &p, &c->e) != 0)
+		rc = CLI_FAIL;
+	store_read_end(c->st);
+	if (rc == 0 && fflush(stdout) != 0)
+		rc = err_set(&c->e, ERR_IO, "writing the log failed");
+	return rc != 0 ? CLI_FAIL : 0;
 }
 
 /* What a sound ledger still leaves for a person: unapproved changes stand. */
@@ -418,8 +441,15 @@ int cmd_audit_export(struct cli_ctx *c)
 {
 	char vkey[300], name[KEYS_NAME_MAX + 1];
 	uint8_t pk[KEYS_PK_BYTES];
+	struct meter m;
+	struct progress pr;
+	int rc;
 
-	if (audit_export(c->st, c->pos[0], &c->e) != 0)
+	meter_start(&m, "entries", cli_opt(c, "quiet") != NULL);
+	pr = meter_progress(&m);
+	rc = audit_export(c->st, c->pos[0], &pr, &c->e);
+	meter_end(&m);
+	if (rc != 0)
 		return CLI_FAIL;
 	if (ledger_logkey_public(c->st, name, sizeof name, pk, &c->e) != 0 ||
 	    audit_vkey(name, pk, vkey, sizeof vkey) != 0)

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "meter.h"
 #include "plugin.h"
 
 int cli_plugin_config(struct cli_ctx *c, struct plugin_config *pc, int required)
@@ -109,22 +110,27 @@ int cmd_plugin_list(struct cli_ctx *c)
 	return 0;
 }
 
+/* A plugin names what it counts ("versions", "alerts"): the meter's unit
+ * follows it, under one label per plugin. */
+struct cmd_sync_meter {
+	struct meter m;
+	struct progress pr;
+	char label[160];
+};
+
 static void cmd_sync_progress(void *arg, const char *what, long done, long total)
 {
-	(void)arg;
-	/* Progress only on a terminal: logs and pipes get the summary. */
-	if (!isatty(STDERR_FILENO) || done % 25 != 0)
-		return;
-	if (total > 0)
-		fprintf(stderr, "\r  %s %ld/%ld", what, done, total);
-	else
-		fprintf(stderr, "\r  %s %ld", what, done);
+	struct cmd_sync_meter *s = arg;
+
+	s->m.unit = what;
+	progress_note(&s->pr, s->label, done, total);
 }
 
 int cmd_sync_run(struct cli_ctx *c)
 {
 	struct plugin_config pc;
 	json_t *arr = c->json ? json_array() : NULL;
+	struct cmd_sync_meter sm;
 	size_t i;
 	int failed = 0, ran = 0, partial = 0;
 
@@ -147,12 +153,14 @@ int cmd_sync_run(struct cli_ctx *c)
 		err_clear(&e);
 		in->force_full = cli_opt(c, "full") != NULL;
 		rc = plugin_open(in, &pc, &e);
+		meter_start(&sm.m, "records", cli_opt(c, "quiet") != NULL);
+		sm.pr = meter_progress(&sm.m);
+		snprintf(sm.label, sizeof sm.label, "syncing %s", in->name);
 		if (rc == 0)
-			rc = plugin_sync(c->db_path, in, &c->who, cmd_sync_progress, NULL, &r, &e);
+			rc = plugin_sync(c->db_path, in, &c->who, cmd_sync_progress, &sm, &r, &e);
 		else
 			memset(&r, 0, sizeof r);
-		if (isatty(STDERR_FILENO))
-			fputs("\r\033[K", stderr);
+		meter_end(&sm.m);
 		if (rc == 0 && (r.unverified > 0 || r.malformed > 0))
 			partial++;
 		if (rc != 0) {

@@ -43,6 +43,7 @@ static const struct cli_opt cli_none_opts[] = { { 0 } };
 
 static const struct cli_opt cli_sync_opts[] = {
 	{ "full", NULL, "a full pass: every version read again, even those whose update stamp did not move", 0 },
+	{ "quiet", NULL, "no progress line on a terminal", 0 },
 	{ 0 },
 };
 
@@ -148,6 +149,8 @@ static const struct cli_opt cli_reject_opts[] = {
 
 static const struct cli_opt cli_approval_list_opts[] = {
 	{ .name = "request", .arg = "ID", .help = "only this request's decisions" },
+	{ .name = "since", .arg = "WHEN", .help = "only decisions recorded at or after WHEN (RFC 3339 UTC: 2026-01-01T00:00:00Z)" },
+	{ .name = "limit", .arg = "N", .help = "at most N decisions (the first N that match)" },
 	{ 0 },
 };
 
@@ -163,12 +166,22 @@ static const struct cli_opt cli_request_withdraw_opts[] = {
 
 static const struct cli_opt cli_request_list_opts[] = {
 	{ .name = "all", .help = "include rejected and applied requests" },
+	{ .name = "since", .arg = "WHEN", .help = "only requests opened at or after WHEN (RFC 3339 UTC: 2026-01-01T00:00:00Z)" },
+	{ .name = "limit", .arg = "N", .help = "at most N requests (the newest N that match)" },
 	{ 0 },
 };
 
 static const struct cli_opt cli_audit_log_opts[] = {
 	{ .name = "subject", .arg = "S", .help = "only entries about S (exact, or a prefix ending before '/': models:/fraud-scoring)" },
 	{ .name = "actor", .arg = "NAME", .help = "only entries by NAME" },
+	{ .name = "since", .arg = "WHEN", .help = "only entries recorded at or after WHEN (RFC 3339 UTC: 2026-01-01T00:00:00Z)" },
+	{ .name = "after", .arg = "SEQ", .help = "only entries after sequence number SEQ: the next page after the last one seen" },
+	{ .name = "limit", .arg = "N", .help = "at most N entries (the first N that match)" },
+	{ 0 },
+};
+
+static const struct cli_opt cli_audit_export_opts[] = {
+	{ .name = "quiet", .help = "no progress line on a terminal" },
 	{ 0 },
 };
 
@@ -710,7 +723,9 @@ const struct cli_cmd cli_cmds[] = {
 		.noun = "approval", .verb = "list", .args = "",
 		.summary = "list signed decisions and whether each counts",
 		.help = "Lists decisions (all, or one request's): id, request, signer, role, decision,\n"
-			"expiry, and whether it counts now or why not.",
+			"expiry, and whether it counts now or why not; oldest request first, each\n"
+			"one's decisions in the order they were recorded. --json writes each decision\n"
+			"as it is evaluated, so memory stays flat at any size.",
 		.opts = cli_approval_list_opts, .min_pos = 0, .max_pos = 0, .flags = CLI_STORE_RO,
 		.run = cmd_approval_list,
 	},
@@ -734,8 +749,9 @@ const struct cli_cmd cli_cmds[] = {
 	{
 		.noun = "request", .verb = "list", .args = "",
 		.summary = "list promotion requests",
-		.help = "Lists open requests (with --all, every request): model, version, tier, stages,\n"
-			"requester and approvals counted against those required.",
+		.help = "Lists open requests (with --all, every request), newest first: model, version,\n"
+			"tier, stages, requester and approvals counted against those required. --json\n"
+			"writes each request as it is evaluated, so memory stays flat at any size.",
 		.opts = cli_request_list_opts, .min_pos = 0, .max_pos = 0, .flags = CLI_STORE_RO,
 		.run = cmd_request_list,
 	},
@@ -772,7 +788,10 @@ const struct cli_cmd cli_cmds[] = {
 		.noun = "audit", .verb = "log", .args = "",
 		.summary = "show the ledger's entries",
 		.help = "Lists ledger entries in order: sequence number, time, actor, action, subject.\n"
-			"With --json each entry carries its exact body.",
+			"With --json each entry carries its exact body. Entries are written as they are\n"
+			"read, so memory stays flat at any ledger size. --since, --after and --limit\n"
+			"page through a long ledger: 'audit log --after 5000 --limit 100' is the hundred\n"
+			"entries after entry 5000, found by sequence number without reading the rest.",
 		.opts = cli_audit_log_opts, .min_pos = 0, .max_pos = 0, .flags = CLI_STORE_RO,
 		.run = cmd_audit_log,
 	},
@@ -877,8 +896,11 @@ const struct cli_cmd cli_cmds[] = {
 		.summary = "export entries, checkpoints and keyring history for auditors",
 		.help = "Writes a bundle to DIR (which must not exist; missing parents are created 0700):\n"
 			"every entry's exact body, every checkpoint, the log's verifier key and the\n"
-			"keyring history. 'steward audit verify --bundle DIR' checks it without the store.",
-		.opts = cli_none_opts, .min_pos = 1, .max_pos = 1, .flags = CLI_STORE_RO,
+			"keyring history. 'steward audit verify --bundle DIR' checks it without the store.\n"
+			"Entries are written as they are read and verified, so memory stays bounded on\n"
+			"any ledger; on a terminal a progress line on stderr shows entries done of the\n"
+			"total, the rate and the time left (not with --quiet, nor on a pipe).",
+		.opts = cli_audit_export_opts, .min_pos = 1, .max_pos = 1, .flags = CLI_STORE_RO,
 		.run = cmd_audit_export,
 	},
 	{
@@ -951,7 +973,8 @@ const struct cli_cmd cli_cmds[] = {
 			"a sync is incremental: versions whose update stamp in the backend did not move\n"
 			"since they were last read are skipped. A sync that could not read some\n"
 			"artifacts records their digests as unverified, reports itself partial and\n"
-			"exits 3.",
+			"exits 3. On a terminal a progress line on stderr shows what each plugin has\n"
+			"read of its total, the rate and the time left (not with --quiet, nor on a pipe).",
 		.opts = cli_sync_opts, .min_pos = 0, .max_pos = 1, .flags = CLI_STORE_RW,
 		.roles = ROLE_EVIDENCE,
 		.run = cmd_sync_run,

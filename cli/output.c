@@ -319,3 +319,83 @@ int cli_json_print(json_t *v, struct err *e)
 	free(s);
 	return 0;
 }
+
+/* ---- lists that stream ---- */
+
+int cli_json_item(struct cli_list *l, json_t *v, struct err *e)
+{
+	char *s, *p;
+
+	if (v == NULL)
+		return cli_json_fail(e);
+	s = json_dumps(v, JSON_INDENT(2) | JSON_REAL_PRECISION(cli_json_prec));
+	json_decref(v);
+	if (s == NULL)
+		return cli_json_fail(e);
+	/* The same bytes cli_json_print writes for the whole array: an element
+	 * sits one level in, so each of its lines gets two more spaces. A
+	 * string's newline is escaped, so every '\n' here is jansson's own. */
+	fputs(l->n++ == 0 ? "[\n  " : ",\n  ", stdout);
+	for (p = s; *p != '\0'; p++) {
+		fputc(*p, stdout);
+		if (*p == '\n')
+			fputs("  ", stdout);
+	}
+	free(s);
+	if (ferror(stdout))
+		return err_set(e, ERR_IO, "writing the list failed: %s", strerror(errno));
+	return 0;
+}
+
+int cli_json_end(struct cli_list *l, struct err *e)
+{
+	fputs(l->n == 0 ? "[]\n" : "\n]\n", stdout);
+	if (fflush(stdout) != 0 || ferror(stdout))
+		return err_set(e, ERR_IO, "writing the list failed: %s", strerror(errno));
+	return 0;
+}
+
+void cli_cols_init(struct cli_cols *k, size_t ncols, const char *const *header)
+{
+	memset(k, 0, sizeof *k);
+	k->ncols = ncols < CLI_COLS_MAX ? ncols : CLI_COLS_MAX;
+	cli_cols_measure(k, header);
+}
+
+int cli_cols_measure(struct cli_cols *k, const char *const *cells)
+{
+	size_t i, w;
+
+	for (i = 0; i < k->ncols; i++) {
+		char *d = check_escape(cells[i] != NULL ? cells[i] : "", 0);
+
+		if (d == NULL)
+			return -1;
+		w = cli_width(d);
+		if (w > k->w[i])
+			k->w[i] = w;
+		free(d);
+	}
+	return 0;
+}
+
+int cli_cols_print(const struct cli_cols *k, const char *const *cells)
+{
+	size_t i, pad;
+
+	for (i = 0; i < k->ncols; i++) {
+		char *d = check_escape(cells[i] != NULL ? cells[i] : "", 0);
+
+		if (d == NULL)
+			return -1;
+		fputs(d, stdout);
+		/* A row wider than measured (one written between the passes)
+		 * still gets its two spaces. */
+		if (i + 1 < k->ncols)
+			for (pad = (k->w[i] > cli_width(d) ? k->w[i] - cli_width(d) : 0) + 2; pad > 0; pad--)
+				fputc(' ', stdout);
+		free(d);
+	}
+	fputc('\n', stdout);
+	return ferror(stdout) ? -1 : 0;
+}

@@ -1125,39 +1125,106 @@ void approval_requests_free(struct approval_requests *l)
 	l->n = 0;
 }
 
+/* Requests are read a page at a time and the statement is done with
+ * before any is evaluated: evaluating runs statements of its own, and
+ * PostgreSQL would otherwise queue the rest of an open read in memory. */
+#define APPROVAL_PAGE 64
+
+int approval_request_each(struct store *st, const struct approval_query *q, approval_request_fn fn, void *arg,
+			  struct err *e)
+{
+	struct approval_request *page;
+	struct db_stmt *s;
+	int64_t key = q->oldest_first ? 0 : INT64_MAX, seen = 0;
+	size_t n, i;
+	int rc, r = 0, more = 1;
+
+	page = calloc(APPROVAL_PAGE, sizeof *page);
+	if (page == NULL)
+		return err_set(e, ERR_IO, "out of memory");
+	/* The keyset (r.id past the last page's) keeps each page as quick as
+	 * the first; one statement serves every page. */
+	if (store_prepare(st, &s,
+			  q->oldest_first
+				  ? REQUEST_COLUMNS " WHERE r.id > ?1 AND (?2 = 0 OR r.state = 'open') AND r.created >= ?3"
+						    " AND (?4 = 0 OR EXISTS (SELECT 1 FROM approvals a WHERE a.request_id = r.id"
+						    " AND a.recorded >= ?5)) ORDER BY r.id LIMIT ?6"
+				  : REQUEST_COLUMNS " WHERE r.id < ?1 AND (?2 = 0 OR r.state = 'open') AND r.created >= ?3"
+						    " AND (?4 = 0 OR EXISTS (SELECT 1 FROM approvals a WHERE a.request_id = r.id"
+						    " AND a.recorded >= ?5)) ORDER BY r.id DESC LIMIT ?6",
+			  e) != 0) {
+		free(page);
+		return -1;
+	}
+	while (r == 0 && more) {
+		db_reset(s);
+		db_bind_int64(s, 1, key);
+		db_bind_int64(s, 2, q->open_only ? 1 : 0);
+		db_bind_int64(s, 3, q->since);
+		db_bind_int64(s, 4, q->decided ? 1 : 0);
+		db_bind_int64(s, 5, q->decided_since);
+		db_bind_int64(s, 6, APPROVAL_PAGE);
+		n = 0;
+		while (n < APPROVAL_PAGE && (rc = db_step(s)) == DB_ROW)
+			approval_request_row(s, &page[n++]);
+		if (n < APPROVAL_PAGE && rc != DB_DONE) {
+			r = store_fail(st, e, "reading requests");
+			break;
+		}
+		db_reset(s);
+		more = n == APPROVAL_PAGE;
+		for (i = 0; i < n; i++) {
+			key = page[i].id;
+			if (r == 0 && (q->limit == 0 || seen < q->limit)) {
+				if (approval_evaluate(st, &page[i], e) != 0) {
+					r = -1;
+				} else {
+					seen++;
+					rc = fn(arg, &page[i], e);
+					if (rc < 0)
+						r = -1;
+					else if (rc > 0)
+						more = 0;
+				}
+			}
+			approval_request_clear(&page[i]);
+		}
+		if (q->limit > 0 && seen >= q->limit)
+			more = 0;
+	}
+	db_finalize(s);
+	free(page);
+	return r;
+}
+
+static int approval_request_collect(void *arg, const struct approval_request *r, struct err *e)
+{
+	struct approval_requests *out = arg;
+	struct approval_request *nv = realloc(out->v, (out->n + 1) * sizeof *out->v);
+
+	if (nv == NULL)
+		return err_set(e, ERR_IO, "out of memory");
+	out->v = nv;
+	out->v[out->n] = *r;
+	out->v[out->n].v = r->n > 0 ? malloc(r->n * sizeof *r->v) : NULL;
+	if (r->n > 0 && out->v[out->n].v == NULL)
+		return err_set(e, ERR_IO, "out of memory");
+	if (r->n > 0)
+		memcpy(out->v[out->n].v, r->v, r->n * sizeof *r->v);
+	out->n++;
+	return 0;
+}
+
 int approval_request_list(struct store *st, int open_only, struct approval_requests *out,
 			  struct err *e)
 {
-	struct db_stmt *s;
-	int rc;
+	struct approval_query q = { .open_only = open_only };
 
 	memset(out, 0, sizeof *out);
-	if (store_prepare(st, &s,
-			  open_only ? REQUEST_COLUMNS " WHERE r.state = 'open' ORDER BY r.id DESC"
-				    : REQUEST_COLUMNS " ORDER BY r.id DESC",
-			  e) != 0)
-		return -1;
-	while ((rc = db_step(s)) == DB_ROW) {
-		struct approval_request *nv = realloc(out->v, (out->n + 1) * sizeof *out->v);
-
-		if (nv == NULL) {
-			db_finalize(s);
-			approval_requests_free(out);
-			return err_set(e, ERR_IO, "out of memory");
-		}
-		out->v = nv;
-		approval_request_row(s, &out->v[out->n++]);
-	}
-	db_finalize(s);
-	if (rc != DB_DONE) {
+	if (approval_request_each(st, &q, approval_request_collect, out, e) != 0) {
 		approval_requests_free(out);
-		return store_fail(st, e, "reading requests");
+		return -1;
 	}
-	for (size_t i = 0; i < out->n; i++)
-		if (approval_evaluate(st, &out->v[i], e) != 0) {
-			approval_requests_free(out);
-			return -1;
-		}
 	return 0;
 }
 
@@ -1168,38 +1235,67 @@ void approval_evals_free(struct approval_evals *l)
 	l->n = 0;
 }
 
+struct approval_walk {
+	int64_t since, limit, seen;
+	approval_eval_fn fn;
+	void *arg;
+};
+
+static int approval_walk_request(void *arg, const struct approval_request *r, struct err *e)
+{
+	struct approval_walk *w = arg;
+	size_t j;
+	int rc;
+
+	for (j = 0; j < r->n; j++) {
+		if (r->v[j].recorded < w->since)
+			continue;
+		if (w->limit > 0 && w->seen >= w->limit)
+			return 1;
+		w->seen++;
+		if ((rc = w->fn(w->arg, &r->v[j], e)) != 0)
+			return rc;
+	}
+	return w->limit > 0 && w->seen >= w->limit ? 1 : 0;
+}
+
+int approval_each(struct store *st, int64_t request, int64_t since, int64_t limit, approval_eval_fn fn, void *arg,
+		  struct err *e)
+{
+	/* The limit counts decisions, not requests: the walk stops itself. */
+	struct approval_query q = { .oldest_first = 1, .decided = 1, .decided_since = since };
+	struct approval_walk w = { .since = since, .limit = limit, .fn = fn, .arg = arg };
+	struct approval_request r;
+	int rc;
+
+	if (request == 0)
+		return approval_request_each(st, &q, approval_walk_request, &w, e);
+	if (approval_request_get(st, request, &r, e) != 0)
+		return -1;
+	rc = approval_walk_request(&w, &r, e);
+	approval_request_clear(&r);
+	return rc < 0 ? -1 : 0;
+}
+
+static int approval_collect(void *arg, const struct approval_eval *a, struct err *e)
+{
+	struct approval_evals *out = arg;
+	struct approval_eval *nv = realloc(out->v, (out->n + 1) * sizeof *out->v);
+
+	if (nv == NULL)
+		return err_set(e, ERR_IO, "out of memory");
+	out->v = nv;
+	out->v[out->n++] = *a;
+	return 0;
+}
+
 int approval_list(struct store *st, int64_t request, struct approval_evals *out, struct err *e)
 {
-	struct approval_requests reqs;
-	size_t i, j;
-
 	memset(out, 0, sizeof *out);
-	if (request != 0) {
-		struct approval_request r;
-
-		if (approval_request_get(st, request, &r, e) != 0)
-			return -1;
-		out->v = r.v;
-		out->n = r.n;
-		return 0;
-	}
-	if (approval_request_list(st, 0, &reqs, e) != 0)
+	if (approval_each(st, request, 0, 0, approval_collect, out, e) != 0) {
+		approval_evals_free(out);
 		return -1;
-	/* Oldest request first, decisions in recording order. */
-	for (i = reqs.n; i-- > 0;) {
-		for (j = 0; j < reqs.v[i].n; j++) {
-			struct approval_eval *nv = realloc(out->v, (out->n + 1) * sizeof *out->v);
-
-			if (nv == NULL) {
-				approval_requests_free(&reqs);
-				approval_evals_free(out);
-				return err_set(e, ERR_IO, "out of memory");
-			}
-			out->v = nv;
-			out->v[out->n++] = reqs.v[i].v[j];
-		}
 	}
-	approval_requests_free(&reqs);
 	return 0;
 }
 

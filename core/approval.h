@@ -177,6 +177,23 @@ int approval_request_list(struct store *st, int open_only, struct approval_reque
 			  struct err *e);
 void approval_requests_free(struct approval_requests *l);
 
+/* Which requests approval_request_each reads; zeroes read them all. */
+struct approval_query {
+	int open_only;       /* only open requests */
+	int oldest_first;    /* ascending ids; otherwise newest first, as request list shows them */
+	int64_t since;       /* only requests opened at or after this time */
+	int decided;         /* only requests with a decision recorded at or after decided_since */
+	int64_t decided_since;
+	int64_t limit;       /* at most so many requests */
+};
+/* Called for each request, evaluated, in order; r is borrowed until the
+ * call returns. 0 goes on, 1 stops with success, -1 (e filled) fails. */
+typedef int (*approval_request_fn)(void *arg, const struct approval_request *r, struct err *e);
+/* Streams the requests q picks to fn a page at a time with one prepared
+ * statement (keyset on the id), so memory holds a page, not the list. */
+int approval_request_each(struct store *st, const struct approval_query *q, approval_request_fn fn, void *arg,
+			  struct err *e);
+
 /* Whether who may sign a decision (approve 1, reject 0) on r, evaluated
  * by approval_request_get, asked before any key is unlocked: the request
  * is open and agrees with its ledger entry, who is neither its requester
@@ -201,6 +218,13 @@ struct approval_evals {
 	size_t n;
 };
 int approval_list(struct store *st, int64_t request, struct approval_evals *out, struct err *e);
+/* Decisions as approval_list orders them (oldest request first, then in
+ * recording order), streamed to fn: only those recorded at or after since
+ * (0: all), at most limit (0: no limit). fn returns 0 to go on, 1 to
+ * stop, -1 with e filled to fail. */
+typedef int (*approval_eval_fn)(void *arg, const struct approval_eval *a, struct err *e);
+int approval_each(struct store *st, int64_t request, int64_t since, int64_t limit, approval_eval_fn fn, void *arg,
+		  struct err *e);
 void approval_evals_free(struct approval_evals *l);
 /* The envelope exactly as stored (malloc'd, *len bytes, NUL-terminated). */
 int approval_envelope(struct store *st, int64_t id, char **env, size_t *len, struct err *e);

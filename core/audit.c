@@ -1236,6 +1236,8 @@ struct audit_export_arg {
 	struct replay *rp;
 	FILE *f;
 	FILE *sigf; /* signatures.txt: each entry's actor signature, "-" for none */
+	const struct progress *pr;
+	int64_t total;
 };
 
 static int audit_export_entry(void *arg, int64_t seq, const char *body, size_t len, json_t *j, const char *sig,
@@ -1249,10 +1251,12 @@ static int audit_export_entry(void *arg, int64_t seq, const char *body, size_t l
 		return replay_why(why, n, "writing entries.jsonl failed");
 	if (fprintf(x->sigf, "%s\n", sig[0] ? sig : "-") < 0)
 		return replay_why(why, n, "writing signatures.txt failed");
+	if ((seq & 1023) == 0 || seq == x->total)
+		progress_note(x->pr, "exporting", seq, x->total);
 	return replay_entry(x->rp, seq, body, len, j, sig, why, n);
 }
 
-int audit_export(struct store *st, const char *dir, struct err *e)
+int audit_export(struct store *st, const char *dir, const struct progress *pr, struct err *e)
 {
 	char path[4200], vkey[300], cpname[64];
 	uint8_t pk[KEYS_PK_BYTES];
@@ -1293,6 +1297,8 @@ int audit_export(struct store *st, const char *dir, struct err *e)
 		return -1;
 	}
 	x.rp = &rp;
+	x.pr = pr;
+	x.total = ledger_size(st);
 	/* The export verifies as it copies: a bundle of a broken ledger is refused. */
 	if (ledger_verify_each(st, &r.ledger, audit_export_entry, &x, e) != 0) {
 		fclose(x.f);

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "progress.h"
 #include "keys.h"
 #include "ledger.h"
 #include "store.h"
@@ -70,8 +71,10 @@ int audit_verify_run(struct store *st, const struct audit_pins *p, const struct 
 		     struct audit_report *r, struct err *e);
 
 /* Writes DIR (created, must not exist or be empty): entries, checkpoints,
- * the log's verifier key and the keyring history. See steward-ledger(5). */
-int audit_export(struct store *st, const char *dir, struct err *e);
+ * the log's verifier key and the keyring history. See steward-ledger(5).
+ * Entries are written as they are read and verified; pr (may be NULL)
+ * hears entries done of the ledger's size. */
+int audit_export(struct store *st, const char *dir, const struct progress *pr, struct err *e);
 /* Checks a bundle without any store. p->vkey (a C2SP verifier key) pins
  * the log key (NULL trusts the bundle's own log.vkey); p->checkpoints as
  * for audit_verify_pinned. p may be NULL. */

@@ -1066,60 +1066,180 @@ static int ledger_entry_row(struct db_stmt *s, struct ledger_entry *x)
 	return 0;
 }
 
-int ledger_entries(struct store *st, const char *subject, const char *actor,
-		   struct ledger_entries *out, struct err *e)
+/* The first seq whose time is at or after t, by bisection on the primary
+ * key: entry times never decrease (audit verify holds them to it), so a
+ * dozen lookups find it among a million entries without an index on time.
+ * *seq is one past the last entry when none is that late. */
+static int ledger_first_at(struct store *st, int64_t t, int64_t *seq, struct err *e)
 {
-	char lo[420], hi[420];
 	struct db_stmt *s;
-	size_t cap = 0;
+	int64_t lo = 0, hi, at, tm;
 	int rc;
 
-	memset(out, 0, sizeof *out);
+	if (store_prepare(st, &s, "SELECT max(seq) FROM ledger", e) != 0)
+		return -1;
+	rc = db_step(s);
+	hi = rc == DB_ROW ? db_column_int64(s, 0) + 1 : 0;
+	db_finalize(s);
+	if (rc != DB_ROW)
+		return store_fail(st, e, "reading the ledger's size");
+	*seq = hi;
+	if (store_prepare(st, &s, "SELECT seq, time FROM ledger WHERE seq >= ?1 ORDER BY seq LIMIT 1", e) != 0)
+		return -1;
+	while (lo < hi) {
+		db_reset(s);
+		db_bind_int64(s, 1, lo + (hi - lo) / 2);
+		rc = db_step(s);
+		if (rc == DB_DONE) {
+			hi = lo + (hi - lo) / 2;
+			continue;
+		}
+		if (rc != DB_ROW)
+			break;
+		at = db_column_int64(s, 0);
+		tm = db_column_int64(s, 1);
+		if (tm >= t) {
+			*seq = at;
+			hi = lo + (hi - lo) / 2;
+		} else {
+			lo = at + 1;
+		}
+	}
+	db_finalize(s);
+	if (lo < hi)
+		return store_fail(st, e, "reading the ledger");
+	return 0;
+}
+
+int ledger_each(struct store *st, const struct ledger_query *q, ledger_each_fn fn, void *arg, struct err *e)
+{
+	char lo[420], hi[420];
+	struct ledger_entry x;
+	struct db_stmt *s;
+	char *buf = NULL;
+	size_t cap = 0;
+	int64_t after = q->after, first = 0;
+	int rc, r = 0;
+
+	if (q->since > 0) {
+		if (ledger_first_at(st, q->since, &first, e) != 0)
+			return -1;
+		if (first - 1 > after)
+			after = first - 1;
+	}
 	/* "SUBJECT/..." is the range [SUBJECT/, SUBJECT0): '0' follows '/'.
 	 * A range keeps '%' and '_' literal, as LIKE would not, and lets the
 	 * subject index find a model's entries among a million; so the
 	 * subject filter has a statement of its own, which "?1 IS NULL OR"
-	 * would keep from using it. */
-	snprintf(lo, sizeof lo, "%s/", subject ? subject : "");
-	snprintf(hi, sizeof hi, "%s0", subject ? subject : "");
+	 * would keep from using it. seq > ?5 is the keyset that makes a page
+	 * after a given entry as quick as the first. */
+	snprintf(lo, sizeof lo, "%s/", q->subject ? q->subject : "");
+	snprintf(hi, sizeof hi, "%s0", q->subject ? q->subject : "");
 	if (store_prepare(st, &s,
-			  subject != NULL
+			  q->subject != NULL
 				  ? "SELECT seq, time, actor, action, subject, body FROM ledger"
 				    " WHERE (subject = ?1 OR (subject >= ?2 AND subject < ?4))"
-				    " AND (CAST(?3 AS TEXT) IS NULL OR actor = ?3) ORDER BY seq"
+				    " AND (CAST(?3 AS TEXT) IS NULL OR actor = ?3) AND seq > ?5 AND time >= ?6"
+				    " ORDER BY seq LIMIT ?7"
 				  : "SELECT seq, time, actor, action, subject, body FROM ledger"
-				    " WHERE (CAST(?3 AS TEXT) IS NULL OR actor = ?3) ORDER BY seq",
+				    " WHERE (CAST(?3 AS TEXT) IS NULL OR actor = ?3) AND seq > ?5 AND time >= ?6"
+				    " ORDER BY seq LIMIT ?7",
 			  e) != 0)
 		return -1;
-	if (subject != NULL) {
-		db_bind_text(s, 1, subject, -1, DB_STATIC);
+	if (q->subject != NULL) {
+		db_bind_text(s, 1, q->subject, -1, DB_STATIC);
 		db_bind_text(s, 2, lo, -1, DB_STATIC);
 		db_bind_text(s, 4, hi, -1, DB_STATIC);
 	}
-	if (actor != NULL)
-		db_bind_text(s, 3, actor, -1, DB_STATIC);
+	if (q->actor != NULL)
+		db_bind_text(s, 3, q->actor, -1, DB_STATIC);
+	else
+		db_bind_null(s, 3);
+	db_bind_int64(s, 5, after);
+	db_bind_int64(s, 6, q->since);
+	/* No limit is the largest one: LIMIT -1 is SQLite's alone. */
+	db_bind_int64(s, 7, q->limit > 0 ? q->limit : INT64_MAX);
 	while ((rc = db_step(s)) == DB_ROW) {
-		if (out->n == cap) {
-			size_t ncap = cap ? 2 * cap : 64;
-			struct ledger_entry *nv = realloc(out->v, ncap * sizeof *nv);
+		const char *t;
+		size_t len = (size_t)db_column_bytes(s, 5);
 
-			if (nv == NULL)
+		/* One buffer for every body, grown to the largest: memory stays
+		 * flat however many entries pass. */
+		if (len + 1 > cap) {
+			char *nb = realloc(buf, len + 1);
+
+			if (nb == NULL) {
+				r = err_set(e, ERR_IO, "out of memory reading ledger entry %" PRId64, db_column_int64(s, 0));
 				break;
-			out->v = nv;
-			cap = ncap;
+			}
+			buf = nb;
+			cap = len + 1;
 		}
-		if (ledger_entry_row(s, &out->v[out->n]) != 0)
+		memset(&x, 0, sizeof x);
+		x.seq = db_column_int64(s, 0);
+		x.time = db_column_int64(s, 1);
+		t = (const char *)db_column_text(s, 2);
+		snprintf(x.actor, sizeof x.actor, "%s", t ? t : "");
+		t = (const char *)db_column_text(s, 3);
+		snprintf(x.action, sizeof x.action, "%s", t ? t : "");
+		t = (const char *)db_column_text(s, 4);
+		snprintf(x.subject, sizeof x.subject, "%s", t ? t : "");
+		if (len > 0)
+			memcpy(buf, db_column_blob(s, 5), len);
+		buf[len] = '\0';
+		x.body = buf;
+		x.len = len;
+		if (fn(arg, &x, e) != 0) {
+			r = -1;
 			break;
-		out->n++;
+		}
 	}
 	db_finalize(s);
-	if (rc == DB_ROW) {
-		ledger_entries_free(out);
-		return err_set(e, ERR_IO, "out of memory reading the ledger");
-	}
-	if (rc != DB_DONE) {
-		ledger_entries_free(out);
+	free(buf);
+	if (r == 0 && rc != DB_DONE)
 		return store_fail(st, e, "reading the ledger");
+	return r;
+}
+
+struct ledger_collect {
+	struct ledger_entries *out;
+	size_t cap;
+};
+
+static int ledger_entries_add(void *arg, const struct ledger_entry *x, struct err *e)
+{
+	struct ledger_collect *c = arg;
+	struct ledger_entry *d;
+
+	if (c->out->n == c->cap) {
+		size_t ncap = c->cap ? 2 * c->cap : 64;
+		struct ledger_entry *nv = realloc(c->out->v, ncap * sizeof *nv);
+
+		if (nv == NULL)
+			return err_set(e, ERR_IO, "out of memory reading the ledger");
+		c->out->v = nv;
+		c->cap = ncap;
+	}
+	d = &c->out->v[c->out->n];
+	*d = *x;
+	d->body = malloc(x->len + 1);
+	if (d->body == NULL)
+		return err_set(e, ERR_IO, "out of memory reading the ledger");
+	memcpy(d->body, x->body, x->len + 1);
+	c->out->n++;
+	return 0;
+}
+
+int ledger_entries(struct store *st, const char *subject, const char *actor,
+		   struct ledger_entries *out, struct err *e)
+{
+	struct ledger_query q = { .subject = subject, .actor = actor };
+	struct ledger_collect c = { .out = out };
+
+	memset(out, 0, sizeof *out);
+	if (ledger_each(st, &q, ledger_entries_add, &c, e) != 0) {
+		ledger_entries_free(out);
+		return -1;
 	}
 	return 0;
 }

@@ -181,6 +181,22 @@ struct ledger_entries {
  * ("models:/fraud" matches "models:/fraud/3"); NULL filters match all. */
 int ledger_entries(struct store *st, const char *subject, const char *actor,
 		   struct ledger_entries *out, struct err *e);
+
+/* Which entries ledger_each reads; zeroes read them all. */
+struct ledger_query {
+	const char *subject, *actor; /* as ledger_entries; NULL matches all */
+	int64_t after;               /* only entries past this seq: the keyset of the next page */
+	int64_t since;               /* only entries recorded at or after this time */
+	int64_t limit;               /* at most so many */
+};
+/* Called for each entry in seq order; x and its body are borrowed until
+ * the call returns. Non-zero with e filled stops the read. fn should run
+ * no statement on the same store: PostgreSQL would then queue the rest of
+ * the read in memory. */
+typedef int (*ledger_each_fn)(void *arg, const struct ledger_entry *x, struct err *e);
+/* Streams the entries q picks to fn, one row at a time, with one
+ * statement and one body buffer, so memory stays flat at any ledger size. */
+int ledger_each(struct store *st, const struct ledger_query *q, ledger_each_fn fn, void *arg, struct err *e);
 int ledger_entry_get(struct store *st, int64_t seq, struct ledger_entry *out, struct err *e);
 void ledger_entry_clear(struct ledger_entry *x);
 void ledger_entries_free(struct ledger_entries *l);

@@ -18,6 +18,7 @@ struct store {
 	char *path;  /* as given: a file, or a URI that may hold a password */
 	char *label; /* for messages: the path, or the URI without its password */
 	int depth; /* transaction nesting: 0 none, 1 BEGIN, >1 savepoints */
+	int reading; /* store_read_begin opened a read-only transaction */
 	int dry_run;
 	struct {
 		void *p;
@@ -217,6 +218,28 @@ int store_schema_version(struct store *st)
 	return v;
 }
 
+int store_read_begin(struct store *st, struct err *e)
+{
+	/* Inside a transaction the reads already see one moment. */
+	if (st->depth > 0 || st->reading)
+		return 0;
+	/* SQLite's deferred BEGIN takes its snapshot at the first read and
+	 * holds it to COMMIT; PostgreSQL's default READ COMMITTED would not. */
+	if (store_exec(st, st->ops == &dbpg_conn_ops ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN",
+		       "starting a read", e) != 0)
+		return -1;
+	st->reading = 1;
+	return 0;
+}
+
+void store_read_end(struct store *st)
+{
+	if (!st->reading)
+		return;
+	st->ops->exec(st->conn, "COMMIT");
+	st->reading = 0;
+}
+
 /* Nested calls become savepoints so a registry call can run inside a
  * caller's transaction (a governed change plus its ledger entry). */
 int store_begin(struct store *st, struct err *e)
@@ -330,6 +353,7 @@ int store_reconnect(struct store *st, struct err *e)
 		return -1;
 	/* The old session's transaction and savepoints ended with it. */
 	st->depth = 0;
+	st->reading = 0;
 	/* Caches stamped on the old session's view: built again on demand. */
 	for (i = 0; i < STORE_SLOT_COUNT; i++) {
 		if (st->slot[i].p != NULL && st->slot[i].release != NULL)

@@ -67,6 +67,10 @@ int64_t store_total_changes(struct store *st);
 int store_begin(struct store *st, struct err *e);
 int store_commit(struct store *st, struct err *e);
 void store_rollback(struct store *st);
+/* Several reads that must see one moment (a list measured, then printed):
+ * a read-only transaction, or nothing inside one already open. */
+int store_read_begin(struct store *st, struct err *e);
+void store_read_end(struct store *st);
 /* 1 inside store_begin/commit: the ledger insists on it. */
 int store_in_transaction(const struct store *st);
 

@@ -174,6 +174,18 @@ same "still partial" "$(j '$[0].partial')" 1
 expect 3 "--full reads everything" "$STEWARD" sync dg --full --db "$DB" --config "$TMPD/config" --json
 same "full" "$(j '$[0].full')" 1
 same "nothing skipped" "$(j '$[0].skipped')" 0
+lacks "no progress bytes on a pipe" "$ERR" "syncing dg"
+if command -v script >/dev/null 2>&1; then
+	script -qec "'$STEWARD' sync dg --full --db '$(store_uri "$DB")' --config '$TMPD/config'" /dev/null >"$TMPD/tty.out" 2>&1
+	same "sync on a terminal: partial, as before" "$?" 3
+	TTY=$(tr '\r' '\n' <"$TMPD/tty.out")
+	has "progress names the plugin and counts its versions" "$TTY" "syncing dg: 3/3 versions ("
+	has "with the rate and the time left" "$TTY" "versions/s, 0s left)"
+	script -qec "'$STEWARD' sync dg --quiet --full --db '$(store_uri "$DB")' --config '$TMPD/config'" /dev/null >"$TMPD/tty.out" 2>&1
+	lacks "--quiet: no progress" "$(cat "$TMPD/tty.out")" "syncing dg:"
+else
+	echo "note: no script(1): the terminal progress line is not checked"
+fi
 
 # --- [steward] db: where the store is when neither --db nor STEWARD_DB says ---
 mkdir -p "$TMPD/dbcfg"

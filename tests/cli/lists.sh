@@ -1,0 +1,141 @@
+# lists.sh: audit log, request list and approval list written as they are read, with --limit, --since and --after, and their bad values refused by name.
+. "$STEWARD_TOP/tests/lib.sh"
+
+DB="$TMPD/demo.db"
+export STEWARD_NOW=1790000000 # after the demo's history
+expect 0 "demo --no-tui" "$STEWARD" demo --no-tui --db "$DB"
+
+# jlen: the length of the JSON array on the last command's stdout.
+jlen() {
+	printf '%s' "$OUT" >"$TMPD/json"
+	sqlite3 :memory: "SELECT json_array_length(CAST(readfile('$TMPD/json') AS TEXT))"
+}
+# jseqs FIELD: that field of every element, one line.
+jall() {
+	printf '%s' "$OUT" >"$TMPD/json"
+	sqlite3 :memory: "SELECT group_concat(json_extract(value, '\$.$1'), ' ') FROM json_each(CAST(readfile('$TMPD/json') AS TEXT))"
+}
+# rfc TIME: seconds as RFC 3339 UTC.
+rfc() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ; }
+
+# --- audit log ---
+ENTRIES=$(store_sql "$DB" "SELECT count(*) FROM ledger")
+expect 0 "audit log --json" "$STEWARD" audit log --json --db "$DB"
+valid "audit log"
+same "every entry" "$(jlen)" "$ENTRIES"
+ALL_SEQS=$(jall seq)
+ALL_JSON=$OUT
+expect 0 "audit log" "$STEWARD" audit log --db "$DB"
+same "a header and a line per entry" "$(printf '%s\n' "$OUT" | wc -l)" $((ENTRIES + 1))
+# Columns line up over every row: the ACTION column starts at the same place on each line.
+same "the columns line up" "$(printf '%s\n' "$OUT" | awk '{ print index($0, $4) }' | sort -u | wc -l)" 1
+
+expect 0 "audit log --limit 5" "$STEWARD" audit log --json --limit 5 --db "$DB"
+same "--limit 5: the first five" "$(jall seq)" "$(echo "$ALL_SEQS" | cut -d' ' -f1-5)"
+expect 0 "audit log --after 10 --limit 3" "$STEWARD" audit log --json --after 10 --limit 3 --db "$DB"
+same "--after 10: the next three" "$(jall seq)" "11 12 13"
+expect 0 "audit log --limit 1 (table)" "$STEWARD" audit log --limit 1 --db "$DB"
+same "--limit 1: a header and one entry" "$(printf '%s\n' "$OUT" | wc -l)" 2
+
+# Paging with --after and --limit reads back the whole ledger, each entry once.
+PAGED="" LAST=0
+while :; do
+	run "$STEWARD" audit log --json --after "$LAST" --limit 100 --db "$DB"
+	[ "$RC" -eq 0 ] || break
+	P=$(jall seq)
+	[ -n "$P" ] || break
+	PAGED="${PAGED:+$PAGED }$P"
+	LAST=${P##* }
+done
+same "pages of 100 make the whole ledger" "$PAGED" "$ALL_SEQS"
+
+# --since: the first entry at or after a time in the middle of the history.
+MID=$(store_sql "$DB" "SELECT time FROM ledger WHERE seq = $((ENTRIES / 2))")
+WANT=$(store_sql "$DB" "SELECT count(*) FROM ledger WHERE time >= $MID")
+FIRST=$(store_sql "$DB" "SELECT min(seq) FROM ledger WHERE time >= $MID")
+expect 0 "audit log --since" "$STEWARD" audit log --json --since "$(rfc "$MID")" --db "$DB"
+same "--since: every entry from then" "$(jlen)" "$WANT"
+same "--since: starting with the first at that time" "$(j '$[0].seq')" "$FIRST"
+expect 0 "audit log --since one second later" "$STEWARD" audit log --json --since "$(rfc $((MID + 1)))" --limit 1 --db "$DB"
+same "--since is at or after, not before" "$(j '$[0].seq')" "$(store_sql "$DB" "SELECT min(seq) FROM ledger WHERE time > $MID")"
+expect 0 "audit log --since the future" "$STEWARD" audit log --json --since 2099-01-01T00:00:00Z --db "$DB"
+same "--since the future: an empty array" "$OUT" "[]"
+expect 0 "audit log --since before the history" "$STEWARD" audit log --json --since 2000-01-01T00:00:00Z --db "$DB"
+same "--since before the history: the same bytes as no --since" "$OUT" "$ALL_JSON"
+SUBJ=$(store_sql "$DB" "SELECT subject FROM ledger WHERE subject LIKE 'models:/%' ORDER BY seq LIMIT 1" | cut -d/ -f1-2)
+expect 0 "audit log --subject --limit" "$STEWARD" audit log --json --subject "$SUBJ" --limit 2 --db "$DB"
+same "--subject and --limit: the first two about it" "$(jall seq)" \
+	"$(store_sql "$DB" "SELECT seq FROM ledger WHERE subject = '$SUBJ' OR subject LIKE '$SUBJ/%' ORDER BY seq LIMIT 2" | tr '\n' ' ' | sed 's/ $//')"
+
+# --- request list ---
+REQS=$(store_sql "$DB" "SELECT count(*) FROM requests")
+expect 0 "request list --all --json" "$STEWARD" request list --all --json --db "$DB"
+valid "request list"
+same "every request" "$(jlen)" "$REQS"
+ALL_REQ=$(jall id)
+expect 0 "request list --all --limit 2" "$STEWARD" request list --all --json --limit 2 --db "$DB"
+same "--limit 2: the newest two" "$(jall id)" "$(echo "$ALL_REQ" | cut -d' ' -f1-2)"
+RMID=$(store_sql "$DB" "SELECT created FROM requests ORDER BY id LIMIT 1 OFFSET $((REQS / 2))")
+expect 0 "request list --all --since" "$STEWARD" request list --all --json --since "$(rfc "$RMID")" --db "$DB"
+same "--since: the requests opened from then" "$(jlen)" "$(store_sql "$DB" "SELECT count(*) FROM requests WHERE created >= $RMID")"
+expect 0 "request list --limit (table)" "$STEWARD" request list --all --limit 3 --db "$DB"
+same "--limit 3: a header and three rows" "$(printf '%s\n' "$OUT" | wc -l)" 4
+
+# --- approval list ---
+APPS=$(store_sql "$DB" "SELECT count(*) FROM approvals")
+expect 0 "approval list --json" "$STEWARD" approval list --json --db "$DB"
+valid "approval list"
+same "every decision" "$(jlen)" "$APPS"
+ALL_APP=$(jall id)
+expect 0 "approval list --limit 3" "$STEWARD" approval list --json --limit 3 --db "$DB"
+same "--limit 3: the first three" "$(jall id)" "$(echo "$ALL_APP" | cut -d' ' -f1-3)"
+AMID=$(store_sql "$DB" "SELECT recorded FROM approvals ORDER BY id LIMIT 1 OFFSET $((APPS / 2))")
+expect 0 "approval list --since" "$STEWARD" approval list --json --since "$(rfc "$AMID")" --db "$DB"
+same "--since: the decisions recorded from then" "$(jlen)" "$(store_sql "$DB" "SELECT count(*) FROM approvals WHERE recorded >= $AMID")"
+REQ=$(store_sql "$DB" "SELECT request_id FROM approvals GROUP BY request_id HAVING count(*) > 1 ORDER BY request_id LIMIT 1")
+expect 0 "approval list --request --limit 1" "$STEWARD" approval list --json --request "$REQ" --limit 1 --db "$DB"
+same "--request and --limit 1: its first decision" "$(j '$[0].id')" "$(store_sql "$DB" "SELECT min(id) FROM approvals WHERE request_id = $REQ")"
+same "--request and --limit 1: one" "$(jlen)" 1
+expect 0 "approval list --since the future" "$STEWARD" approval list --json --since 2099-01-01T00:00:00Z --db "$DB"
+same "no decision that late: an empty array" "$OUT" "[]"
+
+# --- bad values, refused by name before anything is printed ---
+for cmd in "audit log" "request list" "approval list"; do
+	for bad in 0 -3 x 1e3 "" 99999999999999999999 " 5"; do
+		expect 2 "$cmd --limit '$bad'" "$STEWARD" $cmd --limit "$bad" --db "$DB"
+		has "$cmd --limit '$bad' names the option" "$ERR" "--limit wants a whole number"
+		same "$cmd --limit '$bad' prints nothing" "$OUT" ""
+	done
+	for bad in yesterday 2026-01-01 2026-13-01T00:00:00Z 1790000000 ""; do
+		expect 2 "$cmd --since '$bad'" "$STEWARD" $cmd --since "$bad" --db "$DB"
+		has "$cmd --since '$bad' names the option" "$ERR" "--since wants an RFC 3339"
+		same "$cmd --since '$bad' prints nothing" "$OUT" ""
+	done
+done
+for bad in -1 x "" 007x; do
+	expect 2 "audit log --after '$bad'" "$STEWARD" audit log --after "$bad" --db "$DB"
+	has "audit log --after '$bad' names the option" "$ERR" "--after"
+done
+# --- audit export: progress on a terminal only ---
+expect 0 "audit export on a pipe" "$STEWARD" audit export "$TMPD/b1" --db "$DB"
+same "no progress bytes on a pipe" "$ERR" ""
+expect 0 "the bundle verifies" "$STEWARD" audit verify --bundle "$TMPD/b1"
+same "every entry exported" "$(wc -l <"$TMPD/b1/entries.jsonl")" "$ENTRIES"
+if command -v script >/dev/null 2>&1; then
+	script -qec "'$STEWARD' audit export '$TMPD/b2' --db '$(store_uri "$DB")'" /dev/null >"$TMPD/tty.out" 2>&1
+	same "audit export on a terminal" "$?" 0
+	TTY=$(tr '\r' '\n' <"$TMPD/tty.out")
+	has "shows entries done of the total" "$TTY" "exporting: $ENTRIES/$ENTRIES entries ("
+	has "with the rate and the time left" "$TTY" "entries/s, 0s left)"
+	same "the same bundle" "$(cat "$TMPD/b2/entries.jsonl" | cksum)" "$(cat "$TMPD/b1/entries.jsonl" | cksum)"
+	script -qec "'$STEWARD' audit export --quiet '$TMPD/b3' --db '$(store_uri "$DB")'" /dev/null >"$TMPD/tty.out" 2>&1
+	same "audit export --quiet on a terminal" "$?" 0
+	lacks "--quiet: no progress" "$(cat "$TMPD/tty.out")" "exporting:"
+else
+	echo "note: no script(1): the terminal progress line is not checked"
+fi
+
+expect 2 "approval list --request x" "$STEWARD" approval list --request x --db "$DB"
+has "names --request" "$ERR" "--request"
+
+finish
