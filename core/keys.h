@@ -35,6 +35,10 @@ int keys_generate(const char *name, const char *path, const char *pass, size_t p
  * truncated files, tampered headers and wrong passphrases, naming which. */
 int keys_load_secret(const char *path, const char *pass, size_t passlen,
 		     struct key_secret **out, struct err *e);
+/* The same from a key file's text already read (what names it in messages);
+ * permissions are the caller's to check. */
+int keys_open_secret(const char *text, size_t len, const char *what, const char *pass, size_t passlen,
+		     struct key_secret **out, struct err *e);
 void keys_secret_free(struct key_secret *k);
 
 enum keys_kind { KEYS_KIND_SECRET = 1, KEYS_KIND_PUBLIC = 2 };
