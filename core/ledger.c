@@ -1181,7 +1181,7 @@ void ledger_inclusion_clear(struct ledger_inclusion *p)
 
 int ledger_prove(struct store *st, int64_t seq, struct ledger_inclusion *p, struct err *e)
 {
-	struct ledger_entry x;
+	struct ledger_entry x = { 0 };
 	merkle_hash *leaves = NULL;
 
 	memset(p, 0, sizeof *p);
@@ -1199,6 +1199,7 @@ int ledger_prove(struct store *st, int64_t seq, struct ledger_inclusion *p, stru
 	}
 	p->seq = seq;
 	if (ledger_entry_get(st, seq, &x, e) != 0 || ledger_leaves(st, p->size, &leaves, e) != 0) {
+		free(x.body); /* read before the leaves failed: not the proof's yet */
 		ledger_inclusion_clear(p);
 		return -1;
 	}
