@@ -73,7 +73,7 @@ TESTCLOCK_OBJ := $(BUILD)/obj/testclock/core/store.o
 LIBCORE_TEST := $(BUILD)/libsteward-testclock.a
 STEWARD_TEST := $(BUILD)/steward-testclock
 
-.PHONY: all test check bench fuzz demo install uninstall clean format help
+.PHONY: all test check bench fuzz analyze demo install uninstall clean format help
 # Keep test objects: they are not intermediates to throw away.
 .SECONDARY:
 .SECONDEXPANSION:
@@ -175,6 +175,10 @@ $(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/obj/tests/fuzz/fuzz_%.o $(FUZZ_DIR)/libsteward.a
 fuzz: $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)
 	scripts/fuzz-run $(FUZZ_DIR) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
+# cppcheck and clang's static analyser over core/ cli/ tui/ plugins/ (scripts/analyze/run); any new finding fails.
+analyze:
+	scripts/analyze/run
+
 # The README's test command: unit, CLI and console tests; one summary line.
 test check: $(STEWARD) $(STEWARD_TEST) $(PLUGIN_SO) $(TEST_PLUGIN_SO) $(FAKE_BIN) $(UNIT_BIN) $(PG_TEST_BIN)
 	STEWARD_STORE=$(STORE) tests/run $(BUILD)
@@ -217,7 +221,7 @@ format:
 	clang-format -i $(wildcard core/*.[ch] cli/*.[ch] tui/*.[ch] plugins/*.[ch] plugins/*/*.[ch] tests/unit/*.[ch])
 
 help:
-	@echo "targets: all (default) test fuzz bench demo install uninstall clean format"
+	@echo "targets: all (default) test fuzz analyze bench demo install uninstall clean format"
 	@echo "options: SAN=1 (ASan+UBSan build under build/san) STORE=postgres (test on PostgreSQL) FUZZ_SECONDS=N (per fuzz target; 15) PREFIX=... DESTDIR=..."
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

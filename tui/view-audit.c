@@ -92,7 +92,7 @@ static int view_audit_load(struct app *a, struct view *v, struct err *e)
 {
 	struct view_audit *p = v->priv;
 	struct ledger_entries es = {0};
-	char keep[32], subject[200];
+	char keep[32], subject[200] = "";
 	size_t i;
 	int rc = 0, scoped = view_audit_scoped(p);
 
