@@ -59,7 +59,7 @@ CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 TUI_OBJ  := $(TUI_SRC:%.c=$(BUILD)/obj/%.o)
 MAIN_OBJ := $(BUILD)/obj/cli/main.o
-FUZZ_TARGETS := policy lineage playbook haproxy
+FUZZ_TARGETS := policy lineage playbook haproxy card config keys note proof dsse statement prometheus mlflow alertmanager
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%) $(FUZZ_TARGETS:%=$(BUILD)/tests/test_fuzz_%)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
@@ -75,7 +75,7 @@ TESTCLOCK_OBJ := $(TESTCLOCK_SRC:%.c=$(BUILD)/obj/testclock/%.o)
 LIBCORE_TEST := $(BUILD)/libsteward-testclock.a
 STEWARD_TEST := $(BUILD)/steward-testclock
 
-.PHONY: all test check bench fuzz demo install uninstall clean format help
+.PHONY: all test check bench fuzz analyze demo install uninstall clean format help
 # Keep test objects: they are not intermediates to throw away.
 .SECONDARY:
 .SECONDEXPANSION:
@@ -148,7 +148,7 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIBFACE) $(LIBCORE_TEST)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBFACE) $(LIBCORE_TEST) $(TEST_LIBS) $(LIBS)
 
-# The fuzz targets (the policy and playbook parsers, the OpenLineage importer, the HAProxy plugin's readers), each driven over its seed corpus and
+# The fuzz targets (every parser of outside input: tests/fuzz/fuzz_*.c), each driven over its seed corpus and
 # deterministic mutations (tests/fuzz/driver.c) so every `make test` runs it.
 $(BUILD)/obj/tests/fuzz/%.o: tests/fuzz/%.c
 	@mkdir -p $(dir $@)
@@ -158,12 +158,28 @@ $(BUILD)/tests/test_fuzz_%: $(BUILD)/obj/tests/fuzz/fuzz_%.o $(BUILD)/obj/tests/
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
-# With clang: real libFuzzer builds (`make fuzz`, then run e.g. build/fuzz/fuzz_lineage tests/fuzz/corpus/lineage).
-fuzz:
-	@mkdir -p $(BUILD)/fuzz
-	for t in $(FUZZ_TARGETS); do \
-		clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined $(filter -D% -I%,$(ALL_CFLAGS)) \
-			-o $(BUILD)/fuzz/fuzz_$$t tests/fuzz/fuzz_$$t.c $(CORE_SRC) $(LIBS) || exit 1; done
+# With clang: real libFuzzer builds of the same targets, each run FUZZ_SECONDS over a copy of its
+# corpus (scripts/fuzz-run); a crash, leak or hang fails. Its own tree, whatever SAN says.
+FUZZ_SECONDS ?= 15
+FUZZ_DIR     := build/fuzz
+FUZZ_CFLAGS  := -std=c11 -g -O1 -fno-omit-frame-pointer $(filter -D% -I%,$(ALL_CFLAGS)) $(PKG_CFLAGS)
+FUZZ_SAN     := address,undefined
+$(FUZZ_DIR)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,$(FUZZ_SAN) -MMD -MP -c -o $@ $<
+
+$(FUZZ_DIR)/libsteward.a: $(CORE_SRC:%.c=$(FUZZ_DIR)/obj/%.o)
+	rm -f $@ && $(AR) rcs $@ $^
+
+$(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/obj/tests/fuzz/fuzz_%.o $(FUZZ_DIR)/libsteward.a
+	clang -fsanitize=fuzzer,$(FUZZ_SAN) -o $@ $^ $(LIBS)
+
+fuzz: $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)
+	scripts/fuzz-run $(FUZZ_DIR) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+# cppcheck and clang's static analyser over core/ cli/ tui/ plugins/ (scripts/analyze/run); any new finding fails.
+analyze:
+	scripts/analyze/run
 
 # The README's test command: unit, CLI and console tests; one summary line.
 test check: $(STEWARD) $(STEWARD_TEST) $(PLUGIN_SO) $(TEST_PLUGIN_SO) $(FAKE_BIN) $(UNIT_BIN) $(PG_TEST_BIN)
@@ -208,7 +224,8 @@ format:
 	clang-format -i $(wildcard core/*.[ch] cli/*.[ch] tui/*.[ch] plugins/*.[ch] plugins/*/*.[ch] tests/unit/*.[ch])
 
 help:
-	@echo "targets: all (default) test bench demo install uninstall clean format"
-	@echo "options: SAN=1 (ASan+UBSan build under build/san) STORE=postgres (test on PostgreSQL) PREFIX=... DESTDIR=..."
+	@echo "targets: all (default) test fuzz analyze bench demo install uninstall clean format"
+	@echo "options: SAN=1 (ASan+UBSan build under build/san) STORE=postgres (test on PostgreSQL) FUZZ_SECONDS=N (per fuzz target; 15) PREFIX=... DESTDIR=..."
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(FUZZ_DIR)/obj -name '*.d' 2>/dev/null)

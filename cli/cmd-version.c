@@ -392,7 +392,8 @@ static void cmd_version_diff_gate(struct cli_ctx *c, const struct compare *cmp)
 		}
 	}
 	for (i = 0; i < cmp->nrules; i++)
-		if (!cmp->rules[i].changed)
+		/* An unchanged rule is on both sides (compare.c); the test says so to the analyser too. */
+		if (!cmp->rules[i].changed && cmp->rules[i].now != NULL)
 			printf("  same: %s %s\n", cli_safe(c, cmp->rules[i].now->rule->name),
 			       policy_status_name(cmp->rules[i].now->status));
 }

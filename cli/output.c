@@ -1,4 +1,5 @@
 /* output: how the command line prints: quoting in messages, times, numbers, aligned tables and JSON. */
+#define STEWARD_OUTPUT_IMPL /* cli_json_fail is defined here, not the analyser stand-in in cli.h */
 #include "cli.h"
 
 #include <errno.h>

@@ -1,4 +1,5 @@
 /* err: formatting of core error values. */
+#define STEWARD_ERR_IMPL /* err_set is defined here, not the analyser stand-in in err.h */
 #include "err.h"
 
 #include <stdarg.h>

@@ -28,4 +28,12 @@ int err_prefix(struct err *e, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void err_clear(struct err *e);
 
+/* clang's static analyser (make analyze) sees one file at a time and cannot
+ * know that these always return -1, so it would follow `return err_set(...)`
+ * as a success with its outputs unset; under the analyser only, say so. */
+#if defined(__clang_analyzer__) && !defined(STEWARD_ERR_IMPL)
+#define err_set(...) (err_set(__VA_ARGS__), -1)
+#define err_prefix(...) (err_prefix(__VA_ARGS__), -1)
+#endif
+
 #endif

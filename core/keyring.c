@@ -434,7 +434,7 @@ static int64_t keyring_active_keys(struct store *st, int64_t pid, struct err *e)
 int keyring_revoke(struct store *st, const struct principal *admin, const struct key_secret *k,
 		   const char *name, const char *key_id, unsigned roles, struct err *e)
 {
-	char summary[400], rt[80], owner[KEYS_NAME_MAX + 1];
+	char summary[400], rt[80], owner[KEYS_NAME_MAX + 1] = "";
 	int64_t pid, revoked, ver, kver = 0;
 	unsigned held;
 	int whole = key_id == NULL && roles == 0, loses_admin;

@@ -479,16 +479,16 @@ int keys_inspect_secret(const char *path, char name[KEYS_NAME_MAX + 1], unsigned
 	return 0;
 }
 
+static int keys_unseal(const char *path, char *buf, const char *pass, size_t passlen,
+		       struct key_secret **out, struct err *e);
+
 int keys_load_secret(const char *path, const char *pass, size_t passlen,
 		     struct key_secret **out, struct err *e)
 {
-	struct keys_sk_header h;
 	char buf[KEYS_FILE_MAX];
-	uint8_t *key = NULL, *plain = NULL;
-	size_t len, plainlen;
-	struct key_secret *k = NULL;
+	size_t len;
 	struct stat sb;
-	int r = -1;
+	int r;
 
 	*out = NULL;
 	if (sodium_init() < 0)
@@ -499,6 +499,40 @@ int keys_load_secret(const char *path, const char *pass, size_t passlen,
 		return err_set(e, ERR_DENIED,
 			       "key file %s has mode %04o: other users can read it; run chmod 600 %s",
 			       path, (unsigned)(sb.st_mode & 07777), path);
+	r = keys_unseal(path, buf, pass, passlen, out, e);
+	sodium_memzero(buf, sizeof buf);
+	return r;
+}
+
+int keys_open_secret(const char *text, size_t len, const char *what, const char *pass, size_t passlen,
+		     struct key_secret **out, struct err *e)
+{
+	char buf[KEYS_FILE_MAX];
+	int r;
+
+	*out = NULL;
+	if (sodium_init() < 0)
+		return err_set(e, ERR_IO, "libsodium failed to initialise");
+	if (len >= sizeof buf)
+		return err_set(e, ERR_INVALID, "key file %s is too large to be a steward key", what);
+	memcpy(buf, text, len);
+	buf[len] = '\0';
+	r = keys_unseal(what, buf, pass, passlen, out, e);
+	sodium_memzero(buf, sizeof buf);
+	return r;
+}
+
+/* Parses a secret key file's text (buf, NUL-terminated, modified in place) and
+ * opens its sealed seed with the passphrase. */
+static int keys_unseal(const char *path, char *buf, const char *pass, size_t passlen,
+		       struct key_secret **out, struct err *e)
+{
+	struct keys_sk_header h;
+	uint8_t *key = NULL, *plain = NULL;
+	size_t plainlen;
+	struct key_secret *k = NULL;
+	int r = -1;
+
 	if (keys_parse_secret(path, buf, &h, e) != 0)
 		goto out;
 	if (keys_no_dumps(e) != 0)

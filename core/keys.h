@@ -55,6 +55,10 @@ int keys_generate_open(const char *name, const char *path, const char *pass, siz
  * key is loaded the process makes no core dumps (keys_no_dumps). */
 int keys_load_secret(const char *path, const char *pass, size_t passlen,
 		     struct key_secret **out, struct err *e);
+/* The same from a key file's text already read (what names it in messages);
+ * permissions are the caller's to check. */
+int keys_open_secret(const char *text, size_t len, const char *what, const char *pass, size_t passlen,
+		     struct key_secret **out, struct err *e);
 void keys_secret_free(struct key_secret *k);
 /* How long the n-th wrong passphrase in a row waits, in milliseconds:
  * 1 s, 2 s, 4 s... up to 30 s (the tests' build takes the first step from

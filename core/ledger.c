@@ -1297,7 +1297,7 @@ void ledger_inclusion_clear(struct ledger_inclusion *p)
 
 int ledger_prove(struct store *st, int64_t seq, struct ledger_inclusion *p, struct err *e)
 {
-	struct ledger_entry x;
+	struct ledger_entry x = { 0 };
 
 	memset(p, 0, sizeof *p);
 	if (ledger_latest_checkpoint(st, &p->size, &p->checkpoint, e) != 0)

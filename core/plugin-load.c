@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -338,13 +339,14 @@ static void plugin_default_dirs(struct plugin_config *c)
 	snprintf(c->dirs[c->ndirs++], sizeof c->dirs[0], "%s", STEWARD_PLUGINDIR);
 }
 
+static int plugin_config_read(FILE *f, const char *path, struct plugin_config *c, struct err *e);
+
 int plugin_config_load(const char *path, int required, struct plugin_config *c, struct err *e)
 {
-	struct plugin_parse pp = { .c = c, .e = e, .file = path };
 	char real[PATH_MAX];
 	struct stat sb;
-	size_t i;
-	int rc, fd;
+	FILE *f;
+	int fd;
 
 	memset(c, 0, sizeof *c);
 	plugin_default_dirs(c);
@@ -364,11 +366,37 @@ int plugin_config_load(const char *path, int required, struct plugin_config *c, 
 		return -1;
 	}
 	snprintf(c->path, sizeof c->path, "%s", path);
-	pp.f = fdopen(fd, "r");
-	if (pp.f == NULL) {
+	f = fdopen(fd, "r");
+	if (f == NULL) {
 		close(fd);
 		return err_set(e, ERR_IO, "cannot read config %s: %s", path, strerror(errno));
 	}
+	return plugin_config_read(f, path, c, e);
+}
+
+int plugin_config_parse(const char *text, size_t len, const char *name, struct plugin_config *c, struct err *e)
+{
+	FILE *f;
+
+	memset(c, 0, sizeof *c);
+	plugin_default_dirs(c);
+	snprintf(c->path, sizeof c->path, "%s", name);
+	/* fmemopen refuses a zero-length buffer; an empty text is an empty configuration. */
+	if (len == 0)
+		return 0;
+	f = fmemopen((void *)(uintptr_t)text, len, "r");
+	if (f == NULL)
+		return err_set(e, ERR_IO, "cannot read config %s: %s", name, strerror(errno));
+	return plugin_config_read(f, name, c, e);
+}
+
+/* Parses the INI text f holds (closing it) into c, whose directories and path are set. */
+static int plugin_config_read(FILE *f, const char *path, struct plugin_config *c, struct err *e)
+{
+	struct plugin_parse pp = { .c = c, .e = e, .file = path, .f = f };
+	size_t i;
+	int rc;
+
 	rc = ini_parse_stream(plugin_ini_reader, &pp, plugin_ini, &pp);
 	fclose(pp.f);
 	for (i = 0; i < c->ninst; i++)

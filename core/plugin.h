@@ -54,6 +54,8 @@ int plugin_config_path(char *buf, size_t n, struct err *e);
  * and, in a source tree, build/plugins beside the binary: never the
  * current directory. */
 int plugin_config_load(const char *path, int required, struct plugin_config *c, struct err *e);
+/* The same from text already read (name is what messages call it): the fuzz target's entry point. */
+int plugin_config_parse(const char *text, size_t len, const char *name, struct plugin_config *c, struct err *e);
 void plugin_config_free(struct plugin_config *c);
 struct plugin_instance *plugin_find(struct plugin_config *c, const char *name);
 

@@ -1,4 +1,5 @@
 /* store: the store on its engine (core/db.h; SQLite, see store-sqlite.c): open and close, errors, nested transactions, metadata and the clock. */
+#define STEWARD_STORE_IMPL /* store_fail is defined here, not the analyser stand-in in store.h */
 #include "store.h"
 
 #include <errno.h>

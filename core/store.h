@@ -53,6 +53,10 @@ int store_prepare(struct store *st, struct db_stmt **stmt, const char *sql, stru
 void store_text_copy(char *dst, size_t n, struct db_stmt *s, int col);
 /* Turns the connection's last database error into e, prefixed with what. */
 int store_fail(struct store *st, struct err *e, const char *what);
+/* Always -1; told to clang's analyser as err_set is (err.h). */
+#if defined(__clang_analyzer__) && !defined(STEWARD_STORE_IMPL)
+#define store_fail(...) (store_fail(__VA_ARGS__), -1)
+#endif
 /* Runs fixed SQL that returns no rows (settings, migrations, transaction
  * control); values always go through store_prepare's bound parameters. */
 int store_exec(struct store *st, const char *sql, const char *what, struct err *e);

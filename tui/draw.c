@@ -257,14 +257,16 @@ static int draw_prepare(const char *s, int w, wchar_t **out, int *used)
 
 int draw_text(int y, int x, int w, unsigned attr, const char *s)
 {
-	wchar_t *buf;
+	wchar_t *buf = NULL;
 	int k, used;
 
 	if (s == NULL || draw_clip(y, x, &w) != 0)
 		return 0;
 	k = draw_prepare(s, w, &buf, &used);
-	if (k < 0)
+	if (k < 0) {
+		free(buf); /* NULL: it fails only before allocating, which the analyser cannot see through the int */
 		return 0;
+	}
 	attrset((int)attr);
 	if (k > 0)
 		mvaddnwstr(y, x, buf, k);

@@ -1,0 +1,93 @@
+/* fuzz_statement: libFuzzer target for approval statements: any bytes as the in-toto payload, signed here so the signature holds, must be judged or refused with a reason, never crash. */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "approval.h"
+#include "dsse.h"
+#include "keyring.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+const char *const fuzz_default_corpus = "tests/fuzz/corpus/statement";
+
+struct fuzz_keyring {
+	const char *name;
+	const uint8_t *pk;
+	int active;
+};
+
+/* The keyring knows one key, the input's, under any key id it is asked for. */
+static int fuzz_key_at(void *arg, const char *key_id, int64_t ver, char principal[KEYS_NAME_MAX + 1],
+		       uint8_t pk[KEYS_PK_BYTES], int *active)
+{
+	const struct fuzz_keyring *k = arg;
+
+	(void)key_id;
+	(void)ver;
+	snprintf(principal, KEYS_NAME_MAX + 1, "%s", k->name);
+	memcpy(pk, k->pk, KEYS_PK_BYTES);
+	*active = k->active;
+	return 1;
+}
+
+static int fuzz_role_at(void *arg, const char *principal, unsigned role, int64_t ver)
+{
+	(void)arg;
+	(void)principal;
+	(void)role;
+	(void)ver;
+	return 1;
+}
+
+/* A fixed signing key: the keyring below knows it as mei's, who signed the corpus's statements. */
+static struct key_secret *fuzz_key(void)
+{
+	static struct key_secret k;
+	uint8_t seed[32];
+
+	if (k.sk == NULL) {
+		if (sodium_init() < 0 || (k.sk = sodium_malloc(crypto_sign_SECRETKEYBYTES)) == NULL)
+			abort();
+		memset(seed, 0x42, sizeof seed);
+		crypto_sign_seed_keypair(k.pk, k.sk, seed);
+		snprintf(k.name, sizeof k.name, "mei");
+		keys_id(k.pk, k.id);
+	}
+	return &k;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct key_secret *k = fuzz_key();
+	char why[512], *env;
+	struct fuzz_keyring kr = { .name = k->name, .pk = k->pk, .active = 1 };
+	/* Request 1 of the demo estate the corpus's decisions come from, so real ones reach the last checks. */
+	struct approval_ctx c = { .request = 1, .model = "support-ticket-routing", .version = 2,
+				  .digest = "sha256:f5053eac01773d5b9d5ad1f78b567448a7ed9087f66fef0de4fcc332cfe4ab82",
+				  .from = "none", .to = "production", .tier = "low", .author = "ada", .requester = "ada",
+				  .log = "steward.local/669ac33cbdb05044",
+				  .policy = "sha256:141d94920f8b82bc8086922977920147dffbe3b6b855d8b4eebe02df621c14f6",
+				  .evidence = "sha256:ceea5378f689b3b8befeb7ef4b52011d9ea0cb51070ffc1a5da49fd622e94908",
+				  .now = 1784505600, .keyring_ver = 10, .key_at = fuzz_key_at, .role_at = fuzz_role_at,
+				  .arg = &kr };
+	struct approval_stmt st;
+	struct err e;
+
+	env = dsse_sign(DSSE_INTOTO_TYPE, data, size, k, &e);
+	if (env == NULL)
+		abort();
+	why[0] = '\0';
+	if (approval_check(&c, env, strlen(env), &st, why, sizeof why) == 0) {
+		/* A decision that counts was signed by the key asked about. */
+		if (strcmp(st.principal, "mei") != 0 || strcmp(st.key_id, k->id) != 0 || st.expires <= st.issued)
+			__builtin_trap();
+	} else if (why[0] == '\0') {
+		__builtin_trap(); /* a decision that does not count says why */
+	}
+	free(env);
+	return 0;
+}
