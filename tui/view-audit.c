@@ -173,15 +173,22 @@ struct view_audit_take {
 	size_t n, cap;
 };
 
+/* 1 when request gen is not the one wanted any more. */
+static int view_audit_filter_stale(struct view_audit_filterer *f, uint64_t gen)
+{
+	int stale;
+
+	pthread_mutex_lock(&f->mu);
+	stale = f->gen != gen || f->stop;
+	pthread_mutex_unlock(&f->mu);
+	return stale;
+}
+
 static int view_audit_take_row(void *arg, const struct ledger_row *r, struct err *e)
 {
 	struct view_audit_take *t = arg;
-	int stale;
 
-	pthread_mutex_lock(&t->f->mu);
-	stale = t->f->gen != t->gen || t->f->stop;
-	pthread_mutex_unlock(&t->f->mu);
-	if (stale)
+	if (view_audit_filter_stale(t->f, t->gen))
 		return err_set(e, ERR_INVALID, "superseded");
 	if (t->n == t->cap) {
 		size_t cap = t->cap ? t->cap * 2 : 64;
@@ -213,12 +220,8 @@ static int view_audit_filter_run(struct view_audit_filterer *f, struct store *st
 	*match = (int64_t)t->n;
 	if (t->n < want)
 		return 0;
-	pthread_mutex_lock(&f->mu);
-	if (f->gen != t->gen || f->stop) {
-		pthread_mutex_unlock(&f->mu);
+	if (view_audit_filter_stale(f, t->gen))
 		return err_set(e, ERR_INVALID, "superseded");
-	}
-	pthread_mutex_unlock(&f->mu);
 	return ledger_page_count(st, q, match, e);
 }
 
@@ -262,6 +265,13 @@ static void *view_audit_filter_main(void *arg)
 		}
 		if (st != NULL)
 			rc = view_audit_filter_run(f, st, &q, want, &t, &match, &all, &e);
+		/* PostgreSQL's cancel reaches the server on its own connection: one
+		 * meant for the filter before can land on this one. Asked once more. */
+		if (st != NULL && rc != 0 && !view_audit_filter_stale(f, t.gen)) {
+			t.n = 0;
+			err_clear(&e);
+			rc = view_audit_filter_run(f, st, &q, want, &t, &match, &all, &e);
+		}
 		pthread_mutex_lock(&f->mu);
 		if (t.gen == f->gen && !f->stop) {
 			free(f->rows);
