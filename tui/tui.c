@@ -296,7 +296,11 @@ static int tui_draw_status(struct app *a, struct view *v, int y)
 	draw_fill(y, 0, COLS, bar);
 	/* The position and filter always show; the path through the stack
 	 * gets what is left (a message gets at least half the line). */
-	if (l->filter[0] != '\0')
+	if (l->filter[0] != '\0' && l->pending)
+		/* No count yet: not 0/0, which would say nothing matches. */
+		snprintf(pos, sizeof pos, "] %s of %zu %s filter: %s ", draw_glyphs()->ellipsis,
+			 list_total(l), draw_glyphs()->vline, l->filter);
+	else if (l->filter[0] != '\0')
 		snprintf(pos, sizeof pos, "] %zu/%zu of %zu %s filter: %s ", l->nvis ? l->sel + 1 : 0,
 			 l->nvis, list_total(l), draw_glyphs()->vline, l->filter);
 	else

@@ -164,6 +164,7 @@ keys slow : a u d i t Enter
 wait_for "slow: :audit opens" slow "[audit] 1/"
 keys slow / r o l l
 wait_for "slow: the view says it is filtering" slow "filtering /roll"
+lacks "slow: no count while filtering" "$PANE" "0/0 of"
 T0=$(date +%s)
 keys slow b a c k
 wait_for "slow: keys echo while the filter runs" slow "filtering /rollback"
