@@ -1,4 +1,4 @@
-/* view-audit: the audit trail newest first (time, actor, action, model, version), the whole ledger or scoped to the model or version it was opened from, paged from the store; w widens and narrows. */
+/* view-audit: the audit trail newest first (time, actor, action, model, version), the whole ledger or scoped to the model or version it was opened from, paged from the store and filtered on a worker thread of its own; w widens and narrows. */
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
