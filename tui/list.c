@@ -291,6 +291,20 @@ void list_source(struct list *l, const struct list_source_ops *src, void *ctx)
 	l->win = 0;
 }
 
+void list_source_filtered(struct list *l, size_t match, size_t all, const char *err)
+{
+	l->pending = 0;
+	l->all = all;
+	l->win = 0;
+	l->sel = 0;
+	l->top = 0;
+	snprintf(l->src_err, sizeof l->src_err, "%s", err != NULL ? err : "");
+	if (err != NULL)
+		list_clear(l);
+	l->nvis = err != NULL ? 0 : match;
+	list_clamp(l);
+}
+
 size_t list_total(const struct list *l)
 {
 	return l->src != NULL ? l->all : l->n;
@@ -548,6 +562,17 @@ int list_set_filter(struct list *l, const char *filter, struct err *e)
 	snprintf(l->filter, sizeof l->filter, "%s", filter);
 	l->sel = 0;
 	l->top = 0;
+	if (l->src != NULL && l->src->refilter != NULL) {
+		/* Until the rows come, nothing is shown but that they are coming. */
+		list_clear(l);
+		l->win = 0;
+		l->src_err[0] = '\0';
+		l->pending = 1;
+		if (l->src->refilter(l, e) == 0)
+			return 0;
+		l->pending = 0;
+		return -1;
+	}
 	return list_finish(l, keep, e);
 }
 
@@ -729,9 +754,13 @@ void list_draw(struct list *l, int y, int x, int h, int w)
 	l->height = h;
 	l->drawn_y = y;
 	if (l->nvis == 0) {
-		char msg[LIST_FILTER_MAX + 64];
+		char msg[LIST_FILTER_MAX + 600];
 
-		if (l->filter[0] != '\0')
+		if (l->pending)
+			snprintf(msg, sizeof msg, "filtering /%s%s", l->filter, draw_glyphs()->ellipsis);
+		else if (l->src_err[0] != '\0')
+			snprintf(msg, sizeof msg, "%s", l->src_err);
+		else if (l->filter[0] != '\0')
 			snprintf(msg, sizeof msg, "nothing matches /%s", l->filter);
 		else
 			snprintf(msg, sizeof msg, "%s", l->empty != NULL ? l->empty : "(empty)");

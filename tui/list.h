@@ -58,6 +58,10 @@ struct list_source_ops {
 	int (*before)(struct list *l, const char *key, size_t n, struct err *e);
 	/* The position of the row with key; *found 0 when it does not match. */
 	int (*seek)(struct list *l, const char *key, size_t *pos, int *found, struct err *e);
+	/* Optional: starts applying l->filter away from the input thread (a
+	 * filter can scan the whole source) and returns; the rows come later
+	 * through list_source_filtered. Without it a filter loads here. */
+	int (*refilter)(struct list *l, struct err *e);
 };
 
 struct list {
@@ -90,6 +94,7 @@ struct list {
 	size_t win;
 	size_t all;         /* every row, filter or not */
 	char src_err[512];  /* why the last fetch failed, shown in place of rows */
+	int pending;        /* the filter's rows are awaited from refilter: shown as filtering */
 };
 
 void list_init(struct list *l, const struct list_col *cols, size_t ncols, int show_header,
@@ -97,6 +102,11 @@ void list_init(struct list *l, const struct list_col *cols, size_t ncols, int sh
 /* Makes the list a window onto src (see struct list_source_ops); its
  * rows are then loaded by list_finish. */
 void list_source(struct list *l, const struct list_source_ops *src, void *ctx);
+/* The filter's rows have come (after refilter): the caller added the
+ * first window of them with list_add; match counts them all and all
+ * every row. err, when not NULL, says why there are none. Selects the
+ * first match. */
+void list_source_filtered(struct list *l, size_t match, size_t all, const char *err);
 /* Every row the list stands for, filtered or not. */
 size_t list_total(const struct list *l);
 /* Drops the rows, keeping columns, filter and selection index. */

@@ -27,6 +27,8 @@
 #include "script.h"
 
 #define TUI_TIMEOUT_MS 250
+/* While a view's work is under way: its result shows within this. */
+#define TUI_BUSY_MS 10
 #define TUI_ESCDELAY_MS 25
 #define TUI_QUIT_WAIT_S 1 /* the longest a quit waits for plugin workers */
 
@@ -296,7 +298,11 @@ static int tui_draw_status(struct app *a, struct view *v, int y)
 	draw_fill(y, 0, COLS, bar);
 	/* The position and filter always show; the path through the stack
 	 * gets what is left (a message gets at least half the line). */
-	if (l->filter[0] != '\0')
+	if (l->filter[0] != '\0' && l->pending)
+		/* No count yet: not 0/0, which would say nothing matches. */
+		snprintf(pos, sizeof pos, "] %s of %zu %s filter: %s ", draw_glyphs()->ellipsis,
+			 list_total(l), draw_glyphs()->vline, l->filter);
+	else if (l->filter[0] != '\0')
 		snprintf(pos, sizeof pos, "] %zu/%zu of %zu %s filter: %s ", l->nvis ? l->sel + 1 : 0,
 			 l->nvis, list_total(l), draw_glyphs()->vline, l->filter);
 	else
@@ -649,6 +655,15 @@ static void tui_timings_close(struct tui_timings *tm)
 	memset(tm, 0, sizeof *tm);
 }
 
+/* The top view's background work (a filter being applied): its result
+ * taken, waited for with wait; 1 while it is still under way. */
+static int tui_view_poll(struct app *a, int wait)
+{
+	struct view *v = app_top(a);
+
+	return v != NULL && v->ops->poll != NULL ? v->ops->poll(a, v, wait) : 0;
+}
+
 /* Only the header shows the ledger: repainting it alone keeps the rest of
  * the dump as it was just before the script quit. */
 static void tui_redraw_header(struct app *a)
@@ -689,6 +704,9 @@ static int tui_loop_script(struct app *a, const struct script *sc, struct tui_ti
 		app_check_store(a);
 		link_tick(a);
 		app_ledger_poll(a);
+		/* Screens are compared: a filter's rows are in before the next
+		 * key. A timed run measures the key, not the filter's query. */
+		tui_view_poll(a, tm->f == NULL);
 		tui_sync_poll(a->syncs);
 		act_poll(a);
 		tui_draw(a);
@@ -698,6 +716,10 @@ static int tui_loop_script(struct app *a, const struct script *sc, struct tui_ti
 	/* An act through a plugin is waited for, as a quit on a terminal
 	 * does, and its outcome is part of the dump. */
 	if (act_wait(a))
+		tui_draw(a);
+	/* So is the last filter typed (a timed run does not wait between keys). */
+	tui_view_poll(a, 1);
+	if (tm->f != NULL)
 		tui_draw(a);
 	/* How far the check got by now depends on the machine: the dump must
 	 * not. A timed run measures keys, not the check: it stops it at quit. */
@@ -710,7 +732,7 @@ static int tui_loop_script(struct app *a, const struct script *sc, struct tui_ti
 /* Sleeps until a key, another session's commit (PostgreSQL's notification
  * socket) or TUI_TIMEOUT_MS, when workers' results, the backoff of a
  * dropped connection and SQLite's data_version are looked at. */
-static void tui_wait(struct app *a)
+static void tui_wait(struct app *a, int busy)
 {
 	struct pollfd p[2];
 	nfds_t n = 1;
@@ -735,8 +757,9 @@ static void tui_wait(struct app *a)
 		n = 2;
 	}
 	/* A signal (a resize, a quit) ends it early, as it should. */
-	if (poll(p, n, TUI_TIMEOUT_MS) < 0 && errno != EINTR)
-		napms(TUI_TIMEOUT_MS);
+	/* A view's work under way is shown as soon as it is done. */
+	if (poll(p, n, busy ? TUI_BUSY_MS : TUI_TIMEOUT_MS) < 0 && errno != EINTR)
+		napms(busy ? TUI_BUSY_MS : TUI_TIMEOUT_MS);
 }
 
 static int tui_loop_terminal(struct app *a)
@@ -747,10 +770,11 @@ static int tui_loop_terminal(struct app *a)
 	wtimeout(stdscr, 0);
 	while (!a->quit && !tui_signalled) {
 		wint_t ch;
-		int rc, key;
+		int rc, key, busy;
 
 		link_tick(a);
 		app_ledger_poll(a);
+		busy = tui_view_poll(a, 0);
 		/* A finished sync changed the store: show it now, not at the next key. */
 		if (tui_sync_poll(a->syncs))
 			app_check_store(a);
@@ -766,7 +790,7 @@ static int tui_loop_terminal(struct app *a)
 		if (rc == ERR) {
 			/* No key waiting: sleep until one, another writer's commit or
 			 * the timeout; then notice other writers and the ledger check's result. */
-			tui_wait(a);
+			tui_wait(a, busy);
 			app_check_store(a);
 			continue;
 		}

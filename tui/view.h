@@ -60,6 +60,9 @@ struct view_ops {
 	 * the selected one); 0 when there is one (optional). Actions on "this
 	 * version" that take an argument, such as :compare 4, ask here. */
 	int (*subject)(const struct view *v, const char **model, int64_t *version);
+	/* Optional: takes what the view's background work has brought (with
+	 * wait, waiting for it first); 1 while work is still under way. */
+	int (*poll)(struct app *a, struct view *v, int wait);
 };
 
 struct view {

@@ -1,4 +1,4 @@
-# audit-pages.sh: :audit pages through the store: moving past the fetched window, G, g, PgDn and PgUp, filters in SQL (far-apart matches, none, entry and version numbers, hostile text), and the count and position in the status line.
+# audit-pages.sh: :audit pages through the store: moving past the fetched window, G, g, PgDn and PgUp, filters in SQL (far-apart matches, none, typed fast and changed, entry and version numbers, hostile text), and the count and position in the status line.
 . "$STEWARD_TOP/tests/lib.sh"
 
 export LC_ALL=C.UTF-8
@@ -91,6 +91,24 @@ screen ':audit<Enter>/zzz-no-such<Enter>'
 same "no match: nothing" "$(status)" "0/0 of $T"
 has "no match: says so" "$SCREEN" "nothing matches /zzz-no-such"
 
+# Typed fast (a timed run does not wait between keys, so each key
+# supersedes the filter running): the last filter wins, no stale rows
+screen ':audit<Enter>/pager<BS><BS><BS><BS><BS>needle' --timings "$TMPD/t"
+same "fast: the last filter's count" "$(status)" "1/2 of $T"
+has "fast: its rows" "$(line 4)" "#$((BASE + 593)) "
+lacks "fast: none of the earlier filter's rows" "$SCREEN" "pager"
+lacks "fast: no hint left" "$SCREEN" "filtering"
+screen ':audit<Enter>/pager<BS><BS><BS><BS><BS>zzz-no-such' --timings "$TMPD/t"
+same "fast, then nothing: nothing" "$(status)" "0/0 of $T"
+has "fast, then nothing: says so" "$SCREEN" "nothing matches /zzz-no-such"
+lacks "fast, then nothing: no stale rows" "$SCREEN" "pager"
+screen ':audit<Enter>/needle<BS><BS><BS><BS><BS><BS>' --timings "$TMPD/t"
+same "fast, then cleared: everything" "$(status)" "1/$T"
+screen ':audit<Enter>/needlex<BS>'
+same "changed: the filter as it ends" "$(status)" "1/2 of $T"
+screen ':audit<Enter>/needle<Enter>jj/pager'
+same "a new filter selects its first match" "$(status)" "1/597 of $T"
+
 # Hostile text is literal: LIKE's wildcards, its escape, quotes, FTS syntax
 screen ':audit<Enter>/%<Enter>'
 same "%: only the actor that has one" "$(status)" "1/1 of $T"
@@ -137,5 +155,9 @@ screen "/fraud-scoring<Enter><Enter>:audit<Enter>${J2}w"
 same "scoped: w keeps the entry, at its place in the whole ledger" "$(status)" "$((T - S110 + 1))/$T"
 screen "/fraud-scoring<Enter><Enter>:audit<Enter>/needle<Enter>"
 same "scoped: a filter within the scope" "$(status)" "1/2 of $N"
+screen "/fraud-scoring<Enter><Enter>:audit<Enter>/needle<Enter>w"
+same "scoped: w keeps the filter, counted in the whole ledger" "$(status)" "1/2 of $T"
+screen "/fraud-scoring<Enter><Enter>:audit<Enter>/needle<Enter>ww"
+same "scoped: w twice, back in the scope" "$(status)" "1/2 of $N"
 
 finish

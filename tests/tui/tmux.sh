@@ -1,4 +1,4 @@
-# tmux.sh: the console on a real terminal under tmux: start, navigate, filter, help, live refresh, resize, colour, quit.
+# tmux.sh: the console on a real terminal under tmux: start, navigate, filter (a slow one too), help, live refresh, resize, colour, quit.
 . "$STEWARD_TOP/tests/lib.sh"
 
 SOCK="steward-test-$$"
@@ -154,5 +154,28 @@ same "NO_COLOR: no colours" "$(printf '%s\n' "$PANE" | grep -c "${ESC}\[[34][0-7
 has "NO_COLOR: reverse video bars" "$PANE" "${ESC}[7m"
 keys nocolour q
 wait_exit "NO_COLOR session quits" nocolour
+
+# A filter runs off the input loop: with every filtered query made to
+# take 5 s (the tests' build), keys typed meanwhile still echo at once,
+# the view says it is filtering, and the last filter's rows come
+start slow STEWARD_TEST_FILTER_MS=5000
+wait_for "slow filter session" slow "13 models"
+keys slow : a u d i t Enter
+wait_for "slow: :audit opens" slow "[audit] 1/"
+keys slow / r o l l
+wait_for "slow: the view says it is filtering" slow "filtering /roll"
+lacks "slow: no count while filtering" "$PANE" "0/0 of"
+T0=$(date +%s)
+keys slow b a c k
+wait_for "slow: keys echo while the filter runs" slow "filtering /rollback"
+# Blocked, four keys would take 20 s: each waits for the one before.
+same "slow: the keys did not wait for the filters" "$(($(date +%s) - T0 < 5))" 1
+wait_for "slow: the last filter's rows come" slow "1/1 of "
+has "slow: its row" "$PANE" "rollback"
+lacks "slow: no hint left" "$PANE" "filtering"
+# Quitting while a filter runs does not hang
+keys slow / z Enter : q Enter
+wait_exit "slow: quits while a filter runs" slow
+same "slow: no stderr" "$(cat "$TMPD/slow.err")" ""
 
 finish
