@@ -479,6 +479,9 @@ static const char *const schema_pg_migrations[] = {
 	SCHEMA_PG_GRANT_FN
 	"UPDATE schema_version SET version = 12;",
 };
+#define SCHEMA_PG_NMIGRATIONS (sizeof schema_pg_migrations / sizeof schema_pg_migrations[0])
+_Static_assert(SCHEMA_PG_NMIGRATIONS == SCHEMA_PG_VERSION - 11,
+	       "one migration after version 11 for each schema version");
 
 /* One statement's single integer (or a NULL as 0 in *isnull). */
 static int schema_pg_scalar(const struct db_conn_ops *ops, void *conn, const char *sql, int64_t *out,
@@ -575,7 +578,7 @@ static int schema_pg_runtime_role(const struct db_conn_ops *ops, void *conn, cha
 int schema_pg_apply(const struct db_conn_ops *ops, void *conn, struct err *e)
 {
 	char role[256];
-	int v, m;
+	int v;
 
 	if (schema_pg_exec(ops, conn, "BEGIN", "creating the schema", e) != 0)
 		return -1;
@@ -595,10 +598,12 @@ int schema_pg_apply(const struct db_conn_ops *ops, void *conn, struct err *e)
 		err_set(e, ERR_STORE, "the store has schema %d; PostgreSQL stores start at 11", v);
 		goto fail;
 	}
-	for (m = v == 0 ? 11 : v; m < SCHEMA_PG_VERSION; m++) {
-		if (schema_pg_exec(ops, conn, schema_pg_migrations[m - 11], "migrating the store", e) != 0 ||
-		    (m + 1 == 12 && ledger_tree_backfill(ops, conn, e) != 0)) {
-			err_prefix(e, "schema %d", m + 1);
+	/* v is 0 (the script made version 11) or 11 and up here: migration i
+	 * takes the store from 11 + i to 12 + i. */
+	for (size_t i = v == 0 ? 0 : (size_t)(v - 11); i < SCHEMA_PG_NMIGRATIONS; i++) {
+		if (schema_pg_exec(ops, conn, schema_pg_migrations[i], "migrating the store", e) != 0 ||
+		    (i == 0 && ledger_tree_backfill(ops, conn, e) != 0)) {
+			err_prefix(e, "schema %d", 12 + (int)i);
 			goto fail;
 		}
 	}
