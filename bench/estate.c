@@ -696,7 +696,8 @@ static void estate_usage(void)
 	fprintf(stderr, "usage: estate [-m MODELS] [-v VERSIONS_PER_MODEL] [-n ENTRIES] [-k KEYDIR] [-p POLICYDIR] STORE\n"
 			"  defaults: 1000 models, 100 versions each, 1000000 ledger entries, policies from ./policies\n"
 			"  -k keeps the principals' keys (passphrase \"" ESTATE_PASSPHRASE "\") in KEYDIR, which must not exist\n"
-			"  -p enrols POLICYDIR/{low,medium,high,critical}.policy as the tier policies\n");
+			"  -p enrols POLICYDIR/{low,medium,high,critical}.policy as the tier policies\n"
+			"  ESTATE_DEBUG=1 prints each refusal by the gate on stderr\n");
 }
 
 int main(int argc, char **argv)
