@@ -166,13 +166,19 @@ fuzz:
 			-o $(BUILD)/fuzz/fuzz_$$t tests/fuzz/fuzz_$$t.c $(CORE_SRC) $(LIBS) || exit 1; done
 
 # The README's test command: unit, CLI and console tests; one summary line.
-test check: $(STEWARD) $(STEWARD_TEST) $(PLUGIN_SO) $(TEST_PLUGIN_SO) $(FAKE_BIN) $(UNIT_BIN) $(PG_TEST_BIN)
+test check: $(STEWARD) $(STEWARD_TEST) $(PLUGIN_SO) $(TEST_PLUGIN_SO) $(FAKE_BIN) $(UNIT_BIN) $(PG_TEST_BIN) $(ESTATE_TEST)
 	STEWARD_STORE=$(STORE) tests/run $(BUILD)
 
 # The generators and baselines bench/run uses: one program per bench/*.c, on libsteward.
 $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIBCORE)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBCORE) $(LIBS)
+
+# The bench's generator on the tests' library (fast key files): tests/cli/estate.sh makes a small estate with it.
+ESTATE_TEST := $(BUILD)/bench/estate-testclock
+$(ESTATE_TEST): $(BUILD)/obj/bench/estate.o $(LIBCORE_TEST)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBCORE_TEST) $(LIBS)
 
 # DESIGN section 9's budgets, measured on a generated estate; never part of `make test`.
 # bench/run builds what it needs itself (so it also works on its own): hence the '+'.

@@ -291,18 +291,24 @@ static int estate_sign(struct estate *s, int who, int64_t req, int approve, cons
 	return estate_did(s, action, e);
 }
 
-/* A person who left: their principal is revoked by the admin, and their
- * next signature (on request req) must be refused, or the estate lies. */
-static int estate_revoke(struct estate *s, int who, int64_t req, struct err *e)
+/* A person who left: their principal is revoked by the admin before the
+ * round's promotions pick anyone. */
+static int estate_revoke(struct estate *s, int who, struct err *e)
 {
-	struct err e2;
-	int64_t id;
-
 	estate_tick(s);
 	if (keyring_revoke(s->st, &s->p[0], s->k[0], estate_people[who].name, NULL, 0, e) != 0 ||
 	    estate_did(s, EA_REVOKE, e) != 0)
 		return -1;
 	s->revoked[who] = 1;
+	return 0;
+}
+
+/* Their key still on disk signs request req anyway: refused, or the estate lies. */
+static int estate_revoked_signs(struct estate *s, int who, int64_t req, struct err *e)
+{
+	struct err e2;
+	int64_t id;
+
 	err_clear(&e2);
 	estate_tick(s);
 	if (approval_sign(s->st, &s->p[who], s->k[who], req, 1, 0, "signed after leaving", 0, &id, &e2) == 0)
@@ -449,9 +455,18 @@ static int estate_request(struct estate *s, const struct estate_model *m, int v,
  * reviewer, then asked again. */
 static int estate_promote(struct estate *s, struct estate_model *m, int v, size_t salt, struct err *e)
 {
-	int lead = estate_pick(s, s->leads, s->nleads, salt), lead2, risk, risk2, rc;
 	const char *to = m->tier == TIER_CRITICAL ? "canary" : "production";
+	int lead, lead2, risk, risk2, rc, leaving = -1;
 	int64_t req;
+
+	/* The people who left: revoked at a third and two thirds of the history. */
+	for (int k = 0; k < ESTATE_LEAVERS; k++)
+		if (!s->revoked[s->leaver[k]] && s->round * ESTATE_LEAVERS >= (k + 1) * s->rounds) {
+			leaving = s->leaver[k];
+			if (estate_revoke(s, leaving, e) != 0)
+				return -1;
+		}
+	lead = estate_pick(s, s->leads, s->nleads, salt);
 
 	lead2 = estate_pick(s, s->leads, s->nleads, salt + 1);
 	if (lead2 == lead)
@@ -476,11 +491,8 @@ static int estate_promote(struct estate *s, struct estate_model *m, int v, size_
 			 e) != 0 ||
 	     estate_request(s, m, v, to, lead, "quarterly refresh, validation report updated", &req, e) != 0))
 		return -1;
-	/* The people who left: revoked at a third and two thirds of the history. */
-	for (int k = 0; k < ESTATE_LEAVERS; k++)
-		if (!s->revoked[s->leaver[k]] && s->round * ESTATE_LEAVERS >= (k + 1) * s->rounds &&
-		    estate_revoke(s, s->leaver[k], req, e) != 0)
-			return -1;
+	if (leaving >= 0 && estate_revoked_signs(s, leaving, req, e) != 0)
+		return -1;
 	if (estate_sign(s, lead2, req, 1, "metrics and card reviewed", EA_APPROVE, e) != 0)
 		return -1;
 	if (m->tier >= TIER_HIGH &&
