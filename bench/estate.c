@@ -707,6 +707,7 @@ static void estate_usage(void)
 {
 	fprintf(stderr, "usage: estate [-m MODELS] [-v VERSIONS_PER_MODEL] [-n ENTRIES] [-k KEYDIR] [-p POLICYDIR] STORE\n"
 			"  defaults: 1000 models, 100 versions each, 1000000 ledger entries, policies from ./policies\n"
+			"  -n is a target: direct alias moves fill the ledger up to it, the governed acts may pass it\n"
 			"  -k keeps the principals' keys (passphrase \"" ESTATE_PASSPHRASE "\") in KEYDIR, which must not exist\n"
 			"  -p enrols POLICYDIR/{low,medium,high,critical}.policy as the tier policies\n"
 			"  ESTATE_DEBUG=1 prints each refusal by the gate on stderr\n");
