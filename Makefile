@@ -183,7 +183,7 @@ analyze:
 	scripts/analyze/run
 
 # The README's test command: unit, CLI and console tests; one summary line.
-test check: $(STEWARD) $(STEWARD_TEST) $(PLUGIN_SO) $(TEST_PLUGIN_SO) $(FAKE_BIN) $(UNIT_BIN) $(PG_TEST_BIN)
+test check: $(STEWARD) $(STEWARD_TEST) $(PLUGIN_SO) $(TEST_PLUGIN_SO) $(FAKE_BIN) $(UNIT_BIN) $(PG_TEST_BIN) $(ESTATE_TEST)
 	STEWARD_STORE=$(STORE) tests/run $(BUILD)
 
 # The generators and baselines bench/run uses: one program per bench/*.c, on libsteward.
@@ -191,6 +191,12 @@ test check: $(STEWARD) $(STEWARD_TEST) $(PLUGIN_SO) $(TEST_PLUGIN_SO) $(FAKE_BIN
 $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(BUILD)/obj/cli/meter.o $(LIBCORE)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/obj/cli/meter.o $(LIBCORE) $(LIBS)
+
+# The bench's generator on the tests' library (fast key files): tests/cli/estate.sh makes a small estate with it.
+ESTATE_TEST := $(BUILD)/bench/estate-testclock
+$(ESTATE_TEST): $(BUILD)/obj/bench/estate.o $(BUILD)/obj/cli/meter.o $(LIBCORE_TEST)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/obj/cli/meter.o $(LIBCORE_TEST) $(LIBS)
 
 # DESIGN section 9's budgets, measured on a generated estate; never part of `make test`.
 # bench/run builds what it needs itself (so it also works on its own): hence the '+'.
