@@ -57,6 +57,8 @@ static int tree_prepare(const struct tree_db *d, struct db_stmt **s, const char 
 
 	if (d->st != NULL)
 		return store_prepare(d->st, s, sql, &e);
+	if (d->ops == NULL)
+		return -1;
 	return d->ops->prepare(d->conn, s, sql) == DB_OK ? 0 : -1;
 }
 

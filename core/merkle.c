@@ -209,7 +209,8 @@ int merkle_range_get(merkle_get_fn get, void *arg, uint64_t start, uint64_t n, m
 
 	if (n == 0)
 		return -1;
-	if ((n & (n - 1)) == 0 && start % n == 0) {
+	/* n is a power of two: start is aligned to it when its low bits are clear. */
+	if ((n & (n - 1)) == 0 && (start & (n - 1)) == 0) {
 		unsigned level = 0;
 
 		while ((UINT64_C(1) << level) < n)
