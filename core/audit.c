@@ -1048,7 +1048,7 @@ static void audit_clock_stop(const struct audit_clock *c, const struct audit_run
 struct audit_resume {
 	int have;
 	char log_vkey[300];
-	struct ledger_state at; /* ends exactly at a checkpoint verified */
+	struct ledger_state at; /* where the last run that held stopped */
 	struct replay rp;       /* the replay as of at.size */
 };
 
@@ -1071,10 +1071,10 @@ void audit_resume_free(struct audit_resume *r)
 	free(r);
 }
 
-/* Whether rs can start this run: same log key, no pinned checkpoint
- * before its end (those are only checked by reading from the first
- * entry) and one at its end with its root, and the ledger still at
- * least that long. */
+/* Whether rs can start this run: same log key, the ledger still at
+ * least that long, and every pinned checkpoint up to its end one it can
+ * vouch for (at its end, or the newest checkpoint it verified, with the
+ * same root); others are only checked by reading from the first entry. */
 static int audit_resume_usable(struct store *st, const struct audit_resume *rs, const char *vkey,
 			       const struct ledger_kept *kept, size_t nkept)
 {
@@ -1085,11 +1085,15 @@ static int audit_resume_usable(struct store *st, const struct audit_resume *rs, 
 	for (i = 0; i < nkept; i++) {
 		merkle_hash root;
 
-		if (kept[i].size < rs->at.size)
-			return 0;
+		if (kept[i].size > rs->at.size)
+			continue; /* the run reaches it */
 		merkle_acc_root(&rs->at.acc, root);
-		if (kept[i].size == rs->at.size && memcmp(root, kept[i].root, MERKLE_HASH) != 0)
-			return 0;
+		if (kept[i].size == rs->at.size && memcmp(root, kept[i].root, MERKLE_HASH) == 0)
+			continue;
+		/* The witness usually is the newest checkpoint, which the last run verified. */
+		if (kept[i].size == rs->at.verified && memcmp(rs->at.verified_root, kept[i].root, MERKLE_HASH) == 0)
+			continue;
+		return 0;
 	}
 	return 1;
 }
@@ -1198,7 +1202,11 @@ static int audit_verify_store(struct store *st, const struct audit_pins *p, cons
 	snprintf(r->root_key, sizeof r->root_key, "%s", rp.kr.root_key);
 	r->resumed = from.size;
 	r->checked = to.size - from.size;
-	if (rc == 0 && rs != NULL && to.size > 0 && to.size == r->ledger.verified) {
+	/* Kept even when the newest entries are past the newest checkpoint:
+	 * the next checkpoint's signed root must then be the root of the
+	 * leaves as this run read them, so a tail rewritten after it was read
+	 * fails there. */
+	if (rc == 0 && rs != NULL && to.size > 0) {
 		rs->rp = rp;
 		rs->at = to;
 		snprintf(rs->log_vkey, sizeof rs->log_vkey, "%s", r->log_vkey);

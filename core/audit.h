@@ -67,14 +67,17 @@ struct audit_run {
 	int jobs;
 	/* Called with entries done and the total expected (0 when unknown). */
 	struct progress progress;
-	/* Optional (audit_resume_new): where a run that ended exactly at a
-	 * checkpoint it verified left off, so the next run on the same store
-	 * reads, checks and replays only the entries after it. Pinned
-	 * checkpoints or a witness older than that point, another log key or
-	 * a ledger now shorter make the run a full one; so does any failure,
-	 * which also forgets the state. Entries before it are not read again:
-	 * a caller that must catch old entries rewritten in place runs a
-	 * full check now and then (audit_resume_forget). */
+	/* Optional (audit_resume_new): where the last run that held left
+	 * off, so the next run on the same store reads, checks and replays
+	 * only the entries after it. Its accumulator holds the leaves as that
+	 * run read them, so entries past the newest checkpoint then are
+	 * checked by the next checkpoint's signed root. Pinned checkpoints
+	 * or a witness before that point other than its end or the newest
+	 * checkpoint it verified, another log key or a ledger now shorter
+	 * make the run a full one; so does any failure, which also forgets
+	 * the state. Entries before it are not read again: a caller that
+	 * must catch old entries rewritten in place runs a full check now and
+	 * then (audit_resume_forget). */
 	struct audit_resume *resume;
 };
 

@@ -463,6 +463,7 @@ int ledger_verify_source(const struct ledger_source *src, const char *name,
 	char why[600];
 	uint8_t prev[32] = { 0 }, leaf[32], chain[32];
 	struct merkle_acc acc;
+	merkle_hash vroot = { 0 };
 	int64_t expect = 1, cp_size = 0, seq, t = 0, now = store_now();
 	const uint8_t *sleaf, *schain;
 	const char *body, *note = NULL, *sig;
@@ -482,6 +483,7 @@ int ledger_verify_source(const struct ledger_source *src, const char *name,
 		r->checkpoints = src->from->checkpoints;
 		r->kept = src->from->kept;
 		r->verified = src->from->verified;
+		memcpy(vroot, src->from->verified_root, MERKLE_HASH);
 		/* Kept checkpoints up to there the caller checked against from->acc. */
 		while (ki < src->nkept && src->kept[ki].size <= src->from->size)
 			ki++;
@@ -527,6 +529,7 @@ int ledger_verify_source(const struct ledger_source *src, const char *name,
 			}
 			r->checkpoints++;
 			r->verified = seq;
+			memcpy(vroot, root, MERKLE_HASH);
 			crc = src->next_checkpoint(src->arg, &cp_size, &note);
 			if (crc < 0) {
 				json_decref(j);
@@ -553,6 +556,7 @@ int ledger_verify_source(const struct ledger_source *src, const char *name,
 		src->to->checkpoints = r->checkpoints;
 		src->to->kept = r->kept;
 		src->to->verified = r->verified;
+		memcpy(src->to->verified_root, vroot, MERKLE_HASH);
 	}
 	if (ki < src->nkept)
 		return ledger_lost(r, e, &src->kept[ki]);

@@ -128,6 +128,7 @@ struct ledger_state {
 	int64_t time;
 	struct merkle_acc acc;
 	int64_t checkpoints, kept, verified;
+	merkle_hash verified_root; /* the root of the newest checkpoint verified (of `verified` entries) */
 };
 
 /* Where entries and checkpoints come from: the store, or an exported
