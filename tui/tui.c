@@ -187,8 +187,11 @@ static int tui_ledger_text(const struct app *a, char *buf, size_t n)
 				 (long long)l->checked);
 		else if (l->r.verified == l->r.entries)
 			snprintf(buf, n, "ledger verified to #%lld ", (long long)l->r.entries);
-		else
+		else if (l->resumed > 0)
 			/* Entries past the newest checkpoint only have the chain hash behind them. */
+			snprintf(buf, n, "ledger verified to #%lld (signed to #%lld, %lld new) ",
+				 (long long)l->r.entries, (long long)l->r.verified, (long long)l->checked);
+		else
 			snprintf(buf, n, "ledger verified to #%lld (signed to #%lld) ",
 				 (long long)l->r.entries, (long long)l->r.verified);
 		return DRAW_OK;
