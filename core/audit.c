@@ -1201,7 +1201,8 @@ static int audit_verify_store(struct store *st, const struct audit_pins *p, cons
 	r->keyring_version = rp.kr.version;
 	snprintf(r->root_key, sizeof r->root_key, "%s", rp.kr.root_key);
 	r->resumed = from.size;
-	r->checked = to.size - from.size;
+	/* A run that stopped early has no end point: it read at least nothing. */
+	r->checked = to.size > from.size ? to.size - from.size : 0;
 	/* Kept even when the newest entries are past the newest checkpoint:
 	 * the next checkpoint's signed root must then be the root of the
 	 * leaves as this run read them, so a tail rewritten after it was read
