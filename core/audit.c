@@ -1058,6 +1058,61 @@ static void audit_clock_stop(const struct audit_clock *c, const struct audit_run
 	r->jobs = o == NULL || o->jobs == 1 ? 1 : o->jobs > 1 ? o->jobs : verifyq_cpus();
 }
 
+/* ---- picking up where the last run stopped ---- */
+
+struct audit_resume {
+	int have;
+	char log_vkey[300];
+	struct ledger_state at; /* where the last run that held stopped */
+	struct replay rp;       /* the replay as of at.size */
+};
+
+struct audit_resume *audit_resume_new(void)
+{
+	return calloc(1, sizeof(struct audit_resume));
+}
+
+void audit_resume_forget(struct audit_resume *r)
+{
+	if (r == NULL || !r->have)
+		return;
+	replay_free(&r->rp);
+	r->have = 0;
+}
+
+void audit_resume_free(struct audit_resume *r)
+{
+	audit_resume_forget(r);
+	free(r);
+}
+
+/* Whether rs can start this run: same log key, the ledger still at
+ * least that long, and every pinned checkpoint up to its end one it can
+ * vouch for (at its end, or the newest checkpoint it verified, with the
+ * same root); others are only checked by reading from the first entry. */
+static int audit_resume_usable(struct store *st, const struct audit_resume *rs, const char *vkey,
+			       const struct ledger_kept *kept, size_t nkept)
+{
+	size_t i;
+
+	if (rs == NULL || !rs->have || strcmp(rs->log_vkey, vkey) != 0 || ledger_size(st) < rs->at.size)
+		return 0;
+	for (i = 0; i < nkept; i++) {
+		merkle_hash root;
+
+		if (kept[i].size > rs->at.size)
+			continue; /* the run reaches it */
+		merkle_acc_root(&rs->at.acc, root);
+		if (kept[i].size == rs->at.size && memcmp(root, kept[i].root, MERKLE_HASH) == 0)
+			continue;
+		/* The witness usually is the newest checkpoint, which the last run verified. */
+		if (kept[i].size == rs->at.verified && memcmp(rs->at.verified_root, kept[i].root, MERKLE_HASH) == 0)
+			continue;
+		return 0;
+	}
+	return 1;
+}
+
 static int audit_verify_store(struct store *st, const struct audit_pins *p, const struct audit_run *o,
 			      struct audit_report *r, struct err *e);
 
@@ -1080,10 +1135,14 @@ static int audit_verify_store(struct store *st, const struct audit_pins *p, cons
 	uint8_t pk[KEYS_PK_BYTES];
 	struct ledger_kept *kept = NULL;
 	struct replay rp;
+	struct ledger_state from, to;
+	struct audit_resume *rs = o != NULL ? o->resume : NULL;
 	size_t nkept;
 	int rc;
 
 	memset(r, 0, sizeof *r);
+	memset(&from, 0, sizeof from);
+	memset(&to, 0, sizeof to);
 	if (ledger_logkey_public(st, r->log_name, sizeof r->log_name, pk, e) != 0)
 		return -1;
 	if (audit_vkey(r->log_name, pk, r->log_vkey, sizeof r->log_vkey) != 0)
@@ -1106,12 +1165,21 @@ static int audit_verify_store(struct store *st, const struct audit_pins *p, cons
 	if (r->witness == 1)
 		r->witness_size = kept[nkept++].size;
 	qsort(kept, nkept, sizeof *kept, audit_kept_cmp);
-	if (replay_init(&rp, r->log_name, e) != 0) {
-		free(kept);
-		return -1;
+	if (audit_resume_usable(st, rs, r->log_vkey, kept, nkept)) {
+		/* Taken over: whatever this run ends in, the state moves on or is gone. */
+		rp = rs->rp;
+		from = rs->at;
+		rs->have = 0;
+		memset(&rs->rp, 0, sizeof rs->rp);
+	} else {
+		audit_resume_forget(rs);
+		if (replay_init(&rp, r->log_name, e) != 0) {
+			free(kept);
+			return -1;
+		}
 	}
 	{
-		struct ledger_verify_opts lo = { .kept = kept, .nkept = nkept };
+		struct ledger_verify_opts lo = { .kept = kept, .nkept = nkept, .from = &from, .to = &to };
 		struct audit_par par;
 
 		if (audit_par_start(o, &rp, &par, e) != 0) {
@@ -1124,7 +1192,8 @@ static int audit_verify_store(struct store *st, const struct audit_pins *p, cons
 		rc = ledger_verify_with(st, &lo, &r->ledger, par.q != NULL ? audit_par_entry : replay_entry,
 					par.q != NULL ? (void *)&par : (void *)&rp, e);
 		if (audit_par_stop(&par, rc, &r->ledger)) {
-			struct audit_run one = { .jobs = 1, .progress = lo.progress };
+			/* Again from the first entry: the replay it started from is spent. */
+			struct audit_run one = { .jobs = 1, .progress = lo.progress, .resume = rs };
 
 			replay_free(&rp);
 			free(kept);
@@ -1148,7 +1217,21 @@ static int audit_verify_store(struct store *st, const struct audit_pins *p, cons
 	}
 	r->keyring_version = rp.kr.version;
 	snprintf(r->root_key, sizeof r->root_key, "%s", rp.kr.root_key);
-	replay_free(&rp);
+	r->resumed = from.size;
+	/* A run that stopped early has no end point: it read at least nothing. */
+	r->checked = to.size > from.size ? to.size - from.size : 0;
+	/* Kept even when the newest entries are past the newest checkpoint:
+	 * the next checkpoint's signed root must then be the root of the
+	 * leaves as this run read them, so a tail rewritten after it was read
+	 * fails there. */
+	if (rc == 0 && rs != NULL && to.size > 0) {
+		rs->rp = rp;
+		rs->at = to;
+		snprintf(rs->log_vkey, sizeof rs->log_vkey, "%s", r->log_vkey);
+		rs->have = 1;
+	} else {
+		replay_free(&rp);
+	}
 	free(kept);
 	return rc;
 }

@@ -30,6 +30,9 @@ struct audit_report {
 	 * and CPU seconds (every thread's, user and system) and threads used. */
 	double wall_seconds, cpu_seconds;
 	int jobs;
+	/* Entries this run read and replayed, and the checkpoint size it
+	 * picked up from (0: a full run from the first entry). */
+	int64_t checked, resumed;
 };
 
 /* What an auditor brings from outside the store or bundle. */
@@ -65,7 +68,25 @@ struct audit_run {
 	int jobs;
 	/* Called with entries done and the total expected (0 when unknown). */
 	struct progress progress;
+	/* Optional (audit_resume_new): where the last run that held left
+	 * off, so the next run on the same store reads, checks and replays
+	 * only the entries after it. Its accumulator holds the leaves as that
+	 * run read them, so entries past the newest checkpoint then are
+	 * checked by the next checkpoint's signed root. Pinned checkpoints
+	 * or a witness before that point other than its end or the newest
+	 * checkpoint it verified, another log key or a ledger now shorter
+	 * make the run a full one; so does any failure, which also forgets
+	 * the state. Entries before it are not read again: a caller that
+	 * must catch old entries rewritten in place runs a full check now and
+	 * then (audit_resume_forget). */
+	struct audit_resume *resume;
 };
+
+struct audit_resume;
+struct audit_resume *audit_resume_new(void);
+/* The next run with r is a full one. */
+void audit_resume_forget(struct audit_resume *r);
+void audit_resume_free(struct audit_resume *r);
 /* audit_verify_pinned run as o says (o may be NULL: one thread, no progress). */
 int audit_verify_run(struct store *st, const struct audit_pins *p, const struct audit_run *o,
 		     struct audit_report *r, struct err *e);

@@ -466,14 +466,31 @@ int ledger_verify_source(const struct ledger_source *src, const char *name,
 	char why[600];
 	uint8_t prev[32] = { 0 }, leaf[32], chain[32];
 	struct merkle_acc acc;
+	merkle_hash vroot = { 0 };
 	int64_t expect = 1, cp_size = 0, seq, t = 0, now = store_now();
 	const uint8_t *sleaf, *schain;
 	const char *body, *note = NULL, *sig;
 	size_t blen;
 	int rc, crc;
+	/* Progress counts this run's entries: a resumed run's total is only the new ones. */
+	const int64_t base = src->from != NULL ? src->from->size : 0;
 
 	memset(r, 0, sizeof *r);
 	merkle_acc_init(&acc);
+	if (src->from != NULL && src->from->size > 0) {
+		memcpy(prev, src->from->chain, 32);
+		t = src->from->time;
+		acc = src->from->acc;
+		expect = src->from->size + 1;
+		r->entries = src->from->size;
+		r->checkpoints = src->from->checkpoints;
+		r->kept = src->from->kept;
+		r->verified = src->from->verified;
+		memcpy(vroot, src->from->verified_root, MERKLE_HASH);
+		/* Kept checkpoints up to there the caller checked against from->acc. */
+		while (ki < src->nkept && src->kept[ki].size <= src->from->size)
+			ki++;
+	}
 	crc = src->next_checkpoint(src->arg, &cp_size, &note);
 	if (crc < 0)
 		return err_set(e, ERR_STORE, "reading checkpoints failed");
@@ -515,6 +532,7 @@ int ledger_verify_source(const struct ledger_source *src, const char *name,
 			}
 			r->checkpoints++;
 			r->verified = seq;
+			memcpy(vroot, root, MERKLE_HASH);
 			crc = src->next_checkpoint(src->arg, &cp_size, &note);
 			if (crc < 0) {
 				json_decref(j);
@@ -527,12 +545,22 @@ int ledger_verify_source(const struct ledger_source *src, const char *name,
 		}
 		json_decref(j);
 		if (seq % LEDGER_PROGRESS_EVERY == 0)
-			progress_note(&src->progress, "verifying the ledger", seq, src->total);
+			progress_note(&src->progress, "verifying the ledger", seq - base, src->total);
 		expect++;
 	}
 	if (rc < 0)
 		return err_set(e, ERR_STORE, "reading the ledger failed");
-	progress_note(&src->progress, "verifying the ledger", expect - 1, src->total);
+	progress_note(&src->progress, "verifying the ledger", expect - 1 - base, src->total);
+	if (src->to != NULL) {
+		src->to->size = expect - 1;
+		memcpy(src->to->chain, prev, 32);
+		src->to->time = t;
+		src->to->acc = acc;
+		src->to->checkpoints = r->checkpoints;
+		src->to->kept = r->kept;
+		src->to->verified = r->verified;
+		memcpy(src->to->verified_root, vroot, MERKLE_HASH);
+	}
 	if (ki < src->nkept)
 		return ledger_lost(r, e, &src->kept[ki]);
 	if (crc == 1)
@@ -998,19 +1026,27 @@ int ledger_verify_with(struct store *st, const struct ledger_verify_opts *o, str
 		.nkept = o->nkept,
 		.q = o->q,
 		.progress = o->progress,
+		.from = o->from,
+		.to = o->to,
 	};
+	int64_t base = o->from != NULL ? o->from->size : 0;
 	int rc;
 
 	memset(r, 0, sizeof *r);
 	if (ledger_logkey_public(st, name, sizeof name, pk, e) != 0)
 		return -1;
 	if (src.progress.fn != NULL)
-		src.total = ledger_size(st);
-	if (store_prepare(st, &s.ls, "SELECT seq, body, leaf, chain, sig FROM ledger ORDER BY seq", e) != 0)
+		src.total = ledger_size(st) - base;
+	if (store_prepare(st, &s.ls, "SELECT seq, body, leaf, chain, sig FROM ledger WHERE seq > ?1 ORDER BY seq", e) != 0)
 		return -1;
-	if (store_prepare(st, &s.cs, "SELECT size, note FROM checkpoints ORDER BY size", e) != 0) {
+	if (store_prepare(st, &s.cs, "SELECT size, note FROM checkpoints WHERE size > ?1 ORDER BY size", e) != 0) {
 		db_finalize(s.ls);
 		return -1;
+	}
+	if (db_bind_int64(s.ls, 1, base) != 0 || db_bind_int64(s.cs, 1, base) != 0) {
+		db_finalize(s.ls);
+		db_finalize(s.cs);
+		return err_set(e, ERR_STORE, "reading the ledger failed");
 	}
 	rc = ledger_verify_source(&src, name, pk, r, fn, arg, e);
 	db_finalize(s.ls);

@@ -119,6 +119,18 @@ int ledger_verify(struct store *st, struct ledger_report *r, struct err *e);
 
 struct verifyq;
 
+/* Where a verification stands after its first `size` entries: all a
+ * later run needs to check only the entries after them, as a run from the
+ * first entry would (chain, times, roots of later checkpoints). */
+struct ledger_state {
+	int64_t size; /* 0: nothing taken in, start from the first entry */
+	uint8_t chain[32];
+	int64_t time;
+	struct merkle_acc acc;
+	int64_t checkpoints, kept, verified;
+	merkle_hash verified_root; /* the root of the newest checkpoint verified (of `verified` entries) */
+};
+
 /* Where entries and checkpoints come from: the store, or an exported
  * bundle. next gives 1 with an entry, 0 at the end, -1 on error; leaf and
  * chain are NULL when the source does not store them; sig is the actor's
@@ -140,6 +152,11 @@ struct ledger_source {
 	struct verifyq *q;
 	struct progress progress;
 	int64_t total;
+	/* Optional: from says where an earlier run stopped (next must then
+	 * give only the entries and checkpoints after from->size, and kept
+	 * holds none before it); to gets where this run stopped. */
+	const struct ledger_state *from;
+	struct ledger_state *to;
 };
 int ledger_verify_source(const struct ledger_source *src, const char *name,
 			 const uint8_t pk[KEYS_PK_BYTES], struct ledger_report *r,
@@ -159,6 +176,8 @@ struct ledger_verify_opts {
 	size_t nkept;
 	struct verifyq *q;
 	struct progress progress;
+	const struct ledger_state *from; /* from and to: see struct ledger_source */
+	struct ledger_state *to;
 };
 int ledger_verify_with(struct store *st, const struct ledger_verify_opts *o, struct ledger_report *r,
 		       ledger_entry_fn fn, void *arg, struct err *e);

@@ -311,7 +311,8 @@ void app_identity_check(struct app *a)
 
 /* What one verification found, as the header shows it, and what waits
  * for who (NULL: nobody signed in). */
-static void app_ledger_run(struct store *st, struct app_ledger *l, const struct principal *who)
+static void app_ledger_run(struct store *st, struct app_ledger *l, const struct principal *who,
+			   const struct audit_run *o)
 {
 	struct audit_report ar;
 	struct err e;
@@ -323,9 +324,12 @@ static void app_ledger_run(struct store *st, struct app_ledger *l, const struct 
 	if (who != NULL && queue_count(st, who, &l->waiting, &l->open, &e) == 0)
 		l->counted = 1;
 	err_clear(&e);
-	/* The whole audit: hashes, checkpoints, the keyring replay and every approval. */
-	rc = audit_verify(st, &ar, &e);
+	/* The whole audit (hashes, checkpoints, the keyring replay and every
+	 * approval), of the entries after o->resume's checkpoint when it has one. */
+	rc = audit_verify_run(st, NULL, o, &ar, &e);
 	l->r = ar.ledger;
+	l->checked = ar.checked;
+	l->resumed = ar.resumed;
 	if (rc == 0) {
 		l->state = APP_LEDGER_OK;
 	} else if (l->r.bad_seq != 0) {
@@ -352,7 +356,55 @@ struct app_verifier {
 	struct app_ledger result;
 	struct principal who; /* whose queue to count, as of the last request */
 	int have_who;
+	int64_t done, total;  /* the running check's progress */
+	/* Where the last check stopped, so the next reads only what is new
+	 * (the worker's alone). Rewrites of older entries are found by a full
+	 * check every full_every seconds, written to or not. */
+	struct audit_resume *resume;
+	long full_every;
+	struct timespec last_full;
 };
+
+/* How often the console reads the whole ledger again (STEWARD_VERIFY_FULL_EVERY overrides it). */
+#define APP_FULL_EVERY 600
+
+static void app_verifier_progress(void *arg, const char *what, int64_t done, int64_t total)
+{
+	struct app_verifier *w = arg;
+
+	(void)what;
+	pthread_mutex_lock(&w->mu);
+	w->done = done;
+	w->total = total;
+	pthread_mutex_unlock(&w->mu);
+}
+
+/* Waits for a request, or until the next full check is due (which then is one). */
+static void app_verifier_sleep(struct app_verifier *w)
+{
+	struct timespec due;
+
+	while (!w->requested && !w->stop) {
+		struct timespec now;
+
+		/* 0: every check is a full one already, so none is due by itself. */
+		if (w->resume == NULL || w->full_every == 0 || clock_gettime(CLOCK_MONOTONIC, &now) != 0) {
+			pthread_cond_wait(&w->cv, &w->mu);
+			continue;
+		}
+		if (now.tv_sec - w->last_full.tv_sec >= w->full_every) {
+			w->requested = 1;
+			break;
+		}
+		/* The condition waits on the real-time clock: wait that long from now on it. */
+		if (clock_gettime(CLOCK_REALTIME, &due) != 0) {
+			pthread_cond_wait(&w->cv, &w->mu);
+			continue;
+		}
+		due.tv_sec += w->full_every - (now.tv_sec - w->last_full.tv_sec);
+		pthread_cond_timedwait(&w->cv, &w->mu, &due);
+	}
+}
 
 static void *app_verifier_main(void *arg)
 {
@@ -366,12 +418,23 @@ static void *app_verifier_main(void *arg)
 		struct store *st;
 		struct err e;
 
-		while (!w->requested && !w->stop)
-			pthread_cond_wait(&w->cv, &w->mu);
+		struct audit_run o = { .jobs = 1 };
+		struct timespec now;
+
+		app_verifier_sleep(w);
 		if (w->stop)
 			break;
 		w->requested = 0;
 		w->running = 1;
+		w->done = w->total = 0;
+		o.progress.fn = app_verifier_progress;
+		o.progress.arg = w;
+		o.resume = w->resume;
+		if (w->resume != NULL && clock_gettime(CLOCK_MONOTONIC, &now) == 0 &&
+		    now.tv_sec - w->last_full.tv_sec >= w->full_every) {
+			audit_resume_forget(w->resume);
+			w->last_full = now;
+		}
 		who = w->who;
 		have_who = w->have_who;
 		pthread_mutex_unlock(&w->mu);
@@ -382,7 +445,7 @@ static void *app_verifier_main(void *arg)
 			pthread_mutex_lock(&w->mu);
 			w->st = st;
 			pthread_mutex_unlock(&w->mu);
-			app_ledger_run(st, &l, have_who ? &who : NULL);
+			app_ledger_run(st, &l, have_who ? &who : NULL, &o);
 			/* Cleared before closing, so a quit never interrupts a closed handle. */
 			pthread_mutex_lock(&w->mu);
 			w->st = NULL;
@@ -417,10 +480,30 @@ static struct app_verifier *app_verifier_start(const char *path)
 		goto fail_mutex;
 	if (pthread_cond_init(&w->cv, NULL) != 0)
 		goto fail_cond;
+	{
+		const char *every = getenv("STEWARD_VERIFY_FULL_EVERY");
+		char *end = NULL;
+
+		w->full_every = APP_FULL_EVERY;
+		if (every != NULL && *every != '\0') {
+			long v = strtol(every, &end, 10);
+
+			/* Not a number of seconds: the default, never a check that only resumes. */
+			if (*end == '\0' && v >= 0)
+				w->full_every = v;
+		}
+	}
+	/* Without it every check reads the whole ledger, as before. */
+	w->resume = audit_resume_new();
+	if (w->resume != NULL && clock_gettime(CLOCK_MONOTONIC, &w->last_full) != 0) {
+		audit_resume_free(w->resume);
+		w->resume = NULL;
+	}
 	if (pthread_create(&w->thread, NULL, app_verifier_main, w) != 0)
 		goto fail_thread;
 	return w;
 fail_thread:
+	audit_resume_free(w->resume);
 	pthread_cond_destroy(&w->cv);
 fail_cond:
 	pthread_mutex_destroy(&w->mu);
@@ -433,6 +516,7 @@ fail_path:
 
 static void app_verifier_free(struct app_verifier *w)
 {
+	audit_resume_free(w->resume);
 	pthread_cond_destroy(&w->cv);
 	pthread_mutex_destroy(&w->mu);
 	free(w->path);
@@ -447,7 +531,7 @@ void app_ledger_check(struct app *a)
 		w = a->verifier = app_verifier_start(store_path(a->st));
 	if (w == NULL) {
 		/* No thread to be had: verify here rather than show nothing. */
-		app_ledger_run(a->st, &a->ledger, a->id.known ? &a->id.who : NULL);
+		app_ledger_run(a->st, &a->ledger, a->id.known ? &a->id.who : NULL, NULL);
 		return;
 	}
 	pthread_mutex_lock(&w->mu);
@@ -477,6 +561,10 @@ int app_ledger_poll(struct app *a)
 		changed = 1;
 	}
 	verifying = w->running || w->requested;
+	if (a->ledger.done != w->done || a->ledger.total != w->total)
+		changed = 1;
+	a->ledger.done = w->done;
+	a->ledger.total = w->total;
 	pthread_mutex_unlock(&w->mu);
 	if (a->ledger.verifying != verifying)
 		changed = 1;

@@ -53,6 +53,11 @@ struct app_ledger {
 	struct ledger_report r;
 	char msg[512]; /* for APP_LEDGER_NONE and APP_LEDGER_ERROR */
 	int verifying; /* a check of the store as it is now has not reported yet */
+	/* The check's own figures: entries it read, the checkpoint it picked
+	 * up from (0: it read the whole ledger), and while it runs how far
+	 * it is (done of total, total 0 until it says). */
+	int64_t checked, resumed;
+	int64_t done, total;
 	/* The requests waiting for the console's principal, counted with the
 	 * check (it evaluates every open request: never on the key path). */
 	int counted;

@@ -174,17 +174,28 @@ static int tui_ledger_text(const struct app *a, char *buf, size_t n)
 	/* Until the worker reports on the store as it is now; a failure stays
 	 * on screen while it re-checks, so it never flickers away. */
 	if (l->verifying && l->state != APP_LEDGER_FAILED && l->state != APP_LEDGER_ERROR) {
-		snprintf(buf, n, "ledger verifying%s ", draw_glyphs()->ellipsis);
+		if (l->total > 0)
+			snprintf(buf, n, "ledger verifying %lld/%lld%s ", (long long)l->done, (long long)l->total,
+				 draw_glyphs()->ellipsis);
+		else
+			snprintf(buf, n, "ledger verifying%s ", draw_glyphs()->ellipsis);
 		return DRAW_DIM;
 	}
 	switch (l->state) {
 	case APP_LEDGER_OK:
 		if (l->r.entries == 0)
 			snprintf(buf, n, "ledger empty ");
+		else if (l->r.verified == l->r.entries && l->resumed > 0)
+			/* Only what came after the checkpoint the last check ended at was read. */
+			snprintf(buf, n, "ledger verified to #%lld (%lld new) ", (long long)l->r.entries,
+				 (long long)l->checked);
 		else if (l->r.verified == l->r.entries)
 			snprintf(buf, n, "ledger verified to #%lld ", (long long)l->r.entries);
-		else
+		else if (l->resumed > 0)
 			/* Entries past the newest checkpoint only have the chain hash behind them. */
+			snprintf(buf, n, "ledger verified to #%lld (signed to #%lld, %lld new) ",
+				 (long long)l->r.entries, (long long)l->r.verified, (long long)l->checked);
+		else
 			snprintf(buf, n, "ledger verified to #%lld (signed to #%lld) ",
 				 (long long)l->r.entries, (long long)l->r.verified);
 		return DRAW_OK;

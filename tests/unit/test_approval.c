@@ -309,6 +309,121 @@ static void test_proof_roundtrip(void **state)
 	}
 }
 
+struct seen {
+	int64_t done, total;
+	int calls;
+};
+
+static void seen_note(void *arg, const char *what, int64_t done, int64_t total)
+{
+	struct seen *s = arg;
+
+	(void)what;
+	s->done = done;
+	s->total = total;
+	s->calls++;
+}
+
+static void checkpoint(struct fx *f)
+{
+	struct ledger_logkey *lk;
+	struct err e;
+
+	assert_int_equal(ledger_logkey_load(f->st, &lk, &e), 0);
+	assert_int_equal(ledger_checkpoint(f->st, lk, &e), 0);
+	ledger_logkey_free(lk);
+}
+
+/* A run that picks up where the last stopped reads and replays only the
+ * new entries, tells progress of those alone, and finds what a full run
+ * finds in them. */
+static void test_resume(void **state)
+{
+	struct fx *f = *state;
+	struct audit_resume *rs = audit_resume_new();
+	struct seen seen = { 0 };
+	struct audit_run o = { .jobs = 1, .resume = rs, .progress = { seen_note, &seen } };
+	struct audit_report rep, full;
+	struct err e;
+	int64_t req, before;
+	char *env;
+
+	assert_non_null(rs);
+	checkpoint(f);
+	before = ledger_size(f->st);
+	assert_int_equal(audit_verify_run(f->st, NULL, &o, &rep, &e), 0);
+	assert_int_equal(rep.resumed, 0);
+	assert_int_equal(rep.checked, before);
+	env = sign_one(f, &req);
+	free(env);
+	checkpoint(f);
+	assert_true(ledger_size(f->st) > before);
+	seen.calls = 0;
+	assert_int_equal(audit_verify_run(f->st, NULL, &o, &rep, &e), 0);
+	assert_int_equal(rep.resumed, before);
+	assert_int_equal(rep.checked, ledger_size(f->st) - before);
+	assert_true(seen.calls > 0);
+	assert_int_equal(seen.total, ledger_size(f->st) - before);
+	assert_int_equal(seen.done, seen.total);
+	/* The same findings as a run from the first entry. */
+	assert_int_equal(audit_verify(f->st, &full, &e), 0);
+	assert_int_equal(rep.ledger.entries, full.ledger.entries);
+	assert_int_equal(rep.ledger.verified, full.ledger.verified);
+	assert_int_equal(rep.ledger.checkpoints, full.ledger.checkpoints);
+	assert_int_equal(rep.approvals, full.approvals);
+	assert_int_equal(rep.requests, full.requests);
+	assert_int_equal(rep.keyring_version, full.keyring_version);
+	/* Nothing new: nothing read, still verified. */
+	assert_int_equal(audit_verify_run(f->st, NULL, &o, &rep, &e), 0);
+	assert_int_equal(rep.checked, 0);
+	assert_int_equal(rep.ledger.entries, full.ledger.entries);
+	/* An old entry rewritten: a resumed run never reads it, a full one (after forgetting) finds it. */
+	assert_int_equal(peer_exec(f->st,
+				   "DROP TRIGGER ledger_no_update;"
+				   "UPDATE ledger SET body = CAST(replace(CAST(body AS TEXT), '\"time\":', '\"time\" :') AS BLOB)"
+				   " WHERE seq = 2"),
+			 SQLITE_OK);
+	audit_resume_forget(rs);
+	assert_int_equal(audit_verify_run(f->st, NULL, &o, &rep, &e), -1);
+	assert_int_equal(rep.ledger.bad_seq, 2);
+	assert_int_equal(rep.resumed, 0);
+	/* A failed run leaves nothing to resume from: the next is full again. */
+	assert_int_equal(audit_verify_run(f->st, NULL, &o, &rep, &e), -1);
+	assert_int_equal(rep.resumed, 0);
+	audit_resume_free(rs);
+}
+
+/* A new entry that does not verify fails a resumed run at the same entry as a full one. */
+static void test_resume_new_bad(void **state)
+{
+	struct fx *f = *state;
+	struct audit_resume *rs = audit_resume_new();
+	struct audit_run o = { .jobs = 1, .resume = rs };
+	struct audit_report rep, full;
+	struct err e;
+	int64_t req, before;
+	char *env;
+
+	assert_non_null(rs);
+	checkpoint(f);
+	before = ledger_size(f->st);
+	assert_int_equal(audit_verify_run(f->st, NULL, &o, &rep, &e), 0);
+	env = sign_one(f, &req);
+	free(env);
+	checkpoint(f);
+	assert_int_equal(peer_exec(f->st,
+				   "DROP TRIGGER ledger_no_update;"
+				   "UPDATE ledger SET body = CAST(replace(CAST(body AS TEXT), '\"time\":', '\"time\" :') AS BLOB)"
+				   " WHERE seq = (SELECT max(seq) FROM ledger)"),
+			 SQLITE_OK);
+	assert_int_equal(audit_verify(f->st, &full, &e), -1);
+	assert_int_equal(audit_verify_run(f->st, NULL, &o, &rep, &e), -1);
+	assert_int_equal(rep.resumed, before);
+	assert_int_equal(rep.ledger.bad_seq, full.ledger.bad_seq);
+	assert_string_equal(rep.ledger.reason, full.ledger.reason);
+	audit_resume_free(rs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -316,6 +431,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bindings, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_table_edit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_proof_roundtrip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_resume, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_resume_new_bad, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
