@@ -9,6 +9,9 @@ DESTDIR  ?=
 SAN      ?=
 # The store the shell suites run on: sqlite, or postgres (a throwaway server, tests/run).
 STORE    ?= sqlite
+# VALGRIND=1: make test runs every steward process and unit test under valgrind (tests/valgrind-wrap);
+# a leak or memory error fails the check. Slow, so not in .ci/run; not with SAN=1 (ASan's own heap).
+VALGRIND ?=
 VERSION  := 0.1.0
 
 # Sanitizer builds get their own tree so objects never mix.
@@ -184,7 +187,7 @@ analyze:
 
 # The README's test command: unit, CLI and console tests; one summary line.
 test check: $(STEWARD) $(STEWARD_TEST) $(PLUGIN_SO) $(TEST_PLUGIN_SO) $(FAKE_BIN) $(UNIT_BIN) $(PG_TEST_BIN) $(ESTATE_TEST)
-	STEWARD_STORE=$(STORE) tests/run $(BUILD)
+	STEWARD_STORE=$(STORE) STEWARD_VALGRIND=$(VALGRIND) tests/run $(BUILD)
 
 # The generators and baselines bench/run uses: one program per bench/*.c, on libsteward.
 # The bench's generator draws the CLI's progress line (cli/meter.c).
@@ -232,7 +235,7 @@ format:
 
 help:
 	@echo "targets: all (default) test fuzz analyze bench demo install uninstall clean format"
-	@echo "options: SAN=1 (ASan+UBSan build under build/san) STORE=postgres (test on PostgreSQL) FUZZ_SECONDS=N (per fuzz target; 15) PREFIX=... DESTDIR=..."
+	@echo "options: SAN=1 (ASan+UBSan build under build/san) STORE=postgres (test on PostgreSQL) VALGRIND=1 (test under valgrind; slow, not in CI) FUZZ_SECONDS=N (per fuzz target; 15) PREFIX=... DESTDIR=..."
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 -include $(shell find $(FUZZ_DIR)/obj -name '*.d' 2>/dev/null)

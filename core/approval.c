@@ -511,8 +511,10 @@ int approval_request_open(struct store *st, const struct principal *who, const c
 
 	if (!store_in_transaction(st))
 		return err_set(e, ERR_STORE, "requests must be opened inside a transaction");
+	/* err_prefix, not err_set with e->msg as its own argument: snprintf
+	 * from a buffer into itself garbled the message. */
 	if (check_alias(to, e) != 0)
-		return err_set(e, ERR_INVALID, "stage: %s", e->msg);
+		return err_prefix(e, "stage");
 	if (comment != NULL && check_text("comment", comment, 1000, 1, 1, e) != 0)
 		return -1;
 	memset(&m, 0, sizeof m);

@@ -1165,7 +1165,7 @@ static int audit_verify_store(struct store *st, const struct audit_pins *p, cons
 	if (r->witness == 1)
 		r->witness_size = kept[nkept++].size;
 	qsort(kept, nkept, sizeof *kept, audit_kept_cmp);
-	if (audit_resume_usable(st, rs, r->log_vkey, kept, nkept)) {
+	if (rs != NULL && audit_resume_usable(st, rs, r->log_vkey, kept, nkept)) {
 		/* Taken over: whatever this run ends in, the state moves on or is gone. */
 		rp = rs->rp;
 		from = rs->at;

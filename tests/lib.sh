@@ -62,6 +62,7 @@ same() {
 }
 
 finish() {
+	vg_check
 	printf 'RESULT %s passed=%d failed=%d skipped=%d\n' "$T_NAME" "$T_PASS" "$T_FAIL" "$T_SKIP"
 	[ "$T_FAIL" -eq 0 ]
 }
@@ -81,6 +82,43 @@ valid() {
 	printf '%s' "$OUT" >"$TMPD/json"
 	same "$1: valid JSON" "$(sqlite3 :memory: "SELECT json_valid(CAST(readfile('$TMPD/json') AS TEXT))")" 1
 }
+
+# ---- valgrind (make test VALGRIND=1, or STEWARD_VALGRIND=1 running one suite) ----
+# STEWARD and STEWARD_RELEASE become wrappers that run the binary under tests/valgrind-wrap, in a
+# folder that links the rest of the build (plugins, fakes) as the PostgreSQL wrappers below do, so
+# suites finding those through ${STEWARD%/*} still do. Each process's report is a file in
+# $TMPD/valgrind; finish (vg_check) fails the suite for each report that is not empty, with its
+# first lines, so a leak fails the suite even where a check does not look at the status.
+vg_check() { :; }
+if [ "${STEWARD_VALGRIND:-}" = 1 ]; then
+	: "${STEWARD_TOP:?STEWARD_VALGRIND=1 needs STEWARD_TOP, the tree holding tests/valgrind-wrap}"
+	STEWARD_VALGRIND_LOGS=$TMPD/valgrind
+	export STEWARD_VALGRIND_LOGS
+	mkdir -p "$STEWARD_VALGRIND_LOGS" || { fail "cannot make $STEWARD_VALGRIND_LOGS"; finish; exit 1; }
+	vg_wrap() {
+		mkdir -p "$TMPD/vgw/$1" || return 1
+		for vg_f in "${2%/*}"/*; do
+			[ "$vg_f" = "$2" ] || [ -e "$TMPD/vgw/$1/${vg_f##*/}" ] || ln -s "$vg_f" "$TMPD/vgw/$1/${vg_f##*/}" || return 1
+		done
+		printf '#!/bin/sh\nexec %s %s "$@"\n' "'$STEWARD_TOP/tests/valgrind-wrap'" "'$2'" >"$TMPD/vgw/$1/${2##*/}" &&
+			chmod 755 "$TMPD/vgw/$1/${2##*/}" && printf '%s' "$TMPD/vgw/$1/${2##*/}"
+	}
+	case $STEWARD in /*) ;; *) STEWARD=$PWD/$STEWARD ;; esac
+	STEWARD=$(vg_wrap test "$STEWARD") || { fail "cannot wrap $STEWARD for valgrind"; finish; exit 1; }
+	if [ -n "${STEWARD_RELEASE:-}" ]; then
+		case $STEWARD_RELEASE in /*) ;; *) STEWARD_RELEASE=$PWD/$STEWARD_RELEASE ;; esac
+		STEWARD_RELEASE=$(vg_wrap release "$STEWARD_RELEASE") || { fail "cannot wrap $STEWARD_RELEASE for valgrind"; finish; exit 1; }
+	fi
+	export STEWARD STEWARD_RELEASE
+	vg_check() {
+		for vg_f in "$STEWARD_VALGRIND_LOGS"/vg.*; do
+			[ -s "$vg_f" ] || continue
+			fail "valgrind, process ${vg_f##*.}: $(grep -v '^==[0-9]*== *$' "$vg_f" | head -n 30)"
+			# Reported once: finish may be called again on the way out.
+			: >"$vg_f"
+		done
+	}
+fi
 
 # ---- the store's engine: SQLite, or PostgreSQL under STEWARD_STORE=postgres (make test STORE=postgres) ----
 # Suites name their store by a file path as always. Under PostgreSQL, STEWARD and STEWARD_RELEASE

@@ -78,6 +78,7 @@ same "second id" "$OUT" 2
 expect 1 "request on an unknown version" as mei promote request fraud 9 --to production
 has "names the version" "$ERR" "no version 9"
 expect 1 "bad stage" as mei promote request fraud 1 --to "Prod uction"
+has "bad stage named whole" "$ERR" 'stage: alias "Prod uction" must start with a lowercase letter'
 
 # --- decisions and the counting rules ---
 expect 1 "self-approval by the author" as lena approve 1
