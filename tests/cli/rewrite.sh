@@ -53,7 +53,17 @@ cp "$(store_local "$DB" .logkey)" "$(store_local "$TMPD/clean.db" .logkey)"
 cp "$(store_local "$DB" .witness)" "$(store_local "$TMPD/clean.db" .witness)"
 
 # --- the rewrite: the rejection's entries, checkpoints and rows deleted ---
+# A rewrite that leaves the Merkle nodes those entries completed is seen by them alone.
+store_copy "$DB" "$TMPD/sloppy.db"
+cp "$(store_local "$DB" .logkey)" "$(store_local "$TMPD/sloppy.db" .logkey)"
+store_sql "$TMPD/sloppy.db" "DROP TRIGGER ledger_no_delete; DROP TRIGGER checkpoints_no_delete; DROP TRIGGER approvals_no_delete;
+	DELETE FROM ledger WHERE seq >= $((N - 1)); DELETE FROM checkpoints WHERE size >= $((N - 1));
+	DELETE FROM approvals WHERE request_id = $R; DELETE FROM requests WHERE id = $R" || fail "sloppy rewrite"
+expect 1 "entries removed but not their tree nodes: audit verify names the node" "$STEWARD" audit verify --db "$TMPD/sloppy.db"
+has "the stored node outlives its entries" "$ERR" "should not exist: the ledger has no such entries"
+# The careful attacker removes the nodes too.
 store_sql "$DB" "DROP TRIGGER ledger_no_delete; DROP TRIGGER checkpoints_no_delete; DROP TRIGGER approvals_no_delete;
+	DROP TRIGGER ledger_nodes_no_delete; DELETE FROM ledger_nodes WHERE seq >= $((N - 1));
 	DELETE FROM ledger WHERE seq >= $((N - 1)); DELETE FROM checkpoints WHERE size >= $((N - 1));
 	DELETE FROM approvals WHERE request_id = $R; DELETE FROM requests WHERE id = $R" || fail "rewrite"
 expect 1 "an ordinary write: its checkpoint is refused" as ada alias set fraud canary 1
