@@ -393,6 +393,53 @@ static void test_resume(void **state)
 	audit_resume_free(rs);
 }
 
+/* A run that ended past the newest checkpoint, then a checkpoint signed at
+ * exactly that point: the resumed run reads no entry and still counts the
+ * new checkpoint, so the console stops saying the tail is unsigned. */
+static void test_resume_checkpoint_after(void **state)
+{
+	struct fx *f = *state;
+	struct audit_resume *rs = audit_resume_new();
+	struct audit_run o = { .jobs = 1, .resume = rs };
+	struct audit_report rep, full;
+	struct err e;
+	int64_t req, size;
+	char *env, sql[300];
+
+	assert_non_null(rs);
+	checkpoint(f);
+	env = sign_one(f, &req);
+	free(env);
+	size = ledger_size(f->st);
+	assert_int_equal(audit_verify_run(f->st, NULL, &o, &rep, &e), 0);
+	assert_true(rep.ledger.verified < size);
+	/* A forged checkpoint at that point (the newest note, signed for
+	 * another size) fails the resumed run there. */
+	snprintf(sql, sizeof sql,
+		 "INSERT INTO checkpoints(size, time, root, note)"
+		 " SELECT %lld, time, root, note FROM checkpoints ORDER BY size DESC LIMIT 1",
+		 (long long)size);
+	assert_int_equal(peer_exec(f->st, sql), SQLITE_OK);
+	assert_int_equal(audit_verify_run(f->st, NULL, &o, &rep, &e), -1);
+	assert_int_equal(rep.resumed, size);
+	assert_int_equal(rep.ledger.bad_seq, size);
+	snprintf(sql, sizeof sql, "DROP TRIGGER checkpoints_no_delete; DELETE FROM checkpoints WHERE size = %lld",
+		 (long long)size);
+	assert_int_equal(peer_exec(f->st, sql), SQLITE_OK);
+	/* The real one: counted without reading an entry. */
+	assert_int_equal(audit_verify_run(f->st, NULL, &o, &rep, &e), 0);
+	assert_true(rep.ledger.verified < size);
+	checkpoint(f);
+	assert_int_equal(audit_verify_run(f->st, NULL, &o, &rep, &e), 0);
+	assert_int_equal(rep.resumed, size);
+	assert_int_equal(rep.checked, 0);
+	assert_int_equal(rep.ledger.verified, size);
+	assert_int_equal(audit_verify(f->st, &full, &e), 0);
+	assert_int_equal(rep.ledger.checkpoints, full.ledger.checkpoints);
+	assert_int_equal(full.ledger.verified, size);
+	audit_resume_free(rs);
+}
+
 /* A new entry that does not verify fails a resumed run at the same entry as a full one. */
 static void test_resume_new_bad(void **state)
 {
@@ -433,6 +480,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_proof_roundtrip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_resume, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_resume_new_bad, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_resume_checkpoint_after, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
