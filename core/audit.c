@@ -1123,7 +1123,14 @@ int audit_verify_run(struct store *st, const struct audit_pins *p, const struct 
 	int rc;
 
 	audit_clock_start(&c);
+	/* One snapshot for the whole run: the entries, checkpoints and the
+	 * tables reconciled with them are read as of one moment, so a
+	 * colleague's commit half way does not look like a table the ledger
+	 * does not explain. */
+	if (store_read_begin(st, e) != 0)
+		return -1;
 	rc = audit_verify_store(st, p, o, r, e);
+	store_read_end(st);
 	audit_clock_stop(&c, o, r);
 	return rc;
 }
