@@ -66,6 +66,11 @@ void keys_secret_free(struct key_secret *k);
 unsigned keys_wrong_wait_ms(unsigned n);
 /* Wrong passphrases in a row in this process, and the last one's wait. */
 unsigned keys_wrong_count(void);
+/* No wait after a wrong passphrase in this process from now on: for a
+ * fuzzer that tries wrong passphrases by the million. The wait guards a
+ * process that asks a person; code running inside one needs no guard to
+ * call Argon2id itself. steward never calls it. */
+void keys_wrong_wait_off(void);
 unsigned keys_wrong_last_ms(void);
 /* Turns core dumps off for the rest of the process (not dumpable, core
  * size 0): done before a secret key is held in memory. */
