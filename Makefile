@@ -186,6 +186,7 @@ analyze:
 	scripts/analyze/run
 
 # The README's test command: unit, CLI and console tests; one summary line.
+ESTATE_TEST := $(BUILD)/bench/estate-testclock
 test check: $(STEWARD) $(STEWARD_TEST) $(PLUGIN_SO) $(TEST_PLUGIN_SO) $(FAKE_BIN) $(UNIT_BIN) $(PG_TEST_BIN) $(ESTATE_TEST)
 	STEWARD_STORE=$(STORE) STEWARD_VALGRIND=$(VALGRIND) tests/run $(BUILD)
 
@@ -195,8 +196,8 @@ $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(BUILD)/obj/cli/meter.o $(LIBCORE)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/obj/cli/meter.o $(LIBCORE) $(LIBS)
 
-# The bench's generator on the tests' library (fast key files): tests/cli/estate.sh makes a small estate with it.
-ESTATE_TEST := $(BUILD)/bench/estate-testclock
+# The bench's generator on the tests' library (fast key files): tests/cli/estate.sh makes a small
+# estate with it (ESTATE_TEST is set above the test rule, which names it).
 $(ESTATE_TEST): $(BUILD)/obj/bench/estate.o $(BUILD)/obj/cli/meter.o $(LIBCORE_TEST)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/obj/cli/meter.o $(LIBCORE_TEST) $(LIBS)
