@@ -74,9 +74,16 @@ victim() {
 }
 kill_at() {
 	sleep "$(awk -v ms="$1" 'BEGIN { printf "%.3f", ms / 1000 }')"
-	# The victim's shell first, so it starts nothing more, then every steward on this store.
+	# The victim's shell first, so it starts nothing more, then every steward on this store,
+	# again for a while: a child forked just before the shell died only shows its command line
+	# once it has exec'd, and must not go on writing while the round checks the store.
 	kill -KILL "$VPID" 2>/dev/null
-	pkill -KILL -f -- "--db $DB" 2>/dev/null
+	k=0
+	while [ "$k" -lt 10 ]; do
+		pkill -KILL -f -- "--db $DB" 2>/dev/null
+		sleep 0.03
+		k=$((k + 1))
+	done
 	wait "$VPID" 2>/dev/null
 }
 # ms CMD...: how long CMD takes when nothing kills it, in milliseconds (the round's window).
@@ -194,6 +201,15 @@ writer() {
 		as sami incident open crash --severity info --title "load $1.$n" >/dev/null 2>&1 && echo "$1.$n"
 	done >"$TMPD/writer.$1"
 }
+# A colleague runs audit verify meanwhile: it reads one moment of the store, so a commit half
+# way through never looks like a table the ledger does not explain.
+verifier() {
+	while [ "$(date +%s)" -lt "$END" ]; do
+		"$STEWARD" audit verify --db "$DB" >/dev/null 2>"$TMPD/verifier.err" && echo ok || { echo "failed: $(cat "$TMPD/verifier.err")"; }
+	done >"$TMPD/verifier.out"
+}
+verifier &
+VERIFIER=$!
 PIDS=
 i=1
 while [ "$i" -le "$WRITERS" ]; do
@@ -207,6 +223,9 @@ for v in $(echo $PIDS | cut -d ' ' -f 1-2); do
 	pkill -KILL -P "$v" 2>/dev/null
 done
 wait $PIDS 2>/dev/null
+wait "$VERIFIER"
+[ "$(grep -c '^ok' "$TMPD/verifier.out")" -gt 0 ] && ok || fail "audit verify never ran beside the writers"
+same "audit verify beside the writers never failed" "$(grep -v '^ok' "$TMPD/verifier.out" | head -n 3)" ""
 reported=$(cat "$TMPD"/writer.* | wc -l)
 echo "crash.sh: $WRITERS writers, $reported incidents reported"
 [ "$reported" -gt "$WRITERS" ] && ok || fail "the writers wrote little: $reported"
