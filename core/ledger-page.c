@@ -9,7 +9,9 @@
 
 #include "ledger.h"
 
-/* The bound values of a query's WHERE, in the order its text names them. */
+/* The bound values of a query's WHERE, in the order its text names them.
+ * sql and key are only ever this file's own fragments (placeholders,
+ * column names, LIKE or ILIKE): the filter and scope are always bound. */
 struct ledger_page_where {
 	char sql[512];
 	char lo[420], hi[420]; /* the scope's range, as ledger_entries has it */

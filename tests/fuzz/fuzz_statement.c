@@ -9,39 +9,11 @@
 
 #include "approval.h"
 #include "dsse.h"
+#include "fuzz_util.h"
 #include "keyring.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 const char *const fuzz_default_corpus = "tests/fuzz/corpus/statement";
-
-struct fuzz_keyring {
-	const char *name;
-	const uint8_t *pk;
-	int active;
-};
-
-/* The keyring knows one key, the input's, under any key id it is asked for. */
-static int fuzz_key_at(void *arg, const char *key_id, int64_t ver, char principal[KEYS_NAME_MAX + 1],
-		       uint8_t pk[KEYS_PK_BYTES], int *active)
-{
-	const struct fuzz_keyring *k = arg;
-
-	(void)key_id;
-	(void)ver;
-	snprintf(principal, KEYS_NAME_MAX + 1, "%s", k->name);
-	memcpy(pk, k->pk, KEYS_PK_BYTES);
-	*active = k->active;
-	return 1;
-}
-
-static int fuzz_role_at(void *arg, const char *principal, unsigned role, int64_t ver)
-{
-	(void)arg;
-	(void)principal;
-	(void)role;
-	(void)ver;
-	return 1;
-}
 
 /* A fixed signing key: the keyring below knows it as mei's, who signed the corpus's statements. */
 static struct key_secret *fuzz_key(void)

@@ -1,9 +1,10 @@
-/* fuzz_util: what several fuzz targets share: the input's first line as a signed-note verifier key, and a NUL-terminated copy of the rest. */
+/* fuzz_util: what several fuzz targets share: the input's first line as a signed-note verifier key, a NUL-terminated copy of the rest, and a keyring of one key. */
 #ifndef STEWARD_FUZZ_UTIL_H
 #define STEWARD_FUZZ_UTIL_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,6 +48,36 @@ static inline int fuzz_vkey_split(const uint8_t *data, size_t size, char name[KE
 	}
 	free(key);
 	return ok;
+}
+
+/* A keyring of one key for the envelope and statement targets. */
+struct fuzz_keyring {
+	const char *name;
+	const uint8_t *pk;
+	int active;
+};
+
+/* The keyring knows one key, the input's, under any key id it is asked for. */
+static inline int fuzz_key_at(void *arg, const char *key_id, int64_t ver, char principal[KEYS_NAME_MAX + 1],
+		       uint8_t pk[KEYS_PK_BYTES], int *active)
+{
+	const struct fuzz_keyring *k = arg;
+
+	(void)key_id;
+	(void)ver;
+	snprintf(principal, KEYS_NAME_MAX + 1, "%s", k->name);
+	memcpy(pk, k->pk, KEYS_PK_BYTES);
+	*active = k->active;
+	return 1;
+}
+
+static inline int fuzz_role_at(void *arg, const char *principal, unsigned role, int64_t ver)
+{
+	(void)arg;
+	(void)principal;
+	(void)role;
+	(void)ver;
+	return 1;
 }
 
 #endif
