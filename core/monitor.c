@@ -189,6 +189,8 @@ struct monitor_sync {
 	struct monitor_pend *pend; /* outside a registry's transaction: what waits to be written */
 	size_t npend, pend_points;
 	int alerts_seen;  /* the sync handed over alerts or is an alert source */
+	int64_t head;     /* the ledger's last entry before the source was read */
+	int stale;        /* a silence act landed after that: what was read may predate it */
 	struct err e;
 };
 
@@ -216,7 +218,44 @@ struct monitor_sync *monitor_sync_begin(struct store *st, const char *plugin, un
 	db_bind_text(s, 1, plugin, -1, DB_STATIC);
 	m->seen = (db_step(s) == DB_ROW ? db_column_int64(s, 0) : 0) + 1;
 	db_finalize(s);
+	if (store_prepare(st, &s, "SELECT coalesce(max(seq), 0) FROM ledger", e) != 0) {
+		free(m);
+		return NULL;
+	}
+	m->head = db_step(s) == DB_ROW ? db_column_int64(s, 0) : 0;
+	db_finalize(s);
 	return m;
+}
+
+int monitor_sync_stale(const struct monitor_sync *m)
+{
+	return m->stale;
+}
+
+/* A silence made or expired here (the console, a colleague's CLI) after
+ * the source was read is newer than what was read: the source's answer
+ * would put the alert back as it was before the act until the next sync.
+ * Read in the sync's own write transaction, so no act slips in between. */
+static int monitor_acts_since(struct monitor_sync *m, struct err *e)
+{
+	struct db_stmt *s;
+	int64_t n;
+
+	if (store_prepare(m->st, &s,
+			  "SELECT count(*) FROM ledger WHERE seq > ?1 AND action IN ('alert.silence', 'alert.unsilence')",
+			  e) != 0)
+		return -1;
+	db_bind_int64(s, 1, m->head);
+	n = db_step(s) == DB_ROW ? db_column_int64(s, 0) : -1;
+	db_finalize(s);
+	if (n < 0)
+		return store_fail(m->st, e, "reading the silence acts");
+	if (n > 0) {
+		m->stale = 1;
+		return err_set(e, ERR_STORE, "%" PRId64 " silence act%s landed while %s was read: its answer may predate %s", n,
+			       n == 1 ? "" : "s", m->plugin, n == 1 ? "it" : "them");
+	}
+	return 0;
 }
 
 static void monitor_pend_clear(struct monitor_sync *m)
@@ -1166,6 +1205,8 @@ int monitor_sync_end(struct monitor_sync *m, const struct principal *who, struct
 	if (monitor_flush(m, !store_in_transaction(m->st), e) != 0)
 		return -1;
 	if (m->alerts_seen || (m->caps & STEWARD_CAP_ALERTS)) {
+		if (monitor_acts_since(m, e) != 0)
+			return -1;
 		/* The source's whole set arrived: what it no longer has is gone. */
 		if (monitor_run(m->st, "DELETE FROM alerts WHERE plugin = ?1 AND seen <> ?2", m->plugin, m->seen, 0, e) != 0 ||
 		    monitor_run(m->st, "DELETE FROM silences WHERE plugin = ?1 AND seen <> ?2", m->plugin, m->seen, 0, e) !=

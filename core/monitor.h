@@ -67,6 +67,9 @@ int monitor_silence(struct monitor_sync *m, const struct steward_silence_rec *s,
  * prunes old points, and, when who is given, signs each touched model's
  * observation for the gate. */
 int monitor_sync_end(struct monitor_sync *m, const struct principal *who, struct err *e);
+/* After monitor_sync_end failed: whether only because a silence act landed
+ * while the source was read (the caller rolls back and reads again). */
+int monitor_sync_stale(const struct monitor_sync *m);
 void monitor_sync_free(struct monitor_sync *m);
 
 /* ---- what the gate reads ---- */

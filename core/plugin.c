@@ -961,7 +961,8 @@ static void *plugin_worker(void *arg)
 	};
 	struct timespec t0, t1;
 	char perr[512] = "";
-	int before, registry;
+	int before, registry, retries = 0;
+	struct plugin_sync_result r0;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	/* Its own connection: SQLite handles are not shared between threads. */
@@ -989,6 +990,8 @@ static void *plugin_worker(void *arg)
 	x->full = plugin_full_due(x);
 	x->r->full = x->full;
 	before = store_total_changes(x->st);
+	r0 = *x->r;
+again:
 	x->mon = monitor_sync_begin(x->st, j->in->name, j->in->p->caps, &x->e);
 	if (x->mon == NULL) {
 		snprintf(perr, sizeof perr, "starting the sync");
@@ -1024,6 +1027,21 @@ static void *plugin_worker(void *arg)
 	lineage_import_free(x->li);
 	x->li = NULL;
 	if (j->rc == 0 && monitor_sync_end(x->mon, x->who, &x->e) != 0) {
+		/* A silence made here while the source was read: read it again,
+		 * so the act is not undone by an answer from before it. Only a
+		 * monitoring source's records are read again (a registry's or
+		 * lineage's are counted and kept as they arrive). */
+		if (monitor_sync_stale(x->mon) && !registry && x->dep == NULL && retries++ < 3) {
+			if (store_in_transaction(x->st))
+				store_rollback(x->st);
+			monitor_sync_free(x->mon);
+			x->mon = NULL;
+			*x->r = r0;
+			err_clear(&x->e);
+			perr[0] = '\0';
+			x->msg[0] = '\0';
+			goto again;
+		}
 		snprintf(perr, sizeof perr, "keeping the monitoring data");
 		snprintf(x->msg, sizeof x->msg, "%.500s", x->e.msg);
 		j->rc = -1;
