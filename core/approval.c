@@ -367,8 +367,8 @@ static int approval_enrolled(struct store *st, const char *tier, const char *wan
 		*text = NULL;
 	if (proven_keyring_load(st, &kr, e) != 0)
 		return -1;
-	if (store_prepare(st, &s, "SELECT seq, body, leaf, sig FROM ledger WHERE action = 'policy.enroll' ORDER BY seq DESC",
-			  e) != 0)
+	if (store_stmt(st, &s, "SELECT seq, body, leaf, sig FROM ledger WHERE action = 'policy.enroll' ORDER BY seq DESC",
+		       e) != 0)
 		return -1;
 	while (r == 0 && (rc = db_step(s)) == DB_ROW) {
 		int64_t seq = db_column_int64(s, 0);
@@ -423,9 +423,9 @@ static int approval_enrolled(struct store *st, const char *tier, const char *wan
 		json_decref(stmt);
 		json_decref(j);
 	}
-	db_finalize(s);
 	if (r == 0 && rc != DB_DONE)
-		return store_fail(st, e, "reading policy enrolments");
+		r = store_fail(st, e, "reading policy enrolments");
+	store_stmt_done(st, s);
 	return r;
 }
 
@@ -843,9 +843,10 @@ static int approval_evaluate(struct store *st, struct approval_request *r, struc
 	for (i = 0; i < r->nneeds; i++)
 		r->required += r->needs[i].count;
 	approval_request_proven(st, r);
-	if (store_prepare(st, &s, APPROVAL_COLUMNS " WHERE request_id = ?1 ORDER BY id", e) != 0 ||
-	    store_prepare(st, &ns, "SELECT min(id) FROM approvals WHERE nonce = ?1", e) != 0) {
-		db_finalize(s);
+	if (store_stmt(st, &s, APPROVAL_COLUMNS " WHERE request_id = ?1 ORDER BY id", e) != 0)
+		return -1;
+	if (store_stmt(st, &ns, "SELECT min(id) FROM approvals WHERE nonce = ?1", e) != 0) {
+		store_stmt_done(st, s);
 		return -1;
 	}
 	db_bind_int64(s, 1, r->id);
@@ -932,12 +933,17 @@ static int approval_evaluate(struct store *st, struct approval_request *r, struc
 		if (j < r->nneeds)
 			r->needs[j].have++;
 	}
-	db_finalize(s);
-	db_finalize(ns);
-	if (rc == DB_NOMEM)
+	store_stmt_done(st, ns);
+	if (rc == DB_NOMEM) {
+		store_stmt_done(st, s);
 		return err_set(e, ERR_IO, "out of memory");
-	if (rc != DB_DONE)
-		return store_fail(st, e, "reading approvals");
+	}
+	if (rc != DB_DONE) {
+		store_fail(st, e, "reading approvals");
+		store_stmt_done(st, s);
+		return -1;
+	}
+	store_stmt_done(st, s);
 	for (i = 0; i < r->nneeds; i++)
 		r->satisfied += r->needs[i].have < r->needs[i].count ? r->needs[i].have : r->needs[i].count;
 	return 0;
@@ -1098,13 +1104,13 @@ int approval_request_get(struct store *st, int64_t id, struct approval_request *
 	int rc;
 
 	memset(out, 0, sizeof *out);
-	if (store_prepare(st, &s, REQUEST_COLUMNS " WHERE r.id = ?1", e) != 0)
+	if (store_stmt(st, &s, REQUEST_COLUMNS " WHERE r.id = ?1", e) != 0)
 		return -1;
 	db_bind_int64(s, 1, id);
 	rc = db_step(s);
 	if (rc == DB_ROW)
 		approval_request_row(s, out);
-	db_finalize(s);
+	store_stmt_done(st, s);
 	if (rc == DB_DONE)
 		return err_set(e, ERR_NOTFOUND, "no request %" PRId64 " (see 'steward approval list')", id);
 	if (rc != DB_ROW)

@@ -217,10 +217,10 @@ int record_load(struct store *st, const char *model, int64_t version, struct rec
 		return -1;
 	snprintf(msub, sizeof msub, "models:/%s", model);
 	snprintf(vsub, sizeof vsub, "models:/%s/%" PRId64, model, version);
-	if (store_prepare(st, &s,
-			  "SELECT seq, body, leaf, sig FROM ledger WHERE (subject = ?1 AND action || '' = 'model.set')"
-			  " OR (subject = ?2 AND action || '' IN ('version.set', 'card.set', 'metric.set')) ORDER BY seq",
-			  e) != 0)
+	if (store_stmt(st, &s,
+		       "SELECT seq, body, leaf, sig FROM ledger WHERE (subject = ?1 AND action || '' = 'model.set')"
+		       " OR (subject = ?2 AND action || '' IN ('version.set', 'card.set', 'metric.set')) ORDER BY seq",
+		       e) != 0)
 		return -1;
 	db_bind_text(s, 1, msub, -1, DB_STATIC);
 	db_bind_text(s, 2, vsub, -1, DB_STATIC);
@@ -236,9 +236,9 @@ int record_load(struct store *st, const char *model, int64_t version, struct rec
 			json_decref(j);
 		}
 	}
-	db_finalize(s);
 	if (r == 0 && rc != DB_DONE)
 		r = store_fail(st, e, "reading the evidence from the ledger");
+	store_stmt_done(st, s);
 	if (r != 0)
 		record_evidence_free(out);
 	return r;
@@ -362,10 +362,10 @@ int record_alias_history(struct store *st, const char *model, const char *alias,
 	 * every alias move of the ledger (0.7 s a call on a million entries). */
 	snprintf(lo, sizeof lo, "models:/%s/", model);
 	snprintf(hi, sizeof hi, "models:/%s0", model);
-	if (store_prepare(st, &s,
-			  "SELECT seq, body, leaf, sig FROM ledger WHERE subject >= ?1 AND subject < ?2 AND action || '' IN"
-			  " ('promotion.apply', 'rollback', 'alias.set', 'alias.imported', 'alias.observed') ORDER BY seq",
-			  e) != 0)
+	if (store_stmt(st, &s,
+		       "SELECT seq, body, leaf, sig FROM ledger WHERE subject >= ?1 AND subject < ?2 AND action || '' IN"
+		       " ('promotion.apply', 'rollback', 'alias.set', 'alias.imported', 'alias.observed') ORDER BY seq",
+		       e) != 0)
 		return -1;
 	db_bind_text(s, 1, lo, -1, DB_STATIC);
 	db_bind_text(s, 2, hi, -1, DB_STATIC);
@@ -392,9 +392,9 @@ int record_alias_history(struct store *st, const char *model, const char *alias,
 		}
 		json_decref(j);
 	}
-	db_finalize(s);
 	if (r == 0 && rc != DB_DONE)
 		r = store_fail(st, e, "reading alias moves from the ledger");
+	store_stmt_done(st, s);
 	if (r != 0)
 		record_moves_free(out);
 	return r;
