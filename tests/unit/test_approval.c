@@ -17,6 +17,7 @@
 #include "keyring.h"
 #include "ledger.h"
 #include "proven.h"
+#include "record.h"
 #include "registry.h"
 #include "peer.h"
 
@@ -304,6 +305,48 @@ static void test_proven_cache_rechecks(void **state)
 	assert_non_null(strstr(e.msg, "altered outside steward"));
 }
 
+/* The newest move of each alias asked for, newest first, read back from
+ * the ledger's end; an alias never moved has none; the rows it reads are
+ * checked, so a forged signature on the newest move is refused. */
+static void test_alias_newest(void **state)
+{
+	struct fx *f = *state;
+	const char *names[] = { "staging", "production", "canary" };
+	struct record_moves mv;
+	struct err e;
+
+	assert_int_equal(store_begin(f->st, &e), 0);
+	assert_int_equal(registry_version_add(f->st, &f->p[0], "fraud", "s3://m/2",
+					      "sha256:2222222222222222222222222222222222222222222222222222222222222222", "someone",
+					      "", 0, NULL, &e),
+			 0);
+	assert_int_equal(registry_alias_set(f->st, &f->p[0], "fraud", "staging", 1, &e), 0);
+	assert_int_equal(registry_alias_set(f->st, &f->p[0], "fraud", "production", 1, &e), 0);
+	assert_int_equal(registry_alias_set(f->st, &f->p[0], "fraud", "staging", 2, &e), 0);
+	assert_int_equal(store_commit(f->st, &e), 0);
+	assert_int_equal(record_alias_newest(f->st, "fraud", names, 3, &mv, &e), 0);
+	assert_int_equal(mv.n, 2);
+	assert_string_equal(mv.v[0].alias, "staging");
+	assert_int_equal(mv.v[0].version, 2);
+	assert_string_equal(mv.v[1].alias, "production");
+	assert_int_equal(mv.v[1].version, 1);
+	assert_true(mv.v[0].seq > mv.v[1].seq);
+	record_moves_free(&mv);
+	assert_int_equal(record_alias_newest(f->st, "fraud", names + 1, 1, &mv, &e), 0);
+	assert_int_equal(mv.n, 1);
+	assert_int_equal(mv.v[0].version, 1);
+	record_moves_free(&mv);
+	assert_int_equal(record_alias_newest(f->st, "nosuch", names, 3, &mv, &e), 0);
+	assert_int_equal(mv.n, 0);
+	assert_int_equal(peer_exec(f->st, "DROP TRIGGER ledger_no_update;"
+					  "UPDATE ledger SET sig = (SELECT sig FROM ledger WHERE action = 'model.set')"
+					  " WHERE seq = (SELECT max(seq) FROM ledger WHERE action = 'alias.set')"),
+			 SQLITE_OK);
+	assert_int_equal(record_alias_newest(f->st, "fraud", names, 3, &mv, &e), -1);
+	assert_int_equal(mv.n, 0);
+	assert_non_null(strstr(e.msg, "does not verify"));
+}
+
 static void test_proof_roundtrip(void **state)
 {
 	struct fx *f = *state;
@@ -514,6 +557,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_keyring_versions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bindings, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_table_edit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_alias_newest, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_proven_cache_rechecks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_proof_roundtrip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_resume, setup, teardown),
