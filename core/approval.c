@@ -996,7 +996,7 @@ static int approval_closable(struct store *st, const struct principal *who, int6
 		return err_set(e, ERR_DENIED, "request %" PRId64 " is %s, not open", id, r->state);
 	if (r->tampered[0] != '\0')
 		return err_set(e, ERR_DENIED, "request %" PRId64 ": %s", id, r->tampered);
-	closed = approval_request_closed_in_ledger(st, id, e);
+	closed = approval_request_closed_in_ledger(st, id, r->model, r->version, e);
 	if (closed != 0)
 		return closed < 0 ? -1
 				  : err_set(e, ERR_DENIED, "request %" PRId64 " is closed in the ledger though its row says open", id);
@@ -1005,22 +1005,31 @@ static int approval_closable(struct store *st, const struct principal *who, int6
 	return 0;
 }
 
-int approval_request_closed_in_ledger(struct store *st, int64_t id, struct err *e)
+int approval_request_closed_in_ledger(struct store *st, int64_t id, const char *model, int64_t version,
+				      struct err *e)
 {
+	char subject[200];
 	struct db_stmt *s;
 	int rc;
 
-	if (store_prepare(st, &s,
-			  "SELECT 1 FROM ledger WHERE action IN ('promotion.apply', 'request.withdraw', 'request.supersede')"
-			  " AND CAST(json_extract(CAST(body AS TEXT), '$.data.request') AS BIGINT) = ?1 LIMIT 1",
-			  e) != 0)
+	/* By the version's subject (the subject index): by the action alone,
+	 * every gate apply read the body of every promotion and withdrawal
+	 * the ledger holds, a cost growing with the ledger. */
+	snprintf(subject, sizeof subject, "models:/%s/%" PRId64, model, version);
+	if (store_stmt(st, &s,
+		       "SELECT 1 FROM ledger WHERE subject = ?2 AND action || '' IN ('promotion.apply', 'request.withdraw',"
+		       " 'request.supersede') AND CAST(json_extract(CAST(body AS TEXT), '$.data.request') AS BIGINT) = ?1 LIMIT 1",
+		       e) != 0)
 		return -1;
 	db_bind_int64(s, 1, id);
+	db_bind_text(s, 2, subject, -1, DB_STATIC);
 	rc = db_step(s);
-	db_finalize(s);
+	if (rc != DB_ROW && rc != DB_DONE)
+		store_fail(st, e, "reading the ledger");
+	store_stmt_done(st, s);
 	if (rc == DB_ROW)
 		return 1;
-	return rc == DB_DONE ? 0 : store_fail(st, e, "reading the ledger");
+	return rc == DB_DONE ? 0 : -1;
 }
 
 int approval_request_withdraw(struct store *st, const struct principal *who, int64_t id, const char *reason,

@@ -743,7 +743,7 @@ int gate_apply(struct store *st, const struct principal *who, int64_t request, c
 		return err_set(e, ERR_INVALID, "request %" PRId64 " is a %s, not a promotion", request, rq.kind);
 	if (strcmp(rq.state, "open") != 0)
 		return err_set(e, ERR_DENIED, "request %" PRId64 " is %s, not open", request, rq.state);
-	rc = approval_request_closed_in_ledger(st, request, e);
+	rc = approval_request_closed_in_ledger(st, request, rq.model, rq.version, e);
 	if (rc != 0)
 		return rc < 0 ? -1
 			      : err_set(e, ERR_DENIED, "request %" PRId64 " is closed in the ledger though its row says open", request);
