@@ -367,8 +367,8 @@ static int approval_enrolled(struct store *st, const char *tier, const char *wan
 		*text = NULL;
 	if (proven_keyring_load(st, &kr, e) != 0)
 		return -1;
-	if (store_prepare(st, &s, "SELECT seq, body, leaf, sig FROM ledger WHERE action = 'policy.enroll' ORDER BY seq DESC",
-			  e) != 0)
+	if (store_stmt(st, &s, "SELECT seq, body, leaf, sig FROM ledger WHERE action = 'policy.enroll' ORDER BY seq DESC",
+		       e) != 0)
 		return -1;
 	while (r == 0 && (rc = db_step(s)) == DB_ROW) {
 		int64_t seq = db_column_int64(s, 0);
@@ -423,9 +423,9 @@ static int approval_enrolled(struct store *st, const char *tier, const char *wan
 		json_decref(stmt);
 		json_decref(j);
 	}
-	db_finalize(s);
 	if (r == 0 && rc != DB_DONE)
-		return store_fail(st, e, "reading policy enrolments");
+		r = store_fail(st, e, "reading policy enrolments");
+	store_stmt_done(st, s);
 	return r;
 }
 
@@ -843,9 +843,10 @@ static int approval_evaluate(struct store *st, struct approval_request *r, struc
 	for (i = 0; i < r->nneeds; i++)
 		r->required += r->needs[i].count;
 	approval_request_proven(st, r);
-	if (store_prepare(st, &s, APPROVAL_COLUMNS " WHERE request_id = ?1 ORDER BY id", e) != 0 ||
-	    store_prepare(st, &ns, "SELECT min(id) FROM approvals WHERE nonce = ?1", e) != 0) {
-		db_finalize(s);
+	if (store_stmt(st, &s, APPROVAL_COLUMNS " WHERE request_id = ?1 ORDER BY id", e) != 0)
+		return -1;
+	if (store_stmt(st, &ns, "SELECT min(id) FROM approvals WHERE nonce = ?1", e) != 0) {
+		store_stmt_done(st, s);
 		return -1;
 	}
 	db_bind_int64(s, 1, r->id);
@@ -932,12 +933,17 @@ static int approval_evaluate(struct store *st, struct approval_request *r, struc
 		if (j < r->nneeds)
 			r->needs[j].have++;
 	}
-	db_finalize(s);
-	db_finalize(ns);
-	if (rc == DB_NOMEM)
+	store_stmt_done(st, ns);
+	if (rc == DB_NOMEM) {
+		store_stmt_done(st, s);
 		return err_set(e, ERR_IO, "out of memory");
-	if (rc != DB_DONE)
-		return store_fail(st, e, "reading approvals");
+	}
+	if (rc != DB_DONE) {
+		store_fail(st, e, "reading approvals");
+		store_stmt_done(st, s);
+		return -1;
+	}
+	store_stmt_done(st, s);
 	for (i = 0; i < r->nneeds; i++)
 		r->satisfied += r->needs[i].have < r->needs[i].count ? r->needs[i].have : r->needs[i].count;
 	return 0;
@@ -990,7 +996,7 @@ static int approval_closable(struct store *st, const struct principal *who, int6
 		return err_set(e, ERR_DENIED, "request %" PRId64 " is %s, not open", id, r->state);
 	if (r->tampered[0] != '\0')
 		return err_set(e, ERR_DENIED, "request %" PRId64 ": %s", id, r->tampered);
-	closed = approval_request_closed_in_ledger(st, id, e);
+	closed = approval_request_closed_in_ledger(st, id, r->model, r->version, e);
 	if (closed != 0)
 		return closed < 0 ? -1
 				  : err_set(e, ERR_DENIED, "request %" PRId64 " is closed in the ledger though its row says open", id);
@@ -999,22 +1005,31 @@ static int approval_closable(struct store *st, const struct principal *who, int6
 	return 0;
 }
 
-int approval_request_closed_in_ledger(struct store *st, int64_t id, struct err *e)
+int approval_request_closed_in_ledger(struct store *st, int64_t id, const char *model, int64_t version,
+				      struct err *e)
 {
+	char subject[200];
 	struct db_stmt *s;
 	int rc;
 
-	if (store_prepare(st, &s,
-			  "SELECT 1 FROM ledger WHERE action IN ('promotion.apply', 'request.withdraw', 'request.supersede')"
-			  " AND CAST(json_extract(CAST(body AS TEXT), '$.data.request') AS BIGINT) = ?1 LIMIT 1",
-			  e) != 0)
+	/* By the version's subject (the subject index): by the action alone,
+	 * every gate apply read the body of every promotion and withdrawal
+	 * the ledger holds, a cost growing with the ledger. */
+	snprintf(subject, sizeof subject, "models:/%s/%" PRId64, model, version);
+	if (store_stmt(st, &s,
+		       "SELECT 1 FROM ledger WHERE subject = ?2 AND action || '' IN ('promotion.apply', 'request.withdraw',"
+		       " 'request.supersede') AND CAST(json_extract(CAST(body AS TEXT), '$.data.request') AS BIGINT) = ?1 LIMIT 1",
+		       e) != 0)
 		return -1;
 	db_bind_int64(s, 1, id);
+	db_bind_text(s, 2, subject, -1, DB_STATIC);
 	rc = db_step(s);
-	db_finalize(s);
+	if (rc != DB_ROW && rc != DB_DONE)
+		store_fail(st, e, "reading the ledger");
+	store_stmt_done(st, s);
 	if (rc == DB_ROW)
 		return 1;
-	return rc == DB_DONE ? 0 : store_fail(st, e, "reading the ledger");
+	return rc == DB_DONE ? 0 : -1;
 }
 
 int approval_request_withdraw(struct store *st, const struct principal *who, int64_t id, const char *reason,
@@ -1098,13 +1113,13 @@ int approval_request_get(struct store *st, int64_t id, struct approval_request *
 	int rc;
 
 	memset(out, 0, sizeof *out);
-	if (store_prepare(st, &s, REQUEST_COLUMNS " WHERE r.id = ?1", e) != 0)
+	if (store_stmt(st, &s, REQUEST_COLUMNS " WHERE r.id = ?1", e) != 0)
 		return -1;
 	db_bind_int64(s, 1, id);
 	rc = db_step(s);
 	if (rc == DB_ROW)
 		approval_request_row(s, out);
-	db_finalize(s);
+	store_stmt_done(st, s);
 	if (rc == DB_DONE)
 		return err_set(e, ERR_NOTFOUND, "no request %" PRId64 " (see 'steward approval list')", id);
 	if (rc != DB_ROW)

@@ -138,10 +138,12 @@ int approval_request_withdraw(struct store *st, const struct principal *who, int
  * or an admin, both named in a signed request.supersede entry. */
 int approval_request_supersede(struct store *st, const struct principal *who, int64_t id, int64_t *new_id,
 			       struct err *e);
-/* 1 when the ledger holds an entry closing request id (applied, withdrawn,
- * superseded), 0 when none, -1 on error: the requests table alone is not
- * trusted to say a request is still open. */
-int approval_request_closed_in_ledger(struct store *st, int64_t id, struct err *e);
+/* 1 when the ledger holds an entry closing request id of MODEL VERSION
+ * (applied, withdrawn, superseded: each such entry's subject is
+ * models:/MODEL/VERSION), 0 when none, -1 on error: the requests table
+ * alone is not trusted to say a request is still open. */
+int approval_request_closed_in_ledger(struct store *st, int64_t id, const char *model, int64_t version,
+				      struct err *e);
 
 /* The stage a version is at, from its comma-separated aliases: production
  * beats canary beats staging beats any other alias; "none" without one. */

@@ -272,13 +272,23 @@ out:
 static int gate_aliases_attested(struct store *st, struct gate *g, const struct reg_aliases *al, struct err *e)
 {
 	struct record_moves mv;
+	const char **names;
 	size_t i, k;
+	int rc;
 
 	if (al->n == 0)
 		return 0;
-	/* One read of the model's moves for all its aliases: each entry's
-	 * signature is checked once, not once per alias. */
-	if (record_alias_history(st, g->model, NULL, &mv, e) != 0) {
+	names = calloc(al->n, sizeof *names);
+	if (names == NULL)
+		return err_set(e, ERR_IO, "out of memory");
+	for (i = 0; i < al->n; i++)
+		names[i] = al->v[i].alias;
+	/* One read back from the newest move for all its aliases, stopping
+	 * once each is found: every act on a model used to verify its whole
+	 * history of moves, which grows with every release. */
+	rc = record_alias_newest(st, g->model, names, al->n, &mv, e);
+	free(names);
+	if (rc != 0) {
 		snprintf(g->refusal, sizeof g->refusal, "the aliases of %s cannot be trusted: %.500s", g->model, e->msg);
 		return 1;
 	}
@@ -733,7 +743,7 @@ int gate_apply(struct store *st, const struct principal *who, int64_t request, c
 		return err_set(e, ERR_INVALID, "request %" PRId64 " is a %s, not a promotion", request, rq.kind);
 	if (strcmp(rq.state, "open") != 0)
 		return err_set(e, ERR_DENIED, "request %" PRId64 " is %s, not open", request, rq.state);
-	rc = approval_request_closed_in_ledger(st, request, e);
+	rc = approval_request_closed_in_ledger(st, request, rq.model, rq.version, e);
 	if (rc != 0)
 		return rc < 0 ? -1
 			      : err_set(e, ERR_DENIED, "request %" PRId64 " is closed in the ledger though its row says open", request);

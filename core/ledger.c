@@ -192,7 +192,8 @@ static int ledger_tail(struct store *st, int64_t *seq, uint8_t chain[32], struct
 
 	*seq = 0;
 	memset(chain, 0, 32);
-	if (store_prepare(st, &s, "SELECT seq, chain FROM ledger ORDER BY seq DESC LIMIT 1", e) != 0)
+	/* This and the two below run for every entry appended: cached. */
+	if (store_stmt(st, &s, "SELECT seq, chain FROM ledger ORDER BY seq DESC LIMIT 1", e) != 0)
 		return -1;
 	rc = db_step(s);
 	if (rc == DB_ROW) {
@@ -200,7 +201,7 @@ static int ledger_tail(struct store *st, int64_t *seq, uint8_t chain[32], struct
 		if (db_column_bytes(s, 1) == 32)
 			memcpy(chain, db_column_blob(s, 1), 32);
 	}
-	db_finalize(s);
+	store_stmt_done(st, s);
 	if (rc != DB_ROW && rc != DB_DONE)
 		return store_fail(st, e, "reading the ledger");
 	return 0;
@@ -224,12 +225,12 @@ static int ledger_append_time(struct store *st, int64_t *when, struct err *e)
 	int rc;
 
 	*when = store_now();
-	if (store_prepare(st, &s, "SELECT time FROM ledger ORDER BY seq DESC LIMIT 1", e) != 0)
+	if (store_stmt(st, &s, "SELECT time FROM ledger ORDER BY seq DESC LIMIT 1", e) != 0)
 		return -1;
 	rc = db_step(s);
 	if (rc == DB_ROW && db_column_int64(s, 0) > *when)
 		*when = db_column_int64(s, 0);
-	db_finalize(s);
+	store_stmt_done(st, s);
 	if (rc != DB_ROW && rc != DB_DONE)
 		return store_fail(st, e, "reading the ledger");
 	return 0;
@@ -279,10 +280,10 @@ static int ledger_append_as(struct store *st, const struct key_secret *k, const 
 	if (k != NULL)
 		proven_sign_entry(k, bytes, strlen(bytes), sig, sizeof sig);
 	ledger_chain(prev, leaf, chain);
-	if (store_prepare(st, &s,
-			  "INSERT INTO ledger(seq, time, actor, action, subject, body, leaf, chain, sig)"
-			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-			  e) != 0) {
+	if (store_stmt(st, &s,
+		       "INSERT INTO ledger(seq, time, actor, action, subject, body, leaf, chain, sig)"
+		       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+		       e) != 0) {
 		free(bytes);
 		return -1;
 	}
@@ -296,13 +297,18 @@ static int ledger_append_as(struct store *st, const struct key_secret *k, const 
 	db_bind_text(s, 6, bytes, (int)strlen(bytes), DB_STATIC);
 	db_bind_blob(s, 7, leaf, 32, DB_STATIC);
 	db_bind_blob(s, 8, chain, 32, DB_STATIC);
+	/* Bound either way: a cached statement keeps its last user's bindings. */
 	if (k != NULL)
 		db_bind_text(s, 9, sig, -1, DB_STATIC);
+	else
+		db_bind_null(s, 9);
 	rc = db_step(s);
-	db_finalize(s);
+	if (rc != DB_DONE)
+		store_fail(st, e, "appending to the ledger");
+	store_stmt_done(st, s);
 	free(bytes);
 	if (rc != DB_DONE)
-		return store_fail(st, e, "appending to the ledger");
+		return -1;
 	if (ledger_tree_append(st, last + 1, leaf, e) != 0)
 		return -1;
 	if (seq != NULL)

@@ -321,8 +321,9 @@ static int lg_open(struct lg *c, struct store *st, struct lineage_graph *g, int 
 	c->st = st;
 	c->g = g;
 	c->maxdepth = depth > 0 ? depth : LINEAGE_DEPTH_MAX;
+	/* Cached on the store: the gate reads a version's lineage on every apply. */
 	for (k = 0; k < LQ_N; k++)
-		if (store_prepare(st, &c->q[k], lg_sql[k], e) != 0)
+		if (store_stmt(st, &c->q[k], lg_sql[k], e) != 0)
 			return -1;
 	return 0;
 }
@@ -332,7 +333,7 @@ static void lg_close(struct lg *c)
 	int k;
 
 	for (k = 0; k < LQ_N; k++)
-		db_finalize(c->q[k]);
+		store_stmt_done(c->st, c->q[k]);
 	free(c->slot);
 }
 

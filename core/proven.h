@@ -48,6 +48,7 @@ struct proven_keyring {
 	size_t nr;
 	int64_t *vseq; /* vseq[v] is the ledger seq that made version v (vseq[0] = 0) */
 	json_t *keyring_history; /* array of {version, seq, statement} */
+	struct proven_seen *seen; /* the store's cached keyring only: rows whose signature held, see proven_row */
 };
 
 /* Grows an array (arrp points at its pointer) by one zeroed element of
@@ -99,7 +100,12 @@ int proven_self_signed(const char *action, const char *actor);
 int proven_check_entry(const struct proven_keyring *kr, int64_t ver, json_t *parsed, const char *body, size_t len,
 		       const char *sig, char *why, size_t n);
 
-/* The same checks on a row already read (body, stored leaf, sig). */
+/* The same checks on a row already read (body, stored leaf, sig). With
+ * the store's cached keyring (proven_keyring_load), a row whose seq, leaf
+ * and signature text are those of a row that passed under that same
+ * keyring is not verified again: the body must still hash to the leaf,
+ * so what was verified is what is read, and the cache goes with the
+ * keyring when a keyring entry is added. */
 int proven_row(const struct proven_keyring *kr, int64_t seq, const void *body, size_t len, const void *leaf,
 	       size_t leaflen, const char *sig, json_t **out, struct err *e);
 

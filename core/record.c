@@ -217,10 +217,10 @@ int record_load(struct store *st, const char *model, int64_t version, struct rec
 		return -1;
 	snprintf(msub, sizeof msub, "models:/%s", model);
 	snprintf(vsub, sizeof vsub, "models:/%s/%" PRId64, model, version);
-	if (store_prepare(st, &s,
-			  "SELECT seq, body, leaf, sig FROM ledger WHERE (subject = ?1 AND action || '' = 'model.set')"
-			  " OR (subject = ?2 AND action || '' IN ('version.set', 'card.set', 'metric.set')) ORDER BY seq",
-			  e) != 0)
+	if (store_stmt(st, &s,
+		       "SELECT seq, body, leaf, sig FROM ledger WHERE (subject = ?1 AND action || '' = 'model.set')"
+		       " OR (subject = ?2 AND action || '' IN ('version.set', 'card.set', 'metric.set')) ORDER BY seq",
+		       e) != 0)
 		return -1;
 	db_bind_text(s, 1, msub, -1, DB_STATIC);
 	db_bind_text(s, 2, vsub, -1, DB_STATIC);
@@ -236,9 +236,9 @@ int record_load(struct store *st, const char *model, int64_t version, struct rec
 			json_decref(j);
 		}
 	}
-	db_finalize(s);
 	if (r == 0 && rc != DB_DONE)
 		r = store_fail(st, e, "reading the evidence from the ledger");
+	store_stmt_done(st, s);
 	if (r != 0)
 		record_evidence_free(out);
 	return r;
@@ -362,10 +362,10 @@ int record_alias_history(struct store *st, const char *model, const char *alias,
 	 * every alias move of the ledger (0.7 s a call on a million entries). */
 	snprintf(lo, sizeof lo, "models:/%s/", model);
 	snprintf(hi, sizeof hi, "models:/%s0", model);
-	if (store_prepare(st, &s,
-			  "SELECT seq, body, leaf, sig FROM ledger WHERE subject >= ?1 AND subject < ?2 AND action || '' IN"
-			  " ('promotion.apply', 'rollback', 'alias.set', 'alias.imported', 'alias.observed') ORDER BY seq",
-			  e) != 0)
+	if (store_stmt(st, &s,
+		       "SELECT seq, body, leaf, sig FROM ledger WHERE subject >= ?1 AND subject < ?2 AND action || '' IN"
+		       " ('promotion.apply', 'rollback', 'alias.set', 'alias.imported', 'alias.observed') ORDER BY seq",
+		       e) != 0)
 		return -1;
 	db_bind_text(s, 1, lo, -1, DB_STATIC);
 	db_bind_text(s, 2, hi, -1, DB_STATIC);
@@ -392,9 +392,70 @@ int record_alias_history(struct store *st, const char *model, const char *alias,
 		}
 		json_decref(j);
 	}
-	db_finalize(s);
 	if (r == 0 && rc != DB_DONE)
 		r = store_fail(st, e, "reading alias moves from the ledger");
+	store_stmt_done(st, s);
+	if (r != 0)
+		record_moves_free(out);
+	return r;
+}
+
+int record_alias_newest(struct store *st, const char *model, const char *const *aliases, size_t n,
+			struct record_moves *out, struct err *e)
+{
+	const struct proven_keyring *kr;
+	char lo[200], hi[200];
+	struct db_stmt *s;
+	size_t i;
+	int rc = DB_DONE, r = 0;
+
+	memset(out, 0, sizeof *out);
+	if (n == 0)
+		return 0;
+	if (proven_keyring_load(st, &kr, e) != 0)
+		return -1;
+	snprintf(lo, sizeof lo, "models:/%s/", model);
+	snprintf(hi, sizeof hi, "models:/%s0", model);
+	if (store_stmt(st, &s,
+		       "SELECT seq, body, leaf, sig FROM ledger WHERE subject >= ?1 AND subject < ?2 AND action || '' IN"
+		       " ('promotion.apply', 'rollback', 'alias.set', 'alias.imported', 'alias.observed') ORDER BY seq DESC",
+		       e) != 0)
+		return -1;
+	db_bind_text(s, 1, lo, -1, DB_STATIC);
+	db_bind_text(s, 2, hi, -1, DB_STATIC);
+	while (r == 0 && out->n < n && (rc = db_step(s)) == DB_ROW) {
+		int64_t seq = db_column_int64(s, 0);
+		struct record_move mv;
+		json_t *j;
+		size_t k;
+
+		r = proven_row(kr, seq, db_column_blob(s, 1), (size_t)db_column_bytes(s, 1),
+			       db_column_blob(s, 2), (size_t)db_column_bytes(s, 2),
+			       (const char *)db_column_text(s, 3), &j, e);
+		if (r != 0)
+			break;
+		if (record_move_of(j, NULL, &mv)) {
+			for (i = 0; i < n && strcmp(aliases[i], mv.alias) != 0; i++)
+				;
+			for (k = 0; i < n && k < out->n && strcmp(out->v[k].alias, mv.alias) != 0; k++)
+				;
+			if (i < n && k == out->n) {
+				struct record_move *nv = realloc(out->v, (out->n + 1) * sizeof *out->v);
+
+				if (nv == NULL) {
+					r = err_set(e, ERR_IO, "out of memory");
+				} else {
+					out->v = nv;
+					mv.seq = seq;
+					out->v[out->n++] = mv;
+				}
+			}
+		}
+		json_decref(j);
+	}
+	if (r == 0 && rc != DB_ROW && rc != DB_DONE)
+		r = store_fail(st, e, "reading alias moves from the ledger");
+	store_stmt_done(st, s);
 	if (r != 0)
 		record_moves_free(out);
 	return r;

@@ -99,6 +99,14 @@ int record_alias_history(struct store *st, const char *model, const char *alias,
 			 struct err *e);
 void record_moves_free(struct record_moves *m);
 
+/* The newest move of each of the n aliases named, newest first, reading
+ * MODEL's moves back from the ledger's end and stopping once each is
+ * found: what the alias table must agree with, each entry used checked
+ * like record_load's, without reading the whole history. An alias never
+ * moved has no move in out. */
+int record_alias_newest(struct store *st, const char *model, const char *const *aliases, size_t n,
+			struct record_moves *out, struct err *e);
+
 /* The known-safe baseline for rolling ALIAS back from `current`: the newest
  * version a promotion moved there that is not `current` and was never
  * itself rolled back from. 0 when there is none. */

@@ -74,13 +74,14 @@ static int registry_model_id(struct store *st, const char *model, int64_t *id, s
 
 	if (check_model_name(model, e) != 0)
 		return -1;
-	if (store_prepare(st, &s, "SELECT id FROM models WHERE name = ?1", e) != 0)
+	/* This and the other lookups every governed act makes are cached. */
+	if (store_stmt(st, &s, "SELECT id FROM models WHERE name = ?1", e) != 0)
 		return -1;
 	bind_text(s, 1, model);
 	rc = db_step(s);
 	if (rc == DB_ROW)
 		*id = db_column_int64(s, 0);
-	db_finalize(s);
+	store_stmt_done(st, s);
 	if (rc == DB_ROW)
 		return 0;
 	if (rc != DB_DONE)
@@ -100,15 +101,14 @@ static int registry_version_id(struct store *st, const char *model, int64_t vers
 		return -1;
 	if (model_id != NULL)
 		*model_id = mid;
-	if (store_prepare(st, &s, "SELECT id FROM versions WHERE model_id = ?1 AND version = ?2",
-			  e) != 0)
+	if (store_stmt(st, &s, "SELECT id FROM versions WHERE model_id = ?1 AND version = ?2", e) != 0)
 		return -1;
 	db_bind_int64(s, 1, mid);
 	db_bind_int64(s, 2, version);
 	rc = db_step(s);
 	if (rc == DB_ROW)
 		*id = db_column_int64(s, 0);
-	db_finalize(s);
+	store_stmt_done(st, s);
 	if (rc == DB_ROW)
 		return 0;
 	if (rc != DB_DONE)
@@ -122,12 +122,12 @@ static int registry_touch(struct store *st, int64_t model_id, struct err *e)
 	struct db_stmt *s;
 	int rc;
 
-	if (store_prepare(st, &s, "UPDATE models SET updated = max(updated, ?2) WHERE id = ?1", e) != 0)
+	if (store_stmt(st, &s, "UPDATE models SET updated = max(updated, ?2) WHERE id = ?1", e) != 0)
 		return -1;
 	db_bind_int64(s, 1, model_id);
 	db_bind_int64(s, 2, store_now());
 	rc = db_step(s);
-	db_finalize(s);
+	store_stmt_done(st, s);
 	if (rc != DB_DONE)
 		return store_fail(st, e, "updating a model");
 	return 0;
@@ -293,16 +293,16 @@ int registry_model_get(struct store *st, const char *name, struct reg_model *out
 	memset(out, 0, sizeof *out);
 	if (check_model_name(name, e) != 0)
 		return -1;
-	if (store_prepare(st, &s, MODEL_COLUMNS " WHERE m.name = ?1", e) != 0)
+	if (store_stmt(st, &s, MODEL_COLUMNS " WHERE m.name = ?1", e) != 0)
 		return -1;
 	bind_text(s, 1, name);
 	rc = db_step(s);
 	if (rc == DB_ROW) {
 		rc = registry_model_row(s, out);
-		db_finalize(s);
+		store_stmt_done(st, s);
 		return rc == 0 ? 0 : err_set(e, ERR_STORE, "out of memory");
 	}
-	db_finalize(s);
+	store_stmt_done(st, s);
 	if (rc != DB_DONE)
 		return store_fail(st, e, "reading a model");
 	check_excerpt(name, ex, sizeof ex);
@@ -505,16 +505,16 @@ int registry_version_get(struct store *st, const char *model, int64_t version,
 	memset(out, 0, sizeof *out);
 	if (registry_version_id(st, model, version, NULL, &vid, e) != 0)
 		return -1;
-	if (store_prepare(st, &s, VERSION_COLUMNS " WHERE v.id = ?1", e) != 0)
+	if (store_stmt(st, &s, VERSION_COLUMNS " WHERE v.id = ?1", e) != 0)
 		return -1;
 	db_bind_int64(s, 1, vid);
 	rc = db_step(s);
 	if (rc == DB_ROW) {
 		rc = registry_version_row(s, out);
-		db_finalize(s);
+		store_stmt_done(st, s);
 		return rc == 0 ? 0 : err_set(e, ERR_STORE, "out of memory");
 	}
-	db_finalize(s);
+	store_stmt_done(st, s);
 	return store_fail(st, e, "reading a version");
 }
 

@@ -26,9 +26,30 @@ struct store {
 		int64_t stamp;
 		void (*release)(void *);
 	} slot[STORE_SLOT_COUNT];
+	struct store_cached {
+		char *sql; /* a copy: the caller's text may be a buffer it reuses */
+		struct db_stmt *s;
+		int busy; /* handed out and not yet given back */
+	} cache[STORE_CACHE_MAX];
+	int ncache;
 };
 
 static int64_t store_clock_fixed;
+
+/* Drops every cached statement: on close, and on a reconnect, whose new
+ * session knows none of the old one's. One still handed out becomes its
+ * holder's, finalized by store_stmt_done, which no longer finds it here. */
+static void store_cache_clear(struct store *st)
+{
+	int i;
+
+	for (i = 0; i < st->ncache; i++) {
+		if (!st->cache[i].busy)
+			db_finalize(st->cache[i].s);
+		free(st->cache[i].sql);
+	}
+	st->ncache = 0;
+}
 
 int store_schema_latest(void)
 {
@@ -94,6 +115,54 @@ int store_prepare(struct store *st, struct db_stmt **stmt, const char *sql, stru
 	if (rc == DB_NOMEM)
 		return err_set(e, ERR_STORE, "preparing a query: out of memory");
 	return store_fail(st, e, "preparing a query");
+}
+
+int store_stmt(struct store *st, struct db_stmt **stmt, const char *sql, struct err *e)
+{
+	struct store_cached *c;
+	int i;
+
+	for (i = 0; i < st->ncache; i++) {
+		c = &st->cache[i];
+		if (strcmp(c->sql, sql) != 0)
+			continue;
+		/* In use further up the stack (a row loop that calls itself):
+		 * that caller's cursor must not move, so this one is its own. */
+		if (c->busy)
+			return store_prepare(st, stmt, sql, e);
+		c->busy = 1;
+		*stmt = c->s;
+		return 0;
+	}
+	if (store_prepare(st, stmt, sql, e) != 0)
+		return -1;
+	if (st->ncache == STORE_CACHE_MAX)
+		return 0; /* full: this one is finalized when given back */
+	c = &st->cache[st->ncache];
+	c->sql = strdup(sql);
+	if (c->sql == NULL)
+		return 0; /* uncached: still a working statement */
+	c->s = *stmt;
+	c->busy = 1;
+	st->ncache++;
+	return 0;
+}
+
+void store_stmt_done(struct store *st, struct db_stmt *s)
+{
+	int i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < st->ncache; i++)
+		if (st->cache[i].s == s) {
+			/* Reset ends its read (SQLite's lock, PostgreSQL's pending
+			 * rows) as finalize would; the error, if any, was seen at step. */
+			db_reset(s);
+			st->cache[i].busy = 0;
+			return;
+		}
+	db_finalize(s);
 }
 
 int store_exec(struct store *st, const char *sql, const char *what, struct err *e)
@@ -178,8 +247,10 @@ void store_close(struct store *st)
 	for (i = 0; i < STORE_SLOT_COUNT; i++)
 		if (st->slot[i].p != NULL && st->slot[i].release != NULL)
 			st->slot[i].release(st->slot[i].p);
-	if (st->conn != NULL)
+	if (st->conn != NULL) {
+		store_cache_clear(st);
 		st->ops->close(st->conn);
+	}
 	free(st->path);
 	free(st->label);
 	free(st);
@@ -350,6 +421,7 @@ int store_reconnect(struct store *st, struct err *e)
 
 	if (st->ops != &dbpg_conn_ops)
 		return 0;
+	store_cache_clear(st);
 	if (dbpg_reconnect(st->conn, e) != 0)
 		return -1;
 	/* The old session's transaction and savepoints ended with it. */
@@ -447,7 +519,9 @@ int store_meta_get(struct store *st, const char *key, char *buf, size_t n, struc
 	struct db_stmt *s;
 	int rc, found = 0;
 
-	if (store_prepare(st, &s, "SELECT value FROM meta WHERE key = ?1", e) != 0)
+	/* Cached: the log key's name and public key are read for every
+	 * decision a list or the gate evaluates. */
+	if (store_stmt(st, &s, "SELECT value FROM meta WHERE key = ?1", e) != 0)
 		return -1;
 	db_bind_text(s, 1, key, -1, DB_STATIC);
 	rc = db_step(s);
@@ -455,10 +529,9 @@ int store_meta_get(struct store *st, const char *key, char *buf, size_t n, struc
 		snprintf(buf, n, "%s", (const char *)db_column_text(s, 0));
 		found = 1;
 	} else if (rc != DB_DONE) {
-		db_finalize(s);
-		return store_fail(st, e, "reading store metadata");
+		found = store_fail(st, e, "reading store metadata");
 	}
-	db_finalize(s);
+	store_stmt_done(st, s);
 	return found;
 }
 

@@ -49,6 +49,15 @@ int store_schema_version(struct store *st);
 /* Prepares a statement (core/db.h), for core modules only: nothing
  * outside core/ runs SQL. On failure fills e naming the database's error. */
 int store_prepare(struct store *st, struct db_stmt **stmt, const char *sql, struct err *e);
+/* The same statement from the store's cache, prepared once per store
+ * handle (per session on PostgreSQL) for SQL run once per row or per act:
+ * give it back with store_stmt_done (which resets it) instead of
+ * db_finalize. Its bindings are the last user's: bind every parameter.
+ * Asked again while handed out, it gives a separate statement; more than
+ * STORE_CACHE_MAX texts are prepared and finalized as store_prepare's. */
+#define STORE_CACHE_MAX 64
+int store_stmt(struct store *st, struct db_stmt **stmt, const char *sql, struct err *e);
+void store_stmt_done(struct store *st, struct db_stmt *s);
 /* Copies column col of the current row as text into dst ("" for NULL), cut to fit. */
 void store_text_copy(char *dst, size_t n, struct db_stmt *s, int col);
 /* Turns the connection's last database error into e, prefixed with what. */

@@ -13,6 +13,7 @@
 
 #include "db-pg.h"
 #include "schema-pg.h"
+#include "store.h"
 
 /*
  * usage: pg-engine engine    (environment from tests/pg-lib.sh: PG_OWNER_URI, PG_RUNTIME_URI,
@@ -922,6 +923,55 @@ static void test_columns(void *c)
 	db_finalize(s);
 }
 
+/* The store's statement cache on this engine: one statement per text,
+ * reset and rebound per use (its pending rows dropped), a separate one
+ * while it is handed out, bad SQL refused and not kept, and a reconnect
+ * that leaves no stale statement behind. */
+static void test_store_cache(const char *uri)
+{
+	struct store *st;
+	struct db_stmt *a, *b;
+	struct err e = {0};
+
+	st = store_open(uri, 0, &e);
+	CHECK(st != NULL, "store_open: %s", e.msg);
+	if (st == NULL)
+		return;
+	CHECK(store_stmt(st, &a, "SELECT g FROM generate_series(1, ?1) g", &e) == 0, "store_stmt: %s", e.msg);
+	db_bind_int64(a, 1, 3);
+	CHECK(db_step(a) == DB_ROW && db_column_int64(a, 0) == 1, "first row");
+	CHECK(store_stmt(st, &b, "SELECT g FROM generate_series(1, ?1) g", &e) == 0 && b != a,
+	      "a second statement while the first is out");
+	db_bind_int64(b, 1, 1);
+	CHECK(db_step(b) == DB_ROW && db_column_int64(b, 0) == 1 && db_step(b) == DB_DONE, "the second one's rows");
+	store_stmt_done(st, b);
+	CHECK(db_step(a) == DB_ROW && db_column_int64(a, 0) == 2, "the first one's cursor did not move");
+	store_stmt_done(st, a);
+	CHECK(store_stmt(st, &b, "SELECT g FROM generate_series(1, ?1) g", &e) == 0 && b == a, "the cached statement again");
+	db_bind_int64(b, 1, 2);
+	CHECK(db_step(b) == DB_ROW && db_column_int64(b, 0) == 1, "reset: rows start over");
+	CHECK(db_step(b) == DB_ROW && db_column_int64(b, 0) == 2 && db_step(b) == DB_DONE, "rebound: two rows");
+	store_stmt_done(st, b);
+	CHECK(store_stmt(st, &a, "SELEKT 1", &e) == -1 && a == NULL && strstr(e.msg, "preparing a query") != NULL,
+	      "bad SQL refused: %s", e.msg);
+	CHECK(store_begin(st, &e) == 0, "begin: %s", e.msg);
+	CHECK(store_stmt(st, &a, "SELECT 1 / ?1", &e) == 0, "store_stmt: %s", e.msg);
+	db_bind_int64(a, 1, 0);
+	CHECK(db_step(a) != DB_ROW, "division by zero fails");
+	store_stmt_done(st, a);
+	store_rollback(st);
+	CHECK(store_stmt(st, &a, "SELECT 1 / ?1", &e) == 0, "store_stmt after a failed transaction: %s", e.msg);
+	db_bind_int64(a, 1, 1);
+	CHECK(db_step(a) == DB_ROW && db_column_int64(a, 0) == 1, "the cached statement runs after the rollback");
+	store_stmt_done(st, a);
+	CHECK(store_reconnect(st, &e) == 0, "reconnect: %s", e.msg);
+	CHECK(store_stmt(st, &a, "SELECT 1 / ?1", &e) == 0, "store_stmt after a reconnect: %s", e.msg);
+	db_bind_int64(a, 1, 1);
+	CHECK(db_step(a) == DB_ROW && db_column_int64(a, 0) == 1, "prepared again on the new session");
+	store_stmt_done(st, a);
+	store_close(st);
+}
+
 static void test_engine(void)
 {
 	void *a, *b, *ro, *fresh;
@@ -952,6 +1002,7 @@ static void test_engine(void)
 	test_readonly(ro);
 	test_lost(a, b);
 	test_close_live(env("PG_OWNER_URI"));
+	test_store_cache(env("PG_OWNER_URI"));
 	ops->close(fresh);
 	ops->close(ro);
 	ops->close(b);

@@ -16,6 +16,8 @@
 #include "audit.h"
 #include "keyring.h"
 #include "ledger.h"
+#include "proven.h"
+#include "record.h"
 #include "registry.h"
 #include "peer.h"
 
@@ -267,6 +269,84 @@ static void test_table_edit(void **state)
 	approval_request_clear(&r);
 }
 
+/* A row whose signature held is not verified again on the same handle,
+ * but a row changed since (by another connection) is: a forged signature
+ * or an edited body is caught on the next read as on the first. */
+static void test_proven_cache_rechecks(void **state)
+{
+	struct fx *f = *state;
+	json_t *body = NULL;
+	struct err e;
+	int64_t seq = 0;
+	struct db_stmt *s;
+
+	assert_int_equal(store_prepare(f->st, &s, "SELECT max(seq) FROM ledger WHERE action = 'version.set'", &e), 0);
+	assert_int_equal(db_step(s), DB_ROW);
+	seq = db_column_int64(s, 0);
+	db_finalize(s);
+	assert_true(seq > 0);
+	assert_int_equal(proven_entry(f->st, seq, &body, &e), 0);
+	json_decref(body);
+	assert_int_equal(proven_entry(f->st, seq, &body, &e), 0);
+	json_decref(body);
+	/* Another entry's signature, valid base64 of the right length. */
+	assert_int_equal(peer_exec(f->st, "DROP TRIGGER ledger_no_update;"
+					  "UPDATE ledger SET sig = (SELECT sig FROM ledger WHERE action = 'model.set')"
+					  " WHERE action = 'version.set'"),
+			 SQLITE_OK);
+	assert_int_equal(proven_entry(f->st, seq, &body, &e), -1);
+	assert_null(body);
+	assert_non_null(strstr(e.msg, "does not verify"));
+	/* The body edited, its leaf left: the leaf check still runs first. */
+	assert_int_equal(peer_exec(f->st, "UPDATE ledger SET body = replace(body, 's3://m/1', 's3://m/2')"
+					  " WHERE action = 'version.set'"),
+			 SQLITE_OK);
+	assert_int_equal(proven_entry(f->st, seq, &body, &e), -1);
+	assert_non_null(strstr(e.msg, "altered outside steward"));
+}
+
+/* The newest move of each alias asked for, newest first, read back from
+ * the ledger's end; an alias never moved has none; the rows it reads are
+ * checked, so a forged signature on the newest move is refused. */
+static void test_alias_newest(void **state)
+{
+	struct fx *f = *state;
+	const char *names[] = { "staging", "production", "canary" };
+	struct record_moves mv;
+	struct err e;
+
+	assert_int_equal(store_begin(f->st, &e), 0);
+	assert_int_equal(registry_version_add(f->st, &f->p[0], "fraud", "s3://m/2",
+					      "sha256:2222222222222222222222222222222222222222222222222222222222222222", "someone",
+					      "", 0, NULL, &e),
+			 0);
+	assert_int_equal(registry_alias_set(f->st, &f->p[0], "fraud", "staging", 1, &e), 0);
+	assert_int_equal(registry_alias_set(f->st, &f->p[0], "fraud", "production", 1, &e), 0);
+	assert_int_equal(registry_alias_set(f->st, &f->p[0], "fraud", "staging", 2, &e), 0);
+	assert_int_equal(store_commit(f->st, &e), 0);
+	assert_int_equal(record_alias_newest(f->st, "fraud", names, 3, &mv, &e), 0);
+	assert_int_equal(mv.n, 2);
+	assert_string_equal(mv.v[0].alias, "staging");
+	assert_int_equal(mv.v[0].version, 2);
+	assert_string_equal(mv.v[1].alias, "production");
+	assert_int_equal(mv.v[1].version, 1);
+	assert_true(mv.v[0].seq > mv.v[1].seq);
+	record_moves_free(&mv);
+	assert_int_equal(record_alias_newest(f->st, "fraud", names + 1, 1, &mv, &e), 0);
+	assert_int_equal(mv.n, 1);
+	assert_int_equal(mv.v[0].version, 1);
+	record_moves_free(&mv);
+	assert_int_equal(record_alias_newest(f->st, "nosuch", names, 3, &mv, &e), 0);
+	assert_int_equal(mv.n, 0);
+	assert_int_equal(peer_exec(f->st, "DROP TRIGGER ledger_no_update;"
+					  "UPDATE ledger SET sig = (SELECT sig FROM ledger WHERE action = 'model.set')"
+					  " WHERE seq = (SELECT max(seq) FROM ledger WHERE action = 'alias.set')"),
+			 SQLITE_OK);
+	assert_int_equal(record_alias_newest(f->st, "fraud", names, 3, &mv, &e), -1);
+	assert_int_equal(mv.n, 0);
+	assert_non_null(strstr(e.msg, "does not verify"));
+}
+
 static void test_proof_roundtrip(void **state)
 {
 	struct fx *f = *state;
@@ -477,6 +557,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_keyring_versions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bindings, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_table_edit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_alias_newest, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_proven_cache_rechecks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_proof_roundtrip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_resume, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_resume_new_bad, setup, teardown),

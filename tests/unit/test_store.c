@@ -388,6 +388,77 @@ static void test_second_connection_keeps_locks(void **state)
 	store_close(a);
 }
 
+/* The statement cache: one statement per text, reset and rebound per use,
+ * a separate one while it is handed out, bad SQL refused and not kept,
+ * and texts past the cache's size still run. */
+static void test_statement_cache(void **state)
+{
+	struct store *st;
+	struct db_stmt *a, *b, *c;
+	struct err e;
+	char p[300], sql[64];
+	int i;
+
+	(void)state;
+	snprintf(p, sizeof p, "%s/s.db", dir);
+	st = store_open(p, STORE_CREATE, &e);
+	assert_non_null(st);
+	assert_int_equal(store_stmt(st, &a, "SELECT ?1 + 1", &e), 0);
+	db_bind_int64(a, 1, 41);
+	assert_int_equal(db_step(a), DB_ROW);
+	assert_int_equal(db_column_int64(a, 0), 42);
+	/* Asked again while a is out (mid-row): its own statement. */
+	assert_int_equal(store_stmt(st, &b, "SELECT ?1 + 1", &e), 0);
+	assert_ptr_not_equal(a, b);
+	db_bind_int64(b, 1, 1);
+	assert_int_equal(db_step(b), DB_ROW);
+	assert_int_equal(db_column_int64(b, 0), 2);
+	assert_int_equal(db_column_int64(a, 0), 42);
+	store_stmt_done(st, b);
+	store_stmt_done(st, a);
+	/* Given back mid-row, it was reset: the next user starts over, rebound. */
+	assert_int_equal(store_stmt(st, &c, "SELECT ?1 + 1", &e), 0);
+	assert_ptr_equal(c, a);
+	db_bind_int64(c, 1, 99);
+	assert_int_equal(db_step(c), DB_ROW);
+	assert_int_equal(db_column_int64(c, 0), 100);
+	assert_int_equal(db_step(c), DB_DONE);
+	store_stmt_done(st, c);
+	/* A cached statement sees what was committed since it was prepared. */
+	assert_int_equal(store_stmt(st, &a, "SELECT value FROM meta WHERE key = ?1", &e), 0);
+	db_bind_text(a, 1, "cache", -1, DB_STATIC);
+	assert_int_equal(db_step(a), DB_DONE);
+	store_stmt_done(st, a);
+	assert_int_equal(store_meta_set(st, "cache", "v", &e), 0);
+	assert_int_equal(store_stmt(st, &b, "SELECT value FROM meta WHERE key = ?1", &e), 0);
+	assert_ptr_equal(a, b);
+	db_bind_text(b, 1, "cache", -1, DB_STATIC);
+	assert_int_equal(db_step(b), DB_ROW);
+	assert_string_equal((const char *)db_column_text(b, 0), "v");
+	store_stmt_done(st, b);
+	/* A text in a buffer the caller rewrites is matched by its contents. */
+	for (i = 0; i < STORE_CACHE_MAX + 10; i++) {
+		snprintf(sql, sizeof sql, "SELECT %d", i);
+		assert_int_equal(store_stmt(st, &a, sql, &e), 0);
+		assert_int_equal(db_step(a), DB_ROW);
+		assert_int_equal(db_column_int64(a, 0), i);
+		store_stmt_done(st, a);
+	}
+	snprintf(sql, sizeof sql, "SELECT %d", 3);
+	assert_int_equal(store_stmt(st, &a, sql, &e), 0);
+	assert_int_equal(db_step(a), DB_ROW);
+	assert_int_equal(db_column_int64(a, 0), 3);
+	store_stmt_done(st, a);
+	/* Bad SQL: an error naming the database's complaint, nothing kept. */
+	assert_int_equal(store_stmt(st, &a, "SELEKT 1", &e), -1);
+	assert_null(a);
+	assert_non_null(strstr(e.msg, "preparing a query"));
+	assert_non_null(strstr(e.msg, "SELEKT"));
+	assert_int_equal(store_stmt(st, &a, "SELEKT 1", &e), -1);
+	store_stmt_done(st, NULL);
+	store_close(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -406,6 +477,7 @@ int main(void)
 		cmocka_unit_test(test_sqlite_connection_never_drops),
 		cmocka_unit_test(test_default_path_and_clock),
 		cmocka_unit_test(test_second_connection_keeps_locks),
+		cmocka_unit_test(test_statement_cache),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
