@@ -233,6 +233,23 @@ static int audit_resume_usable(struct store *st, const struct audit_resume *rs, 
 static int audit_verify_store(struct store *st, const struct audit_pins *p, const struct audit_run *o,
 			      struct audit_report *r, struct err *e);
 
+/* What the report warns of, from the moves the replay collected. */
+static void audit_ungoverned(const struct replay *rp, struct audit_report *r)
+{
+	size_t i;
+
+	r->ungoverned = 0;
+	for (i = 0; i < rp->aliases.n; i++) {
+		const struct record_alias_state *x = &rp->aliases.v[i];
+
+		if (x->version == 0 || x->governed)
+			continue;
+		if (r->ungoverned < (int64_t)(sizeof r->ungoverned_first / sizeof r->ungoverned_first[0]))
+			r->ungoverned_first[r->ungoverned] = *x;
+		r->ungoverned++;
+	}
+}
+
 int audit_verify_run(struct store *st, const struct audit_pins *p, const struct audit_run *o,
 		     struct audit_report *r, struct err *e)
 {
@@ -334,11 +351,13 @@ static int audit_verify_store(struct store *st, const struct audit_pins *p, cons
 		/* The ledger holds: now every table derived from it must agree. */
 		struct reconcile_report rr;
 
-		rc = reconcile_tables(st, &rr, e);
+		rc = reconcile_tables_with(st, &rp.aliases, &rr, e);
 		if (rc != 0)
 			snprintf(r->ledger.reason, sizeof r->ledger.reason, "%s", e->msg);
 		r->unattested = rr.unattested;
 	}
+	if (rc == 0)
+		audit_ungoverned(&rp, r);
 	r->keyring_version = rp.kr.version;
 	snprintf(r->root_key, sizeof r->root_key, "%s", rp.kr.root_key);
 	r->resumed = from.size;

@@ -99,6 +99,7 @@ void replay_free(struct replay *rp)
 	strset_free(&rp->nonces);
 	strset_free(&rp->signed_on);
 	incident_replay_free(rp->inc);
+	record_alias_states_free(&rp->aliases);
 	memset(rp, 0, sizeof *rp);
 }
 
@@ -667,6 +668,10 @@ int replay_entry(void *arg, int64_t seq, const char *body, size_t len, json_t *j
 			    : incident_replay_entry(rp->inc, seq, t, action, actor, subject, data, why, n);
 	else
 		r = replay_why(why, n, "unknown action %s", action);
+	if (r == 0 && (strcmp(action, "promotion.apply") == 0 || strcmp(action, "rollback") == 0 ||
+		       strncmp(action, "alias.", 6) == 0) &&
+	    record_alias_states_add(&rp->aliases, seq, subject, actor, j) != 0)
+		r = replay_why(why, n, "out of memory");
 	return r;
 }
 

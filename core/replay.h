@@ -10,6 +10,7 @@
 #include "err.h"
 #include "keys.h"
 #include "proven.h"
+#include "record.h"
 
 /* Strings repeat across requests (models, stages, tiers, people,
  * policies): interned, a million-entry replay stays small. */
@@ -65,6 +66,9 @@ struct replay {
 	struct strset nonces;
 	struct strset signed_on; /* "request/principal" */
 	struct incident_replay *inc;
+	/* Every alias's last move so far, removed ones too: the tables and the
+	 * report read them here instead of parsing every alias move again. */
+	struct record_alias_states aliases;
 };
 
 int replay_init(struct replay *rp, const char *log, struct err *e);
