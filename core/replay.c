@@ -92,7 +92,7 @@ void replay_free(struct replay *rp)
 	free(rp->q);
 	free(rp->a);
 	for (i = 0; i < rp->npol; i++)
-		free(rp->pol[i].text);
+		policy_free(&rp->pol[i].parsed);
 	free(rp->pol);
 	free(rp->prom);
 	strset_free(&rp->names);
@@ -345,18 +345,20 @@ static int replay_enroll(struct replay *rp, const char *actor, json_t *data, cha
 			   tier, pol.name, pol.version, pol.tier);
 		goto out;
 	}
-	policy_free(&pol);
 	for (i = 0; i < rp->npol; i++)
 		if (strcmp(rp->pol[i].name, name) == 0 && rp->pol[i].version >= version) {
+			policy_free(&pol);
 			replay_why(why, n, "policy %s v%lld enrolled after v%" PRId64 " (a downgrade or a rewrite)", name,
 				   (long long)version, rp->pol[i].version);
 			goto out;
 		}
 	rpp = proven_push(&rp->pol, &rp->npol, sizeof *rp->pol);
-	if (rpp == NULL || (rpp->text = strdup(text)) == NULL) {
+	if (rpp == NULL) {
+		policy_free(&pol);
 		replay_why(why, n, "out of memory");
 		goto out;
 	}
+	rpp->parsed = pol;
 	snprintf(rpp->name, sizeof rpp->name, "%s", name);
 	snprintf(rpp->tier, sizeof rpp->tier, "%s", tier);
 	snprintf(rpp->digest, sizeof rpp->digest, "%s", sha);
@@ -379,7 +381,7 @@ static int replay_gate(struct replay *rp, json_t *data, const char *tier, int ro
 	const char *sha, *esha;
 	char digest[72], *canon;
 	json_t *evj, *results, *x;
-	struct policy pol;
+	const struct policy *pol;
 	struct err e;
 	size_t i;
 	int allow;
@@ -399,30 +401,22 @@ static int replay_gate(struct replay *rp, json_t *data, const char *tier, int ro
 		return replay_why(why, n, "evidence hashes to %s, the entry says %s", digest, esha);
 	if (evidence_from_json(evj, ev, &e) != 0)
 		return replay_why(why, n, "%s", e.msg);
-	if (policy_parse(inforce->text, strlen(inforce->text), inforce->name, &pol, &e) != 0)
-		return replay_why(why, n, "policy in force does not parse: %s", e.msg);
-	sec = rollback ? policy_rollback(&pol, alias) : policy_transition(&pol, ev->from, ev->to);
-	if (sec == NULL) {
-		policy_free(&pol);
+	pol = &inforce->parsed;
+	sec = rollback ? policy_rollback(pol, alias) : policy_transition(pol, ev->from, ev->to);
+	if (sec == NULL)
 		return replay_why(why, n, "policy %s has no section for this move: it could not have allowed it", inforce->name);
-	}
 	allow = policy_evaluate(sec, ev, sha, res);
-	if (!allow || json_array_size(results) != sec->nrules) {
-		policy_free(&pol);
+	if (!allow || json_array_size(results) != sec->nrules)
 		return replay_why(why, n, "re-evaluating policy %s over the recorded evidence does not allow this move",
 				  inforce->name);
-	}
 	json_array_foreach(results, i, x) {
 		const char *rule = json_string_value(json_object_get(x, "rule")),
 			   *status = json_string_value(json_object_get(x, "status"));
 
 		if (rule == NULL || status == NULL || strcmp(rule, sec->rules[i].name) != 0 ||
-		    strcmp(status, policy_status_name(res[i].status)) != 0) {
-			policy_free(&pol);
+		    strcmp(status, policy_status_name(res[i].status)) != 0)
 			return replay_why(why, n, "recorded result of rule %zu differs from re-evaluating it", i + 1);
-		}
 	}
-	policy_free(&pol);
 	*used = inforce;
 	return 0;
 }

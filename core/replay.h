@@ -9,6 +9,7 @@
 
 #include "err.h"
 #include "keys.h"
+#include "policy.h"
 #include "proven.h"
 #include "record.h"
 
@@ -36,7 +37,7 @@ struct rp_approval {
 struct rp_policy {
 	char name[65], tier[16], digest[72];
 	int64_t version;
-	char *text;
+	struct policy parsed; /* parsed once at its enrolment, not again at every gate it decided */
 };
 
 /* A version moved to an alias under policy: a rollback may return to it. */
