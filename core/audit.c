@@ -250,6 +250,31 @@ static void audit_ungoverned(const struct replay *rp, struct audit_report *r)
 	}
 }
 
+/* Once the ledger held (rc 0): the tables against the replay, the stored
+ * tree, and every derived table. */
+static int audit_after_ledger(struct store *st, struct replay *rp, int rc, struct audit_report *r, struct err *e)
+{
+	if (rc == 0 && r->witness == 1)
+		r->ledger.kept--; /* reported as the witness, not as a kept file */
+	if (rc == 0)
+		rc = audit_tables(st, rp, r, e);
+	if (rc == 0)
+		rc = audit_tree_nodes(st, r, e);
+	if (rc == 0) {
+		/* The ledger holds: now every table derived from it must agree. */
+		struct reconcile_report rr;
+
+		rc = reconcile_tables_with(st, &rp->aliases, &rr, e);
+		if (rc != 0)
+			snprintf(r->ledger.reason, sizeof r->ledger.reason, "%s", e->msg);
+		r->unattested = rr.unattested;
+	}
+	if (rc == 0)
+		audit_ungoverned(rp, r);
+	return rc;
+}
+
+
 int audit_verify_run(struct store *st, const struct audit_pins *p, const struct audit_run *o,
 		     struct audit_report *r, struct err *e)
 {
@@ -278,8 +303,9 @@ static int audit_verify_store(struct store *st, const struct audit_pins *p, cons
 	struct replay rp;
 	struct ledger_state from, to;
 	struct audit_resume *rs = o != NULL ? o->resume : NULL;
+	struct ledger_report lr;
 	size_t nkept;
-	int rc;
+	int rc, ledger_rc;
 
 	memset(r, 0, sizeof *r);
 	memset(&from, 0, sizeof from);
@@ -332,7 +358,14 @@ static int audit_verify_store(struct store *st, const struct audit_pins *p, cons
 		lo.progress = o != NULL ? o->progress : (struct progress){ 0 };
 		rc = ledger_verify_with(st, &lo, &r->ledger, par.q != NULL ? audit_par_entry : replay_entry,
 					par.q != NULL ? (void *)&par : (void *)&rp, e);
-		if (audit_par_stop(&par, rc, &r->ledger)) {
+		ledger_rc = rc;
+		lr = r->ledger;
+		/* The tables are read while the workers still check what is
+		 * queued, not after they stopped: read after, they left all but
+		 * one processor idle. What the workers then report decides as if
+		 * the tables had not been read yet. */
+		rc = audit_after_ledger(st, &rp, rc, r, e);
+		if (audit_par_stop(&par, ledger_rc, &lr)) {
 			/* Again from the first entry: the replay it started from is spent. */
 			struct audit_run one = { .jobs = 1, .progress = lo.progress, .resume = rs };
 
@@ -341,23 +374,6 @@ static int audit_verify_store(struct store *st, const struct audit_pins *p, cons
 			return audit_verify_store(st, p, &one, r, e);
 		}
 	}
-	if (rc == 0 && r->witness == 1)
-		r->ledger.kept--; /* reported as the witness, not as a kept file */
-	if (rc == 0)
-		rc = audit_tables(st, &rp, r, e);
-	if (rc == 0)
-		rc = audit_tree_nodes(st, r, e);
-	if (rc == 0) {
-		/* The ledger holds: now every table derived from it must agree. */
-		struct reconcile_report rr;
-
-		rc = reconcile_tables_with(st, &rp.aliases, &rr, e);
-		if (rc != 0)
-			snprintf(r->ledger.reason, sizeof r->ledger.reason, "%s", e->msg);
-		r->unattested = rr.unattested;
-	}
-	if (rc == 0)
-		audit_ungoverned(&rp, r);
 	r->keyring_version = rp.kr.version;
 	snprintf(r->root_key, sizeof r->root_key, "%s", rp.kr.root_key);
 	r->resumed = from.size;
