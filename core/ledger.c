@@ -388,11 +388,12 @@ static int ledger_why(char *why, size_t n, const char *fmt, ...)
  * bytes, its body names its seq and the chain hash before it, and its
  * time is not before the previous entry's (*time holds that on entry, 0
  * for the first, and this one's on return) nor after now + LEDGER_SKEW.
- * sleaf and schain are the stored hashes, NULL where none are kept. On
+ * sleaf and schain are the stored hashes, NULL where none are kept; pre,
+ * when not NULL, is the body already parsed (taken over). On
  * success *out holds the parsed body (the caller's to free) and chain the
  * new chain hash; otherwise why says what is wrong. */
 static int ledger_entry_check(struct verifyq *q, int64_t seq, const char *body, size_t len, const uint8_t *sleaf,
-			      const uint8_t *schain, const uint8_t prev[32], int64_t *time, int64_t now,
+			      const uint8_t *schain, const uint8_t prev[32], int64_t *time, int64_t now, json_t *pre,
 			      json_t **out, uint8_t leaf[32], uint8_t chain[32], char *why, size_t n)
 {
 	char prevhex[65], a[32], b[32];
@@ -403,6 +404,7 @@ static int ledger_entry_check(struct verifyq *q, int64_t seq, const char *body, 
 	json_t *j;
 
 	*out = NULL;
+	j = pre;
 	/* With workers the stored leaf is taken on trust here and the body's
 	 * hash checked against it beside: if it fails, the caller learns the
 	 * entry from q and the whole check is run again on one thread. */
@@ -410,10 +412,13 @@ static int ledger_entry_check(struct verifyq *q, int64_t seq, const char *body, 
 		memcpy(leaf, sleaf, 32);
 	} else {
 		merkle_leaf(body, len, leaf);
-		if (sleaf != NULL && memcmp(leaf, sleaf, 32) != 0)
+		if (sleaf != NULL && memcmp(leaf, sleaf, 32) != 0) {
+			json_decref(j);
 			return ledger_why(why, n, "body does not hash to its stored leaf (edited)");
+		}
 	}
-	j = json_loadb(body, len, JSON_REJECT_DUPLICATES, NULL);
+	if (j == NULL)
+		j = json_loadb(body, len, JSON_REJECT_DUPLICATES, NULL);
 	if (j == NULL || json_unpack(j, "{s:I, s:s, s:s}", "seq", &jseq, "prev", &jprev, "time", &when) != 0) {
 		json_decref(j);
 		return ledger_why(why, n, "body is not a ledger entry");
@@ -458,9 +463,186 @@ static int ledger_lost(struct ledger_report *r, struct err *e, const struct ledg
 	return err_set(e, ERR_DENIED, "%s", r->reason);
 }
 
-int ledger_verify_source(const struct ledger_source *src, const char *name,
-			 const uint8_t pk[KEYS_PK_BYTES], struct ledger_report *r,
-			 ledger_entry_fn fn, void *fnarg, struct err *e)
+/* ---- reading ahead: bodies parsed on the workers while the replay runs ---- */
+
+/* Entries per chunk: two chunks are in flight, one parsed by the workers
+ * while the calling thread replays the other and reads the next. */
+#define LEDGER_AHEAD 512
+
+struct ledger_ahead_entry {
+	int64_t seq;
+	size_t off, len, sigoff;
+	int has_leaf, has_chain;
+	uint8_t leaf[32], chain[32];
+	json_t *j; /* parsed by a worker; NULL when it did not parse (checked again in order) */
+};
+
+struct ledger_chunk {
+	struct ledger_ahead_entry e[LEDGER_AHEAD];
+	size_t n, pos;
+	char *bytes; /* the bodies and signatures, each NUL-terminated */
+	size_t used, cap;
+	int end; /* what the source said after the last entry: 1 more, 0 the end, -1 an error */
+	int parsing; /* handed to the workers, not yet waited for */
+	struct verifyq_split w;
+};
+
+struct ledger_ahead {
+	const struct ledger_source *src;
+	struct ledger_chunk *c[2];
+	int cur, started;
+};
+
+static void ledger_ahead_parse(void *arg, size_t i)
+{
+	struct ledger_chunk *c = arg;
+	struct ledger_ahead_entry *x = &c->e[i];
+
+	x->j = json_loadb(c->bytes + x->off, x->len, JSON_REJECT_DUPLICATES, NULL);
+}
+
+static int ledger_chunk_copy(struct ledger_chunk *c, const void *p, size_t len, size_t *off)
+{
+	if (c->cap - c->used < len + 1) {
+		size_t cap = c->cap ? c->cap : 1 << 18;
+		char *nb;
+
+		while (cap - c->used < len + 1)
+			cap *= 2;
+		nb = realloc(c->bytes, cap);
+		if (nb == NULL)
+			return -1;
+		c->bytes = nb;
+		c->cap = cap;
+	}
+	*off = c->used;
+	if (len > 0)
+		memcpy(c->bytes + c->used, p, len);
+	c->bytes[c->used + len] = '\0';
+	c->used += len + 1;
+	return 0;
+}
+
+/* Reads the next entries into c and hands their parsing to the workers. */
+static void ledger_chunk_fill(struct ledger_ahead *a, struct ledger_chunk *c)
+{
+	const struct ledger_source *src = a->src;
+
+	c->n = c->pos = c->used = 0;
+	c->end = 1;
+	while (c->n < LEDGER_AHEAD) {
+		struct ledger_ahead_entry *x = &c->e[c->n];
+		const uint8_t *leaf, *chain;
+		const char *body, *sig;
+		size_t len;
+		int rc = src->next(src->arg, &x->seq, &body, &len, &leaf, &chain, &sig);
+
+		if (rc != 1) {
+			c->end = rc;
+			break;
+		}
+		if (ledger_chunk_copy(c, body, len, &x->off) != 0 || ledger_chunk_copy(c, sig, strlen(sig), &x->sigoff) != 0) {
+			c->end = -1;
+			break;
+		}
+		x->len = len;
+		x->has_leaf = leaf != NULL;
+		x->has_chain = chain != NULL;
+		if (leaf != NULL)
+			memcpy(x->leaf, leaf, 32);
+		if (chain != NULL)
+			memcpy(x->chain, chain, 32);
+		x->j = NULL;
+		c->n++;
+	}
+	c->w.fn = ledger_ahead_parse;
+	c->w.arg = c;
+	c->w.n = c->n;
+	verifyq_split_start(src->q, &c->w);
+	c->parsing = 1;
+}
+
+static void ledger_chunk_wait(struct ledger_ahead *a, struct ledger_chunk *c)
+{
+	if (c->parsing)
+		verifyq_split_wait(a->src->q, &c->w);
+	c->parsing = 0;
+}
+
+/* src->next, reading ahead: 1 with the next entry (*pre its parsed body or
+ * NULL, the caller's), 0 at the end, -1 on error, each where the source
+ * said it. Without workers it is src->next itself. */
+static int ledger_ahead_next(struct ledger_ahead *a, int64_t *seq, const char **body, size_t *len,
+			     const uint8_t **leaf, const uint8_t **chain, const char **sig, json_t **pre)
+{
+	struct ledger_chunk *c;
+	struct ledger_ahead_entry *x;
+
+	*pre = NULL;
+	if (a->src->q == NULL)
+		return a->src->next(a->src->arg, seq, body, len, leaf, chain, sig);
+	if (!a->started) {
+		a->c[0] = calloc(1, sizeof *a->c[0]);
+		a->c[1] = calloc(1, sizeof *a->c[1]);
+		if (a->c[0] == NULL || a->c[1] == NULL)
+			return -1;
+		a->started = 1;
+		ledger_chunk_fill(a, a->c[0]);
+		if (a->c[0]->end == 1)
+			ledger_chunk_fill(a, a->c[1]);
+		ledger_chunk_wait(a, a->c[0]);
+	}
+	c = a->c[a->cur];
+	if (c->pos == c->n) {
+		struct ledger_chunk *next = a->c[1 - a->cur];
+
+		if (c->end != 1)
+			return c->end;
+		/* The other chunk is being parsed: read the one after it meanwhile. */
+		if (next->end == 1)
+			ledger_chunk_fill(a, c);
+		else
+			c->n = c->pos = 0;
+		ledger_chunk_wait(a, next);
+		a->cur = 1 - a->cur;
+		c = next;
+		if (c->pos == c->n)
+			return c->end;
+	}
+	x = &c->e[c->pos++];
+	*seq = x->seq;
+	*body = c->bytes + x->off;
+	*len = x->len;
+	*leaf = x->has_leaf ? x->leaf : NULL;
+	*chain = x->has_chain ? x->chain : NULL;
+	*sig = c->bytes + x->sigoff;
+	*pre = x->j;
+	x->j = NULL;
+	return 1;
+}
+
+static void ledger_ahead_free(struct ledger_ahead *a)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		struct ledger_chunk *c = a->c[i];
+		size_t k;
+
+		if (c == NULL)
+			continue;
+		ledger_chunk_wait(a, c);
+		for (k = 0; k < c->n; k++)
+			json_decref(c->e[k].j);
+		free(c->bytes);
+		free(c);
+	}
+	memset(a, 0, sizeof *a);
+}
+
+static int ledger_verify_run(const struct ledger_source *src, struct ledger_ahead *ah, const char *name,
+			     const uint8_t pk[KEYS_PK_BYTES], struct ledger_report *r, ledger_entry_fn fn, void *fnarg,
+			     struct err *e)
 {
 	size_t ki = 0;
 	char why[600];
@@ -470,6 +652,7 @@ int ledger_verify_source(const struct ledger_source *src, const char *name,
 	int64_t expect = 1, cp_size = 0, seq, t = 0, now = store_now();
 	const uint8_t *sleaf, *schain;
 	const char *body, *note = NULL, *sig;
+	json_t *pre;
 	size_t blen;
 	int rc, crc;
 	/* Progress counts this run's entries: a resumed run's total is only the new ones. */
@@ -510,14 +693,16 @@ int ledger_verify_source(const struct ledger_source *src, const char *name,
 		if (crc < 0)
 			return err_set(e, ERR_STORE, "reading checkpoints failed");
 	}
-	while ((rc = src->next(src->arg, &seq, &body, &blen, &sleaf, &schain, &sig)) == 1) {
+	while ((rc = ledger_ahead_next(ah, &seq, &body, &blen, &sleaf, &schain, &sig, &pre)) == 1) {
 		json_t *j;
 
-		if (seq != expect)
+		if (seq != expect) {
+			json_decref(pre);
 			return ledger_bad(r, e, expect, "missing (the next stored entry is %" PRId64 ")", seq);
+		}
 		if (src->q != NULL)
 			verifyq_at(src->q, seq);
-		if (ledger_entry_check(src->q, seq, body, blen, sleaf, schain, prev, &t, now, &j, leaf, chain, why,
+		if (ledger_entry_check(src->q, seq, body, blen, sleaf, schain, prev, &t, now, pre, &j, leaf, chain, why,
 				       sizeof why) != 0)
 			return ledger_bad(r, e, seq, "%s", why);
 		memcpy(prev, chain, 32);
@@ -586,6 +771,17 @@ int ledger_verify_source(const struct ledger_source *src, const char *name,
 				  " (truncated)",
 				  cp_size, expect - 1);
 	return 0;
+}
+
+int ledger_verify_source(const struct ledger_source *src, const char *name,
+			 const uint8_t pk[KEYS_PK_BYTES], struct ledger_report *r,
+			 ledger_entry_fn fn, void *fnarg, struct err *e)
+{
+	struct ledger_ahead ah = { .src = src };
+	int rc = ledger_verify_run(src, &ah, name, pk, r, fn, fnarg, e);
+
+	ledger_ahead_free(&ah);
+	return rc;
 }
 
 /* ---- signing checkpoints ---- */
@@ -858,8 +1054,8 @@ int ledger_checkpoint_each(struct store *st, const struct ledger_logkey *k, ledg
 			seq = expect;
 			goto bad;
 		}
-		if (ledger_entry_check(NULL, seq, body != NULL ? body : "", len, sleaf, schain, prev, &t, now, &j, leaf,
-				       chain, why, sizeof why) != 0)
+		if (ledger_entry_check(NULL, seq, body != NULL ? body : "", len, sleaf, schain, prev, &t, now, NULL, &j,
+				       leaf, chain, why, sizeof why) != 0)
 			goto bad;
 		memcpy(prev, chain, 32);
 		merkle_acc_add(&acc, leaf);
