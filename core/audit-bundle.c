@@ -430,7 +430,7 @@ out:
 	free(kept);
 	replay_free(&rp);
 	if (again) {
-		struct audit_run one = { .jobs = 1, .progress = o->progress };
+		struct audit_run one = { .jobs = 1, .progress = o != NULL ? o->progress : (struct progress){ 0 } };
 
 		return audit_bundle_check(dir, p, &one, r, e);
 	}

@@ -534,7 +534,7 @@ int record_alias_states_live(const struct record_alias_states *all, struct recor
 	size_t i;
 
 	memset(out, 0, sizeof *out);
-	out->v = malloc((all->n ? all->n : 1) * sizeof *out->v);
+	out->v = calloc(all->n ? all->n : 1, sizeof *out->v);
 	if (out->v == NULL)
 		return -1;
 	for (i = 0; i < all->n; i++) {
