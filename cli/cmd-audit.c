@@ -214,26 +214,19 @@ static int cmd_audit_report(struct cli_ctx *c, const struct audit_report *r, int
 	if (c->st != NULL) {
 		/* Not an error: an admin's move or a backend's baseline is allowed,
 		 * but nobody should mistake it for a gated promotion. */
-		struct record_alias_states st;
-		size_t i, n = 0;
+		int64_t i, n = r->ungoverned;
 
-		if (record_alias_states(c->st, NULL, &st, &c->e) != 0) {
-			free(u);
-			return CLI_FAIL;
-		}
-		for (i = 0; i < st.n; i++)
-			n += !st.v[i].governed;
 		if (n > 0)
-			printf("  warning:  %zu alias%s ungoverned (not placed by a promotion that passed its gate):\n", n,
+			printf("  warning:  %" PRId64 " alias%s ungoverned (not placed by a promotion that passed its gate):\n", n,
 			       n == 1 ? " is" : "es are");
-		for (i = 0, n = 0; i < st.n; i++)
-			if (!st.v[i].governed && n++ < 5)
-				printf("            %s of %s -> v%" PRId64 " by %s (%s, entry %" PRId64 ")\n", cli_safe(c, st.v[i].alias),
-				       cli_safe(c, st.v[i].model), st.v[i].version, cli_safe(c, st.v[i].actor), st.v[i].action,
-				       st.v[i].seq);
+		for (i = 0; i < n && i < 5; i++) {
+			const struct record_alias_state *x = &r->ungoverned_first[i];
+
+			printf("            %s of %s -> v%" PRId64 " by %s (%s, entry %" PRId64 ")\n", cli_safe(c, x->alias),
+			       cli_safe(c, x->model), x->version, cli_safe(c, x->actor), x->action, x->seq);
+		}
 		if (n > 5)
-			printf("            ... and %zu more ('steward model list' marks them)\n", n - 5);
-		record_alias_states_free(&st);
+			printf("            ... and %" PRId64 " more ('steward model list' marks them)\n", n - 5);
 	}
 	free(u);
 	return cmd_audit_attention(c, nu);

@@ -192,7 +192,7 @@ static const struct cli_opt cli_audit_verify_opts[] = {
 	{ .name = "checkpoint", .arg = "FILE...",
 	  .help = "signed checkpoints kept from before (audit checkpoint): each must be in this history" },
 	{ .name = "jobs", .arg = "N",
-	  .help = "threads that check hashes and signatures beside the reader (default: the processors online; 1: all on one thread)" },
+	  .help = "threads that parse entries and check hashes and signatures beside the reader (default: the processors online; 1: all on one thread)" },
 	{ .name = "quiet", .help = "no progress line on stderr (it is drawn only on a terminal)" },
 	{ .name = "vkey", .arg = "VKEY",
 	  .help = "the log verifier key to trust: the store's or bundle's log key must be this one" },
@@ -815,9 +815,10 @@ const struct cli_cmd cli_cmds[] = {
 			"first N entries is its root, or the history was rewritten. Under --vkey a bundle\n"
 			"with no checkpoint, or with entries after its last one that no signature covers,\n"
 			"fails (the latter unless --allow-unsigned-tail). It reads and replays the entries\n"
-			"in order on one thread while --jobs N others check leaf hashes and signatures\n"
-			"in batches; a failure found there is checked again on one thread, so the report\n"
-			"names the same first entry. It prints the wall and CPU time it took.",
+			"in order on one thread while --jobs N others parse the entries ahead of it and\n"
+			"check leaf hashes and signatures in batches; a failure found there is checked\n"
+			"again on one thread, so the report names the same first entry. It prints the\n"
+			"wall and CPU time it took.",
 		.opts = cli_audit_verify_opts, .min_pos = 0, .max_pos = CLI_POS_MAX,
 		.run = cmd_audit_verify,
 	},

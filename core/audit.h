@@ -9,6 +9,7 @@
 #include "progress.h"
 #include "keys.h"
 #include "ledger.h"
+#include "record.h"
 #include "store.h"
 
 struct audit_report {
@@ -26,6 +27,11 @@ struct audit_report {
 	int64_t witness_size;
 	char witness_path[4200];
 	int64_t unattested; /* versions no signed entry records (store only) */
+	/* Aliases whose last move the ledger records is not a gated promotion
+	 * or rollback (an admin's move, a backend's baseline), and the first
+	 * few of them in ledger order (store only, when it verified). */
+	int64_t ungoverned;
+	struct record_alias_state ungoverned_first[5];
 	/* What the run cost (audit_verify_run, audit_verify_bundle_run): wall
 	 * and CPU seconds (every thread's, user and system) and threads used. */
 	double wall_seconds, cpu_seconds;

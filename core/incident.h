@@ -76,7 +76,7 @@ void incident_free(void *p);
 /* Checks a severity word; -1 with e listing the three. */
 int incident_check_severity(const char *severity, struct err *e);
 
-/* ---- audit verify (core/audit.c) ---- */
+/* ---- audit verify (core/replay.c, core/audit.c) ---- */
 
 /* The incidents the ledger's incident.* entries make, rebuilt entry by
  * entry: the module that writes the bodies is the one that reads them. */
@@ -84,7 +84,7 @@ struct incident_replay;
 struct incident_replay *incident_replay_new(void);
 void incident_replay_free(struct incident_replay *r);
 /* One incident.* entry (time t, already verified as signed by actor,
- * whose role audit.c checked): -1 with why filled when it could not have
+ * whose role replay.c checked): -1 with why filled when it could not have
  * been made (an unknown incident, one already resolved, a malformed body,
  * numbers that do not go up, another subject than its model). */
 int incident_replay_entry(struct incident_replay *r, int64_t seq, int64_t t, const char *action, const char *actor,

@@ -16,6 +16,7 @@
 
 #include "check.h"
 #include "file.h"
+#include "ledger-ahead.h"
 #include "ledger-tree.h"
 #include "note.h"
 #include "proven.h"
@@ -394,11 +395,12 @@ static int ledger_why(char *why, size_t n, const char *fmt, ...)
  * bytes, its body names its seq and the chain hash before it, and its
  * time is not before the previous entry's (*time holds that on entry, 0
  * for the first, and this one's on return) nor after now + LEDGER_SKEW.
- * sleaf and schain are the stored hashes, NULL where none are kept. On
+ * sleaf and schain are the stored hashes, NULL where none are kept; pre,
+ * when not NULL, is the body already parsed (taken over). On
  * success *out holds the parsed body (the caller's to free) and chain the
  * new chain hash; otherwise why says what is wrong. */
 static int ledger_entry_check(struct verifyq *q, int64_t seq, const char *body, size_t len, const uint8_t *sleaf,
-			      const uint8_t *schain, const uint8_t prev[32], int64_t *time, int64_t now,
+			      const uint8_t *schain, const uint8_t prev[32], int64_t *time, int64_t now, json_t *pre,
 			      json_t **out, uint8_t leaf[32], uint8_t chain[32], char *why, size_t n)
 {
 	char prevhex[65], a[32], b[32];
@@ -409,6 +411,7 @@ static int ledger_entry_check(struct verifyq *q, int64_t seq, const char *body, 
 	json_t *j;
 
 	*out = NULL;
+	j = pre;
 	/* With workers the stored leaf is taken on trust here and the body's
 	 * hash checked against it beside: if it fails, the caller learns the
 	 * entry from q and the whole check is run again on one thread. */
@@ -416,10 +419,13 @@ static int ledger_entry_check(struct verifyq *q, int64_t seq, const char *body, 
 		memcpy(leaf, sleaf, 32);
 	} else {
 		merkle_leaf(body, len, leaf);
-		if (sleaf != NULL && memcmp(leaf, sleaf, 32) != 0)
+		if (sleaf != NULL && memcmp(leaf, sleaf, 32) != 0) {
+			json_decref(j);
 			return ledger_why(why, n, "body does not hash to its stored leaf (edited)");
+		}
 	}
-	j = json_loadb(body, len, JSON_REJECT_DUPLICATES, NULL);
+	if (j == NULL)
+		j = json_loadb(body, len, JSON_REJECT_DUPLICATES, NULL);
 	if (j == NULL || json_unpack(j, "{s:I, s:s, s:s}", "seq", &jseq, "prev", &jprev, "time", &when) != 0) {
 		json_decref(j);
 		return ledger_why(why, n, "body is not a ledger entry");
@@ -464,9 +470,9 @@ static int ledger_lost(struct ledger_report *r, struct err *e, const struct ledg
 	return err_set(e, ERR_DENIED, "%s", r->reason);
 }
 
-int ledger_verify_source(const struct ledger_source *src, const char *name,
-			 const uint8_t pk[KEYS_PK_BYTES], struct ledger_report *r,
-			 ledger_entry_fn fn, void *fnarg, struct err *e)
+static int ledger_verify_run(const struct ledger_source *src, struct ledger_ahead *ah, const char *name,
+			     const uint8_t pk[KEYS_PK_BYTES], struct ledger_report *r, ledger_entry_fn fn, void *fnarg,
+			     struct err *e)
 {
 	size_t ki = 0;
 	char why[600];
@@ -476,6 +482,7 @@ int ledger_verify_source(const struct ledger_source *src, const char *name,
 	int64_t expect = 1, cp_size = 0, seq, t = 0, now = store_now();
 	const uint8_t *sleaf, *schain;
 	const char *body, *note = NULL, *sig;
+	json_t *pre;
 	size_t blen;
 	int rc, crc;
 	/* Progress counts this run's entries: a resumed run's total is only the new ones. */
@@ -516,14 +523,16 @@ int ledger_verify_source(const struct ledger_source *src, const char *name,
 		if (crc < 0)
 			return err_set(e, ERR_STORE, "reading checkpoints failed");
 	}
-	while ((rc = src->next(src->arg, &seq, &body, &blen, &sleaf, &schain, &sig)) == 1) {
+	while ((rc = ledger_ahead_next(ah, &seq, &body, &blen, &sleaf, &schain, &sig, &pre)) == 1) {
 		json_t *j;
 
-		if (seq != expect)
+		if (seq != expect) {
+			json_decref(pre);
 			return ledger_bad(r, e, expect, "missing (the next stored entry is %" PRId64 ")", seq);
+		}
 		if (src->q != NULL)
 			verifyq_at(src->q, seq);
-		if (ledger_entry_check(src->q, seq, body, blen, sleaf, schain, prev, &t, now, &j, leaf, chain, why,
+		if (ledger_entry_check(src->q, seq, body, blen, sleaf, schain, prev, &t, now, pre, &j, leaf, chain, why,
 				       sizeof why) != 0)
 			return ledger_bad(r, e, seq, "%s", why);
 		memcpy(prev, chain, 32);
@@ -592,6 +601,17 @@ int ledger_verify_source(const struct ledger_source *src, const char *name,
 				  " (truncated)",
 				  cp_size, expect - 1);
 	return 0;
+}
+
+int ledger_verify_source(const struct ledger_source *src, const char *name,
+			 const uint8_t pk[KEYS_PK_BYTES], struct ledger_report *r,
+			 ledger_entry_fn fn, void *fnarg, struct err *e)
+{
+	struct ledger_ahead ah = { .src = src };
+	int rc = ledger_verify_run(src, &ah, name, pk, r, fn, fnarg, e);
+
+	ledger_ahead_free(&ah);
+	return rc;
 }
 
 /* ---- signing checkpoints ---- */
@@ -864,8 +884,8 @@ int ledger_checkpoint_each(struct store *st, const struct ledger_logkey *k, ledg
 			seq = expect;
 			goto bad;
 		}
-		if (ledger_entry_check(NULL, seq, body != NULL ? body : "", len, sleaf, schain, prev, &t, now, &j, leaf,
-				       chain, why, sizeof why) != 0)
+		if (ledger_entry_check(NULL, seq, body != NULL ? body : "", len, sleaf, schain, prev, &t, now, NULL, &j,
+				       leaf, chain, why, sizeof why) != 0)
 			goto bad;
 		memcpy(prev, chain, 32);
 		merkle_acc_add(&acc, leaf);

@@ -145,8 +145,9 @@ struct ledger_source {
 	 * rewritten. */
 	const struct ledger_kept *kept;
 	size_t nkept;
-	/* Optional: workers that check each stored leaf against its body
-	 * (sources without stored leaves hash on the calling thread), and
+	/* Optional: workers that parse the bodies ahead of the calling thread
+	 * and check each stored leaf against its body (sources without stored
+	 * leaves hash on the calling thread), and
 	 * progress told every LEDGER_PROGRESS_EVERY entries and at the end,
 	 * with total the entries expected (0 when unknown). */
 	struct verifyq *q;

@@ -116,13 +116,15 @@ static int reconcile_one(struct store *st, const struct reconcile_check *c, stru
 }
 
 /* Every alias where the last move the ledger recorded put it. */
-static int reconcile_aliases(struct store *st, struct err *e)
+static int reconcile_aliases(struct store *st, const struct record_alias_states *known, struct err *e)
 {
 	struct record_alias_states l;
 	struct db_stmt *s;
 	int rc, bad = 0;
 
-	if (record_alias_states(st, NULL, &l, e) != 0)
+	if (known != NULL && record_alias_states_live(known, &l) != 0)
+		return err_set(e, ERR_IO, "out of memory");
+	if (known == NULL && record_alias_states(st, NULL, &l, e) != 0)
 		return -1;
 	if (store_prepare(st, &s,
 			  "SELECT m.name, a.alias, v.version FROM aliases a JOIN versions v ON v.id = a.version_id"
@@ -219,6 +221,12 @@ static int reconcile_cards(struct store *st, struct err *e)
 
 int reconcile_tables(struct store *st, struct reconcile_report *r, struct err *e)
 {
+	return reconcile_tables_with(st, NULL, r, e);
+}
+
+int reconcile_tables_with(struct store *st, const struct record_alias_states *aliases, struct reconcile_report *r,
+			  struct err *e)
+{
 	struct db_stmt *s;
 	size_t i;
 
@@ -226,7 +234,7 @@ int reconcile_tables(struct store *st, struct reconcile_report *r, struct err *e
 	for (i = 0; i < sizeof reconcile_checks / sizeof reconcile_checks[0]; i++)
 		if (reconcile_one(st, &reconcile_checks[i], e) != 0)
 			return -1;
-	if (reconcile_aliases(st, e) != 0 || reconcile_cards(st, e) != 0)
+	if (reconcile_aliases(st, aliases, e) != 0 || reconcile_cards(st, e) != 0)
 		return -1;
 	if (store_prepare(st, &s,
 			  "SELECT count(*) FROM versions v JOIN models m ON m.id = v.model_id WHERE NOT EXISTS"

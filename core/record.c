@@ -482,7 +482,52 @@ int64_t record_baseline(const struct record_moves *m, int64_t current)
 void record_alias_states_free(struct record_alias_states *l)
 {
 	free(l->v);
+	free(l->slot);
 	memset(l, 0, sizeof *l);
+}
+
+static uint64_t record_alias_hash(const char *model, const char *alias)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (; *model; model++)
+		h = (h ^ (unsigned char)*model) * 1099511628211ull;
+	h = (h ^ '/') * 1099511628211ull;
+	for (; *alias; alias++)
+		h = (h ^ (unsigned char)*alias) * 1099511628211ull;
+	return h;
+}
+
+/* Where (model, alias) is or goes in l's index: a million alias moves over
+ * thousands of aliases must not each scan them all. */
+static size_t record_alias_slot(const struct record_alias_states *l, const char *model, const char *alias)
+{
+	size_t i = (size_t)record_alias_hash(model, alias) & (l->cap - 1);
+
+	while (l->slot[i] != 0) {
+		const struct record_alias_state *x = &l->v[l->slot[i] - 1];
+
+		if (strcmp(x->model, model) == 0 && strcmp(x->alias, alias) == 0)
+			break;
+		i = (i + 1) & (l->cap - 1);
+	}
+	return i;
+}
+
+static int record_alias_grow(struct record_alias_states *l)
+{
+	size_t cap = l->cap ? l->cap * 2 : 64, *slot = calloc(cap, sizeof *slot), i, old = l->cap;
+	size_t *was = l->slot;
+
+	if (slot == NULL)
+		return -1;
+	l->slot = slot;
+	l->cap = cap;
+	for (i = 0; i < old; i++)
+		if (was[i] != 0)
+			l->slot[record_alias_slot(l, l->v[was[i] - 1].model, l->v[was[i] - 1].alias)] = was[i];
+	free(was);
+	return 0;
 }
 
 const struct record_alias_state *record_alias_find(const struct record_alias_states *l, const char *model,
@@ -490,20 +535,91 @@ const struct record_alias_state *record_alias_find(const struct record_alias_sta
 {
 	size_t i;
 
-	for (i = 0; i < l->n; i++)
-		if (strcmp(l->v[i].model, model) == 0 && strcmp(l->v[i].alias, alias) == 0)
-			return &l->v[i];
-	return NULL;
+	if (l->cap == 0) {
+		for (i = 0; i < l->n; i++)
+			if (strcmp(l->v[i].model, model) == 0 && strcmp(l->v[i].alias, alias) == 0)
+				return &l->v[i];
+		return NULL;
+	}
+	i = record_alias_slot(l, model, alias);
+	return l->slot[i] != 0 ? &l->v[l->slot[i] - 1] : NULL;
+}
+
+int record_alias_states_add(struct record_alias_states *l, int64_t seq, const char *subject, const char *actor,
+			    json_t *j)
+{
+	const char *alias = json_string_value(json_object_get(json_object_get(j, "data"), "alias")), *slash;
+	struct record_alias_state *x;
+	struct record_move mv;
+	char m[101];
+	size_t i;
+
+	if (j == NULL || subject == NULL || strncmp(subject, "models:/", 8) != 0 ||
+	    (slash = strrchr(subject + 8, '/')) == NULL || (size_t)(slash - subject - 8) >= sizeof m)
+		return 0;
+	snprintf(m, sizeof m, "%.*s", (int)(slash - subject - 8), subject + 8);
+	if (alias == NULL || !record_move_of(j, alias, &mv))
+		return 0;
+	if ((l->n + 1) * 2 > l->cap && record_alias_grow(l) != 0)
+		return -1;
+	/* Keyed as stored: the alias is kept to 64 bytes. */
+	{
+		char a[65];
+
+		snprintf(a, sizeof a, "%.64s", alias);
+		i = record_alias_slot(l, m, a);
+		if (l->slot[i] == 0) {
+			struct record_alias_state *nv = realloc(l->v, (l->n + 1) * sizeof *l->v);
+
+			if (nv == NULL)
+				return -1;
+			l->v = nv;
+			x = &l->v[l->n++];
+			memset(x, 0, sizeof *x);
+			snprintf(x->model, sizeof x->model, "%s", m);
+			snprintf(x->alias, sizeof x->alias, "%s", a);
+			l->slot[i] = l->n;
+		}
+		x = &l->v[l->slot[i] - 1];
+	}
+	x->version = mv.version;
+	x->seq = seq;
+	x->governed = mv.governed;
+	snprintf(x->action, sizeof x->action, "%s", mv.action);
+	snprintf(x->actor, sizeof x->actor, "%.100s", actor != NULL ? actor : "");
+	return 0;
+}
+
+int record_alias_states_live(const struct record_alias_states *all, struct record_alias_states *out)
+{
+	size_t i;
+
+	memset(out, 0, sizeof *out);
+	out->v = calloc(all->n ? all->n : 1, sizeof *out->v);
+	if (out->v == NULL)
+		return -1;
+	for (i = 0; i < all->n; i++) {
+		if (all->v[i].version == 0)
+			continue;
+		if ((out->n + 1) * 2 > out->cap && record_alias_grow(out) != 0) {
+			record_alias_states_free(out);
+			return -1;
+		}
+		out->v[out->n++] = all->v[i];
+		out->slot[record_alias_slot(out, all->v[i].model, all->v[i].alias)] = out->n;
+	}
+	return 0;
 }
 
 int record_alias_states(struct store *st, const char *model, struct record_alias_states *out, struct err *e)
 {
+	struct record_alias_states all;
 	char lo[200], hi[200];
 	struct db_stmt *s;
-	size_t i, keep;
 	int rc;
 
 	memset(out, 0, sizeof *out);
+	memset(&all, 0, sizeof all);
 	snprintf(lo, sizeof lo, "models:/%s/", model != NULL ? model : "");
 	snprintf(hi, sizeof hi, model != NULL ? "models:/%s0" : "models;", model != NULL ? model : "");
 	if (store_prepare(st, &s,
@@ -514,57 +630,23 @@ int record_alias_states(struct store *st, const char *model, struct record_alias
 	db_bind_text(s, 1, lo, -1, DB_TRANSIENT);
 	db_bind_text(s, 2, hi, -1, DB_TRANSIENT);
 	while ((rc = db_step(s)) == DB_ROW) {
-		const char *subject = (const char *)db_column_text(s, 1), *slash;
 		json_t *j = json_loadb(db_column_blob(s, 4), (size_t)db_column_bytes(s, 4), 0, NULL);
-		struct record_move mv;
-		char m[101];
+		int r = record_alias_states_add(&all, db_column_int64(s, 0), (const char *)db_column_text(s, 1),
+						(const char *)db_column_text(s, 3), j);
 
-		if (j == NULL || subject == NULL || strncmp(subject, "models:/", 8) != 0 ||
-		    (slash = strrchr(subject + 8, '/')) == NULL || (size_t)(slash - subject - 8) >= sizeof m) {
-			json_decref(j);
-			continue;
-		}
-		snprintf(m, sizeof m, "%.*s", (int)(slash - subject - 8), subject + 8);
-		{
-			const char *alias = json_string_value(json_object_get(json_object_get(j, "data"), "alias"));
-			struct record_alias_state *x = NULL;
-
-			if (alias != NULL && record_move_of(j, alias, &mv)) {
-				for (i = 0; i < out->n && x == NULL; i++)
-					if (strcmp(out->v[i].model, m) == 0 && strcmp(out->v[i].alias, alias) == 0)
-						x = &out->v[i];
-				if (x == NULL) {
-					struct record_alias_state *nv = realloc(out->v, (out->n + 1) * sizeof *out->v);
-
-					if (nv == NULL) {
-						json_decref(j);
-						db_finalize(s);
-						record_alias_states_free(out);
-						return err_set(e, ERR_IO, "out of memory");
-					}
-					out->v = nv;
-					x = &out->v[out->n++];
-					memset(x, 0, sizeof *x);
-					snprintf(x->model, sizeof x->model, "%s", m);
-					snprintf(x->alias, sizeof x->alias, "%.64s", alias);
-				}
-				x->version = mv.version;
-				x->seq = db_column_int64(s, 0);
-				x->governed = mv.governed;
-				snprintf(x->action, sizeof x->action, "%s", mv.action);
-				snprintf(x->actor, sizeof x->actor, "%.100s", (const char *)db_column_text(s, 3));
-			}
-		}
 		json_decref(j);
+		if (r != 0) {
+			db_finalize(s);
+			record_alias_states_free(&all);
+			return err_set(e, ERR_IO, "out of memory");
+		}
 	}
 	db_finalize(s);
 	if (rc != DB_DONE) {
-		record_alias_states_free(out);
+		record_alias_states_free(&all);
 		return store_fail(st, e, "reading alias moves");
 	}
-	for (i = keep = 0; i < out->n; i++)
-		if (out->v[i].version != 0)
-			out->v[keep++] = out->v[i];
-	out->n = keep;
-	return 0;
+	rc = record_alias_states_live(&all, out);
+	record_alias_states_free(&all);
+	return rc == 0 ? 0 : err_set(e, ERR_IO, "out of memory");
 }

@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "card.h"
 #include "err.h"
 #include "keyring.h"
@@ -125,11 +127,21 @@ struct record_alias_state {
 struct record_alias_states {
 	struct record_alias_state *v;
 	size_t n;
+	size_t *slot, cap; /* index of v by model and alias (slot i holds its v index + 1); cap 0: none */
 };
 /* model NULL lists every model's aliases. Aliases removed (version 0) are
  * left out. */
 int record_alias_states(struct store *st, const char *model, struct record_alias_states *out, struct err *e);
 void record_alias_states_free(struct record_alias_states *l);
+/* One ledger entry (seq, subject, actor, its parsed body j) taken into l,
+ * as record_alias_states reads them: entries that move no alias are
+ * ignored, and aliases removed stay in l (version 0). -1 on no memory.
+ * The replay of audit verify collects l this way instead of reading
+ * and parsing every alias move again. */
+int record_alias_states_add(struct record_alias_states *l, int64_t seq, const char *subject, const char *actor,
+			    json_t *j);
+/* out gets l's aliases that are not removed, in l's order. -1 on no memory. */
+int record_alias_states_live(const struct record_alias_states *l, struct record_alias_states *out);
 /* The state of one alias in l, NULL when l has none. */
 const struct record_alias_state *record_alias_find(const struct record_alias_states *l, const char *model,
 						    const char *alias);

@@ -44,6 +44,8 @@ struct verifyq {
 	struct vq_batch *cur;
 	int64_t seq;
 	struct keys_defer defer;
+	struct verifyq_split *splits; /* split work with indices left to claim, oldest first */
+	pthread_cond_t split_done;
 };
 
 int verifyq_cpus(void)
@@ -69,6 +71,58 @@ static int vq_job_ok(const struct vq_batch *b, const struct vq_job *j)
 	return 0;
 }
 
+/* How many indices one claim takes: a lock per few entries, not per entry. */
+#define VQ_SPLIT_CLAIM 8
+
+/* Claims and runs one share of w (called and returning with q->mu held). */
+static void vq_split_run(struct verifyq *q, struct verifyq_split *w)
+{
+	size_t from = w->next, to = from + VQ_SPLIT_CLAIM < w->n ? from + VQ_SPLIT_CLAIM : w->n, i;
+
+	w->next = to;
+	if (to == w->n) {
+		struct verifyq_split **p = &q->splits;
+
+		while (*p != NULL && *p != w)
+			p = &(*p)->link;
+		if (*p == w)
+			*p = w->link;
+	}
+	pthread_mutex_unlock(&q->mu);
+	for (i = from; i < to; i++)
+		w->fn(w->arg, i);
+	pthread_mutex_lock(&q->mu);
+	w->done += to - from;
+	if (w->done == w->n)
+		pthread_cond_broadcast(&q->split_done);
+}
+
+void verifyq_split_start(struct verifyq *q, struct verifyq_split *w)
+{
+	struct verifyq_split **p = &q->splits;
+
+	w->next = w->done = 0;
+	w->link = NULL;
+	if (w->n == 0)
+		return;
+	pthread_mutex_lock(&q->mu);
+	while (*p != NULL)
+		p = &(*p)->link;
+	*p = w;
+	pthread_cond_broadcast(&q->work);
+	pthread_mutex_unlock(&q->mu);
+}
+
+void verifyq_split_wait(struct verifyq *q, struct verifyq_split *w)
+{
+	pthread_mutex_lock(&q->mu);
+	while (w->next < w->n)
+		vq_split_run(q, w);
+	while (w->done < w->n)
+		pthread_cond_wait(&q->split_done, &q->mu);
+	pthread_mutex_unlock(&q->mu);
+}
+
 static void *vq_worker(void *arg)
 {
 	struct verifyq *q = arg;
@@ -79,8 +133,14 @@ static void *vq_worker(void *arg)
 		size_t i;
 
 		pthread_mutex_lock(&q->mu);
-		while (q->head == NULL && !q->stop)
+		while (q->head == NULL && q->splits == NULL && !q->stop)
 			pthread_cond_wait(&q->work, &q->mu);
+		/* Split work first: the calling thread waits on it, while batches only fill memory. */
+		if (q->splits != NULL) {
+			vq_split_run(q, q->splits);
+			pthread_mutex_unlock(&q->mu);
+			continue;
+		}
 		b = q->head;
 		if (b == NULL) {
 			pthread_mutex_unlock(&q->mu);
@@ -231,7 +291,8 @@ int verifyq_new(int jobs, struct verifyq **out, struct err *e)
 		free(q);
 		return err_set(e, ERR_IO, "cannot start the verifying threads");
 	}
-	if (pthread_cond_init(&q->work, NULL) != 0 || pthread_cond_init(&q->room, NULL) != 0) {
+	if (pthread_cond_init(&q->work, NULL) != 0 || pthread_cond_init(&q->room, NULL) != 0 ||
+	    pthread_cond_init(&q->split_done, NULL) != 0) {
 		pthread_mutex_destroy(&q->mu);
 		free(q);
 		return err_set(e, ERR_IO, "cannot start the verifying threads");
@@ -304,6 +365,7 @@ int64_t verifyq_finish(struct verifyq *q)
 	vq_free_list(q->spare);
 	pthread_cond_destroy(&q->work);
 	pthread_cond_destroy(&q->room);
+	pthread_cond_destroy(&q->split_done);
 	pthread_mutex_destroy(&q->mu);
 	free(q);
 	return bad;

@@ -1,4 +1,4 @@
-/* verifyq: the checks of audit verify that need no replayed state (leaf hashes, Ed25519 signatures), run in batches on worker threads. */
+/* verifyq: the checks of audit verify that need no replayed state (leaf hashes, Ed25519 signatures, parsing the entries ahead of the replay), run on worker threads. */
 #ifndef STEWARD_VERIFYQ_H
 #define STEWARD_VERIFYQ_H
 
@@ -26,6 +26,20 @@ int verifyq_leaf(struct verifyq *q, const void *body, size_t len, const uint8_t 
 const struct keys_defer *verifyq_defer(struct verifyq *q);
 /* The first entry a queued check failed for so far, 0 when none. */
 int64_t verifyq_bad(struct verifyq *q);
+/* Work split by index: fn(arg, i) for each i below n, run by the workers
+ * and, in verifyq_split_wait, by the caller. The caller fills fn, arg and
+ * n, and keeps w until verifyq_split_wait returned. */
+struct verifyq_split {
+	void (*fn)(void *arg, size_t i);
+	void *arg;
+	size_t n;
+	size_t next, done; /* the queue's: indices claimed, and run */
+	struct verifyq_split *link;
+};
+/* Hands w to the workers ahead of any queued batch. */
+void verifyq_split_start(struct verifyq *q, struct verifyq_split *w);
+/* Runs what no worker claimed yet of w, then waits until all of it ran. */
+void verifyq_split_wait(struct verifyq *q, struct verifyq_split *w);
 /* Waits for every queued check, stops the workers and frees q; returns
  * the first entry a check failed for, 0 when all held. NULL gives 0. */
 int64_t verifyq_finish(struct verifyq *q);

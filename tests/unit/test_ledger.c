@@ -17,6 +17,7 @@
 #include "ledger-tree.h"
 #include "ledger.h"
 #include "peer.h"
+#include "verifyq.h"
 
 static char dir[64], db[128];
 
@@ -139,6 +140,52 @@ static void expect_bad(struct store *st, int64_t seq, const char *why)
 		fail_msg("wanted entry %lld '%s', got entry %lld '%s'", (long long)seq, why,
 			 (long long)r.bad_seq, r.reason);
 	store_close(st);
+}
+
+/* Entries come to the callback in order, each with its own body parsed. */
+static int in_order(void *arg, int64_t seq, const char *body, size_t len, json_t *parsed, const char *sig, char *why,
+		    size_t n)
+{
+	int64_t *calls = arg;
+
+	(void)body;
+	(void)len;
+	(void)sig;
+	assert_int_equal(seq, *calls + 1);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(parsed, "data"), "i")), seq);
+	(*calls)++;
+	if (seq != 1030)
+		return 0;
+	snprintf(why, n, "refused by the test");
+	return 1;
+}
+
+/* With workers the bodies are parsed ahead in chunks of hundreds: past
+ * several of them (and a last one cut short), every entry still comes in
+ * order, the first refusal stops the run there, and an edited body far
+ * into the ledger is named by the workers. */
+static void test_read_ahead(void **state)
+{
+	struct store *st = fresh(1100);
+	struct ledger_verify_opts o = { 0 };
+	struct ledger_report r;
+	struct err e = { 0 };
+	int64_t calls = 0;
+
+	(void)state;
+	assert_int_equal(verifyq_new(2, &o.q, &e), 0);
+	assert_non_null(o.q);
+	assert_int_equal(ledger_verify_with(st, &o, &r, in_order, &calls, &e), -1);
+	assert_int_equal(r.bad_seq, 1030);
+	assert_int_equal(calls, 1030);
+	assert_int_equal(verifyq_finish(o.q), 0);
+	untrigger(st);
+	raw(st, "UPDATE ledger SET body = CAST(replace(CAST(body AS TEXT), 'alice', 'alicf') AS BLOB) WHERE seq = 1051");
+	assert_int_equal(verifyq_new(2, &o.q, &e), 0);
+	assert_int_equal(ledger_verify_with(st, &o, &r, NULL, NULL, &e), 0);
+	assert_int_equal(r.entries, 1100);
+	assert_int_equal(verifyq_finish(o.q), 1051);
+	expect_bad(st, 1051, "edited");
 }
 
 static void test_one_byte_changed(void **state)
@@ -525,6 +572,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_clean_ledger_verifies),
+		cmocka_unit_test(test_read_ahead),
 		cmocka_unit_test(test_one_byte_changed),
 		cmocka_unit_test(test_edit_with_rehash),
 		cmocka_unit_test(test_deleted),

@@ -1,0 +1,86 @@
+/* replay: the ledger's meaning replayed entry by entry in order (keyring, requests, approvals, policies, promotions, incidents), the state audit verify checks the tables against. */
+#ifndef STEWARD_REPLAY_H
+#define STEWARD_REPLAY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "err.h"
+#include "keys.h"
+#include "policy.h"
+#include "proven.h"
+#include "record.h"
+
+/* Strings repeat across requests (models, stages, tiers, people,
+ * policies): interned, a million-entry replay stays small. */
+struct rp_request {
+	int64_t id, version, seq;
+	char digest[72];
+	const char *model, *author, *requester, *from, *to, *tier;
+	const char *policy; /* sha256 of the policy in force when it opened, "" for none */
+	int open;
+	int review;
+};
+
+struct rp_approval {
+	int64_t seq, request;
+	char principal[KEYS_NAME_MAX + 1];
+	char role[16];
+	int approve;
+	uint8_t envelope[32]; /* its SHA-256: a million-entry replay keeps hashes, not copies */
+	size_t len;
+};
+
+/* An enrolled policy: the newest per tier is in force. */
+struct rp_policy {
+	char name[65], tier[16], digest[72];
+	int64_t version;
+	struct policy parsed; /* parsed once at its enrolment, not again at every gate it decided */
+};
+
+/* A version moved to an alias under policy: a rollback may return to it. */
+struct rp_promotion {
+	char model[101], alias[65];
+	int64_t version;
+};
+
+/* A set of strings (open addressing, FNV-1a): nonces and request/principal
+ * pairs, so a million-entry replay stays linear. */
+struct strset {
+	char **slot;
+	size_t cap, n;
+};
+
+struct replay {
+	struct proven_keyring kr;
+	struct rp_request *q;
+	size_t nq;
+	struct rp_approval *a;
+	size_t na;
+	struct rp_policy *pol;
+	size_t npol;
+	struct rp_promotion *prom;
+	size_t nprom;
+	struct strset names; /* interned strings of requests */
+	struct strset nonces;
+	struct strset signed_on; /* "request/principal" */
+	struct incident_replay *inc;
+	/* Every alias's last move so far, removed ones too: the tables and the
+	 * report read them here instead of parsing every alias move again. */
+	struct record_alias_states aliases;
+};
+
+int replay_init(struct replay *rp, const char *log, struct err *e);
+void replay_free(struct replay *rp);
+/* The ledger_entry_fn (arg is the replay): one entry's meaning, in order.
+ * Non-zero with why filled when the entry breaks a rule in force then. */
+int replay_entry(void *arg, int64_t seq, const char *body, size_t len, json_t *j, const char *sig, char *why,
+		 size_t n);
+/* The request opened with id, or NULL. */
+struct rp_request *replay_request(struct replay *rp, int64_t id);
+/* Fills why and returns -1: the way every replay check fails. */
+int replay_why(char *why, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+#endif
