@@ -151,6 +151,12 @@ struct monitor_alert {
 /* Alerts by state (active first), severity, start. */
 int monitor_alerts_list(struct store *st, struct monitor_alert **out, size_t *n, struct err *e);
 void monitor_alerts_free(struct monitor_alert *a);
+/* The same alerts in the same order, each given to fn as it is read (a
+ * borrowed row), so memory holds one at any number. fn returns 0 for the
+ * next, > 0 to stop there, < 0 to fail with e filled; it must run no
+ * statement on st, since PostgreSQL would queue the rest of the read. */
+typedef int (*monitor_alert_fn)(void *arg, const struct monitor_alert *a, struct err *e);
+int monitor_alerts_each(struct store *st, monitor_alert_fn fn, void *arg, struct err *e);
 
 struct monitor_silence_row {
 	char plugin[65], id[65], state[16];
