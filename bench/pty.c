@@ -42,7 +42,7 @@ static double pty_now(void)
  * console is gone. */
 static long pty_settle(int fd, double max_ms, double *last, const char *until)
 {
-	char buf[65536], tail[64];
+	char buf[65536], tail[64] = "";
 	double start = pty_now();
 	long total = 0;
 	size_t ntail = 0;
