@@ -287,6 +287,12 @@ static const struct cli_opt cli_alert_list_opts[] = {
 	{ 0 },
 };
 
+static const struct cli_opt cli_silence_list_opts[] = {
+	{ .name = "since", .arg = "WHEN", .help = "only silences that start at or after WHEN (RFC 3339 UTC: 2026-01-01T00:00:00Z)" },
+	{ .name = "limit", .arg = "N", .help = "at most N silences (the first N shown)" },
+	{ 0 },
+};
+
 static const struct cli_opt cli_incident_open_opts[] = {
 	{ .name = "severity", .arg = "SEVERITY", .required = 1, .help = "info, warning or critical" },
 	{ .name = "title", .arg = "TEXT", .required = 1, .help = "what is wrong, in one line (at most 200 bytes)" },
@@ -1034,8 +1040,9 @@ const struct cli_cmd cli_cmds[] = {
 		.noun = "silence", .verb = "list", .args = "",
 		.summary = "list the silences the alert plugins hold",
 		.help = "Lists the silences read at the last sync: id, state (active, pending, expired),\n"
-			"matchers, start, end, creator and comment.",
-		.opts = cli_none_opts, .min_pos = 0, .max_pos = 0, .flags = CLI_STORE_RO,
+			"matchers, start, end, creator and comment. Silences are written as they are\n"
+			"read, so memory stays flat at any number.",
+		.opts = cli_silence_list_opts, .min_pos = 0, .max_pos = 0, .flags = CLI_STORE_RO,
 		.run = cmd_silence_list,
 	},
 	{

@@ -166,6 +166,10 @@ struct monitor_silence_row {
 };
 int monitor_silences_list(struct store *st, struct monitor_silence_row **out, size_t *n, struct err *e);
 void monitor_silences_free(struct monitor_silence_row *s);
+/* The same silences in the same order, each given to fn as it is read,
+ * as monitor_alerts_each gives alerts. */
+typedef int (*monitor_silence_fn)(void *arg, const struct monitor_silence_row *r, struct err *e);
+int monitor_silences_each(struct store *st, monitor_silence_fn fn, void *arg, struct err *e);
 
 /* Per model: alerts firing (worst severity rank) and whether any deployed
  * version's drift is over its limit; for markers in lists. */

@@ -1,4 +1,4 @@
-# lists.sh: audit log and the request, approval, model, version, incident and alert lists written as they are read, with --limit, --since and --after, and their bad values refused by name.
+# lists.sh: audit log and the request, approval, model, version, incident, alert and silence lists written as they are read, with --limit, --since and --after, and their bad values refused by name.
 . "$STEWARD_TOP/tests/lib.sh"
 
 DB="$TMPD/demo.db"
@@ -129,6 +129,24 @@ same "--since: the alerts started from then" "$(jlen)" "$(store_sql "$DB" "SELEC
 expect 0 "alert list --since the future" "$STEWARD" alert list --all --json --since 2099-01-01T00:00:00Z --db "$DB"
 same "no alert started that late: an empty array" "$OUT" "[]"
 
+# --- silence list: three silences in the monitoring cache (a sync's, written here as one would) ---
+store_sql "$DB" "INSERT INTO silences (plugin, id, state, matchers, starts, ends, created_by, comment, seen) VALUES
+	('am', 's1', 'active', '[[\"alertname\", \"=\", \"A\"]]', 1789990000, 1790090000, 'sami', 'one', 1789990000),
+	('am', 's2', 'pending', '[[\"alertname\", \"=\", \"B\"]]', 1790050000, 1790095000, 'sami', 'two', 1789990000),
+	('am', 's3', 'expired', '[[\"model\", \"=\", \"m\"]]', 1789000000, 1789100000, '', 'three', 1789990000)" >/dev/null
+expect 0 "silence list --json" "$STEWARD" silence list --json --db "$DB"
+valid "silence list"
+same "every silence, active, pending, then the rest" "$(jall id)" "s1 s2 s3"
+expect 0 "silence list" "$STEWARD" silence list --db "$DB"
+same "a header and a line per silence" "$(printf '%s\n' "$OUT" | wc -l)" 4
+has "the matchers as a person reads them" "$OUT" 'alertname="A"'
+expect 0 "silence list --limit 2" "$STEWARD" silence list --json --limit 2 --db "$DB"
+same "--limit 2: the first two" "$(jall id)" "s1 s2"
+expect 0 "silence list --since" "$STEWARD" silence list --json --since "$(rfc 1789990000)" --db "$DB"
+same "--since: those that start from then" "$(jall id)" "s1 s2"
+expect 0 "silence list --since the future (table)" "$STEWARD" silence list --since 2099-01-01T00:00:00Z --db "$DB"
+same "none that late" "$OUT" "no silences (steward sync reads them from the alert plugins)"
+
 # --- model list and version list: more rows than a page (64) of the read ---
 REG="$TMPD/reg.db"
 export STEWARD_PASSPHRASE=correct-horse-battery-staple XDG_CONFIG_HOME="$TMPD/cfg"
@@ -199,7 +217,7 @@ expect 1 "version list of no such model" "$STEWARD" version list nosuch --json -
 same "no such model prints nothing" "$OUT" ""
 
 # --- bad values, refused by name before anything is printed ---
-for cmd in "audit log" "request list" "approval list" "model list" "version list m5" "incident list" "alert list"; do
+for cmd in "audit log" "request list" "approval list" "model list" "version list m5" "incident list" "alert list" "silence list"; do
 	for bad in 0 -3 x 1e3 "" 99999999999999999999 " 5"; do
 		expect 2 "$cmd --limit '$bad'" "$STEWARD" $cmd --limit "$bad" --db "$REG"
 		has "$cmd --limit '$bad' names the option" "$ERR" "--limit wants a whole number"
