@@ -29,20 +29,30 @@ static double pty_now(void)
 	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
-/* Reads until the output has been quiet for PTY_QUIET_MS or max_ms
- * passed. *last gets the time of the last byte (0 when none came).
- * Returns the bytes read, -1 when the console is gone. */
-static long pty_settle(int fd, double max_ms, double *last)
+/* The console's header starts with this word, drawn with its first full
+ * screen. The terminal set-up ncurses writes at start (the alternate
+ * screen, the keypad mode) comes before the store is read: when reading
+ * took longer than PTY_QUIET_MS, the quiet after the set-up looked like a
+ * finished screen, and the first paint was timed at the set-up. */
+#define PTY_PAINTED "steward"
+
+/* Reads until the output has been quiet for PTY_QUIET_MS (and, with
+ * until, has shown that text) or max_ms passed. *last gets the time of
+ * the last byte (0 when none came). Returns the bytes read, -1 when the
+ * console is gone. */
+static long pty_settle(int fd, double max_ms, double *last, const char *until)
 {
-	char buf[65536];
+	char buf[65536], tail[64] = "";
 	double start = pty_now();
 	long total = 0;
+	size_t ntail = 0;
+	int found = until == NULL;
 
 	*last = 0;
 	for (;;) {
 		double now = pty_now();
-		double since = *last > 0 ? now - *last : now - start;
-		double wait_ms = *last > 0 ? PTY_QUIET_MS - since * 1000 : max_ms - since * 1000;
+		double since = *last > 0 && found ? now - *last : now - start;
+		double wait_ms = *last > 0 && found ? PTY_QUIET_MS - since * 1000 : max_ms - since * 1000;
 		struct pollfd p = { .fd = fd, .events = POLLIN };
 		int r;
 
@@ -62,6 +72,18 @@ static long pty_settle(int fd, double max_ms, double *last)
 			return total > 0 ? total : -1;
 		total += n;
 		*last = pty_now();
+		if (!found) {
+			/* The text may be split between two reads: keep the end of the last. */
+			size_t m = strlen(until), all = ntail + (size_t)n;
+			char joined[sizeof tail + sizeof buf];
+
+			memcpy(joined, tail, ntail);
+			memcpy(joined + ntail, buf, (size_t)n);
+			for (size_t i = 0; !found && i + m <= all; i++)
+				found = memcmp(joined + i, until, m) == 0;
+			ntail = all < m ? all : m - 1;
+			memcpy(tail, joined + all - ntail, ntail);
+		}
 	}
 }
 
@@ -142,7 +164,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "pty: %s: %s\n", argv[optind + 2], strerror(errno));
 		_exit(127);
 	}
-	got = pty_settle(fd, 20000, &last);
+	got = pty_settle(fd, 20000, &last, PTY_PAINTED);
 	if (got <= 0) {
 		fprintf(stderr, "pty: the console drew nothing\n");
 		kill(pid, SIGKILL);
@@ -168,7 +190,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "pty: the console stopped reading\n");
 			break;
 		}
-		got = pty_settle(fd, PTY_KEY_MAX_MS, &last);
+		got = pty_settle(fd, PTY_KEY_MAX_MS, &last, NULL);
 		if (got < 0)
 			break;
 		fprintf(out, "%s %.0f %ld\n", line, got > 0 ? (last - sent) * 1e6 : -1.0, got);

@@ -169,6 +169,9 @@ struct cli_cols {
 void cli_cols_init(struct cli_cols *k, size_t ncols, const char *const *header);
 int cli_cols_measure(struct cli_cols *k, const char *const *cells);
 int cli_cols_print(const struct cli_cols *k, const char *const *cells);
+/* -1 with e saying why a streamed list stopped: stdout could not be
+ * written (a full disk, a closed pipe), else memory ran out. */
+int cli_out_fail(struct err *e);
 
 /* A JSON array written element by element as rows are read, byte for
  * byte what cli_json_print writes for the whole array: start with

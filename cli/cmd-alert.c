@@ -84,128 +84,161 @@ static const char *cmd_alert_state(const struct monitor_alert *a)
 	return a->silenced_by[0] != '\0' ? "silenced" : "inhibited";
 }
 
+/* alert list's pass over the alerts, as model list's over models. */
+struct cmd_alert_pass {
+	struct cli_ctx *c;
+	struct cli_list json;
+	struct cli_cols cols;
+	int64_t since, limit;
+	size_t n, shown;
+	int print;
+};
+
+static int cmd_alert_row(void *arg, const struct monitor_alert *a, struct err *e)
+{
+	struct cmd_alert_pass *p = arg;
+	char ver[24], since[32];
+	const char *cells[9] = { a->fingerprint,
+				 a->severity[0] ? a->severity : "-",
+				 a->name,
+				 a->model[0] ? a->model : "-",
+				 ver,
+				 cli_time(a->starts, since, sizeof since),
+				 cmd_alert_state(a),
+				 a->silenced_by[0] ? a->silenced_by : "-",
+				 a->summary };
+	int rc;
+
+	p->n++;
+	if (!cmd_alert_shown(p->c, a) || a->starts < p->since)
+		return 0;
+	if (p->limit > 0 && (int64_t)p->shown >= p->limit)
+		return 1;
+	p->shown++;
+	if (p->c->json)
+		return cli_json_item(&p->json, cmd_alert_json(a), e);
+	snprintf(ver, sizeof ver, a->version ? "%" PRId64 : "-", a->version);
+	rc = p->print ? cli_cols_print(&p->cols, cells) : cli_cols_measure(&p->cols, cells);
+	return rc != 0 ? cli_out_fail(e) : 0;
+}
+
 int cmd_alert_list(struct cli_ctx *c)
 {
 	static const char *const head[] = { "FINGERPRINT", "SEVERITY", "ALERT",	     "MODEL",  "VERSION",
 					    "SINCE",	   "STATE",    "SILENCED BY", "SUMMARY" };
-	struct monitor_alert *a = NULL;
-	struct cli_table *t = NULL;
-	json_t *arr = NULL;
-	size_t n = 0, i, shown = 0;
-	int rc = CLI_FAIL;
+	struct cmd_alert_pass p = { .c = c };
+	int rc = 0;
 
-	if (monitor_alerts_list(c->st, &a, &n, &c->e) != 0)
+	if (cli_opt_limit(c, &p.limit) != 0 || cli_opt_since(c, &p.since) != 0)
+		return CLI_USAGE;
+	/* Alerts are written as they are read: memory holds one at a time. */
+	if (c->json) {
+		if (monitor_alerts_each(c->st, cmd_alert_row, &p, &c->e) != 0 || cli_json_end(&p.json, &c->e) != 0)
+			return CLI_FAIL;
+		return 0;
+	}
+	/* Both passes read one snapshot, so they see the same rows. */
+	cli_cols_init(&p.cols, 9, head);
+	if (store_read_begin(c->st, &c->e) != 0)
 		return CLI_FAIL;
-	if (c->json ? (arr = json_array()) == NULL : (t = cli_table_new(9, head)) == NULL)
-		goto nomem;
-	for (i = 0; i < n; i++) {
-		char ver[24], since[32];
-
-		if (!cmd_alert_shown(c, &a[i]))
-			continue;
-		shown++;
-		if (arr != NULL) {
-			json_t *o = cmd_alert_json(&a[i]);
-
-			if (o == NULL || json_array_append_new(arr, o) != 0)
-				goto nomem;
-			continue;
-		}
-		snprintf(ver, sizeof ver, a[i].version ? "%" PRId64 : "-", a[i].version);
-		{
-			const char *cells[9] = { a[i].fingerprint,
-						 a[i].severity[0] ? a[i].severity : "-",
-						 a[i].name,
-						 a[i].model[0] ? a[i].model : "-",
-						 ver,
-						 cli_time(a[i].starts, since, sizeof since),
-						 cmd_alert_state(&a[i]),
-						 a[i].silenced_by[0] ? a[i].silenced_by : "-",
-						 a[i].summary };
-
-			if (cli_table_add(t, cells) != 0)
-				goto nomem;
-		}
+	if (monitor_alerts_each(c->st, cmd_alert_row, &p, &c->e) != 0)
+		rc = CLI_FAIL;
+	if (rc == 0 && p.shown == 0) {
+		printf(p.n == 0 ? "no alerts (steward sync reads them from the alert plugins)\n"
+				: "no alerts for models fire or are silenced (--all shows every alert)\n");
+	} else if (rc == 0) {
+		p.print = 1;
+		p.shown = 0;
+		if (cli_cols_print(&p.cols, head) != 0)
+			rc = cli_out_fail(&c->e);
+		if (rc == 0 && monitor_alerts_each(c->st, cmd_alert_row, &p, &c->e) != 0)
+			rc = CLI_FAIL;
 	}
-	if (arr != NULL) {
-		rc = cli_json_print(arr, &c->e) < 0 ? CLI_FAIL : 0;
-		arr = NULL;
-	} else if (shown == 0) {
-		printf(n == 0 ? "no alerts (steward sync reads them from the alert plugins)\n"
-			      : "no alerts for models fire or are silenced (--all shows every alert)\n");
-		rc = 0;
-	} else {
-		cli_table_print(t);
-		rc = 0;
+	store_read_end(c->st);
+	if (rc == 0 && fflush(stdout) != 0)
+		rc = cli_out_fail(&c->e);
+	return rc != 0 ? CLI_FAIL : 0;
+}
+
+/* silence list's pass over the silences, as alert list's over alerts. */
+struct cmd_silence_pass {
+	struct cli_ctx *c;
+	struct cli_list json;
+	struct cli_cols cols;
+	int64_t since, limit;
+	size_t n, shown;
+	int print;
+};
+
+static int cmd_silence_row(void *arg, const struct monitor_silence_row *s, struct err *e)
+{
+	struct cmd_silence_pass *p = arg;
+	char starts[32], ends[32];
+	const char *cells[7] = { s->id,
+				 s->state,
+				 s->matchers,
+				 cli_time(s->starts, starts, sizeof starts),
+				 cli_time(s->ends, ends, sizeof ends),
+				 s->created_by[0] ? s->created_by : "-",
+				 s->comment };
+	int rc;
+
+	p->n++;
+	if (s->starts < p->since)
+		return 0;
+	if (p->limit > 0 && (int64_t)p->shown >= p->limit)
+		return 1;
+	p->shown++;
+	if (p->c->json) {
+		json_t *o = json_object();
+
+		if (o == NULL || cli_json_str(o, "plugin", s->plugin) || cli_json_str(o, "id", s->id) ||
+		    cli_json_str(o, "state", s->state) || cli_json_str(o, "matchers", s->matchers) ||
+		    cli_json_time(o, "starts", s->starts) || cli_json_time(o, "ends", s->ends) ||
+		    cli_json_str(o, "created_by", s->created_by) || cli_json_str(o, "comment", s->comment)) {
+			json_decref(o);
+			return cli_json_fail(e);
+		}
+		return cli_json_item(&p->json, o, e);
 	}
-	goto out;
-nomem:
-	rc = cli_json_fail(&c->e);
-out:
-	json_decref(arr);
-	cli_table_free(t);
-	monitor_alerts_free(a);
-	return rc;
+	rc = p->print ? cli_cols_print(&p->cols, cells) : cli_cols_measure(&p->cols, cells);
+	return rc != 0 ? cli_out_fail(e) : 0;
 }
 
 int cmd_silence_list(struct cli_ctx *c)
 {
 	static const char *const head[] = { "ID", "STATE", "MATCHERS", "STARTS", "ENDS", "CREATED BY", "COMMENT" };
-	struct monitor_silence_row *s = NULL;
-	struct cli_table *t = NULL;
-	json_t *arr = NULL;
-	size_t n = 0, i;
-	int rc = CLI_FAIL;
+	struct cmd_silence_pass p = { .c = c };
+	int rc = 0;
 
-	if (monitor_silences_list(c->st, &s, &n, &c->e) != 0)
+	if (cli_opt_limit(c, &p.limit) != 0 || cli_opt_since(c, &p.since) != 0)
+		return CLI_USAGE;
+	/* Silences are written as they are read: memory holds one at a time. */
+	if (c->json) {
+		if (monitor_silences_each(c->st, cmd_silence_row, &p, &c->e) != 0 || cli_json_end(&p.json, &c->e) != 0)
+			return CLI_FAIL;
+		return 0;
+	}
+	/* Both passes read one snapshot, so they see the same rows. */
+	cli_cols_init(&p.cols, 7, head);
+	if (store_read_begin(c->st, &c->e) != 0)
 		return CLI_FAIL;
-	if (c->json ? (arr = json_array()) == NULL : (t = cli_table_new(7, head)) == NULL)
-		goto nomem;
-	for (i = 0; i < n; i++) {
-		char starts[32], ends[32];
-
-		if (arr != NULL) {
-			json_t *o = json_object();
-
-			if (o == NULL || json_array_append_new(arr, o) != 0 || cli_json_str(o, "plugin", s[i].plugin) ||
-			    cli_json_str(o, "id", s[i].id) || cli_json_str(o, "state", s[i].state) ||
-			    cli_json_str(o, "matchers", s[i].matchers) || cli_json_time(o, "starts", s[i].starts) ||
-			    cli_json_time(o, "ends", s[i].ends) || cli_json_str(o, "created_by", s[i].created_by) ||
-			    cli_json_str(o, "comment", s[i].comment))
-				goto nomem;
-			continue;
-		}
-		{
-			const char *cells[7] = { s[i].id,
-						 s[i].state,
-						 s[i].matchers,
-						 cli_time(s[i].starts, starts, sizeof starts),
-						 cli_time(s[i].ends, ends, sizeof ends),
-						 s[i].created_by[0] ? s[i].created_by : "-",
-						 s[i].comment };
-
-			if (cli_table_add(t, cells) != 0)
-				goto nomem;
-		}
-	}
-	if (arr != NULL) {
-		rc = cli_json_print(arr, &c->e) < 0 ? CLI_FAIL : 0;
-		arr = NULL;
-	} else if (n == 0) {
+	if (monitor_silences_each(c->st, cmd_silence_row, &p, &c->e) != 0)
+		rc = CLI_FAIL;
+	if (rc == 0 && p.shown == 0) {
 		printf("no silences (steward sync reads them from the alert plugins)\n");
-		rc = 0;
-	} else {
-		cli_table_print(t);
-		rc = 0;
+	} else if (rc == 0) {
+		p.print = 1;
+		p.shown = 0;
+		if (cli_cols_print(&p.cols, head) != 0)
+			rc = cli_out_fail(&c->e);
+		if (rc == 0 && monitor_silences_each(c->st, cmd_silence_row, &p, &c->e) != 0)
+			rc = CLI_FAIL;
 	}
-	goto out;
-nomem:
-	rc = cli_json_fail(&c->e);
-out:
-	json_decref(arr);
-	cli_table_free(t);
-	monitor_silences_free(s);
-	return rc;
+	store_read_end(c->st);
+	if (rc == 0 && fflush(stdout) != 0)
+		rc = cli_out_fail(&c->e);
+	return rc != 0 ? CLI_FAIL : 0;
 }
 
 /* ---- acts through the alert plugin ---- */

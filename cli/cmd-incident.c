@@ -200,64 +200,69 @@ int cmd_incident_resolve(struct cli_ctx *c)
 	return 0;
 }
 
+/* incident list's pass over the incidents, as model list's over models. */
+struct cmd_incident_pass {
+	struct cli_ctx *c;
+	struct cli_list json;
+	struct cli_cols cols;
+	size_t n;
+	int print;
+};
+
+static int cmd_incident_row(void *arg, const struct incident *x, struct err *e)
+{
+	struct cmd_incident_pass *p = arg;
+	char id[24], age[32];
+	const char *cells[7] = { id, x->state, x->severity, x->model, age, x->owner[0] ? x->owner : "-", x->title };
+	int rc;
+
+	p->n++;
+	if (p->c->json)
+		return cli_json_item(&p->json, cmd_incident_json(x), e);
+	snprintf(id, sizeof id, "%" PRId64, x->id);
+	/* A resolved incident's age is how long it lasted. */
+	if (x->resolved != 0)
+		check_duration_text(x->resolved - x->opened, age, sizeof age);
+	else
+		cmd_incident_age(x->opened, age, sizeof age);
+	rc = p->print ? cli_cols_print(&p->cols, cells) : cli_cols_measure(&p->cols, cells);
+	return rc != 0 ? cli_out_fail(e) : 0;
+}
+
 int cmd_incident_list(struct cli_ctx *c)
 {
 	static const char *const head[] = { "ID", "STATE", "SEVERITY", "MODEL", "AGE", "OWNER", "TITLE" };
-	struct incident *v = NULL;
-	struct cli_table *t = NULL;
-	json_t *arr = NULL;
-	size_t n = 0, i;
-	int all = cli_opt(c, "all") != NULL, rc = CLI_FAIL;
+	struct incident_query q = { .all = cli_opt(c, "all") != NULL, .model = cli_opt(c, "model") };
+	struct cmd_incident_pass p = { .c = c };
+	int rc = 0;
 
-	if (incident_list(c->st, all, cli_opt(c, "model"), &v, &n, &c->e) != 0)
+	if (cli_opt_limit(c, &q.limit) != 0 || cli_opt_since(c, &q.since) != 0)
+		return CLI_USAGE;
+	/* Incidents are written as they are read: memory holds one at a time. */
+	if (c->json) {
+		if (incident_each(c->st, &q, cmd_incident_row, &p, &c->e) != 0 || cli_json_end(&p.json, &c->e) != 0)
+			return CLI_FAIL;
+		return 0;
+	}
+	/* Both passes read one snapshot, so they see the same rows. */
+	cli_cols_init(&p.cols, 7, head);
+	if (store_read_begin(c->st, &c->e) != 0)
 		return CLI_FAIL;
-	if (c->json ? (arr = json_array()) == NULL : (t = cli_table_new(7, head)) == NULL)
-		goto nomem;
-	for (i = 0; i < n; i++) {
-		char id[24], age[32];
-		const char *cells[7];
-
-		if (arr != NULL) {
-			json_t *o = cmd_incident_json(&v[i]);
-
-			if (o == NULL || json_array_append_new(arr, o) != 0)
-				goto nomem;
-			continue;
-		}
-		snprintf(id, sizeof id, "%" PRId64, v[i].id);
-		cells[0] = id;
-		cells[1] = v[i].state;
-		cells[2] = v[i].severity;
-		cells[3] = v[i].model;
-		/* A resolved incident's age is how long it lasted. */
-		if (v[i].resolved != 0)
-			check_duration_text(v[i].resolved - v[i].opened, age, sizeof age);
-		else
-			cmd_incident_age(v[i].opened, age, sizeof age);
-		cells[4] = age;
-		cells[5] = v[i].owner[0] ? v[i].owner : "-";
-		cells[6] = v[i].title;
-		if (cli_table_add(t, cells) != 0)
-			goto nomem;
+	if (incident_each(c->st, &q, cmd_incident_row, &p, &c->e) != 0)
+		rc = CLI_FAIL;
+	if (rc == 0 && p.n == 0) {
+		printf(q.all ? "no incidents\n" : "no open incidents (--all lists resolved ones too)\n");
+	} else if (rc == 0) {
+		p.print = 1;
+		if (cli_cols_print(&p.cols, head) != 0)
+			rc = cli_out_fail(&c->e);
+		if (rc == 0 && incident_each(c->st, &q, cmd_incident_row, &p, &c->e) != 0)
+			rc = CLI_FAIL;
 	}
-	if (arr != NULL) {
-		rc = cli_json_print(arr, &c->e) == 0 ? 0 : CLI_FAIL;
-		arr = NULL;
-	} else if (n == 0) {
-		printf(all ? "no incidents\n" : "no open incidents (--all lists resolved ones too)\n");
-		rc = 0;
-	} else {
-		cli_table_print(t);
-		rc = 0;
-	}
-	goto out;
-nomem:
-	rc = cli_json_fail(&c->e);
-out:
-	json_decref(arr);
-	cli_table_free(t);
-	incident_free(v);
-	return rc;
+	store_read_end(c->st);
+	if (rc == 0 && fflush(stdout) != 0)
+		rc = cli_out_fail(&c->e);
+	return rc != 0 ? CLI_FAIL : 0;
 }
 
 int cmd_incident_show(struct cli_ctx *c)

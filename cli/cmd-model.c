@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "plugin.h"
@@ -116,77 +117,101 @@ static json_t *cmd_model_unapproved(const struct plugin_unapproved *u, size_t n,
 	return a;
 }
 
+/* model list's pass over the models: JSON written as each is read, or a
+ * table's columns measured (a first pass) and then printed (the second). */
+struct cmd_model_pass {
+	struct cli_ctx *c;
+	const struct plugin_unapproved *u;
+	size_t nu;
+	struct cli_list json;
+	struct cli_cols cols;
+	int print, marked;
+};
+
+static int cmd_model_row(void *arg, const struct reg_model *m, struct err *e)
+{
+	struct cmd_model_pass *p = arg;
+	struct record_alias_states st = { 0 };
+	char prod[24], stag[24], nv[24], when[32];
+	const char *row[7] = { m->name, registry_tier_name(m->tier), prod, stag, nv, m->owner, when };
+	int rc;
+
+	/* One model's alias history at a time: reading every model's at once
+	 * held them all and matched each model against all of them. */
+	if (record_alias_states(p->c->st, m->name, &st, e) != 0)
+		return -1;
+	if (p->c->json) {
+		json_t *o = cmd_model_json(m);
+
+		if (o == NULL || json_object_set_new(o, "ungoverned", cmd_model_ungoverned(&st, m->name)) < 0 ||
+		    json_object_set_new(o, "unapproved_changes", cmd_model_unapproved(p->u, p->nu, m->name)) < 0) {
+			json_decref(o);
+			record_alias_states_free(&st);
+			return cli_json_fail(e);
+		}
+		record_alias_states_free(&st);
+		return cli_json_item(&p->json, o, e);
+	}
+	cmd_model_mark(&st, m->name, "production", m->production, prod, sizeof prod, &p->marked);
+	cmd_model_mark(&st, m->name, "staging", m->staging, stag, sizeof stag, &p->marked);
+	record_alias_states_free(&st);
+	snprintf(nv, sizeof nv, "%lld", (long long)m->n_versions);
+	cli_time(m->last_change, when, sizeof when);
+	rc = p->print ? cli_cols_print(&p->cols, row) : cli_cols_measure(&p->cols, row);
+	return rc != 0 ? cli_out_fail(e) : 0;
+}
+
 int cmd_model_list(struct cli_ctx *c)
 {
 	static const char *const head[] = { "NAME",     "TIER",  "PRODUCTION", "STAGING",
 					    "VERSIONS", "OWNER", "LAST CHANGE" };
-	struct reg_models l = { 0 };
-	struct record_alias_states st = { 0 };
-	struct cli_table *t = NULL;
+	struct cmd_model_pass p = { .c = c };
+	struct reg_list_query q = { 0 };
 	struct plugin_unapproved *u = NULL;
-	size_t nu = 0;
-	json_t *a = NULL;
-	size_t i;
-	int rc = CLI_FAIL, marked = 0;
+	size_t nu = 0, i;
+	int rc = 0;
 
-	if (registry_model_list(c->st, &l, &c->e) < 0)
+	if (cli_opt_limit(c, &q.limit) != 0 || cli_opt_since(c, &q.since) != 0)
+		return CLI_USAGE;
+	/* Both passes, and the unapproved changes, read one snapshot. */
+	if (store_read_begin(c->st, &c->e) != 0)
 		return CLI_FAIL;
-	if (record_alias_states(c->st, NULL, &st, &c->e) < 0 || plugin_unapproved_list(c->st, NULL, &u, &nu, &c->e) < 0) {
-		registry_models_free(&l);
-		record_alias_states_free(&st);
+	if (plugin_unapproved_list(c->st, NULL, &u, &nu, &c->e) < 0) {
+		store_read_end(c->st);
 		return CLI_FAIL;
 	}
+	p.u = u;
+	p.nu = nu;
+	/* Models are written as they are read: memory holds a page of them
+	 * and the unapproved changes, never the registry. */
 	if (c->json) {
-		a = json_array();
-		if (a == NULL)
-			goto nomem;
-		for (i = 0; i < l.n; i++) {
-			json_t *o = cmd_model_json(&l.v[i]);
-
-			if (o == NULL || json_object_set_new(o, "ungoverned", cmd_model_ungoverned(&st, l.v[i].name)) < 0 ||
-			    json_object_set_new(o, "unapproved_changes", cmd_model_unapproved(u, nu, l.v[i].name)) < 0 ||
-			    json_array_append_new(a, o) < 0)
-				goto nomem;
-		}
-		rc = cli_json_print(a, &c->e) < 0 ? CLI_FAIL : 0;
-		a = NULL;
-		goto out;
+		if (registry_model_each(c->st, &q, cmd_model_row, &p, &c->e) != 0 || cli_json_end(&p.json, &c->e) != 0)
+			rc = CLI_FAIL;
+		store_read_end(c->st);
+		free(u);
+		return rc;
 	}
-	t = cli_table_new(7, head);
-	if (t == NULL)
-		goto nomem;
-	for (i = 0; i < l.n; i++) {
-		const struct reg_model *m = &l.v[i];
-		char prod[24], stag[24], nv[24], when[32];
-		const char *row[7] = { m->name,
-				       registry_tier_name(m->tier),
-				       cmd_model_mark(&st, m->name, "production", m->production, prod, sizeof prod, &marked),
-				       cmd_model_mark(&st, m->name, "staging", m->staging, stag, sizeof stag, &marked),
-				       nv,
-				       m->owner,
-				       cli_time(m->last_change, when, sizeof when) };
-
-		snprintf(nv, sizeof nv, "%lld", (long long)m->n_versions);
-		if (cli_table_add(t, row) < 0)
-			goto nomem;
+	cli_cols_init(&p.cols, 7, head);
+	if (registry_model_each(c->st, &q, cmd_model_row, &p, &c->e) != 0)
+		rc = CLI_FAIL;
+	p.print = 1;
+	p.marked = 0;
+	if (rc == 0 && cli_cols_print(&p.cols, head) != 0)
+		rc = cli_out_fail(&c->e);
+	if (rc == 0 && registry_model_each(c->st, &q, cmd_model_row, &p, &c->e) != 0)
+		rc = CLI_FAIL;
+	store_read_end(c->st);
+	if (rc == 0 && fflush(stdout) != 0)
+		rc = cli_out_fail(&c->e);
+	if (rc == 0) {
+		if (p.marked)
+			fprintf(stderr, "* ungoverned: not placed there by a promotion that passed its gate (see 'steward model show')\n");
+		for (i = 0; i < nu; i++)
+			fprintf(stderr, "! unapproved change: %s of %s %s (see 'steward audit verify')\n", cli_safe(c, u[i].alias),
+				cli_safe(c, u[i].model), u[i].version ? "was moved in the registry" : "was deleted in the registry");
 	}
-	cli_table_print(t);
-	if (marked)
-		fprintf(stderr, "* ungoverned: not placed there by a promotion that passed its gate (see 'steward model show')\n");
-	for (i = 0; i < nu; i++)
-		fprintf(stderr, "! unapproved change: %s of %s %s (see 'steward audit verify')\n", cli_safe(c, u[i].alias),
-			cli_safe(c, u[i].model), u[i].version ? "was moved in the registry" : "was deleted in the registry");
-	rc = 0;
-	goto out;
-nomem:
-	rc = err_set(&c->e, ERR_IO, "out of memory");
-out:
-	json_decref(a);
-	cli_table_free(t);
-	registry_models_free(&l);
-	record_alias_states_free(&st);
 	free(u);
-	return rc;
+	return rc != 0 ? CLI_FAIL : 0;
 }
 
 int cmd_model_show(struct cli_ctx *c)

@@ -76,6 +76,18 @@ static const struct cli_opt cli_model_add_opts[] = {
 	{ 0 },
 };
 
+static const struct cli_opt cli_model_list_opts[] = {
+	{ .name = "since", .arg = "WHEN", .help = "only models whose last change is at or after WHEN (RFC 3339 UTC: 2026-01-01T00:00:00Z)" },
+	{ .name = "limit", .arg = "N", .help = "at most N models (the first N by name that match)" },
+	{ 0 },
+};
+
+static const struct cli_opt cli_version_list_opts[] = {
+	{ .name = "since", .arg = "WHEN", .help = "only versions created at or after WHEN (RFC 3339 UTC: 2026-01-01T00:00:00Z)" },
+	{ .name = "limit", .arg = "N", .help = "at most N versions (the newest N that match)" },
+	{ 0 },
+};
+
 static const struct cli_opt cli_version_add_opts[] = {
 	{ .name = "artifact", .arg = "URI", .required = 1,
 	  .help = "where the artifact lives (s3://..., file:/..., models:/...)" },
@@ -270,6 +282,14 @@ static const struct cli_opt cli_playbook_runs_opts[] = {
 static const struct cli_opt cli_alert_list_opts[] = {
 	{ .name = "model", .arg = "MODEL", .help = "only alerts for MODEL" },
 	{ .name = "all", .help = "every alert the plugins hold, also those naming no model and those not yet processed" },
+	{ .name = "since", .arg = "WHEN", .help = "only alerts that started at or after WHEN (RFC 3339 UTC: 2026-01-01T00:00:00Z)" },
+	{ .name = "limit", .arg = "N", .help = "at most N alerts (the first N shown)" },
+	{ 0 },
+};
+
+static const struct cli_opt cli_silence_list_opts[] = {
+	{ .name = "since", .arg = "WHEN", .help = "only silences that start at or after WHEN (RFC 3339 UTC: 2026-01-01T00:00:00Z)" },
+	{ .name = "limit", .arg = "N", .help = "at most N silences (the first N shown)" },
 	{ 0 },
 };
 
@@ -288,6 +308,8 @@ static const struct cli_opt cli_incident_resolve_opts[] = {
 static const struct cli_opt cli_incident_list_opts[] = {
 	{ .name = "all", .help = "resolved incidents too" },
 	{ .name = "model", .arg = "MODEL", .help = "only incidents on MODEL" },
+	{ .name = "since", .arg = "WHEN", .help = "only incidents opened at or after WHEN (RFC 3339 UTC: 2026-01-01T00:00:00Z)" },
+	{ .name = "limit", .arg = "N", .help = "at most N incidents (the newest N that match)" },
 	{ 0 },
 };
 
@@ -353,9 +375,11 @@ const struct cli_cmd cli_cmds[] = {
 	{
 		.noun = "model", .verb = "list", .args = "",
 		.summary = "list models with their production and staging versions",
-		.help = "Lists every model: tier, the versions the production and staging aliases\n"
-			"point at, owner, number of versions and the last change.",
-		.opts = cli_none_opts, .min_pos = 0, .max_pos = 0, .flags = CLI_STORE_RO,
+		.help = "Lists every model by name: tier, the versions the production and staging\n"
+			"aliases point at, owner, number of versions and the last change. Models are\n"
+			"written as they are read (a table measures its columns in a first pass), so\n"
+			"memory stays flat at any registry size.",
+		.opts = cli_model_list_opts, .min_pos = 0, .max_pos = 0, .flags = CLI_STORE_RO,
 		.run = cmd_model_list,
 	},
 	{
@@ -379,9 +403,10 @@ const struct cli_cmd cli_cmds[] = {
 	{
 		.noun = "version", .verb = "list", .args = "MODEL",
 		.summary = "list a model's versions",
-		.help = "Lists the versions of MODEL with their creation time, author, short digest\n"
-			"and the aliases pointing at them.",
-		.opts = cli_none_opts, .min_pos = 1, .max_pos = 1, .flags = CLI_STORE_RO,
+		.help = "Lists the versions of MODEL, newest first, with their creation time, author,\n"
+			"short digest and the aliases pointing at them. Versions are written as they\n"
+			"are read, so memory stays flat at any number of versions.",
+		.opts = cli_version_list_opts, .min_pos = 1, .max_pos = 1, .flags = CLI_STORE_RO,
 		.run = cmd_version_list,
 	},
 	{
@@ -987,7 +1012,8 @@ const struct cli_cmd cli_cmds[] = {
 			"a model and fire or are silenced: fingerprint, severity, alert name, model, version,\n"
 			"since when, state, the silences holding it and the summary. Alerts are mapped to\n"
 			"models by their labels (model and version by default; see steward-plugins(7)).\n"
-			"With --all, every alert, also those naming no model. 'steward sync' refreshes them.",
+			"With --all, every alert, also those naming no model. 'steward sync' refreshes them.\n"
+			"Alerts are written as they are read, so memory stays flat at any number.",
 		.opts = cli_alert_list_opts, .min_pos = 0, .max_pos = 0, .flags = CLI_STORE_RO,
 		.run = cmd_alert_list,
 	},
@@ -1015,8 +1041,9 @@ const struct cli_cmd cli_cmds[] = {
 		.noun = "silence", .verb = "list", .args = "",
 		.summary = "list the silences the alert plugins hold",
 		.help = "Lists the silences read at the last sync: id, state (active, pending, expired),\n"
-			"matchers, start, end, creator and comment.",
-		.opts = cli_none_opts, .min_pos = 0, .max_pos = 0, .flags = CLI_STORE_RO,
+			"matchers, start, end, creator and comment. Silences are written as they are\n"
+			"read, so memory stays flat at any number.",
+		.opts = cli_silence_list_opts, .min_pos = 0, .max_pos = 0, .flags = CLI_STORE_RO,
 		.run = cmd_silence_list,
 	},
 	{
@@ -1059,7 +1086,8 @@ const struct cli_cmd cli_cmds[] = {
 		.summary = "list open incidents: id, state, severity, model, age, owner, title",
 		.help = "Lists the incidents not resolved yet, newest first: number, state (open or\n"
 			"acknowledged), severity, model, age, owner and title. With --all, resolved ones\n"
-			"too (their age is how long they lasted).",
+			"too (their age is how long they lasted). Incidents are written as they are read,\n"
+			"so memory stays flat at any number.",
 		.opts = cli_incident_list_opts, .min_pos = 0, .max_pos = 0, .flags = CLI_STORE_RO,
 		.run = cmd_incident_list,
 	},

@@ -57,54 +57,63 @@ int cmd_version_add(struct cli_ctx *c)
 	return cli_json_print(o, &c->e) < 0 ? CLI_FAIL : 0;
 }
 
+/* version list's pass over the versions, as model list's over models. */
+struct cmd_version_pass {
+	struct cli_ctx *c;
+	struct cli_list json;
+	struct cli_cols cols;
+	int print;
+};
+
+static int cmd_version_row(void *arg, const struct reg_version *v, struct err *e)
+{
+	struct cmd_version_pass *p = arg;
+	char num[24], when[32], dig[32];
+	const char *row[5] = { num, cli_time(v->created, when, sizeof when), cmd_version_or_dash(v->author),
+			       strcmp(v->digest_state, "verified") == 0 ? cli_short_digest(v->digest, dig, sizeof dig)
+									: v->digest_state,
+			       cmd_version_or_dash(v->aliases) };
+	int rc;
+
+	if (p->c->json)
+		return cli_json_item(&p->json, cmd_version_json(v), e);
+	snprintf(num, sizeof num, "%lld", (long long)v->version);
+	rc = p->print ? cli_cols_print(&p->cols, row) : cli_cols_measure(&p->cols, row);
+	return rc != 0 ? cli_out_fail(e) : 0;
+}
+
 int cmd_version_list(struct cli_ctx *c)
 {
 	static const char *const head[] = { "VERSION", "CREATED", "AUTHOR", "DIGEST", "ALIASES" };
-	struct reg_versions l = { 0 };
-	struct cli_table *t = NULL;
-	json_t *a = NULL;
-	size_t i;
-	int rc = CLI_FAIL;
+	struct cmd_version_pass p = { .c = c };
+	struct reg_list_query q = { 0 };
+	int rc = 0;
 
-	if (registry_version_list(c->st, c->pos[0], &l, &c->e) < 0)
+	if (cli_opt_limit(c, &q.limit) != 0 || cli_opt_since(c, &q.since) != 0)
+		return CLI_USAGE;
+	/* Every page (and both passes of a table) read one snapshot. */
+	if (store_read_begin(c->st, &c->e) != 0)
 		return CLI_FAIL;
+	/* Versions are written as they are read: memory holds a page of them. */
 	if (c->json) {
-		a = json_array();
-		if (a == NULL)
-			goto nomem;
-		for (i = 0; i < l.n; i++)
-			if (json_array_append_new(a, cmd_version_json(&l.v[i])) < 0)
-				goto nomem;
-		rc = cli_json_print(a, &c->e) < 0 ? CLI_FAIL : 0;
-		a = NULL;
-		goto out;
+		if (registry_version_each(c->st, c->pos[0], &q, cmd_version_row, &p, &c->e) != 0 ||
+		    cli_json_end(&p.json, &c->e) != 0)
+			rc = CLI_FAIL;
+		store_read_end(c->st);
+		return rc;
 	}
-	t = cli_table_new(5, head);
-	if (t == NULL)
-		goto nomem;
-	for (i = 0; i < l.n; i++) {
-		const struct reg_version *v = &l.v[i];
-		char num[24], when[32], dig[32];
-		const char *row[5] = { num, cli_time(v->created, when, sizeof when),
-				       cmd_version_or_dash(v->author),
-				       strcmp(v->digest_state, "verified") == 0 ? cli_short_digest(v->digest, dig, sizeof dig)
-										: v->digest_state,
-				       cmd_version_or_dash(v->aliases) };
-
-		snprintf(num, sizeof num, "%lld", (long long)v->version);
-		if (cli_table_add(t, row) < 0)
-			goto nomem;
-	}
-	cli_table_print(t);
-	rc = 0;
-	goto out;
-nomem:
-	rc = err_set(&c->e, ERR_IO, "out of memory");
-out:
-	json_decref(a);
-	cli_table_free(t);
-	registry_versions_free(&l);
-	return rc;
+	cli_cols_init(&p.cols, 5, head);
+	if (registry_version_each(c->st, c->pos[0], &q, cmd_version_row, &p, &c->e) != 0)
+		rc = CLI_FAIL;
+	p.print = 1;
+	if (rc == 0 && cli_cols_print(&p.cols, head) != 0)
+		rc = cli_out_fail(&c->e);
+	if (rc == 0 && registry_version_each(c->st, c->pos[0], &q, cmd_version_row, &p, &c->e) != 0)
+		rc = CLI_FAIL;
+	store_read_end(c->st);
+	if (rc == 0 && fflush(stdout) != 0)
+		rc = cli_out_fail(&c->e);
+	return rc != 0 ? CLI_FAIL : 0;
 }
 
 int cmd_version_show(struct cli_ctx *c)

@@ -344,7 +344,7 @@ int cli_json_item(struct cli_list *l, json_t *v, struct err *e)
 	}
 	free(s);
 	if (ferror(stdout))
-		return err_set(e, ERR_IO, "writing the list failed: %s", strerror(errno));
+		return err_set(e, ERR_IO, "writing output: %s", strerror(errno));
 	return 0;
 }
 
@@ -352,8 +352,15 @@ int cli_json_end(struct cli_list *l, struct err *e)
 {
 	fputs(l->n == 0 ? "[]\n" : "\n]\n", stdout);
 	if (fflush(stdout) != 0 || ferror(stdout))
-		return err_set(e, ERR_IO, "writing the list failed: %s", strerror(errno));
+		return err_set(e, ERR_IO, "writing output: %s", strerror(errno));
 	return 0;
+}
+
+int cli_out_fail(struct err *e)
+{
+	if (ferror(stdout))
+		return err_set(e, ERR_IO, "writing output: %s", strerror(errno != 0 ? errno : EIO));
+	return err_set(e, ERR_IO, "out of memory");
 }
 
 void cli_cols_init(struct cli_cols *k, size_t ncols, const char *const *header)

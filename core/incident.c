@@ -419,6 +419,37 @@ int incident_list(struct store *st, int all, const char *model, struct incident 
 	return 0;
 }
 
+int incident_each(struct store *st, const struct incident_query *q, incident_fn fn, void *arg, struct err *e)
+{
+	struct incident x;
+	struct db_stmt *s;
+	int64_t seen = 0;
+	int rc = DB_DONE, r = 0;
+
+	if (store_prepare(st, &s,
+			  INCIDENT_COLUMNS " WHERE (?1 OR state <> 'resolved') AND (CAST(?2 AS TEXT) IS NULL OR model = ?2)"
+					   " AND opened >= ?3 ORDER BY id DESC",
+			  e) != 0)
+		return -1;
+	db_bind_int(s, 1, q->all != 0);
+	if (q->model != NULL)
+		db_bind_text(s, 2, q->model, -1, DB_STATIC);
+	db_bind_int64(s, 3, q->since);
+	while ((q->limit == 0 || seen < q->limit) && (rc = db_step(s)) == DB_ROW) {
+		incident_row(s, &x);
+		seen++;
+		r = fn(arg, &x, e);
+		if (r != 0)
+			break;
+	}
+	db_finalize(s);
+	if (r < 0)
+		return -1;
+	if (r == 0 && rc != DB_DONE && rc != DB_ROW)
+		return store_fail(st, e, "listing incidents");
+	return 0;
+}
+
 /* The first column of the one row sql gives for model (or none), -1 on error. */
 static int64_t incident_scalar(struct store *st, const char *sql, const char *model, struct err *e)
 {

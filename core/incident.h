@@ -67,6 +67,19 @@ int incident_get(struct store *st, int64_t id, struct incident *out, struct inci
 /* Incidents newest first: all, or only those not resolved; of one model
  * or (NULL) any. *out malloc'd (NULL when none), free with incident_free. */
 int incident_list(struct store *st, int all, const char *model, struct incident **out, size_t *n, struct err *e);
+/* Which incidents incident_each gives, newest first: as incident_list's
+ * all and model, opened at or after since, at most limit (0: no limit). */
+struct incident_query {
+	int all;
+	const char *model;
+	int64_t since, limit;
+};
+/* Gives fn each incident as it is read (borrowed), so memory holds one at
+ * any number. fn returns 0 for the next, > 0 to stop, < 0 to fail with e
+ * filled; it must run no statement on st (PostgreSQL would queue the rest
+ * of the read). */
+typedef int (*incident_fn)(void *arg, const struct incident *x, struct err *e);
+int incident_each(struct store *st, const struct incident_query *q, incident_fn fn, void *arg, struct err *e);
 /* The newest unresolved incident of model: its id, 0 when none, -1 on error. */
 int64_t incident_open_for(struct store *st, const char *model, struct err *e);
 /* How many incidents are not resolved (the header's count); -1 on error. */

@@ -33,11 +33,53 @@
 #define KEYS_WAIT_MAX_MS 30000U
 
 static unsigned keys_wrong_n, keys_wrong_ms;
-static int keys_wait_off;
+static int keys_wait_off, keys_wait_deferred;
+/* When the wait is deferred: the next passphrase is tried no sooner. */
+static struct timespec keys_next_try;
 
 void keys_wrong_wait_off(void)
 {
 	keys_wait_off = 1;
+}
+
+void keys_wrong_wait_defer(void)
+{
+	keys_wait_deferred = 1;
+}
+
+static int64_t keys_mono_ms(void)
+{
+	struct timespec t;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &t) != 0)
+		return 0;
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+unsigned keys_wrong_wait_left_ms(void)
+{
+	int64_t until = (int64_t)keys_next_try.tv_sec * 1000 + keys_next_try.tv_nsec / 1000000, now;
+
+	if (!keys_wait_deferred || until == 0)
+		return 0;
+	now = keys_mono_ms();
+	return now >= until ? 0 : (unsigned)(until - now);
+}
+
+/* A deferred wait is still a wait: a passphrase tried before it is over
+ * (a caller that did not hold its prompt back) sleeps out the rest first,
+ * so no process tries faster than the wait allows. */
+static void keys_wrong_hold(void)
+{
+	unsigned left = keys_wrong_wait_left_ms();
+	struct timespec t;
+
+	if (left == 0)
+		return;
+	t.tv_sec = left / 1000;
+	t.tv_nsec = (long)(left % 1000) * 1000000L;
+	while (nanosleep(&t, &t) != 0 && errno == EINTR)
+		;
 }
 
 /* The tests' build (STEWARD_TEST_CLOCK, as store.c) reads a few knobs
@@ -116,6 +158,13 @@ static void keys_wrong_wait(void)
 	if (keys_wrong_n < 1000)
 		keys_wrong_n++;
 	keys_wrong_ms = keys_wait_off ? 0 : keys_wrong_wait_ms(keys_wrong_n);
+	if (keys_wait_deferred) {
+		int64_t until = keys_mono_ms() + keys_wrong_ms;
+
+		keys_next_try.tv_sec = (time_t)(until / 1000);
+		keys_next_try.tv_nsec = (long)(until % 1000) * 1000000L;
+		return;
+	}
 	left.tv_sec = keys_wrong_ms / 1000;
 	left.tv_nsec = (long)(keys_wrong_ms % 1000) * 1000000L;
 	while (nanosleep(&left, &left) != 0 && errno == EINTR)
@@ -551,6 +600,7 @@ static int keys_unseal(const char *path, char *buf, const char *pass, size_t pas
 		err_set(e, ERR_IO, "out of secure memory");
 		goto out;
 	}
+	keys_wrong_hold();
 	if (crypto_pwhash(key, crypto_secretbox_KEYBYTES, pass, passlen, h.salt, h.ops, h.mem,
 			  crypto_pwhash_ALG_ARGON2ID13) != 0) {
 		err_set(e, ERR_IO, "out of memory deriving the key from the passphrase");

@@ -71,6 +71,15 @@ unsigned keys_wrong_count(void);
  * process that asks a person; code running inside one needs no guard to
  * call Argon2id itself. steward never calls it. */
 void keys_wrong_wait_off(void);
+/* The console's way: a wrong passphrase returns at once, and the wait
+ * falls before the next try instead, so the console can show it counting
+ * down (keys_wrong_wait_left_ms) and hold its next passphrase prompt until
+ * it is over. A passphrase tried sooner still sleeps out the rest first,
+ * so the rate of guesses is the same either way. */
+void keys_wrong_wait_defer(void);
+/* Milliseconds before the next passphrase may be tried; 0 when it may now
+ * (or the wait is not deferred). */
+unsigned keys_wrong_wait_left_ms(void);
 unsigned keys_wrong_last_ms(void);
 /* Turns core dumps off for the rest of the process (not dumpable, core
  * size 0): done before a secret key is held in memory. */

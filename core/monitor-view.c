@@ -374,14 +374,15 @@ static const char monitor_alerts_sql[] =
 	" ORDER BY a.state = 'suppressed', CASE a.severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1"
 	" WHEN 'info' THEN 2 ELSE 3 END, a.starts, a.fingerprint";
 
-static int monitor_alerts_query(struct store *st, const char *plugin, const char *fp, struct monitor_alert **out,
-				size_t *n, struct err *e)
+/* Gives fn each alert (of one plugin, one fingerprint, or NULL for all)
+ * as it is read, one row in one struct. */
+static int monitor_alerts_scan(struct store *st, const char *plugin, const char *fp, monitor_alert_fn fn, void *arg,
+			       struct err *e)
 {
+	struct monitor_alert a;
 	struct db_stmt *s;
-	int rc;
+	int rc, r = 0;
 
-	*out = NULL;
-	*n = 0;
 	if (store_prepare(st, &s, monitor_alerts_sql, e) != 0)
 		return -1;
 	if (plugin != NULL && plugin[0] != '\0')
@@ -389,33 +390,66 @@ static int monitor_alerts_query(struct store *st, const char *plugin, const char
 	if (fp != NULL)
 		db_bind_text(s, 2, fp, -1, DB_STATIC);
 	while ((rc = db_step(s)) == DB_ROW) {
-		struct monitor_alert *a = proven_push(out, n, sizeof **out);
-
-		if (a == NULL) {
-			rc = DB_NOMEM;
+		memset(&a, 0, sizeof a);
+		store_text_copy(a.plugin, sizeof a.plugin, s, 0);
+		store_text_copy(a.fingerprint, sizeof a.fingerprint, s, 1);
+		store_text_copy(a.name, sizeof a.name, s, 2);
+		store_text_copy(a.state, sizeof a.state, s, 3);
+		store_text_copy(a.severity, sizeof a.severity, s, 4);
+		store_text_copy(a.model, sizeof a.model, s, 5);
+		a.version = db_column_int64(s, 6);
+		a.starts = db_column_int64(s, 7);
+		a.ends = db_column_int64(s, 8);
+		store_text_copy(a.summary, sizeof a.summary, s, 9);
+		store_text_copy(a.silenced_by, sizeof a.silenced_by, s, 10);
+		store_text_copy(a.labels, sizeof a.labels, s, 11);
+		r = fn(arg, &a, e);
+		if (r != 0)
 			break;
-		}
-		store_text_copy(a->plugin, sizeof a->plugin, s, 0);
-		store_text_copy(a->fingerprint, sizeof a->fingerprint, s, 1);
-		store_text_copy(a->name, sizeof a->name, s, 2);
-		store_text_copy(a->state, sizeof a->state, s, 3);
-		store_text_copy(a->severity, sizeof a->severity, s, 4);
-		store_text_copy(a->model, sizeof a->model, s, 5);
-		a->version = db_column_int64(s, 6);
-		a->starts = db_column_int64(s, 7);
-		a->ends = db_column_int64(s, 8);
-		store_text_copy(a->summary, sizeof a->summary, s, 9);
-		store_text_copy(a->silenced_by, sizeof a->silenced_by, s, 10);
-		store_text_copy(a->labels, sizeof a->labels, s, 11);
 	}
 	db_finalize(s);
-	if (rc != DB_DONE) {
+	if (r < 0)
+		return -1;
+	if (r == 0 && rc != DB_DONE)
+		return store_fail(st, e, "reading alerts");
+	return 0;
+}
+
+struct monitor_alerts_into {
+	struct monitor_alert **out;
+	size_t *n;
+};
+
+static int monitor_alerts_collect(void *arg, const struct monitor_alert *a, struct err *e)
+{
+	struct monitor_alerts_into *in = arg;
+	struct monitor_alert *x = proven_push(in->out, in->n, sizeof **in->out);
+
+	if (x == NULL)
+		return err_set(e, ERR_IO, "out of memory");
+	*x = *a;
+	return 0;
+}
+
+static int monitor_alerts_query(struct store *st, const char *plugin, const char *fp, struct monitor_alert **out,
+				size_t *n, struct err *e)
+{
+	struct monitor_alerts_into in = { out, n };
+
+	*out = NULL;
+	*n = 0;
+	if (monitor_alerts_scan(st, plugin, fp, monitor_alerts_collect, &in, e) != 0) {
 		free(*out);
 		*out = NULL;
 		*n = 0;
-		return rc == DB_NOMEM ? err_set(e, ERR_IO, "out of memory") : store_fail(st, e, "reading alerts");
+		return -1;
 	}
 	return 0;
+}
+
+int monitor_alerts_each(struct store *st, monitor_alert_fn fn, void *arg, struct err *e)
+{
+	return monitor_alerts_scan(st, NULL, NULL, fn, arg, e);
 }
 
 int monitor_alerts_list(struct store *st, struct monitor_alert **out, size_t *n, struct err *e)
@@ -448,40 +482,66 @@ static void monitor_matchers_show(const char *stored, char *buf, size_t n)
 	json_decref(a);
 }
 
-int monitor_silences_list(struct store *st, struct monitor_silence_row **out, size_t *n, struct err *e)
+int monitor_silences_each(struct store *st, monitor_silence_fn fn, void *arg, struct err *e)
 {
+	struct monitor_silence_row r;
 	struct db_stmt *s;
-	int rc;
+	int rc, x = 0;
 
-	*out = NULL;
-	*n = 0;
 	if (store_prepare(st, &s,
 			  "SELECT plugin, id, state, matchers, starts, ends, created_by, comment FROM silences"
 			  " ORDER BY state <> 'active', state <> 'pending', ends DESC, id",
 			  e) != 0)
 		return -1;
 	while ((rc = db_step(s)) == DB_ROW) {
-		struct monitor_silence_row *r = proven_push(out, n, sizeof **out);
-
-		if (r == NULL) {
-			rc = DB_NOMEM;
+		memset(&r, 0, sizeof r);
+		store_text_copy(r.plugin, sizeof r.plugin, s, 0);
+		store_text_copy(r.id, sizeof r.id, s, 1);
+		store_text_copy(r.state, sizeof r.state, s, 2);
+		monitor_matchers_show((const char *)db_column_text(s, 3), r.matchers, sizeof r.matchers);
+		r.starts = db_column_int64(s, 4);
+		r.ends = db_column_int64(s, 5);
+		store_text_copy(r.created_by, sizeof r.created_by, s, 6);
+		store_text_copy(r.comment, sizeof r.comment, s, 7);
+		x = fn(arg, &r, e);
+		if (x != 0)
 			break;
-		}
-		store_text_copy(r->plugin, sizeof r->plugin, s, 0);
-		store_text_copy(r->id, sizeof r->id, s, 1);
-		store_text_copy(r->state, sizeof r->state, s, 2);
-		monitor_matchers_show((const char *)db_column_text(s, 3), r->matchers, sizeof r->matchers);
-		r->starts = db_column_int64(s, 4);
-		r->ends = db_column_int64(s, 5);
-		store_text_copy(r->created_by, sizeof r->created_by, s, 6);
-		store_text_copy(r->comment, sizeof r->comment, s, 7);
 	}
 	db_finalize(s);
-	if (rc != DB_DONE) {
+	if (x < 0)
+		return -1;
+	if (x == 0 && rc != DB_DONE)
+		return store_fail(st, e, "reading silences");
+	return 0;
+}
+
+struct monitor_silences_into {
+	struct monitor_silence_row **out;
+	size_t *n;
+};
+
+static int monitor_silences_collect(void *arg, const struct monitor_silence_row *r, struct err *e)
+{
+	struct monitor_silences_into *in = arg;
+	struct monitor_silence_row *x = proven_push(in->out, in->n, sizeof **in->out);
+
+	if (x == NULL)
+		return err_set(e, ERR_IO, "out of memory");
+	*x = *r;
+	return 0;
+}
+
+int monitor_silences_list(struct store *st, struct monitor_silence_row **out, size_t *n, struct err *e)
+{
+	struct monitor_silences_into in = { out, n };
+
+	*out = NULL;
+	*n = 0;
+	if (monitor_silences_each(st, monitor_silences_collect, &in, e) != 0) {
 		free(*out);
 		*out = NULL;
 		*n = 0;
-		return rc == DB_NOMEM ? err_set(e, ERR_IO, "out of memory") : store_fail(st, e, "reading silences");
+		return -1;
 	}
 	return 0;
 }

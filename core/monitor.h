@@ -154,6 +154,12 @@ struct monitor_alert {
 /* Alerts by state (active first), severity, start. */
 int monitor_alerts_list(struct store *st, struct monitor_alert **out, size_t *n, struct err *e);
 void monitor_alerts_free(struct monitor_alert *a);
+/* The same alerts in the same order, each given to fn as it is read (a
+ * borrowed row), so memory holds one at any number. fn returns 0 for the
+ * next, > 0 to stop there, < 0 to fail with e filled; it must run no
+ * statement on st, since PostgreSQL would queue the rest of the read. */
+typedef int (*monitor_alert_fn)(void *arg, const struct monitor_alert *a, struct err *e);
+int monitor_alerts_each(struct store *st, monitor_alert_fn fn, void *arg, struct err *e);
 
 struct monitor_silence_row {
 	char plugin[65], id[65], state[16];
@@ -163,6 +169,10 @@ struct monitor_silence_row {
 };
 int monitor_silences_list(struct store *st, struct monitor_silence_row **out, size_t *n, struct err *e);
 void monitor_silences_free(struct monitor_silence_row *s);
+/* The same silences in the same order, each given to fn as it is read,
+ * as monitor_alerts_each gives alerts. */
+typedef int (*monitor_silence_fn)(void *arg, const struct monitor_silence_row *r, struct err *e);
+int monitor_silences_each(struct store *st, monitor_silence_fn fn, void *arg, struct err *e);
 
 /* Per model: alerts firing (worst severity rank) and whether any deployed
  * version's drift is over its limit; for markers in lists. */

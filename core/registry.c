@@ -284,6 +284,67 @@ oom:
 	return err_set(e, ERR_STORE, "out of memory listing models");
 }
 
+/* Models and versions are read a page at a time, and each page to its end
+ * before fn sees it: fn may run statements (model list reads each model's
+ * alias history), and PostgreSQL would otherwise queue the rest of an
+ * open read in memory. */
+#define REGISTRY_PAGE 64
+
+int registry_model_each(struct store *st, const struct reg_list_query *q, registry_model_fn fn, void *arg,
+			struct err *e)
+{
+	struct reg_model *page;
+	struct db_stmt *s;
+	char key[128] = ""; /* names start with a letter or digit, so "" sorts first */
+	int64_t seen = 0;
+	size_t n, i;
+	int rc = DB_DONE, r = 0, more = 1;
+
+	page = calloc(REGISTRY_PAGE, sizeof *page);
+	if (page == NULL)
+		return err_set(e, ERR_IO, "out of memory listing models");
+	if (store_prepare(st, &s, MODEL_COLUMNS " WHERE m.name > ?1 ORDER BY m.name LIMIT ?2", e) != 0) {
+		free(page);
+		return -1;
+	}
+	while (r == 0 && more) {
+		db_reset(s);
+		db_bind_text(s, 1, key, -1, DB_TRANSIENT);
+		db_bind_int64(s, 2, REGISTRY_PAGE);
+		n = 0;
+		while (n < REGISTRY_PAGE && (rc = db_step(s)) == DB_ROW) {
+			if (registry_model_row(s, &page[n]) != 0) {
+				r = err_set(e, ERR_STORE, "out of memory listing models");
+				break;
+			}
+			n++;
+		}
+		if (r == 0 && n < REGISTRY_PAGE && rc != DB_DONE)
+			r = store_fail(st, e, "listing models");
+		db_reset(s);
+		more = n == REGISTRY_PAGE;
+		for (i = 0; i < n; i++) {
+			snprintf(key, sizeof key, "%s", page[i].name);
+			/* The last change is computed, not indexed: --since is a
+			 * scan either way, so it is applied here. */
+			if (r == 0 && page[i].last_change >= q->since && (q->limit == 0 || seen < q->limit)) {
+				seen++;
+				rc = fn(arg, &page[i], e);
+				if (rc < 0)
+					r = -1;
+				else if (rc > 0)
+					more = 0;
+			}
+			registry_model_clear(&page[i]);
+		}
+		if (q->limit > 0 && seen >= q->limit)
+			more = 0;
+	}
+	db_finalize(s);
+	free(page);
+	return r;
+}
+
 int registry_model_get(struct store *st, const char *name, struct reg_model *out, struct err *e)
 {
 	struct db_stmt *s;
@@ -493,6 +554,65 @@ oom:
 	db_finalize(s);
 	registry_versions_free(out);
 	return err_set(e, ERR_STORE, "out of memory listing versions");
+}
+
+int registry_version_each(struct store *st, const char *model, const struct reg_list_query *q,
+			  registry_version_fn fn, void *arg, struct err *e)
+{
+	struct reg_version *page;
+	struct db_stmt *s;
+	int64_t mid, key = INT64_MAX, seen = 0;
+	size_t n, i;
+	int rc = DB_DONE, r = 0, more = 1;
+
+	if (registry_model_id(st, model, &mid, e) != 0)
+		return -1;
+	page = calloc(REGISTRY_PAGE, sizeof *page);
+	if (page == NULL)
+		return err_set(e, ERR_IO, "out of memory listing versions");
+	if (store_prepare(st, &s,
+			  VERSION_COLUMNS " WHERE v.model_id = ?1 AND v.version < ?2 AND v.created >= ?3"
+					  " ORDER BY v.version DESC LIMIT ?4",
+			  e) != 0) {
+		free(page);
+		return -1;
+	}
+	while (r == 0 && more) {
+		db_reset(s);
+		db_bind_int64(s, 1, mid);
+		db_bind_int64(s, 2, key);
+		db_bind_int64(s, 3, q->since);
+		db_bind_int64(s, 4, REGISTRY_PAGE);
+		n = 0;
+		while (n < REGISTRY_PAGE && (rc = db_step(s)) == DB_ROW) {
+			if (registry_version_row(s, &page[n]) != 0) {
+				r = err_set(e, ERR_STORE, "out of memory listing versions");
+				break;
+			}
+			n++;
+		}
+		if (r == 0 && n < REGISTRY_PAGE && rc != DB_DONE)
+			r = store_fail(st, e, "listing versions");
+		db_reset(s);
+		more = n == REGISTRY_PAGE;
+		for (i = 0; i < n; i++) {
+			key = page[i].version;
+			if (r == 0 && (q->limit == 0 || seen < q->limit)) {
+				seen++;
+				rc = fn(arg, &page[i], e);
+				if (rc < 0)
+					r = -1;
+				else if (rc > 0)
+					more = 0;
+			}
+			registry_version_clear(&page[i]);
+		}
+		if (q->limit > 0 && seen >= q->limit)
+			more = 0;
+	}
+	db_finalize(s);
+	free(page);
+	return r;
 }
 
 int registry_version_get(struct store *st, const char *model, int64_t version,

@@ -105,6 +105,21 @@ int registry_model_add(struct store *st, const struct principal *who, const char
 		       const char *owner, const char *description, struct err *e);
 int registry_model_list(struct store *st, struct reg_models *out, struct err *e);
 int registry_model_get(struct store *st, const char *name, struct reg_model *out, struct err *e);
+/* Which rows registry_model_each and registry_version_each give; zeroes
+ * give them all. */
+struct reg_list_query {
+	int64_t since; /* models changed (versions created) at or after this time */
+	int64_t limit; /* at most so many */
+};
+/* Called for each model by name (each version, newest first); the record
+ * is borrowed until the call returns. Non-zero with e filled stops. */
+typedef int (*registry_model_fn)(void *arg, const struct reg_model *m, struct err *e);
+typedef int (*registry_version_fn)(void *arg, const struct reg_version *v, struct err *e);
+/* Streams the models q picks to fn a page at a time (by keyset on the
+ * name), so memory holds one page at any registry size. Each page is
+ * read to its end before fn sees it, so fn may run statements of its own. */
+int registry_model_each(struct store *st, const struct reg_list_query *q, registry_model_fn fn, void *arg,
+			struct err *e);
 int64_t registry_model_count(struct store *st);
 void registry_model_clear(struct reg_model *m);
 void registry_models_free(struct reg_models *l);
@@ -120,6 +135,9 @@ int registry_version_get(struct store *st, const char *model, int64_t version,
 			 struct reg_version *out, struct err *e);
 void registry_version_clear(struct reg_version *v);
 void registry_versions_free(struct reg_versions *l);
+/* MODEL's versions as registry_model_each gives models (keyset on the number). */
+int registry_version_each(struct store *st, const char *model, const struct reg_list_query *q,
+			  registry_version_fn fn, void *arg, struct err *e);
 /* Parses a version number argument ("3"); refuses 0, signs and junk. */
 int registry_version_parse(const char *s, int64_t *out, struct err *e);
 

@@ -994,6 +994,19 @@ void action_key(struct app *a, int key)
 			app_error(a, "press y to go ahead or n to cancel");
 		return;
 	}
+	/* Held back after a wrong passphrase: Esc cancels the act, q cancels
+	 * it and does what q does, and nothing else is typed anywhere. */
+	if (a->mode == APP_HOLD) {
+		if (key == TKEY_ESC) {
+			action_no(a, NULL);
+		} else if (key == 'q') {
+			app_ask_cancel(a);
+			act = action_for_key_in(ACTION_BROWSE, key, app_top(a) != NULL ? app_top(a)->ops->name : NULL);
+			if (act != NULL)
+				action_run(a, act, NULL);
+		}
+		return;
+	}
 	if (a->mode != APP_NORMAL) {
 		act = action_for_key(ACTION_LINE, key);
 		if (act != NULL)

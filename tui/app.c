@@ -14,6 +14,7 @@
 #include "audit.h"
 #include "draw.h"
 #include "incident.h"
+#include "keys.h"
 #include "registry.h"
 
 struct view *app_top(struct app *a)
@@ -618,6 +619,10 @@ static void app_secret_wipe(struct app *a)
 int app_ask(struct app *a, enum app_mode mode, const char *question, app_answer_fn answer)
 {
 	app_secret_wipe(a);
+	/* The wait after a wrong passphrase runs before the next one is
+	 * asked: the console stays live meanwhile and says how long is left. */
+	if (mode == APP_SECRET && keys_wrong_wait_left_ms() > 0)
+		mode = APP_HOLD;
 	if (mode == APP_SECRET) {
 		a->secret = sodium_malloc(APP_SECRET_MAX + 1);
 		if (a->secret == NULL) {
@@ -632,6 +637,16 @@ int app_ask(struct app *a, enum app_mode mode, const char *question, app_answer_
 	a->mode = mode;
 	a->line[0] = '\0';
 	return 0;
+}
+
+void app_hold_tick(struct app *a)
+{
+	char q[sizeof a->ask];
+
+	if (a->mode != APP_HOLD || keys_wrong_wait_left_ms() > 0)
+		return;
+	snprintf(q, sizeof q, "%s", a->ask);
+	app_ask(a, APP_SECRET, q, a->answer);
 }
 
 void app_ask_answer(struct app *a)

@@ -27,6 +27,7 @@ enum app_mode {
 	APP_CONFIRM, /* answering a y/n question */
 	APP_PROMPT,  /* typing the answer to a question (a reason), shown as typed */
 	APP_SECRET,  /* typing a passphrase: nothing of it is ever drawn */
+	APP_HOLD,    /* a passphrase question held back until the wrong-passphrase wait is over */
 };
 
 /* Who the console acts as: the key given with --key, looked up in the
@@ -165,6 +166,11 @@ void app_ledger_stop(struct app *a);
 int app_ask(struct app *a, enum app_mode mode, const char *question, app_answer_fn answer);
 /* y, or Enter on a prompt or passphrase: hands the answer over. */
 void app_ask_answer(struct app *a);
+/* A passphrase asked for while the wait after a wrong one still runs
+ * (keys_wrong_wait_defer) is held back in APP_HOLD, the status line
+ * counting down; app_hold_tick, called by the input loop, asks it once
+ * the wait is over. */
+void app_hold_tick(struct app *a);
 /* n or Esc: drops the question, wiping a passphrase typed so far. */
 void app_ask_cancel(struct app *a);
 /* Adds bytes to the passphrase (-1 when it is full) or drops its last character. */

@@ -22,6 +22,7 @@
 #include "app.h"
 #include "draw.h"
 #include "keyring.h"
+#include "keys.h"
 #include "link.h"
 #include "tkey.h"
 #include "script.h"
@@ -446,6 +447,12 @@ static void tui_draw_line(struct app *a, int y, int long_msg)
 	case APP_CONFIRM:
 		tui_draw_block(a->ask, draw_attr(DRAW_WARN, 0), y);
 		return;
+	case APP_HOLD:
+		snprintf(hints, sizeof hints, "wrong passphrase: the next try in %u s (Esc cancels)",
+			 (keys_wrong_wait_left_ms() + 999) / 1000);
+		tui_draw_block(hints, draw_attr(DRAW_WARN, 0), y);
+		curs_set(0);
+		return;
 	case APP_SECRET:
 		/* Only the question: not the passphrase, not stars, not its length. */
 		used = draw_text(y, 0, COLS - 1, draw_attr(DRAW_WARN, 0), a->ask);
@@ -779,10 +786,14 @@ static int tui_loop_terminal(struct app *a)
 
 	/* Keys are read without waiting; tui_wait waits for them and for the store together. */
 	wtimeout(stdscr, 0);
+	/* A wrong passphrase's wait must not freeze the terminal: it falls
+	 * before the next passphrase prompt, which is held back meanwhile. */
+	keys_wrong_wait_defer();
 	while (!a->quit && !tui_signalled) {
 		wint_t ch;
 		int rc, key, busy;
 
+		app_hold_tick(a);
 		link_tick(a);
 		app_ledger_poll(a);
 		busy = tui_view_poll(a, 0);

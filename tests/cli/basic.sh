@@ -38,10 +38,10 @@ while IFS='|' read -r cmd usage; do
 done <<'CMDS'
 init|[--admin NAME] [--admin-key FILE] [--group GROUP] [--group-logkey] [global options]
 model add|NAME --tier TIER --owner OWNER [--description TEXT] --key FILE [global options]
-model list|[global options]
+model list|[--since WHEN] [--limit N] [global options]
 model show|NAME [global options]
 version add|MODEL --artifact URI --digest sha256:HEX [--author NAME] [--run ID] --key FILE [global options]
-version list|MODEL [global options]
+version list|MODEL [--since WHEN] [--limit N] [global options]
 version show|MODEL VERSION [global options]
 alias set|MODEL ALIAS VERSION --key FILE [global options]
 alias list|MODEL [global options]

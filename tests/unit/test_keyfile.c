@@ -335,6 +335,37 @@ static void test_wrong_wait(void **state)
 	keys_secret_free(k);
 }
 
+/* The console's deferred wait: a wrong passphrase is answered at once and
+ * the wait falls before the next try, which sleeps out what is left of it.
+ * Last in the file: the mode cannot be turned off again in this process. */
+static void test_wrong_wait_deferred(void **state)
+{
+	struct key_secret *k = NULL;
+	struct err e = { 0 };
+	struct timespec t0;
+	double took;
+
+	(void)state;
+	assert_int_equal(setenv("STEWARD_TEST_WAIT_MS", "300", 1), 0);
+	assert_int_equal(keys_load_secret(sk, PASS, strlen(PASS), &k, &e), 0);
+	keys_secret_free(k);
+	assert_int_equal(keys_wrong_wait_left_ms(), 0);
+	keys_wrong_wait_defer();
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(keys_load_secret(sk, "not the passphrase", 18, &k, &e), -1);
+	took = since(&t0);
+	assert_int_equal(keys_wrong_last_ms(), 300);
+	assert_true(took < 300);
+	assert_true(keys_wrong_wait_left_ms() > 0 && keys_wrong_wait_left_ms() <= 300);
+	/* tried before the wait is over: the rest is slept first, right passphrase or not */
+	assert_int_equal(keys_load_secret(sk, PASS, strlen(PASS), &k, &e), 0);
+	keys_secret_free(k);
+	assert_true(since(&t0) >= 300);
+	assert_int_equal(keys_wrong_wait_left_ms(), 0);
+	assert_int_equal(keys_wrong_count(), 0);
+	assert_int_equal(setenv("STEWARD_TEST_WAIT_MS", "0", 1), 0);
+}
+
 /* Once a key was loaded the process cannot dump core (nor be attached to). */
 static void test_no_dumps(void **state)
 {
@@ -362,6 +393,7 @@ int main(void)
 		cmocka_unit_test(test_kdf_limits),
 		cmocka_unit_test(test_wrong_wait),
 		cmocka_unit_test(test_no_dumps),
+		cmocka_unit_test(test_wrong_wait_deferred),
 	};
 
 	dumpable_before = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
