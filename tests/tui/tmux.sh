@@ -230,8 +230,13 @@ wait_for "sparse: the new entry is the first" sparse "#$((T + 1)) "
 # A new filter while a search runs supersedes it
 keys sparse G / z z z Enter
 wait_for "sparse: a filter typed during a search wins" sparse "nothing matches /zzz"
+# Quitting during a search does not wait for it
+keys sparse / p a g e r Enter
+wait_for "sparse: the filter again" sparse "#$((T + 1)) "
+keys sparse G
+wait_for "sparse: searching again" sparse "searching /pager"
 keys sparse : q Enter
-wait_exit "sparse: quits" sparse
+wait_exit "sparse: quits during a search" sparse
 same "sparse: no stderr" "$(cat "$TMPD/sparse.err")" ""
 
 finish
