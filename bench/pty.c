@@ -38,9 +38,9 @@ static double pty_now(void)
 
 /* Reads until the output has been quiet for PTY_QUIET_MS (and, with
  * until, has shown that text) or max_ms passed. *last gets the time of
- * the last byte (0 when none came). Returns the bytes read, -1 when the
- * console is gone. */
-static long pty_settle(int fd, double max_ms, double *last, const char *until)
+ * the last byte and *first that of the first (0 when none came). Returns
+ * the bytes read, -1 when the console is gone. */
+static long pty_settle(int fd, double max_ms, double *last, double *first, const char *until)
 {
 	char buf[65536], tail[64] = "";
 	double start = pty_now();
@@ -49,6 +49,7 @@ static long pty_settle(int fd, double max_ms, double *last, const char *until)
 	int found = until == NULL;
 
 	*last = 0;
+	*first = 0;
 	for (;;) {
 		double now = pty_now();
 		double since = *last > 0 && found ? now - *last : now - start;
@@ -84,6 +85,31 @@ static long pty_settle(int fd, double max_ms, double *last, const char *until)
 			ntail = all < m ? all : m - 1;
 			memcpy(tail, joined + all - ntail, ntail);
 		}
+		if (*first == 0)
+			*first = *last;
+	}
+}
+
+/* <pause>: a second in which the console's background work (a filter,
+ * a search) ends and is drawn, read and not timed, so the next key's
+ * time is its own. */
+static int pty_pause(int fd)
+{
+	char buf[65536];
+	double end = pty_now() + 1.0;
+
+	for (;;) {
+		double left = end - pty_now();
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		int r;
+
+		if (left <= 0)
+			return 0;
+		r = poll(&p, 1, (int)(left * 1000) + 1);
+		if (r < 0 && errno != EINTR)
+			return -1;
+		if (r > 0 && read(fd, buf, sizeof buf) <= 0)
+			return -1;
 	}
 }
 
@@ -119,7 +145,7 @@ int main(int argc, char **argv)
 	struct winsize ws = { .ws_row = 24, .ws_col = 80 };
 	char line[4096];
 	FILE *keys, *out;
-	double t0, last;
+	double t0, last, first;
 	pid_t pid;
 	int fd, status, opt;
 	long got;
@@ -135,8 +161,9 @@ int main(int argc, char **argv)
 	if (argc - optind < 3 || ws.ws_row < 10 || ws.ws_col < 40) {
 		fprintf(stderr, "usage: pty [-r ROWS] [-c COLS] KEYS OUT COMMAND [ARGS...]\n"
 				"KEYS: one key a line (a character, or <Esc> <Enter> <Tab> <BS> <Up> <Down> <Left>\n"
-				"<Right> <Home> <End> <PgUp> <PgDn>); OUT gets \"paint MICROSECONDS\" then\n"
-				"\"KEY MICROSECONDS BYTES\" a key (MICROSECONDS -1: the screen did not change), then\n"
+				"<Right> <Home> <End> <PgUp> <PgDn>; <pause>: a second, not timed); OUT gets \"paint MICROSECONDS\" then\n"
+				"\"KEY MICROSECONDS BYTES FIRST\" a key (MICROSECONDS -1: the screen did not change;\n"
+				"FIRST: to its first byte, the answer while work it started goes on), then\n"
 				"\"rss KB\", the console's peak resident memory\n");
 		return 2;
 	}
@@ -164,7 +191,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "pty: %s: %s\n", argv[optind + 2], strerror(errno));
 		_exit(127);
 	}
-	got = pty_settle(fd, 20000, &last, PTY_PAINTED);
+	got = pty_settle(fd, 20000, &last, &first, PTY_PAINTED);
 	if (got <= 0) {
 		fprintf(stderr, "pty: the console drew nothing\n");
 		kill(pid, SIGKILL);
@@ -179,6 +206,11 @@ int main(int argc, char **argv)
 		line[strcspn(line, "\n")] = '\0';
 		if (line[0] == '\0' || line[0] == '#')
 			continue;
+		if (strcmp(line, "<pause>") == 0) {
+			if (pty_pause(fd) != 0)
+				break;
+			continue;
+		}
 		if (pty_key(line, bytes, sizeof bytes) != 0) {
 			fprintf(stderr, "pty: %s: unknown key '%s'\n", argv[optind], line);
 			kill(pid, SIGKILL);
@@ -190,10 +222,11 @@ int main(int argc, char **argv)
 			fprintf(stderr, "pty: the console stopped reading\n");
 			break;
 		}
-		got = pty_settle(fd, PTY_KEY_MAX_MS, &last, NULL);
+		got = pty_settle(fd, PTY_KEY_MAX_MS, &last, &first, NULL);
 		if (got < 0)
 			break;
-		fprintf(out, "%s %.0f %ld\n", line, got > 0 ? (last - sent) * 1e6 : -1.0, got);
+		fprintf(out, "%s %.0f %ld %.0f\n", line, got > 0 ? (last - sent) * 1e6 : -1.0, got,
+			got > 0 ? (first - sent) * 1e6 : -1.0);
 	}
 	fclose(keys);
 	/* The console's peak resident memory, read before it is stopped. */

@@ -81,7 +81,11 @@ static int action_back(struct app *a, const char *arg)
 
 	(void)arg;
 	err_clear(&e);
-	if (a->depth > 1) {
+	/* A move searching a filter's far matches: Esc stops it, staying. */
+	if (v->list.searching) {
+		list_search_cancel(&v->list);
+		app_message(a, "search stopped");
+	} else if (a->depth > 1) {
 		app_pop(a);
 	} else if (v->list.filter[0] != '\0') {
 		/* At the top there is nowhere to go back to; Esc undoes the filter instead. */
@@ -551,7 +555,7 @@ const struct action action_table[] = {
 	 .flags = RO,
 	 .run = action_open},
 	{.id = ACT_BACK, .hint = "back", .keys = {TKEY_ESC},
-	 .help = "back to the previous view (at the top: clear the filter)", .flags = RO,
+	 .help = "back to the previous view (at the top: clear the filter; while a move searches for a filter's matches: stop it there)", .flags = RO,
 	 .run = action_back},
 	{.id = ACT_FILTER, .hint = "filter", .keys = {'/'},
 	 .help = "filter the rows as you type, ignoring case", .flags = RO,

@@ -377,6 +377,21 @@ static void list_sync(struct list *l)
 
 		if (n > 0 && lo >= win && hi <= win + n)
 			return;
+		/* A filter's next matches can lie anywhere past the window: the
+		 * scan for them goes to the source's worker, once. */
+		if (l->searching)
+			return;
+		if (l->src->defer != NULL && !l->worker && l->filter[0] != '\0') {
+			struct err e;
+
+			err_clear(&e);
+			l->searching = 1;
+			if (l->src->defer(l, &e) != 0) {
+				l->searching = 0;
+				snprintf(l->src_err, sizeof l->src_err, "%s", e.msg);
+			}
+			return;
+		}
 		if (lo == 0 || l->nvis <= w) {
 			rc = list_fetch(l, 0, NULL, w);
 			l->win = 0;
@@ -402,6 +417,83 @@ static void list_sync(struct list *l)
 		if (rc != 0 || l->n == 0)
 			return;
 	}
+}
+
+int list_snapshot(const struct list *l, struct list *out, struct err *e)
+{
+	size_t i;
+
+	list_init(out, l->cols, l->ncols, l->show_header, l->empty);
+	snprintf(out->filter, sizeof out->filter, "%s", l->filter);
+	out->height = l->height;
+	out->src = l->src;
+	out->worker = 1;
+	out->sel = l->sel;
+	out->top = l->top;
+	out->win = l->win;
+	out->all = l->all;
+	/* Only the keys: list_sync steps by them, and the rows it fetches
+	 * replace them. */
+	for (i = 0; i < l->n; i++)
+		if (list_add(out, l->rows[i].key, 0, e) == NULL) {
+			list_free(out);
+			return -1;
+		}
+	out->nvis = l->nvis;
+	return 0;
+}
+
+int list_window(struct list *l, struct err *e)
+{
+	l->src_err[0] = '\0';
+	list_sync(l);
+	if (l->src_err[0] != '\0')
+		return err_set(e, ERR_IO, "%s", l->src_err);
+	return 0;
+}
+
+void list_adopt(struct list *l, struct list *from)
+{
+	list_free(l);
+	l->rows = from->rows;
+	l->vis = from->vis;
+	l->n = from->n;
+	l->cap = from->cap;
+	l->spans = from->spans;
+	l->nvis = from->nvis;
+	l->all = from->all;
+	l->win = from->win;
+	l->sel = from->sel;
+	l->top = from->top;
+	l->widths_stale = 1;
+	l->pending = 0;
+	l->searching = 0;
+	snprintf(l->src_err, sizeof l->src_err, "%s", from->src_err);
+	from->rows = NULL;
+	from->vis = NULL;
+	from->n = from->cap = from->nvis = 0;
+	list_clamp(l);
+}
+
+void list_search_cancel(struct list *l)
+{
+	if (!l->searching)
+		return;
+	if (l->src->cancel != NULL)
+		l->src->cancel(l);
+	l->searching = 0;
+	l->sel = l->back_sel;
+	l->top = l->back_top;
+}
+
+/* Where a move starts, for Esc to go back to while it is searched for. */
+static int list_moving(struct list *l)
+{
+	if (l->searching)
+		return 0;
+	l->back_sel = l->sel;
+	l->back_top = l->top;
+	return 1;
 }
 
 /* Counts, finds keep and fetches the window around it. */
@@ -511,7 +603,7 @@ static void list_scroll(struct list *l)
 
 void list_move(struct list *l, long delta)
 {
-	if (l->nvis == 0)
+	if (l->nvis == 0 || !list_moving(l))
 		return;
 	if (delta < 0 && (size_t)(-delta) > l->sel)
 		l->sel = 0;
@@ -524,6 +616,8 @@ void list_move(struct list *l, long delta)
 
 void list_first(struct list *l)
 {
+	if (!list_moving(l))
+		return;
 	l->sel = 0;
 	l->top = 0;
 	list_sync(l);
@@ -531,6 +625,8 @@ void list_first(struct list *l)
 
 void list_last(struct list *l)
 {
+	if (!list_moving(l))
+		return;
 	if (l->nvis > 0)
 		l->sel = l->nvis - 1;
 	list_scroll(l);
@@ -540,6 +636,8 @@ void list_page(struct list *l, int down)
 {
 	long h = l->height > 1 ? l->height - 1 : 1;
 
+	if (l->nvis == 0 || !list_moving(l))
+		return;
 	list_move(l, down ? h : -h);
 	/* Move the window with the selection, as pagers do. */
 	if (down)
@@ -562,6 +660,8 @@ int list_set_filter(struct list *l, const char *filter, struct err *e)
 	snprintf(l->filter, sizeof l->filter, "%s", filter);
 	l->sel = 0;
 	l->top = 0;
+	/* A search for the old filter's rows is superseded by this one. */
+	l->searching = 0;
 	if (l->src != NULL && l->src->refilter != NULL) {
 		/* Until the rows come, nothing is shown but that they are coming. */
 		list_clear(l);
@@ -781,6 +881,14 @@ void list_draw(struct list *l, int y, int x, int h, int w)
 		const struct list_row *r = list_row_at(l, vi);
 		int selected = vi == l->sel;
 
+		if (r == NULL && l->searching) {
+			char msg[LIST_FILTER_MAX + 80];
+
+			snprintf(msg, sizeof msg, "searching /%s%s (Esc stops)", l->filter,
+				 draw_glyphs()->ellipsis);
+			draw_text(y + row, x + 1, w - 1, draw_attr(DRAW_DIM, 0), msg);
+			break;
+		}
 		if (r == NULL) {
 			/* The source failed: say why where its rows would be. */
 			draw_text(y + row, x + 1, w - 1, draw_attr(DRAW_ERROR, 0),

@@ -62,6 +62,14 @@ struct list_source_ops {
 	 * filter can scan the whole source) and returns; the rows come later
 	 * through list_source_filtered. Without it a filter loads here. */
 	int (*refilter)(struct list *l, struct err *e);
+	/* Optional: fetches the window a move needs away from the input
+	 * thread while a filter is applied (matches far apart make it a scan)
+	 * and returns; the list shows it is searching, ignores moves, and the
+	 * rows come later through list_adopt. Typically runs list_window on a
+	 * list_snapshot of l. */
+	int (*defer)(struct list *l, struct err *e);
+	/* Optional, with defer: forgets the search it started. */
+	void (*cancel)(struct list *l);
 };
 
 struct list {
@@ -95,6 +103,9 @@ struct list {
 	size_t all;         /* every row, filter or not */
 	char src_err[512];  /* why the last fetch failed, shown in place of rows */
 	int pending;        /* the filter's rows are awaited from refilter: shown as filtering */
+	int searching;      /* the window for a move is awaited from defer: moves wait */
+	int worker;         /* a snapshot worked on away from the console: never defers */
+	size_t back_sel, back_top; /* where the move being searched for started */
 };
 
 void list_init(struct list *l, const struct list_col *cols, size_t ncols, int show_header,
@@ -107,6 +118,19 @@ void list_source(struct list *l, const struct list_source_ops *src, void *ctx);
  * every row. err, when not NULL, says why there are none. Selects the
  * first match. */
 void list_source_filtered(struct list *l, size_t match, size_t all, const char *err);
+/* A copy of l's position, filter, counts and window keys (no cells)
+ * with the same source ops, for a worker to move or reload on its own
+ * connection: it sets out->src_ctx, then calls list_window or
+ * list_finish. out is list_free'd by whoever ends with it. */
+int list_snapshot(const struct list *l, struct list *out, struct err *e);
+/* Fetches the window that the selection and top need (what a draw
+ * would); -1 with the reason in e when the source failed. */
+int list_window(struct list *l, struct err *e);
+/* Takes a snapshot's window, counts and position into l (which keeps
+ * its columns and filter) and ends any search; from is left empty. */
+void list_adopt(struct list *l, struct list *from);
+/* Gives up the search for a move (Esc): back where the move started. */
+void list_search_cancel(struct list *l);
 /* Every row the list stands for, filtered or not. */
 size_t list_total(const struct list *l);
 /* Drops the rows, keeping columns, filter and selection index. */

@@ -1,4 +1,4 @@
-/* view-audit: the audit trail newest first (time, actor, action, model, version), the whole ledger or scoped to the model or version it was opened from, paged from the store and filtered on a worker thread of its own; w widens and narrows. */
+/* view-audit: the audit trail newest first (time, actor, action, model, version), the whole ledger or scoped to the model or version it was opened from, paged from the store; with a filter, its applying, far moves and recounts run on a worker thread of its own; w widens and narrows. */
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -36,11 +36,17 @@ static const struct list_col view_audit_scoped_cols[SCOPED_NCOLS] = {
 	[SCOPED_VERSION] = {.title = "VER", .min = 5, .weight = 1},
 };
 
-/* Applies a filter on a connection of its own, so typing never waits for
- * a scan of the ledger. Everything below mu is shared with the console;
- * lock and unlock of a default mutex fail only when misused, so go
- * unchecked. The last filter typed wins: a newer one interrupts the
- * query running and its result is never shown. */
+/* What the worker is asked to do with a snapshot of the list: apply a
+ * filter afresh, reload around the selected entry after another
+ * writer's commit, or fetch the window a move needs. */
+enum { AUDIT_JOB_REFILTER = 1, AUDIT_JOB_RELOAD, AUDIT_JOB_WINDOW };
+
+/* Runs the list's filtered work on a connection of its own, so typing,
+ * moving and another writer's commit never wait for a scan of the
+ * ledger. Everything below mu is shared with the console; lock and
+ * unlock of a default mutex fail only when misused, so go unchecked.
+ * The last request wins: a newer one interrupts the query running and
+ * its result is never shown. */
 struct view_audit_filterer {
 	pthread_t thread;
 	pthread_mutex_t mu;
@@ -51,18 +57,33 @@ struct view_audit_filterer {
 	int requested;     /* gen is wanted and not yet taken */
 	int running;
 	struct store *st;  /* the worker's connection while it is open, for interrupting */
-	/* The request: the filter and scope, and how many rows make a window. */
-	char filter[LIST_FILTER_MAX];
+	/* The request: what to do, on which snapshot, in which scope. */
+	int kind;
+	struct list snap;
+	char keep[32];
 	char subject[200];
 	int scoped;
-	size_t want;
-	/* The result of request done_gen: the first window, the count or why not. */
+	/* The result of request done_gen: the snapshot worked on, or why not. */
 	uint64_t done_gen;
+	int done_kind;
 	int fresh;
-	struct ledger_row *rows;
-	size_t nrows;
-	int64_t match, all;
+	struct list done;
 	char err[512];
+};
+
+/* What the source functions read the ledger through: the console's
+ * connection and the view's scope, or a worker's connection and its
+ * request's copy of them (with the request's generation, so rows for a
+ * superseded request stop coming). */
+struct view_audit;
+
+struct view_audit_src {
+	struct store *st;
+	char subject[200];
+	int scoped;
+	struct view_audit_filterer *f; /* NULL on the console's side */
+	uint64_t gen;
+	struct view_audit *p; /* the view, on the console's side */
 };
 
 struct view_audit {
@@ -71,8 +92,8 @@ struct view_audit {
 	char *model;     /* the scope it was opened on; NULL: the whole ledger */
 	int64_t version; /* with model: one version's entries; 0 the whole model's */
 	int wide;        /* w: the whole ledger for now, the scope kept to narrow back */
-	char subject[200];
-	struct list *l;  /* the list rows are being added to */
+	int reloading;   /* a reload is asked of the worker or waits for a search to end */
+	struct view_audit_src src; /* the console's connection and the scope, for the list */
 };
 
 static int view_audit_scoped(const struct view_audit *p)
@@ -123,55 +144,12 @@ static int view_audit_row(struct list *l, const struct ledger_row *x, int scoped
 }
 
 /* The entries the view stands for: its scope and the list's filter. */
-static void view_audit_query(struct view_audit *p, const struct list *l, struct ledger_page_q *q)
+static void view_audit_query(const struct view_audit_src *s, const struct list *l,
+			     struct ledger_page_q *q)
 {
-	q->subject = NULL;
+	q->subject = s->scoped ? s->subject : NULL;
 	q->filter = l->filter;
-	if (!view_audit_scoped(p))
-		return;
-	/* A scope is an index range on the subject (see ledger_page). */
-	if (p->version > 0)
-		snprintf(p->subject, sizeof p->subject, "models:/%s/%" PRId64, p->model,
-			 p->version);
-	else
-		snprintf(p->subject, sizeof p->subject, "models:/%s", p->model);
-	q->subject = p->subject;
 }
-
-static int view_audit_add(void *arg, const struct ledger_row *r, struct err *e)
-{
-	struct view_audit *p = arg;
-
-	return view_audit_row(p->l, r, view_audit_scoped(p), e);
-}
-
-static int view_audit_count(struct list *l, size_t *match, size_t *all, struct err *e)
-{
-	struct view_audit *p = l->src_ctx;
-	struct ledger_page_q q;
-	int64_t m = 0, n = 0;
-
-	view_audit_query(p, l, &q);
-	if (match != NULL && ledger_page_count(p->a->st, &q, &m, e) != 0)
-		return -1;
-	q.filter = NULL;
-	if (match != NULL && l->filter[0] == '\0')
-		n = m;
-	else if (ledger_page_count(p->a->st, &q, &n, e) != 0)
-		return -1;
-	if (match != NULL)
-		*match = (size_t)m;
-	*all = (size_t)n;
-	return 0;
-}
-
-/* Rows the worker reads, kept until the console takes them. */
-struct view_audit_take {
-	struct view_audit_filterer *f;
-	uint64_t gen;
-	struct ledger_row *rows;
-	size_t n, cap;
-};
 
 /* 1 when request gen is not the one wanted any more. */
 static int view_audit_filter_stale(struct view_audit_filterer *f, uint64_t gen)
@@ -184,45 +162,94 @@ static int view_audit_filter_stale(struct view_audit_filterer *f, uint64_t gen)
 	return stale;
 }
 
-static int view_audit_take_row(void *arg, const struct ledger_row *r, struct err *e)
+/* A superseded request's queries stop between rows and before counts,
+ * since an interrupt that lands between two statements is lost. */
+static int view_audit_src_stale(const struct view_audit_src *s, struct err *e)
 {
-	struct view_audit_take *t = arg;
-
-	if (view_audit_filter_stale(t->f, t->gen))
+	if (s->f != NULL && view_audit_filter_stale(s->f, s->gen))
 		return err_set(e, ERR_INVALID, "superseded");
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 64;
-		struct ledger_row *rows = realloc(t->rows, cap * sizeof *rows);
-
-		if (rows == NULL)
-			return err_set(e, ERR_IO, "out of memory");
-		t->rows = rows;
-		t->cap = cap;
-	}
-	t->rows[t->n++] = *r;
 	return 0;
 }
 
-/* The first window of the request's rows and, when it is full, their
- * count (a window that comes back short is the count); and the scope's
- * count, which its index or the ledger's size gives at once. */
-static int view_audit_filter_run(struct view_audit_filterer *f, struct store *st,
-				 const struct ledger_page_q *q, size_t want,
-				 struct view_audit_take *t, int64_t *match, int64_t *all,
-				 struct err *e)
-{
-	struct ledger_page_q scope = {.subject = q->subject, .filter = NULL};
+struct view_audit_adding {
+	struct list *l;
+	const struct view_audit_src *s;
+};
 
-	if (ledger_page_count(st, &scope, all, e) != 0)
+static int view_audit_add(void *arg, const struct ledger_row *r, struct err *e)
+{
+	struct view_audit_adding *x = arg;
+
+	if (view_audit_src_stale(x->s, e) != 0)
 		return -1;
-	if (ledger_page(st, q, 0, 1, want, view_audit_take_row, t, e) != 0)
+	return view_audit_row(x->l, r, x->s->scoped, e);
+}
+
+static int view_audit_count(struct list *l, size_t *match, size_t *all, struct err *e)
+{
+	const struct view_audit_src *s = l->src_ctx;
+	struct ledger_page_q q;
+	int64_t m = 0, n = 0;
+
+	view_audit_query(s, l, &q);
+	if (view_audit_src_stale(s, e) != 0)
 		return -1;
-	*match = (int64_t)t->n;
-	if (t->n < want)
-		return 0;
-	if (view_audit_filter_stale(f, t->gen))
-		return err_set(e, ERR_INVALID, "superseded");
-	return ledger_page_count(st, q, match, e);
+	if (match != NULL && ledger_page_count(s->st, &q, &m, e) != 0)
+		return -1;
+	q.filter = NULL;
+	if (match != NULL && l->filter[0] == '\0')
+		n = m;
+	else if (ledger_page_count(s->st, &q, &n, e) != 0)
+		return -1;
+	if (match != NULL)
+		*match = (size_t)m;
+	*all = (size_t)n;
+	return 0;
+}
+
+/* Newest first: the list's "after" is the ledger's older. */
+static int view_audit_fetch(struct list *l, const char *key, size_t n, int older, struct err *e)
+{
+	const struct view_audit_src *s = l->src_ctx;
+	struct view_audit_adding x = {.l = l, .s = s};
+	struct ledger_page_q q;
+
+	view_audit_query(s, l, &q);
+	return ledger_page(s->st, &q, key != NULL ? strtoll(key, NULL, 10) : 0, older, n,
+			   view_audit_add, &x, e);
+}
+
+static int view_audit_after(struct list *l, const char *key, size_t n, struct err *e)
+{
+	return view_audit_fetch(l, key, n, 1, e);
+}
+
+static int view_audit_before(struct list *l, const char *key, size_t n, struct err *e)
+{
+	return view_audit_fetch(l, key, n, 0, e);
+}
+
+static int view_audit_seek(struct list *l, const char *key, size_t *pos, int *found, struct err *e)
+{
+	const struct view_audit_src *s = l->src_ctx;
+	struct ledger_page_q q;
+	int64_t at = 0;
+
+	view_audit_query(s, l, &q);
+	if (view_audit_src_stale(s, e) != 0)
+		return -1;
+	if (ledger_page_rank(s->st, &q, strtoll(key, NULL, 10), &at, found, e) != 0)
+		return -1;
+	*pos = (size_t)at;
+	return 0;
+}
+
+/* One request's work on a snapshot of the list, by kind. */
+static int view_audit_job_run(int kind, struct list *snap, const char *keep, struct err *e)
+{
+	if (kind == AUDIT_JOB_WINDOW)
+		return list_window(snap, e);
+	return list_finish(snap, kind == AUDIT_JOB_RELOAD ? keep : NULL, e);
 }
 
 static void *view_audit_filter_main(void *arg)
@@ -232,13 +259,11 @@ static void *view_audit_filter_main(void *arg)
 
 	pthread_mutex_lock(&f->mu);
 	for (;;) {
-		char filter[LIST_FILTER_MAX], subject[200];
-		struct view_audit_take t = {0};
-		struct ledger_page_q q;
-		size_t want;
-		int64_t match = 0, all = 0;
+		struct view_audit_src s;
+		struct list snap, again;
+		char keep[32];
+		int kind, rc = -1;
 		struct err e;
-		int rc = -1;
 
 		while (!f->requested && !f->stop)
 			pthread_cond_wait(&f->cv, &f->mu);
@@ -246,16 +271,19 @@ static void *view_audit_filter_main(void *arg)
 			break;
 		f->requested = 0;
 		f->running = 1;
-		t.f = f;
-		t.gen = f->gen;
-		snprintf(filter, sizeof filter, "%s", f->filter);
-		snprintf(subject, sizeof subject, "%s", f->subject);
-		q.filter = filter;
-		q.subject = f->scoped ? subject : NULL;
-		want = f->want;
+		memset(&s, 0, sizeof s);
+		s.f = f;
+		s.gen = f->gen;
+		s.scoped = f->scoped;
+		snprintf(s.subject, sizeof s.subject, "%s", f->subject);
+		snprintf(keep, sizeof keep, "%s", f->keep);
+		kind = f->kind;
+		/* The request's snapshot is the worker's now. */
+		snap = f->snap;
+		list_init(&f->snap, NULL, 0, 0, NULL);
 		pthread_mutex_unlock(&f->mu);
 		err_clear(&e);
-		/* Kept open between filters: a SQLite connection is never shared
+		/* Kept open between requests: a SQLite connection is never shared
 		 * between threads, and opening one per key would cost the key. */
 		if (st == NULL) {
 			st = store_open(f->path, STORE_READONLY, &e);
@@ -263,29 +291,34 @@ static void *view_audit_filter_main(void *arg)
 			f->st = st;
 			pthread_mutex_unlock(&f->mu);
 		}
-		if (st != NULL)
-			rc = view_audit_filter_run(f, st, &q, want, &t, &match, &all, &e);
+		s.st = st;
+		snap.src_ctx = &s;
 		/* PostgreSQL's cancel reaches the server on its own connection: one
-		 * meant for the filter before can land on this one. Asked once more. */
-		if (st != NULL && rc != 0 && !view_audit_filter_stale(f, t.gen)) {
-			t.n = 0;
-			err_clear(&e);
-			rc = view_audit_filter_run(f, st, &q, want, &t, &match, &all, &e);
+		 * meant for the request before can land on this one. Asked once
+		 * more, from the same starting point. */
+		if (st != NULL && list_snapshot(&snap, &again, &e) == 0) {
+			again.src_ctx = &s;
+			rc = view_audit_job_run(kind, &snap, keep, &e);
+			if (rc != 0 && !view_audit_filter_stale(f, s.gen)) {
+				list_free(&snap);
+				snap = again;
+				list_init(&again, NULL, 0, 0, NULL);
+				err_clear(&e);
+				rc = view_audit_job_run(kind, &snap, keep, &e);
+			}
+			list_free(&again);
 		}
 		pthread_mutex_lock(&f->mu);
-		if (t.gen == f->gen && !f->stop) {
-			free(f->rows);
-			f->rows = rc == 0 ? t.rows : NULL;
-			f->nrows = rc == 0 ? t.n : 0;
-			f->match = match;
-			f->all = all;
+		if (s.gen == f->gen && !f->stop) {
+			list_free(&f->done);
+			f->done = snap;
+			list_init(&snap, NULL, 0, 0, NULL);
+			f->done_kind = kind;
 			snprintf(f->err, sizeof f->err, "%s", rc == 0 ? "" : e.msg);
-			f->done_gen = t.gen;
+			f->done_gen = s.gen;
 			f->fresh = 1;
-			if (rc == 0)
-				t.rows = NULL;
 		}
-		free(t.rows);
+		list_free(&snap);
 		f->running = 0;
 		pthread_cond_broadcast(&f->cv);
 	}
@@ -324,7 +357,7 @@ fail_path:
 	return NULL;
 }
 
-/* Forgets any filter asked for: its result, coming or come, is dropped. */
+/* Forgets any request: its result, coming or come, is dropped. */
 static void view_audit_filter_cancel(struct view_audit_filterer *f)
 {
 	if (f == NULL)
@@ -354,68 +387,34 @@ static void view_audit_filter_stop(struct view_audit_filterer *f)
 		return; /* the thread may still use f: leave it rather than free it under it */
 	pthread_cond_destroy(&f->cv);
 	pthread_mutex_destroy(&f->mu);
-	free(f->rows);
+	list_free(&f->snap);
+	list_free(&f->done);
 	free(f->path);
 	free(f);
 }
 
-/* Newest first: the list's "after" is the ledger's older. */
-static int view_audit_fetch(struct list *l, const char *key, size_t n, int older, struct err *e)
+/* Hands the worker (started on the first request) a snapshot of the
+ * list to work on, superseding any request before it. */
+static int view_audit_request(struct view_audit *p, struct list *l, int kind, const char *keep,
+			      struct err *e)
 {
-	struct view_audit *p = l->src_ctx;
-	struct ledger_page_q q;
-
-	view_audit_query(p, l, &q);
-	p->l = l;
-	return ledger_page(p->a->st, &q, key != NULL ? strtoll(key, NULL, 10) : 0, older, n,
-			   view_audit_add, p, e);
-}
-
-static int view_audit_after(struct list *l, const char *key, size_t n, struct err *e)
-{
-	return view_audit_fetch(l, key, n, 1, e);
-}
-
-static int view_audit_before(struct list *l, const char *key, size_t n, struct err *e)
-{
-	return view_audit_fetch(l, key, n, 0, e);
-}
-
-static int view_audit_seek(struct list *l, const char *key, size_t *pos, int *found, struct err *e)
-{
-	struct view_audit *p = l->src_ctx;
-	struct ledger_page_q q;
-	int64_t at = 0;
-
-	view_audit_query(p, l, &q);
-	if (ledger_page_rank(p->a->st, &q, strtoll(key, NULL, 10), &at, found, e) != 0)
-		return -1;
-	*pos = (size_t)at;
-	return 0;
-}
-
-/* Hands the list's filter to the worker (started on the first one). */
-static int view_audit_refilter(struct list *l, struct err *e)
-{
-	struct view_audit *p = l->src_ctx;
 	struct view_audit_filterer *f;
-	struct ledger_page_q q;
+	struct list snap;
 
 	if (p->f == NULL)
 		p->f = view_audit_filter_start(store_path(p->a->st));
-	if (p->f == NULL) {
-		/* No thread to be had: filter here rather than not at all. */
-		l->pending = 0;
-		return list_finish(l, NULL, e);
-	}
+	if (p->f == NULL)
+		return err_set(e, ERR_IO, "cannot start the audit view's worker thread");
+	if (list_snapshot(l, &snap, e) != 0)
+		return -1;
 	f = p->f;
-	view_audit_query(p, l, &q);
 	pthread_mutex_lock(&f->mu);
-	snprintf(f->filter, sizeof f->filter, "%s", l->filter);
-	snprintf(f->subject, sizeof f->subject, "%s", q.subject != NULL ? q.subject : "");
-	f->scoped = q.subject != NULL;
-	/* The window list_sync would fetch for the first match. */
-	f->want = 2 * (size_t)(l->height > 0 ? l->height : 1) + 32;
+	list_free(&f->snap);
+	f->snap = snap;
+	f->kind = kind;
+	snprintf(f->keep, sizeof f->keep, "%s", keep != NULL ? keep : "");
+	snprintf(f->subject, sizeof f->subject, "%s", p->src.subject);
+	f->scoped = p->src.scoped;
 	f->gen++;
 	f->requested = 1;
 	f->fresh = 0;
@@ -423,50 +422,116 @@ static int view_audit_refilter(struct list *l, struct err *e)
 		store_interrupt(f->st);
 	pthread_cond_broadcast(&f->cv);
 	pthread_mutex_unlock(&f->mu);
+	/* Any request supersedes a reload: it is asked again after. */
+	if (kind == AUDIT_JOB_RELOAD)
+		p->reloading = 1;
+	else if (kind == AUDIT_JOB_REFILTER)
+		p->reloading = 0;
 	return 0;
 }
 
-/* Takes the filter's rows when they have come (waiting for them with
- * wait); 1 while they are still awaited. */
+/* Hands the list's filter to the worker. */
+static int view_audit_refilter(struct list *l, struct err *e)
+{
+	struct view_audit *p = ((struct view_audit_src *)l->src_ctx)->p;
+
+	if (view_audit_request(p, l, AUDIT_JOB_REFILTER, NULL, e) == 0)
+		return 0;
+	/* No thread to be had: filter here rather than not at all. */
+	l->pending = 0;
+	return list_finish(l, NULL, e);
+}
+
+/* A move past the window with a filter: the worker finds its rows. */
+static int view_audit_defer(struct list *l, struct err *e)
+{
+	struct view_audit *p = ((struct view_audit_src *)l->src_ctx)->p;
+
+	return view_audit_request(p, l, AUDIT_JOB_WINDOW, NULL, e);
+}
+
+static void view_audit_cancel(struct list *l)
+{
+	struct view_audit *p = ((struct view_audit_src *)l->src_ctx)->p;
+
+	view_audit_filter_cancel(p->f);
+}
+
+/* A reload found the entry selected when it was asked for; one moved
+ * to since, when its row came too, stays selected. */
+static void view_audit_adopt(struct list *l, struct list *done, int kind)
+{
+	char now[32];
+	size_t i;
+
+	list_selected_key(l, now, sizeof now);
+	list_adopt(l, done);
+	if (kind != AUDIT_JOB_RELOAD || now[0] == '\0')
+		return;
+	for (i = 0; i < l->n; i++)
+		if (l->rows[i].key != NULL && strcmp(l->rows[i].key, now) == 0) {
+			l->sel = l->win + i;
+			if (l->sel < l->top)
+				l->top = l->sel;
+			return;
+		}
+}
+
+/* Takes the worker's result when it has come (waiting for it with
+ * wait); 1 while one is still awaited. */
 static int view_audit_poll(struct app *a, struct view *v, int wait)
 {
 	struct view_audit *p = v->priv;
 	struct view_audit_filterer *f = p->f;
-	struct ledger_row *rows = NULL;
-	size_t nrows = 0, i;
-	int64_t match = 0, all = 0;
-	char msg[512];
-	int took = 0, busy;
+	struct list done;
+	char msg[512], keep[32];
+	int took = 0, busy, kind = 0;
 	struct err e;
 
-	(void)a;
-	if (f == NULL || !v->list.pending)
+	if (f == NULL)
 		return 0;
 	pthread_mutex_lock(&f->mu);
 	while (wait && (f->requested || f->running))
 		pthread_cond_wait(&f->cv, &f->mu);
 	if (f->fresh && f->done_gen == f->gen) {
-		rows = f->rows;
-		nrows = f->nrows;
-		match = f->match;
-		all = f->all;
+		done = f->done;
+		list_init(&f->done, NULL, 0, 0, NULL);
+		kind = f->done_kind;
 		snprintf(msg, sizeof msg, "%s", f->err);
-		f->rows = NULL;
 		f->fresh = 0;
 		took = 1;
 	}
 	busy = f->requested || f->running;
 	pthread_mutex_unlock(&f->mu);
-	if (!took)
-		return busy;
-	err_clear(&e);
-	list_clear(&v->list);
-	for (i = 0; i < nrows && msg[0] == '\0'; i++)
-		if (view_audit_row(&v->list, &rows[i], view_audit_scoped(p), &e) != 0)
-			snprintf(msg, sizeof msg, "%s", e.msg);
-	free(rows);
-	list_source_filtered(&v->list, (size_t)match, (size_t)all, msg[0] != '\0' ? msg : NULL);
-	return 0;
+	if (took) {
+		if (kind == AUDIT_JOB_REFILTER && msg[0] != '\0')
+			list_source_filtered(&v->list, 0, 0, msg);
+		else if (msg[0] == '\0') {
+			view_audit_adopt(&v->list, &done, kind);
+			if (kind == AUDIT_JOB_RELOAD)
+				p->reloading = 0;
+		} else if (kind == AUDIT_JOB_WINDOW) {
+			list_search_cancel(&v->list);
+			app_error(a, "%s", msg);
+		} else {
+			p->reloading = 0;
+			app_error(a, "%s", msg);
+		}
+		list_free(&done);
+	}
+	/* A reload superseded by a move is asked again once nothing else is. */
+	if (!busy && p->reloading && !v->list.pending && !v->list.searching) {
+		err_clear(&e);
+		list_selected_key(&v->list, keep, sizeof keep);
+		if (view_audit_request(p, &v->list, AUDIT_JOB_RELOAD, keep, &e) != 0) {
+			p->reloading = 0;
+			app_error(a, "%s", e.msg);
+		} else if (wait)
+			return view_audit_poll(a, v, wait);
+		else
+			busy = 1;
+	}
+	return busy;
 }
 
 static const struct list_source_ops view_audit_source = {
@@ -475,17 +540,29 @@ static const struct list_source_ops view_audit_source = {
 	.after = view_audit_after,
 	.before = view_audit_before,
 	.seek = view_audit_seek,
+	.defer = view_audit_defer,
+	.cancel = view_audit_cancel,
 };
 
 static int view_audit_load(struct app *a, struct view *v, struct err *e)
 {
+	struct view_audit *p = v->priv;
 	char keep[32];
 
 	(void)a;
 	/* A filter on its way is asked for again, to see the change too. */
 	if (v->list.pending)
 		return view_audit_refilter(&v->list, e);
+	/* After the move being searched for, the reload (see view_audit_poll). */
+	if (v->list.searching) {
+		p->reloading = 1;
+		return 0;
+	}
 	list_selected_key(&v->list, keep, sizeof keep);
+	/* A filter's recount and the matches around the selection can scan
+	 * the ledger: the worker does them, the rows shown meanwhile stay. */
+	if (v->list.filter[0] != '\0' && view_audit_request(p, &v->list, AUDIT_JOB_RELOAD, keep, e) == 0)
+		return 0;
 	return list_finish(&v->list, keep, e);
 }
 
@@ -504,7 +581,17 @@ static void view_audit_columns(struct view *v)
 		list_init(&v->list, view_audit_cols, AUDIT_NCOLS, 1,
 			  "the ledger is empty: governed changes appear here");
 	snprintf(v->list.filter, sizeof v->list.filter, "%s", filter);
-	list_source(&v->list, &view_audit_source, p);
+	/* A scope is an index range on the subject (see ledger_page). */
+	p->src.st = p->a->st;
+	p->src.p = p;
+	p->src.scoped = view_audit_scoped(p);
+	if (p->src.scoped && p->version > 0)
+		snprintf(p->src.subject, sizeof p->src.subject, "models:/%s/%" PRId64, p->model,
+			 p->version);
+	else if (p->src.scoped)
+		snprintf(p->src.subject, sizeof p->src.subject, "models:/%s", p->model);
+	p->reloading = 0;
+	list_source(&v->list, &view_audit_source, &p->src);
 }
 
 static void view_audit_close(struct view *v)

@@ -1,4 +1,4 @@
-# tmux.sh: the console on a real terminal under tmux: start, navigate, filter (a slow one too), help, live refresh, resize, colour, quit.
+# tmux.sh: the console on a real terminal under tmux: start, navigate, filter (a slow one too, and a search and a recount under it), help, live refresh, resize, colour, quit.
 . "$STEWARD_TOP/tests/lib.sh"
 
 SOCK="steward-test-$$"
@@ -177,5 +177,66 @@ lacks "slow: no hint left" "$PANE" "filtering"
 keys slow / z Enter : q Enter
 wait_exit "slow: quits while a filter runs" slow
 same "slow: no stderr" "$(cat "$TMPD/slow.err")" ""
+
+# A move past the window with a filter applied, and another writer's
+# commit under it, run on the worker too: 300 entries "pager" (more than
+# a window of matches, so G must search for the last ones), every
+# filtered query taking 2 s
+BASE=$(store_sql "$DB" "SELECT max(seq) FROM ledger")
+store_sql "$DB" "WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < 300)
+INSERT INTO ledger(seq, time, actor, action, subject, body, leaf, chain)
+SELECT $BASE + k.i, l.time + k.i, 'pager', 'page.test', 'models:/fraud-scoring/1', l.body, l.leaf, l.chain
+FROM k, ledger l WHERE l.seq = 1" || fail "cannot add the entries"
+T=$((BASE + 300))
+start sparse STEWARD_TEST_FILTER_MS=2000
+wait_for "sparse session" sparse "models"
+keys sparse : a u d i t Enter / p a g e r Enter
+wait_for "sparse: the filter's count" sparse "1/300 of $T"
+keys sparse G
+wait_for "sparse: G says it is searching" sparse "searching /pager"
+T0=$(date +%s%3N)
+keys sparse Escape
+wait_for "sparse: Esc stops the search at once" sparse "search stopped"
+# Blocked, Esc would wait for the rest of the 2 s query.
+same "sparse: Esc did not wait for the search" "$(($(date +%s%3N) - T0 < 1500))" 1
+has "sparse: back where the move started" "$PANE" "1/300 of $T"
+lacks "sparse: no hint left" "$PANE" "searching"
+keys sparse G
+wait_for "sparse: G reaches the last match" sparse "#$((BASE + 1)) "
+has "sparse: its position" "$PANE" "300/300 of $T"
+lacks "sparse: the search is over" "$PANE" "searching"
+keys sparse g
+wait_for "sparse: g back to the first" sparse "#$T "
+has "sparse: g, its position" "$PANE" "1/300 of $T"
+# Another writer's commit: the recount runs on the worker while the
+# keys go on being answered, and the entry moved to stays selected
+store_sql "$DB" "INSERT INTO ledger(seq, time, actor, action, subject, body, leaf, chain)
+SELECT $T + 1, time + 1000, 'pager', 'page.test', 'models:/fraud-scoring/1', body, leaf, chain FROM ledger WHERE seq = 1" ||
+	fail "cannot add an entry"
+# steward's own writers notify the consoles on PostgreSQL as they commit
+if [ "$STORE_ENGINE" = postgres ]; then
+	store_sql "$DB" "NOTIFY steward" || fail "cannot notify"
+fi
+sleep 1
+T0=$(date +%s%3N)
+keys sparse j
+wait_for "sparse: j is answered while the recount runs" sparse "2/300 of $T"
+# Blocked, j would wait for the recount's four 2 s queries.
+same "sparse: j did not wait for the recount" "$(($(date +%s%3N) - T0 < 1500))" 1
+wait_for "sparse: the recount comes" sparse "3/301 of $((T + 1))"
+has "sparse: the rows stay where they were" "$PANE" "#$T "
+keys sparse g
+wait_for "sparse: the new entry is the first" sparse "#$((T + 1)) "
+# A new filter while a search runs supersedes it
+keys sparse G / z z z Enter
+wait_for "sparse: a filter typed during a search wins" sparse "nothing matches /zzz"
+# Quitting during a search does not wait for it
+keys sparse / p a g e r Enter
+wait_for "sparse: the filter again" sparse "#$((T + 1)) "
+keys sparse G
+wait_for "sparse: searching again" sparse "searching /pager"
+keys sparse : q Enter
+wait_exit "sparse: quits during a search" sparse
+same "sparse: no stderr" "$(cat "$TMPD/sparse.err")" ""
 
 finish
