@@ -13,7 +13,9 @@
 struct ledger_ahead_entry {
 	int64_t seq;
 	size_t off, len, sigoff;
-	int has_leaf, has_chain;
+	size_t coloff[3]; /* actor, action, subject */
+	int64_t time;
+	int has_leaf, has_chain, has_cols;
 	uint8_t leaf[32], chain[32];
 	json_t *j; /* parsed by a worker; NULL when it did not parse (checked again in order) */
 };
@@ -80,6 +82,20 @@ static void ledger_chunk_fill(struct ledger_ahead *a, struct ledger_chunk *c)
 			c->end = -1;
 			break;
 		}
+		x->has_cols = 0;
+		if (src->cols != NULL) {
+			struct ledger_cols k;
+
+			if (src->cols(src->arg, &k) != 0 ||
+			    ledger_chunk_copy(c, k.actor, strlen(k.actor), &x->coloff[0]) != 0 ||
+			    ledger_chunk_copy(c, k.action, strlen(k.action), &x->coloff[1]) != 0 ||
+			    ledger_chunk_copy(c, k.subject, strlen(k.subject), &x->coloff[2]) != 0) {
+				c->end = -1;
+				break;
+			}
+			x->time = k.time;
+			x->has_cols = 1;
+		}
 		x->len = len;
 		x->has_leaf = leaf != NULL;
 		x->has_chain = chain != NULL;
@@ -105,14 +121,24 @@ static void ledger_chunk_wait(struct ledger_ahead *a, struct ledger_chunk *c)
 }
 
 int ledger_ahead_next(struct ledger_ahead *a, int64_t *seq, const char **body, size_t *len,
-			     const uint8_t **leaf, const uint8_t **chain, const char **sig, json_t **pre)
+			     const uint8_t **leaf, const uint8_t **chain, const char **sig, json_t **pre,
+			     struct ledger_cols *cols, int *has_cols)
 {
 	struct ledger_chunk *c;
 	struct ledger_ahead_entry *x;
 
 	*pre = NULL;
-	if (a->src->q == NULL)
-		return a->src->next(a->src->arg, seq, body, len, leaf, chain, sig);
+	*has_cols = 0;
+	if (a->src->q == NULL) {
+		int rc = a->src->next(a->src->arg, seq, body, len, leaf, chain, sig);
+
+		if (rc == 1 && a->src->cols != NULL) {
+			if (a->src->cols(a->src->arg, cols) != 0)
+				return -1;
+			*has_cols = 1;
+		}
+		return rc;
+	}
 	if (!a->started) {
 		a->c[0] = calloc(1, sizeof *a->c[0]);
 		a->c[1] = calloc(1, sizeof *a->c[1]);
@@ -150,6 +176,13 @@ int ledger_ahead_next(struct ledger_ahead *a, int64_t *seq, const char **body, s
 	*sig = c->bytes + x->sigoff;
 	*pre = x->j;
 	x->j = NULL;
+	if (x->has_cols) {
+		cols->time = x->time;
+		cols->actor = c->bytes + x->coloff[0];
+		cols->action = c->bytes + x->coloff[1];
+		cols->subject = c->bytes + x->coloff[2];
+		*has_cols = 1;
+	}
 	return 1;
 }
 

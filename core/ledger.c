@@ -390,6 +390,27 @@ static int ledger_why(char *why, size_t n, const char *fmt, ...)
 	return -1;
 }
 
+/* The columns beside a body say what it says: the lookups by actor,
+ * action and subject (the gate's, the views') find an entry only through
+ * them, so one changed in the store would hide or misfile it. */
+static int ledger_cols_check(const struct ledger_cols *k, int64_t t, json_t *j, char *why, size_t n)
+{
+	static const char *const name[] = { "actor", "action", "subject" };
+	const char *col[3] = { k->actor, k->action, k->subject };
+
+	for (size_t i = 0; i < 3; i++) {
+		const char *v = json_string_value(json_object_get(j, name[i]));
+
+		if (v == NULL || strcmp(v, col[i]) != 0)
+			return ledger_why(why, n, "its %s column says '%.80s' but its body says '%.80s' (edited)", name[i],
+					  col[i], v != NULL ? v : "(none)");
+	}
+	if (k->time != t)
+		return ledger_why(why, n, "its time column says %" PRId64 " but its body says %" PRId64 " (edited)", k->time,
+				  t);
+	return 0;
+}
+
 /* The rules every entry obeys, wherever it is read (the store, a bundle,
  * the signer before a checkpoint): its leaf is the hash of its exact
  * bytes, its body names its seq and the chain hash before it, and its
@@ -483,8 +504,9 @@ static int ledger_verify_run(const struct ledger_source *src, struct ledger_ahea
 	const uint8_t *sleaf, *schain;
 	const char *body, *note = NULL, *sig;
 	json_t *pre;
+	struct ledger_cols cols;
 	size_t blen;
-	int rc, crc;
+	int rc, crc, has_cols;
 	/* Progress counts this run's entries: a resumed run's total is only the new ones. */
 	const int64_t base = src->from != NULL ? src->from->size : 0;
 
@@ -523,7 +545,7 @@ static int ledger_verify_run(const struct ledger_source *src, struct ledger_ahea
 		if (crc < 0)
 			return err_set(e, ERR_STORE, "reading checkpoints failed");
 	}
-	while ((rc = ledger_ahead_next(ah, &seq, &body, &blen, &sleaf, &schain, &sig, &pre)) == 1) {
+	while ((rc = ledger_ahead_next(ah, &seq, &body, &blen, &sleaf, &schain, &sig, &pre, &cols, &has_cols)) == 1) {
 		json_t *j;
 
 		if (seq != expect) {
@@ -535,6 +557,10 @@ static int ledger_verify_run(const struct ledger_source *src, struct ledger_ahea
 		if (ledger_entry_check(src->q, seq, body, blen, sleaf, schain, prev, &t, now, pre, &j, leaf, chain, why,
 				       sizeof why) != 0)
 			return ledger_bad(r, e, seq, "%s", why);
+		if (has_cols && ledger_cols_check(&cols, t, j, why, sizeof why) != 0) {
+			json_decref(j);
+			return ledger_bad(r, e, seq, "%s", why);
+		}
 		memcpy(prev, chain, 32);
 		merkle_acc_add(&acc, leaf);
 		r->entries = seq;
@@ -1024,6 +1050,21 @@ static int ledger_store_next(void *arg, int64_t *seq, const char **body, size_t 
 	return 1;
 }
 
+static int ledger_store_cols(void *arg, struct ledger_cols *out)
+{
+	struct ledger_store_src *s = arg;
+	const char *t;
+
+	out->time = db_column_int64(s->ls, 5);
+	t = (const char *)db_column_text(s->ls, 6);
+	out->actor = t != NULL ? t : "";
+	t = (const char *)db_column_text(s->ls, 7);
+	out->action = t != NULL ? t : "";
+	t = (const char *)db_column_text(s->ls, 8);
+	out->subject = t != NULL ? t : "";
+	return 0;
+}
+
 static int ledger_store_next_cp(void *arg, int64_t *size, const char **note)
 {
 	struct ledger_store_src *s = arg;
@@ -1062,6 +1103,7 @@ int ledger_verify_with(struct store *st, const struct ledger_verify_opts *o, str
 	struct ledger_store_src s = { .st = st };
 	struct ledger_source src = {
 		.next = ledger_store_next,
+		.cols = ledger_store_cols,
 		.next_checkpoint = ledger_store_next_cp,
 		.arg = &s,
 		.kept = o->kept,
@@ -1079,7 +1121,9 @@ int ledger_verify_with(struct store *st, const struct ledger_verify_opts *o, str
 		return -1;
 	if (src.progress.fn != NULL)
 		src.total = ledger_size(st) - base;
-	if (store_prepare(st, &s.ls, "SELECT seq, body, leaf, chain, sig FROM ledger WHERE seq > ?1 ORDER BY seq", e) != 0)
+	if (store_prepare(st, &s.ls,
+			  "SELECT seq, body, leaf, chain, sig, time, actor, action, subject FROM ledger WHERE seq > ?1 ORDER BY seq",
+			  e) != 0)
 		return -1;
 	if (store_prepare(st, &s.cs, "SELECT size, note FROM checkpoints WHERE size > ?1 ORDER BY size", e) != 0) {
 		db_finalize(s.ls);

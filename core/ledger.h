@@ -135,9 +135,21 @@ struct ledger_state {
  * bundle. next gives 1 with an entry, 0 at the end, -1 on error; leaf and
  * chain are NULL when the source does not store them; sig is the actor's
  * signature over the body ("" when the entry has none). */
+/* The columns a store keeps beside an entry's body, for its indexes:
+ * time, actor, action and subject. The signed body covers none of them,
+ * and the gate's lookups go through them, so a verification holds each
+ * against what the body says. */
+struct ledger_cols {
+	int64_t time;
+	const char *actor, *action, *subject;
+};
+
 struct ledger_source {
 	int (*next)(void *arg, int64_t *seq, const char **body, size_t *len, const uint8_t **leaf,
 		    const uint8_t **chain, const char **sig);
+	/* Optional: the columns of the entry next just gave (valid until the
+	 * next call); NULL for a source that keeps none (a bundle). */
+	int (*cols)(void *arg, struct ledger_cols *out);
 	int (*next_checkpoint)(void *arg, int64_t *size, const char **note);
 	void *arg;
 	/* Checkpoints kept outside the source, sorted by size: the root of

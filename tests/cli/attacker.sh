@@ -79,6 +79,19 @@ same "a request whose opening act is unsigned counts nothing" "$(j '$.counted')"
 has "says so" "$(j '$.decisions[0].why_not')" "carries no valid signature"
 raw "UPDATE ledger SET sig = '$SIG' WHERE seq = $SEQ"
 expect 0 "the signature put back, the ledger verifies again" "$STEWARD" audit verify --db "$DB"
+# --- the columns the lookups go through say what the signed body says ---
+# (the leaf and signature cover the body alone: an edited action or subject
+# column would hide the entry from the gate's lookups by them)
+for col in "action:'promotion.noop'" "subject:'models:/elsewhere'" "actor:'mallory'" "time:time + 1"; do
+	c=${col%%:*}
+	OLD=$(rows "SELECT $c FROM ledger WHERE seq = $SEQ")
+	[ "$c" = time ] || OLD="'$OLD'"
+	raw "UPDATE ledger SET $c = ${col#*:} WHERE seq = $SEQ"
+	expect 1 "an edited $c column fails audit verify" "$STEWARD" audit verify --db "$DB"
+	has "names the entry and the $c column" "$ERR" "entry $SEQ: its $c column says"
+	raw "UPDATE ledger SET $c = $OLD WHERE seq = $SEQ"
+done
+expect 0 "the columns put back, the ledger verifies again" "$STEWARD" audit verify --db "$DB"
 # --- evidence is an act: the tables must say what the signed entries recorded ---
 expect 2 "metric set needs a key" "$STEWARD" metric set fraud 1 auc 0.99 --db "$DB"
 has "says to give --key" "$ERR" "give --key FILE"

@@ -268,6 +268,7 @@ NB=$(($(store_sql "$TMPD/back.db" "SELECT max(seq) FROM ledger") + 1))
 expect 1 "a write an hour back on the altered copy" move_at back -3600
 has "is not signed" "$ERR" "signing its checkpoint failed: ledger entry $NB: time 2026-09-21T13:13:20Z is earlier than entry $((NB - 1))'s 2026-09-21T14:13:20Z"
 expect 1 "an entry dated before the one it follows" "$STEWARD" audit verify --db "$TMPD/back.db"
-has "names both entries and times" "$ERR" "ledger entry $NB: time 2026-09-21T13:13:20Z is earlier than entry $((NB - 1))'s"
+# verify names the row the attacker edited: its time column no longer says what its body says
+has "names the edited entry and its time column" "$ERR" "ledger entry $((NB - 1)): its time column says 0 but its body says"
 
 finish
