@@ -102,7 +102,9 @@ if [ "${STEWARD_VALGRIND:-}" = 1 ]; then
 	: "${STEWARD_TOP:?STEWARD_VALGRIND=1 needs STEWARD_TOP, the tree holding tests/valgrind-wrap}"
 	STEWARD_VALGRIND_LOGS=$TMPD/valgrind
 	export STEWARD_VALGRIND_LOGS
-	mkdir -p "$STEWARD_VALGRIND_LOGS" || { fail "cannot make $STEWARD_VALGRIND_LOGS"; finish; exit 1; }
+	# Writable by all (sticky): a suite runs steward as nobody too, whose report goes here.
+	mkdir -p "$STEWARD_VALGRIND_LOGS" && chmod 1777 "$STEWARD_VALGRIND_LOGS" ||
+		{ fail "cannot make $STEWARD_VALGRIND_LOGS"; finish; exit 1; }
 	vg_wrap() {
 		mkdir -p "$TMPD/vgw/$1" || return 1
 		for vg_f in "${2%/*}"/*; do
