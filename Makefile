@@ -62,7 +62,7 @@ CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 TUI_OBJ  := $(TUI_SRC:%.c=$(BUILD)/obj/%.o)
 MAIN_OBJ := $(BUILD)/obj/cli/main.o
-FUZZ_TARGETS := policy lineage playbook haproxy card config keys note proof dsse statement prometheus mlflow alertmanager
+FUZZ_TARGETS := policy lineage playbook haproxy card config keys note proof dsse statement prometheus mlflow alertmanager policytest bundle openlineage
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%) $(FUZZ_TARGETS:%=$(BUILD)/tests/test_fuzz_%)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 

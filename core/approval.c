@@ -1503,7 +1503,7 @@ static int approval_record(struct store *st, const struct approval_request *r, c
 	char log[KEYS_NAME_MAX + 1], why[400], subject[200], action[32];
 	struct approval_stmt stmt;
 	struct approval_ctx c;
-	int64_t kv = keyring_version(st), seq, prior = 0;
+	int64_t kv, seq, prior = 0;
 	struct db_stmt *s;
 	json_t *data;
 	int rc;

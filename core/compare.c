@@ -401,6 +401,9 @@ static int compare_gates(struct store *st, struct compare *c, struct err *e)
 
 		const struct rule_result *any = r->now ? r->now : r->old;
 
+		/* Every rule here has a side: the list is built from the union of both. */
+		if (any == NULL)
+			continue;
 		r->changed = r->old == NULL || r->now == NULL || r->old->status != r->now->status;
 		c->nrules_changed += r->changed;
 		c->nrules_changed_version +=

@@ -235,7 +235,7 @@ int dbpg_translate(const char *sql, char **out, int *nparams, unsigned char **us
 		nq += sql[i] == '?';
 	/* A bare ? becomes $ and at most five digits. */
 	buf = malloc(len + nq * 5 + 1);
-	if (buf == NULL || (nq > 0 && (nums = malloc(nq * sizeof *nums)) == NULL)) {
+	if (buf == NULL || (nums = malloc((nq > 0 ? nq : 1) * sizeof *nums)) == NULL) {
 		free(buf);
 		return err_set(e, ERR_STORE, "out of memory");
 	}

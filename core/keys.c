@@ -423,7 +423,7 @@ static int keys_field(char **p, const char *field, char **value)
 	size_t fl = strlen(field);
 	char *nl;
 
-	if (strncmp(*p, field, fl) != 0 || (*p)[fl] != ':' || (*p)[fl + 1] != ' ')
+	if (strncmp(*p, field, fl) != 0 || strncmp(*p + fl, ": ", 2) != 0)
 		return -1;
 	nl = strchr(*p, '\n');
 	if (nl == NULL)

@@ -49,7 +49,7 @@ static int li_getline(struct li_reader *r, char **line, size_t *cap, size_t *len
 		nl = memchr(r->buf + r->at, '\n', r->len - r->at);
 		take = nl ? (size_t)(nl - (r->buf + r->at)) : r->len - r->at;
 		if (total + take <= max) {
-			if (*len + take + 1 > *cap) {
+			if (*line == NULL || *len + take + 1 > *cap) {
 				size_t c = *cap ? *cap : 4096;
 				char *g;
 

@@ -212,6 +212,11 @@ static int li_why(char *why, size_t n, const char *fmt, ...)
 	va_end(ap);
 	return -1;
 }
+/* Always -1: clang's analyser does not follow variadic calls, so it would
+ * take a `return li_why(...)` for a success with the outputs unset. */
+#ifdef __clang_analyzer__
+#define li_why(...) (li_why(__VA_ARGS__), -1)
+#endif
 
 /* A text field: present, a string, not empty, at most max bytes, no control characters. */
 static const char *li_text(json_t *o, const char *key, size_t max, int required, const char *where, char *why, size_t n,
@@ -446,7 +451,7 @@ static int li_datasets(json_t *root, const char *key, int out, struct li_event *
 					      ds->name);
 			if (r > 0) {
 				/* A model version, not a dataset: it becomes the run's link. */
-				if (ev->model != NULL && (ml != *mlen || strncmp(m, *model, ml) != 0 || v != ev->model_version))
+				if (*model != NULL && (ml != *mlen || strncmp(m, *model, ml) != 0 || v != ev->model_version))
 					return li_why(why, n, "%snames a second model version for the run", where);
 				*model = m;
 				*mlen = ml;
@@ -549,7 +554,9 @@ static int li_parse(const char *json, size_t len, struct li_event *ev, char *mod
 	if (li_datasets(ev->root, "inputs", 0, ev, &mname, &mlen, why, n) != 0 ||
 	    li_datasets(ev->root, "outputs", 1, ev, &mname, &mlen, why, n) != 0)
 		return -1;
-	if (ev->model != NULL) {
+	/* mname is set with ev->model, and tested instead for the analyser,
+	 * which loses that the two go together across li_datasets. */
+	if (mname != NULL) {
 		if (mlen >= modeln)
 			return li_why(why, n, "the model name it links to is over %zu bytes", modeln - 1);
 		memcpy(model, mname, mlen);

@@ -324,7 +324,6 @@ int monitor_detail_load(struct store *st, const char *model, int64_t version, in
 			rc = rc == DB_ROW ? DB_NOMEM : rc;
 			break;
 		}
-		rc = DB_ROW;
 	}
 	db_finalize(p);
 	db_finalize(s);

@@ -89,12 +89,22 @@ valid() {
 # suites finding those through ${STEWARD%/*} still do. Each process's report is a file in
 # $TMPD/valgrind; finish (vg_check) fails the suite for each report that is not empty, with its
 # first lines, so a leak fails the suite even where a check does not look at the status.
+# Under valgrind every steward process runs ten to thirty times slower, so the suites' time limits
+# (timeout N, the tmux waits) are multiplied by STEWARD_SLOW: 20 under valgrind unless set, else 1.
+# slow N prints N seconds so multiplied.
 vg_check() { :; }
+case ${STEWARD_SLOW:-} in
+'') if [ "${STEWARD_VALGRIND:-}" = 1 ]; then STEWARD_SLOW=20; else STEWARD_SLOW=1; fi ;;
+*[!0-9]* | 0) echo "tests/lib.sh: STEWARD_SLOW is a positive whole number, not '$STEWARD_SLOW'" >&2; exit 2 ;;
+esac
+slow() { echo $(($1 * STEWARD_SLOW)); }
 if [ "${STEWARD_VALGRIND:-}" = 1 ]; then
 	: "${STEWARD_TOP:?STEWARD_VALGRIND=1 needs STEWARD_TOP, the tree holding tests/valgrind-wrap}"
 	STEWARD_VALGRIND_LOGS=$TMPD/valgrind
 	export STEWARD_VALGRIND_LOGS
-	mkdir -p "$STEWARD_VALGRIND_LOGS" || { fail "cannot make $STEWARD_VALGRIND_LOGS"; finish; exit 1; }
+	# Writable by all (sticky): a suite runs steward as nobody too, whose report goes here.
+	mkdir -p "$STEWARD_VALGRIND_LOGS" && chmod 1777 "$STEWARD_VALGRIND_LOGS" ||
+		{ fail "cannot make $STEWARD_VALGRIND_LOGS"; finish; exit 1; }
 	vg_wrap() {
 		mkdir -p "$TMPD/vgw/$1" || return 1
 		for vg_f in "${2%/*}"/*; do

@@ -144,7 +144,7 @@ static int mdetail_chart(struct list *l, const struct view_mdetail *p, const str
 	const struct monitor_row *row = &p->d.row;
 	int sig = mdetail_sig(s->signal), ncols = width - CHART_LABEL - 3, c, r, utf8 = draw_utf8();
 	const struct monitor_limit *lim = sig >= 0 ? &row->limit[sig] : NULL;
-	int has_lim = lim != NULL && lim->has && isfinite(lim->value);
+	int has_lim = sig >= 0 && lim->has && isfinite(lim->value);
 	int64_t to = p->now, from = p->now - MONITOR_WINDOW;
 	double *col, lo = INFINITY, hi = -INFINITY, now = NAN;
 	char title[512], v[32], lv[32], label[32];

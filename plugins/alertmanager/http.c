@@ -195,7 +195,7 @@ static void am_reply_reason(const struct am_reply *r, char *buf, size_t n)
 {
 	json_t *j = r->body != NULL ? json_loadb(r->body, r->len, JSON_DECODE_ANY, NULL) : NULL;
 	const char *s = json_is_string(j) ? json_string_value(j) : json_string_value(json_object_get(j, "message"));
-	size_t len = s != NULL ? strlen(s) : r->len > 300 ? 300 : r->len;
+	size_t len = s != NULL ? strlen(s) : r->body == NULL ? 0 : r->len > 300 ? 300 : r->len;
 
 	if (s == NULL)
 		s = r->body;

@@ -60,6 +60,12 @@ struct hap_stat {
 
 /* util (in haproxy.c) */
 int hap_err(char *err, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Always -1: clang's analyser does not follow variadic calls, so it would
+ * take a `return hap_err(...)` for a success with the outputs unset
+ * (haproxy.c's definition names it in parentheses to escape the macro). */
+#ifdef __clang_analyzer__
+#define hap_err(...) (hap_err(__VA_ARGS__), -1)
+#endif
 /* s[0..len) with control and non-ASCII bytes as \xNN, cut to fit n: text
  * from HAProxy or a configuration on its way into a message. */
 const char *hap_clean(const char *s, size_t len, char *buf, size_t n);

@@ -13,7 +13,7 @@ struct hap {
 	struct hap_config c;
 };
 
-int hap_err(char *err, size_t n, const char *fmt, ...)
+int(hap_err)(char *err, size_t n, const char *fmt, ...)
 {
 	va_list ap;
 

@@ -17,14 +17,14 @@ expect 0 "version" "$STEWARD" version add big --artifact s3://b/1 --digest $D1 -
 # ---- a card of 40,000 sections (~500 KB): linear work, not quadratic (which took 14 s) ----
 awk 'BEGIN { print "# A very long card"; for (i = 0; i < 40000; i++) printf "## S%d\nok\n", i }' \
 	>"$TMPD/big.md"
-expect 0 "card set of 40,000 sections" timeout 10 "$STEWARD" card set big 1 --file "$TMPD/big.md" --db "$DB"
+expect 0 "card set of 40,000 sections" timeout "$(slow 10)" "$STEWARD" card set big 1 --file "$TMPD/big.md" --db "$DB"
 has "all sections stored" "$OUT" "40000 sections"
-expect 1 "gate over it (denied: required sections missing)" timeout 10 "$STEWARD" gate big 1 --to staging --db "$DB"
+expect 1 "gate over it (denied: required sections missing)" timeout "$(slow 10)" "$STEWARD" gate big 1 --to staging --db "$DB"
 has "the card rule counted them" "$OUT" "40000 sections"
-expect 0 "card show of it" timeout 10 "$STEWARD" card show big 1 --db "$DB"
+expect 0 "card show of it" timeout "$(slow 10)" "$STEWARD" card show big 1 --db "$DB"
 has "the last section shown" "$OUT" "## S39999"
 printf "## s7\\nagain\\n" >>"$TMPD/big.md"
-expect 1 "a duplicate at its end" timeout 10 "$STEWARD" card set big 1 --file "$TMPD/big.md" --db "$DB"
+expect 1 "a duplicate at its end" timeout "$(slow 10)" "$STEWARD" card set big 1 --file "$TMPD/big.md" --db "$DB"
 has "named with its line" "$ERR" "big.md:80002: duplicate section \"s7\""
 
 
@@ -41,7 +41,7 @@ expect 0 "rosa joins" "$STEWARD" principal add rosa --role risk-officer --pubkey
 refused() {
 	desc=$1 what=$2 path=$3
 	shift 3
-	expect 1 "$desc" timeout 10 "$@"
+	expect 1 "$desc" timeout "$(slow 10)" "$@"
 	has "$desc: names the path" "$ERR" "$path"
 	has "$desc: says what it is" "$ERR" "$what"
 }
@@ -77,14 +77,14 @@ refused "STEWARD_CONFIG FIFO" "it is a FIFO" "$F" env STEWARD_CONFIG="$F" "$STEW
 refused "console --script FIFO" "it is a FIFO" "$F" "$STEWARD" --db "$DB" --script "$F" --dump "$TMPD/screen"
 refused "console --key FIFO" "it is a FIFO" "$F" "$STEWARD" --db "$DB" --key "$F"
 : >"$TMPD/nokeys"
-expect 0 "console --config FIFO: runs, says why" timeout 10 "$STEWARD" --db "$DB" --config "$F" --script "$TMPD/nokeys" --dump "$TMPD/screen" --size 160x24
+expect 0 "console --config FIFO: runs, says why" timeout "$(slow 10)" "$STEWARD" --db "$DB" --config "$F" --script "$TMPD/nokeys" --dump "$TMPD/screen" --size 160x24
 has "console --config FIFO named" "$(cat "$TMPD/screen")" "$F: it is a FIFO"
 # files the store names: the enrolled policy and the log key
 mv "$TMPD/low.policy" "$TMPD/low.policy.real" && mkfifo "$TMPD/low.policy"
-expect 1 "gate when the enrolled policy is a FIFO" timeout 10 "$STEWARD" gate big 1 --to staging --db "$DB"
+expect 1 "gate when the enrolled policy is a FIFO" timeout "$(slow 10)" "$STEWARD" gate big 1 --to staging --db "$DB"
 has "the gate's refusal says why" "$OUT" "cannot read policy file $TMPD/low.policy: it is a FIFO"
 printf ':policies<Enter><Enter>' >"$TMPD/keys"
-expect 0 "console :policies when the file is a FIFO" timeout 10 "$STEWARD" --db "$DB" --script "$TMPD/keys" --dump "$TMPD/screen" --size 160x30
+expect 0 "console :policies when the file is a FIFO" timeout "$(slow 10)" "$STEWARD" --db "$DB" --script "$TMPD/keys" --dump "$TMPD/screen" --size 160x30
 has "the policy view says why" "$(cat "$TMPD/screen")" "it is a FIFO, not a regular file; promotions under this policy are refused"
 rm "$TMPD/low.policy" && mv "$TMPD/low.policy.real" "$TMPD/low.policy"
 mv "$(store_local "$DB" .logkey)" "$(store_local "$DB" .logkey).real" && mkfifo "$(store_local "$DB" .logkey)"

@@ -236,9 +236,9 @@ has "cut: named at line 1" "$ERR" "cut.json:1:"
 	ev COMPLETE 2025-12-06T12:00:00Z 01935f00-0000-7000-8000-0000000000c3 cycle.train "$(ds s3://c x v1)" "" '"steward_model":{"name":"churn","version":1}'
 } >"$E/cycle.ndjson"
 expect 0 "import a cycle" as lena lineage import "$E/cycle.ndjson"
-expect 0 "a cycle ends (upstream)" timeout 10 "$STEWARD" lineage show churn 1 --db "$DB"
+expect 0 "a cycle ends (upstream)" timeout "$(slow 10)" "$STEWARD" lineage show churn 1 --db "$DB"
 has "cycle: repeat named, not followed" "$OUT" "(shown above)"
-expect 0 "a cycle ends (both ways, json)" timeout 10 "$STEWARD" lineage show --dataset s3://c/x --upstream --downstream --json --db "$DB"
+expect 0 "a cycle ends (both ways, json)" timeout "$(slow 10)" "$STEWARD" lineage show --dataset s3://c/x --upstream --downstream --json --db "$DB"
 valid "cycle json"
 same "cycle: each node once" "$(sqlite3 :memory: "SELECT count(*) - count(DISTINCT json_extract(value, '\$.id')) FROM json_each(CAST(readfile('$TMPD/json') AS TEXT), '\$.nodes')")" 0
 

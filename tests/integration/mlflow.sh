@@ -369,7 +369,7 @@ fake slow
 sed 's/^timeout = .*/timeout = 120/' "$TMPD/fake.conf" >"$TMPD/slow.conf"
 printf ':q<Enter>' >"$TMPD/quit.keys"
 t0=$(date +%s)
-expect 0 "the console quits while a sync waits on the server" timeout 60 "$STEWARD" --db "$DB" --config "$TMPD/slow.conf" \
+expect 0 "the console quits while a sync waits on the server" timeout "$(slow 60)" "$STEWARD" --db "$DB" --config "$TMPD/slow.conf" \
 	--script "$TMPD/quit.keys" --dump "$TMPD/screen"
 t1=$(date +%s)
 n=0

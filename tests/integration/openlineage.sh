@@ -250,7 +250,7 @@ mkfifo "$EV/fifo.json"
 	printf '\n\001\002 binary \n'
 	head -c 2000 /dev/zero | tr '\0' '\376'
 } >"$EV/zz.bin"
-expect 3 "sync beside junk" timeout 120 "$STEWARD" sync --db "$B" --config "$CFG" --json --key "$K/ci.key"
+expect 3 "sync beside junk" timeout "$(slow 120)" "$STEWARD" sync --db "$B" --config "$CFG" --json --key "$K/ci.key"
 same "junk: the binary is one malformed event" "$(ev malformed)" 1
 same "junk: nothing else read" "$(ev events)" 1
 has "junk: named" "$(ev first_malformed)" "zz.bin:1:"

@@ -190,7 +190,7 @@ t0=$(date +%s)
 tm send-keys -t f y
 wait_for "quit anyway" f "EXITED-0"
 t1=$(date +%s)
-[ $((t1 - t0)) -lt 5 ] && ok || fail "quitting during a stalled act took $((t1 - t0)) s"
+[ $((t1 - t0)) -lt "$(slow 5)" ] && ok || fail "quitting during a stalled act took $((t1 - t0)) s"
 has "says what may be left" "$PANE" "steward: quit while rolling back search-ranking through fk was in flight: it is in the ledger only if the backend confirmed"
 same "forced quit: nothing recorded" "$(entries)" "$N0"
 same "forced quit: alias unchanged" "$(alias_of search-ranking production)" 6
@@ -201,9 +201,9 @@ reset_db
 cfg ok stuck 'seconds = 3600\n'
 printf 'jj:q<Enter>' >"$TMPD/keys"
 t0=$(date +%s)
-expect 0 "headless quit with a plugin deaf to cancel" timeout 60 "$STEWARD" --db "$DB" --config "$TMPD/config" --script "$TMPD/keys" --dump "$TMPD/screen" --size 120x30
+expect 0 "headless quit with a plugin deaf to cancel" timeout "$(slow 60)" "$STEWARD" --db "$DB" --config "$TMPD/config" --script "$TMPD/keys" --dump "$TMPD/screen" --size 120x30
 t1=$(date +%s)
-[ $((t1 - t0)) -lt 5 ] && ok || fail "the headless quit took $((t1 - t0)) s with a stuck plugin"
+[ $((t1 - t0)) -lt "$(slow 5)" ] && ok || fail "the headless quit took $((t1 - t0)) s with a stuck plugin"
 has "it was syncing" "$(cat "$TMPD/screen")" "fk syncing"
 tm new-session -d -s q -x 120 -y 30 "env LC_ALL=C.UTF-8 '$STEWARD' --db '$DB' --config '$TMPD/config'; echo EXITED-\$?; sleep 60"
 wait_for "stuck plugin syncing" q "fk syncing"
@@ -212,7 +212,7 @@ t0=$(date +%s)
 tm send-keys -t q q
 wait_for "quit returns" q "EXITED-0"
 t1=$(date +%s)
-[ $((t1 - t0)) -lt 5 ] && ok || fail "quitting with a stuck plugin took $((t1 - t0)) s"
+[ $((t1 - t0)) -lt "$(slow 5)" ] && ok || fail "quitting with a stuck plugin took $((t1 - t0)) s"
 expect 0 "the stuck sync left nothing behind" "$STEWARD" audit verify --db "$DB"
 
 finish

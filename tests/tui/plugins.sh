@@ -16,13 +16,13 @@ printf '[steward]\nplugin_dirs = %s\n\n[plugin stuck]\ntype = misbehave\nmode = 
 # Headless: a plugin that never answers; the keys still do what they say,
 # and quitting stops it (the run would take an hour otherwise).
 printf 'jjj<Enter>:q<Enter>' >"$TMPD/keys"
-expect 0 "a script with a hanging plugin" timeout 60 "$STEWARD" --db "$DB" --config "$TMPD/config" --script "$TMPD/keys" --dump "$TMPD/screen" --size 120x30
+expect 0 "a script with a hanging plugin" timeout "$(slow 60)" "$STEWARD" --db "$DB" --config "$TMPD/config" --script "$TMPD/keys" --dump "$TMPD/screen" --size 120x30
 SCREEN=$(cat "$TMPD/screen")
 has "the header shows it syncing" "$SCREEN" "stuck syncing"
 has "the keys were answered" "$SCREEN" "[credit-limit] "
 printf 'token = x\n' >"$TMPD/bad"
 : >"$TMPD/nokeys"
-expect 0 "a broken config: the console still runs" timeout 60 "$STEWARD" --db "$DB" --config "$TMPD/bad" --script "$TMPD/nokeys" --dump "$TMPD/screen2"
+expect 0 "a broken config: the console still runs" timeout "$(slow 60)" "$STEWARD" --db "$DB" --config "$TMPD/bad" --script "$TMPD/nokeys" --dump "$TMPD/screen2"
 has "and names the file and line" "$(cat "$TMPD/screen2")" "plugins: $TMPD/bad:1: unknown section []"
 
 # On a real terminal: the failing plugin shows degraded while the hanging
