@@ -47,23 +47,26 @@ void keys_wrong_wait_defer(void)
 	keys_wait_deferred = 1;
 }
 
-static int64_t keys_mono_ms(void)
+/* In microseconds: whole milliseconds would let the wait end up to one
+ * short of what it promised. */
+static int64_t keys_mono_us(void)
 {
 	struct timespec t;
 
 	if (clock_gettime(CLOCK_MONOTONIC, &t) != 0)
 		return 0;
-	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+	return (int64_t)t.tv_sec * 1000000 + t.tv_nsec / 1000;
 }
 
 unsigned keys_wrong_wait_left_ms(void)
 {
-	int64_t until = (int64_t)keys_next_try.tv_sec * 1000 + keys_next_try.tv_nsec / 1000000, now;
+	int64_t until = (int64_t)keys_next_try.tv_sec * 1000000 + keys_next_try.tv_nsec / 1000, now;
 
 	if (!keys_wait_deferred || until == 0)
 		return 0;
-	now = keys_mono_ms();
-	return now >= until ? 0 : (unsigned)(until - now);
+	now = keys_mono_us();
+	/* Rounded up: a wait never ends early. */
+	return now >= until ? 0 : (unsigned)((until - now + 999) / 1000);
 }
 
 /* A deferred wait is still a wait: a passphrase tried before it is over
@@ -159,10 +162,10 @@ static void keys_wrong_wait(void)
 		keys_wrong_n++;
 	keys_wrong_ms = keys_wait_off ? 0 : keys_wrong_wait_ms(keys_wrong_n);
 	if (keys_wait_deferred) {
-		int64_t until = keys_mono_ms() + keys_wrong_ms;
+		int64_t until = keys_mono_us() + (int64_t)keys_wrong_ms * 1000;
 
-		keys_next_try.tv_sec = (time_t)(until / 1000);
-		keys_next_try.tv_nsec = (long)(until % 1000) * 1000000L;
+		keys_next_try.tv_sec = (time_t)(until / 1000000);
+		keys_next_try.tv_nsec = (long)(until % 1000000) * 1000L;
 		return;
 	}
 	left.tv_sec = keys_wrong_ms / 1000;

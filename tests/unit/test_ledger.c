@@ -180,7 +180,8 @@ static void test_read_ahead(void **state)
 	assert_int_equal(calls, 1030);
 	assert_int_equal(verifyq_finish(o.q), 0);
 	untrigger(st);
-	raw(st, "UPDATE ledger SET body = CAST(replace(CAST(body AS TEXT), 'alice', 'alicf') AS BLOB) WHERE seq = 1051");
+	/* (Its data, not a field a column repeats: the columns are checked on the reading thread.) */
+	raw(st, "UPDATE ledger SET body = CAST(replace(CAST(body AS TEXT), '1051}', '1059}') AS BLOB) WHERE seq = 1051");
 	assert_int_equal(verifyq_new(2, &o.q, &e), 0);
 	assert_int_equal(ledger_verify_with(st, &o, &r, NULL, NULL, &e), 0);
 	assert_int_equal(r.entries, 1100);
@@ -324,10 +325,10 @@ static void test_time_goes_back(void **state)
 	(void)state;
 	untrigger(st);
 	/* Entry 3's time column is moved back, so the next append dates its
-	 * body before entry 3's: the bodies give it away. */
+	 * body before entry 3's: the column no longer says what the body says. */
 	raw(st, "UPDATE ledger SET time = 0 WHERE seq = 3");
 	append_at(st, 1000);
-	expect_bad(st, 4, "is earlier than entry 3's");
+	expect_bad(st, 3, "its time column says 0 but its body says");
 }
 
 /* Signs a checkpoint with the store's log key; 0 or -1 with e filled. */
