@@ -243,7 +243,7 @@ int main(int argc, char **argv)
 	return 0;
 usage:
 	fprintf(stderr, "usage: append -k KEYDIR [-w WRITERS] [-s SECONDS] STORE\n"
-			"  a new STORE gets an admin whose key (passphrase \"bench\") goes in KEYDIR; then WRITERS\n"
+			"  a new STORE gets an admin whose key (passphrase \"bench-passphrase\") goes in KEYDIR; then WRITERS\n"
 			"  processes (default 1) move aliases for SECONDS (default 10), each move one transaction\n");
 	return 2;
 }

@@ -198,7 +198,7 @@ int main(int argc, char **argv)
 	if (store_commit(st, &e) != 0)
 		return bm_die(&e, "committing the registry");
 	if (registry_only) {
-		/* The store for a real sync: its admin key is STORE.key, passphrase "bench". */
+		/* The store for a real sync: its admin key is STORE.key, passphrase "bench-passphrase" (BM_PASS). */
 		store_close(st);
 		keys_secret_free(k);
 		return 0;
