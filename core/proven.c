@@ -481,7 +481,12 @@ static int proven_keyring_read(struct store *st, struct proven_keyring *kr, stru
 
 	if (ledger_logkey_public(st, log, sizeof log, pk, e) != 0 || proven_keyring_init(kr, log, e) != 0)
 		return -1;
-	if (store_prepare(st, &s, "SELECT seq, body, leaf FROM ledger WHERE action LIKE 'keyring.%' ORDER BY seq", e) != 0)
+	/* The action index's range (see proven_stamp): LIKE read all of a
+	 * million-entry ledger from disk whenever a console or command first
+	 * asked who its key belongs to. */
+	if (store_prepare(st, &s,
+			  "SELECT seq, body, leaf FROM ledger WHERE action >= 'keyring.' AND action < 'keyring/' ORDER BY seq",
+			  e) != 0)
 		return -1;
 	while (r == 0 && (rc = db_step(s)) == DB_ROW) {
 		int64_t seq = db_column_int64(s, 0);
