@@ -165,10 +165,26 @@ void cli_table_free(struct cli_table *t);
 #define CLI_COLS_MAX 16
 struct cli_cols {
 	size_t ncols, w[CLI_COLS_MAX];
+	int print; /* 0 while the first pass measures, 1 in the second */
 };
 void cli_cols_init(struct cli_cols *k, size_t ncols, const char *const *header);
 int cli_cols_measure(struct cli_cols *k, const char *const *cells);
 int cli_cols_print(const struct cli_cols *k, const char *const *cells);
+/* A row of either pass: measured in the first, printed in the second. */
+int cli_cols_row(struct cli_cols *k, const char *const *cells);
+/* A streamed table's two passes over one read snapshot. pass(arg, e)
+ * reads every row and hands each to cli_cols_row; between the passes
+ * goes the header, or, when empty(arg) gives a line after the first
+ * (it kept no row), that line alone. pass starts its own counts afresh,
+ * since it runs twice. 0 or CLI_FAIL with c->e set. */
+struct cli_passes {
+	struct cli_cols *cols;
+	const char *const *head;
+	int (*pass)(void *arg, struct err *e);
+	const char *(*empty)(void *arg); /* NULL: the header even over no rows */
+	void *arg;
+};
+int cli_cols_passes(struct cli_ctx *c, const struct cli_passes *ps);
 /* -1 with e saying why a streamed list stopped: stdout could not be
  * written (a full disk, a closed pipe), else memory ran out. */
 int cli_out_fail(struct err *e);

@@ -91,7 +91,6 @@ struct cmd_alert_pass {
 	struct cli_cols cols;
 	int64_t since, limit;
 	size_t n, shown;
-	int print;
 };
 
 static int cmd_alert_row(void *arg, const struct monitor_alert *a, struct err *e)
@@ -118,8 +117,26 @@ static int cmd_alert_row(void *arg, const struct monitor_alert *a, struct err *e
 	if (p->c->json)
 		return cli_json_item(&p->json, cmd_alert_json(a), e);
 	snprintf(ver, sizeof ver, a->version ? "%" PRId64 : "-", a->version);
-	rc = p->print ? cli_cols_print(&p->cols, cells) : cli_cols_measure(&p->cols, cells);
+	rc = cli_cols_row(&p->cols, cells);
 	return rc != 0 ? cli_out_fail(e) : 0;
+}
+
+static int cmd_alert_pass_run(void *arg, struct err *e)
+{
+	struct cmd_alert_pass *p = arg;
+
+	p->n = p->shown = 0;
+	return monitor_alerts_each(p->c->st, cmd_alert_row, p, e);
+}
+
+static const char *cmd_alert_empty(void *arg)
+{
+	const struct cmd_alert_pass *p = arg;
+
+	if (p->shown > 0)
+		return NULL;
+	return p->n == 0 ? "no alerts (steward sync reads them from the alert plugins)"
+			 : "no alerts for models fire or are silenced (--all shows every alert)";
 }
 
 int cmd_alert_list(struct cli_ctx *c)
@@ -127,7 +144,6 @@ int cmd_alert_list(struct cli_ctx *c)
 	static const char *const head[] = { "FINGERPRINT", "SEVERITY", "ALERT",	     "MODEL",  "VERSION",
 					    "SINCE",	   "STATE",    "SILENCED BY", "SUMMARY" };
 	struct cmd_alert_pass p = { .c = c };
-	int rc = 0;
 
 	if (cli_opt_limit(c, &p.limit) != 0 || cli_opt_since(c, &p.since) != 0)
 		return CLI_USAGE;
@@ -137,27 +153,9 @@ int cmd_alert_list(struct cli_ctx *c)
 			return CLI_FAIL;
 		return 0;
 	}
-	/* Both passes read one snapshot, so they see the same rows. */
 	cli_cols_init(&p.cols, 9, head);
-	if (store_read_begin(c->st, &c->e) != 0)
-		return CLI_FAIL;
-	if (monitor_alerts_each(c->st, cmd_alert_row, &p, &c->e) != 0)
-		rc = CLI_FAIL;
-	if (rc == 0 && p.shown == 0) {
-		printf(p.n == 0 ? "no alerts (steward sync reads them from the alert plugins)\n"
-				: "no alerts for models fire or are silenced (--all shows every alert)\n");
-	} else if (rc == 0) {
-		p.print = 1;
-		p.shown = 0;
-		if (cli_cols_print(&p.cols, head) != 0)
-			rc = cli_out_fail(&c->e);
-		if (rc == 0 && monitor_alerts_each(c->st, cmd_alert_row, &p, &c->e) != 0)
-			rc = CLI_FAIL;
-	}
-	store_read_end(c->st);
-	if (rc == 0 && fflush(stdout) != 0)
-		rc = cli_out_fail(&c->e);
-	return rc != 0 ? CLI_FAIL : 0;
+	return cli_cols_passes(c, &(struct cli_passes){ .cols = &p.cols, .head = head, .pass = cmd_alert_pass_run,
+							 .empty = cmd_alert_empty, .arg = &p });
 }
 
 /* silence list's pass over the silences, as alert list's over alerts. */
@@ -167,7 +165,6 @@ struct cmd_silence_pass {
 	struct cli_cols cols;
 	int64_t since, limit;
 	size_t n, shown;
-	int print;
 };
 
 static int cmd_silence_row(void *arg, const struct monitor_silence_row *s, struct err *e)
@@ -201,15 +198,29 @@ static int cmd_silence_row(void *arg, const struct monitor_silence_row *s, struc
 		}
 		return cli_json_item(&p->json, o, e);
 	}
-	rc = p->print ? cli_cols_print(&p->cols, cells) : cli_cols_measure(&p->cols, cells);
+	rc = cli_cols_row(&p->cols, cells);
 	return rc != 0 ? cli_out_fail(e) : 0;
+}
+
+static int cmd_silence_pass_run(void *arg, struct err *e)
+{
+	struct cmd_silence_pass *p = arg;
+
+	p->n = p->shown = 0;
+	return monitor_silences_each(p->c->st, cmd_silence_row, p, e);
+}
+
+static const char *cmd_silence_empty(void *arg)
+{
+	const struct cmd_silence_pass *p = arg;
+
+	return p->shown > 0 ? NULL : "no silences (steward sync reads them from the alert plugins)";
 }
 
 int cmd_silence_list(struct cli_ctx *c)
 {
 	static const char *const head[] = { "ID", "STATE", "MATCHERS", "STARTS", "ENDS", "CREATED BY", "COMMENT" };
 	struct cmd_silence_pass p = { .c = c };
-	int rc = 0;
 
 	if (cli_opt_limit(c, &p.limit) != 0 || cli_opt_since(c, &p.since) != 0)
 		return CLI_USAGE;
@@ -219,26 +230,9 @@ int cmd_silence_list(struct cli_ctx *c)
 			return CLI_FAIL;
 		return 0;
 	}
-	/* Both passes read one snapshot, so they see the same rows. */
 	cli_cols_init(&p.cols, 7, head);
-	if (store_read_begin(c->st, &c->e) != 0)
-		return CLI_FAIL;
-	if (monitor_silences_each(c->st, cmd_silence_row, &p, &c->e) != 0)
-		rc = CLI_FAIL;
-	if (rc == 0 && p.shown == 0) {
-		printf("no silences (steward sync reads them from the alert plugins)\n");
-	} else if (rc == 0) {
-		p.print = 1;
-		p.shown = 0;
-		if (cli_cols_print(&p.cols, head) != 0)
-			rc = cli_out_fail(&c->e);
-		if (rc == 0 && monitor_silences_each(c->st, cmd_silence_row, &p, &c->e) != 0)
-			rc = CLI_FAIL;
-	}
-	store_read_end(c->st);
-	if (rc == 0 && fflush(stdout) != 0)
-		rc = cli_out_fail(&c->e);
-	return rc != 0 ? CLI_FAIL : 0;
+	return cli_cols_passes(c, &(struct cli_passes){ .cols = &p.cols, .head = head, .pass = cmd_silence_pass_run,
+							 .empty = cmd_silence_empty, .arg = &p });
 }
 
 /* ---- acts through the alert plugin ---- */

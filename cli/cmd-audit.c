@@ -20,7 +20,7 @@ struct cmd_audit_pass {
 	struct cli_ctx *c;
 	struct cli_list json;
 	struct cli_cols cols;
-	int print; /* 0 measures the table, 1 prints it */
+	const struct ledger_query *q;
 };
 
 static int cmd_audit_log_row(void *arg, const struct ledger_entry *x, struct err *e)
@@ -43,9 +43,14 @@ static int cmd_audit_log_row(void *arg, const struct ledger_entry *x, struct err
 	}
 	snprintf(seq, sizeof seq, "%" PRId64, x->seq);
 	cli_time(x->time, when, sizeof when);
-	if ((p->print ? cli_cols_print(&p->cols, cells) : cli_cols_measure(&p->cols, cells)) != 0)
-		return err_set(e, ERR_IO, "out of memory, or writing the log failed");
-	return 0;
+	return cli_cols_row(&p->cols, cells) != 0 ? cli_out_fail(e) : 0;
+}
+
+static int cmd_audit_log_pass(void *arg, struct err *e)
+{
+	struct cmd_audit_pass *p = arg;
+
+	return ledger_each(p->c->st, p->q, cmd_audit_log_row, p, e);
 }
 
 int cmd_audit_log(struct cli_ctx *c)
@@ -54,7 +59,6 @@ int cmd_audit_log(struct cli_ctx *c)
 	struct ledger_query q = { .subject = cli_opt(c, "subject"), .actor = cli_opt(c, "actor") };
 	struct cmd_audit_pass p = { .c = c };
 	const char *after = cli_opt(c, "after");
-	int rc = 0;
 
 	if (cli_opt_limit(c, &q.limit) != 0 || cli_opt_since(c, &q.since) != 0)
 		return CLI_USAGE;
@@ -68,23 +72,11 @@ int cmd_audit_log(struct cli_ctx *c)
 			return CLI_FAIL;
 		return cli_json_end(&p.json, &c->e) != 0 ? CLI_FAIL : 0;
 	}
-	/* The table's columns line up over every row, so a first pass
-	 * measures them; both passes read one snapshot, so they see the
-	 * same rows. */
+	/* The table's columns line up over every row: a first pass
+	 * measures them. */
 	cli_cols_init(&p.cols, 5, hdr);
-	if (store_read_begin(c->st, &c->e) != 0)
-		return CLI_FAIL;
-	if (ledger_each(c->st, &q, cmd_audit_log_row, &p, &c->e) != 0)
-		rc = CLI_FAIL;
-	p.print = 1;
-	if (rc == 0 && cli_cols_print(&p.cols, hdr) != 0)
-		rc = err_set(&c->e, ERR_IO, "writing the log failed");
-	if (rc == 0 && ledger_each(c->st, &q, cmd_audit_log_row, &p, &c->e) != 0)
-		rc = CLI_FAIL;
-	store_read_end(c->st);
-	if (rc == 0 && fflush(stdout) != 0)
-		rc = err_set(&c->e, ERR_IO, "writing the log failed");
-	return rc != 0 ? CLI_FAIL : 0;
+	p.q = &q;
+	return cli_cols_passes(c, &(struct cli_passes){ .cols = &p.cols, .head = hdr, .pass = cmd_audit_log_pass, .arg = &p });
 }
 
 /* What a sound ledger still leaves for a person: unapproved changes stand. */

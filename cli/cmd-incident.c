@@ -206,7 +206,6 @@ struct cmd_incident_pass {
 	struct cli_list json;
 	struct cli_cols cols;
 	size_t n;
-	int print;
 };
 
 static int cmd_incident_row(void *arg, const struct incident *x, struct err *e)
@@ -225,44 +224,50 @@ static int cmd_incident_row(void *arg, const struct incident *x, struct err *e)
 		check_duration_text(x->resolved - x->opened, age, sizeof age);
 	else
 		cmd_incident_age(x->opened, age, sizeof age);
-	rc = p->print ? cli_cols_print(&p->cols, cells) : cli_cols_measure(&p->cols, cells);
+	rc = cli_cols_row(&p->cols, cells);
 	return rc != 0 ? cli_out_fail(e) : 0;
+}
+
+/* incident list's table pass: the query rides beside the pass. */
+struct cmd_incident_table {
+	struct cmd_incident_pass p;
+	const struct incident_query *q;
+};
+
+static int cmd_incident_pass_run(void *arg, struct err *e)
+{
+	struct cmd_incident_table *t = arg;
+
+	t->p.n = 0;
+	return incident_each(t->p.c->st, t->q, cmd_incident_row, &t->p, e);
+}
+
+static const char *cmd_incident_empty(void *arg)
+{
+	const struct cmd_incident_table *t = arg;
+
+	if (t->p.n > 0)
+		return NULL;
+	return t->q->all ? "no incidents" : "no open incidents (--all lists resolved ones too)";
 }
 
 int cmd_incident_list(struct cli_ctx *c)
 {
 	static const char *const head[] = { "ID", "STATE", "SEVERITY", "MODEL", "AGE", "OWNER", "TITLE" };
 	struct incident_query q = { .all = cli_opt(c, "all") != NULL, .model = cli_opt(c, "model") };
-	struct cmd_incident_pass p = { .c = c };
-	int rc = 0;
+	struct cmd_incident_table t = { .p = { .c = c }, .q = &q };
 
 	if (cli_opt_limit(c, &q.limit) != 0 || cli_opt_since(c, &q.since) != 0)
 		return CLI_USAGE;
 	/* Incidents are written as they are read: memory holds one at a time. */
 	if (c->json) {
-		if (incident_each(c->st, &q, cmd_incident_row, &p, &c->e) != 0 || cli_json_end(&p.json, &c->e) != 0)
+		if (incident_each(c->st, &q, cmd_incident_row, &t.p, &c->e) != 0 || cli_json_end(&t.p.json, &c->e) != 0)
 			return CLI_FAIL;
 		return 0;
 	}
-	/* Both passes read one snapshot, so they see the same rows. */
-	cli_cols_init(&p.cols, 7, head);
-	if (store_read_begin(c->st, &c->e) != 0)
-		return CLI_FAIL;
-	if (incident_each(c->st, &q, cmd_incident_row, &p, &c->e) != 0)
-		rc = CLI_FAIL;
-	if (rc == 0 && p.n == 0) {
-		printf(q.all ? "no incidents\n" : "no open incidents (--all lists resolved ones too)\n");
-	} else if (rc == 0) {
-		p.print = 1;
-		if (cli_cols_print(&p.cols, head) != 0)
-			rc = cli_out_fail(&c->e);
-		if (rc == 0 && incident_each(c->st, &q, cmd_incident_row, &p, &c->e) != 0)
-			rc = CLI_FAIL;
-	}
-	store_read_end(c->st);
-	if (rc == 0 && fflush(stdout) != 0)
-		rc = cli_out_fail(&c->e);
-	return rc != 0 ? CLI_FAIL : 0;
+	cli_cols_init(&t.p.cols, 7, head);
+	return cli_cols_passes(c, &(struct cli_passes){ .cols = &t.p.cols, .head = head, .pass = cmd_incident_pass_run,
+							 .empty = cmd_incident_empty, .arg = &t });
 }
 
 int cmd_incident_show(struct cli_ctx *c)

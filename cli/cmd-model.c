@@ -125,7 +125,8 @@ struct cmd_model_pass {
 	size_t nu;
 	struct cli_list json;
 	struct cli_cols cols;
-	int print, marked;
+	const struct reg_list_query *q;
+	int marked;
 };
 
 static int cmd_model_row(void *arg, const struct reg_model *m, struct err *e)
@@ -157,8 +158,16 @@ static int cmd_model_row(void *arg, const struct reg_model *m, struct err *e)
 	record_alias_states_free(&st);
 	snprintf(nv, sizeof nv, "%lld", (long long)m->n_versions);
 	cli_time(m->last_change, when, sizeof when);
-	rc = p->print ? cli_cols_print(&p->cols, row) : cli_cols_measure(&p->cols, row);
+	rc = cli_cols_row(&p->cols, row);
 	return rc != 0 ? cli_out_fail(e) : 0;
+}
+
+static int cmd_model_pass_run(void *arg, struct err *e)
+{
+	struct cmd_model_pass *p = arg;
+
+	p->marked = 0;
+	return registry_model_each(p->c->st, p->q, cmd_model_row, p, e);
 }
 
 int cmd_model_list(struct cli_ctx *c)
@@ -192,17 +201,9 @@ int cmd_model_list(struct cli_ctx *c)
 		return rc;
 	}
 	cli_cols_init(&p.cols, 7, head);
-	if (registry_model_each(c->st, &q, cmd_model_row, &p, &c->e) != 0)
-		rc = CLI_FAIL;
-	p.print = 1;
-	p.marked = 0;
-	if (rc == 0 && cli_cols_print(&p.cols, head) != 0)
-		rc = cli_out_fail(&c->e);
-	if (rc == 0 && registry_model_each(c->st, &q, cmd_model_row, &p, &c->e) != 0)
-		rc = CLI_FAIL;
+	p.q = &q;
+	rc = cli_cols_passes(c, &(struct cli_passes){ .cols = &p.cols, .head = head, .pass = cmd_model_pass_run, .arg = &p });
 	store_read_end(c->st);
-	if (rc == 0 && fflush(stdout) != 0)
-		rc = cli_out_fail(&c->e);
 	if (rc == 0) {
 		if (p.marked)
 			fprintf(stderr, "* ungoverned: not placed there by a promotion that passed its gate (see 'steward model show')\n");

@@ -62,7 +62,8 @@ struct cmd_version_pass {
 	struct cli_ctx *c;
 	struct cli_list json;
 	struct cli_cols cols;
-	int print;
+	const char *model;
+	const struct reg_list_query *q;
 };
 
 static int cmd_version_row(void *arg, const struct reg_version *v, struct err *e)
@@ -78,8 +79,15 @@ static int cmd_version_row(void *arg, const struct reg_version *v, struct err *e
 	if (p->c->json)
 		return cli_json_item(&p->json, cmd_version_json(v), e);
 	snprintf(num, sizeof num, "%lld", (long long)v->version);
-	rc = p->print ? cli_cols_print(&p->cols, row) : cli_cols_measure(&p->cols, row);
+	rc = cli_cols_row(&p->cols, row);
 	return rc != 0 ? cli_out_fail(e) : 0;
+}
+
+static int cmd_version_pass_run(void *arg, struct err *e)
+{
+	struct cmd_version_pass *p = arg;
+
+	return registry_version_each(p->c->st, p->model, p->q, cmd_version_row, p, e);
 }
 
 int cmd_version_list(struct cli_ctx *c)
@@ -103,17 +111,11 @@ int cmd_version_list(struct cli_ctx *c)
 		return rc;
 	}
 	cli_cols_init(&p.cols, 5, head);
-	if (registry_version_each(c->st, c->pos[0], &q, cmd_version_row, &p, &c->e) != 0)
-		rc = CLI_FAIL;
-	p.print = 1;
-	if (rc == 0 && cli_cols_print(&p.cols, head) != 0)
-		rc = cli_out_fail(&c->e);
-	if (rc == 0 && registry_version_each(c->st, c->pos[0], &q, cmd_version_row, &p, &c->e) != 0)
-		rc = CLI_FAIL;
+	p.model = c->pos[0];
+	p.q = &q;
+	rc = cli_cols_passes(c, &(struct cli_passes){ .cols = &p.cols, .head = head, .pass = cmd_version_pass_run, .arg = &p });
 	store_read_end(c->st);
-	if (rc == 0 && fflush(stdout) != 0)
-		rc = cli_out_fail(&c->e);
-	return rc != 0 ? CLI_FAIL : 0;
+	return rc;
 }
 
 int cmd_version_show(struct cli_ctx *c)

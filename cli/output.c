@@ -407,3 +407,35 @@ int cli_cols_print(const struct cli_cols *k, const char *const *cells)
 	fputc('\n', stdout);
 	return ferror(stdout) ? -1 : 0;
 }
+
+int cli_cols_row(struct cli_cols *k, const char *const *cells)
+{
+	return k->print ? cli_cols_print(k, cells) : cli_cols_measure(k, cells);
+}
+
+int cli_cols_passes(struct cli_ctx *c, const struct cli_passes *ps)
+{
+	const char *none;
+	int rc = 0;
+
+	ps->cols->print = 0;
+	if (store_read_begin(c->st, &c->e) != 0)
+		return CLI_FAIL;
+	if (ps->pass(ps->arg, &c->e) != 0)
+		rc = CLI_FAIL;
+	none = rc == 0 && ps->empty != NULL ? ps->empty(ps->arg) : NULL;
+	if (none != NULL) {
+		if (printf("%s\n", none) < 0)
+			rc = cli_out_fail(&c->e);
+	} else if (rc == 0) {
+		ps->cols->print = 1;
+		if (cli_cols_print(ps->cols, ps->head) != 0)
+			rc = cli_out_fail(&c->e);
+		if (rc == 0 && ps->pass(ps->arg, &c->e) != 0)
+			rc = CLI_FAIL;
+	}
+	store_read_end(c->st);
+	if (rc == 0 && fflush(stdout) != 0)
+		rc = cli_out_fail(&c->e);
+	return rc != 0 ? CLI_FAIL : 0;
+}
