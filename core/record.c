@@ -346,15 +346,30 @@ static int record_move_of(json_t *j, const char *alias, struct record_move *mv)
 	return 1;
 }
 
-int record_alias_history(struct store *st, const char *model, const char *alias, struct record_moves *out,
-			 struct err *e)
+/* Adds mv, read at seq, to out. */
+static int record_moves_push(struct record_moves *out, struct record_move *mv, int64_t seq, struct err *e)
+{
+	struct record_move *nv = realloc(out->v, (out->n + 1) * sizeof *out->v);
+
+	if (nv == NULL)
+		return err_set(e, ERR_IO, "out of memory");
+	out->v = nv;
+	mv->seq = seq;
+	out->v[out->n++] = *mv;
+	return 0;
+}
+
+/* Hands take() each alias move of the model's in the ledger, oldest
+ * first or newest first, every row's signature proven; take returns 0
+ * for more, 1 to stop, -1 on error. */
+static int record_moves_walk(struct store *st, const char *model, int newest_first,
+			     int (*take)(void *arg, int64_t seq, json_t *body, struct err *e), void *arg, struct err *e)
 {
 	const struct proven_keyring *kr;
 	char lo[200], hi[200];
 	struct db_stmt *s;
-	int rc, r = 0;
+	int rc = DB_DONE, r = 0;
 
-	memset(out, 0, sizeof *out);
 	if (proven_keyring_load(st, &kr, e) != 0)
 		return -1;
 	/* Every "models:/MODEL/<n>" subject: '0' follows '/'. The "action || ''"
@@ -363,15 +378,16 @@ int record_alias_history(struct store *st, const char *model, const char *alias,
 	snprintf(lo, sizeof lo, "models:/%s/", model);
 	snprintf(hi, sizeof hi, "models:/%s0", model);
 	if (store_stmt(st, &s,
-		       "SELECT seq, body, leaf, sig FROM ledger WHERE subject >= ?1 AND subject < ?2 AND action || '' IN"
-		       " ('promotion.apply', 'rollback', 'alias.set', 'alias.imported', 'alias.observed') ORDER BY seq",
+		       newest_first ? "SELECT seq, body, leaf, sig FROM ledger WHERE subject >= ?1 AND subject < ?2 AND action || '' IN"
+				      " ('promotion.apply', 'rollback', 'alias.set', 'alias.imported', 'alias.observed') ORDER BY seq DESC"
+				    : "SELECT seq, body, leaf, sig FROM ledger WHERE subject >= ?1 AND subject < ?2 AND action || '' IN"
+				      " ('promotion.apply', 'rollback', 'alias.set', 'alias.imported', 'alias.observed') ORDER BY seq",
 		       e) != 0)
 		return -1;
 	db_bind_text(s, 1, lo, -1, DB_STATIC);
 	db_bind_text(s, 2, hi, -1, DB_STATIC);
 	while (r == 0 && (rc = db_step(s)) == DB_ROW) {
 		int64_t seq = db_column_int64(s, 0);
-		struct record_move mv;
 		json_t *j;
 
 		r = proven_row(kr, seq, db_column_blob(s, 1), (size_t)db_column_bytes(s, 1),
@@ -379,86 +395,82 @@ int record_alias_history(struct store *st, const char *model, const char *alias,
 			       (const char *)db_column_text(s, 3), &j, e);
 		if (r != 0)
 			break;
-		if (record_move_of(j, alias, &mv)) {
-			struct record_move *nv = realloc(out->v, (out->n + 1) * sizeof *out->v);
-
-			if (nv == NULL) {
-				r = err_set(e, ERR_IO, "out of memory");
-			} else {
-				out->v = nv;
-				mv.seq = seq;
-				out->v[out->n++] = mv;
-			}
-		}
+		r = take(arg, seq, j, e);
 		json_decref(j);
 	}
 	if (r == 0 && rc != DB_DONE)
 		r = store_fail(st, e, "reading alias moves from the ledger");
 	store_stmt_done(st, s);
-	if (r != 0)
+	return r < 0 ? -1 : 0;
+}
+
+/* record_alias_history's take: every move of one alias. */
+struct record_history_walk {
+	const char *alias;
+	struct record_moves *out;
+};
+
+static int record_history_take(void *arg, int64_t seq, json_t *body, struct err *e)
+{
+	struct record_history_walk *w = arg;
+	struct record_move mv;
+
+	if (!record_move_of(body, w->alias, &mv))
+		return 0;
+	return record_moves_push(w->out, &mv, seq, e);
+}
+
+int record_alias_history(struct store *st, const char *model, const char *alias, struct record_moves *out,
+			 struct err *e)
+{
+	struct record_history_walk w = { .alias = alias, .out = out };
+
+	memset(out, 0, sizeof *out);
+	if (record_moves_walk(st, model, 0, record_history_take, &w, e) != 0) {
 		record_moves_free(out);
-	return r;
+		return -1;
+	}
+	return 0;
+}
+
+/* record_alias_newest's take: the first move met of each alias asked
+ * for, stopping once every one is found. */
+struct record_newest_walk {
+	const char *const *aliases;
+	size_t n;
+	struct record_moves *out;
+};
+
+static int record_newest_take(void *arg, int64_t seq, json_t *body, struct err *e)
+{
+	struct record_newest_walk *w = arg;
+	struct record_move mv;
+	size_t i, k;
+
+	if (!record_move_of(body, NULL, &mv))
+		return 0;
+	for (i = 0; i < w->n && strcmp(w->aliases[i], mv.alias) != 0; i++)
+		;
+	for (k = 0; i < w->n && k < w->out->n && strcmp(w->out->v[k].alias, mv.alias) != 0; k++)
+		;
+	if (i < w->n && k == w->out->n && record_moves_push(w->out, &mv, seq, e) != 0)
+		return -1;
+	return w->out->n < w->n ? 0 : 1;
 }
 
 int record_alias_newest(struct store *st, const char *model, const char *const *aliases, size_t n,
 			struct record_moves *out, struct err *e)
 {
-	const struct proven_keyring *kr;
-	char lo[200], hi[200];
-	struct db_stmt *s;
-	size_t i;
-	int rc = DB_DONE, r = 0;
+	struct record_newest_walk w = { .aliases = aliases, .n = n, .out = out };
 
 	memset(out, 0, sizeof *out);
 	if (n == 0)
 		return 0;
-	if (proven_keyring_load(st, &kr, e) != 0)
-		return -1;
-	snprintf(lo, sizeof lo, "models:/%s/", model);
-	snprintf(hi, sizeof hi, "models:/%s0", model);
-	if (store_stmt(st, &s,
-		       "SELECT seq, body, leaf, sig FROM ledger WHERE subject >= ?1 AND subject < ?2 AND action || '' IN"
-		       " ('promotion.apply', 'rollback', 'alias.set', 'alias.imported', 'alias.observed') ORDER BY seq DESC",
-		       e) != 0)
-		return -1;
-	db_bind_text(s, 1, lo, -1, DB_STATIC);
-	db_bind_text(s, 2, hi, -1, DB_STATIC);
-	while (r == 0 && out->n < n && (rc = db_step(s)) == DB_ROW) {
-		int64_t seq = db_column_int64(s, 0);
-		struct record_move mv;
-		json_t *j;
-		size_t k;
-
-		r = proven_row(kr, seq, db_column_blob(s, 1), (size_t)db_column_bytes(s, 1),
-			       db_column_blob(s, 2), (size_t)db_column_bytes(s, 2),
-			       (const char *)db_column_text(s, 3), &j, e);
-		if (r != 0)
-			break;
-		if (record_move_of(j, NULL, &mv)) {
-			for (i = 0; i < n && strcmp(aliases[i], mv.alias) != 0; i++)
-				;
-			for (k = 0; i < n && k < out->n && strcmp(out->v[k].alias, mv.alias) != 0; k++)
-				;
-			if (i < n && k == out->n) {
-				struct record_move *nv = realloc(out->v, (out->n + 1) * sizeof *out->v);
-
-				if (nv == NULL) {
-					r = err_set(e, ERR_IO, "out of memory");
-				} else {
-					out->v = nv;
-					mv.seq = seq;
-					out->v[out->n++] = mv;
-				}
-			}
-		}
-		json_decref(j);
-	}
-	if (r == 0 && rc != DB_ROW && rc != DB_DONE)
-		r = store_fail(st, e, "reading alias moves from the ledger");
-	store_stmt_done(st, s);
-	if (r != 0)
+	if (record_moves_walk(st, model, 1, record_newest_take, &w, e) != 0) {
 		record_moves_free(out);
-	return r;
+		return -1;
+	}
+	return 0;
 }
 
 int64_t record_baseline(const struct record_moves *m, int64_t current)
