@@ -50,3 +50,13 @@ void err_clear(struct err *e)
 	e->kind = ERR_OK;
 	e->msg[0] = '\0';
 }
+
+int err_why(char *why, size_t n, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, n, fmt, ap);
+	va_end(ap);
+	return -1;
+}

@@ -27,6 +27,9 @@ int err_set(struct err *e, enum err_kind kind, const char *fmt, ...)
 int err_prefix(struct err *e, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void err_clear(struct err *e);
+/* The same for checks that write their reason into a caller's buffer
+ * (why, n bytes) rather than a struct err: always -1. */
+int err_why(char *why, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* clang's static analyser (make analyze) sees one file at a time and cannot
  * know that these always return -1, so it would follow `return err_set(...)`
@@ -34,6 +37,7 @@ void err_clear(struct err *e);
 #if defined(__clang_analyzer__) && !defined(STEWARD_ERR_IMPL)
 #define err_set(...) (err_set(__VA_ARGS__), -1)
 #define err_prefix(...) (err_prefix(__VA_ARGS__), -1)
+#define err_why(...) (err_why(__VA_ARGS__), -1)
 #endif
 
 #endif

@@ -544,25 +544,13 @@ static struct incident_rp *incident_replay_find(const struct incident_replay *r,
 	return lo < r->n && r->x[lo].x.id == id ? &r->x[lo] : NULL;
 }
 
-static int incident_replay_why(char *why, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int incident_replay_why(char *why, size_t n, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, n, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 static int incident_replay_event(struct incident_replay *r, int64_t seq, int64_t t, int64_t id, const char *actor,
 				 const char *kind, const char *text, char *why, size_t n)
 {
 	struct incident_rp_event *v = incident_grow(r->ev, &r->capev, r->nev, sizeof *r->ev);
 
 	if (v == NULL)
-		return incident_replay_why(why, n, "out of memory");
+		return err_why(why, n, "out of memory");
 	r->ev = v;
 	v = &r->ev[r->nev++];
 	memset(v, 0, sizeof *v);
@@ -586,19 +574,19 @@ static int incident_replay_open(struct incident_replay *r, int64_t seq, int64_t 
 
 	if (json_unpack(data, "{s:I, s:s, s:s, s:s, s:s}", "incident", &id, "model", &model, "severity", &severity,
 			"title", &title, "alert", &alert) != 0)
-		return incident_replay_why(why, n, "incident.open entry lacks incident, model, severity, title or alert");
+		return err_why(why, n, "incident.open entry lacks incident, model, severity, title or alert");
 	if (id <= 0 || (r->n > 0 && id <= r->x[r->n - 1].x.id))
-		return incident_replay_why(why, n, "incident %lld opened after incident %" PRId64 " (numbers go up)",
+		return err_why(why, n, "incident %lld opened after incident %" PRId64 " (numbers go up)",
 					   (long long)id, r->n > 0 ? r->x[r->n - 1].x.id : 0);
 	if (incident_check_open(model, severity, title, alert, &e) != 0)
-		return incident_replay_why(why, n, "incident %lld: %s", (long long)id, e.msg);
+		return err_why(why, n, "incident %lld: %s", (long long)id, e.msg);
 	snprintf(want, sizeof want, "models:/%s", model);
 	if (strcmp(subject, want) != 0)
-		return incident_replay_why(why, n, "incident %lld is about %s but the entry's subject is %s", (long long)id,
+		return err_why(why, n, "incident %lld is about %s but the entry's subject is %s", (long long)id,
 					   model, subject);
 	p = incident_grow(r->x, &r->cap, r->n, sizeof *r->x);
 	if (p == NULL)
-		return incident_replay_why(why, n, "out of memory");
+		return err_why(why, n, "out of memory");
 	r->x = p;
 	p = &r->x[r->n++];
 	memset(p, 0, sizeof *p);
@@ -634,23 +622,23 @@ int incident_replay_entry(struct incident_replay *r, int64_t seq, int64_t t, con
 	else if (strcmp(action, "incident.resolve") == 0)
 		verb = "resolved again";
 	else
-		return incident_replay_why(why, n, "unknown action %s", action);
+		return err_why(why, n, "unknown action %s", action);
 	if (json_unpack(data, "{s:I}", "incident", &id) != 0)
-		return incident_replay_why(why, n, "%s entry names no incident", action);
+		return err_why(why, n, "%s entry names no incident", action);
 	p = incident_replay_find(r, id);
 	if (p == NULL)
-		return incident_replay_why(why, n, "%s of incident %lld, which was never opened", action, (long long)id);
+		return err_why(why, n, "%s of incident %lld, which was never opened", action, (long long)id);
 	x = &p->x;
 	snprintf(want, sizeof want, "models:/%s", x->model);
 	if (strcmp(subject, want) != 0)
-		return incident_replay_why(why, n, "%s of incident %lld (%s) has subject %s", action, (long long)id,
+		return err_why(why, n, "%s of incident %lld (%s) has subject %s", action, (long long)id,
 					   x->model, subject);
 	if (strcmp(x->state, "resolved") == 0)
-		return incident_replay_why(why, n, "incident %lld was resolved by entry %" PRId64 ": it cannot be %s",
+		return err_why(why, n, "incident %lld was resolved by entry %" PRId64 ": it cannot be %s",
 					   (long long)id, p->last, verb);
 	if (strcmp(action, "incident.ack") == 0) {
 		if (strcmp(x->owner, actor) == 0)
-			return incident_replay_why(why, n, "incident %lld acknowledged again by its owner %s", (long long)id,
+			return err_why(why, n, "incident %lld acknowledged again by its owner %s", (long long)id,
 						   actor);
 		incident_ack_text(actor, x->owner, ack, sizeof ack);
 		snprintf(x->state, sizeof x->state, "acknowledged");
@@ -660,14 +648,14 @@ int incident_replay_entry(struct incident_replay *r, int64_t seq, int64_t t, con
 		text = ack;
 	} else if (strcmp(action, "incident.note") == 0) {
 		if (json_unpack(data, "{s:s, s:s}", "kind", &kind, "text", &text) != 0)
-			return incident_replay_why(why, n, "incident.note entry lacks kind or text");
+			return err_why(why, n, "incident.note entry lacks kind or text");
 		if (incident_check_note(kind, text, &e) != 0)
-			return incident_replay_why(why, n, "incident %lld: %s", (long long)id, e.msg);
+			return err_why(why, n, "incident %lld: %s", (long long)id, e.msg);
 	} else {
 		if (json_unpack(data, "{s:s}", "text", &text) != 0)
-			return incident_replay_why(why, n, "incident.resolve entry lacks its text");
+			return err_why(why, n, "incident.resolve entry lacks its text");
 		if (check_text("note", text, INCIDENT_TEXT_MAX, 0, 1, &e) != 0)
-			return incident_replay_why(why, n, "incident %lld: %s", (long long)id, e.msg);
+			return err_why(why, n, "incident %lld: %s", (long long)id, e.msg);
 		snprintf(x->state, sizeof x->state, "resolved");
 		x->resolved = t;
 		kind = "resolve";

@@ -202,22 +202,6 @@ static void li_event_free(struct li_event *ev)
 	memset(ev, 0, sizeof *ev);
 }
 
-static int li_why(char *why, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int li_why(char *why, size_t n, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, n, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-/* Always -1: clang's analyser does not follow variadic calls, so it would
- * take a `return li_why(...)` for a success with the outputs unset. */
-#ifdef __clang_analyzer__
-#define li_why(...) (li_why(__VA_ARGS__), -1)
-#endif
-
 /* A text field: present, a string, not empty, at most max bytes, no control characters. */
 static const char *li_text(json_t *o, const char *key, size_t max, int required, const char *where, char *why, size_t n,
 			   int *bad)
@@ -228,26 +212,26 @@ static const char *li_text(json_t *o, const char *key, size_t max, int required,
 
 	if (v == NULL || json_is_null(v)) {
 		if (required)
-			*bad = li_why(why, n, "%s%s is missing", where, key);
+			*bad = err_why(why, n, "%s%s is missing", where, key);
 		return NULL;
 	}
 	if (!json_is_string(v)) {
-		*bad = li_why(why, n, "%s%s is not a string", where, key);
+		*bad = err_why(why, n, "%s%s is not a string", where, key);
 		return NULL;
 	}
 	s = json_string_value(v);
 	len = json_string_length(v);
 	if (len == 0 && required) {
-		*bad = li_why(why, n, "%s%s is empty", where, key);
+		*bad = err_why(why, n, "%s%s is empty", where, key);
 		return NULL;
 	}
 	if (len > max) {
-		*bad = li_why(why, n, "%s%s is %zu bytes, over the %zu allowed", where, key, len, max);
+		*bad = err_why(why, n, "%s%s is %zu bytes, over the %zu allowed", where, key, len, max);
 		return NULL;
 	}
 	for (i = 0; i < len; i++)
 		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) {
-			*bad = li_why(why, n, "%s%s holds a control character", where, key);
+			*bad = err_why(why, n, "%s%s holds a control character", where, key);
 			return NULL;
 		}
 	return s;
@@ -345,14 +329,14 @@ static int li_dataset(json_t *d, const char *where, struct li_ds *out, char *why
 	int bad = 0;
 
 	if (!json_is_object(d))
-		return li_why(why, n, "%s is not an object", where);
+		return err_why(why, n, "%s is not an object", where);
 	out->ns = li_text(d, "namespace", LINEAGE_NAME_MAX, 1, where, why, n, &bad);
 	if (!bad)
 		out->name = li_text(d, "name", LINEAGE_NAME_MAX, 1, where, why, n, &bad);
 	if (bad)
 		return -1;
 	if (facets != NULL && !json_is_object(facets))
-		return li_why(why, n, "%sfacets is not an object", where);
+		return err_why(why, n, "%sfacets is not an object", where);
 	f = json_object_get(facets, "version");
 	if (f != NULL) {
 		char w[160];
@@ -363,7 +347,7 @@ static int li_dataset(json_t *d, const char *where, struct li_ds *out, char *why
 			return -1;
 		if (strncmp(out->version, "sha256:", 7) == 0) {
 			if (!li_hex64(out->version + 7))
-				return li_why(why, n, "%sfacets.version.datasetVersion starts sha256: but is not 64 lowercase hex digits",
+				return err_why(why, n, "%sfacets.version.datasetVersion starts sha256: but is not 64 lowercase hex digits",
 					      where);
 			dig = out->version + 7;
 		}
@@ -378,9 +362,9 @@ static int li_dataset(json_t *d, const char *where, struct li_ds *out, char *why
 		if (bad)
 			return -1;
 		if (!li_hex64(h))
-			return li_why(why, n, "%sfacets.steward_digest.sha256 is not 64 lowercase hex digits", where);
+			return err_why(why, n, "%sfacets.steward_digest.sha256 is not 64 lowercase hex digits", where);
 		if (dig != NULL && strcmp(dig, h) != 0)
-			return li_why(why, n, "%sfacets.steward_digest.sha256 differs from the sha256 datasetVersion", where);
+			return err_why(why, n, "%sfacets.steward_digest.sha256 differs from the sha256 datasetVersion", where);
 		dig = h;
 	}
 	if (dig != NULL)
@@ -399,12 +383,12 @@ static int li_dataset(json_t *d, const char *where, struct li_ds *out, char *why
 	f = json_object_get(json_object_get(facets, "schema"), "fields");
 	if (f != NULL) {
 		if (!json_is_array(f))
-			return li_why(why, n, "%sfacets.schema.fields is not an array", where);
+			return err_why(why, n, "%sfacets.schema.fields is not an array", where);
 		out->fields = json_dumps(f, JSON_COMPACT | JSON_ENSURE_ASCII);
 		if (out->fields == NULL)
-			return li_why(why, n, "out of memory");
+			return err_why(why, n, "out of memory");
 		if (strlen(out->fields) > LINEAGE_FIELDS_MAX)
-			return li_why(why, n, "%sfacets.schema.fields is over %d bytes", where, LINEAGE_FIELDS_MAX);
+			return err_why(why, n, "%sfacets.schema.fields is over %d bytes", where, LINEAGE_FIELDS_MAX);
 	}
 	return 0;
 }
@@ -418,9 +402,9 @@ static int li_datasets(json_t *root, const char *key, int out, struct li_event *
 	if (a == NULL || json_is_null(a))
 		return 0;
 	if (!json_is_array(a))
-		return li_why(why, n, "%s is not an array", key);
+		return err_why(why, n, "%s is not an array", key);
 	if (json_array_size(a) > 10000)
-		return li_why(why, n, "%s has %zu datasets, over the 10000 allowed", key, json_array_size(a));
+		return err_why(why, n, "%s has %zu datasets, over the 10000 allowed", key, json_array_size(a));
 	json_array_foreach(a, i, d) {
 		struct li_ds *ds;
 		char where[64];
@@ -431,7 +415,7 @@ static int li_datasets(json_t *root, const char *key, int out, struct li_event *
 			struct li_ds *g = realloc(ev->ds, (ev->nds + 16) * sizeof *g);
 
 			if (g == NULL)
-				return li_why(why, n, "out of memory");
+				return err_why(why, n, "out of memory");
 			ev->ds = g;
 		}
 		ds = &ev->ds[ev->nds];
@@ -447,12 +431,12 @@ static int li_datasets(json_t *root, const char *key, int out, struct li_event *
 
 			r = li_model_uri(ds->ns, ds->name, &m, &ml, &v);
 			if (r < 0)
-				return li_why(why, n, "%sname \"%s\" in namespace mlflow is not models:/NAME/VERSION", where,
+				return err_why(why, n, "%sname \"%s\" in namespace mlflow is not models:/NAME/VERSION", where,
 					      ds->name);
 			if (r > 0) {
 				/* A model version, not a dataset: it becomes the run's link. */
 				if (*model != NULL && (ml != *mlen || strncmp(m, *model, ml) != 0 || v != ev->model_version))
-					return li_why(why, n, "%snames a second model version for the run", where);
+					return err_why(why, n, "%snames a second model version for the run", where);
 				*model = m;
 				*mlen = ml;
 				ev->model = m;
@@ -480,24 +464,24 @@ static int li_parse(const char *json, size_t len, struct li_event *ev, char *mod
 	memset(ev, 0, sizeof *ev);
 	model[0] = '\0';
 	if (len > LINEAGE_EVENT_MAX)
-		return li_why(why, n, "event of %zu bytes is over the %d byte limit", len, LINEAGE_EVENT_MAX);
+		return err_why(why, n, "event of %zu bytes is over the %d byte limit", len, LINEAGE_EVENT_MAX);
 	ev->root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (ev->root == NULL)
-		return li_why(why, n, "not JSON: %s (column %d)", jerr.text, jerr.column);
+		return err_why(why, n, "not JSON: %s (column %d)", jerr.text, jerr.column);
 	if (!json_is_object(ev->root))
-		return li_why(why, n, "not a JSON object");
+		return err_why(why, n, "not a JSON object");
 	run = json_object_get(ev->root, "run");
 	job = json_object_get(ev->root, "job");
 	if (run == NULL && json_object_get(ev->root, "dataset") != NULL)
-		return li_why(why, n, "a DatasetEvent: only run events are imported");
+		return err_why(why, n, "a DatasetEvent: only run events are imported");
 	if (run == NULL && job != NULL)
-		return li_why(why, n, "a JobEvent: only run events are imported");
+		return err_why(why, n, "a JobEvent: only run events are imported");
 	t = li_text(ev->root, "eventTime", 64, 1, "", why, n, &bad);
 	if (bad)
 		return -1;
 	ev->time = li_time(t);
 	if (ev->time < 0)
-		return li_why(why, n, "eventTime \"%s\" is not an ISO 8601 date-time with a zone", t);
+		return err_why(why, n, "eventTime \"%s\" is not an ISO 8601 date-time with a zone", t);
 	ev->producer = li_text(ev->root, "producer", 2048, 1, "", why, n, &bad);
 	if (bad)
 		return -1;
@@ -509,16 +493,16 @@ static int li_parse(const char *json, size_t len, struct li_event *ev, char *mod
 	for (i = 0; i < sizeof li_types / sizeof li_types[0] && strcmp(li_types[i], ev->type) != 0; i++)
 		;
 	if (i == sizeof li_types / sizeof li_types[0])
-		return li_why(why, n, "eventType \"%s\" is not START, RUNNING, COMPLETE, ABORT, FAIL or OTHER", ev->type);
+		return err_why(why, n, "eventType \"%s\" is not START, RUNNING, COMPLETE, ABORT, FAIL or OTHER", ev->type);
 	if (!json_is_object(run))
-		return li_why(why, n, run == NULL ? "run is missing" : "run is not an object");
+		return err_why(why, n, run == NULL ? "run is missing" : "run is not an object");
 	ev->run_id = li_text(run, "runId", 64, 1, "run.", why, n, &bad);
 	if (bad)
 		return -1;
 	if (!li_uuid(ev->run_id))
-		return li_why(why, n, "run.runId \"%s\" is not a UUID", ev->run_id);
+		return err_why(why, n, "run.runId \"%s\" is not a UUID", ev->run_id);
 	if (!json_is_object(job))
-		return li_why(why, n, job == NULL ? "job is missing" : "job is not an object");
+		return err_why(why, n, job == NULL ? "job is missing" : "job is not an object");
 	ev->job_ns = li_text(job, "namespace", LINEAGE_NAME_MAX, 1, "job.", why, n, &bad);
 	if (!bad)
 		ev->job_name = li_text(job, "name", LINEAGE_NAME_MAX, 1, "job.", why, n, &bad);
@@ -526,7 +510,7 @@ static int li_parse(const char *json, size_t len, struct li_event *ev, char *mod
 		return -1;
 	rf = json_object_get(run, "facets");
 	if (rf != NULL && !json_is_object(rf))
-		return li_why(why, n, "run.facets is not an object");
+		return err_why(why, n, "run.facets is not an object");
 	f = json_object_get(rf, "mlflow");
 	if (f != NULL) {
 		size_t k, l;
@@ -536,7 +520,7 @@ static int li_parse(const char *json, size_t len, struct li_event *ev, char *mod
 			return -1;
 		for (k = 0, l = strlen(ev->mlflow_run); k < l; k++)
 			if (!isalnum((unsigned char)ev->mlflow_run[k]) && ev->mlflow_run[k] != '-' && ev->mlflow_run[k] != '_')
-				return li_why(why, n, "run.facets.mlflow.runId \"%s\" is not an MLflow run id", ev->mlflow_run);
+				return err_why(why, n, "run.facets.mlflow.runId \"%s\" is not an MLflow run id", ev->mlflow_run);
 	}
 	f = json_object_get(rf, "steward_model");
 	if (f != NULL) {
@@ -547,7 +531,7 @@ static int li_parse(const char *json, size_t len, struct li_event *ev, char *mod
 			return -1;
 		mlen = strlen(mname);
 		if (!json_is_integer(v) || json_integer_value(v) <= 0)
-			return li_why(why, n, "run.facets.steward_model.version is not a positive integer");
+			return err_why(why, n, "run.facets.steward_model.version is not a positive integer");
 		ev->model = mname;
 		ev->model_version = json_integer_value(v);
 	}
@@ -558,7 +542,7 @@ static int li_parse(const char *json, size_t len, struct li_event *ev, char *mod
 	 * which loses that the two go together across li_datasets. */
 	if (mname != NULL) {
 		if (mlen >= modeln)
-			return li_why(why, n, "the model name it links to is over %zu bytes", modeln - 1);
+			return err_why(why, n, "the model name it links to is over %zu bytes", modeln - 1);
 		memcpy(model, mname, mlen);
 		model[mlen] = '\0';
 		ev->model = model;
@@ -640,7 +624,7 @@ static int64_t li_run(struct lineage_import *li, const struct li_event *ev, int6
 	id = db_column_int64(g, 0);
 	if (job == 0 || db_column_int64(g, 1) != job) {
 		db_reset(g);
-		li_why(why, n, "run %s was recorded under another job than %s/%s", ev->run_id, ev->job_ns, ev->job_name);
+		err_why(why, n, "run %s was recorded under another job than %s/%s", ev->run_id, ev->job_ns, ev->job_name);
 		return 0;
 	}
 	store_text_copy(state, sizeof state, g, 2);
@@ -652,11 +636,11 @@ static int64_t li_run(struct lineage_import *li, const struct li_event *ev, int6
 	mv = db_column_int64(g, 8);
 	db_reset(g);
 	if (ev->mlflow_run != NULL && mlflow[0] != '\0' && strcmp(mlflow, ev->mlflow_run) != 0) {
-		li_why(why, n, "run %s already names MLflow run %s, not %s", ev->run_id, mlflow, ev->mlflow_run);
+		err_why(why, n, "run %s already names MLflow run %s, not %s", ev->run_id, mlflow, ev->mlflow_run);
 		return 0;
 	}
 	if (ev->model != NULL && model[0] != '\0' && (strcmp(model, ev->model) != 0 || mv != ev->model_version)) {
-		li_why(why, n, "run %s already produced %s v%" PRId64 ", not %s v%" PRId64, ev->run_id, model, mv, ev->model,
+		err_why(why, n, "run %s already produced %s v%" PRId64 ", not %s v%" PRId64, ev->run_id, model, mv, ev->model,
 		       ev->model_version);
 		return 0;
 	}
@@ -780,7 +764,7 @@ static int64_t li_dsv(struct lineage_import *li, const struct li_ds *d, int64_t 
 	if (d->digest[0] == '\0' || strcmp(slot->a, d->digest) == 0)
 		return id;
 	if (slot->a[0] != '\0') {
-		li_why(why, n, "dataset %s/%s version %s has digest %s recorded, this event says %s", d->ns, d->name, d->version,
+		err_why(why, n, "dataset %s/%s version %s has digest %s recorded, this event says %s", d->ns, d->name, d->version,
 		       slot->a, d->digest);
 		return 0;
 	}
@@ -840,7 +824,7 @@ static int li_dsv_check(struct lineage_import *li, const struct li_event *ev, si
 
 		if (o->digest[0] != '\0' && strcmp(o->digest, d->digest) != 0 && strcmp(o->ns, d->ns) == 0 &&
 		    strcmp(o->name, d->name) == 0 && strcmp(o->version, d->version) == 0) {
-			li_why(why, n, "dataset %s/%s version %s is given two digests, %s and %s", d->ns, d->name, d->version,
+			err_why(why, n, "dataset %s/%s version %s is given two digests, %s and %s", d->ns, d->name, d->version,
 			       o->digest, d->digest);
 			return 0;
 		}
@@ -897,7 +881,7 @@ static int li_dsv_check(struct lineage_import *li, const struct li_event *ev, si
 			return 1;
 	}
 	if (slot->a[0] != '\0' && strcmp(slot->a, d->digest) != 0) {
-		li_why(why, n, "dataset %s/%s version %s has digest %s recorded, this event says %s", d->ns, d->name, d->version,
+		err_why(why, n, "dataset %s/%s version %s has digest %s recorded, this event says %s", d->ns, d->name, d->version,
 		       slot->a, d->digest);
 		return 0;
 	}
@@ -934,7 +918,7 @@ static int li_write(struct lineage_import *li, const struct li_event *ev, const 
 		r = db_step(s);
 		db_reset(s);
 		if (r == DB_ROW) {
-			li_why(why, n, "run %s was recorded under another job than %s/%s", ev->run_id, ev->job_ns, ev->job_name);
+			err_why(why, n, "run %s was recorded under another job than %s/%s", ev->run_id, ev->job_ns, ev->job_name);
 			return 0;
 		}
 		if (r != DB_DONE)

@@ -130,18 +130,6 @@ int proven_role_at(void *arg, const char *name, unsigned role, int64_t ver)
 	return proven_role_held(kr, idx, role, ver);
 }
 
-static int proven_why(char *why, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int proven_why(char *why, size_t n, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, n, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 /* ---- keyring entries ---- */
 
 static unsigned proven_roles_json(json_t *a, int *bad)
@@ -176,11 +164,11 @@ int proven_keyring_apply(struct proven_keyring *kr, int64_t seq, const char *act
 	uint8_t pk[KEYS_PK_BYTES];
 
 	if (json_unpack(data, "{s:I, s:s}", "keyring", &dver, "envelope", &env) != 0)
-		return proven_why(why, n, "keyring entry without keyring version and envelope");
+		return err_why(why, n, "keyring entry without keyring version and envelope");
 	if (dsse_parse(env, strlen(env), &d, &e) != 0)
-		return proven_why(why, n, "keyring change: %s", e.msg);
+		return err_why(why, n, "keyring change: %s", e.msg);
 	if (strcmp(d.payload_type, KEYRING_PAYLOAD_TYPE) != 0) {
-		proven_why(why, n, "keyring change: payloadType is not %s", KEYRING_PAYLOAD_TYPE);
+		err_why(why, n, "keyring change: payloadType is not %s", KEYRING_PAYLOAD_TYPE);
 		dsse_free(&d);
 		return -1;
 	}
@@ -190,29 +178,29 @@ int proven_keyring_apply(struct proven_keyring *kr, int64_t seq, const char *act
 			&change, "scope", &scope, "from", &from, "to", &to, "principal", &principal, "roles",
 			&roles, "key", &key, "log", &log) != 0 ||
 	    strcmp(type, "keyring-change") != 0) {
-		proven_why(why, n, "keyring change: statement is malformed");
+		err_why(why, n, "keyring change: statement is malformed");
 		goto out;
 	}
 	if (json_is_object(key) && json_unpack(key, "{s:s, s?s}", "id", &kid, "public", &kpub) != 0) {
-		proven_why(why, n, "keyring change: key must have an id");
+		err_why(why, n, "keyring change: key must have an id");
 		goto out;
 	}
 	mask = proven_roles_json(roles, &bad);
 	if (bad) {
-		proven_why(why, n, "keyring change: unknown role");
+		err_why(why, n, "keyring change: unknown role");
 		goto out;
 	}
 	if (from != kr->version || to != kr->version + 1 || dver != to) {
-		proven_why(why, n, "keyring change from version %lld to %lld does not follow version %" PRId64,
+		err_why(why, n, "keyring change from version %lld to %lld does not follow version %" PRId64,
 			   (long long)from, (long long)to, kr->version);
 		goto out;
 	}
 	if (strcmp(log, kr->log) != 0) {
-		proven_why(why, n, "keyring change is for the log %s, not %s", log, kr->log);
+		err_why(why, n, "keyring change is for the log %s, not %s", log, kr->log);
 		goto out;
 	}
 	if (strcmp(action + strlen("keyring."), change) != 0) {
-		proven_why(why, n, "entry says %s but the signed change is %s", action, change);
+		err_why(why, n, "entry says %s but the signed change is %s", action, change);
 		goto out;
 	}
 	/* Who signed: for init the key it introduces (the root of trust), else
@@ -222,11 +210,11 @@ int proven_keyring_apply(struct proven_keyring *kr, int64_t seq, const char *act
 		    sodium_base642bin(pk, sizeof pk, kpub, strlen(kpub), NULL, &bin, NULL,
 				      sodium_base64_VARIANT_ORIGINAL) != 0 ||
 		    bin != sizeof pk) {
-			proven_why(why, n, "keyring init must come first and carry its admin's key");
+			err_why(why, n, "keyring init must come first and carry its admin's key");
 			goto out;
 		}
 		if (d.nsigs < 1 || strcmp(d.sigs[0].keyid, kid) != 0 || !dsse_verify(&d, pk, kid)) {
-			proven_why(why, n, "keyring init is not signed by the key it introduces");
+			err_why(why, n, "keyring init is not signed by the key it introduces");
 			goto out;
 		}
 		{
@@ -234,12 +222,12 @@ int proven_keyring_apply(struct proven_keyring *kr, int64_t seq, const char *act
 
 			keys_id(pk, id);
 			if (strcmp(id, kid) != 0) {
-				proven_why(why, n, "keyring init: key id %s does not match its public key", kid);
+				err_why(why, n, "keyring init: key id %s does not match its public key", kid);
 				goto out;
 			}
 		}
 		if (strcmp(actor, principal) != 0 || mask != ROLE_ADMIN) {
-			proven_why(why, n, "keyring init must make its actor an admin");
+			err_why(why, n, "keyring init must make its actor an admin");
 			goto out;
 		}
 		snprintf(kr->root_key, sizeof kr->root_key, "%s", kid);
@@ -249,22 +237,22 @@ int proven_keyring_apply(struct proven_keyring *kr, int64_t seq, const char *act
 		for (i = 0, signer = NULL; i < d.nsigs && signer == NULL; i++)
 			signer = proven_key(kr, d.sigs[i].keyid);
 		if (signer == NULL) {
-			proven_why(why, n, "keyring change signed by a key that is not in the keyring");
+			err_why(why, n, "keyring change signed by a key that is not in the keyring");
 			goto out;
 		}
 		sp = signer->principal;
 		if (!dsse_verify(&d, signer->pk, signer->id)) {
-			proven_why(why, n, "keyring change: signature by %s does not verify", signer->id);
+			err_why(why, n, "keyring change: signature by %s does not verify", signer->id);
 			goto out;
 		}
 		if (!proven_key_active(signer, kr->version) || kr->p[sp].revoked != 0 ||
 		    !proven_role_held(kr, sp, ROLE_ADMIN, kr->version)) {
-			proven_why(why, n, "keyring change signed by %s, who was not an active admin at version %" PRId64,
+			err_why(why, n, "keyring change signed by %s, who was not an active admin at version %" PRId64,
 				   kr->p[sp].name, kr->version);
 			goto out;
 		}
 		if (strcmp(actor, kr->p[sp].name) != 0) {
-			proven_why(why, n, "entry names actor %s but %s signed the change", actor, kr->p[sp].name);
+			err_why(why, n, "entry names actor %s but %s signed the change", actor, kr->p[sp].name);
 			goto out;
 		}
 	}
@@ -284,12 +272,12 @@ int proven_keyring_apply(struct proven_keyring *kr, int64_t seq, const char *act
 		int i;
 
 		if (p != NULL && p->revoked != 0) {
-			proven_why(why, n, "adds to principal %s, revoked earlier", principal);
+			err_why(why, n, "adds to principal %s, revoked earlier", principal);
 			goto out;
 		}
 		if (p == NULL) {
 			if (kid == NULL || kpub == NULL) {
-				proven_why(why, n, "a new principal needs a key");
+				err_why(why, n, "a new principal needs a key");
 				goto out;
 			}
 			p = proven_push(&kr->p, &kr->np, sizeof *kr->p);
@@ -307,12 +295,12 @@ int proven_keyring_apply(struct proven_keyring *kr, int64_t seq, const char *act
 			    sodium_base642bin(pk, sizeof pk, kpub, strlen(kpub), NULL, &bin, NULL,
 					      sodium_base64_VARIANT_ORIGINAL) != 0 ||
 			    bin != sizeof pk) {
-				proven_why(why, n, "adds key %s twice or without its public key", kid);
+				err_why(why, n, "adds key %s twice or without its public key", kid);
 				goto out;
 			}
 			keys_id(pk, id);
 			if (strcmp(id, kid) != 0) {
-				proven_why(why, n, "key id %s does not match its public key", kid);
+				err_why(why, n, "key id %s does not match its public key", kid);
 				goto out;
 			}
 			k = proven_push(&kr->k, &kr->nk, sizeof *kr->k);
@@ -340,14 +328,14 @@ int proven_keyring_apply(struct proven_keyring *kr, int64_t seq, const char *act
 		size_t i;
 
 		if (p == NULL || p->revoked != 0) {
-			proven_why(why, n, "revokes %s, who is not an active principal", principal);
+			err_why(why, n, "revokes %s, who is not an active principal", principal);
 			goto out;
 		}
 		if (strcmp(scope, "key") == 0) {
 			struct proven_key *k = kid != NULL ? proven_key(kr, kid) : NULL;
 
 			if (k == NULL || k->principal != pidx || k->revoked != 0) {
-				proven_why(why, n, "revokes key %s, which %s does not hold", kid, principal);
+				err_why(why, n, "revokes key %s, which %s does not hold", kid, principal);
 				goto out;
 			}
 			k->revoked = to;
@@ -355,11 +343,11 @@ int proven_keyring_apply(struct proven_keyring *kr, int64_t seq, const char *act
 			int whole = strcmp(scope, "principal") == 0;
 
 			if (!whole && strcmp(scope, "roles") != 0) {
-				proven_why(why, n, "revocation scope %s is not principal, key or roles", scope);
+				err_why(why, n, "revocation scope %s is not principal, key or roles", scope);
 				goto out;
 			}
 			if ((mask & ~proven_roles_now(kr, pidx)) != 0) {
-				proven_why(why, n, "revokes roles %s does not hold", principal);
+				err_why(why, n, "revokes roles %s does not hold", principal);
 				goto out;
 			}
 			for (i = 0; i < kr->nr; i++)
@@ -373,7 +361,7 @@ int proven_keyring_apply(struct proven_keyring *kr, int64_t seq, const char *act
 			}
 		}
 	} else {
-		proven_why(why, n, "unknown keyring change %s", change);
+		err_why(why, n, "unknown keyring change %s", change);
 		goto out;
 	}
 	{
@@ -386,7 +374,7 @@ int proven_keyring_apply(struct proven_keyring *kr, int64_t seq, const char *act
 	r = 0;
 	goto out;
 oom:
-	proven_why(why, n, "out of memory");
+	err_why(why, n, "out of memory");
 out:
 	json_decref(stmt);
 	dsse_free(&d);
@@ -605,30 +593,30 @@ int proven_check_entry(const struct proven_keyring *kr, int64_t ver, json_t *par
 	int ok;
 
 	if (actor == NULL || action == NULL)
-		return proven_why(why, n, "entry names no actor or action");
+		return err_why(why, n, "entry names no actor or action");
 	if (proven_self_signed(action, actor))
 		return 0;
 	if (kid == NULL)
-		return proven_why(why, n, "%s by %s is not signed by its actor (no key named)", action, actor);
+		return err_why(why, n, "%s by %s is not signed by its actor (no key named)", action, actor);
 	k = proven_key((struct proven_keyring *)kr, kid);
 	if (k == NULL)
-		return proven_why(why, n, "%s is signed with key %s, which the keyring never held", action, kid);
+		return err_why(why, n, "%s is signed with key %s, which the keyring never held", action, kid);
 	if (strcmp(kr->p[k->principal].name, actor) != 0)
-		return proven_why(why, n, "%s names actor %s but is signed with a key of %s", action, actor,
+		return err_why(why, n, "%s names actor %s but is signed with a key of %s", action, actor,
 				  kr->p[k->principal].name);
 	if (!proven_key_active(k, ver) || (kr->p[k->principal].revoked != 0 && kr->p[k->principal].revoked <= ver))
-		return proven_why(why, n, "%s is signed with key %s of %s, not active at keyring version %" PRId64, action,
+		return err_why(why, n, "%s is signed with key %s of %s, not active at keyring version %" PRId64, action,
 				  kid, actor, ver);
 	if (sig == NULL || sig[0] == '\0' ||
 	    sodium_base642bin(raw, sizeof raw, sig, strlen(sig), NULL, &rawlen, NULL, sodium_base64_VARIANT_ORIGINAL) != 0 ||
 	    rawlen != KEYS_SIG_BYTES)
-		return proven_why(why, n, "%s by %s carries no valid signature", action, actor);
+		return err_why(why, n, "%s by %s carries no valid signature", action, actor);
 	if (dsse_pae(PROVEN_ENTRY_TYPE, body, len, &pae, &plen) != 0)
-		return proven_why(why, n, "out of memory");
+		return err_why(why, n, "out of memory");
 	ok = keys_verify(k->pk, pae, plen, raw);
 	free(pae);
 	if (!ok)
-		return proven_why(why, n, "signature of %s by %s does not verify (forged or altered)", action, actor);
+		return err_why(why, n, "signature of %s by %s does not verify (forged or altered)", action, actor);
 	return 0;
 }
 
@@ -707,6 +695,6 @@ int proven_checkpoint_entry(void *arg, int64_t seq, const char *body, size_t len
 	struct err e;
 
 	if (proven_keyring_load(arg, &kr, &e) != 0)
-		return proven_why(why, n, "%s", e.msg);
+		return err_why(why, n, "%s", e.msg);
 	return proven_check_entry(kr, proven_version_at(kr, seq), parsed, body, len, sig, why, n);
 }
