@@ -89,6 +89,24 @@ static int cmd_audit_attention(struct cli_ctx *c, size_t n)
 	return CLI_ATTENTION;
 }
 
+/* {"ledger": {"wall_seconds": W, "cpu_seconds": C}, ...} under "phases". */
+static int cmd_audit_phases_json(json_t *o, const struct audit_report *r)
+{
+	json_t *ph = json_object();
+	int i;
+
+	if (ph == NULL || json_object_set_new(o, "phases", ph) != 0)
+		return -1;
+	for (i = 0; i < AUDIT_PHASES; i++) {
+		json_t *x = json_object();
+
+		if (x == NULL || json_object_set_new(ph, audit_phase_name[i], x) != 0 ||
+		    cli_json_real(x, "wall_seconds", r->phase_wall[i]) || cli_json_real(x, "cpu_seconds", r->phase_cpu[i]))
+			return -1;
+	}
+	return 0;
+}
+
 static json_t *cmd_audit_unapproved_json(const struct plugin_unapproved *u, size_t n)
 {
 	json_t *a = json_array();
@@ -143,7 +161,7 @@ static int cmd_audit_report(struct cli_ctx *c, const struct audit_report *r, int
 		    cli_json_str(o, "root_key", r->root_key) || cli_json_int(o, "requests", r->requests) ||
 		    cli_json_int(o, "approvals", r->approvals) || cli_json_int(o, "incidents", r->incidents) ||
 		    cli_json_real(o, "wall_seconds", r->wall_seconds) || cli_json_real(o, "cpu_seconds", r->cpu_seconds) ||
-		    cli_json_int(o, "jobs", r->jobs) ||
+		    cli_json_int(o, "jobs", r->jobs) || cmd_audit_phases_json(o, r) != 0 ||
 		    (ok ? json_object_set_new(o, "bad_seq", json_null()) != 0
 			: cli_json_int_or_null(o, "bad_seq", r->ledger.bad_seq)) ||
 		    (ok ? json_object_set_new(o, "reason", json_null()) != 0
@@ -176,6 +194,14 @@ static int cmd_audit_report(struct cli_ctx *c, const struct audit_report *r, int
 		       r->wall_seconds, r->cpu_seconds, r->jobs);
 	else
 		printf("  time:     %.2f s wall, %.2f s CPU (one thread)\n", r->wall_seconds, r->cpu_seconds);
+	{
+		int i;
+
+		printf("  phases:  ");
+		for (i = 0; i < AUDIT_PHASES; i++)
+			printf(" %s %.2f s (%.2f s CPU)%s", audit_phase_name[i], r->phase_wall[i], r->phase_cpu[i],
+			       i + 1 < AUDIT_PHASES ? "," : "\n");
+	}
 	if (r->witness == 1)
 		printf("  witness:  checkpoint %" PRId64 " kept in %s is in this history\n", r->witness_size,
 		       r->witness_path);

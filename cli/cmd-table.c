@@ -843,7 +843,10 @@ const struct cli_cmd cli_cmds[] = {
 			"in order on one thread while --jobs N others parse the entries ahead of it and\n"
 			"check leaf hashes and signatures in batches; a failure found there is checked\n"
 			"again on one thread, so the report names the same first entry. It prints the\n"
-			"wall and CPU time it took.",
+			"wall and CPU time it took, and each phase's: ledger (reading, checking and\n"
+			"replaying the entries), tables, tree (the stored Merkle nodes), reconcile\n"
+			"(the derived tables) and workers (waiting for their last checks); a phase's\n"
+			"CPU counts every thread's, the workers' included.",
 		.opts = cli_audit_verify_opts, .min_pos = 0, .max_pos = CLI_POS_MAX,
 		.run = cmd_audit_verify,
 	},

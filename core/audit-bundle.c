@@ -324,6 +324,7 @@ static int audit_bundle_check(const char *dir, const struct audit_pins *p, const
 	};
 	struct replay rp;
 	struct audit_par par;
+	struct audit_clock lap;
 	size_t i;
 	int rc = -1, fd, lrc, again = 0;
 
@@ -378,9 +379,12 @@ static int audit_bundle_check(const char *dir, const struct audit_pins *p, const
 	src.q = par.q;
 	src.progress = o != NULL ? o->progress : (struct progress){ 0 };
 	src.total = b.nnotes > 0 ? b.sizes[b.nnotes - 1] : 0;
+	audit_clock_start(&lap);
 	lrc = ledger_verify_source(&src, name, pk, &r->ledger, par.q != NULL ? audit_par_entry : replay_entry,
 				   par.q != NULL ? (void *)&par : (void *)&rp, e);
+	audit_clock_lap(&lap, r, AUDIT_PHASE_LEDGER);
 	again = audit_par_stop(&par, lrc, &r->ledger);
+	audit_clock_lap(&lap, r, AUDIT_PHASE_WORKERS);
 	if (lrc != 0 || again)
 		goto out;
 	/* Whoever made the bundle could have written entries no checkpoint

@@ -126,6 +126,18 @@ void audit_clock_start(struct audit_clock *c)
 	c->cpu = audit_cpu_now();
 }
 
+const char *const audit_phase_name[AUDIT_PHASES] = { "ledger", "tables", "tree", "reconcile", "workers" };
+
+void audit_clock_lap(struct audit_clock *c, struct audit_report *r, int phase)
+{
+	struct audit_clock now;
+
+	audit_clock_start(&now);
+	r->phase_wall[phase] += (double)(now.wall.tv_sec - c->wall.tv_sec) + (double)(now.wall.tv_nsec - c->wall.tv_nsec) / 1e9;
+	r->phase_cpu[phase] += now.cpu - c->cpu;
+	*c = now;
+}
+
 void audit_clock_stop(const struct audit_clock *c, const struct audit_run *o, struct audit_report *r)
 {
 	struct timespec now;

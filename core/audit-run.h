@@ -44,6 +44,8 @@ int audit_par_start(const struct audit_run *o, struct replay *rp, struct audit_p
 int audit_par_stop(struct audit_par *x, int rc, const struct ledger_report *lr);
 
 void audit_clock_start(struct audit_clock *c);
+/* Adds the time since c started (or last lapped) to r's phase and restarts c. */
+void audit_clock_lap(struct audit_clock *c, struct audit_report *r, int phase);
 /* Fills r's wall and CPU seconds since c started and the threads o used. */
 void audit_clock_stop(const struct audit_clock *c, const struct audit_run *o, struct audit_report *r);
 

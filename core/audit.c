@@ -155,10 +155,14 @@ static int audit_tables(struct store *st, struct replay *rp, struct audit_report
  * table: a tampered one cannot make a false proof verify (proofs are
  * checked against signed roots), but it is named here rather than left
  * to make true proofs fail. */
-static int audit_tree_nodes(struct store *st, struct audit_report *r, struct err *e)
+static int audit_tree_nodes(struct store *st, const struct ledger_leaves *l, struct audit_report *r, struct err *e)
 {
 	char why[sizeof r->ledger.reason];
-	int rc = ledger_tree_check(st, why, sizeof why, e);
+	/* The leaves the pass kept are every entry's, from the first: the
+	 * ledger is not read a second time. */
+	int rc = l != NULL && !l->lost && (int64_t)l->n == r->ledger.entries
+			 ? ledger_tree_check_leaves(st, l->v, (int64_t)l->n, why, sizeof why, e)
+			 : ledger_tree_check(st, why, sizeof why, e);
 
 	if (rc == 1)
 		return audit_fail(r, e, 0, "%s", why);
@@ -252,14 +256,17 @@ static void audit_ungoverned(const struct replay *rp, struct audit_report *r)
 
 /* Once the ledger held (rc 0): the tables against the replay, the stored
  * tree, and every derived table. */
-static int audit_after_ledger(struct store *st, struct replay *rp, int rc, struct audit_report *r, struct err *e)
+static int audit_after_ledger(struct store *st, struct replay *rp, int rc, const struct ledger_leaves *l,
+			      struct audit_clock *lap, struct audit_report *r, struct err *e)
 {
 	if (rc == 0 && r->witness == 1)
 		r->ledger.kept--; /* reported as the witness, not as a kept file */
 	if (rc == 0)
 		rc = audit_tables(st, rp, r, e);
+	audit_clock_lap(lap, r, AUDIT_PHASE_TABLES);
 	if (rc == 0)
-		rc = audit_tree_nodes(st, r, e);
+		rc = audit_tree_nodes(st, l, r, e);
+	audit_clock_lap(lap, r, AUDIT_PHASE_TREE);
 	if (rc == 0) {
 		/* The ledger holds: now every table derived from it must agree. */
 		struct reconcile_report rr;
@@ -271,6 +278,7 @@ static int audit_after_ledger(struct store *st, struct replay *rp, int rc, struc
 	}
 	if (rc == 0)
 		audit_ungoverned(rp, r);
+	audit_clock_lap(lap, r, AUDIT_PHASE_RECONCILE);
 	return rc;
 }
 
@@ -348,6 +356,9 @@ static int audit_verify_store(struct store *st, const struct audit_pins *p, cons
 	{
 		struct ledger_verify_opts lo = { .kept = kept, .nkept = nkept, .from = &from, .to = &to };
 		struct audit_par par;
+		struct audit_clock lap;
+		struct ledger_leaves leaves = { 0 };
+		int again;
 
 		if (audit_par_start(o, &rp, &par, e) != 0) {
 			replay_free(&rp);
@@ -356,16 +367,23 @@ static int audit_verify_store(struct store *st, const struct audit_pins *p, cons
 		}
 		lo.q = par.q;
 		lo.progress = o != NULL ? o->progress : (struct progress){ 0 };
+		if (from.size == 0)
+			lo.leaves = &leaves;
+		audit_clock_start(&lap);
 		rc = ledger_verify_with(st, &lo, &r->ledger, par.q != NULL ? audit_par_entry : replay_entry,
 					par.q != NULL ? (void *)&par : (void *)&rp, e);
 		ledger_rc = rc;
 		lr = r->ledger;
+		audit_clock_lap(&lap, r, AUDIT_PHASE_LEDGER);
 		/* The tables are read while the workers still check what is
 		 * queued, not after they stopped: read after, they left all but
 		 * one processor idle. What the workers then report decides as if
 		 * the tables had not been read yet. */
-		rc = audit_after_ledger(st, &rp, rc, r, e);
-		if (audit_par_stop(&par, ledger_rc, &lr)) {
+		rc = audit_after_ledger(st, &rp, rc, lo.leaves, &lap, r, e);
+		ledger_leaves_free(&leaves);
+		again = audit_par_stop(&par, ledger_rc, &lr);
+		audit_clock_lap(&lap, r, AUDIT_PHASE_WORKERS);
+		if (again) {
 			/* Again from the first entry: the replay it started from is spent. */
 			struct audit_run one = { .jobs = 1, .progress = lo.progress, .resume = rs };
 

@@ -12,6 +12,13 @@
 #include "record.h"
 #include "store.h"
 
+/* Where a run's time goes: reading, checking and replaying the entries;
+ * the keyring, approval and request tables against the replay; the
+ * stored Merkle nodes; the derived tables; and waiting for the workers
+ * to finish what they were handed. */
+enum { AUDIT_PHASE_LEDGER, AUDIT_PHASE_TABLES, AUDIT_PHASE_TREE, AUDIT_PHASE_RECONCILE, AUDIT_PHASE_WORKERS, AUDIT_PHASES };
+extern const char *const audit_phase_name[AUDIT_PHASES];
+
 struct audit_report {
 	struct ledger_report ledger; /* entries, checkpoints, verified, kept, bad_seq, reason */
 	int64_t keyring_version;     /* keyring version the replay ended at */
@@ -36,6 +43,10 @@ struct audit_report {
 	 * and CPU seconds (every thread's, user and system) and threads used. */
 	double wall_seconds, cpu_seconds;
 	int jobs;
+	/* The same per phase (AUDIT_PHASE_*, named by audit_phase_name):
+	 * CPU is the process's, workers included, so a phase run beside
+	 * the workers shows what they did meanwhile too. */
+	double phase_wall[AUDIT_PHASES], phase_cpu[AUDIT_PHASES];
 	/* Entries this run read and replayed, and the checkpoint size it
 	 * picked up from (0: a full run from the first entry). */
 	int64_t checked, resumed;

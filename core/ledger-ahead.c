@@ -17,7 +17,11 @@ struct ledger_ahead_entry {
 	int64_t time;
 	int has_leaf, has_chain, has_cols;
 	uint8_t leaf[32], chain[32];
-	json_t *j; /* parsed by a worker; NULL when it did not parse (checked again in order) */
+	/* Parsed by a worker; NULL when it did not parse (checked again in
+	 * order). The chunk keeps a reference past the caller's, and the
+	 * worker that parses the slot's next entry drops it: the tree is
+	 * freed on the thread that allocated it, not on the verifying one. */
+	json_t *j;
 };
 
 struct ledger_chunk {
@@ -35,6 +39,7 @@ static void ledger_ahead_parse(void *arg, size_t i)
 	struct ledger_chunk *c = arg;
 	struct ledger_ahead_entry *x = &c->e[i];
 
+	json_decref(x->j);
 	x->j = json_loadb(c->bytes + x->off, x->len, JSON_REJECT_DUPLICATES, NULL);
 }
 
@@ -103,7 +108,6 @@ static void ledger_chunk_fill(struct ledger_ahead *a, struct ledger_chunk *c)
 			memcpy(x->leaf, leaf, 32);
 		if (chain != NULL)
 			memcpy(x->chain, chain, 32);
-		x->j = NULL;
 		c->n++;
 	}
 	c->w.fn = ledger_ahead_parse;
@@ -174,8 +178,7 @@ int ledger_ahead_next(struct ledger_ahead *a, int64_t *seq, const char **body, s
 	*leaf = x->has_leaf ? x->leaf : NULL;
 	*chain = x->has_chain ? x->chain : NULL;
 	*sig = c->bytes + x->sigoff;
-	*pre = x->j;
-	x->j = NULL;
+	*pre = x->j != NULL ? json_incref(x->j) : NULL;
 	if (x->has_cols) {
 		cols->time = x->time;
 		cols->actor = c->bytes + x->coloff[0];
@@ -197,7 +200,7 @@ void ledger_ahead_free(struct ledger_ahead *a)
 		if (c == NULL)
 			continue;
 		ledger_chunk_wait(a, c);
-		for (k = 0; k < c->n; k++)
+		for (k = 0; k < LEDGER_AHEAD; k++)
 			json_decref(c->e[k].j);
 		free(c->bytes);
 		free(c);

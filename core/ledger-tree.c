@@ -418,16 +418,18 @@ static int tree_check_range(struct store *st, int64_t from, int64_t to, const st
 	return 0;
 }
 
-int ledger_tree_check(struct store *st, char *why, size_t n, struct err *e)
+/* With in_mem the leaves are mem's nmem, otherwise read from the ledger. */
+static int tree_check_from(struct store *st, int in_mem, const merkle_hash *mem, int64_t nmem, char *why,
+			   size_t n, struct err *e)
 {
 	struct tree_want *w = malloc(sizeof *w);
-	merkle_hash *leaves = malloc(TREE_CHUNK * sizeof *leaves);
+	merkle_hash *leaves = in_mem ? NULL : malloc(TREE_CHUNK * sizeof *leaves);
 	struct tree_acc acc = { .top = 0 };
 	struct db_stmt *s;
 	int got = TREE_CHUNK, i, r = 0, rc;
 
 	why[0] = '\0';
-	if (w == NULL || leaves == NULL) {
+	if (w == NULL || (!in_mem && leaves == NULL)) {
 		free(w);
 		free(leaves);
 		return err_set(e, ERR_IO, "out of memory");
@@ -435,14 +437,18 @@ int ledger_tree_check(struct store *st, char *why, size_t n, struct err *e)
 	while (r == 0 && got == TREE_CHUNK) {
 		struct tree_db d = { .st = st };
 		int64_t from = acc.size;
+		const merkle_hash *chunk = leaves;
 
-		if (tree_leaves(&d, from, leaves, &got) != 0) {
+		if (in_mem) {
+			got = nmem - from < TREE_CHUNK ? (int)(nmem - from) : TREE_CHUNK;
+			chunk = got > 0 ? mem + from : NULL;
+		} else if (tree_leaves(&d, from, leaves, &got) != 0) {
 			r = store_fail(st, e, "reading the ledger");
 			break;
 		}
 		w->n = 0;
 		for (i = 0; r == 0 && i < got; i++)
-			if (tree_acc_add(&acc, leaves[i], tree_want_node, w) != 0)
+			if (tree_acc_add(&acc, chunk[i], tree_want_node, w) != 0)
 				r = err_set(e, ERR_IO, "too many nodes in one chunk");
 		if (r == 0)
 			r = tree_check_range(st, from, acc.size, w, why, n, e);
@@ -472,4 +478,15 @@ int ledger_tree_check(struct store *st, char *why, size_t n, struct err *e)
 	free(w);
 	free(leaves);
 	return r;
+}
+
+int ledger_tree_check(struct store *st, char *why, size_t n, struct err *e)
+{
+	return tree_check_from(st, 0, NULL, 0, why, n, e);
+}
+
+int ledger_tree_check_leaves(struct store *st, const merkle_hash *leaves, int64_t nleaves, char *why, size_t n,
+			     struct err *e)
+{
+	return tree_check_from(st, 1, leaves, nleaves, why, n, e);
 }

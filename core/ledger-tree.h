@@ -39,5 +39,9 @@ int ledger_tree_consistency(struct store *st, int64_t size, int64_t old_size, me
  * node that differs, is missing or should not exist (its level and
  * index); -1 with e filled when the store could not be read. */
 int ledger_tree_check(struct store *st, char *why, size_t n, struct err *e);
+/* The same from the first nleaves leaves already read (audit verify's
+ * pass kept them, checked against the bodies): only the table is read. */
+int ledger_tree_check_leaves(struct store *st, const merkle_hash *leaves, int64_t nleaves, char *why, size_t n,
+			     struct err *e);
 
 #endif

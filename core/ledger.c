@@ -491,6 +491,32 @@ static int ledger_lost(struct ledger_report *r, struct err *e, const struct ledg
 	return err_set(e, ERR_DENIED, "%s", r->reason);
 }
 
+void ledger_leaves_free(struct ledger_leaves *l)
+{
+	free(l->v);
+	l->v = NULL;
+	l->n = l->cap = 0;
+}
+
+static void ledger_leaves_add(struct ledger_leaves *l, const uint8_t leaf[MERKLE_HASH])
+{
+	if (l->lost)
+		return;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 4096;
+		merkle_hash *nv = realloc(l->v, cap * sizeof *nv);
+
+		if (nv == NULL) {
+			ledger_leaves_free(l);
+			l->lost = 1;
+			return;
+		}
+		l->v = nv;
+		l->cap = cap;
+	}
+	memcpy(l->v[l->n++], leaf, MERKLE_HASH);
+}
+
 static int ledger_verify_run(const struct ledger_source *src, struct ledger_ahead *ah, const char *name,
 			     const uint8_t pk[KEYS_PK_BYTES], struct ledger_report *r, ledger_entry_fn fn, void *fnarg,
 			     struct err *e)
@@ -563,6 +589,8 @@ static int ledger_verify_run(const struct ledger_source *src, struct ledger_ahea
 		}
 		memcpy(prev, chain, 32);
 		merkle_acc_add(&acc, leaf);
+		if (src->leaves != NULL)
+			ledger_leaves_add(src->leaves, leaf);
 		r->entries = seq;
 		for (; ki < src->nkept && src->kept[ki].size <= seq; ki++) {
 			merkle_hash root;
@@ -1112,6 +1140,7 @@ int ledger_verify_with(struct store *st, const struct ledger_verify_opts *o, str
 		.progress = o->progress,
 		.from = o->from,
 		.to = o->to,
+		.leaves = o->leaves,
 	};
 	int64_t base = o->from != NULL ? o->from->size : 0;
 	int rc;

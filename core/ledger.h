@@ -144,6 +144,15 @@ struct ledger_cols {
 	const char *actor, *action, *subject;
 };
 
+/* Leaves in ledger order, v[i] the leaf of entry i + 1 of the run; lost
+ * when memory ran out (v is then freed and the caller reads them again). */
+struct ledger_leaves {
+	merkle_hash *v;
+	size_t n, cap;
+	int lost;
+};
+void ledger_leaves_free(struct ledger_leaves *l);
+
 struct ledger_source {
 	int (*next)(void *arg, int64_t *seq, const char **body, size_t *len, const uint8_t **leaf,
 		    const uint8_t **chain, const char **sig);
@@ -170,6 +179,9 @@ struct ledger_source {
 	 * holds none before it); to gets where this run stopped. */
 	const struct ledger_state *from;
 	struct ledger_state *to;
+	/* Optional: gets every leaf the run read, so that a later pass
+	 * over them (the stored Merkle nodes) need not read the ledger again. */
+	struct ledger_leaves *leaves;
 };
 int ledger_verify_source(const struct ledger_source *src, const char *name,
 			 const uint8_t pk[KEYS_PK_BYTES], struct ledger_report *r,
@@ -191,6 +203,7 @@ struct ledger_verify_opts {
 	struct progress progress;
 	const struct ledger_state *from; /* from and to: see struct ledger_source */
 	struct ledger_state *to;
+	struct ledger_leaves *leaves; /* see struct ledger_source */
 };
 int ledger_verify_with(struct store *st, const struct ledger_verify_opts *o, struct ledger_report *r,
 		       ledger_entry_fn fn, void *arg, struct err *e);

@@ -268,6 +268,8 @@ static int replay_approval(struct replay *rp, int64_t seq, int64_t when, const c
 	a->len = strlen(env);
 	a->seq = seq;
 	a->request = request;
+	a->prev_same = q->last_appr;
+	q->last_appr = rp->na;
 	a->approve = stmt.approve;
 	snprintf(a->role, sizeof a->role, "%s", keyring_role_name(stmt.role));
 	snprintf(a->principal, sizeof a->principal, "%s", stmt.principal);
@@ -463,15 +465,20 @@ static int replay_apply(struct replay *rp, const char *actor, json_t *data, char
 		replay_why(why, n, "evidence is about another version or move than request %lld", (long long)request);
 		goto out;
 	}
-	/* Every approval the evidence counted must be a decision this ledger recorded. */
+	/* Every approval the evidence counted must be a decision this ledger
+	 * recorded. Only this request's decisions are walked: scanning them
+	 * all made every promotion cost as much as the approvals before it. */
 	for (i = 0; i < ev.nappr; i++) {
 		if (!ev.appr[i].counts)
 			continue;
-		for (j = 0; j < rp->na; j++)
-			if (rp->a[j].request == request && rp->a[j].approve &&
-			    strcmp(rp->a[j].principal, ev.appr[i].principal) == 0 && strcmp(rp->a[j].role, ev.appr[i].role) == 0)
+		for (j = q->last_appr; j != 0; j = rp->a[j - 1].prev_same) {
+			const struct rp_approval *a = &rp->a[j - 1];
+
+			if (a->approve && strcmp(a->principal, ev.appr[i].principal) == 0 &&
+			    strcmp(a->role, ev.appr[i].role) == 0)
 				break;
-		if (j == rp->na) {
+		}
+		if (j == 0) {
 			replay_why(why, n, "evidence counts an approval by %s that the ledger never recorded", ev.appr[i].principal);
 			goto out;
 		}

@@ -22,6 +22,7 @@ struct rp_request {
 	const char *policy; /* sha256 of the policy in force when it opened, "" for none */
 	int open;
 	int review;
+	size_t last_appr; /* 1 + index in rp->a of its newest decision, 0 none */
 };
 
 struct rp_approval {
@@ -31,6 +32,7 @@ struct rp_approval {
 	int approve;
 	uint8_t envelope[32]; /* its SHA-256: a million-entry replay keeps hashes, not copies */
 	size_t len;
+	size_t prev_same; /* 1 + index of the same request's decision before it, 0 none */
 };
 
 /* An enrolled policy: the newest per tier is in force. */

@@ -187,6 +187,16 @@ expect 0 "verify --json on one thread" "$STEWARD" audit verify --db "$DB" --jobs
 same "jobs" "$(j '$.jobs')" 1
 same "wall seconds are a number" "$(jtype '$.wall_seconds')" real
 same "CPU seconds are a number" "$(jtype '$.cpu_seconds')" real
+# Where the time went, phase by phase, each within the whole run's.
+for ph in ledger tables tree reconcile workers; do
+	same "phase $ph's wall seconds are a number" "$(jtype "\$.phases.$ph.wall_seconds")" real
+	same "phase $ph's CPU seconds are a number" "$(jtype "\$.phases.$ph.cpu_seconds")" real
+done
+same "the phases take no longer than the run" \
+	"$(printf '%s\n' "$OUT" | python3 -c 'import json,sys; o=json.load(sys.stdin); print(sum(p["wall_seconds"] for p in o["phases"].values()) <= o["wall_seconds"] + 1e-6)')" True
+expect 0 "verify in text" "$STEWARD" audit verify --db "$DB" --jobs 1
+has "names the phases" "$OUT" "phases:   ledger "
+has "down to the workers" "$OUT" ", workers "
 MID=$((N / 2))
 LATE=$(store_sql "$DB" "SELECT max(seq) FROM ledger WHERE sig IS NOT NULL AND sig <> '' AND seq < $N")
 OTHERSIG=$(store_sql "$DB" "SELECT min(seq) FROM ledger WHERE sig IS NOT NULL AND sig <> '' AND seq <> $LATE")
