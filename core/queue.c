@@ -1,9 +1,12 @@
-/* queue: what waits for a principal's decision among the open requests, and the history of closed ones, for the console's :approvals and its header. */
+/* queue: what waits for a principal's decision among the open requests, for the console's :approvals and its header, evaluated once between them. */
 #include "queue.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "ledger.h"
 
 int queue_open(struct store *st, const struct principal *who, struct approval_requests *out,
 		   size_t *open, struct err *e)
@@ -26,118 +29,113 @@ int queue_open(struct store *st, const struct principal *who, struct approval_re
 	return 0;
 }
 
-int queue_count(struct store *st, const struct principal *who, size_t *mine, size_t *open,
-			 struct err *e)
-{
-	struct approval_requests rs;
+/* The last queue found. Shared by the console's thread and the
+ * header's worker, each on a connection of its own: the lock is held
+ * while one evaluates, so the other waits for its answer instead of
+ * evaluating the same requests again. Lock and unlock of a default mutex
+ * fail only when misused, so go unchecked. */
+static pthread_mutex_t queue_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+	char store[512];
+	char who[KEYS_NAME_MAX + 1];
+	unsigned roles;
+	int64_t size, now;
+	int64_t *ids;
+	size_t n, open;
+	int valid;
+} queue_last;
 
-	if (queue_open(st, who, &rs, open, e) != 0)
-		return -1;
-	*mine = rs.n;
-	approval_requests_free(&rs);
+/* Decisions lapse with time alone: an answer older than this is found again. */
+#define QUEUE_FRESH_SECONDS 60
+
+static int queue_fresh(struct store *st, const struct principal *who, int64_t size, int64_t now)
+{
+	return queue_last.valid && strcmp(queue_last.store, store_path(st)) == 0 &&
+	       strcmp(queue_last.who, who->name) == 0 && queue_last.roles == who->roles && queue_last.size == size &&
+	       now >= queue_last.now && now - queue_last.now < QUEUE_FRESH_SECONDS;
+}
+
+static int queue_copy(int64_t **ids, size_t *n, size_t *open, struct err *e)
+{
+	*ids = NULL;
+	*n = queue_last.n;
+	*open = queue_last.open;
+	if (*n == 0)
+		return 0;
+	*ids = malloc(*n * sizeof **ids);
+	if (*ids == NULL)
+		return err_set(e, ERR_IO, "out of memory");
+	memcpy(*ids, queue_last.ids, *n * sizeof **ids);
 	return 0;
 }
 
-void queue_pasts_free(struct queue_pasts *l)
+int queue_waiting_cached(struct store *st, const struct principal *who, int64_t **ids, size_t *n, size_t *open,
+			 struct err *e)
 {
-	free(l->v);
-	l->v = NULL;
-	l->n = 0;
+	int64_t size = ledger_size(st);
+	int rc = 0;
+
+	*ids = NULL;
+	*n = *open = 0;
+	if (size < 0)
+		return store_fail(st, e, "counting ledger entries");
+	/* Held while another thread evaluates: its answer is not in yet. */
+	if (pthread_mutex_trylock(&queue_mu) != 0)
+		return 0;
+	if (queue_fresh(st, who, size, store_now()))
+		rc = queue_copy(ids, n, open, e) != 0 ? -1 : 1;
+	pthread_mutex_unlock(&queue_mu);
+	return rc;
 }
 
-/* The reason of the decision that rejected request id, from its verified
- * statement; says so when no rejection verifies. */
-static void queue_reject_reason(struct store *st, int64_t id, char *why, size_t n)
+int queue_waiting(struct store *st, const struct principal *who, int64_t **ids, size_t *n, size_t *open,
+		  struct err *e)
 {
-	struct approval_request r;
-	struct err e;
-	size_t i;
-
-	err_clear(&e);
-	if (approval_request_get(st, id, &r, &e) != 0) {
-		snprintf(why, n, "reason unreadable: %.370s", e.msg);
-		return;
-	}
-	snprintf(why, n, "no verified rejection on record");
-	for (i = 0; i < r.n; i++) {
-		if (r.v[i].approve)
-			continue;
-		/* "rejects the request" is set only once every check passed. */
-		if (strcmp(r.v[i].why, "rejects the request") == 0) {
-			snprintf(why, n, "%.64s (%.16s): %.300s", r.v[i].principal, r.v[i].role, r.v[i].comment);
-			break;
-		}
-		snprintf(why, n, "rejection by %.64s does not verify: %.300s", r.v[i].principal, r.v[i].why);
-	}
-	approval_request_clear(&r);
-}
-
-int queue_history(struct store *st, const char *state, size_t max, struct queue_pasts *out,
-		  size_t *total, struct err *e)
-{
-	static const char *const states[] = { "applied", "rejected", "withdrawn", "superseded", NULL };
-	struct db_stmt *s;
+	struct approval_requests rs = {0};
+	int64_t size = ledger_size(st), now = store_now(), *v = NULL;
 	size_t i;
 	int rc;
 
-	memset(out, 0, sizeof *out);
-	*total = 0;
-	if (state != NULL) {
-		for (i = 0; states[i] != NULL && strcmp(states[i], state) != 0; i++)
-			;
-		if (states[i] == NULL)
-			return err_set(e, ERR_INVALID,
-				       "no request state '%.40s' (applied, rejected, withdrawn, superseded)", state);
+	*ids = NULL;
+	*n = *open = 0;
+	if (size < 0)
+		return store_fail(st, e, "counting ledger entries");
+	pthread_mutex_lock(&queue_mu);
+	if (queue_fresh(st, who, size, now)) {
+		rc = queue_copy(ids, n, open, e);
+		pthread_mutex_unlock(&queue_mu);
+		return rc;
 	}
-	/* One statement, every value bound: the count of all matches rides
-	 * on each row shown (a window is counted before the LIMIT).
-	 * Superseded requests are withdrawn ones whose note says so. */
-	if (store_prepare(st, &s,
-			  "SELECT r.id, m.name, v.version, r.from_stage, r.to_stage, r.tier, r.kind, r.requester,"
-			  " r.state, r.closed_note, r.created, count(*) OVER ()"
-			  " FROM requests r JOIN versions v ON v.id = r.version_id JOIN models m ON m.id = v.model_id"
-			  " WHERE r.state <> 'open' AND (CAST(?1 AS TEXT) IS NULL"
-			  " OR (?1 = 'superseded' AND r.state = 'withdrawn' AND r.closed_note LIKE 'superseded%')"
-			  " OR (?1 = 'withdrawn' AND r.state = 'withdrawn' AND r.closed_note NOT LIKE 'superseded%')"
-			  " OR (?1 NOT IN ('superseded', 'withdrawn') AND r.state = ?1))"
-			  " ORDER BY r.id DESC LIMIT ?2",
-			  e) != 0)
-		return -1;
-	db_bind_text(s, 1, state, -1, DB_STATIC);
-	db_bind_int64(s, 2, (int64_t)max);
-	while ((rc = db_step(s)) == DB_ROW) {
-		struct queue_past *p, *nv = realloc(out->v, (out->n + 1) * sizeof *out->v);
+	rc = queue_open(st, who, &rs, open, e);
+	if (rc == 0 && rs.n > 0 && (v = malloc(rs.n * sizeof *v)) == NULL)
+		rc = err_set(e, ERR_IO, "out of memory");
+	if (rc == 0) {
+		for (i = 0; i < rs.n; i++)
+			v[i] = rs.v[i].id;
+		free(queue_last.ids);
+		queue_last.ids = v;
+		queue_last.n = rs.n;
+		queue_last.open = *open;
+		queue_last.size = size;
+		queue_last.now = now;
+		queue_last.roles = who->roles;
+		snprintf(queue_last.store, sizeof queue_last.store, "%s", store_path(st));
+		snprintf(queue_last.who, sizeof queue_last.who, "%s", who->name);
+		queue_last.valid = 1;
+		rc = queue_copy(ids, n, open, e);
+	}
+	approval_requests_free(&rs);
+	pthread_mutex_unlock(&queue_mu);
+	return rc;
+}
 
-		if (nv == NULL) {
-			rc = DB_NOMEM;
-			break;
-		}
-		out->v = nv;
-		p = &out->v[out->n++];
-		memset(p, 0, sizeof *p);
-		p->id = db_column_int64(s, 0);
-		store_text_copy(p->model, sizeof p->model, s, 1);
-		p->version = db_column_int64(s, 2);
-		store_text_copy(p->from, sizeof p->from, s, 3);
-		store_text_copy(p->to, sizeof p->to, s, 4);
-		store_text_copy(p->tier, sizeof p->tier, s, 5);
-		store_text_copy(p->kind, sizeof p->kind, s, 6);
-		store_text_copy(p->requester, sizeof p->requester, s, 7);
-		store_text_copy(p->state, sizeof p->state, s, 8);
-		store_text_copy(p->why, sizeof p->why, s, 9);
-		p->created = db_column_int64(s, 10);
-		*total = (size_t)db_column_int64(s, 11);
-		if (strcmp(p->state, "withdrawn") == 0 && strncmp(p->why, "superseded", 10) == 0)
-			snprintf(p->state, sizeof p->state, "superseded");
-	}
-	db_finalize(s);
-	if (rc != DB_DONE) {
-		queue_pasts_free(out);
-		return rc == DB_NOMEM ? err_set(e, ERR_IO, "out of memory") : store_fail(st, e, "reading requests");
-	}
-	/* Only the rows shown pay for a verification, and only rejections need one. */
-	for (i = 0; i < out->n; i++)
-		if (strcmp(out->v[i].state, "rejected") == 0)
-			queue_reject_reason(st, out->v[i].id, out->v[i].why, sizeof out->v[i].why);
+int queue_count(struct store *st, const struct principal *who, size_t *mine, size_t *open,
+			 struct err *e)
+{
+	int64_t *ids;
+
+	if (queue_waiting(st, who, &ids, mine, open, e) != 0)
+		return -1;
+	free(ids);
 	return 0;
 }

@@ -1,4 +1,4 @@
-/* queue: what waits for a principal's decision among the open requests, and the history of closed ones. */
+/* queue: what waits for a principal's decision among the open requests, counted and listed for the console's header and :approvals. */
 #ifndef STEWARD_QUEUE_H
 #define STEWARD_QUEUE_H
 
@@ -16,28 +16,21 @@
  * gives every open request. */
 int queue_open(struct store *st, const struct principal *who, struct approval_requests *out,
 	       size_t *open, struct err *e);
+/* The ids of the open requests waiting for who, newest first (*ids
+ * malloc'd, *n of them, NULL when none), and how many are open. Only an
+ * evaluation of every open request finds them: the last answer per store
+ * and principal is kept while the ledger does not grow and the clock
+ * moves less than a minute, so the header's count (on its worker) and
+ * :approvals evaluate once between them, not once each. */
+int queue_waiting(struct store *st, const struct principal *who, int64_t **ids, size_t *n, size_t *open,
+		  struct err *e);
+/* queue_waiting's kept answer when it is fresh: 1 with it, 0 when there
+ * is none (or another thread is finding it), never evaluating; -1 on error. */
+int queue_waiting_cached(struct store *st, const struct principal *who, int64_t **ids, size_t *n, size_t *open,
+			 struct err *e);
 /* How many open requests wait for who (*mine), and are open (*open):
  * what a header shows. */
 int queue_count(struct store *st, const struct principal *who, size_t *mine, size_t *open,
 		struct err *e);
-
-/* A closed request, for the history: no decision is evaluated except a
- * rejection, whose reason is read from its verified statement. */
-struct queue_past {
-	int64_t id, version, created;
-	char model[101], from[65], to[65], tier[16], kind[16];
-	char requester[KEYS_NAME_MAX + 1];
-	char state[16]; /* applied, rejected, withdrawn, superseded */
-	char why[400];  /* the rejection's "signer (role): reason", or how it closed */
-};
-struct queue_pasts {
-	struct queue_past *v;
-	size_t n;
-};
-/* Closed requests, newest first, at most max; state NULL for all, or one
- * of applied, rejected, withdrawn, superseded. *total counts every match. */
-int queue_history(struct store *st, const char *state, size_t max, struct queue_pasts *out,
-		  size_t *total, struct err *e);
-void queue_pasts_free(struct queue_pasts *l);
 
 #endif

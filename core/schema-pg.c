@@ -463,7 +463,8 @@ const char schema_pg_script[] =
  * order; each ends by moving schema_version. 12: the ledger's Merkle
  * nodes (ledger-tree.h), append-only like the ledger, which
  * ledger_tree_backfill then fills; steward_grant_runtime is replaced so
- * the runtime role may only read and insert them. */
+ * the runtime role may only read and insert them. 13: the requests by
+ * state and id, for the console's pages of them (queue-page.h). */
 static const char *const schema_pg_migrations[] = {
 	"CREATE TABLE ledger_nodes("
 	" seq BIGINT NOT NULL CHECK (seq > 0),"
@@ -478,6 +479,8 @@ static const char *const schema_pg_migrations[] = {
 	" FOR EACH STATEMENT EXECUTE FUNCTION steward_append_only('the ledger is append-only');"
 	SCHEMA_PG_GRANT_FN
 	"UPDATE schema_version SET version = 12;",
+	"CREATE INDEX IF NOT EXISTS requests_state ON requests(state, id);"
+	"UPDATE schema_version SET version = 13;",
 };
 #define SCHEMA_PG_NMIGRATIONS (sizeof schema_pg_migrations / sizeof schema_pg_migrations[0])
 _Static_assert(SCHEMA_PG_NMIGRATIONS == SCHEMA_PG_VERSION - 11,

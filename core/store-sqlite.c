@@ -465,6 +465,10 @@ static const char *const store_migrations[] = {
 	" BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;"
 	"CREATE TRIGGER ledger_nodes_no_delete BEFORE DELETE ON ledger_nodes"
 	" BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;",
+	/* 13: the requests by state and id, newest first within one: the
+	 * console pages the open ones (a few among a long history) and counts
+	 * a state by keyset on this index (queue-page.h). */
+	"CREATE INDEX IF NOT EXISTS requests_state ON requests(state, id);",
 };
 
 /* The migration whose new table ledger_tree_backfill fills. */

@@ -313,7 +313,7 @@ void app_identity_check(struct app *a)
 /* What one verification found, as the header shows it, and what waits
  * for who (NULL: nobody signed in). */
 static void app_ledger_run(struct store *st, struct app_ledger *l, const struct principal *who,
-			   const struct audit_run *o)
+			   const struct audit_run *o, int (*stopping)(void *arg), void *arg)
 {
 	struct audit_report ar;
 	struct err e;
@@ -324,6 +324,13 @@ static void app_ledger_run(struct store *st, struct app_ledger *l, const struct 
 	err_clear(&e);
 	if (who != NULL && queue_count(st, who, &l->waiting, &l->open, &e) == 0)
 		l->counted = 1;
+	/* The count may have waited for :approvals' own (queue_waiting): a
+	 * quit's interrupt that came meanwhile found no statement to stop. */
+	if (stopping != NULL && stopping(arg)) {
+		l->state = APP_LEDGER_ERROR;
+		snprintf(l->msg, sizeof l->msg, "stopped");
+		return;
+	}
 	err_clear(&e);
 	/* The whole audit (hashes, checkpoints, the keyring replay and every
 	 * approval), of the entries after o->resume's checkpoint when it has one. */
@@ -378,6 +385,17 @@ static void app_verifier_progress(void *arg, const char *what, int64_t done, int
 	w->done = done;
 	w->total = total;
 	pthread_mutex_unlock(&w->mu);
+}
+
+static int app_verifier_stopping(void *arg)
+{
+	struct app_verifier *w = arg;
+	int stop;
+
+	pthread_mutex_lock(&w->mu);
+	stop = w->stop;
+	pthread_mutex_unlock(&w->mu);
+	return stop;
 }
 
 /* Waits for a request, or until the next full check is due (which then is one). */
@@ -446,7 +464,7 @@ static void *app_verifier_main(void *arg)
 			pthread_mutex_lock(&w->mu);
 			w->st = st;
 			pthread_mutex_unlock(&w->mu);
-			app_ledger_run(st, &l, have_who ? &who : NULL, &o);
+			app_ledger_run(st, &l, have_who ? &who : NULL, &o, app_verifier_stopping, w);
 			/* Cleared before closing, so a quit never interrupts a closed handle. */
 			pthread_mutex_lock(&w->mu);
 			w->st = NULL;
@@ -532,7 +550,7 @@ void app_ledger_check(struct app *a)
 		w = a->verifier = app_verifier_start(store_path(a->st));
 	if (w == NULL) {
 		/* No thread to be had: verify here rather than show nothing. */
-		app_ledger_run(a->st, &a->ledger, a->id.known ? &a->id.who : NULL, NULL);
+		app_ledger_run(a->st, &a->ledger, a->id.known ? &a->id.who : NULL, NULL, NULL, NULL);
 		return;
 	}
 	pthread_mutex_lock(&w->mu);

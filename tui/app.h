@@ -114,6 +114,9 @@ struct app {
 	char draft[APP_LINE_MAX];
 	int mouse_y, mouse_x; /* where the last click or wheel event happened */
 	struct link link;     /* the store's connection, when it can drop */
+	/* A script's screens are compared: views do what they would do on a
+	 * worker (a row's evaluation) in place, so each screen is whole. */
+	int in_place;
 };
 
 struct view *app_top(struct app *a);

@@ -696,6 +696,7 @@ static int tui_loop_script(struct app *a, const struct script *sc, struct tui_ti
 {
 	size_t i;
 
+	a->in_place = tm->f == NULL;
 	tui_draw(a);
 	if (tm->f != NULL)
 		tm->first_paint = tui_us_since(&tm->start);

@@ -1,5 +1,6 @@
-/* view-approvals: what waits for the signed-in principal's decision (t: every open request), each with its gate's state; H: the closed requests and why they closed. */
+/* view-approvals: what waits for the signed-in principal's decision (t: every open request), each with its gate's state; H: the closed requests and why they closed; paged from the store, the gates of the rows in sight only. */
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,14 +9,15 @@
 #include "app.h"
 #include "approval.h"
 #include "queue.h"
+#include "queue-page.h"
 #include "draw.h"
 #include "gate.h"
 #include "keyring.h"
 #include "sign.h"
 
-/* The history shows the newest closed requests; a large estate has tens
- * of thousands, and the state argument narrows them. */
-#define APPROVALS_HISTORY_MAX 1000
+/* Rows whose READY and GATE were worked out, kept by request id: moving
+ * back over them does not evaluate them again. A screenful or two. */
+#define APPROVALS_CACHE 128
 
 enum approvals_mode { APPROVALS_MINE, APPROVALS_ALL, APPROVALS_HISTORY };
 
@@ -49,18 +51,67 @@ static const struct list_col view_approvals_past_cols[PAST_NCOLS] = {
 	[PAST_WHY] = {.title = "WHY", .min = 12, .weight = 5},
 };
 
+/* An open request's evaluated cells, for the rows that came into sight. */
+struct view_approvals_eval {
+	int64_t id;
+	int pending; /* asked of the evaluator, not in yet */
+	char ready[16];
+	int ready_style;
+	char gate[800];
+	int gate_style;
+};
+
+/* Finds what waits for the principal on a connection of its own: an
+ * evaluation of every open request, which the header's count may be
+ * making at the same moment (queue_waiting then waits for its answer).
+ * One search at a time; below mu is shared with the console. Lock and
+ * unlock of a default mutex fail only when misused, so go unchecked. */
+struct view_approvals_finder {
+	pthread_t thread;
+	pthread_mutex_t mu;
+	char *path;
+	struct principal who;
+	int done;
+	int orphan; /* the view closed: the thread frees f when it ends */
+	int64_t *ids;
+	size_t n, open;
+	char err[512];
+};
+
+/* Evaluates the rows that come into sight on a connection of its own: a
+ * gate reads the model's whole history (tens of ms on a large estate),
+ * which no key should wait for. The newest ask first; results carry the
+ * generation they were asked in, so a reload drops those for the store
+ * before it. Below mu is shared with the console. */
+struct view_approvals_evaluator {
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	char *path;
+	int stop, running;
+	uint64_t gen;
+	int64_t want[APPROVALS_CACHE];
+	size_t nwant;
+	struct view_approvals_eval got[APPROVALS_CACHE];
+	size_t ngot;
+};
+
 struct view_approvals {
+	struct app *a;
 	enum approvals_mode mode;
 	char state[16];   /* history: the one state shown, "" for all */
-	int who;          /* the console acts as a principal the keyring knows */
-	size_t mine, open, shown, total;
+	size_t mine, open, total;
+	/* Mine: the open requests that wait for the principal, newest first
+	 * (only an evaluation finds them; see queue_waiting). */
+	int64_t *ids;
+	size_t nids;
+	struct view_approvals_finder *f; /* finding them, NULL when not */
+	struct view_approvals_evaluator *w; /* NULL until a row needs evaluating */
+	int again;                       /* the store changed meanwhile: find them again after */
 	char heading[1024];
 	char empty[1024];
-	/* The open requests listed, row i from rs.v[i], kept so each gate is
-	 * evaluated when its row first comes into sight (gated[i]), not for
-	 * every request at load: a gate reads the model's whole history. */
-	struct approval_requests rs;
-	unsigned char *gated;
+	struct view_approvals_eval cache[APPROVALS_CACHE];
+	size_t ncache, next;
 };
 
 /* The principal whose queue this is, NULL without a known --key. */
@@ -69,24 +120,10 @@ static const struct principal *view_approvals_who(const struct app *a)
 	return a->id.loaded && a->id.known ? &a->id.who : NULL;
 }
 
-/* 1 when an open request's decisions all lapsed: nothing counts any
- * more, and each decision says it expired. It waits to be signed again. */
-static int view_approvals_expired(const struct approval_request *r)
-{
-	size_t i;
-
-	if (r->n == 0 || r->counted > 0)
-		return 0;
-	for (i = 0; i < r->n; i++)
-		if (strncmp(r->v[i].why, "expired at", 10) != 0)
-			return 0;
-	return 1;
-}
-
 /* The gate's state for an open request in a few words: ALLOW, "waiting
  * for N more" when only approvals are missing, else DENY and its first
  * reason. Evaluated only for the rows the view shows. */
-static void view_approvals_gate(struct app *a, const struct approval_request *r, char *buf,
+static void view_approvals_gate(struct store *st, const struct approval_request *r, char *buf,
 				size_t n, int *style)
 {
 	const struct rule_result *first = NULL;
@@ -108,7 +145,7 @@ static void view_approvals_gate(struct app *a, const struct approval_request *r,
 	}
 	err_clear(&e);
 	memset(&g, 0, sizeof g);
-	if (gate_evaluate(a->st, r->model, r->version, r->to, r->id, &g, &e) != 0) {
+	if (gate_evaluate(st, r->model, r->version, r->to, r->id, &g, &e) != 0) {
 		*style = DRAW_ERROR;
 		snprintf(buf, n, "gate not evaluated: %s", e.msg);
 		gate_free(&g);
@@ -141,117 +178,455 @@ static void view_approvals_gate(struct app *a, const struct approval_request *r,
 	gate_free(&g);
 }
 
-static int view_approvals_open_rows(struct app *a, struct view *v, const struct approval_requests *rs,
-				    struct err *e)
+static void *view_approvals_find_main(void *arg)
+{
+	struct view_approvals_finder *f = arg;
+	int64_t *ids = NULL;
+	size_t n = 0, open = 0;
+	struct store *st;
+	struct err e;
+
+	err_clear(&e);
+	st = store_open(f->path, STORE_READONLY, &e);
+	if (st != NULL) {
+		queue_waiting(st, &f->who, &ids, &n, &open, &e);
+		store_close(st);
+	}
+	pthread_mutex_lock(&f->mu);
+	f->ids = ids;
+	f->n = n;
+	f->open = open;
+	snprintf(f->err, sizeof f->err, "%s", e.msg);
+	f->done = 1;
+	if (f->orphan) {
+		pthread_mutex_unlock(&f->mu);
+		pthread_mutex_destroy(&f->mu);
+		free(f->ids);
+		free(f->path);
+		free(f);
+		return NULL;
+	}
+	pthread_mutex_unlock(&f->mu);
+	return NULL;
+}
+
+/* Starts finding what waits for who; NULL when no thread can be had. */
+static struct view_approvals_finder *view_approvals_find_start(const char *path, const struct principal *who)
+{
+	struct view_approvals_finder *f = calloc(1, sizeof *f);
+
+	if (f == NULL)
+		return NULL;
+	f->path = strdup(path);
+	f->who = *who;
+	/* Only the name and roles: the search never signs. */
+	f->who.key = NULL;
+	if (f->path == NULL)
+		goto fail_path;
+	if (pthread_mutex_init(&f->mu, NULL) != 0)
+		goto fail_mutex;
+	if (pthread_create(&f->thread, NULL, view_approvals_find_main, f) != 0)
+		goto fail_thread;
+	return f;
+fail_thread:
+	pthread_mutex_destroy(&f->mu);
+fail_mutex:
+	free(f->path);
+fail_path:
+	free(f);
+	return NULL;
+}
+
+/* Ends the search once it is done (waiting for it with wait): 1 with
+ * f freed and its answer in ids, n, open and err; 0 while it runs. */
+static int view_approvals_find_end(struct view_approvals_finder *f, int wait, int64_t **ids, size_t *n,
+				   size_t *open, char *err, size_t errn)
+{
+	int done;
+
+	pthread_mutex_lock(&f->mu);
+	done = f->done;
+	pthread_mutex_unlock(&f->mu);
+	if (!done && !wait)
+		return 0;
+	if (pthread_join(f->thread, NULL) != 0)
+		return 0;
+	*ids = f->ids;
+	*n = f->n;
+	*open = f->open;
+	snprintf(err, errn, "%s", f->err);
+	pthread_mutex_destroy(&f->mu);
+	free(f->path);
+	free(f);
+	return 1;
+}
+
+/* Closing the view does not wait for the search: it is left to end alone. */
+static void view_approvals_find_drop(struct view_approvals_finder *f)
+{
+	int64_t *ids;
+	size_t n, open;
+	char err[8];
+
+	pthread_mutex_lock(&f->mu);
+	if (!f->done && pthread_detach(f->thread) == 0) {
+		f->orphan = 1;
+		pthread_mutex_unlock(&f->mu);
+		return;
+	}
+	pthread_mutex_unlock(&f->mu);
+	if (view_approvals_find_end(f, 1, &ids, &n, &open, err, sizeof err))
+		free(ids);
+}
+
+/* The page query the list stands for: the mode, the state and the list's filter. */
+static void view_approvals_query(const struct view_approvals *p, const struct list *l, struct queue_page_q *q)
+{
+	memset(q, 0, sizeof *q);
+	q->history = p->mode == APPROVALS_HISTORY;
+	q->state = p->state[0] ? p->state : NULL;
+	q->filter = l->filter;
+	q->now = store_now();
+	/* Mine: those found, and none while they are being found. */
+	if (p->mode == APPROVALS_MINE) {
+		static const int64_t none[1];
+
+		q->ids = p->ids != NULL ? p->ids : none;
+		q->nids = p->nids;
+	}
+}
+
+static const struct view_approvals_eval *view_approvals_cached(const struct view_approvals *p, int64_t id)
 {
 	size_t i;
 
-	for (i = 0; i < rs->n; i++) {
-		const struct approval_request *r = &rs->v[i];
-		struct list_row *row;
-		char key[32];
-
-		(void)a;
-		snprintf(key, sizeof key, "%" PRId64, r->id);
-		row = list_add(&v->list, key, 0, e);
-		if (row == NULL)
-			return -1;
-		/* Approvals that fill a need, so "2/2" means ready, not merely two signatures. */
-		if (list_set(row, APPROVALS_ID, DRAW_NORMAL, e, "#%" PRId64, r->id) != 0 ||
-		    list_set(row, APPROVALS_MODEL, DRAW_NORMAL, e, "%s", r->model) != 0 ||
-		    list_set(row, APPROVALS_VERSION, DRAW_NORMAL, e, "v%" PRId64, r->version) != 0 ||
-		    list_set(row, APPROVALS_TIER, view_tier_style(r->tier), e, "%s", r->tier) != 0 ||
-		    list_set(row, APPROVALS_STAGE, DRAW_NORMAL, e, "%s", r->to) != 0 ||
-		    list_set(row, APPROVALS_COUNT,
-			     r->satisfied >= r->required ? DRAW_OK : DRAW_WARN, e, "%d/%d",
-			     r->satisfied, r->required) != 0 ||
-		    list_set(row, APPROVALS_GATE, DRAW_DIM, e, "%s", draw_glyphs()->ellipsis) != 0 ||
-		    list_set(row, APPROVALS_REQUESTER, DRAW_DIM, e, "%s", r->requester) != 0)
-			return -1;
-	}
-	return 0;
+	for (i = 0; i < p->ncache; i++)
+		if (p->cache[i].id == id)
+			return &p->cache[i];
+	return NULL;
 }
 
-static int view_approvals_past_row(struct view *v, int64_t id, const char *state, const char *model,
-				   int64_t version, const char *to,
-				   const char *requester, const char *why, struct err *e)
+/* Evaluates the request of an open row: READY and GATE. */
+static void view_approvals_evaluate(struct store *st, int64_t id, struct view_approvals_eval *c)
 {
-	struct list_row *row;
-	char key[32];
-	int style = strcmp(state, "applied") == 0 ? DRAW_OK
-		    : strcmp(state, "rejected") == 0 ? DRAW_ERROR
-						      : DRAW_WARN;
+	struct approval_request r;
+	struct err e;
 
-	snprintf(key, sizeof key, "%" PRId64, id);
-	row = list_add(&v->list, key, 0, e);
-	if (row == NULL)
-		return -1;
-	if (list_set(row, PAST_ID, DRAW_NORMAL, e, "#%" PRId64, id) != 0 ||
-	    list_set(row, PAST_STATE, style, e, "%s", state) != 0 ||
-	    list_set(row, PAST_MODEL, DRAW_NORMAL, e, "%s", model) != 0 ||
-	    list_set(row, PAST_VERSION, DRAW_NORMAL, e, "v%" PRId64, version) != 0 ||
-	    list_set(row, PAST_STAGE, DRAW_NORMAL, e, "%s", to) != 0 ||
-	    list_set(row, PAST_REQUESTER, DRAW_DIM, e, "%s", requester) != 0 ||
-	    list_set(row, PAST_WHY, DRAW_NORMAL, e, "%s", why[0] ? why : "-") != 0)
-		return -1;
-	return 0;
+	memset(c, 0, sizeof *c);
+	c->id = id;
+	err_clear(&e);
+	if (approval_request_get(st, id, &r, &e) != 0) {
+		c->ready_style = c->gate_style = DRAW_ERROR;
+		snprintf(c->ready, sizeof c->ready, "?");
+		snprintf(c->gate, sizeof c->gate, "not evaluated: %.700s", e.msg);
+		return;
+	}
+	/* Approvals that fill a need, so "2/2" means ready, not merely two signatures. */
+	c->ready_style = r.satisfied >= r.required ? DRAW_OK : DRAW_WARN;
+	snprintf(c->ready, sizeof c->ready, "%d/%d", r.satisfied, r.required);
+	view_approvals_gate(st, &r, c->gate, sizeof c->gate, &c->gate_style);
+	approval_request_clear(&r);
 }
 
-/* Open requests whose decisions all lapsed first (they need signing
- * again), then the closed ones, newest first. */
-static int view_approvals_history(struct app *a, struct view *v, struct err *e)
+static void *view_approvals_eval_main(void *arg)
+{
+	struct view_approvals_evaluator *w = arg;
+	struct store *st = NULL;
+	struct view_approvals_eval c;
+
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		uint64_t gen;
+		int64_t id;
+		struct err e;
+
+		while (!w->stop && w->nwant == 0)
+			pthread_cond_wait(&w->cv, &w->mu);
+		if (w->stop)
+			break;
+		id = w->want[--w->nwant];
+		gen = w->gen;
+		w->running = 1;
+		pthread_mutex_unlock(&w->mu);
+		err_clear(&e);
+		/* Kept open between rows: opening one per row would cost the row. */
+		if (st == NULL)
+			st = store_open(w->path, STORE_READONLY, &e);
+		if (st != NULL) {
+			view_approvals_evaluate(st, id, &c);
+		} else {
+			memset(&c, 0, sizeof c);
+			c.id = id;
+			c.ready_style = c.gate_style = DRAW_ERROR;
+			snprintf(c.ready, sizeof c.ready, "?");
+			snprintf(c.gate, sizeof c.gate, "not evaluated: %.700s", e.msg);
+		}
+		pthread_mutex_lock(&w->mu);
+		w->running = 0;
+		if (gen == w->gen && w->ngot < APPROVALS_CACHE)
+			w->got[w->ngot++] = c;
+		pthread_cond_broadcast(&w->cv);
+	}
+	pthread_mutex_unlock(&w->mu);
+	if (st != NULL)
+		store_close(st);
+	return NULL;
+}
+
+static struct view_approvals_evaluator *view_approvals_eval_start(const char *path)
+{
+	struct view_approvals_evaluator *w = calloc(1, sizeof *w);
+
+	if (w == NULL)
+		return NULL;
+	w->path = strdup(path);
+	if (w->path == NULL)
+		goto fail_path;
+	if (pthread_mutex_init(&w->mu, NULL) != 0)
+		goto fail_mutex;
+	if (pthread_cond_init(&w->cv, NULL) != 0)
+		goto fail_cond;
+	if (pthread_create(&w->thread, NULL, view_approvals_eval_main, w) != 0)
+		goto fail_thread;
+	return w;
+fail_thread:
+	pthread_cond_destroy(&w->cv);
+fail_cond:
+	pthread_mutex_destroy(&w->mu);
+fail_mutex:
+	free(w->path);
+fail_path:
+	free(w);
+	return NULL;
+}
+
+/* Waits for the row being evaluated (one at most), then ends. */
+static void view_approvals_eval_stop(struct view_approvals_evaluator *w)
+{
+	if (w == NULL)
+		return;
+	pthread_mutex_lock(&w->mu);
+	w->stop = 1;
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	if (pthread_join(w->thread, NULL) != 0)
+		return; /* the thread may still use w: leave it rather than free it under it */
+	pthread_cond_destroy(&w->cv);
+	pthread_mutex_destroy(&w->mu);
+	free(w->path);
+	free(w);
+}
+
+/* Forgets what was asked and what came: the store changed. */
+static void view_approvals_eval_reset(struct view_approvals_evaluator *w)
+{
+	if (w == NULL)
+		return;
+	pthread_mutex_lock(&w->mu);
+	w->gen++;
+	w->nwant = w->ngot = 0;
+	pthread_mutex_unlock(&w->mu);
+}
+
+/* A cache slot for id, the oldest one reused. */
+static struct view_approvals_eval *view_approvals_slot(struct view_approvals *p, int64_t id)
+{
+	struct view_approvals_eval *c = (struct view_approvals_eval *)view_approvals_cached(p, id);
+
+	if (c != NULL)
+		return c;
+	c = &p->cache[p->next];
+	p->next = (p->next + 1) % APPROVALS_CACHE;
+	if (p->ncache < APPROVALS_CACHE)
+		p->ncache++;
+	memset(c, 0, sizeof *c);
+	c->id = id;
+	return c;
+}
+
+/* Asks the evaluator for id, evaluating here when it cannot be had or a
+ * script compares screens. */
+static void view_approvals_ask(struct app *a, struct view_approvals *p, struct view_approvals_eval *c)
+{
+	if (!a->in_place && p->w == NULL)
+		p->w = view_approvals_eval_start(store_path(a->st));
+	if (a->in_place || p->w == NULL) {
+		view_approvals_evaluate(a->st, c->id, c);
+		return;
+	}
+	c->pending = 1;
+	pthread_mutex_lock(&p->w->mu);
+	/* The newest ask is taken first (from the end); a full list drops the oldest. */
+	if (p->w->nwant == APPROVALS_CACHE) {
+		memmove(p->w->want, p->w->want + 1, (APPROVALS_CACHE - 1) * sizeof *p->w->want);
+		p->w->nwant--;
+	}
+	p->w->want[p->w->nwant++] = c->id;
+	pthread_cond_broadcast(&p->w->cv);
+	pthread_mutex_unlock(&p->w->mu);
+}
+
+/* Sets a row's READY and GATE from what is known of its request; 1 when they changed. */
+static int view_approvals_cells(struct app *a, const struct view_approvals *p, struct list_row *row)
+{
+	const struct view_approvals_eval *c;
+	struct err e;
+
+	if (row->key == NULL || (c = view_approvals_cached(p, strtoll(row->key, NULL, 10))) == NULL || c->pending)
+		return 0;
+	if (row->cells[APPROVALS_GATE].text != NULL && strcmp(row->cells[APPROVALS_GATE].text, c->gate) == 0 &&
+	    row->cells[APPROVALS_COUNT].text != NULL && strcmp(row->cells[APPROVALS_COUNT].text, c->ready) == 0)
+		return 0;
+	err_clear(&e);
+	if (list_set(row, APPROVALS_COUNT, c->ready_style, &e, "%s", c->ready) != 0 ||
+	    list_set(row, APPROVALS_GATE, c->gate_style, &e, "%s", c->gate) != 0) {
+		app_error(a, "%s", e.msg);
+		return 0;
+	}
+	return 1;
+}
+
+/* Takes the evaluations that came (waiting for those asked, with wait)
+ * into the cache and the rows; 1 while some are still awaited. */
+static int view_approvals_eval_take(struct app *a, struct view *v, int wait)
 {
 	struct view_approvals *p = v->priv;
-	struct approval_requests rs = {0};
-	struct queue_pasts ps = {0};
-	const char *state = p->state[0] ? p->state : NULL;
-	size_t i, open;
-	int rc = 0;
+	struct view_approvals_evaluator *w = p->w;
+	struct view_approvals_eval got[APPROVALS_CACHE];
+	size_t n, i;
+	int busy, changed = 0;
 
-	p->total = p->shown = 0;
-	if (state == NULL || strcmp(state, "expired") == 0) {
-		if (queue_open(a->st, NULL, &rs, &open, e) != 0)
-			return -1;
-		for (i = 0; i < rs.n && rc == 0; i++) {
-			const struct approval_request *r = &rs.v[i];
-			char why[600];
+	if (w == NULL)
+		return 0;
+	pthread_mutex_lock(&w->mu);
+	while (wait && (w->nwant > 0 || w->running))
+		pthread_cond_wait(&w->cv, &w->mu);
+	n = w->ngot;
+	memcpy(got, w->got, n * sizeof *got);
+	w->ngot = 0;
+	busy = w->nwant > 0 || w->running;
+	pthread_mutex_unlock(&w->mu);
+	for (i = 0; i < n; i++)
+		*view_approvals_slot(p, got[i].id) = got[i];
+	for (i = 0; n > 0 && p->mode != APPROVALS_HISTORY && i < v->list.n; i++)
+		changed |= view_approvals_cells(a, p, &v->list.rows[i]);
+	if (changed)
+		v->list.widths_stale = 1;
+	return busy;
+}
 
-			if (!view_approvals_expired(r))
-				continue;
-			snprintf(why, sizeof why, "every decision lapsed (%s): sign again", r->v[0].why);
-			rc = view_approvals_past_row(v, r->id, "expired", r->model, r->version,
-						     r->to, r->requester, why, e);
-			p->total++;
-			p->shown++;
-		}
-		approval_requests_free(&rs);
-	}
-	if (rc == 0 && (state == NULL || strcmp(state, "expired") != 0)) {
-		size_t total;
+struct view_approvals_adding {
+	struct list *l;
+	const struct view_approvals *p;
+};
 
-		if (queue_history(a->st, state, APPROVALS_HISTORY_MAX, &ps, &total, e) != 0)
-			return -1;
-		for (i = 0; i < ps.n && rc == 0; i++)
-			rc = view_approvals_past_row(v, ps.v[i].id, ps.v[i].state, ps.v[i].model,
-						     ps.v[i].version, ps.v[i].to,
-						     ps.v[i].requester, ps.v[i].why, e);
-		p->total += total;
-		p->shown += ps.n;
-		queue_pasts_free(&ps);
-	}
-	if (rc != 0)
+static int view_approvals_row(void *arg, const struct queue_row *r, struct err *e)
+{
+	struct view_approvals_adding *x = arg;
+	const struct view_approvals_eval *c = view_approvals_cached(x->p, r->id);
+	const char *wait = draw_glyphs()->ellipsis;
+	struct list_row *row;
+	char key[32];
+	int style;
+
+	snprintf(key, sizeof key, "%" PRId64, r->id);
+	row = list_add(x->l, key, 0, e);
+	if (row == NULL)
 		return -1;
-	snprintf(p->heading, sizeof p->heading, "history: %zu %s request%s", p->total,
-		 state ? state : "closed", p->total == 1 ? "" : "s");
-	if (p->shown < p->total) {
-		size_t used = strlen(p->heading);
-
-		snprintf(p->heading + used, sizeof p->heading - used,
-			 ", the newest %zu shown (:approvals history STATE narrows them)", p->shown);
+	if (x->p->mode == APPROVALS_HISTORY) {
+		style = strcmp(r->state, "applied") == 0 ? DRAW_OK : strcmp(r->state, "rejected") == 0 ? DRAW_ERROR : DRAW_WARN;
+		if (list_set(row, PAST_ID, DRAW_NORMAL, e, "#%" PRId64, r->id) != 0 ||
+		    list_set(row, PAST_STATE, style, e, "%s", r->state) != 0 ||
+		    list_set(row, PAST_MODEL, DRAW_NORMAL, e, "%s", r->model) != 0 ||
+		    list_set(row, PAST_VERSION, DRAW_NORMAL, e, "v%" PRId64, r->version) != 0 ||
+		    list_set(row, PAST_STAGE, DRAW_NORMAL, e, "%s", r->to) != 0 ||
+		    list_set(row, PAST_REQUESTER, DRAW_DIM, e, "%s", r->requester) != 0 ||
+		    list_set(row, PAST_WHY, DRAW_NORMAL, e, "%s", r->why[0] ? r->why : "-") != 0)
+			return -1;
+		return 0;
 	}
-	snprintf(p->empty, sizeof p->empty, "no %s requests%s", state ? state : "closed",
-		 state ? "" : " yet");
+	/* READY and GATE come from an evaluation, made when the row is in sight. */
+	if (list_set(row, APPROVALS_ID, DRAW_NORMAL, e, "#%" PRId64, r->id) != 0 ||
+	    list_set(row, APPROVALS_MODEL, DRAW_NORMAL, e, "%s", r->model) != 0 ||
+	    list_set(row, APPROVALS_VERSION, DRAW_NORMAL, e, "v%" PRId64, r->version) != 0 ||
+	    list_set(row, APPROVALS_TIER, view_tier_style(r->tier), e, "%s", r->tier) != 0 ||
+	    list_set(row, APPROVALS_STAGE, DRAW_NORMAL, e, "%s", r->to) != 0 ||
+	    list_set(row, APPROVALS_COUNT, c ? c->ready_style : DRAW_DIM, e, "%s", c ? c->ready : wait) != 0 ||
+	    list_set(row, APPROVALS_GATE, c ? c->gate_style : DRAW_DIM, e, "%s", c ? c->gate : wait) != 0 ||
+	    list_set(row, APPROVALS_REQUESTER, DRAW_DIM, e, "%s", r->requester) != 0)
+		return -1;
 	return 0;
+}
+
+static int view_approvals_count(struct list *l, size_t *match, size_t *all, struct err *e)
+{
+	struct view_approvals *p = l->src_ctx;
+	struct queue_page_q q;
+	int64_t m = 0, n = 0;
+
+	view_approvals_query(p, l, &q);
+	if (match != NULL && queue_page_count(p->a->st, &q, &m, e) != 0)
+		return -1;
+	q.filter = NULL;
+	if (match != NULL && l->filter[0] == '\0')
+		n = m;
+	else if (queue_page_count(p->a->st, &q, &n, e) != 0)
+		return -1;
+	if (match != NULL)
+		*match = (size_t)m;
+	*all = (size_t)n;
+	return 0;
+}
+
+/* Newest first: the list's "after" is the older requests. */
+static int view_approvals_fetch(struct list *l, const char *key, size_t n, int older, struct err *e)
+{
+	struct view_approvals *p = l->src_ctx;
+	struct view_approvals_adding x = {.l = l, .p = p};
+	struct queue_page_q q;
+
+	view_approvals_query(p, l, &q);
+	return queue_page(p->a->st, &q, key != NULL ? strtoll(key, NULL, 10) : 0, older, n, view_approvals_row,
+			  &x, e);
+}
+
+static int view_approvals_after(struct list *l, const char *key, size_t n, struct err *e)
+{
+	return view_approvals_fetch(l, key, n, 1, e);
+}
+
+static int view_approvals_before(struct list *l, const char *key, size_t n, struct err *e)
+{
+	return view_approvals_fetch(l, key, n, 0, e);
+}
+
+static int view_approvals_seek(struct list *l, const char *key, size_t *pos, int *found, struct err *e)
+{
+	struct view_approvals *p = l->src_ctx;
+	struct queue_page_q q;
+	int64_t at = 0;
+
+	view_approvals_query(p, l, &q);
+	if (queue_page_rank(p->a->st, &q, strtoll(key, NULL, 10), &at, found, e) != 0)
+		return -1;
+	*pos = (size_t)at;
+	return 0;
+}
+
+static const struct list_source_ops view_approvals_source = {
+	.count = view_approvals_count,
+	.after = view_approvals_after,
+	.before = view_approvals_before,
+	.seek = view_approvals_seek,
+};
+
+static void view_approvals_history_texts(struct view_approvals *p)
+{
+	const char *state = p->state[0] ? p->state : NULL;
+
+	snprintf(p->heading, sizeof p->heading, "history: %zu %s request%s", p->total, state ? state : "closed",
+		 p->total == 1 ? "" : "s");
+	snprintf(p->empty, sizeof p->empty, "no %s requests%s", state ? state : "closed", state ? "" : " yet");
 }
 
 static void view_approvals_open_texts(struct app *a, struct view_approvals *p)
@@ -263,7 +638,16 @@ static void view_approvals_open_texts(struct app *a, struct view_approvals *p)
 	if (who != NULL) {
 		snprintf(me, sizeof me, "%.100s (%.120s)", who->name,
 			 keyring_roles_text(who->roles, roles, sizeof roles));
-		if (p->mode == APPROVALS_MINE) {
+		if (p->f != NULL && p->mode == APPROVALS_MINE) {
+			snprintf(p->heading, sizeof p->heading, "finding what waits for %s %s %zu open", me, dot,
+				 p->open);
+			snprintf(p->empty, sizeof p->empty, "finding what waits for %s (t shows every open request)", me);
+		} else if (p->f != NULL) {
+			snprintf(p->heading, sizeof p->heading, "all %zu open %s finding what waits for %s", p->open,
+				 dot, me);
+			snprintf(p->empty, sizeof p->empty,
+				 "no open requests: open one with p on a version or `steward promote request`");
+		} else if (p->mode == APPROVALS_MINE) {
 			snprintf(p->heading, sizeof p->heading, "%zu wait%s for %s %s %zu open",
 				 p->mine, p->mine == 1 ? "s" : "", me, dot, p->open);
 			snprintf(p->empty, sizeof p->empty,
@@ -288,49 +672,62 @@ static void view_approvals_open_texts(struct app *a, struct view_approvals *p)
 		 "no open requests: open one with p on a version or `steward promote request`");
 }
 
+/* The counts the heading gives, then the window around the selection:
+ * what waits for the principal is asked of queue_waiting (one evaluation
+ * of the open requests, shared with the header's count), every other
+ * count of the store. */
 static int view_approvals_load(struct app *a, struct view *v, struct err *e)
 {
 	struct view_approvals *p = v->priv;
 	const struct principal *who = view_approvals_who(a);
-	struct approval_requests rs = {0};
+	struct queue_page_q q;
 	char keep[64];
-	size_t open;
-	int rc;
+	int64_t n;
 
 	list_selected_key(&v->list, keep, sizeof keep);
-	list_clear(&v->list);
-	approval_requests_free(&p->rs);
-	free(p->gated);
-	p->gated = NULL;
+	/* Decisions and gates may have changed: every row is evaluated afresh. */
+	p->ncache = p->next = 0;
+	view_approvals_eval_reset(p->w);
+	free(p->ids);
+	p->ids = NULL;
+	p->nids = 0;
 	if (p->mode == APPROVALS_HISTORY) {
-		rc = view_approvals_history(a, v, e);
+		/* Counted with the window: the heading is written after it. */
+		v->list.empty = p->empty;
+		if (list_finish(&v->list, keep, e) != 0)
+			return -1;
+		p->total = list_total(&v->list);
+		view_approvals_history_texts(p);
+		return 0;
 	} else {
-		/* One query and one evaluation of the open requests: the gate is
-		 * evaluated only for the rows shown. */
-		rc = queue_open(a->st, p->mode == APPROVALS_MINE ? who : NULL, &rs, &open, e);
-		if (rc == 0) {
-			p->open = open;
-			if (p->mode == APPROVALS_MINE || who == NULL) {
-				p->mine = rs.n;
-			} else {
-				size_t k;
+		int rc = 0;
 
-				/* Counted from the list already evaluated, not queried again. */
-				for (p->mine = 0, k = 0; k < rs.n; k++)
-					p->mine += approval_waits_for(&rs.v[k], who);
-			}
-			rc = view_approvals_open_rows(a, v, &rs, e);
-			p->rs = rs;
-			p->gated = calloc(rs.n > 0 ? rs.n : 1, 1);
-			if (p->gated == NULL && rc == 0)
-				rc = err_set(e, ERR_IO, "out of memory");
-			view_approvals_open_texts(a, p);
+		/* A kept answer is taken at once; else it is found away from the
+		 * input thread, the open requests counted meanwhile (in place for
+		 * a script, whose screens are compared). */
+		if (who != NULL && p->f == NULL)
+			rc = queue_waiting_cached(a->st, who, &p->ids, &p->nids, &p->open, e);
+		if (rc < 0)
+			return -1;
+		if (who != NULL && rc == 0 && p->f == NULL) {
+			p->f = a->in_place ? NULL : view_approvals_find_start(store_path(a->st), who);
+			if (p->f == NULL && queue_waiting(a->st, who, &p->ids, &p->nids, &p->open, e) != 0)
+				return -1;
+			rc = p->f == NULL;
+		} else if (who != NULL && p->f != NULL) {
+			p->again = 1;
 		}
+		p->mine = p->nids;
+		if (rc == 0) {
+			memset(&q, 0, sizeof q);
+			if (queue_page_count(a->st, &q, &n, e) != 0)
+				return -1;
+			p->open = (size_t)n;
+		}
+		view_approvals_open_texts(a, p);
 	}
 	v->list.empty = p->empty;
-	if (rc == 0)
-		rc = list_finish(&v->list, keep, e);
-	return rc;
+	return list_finish(&v->list, keep, e);
 }
 
 /* "", "mine", "all", "history", "history STATE" */
@@ -368,16 +765,18 @@ static int view_approvals_scope(struct view_approvals *p, const char *scope, int
 	return err_set(e, ERR_INVALID, "unknown :approvals argument (try all, or history [STATE])");
 }
 
-/* The open requests and the history are different tables. */
+/* The open requests and the history are different tables; both are
+ * windows of the store. */
 static void view_approvals_columns(struct view *v)
 {
-	const struct view_approvals *p = v->priv;
+	struct view_approvals *p = v->priv;
 
 	list_free(&v->list);
 	if (p->mode == APPROVALS_HISTORY)
 		list_init(&v->list, view_approvals_past_cols, PAST_NCOLS, 1, "");
 	else
 		list_init(&v->list, view_approvals_cols, APPROVALS_NCOLS, 1, "");
+	list_source(&v->list, &view_approvals_source, p);
 }
 
 static void view_approvals_close(struct view *v)
@@ -385,15 +784,17 @@ static void view_approvals_close(struct view *v)
 	struct view_approvals *p = v->priv;
 
 	if (p != NULL) {
-		approval_requests_free(&p->rs);
-		free(p->gated);
+		if (p->f != NULL)
+			view_approvals_find_drop(p->f);
+		view_approvals_eval_stop(p->w);
+		free(p->ids);
 	}
 	free(v->priv);
 	v->priv = NULL;
 }
 
-/* Evaluates the gates of the rows in sight that have none yet; 1 when
- * one was filled in (the columns may then be sized anew). */
+/* Asks for the rows in sight that are not known yet, and fills in those
+ * that are; 1 when one was filled in (the columns may then be sized anew). */
 static int view_approvals_gate_visible(struct app *a, struct view *v)
 {
 	struct view_approvals *p = v->priv;
@@ -401,24 +802,21 @@ static int view_approvals_gate_visible(struct app *a, struct view *v)
 	size_t k;
 	int filled = 0;
 
-	if (p->gated == NULL || p->mode == APPROVALS_HISTORY)
+	if (p->mode == APPROVALS_HISTORY || l->src == NULL)
 		return 0;
 	for (k = l->top; k < l->nvis && k < l->top + (size_t)l->height; k++) {
-		size_t i = l->vis[k];
-		char gate[800];
-		int style;
-		struct err e;
+		struct list_row *row;
+		int64_t id;
 
-		if (i >= p->rs.n || p->gated[i])
+		if (k < l->win || k - l->win >= l->n)
 			continue;
-		err_clear(&e);
-		view_approvals_gate(a, &p->rs.v[i], gate, sizeof gate, &style);
-		p->gated[i] = 1;
-		if (list_set(&l->rows[i], APPROVALS_GATE, style, &e, "%s", gate) != 0) {
-			app_error(a, "%s", e.msg);
-			break;
-		}
-		filled = 1;
+		row = &l->rows[k - l->win];
+		if (row->key == NULL)
+			continue;
+		id = strtoll(row->key, NULL, 10);
+		if (view_approvals_cached(p, id) == NULL)
+			view_approvals_ask(a, p, view_approvals_slot(p, id));
+		filled |= view_approvals_cells(a, p, row);
 	}
 	if (filled)
 		l->widths_stale = 1;
@@ -433,6 +831,7 @@ static int view_approvals_open(struct app *a, struct view *v, const struct view_
 	if (p == NULL)
 		return err_set(e, ERR_IO, "out of memory");
 	v->priv = p;
+	p->a = a;
 	if (view_approvals_scope(p, arg != NULL ? arg->scope : NULL, view_approvals_who(a) != NULL,
 				 e) != 0)
 		return -1;
@@ -524,16 +923,66 @@ static void view_approvals_draw(struct app *a, struct view *v, int y, int x, int
 {
 	struct view_approvals *p = v->priv;
 
-	(void)a;
 	if (h < 3) {
 		list_draw(&v->list, y, x, h, w);
 		return;
 	}
 	draw_text(y, x + 1, w - 1, draw_attr(DRAW_HEADING, 0), p->heading);
 	list_draw(&v->list, y + 1, x, h - 1, w);
-	/* The first draw says which rows are in sight; their gates, then again. */
-	if (view_approvals_gate_visible(a, v))
+	/* The first draw says which rows are in sight; their gates, then
+	 * again over a cleared box (the columns may have moved). */
+	if (view_approvals_gate_visible(a, v)) {
+		int i;
+
+		for (i = 1; i < h; i++)
+			draw_fill(y + i, x, w, draw_attr(DRAW_NORMAL, 0));
 		list_draw(&v->list, y + 1, x, h - 1, w);
+	}
+}
+
+/* What waits for the principal, once found: the list is loaded again
+ * with it, the selection kept. 1 while it is still being found. */
+static int view_approvals_poll(struct app *a, struct view *v, int wait)
+{
+	struct view_approvals *p = v->priv;
+	char err[512], keep[64];
+	int64_t *ids = NULL;
+	size_t n = 0, open = 0;
+	struct err e;
+
+	if (p->f == NULL)
+		return view_approvals_eval_take(a, v, wait);
+	if (!view_approvals_find_end(p->f, wait, &ids, &n, &open, err, sizeof err))
+		return 1 | view_approvals_eval_take(a, v, 0);
+	p->f = NULL;
+	err_clear(&e);
+	if (err[0] != '\0') {
+		free(ids);
+		app_error(a, "%s", err);
+		view_approvals_open_texts(a, p);
+		return 0;
+	}
+	if (p->mode == APPROVALS_HISTORY) {
+		free(ids);
+		return 0;
+	}
+	if (p->again) {
+		/* Found for a store since changed: found again (kept, when it did not). */
+		p->again = 0;
+		free(ids);
+		if (view_approvals_load(a, v, &e) != 0)
+			app_error(a, "%s", e.msg);
+		return p->f != NULL ? (wait ? view_approvals_poll(a, v, wait) : 1) : 0;
+	}
+	free(p->ids);
+	p->ids = ids;
+	p->nids = p->mine = n;
+	p->open = open;
+	view_approvals_open_texts(a, p);
+	list_selected_key(&v->list, keep, sizeof keep);
+	if (list_finish(&v->list, keep, &e) != 0)
+		app_error(a, "%s", e.msg);
+	return 0;
 }
 
 static void view_approvals_title(struct view *v, char *buf, size_t n)
@@ -556,4 +1005,5 @@ const struct view_ops view_approvals_ops = {
 	.enter = view_approvals_enter,
 	.title = view_approvals_title,
 	.offers = view_approvals_offers,
+	.poll = view_approvals_poll,
 };

@@ -1,4 +1,4 @@
-# audit-tree.sh: the ledger's stored Merkle nodes: proofs built from them verify at every index and size, the migration fills them, and a tampered, missing or extra node is named by audit verify while no false proof verifies.
+# audit-tree.sh: the ledger's stored Merkle nodes: proofs built from them verify at every index and size, the migration fills them (and the next adds the requests' index by state), and a tampered, missing or extra node is named by audit verify while no false proof verifies.
 . "$STEWARD_TOP/tests/lib.sh"
 
 DB="$TMPD/tree.db"
@@ -36,14 +36,19 @@ store_copy "$DB" "$TMPD/old.db"
 cp "$(store_local "$DB" .logkey)" "$(store_local "$TMPD/old.db" .logkey)"
 "$STEWARD" audit prove 3 --db "$DB" >"$TMPD/p3" || fail "prove 3"
 if [ "${STORE_ENGINE:-sqlite}" = postgres ]; then
-	store_sql "$TMPD/old.db" "DROP TABLE ledger_nodes; UPDATE schema_version SET version = 11" >/dev/null ||
+	store_sql "$TMPD/old.db" "DROP TABLE ledger_nodes; DROP INDEX requests_state; UPDATE schema_version SET version = 11" >/dev/null ||
 		fail "back to schema 11"
 else
-	store_sql "$TMPD/old.db" "DROP TABLE ledger_nodes; PRAGMA user_version = 11" || fail "back to schema 11"
+	store_sql "$TMPD/old.db" "DROP TABLE ledger_nodes; DROP INDEX requests_state; PRAGMA user_version = 11" ||
+		fail "back to schema 11"
 fi
 expect 1 "a read-only command on the old schema" "$STEWARD" audit prove 3 --db "$TMPD/old.db"
-has "asks for an upgrade" "$ERR" "needs upgrading to 12"
+has "asks for an upgrade" "$ERR" "needs upgrading to 13"
 expect 0 "init migrates it" "$STEWARD" init --db "$TMPD/old.db"
+# 13: the requests' index by state, which :approvals pages by (queue-page.h)
+IDX="SELECT count(*) FROM sqlite_master WHERE name = 'requests_state'"
+[ "${STORE_ENGINE:-sqlite}" = postgres ] && IDX="SELECT count(*) FROM pg_indexes WHERE indexname = 'requests_state'"
+same "the migration adds the requests' index by state" "$(store_sql "$TMPD/old.db" "$IDX")" 1
 HEX="hex(hash)"
 [ "${STORE_ENGINE:-sqlite}" = postgres ] && HEX="encode(hash, 'hex')"
 nodes() { store_sql "$1" "SELECT seq, level, $HEX FROM ledger_nodes ORDER BY seq, level"; }

@@ -144,7 +144,7 @@ has "decision: why it counts" "$SCREEN" "counts as risk-officer"
 has "decision: comment" "$SCREEN" "comment: reviewed the evidence"
 screen ':approvals all<Enter>/fraud<Enter><Enter>' $ROSA --size 120x70
 has "card sections missing" "$SCREEN" "card: 3 of 5 required sections; missing: Limitations, Ethical considerations"
-screen ':approvals history<Enter>/limitations<Enter><Enter>' $ROSA --size 120x60
+screen ':approvals history<Enter>/#13<Enter><Enter>' $ROSA --size 120x60
 has "closed request: state" "$SCREEN" "state      rejected"
 has "closed request: gate not evaluated" "$SCREEN" "not evaluated: the request is closed"
 has "closed request: the rejection's comment" "$SCREEN" "comment: card incomplete: limitations missing"
@@ -171,7 +171,7 @@ refused "every need filled" ':approvals all<Enter>/support<Enter>a' "request #9 
 refused "requester" ':approvals all<Enter>/collections<Enter>a' "mei requested this promotion (separation of duties)" --key "$K/mei.key"
 refused "author" ':approvals all<Enter>/loan<Enter>a' "rosa is the author of models:/loan-default-pd/6" $ROSA
 refused "reject: role not needed" ':approvals all<Enter>/search<Enter>r' "request #15 needs no decision from risk-officer" $ROSA
-refused "request closed" ':approvals history<Enter>/limitations<Enter><Enter>a' "request 13 is rejected, not open" $ROSA
+refused "request closed" ':approvals history<Enter>/#13<Enter><Enter>a' "request 13 is rejected, not open" $ROSA
 refused "expired evidence gone: request view" ':approvals all<Enter>/collections<Enter><Enter>a' "already signed" $ROSA
 refused "readonly" ':approvals<Enter>a' "read-only" --readonly $ROSA
 refused "no key" ':approvals<Enter>a' "start with --key FILE to sign"
