@@ -113,6 +113,80 @@ static int pty_pause(int fd)
 	}
 }
 
+/* The CPU time the console (all its threads) has used, in milliseconds; -1 when /proc cannot say. */
+static double pty_cpu_ms(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long ut, st;
+	long tick = sysconf(_SC_CLK_TCK);
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return -1;
+	n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* The command name may hold spaces: fields count from its closing parenthesis. */
+	p = strrchr(buf, ')');
+	if (p == NULL || tick <= 0 ||
+	    sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
+		return -1;
+	return (double)(ut + st) * 1000.0 / (double)tick;
+}
+
+/* <idle MS>: reads, untimed, until for MS milliseconds the console has
+ * written nothing and used under a tenth of a core: its background work
+ * (the ledger check, whose progress redraws the header every 250 ms, but
+ * not in every phase) is over, so a key that changes nothing is not
+ * charged the check's next redraw. Bounded by PTY_IDLE_MAX_MS; returns
+ * the microseconds it waited, -1 when the bound was reached first, -2
+ * when the console is gone. */
+#define PTY_IDLE_MAX_MS 600000
+
+static double pty_idle(int fd, pid_t pid, long quiet_ms)
+{
+	char buf[65536];
+	double start = pty_now(), w0 = start, cpu0 = pty_cpu_ms(pid);
+
+	for (;;) {
+		double now = pty_now();
+		double left = PTY_IDLE_MAX_MS - (now - start) * 1000;
+		double wait_ms = quiet_ms - (now - w0) * 1000;
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		int r;
+
+		if (wait_ms <= 0) {
+			double cpu = pty_cpu_ms(pid);
+
+			if (cpu < 0 || cpu0 < 0 || cpu - cpu0 <= quiet_ms / 10.0)
+				return (now - start) * 1e6;
+			/* Quiet but busy: a phase of the check that draws nothing. */
+			w0 = now;
+			cpu0 = cpu;
+			continue;
+		}
+		if (left <= 0)
+			return -1;
+		r = poll(&p, 1, (int)(wait_ms < left ? wait_ms : left) + 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -2;
+		if (r == 0)
+			continue;
+		ssize_t n = read(fd, buf, sizeof buf);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -2;
+		w0 = pty_now();
+		cpu0 = pty_cpu_ms(pid);
+	}
+}
+
 /* The bytes a key name sends, as an xterm does. */
 static int pty_key(const char *name, char *out, size_t n)
 {
@@ -161,9 +235,11 @@ int main(int argc, char **argv)
 	if (argc - optind < 3 || ws.ws_row < 10 || ws.ws_col < 40) {
 		fprintf(stderr, "usage: pty [-r ROWS] [-c COLS] KEYS OUT COMMAND [ARGS...]\n"
 				"KEYS: one key a line (a character, or <Esc> <Enter> <Tab> <BS> <Up> <Down> <Left>\n"
-				"<Right> <Home> <End> <PgUp> <PgDn>; <pause>: a second, not timed); OUT gets \"paint MICROSECONDS\" then\n"
+				"<Right> <Home> <End> <PgUp> <PgDn>; <pause>: a second, not timed; <idle MS>: until the\n"
+				"console has been quiet and idle MS ms, not timed); OUT gets \"paint MICROSECONDS\" then\n"
 				"\"KEY MICROSECONDS BYTES FIRST\" a key (MICROSECONDS -1: the screen did not change;\n"
-				"FIRST: to its first byte, the answer while work it started goes on), then\n"
+				"FIRST: to its first byte, the answer while work it started goes on), \"idle MICROSECONDS\"\n"
+				"an idle (how long it waited; -1: the console was still busy at the bound), then\n"
 				"\"rss KB\", the console's peak resident memory\n");
 		return 2;
 	}
@@ -209,6 +285,24 @@ int main(int argc, char **argv)
 		if (strcmp(line, "<pause>") == 0) {
 			if (pty_pause(fd) != 0)
 				break;
+			continue;
+		}
+		if (strncmp(line, "<idle ", 6) == 0) {
+			char *end;
+			long ms = strtol(line + 6, &end, 10);
+			double waited;
+
+			if (ms <= 0 || ms > PTY_IDLE_MAX_MS || strcmp(end, ">") != 0) {
+				fprintf(stderr, "pty: %s: bad idle '%s' (<idle MS>, MS 1 to %d)\n", argv[optind], line,
+					PTY_IDLE_MAX_MS);
+				kill(pid, SIGKILL);
+				waitpid(pid, &status, 0);
+				return 2;
+			}
+			waited = pty_idle(fd, pid, ms);
+			if (waited < -1)
+				break;
+			fprintf(out, "idle %.0f\n", waited);
 			continue;
 		}
 		if (pty_key(line, bytes, sizeof bytes) != 0) {

@@ -192,6 +192,26 @@ int registry_model_add(struct store *st, const struct principal *who, const char
 	"   coalesce((SELECT max(a.updated) FROM aliases a WHERE a.model_id = m.id), 0))"       \
 	" FROM models m"
 
+/* Every model with the same columns, each summary computed in one pass
+ * over versions and one over aliases: MODEL_COLUMNS's five subqueries a
+ * model are index lookups scattered across the file, which at 10,000
+ * models were most of the console's first paint. For one model or a
+ * page, MODEL_COLUMNS reads less. */
+#define MODEL_LIST_ALL                                                                           \
+	"SELECT m.id, m.name, m.owner, m.description, m.source, m.tier, m.created, m.updated,"  \
+	" coalesce(vc.n, 0), al.prod, al.stag,"                                                 \
+	" max(m.updated, coalesce(vc.c, 0), coalesce(al.u, 0))"                                 \
+	" FROM models m"                                                                        \
+	" LEFT JOIN (SELECT model_id, count(*) AS n, max(created) AS c FROM versions"           \
+	"   GROUP BY model_id) vc ON vc.model_id = m.id"                                        \
+	" LEFT JOIN (SELECT a.model_id,"                                                        \
+	"   max(CASE WHEN a.alias = 'production' THEN v.version END) AS prod,"                  \
+	"   max(CASE WHEN a.alias = 'staging' THEN v.version END) AS stag,"                     \
+	"   max(a.updated) AS u"                                                                \
+	"   FROM aliases a JOIN versions v ON v.id = a.version_id"                              \
+	"   GROUP BY a.model_id) al ON al.model_id = m.id"                                      \
+	" ORDER BY m.name"
+
 static int registry_model_row(struct db_stmt *s, struct reg_model *m)
 {
 	const unsigned char *tier = db_column_text(s, 5);
@@ -260,7 +280,7 @@ int registry_model_list(struct store *st, struct reg_models *out, struct err *e)
 
 	out->v = NULL;
 	out->n = 0;
-	if (store_prepare(st, &s, MODEL_COLUMNS " ORDER BY m.name", e) != 0)
+	if (store_prepare(st, &s, MODEL_LIST_ALL, e) != 0)
 		return -1;
 	while ((rc = db_step(s)) == DB_ROW) {
 		struct reg_model *nv = registry_grow(out->v, out->n, &cap, sizeof *nv);

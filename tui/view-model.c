@@ -32,7 +32,16 @@ struct view_model {
 	int have_model;
 	struct plugin_unapproved *u; /* aliases a backend moved without a steward decision */
 	size_t nu;
-	struct record_alias_states al; /* where each alias stands and whether a gate put it there */
+	/* Where each alias stands and whether a gate put it there: the last of
+	 * its moves in the history read for the lines below, so the same
+	 * entries are not read and parsed a second time (on a million-entry
+	 * ledger that second read was a third of opening a model). */
+	struct view_model_alias {
+		char alias[65];
+		int64_t version; /* 0: removed */
+		int governed;
+	} *al;
+	size_t nal;
 	/* The alias history lines drawn above the versions, built at load. */
 	struct view_model_line {
 		char text[512];
@@ -40,6 +49,47 @@ struct view_model {
 	} hist[MODEL_HIST_MAX];
 	size_t nhist;
 };
+
+/* The state of an alias that is not removed, NULL when it has none. */
+static const struct view_model_alias *view_model_alias_find(const struct view_model *p, const char *alias)
+{
+	size_t i;
+
+	for (i = 0; i < p->nal; i++)
+		if (p->al[i].version != 0 && strcmp(p->al[i].alias, alias) == 0)
+			return &p->al[i];
+	return NULL;
+}
+
+/* Each alias's last move, in the order the aliases first moved. */
+static int view_model_aliases(struct view_model *p, const struct record_moves *mv)
+{
+	size_t i;
+
+	free(p->al);
+	p->al = NULL;
+	p->nal = 0;
+	for (i = 0; i < mv->n; i++) {
+		struct view_model_alias *x = NULL;
+		size_t k;
+
+		for (k = 0; k < p->nal && x == NULL; k++)
+			if (strcmp(p->al[k].alias, mv->v[i].alias) == 0)
+				x = &p->al[k];
+		if (x == NULL) {
+			struct view_model_alias *nv = realloc(p->al, (p->nal + 1) * sizeof *nv);
+
+			if (nv == NULL)
+				return -1;
+			p->al = nv;
+			x = &p->al[p->nal++];
+			snprintf(x->alias, sizeof x->alias, "%s", mv->v[i].alias);
+		}
+		x->version = mv->v[i].version;
+		x->governed = mv->v[i].governed;
+	}
+	return 0;
+}
 
 /* The aliases cell: an alias no gated promotion or rollback put where it
  * is carries a "*" (ungoverned: an admin's move, or a backend's baseline). */
@@ -51,7 +101,7 @@ static void view_model_mark(const struct view_model *p, const char *aliases, cha
 	out[0] = '\0';
 	snprintf(buf, sizeof buf, "%s", aliases);
 	for (tok = strtok_r(buf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
-		const struct record_alias_state *st = record_alias_find(&p->al, p->name, tok);
+		const struct view_model_alias *st = view_model_alias_find(p, tok);
 		int w = snprintf(out + used, n - used, "%s%s%s", used ? "," : "", tok, st != NULL && st->governed ? "" : "*");
 
 		if (w < 0 || (size_t)w >= n - used)
@@ -87,16 +137,25 @@ static void view_model_history(struct app *a, struct view_model *p)
 	struct err e;
 
 	p->nhist = 0;
+	free(p->al);
+	p->al = NULL;
+	p->nal = 0;
 	err_clear(&e);
+	/* Unchecked moves mark no alias governed: every alias gets its "*". */
 	if (record_alias_history(a->st, p->name, NULL, &mv, &e) != 0) {
 		view_model_add(p, DRAW_ERROR, "alias history does not verify: %s", e.msg);
 		return;
 	}
-	for (i = 0; i < p->al.n; i++) {
-		const struct record_alias_state *st = &p->al.v[i];
+	if (view_model_aliases(p, &mv) != 0) {
+		view_model_add(p, DRAW_ERROR, "out of memory reading the aliases");
+		record_moves_free(&mv);
+		return;
+	}
+	for (i = 0; i < p->nal; i++) {
+		const struct view_model_alias *st = &p->al[i];
 		const struct record_move *cur = NULL, *promo = NULL;
 
-		if (strcmp(st->model, p->name) != 0)
+		if (st->version == 0)
 			continue;
 		for (j = mv.n; j-- > 0 && cur == NULL;)
 			if (strcmp(mv.v[j].alias, st->alias) == 0)
@@ -176,11 +235,6 @@ static int view_model_load(struct app *a, struct view *v, struct err *e)
 		registry_versions_free(&vs);
 		return -1;
 	}
-	record_alias_states_free(&p->al);
-	if (record_alias_states(a->st, p->name, &p->al, e) != 0) {
-		registry_versions_free(&vs);
-		return -1;
-	}
 	view_model_history(a, p);
 	list_selected_key(&v->list, keep, sizeof keep);
 	list_clear(&v->list);
@@ -227,7 +281,7 @@ static void view_model_close(struct view *v)
 	if (p->have_model)
 		registry_model_clear(&p->m);
 	free(p->u);
-	record_alias_states_free(&p->al);
+	free(p->al);
 	free(p->name);
 	free(p);
 	v->priv = NULL;

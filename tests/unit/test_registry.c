@@ -111,6 +111,9 @@ static void test_model_add_get_list(void **state)
 	assert_int_equal(registry_model_list(st, &l, &e), 0);
 	assert_int_equal(l.n, 2);
 	assert_string_equal(l.v[0].name, "churn"); /* sorted by name */
+	assert_int_equal(l.v[1].n_versions, 0); /* no versions, no aliases: counted 0, not left out */
+	assert_int_equal(l.v[1].production, 0);
+	assert_int_equal(l.v[1].last_change, 1767225600);
 	registry_models_free(&l);
 	assert_int_equal(registry_model_count(st), 2);
 
@@ -363,6 +366,24 @@ static void test_demo_estate(void **state)
 	assert_true(rep.approvals >= 8);
 	assert_int_equal(registry_model_list(st, &l, &e), 0);
 	assert_true(l.n >= 10);
+	/* The list computes every model's summary in one pass: it must say what each model's own read says. */
+	{
+		int aliased = 0;
+
+		for (size_t i = 0; i < l.n; i++) {
+			struct reg_model one;
+
+			assert_int_equal(registry_model_get(st, l.v[i].name, &one, &e), 0);
+			assert_int_equal(l.v[i].id, one.id);
+			assert_int_equal(l.v[i].n_versions, one.n_versions);
+			assert_int_equal(l.v[i].production, one.production);
+			assert_int_equal(l.v[i].staging, one.staging);
+			assert_int_equal(l.v[i].last_change, one.last_change);
+			aliased += one.production > 0;
+			registry_model_clear(&one);
+		}
+		assert_true(aliased > 0);
+	}
 	/* The models list reads every model's mark at once: it must say what each model's own read says. */
 	{
 		struct monitor_model_mark *mk;
