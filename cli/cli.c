@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -607,26 +608,31 @@ static int cli_help_cmd(int argc, char **argv)
 	return CLI_EXIT_OK;
 }
 
-/* The one place roles are checked: unlocks --key (or $STEWARD_KEY), finds
- * its principal in the keyring as it stands, and refuses when none of
- * the command's roles is held. */
-static int cli_identify(struct cli_ctx *c)
+/* The unlock of a CLI_KEY_LATE command: Argon2id on its own thread. */
+struct cli_late {
+	pthread_t t;
+	const char *path;
+	struct passphrase pass;
+	struct key_secret *key;
+	struct err e; /* the unlock's; then why the key may not act */
+	int rc;       /* the unlock's; then the whole answer */
+	int started, threaded, waited;
+};
+
+static void *cli_late_main(void *arg)
+{
+	struct cli_late *l = arg;
+
+	l->rc = keys_load_secret(l->path, l->pass.buf, l->pass.len, &l->key, &l->e);
+	passphrase_free(&l->pass);
+	return NULL;
+}
+
+/* The principal of the unlocked c->key, and whether it holds one of the command's roles. */
+static int cli_principal(struct cli_ctx *c, const char *path)
 {
 	char have[80], need[80];
-	const char *path = c->key_path;
 
-	if (path == NULL) {
-		path = getenv("STEWARD_KEY");
-		if (path == NULL || path[0] == '\0') {
-			err_set(&c->e, ERR_INVALID, "this command acts as someone: give --key FILE (or set STEWARD_KEY)");
-			return CLI_USAGE;
-		}
-	}
-	if (keyring_version(c->st) == 0)
-		return err_set(&c->e, ERR_DENIED, "%s has no keyring yet: run 'steward init --admin NAME' first",
-			       c->db_path);
-	if (cli_unlock_key(c, path, &c->key) != 0)
-		return CLI_FAIL;
 	if (keyring_whoami(c->st, c->key->id, &c->who, &c->e) != 0) {
 		err_prefix(&c->e, "%s", path);
 		return CLI_FAIL;
@@ -642,6 +648,91 @@ static int cli_identify(struct cli_ctx *c)
 			       keyring_roles_text(c->cmd->roles, need, sizeof need));
 	}
 	return 0;
+}
+
+/* Asks for the passphrase now (the terminal is the command's until run
+ * starts); run starts the unlock with cli_key_start. */
+static int cli_unlock_late(struct cli_ctx *c, const char *path)
+{
+	char name[KEYS_NAME_MAX + 1], prompt[KEYS_NAME_MAX + 64];
+	struct cli_late *l;
+	unsigned mode;
+
+	if (keys_inspect_secret(path, name, &mode, &c->e) != 0)
+		return CLI_FAIL;
+	l = calloc(1, sizeof *l);
+	if (l == NULL)
+		return err_set(&c->e, ERR_IO, "out of memory");
+	snprintf(prompt, sizeof prompt, "Passphrase for key %s: ", name);
+	if (passphrase_get(c->pass_file, PASSPHRASE_UNLOCK, prompt, &l->pass, &c->e) != 0) {
+		free(l);
+		return CLI_FAIL;
+	}
+	l->path = path;
+	c->late = l;
+	return 0;
+}
+
+void cli_key_start(struct cli_ctx *c)
+{
+	struct cli_late *l = c->late;
+
+	if (l == NULL || l->started)
+		return;
+	l->started = 1;
+	/* Without a thread the unlock runs here, as it would without CLI_KEY_LATE. */
+	l->threaded = pthread_create(&l->t, NULL, cli_late_main, l) == 0;
+	if (!l->threaded)
+		cli_late_main(l);
+}
+
+int cli_key_wait(struct cli_ctx *c)
+{
+	struct cli_late *l = c->late;
+
+	if (l == NULL)
+		return 0;
+	if (!l->waited) {
+		cli_key_start(c);
+		l->waited = 1;
+		if (l->threaded)
+			pthread_join(l->t, NULL);
+		c->key = l->key;
+		if (l->rc == 0) {
+			l->rc = cli_principal(c, l->path);
+			l->e = c->e;
+		}
+	}
+	if (l->rc != 0) {
+		c->e = l->e;
+		return CLI_FAIL;
+	}
+	return 0;
+}
+
+/* The one place roles are checked: unlocks --key (or $STEWARD_KEY), finds
+ * its principal in the keyring as it stands, and refuses when none of
+ * the command's roles is held. A CLI_KEY_LATE command is checked the same
+ * way in cli_key_wait, before it writes or answers anything. */
+static int cli_identify(struct cli_ctx *c)
+{
+	const char *path = c->key_path;
+
+	if (path == NULL) {
+		path = getenv("STEWARD_KEY");
+		if (path == NULL || path[0] == '\0') {
+			err_set(&c->e, ERR_INVALID, "this command acts as someone: give --key FILE (or set STEWARD_KEY)");
+			return CLI_USAGE;
+		}
+	}
+	if (keyring_version(c->st) == 0)
+		return err_set(&c->e, ERR_DENIED, "%s has no keyring yet: run 'steward init --admin NAME' first",
+			       c->db_path);
+	if (c->cmd->flags & CLI_KEY_LATE)
+		return cli_unlock_late(c, path);
+	if (cli_unlock_key(c, path, &c->key) != 0)
+		return CLI_FAIL;
+	return cli_principal(c, path);
 }
 
 int cli_unlock_key(struct cli_ctx *c, const char *path, struct key_secret **out)
@@ -701,6 +792,11 @@ static int cli_run(const struct cli_cmd *cmd, int argc, char **argv)
 		rc = cli_identify(c);
 	if (rc == 0)
 		rc = cmd->run(c);
+	/* A key that may not act fails the command, whatever run said. */
+	if (c->late != NULL && cli_key_wait(c) != 0)
+		rc = CLI_FAIL;
+	free(c->late);
+	c->late = NULL;
 	if (rc == 0 && c->st != NULL && (cmd->flags & CLI_STORE_RW))
 		rc = cli_checkpoint(c);
 	keys_secret_free(c->key);

@@ -43,6 +43,10 @@ enum cli_cmd_flags {
 	CLI_STORE_RW = 1 << 1, /* dispatcher opens the store for writing before run */
 	CLI_NO_JSON = 1 << 2,  /* --json makes no sense here (the console) */
 	CLI_WRITES = 1 << 3,   /* writes a store it opens itself (init, demo): --readonly refuses it */
+	/* The key is unlocked on a thread while run reads (sync): run calls
+	 * cli_key_start, and cli_key_wait before it writes or answers; the
+	 * dispatcher waits too, after run. */
+	CLI_KEY_LATE = 1 << 4,
 };
 
 struct cli_ctx;
@@ -82,6 +86,7 @@ struct cli_ctx {
 	const char *pass_file; /* --passphrase-file */
 	struct key_secret *key; /* unlocked by the dispatcher for commands with roles */
 	struct principal who;   /* the key's principal, roles as held now */
+	struct cli_late *late;  /* CLI_KEY_LATE: the unlock under way until cli_key_wait */
 	struct err e;
 	char **safe; /* cli_safe's copies, released when the command ends */
 	size_t nsafe;
@@ -108,6 +113,17 @@ struct store *cli_store_open(struct cli_ctx *c, int flags);
 /* Unlocks a secret key file with a passphrase from --passphrase-file,
  * STEWARD_PASSPHRASE or the terminal. */
 int cli_unlock_key(struct cli_ctx *c, const char *path, struct key_secret **out);
+/* CLI_KEY_LATE: starts unlocking the key on a thread, once run has done
+ * what would wait on the unlock's memory (Argon2id faults in 256 MiB, and
+ * loading a plugin maps files under the same lock). cli_key_wait starts
+ * it when run did not. */
+void cli_key_start(struct cli_ctx *c);
+/* CLI_KEY_LATE: waits for the key being unlocked, then finds its principal
+ * and checks the command's roles as the dispatcher otherwise does before
+ * run. 0 when who may act; CLI_FAIL with c->e saying why, every time it
+ * is asked again. Called on one thread at a time (a sync's worker while
+ * the command waits for it). */
+int cli_key_wait(struct cli_ctx *c);
 
 /* Creates a key pair NAME at out (NULL: $XDG_CONFIG_HOME/steward/keys/NAME.key)
  * sealed under a new passphrase; path gets the secret key's path and, when

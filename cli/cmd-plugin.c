@@ -126,6 +126,17 @@ static void cmd_sync_progress(void *arg, const char *what, long done, long total
 	progress_note(&s->pr, s->label, done, total);
 }
 
+/* The sync's worker asks before its first write: the key is still being unlocked while it reads. */
+static int cmd_sync_who(void *arg, struct err *e)
+{
+	struct cli_ctx *c = arg;
+
+	if (cli_key_wait(c) == 0)
+		return 0;
+	*e = c->e;
+	return -1;
+}
+
 int cmd_sync_run(struct cli_ctx *c)
 {
 	struct plugin_config pc;
@@ -152,7 +163,10 @@ int cmd_sync_run(struct cli_ctx *c)
 		ran++;
 		err_clear(&e);
 		in->force_full = cli_opt(c, "full") != NULL;
+		in->who_ready = cmd_sync_who;
+		in->who_arg = c;
 		rc = plugin_open(in, &pc, &e);
+		cli_key_start(c);
 		meter_start(&sm.m, "records", cli_opt(c, "quiet") != NULL);
 		sm.pr = meter_progress(&sm.m);
 		snprintf(sm.label, sizeof sm.label, "syncing %s", in->name);
@@ -161,6 +175,12 @@ int cmd_sync_run(struct cli_ctx *c)
 		else
 			memset(&r, 0, sizeof r);
 		meter_end(&sm.m);
+		/* Nothing is said for a key that may not act (c->e says why). */
+		if (cli_key_wait(c) != 0) {
+			plugin_config_free(&pc);
+			json_decref(arr);
+			return CLI_FAIL;
+		}
 		if (rc == 0 && (r.unverified > 0 || r.malformed > 0))
 			partial++;
 		if (rc != 0) {

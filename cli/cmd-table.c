@@ -1003,8 +1003,10 @@ const struct cli_cmd cli_cmds[] = {
 			"since they were last read are skipped. A sync that could not read some\n"
 			"artifacts records their digests as unverified, reports itself partial and\n"
 			"exits 3. On a terminal a progress line on stderr shows what each plugin has\n"
-			"read of its total, the rate and the time left (not with --quiet, nor on a pipe).",
-		.opts = cli_sync_opts, .min_pos = 0, .max_pos = 1, .flags = CLI_STORE_RW,
+			"read of its total, the rate and the time left (not with --quiet, nor on a pipe).\n"
+			"The key is unlocked while the plugins read their backends: nothing is written,\n"
+			"and nothing said, before its principal is found and its role checked.",
+		.opts = cli_sync_opts, .min_pos = 0, .max_pos = 1, .flags = CLI_STORE_RW | CLI_KEY_LATE,
 		.roles = ROLE_EVIDENCE,
 		.run = cmd_sync_run,
 	},

@@ -50,7 +50,18 @@ struct plugin_sync_ctx {
 	struct lineage_import *li; /* OpenLineage events of this sync, begun with the first */
 	int mark_failed;           /* a source's mark could not be kept: the sync fails */
 	struct deploy_sync *dep;   /* a deploy source's servers, written at the end */
+	int who_state;             /* in->who_ready's answer: 0 not asked yet, 1 allowed, -1 refused */
 };
+
+/* Nothing is written before the principal is known and allowed: the CLI
+ * unlocks the key (Argon2id, the slowest part of an unchanged sync) while
+ * the plugin reads its backend, and says here whether the key may act. */
+static int plugin_who(struct plugin_sync_ctx *x)
+{
+	if (x->who_state == 0)
+		x->who_state = x->in->who_ready == NULL || x->in->who_ready(x->in->who_arg, &x->e) == 0 ? 1 : -1;
+	return x->who_state == 1 ? 0 : -1;
+}
 
 static int plugin_refuse(struct plugin_sync_ctx *x, const char *what)
 {
@@ -128,7 +139,8 @@ static int sink_model(void *ctx, const struct steward_model_rec *m)
 	if (rc != 0 && x->e.kind != ERR_NOTFOUND)
 		return plugin_refuse(x, m->name);
 	if (rc != 0) {
-		if (registry_model_add(x->st, x->who, m->name, tier, m->owner && m->owner[0] ? m->owner : "unknown",
+		if (plugin_who(x) != 0 ||
+		    registry_model_add(x->st, x->who, m->name, tier, m->owner && m->owner[0] ? m->owner : "unknown",
 				       m->description ? m->description : "", &x->e) != 0 ||
 		    plugin_exec(x, "UPDATE models SET source = ?2 WHERE name = ?1", m->name, x->in->name, 0, 0) != 0)
 			return plugin_refuse(x, m->name);
@@ -139,7 +151,8 @@ static int sink_model(void *ctx, const struct steward_model_rec *m)
 	    strcmp(have.description, m->description ? m->description : "") != 0 || strcmp(have.source, x->in->name) != 0) {
 		struct db_stmt *s;
 
-		if (store_prepare(x->st, &s,
+		if (plugin_who(x) != 0 ||
+		    store_prepare(x->st, &s,
 				  "UPDATE models SET tier = ?2, owner = ?3, description = ?4, source = ?5, updated = ?6 WHERE name = ?1",
 				  &x->e) != 0) {
 			registry_model_clear(&have);
@@ -170,8 +183,8 @@ static int sink_model(void *ctx, const struct steward_model_rec *m)
 		}
 	}
 	registry_model_clear(&have);
-	if (rc == 0 && record_model(x->st, x->who, m->name, m->tier, m->owner && m->owner[0] ? m->owner : "unknown",
-				    m->description ? m->description : "", x->in->name, &x->e) != 0)
+	if (rc == 0 && (plugin_who(x) != 0 || record_model(x->st, x->who, m->name, m->tier, m->owner && m->owner[0] ? m->owner : "unknown",
+				    m->description ? m->description : "", x->in->name, &x->e) != 0))
 		return plugin_refuse(x, m->name);
 	return 0;
 }
@@ -205,6 +218,8 @@ static int sink_version(void *ctx, const struct steward_version_rec *v)
 	int rc;
 
 	x->r->versions++;
+	if (plugin_who(x) != 0)
+		return plugin_refuse(x, "version");
 	/* Why there is no digest, when the plugin said so just before. */
 	snprintf(state, sizeof state, "%s", verified ? "verified" : "unverified");
 	if (!verified && x->note_state[0] != '\0' && x->note_version == v->version && strcmp(x->note_model, v->model) == 0) {
@@ -378,6 +393,8 @@ static int sink_metric(void *ctx, const struct steward_metric_rec *m)
 	int same = 0;
 
 	x->r->metrics++;
+	if (plugin_who(x) != 0)
+		return plugin_refuse(x, "metric");
 	if (store_prepare(x->st, &s,
 			  "SELECT e.value FROM eval_metrics e JOIN versions v ON v.id = e.version_id JOIN models mo ON mo.id = v.model_id"
 			  " WHERE mo.name = ?1 AND v.version = ?2 AND e.name = ?3 AND e.dataset = ?4 AND e.slice = ?5",
@@ -476,6 +493,8 @@ static int sink_alias(void *ctx, const struct steward_alias_rec *a)
 	registry_aliases_free(&al);
 	if (have == a->version)
 		return 0;
+	if (plugin_who(x) != 0)
+		return plugin_refuse(x, "alias");
 	governed = plugin_governed(x, a->model, a->alias, &imported);
 	if (governed < 0)
 		return plugin_refuse(x, "alias");
@@ -625,6 +644,9 @@ static void sink_stamp(void *ctx, const char *model, int64_t version, const char
 	int nested = store_in_transaction(x->st), rc;
 
 	plugin_stamp_text(x, stamp, mine, sizeof mine);
+	/* Refused: the sync fails at its end. */
+	if (plugin_who(x) != 0)
+		return;
 	/* A stamp only spares the next sync a read, so one that cannot be
 	 * written is left to it; inside the sync's transaction under a
 	 * savepoint, since PostgreSQL ends a transaction at a failed statement. */
@@ -758,7 +780,7 @@ static int sink_series(void *ctx, const struct steward_series_rec *r)
 {
 	struct plugin_sync_ctx *x = ctx;
 
-	if (monitor_series(x->mon, r, &x->e) != 0)
+	if (plugin_who(x) != 0 || monitor_series(x->mon, r, &x->e) != 0)
 		return plugin_refuse(x, "series");
 	x->r->series++;
 	return 0;
@@ -768,7 +790,7 @@ static int sink_histogram(void *ctx, const struct steward_histogram_rec *r)
 {
 	struct plugin_sync_ctx *x = ctx;
 
-	if (monitor_histogram(x->mon, r, &x->e) != 0)
+	if (plugin_who(x) != 0 || monitor_histogram(x->mon, r, &x->e) != 0)
 		return plugin_refuse(x, "histogram");
 	x->r->series++;
 	return 0;
@@ -778,7 +800,7 @@ static int sink_alert(void *ctx, const struct steward_alert_rec *r)
 {
 	struct plugin_sync_ctx *x = ctx;
 
-	if (monitor_alert(x->mon, r, &x->e) != 0)
+	if (plugin_who(x) != 0 || monitor_alert(x->mon, r, &x->e) != 0)
 		return plugin_refuse(x, "alert");
 	x->r->alerts++;
 	return 0;
@@ -788,7 +810,7 @@ static int sink_silence(void *ctx, const struct steward_silence_rec *r)
 {
 	struct plugin_sync_ctx *x = ctx;
 
-	if (monitor_silence(x->mon, r, &x->e) != 0)
+	if (plugin_who(x) != 0 || monitor_silence(x->mon, r, &x->e) != 0)
 		return plugin_refuse(x, "silence");
 	x->r->alerts++;
 	return 0;
@@ -816,6 +838,8 @@ static int sink_lineage_event(void *ctx, const char *source, long line, const ch
 {
 	struct plugin_sync_ctx *x = ctx;
 
+	if (plugin_who(x) != 0)
+		return plugin_refuse(x, "lineage event");
 	if (x->li == NULL) {
 		if (!store_in_transaction(x->st) && store_begin(x->st, &x->e) != 0)
 			return plugin_refuse(x, "lineage event");
@@ -833,7 +857,7 @@ static void sink_lineage_mark(void *ctx, const char *source, int64_t offset, con
 	struct plugin_sync_ctx *x = ctx;
 
 	/* Kept with the events: a failed sync rolls both back and the next reads the same bytes again. */
-	if ((!store_in_transaction(x->st) && store_begin(x->st, &x->e) != 0) ||
+	if (plugin_who(x) != 0 || (!store_in_transaction(x->st) && store_begin(x->st, &x->e) != 0) ||
 	    lineage_source_mark(x->st, x->in->name, source, offset, ident, &x->e) != 0) {
 		/* The sink cannot refuse: the sync does, at its end, so the events and marks roll back together. */
 		x->mark_failed = 1;
@@ -847,6 +871,8 @@ static int sink_deployment(void *ctx, const struct steward_deployment_rec *d)
 {
 	struct plugin_sync_ctx *x = ctx;
 
+	if (plugin_who(x) != 0)
+		return plugin_refuse(x, "deployment");
 	if (x->dep == NULL) {
 		x->dep = deploy_sync_begin(x->in->name, &x->e);
 		if (x->dep == NULL)
@@ -999,6 +1025,13 @@ again:
 		j->rc = -1;
 	} else
 		j->rc = j->in->p->sync(j->in->state, &sink, perr, sizeof perr);
+	/* A sync that wrote nothing ends here too: nothing lands, and no health
+	 * is kept, for a key that may not act. */
+	if (j->rc == 0 && plugin_who(x) != 0) {
+		snprintf(perr, sizeof perr, "identifying the key");
+		snprintf(x->msg, sizeof x->msg, "%.500s", x->e.msg);
+		j->rc = -1;
+	}
 	/* (An alert source's set may have begun it already.) */
 	if (j->rc == 0 && !store_in_transaction(x->st) && store_begin(x->st, &x->e) != 0) {
 		snprintf(perr, sizeof perr, "finishing the sync");
@@ -1089,7 +1122,7 @@ again:
 	free(x->seen);
 	x->seen = NULL;
 	x->nseen = 0;
-	{
+	if (x->who_state >= 0) {
 		char msg[600] = "";
 
 		if (j->rc == 0 && x->r->unverified > 0)

@@ -22,6 +22,11 @@ struct plugin_instance {
 	int interval;         /* seconds between background syncs in the console */
 	int full_every;       /* seconds between full passes (incremental syncs in between) */
 	int force_full;       /* the next sync is a full pass (steward sync --full) */
+	/* Set by a caller whose key is still being unlocked while the sync
+	 * reads (steward sync): the worker calls it before its first write and
+	 * before it ends, and fails the sync unless it returns 0 (e says why). */
+	int (*who_ready)(void *arg, struct err *e);
+	void *who_arg;
 	struct steward_kv kv[PLUGIN_MAX_KV];
 	size_t nkv;
 	char *strings;        /* owns the kv strings */

@@ -123,11 +123,39 @@ expect 1 "a sync that gets garbage records nothing" "$STEWARD" sync junk --db "$
 has "names the refused record" "$ERR" "digest \"sha256:not-a-digest\""
 same "its good record did not survive" "$(store_sql "$DB" "SELECT count(*) FROM models")" "$BEFORE"
 expect 1 "a failing backend" "$STEWARD" sync down --db "$DB" --config "$TMPD/config"
+# The key is unlocked while the plugin reads: a key that may not act still writes and says nothing,
+# neither when the backend has news (refused before the first write) nor when it has none (at the end).
+"$STEWARD" key gen sami --out "$TMPD/sami.key" >/dev/null || fail "key sami"
+"$STEWARD" principal add sami --role sre --pubkey "$TMPD/sami.key.pub" --db "$DB" >/dev/null || fail "add sami"
+late_refused() { # WHAT: the sync of good just refused; nothing it read was written or said
+	same "$1: no models" "$(store_sql "$DB" "SELECT count(*) FROM models")" "$BEFORE"
+	same "$1: no entries" "$(store_sql "$DB" "SELECT count(*) FROM ledger")" "$ENTRIES"
+	same "$1: no health kept" "$(store_sql "$DB" "SELECT count(*) FROM plugin_health WHERE name = 'good'")" "$HEALTH"
+	same "$1: nothing said on stdout" "$OUT" ""
+}
+ENTRIES=$(store_sql "$DB" "SELECT count(*) FROM ledger") HEALTH=0
+expect 1 "a wrong passphrase, a backend with news" env STEWARD_TEST_WAIT_MS=40 STEWARD_PASSPHRASE=not-adas-passphrase \
+	"$STEWARD" sync good --db "$DB" --config "$TMPD/config"
+has "the passphrase is what failed" "$ERR" "wrong passphrase for key file"
+lacks "not a sync failure" "$ERR" "sync failed"
+late_refused "wrong passphrase"
+expect 1 "a key without the role, a backend with news" "$STEWARD" sync good --db "$DB" --config "$TMPD/config" --key "$TMPD/sami.key"
+has "the role is what failed" "$ERR" "sami (roles: sre) may not run 'steward sync'"
+late_refused "no role"
 expect 0 "a good one" "$STEWARD" sync good --db "$DB" --config "$TMPD/config"
 has "summary" "$OUT" "good: 1 models"
 expect 0 "a second sync of an unchanged backend" "$STEWARD" sync good --db "$DB" --config "$TMPD/config" --json
 valid "sync --json"
 same "writes nothing" "$(j '$[0].written')" 0
+BEFORE=$(store_sql "$DB" "SELECT count(*) FROM models") ENTRIES=$(store_sql "$DB" "SELECT count(*) FROM ledger")
+HEALTH=$(store_sql "$DB" "SELECT count(*) FROM plugin_health WHERE name = 'good'")
+expect 1 "a wrong passphrase, an unchanged backend" env STEWARD_TEST_WAIT_MS=40 STEWARD_PASSPHRASE=not-adas-passphrase \
+	"$STEWARD" sync good --db "$DB" --config "$TMPD/config" --json
+has "the passphrase failed it" "$ERR" "wrong passphrase for key file"
+late_refused "unchanged, wrong passphrase"
+expect 1 "a key without the role, an unchanged backend" "$STEWARD" sync good --db "$DB" --config "$TMPD/config" --key "$TMPD/sami.key"
+has "the role failed it" "$ERR" "may not run 'steward sync'"
+late_refused "unchanged, no role"
 expect 0 "plugin list" "$STEWARD" plugin list --db "$DB" --config "$TMPD/config" --json
 valid "plugin list"
 same "good is ok" "$(j '$[0].health')" ok
