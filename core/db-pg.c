@@ -556,6 +556,8 @@ void *dbpg_open(const char *uri, int readonly, struct err *e)
 		return NULL;
 	}
 	c = calloc(1, sizeof *c);
+	if (c != NULL)
+		atomic_init(&c->interrupted, 0);
 	if (c == NULL || (c->desc = strdup(desc)) == NULL || (c->cancel = PQgetCancel(pg)) == NULL) {
 		err_set(e, ERR_STORE, "cannot open PostgreSQL store %s: out of memory", desc);
 		if (c != NULL)
@@ -767,6 +769,10 @@ static void pg_interrupt(void *conn)
 	struct pg_conn *c = conn;
 	char buf[256];
 
+	/* The cancel alone is not enough: rows the server already sent keep
+	 * coming (a streamed million-entry ledger kept a quitting console
+	 * verifying for minutes), so the step stops on the flag too. */
+	atomic_store(&c->interrupted, 1);
 	if (c->cancel != NULL)
 		PQcancel(c->cancel, buf, sizeof buf);
 }
