@@ -465,6 +465,12 @@ static const char *const store_migrations[] = {
 	" BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;"
 	"CREATE TRIGGER ledger_nodes_no_delete BEFORE DELETE ON ledger_nodes"
 	" BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;",
+	/* 13: the subject index ends in seq, as PostgreSQL's must (see
+	 * schema-pg.c: there the index alone finds a subject's last entry).
+	 * SQLite's already held seq as its rowid; naming it keeps the two
+	 * schemas' indexes the same. */
+	"DROP INDEX ledger_subject;"
+	"CREATE INDEX ledger_subject ON ledger(subject, seq);",
 };
 
 /* The migration whose new table ledger_tree_backfill fills. */

@@ -42,7 +42,7 @@ else
 	store_sql "$TMPD/old.db" "DROP TABLE ledger_nodes; PRAGMA user_version = 11" || fail "back to schema 11"
 fi
 expect 1 "a read-only command on the old schema" "$STEWARD" audit prove 3 --db "$TMPD/old.db"
-has "asks for an upgrade" "$ERR" "needs upgrading to 12"
+has "asks for an upgrade" "$ERR" "needs upgrading to 13"
 expect 0 "init migrates it" "$STEWARD" init --db "$TMPD/old.db"
 HEX="hex(hash)"
 [ "${STORE_ENGINE:-sqlite}" = postgres ] && HEX="encode(hash, 'hex')"
