@@ -25,6 +25,12 @@
  * batch of rows of the slowest read (audit verify streams its rows, and
  * the deadline restarts with each). */
 #define DBPG_TIMEOUT_MS 30000
+/* How many times that a round trip in a read-only snapshot may take: one
+ * statement there may read the whole ledger before its first row (audit
+ * verify's reconciliation, 10-25 s each at a million entries), and a
+ * snapshot holds no lock a writer waits for, so a stalled server costs
+ * only this reader the wait. */
+#define DBPG_SNAPSHOT_FACTOR 10
 /* How long a cancel request may take before steward stops waiting for it
  * (PQcancel blocks, and a stopped postmaster never answers it). */
 #define DBPG_CANCEL_MS 2000
@@ -264,14 +270,16 @@ static int pg_timed_out(struct pg_conn *c, int64_t waited)
 static int pg_poll(struct pg_conn *c, short events, int64_t start)
 {
 	struct pollfd p = {.fd = PQsocket(c->pg), .events = events};
-	int64_t left;
+	int64_t limit = c->timeout_ms, left;
 	int n;
 
 	if (p.fd < 0)
 		return -1;
+	if (c->snapshot && PQtransactionStatus(c->pg) != PQTRANS_IDLE)
+		limit *= DBPG_SNAPSHOT_FACTOR;
 	for (;;) {
-		left = c->timeout_ms > 0 ? start + c->timeout_ms - pg_now_ms() : -1;
-		if (c->timeout_ms > 0 && left <= 0)
+		left = limit > 0 ? start + limit - pg_now_ms() : -1;
+		if (limit > 0 && left <= 0)
 			return 0;
 		n = poll(&p, 1, left > INT_MAX ? INT_MAX : (int)left);
 		if (n > 0)
@@ -863,6 +871,7 @@ static int pg_exec(void *conn, const char *sql)
 			c->tx_mark = c->total;
 			c->tx_dirty = 0;
 		}
+		c->snapshot = rc == DB_OK && kind == X_BEGIN && strstr(sql, "READ ONLY") != NULL;
 		return rc;
 	case X_COMMIT:
 		if (ts == PQTRANS_IDLE)
