@@ -2,6 +2,7 @@
 #ifndef STEWARD_DB_PG_INT_H
 #define STEWARD_DB_PG_INT_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include <libpq-fe.h>
@@ -29,7 +30,12 @@ struct pg_conn {
 	int wrote; /* the last dbpg_run ran DDL or the like, which changes nothing dbpg_dml_rows counts */
 	int lost;  /* the server ended the session; the socket may not know yet */
 	int timeout_ms; /* how long one round trip may take (STEWARD_PG_TIMEOUT); 0 waits for ever */
+	int snapshot;   /* the transaction is a read-only snapshot: its round trips may take longer */
 	struct pg_stmt *stream; /* the statement whose results are on the wire */
+	/* Set by another thread (db interrupt): the running statement's next
+	 * step fails, whatever rows are still on their way. */
+	atomic_int interrupted;
+	int nrunning; /* statements with rows still to come */
 	struct pg_plan *plans[DBPG_BUCKETS];
 	int nplans;
 	unsigned next_name;

@@ -660,6 +660,17 @@ static int pg_cols_fit(struct pg_stmt *s, int n)
 }
 
 /* Forgets the results, keeping the bindings. */
+/* Moves s to state st, counting the statements with rows still to come:
+ * an interrupt lasts while any runs, as SQLite's does. */
+static void pg_set_state(struct pg_stmt *s, int st)
+{
+	if (s->state == ST_RUNNING && st != ST_RUNNING)
+		s->c->nrunning--;
+	else if (s->state != ST_RUNNING && st == ST_RUNNING)
+		s->c->nrunning++;
+	s->state = st;
+}
+
 static void pg_clear(struct pg_stmt *s)
 {
 	PGresult *r;
@@ -677,7 +688,7 @@ static void pg_clear(struct pg_stmt *s)
 	free(s->fail_msg);
 	s->fail_msg = NULL;
 	s->changed = 0;
-	s->state = ST_IDLE;
+	pg_set_state(s, ST_IDLE);
 }
 
 static int pg_execute(struct pg_stmt *s)
@@ -692,6 +703,10 @@ static int pg_execute(struct pg_stmt *s)
 			return dbpg_fail(c, s->bind_rc, "%s", s->bind_msg);
 	if ((rc = dbpg_wire_free(c)) != DB_OK || (rc = pg_plan_ready(c, p)) != DB_OK)
 		return rc;
+	/* As SQLite's: an interrupt stops what runs, not what starts once
+	 * nothing does (other statements run between a long read's rows). */
+	if (c->nrunning == 0)
+		atomic_store(&c->interrupted, 0);
 	if (p->needs_types && (rc = pg_typed_plan(s, &p)) != DB_OK)
 		return rc;
 	/* Text goes as text for the server to convert to the column's type;
@@ -739,12 +754,20 @@ static int pg_step(struct db_stmt *base)
 		pg_clear(s);
 	if (s->state == ST_IDLE) {
 		rc = pg_execute(s);
-		s->state = ST_DONE;
+		pg_set_state(s, ST_DONE);
 		if (rc != DB_OK)
 			return s->last_rc = rc;
-		s->state = ST_RUNNING;
+		pg_set_state(s, ST_RUNNING);
 	}
 	for (;;) {
+		if (atomic_load(&c->interrupted) && s->fail_rc == DB_OK) {
+			/* The rest is drained when the statement is reset: the
+			 * cancel that came with the flag ends it on the server. */
+			s->fail_rc = DB_INTERRUPT;
+			free(s->fail_msg);
+			s->fail_msg = strdup("interrupted");
+			break;
+		}
 		if (s->cur != NULL && s->row + 1 < PQntuples(s->cur)) {
 			s->row++;
 			pg_cols_stale(s);
@@ -780,7 +803,7 @@ static int pg_step(struct db_stmt *base)
 			break;
 		}
 	}
-	s->state = ST_DONE;
+	pg_set_state(s, ST_DONE);
 	if (s->fail_rc == DB_OK && s->lost_rows) {
 		s->fail_rc = DB_NOMEM;
 		s->fail_msg = strdup("out of memory while reading rows");

@@ -32,6 +32,11 @@ static const struct reconcile_check reconcile_checks[] = {
 	},
 	{
 		.kind = RC_METRICS,
+		/* Ordered, so that no plan may count on stopping at an early
+		 * row: on a healthy store there is none, and PostgreSQL, betting
+		 * on one under LIMIT 1, looped over every last metric for each
+		 * eval row (hours at a million entries); sorting the (no) rows
+		 * costs nothing. */
 		.sql = "WITH last AS (SELECT subject, json_extract(CAST(body AS TEXT), '$.data.name') AS name,"
 		       " json_extract(CAST(body AS TEXT), '$.data.dataset') AS dataset,"
 		       " json_extract(CAST(body AS TEXT), '$.data.slice') AS slice, max(seq) AS seq"
@@ -43,7 +48,8 @@ static const struct reconcile_check reconcile_checks[] = {
 		       " LEFT JOIN ledger l ON l.seq = last.seq"
 		       " WHERE EXISTS (SELECT 1 FROM ledger x WHERE x.subject = 'models:/' || m.name || '/' || v.version"
 		       " AND x.action || '' = 'version.set')"
-		       " AND (l.seq IS NULL OR CAST(json_extract(CAST(l.body AS TEXT), '$.data.value') AS DOUBLE PRECISION) <> e.value) LIMIT 1",
+		       " AND (l.seq IS NULL OR CAST(json_extract(CAST(l.body AS TEXT), '$.data.value') AS DOUBLE PRECISION) <> e.value)"
+		       " ORDER BY coalesce(last.seq, 0) LIMIT 1",
 	},
 	{
 		.kind = RC_POLICIES,

@@ -469,6 +469,12 @@ static const char *const store_migrations[] = {
 	 * console pages the open ones (a few among a long history) and counts
 	 * a state by keyset on this index (queue-page.h). */
 	"CREATE INDEX IF NOT EXISTS requests_state ON requests(state, id);",
+	/* 14: the subject index ends in seq, as PostgreSQL's must (see
+	 * schema-pg.c: there the index alone finds a subject's last entry).
+	 * SQLite's already held seq as its rowid; naming it keeps the two
+	 * schemas' indexes the same. */
+	"DROP INDEX ledger_subject;"
+	"CREATE INDEX ledger_subject ON ledger(subject, seq);",
 };
 
 /* The migration whose new table ledger_tree_backfill fills. */

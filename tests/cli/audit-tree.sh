@@ -43,7 +43,7 @@ else
 		fail "back to schema 11"
 fi
 expect 1 "a read-only command on the old schema" "$STEWARD" audit prove 3 --db "$TMPD/old.db"
-has "asks for an upgrade" "$ERR" "needs upgrading to 13"
+has "asks for an upgrade" "$ERR" "needs upgrading to 14"
 expect 0 "init migrates it" "$STEWARD" init --db "$TMPD/old.db"
 # 13: the requests' index by state, which :approvals pages by (queue-page.h)
 IDX="SELECT count(*) FROM sqlite_master WHERE name = 'requests_state'"

@@ -46,7 +46,7 @@ engine "the engine" engine
 pg_standby_start
 engine "a standby" standby "$PG_OWNER_URI" "$PG_STANDBY_URI"
 
-# ---- the schema is SQLite's at version 12 ----
+# ---- the schema is SQLite's at version 14 ----
 # One difference, on purpose: a ledger body (ASCII JSON, bound as text on
 # both engines) is TEXT, so json_extract reads it the same way on both.
 expect 0 "a SQLite store to compare with" "$STEWARD" init --db "$TMPD/s.db"

@@ -1,4 +1,4 @@
-# pg-stall.sh: a PostgreSQL server that stops answering (a backend or the postmaster SIGSTOPped mid-command, a port that accepts and never replies): steward gives up within its deadline naming the server, and what it was writing is all there or not at all.
+# pg-stall.sh: a PostgreSQL server that stops answering (a backend or the postmaster SIGSTOPped mid-command, a port that accepts and never replies): steward gives up within its deadline naming the server, and what it was writing is all there or not at all; a read-only snapshot waits ten times the deadline.
 . "$STEWARD_TOP/tests/lib.sh"
 sqlite_suite "it starts PostgreSQL servers of its own, and make test runs it"
 . "$STEWARD_TOP/tests/pg-lib.sh"
@@ -176,5 +176,49 @@ for when in tx 0.3 0.4 0.5 0.6 0.75; do
 	echo "measured: stop at $when: exit $RC, model rows $models: $(head -c 160 "$TMPD/any.err")" >&2
 done
 expect 0 "audit verify after the stops" "$S" audit verify --db "$U"
+
+# --- a read-only snapshot (audit verify) waits ten times the deadline: one statement there may read
+# the whole ledger before its first row, and it holds no lock a writer waits for ---
+# hold SECONDS: another session keeps the versions table locked that long (in the background).
+hold() {
+	pg_psql -d steward -c "BEGIN; LOCK TABLE versions IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep($1); COMMIT" >/dev/null 2>&1 &
+	HOLD=$!
+	for i in $(seq 50); do
+		[ "$(q "SELECT count(*) FROM pg_locks WHERE relation = 'versions'::regclass AND mode = 'AccessExclusiveLock' AND granted")" = 1 ] && return 0
+		sleep 0.1
+	done
+	fail "the lock on versions was never taken"
+}
+hold 3
+t0=$(ms)
+STEWARD_PG_TIMEOUT=1 expect 0 "audit verify waits out a 3 s lock with STEWARD_PG_TIMEOUT=1" "$S" audit verify --db "$U"
+echo "measured: audit verify behind a 3 s lock: $(($(ms) - t0)) ms" >&2
+wait "$HOLD"
+# A backend stopped while the snapshot waits is still noticed, after ten times the deadline.
+hold 3
+t0=$(ms)
+STEWARD_PG_TIMEOUT=1 "$S" audit verify --db "$U&application_name=stallv" >"$TMPD/v.out" 2>"$TMPD/v.err" &
+CMD=$!
+B=
+for i in $(seq 50); do
+	B=$(q "SELECT pid FROM pg_stat_activity WHERE application_name = 'stallv' AND wait_event_type = 'Lock'")
+	[ -n "$B" ] && break
+	sleep 0.1
+done
+if [ -n "$B" ]; then
+	kill -STOP "$B" && STOPPED=$B
+	wait "$CMD"
+	RC=$?
+	cont_all
+	same "a stopped backend under a snapshot: the verify fails" "$RC" 1
+	within "a stopped snapshot, STEWARD_PG_TIMEOUT=1" "$t0" 16000
+	has "it says how long it waited" "$(cat "$TMPD/v.err")" "did not answer within 10"
+	has "and names the variable" "$(cat "$TMPD/v.err")" "STEWARD_PG_TIMEOUT"
+else
+	fail "the verify's backend never waited on the lock: $(cat "$TMPD/v.err")"
+	wait "$CMD"
+fi
+wait "$HOLD"
+expect 0 "audit verify once the lock is gone" "$S" audit verify --db "$U"
 
 finish

@@ -270,6 +270,8 @@ same "the log key is 0600" "$(stat -c %a "$PGKEY")" 600
 same "audit verify on the copy says the same" "$(verify_json "$RUNTIME")" "$SRC_VERIFY"
 same "the same newest checkpoint" "$("$S" audit checkpoint --db "$RUNTIME")" "$SRC_CP"
 same "every table has the same rows" "$(counts_pg "$OWNER")" "$(counts_file "$SRC")"
+same "the copy has the planner's statistics (store copy ran ANALYZE)" \
+	"$(pg_psql -d "$OWNER" -tA -c "SELECT count(*) FROM pg_stat_user_tables WHERE relname = 'ledger' AND last_analyze IS NOT NULL")" 1
 # models and versions take their ids from identity sequences: the copy moved them.
 expect 0 "the next act on the copy, as the runtime role" as ada "$RUNTIME" model add fourth --tier low --owner ops
 expect 0 "a version too" as ada "$RUNTIME" version add fourth --artifact s3://m/fourth/1 --digest "$(digest 4)" --author j.chen

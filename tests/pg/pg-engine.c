@@ -811,6 +811,38 @@ static void test_interrupt(void *c)
 	CHECK(q_int(c, "SELECT 6") == 6, "the connection goes on");
 }
 
+/* An interrupt while rows stream: the server's cancel does not stop the
+ * rows already sent, so without the connection's own flag the next steps
+ * went on returning them (a quitting console kept verifying a
+ * million-entry ledger for minutes). */
+static void test_interrupt_stream(void *c)
+{
+	struct db_stmt *s, *o;
+	double t0;
+	int i, rc = DB_ROW;
+
+	CHECK(ops->prepare(c, &s, "SELECT x, repeat('x', 100) FROM generate_series(1, 100000) x") == DB_OK, "prepare: %s",
+	      ops->errmsg(c));
+	for (i = 0; i < 10 && rc == DB_ROW; i++)
+		rc = db_step(s);
+	CHECK(rc == DB_ROW && db_column_int(s, 0) == 10, "ten rows stream");
+	t0 = now_s();
+	ops->interrupt(c);
+	/* Another statement run between the long read's rows (as a ledger
+	 * check reads checkpoints) is interrupted too, and does not spend it. */
+	CHECK(ops->prepare(c, &o, "SELECT 1") == DB_OK, "prepare another");
+	rc = db_step(o);
+	CHECK(rc == DB_INTERRUPT, "a statement started while the read runs is interrupted: %d", rc);
+	db_finalize(o);
+	rc = db_step(s);
+	CHECK(rc == DB_INTERRUPT && has(ops->errmsg(c), "interrupted"), "the next step is interrupted: %d %s", rc,
+	      ops->errmsg(c));
+	db_finalize(s);
+	CHECK(now_s() - t0 < 10, "the rest is not read out: %.1f s", now_s() - t0);
+	CHECK(q_int(c, "SELECT 7") == 7, "the connection goes on");
+	CHECK(q_int(c, "SELECT 8") == 8, "and the interrupt is spent");
+}
+
 static void test_readonly(void *ro)
 {
 	int rc;
@@ -999,6 +1031,7 @@ static void test_engine(void)
 	test_notify(a, b, ro);
 	test_busy(a, b);
 	test_interrupt(a);
+	test_interrupt_stream(a);
 	test_readonly(ro);
 	test_lost(a, b);
 	test_close_live(env("PG_OWNER_URI"));
