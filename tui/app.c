@@ -384,6 +384,11 @@ static void app_verifier_progress(void *arg, const char *what, int64_t done, int
 	pthread_mutex_lock(&w->mu);
 	w->done = done;
 	w->total = total;
+	/* A quit that came between two statements interrupted none: the
+	 * check's next step is told again, so quitting never waits out the
+	 * rest of a long check. */
+	if (w->stop && w->st != NULL)
+		store_interrupt(w->st);
 	pthread_mutex_unlock(&w->mu);
 }
 
