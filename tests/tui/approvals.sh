@@ -369,7 +369,7 @@ ask_approve "store gone"
 mv "$DB" "$DB.away"
 tm send-keys -t gone -l passphrase-of-risk1
 tm send-keys -t gone Enter
-wait_for "store gone: the failed open is shown" gone "$DB"
+wait_for "store gone: the failed open is shown" gone "no store at $DB"
 mv "$DB.away" "$DB"
 tm send-keys -t gone q q
 i=0
