@@ -92,7 +92,7 @@ int queue_waiting(struct store *st, const struct principal *who, int64_t **ids, 
 		  struct err *e)
 {
 	struct approval_requests rs = {0};
-	int64_t size = ledger_size(st), now = store_now(), *v = NULL;
+	int64_t size = ledger_size(st), now = store_now();
 	size_t i;
 	int rc;
 
@@ -107,13 +107,17 @@ int queue_waiting(struct store *st, const struct principal *who, int64_t **ids, 
 		return rc;
 	}
 	rc = queue_open(st, who, &rs, open, e);
-	if (rc == 0 && rs.n > 0 && (v = malloc(rs.n * sizeof *v)) == NULL)
-		rc = err_set(e, ERR_IO, "out of memory");
+	if (rc == 0) {
+		/* The answer kept is replaced in place: the old one goes first. */
+		free(queue_last.ids);
+		queue_last.ids = NULL;
+		queue_last.valid = 0;
+		if (rs.n > 0 && (queue_last.ids = malloc(rs.n * sizeof *queue_last.ids)) == NULL)
+			rc = err_set(e, ERR_IO, "out of memory");
+	}
 	if (rc == 0) {
 		for (i = 0; i < rs.n; i++)
-			v[i] = rs.v[i].id;
-		free(queue_last.ids);
-		queue_last.ids = v;
+			queue_last.ids[i] = rs.v[i].id;
 		queue_last.n = rs.n;
 		queue_last.open = *open;
 		queue_last.size = size;
