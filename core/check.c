@@ -413,3 +413,38 @@ int64_t check_time_parse(const char *s)
 		return -1;
 	return (int64_t)timegm(&tm);
 }
+
+int check_like_pattern(const char *filter, char out[2 * CHECK_FILTER_MAX + 3], struct err *e)
+{
+	size_t i, k = 0, n = strlen(filter);
+
+	if (n > CHECK_FILTER_MAX)
+		return err_set(e, ERR_INVALID, "filter too long (%zu characters, at most %d)", n, CHECK_FILTER_MAX);
+	out[k++] = '%';
+	for (i = 0; i < n; i++) {
+		if (filter[i] == '%' || filter[i] == '_' || filter[i] == '\\')
+			out[k++] = '\\';
+		out[k++] = filter[i];
+	}
+	out[k++] = '%';
+	out[k] = '\0';
+	return 0;
+}
+
+int64_t check_filter_number(const char *s, int prefix)
+{
+	int64_t v = 0;
+
+	if (prefix && *s == (char)prefix)
+		s++;
+	else if (prefix)
+		return 0;
+	if (*s == '\0')
+		return 0;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9' || v > (INT64_MAX - 9) / 10)
+			return 0;
+		v = v * 10 + (*s - '0');
+	}
+	return v;
+}

@@ -69,4 +69,14 @@ void check_duration_text(int64_t s, char *buf, size_t n);
 /* Parses exactly that form; -1 for anything else. */
 int64_t check_time_parse(const char *s);
 
+/* A list filter typed in the console, as the paged views search with it. */
+#define CHECK_FILTER_MAX 128
+/* The LIKE pattern matching filter anywhere, its %, _ and \ escaped (for
+ * ESCAPE '\'); out holds 2 * CHECK_FILTER_MAX + 3 bytes. -1 when the
+ * filter is longer than CHECK_FILTER_MAX. */
+int check_like_pattern(const char *filter, char out[2 * CHECK_FILTER_MAX + 3], struct err *e);
+/* "123" (prefix 0), or "#123", "v3" with that prefix character: the
+ * number, or 0 for anything else. */
+int64_t check_filter_number(const char *s, int prefix);
+
 #endif

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "check.h"
 #include "ledger.h"
 
 /* The bound values of a query's WHERE, in the order its text names them.
@@ -15,7 +16,7 @@
 struct ledger_page_where {
 	char sql[512];
 	char lo[420], hi[420]; /* the scope's range, as ledger_entries has it */
-	char like[2 * 128 + 3];
+	char like[2 * CHECK_FILTER_MAX + 3];
 	char ver[40];
 	int64_t seq; /* the filter read as an entry number; 0 when it is not one */
 	int has_scope, has_filter;
@@ -27,25 +28,6 @@ struct ledger_page_where {
 	 * subject index and a sort of the scope's rows, a few ms. */
 	const char *key;
 };
-
-/* "123", "#123": an entry number; "v3": a version. Anything else is text only. */
-static int64_t ledger_page_number(const char *s, int prefix)
-{
-	int64_t v = 0;
-
-	if (prefix && *s == (char)prefix)
-		s++;
-	else if (prefix)
-		return 0;
-	if (*s == '\0')
-		return 0;
-	for (; *s != '\0'; s++) {
-		if (*s < '0' || *s > '9' || v > (INT64_MAX - 9) / 10)
-			return 0;
-		v = v * 10 + (*s - '0');
-	}
-	return v;
-}
 
 /* The tests' build (STEWARD_TEST_CLOCK, as store.c) makes every filtered
  * query wait STEWARD_TEST_FILTER_MS first, so a suite can watch the
@@ -79,7 +61,6 @@ static int ledger_page_where(struct store *st, const struct ledger_page_q *q,
 	/* SQLite's LIKE already ignores ASCII case; lower() on every row
 	 * costs a third of a scan. PostgreSQL's ILIKE does the same. */
 	const char *like = strcmp(store_engine(st), "sqlite") == 0 ? "LIKE" : "ILIKE";
-	size_t i, k = 0;
 	int64_t v;
 
 	memset(w, 0, sizeof *w);
@@ -95,25 +76,16 @@ static int ledger_page_where(struct store *st, const struct ledger_page_q *q,
 	}
 	if (!w->has_filter)
 		return 0;
-	if (strlen(f) > 128)
-		return err_set(e, ERR_INVALID, "filter too long (%zu characters, at most 128)",
-			       strlen(f));
-	w->like[k++] = '%';
-	for (i = 0; f[i] != '\0'; i++) {
-		if (f[i] == '%' || f[i] == '_' || f[i] == '\\')
-			w->like[k++] = '\\';
-		w->like[k++] = f[i];
-	}
-	w->like[k++] = '%';
-	w->like[k] = '\0';
+	if (check_like_pattern(f, w->like, e) != 0)
+		return -1;
 	/* "#N" and "vN" say what they are: an entry is found on the key and a
 	 * version on the subject alone, without reading every actor and
 	 * action. A bare number may be either an entry or text. */
 	w->text = 1;
-	w->seq = ledger_page_number(f, 0);
-	if (w->seq == 0 && (w->seq = ledger_page_number(f, '#')) > 0)
+	w->seq = check_filter_number(f, 0);
+	if (w->seq == 0 && (w->seq = check_filter_number(f, '#')) > 0)
 		w->text = 0;
-	v = ledger_page_number(f, 'v');
+	v = check_filter_number(f, 'v');
 	if (v > 0) {
 		snprintf(w->ver, sizeof w->ver, "%%/%" PRId64, v);
 		w->text = 0;

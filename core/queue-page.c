@@ -19,7 +19,7 @@ enum { QUEUE_PART_OPEN, QUEUE_PART_EXPIRED, QUEUE_PART_CLOSED };
 struct queue_page_where {
 	int part;
 	char sql[1024];
-	char like[2 * 128 + 3];
+	char like[2 * CHECK_FILTER_MAX + 3];
 	int64_t id, version; /* the filter read as a request or a version number; 0 when not one */
 	int text;            /* the filter is matched as text */
 	int nlike;           /* how many times like is bound */
@@ -68,25 +68,6 @@ int queue_page_state_ok(const char *state, struct err *e)
 	return 0;
 }
 
-/* "123", "#123": a request number; "v3": a version. Anything else is text only. */
-static int64_t queue_page_number(const char *s, int prefix)
-{
-	int64_t v = 0;
-
-	if (prefix && *s == (char)prefix)
-		s++;
-	else if (prefix)
-		return 0;
-	if (*s == '\0')
-		return 0;
-	for (; *s != '\0'; s++) {
-		if (*s < '0' || *s > '9' || v > (INT64_MAX - 9) / 10)
-			return 0;
-		v = v * 10 + (*s - '0');
-	}
-	return v;
-}
-
 static void queue_page_add(struct queue_page_where *w, const char *fragment)
 {
 	size_t used = strlen(w->sql);
@@ -112,7 +93,7 @@ static int queue_page_where(struct store *st, const struct queue_page_q *q, int 
 	/* SQLite's LIKE already ignores ASCII case; PostgreSQL's ILIKE does the same. */
 	const char *like = strcmp(store_engine(st), "sqlite") == 0 ? "LIKE" : "ILIKE";
 	char piece[96];
-	size_t i, k = 0;
+	size_t i;
 
 	memset(w, 0, sizeof *w);
 	w->part = part;
@@ -138,23 +119,15 @@ static int queue_page_where(struct store *st, const struct queue_page_q *q, int 
 	}
 	if (f[0] == '\0')
 		return 0;
-	if (strlen(f) > 128)
-		return err_set(e, ERR_INVALID, "filter too long (%zu characters, at most 128)", strlen(f));
-	w->like[k++] = '%';
-	for (i = 0; f[i] != '\0'; i++) {
-		if (f[i] == '%' || f[i] == '_' || f[i] == '\\')
-			w->like[k++] = '\\';
-		w->like[k++] = f[i];
-	}
-	w->like[k++] = '%';
-	w->like[k] = '\0';
+	if (check_like_pattern(f, w->like, e) != 0)
+		return -1;
 	/* "#N" and "vN" say what they are; a bare number may be either a
 	 * request or text. */
 	w->text = 1;
-	w->id = queue_page_number(f, 0);
-	if (w->id == 0 && (w->id = queue_page_number(f, '#')) > 0)
+	w->id = check_filter_number(f, 0);
+	if (w->id == 0 && (w->id = check_filter_number(f, '#')) > 0)
 		w->text = 0;
-	w->version = queue_page_number(f, 'v');
+	w->version = check_filter_number(f, 'v');
 	if (w->version > 0)
 		w->text = 0;
 	if (!w->text) {
