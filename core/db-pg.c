@@ -580,7 +580,11 @@ void *dbpg_open(const char *uri, int readonly, struct err *e)
 	c->timeout_ms = timeout_ms;
 	c->gen = 1;
 	if (pg_session(c) != DB_OK) {
-		err_set(e, ERR_STORE, "cannot open PostgreSQL store %s: %s", desc, c->msg);
+		/* A lost connection's message names the store already. */
+		if (c->lost)
+			err_set(e, ERR_STORE, "cannot open PostgreSQL store: %s", c->msg);
+		else
+			err_set(e, ERR_STORE, "cannot open PostgreSQL store %s: %s", desc, c->msg);
 		PQfreeCancel(c->cancel);
 		PQfinish(pg);
 		free(c->desc);

@@ -497,7 +497,7 @@ static int list_moving(struct list *l)
 }
 
 /* Counts, finds keep and fetches the window around it. */
-static int list_source_load(struct list *l, const char *keep, struct err *e)
+static int list_source_reload(struct list *l, const char *keep, struct err *e)
 {
 	size_t match = 0, all = 0, pos = 0, off = l->sel >= l->top ? l->sel - l->top : 0;
 	size_t w = 2 * (size_t)(l->height > 0 ? l->height : 1) + 32;
@@ -532,6 +532,24 @@ static int list_source_load(struct list *l, const char *keep, struct err *e)
 	if (l->src_err[0] != '\0')
 		return err_set(e, ERR_IO, "%s", l->src_err);
 	return 0;
+}
+
+/* All or nothing: a reload the store cannot answer (a PostgreSQL server
+ * gone) leaves the rows, counts and position that were shown. */
+static int list_source_load(struct list *l, const char *keep, struct err *e)
+{
+	struct list was = *l;
+
+	l->rows = NULL;
+	l->vis = NULL;
+	l->n = l->cap = l->spans = 0;
+	if (list_source_reload(l, keep, e) == 0) {
+		list_free(&was);
+		return 0;
+	}
+	list_free(l);
+	*l = was;
+	return -1;
 }
 
 int list_finish(struct list *l, const char *keep, struct err *e)
@@ -673,7 +691,16 @@ int list_set_filter(struct list *l, const char *filter, struct err *e)
 		l->pending = 0;
 		return -1;
 	}
-	return list_finish(l, keep, e);
+	if (list_finish(l, keep, e) == 0)
+		return 0;
+	/* A failed load keeps the rows it had: not under a filter they were
+	 * not chosen by. */
+	if (l->src != NULL) {
+		list_clear(l);
+		l->win = 0;
+		snprintf(l->src_err, sizeof l->src_err, "%s", e->msg);
+	}
+	return -1;
 }
 
 int list_sort_next(struct list *l, struct err *e)

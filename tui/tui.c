@@ -299,13 +299,14 @@ static void tui_crumbs(const struct app *a, int w, char *buf, size_t n)
 		snprintf(buf, n, "%s%s%s", draw_glyphs()->ellipsis, sep, p);
 }
 
-/* Returns 1 when the message did not fit and must be shown in full below. */
-static int tui_draw_status(struct app *a, struct view *v, int y)
+/* Returns 1 when the message did not fit and must be shown in full below.
+ * Without with_msg only the position and path are drawn (over a block). */
+static int tui_draw_status(struct app *a, struct view *v, int y, int with_msg)
 {
 	unsigned bar = draw_attr(DRAW_BAR, 0);
 	char crumbs[1100], pos[LIST_FILTER_MAX + 128], buf[300];
 	const struct list *l = &v->list;
-	int used, room, width = a->msg[0] ? COLS / 2 : COLS;
+	int used, room, width = a->msg[0] && with_msg ? COLS / 2 : COLS;
 
 	draw_fill(y, 0, COLS, bar);
 	/* The position and filter always show; the path through the stack
@@ -326,7 +327,7 @@ static int tui_draw_status(struct app *a, struct view *v, int y)
 	used = draw_text(y, 0, 2, bar, " [");
 	used += draw_text(y, used, room, bar, crumbs);
 	used += draw_text(y, used, width - used, bar, pos);
-	if (a->msg[0] == '\0')
+	if (a->msg[0] == '\0' || !with_msg)
 		return 0;
 	snprintf(buf, sizeof buf, " %s ", a->msg);
 	draw_text(y, used + 1, COLS - used - 1, a->msg_error ? draw_attr(DRAW_ERROR, 1) : bar, buf);
@@ -353,9 +354,9 @@ static int tui_wrap_collect(void *ctx, const char *s, size_t n)
 }
 
 /* A y/n question may name a 71-character digest, and an error a long
- * path: such text is wrapped upwards from the bottom line, over the
- * status line, rather than cut. */
-static void tui_draw_block(const char *text, unsigned attr, int y)
+ * path: such text is wrapped upwards from the bottom line rather than cut
+ * (the status line is drawn again above it). Returns the lines it took. */
+static int tui_draw_block(const char *text, unsigned attr, int y)
 {
 	struct tui_wrapped w;
 	char buf[1024];
@@ -363,7 +364,7 @@ static void tui_draw_block(const char *text, unsigned attr, int y)
 
 	memset(&w, 0, sizeof w);
 	if (draw_wrap(text, COLS - 1, tui_wrap_collect, &w) != 0 || w.n == 0)
-		return;
+		return 0;
 	for (i = 0; i < w.n; i++) {
 		int row = y - (w.n - 1) + i;
 
@@ -372,6 +373,7 @@ static void tui_draw_block(const char *text, unsigned attr, int y)
 		draw_text(row, 0, COLS, attr, buf);
 	}
 	curs_set(0);
+	return w.n;
 }
 
 /* Shows the end of a long line, where the typing happens. */
@@ -428,7 +430,8 @@ static void tui_draw_palette(const struct app *a, int bottom)
 	}
 }
 
-static void tui_draw_line(struct app *a, int y, int long_msg)
+/* Returns how many lines it took from the bottom. */
+static int tui_draw_line(struct app *a, int y, int long_msg)
 {
 	char hints[256];
 	const char *p = a->line;
@@ -436,36 +439,33 @@ static void tui_draw_line(struct app *a, int y, int long_msg)
 
 	switch (a->mode) {
 	case APP_NORMAL:
-		if (long_msg) {
-			tui_draw_block(a->msg, draw_attr(DRAW_ERROR, 0), y);
-			return;
-		}
+		if (long_msg)
+			return tui_draw_block(a->msg, draw_attr(DRAW_ERROR, 0), y);
 		action_hints(a, hints, sizeof hints);
 		draw_text(y, 1, COLS - 1, draw_attr(DRAW_DIM, 0), hints);
 		curs_set(0);
-		return;
+		return 1;
 	case APP_CONFIRM:
-		tui_draw_block(a->ask, draw_attr(DRAW_WARN, 0), y);
-		return;
+		return tui_draw_block(a->ask, draw_attr(DRAW_WARN, 0), y);
 	case APP_HOLD:
 		snprintf(hints, sizeof hints, "wrong passphrase: the next try in %u s (Esc cancels)",
 			 (keys_wrong_wait_left_ms() + 999) / 1000);
-		tui_draw_block(hints, draw_attr(DRAW_WARN, 0), y);
+		used = tui_draw_block(hints, draw_attr(DRAW_WARN, 0), y);
 		curs_set(0);
-		return;
+		return used;
 	case APP_SECRET:
 		/* Only the question: not the passphrase, not stars, not its length. */
 		used = draw_text(y, 0, COLS - 1, draw_attr(DRAW_WARN, 0), a->ask);
 		move(y, used);
 		curs_set(1);
-		return;
+		return 1;
 	case APP_PROMPT:
 		used = draw_text(y, 0, COLS / 2, draw_attr(DRAW_WARN, 0), a->ask);
 		p = tui_line_tail(p, COLS - used - 1);
 		draw_text(y, used, COLS - used, draw_attr(DRAW_NORMAL, 0), p);
 		move(y, used + draw_width(p));
 		curs_set(1);
-		return;
+		return 1;
 	case APP_FILTER:
 	case APP_COMMAND:
 		break;
@@ -476,12 +476,13 @@ static void tui_draw_line(struct app *a, int y, int long_msg)
 	draw_text(y, 1, COLS - 1, draw_attr(DRAW_NORMAL, 0), p);
 	move(y, 1 + draw_width(p));
 	curs_set(1);
+	return 1;
 }
 
 static void tui_draw(struct app *a)
 {
 	struct view *v = app_top(a);
-	int long_msg = 0;
+	int long_msg = 0, lines;
 
 	erase();
 	if (COLS < APP_MIN_COLS || LINES < APP_MIN_ROWS) {
@@ -497,9 +498,18 @@ static void tui_draw(struct app *a)
 	tui_draw_header(a);
 	if (v != NULL) {
 		v->ops->draw(a, v, 2, 0, LINES - 4, COLS);
-		long_msg = tui_draw_status(a, v, LINES - 2);
+		long_msg = tui_draw_status(a, v, LINES - 2, 1);
 	}
-	tui_draw_line(a, LINES - 1, long_msg);
+	lines = tui_draw_line(a, LINES - 1, long_msg);
+	/* A block that took the status line's place: where the user is, and
+	 * the filter, stay in sight above it. */
+	if (v != NULL && lines > 1 && LINES - 1 - lines >= 2) {
+		int x, y;
+
+		getyx(stdscr, y, x);
+		tui_draw_status(a, v, LINES - 1 - lines, 0);
+		move(y, x);
+	}
 	refresh();
 }
 

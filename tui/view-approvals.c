@@ -108,6 +108,10 @@ struct view_approvals {
 	struct view_approvals_finder *f; /* finding them, NULL when not */
 	struct view_approvals_evaluator *w; /* NULL until a row needs evaluating */
 	int again;                       /* the store changed meanwhile: find them again after */
+	/* Why they could not be found: said in the heading, where the count
+	 * would be, not as a message over the status line (a store that went
+	 * away says so in the header, and the reconnect finds them again). */
+	char find_err[512];
 	char heading[1024];
 	char empty[1024];
 	struct view_approvals_eval cache[APPROVALS_CACHE];
@@ -638,7 +642,11 @@ static void view_approvals_open_texts(struct app *a, struct view_approvals *p)
 	if (who != NULL) {
 		snprintf(me, sizeof me, "%.100s (%.120s)", who->name,
 			 keyring_roles_text(who->roles, roles, sizeof roles));
-		if (p->f != NULL && p->mode == APPROVALS_MINE) {
+		if (p->f == NULL && p->find_err[0] != '\0') {
+			snprintf(p->heading, sizeof p->heading, "all %zu open %s cannot tell what waits for %s: %s",
+				 p->open, dot, me, p->find_err);
+			snprintf(p->empty, sizeof p->empty, "cannot tell what waits for %s: %s", me, p->find_err);
+		} else if (p->f != NULL && p->mode == APPROVALS_MINE) {
 			snprintf(p->heading, sizeof p->heading, "finding what waits for %s %s %zu open", me, dot,
 				 p->open);
 			snprintf(p->empty, sizeof p->empty, "finding what waits for %s (t shows every open request)", me);
@@ -702,6 +710,7 @@ static int view_approvals_load(struct app *a, struct view *v, struct err *e)
 	} else {
 		int rc = 0;
 
+		p->find_err[0] = '\0';
 		/* A kept answer is taken at once; else it is found away from the
 		 * input thread, the open requests counted meanwhile (in place for
 		 * a script, whose screens are compared). */
@@ -958,7 +967,7 @@ static int view_approvals_poll(struct app *a, struct view *v, int wait)
 	err_clear(&e);
 	if (err[0] != '\0') {
 		free(ids);
-		app_error(a, "%s", err);
+		snprintf(p->find_err, sizeof p->find_err, "%s", err);
 		view_approvals_open_texts(a, p);
 		return 0;
 	}
