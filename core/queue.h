@@ -19,9 +19,12 @@ int queue_open(struct store *st, const struct principal *who, struct approval_re
 /* The ids of the open requests waiting for who, newest first (*ids
  * malloc'd, *n of them, NULL when none), and how many are open. Only an
  * evaluation of every open request finds them: the last answer per store
- * and principal is kept while the ledger does not grow and the clock
- * moves less than a minute, so the header's count (on its worker) and
- * :approvals evaluate once between them, not once each. */
+ * and principal is kept until the ledger's head moves (every act that
+ * could change it appends an entry) or the clock reaches the next moment
+ * a decision on an open request starts or stops counting (its issue time
+ * less the allowed skew, its expiry), so the header's count (on its
+ * worker) and :approvals evaluate once between them, and again only when
+ * the answer can differ. */
 int queue_waiting(struct store *st, const struct principal *who, int64_t **ids, size_t *n, size_t *open,
 		  struct err *e);
 /* queue_waiting's kept answer when it is fresh: 1 with it, 0 when there

@@ -404,6 +404,60 @@ static int record_moves_walk(struct store *st, const char *model, int newest_fir
 	return r < 0 ? -1 : 0;
 }
 
+/* Hands take() each move by ACTION of MODEL VERSION's (every version's
+ * when version is 0), newest first, each row's signature proven: the
+ * few entries one line of a screen names, not the model's history. The
+ * "action || ''" keeps SQLite on the subject index (see above). */
+static int record_action_walk(struct store *st, const char *model, int64_t version, const char *action,
+			      int (*take)(void *arg, int64_t seq, json_t *body, struct err *e), void *arg,
+			      struct err *e)
+{
+	const struct proven_keyring *kr;
+	char lo[200], hi[200];
+	struct db_stmt *s;
+	int rc = DB_DONE, r = 0;
+
+	if (proven_keyring_load(st, &kr, e) != 0)
+		return -1;
+	if (version > 0) {
+		snprintf(lo, sizeof lo, "models:/%s/%" PRId64, model, version);
+		if (store_stmt(st, &s,
+			       "SELECT seq, body, leaf, sig FROM ledger WHERE subject = ?1 AND action || '' = ?2"
+			       " ORDER BY seq DESC",
+			       e) != 0)
+			return -1;
+		db_bind_text(s, 1, lo, -1, DB_STATIC);
+		db_bind_text(s, 2, action, -1, DB_STATIC);
+	} else {
+		snprintf(lo, sizeof lo, "models:/%s/", model);
+		snprintf(hi, sizeof hi, "models:/%s0", model);
+		if (store_stmt(st, &s,
+			       "SELECT seq, body, leaf, sig FROM ledger WHERE subject >= ?1 AND subject < ?2"
+			       " AND action || '' = ?3 ORDER BY seq DESC",
+			       e) != 0)
+			return -1;
+		db_bind_text(s, 1, lo, -1, DB_STATIC);
+		db_bind_text(s, 2, hi, -1, DB_STATIC);
+		db_bind_text(s, 3, action, -1, DB_STATIC);
+	}
+	while (r == 0 && (rc = db_step(s)) == DB_ROW) {
+		int64_t seq = db_column_int64(s, 0);
+		json_t *j;
+
+		r = proven_row(kr, seq, db_column_blob(s, 1), (size_t)db_column_bytes(s, 1),
+			       db_column_blob(s, 2), (size_t)db_column_bytes(s, 2),
+			       (const char *)db_column_text(s, 3), &j, e);
+		if (r != 0)
+			break;
+		r = take(arg, seq, j, e);
+		json_decref(j);
+	}
+	if (r == 0 && rc != DB_DONE)
+		r = store_fail(st, e, "reading alias moves from the ledger");
+	store_stmt_done(st, s);
+	return r < 0 ? -1 : 0;
+}
+
 /* record_alias_history's take: every move of one alias. */
 struct record_history_walk {
 	const char *alias;
@@ -467,6 +521,52 @@ int record_alias_newest(struct store *st, const char *model, const char *const *
 	if (n == 0)
 		return 0;
 	if (record_moves_walk(st, model, 1, record_newest_take, &w, e) != 0) {
+		record_moves_free(out);
+		return -1;
+	}
+	return 0;
+}
+
+/* record_alias_promotion's take: the first promotion of the alias met. */
+struct record_promotion_walk {
+	const char *alias;
+	struct record_move *out;
+	int found;
+};
+
+static int record_promotion_take(void *arg, int64_t seq, json_t *body, struct err *e)
+{
+	struct record_promotion_walk *w = arg;
+	struct record_move mv;
+
+	(void)e;
+	if (!record_move_of(body, w->alias, &mv))
+		return 0;
+	mv.seq = seq;
+	*w->out = mv;
+	w->found = 1;
+	return 1;
+}
+
+int record_alias_promotion(struct store *st, const char *model, const char *alias, int64_t version,
+			   struct record_move *out, struct err *e)
+{
+	struct record_promotion_walk w = { .alias = alias, .out = out };
+
+	memset(out, 0, sizeof *out);
+	if (version <= 0)
+		return 0;
+	if (record_action_walk(st, model, version, "promotion.apply", record_promotion_take, &w, e) != 0)
+		return -1;
+	return w.found;
+}
+
+int record_rollbacks(struct store *st, const char *model, struct record_moves *out, struct err *e)
+{
+	struct record_history_walk w = { .alias = NULL, .out = out };
+
+	memset(out, 0, sizeof *out);
+	if (record_action_walk(st, model, 0, "rollback", record_history_take, &w, e) != 0) {
 		record_moves_free(out);
 		return -1;
 	}

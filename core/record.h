@@ -109,6 +109,16 @@ void record_moves_free(struct record_moves *m);
 int record_alias_newest(struct store *st, const char *model, const char *const *aliases, size_t n,
 			struct record_moves *out, struct err *e);
 
+/* The newest promotion that moved MODEL's ALIAS to VERSION, read from
+ * that version's promotion entries alone, checked like record_load's:
+ * 1 with it in *out, 0 when there is none, -1 on error. */
+int record_alias_promotion(struct store *st, const char *model, const char *alias, int64_t version,
+			   struct record_move *out, struct err *e);
+
+/* Every rollback of MODEL's aliases, newest first, each entry checked
+ * like record_load's: rollbacks are few, the moves around them many. */
+int record_rollbacks(struct store *st, const char *model, struct record_moves *out, struct err *e);
+
 /* The known-safe baseline for rolling ALIAS back from `current`: the newest
  * version a promotion moved there that is not `current` and was never
  * itself rolled back from. 0 when there is none. */

@@ -125,15 +125,62 @@ static void view_model_add(struct view_model *p, int style, const char *fmt, ...
 	p->hist[p->nhist++].style = style;
 }
 
-/* Per alias, from the ledger's signed moves (record_alias_history): where
- * it points, since when and by whom, and the promotion (request and
- * approvals) that first put that version there when a rollback moved it
- * back; then the newest rollbacks with their reasons. */
-static void view_model_history(struct app *a, struct view_model *p)
+/* The aliases the versions carry, each once, in *names (malloc'd):
+ * what the first screen shows and marks. */
+static int view_model_alias_names(const struct reg_versions *vs, char (**names)[65], size_t *n)
 {
-	struct record_moves mv = {0};
-	char when[32], why[320];
-	size_t i, j, nrb = 0, shown = 0;
+	size_t i, k;
+
+	*names = NULL;
+	*n = 0;
+	for (i = 0; i < vs->n; i++) {
+		char buf[256], *tok, *save = NULL;
+
+		snprintf(buf, sizeof buf, "%s", vs->v[i].aliases ? vs->v[i].aliases : "");
+		for (tok = strtok_r(buf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
+			char(*nv)[65];
+
+			for (k = 0; k < *n && strcmp((*names)[k], tok) != 0; k++)
+				;
+			if (k < *n)
+				continue;
+			nv = realloc(*names, (*n + 1) * sizeof *nv);
+			if (nv == NULL)
+				return -1;
+			*names = nv;
+			snprintf((*names)[(*n)++], sizeof **names, "%.64s", tok);
+		}
+	}
+	return 0;
+}
+
+/* Lines in a fixed order: production, canary, staging, then by name. */
+static int view_model_alias_rank(const char *alias)
+{
+	return strcmp(alias, "production") == 0 ? 0 : strcmp(alias, "canary") == 0 ? 1 : strcmp(alias, "staging") == 0 ? 2 : 3;
+}
+
+static int view_model_move_cmp(const void *x, const void *y)
+{
+	const struct record_move *a = x, *b = y;
+	int ra = view_model_alias_rank(a->alias), rb = view_model_alias_rank(b->alias);
+
+	return ra != rb ? ra - rb : strcmp(a->alias, b->alias);
+}
+
+/* Per alias the versions carry, from the ledger's signed moves read back
+ * from its end (record_alias_newest): where it points, since when and by
+ * whom, and the promotion (request and approvals) that first put that
+ * version there when a rollback moved it back (read from that version's
+ * entries); then the newest rollbacks with their reasons. Only what the
+ * screen shows is read: on a million-entry ledger a model's whole alias
+ * history, each entry's signature checked, was nearly all of opening it. */
+static void view_model_history(struct app *a, struct view_model *p, const struct reg_versions *vs)
+{
+	struct record_moves mv = {0}, rb = {0};
+	char when[32], why[320], (*names)[65] = NULL;
+	const char **want = NULL;
+	size_t i, nnames = 0, shown = 0;
 	struct err e;
 
 	p->nhist = 0;
@@ -141,31 +188,43 @@ static void view_model_history(struct app *a, struct view_model *p)
 	p->al = NULL;
 	p->nal = 0;
 	err_clear(&e);
-	/* Unchecked moves mark no alias governed: every alias gets its "*". */
-	if (record_alias_history(a->st, p->name, NULL, &mv, &e) != 0) {
-		view_model_add(p, DRAW_ERROR, "alias history does not verify: %s", e.msg);
+	if (view_model_alias_names(vs, &names, &nnames) != 0 ||
+	    (nnames > 0 && (want = malloc(nnames * sizeof *want)) == NULL)) {
+		view_model_add(p, DRAW_ERROR, "out of memory reading the aliases");
+		free(names);
 		return;
 	}
+	for (i = 0; i < nnames; i++)
+		want[i] = names[i];
+	/* Unchecked moves mark no alias governed: every alias gets its "*". */
+	if (record_alias_newest(a->st, p->name, want, nnames, &mv, &e) != 0 ||
+	    record_rollbacks(a->st, p->name, &rb, &e) != 0) {
+		view_model_add(p, DRAW_ERROR, "alias history does not verify: %s", e.msg);
+		goto out;
+	}
+	if (mv.n > 1)
+		qsort(mv.v, mv.n, sizeof *mv.v, view_model_move_cmp);
 	if (view_model_aliases(p, &mv) != 0) {
 		view_model_add(p, DRAW_ERROR, "out of memory reading the aliases");
-		record_moves_free(&mv);
-		return;
+		goto out;
 	}
-	for (i = 0; i < p->nal; i++) {
-		const struct view_model_alias *st = &p->al[i];
-		const struct record_move *cur = NULL, *promo = NULL;
+	for (i = 0; i < mv.n; i++) {
+		const struct record_move *cur = &mv.v[i], *promo = NULL;
+		struct record_move pm;
+		int found;
 
-		if (st->version == 0)
+		if (cur->version == 0)
 			continue;
-		for (j = mv.n; j-- > 0 && cur == NULL;)
-			if (strcmp(mv.v[j].alias, st->alias) == 0)
-				cur = &mv.v[j];
-		if (cur == NULL)
-			continue;
-		for (j = mv.n; j-- > 0 && promo == NULL;)
-			if (strcmp(mv.v[j].alias, st->alias) == 0 && strcmp(mv.v[j].action, "promotion.apply") == 0 &&
-			    mv.v[j].version == cur->version)
-				promo = &mv.v[j];
+		if (strcmp(cur->action, "promotion.apply") == 0) {
+			promo = cur;
+		} else {
+			found = record_alias_promotion(a->st, p->name, cur->alias, cur->version, &pm, &e);
+			if (found < 0) {
+				view_model_add(p, DRAW_ERROR, "alias history does not verify: %s", e.msg);
+				goto out;
+			}
+			promo = found ? &pm : NULL;
+		}
 		view_date(cur->time, when, sizeof when);
 		if (strcmp(cur->action, "promotion.apply") == 0)
 			snprintf(why, sizeof why, "promotion, request #%" PRId64, cur->request);
@@ -177,7 +236,7 @@ static void view_model_history(struct app *a, struct view_model *p)
 			snprintf(why, sizeof why, "%s, no gate", strcmp(cur->action, "alias.set") == 0 ? "set by an admin"
 												 : "seen in the registry");
 		view_model_add(p, cur->governed ? DRAW_NORMAL : DRAW_WARN, "%-10s v%-3" PRId64 " since %s by %s: %s",
-			       st->alias, cur->version, when, cur->actor, why);
+			       cur->alias, cur->version, when, cur->actor, why);
 		if (promo == NULL)
 			continue;
 		/* Who let that version there: the promotion's request and signers. */
@@ -190,23 +249,22 @@ static void view_model_history(struct app *a, struct view_model *p)
 				       promo->actor, promo->request, promo->approvals[0] ? "approved by " : "",
 				       promo->approvals[0] ? promo->approvals : "no approvals counted");
 	}
-	for (j = 0; j < mv.n; j++)
-		nrb += strcmp(mv.v[j].action, "rollback") == 0;
-	if (nrb > 0)
-		view_model_add(p, DRAW_TITLE, "Rollbacks (%zu)", nrb);
-	for (j = mv.n; j-- > 0 && shown < MODEL_ROLLBACKS_SHOWN;) {
-		const struct record_move *m = &mv.v[j];
+	if (rb.n > 0)
+		view_model_add(p, DRAW_TITLE, "Rollbacks (%zu)", rb.n);
+	for (i = 0; i < rb.n && shown < MODEL_ROLLBACKS_SHOWN; i++, shown++) {
+		const struct record_move *m = &rb.v[i];
 
-		if (strcmp(m->action, "rollback") != 0)
-			continue;
-		shown++;
 		view_date(m->time, when, sizeof when);
 		view_model_add(p, DRAW_NORMAL, "%s %s: %s v%" PRId64 " -> v%" PRId64 ": %s", when, m->actor, m->alias, m->from,
 			       m->version, m->reason[0] ? m->reason : "(no reason)");
 	}
-	if (nrb > shown)
-		view_model_add(p, DRAW_DIM, "(%zu earlier: :audit here lists them)", nrb - shown);
+	if (rb.n > shown)
+		view_model_add(p, DRAW_DIM, "(%zu earlier: :audit here lists them)", rb.n - shown);
+out:
 	record_moves_free(&mv);
+	record_moves_free(&rb);
+	free(want);
+	free(names);
 }
 
 static int view_model_load(struct app *a, struct view *v, struct err *e)
@@ -235,7 +293,7 @@ static int view_model_load(struct app *a, struct view *v, struct err *e)
 		registry_versions_free(&vs);
 		return -1;
 	}
-	view_model_history(a, p);
+	view_model_history(a, p, &vs);
 	list_selected_key(&v->list, keep, sizeof keep);
 	list_clear(&v->list);
 	/* Newest first, whatever order the registry uses: the version an

@@ -239,5 +239,22 @@ store_sql "$DB" "DROP TRIGGER ledger_no_update;
 screen '/support<Enter><Enter>' --key "$K/otto.key" --size 120x24
 has "model: tampered history flagged" "$SCREEN" "alias history does not verify"
 lacks "model: tampered history not shown as fact" "$SCREEN" "approved by mei"
+# only what the screen shows is read, each entry of it checked: the promotion a rollback went back to
+# (read from its version's own entries) and the rollbacks (read apart from the other moves)
+store_copy "$TMPD/base.db" "$DB"
+screen '/search<Enter><Enter>' --key "$K/otto.key" --size 120x24
+has "model: production first" "$(line 5)" " production v5 "
+store_sql "$DB" "DROP TRIGGER ledger_no_update;
+	UPDATE ledger SET sig = (SELECT sig FROM ledger WHERE action = 'request.open' LIMIT 1) WHERE seq = (SELECT max(seq) FROM ledger WHERE action = 'promotion.apply' AND subject = 'models:/search-ranking/5');"
+screen '/search<Enter><Enter>' --key "$K/otto.key" --size 120x24
+has "model: the rolled-back-to promotion checked" "$SCREEN" "alias history does not verify"
+lacks "model: its signers not shown as fact" "$SCREEN" "request #4, approved by mei"
+store_copy "$TMPD/base.db" "$DB"
+store_sql "$DB" "DROP TRIGGER ledger_no_update;
+	UPDATE ledger SET sig = (SELECT sig FROM ledger WHERE action = 'request.open' LIMIT 1) WHERE seq = (SELECT min(seq) FROM ledger WHERE action = 'rollback');"
+screen '/search<Enter><Enter>' --key "$K/otto.key" --size 120x24
+has "model: the older rollback checked too" "$SCREEN" "alias history does not verify"
+lacks "model: its reason not shown as fact" "$SCREEN" "click-through fell"
+store_copy "$TMPD/base.db" "$DB"
 
 finish
