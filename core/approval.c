@@ -4,7 +4,6 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,18 +21,6 @@
 #include "record.h"
 #include "registry.h"
 
-/* ---- time ---- */
-
-int approval_why(char *why, size_t n, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, n, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 /* ---- the rules ---- */
 
 /* Separation of duties: neither the version's author nor the requester
@@ -42,11 +29,11 @@ int approval_sod(const char *principal, const char *author, const char *requeste
 			const char *subject, char *why, size_t n)
 {
 	if (author != NULL && author[0] != '\0' && record_same_person(principal, author))
-		return approval_why(why, n, "%s is the author of %s (separation of duties)", principal,
-				    subject);
+		return err_why(why, n, "%s is the author of %s (separation of duties)", principal,
+			       subject);
 	if (strcmp(principal, requester) == 0)
-		return approval_why(why, n, "%s requested this promotion (separation of duties)",
-				    principal);
+		return err_why(why, n, "%s requested this promotion (separation of duties)",
+			       principal);
 	return 0;
 }
 
@@ -81,9 +68,9 @@ int approval_check(const struct approval_ctx *c, const char *env, size_t len,
 
 	memset(out, 0, sizeof *out);
 	if (dsse_parse(env, len, &d, &e) != 0)
-		return approval_why(why, n, "%s", e.msg);
+		return err_why(why, n, "%s", e.msg);
 	if (strcmp(d.payload_type, DSSE_INTOTO_TYPE) != 0) {
-		approval_why(why, n, "envelope payloadType is not %s", DSSE_INTOTO_TYPE);
+		err_why(why, n, "envelope payloadType is not %s", DSSE_INTOTO_TYPE);
 		goto out;
 	}
 	/* The first signature whose key the keyring knows decides; verify it
@@ -94,41 +81,41 @@ int approval_check(const struct approval_ctx *c, const char *env, size_t len,
 			break;
 	}
 	if (k < 0) {
-		approval_why(why, n, "cannot read the keyring");
+		err_why(why, n, "cannot read the keyring");
 		goto out;
 	}
 	if (k == 0) {
-		approval_why(why, n, "signed by key %s, which is not in the keyring",
-			     d.nsigs ? d.sigs[0].keyid : "?");
+		err_why(why, n, "signed by key %s, which is not in the keyring",
+			d.nsigs ? d.sigs[0].keyid : "?");
 		goto out;
 	}
 	if (!dsse_verify(&d, pk, d.sigs[i].keyid)) {
-		approval_why(why, n, "signature by key %s does not verify (forged or altered)",
-			     d.sigs[i].keyid);
+		err_why(why, n, "signature by key %s does not verify (forged or altered)",
+			d.sigs[i].keyid);
 		goto out;
 	}
 	snprintf(out->key_id, sizeof out->key_id, "%s", d.sigs[i].keyid);
 	if (!active) {
-		approval_why(why, n, "key %s of %s was not active (revoked or not yet added) at keyring version %" PRId64,
-			     out->key_id, principal, c->keyring_ver);
+		err_why(why, n, "key %s of %s was not active (revoked or not yet added) at keyring version %" PRId64,
+			out->key_id, principal, c->keyring_ver);
 		goto out;
 	}
 	root = json_loadb((const char *)d.payload, d.payload_len, JSON_REJECT_DUPLICATES, &je);
 	if (root == NULL) {
-		approval_why(why, n, "payload is not JSON (%s)", je.text);
+		err_why(why, n, "payload is not JSON (%s)", je.text);
 		goto out;
 	}
 	if (json_unpack_ex(root, &je, 0, "{s:s, s:o, s:s, s:o}", "_type", &type, "subject", &subject,
 			   "predicateType", &ptype, "predicate", &pred) != 0 ||
 	    strcmp(type, INTOTO_STATEMENT_TYPE) != 0 || strcmp(ptype, APPROVAL_PREDICATE_TYPE) != 0) {
-		approval_why(why, n, "payload is not an in-toto Statement v1 with predicateType %s",
-			     APPROVAL_PREDICATE_TYPE);
+		err_why(why, n, "payload is not an in-toto Statement v1 with predicateType %s",
+			APPROVAL_PREDICATE_TYPE);
 		goto out;
 	}
 	if (!json_is_array(subject) || json_array_size(subject) != 1 ||
 	    json_unpack(json_array_get(subject, 0), "{s:s, s:o}", "name", &sname, "digest", &digest) != 0 ||
 	    json_unpack(digest, "{s:s}", "sha256", &shex) != 0) {
-		approval_why(why, n, "statement needs exactly one subject with a name and a sha256 digest");
+		err_why(why, n, "statement needs exactly one subject with a name and a sha256 digest");
 		goto out;
 	}
 	if (json_unpack_ex(pred, &je, 0,
@@ -137,7 +124,7 @@ int approval_check(const struct approval_ctx *c, const char *env, size_t len,
 			   &request, "model", &model, "version", &version, "from", &from, "to", &to,
 			   "tier", &tier, "keyringVersion", &kv, "nonce", &nonce, "issuedAt", &issued,
 			   "expiresAt", &expires, "comment", &comment, "log", &log) != 0) {
-		approval_why(why, n, "predicate: %s", je.text);
+		err_why(why, n, "predicate: %s", je.text);
 		goto out;
 	}
 	snprintf(out->principal, sizeof out->principal, "%s", pprincipal);
@@ -147,55 +134,55 @@ int approval_check(const struct approval_ctx *c, const char *env, size_t len,
 	out->issued = check_time_parse(issued);
 	out->expires = check_time_parse(expires);
 	if (strcmp(decision, "approve") != 0 && strcmp(decision, "reject") != 0) {
-		approval_why(why, n, "decision must be approve or reject");
+		err_why(why, n, "decision must be approve or reject");
 		goto out;
 	}
 	out->approve = strcmp(decision, "approve") == 0;
 	out->role = keyring_role_parse(role, &e);
 	if (strcmp(pprincipal, principal) != 0) {
-		approval_why(why, n, "statement names principal %s but key %s belongs to %s", pprincipal,
-			     out->key_id, principal);
+		err_why(why, n, "statement names principal %s but key %s belongs to %s", pprincipal,
+			out->key_id, principal);
 		goto out;
 	}
 	if (out->role == 0 || !(out->role & ROLE_SIGNERS)) {
-		approval_why(why, n, "role %s cannot sign decisions", role);
+		err_why(why, n, "role %s cannot sign decisions", role);
 		goto out;
 	}
 	k = c->role_at(c->arg, principal, out->role, c->keyring_ver);
 	if (k != 1) {
-		approval_why(why, n, k < 0 ? "cannot read roles"
+		err_why(why, n, k < 0 ? "cannot read roles"
 					   : "%s did not hold role %s at keyring version %" PRId64,
-			     principal, role, c->keyring_ver);
+			principal, role, c->keyring_ver);
 		goto out;
 	}
 	if (request != c->request) {
-		approval_why(why, n, "statement is for request %" PRId64 ", not request %" PRId64,
-			     (int64_t)request, c->request);
+		err_why(why, n, "statement is for request %" PRId64 ", not request %" PRId64,
+			(int64_t)request, c->request);
 		goto out;
 	}
 	if (strcmp(log, c->log) != 0) {
-		approval_why(why, n, "statement is for the log %s, not this store's %s", log, c->log);
+		err_why(why, n, "statement is for the log %s, not this store's %s", log, c->log);
 		goto out;
 	}
 	snprintf(subj, sizeof subj, "%s", sname);
 	snprintf(want_subj, sizeof want_subj, "models:/%s/%" PRId64, c->model, c->version);
 	if (strcmp(subj, want_subj) != 0 || strcmp(model, c->model) != 0 || version != c->version) {
-		approval_why(why, n, "statement is for %s, request %" PRId64 " is for %s", subj,
-			     c->request, want_subj);
+		err_why(why, n, "statement is for %s, request %" PRId64 " is for %s", subj,
+			c->request, want_subj);
 		goto out;
 	}
 	if (strncmp(c->digest, "sha256:", 7) != 0 || strcmp(shex, c->digest + 7) != 0) {
-		approval_why(why, n, "statement binds artifact sha256:%.12s..., the version's artifact is %.19s...",
-			     shex, c->digest);
+		err_why(why, n, "statement binds artifact sha256:%.12s..., the version's artifact is %.19s...",
+			shex, c->digest);
 		goto out;
 	}
 	if (strcmp(from, c->from) != 0 || strcmp(to, c->to) != 0) {
-		approval_why(why, n, "statement is for %s -> %s, request %" PRId64 " is %s -> %s", from, to,
-			     c->request, c->from, c->to);
+		err_why(why, n, "statement is for %s -> %s, request %" PRId64 " is %s -> %s", from, to,
+			c->request, c->from, c->to);
 		goto out;
 	}
 	if (strcmp(tier, c->tier) != 0) {
-		approval_why(why, n, "statement says tier %s, the model is %s", tier, c->tier);
+		err_why(why, n, "statement says tier %s, the model is %s", tier, c->tier);
 		goto out;
 	}
 	pol = json_object_get(pred, "policy");
@@ -204,12 +191,12 @@ int approval_check(const struct approval_ctx *c, const char *env, size_t len,
 
 		if (pol != NULL && !json_is_null(pol) &&
 		    (json_unpack(pol, "{s:s}", "sha256", &psha) != 0 || psha[0] == '\0')) {
-			approval_why(why, n, "predicate policy must be null or carry a sha256");
+			err_why(why, n, "predicate policy must be null or carry a sha256");
 			goto out;
 		}
 		if (strcmp(psha, want) != 0) {
-			approval_why(why, n, "statement is bound to policy %s, request %" PRId64 " was opened under %s",
-				     psha[0] ? psha : "none", c->request, want[0] ? want : "none");
+			err_why(why, n, "statement is bound to policy %s, request %" PRId64 " was opened under %s",
+				psha[0] ? psha : "none", c->request, want[0] ? want : "none");
 			goto out;
 		}
 	}
@@ -218,37 +205,37 @@ int approval_check(const struct approval_ctx *c, const char *env, size_t len,
 		const char *esha = json_is_object(ev) ? json_string_value(json_object_get(ev, "sha256")) : NULL;
 
 		if (esha == NULL) {
-			approval_why(why, n, "statement binds no evidence snapshot (predicate evidence.sha256)");
+			err_why(why, n, "statement binds no evidence snapshot (predicate evidence.sha256)");
 			goto out;
 		}
 		snprintf(out->evidence, sizeof out->evidence, "%s", esha);
 		if (c->evidence != NULL && strcmp(esha, c->evidence) != 0) {
-			approval_why(why, n, "stale: %s since it was signed", c->stale_why ? c->stale_why : "the evidence changed");
+			err_why(why, n, "stale: %s since it was signed", c->stale_why ? c->stale_why : "the evidence changed");
 			goto out;
 		}
 	}
 	if (kv > c->keyring_ver || kv < 1) {
-		approval_why(why, n, "statement claims keyring version %" PRId64 ", recorded under %" PRId64,
-			     (int64_t)kv, c->keyring_ver);
+		err_why(why, n, "statement claims keyring version %" PRId64 ", recorded under %" PRId64,
+			(int64_t)kv, c->keyring_ver);
 		goto out;
 	}
 	if (strlen(nonce) < 32 || strlen(nonce) > 64) {
-		approval_why(why, n, "nonce must be 32 to 64 characters");
+		err_why(why, n, "nonce must be 32 to 64 characters");
 		goto out;
 	}
 	if (out->issued < 0 || out->expires < 0 || out->expires <= out->issued ||
 	    out->expires - out->issued > APPROVAL_TTL_MAX) {
-		approval_why(why, n, "issuedAt/expiresAt must be RFC 3339 UTC times at most 90 days apart");
+		err_why(why, n, "issuedAt/expiresAt must be RFC 3339 UTC times at most 90 days apart");
 		goto out;
 	}
 	if (out->issued > c->now + APPROVAL_SKEW) {
 		check_time_text(out->issued, tbuf, sizeof tbuf);
-		approval_why(why, n, "issued in the future (%s)", tbuf);
+		err_why(why, n, "issued in the future (%s)", tbuf);
 		goto out;
 	}
 	if (c->now >= out->expires) {
 		check_time_text(out->expires, tbuf, sizeof tbuf);
-		approval_why(why, n, "expired at %s", tbuf);
+		err_why(why, n, "expired at %s", tbuf);
 		goto out;
 	}
 	if (approval_sod(principal, c->author, c->requester, want_subj, why, n) != 0)
