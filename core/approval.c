@@ -15,6 +15,7 @@
 #include "check.h"
 #include "dsse.h"
 #include "gate.h"
+#include "keyset.h"
 #include "ledger.h"
 #include "proven.h"
 #include "policy.h"
@@ -1128,76 +1129,78 @@ void approval_requests_free(struct approval_requests *l)
 	l->n = 0;
 }
 
-/* Requests are read a page at a time and the statement is done with
- * before any is evaluated: evaluating runs statements of its own, and
- * PostgreSQL would otherwise queue the rest of an open read in memory. */
-#define APPROVAL_PAGE 64
+/* One approval_request_each. */
+struct approval_pages {
+	struct store *st;
+	const struct approval_query *q;
+	approval_request_fn fn;
+	void *arg;
+	int64_t seen;
+};
+
+static void approval_request_bind(struct db_stmt *s, const void *last, void *arg)
+{
+	const struct approval_query *q = ((const struct approval_pages *)arg)->q;
+	const struct approval_request *r = last;
+
+	db_bind_int64(s, 1, r != NULL ? r->id : q->oldest_first ? 0 : INT64_MAX);
+	db_bind_int64(s, 2, q->open_only ? 1 : 0);
+	db_bind_int64(s, 3, q->since);
+	db_bind_int64(s, 4, q->decided ? 1 : 0);
+	db_bind_int64(s, 5, q->decided_since);
+	db_bind_int64(s, 6, KEYSET_PAGE);
+}
+
+static int approval_request_read(struct db_stmt *s, void *r)
+{
+	approval_request_row(s, r);
+	return 0;
+}
+
+static void approval_request_drop(void *r)
+{
+	approval_request_clear(r);
+}
+
+/* Requests are evaluated only once their page is read: evaluating runs
+ * statements of its own. */
+static int approval_request_give(void *arg, void *row, struct err *e)
+{
+	struct approval_pages *p = arg;
+	int rc;
+
+	if (approval_evaluate(p->st, row, e) != 0)
+		return -1;
+	rc = p->fn(p->arg, row, e);
+	if (rc != 0)
+		return rc;
+	p->seen++;
+	return p->q->limit > 0 && p->seen >= p->q->limit;
+}
 
 int approval_request_each(struct store *st, const struct approval_query *q, approval_request_fn fn, void *arg,
 			  struct err *e)
 {
-	struct approval_request *page;
-	struct db_stmt *s;
-	int64_t key = q->oldest_first ? 0 : INT64_MAX, seen = 0;
-	size_t n, i;
-	int rc, r = 0, more = 1;
-
-	page = calloc(APPROVAL_PAGE, sizeof *page);
-	if (page == NULL)
-		return err_set(e, ERR_IO, "out of memory");
 	/* The keyset (r.id past the last page's) keeps each page as quick as
 	 * the first; one statement serves every page. */
-	if (store_prepare(st, &s,
-			  q->oldest_first
-				  ? REQUEST_COLUMNS " WHERE r.id > ?1 AND (?2 = 0 OR r.state = 'open') AND r.created >= ?3"
-						    " AND (?4 = 0 OR EXISTS (SELECT 1 FROM approvals a WHERE a.request_id = r.id"
-						    " AND a.recorded >= ?5)) ORDER BY r.id LIMIT ?6"
-				  : REQUEST_COLUMNS " WHERE r.id < ?1 AND (?2 = 0 OR r.state = 'open') AND r.created >= ?3"
-						    " AND (?4 = 0 OR EXISTS (SELECT 1 FROM approvals a WHERE a.request_id = r.id"
-						    " AND a.recorded >= ?5)) ORDER BY r.id DESC LIMIT ?6",
-			  e) != 0) {
-		free(page);
-		return -1;
-	}
-	while (r == 0 && more) {
-		db_reset(s);
-		db_bind_int64(s, 1, key);
-		db_bind_int64(s, 2, q->open_only ? 1 : 0);
-		db_bind_int64(s, 3, q->since);
-		db_bind_int64(s, 4, q->decided ? 1 : 0);
-		db_bind_int64(s, 5, q->decided_since);
-		db_bind_int64(s, 6, APPROVAL_PAGE);
-		n = 0;
-		while (n < APPROVAL_PAGE && (rc = db_step(s)) == DB_ROW)
-			approval_request_row(s, &page[n++]);
-		if (n < APPROVAL_PAGE && rc != DB_DONE) {
-			r = store_fail(st, e, "reading requests");
-			break;
-		}
-		db_reset(s);
-		more = n == APPROVAL_PAGE;
-		for (i = 0; i < n; i++) {
-			key = page[i].id;
-			if (r == 0 && (q->limit == 0 || seen < q->limit)) {
-				if (approval_evaluate(st, &page[i], e) != 0) {
-					r = -1;
-				} else {
-					seen++;
-					rc = fn(arg, &page[i], e);
-					if (rc < 0)
-						r = -1;
-					else if (rc > 0)
-						more = 0;
-				}
-			}
-			approval_request_clear(&page[i]);
-		}
-		if (q->limit > 0 && seen >= q->limit)
-			more = 0;
-	}
-	db_finalize(s);
-	free(page);
-	return r;
+	struct keyset k = {
+		.sql = q->oldest_first
+			       ? REQUEST_COLUMNS " WHERE r.id > ?1 AND (?2 = 0 OR r.state = 'open') AND r.created >= ?3"
+						 " AND (?4 = 0 OR EXISTS (SELECT 1 FROM approvals a WHERE a.request_id = r.id"
+						 " AND a.recorded >= ?5)) ORDER BY r.id LIMIT ?6"
+			       : REQUEST_COLUMNS " WHERE r.id < ?1 AND (?2 = 0 OR r.state = 'open') AND r.created >= ?3"
+						 " AND (?4 = 0 OR EXISTS (SELECT 1 FROM approvals a WHERE a.request_id = r.id"
+						 " AND a.recorded >= ?5)) ORDER BY r.id DESC LIMIT ?6",
+		.what = "reading requests",
+		.size = sizeof(struct approval_request),
+		.bind = approval_request_bind,
+		.row = approval_request_read,
+		.clear = approval_request_drop,
+		.give = approval_request_give,
+	};
+	struct approval_pages p = { .st = st, .q = q, .fn = fn, .arg = arg };
+
+	return keyset_each(st, &k, &p, e);
 }
 
 static int approval_request_collect(void *arg, const struct approval_request *r, struct err *e)
