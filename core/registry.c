@@ -262,48 +262,53 @@ void registry_models_free(struct reg_models *l)
 	l->n = 0;
 }
 
-/* Grows a list's array by one slot; used by every *_list below. */
-static void *registry_grow(void *v, size_t n, size_t *cap, size_t size)
+/* Reads every row of s (prepared and bound; finalized here) into a new
+ * array of size-byte slots, each zeroed and then filled by row. On failure
+ * *v holds the slots read so far, the failed one too, for the list's free. */
+static int registry_rows(struct store *st, struct db_stmt *s, int (*row)(struct db_stmt *, void *), size_t size,
+			 void **v, size_t *n, const char *what, struct err *e)
 {
-	void *nv;
+	size_t cap = 0;
+	char *nv;
+	int rc;
 
-	if (n < *cap)
-		return v;
-	*cap = *cap ? *cap * 2 : 16;
-	nv = realloc(v, *cap * size);
-	return nv;
+	*v = NULL;
+	*n = 0;
+	while ((rc = db_step(s)) == DB_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			nv = realloc(*v, cap * size);
+			if (nv == NULL)
+				goto oom;
+			*v = nv;
+		}
+		nv = (char *)*v + (*n)++ * size;
+		memset(nv, 0, size);
+		if (row(s, nv) != 0)
+			goto oom;
+	}
+	db_finalize(s);
+	return rc == DB_DONE ? 0 : store_fail(st, e, what);
+oom:
+	db_finalize(s);
+	return err_set(e, ERR_STORE, "out of memory %s", what);
 }
 
 int registry_model_list(struct store *st, struct reg_models *out, struct err *e)
 {
 	struct db_stmt *s;
-	size_t cap = 0;
+	void *v;
 	int rc;
 
 	out->v = NULL;
 	out->n = 0;
 	if (store_prepare(st, &s, MODEL_LIST_ALL, e) != 0)
 		return -1;
-	while ((rc = db_step(s)) == DB_ROW) {
-		struct reg_model *nv = registry_grow(out->v, out->n, &cap, sizeof *nv);
-
-		if (nv == NULL)
-			goto oom;
-		out->v = nv;
-		if (registry_model_row(s, &out->v[out->n]) != 0)
-			goto oom;
-		out->n++;
-	}
-	db_finalize(s);
-	if (rc != DB_DONE) {
+	rc = registry_rows(st, s, registry_model_row, sizeof *out->v, &v, &out->n, "listing models", e);
+	out->v = v;
+	if (rc != 0)
 		registry_models_free(out);
-		return store_fail(st, e, "listing models");
-	}
-	return 0;
-oom:
-	db_finalize(s);
-	registry_models_free(out);
-	return err_set(e, ERR_STORE, "out of memory listing models");
+	return rc;
 }
 
 /* One registry_model_each or registry_version_each. */
@@ -549,7 +554,7 @@ int registry_version_list(struct store *st, const char *model, struct reg_versio
 {
 	struct db_stmt *s;
 	int64_t mid;
-	size_t cap = 0;
+	void *v;
 	int rc;
 
 	out->v = NULL;
@@ -560,26 +565,11 @@ int registry_version_list(struct store *st, const char *model, struct reg_versio
 			  e) != 0)
 		return -1;
 	db_bind_int64(s, 1, mid);
-	while ((rc = db_step(s)) == DB_ROW) {
-		struct reg_version *nv = registry_grow(out->v, out->n, &cap, sizeof *nv);
-
-		if (nv == NULL)
-			goto oom;
-		out->v = nv;
-		if (registry_version_row(s, &out->v[out->n]) != 0)
-			goto oom;
-		out->n++;
-	}
-	db_finalize(s);
-	if (rc != DB_DONE) {
+	rc = registry_rows(st, s, registry_version_row, sizeof *out->v, &v, &out->n, "listing versions", e);
+	out->v = v;
+	if (rc != 0)
 		registry_versions_free(out);
-		return store_fail(st, e, "listing versions");
-	}
-	return 0;
-oom:
-	db_finalize(s);
-	registry_versions_free(out);
-	return err_set(e, ERR_STORE, "out of memory listing versions");
+	return rc;
 }
 
 static void registry_version_bind(struct db_stmt *s, const void *last, void *arg)
@@ -760,12 +750,22 @@ int64_t registry_alias_version(struct store *st, const char *model, const char *
 	return v;
 }
 
+static int registry_alias_row(struct db_stmt *s, void *row)
+{
+	struct reg_alias *a = row;
+
+	a->alias = col_dup(s, 0);
+	a->version = db_column_int64(s, 1);
+	a->updated = db_column_int64(s, 2);
+	return a->alias != NULL ? 0 : -1;
+}
+
 int registry_alias_list(struct store *st, const char *model, struct reg_aliases *out,
 			struct err *e)
 {
 	struct db_stmt *s;
 	int64_t mid;
-	size_t cap = 0;
+	void *v;
 	int rc;
 
 	out->v = NULL;
@@ -778,29 +778,11 @@ int registry_alias_list(struct store *st, const char *model, struct reg_aliases 
 			  e) != 0)
 		return -1;
 	db_bind_int64(s, 1, mid);
-	while ((rc = db_step(s)) == DB_ROW) {
-		struct reg_alias *nv = registry_grow(out->v, out->n, &cap, sizeof *nv);
-
-		if (nv == NULL)
-			goto oom;
-		out->v = nv;
-		nv[out->n].alias = col_dup(s, 0);
-		nv[out->n].version = db_column_int64(s, 1);
-		nv[out->n].updated = db_column_int64(s, 2);
-		if (nv[out->n].alias == NULL)
-			goto oom;
-		out->n++;
-	}
-	db_finalize(s);
-	if (rc != DB_DONE) {
+	rc = registry_rows(st, s, registry_alias_row, sizeof *out->v, &v, &out->n, "listing aliases", e);
+	out->v = v;
+	if (rc != 0)
 		registry_aliases_free(out);
-		return store_fail(st, e, "listing aliases");
-	}
-	return 0;
-oom:
-	db_finalize(s);
-	registry_aliases_free(out);
-	return err_set(e, ERR_STORE, "out of memory listing aliases");
+	return rc;
 }
 
 void registry_aliases_free(struct reg_aliases *l)
@@ -857,12 +839,21 @@ int registry_tag_set(struct store *st, const char *model, int64_t version, const
 	return 0;
 }
 
+static int registry_tag_row(struct db_stmt *s, void *row)
+{
+	struct reg_tag *t = row;
+
+	t->key = col_dup(s, 0);
+	t->value = col_dup(s, 1);
+	return t->key != NULL && t->value != NULL ? 0 : -1;
+}
+
 int registry_tag_list(struct store *st, const char *model, int64_t version, struct reg_tags *out,
 		      struct err *e)
 {
 	struct db_stmt *s;
 	int64_t mid, vid = 0;
-	size_t cap = 0;
+	void *v;
 	int rc;
 
 	out->v = NULL;
@@ -879,28 +870,11 @@ int registry_tag_list(struct store *st, const char *model, int64_t version, stru
 			  e) != 0)
 		return -1;
 	db_bind_int64(s, 1, version == 0 ? mid : vid);
-	while ((rc = db_step(s)) == DB_ROW) {
-		struct reg_tag *nv = registry_grow(out->v, out->n, &cap, sizeof *nv);
-
-		if (nv == NULL)
-			goto oom;
-		out->v = nv;
-		nv[out->n].key = col_dup(s, 0);
-		nv[out->n].value = col_dup(s, 1);
-		out->n++;
-		if (nv[out->n - 1].key == NULL || nv[out->n - 1].value == NULL)
-			goto oom;
-	}
-	db_finalize(s);
-	if (rc != DB_DONE) {
+	rc = registry_rows(st, s, registry_tag_row, sizeof *out->v, &v, &out->n, "listing tags", e);
+	out->v = v;
+	if (rc != 0)
 		registry_tags_free(out);
-		return store_fail(st, e, "listing tags");
-	}
-	return 0;
-oom:
-	db_finalize(s);
-	registry_tags_free(out);
-	return err_set(e, ERR_STORE, "out of memory listing tags");
+	return rc;
 }
 
 void registry_tags_free(struct reg_tags *l)
@@ -1077,12 +1051,23 @@ fail:
 	return -1;
 }
 
+static int registry_metric_row(struct db_stmt *s, void *row)
+{
+	struct reg_metric *m = row;
+
+	m->name = col_dup(s, 0);
+	m->value = db_column_double(s, 1);
+	m->dataset = col_dup(s, 2);
+	m->slice = col_dup(s, 3);
+	return m->name != NULL && m->dataset != NULL && m->slice != NULL ? 0 : -1;
+}
+
 int registry_metric_list(struct store *st, const char *model, int64_t version,
 			 struct reg_metrics *out, struct err *e)
 {
 	struct db_stmt *s;
 	int64_t vid;
-	size_t cap = 0;
+	void *v;
 	int rc;
 
 	out->v = NULL;
@@ -1095,30 +1080,11 @@ int registry_metric_list(struct store *st, const char *model, int64_t version,
 			  e) != 0)
 		return -1;
 	db_bind_int64(s, 1, vid);
-	while ((rc = db_step(s)) == DB_ROW) {
-		struct reg_metric *nv = registry_grow(out->v, out->n, &cap, sizeof *nv);
-
-		if (nv == NULL)
-			goto oom;
-		out->v = nv;
-		nv[out->n].name = col_dup(s, 0);
-		nv[out->n].value = db_column_double(s, 1);
-		nv[out->n].dataset = col_dup(s, 2);
-		nv[out->n].slice = col_dup(s, 3);
-		out->n++;
-		if (!nv[out->n - 1].name || !nv[out->n - 1].dataset || !nv[out->n - 1].slice)
-			goto oom;
-	}
-	db_finalize(s);
-	if (rc != DB_DONE) {
+	rc = registry_rows(st, s, registry_metric_row, sizeof *out->v, &v, &out->n, "listing metrics", e);
+	out->v = v;
+	if (rc != 0)
 		registry_metrics_free(out);
-		return store_fail(st, e, "listing metrics");
-	}
-	return 0;
-oom:
-	db_finalize(s);
-	registry_metrics_free(out);
-	return err_set(e, ERR_STORE, "out of memory listing metrics");
+	return rc;
 }
 
 void registry_metrics_free(struct reg_metrics *l)
