@@ -366,9 +366,7 @@ static int approval_enrolled(struct store *st, const char *tier, const char *wan
 		json_t *j, *stmt = NULL;
 		size_t idx;
 
-		if (proven_row(kr, seq, db_column_blob(s, 1), (size_t)db_column_bytes(s, 1),
-			       db_column_blob(s, 2), (size_t)db_column_bytes(s, 2),
-			       (const char *)db_column_text(s, 3), &j, e) != 0) {
+		if (proven_row(kr, seq, s, 1, &j, e) != 0) {
 			r = -1;
 			break;
 		}
