@@ -1186,17 +1186,12 @@ void ledger_entries_free(struct ledger_entries *l)
 
 static int ledger_entry_row(struct db_stmt *s, struct ledger_entry *x)
 {
-	const char *t;
-
 	memset(x, 0, sizeof *x);
 	x->seq = db_column_int64(s, 0);
 	x->time = db_column_int64(s, 1);
-	t = (const char *)db_column_text(s, 2);
-	snprintf(x->actor, sizeof x->actor, "%s", t ? t : "");
-	t = (const char *)db_column_text(s, 3);
-	snprintf(x->action, sizeof x->action, "%s", t ? t : "");
-	t = (const char *)db_column_text(s, 4);
-	snprintf(x->subject, sizeof x->subject, "%s", t ? t : "");
+	store_text_copy(x->actor, sizeof x->actor, s, 2);
+	store_text_copy(x->action, sizeof x->action, s, 3);
+	store_text_copy(x->subject, sizeof x->subject, s, 4);
 	x->len = (size_t)db_column_bytes(s, 5);
 	x->body = malloc(x->len + 1);
 	if (x->body == NULL)
@@ -1301,7 +1296,6 @@ int ledger_each(struct store *st, const struct ledger_query *q, ledger_each_fn f
 	/* No limit is the largest one: LIMIT -1 is SQLite's alone. */
 	db_bind_int64(s, 7, q->limit > 0 ? q->limit : INT64_MAX);
 	while ((rc = db_step(s)) == DB_ROW) {
-		const char *t;
 		size_t len = (size_t)db_column_bytes(s, 5);
 
 		/* One buffer for every body, grown to the largest: memory stays
@@ -1319,12 +1313,9 @@ int ledger_each(struct store *st, const struct ledger_query *q, ledger_each_fn f
 		memset(&x, 0, sizeof x);
 		x.seq = db_column_int64(s, 0);
 		x.time = db_column_int64(s, 1);
-		t = (const char *)db_column_text(s, 2);
-		snprintf(x.actor, sizeof x.actor, "%s", t ? t : "");
-		t = (const char *)db_column_text(s, 3);
-		snprintf(x.action, sizeof x.action, "%s", t ? t : "");
-		t = (const char *)db_column_text(s, 4);
-		snprintf(x.subject, sizeof x.subject, "%s", t ? t : "");
+		store_text_copy(x.actor, sizeof x.actor, s, 2);
+		store_text_copy(x.action, sizeof x.action, s, 3);
+		store_text_copy(x.subject, sizeof x.subject, s, 4);
 		if (len > 0)
 			memcpy(buf, db_column_blob(s, 5), len);
 		buf[len] = '\0';
