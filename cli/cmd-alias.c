@@ -2,27 +2,21 @@
 #include "cli.h"
 
 #include <stdio.h>
-#include <string.h>
 
 #include "registry.h"
 
 int cmd_alias_set(struct cli_ctx *c)
 {
 	const char *model = c->pos[0], *alias = c->pos[1];
-	struct reg_aliases al = { 0 };
-	int64_t num, before = 0;
-	size_t i;
+	int64_t num, before;
 	json_t *o;
 
 	if (registry_version_parse(c->pos[2], &num, &c->e) < 0)
 		return CLI_FAIL;
 	/* Read first only to say where the alias moved from. */
-	if (registry_alias_list(c->st, model, &al, &c->e) < 0)
+	before = registry_alias_version(c->st, model, alias, &c->e);
+	if (before < 0)
 		return CLI_FAIL;
-	for (i = 0; i < al.n; i++)
-		if (strcmp(al.v[i].alias, alias) == 0)
-			before = al.v[i].version;
-	registry_aliases_free(&al);
 	if (registry_alias_set(c->st, &c->who, model, alias, num, &c->e) < 0)
 		return CLI_FAIL;
 	if (!c->json) {

@@ -86,13 +86,13 @@ static int approval_person_check(const struct approval_request *r, const struct 
 	size_t i;
 
 	if (strcmp(r->state, "open") != 0)
-		return approval_why(why, n, "request %" PRId64 " is %s, not open", r->id, r->state);
+		return err_why(why, n, "request %" PRId64 " is %s, not open", r->id, r->state);
 	if (r->tampered[0] != '\0')
-		return approval_why(why, n, "%s", r->tampered);
+		return err_why(why, n, "%s", r->tampered);
 	if (!(who->roles & ROLE_SIGNERS))
-		return approval_why(why, n, "%s holds no role that signs decisions", who->name);
+		return err_why(why, n, "%s holds no role that signs decisions", who->name);
 	if (*role != 0 && !(who->roles & *role))
-		return approval_why(why, n, "%s does not hold role %s", who->name, keyring_role_name(*role));
+		return err_why(why, n, "%s does not hold role %s", who->name, keyring_role_name(*role));
 	snprintf(subject, sizeof subject, "models:/%s/%" PRId64, r->model, r->version);
 	if (approval_sod(who->name, r->author, r->requester, subject, why, n) != 0)
 		return -1;
@@ -117,11 +117,11 @@ static int approval_person_check(const struct approval_request *r, const struct 
 		approval_needs_text(r, needs, sizeof needs);
 		keyring_roles_text(*role ? *role : who->roles & ROLE_SIGNERS, held, sizeof held);
 		if (r->satisfied >= r->required)
-			return approval_why(why, n, "request #%" PRId64 " has every approval it needs (%s)",
-					    r->id, needs[0] ? needs : "none");
-		return approval_why(why, n, "request #%" PRId64 " needs no %s from %s (%s %s)", r->id,
-				    approve ? "approval" : "decision", held, approve ? "still open:" : "needs:",
-				    needs[0] ? needs : "none");
+			return err_why(why, n, "request #%" PRId64 " has every approval it needs (%s)",
+				       r->id, needs[0] ? needs : "none");
+		return err_why(why, n, "request #%" PRId64 " needs no %s from %s (%s %s)", r->id,
+			       approve ? "approval" : "decision", held, approve ? "still open:" : "needs:",
+			       needs[0] ? needs : "none");
 	}
 	return 0;
 }
@@ -135,9 +135,9 @@ static int approval_precheck_as(struct store *st, const struct principal *who,
 	if (approval_person_check(r, who, approve, only_needed, role, why, n) != 0)
 		return -1;
 	if (r->evidence[0] == '\0')
-		return approval_why(why, n,
-				    "the evidence of %s v%" PRId64 " cannot be read from the ledger, so nothing can be signed over it",
-				    r->model, r->version);
+		return err_why(why, n,
+			       "the evidence of %s v%" PRId64 " cannot be read from the ledger, so nothing can be signed over it",
+			       r->model, r->version);
 	/* An approval (not a rejection) binds to bytes; a request opened
 	 * before digest states existed may name a version never read. */
 	if (approve) {
@@ -146,11 +146,11 @@ static int approval_precheck_as(struct store *st, const struct principal *who,
 
 		err_clear(&e);
 		if (registry_version_get(st, r->model, r->version, &v, &e) != 0)
-			return approval_why(why, n, "%s", e.msg);
+			return err_why(why, n, "%s", e.msg);
 		rc = registry_digest_bindable(&v, &e);
 		registry_version_clear(&v);
 		if (rc != 0)
-			return approval_why(why, n, "%s", e.msg);
+			return err_why(why, n, "%s", e.msg);
 	}
 	return 0;
 }

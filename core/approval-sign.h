@@ -1,4 +1,4 @@
-/* approval-sign: the rules approval.c and approval-sign.c share (reasons, separation of duties, a person's standing decision, the context a decision is checked in); for core/approval*.c only, the API is approval.h. */
+/* approval-sign: the rules approval.c and approval-sign.c share (separation of duties, a person's standing decision, the context a decision is checked in); for core/approval*.c only, the API is approval.h. */
 #ifndef STEWARD_APPROVAL_SIGN_H
 #define STEWARD_APPROVAL_SIGN_H
 
@@ -9,8 +9,6 @@
 
 #include "approval.h"
 
-/* Fills why from fmt; returns -1, for `return approval_why(...)`. */
-int approval_why(char *why, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Separation of duties: neither the version's author nor the requester
  * decides on it. 0 when principal may; -1 with why filled. */
 int approval_sod(const char *principal, const char *author, const char *requester, const char *subject,

@@ -4,7 +4,6 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,23 +15,12 @@
 #include "check.h"
 #include "dsse.h"
 #include "gate.h"
+#include "keyset.h"
 #include "ledger.h"
 #include "proven.h"
 #include "policy.h"
 #include "record.h"
 #include "registry.h"
-
-/* ---- time ---- */
-
-int approval_why(char *why, size_t n, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, n, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 /* ---- the rules ---- */
 
@@ -42,11 +30,11 @@ int approval_sod(const char *principal, const char *author, const char *requeste
 			const char *subject, char *why, size_t n)
 {
 	if (author != NULL && author[0] != '\0' && record_same_person(principal, author))
-		return approval_why(why, n, "%s is the author of %s (separation of duties)", principal,
-				    subject);
+		return err_why(why, n, "%s is the author of %s (separation of duties)", principal,
+			       subject);
 	if (strcmp(principal, requester) == 0)
-		return approval_why(why, n, "%s requested this promotion (separation of duties)",
-				    principal);
+		return err_why(why, n, "%s requested this promotion (separation of duties)",
+			       principal);
 	return 0;
 }
 
@@ -81,9 +69,9 @@ int approval_check(const struct approval_ctx *c, const char *env, size_t len,
 
 	memset(out, 0, sizeof *out);
 	if (dsse_parse(env, len, &d, &e) != 0)
-		return approval_why(why, n, "%s", e.msg);
+		return err_why(why, n, "%s", e.msg);
 	if (strcmp(d.payload_type, DSSE_INTOTO_TYPE) != 0) {
-		approval_why(why, n, "envelope payloadType is not %s", DSSE_INTOTO_TYPE);
+		err_why(why, n, "envelope payloadType is not %s", DSSE_INTOTO_TYPE);
 		goto out;
 	}
 	/* The first signature whose key the keyring knows decides; verify it
@@ -94,41 +82,41 @@ int approval_check(const struct approval_ctx *c, const char *env, size_t len,
 			break;
 	}
 	if (k < 0) {
-		approval_why(why, n, "cannot read the keyring");
+		err_why(why, n, "cannot read the keyring");
 		goto out;
 	}
 	if (k == 0) {
-		approval_why(why, n, "signed by key %s, which is not in the keyring",
-			     d.nsigs ? d.sigs[0].keyid : "?");
+		err_why(why, n, "signed by key %s, which is not in the keyring",
+			d.nsigs ? d.sigs[0].keyid : "?");
 		goto out;
 	}
 	if (!dsse_verify(&d, pk, d.sigs[i].keyid)) {
-		approval_why(why, n, "signature by key %s does not verify (forged or altered)",
-			     d.sigs[i].keyid);
+		err_why(why, n, "signature by key %s does not verify (forged or altered)",
+			d.sigs[i].keyid);
 		goto out;
 	}
 	snprintf(out->key_id, sizeof out->key_id, "%s", d.sigs[i].keyid);
 	if (!active) {
-		approval_why(why, n, "key %s of %s was not active (revoked or not yet added) at keyring version %" PRId64,
-			     out->key_id, principal, c->keyring_ver);
+		err_why(why, n, "key %s of %s was not active (revoked or not yet added) at keyring version %" PRId64,
+			out->key_id, principal, c->keyring_ver);
 		goto out;
 	}
 	root = json_loadb((const char *)d.payload, d.payload_len, JSON_REJECT_DUPLICATES, &je);
 	if (root == NULL) {
-		approval_why(why, n, "payload is not JSON (%s)", je.text);
+		err_why(why, n, "payload is not JSON (%s)", je.text);
 		goto out;
 	}
 	if (json_unpack_ex(root, &je, 0, "{s:s, s:o, s:s, s:o}", "_type", &type, "subject", &subject,
 			   "predicateType", &ptype, "predicate", &pred) != 0 ||
 	    strcmp(type, INTOTO_STATEMENT_TYPE) != 0 || strcmp(ptype, APPROVAL_PREDICATE_TYPE) != 0) {
-		approval_why(why, n, "payload is not an in-toto Statement v1 with predicateType %s",
-			     APPROVAL_PREDICATE_TYPE);
+		err_why(why, n, "payload is not an in-toto Statement v1 with predicateType %s",
+			APPROVAL_PREDICATE_TYPE);
 		goto out;
 	}
 	if (!json_is_array(subject) || json_array_size(subject) != 1 ||
 	    json_unpack(json_array_get(subject, 0), "{s:s, s:o}", "name", &sname, "digest", &digest) != 0 ||
 	    json_unpack(digest, "{s:s}", "sha256", &shex) != 0) {
-		approval_why(why, n, "statement needs exactly one subject with a name and a sha256 digest");
+		err_why(why, n, "statement needs exactly one subject with a name and a sha256 digest");
 		goto out;
 	}
 	if (json_unpack_ex(pred, &je, 0,
@@ -137,7 +125,7 @@ int approval_check(const struct approval_ctx *c, const char *env, size_t len,
 			   &request, "model", &model, "version", &version, "from", &from, "to", &to,
 			   "tier", &tier, "keyringVersion", &kv, "nonce", &nonce, "issuedAt", &issued,
 			   "expiresAt", &expires, "comment", &comment, "log", &log) != 0) {
-		approval_why(why, n, "predicate: %s", je.text);
+		err_why(why, n, "predicate: %s", je.text);
 		goto out;
 	}
 	snprintf(out->principal, sizeof out->principal, "%s", pprincipal);
@@ -147,55 +135,55 @@ int approval_check(const struct approval_ctx *c, const char *env, size_t len,
 	out->issued = check_time_parse(issued);
 	out->expires = check_time_parse(expires);
 	if (strcmp(decision, "approve") != 0 && strcmp(decision, "reject") != 0) {
-		approval_why(why, n, "decision must be approve or reject");
+		err_why(why, n, "decision must be approve or reject");
 		goto out;
 	}
 	out->approve = strcmp(decision, "approve") == 0;
 	out->role = keyring_role_parse(role, &e);
 	if (strcmp(pprincipal, principal) != 0) {
-		approval_why(why, n, "statement names principal %s but key %s belongs to %s", pprincipal,
-			     out->key_id, principal);
+		err_why(why, n, "statement names principal %s but key %s belongs to %s", pprincipal,
+			out->key_id, principal);
 		goto out;
 	}
 	if (out->role == 0 || !(out->role & ROLE_SIGNERS)) {
-		approval_why(why, n, "role %s cannot sign decisions", role);
+		err_why(why, n, "role %s cannot sign decisions", role);
 		goto out;
 	}
 	k = c->role_at(c->arg, principal, out->role, c->keyring_ver);
 	if (k != 1) {
-		approval_why(why, n, k < 0 ? "cannot read roles"
+		err_why(why, n, k < 0 ? "cannot read roles"
 					   : "%s did not hold role %s at keyring version %" PRId64,
-			     principal, role, c->keyring_ver);
+			principal, role, c->keyring_ver);
 		goto out;
 	}
 	if (request != c->request) {
-		approval_why(why, n, "statement is for request %" PRId64 ", not request %" PRId64,
-			     (int64_t)request, c->request);
+		err_why(why, n, "statement is for request %" PRId64 ", not request %" PRId64,
+			(int64_t)request, c->request);
 		goto out;
 	}
 	if (strcmp(log, c->log) != 0) {
-		approval_why(why, n, "statement is for the log %s, not this store's %s", log, c->log);
+		err_why(why, n, "statement is for the log %s, not this store's %s", log, c->log);
 		goto out;
 	}
 	snprintf(subj, sizeof subj, "%s", sname);
 	snprintf(want_subj, sizeof want_subj, "models:/%s/%" PRId64, c->model, c->version);
 	if (strcmp(subj, want_subj) != 0 || strcmp(model, c->model) != 0 || version != c->version) {
-		approval_why(why, n, "statement is for %s, request %" PRId64 " is for %s", subj,
-			     c->request, want_subj);
+		err_why(why, n, "statement is for %s, request %" PRId64 " is for %s", subj,
+			c->request, want_subj);
 		goto out;
 	}
 	if (strncmp(c->digest, "sha256:", 7) != 0 || strcmp(shex, c->digest + 7) != 0) {
-		approval_why(why, n, "statement binds artifact sha256:%.12s..., the version's artifact is %.19s...",
-			     shex, c->digest);
+		err_why(why, n, "statement binds artifact sha256:%.12s..., the version's artifact is %.19s...",
+			shex, c->digest);
 		goto out;
 	}
 	if (strcmp(from, c->from) != 0 || strcmp(to, c->to) != 0) {
-		approval_why(why, n, "statement is for %s -> %s, request %" PRId64 " is %s -> %s", from, to,
-			     c->request, c->from, c->to);
+		err_why(why, n, "statement is for %s -> %s, request %" PRId64 " is %s -> %s", from, to,
+			c->request, c->from, c->to);
 		goto out;
 	}
 	if (strcmp(tier, c->tier) != 0) {
-		approval_why(why, n, "statement says tier %s, the model is %s", tier, c->tier);
+		err_why(why, n, "statement says tier %s, the model is %s", tier, c->tier);
 		goto out;
 	}
 	pol = json_object_get(pred, "policy");
@@ -204,12 +192,12 @@ int approval_check(const struct approval_ctx *c, const char *env, size_t len,
 
 		if (pol != NULL && !json_is_null(pol) &&
 		    (json_unpack(pol, "{s:s}", "sha256", &psha) != 0 || psha[0] == '\0')) {
-			approval_why(why, n, "predicate policy must be null or carry a sha256");
+			err_why(why, n, "predicate policy must be null or carry a sha256");
 			goto out;
 		}
 		if (strcmp(psha, want) != 0) {
-			approval_why(why, n, "statement is bound to policy %s, request %" PRId64 " was opened under %s",
-				     psha[0] ? psha : "none", c->request, want[0] ? want : "none");
+			err_why(why, n, "statement is bound to policy %s, request %" PRId64 " was opened under %s",
+				psha[0] ? psha : "none", c->request, want[0] ? want : "none");
 			goto out;
 		}
 	}
@@ -218,37 +206,37 @@ int approval_check(const struct approval_ctx *c, const char *env, size_t len,
 		const char *esha = json_is_object(ev) ? json_string_value(json_object_get(ev, "sha256")) : NULL;
 
 		if (esha == NULL) {
-			approval_why(why, n, "statement binds no evidence snapshot (predicate evidence.sha256)");
+			err_why(why, n, "statement binds no evidence snapshot (predicate evidence.sha256)");
 			goto out;
 		}
 		snprintf(out->evidence, sizeof out->evidence, "%s", esha);
 		if (c->evidence != NULL && strcmp(esha, c->evidence) != 0) {
-			approval_why(why, n, "stale: %s since it was signed", c->stale_why ? c->stale_why : "the evidence changed");
+			err_why(why, n, "stale: %s since it was signed", c->stale_why ? c->stale_why : "the evidence changed");
 			goto out;
 		}
 	}
 	if (kv > c->keyring_ver || kv < 1) {
-		approval_why(why, n, "statement claims keyring version %" PRId64 ", recorded under %" PRId64,
-			     (int64_t)kv, c->keyring_ver);
+		err_why(why, n, "statement claims keyring version %" PRId64 ", recorded under %" PRId64,
+			(int64_t)kv, c->keyring_ver);
 		goto out;
 	}
 	if (strlen(nonce) < 32 || strlen(nonce) > 64) {
-		approval_why(why, n, "nonce must be 32 to 64 characters");
+		err_why(why, n, "nonce must be 32 to 64 characters");
 		goto out;
 	}
 	if (out->issued < 0 || out->expires < 0 || out->expires <= out->issued ||
 	    out->expires - out->issued > APPROVAL_TTL_MAX) {
-		approval_why(why, n, "issuedAt/expiresAt must be RFC 3339 UTC times at most 90 days apart");
+		err_why(why, n, "issuedAt/expiresAt must be RFC 3339 UTC times at most 90 days apart");
 		goto out;
 	}
 	if (out->issued > c->now + APPROVAL_SKEW) {
 		check_time_text(out->issued, tbuf, sizeof tbuf);
-		approval_why(why, n, "issued in the future (%s)", tbuf);
+		err_why(why, n, "issued in the future (%s)", tbuf);
 		goto out;
 	}
 	if (c->now >= out->expires) {
 		check_time_text(out->expires, tbuf, sizeof tbuf);
-		approval_why(why, n, "expired at %s", tbuf);
+		err_why(why, n, "expired at %s", tbuf);
 		goto out;
 	}
 	if (approval_sod(principal, c->author, c->requester, want_subj, why, n) != 0)
@@ -378,9 +366,7 @@ static int approval_enrolled(struct store *st, const char *tier, const char *wan
 		json_t *j, *stmt = NULL;
 		size_t idx;
 
-		if (proven_row(kr, seq, db_column_blob(s, 1), (size_t)db_column_bytes(s, 1),
-			       db_column_blob(s, 2), (size_t)db_column_bytes(s, 2),
-			       (const char *)db_column_text(s, 3), &j, e) != 0) {
+		if (proven_row(kr, seq, s, 1, &j, e) != 0) {
 			r = -1;
 			break;
 		}
@@ -1141,76 +1127,78 @@ void approval_requests_free(struct approval_requests *l)
 	l->n = 0;
 }
 
-/* Requests are read a page at a time and the statement is done with
- * before any is evaluated: evaluating runs statements of its own, and
- * PostgreSQL would otherwise queue the rest of an open read in memory. */
-#define APPROVAL_PAGE 64
+/* One approval_request_each. */
+struct approval_pages {
+	struct store *st;
+	const struct approval_query *q;
+	approval_request_fn fn;
+	void *arg;
+	int64_t seen;
+};
+
+static void approval_request_bind(struct db_stmt *s, const void *last, void *arg)
+{
+	const struct approval_query *q = ((const struct approval_pages *)arg)->q;
+	const struct approval_request *r = last;
+
+	db_bind_int64(s, 1, r != NULL ? r->id : q->oldest_first ? 0 : INT64_MAX);
+	db_bind_int64(s, 2, q->open_only ? 1 : 0);
+	db_bind_int64(s, 3, q->since);
+	db_bind_int64(s, 4, q->decided ? 1 : 0);
+	db_bind_int64(s, 5, q->decided_since);
+	db_bind_int64(s, 6, KEYSET_PAGE);
+}
+
+static int approval_request_read(struct db_stmt *s, void *r)
+{
+	approval_request_row(s, r);
+	return 0;
+}
+
+static void approval_request_drop(void *r)
+{
+	approval_request_clear(r);
+}
+
+/* Requests are evaluated only once their page is read: evaluating runs
+ * statements of its own. */
+static int approval_request_give(void *arg, void *row, struct err *e)
+{
+	struct approval_pages *p = arg;
+	int rc;
+
+	if (approval_evaluate(p->st, row, e) != 0)
+		return -1;
+	rc = p->fn(p->arg, row, e);
+	if (rc != 0)
+		return rc;
+	p->seen++;
+	return p->q->limit > 0 && p->seen >= p->q->limit;
+}
 
 int approval_request_each(struct store *st, const struct approval_query *q, approval_request_fn fn, void *arg,
 			  struct err *e)
 {
-	struct approval_request *page;
-	struct db_stmt *s;
-	int64_t key = q->oldest_first ? 0 : INT64_MAX, seen = 0;
-	size_t n, i;
-	int rc, r = 0, more = 1;
-
-	page = calloc(APPROVAL_PAGE, sizeof *page);
-	if (page == NULL)
-		return err_set(e, ERR_IO, "out of memory");
 	/* The keyset (r.id past the last page's) keeps each page as quick as
 	 * the first; one statement serves every page. */
-	if (store_prepare(st, &s,
-			  q->oldest_first
-				  ? REQUEST_COLUMNS " WHERE r.id > ?1 AND (?2 = 0 OR r.state = 'open') AND r.created >= ?3"
-						    " AND (?4 = 0 OR EXISTS (SELECT 1 FROM approvals a WHERE a.request_id = r.id"
-						    " AND a.recorded >= ?5)) ORDER BY r.id LIMIT ?6"
-				  : REQUEST_COLUMNS " WHERE r.id < ?1 AND (?2 = 0 OR r.state = 'open') AND r.created >= ?3"
-						    " AND (?4 = 0 OR EXISTS (SELECT 1 FROM approvals a WHERE a.request_id = r.id"
-						    " AND a.recorded >= ?5)) ORDER BY r.id DESC LIMIT ?6",
-			  e) != 0) {
-		free(page);
-		return -1;
-	}
-	while (r == 0 && more) {
-		db_reset(s);
-		db_bind_int64(s, 1, key);
-		db_bind_int64(s, 2, q->open_only ? 1 : 0);
-		db_bind_int64(s, 3, q->since);
-		db_bind_int64(s, 4, q->decided ? 1 : 0);
-		db_bind_int64(s, 5, q->decided_since);
-		db_bind_int64(s, 6, APPROVAL_PAGE);
-		n = 0;
-		while (n < APPROVAL_PAGE && (rc = db_step(s)) == DB_ROW)
-			approval_request_row(s, &page[n++]);
-		if (n < APPROVAL_PAGE && rc != DB_DONE) {
-			r = store_fail(st, e, "reading requests");
-			break;
-		}
-		db_reset(s);
-		more = n == APPROVAL_PAGE;
-		for (i = 0; i < n; i++) {
-			key = page[i].id;
-			if (r == 0 && (q->limit == 0 || seen < q->limit)) {
-				if (approval_evaluate(st, &page[i], e) != 0) {
-					r = -1;
-				} else {
-					seen++;
-					rc = fn(arg, &page[i], e);
-					if (rc < 0)
-						r = -1;
-					else if (rc > 0)
-						more = 0;
-				}
-			}
-			approval_request_clear(&page[i]);
-		}
-		if (q->limit > 0 && seen >= q->limit)
-			more = 0;
-	}
-	db_finalize(s);
-	free(page);
-	return r;
+	struct keyset k = {
+		.sql = q->oldest_first
+			       ? REQUEST_COLUMNS " WHERE r.id > ?1 AND (?2 = 0 OR r.state = 'open') AND r.created >= ?3"
+						 " AND (?4 = 0 OR EXISTS (SELECT 1 FROM approvals a WHERE a.request_id = r.id"
+						 " AND a.recorded >= ?5)) ORDER BY r.id LIMIT ?6"
+			       : REQUEST_COLUMNS " WHERE r.id < ?1 AND (?2 = 0 OR r.state = 'open') AND r.created >= ?3"
+						 " AND (?4 = 0 OR EXISTS (SELECT 1 FROM approvals a WHERE a.request_id = r.id"
+						 " AND a.recorded >= ?5)) ORDER BY r.id DESC LIMIT ?6",
+		.what = "reading requests",
+		.size = sizeof(struct approval_request),
+		.bind = approval_request_bind,
+		.row = approval_request_read,
+		.clear = approval_request_drop,
+		.give = approval_request_give,
+	};
+	struct approval_pages p = { .st = st, .q = q, .fn = fn, .arg = arg };
+
+	return keyset_each(st, &k, &p, e);
 }
 
 static int approval_request_collect(void *arg, const struct approval_request *r, struct err *e)

@@ -500,8 +500,7 @@ static int deploy_read_decision(struct store *st, const struct proven_keyring *k
 
 	memset(d, 0, sizeof *d);
 	d->seq = db_column_int64(s, 0);
-	r = proven_row(kr, d->seq, db_column_blob(s, 1), (size_t)db_column_bytes(s, 1), db_column_blob(s, 2),
-		       (size_t)db_column_bytes(s, 2), (const char *)db_column_text(s, 3), &j, e);
+	r = proven_row(kr, d->seq, s, 1, &j, e);
 	if (r != 0)
 		return -1;
 	(void)st;

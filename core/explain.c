@@ -229,8 +229,7 @@ int explain_entry(struct store *st, int64_t seq, struct explain *out, struct err
 	}
 	out->keyring_ver = proven_version_at(kr, seq);
 	/* The bytes against the leaf, then the actor's signature over them. */
-	if (proven_row(kr, seq, db_column_blob(s, 0), (size_t)db_column_bytes(s, 0), db_column_blob(s, 1),
-		       (size_t)db_column_bytes(s, 1), (const char *)db_column_text(s, 2), &checked, &ke) != 0)
+	if (proven_row(kr, seq, s, 0, &checked, &ke) != 0)
 		explain_fail(out, "%s", ke.msg);
 	db_finalize(s);
 	json_decref(checked);

@@ -492,6 +492,14 @@ static int gate_policy(struct store *st, struct gate *g, struct err *e)
 	return 0;
 }
 
+/* g's verdict under the section it found (g->sec): 0 allows, 1 denies. */
+static int gate_judge(struct gate *g)
+{
+	g->nres = g->sec->nrules;
+	g->allow = policy_evaluate(g->sec, &g->ev, g->policy_digest, g->res);
+	return g->allow ? 0 : 1;
+}
+
 /* from, when not NULL, is the stage the version was at before the move
  * (a late completion: the registry already made it). */
 static int gate_evaluate_from(struct store *st, const char *model, int64_t version, const char *to, int64_t request,
@@ -522,8 +530,7 @@ static int gate_evaluate_from(struct store *st, const char *model, int64_t versi
 			 g->policy_name, g->policy_version, g->from, g->to);
 		return 0;
 	}
-	g->nres = g->sec->nrules;
-	g->allow = policy_evaluate(g->sec, &g->ev, g->policy_digest, g->res);
+	gate_judge(g);
 	return 0;
 }
 
@@ -816,58 +823,57 @@ static int64_t gate_previous_promotion(struct store *st, const char *model, cons
 	return v;
 }
 
-/* The rollback section's verdict for moving alias to version, by who. */
-static int gate_rollback_eval(struct store *st, struct gate *g, const struct principal *who, const char *model,
-			      const char *alias, int64_t version, struct err *e)
+/* The evidence and the policy for an act judged on who does it (a
+ * rollback, a shift), moving model's version to `to`: 0 when g is ready
+ * for its section, else the verdict (1 refused, g->refusal says why;
+ * -1 failed). */
+static int gate_actor_start(struct store *st, struct gate *g, const struct principal *who, const char *model,
+			    int64_t version, const char *to, struct err *e)
 {
 	int rc;
 
 	memset(g, 0, sizeof *g);
 	snprintf(g->model, sizeof g->model, "%s", model);
 	g->version = version;
-	snprintf(g->to, sizeof g->to, "%s", alias);
+	snprintf(g->to, sizeof g->to, "%s", to);
 	if (gate_evidence(st, g, 0, e) != 0)
 		return -1;
 	if (g->refusal[0] != '\0')
 		return 1;
-	/* A rollback is judged on who does it; approvals are for promotions. */
+	/* Approvals are for promotions. */
 	g->ev.has_request = 0;
 	snprintf(g->ev.actor, sizeof g->ev.actor, "%s", who->name);
 	g->ev.actor_roles = who->roles;
 	rc = gate_policy(st, g, e);
 	if (rc != 0)
 		return rc < 0 ? -1 : 1;
+	return 0;
+}
+
+/* The rollback section's verdict for moving alias to version, by who. */
+static int gate_rollback_eval(struct store *st, struct gate *g, const struct principal *who, const char *model,
+			      const char *alias, int64_t version, struct err *e)
+{
+	int rc = gate_actor_start(st, g, who, model, version, alias, e);
+
+	if (rc != 0)
+		return rc;
 	g->sec = policy_rollback(&g->pol, alias);
 	if (g->sec == NULL) {
 		snprintf(g->refusal, sizeof g->refusal, "policy %s v%" PRId64 " has no rollback section for %s (default deny)",
 			 g->policy_name, g->policy_version, alias);
 		return 1;
 	}
-	g->nres = g->sec->nrules;
-	g->allow = policy_evaluate(g->sec, &g->ev, g->policy_digest, g->res);
-	return g->allow ? 0 : 1;
+	return gate_judge(g);
 }
 
 int gate_evaluate_shift(struct store *st, const struct principal *who, const char *model, int64_t version,
 			struct gate *g, struct err *e)
 {
-	int rc;
+	int rc = gate_actor_start(st, g, who, model, version, "traffic", e);
 
-	memset(g, 0, sizeof *g);
-	snprintf(g->model, sizeof g->model, "%s", model);
-	g->version = version;
-	snprintf(g->to, sizeof g->to, "traffic");
-	if (gate_evidence(st, g, 0, e) != 0)
-		return -1;
-	if (g->refusal[0] != '\0')
-		return 1;
-	/* Like a rollback, a shift is judged on who makes it. */
-	g->ev.has_request = 0;
-	snprintf(g->ev.actor, sizeof g->ev.actor, "%s", who->name);
-	g->ev.actor_roles = who->roles;
-	rc = gate_policy(st, g, e);
 	if (rc != 0)
-		return rc < 0 ? -1 : 1;
+		return rc;
 	g->sec = policy_shift(&g->pol);
 	if (g->sec == NULL) {
 		snprintf(g->refusal, sizeof g->refusal,
@@ -875,9 +881,7 @@ int gate_evaluate_shift(struct store *st, const struct principal *who, const cha
 			 g->policy_name, g->policy_version);
 		return 1;
 	}
-	g->nres = g->sec->nrules;
-	g->allow = policy_evaluate(g->sec, &g->ev, g->policy_digest, g->res);
-	return g->allow ? 0 : 1;
+	return gate_judge(g);
 }
 
 int gate_rollback(struct store *st, const struct principal *who, const char *model, const char *alias, int64_t to,

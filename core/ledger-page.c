@@ -147,17 +147,12 @@ int ledger_page(struct store *st, const struct ledger_page_q *q, int64_t from, i
 	i = ledger_page_bind(s, 2, q, &w);
 	db_bind_int64(s, i, (int64_t)n);
 	while (stop == 0 && (rc = db_step(s)) == DB_ROW) {
-		const char *t;
-
 		memset(&r, 0, sizeof r);
 		r.seq = db_column_int64(s, 0);
 		r.time = db_column_int64(s, 1);
-		t = (const char *)db_column_text(s, 2);
-		snprintf(r.actor, sizeof r.actor, "%s", t ? t : "");
-		t = (const char *)db_column_text(s, 3);
-		snprintf(r.action, sizeof r.action, "%s", t ? t : "");
-		t = (const char *)db_column_text(s, 4);
-		snprintf(r.subject, sizeof r.subject, "%s", t ? t : "");
+		store_text_copy(r.actor, sizeof r.actor, s, 2);
+		store_text_copy(r.action, sizeof r.action, s, 3);
+		store_text_copy(r.subject, sizeof r.subject, s, 4);
 		stop = fn(arg, &r, e);
 	}
 	db_finalize(s);

@@ -377,19 +377,6 @@ static int ledger_check_note(const char *note, int64_t size, const merkle_hash r
 	return 0;
 }
 
-static int ledger_why(char *why, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-/* Fills why; returns -1 so a check can fail in one line. */
-static int ledger_why(char *why, size_t n, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, n, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 /* The columns beside a body say what it says: the lookups by actor,
  * action and subject (the gate's, the views') find an entry only through
  * them, so one changed in the store would hide or misfile it. */
@@ -402,12 +389,12 @@ static int ledger_cols_check(const struct ledger_cols *k, int64_t t, json_t *j, 
 		const char *v = json_string_value(json_object_get(j, name[i]));
 
 		if (v == NULL || strcmp(v, col[i]) != 0)
-			return ledger_why(why, n, "its %s column says '%.80s' but its body says '%.80s' (edited)", name[i],
-					  col[i], v != NULL ? v : "(none)");
+			return err_why(why, n, "its %s column says '%.80s' but its body says '%.80s' (edited)", name[i],
+				       col[i], v != NULL ? v : "(none)");
 	}
 	if (k->time != t)
-		return ledger_why(why, n, "its time column says %" PRId64 " but its body says %" PRId64 " (edited)", k->time,
-				  t);
+		return err_why(why, n, "its time column says %" PRId64 " but its body says %" PRId64 " (edited)", k->time,
+			       t);
 	return 0;
 }
 
@@ -442,14 +429,14 @@ static int ledger_entry_check(struct verifyq *q, int64_t seq, const char *body, 
 		merkle_leaf(body, len, leaf);
 		if (sleaf != NULL && memcmp(leaf, sleaf, 32) != 0) {
 			json_decref(j);
-			return ledger_why(why, n, "body does not hash to its stored leaf (edited)");
+			return err_why(why, n, "body does not hash to its stored leaf (edited)");
 		}
 	}
 	if (j == NULL)
 		j = json_loadb(body, len, JSON_REJECT_DUPLICATES, NULL);
 	if (j == NULL || json_unpack(j, "{s:I, s:s, s:s}", "seq", &jseq, "prev", &jprev, "time", &when) != 0) {
 		json_decref(j);
-		return ledger_why(why, n, "body is not a ledger entry");
+		return err_why(why, n, "body is not a ledger entry");
 	}
 	sodium_bin2hex(prevhex, sizeof prevhex, prev, 32);
 	/* Read out of j before it goes: jprev and when point into it. */
@@ -462,19 +449,19 @@ static int ledger_entry_check(struct verifyq *q, int64_t seq, const char *body, 
 		check_time_text(t, a, sizeof a);
 		check_time_text(t < *time ? *time : now, b, sizeof b);
 		if (jseq != seq)
-			return ledger_why(why, n, "body says it is entry %lld (moved or swapped)", (long long)jseq);
+			return err_why(why, n, "body says it is entry %lld (moved or swapped)", (long long)jseq);
 		if (unlinked)
-			return ledger_why(why, n, "body does not follow entry %lld (reordered or edited)",
-					  (long long)(seq - 1));
+			return err_why(why, n, "body does not follow entry %lld (reordered or edited)",
+				       (long long)(seq - 1));
 		if (schain != NULL && memcmp(chain, schain, 32) != 0)
-			return ledger_why(why, n, "chain hash does not match");
+			return err_why(why, n, "chain hash does not match");
 		if (t < 0)
-			return ledger_why(why, n, "time is not RFC 3339 UTC");
+			return err_why(why, n, "time is not RFC 3339 UTC");
 		if (t < *time)
-			return ledger_why(why, n, "time %s is earlier than entry %lld's %s (entry times never decrease)",
-					  a, (long long)(seq - 1), b);
-		return ledger_why(why, n, "time %s is later than now (%s) plus %d seconds: dated in the future",
-				  a, b, LEDGER_SKEW);
+			return err_why(why, n, "time %s is earlier than entry %lld's %s (entry times never decrease)",
+				       a, (long long)(seq - 1), b);
+		return err_why(why, n, "time %s is later than now (%s) plus %d seconds: dated in the future",
+			       a, b, LEDGER_SKEW);
 	}
 	*time = t;
 	*out = j;
@@ -1199,17 +1186,12 @@ void ledger_entries_free(struct ledger_entries *l)
 
 static int ledger_entry_row(struct db_stmt *s, struct ledger_entry *x)
 {
-	const char *t;
-
 	memset(x, 0, sizeof *x);
 	x->seq = db_column_int64(s, 0);
 	x->time = db_column_int64(s, 1);
-	t = (const char *)db_column_text(s, 2);
-	snprintf(x->actor, sizeof x->actor, "%s", t ? t : "");
-	t = (const char *)db_column_text(s, 3);
-	snprintf(x->action, sizeof x->action, "%s", t ? t : "");
-	t = (const char *)db_column_text(s, 4);
-	snprintf(x->subject, sizeof x->subject, "%s", t ? t : "");
+	store_text_copy(x->actor, sizeof x->actor, s, 2);
+	store_text_copy(x->action, sizeof x->action, s, 3);
+	store_text_copy(x->subject, sizeof x->subject, s, 4);
 	x->len = (size_t)db_column_bytes(s, 5);
 	x->body = malloc(x->len + 1);
 	if (x->body == NULL)
@@ -1314,7 +1296,6 @@ int ledger_each(struct store *st, const struct ledger_query *q, ledger_each_fn f
 	/* No limit is the largest one: LIMIT -1 is SQLite's alone. */
 	db_bind_int64(s, 7, q->limit > 0 ? q->limit : INT64_MAX);
 	while ((rc = db_step(s)) == DB_ROW) {
-		const char *t;
 		size_t len = (size_t)db_column_bytes(s, 5);
 
 		/* One buffer for every body, grown to the largest: memory stays
@@ -1332,12 +1313,9 @@ int ledger_each(struct store *st, const struct ledger_query *q, ledger_each_fn f
 		memset(&x, 0, sizeof x);
 		x.seq = db_column_int64(s, 0);
 		x.time = db_column_int64(s, 1);
-		t = (const char *)db_column_text(s, 2);
-		snprintf(x.actor, sizeof x.actor, "%s", t ? t : "");
-		t = (const char *)db_column_text(s, 3);
-		snprintf(x.action, sizeof x.action, "%s", t ? t : "");
-		t = (const char *)db_column_text(s, 4);
-		snprintf(x.subject, sizeof x.subject, "%s", t ? t : "");
+		store_text_copy(x.actor, sizeof x.actor, s, 2);
+		store_text_copy(x.action, sizeof x.action, s, 3);
+		store_text_copy(x.subject, sizeof x.subject, s, 4);
 		if (len > 0)
 			memcpy(buf, db_column_blob(s, 5), len);
 		buf[len] = '\0';

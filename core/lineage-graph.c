@@ -780,9 +780,7 @@ static int lg_signed(struct store *st, const char *model, int64_t version, struc
 		return rc == DB_DONE ? 0 : store_fail(st, e, "reading the ledger");
 	}
 	out->seq = db_column_int64(s, 0);
-	r = proven_row(kr, out->seq, db_column_blob(s, 1), (size_t)db_column_bytes(s, 1),
-		       db_column_blob(s, 2), (size_t)db_column_bytes(s, 2), (const char *)db_column_text(s, 3),
-		       &j, e);
+	r = proven_row(kr, out->seq, s, 1, &j, e);
 	db_finalize(s);
 	if (r != 0)
 		return -1;

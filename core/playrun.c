@@ -86,8 +86,7 @@ static int playrun_proven(struct store *st, const struct playrun_info *r, struct
 		json_t *j = NULL, *data;
 
 		store_text_copy(action, sizeof action, s, 4);
-		if (proven_row(kr, seq, db_column_blob(s, 1), (size_t)db_column_bytes(s, 1), db_column_blob(s, 2),
-			       (size_t)db_column_bytes(s, 2), (const char *)db_column_text(s, 3), &j, e) != 0) {
+		if (proven_row(kr, seq, s, 1, &j, e) != 0) {
 			db_finalize(s);
 			return -1;
 		}

@@ -620,9 +620,15 @@ int proven_check_entry(const struct proven_keyring *kr, int64_t ver, json_t *par
 	return 0;
 }
 
-int proven_row(const struct proven_keyring *kr, int64_t seq, const void *body, size_t len, const void *leaf,
-	       size_t leaflen, const char *sig, json_t **out, struct err *e)
+int proven_row(const struct proven_keyring *kr, int64_t seq, struct db_stmt *s, int col, json_t **out,
+	       struct err *e)
 {
+	/* Each column's pointer before its size, as SQLite asks. */
+	const void *body = db_column_blob(s, col);
+	size_t len = (size_t)db_column_bytes(s, col);
+	const void *leaf = db_column_blob(s, col + 1);
+	size_t leaflen = (size_t)db_column_bytes(s, col + 1);
+	const char *sig = (const char *)db_column_text(s, col + 2);
 	struct proven_seen *seen = NULL;
 	uint8_t tag[32];
 	char why[700];
@@ -682,8 +688,7 @@ int proven_entry(struct store *st, int64_t seq, json_t **body, struct err *e)
 		return rc == DB_DONE ? err_set(e, ERR_DENIED, "ledger entry %" PRId64 " is missing", seq)
 				     : store_fail(st, e, "reading the ledger");
 	}
-	r = proven_row(kr, seq, db_column_blob(s, 0), (size_t)db_column_bytes(s, 0), db_column_blob(s, 1),
-		       (size_t)db_column_bytes(s, 1), (const char *)db_column_text(s, 2), body, e);
+	r = proven_row(kr, seq, s, 0, body, e);
 	store_stmt_done(st, s);
 	return r;
 }

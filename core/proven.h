@@ -100,14 +100,15 @@ int proven_self_signed(const char *action, const char *actor);
 int proven_check_entry(const struct proven_keyring *kr, int64_t ver, json_t *parsed, const char *body, size_t len,
 		       const char *sig, char *why, size_t n);
 
-/* The same checks on a row already read (body, stored leaf, sig). With
+/* The same checks on the current row of s, whose columns col, col + 1 and
+ * col + 2 are the entry's body, stored leaf and signature. With
  * the store's cached keyring (proven_keyring_load), a row whose seq, leaf
  * and signature text are those of a row that passed under that same
  * keyring is not verified again: the body must still hash to the leaf,
  * so what was verified is what is read, and the cache goes with the
  * keyring when a keyring entry is added. */
-int proven_row(const struct proven_keyring *kr, int64_t seq, const void *body, size_t len, const void *leaf,
-	       size_t leaflen, const char *sig, json_t **out, struct err *e);
+int proven_row(const struct proven_keyring *kr, int64_t seq, struct db_stmt *s, int col, json_t **out,
+	       struct err *e);
 
 /* A ledger_entry_fn (arg is the store) for signing checkpoints: the entry
  * passes proven_check_entry under the keyring as it stood before it. */

@@ -228,9 +228,7 @@ int record_load(struct store *st, const char *model, int64_t version, struct rec
 		int64_t seq = db_column_int64(s, 0);
 		json_t *j;
 
-		r = proven_row(kr, seq, db_column_blob(s, 1), (size_t)db_column_bytes(s, 1),
-			       db_column_blob(s, 2), (size_t)db_column_bytes(s, 2),
-			       (const char *)db_column_text(s, 3), &j, e);
+		r = proven_row(kr, seq, s, 1, &j, e);
 		if (r == 0) {
 			r = record_apply(out, seq, j, e);
 			json_decref(j);
@@ -390,9 +388,7 @@ static int record_moves_walk(struct store *st, const char *model, int newest_fir
 		int64_t seq = db_column_int64(s, 0);
 		json_t *j;
 
-		r = proven_row(kr, seq, db_column_blob(s, 1), (size_t)db_column_bytes(s, 1),
-			       db_column_blob(s, 2), (size_t)db_column_bytes(s, 2),
-			       (const char *)db_column_text(s, 3), &j, e);
+		r = proven_row(kr, seq, s, 1, &j, e);
 		if (r != 0)
 			break;
 		r = take(arg, seq, j, e);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "keyset.h"
 #include "ledger.h"
 #include "record.h"
 
@@ -212,9 +213,10 @@ int registry_model_add(struct store *st, const struct principal *who, const char
 	"   GROUP BY a.model_id) al ON al.model_id = m.id"                                      \
 	" ORDER BY m.name"
 
-static int registry_model_row(struct db_stmt *s, struct reg_model *m)
+static int registry_model_row(struct db_stmt *s, void *row)
 {
 	const unsigned char *tier = db_column_text(s, 5);
+	struct reg_model *m = row;
 	struct err ignore;
 
 	memset(m, 0, sizeof *m);
@@ -260,109 +262,116 @@ void registry_models_free(struct reg_models *l)
 	l->n = 0;
 }
 
-/* Grows a list's array by one slot; used by every *_list below. */
-static void *registry_grow(void *v, size_t n, size_t *cap, size_t size)
+/* Reads every row of s (prepared and bound; finalized here) into a new
+ * array of size-byte slots, each zeroed and then filled by row. On failure
+ * *v holds the slots read so far, the failed one too, for the list's free. */
+static int registry_rows(struct store *st, struct db_stmt *s, int (*row)(struct db_stmt *, void *), size_t size,
+			 void **v, size_t *n, const char *what, struct err *e)
 {
-	void *nv;
+	size_t cap = 0;
+	char *nv;
+	int rc;
 
-	if (n < *cap)
-		return v;
-	*cap = *cap ? *cap * 2 : 16;
-	nv = realloc(v, *cap * size);
-	return nv;
+	*v = NULL;
+	*n = 0;
+	while ((rc = db_step(s)) == DB_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			nv = realloc(*v, cap * size);
+			if (nv == NULL)
+				goto oom;
+			*v = nv;
+		}
+		nv = (char *)*v + (*n)++ * size;
+		memset(nv, 0, size);
+		if (row(s, nv) != 0)
+			goto oom;
+	}
+	db_finalize(s);
+	return rc == DB_DONE ? 0 : store_fail(st, e, what);
+oom:
+	db_finalize(s);
+	return err_set(e, ERR_STORE, "out of memory %s", what);
 }
 
 int registry_model_list(struct store *st, struct reg_models *out, struct err *e)
 {
 	struct db_stmt *s;
-	size_t cap = 0;
+	void *v;
 	int rc;
 
 	out->v = NULL;
 	out->n = 0;
 	if (store_prepare(st, &s, MODEL_LIST_ALL, e) != 0)
 		return -1;
-	while ((rc = db_step(s)) == DB_ROW) {
-		struct reg_model *nv = registry_grow(out->v, out->n, &cap, sizeof *nv);
-
-		if (nv == NULL)
-			goto oom;
-		out->v = nv;
-		if (registry_model_row(s, &out->v[out->n]) != 0)
-			goto oom;
-		out->n++;
-	}
-	db_finalize(s);
-	if (rc != DB_DONE) {
+	rc = registry_rows(st, s, registry_model_row, sizeof *out->v, &v, &out->n, "listing models", e);
+	out->v = v;
+	if (rc != 0)
 		registry_models_free(out);
-		return store_fail(st, e, "listing models");
-	}
-	return 0;
-oom:
-	db_finalize(s);
-	registry_models_free(out);
-	return err_set(e, ERR_STORE, "out of memory listing models");
+	return rc;
 }
 
-/* Models and versions are read a page at a time, and each page to its end
- * before fn sees it: fn may run statements (model list reads each model's
- * alias history), and PostgreSQL would otherwise queue the rest of an
- * open read in memory. */
-#define REGISTRY_PAGE 64
+/* One registry_model_each or registry_version_each. */
+struct registry_walk {
+	const struct reg_list_query *q;
+	int64_t model; /* the versions' model */
+	int64_t seen;  /* how many were given, for q's limit */
+	registry_model_fn model_fn;
+	registry_version_fn version_fn;
+	void *arg;
+};
+
+/* Counts one more given: >0, which stops the walk, once q's limit is reached. */
+static int registry_walk_count(struct registry_walk *w)
+{
+	w->seen++;
+	return w->q->limit > 0 && w->seen >= w->q->limit;
+}
+
+static void registry_model_bind(struct db_stmt *s, const void *last, void *arg)
+{
+	const struct reg_model *m = last;
+
+	(void)arg;
+	/* Names start with a letter or digit, so "" sorts first. */
+	db_bind_text(s, 1, m != NULL ? m->name : "", -1, DB_TRANSIENT);
+	db_bind_int64(s, 2, KEYSET_PAGE);
+}
+
+static void registry_model_drop(void *m)
+{
+	registry_model_clear(m);
+}
+
+static int registry_model_give(void *arg, void *row, struct err *e)
+{
+	struct registry_walk *w = arg;
+	const struct reg_model *m = row;
+	int rc;
+
+	/* The last change is computed, not indexed: --since is a scan either
+	 * way, so it is applied here. */
+	if (m->last_change < w->q->since)
+		return 0;
+	rc = w->model_fn(w->arg, m, e);
+	return rc != 0 ? rc : registry_walk_count(w);
+}
 
 int registry_model_each(struct store *st, const struct reg_list_query *q, registry_model_fn fn, void *arg,
 			struct err *e)
 {
-	struct reg_model *page;
-	struct db_stmt *s;
-	char key[128] = ""; /* names start with a letter or digit, so "" sorts first */
-	int64_t seen = 0;
-	size_t n, i;
-	int rc = DB_DONE, r = 0, more = 1;
+	static const struct keyset k = {
+		.sql = MODEL_COLUMNS " WHERE m.name > ?1 ORDER BY m.name LIMIT ?2",
+		.what = "listing models",
+		.size = sizeof(struct reg_model),
+		.bind = registry_model_bind,
+		.row = registry_model_row,
+		.clear = registry_model_drop,
+		.give = registry_model_give,
+	};
+	struct registry_walk w = { .q = q, .model_fn = fn, .arg = arg };
 
-	page = calloc(REGISTRY_PAGE, sizeof *page);
-	if (page == NULL)
-		return err_set(e, ERR_IO, "out of memory listing models");
-	if (store_prepare(st, &s, MODEL_COLUMNS " WHERE m.name > ?1 ORDER BY m.name LIMIT ?2", e) != 0) {
-		free(page);
-		return -1;
-	}
-	while (r == 0 && more) {
-		db_reset(s);
-		db_bind_text(s, 1, key, -1, DB_TRANSIENT);
-		db_bind_int64(s, 2, REGISTRY_PAGE);
-		n = 0;
-		while (n < REGISTRY_PAGE && (rc = db_step(s)) == DB_ROW) {
-			if (registry_model_row(s, &page[n]) != 0) {
-				r = err_set(e, ERR_STORE, "out of memory listing models");
-				break;
-			}
-			n++;
-		}
-		if (r == 0 && n < REGISTRY_PAGE && rc != DB_DONE)
-			r = store_fail(st, e, "listing models");
-		db_reset(s);
-		more = n == REGISTRY_PAGE;
-		for (i = 0; i < n; i++) {
-			snprintf(key, sizeof key, "%s", page[i].name);
-			/* The last change is computed, not indexed: --since is a
-			 * scan either way, so it is applied here. */
-			if (r == 0 && page[i].last_change >= q->since && (q->limit == 0 || seen < q->limit)) {
-				seen++;
-				rc = fn(arg, &page[i], e);
-				if (rc < 0)
-					r = -1;
-				else if (rc > 0)
-					more = 0;
-			}
-			registry_model_clear(&page[i]);
-		}
-		if (q->limit > 0 && seen >= q->limit)
-			more = 0;
-	}
-	db_finalize(s);
-	free(page);
-	return r;
+	return keyset_each(st, &k, &w, e);
 }
 
 int registry_model_get(struct store *st, const char *name, struct reg_model *out, struct err *e)
@@ -477,8 +486,10 @@ fail:
 	" FROM versions v JOIN models m ON m.id = v.model_id"                             \
 	" LEFT JOIN version_sync vs ON vs.version_id = v.id"
 
-static int registry_version_row(struct db_stmt *s, struct reg_version *v)
+static int registry_version_row(struct db_stmt *s, void *row)
 {
+	struct reg_version *v = row;
+
 	memset(v, 0, sizeof *v);
 	v->id = db_column_int64(s, 0);
 	v->model = col_dup(s, 1);
@@ -543,7 +554,7 @@ int registry_version_list(struct store *st, const char *model, struct reg_versio
 {
 	struct db_stmt *s;
 	int64_t mid;
-	size_t cap = 0;
+	void *v;
 	int rc;
 
 	out->v = NULL;
@@ -554,85 +565,55 @@ int registry_version_list(struct store *st, const char *model, struct reg_versio
 			  e) != 0)
 		return -1;
 	db_bind_int64(s, 1, mid);
-	while ((rc = db_step(s)) == DB_ROW) {
-		struct reg_version *nv = registry_grow(out->v, out->n, &cap, sizeof *nv);
-
-		if (nv == NULL)
-			goto oom;
-		out->v = nv;
-		if (registry_version_row(s, &out->v[out->n]) != 0)
-			goto oom;
-		out->n++;
-	}
-	db_finalize(s);
-	if (rc != DB_DONE) {
+	rc = registry_rows(st, s, registry_version_row, sizeof *out->v, &v, &out->n, "listing versions", e);
+	out->v = v;
+	if (rc != 0)
 		registry_versions_free(out);
-		return store_fail(st, e, "listing versions");
-	}
-	return 0;
-oom:
-	db_finalize(s);
-	registry_versions_free(out);
-	return err_set(e, ERR_STORE, "out of memory listing versions");
+	return rc;
+}
+
+static void registry_version_bind(struct db_stmt *s, const void *last, void *arg)
+{
+	const struct registry_walk *w = arg;
+	const struct reg_version *v = last;
+
+	db_bind_int64(s, 1, w->model);
+	db_bind_int64(s, 2, v != NULL ? v->version : INT64_MAX);
+	db_bind_int64(s, 3, w->q->since);
+	db_bind_int64(s, 4, KEYSET_PAGE);
+}
+
+static void registry_version_drop(void *v)
+{
+	registry_version_clear(v);
+}
+
+static int registry_version_give(void *arg, void *row, struct err *e)
+{
+	struct registry_walk *w = arg;
+	int rc = w->version_fn(w->arg, row, e);
+
+	return rc != 0 ? rc : registry_walk_count(w);
 }
 
 int registry_version_each(struct store *st, const char *model, const struct reg_list_query *q,
 			  registry_version_fn fn, void *arg, struct err *e)
 {
-	struct reg_version *page;
-	struct db_stmt *s;
-	int64_t mid, key = INT64_MAX, seen = 0;
-	size_t n, i;
-	int rc = DB_DONE, r = 0, more = 1;
+	static const struct keyset k = {
+		.sql = VERSION_COLUMNS " WHERE v.model_id = ?1 AND v.version < ?2 AND v.created >= ?3"
+				       " ORDER BY v.version DESC LIMIT ?4",
+		.what = "listing versions",
+		.size = sizeof(struct reg_version),
+		.bind = registry_version_bind,
+		.row = registry_version_row,
+		.clear = registry_version_drop,
+		.give = registry_version_give,
+	};
+	struct registry_walk w = { .q = q, .version_fn = fn, .arg = arg };
 
-	if (registry_model_id(st, model, &mid, e) != 0)
+	if (registry_model_id(st, model, &w.model, e) != 0)
 		return -1;
-	page = calloc(REGISTRY_PAGE, sizeof *page);
-	if (page == NULL)
-		return err_set(e, ERR_IO, "out of memory listing versions");
-	if (store_prepare(st, &s,
-			  VERSION_COLUMNS " WHERE v.model_id = ?1 AND v.version < ?2 AND v.created >= ?3"
-					  " ORDER BY v.version DESC LIMIT ?4",
-			  e) != 0) {
-		free(page);
-		return -1;
-	}
-	while (r == 0 && more) {
-		db_reset(s);
-		db_bind_int64(s, 1, mid);
-		db_bind_int64(s, 2, key);
-		db_bind_int64(s, 3, q->since);
-		db_bind_int64(s, 4, REGISTRY_PAGE);
-		n = 0;
-		while (n < REGISTRY_PAGE && (rc = db_step(s)) == DB_ROW) {
-			if (registry_version_row(s, &page[n]) != 0) {
-				r = err_set(e, ERR_STORE, "out of memory listing versions");
-				break;
-			}
-			n++;
-		}
-		if (r == 0 && n < REGISTRY_PAGE && rc != DB_DONE)
-			r = store_fail(st, e, "listing versions");
-		db_reset(s);
-		more = n == REGISTRY_PAGE;
-		for (i = 0; i < n; i++) {
-			key = page[i].version;
-			if (r == 0 && (q->limit == 0 || seen < q->limit)) {
-				seen++;
-				rc = fn(arg, &page[i], e);
-				if (rc < 0)
-					r = -1;
-				else if (rc > 0)
-					more = 0;
-			}
-			registry_version_clear(&page[i]);
-		}
-		if (q->limit > 0 && seen >= q->limit)
-			more = 0;
-	}
-	db_finalize(s);
-	free(page);
-	return r;
+	return keyset_each(st, &k, &w, e);
 }
 
 int registry_version_get(struct store *st, const char *model, int64_t version,
@@ -769,12 +750,22 @@ int64_t registry_alias_version(struct store *st, const char *model, const char *
 	return v;
 }
 
+static int registry_alias_row(struct db_stmt *s, void *row)
+{
+	struct reg_alias *a = row;
+
+	a->alias = col_dup(s, 0);
+	a->version = db_column_int64(s, 1);
+	a->updated = db_column_int64(s, 2);
+	return a->alias != NULL ? 0 : -1;
+}
+
 int registry_alias_list(struct store *st, const char *model, struct reg_aliases *out,
 			struct err *e)
 {
 	struct db_stmt *s;
 	int64_t mid;
-	size_t cap = 0;
+	void *v;
 	int rc;
 
 	out->v = NULL;
@@ -787,29 +778,11 @@ int registry_alias_list(struct store *st, const char *model, struct reg_aliases 
 			  e) != 0)
 		return -1;
 	db_bind_int64(s, 1, mid);
-	while ((rc = db_step(s)) == DB_ROW) {
-		struct reg_alias *nv = registry_grow(out->v, out->n, &cap, sizeof *nv);
-
-		if (nv == NULL)
-			goto oom;
-		out->v = nv;
-		nv[out->n].alias = col_dup(s, 0);
-		nv[out->n].version = db_column_int64(s, 1);
-		nv[out->n].updated = db_column_int64(s, 2);
-		if (nv[out->n].alias == NULL)
-			goto oom;
-		out->n++;
-	}
-	db_finalize(s);
-	if (rc != DB_DONE) {
+	rc = registry_rows(st, s, registry_alias_row, sizeof *out->v, &v, &out->n, "listing aliases", e);
+	out->v = v;
+	if (rc != 0)
 		registry_aliases_free(out);
-		return store_fail(st, e, "listing aliases");
-	}
-	return 0;
-oom:
-	db_finalize(s);
-	registry_aliases_free(out);
-	return err_set(e, ERR_STORE, "out of memory listing aliases");
+	return rc;
 }
 
 void registry_aliases_free(struct reg_aliases *l)
@@ -866,12 +839,21 @@ int registry_tag_set(struct store *st, const char *model, int64_t version, const
 	return 0;
 }
 
+static int registry_tag_row(struct db_stmt *s, void *row)
+{
+	struct reg_tag *t = row;
+
+	t->key = col_dup(s, 0);
+	t->value = col_dup(s, 1);
+	return t->key != NULL && t->value != NULL ? 0 : -1;
+}
+
 int registry_tag_list(struct store *st, const char *model, int64_t version, struct reg_tags *out,
 		      struct err *e)
 {
 	struct db_stmt *s;
 	int64_t mid, vid = 0;
-	size_t cap = 0;
+	void *v;
 	int rc;
 
 	out->v = NULL;
@@ -888,28 +870,11 @@ int registry_tag_list(struct store *st, const char *model, int64_t version, stru
 			  e) != 0)
 		return -1;
 	db_bind_int64(s, 1, version == 0 ? mid : vid);
-	while ((rc = db_step(s)) == DB_ROW) {
-		struct reg_tag *nv = registry_grow(out->v, out->n, &cap, sizeof *nv);
-
-		if (nv == NULL)
-			goto oom;
-		out->v = nv;
-		nv[out->n].key = col_dup(s, 0);
-		nv[out->n].value = col_dup(s, 1);
-		out->n++;
-		if (nv[out->n - 1].key == NULL || nv[out->n - 1].value == NULL)
-			goto oom;
-	}
-	db_finalize(s);
-	if (rc != DB_DONE) {
+	rc = registry_rows(st, s, registry_tag_row, sizeof *out->v, &v, &out->n, "listing tags", e);
+	out->v = v;
+	if (rc != 0)
 		registry_tags_free(out);
-		return store_fail(st, e, "listing tags");
-	}
-	return 0;
-oom:
-	db_finalize(s);
-	registry_tags_free(out);
-	return err_set(e, ERR_STORE, "out of memory listing tags");
+	return rc;
 }
 
 void registry_tags_free(struct reg_tags *l)
@@ -1086,12 +1051,23 @@ fail:
 	return -1;
 }
 
+static int registry_metric_row(struct db_stmt *s, void *row)
+{
+	struct reg_metric *m = row;
+
+	m->name = col_dup(s, 0);
+	m->value = db_column_double(s, 1);
+	m->dataset = col_dup(s, 2);
+	m->slice = col_dup(s, 3);
+	return m->name != NULL && m->dataset != NULL && m->slice != NULL ? 0 : -1;
+}
+
 int registry_metric_list(struct store *st, const char *model, int64_t version,
 			 struct reg_metrics *out, struct err *e)
 {
 	struct db_stmt *s;
 	int64_t vid;
-	size_t cap = 0;
+	void *v;
 	int rc;
 
 	out->v = NULL;
@@ -1104,30 +1080,11 @@ int registry_metric_list(struct store *st, const char *model, int64_t version,
 			  e) != 0)
 		return -1;
 	db_bind_int64(s, 1, vid);
-	while ((rc = db_step(s)) == DB_ROW) {
-		struct reg_metric *nv = registry_grow(out->v, out->n, &cap, sizeof *nv);
-
-		if (nv == NULL)
-			goto oom;
-		out->v = nv;
-		nv[out->n].name = col_dup(s, 0);
-		nv[out->n].value = db_column_double(s, 1);
-		nv[out->n].dataset = col_dup(s, 2);
-		nv[out->n].slice = col_dup(s, 3);
-		out->n++;
-		if (!nv[out->n - 1].name || !nv[out->n - 1].dataset || !nv[out->n - 1].slice)
-			goto oom;
-	}
-	db_finalize(s);
-	if (rc != DB_DONE) {
+	rc = registry_rows(st, s, registry_metric_row, sizeof *out->v, &v, &out->n, "listing metrics", e);
+	out->v = v;
+	if (rc != 0)
 		registry_metrics_free(out);
-		return store_fail(st, e, "listing metrics");
-	}
-	return 0;
-oom:
-	db_finalize(s);
-	registry_metrics_free(out);
-	return err_set(e, ERR_STORE, "out of memory listing metrics");
+	return rc;
 }
 
 void registry_metrics_free(struct reg_metrics *l)

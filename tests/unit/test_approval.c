@@ -1,4 +1,4 @@
-/* test_approval: the keyring's versions and roles, and each binding rule of approval_check, one altered field at a time. */
+/* test_approval: the keyring's versions and roles, each binding rule of approval_check, one altered field at a time, and requests and versions streamed a page at a time. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -134,6 +134,98 @@ static void test_keyring_versions(void **state)
 	assert_int_equal(keyring_whoami(f->st, f->k[1]->id, &p, &e), -1);
 	assert_non_null(strstr(e.msg, "was revoked at keyring version 4"));
 	assert_int_equal(keyring_key_at(f->st, "0000000000000000", 4, who, pk, &active, &e), 0);
+}
+
+/* What a walk saw: the ids in order, and the call that says stop. */
+struct walk {
+	int64_t id[200];
+	size_t n, stop_at;
+};
+
+static int walk_request(void *arg, const struct approval_request *r, struct err *e)
+{
+	struct walk *w = arg;
+
+	(void)e;
+	assert_true(w->n < 200);
+	w->id[w->n++] = r->id;
+	return w->stop_at > 0 && w->n == w->stop_at ? 1 : 0;
+}
+
+static int walk_version(void *arg, const struct reg_version *v, struct err *e)
+{
+	struct approval_request r = { .id = v->version };
+
+	return walk_request(arg, &r, e);
+}
+
+/* Requests and versions stream a page (64) at a time: across pages each
+ * is given once in order, a limit on a page's last row or past it is kept,
+ * and a callback that says stop is not called again. */
+static void test_pages(void **state)
+{
+	struct fx *f = *state;
+	struct approval_query q = { 0 };
+	struct reg_list_query rq = { 0 };
+	struct walk w;
+	struct err e;
+	int64_t id, first = 0;
+	size_t i;
+
+	assert_int_equal(store_begin(f->st, &e), 0);
+	for (i = 0; i < 130; i++) {
+		assert_int_equal(registry_version_add(f->st, &f->p[0], "fraud", "s3://m/n", DIGEST, "someone", "", 0,
+						      NULL, &e),
+				 0);
+		assert_int_equal(approval_request_open(f->st, &f->p[2], "fraud", (int64_t)i + 2, "staging", "", &id, &e),
+				 0);
+		if (first == 0)
+			first = id;
+	}
+	assert_int_equal(store_commit(f->st, &e), 0);
+
+	memset(&w, 0, sizeof w);
+	assert_int_equal(approval_request_each(f->st, &q, walk_request, &w, &e), 0);
+	assert_int_equal(w.n, 130);
+	for (i = 0; i < w.n; i++)
+		assert_int_equal(w.id[i], first + 129 - (int64_t)i); /* newest first */
+	q.oldest_first = 1;
+	memset(&w, 0, sizeof w);
+	assert_int_equal(approval_request_each(f->st, &q, walk_request, &w, &e), 0);
+	assert_int_equal(w.n, 130);
+	for (i = 0; i < w.n; i++)
+		assert_int_equal(w.id[i], first + (int64_t)i);
+	q.limit = 64;
+	memset(&w, 0, sizeof w);
+	assert_int_equal(approval_request_each(f->st, &q, walk_request, &w, &e), 0);
+	assert_int_equal(w.n, 64);
+	q.limit = 65;
+	memset(&w, 0, sizeof w);
+	assert_int_equal(approval_request_each(f->st, &q, walk_request, &w, &e), 0);
+	assert_int_equal(w.n, 65);
+	assert_int_equal(w.id[64], first + 64);
+	q.limit = 0;
+	memset(&w, 0, sizeof w);
+	w.stop_at = 3;
+	assert_int_equal(approval_request_each(f->st, &q, walk_request, &w, &e), 0);
+	assert_int_equal(w.n, 3);
+
+	/* fraud's 131 versions, newest first */
+	memset(&w, 0, sizeof w);
+	assert_int_equal(registry_version_each(f->st, "fraud", &rq, walk_version, &w, &e), 0);
+	assert_int_equal(w.n, 131);
+	for (i = 0; i < w.n; i++)
+		assert_int_equal(w.id[i], 131 - (int64_t)i);
+	rq.limit = 128;
+	memset(&w, 0, sizeof w);
+	assert_int_equal(registry_version_each(f->st, "fraud", &rq, walk_version, &w, &e), 0);
+	assert_int_equal(w.n, 128);
+	assert_int_equal(w.id[127], 4);
+	rq.limit = 0;
+	memset(&w, 0, sizeof w);
+	w.stop_at = 70;
+	assert_int_equal(registry_version_each(f->st, "fraud", &rq, walk_version, &w, &e), 0);
+	assert_int_equal(w.n, 70);
 }
 
 /* Signs a decision on request 1 as rosa and returns its envelope. */
@@ -563,6 +655,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_resume, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_resume_new_bad, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_resume_checkpoint_after, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pages, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
