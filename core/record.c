@@ -440,9 +440,7 @@ static int record_action_walk(struct store *st, const char *model, int64_t versi
 		int64_t seq = db_column_int64(s, 0);
 		json_t *j;
 
-		r = proven_row(kr, seq, db_column_blob(s, 1), (size_t)db_column_bytes(s, 1),
-			       db_column_blob(s, 2), (size_t)db_column_bytes(s, 2),
-			       (const char *)db_column_text(s, 3), &j, e);
+		r = proven_row(kr, seq, s, 1, &j, e);
 		if (r != 0)
 			break;
 		r = take(arg, seq, j, e);
