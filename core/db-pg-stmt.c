@@ -75,6 +75,7 @@ struct pg_stmt {
 	int row;
 	PGresult **queue; /* results taken off the wire early, see dbpg_drain */
 	size_t qlen, qcap, qpos;
+	PGresult *qbatch; /* the queue's last result, when dbpg_drain may add rows to it */
 	int lost_rows; /* the queue could not grow: rows were dropped */
 	int fail_rc;
 	char *fail_msg;
@@ -585,15 +586,46 @@ static PGresult *pg_wire_get(struct pg_stmt *s)
 	return r;
 }
 
+/* Adds r's one row to batch, the last result queued; 0 when out of memory. */
+static int pg_batch_add(PGresult *batch, const PGresult *r)
+{
+	int n = PQntuples(batch), f, nf = PQnfields(r);
+
+	for (f = 0; f < nf; f++)
+		if (!PQsetvalue(batch, n, f, PQgetisnull(r, 0, f) ? NULL : PQgetvalue(r, 0, f),
+				PQgetisnull(r, 0, f) ? -1 : PQgetlength(r, 0, f)))
+			return 0;
+	return 1;
+}
+
 /* Takes the rest of s's results off the wire so that another statement
  * may use the connection; s reads them from its queue later, as SQLite
- * lets one statement step while another runs. */
+ * lets one statement step while another runs. The rows arrive one result
+ * each (single-row mode), and a result costs libpq a 2 KiB block whatever
+ * the row's size: queued as they came, the 500,000 rows of audit verify's
+ * card check (43 MB) took 1.6 GB. Consecutive rows are queued as one
+ * result instead, which holds them packed. */
 void dbpg_drain(struct pg_stmt *s)
 {
-	PGresult *r, **q;
+	PGresult *r, **q, *last;
 	size_t cap;
 
 	while (s->wire && (r = pg_wire_get(s)) != NULL) {
+		last = s->qlen > s->qpos ? s->queue[s->qlen - 1] : NULL;
+		if (PQresultStatus(r) == PGRES_SINGLE_TUPLE && PQntuples(r) == 1) {
+			if (last != NULL && last == s->qbatch && PQnfields(last) == PQnfields(r)) {
+				if (!pg_batch_add(last, r))
+					s->lost_rows = 1;
+				PQclear(r);
+				continue;
+			}
+			/* The row's own result, with its columns' names and types, starts the batch. */
+			last = PQcopyResult(r, PG_COPYRES_ATTRS | PG_COPYRES_TUPLES);
+			if (last != NULL) {
+				PQclear(r);
+				r = last;
+			}
+		}
 		if (s->qlen == s->qcap) {
 			cap = s->qcap > 0 ? s->qcap * 2 : 64;
 			q = s->lost_rows ? NULL : realloc(s->queue, cap * sizeof *q);
@@ -606,6 +638,7 @@ void dbpg_drain(struct pg_stmt *s)
 			s->qcap = cap;
 		}
 		s->queue[s->qlen++] = r;
+		s->qbatch = PQresultStatus(r) == PGRES_TUPLES_OK && last == r ? r : NULL;
 	}
 }
 
@@ -628,6 +661,8 @@ static PGresult *pg_next(struct pg_stmt *s)
 	if (s->qpos < s->qlen) {
 		r = s->queue[s->qpos];
 		s->queue[s->qpos++] = NULL;
+		if (r == s->qbatch)
+			s->qbatch = NULL;
 		if (s->qpos == s->qlen)
 			s->qpos = s->qlen = 0;
 		return r;
@@ -681,6 +716,7 @@ static void pg_clear(struct pg_stmt *s)
 	while (s->qpos < s->qlen)
 		PQclear(s->queue[s->qpos++]);
 	s->qpos = s->qlen = 0;
+	s->qbatch = NULL;
 	while (s->wire && (r = pg_wire_get(s)) != NULL)
 		PQclear(r);
 	s->lost_rows = 0;

@@ -185,22 +185,26 @@ void ledger_logkey_free(struct ledger_logkey *k)
 	free(k);
 }
 
-/* The last entry's sequence number and chain hash (zeros before the first). */
-static int ledger_tail(struct store *st, int64_t *seq, uint8_t chain[32], struct err *e)
+/* The last entry's sequence number, chain hash and time (zeros before the first). */
+static int ledger_tail(struct store *st, int64_t *seq, uint8_t chain[32], int64_t *when, struct err *e)
 {
 	struct db_stmt *s;
 	int rc;
 
 	*seq = 0;
+	*when = 0;
 	memset(chain, 0, 32);
-	/* This and the two below run for every entry appended: cached. */
-	if (store_stmt(st, &s, "SELECT seq, chain FROM ledger ORDER BY seq DESC LIMIT 1", e) != 0)
+	/* Runs for every entry appended, inside the write lock: cached, and
+	 * one round trip to a PostgreSQL server, not one for the chain and
+	 * another for the time. */
+	if (store_stmt(st, &s, "SELECT seq, chain, time FROM ledger ORDER BY seq DESC LIMIT 1", e) != 0)
 		return -1;
 	rc = db_step(s);
 	if (rc == DB_ROW) {
 		*seq = db_column_int64(s, 0);
 		if (db_column_bytes(s, 1) == 32)
 			memcpy(chain, db_column_blob(s, 1), 32);
+		*when = db_column_int64(s, 2);
 	}
 	store_stmt_done(st, s);
 	if (rc != DB_ROW && rc != DB_DONE)
@@ -217,32 +221,12 @@ static void ledger_chain(const uint8_t prev[32], const uint8_t leaf[32], uint8_t
 	crypto_hash_sha256(out, buf, sizeof buf);
 }
 
-/* The time of the next entry: now, or the previous entry's time when the
- * clock went back (NTP stepped it, a VM was restored), so entry times
- * never decrease. */
-static int ledger_append_time(struct store *st, int64_t *when, struct err *e)
-{
-	struct db_stmt *s;
-	int rc;
-
-	*when = store_now();
-	if (store_stmt(st, &s, "SELECT time FROM ledger ORDER BY seq DESC LIMIT 1", e) != 0)
-		return -1;
-	rc = db_step(s);
-	if (rc == DB_ROW && db_column_int64(s, 0) > *when)
-		*when = db_column_int64(s, 0);
-	store_stmt_done(st, s);
-	if (rc != DB_ROW && rc != DB_DONE)
-		return store_fail(st, e, "reading the ledger");
-	return 0;
-}
-
 static int ledger_append_as(struct store *st, const struct key_secret *k, const char *actor, const char *action,
 			    const char *subject, json_t *data, int64_t *seq, struct err *e)
 {
 	uint8_t prev[32], leaf[32], chain[32];
 	char when[32], prevhex[65], sig[128] = "";
-	int64_t last, now;
+	int64_t last, now, then;
 	json_t *body;
 	char *bytes;
 	struct db_stmt *s;
@@ -254,8 +238,13 @@ static int ledger_append_as(struct store *st, const struct key_secret *k, const 
 	    check_text("action", action, 100, 0, 0, e) != 0 ||
 	    check_text("subject", subject, 400, 0, 0, e) != 0)
 		return -1;
-	if (ledger_tail(st, &last, prev, e) != 0 || ledger_append_time(st, &now, e) != 0)
+	if (ledger_tail(st, &last, prev, &then, e) != 0)
 		return -1;
+	/* Now, or the previous entry's time when the clock went back (NTP
+	 * stepped it, a VM was restored), so entry times never decrease. */
+	now = store_now();
+	if (then > now)
+		now = then;
 	check_time_text(now, when, sizeof when);
 	sodium_bin2hex(prevhex, sizeof prevhex, prev, sizeof prev);
 	/* seq and prev inside the body: a swapped or dropped entry changes
@@ -335,9 +324,9 @@ int64_t ledger_size(struct store *st)
 {
 	struct err e;
 	uint8_t chain[32];
-	int64_t seq;
+	int64_t seq, when;
 
-	return ledger_tail(st, &seq, chain, &e) == 0 ? seq : -1;
+	return ledger_tail(st, &seq, chain, &when, &e) == 0 ? seq : -1;
 }
 
 static int ledger_bad(struct ledger_report *r, struct err *e, int64_t seq, const char *fmt, ...)
