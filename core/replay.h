@@ -82,12 +82,5 @@ int replay_entry(void *arg, int64_t seq, const char *body, size_t len, json_t *j
 		 size_t n);
 /* The request opened with id, or NULL. */
 struct rp_request *replay_request(struct replay *rp, int64_t id);
-/* Fills why and returns -1: the way every replay check fails. */
-int replay_why(char *why, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-/* Always -1; clang's analyser does not follow variadic functions, so it
- * is told, as for err_set. */
-#if defined(__clang_analyzer__) && !defined(STEWARD_REPLAY_IMPL)
-#define replay_why(...) (replay_why(__VA_ARGS__), -1)
-#endif
 
 #endif
