@@ -99,6 +99,7 @@ void replay_free(struct replay *rp)
 	strset_free(&rp->signed_on);
 	incident_replay_free(rp->inc);
 	record_alias_states_free(&rp->aliases);
+	reconcile_seen_free(rp->seen);
 	memset(rp, 0, sizeof *rp);
 }
 
@@ -661,6 +662,8 @@ int replay_entry(void *arg, int64_t seq, const char *body, size_t len, json_t *j
 	if (r == 0 && (strcmp(action, "promotion.apply") == 0 || strcmp(action, "rollback") == 0 ||
 		       strncmp(action, "alias.", 6) == 0) &&
 	    record_alias_states_add(&rp->aliases, seq, subject, actor, j) != 0)
+		r = err_why(why, n, "out of memory");
+	if (r == 0 && reconcile_seen_add(rp->seen, seq, action, subject, data) != 0)
 		r = err_why(why, n, "out of memory");
 	return r;
 }

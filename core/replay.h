@@ -11,6 +11,7 @@
 #include "keys.h"
 #include "policy.h"
 #include "proven.h"
+#include "reconcile.h"
 #include "record.h"
 
 /* Strings repeat across requests (models, stages, tiers, people,
@@ -72,6 +73,9 @@ struct replay {
 	/* Every alias's last move so far, removed ones too: the tables and the
 	 * report read them here instead of parsing every alias move again. */
 	struct record_alias_states aliases;
+	/* What the tables derive from, when the store's tables are checked
+	 * after (audit_verify); NULL otherwise. */
+	struct reconcile_seen *seen;
 };
 
 int replay_init(struct replay *rp, const char *log, struct err *e);
