@@ -72,11 +72,11 @@ static int audit_export_entry(void *arg, int64_t seq, const char *body, size_t l
 	struct audit_export_arg *x = arg;
 
 	if (memchr(body, '\n', len) != NULL)
-		return replay_why(why, n, "body holds a newline; cannot export it as one line");
+		return err_why(why, n, "body holds a newline; cannot export it as one line");
 	if (fwrite(body, 1, len, x->f) != len || fputc('\n', x->f) == EOF)
-		return replay_why(why, n, "writing entries.jsonl failed");
+		return err_why(why, n, "writing entries.jsonl failed");
 	if (fprintf(x->sigf, "%s\n", sig[0] ? sig : "-") < 0)
-		return replay_why(why, n, "writing signatures.txt failed");
+		return err_why(why, n, "writing signatures.txt failed");
 	if ((seq & 1023) == 0 || seq == x->total)
 		progress_note(x->pr, "exporting", seq, x->total);
 	return replay_entry(x->rp, seq, body, len, j, sig, why, n);

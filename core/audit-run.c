@@ -71,7 +71,7 @@ int audit_par_entry(void *arg, int64_t seq, const char *body, size_t len, json_t
 	struct audit_par *x = arg;
 
 	if (seq % LEDGER_PROGRESS_EVERY == 0 && verifyq_bad(x->q) != 0)
-		return replay_why(why, n, "a check of an earlier entry failed");
+		return err_why(why, n, "a check of an earlier entry failed");
 	return x->fn(x->rp, seq, body, len, j, sig, why, n);
 }
 

@@ -271,7 +271,7 @@ static int audit_after_ledger(struct store *st, struct replay *rp, int rc, const
 		/* The ledger holds: now every table derived from it must agree. */
 		struct reconcile_report rr;
 
-		rc = reconcile_tables_with(st, &rp->aliases, &rr, e);
+		rc = reconcile_tables_with(st, &rp->aliases, rp, &rr, e);
 		if (rc != 0)
 			snprintf(r->ledger.reason, sizeof r->ledger.reason, "%s", e->msg);
 		r->unattested = rr.unattested;
@@ -351,6 +351,15 @@ static int audit_verify_store(struct store *st, const struct audit_pins *p, cons
 		if (replay_init(&rp, r->log_name, e) != 0) {
 			free(kept);
 			return -1;
+		}
+		/* A one-off run keeps what the tables derive from as it replays
+		 * (tens of MB on a million entries); the console's resumable
+		 * check, which stays in memory beside a view, reconciles in SQL. */
+		rp.seen = o == NULL || o->resume == NULL ? reconcile_seen_new() : NULL;
+		if ((o == NULL || o->resume == NULL) && rp.seen == NULL) {
+			replay_free(&rp);
+			free(kept);
+			return err_set(e, ERR_IO, "out of memory");
 		}
 	}
 	{

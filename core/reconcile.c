@@ -7,6 +7,7 @@
 
 #include "record.h"
 #include "registry.h"
+#include "replay.h"
 
 enum reconcile_kind { RC_VERSIONS, RC_METRICS, RC_POLICIES, RC_REQUESTS, RC_PROMOTIONS };
 
@@ -227,16 +228,29 @@ static int reconcile_cards(struct store *st, struct err *e)
 
 int reconcile_tables(struct store *st, struct reconcile_report *r, struct err *e)
 {
-	return reconcile_tables_with(st, NULL, r, e);
+	return reconcile_tables_with(st, NULL, NULL, r, e);
 }
 
-int reconcile_tables_with(struct store *st, const struct record_alias_states *aliases, struct reconcile_report *r,
-			  struct err *e)
+int reconcile_tables_with(struct store *st, const struct record_alias_states *aliases, const struct replay *rp,
+			  struct reconcile_report *r, struct err *e)
 {
 	struct db_stmt *s;
 	size_t i;
+	int rc;
 
 	memset(r, 0, sizeof *r);
+	/* In memory, every table but the policies (a handful of rows) and the
+	 * aliases (checked against the replay's moves below) is one scan:
+	 * joined to the ledger here, a million-entry store spent seconds
+	 * parsing bodies the replay had parsed already. */
+	rc = rp != NULL && rp->seen != NULL ? reconcile_seen_check(st, rp->seen, rp, &r->unattested, e) : 1;
+	if (rc < 0)
+		return -1;
+	if (rc == 0)
+		return reconcile_one(st, &reconcile_checks[RC_POLICIES], e) != 0 ||
+				       reconcile_aliases(st, aliases, e) != 0
+			       ? -1
+			       : 0;
 	for (i = 0; i < sizeof reconcile_checks / sizeof reconcile_checks[0]; i++)
 		if (reconcile_one(st, &reconcile_checks[i], e) != 0)
 			return -1;

@@ -1,9 +1,7 @@
 /* replay: replays the ledger's entries in order, each checked against the keyring, requests, policies and promotions the entries before it made. */
-#define STEWARD_REPLAY_IMPL
 #include "replay.h"
 
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,6 +99,7 @@ void replay_free(struct replay *rp)
 	strset_free(&rp->signed_on);
 	incident_replay_free(rp->inc);
 	record_alias_states_free(&rp->aliases);
+	reconcile_seen_free(rp->seen);
 	memset(rp, 0, sizeof *rp);
 }
 
@@ -111,19 +110,6 @@ static const char *replay_intern(struct replay *rp, const char *s)
 
 	return strset_put(&rp->names, s, &stored) < 0 ? NULL : stored;
 }
-
-int replay_why(char *why, size_t n, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, n, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-#ifdef __clang_analyzer__
-#define replay_why(...) (replay_why(__VA_ARGS__), -1)
-#endif
 
 /* ---- requests and approvals ---- */
 
@@ -168,25 +154,25 @@ static int replay_request_open(struct replay *rp, int64_t seq, const char *actor
 	if (json_unpack(data, "{s:I, s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:I}", "request", &id, "model",
 			&model, "version", &version, "digest", &digest, "author", &author, "from", &from,
 			"to", &to, "tier", &tier, "requester", &requester, "keyring", &kv) != 0)
-		return replay_why(why, n, "request entry is malformed");
+		return err_why(why, n, "request entry is malformed");
 	if (rp->nq > 0 && id <= rp->q[rp->nq - 1].id)
-		return replay_why(why, n, "request %lld opened after request %" PRId64 " (ids go up)", (long long)id,
+		return err_why(why, n, "request %lld opened after request %" PRId64 " (ids go up)", (long long)id,
 				  rp->q[rp->nq - 1].id);
 	if (strcmp(actor, requester) != 0 || kv != rp->kr.version)
-		return replay_why(why, n, "request entry disagrees with its actor or the keyring version");
+		return err_why(why, n, "request entry disagrees with its actor or the keyring version");
 	pol = json_object_get(data, "policy");
 	if (pol != NULL && !json_is_null(pol) && json_unpack(pol, "{s:s}", "sha256", &psha) != 0)
-		return replay_why(why, n, "request entry's policy is malformed");
+		return err_why(why, n, "request entry's policy is malformed");
 	inforce = replay_policy_for(rp, tier);
 	if (strcmp(psha, inforce != NULL ? inforce->digest : "") != 0)
-		return replay_why(why, n, "request bound to policy %s, but %s was in force for tier %s", psha[0] ? psha : "none",
+		return err_why(why, n, "request bound to policy %s, but %s was in force for tier %s", psha[0] ? psha : "none",
 				  inforce != NULL ? inforce->digest : "none", tier);
 	if (proven_principal(&rp->kr, actor, &pidx) == NULL || rp->kr.p[pidx].revoked != 0 ||
 	    !(proven_roles_now(&rp->kr, pidx) & (ROLE_ADMIN | ROLE_MLLEAD | ROLE_SRE | ROLE_RISK)))
-		return replay_why(why, n, "request opened by %s, who held no role that may request", actor);
+		return err_why(why, n, "request opened by %s, who held no role that may request", actor);
 	q = proven_push(&rp->q, &rp->nq, sizeof *rp->q);
 	if (q == NULL)
-		return replay_why(why, n, "out of memory");
+		return err_why(why, n, "out of memory");
 	q->id = id;
 	q->version = version;
 	q->seq = seq;
@@ -200,7 +186,7 @@ static int replay_request_open(struct replay *rp, int64_t seq, const char *actor
 	q->tier = replay_intern(rp, tier);
 	q->policy = replay_intern(rp, psha);
 	if (!q->model || !q->author || !q->requester || !q->from || !q->to || !q->tier || !q->policy)
-		return replay_why(why, n, "out of memory");
+		return err_why(why, n, "out of memory");
 	return 0;
 }
 
@@ -217,14 +203,14 @@ static int replay_approval(struct replay *rp, int64_t seq, int64_t when, const c
 	int rc;
 
 	if (json_unpack(data, "{s:I, s:I, s:s}", "request", &request, "keyring", &kv, "envelope", &env) != 0)
-		return replay_why(why, n, "approval entry is malformed");
+		return err_why(why, n, "approval entry is malformed");
 	q = replay_request(rp, request);
 	if (q == NULL)
-		return replay_why(why, n, "approval of request %lld, which was never opened", (long long)request);
+		return err_why(why, n, "approval of request %lld, which was never opened", (long long)request);
 	if (!q->open)
-		return replay_why(why, n, "approval of request %lld after it was closed", (long long)request);
+		return err_why(why, n, "approval of request %lld after it was closed", (long long)request);
 	if (kv != rp->kr.version)
-		return replay_why(why, n, "approval recorded under keyring version %lld, but version %" PRId64 " was in force",
+		return err_why(why, n, "approval recorded under keyring version %lld, but version %" PRId64 " was in force",
 				  (long long)kv, rp->kr.version);
 	memset(&c, 0, sizeof c);
 	c.request = q->id;
@@ -244,27 +230,27 @@ static int replay_approval(struct replay *rp, int64_t seq, int64_t when, const c
 	c.role_at = proven_role_at;
 	c.arg = &rp->kr;
 	if (approval_check(&c, env, strlen(env), &stmt, reason, sizeof reason) != 0)
-		return replay_why(why, n, "approval does not hold: %s", reason);
+		return err_why(why, n, "approval does not hold: %s", reason);
 	if (strcmp(actor, stmt.principal) != 0 ||
 	    strcmp(action, stmt.approve ? "approval.approve" : "approval.reject") != 0)
-		return replay_why(why, n, "entry's actor or action differs from the signed decision");
+		return err_why(why, n, "entry's actor or action differs from the signed decision");
 	rc = strset_add(&rp->nonces, stmt.nonce);
 	if (rc == 0)
-		return replay_why(why, n, "approval replays a nonce used by an earlier decision");
+		return err_why(why, n, "approval replays a nonce used by an earlier decision");
 	/* A person decides once per request and evidence snapshot. */
 	snprintf(pair, sizeof pair, "%lld/%s/%s", (long long)request, stmt.principal, stmt.evidence);
 	if (rc > 0)
 		rc = strset_add(&rp->signed_on, pair);
 	if (rc == 0)
-		return replay_why(why, n, "%s signed a second decision on request %lld", stmt.principal,
+		return err_why(why, n, "%s signed a second decision on request %lld", stmt.principal,
 				  (long long)request);
 	if (rc < 0)
-		return replay_why(why, n, "out of memory");
+		return err_why(why, n, "out of memory");
 	a = proven_push(&rp->a, &rp->na, sizeof *rp->a);
 	if (a != NULL)
 		crypto_hash_sha256(a->envelope, (const unsigned char *)env, strlen(env));
 	if (a == NULL)
-		return replay_why(why, n, "out of memory");
+		return err_why(why, n, "out of memory");
 	a->len = strlen(env);
 	a->seq = seq;
 	a->request = request;
@@ -284,7 +270,7 @@ static int replay_alias(struct replay *rp, const char *actor, char *why, size_t 
 
 	if (proven_principal(&rp->kr, actor, &idx) == NULL || rp->kr.p[idx].revoked != 0 ||
 	    !(proven_roles_now(&rp->kr, idx) & ROLE_ADMIN))
-		return replay_why(why, n, "alias moved by %s, who was not an active admin", actor);
+		return err_why(why, n, "alias moved by %s, who was not an active admin", actor);
 	return 0;
 }
 
@@ -314,54 +300,54 @@ static int replay_enroll(struct replay *rp, const char *actor, json_t *data, cha
 	int r = -1;
 
 	if (json_unpack(data, "{s:s, s:s, s:s}", "envelope", &env, "text", &text, "path", &path) != 0)
-		return replay_why(why, n, "policy enrolment without envelope, text and path");
+		return err_why(why, n, "policy enrolment without envelope, text and path");
 	if (dsse_parse(env, strlen(env), &d, &e) != 0)
-		return replay_why(why, n, "policy enrolment: %s", e.msg);
+		return err_why(why, n, "policy enrolment: %s", e.msg);
 	for (i = 0; i < d.nsigs && signer == NULL; i++)
 		signer = proven_key(&rp->kr, d.sigs[i].keyid);
 	if (strcmp(d.payload_type, POLICY_PAYLOAD_TYPE) != 0 || signer == NULL ||
 	    !dsse_verify(&d, signer->pk, signer->id)) {
-		replay_why(why, n, "policy enrolment is not signed by a key of the keyring");
+		err_why(why, n, "policy enrolment is not signed by a key of the keyring");
 		goto out;
 	}
 	if (!proven_key_active(signer, rp->kr.version) || replay_actor(rp, actor, ROLE_ADMIN) < 0 ||
 	    strcmp(rp->kr.p[signer->principal].name, actor) != 0) {
-		replay_why(why, n, "policy enrolled by %s, who was not an active admin signing with an active key", actor);
+		err_why(why, n, "policy enrolled by %s, who was not an active admin signing with an active key", actor);
 		goto out;
 	}
 	stmt = json_loadb((const char *)d.payload, d.payload_len, JSON_REJECT_DUPLICATES, NULL);
 	if (stmt == NULL || json_unpack(stmt, "{s:s, s:s, s:I, s:s, s:s, s:s}", "type", &type, "name", &name, "version",
 					&version, "tier", &tier, "sha256", &sha, "log", &log) != 0 ||
 	    strcmp(type, "policy-enrolment") != 0 || strcmp(log, rp->kr.log) != 0) {
-		replay_why(why, n, "policy enrolment statement is malformed or for another log");
+		err_why(why, n, "policy enrolment statement is malformed or for another log");
 		goto out;
 	}
 	gate_digest(text, strlen(text), digest);
 	if (strcmp(digest, sha) != 0) {
-		replay_why(why, n, "enrolled text hashes to %s, the signed statement says %s", digest, sha);
+		err_why(why, n, "enrolled text hashes to %s, the signed statement says %s", digest, sha);
 		goto out;
 	}
 	if (policy_parse(text, strlen(text), path, &pol, &e) != 0) {
-		replay_why(why, n, "enrolled policy does not parse: %s", e.msg);
+		err_why(why, n, "enrolled policy does not parse: %s", e.msg);
 		goto out;
 	}
 	if (strcmp(pol.name, name) != 0 || pol.version != version || strcmp(pol.tier, tier) != 0) {
 		policy_free(&pol);
-		replay_why(why, n, "statement names %s v%lld (%s), the text is %s v%" PRId64 " (%s)", name, (long long)version,
+		err_why(why, n, "statement names %s v%lld (%s), the text is %s v%" PRId64 " (%s)", name, (long long)version,
 			   tier, pol.name, pol.version, pol.tier);
 		goto out;
 	}
 	for (i = 0; i < rp->npol; i++)
 		if (strcmp(rp->pol[i].name, name) == 0 && rp->pol[i].version >= version) {
 			policy_free(&pol);
-			replay_why(why, n, "policy %s v%lld enrolled after v%" PRId64 " (a downgrade or a rewrite)", name,
+			err_why(why, n, "policy %s v%lld enrolled after v%" PRId64 " (a downgrade or a rewrite)", name,
 				   (long long)version, rp->pol[i].version);
 			goto out;
 		}
 	rpp = proven_push(&rp->pol, &rp->npol, sizeof *rp->pol);
 	if (rpp == NULL) {
 		policy_free(&pol);
-		replay_why(why, n, "out of memory");
+		err_why(why, n, "out of memory");
 		goto out;
 	}
 	rpp->parsed = pol;
@@ -394,26 +380,26 @@ static int replay_gate(struct replay *rp, json_t *data, const char *tier, int ro
 
 	if (json_unpack(data, "{s:{s:s}, s:o, s:s, s:o}", "policy", "sha256", &sha, "evidence", &evj, "evidence_sha256",
 			&esha, "results", &results) != 0 || !json_is_array(results))
-		return replay_why(why, n, "decision entry lacks policy, evidence or results");
+		return err_why(why, n, "decision entry lacks policy, evidence or results");
 	if (inforce == NULL || strcmp(inforce->digest, sha) != 0)
-		return replay_why(why, n, "decided under policy %s, but %s was in force for tier %s", sha,
+		return err_why(why, n, "decided under policy %s, but %s was in force for tier %s", sha,
 				  inforce != NULL ? inforce->digest : "none", tier);
 	canon = json_dumps(evj, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
 	if (canon == NULL)
-		return replay_why(why, n, "out of memory");
+		return err_why(why, n, "out of memory");
 	gate_digest(canon, strlen(canon), digest);
 	free(canon);
 	if (strcmp(digest, esha) != 0)
-		return replay_why(why, n, "evidence hashes to %s, the entry says %s", digest, esha);
+		return err_why(why, n, "evidence hashes to %s, the entry says %s", digest, esha);
 	if (evidence_from_json(evj, ev, &e) != 0)
-		return replay_why(why, n, "%s", e.msg);
+		return err_why(why, n, "%s", e.msg);
 	pol = &inforce->parsed;
 	sec = rollback ? policy_rollback(pol, alias) : policy_transition(pol, ev->from, ev->to);
 	if (sec == NULL)
-		return replay_why(why, n, "policy %s has no section for this move: it could not have allowed it", inforce->name);
+		return err_why(why, n, "policy %s has no section for this move: it could not have allowed it", inforce->name);
 	allow = policy_evaluate(sec, ev, sha, res);
 	if (!allow || json_array_size(results) != sec->nrules)
-		return replay_why(why, n, "re-evaluating policy %s over the recorded evidence does not allow this move",
+		return err_why(why, n, "re-evaluating policy %s over the recorded evidence does not allow this move",
 				  inforce->name);
 	json_array_foreach(results, i, x) {
 		const char *rule = json_string_value(json_object_get(x, "rule")),
@@ -421,7 +407,7 @@ static int replay_gate(struct replay *rp, json_t *data, const char *tier, int ro
 
 		if (rule == NULL || status == NULL || strcmp(rule, sec->rules[i].name) != 0 ||
 		    strcmp(status, policy_status_name(res[i].status)) != 0)
-			return replay_why(why, n, "recorded result of rule %zu differs from re-evaluating it", i + 1);
+			return err_why(why, n, "recorded result of rule %zu differs from re-evaluating it", i + 1);
 	}
 	*used = inforce;
 	return 0;
@@ -451,18 +437,18 @@ static int replay_apply(struct replay *rp, const char *actor, json_t *data, char
 
 	memset(&ev, 0, sizeof ev);
 	if (json_unpack(data, "{s:I, s:s}", "request", &request, "alias", &alias) != 0)
-		return replay_why(why, n, "promotion entry lacks request and alias");
+		return err_why(why, n, "promotion entry lacks request and alias");
 	if (replay_actor(rp, actor, ROLE_SIGNERS) < 0)
-		return replay_why(why, n, "promotion applied by %s, who held no role that may", actor);
+		return err_why(why, n, "promotion applied by %s, who held no role that may", actor);
 	q = replay_request(rp, request);
 	if (q == NULL || !q->open || q->review || strcmp(q->to, alias) != 0)
-		return replay_why(why, n, "promotion of request %lld, which is not an open promotion to %s", (long long)request,
+		return err_why(why, n, "promotion of request %lld, which is not an open promotion to %s", (long long)request,
 				  alias);
 	if (replay_gate(rp, data, q->tier, 0, alias, &ev, &used, why, n) != 0)
 		goto out;
 	if (strcmp(ev.model, q->model) != 0 || ev.version != q->version || strcmp(ev.digest, q->digest) != 0 ||
 	    strcmp(ev.from, q->from) != 0 || strcmp(ev.to, q->to) != 0) {
-		replay_why(why, n, "evidence is about another version or move than request %lld", (long long)request);
+		err_why(why, n, "evidence is about another version or move than request %lld", (long long)request);
 		goto out;
 	}
 	/* Every approval the evidence counted must be a decision this ledger
@@ -479,13 +465,13 @@ static int replay_apply(struct replay *rp, const char *actor, json_t *data, char
 				break;
 		}
 		if (j == 0) {
-			replay_why(why, n, "evidence counts an approval by %s that the ledger never recorded", ev.appr[i].principal);
+			err_why(why, n, "evidence counts an approval by %s that the ledger never recorded", ev.appr[i].principal);
 			goto out;
 		}
 	}
 	q->open = 0;
 	if (replay_promoted(rp, q->model, alias, q->version) != 0) {
-		replay_why(why, n, "out of memory");
+		err_why(why, n, "out of memory");
 		goto out;
 	}
 	r = 0;
@@ -509,13 +495,13 @@ static int replay_rollback(struct replay *rp, int64_t seq, const char *actor, js
 	memset(&ev, 0, sizeof ev);
 	if (json_unpack(data, "{s:s, s:I, s:I, s:s, s:o}", "alias", &alias, "from_version", &from, "to_version", &to,
 			"reason", &reason, "review", &review) != 0)
-		return replay_why(why, n, "rollback entry lacks alias, versions, reason or review");
+		return err_why(why, n, "rollback entry lacks alias, versions, reason or review");
 	idx = replay_actor(rp, actor, ROLE_ALL);
 	if (idx < 0)
-		return replay_why(why, n, "rollback by %s, who is not an active principal", actor);
+		return err_why(why, n, "rollback by %s, who is not an active principal", actor);
 	if (evidence_from_json(json_object_get(data, "evidence"), &ev, &e) == 0 &&
 	    (strcmp(ev.actor, actor) != 0 || ev.actor_roles != proven_roles_now(&rp->kr, (size_t)idx))) {
-		replay_why(why, n, "rollback evidence names %s with other roles than %s held", ev.actor, actor);
+		err_why(why, n, "rollback evidence names %s with other roles than %s held", ev.actor, actor);
 		goto out;
 	}
 	evidence_free(&ev);
@@ -528,7 +514,7 @@ static int replay_rollback(struct replay *rp, int64_t seq, const char *actor, js
 		    rp->prom[i].version == to)
 			break;
 	if (i == rp->nprom || ev.version != to) {
-		replay_why(why, n, "rolled back to version %lld, which was never promoted to %s under policy", (long long)to,
+		err_why(why, n, "rolled back to version %lld, which was never promoted to %s under policy", (long long)to,
 			   alias);
 		goto out;
 	}
@@ -539,12 +525,12 @@ static int replay_rollback(struct replay *rp, int64_t seq, const char *actor, js
 
 		if (json_unpack(review, "{s:I, s:s, s:I}", "request", &rid, "role", &role, "due", &due) != 0 ||
 		    (rp->nq > 0 && rid <= rp->q[rp->nq - 1].id)) {
-			replay_why(why, n, "rollback's review is malformed or out of order");
+			err_why(why, n, "rollback's review is malformed or out of order");
 			goto out;
 		}
 		q = proven_push(&rp->q, &rp->nq, sizeof *rp->q);
 		if (q == NULL) {
-			replay_why(why, n, "out of memory");
+			err_why(why, n, "out of memory");
 			goto out;
 		}
 		q->id = rid;
@@ -561,12 +547,12 @@ static int replay_rollback(struct replay *rp, int64_t seq, const char *actor, js
 		q->tier = replay_intern(rp, ev.tier);
 		q->policy = replay_intern(rp, used->digest);
 		if (!q->model || !q->author || !q->requester || !q->from || !q->to || !q->tier || !q->policy) {
-			replay_why(why, n, "out of memory");
+			err_why(why, n, "out of memory");
 			goto out;
 		}
 	}
 	if (replay_promoted(rp, ev.model, alias, to) != 0) {
-		replay_why(why, n, "out of memory");
+		err_why(why, n, "out of memory");
 		goto out;
 	}
 	r = 0;
@@ -584,18 +570,18 @@ static int replay_close(struct replay *rp, const char *action, const char *actor
 
 	if (json_unpack(data, "{s:I}", "request", &id) != 0 ||
 	    (strcmp(action, "request.supersede") == 0 && json_unpack(data, "{s:I}", "successor", &successor) != 0))
-		return replay_why(why, n, "%s entry is malformed", action);
+		return err_why(why, n, "%s entry is malformed", action);
 	q = replay_request(rp, id);
 	if (q == NULL || !q->open || q->review)
-		return replay_why(why, n, "%s of request %lld, which is not an open promotion request", action, (long long)id);
+		return err_why(why, n, "%s of request %lld, which is not an open promotion request", action, (long long)id);
 	if (!record_same_person(actor, q->requester) && replay_actor(rp, actor, ROLE_ADMIN) < 0)
-		return replay_why(why, n, "%s of request %lld by %s, neither its requester nor an admin", action, (long long)id,
+		return err_why(why, n, "%s of request %lld by %s, neither its requester nor an admin", action, (long long)id,
 				  actor);
 	if (successor != 0) {
 		next = replay_request(rp, successor);
 		if (next == NULL || !next->open || next->version != q->version || strcmp(next->model, q->model) != 0 ||
 		    strcmp(next->to, q->to) != 0 || strcmp(next->policy, q->policy) == 0)
-			return replay_why(why, n, "request %lld is superseded by %lld, which is not an open request for the same move under another policy",
+			return err_why(why, n, "request %lld is superseded by %lld, which is not an open request for the same move under another policy",
 					  (long long)id, (long long)successor);
 	}
 	q->open = 0;
@@ -613,18 +599,18 @@ int replay_entry(void *arg, int64_t seq, const char *body, size_t len, json_t *j
 
 	if (json_unpack(j, "{s:s, s:s, s:s, s:s, s:o}", "actor", &actor, "action", &action, "subject", &subject,
 			"time", &when, "data", &data) != 0)
-		return replay_why(why, n, "body lacks actor, action, subject, time or data");
+		return err_why(why, n, "body lacks actor, action, subject, time or data");
 	t = check_time_parse(when);
 	if (t < 0)
-		r = replay_why(why, n, "time %s is not RFC 3339 UTC", when);
+		r = err_why(why, n, "time %s is not RFC 3339 UTC", when);
 	else if (strncmp(action, "keyring.", 8) != 0 && rp->kr.version == 0)
-		r = replay_why(why, n, "%s before the keyring's first entry", action);
+		r = err_why(why, n, "%s before the keyring's first entry", action);
 	else if (proven_check_entry(&rp->kr, rp->kr.version, j, body, len, sig, why, n) != 0)
 		r = -1;
 	else if (strncmp(action, "keyring.", 8) == 0)
 		r = proven_keyring_apply(&rp->kr, seq, action, actor, data, why, n);
 	else if (rp->kr.version == 0)
-		r = replay_why(why, n, "%s before the keyring's first entry", action);
+		r = err_why(why, n, "%s before the keyring's first entry", action);
 	else if (strcmp(action, "request.open") == 0)
 		r = replay_request_open(rp, seq, actor, data, why, n);
 	else if (strncmp(action, "approval.", 9) == 0)
@@ -634,23 +620,23 @@ int replay_entry(void *arg, int64_t seq, const char *body, size_t len, json_t *j
 	else if (strcmp(action, "alias.imported") == 0 || strcmp(action, "alias.observed") == 0 ||
 		 strcmp(action, "traffic.imported") == 0 || strcmp(action, "traffic.observed") == 0)
 		/* What a backend showed: recorded, not decided, so only who saw it is checked. */
-		r = strncmp(actor, "plugin:", 7) == 0 ? 0 : replay_why(why, n, "%s recorded by %s, not a plugin", action, actor);
+		r = strncmp(actor, "plugin:", 7) == 0 ? 0 : err_why(why, n, "%s recorded by %s, not a plugin", action, actor);
 	else if (strcmp(action, "model.set") == 0 || strcmp(action, "version.set") == 0 ||
 		 strcmp(action, "card.set") == 0 || strcmp(action, "metric.set") == 0 ||
 		 strcmp(action, "lineage.set") == 0)
 		r = replay_actor(rp, actor, ROLE_EVIDENCE) < 0
-			    ? replay_why(why, n, "%s recorded by %s, who held no role that records evidence", action, actor)
+			    ? err_why(why, n, "%s recorded by %s, who held no role that records evidence", action, actor)
 			    : 0;
 	else if (strcmp(action, "playbook.start") == 0 || strcmp(action, "playbook.step") == 0 ||
 		 strcmp(action, "playbook.abandon") == 0)
 		/* Each action a step took has its own entry, replayed on its own; this records who ran it. */
 		r = replay_actor(rp, actor, ROLE_SIGNERS) < 0
-			    ? replay_why(why, n, "%s recorded by %s, who held no role that runs playbooks", action, actor)
+			    ? err_why(why, n, "%s recorded by %s, who held no role that runs playbooks", action, actor)
 			    : 0;
 	else if (strcmp(action, "deploy.traffic") == 0)
 		/* Who moved live traffic: the gate results it carries were judged when it was made. */
 		r = replay_actor(rp, actor, ROLE_SIGNERS) < 0
-			    ? replay_why(why, n, "%s recorded by %s, who held no role that moves traffic", action, actor)
+			    ? err_why(why, n, "%s recorded by %s, who held no role that moves traffic", action, actor)
 			    : 0;
 	else if (strcmp(action, "policy.enroll") == 0)
 		r = replay_enroll(rp, actor, data, why, n);
@@ -663,20 +649,22 @@ int replay_entry(void *arg, int64_t seq, const char *body, size_t len, json_t *j
 	else if (strcmp(action, "alert.silence") == 0 || strcmp(action, "alert.unsilence") == 0)
 		/* Made in the alert source first, recorded after it confirmed: who may is all there is to check. */
 		r = json_is_string(json_object_get(data, "silence")) == 0
-			    ? replay_why(why, n, "%s entry names no silence", action)
+			    ? err_why(why, n, "%s entry names no silence", action)
 		    : replay_actor(rp, actor, ROLE_SRE) < 0
-			    ? replay_why(why, n, "%s by %s, who held no sre role", action, actor)
+			    ? err_why(why, n, "%s by %s, who held no sre role", action, actor)
 			    : 0;
 	else if (strncmp(action, "incident.", 9) == 0)
 		r = replay_actor(rp, actor, INCIDENT_ROLES) < 0
-			    ? replay_why(why, n, "%s by %s, who held no role that may act on incidents", action, actor)
+			    ? err_why(why, n, "%s by %s, who held no role that may act on incidents", action, actor)
 			    : incident_replay_entry(rp->inc, seq, t, action, actor, subject, data, why, n);
 	else
-		r = replay_why(why, n, "unknown action %s", action);
+		r = err_why(why, n, "unknown action %s", action);
 	if (r == 0 && (strcmp(action, "promotion.apply") == 0 || strcmp(action, "rollback") == 0 ||
 		       strncmp(action, "alias.", 6) == 0) &&
 	    record_alias_states_add(&rp->aliases, seq, subject, actor, j) != 0)
-		r = replay_why(why, n, "out of memory");
+		r = err_why(why, n, "out of memory");
+	if (r == 0 && reconcile_seen_add(rp->seen, seq, action, subject, data) != 0)
+		r = err_why(why, n, "out of memory");
 	return r;
 }
 

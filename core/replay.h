@@ -11,6 +11,7 @@
 #include "keys.h"
 #include "policy.h"
 #include "proven.h"
+#include "reconcile.h"
 #include "record.h"
 
 /* Strings repeat across requests (models, stages, tiers, people,
@@ -72,6 +73,9 @@ struct replay {
 	/* Every alias's last move so far, removed ones too: the tables and the
 	 * report read them here instead of parsing every alias move again. */
 	struct record_alias_states aliases;
+	/* What the tables derive from, when the store's tables are checked
+	 * after (audit_verify); NULL otherwise. */
+	struct reconcile_seen *seen;
 };
 
 int replay_init(struct replay *rp, const char *log, struct err *e);
@@ -82,12 +86,5 @@ int replay_entry(void *arg, int64_t seq, const char *body, size_t len, json_t *j
 		 size_t n);
 /* The request opened with id, or NULL. */
 struct rp_request *replay_request(struct replay *rp, int64_t id);
-/* Fills why and returns -1: the way every replay check fails. */
-int replay_why(char *why, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-/* Always -1; clang's analyser does not follow variadic functions, so it
- * is told, as for err_set. */
-#if defined(__clang_analyzer__) && !defined(STEWARD_REPLAY_IMPL)
-#define replay_why(...) (replay_why(__VA_ARGS__), -1)
-#endif
 
 #endif

@@ -246,6 +246,42 @@ expect 1 "a section moved to the card of the version before" "$STEWARD" audit ve
 has "names the first of the two" "$ERR" "cards: the card of $CNAME is not the one the ledger recorded (its sections hash differently)"
 expect 0 "the untouched store still verifies, every card read in one pass" "$STEWARD" audit verify --db "$DB"
 
+# --- every derived table against what the replay saw: each edit is caught, and named as before ---
+PR=$(store_sql "$DB" "SELECT min(id) FROM requests WHERE kind = 'promotion'")
+PRNAME=$(store_sql "$DB" "SELECT m.name FROM requests r JOIN versions v ON v.id = r.version_id JOIN models m ON m.id = v.model_id WHERE r.id = $PR")
+PRSEQ=$(store_sql "$DB" "SELECT seq FROM requests WHERE id = $PR")
+PS=$(store_sql "$DB" "SELECT min(seq) FROM promotions")
+PSNAME=$(store_sql "$DB" "SELECT m.name || ' v' || v.version FROM promotions p JOIN versions v ON v.id = p.version_id JOIN models m ON m.id = v.model_id WHERE p.seq = $PS")
+OTHERV=$(store_sql "$DB" "SELECT max(p2.version_id) FROM promotions p, promotions p2 WHERE p.seq = $PS AND p2.version_id <> p.version_id")
+AV=$(store_sql "$DB" "SELECT v.id FROM versions v JOIN models m ON m.id = v.model_id WHERE EXISTS (SELECT 1 FROM ledger l
+	WHERE l.action = 'version.set' AND l.subject = 'models:/' || m.name || '/' || v.version) ORDER BY v.id LIMIT 1")
+AVNAME=$(store_sql "$DB" "SELECT m.name || ' v' || v.version FROM versions v JOIN models m ON m.id = v.model_id WHERE v.id = $AV")
+EMV=$(store_sql "$DB" "SELECT min(version_id) FROM eval_metrics")
+EMN=$(store_sql "$DB" "SELECT min(name) FROM eval_metrics WHERE version_id = $EMV")
+EM=$(store_sql "$DB" "SELECT m.name || ' v' || v.version || ' metric $EMN' FROM versions v JOIN models m ON m.id = v.model_id WHERE v.id = $EMV")
+[ -n "$PR" ] && [ -n "$PS" ] && [ -n "$OTHERV" ] && [ -n "$AV" ] && [ -n "$EM" ] || fail "the demo has requests, promotions, versions and metrics"
+tamper reqwho "UPDATE requests SET requester = 'mallory' WHERE id = $PR"
+expect 1 "a request's requester edited" "$STEWARD" audit verify --db "$TMPD/reqwho.db"
+has "names the request and its entry" "$ERR" "requests: $PRNAME request $PR (by mallory"
+tamper reqto "UPDATE requests SET to_stage = 'elsewhere' WHERE id = $PR"
+expect 1 "a request's target stage edited" "$STEWARD" audit verify --db "$TMPD/reqto.db"
+has "names it" "$ERR" "to elsewhere) differs from ledger entry $PRSEQ"
+tamper reqseq "UPDATE requests SET seq = seq + 1 WHERE id = $PR"
+expect 1 "a request pointed at another entry" "$STEWARD" audit verify --db "$TMPD/reqseq.db"
+has "names it" "$ERR" "requests: $PRNAME request $PR"
+tamper promalias "UPDATE promotions SET alias = 'elsewhere' WHERE seq = $PS"
+expect 1 "a promotion's alias edited" "$STEWARD" audit verify --db "$TMPD/promalias.db"
+has "names the promotion and its entry" "$ERR" "promotions: $PSNAME to elsewhere"
+tamper promver "UPDATE promotions SET version_id = $OTHERV WHERE seq = $PS"
+expect 1 "a promotion moved to another version" "$STEWARD" audit verify --db "$TMPD/promver.db"
+has "names the entry" "$ERR" "is not what ledger entry $PS recorded"
+tamper verauthor "UPDATE versions SET author = 'mallory' WHERE id = $AV"
+expect 1 "a version's author edited" "$STEWARD" audit verify --db "$TMPD/verauthor.db"
+has "names the version" "$ERR" "versions: $AVNAME has digest"
+tamper metricval "UPDATE eval_metrics SET value = value + 0.000001 WHERE version_id = $EMV AND name = '$EMN'"
+expect 1 "a metric nudged in its last digits" "$STEWARD" audit verify --db "$TMPD/metricval.db"
+has "names the metric" "$ERR" "eval_metrics: $EM"
+
 # --- time runs forward ---
 # ada's alias move on a copy, at the clock moved by SECONDS.
 move_at() {
