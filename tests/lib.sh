@@ -102,8 +102,9 @@ if [ "${STEWARD_VALGRIND:-}" = 1 ]; then
 	: "${STEWARD_TOP:?STEWARD_VALGRIND=1 needs STEWARD_TOP, the tree holding tests/valgrind-wrap}"
 	STEWARD_VALGRIND_LOGS=$TMPD/valgrind
 	export STEWARD_VALGRIND_LOGS
-	# Writable by all (sticky): a suite runs steward as nobody too, whose report goes here.
-	mkdir -p "$STEWARD_VALGRIND_LOGS" && chmod 1777 "$STEWARD_VALGRIND_LOGS" ||
+	# Writable by all (sticky): a suite runs steward as nobody too, whose report goes here; the
+	# suite's folder (mktemp's 0700) must then let other accounts through to it (group.sh's).
+	mkdir -p "$STEWARD_VALGRIND_LOGS" && chmod 1777 "$STEWARD_VALGRIND_LOGS" && chmod 711 "$TMPD" ||
 		{ fail "cannot make $STEWARD_VALGRIND_LOGS"; finish; exit 1; }
 	vg_wrap() {
 		mkdir -p "$TMPD/vgw/$1" || return 1

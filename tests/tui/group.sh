@@ -146,7 +146,7 @@ expect 2 "--interval without --watch" by "$A" checkpoint --interval 1 --db "$DB"
 expect 0 "bob opens an incident" by "$B" incident open fraud --severity info --title "bob's note" --db "$DB" --key "$(key "$B" bob)"
 N=$(size)
 i=0
-while ! covered "$N" && [ $i -lt 50 ]; do sleep 0.2; i=$((i + 1)); done
+while ! covered "$N" && [ $i -lt $((50 * STEWARD_SLOW)) ]; do sleep 0.2; i=$((i + 1)); done
 covered "$N" && ok || fail "the watcher did not sign bob's entry $N"
 kill -TERM "$WATCH"
 wait "$WATCH"
@@ -207,7 +207,7 @@ has "refused too" "$ERR" "is readable by others"
 # alice's console is still fine, and quits cleanly.
 tm send-keys -t c Escape q
 i=0
-while [ ! -s "$TMPD/c.exit" ] && [ "$i" -lt $((WAIT * 10)) ]; do sleep 0.1; i=$((i + 1)); done
+while [ ! -s "$TMPD/c.exit" ] && [ "$i" -lt $((WAIT * STEWARD_SLOW * 10)) ]; do sleep 0.1; i=$((i + 1)); done
 same "alice's console exit status" "$(cat "$TMPD/c.exit" 2>/dev/null)" 0
 same "no stderr from alice's console" "$(cat "$TMPD/c.err")" ""
 expect 0 "integrity" sqlite3 "$DB" "PRAGMA integrity_check"
