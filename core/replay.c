@@ -78,9 +78,49 @@ static int strset_put(struct strset *set, const char *s, const char **stored)
 	return 1;
 }
 
-static int strset_add(struct strset *set, const char *s)
+static void hashset_free(struct hashset *set)
 {
-	return strset_put(set, s, NULL);
+	free(set->slot);
+	memset(set, 0, sizeof *set);
+}
+
+/* 1 when s was added, 0 when it was there already, -1 out of memory. */
+static int hashset_add(struct hashset *set, const uint8_t key[16], const char *s)
+{
+	uint8_t h[16];
+	uint64_t at;
+	size_t i;
+
+	crypto_shorthash_siphashx24(h, (const unsigned char *)s, strlen(s), key);
+	/* An all-zero slot is an empty one: no member hashes to it. */
+	h[0] |= 1;
+	if (2 * (set->n + 1) > set->cap) {
+		struct hashset bigger = { .cap = set->cap ? 2 * set->cap : 1024 };
+
+		bigger.slot = calloc(bigger.cap, sizeof *bigger.slot);
+		if (bigger.slot == NULL)
+			return -1;
+		for (i = 0; i < set->cap; i++) {
+			size_t j;
+
+			if (set->slot[i][0] == 0)
+				continue;
+			memcpy(&at, set->slot[i] + 8, sizeof at);
+			for (j = at & (bigger.cap - 1); bigger.slot[j][0] != 0; j = (j + 1) & (bigger.cap - 1))
+				;
+			memcpy(bigger.slot[j], set->slot[i], 16);
+		}
+		bigger.n = set->n;
+		free(set->slot);
+		*set = bigger;
+	}
+	memcpy(&at, h + 8, sizeof at);
+	for (i = at & (set->cap - 1); set->slot[i][0] != 0; i = (i + 1) & (set->cap - 1))
+		if (memcmp(set->slot[i], h, 16) == 0)
+			return 0;
+	memcpy(set->slot[i], h, 16);
+	set->n++;
+	return 1;
 }
 
 void replay_free(struct replay *rp)
@@ -95,8 +135,8 @@ void replay_free(struct replay *rp)
 	free(rp->pol);
 	free(rp->prom);
 	strset_free(&rp->names);
-	strset_free(&rp->nonces);
-	strset_free(&rp->signed_on);
+	hashset_free(&rp->nonces);
+	hashset_free(&rp->signed_on);
 	incident_replay_free(rp->inc);
 	record_alias_states_free(&rp->aliases);
 	reconcile_seen_free(rp->seen);
@@ -234,13 +274,13 @@ static int replay_approval(struct replay *rp, int64_t seq, int64_t when, const c
 	if (strcmp(actor, stmt.principal) != 0 ||
 	    strcmp(action, stmt.approve ? "approval.approve" : "approval.reject") != 0)
 		return err_why(why, n, "entry's actor or action differs from the signed decision");
-	rc = strset_add(&rp->nonces, stmt.nonce);
+	rc = hashset_add(&rp->nonces, rp->hkey, stmt.nonce);
 	if (rc == 0)
 		return err_why(why, n, "approval replays a nonce used by an earlier decision");
 	/* A person decides once per request and evidence snapshot. */
 	snprintf(pair, sizeof pair, "%lld/%s/%s", (long long)request, stmt.principal, stmt.evidence);
 	if (rc > 0)
-		rc = strset_add(&rp->signed_on, pair);
+		rc = hashset_add(&rp->signed_on, rp->hkey, pair);
 	if (rc == 0)
 		return err_why(why, n, "%s signed a second decision on request %lld", stmt.principal,
 				  (long long)request);
@@ -257,8 +297,10 @@ static int replay_approval(struct replay *rp, int64_t seq, int64_t when, const c
 	a->prev_same = q->last_appr;
 	q->last_appr = rp->na;
 	a->approve = stmt.approve;
-	snprintf(a->role, sizeof a->role, "%s", keyring_role_name(stmt.role));
-	snprintf(a->principal, sizeof a->principal, "%s", stmt.principal);
+	a->role = replay_intern(rp, keyring_role_name(stmt.role));
+	a->principal = replay_intern(rp, stmt.principal);
+	if (a->role == NULL || a->principal == NULL)
+		return err_why(why, n, "out of memory");
 	if (!stmt.approve)
 		q->open = 0;
 	return 0;
@@ -419,10 +461,10 @@ static int replay_promoted(struct replay *rp, const char *model, const char *ali
 
 	if (p == NULL)
 		return -1;
-	snprintf(p->model, sizeof p->model, "%s", model);
-	snprintf(p->alias, sizeof p->alias, "%s", alias);
+	p->model = replay_intern(rp, model);
+	p->alias = replay_intern(rp, alias);
 	p->version = version;
-	return 0;
+	return p->model != NULL && p->alias != NULL ? 0 : -1;
 }
 
 static int replay_apply(struct replay *rp, const char *actor, json_t *data, char *why, size_t n)
@@ -671,6 +713,7 @@ int replay_entry(void *arg, int64_t seq, const char *body, size_t len, json_t *j
 int replay_init(struct replay *rp, const char *log, struct err *e)
 {
 	memset(rp, 0, sizeof *rp);
+	randombytes_buf(rp->hkey, sizeof rp->hkey);
 	rp->inc = incident_replay_new();
 	if (rp->inc == NULL)
 		return err_set(e, ERR_IO, "out of memory");

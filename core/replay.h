@@ -28,8 +28,8 @@ struct rp_request {
 
 struct rp_approval {
 	int64_t seq, request;
-	char principal[KEYS_NAME_MAX + 1];
-	char role[16];
+	const char *principal; /* interned: a million-entry replay keeps no copy a decision */
+	const char *role;      /* keyring_role_name's */
 	int approve;
 	uint8_t envelope[32]; /* its SHA-256: a million-entry replay keeps hashes, not copies */
 	size_t len;
@@ -45,14 +45,23 @@ struct rp_policy {
 
 /* A version moved to an alias under policy: a rollback may return to it. */
 struct rp_promotion {
-	char model[101], alias[65];
+	const char *model, *alias; /* interned */
 	int64_t version;
 };
 
-/* A set of strings (open addressing, FNV-1a): nonces and request/principal
- * pairs, so a million-entry replay stays linear. */
+/* A set of strings (open addressing, FNV-1a), so a million-entry replay
+ * stays linear: the names the replay interns. */
 struct strset {
 	char **slot;
+	size_t cap, n;
+};
+
+/* A set of 128-bit keyed hashes (SipHash-2-4, the key drawn per replay):
+ * the nonces and request/principal/evidence triples, 16 bytes a member
+ * and no allocation each. Two members colliding could only report a reuse
+ * that did not happen, never miss one, and odds are 2^-127 a pair. */
+struct hashset {
+	uint8_t (*slot)[16];
 	size_t cap, n;
 };
 
@@ -66,9 +75,10 @@ struct replay {
 	size_t npol;
 	struct rp_promotion *prom;
 	size_t nprom;
-	struct strset names; /* interned strings of requests */
-	struct strset nonces;
-	struct strset signed_on; /* "request/principal" */
+	struct strset names; /* interned strings of requests, decisions and promotions */
+	struct hashset nonces;
+	struct hashset signed_on; /* "request/principal/evidence" */
+	uint8_t hkey[16];         /* the hashsets' SipHash key */
 	struct incident_replay *inc;
 	/* Every alias's last move so far, removed ones too: the tables and the
 	 * report read them here instead of parsing every alias move again. */

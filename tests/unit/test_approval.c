@@ -1,4 +1,4 @@
-/* test_approval: the keyring's versions and roles, each binding rule of approval_check, one altered field at a time, and requests and versions streamed a page at a time. */
+/* test_approval: the keyring's versions and roles, each binding rule of approval_check, one altered field at a time, requests and versions streamed a page at a time, and the replay refusing a decision recorded twice. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -19,6 +19,7 @@
 #include "proven.h"
 #include "record.h"
 #include "registry.h"
+#include "replay.h"
 #include "peer.h"
 
 #define DIGEST "sha256:1111111111111111111111111111111111111111111111111111111111111111"
@@ -643,6 +644,60 @@ static void test_resume_new_bad(void **state)
 	audit_resume_free(rs);
 }
 
+/* A signed decision appended again (the same body under a later seq: no
+ * key is needed to copy one) is refused by the replay as a reused nonce,
+ * whatever its hashed sets' random key. */
+static void test_replay_twice(void **state)
+{
+	struct fx *f = *state;
+	struct replay rp;
+	char log[300], why[512];
+	uint8_t pk[KEYS_PK_BYTES];
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	char *again = NULL, *again_sig = NULL;
+	int64_t req, last = 0;
+	struct err e;
+	int round;
+
+	free(sign_one(f, &req));
+	assert_int_equal(ledger_logkey_public(f->st, log, sizeof log, pk, &e), 0);
+	assert_int_equal(sqlite3_open_v2(f->db, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	for (round = 0; round < 2; round++) {
+		assert_int_equal(replay_init(&rp, log, &e), 0);
+		assert_int_equal(sqlite3_prepare_v2(db, "SELECT seq, body, sig, action FROM ledger ORDER BY seq", -1, &s, NULL),
+				 SQLITE_OK);
+		while (sqlite3_step(s) == SQLITE_ROW) {
+			const char *body = (const char *)sqlite3_column_text(s, 1);
+			const char *sig = (const char *)sqlite3_column_text(s, 2);
+			json_t *j = json_loads(body, 0, NULL);
+
+			assert_non_null(j);
+			last = sqlite3_column_int64(s, 0);
+			assert_int_equal(replay_entry(&rp, last, body, strlen(body), j, sig ? sig : "", why, sizeof why), 0);
+			json_decref(j);
+			if (strcmp((const char *)sqlite3_column_text(s, 3), "approval.approve") == 0 && again == NULL) {
+				again = strdup(body);
+				again_sig = strdup(sig ? sig : "");
+			}
+		}
+		sqlite3_finalize(s);
+		assert_non_null(again);
+		{
+			json_t *j = json_loads(again, 0, NULL);
+
+			assert_non_null(j);
+			assert_int_not_equal(replay_entry(&rp, last + 1, again, strlen(again), j, again_sig, why, sizeof why), 0);
+			assert_non_null(strstr(why, "replays a nonce used by an earlier decision"));
+			json_decref(j);
+		}
+		replay_free(&rp);
+	}
+	free(again);
+	free(again_sig);
+	sqlite3_close(db);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -656,6 +711,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_resume_new_bad, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_resume_checkpoint_after, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pages, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_replay_twice, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
