@@ -260,9 +260,11 @@ static int audit_bundle_notes(const char *dir, struct audit_bundle_src *b, struc
 			continue;
 		v = strtoll(de->d_name, &end, 10);
 		if (v <= 0 || strcmp(end, ".note") != 0) {
+			/* The name lives in d: said before d is closed. */
+			err_set(e, ERR_INVALID, "bundle %s: unexpected file checkpoints/%s", dir, de->d_name);
 			closedir(d);
 			free(sizes);
-			return err_set(e, ERR_INVALID, "bundle %s: unexpected file checkpoints/%s", dir, de->d_name);
+			return -1;
 		}
 		nv = realloc(sizes, (b->nnotes + 1) * sizeof *sizes);
 		if (nv == NULL) {
