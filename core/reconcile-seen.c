@@ -362,7 +362,6 @@ static int rs_versions(struct store *st, struct reconcile_seen *s, struct rs_ver
 		const char *m = (const char *)db_column_text(q, 1);
 		struct rs_version *x;
 		struct rs_subject *sub;
-		struct card c = { 0 };
 		char have[72] = "";
 		uint8_t h[RS_HASH];
 
@@ -404,23 +403,7 @@ static int rs_versions(struct store *st, struct reconcile_seen *s, struct rs_ver
 			bad = 1;
 			break;
 		}
-		/* Cards of versions no signed entry records are not checked here. */
-		while (crc == DB_ROW && db_column_int64(cs, 0) < x->id)
-			crc = db_step(cs);
-		while (crc == DB_ROW && db_column_int64(cs, 0) == x->id) {
-			const char *t = (const char *)db_column_text(cs, 1), *b = (const char *)db_column_text(cs, 2);
-
-			if (card_add(&c, t ? t : "", b ? b : "", e) != 0) {
-				bad = -1;
-				break;
-			}
-			crc = db_step(cs);
-		}
-		if (bad == 0 && crc != DB_ROW && crc != DB_DONE)
-			bad = store_fail(st, e, "reading the cards");
-		if (bad == 0 && c.n > 0 && record_card_digest(&c, have) != 0)
-			bad = err_set(e, ERR_IO, "out of memory");
-		card_free(&c);
+		bad = reconcile_card_digest(st, cs, &crc, x->id, have, e);
 		if (bad)
 			break;
 		rs_reset(s);

@@ -164,6 +164,36 @@ static int reconcile_aliases(struct store *st, const struct record_alias_states 
 	return 0;
 }
 
+/* The digest of version vid's card, read from cs (version_id, section,
+ * body ordered by version_id, position; *crc its last step) as the two
+ * reads are merged: rows of versions before vid are passed over. "" when
+ * it has none. */
+int reconcile_card_digest(struct store *st, struct db_stmt *cs, int *crc, int64_t vid, char have[72], struct err *e)
+{
+	struct card c = { 0 };
+	int bad = 0;
+
+	have[0] = '\0';
+	/* Cards of versions no signed entry records are not checked here. */
+	while (*crc == DB_ROW && db_column_int64(cs, 0) < vid)
+		*crc = db_step(cs);
+	while (*crc == DB_ROW && db_column_int64(cs, 0) == vid) {
+		const char *t = (const char *)db_column_text(cs, 1), *b = (const char *)db_column_text(cs, 2);
+
+		if (card_add(&c, t ? t : "", b ? b : "", e) != 0) {
+			bad = -1;
+			break;
+		}
+		*crc = db_step(cs);
+	}
+	if (bad == 0 && *crc != DB_ROW && *crc != DB_DONE)
+		bad = store_fail(st, e, "reading the cards");
+	if (bad == 0 && c.n > 0 && record_card_digest(&c, have) != 0)
+		bad = err_set(e, ERR_IO, "out of memory");
+	card_free(&c);
+	return bad;
+}
+
 /* Each attested version's card: its sections must hash to what the last
  * card.set recorded (a card removed from the table counts as changed).
  * Versions and card rows are read once each, both in version order, and
@@ -190,25 +220,8 @@ static int reconcile_cards(struct store *st, struct err *e)
 		const char *m = (const char *)db_column_text(s, 0), *want = (const char *)db_column_text(s, 2);
 		int64_t v = db_column_int64(s, 1), vid = db_column_int64(s, 3);
 		char have[72] = "";
-		struct card c = { 0 };
 
-		/* Cards of versions no signed entry records are not checked here. */
-		while (crc == DB_ROW && db_column_int64(cs, 0) < vid)
-			crc = db_step(cs);
-		while (crc == DB_ROW && db_column_int64(cs, 0) == vid) {
-			const char *t = (const char *)db_column_text(cs, 1), *b = (const char *)db_column_text(cs, 2);
-
-			if (card_add(&c, t ? t : "", b ? b : "", e) != 0) {
-				bad = -1;
-				break;
-			}
-			crc = db_step(cs);
-		}
-		if (bad == 0 && crc != DB_ROW && crc != DB_DONE)
-			bad = store_fail(st, e, "reading the cards");
-		if (bad == 0 && c.n > 0 && record_card_digest(&c, have) != 0)
-			bad = err_set(e, ERR_IO, "out of memory");
-		card_free(&c);
+		bad = reconcile_card_digest(st, cs, &crc, vid, have, e);
 		if (bad)
 			break;
 		if (strcmp(have, want != NULL ? want : "") != 0) {

@@ -20,6 +20,9 @@ struct reconcile_report {
  * the table, the row and the entry otherwise. Call only after the ledger
  * itself verified: the entries' bodies are taken as they are. */
 int reconcile_tables(struct store *st, struct reconcile_report *r, struct err *e);
+/* One version's card digest from a cards read merged with a versions read
+ * (see reconcile.c): 0, or -1 with e filled. */
+int reconcile_card_digest(struct store *st, struct db_stmt *cs, int *crc, int64_t vid, char have[72], struct err *e);
 /* What the replay saw of the entries the tables derive from (version.set,
  * card.set, metric.set, promotion.apply, rollback), so the tables are
  * compared in memory instead of joined to the ledger and its bodies
