@@ -14,6 +14,7 @@
 #include "gate.h"
 #include "keyring.h"
 #include "sign.h"
+#include "worker.h"
 
 /* Rows whose READY and GATE were worked out, kept by request id: moving
  * back over them does not evaluate them again. A screenful or two. */
@@ -84,10 +85,7 @@ struct view_approvals_finder {
  * generation they were asked in, so a reload drops those for the store
  * before it. Below mu is shared with the console. */
 struct view_approvals_evaluator {
-	pthread_t thread;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	char *path;
+	struct worker wk;
 	int stop, running;
 	uint64_t gen;
 	int64_t want[APPROVALS_CACHE];
@@ -338,24 +336,24 @@ static void *view_approvals_eval_main(void *arg)
 	struct store *st = NULL;
 	struct view_approvals_eval c;
 
-	pthread_mutex_lock(&w->mu);
+	pthread_mutex_lock(&w->wk.mu);
 	for (;;) {
 		uint64_t gen;
 		int64_t id;
 		struct err e;
 
 		while (!w->stop && w->nwant == 0)
-			pthread_cond_wait(&w->cv, &w->mu);
+			pthread_cond_wait(&w->wk.cv, &w->wk.mu);
 		if (w->stop)
 			break;
 		id = w->want[--w->nwant];
 		gen = w->gen;
 		w->running = 1;
-		pthread_mutex_unlock(&w->mu);
+		pthread_mutex_unlock(&w->wk.mu);
 		err_clear(&e);
 		/* Kept open between rows: opening one per row would cost the row. */
 		if (st == NULL)
-			st = store_open(w->path, STORE_READONLY, &e);
+			st = store_open(w->wk.path, STORE_READONLY, &e);
 		if (st != NULL) {
 			view_approvals_evaluate(st, id, &c);
 		} else {
@@ -365,13 +363,13 @@ static void *view_approvals_eval_main(void *arg)
 			snprintf(c.ready, sizeof c.ready, "?");
 			snprintf(c.gate, sizeof c.gate, "not evaluated: %.700s", e.msg);
 		}
-		pthread_mutex_lock(&w->mu);
+		pthread_mutex_lock(&w->wk.mu);
 		w->running = 0;
 		if (gen == w->gen && w->ngot < APPROVALS_CACHE)
 			w->got[w->ngot++] = c;
-		pthread_cond_broadcast(&w->cv);
+		pthread_cond_broadcast(&w->wk.cv);
 	}
-	pthread_mutex_unlock(&w->mu);
+	pthread_mutex_unlock(&w->wk.mu);
 	if (st != NULL)
 		store_close(st);
 	return NULL;
@@ -383,25 +381,11 @@ static struct view_approvals_evaluator *view_approvals_eval_start(const char *pa
 
 	if (w == NULL)
 		return NULL;
-	w->path = strdup(path);
-	if (w->path == NULL)
-		goto fail_path;
-	if (pthread_mutex_init(&w->mu, NULL) != 0)
-		goto fail_mutex;
-	if (pthread_cond_init(&w->cv, NULL) != 0)
-		goto fail_cond;
-	if (pthread_create(&w->thread, NULL, view_approvals_eval_main, w) != 0)
-		goto fail_thread;
+	if (worker_start(&w->wk, path, view_approvals_eval_main, w) != 0) {
+		free(w);
+		return NULL;
+	}
 	return w;
-fail_thread:
-	pthread_cond_destroy(&w->cv);
-fail_cond:
-	pthread_mutex_destroy(&w->mu);
-fail_mutex:
-	free(w->path);
-fail_path:
-	free(w);
-	return NULL;
 }
 
 /* Waits for the row being evaluated (one at most), then ends. */
@@ -409,15 +393,12 @@ static void view_approvals_eval_stop(struct view_approvals_evaluator *w)
 {
 	if (w == NULL)
 		return;
-	pthread_mutex_lock(&w->mu);
+	pthread_mutex_lock(&w->wk.mu);
 	w->stop = 1;
-	pthread_cond_broadcast(&w->cv);
-	pthread_mutex_unlock(&w->mu);
-	if (pthread_join(w->thread, NULL) != 0)
+	pthread_cond_broadcast(&w->wk.cv);
+	pthread_mutex_unlock(&w->wk.mu);
+	if (worker_join(&w->wk) != 0)
 		return; /* the thread may still use w: leave it rather than free it under it */
-	pthread_cond_destroy(&w->cv);
-	pthread_mutex_destroy(&w->mu);
-	free(w->path);
 	free(w);
 }
 
@@ -426,10 +407,10 @@ static void view_approvals_eval_reset(struct view_approvals_evaluator *w)
 {
 	if (w == NULL)
 		return;
-	pthread_mutex_lock(&w->mu);
+	pthread_mutex_lock(&w->wk.mu);
 	w->gen++;
 	w->nwant = w->ngot = 0;
-	pthread_mutex_unlock(&w->mu);
+	pthread_mutex_unlock(&w->wk.mu);
 }
 
 /* A cache slot for id, the oldest one reused. */
@@ -459,15 +440,15 @@ static void view_approvals_ask(struct app *a, struct view_approvals *p, struct v
 		return;
 	}
 	c->pending = 1;
-	pthread_mutex_lock(&p->w->mu);
+	pthread_mutex_lock(&p->w->wk.mu);
 	/* The newest ask is taken first (from the end); a full list drops the oldest. */
 	if (p->w->nwant == APPROVALS_CACHE) {
 		memmove(p->w->want, p->w->want + 1, (APPROVALS_CACHE - 1) * sizeof *p->w->want);
 		p->w->nwant--;
 	}
 	p->w->want[p->w->nwant++] = c->id;
-	pthread_cond_broadcast(&p->w->cv);
-	pthread_mutex_unlock(&p->w->mu);
+	pthread_cond_broadcast(&p->w->wk.cv);
+	pthread_mutex_unlock(&p->w->wk.mu);
 }
 
 /* Sets a row's READY and GATE from what is known of its request; 1 when they changed. */
@@ -502,14 +483,14 @@ static int view_approvals_eval_take(struct app *a, struct view *v, int wait)
 
 	if (w == NULL)
 		return 0;
-	pthread_mutex_lock(&w->mu);
+	pthread_mutex_lock(&w->wk.mu);
 	while (wait && (w->nwant > 0 || w->running))
-		pthread_cond_wait(&w->cv, &w->mu);
+		pthread_cond_wait(&w->wk.cv, &w->wk.mu);
 	n = w->ngot;
 	memcpy(got, w->got, n * sizeof *got);
 	w->ngot = 0;
 	busy = w->nwant > 0 || w->running;
-	pthread_mutex_unlock(&w->mu);
+	pthread_mutex_unlock(&w->wk.mu);
 	for (i = 0; i < n; i++)
 		*view_approvals_slot(p, got[i].id) = got[i];
 	for (i = 0; n > 0 && p->mode != APPROVALS_HISTORY && i < v->list.n; i++)

@@ -10,6 +10,7 @@
 #include "draw.h"
 #include "explain.h"
 #include "ledger-page.h"
+#include "worker.h"
 
 enum { AUDIT_SEQ, AUDIT_TIME, AUDIT_ACTOR, AUDIT_ACTION, AUDIT_SUBJECT, AUDIT_VERSION, AUDIT_NCOLS };
 
@@ -48,10 +49,7 @@ enum { AUDIT_JOB_REFILTER = 1, AUDIT_JOB_RELOAD, AUDIT_JOB_WINDOW };
  * The last request wins: a newer one interrupts the query running and
  * its result is never shown. */
 struct view_audit_filterer {
-	pthread_t thread;
-	pthread_mutex_t mu;
-	pthread_cond_t cv; /* a request, a result or a stop */
-	char *path;
+	struct worker wk; /* its condition: a request, a result or a stop */
 	int stop;
 	uint64_t gen;      /* bumped by every request and cancel */
 	int requested;     /* gen is wanted and not yet taken */
@@ -156,9 +154,9 @@ static int view_audit_filter_stale(struct view_audit_filterer *f, uint64_t gen)
 {
 	int stale;
 
-	pthread_mutex_lock(&f->mu);
+	pthread_mutex_lock(&f->wk.mu);
 	stale = f->gen != gen || f->stop;
-	pthread_mutex_unlock(&f->mu);
+	pthread_mutex_unlock(&f->wk.mu);
 	return stale;
 }
 
@@ -257,7 +255,7 @@ static void *view_audit_filter_main(void *arg)
 	struct view_audit_filterer *f = arg;
 	struct store *st = NULL;
 
-	pthread_mutex_lock(&f->mu);
+	pthread_mutex_lock(&f->wk.mu);
 	for (;;) {
 		struct view_audit_src s;
 		struct list snap, again;
@@ -266,7 +264,7 @@ static void *view_audit_filter_main(void *arg)
 		struct err e;
 
 		while (!f->requested && !f->stop)
-			pthread_cond_wait(&f->cv, &f->mu);
+			pthread_cond_wait(&f->wk.cv, &f->wk.mu);
 		if (f->stop)
 			break;
 		f->requested = 0;
@@ -281,15 +279,15 @@ static void *view_audit_filter_main(void *arg)
 		/* The request's snapshot is the worker's now. */
 		snap = f->snap;
 		list_init(&f->snap, NULL, 0, 0, NULL);
-		pthread_mutex_unlock(&f->mu);
+		pthread_mutex_unlock(&f->wk.mu);
 		err_clear(&e);
 		/* Kept open between requests: a SQLite connection is never shared
 		 * between threads, and opening one per key would cost the key. */
 		if (st == NULL) {
-			st = store_open(f->path, STORE_READONLY, &e);
-			pthread_mutex_lock(&f->mu);
+			st = store_open(f->wk.path, STORE_READONLY, &e);
+			pthread_mutex_lock(&f->wk.mu);
 			f->st = st;
-			pthread_mutex_unlock(&f->mu);
+			pthread_mutex_unlock(&f->wk.mu);
 		}
 		s.st = st;
 		snap.src_ctx = &s;
@@ -308,7 +306,7 @@ static void *view_audit_filter_main(void *arg)
 			}
 			list_free(&again);
 		}
-		pthread_mutex_lock(&f->mu);
+		pthread_mutex_lock(&f->wk.mu);
 		if (s.gen == f->gen && !f->stop) {
 			list_free(&f->done);
 			f->done = snap;
@@ -320,11 +318,11 @@ static void *view_audit_filter_main(void *arg)
 		}
 		list_free(&snap);
 		f->running = 0;
-		pthread_cond_broadcast(&f->cv);
+		pthread_cond_broadcast(&f->wk.cv);
 	}
 	/* Cleared before closing, so a stop never interrupts a closed handle. */
 	f->st = NULL;
-	pthread_mutex_unlock(&f->mu);
+	pthread_mutex_unlock(&f->wk.mu);
 	if (st != NULL)
 		store_close(st);
 	return NULL;
@@ -336,25 +334,11 @@ static struct view_audit_filterer *view_audit_filter_start(const char *path)
 
 	if (f == NULL)
 		return NULL;
-	f->path = strdup(path);
-	if (f->path == NULL)
-		goto fail_path;
-	if (pthread_mutex_init(&f->mu, NULL) != 0)
-		goto fail_mutex;
-	if (pthread_cond_init(&f->cv, NULL) != 0)
-		goto fail_cond;
-	if (pthread_create(&f->thread, NULL, view_audit_filter_main, f) != 0)
-		goto fail_thread;
+	if (worker_start(&f->wk, path, view_audit_filter_main, f) != 0) {
+		free(f);
+		return NULL;
+	}
 	return f;
-fail_thread:
-	pthread_cond_destroy(&f->cv);
-fail_cond:
-	pthread_mutex_destroy(&f->mu);
-fail_mutex:
-	free(f->path);
-fail_path:
-	free(f);
-	return NULL;
 }
 
 /* Forgets any request: its result, coming or come, is dropped. */
@@ -362,34 +346,31 @@ static void view_audit_filter_cancel(struct view_audit_filterer *f)
 {
 	if (f == NULL)
 		return;
-	pthread_mutex_lock(&f->mu);
+	pthread_mutex_lock(&f->wk.mu);
 	f->gen++;
 	f->requested = 0;
 	f->fresh = 0;
 	if (f->running && f->st != NULL)
 		store_interrupt(f->st);
-	pthread_mutex_unlock(&f->mu);
+	pthread_mutex_unlock(&f->wk.mu);
 }
 
 static void view_audit_filter_stop(struct view_audit_filterer *f)
 {
 	if (f == NULL)
 		return;
-	pthread_mutex_lock(&f->mu);
+	pthread_mutex_lock(&f->wk.mu);
 	f->stop = 1;
 	f->requested = 0;
 	/* Closing the view must not wait for a scan of the ledger. */
 	if (f->running && f->st != NULL)
 		store_interrupt(f->st);
-	pthread_cond_broadcast(&f->cv);
-	pthread_mutex_unlock(&f->mu);
-	if (pthread_join(f->thread, NULL) != 0)
+	pthread_cond_broadcast(&f->wk.cv);
+	pthread_mutex_unlock(&f->wk.mu);
+	if (worker_join(&f->wk) != 0)
 		return; /* the thread may still use f: leave it rather than free it under it */
-	pthread_cond_destroy(&f->cv);
-	pthread_mutex_destroy(&f->mu);
 	list_free(&f->snap);
 	list_free(&f->done);
-	free(f->path);
 	free(f);
 }
 
@@ -408,7 +389,7 @@ static int view_audit_request(struct view_audit *p, struct list *l, int kind, co
 	if (list_snapshot(l, &snap, e) != 0)
 		return -1;
 	f = p->f;
-	pthread_mutex_lock(&f->mu);
+	pthread_mutex_lock(&f->wk.mu);
 	list_free(&f->snap);
 	f->snap = snap;
 	f->kind = kind;
@@ -420,8 +401,8 @@ static int view_audit_request(struct view_audit *p, struct list *l, int kind, co
 	f->fresh = 0;
 	if (f->running && f->st != NULL)
 		store_interrupt(f->st);
-	pthread_cond_broadcast(&f->cv);
-	pthread_mutex_unlock(&f->mu);
+	pthread_cond_broadcast(&f->wk.cv);
+	pthread_mutex_unlock(&f->wk.mu);
 	/* Any request supersedes a reload: it is asked again after. */
 	if (kind == AUDIT_JOB_RELOAD)
 		p->reloading = 1;
@@ -490,9 +471,9 @@ static int view_audit_poll(struct app *a, struct view *v, int wait)
 
 	if (f == NULL)
 		return 0;
-	pthread_mutex_lock(&f->mu);
+	pthread_mutex_lock(&f->wk.mu);
 	while (wait && (f->requested || f->running))
-		pthread_cond_wait(&f->cv, &f->mu);
+		pthread_cond_wait(&f->wk.cv, &f->wk.mu);
 	if (f->fresh && f->done_gen == f->gen) {
 		done = f->done;
 		list_init(&f->done, NULL, 0, 0, NULL);
@@ -502,7 +483,7 @@ static int view_audit_poll(struct app *a, struct view *v, int wait)
 		took = 1;
 	}
 	busy = f->requested || f->running;
-	pthread_mutex_unlock(&f->mu);
+	pthread_mutex_unlock(&f->wk.mu);
 	if (took) {
 		if (kind == AUDIT_JOB_REFILTER && msg[0] != '\0')
 			list_source_filtered(&v->list, 0, 0, msg);

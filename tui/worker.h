@@ -1,0 +1,23 @@
+/* worker: the thread, lock and condition a console view's background worker runs with, started and ended in one place. */
+#ifndef STEWARD_TUI_WORKER_H
+#define STEWARD_TUI_WORKER_H
+
+#include <pthread.h>
+
+struct worker {
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	char *path; /* the store the worker opens its own connection to */
+};
+
+/* Copies path, makes the lock and condition and starts fn(arg) on a new
+ * thread; -1, with nothing left made, when any of them cannot be had. */
+int worker_start(struct worker *w, const char *path, void *(*fn)(void *), void *arg);
+
+/* Waits for the thread (the caller has told it to stop), then frees what
+ * worker_start made: 0. -1 when it cannot be joined: the thread may still
+ * use its state, which is then left as it is rather than freed under it. */
+int worker_join(struct worker *w);
+
+#endif
