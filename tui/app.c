@@ -16,6 +16,7 @@
 #include "incident.h"
 #include "keys.h"
 #include "registry.h"
+#include "worker.h"
 
 struct view *app_top(struct app *a)
 {
@@ -352,10 +353,9 @@ static void app_ledger_run(struct store *st, struct app_ledger *l, const struct 
 /* Everything below mu is shared between the console and the worker. Lock
  * and unlock of a default mutex fail only when misused, so go unchecked. */
 struct app_verifier {
-	pthread_t thread;
-	pthread_mutex_t mu;
-	pthread_cond_t cv; /* any change below: the worker and app_ledger_wait both sleep on it */
-	char *path;        /* the store, opened afresh for each check */
+	/* Its condition: any change below; the worker and app_ledger_wait both
+	 * sleep on it. Its path: the store, opened afresh for each check. */
+	struct worker wk;
 	int requested;     /* a check is wanted (after the running one, if any) */
 	int running;
 	int stop;
@@ -381,7 +381,7 @@ static void app_verifier_progress(void *arg, const char *what, int64_t done, int
 	struct app_verifier *w = arg;
 
 	(void)what;
-	pthread_mutex_lock(&w->mu);
+	pthread_mutex_lock(&w->wk.mu);
 	w->done = done;
 	w->total = total;
 	/* A quit that came between two statements interrupted none: the
@@ -389,7 +389,7 @@ static void app_verifier_progress(void *arg, const char *what, int64_t done, int
 	 * rest of a long check. */
 	if (w->stop && w->st != NULL)
 		store_interrupt(w->st);
-	pthread_mutex_unlock(&w->mu);
+	pthread_mutex_unlock(&w->wk.mu);
 }
 
 static int app_verifier_stopping(void *arg)
@@ -397,9 +397,9 @@ static int app_verifier_stopping(void *arg)
 	struct app_verifier *w = arg;
 	int stop;
 
-	pthread_mutex_lock(&w->mu);
+	pthread_mutex_lock(&w->wk.mu);
 	stop = w->stop;
-	pthread_mutex_unlock(&w->mu);
+	pthread_mutex_unlock(&w->wk.mu);
 	return stop;
 }
 
@@ -413,7 +413,7 @@ static void app_verifier_sleep(struct app_verifier *w)
 
 		/* 0: every check is a full one already, so none is due by itself. */
 		if (w->resume == NULL || w->full_every == 0 || clock_gettime(CLOCK_MONOTONIC, &now) != 0) {
-			pthread_cond_wait(&w->cv, &w->mu);
+			pthread_cond_wait(&w->wk.cv, &w->wk.mu);
 			continue;
 		}
 		if (now.tv_sec - w->last_full.tv_sec >= w->full_every) {
@@ -422,11 +422,11 @@ static void app_verifier_sleep(struct app_verifier *w)
 		}
 		/* The condition waits on the real-time clock: wait that long from now on it. */
 		if (clock_gettime(CLOCK_REALTIME, &due) != 0) {
-			pthread_cond_wait(&w->cv, &w->mu);
+			pthread_cond_wait(&w->wk.cv, &w->wk.mu);
 			continue;
 		}
 		due.tv_sec += w->full_every - (now.tv_sec - w->last_full.tv_sec);
-		pthread_cond_timedwait(&w->cv, &w->mu, &due);
+		pthread_cond_timedwait(&w->wk.cv, &w->wk.mu, &due);
 	}
 }
 
@@ -434,7 +434,7 @@ static void *app_verifier_main(void *arg)
 {
 	struct app_verifier *w = arg;
 
-	pthread_mutex_lock(&w->mu);
+	pthread_mutex_lock(&w->wk.mu);
 	for (;;) {
 		struct app_ledger l;
 		struct principal who;
@@ -461,32 +461,32 @@ static void *app_verifier_main(void *arg)
 		}
 		who = w->who;
 		have_who = w->have_who;
-		pthread_mutex_unlock(&w->mu);
+		pthread_mutex_unlock(&w->wk.mu);
 		/* Its own connection: a SQLite connection is never shared between threads. */
 		err_clear(&e);
-		st = store_open(w->path, STORE_READONLY, &e);
+		st = store_open(w->wk.path, STORE_READONLY, &e);
 		if (st != NULL) {
-			pthread_mutex_lock(&w->mu);
+			pthread_mutex_lock(&w->wk.mu);
 			w->st = st;
-			pthread_mutex_unlock(&w->mu);
+			pthread_mutex_unlock(&w->wk.mu);
 			app_ledger_run(st, &l, have_who ? &who : NULL, &o, app_verifier_stopping, w);
 			/* Cleared before closing, so a quit never interrupts a closed handle. */
-			pthread_mutex_lock(&w->mu);
+			pthread_mutex_lock(&w->wk.mu);
 			w->st = NULL;
-			pthread_mutex_unlock(&w->mu);
+			pthread_mutex_unlock(&w->wk.mu);
 			store_close(st);
 		} else {
 			memset(&l, 0, sizeof l);
 			l.state = APP_LEDGER_ERROR;
 			snprintf(l.msg, sizeof l.msg, "%s", e.msg);
 		}
-		pthread_mutex_lock(&w->mu);
+		pthread_mutex_lock(&w->wk.mu);
 		w->result = l;
 		w->fresh = 1;
 		w->running = 0;
-		pthread_cond_broadcast(&w->cv);
+		pthread_cond_broadcast(&w->wk.cv);
 	}
-	pthread_mutex_unlock(&w->mu);
+	pthread_mutex_unlock(&w->wk.mu);
 	return NULL;
 }
 
@@ -497,13 +497,6 @@ static struct app_verifier *app_verifier_start(const char *path)
 
 	if (w == NULL)
 		return NULL;
-	w->path = strdup(path);
-	if (w->path == NULL)
-		goto fail_path;
-	if (pthread_mutex_init(&w->mu, NULL) != 0)
-		goto fail_mutex;
-	if (pthread_cond_init(&w->cv, NULL) != 0)
-		goto fail_cond;
 	{
 		const char *every = getenv("STEWARD_VERIFY_FULL_EVERY");
 		char *end = NULL;
@@ -523,28 +516,12 @@ static struct app_verifier *app_verifier_start(const char *path)
 		audit_resume_free(w->resume);
 		w->resume = NULL;
 	}
-	if (pthread_create(&w->thread, NULL, app_verifier_main, w) != 0)
-		goto fail_thread;
+	if (worker_start(&w->wk, path, app_verifier_main, w) != 0) {
+		audit_resume_free(w->resume);
+		free(w);
+		return NULL;
+	}
 	return w;
-fail_thread:
-	audit_resume_free(w->resume);
-	pthread_cond_destroy(&w->cv);
-fail_cond:
-	pthread_mutex_destroy(&w->mu);
-fail_mutex:
-	free(w->path);
-fail_path:
-	free(w);
-	return NULL;
-}
-
-static void app_verifier_free(struct app_verifier *w)
-{
-	audit_resume_free(w->resume);
-	pthread_cond_destroy(&w->cv);
-	pthread_mutex_destroy(&w->mu);
-	free(w->path);
-	free(w);
 }
 
 void app_ledger_check(struct app *a)
@@ -558,7 +535,7 @@ void app_ledger_check(struct app *a)
 		app_ledger_run(a->st, &a->ledger, a->id.known ? &a->id.who : NULL, NULL, NULL, NULL);
 		return;
 	}
-	pthread_mutex_lock(&w->mu);
+	pthread_mutex_lock(&w->wk.mu);
 	/* Only the name and roles: the worker never signs. */
 	w->have_who = a->id.loaded && a->id.known;
 	if (w->have_who) {
@@ -566,8 +543,8 @@ void app_ledger_check(struct app *a)
 		w->who.key = NULL;
 	}
 	w->requested = 1;
-	pthread_cond_broadcast(&w->cv);
-	pthread_mutex_unlock(&w->mu);
+	pthread_cond_broadcast(&w->wk.cv);
+	pthread_mutex_unlock(&w->wk.mu);
 	a->ledger.verifying = 1;
 }
 
@@ -578,7 +555,7 @@ int app_ledger_poll(struct app *a)
 
 	if (w == NULL)
 		return 0;
-	pthread_mutex_lock(&w->mu);
+	pthread_mutex_lock(&w->wk.mu);
 	if (w->fresh) {
 		a->ledger = w->result;
 		w->fresh = 0;
@@ -589,7 +566,7 @@ int app_ledger_poll(struct app *a)
 		changed = 1;
 	a->ledger.done = w->done;
 	a->ledger.total = w->total;
-	pthread_mutex_unlock(&w->mu);
+	pthread_mutex_unlock(&w->wk.mu);
 	if (a->ledger.verifying != verifying)
 		changed = 1;
 	a->ledger.verifying = verifying;
@@ -602,10 +579,10 @@ void app_ledger_wait(struct app *a)
 
 	if (w == NULL)
 		return;
-	pthread_mutex_lock(&w->mu);
+	pthread_mutex_lock(&w->wk.mu);
 	while (w->running || w->requested)
-		pthread_cond_wait(&w->cv, &w->mu);
-	pthread_mutex_unlock(&w->mu);
+		pthread_cond_wait(&w->wk.cv, &w->wk.mu);
+	pthread_mutex_unlock(&w->wk.mu);
 	app_ledger_poll(a);
 }
 
@@ -615,17 +592,18 @@ void app_ledger_stop(struct app *a)
 
 	if (w == NULL)
 		return;
-	pthread_mutex_lock(&w->mu);
+	pthread_mutex_lock(&w->wk.mu);
 	w->stop = 1;
 	w->requested = 0;
 	/* A running check is cut short: quitting must not wait for a whole audit. */
 	if (w->st != NULL)
 		store_interrupt(w->st);
-	pthread_cond_broadcast(&w->cv);
-	pthread_mutex_unlock(&w->mu);
-	if (pthread_join(w->thread, NULL) != 0)
+	pthread_cond_broadcast(&w->wk.cv);
+	pthread_mutex_unlock(&w->wk.mu);
+	if (worker_join(&w->wk) != 0)
 		return; /* the thread may still use w: leave it rather than free it under it */
-	app_verifier_free(w);
+	audit_resume_free(w->resume);
+	free(w);
 	a->verifier = NULL;
 }
 
