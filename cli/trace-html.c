@@ -2,11 +2,11 @@
 #include "trace-html.h"
 
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
+#include "trace-out.h"
 
 #define HTML_SVG_NODES 300 /* nodes drawn; the table below the picture lists them all */
 #define HTML_NODE_W 196
@@ -16,21 +16,12 @@
 #define HTML_PAD 20
 #define HTML_LABEL_MAX 23 /* characters of a name on a node; the whole name is in its <title> */
 
-struct html {
-	FILE *f;
-	int bad;
-};
-
-static const char *html_s(json_t *o, const char *k)
+/* The five characters HTML gives meaning, as entities, so neither
+ * element content nor a quoted attribute can be left. */
+static const char *html_sub(char c, char buf[4])
 {
-	const char *s = json_string_value(json_object_get(o, k));
-
-	return s != NULL ? s : "";
-}
-
-static json_int_t html_i(json_t *o, const char *k)
-{
-	return json_integer_value(json_object_get(o, k));
+	(void)buf;
+	return c == '&' ? "&amp;" : c == '<' ? "&lt;" : c == '>' ? "&gt;" : c == '"' ? "&quot;" : c == '\'' ? "&#39;" : NULL;
 }
 
 static int html_true(json_t *o, const char *k)
@@ -38,51 +29,14 @@ static int html_true(json_t *o, const char *k)
 	return json_is_true(json_object_get(o, k));
 }
 
-static void html_put(struct html *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-/* Our own markup: never a value from the store. */
-static void html_put(struct html *h, const char *fmt, ...)
+static void html_text(struct trace_out *h, const char *s)
 {
-	va_list ap;
-
-	va_start(ap, fmt);
-	if (vfprintf(h->f, fmt, ap) < 0)
-		h->bad = 1;
-	va_end(ap);
+	trace_text(h, s, html_sub);
 }
 
-/* A value from the store (or a plugin, or an OpenLineage producer):
- * control and bidirectional characters made visible as on a terminal,
- * then the five characters HTML gives meaning escaped, so neither
- * element content nor a quoted attribute can be left. "-" for nothing. */
-static void html_text(struct html *h, const char *s)
+static void html_field(struct trace_out *h, json_t *o, const char *k)
 {
-	char *x;
-	const char *p;
-
-	if (s == NULL || s[0] == '\0') {
-		html_put(h, "-");
-		return;
-	}
-	x = check_escape(s, 1);
-	if (x == NULL) {
-		h->bad = 1;
-		return;
-	}
-	for (p = x; *p != '\0'; p++) {
-		const char *ent = *p == '&' ? "&amp;" : *p == '<' ? "&lt;" : *p == '>' ? "&gt;" : *p == '"' ? "&quot;" : *p == '\'' ? "&#39;" : NULL;
-
-		if (ent != NULL)
-			html_put(h, "%s", ent);
-		else if (fputc(*p, h->f) == EOF)
-			h->bad = 1;
-	}
-	free(x);
-}
-
-static void html_field(struct html *h, json_t *o, const char *k)
-{
-	html_text(h, html_s(o, k));
+	html_text(h, trace_s(o, k));
 }
 
 /* At most max characters of s (whole UTF-8 sequences), "..." where cut:
@@ -116,7 +70,7 @@ static char *html_cut(const char *s, size_t max, int tail)
 	return out;
 }
 
-static void html_cut_text(struct html *h, const char *s, size_t max, int tail)
+static void html_cut_text(struct trace_out *h, const char *s, size_t max, int tail)
 {
 	char *x = html_cut(s, max, tail);
 
@@ -128,15 +82,15 @@ static void html_cut_text(struct html *h, const char *s, size_t max, int tail)
 	free(x);
 }
 
-static void html_entry(struct html *h, json_t *o)
+static void html_entry(struct trace_out *h, json_t *o)
 {
 	json_t *seq = json_object_get(o, "seq");
 
 	if (!json_is_integer(seq)) {
-		html_put(h, "no entry");
+		trace_put(h, "no entry");
 		return;
 	}
-	html_put(h, "entry %" JSON_INTEGER_FORMAT " %s", json_integer_value(seq),
+	trace_put(h, "entry %" JSON_INTEGER_FORMAT " %s", json_integer_value(seq),
 		 html_true(o, "in_checkpoint") ? "<span class=\"ok\">in checkpoint</span>"
 					       : "<span class=\"bad\">not in checkpoint</span>");
 }
@@ -168,92 +122,92 @@ static const char html_style[] =
 
 /* ---- gaps and the version ---- */
 
-static void html_gaps(struct html *h, json_t *r)
+static void html_gaps(struct trace_out *h, json_t *r)
 {
 	json_t *gaps = json_object_get(r, "gaps"), *g;
 	size_t i;
 
-	html_put(h, "<section id=\"gaps\"><h2>Gaps (%zu)</h2>\n", json_array_size(gaps));
+	trace_put(h, "<section id=\"gaps\"><h2>Gaps (%zu)</h2>\n", json_array_size(gaps));
 	if (json_array_size(gaps) == 0) {
-		html_put(h, "<p class=\"none\">None found: every decision counted, every entry is in the signed checkpoint, "
+		trace_put(h, "<p class=\"none\">None found: every decision counted, every entry is in the signed checkpoint, "
 			    "and the lineage is complete and attested.</p>\n");
 	} else {
-		html_put(h, "<ul class=\"gaps\">\n");
+		trace_put(h, "<ul class=\"gaps\">\n");
 		json_array_foreach(gaps, i, g) {
-			html_put(h, "<li class=\"gap\" data-kind=\"");
+			trace_put(h, "<li class=\"gap\" data-kind=\"");
 			html_field(h, g, "kind");
-			html_put(h, "\"><span class=\"tag\">GAP</span><b>");
+			trace_put(h, "\"><span class=\"tag\">GAP</span><b>");
 			html_field(h, g, "kind");
-			html_put(h, "</b>");
+			trace_put(h, "</b>");
 			if (json_is_integer(json_object_get(g, "seq")))
-				html_put(h, " (entry %" JSON_INTEGER_FORMAT ")", html_i(g, "seq"));
-			html_put(h, ": ");
+				trace_put(h, " (entry %" JSON_INTEGER_FORMAT ")", trace_i(g, "seq"));
+			trace_put(h, ": ");
 			html_field(h, g, "text");
-			html_put(h, "</li>\n");
+			trace_put(h, "</li>\n");
 		}
-		html_put(h, "</ul>\n");
+		trace_put(h, "</ul>\n");
 	}
-	html_put(h, "</section>\n");
+	trace_put(h, "</section>\n");
 }
 
-static void html_row(struct html *h, const char *label, const char *value, int mono)
+static void html_row(struct trace_out *h, const char *label, const char *value, int mono)
 {
-	html_put(h, "<tr><th>%s</th><td%s>", label, mono ? " class=\"mono\"" : "");
+	trace_put(h, "<tr><th>%s</th><td%s>", label, mono ? " class=\"mono\"" : "");
 	html_text(h, value);
-	html_put(h, "</td></tr>\n");
+	trace_put(h, "</td></tr>\n");
 }
 
-static void html_version(struct html *h, json_t *r)
+static void html_version(struct trace_out *h, json_t *r)
 {
 	json_t *mo = json_object_get(r, "model"), *v = json_object_get(r, "version"), *ev = json_object_get(r, "evidence");
 	json_t *pl = json_object_get(r, "placement"), *pol = json_object_get(r, "policy_in_force");
 
-	html_put(h, "<section id=\"version\"><h2>The version</h2>\n<table class=\"kv\">\n");
-	html_row(h, "Model", html_s(mo, "name"), 0);
-	html_row(h, "Risk tier", html_s(mo, "tier"), 0);
-	html_row(h, "Owner", html_s(mo, "owner"), 0);
-	html_put(h, "<tr><th>Version</th><td>%" JSON_INTEGER_FORMAT "</td></tr>\n", html_i(v, "number"));
-	html_row(h, "Artifact", html_s(v, "artifact_uri"), 1);
-	html_put(h, "<tr><th>Artifact digest</th><td><span class=\"mono\">");
+	trace_put(h, "<section id=\"version\"><h2>The version</h2>\n<table class=\"kv\">\n");
+	html_row(h, "Model", trace_s(mo, "name"), 0);
+	html_row(h, "Risk tier", trace_s(mo, "tier"), 0);
+	html_row(h, "Owner", trace_s(mo, "owner"), 0);
+	trace_put(h, "<tr><th>Version</th><td>%" JSON_INTEGER_FORMAT "</td></tr>\n", trace_i(v, "number"));
+	html_row(h, "Artifact", trace_s(v, "artifact_uri"), 1);
+	trace_put(h, "<tr><th>Artifact digest</th><td><span class=\"mono\">");
 	html_field(h, v, "digest");
-	html_put(h, "</span> (");
+	trace_put(h, "</span> (");
 	html_field(h, v, "digest_state");
-	html_put(h, ")</td></tr>\n");
-	html_row(h, "Author", html_s(v, "author"), 0);
-	html_row(h, "Training run (registry)", html_s(v, "run_id"), 1);
-	html_row(h, "Created", html_s(v, "created"), 0);
-	html_row(h, "Aliases", html_s(v, "aliases"), 0);
-	html_put(h, "<tr><th>Recorded by</th><td>");
+	trace_put(h, ")</td></tr>\n");
+	html_row(h, "Author", trace_s(v, "author"), 0);
+	html_row(h, "Training run (registry)", trace_s(v, "run_id"), 1);
+	html_row(h, "Created", trace_s(v, "created"), 0);
+	html_row(h, "Aliases", trace_s(v, "aliases"), 0);
+	trace_put(h, "<tr><th>Recorded by</th><td>");
 	html_field(h, json_object_get(ev, "version"), "author");
-	html_put(h, ", ");
+	trace_put(h, ", ");
 	html_entry(h, json_object_get(ev, "version"));
-	html_put(h, "</td></tr>\n<tr><th>Model card</th><td><span class=\"mono\">");
+	trace_put(h, "</td></tr>\n<tr><th>Model card</th><td><span class=\"mono\">");
 	html_field(h, json_object_get(ev, "card"), "digest");
-	html_put(h, "</span>, ");
+	trace_put(h, "</span>, ");
 	html_entry(h, json_object_get(ev, "card"));
-	html_put(h, "</td></tr>\n<tr><th>Metrics</th><td>%" JSON_INTEGER_FORMAT " recorded, newest ",
-		 html_i(json_object_get(ev, "metrics"), "count"));
+	trace_put(h, "</td></tr>\n<tr><th>Metrics</th><td>%" JSON_INTEGER_FORMAT " recorded, newest ",
+		 trace_i(json_object_get(ev, "metrics"), "count"));
 	html_entry(h, json_object_get(ev, "metrics"));
-	html_put(h, "</td></tr>\n<tr><th>Placed by</th><td>");
+	trace_put(h, "</td></tr>\n<tr><th>Placed by</th><td>");
 	if (json_is_object(pl)) {
 		html_field(h, pl, "action");
-		html_put(h, " by ");
+		trace_put(h, " by ");
 		html_field(h, pl, "actor");
-		html_put(h, " at entry %" JSON_INTEGER_FORMAT ", %s", html_i(pl, "seq"),
+		trace_put(h, " at entry %" JSON_INTEGER_FORMAT ", %s", trace_i(pl, "seq"),
 			 html_true(pl, "governed") ? "<span class=\"ok\">governed</span>" : "<span class=\"bad\">not governed</span>");
 	} else {
-		html_put(h, "<span class=\"bad\">no ledger entry</span>");
+		trace_put(h, "<span class=\"bad\">no ledger entry</span>");
 	}
-	html_put(h, "</td></tr>\n<tr><th>Policy in force now</th><td>");
+	trace_put(h, "</td></tr>\n<tr><th>Policy in force now</th><td>");
 	if (json_is_object(pol)) {
 		html_field(h, pol, "name");
-		html_put(h, " v%" JSON_INTEGER_FORMAT " <span class=\"mono\">", html_i(pol, "version"));
+		trace_put(h, " v%" JSON_INTEGER_FORMAT " <span class=\"mono\">", trace_i(pol, "version"));
 		html_field(h, pol, "sha256");
-		html_put(h, "</span>");
+		trace_put(h, "</span>");
 	} else {
-		html_put(h, "none enrolled for this tier");
+		trace_put(h, "none enrolled for this tier");
 	}
-	html_put(h, "</td></tr>\n</table>\n</section>\n");
+	trace_put(h, "</td></tr>\n</table>\n</section>\n");
 }
 
 /* ---- the lineage picture ---- */
@@ -320,7 +274,7 @@ static int html_layout(struct html_graph *g, json_t *nodes, json_t *edges)
 		goto fail;
 	json_array_foreach(nodes, i, x) {
 		g->v[i].n = x;
-		g->v[i].id = html_s(x, "id");
+		g->v[i].id = trace_s(x, "id");
 		g->v[i].drawn = i < HTML_SVG_NODES;
 		sorted[i] = g->v[i];
 		sorted[i].row = (int)i; /* the index, found through the sorted copy */
@@ -397,17 +351,17 @@ static int html_y(const struct html_graph *g, const struct html_node *a)
 /* The first line of a node: its name; whole (with the namespace) for
  * titles and tables, cut to fit on the picture, where a dataset keeps the
  * end of its name. */
-static void html_node_text(struct html *h, json_t *n, int full)
+static void html_node_text(struct trace_out *h, json_t *n, int full)
 {
-	const char *kind = html_s(n, "kind");
+	const char *kind = trace_s(n, "kind");
 	char buf[1200];
 
 	if (strcmp(kind, "model") == 0)
-		snprintf(buf, sizeof buf, "%s v%s", html_s(n, "name"), html_s(n, "version"));
+		snprintf(buf, sizeof buf, "%s v%s", trace_s(n, "name"), trace_s(n, "version"));
 	else if (full)
-		snprintf(buf, sizeof buf, "%s%s%s", html_s(n, "namespace"), html_s(n, "namespace")[0] ? "/" : "", html_s(n, "name"));
+		snprintf(buf, sizeof buf, "%s%s%s", trace_s(n, "namespace"), trace_s(n, "namespace")[0] ? "/" : "", trace_s(n, "name"));
 	else
-		snprintf(buf, sizeof buf, "%s", html_s(n, "name"));
+		snprintf(buf, sizeof buf, "%s", trace_s(n, "name"));
 	if (full)
 		html_text(h, buf);
 	else
@@ -416,27 +370,27 @@ static void html_node_text(struct html *h, json_t *n, int full)
 
 /* The second line: a run's state and id, a dataset's version and digest,
  * the model's artifact digest. */
-static void html_node_detail(struct html *h, json_t *n, int full)
+static void html_node_detail(struct trace_out *h, json_t *n, int full)
 {
-	const char *kind = html_s(n, "kind"), *dig = html_s(n, "digest");
+	const char *kind = trace_s(n, "kind"), *dig = trace_s(n, "digest");
 	char buf[600];
 
 	if (strcmp(kind, "run") == 0)
-		snprintf(buf, sizeof buf, "%s, run %s", html_s(n, "state"), html_s(n, "version"));
+		snprintf(buf, sizeof buf, "%s, run %s", trace_s(n, "state"), trace_s(n, "version"));
 	else if (strcmp(kind, "model") == 0)
 		snprintf(buf, sizeof buf, "%.*s", full ? 80 : 26, dig[0] ? dig : "no artifact digest");
 	else if (dig[0] != '\0')
-		snprintf(buf, sizeof buf, "%s%s%.*s", html_s(n, "version"), html_s(n, "version")[0] ? " " : "",
+		snprintf(buf, sizeof buf, "%s%s%.*s", trace_s(n, "version"), trace_s(n, "version")[0] ? " " : "",
 			 full ? 80 : 19, dig);
 	else
-		snprintf(buf, sizeof buf, "%s%sno digest", html_s(n, "version"), html_s(n, "version")[0] ? " " : "");
+		snprintf(buf, sizeof buf, "%s%sno digest", trace_s(n, "version"), trace_s(n, "version")[0] ? " " : "");
 	if (full)
 		html_text(h, buf);
 	else
 		html_cut_text(h, buf, HTML_LABEL_MAX + 3, 0);
 }
 
-static void html_svg_node(struct html *h, const struct html_graph *g, const struct html_node *a)
+static void html_svg_node(struct trace_out *h, const struct html_graph *g, const struct html_node *a)
 {
 	static const struct {
 		const char *kind, *fill, *stroke, *name;
@@ -445,50 +399,50 @@ static void html_svg_node(struct html *h, const struct html_graph *g, const stru
 		{ "run", "#e8f5e4", "#3b7d2c", "RUN" },
 		{ "model", "#efe7f8", "#6a3fa0", "MODEL VERSION" },
 	};
-	const char *kind = html_s(a->n, "kind"), *gap = html_s(a->n, "gap");
+	const char *kind = trace_s(a->n, "kind"), *gap = trace_s(a->n, "gap");
 	size_t s = 0;
 	int x = html_x(g, a), y = html_y(g, a), isgap = gap[0] != '\0';
 
 	while (s + 1 < sizeof style / sizeof style[0] && strcmp(style[s].kind, kind) != 0)
 		s++;
-	html_put(h, "<g class=\"node %s%s\" data-id=\"", style[s].kind, isgap ? " gap" : "");
+	trace_put(h, "<g class=\"node %s%s\" data-id=\"", style[s].kind, isgap ? " gap" : "");
 	html_text(h, a->id);
-	html_put(h, "\"><title>");
+	trace_put(h, "\"><title>");
 	html_node_text(h, a->n, 1);
-	html_put(h, "&#10;");
+	trace_put(h, "&#10;");
 	html_node_detail(h, a->n, 1);
 	if (isgap) {
-		html_put(h, "&#10;GAP: ");
+		trace_put(h, "&#10;GAP: ");
 		html_text(h, gap);
 	}
-	html_put(h, "</title>\n");
-	html_put(h, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" rx=\"%d\" fill=\"%s\" stroke=\"%s\" stroke-width=\"%s\"%s/>\n",
+	trace_put(h, "</title>\n");
+	trace_put(h, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" rx=\"%d\" fill=\"%s\" stroke=\"%s\" stroke-width=\"%s\"%s/>\n",
 		 x, y, HTML_NODE_W, HTML_NODE_H, strcmp(kind, "run") == 0 ? 18 : 4, isgap ? "#fdecea" : style[s].fill,
 		 isgap ? "#d93025" : style[s].stroke, isgap ? "2.5" : "1.5", isgap ? " stroke-dasharray=\"6 3\"" : "");
-	html_put(h, "<text x=\"%d\" y=\"%d\" font-size=\"10\" font-weight=\"700\" fill=\"%s\">%s</text>\n", x + 10, y + 15,
+	trace_put(h, "<text x=\"%d\" y=\"%d\" font-size=\"10\" font-weight=\"700\" fill=\"%s\">%s</text>\n", x + 10, y + 15,
 		 style[s].stroke, style[s].name);
 	if (html_true(a->n, "training"))
-		html_put(h, "<text x=\"%d\" y=\"%d\" font-size=\"10\" fill=\"%s\" text-anchor=\"end\">training</text>\n",
+		trace_put(h, "<text x=\"%d\" y=\"%d\" font-size=\"10\" fill=\"%s\" text-anchor=\"end\">training</text>\n",
 			 x + HTML_NODE_W - 10, y + 15, style[s].stroke);
-	html_put(h, "<text x=\"%d\" y=\"%d\" font-size=\"13\" font-weight=\"600\" fill=\"#1d232b\">", x + 10, y + 32);
+	trace_put(h, "<text x=\"%d\" y=\"%d\" font-size=\"13\" font-weight=\"600\" fill=\"#1d232b\">", x + 10, y + 32);
 	html_node_text(h, a->n, 0);
-	html_put(h, "</text>\n<text x=\"%d\" y=\"%d\" font-size=\"11\" fill=\"#3c4652\" font-family=\"monospace\">", x + 10,
+	trace_put(h, "</text>\n<text x=\"%d\" y=\"%d\" font-size=\"11\" fill=\"#3c4652\" font-family=\"monospace\">", x + 10,
 		 y + 50);
 	html_node_detail(h, a->n, 0);
-	html_put(h, "</text>\n");
+	trace_put(h, "</text>\n");
 	if (isgap) {
 		/* The gap in words on a solid badge, not in colour alone. */
-		html_put(h, "<rect class=\"gap-badge\" x=\"%d\" y=\"%d\" width=\"%d\" height=\"18\" rx=\"3\" fill=\"#d93025\"/>\n",
+		trace_put(h, "<rect class=\"gap-badge\" x=\"%d\" y=\"%d\" width=\"%d\" height=\"18\" rx=\"3\" fill=\"#d93025\"/>\n",
 			 x + HTML_NODE_W - 118, y + HTML_NODE_H - 9, 112);
-		html_put(h, "<text class=\"gap-label\" x=\"%d\" y=\"%d\" font-size=\"11\" font-weight=\"700\" fill=\"#ffffff\">GAP: ",
+		trace_put(h, "<text class=\"gap-label\" x=\"%d\" y=\"%d\" font-size=\"11\" font-weight=\"700\" fill=\"#ffffff\">GAP: ",
 			 x + HTML_NODE_W - 113, y + HTML_NODE_H + 4);
 		html_cut_text(h, gap, 12, 0);
-		html_put(h, "</text>\n");
+		trace_put(h, "</text>\n");
 	}
-	html_put(h, "</g>\n");
+	trace_put(h, "</g>\n");
 }
 
-static void html_svg(struct html *h, json_t *l, json_t *r)
+static void html_svg(struct trace_out *h, json_t *l, json_t *r)
 {
 	struct html_graph g = { 0 };
 	json_t *nodes = json_object_get(l, "nodes"), *own = NULL;
@@ -500,9 +454,9 @@ static void html_svg(struct html *h, json_t *l, json_t *r)
 		json_t *v = json_object_get(r, "version");
 		char num[32];
 
-		snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, html_i(v, "number"));
+		snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, trace_i(v, "number"));
 		own = json_pack("[{s:s, s:s, s:s, s:s, s:s, s:s}]", "id", "model", "kind", "model", "name",
-				html_s(json_object_get(r, "model"), "name"), "version", num, "digest", html_s(v, "digest"), "gap",
+				trace_s(json_object_get(r, "model"), "name"), "version", num, "digest", trace_s(v, "digest"), "gap",
 				"no lineage");
 		if (own == NULL) {
 			h->bad = 1;
@@ -516,19 +470,19 @@ static void html_svg(struct html *h, json_t *l, json_t *r)
 	}
 	w = 2 * HTML_PAD + (g.maxrank + 1) * HTML_NODE_W + g.maxrank * HTML_COL_GAP;
 	ht = 2 * HTML_PAD + g.rows * HTML_NODE_H + (g.rows - 1) * HTML_ROW_GAP + 10;
-	html_put(h, "<svg class=\"lineage\" role=\"img\" width=\"%d\" height=\"%d\" "
+	trace_put(h, "<svg class=\"lineage\" role=\"img\" width=\"%d\" height=\"%d\" "
 		    "viewBox=\"0 0 %d %d\" font-family=\"DejaVu Sans, Arial, sans-serif\">\n<title>Lineage of ",
 		 w, ht, w, ht);
 	html_field(h, json_object_get(r, "model"), "name");
-	html_put(h, " version %" JSON_INTEGER_FORMAT ": datasets, runs and the model version, left to right</title>\n",
-		 html_i(json_object_get(r, "version"), "number"));
+	trace_put(h, " version %" JSON_INTEGER_FORMAT ": datasets, runs and the model version, left to right</title>\n",
+		 trace_i(json_object_get(r, "version"), "number"));
 	for (i = 0; i < g.ne; i++) {
 		const struct html_node *a = &g.v[g.e[i][0]], *b = &g.v[g.e[i][1]];
 		int x1 = html_x(&g, a) + HTML_NODE_W, y1 = html_y(&g, a) + HTML_NODE_H / 2;
 		int x2 = html_x(&g, b) - 2, y2 = html_y(&g, b) + HTML_NODE_H / 2, mid = (x1 + x2) / 2;
 
 		/* Arrowheads drawn, not referenced: the file names nothing, not even its own fragments. */
-		html_put(h, "<path class=\"edge\" d=\"M%d %d C%d %d %d %d %d %d\" fill=\"none\" stroke=\"#7b8794\" stroke-width=\"1.5\"/>"
+		trace_put(h, "<path class=\"edge\" d=\"M%d %d C%d %d %d %d %d %d\" fill=\"none\" stroke=\"#7b8794\" stroke-width=\"1.5\"/>"
 			    "<polygon points=\"%d,%d %d,%d %d,%d\" fill=\"#7b8794\"/>\n",
 			 x1, y1, mid, y1, mid, y2, x2 - 7, y2, x2 - 7, y2 - 5, x2, y2, x2 - 7, y2 + 5);
 	}
@@ -537,334 +491,334 @@ static void html_svg(struct html *h, json_t *l, json_t *r)
 			html_svg_node(h, &g, &g.v[i]);
 			drawn++;
 		}
-	html_put(h, "</svg>\n");
+	trace_put(h, "</svg>\n");
 	if (drawn < g.n)
-		html_put(h, "<p>The picture shows the %zu nodes nearest the version; the table lists all %zu.</p>\n", drawn, g.n);
+		trace_put(h, "<p>The picture shows the %zu nodes nearest the version; the table lists all %zu.</p>\n", drawn, g.n);
 out:
 	free(g.v);
 	free(g.e);
 	json_decref(own);
 }
 
-static void html_lineage(struct html *h, json_t *r)
+static void html_lineage(struct trace_out *h, json_t *r)
 {
 	json_t *l = json_object_get(r, "lineage"), *at = json_object_get(l, "attestation"), *n;
 	size_t i;
 
-	html_put(h, "<section id=\"lineage\"><h2>Lineage</h2>\n<ul>\n");
+	trace_put(h, "<section id=\"lineage\"><h2>Lineage</h2>\n<ul>\n");
 	if (!html_true(l, "recorded")) {
-		html_put(h, "<li><span class=\"bad\">No lineage recorded for this version.</span></li>\n");
+		trace_put(h, "<li><span class=\"bad\">No lineage recorded for this version.</span></li>\n");
 	} else {
-		html_put(h, "<li>lineage-complete: %s: ", html_true(l, "complete") ? "<span class=\"ok\">yes</span>" : "<span class=\"bad\">no</span>");
+		trace_put(h, "<li>lineage-complete: %s: ", html_true(l, "complete") ? "<span class=\"ok\">yes</span>" : "<span class=\"bad\">no</span>");
 		html_field(h, l, "why");
-		html_put(h, "</li>\n<li>%" JSON_INTEGER_FORMAT " training run(s), %" JSON_INTEGER_FORMAT
+		trace_put(h, "</li>\n<li>%" JSON_INTEGER_FORMAT " training run(s), %" JSON_INTEGER_FORMAT
 			    " input dataset version(s), %" JSON_INTEGER_FORMAT " without a digest</li>\n<li>Attested: ",
-			 html_i(l, "runs"), html_i(l, "inputs"), html_i(l, "undigested"));
+			 trace_i(l, "runs"), trace_i(l, "inputs"), trace_i(l, "undigested"));
 		if (json_is_object(at)) {
-			html_put(h, "by ");
+			trace_put(h, "by ");
 			html_field(h, at, "signer");
-			html_put(h, ", ");
+			trace_put(h, ", ");
 			html_entry(h, at);
-			html_put(h, ", says %s, %s", html_true(at, "complete") ? "complete" : "incomplete",
+			trace_put(h, ", says %s, %s", html_true(at, "complete") ? "complete" : "incomplete",
 				 html_true(at, "current") ? "<span class=\"ok\">still current</span>"
 							  : "<span class=\"bad\">no longer matches the stored lineage</span>");
 		} else {
-			html_put(h, "<span class=\"bad\">no</span>: stored, but no signed lineage.set entry, so no gate counts it");
+			trace_put(h, "<span class=\"bad\">no</span>: stored, but no signed lineage.set entry, so no gate counts it");
 		}
-		html_put(h, "</li>\n");
+		trace_put(h, "</li>\n");
 	}
 	if (html_true(l, "truncated"))
-		html_put(h, "<li>The graph was cut at its node limit.</li>\n");
-	html_put(h, "</ul>\n<p class=\"legend\"><span><i class=\"sw\" style=\"background:#e6effa\"></i>dataset version</span>"
+		trace_put(h, "<li>The graph was cut at its node limit.</li>\n");
+	trace_put(h, "</ul>\n<p class=\"legend\"><span><i class=\"sw\" style=\"background:#e6effa\"></i>dataset version</span>"
 		    "<span><i class=\"sw\" style=\"background:#e8f5e4\"></i>run</span>"
 		    "<span><i class=\"sw\" style=\"background:#efe7f8\"></i>model version</span>"
 		    "<span><i class=\"sw\" style=\"background:#d93025\"></i>gap (named on the node)</span></p>\n");
 	html_svg(h, l, r);
 	if (json_array_size(json_object_get(l, "nodes")) > 0) {
-		html_put(h, "<table class=\"nodes\">\n<tr><th>Kind</th><th>Name</th><th>Version or run</th><th>Digest or state</th>"
+		trace_put(h, "<table class=\"nodes\">\n<tr><th>Kind</th><th>Name</th><th>Version or run</th><th>Digest or state</th>"
 			    "<th>Source</th><th>Time</th><th>Gap</th></tr>\n");
 		json_array_foreach(json_object_get(l, "nodes"), i, n) {
-			const char *kind = html_s(n, "kind");
+			const char *kind = trace_s(n, "kind");
 
-			html_put(h, "<tr><td>%s%s</td><td>", strcmp(kind, "run") == 0 ? "run" : strcmp(kind, "model") == 0 ? "model" : "dataset",
+			trace_put(h, "<tr><td>%s%s</td><td>", strcmp(kind, "run") == 0 ? "run" : strcmp(kind, "model") == 0 ? "model" : "dataset",
 				 html_true(n, "training") ? " (training)" : "");
 			html_node_text(h, n, 1);
-			html_put(h, "</td><td class=\"mono\">");
+			trace_put(h, "</td><td class=\"mono\">");
 			html_field(h, n, "version");
-			html_put(h, "</td><td class=\"mono\">");
-			html_text(h, strcmp(kind, "run") == 0 ? html_s(n, "state") : html_s(n, "digest"));
-			html_put(h, "</td><td class=\"mono\">");
+			trace_put(h, "</td><td class=\"mono\">");
+			html_text(h, strcmp(kind, "run") == 0 ? trace_s(n, "state") : trace_s(n, "digest"));
+			trace_put(h, "</td><td class=\"mono\">");
 			html_field(h, n, "source");
-			html_put(h, "</td><td>%s</td><td>", html_s(n, "time")[0] ? html_s(n, "time") : "-");
-			if (html_s(n, "gap")[0] != '\0') {
-				html_put(h, "<span class=\"tag\">GAP</span>");
+			trace_put(h, "</td><td>%s</td><td>", trace_s(n, "time")[0] ? trace_s(n, "time") : "-");
+			if (trace_s(n, "gap")[0] != '\0') {
+				trace_put(h, "<span class=\"tag\">GAP</span>");
 				html_field(h, n, "gap");
 			} else {
-				html_put(h, "-");
+				trace_put(h, "-");
 			}
-			html_put(h, "</td></tr>\n");
+			trace_put(h, "</td></tr>\n");
 		}
-		html_put(h, "</table>\n");
+		trace_put(h, "</table>\n");
 	}
-	html_put(h, "</section>\n");
+	trace_put(h, "</section>\n");
 }
 
 /* ---- decisions, requests, ledger ---- */
 
-static void html_policy(struct html *h, json_t *p)
+static void html_policy(struct trace_out *h, json_t *p)
 {
 	if (!json_is_object(p)) {
-		html_put(h, "-");
+		trace_put(h, "-");
 		return;
 	}
 	html_field(h, p, "name");
-	html_put(h, " v%" JSON_INTEGER_FORMAT "<br><span class=\"mono\">", html_i(p, "version"));
+	trace_put(h, " v%" JSON_INTEGER_FORMAT "<br><span class=\"mono\">", trace_i(p, "version"));
 	html_field(h, p, "sha256");
-	html_put(h, "</span>");
+	trace_put(h, "</span>");
 }
 
-static void html_decisions(struct html *h, json_t *r)
+static void html_decisions(struct trace_out *h, json_t *r)
 {
 	json_t *dec = json_object_get(r, "decisions"), *d, *x;
 	size_t i, k;
 
-	html_put(h, "<section id=\"decisions\"><h2>Decisions that put it there</h2>\n");
+	trace_put(h, "<section id=\"decisions\"><h2>Decisions that put it there</h2>\n");
 	if (json_array_size(dec) == 0) {
-		html_put(h, "<p class=\"bad\">No ledger entry moved an alias to this version.</p></section>\n");
+		trace_put(h, "<p class=\"bad\">No ledger entry moved an alias to this version.</p></section>\n");
 		return;
 	}
-	html_put(h, "<table>\n<tr><th>Entry</th><th>Time</th><th>Action</th><th>Alias</th><th>By</th><th>Governed</th>"
+	trace_put(h, "<table>\n<tr><th>Entry</th><th>Time</th><th>Action</th><th>Alias</th><th>By</th><th>Governed</th>"
 		    "<th>Request</th><th>Policy</th><th>In checkpoint</th></tr>\n");
 	json_array_foreach(dec, i, d) {
-		html_put(h, "<tr><td>%" JSON_INTEGER_FORMAT "%s</td><td>%s</td><td>", html_i(d, "seq"),
-			 html_true(d, "current") ? " (current)" : "", html_s(d, "time"));
+		trace_put(h, "<tr><td>%" JSON_INTEGER_FORMAT "%s</td><td>%s</td><td>", trace_i(d, "seq"),
+			 html_true(d, "current") ? " (current)" : "", trace_s(d, "time"));
 		html_field(h, d, "action");
-		html_put(h, "<br><small>");
+		trace_put(h, "<br><small>");
 		html_field(h, d, "what");
-		html_put(h, "</small></td><td>");
+		trace_put(h, "</small></td><td>");
 		html_field(h, d, "alias");
-		html_put(h, "</td><td>");
+		trace_put(h, "</td><td>");
 		html_field(h, d, "actor");
-		html_put(h, "</td><td>%s</td><td>",
+		trace_put(h, "</td><td>%s</td><td>",
 			 html_true(d, "governed") ? "<span class=\"ok\">yes</span>" : "<span class=\"bad\">no</span>");
 		if (json_is_integer(json_object_get(d, "request")))
-			html_put(h, "%" JSON_INTEGER_FORMAT, html_i(d, "request"));
+			trace_put(h, "%" JSON_INTEGER_FORMAT, trace_i(d, "request"));
 		else if (json_is_integer(json_object_get(d, "review")))
-			html_put(h, "review %" JSON_INTEGER_FORMAT, html_i(d, "review"));
+			trace_put(h, "review %" JSON_INTEGER_FORMAT, trace_i(d, "review"));
 		else
-			html_put(h, "-");
-		html_put(h, "</td><td>");
+			trace_put(h, "-");
+		trace_put(h, "</td><td>");
 		html_policy(h, json_object_get(d, "policy"));
-		html_put(h, "</td><td>%s</td></tr>\n",
+		trace_put(h, "</td><td>%s</td></tr>\n",
 			 html_true(d, "in_checkpoint") ? "<span class=\"ok\">yes</span>" : "<span class=\"bad\">no</span>");
 	}
-	html_put(h, "</table>\n");
+	trace_put(h, "</table>\n");
 	json_array_foreach(dec, i, d) {
 		json_t *res = json_object_get(d, "results");
 
-		if (json_array_size(res) == 0 && html_s(d, "reason")[0] == '\0')
+		if (json_array_size(res) == 0 && trace_s(d, "reason")[0] == '\0')
 			continue;
-		html_put(h, "<h3>Entry %" JSON_INTEGER_FORMAT ": ", html_i(d, "seq"));
+		trace_put(h, "<h3>Entry %" JSON_INTEGER_FORMAT ": ", trace_i(d, "seq"));
 		html_field(h, d, "action");
-		html_put(h, " to ");
+		trace_put(h, " to ");
 		html_field(h, d, "alias");
-		html_put(h, "</h3>\n");
+		trace_put(h, "</h3>\n");
 		if (json_is_integer(json_object_get(d, "from_version")))
-			html_put(h, "<p>Rolled back from version %" JSON_INTEGER_FORMAT ".</p>\n", html_i(d, "from_version"));
-		if (html_s(d, "reason")[0] != '\0') {
-			html_put(h, "<p class=\"multi\">Reason: ");
+			trace_put(h, "<p>Rolled back from version %" JSON_INTEGER_FORMAT ".</p>\n", trace_i(d, "from_version"));
+		if (trace_s(d, "reason")[0] != '\0') {
+			trace_put(h, "<p class=\"multi\">Reason: ");
 			html_field(h, d, "reason");
-			html_put(h, "</p>\n");
+			trace_put(h, "</p>\n");
 		}
-		if (html_s(d, "evidence_sha256")[0] != '\0') {
-			html_put(h, "<p>Evidence digest <span class=\"mono\">");
+		if (trace_s(d, "evidence_sha256")[0] != '\0') {
+			trace_put(h, "<p>Evidence digest <span class=\"mono\">");
 			html_field(h, d, "evidence_sha256");
-			html_put(h, "</span></p>\n");
+			trace_put(h, "</span></p>\n");
 		}
 		if (json_array_size(res) == 0)
 			continue;
-		html_put(h, "<table>\n<tr><th>Rule</th><th>Kind</th><th>Result</th><th>Evidence</th><th>Reason</th></tr>\n");
+		trace_put(h, "<table>\n<tr><th>Rule</th><th>Kind</th><th>Result</th><th>Evidence</th><th>Reason</th></tr>\n");
 		json_array_foreach(res, k, x) {
-			const char *st = html_s(x, "status");
+			const char *st = trace_s(x, "status");
 
-			html_put(h, "<tr><td>");
+			trace_put(h, "<tr><td>");
 			html_field(h, x, "rule");
-			html_put(h, "</td><td>");
+			trace_put(h, "</td><td>");
 			html_field(h, x, "kind");
-			html_put(h, "</td><td class=\"%s\">", strcmp(st, "PASS") == 0 ? "ok" : "bad");
+			trace_put(h, "</td><td class=\"%s\">", strcmp(st, "PASS") == 0 ? "ok" : "bad");
 			html_text(h, st);
-			html_put(h, "</td><td>");
+			trace_put(h, "</td><td>");
 			html_field(h, x, "evidence");
-			html_put(h, "</td><td>");
+			trace_put(h, "</td><td>");
 			html_field(h, x, "reason");
-			html_put(h, "</td></tr>\n");
+			trace_put(h, "</td></tr>\n");
 		}
-		html_put(h, "</table>\n");
+		trace_put(h, "</table>\n");
 	}
-	html_put(h, "</section>\n");
+	trace_put(h, "</section>\n");
 }
 
-static void html_request(struct html *h, json_t *q)
+static void html_request(struct trace_out *h, json_t *q)
 {
 	json_t *a, *n;
 	size_t k;
 
-	html_put(h, "<h3>Request %" JSON_INTEGER_FORMAT " (", html_i(q, "id"));
+	trace_put(h, "<h3>Request %" JSON_INTEGER_FORMAT " (", trace_i(q, "id"));
 	html_field(h, q, "kind");
-	html_put(h, "): ");
-	if (strcmp(html_s(q, "kind"), "review") == 0) {
-		html_put(h, "post-incident review of the rollback of ");
+	trace_put(h, "): ");
+	if (strcmp(trace_s(q, "kind"), "review") == 0) {
+		trace_put(h, "post-incident review of the rollback of ");
 		html_field(h, q, "from");
 	} else {
 		html_field(h, q, "from");
-		html_put(h, " &#8594; ");
+		trace_put(h, " &#8594; ");
 		html_field(h, q, "to");
 	}
-	html_put(h, ", ");
+	trace_put(h, ", ");
 	html_field(h, q, "state");
-	html_put(h, "</h3>\n<ul>\n<li>Requested by ");
+	trace_put(h, "</h3>\n<ul>\n<li>Requested by ");
 	html_field(h, q, "requester");
-	html_put(h, " at %s, ", html_s(q, "created"));
+	trace_put(h, " at %s, ", trace_s(q, "created"));
 	html_entry(h, q);
-	html_put(h, "</li>\n<li>Policy: ");
+	trace_put(h, "</li>\n<li>Policy: ");
 	html_policy(h, json_object_get(q, "policy"));
-	html_put(h, "</li>\n<li>Needs:");
+	trace_put(h, "</li>\n<li>Needs:");
 	json_array_foreach(json_object_get(q, "needs"), k, n) {
-		html_put(h, " ");
+		trace_put(h, " ");
 		html_field(h, n, "role");
-		html_put(h, " %" JSON_INTEGER_FORMAT "/%" JSON_INTEGER_FORMAT ";", html_i(n, "have"), html_i(n, "count"));
+		trace_put(h, " %" JSON_INTEGER_FORMAT "/%" JSON_INTEGER_FORMAT ";", trace_i(n, "have"), trace_i(n, "count"));
 	}
-	html_put(h, " %" JSON_INTEGER_FORMAT " of %" JSON_INTEGER_FORMAT " counted</li>\n", html_i(q, "counted"), html_i(q, "required"));
+	trace_put(h, " %" JSON_INTEGER_FORMAT " of %" JSON_INTEGER_FORMAT " counted</li>\n", trace_i(q, "counted"), trace_i(q, "required"));
 	if (json_is_integer(json_object_get(q, "applied_by")))
-		html_put(h, "<li>Applied by entry %" JSON_INTEGER_FORMAT "</li>\n", html_i(q, "applied_by"));
+		trace_put(h, "<li>Applied by entry %" JSON_INTEGER_FORMAT "</li>\n", trace_i(q, "applied_by"));
 	if (json_is_integer(json_object_get(q, "opened_by")))
-		html_put(h, "<li>Owed by the rollback at entry %" JSON_INTEGER_FORMAT ", due %s</li>\n", html_i(q, "opened_by"),
-			 html_s(q, "due"));
-	if (html_s(q, "comment")[0] != '\0') {
-		html_put(h, "<li class=\"multi\">Comment: ");
+		trace_put(h, "<li>Owed by the rollback at entry %" JSON_INTEGER_FORMAT ", due %s</li>\n", trace_i(q, "opened_by"),
+			 trace_s(q, "due"));
+	if (trace_s(q, "comment")[0] != '\0') {
+		trace_put(h, "<li class=\"multi\">Comment: ");
 		html_field(h, q, "comment");
-		html_put(h, "</li>\n");
+		trace_put(h, "</li>\n");
 	}
-	if (html_s(q, "closed")[0] != '\0') {
-		html_put(h, "<li>Closed: ");
+	if (trace_s(q, "closed")[0] != '\0') {
+		trace_put(h, "<li>Closed: ");
 		html_field(h, q, "closed");
-		html_put(h, "</li>\n");
+		trace_put(h, "</li>\n");
 	}
-	if (html_s(q, "tampered")[0] != '\0') {
-		html_put(h, "<li class=\"bad\">Disagrees with its ledger entry: ");
+	if (trace_s(q, "tampered")[0] != '\0') {
+		trace_put(h, "<li class=\"bad\">Disagrees with its ledger entry: ");
 		html_field(h, q, "tampered");
-		html_put(h, "</li>\n");
+		trace_put(h, "</li>\n");
 	}
-	html_put(h, "</ul>\n");
+	trace_put(h, "</ul>\n");
 	if (json_array_size(json_object_get(q, "decisions")) == 0) {
-		html_put(h, "<p>No decisions.</p>\n");
+		trace_put(h, "<p>No decisions.</p>\n");
 		return;
 	}
-	html_put(h, "<table>\n<tr><th>#</th><th>Entry</th><th>Signer</th><th>Role</th><th>Key</th><th>Decision</th><th>Issued</th>"
+	trace_put(h, "<table>\n<tr><th>#</th><th>Entry</th><th>Signer</th><th>Role</th><th>Key</th><th>Decision</th><th>Issued</th>"
 		    "<th>Expires</th><th>Counts</th><th>Comment</th></tr>\n");
 	json_array_foreach(json_object_get(q, "decisions"), k, a) {
-		html_put(h, "<tr><td>%" JSON_INTEGER_FORMAT "</td><td>", html_i(a, "id"));
+		trace_put(h, "<tr><td>%" JSON_INTEGER_FORMAT "</td><td>", trace_i(a, "id"));
 		html_entry(h, a);
-		html_put(h, "</td><td>");
+		trace_put(h, "</td><td>");
 		html_field(h, a, "principal");
-		html_put(h, "</td><td>");
+		trace_put(h, "</td><td>");
 		html_field(h, a, "role");
-		html_put(h, "</td><td class=\"mono\">");
+		trace_put(h, "</td><td class=\"mono\">");
 		html_field(h, a, "key");
-		html_put(h, "</td><td>%s</td><td>%s</td><td>%s</td><td>", html_s(a, "decision"), html_s(a, "issued"),
-			 html_s(a, "expires"));
+		trace_put(h, "</td><td>%s</td><td>%s</td><td>%s</td><td>", trace_s(a, "decision"), trace_s(a, "issued"),
+			 trace_s(a, "expires"));
 		if (html_true(a, "counts")) {
-			html_put(h, "<span class=\"ok\">yes</span>");
+			trace_put(h, "<span class=\"ok\">yes</span>");
 		} else {
-			html_put(h, "<span class=\"bad\">no</span>: ");
+			trace_put(h, "<span class=\"bad\">no</span>: ");
 			html_field(h, a, "why");
 		}
-		html_put(h, "</td><td class=\"multi\">");
+		trace_put(h, "</td><td class=\"multi\">");
 		html_field(h, a, "comment");
-		html_put(h, "</td></tr>\n");
+		trace_put(h, "</td></tr>\n");
 	}
-	html_put(h, "</table>\n");
+	trace_put(h, "</table>\n");
 }
 
-static void html_requests(struct html *h, json_t *r)
+static void html_requests(struct trace_out *h, json_t *r)
 {
 	json_t *q;
 	size_t i;
 
-	html_put(h, "<section id=\"requests\"><h2>Requests and signatures</h2>\n");
+	trace_put(h, "<section id=\"requests\"><h2>Requests and signatures</h2>\n");
 	if (json_array_size(json_object_get(r, "requests")) == 0)
-		html_put(h, "<p>No promotion request was opened for this version.</p>\n");
+		trace_put(h, "<p>No promotion request was opened for this version.</p>\n");
 	json_array_foreach(json_object_get(r, "requests"), i, q)
 		html_request(h, q);
-	html_put(h, "</section>\n");
+	trace_put(h, "</section>\n");
 }
 
-static void html_ledger(struct html *h, json_t *r)
+static void html_ledger(struct trace_out *h, json_t *r)
 {
 	json_t *cp = json_object_get(r, "checkpoint"), *x;
 	size_t i;
 
-	html_put(h, "<section id=\"ledger\"><h2>Ledger entries and the checkpoint</h2>\n");
+	trace_put(h, "<section id=\"ledger\"><h2>Ledger entries and the checkpoint</h2>\n");
 	if (json_is_object(cp)) {
-		html_put(h, "<p>Newest signed checkpoint: size %" JSON_INTEGER_FORMAT ", root <span class=\"mono\">",
-			 html_i(cp, "size"));
+		trace_put(h, "<p>Newest signed checkpoint: size %" JSON_INTEGER_FORMAT ", root <span class=\"mono\">",
+			 trace_i(cp, "size"));
 		html_field(h, cp, "root");
-		html_put(h, "</span>, log ");
+		trace_put(h, "</span>, log ");
 		html_field(h, cp, "origin");
-		html_put(h, ". The ledger holds %" JSON_INTEGER_FORMAT " entries (%" JSON_INTEGER_FORMAT
+		trace_put(h, ". The ledger holds %" JSON_INTEGER_FORMAT " entries (%" JSON_INTEGER_FORMAT
 			    " after the checkpoint). An entry marked verified has an inclusion proof checked against that root "
 			    "(<code>steward audit prove SEQ</code> prints it).</p>\n",
-			 html_i(cp, "ledger_size"), html_i(cp, "entries_after"));
+			 trace_i(cp, "ledger_size"), trace_i(cp, "entries_after"));
 	} else {
-		html_put(h, "<p class=\"bad\">No checkpoint has been signed.</p>\n");
+		trace_put(h, "<p class=\"bad\">No checkpoint has been signed.</p>\n");
 	}
-	html_put(h, "<table>\n<tr><th>Entry</th><th>Time</th><th>Actor</th><th>Action</th><th>Subject</th><th>Inclusion</th></tr>\n");
+	trace_put(h, "<table>\n<tr><th>Entry</th><th>Time</th><th>Actor</th><th>Action</th><th>Subject</th><th>Inclusion</th></tr>\n");
 	json_array_foreach(json_object_get(r, "entries"), i, x) {
-		const char *proof = html_s(x, "proof");
+		const char *proof = trace_s(x, "proof");
 
-		html_put(h, "<tr><td>%" JSON_INTEGER_FORMAT "</td><td>%s</td><td>", html_i(x, "seq"), html_s(x, "time"));
+		trace_put(h, "<tr><td>%" JSON_INTEGER_FORMAT "</td><td>%s</td><td>", trace_i(x, "seq"), trace_s(x, "time"));
 		html_field(h, x, "actor");
-		html_put(h, "</td><td>");
+		trace_put(h, "</td><td>");
 		html_field(h, x, "action");
-		html_put(h, "</td><td class=\"mono\">");
+		trace_put(h, "</td><td class=\"mono\">");
 		html_field(h, x, "subject");
-		html_put(h, "</td><td class=\"%s\">", strcmp(proof, "verified") == 0 ? "ok" : "bad");
+		trace_put(h, "</td><td class=\"%s\">", strcmp(proof, "verified") == 0 ? "ok" : "bad");
 		html_text(h, proof);
-		html_put(h, "</td></tr>\n");
+		trace_put(h, "</td></tr>\n");
 	}
-	html_put(h, "</table>\n");
+	trace_put(h, "</table>\n");
 	if (json_is_object(cp)) {
-		html_put(h, "<p>The signed checkpoint note:</p>\n<pre>");
+		trace_put(h, "<p>The signed checkpoint note:</p>\n<pre>");
 		html_field(h, cp, "note");
-		html_put(h, "</pre>\n");
+		trace_put(h, "</pre>\n");
 	}
-	html_put(h, "</section>\n");
+	trace_put(h, "</section>\n");
 }
 
 int trace_html_write(FILE *f, json_t *r)
 {
-	struct html h = { .f = f };
+	struct trace_out h = { .f = f };
 	json_t *v = json_object_get(r, "version"), *mo = json_object_get(r, "model");
 	size_t ngaps = json_array_size(json_object_get(r, "gaps"));
 
 	/* The policy forbids every fetch and every script: were a value ever
 	 * to slip through unescaped, the browser still runs and loads nothing. */
-	html_put(&h, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+	trace_put(&h, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
 		     "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n"
 		     "<meta name=\"referrer\" content=\"no-referrer\">\n"
 		     "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>Trace: ");
 	html_field(&h, mo, "name");
-	html_put(&h, ", ");
+	trace_put(&h, ", ");
 	html_field(&h, r, "alias");
-	html_put(&h, " = version %" JSON_INTEGER_FORMAT "</title>\n<style>\n%s</style>\n</head>\n<body>\n<main>\n",
-		 html_i(v, "number"), html_style);
-	html_put(&h, "<header><h1>Trace: <span class=\"model\">");
+	trace_put(&h, " = version %" JSON_INTEGER_FORMAT "</title>\n<style>\n%s</style>\n</head>\n<body>\n<main>\n",
+		 trace_i(v, "number"), html_style);
+	trace_put(&h, "<header><h1>Trace: <span class=\"model\">");
 	html_field(&h, mo, "name");
-	html_put(&h, "</span>, ");
+	trace_put(&h, "</span>, ");
 	html_field(&h, r, "alias");
-	html_put(&h, " = version %" JSON_INTEGER_FORMAT "</h1>\n<p class=\"meta\">Generated %s by steward trace (report format %"
+	trace_put(&h, " = version %" JSON_INTEGER_FORMAT "</h1>\n<p class=\"meta\">Generated %s by steward trace (report format %"
 		     JSON_INTEGER_FORMAT "): <span class=\"%s\">%zu gap%s</span></p></header>\n",
-		 html_i(v, "number"), html_s(r, "generated"), html_i(r, "format"), ngaps ? "bad" : "ok", ngaps,
+		 trace_i(v, "number"), trace_s(r, "generated"), trace_i(r, "format"), ngaps ? "bad" : "ok", ngaps,
 		 ngaps == 1 ? "" : "s");
 	html_gaps(&h, r);
 	html_version(&h, r);
@@ -872,7 +826,7 @@ int trace_html_write(FILE *f, json_t *r)
 	html_decisions(&h, r);
 	html_requests(&h, r);
 	html_ledger(&h, r);
-	html_put(&h, "</main>\n</body>\n</html>\n");
+	trace_put(&h, "</main>\n</body>\n</html>\n");
 	if (fflush(f) != 0 || ferror(f))
 		h.bad = 1;
 	return h.bad ? -1 : 0;
