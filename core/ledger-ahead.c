@@ -1,6 +1,8 @@
 /* ledger-ahead: the verifying thread reads entries into chunks while the workers parse the chunk it replays next. */
 #include "ledger-ahead.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,6 +12,114 @@
  * while the calling thread replays the other and reads the next. */
 #define LEDGER_AHEAD 512
 
+/* A chunk's parsed trees live in a region of their own: while a worker
+ * parses, jansson's allocations are carved from the region and its frees
+ * of them do nothing, and the whole region is emptied when the chunk is
+ * read again. A malloc and a free per JSON node cost about as much as the
+ * parse itself. A tree that did not fit is freed node by node. */
+#define LEDGER_REGION ((size_t)64 << 20)
+#define LEDGER_SLAB ((size_t)64 << 10)
+#define LEDGER_REGIONS 8
+
+struct ledger_region {
+	char *base; /* NULL when none could be had: the chunk's trees are malloc'd */
+	atomic_size_t used;
+	unsigned long gen; /* new each time the region is emptied, never reused */
+};
+
+static _Atomic(char *) ledger_regions[LEDGER_REGIONS];
+static atomic_ulong ledger_gens = 1;
+static pthread_once_t ledger_alloc_once = PTHREAD_ONCE_INIT;
+
+/* This thread's slab of a region, and the region it parses into (NULL
+ * outside a worker's parse: then jansson gets plain malloc). */
+static _Thread_local struct {
+	struct ledger_region *r;
+	unsigned long gen;
+	char *cur, *end;
+	int spilled;
+} ledger_tl;
+
+static void *ledger_json_malloc(size_t size)
+{
+	struct ledger_region *r = ledger_tl.r;
+	size_t need = (size + 15) & ~(size_t)15;
+	void *p;
+
+	if (r == NULL || need < size)
+		return malloc(size);
+	if ((size_t)(ledger_tl.end - ledger_tl.cur) < need) {
+		size_t take = need > LEDGER_SLAB ? need : LEDGER_SLAB,
+		       off = atomic_fetch_add_explicit(&r->used, take, memory_order_relaxed);
+
+		if (off > LEDGER_REGION || LEDGER_REGION - off < take) {
+			ledger_tl.spilled = 1;
+			return malloc(size);
+		}
+		ledger_tl.cur = r->base + off;
+		ledger_tl.end = ledger_tl.cur + take;
+	}
+	p = ledger_tl.cur;
+	ledger_tl.cur += need;
+	return p;
+}
+
+static void ledger_json_free(void *p)
+{
+	uintptr_t a = (uintptr_t)p;
+	size_t i;
+
+	for (i = 0; i < LEDGER_REGIONS; i++) {
+		uintptr_t b = (uintptr_t)atomic_load_explicit(&ledger_regions[i], memory_order_relaxed);
+
+		if (b != 0 && a >= b && a - b < LEDGER_REGION)
+			return;
+	}
+	free(p);
+}
+
+/* Outside a parse the hooks are malloc and free themselves, so what was
+ * allocated before they were set, and json_dumps' text freed with free,
+ * stay right. */
+static void ledger_alloc_install(void)
+{
+	json_set_alloc_funcs(ledger_json_malloc, ledger_json_free);
+}
+
+static void ledger_region_open(struct ledger_region *r)
+{
+	size_t i;
+
+	r->gen = atomic_fetch_add(&ledger_gens, 1);
+	r->base = malloc(LEDGER_REGION);
+	if (r->base == NULL)
+		return;
+	for (i = 0; i < LEDGER_REGIONS; i++) {
+		char *none = NULL;
+
+		if (atomic_compare_exchange_strong(&ledger_regions[i], &none, r->base))
+			return;
+	}
+	free(r->base);
+	r->base = NULL;
+}
+
+static void ledger_region_close(struct ledger_region *r)
+{
+	size_t i;
+
+	if (r->base == NULL)
+		return;
+	for (i = 0; i < LEDGER_REGIONS; i++) {
+		char *mine = r->base;
+
+		if (atomic_compare_exchange_strong(&ledger_regions[i], &mine, NULL))
+			break;
+	}
+	free(r->base);
+	r->base = NULL;
+}
+
 struct ledger_ahead_entry {
 	int64_t seq;
 	size_t off, len, sigoff;
@@ -18,10 +128,10 @@ struct ledger_ahead_entry {
 	int has_leaf, has_chain, has_cols;
 	uint8_t leaf[32], chain[32];
 	/* Parsed by a worker; NULL when it did not parse (checked again in
-	 * order). The chunk keeps a reference past the caller's, and the
-	 * worker that parses the slot's next entry drops it: the tree is
-	 * freed on the thread that allocated it, not on the verifying one. */
+	 * order). The chunk keeps a reference past the caller's, dropped
+	 * with the chunk's region when the chunk is read again. */
 	json_t *j;
+	int spilled; /* some of j is outside the chunk's region */
 };
 
 struct ledger_chunk {
@@ -32,6 +142,7 @@ struct ledger_chunk {
 	int end; /* what the source said after the last entry: 1 more, 0 the end, -1 an error */
 	int parsing; /* handed to the workers, not yet waited for */
 	struct verifyq_split w;
+	struct ledger_region region;
 };
 
 static void ledger_ahead_parse(void *arg, size_t i)
@@ -39,8 +150,32 @@ static void ledger_ahead_parse(void *arg, size_t i)
 	struct ledger_chunk *c = arg;
 	struct ledger_ahead_entry *x = &c->e[i];
 
-	json_decref(x->j);
+	if (c->region.base != NULL) {
+		if (ledger_tl.gen != c->region.gen) {
+			ledger_tl.gen = c->region.gen;
+			ledger_tl.cur = ledger_tl.end = NULL;
+		}
+		ledger_tl.r = &c->region;
+	}
+	ledger_tl.spilled = c->region.base == NULL;
 	x->j = json_loadb(c->bytes + x->off, x->len, JSON_REJECT_DUPLICATES, NULL);
+	x->spilled = ledger_tl.spilled;
+	ledger_tl.r = NULL;
+}
+
+/* Drops the chunk's trees (the verifying thread is done with them) and
+ * empties its region: only a tree that spilled out of it is walked. */
+static void ledger_chunk_drop(struct ledger_chunk *c)
+{
+	size_t k;
+
+	for (k = 0; k < LEDGER_AHEAD; k++) {
+		if (c->e[k].j != NULL && c->e[k].spilled)
+			json_decref(c->e[k].j);
+		c->e[k].j = NULL;
+	}
+	atomic_store(&c->region.used, 0);
+	c->region.gen = atomic_fetch_add(&ledger_gens, 1);
 }
 
 static int ledger_chunk_copy(struct ledger_chunk *c, const void *p, size_t len, size_t *off)
@@ -70,6 +205,7 @@ static void ledger_chunk_fill(struct ledger_ahead *a, struct ledger_chunk *c)
 {
 	const struct ledger_source *src = a->src;
 
+	ledger_chunk_drop(c);
 	c->n = c->pos = c->used = 0;
 	c->end = 1;
 	while (c->n < LEDGER_AHEAD) {
@@ -149,6 +285,10 @@ int ledger_ahead_next(struct ledger_ahead *a, int64_t *seq, const char **body, s
 		if (a->c[0] == NULL || a->c[1] == NULL)
 			return -1;
 		a->started = 1;
+		if (pthread_once(&ledger_alloc_once, ledger_alloc_install) != 0)
+			return -1;
+		ledger_region_open(&a->c[0]->region);
+		ledger_region_open(&a->c[1]->region);
 		ledger_chunk_fill(a, a->c[0]);
 		if (a->c[0]->end == 1)
 			ledger_chunk_fill(a, a->c[1]);
@@ -195,13 +335,12 @@ void ledger_ahead_free(struct ledger_ahead *a)
 
 	for (i = 0; i < 2; i++) {
 		struct ledger_chunk *c = a->c[i];
-		size_t k;
 
 		if (c == NULL)
 			continue;
 		ledger_chunk_wait(a, c);
-		for (k = 0; k < LEDGER_AHEAD; k++)
-			json_decref(c->e[k].j);
+		ledger_chunk_drop(c);
+		ledger_region_close(&c->region);
 		free(c->bytes);
 		free(c);
 	}
