@@ -14,16 +14,25 @@
 #include "reconcile.h"
 #include "record.h"
 
-/* Strings repeat across requests (models, stages, tiers, people,
- * policies): interned, a million-entry replay stays small. */
+/* Every request ever opened, kept for what later entries and the
+ * tables' checks still ask of a closed one (its seq, requester, stage,
+ * version): 48 bytes, not the 168 an open one needs, as a million-entry
+ * ledger closes over a hundred thousand of them. Strings are interned. */
 struct rp_request {
 	int64_t id, version, seq;
+	const char *requester, *to;
+	uint32_t open; /* 1 + index in rp->open of the rest while open, 0 once closed */
+	uint8_t review;
+};
+
+/* The rest of an open request: what its decisions, its promotion and its
+ * supersede are checked against. The slot is reused once it closes. */
+struct rp_open {
 	char digest[72];
-	const char *model, *author, *requester, *from, *to, *tier;
+	const char *model, *author, *from, *tier;
 	const char *policy; /* sha256 of the policy in force when it opened, "" for none */
-	int open;
-	int review;
-	size_t last_appr; /* 1 + index in rp->a of its newest decision, 0 none */
+	size_t last_appr;   /* 1 + index in rp->a of its newest decision, 0 none */
+	size_t next_free;   /* 1 + index of the next free slot, while this one is free */
 };
 
 struct rp_approval {
@@ -69,6 +78,8 @@ struct replay {
 	struct proven_keyring kr;
 	struct rp_request *q;
 	size_t nq;
+	struct rp_open *open; /* slots of the open requests' rest */
+	size_t nopen, free_open; /* free_open: 1 + index of the first free slot, 0 none */
 	struct rp_approval *a;
 	size_t na;
 	struct rp_policy *pol;

@@ -1,4 +1,4 @@
-/* test_approval: the keyring's versions and roles, each binding rule of approval_check, one altered field at a time, requests and versions streamed a page at a time, and the replay refusing a decision recorded twice. */
+/* test_approval: the keyring's versions and roles, each binding rule of approval_check, one altered field at a time, requests and versions streamed a page at a time, the replay refusing a decision recorded twice, and one on a closed request. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -698,6 +698,83 @@ static void test_replay_twice(void **state)
 	sqlite3_close(db);
 }
 
+/* A closed request keeps only what later entries ask of it, and the rest
+ * of it goes to the next request opened: a decision copied after the
+ * withdrawal is refused as one on a closed request, and the request that
+ * took the freed slot is checked against its own model, version and
+ * requester, not the closed one's. */
+static void test_replay_closed(void **state)
+{
+	struct fx *f = *state;
+	struct replay rp;
+	char log[300], why[512];
+	uint8_t pk[KEYS_PK_BYTES];
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	char *again = NULL, *again_sig = NULL;
+	int64_t req, req2, seq, id, last = 0;
+	const struct rp_request *q;
+	struct err e;
+
+	free(sign_one(f, &req));
+	assert_int_equal(store_begin(f->st, &e), 0);
+	assert_int_equal(approval_request_withdraw(f->st, &f->p[2], req, "not yet", &seq, &e), 0);
+	assert_int_equal(registry_version_add(f->st, &f->p[0], "fraud", "s3://m/2",
+					      "sha256:2222222222222222222222222222222222222222222222222222222222222222",
+					      "someone", "", 0, NULL, &e),
+			 0);
+	assert_int_equal(approval_request_open(f->st, &f->p[0], "fraud", 2, "production", "", &req2, &e), 0);
+	assert_int_equal(approval_sign(f->st, &f->p[1], f->k[1], req2, 1, 0, "ok", 3600, &id, &e), 0);
+	assert_int_equal(store_commit(f->st, &e), 0);
+	assert_int_equal(ledger_logkey_public(f->st, log, sizeof log, pk, &e), 0);
+	assert_int_equal(sqlite3_open_v2(f->db, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(replay_init(&rp, log, &e), 0);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT seq, body, sig, action FROM ledger ORDER BY seq", -1, &s, NULL),
+			 SQLITE_OK);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		const char *body = (const char *)sqlite3_column_text(s, 1);
+		const char *sig = (const char *)sqlite3_column_text(s, 2);
+		json_t *j = json_loads(body, 0, NULL);
+
+		assert_non_null(j);
+		last = sqlite3_column_int64(s, 0);
+		assert_int_equal(replay_entry(&rp, last, body, strlen(body), j, sig ? sig : "", why, sizeof why), 0);
+		json_decref(j);
+		if (strcmp((const char *)sqlite3_column_text(s, 3), "approval.approve") == 0 && again == NULL) {
+			again = strdup(body);
+			again_sig = strdup(sig ? sig : "");
+		}
+	}
+	sqlite3_finalize(s);
+	assert_int_equal(rp.nq, 2);
+	assert_int_equal(rp.na, 2);
+	q = replay_request(&rp, req);
+	assert_non_null(q);
+	assert_int_equal(q->open, 0);
+	assert_string_equal(q->requester, "lena");
+	assert_string_equal(q->to, "production");
+	assert_int_equal(q->version, 1);
+	q = replay_request(&rp, req2);
+	assert_non_null(q);
+	assert_int_not_equal(q->open, 0);
+	assert_string_equal(q->requester, "ada");
+	assert_int_equal(q->version, 2);
+	assert_int_equal(rp.nopen, 1); /* the closed request's slot was taken again */
+	assert_non_null(again);
+	{
+		json_t *j = json_loads(again, 0, NULL);
+
+		assert_non_null(j);
+		assert_int_not_equal(replay_entry(&rp, last + 1, again, strlen(again), j, again_sig, why, sizeof why), 0);
+		assert_non_null(strstr(why, "after it was closed"));
+		json_decref(j);
+	}
+	replay_free(&rp);
+	free(again);
+	free(again_sig);
+	sqlite3_close(db);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -712,6 +789,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_resume_checkpoint_after, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pages, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_replay_twice, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_replay_closed, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
