@@ -445,6 +445,11 @@ static int replay_enroll(struct replay *rp, const char *actor, json_t *data, cha
 		goto out;
 	}
 	rpp->parsed = pol;
+	/* Only the newest of a tier is ever in force again (replay_policy_for):
+	 * the one it replaces keeps its name, version and digest, not its rules. */
+	for (i = 0; i + 1 < rp->npol; i++)
+		if (strcmp(rp->pol[i].tier, tier) == 0)
+			policy_free(&rp->pol[i].parsed);
 	snprintf(rpp->name, sizeof rpp->name, "%s", name);
 	snprintf(rpp->tier, sizeof rpp->tier, "%s", tier);
 	snprintf(rpp->digest, sizeof rpp->digest, "%s", sha);
