@@ -129,6 +129,8 @@ void replay_free(struct replay *rp)
 
 	proven_keyring_clear(&rp->kr);
 	free(rp->q);
+	for (i = 0; i < rp->nopen; i++)
+		free(rp->open[i].signed_on);
 	free(rp->open);
 	free(rp->a);
 	for (i = 0; i < rp->npol; i++)
@@ -137,7 +139,6 @@ void replay_free(struct replay *rp)
 	free(rp->prom);
 	strset_free(&rp->names);
 	hashset_free(&rp->nonces);
-	hashset_free(&rp->signed_on);
 	incident_replay_free(rp->inc);
 	record_alias_states_free(&rp->aliases);
 	reconcile_seen_free(rp->seen);
@@ -217,6 +218,9 @@ static void replay_request_close(struct replay *rp, struct rp_request *q)
 
 	if (o == NULL)
 		return;
+	free(o->signed_on);
+	o->signed_on = NULL;
+	o->nsigned = 0;
 	o->next_free = rp->free_open;
 	rp->free_open = q->open;
 	q->open = 0;
@@ -291,6 +295,8 @@ static int replay_approval(struct replay *rp, int64_t seq, int64_t when, const c
 	const char *env;
 	json_int_t request, kv;
 	char reason[400], pair[KEYS_NAME_MAX + 112];
+	uint8_t h[16], (*signed_on)[16];
+	size_t k;
 	int rc;
 
 	if (json_unpack(data, "{s:I, s:I, s:s}", "request", &request, "keyring", &kv, "envelope", &env) != 0)
@@ -329,29 +335,36 @@ static int replay_approval(struct replay *rp, int64_t seq, int64_t when, const c
 	rc = hashset_add(&rp->nonces, rp->hkey, stmt.nonce);
 	if (rc == 0)
 		return err_why(why, n, "approval replays a nonce used by an earlier decision");
-	/* A person decides once per request and evidence snapshot. */
-	snprintf(pair, sizeof pair, "%lld/%s/%s", (long long)request, stmt.principal, stmt.evidence);
-	if (rc > 0)
-		rc = hashset_add(&rp->signed_on, rp->hkey, pair);
-	if (rc == 0)
-		return err_why(why, n, "%s signed a second decision on request %lld", stmt.principal,
-				  (long long)request);
 	if (rc < 0)
 		return err_why(why, n, "out of memory");
+	/* A person decides once per request and evidence snapshot. */
+	snprintf(pair, sizeof pair, "%s/%s", stmt.principal, stmt.evidence);
+	crypto_shorthash_siphashx24(h, (const unsigned char *)pair, strlen(pair), rp->hkey);
+	for (k = 0; k < o->nsigned; k++)
+		if (memcmp(o->signed_on[k], h, sizeof h) == 0)
+			return err_why(why, n, "%s signed a second decision on request %lld", stmt.principal,
+					  (long long)request);
+	signed_on = realloc(o->signed_on, (o->nsigned + 1) * sizeof *o->signed_on);
+	if (signed_on == NULL)
+		return err_why(why, n, "out of memory");
+	o->signed_on = signed_on;
+	memcpy(o->signed_on[o->nsigned++], h, sizeof h);
+	if (strlen(env) > UINT32_MAX || rp->na >= UINT32_MAX)
+		return err_why(why, n, "approval envelope too long or too many decisions");
 	a = proven_push(&rp->a, &rp->na, sizeof *rp->a);
 	if (a != NULL)
 		crypto_hash_sha256(a->envelope, (const unsigned char *)env, strlen(env));
 	if (a == NULL)
 		return err_why(why, n, "out of memory");
-	a->len = strlen(env);
+	a->len = (uint32_t)strlen(env);
 	a->seq = seq;
 	a->request = request;
 	a->prev_same = o->last_appr;
-	o->last_appr = rp->na;
-	a->approve = stmt.approve;
-	a->role = replay_intern(rp, keyring_role_name(stmt.role));
+	o->last_appr = (uint32_t)rp->na;
+	a->approve = stmt.approve != 0;
+	a->role = stmt.role <= ROLE_ALL ? (uint8_t)stmt.role : 0xff;
 	a->principal = replay_intern(rp, stmt.principal);
-	if (a->role == NULL || a->principal == NULL)
+	if (a->principal == NULL)
 		return err_why(why, n, "out of memory");
 	if (!stmt.approve)
 		replay_request_close(rp, q);
@@ -512,16 +525,25 @@ static int replay_gate(struct replay *rp, json_t *data, const char *tier, int ro
 	return 0;
 }
 
+/* The interned "MODEL\nALIAS" a promotion is filed under (no name holds a
+ * newline); NULL when out of memory or too long. */
+static const char *replay_move(struct replay *rp, const char *model, const char *alias)
+{
+	char key[256];
+	int w = snprintf(key, sizeof key, "%s\n%s", model, alias);
+
+	return w < 0 || (size_t)w >= sizeof key ? NULL : replay_intern(rp, key);
+}
+
 static int replay_promoted(struct replay *rp, const char *model, const char *alias, int64_t version)
 {
 	struct rp_promotion *p = proven_push(&rp->prom, &rp->nprom, sizeof *rp->prom);
 
 	if (p == NULL)
 		return -1;
-	p->model = replay_intern(rp, model);
-	p->alias = replay_intern(rp, alias);
+	p->move = replay_move(rp, model, alias);
 	p->version = version;
-	return p->model != NULL && p->alias != NULL ? 0 : -1;
+	return p->move != NULL ? 0 : -1;
 }
 
 static int replay_apply(struct replay *rp, const char *actor, json_t *data, char *why, size_t n)
@@ -562,7 +584,7 @@ static int replay_apply(struct replay *rp, const char *actor, json_t *data, char
 			const struct rp_approval *a = &rp->a[j - 1];
 
 			if (a->approve && strcmp(a->principal, ev.appr[i].principal) == 0 &&
-			    strcmp(a->role, ev.appr[i].role) == 0)
+			    strcmp(keyring_role_name(a->role), ev.appr[i].role) == 0)
 				break;
 		}
 		if (j == 0) {
@@ -584,7 +606,7 @@ out:
 static int replay_rollback(struct replay *rp, int64_t seq, const char *actor, json_t *data, char *why, size_t n)
 {
 	const struct rp_policy *used;
-	const char *alias, *reason;
+	const char *alias, *reason, *move;
 	json_int_t from, to;
 	json_t *review;
 	struct evidence ev;
@@ -610,9 +632,14 @@ static int replay_rollback(struct replay *rp, int64_t seq, const char *actor, js
 				      json_string_value(json_object_get(json_object_get(data, "evidence"), "tier")) : "",
 			1, alias, &ev, &used, why, n) != 0)
 		goto out;
+	move = replay_move(rp, ev.model, alias);
+	if (move == NULL) {
+		err_why(why, n, "out of memory");
+		goto out;
+	}
+	/* Interned: the same move is the same pointer. */
 	for (i = 0; i < rp->nprom; i++)
-		if (strcmp(rp->prom[i].model, ev.model) == 0 && strcmp(rp->prom[i].alias, alias) == 0 &&
-		    rp->prom[i].version == to)
+		if (rp->prom[i].move == move && rp->prom[i].version == to)
 			break;
 	if (i == rp->nprom || ev.version != to) {
 		err_why(why, n, "rolled back to version %lld, which was never promoted to %s under policy", (long long)to,

@@ -31,18 +31,26 @@ struct rp_open {
 	char digest[72];
 	const char *model, *author, *from, *tier;
 	const char *policy; /* sha256 of the policy in force when it opened, "" for none */
-	size_t last_appr;   /* 1 + index in rp->a of its newest decision, 0 none */
+	uint32_t last_appr; /* 1 + index in rp->a of its newest decision, 0 none */
+	/* Who decided on which evidence (SipHash of "principal/evidence"):
+	 * a person decides once per request and evidence snapshot, and a
+	 * closed request takes no decision, so this goes when it closes. */
+	uint8_t (*signed_on)[16];
+	size_t nsigned;
 	size_t next_free;   /* 1 + index of the next free slot, while this one is free */
 };
 
+/* Every decision, for the approvals table's check and the promotions of
+ * its request: 72 bytes, a million-entry ledger records a hundred
+ * thousand of them. */
 struct rp_approval {
 	int64_t seq, request;
 	const char *principal; /* interned: a million-entry replay keeps no copy a decision */
-	const char *role;      /* keyring_role_name's */
-	int approve;
-	uint8_t envelope[32]; /* its SHA-256: a million-entry replay keeps hashes, not copies */
-	size_t len;
-	size_t prev_same; /* 1 + index of the same request's decision before it, 0 none */
+	uint8_t envelope[32];  /* its SHA-256: a million-entry replay keeps hashes, not copies */
+	uint32_t len;
+	uint32_t prev_same; /* 1 + index of the same request's decision before it, 0 none */
+	uint8_t role;       /* the ROLE_* it was signed in (0xff: none keyring_role_name knows) */
+	uint8_t approve;
 };
 
 /* An enrolled policy: the newest per tier is in force. */
@@ -52,9 +60,10 @@ struct rp_policy {
 	struct policy parsed; /* parsed once at its enrolment, not again at every gate it decided */
 };
 
-/* A version moved to an alias under policy: a rollback may return to it. */
+/* A version moved to an alias under policy: a rollback may return to it.
+ * 16 bytes: a million-entry ledger applies over a hundred thousand. */
 struct rp_promotion {
-	const char *model, *alias; /* interned */
+	const char *move; /* interned "MODEL\nALIAS" */
 	int64_t version;
 };
 
@@ -66,9 +75,9 @@ struct strset {
 };
 
 /* A set of 128-bit keyed hashes (SipHash-2-4, the key drawn per replay):
- * the nonces and request/principal/evidence triples, 16 bytes a member
- * and no allocation each. Two members colliding could only report a reuse
- * that did not happen, never miss one, and odds are 2^-127 a pair. */
+ * the nonces, 16 bytes a member and no allocation each. Two members
+ * colliding could only report a reuse that did not happen, never miss
+ * one, and odds are 2^-127 a pair. */
 struct hashset {
 	uint8_t (*slot)[16];
 	size_t cap, n;
@@ -88,8 +97,7 @@ struct replay {
 	size_t nprom;
 	struct strset names; /* interned strings of requests, decisions and promotions */
 	struct hashset nonces;
-	struct hashset signed_on; /* "request/principal/evidence" */
-	uint8_t hkey[16];         /* the hashsets' SipHash key */
+	uint8_t hkey[16];         /* the hashes' SipHash key */
 	struct incident_replay *inc;
 	/* Every alias's last move so far, removed ones too: the tables and the
 	 * report read them here instead of parsing every alias move again. */
