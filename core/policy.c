@@ -277,6 +277,13 @@ static int policy_rule_line(struct lexer *lx, struct policy_section *sec)
 	if (sec->nrules == POLICY_MAX_RULES)
 		return err_set(lx->e, ERR_INVALID, "%s:%d:1: found rule %d of a section, expected at most %d",
 			       lx->fname, lx->line, POLICY_MAX_RULES + 1, POLICY_MAX_RULES);
+	/* Sized to the rules the file holds: a replay keeps every enrolled
+	 * policy parsed, and 64 slots of 800 bytes a section made each one
+	 * about 300 KB. */
+	r = realloc(sec->rules, (sec->nrules + 1) * sizeof *sec->rules);
+	if (r == NULL)
+		return err_set(lx->e, ERR_IO, "out of memory");
+	sec->rules = r;
 	r = &sec->rules[sec->nrules];
 	memset(r, 0, sizeof *r);
 	r->line = lx->line;
@@ -381,6 +388,10 @@ static int policy_section_line(struct lexer *lx, struct policy *p, int rollback,
 
 void policy_free(struct policy *p)
 {
+	size_t i;
+
+	for (i = 0; i < p->nsec; i++)
+		free(p->sec[i].rules);
 	free(p->sec);
 	memset(p, 0, sizeof *p);
 }

@@ -62,7 +62,7 @@ struct policy_section {
 	char from[POLICY_NAME_MAX + 1]; /* "none", "any" or a stage */
 	char to[POLICY_NAME_MAX + 1];   /* the stage, or the rolled-back alias */
 	int line;
-	struct policy_rule rules[POLICY_MAX_RULES];
+	struct policy_rule *rules; /* nrules of them, at most POLICY_MAX_RULES */
 	size_t nrules;
 };
 

@@ -129,6 +129,9 @@ void replay_free(struct replay *rp)
 
 	proven_keyring_clear(&rp->kr);
 	free(rp->q);
+	for (i = 0; i < rp->nopen; i++)
+		free(rp->open[i].signed_on);
+	free(rp->open);
 	free(rp->a);
 	for (i = 0; i < rp->npol; i++)
 		policy_free(&rp->pol[i].parsed);
@@ -136,7 +139,6 @@ void replay_free(struct replay *rp)
 	free(rp->prom);
 	strset_free(&rp->names);
 	hashset_free(&rp->nonces);
-	hashset_free(&rp->signed_on);
 	incident_replay_free(rp->inc);
 	record_alias_states_free(&rp->aliases);
 	reconcile_seen_free(rp->seen);
@@ -171,6 +173,59 @@ struct rp_request *replay_request(struct replay *rp, int64_t id)
 	return NULL;
 }
 
+/* The rest of q while it is open, NULL once closed. */
+static struct rp_open *replay_open(struct replay *rp, const struct rp_request *q)
+{
+	return q != NULL && q->open != 0 ? &rp->open[q->open - 1] : NULL;
+}
+
+/* A new request (its id above every earlier one) with a zeroed rest, open. */
+static struct rp_request *replay_request_add(struct replay *rp, int64_t id, struct rp_open **rest)
+{
+	struct rp_request *q;
+	struct rp_open *o;
+	size_t slot;
+
+	if (rp->free_open != 0) {
+		slot = rp->free_open - 1;
+		o = &rp->open[slot];
+		rp->free_open = o->next_free;
+		memset(o, 0, sizeof *o);
+	} else {
+		if (rp->nopen >= UINT32_MAX)
+			return NULL;
+		o = proven_push(&rp->open, &rp->nopen, sizeof *rp->open);
+		if (o == NULL)
+			return NULL;
+		slot = rp->nopen - 1;
+	}
+	q = proven_push(&rp->q, &rp->nq, sizeof *rp->q);
+	if (q == NULL) {
+		rp->open[slot].next_free = rp->free_open;
+		rp->free_open = slot + 1;
+		return NULL;
+	}
+	q->id = id;
+	q->open = (uint32_t)(slot + 1);
+	*rest = &rp->open[slot];
+	return q;
+}
+
+/* Closed: only what struct rp_request keeps is asked of it from now on. */
+static void replay_request_close(struct replay *rp, struct rp_request *q)
+{
+	struct rp_open *o = replay_open(rp, q);
+
+	if (o == NULL)
+		return;
+	free(o->signed_on);
+	o->signed_on = NULL;
+	o->nsigned = 0;
+	o->next_free = rp->free_open;
+	rp->free_open = q->open;
+	q->open = 0;
+}
+
 static const struct rp_policy *replay_policy_for(const struct replay *rp, const char *tier)
 {
 	size_t i;
@@ -187,6 +242,7 @@ static int replay_request_open(struct replay *rp, int64_t seq, const char *actor
 	const char *model, *digest, *author, *from, *to, *tier, *requester, *psha = "";
 	json_int_t id, version, kv;
 	struct rp_request *q;
+	struct rp_open *o;
 	const struct rp_policy *inforce;
 	json_t *pol;
 	size_t pidx;
@@ -210,22 +266,20 @@ static int replay_request_open(struct replay *rp, int64_t seq, const char *actor
 	if (proven_principal(&rp->kr, actor, &pidx) == NULL || rp->kr.p[pidx].revoked != 0 ||
 	    !(proven_roles_now(&rp->kr, pidx) & (ROLE_ADMIN | ROLE_MLLEAD | ROLE_SRE | ROLE_RISK)))
 		return err_why(why, n, "request opened by %s, who held no role that may request", actor);
-	q = proven_push(&rp->q, &rp->nq, sizeof *rp->q);
+	q = replay_request_add(rp, id, &o);
 	if (q == NULL)
 		return err_why(why, n, "out of memory");
-	q->id = id;
 	q->version = version;
 	q->seq = seq;
-	q->open = 1;
-	snprintf(q->digest, sizeof q->digest, "%s", digest);
-	q->model = replay_intern(rp, model);
-	q->author = replay_intern(rp, author);
 	q->requester = replay_intern(rp, requester);
-	q->from = replay_intern(rp, from);
 	q->to = replay_intern(rp, to);
-	q->tier = replay_intern(rp, tier);
-	q->policy = replay_intern(rp, psha);
-	if (!q->model || !q->author || !q->requester || !q->from || !q->to || !q->tier || !q->policy)
+	snprintf(o->digest, sizeof o->digest, "%s", digest);
+	o->model = replay_intern(rp, model);
+	o->author = replay_intern(rp, author);
+	o->from = replay_intern(rp, from);
+	o->tier = replay_intern(rp, tier);
+	o->policy = replay_intern(rp, psha);
+	if (!o->model || !o->author || !q->requester || !o->from || !q->to || !o->tier || !o->policy)
 		return err_why(why, n, "out of memory");
 	return 0;
 }
@@ -236,10 +290,13 @@ static int replay_approval(struct replay *rp, int64_t seq, int64_t when, const c
 	struct approval_stmt stmt;
 	struct approval_ctx c;
 	struct rp_request *q;
+	struct rp_open *o;
 	struct rp_approval *a;
 	const char *env;
 	json_int_t request, kv;
 	char reason[400], pair[KEYS_NAME_MAX + 112];
+	uint8_t h[16], (*signed_on)[16];
+	size_t k;
 	int rc;
 
 	if (json_unpack(data, "{s:I, s:I, s:s}", "request", &request, "keyring", &kv, "envelope", &env) != 0)
@@ -247,23 +304,24 @@ static int replay_approval(struct replay *rp, int64_t seq, int64_t when, const c
 	q = replay_request(rp, request);
 	if (q == NULL)
 		return err_why(why, n, "approval of request %lld, which was never opened", (long long)request);
-	if (!q->open)
+	o = replay_open(rp, q);
+	if (o == NULL)
 		return err_why(why, n, "approval of request %lld after it was closed", (long long)request);
 	if (kv != rp->kr.version)
 		return err_why(why, n, "approval recorded under keyring version %lld, but version %" PRId64 " was in force",
 				  (long long)kv, rp->kr.version);
 	memset(&c, 0, sizeof c);
 	c.request = q->id;
-	c.model = q->model;
+	c.model = o->model;
 	c.version = q->version;
-	c.digest = q->digest;
-	c.from = q->from;
+	c.digest = o->digest;
+	c.from = o->from;
 	c.to = q->to;
-	c.tier = q->tier;
-	c.author = q->author[0] ? q->author : NULL;
+	c.tier = o->tier;
+	c.author = o->author[0] ? o->author : NULL;
 	c.requester = q->requester;
 	c.log = rp->kr.log;
-	c.policy = q->policy;
+	c.policy = o->policy;
 	c.now = when;
 	c.keyring_ver = rp->kr.version;
 	c.key_at = proven_key_at;
@@ -277,32 +335,39 @@ static int replay_approval(struct replay *rp, int64_t seq, int64_t when, const c
 	rc = hashset_add(&rp->nonces, rp->hkey, stmt.nonce);
 	if (rc == 0)
 		return err_why(why, n, "approval replays a nonce used by an earlier decision");
-	/* A person decides once per request and evidence snapshot. */
-	snprintf(pair, sizeof pair, "%lld/%s/%s", (long long)request, stmt.principal, stmt.evidence);
-	if (rc > 0)
-		rc = hashset_add(&rp->signed_on, rp->hkey, pair);
-	if (rc == 0)
-		return err_why(why, n, "%s signed a second decision on request %lld", stmt.principal,
-				  (long long)request);
 	if (rc < 0)
 		return err_why(why, n, "out of memory");
+	/* A person decides once per request and evidence snapshot. */
+	snprintf(pair, sizeof pair, "%s/%s", stmt.principal, stmt.evidence);
+	crypto_shorthash_siphashx24(h, (const unsigned char *)pair, strlen(pair), rp->hkey);
+	for (k = 0; k < o->nsigned; k++)
+		if (memcmp(o->signed_on[k], h, sizeof h) == 0)
+			return err_why(why, n, "%s signed a second decision on request %lld", stmt.principal,
+					  (long long)request);
+	signed_on = realloc(o->signed_on, (o->nsigned + 1) * sizeof *o->signed_on);
+	if (signed_on == NULL)
+		return err_why(why, n, "out of memory");
+	o->signed_on = signed_on;
+	memcpy(o->signed_on[o->nsigned++], h, sizeof h);
+	if (strlen(env) > UINT32_MAX || rp->na >= UINT32_MAX)
+		return err_why(why, n, "approval envelope too long or too many decisions");
 	a = proven_push(&rp->a, &rp->na, sizeof *rp->a);
 	if (a != NULL)
 		crypto_hash_sha256(a->envelope, (const unsigned char *)env, strlen(env));
 	if (a == NULL)
 		return err_why(why, n, "out of memory");
-	a->len = strlen(env);
+	a->len = (uint32_t)strlen(env);
 	a->seq = seq;
 	a->request = request;
-	a->prev_same = q->last_appr;
-	q->last_appr = rp->na;
-	a->approve = stmt.approve;
-	a->role = replay_intern(rp, keyring_role_name(stmt.role));
+	a->prev_same = o->last_appr;
+	o->last_appr = (uint32_t)rp->na;
+	a->approve = stmt.approve != 0;
+	a->role = stmt.role <= ROLE_ALL ? (uint8_t)stmt.role : 0xff;
 	a->principal = replay_intern(rp, stmt.principal);
-	if (a->role == NULL || a->principal == NULL)
+	if (a->principal == NULL)
 		return err_why(why, n, "out of memory");
 	if (!stmt.approve)
-		q->open = 0;
+		replay_request_close(rp, q);
 	return 0;
 }
 
@@ -393,6 +458,11 @@ static int replay_enroll(struct replay *rp, const char *actor, json_t *data, cha
 		goto out;
 	}
 	rpp->parsed = pol;
+	/* Only the newest of a tier is ever in force again (replay_policy_for):
+	 * the one it replaces keeps its name, version and digest, not its rules. */
+	for (i = 0; i + 1 < rp->npol; i++)
+		if (strcmp(rp->pol[i].tier, tier) == 0)
+			policy_free(&rp->pol[i].parsed);
 	snprintf(rpp->name, sizeof rpp->name, "%s", name);
 	snprintf(rpp->tier, sizeof rpp->tier, "%s", tier);
 	snprintf(rpp->digest, sizeof rpp->digest, "%s", sha);
@@ -455,22 +525,32 @@ static int replay_gate(struct replay *rp, json_t *data, const char *tier, int ro
 	return 0;
 }
 
+/* The interned "MODEL\nALIAS" a promotion is filed under (no name holds a
+ * newline); NULL when out of memory or too long. */
+static const char *replay_move(struct replay *rp, const char *model, const char *alias)
+{
+	char key[256];
+	int w = snprintf(key, sizeof key, "%s\n%s", model, alias);
+
+	return w < 0 || (size_t)w >= sizeof key ? NULL : replay_intern(rp, key);
+}
+
 static int replay_promoted(struct replay *rp, const char *model, const char *alias, int64_t version)
 {
 	struct rp_promotion *p = proven_push(&rp->prom, &rp->nprom, sizeof *rp->prom);
 
 	if (p == NULL)
 		return -1;
-	p->model = replay_intern(rp, model);
-	p->alias = replay_intern(rp, alias);
+	p->move = replay_move(rp, model, alias);
 	p->version = version;
-	return p->model != NULL && p->alias != NULL ? 0 : -1;
+	return p->move != NULL ? 0 : -1;
 }
 
 static int replay_apply(struct replay *rp, const char *actor, json_t *data, char *why, size_t n)
 {
 	const struct rp_policy *used;
 	struct rp_request *q;
+	struct rp_open *o;
 	struct evidence ev;
 	json_int_t request;
 	const char *alias;
@@ -483,13 +563,14 @@ static int replay_apply(struct replay *rp, const char *actor, json_t *data, char
 	if (replay_actor(rp, actor, ROLE_SIGNERS) < 0)
 		return err_why(why, n, "promotion applied by %s, who held no role that may", actor);
 	q = replay_request(rp, request);
-	if (q == NULL || !q->open || q->review || strcmp(q->to, alias) != 0)
+	o = replay_open(rp, q);
+	if (o == NULL || q->review || strcmp(q->to, alias) != 0)
 		return err_why(why, n, "promotion of request %lld, which is not an open promotion to %s", (long long)request,
 				  alias);
-	if (replay_gate(rp, data, q->tier, 0, alias, &ev, &used, why, n) != 0)
+	if (replay_gate(rp, data, o->tier, 0, alias, &ev, &used, why, n) != 0)
 		goto out;
-	if (strcmp(ev.model, q->model) != 0 || ev.version != q->version || strcmp(ev.digest, q->digest) != 0 ||
-	    strcmp(ev.from, q->from) != 0 || strcmp(ev.to, q->to) != 0) {
+	if (strcmp(ev.model, o->model) != 0 || ev.version != q->version || strcmp(ev.digest, o->digest) != 0 ||
+	    strcmp(ev.from, o->from) != 0 || strcmp(ev.to, q->to) != 0) {
 		err_why(why, n, "evidence is about another version or move than request %lld", (long long)request);
 		goto out;
 	}
@@ -499,11 +580,11 @@ static int replay_apply(struct replay *rp, const char *actor, json_t *data, char
 	for (i = 0; i < ev.nappr; i++) {
 		if (!ev.appr[i].counts)
 			continue;
-		for (j = q->last_appr; j != 0; j = rp->a[j - 1].prev_same) {
+		for (j = o->last_appr; j != 0; j = rp->a[j - 1].prev_same) {
 			const struct rp_approval *a = &rp->a[j - 1];
 
 			if (a->approve && strcmp(a->principal, ev.appr[i].principal) == 0 &&
-			    strcmp(a->role, ev.appr[i].role) == 0)
+			    strcmp(keyring_role_name(a->role), ev.appr[i].role) == 0)
 				break;
 		}
 		if (j == 0) {
@@ -511,11 +592,11 @@ static int replay_apply(struct replay *rp, const char *actor, json_t *data, char
 			goto out;
 		}
 	}
-	q->open = 0;
-	if (replay_promoted(rp, q->model, alias, q->version) != 0) {
+	if (replay_promoted(rp, o->model, alias, q->version) != 0) {
 		err_why(why, n, "out of memory");
 		goto out;
 	}
+	replay_request_close(rp, q);
 	r = 0;
 out:
 	evidence_free(&ev);
@@ -525,7 +606,7 @@ out:
 static int replay_rollback(struct replay *rp, int64_t seq, const char *actor, json_t *data, char *why, size_t n)
 {
 	const struct rp_policy *used;
-	const char *alias, *reason;
+	const char *alias, *reason, *move;
 	json_int_t from, to;
 	json_t *review;
 	struct evidence ev;
@@ -551,9 +632,14 @@ static int replay_rollback(struct replay *rp, int64_t seq, const char *actor, js
 				      json_string_value(json_object_get(json_object_get(data, "evidence"), "tier")) : "",
 			1, alias, &ev, &used, why, n) != 0)
 		goto out;
+	move = replay_move(rp, ev.model, alias);
+	if (move == NULL) {
+		err_why(why, n, "out of memory");
+		goto out;
+	}
+	/* Interned: the same move is the same pointer. */
 	for (i = 0; i < rp->nprom; i++)
-		if (strcmp(rp->prom[i].model, ev.model) == 0 && strcmp(rp->prom[i].alias, alias) == 0 &&
-		    rp->prom[i].version == to)
+		if (rp->prom[i].move == move && rp->prom[i].version == to)
 			break;
 	if (i == rp->nprom || ev.version != to) {
 		err_why(why, n, "rolled back to version %lld, which was never promoted to %s under policy", (long long)to,
@@ -562,6 +648,7 @@ static int replay_rollback(struct replay *rp, int64_t seq, const char *actor, js
 	}
 	if (!json_is_null(review)) {
 		struct rp_request *q;
+		struct rp_open *o;
 		json_int_t rid, due;
 		const char *role;
 
@@ -570,25 +657,23 @@ static int replay_rollback(struct replay *rp, int64_t seq, const char *actor, js
 			err_why(why, n, "rollback's review is malformed or out of order");
 			goto out;
 		}
-		q = proven_push(&rp->q, &rp->nq, sizeof *rp->q);
+		q = replay_request_add(rp, rid, &o);
 		if (q == NULL) {
 			err_why(why, n, "out of memory");
 			goto out;
 		}
-		q->id = rid;
 		q->version = to;
 		q->seq = seq;
-		q->open = 1;
 		q->review = 1;
-		snprintf(q->digest, sizeof q->digest, "%s", ev.digest);
-		q->model = replay_intern(rp, ev.model);
-		q->author = replay_intern(rp, ev.author);
 		q->requester = replay_intern(rp, actor);
-		q->from = replay_intern(rp, alias);
 		q->to = replay_intern(rp, "review");
-		q->tier = replay_intern(rp, ev.tier);
-		q->policy = replay_intern(rp, used->digest);
-		if (!q->model || !q->author || !q->requester || !q->from || !q->to || !q->tier || !q->policy) {
+		snprintf(o->digest, sizeof o->digest, "%s", ev.digest);
+		o->model = replay_intern(rp, ev.model);
+		o->author = replay_intern(rp, ev.author);
+		o->from = replay_intern(rp, alias);
+		o->tier = replay_intern(rp, ev.tier);
+		o->policy = replay_intern(rp, used->digest);
+		if (!o->model || !o->author || !q->requester || !o->from || !q->to || !o->tier || !o->policy) {
 			err_why(why, n, "out of memory");
 			goto out;
 		}
@@ -608,25 +693,28 @@ out:
 static int replay_close(struct replay *rp, const char *action, const char *actor, json_t *data, char *why, size_t n)
 {
 	struct rp_request *q, *next;
+	struct rp_open *o, *no;
 	json_int_t id, successor = 0;
 
 	if (json_unpack(data, "{s:I}", "request", &id) != 0 ||
 	    (strcmp(action, "request.supersede") == 0 && json_unpack(data, "{s:I}", "successor", &successor) != 0))
 		return err_why(why, n, "%s entry is malformed", action);
 	q = replay_request(rp, id);
-	if (q == NULL || !q->open || q->review)
+	o = replay_open(rp, q);
+	if (o == NULL || q->review)
 		return err_why(why, n, "%s of request %lld, which is not an open promotion request", action, (long long)id);
 	if (!record_same_person(actor, q->requester) && replay_actor(rp, actor, ROLE_ADMIN) < 0)
 		return err_why(why, n, "%s of request %lld by %s, neither its requester nor an admin", action, (long long)id,
 				  actor);
 	if (successor != 0) {
 		next = replay_request(rp, successor);
-		if (next == NULL || !next->open || next->version != q->version || strcmp(next->model, q->model) != 0 ||
-		    strcmp(next->to, q->to) != 0 || strcmp(next->policy, q->policy) == 0)
+		no = replay_open(rp, next);
+		if (no == NULL || next->version != q->version || strcmp(no->model, o->model) != 0 ||
+		    strcmp(next->to, q->to) != 0 || strcmp(no->policy, o->policy) == 0)
 			return err_why(why, n, "request %lld is superseded by %lld, which is not an open request for the same move under another policy",
 					  (long long)id, (long long)successor);
 	}
-	q->open = 0;
+	replay_request_close(rp, q);
 	return 0;
 }
 

@@ -14,26 +14,43 @@
 #include "reconcile.h"
 #include "record.h"
 
-/* Strings repeat across requests (models, stages, tiers, people,
- * policies): interned, a million-entry replay stays small. */
+/* Every request ever opened, kept for what later entries and the
+ * tables' checks still ask of a closed one (its seq, requester, stage,
+ * version): 48 bytes, not the 168 an open one needs, as a million-entry
+ * ledger closes over a hundred thousand of them. Strings are interned. */
 struct rp_request {
 	int64_t id, version, seq;
-	char digest[72];
-	const char *model, *author, *requester, *from, *to, *tier;
-	const char *policy; /* sha256 of the policy in force when it opened, "" for none */
-	int open;
-	int review;
-	size_t last_appr; /* 1 + index in rp->a of its newest decision, 0 none */
+	const char *requester, *to;
+	uint32_t open; /* 1 + index in rp->open of the rest while open, 0 once closed */
+	uint8_t review;
 };
 
+/* The rest of an open request: what its decisions, its promotion and its
+ * supersede are checked against. The slot is reused once it closes. */
+struct rp_open {
+	char digest[72];
+	const char *model, *author, *from, *tier;
+	const char *policy; /* sha256 of the policy in force when it opened, "" for none */
+	uint32_t last_appr; /* 1 + index in rp->a of its newest decision, 0 none */
+	/* Who decided on which evidence (SipHash of "principal/evidence"):
+	 * a person decides once per request and evidence snapshot, and a
+	 * closed request takes no decision, so this goes when it closes. */
+	uint8_t (*signed_on)[16];
+	size_t nsigned;
+	size_t next_free;   /* 1 + index of the next free slot, while this one is free */
+};
+
+/* Every decision, for the approvals table's check and the promotions of
+ * its request: 72 bytes, a million-entry ledger records a hundred
+ * thousand of them. */
 struct rp_approval {
 	int64_t seq, request;
 	const char *principal; /* interned: a million-entry replay keeps no copy a decision */
-	const char *role;      /* keyring_role_name's */
-	int approve;
-	uint8_t envelope[32]; /* its SHA-256: a million-entry replay keeps hashes, not copies */
-	size_t len;
-	size_t prev_same; /* 1 + index of the same request's decision before it, 0 none */
+	uint8_t envelope[32];  /* its SHA-256: a million-entry replay keeps hashes, not copies */
+	uint32_t len;
+	uint32_t prev_same; /* 1 + index of the same request's decision before it, 0 none */
+	uint8_t role;       /* the ROLE_* it was signed in (0xff: none keyring_role_name knows) */
+	uint8_t approve;
 };
 
 /* An enrolled policy: the newest per tier is in force. */
@@ -43,9 +60,10 @@ struct rp_policy {
 	struct policy parsed; /* parsed once at its enrolment, not again at every gate it decided */
 };
 
-/* A version moved to an alias under policy: a rollback may return to it. */
+/* A version moved to an alias under policy: a rollback may return to it.
+ * 16 bytes: a million-entry ledger applies over a hundred thousand. */
 struct rp_promotion {
-	const char *model, *alias; /* interned */
+	const char *move; /* interned "MODEL\nALIAS" */
 	int64_t version;
 };
 
@@ -57,9 +75,9 @@ struct strset {
 };
 
 /* A set of 128-bit keyed hashes (SipHash-2-4, the key drawn per replay):
- * the nonces and request/principal/evidence triples, 16 bytes a member
- * and no allocation each. Two members colliding could only report a reuse
- * that did not happen, never miss one, and odds are 2^-127 a pair. */
+ * the nonces, 16 bytes a member and no allocation each. Two members
+ * colliding could only report a reuse that did not happen, never miss
+ * one, and odds are 2^-127 a pair. */
 struct hashset {
 	uint8_t (*slot)[16];
 	size_t cap, n;
@@ -69,6 +87,8 @@ struct replay {
 	struct proven_keyring kr;
 	struct rp_request *q;
 	size_t nq;
+	struct rp_open *open; /* slots of the open requests' rest */
+	size_t nopen, free_open; /* free_open: 1 + index of the first free slot, 0 none */
 	struct rp_approval *a;
 	size_t na;
 	struct rp_policy *pol;
@@ -77,8 +97,7 @@ struct replay {
 	size_t nprom;
 	struct strset names; /* interned strings of requests, decisions and promotions */
 	struct hashset nonces;
-	struct hashset signed_on; /* "request/principal/evidence" */
-	uint8_t hkey[16];         /* the hashsets' SipHash key */
+	uint8_t hkey[16];         /* the hashes' SipHash key */
 	struct incident_replay *inc;
 	/* Every alias's last move so far, removed ones too: the tables and the
 	 * report read them here instead of parsing every alias move again. */

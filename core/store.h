@@ -14,6 +14,9 @@ enum store_flags {
 	STORE_CREATE = 1 << 0,   /* create the file (and migrate) when missing */
 	STORE_READONLY = 1 << 1, /* open read-only: no migrations, no writes */
 	STORE_GROUP = 1 << 2,    /* with STORE_CREATE: the file is 0660, for its folder's group */
+	/* A background reader beside a view (the console's ledger check): the
+	 * engine keeps less in memory for it, its reads costing a little more. */
+	STORE_LEAN = 1 << 3,
 };
 
 /* Where the store lives when no --db is given: STEWARD_DB, else

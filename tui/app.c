@@ -464,7 +464,7 @@ static void *app_verifier_main(void *arg)
 		pthread_mutex_unlock(&w->wk.mu);
 		/* Its own connection: a SQLite connection is never shared between threads. */
 		err_clear(&e);
-		st = store_open(w->wk.path, STORE_READONLY, &e);
+		st = store_open(w->wk.path, STORE_READONLY | STORE_LEAN, &e);
 		if (st != NULL) {
 			pthread_mutex_lock(&w->wk.mu);
 			w->st = st;

@@ -1,4 +1,4 @@
-/* test_approval: the keyring's versions and roles, each binding rule of approval_check, one altered field at a time, requests and versions streamed a page at a time, and the replay refusing a decision recorded twice. */
+/* test_approval: the keyring's versions and roles, each binding rule of approval_check, one altered field at a time, requests and versions streamed a page at a time, the replay refusing a decision recorded twice, a second one by the same person on the same evidence, and one on a closed request. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -698,6 +698,183 @@ static void test_replay_twice(void **state)
 	sqlite3_close(db);
 }
 
+/* A closed request keeps only what later entries ask of it, and the rest
+ * of it goes to the next request opened: a decision copied after the
+ * withdrawal is refused as one on a closed request, and the request that
+ * took the freed slot is checked against its own model, version and
+ * requester, not the closed one's. */
+static void test_replay_closed(void **state)
+{
+	struct fx *f = *state;
+	struct replay rp;
+	char log[300], why[512];
+	uint8_t pk[KEYS_PK_BYTES];
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	char *again = NULL, *again_sig = NULL;
+	int64_t req, req2, seq, id, last = 0;
+	const struct rp_request *q;
+	struct err e;
+
+	free(sign_one(f, &req));
+	assert_int_equal(store_begin(f->st, &e), 0);
+	assert_int_equal(approval_request_withdraw(f->st, &f->p[2], req, "not yet", &seq, &e), 0);
+	assert_int_equal(registry_version_add(f->st, &f->p[0], "fraud", "s3://m/2",
+					      "sha256:2222222222222222222222222222222222222222222222222222222222222222",
+					      "someone", "", 0, NULL, &e),
+			 0);
+	assert_int_equal(approval_request_open(f->st, &f->p[0], "fraud", 2, "production", "", &req2, &e), 0);
+	assert_int_equal(approval_sign(f->st, &f->p[1], f->k[1], req2, 1, 0, "ok", 3600, &id, &e), 0);
+	assert_int_equal(store_commit(f->st, &e), 0);
+	assert_int_equal(ledger_logkey_public(f->st, log, sizeof log, pk, &e), 0);
+	assert_int_equal(sqlite3_open_v2(f->db, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(replay_init(&rp, log, &e), 0);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT seq, body, sig, action FROM ledger ORDER BY seq", -1, &s, NULL),
+			 SQLITE_OK);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		const char *body = (const char *)sqlite3_column_text(s, 1);
+		const char *sig = (const char *)sqlite3_column_text(s, 2);
+		json_t *j = json_loads(body, 0, NULL);
+
+		assert_non_null(j);
+		last = sqlite3_column_int64(s, 0);
+		assert_int_equal(replay_entry(&rp, last, body, strlen(body), j, sig ? sig : "", why, sizeof why), 0);
+		json_decref(j);
+		if (strcmp((const char *)sqlite3_column_text(s, 3), "approval.approve") == 0 && again == NULL) {
+			again = strdup(body);
+			again_sig = strdup(sig ? sig : "");
+		}
+	}
+	sqlite3_finalize(s);
+	assert_int_equal(rp.nq, 2);
+	assert_int_equal(rp.na, 2);
+	q = replay_request(&rp, req);
+	assert_non_null(q);
+	assert_int_equal(q->open, 0);
+	assert_string_equal(q->requester, "lena");
+	assert_string_equal(q->to, "production");
+	assert_int_equal(q->version, 1);
+	q = replay_request(&rp, req2);
+	assert_non_null(q);
+	assert_int_not_equal(q->open, 0);
+	assert_string_equal(q->requester, "ada");
+	assert_int_equal(q->version, 2);
+	assert_int_equal(rp.nopen, 1); /* the closed request's slot was taken again */
+	assert_non_null(again);
+	{
+		json_t *j = json_loads(again, 0, NULL);
+
+		assert_non_null(j);
+		assert_int_not_equal(replay_entry(&rp, last + 1, again, strlen(again), j, again_sig, why, sizeof why), 0);
+		assert_non_null(strstr(why, "after it was closed"));
+		json_decref(j);
+	}
+	replay_free(&rp);
+	free(again);
+	free(again_sig);
+	sqlite3_close(db);
+}
+
+/* The newest ledger entry of the store at path: its seq, body and signature. */
+static void last_entry(const char *path, int64_t *seq, char **body, char **sig)
+{
+	sqlite3 *db;
+	sqlite3_stmt *s;
+
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT seq, body, sig FROM ledger ORDER BY seq DESC LIMIT 1", -1, &s, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	*seq = sqlite3_column_int64(s, 0);
+	*body = strdup((const char *)sqlite3_column_text(s, 1));
+	*sig = strdup(sqlite3_column_text(s, 2) != NULL ? (const char *)sqlite3_column_text(s, 2) : "");
+	assert_non_null(*body);
+	assert_non_null(*sig);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+}
+
+/* A person decides once per request and evidence snapshot: the same
+ * person's decision on the same evidence, signed afresh (its own nonce)
+ * in a copy of the store taken before the first, is refused by the
+ * replay, which keeps who signed on what only while the request is open. */
+static void test_replay_same_evidence(void **state)
+{
+	struct fx *f = *state;
+	char copy[160], from[200], to[200], sql[300], log[300], why[512];
+	uint8_t pk[KEYS_PK_BYTES];
+	struct store *st2;
+	struct replay rp;
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	char *body, *sig, buf[4096];
+	int64_t req, id, seq, last = 0;
+	struct err e;
+	FILE *in, *out;
+	size_t got;
+
+	assert_int_equal(store_begin(f->st, &e), 0);
+	assert_int_equal(approval_request_open(f->st, &f->p[2], "fraud", 1, "production", "", &req, &e), 0);
+	assert_int_equal(store_commit(f->st, &e), 0);
+	snprintf(copy, sizeof copy, "%s/copy.db", f->dir);
+	snprintf(sql, sizeof sql, "VACUUM INTO '%s'", copy);
+	assert_int_equal(sqlite3_open_v2(f->db, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	snprintf(from, sizeof from, "%s.logkey", f->db);
+	snprintf(to, sizeof to, "%s.logkey", copy);
+	in = fopen(from, "rb");
+	out = fopen(to, "wb");
+	assert_non_null(in);
+	assert_non_null(out);
+	while ((got = fread(buf, 1, sizeof buf, in)) > 0)
+		assert_int_equal(fwrite(buf, 1, got, out), got);
+	fclose(in);
+	assert_int_equal(fclose(out), 0);
+
+	assert_int_equal(store_begin(f->st, &e), 0);
+	assert_int_equal(approval_sign(f->st, &f->p[1], f->k[1], req, 1, 0, "ok", 3600, &id, &e), 0);
+	assert_int_equal(store_commit(f->st, &e), 0);
+	st2 = store_open(copy, 0, &e);
+	assert_non_null(st2);
+	assert_int_equal(store_begin(st2, &e), 0);
+	assert_int_equal(approval_sign(st2, &f->p[1], f->k[1], req, 1, 0, "ok again", 3600, &id, &e), 0);
+	assert_int_equal(store_commit(st2, &e), 0);
+	store_close(st2);
+	last_entry(copy, &seq, &body, &sig);
+
+	assert_int_equal(ledger_logkey_public(f->st, log, sizeof log, pk, &e), 0);
+	assert_int_equal(sqlite3_open_v2(f->db, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(replay_init(&rp, log, &e), 0);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT seq, body, sig FROM ledger ORDER BY seq", -1, &s, NULL), SQLITE_OK);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		const char *b = (const char *)sqlite3_column_text(s, 1);
+		const char *g = (const char *)sqlite3_column_text(s, 2);
+		json_t *j = json_loads(b, 0, NULL);
+
+		assert_non_null(j);
+		last = sqlite3_column_int64(s, 0);
+		assert_int_equal(replay_entry(&rp, last, b, strlen(b), j, g ? g : "", why, sizeof why), 0);
+		json_decref(j);
+	}
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	assert_int_equal(seq, last); /* the copy's decision sits where the first one does */
+	{
+		json_t *j = json_loads(body, 0, NULL);
+
+		assert_non_null(j);
+		assert_int_not_equal(replay_entry(&rp, last + 1, body, strlen(body), j, sig, why, sizeof why), 0);
+		assert_non_null(strstr(why, "rosa signed a second decision on request"));
+		json_decref(j);
+	}
+	replay_free(&rp);
+	free(body);
+	free(sig);
+	unlink(to);
+	unlink(copy);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -712,6 +889,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_resume_checkpoint_after, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pages, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_replay_twice, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_replay_closed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_replay_same_evidence, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,4 +1,4 @@
-/* test_policy: every rule kind evaluates to PASS, FAIL and UNKNOWN on the evidence meant for it, and evidence round-trips through JSON. */
+/* test_policy: every rule kind evaluates to PASS, FAIL and UNKNOWN on the evidence meant for it, evidence round-trips through JSON, and a section holds as many rules as its file, up to the limit. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -191,12 +191,46 @@ static void test_roundtrip(void **state)
 	json_decref(j);
 }
 
+/* Rules are held as many as the file has: each section keeps its own in
+ * order, a section may hold POLICY_MAX_RULES and not one more, and a
+ * policy refused half way frees what it had parsed. */
+static void test_rule_count(void **state)
+{
+	char *text = malloc(16384);
+	struct policy p;
+	struct err e;
+	size_t o, i;
+
+	(void)state;
+	assert_non_null(text);
+	assert_int_equal(policy_parse(policy_text, strlen(policy_text), "kinds.policy", &p, &e), 0);
+	assert_int_equal(p.nsec, 2);
+	assert_int_equal(p.sec[0].nrules, 13);
+	assert_string_equal(p.sec[0].rules[12].name, "canary");
+	assert_int_equal(p.sec[1].nrules, 2);
+	assert_string_equal(p.sec[1].rules[0].name, "who");
+	assert_string_equal(p.sec[1].rules[1].name, "review");
+	policy_free(&p);
+	o = (size_t)snprintf(text, 16384, "policy many\nversion 1\ntier low\ntransition staging -> production\n");
+	for (i = 0; i < POLICY_MAX_RULES; i++)
+		o += (size_t)snprintf(text + o, 16384 - o, "rule r%zu: distinct-approvers >= 1\n", i);
+	assert_int_equal(policy_parse(text, o, "many.policy", &p, &e), 0);
+	assert_int_equal(p.sec[0].nrules, POLICY_MAX_RULES);
+	assert_string_equal(p.sec[0].rules[POLICY_MAX_RULES - 1].name, "r63");
+	policy_free(&p);
+	o += (size_t)snprintf(text + o, 16384 - o, "rule one-more: distinct-approvers >= 1\n");
+	assert_int_equal(policy_parse(text, o, "many.policy", &p, &e), -1);
+	assert_non_null(strstr(e.msg, "expected at most 64"));
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_approvals),
 		cmocka_unit_test(test_data_rules),
 		cmocka_unit_test(test_roundtrip),
+		cmocka_unit_test(test_rule_count),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

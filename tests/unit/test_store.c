@@ -267,6 +267,42 @@ static void test_durable_commits(void **state)
 	store_close(st);
 }
 
+/* PRAGMA cache_size of a connection opened with flags. */
+static int cache_of(const char *p, int flags)
+{
+	struct store *st;
+	struct db_stmt *s;
+	struct err e;
+	int n;
+
+	st = store_open(p, flags, &e);
+	assert_non_null(st);
+	assert_int_equal(store_prepare(st, &s, "PRAGMA cache_size", &e), 0);
+	assert_int_equal(db_step(s), DB_ROW);
+	n = db_column_int(s, 0);
+	db_finalize(s);
+	store_close(st);
+	return n;
+}
+
+/* A lean reader (the console's ledger check) keeps a smaller page cache,
+ * which also bounds its sorts' memory; other connections keep SQLite's. */
+static void test_lean_reader(void **state)
+{
+	struct store *st;
+	struct err e;
+	char p[300];
+
+	(void)state;
+	snprintf(p, sizeof p, "%s/lean.db", dir);
+	st = store_open(p, STORE_CREATE, &e);
+	assert_non_null(st);
+	store_close(st);
+	assert_int_equal(cache_of(p, STORE_READONLY | STORE_LEAN), -512);
+	assert_int_not_equal(cache_of(p, STORE_READONLY), -512);
+	assert_int_not_equal(cache_of(p, 0), -512);
+}
+
 static void test_data_version_sees_other_connection(void **state)
 {
 	struct err e = { 0 };
@@ -474,6 +510,7 @@ int main(void)
 		cmocka_unit_test(test_column_names),
 		cmocka_unit_test(test_durable_commits),
 		cmocka_unit_test(test_data_version_sees_other_connection),
+		cmocka_unit_test(test_lean_reader),
 		cmocka_unit_test(test_sqlite_connection_never_drops),
 		cmocka_unit_test(test_default_path_and_clock),
 		cmocka_unit_test(test_second_connection_keeps_locks),
