@@ -424,14 +424,19 @@ static int proven_stamp(struct store *st, int64_t *stamp, struct err *e)
 }
 
 /* A deleted row leaves a hole in the sequence: what the rest of a replay
- * would catch through the chain, the gate catches here cheaply. */
+ * would catch through the chain, the gate catches here cheaply. Two
+ * subqueries of one statement (one snapshot): a count(*) alone is SQLite's
+ * page-by-page count of an index, where one beside max(seq) read and
+ * decoded every entry (50 ms of CPU on a million entries, most of a
+ * console's first paint with a key). */
 static int proven_no_gap(struct store *st, struct err *e)
 {
 	struct db_stmt *s;
 	int64_t n = 0, max = 0;
 	int rc;
 
-	if (store_prepare(st, &s, "SELECT count(*), coalesce(max(seq), 0) FROM ledger", e) != 0)
+	if (store_prepare(st, &s, "SELECT (SELECT count(*) FROM ledger), (SELECT coalesce(max(seq), 0) FROM ledger)",
+			  e) != 0)
 		return -1;
 	rc = db_step(s);
 	if (rc == DB_ROW) {
