@@ -625,19 +625,14 @@ int proven_check_entry(const struct proven_keyring *kr, int64_t ver, json_t *par
 	return 0;
 }
 
-int proven_row(const struct proven_keyring *kr, int64_t seq, struct db_stmt *s, int col, json_t **out,
-	       struct err *e)
+int proven_row_read(int64_t seq, struct db_stmt *s, int col, json_t **out, struct err *e)
 {
 	/* Each column's pointer before its size, as SQLite asks. */
 	const void *body = db_column_blob(s, col);
 	size_t len = (size_t)db_column_bytes(s, col);
 	const void *leaf = db_column_blob(s, col + 1);
 	size_t leaflen = (size_t)db_column_bytes(s, col + 1);
-	const char *sig = (const char *)db_column_text(s, col + 2);
-	struct proven_seen *seen = NULL;
-	uint8_t tag[32];
-	char why[700];
-	json_t *j = NULL;
+	json_t *j;
 
 	*out = NULL;
 	if (!proven_leaf_ok(body, len, leaf, leaflen))
@@ -648,6 +643,22 @@ int proven_row(const struct proven_keyring *kr, int64_t seq, struct db_stmt *s, 
 		json_decref(j);
 		return err_set(e, ERR_DENIED, "ledger entry %" PRId64 " is malformed", seq);
 	}
+	*out = j;
+	return 0;
+}
+
+int proven_row_signed(const struct proven_keyring *kr, int64_t seq, struct db_stmt *s, int col, json_t *j,
+		      struct err *e)
+{
+	const void *body = db_column_blob(s, col);
+	size_t len = (size_t)db_column_bytes(s, col);
+	const void *leaf = db_column_blob(s, col + 1);
+	size_t leaflen = (size_t)db_column_bytes(s, col + 1);
+	const char *sig = (const char *)db_column_text(s, col + 2);
+	struct proven_seen *seen = NULL;
+	uint8_t tag[32];
+	char why[700];
+
 	if (kr->seen != NULL) {
 		crypto_generichash_state h;
 
@@ -658,20 +669,28 @@ int proven_row(const struct proven_keyring *kr, int64_t seq, struct db_stmt *s, 
 					      sig != NULL ? strlen(sig) + 1 : 0) != 0 ||
 		    crypto_generichash_final(&h, tag, sizeof tag) != 0)
 			seen = NULL;
-		else if (seen->seq == seq && sodium_memcmp(seen->tag, tag, sizeof tag) == 0) {
-			*out = j;
+		else if (seen->seq == seq && sodium_memcmp(seen->tag, tag, sizeof tag) == 0)
 			return 0;
-		}
 	}
-	if (proven_check_entry(kr, proven_version_at(kr, seq), j, body, len, sig, why, sizeof why) != 0) {
-		json_decref(j);
+	if (proven_check_entry(kr, proven_version_at(kr, seq), j, body, len, sig, why, sizeof why) != 0)
 		return err_set(e, ERR_DENIED, "ledger entry %" PRId64 ": %s", seq, why);
-	}
 	if (seen != NULL) {
 		seen->seq = seq;
 		memcpy(seen->tag, tag, sizeof tag);
 	}
-	*out = j;
+	return 0;
+}
+
+int proven_row(const struct proven_keyring *kr, int64_t seq, struct db_stmt *s, int col, json_t **out,
+	       struct err *e)
+{
+	if (proven_row_read(seq, s, col, out, e) != 0)
+		return -1;
+	if (proven_row_signed(kr, seq, s, col, *out, e) != 0) {
+		json_decref(*out);
+		*out = NULL;
+		return -1;
+	}
 	return 0;
 }
 
