@@ -625,18 +625,30 @@ int proven_check_entry(const struct proven_keyring *kr, int64_t ver, json_t *par
 	return 0;
 }
 
-int proven_row_read(int64_t seq, struct db_stmt *s, int col, json_t **out, struct err *e)
+int proven_row_leaf(int64_t seq, struct db_stmt *s, int col, struct err *e)
 {
 	/* Each column's pointer before its size, as SQLite asks. */
 	const void *body = db_column_blob(s, col);
 	size_t len = (size_t)db_column_bytes(s, col);
 	const void *leaf = db_column_blob(s, col + 1);
 	size_t leaflen = (size_t)db_column_bytes(s, col + 1);
+
+	if (!proven_leaf_ok(body, len, leaf, leaflen))
+		return err_set(e, ERR_DENIED, "ledger entry %" PRId64 " was altered outside steward", seq);
+	return 0;
+}
+
+int proven_row_read(int64_t seq, struct db_stmt *s, int col, json_t **out, struct err *e)
+{
+	const void *body;
+	size_t len;
 	json_t *j;
 
 	*out = NULL;
-	if (!proven_leaf_ok(body, len, leaf, leaflen))
-		return err_set(e, ERR_DENIED, "ledger entry %" PRId64 " was altered outside steward", seq);
+	if (proven_row_leaf(seq, s, col, e) != 0)
+		return -1;
+	body = db_column_blob(s, col);
+	len = (size_t)db_column_bytes(s, col);
 	j = json_loadb(body, len, JSON_REJECT_DUPLICATES, NULL);
 	if (j == NULL || !json_is_integer(json_object_get(j, "seq")) ||
 	    json_integer_value(json_object_get(j, "seq")) != seq) {

@@ -111,9 +111,11 @@ int proven_row(const struct proven_keyring *kr, int64_t seq, struct db_stmt *s, 
 	       struct err *e);
 
 /* proven_row in its two steps, for a walk that reads more rows than it
- * uses: proven_row_read checks the body against its stored leaf and parses
- * it (cheap), proven_row_signed checks the signature on the row it then
- * uses (an Ed25519 verification unless the row is in the keyring's cache). */
+ * uses: proven_row_read checks the body against its stored leaf (that
+ * alone: proven_row_leaf) and parses it, proven_row_signed checks the
+ * signature on the row it then uses (an Ed25519 verification unless the
+ * row is in the keyring's cache). */
+int proven_row_leaf(int64_t seq, struct db_stmt *s, int col, struct err *e);
 int proven_row_read(int64_t seq, struct db_stmt *s, int col, json_t **out, struct err *e);
 int proven_row_signed(const struct proven_keyring *kr, int64_t seq, struct db_stmt *s, int col, json_t *j,
 		      struct err *e);

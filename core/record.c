@@ -360,16 +360,16 @@ static int record_moves_push(struct record_moves *out, struct record_move *mv, i
 /* Hands take() each alias move of the model's in the ledger, oldest
  * first or newest first, every row's body checked against its stored
  * leaf and its signature proven before take sees it; take returns 0 for
- * more, 1 to stop, -1 on error. With pick, only the rows pick wants are
- * read and proven: asked by the row's action first (body NULL), it says
- * 0 to pass the row unread, 1 to prove and take it, 2 to be asked again
- * with its body (leaf-checked). Which rows a walk reads already rests on
- * the ledger's subject and action columns, which no signature covers, and
- * proving rows no line uses cost an Ed25519 check each (every one of a
- * model's 158 moves on the bench estate, to reach the aliases an admin
- * set on its first version: most of opening it). */
+ * more, 1 to stop, -1 on error. With pick, only the rows pick wants, by
+ * their action and the alias their body names (SQL's json_extract, far
+ * cheaper than parsing each body here), are parsed and proven; the others'
+ * bodies are only hashed against their leaves. Which rows a walk reads
+ * already rests on the ledger's subject and action columns, which no
+ * signature covers, and proving rows no line uses cost an Ed25519 check
+ * each (every one of a model's 158 moves on the bench estate, to reach
+ * the aliases an admin set on its first version: most of opening it). */
 static int record_moves_walk(struct store *st, const char *model, int newest_first,
-			     int (*pick)(void *arg, const char *action, json_t *body),
+			     int (*pick)(void *arg, const char *action, const char *alias),
 			     int (*take)(void *arg, int64_t seq, json_t *body, struct err *e), void *arg, struct err *e)
 {
 	const struct proven_keyring *kr;
@@ -385,9 +385,12 @@ static int record_moves_walk(struct store *st, const char *model, int newest_fir
 	snprintf(lo, sizeof lo, "models:/%s/", model);
 	snprintf(hi, sizeof hi, "models:/%s0", model);
 	if (store_stmt(st, &s,
-		       newest_first ? "SELECT seq, body, leaf, sig, action FROM ledger WHERE subject >= ?1 AND subject < ?2 AND action || '' IN"
+		       newest_first ? "SELECT seq, body, leaf, sig, action, json_extract(CAST(body AS TEXT), '$.data.alias')"
+				      " FROM ledger"
+				      " WHERE subject >= ?1 AND subject < ?2 AND action || '' IN"
 				      " ('promotion.apply', 'rollback', 'alias.set', 'alias.imported', 'alias.observed') ORDER BY seq DESC"
-				    : "SELECT seq, body, leaf, sig, action FROM ledger WHERE subject >= ?1 AND subject < ?2 AND action || '' IN"
+				    : "SELECT seq, body, leaf, sig, action, NULL FROM ledger"
+				      " WHERE subject >= ?1 AND subject < ?2 AND action || '' IN"
 				      " ('promotion.apply', 'rollback', 'alias.set', 'alias.imported', 'alias.observed') ORDER BY seq",
 		       e) != 0)
 		return -1;
@@ -395,20 +398,20 @@ static int record_moves_walk(struct store *st, const char *model, int newest_fir
 	db_bind_text(s, 2, hi, -1, DB_STATIC);
 	while (r == 0 && (rc = db_step(s)) == DB_ROW) {
 		int64_t seq = db_column_int64(s, 0);
-		const char *action = (const char *)db_column_text(s, 4);
-		int want = pick == NULL ? 1 : pick(arg, action != NULL ? action : "", NULL);
+		const char *action = (const char *)db_column_text(s, 4), *alias = (const char *)db_column_text(s, 5);
 		json_t *j;
 
-		if (want == 0)
+		/* Only the newest-first statement reads the alias: only its walks pick. */
+		if (pick != NULL && !pick(arg, action != NULL ? action : "", alias != NULL ? alias : "")) {
+			r = proven_row_leaf(seq, s, 1, e);
 			continue;
+		}
 		r = proven_row_read(seq, s, 1, &j, e);
 		if (r != 0)
 			break;
-		if (want == 1 || pick(arg, action != NULL ? action : "", j) == 1) {
-			r = proven_row_signed(kr, seq, s, 1, j, e);
-			if (r == 0)
-				r = take(arg, seq, j, e);
-		}
+		r = proven_row_signed(kr, seq, s, 1, j, e);
+		if (r == 0)
+			r = take(arg, seq, j, e);
 		json_decref(j);
 	}
 	if (r == 0 && rc != DB_DONE)
@@ -521,18 +524,19 @@ static int record_newest_wanted(const struct record_newest_walk *w, const struct
 }
 
 /* Its pick: a rollback when they are asked for, else a move of an alias
- * asked for and not yet found (read from the body). */
-static int record_newest_pick(void *arg, const char *action, json_t *body)
+ * asked for and not yet found. */
+static int record_newest_pick(void *arg, const char *action, const char *alias)
 {
 	struct record_newest_walk *w = arg;
-	struct record_move mv;
+	size_t i, k;
 
-	if (body == NULL) {
-		if (w->rollbacks != NULL && strcmp(action, "rollback") == 0)
-			return 1;
-		return w->out->n < w->n ? 2 : 0;
-	}
-	return record_move_of(body, NULL, &mv) && record_newest_wanted(w, &mv);
+	if (w->rollbacks != NULL && strcmp(action, "rollback") == 0)
+		return 1;
+	for (i = 0; i < w->n && strcmp(w->aliases[i], alias) != 0; i++)
+		;
+	for (k = 0; i < w->n && k < w->out->n && strcmp(w->out->v[k].alias, alias) != 0; k++)
+		;
+	return i < w->n && k == w->out->n;
 }
 
 static int record_newest_take(void *arg, int64_t seq, json_t *body, struct err *e)
