@@ -110,6 +110,16 @@ int proven_check_entry(const struct proven_keyring *kr, int64_t ver, json_t *par
 int proven_row(const struct proven_keyring *kr, int64_t seq, struct db_stmt *s, int col, json_t **out,
 	       struct err *e);
 
+/* proven_row in its two steps, for a walk that reads more rows than it
+ * uses: proven_row_read checks the body against its stored leaf (that
+ * alone: proven_row_leaf) and parses it, proven_row_signed checks the
+ * signature on the row it then uses (an Ed25519 verification unless the
+ * row is in the keyring's cache). */
+int proven_row_leaf(int64_t seq, struct db_stmt *s, int col, struct err *e);
+int proven_row_read(int64_t seq, struct db_stmt *s, int col, json_t **out, struct err *e);
+int proven_row_signed(const struct proven_keyring *kr, int64_t seq, struct db_stmt *s, int col, json_t *j,
+		      struct err *e);
+
 /* A ledger_entry_fn (arg is the store) for signing checkpoints: the entry
  * passes proven_check_entry under the keyring as it stood before it. */
 int proven_checkpoint_entry(void *arg, int64_t seq, const char *body, size_t len, json_t *parsed, const char *sig,

@@ -109,15 +109,21 @@ void record_moves_free(struct record_moves *m);
 int record_alias_newest(struct store *st, const char *model, const char *const *aliases, size_t n,
 			struct record_moves *out, struct err *e);
 
+/* record_alias_newest's moves in out and every rollback of MODEL's aliases
+ * in *rollbacks, both newest first, each entry used checked like
+ * record_load's, in one walk back to the first entry: its rows are sorted
+ * by seq before the first comes back, so reading on costs those rows
+ * only, where a statement of its own for the rollbacks looked up every
+ * entry of the model (878 on the bench estate) for their action. */
+int record_alias_lines(struct store *st, const char *model, const char *const *aliases, size_t n,
+		       struct record_moves *out, struct record_moves *rollbacks, struct err *e);
+
 /* The newest promotion that moved MODEL's ALIAS to VERSION, read from
  * that version's promotion entries alone, checked like record_load's:
  * 1 with it in *out, 0 when there is none, -1 on error. */
 int record_alias_promotion(struct store *st, const char *model, const char *alias, int64_t version,
 			   struct record_move *out, struct err *e);
 
-/* Every rollback of MODEL's aliases, newest first, each entry checked
- * like record_load's: rollbacks are few, the moves around them many. */
-int record_rollbacks(struct store *st, const char *model, struct record_moves *out, struct err *e);
 
 /* The known-safe baseline for rolling ALIAS back from `current`: the newest
  * version a promotion moved there that is not `current` and was never

@@ -169,12 +169,13 @@ static int view_model_move_cmp(const void *x, const void *y)
 }
 
 /* Per alias the versions carry, from the ledger's signed moves read back
- * from its end (record_alias_newest): where it points, since when and by
+ * from its end (record_alias_lines): where it points, since when and by
  * whom, and the promotion (request and approvals) that first put that
  * version there when a rollback moved it back (read from that version's
- * entries); then the newest rollbacks with their reasons. Only what the
- * screen shows is read: on a million-entry ledger a model's whole alias
- * history, each entry's signature checked, was nearly all of opening it. */
+ * entries); then the newest rollbacks with their reasons, from the same
+ * walk. Only what the screen shows is proven: on a million-entry ledger a
+ * model's whole alias history, each entry's signature checked, was nearly
+ * all of opening it. */
 static void view_model_history(struct app *a, struct view_model *p, const struct reg_versions *vs)
 {
 	struct record_moves mv = {0}, rb = {0};
@@ -197,8 +198,7 @@ static void view_model_history(struct app *a, struct view_model *p, const struct
 	for (i = 0; i < nnames; i++)
 		want[i] = names[i];
 	/* Unchecked moves mark no alias governed: every alias gets its "*". */
-	if (record_alias_newest(a->st, p->name, want, nnames, &mv, &e) != 0 ||
-	    record_rollbacks(a->st, p->name, &rb, &e) != 0) {
+	if (record_alias_lines(a->st, p->name, want, nnames, &mv, &rb, &e) != 0) {
 		view_model_add(p, DRAW_ERROR, "alias history does not verify: %s", e.msg);
 		goto out;
 	}

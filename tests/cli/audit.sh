@@ -145,6 +145,8 @@ has "names entry 4" "$ERR" "ledger entry 4: body does not hash to its stored lea
 tamper del "DELETE FROM ledger WHERE seq = 9"
 expect 1 "a deleted entry" "$STEWARD" audit verify --db "$TMPD/del.db"
 has "names entry 9" "$ERR" "ledger entry 9: missing"
+expect 1 "the gate refuses a ledger with a hole in it" "$STEWARD" gate collections-priority 5 --to production --db "$TMPD/del.db"
+has "counted against its numbering" "$ERR" "the ledger holds $((N - 1)) entries numbered up to $N: entries were removed outside steward"
 tamper swap "UPDATE ledger SET seq = 100000 WHERE seq = 12; UPDATE ledger SET seq = 12 WHERE seq = 13; UPDATE ledger SET seq = 13 WHERE seq = 100000"
 expect 1 "two swapped entries" "$STEWARD" audit verify --db "$TMPD/swap.db"
 has "names entry 12" "$ERR" "ledger entry 12"

@@ -223,6 +223,11 @@ has "model: the signer's role, wider" "$SCREEN" "request #4, approved by mei (ml
 has "model: both rollbacks counted" "$SCREEN" "Rollbacks (2)"
 has "model: the newest rollback and its reason" "$(row 'production v6 -> v5')" "sami: production v6 -> v5: error rate doubled after v6"
 has "model: the earlier one" "$(row 'production v7 -> v6')" "click-through fell"
+# the earlier rollback is no alias's newest move, but its line is proven: a forged signature on it is flagged
+store_sql "$DB" "DROP TRIGGER ledger_no_update;
+	UPDATE ledger SET sig = (SELECT sig FROM ledger WHERE action = 'request.open' LIMIT 1) WHERE seq = (SELECT min(seq) FROM ledger WHERE action = 'rollback' AND subject LIKE 'models:/search-ranking/%');"
+screen '/search<Enter><Enter>' --key "$K/otto.key" --size 120x24
+has "model: a forged older rollback flagged" "$SCREEN" "alias history does not verify"
 # before it, the demo's rollback was the last move
 store_copy "$TMPD/mid.db" "$DB"
 screen '/search<Enter><Enter>' --key "$K/otto.key" --size 80x24
