@@ -661,6 +661,48 @@ static void test_resume_new_bad(void **state)
 	audit_resume_free(rs);
 }
 
+/* Replays the ledger of the store at path into rp (from replay_init),
+ * every entry accepted; *last gets the last seq, and *again and *again_sig
+ * (when not NULL) copies of the first approval's body and signature. */
+static void replay_store(const char *path, struct replay *rp, int64_t *last, char **again, char **again_sig)
+{
+	char why[512];
+	sqlite3 *db;
+	sqlite3_stmt *s;
+
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT seq, body, sig, action FROM ledger ORDER BY seq", -1, &s, NULL),
+			 SQLITE_OK);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		const char *body = (const char *)sqlite3_column_text(s, 1);
+		const char *sig = (const char *)sqlite3_column_text(s, 2);
+		json_t *j = json_loads(body, 0, NULL);
+
+		assert_non_null(j);
+		*last = sqlite3_column_int64(s, 0);
+		assert_int_equal(replay_entry(rp, *last, body, strlen(body), j, sig ? sig : "", why, sizeof why), 0);
+		json_decref(j);
+		if (again != NULL && *again == NULL && strcmp((const char *)sqlite3_column_text(s, 3), "approval.approve") == 0) {
+			*again = strdup(body);
+			*again_sig = strdup(sig ? sig : "");
+		}
+	}
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+}
+
+/* body with sig, appended to rp's replay as entry seq, is refused for a reason saying want. */
+static void replay_refuses(struct replay *rp, int64_t seq, const char *body, const char *sig, const char *want)
+{
+	char why[512];
+	json_t *j = json_loads(body, 0, NULL);
+
+	assert_non_null(j);
+	assert_int_not_equal(replay_entry(rp, seq, body, strlen(body), j, sig, why, sizeof why), 0);
+	assert_non_null(strstr(why, want));
+	json_decref(j);
+}
+
 /* A signed decision appended again (the same body under a later seq: no
  * key is needed to copy one) is refused by the replay as a reused nonce,
  * whatever its hashed sets' random key. */
@@ -668,10 +710,8 @@ static void test_replay_twice(void **state)
 {
 	struct fx *f = *state;
 	struct replay rp;
-	char log[300], why[512];
+	char log[300];
 	uint8_t pk[KEYS_PK_BYTES];
-	sqlite3 *db;
-	sqlite3_stmt *s;
 	char *again = NULL, *again_sig = NULL;
 	int64_t req, last = 0;
 	struct err e;
@@ -679,40 +719,15 @@ static void test_replay_twice(void **state)
 
 	free(sign_one(f, &req));
 	assert_int_equal(ledger_logkey_public(f->st, log, sizeof log, pk, &e), 0);
-	assert_int_equal(sqlite3_open_v2(f->db, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
 	for (round = 0; round < 2; round++) {
 		assert_int_equal(replay_init(&rp, log, &e), 0);
-		assert_int_equal(sqlite3_prepare_v2(db, "SELECT seq, body, sig, action FROM ledger ORDER BY seq", -1, &s, NULL),
-				 SQLITE_OK);
-		while (sqlite3_step(s) == SQLITE_ROW) {
-			const char *body = (const char *)sqlite3_column_text(s, 1);
-			const char *sig = (const char *)sqlite3_column_text(s, 2);
-			json_t *j = json_loads(body, 0, NULL);
-
-			assert_non_null(j);
-			last = sqlite3_column_int64(s, 0);
-			assert_int_equal(replay_entry(&rp, last, body, strlen(body), j, sig ? sig : "", why, sizeof why), 0);
-			json_decref(j);
-			if (strcmp((const char *)sqlite3_column_text(s, 3), "approval.approve") == 0 && again == NULL) {
-				again = strdup(body);
-				again_sig = strdup(sig ? sig : "");
-			}
-		}
-		sqlite3_finalize(s);
+		replay_store(f->db, &rp, &last, &again, &again_sig);
 		assert_non_null(again);
-		{
-			json_t *j = json_loads(again, 0, NULL);
-
-			assert_non_null(j);
-			assert_int_not_equal(replay_entry(&rp, last + 1, again, strlen(again), j, again_sig, why, sizeof why), 0);
-			assert_non_null(strstr(why, "replays a nonce used by an earlier decision"));
-			json_decref(j);
-		}
+		replay_refuses(&rp, last + 1, again, again_sig, "replays a nonce used by an earlier decision");
 		replay_free(&rp);
 	}
 	free(again);
 	free(again_sig);
-	sqlite3_close(db);
 }
 
 /* A closed request keeps only what later entries ask of it, and the rest
@@ -724,10 +739,8 @@ static void test_replay_closed(void **state)
 {
 	struct fx *f = *state;
 	struct replay rp;
-	char log[300], why[512];
+	char log[300];
 	uint8_t pk[KEYS_PK_BYTES];
-	sqlite3 *db;
-	sqlite3_stmt *s;
 	char *again = NULL, *again_sig = NULL;
 	int64_t req, req2, seq, id, last = 0;
 	const struct rp_request *q;
@@ -744,25 +757,8 @@ static void test_replay_closed(void **state)
 	assert_int_equal(approval_sign(f->st, &f->p[1], f->k[1], req2, 1, 0, "ok", 3600, &id, &e), 0);
 	assert_int_equal(store_commit(f->st, &e), 0);
 	assert_int_equal(ledger_logkey_public(f->st, log, sizeof log, pk, &e), 0);
-	assert_int_equal(sqlite3_open_v2(f->db, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
 	assert_int_equal(replay_init(&rp, log, &e), 0);
-	assert_int_equal(sqlite3_prepare_v2(db, "SELECT seq, body, sig, action FROM ledger ORDER BY seq", -1, &s, NULL),
-			 SQLITE_OK);
-	while (sqlite3_step(s) == SQLITE_ROW) {
-		const char *body = (const char *)sqlite3_column_text(s, 1);
-		const char *sig = (const char *)sqlite3_column_text(s, 2);
-		json_t *j = json_loads(body, 0, NULL);
-
-		assert_non_null(j);
-		last = sqlite3_column_int64(s, 0);
-		assert_int_equal(replay_entry(&rp, last, body, strlen(body), j, sig ? sig : "", why, sizeof why), 0);
-		json_decref(j);
-		if (strcmp((const char *)sqlite3_column_text(s, 3), "approval.approve") == 0 && again == NULL) {
-			again = strdup(body);
-			again_sig = strdup(sig ? sig : "");
-		}
-	}
-	sqlite3_finalize(s);
+	replay_store(f->db, &rp, &last, &again, &again_sig);
 	assert_int_equal(rp.nq, 2);
 	assert_int_equal(rp.na, 2);
 	q = replay_request(&rp, req);
@@ -778,18 +774,10 @@ static void test_replay_closed(void **state)
 	assert_int_equal(q->version, 2);
 	assert_int_equal(rp.nopen, 1); /* the closed request's slot was taken again */
 	assert_non_null(again);
-	{
-		json_t *j = json_loads(again, 0, NULL);
-
-		assert_non_null(j);
-		assert_int_not_equal(replay_entry(&rp, last + 1, again, strlen(again), j, again_sig, why, sizeof why), 0);
-		assert_non_null(strstr(why, "after it was closed"));
-		json_decref(j);
-	}
+	replay_refuses(&rp, last + 1, again, again_sig, "after it was closed");
 	replay_free(&rp);
 	free(again);
 	free(again_sig);
-	sqlite3_close(db);
 }
 
 /* The newest ledger entry of the store at path: its seq, body and signature. */
@@ -818,12 +806,11 @@ static void last_entry(const char *path, int64_t *seq, char **body, char **sig)
 static void test_replay_same_evidence(void **state)
 {
 	struct fx *f = *state;
-	char copy[160], from[200], to[200], sql[300], log[300], why[512];
+	char copy[160], from[200], to[200], sql[300], log[300];
 	uint8_t pk[KEYS_PK_BYTES];
 	struct store *st2;
 	struct replay rp;
 	sqlite3 *db;
-	sqlite3_stmt *s;
 	char *body, *sig, buf[4096];
 	int64_t req, id, seq, last = 0;
 	struct err e;
@@ -861,30 +848,10 @@ static void test_replay_same_evidence(void **state)
 	last_entry(copy, &seq, &body, &sig);
 
 	assert_int_equal(ledger_logkey_public(f->st, log, sizeof log, pk, &e), 0);
-	assert_int_equal(sqlite3_open_v2(f->db, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
 	assert_int_equal(replay_init(&rp, log, &e), 0);
-	assert_int_equal(sqlite3_prepare_v2(db, "SELECT seq, body, sig FROM ledger ORDER BY seq", -1, &s, NULL), SQLITE_OK);
-	while (sqlite3_step(s) == SQLITE_ROW) {
-		const char *b = (const char *)sqlite3_column_text(s, 1);
-		const char *g = (const char *)sqlite3_column_text(s, 2);
-		json_t *j = json_loads(b, 0, NULL);
-
-		assert_non_null(j);
-		last = sqlite3_column_int64(s, 0);
-		assert_int_equal(replay_entry(&rp, last, b, strlen(b), j, g ? g : "", why, sizeof why), 0);
-		json_decref(j);
-	}
-	sqlite3_finalize(s);
-	sqlite3_close(db);
+	replay_store(f->db, &rp, &last, NULL, NULL);
 	assert_int_equal(seq, last); /* the copy's decision sits where the first one does */
-	{
-		json_t *j = json_loads(body, 0, NULL);
-
-		assert_non_null(j);
-		assert_int_not_equal(replay_entry(&rp, last + 1, body, strlen(body), j, sig, why, sizeof why), 0);
-		assert_non_null(strstr(why, "rosa signed a second decision on request"));
-		json_decref(j);
-	}
+	replay_refuses(&rp, last + 1, body, sig, "rosa signed a second decision on request");
 	replay_free(&rp);
 	free(body);
 	free(sig);
