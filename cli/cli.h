@@ -114,9 +114,11 @@ struct store *cli_store_open(struct cli_ctx *c, int flags);
  * STEWARD_PASSPHRASE or the terminal. */
 int cli_unlock_key(struct cli_ctx *c, const char *path, struct key_secret **out);
 /* CLI_KEY_LATE: starts unlocking the key on a thread, once run has done
- * what would wait on the unlock's memory (Argon2id faults in 256 MiB, and
- * loading a plugin maps files under the same lock). cli_key_wait starts
- * it when run did not. */
+ * what would wait on the unlock's memory (Argon2id faults in 256 MiB
+ * under the address-space lock, which loading a plugin, the store's
+ * first pages and a first request need too): sync starts it from the
+ * worker when the plugin first waits on its backend. cli_key_wait starts
+ * it when run did not. Called on one thread at a time. */
 void cli_key_start(struct cli_ctx *c);
 /* CLI_KEY_LATE: waits for the key being unlocked, then finds its principal
  * and checks the command's roles as the dispatcher otherwise does before

@@ -137,6 +137,11 @@ static int cmd_sync_who(void *arg, struct err *e)
 	return -1;
 }
 
+static void cmd_sync_reading(void *arg)
+{
+	cli_key_start(arg);
+}
+
 int cmd_sync_run(struct cli_ctx *c)
 {
 	struct plugin_config pc;
@@ -164,9 +169,9 @@ int cmd_sync_run(struct cli_ctx *c)
 		err_clear(&e);
 		in->force_full = cli_opt(c, "full") != NULL;
 		in->who_ready = cmd_sync_who;
+		in->reading = cmd_sync_reading;
 		in->who_arg = c;
 		rc = plugin_open(in, &pc, &e);
-		cli_key_start(c);
 		meter_start(&sm.m, "records", cli_opt(c, "quiet") != NULL);
 		sm.pr = meter_progress(&sm.m);
 		snprintf(sm.label, sizeof sm.label, "syncing %s", in->name);

@@ -51,13 +51,28 @@ struct plugin_sync_ctx {
 	int mark_failed;           /* a source's mark could not be kept: the sync fails */
 	struct deploy_sync *dep;   /* a deploy source's servers, written at the end */
 	int who_state;             /* in->who_ready's answer: 0 not asked yet, 1 allowed, -1 refused */
+	int reading;               /* in->reading was called */
 };
+
+/* The plugin's first wait on its backend: the CLI starts the unlock then,
+ * not before the first request goes out, because Argon2id faults in its
+ * 256 MiB under the address-space lock and the worker's allocations (the
+ * store's pages, the request) would wait for all of it. */
+static void plugin_reading(struct plugin_sync_ctx *x)
+{
+	if (x->reading)
+		return;
+	x->reading = 1;
+	if (x->in->reading != NULL)
+		x->in->reading(x->in->who_arg);
+}
 
 /* Nothing is written before the principal is known and allowed: the CLI
  * unlocks the key (Argon2id, the slowest part of an unchanged sync) while
  * the plugin reads its backend, and says here whether the key may act. */
 static int plugin_who(struct plugin_sync_ctx *x)
 {
+	plugin_reading(x);
 	if (x->who_state == 0)
 		x->who_state = x->in->who_ready == NULL || x->in->who_ready(x->in->who_arg, &x->e) == 0 ? 1 : -1;
 	return x->who_state == 1 ? 0 : -1;
@@ -559,7 +574,10 @@ static void sink_progress(void *ctx, const char *what, long done, long total)
 
 static int sink_cancelled(void *ctx)
 {
-	return __atomic_load_n(&((struct plugin_sync_ctx *)ctx)->cancel, __ATOMIC_ACQUIRE);
+	struct plugin_sync_ctx *x = ctx;
+
+	plugin_reading(x);
+	return __atomic_load_n(&x->cancel, __ATOMIC_ACQUIRE);
 }
 
 static const char *sink_message(void *ctx)

@@ -26,6 +26,10 @@ struct plugin_instance {
 	 * reads (steward sync): the worker calls it before its first write and
 	 * before it ends, and fails the sync unless it returns 0 (e says why). */
 	int (*who_ready)(void *arg, struct err *e);
+	/* Set with who_ready: called once, on the worker, when the plugin
+	 * first waits on its backend (its first cancelled() poll) or first
+	 * needs the principal, whichever comes first. */
+	void (*reading)(void *arg);
 	void *who_arg;
 	struct steward_kv kv[PLUGIN_MAX_KV];
 	size_t nkv;

@@ -38,7 +38,7 @@ static int mlf_open(const struct steward_kv *kv, size_t n, void **state, char *e
 {
 	const char *url = mlf_kv(kv, n, "url"), *v;
 	static const char *const known[] = { "url",	 "token_env", "username_env",     "password_env", "connect_timeout",
-					     "timeout", "parallel",  "inflight_bytes", "verify_artifacts" };
+					     "timeout", "parallel",  "inflight_bytes", "verify_artifacts", "page_size" };
 	struct mlf *m;
 	size_t i, k;
 
@@ -49,7 +49,7 @@ static int mlf_open(const struct steward_kv *kv, size_t n, void **state, char *e
 			;
 		if (k == sizeof known / sizeof known[0])
 			return mlf_err(err, errn,
-				       "unknown key '%s' (known: url, token_env, username_env, password_env, connect_timeout, timeout, parallel, inflight_bytes, verify_artifacts)",
+				       "unknown key '%s' (known: url, token_env, username_env, password_env, connect_timeout, timeout, parallel, inflight_bytes, verify_artifacts, page_size)",
 				       kv[i].key);
 	}
 	if (url == NULL || (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0))
@@ -67,6 +67,7 @@ static int mlf_open(const struct steward_kv *kv, size_t n, void **state, char *e
 	m->connect_timeout = 5;
 	m->timeout = 30;
 	m->parallel = 4;
+	m->page = MLF_PAGE;
 	m->window = 64 << 20;
 	m->verify_artifacts = 1;
 	if ((v = mlf_kv(kv, n, "connect_timeout")) != NULL)
@@ -75,6 +76,8 @@ static int mlf_open(const struct steward_kv *kv, size_t n, void **state, char *e
 		m->timeout = strtol(v, NULL, 10);
 	if ((v = mlf_kv(kv, n, "parallel")) != NULL)
 		m->parallel = strtol(v, NULL, 10);
+	if ((v = mlf_kv(kv, n, "page_size")) != NULL)
+		m->page = strtol(v, NULL, 10);
 	if ((v = mlf_kv(kv, n, "inflight_bytes")) != NULL)
 		m->window = mlf_bytes(v);
 	if ((v = mlf_kv(kv, n, "verify_artifacts")) != NULL)
@@ -86,6 +89,10 @@ static int mlf_open(const struct steward_kv *kv, size_t n, void **state, char *e
 	if (m->parallel < 1 || m->parallel > MLF_MAX_PARALLEL) {
 		free(m);
 		return mlf_err(err, errn, "parallel must be 1..%d requests", MLF_MAX_PARALLEL);
+	}
+	if (m->page < 1 || m->page > MLF_PAGE) {
+		free(m);
+		return mlf_err(err, errn, "page_size must be 1..%d models or versions", MLF_PAGE);
 	}
 	if (m->window < 1) {
 		free(m);
@@ -720,43 +727,128 @@ out:
 
 /* ---- sync ---- */
 
+/* A page being read: its answer, or why there is none, once done is set. */
+struct mlf_ahead {
+	json_t *j;
+	int done;
+	char err[600];
+};
+
+static void mlf_ahead_done(struct mlf *m, struct mlf_xfer *x)
+{
+	struct mlf_ahead *a = x->owner;
+
+	(void)m;
+	a->j = mlf_answer(x, a->err, sizeof a->err, NULL, 0);
+	a->done = 1;
+}
+
+/* Queues the page of versions after token ("" the first) into a; the
+ * next mlf_drive sends it. Every version of every model in a fixed order
+ * (page tokens are offsets: a version that changes mid-paging is neither
+ * skipped nor read twice). No name goes into a filter, so any name MLflow
+ * accepts works. */
+static int mlf_versions_ask(struct mlf *m, const char *token, struct mlf_ahead *a, char *err, size_t errn)
+{
+	char api[4096], *qt = mlf_escape(token);
+	struct mlf_xfer *x;
+
+	if (qt == NULL)
+		return mlf_err(err, errn, "out of memory");
+	snprintf(api, sizeof api,
+		 "/api/2.0/mlflow/model-versions/search?max_results=%d"
+		 "&order_by=name%%20ASC&order_by=version_number%%20ASC%s%s",
+		 (int)m->page, token[0] ? "&page_token=" : "", token[0] ? qt : "");
+	free(qt);
+	memset(a, 0, sizeof *a);
+	x = mlf_xfer_new("GET", api, NULL, mlf_ahead_done, a, 0);
+	if (x == NULL)
+		return mlf_err(err, errn, "out of memory");
+	mlf_submit(m, x);
+	return 0;
+}
+
+/* The models' pages, read in turn; the first page of versions is asked
+ * for as soon as the last arrives, so the server works on it while the
+ * models are parsed and handed over (after them: the aliases they name
+ * are then of versions the listing holds). */
+struct mlf_models {
+	struct mlf_sync *s;
+	json_t *all;
+	struct mlf_ahead *first; /* where the first page of versions goes */
+	int failed;
+	char err[600];
+};
+
+static void mlf_models_ask(struct mlf_models *ms, const char *token);
+
+static void mlf_models_done(struct mlf *m, struct mlf_xfer *x)
+{
+	struct mlf_models *ms = x->owner;
+	json_t *j = mlf_answer(x, ms->err, sizeof ms->err, NULL, 0), *list = json_object_get(j, "registered_models");
+	const char *next = json_string_value(json_object_get(j, "next_page_token"));
+
+	if (j == NULL) {
+		ms->failed = 1;
+		return;
+	}
+	if (list != NULL && !json_is_array(list)) {
+		mlf_err(ms->err, sizeof ms->err, "MLflow's registered_models is not a list");
+		ms->failed = 1;
+	} else if (list != NULL && json_array_extend(ms->all, list) != 0) {
+		mlf_err(ms->err, sizeof ms->err, "out of memory");
+		ms->failed = 1;
+	} else if (next != NULL && next[0] != '\0')
+		mlf_models_ask(ms, next);
+	else if (mlf_versions_ask(m, "", ms->first, ms->err, sizeof ms->err) != 0)
+		ms->failed = 1;
+	json_decref(j);
+}
+
+static void mlf_models_ask(struct mlf_models *ms, const char *token)
+{
+	char api[4096], *qt = mlf_escape(token);
+	struct mlf_xfer *x;
+
+	if (qt == NULL) {
+		mlf_err(ms->err, sizeof ms->err, "out of memory");
+		ms->failed = 1;
+		return;
+	}
+	snprintf(api, sizeof api, "/api/2.0/mlflow/registered-models/search?max_results=%d%s%s", (int)ms->s->m->page,
+		 token[0] ? "&page_token=" : "", token[0] ? qt : "");
+	free(qt);
+	x = mlf_xfer_new("GET", api, NULL, mlf_models_done, ms, 0);
+	if (x == NULL) {
+		mlf_err(ms->err, sizeof ms->err, "out of memory");
+		ms->failed = 1;
+		return;
+	}
+	mlf_submit(ms->s->m, x);
+}
+
 static int mlf_sync_all(struct mlf_sync *s, char *err, size_t errn)
 {
 	struct mlf *m = s->m;
 	const struct steward_sink *sink = s->sink;
-	char token[1024] = "", api[4096];
-	json_t *j = NULL, *rm, *all = json_array();
+	struct mlf_ahead page[2] = { { 0 }, { 0 } };
+	struct mlf_models ms = { .s = s, .first = &page[0] };
+	json_t *rm;
 	size_t i, k;
-	int rc = -1;
+	int rc = -1, cur = 0;
 
-	if (all == NULL)
+	ms.all = json_array();
+	if (ms.all == NULL)
 		return mlf_err(err, errn, "out of memory");
 	/* Every page first: a model list that changes mid-sync must not be half-read. */
-	do {
-		char *qt = mlf_escape(token);
-
-		if (qt == NULL)
-			goto oom;
-		snprintf(api, sizeof api, "/api/2.0/mlflow/registered-models/search?max_results=%d%s%s", MLF_PAGE,
-			 token[0] ? "&page_token=" : "", token[0] ? qt : "");
-		free(qt);
-		j = mlf_call(m, "GET", api, NULL, err, errn);
-		if (j == NULL)
-			goto out;
-		if (!json_is_array(json_object_get(j, "registered_models")) && json_object_get(j, "registered_models") != NULL) {
-			json_decref(j);
-			mlf_err(err, errn, "MLflow's registered_models is not a list");
-			goto out;
-		}
-		if (json_object_get(j, "registered_models") != NULL && json_array_extend(all, json_object_get(j, "registered_models")) != 0) {
-			json_decref(j);
-			goto oom;
-		}
-		snprintf(token, sizeof token, "%s",
-			 json_string_value(json_object_get(j, "next_page_token")) ? json_string_value(json_object_get(j, "next_page_token")) : "");
-		json_decref(j);
-	} while (token[0] != '\0');
-	json_array_foreach(all, i, rm) {
+	mlf_models_ask(&ms, "");
+	if (mlf_drive(m, err, errn) != 0)
+		goto out;
+	if (ms.failed) {
+		snprintf(err, errn, "%s", ms.err);
+		goto out;
+	}
+	json_array_foreach(ms.all, i, rm) {
 		const char *name = json_string_value(json_object_get(rm, "name"));
 		json_t *tags = json_object_get(rm, "tags");
 		struct steward_model_rec r;
@@ -770,40 +862,39 @@ static int mlf_sync_all(struct mlf_sync *s, char *err, size_t errn)
 		r.owner = mlf_tag(tags, "steward.owner");
 		r.description = json_string_value(json_object_get(rm, "description"));
 		if (sink->model(sink->ctx, &r) != 0) {
-			/* name lives in all, which outlives the message. */
+			/* name lives in ms.all, which outlives the message. */
 			mlf_err(err, errn, "model %s refused: %s", name, sink->message(sink->ctx));
 			goto out;
 		}
 		if (json_object_set_new(s->known, name, json_true()) != 0)
 			goto oom;
 	}
-	/* Every version of every model in pages of MLF_PAGE, in a fixed order
-	 * (page tokens are offsets: a version that changes mid-paging is
-	 * neither skipped nor read twice). No name goes into a filter, so any
-	 * name MLflow accepts works. */
-	token[0] = '\0';
-	do {
-		char *qt = mlf_escape(token);
+	/* Each page of versions is handed over while the server reads the
+	 * next, into the other slot (its transfer writes where it was asked to). */
+	for (;;) {
+		struct mlf_ahead *a = &page[cur];
+		const char *token;
+		int more;
 
-		if (qt == NULL)
-			goto oom;
-		snprintf(api, sizeof api,
-			 "/api/2.0/mlflow/model-versions/search?max_results=%d"
-			 "&order_by=name%%20ASC&order_by=version_number%%20ASC%s%s",
-			 MLF_PAGE, token[0] ? "&page_token=" : "", token[0] ? qt : "");
-		free(qt);
-		j = mlf_call(m, "GET", api, NULL, err, errn);
-		if (j == NULL)
+		if (!a->done && mlf_drive(m, err, errn) != 0)
 			goto out;
-		if (mlf_page(s, json_object_get(j, "model_versions"), err, errn) != 0) {
-			json_decref(j);
+		if (a->j == NULL) {
+			snprintf(err, errn, "%s", a->done ? a->err : "the versions were not read");
 			goto out;
 		}
-		snprintf(token, sizeof token, "%s",
-			 json_string_value(json_object_get(j, "next_page_token")) ? json_string_value(json_object_get(j, "next_page_token")) : "");
-		json_decref(j);
-	} while (token[0] != '\0');
-	json_array_foreach(all, i, rm) {
+		token = json_string_value(json_object_get(a->j, "next_page_token"));
+		more = token != NULL && token[0] != '\0';
+		if (more && mlf_versions_ask(m, token, &page[cur ^ 1], err, errn) != 0)
+			goto out;
+		if (mlf_page(s, json_object_get(a->j, "model_versions"), err, errn) != 0)
+			goto out;
+		json_decref(a->j);
+		a->j = NULL;
+		cur ^= 1;
+		if (!more)
+			break;
+	}
+	json_array_foreach(ms.all, i, rm) {
 		const char *name = json_string_value(json_object_get(rm, "name"));
 		json_t *al;
 
@@ -826,7 +917,10 @@ static int mlf_sync_all(struct mlf_sync *s, char *err, size_t errn)
 oom:
 	mlf_err(err, errn, "out of memory");
 out:
-	json_decref(all);
+	/* A page still queued is dropped with its transfer (mlf_sync aborts them). */
+	json_decref(page[0].j);
+	json_decref(page[1].j);
+	json_decref(ms.all);
 	return rc;
 }
 

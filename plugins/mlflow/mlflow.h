@@ -16,7 +16,7 @@
 
 #include "plugins/steward-plugin.h"
 
-#define MLF_PAGE 1000               /* models and versions per search page: MLflow's limit for models */
+#define MLF_PAGE 1000               /* models and versions per search page by default: MLflow's limit for models */
 #define MLF_RUN_BATCH 500           /* run ids per runs/search: one SQL IN list on the server */
 #define MLF_MAX_BODY (64u << 20)    /* one REST response */
 #define MLF_MAX_ARTIFACT (2u << 30) /* one artifact file, streamed into the hash */
@@ -34,7 +34,7 @@ struct mlf {
 	char url[1024];
 	char token[2048];
 	char user[256], pass[256];
-	long connect_timeout, timeout, parallel;
+	long connect_timeout, timeout, parallel, page;
 	int64_t window; /* bytes of artifact files downloading at once */
 	int verify_artifacts;
 	CURLM *multi;   /* one connection cache for every request of the instance */

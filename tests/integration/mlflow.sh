@@ -115,18 +115,28 @@ expect 3 "the next sync reads the unverified version again, and skips the rest" 
 same "one read" "$(j '$[0].versions') $(j '$[0].skipped')" "1 15"
 mlapi mlflow/model-versions/delete -X DELETE -H 'Content-Type: application/json' -d "{\"name\": \"src.v2_x-y\", \"version\": \"$VS\"}" >/dev/null
 
-# --- one request at a time, a window smaller than any file: the same digests ---
-printf '[plugin ml]\ntype = mlflow\nurl = %s\nparallel = 1\ninflight_bytes = 1\n' "$MLFLOW_URL" >"$TMPD/serial.conf"
+# --- one request at a time, a window smaller than any file, pages of 2 models and 2 versions
+# (each next page asked for while the one before is handed over): the same digests ---
+printf '[plugin ml]\ntype = mlflow\nurl = %s\nparallel = 1\ninflight_bytes = 1\npage_size = 2\n' "$MLFLOW_URL" >"$TMPD/serial.conf"
 "$STEWARD" init --db "$TMPD/serial.db" --admin serial >/dev/null || fail "init a second store"
 expect 0 "a serial sync into a new store" "$STEWARD" sync --db "$TMPD/serial.db" --config "$TMPD/serial.conf" \
 	--key "$TMPD/cfg/steward/keys/serial.key" --json
+PAGED="$(j '$[0].models') $(j '$[0].versions') $(j '$[0].aliases')"
+expect 0 "the same in pages of 1000" sync_ --json
+same "every model, version and alias read in pages of 2" "$PAGED" "$(j '$[0].models') $(( $(j '$[0].versions') + $(j '$[0].skipped') )) $(j '$[0].aliases')"
+expect 0 "an unchanged sync in pages of 2" "$STEWARD" sync --db "$TMPD/serial.db" --config "$TMPD/serial.conf" \
+	--key "$TMPD/cfg/steward/keys/serial.key" --json
+same "sees every version again, writes nothing" "$(j '$[0].models') $(( $(j '$[0].versions') + $(j '$[0].skipped') )) $(j '$[0].aliases') $(j '$[0].written')" "$PAGED 0"
+SK=$(j '$[0].skipped')
+if [ "${SK:-0}" -gt 0 ]; then ok; else fail "an unchanged sync in pages of 2 skipped $SK versions"; fi
 digests() {
 	store_sql "$1" "SELECT group_concat(d, ' ') FROM (SELECT m.name || ':' || v.version || ':' || v.digest AS d FROM versions v
 		JOIN models m ON m.id = v.model_id JOIN version_sync s ON s.version_id = v.id WHERE s.digest_state = 'verified' ORDER BY 1) AS x"
 }
 same "the same digests as the parallel one" "$(digests "$TMPD/serial.db")" "$(digests "$DB")"
 has "the digests were read" "$(digests "$DB")" ":sha256:"
-for bad in "parallel = 0:parallel must be 1..32" "inflight_bytes = 12Q:inflight_bytes must be a size"; do
+for bad in "parallel = 0:parallel must be 1..32" "inflight_bytes = 12Q:inflight_bytes must be a size" \
+	"page_size = 1001:page_size must be 1..1000"; do
 	printf '[plugin ml]\ntype = mlflow\nurl = %s\n%s\n' "$MLFLOW_URL" "${bad%%:*}" >"$TMPD/bad.conf"
 	expect 1 "${bad%%:*} is refused" "$STEWARD" sync --db "$TMPD/serial.db" --config "$TMPD/bad.conf" \
 		--key "$TMPD/cfg/steward/keys/serial.key"
