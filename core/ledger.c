@@ -622,8 +622,10 @@ static int ledger_verify_run(const struct ledger_source *src, struct ledger_ahea
 		src->to->verified = r->verified;
 		memcpy(src->to->verified_root, vroot, MERKLE_HASH);
 	}
-	if (ki < src->nkept)
+	if (ki < src->nkept) {
+		r->past_end = src->kept[ki].size;
 		return ledger_lost(r, e, &src->kept[ki]);
+	}
 	if (crc == 1)
 		/* A checkpoint beyond the end: entries were cut off after signing. */
 		return ledger_bad(r, e, expect,

@@ -105,6 +105,10 @@ struct ledger_report {
 	int64_t verified; /* entries covered by the newest valid checkpoint */
 	int64_t kept;     /* kept checkpoints found in this history */
 	int64_t bad_seq;  /* first bad entry, 0 when none */
+	/* A kept checkpoint this size lies past the last entry read (with
+	 * bad_seq the same): the history was cut short, or read before the
+	 * commit of a checkpoint whose witness was already saved. */
+	int64_t past_end;
 	char reason[700];
 };
 

@@ -6,9 +6,11 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sqlite3.h>
 
@@ -661,6 +663,56 @@ static void test_resume_new_bad(void **state)
 	audit_resume_free(rs);
 }
 
+/* Commits a colleague's open transaction a moment after it is handed over. */
+static void *commit_later(void *arg)
+{
+	struct store *st = arg;
+	struct err e;
+
+	nanosleep(&(struct timespec){ .tv_nsec = 50000000L }, NULL);
+	return store_commit(st, &e) == 0 ? st : NULL;
+}
+
+/* A signer saves the witness just before it commits its checkpoint: a
+ * verify whose snapshot falls between the two sees a witness past its
+ * last entry, and reads again once the commit is in instead of saying
+ * entries were removed (crash.sh's verify beside the writers hit it). */
+static void test_witness_ahead(void **state)
+{
+	struct fx *f = *state;
+	struct audit_run o = { .jobs = 1 };
+	struct audit_report rep;
+	struct ledger_logkey *lk;
+	struct store *st2;
+	pthread_t t;
+	void *done;
+	int64_t req, before;
+	struct err e;
+
+	free(sign_one(f, &req));
+	checkpoint(f);
+	before = ledger_size(f->st);
+	st2 = store_open(f->db, 0, &e);
+	assert_non_null(st2);
+	assert_int_equal(store_begin(st2, &e), 0);
+	assert_int_equal(registry_version_add(st2, &f->p[0], "fraud", "s3://m/2",
+					      "sha256:2222222222222222222222222222222222222222222222222222222222222222",
+					      "someone", "", 0, NULL, &e),
+			 0);
+	assert_int_equal(ledger_logkey_load(st2, &lk, &e), 0);
+	assert_int_equal(ledger_checkpoint_each(st2, lk, NULL, NULL, &e), 0);
+	ledger_logkey_free(lk);
+	assert_int_equal(ledger_size(f->st), before); /* not committed: the witness is ahead */
+	assert_int_equal(pthread_create(&t, NULL, commit_later, st2), 0);
+	assert_int_equal(audit_verify_run(f->st, NULL, &o, &rep, &e), 0);
+	assert_int_equal(pthread_join(t, &done), 0);
+	assert_ptr_equal(done, st2);
+	assert_int_equal(rep.witness, 1);
+	assert_true(rep.ledger.entries > before);
+	assert_int_equal(rep.witness_size, rep.ledger.entries);
+	store_close(st2);
+}
+
 /* Replays the ledger of the store at path into rp (from replay_init),
  * every entry accepted; *last gets the last seq, and *again and *again_sig
  * (when not NULL) copies of the first approval's body and signature. */
@@ -871,6 +923,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_resume, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_resume_new_bad, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_resume_checkpoint_after, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_witness_ahead, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pages, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_replay_twice, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_replay_closed, setup, teardown),
