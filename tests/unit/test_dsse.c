@@ -12,6 +12,11 @@
 
 #include "dsse.h"
 
+/* 64 bytes of base64 and eight signatures that carry them */
+#define SIG64 "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=="
+#define SIG1 "{\"keyid\":\"a\",\"sig\":\"" SIG64 "\"},"
+#define SIG9 SIG1 SIG1 SIG1 SIG1 SIG1 SIG1 SIG1 SIG1
+
 static void test_pae_vector(void **state)
 {
 	uint8_t *p;
@@ -76,6 +81,58 @@ static void test_sign_verify(void **state)
 	rmdir(dir);
 }
 
+static void dsse_same(const struct dsse *a, const struct dsse *b)
+{
+	assert_string_equal(a->payload_type, b->payload_type);
+	assert_int_equal(a->payload_len, b->payload_len);
+	assert_memory_equal(a->payload, b->payload, a->payload_len);
+	assert_int_equal(a->nsigs, b->nsigs);
+	assert_memory_equal(a->sigs, b->sigs, sizeof a->sigs);
+}
+
+/* steward's own envelopes are read without a JSON parse: any other
+ * spelling of the same envelope goes through the parser and must read
+ * the same, and what only looks like steward's shape is still judged. */
+static void test_two_readings(void **state)
+{
+	const char *env = "{\"payload\":\"eyJhIjoxfQ==\",\"payloadType\":\"t/x\",\"signatures\":["
+			  "{\"keyid\":\"ab12\",\"sig\":\"" SIG64 "\"},{\"keyid\":\"\",\"sig\":\"" SIG64 "\"}]}";
+	const char *other[] = {
+		" {\"payload\":\"eyJhIjoxfQ==\",\"payloadType\":\"t/x\",\"signatures\":["
+		"{\"keyid\":\"ab12\",\"sig\":\"" SIG64 "\"},{\"keyid\":\"\",\"sig\":\"" SIG64 "\"}]}\n",
+		"{\"payloadType\":\"t\\/x\",\"payload\":\"eyJhIjoxfQ\\u003d=\",\"signatures\":["
+		"{\"sig\":\"" SIG64 "\",\"keyid\":\"ab12\"},{\"sig\":\"" SIG64 "\"}]}",
+	};
+	const char *bad[] = {
+		/* trailing bytes, a ninth signature, a key id too long, a 3-byte sig */
+		"{\"payload\":\"e30=\",\"payloadType\":\"t\",\"signatures\":[{\"keyid\":\"a\",\"sig\":\"" SIG64 "\"}]}x",
+		"{\"payload\":\"e30=\",\"payloadType\":\"t\",\"signatures\":[" SIG9 "{\"keyid\":\"a\",\"sig\":\"" SIG64 "\"}]}",
+		"{\"payload\":\"e30=\",\"payloadType\":\"t\",\"signatures\":[{\"keyid\":\"0123456789abcdef0\",\"sig\":\"" SIG64 "\"}]}",
+		"{\"payload\":\"e30=\",\"payloadType\":\"t\",\"signatures\":[{\"keyid\":\"a\",\"sig\":\"AAAA\"}]}",
+	};
+	struct err e = { 0 };
+	struct dsse d, o;
+
+	(void)state;
+	assert_int_equal(dsse_parse(env, strlen(env), &d, &e), 0);
+	assert_string_equal(d.payload_type, "t/x");
+	assert_int_equal(d.payload_len, 7);
+	assert_memory_equal(d.payload, "{\"a\":1}", 7);
+	assert_int_equal(d.nsigs, 2);
+	assert_string_equal(d.sigs[0].keyid, "ab12");
+	assert_string_equal(d.sigs[1].keyid, "");
+	for (size_t i = 0; i < sizeof other / sizeof other[0]; i++) {
+		assert_int_equal(dsse_parse(other[i], strlen(other[i]), &o, &e), 0);
+		dsse_same(&d, &o);
+		dsse_free(&o);
+	}
+	dsse_free(&d);
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		assert_int_equal(dsse_parse(bad[i], strlen(bad[i]), &d, &e), -1);
+		assert_non_null(strstr(e.msg, "DSSE envelope"));
+	}
+}
+
 static void test_malformed(void **state)
 {
 	struct err e = { 0 };
@@ -102,6 +159,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pae_vector),
 		cmocka_unit_test(test_sign_verify),
+		cmocka_unit_test(test_two_readings),
 		cmocka_unit_test(test_malformed),
 	};
 
