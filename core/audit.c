@@ -19,11 +19,12 @@
 
 /* ---- the store's tables against the replay ---- */
 
-static int audit_same_hash(const uint8_t want[32], const void *data, size_t len)
+/* The replay's hash of an approval's envelope, under its key. */
+static int audit_same_hash(const struct replay *rp, const uint8_t want[16], const void *data, size_t len)
 {
-	uint8_t h[32];
+	uint8_t h[16];
 
-	crypto_hash_sha256(h, data != NULL ? data : (const void *)"", len);
+	crypto_shorthash_siphashx24(h, data != NULL ? data : (const void *)"", len, rp->hkey);
 	return memcmp(h, want, sizeof h) == 0;
 }
 
@@ -116,7 +117,7 @@ static int audit_tables(struct store *st, struct replay *rp, struct audit_report
 		}
 		i = lo;
 		if (i == rp->na || rp->a[i].seq != seq || rp->a[i].request != req || rp->a[i].len != len ||
-		    !audit_same_hash(rp->a[i].envelope, env, len)) {
+		    !audit_same_hash(rp, rp->a[i].envelope, env, len)) {
 			audit_fail(r, e, seq, "approval %" PRId64 " in the table differs from the decision this entry recorded",
 				   (int64_t)db_column_int64(s, 0));
 			bad = 1;

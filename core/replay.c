@@ -13,6 +13,7 @@
 #include "dsse.h"
 #include "gate.h"
 #include "incident.h"
+#include "jspan.h"
 #include "keyring.h"
 #include "policy.h"
 #include "record.h"
@@ -353,7 +354,7 @@ static int replay_approval(struct replay *rp, int64_t seq, int64_t when, const c
 		return err_why(why, n, "approval envelope too long or too many decisions");
 	a = proven_push(&rp->a, &rp->na, sizeof *rp->a);
 	if (a != NULL)
-		crypto_hash_sha256(a->envelope, (const unsigned char *)env, strlen(env));
+		crypto_shorthash_siphashx24(a->envelope, (const unsigned char *)env, strlen(env), rp->hkey);
 	if (a == NULL)
 		return err_why(why, n, "out of memory");
 	a->len = (uint32_t)strlen(env);
@@ -474,6 +475,17 @@ out:
 	return r;
 }
 
+/* The bytes of member inner of member outer of the object in body. */
+static int replay_member(const char *body, size_t len, const char *outer, const char *inner, const char **val,
+			 size_t *vlen)
+{
+	const char *o;
+	size_t olen;
+
+	return body != NULL && jspan_member(body, len, outer, &o, &olen) == 0 ? jspan_member(o, olen, inner, val, vlen)
+									       : -1;
+}
+
 /* Re-runs a recorded gate: the evidence's digest, the policy in force,
  * and every rule's result must come out as recorded. */
 static int replay_gate(struct replay *rp, json_t *data, const char *tier, int rollback, const char *alias,
@@ -482,9 +494,10 @@ static int replay_gate(struct replay *rp, json_t *data, const char *tier, int ro
 	const struct policy_section *sec;
 	const struct rp_policy *inforce = replay_policy_for(rp, tier);
 	struct rule_result res[POLICY_MAX_RULES];
-	const char *sha, *esha;
+	const char *sha, *esha, *ebytes = NULL;
 	char digest[72], *canon;
 	json_t *evj, *results, *x;
+	size_t elen;
 	const struct policy *pol;
 	struct err e;
 	size_t i;
@@ -496,13 +509,20 @@ static int replay_gate(struct replay *rp, json_t *data, const char *tier, int ro
 	if (inforce == NULL || strcmp(inforce->digest, sha) != 0)
 		return err_why(why, n, "decided under policy %s, but %s was in force for tier %s", sha,
 				  inforce != NULL ? inforce->digest : "none", tier);
-	canon = json_dumps(evj, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
-	if (canon == NULL)
-		return err_why(why, n, "out of memory");
-	gate_digest(canon, strlen(canon), digest);
-	free(canon);
-	if (strcmp(digest, esha) != 0)
-		return err_why(why, n, "evidence hashes to %s, the entry says %s", digest, esha);
+	/* The gate hashed the evidence as the entry's canonical bytes hold it:
+	 * the digest of those bytes is the one to look for first; the evidence
+	 * written any other way is hashed in canonical form, as it always was. */
+	if (replay_member(rp->body, rp->blen, "data", "evidence", &ebytes, &elen) == 0)
+		gate_digest(ebytes, elen, digest);
+	if (ebytes == NULL || strcmp(digest, esha) != 0) {
+		canon = json_dumps(evj, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
+		if (canon == NULL)
+			return err_why(why, n, "out of memory");
+		gate_digest(canon, strlen(canon), digest);
+		free(canon);
+		if (strcmp(digest, esha) != 0)
+			return err_why(why, n, "evidence hashes to %s, the entry says %s", digest, esha);
+	}
 	if (evidence_from_json(evj, ev, &e) != 0)
 		return err_why(why, n, "%s", e.msg);
 	pol = &inforce->parsed;
@@ -727,9 +747,17 @@ int replay_entry(void *arg, int64_t seq, const char *body, size_t len, json_t *j
 	int64_t t;
 	int r;
 
-	if (json_unpack(j, "{s:s, s:s, s:s, s:s, s:o}", "actor", &actor, "action", &action, "subject", &subject,
-			"time", &when, "data", &data) != 0)
+	/* json_unpack "{s:s, s:s, s:s, s:s, s:o}" spelled out: it builds a table
+	 * of the keys it saw each time, and this runs once an entry. */
+	actor = json_string_value(json_object_get(j, "actor"));
+	action = json_string_value(json_object_get(j, "action"));
+	subject = json_string_value(json_object_get(j, "subject"));
+	when = json_string_value(json_object_get(j, "time"));
+	data = json_object_get(j, "data");
+	if (actor == NULL || action == NULL || subject == NULL || when == NULL || data == NULL)
 		return err_why(why, n, "body lacks actor, action, subject, time or data");
+	rp->body = body;
+	rp->blen = len;
 	t = check_time_parse(when);
 	if (t < 0)
 		r = err_why(why, n, "time %s is not RFC 3339 UTC", when);
@@ -795,6 +823,7 @@ int replay_entry(void *arg, int64_t seq, const char *body, size_t len, json_t *j
 		r = err_why(why, n, "out of memory");
 	if (r == 0 && reconcile_seen_add(rp->seen, seq, action, subject, data) != 0)
 		r = err_why(why, n, "out of memory");
+	rp->body = NULL;
 	return r;
 }
 

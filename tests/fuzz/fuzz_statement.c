@@ -1,4 +1,4 @@
-/* fuzz_statement: libFuzzer target for approval statements: any bytes as the in-toto payload, signed here so the signature holds, must be judged or refused with a reason, never crash. */
+/* fuzz_statement: libFuzzer target for approval statements: any bytes as the in-toto payload, signed here so the signature holds, must be judged or refused with a reason, never crash; and where jspan finds a member in them. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -10,6 +10,7 @@
 #include "approval.h"
 #include "dsse.h"
 #include "fuzz_util.h"
+#include "jspan.h"
 #include "keyring.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -36,6 +37,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct key_secret *k = fuzz_key();
 	char why[512], *env;
+	const char *pv, *ev;
+	size_t pn, en;
 	struct fuzz_keyring kr = { .name = k->name, .pk = k->pk, .active = 1 };
 	/* Request 1 of the demo estate the corpus's decisions come from, so real ones reach the last checks. */
 	struct approval_ctx c = { .request = 1, .model = "support-ticket-routing", .version = 2,
@@ -49,6 +52,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct approval_stmt st;
 	struct err e;
 
+	/* Where replay finds a member's bytes (jspan): inside the input, whatever the input. */
+	if (jspan_member((const char *)data, size, "predicate", &pv, &pn) == 0 &&
+	    (pv < (const char *)data || pn > size - (size_t)(pv - (const char *)data) ||
+	     (jspan_member(pv, pn, "evidence", &ev, &en) == 0 && (ev < pv || en > pn - (size_t)(ev - pv)))))
+		__builtin_trap();
 	env = dsse_sign(DSSE_INTOTO_TYPE, data, size, k, &e);
 	if (env == NULL)
 		abort();
