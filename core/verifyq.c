@@ -167,6 +167,16 @@ static void *vq_worker(void *arg)
 	}
 }
 
+void verifyq_backlog(struct verifyq *q, int batches)
+{
+	if (q == NULL)
+		return;
+	pthread_mutex_lock(&q->mu);
+	if (batches > q->max_queued)
+		q->max_queued = batches;
+	pthread_mutex_unlock(&q->mu);
+}
+
 /* Hands the current batch to the workers, waiting while enough are queued
  * that memory stays bounded. */
 static void vq_submit(struct verifyq *q)

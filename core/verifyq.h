@@ -16,6 +16,11 @@ int verifyq_cpus(void);
  * reads and replays (a third of the work) and so shares the processors
  * with them. jobs 1 gives NULL with no error: everything is checked at once. */
 int verifyq_new(int jobs, struct verifyq **out, struct err *e);
+/* Lets up to batches full batches (about 1,000 checks and 0.7 MB each)
+ * wait for the workers before the caller is held up; the default keeps
+ * two a worker. A deeper queue lets the caller finish reading and go on
+ * to its own checks while the workers still have signatures to verify. */
+void verifyq_backlog(struct verifyq *q, int batches);
 /* The entry the following checks belong to (seqs only go up). */
 void verifyq_at(struct verifyq *q, int64_t seq);
 /* Queues "the body hashes to leaf want" for the current entry: 0, or -1
