@@ -147,7 +147,7 @@ static void view_approvals_gate(struct store *st, const struct approval_request 
 	}
 	err_clear(&e);
 	memset(&g, 0, sizeof g);
-	if (gate_evaluate(st, r->model, r->version, r->to, r->id, &g, &e) != 0) {
+	if (gate_evaluate_request(st, r, &g, &e) != 0) {
 		*style = DRAW_ERROR;
 		snprintf(buf, n, "gate not evaluated: %s", e.msg);
 		gate_free(&g);
