@@ -319,8 +319,10 @@ static int gate_aliases_attested(struct store *st, struct gate *g, const struct 
 	return 0;
 }
 
-/* Everything the rules look at for MODEL VERSION going to `to`. */
-static int gate_evidence(struct store *st, struct gate *g, int64_t request, struct err *e)
+/* Everything the rules look at for MODEL VERSION going to `to`; rq,
+ * when not NULL, is request as the caller just read it. */
+static int gate_evidence(struct store *st, struct gate *g, int64_t request, const struct approval_request *rq_read,
+			 struct err *e)
 {
 	struct evidence *ev = &g->ev;
 	struct reg_model m;
@@ -363,25 +365,32 @@ static int gate_evidence(struct store *st, struct gate *g, int64_t request, stru
 		db_finalize(s);
 	}
 	if (request != 0) {
-		struct approval_request rq;
+		struct approval_request own;
+		const struct approval_request *rq = rq_read;
 
-		if (approval_request_get(st, request, &rq, e) != 0)
-			goto out;
+		/* The caller's copy, when it read this request: its decisions,
+		 * each a signature proven, are not read and proven twice. */
+		if (rq == NULL || rq->id != request) {
+			if (approval_request_get(st, request, &own, e) != 0)
+				goto out;
+			rq = &own;
+		}
 		g->request = request;
 		ev->has_request = 1;
-		snprintf(ev->requester, sizeof ev->requester, "%s", rq.requester);
-		snprintf(g->request_policy, sizeof g->request_policy, "%s", rq.policy);
-		ev->appr = calloc(rq.n + 1, sizeof *ev->appr);
-		for (i = 0; ev->appr != NULL && i < rq.n; i++) {
+		snprintf(ev->requester, sizeof ev->requester, "%s", rq->requester);
+		snprintf(g->request_policy, sizeof g->request_policy, "%s", rq->policy);
+		ev->appr = calloc(rq->n + 1, sizeof *ev->appr);
+		for (i = 0; ev->appr != NULL && i < rq->n; i++) {
 			struct ev_approval *a = &ev->appr[ev->nappr++];
 
-			snprintf(a->principal, sizeof a->principal, "%s", rq.v[i].principal);
-			snprintf(a->role, sizeof a->role, "%s", rq.v[i].role);
-			a->counts = rq.v[i].counts && rq.v[i].approve;
-			a->issued = rq.v[i].issued;
-			snprintf(a->policy, sizeof a->policy, "%s", rq.policy);
+			snprintf(a->principal, sizeof a->principal, "%s", rq->v[i].principal);
+			snprintf(a->role, sizeof a->role, "%s", rq->v[i].role);
+			a->counts = rq->v[i].counts && rq->v[i].approve;
+			a->issued = rq->v[i].issued;
+			snprintf(a->policy, sizeof a->policy, "%s", rq->policy);
 		}
-		approval_request_clear(&rq);
+		if (rq == &own)
+			approval_request_clear(&own);
 		if (ev->appr == NULL) {
 			err_set(e, ERR_IO, "out of memory");
 			goto out;
@@ -503,7 +512,7 @@ static int gate_judge(struct gate *g)
 /* from, when not NULL, is the stage the version was at before the move
  * (a late completion: the registry already made it). */
 static int gate_evaluate_from(struct store *st, const char *model, int64_t version, const char *to, int64_t request,
-			      const char *from, struct gate *g, struct err *e)
+			      const struct approval_request *rq, const char *from, struct gate *g, struct err *e)
 {
 	int rc;
 
@@ -513,7 +522,7 @@ static int gate_evaluate_from(struct store *st, const char *model, int64_t versi
 	if (check_alias(to, e) != 0)
 		return err_prefix(e, "stage");
 	snprintf(g->to, sizeof g->to, "%s", to);
-	if (gate_evidence(st, g, request, e) != 0)
+	if (gate_evidence(st, g, request, rq, e) != 0)
 		return -1;
 	if (from != NULL) {
 		snprintf(g->from, sizeof g->from, "%s", from);
@@ -537,7 +546,7 @@ static int gate_evaluate_from(struct store *st, const char *model, int64_t versi
 int gate_evaluate(struct store *st, const char *model, int64_t version, const char *to, int64_t request,
 		  struct gate *g, struct err *e)
 {
-	return gate_evaluate_from(st, model, version, to, request, NULL, g, e);
+	return gate_evaluate_from(st, model, version, to, request, NULL, NULL, g, e);
 }
 
 int gate_evaluate_as(struct store *st, const char *model, int64_t version, const char *from, const char *to,
@@ -545,7 +554,12 @@ int gate_evaluate_as(struct store *st, const char *model, int64_t version, const
 {
 	if (check_alias(from, e) != 0)
 		return err_prefix(e, "stage");
-	return gate_evaluate_from(st, model, version, to, 0, from, g, e);
+	return gate_evaluate_from(st, model, version, to, 0, NULL, from, g, e);
+}
+
+int gate_evaluate_request(struct store *st, const struct approval_request *rq, struct gate *g, struct err *e)
+{
+	return gate_evaluate_from(st, rq->model, rq->version, rq->to, rq->id, rq, NULL, g, e);
 }
 
 /* The ledger entry that saw the registry move alias of model to version
@@ -760,7 +774,7 @@ int gate_apply(struct store *st, const struct principal *who, int64_t request, c
 	late = gate_seen_late(st, rq.model, rq.to, rq.version, e);
 	if (late < 0)
 		return -1;
-	if (gate_evaluate_from(st, rq.model, rq.version, rq.to, request, late ? rq.from : NULL, g, e) != 0)
+	if (gate_evaluate_from(st, rq.model, rq.version, rq.to, request, NULL, late ? rq.from : NULL, g, e) != 0)
 		return -1;
 	g->late = late;
 	if (g->refusal[0] != '\0' || !g->allow)
@@ -836,7 +850,7 @@ static int gate_actor_start(struct store *st, struct gate *g, const struct princ
 	snprintf(g->model, sizeof g->model, "%s", model);
 	g->version = version;
 	snprintf(g->to, sizeof g->to, "%s", to);
-	if (gate_evidence(st, g, 0, e) != 0)
+	if (gate_evidence(st, g, 0, NULL, e) != 0)
 		return -1;
 	if (g->refusal[0] != '\0')
 		return 1;

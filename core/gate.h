@@ -49,6 +49,10 @@ int gate_evaluate(struct store *st, const char *model, int64_t version, const ch
  * transition a candidate faces. Changes nothing. */
 int gate_evaluate_as(struct store *st, const char *model, int64_t version, const char *from, const char *to,
 		     struct gate *g, struct err *e);
+/* gate_evaluate for the request rq as read by approval_request_get:
+ * its decisions are taken from rq, not read and proven again. */
+struct approval_request;
+int gate_evaluate_request(struct store *st, const struct approval_request *rq, struct gate *g, struct err *e);
 void gate_free(struct gate *g);
 
 /* Enrols a policy file: parses it, refuses a lower version or changed

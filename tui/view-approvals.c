@@ -147,7 +147,7 @@ static void view_approvals_gate(struct store *st, const struct approval_request 
 	}
 	err_clear(&e);
 	memset(&g, 0, sizeof g);
-	if (gate_evaluate(st, r->model, r->version, r->to, r->id, &g, &e) != 0) {
+	if (gate_evaluate_request(st, r, &g, &e) != 0) {
 		*style = DRAW_ERROR;
 		snprintf(buf, n, "gate not evaluated: %s", e.msg);
 		gate_free(&g);
@@ -493,8 +493,21 @@ static int view_approvals_eval_take(struct app *a, struct view *v, int wait)
 	pthread_mutex_unlock(&w->wk.mu);
 	for (i = 0; i < n; i++)
 		*view_approvals_slot(p, got[i].id) = got[i];
-	for (i = 0; n > 0 && p->mode != APPROVALS_HISTORY && i < v->list.n; i++)
-		changed |= view_approvals_cells(a, p, &v->list.rows[i]);
+	for (i = 0; n > 0 && p->mode != APPROVALS_HISTORY && i < v->list.n; i++) {
+		struct list *l = &v->list;
+		struct list_row *row = &l->rows[i];
+		size_t k = l->win + i;
+
+		if (!view_approvals_cells(a, p, row))
+			continue;
+		/* A row out of sight (asked ahead) sizes the columns anew only
+		 * when it is wider than they are: else it would redraw the
+		 * screen for nothing, under whatever key comes next. */
+		if ((k >= l->top && k < l->top + (size_t)l->height) ||
+		    row->cells[APPROVALS_COUNT].width > l->natural[APPROVALS_COUNT] ||
+		    row->cells[APPROVALS_GATE].width > l->natural[APPROVALS_GATE])
+			changed = 1;
+	}
 	if (changed)
 		v->list.widths_stale = 1;
 	return busy;
@@ -783,34 +796,68 @@ static void view_approvals_close(struct view *v)
 	v->priv = NULL;
 }
 
+/* Asks for list row k (in list order) when the window holds it and it
+ * is not known yet; fills it in when it is; 1 when it was filled in. */
+static int view_approvals_want(struct app *a, struct view_approvals *p, struct list *l, size_t k)
+{
+	struct list_row *row;
+	int64_t id;
+
+	if (k < l->win || k - l->win >= l->n)
+		return 0;
+	row = &l->rows[k - l->win];
+	if (row->key == NULL)
+		return 0;
+	id = strtoll(row->key, NULL, 10);
+	if (view_approvals_cached(p, id) == NULL)
+		view_approvals_ask(a, p, view_approvals_slot(p, id));
+	return view_approvals_cells(a, p, row);
+}
+
 /* Asks for the rows in sight that are not known yet, and fills in those
- * that are; 1 when one was filled in (the columns may then be sized anew). */
+ * that are; 1 when one was filled in (the columns may then be sized anew).
+ * With the evaluator, the two pages below and the page above the screen
+ * are asked first: it takes the newest ask first, so they are evaluated once
+ * the rows in sight are, while the person reads them, and a page key
+ * finds them known instead of waiting for a gate a row (ms each). */
 static int view_approvals_gate_visible(struct app *a, struct view *v)
 {
 	struct view_approvals *p = v->priv;
 	struct list *l = &v->list;
-	size_t k;
+	size_t k, h = l->height > 0 ? (size_t)l->height : 0, end = l->top + h;
 	int filled = 0;
 
 	if (p->mode == APPROVALS_HISTORY || l->src == NULL)
 		return 0;
-	for (k = l->top; k < l->nvis && k < l->top + (size_t)l->height; k++) {
-		struct list_row *row;
-		int64_t id;
-
-		if (k < l->win || k - l->win >= l->n)
-			continue;
-		row = &l->rows[k - l->win];
-		if (row->key == NULL)
-			continue;
-		id = strtoll(row->key, NULL, 10);
-		if (view_approvals_cached(p, id) == NULL)
-			view_approvals_ask(a, p, view_approvals_slot(p, id));
-		filled |= view_approvals_cells(a, p, row);
+	if (end > l->nvis)
+		end = l->nvis;
+	if (!a->in_place) {
+		/* Farthest first: the nearest are taken sooner. Two pages
+		 * below, as two page keys in a row go that far. */
+		for (k = end + 2 * h; k-- > end;)
+			if (k < l->nvis)
+				filled |= view_approvals_want(a, p, l, k);
+		for (k = l->top > h ? l->top - h : 0; k < l->top; k++)
+			filled |= view_approvals_want(a, p, l, k);
 	}
+	for (k = l->top; k < end; k++)
+		filled |= view_approvals_want(a, p, l, k);
 	if (filled)
 		l->widths_stale = 1;
 	return filled;
+}
+
+/* Whether the evaluator has rows to evaluate or results to hand over. */
+static int view_approvals_eval_busy(struct view_approvals_evaluator *w)
+{
+	int busy;
+
+	if (w == NULL)
+		return 0;
+	pthread_mutex_lock(&w->wk.mu);
+	busy = w->nwant > 0 || w->running || w->ngot > 0;
+	pthread_mutex_unlock(&w->wk.mu);
+	return busy;
 }
 
 static int view_approvals_open(struct app *a, struct view *v, const struct view_arg *arg,
@@ -940,8 +987,17 @@ static int view_approvals_poll(struct app *a, struct view *v, int wait)
 	size_t n = 0, open = 0;
 	struct err e;
 
-	if (p->f == NULL)
-		return view_approvals_eval_take(a, v, wait);
+	if (p->f == NULL) {
+		int busy = view_approvals_eval_take(a, v, wait);
+
+		/* A key moved the list since the draw: the rows now in sight are
+		 * asked for here, so the loop knows to look for their gates soon
+		 * rather than at its idle timeout (asked in the draw, they came
+		 * a quarter of a second late, after the next key). */
+		if (!a->in_place && view_approvals_gate_visible(a, v))
+			busy = 1;
+		return busy | view_approvals_eval_busy(p->w);
+	}
 	if (!view_approvals_find_end(p->f, wait, &ids, &n, &open, err, sizeof err))
 		return 1 | view_approvals_eval_take(a, v, 0);
 	p->f = NULL;

@@ -157,4 +157,40 @@ screen ':approvals<Enter>tHH' $ROSA
 has "H again: back to her queue" "$(line 3)" "wait for rosa (risk-officer)"
 lacks "her queue: not the copies" "$SCREEN" "opener"
 
+# In a terminal the gates are worked out away from the keys, for the rows
+# in sight and the pages around them: two PgDn show the rows the headless
+# console shows there, and every row's READY and GATE fill in.
+screen ':approvals all<Enter><PgDn><PgDn>' $ROSA
+PAGED_ROW=$(line 5 | cut -c 1-40)
+PAGED_AT=$(status)
+SOCK="steward-apages-$$"
+WAIT=${STEWARD_TMUX_WAIT:-15}
+. "$STEWARD_TOP/tests/lib-tmux.sh"
+# A row not evaluated yet shows the wait glyph in READY and in GATE.
+ELLIPSIS=$(printf '\342\200\246')
+# wait_gone DESC NAME TEXT: polls the pane until TEXT is gone from it.
+wait_gone() {
+	i=0
+	while [ "$i" -lt $((WAIT * STEWARD_SLOW * 10)) ]; do
+		PANE=$(capture "$2")
+		case $PANE in *"$3"*) ;; *) ok; return 0 ;; esac
+		sleep 0.1
+		i=$((i + 1))
+	done
+	fail "$1: '$3' was still there after $((WAIT * STEWARD_SLOW))s; screen: $(printf '%s' "$PANE" | head -c 600)"
+	return 1
+}
+tm new-session -d -s pg -x 80 -y 24 \
+	"env LC_ALL=C.UTF-8 STEWARD_NOW=$STEWARD_NOW '$STEWARD' --db '$DB' --key '$K/rosa.key' 2>'$TMPD/pg.err'; sleep 60"
+wait_for "terminal: identity" pg "rosa (risk-officer)"
+tm send-keys -t pg : && tm send-keys -t pg -l 'approvals all' && tm send-keys -t pg Enter
+wait_for "terminal: every open request" pg "all $OPEN open"
+wait_gone "terminal: the first page's gates" pg "$ELLIPSIS $ELLIPSIS"
+tm send-keys -t pg PageDown
+tm send-keys -t pg PageDown
+wait_for "terminal: two pages down" pg "] $PAGED_AT"
+same "terminal: the rows the headless console shows there" "$(capture pg | sed -n 5p | cut -c 1-40)" "$PAGED_ROW"
+wait_gone "terminal: their gates" pg "$ELLIPSIS $ELLIPSIS"
+tm send-keys -t pg q
+
 finish

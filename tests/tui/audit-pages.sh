@@ -104,6 +104,18 @@ has "fast, then nothing: says so" "$SCREEN" "nothing matches /zzz-no-such"
 lacks "fast, then nothing: no stale rows" "$SCREEN" "pager"
 screen ':audit<Enter>/needle<BS><BS><BS><BS><BS><BS>' --timings "$TMPD/t"
 same "fast, then cleared: everything" "$(status)" "1/$T"
+# No filter (the line opened, emptied, or Esc) is the whole ledger from
+# its newest entry, read on the console's own connection; the filter's
+# request still running on the worker is dropped, not shown after it
+screen ':audit<Enter>jjj/'
+same "/: from the newest" "$(status)" "1/$T"
+has "/: its row" "$(line 4)" "#$T "
+screen ':audit<Enter>/pager<Esc>' --timings "$TMPD/t"
+same "fast, then Esc: everything" "$(status)" "1/$T"
+has "fast, then Esc: the newest row" "$(line 4)" "#$T "
+lacks "fast, then Esc: no hint left" "$SCREEN" "filtering"
+screen ':audit<Enter>/needle<BS><BS><BS><BS><BS><BS><Enter>jj' --timings "$TMPD/t"
+same "emptied, then moved: the whole ledger" "$(status)" "3/$T"
 screen ':audit<Enter>/needlex<BS>'
 same "changed: the filter as it ends" "$(status)" "1/2 of $T"
 screen ':audit<Enter>/needle<Enter>jj/pager'
