@@ -464,7 +464,8 @@ const char schema_pg_script[] =
  * nodes (ledger-tree.h), append-only like the ledger, which
  * ledger_tree_backfill then fills; steward_grant_runtime is replaced so
  * the runtime role may only read and insert them. 13: the requests by
- * state and id, for the console's pages of them (queue-page.h). */
+ * state and id, for the console's pages of them (queue-page.h). 14 and
+ * 15 say why where they are. */
 static const char *const schema_pg_migrations[] = {
 	"CREATE TABLE ledger_nodes("
 	" seq BIGINT NOT NULL CHECK (seq > 0),"
@@ -494,6 +495,10 @@ static const char *const schema_pg_migrations[] = {
 	"CREATE OR REPLACE FUNCTION json_extract(doc text, path text) RETURNS text LANGUAGE sql IMMUTABLE STRICT AS"
 	" $$ SELECT doc::json #>> string_to_array(substr(path, 3), '.') $$;"
 	"UPDATE schema_version SET version = 14;",
+	/* 15: a model's alias moves, as store-sqlite.c's migration 15. */
+	"CREATE INDEX ledger_moves ON ledger(subject, seq, action) WHERE action || '' IN"
+	" ('promotion.apply', 'rollback', 'alias.set', 'alias.imported', 'alias.observed');"
+	"UPDATE schema_version SET version = 15;",
 };
 #define SCHEMA_PG_NMIGRATIONS (sizeof schema_pg_migrations / sizeof schema_pg_migrations[0])
 _Static_assert(SCHEMA_PG_NMIGRATIONS == SCHEMA_PG_VERSION - 11,

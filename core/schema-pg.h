@@ -9,7 +9,7 @@
  * was written. PostgreSQL has no user_version; the one-row table
  * schema_version holds it, readable by the runtime role, writable only
  * by the owner. */
-#define SCHEMA_PG_VERSION 14
+#define SCHEMA_PG_VERSION 15
 
 /* The script: every table, index, check and trigger of the SQLite store
  * at version 11, in PostgreSQL's dialect, ending with the

@@ -49,7 +49,7 @@ expect 0 "and changes nothing (it cannot)" mallory "UPDATE meta SET value = valu
 expect 0 "the owner runs init again (as after any upgrade)" "$S" init --db "$PG_OWNER_URI"
 expect 1 "has taken meta back" mallory "UPDATE meta SET value = 'AAAA' WHERE key = 'log_key_public'"
 has "the server refuses" "$ERR" "permission denied for table meta"
-same "the schema version did not move" "$(q "SELECT version FROM schema_version")" 14
+same "the schema version did not move" "$(q "SELECT version FROM schema_version")" 15
 same "every other grant is as before" \
 	"$(q "SELECT string_agg(t || ':' || has_table_privilege('steward', t, 'INSERT')::int || has_table_privilege('steward', t, 'UPDATE')::int, ' ' ORDER BY t)
 	   FROM unnest(ARRAY['ledger', 'checkpoints', 'approvals', 'models', 'principal_roles', 'meta']) t")" \

@@ -32,7 +32,7 @@ has "says what governs access instead" "$ERR" "scripts/pg-setup"
 # --- the owner makes the store; everyone else uses the runtime role ---
 "$S" key gen ada --out "$K/ada.key" >/dev/null || fail "key ada"
 expect 0 "init as the owner role" "$S" init --db "$PG_OWNER_URI" --admin ada --admin-key "$K/ada.key"
-has "the schema version" "$OUT" "schema version 14"
+has "the schema version" "$OUT" "schema version 15"
 has "the log key stays on this host" "$OUT" "$XDG_DATA_HOME/steward/pg/"
 LOGKEY=$(ls "$XDG_DATA_HOME"/steward/pg/*.logkey)
 same "log key 0600" "$(stat -c %a "$LOGKEY")" 600
