@@ -192,11 +192,16 @@ same "every MLflow version is in the store" "$(count "SELECT count(*) FROM versi
 
 # Concurrent writers on the one file, two of them killed half way: the write lock keeps one
 # gapless chain and every reported write is there (the campaign had 70; STEWARD_CRASH_WRITERS).
+# They write for STEWARD_CRASH_SECONDS and until they have done what the checks below ask for
+# (more incidents than writers, one audit verify beside them): under valgrind, where every process
+# is some twenty times slower, that takes longer, for at most slow SECONDS.
 WRITERS=${STEWARD_CRASH_WRITERS:-12}
-END=$(($(date +%s) + ${STEWARD_CRASH_SECONDS:-20}))
+SECS=${STEWARD_CRASH_SECONDS:-20}
+# The writers and the verifier stop at their next turn once this file exists.
+STOP="$TMPD/writers.stop"
 writer() {
 	n=0
-	while [ "$(date +%s)" -lt "$END" ]; do
+	while [ ! -e "$STOP" ]; do
 		n=$((n + 1))
 		as sami incident open crash --severity info --title "load $1.$n" >/dev/null 2>&1 && echo "$1.$n"
 	done >"$TMPD/writer.$1"
@@ -204,10 +209,13 @@ writer() {
 # A colleague runs audit verify meanwhile: it reads one moment of the store, so a commit half
 # way through never looks like a table the ledger does not explain.
 verifier() {
-	while [ "$(date +%s)" -lt "$END" ]; do
+	while [ ! -e "$STOP" ]; do
 		"$STEWARD" audit verify --db "$DB" >/dev/null 2>"$TMPD/verifier.err" && echo ok || { echo "failed: $(cat "$TMPD/verifier.err")"; }
 	done >"$TMPD/verifier.out"
 }
+# waited SECONDS: whether SECONDS have passed since the writers started.
+START=$(date +%s)
+waited() { [ $(($(date +%s) - START)) -ge "$1" ]; }
 verifier &
 VERIFIER=$!
 PIDS=
@@ -217,11 +225,15 @@ while [ "$i" -le "$WRITERS" ]; do
 	PIDS="$PIDS $!"
 	i=$((i + 1))
 done
-sleep $((${STEWARD_CRASH_SECONDS:-20} / 2))
+# The first two are killed half way, once each has written something.
+until { waited $((SECS / 2)) && [ -s "$TMPD/writer.1" ] && [ -s "$TMPD/writer.2" ]; } || waited $(($(slow "$SECS") / 2)); do sleep 1; done
 for v in $(echo $PIDS | cut -d ' ' -f 1-2); do
 	kill -KILL "$v" 2>/dev/null
 	pkill -KILL -P "$v" 2>/dev/null
 done
+until { waited "$SECS" && [ "$(cat "$TMPD"/writer.* | wc -l)" -gt "$WRITERS" ] && grep -q '^ok' "$TMPD/verifier.out"; } ||
+	waited "$(slow "$SECS")"; do sleep 1; done
+: >"$STOP"
 wait $PIDS 2>/dev/null
 wait "$VERIFIER"
 [ "$(grep -c '^ok' "$TMPD/verifier.out")" -gt 0 ] && ok || fail "audit verify never ran beside the writers"
