@@ -221,7 +221,8 @@ int dsse_parse(const char *json, size_t len, struct dsse *out, struct err *e)
 			err_set(e, ERR_INVALID, "DSSE envelope: signature %zu needs a keyid and a 64-byte base64 sig", i + 1);
 			goto out;
 		}
-		memcpy(out->sigs[i].keyid, f.keyid[i].p, f.keyid[i].len);
+		if (f.keyid[i].len > 0)
+			memcpy(out->sigs[i].keyid, f.keyid[i].p, f.keyid[i].len);
 		out->sigs[i].keyid[f.keyid[i].len] = '\0';
 		out->nsigs++;
 	}

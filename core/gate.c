@@ -366,15 +366,14 @@ static int gate_evidence(struct store *st, struct gate *g, int64_t request, cons
 	}
 	if (request != 0) {
 		struct approval_request own;
-		const struct approval_request *rq = rq_read;
+		const struct approval_request *rq = &own;
 
 		/* The caller's copy, when it read this request: its decisions,
 		 * each a signature proven, are not read and proven twice. */
-		if (rq == NULL || rq->id != request) {
-			if (approval_request_get(st, request, &own, e) != 0)
-				goto out;
-			rq = &own;
-		}
+		if (rq_read != NULL && rq_read->id == request)
+			rq = rq_read;
+		else if (approval_request_get(st, request, &own, e) != 0)
+			goto out;
 		g->request = request;
 		ev->has_request = 1;
 		snprintf(ev->requester, sizeof ev->requester, "%s", rq->requester);
