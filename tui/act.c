@@ -112,7 +112,7 @@ static void act_finish(struct app *a)
 	act_collect(act_cur, &rc, msg, sizeof msg);
 	act_cur = NULL;
 	/* Show the change (or that nothing changed) at once. */
-	app_check_store(a);
+	app_store_written(a);
 	if (rc != 0)
 		app_error(a, "%s", msg);
 	else

@@ -213,6 +213,14 @@ void app_reload_top(struct app *a)
 		app_reload(a, v);
 }
 
+static void app_store_reload(struct app *a)
+{
+	app_counts(a);
+	app_identity_check(a);
+	app_ledger_check(a);
+	app_reload_top(a);
+}
+
 void app_check_store(struct app *a)
 {
 	int64_t dv;
@@ -226,10 +234,16 @@ void app_check_store(struct app *a)
 	if (dv == a->data_version || !store_connected(a->st))
 		return;
 	a->data_version = dv;
-	app_counts(a);
-	app_identity_check(a);
-	app_ledger_check(a);
-	app_reload_top(a);
+	app_store_reload(a);
+}
+
+void app_store_written(struct app *a)
+{
+	if (link_down(a) || !store_connected(a->st))
+		return;
+	/* Whatever notification already came is this write's or older. */
+	a->data_version = store_data_version(a->st);
+	app_store_reload(a);
 }
 
 static void app_vmessage(struct app *a, int error, const char *fmt, va_list ap)

@@ -142,6 +142,11 @@ void app_counts(struct app *a);
 /* Reloads the top view and the header when the store changed (not while
  * the connection is down: what was loaded stays on screen). */
 void app_check_store(struct app *a);
+/* After this console wrote through a connection of its own (a worker's):
+ * reloads whether or not the change has been seen yet. PostgreSQL's
+ * notification of it reaches the console's connection some time after the
+ * commit, so the check above alone could draw the state before it. */
+void app_store_written(struct app *a);
 /* Reloads the top view, keeping its selection and filter. */
 void app_reload_top(struct app *a);
 

@@ -125,7 +125,7 @@ static void respond_passphrase(struct app *a, char *pass, size_t len)
 	snprintf(what, sizeof what, "the act on incident #%" PRId64, p->x.id);
 	link_unsure(a, unsure, what);
 	/* Show the change (or whatever did get written) at once. */
-	app_check_store(a);
+	app_store_written(a);
 	if (rc != 0) {
 		app_error(a, "%s", e.msg);
 		return;

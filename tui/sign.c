@@ -215,7 +215,7 @@ static void sign_passphrase(struct app *a, char *pass, size_t len)
 	snprintf(what, sizeof what, "the decision on request #%" PRId64, a->decision.request);
 	link_unsure(a, unsure, what);
 	/* Show the new record (or whatever did get written) at once. */
-	app_check_store(a);
+	app_store_written(a);
 	if (rc != 0) {
 		app_error(a, "%s", e.msg);
 		return;
@@ -854,7 +854,7 @@ static void sign_act_passphrase(struct app *a, char *pass, size_t len)
 	link_unsure(a, j->unsure, what);
 	sign_job_free(j);
 	/* Show the change (or whatever did get written) at once. */
-	app_check_store(a);
+	app_store_written(a);
 	if (rc != 0)
 		app_error(a, "%s", e.msg);
 	else
