@@ -810,7 +810,7 @@ static int tui_loop_terminal(struct app *a)
 		busy = tui_view_poll(a, 0);
 		/* A finished sync changed the store: show it now, not at the next key. */
 		if (tui_sync_poll(a->syncs))
-			app_check_store(a);
+			app_store_written(a);
 		/* An act the quit was waiting for has ended: quit now. */
 		if (act_poll(a) && a->quit)
 			break;
