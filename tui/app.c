@@ -321,6 +321,7 @@ void app_identity_check(struct app *a)
 	if (!id->loaded)
 		return;
 	err_clear(&e);
+	id->checked = 1;
 	id->known = keyring_whoami(a->st, id->pub.id, &id->who, &e) == 0;
 	snprintf(id->why, sizeof id->why, "%s", id->known ? "" : e.msg);
 }

@@ -36,6 +36,7 @@ struct app_identity {
 	int loaded;           /* --key given and its public half read */
 	char path[4096];      /* the secret key file */
 	struct key_public pub;
+	int checked;          /* the keyring was asked (after the first paint: see tui.c) */
 	int known;            /* the key is in the keyring and not revoked */
 	struct principal who; /* when known: the principal and the roles held now */
 	char why[512];        /* when not known */
