@@ -435,9 +435,21 @@ static int proven_no_gap(struct store *st, struct err *e)
 	int64_t n = 0, max = 0;
 	int rc;
 
-	if (store_prepare(st, &s, "SELECT (SELECT count(*) FROM ledger), (SELECT coalesce(max(seq), 0) FROM ledger)",
-			  e) != 0)
-		return -1;
+	/* SQLite counts through the index it guesses narrowest: on the bench
+	 * estate it took the actions' (22 MB), where the actors' holds the same
+	 * rows in 13 MB, and read from a cold disk cache the count was most of
+	 * a console's start with a key (0.9 s against 0.44 s). Where that
+	 * index is missing (an older schema, or dropped) the plain count. */
+	if (strcmp(store_engine(st), "sqlite") != 0 ||
+	    store_prepare(st, &s,
+			  "SELECT (SELECT count(*) FROM ledger INDEXED BY ledger_actor),"
+			  " (SELECT coalesce(max(seq), 0) FROM ledger)",
+			  NULL) != 0) {
+		if (store_prepare(st, &s,
+				  "SELECT (SELECT count(*) FROM ledger), (SELECT coalesce(max(seq), 0) FROM ledger)",
+				  e) != 0)
+			return -1;
+	}
 	rc = db_step(s);
 	if (rc == DB_ROW) {
 		n = db_column_int64(s, 0);
