@@ -50,6 +50,13 @@ expect 0 "the tests' build: 4 days later the soak has passed" at $((4 * DAY)) ga
 expect 1 "the release build: STEWARD_NOW 4 days ahead does not skip the soak" env STEWARD_NOW=$((NOW + 4 * DAY)) "$REL" promote apply "$R2" --db "$DB" --key "$K/lena.key"
 has "the soak fails" "$ERR" "FAIL    soaked"
 has "nothing moved" "$ERR" "nothing changed"
+# The soak counts from the signed entry that staged it, not from the alias table's column:
+# an old date written into the table (no key needed) skips nothing.
+U=$(store_sql "$DB" "SELECT updated FROM aliases WHERE alias = 'staging' AND model_id = (SELECT id FROM models WHERE name = 'fresh')")
+store_sql "$DB" "UPDATE aliases SET updated = $((NOW - 30 * DAY)) WHERE alias = 'staging' AND model_id = (SELECT id FROM models WHERE name = 'fresh')" >/dev/null || fail "tamper updated"
+expect 1 "a day after staging, a stage time backdated in the table" at $((1 * DAY)) gate fresh 1 --to production
+has "does not pass the soak" "$OUT" "FAIL    soaked"
+store_sql "$DB" "UPDATE aliases SET updated = $U WHERE alias = 'staging' AND model_id = (SELECT id FROM models WHERE name = 'fresh')" >/dev/null || fail "untamper updated"
 
 # --- what the release build writes carries the real time ---
 BEFORE=$(date +%s)
