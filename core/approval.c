@@ -336,82 +336,193 @@ int approval_store_log(struct store *st, char *name, size_t n, struct err *e)
 	return ledger_logkey_public(st, name, n, pk, e);
 }
 
+/* One policy.enroll entry as proven: what it enrolled, or why it does not hold. */
+struct approval_enrol {
+	int64_t seq;
+	struct err why; /* ERR_OK when it holds, else ERR_DENIED and why */
+	char tier[65], name[65], sha[72];
+	int64_t version;
+	char *text;
+};
+
+/* Every enrolment of the store, newest first, proven once per connection
+ * until a policy.enroll entry is added or the keyring changes: a gate
+ * asked for its tier's policy twice (the request's read and the gate's
+ * own), each parsing and proving the enrolment entries again with their
+ * policy texts, a sixth of a gate on the bench estate. */
+struct approval_enrols {
+	struct approval_enrol *v;
+	size_t n;
+	int64_t keyring; /* the stamp of the proven keyring they were checked against */
+};
+
+static void approval_enrols_free(void *p)
+{
+	struct approval_enrols *l = p;
+	size_t i;
+
+	if (l == NULL)
+		return;
+	for (i = 0; i < l->n; i++)
+		free(l->v[i].text);
+	free(l->v);
+	free(l);
+}
+
+/* Each entry must be signed by an admin of its time, its statement must
+ * name its tier and sha256, and its text must hash to that sha256. 0 with
+ * x filled or x->why set; -1 when the row could not be read at all. */
+static int approval_enrol_prove(const struct proven_keyring *kr, int64_t seq, struct db_stmt *s,
+				struct approval_enrol *x)
+{
+	const char *actor, *env, *ptext, *type, *sname, *stier, *ssha;
+	json_int_t sver;
+	char have[72];
+	struct dsse d;
+	json_t *j, *stmt = NULL;
+	size_t idx;
+	int r = 0;
+
+	x->seq = seq;
+	err_clear(&x->why);
+	if (proven_row(kr, seq, s, 1, &j, &x->why) != 0)
+		return 0;
+	if (json_unpack(j, "{s:s, s:{s:s, s:s}}", "actor", &actor, "data", "envelope", &env, "text", &ptext) != 0 ||
+	    dsse_parse(env, strlen(env), &d, &x->why) != 0) {
+		json_decref(j);
+		err_set(&x->why, ERR_DENIED, "ledger entry %" PRId64 ": policy enrolment is malformed", seq);
+		return 0;
+	}
+	stmt = json_loadb((const char *)d.payload, d.payload_len, JSON_REJECT_DUPLICATES, NULL);
+	dsse_free(&d);
+	if (stmt == NULL || json_unpack(stmt, "{s:s, s:s, s:I, s:s, s:s}", "type", &type, "name", &sname, "version",
+					&sver, "tier", &stier, "sha256", &ssha) != 0 ||
+	    strcmp(type, "policy-enrolment") != 0) {
+		json_decref(stmt);
+		json_decref(j);
+		err_set(&x->why, ERR_DENIED, "ledger entry %" PRId64 ": policy enrolment statement is malformed", seq);
+		return 0;
+	}
+	gate_digest(ptext, strlen(ptext), have);
+	if (strcmp(have, ssha) != 0 || proven_principal((struct proven_keyring *)kr, actor, &idx) == NULL ||
+	    !proven_role_held(kr, idx, ROLE_ADMIN, proven_version_at(kr, seq)))
+		err_set(&x->why, ERR_DENIED,
+			"ledger entry %" PRId64 ": the enrolled policy's text or its signer does not hold (changed outside steward)",
+			seq);
+	else {
+		snprintf(x->tier, sizeof x->tier, "%s", stier);
+		snprintf(x->name, sizeof x->name, "%s", sname);
+		snprintf(x->sha, sizeof x->sha, "%s", ssha);
+		x->version = sver;
+		x->text = strdup(ptext);
+		if (x->text == NULL)
+			r = -1;
+	}
+	json_decref(stmt);
+	json_decref(j);
+	return r;
+}
+
+/* Changes whenever a policy.enroll entry is added (or one is removed). */
+static int approval_enrols_stamp(struct store *st, int64_t *stamp, struct err *e)
+{
+	struct db_stmt *s;
+	int rc;
+
+	if (store_stmt(st, &s, "SELECT count(*), coalesce(max(seq), 0) FROM ledger WHERE action = 'policy.enroll'", e) !=
+	    0)
+		return -1;
+	rc = db_step(s);
+	if (rc == DB_ROW)
+		*stamp = db_column_int64(s, 1) * 1000003 + db_column_int64(s, 0);
+	store_stmt_done(st, s);
+	return rc == DB_ROW ? 0 : store_fail(st, e, "reading policy enrolments");
+}
+
+static int approval_enrols_load(struct store *st, const struct approval_enrols **out, struct err *e)
+{
+	const struct proven_keyring *kr;
+	struct approval_enrols *l, *cached;
+	int64_t stamp = 0, have = 0, kstamp = 0;
+	struct db_stmt *s;
+	int rc, r = 0;
+
+	if (proven_keyring_load(st, &kr, e) != 0 || approval_enrols_stamp(st, &stamp, e) != 0)
+		return -1;
+	store_slot(st, STORE_SLOT_KEYRING, &kstamp);
+	cached = store_slot(st, STORE_SLOT_POLICIES, &have);
+	if (cached != NULL && have == stamp && cached->keyring == kstamp) {
+		*out = cached;
+		return 0;
+	}
+	l = calloc(1, sizeof *l);
+	if (l == NULL)
+		return err_set(e, ERR_IO, "out of memory");
+	l->keyring = kstamp;
+	if (store_stmt(st, &s, "SELECT seq, body, leaf, sig FROM ledger WHERE action = 'policy.enroll' ORDER BY seq DESC",
+		       e) != 0) {
+		approval_enrols_free(l);
+		return -1;
+	}
+	while (r == 0 && (rc = db_step(s)) == DB_ROW) {
+		struct approval_enrol *x = proven_push(&l->v, &l->n, sizeof *l->v);
+
+		if (x == NULL || approval_enrol_prove(kr, db_column_int64(s, 0), s, x) != 0)
+			r = err_set(e, ERR_IO, "out of memory");
+		else if (x->why.kind != ERR_OK && x->why.kind != ERR_DENIED) {
+			/* Not a verdict on the entry (out of memory): not kept. */
+			if (e != NULL)
+				*e = x->why;
+			r = -1;
+		}
+	}
+	if (r == 0 && rc != DB_DONE)
+		r = store_fail(st, e, "reading policy enrolments");
+	store_stmt_done(st, s);
+	if (r != 0) {
+		approval_enrols_free(l);
+		return -1;
+	}
+	store_slot_set(st, STORE_SLOT_POLICIES, l, stamp, approval_enrols_free);
+	*out = l;
+	return 0;
+}
+
 /* The newest policy enrolled for tier (or the one enrolled with digest),
  * from the signed policy.enroll entries themselves: the policies table
- * is a cache whose text anyone who can write the file could change. Each
- * entry must be signed by an admin of its time, its statement must name
- * its tier and sha256, and its text must hash to that sha256. */
+ * is a cache whose text anyone who can write the file could change. An
+ * enrolment that does not hold, newer than the one sought, stops the
+ * search with its reason. */
 static int approval_enrolled(struct store *st, const char *tier, const char *want, char name[65], int64_t *version,
 			     char digest[72], char **text, struct err *e)
 {
-	const struct proven_keyring *kr;
-	struct db_stmt *s;
-	int rc, r = 0;
+	const struct approval_enrols *l = NULL;
+	size_t i;
 
 	name[0] = digest[0] = '\0';
 	*version = 0;
 	if (text != NULL)
 		*text = NULL;
-	if (proven_keyring_load(st, &kr, e) != 0)
+	if (approval_enrols_load(st, &l, e) != 0)
 		return -1;
-	if (store_stmt(st, &s, "SELECT seq, body, leaf, sig FROM ledger WHERE action = 'policy.enroll' ORDER BY seq DESC",
-		       e) != 0)
-		return -1;
-	while (r == 0 && (rc = db_step(s)) == DB_ROW) {
-		int64_t seq = db_column_int64(s, 0);
-		const char *actor, *env, *ptext, *type, *sname, *stier, *ssha;
-		json_int_t sver;
-		char have[72];
-		struct dsse d;
-		json_t *j, *stmt = NULL;
-		size_t idx;
+	for (i = 0; i < l->n; i++) {
+		const struct approval_enrol *x = &l->v[i];
 
-		if (proven_row(kr, seq, s, 1, &j, e) != 0) {
-			r = -1;
-			break;
+		if (x->why.kind != ERR_OK) {
+			if (e != NULL)
+				*e = x->why;
+			return -1;
 		}
-		if (json_unpack(j, "{s:s, s:{s:s, s:s}}", "actor", &actor, "data", "envelope", &env, "text", &ptext) != 0 ||
-		    dsse_parse(env, strlen(env), &d, e) != 0) {
-			json_decref(j);
-			r = err_set(e, ERR_DENIED, "ledger entry %" PRId64 ": policy enrolment is malformed", seq);
-			break;
+		if ((tier != NULL && strcmp(x->tier, tier) == 0) || (want != NULL && strcmp(x->sha, want) == 0)) {
+			snprintf(name, 65, "%s", x->name);
+			*version = x->version;
+			snprintf(digest, 72, "%s", x->sha);
+			if (text != NULL && (*text = strdup(x->text)) == NULL)
+				return err_set(e, ERR_IO, "out of memory");
+			return 1;
 		}
-		stmt = json_loadb((const char *)d.payload, d.payload_len, JSON_REJECT_DUPLICATES, NULL);
-		dsse_free(&d);
-		if (stmt == NULL || json_unpack(stmt, "{s:s, s:s, s:I, s:s, s:s}", "type", &type, "name", &sname, "version",
-						&sver, "tier", &stier, "sha256", &ssha) != 0 ||
-		    strcmp(type, "policy-enrolment") != 0) {
-			json_decref(stmt);
-			json_decref(j);
-			r = err_set(e, ERR_DENIED, "ledger entry %" PRId64 ": policy enrolment statement is malformed", seq);
-			break;
-		}
-		gate_digest(ptext, strlen(ptext), have);
-		if (strcmp(have, ssha) != 0 || proven_principal((struct proven_keyring *)kr, actor, &idx) == NULL ||
-		    !proven_role_held(kr, idx, ROLE_ADMIN, proven_version_at(kr, seq))) {
-			json_decref(stmt);
-			json_decref(j);
-			r = err_set(e, ERR_DENIED,
-				    "ledger entry %" PRId64 ": the enrolled policy's text or its signer does not hold (changed outside steward)",
-				    seq);
-			break;
-		}
-		if ((tier != NULL && strcmp(stier, tier) == 0) || (want != NULL && strcmp(ssha, want) == 0)) {
-			snprintf(name, 65, "%s", sname);
-			*version = sver;
-			snprintf(digest, 72, "%s", ssha);
-			if (text != NULL && (*text = strdup(ptext)) == NULL)
-				r = err_set(e, ERR_IO, "out of memory");
-			else
-				r = 1;
-		}
-		json_decref(stmt);
-		json_decref(j);
 	}
-	if (r == 0 && rc != DB_DONE)
-		r = store_fail(st, e, "reading policy enrolments");
-	store_stmt_done(st, s);
-	return r;
+	return 0;
 }
 
 int approval_policy_for_tier(struct store *st, const char *tier, char name[65], int64_t *version,

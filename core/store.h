@@ -126,9 +126,9 @@ int store_commit_outcome(struct store *st, int64_t mark, struct err *e);
 void store_interrupt(struct store *st);
 
 /* Per-connection caches of state derived from the ledger (the proven
- * keyring): a pointer, the stamp it was built for, and how to free it.
+ * keyring, the proven policy enrolments): a pointer, the stamp it was built for, and how to free it.
  * Freed by store_close. */
-enum store_slot { STORE_SLOT_KEYRING, STORE_SLOT_COUNT };
+enum store_slot { STORE_SLOT_KEYRING, STORE_SLOT_POLICIES, STORE_SLOT_COUNT };
 void *store_slot(struct store *st, enum store_slot slot, int64_t *stamp);
 void store_slot_set(struct store *st, enum store_slot slot, void *p, int64_t stamp, void (*release)(void *));
 

@@ -161,4 +161,18 @@ same "one counts" "$(j '$.counted')" 1
 expect 1 "but not twice over the same evidence" as ravi approve "$R3"
 has "people, not keys" "$ERR" "ravi already signed a decision on request $R3"
 expect 0 "audit verify accepts a re-review over new evidence" "$STEWARD" audit verify --db "$DB"
+
+# --- the enrolled policy is the signed enrolment's text, whatever the tables say ---
+cp "$STEWARD_TOP/policies/high.policy" "$TMPD/high.policy"
+as ada policy enroll "$TMPD/high.policy" >/dev/null || fail "enrol"
+PSEQ=$(rows "SELECT max(seq) FROM ledger WHERE action = 'policy.enroll'")
+run "$STEWARD" gate fraud 3 --to staging --db "$DB"
+BEFORE_RC=$RC BEFORE=$OUT
+raw "UPDATE ledger SET body = CAST(replace(CAST(body AS TEXT), 'approvals', 'approvalz') AS BLOB) WHERE seq = $PSEQ"
+expect 1 "an enrolment's text edited in the ledger" "$STEWARD" gate fraud 3 --to staging --db "$DB"
+has "is caught at that entry" "$OUT$ERR" "ledger entry $PSEQ was altered outside steward"
+raw "UPDATE ledger SET body = CAST(replace(CAST(body AS TEXT), 'approvalz', 'approvals') AS BLOB) WHERE seq = $PSEQ"
+raw "UPDATE policies SET text = 'policy x'"
+run "$STEWARD" gate fraud 3 --to staging --db "$DB"
+same "the entry put back, the gate judges as before, whatever the policies table holds" "$RC:$OUT" "$BEFORE_RC:$BEFORE"
 finish

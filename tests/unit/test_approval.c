@@ -1,4 +1,4 @@
-/* test_approval: the keyring's versions and roles, each binding rule of approval_check, one altered field at a time, requests and versions streamed a page at a time, the replay refusing a decision recorded twice, a second one by the same person on the same evidence, and one on a closed request. */
+/* test_approval: the keyring's versions and roles, each binding rule of approval_check, one altered field at a time, requests and versions streamed a page at a time, the replay refusing a decision recorded twice, a second one by the same person on the same evidence, and one on a closed request; proven policy enrolments cached until another is added. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -16,6 +16,7 @@
 
 #include "approval.h"
 #include "audit.h"
+#include "gate.h"
 #include "keyring.h"
 #include "ledger.h"
 #include "proven.h"
@@ -911,6 +912,44 @@ static void test_replay_same_evidence(void **state)
 	unlink(copy);
 }
 
+/* The enrolments a connection proved stay cached only while no
+ * policy.enroll entry is added: a colleague's enrolment through another
+ * connection is what the next gate reads. */
+static void test_enrol_cache(void **state)
+{
+	struct fx *f = *state;
+	char path[200], name[65], digest[72], *text = NULL;
+	struct policy pol;
+	struct store *other;
+	struct err e;
+	int64_t ver = 0;
+	FILE *fp;
+	int v;
+
+	snprintf(path, sizeof path, "%s/high.policy", f->dir);
+	assert_int_equal(approval_policy_for_tier(f->st, "high", name, &ver, digest, NULL, &e), 0);
+	other = store_open(f->db, 0, &e);
+	assert_non_null(other);
+	for (v = 1; v <= 2; v++) {
+		fp = fopen(path, "w");
+		assert_non_null(fp);
+		fprintf(fp, "policy p\nversion %d\ntier high\n\ntransition any -> staging\nrule signoff: approvals ml-lead >= %d\n",
+			v, v);
+		assert_int_equal(fclose(fp), 0);
+		memset(&pol, 0, sizeof pol);
+		assert_int_equal(store_begin(other, &e), 0);
+		assert_int_equal(gate_enroll(other, &f->p[0], f->k[0], path, &pol, digest, &e), 0);
+		assert_int_equal(store_commit(other, &e), 0);
+		policy_free(&pol);
+		assert_int_equal(approval_policy_for_tier(f->st, "high", name, &ver, digest, &text, &e), 1);
+		assert_int_equal(ver, v);
+		assert_non_null(strstr(text, v == 1 ? ">= 1" : ">= 2"));
+		free(text);
+		text = NULL;
+	}
+	store_close(other);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -928,6 +967,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_replay_twice, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_replay_closed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_replay_same_evidence, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_enrol_cache, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
