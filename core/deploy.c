@@ -538,7 +538,7 @@ static int deploy_decisions(struct store *st, const char *model,
 	if (proven_keyring_load(st, &kr, e) != 0)
 		return -1;
 	snprintf(subject, sizeof subject, "models:/%s", model);
-	if (store_prepare(st, &s,
+	if (store_stmt(st, &s,
 			  "SELECT seq, body, leaf, sig FROM ledger WHERE subject = ?1 AND action || '' = 'deploy.traffic'"
 			  " ORDER BY seq DESC",
 			  e) != 0)
@@ -546,7 +546,7 @@ static int deploy_decisions(struct store *st, const char *model,
 	db_bind_text(s, 1, subject, -1, DB_STATIC);
 	while ((rc = db_step(s)) == DB_ROW) {
 		if (deploy_read_decision(st, kr, s, model, &d, e) != 0) {
-			db_finalize(s);
+			store_stmt_done(st, s);
 			return -1;
 		}
 		if (fn(arg, &d) != 0) {
@@ -554,7 +554,7 @@ static int deploy_decisions(struct store *st, const char *model,
 			break;
 		}
 	}
-	db_finalize(s);
+	store_stmt_done(st, s);
 	return rc == DB_DONE ? 0 : store_fail(st, e, "reading the ledger");
 }
 

@@ -57,7 +57,7 @@ static int gate_version_id(struct store *st, const char *model, int64_t version,
 	struct db_stmt *s;
 	int rc;
 
-	if (store_prepare(st, &s,
+	if (store_stmt(st, &s,
 			  "SELECT m.id, v.id FROM versions v JOIN models m ON m.id = v.model_id"
 			  " WHERE m.name = ?1 AND v.version = ?2",
 			  e) != 0)
@@ -69,7 +69,7 @@ static int gate_version_id(struct store *st, const char *model, int64_t version,
 		*mid = db_column_int64(s, 0);
 		*vid = db_column_int64(s, 1);
 	}
-	db_finalize(s);
+	store_stmt_done(st, s);
 	if (rc == DB_ROW)
 		return 0;
 	return rc == DB_DONE ? err_set(e, ERR_NOTFOUND, "model \"%s\" has no version %" PRId64, model, version)
@@ -381,7 +381,7 @@ static int gate_evidence(struct store *st, struct gate *g, int64_t request, cons
 	if (request == 0) {
 		struct db_stmt *s;
 
-		if (store_prepare(st, &s,
+		if (store_stmt(st, &s,
 				  "SELECT id FROM requests WHERE version_id = ?1 AND to_stage = ?2 AND state = 'open'"
 				  " AND kind = 'promotion' ORDER BY id DESC LIMIT 1",
 				  e) != 0)
@@ -390,7 +390,7 @@ static int gate_evidence(struct store *st, struct gate *g, int64_t request, cons
 		db_bind_text(s, 2, g->to, -1, DB_STATIC);
 		if (db_step(s) == DB_ROW)
 			request = db_column_int64(s, 0);
-		db_finalize(s);
+		store_stmt_done(st, s);
 	}
 	if (request != 0) {
 		struct approval_request own;
@@ -446,12 +446,12 @@ static int gate_evidence(struct store *st, struct gate *g, int64_t request, cons
 		 * registered here carries the digest it was registered with. */
 		struct db_stmt *s;
 
-		if (store_prepare(st, &s, "SELECT digest_verified FROM version_sync WHERE version_id = ?1", e) != 0)
+		if (store_stmt(st, &s, "SELECT digest_verified FROM version_sync WHERE version_id = ?1", e) != 0)
 			goto out;
 		db_bind_int64(s, 1, vid);
 		ev->has_digest_state = 1;
 		ev->digest_verified = db_step(s) == DB_ROW ? db_column_int(s, 0) : 1;
-		db_finalize(s);
+		store_stmt_done(st, s);
 	}
 	if (gate_attested(st, g, &m, &v, &ml, e) < 0)
 		goto out;
@@ -493,14 +493,14 @@ static int gate_policy(struct store *st, struct gate *g, struct err *e)
 			 g->ev.tier);
 		return 1;
 	}
-	if (store_prepare(st, &s, "SELECT path FROM policies WHERE digest = ?1 ORDER BY id DESC LIMIT 1", e) != 0) {
+	if (store_stmt(st, &s, "SELECT path FROM policies WHERE digest = ?1 ORDER BY id DESC LIMIT 1", e) != 0) {
 		free(text);
 		return -1;
 	}
 	db_bind_text(s, 1, g->policy_digest, -1, DB_STATIC);
 	if (db_step(s) == DB_ROW)
 		snprintf(g->policy_path, sizeof g->policy_path, "%s", (const char *)db_column_text(s, 0));
-	db_finalize(s);
+	store_stmt_done(st, s);
 	/* The file on disk is what people read and edit: it must still be the
 	 * bytes that were enrolled. */
 	file = gate_read_file(g->policy_path, POLICY_MAX_BYTES, &len, e);

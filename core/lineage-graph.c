@@ -357,7 +357,7 @@ int lineage_graph_version(struct store *st, const char *model, int64_t version, 
 
 	if (lg_open(&c, st, g, depth, e) != 0)
 		goto out;
-	if (store_prepare(st, &s, "SELECT v.id FROM versions v JOIN models m ON m.id = v.model_id WHERE m.name = ?1 AND v.version = ?2",
+	if (store_stmt(st, &s, "SELECT v.id FROM versions v JOIN models m ON m.id = v.model_id WHERE m.name = ?1 AND v.version = ?2",
 			  e) != 0)
 		goto out;
 	db_bind_text(s, 1, model, -1, DB_STATIC);
@@ -365,7 +365,7 @@ int lineage_graph_version(struct store *st, const char *model, int64_t version, 
 	rc = db_step(s);
 	if (rc == DB_ROW)
 		vid = db_column_int64(s, 0);
-	db_finalize(s);
+	store_stmt_done(st, s);
 	if (rc != DB_ROW) {
 		if (rc == DB_DONE)
 			err_set(e, ERR_NOTFOUND, "model \"%s\" has no version %" PRId64, model, version);
@@ -768,7 +768,7 @@ static int lg_signed(struct store *st, const char *model, int64_t version, struc
 	if (proven_keyring_load(st, &kr, e) != 0)
 		return -1;
 	snprintf(subject, sizeof subject, "models:/%s/%" PRId64, model, version);
-	if (store_prepare(st, &s,
+	if (store_stmt(st, &s,
 			  "SELECT seq, body, leaf, sig FROM ledger WHERE subject = ?1 AND action || '' = 'lineage.set'"
 			  " ORDER BY seq DESC LIMIT 1",
 			  e) != 0)
@@ -776,12 +776,12 @@ static int lg_signed(struct store *st, const char *model, int64_t version, struc
 	db_bind_text(s, 1, subject, -1, DB_STATIC);
 	rc = db_step(s);
 	if (rc != DB_ROW) {
-		db_finalize(s);
+		store_stmt_done(st, s);
 		return rc == DB_DONE ? 0 : store_fail(st, e, "reading the ledger");
 	}
 	out->seq = db_column_int64(s, 0);
 	r = proven_row(kr, out->seq, s, 1, &j, e);
-	db_finalize(s);
+	store_stmt_done(st, s);
 	if (r != 0)
 		return -1;
 	data = json_object_get(j, "data");

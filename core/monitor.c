@@ -1323,7 +1323,7 @@ int monitor_gate_evidence(struct store *st, const char *model, int64_t version, 
 
 	memset(out, 0, sizeof *out);
 	snprintf(ver, sizeof ver, "%" PRId64, version);
-	if (store_prepare(st, &s,
+	if (store_stmt(st, &s,
 			  "SELECT a.kind, a.body, a.sig FROM monitor_attest a JOIN models m ON m.id = a.model_id"
 			  " WHERE m.name = ?1 ORDER BY a.kind",
 			  e) != 0)
@@ -1339,7 +1339,7 @@ int monitor_gate_evidence(struct store *st, const char *model, int64_t version, 
 
 		if (kr == NULL && proven_keyring_load(st, &kr, e) != 0) {
 			json_decref(j);
-			db_finalize(s);
+			store_stmt_done(st, s);
 			return -1;
 		}
 		/* Signed with a key revoked since: no longer counts, as a stale one, but is not a forgery. */
@@ -1366,7 +1366,7 @@ int monitor_gate_evidence(struct store *st, const char *model, int64_t version, 
 		    strcmp(json_string_value(json_object_get(j, "action")), alerts ? "alerts.observe" : "monitor.observe") != 0 ||
 		    proven_check_entry(kr, kr->version, j, body, strlen(body), sig, why, sizeof why) != 0) {
 			json_decref(j);
-			db_finalize(s);
+			store_stmt_done(st, s);
 			return err_set(e, ERR_DENIED, "the %s observation of %s does not verify (%s): the store was changed outside steward",
 				       alerts ? "alert" : "monitoring", model, why[0] ? why : "not the signed text");
 		}
@@ -1422,7 +1422,7 @@ int monitor_gate_evidence(struct store *st, const char *model, int64_t version, 
 		}
 		json_decref(j);
 	}
-	db_finalize(s);
+	store_stmt_done(st, s);
 	if (rc != DB_DONE)
 		return store_fail(st, e, "reading monitoring observations");
 	return 0;

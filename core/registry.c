@@ -287,10 +287,10 @@ static int registry_rows(struct store *st, struct db_stmt *s, int (*row)(struct 
 		if (row(s, nv) != 0)
 			goto oom;
 	}
-	db_finalize(s);
+	store_stmt_done(st, s);
 	return rc == DB_DONE ? 0 : store_fail(st, e, what);
 oom:
-	db_finalize(s);
+	store_stmt_done(st, s);
 	return err_set(e, ERR_STORE, "out of memory %s", what);
 }
 
@@ -772,7 +772,7 @@ int registry_alias_list(struct store *st, const char *model, struct reg_aliases 
 	out->n = 0;
 	if (registry_model_id(st, model, &mid, e) != 0)
 		return -1;
-	if (store_prepare(st, &s,
+	if (store_stmt(st, &s,
 			  "SELECT a.alias, v.version, a.updated FROM aliases a"
 			  " JOIN versions v ON v.id = a.version_id WHERE a.model_id = ?1 ORDER BY a.alias",
 			  e) != 0)
@@ -985,7 +985,7 @@ int registry_card_get(struct store *st, const char *model, int64_t version, stru
 	out->n = 0;
 	if (registry_version_id(st, model, version, NULL, &vid, e) != 0)
 		return -1;
-	if (store_prepare(st, &s,
+	if (store_stmt(st, &s,
 			  "SELECT section, body FROM cards WHERE version_id = ?1 ORDER BY position", e) != 0)
 		return -1;
 	db_bind_int64(s, 1, vid);
@@ -993,12 +993,12 @@ int registry_card_get(struct store *st, const char *model, int64_t version, stru
 		const unsigned char *t = db_column_text(s, 0), *b = db_column_text(s, 1);
 
 		if (card_add(out, t ? (const char *)t : "", b ? (const char *)b : "", e) != 0) {
-			db_finalize(s);
+			store_stmt_done(st, s);
 			card_free(out);
 			return -1;
 		}
 	}
-	db_finalize(s);
+	store_stmt_done(st, s);
 	if (rc != DB_DONE) {
 		card_free(out);
 		return store_fail(st, e, "reading a card");
@@ -1074,7 +1074,7 @@ int registry_metric_list(struct store *st, const char *model, int64_t version,
 	out->n = 0;
 	if (registry_version_id(st, model, version, NULL, &vid, e) != 0)
 		return -1;
-	if (store_prepare(st, &s,
+	if (store_stmt(st, &s,
 			  "SELECT name, value, dataset, slice FROM eval_metrics WHERE version_id = ?1"
 			  " ORDER BY name, dataset, slice",
 			  e) != 0)
