@@ -423,22 +423,6 @@ static int approval_enrol_prove(const struct proven_keyring *kr, int64_t seq, st
 	return r;
 }
 
-/* Changes whenever a policy.enroll entry is added (or one is removed). */
-static int approval_enrols_stamp(struct store *st, int64_t *stamp, struct err *e)
-{
-	struct db_stmt *s;
-	int rc;
-
-	if (store_stmt(st, &s, "SELECT count(*), coalesce(max(seq), 0) FROM ledger WHERE action = 'policy.enroll'", e) !=
-	    0)
-		return -1;
-	rc = db_step(s);
-	if (rc == DB_ROW)
-		*stamp = db_column_int64(s, 1) * 1000003 + db_column_int64(s, 0);
-	store_stmt_done(st, s);
-	return rc == DB_ROW ? 0 : store_fail(st, e, "reading policy enrolments");
-}
-
 static int approval_enrols_load(struct store *st, const struct approval_enrols **out, struct err *e)
 {
 	const struct proven_keyring *kr;
@@ -447,7 +431,8 @@ static int approval_enrols_load(struct store *st, const struct approval_enrols *
 	struct db_stmt *s;
 	int rc, r = 0;
 
-	if (proven_keyring_load(st, &kr, e) != 0 || approval_enrols_stamp(st, &stamp, e) != 0)
+	/* (No other action starts with "policy.enroll".) */
+	if (proven_keyring_load(st, &kr, e) != 0 || proven_action_stamp(st, "policy.enroll", &stamp, e) != 0)
 		return -1;
 	store_slot(st, STORE_SLOT_KEYRING, &kstamp);
 	cached = store_slot(st, STORE_SLOT_POLICIES, &have);

@@ -401,26 +401,38 @@ static void proven_cache_free(void *p)
 	free(p);
 }
 
-/* Changes whenever a keyring entry is added (or one is removed). */
-static int proven_stamp(struct store *st, int64_t *stamp, struct err *e)
+int proven_action_stamp(struct store *st, const char *prefix, int64_t *stamp, struct err *e)
 {
+	char hi[64];
+	size_t n = strlen(prefix);
 	struct db_stmt *s;
 	int rc;
 
-	/* A range, not LIKE 'keyring.%': SQLite's LIKE ignores case and so
-	 * cannot use the action index, and this runs for every decision a list
-	 * evaluates; a scan of a million entries each time was nearly all of
-	 * approval list's time. '/' follows '.', so the range is exactly the
-	 * actions that start "keyring.". */
-	if (store_stmt(st, &s,
-		       "SELECT count(*), coalesce(max(seq), 0) FROM ledger WHERE action >= 'keyring.' AND action < 'keyring/'",
-		       e) != 0)
+	/* A range, not LIKE 'prefix%': SQLite's LIKE ignores case and so
+	 * cannot use the action index. The prefix with its last character
+	 * moved one on bounds exactly the actions that start with it. */
+	if (n == 0 || n >= sizeof hi)
+		return err_set(e, ERR_INVALID, "action prefix \"%s\" is empty or too long", prefix);
+	memcpy(hi, prefix, n + 1);
+	hi[n - 1]++;
+	if (store_stmt(st, &s, "SELECT count(*), coalesce(max(seq), 0) FROM ledger WHERE action >= ?1 AND action < ?2", e) !=
+	    0)
 		return -1;
+	db_bind_text(s, 1, prefix, -1, DB_STATIC);
+	db_bind_text(s, 2, hi, -1, DB_STATIC);
 	rc = db_step(s);
 	if (rc == DB_ROW)
 		*stamp = db_column_int64(s, 1) * 1000003 + db_column_int64(s, 0);
 	store_stmt_done(st, s);
 	return rc == DB_ROW ? 0 : store_fail(st, e, "reading the ledger");
+}
+
+/* Changes whenever a keyring entry is added (or one is removed): this
+ * runs for every decision a list evaluates, and a scan of a million
+ * entries each time was nearly all of approval list's time. */
+static int proven_stamp(struct store *st, int64_t *stamp, struct err *e)
+{
+	return proven_action_stamp(st, "keyring.", stamp, e);
 }
 
 /* A deleted row leaves a hole in the sequence: what the rest of a replay

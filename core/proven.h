@@ -81,6 +81,11 @@ int proven_role_at(void *arg, const char *name, unsigned role, int64_t ver);
  * Borrowed: valid until the next call on st. */
 int proven_keyring_load(struct store *st, const struct proven_keyring **out, struct err *e);
 
+/* A number that changes whenever an entry whose action starts with prefix
+ * is added or removed (their count and newest seq): what a per-connection
+ * cache of state derived from those entries is stamped with. */
+int proven_action_stamp(struct store *st, const char *prefix, int64_t *stamp, struct err *e);
+
 /* Who a key belongs to and which roles the principal holds now, from the
  * proven keyring; refuses unknown and revoked keys and principals. */
 int proven_whoami(struct store *st, const char *key_id, struct principal *p, struct err *e);
