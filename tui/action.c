@@ -926,6 +926,10 @@ static int action_run(struct app *a, const struct action *act, const char *arg)
 	struct view *v = action_view(a);
 	char why[APP_LINE_MAX * 2];
 
+	/* Whatever acts as the --key waits for its proof, still under way on
+	 * the ledger worker just after start; browsing never does. */
+	if ((act->flags & ACTION_SIGNED) || act->roles != 0 || !(act->flags & ACTION_RO_SAFE))
+		app_identity_wait(a);
 	if (action_refusal(a, act, why, sizeof why)) {
 		app_error(a, "%s", why);
 		return -1;

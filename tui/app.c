@@ -318,7 +318,9 @@ void app_identity_check(struct app *a)
 	struct app_identity *id = &a->id;
 	struct err e;
 
-	if (!id->loaded)
+	/* The first proof is the verifier's (app_ledger_check): until it
+	 * reports there is nothing to prove again. */
+	if (!id->loaded || (!id->checked && a->verifier != NULL))
 		return;
 	err_clear(&e);
 	id->checked = 1;
@@ -379,6 +381,15 @@ struct app_verifier {
 	struct app_ledger result;
 	struct principal who; /* whose queue to count, as of the last request */
 	int have_who;
+	/* The --key's first proof, made on the worker's connection before its
+	 * first check: reading the keyring and counting a million entries for
+	 * holes must not hold up the first keys, which mostly only browse.
+	 * prove: 0 none asked, 1 asked, 2 its result below is in. */
+	int prove;
+	char prove_id[KEYS_ID_HEX + 1];
+	int proved_known;
+	struct principal proved_who;
+	char proved_why[512];
 	int64_t done, total;  /* the running check's progress */
 	/* Where the last check stopped, so the next reads only what is new
 	 * (the worker's alone). Rewrites of older entries are found by a full
@@ -445,6 +456,44 @@ static void app_verifier_sleep(struct app_verifier *w)
 	}
 }
 
+/* The --key's first proof, when asked for (called unlocked): its result
+ * is the principal whose queue this check counts. st NULL: the store
+ * could not be opened, e says why. */
+static void app_verifier_prove(struct app_verifier *w, struct store *st, const struct err *open_e,
+			       struct principal *who, int *have_who)
+{
+	char id[KEYS_ID_HEX + 1];
+	struct principal p;
+	struct err e;
+	int asked, known;
+
+	pthread_mutex_lock(&w->wk.mu);
+	asked = w->prove == 1;
+	snprintf(id, sizeof id, "%s", w->prove_id);
+	pthread_mutex_unlock(&w->wk.mu);
+	if (!asked)
+		return;
+	err_clear(&e);
+	memset(&p, 0, sizeof p);
+	if (st == NULL) {
+		err_set(&e, open_e->kind, "cannot open the store to prove the key: %s", open_e->msg);
+		known = 0;
+	} else {
+		known = keyring_whoami(st, id, &p, &e) == 0;
+	}
+	p.key = NULL;
+	pthread_mutex_lock(&w->wk.mu);
+	w->proved_known = known;
+	w->proved_who = p;
+	snprintf(w->proved_why, sizeof w->proved_why, "%s", known ? "" : e.msg);
+	w->prove = 2;
+	pthread_cond_broadcast(&w->wk.cv);
+	pthread_mutex_unlock(&w->wk.mu);
+	*have_who = known;
+	if (known)
+		*who = p;
+}
+
 static void *app_verifier_main(void *arg)
 {
 	struct app_verifier *w = arg;
@@ -480,6 +529,7 @@ static void *app_verifier_main(void *arg)
 		/* Its own connection: a SQLite connection is never shared between threads. */
 		err_clear(&e);
 		st = store_open(w->wk.path, STORE_READONLY | STORE_LEAN, &e);
+		app_verifier_prove(w, st, &e, &who, &have_who);
 		if (st != NULL) {
 			pthread_mutex_lock(&w->wk.mu);
 			w->st = st;
@@ -546,11 +596,16 @@ void app_ledger_check(struct app *a)
 	if (w == NULL)
 		w = a->verifier = app_verifier_start(store_path(a->st));
 	if (w == NULL) {
-		/* No thread to be had: verify here rather than show nothing. */
+		/* No thread to be had: prove and verify here rather than show nothing. */
+		app_identity_check(a);
 		app_ledger_run(a->st, &a->ledger, a->id.known ? &a->id.who : NULL, NULL, NULL, NULL);
 		return;
 	}
 	pthread_mutex_lock(&w->wk.mu);
+	if (a->id.loaded && !a->id.checked && w->prove == 0) {
+		snprintf(w->prove_id, sizeof w->prove_id, "%s", a->id.pub.id);
+		w->prove = 1;
+	}
 	/* Only the name and roles: the worker never signs. */
 	w->have_who = a->id.loaded && a->id.known;
 	if (w->have_who) {
@@ -566,11 +621,18 @@ void app_ledger_check(struct app *a)
 int app_ledger_poll(struct app *a)
 {
 	struct app_verifier *w = a->verifier;
-	int changed = 0, verifying;
+	int changed = 0, verifying, proved = 0;
 
 	if (w == NULL)
 		return 0;
 	pthread_mutex_lock(&w->wk.mu);
+	if (w->prove == 2 && a->id.loaded && !a->id.checked) {
+		a->id.checked = 1;
+		a->id.known = w->proved_known;
+		a->id.who = w->proved_who;
+		snprintf(a->id.why, sizeof a->id.why, "%s", w->proved_why);
+		proved = changed = 1;
+	}
 	if (w->fresh) {
 		a->ledger = w->result;
 		w->fresh = 0;
@@ -585,7 +647,29 @@ int app_ledger_poll(struct app *a)
 	if (a->ledger.verifying != verifying)
 		changed = 1;
 	a->ledger.verifying = verifying;
+	/* Views mark what waits for who (:approvals): loaded again knowing it,
+	 * the top one now and those under it when they are back on top. */
+	if (proved) {
+		int i;
+
+		for (i = 0; i + 1 < a->depth; i++)
+			a->stack[i]->seen_version = INT64_MIN;
+		app_reload_top(a);
+	}
 	return changed;
+}
+
+void app_identity_wait(struct app *a)
+{
+	struct app_verifier *w = a->verifier;
+
+	if (w == NULL || !a->id.loaded || a->id.checked)
+		return;
+	pthread_mutex_lock(&w->wk.mu);
+	while (w->prove == 1 && !w->stop)
+		pthread_cond_wait(&w->wk.cv, &w->wk.mu);
+	pthread_mutex_unlock(&w->wk.mu);
+	app_ledger_poll(a);
 }
 
 void app_ledger_wait(struct app *a)

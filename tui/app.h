@@ -154,8 +154,13 @@ void app_reload_top(struct app *a);
 /* Reads the public half of the --key secret key file (FILE.pub beside
  * it), refusing what could never sign; the keyring lookup is separate. */
 int app_identity_open(struct app *a, const char *key_path, struct err *e);
-/* Looks the key up in the keyring as it stands now. */
+/* Looks the key up in the keyring as it stands now. The first lookup is
+ * the ledger worker's (app_ledger_check asks for it): until it reports,
+ * this does nothing and id.checked stays 0. */
 void app_identity_check(struct app *a);
+/* Blocks until the worker's first lookup of the key has reported and
+ * takes it: what acts as the key waits for this, browsing does not. */
+void app_identity_wait(struct app *a);
 /* Asks for the ledger to be verified for the header, on the worker
  * thread: a million entries take seconds, and keys must never wait for
  * them. Asked while a check runs, one more check follows it. */

@@ -707,19 +707,20 @@ static void tui_redraw_header(struct app *a)
 	refresh();
 }
 
-/* Once the first screen is out: who the --key is, then the ledger check
- * (which counts what waits for them). Proving the key reads the keyring
- * from the ledger and counts the ledger for gaps: on a million entries
- * read from a cold disk cache that took 0.4-0.9 s, and the first paint
- * waited for it. No key is read before it is done, so the dispatcher
- * never sees a key half proven. */
+/* Once the first screen is out: the ledger check, which first proves who
+ * the --key is (and then counts what waits for them). Proving the key
+ * reads the keyring from the ledger and counts the ledger for gaps: on a
+ * million entries read from a cold disk cache that takes 0.4-0.9 s. It
+ * runs on the check's thread, so keys that browse are not held up; the
+ * dispatcher waits for it before anything that acts as the key. A
+ * script's screens must not depend on when it ends: it is waited for. */
 static void tui_painted(struct app *a)
 {
-	if (a->id.loaded && !a->id.checked) {
-		app_identity_check(a);
+	app_ledger_check(a);
+	if (a->in_place && a->id.loaded && !a->id.checked) {
+		app_identity_wait(a);
 		tui_draw(a);
 	}
-	app_ledger_check(a);
 }
 
 static int tui_loop_script(struct app *a, const struct script *sc, struct tui_timings *tm)

@@ -667,6 +667,10 @@ static void view_approvals_open_texts(struct app *a, struct view_approvals *p)
 		snprintf(p->heading, sizeof p->heading,
 			 "all %zu open (no --key: start with --key FILE to see what waits for you)",
 			 p->open);
+	else if (!a->id.checked)
+		/* Loaded again once it is proven (app_ledger_poll). */
+		snprintf(p->heading, sizeof p->heading, "all %zu open (%.100s: proving the key%s)", p->open,
+			 a->id.pub.name, draw_glyphs()->ellipsis);
 	else
 		snprintf(p->heading, sizeof p->heading, "all %zu open (%.100s: %.400s)", p->open,
 			 a->id.pub.name, a->id.why);
