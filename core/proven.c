@@ -2,6 +2,7 @@
 #include "proven.h"
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -532,6 +533,83 @@ static int proven_keyring_read(struct store *st, struct proven_keyring *kr, stru
 	return r;
 }
 
+/* A copy of a proven keyring, without its cache of rows seen (which is
+ * the connection's own); NULL when out of memory. */
+static struct proven_keyring *proven_keyring_copy(const struct proven_keyring *from)
+{
+	struct proven_keyring *kr = calloc(1, sizeof *kr);
+	size_t nv = from->vseq != NULL ? (size_t)from->version + 1 : 0;
+
+	if (kr == NULL)
+		return NULL;
+	memcpy(kr->log, from->log, sizeof kr->log);
+	memcpy(kr->root_key, from->root_key, sizeof kr->root_key);
+	kr->version = from->version;
+	kr->np = from->np;
+	kr->nk = from->nk;
+	kr->nr = from->nr;
+	/* calloc(0) may be NULL: an empty array is copied as none. */
+	if ((from->np > 0 && (kr->p = malloc(from->np * sizeof *kr->p)) == NULL) ||
+	    (from->nk > 0 && (kr->k = malloc(from->nk * sizeof *kr->k)) == NULL) ||
+	    (from->nr > 0 && (kr->r = malloc(from->nr * sizeof *kr->r)) == NULL) ||
+	    (nv > 0 && (kr->vseq = malloc(nv * sizeof *kr->vseq)) == NULL) ||
+	    (from->keyring_history != NULL && (kr->keyring_history = json_deep_copy(from->keyring_history)) == NULL)) {
+		proven_cache_free(kr);
+		return NULL;
+	}
+	if (from->np > 0)
+		memcpy(kr->p, from->p, from->np * sizeof *kr->p);
+	if (from->nk > 0)
+		memcpy(kr->k, from->k, from->nk * sizeof *kr->k);
+	if (from->nr > 0)
+		memcpy(kr->r, from->r, from->nr * sizeof *kr->r);
+	if (nv > 0)
+		memcpy(kr->vseq, from->vseq, nv * sizeof *kr->vseq);
+	return kr;
+}
+
+/* The keyring last proven in this process, with the store and stamp it
+ * was proven at. A console's workers each open a connection of their own
+ * (the ledger check, :approvals' gates, a search): without it each read
+ * the keyring, proved it and counted the ledger for holes again, 33 ms of
+ * the first :approvals page on the bench estate. The same stamp is what
+ * lets one connection keep its copy (above), so a copy trusts no more. */
+static pthread_mutex_t proven_shared_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+	char path[4096];
+	int64_t stamp;
+	struct proven_keyring *kr;
+} proven_shared;
+
+/* A copy of the process's keyring for st at stamp, NULL when it has none. */
+static struct proven_keyring *proven_shared_get(struct store *st, int64_t stamp)
+{
+	struct proven_keyring *kr = NULL;
+
+	pthread_mutex_lock(&proven_shared_mu);
+	if (proven_shared.kr != NULL && proven_shared.stamp == stamp && strcmp(proven_shared.path, store_path(st)) == 0)
+		kr = proven_keyring_copy(proven_shared.kr);
+	pthread_mutex_unlock(&proven_shared_mu);
+	return kr;
+}
+
+/* Keeps a copy of kr, just proven on st at stamp, for the process's other
+ * connections; out of memory or a path too long, they prove their own. */
+static void proven_shared_put(struct store *st, int64_t stamp, const struct proven_keyring *kr)
+{
+	struct proven_keyring *c;
+
+	if (strlen(store_path(st)) >= sizeof proven_shared.path || (c = proven_keyring_copy(kr)) == NULL)
+		return;
+	pthread_mutex_lock(&proven_shared_mu);
+	if (proven_shared.kr != NULL)
+		proven_cache_free(proven_shared.kr);
+	proven_shared.kr = c;
+	proven_shared.stamp = stamp;
+	snprintf(proven_shared.path, sizeof proven_shared.path, "%s", store_path(st));
+	pthread_mutex_unlock(&proven_shared_mu);
+}
+
 int proven_keyring_load(struct store *st, const struct proven_keyring **out, struct err *e)
 {
 	struct proven_keyring *kr;
@@ -544,14 +622,18 @@ int proven_keyring_load(struct store *st, const struct proven_keyring **out, str
 		*out = cached;
 		return 0;
 	}
-	if (proven_no_gap(st, e) != 0)
-		return -1;
-	kr = calloc(1, sizeof *kr);
-	if (kr == NULL)
-		return err_set(e, ERR_IO, "out of memory");
-	if (proven_keyring_read(st, kr, e) != 0) {
-		proven_cache_free(kr);
-		return -1;
+	kr = proven_shared_get(st, stamp);
+	if (kr == NULL) {
+		if (proven_no_gap(st, e) != 0)
+			return -1;
+		kr = calloc(1, sizeof *kr);
+		if (kr == NULL)
+			return err_set(e, ERR_IO, "out of memory");
+		if (proven_keyring_read(st, kr, e) != 0) {
+			proven_cache_free(kr);
+			return -1;
+		}
+		proven_shared_put(st, stamp, kr);
 	}
 	/* After the read: proven_keyring_init clears the struct. Without it
 	 * (out of memory) every row is simply verified. */

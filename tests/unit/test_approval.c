@@ -950,6 +950,51 @@ static void test_enrol_cache(void **state)
 	store_close(other);
 }
 
+/* Connections of one process share the keyring last proven (a console's
+ * workers each open their own): what it serves must be what the ledger
+ * holds now, for a new connection and for one that kept its own. */
+static void test_keyring_shared(void **state)
+{
+	struct fx *f = *state;
+	struct store *other, *third;
+	struct principal p;
+	struct err e;
+	char sql[200];
+
+	/* setup proved it on f->st: another connection is served a copy */
+	other = store_open(f->db, 0, &e);
+	assert_non_null(other);
+	assert_int_equal(keyring_whoami(other, f->k[1]->id, &p, &e), 0);
+	assert_string_equal(p.name, "rosa");
+	assert_int_equal(p.roles, ROLE_RISK);
+	/* a revocation on one connection: neither the other's copy nor the
+	 * process's serves the keyring from before it */
+	assert_int_equal(store_begin(f->st, &e), 0);
+	assert_int_equal(keyring_revoke(f->st, &f->p[0], f->k[0], "rosa", f->k[1]->id, 0, &e), 0);
+	assert_int_equal(store_commit(f->st, &e), 0);
+	assert_int_equal(keyring_whoami(other, f->k[1]->id, &p, &e), -1);
+	assert_non_null(strstr(e.msg, "was revoked at keyring version 4"));
+	third = store_open(f->db, 0, &e);
+	assert_non_null(third);
+	assert_int_equal(keyring_whoami(third, f->k[1]->id, &p, &e), -1);
+	assert_non_null(strstr(e.msg, "was revoked at keyring version 4"));
+	store_close(third);
+	/* the revocation deleted by someone who can write the file, with an
+	 * entry after it: the copy proven with it is not served, and the hole
+	 * is found (the last entry gone is a checkpoint's to find) */
+	assert_int_equal(store_begin(f->st, &e), 0);
+	assert_int_equal(registry_model_add(f->st, &f->p[0], "churn", TIER_LOW, "risk", "", &e), 0);
+	assert_int_equal(store_commit(f->st, &e), 0);
+	snprintf(sql, sizeof sql, "DROP TRIGGER ledger_no_delete; DELETE FROM ledger WHERE action = 'keyring.revoke'");
+	assert_int_equal(store_exec(f->st, sql, "deleting", &e), 0);
+	third = store_open(f->db, 0, &e);
+	assert_non_null(third);
+	assert_int_equal(keyring_whoami(third, f->k[1]->id, &p, &e), -1);
+	assert_non_null(strstr(e.msg, "entries were removed outside steward"));
+	store_close(third);
+	store_close(other);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -968,6 +1013,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_replay_closed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_replay_same_evidence, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_enrol_cache, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_keyring_shared, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
