@@ -70,11 +70,11 @@ LIBCORE := $(BUILD)/libsteward.a
 LIBFACE := $(BUILD)/libfaces.a
 STEWARD := $(BUILD)/steward
 # The tests' build of the same program: only its clock and its key files'
-# costs differ (store.c with STEWARD_TEST_CLOCK reads STEWARD_NOW, keys.c
-# STEWARD_TEST_KDF and STEWARD_TEST_WAIT_MS, ledger-page.c STEWARD_TEST_FILTER_MS,
-# keyring.c STEWARD_TEST_PROVE_MS); the release build never reads them.
+# costs differ (store.c with STEWARD_TEST_CLOCK reads STEWARD_NOW, and for
+# store_test_wait STEWARD_TEST_FILTER_MS and STEWARD_TEST_PROVE_MS; keys.c
+# STEWARD_TEST_KDF and STEWARD_TEST_WAIT_MS); the release build never reads them.
 # Beside the release binary, so it finds the same build/plugins.
-TESTCLOCK_SRC := core/store.c core/keys.c core/ledger-page.c core/keyring.c
+TESTCLOCK_SRC := core/store.c core/keys.c
 TESTCLOCK_OBJ := $(TESTCLOCK_SRC:%.c=$(BUILD)/obj/testclock/%.o)
 LIBCORE_TEST := $(BUILD)/libsteward-testclock.a
 STEWARD_TEST := $(BUILD)/steward-testclock

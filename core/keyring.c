@@ -120,31 +120,13 @@ static int keyring_roles_now(struct store *st, int64_t pid, unsigned *mask, stru
 	return 0;
 }
 
-/* The tests' build (STEWARD_TEST_CLOCK, as store.c) makes every lookup
- * wait STEWARD_TEST_PROVE_MS first, so a suite can watch the console
- * browse while its key is proven, as on a million entries read from a
- * cold disk; the release build never looks. */
-static void keyring_test_delay(void)
-{
-#ifdef STEWARD_TEST_CLOCK
-	const char *env = getenv("STEWARD_TEST_PROVE_MS");
-	long ms = env != NULL ? strtol(env, NULL, 10) : 0;
-	struct timespec ts;
-
-	if (ms <= 0 || ms > 60000)
-		return;
-	ts.tv_sec = ms / 1000;
-	ts.tv_nsec = (ms % 1000) * 1000000L;
-	while (nanosleep(&ts, &ts) != 0)
-		;
-#endif
-}
-
 /* The tables are a cache: who a key is, and what it may do, comes from
  * the admin-signed keyring entries themselves. */
 int keyring_whoami(struct store *st, const char *key_id, struct principal *p, struct err *e)
 {
-	keyring_test_delay();
+	/* The tests' build makes a lookup slow on demand, as a million entries
+	 * read from a cold disk are (store_test_wait). */
+	store_test_wait("STEWARD_TEST_PROVE_MS");
 	return proven_whoami(st, key_id, p, e);
 }
 

@@ -29,28 +29,6 @@ struct ledger_page_where {
 	const char *key;
 };
 
-/* The tests' build (STEWARD_TEST_CLOCK, as store.c) makes every filtered
- * query wait STEWARD_TEST_FILTER_MS first, so a suite can watch the
- * console stay live while a filter runs without a ledger of millions;
- * the release build never looks. */
-static void ledger_page_test_delay(const char *filter)
-{
-#ifdef STEWARD_TEST_CLOCK
-	const char *env = getenv("STEWARD_TEST_FILTER_MS");
-	long ms = env != NULL ? strtol(env, NULL, 10) : 0;
-	struct timespec ts;
-
-	if (filter[0] == '\0' || ms <= 0 || ms > 60000)
-		return;
-	ts.tv_sec = ms / 1000;
-	ts.tv_nsec = (ms % 1000) * 1000000L;
-	while (nanosleep(&ts, &ts) != 0)
-		;
-#else
-	(void)filter;
-#endif
-}
-
 /* Builds the WHERE from fixed pieces; the filter's text only ever goes
  * through a bound parameter, with LIKE's wildcards and the escape
  * character escaped so every character of it is literal. */
@@ -64,7 +42,9 @@ static int ledger_page_where(struct store *st, const struct ledger_page_q *q,
 	int64_t v;
 
 	memset(w, 0, sizeof *w);
-	ledger_page_test_delay(f);
+	/* The tests' build makes a filtered query slow on demand (store_test_wait). */
+	if (f[0] != '\0')
+		store_test_wait("STEWARD_TEST_FILTER_MS");
 	w->has_scope = q->subject != NULL;
 	w->key = w->has_scope ? "+seq" : "seq";
 	w->has_filter = f[0] != '\0';

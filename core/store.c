@@ -540,6 +540,24 @@ void store_clock_set(int64_t t)
 	store_clock_fixed = t;
 }
 
+void store_test_wait(const char *var)
+{
+#ifdef STEWARD_TEST_CLOCK
+	const char *env = getenv(var);
+	long ms = env != NULL ? strtol(env, NULL, 10) : 0;
+	struct timespec ts;
+
+	if (ms <= 0 || ms > 60000)
+		return;
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000L;
+	while (nanosleep(&ts, &ts) != 0)
+		;
+#else
+	(void)var;
+#endif
+}
+
 int64_t store_now(void)
 {
 	if (store_clock_fixed != 0)

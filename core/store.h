@@ -144,5 +144,10 @@ int64_t store_now(void);
 /* Pins store_now() to t (0 releases it). For building the demo estate on
  * one thread; not for use while workers run. */
 void store_clock_set(int64_t t);
+/* Only in a build with STEWARD_TEST_CLOCK: sleeps the milliseconds the
+ * environment variable var gives (1 to 60000), so a suite can watch the
+ * console stay live while slow work runs without a ledger of millions.
+ * The release build never reads it. */
+void store_test_wait(const char *var);
 
 #endif

@@ -213,6 +213,15 @@ void app_reload_top(struct app *a)
 		app_reload(a, v);
 }
 
+void app_reload_all(struct app *a)
+{
+	int i;
+
+	for (i = 0; i + 1 < a->depth; i++)
+		a->stack[i]->seen_version = INT64_MIN;
+	app_reload_top(a);
+}
+
 static void app_store_reload(struct app *a)
 {
 	app_counts(a);
@@ -647,15 +656,9 @@ int app_ledger_poll(struct app *a)
 	if (a->ledger.verifying != verifying)
 		changed = 1;
 	a->ledger.verifying = verifying;
-	/* Views mark what waits for who (:approvals): loaded again knowing it,
-	 * the top one now and those under it when they are back on top. */
-	if (proved) {
-		int i;
-
-		for (i = 0; i + 1 < a->depth; i++)
-			a->stack[i]->seen_version = INT64_MIN;
-		app_reload_top(a);
-	}
+	/* Views mark what waits for who (:approvals): loaded again knowing it. */
+	if (proved)
+		app_reload_all(a);
 	return changed;
 }
 

@@ -150,6 +150,8 @@ void app_check_store(struct app *a);
 void app_store_written(struct app *a);
 /* Reloads the top view, keeping its selection and filter. */
 void app_reload_top(struct app *a);
+/* The same, and the views under it reload when they are shown again. */
+void app_reload_all(struct app *a);
 
 /* Reads the public half of the --key secret key file (FILE.pub beside
  * it), refusing what could never sign; the keyring lookup is separate. */

@@ -85,16 +85,11 @@ static int link_settle(struct app *a)
 /* The connection is back: the same views, reloaded. */
 static void link_back(struct app *a)
 {
-	int i;
-
 	a->data_version = store_data_version(a->st);
-	/* Views under the top one reload when they are shown again. */
-	for (i = 0; i + 1 < a->depth; i++)
-		a->stack[i]->seen_version = INT64_MIN;
 	app_counts(a);
 	app_identity_check(a);
 	app_ledger_check(a);
-	app_reload_top(a);
+	app_reload_all(a);
 	app_message(a, "reconnected to the store");
 }
 
