@@ -497,6 +497,7 @@ static void app_verifier_prove(struct app_verifier *w, struct store *st, const s
 	snprintf(w->proved_why, sizeof w->proved_why, "%s", known ? "" : e.msg);
 	w->prove = 2;
 	pthread_cond_broadcast(&w->wk.cv);
+	worker_wake();
 	pthread_mutex_unlock(&w->wk.mu);
 	*have_who = known;
 	if (known)
@@ -559,6 +560,7 @@ static void *app_verifier_main(void *arg)
 		w->fresh = 1;
 		w->running = 0;
 		pthread_cond_broadcast(&w->wk.cv);
+		worker_wake();
 	}
 	pthread_mutex_unlock(&w->wk.mu);
 	return NULL;

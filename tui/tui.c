@@ -28,6 +28,7 @@
 #include "keys.h"
 #include "link.h"
 #include "tkey.h"
+#include "worker.h"
 #include "script.h"
 
 #define TUI_TIMEOUT_MS 250
@@ -787,9 +788,9 @@ static int tui_loop_script(struct app *a, const struct script *sc, struct tui_ti
  * dropped connection and SQLite's data_version are looked at. */
 static void tui_wait(struct app *a, int busy)
 {
-	struct pollfd p[2];
+	struct pollfd p[3];
 	nfds_t n = 1;
-	int fd = store_notify_fd(a->st);
+	int fd = store_notify_fd(a->st), wake = worker_wake_fd(), rc;
 
 	if (fd >= 0) {
 		/* A notification libpq read with a query's results is not on the
@@ -805,14 +806,23 @@ static void tui_wait(struct app *a, int busy)
 	p[0].fd = STDIN_FILENO;
 	p[0].events = POLLIN;
 	if (fd >= 0) {
-		p[1].fd = fd;
-		p[1].events = POLLIN;
-		n = 2;
+		p[n].fd = fd;
+		p[n++].events = POLLIN;
 	}
-	/* A signal (a resize, a quit) ends it early, as it should. */
-	/* A view's work under way is shown as soon as it is done. */
-	if (poll(p, n, busy ? TUI_BUSY_MS : TUI_TIMEOUT_MS) < 0 && errno != EINTR)
+	/* A worker's result (a gate, a filter's rows, the ledger check) wakes
+	 * it, so it is drawn when it comes, not at the next look. */
+	if (wake >= 0) {
+		p[n].fd = wake;
+		p[n++].events = POLLIN;
+	}
+	/* A signal (a resize, a quit) ends it early, as it should. The busy
+	 * timeout stays for work that does not wake it. */
+	rc = poll(p, n, busy ? TUI_BUSY_MS : TUI_TIMEOUT_MS);
+	if (rc < 0 && errno != EINTR)
 		napms(busy ? TUI_BUSY_MS : TUI_TIMEOUT_MS);
+	/* Emptied before the results are taken: a wake after this is kept. */
+	if (rc > 0 && wake >= 0 && p[n - 1].revents != 0)
+		worker_woken();
 }
 
 static int tui_loop_terminal(struct app *a)

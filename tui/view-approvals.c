@@ -206,6 +206,7 @@ static void *view_approvals_find_main(void *arg)
 	f->open = open;
 	snprintf(f->err, sizeof f->err, "%s", e.msg);
 	f->done = 1;
+	worker_wake();
 	if (f->orphan) {
 		pthread_mutex_unlock(&f->mu);
 		pthread_mutex_destroy(&f->mu);
@@ -374,6 +375,7 @@ static void *view_approvals_eval_main(void *arg)
 		if (gen == w->gen && w->ngot < APPROVALS_CACHE)
 			w->got[w->ngot++] = c;
 		pthread_cond_broadcast(&w->wk.cv);
+		worker_wake();
 	}
 	pthread_mutex_unlock(&w->wk.mu);
 	if (st != NULL)

@@ -326,6 +326,7 @@ static void *view_audit_filter_main(void *arg)
 		list_free(&snap);
 		f->running = 0;
 		pthread_cond_broadcast(&f->wk.cv);
+		worker_wake();
 	}
 	/* Cleared before closing, so a stop never interrupts a closed handle. */
 	f->st = NULL;

@@ -20,4 +20,15 @@ int worker_start(struct worker *w, const char *path, void *(*fn)(void *), void *
  * use its state, which is then left as it is rather than freed under it. */
 int worker_join(struct worker *w);
 
+/* A worker has a result for the console's loop: wakes its wait now rather
+ * than at its next timeout. Any thread; never blocks. */
+void worker_wake(void);
+
+/* The descriptor the loop's wait polls for worker_wake, -1 when none could
+ * be made (the loop then finds results at its timeout, as before). */
+int worker_wake_fd(void);
+
+/* Empties it once the wait has seen it, before the results are taken. */
+void worker_woken(void);
+
 #endif
