@@ -575,22 +575,56 @@ static struct proven_keyring *proven_keyring_copy(const struct proven_keyring *f
  * the first :approvals page on the bench estate. The same stamp is what
  * lets one connection keep its copy (above), so a copy trusts no more. */
 static pthread_mutex_t proven_shared_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t proven_shared_cv = PTHREAD_COND_INITIALIZER;
 static struct {
 	char path[4096];
 	int64_t stamp;
 	struct proven_keyring *kr;
+	/* A connection proving the keyring now, for the store and stamp
+	 * below: the others wait for its copy rather than prove it too. In
+	 * the console a key that needs the keyring while the ledger check's
+	 * connection proves it (a request opened in the first second) paid
+	 * for a second proof, on the core the check was not using. */
+	int loading;
+	char loading_path[4096];
+	int64_t loading_stamp;
 } proven_shared;
 
-/* A copy of the process's keyring for st at stamp, NULL when it has none. */
-static struct proven_keyring *proven_shared_get(struct store *st, int64_t stamp)
+/* A copy of the process's keyring for st at stamp, NULL when it has none
+ * (and then *mine is 1: this connection is to prove it, and must end
+ * with proven_shared_put or proven_shared_drop). Waits while another
+ * connection proves that same keyring. */
+static struct proven_keyring *proven_shared_get(struct store *st, int64_t stamp, int *mine)
 {
 	struct proven_keyring *kr = NULL;
+	const char *path = store_path(st);
 
+	*mine = 0;
 	pthread_mutex_lock(&proven_shared_mu);
-	if (proven_shared.kr != NULL && proven_shared.stamp == stamp && strcmp(proven_shared.path, store_path(st)) == 0)
+	while (proven_shared.loading && proven_shared.loading_stamp == stamp &&
+	       strcmp(proven_shared.loading_path, path) == 0)
+		pthread_cond_wait(&proven_shared_cv, &proven_shared_mu);
+	if (proven_shared.kr != NULL && proven_shared.stamp == stamp && strcmp(proven_shared.path, path) == 0)
 		kr = proven_keyring_copy(proven_shared.kr);
+	/* One at a time: another store's or stamp's proof under way is not
+	 * waited for, and this one is then proven unshared. */
+	if (kr == NULL && !proven_shared.loading && strlen(path) < sizeof proven_shared.loading_path) {
+		proven_shared.loading = 1;
+		proven_shared.loading_stamp = stamp;
+		snprintf(proven_shared.loading_path, sizeof proven_shared.loading_path, "%s", path);
+		*mine = 1;
+	}
 	pthread_mutex_unlock(&proven_shared_mu);
 	return kr;
+}
+
+/* The proof this connection was to make failed: those waiting make their own. */
+static void proven_shared_drop(void)
+{
+	pthread_mutex_lock(&proven_shared_mu);
+	proven_shared.loading = 0;
+	pthread_cond_broadcast(&proven_shared_cv);
+	pthread_mutex_unlock(&proven_shared_mu);
 }
 
 /* Keeps a copy of kr, just proven on st at stamp, for the process's other
@@ -599,9 +633,13 @@ static void proven_shared_put(struct store *st, int64_t stamp, const struct prov
 {
 	struct proven_keyring *c;
 
-	if (strlen(store_path(st)) >= sizeof proven_shared.path || (c = proven_keyring_copy(kr)) == NULL)
+	if (strlen(store_path(st)) >= sizeof proven_shared.path || (c = proven_keyring_copy(kr)) == NULL) {
+		proven_shared_drop();
 		return;
+	}
 	pthread_mutex_lock(&proven_shared_mu);
+	proven_shared.loading = 0;
+	pthread_cond_broadcast(&proven_shared_cv);
 	if (proven_shared.kr != NULL)
 		proven_cache_free(proven_shared.kr);
 	proven_shared.kr = c;
@@ -615,6 +653,7 @@ int proven_keyring_load(struct store *st, const struct proven_keyring **out, str
 	struct proven_keyring *kr;
 	int64_t stamp = 0, have = 0;
 	void *cached = store_slot(st, STORE_SLOT_KEYRING, &have);
+	int mine;
 
 	if (proven_stamp(st, &stamp, e) != 0)
 		return -1;
@@ -622,18 +661,21 @@ int proven_keyring_load(struct store *st, const struct proven_keyring **out, str
 		*out = cached;
 		return 0;
 	}
-	kr = proven_shared_get(st, stamp);
+	kr = proven_shared_get(st, stamp, &mine);
 	if (kr == NULL) {
 		if (proven_no_gap(st, e) != 0)
-			return -1;
+			goto fail;
 		kr = calloc(1, sizeof *kr);
-		if (kr == NULL)
-			return err_set(e, ERR_IO, "out of memory");
+		if (kr == NULL) {
+			err_set(e, ERR_IO, "out of memory");
+			goto fail;
+		}
 		if (proven_keyring_read(st, kr, e) != 0) {
 			proven_cache_free(kr);
-			return -1;
+			goto fail;
 		}
-		proven_shared_put(st, stamp, kr);
+		if (mine)
+			proven_shared_put(st, stamp, kr);
 	}
 	/* After the read: proven_keyring_init clears the struct. Without it
 	 * (out of memory) every row is simply verified. */
@@ -641,6 +683,10 @@ int proven_keyring_load(struct store *st, const struct proven_keyring **out, str
 	store_slot_set(st, STORE_SLOT_KEYRING, kr, stamp, proven_cache_free);
 	*out = kr;
 	return 0;
+fail:
+	if (mine)
+		proven_shared_drop();
+	return -1;
 }
 
 int proven_whoami(struct store *st, const char *key_id, struct principal *p, struct err *e)

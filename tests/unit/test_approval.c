@@ -995,6 +995,82 @@ static void test_keyring_shared(void **state)
 	store_close(other);
 }
 
+struct shared_race {
+	const char *db, *key;
+	int rc;
+	char name[128], msg[512];
+};
+
+static void *shared_race_main(void *arg)
+{
+	struct shared_race *r = arg;
+	struct principal p;
+	struct store *st;
+	struct err e;
+
+	err_clear(&e);
+	r->rc = -2;
+	st = store_open(r->db, STORE_READONLY, &e);
+	if (st == NULL) {
+		snprintf(r->msg, sizeof r->msg, "%s", e.msg);
+		return NULL;
+	}
+	r->rc = keyring_whoami(st, r->key, &p, &e);
+	snprintf(r->name, sizeof r->name, "%s", r->rc == 0 ? p.name : "");
+	snprintf(r->msg, sizeof r->msg, "%s", e.msg);
+	store_close(st);
+	return NULL;
+}
+
+/* Connections of one process proving the same keyring at once: one
+ * proves it and the others wait for its copy. Each gets the keyring, and
+ * a proof that fails (a hole) leaves the others to find it themselves,
+ * not waiting for ever nor served what failed. */
+static void race_whoami(struct fx *f, const char *want_name, const char *want_msg)
+{
+	pthread_t t[4];
+	struct shared_race r[4];
+	size_t i;
+
+	for (i = 0; i < 4; i++) {
+		memset(&r[i], 0, sizeof r[i]);
+		r[i].db = f->db;
+		r[i].key = f->k[1]->id;
+		assert_int_equal(pthread_create(&t[i], NULL, shared_race_main, &r[i]), 0);
+	}
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+		if (want_name != NULL) {
+			assert_int_equal(r[i].rc, 0);
+			assert_string_equal(r[i].name, want_name);
+		} else {
+			assert_int_equal(r[i].rc, -1);
+			assert_non_null(strstr(r[i].msg, want_msg));
+		}
+	}
+}
+
+static void test_keyring_single_flight(void **state)
+{
+	struct fx *f = *state;
+	struct err e;
+
+	/* a new keyring: nobody in the process has it proven yet */
+	assert_int_equal(store_begin(f->st, &e), 0);
+	assert_int_equal(keyring_revoke(f->st, &f->p[0], f->k[0], "lena", f->k[2]->id, 0, &e), 0);
+	assert_int_equal(store_commit(f->st, &e), 0);
+	race_whoami(f, "rosa", NULL);
+	/* that revocation deleted by someone who can write the file, with an
+	 * entry after it */
+	assert_int_equal(store_begin(f->st, &e), 0);
+	assert_int_equal(registry_model_add(f->st, &f->p[0], "churn", TIER_LOW, "risk", "", &e), 0);
+	assert_int_equal(store_commit(f->st, &e), 0);
+	assert_int_equal(store_exec(f->st, "DROP TRIGGER ledger_no_delete; DELETE FROM ledger WHERE action = 'keyring.revoke'",
+				    "deleting", &e),
+			 0);
+	race_whoami(f, NULL, "entries were removed outside steward");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1014,6 +1090,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_replay_same_evidence, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_enrol_cache, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_keyring_shared, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_keyring_single_flight, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
