@@ -137,19 +137,46 @@ static double pty_cpu_ms(pid_t pid)
 	return (double)(ut + st) * 1000.0 / (double)tick;
 }
 
+/* The bytes the console has read through read(2) and its kin (/proc's
+ * rchar, the page cache's hits included); -1 when /proc cannot say. */
+static double pty_read_bytes(pid_t pid)
+{
+	char path[64], line[128];
+	unsigned long long v;
+	FILE *f;
+	double got = -1;
+
+	snprintf(path, sizeof path, "/proc/%ld/io", (long)pid);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof line, f) != NULL)
+		if (sscanf(line, "rchar: %llu", &v) == 1) {
+			got = (double)v;
+			break;
+		}
+	fclose(f);
+	return got;
+}
+
 /* <idle MS>: reads, untimed, until for MS milliseconds the console has
- * written nothing and used under a tenth of a core: its background work
- * (the ledger check, whose progress redraws the header every 250 ms, but
- * not in every phase) is over, so a key that changes nothing is not
- * charged the check's next redraw. Bounded by PTY_IDLE_MAX_MS; returns
+ * written nothing, used under a tenth of a core and read under
+ * PTY_IDLE_READ bytes: its background work (the ledger check, whose
+ * progress redraws the header every 250 ms, but not in every phase) is
+ * over, so a key that changes nothing is not charged the check's next
+ * redraw. The bytes read count because a check waiting on a cold disk
+ * uses little CPU and draws nothing for over a second (random reads of
+ * 10 ms each here, 0.1-2 MB a second): runs called it idle 3.2 and 4.0 s
+ * into a 100 s check. An idle console reads nothing. Bounded by PTY_IDLE_MAX_MS; returns
  * the microseconds it waited, -1 when the bound was reached first, -2
  * when the console is gone. */
 #define PTY_IDLE_MAX_MS 600000
+#define PTY_IDLE_READ 65536.0
 
 static double pty_idle(int fd, pid_t pid, long quiet_ms)
 {
 	char buf[65536];
-	double start = pty_now(), w0 = start, cpu0 = pty_cpu_ms(pid);
+	double start = pty_now(), w0 = start, cpu0 = pty_cpu_ms(pid), rd0 = pty_read_bytes(pid);
 
 	for (;;) {
 		double now = pty_now();
@@ -159,13 +186,15 @@ static double pty_idle(int fd, pid_t pid, long quiet_ms)
 		int r;
 
 		if (wait_ms <= 0) {
-			double cpu = pty_cpu_ms(pid);
+			double cpu = pty_cpu_ms(pid), rd = pty_read_bytes(pid);
 
-			if (cpu < 0 || cpu0 < 0 || cpu - cpu0 <= quiet_ms / 10.0)
+			if ((cpu < 0 || cpu0 < 0 || cpu - cpu0 <= quiet_ms / 10.0) &&
+			    (rd < 0 || rd0 < 0 || rd - rd0 < PTY_IDLE_READ))
 				return (now - start) * 1e6;
 			/* Quiet but busy: a phase of the check that draws nothing. */
 			w0 = now;
 			cpu0 = cpu;
+			rd0 = rd;
 			continue;
 		}
 		if (left <= 0)
@@ -184,6 +213,7 @@ static double pty_idle(int fd, pid_t pid, long quiet_ms)
 			return -2;
 		w0 = pty_now();
 		cpu0 = pty_cpu_ms(pid);
+		rd0 = pty_read_bytes(pid);
 	}
 }
 
