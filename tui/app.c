@@ -504,10 +504,18 @@ static void app_verifier_prove(struct app_verifier *w, struct store *st, const s
 		*who = p;
 }
 
+/* The ledger check's nice: a background audit, under the keys and under
+ * :approvals' gate evaluators (view-approvals.c), which the screen waits
+ * for. On the bench estate its two minutes of a core were shared evenly
+ * with the input thread: the risk officer's script opened a request in
+ * 28 ms, of which the input thread ran about 11. */
+#define APP_NICE_CHECK 10
+
 static void *app_verifier_main(void *arg)
 {
 	struct app_verifier *w = arg;
 
+	worker_nice(APP_NICE_CHECK);
 	pthread_mutex_lock(&w->wk.mu);
 	for (;;) {
 		struct app_ledger l;

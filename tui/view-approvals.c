@@ -337,11 +337,17 @@ static void view_approvals_evaluate(struct store *st, int64_t id, struct view_ap
 	approval_request_clear(&r);
 }
 
+/* Under the keys, above the ledger check (app.c): a gate is drawn on the
+ * screen someone looks at, the check only in the header. */
+#define APPROVALS_NICE 5
+
 static void *view_approvals_eval_main(void *arg)
 {
 	struct view_approvals_evaluator *w = arg;
 	struct store *st = NULL;
 	struct view_approvals_eval c;
+
+	worker_nice(APPROVALS_NICE);
 
 	pthread_mutex_lock(&w->wk.mu);
 	for (;;) {

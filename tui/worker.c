@@ -6,6 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#endif
 
 /* One self-pipe for the process: the loop waits on it with the keys and
  * the store's socket. Non-blocking at both ends: a full pipe already
@@ -27,6 +31,19 @@ static void worker_pipe_make(void)
 		}
 	worker_pipe[0] = fd[0];
 	worker_pipe[1] = fd[1];
+}
+
+void worker_nice(int inc)
+{
+#ifdef __linux__
+	long tid = syscall(SYS_gettid);
+
+	/* Lowering one's own priority is always allowed; a failure leaves it as it was. */
+	if (tid > 0)
+		(void)setpriority(PRIO_PROCESS, (id_t)tid, getpriority(PRIO_PROCESS, (id_t)tid) + inc);
+#else
+	(void)inc;
+#endif
 }
 
 int worker_wake_fd(void)

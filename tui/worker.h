@@ -20,6 +20,12 @@ int worker_start(struct worker *w, const char *path, void *(*fn)(void *), void *
  * use its state, which is then left as it is rather than freed under it. */
 int worker_join(struct worker *w);
 
+/* Lowers the calling thread's CPU priority by inc (nice), so the thread
+ * reading keys wins a busy machine's cores from it. Linux's nice is a
+ * thread's own; elsewhere it may be the whole process's, so there it
+ * does nothing. */
+void worker_nice(int inc);
+
 /* A worker has a result for the console's loop: wakes its wait now rather
  * than at its next timeout. Any thread; never blocks. */
 void worker_wake(void);

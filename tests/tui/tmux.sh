@@ -172,6 +172,13 @@ same "prove: j did not wait for the proof" "$(($(date +%s%3N) - T0 < 2500))" 1
 keys prove : a p p r o v a l s Enter
 wait_for "prove: :approvals opens meanwhile" prove "[approvals]"
 has "prove: its heading says the key is being proven" "$PANE" "(rosa: proving the key"
+# the thread reading keys keeps its priority; the background work runs under it: the ledger check
+# (proving the key now) lowest, :approvals' gate evaluators between
+PPID_=$(ps -o pid= --ppid "$(tm list-panes -t prove -F '#{pane_pid}')" | head -n 1 | tr -d ' ')
+NICES=$(for t in /proc/"$PPID_"/task/*; do printf 't%s:n%s;\n' "${t##*/}" "$(cut -d ' ' -f 19 "$t/stat")"; done)
+has "prove: the keys' thread at the console's priority" "$NICES" "t$PPID_:n0;"
+has "prove: the ledger check's thread under it" "$NICES" ":n10;"
+has "prove: the gates' threads between" "$NICES" ":n5;"
 keys prove a
 # Her role decides: the first request needs none from a risk officer.
 wait_for "prove: a waits for the proof, then judges it by her role" prove "request #15 needs no approval from risk-officer"
