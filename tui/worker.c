@@ -70,8 +70,15 @@ void worker_woken(void)
 
 	if (worker_wake_fd() < 0)
 		return;
-	while (read(worker_pipe[0], buf, sizeof buf) > 0 || errno == EINTR)
-		;
+	/* Until it would block: errno is looked at only after a failed read,
+	 * or a stale EINTR would spin on a pipe that reads 0. */
+	for (;;) {
+		ssize_t r = read(worker_pipe[0], buf, sizeof buf);
+
+		if (r > 0 || (r < 0 && errno == EINTR))
+			continue;
+		break;
+	}
 }
 
 int worker_start(struct worker *w, const char *path, void *(*fn)(void *), void *arg)
