@@ -337,7 +337,7 @@ static void mlf_hash_done(struct mlf *m, struct mlf_xfer *x)
 
 		if (x->rc == CURLE_OK)
 			snprintf(why, sizeof why, "MLflow answered %ld", x->code);
-		else if (x->b.too_big)
+		else if (x->b.too_big || x->rc == CURLE_FILESIZE_EXCEEDED)
 			snprintf(why, sizeof why, "larger than %u bytes", MLF_MAX_ARTIFACT);
 		else
 			snprintf(why, sizeof why, "%s", curl_easy_strerror(x->rc));

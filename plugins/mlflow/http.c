@@ -123,6 +123,10 @@ static int mlf_start(struct mlf *m, struct mlf_xfer *x)
 	free(url);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, mlf_write);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &x->b);
+	/* A reply whose Content-Length is already over the bound fails before
+	 * its body is read; one without the length still stops in mlf_write. */
+	curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE,
+			 (curl_off_t)(x->b.sha != NULL ? MLF_MAX_ARTIFACT : MLF_MAX_BODY));
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, m->connect_timeout);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, m->timeout);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
@@ -292,7 +296,7 @@ json_t *mlf_answer(const struct mlf_xfer *x, char *err, size_t errn, char *ec, s
 	if (ec != NULL)
 		ec[0] = '\0';
 	if (x->rc != CURLE_OK) {
-		if (x->b.too_big)
+		if (x->b.too_big || x->rc == CURLE_FILESIZE_EXCEEDED)
 			mlf_err(err, errn, "%s %s: response larger than %u bytes", x->method, x->path, MLF_MAX_BODY);
 		else
 			mlf_err(err, errn, "%s %s: %s", x->method, x->path, curl_easy_strerror(x->rc));

@@ -106,6 +106,9 @@ static int prom_start(struct prom *p, struct prom_xfer *x)
 	free(url);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, prom_write);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &x->b);
+	/* A reply whose Content-Length is already over the bound fails before
+	 * its body is read; one without the length still stops in prom_write. */
+	curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)PROM_MAX_BODY);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, p->connect_timeout);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, x->timeout > 0 ? x->timeout : p->timeout);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
@@ -275,7 +278,7 @@ json_t *prom_answer(const struct prom *p, const struct prom_xfer *x, char *err, 
 	const char *status;
 
 	if (x->rc != CURLE_OK) {
-		if (x->b.too_big)
+		if (x->b.too_big || x->rc == CURLE_FILESIZE_EXCEEDED)
 			prom_err(err, errn, "%s: %s: the reply is larger than %u bytes", p->url, x->what, PROM_MAX_BODY);
 		else
 			prom_err(err, errn, "%s: %s: %s", p->url, x->what, curl_easy_strerror(x->rc));

@@ -1,4 +1,4 @@
-/* fake-mlflow: a FAKE tracking server for the faults a real MLflow cannot be made to show (HTTP 500, malformed JSON, a stall, a connection cut mid-sync, an artifact download that stalls); used only by tests/integration/mlflow.sh. Each request's first line goes to stderr. */
+/* fake-mlflow: a FAKE tracking server for the faults a real MLflow cannot be made to show (HTTP 500, malformed JSON, a stall, a connection cut mid-sync, an artifact download that stalls, replies that announce more than the plugin takes); used only by tests/integration/mlflow.sh. Each request's first line goes to stderr. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -27,6 +27,38 @@ static void fake_reply(int fd, int code, const char *body)
 
 	if (write(fd, head, (size_t)n) < 0 || write(fd, body, strlen(body)) < 0)
 		perror("fake-mlflow: write");
+}
+
+/* A 200 whose Content-Length is over the plugin's bound, and no body: only
+ * a client that refuses on the announced length answers before its timeout. */
+static void fake_announce(int fd, unsigned long long len)
+{
+	char head[256];
+	int n = snprintf(head, sizeof head,
+			 "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %llu\r\nConnection: close\r\n\r\n",
+			 len);
+
+	if (write(fd, head, (size_t)n) < 0)
+		perror("fake-mlflow: write");
+	sleep(30);
+}
+
+/* Everything answers but the one artifact file, which stalls, or (huge)
+ * is announced at 3 GiB. */
+static void fake_download(int fd, const char *req, int huge)
+{
+	if (strstr(req, "registered-models/search") != NULL)
+		fake_reply(fd, 200, fake_models);
+	else if (strstr(req, "model-versions/search") != NULL)
+		fake_reply(fd, 200, fake_versions);
+	else if (strstr(req, "mlflow-artifacts/artifacts?path=") != NULL)
+		fake_reply(fd, 200, fake_listing);
+	else if (strstr(req, "mlflow-artifacts/artifacts/") == NULL)
+		fake_reply(fd, 200, "{}");
+	else if (huge)
+		fake_announce(fd, 3ull << 30);
+	else
+		sleep(30); /* longer than any timeout the tests configure */
 }
 
 int main(int argc, char **argv)
@@ -67,17 +99,11 @@ int main(int argc, char **argv)
 		} else if (strcmp(mode, "slow") == 0) {
 			sleep(30); /* longer than any timeout the tests configure */
 		} else if (strcmp(mode, "slow-download") == 0) {
-			/* Everything answers but the one artifact file, which stalls. */
-			if (strstr(req, "registered-models/search") != NULL)
-				fake_reply(c, 200, fake_models);
-			else if (strstr(req, "model-versions/search") != NULL)
-				fake_reply(c, 200, fake_versions);
-			else if (strstr(req, "mlflow-artifacts/artifacts?path=") != NULL)
-				fake_reply(c, 200, fake_listing);
-			else if (strstr(req, "mlflow-artifacts/artifacts/") != NULL)
-				sleep(30);
-			else
-				fake_reply(c, 200, "{}");
+			fake_download(c, req, 0);
+		} else if (strcmp(mode, "huge") == 0) {
+			fake_announce(c, (64ull << 20) + 1);
+		} else if (strcmp(mode, "huge-download") == 0) {
+			fake_download(c, req, 1);
 		} else if (strcmp(mode, "cut") == 0) {
 			/* The model list, then the connection dies under the version search. */
 			if (strstr(req, "registered-models/search") != NULL)

@@ -12,6 +12,8 @@ plugin configured with url = http://127.0.0.1:PORT/MODE asks for /MODE/api/v1/..
   unavailable  503 with a plain-text body, as a proxy in front of a dead server says
   stall        reads the request and never answers
   truncated    announces 100000 bytes, sends a few, and hangs up
+  huge         announces 33 MiB, over the plugin's bound, and sends nothing after: only a
+               client that reads the announced length refuses it before its timeout
   multi        a query_range answer with two series
   string       a query_range answer whose resultType is string
   badvalue     a point whose value is not a number
@@ -79,6 +81,14 @@ class Fake(BaseHTTPRequestHandler):
             self.wfile.write(b'{"status":"success","data":{"resultType":"matrix","result":[')
             self.wfile.flush()
             self.close_connection = True
+            return None
+        if mode == "huge":
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(33 << 20))
+            self.end_headers()
+            self.wfile.flush()
+            time.sleep(3600)
             return None
         if api == "/api/v1/status/buildinfo":
             if mode == "values":

@@ -339,6 +339,10 @@ fake slow
 expect 1 "a server slower than the timeout" "$STEWARD" sync fk --key "$K/ci.key" --db "$DB" --config "$TMPD/fake.conf"
 has "timed out" "$ERR" "Timeout was reached"
 unfake
+fake huge
+expect 1 "a reply that announces more than 64 MiB" "$STEWARD" sync fk --key "$K/ci.key" --db "$DB" --config "$TMPD/fake.conf"
+has "is refused on its length, before the timeout" "$ERR" "response larger than 67108864 bytes"
+unfake
 fake cut
 expect 1 "the connection dies mid-sync" "$STEWARD" sync fk --key "$K/ci.key" --db "$DB" --config "$TMPD/fake.conf"
 unfake
@@ -372,6 +376,12 @@ same "never the digest of nothing as if verified" "$(vcol fake-model 1 s.digest_
 expect 0 "plugin list" "$STEWARD" plugin list --db "$DB" --config "$TMPD/fake.conf" --json
 same "health partial" "$(j '$[0].health')" partial
 has "saying why" "$(j '$[0].message')" "Timeout was reached"
+unfake
+
+# an artifact that announces more than 2 GiB is refused on its length, before the timeout
+fake huge-download
+expect 3 "an artifact over the bound makes the sync partial" "$STEWARD" sync fk --key "$K/ci.key" --db "$DB" --config "$TMPD/fake.conf"
+has "the reason names the file and the bound" "$OUT" "downloading artifact MLmodel of mlflow-artifacts:/fake/model: larger than 2147483648 bytes"
 unfake
 
 # quitting the console does not wait on a slow server: its sync is cancelled mid-request

@@ -388,6 +388,7 @@ for c in "garbage:is not a JSON object ('[' or '{' expected near '<' at line 1 c
 	"envelope:answered 422 to query_range" "envelope:execution: query processing would load too many samples into memory" \
 	"unavailable:answered HTTP 503 to query_range" "unavailable:Service Unavailable" \
 	"stall:Timeout was reached" "truncated:Transferred a partial file" \
+	"huge:the reply is larger than 33554432 bytes" \
 	"multi:the query gives 2 series, not one" "string:the result is a string, not a matrix" \
 	"badvalue:point 1 is not [time, \"value\"]" "status:has status maybe, neither success nor error" \
 	"nole:score histogram of " "nole:: series 0 has no numeric le label"; do
