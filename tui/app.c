@@ -38,8 +38,48 @@ static void app_view_free(struct view *v)
 	free(v);
 }
 
+/* Two optional strings of view arguments say the same ("" as NULL). */
+static int app_str_same(const char *x, const char *y)
+{
+	return strcmp(x != NULL ? x : "", y != NULL ? y : "") == 0;
+}
+
+/* Two view arguments name the same thing. */
+static int app_arg_same(const struct view_arg *x, const struct view_arg *y)
+{
+	static const struct view_arg none;
+
+	if (x == NULL)
+		x = &none;
+	if (y == NULL)
+		y = &none;
+	return app_str_same(x->model, y->model) && app_str_same(x->scope, y->scope) &&
+	       app_str_same(x->ns, y->ns) && app_str_same(x->dataset, y->dataset) &&
+	       x->version == y->version && x->request == y->request && x->seq == y->seq &&
+	       x->policy == y->policy && x->other == y->other && x->incident == y->incident;
+}
+
+/* A view with ops and arg in the stack, loaded at the store's current
+ * data version, that a new one can be copied from (ops->copy); or NULL. */
+static const struct view *app_fresh_twin(const struct app *a, const struct view_ops *ops,
+					 const struct view_arg *arg)
+{
+	int i;
+
+	if (ops->copy == NULL || link_down(a))
+		return NULL;
+	for (i = a->depth - 1; i >= 0; i--) {
+		const struct view *v = a->stack[i];
+
+		if (v->ops == ops && v->seen_version == a->data_version && app_arg_same(&v->arg, arg))
+			return v;
+	}
+	return NULL;
+}
+
 int app_push(struct app *a, const struct view_ops *ops, const struct view_arg *arg)
 {
+	const struct view *twin;
 	struct view *v;
 	struct err e;
 
@@ -74,7 +114,8 @@ int app_push(struct app *a, const struct view_ops *ops, const struct view_arg *a
 			v->arg.dataset = v->dataset;
 		}
 	}
-	if (ops->open(a, v, arg, &e) != 0) {
+	twin = app_fresh_twin(a, ops, arg);
+	if ((twin != NULL ? ops->copy(a, v, twin, &e) : ops->open(a, v, arg, &e)) != 0) {
 		app_error(a, "%s", e.msg[0] ? e.msg : "cannot open the view");
 		app_view_free(v);
 		return -1;
@@ -110,27 +151,6 @@ void app_pop_to_root(struct app *a)
 {
 	while (a->depth > 1)
 		app_pop(a);
-}
-
-/* Two optional strings of view arguments say the same ("" as NULL). */
-static int app_str_same(const char *x, const char *y)
-{
-	return strcmp(x != NULL ? x : "", y != NULL ? y : "") == 0;
-}
-
-/* Two view arguments name the same thing. */
-static int app_arg_same(const struct view_arg *x, const struct view_arg *y)
-{
-	static const struct view_arg none;
-
-	if (x == NULL)
-		x = &none;
-	if (y == NULL)
-		y = &none;
-	return app_str_same(x->model, y->model) && app_str_same(x->scope, y->scope) &&
-	       app_str_same(x->ns, y->ns) && app_str_same(x->dataset, y->dataset) &&
-	       x->version == y->version && x->request == y->request && x->seq == y->seq &&
-	       x->policy == y->policy && x->other == y->other && x->incident == y->incident;
 }
 
 int app_goto(struct app *a, const struct view_ops *ops, const struct view_arg *arg)
@@ -213,13 +233,23 @@ void app_reload_top(struct app *a)
 		app_reload(a, v);
 }
 
-void app_reload_all(struct app *a)
+/* Reloads the top view and marks those under it stale: all of them, or
+ * (personal_only) those whose rows depend on who is signed in. */
+static void app_reload_views(struct app *a, int personal_only)
 {
+	struct view *top = app_top(a);
 	int i;
 
 	for (i = 0; i + 1 < a->depth; i++)
-		a->stack[i]->seen_version = INT64_MIN;
-	app_reload_top(a);
+		if (!personal_only || !a->stack[i]->ops->impersonal)
+			a->stack[i]->seen_version = INT64_MIN;
+	if (top != NULL && !(personal_only && top->ops->impersonal))
+		app_reload(a, top);
+}
+
+void app_reload_all(struct app *a)
+{
+	app_reload_views(a, 0);
 }
 
 static void app_store_reload(struct app *a)
@@ -668,7 +698,7 @@ int app_ledger_poll(struct app *a)
 	a->ledger.verifying = verifying;
 	/* Views mark what waits for who (:approvals): loaded again knowing it. */
 	if (proved)
-		app_reload_all(a);
+		app_reload_views(a, 1);
 	return changed;
 }
 

@@ -443,6 +443,36 @@ int list_snapshot(const struct list *l, struct list *out, struct err *e)
 	return 0;
 }
 
+int list_copy(struct list *dst, const struct list *src, struct err *e)
+{
+	size_t i, j;
+
+	if (dst->src != NULL || src->src != NULL || dst->n != 0)
+		return err_set(e, ERR_INVALID, "a list with a source is not copied");
+	for (i = 0; i < src->n; i++) {
+		const struct list_row *from = &src->rows[i];
+		struct list_row *r = list_add(dst, from->key, from->flags, e);
+
+		if (r == NULL)
+			goto fail;
+		r->up = from->up;
+		for (j = 0; j < LIST_MAX_COLS; j++) {
+			if (from->cells[j].text == NULL)
+				continue;
+			r->cells[j] = from->cells[j];
+			r->cells[j].text = strdup(from->cells[j].text);
+			if (r->cells[j].text == NULL) {
+				err_set(e, ERR_IO, "out of memory");
+				goto fail;
+			}
+		}
+	}
+	return 0;
+fail:
+	list_clear(dst);
+	return -1;
+}
+
 int list_window(struct list *l, struct err *e)
 {
 	l->src_err[0] = '\0';

@@ -123,6 +123,11 @@ void list_source_filtered(struct list *l, size_t match, size_t all, const char *
  * connection: it sets out->src_ctx, then calls list_window or
  * list_finish. out is list_free'd by whoever ends with it. */
 int list_snapshot(const struct list *l, struct list *out, struct err *e);
+/* Copies src's rows (cells, keys, flags) into dst, an empty list set up
+ * with the same columns; neither may have a source. Filter, sort and
+ * selection are dst's own, so it is a list opened anew on what src read.
+ * On failure dst is left empty and e says why. */
+int list_copy(struct list *dst, const struct list *src, struct err *e);
 /* Fetches the window that the selection and top need (what a draw
  * would); -1 with the reason in e when the source failed. */
 int list_window(struct list *l, struct err *e);

@@ -133,13 +133,29 @@ static int view_models_load(struct app *a, struct view *v, struct err *e)
 	return rc;
 }
 
+static void view_models_init(struct view *v)
+{
+	list_init(&v->list, view_models_cols, MODELS_NCOLS, 1,
+		  "no models yet: add one with `steward model add`");
+}
+
 static int view_models_open(struct app *a, struct view *v, const struct view_arg *arg,
 			    struct err *e)
 {
 	(void)arg;
-	list_init(&v->list, view_models_cols, MODELS_NCOLS, 1,
-		  "no models yet: add one with `steward model add`");
+	view_models_init(v);
 	return view_models_load(a, v, e);
+}
+
+/* The root's list copied: `:models` from deep in the stack costs what
+ * its rows do, not the query over every version again. */
+static int view_models_copy(struct app *a, struct view *v, const struct view *from, struct err *e)
+{
+	(void)a;
+	view_models_init(v);
+	if (list_copy(&v->list, &from->list, e) != 0)
+		return -1;
+	return list_finish(&v->list, NULL, e);
 }
 
 static int view_models_enter(struct app *a, struct view *v, struct err *e)
@@ -193,6 +209,7 @@ static void view_models_title(struct view *v, char *buf, size_t n)
 
 const struct view_ops view_models_ops = {
 	.name = "models",
+	.impersonal = 1,
 	.open = view_models_open,
 	.refresh = view_models_load,
 	.draw = view_models_draw,
@@ -200,4 +217,5 @@ const struct view_ops view_models_ops = {
 	.enter = view_models_enter,
 	.title = view_models_title,
 	.offers = view_models_offers,
+	.copy = view_models_copy,
 };

@@ -33,6 +33,9 @@ struct view_arg {
 
 struct view_ops {
 	const char *name; /* shown in the status line ("models") */
+	/* 1 when nothing the view shows depends on who is signed in: the
+	 * --key's proof arriving (app_reload_all) leaves it fresh. */
+	int impersonal;
 	/* Loads the view; on failure the view is not pushed and e says why. */
 	int (*open)(struct app *a, struct view *v, const struct view_arg *arg, struct err *e);
 	/* Frees what open allocated (v->priv); the list is freed by the caller. */
@@ -63,6 +66,11 @@ struct view_ops {
 	/* Optional: takes what the view's background work has brought (with
 	 * wait, waiting for it first); 1 while work is still under way. */
 	int (*poll)(struct app *a, struct view *v, int wait);
+	/* Optional: opens v as another view of from, which has the same ops
+	 * and argument and was loaded at the store's current data version,
+	 * from what from holds instead of reading the store again (`:models`
+	 * typed deep in the stack, with the root's list still fresh). */
+	int (*copy)(struct app *a, struct view *v, const struct view *from, struct err *e);
 };
 
 struct view {

@@ -69,6 +69,16 @@ R_NEW=$(request_of support-ticket-routing)
 wait_for "the new request shows" c "#$R_NEW support-ticket-routing"
 STEWARD_PASSPHRASE=demo-passphrase expect 0 "a new model" "$STEWARD" model add late-arrival --tier low --owner colleagues --db "$DB" --key "$(store_local "$DB" -keys)/lena.key"
 wait_for "the header counts it" c "13 models"
+# :models from here reads the store again: the root's list, which it could
+# otherwise copy, was loaded before the colleagues wrote (once the check is
+# done nothing else would reload it)
+wait_for "the ledger check follows (model)" c "ledger verified to #$(entries)"
+tm send-keys -t c :
+tm send-keys -t c -l models
+tm send-keys -t c Enter
+wait_for ":models shows the colleague's model" c "late-arrival"
+tm send-keys -t c Escape
+wait_for "Esc goes back to :approvals" c "[approvals] "
 if sqlite_only 1 "the store's -wal file"; then
 	[ -e "$DB-wal" ] && ok || fail "the store's -wal file was deleted while the console had it open"
 fi

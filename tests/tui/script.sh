@@ -79,6 +79,13 @@ screen 'jjjjj<Enter><Enter>:models<Enter><Esc>'
 has "Esc comes back from :models" "$(line 23)" "[fraud-scoring › fraud-scoring v8]"
 screen ':models<Enter>'
 has ":models on the models list stacks nothing" "$(line 23)" "[models] 1/12"
+ROWS=$(printf '%s\n' "$SCREEN" | sed -n 3,22p)
+# From deep in the stack, :models is the root's list copied (it is still
+# fresh): the same rows, with its own filter, order and selection.
+screen '/credit<Enter>sjj<Enter>:models<Enter>'
+has ":models over a filtered, sorted root" "$(line 23)" "models] 1/12"
+lacks "without the root's filter" "$(line 23)" "filter:"
+same "the rows a fresh load shows, in its order" "$(printf '%s\n' "$SCREEN" | sed -n 3,22p)" "$ROWS"
 
 # / filters incrementally and case-insensitively; Enter keeps, Esc clears
 screen '/FrAuD'
