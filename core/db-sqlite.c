@@ -1,6 +1,7 @@
 /* db-sqlite: the SQLite engine behind core/db.h, the one file of core that calls SQLite. */
 #include "db-sqlite.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sqlite3.h>
@@ -229,11 +230,24 @@ const struct db_conn_ops db_sqlite_ops = {
 	.close = db_sqlite_close,
 };
 
+/* SQLite counts every allocation under one process-wide mutex unless told
+ * not to: the console's input thread, its ledger check and its gate
+ * evaluators all allocate through SQLite, and queued on that mutex (its
+ * counts are never read here). Must precede SQLite's initialisation; a
+ * process that initialised it already (a test) keeps its counting. */
+static void db_sqlite_setup(void)
+{
+	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 int db_sqlite_open(const char *path, int readonly, void **conn, char *msg, size_t n)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	sqlite3 *db = NULL;
-	int rc = sqlite3_open_v2(path, &db, readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE, NULL);
+	int rc;
 
+	(void)pthread_once(&once, db_sqlite_setup);
+	rc = sqlite3_open_v2(path, &db, readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE, NULL);
 	*conn = NULL;
 	if (rc != SQLITE_OK) {
 		snprintf(msg, n, "%s", db != NULL ? sqlite3_errmsg(db) : "out of memory");
