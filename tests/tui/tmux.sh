@@ -172,19 +172,22 @@ same "prove: j did not wait for the proof" "$(($(date +%s%3N) - T0 < 2500))" 1
 keys prove : a p p r o v a l s Enter
 wait_for "prove: :approvals opens meanwhile" prove "[approvals]"
 has "prove: its heading says the key is being proven" "$PANE" "(rosa: proving the key"
-# the thread reading keys keeps its priority; the background work runs under it: the ledger check
-# (proving the key now) lowest, :approvals' gate evaluators between
+# the thread reading keys keeps its priority; the background work runs under it: :approvals' gate
+# evaluators, and the ledger check lowest once the key is proven. The proof itself, which opening
+# a request waits for, keeps the console's priority.
 PPID_=$(ps -o pid= --ppid "$(tm list-panes -t prove -F '#{pane_pid}')" | head -n 1 | tr -d ' ')
-NICES=$(for t in /proc/"$PPID_"/task/*; do printf 't%s:n%s;\n' "${t##*/}" "$(cut -d ' ' -f 19 "$t/stat")"; done)
+nices() { for t in /proc/"$PPID_"/task/*; do printf 't%s:n%s;\n' "${t##*/}" "$(cut -d ' ' -f 19 "$t/stat")"; done; }
+NICES=$(nices)
 has "prove: the keys' thread at the console's priority" "$NICES" "t$PPID_:n0;"
-has "prove: the ledger check's thread under it" "$NICES" ":n10;"
-has "prove: the gates' threads between" "$NICES" ":n5;"
+has "prove: the gates' threads under it" "$NICES" ":n5;"
+lacks "prove: the proof is not put under the keys that wait for it" "$NICES" ":n10;"
 keys prove a
 # Her role decides: the first request needs none from a risk officer.
 wait_for "prove: a waits for the proof, then judges it by her role" prove "request #15 needs no approval from risk-officer"
 lacks "prove: never refused for a key not proven yet" "$PANE" "cannot act as"
 lacks "prove: nor for want of a key" "$PANE" "start with --key"
 wait_for "prove: her identity in the header" prove "rosa (risk-officer) key"
+has "prove: then the ledger check's thread runs lowest" "$(nices)" ":n10;"
 keys prove : q Enter
 wait_exit "prove: quits" prove
 same "prove: no stderr" "$(cat "$TMPD/prove.err")" ""
