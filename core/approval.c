@@ -1188,7 +1188,7 @@ void approval_request_clear(struct approval_request *r)
 	r->n = 0;
 }
 
-int approval_request_get(struct store *st, int64_t id, struct approval_request *out, struct err *e)
+int approval_request_peek(struct store *st, int64_t id, struct approval_request *out, struct err *e)
 {
 	struct db_stmt *s;
 	int rc;
@@ -1205,6 +1205,13 @@ int approval_request_get(struct store *st, int64_t id, struct approval_request *
 		return err_set(e, ERR_NOTFOUND, "no request %" PRId64 " (see 'steward approval list')", id);
 	if (rc != DB_ROW)
 		return store_fail(st, e, "reading a request");
+	return 0;
+}
+
+int approval_request_get(struct store *st, int64_t id, struct approval_request *out, struct err *e)
+{
+	if (approval_request_peek(st, id, out, e) != 0)
+		return -1;
 	if (approval_evaluate(st, out, e) != 0) {
 		approval_request_clear(out);
 		return -1;

@@ -168,6 +168,11 @@ int approval_request_close(struct store *st, int64_t id, const char *state, stru
  * open request's decisions at the current time, a closed one's at the
  * time each was recorded. */
 int approval_request_get(struct store *st, int64_t id, struct approval_request *out, struct err *e);
+/* The request's row alone, as the requests table holds it: nothing
+ * evaluated, nothing checked against the ledger (no decisions, no needs,
+ * tampered never set), so the keyring is not needed. Only for showing
+ * while that proof is under way, and said to be unchecked. */
+int approval_request_peek(struct store *st, int64_t id, struct approval_request *out, struct err *e);
 void approval_request_clear(struct approval_request *r);
 
 struct approval_requests {

@@ -52,6 +52,10 @@ struct principal {
 /* Fills p for the key with this id; refuses unknown and revoked keys and
  * revoked principals, saying which. */
 int keyring_whoami(struct store *st, const char *key_id, struct principal *p, struct err *e);
+/* 1 while another connection of this process proves st's keyring, which
+ * whoami and every judged read on st would wait for: a console shows what
+ * needs no keyring meanwhile (proven_keyring_pending). */
+int keyring_proving(struct store *st);
 
 /* The keyring's first entry: name becomes an admin holding key k. The
  * entry is signed by k itself (the root of trust an auditor pins).

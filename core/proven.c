@@ -588,22 +588,40 @@ static struct {
 	int loading;
 	char loading_path[4096];
 	int64_t loading_stamp;
+	/* The last proof refused (ERR_DENIED: a hole in the ledger, a keyring
+	 * entry that does not check), for the store and stamp below. A
+	 * tampered ledger stays so: without it each of the console's
+	 * connections, and each row :approvals judges, counted the ledger
+	 * again to find the same hole, and a request opened meanwhile waited
+	 * on one proof after another. Other failures (busy, I/O) are not kept. */
+	int failed;
+	char failed_path[4096];
+	int64_t failed_stamp;
+	char failed_msg[sizeof ((struct err *)0)->msg];
 } proven_shared;
 
 /* A copy of the process's keyring for st at stamp, NULL when it has none
  * (and then *mine is 1: this connection is to prove it, and must end
  * with proven_shared_put or proven_shared_drop). Waits while another
- * connection proves that same keyring. */
-static struct proven_keyring *proven_shared_get(struct store *st, int64_t stamp, int *mine)
+ * connection proves that same keyring. *refused is 1, and e says why,
+ * when the process's proof of it was refused. */
+static struct proven_keyring *proven_shared_get(struct store *st, int64_t stamp, int *mine, int *refused,
+						  struct err *e)
 {
 	struct proven_keyring *kr = NULL;
 	const char *path = store_path(st);
 
-	*mine = 0;
+	*mine = *refused = 0;
 	pthread_mutex_lock(&proven_shared_mu);
 	while (proven_shared.loading && proven_shared.loading_stamp == stamp &&
 	       strcmp(proven_shared.loading_path, path) == 0)
 		pthread_cond_wait(&proven_shared_cv, &proven_shared_mu);
+	if (proven_shared.failed && proven_shared.failed_stamp == stamp && strcmp(proven_shared.failed_path, path) == 0) {
+		err_set(e, ERR_DENIED, "%s", proven_shared.failed_msg);
+		*refused = 1;
+		pthread_mutex_unlock(&proven_shared_mu);
+		return NULL;
+	}
 	if (proven_shared.kr != NULL && proven_shared.stamp == stamp && strcmp(proven_shared.path, path) == 0)
 		kr = proven_keyring_copy(proven_shared.kr);
 	/* One at a time: another store's or stamp's proof under way is not
@@ -618,10 +636,17 @@ static struct proven_keyring *proven_shared_get(struct store *st, int64_t stamp,
 	return kr;
 }
 
-/* The proof this connection was to make failed: those waiting make their own. */
-static void proven_shared_drop(void)
+/* The proof this connection was to make failed: those waiting make their
+ * own, unless it was refused (e), which they are then told. */
+static void proven_shared_drop(struct store *st, int64_t stamp, const struct err *e)
 {
 	pthread_mutex_lock(&proven_shared_mu);
+	if (e != NULL && e->kind == ERR_DENIED && strlen(store_path(st)) < sizeof proven_shared.failed_path) {
+		proven_shared.failed = 1;
+		proven_shared.failed_stamp = stamp;
+		snprintf(proven_shared.failed_path, sizeof proven_shared.failed_path, "%s", store_path(st));
+		snprintf(proven_shared.failed_msg, sizeof proven_shared.failed_msg, "%s", e->msg);
+	}
 	proven_shared.loading = 0;
 	pthread_cond_broadcast(&proven_shared_cv);
 	pthread_mutex_unlock(&proven_shared_mu);
@@ -634,11 +659,12 @@ static void proven_shared_put(struct store *st, int64_t stamp, const struct prov
 	struct proven_keyring *c;
 
 	if (strlen(store_path(st)) >= sizeof proven_shared.path || (c = proven_keyring_copy(kr)) == NULL) {
-		proven_shared_drop();
+		proven_shared_drop(st, stamp, NULL);
 		return;
 	}
 	pthread_mutex_lock(&proven_shared_mu);
 	proven_shared.loading = 0;
+	proven_shared.failed = 0;
 	pthread_cond_broadcast(&proven_shared_cv);
 	if (proven_shared.kr != NULL)
 		proven_cache_free(proven_shared.kr);
@@ -648,12 +674,32 @@ static void proven_shared_put(struct store *st, int64_t stamp, const struct prov
 	pthread_mutex_unlock(&proven_shared_mu);
 }
 
+int proven_keyring_pending(struct store *st)
+{
+	int64_t stamp = 0, have = 0;
+	const char *path = store_path(st);
+	int pending;
+	struct err e;
+
+	err_clear(&e);
+	if (proven_stamp(st, &stamp, &e) != 0)
+		return 0;
+	if (store_slot(st, STORE_SLOT_KEYRING, &have) != NULL && have == stamp)
+		return 0;
+	pthread_mutex_lock(&proven_shared_mu);
+	pending = proven_shared.loading && proven_shared.loading_stamp == stamp &&
+		  strcmp(proven_shared.loading_path, path) == 0 &&
+		  !(proven_shared.kr != NULL && proven_shared.stamp == stamp && strcmp(proven_shared.path, path) == 0);
+	pthread_mutex_unlock(&proven_shared_mu);
+	return pending;
+}
+
 int proven_keyring_load(struct store *st, const struct proven_keyring **out, struct err *e)
 {
 	struct proven_keyring *kr;
 	int64_t stamp = 0, have = 0;
 	void *cached = store_slot(st, STORE_SLOT_KEYRING, &have);
-	int mine;
+	int mine, refused;
 
 	if (proven_stamp(st, &stamp, e) != 0)
 		return -1;
@@ -661,8 +707,14 @@ int proven_keyring_load(struct store *st, const struct proven_keyring **out, str
 		*out = cached;
 		return 0;
 	}
-	kr = proven_shared_get(st, stamp, &mine);
+	kr = proven_shared_get(st, stamp, &mine, &refused, e);
+	if (refused)
+		return -1;
 	if (kr == NULL) {
+		/* The tests' build makes the proof slow on demand, as a million
+		 * entries read from a cold disk are (store_test_wait); here, where
+		 * the process's other connections wait for it. */
+		store_test_wait("STEWARD_TEST_PROVE_MS");
 		if (proven_no_gap(st, e) != 0)
 			goto fail;
 		kr = calloc(1, sizeof *kr);
@@ -685,7 +737,7 @@ int proven_keyring_load(struct store *st, const struct proven_keyring **out, str
 	return 0;
 fail:
 	if (mine)
-		proven_shared_drop();
+		proven_shared_drop(st, stamp, e);
 	return -1;
 }
 

@@ -80,6 +80,10 @@ int proven_role_at(void *arg, const char *name, unsigned role, int64_t ver);
  * signed as above. Cached on the store until a keyring entry is added.
  * Borrowed: valid until the next call on st. */
 int proven_keyring_load(struct store *st, const struct proven_keyring **out, struct err *e);
+/* 1 when proven_keyring_load on st would now wait for another of the
+ * process's connections to finish proving the same keyring; 0 when it
+ * would return at once or prove it itself, or when that cannot be told. */
+int proven_keyring_pending(struct store *st);
 
 /* A number that changes whenever an entry whose action starts with prefix
  * is added or removed (their count and newest seq): what a per-connection

@@ -181,6 +181,18 @@ NICES=$(nices)
 has "prove: the keys' thread at the console's priority" "$NICES" "t$PPID_:n0;"
 has "prove: the gates' threads under it" "$NICES" ":n5;"
 lacks "prove: the proof is not put under the keys that wait for it" "$NICES" ":n10;"
+# A request opened meanwhile shows its row at once, said to be unchecked,
+# and is judged once the proof is in, without a key.
+T0=$(date +%s%3N)
+keys prove Enter
+wait_for "prove: a request opens meanwhile" prove "proving the keyring"
+same "prove: the request did not wait for the proof" "$(($(date +%s%3N) - T0 < 1500))" 1
+has "prove: it says it is not checked yet" "$PANE" "not yet checked against the ledger"
+lacks "prove: no approvals counted unchecked" "$PANE" "0/1 approvals"
+wait_for "prove: then judged, its approvals counted" prove "0/1 approvals"
+lacks "prove: no longer said to be unchecked" "$PANE" "not yet checked"
+keys prove Escape
+wait_for "prove: back in the queue" prove "[approvals]"
 keys prove a
 # Her role decides: the first request needs none from a risk officer.
 wait_for "prove: a waits for the proof, then judges it by her role" prove "request #15 needs no approval from risk-officer"
@@ -191,6 +203,26 @@ has "prove: then the ledger check's thread runs lowest" "$(nices)" ":n10;"
 keys prove : q Enter
 wait_exit "prove: quits" prove
 same "prove: no stderr" "$(cat "$TMPD/prove.err")" ""
+
+# The attacker who deletes a ledger entry: a request opened while the
+# proof runs is shown unchecked, and once the proof finds the hole it
+# never reads as judged.
+if sqlite_only 6 "a ledger entry deleted through SQLite"; then
+	store_copy "$DB" "$TMPD/gap.db"
+	cp "$(store_local "$DB" .logkey)" "$TMPD/gap.db.logkey"
+	store_sql "$TMPD/gap.db" "DROP TRIGGER ledger_no_delete; DELETE FROM ledger WHERE seq = 9" || fail "gap: the delete"
+	tm new-session -d -s gap -x 80 -y 24 \
+		"env LC_ALL=C.UTF-8 STEWARD_TEST_PROVE_MS=2000 '$STEWARD' --db '$TMPD/gap.db' --key '$K/rosa.key' 2>'$TMPD/gap.err'; sleep 60"
+	wait_for "gap: the console starts" gap "proving key"
+	keys gap : a p p r o v a l s Enter
+	wait_for "gap: :approvals opens" gap "[approvals]"
+	keys gap Enter
+	wait_for "gap: the request opens unchecked" gap "not yet checked against the ledger"
+	wait_for "gap: then said it cannot be checked" gap "cannot check it against the ledger"
+	has "gap: the hole is named" "$(printf '%s' "$PANE" | tr -s ' \n' ' ')" "entries were removed"
+	lacks "gap: no approvals counted" "$PANE" "0/1 approvals"
+	keys gap : q Enter
+fi
 
 # A filter runs off the input loop: with every filtered query made to
 # take 5 s (the tests' build), keys typed meanwhile still echo at once,

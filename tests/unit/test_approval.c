@@ -1071,6 +1071,76 @@ static void test_keyring_single_flight(void **state)
 	race_whoami(f, NULL, "entries were removed outside steward");
 }
 
+static long long ms_now(void)
+{
+	struct timespec t;
+
+	assert_int_equal(clock_gettime(CLOCK_MONOTONIC, &t), 0);
+	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* While one connection proves a keyring the process's others can ask
+ * whether they would wait for it (a console shows a request unchecked
+ * meanwhile); a refused proof is told to the others as it is, not made
+ * again by each (the tests' build makes each proof take 3 s). */
+static void test_keyring_pending(void **state)
+{
+	struct fx *f = *state;
+	struct store *other;
+	struct shared_race r;
+	struct principal p;
+	pthread_t t;
+	struct err e;
+	long long t0;
+	int seen = 0, i;
+
+	assert_int_equal(store_begin(f->st, &e), 0);
+	assert_int_equal(keyring_revoke(f->st, &f->p[0], f->k[0], "lena", f->k[2]->id, 0, &e), 0);
+	assert_int_equal(store_commit(f->st, &e), 0);
+	other = store_open(f->db, 0, &e);
+	assert_non_null(other);
+	assert_int_equal(keyring_proving(other), 0);
+	assert_int_equal(setenv("STEWARD_TEST_PROVE_MS", "1000", 1), 0);
+	memset(&r, 0, sizeof r);
+	r.db = f->db;
+	r.key = f->k[1]->id;
+	assert_int_equal(pthread_create(&t, NULL, shared_race_main, &r), 0);
+	for (i = 0; i < 200 && !seen; i++) {
+		seen = keyring_proving(other);
+		if (!seen)
+			assert_int_equal(usleep(5000), 0);
+	}
+	assert_int_equal(seen, 1);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(keyring_proving(other), 0);
+	/* what the proof left is taken at once */
+	assert_int_equal(keyring_whoami(other, f->k[1]->id, &p, &e), 0);
+	store_close(other);
+	/* the revocation deleted, with an entry after it: refused once */
+	assert_int_equal(store_begin(f->st, &e), 0);
+	assert_int_equal(registry_model_add(f->st, &f->p[0], "churn", TIER_LOW, "risk", "", &e), 0);
+	assert_int_equal(store_commit(f->st, &e), 0);
+	assert_int_equal(store_exec(f->st, "DROP TRIGGER ledger_no_delete; DELETE FROM ledger WHERE action = 'keyring.revoke'",
+				    "deleting", &e),
+			 0);
+	other = store_open(f->db, 0, &e);
+	assert_non_null(other);
+	assert_int_equal(keyring_whoami(other, f->k[1]->id, &p, &e), -1);
+	assert_non_null(strstr(e.msg, "entries were removed outside steward"));
+	store_close(other);
+	assert_int_equal(setenv("STEWARD_TEST_PROVE_MS", "3000", 1), 0);
+	other = store_open(f->db, 0, &e);
+	assert_non_null(other);
+	t0 = ms_now();
+	assert_int_equal(keyring_whoami(other, f->k[1]->id, &p, &e), -1);
+	assert_true(ms_now() - t0 < 2500);
+	assert_non_null(strstr(e.msg, "entries were removed outside steward"));
+	assert_int_equal(keyring_proving(other), 0);
+	store_close(other);
+	assert_int_equal(unsetenv("STEWARD_TEST_PROVE_MS"), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1091,6 +1161,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_enrol_cache, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_keyring_shared, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_keyring_single_flight, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_keyring_pending, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
