@@ -1050,6 +1050,21 @@ static void race_whoami(struct fx *f, const char *want_name, const char *want_ms
 	}
 }
 
+/* The keyring's revocation deleted by someone who can write the file,
+ * with an entry after it, so the hole is not at the ledger's end (a
+ * checkpoint's to find). */
+static void delete_revocation(struct fx *f)
+{
+	struct err e;
+
+	assert_int_equal(store_begin(f->st, &e), 0);
+	assert_int_equal(registry_model_add(f->st, &f->p[0], "churn", TIER_LOW, "risk", "", &e), 0);
+	assert_int_equal(store_commit(f->st, &e), 0);
+	assert_int_equal(store_exec(f->st, "DROP TRIGGER ledger_no_delete; DELETE FROM ledger WHERE action = 'keyring.revoke'",
+				    "deleting", &e),
+			 0);
+}
+
 static void test_keyring_single_flight(void **state)
 {
 	struct fx *f = *state;
@@ -1060,14 +1075,7 @@ static void test_keyring_single_flight(void **state)
 	assert_int_equal(keyring_revoke(f->st, &f->p[0], f->k[0], "lena", f->k[2]->id, 0, &e), 0);
 	assert_int_equal(store_commit(f->st, &e), 0);
 	race_whoami(f, "rosa", NULL);
-	/* that revocation deleted by someone who can write the file, with an
-	 * entry after it */
-	assert_int_equal(store_begin(f->st, &e), 0);
-	assert_int_equal(registry_model_add(f->st, &f->p[0], "churn", TIER_LOW, "risk", "", &e), 0);
-	assert_int_equal(store_commit(f->st, &e), 0);
-	assert_int_equal(store_exec(f->st, "DROP TRIGGER ledger_no_delete; DELETE FROM ledger WHERE action = 'keyring.revoke'",
-				    "deleting", &e),
-			 0);
+	delete_revocation(f);
 	race_whoami(f, NULL, "entries were removed outside steward");
 }
 
@@ -1117,13 +1125,8 @@ static void test_keyring_pending(void **state)
 	/* what the proof left is taken at once */
 	assert_int_equal(keyring_whoami(other, f->k[1]->id, &p, &e), 0);
 	store_close(other);
-	/* the revocation deleted, with an entry after it: refused once */
-	assert_int_equal(store_begin(f->st, &e), 0);
-	assert_int_equal(registry_model_add(f->st, &f->p[0], "churn", TIER_LOW, "risk", "", &e), 0);
-	assert_int_equal(store_commit(f->st, &e), 0);
-	assert_int_equal(store_exec(f->st, "DROP TRIGGER ledger_no_delete; DELETE FROM ledger WHERE action = 'keyring.revoke'",
-				    "deleting", &e),
-			 0);
+	/* the revocation deleted: refused once */
+	delete_revocation(f);
 	other = store_open(f->db, 0, &e);
 	assert_non_null(other);
 	assert_int_equal(keyring_whoami(other, f->k[1]->id, &p, &e), -1);
