@@ -600,6 +600,12 @@ static struct {
 	char failed_msg[sizeof ((struct err *)0)->msg];
 } proven_shared;
 
+/* Whether a (path, stamp) pair of proven_shared's names this store's keyring at stamp. */
+static int proven_shared_is(const char *have_path, int64_t have_stamp, const char *path, int64_t stamp)
+{
+	return have_stamp == stamp && strcmp(have_path, path) == 0;
+}
+
 /* A copy of the process's keyring for st at stamp, NULL when it has none
  * (and then *mine is 1: this connection is to prove it, and must end
  * with proven_shared_put or proven_shared_drop). Waits while another
@@ -613,16 +619,16 @@ static struct proven_keyring *proven_shared_get(struct store *st, int64_t stamp,
 
 	*mine = *refused = 0;
 	pthread_mutex_lock(&proven_shared_mu);
-	while (proven_shared.loading && proven_shared.loading_stamp == stamp &&
-	       strcmp(proven_shared.loading_path, path) == 0)
+	while (proven_shared.loading &&
+	       proven_shared_is(proven_shared.loading_path, proven_shared.loading_stamp, path, stamp))
 		pthread_cond_wait(&proven_shared_cv, &proven_shared_mu);
-	if (proven_shared.failed && proven_shared.failed_stamp == stamp && strcmp(proven_shared.failed_path, path) == 0) {
+	if (proven_shared.failed && proven_shared_is(proven_shared.failed_path, proven_shared.failed_stamp, path, stamp)) {
 		err_set(e, ERR_DENIED, "%s", proven_shared.failed_msg);
 		*refused = 1;
 		pthread_mutex_unlock(&proven_shared_mu);
 		return NULL;
 	}
-	if (proven_shared.kr != NULL && proven_shared.stamp == stamp && strcmp(proven_shared.path, path) == 0)
+	if (proven_shared.kr != NULL && proven_shared_is(proven_shared.path, proven_shared.stamp, path, stamp))
 		kr = proven_keyring_copy(proven_shared.kr);
 	/* One at a time: another store's or stamp's proof under way is not
 	 * waited for, and this one is then proven unshared. */
@@ -687,9 +693,9 @@ int proven_keyring_pending(struct store *st)
 	if (store_slot(st, STORE_SLOT_KEYRING, &have) != NULL && have == stamp)
 		return 0;
 	pthread_mutex_lock(&proven_shared_mu);
-	pending = proven_shared.loading && proven_shared.loading_stamp == stamp &&
-		  strcmp(proven_shared.loading_path, path) == 0 &&
-		  !(proven_shared.kr != NULL && proven_shared.stamp == stamp && strcmp(proven_shared.path, path) == 0);
+	pending = proven_shared.loading &&
+		  proven_shared_is(proven_shared.loading_path, proven_shared.loading_stamp, path, stamp) &&
+		  !(proven_shared.kr != NULL && proven_shared_is(proven_shared.path, proven_shared.stamp, path, stamp));
 	pthread_mutex_unlock(&proven_shared_mu);
 	return pending;
 }

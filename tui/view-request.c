@@ -513,7 +513,7 @@ static int view_request_key(struct app *a, struct view *v, const struct action *
 static void view_request_draw(struct app *a, struct view *v, int y, int x, int h, int w)
 {
 	struct view_request *p = v->priv;
-	char line[512];
+	char line[512], state[64];
 	struct err e;
 
 	err_clear(&e);
@@ -523,15 +523,14 @@ static void view_request_draw(struct app *a, struct view *v, int y, int x, int h
 		list_draw(&v->list, y, x, h, w);
 		return;
 	}
-	if (p->unchecked)
-		snprintf(line, sizeof line, "request #%" PRId64 "  %s v%" PRId64 "  %s %s %s  %s%s",
-			 p->id, p->r.model, p->r.version, p->r.from, draw_glyphs()->arrow, p->r.to,
-			 p->check_err[0] != '\0' ? "UNCHECKED" : "proving the keyring",
-			 p->check_err[0] != '\0' ? "" : draw_glyphs()->ellipsis);
+	if (!p->unchecked)
+		snprintf(state, sizeof state, "%d/%d approvals", p->r.satisfied, p->r.required);
+	else if (p->check_err[0] != '\0')
+		snprintf(state, sizeof state, "UNCHECKED");
 	else
-		snprintf(line, sizeof line, "request #%" PRId64 "  %s v%" PRId64 "  %s %s %s  %d/%d approvals",
-			 p->id, p->r.model, p->r.version, p->r.from, draw_glyphs()->arrow, p->r.to,
-			 p->r.satisfied, p->r.required);
+		snprintf(state, sizeof state, "proving the keyring%s", draw_glyphs()->ellipsis);
+	snprintf(line, sizeof line, "request #%" PRId64 "  %s v%" PRId64 "  %s %s %s  %s", p->id, p->r.model,
+		 p->r.version, p->r.from, draw_glyphs()->arrow, p->r.to, state);
 	draw_text(y, x + 1, w - 1, draw_attr(DRAW_HEADING, 0), line);
 	list_draw(&v->list, y + 1, x, h - 1, w);
 }
